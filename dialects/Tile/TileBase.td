@@ -1,0 +1,148 @@
+//===- TileBase.td - tile dialect, types and attributes ----*- tablegen -*-===//
+//
+// The `tile` dialect models a tile program: buffers in a memory scope
+// (global, shared, fragment, local), whole-tile operations on them and the
+// scheduling structure (launch, parallel and pipelined loops) a kernel author
+// wrote. Target lowering starts from here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILE_BASE_TD
+#define TILE_BASE_TD
+
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/BuiltinTypeInterfaces.td"
+include "mlir/IR/DialectBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/OpBase.td"
+
+def Tile_Dialect : Dialect {
+  let name = "tile";
+  let cppNamespace = "::tilec::tile";
+  let summary = "Tile-level programs: buffers in memory scopes and whole-tile ops";
+  let description = [{
+    The `tile` dialect is what the tilec frontend produces from a `.tl`
+    program. Values of `!tile.buffer` type name tiles of memory in one of
+    four scopes; operations such as `tile.copy`, `tile.gemm` and
+    `tile.reduce` act on whole tiles, while `tile.parallel` and
+    `tile.pipelined` carry the loop structure and scheduling annotations of
+    the source. Scalar code uses the `arith`, `math` and `scf` dialects.
+  }];
+  let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::math::MathDialect", "::mlir::func::FuncDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Enumerations
+//===----------------------------------------------------------------------===//
+
+def Tile_MemoryScope : I32EnumAttr<"MemoryScope", "where a buffer lives", [
+    I32EnumAttrCase<"Global", 0, "global">,
+    I32EnumAttrCase<"Shared", 1, "shared">,
+    I32EnumAttrCase<"Fragment", 2, "fragment">,
+    I32EnumAttrCase<"Local", 3, "local">
+  ]> {
+  let cppNamespace = "::tilec::tile";
+  let genSpecializedAttr = 0;
+}
+def Tile_MemoryScopeAttr : EnumAttr<Tile_Dialect, Tile_MemoryScope, "scope">;
+
+def Tile_ReduceKind : I32EnumAttr<"ReduceKind", "reduction combiner", [
+    I32EnumAttrCase<"Sum", 0, "sum">,
+    I32EnumAttrCase<"Max", 1, "max">,
+    I32EnumAttrCase<"Min", 2, "min">,
+    I32EnumAttrCase<"AbsSum", 3, "abssum">,
+    I32EnumAttrCase<"AbsMax", 4, "absmax">
+  ]> {
+  let cppNamespace = "::tilec::tile";
+  let genSpecializedAttr = 0;
+}
+def Tile_ReduceKindAttr : EnumAttr<Tile_Dialect, Tile_ReduceKind, "reduce_kind">;
+
+def Tile_GemmPolicy : I32EnumAttr<"GemmPolicy", "how warps split a gemm tile", [
+    I32EnumAttrCase<"Square", 0, "square">,
+    I32EnumAttrCase<"FullRow", 1, "full_row">,
+    I32EnumAttrCase<"FullCol", 2, "full_col">
+  ]> {
+  let cppNamespace = "::tilec::tile";
+  let genSpecializedAttr = 0;
+}
+def Tile_GemmPolicyAttr : EnumAttr<Tile_Dialect, Tile_GemmPolicy, "gemm_policy">;
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+class Tile_Attr<string name, string mnemonicName, list<Trait> traits = []>
+    : AttrDef<Tile_Dialect, name, traits> {
+  let mnemonic = mnemonicName;
+}
+
+def Tile_SwizzleLayoutAttr : Tile_Attr<"SwizzleLayout", "swizzle"> {
+  let summary = "an XOR-swizzled shared-memory layout";
+  let description = [{
+    Rows of a shared buffer are permuted in 16-byte chunks by XOR with the
+    row index, within a span of `bytes` (32, 64 or 128). `bytes = 0` leaves
+    the span to the compiler, which picks the widest one the tile allows.
+
+    ```mlir
+    tile.annotate_layout %A_shared layout(#tile.swizzle<128>) : !tile.buffer<128x64xf16, shared>
+    ```
+  }];
+  let parameters = (ins "int64_t":$bytes);
+  let assemblyFormat = "`<` $bytes `>`";
+  let genVerifyDecl = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Types
+//===----------------------------------------------------------------------===//
+
+def Tile_BufferType : TypeDef<Tile_Dialect, "Buffer", [ShapedTypeInterface]> {
+  let mnemonic = "buffer";
+  let summary = "a tile of memory in a memory scope";
+  let description = [{
+    A buffer has a shape (static extents, or `?` for a dimension bound at
+    launch, which only `global` buffers may have), an element type, a memory
+    scope and, once inferred or annotated, a layout attribute.
+
+    ```mlir
+    !tile.buffer<?x?xf16, global>
+    !tile.buffer<128x32xf16, shared>
+    !tile.buffer<128x128xf32, fragment>
+    !tile.buffer<f32, local>                      // a scalar variable
+    !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+    ```
+  }];
+  let parameters = (ins
+    ArrayRefParameter<"int64_t">:$shape,
+    "::mlir::Type":$elementType,
+    "::tilec::tile::MemoryScope":$scope,
+    OptionalParameter<"::mlir::Attribute">:$layout
+  );
+  let builders = [
+    TypeBuilderWithInferredContext<(ins "::llvm::ArrayRef<int64_t>":$shape,
+        "::mlir::Type":$elementType, "::tilec::tile::MemoryScope":$scope), [{
+      return $_get(elementType.getContext(), shape, elementType, scope,
+                   ::mlir::Attribute());
+    }]>
+  ];
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// ShapedTypeInterface: a copy with another shape or element type.
+    BufferType cloneWith(std::optional<::llvm::ArrayRef<int64_t>> shape,
+                         ::mlir::Type elementType) const;
+    bool hasRank() const { return true; }
+    /// The number of elements; only meaningful for a static shape.
+    int64_t getNumElementsStatic() const;
+    /// A copy in another scope.
+    BufferType withScope(MemoryScope scope) const;
+  }];
+}
+
+#endif // TILE_BASE_TD

@@ -1,0 +1,148 @@
+//===- TileDialect.cpp - tile dialect, types and attributes ---------------===//
+//
+// Registers the dialect and implements the buffer type and layout attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Tile/TileDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace tilec::tile;
+
+#include "dialects/Tile/TileDialect.cpp.inc"
+#include "dialects/Tile/TileEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/Tile/TileAttrs.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialects/Tile/TileTypes.cpp.inc"
+
+void TileDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/Tile/TileAttrs.cpp.inc"
+      >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "dialects/Tile/TileTypes.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/Tile/TileOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// SwizzleLayoutAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+SwizzleLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                          int64_t bytes) {
+  if (bytes != 0 && bytes != 32 && bytes != 64 && bytes != 128)
+    return emitError() << "swizzle span must be 0 (automatic), 32, 64 or 128 "
+                          "bytes, got "
+                       << bytes;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// BufferType
+//===----------------------------------------------------------------------===//
+
+Type BufferType::parse(AsmParser &parser) {
+  SmallVector<int64_t> shape;
+  Type elementType;
+  if (parser.parseLess() ||
+      parser.parseDimensionList(shape, /*allowDynamic=*/true,
+                                /*withTrailingX=*/true) ||
+      parser.parseType(elementType) || parser.parseComma())
+    return {};
+  StringRef scopeName;
+  SMLoc scopeLoc = parser.getCurrentLocation();
+  if (parser.parseKeyword(&scopeName))
+    return {};
+  std::optional<MemoryScope> scope = symbolizeMemoryScope(scopeName);
+  if (!scope) {
+    parser.emitError(scopeLoc, "unknown memory scope '")
+        << scopeName << "'; expected global, shared, fragment or local";
+    return {};
+  }
+  Attribute layout;
+  if (succeeded(parser.parseOptionalComma()) && parser.parseAttribute(layout))
+    return {};
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<BufferType>(parser.getContext(), shape, elementType,
+                                       *scope, layout);
+}
+
+void BufferType::print(AsmPrinter &printer) const {
+  printer << '<';
+  for (int64_t dim : getShape()) {
+    if (ShapedType::isDynamic(dim))
+      printer << '?';
+    else
+      printer << dim;
+    printer << 'x';
+  }
+  printer << getElementType() << ", " << stringifyMemoryScope(getScope());
+  if (getLayout())
+    printer << ", " << getLayout();
+  printer << '>';
+}
+
+LogicalResult BufferType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 ArrayRef<int64_t> shape, Type elementType,
+                                 MemoryScope scope, Attribute layout) {
+  if (!elementType.isIntOrIndexOrFloat())
+    return emitError() << "buffer element type must be an integer or float "
+                          "type, got "
+                       << elementType;
+  for (int64_t dim : shape) {
+    if (ShapedType::isDynamic(dim)) {
+      if (scope != MemoryScope::Global)
+        return emitError() << "only global buffers may have dimensions bound "
+                              "at launch; a "
+                           << stringifyMemoryScope(scope)
+                           << " buffer needs a constant shape";
+      continue;
+    }
+    if (dim <= 0)
+      return emitError() << "buffer dimensions must be positive, got " << dim;
+  }
+  if (layout && scope == MemoryScope::Global)
+    return emitError() << "a global buffer has no layout attribute";
+  return success();
+}
+
+BufferType BufferType::cloneWith(std::optional<ArrayRef<int64_t>> shape,
+                                 Type elementType) const {
+  return BufferType::get(getContext(), shape ? *shape : getShape(),
+                         elementType ? elementType : getElementType(),
+                         getScope(), getLayout());
+}
+
+int64_t BufferType::getNumElementsStatic() const {
+  int64_t count = 1;
+  for (int64_t dim : getShape())
+    count *= ShapedType::isDynamic(dim) ? 1 : dim;
+  return count;
+}
+
+BufferType BufferType::withScope(MemoryScope scope) const {
+  return BufferType::get(getContext(), getShape(), getElementType(), scope,
+                         scope == MemoryScope::Global ? Attribute()
+                                                      : getLayout());
+}
+
+bool tilec::tile::isLegalCopy(MemoryScope from, MemoryScope to) {
+  // Everything moves between scopes except global to global, which has no
+  // on-chip staging and is not a tile operation.
+  return !(from == MemoryScope::Global && to == MemoryScope::Global);
+}

@@ -1,0 +1,53 @@
+//===- TileDialect.h - the tile dialect -------------------------*- C++ -*-===//
+//
+// Declares the tile dialect, its types, attributes and operations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_DIALECTS_TILE_TILEDIALECT_H
+#define TILEC_DIALECTS_TILE_TILEDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinTypeInterfaces.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/Tile/TileEnums.h.inc"
+#include "dialects/Tile/TileDialect.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/Tile/TileAttrs.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialects/Tile/TileTypes.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/Tile/TileOps.h.inc"
+
+namespace tilec::tile {
+
+/// The function attribute that marks a `func.func` as a tile kernel.
+inline constexpr llvm::StringLiteral kKernelAttrName = "tile.kernel";
+/// Argument attribute: the DSL name of each dimension of a tensor argument
+/// (a symbol name, or the empty string for a constant extent).
+inline constexpr llvm::StringLiteral kDimNamesAttrName = "tile.dims";
+/// Argument attribute: the DSL name of a kernel parameter.
+inline constexpr llvm::StringLiteral kParamNameAttrName = "tile.name";
+/// Function attribute: the compile-time constants the kernel was built with.
+inline constexpr llvm::StringLiteral kConstantsAttrName = "tile.constants";
+/// `scf.for` attribute: the loop came from `T.unroll`.
+inline constexpr llvm::StringLiteral kUnrollAttrName = "tile.unroll";
+
+/// Whether a copy from `from` to `to` is a legal tile copy.
+bool isLegalCopy(MemoryScope from, MemoryScope to);
+
+} // namespace tilec::tile
+
+#endif // TILEC_DIALECTS_TILE_TILEDIALECT_H

@@ -1,0 +1,373 @@
+//===- TileOps.cpp - tile dialect operations ------------------------------===//
+//
+// Verifiers, folders and custom assembly of the tile operations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Tile/TileDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace tilec::tile;
+
+/// Prints a shape as `128x64` (or `scalar` for rank 0) in diagnostics.
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return "scalar";
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t dim) {
+        if (ShapedType::isDynamic(dim))
+          os << '?';
+        else
+          os << dim;
+      },
+      "x");
+  return text;
+}
+
+/// The shape without its unit dimensions: copies and atomic adds match tiles
+/// that differ only in those.
+static SmallVector<int64_t> squeezed(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> result;
+  for (int64_t dim : shape)
+    if (dim != 1)
+      result.push_back(dim);
+  return result;
+}
+
+static LogicalResult verifyIndexCount(Operation *op, BufferType type,
+                                      size_t count) {
+  if (count != type.getShape().size())
+    return op->emitOpError("expects ")
+           << type.getShape().size() << " indices for a rank-"
+           << type.getShape().size() << " buffer, got " << count;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LaunchOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LaunchOp::verify() {
+  if (getGrid().empty() || getGrid().size() > 3)
+    return emitOpError("expects 1 to 3 grid dimensions, got ")
+           << getGrid().size();
+  if (getThreads() <= 0 || getThreads() > 1024)
+    return emitOpError("threads per block must be in [1, 1024], got ")
+           << getThreads();
+  Block &body = getBody().front();
+  if (body.getNumArguments() != 3 ||
+      !llvm::all_of(body.getArgumentTypes(),
+                    [](Type type) { return type.isIndex(); }))
+    return emitOpError("body must take three index block indices");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ParallelOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParallelOp::verify() {
+  ArrayRef<int64_t> extents = getExtents();
+  if (extents.empty())
+    return emitOpError("expects at least one loop extent");
+  for (int64_t extent : extents)
+    if (extent <= 0)
+      return emitOpError("loop extents must be positive, got ") << extent;
+  Block &body = getBody().front();
+  if (body.getNumArguments() != extents.size() ||
+      !llvm::all_of(body.getArgumentTypes(),
+                    [](Type type) { return type.isIndex(); }))
+    return emitOpError("body must take one index argument per extent (")
+           << extents.size() << ")";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PipelinedOp
+//===----------------------------------------------------------------------===//
+
+ParseResult PipelinedOp::parse(OpAsmParser &parser, OperationState &result) {
+  OpAsmParser::Argument inductionVar;
+  OpAsmParser::UnresolvedOperand lower, upper, step;
+  int64_t numStages;
+  Type indexType = parser.getBuilder().getIndexType();
+  if (parser.parseArgument(inductionVar) || parser.parseEqual() ||
+      parser.parseOperand(lower) || parser.parseKeyword("to") ||
+      parser.parseOperand(upper) || parser.parseKeyword("step") ||
+      parser.parseOperand(step) || parser.parseKeyword("num_stages") ||
+      parser.parseLParen() || parser.parseInteger(numStages) ||
+      parser.parseRParen())
+    return failure();
+  if (parser.resolveOperand(lower, indexType, result.operands) ||
+      parser.resolveOperand(upper, indexType, result.operands) ||
+      parser.resolveOperand(step, indexType, result.operands))
+    return failure();
+  result.addAttribute(getNumStagesAttrName(result.name),
+                      parser.getBuilder().getI64IntegerAttr(numStages));
+  if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+  inductionVar.type = indexType;
+  Region *body = result.addRegion();
+  return parser.parseRegion(*body, {inductionVar});
+}
+
+void PipelinedOp::print(OpAsmPrinter &p) {
+  p << ' ' << getInductionVar() << " = " << getLowerBound() << " to "
+    << getUpperBound() << " step " << getStep() << " num_stages("
+    << getNumStages() << ")";
+  p.printOptionalAttrDictWithKeyword((*this)->getAttrs(),
+                                     {getNumStagesAttrName()});
+  p << ' ';
+  p.printRegion(getBody(), /*printEntryBlockArgs=*/false);
+}
+
+LogicalResult PipelinedOp::verify() {
+  if (getNumStages() < 0)
+    return emitOpError("num_stages must not be negative, got ")
+           << getNumStages();
+  Block &body = getBody().front();
+  if (body.getNumArguments() != 1 || !body.getArgument(0).getType().isIndex())
+    return emitOpError("body must take one index induction variable");
+  std::optional<ArrayRef<int64_t>> order = getOrder();
+  std::optional<ArrayRef<int64_t>> stage = getStage();
+  if (order) {
+    SmallVector<int64_t> sorted(order->begin(), order->end());
+    llvm::sort(sorted);
+    for (auto [position, value] : llvm::enumerate(sorted))
+      if (value != static_cast<int64_t>(position))
+        return emitOpError("order must be a permutation of 0..")
+               << order->size() - 1;
+  }
+  if (stage) {
+    for (int64_t value : *stage)
+      if (value < 0 || value >= std::max<int64_t>(getNumStages(), 1))
+        return emitOpError("stage entries must be in [0, num_stages), got ")
+               << value;
+  }
+  if (order && stage && order->size() != stage->size())
+    return emitOpError("order and stage must have the same length");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AllocOp, DimOp, RegionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AllocOp::verify() {
+  if (getType().getScope() == MemoryScope::Global)
+    return emitOpError("cannot allocate a global buffer inside a kernel");
+  return success();
+}
+
+LogicalResult DimOp::verify() {
+  int64_t rank = getSource().getType().getShape().size();
+  if (getIndex() < 0 || getIndex() >= rank)
+    return emitOpError("dimension ")
+           << getIndex() << " is out of range for a rank-" << rank
+           << " buffer";
+  return success();
+}
+
+OpFoldResult DimOp::fold(FoldAdaptor) {
+  int64_t extent = getSource().getType().getShape()[getIndex()];
+  if (ShapedType::isDynamic(extent))
+    return {};
+  return IntegerAttr::get(IndexType::get(getContext()), extent);
+}
+
+LogicalResult RegionOp::verify() {
+  BufferType source = getSource().getType();
+  BufferType result = getResult().getType();
+  ArrayRef<int64_t> sizes = getSizes();
+  size_t rank = source.getShape().size();
+  if (getOffsets().size() != rank || sizes.size() != rank)
+    return emitOpError("expects one offset and one size per source dimension (")
+           << rank << "), got " << getOffsets().size() << " and "
+           << sizes.size();
+  for (auto [dim, size] : llvm::enumerate(sizes)) {
+    if (size <= 0)
+      return emitOpError("region sizes must be positive, got ") << size;
+    int64_t extent = source.getShape()[dim];
+    if (!ShapedType::isDynamic(extent) && size > extent)
+      return emitOpError("region size ")
+             << size << " exceeds extent " << extent << " of dimension "
+             << dim;
+  }
+  if (result.getElementType() != source.getElementType() ||
+      result.getScope() != source.getScope())
+    return emitOpError(
+        "result must keep the source's element type and memory scope");
+  // The result shape is `sizes` with some unit dimensions dropped.
+  ArrayRef<int64_t> resultShape = result.getShape();
+  size_t next = 0;
+  for (int64_t size : sizes) {
+    if (next < resultShape.size() && resultShape[next] == size) {
+      ++next;
+      continue;
+    }
+    if (size != 1)
+      break;
+  }
+  if (next != resultShape.size() ||
+      squeezed(resultShape) != squeezed(sizes))
+    return emitOpError("result shape ")
+           << shapeString(resultShape) << " is not the region sizes "
+           << shapeString(sizes) << " with unit dimensions dropped";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LoadOp, StoreOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LoadOp::verify() {
+  return verifyIndexCount(*this, getBuffer().getType(), getIndices().size());
+}
+
+LogicalResult StoreOp::verify() {
+  return verifyIndexCount(*this, getBuffer().getType(), getIndices().size());
+}
+
+//===----------------------------------------------------------------------===//
+// CopyOp, FillOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CopyOp::verify() {
+  BufferType source = getSource().getType();
+  BufferType target = getTarget().getType();
+  if (!isLegalCopy(source.getScope(), target.getScope()))
+    return emitOpError("cannot copy from a ")
+           << stringifyMemoryScope(source.getScope()) << " buffer to a "
+           << stringifyMemoryScope(target.getScope())
+           << " buffer; stage the data through shared memory or a fragment";
+  if (!source.hasStaticShape() || !target.hasStaticShape())
+    return emitOpError("copies need static shapes; copy a region of a buffer "
+                       "whose shape is bound at launch");
+  if (squeezed(source.getShape()) != squeezed(target.getShape()))
+    return emitOpError("source shape ")
+           << shapeString(source.getShape())
+           << " does not match target shape "
+           << shapeString(target.getShape());
+  return success();
+}
+
+LogicalResult FillOp::verify() { return success(); }
+
+//===----------------------------------------------------------------------===//
+// GemmOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GemmOp::verify() {
+  BufferType a = getA().getType(), b = getB().getType(), c = getC().getType();
+  if (a.getShape().size() != 2 || b.getShape().size() != 2 ||
+      c.getShape().size() != 2)
+    return emitOpError("operands must be rank-2 tiles");
+  if (!a.hasStaticShape() || !b.hasStaticShape() || !c.hasStaticShape())
+    return emitOpError("operands must have static shapes");
+  if (a.getScope() == MemoryScope::Global ||
+      b.getScope() == MemoryScope::Global)
+    return emitOpError("A and B must be in shared memory or fragments, not "
+                       "global memory");
+  if (c.getScope() != MemoryScope::Fragment &&
+      c.getScope() != MemoryScope::Local)
+    return emitOpError("the accumulator C must be a fragment, got a ")
+           << stringifyMemoryScope(c.getScope()) << " buffer";
+  int64_t m = getTransposeA() ? a.getShape()[1] : a.getShape()[0];
+  int64_t kA = getTransposeA() ? a.getShape()[0] : a.getShape()[1];
+  int64_t kB = getTransposeB() ? b.getShape()[1] : b.getShape()[0];
+  int64_t n = getTransposeB() ? b.getShape()[0] : b.getShape()[1];
+  if (kA != kB)
+    return emitOpError("reduction extents differ: A has K = ")
+           << kA << ", B has K = " << kB;
+  if (c.getShape()[0] != m || c.getShape()[1] != n)
+    return emitOpError("accumulator shape ")
+           << shapeString(c.getShape()) << " does not match M x N = " << m
+           << "x" << n;
+  Type elemA = a.getElementType(), elemB = b.getElementType();
+  bool bothFp8 = isa<Float8E4M3FNType, Float8E5M2Type>(elemA) &&
+                 isa<Float8E4M3FNType, Float8E5M2Type>(elemB);
+  if (elemA != elemB && !bothFp8)
+    return emitOpError("A and B element types differ: ")
+           << elemA << " and " << elemB;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ReduceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceOp::verify() {
+  BufferType source = getSource().getType();
+  BufferType target = getTarget().getType();
+  int64_t rank = source.getShape().size();
+  if (rank == 0)
+    return emitOpError("cannot reduce a scalar");
+  if (getDim() < 0 || getDim() >= rank)
+    return emitOpError("dim ") << getDim() << " is out of range for a rank-"
+                               << rank << " source";
+  SmallVector<int64_t> expected(source.getShape());
+  expected.erase(expected.begin() + getDim());
+  if (squeezed(expected) != squeezed(target.getShape()))
+    return emitOpError("target shape ")
+           << shapeString(target.getShape())
+           << " must be the source shape without dimension " << getDim()
+           << " (" << shapeString(expected) << ")";
+  if (source.getScope() == MemoryScope::Global ||
+      target.getScope() == MemoryScope::Global)
+    return emitOpError("reductions work on shared buffers and fragments");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AtomicAddOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AtomicAddOp::verify() {
+  BufferType target = getTarget().getType();
+  if (auto tile = dyn_cast<BufferType>(getValue().getType())) {
+    if (!getIndices().empty())
+      return emitOpError("a tile value takes no indices");
+    if (squeezed(tile.getShape()) != squeezed(target.getShape()))
+      return emitOpError("value shape ")
+             << shapeString(tile.getShape())
+             << " does not match target shape "
+             << shapeString(target.getShape());
+    return success();
+  }
+  if (getValue().getType() != target.getElementType())
+    return emitOpError("value type ")
+           << getValue().getType() << " is not the element type "
+           << target.getElementType();
+  return verifyIndexCount(*this, target, getIndices().size());
+}
+
+//===----------------------------------------------------------------------===//
+// UseSwizzleOp, AnnotateLayoutOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult UseSwizzleOp::verify() {
+  if (getPanel() <= 0)
+    return emitOpError("panel size must be positive, got ") << getPanel();
+  if (!(*this)->getParentOfType<LaunchOp>())
+    return emitOpError("must be inside a tile.launch");
+  return success();
+}
+
+LogicalResult AnnotateLayoutOp::verify() {
+  BufferType type = getBuffer().getType();
+  if (isa<SwizzleLayoutAttr>(getLayout()) &&
+      type.getScope() != MemoryScope::Shared)
+    return emitOpError("a swizzled layout applies to shared buffers, not ")
+           << stringifyMemoryScope(type.getScope()) << " buffers";
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/Tile/TileOps.cpp.inc"

@@ -1,0 +1,352 @@
+//===- TileOps.td - tile dialect operations ----------------*- tablegen -*-===//
+//
+// One operation per construct of the tile language. Whole-tile operations
+// take buffers; element access and scalar arithmetic use tile.load/tile.store
+// and the arith/math dialects.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILE_OPS_TD
+#define TILE_OPS_TD
+
+include "dialects/Tile/TileBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/IR/OpAsmInterface.td"
+
+class Tile_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Tile_Dialect, mnemonic, traits>;
+
+def Tile_Buffer : Type<CPred<"::llvm::isa<::tilec::tile::BufferType>($_self)">,
+                       "tile buffer", "::tilec::tile::BufferType">;
+
+//===----------------------------------------------------------------------===//
+// Launch and loops
+//===----------------------------------------------------------------------===//
+
+def Tile_LaunchOp : Tile_Op<"launch", [SingleBlock, NoTerminator,
+    RecursiveMemoryEffects]> {
+  let summary = "the grid of thread blocks that runs a kernel body";
+  let description = [{
+    `T.Kernel(gx, gy, gz, threads=N)`: the body runs once per block of a grid
+    of one to three dimensions. The region's three index arguments are the
+    block indices (unused dimensions have extent 1 and index 0).
+
+    ```mlir
+    tile.launch grid(%gx, %gy) threads(128) {
+    ^bb0(%bx: index, %by: index, %bz: index):
+      ...
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Index>:$grid, I64Attr:$threads);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `grid` `(` $grid `)` `threads` `(` $threads `)` attr-dict-with-keyword $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_ParallelOp : Tile_Op<"parallel", [SingleBlock, NoTerminator,
+    RecursiveMemoryEffects]> {
+  let summary = "a loop nest whose iterations are spread over the block's threads";
+  let description = [{
+    `T.Parallel(a, b, ...)`: every point of a constant iteration space runs
+    the body once; which thread runs which point is the compiler's choice
+    (the layout of the fragments it touches).
+
+    ```mlir
+    tile.parallel [128, 64] {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %acc[%i, %j] : !tile.buffer<128x64xf32, fragment>
+      ...
+    }
+    ```
+  }];
+  let arguments = (ins DenseI64ArrayAttr:$extents);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$extents attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def Tile_PipelinedOp : Tile_Op<"pipelined", [SingleBlock, NoTerminator,
+    RecursiveMemoryEffects]> {
+  let summary = "a serial loop whose copies the compiler may software-pipeline";
+  let description = [{
+    `T.Pipelined(n, num_stages=s)`: iterations run in order, but the copies
+    of iteration `k + s - 1` may be issued while iteration `k` computes.
+    `order` and `stage`, when given, place each top-level statement of the
+    body explicitly (one entry per statement).
+
+    ```mlir
+    tile.pipelined %k = %c0 to %n step %c1 num_stages(3) {
+      tile.copy ...
+      tile.gemm ...
+    }
+    ```
+  }];
+  let arguments = (ins Index:$lowerBound, Index:$upperBound, Index:$step,
+                   I64Attr:$num_stages,
+                   OptionalAttr<DenseI64ArrayAttr>:$order,
+                   OptionalAttr<DenseI64ArrayAttr>:$stage);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::Value getInductionVar() { return getBody().getArgument(0); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+def Tile_AllocOp : Tile_Op<"alloc", [MemoryEffects<[MemAlloc]>]> {
+  let summary = "a shared, fragment or local buffer of constant shape";
+  let description = [{
+    `T.alloc_shared`, `T.alloc_fragment`, `T.alloc_local` and `T.alloc_var`
+    (a rank-0 local buffer). The scope comes from the result type.
+
+    ```mlir
+    %A_s = tile.alloc : !tile.buffer<128x32xf16, shared>
+    %m = tile.alloc : !tile.buffer<f32, local>
+    ```
+  }];
+  let results = (outs Tile_Buffer:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_DimOp : Tile_Op<"dim", [Pure]> {
+  let summary = "one extent of a buffer";
+  let description = [{
+    Reads a dimension of a buffer; for a global buffer whose dimension is
+    symbolic, the value bound at launch.
+
+    ```mlir
+    %M = tile.dim %A[0] : !tile.buffer<?x?xf16, global>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$source, I64Attr:$index);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$source `[` $index `]` attr-dict `:` type($source)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Tile_RegionOp : Tile_Op<"region", [Pure]> {
+  let summary = "a rectangular window of a buffer";
+  let description = [{
+    A view of `sizes` elements starting at `offsets` (one offset and size
+    per source dimension). The result type may drop unit dimensions:
+    `Q[bz, bx*64:(bx+1)*64, by, :]` is a rank-2 view of a rank-4 buffer.
+
+    ```mlir
+    %r = tile.region %Q[%bz, %row, %by, %c0] sizes [1, 64, 1, 128]
+        : !tile.buffer<?x?x?x128xf16, global> -> !tile.buffer<64x128xf16, global>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$source, Variadic<Index>:$offsets,
+                   DenseI64ArrayAttr:$sizes);
+  let results = (outs Tile_Buffer:$result);
+  let assemblyFormat = [{
+    $source `[` $offsets `]` `sizes` $sizes attr-dict `:` type($source) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_LoadOp : Tile_Op<"load", [
+    TypesMatchWith<"result is the buffer's element type", "buffer", "result",
+                   "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {
+  let summary = "read one element";
+  let description = [{
+    ```mlir
+    %v = tile.load %acc[%i, %j] : !tile.buffer<128x64xf32, fragment>
+    %m = tile.load %var[] : !tile.buffer<f32, local>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$buffer, Variadic<Index>:$indices);
+  let results = (outs AnyType:$result);
+  let assemblyFormat = "$buffer `[` $indices `]` attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Tile_StoreOp : Tile_Op<"store", [
+    TypesMatchWith<"value is the buffer's element type", "buffer", "value",
+                   "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {
+  let summary = "write one element";
+  let description = [{
+    ```mlir
+    tile.store %v, %acc[%i, %j] : !tile.buffer<128x64xf32, fragment>
+    ```
+  }];
+  let arguments = (ins AnyType:$value, Arg<Tile_Buffer, "", [MemWrite]>:$buffer,
+                   Variadic<Index>:$indices);
+  let assemblyFormat = "$value `,` $buffer `[` $indices `]` attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Whole-tile operations
+//===----------------------------------------------------------------------===//
+
+def Tile_CopyOp : Tile_Op<"copy"> {
+  let summary = "copy a tile between memory scopes, converting the element type";
+  let description = [{
+    `T.copy(src, dst)`. Both sides hold the same number of elements and the
+    same shape once unit dimensions are ignored; a copy between two global
+    buffers is not a tile operation.
+
+    ```mlir
+    tile.copy %a_region, %A_s : !tile.buffer<128x32xf16, global>, !tile.buffer<128x32xf16, shared>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$source,
+                   Arg<Tile_Buffer, "", [MemWrite]>:$target);
+  let assemblyFormat = "$source `,` $target attr-dict `:` type($source) `,` type($target)";
+  let hasVerifier = 1;
+}
+
+def Tile_FillOp : Tile_Op<"fill", [
+    TypesMatchWith<"value is the buffer's element type", "buffer", "value",
+                   "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {
+  let summary = "set every element of a tile";
+  let description = [{
+    `T.fill(buf, v)` and `T.clear(buf)` (a fill with zero).
+
+    ```mlir
+    tile.fill %acc, %zero : !tile.buffer<128x128xf32, fragment>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemWrite]>:$buffer, AnyType:$value);
+  let assemblyFormat = "$buffer `,` $value attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Tile_GemmOp : Tile_Op<"gemm"> {
+  let summary = "C += op(A) * op(B) on tiles";
+  let description = [{
+    `T.gemm(A, B, C, transpose_A, transpose_B, policy, clear_accum)`.
+    A is M x K (K x M when transposed), B is K x N (N x K when transposed),
+    C is an M x N fragment. With `clear_accum`, C is zeroed first.
+
+    ```mlir
+    tile.gemm %A_s, %B_s, %C {policy = #tile.gemm_policy<square>}
+        : !tile.buffer<128x32xf16, shared>, !tile.buffer<32x128xf16, shared>,
+          !tile.buffer<128x128xf32, fragment>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$a,
+                   Arg<Tile_Buffer, "", [MemRead]>:$b,
+                   Arg<Tile_Buffer, "", [MemRead, MemWrite]>:$c,
+                   UnitAttr:$transpose_a, UnitAttr:$transpose_b,
+                   Tile_GemmPolicyAttr:$policy, UnitAttr:$clear_accum);
+  let assemblyFormat = [{
+    $a `,` $b `,` $c attr-dict `:` type($a) `,` type($b) `,` type($c)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_ReduceOp : Tile_Op<"reduce"> {
+  let summary = "reduce a tile along one dimension";
+  let description = [{
+    `T.reduce_max/sum/min/abssum/absmax(src, dst, dim, clear)`. The target
+    has the source's shape without `dim`. Without `clear`, the result is
+    combined with what the target already holds.
+
+    ```mlir
+    tile.reduce max %scores, %row_max dim(1) clear
+        : !tile.buffer<128x64xf32, fragment>, !tile.buffer<128xf32, fragment>
+    ```
+  }];
+  let arguments = (ins Tile_ReduceKindAttr:$kind,
+                   Arg<Tile_Buffer, "", [MemRead]>:$source,
+                   Arg<Tile_Buffer, "", [MemRead, MemWrite]>:$target,
+                   I64Attr:$dim, UnitAttr:$clear);
+  let assemblyFormat = [{
+    $kind $source `,` $target `dim` `(` $dim `)` (`clear` $clear^)? attr-dict
+    `:` type($source) `,` type($target)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_AtomicAddOp : Tile_Op<"atomic_add"> {
+  let summary = "atomically add a scalar or a tile into memory";
+  let description = [{
+    `T.atomic_add(dst, value)`: with indices, `value` is a scalar added to
+    one element; without, `value` is a tile added element-wise into `dst`.
+
+    ```mlir
+    tile.atomic_add %v, %Out[%i, %j] : f32, !tile.buffer<?x?xf32, global>
+    tile.atomic_add %acc, %out_region : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+    ```
+  }];
+  let arguments = (ins AnyType:$value, Arg<Tile_Buffer, "", [MemRead, MemWrite]>:$target,
+                   Variadic<Index>:$indices);
+  let assemblyFormat = [{
+    $value `,` $target (`[` $indices^ `]`)? attr-dict `:` type($value) `,` type($target)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Scheduling annotations and debugging
+//===----------------------------------------------------------------------===//
+
+def Tile_UseSwizzleOp : Tile_Op<"use_swizzle"> {
+  let summary = "rasterize blocks in panels for L2 reuse";
+  let description = [{
+    `T.use_swizzle(panel)`: blocks of the launch are visited in panels of
+    `panel` columns so that neighbouring blocks share operands in L2.
+
+    ```mlir
+    tile.use_swizzle 10
+    ```
+  }];
+  let arguments = (ins I64Attr:$panel);
+  let assemblyFormat = "$panel attr-dict";
+  let hasVerifier = 1;
+}
+
+def Tile_AnnotateLayoutOp : Tile_Op<"annotate_layout"> {
+  let summary = "fix the layout of a buffer";
+  let description = [{
+    `T.annotate_layout({buf: layout})`: the layout inference takes this
+    layout for `buf` instead of choosing one.
+
+    ```mlir
+    tile.annotate_layout %A_s layout(#tile.swizzle<0>) : !tile.buffer<128x32xf16, shared>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$buffer, AnyAttr:$layout);
+  let assemblyFormat = "$buffer `layout` `(` $layout `)` attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Tile_PrintOp : Tile_Op<"print"> {
+  let summary = "print a scalar or a buffer from the device";
+  let description = [{
+    `T.print(x, msg="")`.
+
+    ```mlir
+    tile.print %v {message = "row max"} : f32
+    ```
+  }];
+  let arguments = (ins AnyType:$value, StrAttr:$message);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+def Tile_AssertOp : Tile_Op<"assert"> {
+  let summary = "stop the kernel when a condition does not hold";
+  let description = [{
+    `T.device_assert(cond, msg)`.
+
+    ```mlir
+    tile.assert %ok, "index in range"
+    ```
+  }];
+  let arguments = (ins I1:$condition, StrAttr:$message);
+  let assemblyFormat = "$condition `,` $message attr-dict";
+}
+
+#endif // TILE_OPS_TD

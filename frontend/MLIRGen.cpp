@@ -1,0 +1,1589 @@
+//===- MLIRGen.cpp - tile IR from the syntax tree -------------------------===//
+//
+// Modules and imports, kernel signatures, statements and scalar expressions.
+// The `T.*` builtins are in Builtins.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/MLIRGenImpl.h"
+#include "frontend/Parser.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::frontend;
+using llvm::SMLoc;
+
+//===----------------------------------------------------------------------===//
+// Dtypes and RValue helpers
+//===----------------------------------------------------------------------===//
+
+Type tilec::frontend::parseDType(MLIRContext &context, StringRef name) {
+  Builder b(&context);
+  return llvm::StringSwitch<Type>(name)
+      .Cases("float16", "half", "fp16", b.getF16Type())
+      .Cases("bfloat16", "bf16", b.getBF16Type())
+      .Cases("float32", "float", "fp32", b.getF32Type())
+      .Cases("float64", "double", "fp64", b.getF64Type())
+      .Cases("float8_e4m3", "float8_e4m3fn", "e4m3", b.getType<Float8E4M3FNType>())
+      .Cases("float8_e5m2", "e5m2", b.getType<Float8E5M2Type>())
+      .Cases("int8", "uint8", b.getI8Type())
+      .Cases("int16", "uint16", b.getI16Type())
+      .Cases("int32", "uint32", "int", b.getI32Type())
+      .Cases("int64", "uint64", b.getI64Type())
+      .Case("bool", b.getI1Type())
+      .Default(Type());
+}
+
+std::string tilec::frontend::dtypeName(Type type) {
+  if (type.isF16()) return "float16";
+  if (type.isBF16()) return "bfloat16";
+  if (type.isF32()) return "float32";
+  if (type.isF64()) return "float64";
+  if (isa<Float8E4M3FNType>(type)) return "float8_e4m3";
+  if (isa<Float8E5M2Type>(type)) return "float8_e5m2";
+  if (type.isIndex()) return "index";
+  if (type.isInteger(1)) return "bool";
+  if (auto integer = dyn_cast<IntegerType>(type))
+    return "int" + std::to_string(integer.getWidth());
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+std::string RValue::describe() const {
+  switch (kind) {
+  case Kind::Error: return "an erroneous value";
+  case Kind::None: return "None";
+  case Kind::Const:
+    switch (constKind) {
+    case ConstKind::Int: return "an integer constant";
+    case ConstKind::Float: return "a float constant";
+    case ConstKind::Bool: return "a boolean constant";
+    case ConstKind::Str: return "a string";
+    case ConstKind::DType: return "a dtype";
+    }
+    return "a constant";
+  case Kind::Scalar: return "a " + dtypeName(value.getType()) + " scalar";
+  case Kind::Buffer: {
+    auto type = getBufferType();
+    return std::string("a ") + tile::stringifyMemoryScope(type.getScope()).str() +
+           " buffer";
+  }
+  case Kind::Var: return "a variable";
+  case Kind::Macro: return "a macro";
+  case Kind::Kernel: return "a kernel";
+  case Kind::Module: return "a module";
+  case Kind::Namespace: return "'" + str + "'";
+  case Kind::Builtin: return "the builtin '" + str + "'";
+  case Kind::Tuple: return "a tuple";
+  case Kind::Layout: return "a layout";
+  }
+  return "a value";
+}
+
+//===----------------------------------------------------------------------===//
+// ModuleLoader
+//===----------------------------------------------------------------------===//
+
+/// The key a module is cached under: its absolute, normalized path.
+static std::string canonicalPath(StringRef path) {
+  SmallString<256> canonical(path);
+  llvm::sys::fs::make_absolute(canonical);
+  llvm::sys::path::remove_dots(canonical, /*remove_dot_dot=*/true);
+  return std::string(canonical);
+}
+
+ModuleInfo *ModuleLoader::loadBuffer(unsigned bufferId) {
+  StringRef path =
+      source.getSourceMgr().getMemoryBuffer(bufferId)->getBufferIdentifier();
+  std::string key = canonicalPath(path);
+  auto it = modules.find(key);
+  if (it != modules.end())
+    return it->second.get();
+  auto info = std::make_unique<ModuleInfo>();
+  info->path = key;
+  info->ast = parseModule(source, bufferId);
+  ModuleInfo *result = info.get();
+  modules[key] = std::move(info);
+  return result;
+}
+
+ModuleInfo *ModuleLoader::load(StringRef path, SMLoc importLoc) {
+  auto it = modules.find(canonicalPath(path));
+  if (it != modules.end())
+    return it->second.get();
+  auto fileOrErr = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!fileOrErr) {
+    source.emitError(importLoc.isValid()
+                         ? source.getLoc(importLoc)
+                         : Location(UnknownLoc::get(&source.getContext())))
+        << "cannot read '" << path << "': " << fileOrErr.getError().message();
+    return nullptr;
+  }
+  unsigned bufferId =
+      source.getSourceMgr().AddNewSourceBuffer(std::move(*fileOrErr), SMLoc());
+  return loadBuffer(bufferId);
+}
+
+ModuleInfo *ModuleLoader::loadImport(ModuleInfo &importer, StringRef module,
+                                     SMLoc loc) {
+  // Leading dots: relative to the importing file's folder (one dot = same).
+  size_t dots = 0;
+  while (dots < module.size() && module[dots] == '.')
+    ++dots;
+  StringRef rest = module.drop_front(dots);
+  SmallString<256> relative;
+  for (StringRef part : llvm::split(rest, '.'))
+    llvm::sys::path::append(relative, part);
+  relative += ".tl";
+
+  SmallVector<std::string> candidates;
+  SmallString<256> base = llvm::sys::path::parent_path(importer.path);
+  for (size_t i = 1; i < dots; ++i)
+    base = llvm::sys::path::parent_path(base);
+  SmallString<256> local(base);
+  llvm::sys::path::append(local, relative);
+  candidates.push_back(std::string(local));
+  if (dots == 0)
+    for (const std::string &dir : includeDirs) {
+      SmallString<256> candidate(dir);
+      llvm::sys::path::append(candidate, relative);
+      candidates.push_back(std::string(candidate));
+    }
+  for (const std::string &candidate : candidates)
+    if (llvm::sys::fs::exists(candidate))
+      return load(candidate, loc);
+  auto diag = source.emitError(loc);
+  diag << "cannot find module '" << module << "'";
+  for (const std::string &candidate : candidates)
+    diag.attachNote() << "looked for '" << candidate << "'";
+  return nullptr;
+}
+
+/// Whether a module name is TileLang's own (`tilelang`, `tilelang.language`),
+/// which tilec provides as the `T` namespace.
+static bool isTileLangModule(StringRef name) {
+  return name == "tilelang" || name.starts_with("tilelang.");
+}
+
+void ModuleLoader::resolveGlobals(ModuleInfo &module) {
+  if (module.resolved || module.resolving)
+    return;
+  module.resolving = true;
+  for (const StmtPtr &stmt : module.ast->body) {
+    if (auto *imp = dyn_cast<ImportStmt>(stmt.get())) {
+      if (isTileLangModule(imp->module)) {
+        // `import tilelang.language as T`, `from tilelang import language as T`
+        if (!imp->isFrom) {
+          if (!imp->moduleAlias.empty())
+            module.globals[imp->moduleAlias] = RValue::ofNamespace("T");
+          continue;
+        }
+        for (const auto &name : imp->names)
+          module.globals[name.alias.empty() ? name.name : name.alias] =
+              RValue::ofNamespace("T");
+        continue;
+      }
+      ModuleInfo *imported = loadImport(module, imp->module, imp->getLoc());
+      if (!imported)
+        continue;
+      if (imported->resolving) {
+        source.emitError(imp->getLoc())
+            << "circular import of '" << imp->module << "'";
+        continue;
+      }
+      resolveGlobals(*imported);
+      if (!imp->isFrom) {
+        RValue value;
+        value.kind = RValue::Kind::Module;
+        value.module = imported;
+        std::string alias = imp->moduleAlias;
+        if (alias.empty())
+          alias = StringRef(imp->module).ltrim('.').split('.').first.str();
+        module.globals[alias] = value;
+        continue;
+      }
+      for (const auto &name : imp->names) {
+        if (name.name == "*") {
+          for (auto &[key, value] : imported->globals)
+            if (value.kind == RValue::Kind::Macro ||
+                value.kind == RValue::Kind::Const)
+              module.globals[key] = value;
+          continue;
+        }
+        auto found = imported->globals.find(name.name);
+        if (found == imported->globals.end()) {
+          source.emitError(name.loc) << "module '" << imp->module
+                                     << "' has no name '" << name.name << "'";
+          continue;
+        }
+        module.globals[name.alias.empty() ? name.name : name.alias] =
+            found->second;
+      }
+      continue;
+    }
+    if (auto *def = dyn_cast<FunctionDef>(stmt.get())) {
+      RValue value;
+      value.function = def;
+      value.module = &module;
+      if (def->hasDecorator("prim_func")) {
+        value.kind = RValue::Kind::Kernel;
+      } else if (def->hasDecorator("macro")) {
+        value.kind = RValue::Kind::Macro;
+      } else {
+        source.emitError(def->getLoc())
+            << "function '" << def->name
+            << "' needs a decorator: @T.prim_func for a kernel or @T.macro "
+               "for a macro";
+        continue;
+      }
+      if (module.globals.count(def->name))
+        source.emitError(def->getLoc())
+            << "'" << def->name << "' is defined twice in this module";
+      module.globals[def->name] = value;
+      continue;
+    }
+    if (auto *assign = dyn_cast<AssignStmt>(stmt.get())) {
+      auto *name = dyn_cast<NameExpr>(assign->target.get());
+      // Module-level constants: literals, and expressions of earlier ones.
+      std::function<RValue(const Expr &)> evalConst =
+          [&](const Expr &e) -> RValue {
+        switch (e.getKind()) {
+        case Expr::Kind::Int: return RValue::ofInt(cast<IntExpr>(e).value);
+        case Expr::Kind::Float: return RValue::ofFloat(cast<FloatExpr>(e).value);
+        case Expr::Kind::Bool: return RValue::ofBool(cast<BoolExpr>(e).value);
+        case Expr::Kind::String: return RValue::ofStr(cast<StringExpr>(e).value);
+        case Expr::Kind::Name: {
+          auto found = module.globals.find(cast<NameExpr>(e).name);
+          if (found != module.globals.end() && found->second.isConst())
+            return found->second;
+          return RValue::error();
+        }
+        case Expr::Kind::Unary: {
+          auto &un = cast<UnaryExpr>(e);
+          RValue v = evalConst(*un.operand);
+          if (!v.isConstNumber() || un.op != UnaryOp::Neg)
+            return RValue::error();
+          return v.constKind == RValue::ConstKind::Float
+                     ? RValue::ofFloat(-v.floatValue)
+                     : RValue::ofInt(-v.intValue);
+        }
+        case Expr::Kind::Binary: {
+          auto &bin = cast<BinaryExpr>(e);
+          RValue l = evalConst(*bin.lhs), r = evalConst(*bin.rhs);
+          if (!l.isConstInt() || !r.isConstInt())
+            return RValue::error();
+          switch (bin.op) {
+          case BinaryOp::Add: return RValue::ofInt(l.intValue + r.intValue);
+          case BinaryOp::Sub: return RValue::ofInt(l.intValue - r.intValue);
+          case BinaryOp::Mul: return RValue::ofInt(l.intValue * r.intValue);
+          case BinaryOp::FloorDiv:
+            if (r.intValue == 0)
+              return RValue::error();
+            return RValue::ofInt(l.intValue / r.intValue);
+          default: return RValue::error();
+          }
+        }
+        default:
+          return RValue::error();
+        }
+      };
+      if (!name || assign->annotation) {
+        source.emitError(assign->getLoc())
+            << "only constants can be assigned at module level";
+        continue;
+      }
+      RValue value = evalConst(*assign->value);
+      if (value.isError()) {
+        source.emitError(assign->value->getLoc())
+            << "a module-level value must be a constant expression";
+        continue;
+      }
+      module.globals[name->name] = value;
+      continue;
+    }
+    if (auto *expr = dyn_cast<ExprStmt>(stmt.get()))
+      if (isa<StringExpr>(expr->value.get()))
+        continue; // a docstring
+    if (isa<SimpleStmt>(stmt.get()) && stmt->getKind() == Stmt::Kind::Pass)
+      continue;
+    source.emitError(stmt->getLoc())
+        << "only imports, constants and function definitions may appear at "
+           "module level";
+  }
+  module.resolving = false;
+  module.resolved = true;
+}
+
+//===----------------------------------------------------------------------===//
+// KernelGenerator: basics
+//===----------------------------------------------------------------------===//
+
+KernelGenerator::KernelGenerator(ModuleLoader &loader, ModuleOp module,
+                                 const FrontendOptions &options,
+                                 std::map<std::string, bool> &usedDefines)
+    : loader(loader), source(loader.source), module(module), options(options),
+      usedDefines(usedDefines), builder(module.getContext()),
+      ctx(module.getContext()) {}
+
+Location KernelGenerator::loc(SMLoc where) {
+  Location fileLoc = source.getLoc(where);
+  if (callStack.empty())
+    return fileLoc;
+  return CallSiteLoc::get(fileLoc, callStack.back());
+}
+
+InFlightDiagnostic KernelGenerator::error(SMLoc where) {
+  return source.emitError(loc(where));
+}
+
+bool KernelGenerator::verifyNow(Operation *op) {
+  if (succeeded(mlir::verify(op, /*verifyRecursively=*/false)))
+    return true;
+  ++verifierErrors;
+  op->erase();
+  return false;
+}
+
+bool KernelGenerator::checkInLaunch(SMLoc where, StringRef what) {
+  if (inLaunch)
+    return true;
+  error(where) << what << " must be inside 'with T.Kernel(...)'";
+  return false;
+}
+
+void KernelGenerator::pushScope(bool newRegion) {
+  if (newRegion)
+    ++regionDepth;
+  scopes.push_back(Scope{{}, regionDepth, newRegion});
+}
+
+void KernelGenerator::popScope() {
+  if (scopes.back().opensRegion)
+    --regionDepth;
+  scopes.pop_back();
+}
+
+const RValue *KernelGenerator::lookup(StringRef name) {
+  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
+    auto found = it->names.find(std::string(name));
+    if (found != it->names.end())
+      return &found->second;
+  }
+  if (currentModule) {
+    auto found = currentModule->globals.find(std::string(name));
+    if (found != currentModule->globals.end())
+      return &found->second;
+  }
+  static const RValue tNamespace = RValue::ofNamespace("T");
+  if (name == "T")
+    return &tNamespace;
+  static const char *builtins[] = {"range", "min", "max", "abs", "int",
+                                   "float", "bool", "len"};
+  static std::map<std::string, RValue> builtinValues;
+  for (const char *builtin : builtins)
+    if (name == builtin) {
+      auto &slot = builtinValues[builtin];
+      slot = RValue::ofBuiltin(builtin);
+      return &slot;
+    }
+  return nullptr;
+}
+
+void KernelGenerator::assignName(StringRef name, RValue value, SMLoc where) {
+  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
+    auto found = it->names.find(std::string(name));
+    if (found == it->names.end())
+      continue;
+    RValue &existing = found->second;
+    if (existing.kind == RValue::Kind::Var) {
+      // `m = expr` stores into a T.alloc_var.
+      if (value.isError())
+        return;
+      Type elementType =
+          cast<tile::BufferType>(existing.value.getType()).getElementType();
+      Value scalar = materialize(value, where, elementType);
+      if (!scalar)
+        return;
+      scalar = castTo(scalar, elementType, where);
+      tile::StoreOp::create(builder, loc(where), scalar, existing.value,
+                            ValueRange{});
+      return;
+    }
+    if (it->regionDepth != regionDepth) {
+      error(where) << "cannot rebind '" << name
+                   << "' inside a loop or branch: it was bound outside; "
+                      "declare it with T.alloc_var to update it here";
+      return;
+    }
+    existing = std::move(value);
+    return;
+  }
+  scopes.back().names[std::string(name)] = std::move(value);
+}
+
+//===----------------------------------------------------------------------===//
+// Scalars: types, casts, constants
+//===----------------------------------------------------------------------===//
+
+Type KernelGenerator::scalarType(const RValue &value) {
+  if (value.kind == RValue::Kind::Scalar)
+    return value.value.getType();
+  return {};
+}
+
+Type KernelGenerator::unifyTypes(Type a, Type b) {
+  if (a == b)
+    return a;
+  bool aFloat = isa<FloatType>(a), bFloat = isa<FloatType>(b);
+  if (aFloat && bFloat) {
+    unsigned wa = a.getIntOrFloatBitWidth(), wb = b.getIntOrFloatBitWidth();
+    if (wa == wb)
+      return builder.getF32Type(); // f16 with bf16
+    return wa > wb ? a : b;
+  }
+  if (aFloat)
+    return a;
+  if (bFloat)
+    return b;
+  if (a.isIndex() || b.isIndex())
+    return builder.getIndexType();
+  return a.getIntOrFloatBitWidth() >= b.getIntOrFloatBitWidth() ? a : b;
+}
+
+Value KernelGenerator::constantOf(Type type, double value, SMLoc where) {
+  Location l = loc(where);
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(builder, l, builder.getFloatAttr(floatType, value));
+  return arith::ConstantOp::create(
+      builder, l, builder.getIntegerAttr(type, static_cast<int64_t>(value)));
+}
+
+Value KernelGenerator::materialize(const RValue &value, SMLoc where,
+                                   Type preferred) {
+  switch (value.kind) {
+  case RValue::Kind::Scalar:
+    return value.value;
+  case RValue::Kind::Var:
+    return readVar(value, where).value;
+  case RValue::Kind::Const: {
+    Location l = loc(where);
+    if (value.constKind == RValue::ConstKind::Str ||
+        value.constKind == RValue::ConstKind::DType) {
+      error(where) << "expected a number, got " << value.describe();
+      return {};
+    }
+    if (value.constKind == RValue::ConstKind::Float) {
+      Type type = preferred && isa<FloatType>(preferred) ? preferred
+                                                         : builder.getF32Type();
+      return arith::ConstantOp::create(
+          builder, l, builder.getFloatAttr(type, value.floatValue));
+    }
+    if (value.constKind == RValue::ConstKind::Bool && !preferred)
+      return arith::ConstantOp::create(builder, l,
+                                       builder.getBoolAttr(value.intValue != 0));
+    Type type = preferred ? preferred : builder.getIndexType();
+    if (isa<FloatType>(type))
+      return arith::ConstantOp::create(
+          builder, l,
+          builder.getFloatAttr(type, static_cast<double>(value.intValue)));
+    return arith::ConstantOp::create(builder, l,
+                                     builder.getIntegerAttr(type, value.intValue));
+  }
+  case RValue::Kind::Error:
+    return {};
+  default:
+    error(where) << "expected a scalar, got " << value.describe();
+    return {};
+  }
+}
+
+Value KernelGenerator::castTo(Value value, Type type, SMLoc where) {
+  Type from = value.getType();
+  if (from == type)
+    return value;
+  Location l = loc(where);
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(type);
+  if (fromFloat && toFloat) {
+    if (from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth())
+      return arith::ExtFOp::create(builder, l, type, value);
+    if (from.getIntOrFloatBitWidth() > type.getIntOrFloatBitWidth())
+      return arith::TruncFOp::create(builder, l, type, value);
+    // Same width, different format (f16 <-> bf16): through f32.
+    Value wide = arith::ExtFOp::create(builder, l, builder.getF32Type(), value);
+    return arith::TruncFOp::create(builder, l, type, wide);
+  }
+  if (!fromFloat && toFloat) {
+    if (from.isIndex())
+      value = arith::IndexCastOp::create(builder, l, builder.getI64Type(), value);
+    if (from.isInteger(1))
+      return arith::UIToFPOp::create(builder, l, type, value);
+    return arith::SIToFPOp::create(builder, l, type, value);
+  }
+  if (fromFloat && !toFloat) {
+    Type target = type.isIndex() ? builder.getI64Type() : type;
+    Value converted = arith::FPToSIOp::create(builder, l, target, value);
+    if (type.isIndex())
+      return arith::IndexCastOp::create(builder, l, type, converted);
+    return converted;
+  }
+  // Integer to integer.
+  if (type.isInteger(1)) {
+    Value zero = constantOf(from, 0, where);
+    return arith::CmpIOp::create(builder, l, arith::CmpIPredicate::ne, value, zero);
+  }
+  if (from.isIndex() || type.isIndex()) {
+    if (from.isInteger(1))
+      value = arith::ExtUIOp::create(builder, l, builder.getI32Type(), value);
+    return arith::IndexCastOp::create(builder, l, type, value);
+  }
+  unsigned wf = from.getIntOrFloatBitWidth(), wt = type.getIntOrFloatBitWidth();
+  if (wf < wt)
+    return from.isInteger(1) ? arith::ExtUIOp::create(builder, l, type, value)
+                                   .getResult()
+                             : arith::ExtSIOp::create(builder, l, type, value)
+                                   .getResult();
+  return arith::TruncIOp::create(builder, l, type, value);
+}
+
+Value KernelGenerator::toIndex(const RValue &value, SMLoc where) {
+  if (value.isError())
+    return {};
+  if (value.kind == RValue::Kind::Const &&
+      value.constKind == RValue::ConstKind::Float) {
+    error(where) << "an index must be an integer, got a float constant";
+    return {};
+  }
+  Value v = materialize(value, where, builder.getIndexType());
+  if (!v)
+    return {};
+  if (isa<FloatType>(v.getType())) {
+    error(where) << "an index must be an integer, got a "
+                 << dtypeName(v.getType()) << " value";
+    return {};
+  }
+  return castTo(v, builder.getIndexType(), where);
+}
+
+Value KernelGenerator::toBool(const RValue &value, SMLoc where) {
+  if (value.isError())
+    return {};
+  Value v = materialize(value, where, builder.getI1Type());
+  if (!v)
+    return {};
+  if (v.getType().isInteger(1))
+    return v;
+  Location l = loc(where);
+  if (isa<FloatType>(v.getType()))
+    return arith::CmpFOp::create(builder, l, arith::CmpFPredicate::UNE, v,
+                                 constantOf(v.getType(), 0, where));
+  return castTo(v, builder.getI1Type(), where);
+}
+
+RValue KernelGenerator::readVar(const RValue &var, SMLoc where) {
+  return RValue::ofScalar(
+      tile::LoadOp::create(builder, loc(where),
+                           cast<tile::BufferType>(var.value.getType())
+                               .getElementType(),
+                           var.value, ValueRange{}));
+}
+
+//===----------------------------------------------------------------------===//
+// Constant helpers
+//===----------------------------------------------------------------------===//
+
+std::optional<int64_t> KernelGenerator::evalConstInt(const Expr &expr,
+                                                     StringRef what) {
+  RValue value = eval(expr);
+  if (value.isError())
+    return std::nullopt;
+  if (!value.isConstInt()) {
+    error(expr.getLoc()) << what << " must be a compile-time integer, got "
+                         << value.describe();
+    return std::nullopt;
+  }
+  return value.intValue;
+}
+
+std::optional<bool> KernelGenerator::evalConstBool(const Expr &expr,
+                                                   StringRef what) {
+  RValue value = eval(expr);
+  if (value.isError())
+    return std::nullopt;
+  if (!value.isConstInt()) {
+    error(expr.getLoc()) << what << " must be True or False, got "
+                         << value.describe();
+    return std::nullopt;
+  }
+  return value.intValue != 0;
+}
+
+std::optional<std::string> KernelGenerator::evalConstString(const Expr &expr,
+                                                            StringRef what) {
+  RValue value = eval(expr);
+  if (value.isError())
+    return std::nullopt;
+  if (!value.isConst() || value.constKind != RValue::ConstKind::Str) {
+    error(expr.getLoc()) << what << " must be a string, got " << value.describe();
+    return std::nullopt;
+  }
+  return value.str;
+}
+
+std::optional<SmallVector<int64_t>>
+KernelGenerator::evalConstShape(const Expr &expr, StringRef what) {
+  SmallVector<int64_t> shape;
+  auto addDim = [&](const Expr &dimExpr) -> bool {
+    RValue dim = eval(dimExpr);
+    if (dim.isError())
+      return false;
+    if (!dim.isConstInt()) {
+      error(dimExpr.getLoc())
+          << "the shape of " << what
+          << " must be made of compile-time integers; got " << dim.describe();
+      return false;
+    }
+    if (dim.intValue <= 0) {
+      error(dimExpr.getLoc()) << "the shape of " << what
+                              << " must be positive, got " << dim.intValue;
+      return false;
+    }
+    shape.push_back(dim.intValue);
+    return true;
+  };
+  if (auto *seq = dyn_cast<SequenceExpr>(&expr)) {
+    for (const ExprPtr &element : seq->elements)
+      if (!addDim(*element))
+        return std::nullopt;
+    return shape;
+  }
+  if (!addDim(expr))
+    return std::nullopt;
+  return shape;
+}
+
+Type KernelGenerator::evalDType(const Expr &expr) {
+  RValue value = eval(expr);
+  if (value.isError())
+    return {};
+  if (value.isConst() && value.constKind == RValue::ConstKind::DType)
+    return value.dtype;
+  if (value.isConst() && value.constKind == RValue::ConstKind::Str) {
+    if (Type type = parseDType(*ctx, value.str))
+      return type;
+    error(expr.getLoc()) << "unknown dtype '" << value.str
+                         << "'; expected one of float16, bfloat16, float32, "
+                            "float64, float8_e4m3, float8_e5m2, int8, int16, "
+                            "int32, int64, uint8, bool";
+    return {};
+  }
+  error(expr.getLoc()) << "expected a dtype, got " << value.describe();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+/// Parses a `-D` value: an integer, a float, True/False, else a string.
+static RValue parseDefineValue(StringRef text) {
+  int64_t intValue;
+  if (!text.getAsInteger(0, intValue))
+    return RValue::ofInt(intValue);
+  double floatValue;
+  if (!text.getAsDouble(floatValue))
+    return RValue::ofFloat(floatValue);
+  if (text == "True" || text == "true")
+    return RValue::ofBool(true);
+  if (text == "False" || text == "false")
+    return RValue::ofBool(false);
+  return RValue::ofStr(text.str());
+}
+
+/// Whether an annotation spells `T.const` (a compile-time parameter).
+static bool isConstAnnotation(const Expr *annotation) {
+  const Expr *e = annotation;
+  if (auto *call = dyn_cast_or_null<CallExpr>(e))
+    e = call->callee.get();
+  auto *attr = dyn_cast_or_null<AttributeExpr>(e);
+  return attr && (attr->name == "const" || attr->name == "constexpr");
+}
+
+/// `T.Tensor(shape, dtype)` / `T.Buffer(shape, dtype)`, else null.
+static const CallExpr *asTensorAnnotation(const Expr *annotation) {
+  auto *call = dyn_cast_or_null<CallExpr>(annotation);
+  if (!call)
+    return nullptr;
+  auto *attr = dyn_cast<AttributeExpr>(call->callee.get());
+  if (!attr || (attr->name != "Tensor" && attr->name != "Buffer"))
+    return nullptr;
+  return call;
+}
+
+LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
+                                         const FunctionDef &def) {
+  errorsAtStart = source.getNumErrors();
+  currentModule = &home;
+  scopes.clear();
+  regionDepth = 0;
+  inLaunch = false;
+  pushScope(false);
+
+  // Compile-time parameters first: shapes and dtypes of tensors may use them.
+  NamedAttrList constants;
+  for (const Param &param : def.params) {
+    if (!isConstAnnotation(param.annotation.get()))
+      continue;
+    RValue value;
+    bool overridden = false;
+    for (const auto &[name, text] : options.defines)
+      if (name == param.name) {
+        value = parseDefineValue(text);
+        usedDefines[name] = true;
+        overridden = true;
+      }
+    if (!overridden) {
+      if (!param.defaultValue) {
+        error(param.loc) << "compile-time parameter '" << param.name
+                         << "' has no default; pass -D " << param.name
+                         << "=<value>";
+        continue;
+      }
+      value = eval(*param.defaultValue);
+      if (value.isError())
+        continue;
+      if (!value.isConst()) {
+        error(param.defaultValue->getLoc())
+            << "the default of compile-time parameter '" << param.name
+            << "' must be a constant, got " << value.describe();
+        continue;
+      }
+    }
+    switch (value.constKind) {
+    case RValue::ConstKind::Int:
+      constants.append(param.name, builder.getI64IntegerAttr(value.intValue));
+      break;
+    case RValue::ConstKind::Float:
+      constants.append(param.name, builder.getF64FloatAttr(value.floatValue));
+      break;
+    case RValue::ConstKind::Bool:
+      constants.append(param.name, builder.getBoolAttr(value.intValue));
+      break;
+    case RValue::ConstKind::Str:
+      constants.append(param.name, builder.getStringAttr(value.str));
+      break;
+    case RValue::ConstKind::DType:
+      constants.append(param.name, TypeAttr::get(value.dtype));
+      break;
+    }
+    scopes.back().names[param.name] = value;
+  }
+
+  // Runtime parameters: tensors (with symbolic dimensions) and scalars.
+  struct RuntimeParam {
+    const Param *param;
+    Type type;
+    SmallVector<std::string> dimNames;
+  };
+  SmallVector<RuntimeParam> runtimeParams;
+  std::map<std::string, std::pair<size_t, size_t>> symbolFirstUse;
+  for (const Param &param : def.params) {
+    if (isConstAnnotation(param.annotation.get()))
+      continue;
+    if (!param.annotation) {
+      error(param.loc) << "kernel parameter '" << param.name
+                       << "' needs a type: T.Tensor((dims), dtype), a scalar "
+                          "dtype such as T.int32, or T.const";
+      continue;
+    }
+    if (param.defaultValue) {
+      error(param.defaultValue->getLoc())
+          << "only compile-time parameters (T.const) may have defaults";
+      continue;
+    }
+    if (const CallExpr *tensor = asTensorAnnotation(param.annotation.get())) {
+      const Expr *shapeExpr = tensor->args.empty() ? nullptr : tensor->args[0].get();
+      const Expr *dtypeExpr = tensor->args.size() > 1 ? tensor->args[1].get() : nullptr;
+      if (const KeywordArg *kw = tensor->findKeyword("shape"))
+        shapeExpr = kw->value.get();
+      if (const KeywordArg *kw = tensor->findKeyword("dtype"))
+        dtypeExpr = kw->value.get();
+      if (!shapeExpr) {
+        error(tensor->getLoc()) << "T.Tensor needs a shape";
+        continue;
+      }
+      Type elementType = dtypeExpr ? evalDType(*dtypeExpr) : builder.getF32Type();
+      if (!elementType)
+        continue;
+      SmallVector<const Expr *> dimExprs;
+      if (auto *seq = dyn_cast<SequenceExpr>(shapeExpr))
+        for (const ExprPtr &e : seq->elements)
+          dimExprs.push_back(e.get());
+      else
+        dimExprs.push_back(shapeExpr);
+      RuntimeParam rp{&param, {}, {}};
+      SmallVector<int64_t> shape;
+      bool ok = true;
+      for (const Expr *dimExpr : dimExprs) {
+        if (auto *name = dyn_cast<NameExpr>(dimExpr)) {
+          const RValue *bound = lookup(name->name);
+          if (!bound || bound->kind == RValue::Kind::Scalar) {
+            // A symbolic dimension: bound at launch from this tensor.
+            shape.push_back(ShapedType::kDynamic);
+            rp.dimNames.push_back(name->name);
+            symbolFirstUse.emplace(name->name,
+                                   std::make_pair(runtimeParams.size(),
+                                                  shape.size() - 1));
+            continue;
+          }
+        }
+        RValue dim = eval(*dimExpr);
+        if (dim.isError()) {
+          ok = false;
+          break;
+        }
+        if (!dim.isConstInt() || dim.intValue <= 0) {
+          error(dimExpr->getLoc())
+              << "a tensor dimension must be a positive constant or a single "
+                 "symbolic name, got "
+              << (dim.isConstInt() ? std::to_string(dim.intValue) : dim.describe());
+          ok = false;
+          break;
+        }
+        shape.push_back(dim.intValue);
+        rp.dimNames.push_back("");
+      }
+      if (!ok)
+        continue;
+      rp.type = tile::BufferType::get(ctx, shape, elementType,
+                                      tile::MemoryScope::Global, Attribute());
+      runtimeParams.push_back(rp);
+      continue;
+    }
+    Type scalar = evalDType(*param.annotation);
+    if (!scalar)
+      continue;
+    runtimeParams.push_back({&param, scalar, {}});
+  }
+
+  // Symbols are names, never constants: a symbol must not clash with a
+  // compile-time parameter (caught above since those bind first).
+  SmallVector<Type> argTypes;
+  for (const RuntimeParam &rp : runtimeParams)
+    argTypes.push_back(rp.type);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(builder, loc(def.getLoc()), def.name,
+                                   builder.getFunctionType(argTypes, {}));
+  func->setAttr(tile::kKernelAttrName, builder.getUnitAttr());
+  func->setAttr(tile::kConstantsAttrName, constants.getDictionary(ctx));
+  for (auto [index, rp] : llvm::enumerate(runtimeParams)) {
+    func.setArgAttr(index, tile::kParamNameAttrName,
+                    builder.getStringAttr(rp.param->name));
+    if (!rp.dimNames.empty()) {
+      SmallVector<Attribute> names;
+      for (const std::string &name : rp.dimNames)
+        names.push_back(builder.getStringAttr(name));
+      func.setArgAttr(index, tile::kDimNamesAttrName, builder.getArrayAttr(names));
+    }
+  }
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  for (auto [index, rp] : llvm::enumerate(runtimeParams)) {
+    Value arg = entry->getArgument(index);
+    if (isa<tile::BufferType>(rp.type))
+      scopes.back().names[rp.param->name] = RValue::ofBuffer(arg);
+    else
+      scopes.back().names[rp.param->name] = RValue::ofScalar(arg);
+  }
+  for (const auto &[name, use] : symbolFirstUse) {
+    if (scopes.back().names.count(name)) {
+      error(runtimeParams[use.first].param->loc)
+          << "dimension name '" << name << "' is also a parameter name";
+      continue;
+    }
+    Value dim = tile::DimOp::create(builder, loc(runtimeParams[use.first].param->loc), builder.getIndexType(),
+                                    entry->getArgument(use.first),
+                                    builder.getI64IntegerAttr(use.second));
+    scopes.back().names[name] = RValue::ofScalar(dim);
+  }
+
+  genBlock(def.body);
+  func::ReturnOp::create(builder, loc(def.getLoc()));
+  scopes.clear();
+  if (source.getNumErrors() != errorsAtStart || verifierErrors) {
+    func.erase();
+    return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Statements
+//===----------------------------------------------------------------------===//
+
+void KernelGenerator::genBlock(const StmtList &body) {
+  for (const StmtPtr &stmt : body)
+    genStmt(*stmt);
+}
+
+void KernelGenerator::genStmt(const Stmt &stmt) {
+  if (!macroResults.empty() && macroResults.back().has_value()) {
+    error(stmt.getLoc()) << "code after 'return' in a macro";
+    return;
+  }
+  switch (stmt.getKind()) {
+  case Stmt::Kind::Expr: {
+    auto &exprStmt = cast<ExprStmt>(stmt);
+    if (isa<StringExpr>(exprStmt.value.get()))
+      return; // a docstring
+    RValue value = eval(*exprStmt.value);
+    (void)value;
+    return;
+  }
+  case Stmt::Kind::Assign:
+    return genAssign(cast<AssignStmt>(stmt));
+  case Stmt::Kind::AugAssign:
+    return genAugAssign(cast<AugAssignStmt>(stmt));
+  case Stmt::Kind::If:
+    return genIf(cast<IfStmt>(stmt));
+  case Stmt::Kind::For:
+    return genFor(cast<ForStmt>(stmt));
+  case Stmt::Kind::While:
+    return genWhile(cast<WhileStmt>(stmt));
+  case Stmt::Kind::With:
+    return genWith(cast<WithStmt>(stmt));
+  case Stmt::Kind::Break:
+  case Stmt::Kind::Continue:
+    return genJump(stmt);
+  case Stmt::Kind::Pass:
+    return;
+  case Stmt::Kind::Return:
+    return genReturn(cast<ReturnStmt>(stmt));
+  case Stmt::Kind::FunctionDef:
+    error(stmt.getLoc()) << "functions must be defined at module level";
+    return;
+  case Stmt::Kind::Import:
+    error(stmt.getLoc()) << "imports must be at module level";
+    return;
+  }
+}
+
+void KernelGenerator::genAssign(const AssignStmt &stmt) {
+  const Expr &target = *stmt.target;
+  if (auto *tuple = dyn_cast<SequenceExpr>(&target)) {
+    RValue value = eval(*stmt.value);
+    if (value.isError())
+      return;
+    if (value.kind != RValue::Kind::Tuple ||
+        value.elements.size() != tuple->elements.size()) {
+      error(stmt.value->getLoc())
+          << "cannot unpack " << value.describe() << " into "
+          << tuple->elements.size() << " targets";
+      return;
+    }
+    for (auto [element, part] : llvm::zip(tuple->elements, value.elements))
+      genStore(*element, part, element->getLoc());
+    return;
+  }
+  RValue value = eval(*stmt.value);
+  if (value.isError())
+    return;
+  if (stmt.annotation) {
+    // `x: T.float32 = v` converts v.
+    Type type = evalDType(*stmt.annotation);
+    if (!type)
+      return;
+    Value scalar = materialize(value, stmt.value->getLoc(), type);
+    if (!scalar)
+      return;
+    value = RValue::ofScalar(castTo(scalar, type, stmt.value->getLoc()));
+  }
+  genStore(target, std::move(value), stmt.getLoc());
+}
+
+void KernelGenerator::genStore(const Expr &target, RValue value, SMLoc where) {
+  if (value.isError())
+    return;
+  if (auto *name = dyn_cast<NameExpr>(&target)) {
+    if (name->name == "T") {
+      error(target.getLoc()) << "cannot assign to 'T'";
+      return;
+    }
+    if (value.kind == RValue::Kind::None) {
+      error(where) << "this expression has no value to assign";
+      return;
+    }
+    assignName(name->name, std::move(value), target.getLoc());
+    return;
+  }
+  auto *subscript = dyn_cast<SubscriptExpr>(&target);
+  if (!subscript) {
+    error(target.getLoc()) << "cannot assign to this expression";
+    return;
+  }
+  RValue base = eval(*subscript->base);
+  if (base.isError())
+    return;
+  if (!base.isBuffer()) {
+    error(subscript->base->getLoc())
+        << "only buffer elements can be assigned, not " << base.describe();
+    return;
+  }
+  tile::BufferType type = base.getBufferType();
+  if (subscript->indices.size() != type.getShape().size()) {
+    error(subscript->getLoc())
+        << "a rank-" << type.getShape().size() << " buffer needs "
+        << type.getShape().size() << " indices, got "
+        << subscript->indices.size();
+    return;
+  }
+  SmallVector<Value> indices;
+  for (const ExprPtr &indexExpr : subscript->indices) {
+    if (isa<SliceExpr>(indexExpr.get())) {
+      error(indexExpr->getLoc())
+          << "cannot assign to a slice; use T.fill, T.copy or a T.Parallel "
+             "loop";
+      return;
+    }
+    Value index = toIndex(eval(*indexExpr), indexExpr->getLoc());
+    if (!index)
+      return;
+    indices.push_back(index);
+  }
+  if (value.isBuffer()) {
+    error(where) << "cannot store a buffer into one element";
+    return;
+  }
+  if (!checkInLaunch(where, "stores to buffers"))
+    return;
+  Value scalar = materialize(value, where, type.getElementType());
+  if (!scalar)
+    return;
+  scalar = castTo(scalar, type.getElementType(), where);
+  tile::StoreOp::create(builder, loc(where), scalar, base.value, indices);
+}
+
+void KernelGenerator::genAugAssign(const AugAssignStmt &stmt) {
+  if (auto *name = dyn_cast<NameExpr>(stmt.target.get())) {
+    const RValue *current = lookup(name->name);
+    if (!current) {
+      error(name->getLoc()) << "name '" << name->name << "' is not defined";
+      return;
+    }
+    RValue lhs = *current;
+    if (lhs.kind == RValue::Kind::Var)
+      lhs = readVar(lhs, stmt.getLoc());
+    RValue rhs = eval(*stmt.value);
+    RValue result = evalBinary(stmt.op, lhs, rhs, stmt.getLoc());
+    if (result.isError())
+      return;
+    assignName(name->name, result, name->getLoc());
+    return;
+  }
+  RValue current = eval(*stmt.target);
+  RValue rhs = eval(*stmt.value);
+  RValue result = evalBinary(stmt.op, current, rhs, stmt.getLoc());
+  genStore(*stmt.target, result, stmt.getLoc());
+}
+
+void KernelGenerator::genIf(const IfStmt &stmt) {
+  RValue cond = eval(*stmt.cond);
+  if (cond.isError())
+    return;
+  if (cond.isConst()) {
+    // A compile-time condition picks its branch; names bound there stay
+    // visible after, as in Python.
+    if (!cond.isConstNumber()) {
+      error(stmt.cond->getLoc()) << "a condition must be a boolean or a number, "
+                                    "got "
+                                 << cond.describe();
+      return;
+    }
+    bool taken = cond.constKind == RValue::ConstKind::Float ? cond.floatValue != 0
+                                                            : cond.intValue != 0;
+    genBlock(taken ? stmt.thenBody : stmt.elseBody);
+    return;
+  }
+  Value condition = toBool(cond, stmt.cond->getLoc());
+  if (!condition)
+    return;
+  auto ifOp = scf::IfOp::create(builder, loc(stmt.getLoc()), condition,
+                                /*withElseRegion=*/!stmt.elseBody.empty());
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(ifOp.thenBlock());
+    pushScope(true);
+    genBlock(stmt.thenBody);
+    popScope();
+    if (!stmt.elseBody.empty()) {
+      builder.setInsertionPointToStart(ifOp.elseBlock());
+      pushScope(true);
+      genBlock(stmt.elseBody);
+      popScope();
+    }
+  }
+}
+
+void KernelGenerator::genWith(const WithStmt &stmt) {
+  auto *call = dyn_cast<CallExpr>(stmt.context.get());
+  std::string callee = call ? call->getCalleeName() : "";
+  if (callee != "T.Kernel") {
+    error(stmt.context->getLoc())
+        << "expected 'with T.Kernel(...)'; other context managers are not "
+           "supported";
+    return;
+  }
+  if (inLaunch) {
+    error(stmt.getLoc()) << "T.Kernel cannot be nested";
+    return;
+  }
+  if (call->args.empty() || call->args.size() > 3) {
+    error(call->getLoc()) << "T.Kernel takes 1 to 3 grid dimensions, got "
+                          << call->args.size();
+    return;
+  }
+  for (const KeywordArg &kw : call->keywords)
+    if (kw.name != "threads" && kw.name != "prelude" && kw.name != "is_cpu") {
+      error(kw.loc) << "unknown argument '" << kw.name << "' of T.Kernel";
+      return;
+    }
+  int64_t threads = 128;
+  if (const KeywordArg *kw = call->findKeyword("threads")) {
+    std::optional<int64_t> value = evalConstInt(*kw->value, "threads");
+    if (!value)
+      return;
+    if (*value <= 0 || *value > 1024) {
+      error(kw->value->getLoc())
+          << "threads must be in [1, 1024], got " << *value;
+      return;
+    }
+    threads = *value;
+  }
+  SmallVector<Value> grid;
+  for (const ExprPtr &dim : call->args) {
+    RValue value = eval(*dim);
+    if (value.isError())
+      return;
+    if (value.isConstInt() && value.intValue <= 0) {
+      error(dim->getLoc()) << "grid dimensions must be positive, got "
+                           << value.intValue;
+      return;
+    }
+    Value index = toIndex(value, dim->getLoc());
+    if (!index)
+      return;
+    grid.push_back(index);
+  }
+  if (stmt.targets.size() > grid.size()) {
+    error(stmt.targets[grid.size()].first)
+        << "T.Kernel has " << grid.size() << " grid dimension"
+        << (grid.size() == 1 ? "" : "s") << " but " << stmt.targets.size()
+        << " block indices are named";
+    return;
+  }
+  Location l = loc(stmt.getLoc());
+  auto launch = tile::LaunchOp::create(builder, l, grid,
+                                       builder.getI64IntegerAttr(threads));
+  Type index = builder.getIndexType();
+  OpBuilder::InsertionGuard guard(builder);
+  Block *body = builder.createBlock(&launch.getBody(), {}, {index, index, index},
+                                    {l, l, l});
+  pushScope(true);
+  for (auto [i, target] : llvm::enumerate(stmt.targets))
+    scopes.back().names[target.second] = RValue::ofScalar(body->getArgument(i));
+  inLaunch = true;
+  genBlock(stmt.body);
+  inLaunch = false;
+  popScope();
+}
+
+/// Whether `body` has a break/continue for the loop that owns it (not for
+/// loops nested inside).
+static void findJumps(const StmtList &body, bool &hasBreak, bool &hasContinue) {
+  for (const StmtPtr &stmt : body) {
+    switch (stmt->getKind()) {
+    case Stmt::Kind::Break: hasBreak = true; break;
+    case Stmt::Kind::Continue: hasContinue = true; break;
+    case Stmt::Kind::If: {
+      auto &ifStmt = cast<IfStmt>(*stmt);
+      findJumps(ifStmt.thenBody, hasBreak, hasContinue);
+      findJumps(ifStmt.elseBody, hasBreak, hasContinue);
+      break;
+    }
+    default: break;
+    }
+  }
+}
+
+static bool stmtMayJump(const Stmt &stmt) {
+  bool hasBreak = false, hasContinue = false;
+  StmtList single;
+  if (stmt.getKind() == Stmt::Kind::Break || stmt.getKind() == Stmt::Kind::Continue)
+    return true;
+  if (auto *ifStmt = dyn_cast<IfStmt>(&stmt)) {
+    findJumps(ifStmt->thenBody, hasBreak, hasContinue);
+    findJumps(ifStmt->elseBody, hasBreak, hasContinue);
+  }
+  return hasBreak || hasContinue;
+}
+
+void KernelGenerator::genJump(const Stmt &stmt) {
+  bool isBreak = stmt.getKind() == Stmt::Kind::Break;
+  const char *word = isBreak ? "break" : "continue";
+  if (loops.empty()) {
+    error(stmt.getLoc()) << "'" << word << "' outside a loop";
+    return;
+  }
+  LoopContext &loop = loops.back();
+  if (loop.kind != LoopContext::Serial) {
+    error(stmt.getLoc()) << "'" << word << "' is not allowed in a "
+                         << (loop.kind == LoopContext::Parallel ? "T.Parallel"
+                                                                : "T.Pipelined")
+                         << " loop: every iteration must run";
+    return;
+  }
+  Value flag = isBreak ? loop.breakFlag : loop.continueFlag;
+  if (!flag)
+    return; // only reached through a constant-false branch
+  Value trueValue = arith::ConstantOp::create(builder, loc(stmt.getLoc()),
+                                              builder.getBoolAttr(true));
+  tile::StoreOp::create(builder, loc(stmt.getLoc()), trueValue, flag,
+                        ValueRange{});
+}
+
+void KernelGenerator::genGuardedBody(const StmtList &body, size_t first) {
+  for (size_t i = first; i < body.size(); ++i) {
+    genStmt(*body[i]);
+    if (!stmtMayJump(*body[i]) || i + 1 == body.size())
+      continue;
+    // The rest of the body runs only if neither flag was raised.
+    LoopContext &loop = loops.back();
+    Location l = loc(body[i + 1]->getLoc());
+    Value go = arith::ConstantOp::create(builder, l, builder.getBoolAttr(true));
+    Value trueValue = go;
+    for (Value flag : {loop.breakFlag, loop.continueFlag}) {
+      if (!flag)
+        continue;
+      Value raised = tile::LoadOp::create(builder, l, builder.getI1Type(), flag,
+                                          ValueRange{});
+      Value notRaised = arith::XOrIOp::create(builder, l, raised, trueValue);
+      go = arith::AndIOp::create(builder, l, go, notRaised);
+    }
+    auto ifOp = scf::IfOp::create(builder, l, go, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(ifOp.thenBlock());
+    pushScope(true);
+    genGuardedBody(body, i + 1);
+    popScope();
+    return;
+  }
+}
+
+void KernelGenerator::genReturn(const ReturnStmt &stmt) {
+  if (macroResults.empty()) {
+    error(stmt.getLoc()) << "'return' is only allowed in a macro";
+    return;
+  }
+  if (regionDepth != scopes.front().regionDepth) {
+    error(stmt.getLoc())
+        << "'return' in a macro must be its last top-level statement";
+    return;
+  }
+  macroResults.back() = stmt.value ? eval(*stmt.value) : RValue::none();
+}
+
+void KernelGenerator::genFor(const ForStmt &stmt) {
+  auto *call = dyn_cast<CallExpr>(stmt.iter.get());
+  std::string callee = call ? call->getCalleeName() : "";
+  if (callee == "T.Parallel")
+    return genParallelLoop(stmt, *call);
+  if (callee == "T.Pipelined")
+    return genPipelinedLoop(stmt, *call);
+  if (callee == "range" || callee == "T.serial" || callee == "T.unroll" ||
+      callee == "T.vectorized")
+    return genSerialLoop(stmt, *call, callee == "T.unroll");
+  error(stmt.iter->getLoc())
+      << "a loop must iterate over T.Parallel, T.Pipelined, T.serial, "
+         "T.unroll or range";
+}
+
+void KernelGenerator::genParallelLoop(const ForStmt &stmt, const CallExpr &call) {
+  if (!checkInLaunch(stmt.getLoc(), "T.Parallel"))
+    return;
+  if (call.args.empty()) {
+    error(call.getLoc()) << "T.Parallel needs at least one extent";
+    return;
+  }
+  SmallVector<int64_t> extents;
+  for (const ExprPtr &arg : call.args) {
+    std::optional<int64_t> extent = evalConstInt(*arg, "a T.Parallel extent");
+    if (!extent)
+      return;
+    if (*extent <= 0) {
+      error(arg->getLoc()) << "T.Parallel extents must be positive, got "
+                           << *extent;
+      return;
+    }
+    extents.push_back(*extent);
+  }
+  if (stmt.targets.size() != extents.size()) {
+    error(stmt.getLoc()) << "T.Parallel has " << extents.size()
+                         << " extents but the loop names "
+                         << stmt.targets.size() << " variables";
+    return;
+  }
+  Location l = loc(stmt.getLoc());
+  auto parallel = tile::ParallelOp::create(builder, l,
+                                           builder.getDenseI64ArrayAttr(extents));
+  SmallVector<Type> types(extents.size(), builder.getIndexType());
+  SmallVector<Location> locs(extents.size(), l);
+  OpBuilder::InsertionGuard guard(builder);
+  Block *body = builder.createBlock(&parallel.getBody(), {}, types, locs);
+  pushScope(true);
+  for (auto [i, target] : llvm::enumerate(stmt.targets))
+    scopes.back().names[target.second] = RValue::ofScalar(body->getArgument(i));
+  loops.push_back({LoopContext::Parallel, {}, {}});
+  genBlock(stmt.body);
+  loops.pop_back();
+  popScope();
+}
+
+/// Reads `(start, stop, step)` the way `range` does.
+static bool rangeOperands(const CallExpr &call, const Expr *&start,
+                          const Expr *&stop, const Expr *&step) {
+  start = stop = step = nullptr;
+  switch (call.args.size()) {
+  case 1: stop = call.args[0].get(); return true;
+  case 2: start = call.args[0].get(); stop = call.args[1].get(); return true;
+  case 3:
+    start = call.args[0].get();
+    stop = call.args[1].get();
+    step = call.args[2].get();
+    return true;
+  default: return false;
+  }
+}
+
+void KernelGenerator::genPipelinedLoop(const ForStmt &stmt, const CallExpr &call) {
+  if (!checkInLaunch(stmt.getLoc(), "T.Pipelined"))
+    return;
+  const Expr *startExpr, *stopExpr, *stepExpr;
+  if (!rangeOperands(call, startExpr, stopExpr, stepExpr)) {
+    error(call.getLoc()) << "T.Pipelined takes (stop) or (start, stop[, step]) "
+                            "and num_stages=";
+    return;
+  }
+  if (stmt.targets.size() != 1) {
+    error(stmt.getLoc()) << "T.Pipelined binds one loop variable";
+    return;
+  }
+  for (const KeywordArg &kw : call.keywords)
+    if (kw.name != "num_stages" && kw.name != "order" && kw.name != "stage" &&
+        kw.name != "group") {
+      error(kw.loc) << "unknown argument '" << kw.name << "' of T.Pipelined";
+      return;
+    }
+  int64_t numStages = 0;
+  if (const KeywordArg *kw = call.findKeyword("num_stages")) {
+    std::optional<int64_t> value = evalConstInt(*kw->value, "num_stages");
+    if (!value)
+      return;
+    if (*value < 0) {
+      error(kw->value->getLoc()) << "num_stages must not be negative, got "
+                                 << *value;
+      return;
+    }
+    numStages = *value;
+  }
+  // `order` and `stage` place each top-level statement of the body.
+  auto readList = [&](StringRef name) -> std::optional<SmallVector<int64_t>> {
+    const KeywordArg *kw = call.findKeyword(name);
+    if (!kw)
+      return SmallVector<int64_t>{};
+    auto *list = dyn_cast<SequenceExpr>(kw->value.get());
+    if (!list) {
+      error(kw->value->getLoc()) << name << " must be a list of integers";
+      return std::nullopt;
+    }
+    SmallVector<int64_t> values;
+    for (const ExprPtr &e : list->elements) {
+      std::optional<int64_t> v = evalConstInt(*e, name);
+      if (!v)
+        return std::nullopt;
+      values.push_back(*v);
+    }
+    if (values.size() != stmt.body.size()) {
+      error(kw->value->getLoc())
+          << name << " has " << values.size() << " entries but the loop body has "
+          << stmt.body.size() << " statements";
+      return std::nullopt;
+    }
+    return values;
+  };
+  std::optional<SmallVector<int64_t>> order = readList("order");
+  std::optional<SmallVector<int64_t>> stage = readList("stage");
+  if (!order || !stage)
+    return;
+  Value start = startExpr ? toIndex(eval(*startExpr), startExpr->getLoc())
+                          : materialize(RValue::ofInt(0), call.getLoc());
+  Value stop = toIndex(eval(*stopExpr), stopExpr->getLoc());
+  Value step = stepExpr ? toIndex(eval(*stepExpr), stepExpr->getLoc())
+                        : materialize(RValue::ofInt(1), call.getLoc());
+  if (!start || !stop || !step)
+    return;
+  Location l = loc(stmt.getLoc());
+  auto pipelined = tile::PipelinedOp::create(
+      builder, l, start, stop, step, builder.getI64IntegerAttr(numStages),
+      order->empty() ? DenseI64ArrayAttr() : builder.getDenseI64ArrayAttr(*order),
+      stage->empty() ? DenseI64ArrayAttr() : builder.getDenseI64ArrayAttr(*stage));
+  OpBuilder::InsertionGuard guard(builder);
+  Block *body = builder.createBlock(&pipelined.getBody(), {},
+                                    {builder.getIndexType()}, {l});
+  pushScope(true);
+  scopes.back().names[stmt.targets[0].second] = RValue::ofScalar(body->getArgument(0));
+  loops.push_back({LoopContext::Pipelined, {}, {}});
+  genBlock(stmt.body);
+  loops.pop_back();
+  popScope();
+}
+
+void KernelGenerator::genSerialLoop(const ForStmt &stmt, const CallExpr &call,
+                                    bool unroll) {
+  const Expr *startExpr, *stopExpr, *stepExpr;
+  if (!rangeOperands(call, startExpr, stopExpr, stepExpr) || !call.keywords.empty()) {
+    error(call.getLoc()) << "a serial loop takes (stop) or (start, stop[, step])";
+    return;
+  }
+  if (stmt.targets.size() != 1) {
+    error(stmt.getLoc()) << "a serial loop binds one loop variable";
+    return;
+  }
+  if (!checkInLaunch(stmt.getLoc(), "loops"))
+    return;
+  RValue stepValue = stepExpr ? eval(*stepExpr) : RValue::ofInt(1);
+  if (stepValue.isConstInt() && stepValue.intValue <= 0) {
+    error(stepExpr->getLoc()) << "the loop step must be positive, got "
+                              << stepValue.intValue;
+    return;
+  }
+  Value start = startExpr ? toIndex(eval(*startExpr), startExpr->getLoc())
+                          : materialize(RValue::ofInt(0), call.getLoc());
+  Value stop = toIndex(eval(*stopExpr), stopExpr->getLoc());
+  Value step = toIndex(stepValue, stepExpr ? stepExpr->getLoc() : call.getLoc());
+  if (!start || !stop || !step)
+    return;
+  Location l = loc(stmt.getLoc());
+  bool hasBreak = false, hasContinue = false;
+  findJumps(stmt.body, hasBreak, hasContinue);
+  if (!hasBreak && !hasContinue) {
+    auto forOp = scf::ForOp::create(builder, l, start, stop, step);
+    if (unroll)
+      forOp->setAttr(tile::kUnrollAttrName, builder.getUnitAttr());
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(forOp.getBody());
+    pushScope(true);
+    scopes.back().names[stmt.targets[0].second] =
+        RValue::ofScalar(forOp.getInductionVar());
+    loops.push_back({LoopContext::Serial, {}, {}});
+    genBlock(stmt.body);
+    loops.pop_back();
+    popScope();
+    return;
+  }
+  // With break/continue: a while loop over a counter, with flags that guard
+  // the rest of the body.
+  Type i1 = builder.getI1Type();
+  Type index = builder.getIndexType();
+  auto localScalar = [&](Type type) {
+    return tile::AllocOp::create(
+        builder, l,
+        tile::BufferType::get(ctx, {}, type, tile::MemoryScope::Local,
+                              Attribute()));
+  };
+  Value counter = localScalar(index);
+  tile::StoreOp::create(builder, l, start, counter, ValueRange{});
+  Value breakFlag = hasBreak ? Value(localScalar(i1)) : Value();
+  Value continueFlag = hasContinue ? Value(localScalar(i1)) : Value();
+  Value falseValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(false));
+  Value trueValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(true));
+  if (breakFlag)
+    tile::StoreOp::create(builder, l, falseValue, breakFlag, ValueRange{});
+  auto whileOp = scf::WhileOp::create(builder, l, TypeRange{}, ValueRange{});
+  OpBuilder::InsertionGuard guard(builder);
+  builder.createBlock(&whileOp.getBefore());
+  Value current = tile::LoadOp::create(builder, l, index, counter, ValueRange{});
+  Value cond = arith::CmpIOp::create(builder, l, arith::CmpIPredicate::slt,
+                                     current, stop);
+  if (breakFlag) {
+    Value broke = tile::LoadOp::create(builder, l, i1, breakFlag, ValueRange{});
+    cond = arith::AndIOp::create(builder, l, cond,
+                                 arith::XOrIOp::create(builder, l, broke, trueValue));
+  }
+  scf::ConditionOp::create(builder, l, cond, ValueRange{});
+  builder.createBlock(&whileOp.getAfter());
+  if (continueFlag)
+    tile::StoreOp::create(builder, l, falseValue, continueFlag, ValueRange{});
+  Value iv = tile::LoadOp::create(builder, l, index, counter, ValueRange{});
+  pushScope(true);
+  scopes.back().names[stmt.targets[0].second] = RValue::ofScalar(iv);
+  loops.push_back({LoopContext::Serial, breakFlag, continueFlag});
+  genGuardedBody(stmt.body, 0);
+  loops.pop_back();
+  popScope();
+  Value next = arith::AddIOp::create(builder, l, iv, step);
+  tile::StoreOp::create(builder, l, next, counter, ValueRange{});
+  scf::YieldOp::create(builder, l);
+}
+
+void KernelGenerator::genWhile(const WhileStmt &stmt) {
+  if (!checkInLaunch(stmt.getLoc(), "loops"))
+    return;
+  bool hasBreak = false, hasContinue = false;
+  findJumps(stmt.body, hasBreak, hasContinue);
+  Location l = loc(stmt.getLoc());
+  Type i1 = builder.getI1Type();
+  auto localFlag = [&]() -> Value {
+    return tile::AllocOp::create(
+        builder, l,
+        tile::BufferType::get(ctx, {}, i1, tile::MemoryScope::Local, Attribute()));
+  };
+  Value breakFlag = hasBreak ? localFlag() : Value();
+  Value continueFlag = hasContinue ? localFlag() : Value();
+  Value falseValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(false));
+  Value trueValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(true));
+  if (breakFlag)
+    tile::StoreOp::create(builder, l, falseValue, breakFlag, ValueRange{});
+  auto whileOp = scf::WhileOp::create(builder, l, TypeRange{}, ValueRange{});
+  OpBuilder::InsertionGuard guard(builder);
+  builder.createBlock(&whileOp.getBefore());
+  pushScope(true);
+  Value cond = toBool(eval(*stmt.cond), stmt.cond->getLoc());
+  popScope();
+  if (!cond)
+    cond = falseValue;
+  if (breakFlag) {
+    Value broke = tile::LoadOp::create(builder, l, i1, breakFlag, ValueRange{});
+    cond = arith::AndIOp::create(builder, l, cond,
+                                 arith::XOrIOp::create(builder, l, broke, trueValue));
+  }
+  scf::ConditionOp::create(builder, l, cond, ValueRange{});
+  builder.createBlock(&whileOp.getAfter());
+  if (continueFlag)
+    tile::StoreOp::create(builder, l, falseValue, continueFlag, ValueRange{});
+  pushScope(true);
+  loops.push_back({LoopContext::Serial, breakFlag, continueFlag});
+  genGuardedBody(stmt.body, 0);
+  loops.pop_back();
+  popScope();
+  scf::YieldOp::create(builder, l);
+}

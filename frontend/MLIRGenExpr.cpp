@@ -1,0 +1,962 @@
+//===- MLIRGenExpr.cpp - tile IR for expressions --------------------------===//
+//
+// Names, attributes, element access and regions, arithmetic with Python's
+// typing rules adapted to tiles, conditionals and macro calls.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/MLIRGenImpl.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::frontend;
+using llvm::SMLoc;
+
+RValue KernelGenerator::eval(const Expr &expr) {
+  switch (expr.getKind()) {
+  case Expr::Kind::Name:
+    return evalName(cast<NameExpr>(expr));
+  case Expr::Kind::Int:
+    return RValue::ofInt(cast<IntExpr>(expr).value);
+  case Expr::Kind::Float:
+    return RValue::ofFloat(cast<FloatExpr>(expr).value);
+  case Expr::Kind::String:
+    return RValue::ofStr(cast<StringExpr>(expr).value);
+  case Expr::Kind::Bool:
+    return RValue::ofBool(cast<BoolExpr>(expr).value);
+  case Expr::Kind::None:
+    return RValue::none();
+  case Expr::Kind::Attribute:
+    return evalAttribute(cast<AttributeExpr>(expr));
+  case Expr::Kind::Call:
+    return evalCall(cast<CallExpr>(expr));
+  case Expr::Kind::Subscript:
+    return evalSubscript(cast<SubscriptExpr>(expr));
+  case Expr::Kind::Slice:
+    error(expr.getLoc()) << "a slice is only allowed inside a subscript";
+    return RValue::error();
+  case Expr::Kind::Binary: {
+    auto &bin = cast<BinaryExpr>(expr);
+    RValue lhs = eval(*bin.lhs);
+    RValue rhs = eval(*bin.rhs);
+    return evalBinary(bin.op, std::move(lhs), std::move(rhs), bin.getLoc());
+  }
+  case Expr::Kind::Unary:
+    return evalUnary(cast<UnaryExpr>(expr));
+  case Expr::Kind::Compare: {
+    auto &cmp = cast<CompareExpr>(expr);
+    RValue lhs = eval(*cmp.lhs);
+    RValue rhs = eval(*cmp.rhs);
+    return evalCompare(cmp.op, std::move(lhs), std::move(rhs), cmp.getLoc());
+  }
+  case Expr::Kind::BoolOp:
+    return evalBoolOp(cast<BoolOpExpr>(expr));
+  case Expr::Kind::Tuple:
+  case Expr::Kind::List: {
+    RValue tuple;
+    tuple.kind = RValue::Kind::Tuple;
+    for (const ExprPtr &element : cast<SequenceExpr>(expr).elements) {
+      RValue value = eval(*element);
+      if (value.isError())
+        return value;
+      tuple.elements.push_back(std::move(value));
+    }
+    return tuple;
+  }
+  case Expr::Kind::Dict:
+    error(expr.getLoc()) << "a dictionary is only allowed as the argument of "
+                            "T.annotate_layout";
+    return RValue::error();
+  case Expr::Kind::IfElse: {
+    auto &ie = cast<IfElseExpr>(expr);
+    return evalSelect(*ie.cond, *ie.thenValue, *ie.elseValue, ie.getLoc());
+  }
+  }
+  return RValue::error();
+}
+
+RValue KernelGenerator::evalName(const NameExpr &expr) {
+  const RValue *value = lookup(expr.name);
+  if (!value) {
+    error(expr.getLoc()) << "name '" << expr.name << "' is not defined";
+    return RValue::error();
+  }
+  if (value->kind == RValue::Kind::Var)
+    return readVar(*value, expr.getLoc());
+  return *value;
+}
+
+RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
+  RValue base = eval(*expr.base);
+  if (base.isError())
+    return base;
+  switch (base.kind) {
+  case RValue::Kind::Namespace: {
+    std::string path = base.str + "." + expr.name;
+    if (base.str == "T")
+      if (Type dtype = parseDType(*ctx, expr.name))
+        return RValue::ofDType(dtype);
+    return RValue::ofNamespace(path);
+  }
+  case RValue::Kind::Module: {
+    auto found = base.module->globals.find(expr.name);
+    if (found == base.module->globals.end()) {
+      error(expr.getLoc()) << "module '" << base.module->path
+                           << "' has no name '" << expr.name << "'";
+      return RValue::error();
+    }
+    return found->second;
+  }
+  case RValue::Kind::Buffer: {
+    tile::BufferType type = base.getBufferType();
+    if (expr.name == "dtype")
+      return RValue::ofDType(type.getElementType());
+    if (expr.name == "shape") {
+      RValue shape;
+      shape.kind = RValue::Kind::Tuple;
+      for (auto [i, dim] : llvm::enumerate(type.getShape())) {
+        if (!ShapedType::isDynamic(dim)) {
+          shape.elements.push_back(RValue::ofInt(dim));
+          continue;
+        }
+        shape.elements.push_back(RValue::ofScalar(tile::DimOp::create(
+            builder, loc(expr.getLoc()), builder.getIndexType(), base.value,
+            builder.getI64IntegerAttr(i))));
+      }
+      return shape;
+    }
+    error(expr.getLoc()) << "a buffer has no attribute '" << expr.name
+                         << "'; it has 'shape' and 'dtype'";
+    return RValue::error();
+  }
+  default:
+    error(expr.getLoc()) << base.describe() << " has no attribute '"
+                         << expr.name << "'";
+    return RValue::error();
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Element access and regions
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// An integer expression as a sum of terms times coefficients, to see that
+/// the extent of `a*64:(a+1)*64` is the constant 64. Terms that are not
+/// names (calls, loads) are keyed by their printed form: within a statement
+/// the same text denotes the same value.
+struct LinearForm {
+  std::map<std::string, int64_t> terms;
+  int64_t constant = 0;
+  bool valid = true;
+
+  LinearForm &add(const LinearForm &other, int64_t sign) {
+    valid &= other.valid;
+    constant += sign * other.constant;
+    for (const auto &[term, coeff] : other.terms)
+      terms[term] += sign * coeff;
+    return *this;
+  }
+  bool isConstant() const {
+    return valid && llvm::all_of(terms, [](const auto &t) { return t.second == 0; });
+  }
+};
+} // namespace
+
+/// Builds the linear form of `expr`; constants come from `lookupConst`.
+static LinearForm linearize(const Expr &expr,
+                            llvm::function_ref<std::optional<int64_t>(StringRef)>
+                                lookupConst) {
+  LinearForm form;
+  auto opaque = [&]() {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    dumpExpr(expr, os);
+    form.terms[text] = 1;
+    return form;
+  };
+  switch (expr.getKind()) {
+  case Expr::Kind::Int:
+    form.constant = cast<IntExpr>(expr).value;
+    return form;
+  case Expr::Kind::Name: {
+    if (std::optional<int64_t> value = lookupConst(cast<NameExpr>(expr).name)) {
+      form.constant = *value;
+      return form;
+    }
+    return opaque();
+  }
+  case Expr::Kind::Unary: {
+    auto &un = cast<UnaryExpr>(expr);
+    if (un.op != UnaryOp::Neg && un.op != UnaryOp::Plus)
+      return opaque();
+    LinearForm inner = linearize(*un.operand, lookupConst);
+    return LinearForm().add(inner, un.op == UnaryOp::Neg ? -1 : 1);
+  }
+  case Expr::Kind::Binary: {
+    auto &bin = cast<BinaryExpr>(expr);
+    LinearForm lhs = linearize(*bin.lhs, lookupConst);
+    LinearForm rhs = linearize(*bin.rhs, lookupConst);
+    if (bin.op == BinaryOp::Add)
+      return lhs.add(rhs, 1);
+    if (bin.op == BinaryOp::Sub)
+      return lhs.add(rhs, -1);
+    if (bin.op == BinaryOp::Mul) {
+      const LinearForm *scalar = lhs.isConstant() ? &lhs : rhs.isConstant() ? &rhs : nullptr;
+      const LinearForm *other = scalar == &lhs ? &rhs : &lhs;
+      if (!scalar)
+        return opaque();
+      LinearForm result;
+      result.valid = other->valid;
+      result.constant = other->constant * scalar->constant;
+      for (const auto &[term, coeff] : other->terms)
+        result.terms[term] = coeff * scalar->constant;
+      return result;
+    }
+    return opaque();
+  }
+  default:
+    return opaque();
+  }
+}
+
+bool KernelGenerator::isStartOnlySubscript(const Expr &expr) {
+  auto *subscript = dyn_cast<SubscriptExpr>(&expr);
+  if (!subscript)
+    return false;
+  auto *name = dyn_cast<NameExpr>(subscript->base.get());
+  if (!name)
+    return false;
+  const RValue *base = lookup(name->name);
+  if (!base || !base->isBuffer())
+    return false;
+  return llvm::none_of(subscript->indices,
+                       [](const ExprPtr &e) { return isa<SliceExpr>(e.get()); });
+}
+
+RValue KernelGenerator::makeRegion(const SubscriptExpr &expr, RValue base,
+                                   std::optional<ArrayRef<int64_t>> extentHint) {
+  tile::BufferType type = base.getBufferType();
+  ArrayRef<int64_t> shape = type.getShape();
+  size_t rank = shape.size();
+  if (expr.indices.size() != rank) {
+    error(expr.getLoc()) << "a rank-" << rank << " buffer needs " << rank
+                         << " indices, got " << expr.indices.size();
+    return RValue::error();
+  }
+  auto lookupConst = [&](StringRef name) -> std::optional<int64_t> {
+    const RValue *value = lookup(name);
+    if (value && value->isConstInt())
+      return value->intValue;
+    return std::nullopt;
+  };
+  SmallVector<Value> offsets;
+  SmallVector<int64_t> sizes;
+  SmallVector<int64_t> resultShape;
+  for (auto [dim, indexExpr] : llvm::enumerate(expr.indices)) {
+    auto *slice = dyn_cast<SliceExpr>(indexExpr.get());
+    if (!slice) {
+      Value offset = toIndex(eval(*indexExpr), indexExpr->getLoc());
+      if (!offset)
+        return RValue::error();
+      offsets.push_back(offset);
+      sizes.push_back(1);
+      continue;
+    }
+    if (slice->step) {
+      RValue step = eval(*slice->step);
+      if (!step.isConstInt() || step.intValue != 1) {
+        error(slice->step->getLoc()) << "strided slices are not supported";
+        return RValue::error();
+      }
+    }
+    Value offset = slice->lower ? toIndex(eval(*slice->lower), slice->lower->getLoc())
+                                : materialize(RValue::ofInt(0), slice->getLoc());
+    if (!offset)
+      return RValue::error();
+    int64_t extent;
+    if (slice->upper) {
+      LinearForm diff = linearize(*slice->upper, lookupConst);
+      if (slice->lower)
+        diff.add(linearize(*slice->lower, lookupConst), -1);
+      if (!diff.isConstant()) {
+        error(slice->getLoc())
+            << "the extent of this slice must be a compile-time constant "
+               "(upper - lower did not simplify to a number)";
+        return RValue::error();
+      }
+      extent = diff.constant;
+    } else {
+      if (ShapedType::isDynamic(shape[dim])) {
+        error(slice->getLoc())
+            << "an open slice ':' needs a constant extent, but dimension " << dim
+            << " is bound at launch";
+        return RValue::error();
+      }
+      int64_t lower = 0;
+      if (slice->lower) {
+        LinearForm low = linearize(*slice->lower, lookupConst);
+        if (!low.isConstant()) {
+          error(slice->getLoc()) << "the extent of this slice must be a "
+                                    "compile-time constant";
+          return RValue::error();
+        }
+        lower = low.constant;
+      }
+      extent = shape[dim] - lower;
+    }
+    if (extent <= 0) {
+      error(slice->getLoc()) << "slice extent must be positive, got " << extent;
+      return RValue::error();
+    }
+    if (!ShapedType::isDynamic(shape[dim]) && extent > shape[dim]) {
+      error(slice->getLoc()) << "slice extent " << extent
+                             << " exceeds dimension " << dim << " of extent "
+                             << shape[dim];
+      return RValue::error();
+    }
+    offsets.push_back(offset);
+    sizes.push_back(extent);
+    resultShape.push_back(extent);
+  }
+  if (extentHint) {
+    // Start-only region: the extents come from the other operand, aligned to
+    // the trailing dimensions.
+    SmallVector<int64_t> hint(extentHint->begin(), extentHint->end());
+    if (hint.size() > rank)
+      llvm::erase(hint, 1);
+    if (hint.size() > rank) {
+      error(expr.getLoc()) << "a region of a rank-" << rank
+                           << " buffer cannot hold a tile of rank "
+                           << extentHint->size();
+      return RValue::error();
+    }
+    for (size_t i = 0; i < rank; ++i)
+      sizes[i] = i < rank - hint.size() ? 1 : hint[i - (rank - hint.size())];
+    for (size_t i = 0; i < rank; ++i)
+      if (!ShapedType::isDynamic(shape[i]) && sizes[i] > shape[i]) {
+        error(expr.getLoc()) << "the copied tile (extent " << sizes[i]
+                             << ") does not fit in dimension " << i
+                             << " of extent " << shape[i];
+        return RValue::error();
+      }
+    resultShape.assign(hint.begin(), hint.end());
+  }
+  auto resultType = tile::BufferType::get(ctx, resultShape, type.getElementType(),
+                                          type.getScope(), type.getLayout());
+  auto region = tile::RegionOp::create(builder, loc(expr.getLoc()), resultType,
+                                       base.value, offsets,
+                                       builder.getDenseI64ArrayAttr(sizes));
+  Value result = region.getResult();
+  if (!verifyNow(region))
+    return RValue::error();
+  return RValue::ofBuffer(result);
+}
+
+RValue KernelGenerator::evalSubscript(const SubscriptExpr &expr) {
+  RValue base = eval(*expr.base);
+  if (base.isError())
+    return base;
+  if (base.kind == RValue::Kind::Tuple) {
+    if (expr.indices.size() != 1) {
+      error(expr.getLoc()) << "a tuple takes one index";
+      return RValue::error();
+    }
+    RValue index = eval(*expr.indices[0]);
+    if (!index.isConstInt()) {
+      error(expr.indices[0]->getLoc()) << "a tuple index must be a constant";
+      return RValue::error();
+    }
+    int64_t i = index.intValue < 0 ? index.intValue + base.elements.size()
+                                   : index.intValue;
+    if (i < 0 || i >= static_cast<int64_t>(base.elements.size())) {
+      error(expr.indices[0]->getLoc()) << "tuple index " << index.intValue
+                                       << " out of range";
+      return RValue::error();
+    }
+    return base.elements[i];
+  }
+  if (!base.isBuffer()) {
+    error(expr.base->getLoc()) << "cannot index " << base.describe();
+    return RValue::error();
+  }
+  bool hasSlice = llvm::any_of(expr.indices, [](const ExprPtr &e) {
+    return isa<SliceExpr>(e.get());
+  });
+  if (hasSlice)
+    return makeRegion(expr, base, std::nullopt);
+  tile::BufferType type = base.getBufferType();
+  if (expr.indices.size() != type.getShape().size()) {
+    error(expr.getLoc()) << "a rank-" << type.getShape().size()
+                         << " buffer needs " << type.getShape().size()
+                         << " indices, got " << expr.indices.size();
+    return RValue::error();
+  }
+  SmallVector<Value> indices;
+  for (const ExprPtr &indexExpr : expr.indices) {
+    Value index = toIndex(eval(*indexExpr), indexExpr->getLoc());
+    if (!index)
+      return RValue::error();
+    indices.push_back(index);
+  }
+  if (!checkInLaunch(expr.getLoc(), "reads of buffer elements"))
+    return RValue::error();
+  return RValue::ofScalar(tile::LoadOp::create(builder, loc(expr.getLoc()),
+                                               type.getElementType(), base.value,
+                                               indices));
+}
+
+RValue KernelGenerator::evalTileOperand(const Expr &expr,
+                                        std::optional<ArrayRef<int64_t>> extentHint) {
+  if (extentHint && isStartOnlySubscript(expr)) {
+    auto &subscript = cast<SubscriptExpr>(expr);
+    RValue base = eval(*subscript.base);
+    return makeRegion(subscript, base, extentHint);
+  }
+  RValue value = eval(expr);
+  if (value.isError() || value.isBuffer())
+    return value;
+  error(expr.getLoc()) << "expected a buffer or a region of one, got "
+                       << value.describe();
+  return RValue::error();
+}
+
+//===----------------------------------------------------------------------===//
+// Arithmetic
+//===----------------------------------------------------------------------===//
+
+/// Python's floor division and modulo on integers.
+static int64_t floorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+static int64_t floorMod(int64_t a, int64_t b) { return a - floorDiv(a, b) * b; }
+
+RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc where) {
+  if (lhs.isError() || rhs.isError())
+    return RValue::error();
+  if (lhs.kind == RValue::Kind::Var)
+    lhs = readVar(lhs, where);
+  if (rhs.kind == RValue::Kind::Var)
+    rhs = readVar(rhs, where);
+  for (const RValue *operand : {&lhs, &rhs})
+    if (operand->kind != RValue::Kind::Scalar && !operand->isConstNumber()) {
+      error(where) << "operator '" << binaryOpSpelling(op)
+                   << "' needs numbers, got " << operand->describe();
+      return RValue::error();
+    }
+
+  // Constant folding, with Python's semantics.
+  if (lhs.isConst() && rhs.isConst()) {
+    bool isFloat = lhs.constKind == RValue::ConstKind::Float ||
+                   rhs.constKind == RValue::ConstKind::Float;
+    double lf = lhs.constKind == RValue::ConstKind::Float ? lhs.floatValue
+                                                          : double(lhs.intValue);
+    double rf = rhs.constKind == RValue::ConstKind::Float ? rhs.floatValue
+                                                          : double(rhs.intValue);
+    int64_t li = lhs.intValue, ri = rhs.intValue;
+    bool divides = op == BinaryOp::Div || op == BinaryOp::FloorDiv ||
+                   op == BinaryOp::Mod;
+    if (divides && rf == 0) {
+      error(where) << "division by zero in a constant expression";
+      return RValue::error();
+    }
+    switch (op) {
+    case BinaryOp::Add: return isFloat ? RValue::ofFloat(lf + rf) : RValue::ofInt(li + ri);
+    case BinaryOp::Sub: return isFloat ? RValue::ofFloat(lf - rf) : RValue::ofInt(li - ri);
+    case BinaryOp::Mul: return isFloat ? RValue::ofFloat(lf * rf) : RValue::ofInt(li * ri);
+    case BinaryOp::Div: return RValue::ofFloat(lf / rf);
+    case BinaryOp::FloorDiv:
+      return isFloat ? RValue::ofFloat(std::floor(lf / rf))
+                     : RValue::ofInt(floorDiv(li, ri));
+    case BinaryOp::Mod:
+      return isFloat ? RValue::ofFloat(lf - std::floor(lf / rf) * rf)
+                     : RValue::ofInt(floorMod(li, ri));
+    case BinaryOp::Pow:
+      if (!isFloat && ri >= 0) {
+        int64_t result = 1;
+        for (int64_t i = 0; i < ri && i < 64; ++i)
+          result *= li;
+        return RValue::ofInt(result);
+      }
+      return RValue::ofFloat(std::pow(lf, rf));
+    default:
+      if (isFloat) {
+        error(where) << "operator '" << binaryOpSpelling(op)
+                     << "' needs integers";
+        return RValue::error();
+      }
+      switch (op) {
+      case BinaryOp::BitAnd: return RValue::ofInt(li & ri);
+      case BinaryOp::BitOr: return RValue::ofInt(li | ri);
+      case BinaryOp::BitXor: return RValue::ofInt(li ^ ri);
+      case BinaryOp::Shl:
+      case BinaryOp::Shr:
+        if (ri < 0 || ri >= 64) {
+          error(where) << "shift amount " << ri << " out of range";
+          return RValue::error();
+        }
+        return RValue::ofInt(op == BinaryOp::Shl ? li << ri : li >> ri);
+      default: break;
+      }
+    }
+    return RValue::error();
+  }
+
+  // Runtime arithmetic: find the common type.
+  Type lt = scalarType(lhs), rt = scalarType(rhs);
+  auto constType = [&](const RValue &c, Type other) -> Type {
+    if (c.constKind == RValue::ConstKind::Float && !isa<FloatType>(other))
+      return builder.getF32Type();
+    return other;
+  };
+  Type common = lt && rt ? unifyTypes(lt, rt) : lt ? constType(rhs, lt) : constType(lhs, rt);
+  if (common.isInteger(1) && op != BinaryOp::BitAnd && op != BinaryOp::BitOr &&
+      op != BinaryOp::BitXor)
+    common = builder.getI32Type();
+  if (op == BinaryOp::Div && !isa<FloatType>(common))
+    common = builder.getF32Type(); // true division, as in Python
+  Value a = materialize(lhs, where, common), b = materialize(rhs, where, common);
+  if (!a || !b)
+    return RValue::error();
+  a = castTo(a, common, where);
+  b = castTo(b, common, where);
+  Location l = loc(where);
+  bool isFloat = isa<FloatType>(common);
+  Value result;
+  switch (op) {
+  case BinaryOp::Add:
+    result = isFloat ? Value(arith::AddFOp::create(builder, l, a, b))
+                     : Value(arith::AddIOp::create(builder, l, a, b));
+    break;
+  case BinaryOp::Sub:
+    result = isFloat ? Value(arith::SubFOp::create(builder, l, a, b))
+                     : Value(arith::SubIOp::create(builder, l, a, b));
+    break;
+  case BinaryOp::Mul:
+    result = isFloat ? Value(arith::MulFOp::create(builder, l, a, b))
+                     : Value(arith::MulIOp::create(builder, l, a, b));
+    break;
+  case BinaryOp::Div:
+    result = arith::DivFOp::create(builder, l, a, b);
+    break;
+  case BinaryOp::FloorDiv:
+    result = isFloat ? Value(math::FloorOp::create(
+                           builder, l, arith::DivFOp::create(builder, l, a, b)))
+                     : Value(arith::FloorDivSIOp::create(builder, l, a, b));
+    break;
+  case BinaryOp::Mod: {
+    if (isFloat) {
+      Value q = math::FloorOp::create(builder, l, arith::DivFOp::create(builder, l, a, b));
+      result = arith::SubFOp::create(builder, l, a, arith::MulFOp::create(builder, l, q, b));
+    } else {
+      Value q = arith::FloorDivSIOp::create(builder, l, a, b);
+      result = arith::SubIOp::create(builder, l, a, arith::MulIOp::create(builder, l, q, b));
+    }
+    break;
+  }
+  case BinaryOp::Pow:
+    if (isFloat)
+      result = math::PowFOp::create(builder, l, a, b);
+    else
+      result = math::IPowIOp::create(builder, l, a, b);
+    break;
+  case BinaryOp::BitAnd:
+  case BinaryOp::BitOr:
+  case BinaryOp::BitXor:
+  case BinaryOp::Shl:
+  case BinaryOp::Shr:
+    if (isFloat) {
+      error(where) << "operator '" << binaryOpSpelling(op)
+                   << "' needs integers, got " << dtypeName(common);
+      return RValue::error();
+    }
+    if (op == BinaryOp::BitAnd) result = arith::AndIOp::create(builder, l, a, b);
+    else if (op == BinaryOp::BitOr) result = arith::OrIOp::create(builder, l, a, b);
+    else if (op == BinaryOp::BitXor) result = arith::XOrIOp::create(builder, l, a, b);
+    else if (op == BinaryOp::Shl) result = arith::ShLIOp::create(builder, l, a, b);
+    else result = arith::ShRSIOp::create(builder, l, a, b);
+    break;
+  }
+  return RValue::ofScalar(result);
+}
+
+RValue KernelGenerator::evalUnary(const UnaryExpr &expr) {
+  RValue operand = eval(*expr.operand);
+  if (operand.isError())
+    return operand;
+  SMLoc where = expr.getLoc();
+  if (operand.isConst()) {
+    if (!operand.isConstNumber()) {
+      error(where) << "unary operator needs a number, got " << operand.describe();
+      return RValue::error();
+    }
+    bool isFloat = operand.constKind == RValue::ConstKind::Float;
+    switch (expr.op) {
+    case UnaryOp::Neg:
+      return isFloat ? RValue::ofFloat(-operand.floatValue)
+                     : RValue::ofInt(-operand.intValue);
+    case UnaryOp::Plus:
+      return operand;
+    case UnaryOp::Not:
+      return RValue::ofBool(isFloat ? operand.floatValue == 0 : operand.intValue == 0);
+    case UnaryOp::Invert:
+      if (isFloat) {
+        error(where) << "'~' needs an integer";
+        return RValue::error();
+      }
+      return RValue::ofInt(~operand.intValue);
+    }
+  }
+  if (expr.op == UnaryOp::Not) {
+    Value cond = toBool(operand, where);
+    if (!cond)
+      return RValue::error();
+    Value trueValue = arith::ConstantOp::create(builder, loc(where), builder.getBoolAttr(true));
+    return RValue::ofScalar(arith::XOrIOp::create(builder, loc(where), cond, trueValue));
+  }
+  Value v = materialize(operand, where);
+  if (!v)
+    return RValue::error();
+  Location l = loc(where);
+  switch (expr.op) {
+  case UnaryOp::Plus:
+    return RValue::ofScalar(v);
+  case UnaryOp::Neg:
+    if (isa<FloatType>(v.getType()))
+      return RValue::ofScalar(arith::NegFOp::create(builder, l, v));
+    return RValue::ofScalar(
+        arith::SubIOp::create(builder, l, constantOf(v.getType(), 0, where), v));
+  case UnaryOp::Invert:
+    if (isa<FloatType>(v.getType())) {
+      error(where) << "'~' needs an integer";
+      return RValue::error();
+    }
+    return RValue::ofScalar(
+        arith::XOrIOp::create(builder, l, v, constantOf(v.getType(), -1, where)));
+  default:
+    return RValue::error();
+  }
+}
+
+RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc where) {
+  if (lhs.isError() || rhs.isError())
+    return RValue::error();
+  if (lhs.isConst() && rhs.isConst()) {
+    if (lhs.constKind == RValue::ConstKind::Str || rhs.constKind == RValue::ConstKind::Str ||
+        lhs.constKind == RValue::ConstKind::DType || rhs.constKind == RValue::ConstKind::DType) {
+      bool equal = lhs.constKind == rhs.constKind && lhs.str == rhs.str &&
+                   lhs.dtype == rhs.dtype;
+      if (op == CompareOp::Eq) return RValue::ofBool(equal);
+      if (op == CompareOp::Ne) return RValue::ofBool(!equal);
+      error(where) << "strings and dtypes can only be compared with == and !=";
+      return RValue::error();
+    }
+    double a = lhs.constKind == RValue::ConstKind::Float ? lhs.floatValue : double(lhs.intValue);
+    double b = rhs.constKind == RValue::ConstKind::Float ? rhs.floatValue : double(rhs.intValue);
+    switch (op) {
+    case CompareOp::Lt: return RValue::ofBool(a < b);
+    case CompareOp::Le: return RValue::ofBool(a <= b);
+    case CompareOp::Gt: return RValue::ofBool(a > b);
+    case CompareOp::Ge: return RValue::ofBool(a >= b);
+    case CompareOp::Eq: return RValue::ofBool(a == b);
+    case CompareOp::Ne: return RValue::ofBool(a != b);
+    }
+  }
+  if (lhs.kind == RValue::Kind::Var)
+    lhs = readVar(lhs, where);
+  if (rhs.kind == RValue::Kind::Var)
+    rhs = readVar(rhs, where);
+  for (const RValue *operand : {&lhs, &rhs})
+    if (operand->kind != RValue::Kind::Scalar && !operand->isConstNumber()) {
+      error(where) << "cannot compare " << operand->describe();
+      return RValue::error();
+    }
+  Type lt = scalarType(lhs), rt = scalarType(rhs);
+  Type common;
+  if (lt && rt)
+    common = unifyTypes(lt, rt);
+  else {
+    const RValue &c = lt ? rhs : lhs;
+    Type other = lt ? lt : rt;
+    common = c.constKind == RValue::ConstKind::Float && !isa<FloatType>(other)
+                 ? builder.getF32Type() : other;
+  }
+  Value a = materialize(lhs, where, common), b = materialize(rhs, where, common);
+  if (!a || !b)
+    return RValue::error();
+  a = castTo(a, common, where);
+  b = castTo(b, common, where);
+  Location l = loc(where);
+  if (isa<FloatType>(common)) {
+    arith::CmpFPredicate pred;
+    switch (op) {
+    case CompareOp::Lt: pred = arith::CmpFPredicate::OLT; break;
+    case CompareOp::Le: pred = arith::CmpFPredicate::OLE; break;
+    case CompareOp::Gt: pred = arith::CmpFPredicate::OGT; break;
+    case CompareOp::Ge: pred = arith::CmpFPredicate::OGE; break;
+    case CompareOp::Eq: pred = arith::CmpFPredicate::OEQ; break;
+    case CompareOp::Ne: pred = arith::CmpFPredicate::UNE; break;
+    }
+    return RValue::ofScalar(arith::CmpFOp::create(builder, l, pred, a, b));
+  }
+  arith::CmpIPredicate pred;
+  switch (op) {
+  case CompareOp::Lt: pred = arith::CmpIPredicate::slt; break;
+  case CompareOp::Le: pred = arith::CmpIPredicate::sle; break;
+  case CompareOp::Gt: pred = arith::CmpIPredicate::sgt; break;
+  case CompareOp::Ge: pred = arith::CmpIPredicate::sge; break;
+  case CompareOp::Eq: pred = arith::CmpIPredicate::eq; break;
+  case CompareOp::Ne: pred = arith::CmpIPredicate::ne; break;
+  }
+  return RValue::ofScalar(arith::CmpIOp::create(builder, l, pred, a, b));
+}
+
+RValue KernelGenerator::evalBoolOp(const BoolOpExpr &expr) {
+  RValue lhs = eval(*expr.lhs);
+  if (lhs.isError())
+    return lhs;
+  if (lhs.isConst()) {
+    bool truthy = lhs.constKind == RValue::ConstKind::Float ? lhs.floatValue != 0
+                                                            : lhs.intValue != 0;
+    if (expr.isAnd != truthy)
+      return RValue::ofBool(truthy); // short-circuit at compile time
+    RValue rhs = eval(*expr.rhs);
+    if (rhs.isError() || rhs.isConst())
+      return rhs;
+    Value cond = toBool(rhs, expr.rhs->getLoc());
+    return cond ? RValue::ofScalar(cond) : RValue::error();
+  }
+  Value cond = toBool(lhs, expr.lhs->getLoc());
+  if (!cond)
+    return RValue::error();
+  // Short-circuit: the right side runs only when it decides the result, so
+  // `i < n and A[i] > 0` never reads out of range.
+  Location l = loc(expr.getLoc());
+  auto ifOp = scf::IfOp::create(builder, l, TypeRange{builder.getI1Type()}, cond,
+                                /*addThenBlock=*/true, /*addElseBlock=*/true);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(ifOp.thenBlock());
+  Value thenValue, elseValue;
+  if (expr.isAnd) {
+    pushScope(true);
+    thenValue = toBool(eval(*expr.rhs), expr.rhs->getLoc());
+    popScope();
+  } else {
+    thenValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(true));
+  }
+  if (!thenValue)
+    thenValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(false));
+  scf::YieldOp::create(builder, l, thenValue);
+  builder.setInsertionPointToStart(ifOp.elseBlock());
+  if (expr.isAnd) {
+    elseValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(false));
+  } else {
+    pushScope(true);
+    elseValue = toBool(eval(*expr.rhs), expr.rhs->getLoc());
+    popScope();
+  }
+  if (!elseValue)
+    elseValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(false));
+  scf::YieldOp::create(builder, l, elseValue);
+  return RValue::ofScalar(ifOp.getResult(0));
+}
+
+RValue KernelGenerator::evalSelect(const Expr &condExpr, const Expr &thenExpr,
+                                   const Expr &elseExpr, SMLoc where) {
+  RValue cond = eval(condExpr);
+  if (cond.isError())
+    return cond;
+  if (cond.isConst()) {
+    bool truthy = cond.constKind == RValue::ConstKind::Float ? cond.floatValue != 0
+                                                             : cond.intValue != 0;
+    return eval(truthy ? thenExpr : elseExpr);
+  }
+  Value condition = toBool(cond, condExpr.getLoc());
+  if (!condition)
+    return RValue::error();
+  // Only the taken branch runs, so a guarded out-of-range load is legal. The
+  // result type is known only after both branches are generated: build them
+  // in a result-less scf.if, then move them into the final one.
+  Location l = loc(where);
+  auto draft = scf::IfOp::create(builder, l, condition, /*withElseRegion=*/true);
+  RValue thenValue, elseValue;
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(draft.thenBlock()->getTerminator());
+    pushScope(true);
+    thenValue = eval(thenExpr);
+    popScope();
+    builder.setInsertionPoint(draft.elseBlock()->getTerminator());
+    pushScope(true);
+    elseValue = eval(elseExpr);
+    popScope();
+  }
+  auto isNumber = [](const RValue &v) {
+    return v.kind == RValue::Kind::Scalar || v.isConstNumber();
+  };
+  if (thenValue.isError() || elseValue.isError() || !isNumber(thenValue) ||
+      !isNumber(elseValue)) {
+    if (!thenValue.isError() && !elseValue.isError())
+      error(where) << "both branches of a conditional must be numbers";
+    draft.erase();
+    return RValue::error();
+  }
+  Type lt = scalarType(thenValue), rt = scalarType(elseValue);
+  Type common;
+  if (lt && rt)
+    common = unifyTypes(lt, rt);
+  else if (lt || rt) {
+    const RValue &c = lt ? elseValue : thenValue;
+    Type other = lt ? lt : rt;
+    common = c.constKind == RValue::ConstKind::Float && !isa<FloatType>(other)
+                 ? builder.getF32Type() : other;
+  } else {
+    bool anyFloat = thenValue.constKind == RValue::ConstKind::Float ||
+                    elseValue.constKind == RValue::ConstKind::Float;
+    common = anyFloat ? Type(builder.getF32Type()) : Type(builder.getIndexType());
+  }
+  auto finish = [&](Block *block, const RValue &value) {
+    OpBuilder::InsertionGuard guard(builder);
+    Operation *oldYield = block->getTerminator();
+    builder.setInsertionPoint(oldYield);
+    Value v = castTo(materialize(value, where, common), common, where);
+    scf::YieldOp::create(builder, l, v);
+    oldYield->erase();
+  };
+  finish(draft.thenBlock(), thenValue);
+  finish(draft.elseBlock(), elseValue);
+  auto result = scf::IfOp::create(builder, l, TypeRange{common}, condition,
+                                  /*addThenBlock=*/false, /*addElseBlock=*/false);
+  result.getThenRegion().takeBody(draft.getThenRegion());
+  result.getElseRegion().takeBody(draft.getElseRegion());
+  draft.erase();
+  return RValue::ofScalar(result.getResult(0));
+}
+
+//===----------------------------------------------------------------------===//
+// Calls
+//===----------------------------------------------------------------------===//
+
+RValue KernelGenerator::evalCall(const CallExpr &call) {
+  RValue callee = eval(*call.callee);
+  if (callee.isError())
+    return callee;
+  switch (callee.kind) {
+  case RValue::Kind::Namespace:
+    return evalBuiltin(callee.str, call);
+  case RValue::Kind::Builtin:
+    return evalBuiltin(callee.str, call);
+  case RValue::Kind::Macro:
+    return callMacro(callee, call);
+  case RValue::Kind::Const:
+    if (callee.constKind == RValue::ConstKind::DType) {
+      // `T.float16(x)`: a typed value.
+      if (call.args.size() != 1 || !call.keywords.empty()) {
+        error(call.getLoc()) << "a dtype call takes one value";
+        return RValue::error();
+      }
+      RValue value = eval(*call.args[0]);
+      if (value.isError())
+        return value;
+      Value v = materialize(value, call.args[0]->getLoc(), callee.dtype);
+      if (!v)
+        return RValue::error();
+      return RValue::ofScalar(castTo(v, callee.dtype, call.getLoc()));
+    }
+    break;
+  case RValue::Kind::Kernel:
+    error(call.getLoc()) << "kernel '" << callee.function->name
+                         << "' cannot be called from device code; only "
+                            "@T.macro functions can";
+    return RValue::error();
+  default:
+    break;
+  }
+  error(call.getLoc()) << callee.describe() << " is not callable";
+  return RValue::error();
+}
+
+RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
+  const FunctionDef &def = *macro.function;
+  if (callStack.size() >= 32) {
+    error(call.getLoc()) << "macro calls nested too deeply (recursive macro "
+                            "'" << def.name << "'?)";
+    return RValue::error();
+  }
+  if (call.args.size() > def.params.size()) {
+    error(call.getLoc()) << "macro '" << def.name << "' takes "
+                         << def.params.size() << " arguments, got "
+                         << call.args.size();
+    return RValue::error();
+  }
+  // Arguments are evaluated in the caller's scope. A T.alloc_var passed by
+  // name stays a variable, so the macro can update it.
+  auto evalArg = [&](const Expr &e) -> RValue {
+    if (auto *name = dyn_cast<NameExpr>(&e))
+      if (const RValue *bound = lookup(name->name))
+        if (bound->kind == RValue::Kind::Var)
+          return *bound;
+    return eval(e);
+  };
+  std::map<std::string, RValue> params;
+  for (auto [i, arg] : llvm::enumerate(call.args)) {
+    RValue value = evalArg(*arg);
+    if (value.isError())
+      return value;
+    params[def.params[i].name] = std::move(value);
+  }
+  for (const KeywordArg &kw : call.keywords) {
+    auto param = llvm::find_if(def.params, [&](const Param &p) { return p.name == kw.name; });
+    if (param == def.params.end()) {
+      error(kw.loc) << "macro '" << def.name << "' has no parameter '" << kw.name << "'";
+      return RValue::error();
+    }
+    if (params.count(kw.name)) {
+      error(kw.loc) << "argument '" << kw.name << "' given twice";
+      return RValue::error();
+    }
+    RValue value = evalArg(*kw.value);
+    if (value.isError())
+      return value;
+    params[kw.name] = std::move(value);
+  }
+  // Defaults are evaluated in the macro's own module.
+  ModuleInfo *savedModule = currentModule;
+  std::vector<Scope> savedScopes = std::move(scopes);
+  unsigned savedDepth = regionDepth;
+  scopes.clear();
+  currentModule = macro.module;
+  pushScope(false);
+  for (const Param &param : def.params) {
+    if (params.count(param.name))
+      continue;
+    if (!param.defaultValue) {
+      error(call.getLoc()) << "macro '" << def.name << "' is missing argument '"
+                           << param.name << "'";
+      scopes = std::move(savedScopes);
+      currentModule = savedModule;
+      regionDepth = savedDepth;
+      return RValue::error();
+    }
+    params[param.name] = eval(*param.defaultValue);
+  }
+  scopes.back().names = std::move(params);
+  std::vector<LoopContext> savedLoops = std::move(loops);
+  loops.clear();
+  callStack.push_back(loc(call.getLoc()));
+  macroResults.emplace_back();
+  genBlock(def.body);
+  RValue result = macroResults.back().value_or(RValue::none());
+  macroResults.pop_back();
+  callStack.pop_back();
+  loops = std::move(savedLoops);
+  scopes = std::move(savedScopes);
+  currentModule = savedModule;
+  regionDepth = savedDepth;
+  return result;
+}

@@ -1,0 +1,285 @@
+//===- MLIRGenImpl.h - internals of tile IR generation ----------*- C++ -*-===//
+//
+// Shared by MLIRGen.cpp (modules, kernels, statements, expressions) and
+// Builtins.cpp (the `T.*` functions). Not a public header.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_FRONTEND_MLIRGENIMPL_H
+#define TILEC_FRONTEND_MLIRGENIMPL_H
+
+#include "dialects/Tile/TileDialect.h"
+#include "frontend/Frontend.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <map>
+
+namespace tilec::frontend {
+
+struct ModuleInfo;
+
+/// What an expression or a name stands for during generation.
+struct RValue {
+  enum class Kind {
+    Error,     ///< already diagnosed; stops cascades
+    None,      ///< `None`, or a statement-like call's result
+    Const,     ///< a compile-time constant (int, float, bool, string, dtype)
+    Scalar,    ///< an SSA scalar value
+    Buffer,    ///< a `!tile.buffer` value
+    Var,       ///< a `T.alloc_var` (rank-0 local buffer): reads load it
+    Macro,     ///< a `@T.macro` function
+    Kernel,    ///< a `@T.prim_func` function (not callable)
+    Module,    ///< an imported `.tl` module
+    Namespace, ///< `T` (and dotted names under it, e.g. `T.GemmWarpPolicy`)
+    Builtin,   ///< `range`, `min`, `max`, ...
+    Tuple,     ///< a tuple or list of values
+    Layout,    ///< a layout attribute made by T.make_swizzled_layout
+  };
+  enum class ConstKind { Int, Float, Bool, Str, DType };
+
+  Kind kind = Kind::Error;
+  ConstKind constKind = ConstKind::Int;
+  int64_t intValue = 0;
+  double floatValue = 0;
+  std::string str;        // Str constants; Namespace and Builtin paths
+  mlir::Type dtype;       // DType constants
+  mlir::Value value;      // Scalar, Buffer, Var
+  mlir::Attribute attr;   // Layout
+  const FunctionDef *function = nullptr; // Macro, Kernel
+  ModuleInfo *module = nullptr;          // Module; Macro's home module
+  std::vector<RValue> elements;          // Tuple
+
+  static RValue error() { return RValue(); }
+  static RValue none() { RValue r; r.kind = Kind::None; return r; }
+  static RValue ofInt(int64_t v) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Int; r.intValue = v; return r;
+  }
+  static RValue ofFloat(double v) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Float; r.floatValue = v; return r;
+  }
+  static RValue ofBool(bool v) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Bool; r.intValue = v; return r;
+  }
+  static RValue ofStr(std::string s) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Str; r.str = std::move(s); return r;
+  }
+  static RValue ofDType(mlir::Type t) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::DType; r.dtype = t; return r;
+  }
+  static RValue ofScalar(mlir::Value v) { RValue r; r.kind = Kind::Scalar; r.value = v; return r; }
+  static RValue ofBuffer(mlir::Value v) { RValue r; r.kind = Kind::Buffer; r.value = v; return r; }
+  static RValue ofNamespace(std::string path) {
+    RValue r; r.kind = Kind::Namespace; r.str = std::move(path); return r;
+  }
+  static RValue ofBuiltin(std::string name) {
+    RValue r; r.kind = Kind::Builtin; r.str = std::move(name); return r;
+  }
+
+  bool isError() const { return kind == Kind::Error; }
+  bool isConst() const { return kind == Kind::Const; }
+  bool isConstInt() const {
+    return kind == Kind::Const && (constKind == ConstKind::Int || constKind == ConstKind::Bool);
+  }
+  bool isConstNumber() const {
+    return kind == Kind::Const && constKind != ConstKind::Str && constKind != ConstKind::DType;
+  }
+  bool isBuffer() const { return kind == Kind::Buffer; }
+  tile::BufferType getBufferType() const {
+    return llvm::cast<tile::BufferType>(value.getType());
+  }
+  /// What this is, for messages: "an integer constant", "a buffer", ...
+  std::string describe() const;
+};
+
+/// One parsed `.tl` file and its module-level names.
+struct ModuleInfo {
+  std::string path;
+  std::unique_ptr<ModuleAST> ast;
+  std::map<std::string, RValue> globals;
+  bool resolving = false;
+  bool resolved = false;
+};
+
+/// Finds, reads, parses and resolves `.tl` modules, each once.
+class ModuleLoader {
+public:
+  ModuleLoader(SourceContext &source, std::vector<std::string> includeDirs)
+      : source(source), includeDirs(std::move(includeDirs)) {}
+
+  /// Parses a file; null when unreadable (reported at `importLoc` if set).
+  ModuleInfo *load(llvm::StringRef path, llvm::SMLoc importLoc);
+  /// Parses a buffer already in the SourceMgr (the main file).
+  ModuleInfo *loadBuffer(unsigned bufferId);
+  /// Resolves `module` as written in an import of `importer`.
+  ModuleInfo *loadImport(ModuleInfo &importer, llvm::StringRef module,
+                         llvm::SMLoc loc);
+  /// Binds the module's imports, constants, macros and kernels.
+  void resolveGlobals(ModuleInfo &module);
+
+  SourceContext &source;
+
+private:
+  std::vector<std::string> includeDirs;
+  std::map<std::string, std::unique_ptr<ModuleInfo>> modules;
+};
+
+/// Maps a dtype name ("float16", "bfloat16", "int32", ...) to its MLIR type.
+mlir::Type parseDType(mlir::MLIRContext &context, llvm::StringRef name);
+/// The DSL name of an MLIR element type.
+std::string dtypeName(mlir::Type type);
+
+} // namespace tilec::frontend
+
+#endif // TILEC_FRONTEND_MLIRGENIMPL_H
+
+namespace tilec::frontend {
+
+/// Generates the `func.func` of one kernel: walks the AST, checks it and
+/// builds tile IR. Errors are reported and generation goes on with the next
+/// statement, so one run reports several.
+class KernelGenerator {
+public:
+  KernelGenerator(ModuleLoader &loader, mlir::ModuleOp module,
+                  const FrontendOptions &options,
+                  std::map<std::string, bool> &usedDefines);
+
+  /// Generates the kernel `def` of module `home`; fails if errors were
+  /// reported while doing so.
+  mlir::LogicalResult genKernel(ModuleInfo &home, const FunctionDef &def);
+
+  //===--------------------------------------------------------------------===//
+  // Diagnostics and locations
+  //===--------------------------------------------------------------------===//
+
+  mlir::Location loc(llvm::SMLoc where);
+  mlir::InFlightDiagnostic error(llvm::SMLoc where);
+  /// Verifies a freshly built tile op, so that a shape or scope error points
+  /// at the DSL statement; erases the op when it is invalid.
+  bool verifyNow(mlir::Operation *op);
+
+  //===--------------------------------------------------------------------===//
+  // Names
+  //===--------------------------------------------------------------------===//
+
+  struct Scope {
+    std::map<std::string, RValue> names;
+    unsigned regionDepth;
+    bool opensRegion;
+  };
+  /// Looks a name up in the scopes, the module, then the builtins; null if
+  /// unknown.
+  const RValue *lookup(llvm::StringRef name);
+  /// Binds or rebinds `name` following the rules of docs/language.md.
+  void assignName(llvm::StringRef name, RValue value, llvm::SMLoc where);
+  void pushScope(bool newRegion);
+  void popScope();
+
+  //===--------------------------------------------------------------------===//
+  // Statements
+  //===--------------------------------------------------------------------===//
+
+  void genBlock(const StmtList &body);
+  void genStmt(const Stmt &stmt);
+  void genAssign(const AssignStmt &stmt);
+  void genAugAssign(const AugAssignStmt &stmt);
+  void genStore(const Expr &target, RValue value, llvm::SMLoc where);
+  void genIf(const IfStmt &stmt);
+  void genFor(const ForStmt &stmt);
+  void genWhile(const WhileStmt &stmt);
+  void genWith(const WithStmt &stmt);
+  void genJump(const Stmt &stmt);
+  void genReturn(const ReturnStmt &stmt);
+  void genSerialLoop(const ForStmt &stmt, const CallExpr &range, bool unroll);
+  void genParallelLoop(const ForStmt &stmt, const CallExpr &parallel);
+  void genPipelinedLoop(const ForStmt &stmt, const CallExpr &pipelined);
+  /// Generates a loop body whose break/continue are lowered to flags.
+  void genGuardedBody(const StmtList &body, size_t first);
+
+  //===--------------------------------------------------------------------===//
+  // Expressions
+  //===--------------------------------------------------------------------===//
+
+  RValue eval(const Expr &expr);
+  RValue evalName(const NameExpr &expr);
+  RValue evalAttribute(const AttributeExpr &expr);
+  RValue evalSubscript(const SubscriptExpr &expr);
+  RValue evalBinary(BinaryOp op, RValue lhs, RValue rhs, llvm::SMLoc where);
+  RValue evalUnary(const UnaryExpr &expr);
+  RValue evalCompare(CompareOp op, RValue lhs, RValue rhs, llvm::SMLoc where);
+  RValue evalBoolOp(const BoolOpExpr &expr);
+  RValue evalSelect(const Expr &cond, const Expr &thenValue,
+                    const Expr &elseValue, llvm::SMLoc where);
+  RValue evalCall(const CallExpr &call);
+  RValue callMacro(const RValue &macro, const CallExpr &call);
+  /// `T.<name>(...)` and the plain builtins (Builtins.cpp).
+  RValue evalBuiltin(llvm::StringRef name, const CallExpr &call);
+  /// Reads a scalar out of a Var.
+  RValue readVar(const RValue &var, llvm::SMLoc where);
+
+  /// A tile operand: a buffer, a region with slices, or (with `extentHint`)
+  /// a region given by its start whose extents come from the other operand.
+  RValue evalTileOperand(const Expr &expr,
+                         std::optional<llvm::ArrayRef<int64_t>> extentHint);
+  /// Whether `expr` indexes a buffer with scalars only (a start or an
+  /// element, depending on context).
+  bool isStartOnlySubscript(const Expr &expr);
+  RValue makeRegion(const SubscriptExpr &expr, RValue base,
+                    std::optional<llvm::ArrayRef<int64_t>> extentHint);
+
+  /// A compile-time integer, or a reported error.
+  std::optional<int64_t> evalConstInt(const Expr &expr, llvm::StringRef what);
+  /// A shape given as an int or a tuple/list of ints.
+  std::optional<llvm::SmallVector<int64_t>> evalConstShape(const Expr &expr,
+                                                           llvm::StringRef what);
+  /// A dtype given as `T.float16` or "float16".
+  mlir::Type evalDType(const Expr &expr);
+  std::optional<bool> evalConstBool(const Expr &expr, llvm::StringRef what);
+  std::optional<std::string> evalConstString(const Expr &expr, llvm::StringRef what);
+
+  /// The SSA value of a scalar, materializing constants (as `preferred`, or
+  /// index for ints and f32 for floats).
+  mlir::Value materialize(const RValue &value, llvm::SMLoc where,
+                          mlir::Type preferred = {});
+  mlir::Value toIndex(const RValue &value, llvm::SMLoc where);
+  mlir::Value toBool(const RValue &value, llvm::SMLoc where);
+  mlir::Value castTo(mlir::Value value, mlir::Type type, llvm::SMLoc where);
+  mlir::Value constantOf(mlir::Type type, double value, llvm::SMLoc where);
+  /// The type two scalar operands are converted to.
+  mlir::Type unifyTypes(mlir::Type a, mlir::Type b);
+  /// The type a non-constant RValue has, or null.
+  mlir::Type scalarType(const RValue &value);
+
+  bool checkInLaunch(llvm::SMLoc where, llvm::StringRef what);
+
+  ModuleLoader &loader;
+  SourceContext &source;
+  mlir::ModuleOp module;
+  const FrontendOptions &options;
+  std::map<std::string, bool> &usedDefines;
+  mlir::OpBuilder builder;
+  mlir::MLIRContext *ctx;
+
+  std::vector<Scope> scopes;
+  ModuleInfo *currentModule = nullptr;
+  unsigned regionDepth = 0;
+  bool inLaunch = false;
+  unsigned errorsAtStart = 0;
+  unsigned verifierErrors = 0;
+
+  /// Call-site locations of the macros being inlined, innermost last.
+  std::vector<mlir::Location> callStack;
+  /// The value of `return` in the macro being inlined.
+  std::vector<std::optional<RValue>> macroResults;
+
+  /// The loops being generated, innermost last.
+  struct LoopContext {
+    enum Kind { Parallel, Pipelined, Serial } kind;
+    mlir::Value breakFlag;    // rank-0 i1 local buffer, or null
+    mlir::Value continueFlag; // same
+  };
+  std::vector<LoopContext> loops;
+};
+
+} // namespace tilec::frontend

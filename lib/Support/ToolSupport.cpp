@@ -1,0 +1,49 @@
+//===- ToolSupport.cpp - shared pieces of the command-line tools ----------===//
+
+#include "lib/Support/ToolSupport.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace tilec;
+
+const char *tilec::getVersion() { return TILEC_VERSION; }
+
+std::optional<std::pair<std::string, std::string>>
+tilec::parseDefine(llvm::StringRef text) {
+  auto [name, value] = text.split('=');
+  name = name.trim();
+  if (name.empty() || !text.contains('='))
+    return std::nullopt;
+  return std::make_pair(name.str(), value.trim().str());
+}
+
+ToolDiagnostics::ToolDiagnostics(llvm::SourceMgr &sourceMgr,
+                                 mlir::MLIRContext &context, bool verify) {
+  if (verify)
+    verifier = std::make_unique<mlir::SourceMgrDiagnosticVerifierHandler>(
+        sourceMgr, &context);
+  else
+    printer = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr,
+                                                                 &context);
+}
+
+ToolDiagnostics::~ToolDiagnostics() = default;
+
+bool ToolDiagnostics::verified() {
+  return verifier && succeeded(verifier->verify());
+}
+
+unsigned tilec::addMainFile(llvm::SourceMgr &sourceMgr, llvm::StringRef path) {
+  auto fileOrErr = path == "-" ? llvm::MemoryBuffer::getSTDIN()
+                               : llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!fileOrErr) {
+    llvm::WithColor::error() << "cannot read '" << path
+                             << "': " << fileOrErr.getError().message() << "\n";
+    return 0;
+  }
+  std::unique_ptr<llvm::MemoryBuffer> buffer = std::move(*fileOrErr);
+  if (path == "-")
+    buffer = llvm::MemoryBuffer::getMemBufferCopy(buffer->getBuffer(), "<stdin>");
+  return sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+}

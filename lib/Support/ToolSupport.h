@@ -1,0 +1,51 @@
+//===- ToolSupport.h - shared pieces of the command-line tools --*- C++ -*-===//
+//
+// What tilec and tile-dump share: reading the main file into a SourceMgr,
+// printing (or verifying) diagnostics, and parsing -D overrides.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_LIB_SUPPORT_TOOLSUPPORT_H
+#define TILEC_LIB_SUPPORT_TOOLSUPPORT_H
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace tilec {
+
+/// The compiler's version, recorded in metadata and cache keys.
+const char *getVersion();
+
+/// Splits `name=value`; nullopt when there is no '=' or no name.
+std::optional<std::pair<std::string, std::string>>
+parseDefine(llvm::StringRef text);
+
+/// Installs the diagnostic handler a tool uses: the SourceMgr printer (file,
+/// line, column, source line and caret), or with `verify` the checker of
+/// `expected-error {{...}}` annotations in the source.
+class ToolDiagnostics {
+public:
+  ToolDiagnostics(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
+                  bool verify);
+  ~ToolDiagnostics();
+  /// With `verify`: whether every expected diagnostic was seen and no other.
+  bool verified();
+
+private:
+  std::unique_ptr<mlir::SourceMgrDiagnosticHandler> printer;
+  std::unique_ptr<mlir::SourceMgrDiagnosticVerifierHandler> verifier;
+};
+
+/// Reads `path` ("-" is standard input) into `sourceMgr`; returns its buffer
+/// id, or 0 after printing an error.
+unsigned addMainFile(llvm::SourceMgr &sourceMgr, llvm::StringRef path);
+
+} // namespace tilec
+
+#endif // TILEC_LIB_SUPPORT_TOOLSUPPORT_H

@@ -1,0 +1,119 @@
+//===- tile-dump.cpp - show the IR after every stage ----------------------===//
+//
+// Runs a .tl file through the frontend and the pipeline of compiler/ and
+// prints the syntax tree and the IR after each stage and pass.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipeline.h"
+#include "frontend/Frontend.h"
+#include "lib/Support/ToolSupport.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+
+namespace {
+cl::OptionCategory category("tile-dump options");
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.tl>"),
+                               cl::cat(category));
+cl::opt<std::string> kernelName("kernel", cl::desc("Only this kernel"),
+                                cl::value_desc("name"), cl::cat(category));
+cl::list<std::string> defines("D", cl::Prefix,
+                              cl::desc("Override a compile-time parameter"),
+                              cl::value_desc("name=value"), cl::cat(category));
+cl::list<std::string> includeDirs("I", cl::Prefix,
+                                  cl::desc("Search folder for imports"),
+                                  cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> afterStage("after",
+                                cl::desc("Show this stage and every later one"),
+                                cl::value_desc("stage"), cl::cat(category));
+cl::opt<std::string> onlyStage("only", cl::desc("Show only this stage"),
+                               cl::value_desc("stage"), cl::cat(category));
+cl::opt<bool> listStages("list", cl::desc("List the stages and exit"),
+                         cl::cat(category));
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "tile-dump: the IR of a .tl file after each stage\n");
+  std::vector<std::string> stages = tilec::compiler::listStages();
+  if (listStages) {
+    for (const std::string &stage : stages)
+      outs() << stage << "\n";
+    return 0;
+  }
+  if (inputFile.empty()) {
+    WithColor::error() << "no input file; see --help\n";
+    return 1;
+  }
+  for (const std::string *filter : {&afterStage.getValue(), &onlyStage.getValue()})
+    if (!filter->empty() && !is_contained(stages, *filter)) {
+      WithColor::error() << "unknown stage '" << *filter << "'; stages: "
+                         << llvm::join(stages, ", ") << "\n";
+      return 1;
+    }
+  size_t firstShown = 0;
+  if (!afterStage.empty())
+    firstShown = find(stages, afterStage.getValue()) - stages.begin();
+  auto shown = [&](StringRef stage) {
+    if (!onlyStage.empty())
+      return stage == onlyStage.getValue();
+    return size_t(find(stages, stage) - stages.begin()) >= firstShown;
+  };
+  auto banner = [](StringRef stage) {
+    outs() << "// ----- after " << stage << " -----\n";
+  };
+
+  tilec::frontend::FrontendOptions options;
+  options.kernelName = kernelName;
+  options.includeDirs = includeDirs;
+  for (const std::string &define : defines) {
+    auto parsed = tilec::parseDefine(define);
+    if (!parsed) {
+      WithColor::error() << "-D expects name=value, got '" << define << "'\n";
+      return 1;
+    }
+    options.defines.push_back(*parsed);
+  }
+  mlir::MLIRContext context;
+  SourceMgr sourceMgr;
+  unsigned bufferId = tilec::addMainFile(sourceMgr, inputFile);
+  if (!bufferId)
+    return 1;
+  tilec::ToolDiagnostics diagnostics(sourceMgr, context, /*verify=*/false);
+  tilec::frontend::Frontend frontend(sourceMgr, context, options);
+  tilec::frontend::ModuleAST *ast = frontend.parseMainBuffer(bufferId);
+  if (!ast)
+    return 1;
+  if (shown(tilec::compiler::kASTStage)) {
+    banner(tilec::compiler::kASTStage);
+    tilec::frontend::dumpAST(*ast, outs());
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> module = frontend.generate();
+  if (!module)
+    return 1;
+  if (shown(tilec::compiler::kTileStage)) {
+    banner(tilec::compiler::kTileStage);
+    module->print(outs());
+  }
+  mlir::PassManager pm(&context);
+  tilec::compiler::buildTileCleanupPipeline(pm);
+  context.disableMultithreading();
+  pm.enableIRPrinting(
+      /*shouldPrintBeforePass=*/[](mlir::Pass *, mlir::Operation *) { return false; },
+      /*shouldPrintAfterPass=*/
+      [&](mlir::Pass *pass, mlir::Operation *) { return shown(pass->getArgument()); },
+      /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+      /*printAfterOnlyOnFailure=*/false, outs());
+  return mlir::failed(pm.run(*module)) ? 1 : 0;
+}

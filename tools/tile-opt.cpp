@@ -1,0 +1,19 @@
+//===- tile-opt.cpp - mlir-opt for the tile dialect and tilec's passes ----===//
+
+#include "compiler/Pipeline.h"
+#include "dialects/Tile/TileDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::registerTransformsPasses();
+  tilec::compiler::registerTilePipelines();
+  mlir::DialectRegistry registry;
+  registry.insert<tilec::tile::TileDialect, mlir::arith::ArithDialect,
+                  mlir::scf::SCFDialect, mlir::math::MathDialect,
+                  mlir::func::FuncDialect>();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "tilec optimizer driver\n", registry));
+}
