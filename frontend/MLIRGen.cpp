@@ -73,7 +73,7 @@ std::string RValue::describe() const {
     case ConstKind::DType: return "a dtype";
     }
     return "a constant";
-  case Kind::Scalar: return "a " + dtypeName(value.getType()) + " scalar";
+  case Kind::Scalar: return "a runtime " + dtypeName(value.getType()) + " value";
   case Kind::Buffer: {
     auto type = getBufferType();
     return std::string("a ") + tile::stringifyMemoryScope(type.getScope()).str() +
@@ -648,9 +648,12 @@ KernelGenerator::evalConstShape(const Expr &expr, StringRef what) {
     if (dim.isError())
       return false;
     if (!dim.isConstInt()) {
-      error(dimExpr.getLoc())
-          << "the shape of " << what
-          << " must be made of compile-time integers; got " << dim.describe();
+      auto diag = error(dimExpr.getLoc());
+      diag << "the shape of " << what << " must be made of compile-time integers";
+      if (auto *name = dyn_cast<NameExpr>(&dimExpr); name && dim.kind == RValue::Kind::Scalar)
+        diag << "; '" << name->name << "' is only known at launch";
+      else
+        diag << "; got " << dim.describe();
       return false;
     }
     if (dim.intValue <= 0) {

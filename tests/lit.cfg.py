@@ -1,0 +1,17 @@
+# lit configuration for tilec: tests under tests/lit (FileCheck) and
+# tests/diagnostics (malformed programs checked with --verify-diagnostics).
+import os
+
+import lit.formats
+
+config.name = "tilec"
+config.test_format = lit.formats.ShTest(not lit_config.noExecute)
+config.suffixes = [".mlir", ".tl", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tilec_obj_root, "tests")
+config.excludes = ["CMakeLists.txt", "unit", "fuzz", "lit.cfg.py", "Inputs"]
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.tilec_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.substitutions.append(("%kernels", os.path.join(config.tilec_src_root, "kernels")))
+config.substitutions.append(("%tilec_src", config.tilec_src_root))
