@@ -37,6 +37,15 @@ void TileDialect::initialize() {
       >();
 }
 
+Operation *TileDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                           Type type, Location loc) {
+  // Folded dimensions are index constants.
+  if (auto typed = dyn_cast<TypedAttr>(value))
+    if (arith::ConstantOp::isBuildableWith(typed, type))
+      return arith::ConstantOp::create(builder, loc, type, typed);
+  return nullptr;
+}
+
 //===----------------------------------------------------------------------===//
 // SwizzleLayoutAttr
 //===----------------------------------------------------------------------===//

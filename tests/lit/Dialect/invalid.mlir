@@ -1,0 +1,197 @@
+// RUN: tile-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{only global buffers may have dimensions bound at launch}}
+func.func private @dynamic_shared(!tile.buffer<?x4xf16, shared>)
+
+// -----
+
+// expected-error @+1 {{unknown memory scope 'texture'}}
+func.func private @bad_scope(!tile.buffer<4xf16, texture>)
+
+// -----
+
+// expected-error @+1 {{a global buffer has no layout attribute}}
+func.func private @global_layout(!tile.buffer<4x4xf16, global, #tile.swizzle<64>>)
+
+// -----
+
+// expected-error @+1 {{swizzle span must be 0 (automatic), 32, 64 or 128 bytes, got 48}}
+func.func private @bad_swizzle(!tile.buffer<4x4xf16, shared, #tile.swizzle<48>>)
+
+// -----
+
+func.func @launch_threads(%n: index) {
+  // expected-error @+1 {{threads per block must be in [1, 1024], got 2048}}
+  tile.launch grid(%n) threads(2048) {
+  ^bb0(%x: index, %y: index, %z: index):
+  }
+  return
+}
+
+// -----
+
+func.func @launch_args(%n: index) {
+  // expected-error @+1 {{body must take three index block indices}}
+  tile.launch grid(%n) threads(32) {
+  ^bb0(%x: index):
+  }
+  return
+}
+
+// -----
+
+func.func @parallel_args() {
+  // expected-error @+1 {{body must take one index argument per extent (2)}}
+  tile.parallel [4, 4] {
+  ^bb0(%i: index):
+  }
+  return
+}
+
+// -----
+
+func.func @pipelined_stage(%n: index) {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{stage entries must be in [0, num_stages), got 3}}
+  tile.pipelined %k = %c0 to %n step %c0 num_stages(2) attributes {order = array<i64: 0>, stage = array<i64: 3>} {
+  }
+  return
+}
+
+// -----
+
+func.func @pipelined_order(%n: index) {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{order must be a permutation of 0..1}}
+  tile.pipelined %k = %c0 to %n step %c0 num_stages(2) attributes {order = array<i64: 0, 0>} {
+  }
+  return
+}
+
+// -----
+
+func.func @alloc_global() {
+  // expected-error @+1 {{cannot allocate a global buffer inside a kernel}}
+  %0 = tile.alloc : !tile.buffer<4xf32, global>
+  return
+}
+
+// -----
+
+func.func @dim_range(%a: !tile.buffer<?xf32, global>) {
+  // expected-error @+1 {{dimension 1 is out of range for a rank-1 buffer}}
+  %0 = tile.dim %a[1] : !tile.buffer<?xf32, global>
+  return
+}
+
+// -----
+
+func.func @region_rank(%a: !tile.buffer<?x?xf32, global>, %i: index) {
+  // expected-error @+1 {{expects one offset and one size per source dimension (2), got 1 and 2}}
+  %0 = tile.region %a[%i] sizes [4, 4] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x4xf32, global>
+  return
+}
+
+// -----
+
+func.func @region_extent(%a: !tile.buffer<8x8xf32, global>, %i: index) {
+  // expected-error @+1 {{region size 16 exceeds extent 8 of dimension 1}}
+  %0 = tile.region %a[%i, %i] sizes [4, 16] : !tile.buffer<8x8xf32, global> -> !tile.buffer<4x16xf32, global>
+  return
+}
+
+// -----
+
+func.func @region_shape(%a: !tile.buffer<?x?xf32, global>, %i: index) {
+  // expected-error @+1 {{result shape 4x2 is not the region sizes 4x4 with unit dimensions dropped}}
+  %0 = tile.region %a[%i, %i] sizes [4, 4] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x2xf32, global>
+  return
+}
+
+// -----
+
+func.func @load_indices(%a: !tile.buffer<4x4xf32, fragment>, %i: index) {
+  // expected-error @+1 {{expects 2 indices for a rank-2 buffer, got 1}}
+  %0 = tile.load %a[%i] : !tile.buffer<4x4xf32, fragment>
+  return
+}
+
+// -----
+
+func.func @copy_global(%a: !tile.buffer<4xf32, global>, %b: !tile.buffer<4xf32, global>) {
+  // expected-error @+1 {{cannot copy from a global buffer to a global buffer}}
+  tile.copy %a, %b : !tile.buffer<4xf32, global>, !tile.buffer<4xf32, global>
+  return
+}
+
+// -----
+
+func.func @copy_shape(%a: !tile.buffer<4x8xf32, shared>, %b: !tile.buffer<8x4xf32, fragment>) {
+  // expected-error @+1 {{source shape 4x8 does not match target shape 8x4}}
+  tile.copy %a, %b : !tile.buffer<4x8xf32, shared>, !tile.buffer<8x4xf32, fragment>
+  return
+}
+
+// -----
+
+func.func @gemm_acc(%a: !tile.buffer<16x16xf16, shared>, %c: !tile.buffer<16x16xf32, shared>) {
+  // expected-error @+1 {{the accumulator C must be a fragment, got a shared buffer}}
+  tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>} : !tile.buffer<16x16xf16, shared>, !tile.buffer<16x16xf16, shared>, !tile.buffer<16x16xf32, shared>
+  return
+}
+
+// -----
+
+func.func @gemm_mn(%a: !tile.buffer<16x16xf16, shared>, %c: !tile.buffer<16x32xf32, fragment>) {
+  // expected-error @+1 {{accumulator shape 16x32 does not match M x N = 16x16}}
+  tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>} : !tile.buffer<16x16xf16, shared>, !tile.buffer<16x16xf16, shared>, !tile.buffer<16x32xf32, fragment>
+  return
+}
+
+// -----
+
+func.func @gemm_types(%a: !tile.buffer<16x16xf16, shared>, %b: !tile.buffer<16x16xbf16, shared>, %c: !tile.buffer<16x16xf32, fragment>) {
+  // expected-error @+1 {{A and B element types differ: 'f16' and 'bf16'}}
+  tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>} : !tile.buffer<16x16xf16, shared>, !tile.buffer<16x16xbf16, shared>, !tile.buffer<16x16xf32, fragment>
+  return
+}
+
+// -----
+
+func.func @reduce_shape(%a: !tile.buffer<16x8xf32, fragment>, %b: !tile.buffer<8xf32, fragment>) {
+  // expected-error @+1 {{target shape 8 must be the source shape without dimension 1 (16)}}
+  tile.reduce sum %a, %b dim(1) : !tile.buffer<16x8xf32, fragment>, !tile.buffer<8xf32, fragment>
+  return
+}
+
+// -----
+
+func.func @reduce_dim(%a: !tile.buffer<16x8xf32, fragment>, %b: !tile.buffer<8xf32, fragment>) {
+  // expected-error @+1 {{dim 2 is out of range for a rank-2 source}}
+  tile.reduce sum %a, %b dim(2) : !tile.buffer<16x8xf32, fragment>, !tile.buffer<8xf32, fragment>
+  return
+}
+
+// -----
+
+func.func @atomic_type(%a: !tile.buffer<?xf32, global>, %v: f16, %i: index) {
+  // expected-error @+1 {{value type 'f16' is not the element type 'f32'}}
+  tile.atomic_add %v, %a[%i] : f16, !tile.buffer<?xf32, global>
+  return
+}
+
+// -----
+
+func.func @swizzle_outside() {
+  // expected-error @+1 {{must be inside a tile.launch}}
+  tile.use_swizzle 4
+  return
+}
+
+// -----
+
+func.func @layout_fragment(%a: !tile.buffer<16x16xf32, fragment>) {
+  // expected-error @+1 {{a swizzled layout applies to shared buffers, not fragment buffers}}
+  tile.annotate_layout %a layout(#tile.swizzle<0>) : !tile.buffer<16x16xf32, fragment>
+  return
+}

@@ -1,0 +1,66 @@
+// RUN: tile-opt %s | tile-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @all_ops
+// CHECK-SAME: tile.dims = ["M", "K"]
+func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
+                   %idx: !tile.buffer<?xi32, global>) attributes {tile.kernel} {
+  // CHECK: %[[M:.*]] = tile.dim %{{.*}}[0] : <?x?xf16, global>
+  %M = tile.dim %A[0] : !tile.buffer<?x?xf16, global>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  // CHECK: tile.launch grid(%{{.*}}, %{{.*}}) threads(128) {
+  // CHECK-NEXT: ^bb0(%[[BX:.*]]: index, %{{.*}}: index, %{{.*}}: index):
+  tile.launch grid(%M, %c4) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // CHECK: tile.use_swizzle 8
+    tile.use_swizzle 8
+    // CHECK: tile.alloc : <64x32xf16, shared>
+    %s = tile.alloc : !tile.buffer<64x32xf16, shared>
+    %b = tile.alloc : !tile.buffer<32x64xf16, shared>
+    %acc = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %red = tile.alloc : !tile.buffer<64xf32, fragment>
+    %var = tile.alloc : !tile.buffer<f32, local>
+    // CHECK: tile.annotate_layout %{{.*}} layout(#tile.swizzle<128>) : <64x32xf16, shared>
+    tile.annotate_layout %s layout(#tile.swizzle<128>) : !tile.buffer<64x32xf16, shared>
+    %zero = arith.constant 0.0 : f32
+    // CHECK: tile.fill %{{.*}}, %{{.*}} : <64x64xf32, fragment>
+    tile.fill %acc, %zero : !tile.buffer<64x64xf32, fragment>
+    // CHECK: tile.pipelined %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} num_stages(3) attributes {order = array<i64: 1, 0>, stage = array<i64: 0, 1>} {
+    tile.pipelined %k = %c0 to %M step %c1 num_stages(3) attributes {order = array<i64: 1, 0>, stage = array<i64: 0, 1>} {
+      // CHECK: tile.region %{{.*}}[%{{.*}}, %{{.*}}] sizes [64, 32] : <?x?xf16, global> -> <64x32xf16, global>
+      %r = tile.region %A[%bx, %k] sizes [64, 32] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x32xf16, global>
+      tile.copy %r, %s : !tile.buffer<64x32xf16, global>, !tile.buffer<64x32xf16, shared>
+      // CHECK: tile.gemm %{{.*}}, %{{.*}}, %{{.*}} {policy = #tile<gemm_policy square>, transpose_a, transpose_b}
+      tile.gemm %b, %s, %acc {transpose_a, transpose_b, policy = #tile<gemm_policy square>}
+          : !tile.buffer<32x64xf16, shared>, !tile.buffer<64x32xf16, shared>, !tile.buffer<64x64xf32, fragment>
+      // CHECK: tile.gemm %{{.*}}, %{{.*}}, %{{.*}} {clear_accum, policy = #tile<gemm_policy full_row>}
+      tile.gemm %s, %b, %acc {clear_accum, policy = #tile<gemm_policy full_row>}
+          : !tile.buffer<64x32xf16, shared>, !tile.buffer<32x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    }
+    // CHECK: tile.reduce max %{{.*}}, %{{.*}} dim(1) clear : <64x64xf32, fragment>, <64xf32, fragment>
+    tile.reduce max %acc, %red dim(1) clear : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
+    // CHECK: tile.reduce sum %{{.*}}, %{{.*}} dim(0) : <64x64xf32, fragment>, <64xf32, fragment>
+    tile.reduce sum %acc, %red dim(0) : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
+    // CHECK: tile.parallel [64, 64] {
+    // CHECK-NEXT: ^bb0(%[[I:.*]]: index, %[[J:.*]]: index):
+    tile.parallel [64, 64] {
+    ^bb0(%i: index, %j: index):
+      // CHECK: tile.load %{{.*}}[%[[I]], %[[J]]] : <64x64xf32, fragment>
+      %v = tile.load %acc[%i, %j] : !tile.buffer<64x64xf32, fragment>
+      %w = arith.mulf %v, %v : f32
+      tile.store %w, %acc[%i, %j] : !tile.buffer<64x64xf32, fragment>
+    }
+    // CHECK: tile.load %{{.*}}[] : <f32, local>
+    %s0 = tile.load %var[] : !tile.buffer<f32, local>
+    %e = tile.load %idx[%bx] : !tile.buffer<?xi32, global>
+    // CHECK: tile.atomic_add %{{.*}}, %{{.*}}[%{{.*}}] : i32, <?xi32, global>
+    tile.atomic_add %e, %idx[%bx] : i32, !tile.buffer<?xi32, global>
+    // CHECK: tile.print %{{.*}} {message = "x"} : f32
+    tile.print %s0 {message = "x"} : f32
+    %ok = arith.constant true
+    // CHECK: tile.assert %{{.*}}, "in range"
+    tile.assert %ok, "in range"
+  }
+  return
+}
