@@ -246,8 +246,10 @@ void Lexer::lexLine() {
       cur += length;
       emitToken(op.kind, start, cur);
       if (op.kind == TokenKind::LParen || op.kind == TokenKind::LBracket ||
-          op.kind == TokenKind::LBrace)
-        ++bracketDepth;
+          op.kind == TokenKind::LBrace) {
+        if (bracketDepth++ == 0)
+          openBracket = start;
+      }
       else if ((op.kind == TokenKind::RParen ||
                 op.kind == TokenKind::RBracket ||
                 op.kind == TokenKind::RBrace) &&
@@ -266,9 +268,11 @@ void Lexer::lexLine() {
     ++cur;
     emitToken(TokenKind::Error, start, cur);
   }
-  if (bracketDepth > 0)
-    lexError(cur - (cur > buffer.begin() ? 1 : 0),
-             "unexpected end of file inside brackets");
+  if (bracketDepth > 0) {
+    lexError(openBracket, "'" + llvm::StringRef(openBracket, 1) + "' was never closed");
+    // The parser stays silent on an Error token: no second message.
+    emitToken(TokenKind::Error, cur, cur);
+  }
   bracketDepth = 0;
 }
 

@@ -82,6 +82,8 @@ private:
   std::vector<Token> tokens;
   std::vector<unsigned> indentStack{0};
   int bracketDepth = 0;
+  /// The outermost bracket still open, for "was never closed".
+  const char *openBracket = nullptr;
 };
 
 } // namespace tilec::frontend

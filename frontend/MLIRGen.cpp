@@ -836,6 +836,7 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
         dimExprs.push_back(shapeExpr);
       RuntimeParam rp{&param, {}, {}};
       SmallVector<int64_t> shape;
+      std::map<std::string, size_t> symbolsHere; // name -> dimension
       bool ok = true;
       for (const Expr *dimExpr : dimExprs) {
         if (auto *name = dyn_cast<NameExpr>(dimExpr)) {
@@ -844,11 +845,27 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
             // A symbolic dimension: bound at launch from this tensor.
             shape.push_back(ShapedType::kDynamic);
             rp.dimNames.push_back(name->name);
-            symbolFirstUse.emplace(name->name,
-                                   std::make_pair(runtimeParams.size(),
-                                                  shape.size() - 1));
+            symbolsHere.emplace(name->name, shape.size() - 1);
             continue;
           }
+        }
+        // A dimension is a constant or one symbolic name; an expression of
+        // symbols (M + 1) cannot be bound from a tensor's shape.
+        std::function<bool(const Expr &)> usesUnboundName = [&](const Expr &e) {
+          if (auto *n = dyn_cast<NameExpr>(&e))
+            return lookup(n->name) == nullptr;
+          if (auto *b = dyn_cast<BinaryExpr>(&e))
+            return usesUnboundName(*b->lhs) || usesUnboundName(*b->rhs);
+          if (auto *u = dyn_cast<UnaryExpr>(&e))
+            return usesUnboundName(*u->operand);
+          return false;
+        };
+        if (usesUnboundName(*dimExpr)) {
+          error(dimExpr->getLoc())
+              << "a tensor dimension must be a positive constant or a single "
+                 "symbolic name, not an expression of symbols";
+          ok = false;
+          break;
         }
         RValue dim = eval(*dimExpr);
         if (dim.isError()) {
@@ -868,6 +885,8 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
       }
       if (!ok)
         continue;
+      for (const auto &[name, dim] : symbolsHere)
+        symbolFirstUse.emplace(name, std::make_pair(runtimeParams.size(), dim));
       rp.type = tile::BufferType::get(ctx, shape, elementType,
                                       tile::MemoryScope::Global, Attribute());
       runtimeParams.push_back(rp);
