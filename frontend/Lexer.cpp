@@ -94,10 +94,10 @@ void Lexer::lexLine() {
         indentStack.pop_back();
         emitToken(TokenKind::Dedent, cur, cur);
       }
-      if (width != indentStack.back()) {
+      // The line is taken to continue the enclosing block; the stack keeps
+      // its levels so that later lines still balance.
+      if (width != indentStack.back())
         lexError(cur, "unindent does not match any outer indentation level");
-        indentStack.back() = width;
-      }
     }
   }
   (void)lineStart;

@@ -20,6 +20,25 @@ public:
 
 private:
   static constexpr unsigned kMaxErrors = 20;
+  /// Limits that keep the recursive descent (and every later recursive walk
+  /// of the tree) far from the end of the stack on adversarial input.
+  static constexpr unsigned kMaxNesting = 200;
+  static constexpr unsigned kMaxChain = 1000;
+
+  /// Counts nesting for the lifetime of one recursive parse call.
+  struct NestingGuard {
+    NestingGuard(Parser &parser) : parser(parser) { ++parser.nesting; }
+    ~NestingGuard() { --parser.nesting; }
+    bool tooDeep() {
+      if (parser.nesting <= kMaxNesting)
+        return false;
+      if (!parser.reportedNesting)
+        parser.error(parser.tok().getLoc(), "code nested too deeply");
+      parser.reportedNesting = true;
+      return true;
+    }
+    Parser &parser;
+  };
 
   const Token &tok() const { return tokens[pos]; }
   const Token &peek(size_t ahead = 1) const {
@@ -120,6 +139,8 @@ private:
   std::vector<Token> tokens;
   size_t pos = 0;
   unsigned suppressed = 0;
+  unsigned nesting = 0;
+  bool reportedNesting = false;
 };
 
 } // namespace
@@ -145,6 +166,9 @@ StmtList Parser::parseFile() {
 }
 
 bool Parser::parseStatement(StmtList &out) {
+  NestingGuard guard(*this);
+  if (guard.tooDeep())
+    return false;
   SMLoc loc = tok().getLoc();
   switch (tok().kind) {
   case TokenKind::At: {
@@ -627,6 +651,9 @@ ExprPtr Parser::parseTestList() {
 }
 
 ExprPtr Parser::parseTest() {
+  NestingGuard guard(*this);
+  if (guard.tooDeep())
+    return nullptr;
   if (is(TokenKind::KwLambda)) {
     error(tok().getLoc(), "lambda expressions are not supported");
     return nullptr;
@@ -648,7 +675,12 @@ ExprPtr Parser::parseTest() {
 
 ExprPtr Parser::parseOrTest() {
   ExprPtr lhs = parseAndTest();
+  unsigned chain = 0;
   while (lhs && is(TokenKind::KwOr)) {
+    if (++chain > kMaxChain) {
+      error(tok().getLoc(), "expression too long");
+      return nullptr;
+    }
     SMLoc loc = tok().getLoc();
     consume();
     ExprPtr rhs = parseAndTest();
@@ -661,7 +693,12 @@ ExprPtr Parser::parseOrTest() {
 
 ExprPtr Parser::parseAndTest() {
   ExprPtr lhs = parseNotTest();
+  unsigned chain = 0;
   while (lhs && is(TokenKind::KwAnd)) {
+    if (++chain > kMaxChain) {
+      error(tok().getLoc(), "expression too long");
+      return nullptr;
+    }
     SMLoc loc = tok().getLoc();
     consume();
     ExprPtr rhs = parseNotTest();
@@ -673,6 +710,9 @@ ExprPtr Parser::parseAndTest() {
 }
 
 ExprPtr Parser::parseNotTest() {
+  NestingGuard guard(*this);
+  if (guard.tooDeep())
+    return nullptr;
   if (is(TokenKind::KwNot)) {
     SMLoc loc = tok().getLoc();
     consume();
@@ -725,7 +765,12 @@ ExprPtr Parser::parseBinary(int level) {
   if (level == 6)
     return parseFactor();
   ExprPtr lhs = parseBinary(level + 1);
+  unsigned chain = 0;
   while (lhs) {
+    if (++chain > kMaxChain) {
+      error(tok().getLoc(), "expression too long");
+      return nullptr;
+    }
     std::optional<BinaryOp> op;
     TokenKind kind = tok().kind;
     switch (level) {
@@ -760,6 +805,9 @@ ExprPtr Parser::parseBinary(int level) {
 }
 
 ExprPtr Parser::parseFactor() {
+  NestingGuard guard(*this);
+  if (guard.tooDeep())
+    return nullptr;
   SMLoc loc = tok().getLoc();
   std::optional<UnaryOp> op;
   if (is(TokenKind::Minus)) op = UnaryOp::Neg;
@@ -789,7 +837,12 @@ ExprPtr Parser::parsePower() {
 
 ExprPtr Parser::parsePrimary() {
   ExprPtr expr = parseAtom();
+  unsigned chain = 0;
   while (expr) {
+    if (++chain > kMaxChain) {
+      error(tok().getLoc(), "expression too long");
+      return nullptr;
+    }
     SMLoc loc = tok().getLoc();
     if (consumeIf(TokenKind::Dot)) {
       if (!is(TokenKind::Identifier)) {
