@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: the Catch2 unit
+# tests, the lit/FileCheck suites (dialect, frontend, tools, kernels, the
+# malformed-program corpus), and a time-bounded libFuzzer run over the
+# frontend plus its regression inputs. Ends with "N passed, N failed".
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${TILEC_BUILD_DIR:-$root/build}
+fuzz_build=${TILEC_FUZZ_BUILD_DIR:-$root/build-fuzz}
+fuzz_seconds=${TILEC_FUZZ_SECONDS:-60}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+
+TILEC_WITH_FUZZER=1 bash "$root/tools/bootstrap.sh" || {
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+echo "== unit tests"
+unit_log=$(mktemp)
+"$build/tests/unit/tilec-unit-tests" 2>&1 | tee "$unit_log" | tail -3
+if grep -q "All tests passed" "$unit_log"; then
+  count "$(sed -n 's/.*in \([0-9]*\) test case.*/\1/p' "$unit_log" | tail -1)" 0
+else
+  line=$(grep "^test cases:" "$unit_log" | tail -1)
+  count "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) passed.*/\1/p')" \
+        "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) failed.*/\1/p')"
+  [ -n "$line" ] || count 0 1
+fi
+
+echo "== lit"
+lit_json=$(mktemp)
+/usr/bin/python3 /usr/lib/llvm-22/bin/lit -sv "$build/tests" -o "$lit_json" | tail -8
+read -r lit_pass lit_fail < <(/usr/bin/python3 - "$lit_json" <<'PY'
+import json, sys
+tests = json.load(open(sys.argv[1]))["tests"]
+ok = sum(t["code"] in ("PASS", "XFAIL") for t in tests)
+print(ok, len(tests) - ok - sum(t["code"] == "UNSUPPORTED" for t in tests))
+PY
+)
+count "${lit_pass:-0}" "${lit_fail:-1}"
+
+echo "== fuzzing the frontend for ${fuzz_seconds}s"
+fuzz_ok=0
+if [ ! -f "$fuzz_build/build.ninja" ]; then
+  cmake -G Ninja -S "$root" -B "$fuzz_build" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DTILEC_ENABLE_FUZZER=ON >/dev/null
+fi
+if ninja -C "$fuzz_build" tilec-fuzz-frontend >/dev/null; then
+  fuzzer="$fuzz_build/tests/fuzz/tilec-fuzz-frontend"
+  corpus=$(mktemp -d)
+  cp "$root"/kernels/*.tl "$root"/tests/diagnostics/*.tl "$root"/tests/lit/Frontend/*.tl "$corpus"/
+  if (cd "$corpus" && "$fuzzer" "$root"/tests/fuzz/regressions/* >/dev/null 2>&1 &&
+      "$fuzzer" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=4096 \
+        -print_final_stats=1 "$corpus" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY"); then
+    ls "$corpus"/crash-* >/dev/null 2>&1 || fuzz_ok=1
+  fi
+  rm -rf "$corpus"
+fi
+if [ $fuzz_ok = 1 ]; then count 1 0; else echo "fuzzing found a problem"; count 0 1; fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
