@@ -52,11 +52,15 @@ if ninja -C "$fuzz_build" tilec-fuzz-frontend >/dev/null; then
   fuzzer="$fuzz_build/tests/fuzz/tilec-fuzz-frontend"
   corpus=$(mktemp -d)
   cp "$root"/kernels/*.tl "$root"/tests/diagnostics/*.tl "$root"/tests/lit/Frontend/*.tl "$corpus"/
-  if (cd "$corpus" && "$fuzzer" "$root"/tests/fuzz/regressions/* >/dev/null 2>&1 &&
-      "$fuzzer" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=4096 \
-        -print_final_stats=1 "$corpus" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY"); then
-    ls "$corpus"/crash-* >/dev/null 2>&1 || fuzz_ok=1
+  artifacts="$fuzz_build/artifacts/"
+  mkdir -p "$artifacts"
+  # Replay the regressions, then fuzz; a finding is kept in build-fuzz/artifacts.
+  if "$fuzzer" "$root"/tests/fuzz/regressions/* >/dev/null 2>&1 &&
+     "$fuzzer" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=4096 \
+       -artifact_prefix="$artifacts" -print_final_stats=1 "$corpus" >"$fuzz_build/fuzz.log" 2>&1; then
+    fuzz_ok=1
   fi
+  grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Test unit written" "$fuzz_build/fuzz.log"
   rm -rf "$corpus"
 fi
 if [ $fuzz_ok = 1 ]; then count 1 0; else echo "fuzzing found a problem"; count 0 1; fi
