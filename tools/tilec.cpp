@@ -8,6 +8,7 @@
 #include "compiler/Pipeline.h"
 #include "frontend/Frontend.h"
 #include "lib/Support/ToolSupport.h"
+#include "runtime/cpu/HostRun.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -47,12 +48,82 @@ cl::opt<EmitKind> emit(
 cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(category));
+cl::opt<std::string> target("target",
+                           cl::desc("Target: cpu (execute with --run)"),
+                           cl::value_desc("name"), cl::init("cpu"),
+                           cl::cat(category));
+cl::opt<bool> run("run", cl::desc("Run the kernel on the target (cpu)"),
+                  cl::cat(category));
+cl::list<std::string> dims("dims", cl::CommaSeparated,
+                           cl::desc("With --run: symbolic dimensions, e.g. "
+                                    "--dims M=100,N=70"),
+                           cl::value_desc("name=n,..."), cl::cat(category));
+cl::list<std::string> inputs("in", cl::desc("With --run: a tensor from a .npy file"),
+                             cl::value_desc("param=file.npy"), cl::cat(category));
+cl::list<std::string> scalars("scalar", cl::desc("With --run: a scalar argument"),
+                              cl::value_desc("param=value"), cl::cat(category));
+cl::opt<uint64_t> seed("seed", cl::desc("With --run: seed of the random inputs"),
+                       cl::init(0), cl::cat(category));
+cl::opt<std::string> outDir("out",
+                            cl::desc("With --run: write every tensor argument "
+                                     "to DIR/<param>.npy after the run"),
+                            cl::value_desc("dir"), cl::cat(category));
+cl::opt<bool> unchecked("unchecked",
+                        cl::desc("With --run: no bounds/initialisation checks"),
+                        cl::cat(category));
 cl::opt<bool> verifyDiagnostics(
     "verify-diagnostics",
     cl::desc("Check that the diagnostics match the source's "
              "'expected-error {{...}}' annotations"),
     cl::cat(category));
 } // namespace
+
+/// Splits each `name=value` of a list option, reporting malformed ones.
+static bool splitAssignments(const cl::list<std::string> &list, const char *flag,
+                             std::map<std::string, std::string> &out) {
+  for (const std::string &item : list) {
+    auto parsed = tilec::parseDefine(item);
+    if (!parsed) {
+      WithColor::error() << flag << " expects name=value, got '" << item << "'\n";
+      return false;
+    }
+    out[parsed->first] = parsed->second;
+  }
+  return true;
+}
+
+/// --run: executes the (single or --kernel) kernel on the CPU.
+static bool runKernel(mlir::ModuleOp module) {
+  if (target != "cpu") {
+    WithColor::error() << "--run supports --target=cpu only; got '" << target << "'\n";
+    return false;
+  }
+  std::vector<mlir::func::FuncOp> kernels;
+  module.walk([&](mlir::func::FuncOp f) { kernels.push_back(f); });
+  if (kernels.size() != 1) {
+    WithColor::error() << "--run needs exactly one kernel; the file has "
+                       << kernels.size() << ", pick one with --kernel\n";
+    return false;
+  }
+  tilec::cpu::HostRunOptions options;
+  std::map<std::string, std::string> dimTexts;
+  if (!splitAssignments(dims, "--dims", dimTexts) ||
+      !splitAssignments(inputs, "--in", options.inputs) ||
+      !splitAssignments(scalars, "--scalar", options.scalars))
+    return false;
+  for (const auto &[name, text] : dimTexts) {
+    int64_t value;
+    if (StringRef(text).getAsInteger(0, value)) {
+      WithColor::error() << "--dims " << name << ": '" << text << "' is not an integer\n";
+      return false;
+    }
+    options.dims[name] = value;
+  }
+  options.seed = seed;
+  options.outDir = outDir;
+  options.run.checked = !unchecked;
+  return mlir::succeeded(tilec::cpu::runFromFiles(kernels.front(), options));
+}
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
@@ -78,6 +149,8 @@ int main(int argc, char **argv) {
 
   mlir::MLIRContext context;
   context.allowUnregisteredDialects(false);
+  // DSL users want the source line, not the IR operation, under an error.
+  context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   unsigned bufferId = tilec::addMainFile(sourceMgr, inputFile);
   if (!bufferId)
@@ -111,12 +184,14 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module = frontend.generate();
   if (!module)
     return finish(false);
-  if (emit == EmitKind::TileOpt) {
+  if (emit == EmitKind::TileOpt || run) {
     mlir::PassManager pm(&context);
     tilec::compiler::buildTileCleanupPipeline(pm);
     if (mlir::failed(pm.run(*module)))
       return finish(false);
   }
+  if (run)
+    return finish(runKernel(*module));
   module->print(output->os());
   return finish(true);
 }

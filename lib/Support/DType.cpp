@@ -1,0 +1,204 @@
+//===- DType.cpp - element types of host tensors --------------------------===//
+
+#include "lib/Support/DType.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace tilec;
+
+size_t tilec::dtypeSize(DType dtype) {
+  switch (dtype) {
+  case DType::F16: case DType::BF16: case DType::I16: return 2;
+  case DType::F32: case DType::I32: return 4;
+  case DType::F64: case DType::I64: return 8;
+  case DType::F8E4M3: case DType::F8E5M2: case DType::I8: case DType::U8:
+  case DType::Bool: return 1;
+  }
+  return 1;
+}
+
+const char *tilec::dtypeName(DType dtype) {
+  switch (dtype) {
+  case DType::F16: return "float16";
+  case DType::BF16: return "bfloat16";
+  case DType::F32: return "float32";
+  case DType::F64: return "float64";
+  case DType::F8E4M3: return "float8_e4m3";
+  case DType::F8E5M2: return "float8_e5m2";
+  case DType::I8: return "int8";
+  case DType::I16: return "int16";
+  case DType::I32: return "int32";
+  case DType::I64: return "int64";
+  case DType::U8: return "uint8";
+  case DType::Bool: return "bool";
+  }
+  return "?";
+}
+
+std::optional<DType> tilec::parseDTypeName(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<DType>>(name)
+      .Case("float16", DType::F16)
+      .Case("bfloat16", DType::BF16)
+      .Case("float32", DType::F32)
+      .Case("float64", DType::F64)
+      .Case("float8_e4m3", DType::F8E4M3)
+      .Case("float8_e5m2", DType::F8E5M2)
+      .Case("int8", DType::I8)
+      .Case("int16", DType::I16)
+      .Case("int32", DType::I32)
+      .Case("int64", DType::I64)
+      .Case("uint8", DType::U8)
+      .Case("bool", DType::Bool)
+      .Default(std::nullopt);
+}
+
+bool tilec::isFloatDType(DType dtype) {
+  switch (dtype) {
+  case DType::F16: case DType::BF16: case DType::F32: case DType::F64:
+  case DType::F8E4M3: case DType::F8E5M2:
+    return true;
+  default:
+    return false;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Bit conversions
+//===----------------------------------------------------------------------===//
+
+static float bitsFloat(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// IEEE binary16 from a double, rounding to nearest even (via APFloat's exact
+/// rounding from double, so there is no double rounding through float).
+static uint16_t toHalfBits(double value) {
+  llvm::APFloat f(value);
+  bool losesInfo;
+  f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+  return static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
+}
+
+static double fromHalfBits(uint16_t h) {
+  uint32_t sign = (h >> 15) & 1, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  double magnitude;
+  if (exponent == 0)
+    magnitude = std::ldexp(static_cast<double>(mantissa), -24);
+  else if (exponent == 31)
+    magnitude = mantissa ? NAN : INFINITY;
+  else
+    magnitude = std::ldexp(static_cast<double>(mantissa | 0x400), static_cast<int>(exponent) - 25);
+  return sign ? -magnitude : magnitude;
+}
+
+static uint16_t toBF16Bits(double value) {
+  llvm::APFloat f(value);
+  bool losesInfo;
+  f.convert(llvm::APFloat::BFloat(), llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+  return static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
+}
+
+static double fromBF16Bits(uint16_t bits) {
+  return bitsFloat(static_cast<uint32_t>(bits) << 16);
+}
+
+static uint8_t toF8Bits(double value, const llvm::fltSemantics &sem) {
+  llvm::APFloat f(value);
+  bool losesInfo;
+  f.convert(sem, llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+  return static_cast<uint8_t>(f.bitcastToAPInt().getZExtValue());
+}
+
+static double fromF8Bits(uint8_t bits, const llvm::fltSemantics &sem) {
+  llvm::APFloat f(sem, llvm::APInt(8, bits));
+  return f.convertToDouble();
+}
+
+double tilec::roundToF16(double value) { return fromHalfBits(toHalfBits(value)); }
+double tilec::roundToBF16(double value) { return fromBF16Bits(toBF16Bits(value)); }
+double tilec::roundToF32(double value) { return static_cast<float>(value); }
+double tilec::roundToF8E4M3(double value) {
+  return fromF8Bits(toF8Bits(value, llvm::APFloat::Float8E4M3FN()),
+                    llvm::APFloat::Float8E4M3FN());
+}
+double tilec::roundToF8E5M2(double value) {
+  return fromF8Bits(toF8Bits(value, llvm::APFloat::Float8E5M2()),
+                    llvm::APFloat::Float8E5M2());
+}
+
+double tilec::loadFloat(const void *element, DType dtype) {
+  switch (dtype) {
+  case DType::F16: {
+    uint16_t h;
+    std::memcpy(&h, element, 2);
+    return fromHalfBits(h);
+  }
+  case DType::BF16: {
+    uint16_t b;
+    std::memcpy(&b, element, 2);
+    return fromBF16Bits(b);
+  }
+  case DType::F32: {
+    float f;
+    std::memcpy(&f, element, 4);
+    return f;
+  }
+  case DType::F64: {
+    double d;
+    std::memcpy(&d, element, 8);
+    return d;
+  }
+  case DType::F8E4M3:
+    return fromF8Bits(*static_cast<const uint8_t *>(element), llvm::APFloat::Float8E4M3FN());
+  case DType::F8E5M2:
+    return fromF8Bits(*static_cast<const uint8_t *>(element), llvm::APFloat::Float8E5M2());
+  default:
+    return static_cast<double>(loadInt(element, dtype));
+  }
+}
+
+int64_t tilec::loadInt(const void *element, DType dtype) {
+  switch (dtype) {
+  case DType::I8: return *static_cast<const int8_t *>(element);
+  case DType::U8: return *static_cast<const uint8_t *>(element);
+  case DType::Bool: return *static_cast<const uint8_t *>(element) != 0;
+  case DType::I16: { int16_t v; std::memcpy(&v, element, 2); return v; }
+  case DType::I32: { int32_t v; std::memcpy(&v, element, 4); return v; }
+  case DType::I64: { int64_t v; std::memcpy(&v, element, 8); return v; }
+  default: return static_cast<int64_t>(loadFloat(element, dtype));
+  }
+}
+
+void tilec::storeFloat(void *element, DType dtype, double value) {
+  switch (dtype) {
+  case DType::F16: { uint16_t h = toHalfBits(value); std::memcpy(element, &h, 2); return; }
+  case DType::BF16: { uint16_t b = toBF16Bits(value); std::memcpy(element, &b, 2); return; }
+  case DType::F32: { float f = static_cast<float>(value); std::memcpy(element, &f, 4); return; }
+  case DType::F64: std::memcpy(element, &value, 8); return;
+  case DType::F8E4M3:
+    *static_cast<uint8_t *>(element) = toF8Bits(value, llvm::APFloat::Float8E4M3FN());
+    return;
+  case DType::F8E5M2:
+    *static_cast<uint8_t *>(element) = toF8Bits(value, llvm::APFloat::Float8E5M2());
+    return;
+  default:
+    storeInt(element, dtype, static_cast<int64_t>(value));
+  }
+}
+
+void tilec::storeInt(void *element, DType dtype, int64_t value) {
+  switch (dtype) {
+  case DType::I8: case DType::U8: *static_cast<uint8_t *>(element) = static_cast<uint8_t>(value); return;
+  case DType::Bool: *static_cast<uint8_t *>(element) = value != 0; return;
+  case DType::I16: { int16_t v = static_cast<int16_t>(value); std::memcpy(element, &v, 2); return; }
+  case DType::I32: { int32_t v = static_cast<int32_t>(value); std::memcpy(element, &v, 4); return; }
+  case DType::I64: std::memcpy(element, &value, 8); return;
+  default: storeFloat(element, dtype, static_cast<double>(value));
+  }
+}

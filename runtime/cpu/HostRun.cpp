@@ -1,0 +1,144 @@
+//===- HostRun.cpp - run a kernel on the CPU from files -------------------===//
+
+#include "runtime/cpu/HostRun.h"
+
+#include "lib/Support/Npy.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <random>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::cpu;
+
+LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
+                                       const HostRunOptions &options) {
+  std::vector<ParamInfo> params = describeParams(kernel);
+  for (const auto &[name, path] : options.inputs)
+    if (llvm::none_of(params, [&](const ParamInfo &p) { return p.isTensor && p.name == name; }))
+      return kernel.emitError() << "--in " << name << ": kernel '" << kernel.getName()
+                                << "' has no tensor parameter '" << name << "'";
+  for (const auto &[name, value] : options.scalars)
+    if (llvm::none_of(params, [&](const ParamInfo &p) { return !p.isTensor && p.name == name; }))
+      return kernel.emitError() << "--scalar " << name << ": kernel '" << kernel.getName()
+                                << "' has no scalar parameter '" << name << "'";
+
+  // Symbols: --dims first, then the shapes of input files.
+  std::map<std::string, int64_t> dims = options.dims;
+  std::map<std::string, NpyArray> arrays;
+  for (const ParamInfo &param : params) {
+    auto input = options.inputs.find(param.name);
+    if (!param.isTensor || input == options.inputs.end())
+      continue;
+    llvm::Expected<NpyArray> array = readNpy(input->second);
+    if (!array)
+      return kernel.emitError() << "--in " << param.name << ": "
+                                << llvm::toString(array.takeError());
+    if (array->descr != npyDescr(param.dtype))
+      return kernel.emitError() << "--in " << param.name << ": expected dtype '"
+                                << npyDescr(param.dtype) << "' (" << dtypeName(param.dtype)
+                                << "), the file has '" << array->descr << "'";
+    if (array->shape.size() != param.shape.size())
+      return kernel.emitError() << "--in " << param.name << ": expected rank "
+                                << param.shape.size() << ", the file has rank "
+                                << array->shape.size();
+    for (size_t d = 0; d < param.shape.size(); ++d)
+      if (!param.dimNames[d].empty())
+        dims.emplace(param.dimNames[d], array->shape[d]);
+    arrays[param.name] = std::move(*array);
+  }
+  for (const auto &[name, value] : dims)
+    if (value <= 0)
+      return kernel.emitError() << "dimension '" << name << "' must be positive, got "
+                                << value;
+
+  // Tensors and scalars.
+  std::vector<std::vector<char>> storage(params.size());
+  std::vector<KernelArg> args;
+  for (auto [index, param] : llvm::enumerate(params)) {
+    if (!param.isTensor) {
+      auto given = options.scalars.find(param.name);
+      if (given == options.scalars.end())
+        return kernel.emitError() << "scalar parameter '" << param.name
+                                  << "' needs a value: --scalar " << param.name << "=<v>";
+      llvm::StringRef text = given->second;
+      if (param.isFloatScalar) {
+        double value;
+        if (text.getAsDouble(value))
+          return kernel.emitError() << "--scalar " << param.name << ": '" << text
+                                    << "' is not a number";
+        args.push_back(KernelArg::ofFloat(value));
+      } else {
+        int64_t value;
+        if (text.getAsInteger(0, value))
+          return kernel.emitError() << "--scalar " << param.name << ": '" << text
+                                    << "' is not an integer";
+        args.push_back(KernelArg::ofInt(value));
+      }
+      continue;
+    }
+    HostTensor tensor;
+    tensor.dtype = param.dtype;
+    for (size_t d = 0; d < param.shape.size(); ++d) {
+      if (param.shape[d] >= 0) {
+        tensor.shape.push_back(param.shape[d]);
+        continue;
+      }
+      auto found = dims.find(param.dimNames[d]);
+      if (found == dims.end())
+        return kernel.emitError() << "dimension '" << param.dimNames[d] << "' of tensor '"
+                                  << param.name << "' is not given: pass --dims "
+                                  << param.dimNames[d] << "=<n> or --in " << param.name
+                                  << "=<file.npy>";
+      tensor.shape.push_back(found->second);
+    }
+    size_t count = 1;
+    for (int64_t d : tensor.shape)
+      count *= d;
+    size_t bytes = count * dtypeSize(param.dtype);
+    auto array = arrays.find(param.name);
+    if (array != arrays.end()) {
+      if (array->second.shape != tensor.shape)
+        return kernel.emitError() << "--in " << param.name
+                                  << ": the file's shape does not match the dimensions";
+      storage[index] = std::move(array->second.data);
+    } else {
+      // Seeded random data, different for each parameter.
+      storage[index].resize(bytes);
+      std::mt19937_64 rng(options.seed * 1000003 + index);
+      std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+      std::uniform_int_distribution<int64_t> small(0, 15);
+      for (size_t i = 0; i < count; ++i) {
+        char *element = storage[index].data() + i * dtypeSize(param.dtype);
+        if (isFloatDType(param.dtype))
+          storeFloat(element, param.dtype, uniform(rng));
+        else if (param.dtype == DType::Bool)
+          storeInt(element, param.dtype, small(rng) & 1);
+        else
+          storeInt(element, param.dtype, small(rng));
+      }
+    }
+    tensor.data = storage[index].data();
+    args.push_back(KernelArg::ofTensor(std::move(tensor)));
+  }
+
+  if (failed(runKernel(kernel, args, options.run)))
+    return failure();
+
+  if (options.outDir.empty())
+    return success();
+  if (std::error_code ec = llvm::sys::fs::create_directories(options.outDir))
+    return kernel.emitError() << "cannot create '" << options.outDir << "': " << ec.message();
+  for (auto [index, param] : llvm::enumerate(params)) {
+    if (!param.isTensor)
+      continue;
+    llvm::SmallString<256> path(options.outDir);
+    llvm::sys::path::append(path, param.name + ".npy");
+    if (llvm::Error error = writeNpy(path, param.dtype, args[index].tensor.shape,
+                                     storage[index].data()))
+      return kernel.emitError() << llvm::toString(std::move(error));
+  }
+  return success();
+}

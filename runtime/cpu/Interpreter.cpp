@@ -1,0 +1,1093 @@
+//===- Interpreter.cpp - run tile IR on the CPU ---------------------------===//
+//
+// A direct interpreter of tile IR (after the frontend and clean-up passes).
+// Scalars are kept as double (floats, rounded to their type after every
+// operation) or int64 (integers, wrapped to their width). Global tensors are
+// read and written in their own dtype; on-chip buffers are arrays of doubles
+// rounded to their element type, with a bit per element for "initialised".
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/cpu/Interpreter.h"
+
+#include "dialects/Tile/TileDialect.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <memory>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::cpu;
+
+namespace {
+
+/// A scalar value: `f` for floats, `i` for integers, index and i1.
+struct Scalar {
+  double f = 0;
+  int64_t i = 0;
+};
+
+/// The memory of one buffer: a host tensor (global) or an on-chip array.
+struct Storage {
+  tile::MemoryScope scope;
+  Type elementType;
+  bool isFloat = true;
+  SmallVector<int64_t> shape;
+  // Global tensors.
+  char *raw = nullptr;
+  DType dtype = DType::F32;
+  SmallVector<int64_t> strides;
+  // On-chip buffers.
+  std::vector<double> values;
+  std::vector<uint8_t> initialized;
+  std::string what; // for messages: "tensor 'A'", "shared buffer 64x32"
+};
+
+/// A window of a storage: what a buffer Value stands for at run time.
+struct View {
+  Storage *storage = nullptr;
+  SmallVector<int64_t> offsets;   // per storage dimension
+  SmallVector<unsigned> keptDims; // view dimension -> storage dimension
+  SmallVector<int64_t> shape;     // per view dimension
+};
+
+std::string formatIndex(ArrayRef<int64_t> index) {
+  std::string text = "[";
+  for (auto [i, v] : llvm::enumerate(index))
+    text += (i ? ", " : "") + std::to_string(v);
+  return text + "]";
+}
+
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string text = "(";
+  for (auto [i, v] : llvm::enumerate(shape))
+    text += (i ? ", " : "") + std::to_string(v);
+  return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// Rounds a float result to what its MLIR type can hold.
+double roundTo(Type type, double value) {
+  if (type.isF32()) return roundToF32(value);
+  if (type.isF64()) return value;
+  if (type.isF16()) return roundToF16(value);
+  if (type.isBF16()) return roundToBF16(value);
+  if (isa<Float8E4M3FNType>(type)) return roundToF8E4M3(value);
+  if (isa<Float8E5M2Type>(type)) return roundToF8E5M2(value);
+  return value;
+}
+
+/// Wraps an integer result to its MLIR type's width.
+int64_t wrapTo(Type type, int64_t value) {
+  if (type.isIndex())
+    return value;
+  unsigned width = type.getIntOrFloatBitWidth();
+  if (width >= 64)
+    return value;
+  if (width == 1)
+    return value & 1;
+  uint64_t mask = (uint64_t(1) << width) - 1;
+  uint64_t bits = static_cast<uint64_t>(value) & mask;
+  if (bits >> (width - 1))
+    bits |= ~mask;
+  return static_cast<int64_t>(bits);
+}
+
+std::optional<DType> dtypeOf(Type type) {
+  if (type.isF16()) return DType::F16;
+  if (type.isBF16()) return DType::BF16;
+  if (type.isF32()) return DType::F32;
+  if (type.isF64()) return DType::F64;
+  if (isa<Float8E4M3FNType>(type)) return DType::F8E4M3;
+  if (isa<Float8E5M2Type>(type)) return DType::F8E5M2;
+  if (type.isInteger(1)) return DType::Bool;
+  if (type.isInteger(8)) return DType::I8;
+  if (type.isInteger(16)) return DType::I16;
+  if (type.isInteger(32)) return DType::I32;
+  if (type.isInteger(64)) return DType::I64;
+  return std::nullopt;
+}
+
+/// Executes one kernel run.
+class Interpreter {
+public:
+  Interpreter(const RunOptions &options) : options(options) {}
+
+  LogicalResult run(func::FuncOp kernel, ArrayRef<KernelArg> args);
+
+private:
+  //===--------------------------------------------------------------------===//
+  // Errors
+  //===--------------------------------------------------------------------===//
+
+  /// Where the run is: block indices and enclosing T.Parallel indices.
+  std::string context() const {
+    std::string text = "in block (bx, by, bz) = " + formatShape(blockIndex);
+    for (const auto &indices : parallelIndices)
+      text += ", T.Parallel indices " + formatShape(indices);
+    return text;
+  }
+  InFlightDiagnostic fail(Operation *op) { return op->emitError(); }
+  LogicalResult failWith(Operation *op, const Twine &message) {
+    fail(op) << message << " (" << context() << ")";
+    return failure();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Values
+  //===--------------------------------------------------------------------===//
+
+  Scalar &get(Value v) { return scalars[v]; }
+  double getF(Value v) { return scalars[v].f; }
+  int64_t getI(Value v) { return scalars[v].i; }
+  void setF(Value v, double x) { scalars[v].f = roundTo(v.getType(), x); }
+  void setI(Value v, int64_t x) { scalars[v].i = wrapTo(v.getType(), x); }
+  View &view(Value v) { return views[v]; }
+
+  //===--------------------------------------------------------------------===//
+  // Element access
+  //===--------------------------------------------------------------------===//
+
+  /// Maps a view index to its storage index; false (after an error, if
+  /// `op` is set) when it is outside the view or the storage.
+  bool locate(Operation *op, const View &v, ArrayRef<int64_t> index,
+              SmallVectorImpl<int64_t> &storageIndex, bool reportErrors,
+              const char *verb) {
+    storageIndex.assign(v.offsets.begin(), v.offsets.end());
+    for (auto [d, i] : llvm::enumerate(index)) {
+      if (reportErrors && (i < 0 || i >= v.shape[d])) {
+        (void)failWith(op, Twine("out-of-bounds ") + verb + " at index " +
+                         formatIndex(index) + " of a region of shape " +
+                         formatShape(v.shape) + " of " + v.storage->what);
+        return false;
+      }
+      storageIndex[v.keptDims[d]] += i;
+    }
+    for (auto [d, i] : llvm::enumerate(storageIndex))
+      if (i < 0 || i >= v.storage->shape[d]) {
+        if (reportErrors)
+          (void)failWith(op, Twine("out-of-bounds ") + verb + " of " + v.storage->what +
+                           " at index " + formatIndex(storageIndex) + ": its shape is " +
+                           formatShape(v.storage->shape));
+        return false;
+      }
+    return true;
+  }
+
+  int64_t linear(const Storage &s, ArrayRef<int64_t> index) {
+    int64_t offset = 0;
+    if (s.raw) {
+      for (auto [d, i] : llvm::enumerate(index))
+        offset += i * s.strides[d];
+      return offset;
+    }
+    for (auto [d, i] : llvm::enumerate(index))
+      offset = offset * s.shape[d] + i;
+    return offset;
+  }
+
+  /// Reads an element (as double for floats, as int64 in `.i` otherwise).
+  bool read(Operation *op, Storage &s, ArrayRef<int64_t> index, Scalar &out) {
+    int64_t at = linear(s, index);
+    if (s.raw) {
+      char *element = s.raw + at * dtypeSize(s.dtype);
+      if (s.isFloat)
+        out.f = loadFloat(element, s.dtype);
+      else
+        out.i = wrapTo(s.elementType, loadInt(element, s.dtype));
+      return true;
+    }
+    if (options.checked && !s.initialized[at]) {
+      (void)failWith(op, "read of uninitialised element " + formatIndex(index) + " of " + s.what);
+      return false;
+    }
+    if (s.isFloat)
+      out.f = s.values[at];
+    else
+      out.i = static_cast<int64_t>(s.values[at]);
+    return true;
+  }
+
+  void write(Storage &s, ArrayRef<int64_t> index, Scalar value) {
+    int64_t at = linear(s, index);
+    if (s.raw) {
+      char *element = s.raw + at * dtypeSize(s.dtype);
+      if (s.isFloat)
+        storeFloat(element, s.dtype, value.f);
+      else
+        storeInt(element, s.dtype, value.i);
+      return;
+    }
+    s.values[at] = s.isFloat ? roundTo(s.elementType, value.f)
+                             : static_cast<double>(wrapTo(s.elementType, value.i));
+    s.initialized[at] = 1;
+  }
+
+  /// Converts an element between storages of different element types.
+  Scalar convert(const Storage &from, const Storage &to, Scalar value) {
+    Scalar result;
+    if (from.isFloat && to.isFloat)
+      result.f = value.f;
+    else if (from.isFloat)
+      result.i = static_cast<int64_t>(std::trunc(value.f));
+    else if (to.isFloat)
+      result.f = static_cast<double>(value.i);
+    else
+      result.i = value.i;
+    return result;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Execution
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult execBlock(Block &block);
+  LogicalResult execOp(Operation *op);
+  /// Runs a single-block region whose terminator yields values.
+  LogicalResult execYielding(Region &region, ArrayRef<Scalar> args,
+                             SmallVectorImpl<Scalar> &results);
+  LogicalResult execArith(Operation *op, bool &handled);
+  LogicalResult execTile(Operation *op, bool &handled);
+  LogicalResult execScf(Operation *op, bool &handled);
+
+  Storage *allocate(tile::BufferType type, Location loc);
+  /// Every index of a shape, in C order.
+  template <typename Fn>
+  bool forEachIndex(ArrayRef<int64_t> shape, Fn fn) {
+    SmallVector<int64_t> index(shape.size(), 0);
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    for (int64_t n = 0; n < count; ++n) {
+      if (!fn(ArrayRef<int64_t>(index)))
+        return false;
+      for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+        if (++index[d] < shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    return true;
+  }
+  /// The view index of element `n` (in the order of the shape without unit
+  /// dimensions) of a view; copies pair elements of two views this way.
+  void squeezedToView(const View &v, ArrayRef<int64_t> squeezedIndex,
+                      SmallVectorImpl<int64_t> &index) {
+    index.assign(v.shape.size(), 0);
+    size_t next = 0;
+    for (auto [d, extent] : llvm::enumerate(v.shape))
+      if (extent != 1)
+        index[d] = squeezedIndex[next++];
+  }
+  static SmallVector<int64_t> squeeze(ArrayRef<int64_t> shape) {
+    SmallVector<int64_t> result;
+    for (int64_t d : shape)
+      if (d != 1)
+        result.push_back(d);
+    return result;
+  }
+
+  const RunOptions &options;
+  DenseMap<Value, Scalar> scalars;
+  DenseMap<Value, View> views;
+  std::deque<std::unique_ptr<Storage>> globals;
+  std::deque<std::unique_ptr<Storage>> blockStorage;
+  SmallVector<int64_t, 3> blockIndex{0, 0, 0};
+  SmallVector<SmallVector<int64_t>> parallelIndices;
+  llvm::StringSet<> notedIgnored;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Parameters and arguments
+//===----------------------------------------------------------------------===//
+
+std::vector<ParamInfo> tilec::cpu::describeParams(func::FuncOp kernel) {
+  std::vector<ParamInfo> params;
+  for (unsigned i = 0; i < kernel.getNumArguments(); ++i) {
+    ParamInfo info;
+    if (auto name = kernel.getArgAttrOfType<StringAttr>(i, tile::kParamNameAttrName))
+      info.name = name.str();
+    Type type = kernel.getArgument(i).getType();
+    if (auto buffer = dyn_cast<tile::BufferType>(type)) {
+      info.isTensor = true;
+      info.dtype = dtypeOf(buffer.getElementType()).value_or(DType::F32);
+      for (int64_t d : buffer.getShape())
+        info.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+      auto names = kernel.getArgAttrOfType<ArrayAttr>(i, tile::kDimNamesAttrName);
+      for (size_t d = 0; d < info.shape.size(); ++d)
+        info.dimNames.push_back(names && d < names.size()
+                                    ? cast<StringAttr>(names[d]).str()
+                                    : std::string());
+    } else {
+      info.isFloatScalar = isa<FloatType>(type);
+      info.dtype = dtypeOf(type).value_or(DType::I64);
+    }
+    params.push_back(std::move(info));
+  }
+  return params;
+}
+
+LogicalResult Interpreter::run(func::FuncOp kernel, ArrayRef<KernelArg> args) {
+  if (args.size() != kernel.getNumArguments())
+    return kernel.emitError() << "kernel '" << kernel.getName() << "' takes "
+                              << kernel.getNumArguments() << " arguments, got "
+                              << args.size();
+  std::vector<ParamInfo> params = describeParams(kernel);
+  std::map<std::string, std::pair<int64_t, std::string>> symbols;
+  for (auto [i, arg] : llvm::enumerate(args)) {
+    const ParamInfo &param = params[i];
+    Value value = kernel.getArgument(i);
+    if (!param.isTensor) {
+      if (arg.kind == KernelArg::Kind::Tensor)
+        return kernel.emitError() << "parameter '" << param.name
+                                  << "' is a scalar, got a tensor";
+      if (param.isFloatScalar)
+        setF(value, arg.kind == KernelArg::Kind::Float ? arg.floatValue
+                                                      : double(arg.intValue));
+      else if (arg.kind == KernelArg::Kind::Float)
+        return kernel.emitError() << "parameter '" << param.name
+                                  << "' is an integer, got a float";
+      else
+        setI(value, arg.intValue);
+      continue;
+    }
+    if (arg.kind != KernelArg::Kind::Tensor)
+      return kernel.emitError() << "parameter '" << param.name
+                                << "' is a tensor, got a scalar";
+    const HostTensor &t = arg.tensor;
+    bool dtypeOk = t.dtype == param.dtype ||
+                   (param.dtype == DType::I8 && t.dtype == DType::U8);
+    if (!dtypeOk)
+      return kernel.emitError() << "tensor '" << param.name << "' must be "
+                                << dtypeName(param.dtype) << ", got "
+                                << dtypeName(t.dtype);
+    if (t.shape.size() != param.shape.size())
+      return kernel.emitError() << "tensor '" << param.name << "' must have rank "
+                                << param.shape.size() << ", got " << t.shape.size();
+    if (!t.data && !t.shape.empty())
+      return kernel.emitError() << "tensor '" << param.name << "' has no data";
+    if (!t.strides.empty() && t.strides.size() != t.shape.size())
+      return kernel.emitError() << "tensor '" << param.name
+                                << "' has strides of the wrong rank";
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      if (param.shape[d] >= 0 && t.shape[d] != param.shape[d])
+        return kernel.emitError() << "tensor '" << param.name << "' dimension " << d
+                                  << " must be " << param.shape[d] << ", got "
+                                  << t.shape[d];
+      if (param.dimNames[d].empty())
+        continue;
+      auto [it, inserted] = symbols.emplace(
+          param.dimNames[d], std::make_pair(t.shape[d], param.name));
+      if (!inserted && it->second.first != t.shape[d])
+        return kernel.emitError()
+               << "dimension '" << param.dimNames[d] << "' is " << it->second.first
+               << " in tensor '" << it->second.second << "' but " << t.shape[d]
+               << " in tensor '" << param.name << "'";
+    }
+    auto storage = std::make_unique<Storage>();
+    storage->scope = tile::MemoryScope::Global;
+    storage->elementType = cast<tile::BufferType>(value.getType()).getElementType();
+    storage->isFloat = isa<FloatType>(storage->elementType);
+    storage->shape.assign(t.shape.begin(), t.shape.end());
+    storage->raw = static_cast<char *>(t.data);
+    storage->dtype = t.dtype;
+    if (t.strides.empty()) {
+      storage->strides.assign(t.shape.size(), 1);
+      for (int d = static_cast<int>(t.shape.size()) - 2; d >= 0; --d)
+        storage->strides[d] = storage->strides[d + 1] * t.shape[d + 1];
+    } else {
+      storage->strides.assign(t.strides.begin(), t.strides.end());
+    }
+    storage->what = "tensor '" + param.name + "' " + formatShape(t.shape);
+    View v;
+    v.storage = storage.get();
+    v.offsets.assign(t.shape.size(), 0);
+    for (unsigned d = 0; d < t.shape.size(); ++d)
+      v.keptDims.push_back(d);
+    v.shape.assign(t.shape.begin(), t.shape.end());
+    views[value] = v;
+    globals.push_back(std::move(storage));
+  }
+  return execBlock(kernel.getBody().front());
+}
+
+Storage *Interpreter::allocate(tile::BufferType type, Location loc) {
+  auto storage = std::make_unique<Storage>();
+  storage->scope = type.getScope();
+  storage->elementType = type.getElementType();
+  storage->isFloat = isa<FloatType>(type.getElementType());
+  storage->shape.assign(type.getShape().begin(), type.getShape().end());
+  int64_t count = type.getNumElementsStatic();
+  storage->values.assign(count, 0.0);
+  storage->initialized.assign(count, 0);
+  std::string where;
+  if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
+    where = " allocated at line " + std::to_string(fileLoc.getLine());
+  storage->what = (type.getShape().empty() ? std::string("variable")
+                                           : tile::stringifyMemoryScope(type.getScope()).str() +
+                                                 " buffer " + formatShape(type.getShape())) +
+                  where;
+  blockStorage.push_back(std::move(storage));
+  return blockStorage.back().get();
+}
+
+//===----------------------------------------------------------------------===//
+// Execution
+//===----------------------------------------------------------------------===//
+
+LogicalResult Interpreter::execBlock(Block &block) {
+  for (Operation &op : block)
+    if (failed(execOp(&op)))
+      return failure();
+  return success();
+}
+
+LogicalResult Interpreter::execYielding(Region &region, ArrayRef<Scalar> args,
+                                        SmallVectorImpl<Scalar> &results) {
+  Block &block = region.front();
+  for (auto [arg, value] : llvm::zip(block.getArguments(), args))
+    scalars[arg] = value;
+  for (Operation &op : block.without_terminator())
+    if (failed(execOp(&op)))
+      return failure();
+  results.clear();
+  for (Value v : block.getTerminator()->getOperands())
+    results.push_back(get(v));
+  return success();
+}
+
+LogicalResult Interpreter::execOp(Operation *op) {
+  bool handled = false;
+  if (failed(execArith(op, handled)))
+    return failure();
+  if (handled)
+    return success();
+  if (failed(execTile(op, handled)))
+    return failure();
+  if (handled)
+    return success();
+  if (failed(execScf(op, handled)))
+    return failure();
+  if (handled)
+    return success();
+  if (isa<func::ReturnOp>(op))
+    return success();
+  return op->emitError() << "the cpu target cannot execute '" << op->getName()
+                         << "'";
+}
+
+LogicalResult Interpreter::execScf(Operation *op, bool &handled) {
+  handled = true;
+  if (auto forOp = dyn_cast<scf::ForOp>(op)) {
+    int64_t lb = getI(forOp.getLowerBound()), ub = getI(forOp.getUpperBound()),
+            step = getI(forOp.getStep());
+    if (step <= 0)
+      return failWith(op, "loop step must be positive, got " + Twine(step));
+    SmallVector<Scalar> iters;
+    for (Value v : forOp.getInitArgs())
+      iters.push_back(get(v));
+    for (int64_t iv = lb; iv < ub; iv += step) {
+      SmallVector<Scalar> args;
+      Scalar ivValue;
+      ivValue.i = iv;
+      args.push_back(ivValue);
+      args.append(iters.begin(), iters.end());
+      if (failed(execYielding(forOp.getRegion(), args, iters)))
+        return failure();
+    }
+    for (auto [result, value] : llvm::zip(forOp.getResults(), iters))
+      scalars[result] = value;
+    return success();
+  }
+  if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
+    bool cond = getI(ifOp.getCondition()) != 0;
+    Region &region = cond ? ifOp.getThenRegion() : ifOp.getElseRegion();
+    if (region.empty())
+      return success();
+    SmallVector<Scalar> results;
+    if (failed(execYielding(region, {}, results)))
+      return failure();
+    for (auto [result, value] : llvm::zip(ifOp.getResults(), results))
+      scalars[result] = value;
+    return success();
+  }
+  if (auto whileOp = dyn_cast<scf::WhileOp>(op)) {
+    SmallVector<Scalar> values;
+    for (Value v : whileOp.getInits())
+      values.push_back(get(v));
+    while (true) {
+      SmallVector<Scalar> forwarded;
+      if (failed(execYielding(whileOp.getBefore(), values, forwarded)))
+        return failure();
+      // The condition op's operands: the flag, then the forwarded values.
+      bool cond = forwarded.front().i != 0;
+      SmallVector<Scalar> afterArgs(forwarded.begin() + 1, forwarded.end());
+      if (!cond) {
+        for (auto [result, value] : llvm::zip(whileOp.getResults(), afterArgs))
+          scalars[result] = value;
+        return success();
+      }
+      if (failed(execYielding(whileOp.getAfter(), afterArgs, values)))
+        return failure();
+    }
+  }
+  handled = false;
+  return success();
+}
+
+LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
+  handled = true;
+  if (auto launch = dyn_cast<tile::LaunchOp>(op)) {
+    SmallVector<int64_t, 3> grid{1, 1, 1};
+    for (auto [i, v] : llvm::enumerate(launch.getGrid())) {
+      grid[i] = getI(v);
+      if (grid[i] <= 0)
+        return grid[i] == 0 ? success()
+                            : failWith(op, "grid dimension " + Twine(i) +
+                                               " is negative: " + Twine(grid[i]));
+    }
+    Block &body = launch.getBody().front();
+    for (int64_t z = 0; z < grid[2]; ++z)
+      for (int64_t y = 0; y < grid[1]; ++y)
+        for (int64_t x = 0; x < grid[0]; ++x) {
+          blockIndex = {x, y, z};
+          scalars[body.getArgument(0)].i = x;
+          scalars[body.getArgument(1)].i = y;
+          scalars[body.getArgument(2)].i = z;
+          LogicalResult result = execBlock(body);
+          blockStorage.clear();
+          if (failed(result))
+            return failure();
+        }
+    return success();
+  }
+  if (auto parallel = dyn_cast<tile::ParallelOp>(op)) {
+    Block &body = parallel.getBody().front();
+    parallelIndices.emplace_back();
+    bool ok = forEachIndex(parallel.getExtents(), [&](ArrayRef<int64_t> index) {
+      parallelIndices.back().assign(index.begin(), index.end());
+      for (auto [arg, i] : llvm::zip(body.getArguments(), index))
+        scalars[arg].i = i;
+      return succeeded(execBlock(body));
+    });
+    parallelIndices.pop_back();
+    return success(ok);
+  }
+  if (auto pipelined = dyn_cast<tile::PipelinedOp>(op)) {
+    int64_t lb = getI(pipelined.getLowerBound()), ub = getI(pipelined.getUpperBound()),
+            step = getI(pipelined.getStep());
+    if (step <= 0)
+      return failWith(op, "loop step must be positive, got " + Twine(step));
+    Block &body = pipelined.getBody().front();
+    for (int64_t iv = lb; iv < ub; iv += step) {
+      scalars[body.getArgument(0)].i = iv;
+      if (failed(execBlock(body)))
+        return failure();
+    }
+    return success();
+  }
+  if (auto alloc = dyn_cast<tile::AllocOp>(op)) {
+    Storage *storage = allocate(alloc.getType(), alloc.getLoc());
+    View v;
+    v.storage = storage;
+    v.offsets.assign(storage->shape.size(), 0);
+    for (unsigned d = 0; d < storage->shape.size(); ++d)
+      v.keptDims.push_back(d);
+    v.shape = storage->shape;
+    views[alloc.getResult()] = v;
+    return success();
+  }
+  if (auto dim = dyn_cast<tile::DimOp>(op)) {
+    setI(dim.getResult(), view(dim.getSource()).shape[dim.getIndex()]);
+    return success();
+  }
+  if (auto region = dyn_cast<tile::RegionOp>(op)) {
+    const View &source = view(region.getSource());
+    View v;
+    v.storage = source.storage;
+    v.offsets = source.offsets;
+    ArrayRef<int64_t> sizes = region.getSizes();
+    SmallVector<int64_t> resultShape(region.getType().getShape());
+    // Source dimensions kept by the result: every non-unit size, and a unit
+    // size where the result has a unit dimension that the remaining sizes
+    // do not need. (Which unit dimension is kept does not change addressing.)
+    size_t next = 0;
+    for (auto [d, offsetValue] : llvm::enumerate(region.getOffsets())) {
+      int64_t offset = getI(offsetValue);
+      v.offsets[source.keptDims[d]] += offset;
+      int64_t laterNonUnit = 0;
+      for (size_t e = d + 1; e < sizes.size(); ++e)
+        laterNonUnit += sizes[e] != 1;
+      bool kept = sizes[d] != 1 ||
+                  (next < resultShape.size() && resultShape[next] == 1 &&
+                   static_cast<int64_t>(resultShape.size() - next - 1) >= laterNonUnit);
+      if (kept) {
+        v.keptDims.push_back(source.keptDims[d]);
+        v.shape.push_back(sizes[d]);
+        ++next;
+      }
+      // Windows of on-chip buffers must stay inside them (global ones are
+      // clipped by the ops that use them).
+      if (options.checked && source.storage->scope != tile::MemoryScope::Global &&
+          (offset < 0 || offset + sizes[d] > source.shape[d]))
+        return failWith(op, "region [" + Twine(offset) + ", " + Twine(offset + sizes[d]) +
+                                ") of dimension " + Twine(d) + " is outside " +
+                                source.storage->what);
+    }
+    views[region.getResult()] = v;
+    return success();
+  }
+  if (auto load = dyn_cast<tile::LoadOp>(op)) {
+    SmallVector<int64_t> index, storageIndex;
+    for (Value v : load.getIndices())
+      index.push_back(getI(v));
+    const View &v = view(load.getBuffer());
+    if (!locate(op, v, index, storageIndex, /*reportErrors=*/true, "read"))
+      return failure();
+    Scalar value;
+    if (!read(op, *v.storage, storageIndex, value))
+      return failure();
+    if (v.storage->isFloat)
+      setF(load.getResult(), value.f);
+    else
+      setI(load.getResult(), value.i);
+    return success();
+  }
+  if (auto store = dyn_cast<tile::StoreOp>(op)) {
+    SmallVector<int64_t> index, storageIndex;
+    for (Value v : store.getIndices())
+      index.push_back(getI(v));
+    const View &v = view(store.getBuffer());
+    if (!locate(op, v, index, storageIndex, /*reportErrors=*/true, "write"))
+      return failure();
+    write(*v.storage, storageIndex, get(store.getValue()));
+    return success();
+  }
+  if (auto copy = dyn_cast<tile::CopyOp>(op)) {
+    const View &src = view(copy.getSource());
+    const View &dst = view(copy.getTarget());
+    bool srcGlobal = src.storage->scope == tile::MemoryScope::Global;
+    bool dstGlobal = dst.storage->scope == tile::MemoryScope::Global;
+    SmallVector<int64_t> srcIndex, dstIndex, srcStorage, dstStorage;
+    return success(forEachIndex(squeeze(src.shape), [&](ArrayRef<int64_t> n) {
+      squeezedToView(src, n, srcIndex);
+      squeezedToView(dst, n, dstIndex);
+      // Global sides are clipped: outside the tensor reads give zero and
+      // writes are dropped.
+      if (!locate(op, dst, dstIndex, dstStorage, !dstGlobal && options.checked, "write"))
+        return dstGlobal;
+      Scalar value;
+      if (locate(op, src, srcIndex, srcStorage, !srcGlobal && options.checked, "read")) {
+        if (!read(op, *src.storage, srcStorage, value))
+          return false;
+      } else if (!srcGlobal) {
+        return false;
+      }
+      write(*dst.storage, dstStorage, convert(*src.storage, *dst.storage, value));
+      return true;
+    }));
+  }
+  if (auto fill = dyn_cast<tile::FillOp>(op)) {
+    const View &dst = view(fill.getBuffer());
+    bool global = dst.storage->scope == tile::MemoryScope::Global;
+    Scalar value = get(fill.getValue());
+    SmallVector<int64_t> storageIndex;
+    return success(forEachIndex(dst.shape, [&](ArrayRef<int64_t> index) {
+      if (!locate(op, dst, index, storageIndex, !global && options.checked, "write"))
+        return global;
+      write(*dst.storage, storageIndex, value);
+      return true;
+    }));
+  }
+  if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
+    const View &a = view(gemm.getA()), &b = view(gemm.getB()), &c = view(gemm.getC());
+    bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
+    int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
+    int64_t n = tb ? b.shape[0] : b.shape[1];
+    auto readAll = [&](const View &v, std::vector<double> &out) {
+      out.resize(v.shape[0] * v.shape[1]);
+      SmallVector<int64_t> storageIndex;
+      int64_t at = 0;
+      return forEachIndex(v.shape, [&](ArrayRef<int64_t> index) {
+        Scalar s;
+        if (!locate(op, v, index, storageIndex, options.checked, "read") ||
+            !read(op, *v.storage, storageIndex, s))
+          return false;
+        out[at++] = v.storage->isFloat ? s.f : double(s.i);
+        return true;
+      });
+    };
+    std::vector<double> av, bv, cv(m * n, 0.0);
+    if (!readAll(a, av) || !readAll(b, bv))
+      return failure();
+    if (!gemm.getClearAccum() && !readAll(c, cv))
+      return failure();
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = cv[i * n + j];
+        for (int64_t p = 0; p < k; ++p) {
+          double x = ta ? av[p * m + i] : av[i * k + p];
+          double y = tb ? bv[j * k + p] : bv[p * n + j];
+          sum += x * y;
+        }
+        cv[i * n + j] = sum;
+      }
+    SmallVector<int64_t> storageIndex;
+    int64_t at = 0;
+    return success(forEachIndex(c.shape, [&](ArrayRef<int64_t> index) {
+      if (!locate(op, c, index, storageIndex, options.checked, "write"))
+        return false;
+      Scalar s;
+      s.f = cv[at];
+      s.i = static_cast<int64_t>(cv[at]);
+      ++at;
+      write(*c.storage, storageIndex, s);
+      return true;
+    }));
+  }
+  if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
+    const View &src = view(reduce.getSource()), &dst = view(reduce.getTarget());
+    int64_t dim = reduce.getDim();
+    tile::ReduceKind kind = reduce.getKind();
+    SmallVector<int64_t> outShape(src.shape);
+    outShape.erase(outShape.begin() + dim);
+    int64_t outCount = 1;
+    for (int64_t d : outShape)
+      outCount *= d;
+    double identity = kind == tile::ReduceKind::Max ? -INFINITY
+                      : kind == tile::ReduceKind::Min ? INFINITY
+                                                      : 0.0;
+    std::vector<double> acc(outCount, identity);
+    auto combine = [&](double a, double x) {
+      switch (kind) {
+      case tile::ReduceKind::Sum: return a + x;
+      case tile::ReduceKind::Max: return std::max(a, x);
+      case tile::ReduceKind::Min: return std::min(a, x);
+      case tile::ReduceKind::AbsSum: return a + std::fabs(x);
+      case tile::ReduceKind::AbsMax: return std::max(a, std::fabs(x));
+      }
+      return a;
+    };
+    SmallVector<int64_t> storageIndex;
+    bool ok = forEachIndex(src.shape, [&](ArrayRef<int64_t> index) {
+      Scalar s;
+      if (!locate(op, src, index, storageIndex, options.checked, "read") ||
+          !read(op, *src.storage, storageIndex, s))
+        return false;
+      int64_t at = 0;
+      for (auto [d, i] : llvm::enumerate(index))
+        if (static_cast<int64_t>(d) != dim)
+          at = at * src.shape[d] + i;
+      acc[at] = combine(acc[at], src.storage->isFloat ? s.f : double(s.i));
+      return true;
+    });
+    if (!ok)
+      return failure();
+    SmallVector<int64_t> dstIndex;
+    return success(forEachIndex(squeeze(outShape), [&](ArrayRef<int64_t> n) {
+      int64_t at = 0;
+      SmallVector<int64_t> squeezedShape = squeeze(outShape);
+      for (auto [d, i] : llvm::enumerate(n))
+        at = at * squeezedShape[d] + i;
+      squeezedToView(dst, n, dstIndex);
+      if (!locate(op, dst, dstIndex, storageIndex, options.checked, "write"))
+        return false;
+      double value = acc[at];
+      if (!reduce.getClear()) {
+        // Combine with what the target holds.
+        Scalar old;
+        if (!read(op, *dst.storage, storageIndex, old))
+          return false;
+        double previous = dst.storage->isFloat ? old.f : double(old.i);
+        switch (kind) {
+        case tile::ReduceKind::Sum: case tile::ReduceKind::AbsSum: value += previous; break;
+        case tile::ReduceKind::Max: case tile::ReduceKind::AbsMax:
+          value = std::max(value, previous); break;
+        case tile::ReduceKind::Min: value = std::min(value, previous); break;
+        }
+      }
+      Scalar s;
+      s.f = value;
+      s.i = static_cast<int64_t>(value);
+      write(*dst.storage, storageIndex, s);
+      return true;
+    }));
+  }
+  if (auto atomic = dyn_cast<tile::AtomicAddOp>(op)) {
+    const View &dst = view(atomic.getTarget());
+    SmallVector<int64_t> storageIndex;
+    auto addAt = [&](ArrayRef<int64_t> index, Scalar value, bool clip) {
+      bool global = dst.storage->scope == tile::MemoryScope::Global;
+      if (!locate(op, dst, index, storageIndex, !clip || !global, "atomic add"))
+        return clip && global;
+      Scalar old;
+      if (!read(op, *dst.storage, storageIndex, old))
+        return false;
+      old.f += value.f;
+      old.i += value.i;
+      write(*dst.storage, storageIndex, old);
+      return true;
+    };
+    if (atomic.getIndices().empty()) {
+      const View &src = view(atomic.getValue());
+      SmallVector<int64_t> srcIndex, dstIndex, srcStorage;
+      return success(forEachIndex(squeeze(src.shape), [&](ArrayRef<int64_t> n) {
+        squeezedToView(src, n, srcIndex);
+        squeezedToView(dst, n, dstIndex);
+        Scalar value;
+        if (!locate(op, src, srcIndex, srcStorage, options.checked, "read") ||
+            !read(op, *src.storage, srcStorage, value))
+          return false;
+        return addAt(dstIndex, convert(*src.storage, *dst.storage, value), true);
+      }));
+    }
+    SmallVector<int64_t> index;
+    for (Value v : atomic.getIndices())
+      index.push_back(getI(v));
+    return success(addAt(index, get(atomic.getValue()), false));
+  }
+  if (auto print = dyn_cast<tile::PrintOp>(op)) {
+    llvm::raw_ostream &os = *options.printStream;
+    os << "[block " << formatShape(blockIndex);
+    for (const auto &indices : parallelIndices)
+      os << " " << formatShape(indices);
+    os << "] " << print.getMessage() << (print.getMessage().empty() ? "" : ": ");
+    Value value = print.getValue();
+    if (auto buffer = dyn_cast<tile::BufferType>(value.getType())) {
+      const View &v = view(value);
+      os << formatShape(v.shape) << " [";
+      SmallVector<int64_t> storageIndex;
+      int64_t shown = 0;
+      forEachIndex(v.shape, [&](ArrayRef<int64_t> index) {
+        if (shown++ == 64) {
+          os << " ...";
+          return false;
+        }
+        Scalar s;
+        if (locate(nullptr, v, index, storageIndex, false, "read") &&
+            (v.storage->raw || v.storage->initialized[linear(*v.storage, storageIndex)])) {
+          read(op, *v.storage, storageIndex, s);
+          os << (shown > 1 ? " " : "");
+          if (v.storage->isFloat)
+            os << s.f;
+          else
+            os << s.i;
+        } else {
+          os << (shown > 1 ? " " : "") << "?";
+        }
+        return true;
+      });
+      os << "]\n";
+    } else if (isa<FloatType>(value.getType())) {
+      os << getF(value) << "\n";
+    } else {
+      os << getI(value) << "\n";
+    }
+    return success();
+  }
+  if (auto assertOp = dyn_cast<tile::AssertOp>(op)) {
+    if (getI(assertOp.getCondition()) != 0)
+      return success();
+    return failWith(op, "device assertion failed: " + assertOp.getMessage());
+  }
+  if (isa<tile::UseSwizzleOp, tile::AnnotateLayoutOp>(op)) {
+    // Schedule-only: no effect on the result. Said once per kind of op.
+    if (options.noteIgnored && notedIgnored.insert(op->getName().getStringRef()).second)
+      op->emitRemark() << "the cpu target ignores '" << op->getName()
+                       << "': it changes how the kernel runs on a GPU, not what it computes";
+    return success();
+  }
+  handled = false;
+  return success();
+}
+
+LogicalResult Interpreter::execArith(Operation *op, bool &handled) {
+  handled = true;
+  if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+    Attribute value = constant.getValue();
+    if (auto f = dyn_cast<FloatAttr>(value))
+      setF(constant.getResult(), f.getValueAsDouble());
+    else if (auto i = dyn_cast<IntegerAttr>(value))
+      setI(constant.getResult(),
+           i.getType().isInteger(1) ? int64_t(i.getValue().getZExtValue())
+                                    : i.getValue().getSExtValue());
+    else
+      return op->emitError("unsupported constant");
+    return success();
+  }
+  StringRef name = op->getName().getStringRef();
+  if (!name.starts_with("arith.") && !name.starts_with("math.")) {
+    handled = false;
+    return success();
+  }
+  Value result = op->getNumResults() ? op->getResult(0) : Value();
+  auto f = [&](unsigned i) { return getF(op->getOperand(i)); };
+  auto in = [&](unsigned i) { return getI(op->getOperand(i)); };
+
+  // Float binary and unary operations.
+  using FloatBinary = double (*)(double, double);
+  FloatBinary floatBinary =
+      llvm::StringSwitch<FloatBinary>(name)
+          .Case("arith.addf", [](double a, double b) { return a + b; })
+          .Case("arith.subf", [](double a, double b) { return a - b; })
+          .Case("arith.mulf", [](double a, double b) { return a * b; })
+          .Case("arith.divf", [](double a, double b) { return a / b; })
+          .Case("arith.remf", [](double a, double b) { return std::fmod(a, b); })
+          .Case("arith.maximumf", [](double a, double b) {
+            return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); })
+          .Case("arith.minimumf", [](double a, double b) {
+            return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); })
+          .Case("arith.maxnumf", [](double a, double b) { return std::fmax(a, b); })
+          .Case("arith.minnumf", [](double a, double b) { return std::fmin(a, b); })
+          .Case("math.powf", [](double a, double b) { return std::pow(a, b); })
+          .Default(nullptr);
+  if (floatBinary) {
+    setF(result, floatBinary(f(0), f(1)));
+    return success();
+  }
+  using FloatUnary = double (*)(double);
+  FloatUnary floatUnary =
+      llvm::StringSwitch<FloatUnary>(name)
+          .Case("arith.negf", [](double a) { return -a; })
+          .Case("math.exp", [](double a) { return std::exp(a); })
+          .Case("math.exp2", [](double a) { return std::exp2(a); })
+          .Case("math.log", [](double a) { return std::log(a); })
+          .Case("math.log2", [](double a) { return std::log2(a); })
+          .Case("math.log10", [](double a) { return std::log10(a); })
+          .Case("math.sqrt", [](double a) { return std::sqrt(a); })
+          .Case("math.rsqrt", [](double a) { return 1.0 / std::sqrt(a); })
+          .Case("math.floor", [](double a) { return std::floor(a); })
+          .Case("math.ceil", [](double a) { return std::ceil(a); })
+          .Case("math.tanh", [](double a) { return std::tanh(a); })
+          .Case("math.sin", [](double a) { return std::sin(a); })
+          .Case("math.cos", [](double a) { return std::cos(a); })
+          .Case("math.erf", [](double a) { return std::erf(a); })
+          .Case("math.absf", [](double a) { return std::fabs(a); })
+          .Case("math.roundeven", [](double a) { return std::nearbyint(a); })
+          .Case("math.trunc", [](double a) { return std::trunc(a); })
+          .Default(nullptr);
+  if (floatUnary) {
+    setF(result, floatUnary(f(0)));
+    return success();
+  }
+
+  // Integer operations.
+  if (name == "arith.addi") { setI(result, in(0) + in(1)); return success(); }
+  if (name == "arith.subi") { setI(result, in(0) - in(1)); return success(); }
+  if (name == "arith.muli") { setI(result, in(0) * in(1)); return success(); }
+  if (name == "arith.andi") { setI(result, in(0) & in(1)); return success(); }
+  if (name == "arith.ori") { setI(result, in(0) | in(1)); return success(); }
+  if (name == "arith.xori") { setI(result, in(0) ^ in(1)); return success(); }
+  if (name == "arith.maxsi") { setI(result, std::max(in(0), in(1))); return success(); }
+  if (name == "arith.minsi") { setI(result, std::min(in(0), in(1))); return success(); }
+  if (name == "arith.shli") { setI(result, in(1) >= 64 ? 0 : in(0) << in(1)); return success(); }
+  if (name == "arith.shrsi") { setI(result, in(0) >> std::min<int64_t>(in(1), 63)); return success(); }
+  if (name == "math.absi") { setI(result, std::llabs(in(0))); return success(); }
+  if (name == "arith.divsi" || name == "arith.floordivsi" || name == "arith.ceildivsi" ||
+      name == "arith.remsi" || name == "arith.divui" || name == "arith.remui") {
+    int64_t a = in(0), b = in(1);
+    if (b == 0)
+      return failWith(op, "integer division by zero");
+    int64_t q = a / b, r = a % b;
+    if (name == "arith.floordivsi" && r != 0 && ((r < 0) != (b < 0)))
+      --q;
+    if (name == "arith.ceildivsi" && r != 0 && ((r < 0) == (b < 0)))
+      ++q;
+    setI(result, name.contains("rem") ? r : q);
+    return success();
+  }
+  if (name == "math.ipowi") {
+    int64_t base = in(0), exponent = in(1), value = 1;
+    for (int64_t e = 0; e < exponent && e < 64; ++e)
+      value *= base;
+    setI(result, exponent < 0 ? 0 : value);
+    return success();
+  }
+  if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
+    int64_t a = in(0), b = in(1);
+    bool r = false;
+    switch (cmp.getPredicate()) {
+    case arith::CmpIPredicate::eq: r = a == b; break;
+    case arith::CmpIPredicate::ne: r = a != b; break;
+    case arith::CmpIPredicate::slt: r = a < b; break;
+    case arith::CmpIPredicate::sle: r = a <= b; break;
+    case arith::CmpIPredicate::sgt: r = a > b; break;
+    case arith::CmpIPredicate::sge: r = a >= b; break;
+    case arith::CmpIPredicate::ult: r = uint64_t(a) < uint64_t(b); break;
+    case arith::CmpIPredicate::ule: r = uint64_t(a) <= uint64_t(b); break;
+    case arith::CmpIPredicate::ugt: r = uint64_t(a) > uint64_t(b); break;
+    case arith::CmpIPredicate::uge: r = uint64_t(a) >= uint64_t(b); break;
+    }
+    setI(result, r);
+    return success();
+  }
+  if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
+    double a = f(0), b = f(1);
+    bool unordered = std::isnan(a) || std::isnan(b);
+    bool r = false;
+    switch (cmp.getPredicate()) {
+    case arith::CmpFPredicate::OEQ: r = !unordered && a == b; break;
+    case arith::CmpFPredicate::ONE: r = !unordered && a != b; break;
+    case arith::CmpFPredicate::OLT: r = !unordered && a < b; break;
+    case arith::CmpFPredicate::OLE: r = !unordered && a <= b; break;
+    case arith::CmpFPredicate::OGT: r = !unordered && a > b; break;
+    case arith::CmpFPredicate::OGE: r = !unordered && a >= b; break;
+    case arith::CmpFPredicate::UEQ: r = unordered || a == b; break;
+    case arith::CmpFPredicate::UNE: r = unordered || a != b; break;
+    case arith::CmpFPredicate::ULT: r = unordered || a < b; break;
+    case arith::CmpFPredicate::ULE: r = unordered || a <= b; break;
+    case arith::CmpFPredicate::UGT: r = unordered || a > b; break;
+    case arith::CmpFPredicate::UGE: r = unordered || a >= b; break;
+    case arith::CmpFPredicate::ORD: r = !unordered; break;
+    case arith::CmpFPredicate::UNO: r = unordered; break;
+    case arith::CmpFPredicate::AlwaysTrue: r = true; break;
+    case arith::CmpFPredicate::AlwaysFalse: r = false; break;
+    }
+    setI(result, r);
+    return success();
+  }
+  if (auto select = dyn_cast<arith::SelectOp>(op)) {
+    scalars[result] = get(in(0) ? op->getOperand(1) : op->getOperand(2));
+    return success();
+  }
+  // Conversions.
+  if (name == "arith.extf" || name == "arith.truncf") { setF(result, f(0)); return success(); }
+  if (name == "arith.sitofp") { setF(result, double(in(0))); return success(); }
+  if (name == "arith.uitofp") {
+    unsigned width = op->getOperand(0).getType().getIntOrFloatBitWidth();
+    uint64_t bits = width >= 64 ? uint64_t(in(0)) : uint64_t(in(0)) & ((uint64_t(1) << width) - 1);
+    setF(result, double(bits));
+    return success();
+  }
+  if (name == "arith.fptosi" || name == "arith.fptoui") {
+    double x = f(0);
+    if (std::isnan(x) || std::fabs(x) > 9.2e18)
+      return failWith(op, "float value " + std::to_string(x) + " does not fit in an integer");
+    setI(result, static_cast<int64_t>(std::trunc(x)));
+    return success();
+  }
+  if (name == "arith.index_cast" || name == "arith.extsi" || name == "arith.trunci" ||
+      name == "arith.index_castui") {
+    setI(result, in(0));
+    return success();
+  }
+  if (name == "arith.extui") {
+    unsigned width = op->getOperand(0).getType().getIntOrFloatBitWidth();
+    setI(result, width >= 64 ? in(0) : int64_t(uint64_t(in(0)) & ((uint64_t(1) << width) - 1)));
+    return success();
+  }
+  return op->emitError() << "the cpu target cannot execute '" << name << "'";
+}
+
+LogicalResult tilec::cpu::runKernel(func::FuncOp kernel, ArrayRef<KernelArg> args,
+                                    const RunOptions &options) {
+  Interpreter interpreter(options);
+  return interpreter.run(kernel, args);
+}
