@@ -29,6 +29,18 @@ else
   [ -n "$line" ] || count 0 1
 fi
 
+echo "== kernel numerics on the CPU target"
+kern_log=$(mktemp)
+"$build/tests/numerics/tilec-kernel-tests" 2>&1 | tee "$kern_log" | tail -3
+if grep -q "All tests passed" "$kern_log"; then
+  count "$(sed -n 's/.*in \([0-9]*\) test case.*/\1/p' "$kern_log" | tail -1)" 0
+else
+  line=$(grep "^test cases:" "$kern_log" | tail -1)
+  count "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) passed.*/\1/p')" \
+        "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) failed.*/\1/p')"
+  [ -n "$line" ] || count 0 1
+fi
+
 echo "== lit"
 lit_json=$(mktemp)
 /usr/bin/python3 /usr/lib/llvm-22/bin/lit -sv "$build/tests" -o "$lit_json" | tail -8

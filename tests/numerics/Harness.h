@@ -1,0 +1,153 @@
+//===- Harness.h - run kernels of kernels/ on the CPU target ----*- C++ -*-===//
+//
+// Compiles a kernel from kernels/ (with -D overrides), makes host tensors of
+// random data, runs the kernel with the CPU target and compares results with
+// plain C++ references computed in double.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_TESTS_NUMERICS_HARNESS_H
+#define TILEC_TESTS_NUMERICS_HARNESS_H
+
+#include "compiler/Pipeline.h"
+#include "frontend/Frontend.h"
+#include "lib/Support/DType.h"
+#include "runtime/cpu/Interpreter.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace tilec::test {
+
+/// A tensor owned by the test, in its dtype's bytes.
+struct Tensor {
+  DType dtype;
+  std::vector<int64_t> shape;
+  std::vector<char> bytes;
+
+  Tensor(DType dtype, std::vector<int64_t> shape) : dtype(dtype), shape(std::move(shape)) {
+    bytes.resize(size() * dtypeSize(dtype));
+  }
+  size_t size() const {
+    size_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  size_t offset(std::initializer_list<int64_t> index) const {
+    size_t at = 0, d = 0;
+    for (int64_t i : index)
+      at = at * shape[d++] + i;
+    return at;
+  }
+  double get(size_t i) const { return loadFloat(bytes.data() + i * dtypeSize(dtype), dtype); }
+  double operator()(std::initializer_list<int64_t> index) const { return get(offset(index)); }
+  void set(size_t i, double v) { storeFloat(bytes.data() + i * dtypeSize(dtype), dtype, v); }
+  void setInt(size_t i, int64_t v) { storeInt(bytes.data() + i * dtypeSize(dtype), dtype, v); }
+  int64_t getInt(size_t i) const { return loadInt(bytes.data() + i * dtypeSize(dtype), dtype); }
+  cpu::KernelArg arg() {
+    cpu::HostTensor t;
+    t.data = bytes.data();
+    t.dtype = dtype;
+    t.shape = shape;
+    return cpu::KernelArg::ofTensor(t);
+  }
+};
+
+inline Tensor randomTensor(DType dtype, std::vector<int64_t> shape, std::mt19937_64 &rng,
+                           double lo = -1.0, double hi = 1.0) {
+  Tensor t(dtype, std::move(shape));
+  std::uniform_real_distribution<double> u(lo, hi);
+  for (size_t i = 0; i < t.size(); ++i)
+    t.set(i, u(rng));
+  return t;
+}
+
+/// An output tensor filled with NaN, so that an element the kernel does not
+/// write shows up in the comparison.
+inline Tensor poisoned(DType dtype, std::vector<int64_t> shape) {
+  Tensor t(dtype, std::move(shape));
+  for (size_t i = 0; i < t.size(); ++i)
+    t.set(i, NAN);
+  return t;
+}
+
+/// max |out - ref| / max |ref| (NaN anywhere gives infinity).
+inline double relativeError(const Tensor &out, const std::vector<double> &ref) {
+  double worst = 0, scale = 1e-30;
+  for (double r : ref)
+    scale = std::max(scale, std::fabs(r));
+  for (size_t i = 0; i < ref.size(); ++i) {
+    double o = out.get(i);
+    if (std::isnan(o) || std::isnan(ref[i]))
+      return INFINITY;
+    worst = std::max(worst, std::fabs(o - ref[i]));
+  }
+  return worst / scale;
+}
+
+/// A compiled kernel of kernels/.
+class Kernel {
+public:
+  Kernel(const std::string &file, const std::string &name,
+         std::vector<std::pair<std::string, std::string>> defines) {
+    frontend::loadTileDialects(context);
+    context.printOpOnDiagnostic(false);
+    handler = std::make_unique<mlir::ScopedDiagnosticHandler>(&context, [this](mlir::Diagnostic &d) {
+      errors += d.str() + "\n";
+      return mlir::success();
+    });
+    std::string path = std::string(TILEC_KERNELS_DIR) + "/" + file;
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!buffer) {
+      errors = "cannot read " + path;
+      return;
+    }
+    unsigned id = sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    frontend::FrontendOptions options;
+    options.kernelName = name;
+    options.defines = std::move(defines);
+    frontend::Frontend fe(sourceMgr, context, options);
+    if (!fe.parseMainBuffer(id))
+      return;
+    module = fe.generate();
+    if (!module)
+      return;
+    mlir::PassManager pm(&context);
+    compiler::buildTileCleanupPipeline(pm);
+    if (mlir::failed(pm.run(*module))) {
+      module = nullptr;
+      return;
+    }
+    module->walk([&](mlir::func::FuncOp f) { func = f; });
+  }
+
+  bool ok() const { return static_cast<bool>(func); }
+
+  /// Runs with checks on; returns false (and fills `errors`) on failure.
+  bool run(std::vector<cpu::KernelArg> args) {
+    cpu::RunOptions options;
+    options.noteIgnored = false;
+    return mlir::succeeded(cpu::runKernel(func, args, options));
+  }
+
+  std::string errors;
+
+private:
+  mlir::MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  std::unique_ptr<mlir::ScopedDiagnosticHandler> handler;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  mlir::func::FuncOp func;
+};
+
+} // namespace tilec::test
+
+#endif

@@ -1,0 +1,370 @@
+//===- KernelNumericsTest.cpp - every kernel of kernels/ on the CPU -------===//
+//
+// Each kernel runs with the CPU target on fresh random data of ragged sizes
+// (not multiples of the tiles) and is compared with an independent reference
+// in plain C++ accumulating in double. Outputs start as NaN.
+//
+//===----------------------------------------------------------------------===//
+
+#define CATCH_CONFIG_MAIN
+#include "Harness.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <numeric>
+
+using namespace tilec;
+using namespace tilec::test;
+
+namespace {
+using Defines = std::vector<std::pair<std::string, std::string>>;
+
+std::mt19937_64 &rng() {
+  static std::mt19937_64 generator(Catch::rngSeed() ? Catch::rngSeed() : 20261130);
+  return generator;
+}
+
+/// Softmax attention of one query row over keys [0, count) with a mask.
+void attendRow(const std::vector<double> &q, const std::vector<std::vector<double>> &keys,
+               const std::vector<std::vector<double>> &values, const std::vector<bool> &allowed,
+               double scale, std::vector<double> &out) {
+  double best = -INFINITY;
+  std::vector<double> scores(keys.size(), -INFINITY);
+  for (size_t j = 0; j < keys.size(); ++j) {
+    if (!allowed[j])
+      continue;
+    scores[j] = std::inner_product(q.begin(), q.end(), keys[j].begin(), 0.0) * scale;
+    best = std::max(best, scores[j]);
+  }
+  double total = 0;
+  out.assign(values.empty() ? 0 : values[0].size(), 0.0);
+  for (size_t j = 0; j < keys.size(); ++j) {
+    if (!allowed[j])
+      continue;
+    double p = std::exp(scores[j] - best);
+    total += p;
+    for (size_t d = 0; d < out.size(); ++d)
+      out[d] += p * values[j][d];
+  }
+  for (double &o : out)
+    o /= total;
+}
+
+std::vector<double> row(const Tensor &t, std::initializer_list<int64_t> prefix, int64_t length) {
+  std::vector<double> r(length);
+  size_t base = 0, d = 0;
+  for (int64_t i : prefix)
+    base = base * t.shape[d++] + i;
+  for (; d < t.shape.size(); ++d)
+    base *= t.shape[d];
+  for (int64_t i = 0; i < length; ++i)
+    r[i] = t.get(base + i);
+  return r;
+}
+} // namespace
+
+TEST_CASE("gemm: fp16, ragged M, N, K", "[kernels]") {
+  int64_t M = 100, N = 70, K = 50;
+  Kernel kernel("gemm.tl", "gemm", {{"block_M", "32"}, {"block_N", "32"}, {"block_K", "16"}});
+  REQUIRE(kernel.ok());
+  Tensor A = randomTensor(DType::F16, {M, K}, rng());
+  Tensor B = randomTensor(DType::F16, {K, N}, rng());
+  Tensor C = poisoned(DType::F16, {M, N});
+  REQUIRE(kernel.run({A.arg(), B.arg(), C.arg()}));
+  std::vector<double> ref(M * N, 0.0);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j)
+      for (int64_t k = 0; k < K; ++k)
+        ref[i * N + j] += A({i, k}) * B({k, j});
+  CHECK(relativeError(C, ref) < 2e-3);
+}
+
+TEST_CASE("gemm: bf16 with a pipelined K loop of one stage", "[kernels]") {
+  int64_t M = 33, N = 65, K = 17;
+  Kernel kernel("gemm.tl", "gemm",
+                {{"block_M", "16"}, {"block_N", "64"}, {"block_K", "16"},
+                 {"num_stages", "1"}, {"dtype", "bfloat16"}});
+  REQUIRE(kernel.ok());
+  Tensor A = randomTensor(DType::BF16, {M, K}, rng());
+  Tensor B = randomTensor(DType::BF16, {K, N}, rng());
+  Tensor C = poisoned(DType::BF16, {M, N});
+  REQUIRE(kernel.run({A.arg(), B.arg(), C.arg()}));
+  std::vector<double> ref(M * N, 0.0);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j)
+      for (int64_t k = 0; k < K; ++k)
+        ref[i * N + j] += A({i, k}) * B({k, j});
+  CHECK(relativeError(C, ref) < 1e-2);
+}
+
+static void checkFlashAttention(bool causal, int64_t heads, int64_t kvHeads) {
+  int64_t batch = 2, seq = 75, dim = 32;
+  Kernel kernel("flash_attention.tl", "flash_attention",
+                {{"dim", "32"}, {"block_M", "32"}, {"block_N", "16"},
+                 {"groups", std::to_string(heads / kvHeads)},
+                 {"is_causal", causal ? "True" : "False"}});
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor O = poisoned(DType::BF16, {batch, seq, heads, dim});
+  INFO(kernel.errors);
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
+  std::vector<double> ref;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t s = 0; s < seq; ++s)
+      for (int64_t h = 0; h < heads; ++h) {
+        int64_t kvh = h / (heads / kvHeads);
+        std::vector<std::vector<double>> keys, values;
+        std::vector<bool> allowed;
+        for (int64_t j = 0; j < seq; ++j) {
+          keys.push_back(row(K, {b, j, kvh}, dim));
+          values.push_back(row(V, {b, j, kvh}, dim));
+          allowed.push_back(!causal || j <= s);
+        }
+        std::vector<double> out;
+        attendRow(row(Q, {b, s, h}, dim), keys, values, allowed, 1.0 / std::sqrt(dim), out);
+        ref.insert(ref.end(), out.begin(), out.end());
+      }
+  CHECK(relativeError(O, ref) < 2e-2);
+}
+
+TEST_CASE("flash attention: MHA, ragged sequence", "[kernels]") {
+  checkFlashAttention(/*causal=*/false, 2, 2);
+}
+
+TEST_CASE("flash attention: GQA, causal, ragged sequence", "[kernels]") {
+  checkFlashAttention(/*causal=*/true, 4, 2);
+}
+
+static void checkFlashDecoding(int64_t seq, int64_t numSplit) {
+  int64_t batch = 2, kvHeads = 2, groups = 2, heads = kvHeads * groups, dim = 32;
+  Defines defines = {{"dim", "32"}, {"groups", "2"}, {"num_split", std::to_string(numSplit)},
+                     {"block_N", "16"}};
+  Kernel split("flash_decoding.tl", "flash_decode_split", defines);
+  Kernel combine("flash_decoding.tl", "flash_decode_combine",
+                 {{"dim", "32"}, {"num_split", std::to_string(numSplit)}});
+  REQUIRE(split.ok());
+  REQUIRE(combine.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, heads, dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor lse = poisoned(DType::F32, {batch, heads, numSplit});
+  Tensor partial = poisoned(DType::F32, {batch, heads, numSplit, dim});
+  Tensor O = poisoned(DType::BF16, {batch, heads, dim});
+  INFO(split.errors << combine.errors);
+  REQUIRE(split.run({Q.arg(), K.arg(), V.arg(), lse.arg(), partial.arg()}));
+  REQUIRE(combine.run({lse.arg(), partial.arg(), O.arg()}));
+  std::vector<double> ref;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      std::vector<std::vector<double>> keys, values;
+      for (int64_t j = 0; j < seq; ++j) {
+        keys.push_back(row(K, {b, j, h / groups}, dim));
+        values.push_back(row(V, {b, j, h / groups}, dim));
+      }
+      std::vector<double> out;
+      attendRow(row(Q, {b, h}, dim), keys, values, std::vector<bool>(seq, true),
+                1.0 / std::sqrt(dim), out);
+      ref.insert(ref.end(), out.begin(), out.end());
+    }
+  CHECK(relativeError(O, ref) < 2e-2);
+}
+
+TEST_CASE("flash decoding: split-KV and combine, ragged cache", "[kernels]") {
+  checkFlashDecoding(/*seq=*/100, /*numSplit=*/3);
+}
+
+TEST_CASE("flash decoding: more splits than keys leaves empty splits", "[kernels]") {
+  checkFlashDecoding(/*seq=*/5, /*numSplit=*/8);
+}
+
+TEST_CASE("retention: chunkwise equals the parallel form", "[kernels]") {
+  int64_t batch = 2, seq = 45, heads = 3, dk = 32, dv = 32;
+  Kernel kernel("retention.tl", "retention_chunkwise",
+                {{"dk", "32"}, {"dv", "32"}, {"chunk", "16"}, {"block_V", "16"}});
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
+  Tensor O = poisoned(DType::BF16, {batch, seq, heads, dv});
+  INFO(kernel.errors);
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
+  std::vector<double> ref(O.size(), 0.0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      double gamma = 1.0 - std::exp2(-5.0 - h);
+      for (int64_t t = 0; t < seq; ++t)
+        for (int64_t s = 0; s <= t; ++s) {
+          double qk = 0;
+          for (int64_t d = 0; d < dk; ++d)
+            qk += Q({b, t, h, d}) * K({b, s, h, d});
+          double w = qk * std::pow(gamma, double(t - s)) / std::sqrt(double(dk));
+          for (int64_t e = 0; e < dv; ++e)
+            ref[O.offset({b, t, h, e})] += w * V({b, s, h, e});
+        }
+    }
+  CHECK(relativeError(O, ref) < 2e-2);
+}
+
+TEST_CASE("block-sparse decode: data-dependent KV blocks", "[kernels]") {
+  int64_t batch = 2, kvHeads = 2, groups = 2, heads = 4, dim = 32, blockN = 16;
+  int64_t seq = 150, numBlocks = (seq + blockN - 1) / blockN, maxSelected = 4;
+  Kernel kernel("block_sparse_decode.tl", "block_sparse_decode",
+                {{"dim", "32"}, {"groups", "2"}, {"block_N", "16"}});
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, heads, dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor indices(DType::I32, {batch, kvHeads, maxSelected});
+  Tensor counts(DType::I32, {batch, kvHeads});
+  std::vector<std::vector<int64_t>> chosen(batch * kvHeads);
+  for (int64_t bh = 0; bh < batch * kvHeads; ++bh) {
+    std::vector<int64_t> all(numBlocks);
+    std::iota(all.begin(), all.end(), 0);
+    std::shuffle(all.begin(), all.end(), rng());
+    int64_t count = 1 + bh % maxSelected;
+    // The last (ragged) block is always among the chosen ones.
+    all.erase(std::find(all.begin(), all.end(), numBlocks - 1));
+    all.insert(all.begin(), numBlocks - 1);
+    chosen[bh].assign(all.begin(), all.begin() + count);
+    counts.setInt(bh, count);
+    for (int64_t t = 0; t < maxSelected; ++t)
+      indices.setInt(bh * maxSelected + t, t < count ? chosen[bh][t] : 0);
+  }
+  Tensor O = poisoned(DType::BF16, {batch, heads, dim});
+  INFO(kernel.errors);
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), indices.arg(), counts.arg(), O.arg()}));
+  std::vector<double> ref;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t kvh = h / groups;
+      std::vector<std::vector<double>> keys, values;
+      std::vector<bool> allowed;
+      for (int64_t j = 0; j < seq; ++j) {
+        keys.push_back(row(K, {b, j, kvh}, dim));
+        values.push_back(row(V, {b, j, kvh}, dim));
+        const auto &blocks = chosen[b * kvHeads + kvh];
+        allowed.push_back(std::find(blocks.begin(), blocks.end(), j / blockN) != blocks.end());
+      }
+      std::vector<double> out;
+      attendRow(row(Q, {b, h}, dim), keys, values, allowed, 1.0 / std::sqrt(dim), out);
+      ref.insert(ref.end(), out.begin(), out.end());
+    }
+  CHECK(relativeError(O, ref) < 2e-2);
+}
+
+TEST_CASE("DiffQKV decode: different K/V head counts and head dims", "[kernels]") {
+  int64_t batch = 2, heads = 4, kHeads = 1, vHeads = 2, dk = 32, dv = 48, seq = 50;
+  Kernel kernel("diffqkv_decode.tl", "diffqkv_decode",
+                {{"dk", "32"}, {"dv", "48"}, {"k_groups", "4"}, {"v_groups", "2"},
+                 {"block_N", "16"}});
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, heads, dk}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, kHeads, dk}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, vHeads, dv}, rng());
+  Tensor O = poisoned(DType::BF16, {batch, heads, dv});
+  INFO(kernel.errors);
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
+  std::vector<double> ref;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      std::vector<std::vector<double>> keys, values;
+      for (int64_t j = 0; j < seq; ++j) {
+        keys.push_back(row(K, {b, j, h / 4}, dk));
+        values.push_back(row(V, {b, j, h / 2}, dv));
+      }
+      std::vector<double> out;
+      attendRow(row(Q, {b, h}, dk), keys, values, std::vector<bool>(seq, true),
+                1.0 / std::sqrt(dk), out);
+      ref.insert(ref.end(), out.begin(), out.end());
+    }
+  CHECK(relativeError(O, ref) < 2e-2);
+}
+
+TEST_CASE("element-wise: vector add (fp32) and GELU (bf16)", "[kernels]") {
+  int64_t n = 1000;
+  Kernel add("elementwise.tl", "vector_add", {{"block", "256"}});
+  REQUIRE(add.ok());
+  Tensor A = randomTensor(DType::F32, {n}, rng());
+  Tensor B = randomTensor(DType::F32, {n}, rng());
+  Tensor C = poisoned(DType::F32, {n});
+  REQUIRE(add.run({A.arg(), B.arg(), C.arg()}));
+  std::vector<double> ref(n);
+  for (int64_t i = 0; i < n; ++i)
+    ref[i] = A.get(i) + B.get(i);
+  CHECK(relativeError(C, ref) < 1e-6);
+
+  Kernel gelu("elementwise.tl", "gelu", {{"block", "256"}});
+  REQUIRE(gelu.ok());
+  Tensor X = randomTensor(DType::BF16, {n}, rng(), -4, 4);
+  Tensor Y = poisoned(DType::BF16, {n});
+  REQUIRE(gelu.run({X.arg(), Y.arg()}));
+  for (int64_t i = 0; i < n; ++i)
+    ref[i] = X.get(i) * 0.5 * (1.0 + std::erf(X.get(i) / std::sqrt(2.0)));
+  CHECK(relativeError(Y, ref) < 1e-2);
+}
+
+TEST_CASE("softmax: rows longer than a chunk", "[kernels]") {
+  int64_t M = 10, N = 300;
+  Kernel kernel("softmax.tl", "softmax", {{"block_M", "4"}, {"block_N", "128"}});
+  REQUIRE(kernel.ok());
+  Tensor X = randomTensor(DType::F32, {M, N}, rng(), -5, 5);
+  Tensor Y = poisoned(DType::F32, {M, N});
+  REQUIRE(kernel.run({X.arg(), Y.arg()}));
+  std::vector<double> ref(M * N);
+  for (int64_t i = 0; i < M; ++i) {
+    double best = -INFINITY, total = 0;
+    for (int64_t j = 0; j < N; ++j)
+      best = std::max(best, X({i, j}));
+    for (int64_t j = 0; j < N; ++j)
+      total += std::exp(X({i, j}) - best);
+    for (int64_t j = 0; j < N; ++j)
+      ref[i * N + j] = std::exp(X({i, j}) - best) / total;
+  }
+  CHECK(relativeError(Y, ref) < 1e-5);
+}
+
+TEST_CASE("layernorm: fp32 with weight, bias and eps", "[kernels]") {
+  int64_t M = 5, N = 300;
+  double eps = 1e-5;
+  Kernel kernel("layernorm.tl", "layernorm", {{"block_N", "128"}});
+  REQUIRE(kernel.ok());
+  Tensor X = randomTensor(DType::F32, {M, N}, rng(), -3, 3);
+  Tensor W = randomTensor(DType::F32, {N}, rng());
+  Tensor Bias = randomTensor(DType::F32, {N}, rng());
+  Tensor Y = poisoned(DType::F32, {M, N});
+  REQUIRE(kernel.run({X.arg(), W.arg(), Bias.arg(), Y.arg(), cpu::KernelArg::ofFloat(eps)}));
+  std::vector<double> ref(M * N);
+  for (int64_t i = 0; i < M; ++i) {
+    double mean = 0, var = 0;
+    for (int64_t j = 0; j < N; ++j)
+      mean += X({i, j});
+    mean /= N;
+    for (int64_t j = 0; j < N; ++j)
+      var += (X({i, j}) - mean) * (X({i, j}) - mean);
+    var /= N;
+    for (int64_t j = 0; j < N; ++j)
+      ref[i * N + j] = (X({i, j}) - mean) / std::sqrt(var + eps) * W.get(j) + Bias.get(j);
+  }
+  CHECK(relativeError(Y, ref) < 1e-5);
+}
+
+TEST_CASE("reduction: row sum and row max", "[kernels]") {
+  int64_t M = 13, N = 700;
+  Kernel kernel("reduction.tl", "row_sum_max", {{"block_M", "8"}, {"block_N", "256"}});
+  REQUIRE(kernel.ok());
+  Tensor X = randomTensor(DType::F32, {M, N}, rng());
+  Tensor S = poisoned(DType::F32, {M});
+  Tensor Mx = poisoned(DType::F32, {M});
+  REQUIRE(kernel.run({X.arg(), S.arg(), Mx.arg()}));
+  std::vector<double> sums(M, 0.0), maxes(M, -INFINITY);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      sums[i] += X({i, j});
+      maxes[i] = std::max(maxes[i], X({i, j}));
+    }
+  CHECK(relativeError(S, sums) < 1e-5);
+  CHECK(relativeError(Mx, maxes) < 1e-6);
+}
