@@ -17,29 +17,31 @@ passed=0
 failed=0
 count() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
+# Runs a Catch2 binary and counts its test cases.
+run_catch2() {
+  local log
+  log=$(mktemp)
+  "$1" 2>&1 | tee "$log" | tail -3
+  if grep -q "All tests passed" "$log"; then
+    count "$(sed -n 's/.*in \([0-9]*\) test case.*/\1/p' "$log" | tail -1)" 0
+  else
+    local line
+    line=$(grep "^test cases:" "$log" | tail -1)
+    if [ -n "$line" ]; then
+      count "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) passed.*/\1/p')" \
+            "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) failed.*/\1/p')"
+    else
+      count 0 1
+    fi
+  fi
+  rm -f "$log"
+}
+
 echo "== unit tests"
-unit_log=$(mktemp)
-"$build/tests/unit/tilec-unit-tests" 2>&1 | tee "$unit_log" | tail -3
-if grep -q "All tests passed" "$unit_log"; then
-  count "$(sed -n 's/.*in \([0-9]*\) test case.*/\1/p' "$unit_log" | tail -1)" 0
-else
-  line=$(grep "^test cases:" "$unit_log" | tail -1)
-  count "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) passed.*/\1/p')" \
-        "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) failed.*/\1/p')"
-  [ -n "$line" ] || count 0 1
-fi
+run_catch2 "$build/tests/unit/tilec-unit-tests"
 
 echo "== kernel numerics on the CPU target"
-kern_log=$(mktemp)
-"$build/tests/numerics/tilec-kernel-tests" 2>&1 | tee "$kern_log" | tail -3
-if grep -q "All tests passed" "$kern_log"; then
-  count "$(sed -n 's/.*in \([0-9]*\) test case.*/\1/p' "$kern_log" | tail -1)" 0
-else
-  line=$(grep "^test cases:" "$kern_log" | tail -1)
-  count "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) passed.*/\1/p')" \
-        "$(echo "$line" | sed -n 's/.*| *\([0-9]*\) failed.*/\1/p')"
-  [ -n "$line" ] || count 0 1
-fi
+run_catch2 "$build/tests/numerics/tilec-kernel-tests"
 
 echo "== lit"
 lit_json=$(mktemp)

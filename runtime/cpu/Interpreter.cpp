@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Format.h"
 
 #include <cmath>
 #include <deque>
@@ -159,8 +160,11 @@ private:
               SmallVectorImpl<int64_t> &storageIndex, bool reportErrors,
               const char *verb) {
     storageIndex.assign(v.offsets.begin(), v.offsets.end());
+    // A view of a whole buffer is checked against the buffer (one message).
+    bool whole = v.shape == v.storage->shape &&
+                 llvm::all_of(v.offsets, [](int64_t o) { return o == 0; });
     for (auto [d, i] : llvm::enumerate(index)) {
-      if (reportErrors && (i < 0 || i >= v.shape[d])) {
+      if (reportErrors && !whole && (i < 0 || i >= v.shape[d])) {
         (void)failWith(op, Twine("out-of-bounds ") + verb + " at index " +
                          formatIndex(index) + " of a region of shape " +
                          formatShape(v.shape) + " of " + v.storage->what);
@@ -171,9 +175,9 @@ private:
     for (auto [d, i] : llvm::enumerate(storageIndex))
       if (i < 0 || i >= v.storage->shape[d]) {
         if (reportErrors)
-          (void)failWith(op, Twine("out-of-bounds ") + verb + " of " + v.storage->what +
-                           " at index " + formatIndex(storageIndex) + ": its shape is " +
-                           formatShape(v.storage->shape));
+          (void)failWith(op, Twine("out-of-bounds ") + verb + " at index " +
+                           formatIndex(storageIndex) + " of " + v.storage->what +
+                           "; its shape is " + formatShape(v.storage->shape));
         return false;
       }
     return true;
@@ -405,7 +409,7 @@ LogicalResult Interpreter::run(func::FuncOp kernel, ArrayRef<KernelArg> args) {
     } else {
       storage->strides.assign(t.strides.begin(), t.strides.end());
     }
-    storage->what = "tensor '" + param.name + "' " + formatShape(t.shape);
+    storage->what = "tensor '" + param.name + "'";
     View v;
     v.storage = storage.get();
     v.offsets.assign(t.shape.size(), 0);
@@ -431,8 +435,9 @@ Storage *Interpreter::allocate(tile::BufferType type, Location loc) {
   if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
     where = " allocated at line " + std::to_string(fileLoc.getLine());
   storage->what = (type.getShape().empty() ? std::string("variable")
-                                           : tile::stringifyMemoryScope(type.getScope()).str() +
-                                                 " buffer " + formatShape(type.getShape())) +
+                   : type.getScope() == tile::MemoryScope::Fragment
+                       ? std::string("fragment")
+                       : tile::stringifyMemoryScope(type.getScope()).str() + " buffer") +
                   where;
   blockStorage.push_back(std::move(storage));
   return blockStorage.back().get();
@@ -639,7 +644,8 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
           (offset < 0 || offset + sizes[d] > source.shape[d]))
         return failWith(op, "region [" + Twine(offset) + ", " + Twine(offset + sizes[d]) +
                                 ") of dimension " + Twine(d) + " is outside " +
-                                source.storage->what);
+                                source.storage->what + "; its shape is " +
+                                formatShape(source.shape));
     }
     views[region.getResult()] = v;
     return success();
@@ -876,7 +882,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
           read(op, *v.storage, storageIndex, s);
           os << (shown > 1 ? " " : "");
           if (v.storage->isFloat)
-            os << s.f;
+            os << llvm::format("%g", s.f);
           else
             os << s.i;
         } else {
@@ -886,7 +892,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
       });
       os << "]\n";
     } else if (isa<FloatType>(value.getType())) {
-      os << getF(value) << "\n";
+      os << llvm::format("%g", getF(value)) << "\n";
     } else {
       os << getI(value) << "\n";
     }

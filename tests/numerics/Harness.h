@@ -9,14 +9,8 @@
 #ifndef TILEC_TESTS_NUMERICS_HARNESS_H
 #define TILEC_TESTS_NUMERICS_HARNESS_H
 
-#include "compiler/Pipeline.h"
-#include "frontend/Frontend.h"
 #include "lib/Support/DType.h"
-#include "runtime/cpu/Interpreter.h"
-
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
-#include "llvm/Support/MemoryBuffer.h"
+#include "runtime/jit/JIT.h"
 
 #include <cmath>
 #include <memory>
@@ -93,59 +87,39 @@ inline double relativeError(const Tensor &out, const std::vector<double> &ref) {
   return worst / scale;
 }
 
-/// A compiled kernel of kernels/.
+/// A kernel of kernels/, compiled through the JIT API for the cpu target.
 class Kernel {
 public:
   Kernel(const std::string &file, const std::string &name,
          std::vector<std::pair<std::string, std::string>> defines) {
-    frontend::loadTileDialects(context);
-    context.printOpOnDiagnostic(false);
-    handler = std::make_unique<mlir::ScopedDiagnosticHandler>(&context, [this](mlir::Diagnostic &d) {
-      errors += d.str() + "\n";
-      return mlir::success();
-    });
-    std::string path = std::string(TILEC_KERNELS_DIR) + "/" + file;
-    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-    if (!buffer) {
-      errors = "cannot read " + path;
-      return;
-    }
-    unsigned id = sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-    frontend::FrontendOptions options;
-    options.kernelName = name;
+    jit::CompileOptions options;
+    options.kernel = name;
     options.defines = std::move(defines);
-    frontend::Frontend fe(sourceMgr, context, options);
-    if (!fe.parseMainBuffer(id))
-      return;
-    module = fe.generate();
-    if (!module)
-      return;
-    mlir::PassManager pm(&context);
-    compiler::buildTileCleanupPipeline(pm);
-    if (mlir::failed(pm.run(*module))) {
-      module = nullptr;
+    auto compiled = jit::Kernel::fromFile(std::string(TILEC_KERNELS_DIR) + "/" + file, options);
+    if (!compiled) {
+      errors = llvm::toString(compiled.takeError());
       return;
     }
-    module->walk([&](mlir::func::FuncOp f) { func = f; });
+    kernel = std::move(*compiled);
   }
 
-  bool ok() const { return static_cast<bool>(func); }
+  bool ok() const { return kernel != nullptr; }
 
   /// Runs with checks on; returns false (and fills `errors`) on failure.
   bool run(std::vector<cpu::KernelArg> args) {
     cpu::RunOptions options;
     options.noteIgnored = false;
-    return mlir::succeeded(cpu::runKernel(func, args, options));
+    if (llvm::Error error = kernel->launch(args, options)) {
+      errors = llvm::toString(std::move(error));
+      return false;
+    }
+    return true;
   }
 
   std::string errors;
 
 private:
-  mlir::MLIRContext context;
-  llvm::SourceMgr sourceMgr;
-  std::unique_ptr<mlir::ScopedDiagnosticHandler> handler;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  mlir::func::FuncOp func;
+  std::unique_ptr<jit::Kernel> kernel;
 };
 
 } // namespace tilec::test
