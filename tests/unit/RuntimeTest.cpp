@@ -1,0 +1,125 @@
+//===- RuntimeTest.cpp - dtypes, .npy files and the JIT API ---------------===//
+
+#include "lib/Support/DType.h"
+#include "lib/Support/Npy.h"
+#include "runtime/jit/JIT.h"
+
+#include "llvm/Support/FileSystem.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+
+using namespace tilec;
+
+/// Whether an llvm::Error is set (consuming it).
+static bool isError(llvm::Error error) {
+  bool set = static_cast<bool>(error);
+  llvm::consumeError(std::move(error));
+  return set;
+}
+
+TEST_CASE("narrow floats round to nearest even", "[dtype]") {
+  CHECK(roundToF16(1.0 + 1.0 / 2048) == 1.0);            // a tie goes to even
+  CHECK(roundToF16(1.0 + 3.0 / 2048) == 1.0 + 2.0 / 1024); // a tie goes to even (up)
+  CHECK(roundToF16(65520.0) == INFINITY);                 // past the largest half
+  CHECK(roundToBF16(1.0 + 1.0 / 256) == 1.0);
+  CHECK(roundToBF16(3.0e38) == roundToBF16(3.0e38));
+  CHECK(roundToF8E4M3(1.0 / 3) == 0.34375);
+  char bytes[8];
+  for (DType dtype : {DType::F16, DType::BF16, DType::F32, DType::F64}) {
+    storeFloat(bytes, dtype, -2.5);
+    CHECK(loadFloat(bytes, dtype) == -2.5);
+  }
+  storeInt(bytes, DType::I8, 300);
+  CHECK(loadInt(bytes, DType::I8) == 44);
+  storeInt(bytes, DType::U8, 200);
+  CHECK(loadInt(bytes, DType::U8) == 200);
+  CHECK(parseDTypeName("bfloat16") == DType::BF16);
+  CHECK_FALSE(parseDTypeName("float17"));
+}
+
+TEST_CASE(".npy files round-trip and reject bad input", "[npy]") {
+  llvm::SmallString<128> dir;
+  REQUIRE_FALSE(llvm::sys::fs::createUniqueDirectory("tilec-npy", dir));
+  std::string path = (dir + "/a.npy").str();
+  int32_t values[6] = {1, -2, 3, -4, 5, -6};
+  REQUIRE_FALSE(isError(writeNpy(path, DType::I32, {2, 3}, values)));
+  auto array = readNpy(path);
+  REQUIRE(static_cast<bool>(array));
+  CHECK(array->descr == "<i4");
+  CHECK(array->shape == std::vector<int64_t>{2, 3});
+  REQUIRE(array->data.size() == sizeof(values));
+  CHECK(std::memcmp(array->data.data(), values, sizeof(values)) == 0);
+
+  std::string scalarPath = (dir + "/s.npy").str();
+  double scalar = 4.5;
+  REQUIRE_FALSE(isError(writeNpy(scalarPath, DType::F64, {}, &scalar)));
+  auto scalarArray = readNpy(scalarPath);
+  REQUIRE(static_cast<bool>(scalarArray));
+  CHECK(scalarArray->shape.empty());
+
+  std::string bad = (dir + "/bad.npy").str();
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(bad, ec);
+    os << "not numpy";
+  }
+  auto broken = readNpy(bad);
+  REQUIRE_FALSE(static_cast<bool>(broken));
+  CHECK(llvm::toString(broken.takeError()).find("not a .npy file") != std::string::npos);
+  llvm::sys::fs::remove_directories(dir);
+}
+
+static const char *kScale = R"(
+import tilelang.language as T
+
+@T.prim_func
+def scale(X: T.Tensor((N,), "float32"), factor: T.float32, block: T.const = 8):
+    with T.Kernel(T.ceildiv(N, block), threads=32) as bx:
+        for i in T.Parallel(block):
+            X[bx * block + i] = X[bx * block + i] * factor
+)";
+
+TEST_CASE("the JIT compiles source and launches on host tensors", "[jit]") {
+  jit::CompileOptions options;
+  options.defines = {{"block", "4"}};
+  auto kernel = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(kernel));
+  CHECK((*kernel)->name() == "scale");
+  REQUIRE((*kernel)->params().size() == 2);
+  CHECK((*kernel)->params()[0].dimNames == std::vector<std::string>{"N"});
+
+  float data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  cpu::HostTensor x{data, DType::F32, {8}, {}};
+  REQUIRE_FALSE(isError(
+      (*kernel)->launch({cpu::KernelArg::ofTensor(x), cpu::KernelArg::ofFloat(0.5)})));
+  CHECK(data[7] == 4.0f);
+
+  // A ragged size: the kernel reads past the end; checked mode says where.
+  cpu::HostTensor ragged{data, DType::F32, {6}, {}};
+  llvm::Error error =
+      (*kernel)->launch({cpu::KernelArg::ofTensor(ragged), cpu::KernelArg::ofFloat(1.0)});
+  REQUIRE(static_cast<bool>(error));
+  std::string message = llvm::toString(std::move(error));
+  INFO(message);
+  CHECK(message.find("scale.tl:8:33: error: out-of-bounds read at index [6] of tensor 'X'") !=
+        std::string::npos);
+  CHECK(message.find("^") != std::string::npos);
+
+  // Wrong dtype: rejected before running.
+  cpu::HostTensor wrong{data, DType::F16, {8}, {}};
+  llvm::Error dtypeError =
+      (*kernel)->launch({cpu::KernelArg::ofTensor(wrong), cpu::KernelArg::ofFloat(1.0)});
+  REQUIRE(static_cast<bool>(dtypeError));
+  CHECK(llvm::toString(std::move(dtypeError)).find("must be float32, got float16") !=
+        std::string::npos);
+}
+
+TEST_CASE("the JIT reports compile errors with locations", "[jit]") {
+  auto kernel = jit::Kernel::fromSource("import tilelang.language as T\nx = (\n", {}, "bad.tl");
+  REQUIRE_FALSE(static_cast<bool>(kernel));
+  CHECK(llvm::toString(kernel.takeError()).find("bad.tl:2:5: error: '(' was never closed") !=
+        std::string::npos);
+}
