@@ -1,5 +1,6 @@
 //===- tile-opt.cpp - mlir-opt for the tile dialect and tilec's passes ----===//
 
+#include "compiler/Passes.h"
 #include "compiler/Pipeline.h"
 #include "dialects/Tile/TileDialect.h"
 
@@ -10,10 +11,12 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   tilec::compiler::registerTilePipelines();
+  tilec::registerTilePasses();
   mlir::DialectRegistry registry;
   registry.insert<tilec::tile::TileDialect, mlir::arith::ArithDialect,
                   mlir::scf::SCFDialect, mlir::math::MathDialect,
-                  mlir::func::FuncDialect>();
+                  mlir::func::FuncDialect, mlir::gpu::GPUDialect,
+                  mlir::LLVM::LLVMDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "tilec optimizer driver\n", registry));
 }

@@ -1,0 +1,762 @@
+//===- LowerToGPU.cpp - tile kernels to gpu.func ---------------------------===//
+//
+// The reference GPU schedule (see the pass description in Passes.td). Each
+// kernel's launch body is rebuilt inside a gpu.func: scalar code is cloned,
+// tile ops become cooperative loops over the block's threads, buffers become
+// pointers into global, shared (one extern array) or private memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "tile-lower-to-gpu"
+
+namespace tilec {
+#define GEN_PASS_DEF_TILELOWERTOGPU
+#include "compiler/Passes.h.inc"
+} // namespace tilec
+
+using namespace mlir;
+using namespace tilec;
+
+namespace {
+
+constexpr unsigned kGlobalSpace = 1;
+constexpr unsigned kSharedSpace = 3;
+constexpr llvm::StringLiteral kSharedSymbol = "tilec_dsmem";
+
+/// What a `!tile.buffer` value stands for inside the kernel: a window of
+/// memory addressed as base + sum((offset + index) * stride).
+struct BufferRef {
+  Value base; // !llvm.ptr in the buffer's address space
+  Type elementType;
+  tile::MemoryScope scope;
+  SmallVector<Value> storageDims; // index, per storage dimension
+  SmallVector<Value> strides;     // index, per storage dimension
+  SmallVector<Value> offsets;     // index, per storage dimension
+  SmallVector<unsigned> kept;     // view dimension -> storage dimension
+  SmallVector<int64_t> shape;     // view shape (kDynamic for launch-bound)
+};
+
+/// Builds one gpu.func from one tile kernel.
+class KernelLowering {
+public:
+  KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule)
+      : func(func), gpuModule(gpuModule), b(func.getContext()) {}
+
+  LogicalResult run();
+  int64_t sharedBytes = 0;
+
+private:
+  Location loc() { return currentLoc; }
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc(), v); }
+  Value toI64(Value v) {
+    return arith::IndexCastOp::create(b, loc(), b.getI64Type(), v);
+  }
+
+  LogicalResult lowerBlock(Block &source);
+  LogicalResult lowerOp(Operation *op);
+  LogicalResult lowerTileOp(Operation *op);
+  /// Clones `v`'s definition (outside the launch) into the kernel.
+  Value materialize(Value v);
+
+  Value address(const BufferRef &ref, ArrayRef<Value> viewIndex);
+  /// Whether a view index lies inside the storage (for clipping global
+  /// accesses).
+  Value inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex);
+  Value load(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+    return LLVM::LoadOp::create(b, loc(), ref.elementType, address(ref, viewIndex));
+  }
+  void store(const BufferRef &ref, ArrayRef<Value> viewIndex, Value value) {
+    LLVM::StoreOp::create(b, loc(), value, address(ref, viewIndex));
+  }
+  Value cast(Value value, Type to);
+  /// Runs `body(flat)` for flat = tid, tid + threads, ... < total.
+  void cooperative(int64_t total, function_ref<void(Value)> body);
+  /// Splits a flat index over a static shape (C order).
+  SmallVector<Value> delinearize(Value flat, ArrayRef<int64_t> shape);
+  /// The view index of squeezed element `n` of a view.
+  SmallVector<Value> fromSqueezed(const BufferRef &ref, ArrayRef<Value> squeezed);
+  void barrier() {
+    if (parallelDepth == 0)
+      gpu::BarrierOp::create(b, loc());
+  }
+  BufferRef allocate(tile::BufferType type);
+
+  func::FuncOp func;
+  gpu::GPUModuleOp gpuModule;
+  OpBuilder b;
+  Location currentLoc = UnknownLoc::get(func.getContext());
+  IRMapping mapping;
+  DenseMap<Value, BufferRef> buffers;
+  Region *launchRegion = nullptr;
+  Value threadId, numThreads, sharedBase;
+  Block *entry = nullptr;
+  int parallelDepth = 0;
+};
+
+} // namespace
+
+static SmallVector<int64_t> squeeze(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> result;
+  for (int64_t d : shape)
+    if (d != 1)
+      result.push_back(d);
+  return result;
+}
+
+static int64_t product(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Value KernelLowering::address(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+  SmallVector<Value> storageIndex(ref.offsets);
+  for (auto [d, i] : llvm::enumerate(viewIndex))
+    storageIndex[ref.kept[d]] =
+        arith::AddIOp::create(b, loc(), storageIndex[ref.kept[d]], i);
+  Value linear = index(0);
+  for (auto [i, stride] : llvm::zip(storageIndex, ref.strides))
+    linear = arith::AddIOp::create(b, loc(), linear,
+                                   arith::MulIOp::create(b, loc(), i, stride));
+  return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
+                             ValueRange{toI64(linear)});
+}
+
+Value KernelLowering::inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+  SmallVector<Value> storageIndex(ref.offsets);
+  for (auto [d, i] : llvm::enumerate(viewIndex))
+    storageIndex[ref.kept[d]] =
+        arith::AddIOp::create(b, loc(), storageIndex[ref.kept[d]], i);
+  Value ok = arith::ConstantOp::create(b, loc(), b.getBoolAttr(true));
+  for (auto [i, dim] : llvm::zip(storageIndex, ref.storageDims)) {
+    // Unsigned comparison: a negative index is also outside.
+    Value inside = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, i, dim);
+    ok = arith::AndIOp::create(b, loc(), ok, inside);
+  }
+  return ok;
+}
+
+Value KernelLowering::cast(Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
+  if (fromFloat && toFloat) {
+    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+      return arith::ExtFOp::create(b, loc(), to, value);
+    if (from.getIntOrFloatBitWidth() > to.getIntOrFloatBitWidth())
+      return arith::TruncFOp::create(b, loc(), to, value);
+    Value wide = arith::ExtFOp::create(b, loc(), b.getF32Type(), value);
+    return arith::TruncFOp::create(b, loc(), to, wide);
+  }
+  if (!fromFloat && toFloat) {
+    if (from.isIndex())
+      value = arith::IndexCastOp::create(b, loc(), b.getI64Type(), value);
+    return arith::SIToFPOp::create(b, loc(), to, value);
+  }
+  if (fromFloat && !toFloat)
+    return arith::FPToSIOp::create(b, loc(), to, value);
+  if (from.isIndex() || to.isIndex())
+    return arith::IndexCastOp::create(b, loc(), to, value);
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return arith::ExtSIOp::create(b, loc(), to, value);
+  return arith::TruncIOp::create(b, loc(), to, value);
+}
+
+void KernelLowering::cooperative(int64_t total, function_ref<void(Value)> body) {
+  auto loop = scf::ForOp::create(b, loc(), threadId, index(total), numThreads);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  body(loop.getInductionVar());
+}
+
+SmallVector<Value> KernelLowering::delinearize(Value flat, ArrayRef<int64_t> shape) {
+  SmallVector<Value> result(shape.size());
+  Value rest = flat;
+  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+    if (d == 0) {
+      result[d] = rest;
+      break;
+    }
+    Value extent = index(shape[d]);
+    result[d] = arith::RemUIOp::create(b, loc(), rest, extent);
+    rest = arith::DivUIOp::create(b, loc(), rest, extent);
+  }
+  return result;
+}
+
+SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
+                                                ArrayRef<Value> squeezed) {
+  SmallVector<Value> viewIndex;
+  size_t next = 0;
+  for (int64_t extent : ref.shape)
+    viewIndex.push_back(extent == 1 ? index(0) : squeezed[next++]);
+  return viewIndex;
+}
+
+BufferRef KernelLowering::allocate(tile::BufferType type) {
+  BufferRef ref;
+  ref.elementType = type.getElementType();
+  ref.scope = type.getScope();
+  ref.shape.assign(type.getShape().begin(), type.getShape().end());
+  int64_t count = std::max<int64_t>(product(type.getShape()), 1);
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  int64_t bytes = count * std::max<unsigned>(bits / 8, 1);
+  if (ref.scope == tile::MemoryScope::Local) {
+    // Each thread's private copy, allocated once at kernel entry.
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    Value n = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), count);
+    ref.base = LLVM::AllocaOp::create(b, loc(), LLVM::LLVMPointerType::get(b.getContext()),
+                                      ref.elementType, n, /*alignment=*/16);
+  } else {
+    // Shared and fragment buffers: a slice of the extern shared array.
+    sharedBytes = llvm::alignTo(sharedBytes, 16);
+    Value byteOffset = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), sharedBytes);
+    ref.base = LLVM::GEPOp::create(b, loc(), sharedBase.getType(), b.getI8Type(), sharedBase,
+                                   ValueRange{byteOffset});
+    sharedBytes += bytes;
+  }
+  int64_t stride = 1;
+  ref.strides.resize(ref.shape.size());
+  for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
+    ref.strides[d] = index(stride);
+    stride *= ref.shape[d];
+  }
+  for (size_t d = 0; d < ref.shape.size(); ++d) {
+    ref.storageDims.push_back(index(ref.shape[d]));
+    ref.offsets.push_back(index(0));
+    ref.kept.push_back(d);
+  }
+  return ref;
+}
+
+Value KernelLowering::materialize(Value v) {
+  if (Value mapped = mapping.lookupOrNull(v))
+    return mapped;
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return {};
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(entry->getTerminator());
+  if (auto dim = dyn_cast<tile::DimOp>(def)) {
+    const BufferRef &ref = buffers[dim.getSource()];
+    mapping.map(v, ref.storageDims[dim.getIndex()]);
+    return ref.storageDims[dim.getIndex()];
+  }
+  for (Value operand : def->getOperands())
+    if (!materialize(operand))
+      return {};
+  Operation *clone = b.clone(*def, mapping);
+  return clone->getResult(llvm::cast<OpResult>(v).getResultNumber());
+}
+
+LogicalResult KernelLowering::run() {
+  tile::LaunchOp launch;
+  func.walk([&](tile::LaunchOp op) { launch = op; });
+  if (!launch)
+    return func.emitError("kernel has no 'with T.Kernel(...)'");
+  launchRegion = &launch.getBody();
+  MLIRContext *ctx = func.getContext();
+
+  // Kernel parameters: a global pointer plus one i64 per dimension bound at
+  // launch for each tensor; scalars as they are.
+  SmallVector<Type> argTypes;
+  auto globalPtr = LLVM::LLVMPointerType::get(ctx, kGlobalSpace);
+  for (BlockArgument arg : func.getArguments()) {
+    if (auto buffer = dyn_cast<tile::BufferType>(arg.getType())) {
+      argTypes.push_back(globalPtr);
+      for (int64_t d : buffer.getShape())
+        if (ShapedType::isDynamic(d))
+          argTypes.push_back(b.getI64Type());
+      continue;
+    }
+    argTypes.push_back(arg.getType());
+  }
+  b.setInsertionPointToEnd(gpuModule.getBody());
+  auto kernel = gpu::GPUFuncOp::create(b, func.getLoc(), func.getName(),
+                                       b.getFunctionType(argTypes, {}));
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(launch.getThreads()), 1, 1}));
+  entry = &kernel.getBody().front();
+  b.setInsertionPointToStart(entry);
+  gpu::ReturnOp::create(b, func.getLoc());
+  b.setInsertionPoint(entry->getTerminator());
+  currentLoc = func.getLoc();
+
+  unsigned next = 0;
+  for (BlockArgument arg : func.getArguments()) {
+    auto buffer = dyn_cast<tile::BufferType>(arg.getType());
+    if (!buffer) {
+      mapping.map(arg, entry->getArgument(next++));
+      continue;
+    }
+    BufferRef ref;
+    ref.base = entry->getArgument(next++);
+    ref.elementType = buffer.getElementType();
+    ref.scope = tile::MemoryScope::Global;
+    for (int64_t d : buffer.getShape()) {
+      ref.shape.push_back(d);
+      ref.storageDims.push_back(
+          ShapedType::isDynamic(d)
+              ? arith::IndexCastOp::create(b, loc(), b.getIndexType(),
+                                           entry->getArgument(next++))
+                    .getResult()
+              : index(d));
+    }
+    ref.strides.resize(ref.shape.size());
+    Value stride = index(1);
+    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
+      ref.strides[d] = stride;
+      stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
+    }
+    for (size_t d = 0; d < ref.shape.size(); ++d) {
+      ref.offsets.push_back(index(0));
+      ref.kept.push_back(d);
+    }
+    buffers[arg] = ref;
+  }
+
+  threadId = gpu::ThreadIdOp::create(b, loc(), gpu::Dimension::x);
+  numThreads = index(launch.getThreads());
+  auto sharedPtr = LLVM::LLVMPointerType::get(ctx, kSharedSpace);
+  sharedBase = LLVM::AddressOfOp::create(b, loc(), sharedPtr, kSharedSymbol);
+  Block &body = launch.getBody().front();
+  mapping.map(body.getArgument(0), gpu::BlockIdOp::create(b, loc(), gpu::Dimension::x));
+  mapping.map(body.getArgument(1), gpu::BlockIdOp::create(b, loc(), gpu::Dimension::y));
+  mapping.map(body.getArgument(2), gpu::BlockIdOp::create(b, loc(), gpu::Dimension::z));
+
+  // Values the body uses but the host function defines (constants, symbolic
+  // dimensions, expressions of them) are recomputed in the kernel.
+  WalkResult walk = launch.getBody().walk([&](Operation *op) {
+    for (Value operand : op->getOperands()) {
+      if (isa<tile::BufferType>(operand.getType()))
+        continue;
+      Region *defRegion = operand.getParentRegion();
+      if (launchRegion->isAncestor(defRegion))
+        continue;
+      if (!materialize(operand)) {
+        op->emitError("the GPU lowering cannot recompute a value defined "
+                      "before the launch");
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (failed(lowerBlock(body)))
+    return failure();
+  func->setAttr("tile.gpu_kernel",
+                SymbolRefAttr::get(gpuModule.getNameAttr(),
+                                   {FlatSymbolRefAttr::get(kernel.getNameAttr())}));
+  func->setAttr("tile.shared_bytes", b.getI64IntegerAttr(sharedBytes));
+  return success();
+}
+
+LogicalResult KernelLowering::lowerBlock(Block &source) {
+  for (Operation &op : source) {
+    if (op.hasTrait<OpTrait::IsTerminator>() && isa<tile::TileDialect>(op.getDialect()))
+      continue;
+    if (failed(lowerOp(&op)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult KernelLowering::lowerOp(Operation *op) {
+  currentLoc = op->getLoc();
+  if (isa<tile::TileDialect>(op->getDialect()))
+    return lowerTileOp(op);
+  if (op->getNumRegions() == 0) {
+    b.clone(*op, mapping);
+    return success();
+  }
+  // Structured control flow: rebuild the op and lower its regions.
+  Operation *clone = b.cloneWithoutRegions(*op, mapping);
+  for (auto [oldRegion, newRegion] : llvm::zip(op->getRegions(), clone->getRegions())) {
+    for (Block &oldBlock : oldRegion) {
+      Block *newBlock = b.createBlock(&newRegion);
+      for (BlockArgument arg : oldBlock.getArguments())
+        mapping.map(arg, newBlock->addArgument(arg.getType(), arg.getLoc()));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(newBlock);
+      if (failed(lowerBlock(oldBlock)))
+        return failure();
+    }
+  }
+  b.setInsertionPointAfter(clone);
+  for (auto [oldResult, newResult] : llvm::zip(op->getResults(), clone->getResults()))
+    mapping.map(oldResult, newResult);
+  return success();
+}
+
+LogicalResult KernelLowering::lowerTileOp(Operation *op) {
+  auto indices = [&](ValueRange values) {
+    SmallVector<Value> result;
+    for (Value v : values)
+      result.push_back(mapping.lookup(v));
+    return result;
+  };
+  if (parallelDepth > 0 &&
+      isa<tile::CopyOp, tile::FillOp, tile::GemmOp, tile::ReduceOp, tile::ParallelOp,
+          tile::PipelinedOp, tile::AllocOp>(op))
+    return op->emitError("the GPU target does not support '")
+           << op->getName() << "' inside a T.Parallel loop";
+
+  if (auto alloc = dyn_cast<tile::AllocOp>(op)) {
+    buffers[alloc.getResult()] = allocate(alloc.getType());
+    return success();
+  }
+  if (auto dim = dyn_cast<tile::DimOp>(op)) {
+    const BufferRef &ref = buffers[dim.getSource()];
+    int64_t extent = ref.shape[dim.getIndex()];
+    mapping.map(dim.getResult(), ShapedType::isDynamic(extent)
+                                     ? ref.storageDims[ref.kept[dim.getIndex()]]
+                                     : index(extent));
+    return success();
+  }
+  if (auto region = dyn_cast<tile::RegionOp>(op)) {
+    const BufferRef &source = buffers[region.getSource()];
+    BufferRef ref = source;
+    ref.kept.clear();
+    ref.shape.clear();
+    ArrayRef<int64_t> sizes = region.getSizes();
+    ArrayRef<int64_t> resultShape = region.getType().getShape();
+    size_t next = 0;
+    for (auto [d, offset] : llvm::enumerate(region.getOffsets())) {
+      unsigned storageDim = source.kept[d];
+      ref.offsets[storageDim] =
+          arith::AddIOp::create(b, loc(), ref.offsets[storageDim], mapping.lookup(offset));
+      int64_t laterNonUnit = 0;
+      for (size_t e = d + 1; e < sizes.size(); ++e)
+        laterNonUnit += sizes[e] != 1;
+      bool kept = sizes[d] != 1 ||
+                  (next < resultShape.size() && resultShape[next] == 1 &&
+                   static_cast<int64_t>(resultShape.size() - next - 1) >= laterNonUnit);
+      if (kept) {
+        ref.kept.push_back(storageDim);
+        ref.shape.push_back(sizes[d]);
+        ++next;
+      }
+    }
+    buffers[region.getResult()] = ref;
+    return success();
+  }
+  if (auto load = dyn_cast<tile::LoadOp>(op)) {
+    mapping.map(load.getResult(),
+                this->load(buffers[load.getBuffer()], indices(load.getIndices())));
+    return success();
+  }
+  if (auto storeOp = dyn_cast<tile::StoreOp>(op)) {
+    store(buffers[storeOp.getBuffer()], indices(storeOp.getIndices()),
+          mapping.lookup(storeOp.getValue()));
+    return success();
+  }
+  if (auto parallel = dyn_cast<tile::ParallelOp>(op)) {
+    barrier();
+    ArrayRef<int64_t> extents = parallel.getExtents();
+    Block &body = parallel.getBody().front();
+    LogicalResult result = success();
+    cooperative(product(extents), [&](Value flat) {
+      for (auto [arg, i] : llvm::zip(body.getArguments(), delinearize(flat, extents)))
+        mapping.map(arg, i);
+      ++parallelDepth;
+      result = lowerBlock(body);
+      --parallelDepth;
+    });
+    barrier();
+    return result;
+  }
+  if (auto pipelined = dyn_cast<tile::PipelinedOp>(op)) {
+    auto loop = scf::ForOp::create(b, loc(), mapping.lookup(pipelined.getLowerBound()),
+                                   mapping.lookup(pipelined.getUpperBound()),
+                                   mapping.lookup(pipelined.getStep()));
+    mapping.map(pipelined.getInductionVar(), loop.getInductionVar());
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    return lowerBlock(pipelined.getBody().front());
+  }
+  if (auto copy = dyn_cast<tile::CopyOp>(op)) {
+    const BufferRef &src = buffers[copy.getSource()];
+    const BufferRef &dst = buffers[copy.getTarget()];
+    SmallVector<int64_t> shape = squeeze(src.shape);
+    barrier();
+    cooperative(product(shape), [&](Value flat) {
+      SmallVector<Value> n = delinearize(flat, shape);
+      SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+      auto write = [&]() {
+        Value value;
+        if (src.scope == tile::MemoryScope::Global) {
+          // Outside the tensor reads as zero.
+          auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
+                                        inBounds(src, si), true, true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(ifOp.thenBlock());
+          scf::YieldOp::create(b, loc(), this->load(src, si));
+          b.setInsertionPointToStart(ifOp.elseBlock());
+          Value zero = isa<FloatType>(src.elementType)
+                           ? Value(arith::ConstantOp::create(
+                                 b, loc(), b.getFloatAttr(src.elementType, 0.0)))
+                           : Value(arith::ConstantOp::create(
+                                 b, loc(), b.getIntegerAttr(src.elementType, 0)));
+          scf::YieldOp::create(b, loc(), zero);
+          value = ifOp.getResult(0);
+        } else {
+          value = this->load(src, si);
+        }
+        store(dst, di, cast(value, dst.elementType));
+      };
+      if (dst.scope == tile::MemoryScope::Global) {
+        auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        write();
+      } else {
+        write();
+      }
+    });
+    barrier();
+    return success();
+  }
+  if (auto fill = dyn_cast<tile::FillOp>(op)) {
+    const BufferRef &dst = buffers[fill.getBuffer()];
+    Value value = mapping.lookup(fill.getValue());
+    if (llvm::any_of(dst.shape, ShapedType::isDynamic))
+      return op->emitError("the GPU target fills tiles of constant shape only");
+    barrier();
+    cooperative(product(dst.shape), [&](Value flat) {
+      SmallVector<Value> di = delinearize(flat, dst.shape);
+      if (dst.scope == tile::MemoryScope::Global) {
+        auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        store(dst, di, value);
+      } else {
+        store(dst, di, value);
+      }
+    });
+    barrier();
+    return success();
+  }
+  if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
+    const BufferRef &a = buffers[gemm.getA()], &bb = buffers[gemm.getB()],
+                    &c = buffers[gemm.getC()];
+    bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
+    int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
+    int64_t n = tb ? bb.shape[0] : bb.shape[1];
+    Type accType = c.elementType;
+    barrier();
+    // The SIMT fallback: each thread owns some elements of C.
+    cooperative(m * n, [&](Value flat) {
+      SmallVector<Value> ij = delinearize(flat, {m, n});
+      Value init = gemm.getClearAccum()
+                       ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(accType, 0.0)))
+                       : this->load(c, ij);
+      auto loop = scf::ForOp::create(b, loc(), index(0), index(k), index(1), ValueRange{init});
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value p = loop.getInductionVar();
+        Value x = this->load(a, ta ? SmallVector<Value>{p, ij[0]} : SmallVector<Value>{ij[0], p});
+        Value y = this->load(bb, tb ? SmallVector<Value>{ij[1], p} : SmallVector<Value>{p, ij[1]});
+        Value prod = arith::MulFOp::create(b, loc(), cast(x, accType), cast(y, accType));
+        scf::YieldOp::create(b, loc(),
+                             ValueRange{arith::AddFOp::create(b, loc(),
+                                                              loop.getRegionIterArgs()[0], prod)});
+      }
+      store(c, ij, loop.getResult(0));
+    });
+    barrier();
+    return success();
+  }
+  if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
+    const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
+    int64_t dim = reduce.getDim();
+    SmallVector<int64_t> outShape(src.shape);
+    int64_t extent = outShape[dim];
+    outShape.erase(outShape.begin() + dim);
+    Type type = src.elementType;
+    bool isFloat = isa<FloatType>(type);
+    tile::ReduceKind kind = reduce.getKind();
+    auto combine = [&](Value acc, Value x) -> Value {
+      if (kind == tile::ReduceKind::AbsSum || kind == tile::ReduceKind::AbsMax)
+        x = isFloat ? Value(math::AbsFOp::create(b, loc(), x))
+                    : Value(math::AbsIOp::create(b, loc(), x));
+      switch (kind) {
+      case tile::ReduceKind::Sum:
+      case tile::ReduceKind::AbsSum:
+        return isFloat ? Value(arith::AddFOp::create(b, loc(), acc, x))
+                       : Value(arith::AddIOp::create(b, loc(), acc, x));
+      case tile::ReduceKind::Max:
+      case tile::ReduceKind::AbsMax:
+        return isFloat ? Value(arith::MaximumFOp::create(b, loc(), acc, x))
+                       : Value(arith::MaxSIOp::create(b, loc(), acc, x));
+      case tile::ReduceKind::Min:
+        return isFloat ? Value(arith::MinimumFOp::create(b, loc(), acc, x))
+                       : Value(arith::MinSIOp::create(b, loc(), acc, x));
+      }
+      return acc;
+    };
+    double identity = kind == tile::ReduceKind::Max ? -INFINITY
+                      : kind == tile::ReduceKind::Min ? INFINITY : 0.0;
+    barrier();
+    cooperative(product(outShape), [&](Value flat) {
+      SmallVector<Value> outIndex = delinearize(flat, outShape);
+      Value init = isFloat ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(type, identity)))
+                           : Value(arith::ConstantOp::create(
+                                 b, loc(), b.getIntegerAttr(type, identity == -INFINITY ? INT32_MIN
+                                                                  : identity == INFINITY ? INT32_MAX : 0)));
+      auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{init});
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        SmallVector<Value> srcIndex(outIndex);
+        srcIndex.insert(srcIndex.begin() + dim, loop.getInductionVar());
+        scf::YieldOp::create(b, loc(), ValueRange{combine(loop.getRegionIterArgs()[0],
+                                                          this->load(src, srcIndex))});
+      }
+      Value result = loop.getResult(0);
+      SmallVector<Value> dstIndex = fromSqueezed(dst, [&] {
+        SmallVector<Value> squeezed;
+        for (auto [d, i] : llvm::enumerate(outIndex))
+          if (outShape[d] != 1)
+            squeezed.push_back(i);
+        return squeezed;
+      }());
+      if (!reduce.getClear()) {
+        Value old = this->load(dst, dstIndex);
+        // |x| was applied to the elements already; combine plainly.
+        if (kind == tile::ReduceKind::AbsSum || kind == tile::ReduceKind::Sum)
+          result = isFloat ? Value(arith::AddFOp::create(b, loc(), old, cast(result, dst.elementType)))
+                           : Value(arith::AddIOp::create(b, loc(), old, cast(result, dst.elementType)));
+        else if (kind == tile::ReduceKind::Min)
+          result = isFloat ? Value(arith::MinimumFOp::create(b, loc(), old, cast(result, dst.elementType)))
+                           : Value(arith::MinSIOp::create(b, loc(), old, cast(result, dst.elementType)));
+        else
+          result = isFloat ? Value(arith::MaximumFOp::create(b, loc(), old, cast(result, dst.elementType)))
+                           : Value(arith::MaxSIOp::create(b, loc(), old, cast(result, dst.elementType)));
+      }
+      store(dst, dstIndex, cast(result, dst.elementType));
+    });
+    barrier();
+    return success();
+  }
+  if (auto atomic = dyn_cast<tile::AtomicAddOp>(op)) {
+    const BufferRef &dst = buffers[atomic.getTarget()];
+    auto add = [&](Value ptr, Value value) {
+      LLVM::AtomicRMWOp::create(b, loc(),
+                                isa<FloatType>(value.getType()) ? LLVM::AtomicBinOp::fadd
+                                                                : LLVM::AtomicBinOp::add,
+                                ptr, value, LLVM::AtomicOrdering::monotonic);
+    };
+    if (!atomic.getIndices().empty()) {
+      Value ptr = address(dst, indices(atomic.getIndices()));
+      Value value = mapping.lookup(atomic.getValue());
+      if (parallelDepth > 0) {
+        add(ptr, value);
+        return success();
+      }
+      // Scalar code runs on every thread; the add must happen once.
+      Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, threadId, index(0));
+      auto ifOp = scf::IfOp::create(b, loc(), first, false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      add(ptr, value);
+      return success();
+    }
+    const BufferRef &src = buffers[atomic.getValue()];
+    SmallVector<int64_t> shape = squeeze(src.shape);
+    barrier();
+    cooperative(product(shape), [&](Value flat) {
+      SmallVector<Value> n = delinearize(flat, shape);
+      SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+      auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      add(address(dst, di), cast(this->load(src, si), dst.elementType));
+    });
+    barrier();
+    return success();
+  }
+  if (isa<tile::UseSwizzleOp, tile::AnnotateLayoutOp>(op))
+    return success(); // the reference schedule has no swizzle yet
+  if (auto print = dyn_cast<tile::PrintOp>(op)) {
+    Value value = mapping.lookup(print.getValue());
+    if (!value)
+      return op->emitError("the GPU target prints scalars only");
+    std::string format = print.getMessage().str() + (print.getMessage().empty() ? "" : ": ");
+    Value arg;
+    if (isa<FloatType>(value.getType())) {
+      format += "%f\n";
+      arg = cast(value, b.getF64Type());
+    } else {
+      format += "%lld\n";
+      arg = cast(value, b.getI64Type());
+    }
+    auto emit = [&]() { gpu::PrintfOp::create(b, loc(), format, ValueRange{arg}); };
+    if (parallelDepth > 0) {
+      emit();
+      return success();
+    }
+    Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, threadId, index(0));
+    auto ifOp = scf::IfOp::create(b, loc(), first, false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    emit();
+    return success();
+  }
+  if (auto assertOp = dyn_cast<tile::AssertOp>(op)) {
+    Value failed = arith::XOrIOp::create(b, loc(), mapping.lookup(assertOp.getCondition()),
+                                         arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
+    auto ifOp = scf::IfOp::create(b, loc(), failed, false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    LLVM::Trap::create(b, loc());
+    return success();
+  }
+  return op->emitError("the GPU target cannot lower '") << op->getName() << "' yet";
+}
+
+namespace {
+struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGPUPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> kernels;
+    module.walk([&](func::FuncOp f) {
+      if (f->hasAttr(tile::kKernelAttrName))
+        kernels.push_back(f);
+    });
+    if (kernels.empty())
+      return;
+    OpBuilder b(module.getContext());
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), b.getUnitAttr());
+    b.setInsertionPointToEnd(module.getBody());
+    auto gpuModule = gpu::GPUModuleOp::create(b, module.getLoc(), "tilec_kernels");
+    b.setInsertionPointToStart(gpuModule.getBody());
+    // One extern dynamic shared array; every buffer is carved out of it
+    // (a zero-size internal global would overlap other shared variables).
+    LLVM::GlobalOp::create(b, module.getLoc(),
+                           LLVM::LLVMArrayType::get(b.getI8Type(), 0),
+                           /*isConstant=*/false, LLVM::Linkage::External, kSharedSymbol,
+                           Attribute(), /*alignment=*/16, kSharedSpace);
+    for (func::FuncOp kernel : kernels) {
+      KernelLowering lowering(kernel, gpuModule);
+      if (failed(lowering.run()))
+        return signalPassFailure();
+      LLVM_DEBUG(llvm::dbgs() << kernel.getName() << ": " << lowering.sharedBytes
+                              << " bytes of shared memory\n");
+    }
+  }
+};
+} // namespace
