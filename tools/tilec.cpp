@@ -5,7 +5,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Metadata.h"
+#include "compiler/Passes.h"
 #include "compiler/Pipeline.h"
+#include "compiler/Targets/Targets.h"
 #include "frontend/Frontend.h"
 #include "lib/Support/ToolSupport.h"
 #include "runtime/cpu/HostRun.h"
@@ -16,13 +19,14 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
 using namespace llvm;
 
 namespace {
-enum class EmitKind { AST, Tile, TileOpt };
+enum class EmitKind { AST, Tile, TileOpt, GPU, NVVM, PTX };
 
 cl::OptionCategory category("tilec options");
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.tl>"),
@@ -43,13 +47,21 @@ cl::opt<EmitKind> emit(
                clEnumValN(EmitKind::Tile, "tile",
                           "tile IR as the frontend generates it"),
                clEnumValN(EmitKind::TileOpt, "tile-opt",
-                          "tile IR after the clean-up pipeline")),
+                          "tile IR after the clean-up pipeline"),
+               clEnumValN(EmitKind::GPU, "gpu",
+                          "after tile-lower-to-gpu (gpu.func kernels)"),
+               clEnumValN(EmitKind::NVVM, "nvvm",
+                          "the gpu.module in the NVVM/LLVM dialects"),
+               clEnumValN(EmitKind::PTX, "ptx",
+                          "PTX; with -o x.ptx also the launch metadata x.json")),
     cl::cat(category));
 cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(category));
 cl::opt<std::string> target("target",
-                           cl::desc("Target: cpu (execute with --run)"),
+                           cl::desc("Target: cpu (execute with --run), or a GPU "
+                                    "chip for --emit=gpu|nvvm|ptx: sm_90a (default "
+                                    "for those), sm_80, ..."),
                            cl::value_desc("name"), cl::init("cpu"),
                            cl::cat(category));
 cl::opt<bool> run("run", cl::desc("Run the kernel on the target (cpu)"),
@@ -89,6 +101,67 @@ static bool splitAssignments(const cl::list<std::string> &list, const char *flag
     }
     out[parsed->first] = parsed->second;
   }
+  return true;
+}
+
+/// --emit=gpu|nvvm|ptx for an NVPTX target; PTX to a file also writes the
+/// launch metadata beside it.
+static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
+                    raw_ostream &os) {
+  std::string targetName = target == "cpu" ? "sm_90a" : target.getValue();
+  std::optional<tilec::targets::GPUTarget> gpu =
+      tilec::targets::parseNVPTXTarget(targetName);
+  if (!gpu) {
+    WithColor::error() << "unknown GPU target '" << targetName
+                       << "'; expected sm_70 or newer (e.g. sm_90a, sm_80)\n";
+    return false;
+  }
+  mlir::PassManager pm(&context);
+  if (emit == EmitKind::GPU) {
+    tilec::compiler::buildTileCleanupPipeline(pm);
+    pm.addPass(tilec::createTileLowerToGPU());
+  } else {
+    tilec::targets::buildNVVMPipeline(pm, *gpu);
+    if (emit == EmitKind::PTX)
+      tilec::targets::buildPTXPipeline(pm);
+  }
+  if (mlir::failed(pm.run(module)))
+    return false;
+  if (emit != EmitKind::PTX) {
+    module.print(os);
+    return true;
+  }
+  std::optional<std::string> ptx = tilec::targets::extractPTX(module);
+  if (!ptx) {
+    WithColor::error() << "no PTX was produced\n";
+    return false;
+  }
+  os << *ptx;
+  if (outputFile == "-")
+    return true;
+  std::vector<mlir::func::FuncOp> kernels;
+  module.walk([&](mlir::func::FuncOp f) {
+    if (f->hasAttr("tile.gpu_kernel"))
+      kernels.push_back(f);
+  });
+  if (kernels.size() != 1) {
+    WithColor::error() << "metadata needs exactly one kernel; pick one with --kernel\n";
+    return false;
+  }
+  mlir::FailureOr<std::string> metadata =
+      tilec::compiler::buildKernelMetadata(kernels.front(), gpu->chip, *ptx);
+  if (mlir::failed(metadata))
+    return false;
+  SmallString<256> jsonPath(outputFile.getValue());
+  sys::path::replace_extension(jsonPath, ".json");
+  std::string errorMessage;
+  auto jsonFile = mlir::openOutputFile(jsonPath, &errorMessage);
+  if (!jsonFile) {
+    WithColor::error() << errorMessage << "\n";
+    return false;
+  }
+  jsonFile->os() << *metadata;
+  jsonFile->keep();
   return true;
 }
 
@@ -147,7 +220,9 @@ int main(int argc, char **argv) {
     options.defines.push_back(*parsed);
   }
 
-  mlir::MLIRContext context;
+  mlir::DialectRegistry registry;
+  tilec::targets::registerNVPTXTarget(registry);
+  mlir::MLIRContext context(registry);
   context.allowUnregisteredDialects(false);
   // DSL users want the source line, not the IR operation, under an error.
   context.printOpOnDiagnostic(false);
@@ -192,6 +267,8 @@ int main(int argc, char **argv) {
   }
   if (run)
     return finish(runKernel(*module));
+  if (emit == EmitKind::GPU || emit == EmitKind::NVVM || emit == EmitKind::PTX)
+    return finish(emitGPU(*module, context, output->os()));
   module->print(output->os());
   return finish(true);
 }

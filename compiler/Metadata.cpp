@@ -1,0 +1,147 @@
+//===- Metadata.cpp - the JSON that travels with a compiled kernel --------===//
+
+#include "compiler/Metadata.h"
+
+#include "dialects/Tile/TileDialect.h"
+#include "lib/Support/ToolSupport.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/xxhash.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace mlir;
+using json = nlohmann::json;
+using namespace tilec;
+
+static std::string dtypeOf(Type type) {
+  if (type.isF16()) return "float16";
+  if (type.isBF16()) return "bfloat16";
+  if (type.isF32()) return "float32";
+  if (type.isF64()) return "float64";
+  if (isa<Float8E4M3FNType>(type)) return "float8_e4m3";
+  if (isa<Float8E5M2Type>(type)) return "float8_e5m2";
+  if (type.isInteger(1)) return "bool";
+  if (type.isIndex()) return "int64";
+  return "int" + std::to_string(type.getIntOrFloatBitWidth());
+}
+
+/// A host-computable expression: a number, {"dim": name}, {"param": name}
+/// or [op, operands...].
+static FailureOr<json> expression(Value value, func::FuncOp func) {
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), tile::kParamNameAttrName))
+      return json{{"param", name.str()}};
+    return failure();
+  }
+  Operation *def = value.getDefiningOp();
+  if (auto constant = dyn_cast<arith::ConstantOp>(def)) {
+    if (auto integer = dyn_cast<IntegerAttr>(constant.getValue()))
+      return json(integer.getValue().getSExtValue());
+    return failure();
+  }
+  if (auto dim = dyn_cast<tile::DimOp>(def)) {
+    auto arg = dyn_cast<BlockArgument>(dim.getSource());
+    if (!arg)
+      return failure();
+    auto names = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), tile::kDimNamesAttrName);
+    if (!names || dim.getIndex() >= static_cast<int64_t>(names.size()))
+      return failure();
+    return json{{"dim", cast<StringAttr>(names[dim.getIndex()]).str()}};
+  }
+  if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::TruncIOp>(def))
+    return expression(def->getOperand(0), func);
+  std::string op = llvm::StringSwitch<std::string>(def->getName().getStringRef())
+                       .Case("arith.addi", "add")
+                       .Case("arith.subi", "sub")
+                       .Case("arith.muli", "mul")
+                       .Case("arith.floordivsi", "floordiv")
+                       .Case("arith.divsi", "div")
+                       .Case("arith.ceildivsi", "ceildiv")
+                       .Case("arith.remsi", "rem")
+                       .Case("arith.maxsi", "max")
+                       .Case("arith.minsi", "min")
+                       .Default("");
+  if (op.empty())
+    return failure();
+  json node = json::array({op});
+  for (Value operand : def->getOperands()) {
+    FailureOr<json> sub = expression(operand, func);
+    if (failed(sub))
+      return failure();
+    node.push_back(*sub);
+  }
+  return node;
+}
+
+FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
+                                                             StringRef target,
+                                                             StringRef binary) {
+  tile::LaunchOp launch;
+  func.walk([&](tile::LaunchOp op) { launch = op; });
+  if (!launch)
+    return func.emitError("kernel has no launch"), failure();
+  json meta;
+  meta["kernel"] = func.getName().str();
+  meta["symbol"] = func.getName().str();
+  meta["target"] = target.str();
+  meta["compiler"] = std::string("tilec ") + tilec::getVersion();
+  meta["hash"] = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
+  meta["threads"] = launch.getThreads();
+  auto shared = func->getAttrOfType<IntegerAttr>("tile.shared_bytes");
+  meta["shared_bytes"] = shared ? shared.getInt() : 0;
+  json grid = json::array();
+  for (Value dim : launch.getGrid()) {
+    FailureOr<json> expr = expression(dim, func);
+    if (failed(expr))
+      return launch.emitError("the grid must be computable on the host from the "
+                              "tensors' dimensions and scalar parameters"),
+             failure();
+    grid.push_back(*expr);
+  }
+  while (grid.size() < 3)
+    grid.push_back(1);
+  meta["grid"] = grid;
+  json params = json::array();
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    json param;
+    auto name = func.getArgAttrOfType<StringAttr>(i, tile::kParamNameAttrName);
+    param["name"] = name ? name.str() : "arg" + std::to_string(i);
+    Type type = func.getArgument(i).getType();
+    if (auto buffer = dyn_cast<tile::BufferType>(type)) {
+      param["kind"] = "tensor";
+      param["dtype"] = dtypeOf(buffer.getElementType());
+      auto names = func.getArgAttrOfType<ArrayAttr>(i, tile::kDimNamesAttrName);
+      json shape = json::array();
+      for (auto [d, extent] : llvm::enumerate(buffer.getShape())) {
+        if (ShapedType::isDynamic(extent))
+          shape.push_back(cast<StringAttr>(names[d]).str());
+        else
+          shape.push_back(extent);
+      }
+      param["shape"] = shape;
+    } else {
+      param["kind"] = "scalar";
+      param["dtype"] = dtypeOf(type);
+    }
+    params.push_back(param);
+  }
+  meta["params"] = params;
+  json constants = json::object();
+  if (auto dict = func->getAttrOfType<DictionaryAttr>(tile::kConstantsAttrName))
+    for (NamedAttribute named : dict) {
+      Attribute v = named.getValue();
+      if (auto i = dyn_cast<IntegerAttr>(v))
+        constants[named.getName().str()] =
+            i.getType().isInteger(1) ? json(i.getValue().getBoolValue()) : json(i.getInt());
+      else if (auto f = dyn_cast<FloatAttr>(v))
+        constants[named.getName().str()] = f.getValueAsDouble();
+      else if (auto s = dyn_cast<StringAttr>(v))
+        constants[named.getName().str()] = s.str();
+      else if (auto b = dyn_cast<BoolAttr>(v))
+        constants[named.getName().str()] = b.getValue();
+    }
+  meta["constants"] = constants;
+  return meta.dump(2) + "\n";
+}

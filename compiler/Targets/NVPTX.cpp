@@ -1,0 +1,112 @@
+//===- NVPTX.cpp - the NVIDIA back end ------------------------------------===//
+//
+// gpu.module -> NVVM/LLVM dialects -> PTX, in process. The extern shared
+// array and known_block_size come from tile-lower-to-gpu; libdevice is linked
+// by the NVVM target when math functions need it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Targets/Targets.h"
+
+#include "compiler/Passes.h"
+#include "compiler/Pipeline.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/GPUCommon/GPUToLLVM.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVM.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+std::optional<tilec::targets::GPUTarget>
+tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
+  if (!name.starts_with("sm_"))
+    return std::nullopt;
+  unsigned version;
+  if (name.drop_front(3).take_while([](char c) { return isdigit(c); }).getAsInteger(10, version) ||
+      version < 70)
+    return std::nullopt;
+  GPUTarget target;
+  target.chip = name.str();
+  target.features = version >= 90 ? "+ptx80" : "+ptx70";
+  return target;
+}
+
+void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
+  registry.insert<gpu::GPUDialect, LLVM::LLVMDialect, NVVM::NVVMDialect,
+                  cf::ControlFlowDialect, memref::MemRefDialect, index::IndexDialect,
+                  ub::UBDialect>();
+  arith::registerConvertArithToLLVMInterface(registry);
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  registerConvertFuncToLLVMInterface(registry);
+  index::registerConvertIndexToLLVMInterface(registry);
+  registerConvertMathToLLVMInterface(registry);
+  registerConvertMemRefToLLVMInterface(registry);
+  registerConvertNVVMToLLVMInterface(registry);
+  ub::registerConvertUBToLLVMInterface(registry);
+  gpu::registerConvertGpuToLLVMInterface(registry);
+  NVVM::registerConvertGpuToNVVMInterface(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+}
+
+void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &target) {
+  compiler::buildTileCleanupPipeline(pm);
+  pm.addPass(createTileLowerToGPU());
+  GpuNVVMAttachTargetOptions attach;
+  attach.chip = target.chip;
+  attach.features = target.features;
+  attach.optLevel = target.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(attach));
+  OpPassManager &gpuPM = pm.nest<gpu::GPUModuleOp>();
+  gpuPM.addPass(createCanonicalizerPass());
+  gpuPM.addPass(createCSEPass());
+  gpuPM.addPass(createSCFToControlFlowPass());
+  gpuPM.addPass(createConvertGpuOpsToNVVMOps());
+  gpuPM.addPass(createCanonicalizerPass());
+  gpuPM.addPass(createCSEPass());
+  gpuPM.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void tilec::targets::buildPTXPipeline(OpPassManager &pm) {
+  GpuModuleToBinaryPassOptions options;
+  options.compilationTarget = "isa";
+  pm.addPass(createGpuModuleToBinaryPass(options));
+}
+
+std::optional<std::string> tilec::targets::extractPTX(ModuleOp module) {
+  std::optional<std::string> ptx;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
+        ptx = object.getObject().getValue().str();
+  });
+  return ptx;
+}
