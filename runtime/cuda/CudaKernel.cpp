@@ -1,0 +1,167 @@
+//===- CudaKernel.cpp - load and launch tilec kernels (CUDA driver API) ---===//
+
+#include "runtime/cuda/CudaKernel.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace tilec::gpu;
+
+static bool check(CUresult result, const char *what, std::string &error) {
+  if (result == CUDA_SUCCESS)
+    return true;
+  const char *name = nullptr, *text = nullptr;
+  cuGetErrorName(result, &name);
+  cuGetErrorString(result, &text);
+  error = std::string(what) + " failed: " + (name ? name : "?") + " (" + (text ? text : "") + ")";
+  return false;
+}
+
+/// Makes a context current: the device's primary context (the one PyTorch
+/// uses) unless the caller already set one.
+static bool ensureContext(std::string &error) {
+  if (!check(cuInit(0), "cuInit", error))
+    return false;
+  CUcontext current = nullptr;
+  if (!check(cuCtxGetCurrent(&current), "cuCtxGetCurrent", error))
+    return false;
+  if (current)
+    return true;
+  CUdevice device;
+  CUcontext primary;
+  return check(cuDeviceGet(&device, 0), "cuDeviceGet", error) &&
+         check(cuDevicePrimaryCtxRetain(&primary, device), "cuDevicePrimaryCtxRetain", error) &&
+         check(cuCtxSetCurrent(primary), "cuCtxSetCurrent", error);
+}
+
+std::unique_ptr<CudaKernel> CudaKernel::load(const std::string &binary,
+                                             const std::string &metadataJson,
+                                             std::string &error) {
+  std::unique_ptr<CudaKernel> kernel(new CudaKernel());
+  kernel->kernelSpec = KernelSpec::parse(metadataJson, error);
+  if (!kernel->kernelSpec || !ensureContext(error))
+    return nullptr;
+  // PTX must be NUL-terminated for the driver's JIT.
+  std::string image = binary;
+  image.push_back('\0');
+  if (!check(cuModuleLoadData(&kernel->module, image.data()), "cuModuleLoadData", error))
+    return nullptr;
+  if (!check(cuModuleGetFunction(&kernel->function, kernel->module,
+                                 kernel->kernelSpec->symbol.c_str()),
+             "cuModuleGetFunction", error))
+    return nullptr;
+  if (kernel->kernelSpec->sharedBytes > 48 * 1024 &&
+      !check(cuFuncSetAttribute(kernel->function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                static_cast<int>(kernel->kernelSpec->sharedBytes)),
+             "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)", error))
+    return nullptr;
+  return kernel;
+}
+
+CudaKernel::~CudaKernel() {
+  if (module)
+    cuModuleUnload(module);
+}
+
+bool CudaKernel::launch(const LaunchPlan &plan, CUstream stream, std::string &error) {
+  if (plan.grid[0] == 0 || plan.grid[1] == 0 || plan.grid[2] == 0)
+    return true; // an empty grid: nothing to do
+  std::vector<void *> params;
+  for (size_t offset : plan.offsets)
+    params.push_back(const_cast<uint64_t *>(&plan.storage[offset]));
+  return check(cuLaunchKernel(function, plan.grid[0], plan.grid[1], plan.grid[2],
+                              plan.threads, 1, 1, plan.sharedBytes, stream,
+                              params.data(), nullptr),
+               "cuLaunchKernel", error);
+}
+
+bool CudaKernel::launch(const std::vector<Argument> &args, CUstream stream,
+                        std::string &error) {
+  LaunchPlan plan;
+  return planLaunch(*kernelSpec, args, plan, error) && launch(plan, stream, error);
+}
+
+//===----------------------------------------------------------------------===//
+// C API
+//===----------------------------------------------------------------------===//
+
+static void setError(char *buffer, size_t size, const std::string &message) {
+  if (!buffer || size == 0)
+    return;
+  std::strncpy(buffer, message.c_str(), size - 1);
+  buffer[size - 1] = '\0';
+}
+
+static bool readFile(const char *path, std::string &out) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    return false;
+  std::stringstream contents;
+  contents << file.rdbuf();
+  out = contents.str();
+  return true;
+}
+
+void *tilec_cuda_load(const char *binaryPath, const char *metadataPath, char *error,
+                      size_t errorSize) {
+  std::string binary, metadata, message;
+  if (!readFile(binaryPath, binary) || !readFile(metadataPath, metadata)) {
+    setError(error, errorSize, std::string("cannot read ") + binaryPath + " or " + metadataPath);
+    return nullptr;
+  }
+  std::unique_ptr<CudaKernel> kernel = CudaKernel::load(binary, metadata, message);
+  if (!kernel) {
+    setError(error, errorSize, message);
+    return nullptr;
+  }
+  return kernel.release();
+}
+
+void *tilec_cuda_bind(void *kernel, const char *argsJson, char *error, size_t errorSize) {
+  try {
+    std::vector<Argument> args;
+    for (const nlohmann::json &a : nlohmann::json::parse(argsJson)) {
+      Argument arg;
+      if (a.contains("ptr")) {
+        arg.isTensor = true;
+        arg.pointer = a.at("ptr").get<uint64_t>();
+        arg.dtype = a.at("dtype").get<std::string>();
+        arg.shape = a.at("shape").get<std::vector<int64_t>>();
+        if (a.contains("strides"))
+          arg.strides = a.at("strides").get<std::vector<int64_t>>();
+      } else if (a.contains("float")) {
+        arg.scalarIsFloat = true;
+        arg.floatValue = a.at("float").get<double>();
+      } else {
+        arg.intValue = a.at("int").get<int64_t>();
+      }
+      args.push_back(std::move(arg));
+    }
+    auto plan = std::make_unique<LaunchPlan>();
+    std::string message;
+    if (!planLaunch(static_cast<CudaKernel *>(kernel)->spec(), args, *plan, message)) {
+      setError(error, errorSize, message);
+      return nullptr;
+    }
+    return plan.release();
+  } catch (const std::exception &e) {
+    setError(error, errorSize, std::string("bad arguments: ") + e.what());
+    return nullptr;
+  }
+}
+
+int tilec_cuda_launch(void *kernel, void *plan, void *stream, char *error, size_t errorSize) {
+  std::string message;
+  if (!static_cast<CudaKernel *>(kernel)->launch(*static_cast<LaunchPlan *>(plan),
+                                                 static_cast<CUstream>(stream), message)) {
+    setError(error, errorSize, message);
+    return 1;
+  }
+  return 0;
+}
+
+void tilec_cuda_free_plan(void *plan) { delete static_cast<LaunchPlan *>(plan); }
+void tilec_cuda_free_kernel(void *kernel) { delete static_cast<CudaKernel *>(kernel); }

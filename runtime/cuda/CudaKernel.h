@@ -1,0 +1,59 @@
+//===- CudaKernel.h - load and launch tilec kernels (CUDA driver API) -*- C++ -*-===//
+//
+// Loads a kernel compiled by tilec (PTX or cubin plus its metadata JSON) and
+// launches it through the CUDA driver API. Needs only the CUDA toolkit: this
+// library builds on machines without MLIR. A C API (below) serves Python
+// through ctypes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_RUNTIME_CUDA_CUDAKERNEL_H
+#define TILEC_RUNTIME_CUDA_CUDAKERNEL_H
+
+#include "runtime/cuda/LaunchPlan.h"
+
+#include <cuda.h>
+
+#include <memory>
+#include <string>
+
+namespace tilec::gpu {
+
+class CudaKernel {
+public:
+  /// Loads `binary` (PTX text or a cubin) with metadata `metadataJson`.
+  static std::unique_ptr<CudaKernel> load(const std::string &binary,
+                                          const std::string &metadataJson,
+                                          std::string &error);
+  ~CudaKernel();
+
+  const KernelSpec &spec() const { return *kernelSpec; }
+
+  /// Launches a checked plan on `stream`.
+  bool launch(const LaunchPlan &plan, CUstream stream, std::string &error);
+  /// Checks the arguments, then launches.
+  bool launch(const std::vector<Argument> &args, CUstream stream, std::string &error);
+
+private:
+  CudaKernel() = default;
+  std::unique_ptr<KernelSpec> kernelSpec;
+  CUmodule module = nullptr;
+  CUfunction function = nullptr;
+};
+
+} // namespace tilec::gpu
+
+extern "C" {
+/// C API for ctypes. Each returns null / non-zero on error and writes a
+/// message into `error` (capacity `errorSize`).
+void *tilec_cuda_load(const char *binaryPath, const char *metadataPath, char *error,
+                      size_t errorSize);
+/// `argsJson`: [{"ptr": p, "dtype": "float16", "shape": [...], "strides": [...]},
+///              {"int": 3}, {"float": 0.5}, ...]
+void *tilec_cuda_bind(void *kernel, const char *argsJson, char *error, size_t errorSize);
+int tilec_cuda_launch(void *kernel, void *plan, void *stream, char *error, size_t errorSize);
+void tilec_cuda_free_plan(void *plan);
+void tilec_cuda_free_kernel(void *kernel);
+}
+
+#endif // TILEC_RUNTIME_CUDA_CUDAKERNEL_H

@@ -1,0 +1,233 @@
+//===- LaunchPlan.cpp - from metadata and arguments to a launch -----------===//
+
+#include "runtime/cuda/LaunchPlan.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+
+using json = nlohmann::json;
+using namespace tilec::gpu;
+
+size_t tilec::gpu::dtypeBytes(const std::string &dtype) {
+  static const std::map<std::string, size_t> sizes = {
+      {"float16", 2}, {"bfloat16", 2}, {"float32", 4}, {"float64", 8},
+      {"float8_e4m3", 1}, {"float8_e5m2", 1}, {"int8", 1}, {"uint8", 1},
+      {"int16", 2}, {"int32", 4}, {"int64", 8}, {"bool", 1}};
+  auto it = sizes.find(dtype);
+  return it == sizes.end() ? 0 : it->second;
+}
+
+std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::string &error) {
+  try {
+    json meta = json::parse(text);
+    auto spec = std::make_unique<KernelSpec>();
+    spec->kernel = meta.at("kernel").get<std::string>();
+    spec->symbol = meta.at("symbol").get<std::string>();
+    spec->target = meta.value("target", "");
+    spec->compiler = meta.value("compiler", "");
+    spec->hash = meta.value("hash", "");
+    spec->threads = meta.at("threads").get<int64_t>();
+    spec->sharedBytes = meta.value("shared_bytes", int64_t(0));
+    const json &grid = meta.at("grid");
+    for (size_t i = 0; i < 3; ++i)
+      spec->grid[i] = i < grid.size() ? grid[i].dump() : "1";
+    for (const json &p : meta.at("params")) {
+      ParamSpec param;
+      param.name = p.at("name").get<std::string>();
+      param.isTensor = p.at("kind").get<std::string>() == "tensor";
+      param.dtype = p.at("dtype").get<std::string>();
+      if (dtypeBytes(param.dtype) == 0) {
+        error = "parameter '" + param.name + "' has an unknown dtype '" + param.dtype + "'";
+        return nullptr;
+      }
+      if (param.isTensor)
+        for (const json &d : p.at("shape")) {
+          if (d.is_string()) {
+            param.dimNames.push_back(d.get<std::string>());
+            param.extents.push_back(-1);
+          } else {
+            param.dimNames.emplace_back();
+            param.extents.push_back(d.get<int64_t>());
+          }
+        }
+      spec->params.push_back(std::move(param));
+    }
+    if (spec->threads <= 0 || spec->threads > 1024) {
+      error = "threads out of range";
+      return nullptr;
+    }
+    return spec;
+  } catch (const std::exception &e) {
+    error = std::string("bad kernel metadata: ") + e.what();
+    return nullptr;
+  }
+}
+
+/// Evaluates a grid expression; false (with `error`) on an unknown name or
+/// a division by zero.
+static bool evaluate(const json &expr, const std::map<std::string, int64_t> &symbols,
+                     const std::map<std::string, int64_t> &scalars, int64_t &out,
+                     std::string &error) {
+  if (expr.is_number_integer()) {
+    out = expr.get<int64_t>();
+    return true;
+  }
+  if (expr.is_object()) {
+    bool isDim = expr.contains("dim");
+    std::string name = (isDim ? expr["dim"] : expr.value("param", json(""))).get<std::string>();
+    const auto &table = isDim ? symbols : scalars;
+    auto it = table.find(name);
+    if (it == table.end()) {
+      error = "the grid uses '" + name + "', which no argument binds";
+      return false;
+    }
+    out = it->second;
+    return true;
+  }
+  if (!expr.is_array() || expr.size() != 3 || !expr[0].is_string()) {
+    error = "bad grid expression " + expr.dump();
+    return false;
+  }
+  int64_t a, b;
+  if (!evaluate(expr[1], symbols, scalars, a, error) ||
+      !evaluate(expr[2], symbols, scalars, b, error))
+    return false;
+  std::string op = expr[0].get<std::string>();
+  if ((op == "floordiv" || op == "div" || op == "ceildiv" || op == "rem") && b == 0) {
+    error = "division by zero in the grid";
+    return false;
+  }
+  if (op == "add") out = a + b;
+  else if (op == "sub") out = a - b;
+  else if (op == "mul") out = a * b;
+  else if (op == "div") out = a / b;
+  else if (op == "rem") out = a % b;
+  else if (op == "max") out = std::max(a, b);
+  else if (op == "min") out = std::min(a, b);
+  else if (op == "floordiv") out = a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+  else if (op == "ceildiv") out = -((-a) / b - (((-a) % b != 0) && (((-a) < 0) != (b < 0))));
+  else {
+    error = "unknown grid operation '" + op + "'";
+    return false;
+  }
+  return true;
+}
+
+bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> &args,
+                            LaunchPlan &plan, std::string &error) {
+  if (args.size() != spec.params.size()) {
+    error = "kernel '" + spec.kernel + "' takes " + std::to_string(spec.params.size()) +
+            " arguments, got " + std::to_string(args.size());
+    return false;
+  }
+  plan = LaunchPlan();
+  std::map<std::string, std::string> symbolSource;
+  std::map<std::string, int64_t> scalars;
+  auto push = [&](const void *value, size_t bytes) {
+    plan.offsets.push_back(plan.storage.size());
+    uint64_t slot = 0;
+    std::memcpy(&slot, value, bytes);
+    plan.storage.push_back(slot);
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const ParamSpec &param = spec.params[i];
+    const Argument &arg = args[i];
+    std::string what = "argument " + std::to_string(i) + " ('" + param.name + "')";
+    if (param.isTensor != arg.isTensor) {
+      error = what + " must be a " + (param.isTensor ? "tensor" : "scalar");
+      return false;
+    }
+    if (!param.isTensor) {
+      size_t bytes = dtypeBytes(param.dtype);
+      if (param.dtype == "float32") {
+        float v = static_cast<float>(arg.scalarIsFloat ? arg.floatValue : arg.intValue);
+        push(&v, 4);
+      } else if (param.dtype == "float64") {
+        double v = arg.scalarIsFloat ? arg.floatValue : double(arg.intValue);
+        push(&v, 8);
+      } else if (param.dtype.rfind("float", 0) == 0 || param.dtype == "bfloat16") {
+        error = what + ": scalar dtype " + param.dtype + " is not supported at launch";
+        return false;
+      } else {
+        if (arg.scalarIsFloat) {
+          error = what + " is an integer (" + param.dtype + "), got a float";
+          return false;
+        }
+        int64_t v = arg.intValue;
+        push(&v, bytes);
+        scalars[param.name] = v;
+      }
+      continue;
+    }
+    if (arg.dtype != param.dtype) {
+      error = what + " must be " + param.dtype + ", got " + arg.dtype;
+      return false;
+    }
+    if (arg.shape.size() != param.extents.size()) {
+      error = what + " must have rank " + std::to_string(param.extents.size()) + ", got " +
+              std::to_string(arg.shape.size());
+      return false;
+    }
+    // The kernel addresses tensors in C order with no gaps.
+    int64_t expected = 1;
+    for (int d = static_cast<int>(arg.shape.size()) - 1; d >= 0; --d) {
+      if (!arg.strides.empty() && arg.shape[d] != 1 && arg.strides[d] != expected) {
+        error = what + " must be contiguous (C order); dimension " + std::to_string(d) +
+                " has stride " + std::to_string(arg.strides[d]) + ", expected " +
+                std::to_string(expected);
+        return false;
+      }
+      expected *= arg.shape[d];
+    }
+    if (arg.pointer % dtypeBytes(param.dtype) != 0) {
+      error = what + " is not aligned to its element size";
+      return false;
+    }
+    if (arg.pointer == 0 && expected != 0) {
+      error = what + " is a null pointer";
+      return false;
+    }
+    for (size_t d = 0; d < arg.shape.size(); ++d) {
+      if (arg.shape[d] < 0) {
+        error = what + " has a negative dimension";
+        return false;
+      }
+      if (param.dimNames[d].empty()) {
+        if (arg.shape[d] != param.extents[d]) {
+          error = what + " dimension " + std::to_string(d) + " must be " +
+                  std::to_string(param.extents[d]) + ", got " + std::to_string(arg.shape[d]);
+          return false;
+        }
+        continue;
+      }
+      auto [it, inserted] = plan.symbols.emplace(param.dimNames[d], arg.shape[d]);
+      if (inserted) {
+        symbolSource[param.dimNames[d]] = param.name;
+      } else if (it->second != arg.shape[d]) {
+        error = "dimension '" + param.dimNames[d] + "' is " + std::to_string(it->second) +
+                " in '" + symbolSource[param.dimNames[d]] + "' but " +
+                std::to_string(arg.shape[d]) + " in '" + param.name + "'";
+        return false;
+      }
+    }
+    push(&arg.pointer, 8);
+    for (size_t d = 0; d < arg.shape.size(); ++d)
+      if (!param.dimNames[d].empty())
+        push(&arg.shape[d], 8);
+  }
+  for (size_t i = 0; i < 3; ++i) {
+    int64_t extent;
+    if (!evaluate(json::parse(spec.grid[i]), plan.symbols, scalars, extent, error))
+      return false;
+    if (extent < 0 || extent > (i == 0 ? 2147483647LL : 65535LL)) {
+      error = "grid dimension " + std::to_string(i) + " is " + std::to_string(extent) +
+              ", outside what a launch allows";
+      return false;
+    }
+    plan.grid[i] = static_cast<uint32_t>(extent);
+  }
+  plan.threads = static_cast<uint32_t>(spec.threads);
+  plan.sharedBytes = static_cast<uint32_t>(spec.sharedBytes);
+  return true;
+}

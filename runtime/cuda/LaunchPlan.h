@@ -1,0 +1,80 @@
+//===- LaunchPlan.h - from metadata and arguments to a launch ---*- C++ -*-===//
+//
+// The part of launching that needs no GPU: read a kernel's metadata (the
+// JSON tilec writes beside the PTX), check the arguments against it (dtypes,
+// ranks, constant and symbolic dimensions, contiguity, alignment), evaluate
+// the grid and lay out the kernel parameters. Builds with a C++ compiler and
+// nlohmann/json only: no MLIR, no CUDA.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_RUNTIME_CUDA_LAUNCHPLAN_H
+#define TILEC_RUNTIME_CUDA_LAUNCHPLAN_H
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tilec::gpu {
+
+/// One parameter as the metadata describes it.
+struct ParamSpec {
+  std::string name;
+  bool isTensor = false;
+  std::string dtype;
+  /// Per dimension: a symbol name, or empty with `extent` set.
+  std::vector<std::string> dimNames;
+  std::vector<int64_t> extents;
+};
+
+/// A kernel's metadata.
+struct KernelSpec {
+  std::string kernel, symbol, target, compiler, hash;
+  int64_t threads = 0;
+  int64_t sharedBytes = 0;
+  std::vector<ParamSpec> params;
+  /// Grid expressions kept as JSON text, evaluated per launch.
+  std::array<std::string, 3> grid;
+
+  /// Parses tilec's metadata; on error returns null and sets `error`.
+  static std::unique_ptr<KernelSpec> parse(const std::string &json, std::string &error);
+};
+
+/// An argument at launch: a device tensor (pointer, dtype, shape, strides in
+/// elements; empty strides = contiguous) or a scalar.
+struct Argument {
+  bool isTensor = false;
+  uint64_t pointer = 0;
+  std::string dtype;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> strides;
+  double floatValue = 0;
+  int64_t intValue = 0;
+  bool scalarIsFloat = false;
+};
+
+/// What cuLaunchKernel needs.
+struct LaunchPlan {
+  std::array<uint32_t, 3> grid{1, 1, 1};
+  uint32_t threads = 0;
+  uint32_t sharedBytes = 0;
+  /// Parameter values, each 8-byte aligned; `offsets` point into it.
+  std::vector<uint64_t> storage;
+  std::vector<size_t> offsets;
+  std::map<std::string, int64_t> symbols;
+};
+
+/// Checks `args` against `spec` and builds the plan; returns false and sets
+/// `error` (naming the parameter and what is wrong) on a mismatch.
+bool planLaunch(const KernelSpec &spec, const std::vector<Argument> &args,
+                LaunchPlan &plan, std::string &error);
+
+/// Bytes per element of a dtype name (0 if unknown).
+size_t dtypeBytes(const std::string &dtype);
+
+} // namespace tilec::gpu
+
+#endif // TILEC_RUNTIME_CUDA_LAUNCHPLAN_H

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# On a GPU machine: builds the CUDA runtime (no MLIR needed) and runs
+# check.py over the kernels that prepare.sh compiled into build/gpu.
+#   locally:   bash tests/gpu/prepare.sh
+#   on the GPU: bash tests/gpu/run.sh        (carry build/gpu)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+gpu=$root/build/gpu
+cmake -S "$root/runtime/cuda" -B "$gpu/runtime" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_CXX_FLAGS="-I$gpu/include" >/dev/null
+cmake --build "$gpu/runtime" -j >/dev/null
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@"
