@@ -8,7 +8,7 @@ build=${TILEC_BUILD_DIR:-$root/build}
 out=$root/build/gpu
 target=${TILEC_GPU_TARGET:-sm_90a}
 rm -rf "$out" && mkdir -p "$out/kernels" "$out/include/nlohmann"
-cp /usr/include/nlohmann/json.hpp "$out/include/nlohmann/"
+cp -r /usr/include/nlohmann/. "$out/include/nlohmann/"
 compile() { # file kernel name [-D ...]
   local file=$1 kernel=$2 name=$3; shift 3
   "$build/tools/tilec" "$root/kernels/$file" --kernel "$kernel" --emit=ptx \
