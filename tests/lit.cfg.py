@@ -1,6 +1,7 @@
 # lit configuration for tilec: tests under tests/lit (FileCheck) and
 # tests/diagnostics (malformed programs checked with --verify-diagnostics).
 import os
+import shutil
 
 import lit.formats
 
@@ -15,3 +16,9 @@ config.environment["PATH"] = os.pathsep.join(
     [config.tilec_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%kernels", os.path.join(config.tilec_src_root, "kernels")))
 config.substitutions.append(("%tilec_src", config.tilec_src_root))
+
+# ptxas checks the PTX tilec writes, where the CUDA toolkit is installed.
+ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

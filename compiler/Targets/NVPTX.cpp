@@ -39,6 +39,10 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -95,9 +99,20 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   gpuPM.addPass(createReconcileUnrealizedCastsPass());
 }
 
+/// The CUDA toolkit, whose libdevice provides the math functions:
+/// $CUDA_HOME, else the folder above ptxas on PATH, else /usr/local/cuda.
+static std::string findCudaToolkit() {
+  if (const char *home = std::getenv("CUDA_HOME"))
+    return home;
+  if (llvm::ErrorOr<std::string> ptxas = llvm::sys::findProgramByName("ptxas"))
+    return llvm::sys::path::parent_path(llvm::sys::path::parent_path(*ptxas)).str();
+  return "/usr/local/cuda";
+}
+
 void tilec::targets::buildPTXPipeline(OpPassManager &pm) {
   GpuModuleToBinaryPassOptions options;
   options.compilationTarget = "isa";
+  options.toolkitPath = findCudaToolkit();
   pm.addPass(createGpuModuleToBinaryPass(options));
 }
 

@@ -94,9 +94,9 @@ def report(name, size, err, tol, t_ms, peer, peer_ms, bytes_moved=None, flops=No
     ratio = peer_ms / t_ms if t_ms > 0 else float("nan")
     rate = ""
     if bytes_moved:
-        rate = f"{bytes_moved / t_ms / 1e9:8.1f} GB/s"
+        rate = f"{bytes_moved / t_ms / 1e9:8.2f} TB/s"  # bytes per ms / 1e9 = TB/s
     if flops:
-        rate = f"{flops / t_ms / 1e9:8.1f} TFLOP/s"
+        rate = f"{flops / t_ms / 1e9:8.1f} TFLOP/s"  # flop per ms / 1e9 = TFLOP/s
     ROWS.append((name, size, err, tol, ok, t_ms, peer, peer_ms, ratio, rate))
 
 
@@ -120,8 +120,8 @@ def main():
     src = torch.empty(n_copy, device="cuda", dtype=torch.float32)
     dst = torch.empty_like(src)
     copy_ms = time_ms(lambda: dst.copy_(src))
-    copy_bw = 2 * src.numel() * 4 / copy_ms / 1e9
-    print(f"device-to-device copy: {copy_bw:.1f} GB/s (read + write)")
+    copy_bw = 2 * src.numel() * 4 / copy_ms / 1e9  # TB/s
+    print(f"device-to-device copy: {copy_bw:.2f} TB/s (read + write)")
     del src, dst
 
     # vector_add, fp32.
@@ -212,7 +212,7 @@ def main():
     for name, size, err, tol, ok, t, peer, peer_ms, ratio, rate in ROWS:
         failed += not ok
         pct = ""
-        if rate.endswith("GB/s"):
+        if rate.endswith("TB/s"):
             pct = f"{100 * float(rate.split()[0]) / copy_bw:8.1f}%"
         print(f"{name:18} {size:>16} {err:12.2e} {'yes' if ok else 'NO':>3} {t:10.3f} {peer:>14} "
               f"{peer_ms:9.3f} {ratio:10.3f} {rate:>16} {pct:>9}")

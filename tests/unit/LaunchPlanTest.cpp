@@ -1,0 +1,99 @@
+//===- LaunchPlanTest.cpp - GPU launch argument checking (no GPU) ---------===//
+
+#include "runtime/cuda/LaunchPlan.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+using namespace tilec::gpu;
+
+static const char *kMeta = R"({
+  "kernel": "gemm", "symbol": "gemm", "target": "sm_90a", "threads": 128,
+  "shared_bytes": 81920,
+  "grid": [["ceildiv", {"dim": "N"}, 128], ["ceildiv", {"dim": "M"}, 64], ["add", {"param": "extra"}, 1]],
+  "params": [
+    {"name": "A", "kind": "tensor", "dtype": "float16", "shape": ["M", "K"]},
+    {"name": "B", "kind": "tensor", "dtype": "float16", "shape": ["K", 64]},
+    {"name": "C", "kind": "tensor", "dtype": "float16", "shape": ["M", "N"]},
+    {"name": "extra", "kind": "scalar", "dtype": "int32"},
+    {"name": "scale", "kind": "scalar", "dtype": "float32"}
+  ]
+})";
+
+static Argument tensor(uint64_t ptr, const char *dtype, std::vector<int64_t> shape,
+                       std::vector<int64_t> strides = {}) {
+  Argument a;
+  a.isTensor = true;
+  a.pointer = ptr;
+  a.dtype = dtype;
+  a.shape = std::move(shape);
+  a.strides = std::move(strides);
+  return a;
+}
+static Argument integer(int64_t v) { Argument a; a.intValue = v; return a; }
+static Argument real(double v) { Argument a; a.scalarIsFloat = true; a.floatValue = v; return a; }
+
+TEST_CASE("a launch plan binds symbols, evaluates the grid and lays out parameters", "[launch]") {
+  std::string error;
+  auto spec = KernelSpec::parse(kMeta, error);
+  REQUIRE(spec);
+  LaunchPlan plan;
+  bool ok = planLaunch(*spec,
+                       {tensor(0x1000, "float16", {100, 64}), tensor(0x2000, "float16", {64, 64}),
+                        tensor(0x3000, "float16", {100, 300}), integer(2), real(0.5)},
+                       plan, error);
+  INFO(error);
+  REQUIRE(ok);
+  CHECK(plan.grid == std::array<uint32_t, 3>{3, 2, 3});
+  CHECK(plan.threads == 128);
+  CHECK(plan.sharedBytes == 81920);
+  CHECK(plan.symbols.at("M") == 100);
+  // A: ptr, M, K; B: ptr, K (64 is constant); C: ptr, M, N; extra; scale.
+  REQUIRE(plan.offsets.size() == 10);
+  CHECK(plan.storage[plan.offsets[0]] == 0x1000);
+  CHECK(plan.storage[plan.offsets[1]] == 100);
+  CHECK(plan.storage[plan.offsets[2]] == 64);
+  CHECK(plan.storage[plan.offsets[8]] == 2);
+  float scale;
+  std::memcpy(&scale, &plan.storage[plan.offsets[9]], 4);
+  CHECK(scale == 0.5f);
+}
+
+TEST_CASE("launch arguments that do not match the metadata are refused", "[launch]") {
+  std::string error;
+  auto spec = KernelSpec::parse(kMeta, error);
+  REQUIRE(spec);
+  LaunchPlan plan;
+  auto refuse = [&](std::vector<Argument> args, const std::string &expected) {
+    error.clear();
+    CHECK_FALSE(planLaunch(*spec, args, plan, error));
+    INFO(error);
+    CHECK(error.find(expected) != std::string::npos);
+  };
+  Argument a = tensor(0x1000, "float16", {100, 64}), b = tensor(0x2000, "float16", {64, 64}),
+           c = tensor(0x3000, "float16", {100, 300});
+  refuse({a, b, c, integer(1)}, "takes 5 arguments, got 4");
+  refuse({tensor(0x1000, "bfloat16", {100, 64}), b, c, integer(1), real(1)},
+         "argument 0 ('A') must be float16, got bfloat16");
+  refuse({tensor(0x1000, "float16", {100}), b, c, integer(1), real(1)}, "must have rank 2, got 1");
+  refuse({a, tensor(0x2000, "float16", {64, 32}), c, integer(1), real(1)},
+         "argument 1 ('B') dimension 1 must be 64, got 32");
+  refuse({a, b, tensor(0x3000, "float16", {99, 300}), integer(1), real(1)},
+         "dimension 'M' is 100 in 'A' but 99 in 'C'");
+  refuse({a, b, tensor(0x3000, "float16", {100, 300}, {1, 100}), integer(1), real(1)},
+         "must be contiguous (C order)");
+  refuse({tensor(0x1001, "float16", {100, 64}), b, c, integer(1), real(1)},
+         "not aligned to its element size");
+  refuse({a, b, c, real(1.5), real(1)}, "argument 3 ('extra') is an integer (int32), got a float");
+  refuse({a, b, c, a, real(1)}, "argument 3 ('extra') must be a scalar");
+}
+
+TEST_CASE("bad metadata is reported", "[launch]") {
+  std::string error;
+  CHECK_FALSE(KernelSpec::parse("{", error));
+  CHECK(error.find("bad kernel metadata") != std::string::npos);
+  CHECK_FALSE(KernelSpec::parse(R"({"kernel": "k", "symbol": "k", "threads": 64, "grid": [1],
+      "params": [{"name": "x", "kind": "scalar", "dtype": "complex"}]})", error));
+  CHECK(error.find("unknown dtype 'complex'") != std::string::npos);
+}
