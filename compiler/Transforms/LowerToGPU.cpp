@@ -97,6 +97,7 @@ private:
   DenseMap<Value, BufferRef> buffers;
   Region *launchRegion = nullptr;
   Value threadId, numThreads, sharedBase;
+  int64_t numThreadsValue = 0;
   Block *entry = nullptr;
   int parallelDepth = 0;
 };
@@ -173,10 +174,24 @@ Value KernelLowering::cast(Value value, Type to) {
 }
 
 void KernelLowering::cooperative(int64_t total, function_ref<void(Value)> body) {
-  auto loop = scf::ForOp::create(b, loc(), threadId, index(total), numThreads);
+  // A constant trip count per thread (flat = tid + k * threads), so that the
+  // loop unrolls and each thread keeps several memory accesses in flight; a
+  // guard only when the threads do not divide the iteration space.
+  int64_t threads = numThreadsValue;
+  int64_t trips = (total + threads - 1) / threads;
+  auto loop = scf::ForOp::create(b, loc(), index(0), index(trips), index(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
-  body(loop.getInductionVar());
+  Value flat = arith::AddIOp::create(
+      b, loc(), threadId, arith::MulIOp::create(b, loc(), loop.getInductionVar(), numThreads));
+  if (total % threads == 0) {
+    body(flat);
+    return;
+  }
+  Value inside = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, flat, index(total));
+  auto ifOp = scf::IfOp::create(b, loc(), inside, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  body(flat);
 }
 
 SmallVector<Value> KernelLowering::delinearize(Value flat, ArrayRef<int64_t> shape) {
@@ -301,6 +316,9 @@ LogicalResult KernelLowering::run() {
       mapping.map(arg, entry->getArgument(next++));
       continue;
     }
+    // Tensors of one launch do not overlap (as in TileLang and Triton): the
+    // backend may reorder and batch their accesses.
+    kernel.setArgAttr(next, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
     BufferRef ref;
     ref.base = entry->getArgument(next++);
     ref.elementType = buffer.getElementType();
@@ -329,6 +347,7 @@ LogicalResult KernelLowering::run() {
 
   threadId = gpu::ThreadIdOp::create(b, loc(), gpu::Dimension::x);
   numThreads = index(launch.getThreads());
+  numThreadsValue = launch.getThreads();
   auto sharedPtr = LLVM::LLVMPointerType::get(ctx, kSharedSpace);
   sharedBase = LLVM::AddressOfOp::create(b, loc(), sharedPtr, kSharedSymbol);
   Block &body = launch.getBody().front();

@@ -205,6 +205,8 @@ def main():
         peer = time_ms(lambda: torch.matmul(a, b))
         report("gemm fp16 (SIMT)", f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer, flops=2 * m * n * kk)
 
+    attention_checks(K, big)
+
     print()
     print(f"{'kernel':18} {'size':>16} {'max rel err':>12} {'ok':>3} {'tilec ms':>10} {'peer':>14} "
           f"{'peer ms':>9} {'peer/tilec':>10} {'tilec rate':>16} {'% copy bw':>9}")
@@ -218,6 +220,119 @@ def main():
               f"{peer_ms:9.3f} {ratio:10.3f} {rate:>16} {pct:>9}")
     print(f"\n{len(ROWS) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def sdpa_reference(q, k, v, causal, groups):
+    """q: [b, s, h, d], k/v: [b, s, hk, d] -> [b, s, h, d] in float64."""
+    q, k, v = (t.double().transpose(1, 2) for t in (q, k, v))
+    k = k.repeat_interleave(groups, dim=1)
+    v = v.repeat_interleave(groups, dim=1)
+    out = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    return out.transpose(1, 2)
+
+
+def attention_checks(K, big):
+    bf16 = torch.bfloat16
+    # FlashAttention forward: MHA and causal GQA, ragged sequence.
+    for name, causal, heads, kv_heads in (("fa_mha", False, 4, 4), ("fa_gqa_causal", True, 4, 2)):
+        k = K(name)
+        for b, s in ([(2, 1000)] + ([(8, 4096)] if big else [])):
+            q = torch.randn(b, s, heads, 64, device="cuda", dtype=bf16)
+            kk = torch.randn(b, s, kv_heads, 64, device="cuda", dtype=bf16)
+            vv = torch.randn(b, s, kv_heads, 64, device="cuda", dtype=bf16)
+            o = poisoned(b, s, heads, 64, dtype=bf16)
+            run = k.bind(q, kk, vv, o)
+            run()
+            torch.cuda.synchronize()
+            err = rel_err(o, sdpa_reference(q, kk, vv, causal, heads // kv_heads))
+            t = time_ms(run, warmup=1, iters=3)
+            qt, kt, vt = q.transpose(1, 2), kk.transpose(1, 2), vv.transpose(1, 2)
+            peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(
+                qt, kt, vt, is_causal=causal, enable_gqa=True))
+            flops = 4 * b * heads * s * s * 64 / (2 if causal else 1)
+            report(f"attention {'causal GQA' if causal else 'MHA'}", f"b{b} h{heads} s{s} d64",
+                   err, 2e-2, t, "SDPA", peer, flops=flops)
+
+    # Flash decoding: split KV + combine, GQA 32/8, d128, ragged cache.
+    split, combine = K("decode_split"), K("decode_combine")
+    b, heads, kv_heads, s = 4, 32, 8, 10_001
+    q = torch.randn(b, heads, 128, device="cuda", dtype=bf16)
+    kk = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
+    vv = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
+    lse = poisoned(b, heads, 8, dtype=torch.float32)
+    part = poisoned(b, heads, 8, 128, dtype=torch.float32)
+    o = poisoned(b, heads, 128, dtype=bf16)
+    run_split, run_combine = split.bind(q, kk, vv, lse, part), combine.bind(lse, part, o)
+    both = lambda: (run_split(), run_combine())
+    both()
+    torch.cuda.synchronize()
+    ref = sdpa_reference(q[:, None], kk, vv, False, heads // kv_heads)[:, 0]
+    err = rel_err(o, ref)
+    t = time_ms(both, warmup=1, iters=5)
+    qt, kt, vt = q[:, :, None], kk.transpose(1, 2), vv.transpose(1, 2)
+    peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, enable_gqa=True))
+    report("flash decoding", f"b{b} h32/8 L{s}", err, 2e-2, t, "SDPA", peer,
+           bytes_moved=2 * b * s * kv_heads * 128 * 2)
+
+    # Block-sparse decode: each (sequence, kv head) reads a few 64-key blocks.
+    k = K("block_sparse")
+    b, heads, kv_heads, s, blocks, selected = 2, 16, 4, 5_000, (5_000 + 63) // 64, 8
+    q = torch.randn(b, heads, 128, device="cuda", dtype=bf16)
+    kk = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
+    vv = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
+    idx = torch.stack([torch.randperm(blocks, device="cuda")[:selected] for _ in range(b * kv_heads)])
+    idx = idx.view(b, kv_heads, selected).to(torch.int32)
+    counts = torch.randint(1, selected + 1, (b, kv_heads), device="cuda", dtype=torch.int32)
+    o = poisoned(b, heads, 128, dtype=bf16)
+    run = k.bind(q, kk, vv, idx, counts, o)
+    run()
+    torch.cuda.synchronize()
+    allowed = torch.zeros(b, kv_heads, s, dtype=torch.bool, device="cuda")
+    for bi in range(b):
+        for h in range(kv_heads):
+            for t_ in idx[bi, h, :counts[bi, h]].tolist():
+                allowed[bi, h, t_ * 64:(t_ + 1) * 64] = True
+    g = heads // kv_heads
+    scores = torch.einsum("bhd,bshd->bhs", q.double(), kk.double().repeat_interleave(g, dim=2)) / math.sqrt(128)
+    scores = scores.masked_fill(~allowed.repeat_interleave(g, dim=1), float("-inf"))
+    ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vv.double().repeat_interleave(g, dim=2))
+    report("block-sparse decode", f"b{b} h16/4 L{s} 8 blk", rel_err(o, ref), 2e-2,
+           time_ms(run, warmup=1, iters=5), "-", float("nan"))
+
+    # DiffQKV decode: 16 query heads, 1 K head (d 128), 4 V heads (d 256).
+    k = K("diffqkv")
+    b, s = 4, 3_001
+    q = torch.randn(b, 16, 128, device="cuda", dtype=bf16)
+    kk = torch.randn(b, s, 1, 128, device="cuda", dtype=bf16)
+    vv = torch.randn(b, s, 4, 256, device="cuda", dtype=bf16)
+    o = poisoned(b, 16, 256, dtype=bf16)
+    run = k.bind(q, kk, vv, o)
+    run()
+    torch.cuda.synchronize()
+    scores = torch.einsum("bhd,bsd->bhs", q.double(), kk[:, :, 0].double()) / math.sqrt(128)
+    ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vv.double().repeat_interleave(4, dim=2))
+    report("DiffQKV decode", f"b{b} h16 k1 v4 L{s}", rel_err(o, ref), 2e-2,
+           time_ms(run, warmup=1, iters=5), "-", float("nan"))
+
+    # Retention, chunkwise: compare with the parallel form in float64.
+    k = K("retention")
+    b, s, heads = 2, 1_000, 4
+    q = torch.randn(b, s, heads, 64, device="cuda", dtype=bf16)
+    kk = torch.randn(b, s, heads, 64, device="cuda", dtype=bf16)
+    vv = torch.randn(b, s, heads, 64, device="cuda", dtype=bf16)
+    o = poisoned(b, s, heads, 64, dtype=bf16)
+    run = k.bind(q, kk, vv, o)
+    run()
+    torch.cuda.synchronize()
+    pos = torch.arange(s, device="cuda", dtype=torch.float64)
+    ref = torch.empty(b, s, heads, 64, dtype=torch.float64, device="cuda")
+    for h in range(heads):
+        gamma = 1 - 2.0 ** (-5 - h)
+        decay = torch.where(pos[:, None] >= pos[None, :], gamma ** (pos[:, None] - pos[None, :]), 0.0)
+        att = torch.einsum("bid,bjd->bij", q[:, :, h].double(), kk[:, :, h].double()) * decay / 8.0
+        ref[:, :, h] = torch.einsum("bij,bjd->bid", att, vv[:, :, h].double())
+    report("retention chunkwise", f"b{b} T{s} h{heads} d64", rel_err(o, ref), 2e-2,
+           time_ms(run, warmup=1, iters=5), "-", float("nan"))
 
 
 if __name__ == "__main__":

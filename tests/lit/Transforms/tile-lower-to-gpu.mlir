@@ -33,15 +33,18 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 
 // CHECK: gpu.module @tilec_kernels {
 // CHECK: llvm.mlir.global external @tilec_dsmem() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
-// CHECK: gpu.func @scale(%[[PTR:.*]]: !llvm.ptr<1>, %[[DIM:.*]]: i64, %[[F:.*]]: f32) kernel
+// CHECK: gpu.func @scale(%[[PTR:.*]]: !llvm.ptr<1> {llvm.noalias}, %[[DIM:.*]]: i64, %[[F:.*]]: f32) kernel
 // CHECK-SAME: known_block_size = array<i32: 32, 1, 1>
 // CHECK: %[[N:.*]] = arith.index_cast %[[DIM]] : i64 to index
 // CHECK: %[[TID:.*]] = gpu.thread_id x
 // CHECK: %[[SMEM:.*]] = llvm.mlir.addressof @tilec_dsmem : !llvm.ptr<3>
 // CHECK: %[[BX:.*]] = gpu.block_id x
 // The copy in: predicated load, zero outside.
+// 64 elements over 32 threads: two trips each, element tid + k * 32.
 // CHECK: gpu.barrier
-// CHECK: scf.for %[[E:.*]] = %[[TID]] to %{{.*}} step %{{.*}} {
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: %[[STEP:.*]] = arith.muli %[[K]], %{{.*}} : index
+// CHECK: arith.addi %[[TID]], %[[STEP]] : index
 // CHECK: arith.cmpi ult, %{{.*}}, %[[N]] : index
 // CHECK: scf.if %{{.*}} -> (f32) {
 // CHECK: llvm.load %{{.*}} : !llvm.ptr<1> -> f32
@@ -51,7 +54,8 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 // CHECK: gpu.barrier
 // The parallel loop: one element per thread and step.
 // CHECK: gpu.barrier
-// CHECK: scf.for %{{.*}} = %[[TID]] to %{{.*}} step %{{.*}} {
+// CHECK: scf.for
+// CHECK: arith.addi %[[TID]]
 // CHECK: arith.mulf %{{.*}}, %[[F]] : f32
 // CHECK: gpu.barrier
 // The copy out: predicated store.
