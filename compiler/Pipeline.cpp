@@ -2,6 +2,8 @@
 
 #include "compiler/Pipeline.h"
 
+#include "compiler/Targets/Targets.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -13,12 +15,60 @@ void tilec::compiler::buildTileCleanupPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-std::vector<std::string> tilec::compiler::listStages() {
+LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target) {
+  if (target == "tile") {
+    buildTileCleanupPipeline(pm);
+    return success();
+  }
+  std::optional<targets::GPUTarget> gpu = targets::parseNVPTXTarget(target);
+  if (!gpu)
+    return failure();
+  targets::buildNVVMPipeline(pm, *gpu);
+  targets::buildPTXPipeline(pm);
+  return success();
+}
+
+std::vector<std::string> tilec::compiler::listStages(StringRef target) {
   std::vector<std::string> stages = {kASTStage, kTileStage};
   OpPassManager pm(ModuleOp::getOperationName());
-  buildTileCleanupPipeline(pm);
-  for (Pass &pass : pm.getPasses())
-    stages.push_back(pass.getArgument().str());
+  if (failed(buildPipeline(pm, target)))
+    return stages;
+  // The textual pipeline names every pass, nested ones included:
+  // "builtin.module(canonicalize{...},cse,gpu.module(convert-gpu-to-nvvm))".
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  std::string name;
+  int braces = 0;
+  auto flush = [&]() {
+    if (!name.empty() && name.find('.') == std::string::npos)
+      stages.push_back(name);
+    name.clear();
+  };
+  for (char c : text) {
+    if (c == '{') {
+      ++braces;
+      continue;
+    }
+    if (c == '}') {
+      --braces;
+      continue;
+    }
+    if (braces > 0)
+      continue;
+    if (c == '(' || c == ')' || c == ',') {
+      if (c == '(')
+        name.clear(); // an op anchor such as gpu.module
+      else
+        flush();
+      continue;
+    }
+    if (!isspace(static_cast<unsigned char>(c)))
+      name += c;
+  }
+  flush();
+  if (target != "tile")
+    stages.push_back(kAssemblyStage);
   return stages;
 }
 

@@ -20,13 +20,22 @@ namespace tilec::compiler {
 inline constexpr const char *kASTStage = "ast";
 inline constexpr const char *kTileStage = "tile";
 
+/// The stage after the pass pipeline of a GPU target: the assembly itself.
+inline constexpr const char *kAssemblyStage = "ptx";
+
 /// Adds the target-independent clean-up of tile IR: folding of constant
 /// dimensions and branches, and common-subexpression elimination.
 void buildTileCleanupPipeline(mlir::OpPassManager &pm);
 
-/// Every stage tile-dump can show, in order: the frontend's stages, then the
-/// flag (argument) of each pass of the pipeline.
-std::vector<std::string> listStages();
+/// The whole pipeline for `target`: "tile" (clean-up only) or an NVPTX chip
+/// (sm_90a, sm_80, ...: clean-up, tile-lower-to-gpu, NVVM, PTX). Fails for an
+/// unknown target.
+mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm, llvm::StringRef target);
+
+/// Every stage tile-dump can show for `target`, in order: the frontend's
+/// stages, the flag of each pass of the pipeline, then "ptx" for a GPU
+/// target.
+std::vector<std::string> listStages(llvm::StringRef target);
 
 /// Registers the pipeline as `tile-cleanup` for tile-opt.
 void registerTilePipelines();

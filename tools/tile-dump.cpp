@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Pipeline.h"
+#include "compiler/Targets/Targets.h"
 #include "frontend/Frontend.h"
 #include "lib/Support/ToolSupport.h"
 
@@ -39,6 +40,12 @@ cl::opt<std::string> onlyStage("only", cl::desc("Show only this stage"),
                                cl::value_desc("stage"), cl::cat(category));
 cl::opt<bool> listStages("list", cl::desc("List the stages and exit"),
                          cl::cat(category));
+cl::opt<std::string> target("target",
+                            cl::desc("The pipeline to show: a GPU chip (sm_90a, "
+                                     "sm_80, ...) down to PTX, or 'tile' for the "
+                                     "tile-level passes only"),
+                            cl::value_desc("name"), cl::init("sm_90a"),
+                            cl::cat(category));
 } // namespace
 
 int main(int argc, char **argv) {
@@ -46,7 +53,18 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "tile-dump: the IR of a .tl file after each stage\n");
-  std::vector<std::string> stages = tilec::compiler::listStages();
+  mlir::DialectRegistry registry;
+  tilec::targets::registerNVPTXTarget(registry);
+  {
+    mlir::MLIRContext probe(registry);
+    mlir::PassManager pm(&probe);
+    if (mlir::failed(tilec::compiler::buildPipeline(pm, target))) {
+      WithColor::error() << "unknown target '" << target
+                         << "'; expected 'tile' or a GPU chip such as sm_90a\n";
+      return 1;
+    }
+  }
+  std::vector<std::string> stages = tilec::compiler::listStages(target);
   if (listStages) {
     for (const std::string &stage : stages)
       outs() << stage << "\n";
@@ -85,7 +103,8 @@ int main(int argc, char **argv) {
     }
     options.defines.push_back(*parsed);
   }
-  mlir::MLIRContext context;
+  mlir::MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   unsigned bufferId = tilec::addMainFile(sourceMgr, inputFile);
   if (!bufferId)
@@ -107,7 +126,7 @@ int main(int argc, char **argv) {
     module->print(outs());
   }
   mlir::PassManager pm(&context);
-  tilec::compiler::buildTileCleanupPipeline(pm);
+  (void)tilec::compiler::buildPipeline(pm, target);
   context.disableMultithreading();
   pm.enableIRPrinting(
       /*shouldPrintBeforePass=*/[](mlir::Pass *, mlir::Operation *) { return false; },
@@ -115,5 +134,16 @@ int main(int argc, char **argv) {
       [&](mlir::Pass *pass, mlir::Operation *) { return shown(pass->getArgument()); },
       /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
       /*printAfterOnlyOnFailure=*/false, outs());
-  return mlir::failed(pm.run(*module)) ? 1 : 0;
+  if (mlir::failed(pm.run(*module)))
+    return 1;
+  if (target != "tile" && shown(tilec::compiler::kAssemblyStage)) {
+    std::optional<std::string> ptx = tilec::targets::extractPTX(*module);
+    if (!ptx) {
+      WithColor::error() << "no PTX was produced\n";
+      return 1;
+    }
+    banner(tilec::compiler::kAssemblyStage);
+    outs() << *ptx;
+  }
+  return 0;
 }
