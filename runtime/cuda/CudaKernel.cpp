@@ -4,18 +4,63 @@
 
 #include <nlohmann/json.hpp>
 
+#include <dlfcn.h>
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 using namespace tilec::gpu;
 
+namespace {
+/// The driver entry points, found in libcuda at first use: programs linked
+/// with this runtime start (and report a clear error) on machines without a
+/// GPU driver.
+struct Driver {
+#define TILEC_DRIVER_FUNCTIONS(X)                                              \
+  X(cuInit) X(cuGetErrorName) X(cuGetErrorString) X(cuCtxGetCurrent)           \
+  X(cuDeviceGet) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent)                \
+  X(cuModuleLoadData) X(cuModuleGetFunction) X(cuFuncSetAttribute)            \
+  X(cuModuleUnload) X(cuLaunchKernel)
+#define TILEC_DECLARE(name) decltype(&::name) name = nullptr;
+  TILEC_DRIVER_FUNCTIONS(TILEC_DECLARE)
+#undef TILEC_DECLARE
+  bool loaded = false;
+  std::string error;
+
+  static Driver &get() {
+    static Driver driver = load();
+    return driver;
+  }
+
+private:
+  static Driver load() {
+    Driver d;
+    void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      d.error = "the CUDA driver (libcuda.so.1) is not available on this machine";
+      return d;
+    }
+#define TILEC_LOAD(name)                                                       \
+  d.name = reinterpret_cast<decltype(&::name)>(dlsym(library, #name));         \
+  if (!d.name) {                                                               \
+    d.error = "libcuda.so.1 has no " #name;                                    \
+    return d;                                                                  \
+  }
+    TILEC_DRIVER_FUNCTIONS(TILEC_LOAD)
+#undef TILEC_LOAD
+    d.loaded = true;
+    return d;
+  }
+};
+} // namespace
+
 static bool check(CUresult result, const char *what, std::string &error) {
   if (result == CUDA_SUCCESS)
     return true;
   const char *name = nullptr, *text = nullptr;
-  cuGetErrorName(result, &name);
-  cuGetErrorString(result, &text);
+  Driver::get().cuGetErrorName(result, &name);
+  Driver::get().cuGetErrorString(result, &text);
   error = std::string(what) + " failed: " + (name ? name : "?") + " (" + (text ? text : "") + ")";
   return false;
 }
@@ -23,6 +68,16 @@ static bool check(CUresult result, const char *what, std::string &error) {
 /// Makes a context current: the device's primary context (the one PyTorch
 /// uses) unless the caller already set one.
 static bool ensureContext(std::string &error) {
+  Driver &driver = Driver::get();
+  if (!driver.loaded) {
+    error = driver.error;
+    return false;
+  }
+  auto &cuInit = driver.cuInit;
+  auto &cuCtxGetCurrent = driver.cuCtxGetCurrent;
+  auto &cuDeviceGet = driver.cuDeviceGet;
+  auto &cuDevicePrimaryCtxRetain = driver.cuDevicePrimaryCtxRetain;
+  auto &cuCtxSetCurrent = driver.cuCtxSetCurrent;
   if (!check(cuInit(0), "cuInit", error))
     return false;
   CUcontext current = nullptr;
@@ -44,6 +99,10 @@ std::unique_ptr<CudaKernel> CudaKernel::load(const std::string &binary,
   kernel->kernelSpec = KernelSpec::parse(metadataJson, error);
   if (!kernel->kernelSpec || !ensureContext(error))
     return nullptr;
+  Driver &driver = Driver::get();
+  auto &cuModuleLoadData = driver.cuModuleLoadData;
+  auto &cuModuleGetFunction = driver.cuModuleGetFunction;
+  auto &cuFuncSetAttribute = driver.cuFuncSetAttribute;
   // PTX must be NUL-terminated for the driver's JIT.
   std::string image = binary;
   image.push_back('\0');
@@ -63,7 +122,7 @@ std::unique_ptr<CudaKernel> CudaKernel::load(const std::string &binary,
 
 CudaKernel::~CudaKernel() {
   if (module)
-    cuModuleUnload(module);
+    Driver::get().cuModuleUnload(module);
 }
 
 bool CudaKernel::launch(const LaunchPlan &plan, CUstream stream, std::string &error) {
@@ -72,7 +131,7 @@ bool CudaKernel::launch(const LaunchPlan &plan, CUstream stream, std::string &er
   std::vector<void *> params;
   for (size_t offset : plan.offsets)
     params.push_back(const_cast<uint64_t *>(&plan.storage[offset]));
-  return check(cuLaunchKernel(function, plan.grid[0], plan.grid[1], plan.grid[2],
+  return check(Driver::get().cuLaunchKernel(function, plan.grid[0], plan.grid[1], plan.grid[2],
                               plan.threads, 1, 1, plan.sharedBytes, stream,
                               params.data(), nullptr),
                "cuLaunchKernel", error);

@@ -2,8 +2,15 @@
 
 #include "runtime/jit/JIT.h"
 
+#include "compiler/Metadata.h"
 #include "compiler/Pipeline.h"
+#include "compiler/Targets/Targets.h"
 #include "frontend/Frontend.h"
+#include "lib/Support/ToolSupport.h"
+
+#ifdef TILEC_HAVE_CUDA
+#include "runtime/cuda/CudaKernel.h"
+#endif
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -23,8 +30,17 @@ struct Kernel::State {
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   mlir::func::FuncOp func;
+#ifdef TILEC_HAVE_CUDA
+  std::unique_ptr<gpu::CudaKernel> cudaKernel;
+#endif
 
-  State() {
+  static mlir::DialectRegistry registry() {
+    mlir::DialectRegistry registry;
+    targets::registerNVPTXTarget(registry);
+    return registry;
+  }
+
+  State() : context(registry(), mlir::MLIRContext::Threading::DISABLED) {
     context.printOpOnDiagnostic(false);
     handler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(
         sourceMgr, &context, diagnosticStream);
@@ -53,9 +69,10 @@ Kernel::fromFile(const std::string &path, const CompileOptions &options) {
 llvm::Expected<std::unique_ptr<Kernel>>
 Kernel::fromSource(const std::string &source, const CompileOptions &options,
                    const std::string &bufferName) {
-  if (options.target != "cpu")
+  bool onGPU = options.target != "cpu";
+  if (onGPU && !targets::parseNVPTXTarget(options.target))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "unsupported target '%s' (available: cpu)",
+                                   "unsupported target '%s' (available: cpu, sm_70 and newer)",
                                    options.target.c_str());
   auto state = std::make_unique<State>();
   frontend::loadTileDialects(state->context);
@@ -71,10 +88,6 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
   state->module = frontend.generate();
   if (!state->module)
     return state->takeError("compilation failed");
-  mlir::PassManager pm(&state->context);
-  compiler::buildTileCleanupPipeline(pm);
-  if (mlir::failed(pm.run(*state->module)))
-    return state->takeError("the pipeline failed");
   std::vector<mlir::func::FuncOp> kernels;
   state->module->walk([&](mlir::func::FuncOp f) { kernels.push_back(f); });
   if (kernels.size() != 1)
@@ -83,14 +96,82 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
         "%s has %zu kernels; name the one to compile in CompileOptions::kernel",
         bufferName.c_str(), kernels.size());
   state->func = kernels.front();
+  std::vector<cpu::ParamInfo> params = cpu::describeParams(state->func);
+  std::string name = state->func.getName().str();
+
+  Artifact artifact;
+  bool hit = false;
+  if (onGPU) {
+    // The key covers every source the kernel was built from (imports too).
+    std::string keyText = std::string("tilec ") + tilec::getVersion() + "\n" +
+                          options.target + "\n" + name + "\n";
+    for (const auto &[define, value] : options.defines)
+      keyText += define + "=" + value + "\n";
+    for (unsigned id = 1; id <= state->sourceMgr.getNumBuffers(); ++id)
+      keyText += state->sourceMgr.getMemoryBuffer(id)->getBuffer().str() + "\n";
+    std::string key = KernelCache::hashBinary(keyText) + "-" + name;
+    KernelCache cache(options.cacheDir);
+    if (std::optional<Artifact> found = cache.lookup(key)) {
+      artifact = *found;
+      hit = true;
+    } else {
+      mlir::PassManager pm(&state->context);
+      (void)compiler::buildPipeline(pm, options.target);
+      if (mlir::failed(pm.run(*state->module)))
+        return state->takeError("the pipeline failed");
+      std::optional<std::string> ptx = targets::extractPTX(*state->module);
+      if (!ptx)
+        return state->takeError("no PTX was produced");
+      mlir::FailureOr<std::string> metadata =
+          compiler::buildKernelMetadata(state->func, options.target, *ptx);
+      if (mlir::failed(metadata))
+        return state->takeError("no launch metadata");
+      artifact = Artifact{*ptx, *metadata};
+      cache.store(key, artifact); // a failed disk write only costs a recompile
+    }
+  } else {
+    mlir::PassManager pm(&state->context);
+    compiler::buildTileCleanupPipeline(pm);
+    if (mlir::failed(pm.run(*state->module)))
+      return state->takeError("the pipeline failed");
+    state->module->walk([&](mlir::func::FuncOp f) { state->func = f; });
+  }
   std::unique_ptr<Kernel> kernel(new Kernel(std::move(state)));
-  kernel->paramInfo = cpu::describeParams(kernel->state->func);
-  kernel->kernelName = kernel->state->func.getName().str();
+  kernel->paramInfo = std::move(params);
+  kernel->kernelName = std::move(name);
+  kernel->compiled = std::move(artifact);
+  kernel->cacheHit = hit;
   return kernel;
+}
+
+llvm::Error Kernel::launchOnGPU(const std::vector<gpu::Argument> &args, void *stream) {
+#ifdef TILEC_HAVE_CUDA
+  if (compiled.binary.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "kernel '%s' was not compiled for a GPU", kernelName.c_str());
+  std::string error;
+  if (!state->cudaKernel) {
+    state->cudaKernel = gpu::CudaKernel::load(compiled.binary, compiled.metadata, error);
+    if (!state->cudaKernel)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
+  }
+  if (!state->cudaKernel->launch(args, static_cast<CUstream>(stream), error))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
+  return llvm::Error::success();
+#else
+  (void)args;
+  (void)stream;
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "this build of tilec has no CUDA runtime");
+#endif
 }
 
 llvm::Error Kernel::launch(llvm::ArrayRef<cpu::KernelArg> args,
                            const cpu::RunOptions &options) {
+  if (!compiled.binary.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "kernel '%s' was compiled for a GPU; use launchOnGPU",
+                                   kernelName.c_str());
   if (mlir::failed(cpu::runKernel(state->func, args, options)))
     return state->takeError("the kernel failed");
   // Remarks (ignored annotations) are not errors.

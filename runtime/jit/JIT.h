@@ -3,7 +3,7 @@
 // The embedding API: compile a .tl file or source string (with compile-time
 // overrides) for a target, get a kernel object, launch it. Today's target is
 // `cpu`, which runs the kernel's semantics on host tensors; GPU targets plug
-// in behind the same interface.
+// compile to PTX through the same interface, cached in memory and on disk.
 //
 //   auto kernel = tilec::jit::Kernel::fromFile("kernels/gemm.tl",
 //                                              {.kernel = "gemm",
@@ -17,6 +17,8 @@
 #define TILEC_RUNTIME_JIT_JIT_H
 
 #include "runtime/cpu/Interpreter.h"
+#include "runtime/cuda/LaunchPlan.h"
+#include "runtime/jit/KernelCache.h"
 
 #include "llvm/Support/Error.h"
 
@@ -34,8 +36,11 @@ struct CompileOptions {
   std::vector<std::pair<std::string, std::string>> defines;
   /// Folders searched for imported .tl modules.
   std::vector<std::string> includeDirs;
-  /// "cpu" for now.
+  /// "cpu" (runs on host tensors) or a GPU chip ("sm_90a", "sm_80").
   std::string target = "cpu";
+  /// GPU targets: the on-disk cache folder ("" = $TILEC_CACHE_DIR or
+  /// ~/.cache/tilec).
+  std::string cacheDir;
 };
 
 /// A compiled kernel. Diagnostics of compilation and of checked runs come
@@ -55,9 +60,18 @@ public:
   const std::vector<cpu::ParamInfo> &params() const { return paramInfo; }
   const std::string &name() const { return kernelName; }
 
-  /// Runs the kernel once over its grid.
+  /// cpu target: runs the kernel once over its grid on host tensors.
   llvm::Error launch(llvm::ArrayRef<cpu::KernelArg> args,
                      const cpu::RunOptions &options = {});
+
+  /// GPU targets: the PTX and launch metadata, and whether they came from
+  /// the cache.
+  const Artifact &artifact() const { return compiled; }
+  bool fromCache() const { return cacheHit; }
+
+  /// GPU targets, in builds with the CUDA toolkit: launches on `stream`
+  /// (a CUstream; null = the default stream) after checking the arguments.
+  llvm::Error launchOnGPU(const std::vector<gpu::Argument> &args, void *stream = nullptr);
 
 private:
   struct State;
@@ -65,6 +79,8 @@ private:
   std::unique_ptr<State> state;
   std::vector<cpu::ParamInfo> paramInfo;
   std::string kernelName;
+  Artifact compiled;
+  bool cacheHit = false;
 };
 
 } // namespace tilec::jit

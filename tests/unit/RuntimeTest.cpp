@@ -5,6 +5,11 @@
 #include "runtime/jit/JIT.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -122,4 +127,107 @@ TEST_CASE("the JIT reports compile errors with locations", "[jit]") {
   REQUIRE_FALSE(static_cast<bool>(kernel));
   CHECK(llvm::toString(kernel.takeError()).find("bad.tl:2:5: error: '(' was never closed") !=
         std::string::npos);
+}
+
+/// The files of a cache folder, by extension.
+static std::vector<std::string> cacheFiles(const std::string &dir, llvm::StringRef ext) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec; it.increment(ec))
+    if (llvm::sys::path::extension(it->path()) == ext)
+      files.push_back(it->path());
+  return files;
+}
+
+TEST_CASE("the JIT compiles for a GPU and caches in memory and on disk", "[jit][cache]") {
+  llvm::SmallString<128> dir;
+  REQUIRE_FALSE(llvm::sys::fs::createUniqueDirectory("tilec-cache", dir));
+  jit::CompileOptions options;
+  options.target = "sm_90a";
+  options.cacheDir = std::string(dir);
+  jit::KernelCache::clearMemory();
+
+  // A miss compiles and writes the entry; the same request again is a hit.
+  auto first = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(first));
+  CHECK_FALSE((*first)->fromCache());
+  CHECK((*first)->artifact().binary.find(".visible .entry scale(") != std::string::npos);
+  CHECK(jit::KernelCache::isValid((*first)->artifact()));
+  REQUIRE(cacheFiles(std::string(dir), ".ptx").size() == 1);
+  REQUIRE(cacheFiles(std::string(dir), ".json").size() == 1);
+  auto second = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(second));
+  CHECK((*second)->fromCache());
+
+  // From disk, in a fresh process (memory dropped).
+  jit::KernelCache::clearMemory();
+  auto third = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(third));
+  CHECK((*third)->fromCache());
+  CHECK((*third)->artifact().binary == (*first)->artifact().binary);
+
+  // Another -D is another entry.
+  options.defines = {{"block", "16"}};
+  auto other = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(other));
+  CHECK_FALSE((*other)->fromCache());
+  options.defines.clear();
+
+  // A corrupted entry is a miss, recompiled and rewritten whole.
+  std::string ptxPath = cacheFiles(std::string(dir), ".ptx").front();
+  for (const std::string &path : cacheFiles(std::string(dir), ".ptx")) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    os << "garbage";
+  }
+  jit::KernelCache::clearMemory();
+  auto repaired = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(repaired));
+  CHECK_FALSE((*repaired)->fromCache());
+  jit::KernelCache::clearMemory();
+  auto afterRepair = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(afterRepair));
+  CHECK((*afterRepair)->fromCache());
+
+  // No GPU here: launching says so instead of crashing.
+  llvm::Error error = (*first)->launchOnGPU({});
+  REQUIRE(static_cast<bool>(error));
+  std::string message = llvm::toString(std::move(error));
+  CHECK((message.find("CUDA driver") != std::string::npos ||
+         message.find("no CUDA runtime") != std::string::npos));
+  llvm::sys::fs::remove_directories(dir);
+}
+
+TEST_CASE("two processes compiling the same kernel at once leave a valid entry", "[jit][cache]") {
+  llvm::SmallString<128> dir;
+  REQUIRE_FALSE(llvm::sys::fs::createUniqueDirectory("tilec-cache-race", dir));
+  jit::CompileOptions options;
+  options.target = "sm_90a";
+  options.cacheDir = std::string(dir);
+  std::vector<pid_t> children;
+  for (int i = 0; i < 2; ++i) {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      jit::KernelCache::clearMemory();
+      auto kernel = jit::Kernel::fromSource(kScale, options, "scale.tl");
+      _exit(kernel && jit::KernelCache::isValid((*kernel)->artifact()) ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  // No temporary file is left, and the entry reads back valid.
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec; it.increment(ec))
+    CHECK(it->path().find(".tmp-") == std::string::npos);
+  jit::KernelCache::clearMemory();
+  auto kernel = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(kernel));
+  CHECK((*kernel)->fromCache());
+  llvm::sys::fs::remove_directories(dir);
 }
