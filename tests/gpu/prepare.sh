@@ -32,3 +32,8 @@ compile retention.tl retention_chunkwise retention -D dk=64 -D dv=64 -D block_V=
 compile block_sparse_decode.tl block_sparse_decode block_sparse
 compile diffqkv_decode.tl diffqkv_decode diffqkv
 ls "$out/kernels" | wc -l
+# The C++ JIT example, static (MLIR inside), for a GPU machine without MLIR.
+ninja -C "$build" tilec-jit-example >/dev/null
+strip -o "$out/tilec-jit-example" "$build/runtime/tilec-jit-example"
+gzip -9 -f "$out/tilec-jit-example"
+du -sh "$out"

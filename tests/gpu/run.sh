@@ -10,4 +10,16 @@ cmake -S "$root/runtime/cuda" -B "$gpu/runtime" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS="-I$gpu/include" >/dev/null
 cmake --build "$gpu/runtime" -j >/dev/null
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@"
+status=0
+python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1
+# The C++ JIT example: compiles on this machine (no MLIR installed: it is
+# linked in), launches, checks; the second run finds the kernel in the cache.
+if [ -f "$gpu/tilec-jit-example.gz" ]; then
+  example=$(mktemp -d)/tilec-jit-example
+  gunzip -c "$gpu/tilec-jit-example.gz" > "$example" && chmod +x "$example"
+  export TILEC_CACHE_DIR=$(mktemp -d)
+  for run in 1 2; do
+    /usr/bin/time -f "jit example run $run: %e s" "$example" "$root/kernels" || status=1
+  done
+fi
+exit $status
