@@ -20,6 +20,11 @@ LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target
     buildTileCleanupPipeline(pm);
     return success();
   }
+  if (std::optional<targets::GPUTarget> amd = targets::parseAMDGPUTarget(target)) {
+    targets::buildROCDLPipeline(pm, *amd);
+    targets::buildAMDGPUBinaryPipeline(pm, /*assembly=*/true);
+    return success();
+  }
   std::optional<targets::GPUTarget> gpu = targets::parseNVPTXTarget(target);
   if (!gpu)
     return failure();
@@ -68,7 +73,7 @@ std::vector<std::string> tilec::compiler::listStages(StringRef target) {
   }
   flush();
   if (target != "tile")
-    stages.push_back(kAssemblyStage);
+    stages.push_back(target.starts_with("gfx") ? "gcn" : kAssemblyStage);
   return stages;
 }
 

@@ -22,3 +22,7 @@ ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
 if os.path.exists(ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# The AMD back end needs the ROCm device libraries and ld.lld the build links.
+if os.path.exists(os.path.join(config.tilec_obj_root, "rocm", "amdgcn", "bitcode", "ocml.bc")):
+    config.available_features.add("amdgpu")

@@ -41,9 +41,9 @@ cl::opt<std::string> onlyStage("only", cl::desc("Show only this stage"),
 cl::opt<bool> listStages("list", cl::desc("List the stages and exit"),
                          cl::cat(category));
 cl::opt<std::string> target("target",
-                            cl::desc("The pipeline to show: a GPU chip (sm_90a, "
-                                     "sm_80, ...) down to PTX, or 'tile' for the "
-                                     "tile-level passes only"),
+                            cl::desc("The pipeline to show: a GPU chip down to its "
+                                     "assembly (sm_90a, sm_80: PTX; gfx942: GCN), "
+                                     "or 'tile' for the tile-level passes only"),
                             cl::value_desc("name"), cl::init("sm_90a"),
                             cl::cat(category));
 } // namespace
@@ -54,13 +54,13 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "tile-dump: the IR of a .tl file after each stage\n");
   mlir::DialectRegistry registry;
-  tilec::targets::registerNVPTXTarget(registry);
+  tilec::targets::registerAMDGPUTarget(registry);
   {
     mlir::MLIRContext probe(registry);
     mlir::PassManager pm(&probe);
     if (mlir::failed(tilec::compiler::buildPipeline(pm, target))) {
       WithColor::error() << "unknown target '" << target
-                         << "'; expected 'tile' or a GPU chip such as sm_90a\n";
+                         << "'; expected 'tile' or a GPU chip such as sm_90a or gfx942\n";
       return 1;
     }
   }
@@ -136,14 +136,14 @@ int main(int argc, char **argv) {
       /*printAfterOnlyOnFailure=*/false, outs());
   if (mlir::failed(pm.run(*module)))
     return 1;
-  if (target != "tile" && shown(tilec::compiler::kAssemblyStage)) {
-    std::optional<std::string> ptx = tilec::targets::extractPTX(*module);
-    if (!ptx) {
-      WithColor::error() << "no PTX was produced\n";
+  if (target != "tile" && shown(stages.back())) {
+    std::optional<std::string> assembly = tilec::targets::extractBinary(*module);
+    if (!assembly) {
+      WithColor::error() << "no assembly was produced\n";
       return 1;
     }
-    banner(tilec::compiler::kAssemblyStage);
-    outs() << *ptx;
+    banner(stages.back());
+    outs() << *assembly;
   }
   return 0;
 }

@@ -26,7 +26,7 @@
 using namespace llvm;
 
 namespace {
-enum class EmitKind { AST, Tile, TileOpt, GPU, NVVM, PTX };
+enum class EmitKind { AST, Tile, TileOpt, GPU, NVVM, ROCDL, PTX, GCN, HSACO };
 
 cl::OptionCategory category("tilec options");
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.tl>"),
@@ -52,16 +52,22 @@ cl::opt<EmitKind> emit(
                           "after tile-lower-to-gpu (gpu.func kernels)"),
                clEnumValN(EmitKind::NVVM, "nvvm",
                           "the gpu.module in the NVVM/LLVM dialects"),
+               clEnumValN(EmitKind::ROCDL, "rocdl",
+                          "the gpu.module in the ROCDL/LLVM dialects (AMD)"),
                clEnumValN(EmitKind::PTX, "ptx",
-                          "PTX; with -o x.ptx also the launch metadata x.json")),
+                          "PTX; with -o x.ptx also the launch metadata x.json"),
+               clEnumValN(EmitKind::GCN, "gcn", "AMD GCN assembly"),
+               clEnumValN(EmitKind::HSACO, "hsaco",
+                          "an AMD code object; with -o x.hsaco also x.json")),
     cl::cat(category));
 cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(category));
 cl::opt<std::string> target("target",
                            cl::desc("Target: cpu (execute with --run), or a GPU "
-                                    "chip for --emit=gpu|nvvm|ptx: sm_90a (default "
-                                    "for those), sm_80, ..."),
+                                    "chip for --emit=gpu|nvvm|ptx (sm_90a, the "
+                                    "default for those; sm_80, ...) or "
+                                    "--emit=gpu|rocdl|gcn|hsaco (gfx942, gfx90a)"),
                            cl::value_desc("name"), cl::init("cpu"),
                            cl::cat(category));
 cl::opt<bool> run("run", cl::desc("Run the kernel on the target (cpu)"),
@@ -104,40 +110,50 @@ static bool splitAssignments(const cl::list<std::string> &list, const char *flag
   return true;
 }
 
-/// --emit=gpu|nvvm|ptx for an NVPTX target; PTX to a file also writes the
-/// launch metadata beside it.
+/// --emit=gpu|nvvm|rocdl|ptx|gcn|hsaco: a GPU target's IR or binary; a
+/// binary written to a file also gets its launch metadata beside it.
 static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
                     raw_ostream &os) {
-  std::string targetName = target == "cpu" ? "sm_90a" : target.getValue();
-  std::optional<tilec::targets::GPUTarget> gpu =
-      tilec::targets::parseNVPTXTarget(targetName);
-  if (!gpu) {
+  bool amdEmit = emit == EmitKind::ROCDL || emit == EmitKind::GCN || emit == EmitKind::HSACO;
+  std::string targetName = target == "cpu" ? (amdEmit ? "gfx942" : "sm_90a") : target.getValue();
+  std::optional<tilec::targets::GPUTarget> nvidia = tilec::targets::parseNVPTXTarget(targetName);
+  std::optional<tilec::targets::GPUTarget> amd = tilec::targets::parseAMDGPUTarget(targetName);
+  if (!nvidia && !amd) {
     WithColor::error() << "unknown GPU target '" << targetName
-                       << "'; expected sm_70 or newer (e.g. sm_90a, sm_80)\n";
+                       << "'; expected sm_70 or newer (e.g. sm_90a, sm_80) or an AMD "
+                          "gfx chip (e.g. gfx942)\n";
+    return false;
+  }
+  if ((amd && (emit == EmitKind::NVVM || emit == EmitKind::PTX)) || (nvidia && amdEmit)) {
+    WithColor::error() << "--emit does not match target '" << targetName << "'\n";
     return false;
   }
   mlir::PassManager pm(&context);
   if (emit == EmitKind::GPU) {
     tilec::compiler::buildTileCleanupPipeline(pm);
     pm.addPass(tilec::createTileLowerToGPU());
-  } else {
-    tilec::targets::buildNVVMPipeline(pm, *gpu);
+  } else if (nvidia) {
+    tilec::targets::buildNVVMPipeline(pm, *nvidia);
     if (emit == EmitKind::PTX)
       tilec::targets::buildPTXPipeline(pm);
+  } else {
+    tilec::targets::buildROCDLPipeline(pm, *amd);
+    if (emit != EmitKind::ROCDL)
+      tilec::targets::buildAMDGPUBinaryPipeline(pm, /*assembly=*/emit == EmitKind::GCN);
   }
   if (mlir::failed(pm.run(module)))
     return false;
-  if (emit != EmitKind::PTX) {
+  if (emit == EmitKind::GPU || emit == EmitKind::NVVM || emit == EmitKind::ROCDL) {
     module.print(os);
     return true;
   }
-  std::optional<std::string> ptx = tilec::targets::extractPTX(module);
-  if (!ptx) {
-    WithColor::error() << "no PTX was produced\n";
+  std::optional<std::string> binary = tilec::targets::extractBinary(module);
+  if (!binary) {
+    WithColor::error() << "no binary was produced\n";
     return false;
   }
-  os << *ptx;
-  if (outputFile == "-")
+  os << *binary;
+  if (outputFile == "-" || emit == EmitKind::GCN)
     return true;
   std::vector<mlir::func::FuncOp> kernels;
   module.walk([&](mlir::func::FuncOp f) {
@@ -149,7 +165,7 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     return false;
   }
   mlir::FailureOr<std::string> metadata =
-      tilec::compiler::buildKernelMetadata(kernels.front(), gpu->chip, *ptx);
+      tilec::compiler::buildKernelMetadata(kernels.front(), targetName, *binary);
   if (mlir::failed(metadata))
     return false;
   SmallString<256> jsonPath(outputFile.getValue());
@@ -221,7 +237,7 @@ int main(int argc, char **argv) {
   }
 
   mlir::DialectRegistry registry;
-  tilec::targets::registerNVPTXTarget(registry);
+  tilec::targets::registerAMDGPUTarget(registry);
   mlir::MLIRContext context(registry);
   context.allowUnregisteredDialects(false);
   // DSL users want the source line, not the IR operation, under an error.
@@ -267,7 +283,7 @@ int main(int argc, char **argv) {
   }
   if (run)
     return finish(runKernel(*module));
-  if (emit == EmitKind::GPU || emit == EmitKind::NVVM || emit == EmitKind::PTX)
+  if (emit >= EmitKind::GPU)
     return finish(emitGPU(*module, context, output->os()));
   module->print(output->os());
   return finish(true);

@@ -39,6 +39,20 @@ void buildPTXPipeline(mlir::OpPassManager &pm);
 /// The PTX text of the module's gpu.binary, after buildPTXPipeline ran.
 std::optional<std::string> extractPTX(mlir::ModuleOp module);
 
+/// AMD: parses `--target` (gfx942, gfx90a, ...).
+std::optional<GPUTarget> parseAMDGPUTarget(llvm::StringRef name);
+/// Registers what the ROCDL path needs.
+void registerAMDGPUTarget(mlir::DialectRegistry &registry);
+/// From tile IR to a gpu.module in the ROCDL/LLVM dialects.
+void buildROCDLPipeline(mlir::OpPassManager &pm, const GPUTarget &target);
+/// Serializes the gpu.module: `assembly` gives GCN ISA text, else an
+/// .hsaco code object (linked with ld.lld against the ROCm device libraries
+/// found under $ROCM_PATH or the folder the build arranged).
+void buildAMDGPUBinaryPipeline(mlir::OpPassManager &pm, bool assembly);
+
+/// The bytes of the module's gpu.binary object (any target).
+std::optional<std::string> extractBinary(mlir::ModuleOp module);
+
 } // namespace tilec::targets
 
 #endif // TILEC_COMPILER_TARGETS_TARGETS_H

@@ -36,7 +36,7 @@ struct Kernel::State {
 
   static mlir::DialectRegistry registry() {
     mlir::DialectRegistry registry;
-    targets::registerNVPTXTarget(registry);
+    targets::registerAMDGPUTarget(registry);
     return registry;
   }
 

@@ -1,0 +1,83 @@
+//===- AMDGPU.cpp - the AMD back end --------------------------------------===//
+//
+// gpu.module -> ROCDL/LLVM dialects -> GCN ISA or an .hsaco code object, in
+// process, with Debian's rocm-device-libs (ocml/ockl bitcode) and lld.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Targets/Targets.h"
+
+#include "compiler/Passes.h"
+#include "compiler/Pipeline.h"
+
+#include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
+#include "mlir/Target/LLVM/ROCDL/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/ROCDL/ROCDLToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+
+std::optional<tilec::targets::GPUTarget>
+tilec::targets::parseAMDGPUTarget(llvm::StringRef name) {
+  if (!name.starts_with("gfx") || name.size() < 5)
+    return std::nullopt;
+  GPUTarget target;
+  target.chip = name.str();
+  return target;
+}
+
+void tilec::targets::registerAMDGPUTarget(DialectRegistry &registry) {
+  // The conversion interfaces are shared with the NVPTX path.
+  registerNVPTXTarget(registry);
+  registry.insert<ROCDL::ROCDLDialect>();
+  registerROCDLDialectTranslation(registry);
+  ROCDL::registerROCDLTargetInterfaceExternalModels(registry);
+}
+
+void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &target) {
+  compiler::buildTileCleanupPipeline(pm);
+  pm.addPass(createTileLowerToGPU());
+  GpuROCDLAttachTargetOptions attach;
+  attach.triple = "amdgcn-amd-amdhsa";
+  attach.chip = target.chip;
+  attach.abiVersion = "400";
+  attach.optLevel = target.optLevel;
+  pm.addPass(createGpuROCDLAttachTarget(attach));
+  OpPassManager &gpuPM = pm.nest<gpu::GPUModuleOp>();
+  gpuPM.addPass(createCanonicalizerPass());
+  gpuPM.addPass(createCSEPass());
+  gpuPM.addPass(createSCFToControlFlowPass());
+  ConvertGpuOpsToROCDLOpsOptions rocdl;
+  rocdl.chipset = target.chip;
+  rocdl.runtime = gpu::amd::Runtime::HIP;
+  gpuPM.addPass(createConvertGpuOpsToROCDLOps(rocdl));
+  gpuPM.addPass(createCanonicalizerPass());
+  gpuPM.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void tilec::targets::buildAMDGPUBinaryPipeline(OpPassManager &pm, bool assembly) {
+  GpuModuleToBinaryPassOptions options;
+  options.compilationTarget = assembly ? "isa" : "bin";
+  // $ROCM_PATH, else the folder the build arranged with links to Debian's
+  // device libraries (amdgcn/bitcode) and ld.lld (llvm/bin).
+  const char *rocm = std::getenv("ROCM_PATH");
+  options.toolkitPath = rocm ? rocm : TILEC_ROCM_PATH;
+  pm.addPass(createGpuModuleToBinaryPass(options));
+}
+
+std::optional<std::string> tilec::targets::extractBinary(ModuleOp module) {
+  std::optional<std::string> bytes;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
+        bytes = object.getObject().getValue().str();
+  });
+  return bytes;
+}
