@@ -97,3 +97,43 @@ TEST_CASE("bad metadata is reported", "[launch]") {
       "params": [{"name": "x", "kind": "scalar", "dtype": "complex"}]})", error));
   CHECK(error.find("unknown dtype 'complex'") != std::string::npos);
 }
+
+#include "runtime/cuda/DLPack.h"
+#include "runtime/hip/HipKernel.h"
+
+TEST_CASE("DLPack tensors become launch arguments", "[launch][dlpack]") {
+  int64_t shape[2] = {100, 64};
+  int64_t strides[2] = {64, 1};
+  DLTensor t{};
+  t.data = reinterpret_cast<void *>(0x10000);
+  t.byte_offset = 128;
+  t.device = {kDLCUDA, 0};
+  t.ndim = 2;
+  t.dtype = {kDLBfloat, 16, 1};
+  t.shape = shape;
+  t.strides = strides;
+  Argument arg;
+  std::string error;
+  REQUIRE(argumentFromDLTensor(t, arg, error));
+  CHECK(arg.pointer == 0x10000 + 128);
+  CHECK(arg.dtype == "bfloat16");
+  CHECK(arg.shape == std::vector<int64_t>{100, 64});
+  CHECK(arg.strides == std::vector<int64_t>{64, 1});
+  t.device = {kDLCPU, 0};
+  CHECK_FALSE(argumentFromDLTensor(t, arg, error));
+  CHECK(error.find("not in GPU memory") != std::string::npos);
+  t.device = {kDLCUDA, 0};
+  t.dtype = {kDLFloat, 32, 4};
+  CHECK_FALSE(argumentFromDLTensor(t, arg, error));
+  CHECK(error.find("lanes") != std::string::npos);
+}
+
+TEST_CASE("the HIP runtime reports a missing AMD GPU instead of crashing", "[launch][hip]") {
+  std::string error;
+  auto kernel = HipKernel::load("not a code object", kMeta, error);
+  CHECK_FALSE(kernel);
+  CHECK_FALSE(error.empty());
+  auto bad = HipKernel::load("", "{", error);
+  CHECK_FALSE(bad);
+  CHECK(error.find("bad kernel metadata") != std::string::npos);
+}

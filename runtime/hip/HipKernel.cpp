@@ -1,0 +1,114 @@
+//===- HipKernel.cpp - load and launch tilec kernels through HIP ----------===//
+
+#include "runtime/hip/HipKernel.h"
+
+#define __HIP_PLATFORM_AMD__ 1
+#include <hip/hip_runtime_api.h>
+
+#include <dlfcn.h>
+
+using namespace tilec::gpu;
+
+namespace {
+/// HIP's module API, found in libamdhip64 at first use.
+struct Hip {
+#define TILEC_HIP_FUNCTIONS(X)                                                 \
+  X(hipInit) X(hipGetErrorString) X(hipModuleLoadData) X(hipModuleGetFunction) \
+  X(hipModuleUnload) X(hipModuleLaunchKernel) X(hipFuncSetAttribute)
+#define TILEC_DECLARE(name) decltype(&::name) name = nullptr;
+  TILEC_HIP_FUNCTIONS(TILEC_DECLARE)
+#undef TILEC_DECLARE
+  bool loaded = false;
+  std::string error;
+
+  static Hip &get() {
+    static Hip hip = load();
+    return hip;
+  }
+
+private:
+  static Hip load() {
+    Hip h;
+    void *library = dlopen("libamdhip64.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (!library)
+      library = dlopen("libamdhip64.so", RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      h.error = "the HIP runtime (libamdhip64) is not available on this machine";
+      return h;
+    }
+#define TILEC_LOAD(name)                                                       \
+  h.name = reinterpret_cast<decltype(&::name)>(dlsym(library, #name));         \
+  if (!h.name) {                                                               \
+    h.error = "libamdhip64 has no " #name;                                     \
+    return h;                                                                  \
+  }
+    TILEC_HIP_FUNCTIONS(TILEC_LOAD)
+#undef TILEC_LOAD
+    h.loaded = true;
+    return h;
+  }
+};
+
+bool check(hipError_t result, const char *what, std::string &error) {
+  if (result == hipSuccess)
+    return true;
+  const char *text = Hip::get().hipGetErrorString ? Hip::get().hipGetErrorString(result) : "";
+  error = std::string(what) + " failed: " + (text ? text : "") + " (" +
+          std::to_string(static_cast<int>(result)) + ")";
+  return false;
+}
+} // namespace
+
+std::unique_ptr<HipKernel> HipKernel::load(const std::string &codeObject,
+                                           const std::string &metadataJson,
+                                           std::string &error) {
+  std::unique_ptr<HipKernel> kernel(new HipKernel());
+  kernel->kernelSpec = KernelSpec::parse(metadataJson, error);
+  if (!kernel->kernelSpec)
+    return nullptr;
+  Hip &hip = Hip::get();
+  if (!hip.loaded) {
+    error = hip.error;
+    return nullptr;
+  }
+  hipModule_t module = nullptr;
+  hipFunction_t function = nullptr;
+  if (!check(hip.hipInit(0), "hipInit", error) ||
+      !check(hip.hipModuleLoadData(&module, codeObject.data()), "hipModuleLoadData", error))
+    return nullptr;
+  kernel->module = module;
+  if (!check(hip.hipModuleGetFunction(&function, module, kernel->kernelSpec->symbol.c_str()),
+             "hipModuleGetFunction", error))
+    return nullptr;
+  kernel->function = function;
+  if (kernel->kernelSpec->sharedBytes > 64 * 1024 &&
+      !check(hip.hipFuncSetAttribute(reinterpret_cast<const void *>(function),
+                                     hipFuncAttributeMaxDynamicSharedMemorySize,
+                                     static_cast<int>(kernel->kernelSpec->sharedBytes)),
+             "hipFuncSetAttribute", error))
+    return nullptr;
+  return kernel;
+}
+
+HipKernel::~HipKernel() {
+  if (module)
+    Hip::get().hipModuleUnload(static_cast<hipModule_t>(module));
+}
+
+bool HipKernel::launch(const LaunchPlan &plan, void *stream, std::string &error) {
+  if (plan.grid[0] == 0 || plan.grid[1] == 0 || plan.grid[2] == 0)
+    return true;
+  std::vector<void *> params;
+  for (size_t offset : plan.offsets)
+    params.push_back(const_cast<uint64_t *>(&plan.storage[offset]));
+  return check(Hip::get().hipModuleLaunchKernel(
+                   static_cast<hipFunction_t>(function), plan.grid[0], plan.grid[1],
+                   plan.grid[2], plan.threads, 1, 1, plan.sharedBytes,
+                   static_cast<hipStream_t>(stream), params.data(), nullptr),
+               "hipModuleLaunchKernel", error);
+}
+
+bool HipKernel::launch(const std::vector<Argument> &args, void *stream, std::string &error) {
+  LaunchPlan plan;
+  return planLaunch(*kernelSpec, args, plan, error) && launch(plan, stream, error);
+}
