@@ -22,11 +22,30 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     kernel's symbol and shared-memory size in `tile.gpu_kernel` and
     `tile.shared_bytes`.
   }];
+  let options = [
+    Option<"privateAddressSpace", "private-address-space", "unsigned", "0",
+           "Address space of per-thread arrays (0 on NVPTX, 5 on AMDGPU)">
+  ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect"
   ];
+}
+
+def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
+  let summary = "Choose where each fragment lives: in registers or in shared memory";
+  let description = [{
+    A first layout inference. A fragment gets `#tile.cyclic<threads>` (on its
+    `tile.alloc`, as `tile.layout`) when every use hands out its elements in the
+    order of the block's threads: element accesses in a `T.Parallel` loop over
+    exactly the fragment's shape indexed by the loop variables, fills, copies,
+    tile atomic adds and reductions reading it. Such a fragment lives in the
+    threads' registers and needs no barrier. Any other use (a gemm operand,
+    a broadcast read such as `row_max[i]` in a 2-D loop, a reduction target,
+    a region, scalar code) keeps it in shared memory; the block size must
+    be a multiple of 32 for the cross-thread reductions.
+  }];
 }
 
 #endif // TILEC_COMPILER_PASSES_TD

@@ -131,6 +131,7 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
   mlir::PassManager pm(&context);
   if (emit == EmitKind::GPU) {
     tilec::compiler::buildTileCleanupPipeline(pm);
+    pm.addPass(tilec::createTileInferLayouts());
     pm.addPass(tilec::createTileLowerToGPU());
   } else if (nvidia) {
     tilec::targets::buildNVVMPipeline(pm, *nvidia);

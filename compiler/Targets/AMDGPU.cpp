@@ -43,7 +43,10 @@ void tilec::targets::registerAMDGPUTarget(DialectRegistry &registry) {
 
 void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
-  pm.addPass(createTileLowerToGPU());
+  pm.addPass(createTileInferLayouts());
+  TileLowerToGPUOptions lowering;
+  lowering.privateAddressSpace = 5; // AMDGPU's private (scratch) memory
+  pm.addPass(createTileLowerToGPU(lowering));
   GpuROCDLAttachTargetOptions attach;
   attach.triple = "amdgcn-amd-amdhsa";
   attach.chip = target.chip;

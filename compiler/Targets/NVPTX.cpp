@@ -83,6 +83,7 @@ void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
 
 void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
+  pm.addPass(createTileInferLayouts());
   pm.addPass(createTileLowerToGPU());
   GpuNVVMAttachTargetOptions attach;
   attach.chip = target.chip;

@@ -42,13 +42,15 @@ struct BufferRef {
   SmallVector<Value> offsets;     // index, per storage dimension
   SmallVector<unsigned> kept;     // view dimension -> storage dimension
   SmallVector<int64_t> shape;     // view shape (kDynamic for launch-bound)
+  /// A #tile.cyclic fragment: element f is in this thread's slot f / threads.
+  bool distributed = false;
 };
 
 /// Builds one gpu.func from one tile kernel.
 class KernelLowering {
 public:
-  KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule)
-      : func(func), gpuModule(gpuModule), b(func.getContext()) {}
+  KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace)
+      : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace) {}
 
   LogicalResult run();
   int64_t sharedBytes = 0;
@@ -77,8 +79,30 @@ private:
     LLVM::StoreOp::create(b, loc(), value, address(ref, viewIndex));
   }
   Value cast(Value value, Type to);
-  /// Runs `body(flat)` for flat = tid, tid + threads, ... < total.
-  void cooperative(int64_t total, function_ref<void(Value)> body);
+  /// Runs `body(flat, slot)` for flat = tid + slot * threads < total.
+  void cooperative(int64_t total, function_ref<void(Value, Value)> body);
+  /// An element of a buffer at a view index, or, for a distributed
+  /// fragment, at this thread's slot.
+  Value loadAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot) {
+    if (ref.distributed)
+      return LLVM::LoadOp::create(b, loc(), ref.elementType, slotAddress(ref, slot));
+    return load(ref, viewIndex);
+  }
+  void storeAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot, Value value) {
+    if (ref.distributed) {
+      LLVM::StoreOp::create(b, loc(), value, slotAddress(ref, slot));
+      return;
+    }
+    store(ref, viewIndex, value);
+  }
+  Value slotAddress(const BufferRef &ref, Value slot) {
+    return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
+                               ValueRange{toI64(slot)});
+  }
+  /// Whether an op touches memory other threads may touch (shared memory,
+  /// shared-memory fragments, global tensors): then it needs barriers.
+  bool touchesSharedState(Operation *op);
+  LogicalResult lowerDistributedReduce(tile::ReduceOp reduce);
   /// Splits a flat index over a static shape (C order).
   SmallVector<Value> delinearize(Value flat, ArrayRef<int64_t> shape);
   /// The view index of squeezed element `n` of a view.
@@ -87,11 +111,14 @@ private:
     if (parallelDepth == 0)
       gpu::BarrierOp::create(b, loc());
   }
-  BufferRef allocate(tile::BufferType type);
+  BufferRef allocate(tile::BufferType type, Attribute layout);
+  /// The slot of the T.Parallel iteration being lowered (innermost last).
+  SmallVector<Value> slotStack;
 
   func::FuncOp func;
   gpu::GPUModuleOp gpuModule;
   OpBuilder b;
+  unsigned privateSpace;
   Location currentLoc = UnknownLoc::get(func.getContext());
   IRMapping mapping;
   DenseMap<Value, BufferRef> buffers;
@@ -173,7 +200,7 @@ Value KernelLowering::cast(Value value, Type to) {
   return arith::TruncIOp::create(b, loc(), to, value);
 }
 
-void KernelLowering::cooperative(int64_t total, function_ref<void(Value)> body) {
+void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)> body) {
   // A constant trip count per thread (flat = tid + k * threads), so that the
   // loop unrolls and each thread keeps several memory accesses in flight; a
   // guard only when the threads do not divide the iteration space.
@@ -184,14 +211,33 @@ void KernelLowering::cooperative(int64_t total, function_ref<void(Value)> body) 
   b.setInsertionPointToStart(loop.getBody());
   Value flat = arith::AddIOp::create(
       b, loc(), threadId, arith::MulIOp::create(b, loc(), loop.getInductionVar(), numThreads));
+  Value slot = loop.getInductionVar();
   if (total % threads == 0) {
-    body(flat);
+    body(flat, slot);
     return;
   }
   Value inside = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, flat, index(total));
   auto ifOp = scf::IfOp::create(b, loc(), inside, /*withElseRegion=*/false);
   b.setInsertionPointToStart(ifOp.thenBlock());
-  body(flat);
+  body(flat, slot);
+}
+
+bool KernelLowering::touchesSharedState(Operation *op) {
+  auto shared = [&](Value v) {
+    if (!isa<tile::BufferType>(v.getType()))
+      return false;
+    auto it = buffers.find(v);
+    if (it == buffers.end())
+      return true;
+    return !it->second.distributed && it->second.scope != tile::MemoryScope::Local;
+  };
+  bool result = false;
+  op->walk([&](Operation *inner) {
+    for (Value operand : inner->getOperands())
+      if (shared(operand))
+        result = true;
+  });
+  return result;
 }
 
 SmallVector<Value> KernelLowering::delinearize(Value flat, ArrayRef<int64_t> shape) {
@@ -218,7 +264,7 @@ SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
   return viewIndex;
 }
 
-BufferRef KernelLowering::allocate(tile::BufferType type) {
+BufferRef KernelLowering::allocate(tile::BufferType type, Attribute layout) {
   BufferRef ref;
   ref.elementType = type.getElementType();
   ref.scope = type.getScope();
@@ -226,12 +272,19 @@ BufferRef KernelLowering::allocate(tile::BufferType type) {
   int64_t count = std::max<int64_t>(product(type.getShape()), 1);
   unsigned bits = type.getElementType().getIntOrFloatBitWidth();
   int64_t bytes = count * std::max<unsigned>(bits / 8, 1);
-  if (ref.scope == tile::MemoryScope::Local) {
+  if (auto cyclic = dyn_cast_or_null<tile::CyclicLayoutAttr>(layout)) {
+    // Each thread's slots, in registers once the constant slot indices of
+    // the unrolled loops resolve.
+    ref.distributed = true;
+    count = (count + cyclic.getThreads() - 1) / cyclic.getThreads();
+  }
+  if (ref.scope == tile::MemoryScope::Local || ref.distributed) {
     // Each thread's private copy, allocated once at kernel entry.
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
     Value n = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), count);
-    ref.base = LLVM::AllocaOp::create(b, loc(), LLVM::LLVMPointerType::get(b.getContext()),
+    ref.base = LLVM::AllocaOp::create(b, loc(),
+                                      LLVM::LLVMPointerType::get(b.getContext(), privateSpace),
                                       ref.elementType, n, /*alignment=*/16);
   } else {
     // Shared and fragment buffers: a slice of the extern shared array.
@@ -434,7 +487,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
            << op->getName() << "' inside a T.Parallel loop";
 
   if (auto alloc = dyn_cast<tile::AllocOp>(op)) {
-    buffers[alloc.getResult()] = allocate(alloc.getType());
+    buffers[alloc.getResult()] = allocate(alloc.getType(), alloc->getAttr("tile.layout"));
     return success();
   }
   if (auto dim = dyn_cast<tile::DimOp>(op)) {
@@ -473,28 +526,36 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto load = dyn_cast<tile::LoadOp>(op)) {
+    const BufferRef &ref = buffers[load.getBuffer()];
     mapping.map(load.getResult(),
-                this->load(buffers[load.getBuffer()], indices(load.getIndices())));
+                loadAt(ref, indices(load.getIndices()),
+                       ref.distributed ? slotStack.back() : Value()));
     return success();
   }
   if (auto storeOp = dyn_cast<tile::StoreOp>(op)) {
-    store(buffers[storeOp.getBuffer()], indices(storeOp.getIndices()),
-          mapping.lookup(storeOp.getValue()));
+    const BufferRef &ref = buffers[storeOp.getBuffer()];
+    storeAt(ref, indices(storeOp.getIndices()), ref.distributed ? slotStack.back() : Value(),
+            mapping.lookup(storeOp.getValue()));
     return success();
   }
   if (auto parallel = dyn_cast<tile::ParallelOp>(op)) {
-    barrier();
+    bool sync = touchesSharedState(op);
+    if (sync)
+      barrier();
     ArrayRef<int64_t> extents = parallel.getExtents();
     Block &body = parallel.getBody().front();
     LogicalResult result = success();
-    cooperative(product(extents), [&](Value flat) {
+    cooperative(product(extents), [&](Value flat, Value slot) {
       for (auto [arg, i] : llvm::zip(body.getArguments(), delinearize(flat, extents)))
         mapping.map(arg, i);
+      slotStack.push_back(slot);
       ++parallelDepth;
       result = lowerBlock(body);
       --parallelDepth;
+      slotStack.pop_back();
     });
-    barrier();
+    if (sync)
+      barrier();
     return result;
   }
   if (auto pipelined = dyn_cast<tile::PipelinedOp>(op)) {
@@ -510,8 +571,10 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     const BufferRef &src = buffers[copy.getSource()];
     const BufferRef &dst = buffers[copy.getTarget()];
     SmallVector<int64_t> shape = squeeze(src.shape);
-    barrier();
-    cooperative(product(shape), [&](Value flat) {
+    bool sync = touchesSharedState(op);
+    if (sync)
+      barrier();
+    cooperative(product(shape), [&](Value flat, Value slot) {
       SmallVector<Value> n = delinearize(flat, shape);
       SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
       auto write = [&]() {
@@ -532,9 +595,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
           scf::YieldOp::create(b, loc(), zero);
           value = ifOp.getResult(0);
         } else {
-          value = this->load(src, si);
+          value = loadAt(src, si, slot);
         }
-        store(dst, di, cast(value, dst.elementType));
+        storeAt(dst, di, slot, cast(value, dst.elementType));
       };
       if (dst.scope == tile::MemoryScope::Global) {
         auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
@@ -545,7 +608,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         write();
       }
     });
-    barrier();
+    if (sync)
+      barrier();
     return success();
   }
   if (auto fill = dyn_cast<tile::FillOp>(op)) {
@@ -553,8 +617,10 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     Value value = mapping.lookup(fill.getValue());
     if (llvm::any_of(dst.shape, ShapedType::isDynamic))
       return op->emitError("the GPU target fills tiles of constant shape only");
-    barrier();
-    cooperative(product(dst.shape), [&](Value flat) {
+    bool sync = touchesSharedState(op);
+    if (sync)
+      barrier();
+    cooperative(product(dst.shape), [&](Value flat, Value slot) {
       SmallVector<Value> di = delinearize(flat, dst.shape);
       if (dst.scope == tile::MemoryScope::Global) {
         auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
@@ -562,10 +628,11 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         b.setInsertionPointToStart(ifOp.thenBlock());
         store(dst, di, value);
       } else {
-        store(dst, di, value);
+        storeAt(dst, di, slot, value);
       }
     });
-    barrier();
+    if (sync)
+      barrier();
     return success();
   }
   if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
@@ -577,7 +644,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     Type accType = c.elementType;
     barrier();
     // The SIMT fallback: each thread owns some elements of C.
-    cooperative(m * n, [&](Value flat) {
+    cooperative(m * n, [&](Value flat, Value) {
       SmallVector<Value> ij = delinearize(flat, {m, n});
       Value init = gemm.getClearAccum()
                        ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(accType, 0.0)))
@@ -600,6 +667,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
+    if (buffers[reduce.getSource()].distributed)
+      return lowerDistributedReduce(reduce);
     const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
     int64_t dim = reduce.getDim();
     SmallVector<int64_t> outShape(src.shape);
@@ -630,7 +699,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     double identity = kind == tile::ReduceKind::Max ? -INFINITY
                       : kind == tile::ReduceKind::Min ? INFINITY : 0.0;
     barrier();
-    cooperative(product(outShape), [&](Value flat) {
+    cooperative(product(outShape), [&](Value flat, Value) {
       SmallVector<Value> outIndex = delinearize(flat, outShape);
       Value init = isFloat ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(type, identity)))
                            : Value(arith::ConstantOp::create(
@@ -697,13 +766,14 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     const BufferRef &src = buffers[atomic.getValue()];
     SmallVector<int64_t> shape = squeeze(src.shape);
     barrier();
-    cooperative(product(shape), [&](Value flat) {
+    cooperative(product(shape), [&](Value flat, Value slot) {
       SmallVector<Value> n = delinearize(flat, shape);
       SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+      Value value = cast(loadAt(src, si, slot), dst.elementType);
       auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      add(address(dst, di), cast(this->load(src, si), dst.elementType));
+      add(address(dst, di), value);
     });
     barrier();
     return success();
@@ -747,8 +817,131 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   return op->emitError("the GPU target cannot lower '") << op->getName() << "' yet";
 }
 
+LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
+  const BufferRef &src = buffers[reduce.getSource()];
+  const BufferRef &dst = buffers[reduce.getTarget()];
+  int64_t dim = reduce.getDim();
+  SmallVector<int64_t> shape(src.shape);
+  SmallVector<int64_t> outShape(shape);
+  outShape.erase(outShape.begin() + dim);
+  int64_t numOut = product(outShape), total = product(shape);
+  bool isFloat = isa<FloatType>(src.elementType);
+  Type accType = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  tile::ReduceKind kind = reduce.getKind();
+  bool isSum = kind == tile::ReduceKind::Sum || kind == tile::ReduceKind::AbsSum;
+  bool isMin = kind == tile::ReduceKind::Min;
+  // Combines two partial results (no |.|: that applies to elements only).
+  auto combine = [&](Value a, Value x) -> Value {
+    if (isSum)
+      return isFloat ? Value(arith::AddFOp::create(b, loc(), a, x))
+                     : Value(arith::AddIOp::create(b, loc(), a, x));
+    if (isMin)
+      return isFloat ? Value(arith::MinimumFOp::create(b, loc(), a, x))
+                     : Value(arith::MinSIOp::create(b, loc(), a, x));
+    return isFloat ? Value(arith::MaximumFOp::create(b, loc(), a, x))
+                   : Value(arith::MaxSIOp::create(b, loc(), a, x));
+  };
+  auto identity = [&]() -> Value {
+    if (isFloat)
+      return arith::ConstantOp::create(
+          b, loc(), b.getFloatAttr(accType, isSum ? 0.0 : isMin ? INFINITY : -INFINITY));
+    return arith::ConstantOp::create(
+        b, loc(), b.getIntegerAttr(accType, isSum ? 0 : isMin ? INT32_MAX : INT32_MIN));
+  };
+  // 1. Each thread folds the elements it holds into one partial per output.
+  Value partials;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    Value n = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), numOut);
+    partials = LLVM::AllocaOp::create(
+        b, loc(), LLVM::LLVMPointerType::get(b.getContext(), privateSpace), accType, n,
+        /*alignment=*/16);
+  }
+  auto partialAt = [&](Value o) {
+    return LLVM::GEPOp::create(b, loc(), partials.getType(), accType, partials,
+                               ValueRange{toI64(o)});
+  };
+  {
+    auto init = scf::ForOp::create(b, loc(), index(0), index(numOut), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(init.getBody());
+    LLVM::StoreOp::create(b, loc(), identity(), partialAt(init.getInductionVar()));
+  }
+  cooperative(total, [&](Value flat, Value slot) {
+    SmallVector<Value> idx = delinearize(flat, shape);
+    Value out = index(0);
+    for (auto [d, i] : llvm::enumerate(idx))
+      if (static_cast<int64_t>(d) != dim)
+        out = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), out, index(shape[d])), i);
+    Value x = cast(loadAt(src, {}, slot), accType);
+    if (kind == tile::ReduceKind::AbsSum || kind == tile::ReduceKind::AbsMax)
+      x = isFloat ? Value(math::AbsFOp::create(b, loc(), x)) : Value(math::AbsIOp::create(b, loc(), x));
+    Value address = partialAt(out);
+    Value old = LLVM::LoadOp::create(b, loc(), accType, address);
+    LLVM::StoreOp::create(b, loc(), combine(old, x), address);
+  });
+  // 2. Warp shuffles combine the 32 lanes; lane 0 of each warp writes its
+  //    result to shared scratch.
+  int64_t warps = numThreadsValue / 32;
+  sharedBytes = llvm::alignTo(sharedBytes, 16);
+  Value scratchOffset = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), sharedBytes);
+  Value scratch = LLVM::GEPOp::create(b, loc(), sharedBase.getType(), b.getI8Type(), sharedBase,
+                                      ValueRange{scratchOffset});
+  sharedBytes += warps * numOut * 4;
+  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
+  Value warp = arith::DivUIOp::create(b, loc(), threadId, index(32));
+  auto scratchAt = [&](Value w, Value o) {
+    Value at = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), w, index(numOut)), o);
+    return LLVM::GEPOp::create(b, loc(), scratch.getType(), accType, scratch, ValueRange{toI64(at)});
+  };
+  {
+    auto outputs = scf::ForOp::create(b, loc(), index(0), index(numOut), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(outputs.getBody());
+    Value o = outputs.getInductionVar();
+    Value v = LLVM::LoadOp::create(b, loc(), accType, partialAt(o));
+    Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 32);
+    for (int offset = 16; offset >= 1; offset /= 2) {
+      Value shift = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), offset);
+      auto shuffle = gpu::ShuffleOp::create(b, loc(), v, shift, width, gpu::ShuffleMode::XOR);
+      v = combine(v, shuffle.getShuffleResult());
+    }
+    Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, lane, index(0));
+    auto ifOp = scf::IfOp::create(b, loc(), first, false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    LLVM::StoreOp::create(b, loc(), v, scratchAt(warp, o));
+  }
+  barrier();
+  // 3. One thread per output combines the warps and writes the target.
+  cooperative(numOut, [&](Value o, Value) {
+    auto warpsLoop = scf::ForOp::create(b, loc(), index(0), index(warps), index(1),
+                                        ValueRange{identity()});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(warpsLoop.getBody());
+      Value part = LLVM::LoadOp::create(b, loc(), accType,
+                                        scratchAt(warpsLoop.getInductionVar(), o));
+      scf::YieldOp::create(b, loc(), ValueRange{combine(warpsLoop.getRegionIterArgs()[0], part)});
+    }
+    Value result = warpsLoop.getResult(0);
+    SmallVector<Value> outIndex = delinearize(o, outShape);
+    SmallVector<Value> squeezed;
+    for (auto [d, i] : llvm::enumerate(outIndex))
+      if (outShape[d] != 1)
+        squeezed.push_back(i);
+    SmallVector<Value> dstIndex = fromSqueezed(dst, squeezed);
+    if (!reduce.getClear())
+      result = combine(cast(load(dst, dstIndex), accType), result);
+    store(dst, dstIndex, cast(result, dst.elementType));
+  });
+  barrier();
+  return success();
+}
+
 namespace {
 struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGPUPass> {
+  using TileLowerToGPUBase::TileLowerToGPUBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> kernels;
@@ -770,7 +963,7 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                            /*isConstant=*/false, LLVM::Linkage::External, kSharedSymbol,
                            Attribute(), /*alignment=*/16, kSharedSpace);
     for (func::FuncOp kernel : kernels) {
-      KernelLowering lowering(kernel, gpuModule);
+      KernelLowering lowering(kernel, gpuModule, privateAddressSpace);
       if (failed(lowering.run()))
         return signalPassFailure();
       LLVM_DEBUG(llvm::dbgs() << kernel.getName() << ": " << lowering.sharedBytes

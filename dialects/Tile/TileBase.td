@@ -99,6 +99,25 @@ def Tile_SwizzleLayoutAttr : Tile_Attr<"SwizzleLayout", "swizzle"> {
   let genVerifyDecl = 1;
 }
 
+def Tile_CyclicLayoutAttr : Tile_Attr<"CyclicLayout", "cyclic"> {
+  let summary = "a fragment spread over a block's threads, element by element";
+  let description = [{
+    Element `f` (flat, C order) of the fragment is held by thread
+    `f mod threads`, in that thread's register slot `f div threads`: the
+    order in which `T.Parallel` loops and whole-tile ops hand out elements,
+    so every access to such a fragment is local to its thread.
+    `tile-infer-layouts` sets it (as `tile.layout`) on `tile.alloc` ops whose every use allows
+    it.
+
+    ```mlir
+    %acc = tile.alloc {tile.layout = #tile.cyclic<128>} : !tile.buffer<4x1024xf32, fragment>
+    ```
+  }];
+  let parameters = (ins "int64_t":$threads);
+  let assemblyFormat = "`<` $threads `>`";
+  let genVerifyDecl = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//

@@ -60,6 +60,15 @@ SwizzleLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult
+CyclicLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         int64_t threads) {
+  if (threads <= 0)
+    return emitError() << "a cyclic layout needs a positive thread count, got "
+                       << threads;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // BufferType
 //===----------------------------------------------------------------------===//
