@@ -26,7 +26,7 @@
 using namespace llvm;
 
 namespace {
-enum class EmitKind { AST, Tile, TileOpt, GPU, NVVM, ROCDL, PTX, GCN, HSACO };
+enum class EmitKind { AST, Tile, TileOpt, GPU, NVVM, ROCDL, PTX, Cubin, GCN, HSACO };
 
 cl::OptionCategory category("tilec options");
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.tl>"),
@@ -56,6 +56,8 @@ cl::opt<EmitKind> emit(
                           "the gpu.module in the ROCDL/LLVM dialects (AMD)"),
                clEnumValN(EmitKind::PTX, "ptx",
                           "PTX; with -o x.ptx also the launch metadata x.json"),
+               clEnumValN(EmitKind::Cubin, "cubin",
+                          "a cubin assembled by ptxas; with -o x.cubin also x.json"),
                clEnumValN(EmitKind::GCN, "gcn", "AMD GCN assembly"),
                clEnumValN(EmitKind::HSACO, "hsaco",
                           "an AMD code object; with -o x.hsaco also x.json")),
@@ -124,7 +126,8 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
                           "gfx chip (e.g. gfx942)\n";
     return false;
   }
-  if ((amd && (emit == EmitKind::NVVM || emit == EmitKind::PTX)) || (nvidia && amdEmit)) {
+  if ((amd && (emit == EmitKind::NVVM || emit == EmitKind::PTX || emit == EmitKind::Cubin)) ||
+      (nvidia && amdEmit)) {
     WithColor::error() << "--emit does not match target '" << targetName << "'\n";
     return false;
   }
@@ -135,7 +138,7 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     pm.addPass(tilec::createTileLowerToGPU());
   } else if (nvidia) {
     tilec::targets::buildNVVMPipeline(pm, *nvidia);
-    if (emit == EmitKind::PTX)
+    if (emit == EmitKind::PTX || emit == EmitKind::Cubin)
       tilec::targets::buildPTXPipeline(pm);
   } else {
     tilec::targets::buildROCDLPipeline(pm, *amd);
@@ -152,6 +155,14 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
   if (!binary) {
     WithColor::error() << "no binary was produced\n";
     return false;
+  }
+  if (emit == EmitKind::Cubin) {
+    std::string error;
+    binary = tilec::targets::assembleCubin(*binary, nvidia->chip, error);
+    if (!binary) {
+      WithColor::error() << error << "\n";
+      return false;
+    }
   }
   os << *binary;
   if (outputFile == "-" || emit == EmitKind::GCN)
@@ -235,6 +246,16 @@ int main(int argc, char **argv) {
       return 1;
     }
     options.defines.push_back(*parsed);
+  }
+  // `-o x.ptx|x.cubin|x.hsaco` without --emit says what to produce.
+  if (emit.getNumOccurrences() == 0) {
+    StringRef extension = sys::path::extension(outputFile.getValue());
+    if (extension == ".ptx")
+      emit = EmitKind::PTX;
+    else if (extension == ".cubin")
+      emit = EmitKind::Cubin;
+    else if (extension == ".hsaco")
+      emit = EmitKind::HSACO;
   }
 
   mlir::DialectRegistry registry;

@@ -39,7 +39,11 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/Program.h"
 
 #include <cstdlib>
@@ -125,4 +129,51 @@ std::optional<std::string> tilec::targets::extractPTX(ModuleOp module) {
         ptx = object.getObject().getValue().str();
   });
   return ptx;
+}
+
+std::optional<std::string> tilec::targets::assembleCubin(const std::string &ptx,
+                                                         llvm::StringRef chip,
+                                                         std::string &error) {
+  llvm::SmallString<256> ptxas(findCudaToolkit());
+  llvm::sys::path::append(ptxas, "bin", "ptxas");
+  if (!llvm::sys::fs::can_execute(ptxas)) {
+    if (llvm::ErrorOr<std::string> found = llvm::sys::findProgramByName("ptxas"))
+      ptxas = *found;
+    else {
+      error = "ptxas was not found (set CUDA_HOME or PATH); --emit=ptx needs no ptxas";
+      return std::nullopt;
+    }
+  }
+  llvm::SmallString<128> input, output;
+  if (llvm::sys::fs::createTemporaryFile("tilec", "ptx", input) ||
+      llvm::sys::fs::createTemporaryFile("tilec", "cubin", output)) {
+    error = "cannot create temporary files for ptxas";
+    return std::nullopt;
+  }
+  auto cleanup = llvm::make_scope_exit([&] {
+    llvm::sys::fs::remove(input);
+    llvm::sys::fs::remove(output);
+  });
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(input, ec);
+    if (ec) {
+      error = ec.message();
+      return std::nullopt;
+    }
+    os << ptx;
+  }
+  std::string arch = ("-arch=" + chip).str();
+  llvm::SmallVector<llvm::StringRef> args = {ptxas, arch, input, "-o", output};
+  std::string message;
+  if (llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, {}, 0, 0, &message) != 0) {
+    error = "ptxas failed" + (message.empty() ? std::string() : ": " + message);
+    return std::nullopt;
+  }
+  auto cubin = llvm::MemoryBuffer::getFile(output, /*IsText=*/false);
+  if (!cubin) {
+    error = "ptxas wrote no cubin";
+    return std::nullopt;
+  }
+  return (*cubin)->getBuffer().str();
 }

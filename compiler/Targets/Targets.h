@@ -39,6 +39,11 @@ void buildPTXPipeline(mlir::OpPassManager &pm);
 /// The PTX text of the module's gpu.binary, after buildPTXPipeline ran.
 std::optional<std::string> extractPTX(mlir::ModuleOp module);
 
+/// Assembles PTX into a cubin with ptxas ($CUDA_HOME/bin, PATH, or
+/// /usr/local/cuda/bin); nullopt with `error` when ptxas is missing or fails.
+std::optional<std::string> assembleCubin(const std::string &ptx, llvm::StringRef chip,
+                                         std::string &error);
+
 /// AMD: parses `--target` (gfx942, gfx90a, ...).
 std::optional<GPUTarget> parseAMDGPUTarget(llvm::StringRef name);
 /// Registers what the ROCDL path needs.
