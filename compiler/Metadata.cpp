@@ -15,16 +15,9 @@ using namespace mlir;
 using json = nlohmann::json;
 using namespace tilec;
 
+/// The DSL dtype of a parameter; index scalars travel as int64.
 static std::string dtypeOf(Type type) {
-  if (type.isF16()) return "float16";
-  if (type.isBF16()) return "bfloat16";
-  if (type.isF32()) return "float32";
-  if (type.isF64()) return "float64";
-  if (isa<Float8E4M3FNType>(type)) return "float8_e4m3";
-  if (isa<Float8E5M2Type>(type)) return "float8_e5m2";
-  if (type.isInteger(1)) return "bool";
-  if (type.isIndex()) return "int64";
-  return "int" + std::to_string(type.getIntOrFloatBitWidth());
+  return type.isIndex() ? "int64" : tile::getDTypeName(type);
 }
 
 /// A host-computable expression: a number, {"dim": name}, {"param": name}

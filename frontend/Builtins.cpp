@@ -84,13 +84,6 @@ static std::string shapeText(ArrayRef<int64_t> shape) {
   return text;
 }
 
-static SmallVector<int64_t> withoutUnitDims(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> result;
-  for (int64_t dim : shape)
-    if (dim != 1)
-      result.push_back(dim);
-  return result;
-}
 
 RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
   SMLoc where = call.getLoc();
@@ -197,7 +190,7 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
              "bound at launch, so copy a region of it (e.g. A[i * 64, 0])";
       return RValue::error();
     }
-    if (withoutUnitDims(srcType.getShape()) != withoutUnitDims(dstType.getShape())) {
+    if (tile::withoutUnitDims(srcType.getShape()) != tile::withoutUnitDims(dstType.getShape())) {
       error(where) << "T.copy shapes do not match: source is "
                    << shapeText(srcType.getShape()) << ", destination is "
                    << shapeText(dstType.getShape());
@@ -364,7 +357,7 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     }
     SmallVector<int64_t> expected(src.getBufferType().getShape());
     expected.erase(expected.begin() + dim);
-    if (withoutUnitDims(expected) != withoutUnitDims(dst.getBufferType().getShape())) {
+    if (tile::withoutUnitDims(expected) != tile::withoutUnitDims(dst.getBufferType().getShape())) {
       error(args.get(1)->getLoc())
           << name << " output must have the input's shape without dimension " << dim
           << " (" << shapeText(expected) << "), got "
@@ -389,8 +382,8 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
       RValue dst = evalTileOperand(dstExpr, value.getBufferType().getShape());
       if (dst.isError())
         return dst;
-      if (withoutUnitDims(dst.getBufferType().getShape()) !=
-          withoutUnitDims(value.getBufferType().getShape())) {
+      if (tile::withoutUnitDims(dst.getBufferType().getShape()) !=
+          tile::withoutUnitDims(value.getBufferType().getShape())) {
         error(where) << "T.atomic_add shapes do not match: destination is "
                      << shapeText(dst.getBufferType().getShape()) << ", value is "
                      << shapeText(value.getBufferType().getShape());

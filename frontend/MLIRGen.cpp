@@ -44,20 +44,7 @@ Type tilec::frontend::parseDType(MLIRContext &context, StringRef name) {
 }
 
 std::string tilec::frontend::dtypeName(Type type) {
-  if (type.isF16()) return "float16";
-  if (type.isBF16()) return "bfloat16";
-  if (type.isF32()) return "float32";
-  if (type.isF64()) return "float64";
-  if (isa<Float8E4M3FNType>(type)) return "float8_e4m3";
-  if (isa<Float8E5M2Type>(type)) return "float8_e5m2";
-  if (type.isIndex()) return "index";
-  if (type.isInteger(1)) return "bool";
-  if (auto integer = dyn_cast<IntegerType>(type))
-    return "int" + std::to_string(integer.getWidth());
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << type;
-  return text;
+  return tile::getDTypeName(type);
 }
 
 std::string RValue::describe() const {

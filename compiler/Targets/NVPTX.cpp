@@ -121,16 +121,6 @@ void tilec::targets::buildPTXPipeline(OpPassManager &pm) {
   pm.addPass(createGpuModuleToBinaryPass(options));
 }
 
-std::optional<std::string> tilec::targets::extractPTX(ModuleOp module) {
-  std::optional<std::string> ptx;
-  module.walk([&](gpu::BinaryOp binary) {
-    for (Attribute attr : binary.getObjects())
-      if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
-        ptx = object.getObject().getValue().str();
-  });
-  return ptx;
-}
-
 std::optional<std::string> tilec::targets::assembleCubin(const std::string &ptx,
                                                          llvm::StringRef chip,
                                                          std::string &error) {

@@ -36,9 +36,6 @@ void buildNVVMPipeline(mlir::OpPassManager &pm, const GPUTarget &target);
 /// Serializes the gpu.module to PTX (gpu-module-to-binary, format=isa).
 void buildPTXPipeline(mlir::OpPassManager &pm);
 
-/// The PTX text of the module's gpu.binary, after buildPTXPipeline ran.
-std::optional<std::string> extractPTX(mlir::ModuleOp module);
-
 /// Assembles PTX into a cubin with ptxas ($CUDA_HOME/bin, PATH, or
 /// /usr/local/cuda/bin); nullopt with `error` when ptxas is missing or fails.
 std::optional<std::string> assembleCubin(const std::string &ptx, llvm::StringRef chip,

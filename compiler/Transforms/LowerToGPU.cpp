@@ -131,13 +131,6 @@ private:
 
 } // namespace
 
-static SmallVector<int64_t> squeeze(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> result;
-  for (int64_t d : shape)
-    if (d != 1)
-      result.push_back(d);
-  return result;
-}
 
 static int64_t product(ArrayRef<int64_t> shape) {
   int64_t n = 1;
@@ -504,23 +497,14 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     ref.kept.clear();
     ref.shape.clear();
     ArrayRef<int64_t> sizes = region.getSizes();
-    ArrayRef<int64_t> resultShape = region.getType().getShape();
-    size_t next = 0;
     for (auto [d, offset] : llvm::enumerate(region.getOffsets())) {
       unsigned storageDim = source.kept[d];
       ref.offsets[storageDim] =
           arith::AddIOp::create(b, loc(), ref.offsets[storageDim], mapping.lookup(offset));
-      int64_t laterNonUnit = 0;
-      for (size_t e = d + 1; e < sizes.size(); ++e)
-        laterNonUnit += sizes[e] != 1;
-      bool kept = sizes[d] != 1 ||
-                  (next < resultShape.size() && resultShape[next] == 1 &&
-                   static_cast<int64_t>(resultShape.size() - next - 1) >= laterNonUnit);
-      if (kept) {
-        ref.kept.push_back(storageDim);
-        ref.shape.push_back(sizes[d]);
-        ++next;
-      }
+    }
+    for (unsigned d : region.getKeptDims()) {
+      ref.kept.push_back(source.kept[d]);
+      ref.shape.push_back(sizes[d]);
     }
     buffers[region.getResult()] = ref;
     return success();
@@ -570,7 +554,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   if (auto copy = dyn_cast<tile::CopyOp>(op)) {
     const BufferRef &src = buffers[copy.getSource()];
     const BufferRef &dst = buffers[copy.getTarget()];
-    SmallVector<int64_t> shape = squeeze(src.shape);
+    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
     bool sync = touchesSharedState(op);
     if (sync)
       barrier();
@@ -764,7 +748,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       return success();
     }
     const BufferRef &src = buffers[atomic.getValue()];
-    SmallVector<int64_t> shape = squeeze(src.shape);
+    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
     barrier();
     cooperative(product(shape), [&](Value flat, Value slot) {
       SmallVector<Value> n = delinearize(flat, shape);

@@ -159,6 +159,31 @@ BufferType BufferType::withScope(MemoryScope scope) const {
                                                       : getLayout());
 }
 
+SmallVector<int64_t> tilec::tile::withoutUnitDims(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> result;
+  for (int64_t dim : shape)
+    if (dim != 1)
+      result.push_back(dim);
+  return result;
+}
+
+std::string tilec::tile::getDTypeName(Type type) {
+  if (type.isF16()) return "float16";
+  if (type.isBF16()) return "bfloat16";
+  if (type.isF32()) return "float32";
+  if (type.isF64()) return "float64";
+  if (isa<Float8E4M3FNType>(type)) return "float8_e4m3";
+  if (isa<Float8E5M2Type>(type)) return "float8_e5m2";
+  if (type.isIndex()) return "index";
+  if (type.isInteger(1)) return "bool";
+  if (auto integer = dyn_cast<IntegerType>(type))
+    return "int" + std::to_string(integer.getWidth());
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
 bool tilec::tile::isLegalCopy(MemoryScope from, MemoryScope to) {
   // Everything moves between scopes except global to global, which has no
   // on-chip staging and is not a tile operation.

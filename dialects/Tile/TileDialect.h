@@ -48,6 +48,14 @@ inline constexpr llvm::StringLiteral kUnrollAttrName = "tile.unroll";
 /// Whether a copy from `from` to `to` is a legal tile copy.
 bool isLegalCopy(MemoryScope from, MemoryScope to);
 
+/// A shape without its unit dimensions: tiles that differ only in those
+/// match (copies, atomic adds, reduction targets).
+llvm::SmallVector<int64_t> withoutUnitDims(llvm::ArrayRef<int64_t> shape);
+
+/// The DSL name of an element type ("float16", "bfloat16", "int32", ...;
+/// "index" for index).
+std::string getDTypeName(mlir::Type type);
+
 } // namespace tilec::tile
 
 #endif // TILEC_DIALECTS_TILE_TILEDIALECT_H

@@ -31,15 +31,6 @@ static std::string shapeString(ArrayRef<int64_t> shape) {
   return text;
 }
 
-/// The shape without its unit dimensions: copies and atomic adds match tiles
-/// that differ only in those.
-static SmallVector<int64_t> squeezed(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> result;
-  for (int64_t dim : shape)
-    if (dim != 1)
-      result.push_back(dim);
-  return result;
-}
 
 static LogicalResult verifyIndexCount(Operation *op, BufferType type,
                                       size_t count) {
@@ -216,11 +207,28 @@ LogicalResult RegionOp::verify() {
       break;
   }
   if (next != resultShape.size() ||
-      squeezed(resultShape) != squeezed(sizes))
+      withoutUnitDims(resultShape) != withoutUnitDims(sizes))
     return emitOpError("result shape ")
            << shapeString(resultShape) << " is not the region sizes "
            << shapeString(sizes) << " with unit dimensions dropped";
   return success();
+}
+
+SmallVector<unsigned> RegionOp::getKeptDims() {
+  ArrayRef<int64_t> sizes = getSizes();
+  ArrayRef<int64_t> resultShape = getResult().getType().getShape();
+  SmallVector<unsigned> kept;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    int64_t laterNonUnit = 0;
+    for (size_t e = d + 1; e < sizes.size(); ++e)
+      laterNonUnit += sizes[e] != 1;
+    size_t next = kept.size();
+    if (sizes[d] != 1 ||
+        (next < resultShape.size() && resultShape[next] == 1 &&
+         static_cast<int64_t>(resultShape.size() - next - 1) >= laterNonUnit))
+      kept.push_back(d);
+  }
+  return kept;
 }
 
 //===----------------------------------------------------------------------===//
@@ -250,7 +258,7 @@ LogicalResult CopyOp::verify() {
   if (!source.hasStaticShape() || !target.hasStaticShape())
     return emitOpError("copies need static shapes; copy a region of a buffer "
                        "whose shape is bound at launch");
-  if (squeezed(source.getShape()) != squeezed(target.getShape()))
+  if (withoutUnitDims(source.getShape()) != withoutUnitDims(target.getShape()))
     return emitOpError("source shape ")
            << shapeString(source.getShape())
            << " does not match target shape "
@@ -314,7 +322,7 @@ LogicalResult ReduceOp::verify() {
                                << rank << " source";
   SmallVector<int64_t> expected(source.getShape());
   expected.erase(expected.begin() + getDim());
-  if (squeezed(expected) != squeezed(target.getShape()))
+  if (withoutUnitDims(expected) != withoutUnitDims(target.getShape()))
     return emitOpError("target shape ")
            << shapeString(target.getShape())
            << " must be the source shape without dimension " << getDim()
@@ -334,7 +342,7 @@ LogicalResult AtomicAddOp::verify() {
   if (auto tile = dyn_cast<BufferType>(getValue().getType())) {
     if (!getIndices().empty())
       return emitOpError("a tile value takes no indices");
-    if (squeezed(tile.getShape()) != squeezed(target.getShape()))
+    if (withoutUnitDims(tile.getShape()) != withoutUnitDims(target.getShape()))
       return emitOpError("value shape ")
              << shapeString(tile.getShape())
              << " does not match target shape "

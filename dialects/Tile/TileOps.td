@@ -153,6 +153,13 @@ def Tile_RegionOp : Tile_Op<"region", [Pure]> {
     $source `[` $offsets `]` `sizes` $sizes attr-dict `:` type($source) `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// For each result dimension, the source dimension it comes from: every
+    /// non-unit size, and unit sizes where the result keeps a unit dimension
+    /// the later sizes do not need. (Which unit dimension is kept does not
+    /// change addressing.)
+    ::llvm::SmallVector<unsigned> getKeptDims();
+  }];
 }
 
 def Tile_LoadOp : Tile_Op<"load", [

@@ -288,13 +288,6 @@ private:
       if (extent != 1)
         index[d] = squeezedIndex[next++];
   }
-  static SmallVector<int64_t> squeeze(ArrayRef<int64_t> shape) {
-    SmallVector<int64_t> result;
-    for (int64_t d : shape)
-      if (d != 1)
-        result.push_back(d);
-    return result;
-  }
 
   const RunOptions &options;
   DenseMap<Value, Scalar> scalars;
@@ -619,25 +612,13 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     v.storage = source.storage;
     v.offsets = source.offsets;
     ArrayRef<int64_t> sizes = region.getSizes();
-    SmallVector<int64_t> resultShape(region.getType().getShape());
-    // Source dimensions kept by the result: every non-unit size, and a unit
-    // size where the result has a unit dimension that the remaining sizes
-    // do not need. (Which unit dimension is kept does not change addressing.)
-    size_t next = 0;
+    for (unsigned d : region.getKeptDims()) {
+      v.keptDims.push_back(source.keptDims[d]);
+      v.shape.push_back(sizes[d]);
+    }
     for (auto [d, offsetValue] : llvm::enumerate(region.getOffsets())) {
       int64_t offset = getI(offsetValue);
       v.offsets[source.keptDims[d]] += offset;
-      int64_t laterNonUnit = 0;
-      for (size_t e = d + 1; e < sizes.size(); ++e)
-        laterNonUnit += sizes[e] != 1;
-      bool kept = sizes[d] != 1 ||
-                  (next < resultShape.size() && resultShape[next] == 1 &&
-                   static_cast<int64_t>(resultShape.size() - next - 1) >= laterNonUnit);
-      if (kept) {
-        v.keptDims.push_back(source.keptDims[d]);
-        v.shape.push_back(sizes[d]);
-        ++next;
-      }
       // Windows of on-chip buffers must stay inside them (global ones are
       // clipped by the ops that use them).
       if (options.checked && source.storage->scope != tile::MemoryScope::Global &&
@@ -682,7 +663,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     bool srcGlobal = src.storage->scope == tile::MemoryScope::Global;
     bool dstGlobal = dst.storage->scope == tile::MemoryScope::Global;
     SmallVector<int64_t> srcIndex, dstIndex, srcStorage, dstStorage;
-    return success(forEachIndex(squeeze(src.shape), [&](ArrayRef<int64_t> n) {
+    return success(forEachIndex(tile::withoutUnitDims(src.shape), [&](ArrayRef<int64_t> n) {
       squeezedToView(src, n, srcIndex);
       squeezedToView(dst, n, dstIndex);
       // Global sides are clipped: outside the tensor reads give zero and
@@ -797,9 +778,9 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     if (!ok)
       return failure();
     SmallVector<int64_t> dstIndex;
-    return success(forEachIndex(squeeze(outShape), [&](ArrayRef<int64_t> n) {
+    return success(forEachIndex(tile::withoutUnitDims(outShape), [&](ArrayRef<int64_t> n) {
       int64_t at = 0;
-      SmallVector<int64_t> squeezedShape = squeeze(outShape);
+      SmallVector<int64_t> squeezedShape = tile::withoutUnitDims(outShape);
       for (auto [d, i] : llvm::enumerate(n))
         at = at * squeezedShape[d] + i;
       squeezedToView(dst, n, dstIndex);
@@ -844,7 +825,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     if (atomic.getIndices().empty()) {
       const View &src = view(atomic.getValue());
       SmallVector<int64_t> srcIndex, dstIndex, srcStorage;
-      return success(forEachIndex(squeeze(src.shape), [&](ArrayRef<int64_t> n) {
+      return success(forEachIndex(tile::withoutUnitDims(src.shape), [&](ArrayRef<int64_t> n) {
         squeezedToView(src, n, srcIndex);
         squeezedToView(dst, n, dstIndex);
         Scalar value;

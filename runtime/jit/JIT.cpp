@@ -119,7 +119,7 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
       (void)compiler::buildPipeline(pm, options.target);
       if (mlir::failed(pm.run(*state->module)))
         return state->takeError("the pipeline failed");
-      std::optional<std::string> ptx = targets::extractPTX(*state->module);
+      std::optional<std::string> ptx = targets::extractBinary(*state->module);
       if (!ptx)
         return state->takeError("no PTX was produced");
       mlir::FailureOr<std::string> metadata =

@@ -51,6 +51,17 @@ void attendRow(const std::vector<double> &q, const std::vector<std::vector<doubl
     o /= total;
 }
 
+/// A (M x K) times B (K x N), accumulated in double.
+std::vector<double> matmul(const Tensor &a, const Tensor &b) {
+  int64_t m = a.shape[0], k = a.shape[1], n = b.shape[1];
+  std::vector<double> c(m * n, 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t p = 0; p < k; ++p)
+        c[i * n + j] += a({i, p}) * b({p, j});
+  return c;
+}
+
 std::vector<double> row(const Tensor &t, std::initializer_list<int64_t> prefix, int64_t length) {
   std::vector<double> r(length);
   size_t base = 0, d = 0;
@@ -72,12 +83,7 @@ TEST_CASE("gemm: fp16, ragged M, N, K", "[kernels]") {
   Tensor B = randomTensor(DType::F16, {K, N}, rng());
   Tensor C = poisoned(DType::F16, {M, N});
   REQUIRE(kernel.run({A.arg(), B.arg(), C.arg()}));
-  std::vector<double> ref(M * N, 0.0);
-  for (int64_t i = 0; i < M; ++i)
-    for (int64_t j = 0; j < N; ++j)
-      for (int64_t k = 0; k < K; ++k)
-        ref[i * N + j] += A({i, k}) * B({k, j});
-  CHECK(relativeError(C, ref) < 2e-3);
+  CHECK(relativeError(C, matmul(A, B)) < 2e-3);
 }
 
 TEST_CASE("gemm: bf16 with a pipelined K loop of one stage", "[kernels]") {
@@ -90,12 +96,7 @@ TEST_CASE("gemm: bf16 with a pipelined K loop of one stage", "[kernels]") {
   Tensor B = randomTensor(DType::BF16, {K, N}, rng());
   Tensor C = poisoned(DType::BF16, {M, N});
   REQUIRE(kernel.run({A.arg(), B.arg(), C.arg()}));
-  std::vector<double> ref(M * N, 0.0);
-  for (int64_t i = 0; i < M; ++i)
-    for (int64_t j = 0; j < N; ++j)
-      for (int64_t k = 0; k < K; ++k)
-        ref[i * N + j] += A({i, k}) * B({k, j});
-  CHECK(relativeError(C, ref) < 1e-2);
+  CHECK(relativeError(C, matmul(A, B)) < 1e-2);
 }
 
 static void checkFlashAttention(bool causal, int64_t heads, int64_t kvHeads) {
