@@ -109,7 +109,10 @@ def main():
     parser.add_argument("--lib", required=True)
     parser.add_argument("--kernels", required=True)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--sweep", help="time the variants in this folder (tests/gpu/sweep.sh)")
     args = parser.parse_args()
+    if args.sweep:
+        return sweep(args)
     torch.manual_seed(0)
     rt = Runtime(args.lib)
     K = lambda name: Kernel(rt, args.kernels, name)
@@ -220,6 +223,43 @@ def main():
               f"{peer_ms:9.3f} {ratio:10.3f} {rate:>16} {pct:>9}")
     print(f"\n{len(ROWS) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def sweep(args):
+    """Times every tile-size variant of the memory-bound kernels on the big sizes."""
+    torch.manual_seed(0)
+    rt = Runtime(args.lib)
+    src = torch.empty(1 << 29, device="cuda", dtype=torch.float32)
+    dst = torch.empty_like(src)
+    copy_bw = 2 * src.numel() * 4 / time_ms(lambda: dst.copy_(src)) / 1e9
+    del src, dst
+    print(f"device-to-device copy: {copy_bw:.2f} TB/s")
+    m, n = 16384, 4099
+    x = torch.randn(m, n, device="cuda")
+    y = torch.empty_like(x)
+    w, bias = torch.randn(n, device="cuda"), torch.randn(n, device="cuda")
+    g = torch.randn(128 * 1024 * 1024 + 5, device="cuda", dtype=torch.bfloat16)
+    gy = torch.empty_like(g)
+    rows = []
+    for name in sorted(f[:-4] for f in os.listdir(args.sweep) if f.endswith(".ptx")):
+        k = Kernel(rt, args.sweep, name)
+        if name.startswith("softmax"):
+            run, ref, bytes_moved = k.bind(x, y), lambda: torch.softmax(x, 1), 2 * 4 * m * n
+            check = lambda: rel_err(y, torch.softmax(x.double(), 1))
+        elif name.startswith("layernorm"):
+            run, bytes_moved = k.bind(x, w, bias, y, 1e-5), 2 * 4 * m * n
+            check = lambda: rel_err(y, torch.nn.functional.layer_norm(x.double(), (n,), w.double(), bias.double(), 1e-5))
+        else:
+            run, bytes_moved = k.bind(g, gy), 2 * 2 * g.numel()
+            check = lambda: rel_err(gy, torch.nn.functional.gelu(g.double()))
+        run()
+        torch.cuda.synchronize()
+        err = check()
+        t = time_ms(run)
+        rows.append((name, err, t, bytes_moved / t / 1e9))
+    for name, err, t, rate in rows:
+        print(f"{name:28} err {err:9.2e}  {t:8.3f} ms  {rate:5.2f} TB/s  {100 * rate / copy_bw:5.1f}% of copy")
+    return 0
 
 
 def sdpa_reference(q, k, v, causal, groups):

@@ -10,6 +10,9 @@ cmake -S "$root/runtime/cuda" -B "$gpu/runtime" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS="-I$gpu/include" >/dev/null
 cmake --build "$gpu/runtime" -j >/dev/null
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+if [ "${1:-}" = --sweep ]; then
+  exec python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" --sweep "$gpu/sweep"
+fi
 status=0
 python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is
