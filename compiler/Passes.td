@@ -40,7 +40,7 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     `tile.alloc`, as `tile.layout`) when every use hands out its elements in the
     order of the block's threads: element accesses in a `T.Parallel` loop over
     exactly the fragment's shape indexed by the loop variables, fills, copies,
-    tile atomic adds and reductions reading it. Such a fragment lives in the
+    tile atomic adds and reductions reading it into at most 32 outputs. Such a fragment lives in the
     threads' registers and needs no barrier. Any other use (a gemm operand,
     a broadcast read such as `row_max[i]` in a 2-D loop, a reduction target,
     a region, scalar code) keeps it in shared memory; the block size must

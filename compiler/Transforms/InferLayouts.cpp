@@ -19,6 +19,9 @@ namespace tilec {
 using namespace mlir;
 using namespace tilec;
 
+/// Reductions with more outputs than this keep their source in shared memory.
+static constexpr int64_t kMaxReduceOutputs = 32;
+
 /// Whether `use` reads or writes the fragment `buffer` element by element in
 /// the order of the threads.
 static bool isThreadLocalUse(OpOperand &use, Value buffer) {
@@ -50,7 +53,15 @@ static bool isThreadLocalUse(OpOperand &use, Value buffer) {
     bool combinable = (isa<FloatType>(element) && element.getIntOrFloatBitWidth() <= 32) ||
                       (element.isInteger() && element.getIntOrFloatBitWidth() <= 32 &&
                        !element.isInteger(1));
-    return combinable && reduce.getSource() == buffer && reduce.getTarget() != buffer;
+    // Each thread keeps one partial per output; with many outputs those
+    // spill to local memory and shared memory does better.
+    auto shape = cast<tile::BufferType>(buffer.getType()).getShape();
+    int64_t outputs = 1;
+    for (auto [d, extent] : llvm::enumerate(shape))
+      if (static_cast<int64_t>(d) != reduce.getDim())
+        outputs *= extent;
+    return combinable && outputs <= kMaxReduceOutputs && reduce.getSource() == buffer &&
+           reduce.getTarget() != buffer;
   }
   if (auto atomic = dyn_cast<tile::AtomicAddOp>(user))
     return atomic.getValue() == buffer;
