@@ -12,15 +12,19 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     `@tilec_kernels` gpu.module. The schedule is the reference one that later
     passes refine: all threads run the scalar code; `T.Parallel` iterations and
     the elements of whole-tile ops (copy, fill, gemm, reduce, atomic add) are
-    spread cyclically over the block's threads; shared, fragment buffers live in
-    one extern dynamic shared-memory array (carved at planned offsets), local
-    buffers and variables in each thread's private memory; a barrier surrounds
-    every whole-tile op and `T.Parallel` loop. Copies from and to global memory
-    are predicated at the tensor's edges (reads outside give zero). Tensor
-    parameters become a global pointer followed by one i64 per dimension bound
-    at launch; the host function keeps the grid computation and records the
-    kernel's symbol and shared-memory size in `tile.gpu_kernel` and
-    `tile.shared_bytes`.
+    spread cyclically over the block's threads (element `tid + k * threads`
+    in unrolled trip `k`); shared buffers and shared-memory fragments are
+    carved from one extern dynamic shared-memory array; fragments marked
+    `#tile.cyclic` by tile-infer-layouts, local buffers and variables live in
+    each thread's private memory (registers once promoted); a reduction of a
+    `#tile.cyclic` fragment combines per-thread partials with warp shuffles and
+    shared scratch; a barrier surrounds every op that touches shared state
+    (shared memory, shared-memory fragments, global tensors). Copies from and
+    to global memory are predicated at the tensor's edges (reads outside give
+    zero); gemm is a SIMT loop. Tensor parameters become a `noalias` global
+    pointer followed by one i64 per dimension bound at launch; the host
+    function keeps the grid computation and records the kernel's symbol and
+    shared-memory size in `tile.gpu_kernel` and `tile.shared_bytes`.
   }];
   let options = [
     Option<"privateAddressSpace", "private-address-space", "unsigned", "0",
