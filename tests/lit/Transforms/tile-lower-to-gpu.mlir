@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --tile-lower-to-gpu | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-lower-to-gpu | FileCheck %s
 
 // A tensor parameter becomes a global pointer plus one i64 per dimension
 // bound at launch; shared buffers are carved from one extern array; tile ops
@@ -63,3 +63,50 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 // CHECK: scf.if %{{.*}} {
 // CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<1>
 // CHECK: gpu.return
+
+// -----
+
+// A #tile.cyclic fragment lives in each thread's private memory, needs no
+// barrier around its T.Parallel loop, and is reduced with warp shuffles;
+// 80 elements over 64 threads leave a guard on the second trip.
+// CHECK-LABEL: func.func @rows
+func.func @rows(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.name = "X"},
+                %Y: !tile.buffer<?xf32, global> {tile.dims = ["M"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %t = tile.alloc {tile.layout = #tile.cyclic<64>} : !tile.buffer<2x40xf32, fragment>
+    %sum = tile.alloc : !tile.buffer<2xf32, fragment>
+    %r = tile.region %X[%c0, %c0] sizes [2, 40] : !tile.buffer<?x?xf32, global> -> !tile.buffer<2x40xf32, global>
+    tile.copy %r, %t : !tile.buffer<2x40xf32, global>, !tile.buffer<2x40xf32, fragment>
+    tile.parallel [2, 40] {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %t[%i, %j] : !tile.buffer<2x40xf32, fragment>
+      %w = arith.mulf %v, %v : f32
+      tile.store %w, %t[%i, %j] : !tile.buffer<2x40xf32, fragment>
+    }
+    tile.reduce sum %t, %sum dim(1) clear : !tile.buffer<2x40xf32, fragment>, !tile.buffer<2xf32, fragment>
+    %o = tile.region %Y[%c0] sizes [2] : !tile.buffer<?xf32, global> -> !tile.buffer<2xf32, global>
+    tile.copy %sum, %o : !tile.buffer<2xf32, fragment>, !tile.buffer<2xf32, global>
+  }
+  return
+}
+// CHECK: gpu.func @rows
+// The fragment: two slots per thread, in private memory.
+// CHECK-DAG: %[[SLOTS:.*]] = llvm.alloca %{{.*}} x f32 {alignment = 16 : i64} : (i64) -> !llvm.ptr
+// CHECK-DAG: %[[PARTIALS:.*]] = llvm.alloca %{{.*}} x f32 {alignment = 16 : i64} : (i64) -> !llvm.ptr
+// The squaring loop: no barrier before it, a guard for flat < 80.
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : index
+// CHECK: arith.mulf
+// CHECK-NOT: gpu.barrier
+// The reduction: partials, shuffles over 32 lanes, shared scratch, barrier.
+// CHECK: gpu.shuffle xor %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK: gpu.shuffle xor
+// CHECK: gpu.shuffle xor
+// CHECK: gpu.shuffle xor
+// CHECK: gpu.shuffle xor
+// CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
+// CHECK: gpu.barrier
