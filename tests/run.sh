@@ -9,6 +9,8 @@ build=${TILEC_BUILD_DIR:-$root/build}
 fuzz_build=${TILEC_FUZZ_BUILD_DIR:-$root/build-fuzz}
 fuzz_seconds=${TILEC_FUZZ_SECONDS:-60}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths relative to the checkout: a fresh clone elsewhere still hits the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 
 TILEC_WITH_FUZZER=1 bash "$root/tools/bootstrap.sh" || {
   echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
