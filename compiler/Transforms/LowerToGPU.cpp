@@ -44,6 +44,8 @@ struct BufferRef {
   SmallVector<int64_t> shape;     // view shape (kDynamic for launch-bound)
   /// A #tile.cyclic fragment: element f is in this thread's slot f / threads.
   bool distributed = false;
+  /// Index elements (loop counters of break/continue) are stored as i64.
+  bool indexElements = false;
 };
 
 /// Builds one gpu.func from one tile kernel.
@@ -73,10 +75,22 @@ private:
   /// accesses).
   Value inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex);
   Value load(const BufferRef &ref, ArrayRef<Value> viewIndex) {
-    return LLVM::LoadOp::create(b, loc(), ref.elementType, address(ref, viewIndex));
+    return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
+                                                address(ref, viewIndex)));
   }
   void store(const BufferRef &ref, ArrayRef<Value> viewIndex, Value value) {
-    LLVM::StoreOp::create(b, loc(), value, address(ref, viewIndex));
+    LLVM::StoreOp::create(b, loc(), toMemory(ref, value), address(ref, viewIndex));
+  }
+  /// Index values travel through memory as i64.
+  Value fromMemory(const BufferRef &ref, Value loaded) {
+    return ref.indexElements ? arith::IndexCastOp::create(b, loc(), b.getIndexType(), loaded)
+                                   .getResult()
+                             : loaded;
+  }
+  Value toMemory(const BufferRef &ref, Value value) {
+    return ref.indexElements && value.getType().isIndex()
+               ? arith::IndexCastOp::create(b, loc(), b.getI64Type(), value).getResult()
+               : value;
   }
   Value cast(Value value, Type to);
   /// Runs `body(flat, slot)` for flat = tid + slot * threads < total.
@@ -85,12 +99,13 @@ private:
   /// fragment, at this thread's slot.
   Value loadAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot) {
     if (ref.distributed)
-      return LLVM::LoadOp::create(b, loc(), ref.elementType, slotAddress(ref, slot));
+      return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
+                                                  slotAddress(ref, slot)));
     return load(ref, viewIndex);
   }
   void storeAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot, Value value) {
     if (ref.distributed) {
-      LLVM::StoreOp::create(b, loc(), value, slotAddress(ref, slot));
+      LLVM::StoreOp::create(b, loc(), toMemory(ref, value), slotAddress(ref, slot));
       return;
     }
     store(ref, viewIndex, value);
@@ -260,10 +275,14 @@ SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
 BufferRef KernelLowering::allocate(tile::BufferType type, Attribute layout) {
   BufferRef ref;
   ref.elementType = type.getElementType();
+  if (ref.elementType.isIndex()) {
+    ref.elementType = b.getI64Type();
+    ref.indexElements = true;
+  }
   ref.scope = type.getScope();
   ref.shape.assign(type.getShape().begin(), type.getShape().end());
   int64_t count = std::max<int64_t>(product(type.getShape()), 1);
-  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  unsigned bits = ref.elementType.getIntOrFloatBitWidth();
   int64_t bytes = count * std::max<unsigned>(bits / 8, 1);
   if (auto cyclic = dyn_cast_or_null<tile::CyclicLayoutAttr>(layout)) {
     // Each thread's slots, in registers once the constant slot indices of
