@@ -704,10 +704,15 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     barrier();
     cooperative(product(outShape), [&](Value flat, Value) {
       SmallVector<Value> outIndex = delinearize(flat, outShape);
+      unsigned width = type.getIntOrFloatBitWidth();
       Value init = isFloat ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(type, identity)))
                            : Value(arith::ConstantOp::create(
-                                 b, loc(), b.getIntegerAttr(type, identity == -INFINITY ? INT32_MIN
-                                                                  : identity == INFINITY ? INT32_MAX : 0)));
+                                 b, loc(),
+                                 b.getIntegerAttr(type, identity == -INFINITY
+                                                            ? llvm::APInt::getSignedMinValue(width)
+                                                        : identity == INFINITY
+                                                            ? llvm::APInt::getSignedMaxValue(width)
+                                                            : llvm::APInt(width, 0))));
       auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{init});
       {
         OpBuilder::InsertionGuard guard(b);
