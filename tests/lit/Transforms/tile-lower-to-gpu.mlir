@@ -110,3 +110,28 @@ func.func @rows(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
 // CHECK: gpu.shuffle xor
 // CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
 // CHECK: gpu.barrier
+
+// -----
+
+// Shared-memory planning: %first is dead before %second's first use, so both
+// take offset 0 and the kernel needs 256 bytes, not 512.
+// CHECK-LABEL: func.func @reuse
+// CHECK-SAME: tile.shared_bytes = 256 : i64
+func.func @reuse(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %first = tile.alloc : !tile.buffer<64xf32, shared>
+    %second = tile.alloc : !tile.buffer<64xf32, shared>
+    %r = tile.region %A[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+    tile.copy %r, %first : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+    tile.copy %first, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global>
+    tile.copy %r, %second : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+    tile.copy %second, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global>
+  }
+  return
+}
+// CHECK: gpu.func @reuse
+// CHECK: llvm.getelementptr %{{.*}}[%c0_i64] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i8
+// CHECK: llvm.getelementptr %{{.*}}[%c0_i64{{.*}}] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i8
