@@ -20,7 +20,9 @@
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
@@ -32,6 +34,8 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -61,11 +65,13 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   GPUTarget target;
   target.chip = name.str();
   target.features = version >= 90 ? "+ptx80" : "+ptx70";
+  target.smVersion = static_cast<int>(version);
   return target;
 }
 
 void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
   registry.insert<gpu::GPUDialect, LLVM::LLVMDialect, NVVM::NVVMDialect,
+                  nvgpu::NVGPUDialect, vector::VectorDialect,
                   cf::ControlFlowDialect, memref::MemRefDialect, index::IndexDialect,
                   ub::UBDialect>();
   arith::registerConvertArithToLLVMInterface(registry);
@@ -78,6 +84,7 @@ void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
   ub::registerConvertUBToLLVMInterface(registry);
   gpu::registerConvertGpuToLLVMInterface(registry);
   NVVM::registerConvertGpuToNVVMInterface(registry);
+  vector::registerConvertVectorToLLVMInterface(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerGPUDialectTranslation(registry);
@@ -88,7 +95,9 @@ void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
 void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
   pm.addPass(createTileInferLayouts());
-  pm.addPass(createTileLowerToGPU());
+  TileLowerToGPUOptions lowering;
+  lowering.mmaSync = target.smVersion >= 80; // tensor cores through mma.sync
+  pm.addPass(createTileLowerToGPU(lowering));
   GpuNVVMAttachTargetOptions attach;
   attach.chip = target.chip;
   attach.features = target.features;
@@ -98,6 +107,7 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   gpuPM.addPass(createCanonicalizerPass());
   gpuPM.addPass(createCSEPass());
   gpuPM.addPass(createSCFToControlFlowPass());
+  gpuPM.addPass(createConvertNVGPUToNVVMPass());
   gpuPM.addPass(createConvertGpuOpsToNVVMOps());
   gpuPM.addPass(createCanonicalizerPass());
   gpuPM.addPass(createCSEPass());

@@ -22,6 +22,7 @@ struct GPUTarget {
   std::string chip;       ///< "sm_90a", "sm_80"
   std::string features;   ///< "+ptx80"
   int optLevel = 3;
+  int smVersion = 0;      ///< 90 for sm_90a (NVPTX only)
 };
 
 /// Parses `--target` (sm_90a, sm_80, ...); nullopt if not an NVPTX target.

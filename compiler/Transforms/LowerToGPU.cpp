@@ -53,8 +53,10 @@ struct BufferRef {
 /// Builds one gpu.func from one tile kernel.
 class KernelLowering {
 public:
-  KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace)
-      : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace) {}
+  KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace,
+                 bool mmaSync)
+      : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace),
+        mmaSync(mmaSync) {}
 
   LogicalResult run();
   int64_t sharedBytes = 0;
@@ -120,6 +122,9 @@ private:
   /// shared-memory fragments, global tensors): then it needs barriers.
   bool touchesSharedState(Operation *op);
   LogicalResult lowerDistributedReduce(tile::ReduceOp reduce);
+  /// T.gemm on tensor cores (mma.sync m16n8k16); false if the tiles do not
+  /// qualify (then the SIMT loop runs).
+  bool lowerGemmMmaSync(tile::GemmOp gemm);
   /// Splits a flat index over a static shape (C order).
   SmallVector<Value> delinearize(Value flat, ArrayRef<int64_t> shape);
   /// The view index of squeezed element `n` of a view.
@@ -141,6 +146,7 @@ private:
   gpu::GPUModuleOp gpuModule;
   OpBuilder b;
   unsigned privateSpace;
+  bool mmaSync;
   Location currentLoc = UnknownLoc::get(func.getContext());
   IRMapping mapping;
   DenseMap<Value, BufferRef> buffers;
@@ -732,6 +738,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
+    if (mmaSync && lowerGemmMmaSync(gemm))
+      return success();
     const BufferRef &a = buffers[gemm.getA()], &bb = buffers[gemm.getB()],
                     &c = buffers[gemm.getC()];
     bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
@@ -1040,6 +1048,95 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
   return success();
 }
 
+bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
+  const BufferRef &a = buffers[gemm.getA()], &bm = buffers[gemm.getB()],
+                  &c = buffers[gemm.getC()];
+  Type element = a.elementType;
+  // fp16 only for now: MLIR 22's nvgpu.mma.sync lowering deduces no PTX
+  // types for bf16 operands (bf16 stays on the SIMT loop).
+  if (!element.isF16() || bm.elementType != element ||
+      !c.elementType.isF32() || a.distributed || bm.distributed || c.distributed ||
+      numThreadsValue % 32 != 0)
+    return false;
+  bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
+  int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
+  int64_t n = tb ? bm.shape[0] : bm.shape[1];
+  if (m % 16 || n % 8 || k % 16)
+    return false;
+  LLVM_DEBUG(llvm::dbgs() << "mma.sync gemm " << m << "x" << n << "x" << k << "\n");
+  int64_t warps = numThreadsValue / 32, tilesN = n / 8, tiles = (m / 16) * tilesN;
+  barrier();
+  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
+  Value warp = arith::DivUIOp::create(b, loc(), threadId, index(32));
+  Value group = arith::DivUIOp::create(b, loc(), lane, index(4));   // row in a 8-row half
+  Value pair = arith::MulIOp::create(b, loc(), arith::RemUIOp::create(b, loc(), lane, index(4)),
+                                     index(2));                     // first of two columns
+  auto add = [&](Value x, int64_t y) { return arith::AddIOp::create(b, loc(), x, index(y)); };
+  auto elementA = [&](Value row, Value col) {
+    return ta ? load(a, {col, row}) : load(a, {row, col});
+  };
+  auto elementB = [&](Value kk, Value col) {
+    return tb ? load(bm, {col, kk}) : load(bm, {kk, col});
+  };
+  auto f32 = b.getF32Type();
+  auto accType = VectorType::get({2, 2}, f32);
+  auto loop = scf::ForOp::create(b, loc(), warp, index(tiles), index(warps));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    Value tileRow = arith::MulIOp::create(
+        b, loc(), arith::DivUIOp::create(b, loc(), tile, index(tilesN)), index(16));
+    Value tileCol = arith::MulIOp::create(
+        b, loc(), arith::RemUIOp::create(b, loc(), tile, index(tilesN)), index(8));
+    Value r0 = arith::AddIOp::create(b, loc(), tileRow, group), r1 = add(r0, 8);
+    Value c0 = arith::AddIOp::create(b, loc(), tileCol, pair), c1 = add(c0, 1);
+    Value bCol = arith::AddIOp::create(b, loc(), tileCol, group);
+    // The accumulator fragment: (g, 2t), (g, 2t+1), (g+8, 2t), (g+8, 2t+1).
+    Value init;
+    if (gemm.getClearAccum()) {
+      init = arith::ConstantOp::create(b, loc(), DenseElementsAttr::get(
+                                                     accType, b.getFloatAttr(f32, 0.0)));
+    } else {
+      init = vector::FromElementsOp::create(
+          b, loc(), accType,
+          ValueRange{load(c, {r0, c0}), load(c, {r0, c1}), load(c, {r1, c0}), load(c, {r1, c1})});
+    }
+    auto kLoop = scf::ForOp::create(b, loc(), index(0), index(k), index(16), ValueRange{init});
+    {
+      OpBuilder::InsertionGuard kGuard(b);
+      b.setInsertionPointToStart(kLoop.getBody());
+      Value k0 = kLoop.getInductionVar();
+      Value ka = arith::AddIOp::create(b, loc(), k0, pair), kb = add(ka, 1);
+      Value kc = add(ka, 8), kd = add(ka, 9);
+      // A: rows g and g+8, columns 2t, 2t+1 and 2t+8, 2t+9 of this k step.
+      Value fragA = vector::FromElementsOp::create(
+          b, loc(), VectorType::get({4, 2}, element),
+          ValueRange{elementA(r0, ka), elementA(r0, kb), elementA(r1, ka), elementA(r1, kb),
+                     elementA(r0, kc), elementA(r0, kd), elementA(r1, kc), elementA(r1, kd)});
+      // B: rows (k) 2t, 2t+1 and 2t+8, 2t+9 of column g.
+      Value fragB = vector::FromElementsOp::create(
+          b, loc(), VectorType::get({2, 2}, element),
+          ValueRange{elementB(ka, bCol), elementB(kb, bCol), elementB(kc, bCol),
+                     elementB(kd, bCol)});
+      Value product = nvgpu::MmaSyncOp::create(b, loc(), fragA, fragB,
+                                               kLoop.getRegionIterArgs()[0],
+                                               ArrayRef<int64_t>{16, 8, 16});
+      scf::YieldOp::create(b, loc(), ValueRange{product});
+    }
+    Value result = kLoop.getResult(0);
+    auto part = [&](int64_t i, int64_t j) {
+      return vector::ExtractOp::create(b, loc(), result, ArrayRef<int64_t>{i, j});
+    };
+    store(c, {r0, c0}, part(0, 0));
+    store(c, {r0, c1}, part(0, 1));
+    store(c, {r1, c0}, part(1, 0));
+    store(c, {r1, c1}, part(1, 1));
+  }
+  barrier();
+  return true;
+}
+
 namespace {
 struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGPUPass> {
   using TileLowerToGPUBase::TileLowerToGPUBase;
@@ -1064,7 +1161,7 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                            /*isConstant=*/false, LLVM::Linkage::External, kSharedSymbol,
                            Attribute(), /*alignment=*/16, kSharedSpace);
     for (func::FuncOp kernel : kernels) {
-      KernelLowering lowering(kernel, gpuModule, privateAddressSpace);
+      KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync);
       if (failed(lowering.run()))
         return signalPassFailure();
       LLVM_DEBUG(llvm::dbgs() << kernel.getName() << ": " << lowering.sharedBytes

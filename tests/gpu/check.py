@@ -194,8 +194,9 @@ def main():
         peer = time_ms(lambda: (x.sum(1), x.amax(1)))
         report("row sum+max fp32", f"{m}x{n}", err, 1e-5, t, "sum+amax", peer, bytes_moved=4 * m * n)
 
-    # GEMM through the SIMT fallback, fp16 (tensor cores come with the GEMM work).
-    k = K("gemm_simt_fp16")
+    # GEMM, fp16: tensor cores through mma.sync (the reference schedule's path;
+    # wgmma, TMA and pipelining come with the GEMM work).
+    k = K("gemm_fp16")
     for m, n, kk in ([(1000, 1000, 1000)] + ([(4096, 4096, 4096)] if big else [])):
         a = torch.randn(m, kk, device="cuda", dtype=torch.float16)
         b = torch.randn(kk, n, device="cuda", dtype=torch.float16)
@@ -206,7 +207,7 @@ def main():
         err = rel_err(c, a.double() @ b.double())
         t = time_ms(run, iters=5)
         peer = time_ms(lambda: torch.matmul(a, b))
-        report("gemm fp16 (SIMT)", f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer, flops=2 * m * n * kk)
+        report("gemm fp16 (mma.sync)", f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer, flops=2 * m * n * kk)
 
     attention_checks(K, big)
 
@@ -274,13 +275,15 @@ def sdpa_reference(q, k, v, causal, groups):
 def attention_checks(K, big):
     bf16 = torch.bfloat16
     # FlashAttention forward: MHA and causal GQA, ragged sequence.
-    for name, causal, heads, kv_heads in (("fa_mha", False, 4, 4), ("fa_gqa_causal", True, 4, 2)):
+    for name, causal, heads, kv_heads, dt in (("fa_mha", False, 4, 4, bf16),
+                                              ("fa_gqa_causal", True, 4, 2, bf16),
+                                              ("fa_mha_fp16", False, 4, 4, torch.float16)):
         k = K(name)
         for b, s in ([(2, 1000)] + ([(8, 4096)] if big else [])):
-            q = torch.randn(b, s, heads, 64, device="cuda", dtype=bf16)
-            kk = torch.randn(b, s, kv_heads, 64, device="cuda", dtype=bf16)
-            vv = torch.randn(b, s, kv_heads, 64, device="cuda", dtype=bf16)
-            o = poisoned(b, s, heads, 64, dtype=bf16)
+            q = torch.randn(b, s, heads, 64, device="cuda", dtype=dt)
+            kk = torch.randn(b, s, kv_heads, 64, device="cuda", dtype=dt)
+            vv = torch.randn(b, s, kv_heads, 64, device="cuda", dtype=dt)
+            o = poisoned(b, s, heads, 64, dtype=dt)
             run = k.bind(q, kk, vv, o)
             run()
             torch.cuda.synchronize()
@@ -290,7 +293,8 @@ def attention_checks(K, big):
             peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(
                 qt, kt, vt, is_causal=causal, enable_gqa=True))
             flops = 4 * b * heads * s * s * 64 / (2 if causal else 1)
-            report(f"attention {'causal GQA' if causal else 'MHA'}", f"b{b} h{heads} s{s} d64",
+            label = f"attention {'causal GQA' if causal else 'MHA'}" + (" fp16" if dt == torch.float16 else "")
+            report(label, f"b{b} h{heads} s{s} d64",
                    err, 2e-2, t, "SDPA", peer, flops=flops)
 
     # Flash decoding: split KV + combine, GQA 32/8, d128, ragged cache.

@@ -19,11 +19,13 @@ compile elementwise.tl gelu gelu
 compile softmax.tl softmax softmax
 compile layernorm.tl layernorm layernorm
 compile reduction.tl row_sum_max row_sum_max
-compile gemm.tl gemm gemm_simt_fp16 -D block_M=64 -D block_N=64 -D block_K=32 -D threads=256
+compile gemm.tl gemm gemm_fp16 -D block_M=64 -D block_N=64 -D block_K=32 -D threads=256
 ls "$out/kernels"
 # The attention family, through the reference schedule (correctness on the
 # GPU; tensor cores and pipelining come later).
 compile flash_attention.tl flash_attention fa_mha -D dim=64 -D block_M=64 -D block_N=32
+compile flash_attention.tl flash_attention fa_mha_fp16 -D dim=64 -D block_M=64 -D block_N=32 \
+  -D dtype=float16
 compile flash_attention.tl flash_attention fa_gqa_causal -D dim=64 -D block_M=64 -D block_N=32 \
   -D groups=2 -D is_causal=True
 compile flash_decoding.tl flash_decode_split decode_split -D num_split=8
