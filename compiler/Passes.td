@@ -30,14 +30,14 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"privateAddressSpace", "private-address-space", "unsigned", "0",
            "Address space of per-thread arrays (0 on NVPTX, 5 on AMDGPU)">,
     Option<"mmaSync", "mma-sync", "bool", "false",
-           "NVIDIA sm_80 and newer: T.gemm of fp16 tiles (M, N, K multiples "
+           "NVIDIA sm_80 and newer: T.gemm of fp16/bf16 tiles (M, N, K multiples "
            "of 16, 8, 16) on tensor cores with mma.sync m16n8k16, one 16x8 "
            "piece of C per warp at a time; set by the NVPTX pipeline">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
-    "::mlir::math::MathDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::math::MathDialect", "::mlir::nvgpu::NVGPUDialect", "::mlir::NVVM::NVVMDialect",
     "::mlir::vector::VectorDialect"
   ];
 }

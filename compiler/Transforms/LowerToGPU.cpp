@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/Support/Debug.h"
@@ -1052,9 +1053,9 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
   const BufferRef &a = buffers[gemm.getA()], &bm = buffers[gemm.getB()],
                   &c = buffers[gemm.getC()];
   Type element = a.elementType;
-  // fp16 only for now: MLIR 22's nvgpu.mma.sync lowering deduces no PTX
-  // types for bf16 operands (bf16 stays on the SIMT loop).
-  if (!element.isF16() || bm.elementType != element ||
+  // fp16 through nvgpu.mma.sync; bf16 through nvvm.mma.sync with operands
+  // packed in i32 (MLIR 22's nvgpu lowering deduces no PTX type for bf16).
+  if (!(element.isF16() || element.isBF16()) || bm.elementType != element ||
       !c.elementType.isF32() || a.distributed || bm.distributed || c.distributed ||
       numThreadsValue % 32 != 0)
     return false;
@@ -1109,6 +1110,37 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
       Value k0 = kLoop.getInductionVar();
       Value ka = arith::AddIOp::create(b, loc(), k0, pair), kb = add(ka, 1);
       Value kc = add(ka, 8), kd = add(ka, 9);
+      if (element.isBF16()) {
+        // Two bf16 in each 32-bit register, C as four f32.
+        Type i32 = b.getI32Type();
+        auto pack = [&](Value lo, Value hi) -> Value {
+          Value pairValue = vector::FromElementsOp::create(
+              b, loc(), VectorType::get({2}, element), ValueRange{lo, hi});
+          return LLVM::BitcastOp::create(b, loc(), i32, pairValue);
+        };
+        SmallVector<Value> regsA = {pack(elementA(r0, ka), elementA(r0, kb)),
+                                    pack(elementA(r1, ka), elementA(r1, kb)),
+                                    pack(elementA(r0, kc), elementA(r0, kd)),
+                                    pack(elementA(r1, kc), elementA(r1, kd))};
+        SmallVector<Value> regsB = {pack(elementB(ka, bCol), elementB(kb, bCol)),
+                                    pack(elementB(kc, bCol), elementB(kd, bCol))};
+        Value acc = kLoop.getRegionIterArgs()[0];
+        SmallVector<Value> regsC;
+        for (int64_t i = 0; i < 2; ++i)
+          for (int64_t j = 0; j < 2; ++j)
+            regsC.push_back(vector::ExtractOp::create(b, loc(), acc, ArrayRef<int64_t>{i, j}));
+        auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+        Value mma = NVVM::MmaOp::create(
+            b, loc(), structType, regsA, regsB, regsC, ArrayRef<int64_t>{16, 8, 16},
+            std::nullopt, std::nullopt,
+            std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
+            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+        SmallVector<Value> outs;
+        for (int64_t i = 0; i < 4; ++i)
+          outs.push_back(LLVM::ExtractValueOp::create(b, loc(), mma, ArrayRef<int64_t>{i}));
+        scf::YieldOp::create(b, loc(),
+                             ValueRange{vector::FromElementsOp::create(b, loc(), accType, outs)});
+      } else {
       // A: rows g and g+8, columns 2t, 2t+1 and 2t+8, 2t+9 of this k step.
       Value fragA = vector::FromElementsOp::create(
           b, loc(), VectorType::get({4, 2}, element),
@@ -1123,6 +1155,7 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
                                                kLoop.getRegionIterArgs()[0],
                                                ArrayRef<int64_t>{16, 8, 16});
       scf::YieldOp::create(b, loc(), ValueRange{product});
+      }
     }
     Value result = kLoop.getResult(0);
     auto part = [&](int64_t i, int64_t j) {

@@ -2,7 +2,8 @@
 // RUN: tile-opt %s --tile-lower-to-gpu | FileCheck %s --check-prefix=SIMT
 
 // With mma-sync, an fp16 gemm of 32x16x32 tiles runs on tensor cores: each
-// warp takes 16x8 pieces of C, k steps of 16; a bf16 gemm keeps the SIMT loop.
+// warp takes 16x8 pieces of C, k steps of 16. bf16 operands go to
+// nvvm.mma.sync directly, two per 32-bit register.
 // CHECK-LABEL: gpu.func @gemm
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: arith.constant dense<0.000000e+00> : vector<2x2xf32>
@@ -11,9 +12,10 @@
 // CHECK: vector.from_elements {{.*}} : vector<2x2xf16>
 // CHECK: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK: vector.extract {{.*}}[1, 1] : f32 from vector<2x2xf32>
-// CHECK-NOT: nvgpu.mma.sync
+// CHECK: llvm.bitcast %{{.*}} : vector<2xbf16> to i32
+// CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK: gpu.return
-// SIMT-NOT: nvgpu.mma.sync
+// SIMT-NOT: mma.sync
 func.func @gemm() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(64) {
