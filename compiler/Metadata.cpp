@@ -39,7 +39,7 @@ static FailureOr<json> expression(Value value, func::FuncOp func) {
     if (!arg)
       return failure();
     auto names = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), tile::kDimNamesAttrName);
-    if (!names || dim.getIndex() >= static_cast<int64_t>(names.size()))
+    if (!names || dim.getIndex() >= names.size())
       return failure();
     return json{{"dim", cast<StringAttr>(names[dim.getIndex()]).str()}};
   }

@@ -69,7 +69,6 @@ std::vector<Token> Lexer::tokenize() {
 /// Lexes one physical line (plus any continuation lines inside brackets).
 void Lexer::lexLine() {
   const char *end = buffer.end();
-  const char *lineStart = cur;
   // Measure indentation; blank and comment-only lines do not count.
   unsigned width = 0;
   while (cur < end && (*cur == ' ' || *cur == '\t')) {
@@ -100,7 +99,6 @@ void Lexer::lexLine() {
         lexError(cur, "unindent does not match any outer indentation level");
     }
   }
-  (void)lineStart;
 
   while (cur < end) {
     const char *start = cur;

@@ -29,16 +29,16 @@ using llvm::SMLoc;
 Type tilec::frontend::parseDType(MLIRContext &context, StringRef name) {
   Builder b(&context);
   return llvm::StringSwitch<Type>(name)
-      .Cases("float16", "half", "fp16", b.getF16Type())
-      .Cases("bfloat16", "bf16", b.getBF16Type())
-      .Cases("float32", "float", "fp32", b.getF32Type())
-      .Cases("float64", "double", "fp64", b.getF64Type())
-      .Cases("float8_e4m3", "float8_e4m3fn", "e4m3", b.getType<Float8E4M3FNType>())
-      .Cases("float8_e5m2", "e5m2", b.getType<Float8E5M2Type>())
-      .Cases("int8", "uint8", b.getI8Type())
-      .Cases("int16", "uint16", b.getI16Type())
-      .Cases("int32", "uint32", "int", b.getI32Type())
-      .Cases("int64", "uint64", b.getI64Type())
+      .Cases({"float16", "half", "fp16"}, b.getF16Type())
+      .Cases({"bfloat16", "bf16"}, b.getBF16Type())
+      .Cases({"float32", "float", "fp32"}, b.getF32Type())
+      .Cases({"float64", "double", "fp64"}, b.getF64Type())
+      .Cases({"float8_e4m3", "float8_e4m3fn", "e4m3"}, b.getType<Float8E4M3FNType>())
+      .Cases({"float8_e5m2", "e5m2"}, b.getType<Float8E5M2Type>())
+      .Cases({"int8", "uint8"}, b.getI8Type())
+      .Cases({"int16", "uint16"}, b.getI16Type())
+      .Cases({"int32", "uint32", "int"}, b.getI32Type())
+      .Cases({"int64", "uint64"}, b.getI64Type())
       .Case("bool", b.getI1Type())
       .Default(Type());
 }
@@ -1236,7 +1236,6 @@ static void findJumps(const StmtList &body, bool &hasBreak, bool &hasContinue) {
 
 static bool stmtMayJump(const Stmt &stmt) {
   bool hasBreak = false, hasContinue = false;
-  StmtList single;
   if (stmt.getKind() == Stmt::Kind::Break || stmt.getKind() == Stmt::Kind::Continue)
     return true;
   if (auto *ifStmt = dyn_cast<IfStmt>(&stmt)) {

@@ -843,7 +843,6 @@ ExprPtr Parser::parsePrimary() {
       error(tok().getLoc(), "expression too long");
       return nullptr;
     }
-    SMLoc loc = tok().getLoc();
     if (consumeIf(TokenKind::Dot)) {
       if (!is(TokenKind::Identifier)) {
         error(tok().getLoc(), "expected an attribute name after '.', found " +
@@ -886,7 +885,6 @@ ExprPtr Parser::parsePrimary() {
                                              std::move(indices));
       continue;
     }
-    (void)loc;
     break;
   }
   return expr;

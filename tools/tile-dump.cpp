@@ -95,14 +95,8 @@ int main(int argc, char **argv) {
   tilec::frontend::FrontendOptions options;
   options.kernelName = kernelName;
   options.includeDirs = includeDirs;
-  for (const std::string &define : defines) {
-    auto parsed = tilec::parseDefine(define);
-    if (!parsed) {
-      WithColor::error() << "-D expects name=value, got '" << define << "'\n";
-      return 1;
-    }
-    options.defines.push_back(*parsed);
-  }
+  if (!tilec::parseAssignments(defines, "-D", options.defines))
+    return 1;
   mlir::MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;

@@ -98,17 +98,14 @@ cl::opt<bool> verifyDiagnostics(
     cl::cat(category));
 } // namespace
 
-/// Splits each `name=value` of a list option, reporting malformed ones.
+/// Splits each `name=value` of a list option into a map.
 static bool splitAssignments(const cl::list<std::string> &list, const char *flag,
                              std::map<std::string, std::string> &out) {
-  for (const std::string &item : list) {
-    auto parsed = tilec::parseDefine(item);
-    if (!parsed) {
-      WithColor::error() << flag << " expects name=value, got '" << item << "'\n";
-      return false;
-    }
-    out[parsed->first] = parsed->second;
-  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!tilec::parseAssignments(list, flag, pairs))
+    return false;
+  for (auto &[name, value] : pairs)
+    out[name] = value;
   return true;
 }
 
@@ -239,14 +236,8 @@ int main(int argc, char **argv) {
   tilec::frontend::FrontendOptions options;
   options.kernelName = kernelName;
   options.includeDirs = includeDirs;
-  for (const std::string &define : defines) {
-    auto parsed = tilec::parseDefine(define);
-    if (!parsed) {
-      WithColor::error() << "-D expects name=value, got '" << define << "'\n";
-      return 1;
-    }
-    options.defines.push_back(*parsed);
-  }
+  if (!tilec::parseAssignments(defines, "-D", options.defines))
+    return 1;
   // `-o x.ptx|x.cubin|x.hsaco` without --emit says what to produce.
   if (emit.getNumOccurrences() == 0) {
     StringRef extension = sys::path::extension(outputFile.getValue());

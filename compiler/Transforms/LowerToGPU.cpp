@@ -380,8 +380,6 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   ref.scope = type.getScope();
   ref.shape.assign(type.getShape().begin(), type.getShape().end());
   int64_t count = std::max<int64_t>(product(type.getShape()), 1);
-  unsigned bits = ref.elementType.getIntOrFloatBitWidth();
-  int64_t bytes = count * std::max<unsigned>(bits / 8, 1);
   if (auto cyclic = dyn_cast_or_null<tile::CyclicLayoutAttr>(layout)) {
     // Each thread's slots, in registers once the constant slot indices of
     // the unrolled loops resolve.
@@ -399,7 +397,6 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   } else {
     // Shared and fragment buffers: a slice of the extern shared array, at
     // the offset planSharedMemory chose.
-    (void)bytes;
     Value byteOffset = arith::ConstantIntOp::create(b, loc(), b.getI64Type(),
                                                     sharedOffsets.lookup(alloc));
     ref.base = LLVM::GEPOp::create(b, loc(), sharedBase.getType(), b.getI8Type(), sharedBase,

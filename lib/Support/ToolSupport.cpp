@@ -18,6 +18,19 @@ tilec::parseDefine(llvm::StringRef text) {
   return std::make_pair(name.str(), value.trim().str());
 }
 
+bool tilec::parseAssignments(llvm::ArrayRef<std::string> items, llvm::StringRef flag,
+                             std::vector<std::pair<std::string, std::string>> &out) {
+  for (const std::string &item : items) {
+    auto parsed = parseDefine(item);
+    if (!parsed) {
+      llvm::WithColor::error() << flag << " expects name=value, got '" << item << "'\n";
+      return false;
+    }
+    out.push_back(*parsed);
+  }
+  return true;
+}
+
 ToolDiagnostics::ToolDiagnostics(llvm::SourceMgr &sourceMgr,
                                  mlir::MLIRContext &context, bool verify) {
   if (verify)

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace tilec {
 
@@ -25,6 +26,11 @@ const char *getVersion();
 /// Splits `name=value`; nullopt when there is no '=' or no name.
 std::optional<std::pair<std::string, std::string>>
 parseDefine(llvm::StringRef text);
+
+/// Splits each `name=value` of a command-line list (`-D`, `--in`, ...) into
+/// `out`; prints "<flag> expects name=value" and fails on a malformed one.
+bool parseAssignments(llvm::ArrayRef<std::string> items, llvm::StringRef flag,
+                      std::vector<std::pair<std::string, std::string>> &out);
 
 /// Installs the diagnostic handler a tool uses: the SourceMgr printer (file,
 /// line, column, source line and caret), or with `verify` the checker of
