@@ -54,7 +54,25 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     a broadcast read such as `row_max[i]` in a 2-D loop, a reduction target,
     a region, scalar code) keeps it in shared memory; the block size must
     be a multiple of 32 for the cross-thread reductions.
+
+    With `wgmma` (sm_90a), a `T.gemm` whose A and B are whole shared
+    buffers of f16 or bf16 and whose C is an f32 fragment of shape (M, N),
+    M a multiple of 64, N a multiple of 8, K a multiple of 16, runs on the
+    warpgroup MMA: C gets `#tile.wgmma<warpgroups>` (the instruction's
+    accumulator layout; `T.Parallel` loops over C that index it by their
+    variables get the same layout, which is how they are partitioned) and
+    A and B get `#tile.swizzle<bytes>`, the widest XOR swizzle their rows
+    allow (128, 64 or 32 bytes), which the wgmma descriptors then describe.
+    A `T.annotate_layout` of a shared buffer with `#tile.swizzle` is taken
+    as given. When a use of C does not fit the accumulator layout (a
+    reduction, a copy into another fragment, a broadcast read), the gemm
+    keeps the mma.sync or SIMT path (`-debug-only=tile-infer-layouts` in a
+    debug build says why).
   }];
+  let options = [
+    Option<"wgmma", "wgmma", "bool", "false",
+           "Assign the layouts of the sm_90a warpgroup MMA to T.gemm operands">
+  ];
 }
 
 #endif // TILEC_COMPILER_PASSES_TD

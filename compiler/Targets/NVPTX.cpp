@@ -94,7 +94,9 @@ void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
 
 void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
-  pm.addPass(createTileInferLayouts());
+  TileInferLayoutsOptions layouts;
+  layouts.wgmma = target.chip == "sm_90a"; // warpgroup MMA needs the arch-specific target
+  pm.addPass(createTileInferLayouts(layouts));
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = target.smVersion >= 80; // tensor cores through mma.sync
   pm.addPass(createTileLowerToGPU(lowering));
@@ -109,6 +111,8 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   gpuPM.addPass(createSCFToControlFlowPass());
   gpuPM.addPass(createConvertNVGPUToNVVMPass());
   gpuPM.addPass(createConvertGpuOpsToNVVMOps());
+  // NVVM ops with no LLVM intrinsic (wgmma.mma_async) become inline PTX.
+  gpuPM.addPass(createConvertNVVMToLLVMPass());
   gpuPM.addPass(createCanonicalizerPass());
   gpuPM.addPass(createCSEPass());
   gpuPM.addPass(createReconcileUnrealizedCastsPass());

@@ -68,14 +68,180 @@ static bool isThreadLocalUse(OpOperand &use, Value buffer) {
   return false;
 }
 
+/// The XOR swizzle span for a 2-D shared buffer whose rows hold
+/// `rowBytes`: the widest of 128, 64 and 32 bytes that tiles the row.
+static int64_t widestSwizzle(int64_t rowBytes) {
+  for (int64_t span : {128, 64, 32})
+    if (rowBytes % span == 0)
+      return span;
+  return 0;
+}
+
+/// The whole shared buffer `value` is (a `tile.alloc` result), or null.
+static tile::AllocOp sharedAlloc(Value value) {
+  auto alloc = value.getDefiningOp<tile::AllocOp>();
+  if (!alloc || alloc.getType().getScope() != tile::MemoryScope::Shared ||
+      alloc.getType().getShape().size() != 2)
+    return {};
+  return alloc;
+}
+
+/// Whether every use of the accumulator `acc` fits the wgmma layout; the
+/// T.Parallel loops that must follow it are collected in `loops`.
+static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loops) {
+  for (OpOperand &use : acc.getUses()) {
+    Operation *user = use.getOwner();
+    if (isa<tile::FillOp>(user))
+      continue;
+    if (auto gemm = dyn_cast<tile::GemmOp>(user)) {
+      if (gemm.getC() == acc)
+        continue;
+      LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator used as a gemm operand\n");
+      return false;
+    }
+    if (auto copy = dyn_cast<tile::CopyOp>(user)) {
+      Value other = copy.getSource() == acc ? copy.getTarget() : copy.getSource();
+      auto otherType = cast<tile::BufferType>(other.getType());
+      if (otherType.getScope() == tile::MemoryScope::Fragment ||
+          otherType.getScope() == tile::MemoryScope::Local ||
+          tile::withoutUnitDims(otherType.getShape()) !=
+              tile::withoutUnitDims(cast<tile::BufferType>(acc.getType()).getShape())) {
+        LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator copied to or from a fragment\n");
+        return false;
+      }
+      continue;
+    }
+    if (isa<tile::LoadOp, tile::StoreOp>(user)) {
+      auto parallel = user->getParentOfType<tile::ParallelOp>();
+      ValueRange indices = isa<tile::LoadOp>(user) ? cast<tile::LoadOp>(user).getIndices()
+                                                   : cast<tile::StoreOp>(user).getIndices();
+      if (!parallel || !isThreadLocalUse(use, acc) || parallel->getParentOfType<tile::ParallelOp>()) {
+        LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator read or written out of step\n");
+        return false;
+      }
+      (void)indices;
+      // Other fragments in the loop would need the same layout.
+      bool alone = true;
+      parallel.getBody().walk([&](Operation *inner) {
+        for (Value operand : inner->getOperands())
+          if (auto type = dyn_cast<tile::BufferType>(operand.getType()))
+            if (operand != acc && (type.getScope() == tile::MemoryScope::Fragment ||
+                                   type.getScope() == tile::MemoryScope::Local))
+              alone = false;
+      });
+      if (!alone) {
+        LLVM_DEBUG(llvm::dbgs() << "wgmma: a loop over the accumulator uses other fragments\n");
+        return false;
+      }
+      if (!llvm::is_contained(loops, parallel))
+        loops.push_back(parallel);
+      continue;
+    }
+    LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator used by " << user->getName() << "\n");
+    return false;
+  }
+  return true;
+}
+
+/// The swizzle spans of A and B if `gemm` can run on wgmma, with `threads`
+/// threads and its accumulator in the wgmma layout.
+static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, int64_t threads) {
+  tile::AllocOp a = sharedAlloc(gemm.getA()), b = sharedAlloc(gemm.getB());
+  auto c = gemm.getC().getDefiningOp<tile::AllocOp>();
+  if (!a || !b || !c || c.getType().getScope() != tile::MemoryScope::Fragment ||
+      c.getType().getShape().size() != 2 || threads % 128 != 0)
+    return std::nullopt;
+  Type element = a.getType().getElementType();
+  if (!(element.isF16() || element.isBF16()) || b.getType().getElementType() != element ||
+      !c.getType().getElementType().isF32())
+    return std::nullopt;
+  ArrayRef<int64_t> shapeA = a.getType().getShape(), shapeB = b.getType().getShape();
+  int64_t m = gemm.getTransposeA() ? shapeA[1] : shapeA[0];
+  int64_t k = gemm.getTransposeA() ? shapeA[0] : shapeA[1];
+  int64_t n = gemm.getTransposeB() ? shapeB[0] : shapeB[1];
+  if (m % 64 != 0 || n % 8 != 0 || n > 256 || k % 16 != 0)
+    return std::nullopt;
+  // Every operand must be swizzled in a way the descriptors can describe.
+  auto spanOf = [&](tile::AllocOp alloc) -> int64_t {
+    int64_t rowBytes = alloc.getType().getShape()[1] * 2;
+    Attribute layout = alloc->getAttr("tile.layout");
+    if (auto annotated = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout))
+      return annotated.getBytes();
+    return layout ? 0 : widestSwizzle(rowBytes);
+  };
+  int64_t spanA = spanOf(a), spanB = spanOf(b);
+  if (!spanA || !spanB)
+    return std::nullopt;
+  return std::make_pair(spanA, spanB);
+}
+
+/// Assigns the wgmma layouts to a gemm's operands if the gemm, and every
+/// other gemm accumulating into the same C, qualifies.
+static void inferWgmma(tile::GemmOp gemm, int64_t threads) {
+  auto c = gemm.getC().getDefiningOp<tile::AllocOp>();
+  if (!c || c->hasAttr("tile.layout"))
+    return;
+  SmallVector<std::pair<tile::GemmOp, std::pair<int64_t, int64_t>>> gemms;
+  for (Operation *user : c->getUsers())
+    if (auto other = dyn_cast<tile::GemmOp>(user); other && other.getC() == c.getResult()) {
+      std::optional<std::pair<int64_t, int64_t>> spans = wgmmaSpans(other, threads);
+      if (!spans) {
+        LLVM_DEBUG(llvm::dbgs() << "wgmma: a gemm into the accumulator does not qualify\n");
+        return;
+      }
+      gemms.push_back({other, *spans});
+    }
+  SmallVector<tile::ParallelOp> loops;
+  if (gemms.empty() || !accumulatorUsesFit(c.getResult(), loops))
+    return;
+  // The warpgroups that share the rows: as many as the row blocks allow.
+  int64_t m = c.getType().getShape()[0];
+  int64_t warpgroups = threads / 128;
+  while ((m / 64) % warpgroups != 0)
+    --warpgroups;
+  MLIRContext *ctx = gemm.getContext();
+  auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups);
+  c->setAttr("tile.layout", accLayout);
+  for (tile::ParallelOp loop : loops)
+    loop->setAttr("tile.layout", accLayout);
+  for (auto [user, spans] : gemms) {
+    user.getA().getDefiningOp()->setAttr("tile.layout",
+                                         tile::SwizzleLayoutAttr::get(ctx, spans.first));
+    user.getB().getDefiningOp()->setAttr("tile.layout",
+                                         tile::SwizzleLayoutAttr::get(ctx, spans.second));
+  }
+  LLVM_DEBUG(llvm::dbgs() << "wgmma: " << m << " rows on " << warpgroups << " warpgroups\n");
+}
+
 namespace {
 struct TileInferLayoutsPass
     : public tilec::impl::TileInferLayoutsBase<TileInferLayoutsPass> {
+  using TileInferLayoutsBase::TileInferLayoutsBase;
   void runOnOperation() override {
+    // Annotated swizzles of shared buffers are taken as given.
+    getOperation().walk([&](tile::AnnotateLayoutOp annotate) {
+      auto swizzle = dyn_cast<tile::SwizzleLayoutAttr>(annotate.getLayout());
+      tile::AllocOp alloc = sharedAlloc(annotate.getBuffer());
+      Type element = alloc ? alloc.getType().getElementType() : Type();
+      if (!swizzle || !alloc || !element.isIntOrFloat())
+        return;
+      // The span must tile the rows; 0 (or one that does not) takes the widest.
+      int64_t rowBytes = alloc.getType().getShape()[1] * element.getIntOrFloatBitWidth() / 8;
+      int64_t span = swizzle.getBytes() != 0 && rowBytes % swizzle.getBytes() == 0
+                         ? swizzle.getBytes()
+                         : widestSwizzle(rowBytes);
+      if (span)
+        alloc->setAttr("tile.layout", tile::SwizzleLayoutAttr::get(&getContext(), span));
+    });
+    if (wgmma)
+      getOperation().walk([&](tile::GemmOp gemm) {
+        if (auto launch = gemm->getParentOfType<tile::LaunchOp>())
+          inferWgmma(gemm, launch.getThreads());
+      });
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = alloc.getType();
       auto launch = alloc->getParentOfType<tile::LaunchOp>();
-      if (type.getScope() != tile::MemoryScope::Fragment || !launch ||
+      if (type.getScope() != tile::MemoryScope::Fragment || !launch || alloc->hasAttr("tile.layout") ||
           launch.getThreads() % 32 != 0 || type.getShape().empty())
         return;
       Value buffer = alloc.getResult();

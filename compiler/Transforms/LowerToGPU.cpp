@@ -14,6 +14,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/Support/Debug.h"
 
 #include <limits>
@@ -47,6 +48,14 @@ struct BufferRef {
   SmallVector<int64_t> shape;     // view shape (kDynamic for launch-bound)
   /// A #tile.cyclic fragment: element f is in this thread's slot f / threads.
   bool distributed = false;
+  /// A #tile.wgmma fragment: the wgmma accumulator of this many warpgroups.
+  int64_t wgmmaGroups = 0;
+  /// A #tile.swizzle shared buffer: the XOR span in bytes, and the rows of
+  /// its 2-D storage (each span-wide column chunk is stored rows x span).
+  int64_t swizzle = 0;
+  int64_t swizzleRows = 0;
+  /// Whether each thread holds its own elements (in registers).
+  bool inRegisters() const { return distributed || wgmmaGroups; }
   /// Index elements (loop counters of break/continue) are stored as i64.
   bool indexElements = false;
 };
@@ -103,13 +112,13 @@ private:
   /// An element of a buffer at a view index, or, for a distributed
   /// fragment, at this thread's slot.
   Value loadAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot) {
-    if (ref.distributed)
+    if (ref.inRegisters())
       return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
                                                   slotAddress(ref, slot)));
     return load(ref, viewIndex);
   }
   void storeAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot, Value value) {
-    if (ref.distributed) {
+    if (ref.inRegisters()) {
       LLVM::StoreOp::create(b, loc(), toMemory(ref, value), slotAddress(ref, slot));
       return;
     }
@@ -126,6 +135,18 @@ private:
   /// T.gemm on tensor cores (mma.sync m16n8k16); false if the tiles do not
   /// qualify (then the SIMT loop runs).
   bool lowerGemmMmaSync(tile::GemmOp gemm);
+  /// T.gemm on Hopper's warpgroup MMA, C in the #tile.wgmma layout.
+  LogicalResult lowerGemmWgmma(tile::GemmOp gemm);
+  /// The wgmma shared-memory descriptor of the 64-bit matrix starting at
+  /// (row, col) of a swizzled shared buffer.
+  Value wgmmaDescriptor(const BufferRef &ref, Value row, Value col, bool kMajor);
+  /// Runs `body(viewIndex, slot)` for each element of a #tile.wgmma
+  /// fragment this thread holds (unrolled: the slots are constants).
+  void forEachOwned(const BufferRef &ref,
+                    function_ref<void(ArrayRef<Value>, Value)> body);
+  /// T.copy from global memory into a shared buffer in 16-byte vectors
+  /// where the tile's rows allow; false if the copy does not qualify.
+  bool lowerVectorCopyToShared(tile::CopyOp copy);
   /// Splits a flat index over a static shape (C order).
   SmallVector<Value> delinearize(Value flat, ArrayRef<int64_t> shape);
   /// The view index of squeezed element `n` of a view.
@@ -173,6 +194,30 @@ Value KernelLowering::address(const BufferRef &ref, ArrayRef<Value> viewIndex) {
   for (auto [d, i] : llvm::enumerate(viewIndex))
     storageIndex[ref.kept[d]] =
         arith::AddIOp::create(b, loc(), storageIndex[ref.kept[d]], i);
+  if (ref.swizzle) {
+    // Column chunks of `swizzle` bytes, each stored rows x swizzle; in a
+    // chunk, address bits [4, 4 + b) are XORed with bits [7, 7 + b), b =
+    // log2(swizzle / 16): the pattern TMA and wgmma descriptors use (the
+    // buffer starts 1024-byte aligned, so offsets and addresses agree).
+    int64_t span = ref.swizzle;
+    int64_t elementBytes = ref.elementType.getIntOrFloatBitWidth() / 8;
+    Value colBytes = arith::MulIOp::create(b, loc(), storageIndex[1], index(elementBytes));
+    Value chunk = arith::DivUIOp::create(b, loc(), colBytes, index(span));
+    Value within = arith::RemUIOp::create(b, loc(), colBytes, index(span));
+    Value offset = arith::AddIOp::create(
+        b, loc(),
+        arith::AddIOp::create(b, loc(),
+                              arith::MulIOp::create(b, loc(), chunk, index(ref.swizzleRows * span)),
+                              arith::MulIOp::create(b, loc(), storageIndex[0], index(span))),
+        within);
+    Value bits = arith::AndIOp::create(b, loc(),
+                                       arith::ShRUIOp::create(b, loc(), offset, index(7)),
+                                       index(span / 16 - 1));
+    offset = arith::XOrIOp::create(b, loc(), offset,
+                                   arith::ShLIOp::create(b, loc(), bits, index(4)));
+    return LLVM::GEPOp::create(b, loc(), ref.base.getType(), b.getI8Type(), ref.base,
+                               ValueRange{toI64(offset)});
+  }
   Value linear = index(0);
   for (auto [i, stride] : llvm::zip(storageIndex, ref.strides))
     linear = arith::AddIOp::create(b, loc(), linear,
@@ -251,7 +296,7 @@ bool KernelLowering::touchesSharedState(Operation *op) {
     auto it = buffers.find(v);
     if (it == buffers.end())
       return true;
-    return !it->second.distributed && it->second.scope != tile::MemoryScope::Local;
+    return !it->second.inRegisters() && it->second.scope != tile::MemoryScope::Local;
   };
   bool result = false;
   op->walk([&](Operation *inner) {
@@ -308,7 +353,7 @@ void KernelLowering::planSharedMemory(Block &body) {
   });
   struct Interval {
     Operation *alloc;
-    int64_t start, end, bytes;
+    int64_t start, end, bytes, alignment;
   };
   SmallVector<Interval> intervals;
   body.walk([&](tile::AllocOp alloc) {
@@ -339,7 +384,12 @@ void KernelLowering::planSharedMemory(Block &body) {
     }
     if (start == std::numeric_limits<int64_t>::max())
       start = position[alloc]; // never used
-    intervals.push_back({alloc, start, end, bufferBytes(type)});
+    // Swizzled buffers start 1024-byte aligned: the hardware swizzles
+    // address bits, which must agree with the offsets within the buffer.
+    int64_t alignment = isa_and_nonnull<tile::SwizzleLayoutAttr>(alloc->getAttr("tile.layout"))
+                            ? 1024
+                            : 16;
+    intervals.push_back({alloc, start, end, bufferBytes(type), alignment});
   });
   // First fit in order of first use over the buffers still live.
   llvm::stable_sort(intervals, [](const Interval &x, const Interval &y) {
@@ -358,7 +408,7 @@ void KernelLowering::planSharedMemory(Block &body) {
     for (auto [begin, finish] : busy) {
       if (offset + interval.bytes <= begin)
         break;
-      offset = std::max<int64_t>(offset, llvm::alignTo(finish, 16));
+      offset = std::max<int64_t>(offset, llvm::alignTo(finish, interval.alignment));
     }
     sharedOffsets[interval.alloc] = offset;
     sharedBytes = std::max<int64_t>(sharedBytes, offset + interval.bytes);
@@ -386,7 +436,16 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     ref.distributed = true;
     count = (count + cyclic.getThreads() - 1) / cyclic.getThreads();
   }
-  if (ref.scope == tile::MemoryScope::Local || ref.distributed) {
+  if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(layout)) {
+    ref.wgmmaGroups = wgmma.getWarpgroups();
+    count /= 128 * ref.wgmmaGroups;
+  }
+  if (auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout);
+      swizzle && ref.scope == tile::MemoryScope::Shared && ref.shape.size() == 2) {
+    ref.swizzle = swizzle.getBytes();
+    ref.swizzleRows = ref.shape[0];
+  }
+  if (ref.scope == tile::MemoryScope::Local || ref.inRegisters()) {
     // Each thread's private copy, allocated once at kernel entry.
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
@@ -629,12 +688,12 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     const BufferRef &ref = buffers[load.getBuffer()];
     mapping.map(load.getResult(),
                 loadAt(ref, indices(load.getIndices()),
-                       ref.distributed ? slotStack.back() : Value()));
+                       ref.inRegisters() ? slotStack.back() : Value()));
     return success();
   }
   if (auto storeOp = dyn_cast<tile::StoreOp>(op)) {
     const BufferRef &ref = buffers[storeOp.getBuffer()];
-    storeAt(ref, indices(storeOp.getIndices()), ref.distributed ? slotStack.back() : Value(),
+    storeAt(ref, indices(storeOp.getIndices()), ref.inRegisters() ? slotStack.back() : Value(),
             mapping.lookup(storeOp.getValue()));
     return success();
   }
@@ -645,6 +704,25 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     ArrayRef<int64_t> extents = parallel.getExtents();
     Block &body = parallel.getBody().front();
     LogicalResult result = success();
+    if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel->getAttr("tile.layout"))) {
+      // The iterations follow the accumulator layout the loop's fragment has.
+      BufferRef space;
+      space.shape.assign(extents.begin(), extents.end());
+      space.wgmmaGroups = wgmma.getWarpgroups();
+      forEachOwned(space, [&](ArrayRef<Value> ij, Value slot) {
+        for (auto [arg, i] : llvm::zip(body.getArguments(), ij))
+          mapping.map(arg, i);
+        slotStack.push_back(slot);
+        ++parallelDepth;
+        if (succeeded(result))
+          result = lowerBlock(body);
+        --parallelDepth;
+        slotStack.pop_back();
+      });
+      if (sync)
+        barrier();
+      return result;
+    }
     cooperative(product(extents), [&](Value flat, Value slot) {
       for (auto [arg, i] : llvm::zip(body.getArguments(), delinearize(flat, extents)))
         mapping.map(arg, i);
@@ -672,6 +750,41 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     const BufferRef &dst = buffers[copy.getTarget()];
     SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
     bool sync = touchesSharedState(op);
+    if (src.wgmmaGroups || dst.wgmmaGroups) {
+      // Each thread moves the accumulator elements it holds.
+      const BufferRef &owner = src.wgmmaGroups ? src : dst;
+      if (sync)
+        barrier();
+      forEachOwned(owner, [&](ArrayRef<Value> ij, Value slot) {
+        SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
+        auto move = [&]() {
+          Value value = src.wgmmaGroups ? loadAt(src, si, slot) : load(src, si);
+          value = cast(value, dst.elementType);
+          if (dst.wgmmaGroups)
+            storeAt(dst, di, slot, value);
+          else
+            store(dst, di, value);
+        };
+        Value inside;
+        if (src.scope == tile::MemoryScope::Global)
+          inside = inBounds(src, si);
+        if (dst.scope == tile::MemoryScope::Global)
+          inside = inBounds(dst, di);
+        if (!inside) {
+          move();
+          return;
+        }
+        auto ifOp = scf::IfOp::create(b, loc(), inside, false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        move();
+      });
+      if (sync)
+        barrier();
+      return success();
+    }
+    if (lowerVectorCopyToShared(copy))
+      return success();
     if (sync)
       barrier();
     cooperative(product(shape), [&](Value flat, Value slot) {
@@ -717,6 +830,10 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     Value value = mapping.lookup(fill.getValue());
     if (llvm::any_of(dst.shape, ShapedType::isDynamic))
       return op->emitError("the GPU target fills tiles of constant shape only");
+    if (dst.wgmmaGroups) {
+      forEachOwned(dst, [&](ArrayRef<Value> ij, Value slot) { storeAt(dst, ij, slot, value); });
+      return success();
+    }
     bool sync = touchesSharedState(op);
     if (sync)
       barrier();
@@ -736,6 +853,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
+    if (buffers[gemm.getC()].wgmmaGroups)
+      return lowerGemmWgmma(gemm);
     if (mmaSync && lowerGemmMmaSync(gemm))
       return success();
     const BufferRef &a = buffers[gemm.getA()], &bb = buffers[gemm.getB()],
@@ -1053,7 +1172,7 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
   // fp16 through nvgpu.mma.sync; bf16 through nvvm.mma.sync with operands
   // packed in i32 (MLIR 22's nvgpu lowering deduces no PTX type for bf16).
   if (!(element.isF16() || element.isBF16()) || bm.elementType != element ||
-      !c.elementType.isF32() || a.distributed || bm.distributed || c.distributed ||
+      !c.elementType.isF32() || a.inRegisters() || bm.inRegisters() || c.inRegisters() ||
       numThreadsValue % 32 != 0)
     return false;
   bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
@@ -1167,6 +1286,226 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
   return true;
 }
 
+void KernelLowering::forEachOwned(const BufferRef &ref,
+                                  function_ref<void(ArrayRef<Value>, Value)> body) {
+  int64_t groups = ref.wgmmaGroups;
+  int64_t blocksPerGroup = ref.shape[0] / 64 / groups;
+  int64_t slotsPerBlock = ref.shape[1] / 2;
+  OpBuilder::InsertionGuard guard(b);
+  if (numThreadsValue > 128 * groups) {
+    // Warpgroups past the accumulator's own hold nothing.
+    Value owner = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId,
+                                        index(128 * groups));
+    auto ifOp = scf::IfOp::create(b, loc(), owner, false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+  }
+  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
+  Value warp = arith::RemUIOp::create(
+      b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
+  Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+  // Row 16 w + l / 4 of the warpgroup's first row block; columns 2 (l mod 4).
+  Value rowBase = arith::AddIOp::create(
+      b, loc(),
+      arith::AddIOp::create(b, loc(),
+                            arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
+                            arith::MulIOp::create(b, loc(), warp, index(16))),
+      arith::DivUIOp::create(b, loc(), lane, index(4)));
+  Value colBase =
+      arith::MulIOp::create(b, loc(), arith::RemUIOp::create(b, loc(), lane, index(4)), index(2));
+  for (int64_t block = 0; block < blocksPerGroup; ++block)
+    for (int64_t s = 0; s < slotsPerBlock; ++s) {
+      int64_t chunk = s / 4, half = (s % 4) / 2, column = s % 2;
+      Value i = arith::AddIOp::create(b, loc(), rowBase, index(block * 64 + 8 * half));
+      Value j = arith::AddIOp::create(b, loc(), colBase, index(8 * chunk + column));
+      body({i, j}, index(block * slotsPerBlock + s));
+    }
+}
+
+Value KernelLowering::wgmmaDescriptor(const BufferRef &ref, Value row, Value col, bool kMajor) {
+  // Matrix descriptor: start address >> 4 in bits 0-13, leading-dimension
+  // byte offset >> 4 in bits 16-29, stride byte offset >> 4 in bits 32-45,
+  // swizzle mode in bits 62-63 (1: 128 B, 2: 64 B, 3: 32 B). In a
+  // `span`-byte swizzle, 8 rows of `span` bytes form one core-matrix group
+  // (stride byte offset 8 * span); for a matrix whose M or N dimension is
+  // the contiguous one, the leading offset steps from one span-wide column
+  // chunk to the next (rows * span); K-major matrices do not use it.
+  int64_t span = ref.swizzle;
+  int64_t elementBytes = ref.elementType.getIntOrFloatBitWidth() / 8;
+  Value colBytes = arith::MulIOp::create(b, loc(), col, index(elementBytes));
+  Value start = arith::AddIOp::create(
+      b, loc(),
+      arith::AddIOp::create(
+          b, loc(),
+          arith::MulIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), colBytes, index(span)),
+                                index(ref.swizzleRows * span)),
+          arith::MulIOp::create(b, loc(), row, index(span))),
+      arith::RemUIOp::create(b, loc(), colBytes, index(span)));
+  Type i64 = b.getI64Type();
+  Value base = LLVM::PtrToIntOp::create(b, loc(), i64, ref.base);
+  Value address = arith::AddIOp::create(b, loc(), base, toI64(start));
+  auto constant = [&](uint64_t v) { return arith::ConstantIntOp::create(b, loc(), i64, v); };
+  Value field = arith::ShRUIOp::create(
+      b, loc(), arith::AndIOp::create(b, loc(), address, constant(0x3FFFF)), constant(4));
+  int64_t leading = kMajor ? 16 : ref.swizzleRows * span;
+  int64_t stride = 8 * span;
+  uint64_t mode = span == 128 ? 1 : span == 64 ? 2 : 3;
+  uint64_t fixed = (static_cast<uint64_t>(leading >> 4) << 16) |
+                   (static_cast<uint64_t>(stride >> 4) << 32) | (mode << 62);
+  return arith::OrIOp::create(b, loc(), field, constant(fixed));
+}
+
+LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
+  const BufferRef &a = buffers[gemm.getA()], &bm = buffers[gemm.getB()],
+                  &c = buffers[gemm.getC()];
+  if (!a.swizzle || !bm.swizzle)
+    return gemm.emitError("the wgmma accumulator needs A and B in swizzled shared memory");
+  bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
+  int64_t m = c.shape[0], n = c.shape[1];
+  int64_t k = ta ? a.shape[0] : a.shape[1];
+  MLIRContext *ctx = b.getContext();
+  NVVM::WGMMATypes operandType =
+      a.elementType.isBF16() ? NVVM::WGMMATypes::bf16 : NVVM::WGMMATypes::f16;
+  int64_t groups = c.wgmmaGroups;
+  int64_t blocksPerGroup = m / 64 / groups;
+  int64_t slotsPerBlock = n / 2;
+  LLVM_DEBUG(llvm::dbgs() << "wgmma gemm " << m << "x" << n << "x" << k << "\n");
+  // Ordinary stores (or cp.async) filled A and B; the tensor cores read them
+  // through the async proxy.
+  NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
+                             NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+  barrier();
+  {
+    OpBuilder::InsertionGuard guard(b);
+    if (numThreadsValue > 128 * groups) {
+      Value owner = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId,
+                                          index(128 * groups));
+      auto ifOp = scf::IfOp::create(b, loc(), owner, false);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+    }
+    Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+    Type f32 = b.getF32Type();
+    auto structType = LLVM::LLVMStructType::getLiteral(
+        ctx, SmallVector<Type>(slotsPerBlock, f32));
+    auto shape = NVVM::MMAShapeAttr::get(ctx, 64, n, 16);
+    auto typeOf = [&](NVVM::WGMMATypes t) { return NVVM::WGMMATypesAttr::get(ctx, t); };
+    auto one = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
+    NVVM::WgmmaFenceAlignedOp::create(b, loc());
+    SmallVector<Value> results;
+    for (int64_t block = 0; block < blocksPerGroup; ++block) {
+      Value acc = LLVM::UndefOp::create(b, loc(), structType);
+      Value zero = arith::ConstantOp::create(b, loc(), b.getFloatAttr(f32, 0.0));
+      for (int64_t s = 0; s < slotsPerBlock; ++s) {
+        Value v = gemm.getClearAccum() ? zero : loadAt(c, {}, index(block * slotsPerBlock + s));
+        acc = LLVM::InsertValueOp::create(b, loc(), acc, v, ArrayRef<int64_t>{s});
+      }
+      Value rowStart = arith::AddIOp::create(
+          b, loc(), arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
+          index(block * 64));
+      for (int64_t kk = 0; kk < k; kk += 16) {
+        Value descA = ta ? wgmmaDescriptor(a, index(kk), rowStart, /*kMajor=*/false)
+                         : wgmmaDescriptor(a, rowStart, index(kk), /*kMajor=*/true);
+        Value descB = tb ? wgmmaDescriptor(bm, index(0), index(kk), /*kMajor=*/true)
+                         : wgmmaDescriptor(bm, index(kk), index(0), /*kMajor=*/false);
+        acc = NVVM::WgmmaMmaAsyncOp::create(
+            b, loc(), structType, acc, descA, descB, shape, typeOf(operandType),
+            typeOf(operandType), typeOf(NVVM::WGMMATypes::f32),
+            NVVM::WGMMAScaleOutAttr::get(ctx, NVVM::WGMMAScaleOut::one), one, one,
+            NVVM::MMALayoutAttr::get(ctx, ta ? NVVM::MMALayout::col : NVVM::MMALayout::row),
+            NVVM::MMALayoutAttr::get(ctx, tb ? NVVM::MMALayout::col : NVVM::MMALayout::row),
+            NVVM::MMAIntOverflowAttr());
+      }
+      results.push_back(acc);
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b, loc());
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc(), 0);
+    for (auto [block, acc] : llvm::enumerate(results))
+      for (int64_t s = 0; s < slotsPerBlock; ++s)
+        storeAt(c, {}, index(block * slotsPerBlock + s),
+                LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
+  }
+  // A and B may be overwritten once every warpgroup is done with them.
+  barrier();
+  return success();
+}
+
+bool KernelLowering::lowerVectorCopyToShared(tile::CopyOp copy) {
+  const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
+  if (src.scope != tile::MemoryScope::Global || dst.scope != tile::MemoryScope::Shared ||
+      src.elementType != dst.elementType || !src.elementType.isIntOrFloat() ||
+      parallelDepth > 0)
+    return false;
+  unsigned bits = src.elementType.getIntOrFloatBitWidth();
+  if (bits != 8 && bits != 16 && bits != 32)
+    return false;
+  int64_t vec = 128 / bits;
+  SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+  if (shape.empty() || shape.back() % vec != 0 || llvm::any_of(shape, ShapedType::isDynamic))
+    return false;
+  // The vectors run along the last storage dimension of both sides.
+  auto lastKept = [](const BufferRef &ref) {
+    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d)
+      if (ref.shape[d] != 1)
+        return static_cast<int64_t>(ref.kept[d]);
+    return int64_t(-1);
+  };
+  if (lastKept(src) != static_cast<int64_t>(src.storageDims.size()) - 1 ||
+      lastKept(dst) != static_cast<int64_t>(dst.storageDims.size()) - 1)
+    return false;
+  // Shared side: a whole buffer (swizzles keep 16-byte chunks whole) whose
+  // rows are whole vectors.
+  auto isZero = [](Value v) { return matchPattern(v, m_Zero()); };
+  if (!llvm::all_of(dst.offsets, isZero) || (!dst.swizzle && dst.shape.back() % vec != 0))
+    return false;
+  LLVM_DEBUG(llvm::dbgs() << "vector copy to shared, " << vec << " elements a vector\n");
+  SmallVector<int64_t> vectors(shape);
+  vectors.back() /= vec;
+  auto vectorType = VectorType::get({vec}, src.elementType);
+  barrier();
+  cooperative(product(vectors), [&](Value flat, Value) {
+    SmallVector<Value> n = delinearize(flat, vectors);
+    n.back() = arith::MulIOp::create(b, loc(), n.back(), index(vec));
+    SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+    SmallVector<Value> lastSi(si);
+    lastSi.back() = arith::AddIOp::create(b, loc(), lastSi.back(), index(vec - 1));
+    // Whole vector inside the tensor and 16-byte aligned in memory.
+    Value from = address(src, si);
+    Value misaligned = arith::AndIOp::create(
+        b, loc(), LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), from),
+        arith::ConstantIntOp::create(b, loc(), b.getI64Type(), 15));
+    Value fast = arith::AndIOp::create(
+        b, loc(), arith::AndIOp::create(b, loc(), inBounds(src, si), inBounds(src, lastSi)),
+        arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, misaligned,
+                              arith::ConstantIntOp::create(b, loc(), b.getI64Type(), 0)));
+    auto ifOp = scf::IfOp::create(b, loc(), fast, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value v = LLVM::LoadOp::create(b, loc(), vectorType, from, /*alignment=*/16);
+    LLVM::StoreOp::create(b, loc(), v, address(dst, di), /*alignment=*/16);
+    // At the tensor's edges (or misaligned rows) element by element, zero outside.
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    Value zero = isa<FloatType>(src.elementType)
+                     ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(src.elementType, 0.0)))
+                     : Value(arith::ConstantOp::create(b, loc(), b.getIntegerAttr(src.elementType, 0)));
+    for (int64_t e = 0; e < vec; ++e) {
+      SmallVector<Value> se(si), de(di);
+      se.back() = arith::AddIOp::create(b, loc(), se.back(), index(e));
+      de.back() = arith::AddIOp::create(b, loc(), de.back(), index(e));
+      auto select = scf::IfOp::create(b, loc(), TypeRange{src.elementType}, inBounds(src, se),
+                                      true, true);
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(select.thenBlock());
+        scf::YieldOp::create(b, loc(), load(src, se));
+        b.setInsertionPointToStart(select.elseBlock());
+        scf::YieldOp::create(b, loc(), zero);
+      }
+      store(dst, de, select.getResult(0));
+    }
+  });
+  barrier();
+  return true;
+}
+
 namespace {
 struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGPUPass> {
   using TileLowerToGPUBase::TileLowerToGPUBase;
@@ -1189,7 +1528,7 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
     LLVM::GlobalOp::create(b, module.getLoc(),
                            LLVM::LLVMArrayType::get(b.getI8Type(), 0),
                            /*isConstant=*/false, LLVM::Linkage::External, kSharedSymbol,
-                           Attribute(), /*alignment=*/16, kSharedSpace);
+                           Attribute(), /*alignment=*/1024, kSharedSpace);
     for (func::FuncOp kernel : kernels) {
       KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync);
       if (failed(lowering.run()))

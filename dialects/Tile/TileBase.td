@@ -118,6 +118,29 @@ def Tile_CyclicLayoutAttr : Tile_Attr<"CyclicLayout", "cyclic"> {
   let genVerifyDecl = 1;
 }
 
+def Tile_WgmmaLayoutAttr : Tile_Attr<"WgmmaLayout", "wgmma"> {
+  let summary = "the accumulator layout of Hopper's warpgroup MMA (wgmma)";
+  let description = [{
+    A 2-D fragment of shape (M, N), M a multiple of 64 * `warpgroups`, held
+    in the registers of the first `warpgroups` warpgroups of the block the
+    way `wgmma.mma_async.m64nNk16` leaves its accumulator. Warpgroup `g`
+    owns the M / 64 / warpgroups row blocks of 64 rows starting at row
+    block `g * (M / 64 / warpgroups)`; in a row block, lane `l` of warp `w`
+    holds rows `16 w + l / 4` and `16 w + l / 4 + 8`, columns
+    `8 c + 2 (l mod 4)` and `+ 1` for every 8-column chunk `c`, in register
+    slot `4 c + 2 h + e` (`h` the row half, `e` the column) of that row block.
+    `tile-infer-layouts` sets it (as `tile.layout`) on the accumulator of a
+    `tile.gemm` that runs on wgmma.
+
+    ```mlir
+    %C = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<128x128xf32, fragment>
+    ```
+  }];
+  let parameters = (ins "int64_t":$warpgroups);
+  let assemblyFormat = "`<` $warpgroups `>`";
+  let genVerifyDecl = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//

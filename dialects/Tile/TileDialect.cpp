@@ -69,6 +69,15 @@ CyclicLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult
+WgmmaLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        int64_t warpgroups) {
+  if (warpgroups <= 0)
+    return emitError() << "a wgmma layout needs a positive warpgroup count, got "
+                       << warpgroups;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // BufferType
 //===----------------------------------------------------------------------===//

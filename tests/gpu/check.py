@@ -194,20 +194,26 @@ def main():
         peer = time_ms(lambda: (x.sum(1), x.amax(1)))
         report("row sum+max fp32", f"{m}x{n}", err, 1e-5, t, "sum+amax", peer, bytes_moved=4 * m * n)
 
-    # GEMM, fp16: tensor cores through mma.sync (the reference schedule's path;
-    # wgmma, TMA and pipelining come with the GEMM work).
-    k = K("gemm_fp16")
-    for m, n, kk in ([(1000, 1000, 1000)] + ([(4096, 4096, 4096)] if big else [])):
-        a = torch.randn(m, kk, device="cuda", dtype=torch.float16)
-        b = torch.randn(kk, n, device="cuda", dtype=torch.float16)
-        c = poisoned(m, n, dtype=torch.float16)
-        run = k.bind(a, b, c)
-        run()
-        torch.cuda.synchronize()
-        err = rel_err(c, a.double() @ b.double())
-        t = time_ms(run, iters=5)
-        peer = time_ms(lambda: torch.matmul(a, b))
-        report("gemm fp16 (mma.sync)", f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer, flops=2 * m * n * kk)
+    # GEMM, fp16 and bf16: on sm_90a the kernel's T.gemm runs on wgmma.
+    gemm_sizes = [(1000, 1000, 1000), (257, 8193, 1000), (384, 520, 72)]
+    if big:
+        gemm_sizes += [(4000, 4000, 4000), (4096, 4096, 4096), (8192, 8192, 8192),
+                       (16384, 16384, 4096)]
+    for name, dtype in (("gemm_fp16", torch.float16), ("gemm_bf16", torch.bfloat16)):
+        k = K(name)
+        for m, n, kk in gemm_sizes:
+            a = torch.randn(m, kk, device="cuda", dtype=dtype)
+            b = torch.randn(kk, n, device="cuda", dtype=dtype)
+            c = poisoned(m, n, dtype=dtype)
+            run = k.bind(a, b, c)
+            run()
+            torch.cuda.synchronize()
+            err = rel_err(c, a.double() @ b.double()) if m * n * kk <= 2**33 else \
+                rel_err(c, (a.float() @ b.float()).double())
+            t = time_ms(run, iters=10)
+            peer = time_ms(lambda: torch.matmul(a, b), iters=10)
+            report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer,
+                   flops=2 * m * n * kk)
 
     attention_checks(K, big)
 

@@ -19,7 +19,8 @@ compile elementwise.tl gelu gelu
 compile softmax.tl softmax softmax
 compile layernorm.tl layernorm layernorm
 compile reduction.tl row_sum_max row_sum_max
-compile gemm.tl gemm gemm_fp16 -D block_M=64 -D block_N=64 -D block_K=32 -D threads=256
+compile gemm.tl gemm gemm_fp16
+compile gemm.tl gemm gemm_bf16 -D dtype=bfloat16
 ls "$out/kernels"
 # The attention family, through the reference schedule (correctness on the
 # GPU; tensor cores and pipelining come later).

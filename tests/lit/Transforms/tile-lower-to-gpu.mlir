@@ -32,24 +32,31 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 }
 
 // CHECK: gpu.module @tilec_kernels {
-// CHECK: llvm.mlir.global external @tilec_dsmem() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+// CHECK: llvm.mlir.global external @tilec_dsmem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
 // CHECK: gpu.func @scale(%[[PTR:.*]]: !llvm.ptr<1> {llvm.noalias}, %[[DIM:.*]]: i64, %[[F:.*]]: f32) kernel
 // CHECK-SAME: known_block_size = array<i32: 32, 1, 1>
 // CHECK: %[[N:.*]] = arith.index_cast %[[DIM]] : i64 to index
 // CHECK: %[[TID:.*]] = gpu.thread_id x
 // CHECK: %[[SMEM:.*]] = llvm.mlir.addressof @tilec_dsmem : !llvm.ptr<3>
 // CHECK: %[[BX:.*]] = gpu.block_id x
-// The copy in: predicated load, zero outside.
-// 64 elements over 32 threads: two trips each, element tid + k * 32.
+// The copy in: 16 vectors of 4 floats over 32 threads (vector tid + k * 32,
+// guarded); a vector whose last element is inside the tensor and whose
+// address is 16-byte aligned moves in one load and one store, any other
+// element by element, zero outside.
 // CHECK: gpu.barrier
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: %[[STEP:.*]] = arith.muli %[[K]], %{{.*}} : index
-// CHECK: arith.addi %[[TID]], %[[STEP]] : index
+// CHECK: %[[VEC:.*]] = arith.addi %[[TID]], %[[STEP]] : index
+// CHECK: arith.cmpi ult, %[[VEC]], %c16 : index
+// CHECK: llvm.ptrtoint
 // CHECK: arith.cmpi ult, %{{.*}}, %[[N]] : index
-// CHECK: scf.if %{{.*}} -> (f32) {
-// CHECK: llvm.load %{{.*}} : !llvm.ptr<1> -> f32
+// CHECK: scf.if %{{.*}} {
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xf32>
+// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 16 : i64} : vector<4xf32>, !llvm.ptr<3>
 // CHECK: } else {
 // CHECK: arith.constant 0.000000e+00 : f32
+// CHECK: scf.if %{{.*}} -> (f32) {
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<1> -> f32
 // CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
 // CHECK: gpu.barrier
 // The parallel loop: one element per thread and step.

@@ -1,0 +1,61 @@
+// RUN: tile-opt %s --split-input-file --tile-infer-layouts="wgmma=true" | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-infer-layouts | FileCheck %s --check-prefix=NOWGMMA
+
+// A gemm of whole shared f16 tiles into an f32 fragment runs on wgmma: C
+// takes the accumulator layout (two warpgroups, one 64-row block each), the
+// T.Parallel loop over C follows it, A (64-byte rows) and B (256-byte rows)
+// take the widest swizzle their rows allow.
+// CHECK-LABEL: func.func @gemm
+// CHECK: tile.alloc {tile.layout = #tile.swizzle<64>} : <128x32xf16, shared>
+// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <32x128xf16, shared>
+// CHECK: tile.alloc {tile.layout = #tile.wgmma<2>} : <128x128xf32, fragment>
+// CHECK: tile.parallel [128, 128] attributes {tile.layout = #tile.wgmma<2>} {
+// NOWGMMA-LABEL: func.func @gemm
+// NOWGMMA-NOT: tile.layout
+// NOWGMMA-LABEL: func.func @scores
+func.func @gemm(%C: !tile.buffer<128x128xf16, global> {tile.name = "C"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc : !tile.buffer<128x32xf16, shared>
+    %b = tile.alloc : !tile.buffer<32x128xf16, shared>
+    %c = tile.alloc : !tile.buffer<128x128xf32, fragment>
+    %zero = arith.constant 0.0 : f32
+    tile.fill %c, %zero : !tile.buffer<128x128xf32, fragment>
+    tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>}
+        : !tile.buffer<128x32xf16, shared>, !tile.buffer<32x128xf16, shared>, !tile.buffer<128x128xf32, fragment>
+    tile.parallel [128, 128] {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %c[%i, %j] : !tile.buffer<128x128xf32, fragment>
+      %w = arith.mulf %v, %v : f32
+      tile.store %w, %c[%i, %j] : !tile.buffer<128x128xf32, fragment>
+    }
+    tile.copy %c, %C : !tile.buffer<128x128xf32, fragment>, !tile.buffer<128x128xf16, global>
+  }
+  return
+}
+
+// -----
+
+// An accumulator that is reduced (attention's scores) keeps the other
+// paths: no wgmma layout, no swizzle; an annotated swizzle is kept.
+// CHECK-LABEL: func.func @scores
+// CHECK: tile.alloc {tile.layout = #tile.swizzle<32>} : <64x64xf16, shared>
+// CHECK-NEXT: tile.alloc : <64x64xf16, shared>
+// CHECK-NEXT: tile.alloc : <64x64xf32, fragment>
+// CHECK-NOT: wgmma
+func.func @scores() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %q = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %k = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %m = tile.alloc : !tile.buffer<64xf32, fragment>
+    tile.annotate_layout %q layout(#tile.swizzle<32>) : !tile.buffer<64x64xf16, shared>
+    tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.reduce max %s, %m dim(1) {clear} : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
+  }
+  return
+}

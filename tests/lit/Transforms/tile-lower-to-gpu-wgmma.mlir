@@ -1,0 +1,49 @@
+// RUN: tile-opt %s --tile-lower-to-gpu | FileCheck %s
+
+// A gemm whose accumulator has the #tile.wgmma layout: the operands' writes
+// are fenced for the async proxy, then one warpgroup issues wgmma.mma_async
+// per k16 step on a 32-register struct (64x64 f32 over 128 threads) and
+// waits for the group; the accumulator lives in private memory (registers).
+// B is K-major here (transpose_b): layout col; A row.
+// CHECK-LABEL: gpu.func @gemm
+// CHECK: llvm.alloca %{{.*}} x f32 {alignment = 16 : i64} : (i64) -> !llvm.ptr
+// The shared operands are addressed through the 128-byte XOR swizzle:
+// bits 7-9 of the offset flip bits 4-6.
+// CHECK: arith.shrui %{{.*}}, %c7{{.*}} : index
+// CHECK: arith.shli
+// CHECK: arith.xori
+// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvvm.wgmma.fence.aligned
+// Descriptors: 128-byte swizzle (mode 1 in bits 62-63), stride 1024 bytes
+// between 8-row groups (64 in bits 32-45), leading offset 16 bytes (1).
+// CHECK: arith.ori %{{.*}}, %c4611686293305360384_i64{{.*}} : i64
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
+// CHECK-NOT: nvvm.wgmma.mma_async
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: llvm.extractvalue %{{.*}}[31] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)>
+// CHECK: gpu.barrier
+// The copy out: lane l of warp w holds row 16 w + l / 4 (+ 8), columns
+// 2 (l mod 4) (+ 1) of each 8-column chunk.
+// CHECK: arith.remui %thread_id_x, %c32{{.*}} : index
+// CHECK: llvm.store %{{.*}} : f32, !llvm.ptr<1>
+// CHECK: gpu.return
+func.func @gemm(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
+    %b = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
+    %c = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x64xf32, fragment>
+    %zero = arith.constant 0.0 : f16
+    %fzero = arith.constant 0.0 : f32
+    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
+    tile.fill %b, %zero : !tile.buffer<64x64xf16, shared>
+    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment>
+    tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>, transpose_b}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+  }
+  return
+}
