@@ -29,6 +29,10 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
   let options = [
     Option<"privateAddressSpace", "private-address-space", "unsigned", "0",
            "Address space of per-thread arrays (0 on NVPTX, 5 on AMDGPU)">,
+    Option<"asyncCopies", "async-copies", "bool", "false",
+           "NVIDIA sm_80 and newer: tile.copy_async through cp.async (16 bytes a "
+           "thread, where the tile's rows allow) and cp.async groups; without it "
+           "those copies complete at once; set by the NVPTX pipeline">,
     Option<"mmaSync", "mma-sync", "bool", "false",
            "NVIDIA sm_80 and newer: T.gemm of fp16/bf16 tiles (M, N, K multiples "
            "of 16, 8, 16) on tensor cores with mma.sync m16n8k16, one 16x8 "
@@ -73,6 +77,32 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     Option<"wgmma", "wgmma", "bool", "false",
            "Assign the layouts of the sm_90a warpgroup MMA to T.gemm operands">
   ];
+}
+
+def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
+  let summary = "Multi-buffer the shared tiles of T.Pipelined loops and load them ahead";
+  let description = [{
+    For a `T.Pipelined(n, num_stages=S)` loop (S >= 2) whose body starts with
+    copies from global memory into whole shared buffers that nothing outside
+    the loop uses, each such buffer gets S stages (a leading dimension of S,
+    its layout kept), and the copies become `tile.copy_async` issued S - 1
+    iterations ahead of the iteration that reads them:
+
+    ```
+    for s in 0 .. S-2:  if s < n: copy_async tiles of iteration s -> stage s
+                        async_commit
+    for i in 0 .. n-1:  if i+S-1 < n: copy_async tiles of iteration i+S-1
+                                      -> stage (i+S-1) mod S
+                        async_commit
+                        async_wait S-1        (iteration i's tiles are in)
+                        the rest of the body, on stage i mod S
+    ```
+
+    The scalar code and regions before the copies are recomputed for each
+    iteration they serve. Loops that do not match stay as they are (one
+    stage: the copies wait).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
 #endif // TILEC_COMPILER_PASSES_TD

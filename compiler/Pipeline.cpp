@@ -2,6 +2,7 @@
 
 #include "compiler/Pipeline.h"
 
+#include "compiler/Passes.h"
 #include "compiler/Targets/Targets.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -13,6 +14,11 @@ using namespace mlir;
 void tilec::compiler::buildTileCleanupPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {
+  buildTileCleanupPipeline(pm);
+  pm.addPass(createTileSoftwarePipeline());
 }
 
 LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target) {

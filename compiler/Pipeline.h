@@ -27,6 +27,11 @@ inline constexpr const char *kAssemblyStage = "ptx";
 /// dimensions and branches, and common-subexpression elimination.
 void buildTileCleanupPipeline(mlir::OpPassManager &pm);
 
+/// The pipeline the CPU target (the interpreter) runs: clean-up, then the
+/// target-independent restructuring the GPU pipelines share
+/// (tile-software-pipeline), so that CPU runs check it too.
+void buildCPUPipeline(mlir::OpPassManager &pm);
+
 /// The whole pipeline for `target`: "tile" (clean-up only) or an NVPTX chip
 /// (sm_90a, sm_80, ...: clean-up, tile-lower-to-gpu, NVVM, PTX). Fails for an
 /// unknown target.

@@ -290,7 +290,10 @@ int main(int argc, char **argv) {
     return finish(false);
   if (emit == EmitKind::TileOpt || run) {
     mlir::PassManager pm(&context);
-    tilec::compiler::buildTileCleanupPipeline(pm);
+    if (run)
+      tilec::compiler::buildCPUPipeline(pm);
+    else
+      tilec::compiler::buildTileCleanupPipeline(pm);
     if (mlir::failed(pm.run(*module)))
       return finish(false);
   }

@@ -97,8 +97,12 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   TileInferLayoutsOptions layouts;
   layouts.wgmma = target.chip == "sm_90a"; // warpgroup MMA needs the arch-specific target
   pm.addPass(createTileInferLayouts(layouts));
+  bool ampere = target.smVersion >= 80;
+  if (ampere) // cp.async
+    pm.addPass(createTileSoftwarePipeline());
   TileLowerToGPUOptions lowering;
-  lowering.mmaSync = target.smVersion >= 80; // tensor cores through mma.sync
+  lowering.mmaSync = ampere; // tensor cores through mma.sync
+  lowering.asyncCopies = ampere;
   pm.addPass(createTileLowerToGPU(lowering));
   GpuNVVMAttachTargetOptions attach;
   attach.chip = target.chip;

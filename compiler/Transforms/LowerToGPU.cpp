@@ -14,6 +14,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/Debug.h"
 
@@ -64,9 +65,9 @@ struct BufferRef {
 class KernelLowering {
 public:
   KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace,
-                 bool mmaSync)
+                 bool mmaSync, bool asyncCopies)
       : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace),
-        mmaSync(mmaSync) {}
+        mmaSync(mmaSync), asyncCopies(asyncCopies) {}
 
   LogicalResult run();
   int64_t sharedBytes = 0;
@@ -85,6 +86,9 @@ private:
   Value materialize(Value v);
 
   Value address(const BufferRef &ref, ArrayRef<Value> viewIndex);
+  /// The byte offset of a storage index in a #tile.swizzle buffer, with or
+  /// without the XOR (descriptors take the plain offset).
+  Value swizzledOffset(const BufferRef &ref, ArrayRef<Value> storageIndex, bool applyXor);
   /// Whether a view index lies inside the storage (for clipping global
   /// accesses).
   Value inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex);
@@ -146,7 +150,9 @@ private:
                     function_ref<void(ArrayRef<Value>, Value)> body);
   /// T.copy from global memory into a shared buffer in 16-byte vectors
   /// where the tile's rows allow; false if the copy does not qualify.
-  bool lowerVectorCopyToShared(tile::CopyOp copy);
+  bool lowerVectorCopyToShared(Value source, Value target, bool async);
+  /// T.copy between any two scopes (`op` is the copy).
+  LogicalResult lowerCopy(Operation *op, Value source, Value target);
   /// Splits a flat index over a static shape (C order).
   SmallVector<Value> delinearize(Value flat, ArrayRef<int64_t> shape);
   /// The view index of squeezed element `n` of a view.
@@ -169,6 +175,7 @@ private:
   OpBuilder b;
   unsigned privateSpace;
   bool mmaSync;
+  bool asyncCopies;
   Location currentLoc = UnknownLoc::get(func.getContext());
   IRMapping mapping;
   DenseMap<Value, BufferRef> buffers;
@@ -194,36 +201,51 @@ Value KernelLowering::address(const BufferRef &ref, ArrayRef<Value> viewIndex) {
   for (auto [d, i] : llvm::enumerate(viewIndex))
     storageIndex[ref.kept[d]] =
         arith::AddIOp::create(b, loc(), storageIndex[ref.kept[d]], i);
-  if (ref.swizzle) {
-    // Column chunks of `swizzle` bytes, each stored rows x swizzle; in a
-    // chunk, address bits [4, 4 + b) are XORed with bits [7, 7 + b), b =
-    // log2(swizzle / 16): the pattern TMA and wgmma descriptors use (the
-    // buffer starts 1024-byte aligned, so offsets and addresses agree).
-    int64_t span = ref.swizzle;
-    int64_t elementBytes = ref.elementType.getIntOrFloatBitWidth() / 8;
-    Value colBytes = arith::MulIOp::create(b, loc(), storageIndex[1], index(elementBytes));
-    Value chunk = arith::DivUIOp::create(b, loc(), colBytes, index(span));
-    Value within = arith::RemUIOp::create(b, loc(), colBytes, index(span));
-    Value offset = arith::AddIOp::create(
-        b, loc(),
-        arith::AddIOp::create(b, loc(),
-                              arith::MulIOp::create(b, loc(), chunk, index(ref.swizzleRows * span)),
-                              arith::MulIOp::create(b, loc(), storageIndex[0], index(span))),
-        within);
-    Value bits = arith::AndIOp::create(b, loc(),
-                                       arith::ShRUIOp::create(b, loc(), offset, index(7)),
-                                       index(span / 16 - 1));
-    offset = arith::XOrIOp::create(b, loc(), offset,
-                                   arith::ShLIOp::create(b, loc(), bits, index(4)));
+  if (ref.swizzle)
     return LLVM::GEPOp::create(b, loc(), ref.base.getType(), b.getI8Type(), ref.base,
-                               ValueRange{toI64(offset)});
-  }
+                               ValueRange{toI64(swizzledOffset(ref, storageIndex, true))});
   Value linear = index(0);
   for (auto [i, stride] : llvm::zip(storageIndex, ref.strides))
     linear = arith::AddIOp::create(b, loc(), linear,
                                    arith::MulIOp::create(b, loc(), i, stride));
   return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
                              ValueRange{toI64(linear)});
+}
+
+Value KernelLowering::swizzledOffset(const BufferRef &ref, ArrayRef<Value> storageIndex,
+                                    bool applyXor) {
+  // The last two storage dimensions (rows, columns) are stored as column
+  // chunks of `swizzle` bytes, each rows x swizzle; leading dimensions
+  // (pipeline stages) step over whole rows x columns slabs. In a chunk,
+  // address bits [4, 4 + b) are XORed with bits [7, 7 + b), b =
+  // log2(swizzle / 16): the pattern of TMA and the wgmma descriptors (slabs
+  // are multiples of 8 rows and the buffer starts 1024-byte aligned, so
+  // offsets and addresses agree).
+  int64_t span = ref.swizzle;
+  size_t rank = storageIndex.size();
+  int64_t elementBytes = ref.elementType.getIntOrFloatBitWidth() / 8;
+  int64_t rows = ref.swizzleRows;
+  int64_t columns = getConstantIntValue(ref.storageDims[rank - 1]).value_or(0);
+  Value slab = index(0);
+  for (size_t d = 0; d + 2 < rank; ++d)
+    slab = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), slab, ref.storageDims[d]),
+                                 storageIndex[d]);
+  Value colBytes = arith::MulIOp::create(b, loc(), storageIndex[rank - 1], index(elementBytes));
+  Value chunk = arith::DivUIOp::create(b, loc(), colBytes, index(span));
+  Value within = arith::RemUIOp::create(b, loc(), colBytes, index(span));
+  Value offset = arith::AddIOp::create(
+      b, loc(),
+      arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), chunk, index(rows * span)),
+                            arith::MulIOp::create(b, loc(), storageIndex[rank - 2], index(span))),
+      within);
+  offset = arith::AddIOp::create(
+      b, loc(), offset,
+      arith::MulIOp::create(b, loc(), slab, index(rows * columns * elementBytes)));
+  if (!applyXor)
+    return offset;
+  Value bits = arith::AndIOp::create(b, loc(), arith::ShRUIOp::create(b, loc(), offset, index(7)),
+                                     index(span / 16 - 1));
+  return arith::XOrIOp::create(b, loc(), offset, arith::ShLIOp::create(b, loc(), bits, index(4)));
 }
 
 Value KernelLowering::inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex) {
@@ -441,9 +463,9 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     count /= 128 * ref.wgmmaGroups;
   }
   if (auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout);
-      swizzle && ref.scope == tile::MemoryScope::Shared && ref.shape.size() == 2) {
+      swizzle && ref.scope == tile::MemoryScope::Shared && ref.shape.size() >= 2) {
     ref.swizzle = swizzle.getBytes();
-    ref.swizzleRows = ref.shape[0];
+    ref.swizzleRows = ref.shape[ref.shape.size() - 2];
   }
   if (ref.scope == tile::MemoryScope::Local || ref.inRegisters()) {
     // Each thread's private copy, allocated once at kernel entry.
@@ -674,8 +696,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     ArrayRef<int64_t> sizes = region.getSizes();
     for (auto [d, offset] : llvm::enumerate(region.getOffsets())) {
       unsigned storageDim = source.kept[d];
+      // Folded, so that constant windows stay recognizably constant.
       ref.offsets[storageDim] =
-          arith::AddIOp::create(b, loc(), ref.offsets[storageDim], mapping.lookup(offset));
+          b.createOrFold<arith::AddIOp>(loc(), ref.offsets[storageDim], mapping.lookup(offset));
     }
     for (unsigned d : region.getKeptDims()) {
       ref.kept.push_back(source.kept[d]);
@@ -745,84 +768,24 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     b.setInsertionPointToStart(loop.getBody());
     return lowerBlock(pipelined.getBody().front());
   }
-  if (auto copy = dyn_cast<tile::CopyOp>(op)) {
-    const BufferRef &src = buffers[copy.getSource()];
-    const BufferRef &dst = buffers[copy.getTarget()];
-    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
-    bool sync = touchesSharedState(op);
-    if (src.wgmmaGroups || dst.wgmmaGroups) {
-      // Each thread moves the accumulator elements it holds.
-      const BufferRef &owner = src.wgmmaGroups ? src : dst;
-      if (sync)
-        barrier();
-      forEachOwned(owner, [&](ArrayRef<Value> ij, Value slot) {
-        SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
-        auto move = [&]() {
-          Value value = src.wgmmaGroups ? loadAt(src, si, slot) : load(src, si);
-          value = cast(value, dst.elementType);
-          if (dst.wgmmaGroups)
-            storeAt(dst, di, slot, value);
-          else
-            store(dst, di, value);
-        };
-        Value inside;
-        if (src.scope == tile::MemoryScope::Global)
-          inside = inBounds(src, si);
-        if (dst.scope == tile::MemoryScope::Global)
-          inside = inBounds(dst, di);
-        if (!inside) {
-          move();
-          return;
-        }
-        auto ifOp = scf::IfOp::create(b, loc(), inside, false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        move();
-      });
-      if (sync)
-        barrier();
+  if (auto copy = dyn_cast<tile::CopyOp>(op))
+    return lowerCopy(op, copy.getSource(), copy.getTarget());
+  if (auto copy = dyn_cast<tile::CopyAsyncOp>(op)) {
+    // cp.async where 16-byte vectors apply; otherwise the copy waits.
+    if (asyncCopies &&
+        lowerVectorCopyToShared(copy.getSource(), copy.getTarget(), /*async=*/true))
       return success();
-    }
-    if (lowerVectorCopyToShared(copy))
-      return success();
-    if (sync)
-      barrier();
-    cooperative(product(shape), [&](Value flat, Value slot) {
-      SmallVector<Value> n = delinearize(flat, shape);
-      SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
-      auto write = [&]() {
-        Value value;
-        if (src.scope == tile::MemoryScope::Global) {
-          // Outside the tensor reads as zero.
-          auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
-                                        inBounds(src, si), true, true);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(ifOp.thenBlock());
-          scf::YieldOp::create(b, loc(), this->load(src, si));
-          b.setInsertionPointToStart(ifOp.elseBlock());
-          Value zero = isa<FloatType>(src.elementType)
-                           ? Value(arith::ConstantOp::create(
-                                 b, loc(), b.getFloatAttr(src.elementType, 0.0)))
-                           : Value(arith::ConstantOp::create(
-                                 b, loc(), b.getIntegerAttr(src.elementType, 0)));
-          scf::YieldOp::create(b, loc(), zero);
-          value = ifOp.getResult(0);
-        } else {
-          value = loadAt(src, si, slot);
-        }
-        storeAt(dst, di, slot, cast(value, dst.elementType));
-      };
-      if (dst.scope == tile::MemoryScope::Global) {
-        auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        write();
-      } else {
-        write();
-      }
-    });
-    if (sync)
-      barrier();
+    return lowerCopy(op, copy.getSource(), copy.getTarget());
+  }
+  if (isa<tile::AsyncCommitOp>(op)) {
+    if (asyncCopies)
+      NVVM::CpAsyncCommitGroupOp::create(b, loc());
+    return success();
+  }
+  if (auto wait = dyn_cast<tile::AsyncWaitOp>(op)) {
+    if (asyncCopies)
+      NVVM::CpAsyncWaitGroupOp::create(b, loc(), wait.getPending());
+    barrier();
     return success();
   }
   if (auto fill = dyn_cast<tile::FillOp>(op)) {
@@ -1286,6 +1249,89 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
   return true;
 }
 
+LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value target) {
+  {
+    const BufferRef &src = buffers[source];
+    const BufferRef &dst = buffers[target];
+    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+    bool sync = touchesSharedState(op);
+    if (src.wgmmaGroups || dst.wgmmaGroups) {
+      // Each thread moves the accumulator elements it holds.
+      const BufferRef &owner = src.wgmmaGroups ? src : dst;
+      if (sync)
+        barrier();
+      forEachOwned(owner, [&](ArrayRef<Value> ij, Value slot) {
+        SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
+        auto move = [&]() {
+          Value value = src.wgmmaGroups ? loadAt(src, si, slot) : load(src, si);
+          value = cast(value, dst.elementType);
+          if (dst.wgmmaGroups)
+            storeAt(dst, di, slot, value);
+          else
+            store(dst, di, value);
+        };
+        Value inside;
+        if (src.scope == tile::MemoryScope::Global)
+          inside = inBounds(src, si);
+        if (dst.scope == tile::MemoryScope::Global)
+          inside = inBounds(dst, di);
+        if (!inside) {
+          move();
+          return;
+        }
+        auto ifOp = scf::IfOp::create(b, loc(), inside, false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        move();
+      });
+      if (sync)
+        barrier();
+      return success();
+    }
+    if (lowerVectorCopyToShared(source, target, /*async=*/false))
+      return success();
+    if (sync)
+      barrier();
+    cooperative(product(shape), [&](Value flat, Value slot) {
+      SmallVector<Value> n = delinearize(flat, shape);
+      SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+      auto write = [&]() {
+        Value value;
+        if (src.scope == tile::MemoryScope::Global) {
+          // Outside the tensor reads as zero.
+          auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
+                                        inBounds(src, si), true, true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(ifOp.thenBlock());
+          scf::YieldOp::create(b, loc(), this->load(src, si));
+          b.setInsertionPointToStart(ifOp.elseBlock());
+          Value zero = isa<FloatType>(src.elementType)
+                           ? Value(arith::ConstantOp::create(
+                                 b, loc(), b.getFloatAttr(src.elementType, 0.0)))
+                           : Value(arith::ConstantOp::create(
+                                 b, loc(), b.getIntegerAttr(src.elementType, 0)));
+          scf::YieldOp::create(b, loc(), zero);
+          value = ifOp.getResult(0);
+        } else {
+          value = loadAt(src, si, slot);
+        }
+        storeAt(dst, di, slot, cast(value, dst.elementType));
+      };
+      if (dst.scope == tile::MemoryScope::Global) {
+        auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        write();
+      } else {
+        write();
+      }
+    });
+    if (sync)
+      barrier();
+    return success();
+  }
+}
+
 void KernelLowering::forEachOwned(const BufferRef &ref,
                                   function_ref<void(ArrayRef<Value>, Value)> body) {
   int64_t groups = ref.wgmmaGroups;
@@ -1330,16 +1376,10 @@ Value KernelLowering::wgmmaDescriptor(const BufferRef &ref, Value row, Value col
   // the contiguous one, the leading offset steps from one span-wide column
   // chunk to the next (rows * span); K-major matrices do not use it.
   int64_t span = ref.swizzle;
-  int64_t elementBytes = ref.elementType.getIntOrFloatBitWidth() / 8;
-  Value colBytes = arith::MulIOp::create(b, loc(), col, index(elementBytes));
-  Value start = arith::AddIOp::create(
-      b, loc(),
-      arith::AddIOp::create(
-          b, loc(),
-          arith::MulIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), colBytes, index(span)),
-                                index(ref.swizzleRows * span)),
-          arith::MulIOp::create(b, loc(), row, index(span))),
-      arith::RemUIOp::create(b, loc(), colBytes, index(span)));
+  SmallVector<Value> storageIndex(ref.offsets);
+  storageIndex[ref.kept[0]] = arith::AddIOp::create(b, loc(), storageIndex[ref.kept[0]], row);
+  storageIndex[ref.kept[1]] = arith::AddIOp::create(b, loc(), storageIndex[ref.kept[1]], col);
+  Value start = swizzledOffset(ref, storageIndex, /*applyXor=*/false);
   Type i64 = b.getI64Type();
   Value base = LLVM::PtrToIntOp::create(b, loc(), i64, ref.base);
   Value address = arith::AddIOp::create(b, loc(), base, toI64(start));
@@ -1361,7 +1401,10 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     return gemm.emitError("the wgmma accumulator needs A and B in swizzled shared memory");
   bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
   int64_t m = c.shape[0], n = c.shape[1];
-  int64_t k = ta ? a.shape[0] : a.shape[1];
+  SmallVector<int64_t> shapeA = tile::withoutUnitDims(a.shape);
+  int64_t k = ta ? shapeA[0] : shapeA[1];
+  if (a.kept.size() != 2 || bm.kept.size() != 2)
+    return gemm.emitError("wgmma operands must be 2-D views");
   MLIRContext *ctx = b.getContext();
   NVVM::WGMMATypes operandType =
       a.elementType.isBF16() ? NVVM::WGMMATypes::bf16 : NVVM::WGMMATypes::f16;
@@ -1428,8 +1471,8 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   return success();
 }
 
-bool KernelLowering::lowerVectorCopyToShared(tile::CopyOp copy) {
-  const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
+bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool async) {
+  const BufferRef &src = buffers[source], &dst = buffers[target];
   if (src.scope != tile::MemoryScope::Global || dst.scope != tile::MemoryScope::Shared ||
       src.elementType != dst.elementType || !src.elementType.isIntOrFloat() ||
       parallelDepth > 0)
@@ -1451,11 +1494,24 @@ bool KernelLowering::lowerVectorCopyToShared(tile::CopyOp copy) {
   if (lastKept(src) != static_cast<int64_t>(src.storageDims.size()) - 1 ||
       lastKept(dst) != static_cast<int64_t>(dst.storageDims.size()) - 1)
     return false;
-  // Shared side: a whole buffer (swizzles keep 16-byte chunks whole) whose
-  // rows are whole vectors.
-  auto isZero = [](Value v) { return matchPattern(v, m_Zero()); };
-  if (!llvm::all_of(dst.offsets, isZero) || (!dst.swizzle && dst.shape.back() % vec != 0))
-    return false;
+  // Shared side: whole rows of a buffer, or of one slab (a pipeline stage)
+  // of it, 16-byte aligned (swizzles keep 16-byte chunks whole).
+  {
+    int64_t slabElements = 1;
+    for (int d = static_cast<int>(dst.storageDims.size()) - 1; d >= 0; --d) {
+      bool kept = llvm::is_contained(dst.kept, static_cast<unsigned>(d));
+      if (kept && !matchPattern(dst.offsets[d], m_Zero()))
+        return false;
+      if (!kept && (slabElements * bits / 8) % 16 != 0)
+        return false;
+      std::optional<int64_t> extent = getConstantIntValue(dst.storageDims[d]);
+      if (!extent)
+        return false;
+      slabElements *= *extent;
+    }
+    if (!dst.swizzle && dst.shape.back() % vec != 0)
+      return false;
+  }
   LLVM_DEBUG(llvm::dbgs() << "vector copy to shared, " << vec << " elements a vector\n");
   SmallVector<int64_t> vectors(shape);
   vectors.back() /= vec;
@@ -1479,8 +1535,15 @@ bool KernelLowering::lowerVectorCopyToShared(tile::CopyOp copy) {
     auto ifOp = scf::IfOp::create(b, loc(), fast, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    Value v = LLVM::LoadOp::create(b, loc(), vectorType, from, /*alignment=*/16);
-    LLVM::StoreOp::create(b, loc(), v, address(dst, di), /*alignment=*/16);
+    if (async) {
+      NVVM::CpAsyncOp::create(b, loc(), address(dst, di), from, b.getI32IntegerAttr(16),
+                              NVVM::LoadCacheModifierKindAttr::get(
+                                  b.getContext(), NVVM::LoadCacheModifierKind::CG),
+                              Value());
+    } else {
+      Value v = LLVM::LoadOp::create(b, loc(), vectorType, from, /*alignment=*/16);
+      LLVM::StoreOp::create(b, loc(), v, address(dst, di), /*alignment=*/16);
+    }
     // At the tensor's edges (or misaligned rows) element by element, zero outside.
     b.setInsertionPointToStart(ifOp.elseBlock());
     Value zero = isa<FloatType>(src.elementType)
@@ -1502,7 +1565,9 @@ bool KernelLowering::lowerVectorCopyToShared(tile::CopyOp copy) {
       store(dst, de, select.getResult(0));
     }
   });
-  barrier();
+  // The caller's tile.async_wait synchronizes asynchronous copies.
+  if (!async)
+    barrier();
   return true;
 }
 
@@ -1530,7 +1595,7 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                            /*isConstant=*/false, LLVM::Linkage::External, kSharedSymbol,
                            Attribute(), /*alignment=*/1024, kSharedSpace);
     for (func::FuncOp kernel : kernels) {
-      KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync);
+      KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync, asyncCopies);
       if (failed(lowering.run()))
         return signalPassFailure();
       LLVM_DEBUG(llvm::dbgs() << kernel.getName() << ": " << lowering.sharedBytes

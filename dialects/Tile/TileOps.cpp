@@ -266,6 +266,21 @@ LogicalResult CopyOp::verify() {
   return success();
 }
 
+LogicalResult CopyAsyncOp::verify() {
+  BufferType source = getSource().getType();
+  BufferType target = getTarget().getType();
+  if (source.getScope() != MemoryScope::Global || target.getScope() != MemoryScope::Shared)
+    return emitOpError("copies from a global to a shared buffer only, got ")
+           << stringifyMemoryScope(source.getScope()) << " to "
+           << stringifyMemoryScope(target.getScope());
+  if (!source.hasStaticShape() || !target.hasStaticShape() ||
+      withoutUnitDims(source.getShape()) != withoutUnitDims(target.getShape()))
+    return emitOpError("source shape ")
+           << shapeString(source.getShape()) << " does not match target shape "
+           << shapeString(target.getShape());
+  return success();
+}
+
 LogicalResult FillOp::verify() { return success(); }
 
 //===----------------------------------------------------------------------===//

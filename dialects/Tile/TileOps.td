@@ -214,6 +214,53 @@ def Tile_CopyOp : Tile_Op<"copy"> {
   let hasVerifier = 1;
 }
 
+def Tile_CopyAsyncOp : Tile_Op<"copy_async"> {
+  let summary = "start copying a global tile into shared memory";
+  let description = [{
+    A `tile.copy` from global to shared memory that does not wait: the
+    elements are in the target once a `tile.async_wait` has covered the
+    group (`tile.async_commit`) the copy belongs to. Outside the tensor the
+    target reads zero, as with `tile.copy`. `tile-software-pipeline` makes
+    these from the copies at the head of a `T.Pipelined` loop.
+
+    ```mlir
+    tile.copy_async %a_region, %A_stage : !tile.buffer<128x64xf16, global>, !tile.buffer<128x64xf16, shared>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$source,
+                   Arg<Tile_Buffer, "", [MemWrite]>:$target);
+  let assemblyFormat = "$source `,` $target attr-dict `:` type($source) `,` type($target)";
+  let hasVerifier = 1;
+}
+
+def Tile_AsyncCommitOp : Tile_Op<"async_commit"> {
+  let summary = "close the group of asynchronous copies started so far";
+  let description = [{
+    The `tile.copy_async` ops issued since the previous commit form one
+    group, which `tile.async_wait` counts.
+
+    ```mlir
+    tile.async_commit
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def Tile_AsyncWaitOp : Tile_Op<"async_wait"> {
+  let summary = "wait for asynchronous copies, then synchronize the block";
+  let description = [{
+    Waits until at most `pending` committed groups of `tile.copy_async` are
+    still in flight, then lets every thread of the block see what the
+    finished groups wrote (a block barrier).
+
+    ```mlir
+    tile.async_wait 2
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$pending);
+  let assemblyFormat = "$pending attr-dict";
+}
+
 def Tile_FillOp : Tile_Op<"fill", [
     TypesMatchWith<"value is the buffer's element type", "buffer", "value",
                    "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {

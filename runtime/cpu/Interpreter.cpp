@@ -657,9 +657,11 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     write(*v.storage, storageIndex, get(store.getValue()));
     return success();
   }
-  if (auto copy = dyn_cast<tile::CopyOp>(op)) {
-    const View &src = view(copy.getSource());
-    const View &dst = view(copy.getTarget());
+  if (isa<tile::AsyncCommitOp, tile::AsyncWaitOp>(op))
+    return success(); // asynchronous copies complete at once here
+  if (isa<tile::CopyOp, tile::CopyAsyncOp>(op)) {
+    const View &src = view(op->getOperand(0));
+    const View &dst = view(op->getOperand(1));
     bool srcGlobal = src.storage->scope == tile::MemoryScope::Global;
     bool dstGlobal = dst.storage->scope == tile::MemoryScope::Global;
     SmallVector<int64_t> srcIndex, dstIndex, srcStorage, dstStorage;

@@ -131,7 +131,7 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
     }
   } else {
     mlir::PassManager pm(&state->context);
-    compiler::buildTileCleanupPipeline(pm);
+    compiler::buildCPUPipeline(pm);
     if (mlir::failed(pm.run(*state->module)))
       return state->takeError("the pipeline failed");
     state->module->walk([&](mlir::func::FuncOp f) { state->func = f; });

@@ -6,8 +6,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${TILEC_BUILD_DIR:-$root/build}
 out=$root/build/gpu/sweep
 rm -rf "$out" && mkdir -p "$out"
+only=${1:-} # compile only the variants whose name starts with this
 variant() { # file kernel name -D...
   local file=$1 kernel=$2 name=$3; shift 3
+  [[ $name == "$only"* ]] || return 0
   "$build/tools/tilec" "$root/kernels/$file" --kernel "$kernel" -o "$out/$name.ptx" "$@"
 }
 for bm in 1 2 4 8; do
@@ -26,5 +28,13 @@ for b in 1024 2048 4096; do
   for t in 128 256 512; do
     variant elementwise.tl gelu "gelu_${b}_${t}" -D block=$b -D threads=$t
   done
+done
+# GEMM tiles and pipeline depths (wgmma on sm_90a).
+for cfg in 128,128,64,2,128 128,128,64,3,128 128,128,64,4,128 128,256,64,3,256 \
+           128,256,64,4,256 256,128,64,3,256 256,128,64,4,256 128,256,32,4,256 \
+           128,128,32,4,128; do
+  IFS=, read -r bm bn bk st t <<< "$cfg"
+  variant gemm.tl gemm "gemm_${bm}_${bn}_${bk}_${st}_${t}" -D block_M=$bm -D block_N=$bn \
+    -D block_K=$bk -D num_stages=$st -D threads=$t
 done
 ls "$out" | wc -l

@@ -126,6 +126,30 @@ func.func @copy_global(%a: !tile.buffer<4xf32, global>, %b: !tile.buffer<4xf32, 
 
 // -----
 
+func.func @copy_async_scope(%a: !tile.buffer<4xf32, shared>, %b: !tile.buffer<4xf32, shared>) {
+  // expected-error @+1 {{copies from a global to a shared buffer only, got shared to shared}}
+  tile.copy_async %a, %b : !tile.buffer<4xf32, shared>, !tile.buffer<4xf32, shared>
+  return
+}
+
+// -----
+
+func.func @copy_async_shape(%a: !tile.buffer<4x8xf32, global>, %b: !tile.buffer<8x4xf32, shared>) {
+  // expected-error @+1 {{source shape 4x8 does not match target shape 8x4}}
+  tile.copy_async %a, %b : !tile.buffer<4x8xf32, global>, !tile.buffer<8x4xf32, shared>
+  return
+}
+
+// -----
+
+func.func @async_wait_negative() {
+  // expected-error @+1 {{attribute 'pending' failed to satisfy constraint}}
+  tile.async_wait -1
+  return
+}
+
+// -----
+
 func.func @copy_shape(%a: !tile.buffer<4x8xf32, shared>, %b: !tile.buffer<8x4xf32, fragment>) {
   // expected-error @+1 {{source shape 4x8 does not match target shape 8x4}}
   tile.copy %a, %b : !tile.buffer<4x8xf32, shared>, !tile.buffer<8x4xf32, fragment>

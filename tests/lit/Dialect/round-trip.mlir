@@ -31,6 +31,12 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
       // CHECK: tile.region %{{.*}}[%{{.*}}, %{{.*}}] sizes [64, 32] : <?x?xf16, global> -> <64x32xf16, global>
       %r = tile.region %A[%bx, %k] sizes [64, 32] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x32xf16, global>
       tile.copy %r, %s : !tile.buffer<64x32xf16, global>, !tile.buffer<64x32xf16, shared>
+      // CHECK: tile.copy_async %{{.*}}, %{{.*}} : <64x32xf16, global>, <64x32xf16, shared>
+      tile.copy_async %r, %s : !tile.buffer<64x32xf16, global>, !tile.buffer<64x32xf16, shared>
+      // CHECK: tile.async_commit
+      tile.async_commit
+      // CHECK: tile.async_wait 1
+      tile.async_wait 1
       // CHECK: tile.gemm %{{.*}}, %{{.*}}, %{{.*}} {policy = #tile<gemm_policy square>, transpose_a, transpose_b}
       tile.gemm %b, %s, %acc {transpose_a, transpose_b, policy = #tile<gemm_policy square>}
           : !tile.buffer<32x64xf16, shared>, !tile.buffer<64x32xf16, shared>, !tile.buffer<64x64xf32, fragment>

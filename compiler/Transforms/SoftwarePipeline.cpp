@@ -1,0 +1,203 @@
+//===- SoftwarePipeline.cpp - load T.Pipelined tiles ahead ----------------===//
+//
+// Rewrites T.Pipelined loops into a prologue and a steady-state scf.for over
+// multi-buffered shared tiles filled by tile.copy_async (see
+// TileSoftwarePipeline in Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "tile-software-pipeline"
+
+namespace tilec {
+#define GEN_PASS_DEF_TILESOFTWAREPIPELINE
+#include "compiler/Passes.h.inc"
+} // namespace tilec
+
+using namespace mlir;
+using namespace tilec;
+
+namespace {
+
+/// The head of a T.Pipelined body: scalar code and regions, then the copies
+/// into shared buffers that only the rest of the loop reads.
+struct Prologue {
+  SmallVector<Operation *> ops;          // every op of the head, in order
+  SmallVector<tile::CopyOp> copies;      // the copies among them
+  SmallVector<tile::AllocOp> targets;    // their shared buffers
+};
+
+/// Whether `copy` (in `loop`) fills a whole shared buffer that nothing
+/// outside `loop` touches and nothing inside writes otherwise.
+static tile::AllocOp stageableTarget(tile::CopyOp copy, tile::PipelinedOp loop) {
+  auto sourceType = copy.getSource().getType();
+  if (sourceType.getScope() != tile::MemoryScope::Global)
+    return {};
+  auto alloc = copy.getTarget().getDefiningOp<tile::AllocOp>();
+  if (!alloc || alloc.getType().getScope() != tile::MemoryScope::Shared ||
+      loop->isAncestor(alloc))
+    return {};
+  for (OpOperand &use : alloc.getResult().getUses()) {
+    Operation *user = use.getOwner();
+    if (user == copy.getOperation() || isa<tile::AnnotateLayoutOp>(user))
+      continue;
+    if (!loop->isAncestor(user))
+      return {};
+    // Another writer in the loop would race with the loads in flight.
+    if (auto other = dyn_cast<tile::CopyOp>(user); other && other.getTarget() == alloc.getResult())
+      return {};
+    if (isa<tile::StoreOp, tile::FillOp, tile::RegionOp, tile::AtomicAddOp>(user))
+      return {};
+    if (auto gemm = dyn_cast<tile::GemmOp>(user); gemm && gemm.getC() == alloc.getResult())
+      return {};
+  }
+  return alloc;
+}
+
+static Prologue findPrologue(tile::PipelinedOp loop) {
+  Prologue head;
+  for (Operation &op : loop.getBody().front()) {
+    if (auto copy = dyn_cast<tile::CopyOp>(op)) {
+      tile::AllocOp target = stageableTarget(copy, loop);
+      if (!target || llvm::is_contained(head.targets, target))
+        break;
+      head.ops.push_back(&op);
+      head.copies.push_back(copy);
+      head.targets.push_back(target);
+      continue;
+    }
+    bool scalar = !isa<tile::TileDialect>(op.getDialect()) && op.getNumRegions() == 0 &&
+                  isPure(&op);
+    if (!scalar && !isa<tile::RegionOp>(op))
+      break;
+    head.ops.push_back(&op);
+  }
+  // Trailing scalar code serves the rest of the body, which recomputes it.
+  while (!head.ops.empty() && !isa<tile::CopyOp>(head.ops.back()))
+    head.ops.pop_back();
+  return head;
+}
+
+/// The view of stage `stage` of a multi-buffered tile, typed like the
+/// original buffer.
+static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
+                       tile::BufferType original) {
+  auto stagedType = cast<tile::BufferType>(staged.getType());
+  SmallVector<Value> offsets{stage};
+  SmallVector<int64_t> sizes{1};
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  for (int64_t extent : original.getShape()) {
+    offsets.push_back(zero);
+    sizes.push_back(extent);
+  }
+  (void)stagedType;
+  return tile::RegionOp::create(b, loc, original, staged, offsets, sizes);
+}
+
+/// Pipelines one loop; false if it does not match.
+static bool pipeline(tile::PipelinedOp loop) {
+  int64_t stages = loop.getNumStages();
+  if (stages < 2)
+    return false;
+  Prologue head = findPrologue(loop);
+  if (head.copies.empty())
+    return false;
+  LLVM_DEBUG(llvm::dbgs() << "pipelining " << head.copies.size() << " copies over " << stages
+                          << " stages\n");
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  // S stages of each target, layout attributes kept.
+  SmallVector<Value> staged;
+  for (tile::AllocOp target : head.targets) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfter(target);
+    tile::BufferType type = target.getType();
+    SmallVector<int64_t> shape{stages};
+    llvm::append_range(shape, type.getShape());
+    auto stagedType = tile::BufferType::get(b.getContext(), shape, type.getElementType(),
+                                            type.getScope(), type.getLayout());
+    auto alloc = tile::AllocOp::create(b, target.getLoc(), stagedType);
+    alloc->setDiscardableAttrs(target->getDiscardableAttrDictionary());
+    staged.push_back(alloc.getResult());
+  }
+  Value lb = loop.getLowerBound(), ub = loop.getUpperBound(), step = loop.getStep();
+  auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
+  auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y).getResult(); };
+  // Issues the head's copies for the iteration at `iv` into stage `stage`,
+  // if that iteration exists.
+  auto issue = [&](Value iv, Value stage) {
+    Value exists = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, ub);
+    auto ifOp = scf::IfOp::create(b, loc, exists, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    IRMapping mapping;
+    mapping.map(loop.getInductionVar(), iv);
+    for (Operation *op : head.ops) {
+      auto copy = dyn_cast<tile::CopyOp>(op);
+      if (!copy) {
+        b.clone(*op, mapping);
+        continue;
+      }
+      size_t index = llvm::find(head.copies, copy) - head.copies.begin();
+      Value view = stageView(b, copy.getLoc(), staged[index], stage, head.targets[index].getType());
+      tile::CopyAsyncOp::create(b, copy.getLoc(), mapping.lookup(copy.getSource()), view);
+    }
+  };
+  // Prologue: the first S - 1 iterations' tiles.
+  for (int64_t s = 0; s + 1 < stages; ++s) {
+    issue(add(lb, mul(step, constant(s))), constant(s));
+    tile::AsyncCommitOp::create(b, loc);
+  }
+  // Steady state.
+  auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    Value iv = forOp.getInductionVar();
+    Value iteration = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
+    Value ahead = add(iteration, constant(stages - 1));
+    issue(add(iv, mul(step, constant(stages - 1))),
+          arith::RemUIOp::create(b, loc, ahead, constant(stages)));
+    tile::AsyncCommitOp::create(b, loc);
+    tile::AsyncWaitOp::create(b, loc, stages - 1);
+    Value current = arith::RemUIOp::create(b, loc, iteration, constant(stages));
+    IRMapping mapping;
+    mapping.map(loop.getInductionVar(), iv);
+    for (auto [target, stagedBuffer] : llvm::zip(head.targets, staged))
+      mapping.map(target.getResult(),
+                  stageView(b, loc, stagedBuffer, current, target.getType()));
+    for (Operation &op : loop.getBody().front()) {
+      if (auto copy = dyn_cast<tile::CopyOp>(op); copy && llvm::is_contained(head.copies, copy))
+        continue;
+      b.clone(op, mapping);
+    }
+  }
+  loop.erase();
+  for (tile::AllocOp target : head.targets) {
+    // Annotations of the old buffer now apply to the stages.
+    for (Operation *user : llvm::make_early_inc_range(target->getUsers()))
+      user->erase();
+    target.erase();
+  }
+  return true;
+}
+
+struct TileSoftwarePipelinePass
+    : public tilec::impl::TileSoftwarePipelineBase<TileSoftwarePipelinePass> {
+  void runOnOperation() override {
+    SmallVector<tile::PipelinedOp> loops;
+    getOperation().walk([&](tile::PipelinedOp loop) { loops.push_back(loop); });
+    // Innermost first, so that a pipelined loop's body is final.
+    for (tile::PipelinedOp loop : llvm::reverse(loops))
+      pipeline(loop);
+  }
+};
+
+} // namespace

@@ -1,0 +1,94 @@
+// RUN: tile-opt %s --split-input-file --tile-software-pipeline | FileCheck %s
+
+// Three stages: the shared tiles get a leading stage dimension (layout
+// kept), two iterations' copies are issued before the loop, and each
+// iteration issues the copies of the iteration two ahead, waits for its own
+// group, and runs the rest of the body on its stage.
+// CHECK-LABEL: func.func @gemm
+// CHECK: %[[A:.*]] = tile.alloc {tile.layout = #tile.swizzle<128>} : <3x64x64xf16, shared>
+// CHECK-NOT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, shared>
+// Prologue: iterations 0 and 1 into stages 0 and 1, if they exist.
+// CHECK: scf.if
+// CHECK: %[[R0:.*]] = tile.region %[[A]][%c0{{.*}}, %{{.*}}, %{{.*}}] sizes [1, 64, 64] : <3x64x64xf16, shared> -> <64x64xf16, shared>
+// CHECK: tile.copy_async %{{.*}}, %[[R0]]
+// CHECK: tile.async_commit
+// CHECK: scf.if
+// CHECK: tile.copy_async
+// CHECK: tile.async_commit
+// CHECK: scf.for %[[IV:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[IV]], %{{.*}} : index
+// CHECK: %[[EXISTS:.*]] = arith.cmpi slt, %[[AHEAD]], %{{.*}} : index
+// CHECK: scf.if %[[EXISTS]] {
+// CHECK: tile.copy_async
+// CHECK: }
+// CHECK: tile.async_commit
+// CHECK-NEXT: tile.async_wait 2
+// CHECK: %[[STAGE:.*]] = arith.remui %{{.*}}, %c3{{.*}} : index
+// CHECK: %[[CUR:.*]] = tile.region %[[A]][%[[STAGE]], %{{.*}}, %{{.*}}] sizes [1, 64, 64]
+// CHECK-NOT: tile.copy
+// CHECK: tile.gemm %[[CUR]], %[[CUR]], %{{.*}}
+// CHECK-NOT: tile.pipelined
+func.func @gemm(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %K = tile.dim %A[1] : !tile.buffer<?x?xf16, global>
+  %n = arith.ceildivsi %K, %c64 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    tile.pipelined %k = %c0 to %n step %c1 num_stages(3) {
+      %col = arith.muli %k, %c64 : index
+      %r = tile.region %A[%c0, %col] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
+      tile.copy %r, %a : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
+          : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    }
+  }
+  return
+}
+
+// -----
+
+// A shared tile also read after the loop, or a single stage, keeps the
+// plain loop.
+// CHECK-LABEL: func.func @used_after
+// CHECK: tile.pipelined
+// CHECK: tile.copy %{{.*}}, %{{.*}} : <64xf32, global>, <64xf32, shared>
+// CHECK-NOT: copy_async
+// CHECK-LABEL: func.func @one_stage
+// CHECK: tile.pipelined
+// CHECK-NOT: copy_async
+func.func @used_after(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64xf32, shared>
+    tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
+      %r = tile.region %X[%k] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+    }
+    %r = tile.region %X[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+    tile.copy %s, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global>
+  }
+  return
+}
+func.func @one_stage(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64xf32, shared>
+    tile.pipelined %k = %c0 to %c4 step %c1 num_stages(1) {
+      %r = tile.region %X[%k] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      %v = tile.load %s[%c0] : !tile.buffer<64xf32, shared>
+      tile.store %v, %r[%c0] : !tile.buffer<64xf32, global>
+    }
+  }
+  return
+}
