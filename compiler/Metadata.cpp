@@ -121,6 +121,22 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
     params.push_back(param);
   }
   meta["params"] = params;
+  // TMA tensor maps the kernel takes after its parameters (with an i32 flag
+  // saying whether the runtime could build them): the tensor, the box in C
+  // order, the shared-memory swizzle in bytes.
+  json maps = json::array();
+  if (auto list = func->getAttrOfType<ArrayAttr>("tile.tensor_maps"))
+    for (auto map : list.getAsRange<DictionaryAttr>()) {
+      json entry;
+      entry["param"] = cast<IntegerAttr>(map.get("param")).getInt();
+      json box = json::array();
+      for (Attribute extent : cast<ArrayAttr>(map.get("box")))
+        box.push_back(cast<IntegerAttr>(extent).getInt());
+      entry["box"] = box;
+      entry["swizzle"] = cast<IntegerAttr>(map.get("swizzle")).getInt();
+      maps.push_back(entry);
+    }
+  meta["tensor_maps"] = maps;
   json constants = json::object();
   if (auto dict = func->getAttrOfType<DictionaryAttr>(tile::kConstantsAttrName))
     for (NamedAttribute named : dict) {

@@ -33,6 +33,13 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
            "NVIDIA sm_80 and newer: tile.copy_async through cp.async (16 bytes a "
            "thread, where the tile's rows allow) and cp.async groups; without it "
            "those copies complete at once; set by the NVPTX pipeline">,
+    Option<"tma", "tma", "bool", "false",
+           "NVIDIA sm_90: tile.copy_async of a region of a tensor parameter into a "
+           "swizzled shared tile through the tensor memory accelerator "
+           "(cp.async.bulk.tensor), completing on the group's mbarrier; the kernel "
+           "takes an i32 flag and one 128-byte tensor map per (tensor, box) after "
+           "its parameters, and falls back to cp.async when the runtime could not "
+           "build the maps; set by the NVPTX pipeline">,
     Option<"mmaSync", "mma-sync", "bool", "false",
            "NVIDIA sm_80 and newer: T.gemm of fp16/bf16 tiles (M, N, K multiples "
            "of 16, 8, 16) on tensor cores with mma.sync m16n8k16, one 16x8 "
@@ -103,6 +110,26 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     stage: the copies wait).
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TileNVVMGridConstants : Pass<"tile-nvvm-grid-constants", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Make the TMA tensor-map parameters 128-byte NVVM grid constants";
+  let description = [{
+    tile-lower-to-gpu passes TMA tensor maps as kernel parameters and lists
+    them in the kernel's `tile.grid_constants`; the copies take their
+    address, which must be the parameter's own (`.param` space), not a local
+    copy. NVVM expresses that with `llvm.byval` plus `nvvm.grid_constant`,
+    which are only accepted on an `llvm.func` kernel (the GPU to NVVM
+    conversion drops them from a `gpu.func`), so this pass, run after that
+    conversion, adds them.
+
+    ```mlir
+    llvm.func @k(%map: !llvm.ptr) attributes {tile.grid_constants = array<i32: 0>, ...}
+    // becomes
+    llvm.func @k(%map: !llvm.ptr {llvm.align = 64 : i64, llvm.byval = !llvm.array<128 x i8>,
+                                  nvvm.grid_constant})
+    ```
+  }];
 }
 
 #endif // TILEC_COMPILER_PASSES_TD

@@ -103,6 +103,7 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = ampere; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;
+  lowering.tma = target.smVersion >= 90;
   pm.addPass(createTileLowerToGPU(lowering));
   GpuNVVMAttachTargetOptions attach;
   attach.chip = target.chip;
@@ -115,6 +116,7 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   gpuPM.addPass(createSCFToControlFlowPass());
   gpuPM.addPass(createConvertNVGPUToNVVMPass());
   gpuPM.addPass(createConvertGpuOpsToNVVMOps());
+  gpuPM.addPass(createTileNVVMGridConstants());
   // NVVM ops with no LLVM intrinsic (wgmma.mma_async) become inline PTX.
   gpuPM.addPass(createConvertNVVMToLLVMPass());
   gpuPM.addPass(createCanonicalizerPass());

@@ -65,9 +65,9 @@ struct BufferRef {
 class KernelLowering {
 public:
   KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace,
-                 bool mmaSync, bool asyncCopies)
+                 bool mmaSync, bool asyncCopies, bool tma)
       : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace),
-        mmaSync(mmaSync), asyncCopies(asyncCopies) {}
+        mmaSync(mmaSync), asyncCopies(asyncCopies), tma(tma) {}
 
   LogicalResult run();
   int64_t sharedBytes = 0;
@@ -150,7 +150,8 @@ private:
                     function_ref<void(ArrayRef<Value>, Value)> body);
   /// T.copy from global memory into a shared buffer in 16-byte vectors
   /// where the tile's rows allow; false if the copy does not qualify.
-  bool lowerVectorCopyToShared(Value source, Value target, bool async);
+  bool lowerVectorCopyToShared(Value source, Value target, bool async,
+                               bool leadingBarrier = true);
   /// T.copy between any two scopes (`op` is the copy).
   LogicalResult lowerCopy(Operation *op, Value source, Value target);
   /// Splits a flat index over a static shape (C order).
@@ -158,8 +159,19 @@ private:
   /// The view index of squeezed element `n` of a view.
   SmallVector<Value> fromSqueezed(const BufferRef &ref, ArrayRef<Value> squeezed);
   void barrier() {
-    if (parallelDepth == 0)
-      gpu::BarrierOp::create(b, loc());
+    if (parallelDepth > 0)
+      return;
+    // Right after another barrier (with only pure computation between) a
+    // second one orders nothing.
+    Block *block = b.getInsertionBlock();
+    for (Block::iterator at = b.getInsertionPoint(); at != block->begin();) {
+      Operation &previous = *--at;
+      if (isa<gpu::BarrierOp>(previous))
+        return;
+      if (previous.getNumRegions() != 0 || !isPure(&previous))
+        break;
+    }
+    gpu::BarrierOp::create(b, loc());
   }
   BufferRef allocate(tile::AllocOp alloc);
   /// Assigns shared-memory offsets to the launch body's shared buffers and
@@ -176,6 +188,31 @@ private:
   unsigned privateSpace;
   bool mmaSync;
   bool asyncCopies;
+  bool tma;
+  /// A TMA tensor map the kernel takes: a tensor parameter, the box (C
+  /// order, one extent per tensor dimension) and the shared swizzle.
+  struct TensorMap {
+    unsigned param;
+    SmallVector<int64_t> box;
+    int64_t swizzle;
+    Value descriptor; // the kernel argument (a generic pointer to the param)
+  };
+  SmallVector<TensorMap> tensorMaps;
+  /// The tensor map each TMA-capable tile.copy_async uses.
+  DenseMap<Operation *, unsigned> tmaCopies;
+  /// The barrier buffers all of whose copies can use TMA: waiting on them
+  /// needs no block barrier when TMA is on (each thread waits on the
+  /// mbarrier itself).
+  DenseSet<Value> tmaOnlyBarriers;
+  /// Whether the runtime built the tensor maps (i1, uniform).
+  Value tmaReady;
+  /// Finds the copies that can use TMA and the tensor maps they need.
+  void planTensorMaps(tile::LaunchOp launch);
+  /// The address of element `slot` of a `tile.mbarriers` buffer.
+  Value barrierAddress(Value barriers, Value slot);
+  /// Runs `body` in thread 0 only.
+  void inFirstThread(function_ref<void()> body);
+  LogicalResult lowerCopyAsync(tile::CopyAsyncOp copy);
   Location currentLoc = UnknownLoc::get(func.getContext());
   IRMapping mapping;
   DenseMap<Value, BufferRef> buffers;
@@ -539,6 +576,16 @@ LogicalResult KernelLowering::run() {
     }
     argTypes.push_back(arg.getType());
   }
+  // TMA: a flag saying whether the runtime built the maps, then the maps,
+  // each a 128-byte __grid_constant__ parameter.
+  if (tma)
+    planTensorMaps(launch);
+  unsigned firstMapArg = argTypes.size() + 1;
+  if (!tensorMaps.empty()) {
+    argTypes.push_back(b.getI32Type());
+    for (size_t i = 0; i < tensorMaps.size(); ++i)
+      argTypes.push_back(LLVM::LLVMPointerType::get(ctx));
+  }
   b.setInsertionPointToEnd(gpuModule.getBody());
   auto kernel = gpu::GPUFuncOp::create(b, func.getLoc(), func.getName(),
                                        b.getFunctionType(argTypes, {}));
@@ -587,6 +634,26 @@ LogicalResult KernelLowering::run() {
     buffers[arg] = ref;
   }
 
+  if (!tensorMaps.empty()) {
+    SmallVector<Attribute> maps;
+    SmallVector<int32_t> gridConstants;
+    for (auto [i, map] : llvm::enumerate(tensorMaps)) {
+      unsigned argIndex = firstMapArg + i;
+      gridConstants.push_back(argIndex);
+      map.descriptor = entry->getArgument(argIndex);
+      maps.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr("param", b.getI64IntegerAttr(map.param)),
+           b.getNamedAttr("box", b.getI64ArrayAttr(map.box)),
+           b.getNamedAttr("swizzle", b.getI64IntegerAttr(map.swizzle))}));
+    }
+    tmaReady = arith::CmpIOp::create(
+        b, loc(), arith::CmpIPredicate::ne, entry->getArgument(firstMapArg - 1),
+        arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 0));
+    func->setAttr("tile.tensor_maps", b.getArrayAttr(maps));
+    // By-value grid constants are only legal once the kernel is an
+    // llvm.func: tile-nvvm-grid-constants applies this mark.
+    kernel->setAttr(tile::kGridConstantsAttrName, b.getDenseI32ArrayAttr(gridConstants));
+  }
   threadId = gpu::ThreadIdOp::create(b, loc(), gpu::Dimension::x);
   numThreads = index(launch.getThreads());
   numThreadsValue = launch.getThreads();
@@ -678,6 +745,16 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
 
   if (auto alloc = dyn_cast<tile::AllocOp>(op)) {
     buffers[alloc.getResult()] = allocate(alloc);
+    if (alloc->hasAttr(tile::kMBarriersAttrName) && tmaReady) {
+      // One arrival (thread 0's commit) per phase.
+      inFirstThread([&] {
+        Value one = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1);
+        for (int64_t i = 0; i < alloc.getType().getShape()[0]; ++i)
+          NVVM::MBarrierInitOp::create(b, loc(), barrierAddress(alloc.getResult(), index(i)), one,
+                                       Value());
+      });
+      barrier();
+    }
     return success();
   }
   if (auto dim = dyn_cast<tile::DimOp>(op)) {
@@ -770,22 +847,52 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   }
   if (auto copy = dyn_cast<tile::CopyOp>(op))
     return lowerCopy(op, copy.getSource(), copy.getTarget());
-  if (auto copy = dyn_cast<tile::CopyAsyncOp>(op)) {
-    // cp.async where 16-byte vectors apply; otherwise the copy waits.
-    if (asyncCopies &&
-        lowerVectorCopyToShared(copy.getSource(), copy.getTarget(), /*async=*/true))
-      return success();
-    return lowerCopy(op, copy.getSource(), copy.getTarget());
-  }
-  if (isa<tile::AsyncCommitOp>(op)) {
+  if (auto copy = dyn_cast<tile::CopyAsyncOp>(op))
+    return lowerCopyAsync(copy);
+  if (auto commit = dyn_cast<tile::AsyncCommitOp>(op)) {
     if (asyncCopies)
       NVVM::CpAsyncCommitGroupOp::create(b, loc());
+    if (tmaReady) {
+      // The group's TMA copies said how many bytes to expect; the arrival
+      // completes the phase once they have landed.
+      auto ifOp = scf::IfOp::create(b, loc(), tmaReady, false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value bar = barrierAddress(commit.getBarriers(), mapping.lookup(commit.getSlot()));
+      inFirstThread([&] {
+        NVVM::MBarrierArriveOp::create(b, loc(), b.getI64Type(), bar, Value());
+      });
+    }
     return success();
   }
   if (auto wait = dyn_cast<tile::AsyncWaitOp>(op)) {
-    if (asyncCopies)
-      NVVM::CpAsyncWaitGroupOp::create(b, loc(), wait.getPending());
-    barrier();
+    auto waitGroups = [&] {
+      if (asyncCopies)
+        NVVM::CpAsyncWaitGroupOp::create(b, loc(), wait.getPending());
+      barrier();
+    };
+    if (!tmaReady) {
+      waitGroups();
+      return success();
+    }
+    bool tmaOnly = tmaOnlyBarriers.count(wait.getBarriers());
+    auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/tmaOnly);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value bar = barrierAddress(wait.getBarriers(), mapping.lookup(wait.getSlot()));
+      Value phase = arith::IndexCastOp::create(b, loc(), b.getI32Type(),
+                                               mapping.lookup(wait.getPhase()));
+      Value ticks = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 10000000);
+      NVVM::MBarrierTryWaitParityOp::create(b, loc(), bar, phase, ticks);
+      if (tmaOnly) {
+        // Every thread saw the phase complete: the tiles are visible to it.
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        waitGroups();
+      }
+    }
+    if (!tmaOnly)
+      waitGroups();
     return success();
   }
   if (auto fill = dyn_cast<tile::FillOp>(op)) {
@@ -1332,6 +1439,138 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   }
 }
 
+void KernelLowering::inFirstThread(function_ref<void()> body) {
+  Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, threadId, index(0));
+  auto ifOp = scf::IfOp::create(b, loc(), first, false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  body();
+}
+
+Value KernelLowering::barrierAddress(Value barriers, Value slot) {
+  const BufferRef &ref = buffers[barriers];
+  return LLVM::GEPOp::create(b, loc(), ref.base.getType(), b.getI64Type(), ref.base,
+                             ValueRange{toI64(slot)});
+}
+
+void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
+  launch.walk([&](tile::CopyAsyncOp copy) {
+    // Source: a 2-D window of a tensor parameter whose last dimension is the
+    // tensor's (contiguous) last one.
+    auto region = copy.getSource().getDefiningOp<tile::RegionOp>();
+    if (!region)
+      return;
+    auto param = dyn_cast<BlockArgument>(region.getSource());
+    if (!param || param.getOwner() != &func.getBody().front())
+      return;
+    auto tensorType = llvm::cast<tile::BufferType>(param.getType());
+    SmallVector<unsigned> kept = region.getKeptDims();
+    unsigned rank = tensorType.getShape().size();
+    if (kept.size() != 2 || kept[1] != rank - 1 || rank > 5)
+      return;
+    // Target: a whole (stage of a) swizzled shared buffer of the same shape.
+    Value target = copy.getTarget();
+    auto stage = target.getDefiningOp<tile::RegionOp>();
+    auto alloc = (stage ? stage.getSource() : target).getDefiningOp<tile::AllocOp>();
+    if (!alloc)
+      return;
+    auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(alloc->getAttr("tile.layout"));
+    Type element = tensorType.getElementType();
+    if (!swizzle || !element.isIntOrFloat() || element != alloc.getType().getElementType())
+      return;
+    ArrayRef<int64_t> allocShape = alloc.getType().getShape();
+    ArrayRef<int64_t> view = llvm::cast<tile::BufferType>(target.getType()).getShape();
+    if (view.size() != 2 || view != allocShape.take_back(2) ||
+        llvm::cast<tile::BufferType>(copy.getSource().getType()).getShape() != view)
+      return;
+    if (stage) {
+      // Only the leading (stage) offsets may be non-zero.
+      for (auto [d, offset] : llvm::enumerate(stage.getOffsets()))
+        if (d + 2 >= allocShape.size() && !matchPattern(offset, m_Zero()))
+          return;
+    }
+    int64_t bytes = element.getIntOrFloatBitWidth() / 8;
+    int64_t chunkColumns = swizzle.getBytes() / bytes;
+    if (view[0] > 256 || view[0] % 8 != 0 || chunkColumns > 256 || view[1] % chunkColumns != 0)
+      return;
+    SmallVector<int64_t> box(rank, 1);
+    box[kept[0]] = view[0];
+    box[rank - 1] = chunkColumns;
+    unsigned paramIndex = param.getArgNumber();
+    auto it = llvm::find_if(tensorMaps, [&](const TensorMap &map) {
+      return map.param == paramIndex && map.box == box && map.swizzle == swizzle.getBytes();
+    });
+    if (it == tensorMaps.end()) {
+      tensorMaps.push_back({paramIndex, box, swizzle.getBytes(), Value()});
+      it = std::prev(tensorMaps.end());
+    }
+    tmaCopies[copy] = it - tensorMaps.begin();
+  });
+  DenseSet<Value> mixed;
+  launch.walk([&](tile::CopyAsyncOp copy) {
+    if (!tmaCopies.count(copy))
+      mixed.insert(copy.getBarriers());
+  });
+  launch.walk([&](tile::CopyAsyncOp copy) {
+    if (!mixed.count(copy.getBarriers()))
+      tmaOnlyBarriers.insert(copy.getBarriers());
+  });
+  LLVM_DEBUG(llvm::dbgs() << tmaCopies.size() << " copies through " << tensorMaps.size()
+                          << " tensor maps\n");
+}
+
+LogicalResult KernelLowering::lowerCopyAsync(tile::CopyAsyncOp copy) {
+  auto viaCpAsync = [&](bool leadingBarrier) -> LogicalResult {
+    // cp.async where 16-byte vectors apply; otherwise the copy waits.
+    if (asyncCopies && lowerVectorCopyToShared(copy.getSource(), copy.getTarget(),
+                                               /*async=*/true, leadingBarrier))
+      return success();
+    return lowerCopy(copy, copy.getSource(), copy.getTarget());
+  };
+  auto found = tmaCopies.find(copy);
+  if (found == tmaCopies.end() || !tmaReady)
+    return viaCpAsync(true);
+  const TensorMap &map = tensorMaps[found->second];
+  const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
+  // The stage may still be read by the iteration before.
+  barrier();
+  auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value bar = barrierAddress(copy.getBarriers(), mapping.lookup(copy.getSlot()));
+    int64_t rows = dst.shape[0], columns = dst.shape[1];
+    int64_t bytes = src.elementType.getIntOrFloatBitWidth() / 8;
+    int64_t chunkColumns = map.swizzle / bytes;
+    inFirstThread([&] {
+      NVVM::MBarrierExpectTxOp::create(
+          b, loc(), bar,
+          arith::ConstantIntOp::create(b, loc(), b.getI32Type(), rows * columns * bytes));
+      // One box per swizzle-wide column chunk; each lands as rows x span.
+      for (int64_t chunk = 0; chunk < columns / chunkColumns; ++chunk) {
+        SmallVector<Value> coordinates; // innermost first
+        for (int d = static_cast<int>(src.offsets.size()) - 1; d >= 0; --d) {
+          Value at = src.offsets[d];
+          if (d == static_cast<int>(src.offsets.size()) - 1)
+            at = arith::AddIOp::create(b, loc(), at, index(chunk * chunkColumns));
+          coordinates.push_back(arith::IndexCastOp::create(b, loc(), b.getI32Type(), at));
+        }
+        // The CTA's own window of shared::cluster (address space 7).
+        Value to = LLVM::AddrSpaceCastOp::create(
+            b, loc(), LLVM::LLVMPointerType::get(b.getContext(), 7),
+            address(dst, {index(0), index(chunk * chunkColumns)}));
+        NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+            b, loc(), to, map.descriptor, coordinates, bar, ValueRange{}, Value(), Value(),
+            NVVM::TMALoadMode::TILE, false, NVVM::CTAGroupKindAttr(), Value());
+      }
+    });
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    if (failed(viaCpAsync(false)))
+      return failure();
+  }
+  return success();
+}
+
 void KernelLowering::forEachOwned(const BufferRef &ref,
                                   function_ref<void(ArrayRef<Value>, Value)> body) {
   int64_t groups = ref.wgmmaGroups;
@@ -1471,7 +1710,8 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   return success();
 }
 
-bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool async) {
+bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool async,
+                                             bool leadingBarrier) {
   const BufferRef &src = buffers[source], &dst = buffers[target];
   if (src.scope != tile::MemoryScope::Global || dst.scope != tile::MemoryScope::Shared ||
       src.elementType != dst.elementType || !src.elementType.isIntOrFloat() ||
@@ -1516,7 +1756,8 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
   SmallVector<int64_t> vectors(shape);
   vectors.back() /= vec;
   auto vectorType = VectorType::get({vec}, src.elementType);
-  barrier();
+  if (leadingBarrier)
+    barrier();
   cooperative(product(vectors), [&](Value flat, Value) {
     SmallVector<Value> n = delinearize(flat, vectors);
     n.back() = arith::MulIOp::create(b, loc(), n.back(), index(vec));
@@ -1595,7 +1836,8 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                            /*isConstant=*/false, LLVM::Linkage::External, kSharedSymbol,
                            Attribute(), /*alignment=*/1024, kSharedSpace);
     for (func::FuncOp kernel : kernels) {
-      KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync, asyncCopies);
+      KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync, asyncCopies,
+                              tma);
       if (failed(lowering.run()))
         return signalPassFailure();
       LLVM_DEBUG(llvm::dbgs() << kernel.getName() << ": " << lowering.sharedBytes

@@ -126,6 +126,16 @@ static bool pipeline(tile::PipelinedOp loop) {
     alloc->setDiscardableAttrs(target->getDiscardableAttrDictionary());
     staged.push_back(alloc.getResult());
   }
+  // One completion barrier per stage.
+  Value barriers;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfter(staged.back().getDefiningOp());
+    auto type = tile::BufferType::get({stages}, b.getI64Type(), tile::MemoryScope::Shared);
+    auto alloc = tile::AllocOp::create(b, loc, type);
+    alloc->setAttr(tile::kMBarriersAttrName, b.getUnitAttr());
+    barriers = alloc.getResult();
+  }
   Value lb = loop.getLowerBound(), ub = loop.getUpperBound(), step = loop.getStep();
   auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
@@ -147,13 +157,15 @@ static bool pipeline(tile::PipelinedOp loop) {
       }
       size_t index = llvm::find(head.copies, copy) - head.copies.begin();
       Value view = stageView(b, copy.getLoc(), staged[index], stage, head.targets[index].getType());
-      tile::CopyAsyncOp::create(b, copy.getLoc(), mapping.lookup(copy.getSource()), view);
+      tile::CopyAsyncOp::create(b, copy.getLoc(), mapping.lookup(copy.getSource()), view,
+                                barriers, stage);
     }
   };
   // Prologue: the first S - 1 iterations' tiles.
   for (int64_t s = 0; s + 1 < stages; ++s) {
-    issue(add(lb, mul(step, constant(s))), constant(s));
-    tile::AsyncCommitOp::create(b, loc);
+    Value stage = constant(s);
+    issue(add(lb, mul(step, constant(s))), stage);
+    tile::AsyncCommitOp::create(b, loc, barriers, stage);
   }
   // Steady state.
   auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
@@ -163,11 +175,14 @@ static bool pipeline(tile::PipelinedOp loop) {
     Value iv = forOp.getInductionVar();
     Value iteration = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
     Value ahead = add(iteration, constant(stages - 1));
-    issue(add(iv, mul(step, constant(stages - 1))),
-          arith::RemUIOp::create(b, loc, ahead, constant(stages)));
-    tile::AsyncCommitOp::create(b, loc);
-    tile::AsyncWaitOp::create(b, loc, stages - 1);
+    Value aheadStage = arith::RemUIOp::create(b, loc, ahead, constant(stages));
+    issue(add(iv, mul(step, constant(stages - 1))), aheadStage);
+    tile::AsyncCommitOp::create(b, loc, barriers, aheadStage);
     Value current = arith::RemUIOp::create(b, loc, iteration, constant(stages));
+    // The stage's barrier completes once per round over the stages.
+    Value phase = arith::RemUIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, iteration, constant(stages)), constant(2));
+    tile::AsyncWaitOp::create(b, loc, barriers, current, phase, stages - 1);
     IRMapping mapping;
     mapping.map(loop.getInductionVar(), iv);
     for (auto [target, stagedBuffer] : llvm::zip(head.targets, staged))

@@ -35,6 +35,12 @@ namespace tilec::tile {
 
 /// The function attribute that marks a `func.func` as a tile kernel.
 inline constexpr llvm::StringLiteral kKernelAttrName = "tile.kernel";
+/// On a shared i64 `tile.alloc`: its elements are the completion barriers of
+/// asynchronous copies (mbarriers on NVIDIA).
+inline constexpr llvm::StringLiteral kMBarriersAttrName = "tile.mbarriers";
+/// On a GPU kernel: the parameters (TMA tensor maps) to pass as 128-byte
+/// NVVM grid constants, so that their address is the parameter's own.
+inline constexpr llvm::StringLiteral kGridConstantsAttrName = "tile.grid_constants";
 /// Argument attribute: the DSL name of each dimension of a tensor argument
 /// (a symbol name, or the empty string for a constant extent).
 inline constexpr llvm::StringLiteral kDimNamesAttrName = "tile.dims";

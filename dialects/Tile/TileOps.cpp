@@ -266,6 +266,14 @@ LogicalResult CopyOp::verify() {
   return success();
 }
 
+/// The completion barriers of asynchronous copies: a shared buffer of i64.
+static LogicalResult verifyBarriers(Operation *op, BufferType barriers) {
+  if (barriers.getScope() != MemoryScope::Shared || barriers.getShape().size() != 1 ||
+      !barriers.getElementType().isInteger(64))
+    return op->emitOpError("expects the barriers in a 1-D shared buffer of i64");
+  return success();
+}
+
 LogicalResult CopyAsyncOp::verify() {
   BufferType source = getSource().getType();
   BufferType target = getTarget().getType();
@@ -278,7 +286,15 @@ LogicalResult CopyAsyncOp::verify() {
     return emitOpError("source shape ")
            << shapeString(source.getShape()) << " does not match target shape "
            << shapeString(target.getShape());
-  return success();
+  return verifyBarriers(*this, getBarriers().getType());
+}
+
+LogicalResult AsyncCommitOp::verify() {
+  return verifyBarriers(*this, getBarriers().getType());
+}
+
+LogicalResult AsyncWaitOp::verify() {
+  return verifyBarriers(*this, getBarriers().getType());
 }
 
 LogicalResult FillOp::verify() { return success(); }

@@ -220,16 +220,24 @@ def Tile_CopyAsyncOp : Tile_Op<"copy_async"> {
     A `tile.copy` from global to shared memory that does not wait: the
     elements are in the target once a `tile.async_wait` has covered the
     group (`tile.async_commit`) the copy belongs to. Outside the tensor the
-    target reads zero, as with `tile.copy`. `tile-software-pipeline` makes
-    these from the copies at the head of a `T.Pipelined` loop.
+    target reads zero, as with `tile.copy`. `barriers[slot]` is the
+    completion barrier of the group (an element of a shared `i64` buffer
+    marked `tile.mbarriers`; TMA copies on sm_90 complete on it).
+    `tile-software-pipeline` makes these from the copies at the head of a
+    `T.Pipelined` loop.
 
     ```mlir
-    tile.copy_async %a_region, %A_stage : !tile.buffer<128x64xf16, global>, !tile.buffer<128x64xf16, shared>
+    tile.copy_async %a_region, %A_stage, %bars[%s]
+        : !tile.buffer<128x64xf16, global>, !tile.buffer<128x64xf16, shared>, !tile.buffer<3xi64, shared>
     ```
   }];
   let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$source,
-                   Arg<Tile_Buffer, "", [MemWrite]>:$target);
-  let assemblyFormat = "$source `,` $target attr-dict `:` type($source) `,` type($target)";
+                   Arg<Tile_Buffer, "", [MemWrite]>:$target,
+                   Tile_Buffer:$barriers, Index:$slot);
+  let assemblyFormat = [{
+    $source `,` $target `,` $barriers `[` $slot `]` attr-dict `:` type($source) `,` type($target)
+    `,` type($barriers)
+  }];
   let hasVerifier = 1;
 }
 
@@ -237,28 +245,38 @@ def Tile_AsyncCommitOp : Tile_Op<"async_commit"> {
   let summary = "close the group of asynchronous copies started so far";
   let description = [{
     The `tile.copy_async` ops issued since the previous commit form one
-    group, which `tile.async_wait` counts.
+    group, which `tile.async_wait` counts and whose completion barrier is
+    `barriers[slot]`.
 
     ```mlir
-    tile.async_commit
+    tile.async_commit %bars[%s] : !tile.buffer<3xi64, shared>
     ```
   }];
-  let assemblyFormat = "attr-dict";
+  let arguments = (ins Tile_Buffer:$barriers, Index:$slot);
+  let assemblyFormat = "$barriers `[` $slot `]` attr-dict `:` type($barriers)";
+  let hasVerifier = 1;
 }
 
 def Tile_AsyncWaitOp : Tile_Op<"async_wait"> {
   let summary = "wait for asynchronous copies, then synchronize the block";
   let description = [{
     Waits until at most `pending` committed groups of `tile.copy_async` are
-    still in flight, then lets every thread of the block see what the
+    still in flight and the group completing on `barriers[slot]` in phase
+    parity `phase` (0 or 1: how many times that barrier has completed,
+    modulo 2) has landed, then lets every thread of the block see what the
     finished groups wrote (a block barrier).
 
     ```mlir
-    tile.async_wait 2
+    tile.async_wait %bars[%s] phase(%p) pending(2) : !tile.buffer<3xi64, shared>
     ```
   }];
-  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$pending);
-  let assemblyFormat = "$pending attr-dict";
+  let arguments = (ins Tile_Buffer:$barriers, Index:$slot, Index:$phase,
+                   ConfinedAttr<I64Attr, [IntNonNegative]>:$pending);
+  let assemblyFormat = [{
+    $barriers `[` $slot `]` `phase` `(` $phase `)` `pending` `(` $pending `)` attr-dict `:`
+    type($barriers)
+  }];
+  let hasVerifier = 1;
 }
 
 def Tile_FillOp : Tile_Op<"fill", [

@@ -21,7 +21,7 @@ struct Driver {
   X(cuInit) X(cuGetErrorName) X(cuGetErrorString) X(cuCtxGetCurrent)           \
   X(cuDeviceGet) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent)                \
   X(cuModuleLoadData) X(cuModuleGetFunction) X(cuFuncSetAttribute)            \
-  X(cuModuleUnload) X(cuLaunchKernel)
+  X(cuModuleUnload) X(cuLaunchKernel) X(cuTensorMapEncodeTiled)
 #define TILEC_DECLARE(name) decltype(&::name) name = nullptr;
   TILEC_DRIVER_FUNCTIONS(TILEC_DECLARE)
 #undef TILEC_DECLARE
@@ -125,6 +125,59 @@ CudaKernel::~CudaKernel() {
     Driver::get().cuModuleUnload(module);
 }
 
+void CudaKernel::encodeTensorMaps(LaunchPlan &plan) {
+  if (plan.tensorMaps.empty())
+    return;
+  bool encoded = plan.tensorMapsUsable;
+  for (const TensorMapRequest &request : plan.tensorMaps) {
+    if (!encoded)
+      break;
+    CUtensorMapDataType type;
+    if (request.dtype == "float16")
+      type = CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    else if (request.dtype == "bfloat16")
+      type = CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
+    else if (request.dtype == "float32")
+      type = CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
+    else if (request.dtype == "int32")
+      type = CU_TENSOR_MAP_DATA_TYPE_INT32;
+    else if (dtypeBytes(request.dtype) == 1)
+      type = CU_TENSOR_MAP_DATA_TYPE_UINT8;
+    else {
+      encoded = false;
+      break;
+    }
+    // Innermost dimension first.
+    unsigned rank = request.shape.size();
+    cuuint64_t dims[5], strides[5];
+    cuuint32_t box[5], elementStrides[5];
+    uint64_t stride = dtypeBytes(request.dtype);
+    for (unsigned i = 0; i < rank; ++i) {
+      unsigned d = rank - 1 - i;
+      dims[i] = static_cast<cuuint64_t>(request.shape[d]);
+      box[i] = static_cast<cuuint32_t>(request.box[d]);
+      elementStrides[i] = 1;
+      if (i > 0)
+        strides[i - 1] = stride;
+      stride *= static_cast<uint64_t>(request.shape[d]);
+    }
+    CUtensorMapSwizzle swizzle = request.swizzle == 128  ? CU_TENSOR_MAP_SWIZZLE_128B
+                                 : request.swizzle == 64 ? CU_TENSOR_MAP_SWIZZLE_64B
+                                 : request.swizzle == 32 ? CU_TENSOR_MAP_SWIZZLE_32B
+                                                         : CU_TENSOR_MAP_SWIZZLE_NONE;
+    auto *map = reinterpret_cast<CUtensorMap *>(&plan.storage[request.offset]);
+    // Elements outside the tensor read as zero (no NaN fill).
+    encoded = Driver::get().cuTensorMapEncodeTiled(
+                  map, type, rank, reinterpret_cast<void *>(request.pointer), dims, strides, box,
+                  elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle,
+                  CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                  CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+  }
+  // Without valid maps the kernel takes its cp.async path.
+  int32_t flag = encoded ? 1 : 0;
+  std::memcpy(&plan.storage[plan.tensorMapFlagOffset], &flag, 4);
+}
+
 bool CudaKernel::launch(const LaunchPlan &plan, CUstream stream, std::string &error) {
   if (plan.grid[0] == 0 || plan.grid[1] == 0 || plan.grid[2] == 0)
     return true; // an empty grid: nothing to do
@@ -140,7 +193,10 @@ bool CudaKernel::launch(const LaunchPlan &plan, CUstream stream, std::string &er
 bool CudaKernel::launch(const std::vector<Argument> &args, CUstream stream,
                         std::string &error) {
   LaunchPlan plan;
-  return planLaunch(*kernelSpec, args, plan, error) && launch(plan, stream, error);
+  if (!planLaunch(*kernelSpec, args, plan, error))
+    return false;
+  encodeTensorMaps(plan);
+  return launch(plan, stream, error);
 }
 
 //===----------------------------------------------------------------------===//
@@ -205,6 +261,7 @@ void *tilec_cuda_bind(void *kernel, const char *argsJson, char *error, size_t er
       setError(error, errorSize, message);
       return nullptr;
     }
+    static_cast<CudaKernel *>(kernel)->encodeTensorMaps(*plan);
     return plan.release();
   } catch (const std::exception &e) {
     setError(error, errorSize, std::string("bad arguments: ") + e.what());

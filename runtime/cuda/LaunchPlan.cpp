@@ -2,6 +2,8 @@
 
 #include "runtime/cuda/LaunchPlan.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include <cstring>
@@ -52,6 +54,19 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
           }
         }
       spec->params.push_back(std::move(param));
+    }
+    for (const json &m : meta.value("tensor_maps", json::array())) {
+      TensorMapSpec map;
+      map.param = m.at("param").get<size_t>();
+      map.box = m.at("box").get<std::vector<int64_t>>();
+      map.swizzle = m.at("swizzle").get<int64_t>();
+      if (map.param >= spec->params.size() || !spec->params[map.param].isTensor ||
+          map.box.size() != spec->params[map.param].extents.size()) {
+        error = "a tensor map names parameter " + std::to_string(map.param) +
+                ", which is not a tensor of its rank";
+        return nullptr;
+      }
+      spec->tensorMaps.push_back(std::move(map));
     }
     if (spec->threads <= 0 || spec->threads > 1024) {
       error = "threads out of range";
@@ -215,6 +230,40 @@ bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> 
     for (size_t d = 0; d < arg.shape.size(); ++d)
       if (!param.dimNames[d].empty())
         push(&arg.shape[d], 8);
+  }
+  if (!spec.tensorMaps.empty()) {
+    // TMA's rules: at most 5 dimensions, a 16-byte aligned base, strides
+    // that are multiples of 16 bytes, boxes of at most 256 per dimension.
+    bool usable = true;
+    for (const TensorMapSpec &map : spec.tensorMaps) {
+      const Argument &arg = args[map.param];
+      TensorMapRequest request;
+      request.pointer = arg.pointer;
+      request.dtype = arg.dtype;
+      request.shape = arg.shape;
+      request.box = map.box;
+      request.swizzle = map.swizzle;
+      size_t bytes = dtypeBytes(arg.dtype);
+      usable = usable && arg.shape.size() <= 5 && arg.pointer % 16 == 0;
+      int64_t stride = static_cast<int64_t>(bytes);
+      for (int d = static_cast<int>(arg.shape.size()) - 1; d >= 0; --d) {
+        usable = usable && arg.shape[d] >= 1 && map.box[d] >= 1 && map.box[d] <= 256;
+        if (d < static_cast<int>(arg.shape.size()) - 1)
+          usable = usable && stride % 16 == 0 && stride < (int64_t(1) << 40);
+        stride *= std::max<int64_t>(arg.shape[d], 1);
+      }
+      plan.tensorMaps.push_back(std::move(request));
+    }
+    int32_t flag = usable ? 1 : 0;
+    plan.tensorMapFlagOffset = plan.storage.size();
+    push(&flag, 4);
+    for (TensorMapRequest &request : plan.tensorMaps) {
+      // 128 bytes, filled in by the driver-side encoder.
+      request.offset = plan.storage.size();
+      plan.offsets.push_back(plan.storage.size());
+      plan.storage.resize(plan.storage.size() + 16, 0);
+    }
+    plan.tensorMapsUsable = usable;
   }
   for (size_t i = 0; i < 3; ++i) {
     int64_t extent;

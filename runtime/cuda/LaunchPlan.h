@@ -30,12 +30,22 @@ struct ParamSpec {
   std::vector<int64_t> extents;
 };
 
+/// A TMA tensor map the kernel takes after its parameters.
+struct TensorMapSpec {
+  size_t param = 0;           // the tensor parameter it describes
+  std::vector<int64_t> box;   // the box, C order, one extent per dimension
+  int64_t swizzle = 0;        // shared-memory swizzle in bytes (32, 64, 128)
+};
+
 /// A kernel's metadata.
 struct KernelSpec {
   std::string kernel, symbol, target, compiler, hash;
   int64_t threads = 0;
   int64_t sharedBytes = 0;
   std::vector<ParamSpec> params;
+  /// When not empty, the kernel takes an i32 flag (the maps are valid) and
+  /// then one 128-byte tensor map per entry after `params`.
+  std::vector<TensorMapSpec> tensorMaps;
   /// Grid expressions kept as JSON text, evaluated per launch.
   std::array<std::string, 3> grid;
 
@@ -56,6 +66,17 @@ struct Argument {
   bool scalarIsFloat = false;
 };
 
+/// A tensor map to encode (cuTensorMapEncodeTiled) into the plan's
+/// parameters before launching.
+struct TensorMapRequest {
+  size_t offset = 0;            // where its 128 bytes start in `storage`
+  uint64_t pointer = 0;
+  std::string dtype;
+  std::vector<int64_t> shape;   // C order
+  std::vector<int64_t> box;     // C order
+  int64_t swizzle = 0;
+};
+
 /// What cuLaunchKernel needs.
 struct LaunchPlan {
   std::array<uint32_t, 3> grid{1, 1, 1};
@@ -65,6 +86,12 @@ struct LaunchPlan {
   std::vector<uint64_t> storage;
   std::vector<size_t> offsets;
   std::map<std::string, int64_t> symbols;
+  /// The tensor maps to encode and the flag that says they are valid: set
+  /// when every tensor meets TMA's rules (16-byte aligned base and strides,
+  /// at most 5 dimensions); the kernel falls back to other copies otherwise.
+  std::vector<TensorMapRequest> tensorMaps;
+  size_t tensorMapFlagOffset = 0;
+  bool tensorMapsUsable = false;
 };
 
 /// Checks `args` against `spec` and builds the plan; returns false and sets

@@ -60,6 +60,53 @@ TEST_CASE("a launch plan binds symbols, evaluates the grid and lays out paramete
   CHECK(scale == 0.5f);
 }
 
+TEST_CASE("TMA tensor maps follow the parameters, with a flag for TMA's rules", "[launch][tma]") {
+  std::string error;
+  auto spec = KernelSpec::parse(R"({
+    "kernel": "gemm", "symbol": "gemm", "threads": 128, "grid": [1],
+    "params": [
+      {"name": "A", "kind": "tensor", "dtype": "float16", "shape": ["M", "K"]},
+      {"name": "B", "kind": "tensor", "dtype": "float16", "shape": ["K", "N"]}
+    ],
+    "tensor_maps": [{"param": 0, "box": [128, 64], "swizzle": 128},
+                    {"param": 1, "box": [64, 64], "swizzle": 128}]
+  })", error);
+  INFO(error);
+  REQUIRE(spec);
+  REQUIRE(spec->tensorMaps.size() == 2);
+  CHECK(spec->tensorMaps[1].param == 1);
+  CHECK(spec->tensorMaps[0].box == std::vector<int64_t>{128, 64});
+  LaunchPlan plan;
+  // Rows of 1000 halves (2000 bytes): strides are multiples of 16.
+  REQUIRE(planLaunch(*spec, {tensor(0x1000, "float16", {300, 1000}),
+                             tensor(0x2000, "float16", {1000, 8192})}, plan, error));
+  // A: ptr, M, K; B: ptr, K, N; the flag; two maps of 16 words each.
+  REQUIRE(plan.offsets.size() == 9);
+  CHECK(plan.tensorMapsUsable);
+  CHECK(plan.tensorMapFlagOffset == plan.offsets[6]);
+  CHECK(plan.storage[plan.tensorMapFlagOffset] == 1);
+  REQUIRE(plan.tensorMaps.size() == 2);
+  CHECK(plan.tensorMaps[0].offset == plan.offsets[7]);
+  CHECK(plan.tensorMaps[1].offset == plan.offsets[8]);
+  CHECK(plan.offsets[8] - plan.offsets[7] == 16);
+  CHECK(plan.tensorMaps[1].shape == std::vector<int64_t>{1000, 8192});
+  CHECK(plan.storage.size() == plan.offsets[8] + 16);
+  // 8193 halves a row is not a multiple of 16 bytes: no TMA, the flag says so.
+  REQUIRE(planLaunch(*spec, {tensor(0x1000, "float16", {300, 1000}),
+                             tensor(0x2000, "float16", {1000, 8193})}, plan, error));
+  CHECK_FALSE(plan.tensorMapsUsable);
+  CHECK(plan.storage[plan.tensorMapFlagOffset] == 0);
+  // Nor a base that is not 16-byte aligned.
+  REQUIRE(planLaunch(*spec, {tensor(0x1008, "float16", {300, 1000}),
+                             tensor(0x2000, "float16", {1000, 8192})}, plan, error));
+  CHECK_FALSE(plan.tensorMapsUsable);
+  // A map naming a scalar or a parameter that does not exist is bad metadata.
+  CHECK_FALSE(KernelSpec::parse(R"({"kernel": "k", "symbol": "k", "threads": 64, "grid": [1],
+    "params": [{"name": "x", "kind": "scalar", "dtype": "int32"}],
+    "tensor_maps": [{"param": 0, "box": [1], "swizzle": 128}]})", error));
+  CHECK(error.find("not a tensor") != std::string::npos);
+}
+
 TEST_CASE("launch arguments that do not match the metadata are refused", "[launch]") {
   std::string error;
   auto spec = KernelSpec::parse(kMeta, error);

@@ -126,25 +126,33 @@ func.func @copy_global(%a: !tile.buffer<4xf32, global>, %b: !tile.buffer<4xf32, 
 
 // -----
 
-func.func @copy_async_scope(%a: !tile.buffer<4xf32, shared>, %b: !tile.buffer<4xf32, shared>) {
+func.func @copy_async_scope(%a: !tile.buffer<4xf32, shared>, %b: !tile.buffer<4xf32, shared>, %bars: !tile.buffer<2xi64, shared>, %i: index) {
   // expected-error @+1 {{copies from a global to a shared buffer only, got shared to shared}}
-  tile.copy_async %a, %b : !tile.buffer<4xf32, shared>, !tile.buffer<4xf32, shared>
+  tile.copy_async %a, %b, %bars[%i] : !tile.buffer<4xf32, shared>, !tile.buffer<4xf32, shared>, !tile.buffer<2xi64, shared>
   return
 }
 
 // -----
 
-func.func @copy_async_shape(%a: !tile.buffer<4x8xf32, global>, %b: !tile.buffer<8x4xf32, shared>) {
+func.func @copy_async_shape(%a: !tile.buffer<4x8xf32, global>, %b: !tile.buffer<8x4xf32, shared>, %bars: !tile.buffer<2xi64, shared>, %i: index) {
   // expected-error @+1 {{source shape 4x8 does not match target shape 8x4}}
-  tile.copy_async %a, %b : !tile.buffer<4x8xf32, global>, !tile.buffer<8x4xf32, shared>
+  tile.copy_async %a, %b, %bars[%i] : !tile.buffer<4x8xf32, global>, !tile.buffer<8x4xf32, shared>, !tile.buffer<2xi64, shared>
   return
 }
 
 // -----
 
-func.func @async_wait_negative() {
+func.func @async_barriers(%bars: !tile.buffer<2xi32, shared>, %i: index) {
+  // expected-error @+1 {{expects the barriers in a 1-D shared buffer of i64}}
+  tile.async_commit %bars[%i] : !tile.buffer<2xi32, shared>
+  return
+}
+
+// -----
+
+func.func @async_wait_negative(%bars: !tile.buffer<2xi64, shared>, %i: index) {
   // expected-error @+1 {{attribute 'pending' failed to satisfy constraint}}
-  tile.async_wait -1
+  tile.async_wait %bars[%i] phase(%i) pending(-1) : !tile.buffer<2xi64, shared>
   return
 }
 

@@ -21,6 +21,8 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
     %acc = tile.alloc : !tile.buffer<64x64xf32, fragment>
     %red = tile.alloc : !tile.buffer<64xf32, fragment>
     %var = tile.alloc : !tile.buffer<f32, local>
+    // CHECK: tile.alloc {tile.mbarriers} : <2xi64, shared>
+    %bars = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
     // CHECK: tile.annotate_layout %{{.*}} layout(#tile.swizzle<128>) : <64x32xf16, shared>
     tile.annotate_layout %s layout(#tile.swizzle<128>) : !tile.buffer<64x32xf16, shared>
     %zero = arith.constant 0.0 : f32
@@ -31,12 +33,12 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
       // CHECK: tile.region %{{.*}}[%{{.*}}, %{{.*}}] sizes [64, 32] : <?x?xf16, global> -> <64x32xf16, global>
       %r = tile.region %A[%bx, %k] sizes [64, 32] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x32xf16, global>
       tile.copy %r, %s : !tile.buffer<64x32xf16, global>, !tile.buffer<64x32xf16, shared>
-      // CHECK: tile.copy_async %{{.*}}, %{{.*}} : <64x32xf16, global>, <64x32xf16, shared>
-      tile.copy_async %r, %s : !tile.buffer<64x32xf16, global>, !tile.buffer<64x32xf16, shared>
-      // CHECK: tile.async_commit
-      tile.async_commit
-      // CHECK: tile.async_wait 1
-      tile.async_wait 1
+      // CHECK: tile.copy_async %{{.*}}, %{{.*}}, %{{.*}}[%{{.*}}] : <64x32xf16, global>, <64x32xf16, shared>, <2xi64, shared>
+      tile.copy_async %r, %s, %bars[%k] : !tile.buffer<64x32xf16, global>, !tile.buffer<64x32xf16, shared>, !tile.buffer<2xi64, shared>
+      // CHECK: tile.async_commit %{{.*}}[%{{.*}}] : <2xi64, shared>
+      tile.async_commit %bars[%k] : !tile.buffer<2xi64, shared>
+      // CHECK: tile.async_wait %{{.*}}[%{{.*}}] phase(%{{.*}}) pending(1) : <2xi64, shared>
+      tile.async_wait %bars[%k] phase(%c1) pending(1) : !tile.buffer<2xi64, shared>
       // CHECK: tile.gemm %{{.*}}, %{{.*}}, %{{.*}} {policy = #tile<gemm_policy square>, transpose_a, transpose_b}
       tile.gemm %b, %s, %acc {transpose_a, transpose_b, policy = #tile<gemm_policy square>}
           : !tile.buffer<32x64xf16, shared>, !tile.buffer<64x32xf16, shared>, !tile.buffer<64x64xf32, fragment>

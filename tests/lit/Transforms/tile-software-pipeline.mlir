@@ -7,23 +7,28 @@
 // CHECK-LABEL: func.func @gemm
 // CHECK: %[[A:.*]] = tile.alloc {tile.layout = #tile.swizzle<128>} : <3x64x64xf16, shared>
 // CHECK-NOT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, shared>
+// CHECK: %[[BARS:.*]] = tile.alloc {tile.mbarriers} : <3xi64, shared>
 // Prologue: iterations 0 and 1 into stages 0 and 1, if they exist.
 // CHECK: scf.if
-// CHECK: %[[R0:.*]] = tile.region %[[A]][%c0{{.*}}, %{{.*}}, %{{.*}}] sizes [1, 64, 64] : <3x64x64xf16, shared> -> <64x64xf16, shared>
-// CHECK: tile.copy_async %{{.*}}, %[[R0]]
-// CHECK: tile.async_commit
+// CHECK: %[[R0:.*]] = tile.region %[[A]][%[[S0:c0[_0-9]*]], %{{.*}}, %{{.*}}] sizes [1, 64, 64] : <3x64x64xf16, shared> -> <64x64xf16, shared>
+// CHECK: tile.copy_async %{{.*}}, %[[R0]], %[[BARS]][%[[S0]]]
+// CHECK: tile.async_commit %[[BARS]][%[[S0]]]
 // CHECK: scf.if
 // CHECK: tile.copy_async
 // CHECK: tile.async_commit
 // CHECK: scf.for %[[IV:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// Iteration i + 2 goes to stage (i + 2) mod 3.
+// CHECK: %[[AHEADSTAGE:.*]] = arith.remui %{{.*}}, %c3{{.*}} : index
 // CHECK: %[[AHEAD:.*]] = arith.addi %[[IV]], %{{.*}} : index
 // CHECK: %[[EXISTS:.*]] = arith.cmpi slt, %[[AHEAD]], %{{.*}} : index
 // CHECK: scf.if %[[EXISTS]] {
-// CHECK: tile.copy_async
+// CHECK: tile.copy_async {{.*}}, %[[BARS]][%[[AHEADSTAGE]]]
 // CHECK: }
-// CHECK: tile.async_commit
-// CHECK-NEXT: tile.async_wait 2
-// CHECK: %[[STAGE:.*]] = arith.remui %{{.*}}, %c3{{.*}} : index
+// CHECK: tile.async_commit %[[BARS]][%[[AHEADSTAGE]]] : <3xi64, shared>
+// CHECK: %[[STAGE:.*]] = arith.remui %[[IT:.*]], %c3{{.*}} : index
+// CHECK: %[[ROUND:.*]] = arith.divui %[[IT]], %c3{{.*}} : index
+// CHECK: %[[PHASE:.*]] = arith.remui %[[ROUND]], %c2{{.*}} : index
+// CHECK: tile.async_wait %[[BARS]][%[[STAGE]]] phase(%[[PHASE]]) pending(2) : <3xi64, shared>
 // CHECK: %[[CUR:.*]] = tile.region %[[A]][%[[STAGE]], %{{.*}}, %{{.*}}] sizes [1, 64, 64]
 // CHECK-NOT: tile.copy
 // CHECK: tile.gemm %[[CUR]], %[[CUR]], %{{.*}}

@@ -1,0 +1,54 @@
+// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true tma=true" | FileCheck %s
+// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true" | FileCheck %s --check-prefix=CPASYNC
+
+// With tma, a copy_async of a window of a tensor parameter into a stage of
+// a 128-byte-swizzled shared buffer goes through the tensor memory
+// accelerator: the kernel takes an i32 flag and the tensor map after its
+// parameters, thread 0 initializes the stage barriers, expects the bytes
+// and issues one box per 64-column chunk (128 bytes), the commit arrives,
+// the wait spins on the barrier's phase. Without valid maps (flag 0) the
+// cp.async path runs instead and the wait is a group wait plus a barrier.
+// CHECK: func.func @load
+// CHECK-SAME: tile.tensor_maps = [{box = [64, 64], param = 0 : i64, swizzle = 128 : i64}]
+// CHECK: gpu.func @load(%{{.*}}: !llvm.ptr<1> {llvm.noalias}, %{{.*}}: i64, %{{.*}}: i64, %[[FLAG:.*]]: i32, %[[MAP:.*]]: !llvm.ptr) kernel
+// CHECK-SAME: tile.grid_constants = array<i32: 4>
+// CHECK: %[[READY:.*]] = arith.cmpi ne, %[[FLAG]], %{{.*}} : i32
+// CHECK: nvvm.mbarrier.init
+// CHECK: nvvm.mbarrier.init
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: scf.if %[[READY]] {
+// CHECK: nvvm.mbarrier.expect_tx %[[BAR:.*]], %c16384_i32 : !llvm.ptr<3>, i32
+// CHECK-COUNT-2: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[MAP]], %[[BAR]], box[%{{.*}}, %{{.*}}] : !llvm.ptr<7>, !llvm.ptr
+// CHECK: } else {
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg
+// CHECK: nvvm.cp.async.commit.group
+// CHECK: scf.if %[[READY]] {
+// CHECK: nvvm.mbarrier.arrive
+// CHECK: scf.if %[[READY]] {
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NEXT: } else {
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
+// CPASYNC-NOT: tensor_maps
+// CPASYNC: gpu.func @load
+// CPASYNC-NOT: nvvm.mbarrier
+// CPASYNC: nvvm.cp.async.shared.global
+// CPASYNC: nvvm.cp.async.wait.group 0
+// CPASYNC-NEXT: gpu.barrier
+// CPASYNC-NOT: nvvm.mbarrier
+func.func @load(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<2x64x128xf16, shared>
+    %bars = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
+    %r = tile.region %A[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
+    %stage = tile.region %s[%c1, %c0, %c0] sizes [1, 64, 128] : !tile.buffer<2x64x128xf16, shared> -> !tile.buffer<64x128xf16, shared>
+    tile.copy_async %r, %stage, %bars[%c1] : !tile.buffer<64x128xf16, global>, !tile.buffer<64x128xf16, shared>, !tile.buffer<2xi64, shared>
+    tile.async_commit %bars[%c1] : !tile.buffer<2xi64, shared>
+    tile.async_wait %bars[%c1] phase(%c0) pending(0) : !tile.buffer<2xi64, shared>
+  }
+  return
+}
