@@ -81,7 +81,9 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
   meta["target"] = target.str();
   meta["compiler"] = std::string("tilec ") + tilec::getVersion();
   meta["hash"] = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
-  meta["threads"] = launch.getThreads();
+  // A warp-specialized kernel launches a producer warpgroup more.
+  auto blockThreads = func->getAttrOfType<IntegerAttr>("tile.block_threads");
+  meta["threads"] = blockThreads ? blockThreads.getInt() : launch.getThreads();
   auto shared = func->getAttrOfType<IntegerAttr>("tile.shared_bytes");
   meta["shared_bytes"] = shared ? shared.getInt() : 0;
   json grid = json::array();

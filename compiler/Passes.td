@@ -27,6 +27,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     shared-memory size in `tile.gpu_kernel` and `tile.shared_bytes`.
   }];
   let options = [
+    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "0",
+           "Shared memory a block may use on the target (0: no limit); a kernel "
+           "that needs more is an error at its T.Kernel line">,
     Option<"privateAddressSpace", "private-address-space", "unsigned", "0",
            "Address space of per-thread arrays (0 on NVPTX, 5 on AMDGPU)">,
     Option<"asyncCopies", "async-copies", "bool", "false",
@@ -97,18 +100,33 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
 
     ```
     for s in 0 .. S-2:  if s < n: copy_async tiles of iteration s -> stage s
-                        async_commit
+                        async_commit (barrier s)
     for i in 0 .. n-1:  if i+S-1 < n: copy_async tiles of iteration i+S-1
                                       -> stage (i+S-1) mod S
-                        async_commit
-                        async_wait S-1        (iteration i's tiles are in)
+                        async_commit (barrier (i+S-1) mod S)
+                        async_wait S-1, barrier i mod S, phase (i div S) mod 2
                         the rest of the body, on stage i mod S
     ```
 
-    The scalar code and regions before the copies are recomputed for each
-    iteration they serve. Loops that do not match stay as they are (one
-    stage: the copies wait).
+    The S completion barriers are a shared `i64` buffer marked
+    `tile.mbarriers`. The scalar code and regions before the copies are
+    recomputed for each iteration they serve. Loops that do not match stay
+    as they are (one stage: the copies wait).
+
+    With `warp-specialize` (targets with TMA), a kernel whose only pipelined
+    loop sits in the launch body and that combines nothing across threads
+    (no reductions, atomics, prints, asserts) gets a producer warpgroup
+    instead (`tile.warp_specialize`): the producer loops over the
+    iterations, waits until the consumers released stage i mod S (a second
+    `tile.mbarriers` buffer, `tile.arrivals` = the block's threads) and
+    issues the copies; the consumers wait for the stage's copies, run the
+    rest of the body and release the stage. No block-wide barrier remains
+    in the loop.
   }];
+  let options = [
+    Option<"warpSpecialize", "warp-specialize", "bool", "false",
+           "Give the copies of a pipelined loop their own producer warpgroup">
+  ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 

@@ -98,12 +98,22 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   layouts.wgmma = target.chip == "sm_90a"; // warpgroup MMA needs the arch-specific target
   pm.addPass(createTileInferLayouts(layouts));
   bool ampere = target.smVersion >= 80;
-  if (ampere) // cp.async
-    pm.addPass(createTileSoftwarePipeline());
+  if (ampere) { // cp.async; on Hopper TMA and a producer warpgroup
+    TileSoftwarePipelineOptions pipelining;
+    pipelining.warpSpecialize = target.smVersion >= 90;
+    pm.addPass(createTileSoftwarePipeline(pipelining));
+  }
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = ampere; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;
   lowering.tma = target.smVersion >= 90;
+  // Shared memory a block may opt in to, per compute capability.
+  int sm = target.smVersion;
+  lowering.maxSharedBytes = sm >= 90 ? 232448
+                            : sm == 80 || sm == 87 ? 166912
+                            : sm >= 86 ? 101376
+                            : sm == 75 ? 65536
+                                       : 98304;
   pm.addPass(createTileLowerToGPU(lowering));
   GpuNVVMAttachTargetOptions attach;
   attach.chip = target.chip;

@@ -166,12 +166,19 @@ private:
     Block *block = b.getInsertionBlock();
     for (Block::iterator at = b.getInsertionPoint(); at != block->begin();) {
       Operation &previous = *--at;
-      if (isa<gpu::BarrierOp>(previous))
+      if (isa<gpu::BarrierOp, NVVM::BarrierOp>(previous))
         return;
       if (previous.getNumRegions() != 0 || !isPure(&previous))
         break;
     }
-    gpu::BarrierOp::create(b, loc());
+    if (partBarrierId == 0) {
+      gpu::BarrierOp::create(b, loc());
+      return;
+    }
+    // A named barrier of this part of a warp-specialized block.
+    auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), v); };
+    NVVM::BarrierOp::create(b, loc(), Type(), i32(partBarrierId), i32(partThreads),
+                            NVVM::BarrierReductionAttr(), Value());
   }
   BufferRef allocate(tile::AllocOp alloc);
   /// Assigns shared-memory offsets to the launch body's shared buffers and
@@ -218,6 +225,18 @@ private:
   DenseMap<Value, BufferRef> buffers;
   Region *launchRegion = nullptr;
   Value threadId, numThreads, sharedBase;
+  /// The threads the code being lowered runs on: all the launch's threads,
+  /// or, inside tile.warp_specialize, the producer warpgroup or the
+  /// consumers. `partThreadId` counts from 0 within the part; barriers in a
+  /// part are named barriers of that part (id `partBarrierId`, 0 = all).
+  Value partThreadId;
+  int64_t partThreads = 0;
+  int partBarrierId = 0;
+  bool inProducer = false;
+  /// Threads launched per block: the launch's, plus a producer warpgroup
+  /// when the kernel is warp-specialized.
+  int64_t blockThreads = 0;
+  bool warpSpecialized = false;
   int64_t numThreadsValue = 0;
   Block *entry = nullptr;
   int parallelDepth = 0;
@@ -330,13 +349,21 @@ void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)>
   // A constant trip count per thread (flat = tid + k * threads), so that the
   // loop unrolls and each thread keeps several memory accesses in flight; a
   // guard only when the threads do not divide the iteration space.
-  int64_t threads = numThreadsValue;
+  int64_t threads = partThreads;
   int64_t trips = (total + threads - 1) / threads;
-  auto loop = scf::ForOp::create(b, loc(), index(0), index(trips), index(1));
   OpBuilder::InsertionGuard guard(b);
+  if (partBarrierId == 0 && blockThreads > partThreads) {
+    // Outside its own region the producer warpgroup sits out.
+    Value own = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId,
+                                      index(partThreads));
+    auto ifOp = scf::IfOp::create(b, loc(), own, false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+  }
+  auto loop = scf::ForOp::create(b, loc(), index(0), index(trips), index(1));
   b.setInsertionPointToStart(loop.getBody());
   Value flat = arith::AddIOp::create(
-      b, loc(), threadId, arith::MulIOp::create(b, loc(), loop.getInductionVar(), numThreads));
+      b, loc(), partThreadId,
+      arith::MulIOp::create(b, loc(), loop.getInductionVar(), index(threads)));
   Value slot = loop.getInductionVar();
   if (total % threads == 0) {
     body(flat, slot);
@@ -590,8 +617,11 @@ LogicalResult KernelLowering::run() {
   auto kernel = gpu::GPUFuncOp::create(b, func.getLoc(), func.getName(),
                                        b.getFunctionType(argTypes, {}));
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
-      {static_cast<int32_t>(launch.getThreads()), 1, 1}));
+  launch.walk([&](tile::WarpSpecializeOp) { warpSpecialized = true; });
+  blockThreads = launch.getThreads() + (warpSpecialized ? 128 : 0);
+  kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({static_cast<int32_t>(blockThreads), 1, 1}));
+  if (warpSpecialized)
+    func->setAttr("tile.block_threads", b.getI64IntegerAttr(blockThreads));
   entry = &kernel.getBody().front();
   b.setInsertionPointToStart(entry);
   gpu::ReturnOp::create(b, func.getLoc());
@@ -657,6 +687,8 @@ LogicalResult KernelLowering::run() {
   threadId = gpu::ThreadIdOp::create(b, loc(), gpu::Dimension::x);
   numThreads = index(launch.getThreads());
   numThreadsValue = launch.getThreads();
+  partThreadId = threadId;
+  partThreads = numThreadsValue;
   auto sharedPtr = LLVM::LLVMPointerType::get(ctx, kSharedSpace);
   sharedBase = LLVM::AddressOfOp::create(b, loc(), sharedPtr, kSharedSymbol);
   Block &body = launch.getBody().front();
@@ -745,13 +777,23 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
 
   if (auto alloc = dyn_cast<tile::AllocOp>(op)) {
     buffers[alloc.getResult()] = allocate(alloc);
-    if (alloc->hasAttr(tile::kMBarriersAttrName) && tmaReady) {
-      // One arrival (thread 0's commit) per phase.
+    if (alloc->hasAttr(tile::kMBarriersAttrName) && (tmaReady || warpSpecialized)) {
+      // Arrivals per phase: as the allocation says, or for copy barriers
+      // thread 0's commit with TMA and each producer thread's cp.async
+      // arrival without.
+      Value count;
+      if (auto arrivals = alloc->getAttrOfType<IntegerAttr>(tile::kArrivalsAttrName)) {
+        count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), arrivals.getInt());
+      } else {
+        count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 128);
+        if (tmaReady)
+          count = arith::SelectOp::create(
+              b, loc(), tmaReady, arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1), count);
+      }
       inFirstThread([&] {
-        Value one = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1);
         for (int64_t i = 0; i < alloc.getType().getShape()[0]; ++i)
-          NVVM::MBarrierInitOp::create(b, loc(), barrierAddress(alloc.getResult(), index(i)), one,
-                                       Value());
+          NVVM::MBarrierInitOp::create(b, loc(), barrierAddress(alloc.getResult(), index(i)),
+                                       count, Value());
       });
       barrier();
     }
@@ -850,6 +892,25 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   if (auto copy = dyn_cast<tile::CopyAsyncOp>(op))
     return lowerCopyAsync(copy);
   if (auto commit = dyn_cast<tile::AsyncCommitOp>(op)) {
+    if (inProducer) {
+      // The consumers wait on the barrier: thread 0's arrival after its
+      // TMA copies, or every producer thread's once its cp.async copies land.
+      Value bar = barrierAddress(commit.getBarriers(), mapping.lookup(commit.getSlot()));
+      auto viaCpAsync = [&] { NVVM::CpAsyncMBarrierArriveOp::create(b, loc(), bar, true); };
+      if (!tmaReady) {
+        viaCpAsync();
+        return success();
+      }
+      auto ifOp = scf::IfOp::create(b, loc(), tmaReady, true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      inFirstThread([&] {
+        NVVM::MBarrierArriveOp::create(b, loc(), b.getI64Type(), bar, Value());
+      });
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      viaCpAsync();
+      return success();
+    }
     if (asyncCopies)
       NVVM::CpAsyncCommitGroupOp::create(b, loc());
     if (tmaReady) {
@@ -894,6 +955,46 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     if (!tmaOnly)
       waitGroups();
     return success();
+  }
+  if (auto wait = dyn_cast<tile::BarrierWaitOp>(op)) {
+    Value bar = barrierAddress(wait.getBarriers(), mapping.lookup(wait.getSlot()));
+    Value phase = arith::IndexCastOp::create(b, loc(), b.getI32Type(),
+                                             mapping.lookup(wait.getPhase()));
+    Value ticks = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 10000000);
+    NVVM::MBarrierTryWaitParityOp::create(b, loc(), bar, phase, ticks);
+    return success();
+  }
+  if (auto arrive = dyn_cast<tile::BarrierArriveOp>(op)) {
+    Value bar = barrierAddress(arrive.getBarriers(), mapping.lookup(arrive.getSlot()));
+    NVVM::MBarrierArriveOp::create(b, loc(), b.getI64Type(), bar, Value());
+    return success();
+  }
+  if (auto specialize = dyn_cast<tile::WarpSpecializeOp>(op)) {
+    // Threads past the launch's are the producer warpgroup.
+    Value producer = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::uge, threadId,
+                                           index(numThreadsValue));
+    auto ifOp = scf::IfOp::create(b, loc(), producer, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    LogicalResult result = success();
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    // No setmaxnreg: values computed before this op and used after it stay
+    // live through the producer, which then spills under a 40-96 register
+    // cap (measured with ptxas on the 128x256 GEMM); 384 threads fit in
+    // the register file without it.
+    partThreadId = arith::SubIOp::create(b, loc(), threadId, index(numThreadsValue));
+    partThreads = 128;
+    partBarrierId = 2;
+    inProducer = true;
+    result = lowerBlock(specialize.getProducer().front());
+    inProducer = false;
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    partThreadId = threadId;
+    partThreads = numThreadsValue;
+    partBarrierId = 1;
+    if (succeeded(result))
+      result = lowerBlock(specialize.getConsumers().front());
+    partBarrierId = 0;
+    return result;
   }
   if (auto fill = dyn_cast<tile::FillOp>(op)) {
     const BufferRef &dst = buffers[fill.getBuffer()];
@@ -1440,7 +1541,7 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
 }
 
 void KernelLowering::inFirstThread(function_ref<void()> body) {
-  Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, threadId, index(0));
+  Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, partThreadId, index(0));
   auto ifOp = scf::IfOp::create(b, loc(), first, false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
@@ -1527,13 +1628,17 @@ LogicalResult KernelLowering::lowerCopyAsync(tile::CopyAsyncOp copy) {
       return success();
     return lowerCopy(copy, copy.getSource(), copy.getTarget());
   };
+  // In a producer warpgroup the stage's empty barrier already ordered the
+  // consumers' reads before these writes.
+  bool leadingBarrier = !inProducer;
   auto found = tmaCopies.find(copy);
   if (found == tmaCopies.end() || !tmaReady)
-    return viaCpAsync(true);
+    return viaCpAsync(leadingBarrier);
   const TensorMap &map = tensorMaps[found->second];
   const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
   // The stage may still be read by the iteration before.
-  barrier();
+  if (leadingBarrier)
+    barrier();
   auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/true);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -1577,7 +1682,7 @@ void KernelLowering::forEachOwned(const BufferRef &ref,
   int64_t blocksPerGroup = ref.shape[0] / 64 / groups;
   int64_t slotsPerBlock = ref.shape[1] / 2;
   OpBuilder::InsertionGuard guard(b);
-  if (numThreadsValue > 128 * groups) {
+  if (blockThreads > 128 * groups) {
     // Warpgroups past the accumulator's own hold nothing.
     Value owner = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId,
                                         index(128 * groups));
@@ -1651,14 +1756,23 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   int64_t blocksPerGroup = m / 64 / groups;
   int64_t slotsPerBlock = n / 2;
   LLVM_DEBUG(llvm::dbgs() << "wgmma gemm " << m << "x" << n << "x" << k << "\n");
-  // Ordinary stores (or cp.async) filled A and B; the tensor cores read them
-  // through the async proxy.
+  // In the consumers of a warp-specialized loop, pipeline stages arrive and
+  // leave through the stage barriers: no block barrier is needed.
+  auto staged = [](Value operand) {
+    auto region = operand.getDefiningOp<tile::RegionOp>();
+    Operation *alloc = region ? region.getSource().getDefiningOp() : nullptr;
+    return alloc && alloc->hasAttr(tile::kStagedAttrName);
+  };
+  bool handedOver = partBarrierId == 1 && staged(gemm.getA()) && staged(gemm.getB());
+  // Ordinary stores (or cp.async) may have filled A and B; the tensor cores
+  // read them through the async proxy.
   NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
                              NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
-  barrier();
+  if (!handedOver)
+    barrier();
   {
     OpBuilder::InsertionGuard guard(b);
-    if (numThreadsValue > 128 * groups) {
+    if (blockThreads > 128 * groups) {
       Value owner = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId,
                                           index(128 * groups));
       auto ifOp = scf::IfOp::create(b, loc(), owner, false);
@@ -1706,7 +1820,8 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
                 LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
   }
   // A and B may be overwritten once every warpgroup is done with them.
-  barrier();
+  if (!handedOver)
+    barrier();
   return success();
 }
 
@@ -1840,6 +1955,16 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                               tma);
       if (failed(lowering.run()))
         return signalPassFailure();
+      if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {
+        tile::LaunchOp launch;
+        kernel.walk([&](tile::LaunchOp op) { launch = op; });
+        launch.emitError("kernel '")
+            << kernel.getName() << "' needs " << lowering.sharedBytes
+            << " bytes of shared memory; the target offers at most "
+            << static_cast<int64_t>(maxSharedBytes)
+            << " a block (take smaller tiles or fewer pipeline stages)";
+        return signalPassFailure();
+      }
       LLVM_DEBUG(llvm::dbgs() << kernel.getName() << ": " << lowering.sharedBytes
                               << " bytes of shared memory\n");
     }

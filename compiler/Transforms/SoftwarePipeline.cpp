@@ -100,8 +100,25 @@ static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
   return tile::RegionOp::create(b, loc, original, staged, offsets, sizes);
 }
 
+/// Whether the kernel around `loop` suits a producer warpgroup: the loop is
+/// the launch body's only pipelined loop, and nothing in the kernel combines
+/// values across the block's threads (reductions, atomics, prints and
+/// asserts count the threads they run on).
+static bool canSpecialize(tile::PipelinedOp loop) {
+  auto launch = dyn_cast<tile::LaunchOp>(loop->getParentOp());
+  if (!launch || launch.getThreads() % 128 != 0)
+    return false;
+  WalkResult walk = launch.walk([&](Operation *op) {
+    if ((isa<tile::PipelinedOp>(op) && op != loop) ||
+        isa<tile::ReduceOp, tile::AtomicAddOp, tile::PrintOp, tile::AssertOp>(op))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return !walk.wasInterrupted();
+}
+
 /// Pipelines one loop; false if it does not match.
-static bool pipeline(tile::PipelinedOp loop) {
+static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
   int64_t stages = loop.getNumStages();
   if (stages < 2)
     return false;
@@ -124,6 +141,7 @@ static bool pipeline(tile::PipelinedOp loop) {
                                             type.getScope(), type.getLayout());
     auto alloc = tile::AllocOp::create(b, target.getLoc(), stagedType);
     alloc->setDiscardableAttrs(target->getDiscardableAttrDictionary());
+    alloc->setAttr(tile::kStagedAttrName, b.getUnitAttr());
     staged.push_back(alloc.getResult());
   }
   // One completion barrier per stage.
@@ -138,6 +156,27 @@ static bool pipeline(tile::PipelinedOp loop) {
   }
   Value lb = loop.getLowerBound(), ub = loop.getUpperBound(), step = loop.getStep();
   auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  auto eraseOriginal = [&]() {
+    loop.erase();
+    for (tile::AllocOp target : head.targets) {
+      // Annotations of the old buffer now apply to the stages.
+      for (Operation *user : llvm::make_early_inc_range(target->getUsers()))
+        user->erase();
+      target.erase();
+    }
+  };
+  // The body minus the head's copies, on the stage `stage`, at `iv`.
+  auto cloneBody = [&](Value iv, Value stage) {
+    IRMapping mapping;
+    mapping.map(loop.getInductionVar(), iv);
+    for (auto [target, stagedBuffer] : llvm::zip(head.targets, staged))
+      mapping.map(target.getResult(), stageView(b, loc, stagedBuffer, stage, target.getType()));
+    for (Operation &op : loop.getBody().front()) {
+      if (auto copy = dyn_cast<tile::CopyOp>(op); copy && llvm::is_contained(head.copies, copy))
+        continue;
+      b.clone(op, mapping);
+    }
+  };
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
   auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y).getResult(); };
   // Issues the head's copies for the iteration at `iv` into stage `stage`,
@@ -161,6 +200,55 @@ static bool pipeline(tile::PipelinedOp loop) {
                                 barriers, stage);
     }
   };
+  if (warpSpecialize && canSpecialize(loop)) {
+    // A producer warpgroup fills stage i mod S once the consumers released
+    // it (the empty barrier's previous phase); the consumers wait for the
+    // stage's copies (the full barrier), run the body and release it.
+    Value empty;
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointAfter(barriers.getDefiningOp());
+      auto alloc = tile::AllocOp::create(b, loc, cast<tile::BufferType>(barriers.getType()));
+      alloc->setAttr(tile::kMBarriersAttrName, b.getUnitAttr());
+      int64_t consumers = cast<tile::LaunchOp>(loop->getParentOp()).getThreads();
+      alloc->setAttr(tile::kArrivalsAttrName, b.getI64IntegerAttr(consumers));
+      empty = alloc.getResult();
+    }
+    auto specialize = tile::WarpSpecializeOp::create(b, loc);
+    auto perIteration = [&](Value iv) {
+      Value iteration = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
+      Value stage = arith::RemUIOp::create(b, loc, iteration, constant(stages));
+      Value round = arith::DivUIOp::create(b, loc, iteration, constant(stages));
+      return std::make_pair(stage, round);
+    };
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&specialize.getProducer().emplaceBlock());
+      auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
+      b.setInsertionPointToStart(forOp.getBody());
+      Value iv = forOp.getInductionVar();
+      auto [stage, round] = perIteration(iv);
+      // In round 0 the stage is free: a fresh barrier passes parity 1.
+      Value freePhase = arith::RemUIOp::create(b, loc, add(round, constant(1)), constant(2));
+      tile::BarrierWaitOp::create(b, loc, empty, stage, freePhase);
+      issue(iv, stage);
+      tile::AsyncCommitOp::create(b, loc, barriers, stage);
+    }
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&specialize.getConsumers().emplaceBlock());
+      auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
+      b.setInsertionPointToStart(forOp.getBody());
+      Value iv = forOp.getInductionVar();
+      auto [stage, round] = perIteration(iv);
+      tile::BarrierWaitOp::create(b, loc, barriers, stage,
+                                  arith::RemUIOp::create(b, loc, round, constant(2)));
+      cloneBody(iv, stage);
+      tile::BarrierArriveOp::create(b, loc, empty, stage);
+    }
+    eraseOriginal();
+    return true;
+  }
   // Prologue: the first S - 1 iterations' tiles.
   for (int64_t s = 0; s + 1 < stages; ++s) {
     Value stage = constant(s);
@@ -183,35 +271,21 @@ static bool pipeline(tile::PipelinedOp loop) {
     Value phase = arith::RemUIOp::create(
         b, loc, arith::DivUIOp::create(b, loc, iteration, constant(stages)), constant(2));
     tile::AsyncWaitOp::create(b, loc, barriers, current, phase, stages - 1);
-    IRMapping mapping;
-    mapping.map(loop.getInductionVar(), iv);
-    for (auto [target, stagedBuffer] : llvm::zip(head.targets, staged))
-      mapping.map(target.getResult(),
-                  stageView(b, loc, stagedBuffer, current, target.getType()));
-    for (Operation &op : loop.getBody().front()) {
-      if (auto copy = dyn_cast<tile::CopyOp>(op); copy && llvm::is_contained(head.copies, copy))
-        continue;
-      b.clone(op, mapping);
-    }
+    cloneBody(iv, current);
   }
-  loop.erase();
-  for (tile::AllocOp target : head.targets) {
-    // Annotations of the old buffer now apply to the stages.
-    for (Operation *user : llvm::make_early_inc_range(target->getUsers()))
-      user->erase();
-    target.erase();
-  }
+  eraseOriginal();
   return true;
 }
 
 struct TileSoftwarePipelinePass
     : public tilec::impl::TileSoftwarePipelineBase<TileSoftwarePipelinePass> {
+  using TileSoftwarePipelineBase::TileSoftwarePipelineBase;
   void runOnOperation() override {
     SmallVector<tile::PipelinedOp> loops;
     getOperation().walk([&](tile::PipelinedOp loop) { loops.push_back(loop); });
     // Innermost first, so that a pipelined loop's body is final.
     for (tile::PipelinedOp loop : llvm::reverse(loops))
-      pipeline(loop);
+      pipeline(loop, warpSpecialize);
   }
 };
 

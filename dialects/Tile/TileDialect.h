@@ -38,6 +38,14 @@ inline constexpr llvm::StringLiteral kKernelAttrName = "tile.kernel";
 /// On a shared i64 `tile.alloc`: its elements are the completion barriers of
 /// asynchronous copies (mbarriers on NVIDIA).
 inline constexpr llvm::StringLiteral kMBarriersAttrName = "tile.mbarriers";
+/// On a `tile.mbarriers` buffer: the threads that arrive per phase. Without
+/// it the barriers complete copies (one arrival with TMA, one per copying
+/// thread with cp.async).
+inline constexpr llvm::StringLiteral kArrivalsAttrName = "tile.arrivals";
+/// On a shared `tile.alloc` made by tile-software-pipeline: the stages of a
+/// pipelined tile, written only by `tile.copy_async` and handed over through
+/// its barriers.
+inline constexpr llvm::StringLiteral kStagedAttrName = "tile.staged";
 /// On a GPU kernel: the parameters (TMA tensor maps) to pass as 128-byte
 /// NVVM grid constants, so that their address is the parameter's own.
 inline constexpr llvm::StringLiteral kGridConstantsAttrName = "tile.grid_constants";

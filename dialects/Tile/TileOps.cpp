@@ -297,6 +297,14 @@ LogicalResult AsyncWaitOp::verify() {
   return verifyBarriers(*this, getBarriers().getType());
 }
 
+LogicalResult BarrierWaitOp::verify() {
+  return verifyBarriers(*this, getBarriers().getType());
+}
+
+LogicalResult BarrierArriveOp::verify() {
+  return verifyBarriers(*this, getBarriers().getType());
+}
+
 LogicalResult FillOp::verify() { return success(); }
 
 //===----------------------------------------------------------------------===//

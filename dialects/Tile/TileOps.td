@@ -279,6 +279,62 @@ def Tile_AsyncWaitOp : Tile_Op<"async_wait"> {
   let hasVerifier = 1;
 }
 
+def Tile_WarpSpecializeOp : Tile_Op<"warp_specialize", [NoTerminator,
+    RecursiveMemoryEffects]> {
+  let summary = "split the block into a producer warpgroup and the consumers";
+  let description = [{
+    The block gains one warpgroup (128 threads) past the launch's `threads`:
+    it runs the `producer` region (issuing the copies of a pipelined loop),
+    while the launch's threads run the `consumers` region; each side
+    synchronizes only with itself, and the two hand stages over through
+    mbarriers (`tile.barrier_wait`, `tile.barrier_arrive`, the copies'
+    completion barriers). Outside this op every thread runs the code as
+    usual. `tile-software-pipeline` creates it on targets with TMA.
+
+    ```mlir
+    tile.warp_specialize producer {
+      scf.for %k = %c0 to %n step %c1 { ... tile.copy_async ... }
+    } consumers {
+      scf.for %k = %c0 to %n step %c1 { ... tile.gemm ... }
+    }
+    ```
+  }];
+  let regions = (region SizedRegion<1>:$producer, SizedRegion<1>:$consumers);
+  let assemblyFormat = "`producer` $producer `consumers` $consumers attr-dict";
+}
+
+def Tile_BarrierWaitOp : Tile_Op<"barrier_wait"> {
+  let summary = "wait until a barrier completes a phase";
+  let description = [{
+    Each executing thread waits until `barriers[slot]` (a `tile.mbarriers`
+    buffer) has completed the phase of parity `phase`; what the arrivals of
+    that phase made visible is then visible to the thread.
+
+    ```mlir
+    tile.barrier_wait %empty[%s] phase(%p) : !tile.buffer<3xi64, shared>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$barriers, Index:$slot, Index:$phase);
+  let assemblyFormat = "$barriers `[` $slot `]` `phase` `(` $phase `)` attr-dict `:` type($barriers)";
+  let hasVerifier = 1;
+}
+
+def Tile_BarrierArriveOp : Tile_Op<"barrier_arrive"> {
+  let summary = "arrive on a barrier";
+  let description = [{
+    Each executing thread arrives on `barriers[slot]`; the phase completes
+    when the `tile.arrivals` threads given at the buffer's allocation have
+    arrived.
+
+    ```mlir
+    tile.barrier_arrive %empty[%s] : !tile.buffer<3xi64, shared>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$barriers, Index:$slot);
+  let assemblyFormat = "$barriers `[` $slot `]` attr-dict `:` type($barriers)";
+  let hasVerifier = 1;
+}
+
 def Tile_FillOp : Tile_Op<"fill", [
     TypesMatchWith<"value is the buffer's element type", "buffer", "value",
                    "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {

@@ -14,6 +14,13 @@ if [ "${1:-}" = --sweep ]; then
   exec python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" --sweep "$gpu/sweep"
 fi
 status=0
+# The GEMM's machine code: HGMMA (wgmma) instructions and no spills.
+if command -v cuobjdump >/dev/null; then
+  for g in gemm_fp16 gemm_bf16; do
+    ptxas -arch=sm_90a -v "$gpu/kernels/$g.ptx" -o "$gpu/$g.cubin" 2>&1 | grep -E "registers|spill" | tr -s ' ' | sed "s/^/$g: /"
+    echo "$g: $(cuobjdump -sass "$gpu/$g.cubin" | grep -c HGMMA) HGMMA instructions in the SASS"
+  done
+fi
 python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is
 # linked in), launches, checks; the second run finds the kernel in the cache.

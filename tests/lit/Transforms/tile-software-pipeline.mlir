@@ -1,11 +1,12 @@
 // RUN: tile-opt %s --split-input-file --tile-software-pipeline | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-software-pipeline="warp-specialize=true" | FileCheck %s --check-prefix=WS
 
 // Three stages: the shared tiles get a leading stage dimension (layout
 // kept), two iterations' copies are issued before the loop, and each
 // iteration issues the copies of the iteration two ahead, waits for its own
 // group, and runs the rest of the body on its stage.
 // CHECK-LABEL: func.func @gemm
-// CHECK: %[[A:.*]] = tile.alloc {tile.layout = #tile.swizzle<128>} : <3x64x64xf16, shared>
+// CHECK: %[[A:.*]] = tile.alloc {tile.layout = #tile.swizzle<128>, tile.staged} : <3x64x64xf16, shared>
 // CHECK-NOT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, shared>
 // CHECK: %[[BARS:.*]] = tile.alloc {tile.mbarriers} : <3xi64, shared>
 // Prologue: iterations 0 and 1 into stages 0 and 1, if they exist.
@@ -33,6 +34,36 @@
 // CHECK-NOT: tile.copy
 // CHECK: tile.gemm %[[CUR]], %[[CUR]], %{{.*}}
 // CHECK-NOT: tile.pipelined
+// With warp-specialize: a producer warpgroup waits until the consumers
+// released stage i mod 3 (parity of the round + 1: round 0 passes at once),
+// issues the copies and commits them on the stage's full barrier; the
+// consumers wait for the full barrier (parity of the round), run the gemm
+// on the stage and release it on the empty barrier (128 arrivals).
+// WS-LABEL: func.func @gemm
+// WS: %[[A:.*]] = tile.alloc {tile.layout = #tile.swizzle<128>, tile.staged} : <3x64x64xf16, shared>
+// WS: %[[FULL:.*]] = tile.alloc {tile.mbarriers} : <3xi64, shared>
+// WS: %[[EMPTY:.*]] = tile.alloc {tile.arrivals = 128 : i64, tile.mbarriers} : <3xi64, shared>
+// WS: tile.warp_specialize producer {
+// WS: scf.for %[[IV:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// WS: %[[S:.*]] = arith.remui %[[IT:.*]], %c3{{.*}} : index
+// WS: %[[ROUND:.*]] = arith.divui %[[IT]], %c3{{.*}} : index
+// WS: %[[NEXT:.*]] = arith.addi %[[ROUND]], %c1{{.*}} : index
+// WS: %[[FREE:.*]] = arith.remui %[[NEXT]], %c2{{.*}} : index
+// WS: tile.barrier_wait %[[EMPTY]][%[[S]]] phase(%[[FREE]])
+// WS: tile.copy_async %{{.*}}, %{{.*}}, %[[FULL]][%[[S]]]
+// WS: tile.async_commit %[[FULL]][%[[S]]]
+// WS: } consumers {
+// WS: scf.for
+// WS: %[[CS:.*]] = arith.remui %[[CIT:.*]], %c3{{.*}} : index
+// WS: %[[CROUND:.*]] = arith.divui %[[CIT]], %c3{{.*}} : index
+// WS: %[[PHASE:.*]] = arith.remui %[[CROUND]], %c2{{.*}} : index
+// WS: tile.barrier_wait %[[FULL]][%[[CS]]] phase(%[[PHASE]])
+// WS: %[[CUR:.*]] = tile.region %[[A]][%[[CS]], %{{.*}}, %{{.*}}] sizes [1, 64, 64]
+// WS: tile.gemm %[[CUR]], %[[CUR]]
+// WS: tile.barrier_arrive %[[EMPTY]][%[[CS]]]
+// A shared tile read after the loop keeps the plain loop either way.
+// WS-LABEL: func.func @used_after
+// WS-NOT: warp_specialize
 func.func @gemm(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.name = "A"}) attributes {tile.kernel} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
