@@ -39,6 +39,15 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
       tile.async_commit %bars[%k] : !tile.buffer<2xi64, shared>
       // CHECK: tile.async_wait %{{.*}}[%{{.*}}] phase(%{{.*}}) pending(1) : <2xi64, shared>
       tile.async_wait %bars[%k] phase(%c1) pending(1) : !tile.buffer<2xi64, shared>
+      // CHECK: tile.warp_specialize producer {
+      // CHECK-NEXT: tile.barrier_wait %{{.*}}[%{{.*}}] phase(%{{.*}}) : <2xi64, shared>
+      // CHECK-NEXT: } consumers {
+      // CHECK-NEXT: tile.barrier_arrive %{{.*}}[%{{.*}}] : <2xi64, shared>
+      tile.warp_specialize producer {
+        tile.barrier_wait %bars[%k] phase(%c1) : !tile.buffer<2xi64, shared>
+      } consumers {
+        tile.barrier_arrive %bars[%k] : !tile.buffer<2xi64, shared>
+      }
       // CHECK: tile.gemm %{{.*}}, %{{.*}}, %{{.*}} {policy = #tile<gemm_policy square>, transpose_a, transpose_b}
       tile.gemm %b, %s, %acc {transpose_a, transpose_b, policy = #tile<gemm_policy square>}
           : !tile.buffer<32x64xf16, shared>, !tile.buffer<64x32xf16, shared>, !tile.buffer<64x64xf32, fragment>

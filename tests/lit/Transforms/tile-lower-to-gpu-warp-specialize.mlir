@@ -1,0 +1,61 @@
+// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true" | FileCheck %s
+
+// tile.warp_specialize: the block gets a producer warpgroup past the
+// launch's 128 threads (known_block_size 256, tile.block_threads for the
+// metadata). Threads 128-255 run the producer region with thread ids
+// counted from 0 (its copies spread over its 128 threads, cp.async arriving
+// on the full barrier without incrementing it); threads 0-127 run the
+// consumers, whose barriers are named barrier 1 of 128 threads. Barrier
+// buffers are initialized by thread 0: copy barriers with one arrival per
+// producer thread (no TMA here), the empty ones with tile.arrivals. Outside
+// the op the producer sits out the cooperative loops but joins the block
+// barriers.
+// CHECK: func.func @ws
+// CHECK-SAME: tile.block_threads = 256 : i64
+// CHECK: gpu.func @ws
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK: gpu.barrier
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK: gpu.barrier
+// CHECK: %[[PRODUCER:.*]] = arith.cmpi uge, %thread_id_x, %c128{{.*}} : index
+// CHECK: scf.if %[[PRODUCER]] {
+// CHECK: %[[LOCAL:.*]] = arith.subi %thread_id_x, %c128{{.*}} : index
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NOT: gpu.barrier
+// CHECK: arith.addi %[[LOCAL]]
+// CHECK: nvvm.cp.async.shared.global
+// CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true}
+// CHECK: } else {
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.barrier id = %c1_i32{{.*}} number_of_threads = %c128_i32
+// CHECK: nvvm.mbarrier.arrive
+// CHECK: }
+// CHECK: gpu.barrier
+// CHECK: arith.cmpi ult, %thread_id_x, %c128{{.*}} : index
+func.func @ws(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {tile.staged} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {tile.mbarriers, tile.arrivals = 128 : i64} : !tile.buffer<2xi64, shared>
+    %t = tile.alloc : !tile.buffer<256xf32, shared>
+    tile.warp_specialize producer {
+      tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+    } consumers {
+      tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy %stage, %t : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
+    }
+    %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
+    tile.copy %t, %r : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, global>
+  }
+  return
+}
