@@ -692,8 +692,35 @@ LogicalResult KernelLowering::run() {
   auto sharedPtr = LLVM::LLVMPointerType::get(ctx, kSharedSpace);
   sharedBase = LLVM::AddressOfOp::create(b, loc(), sharedPtr, kSharedSymbol);
   Block &body = launch.getBody().front();
-  mapping.map(body.getArgument(0), gpu::BlockIdOp::create(b, loc(), gpu::Dimension::x));
-  mapping.map(body.getArgument(1), gpu::BlockIdOp::create(b, loc(), gpu::Dimension::y));
+  Value blockX = gpu::BlockIdOp::create(b, loc(), gpu::Dimension::x);
+  Value blockY = gpu::BlockIdOp::create(b, loc(), gpu::Dimension::y);
+  tile::UseSwizzleOp rasterization;
+  for (Operation &op : body)
+    if (auto swizzle = dyn_cast<tile::UseSwizzleOp>(op))
+      rasterization = swizzle;
+  if (rasterization && launch.getGrid().size() >= 2) {
+    // T.use_swizzle(panel): blocks launched in order go down the rows of a
+    // panel of `panel` columns before the next panel starts, so that
+    // blocks running together share rows of A and columns of B in L2.
+    currentLoc = rasterization.getLoc();
+    Value columns = gpu::GridDimOp::create(b, loc(), gpu::Dimension::x);
+    Value rows = gpu::GridDimOp::create(b, loc(), gpu::Dimension::y);
+    Value panel = index(rasterization.getPanel());
+    Value linear = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), blockY, columns),
+                                         blockX);
+    Value panelBlocks = arith::MulIOp::create(b, loc(), panel, rows);
+    Value first = arith::MulIOp::create(
+        b, loc(), arith::DivUIOp::create(b, loc(), linear, panelBlocks), panel);
+    Value within = arith::RemUIOp::create(b, loc(), linear, panelBlocks);
+    Value width = arith::MinUIOp::create(b, loc(), arith::SubIOp::create(b, loc(), columns, first),
+                                         panel);
+    blockX = arith::AddIOp::create(b, loc(), first,
+                                   arith::RemUIOp::create(b, loc(), within, width));
+    blockY = arith::DivUIOp::create(b, loc(), within, width);
+    currentLoc = func.getLoc();
+  }
+  mapping.map(body.getArgument(0), blockX);
+  mapping.map(body.getArgument(1), blockY);
   mapping.map(body.getArgument(2), gpu::BlockIdOp::create(b, loc(), gpu::Dimension::z));
 
   // Values the body uses but the host function defines (constants, symbolic
@@ -1176,7 +1203,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (isa<tile::UseSwizzleOp, tile::AnnotateLayoutOp>(op))
-    return success(); // the reference schedule has no swizzle yet
+    return success(); // applied to the block indices at kernel entry
   if (auto print = dyn_cast<tile::PrintOp>(op)) {
     Value value = mapping.lookup(print.getValue());
     if (!value)
@@ -1468,8 +1495,46 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
       const BufferRef &owner = src.wgmmaGroups ? src : dst;
       if (sync)
         barrier();
+      // Slots 2c and 2c + 1 hold neighbouring columns: to global memory
+      // whose rows are the last storage dimension they go as one 2-element
+      // store where both are inside and the address is aligned.
+      bool pairs = src.wgmmaGroups && dst.scope == tile::MemoryScope::Global &&
+                   dst.elementType.isIntOrFloat() && dst.shape.size() == 2 &&
+                   dst.kept.back() == dst.storageDims.size() - 1;
       forEachOwned(owner, [&](ArrayRef<Value> ij, Value slot) {
         SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
+        if (pairs) {
+          int64_t s = *getConstantIntValue(slot);
+          if (s % 2 == 1)
+            return; // stored with its even neighbour
+          SmallVector<Value> next(di);
+          next[1] = arith::AddIOp::create(b, loc(), next[1], index(1));
+          Value first = cast(loadAt(src, si, slot), dst.elementType);
+          Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
+          Value at = address(dst, di);
+          int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
+          Value misaligned = arith::AndIOp::create(
+              b, loc(), LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), at),
+              arith::ConstantIntOp::create(b, loc(), b.getI64Type(), pairBytes - 1));
+          Value both = arith::AndIOp::create(
+              b, loc(), arith::AndIOp::create(b, loc(), inBounds(dst, di), inBounds(dst, next)),
+              arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, misaligned,
+                                    arith::ConstantIntOp::create(b, loc(), b.getI64Type(), 0)));
+          auto ifOp = scf::IfOp::create(b, loc(), both, /*withElseRegion=*/true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(ifOp.thenBlock());
+          Value pair = vector::FromElementsOp::create(
+              b, loc(), VectorType::get({2}, dst.elementType), ValueRange{first, second});
+          LLVM::StoreOp::create(b, loc(), pair, at, /*alignment=*/pairBytes);
+          b.setInsertionPointToStart(ifOp.elseBlock());
+          for (auto [where, value] : {std::make_pair(di, first), std::make_pair(next, second)}) {
+            auto inside = scf::IfOp::create(b, loc(), inBounds(dst, where), false);
+            OpBuilder::InsertionGuard inner(b);
+            b.setInsertionPointToStart(inside.thenBlock());
+            store(dst, where, value);
+          }
+          return;
+        }
         auto move = [&]() {
           Value value = src.wgmmaGroups ? loadAt(src, si, slot) : load(src, si);
           value = cast(value, dst.elementType);
