@@ -152,18 +152,23 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
       c.getType().getShape().size() != 2 || threads % 128 != 0)
     return std::nullopt;
   Type element = a.getType().getElementType();
-  if (!(element.isF16() || element.isBF16()) || b.getType().getElementType() != element ||
-      !c.getType().getElementType().isF32())
+  // 8-bit operands (k32 steps) must both be K-major: A as is, B transposed.
+  bool eightBit = isa<Float8E4M3FNType, Float8E5M2Type>(element);
+  if (!(element.isF16() || element.isBF16() || eightBit) ||
+      b.getType().getElementType() != element || !c.getType().getElementType().isF32())
+    return std::nullopt;
+  if (eightBit && (gemm.getTransposeA() || !gemm.getTransposeB()))
     return std::nullopt;
   ArrayRef<int64_t> shapeA = a.getType().getShape(), shapeB = b.getType().getShape();
   int64_t m = gemm.getTransposeA() ? shapeA[1] : shapeA[0];
   int64_t k = gemm.getTransposeA() ? shapeA[0] : shapeA[1];
   int64_t n = gemm.getTransposeB() ? shapeB[0] : shapeB[1];
-  if (m % 64 != 0 || n % 8 != 0 || n > 256 || k % 16 != 0)
+  if (m % 64 != 0 || n % 8 != 0 || n > 256 || k % (eightBit ? 32 : 16) != 0)
     return std::nullopt;
+  int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
   // Every operand must be swizzled in a way the descriptors can describe.
   auto spanOf = [&](tile::AllocOp alloc) -> int64_t {
-    int64_t rowBytes = alloc.getType().getShape()[1] * 2;
+    int64_t rowBytes = alloc.getType().getShape()[1] * elementBytes;
     Attribute layout = alloc->getAttr("tile.layout");
     if (auto annotated = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout))
       return annotated.getBytes();

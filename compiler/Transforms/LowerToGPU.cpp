@@ -59,6 +59,10 @@ struct BufferRef {
   bool inRegisters() const { return distributed || wgmmaGroups; }
   /// Index elements (loop counters of break/continue) are stored as i64.
   bool indexElements = false;
+  /// The element type of values read and written, where it differs from the
+  /// stored `elementType`: 8-bit floats, which LLVM has no type for, are
+  /// stored as i8.
+  Type valueType;
 };
 
 /// Builds one gpu.func from one tile kernel.
@@ -92,6 +96,10 @@ private:
   /// Whether a view index lies inside the storage (for clipping global
   /// accesses).
   Value inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex);
+  /// The element as stored (i8 for 8-bit floats, i64 for indices).
+  Value loadStored(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+    return LLVM::LoadOp::create(b, loc(), ref.elementType, address(ref, viewIndex));
+  }
   Value load(const BufferRef &ref, ArrayRef<Value> viewIndex) {
     return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
                                                 address(ref, viewIndex)));
@@ -101,11 +109,15 @@ private:
   }
   /// Index values travel through memory as i64.
   Value fromMemory(const BufferRef &ref, Value loaded) {
+    if (ref.valueType)
+      return arith::BitcastOp::create(b, loc(), ref.valueType, loaded);
     return ref.indexElements ? arith::IndexCastOp::create(b, loc(), b.getIndexType(), loaded)
                                    .getResult()
                              : loaded;
   }
   Value toMemory(const BufferRef &ref, Value value) {
+    if (ref.valueType && value.getType() == ref.valueType)
+      return arith::BitcastOp::create(b, loc(), ref.elementType, value);
     return ref.indexElements && value.getType().isIndex()
                ? arith::IndexCastOp::create(b, loc(), b.getI64Type(), value).getResult()
                : value;
@@ -513,6 +525,10 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     ref.elementType = b.getI64Type();
     ref.indexElements = true;
   }
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(ref.elementType)) {
+    ref.valueType = ref.elementType;
+    ref.elementType = b.getI8Type();
+  }
   ref.scope = type.getScope();
   ref.shape.assign(type.getShape().begin(), type.getShape().end());
   int64_t count = std::max<int64_t>(product(type.getShape()), 1);
@@ -641,6 +657,10 @@ LogicalResult KernelLowering::run() {
     BufferRef ref;
     ref.base = entry->getArgument(next++);
     ref.elementType = buffer.getElementType();
+    if (isa<Float8E4M3FNType, Float8E5M2Type>(ref.elementType)) {
+      ref.valueType = ref.elementType;
+      ref.elementType = b.getI8Type();
+    }
     ref.scope = tile::MemoryScope::Global;
     for (int64_t d : buffer.getShape()) {
       ref.shape.push_back(d);
@@ -1568,8 +1588,29 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
     cooperative(product(shape), [&](Value flat, Value slot) {
       SmallVector<Value> n = delinearize(flat, shape);
       SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+      // 8-bit floats of one type move as their stored bytes.
+      bool raw = src.valueType && src.valueType == dst.valueType && !src.inRegisters() &&
+                 !dst.inRegisters();
       auto write = [&]() {
         Value value;
+        if (raw) {
+          Value bytes;
+          if (src.scope == tile::MemoryScope::Global) {
+            auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
+                                          inBounds(src, si), true, true);
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToStart(ifOp.thenBlock());
+            scf::YieldOp::create(b, loc(), loadStored(src, si));
+            b.setInsertionPointToStart(ifOp.elseBlock());
+            scf::YieldOp::create(b, loc(), Value(arith::ConstantOp::create(
+                                               b, loc(), b.getIntegerAttr(src.elementType, 0))));
+            bytes = ifOp.getResult(0);
+          } else {
+            bytes = loadStored(src, si);
+          }
+          LLVM::StoreOp::create(b, loc(), bytes, address(dst, di));
+          return;
+        }
         if (src.scope == tile::MemoryScope::Global) {
           // Outside the tensor reads as zero.
           auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
@@ -1815,8 +1856,13 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   if (a.kept.size() != 2 || bm.kept.size() != 2)
     return gemm.emitError("wgmma operands must be 2-D views");
   MLIRContext *ctx = b.getContext();
-  NVVM::WGMMATypes operandType =
-      a.elementType.isBF16() ? NVVM::WGMMATypes::bf16 : NVVM::WGMMATypes::f16;
+  Type operand = a.valueType ? a.valueType : a.elementType;
+  NVVM::WGMMATypes operandType = operand.isBF16()                   ? NVVM::WGMMATypes::bf16
+                                 : isa<Float8E4M3FNType>(operand)   ? NVVM::WGMMATypes::e4m3
+                                 : isa<Float8E5M2Type>(operand)     ? NVVM::WGMMATypes::e5m2
+                                                                    : NVVM::WGMMATypes::f16;
+  // One instruction covers 32 bytes of K: k16 for 16-bit, k32 for 8-bit types.
+  int64_t kStep = 32 / (a.elementType.getIntOrFloatBitWidth() / 8);
   int64_t groups = c.wgmmaGroups;
   int64_t blocksPerGroup = m / 64 / groups;
   int64_t slotsPerBlock = n / 2;
@@ -1847,7 +1893,7 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     Type f32 = b.getF32Type();
     auto structType = LLVM::LLVMStructType::getLiteral(
         ctx, SmallVector<Type>(slotsPerBlock, f32));
-    auto shape = NVVM::MMAShapeAttr::get(ctx, 64, n, 16);
+    auto shape = NVVM::MMAShapeAttr::get(ctx, 64, n, kStep);
     auto typeOf = [&](NVVM::WGMMATypes t) { return NVVM::WGMMATypesAttr::get(ctx, t); };
     auto one = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
     NVVM::WgmmaFenceAlignedOp::create(b, loc());
@@ -1862,7 +1908,7 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
       Value rowStart = arith::AddIOp::create(
           b, loc(), arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
           index(block * 64));
-      for (int64_t kk = 0; kk < k; kk += 16) {
+      for (int64_t kk = 0; kk < k; kk += kStep) {
         Value descA = ta ? wgmmaDescriptor(a, index(kk), rowStart, /*kMajor=*/false)
                          : wgmmaDescriptor(a, rowStart, index(kk), /*kMajor=*/true);
         Value descB = tb ? wgmmaDescriptor(bm, index(0), index(kk), /*kMajor=*/true)
@@ -1979,11 +2025,11 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
       {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(select.thenBlock());
-        scf::YieldOp::create(b, loc(), load(src, se));
+        scf::YieldOp::create(b, loc(), loadStored(src, se));
         b.setInsertionPointToStart(select.elseBlock());
         scf::YieldOp::create(b, loc(), zero);
       }
-      store(dst, de, select.getResult(0));
+      LLVM::StoreOp::create(b, loc(), select.getResult(0), address(dst, de));
     }
   });
   // The caller's tile.async_wait synchronizes asynchronous copies.

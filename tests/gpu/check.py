@@ -17,6 +17,7 @@ import sys
 import torch
 
 DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
+          torch.float8_e4m3fn: "float8_e4m3",
           torch.int32: "int32", torch.int64: "int64"}
 
 
@@ -214,6 +215,24 @@ def main():
             peer = time_ms(lambda: torch.matmul(a, b), iters=10)
             report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer,
                    flops=2 * m * n * kk)
+
+    # GEMM, fp8 e4m3 with B as (N, K), bf16 out, against torch._scaled_mm.
+    k = K("gemm_fp8")
+    fp8_sizes = [(1000, 1000, 1024), (384, 520, 96)] + ([(8192, 8192, 8192)] if big else [])
+    for m, n, kk in fp8_sizes:
+        a = torch.randn(m, kk, device="cuda").to(torch.float8_e4m3fn)
+        b = torch.randn(n, kk, device="cuda").to(torch.float8_e4m3fn)
+        c = poisoned(m, n, dtype=torch.bfloat16)
+        run = k.bind(a, b, c)
+        run()
+        torch.cuda.synchronize()
+        err = rel_err(c, a.double() @ b.double().t())
+        t = time_ms(run, iters=10)
+        one = torch.tensor(1.0, device="cuda")
+        peer = time_ms(lambda: torch._scaled_mm(a, b.t(), scale_a=one, scale_b=one,
+                                                out_dtype=torch.bfloat16), iters=10)
+        report("gemm fp8 e4m3", f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS fp8", peer,
+               flops=2 * m * n * kk)
 
     attention_checks(K, big)
 

@@ -16,9 +16,9 @@ fi
 status=0
 # The GEMM's machine code: HGMMA (wgmma) instructions and no spills.
 if command -v cuobjdump >/dev/null; then
-  for g in gemm_fp16 gemm_bf16; do
+  for g in gemm_fp16 gemm_bf16 gemm_fp8; do
     ptxas -arch=sm_90a -v "$gpu/kernels/$g.ptx" -o "$gpu/$g.cubin" 2>&1 | grep -E "registers|spill" | tr -s ' ' | sed "s/^/$g: /"
-    echo "$g: $(cuobjdump -sass "$gpu/$g.cubin" | grep -c HGMMA) HGMMA instructions in the SASS"
+    echo "$g: $(cuobjdump -sass "$gpu/$g.cubin" | grep -cE "HGMMA|QGMMA") HGMMA/QGMMA instructions in the SASS, $(cuobjdump -sass "$gpu/$g.cubin" | grep -c QGMMA) QGMMA"
   done
 fi
 python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1

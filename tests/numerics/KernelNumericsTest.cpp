@@ -99,6 +99,26 @@ TEST_CASE("gemm: bf16 with a pipelined K loop of one stage", "[kernels]") {
   CHECK(relativeError(C, matmul(A, B)) < 1e-2);
 }
 
+TEST_CASE("gemm_fp8: e4m3 operands, B given as (N, K), bf16 out, ragged", "[kernels]") {
+  int64_t M = 70, N = 45, K = 100;
+  Kernel kernel("gemm_fp8.tl", "gemm_fp8",
+                {{"block_M", "32"}, {"block_N", "32"}, {"block_K", "32"}, {"num_stages", "2"},
+                 {"threads", "64"}});
+  INFO(kernel.errors);
+  REQUIRE(kernel.ok());
+  Tensor A = randomTensor(DType::F8E4M3, {M, K}, rng());
+  Tensor B = randomTensor(DType::F8E4M3, {N, K}, rng());
+  Tensor C = poisoned(DType::BF16, {M, N});
+  REQUIRE(kernel.run({A.arg(), B.arg(), C.arg()}));
+  // The operands are exact in fp8; only the bf16 result is rounded.
+  std::vector<double> ref(M * N, 0.0);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j)
+      for (int64_t k = 0; k < K; ++k)
+        ref[i * N + j] += A({i, k}) * B({j, k});
+  CHECK(relativeError(C, ref) < 1e-2);
+}
+
 static void checkFlashAttention(bool causal, int64_t heads, int64_t kvHeads) {
   int64_t batch = 2, seq = 75, dim = 32;
   Kernel kernel("flash_attention.tl", "flash_attention",
