@@ -263,6 +263,27 @@ def main():
                 report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "Triton", peer,
                        flops=2 * m * n * kk)
 
+    # GEMM with transposed operands (B as (N, K); A as (K, M)), fp16.
+    for name, ta, tb in (("gemm_nt", False, True), ("gemm_tn", True, False)):
+        k = K(name)
+        for m, n, kk in [(1000, 1000, 1000), (384, 520, 72)] + ([(8192, 8192, 8192)] if big else []):
+            a = torch.randn(kk, m, device="cuda", dtype=torch.float16) if ta else \
+                torch.randn(m, kk, device="cuda", dtype=torch.float16)
+            b = torch.randn(n, kk, device="cuda", dtype=torch.float16) if tb else \
+                torch.randn(kk, n, device="cuda", dtype=torch.float16)
+            c = poisoned(m, n, dtype=torch.float16)
+            run = k.bind(a, b, c)
+            run()
+            torch.cuda.synchronize()
+            opa = a.t() if ta else a
+            opb = b.t() if tb else b
+            err = rel_err(c, opa.double() @ opb.double()) if m * n * kk <= 2**33 else \
+                rel_err(c, (opa.float() @ opb.float()).double())
+            t = time_ms(run, iters=10)
+            peer = time_ms(lambda: torch.matmul(opa, opb), iters=10)
+            report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer,
+                   flops=2 * m * n * kk)
+
     # GEMM, fp8 e4m3 with B as (N, K), bf16 out, against torch._scaled_mm.
     k = K("gemm_fp8")
     fp8_sizes = [(1000, 1000, 1024), (384, 520, 96), (1024, 1024, 1024)] + \

@@ -99,6 +99,33 @@ TEST_CASE("gemm: bf16 with a pipelined K loop of one stage", "[kernels]") {
   CHECK(relativeError(C, matmul(A, B)) < 1e-2);
 }
 
+TEST_CASE("gemm_nt and gemm_tn: transposed operands, ragged", "[kernels]") {
+  int64_t M = 70, N = 45, K = 50;
+  std::vector<std::pair<std::string, std::string>> tiles = {
+      {"block_M", "32"}, {"block_N", "32"}, {"block_K", "16"}, {"num_stages", "2"},
+      {"threads", "64"}};
+  Kernel nt("gemm.tl", "gemm_nt", tiles), tn("gemm.tl", "gemm_tn", tiles);
+  INFO(nt.errors << tn.errors);
+  REQUIRE(nt.ok());
+  REQUIRE(tn.ok());
+  Tensor A = randomTensor(DType::F16, {M, K}, rng());
+  Tensor Bt = randomTensor(DType::F16, {N, K}, rng());
+  Tensor At = randomTensor(DType::F16, {K, M}, rng());
+  Tensor B = randomTensor(DType::F16, {K, N}, rng());
+  Tensor C1 = poisoned(DType::F16, {M, N}), C2 = poisoned(DType::F16, {M, N});
+  REQUIRE(nt.run({A.arg(), Bt.arg(), C1.arg()}));
+  REQUIRE(tn.run({At.arg(), B.arg(), C2.arg()}));
+  std::vector<double> ref1(M * N, 0.0), ref2(M * N, 0.0);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j)
+      for (int64_t k = 0; k < K; ++k) {
+        ref1[i * N + j] += A({i, k}) * Bt({j, k});
+        ref2[i * N + j] += At({k, i}) * B({k, j});
+      }
+  CHECK(relativeError(C1, ref1) < 2e-3);
+  CHECK(relativeError(C2, ref2) < 2e-3);
+}
+
 TEST_CASE("gemm_fp8: e4m3 operands, B given as (N, K), bf16 out, ragged", "[kernels]") {
   int64_t M = 70, N = 45, K = 100;
   Kernel kernel("gemm_fp8.tl", "gemm_fp8",
