@@ -22,8 +22,8 @@ compile reduction.tl row_sum_max row_sum_max
 compile gemm.tl gemm gemm_fp16
 compile gemm.tl gemm gemm_bf16 -D dtype=bfloat16
 compile gemm_fp8.tl gemm_fp8 gemm_fp8
-compile gemm.tl gemm_nt gemm_nt
-compile gemm.tl gemm_tn gemm_tn
+compile gemm_transposed.tl gemm_nt gemm_nt
+compile gemm_transposed.tl gemm_tn gemm_tn
 ls "$out/kernels"
 # The attention family, through the reference schedule (correctness on the
 # GPU; tensor cores and pipelining come later).

@@ -104,7 +104,7 @@ TEST_CASE("gemm_nt and gemm_tn: transposed operands, ragged", "[kernels]") {
   std::vector<std::pair<std::string, std::string>> tiles = {
       {"block_M", "32"}, {"block_N", "32"}, {"block_K", "16"}, {"num_stages", "2"},
       {"threads", "64"}};
-  Kernel nt("gemm.tl", "gemm_nt", tiles), tn("gemm.tl", "gemm_tn", tiles);
+  Kernel nt("gemm_transposed.tl", "gemm_nt", tiles), tn("gemm_transposed.tl", "gemm_tn", tiles);
   INFO(nt.errors << tn.errors);
   REQUIRE(nt.ok());
   REQUIRE(tn.ok());
