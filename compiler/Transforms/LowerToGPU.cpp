@@ -229,8 +229,12 @@ private:
   void planTensorMaps(tile::LaunchOp launch);
   /// The address of element `slot` of a `tile.mbarriers` buffer.
   Value barrierAddress(Value barriers, Value slot);
-  /// Runs `body` in thread 0 only.
+  /// Runs `body` in thread 0 (of the current part) only.
   void inFirstThread(function_ref<void()> body);
+  /// Moves the insertion point into a branch that threads `count` and up
+  /// of the block skip (nothing when the block has no more threads); the
+  /// caller restores the insertion point.
+  void onlyThreadsBelow(int64_t count);
   LogicalResult lowerCopyAsync(tile::CopyAsyncOp copy);
   Location currentLoc = UnknownLoc::get(func.getContext());
   IRMapping mapping;
@@ -364,13 +368,9 @@ void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)>
   int64_t threads = partThreads;
   int64_t trips = (total + threads - 1) / threads;
   OpBuilder::InsertionGuard guard(b);
-  if (partBarrierId == 0 && blockThreads > partThreads) {
-    // Outside its own region the producer warpgroup sits out.
-    Value own = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId,
-                                      index(partThreads));
-    auto ifOp = scf::IfOp::create(b, loc(), own, false);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-  }
+  // Outside its own region the producer warpgroup sits out.
+  if (partBarrierId == 0)
+    onlyThreadsBelow(partThreads);
   auto loop = scf::ForOp::create(b, loc(), index(0), index(trips), index(1));
   b.setInsertionPointToStart(loop.getBody());
   Value flat = arith::AddIOp::create(
@@ -893,34 +893,28 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     ArrayRef<int64_t> extents = parallel.getExtents();
     Block &body = parallel.getBody().front();
     LogicalResult result = success();
+    // One iteration: the loop variables at `point`, in register slot `slot`.
+    auto iteration = [&](ArrayRef<Value> point, Value slot) {
+      for (auto [arg, i] : llvm::zip(body.getArguments(), point))
+        mapping.map(arg, i);
+      slotStack.push_back(slot);
+      ++parallelDepth;
+      if (succeeded(result))
+        result = lowerBlock(body);
+      --parallelDepth;
+      slotStack.pop_back();
+    };
     if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel->getAttr("tile.layout"))) {
       // The iterations follow the accumulator layout the loop's fragment has.
       BufferRef space;
       space.shape.assign(extents.begin(), extents.end());
       space.wgmmaGroups = wgmma.getWarpgroups();
-      forEachOwned(space, [&](ArrayRef<Value> ij, Value slot) {
-        for (auto [arg, i] : llvm::zip(body.getArguments(), ij))
-          mapping.map(arg, i);
-        slotStack.push_back(slot);
-        ++parallelDepth;
-        if (succeeded(result))
-          result = lowerBlock(body);
-        --parallelDepth;
-        slotStack.pop_back();
+      forEachOwned(space, iteration);
+    } else {
+      cooperative(product(extents), [&](Value flat, Value slot) {
+        iteration(delinearize(flat, extents), slot);
       });
-      if (sync)
-        barrier();
-      return result;
     }
-    cooperative(product(extents), [&](Value flat, Value slot) {
-      for (auto [arg, i] : llvm::zip(body.getArguments(), delinearize(flat, extents)))
-        mapping.map(arg, i);
-      slotStack.push_back(slot);
-      ++parallelDepth;
-      result = lowerBlock(body);
-      --parallelDepth;
-      slotStack.pop_back();
-    });
     if (sync)
       barrier();
     return result;
@@ -1646,6 +1640,14 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   }
 }
 
+void KernelLowering::onlyThreadsBelow(int64_t count) {
+  if (blockThreads <= count)
+    return;
+  Value below = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId, index(count));
+  auto ifOp = scf::IfOp::create(b, loc(), below, false);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+}
+
 void KernelLowering::inFirstThread(function_ref<void()> body) {
   Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, partThreadId, index(0));
   auto ifOp = scf::IfOp::create(b, loc(), first, false);
@@ -1788,13 +1790,8 @@ void KernelLowering::forEachOwned(const BufferRef &ref,
   int64_t blocksPerGroup = ref.shape[0] / 64 / groups;
   int64_t slotsPerBlock = ref.shape[1] / 2;
   OpBuilder::InsertionGuard guard(b);
-  if (blockThreads > 128 * groups) {
-    // Warpgroups past the accumulator's own hold nothing.
-    Value owner = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId,
-                                        index(128 * groups));
-    auto ifOp = scf::IfOp::create(b, loc(), owner, false);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-  }
+  // Warpgroups past the accumulator's own hold nothing.
+  onlyThreadsBelow(128 * groups);
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::RemUIOp::create(
       b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
@@ -1883,12 +1880,7 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     barrier();
   {
     OpBuilder::InsertionGuard guard(b);
-    if (blockThreads > 128 * groups) {
-      Value owner = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId,
-                                          index(128 * groups));
-      auto ifOp = scf::IfOp::create(b, loc(), owner, false);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-    }
+    onlyThreadsBelow(128 * groups);
     Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
     Type f32 = b.getF32Type();
     auto structType = LLVM::LLVMStructType::getLiteral(

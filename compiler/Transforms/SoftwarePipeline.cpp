@@ -221,12 +221,17 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
       Value round = arith::DivUIOp::create(b, loc, iteration, constant(stages));
       return std::make_pair(stage, round);
     };
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&specialize.getProducer().emplaceBlock());
+    // The loop over the iterations in a region of the op; the insertion
+    // point ends in its body.
+    auto loopIn = [&](Region &region) {
+      b.setInsertionPointToStart(&region.emplaceBlock());
       auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
       b.setInsertionPointToStart(forOp.getBody());
-      Value iv = forOp.getInductionVar();
+      return forOp.getInductionVar();
+    };
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Value iv = loopIn(specialize.getProducer());
       auto [stage, round] = perIteration(iv);
       // In round 0 the stage is free: a fresh barrier passes parity 1.
       Value freePhase = arith::RemUIOp::create(b, loc, add(round, constant(1)), constant(2));
@@ -236,10 +241,7 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     }
     {
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&specialize.getConsumers().emplaceBlock());
-      auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
-      b.setInsertionPointToStart(forOp.getBody());
-      Value iv = forOp.getInductionVar();
+      Value iv = loopIn(specialize.getConsumers());
       auto [stage, round] = perIteration(iv);
       tile::BarrierWaitOp::create(b, loc, barriers, stage,
                                   arith::RemUIOp::create(b, loc, round, constant(2)));

@@ -237,52 +237,39 @@ def main():
 
     # GEMM, fp16 and bf16: on sm_90a the kernel's T.gemm runs on wgmma.
     gemm_sizes = [(1000, 1000, 1000), (257, 8193, 1000), (384, 520, 72)]
+    big_square = [(8192, 8192, 8192)] if big else []
     if big:
         gemm_sizes += [(4000, 4000, 4000), (4096, 4096, 4096), (8192, 8192, 8192),
                        (16384, 16384, 4096)]
     triton_mm = triton_matmul() if big else None
-    for name, dtype in (("gemm_fp16", torch.float16), ("gemm_bf16", torch.bfloat16)):
+    # (kernel, dtype, A stored transposed, B stored transposed): the
+    # transposed kernels read A as (K, M) or B as (N, K).
+    gemms = [("gemm_fp16", torch.float16, False, False, gemm_sizes),
+             ("gemm_bf16", torch.bfloat16, False, False, gemm_sizes),
+             ("gemm_nt", torch.float16, False, True, gemm_sizes[:1] + gemm_sizes[2:3] + big_square),
+             ("gemm_tn", torch.float16, True, False, gemm_sizes[:1] + gemm_sizes[2:3] + big_square)]
+    for name, dtype, ta, tb, sizes in gemms:
         k = K(name)
-        for m, n, kk in gemm_sizes:
-            a = torch.randn(m, kk, device="cuda", dtype=dtype)
-            b = torch.randn(kk, n, device="cuda", dtype=dtype)
+        for m, n, kk in sizes:
+            a = torch.randn(*((kk, m) if ta else (m, kk)), device="cuda", dtype=dtype)
+            b = torch.randn(*((n, kk) if tb else (kk, n)), device="cuda", dtype=dtype)
             c = poisoned(m, n, dtype=dtype)
             run = k.bind(a, b, c)
             run()
             torch.cuda.synchronize()
-            err = rel_err(c, a.double() @ b.double()) if m * n * kk <= 2**33 else \
-                rel_err(c, (a.float() @ b.float()).double())
-            t = time_ms(run, iters=10)
-            peer = time_ms(lambda: torch.matmul(a, b), iters=10)
-            report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer,
-                   flops=2 * m * n * kk)
-            if triton_mm and m >= 4096:
-                out = torch.empty_like(c)
-                triton_mm(a, b, out)  # autotunes
-                peer = time_ms(lambda: triton_mm(a, b, out), iters=10)
-                report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "Triton", peer,
-                       flops=2 * m * n * kk)
-
-    # GEMM with transposed operands (B as (N, K); A as (K, M)), fp16.
-    for name, ta, tb in (("gemm_nt", False, True), ("gemm_tn", True, False)):
-        k = K(name)
-        for m, n, kk in [(1000, 1000, 1000), (384, 520, 72)] + ([(8192, 8192, 8192)] if big else []):
-            a = torch.randn(kk, m, device="cuda", dtype=torch.float16) if ta else \
-                torch.randn(m, kk, device="cuda", dtype=torch.float16)
-            b = torch.randn(n, kk, device="cuda", dtype=torch.float16) if tb else \
-                torch.randn(kk, n, device="cuda", dtype=torch.float16)
-            c = poisoned(m, n, dtype=torch.float16)
-            run = k.bind(a, b, c)
-            run()
-            torch.cuda.synchronize()
-            opa = a.t() if ta else a
-            opb = b.t() if tb else b
+            opa, opb = (a.t() if ta else a), (b.t() if tb else b)
             err = rel_err(c, opa.double() @ opb.double()) if m * n * kk <= 2**33 else \
                 rel_err(c, (opa.float() @ opb.float()).double())
             t = time_ms(run, iters=10)
             peer = time_ms(lambda: torch.matmul(opa, opb), iters=10)
             report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer,
                    flops=2 * m * n * kk)
+            if triton_mm and not ta and not tb and m >= 4096:
+                out = torch.empty_like(c)
+                triton_mm(a, b, out)  # autotunes
+                peer = time_ms(lambda: triton_mm(a, b, out), iters=10)
+                report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "Triton", peer,
+                       flops=2 * m * n * kk)
 
     # GEMM, fp8 e4m3 with B as (N, K), bf16 out, against torch._scaled_mm.
     k = K("gemm_fp8")
