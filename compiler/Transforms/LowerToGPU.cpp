@@ -1381,8 +1381,9 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
   const BufferRef &a = buffers[gemm.getA()], &bm = buffers[gemm.getB()],
                   &c = buffers[gemm.getC()];
   Type element = a.elementType;
-  // fp16 through nvgpu.mma.sync; bf16 through nvvm.mma.sync with operands
-  // packed in i32 (MLIR 22's nvgpu lowering deduces no PTX type for bf16).
+  // nvvm.mma.sync with operands packed two to a 32-bit register (MLIR 22's
+  // nvgpu lowering deduces no PTX type for bf16), loaded with ldmatrix where
+  // the rows allow, else gathered element by element.
   if (!(element.isF16() || element.isBF16()) || bm.elementType != element ||
       !c.elementType.isF32() || a.inRegisters() || bm.inRegisters() || c.inRegisters() ||
       numThreadsValue % 32 != 0)
@@ -1392,7 +1393,29 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
   int64_t n = tb ? bm.shape[0] : bm.shape[1];
   if (m % 16 || n % 8 || k % 16)
     return false;
-  LLVM_DEBUG(llvm::dbgs() << "mma.sync gemm " << m << "x" << n << "x" << k << "\n");
+  // ldmatrix needs each 8-element row contiguous and 16-byte aligned: the
+  // view's last dimension is the storage's, at a column multiple of 8, with
+  // rows a multiple of 8 elements apart (swizzles keep 16-byte chunks).
+  auto rowsOf16Bytes = [&](const BufferRef &ref) {
+    unsigned last = ref.storageDims.size() - 1;
+    if (ref.scope == tile::MemoryScope::Global || ref.kept.size() != 2 || ref.kept[1] != last)
+      return false;
+    std::optional<int64_t> column = getConstantIntValue(ref.offsets[last]);
+    if (!column || *column % 8 != 0)
+      return false;
+    if (ref.swizzle)
+      return true;
+    for (unsigned d = 0; d < last; ++d) {
+      std::optional<int64_t> stride = getConstantIntValue(ref.strides[d]);
+      if (!stride || *stride % 8 != 0)
+        return false;
+    }
+    return true;
+  };
+  bool ldmatrixA = !ta && rowsOf16Bytes(a), ldmatrixB = rowsOf16Bytes(bm);
+  LLVM_DEBUG(llvm::dbgs() << "mma.sync gemm " << m << "x" << n << "x" << k
+                          << (ldmatrixA ? ", ldmatrix A" : "") << (ldmatrixB ? ", ldmatrix B" : "")
+                          << "\n");
   int64_t warps = numThreadsValue / 32, tilesN = n / 8, tiles = (m / 16) * tilesN;
   barrier();
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
@@ -1438,52 +1461,79 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
       Value k0 = kLoop.getInductionVar();
       Value ka = arith::AddIOp::create(b, loc(), k0, pair), kb = add(ka, 1);
       Value kc = add(ka, 8), kd = add(ka, 9);
-      if (element.isBF16()) {
-        // Two bf16 in each 32-bit register, C as four f32.
-        Type i32 = b.getI32Type();
-        auto pack = [&](Value lo, Value hi) -> Value {
-          Value pairValue = vector::FromElementsOp::create(
-              b, loc(), VectorType::get({2}, element), ValueRange{lo, hi});
-          return LLVM::BitcastOp::create(b, loc(), i32, pairValue);
-        };
-        SmallVector<Value> regsA = {pack(elementA(r0, ka), elementA(r0, kb)),
-                                    pack(elementA(r1, ka), elementA(r1, kb)),
-                                    pack(elementA(r0, kc), elementA(r0, kd)),
-                                    pack(elementA(r1, kc), elementA(r1, kd))};
-        SmallVector<Value> regsB = {pack(elementB(ka, bCol), elementB(kb, bCol)),
-                                    pack(elementB(kc, bCol), elementB(kd, bCol))};
-        Value acc = kLoop.getRegionIterArgs()[0];
-        SmallVector<Value> regsC;
-        for (int64_t i = 0; i < 2; ++i)
-          for (int64_t j = 0; j < 2; ++j)
-            regsC.push_back(vector::ExtractOp::create(b, loc(), acc, ArrayRef<int64_t>{i, j}));
-        auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-        Value mma = NVVM::MmaOp::create(
-            b, loc(), structType, regsA, regsB, regsC, ArrayRef<int64_t>{16, 8, 16},
-            std::nullopt, std::nullopt,
-            std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
-            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-        SmallVector<Value> outs;
-        for (int64_t i = 0; i < 4; ++i)
-          outs.push_back(LLVM::ExtractValueOp::create(b, loc(), mma, ArrayRef<int64_t>{i}));
-        scf::YieldOp::create(b, loc(),
-                             ValueRange{vector::FromElementsOp::create(b, loc(), accType, outs)});
+      // Operands as 32-bit registers holding two elements each.
+      Type i32 = b.getI32Type();
+      auto pack = [&](Value lo, Value hi) -> Value {
+        Value pairValue = vector::FromElementsOp::create(
+            b, loc(), VectorType::get({2}, element), ValueRange{lo, hi});
+        return LLVM::BitcastOp::create(b, loc(), i32, pairValue);
+      };
+      // ldmatrix: lane l gives the address of one 8-element row of one of
+      // the 8x8 matrices (lanes 8j..8j+7: matrix j); `trans` for B stored
+      // K x N, whose rows are the product's k.
+      auto ldmatrix = [&](const BufferRef &ref, Value row, Value col, int count,
+                          bool trans) {
+        auto type = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                                     SmallVector<Type>(count, i32));
+        Value regs = NVVM::LdMatrixOp::create(
+            b, loc(), type, address(ref, {row, col}), count,
+            trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+            NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8), NVVM::LdStMatrixEltType::B16);
+        SmallVector<Value> out;
+        for (int i = 0; i < count; ++i)
+          out.push_back(LLVM::ExtractValueOp::create(b, loc(), regs, ArrayRef<int64_t>{i}));
+        return out;
+      };
+      auto lanePart = [&](int64_t modulo, int64_t divide, int64_t scale) -> Value {
+        Value v = arith::RemUIOp::create(b, loc(), lane, index(modulo));
+        if (divide > 1)
+          v = arith::RemUIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), lane, index(divide)),
+                                     index(modulo));
+        return arith::MulIOp::create(b, loc(), v, index(scale));
+      };
+      SmallVector<Value> regsA, regsB;
+      if (ldmatrixA) {
+        // Four matrices: rows +0/+8, columns +0/+8 of the 16x16 piece.
+        regsA = ldmatrix(a, arith::AddIOp::create(b, loc(), tileRow, lanePart(16, 1, 1)),
+                         arith::AddIOp::create(b, loc(), k0, lanePart(2, 16, 8)), 4, false);
       } else {
-      // A: rows g and g+8, columns 2t, 2t+1 and 2t+8, 2t+9 of this k step.
-      Value fragA = vector::FromElementsOp::create(
-          b, loc(), VectorType::get({4, 2}, element),
-          ValueRange{elementA(r0, ka), elementA(r0, kb), elementA(r1, ka), elementA(r1, kb),
-                     elementA(r0, kc), elementA(r0, kd), elementA(r1, kc), elementA(r1, kd)});
-      // B: rows (k) 2t, 2t+1 and 2t+8, 2t+9 of column g.
-      Value fragB = vector::FromElementsOp::create(
-          b, loc(), VectorType::get({2, 2}, element),
-          ValueRange{elementB(ka, bCol), elementB(kb, bCol), elementB(kc, bCol),
-                     elementB(kd, bCol)});
-      Value product = nvgpu::MmaSyncOp::create(b, loc(), fragA, fragB,
-                                               kLoop.getRegionIterArgs()[0],
-                                               ArrayRef<int64_t>{16, 8, 16});
-      scf::YieldOp::create(b, loc(), ValueRange{product});
+        // Rows g and g+8, columns 2t, 2t+1 and 2t+8, 2t+9 of this k step.
+        regsA = {pack(elementA(r0, ka), elementA(r0, kb)), pack(elementA(r1, ka), elementA(r1, kb)),
+                 pack(elementA(r0, kc), elementA(r0, kd)), pack(elementA(r1, kc), elementA(r1, kd))};
       }
+      if (ldmatrixB && tb) {
+        // B stored N x K: rows n of the 8 columns, k +0/+8.
+        regsB = ldmatrix(bm, arith::AddIOp::create(b, loc(), tileCol, lanePart(8, 1, 1)),
+                         arith::AddIOp::create(b, loc(), k0, lanePart(2, 8, 8)), 2, false);
+      } else if (ldmatrixB) {
+        // B stored K x N: 16 rows k, transposed.
+        regsB = ldmatrix(bm, arith::AddIOp::create(b, loc(), k0, lanePart(16, 1, 1)), tileCol, 2,
+                         true);
+      } else {
+        // Rows (k) 2t, 2t+1 and 2t+8, 2t+9 of column g.
+        regsB = {pack(elementB(ka, bCol), elementB(kb, bCol)),
+                 pack(elementB(kc, bCol), elementB(kd, bCol))};
+      }
+      // fp16 operands are <2 x f16> to NVVM, bf16 ones stay i32.
+      if (element.isF16())
+        for (Value &reg : llvm::concat<Value>(regsA, regsB))
+          reg = LLVM::BitcastOp::create(b, loc(), VectorType::get({2}, element), reg);
+      Value acc = kLoop.getRegionIterArgs()[0];
+      SmallVector<Value> regsC;
+      for (int64_t i = 0; i < 2; ++i)
+        for (int64_t j = 0; j < 2; ++j)
+          regsC.push_back(vector::ExtractOp::create(b, loc(), acc, ArrayRef<int64_t>{i, j}));
+      auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+      NVVM::MMATypes type = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+      Value mma = NVVM::MmaOp::create(
+          b, loc(), structType, regsA, regsB, regsC, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
+          std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+          std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+      SmallVector<Value> outs;
+      for (int64_t i = 0; i < 4; ++i)
+        outs.push_back(LLVM::ExtractValueOp::create(b, loc(), mma, ArrayRef<int64_t>{i}));
+      scf::YieldOp::create(b, loc(),
+                           ValueRange{vector::FromElementsOp::create(b, loc(), accType, outs)});
     }
     Value result = kLoop.getResult(0);
     auto part = [&](int64_t i, int64_t j) {

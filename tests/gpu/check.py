@@ -246,6 +246,7 @@ def main():
     # transposed kernels read A as (K, M) or B as (N, K).
     gemms = [("gemm_fp16", torch.float16, False, False, gemm_sizes),
              ("gemm_bf16", torch.bfloat16, False, False, gemm_sizes),
+             ("gemm_fp16_sm80", torch.float16, False, False, gemm_sizes[:3] + big_square),
              ("gemm_nt", torch.float16, False, True, gemm_sizes[:1] + gemm_sizes[2:3] + big_square),
              ("gemm_tn", torch.float16, True, False, gemm_sizes[:1] + gemm_sizes[2:3] + big_square)]
     for name, dtype, ta, tb, sizes in gemms:

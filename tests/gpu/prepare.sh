@@ -23,6 +23,8 @@ compile gemm.tl gemm gemm_fp16
 compile gemm.tl gemm gemm_bf16 -D dtype=bfloat16
 compile gemm_fp8.tl gemm_fp8 gemm_fp8
 compile gemm_transposed.tl gemm_nt gemm_nt
+# The sm_80 path (cp.async pipeline, ldmatrix + mma.sync), run on the H200 too.
+target=sm_80 compile gemm.tl gemm gemm_fp16_sm80 -D block_N=128 -D num_stages=2
 compile gemm_transposed.tl gemm_tn gemm_tn
 ls "$out/kernels"
 # The attention family, through the reference schedule (correctness on the

@@ -1,18 +1,20 @@
 // RUN: tile-opt %s --tile-lower-to-gpu="mma-sync=true" | FileCheck %s
 // RUN: tile-opt %s --tile-lower-to-gpu | FileCheck %s --check-prefix=SIMT
 
-// With mma-sync, an fp16 gemm of 32x16x32 tiles runs on tensor cores: each
-// warp takes 16x8 pieces of C, k steps of 16. bf16 operands go to
-// nvvm.mma.sync directly, two per 32-bit register.
+// With mma-sync, fp16 and bf16 gemms of 32x16x32 tiles run on tensor cores:
+// each warp takes 16x8 pieces of C, k steps of 16. The shared operands'
+// rows are 16-byte aligned, so A comes in with one ldmatrix.x4 and B (K x
+// N, so transposed) with one ldmatrix.x2.trans per step; operands go to
+// nvvm.mma.sync two to a register (<2 x f16> for fp16, i32 for bf16).
 // CHECK-LABEL: gpu.func @gemm
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: arith.constant dense<0.000000e+00> : vector<2x2xf32>
 // CHECK: scf.for {{.*}} iter_args
-// CHECK: vector.from_elements {{.*}} : vector<4x2xf16>
-// CHECK: vector.from_elements {{.*}} : vector<2x2xf16>
-// CHECK: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
-// CHECK: vector.extract {{.*}}[1, 1] : f32 from vector<2x2xf32>
-// CHECK: llvm.bitcast %{{.*}} : vector<2xbf16> to i32
+// CHECK: nvvm.ldmatrix %{{.*}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, num = 4 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>} : (!llvm.ptr<3>) -> !llvm.struct<(i32, i32, i32, i32)>
+// CHECK: nvvm.ldmatrix %{{.*}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<col>, num = 2 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>} : (!llvm.ptr<3>) -> !llvm.struct<(i32, i32)>
+// CHECK: llvm.bitcast %{{.*}} : i32 to vector<2xf16>
+// CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK: nvvm.ldmatrix
 // CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK: gpu.return
 // SIMT-NOT: mma.sync
