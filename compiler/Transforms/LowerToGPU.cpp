@@ -1432,117 +1432,123 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
   };
   auto f32 = b.getF32Type();
   auto accType = VectorType::get({2, 2}, f32);
-  auto loop = scf::ForOp::create(b, loc(), warp, index(tiles), index(warps));
   {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value tile = loop.getInductionVar();
-    Value tileRow = arith::MulIOp::create(
-        b, loc(), arith::DivUIOp::create(b, loc(), tile, index(tilesN)), index(16));
-    Value tileCol = arith::MulIOp::create(
-        b, loc(), arith::RemUIOp::create(b, loc(), tile, index(tilesN)), index(8));
-    Value r0 = arith::AddIOp::create(b, loc(), tileRow, group), r1 = add(r0, 8);
-    Value c0 = arith::AddIOp::create(b, loc(), tileCol, pair), c1 = add(c0, 1);
-    Value bCol = arith::AddIOp::create(b, loc(), tileCol, group);
-    // The accumulator fragment: (g, 2t), (g, 2t+1), (g+8, 2t), (g+8, 2t+1).
-    Value init;
-    if (gemm.getClearAccum()) {
-      init = arith::ConstantOp::create(b, loc(), DenseElementsAttr::get(
-                                                     accType, b.getFloatAttr(f32, 0.0)));
-    } else {
-      init = vector::FromElementsOp::create(
-          b, loc(), accType,
-          ValueRange{load(c, {r0, c0}), load(c, {r0, c1}), load(c, {r1, c0}), load(c, {r1, c1})});
-    }
-    auto kLoop = scf::ForOp::create(b, loc(), index(0), index(k), index(16), ValueRange{init});
+    OpBuilder::InsertionGuard outer(b);
+    // A producer warpgroup outside its region must not take pieces of C.
+    if (partBarrierId == 0)
+      onlyThreadsBelow(numThreadsValue);
+    auto loop = scf::ForOp::create(b, loc(), warp, index(tiles), index(warps));
     {
-      OpBuilder::InsertionGuard kGuard(b);
-      b.setInsertionPointToStart(kLoop.getBody());
-      Value k0 = kLoop.getInductionVar();
-      Value ka = arith::AddIOp::create(b, loc(), k0, pair), kb = add(ka, 1);
-      Value kc = add(ka, 8), kd = add(ka, 9);
-      // Operands as 32-bit registers holding two elements each.
-      Type i32 = b.getI32Type();
-      auto pack = [&](Value lo, Value hi) -> Value {
-        Value pairValue = vector::FromElementsOp::create(
-            b, loc(), VectorType::get({2}, element), ValueRange{lo, hi});
-        return LLVM::BitcastOp::create(b, loc(), i32, pairValue);
-      };
-      // ldmatrix: lane l gives the address of one 8-element row of one of
-      // the 8x8 matrices (lanes 8j..8j+7: matrix j); `trans` for B stored
-      // K x N, whose rows are the product's k.
-      auto ldmatrix = [&](const BufferRef &ref, Value row, Value col, int count,
-                          bool trans) {
-        auto type = LLVM::LLVMStructType::getLiteral(b.getContext(),
-                                                     SmallVector<Type>(count, i32));
-        Value regs = NVVM::LdMatrixOp::create(
-            b, loc(), type, address(ref, {row, col}), count,
-            trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
-            NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8), NVVM::LdStMatrixEltType::B16);
-        SmallVector<Value> out;
-        for (int i = 0; i < count; ++i)
-          out.push_back(LLVM::ExtractValueOp::create(b, loc(), regs, ArrayRef<int64_t>{i}));
-        return out;
-      };
-      auto lanePart = [&](int64_t modulo, int64_t divide, int64_t scale) -> Value {
-        Value v = arith::RemUIOp::create(b, loc(), lane, index(modulo));
-        if (divide > 1)
-          v = arith::RemUIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), lane, index(divide)),
-                                     index(modulo));
-        return arith::MulIOp::create(b, loc(), v, index(scale));
-      };
-      SmallVector<Value> regsA, regsB;
-      if (ldmatrixA) {
-        // Four matrices: rows +0/+8, columns +0/+8 of the 16x16 piece.
-        regsA = ldmatrix(a, arith::AddIOp::create(b, loc(), tileRow, lanePart(16, 1, 1)),
-                         arith::AddIOp::create(b, loc(), k0, lanePart(2, 16, 8)), 4, false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value tile = loop.getInductionVar();
+      Value tileRow = arith::MulIOp::create(
+          b, loc(), arith::DivUIOp::create(b, loc(), tile, index(tilesN)), index(16));
+      Value tileCol = arith::MulIOp::create(
+          b, loc(), arith::RemUIOp::create(b, loc(), tile, index(tilesN)), index(8));
+      Value r0 = arith::AddIOp::create(b, loc(), tileRow, group), r1 = add(r0, 8);
+      Value c0 = arith::AddIOp::create(b, loc(), tileCol, pair), c1 = add(c0, 1);
+      Value bCol = arith::AddIOp::create(b, loc(), tileCol, group);
+      // The accumulator fragment: (g, 2t), (g, 2t+1), (g+8, 2t), (g+8, 2t+1).
+      Value init;
+      if (gemm.getClearAccum()) {
+        init = arith::ConstantOp::create(b, loc(), DenseElementsAttr::get(
+                                                       accType, b.getFloatAttr(f32, 0.0)));
       } else {
-        // Rows g and g+8, columns 2t, 2t+1 and 2t+8, 2t+9 of this k step.
-        regsA = {pack(elementA(r0, ka), elementA(r0, kb)), pack(elementA(r1, ka), elementA(r1, kb)),
-                 pack(elementA(r0, kc), elementA(r0, kd)), pack(elementA(r1, kc), elementA(r1, kd))};
+        init = vector::FromElementsOp::create(
+            b, loc(), accType,
+            ValueRange{load(c, {r0, c0}), load(c, {r0, c1}), load(c, {r1, c0}), load(c, {r1, c1})});
       }
-      if (ldmatrixB && tb) {
-        // B stored N x K: rows n of the 8 columns, k +0/+8.
-        regsB = ldmatrix(bm, arith::AddIOp::create(b, loc(), tileCol, lanePart(8, 1, 1)),
-                         arith::AddIOp::create(b, loc(), k0, lanePart(2, 8, 8)), 2, false);
-      } else if (ldmatrixB) {
-        // B stored K x N: 16 rows k, transposed.
-        regsB = ldmatrix(bm, arith::AddIOp::create(b, loc(), k0, lanePart(16, 1, 1)), tileCol, 2,
-                         true);
-      } else {
-        // Rows (k) 2t, 2t+1 and 2t+8, 2t+9 of column g.
-        regsB = {pack(elementB(ka, bCol), elementB(kb, bCol)),
-                 pack(elementB(kc, bCol), elementB(kd, bCol))};
+      auto kLoop = scf::ForOp::create(b, loc(), index(0), index(k), index(16), ValueRange{init});
+      {
+        OpBuilder::InsertionGuard kGuard(b);
+        b.setInsertionPointToStart(kLoop.getBody());
+        Value k0 = kLoop.getInductionVar();
+        Value ka = arith::AddIOp::create(b, loc(), k0, pair), kb = add(ka, 1);
+        Value kc = add(ka, 8), kd = add(ka, 9);
+        // Operands as 32-bit registers holding two elements each.
+        Type i32 = b.getI32Type();
+        auto pack = [&](Value lo, Value hi) -> Value {
+          Value pairValue = vector::FromElementsOp::create(
+              b, loc(), VectorType::get({2}, element), ValueRange{lo, hi});
+          return LLVM::BitcastOp::create(b, loc(), i32, pairValue);
+        };
+        // ldmatrix: lane l gives the address of one 8-element row of one of
+        // the 8x8 matrices (lanes 8j..8j+7: matrix j); `trans` for B stored
+        // K x N, whose rows are the product's k.
+        auto ldmatrix = [&](const BufferRef &ref, Value row, Value col, int count,
+                            bool trans) {
+          auto type = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                                       SmallVector<Type>(count, i32));
+          Value regs = NVVM::LdMatrixOp::create(
+              b, loc(), type, address(ref, {row, col}), count,
+              trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+              NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8), NVVM::LdStMatrixEltType::B16);
+          SmallVector<Value> out;
+          for (int i = 0; i < count; ++i)
+            out.push_back(LLVM::ExtractValueOp::create(b, loc(), regs, ArrayRef<int64_t>{i}));
+          return out;
+        };
+        auto lanePart = [&](int64_t modulo, int64_t divide, int64_t scale) -> Value {
+          Value v = arith::RemUIOp::create(b, loc(), lane, index(modulo));
+          if (divide > 1)
+            v = arith::RemUIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), lane, index(divide)),
+                                       index(modulo));
+          return arith::MulIOp::create(b, loc(), v, index(scale));
+        };
+        SmallVector<Value> regsA, regsB;
+        if (ldmatrixA) {
+          // Four matrices: rows +0/+8, columns +0/+8 of the 16x16 piece.
+          regsA = ldmatrix(a, arith::AddIOp::create(b, loc(), tileRow, lanePart(16, 1, 1)),
+                           arith::AddIOp::create(b, loc(), k0, lanePart(2, 16, 8)), 4, false);
+        } else {
+          // Rows g and g+8, columns 2t, 2t+1 and 2t+8, 2t+9 of this k step.
+          regsA = {pack(elementA(r0, ka), elementA(r0, kb)), pack(elementA(r1, ka), elementA(r1, kb)),
+                   pack(elementA(r0, kc), elementA(r0, kd)), pack(elementA(r1, kc), elementA(r1, kd))};
+        }
+        if (ldmatrixB && tb) {
+          // B stored N x K: rows n of the 8 columns, k +0/+8.
+          regsB = ldmatrix(bm, arith::AddIOp::create(b, loc(), tileCol, lanePart(8, 1, 1)),
+                           arith::AddIOp::create(b, loc(), k0, lanePart(2, 8, 8)), 2, false);
+        } else if (ldmatrixB) {
+          // B stored K x N: 16 rows k, transposed.
+          regsB = ldmatrix(bm, arith::AddIOp::create(b, loc(), k0, lanePart(16, 1, 1)), tileCol, 2,
+                           true);
+        } else {
+          // Rows (k) 2t, 2t+1 and 2t+8, 2t+9 of column g.
+          regsB = {pack(elementB(ka, bCol), elementB(kb, bCol)),
+                   pack(elementB(kc, bCol), elementB(kd, bCol))};
+        }
+        // fp16 operands are <2 x f16> to NVVM, bf16 ones stay i32.
+        if (element.isF16())
+          for (Value &reg : llvm::concat<Value>(regsA, regsB))
+            reg = LLVM::BitcastOp::create(b, loc(), VectorType::get({2}, element), reg);
+        Value acc = kLoop.getRegionIterArgs()[0];
+        SmallVector<Value> regsC;
+        for (int64_t i = 0; i < 2; ++i)
+          for (int64_t j = 0; j < 2; ++j)
+            regsC.push_back(vector::ExtractOp::create(b, loc(), acc, ArrayRef<int64_t>{i, j}));
+        auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+        NVVM::MMATypes type = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+        Value mma = NVVM::MmaOp::create(
+            b, loc(), structType, regsA, regsB, regsC, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
+            std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+        SmallVector<Value> outs;
+        for (int64_t i = 0; i < 4; ++i)
+          outs.push_back(LLVM::ExtractValueOp::create(b, loc(), mma, ArrayRef<int64_t>{i}));
+        scf::YieldOp::create(b, loc(),
+                             ValueRange{vector::FromElementsOp::create(b, loc(), accType, outs)});
       }
-      // fp16 operands are <2 x f16> to NVVM, bf16 ones stay i32.
-      if (element.isF16())
-        for (Value &reg : llvm::concat<Value>(regsA, regsB))
-          reg = LLVM::BitcastOp::create(b, loc(), VectorType::get({2}, element), reg);
-      Value acc = kLoop.getRegionIterArgs()[0];
-      SmallVector<Value> regsC;
-      for (int64_t i = 0; i < 2; ++i)
-        for (int64_t j = 0; j < 2; ++j)
-          regsC.push_back(vector::ExtractOp::create(b, loc(), acc, ArrayRef<int64_t>{i, j}));
-      auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-      NVVM::MMATypes type = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-      Value mma = NVVM::MmaOp::create(
-          b, loc(), structType, regsA, regsB, regsC, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
-          std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
-          std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-      SmallVector<Value> outs;
-      for (int64_t i = 0; i < 4; ++i)
-        outs.push_back(LLVM::ExtractValueOp::create(b, loc(), mma, ArrayRef<int64_t>{i}));
-      scf::YieldOp::create(b, loc(),
-                           ValueRange{vector::FromElementsOp::create(b, loc(), accType, outs)});
+      Value result = kLoop.getResult(0);
+      auto part = [&](int64_t i, int64_t j) {
+        return vector::ExtractOp::create(b, loc(), result, ArrayRef<int64_t>{i, j});
+      };
+      store(c, {r0, c0}, part(0, 0));
+      store(c, {r0, c1}, part(0, 1));
+      store(c, {r1, c0}, part(1, 0));
+      store(c, {r1, c1}, part(1, 1));
     }
-    Value result = kLoop.getResult(0);
-    auto part = [&](int64_t i, int64_t j) {
-      return vector::ExtractOp::create(b, loc(), result, ArrayRef<int64_t>{i, j});
-    };
-    store(c, {r0, c0}, part(0, 0));
-    store(c, {r0, c1}, part(0, 1));
-    store(c, {r1, c0}, part(1, 0));
-    store(c, {r1, c1}, part(1, 1));
   }
   barrier();
   return true;
