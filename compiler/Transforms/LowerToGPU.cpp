@@ -833,7 +833,10 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), arrivals.getInt());
       } else {
         count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 128);
-        if (tmaReady)
+        // A group mixing TMA and cp.async copies in a producer warpgroup
+        // completes on every producer thread's arrival (and the TMA bytes).
+        bool mixed = warpSpecialized && !tmaOnlyBarriers.count(alloc.getResult());
+        if (tmaReady && !mixed)
           count = arith::SelectOp::create(
               b, loc(), tmaReady, arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1), count);
       }
@@ -938,7 +941,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       // TMA copies, or every producer thread's once its cp.async copies land.
       Value bar = barrierAddress(commit.getBarriers(), mapping.lookup(commit.getSlot()));
       auto viaCpAsync = [&] { NVVM::CpAsyncMBarrierArriveOp::create(b, loc(), bar, true); };
-      if (!tmaReady) {
+      if (!tmaReady || !tmaOnlyBarriers.count(commit.getBarriers())) {
         viaCpAsync();
         return success();
       }

@@ -88,7 +88,6 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
 /// original buffer.
 static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
                        tile::BufferType original) {
-  auto stagedType = cast<tile::BufferType>(staged.getType());
   SmallVector<Value> offsets{stage};
   SmallVector<int64_t> sizes{1};
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -96,7 +95,6 @@ static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
     offsets.push_back(zero);
     sizes.push_back(extent);
   }
-  (void)stagedType;
   return tile::RegionOp::create(b, loc, original, staged, offsets, sizes);
 }
 
