@@ -20,6 +20,17 @@ namespace tilec {
 #define GEN_PASS_REGISTRATION
 #include "compiler/Passes.h.inc"
 
+/// Whether a buffer lives in shared memory: shared buffers, and fragments
+/// without a register layout.
+bool isOnChip(tile::AllocOp alloc);
+
+/// Bytes of a buffer's elements (index elements count as i64).
+int64_t bufferBytes(tile::BufferType type);
+
+/// Sets `tile.shared_offset` on each on-chip buffer of a launch body (see
+/// tile-plan-shared-memory); returns the bytes they take.
+int64_t planSharedMemory(mlir::Block &body);
+
 } // namespace tilec
 
 #endif // TILEC_COMPILER_PASSES_H

@@ -14,7 +14,8 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     the elements of whole-tile ops (copy, fill, gemm, reduce, atomic add) are
     spread cyclically over the block's threads (element `tid + k * threads`
     in unrolled trip `k`); shared buffers and shared-memory fragments are
-    carved from one extern dynamic shared-memory array; fragments marked
+    carved from one extern dynamic shared-memory array at the offsets
+    tile-plan-shared-memory set (planned here if it did not run); fragments marked
     `#tile.cyclic` by tile-infer-layouts, local buffers and variables live in
     each thread's private memory (registers once promoted); a reduction of a
     `#tile.cyclic` fragment combines per-thread partials with warp shuffles and
@@ -128,6 +129,25 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
            "Give the copies of a pipelined loop their own producer warpgroup">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
+  let summary = "Place on-chip buffers in the dynamic shared memory, reusing dead ones' bytes";
+  let description = [{
+    Every kernel has one dynamic shared-memory array; each shared buffer and
+    each fragment without a register layout gets a byte offset in it, set as
+    `tile.shared_offset` on its `tile.alloc`. A buffer is live from its first
+    use to its last, each widened to the outermost loop or branch of the
+    launch body that holds it; buffers are placed first-fit in order of
+    first use over the bytes of the buffers still live, so a buffer reuses
+    the bytes of buffers whose last use is behind. Offsets are 16-byte
+    aligned, 1024-byte for swizzled buffers (the hardware swizzles address
+    bits, which must agree with the offsets inside the buffer).
+
+    ```mlir
+    %a = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
+    ```
+  }];
 }
 
 def TileNVVMGridConstants : Pass<"tile-nvvm-grid-constants", "::mlir::gpu::GPUModuleOp"> {

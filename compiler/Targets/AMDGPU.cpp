@@ -44,6 +44,7 @@ void tilec::targets::registerAMDGPUTarget(DialectRegistry &registry) {
 void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
   pm.addPass(createTileInferLayouts());
+  pm.addPass(createTilePlanSharedMemory());
   TileLowerToGPUOptions lowering;
   lowering.privateAddressSpace = 5; // AMDGPU's private (scratch) memory
   pm.addPass(createTileLowerToGPU(lowering));

@@ -103,6 +103,7 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
     pipelining.warpSpecialize = target.smVersion >= 90;
     pm.addPass(createTileSoftwarePipeline(pipelining));
   }
+  pm.addPass(createTilePlanSharedMemory());
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = ampere; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;

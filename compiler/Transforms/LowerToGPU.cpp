@@ -193,11 +193,6 @@ private:
                             NVVM::BarrierReductionAttr(), Value());
   }
   BufferRef allocate(tile::AllocOp alloc);
-  /// Assigns shared-memory offsets to the launch body's shared buffers and
-  /// shared-memory fragments: a buffer's bytes are reused once its last use
-  /// (the end of the outermost loop or branch holding a use) is behind.
-  void planSharedMemory(Block &body);
-  DenseMap<Operation *, int64_t> sharedOffsets;
   /// The slot of the T.Parallel iteration being lowered (innermost last).
   SmallVector<Value> slotStack;
 
@@ -429,93 +424,6 @@ SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
   return viewIndex;
 }
 
-/// Bytes of a buffer's elements (index elements count as i64).
-static int64_t bufferBytes(tile::BufferType type) {
-  int64_t count = std::max<int64_t>(product(type.getShape()), 1);
-  Type element = type.getElementType();
-  unsigned bits = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
-  return count * std::max<unsigned>(bits / 8, 1);
-}
-
-void KernelLowering::planSharedMemory(Block &body) {
-  // Program order, and for each op the last position inside it.
-  DenseMap<Operation *, int64_t> position, last;
-  int64_t counter = 0;
-  body.walk<WalkOrder::PreOrder>([&](Operation *op) { position[op] = counter++; });
-  body.walk<WalkOrder::PostOrder>([&](Operation *op) {
-    int64_t end = position[op];
-    for (Region &region : op->getRegions())
-      for (Operation &inner : region.getOps())
-        end = std::max(end, last[&inner]);
-    last[op] = end;
-  });
-  struct Interval {
-    Operation *alloc;
-    int64_t start, end, bytes, alignment;
-  };
-  SmallVector<Interval> intervals;
-  body.walk([&](tile::AllocOp alloc) {
-    tile::BufferType type = alloc.getType();
-    bool onChip = type.getScope() == tile::MemoryScope::Shared ||
-                  (type.getScope() == tile::MemoryScope::Fragment &&
-                   !alloc->getAttr("tile.layout"));
-    if (!onChip)
-      return;
-    // Live from the first use (allocations usually all sit at the top of the
-    // kernel) to the last, each widened to the loop or branch holding it.
-    Block *home = alloc->getBlock();
-    int64_t start = std::numeric_limits<int64_t>::max();
-    int64_t end = position[alloc];
-    // Uses, through the regions (windows) made of the buffer.
-    SmallVector<Value> values{alloc.getResult()};
-    while (!values.empty()) {
-      Value value = values.pop_back_val();
-      for (Operation *user : value.getUsers()) {
-        if (auto region = dyn_cast<tile::RegionOp>(user))
-          values.push_back(region.getResult());
-        Operation *anchor = home->findAncestorOpInBlock(*user);
-        if (!anchor || isa<tile::RegionOp>(user))
-          continue;
-        start = std::min(start, position[anchor]);
-        end = std::max(end, last[anchor]);
-      }
-    }
-    if (start == std::numeric_limits<int64_t>::max())
-      start = position[alloc]; // never used
-    // Swizzled buffers start 1024-byte aligned: the hardware swizzles
-    // address bits, which must agree with the offsets within the buffer.
-    int64_t alignment = isa_and_nonnull<tile::SwizzleLayoutAttr>(alloc->getAttr("tile.layout"))
-                            ? 1024
-                            : 16;
-    intervals.push_back({alloc, start, end, bufferBytes(type), alignment});
-  });
-  // First fit in order of first use over the buffers still live.
-  llvm::stable_sort(intervals, [](const Interval &x, const Interval &y) {
-    return x.start < y.start;
-  });
-  SmallVector<std::pair<int64_t, int64_t>> placed; // offset, end position
-  SmallVector<Interval *> live;
-  for (Interval &interval : intervals) {
-    llvm::erase_if(live, [&](Interval *other) { return other->end < interval.start; });
-    SmallVector<std::pair<int64_t, int64_t>> busy; // [offset, offset + bytes)
-    for (Interval *other : live)
-      busy.push_back({sharedOffsets[other->alloc],
-                      sharedOffsets[other->alloc] + other->bytes});
-    llvm::sort(busy);
-    int64_t offset = 0;
-    for (auto [begin, finish] : busy) {
-      if (offset + interval.bytes <= begin)
-        break;
-      offset = std::max<int64_t>(offset, llvm::alignTo(finish, interval.alignment));
-    }
-    sharedOffsets[interval.alloc] = offset;
-    sharedBytes = std::max<int64_t>(sharedBytes, offset + interval.bytes);
-    live.push_back(&interval);
-  }
-  LLVM_DEBUG(llvm::dbgs() << "planned " << intervals.size() << " on-chip buffers in "
-                          << sharedBytes << " bytes\n");
-}
-
 BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   tile::BufferType type = alloc.getType();
   Attribute layout = alloc->getAttr("tile.layout");
@@ -557,9 +465,10 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
                                       ref.elementType, n, /*alignment=*/16);
   } else {
     // Shared and fragment buffers: a slice of the extern shared array, at
-    // the offset planSharedMemory chose.
+    // the offset tile-plan-shared-memory chose.
+    auto planned = alloc->getAttrOfType<IntegerAttr>(tile::kSharedOffsetAttrName);
     Value byteOffset = arith::ConstantIntOp::create(b, loc(), b.getI64Type(),
-                                                    sharedOffsets.lookup(alloc));
+                                                    planned ? planned.getInt() : 0);
     ref.base = LLVM::GEPOp::create(b, loc(), sharedBase.getType(), b.getI8Type(), sharedBase,
                                    ValueRange{byteOffset});
   }
@@ -762,7 +671,18 @@ LogicalResult KernelLowering::run() {
   });
   if (walk.wasInterrupted())
     return failure();
-  planSharedMemory(body);
+  // Offsets from tile-plan-shared-memory; planned here when it did not run.
+  bool planned = true;
+  body.walk([&](tile::AllocOp alloc) {
+    if (isOnChip(alloc) && !alloc->hasAttr(tile::kSharedOffsetAttrName))
+      planned = false;
+  });
+  if (!planned)
+    planSharedMemory(body);
+  body.walk([&](tile::AllocOp alloc) {
+    if (auto offset = alloc->getAttrOfType<IntegerAttr>(tile::kSharedOffsetAttrName))
+      sharedBytes = std::max(sharedBytes, offset.getInt() + bufferBytes(alloc.getType()));
+  });
   if (failed(lowerBlock(body)))
     return failure();
   func->setAttr("tile.gpu_kernel",

@@ -46,6 +46,9 @@ inline constexpr llvm::StringLiteral kArrivalsAttrName = "tile.arrivals";
 /// pipelined tile, written only by `tile.copy_async` and handed over through
 /// its barriers.
 inline constexpr llvm::StringLiteral kStagedAttrName = "tile.staged";
+/// On an on-chip `tile.alloc`: its byte offset in the kernel's dynamic
+/// shared memory (tile-plan-shared-memory).
+inline constexpr llvm::StringLiteral kSharedOffsetAttrName = "tile.shared_offset";
 /// On a GPU kernel: the parameters (TMA tensor maps) to pass as 128-byte
 /// NVVM grid constants, so that their address is the parameter's own.
 inline constexpr llvm::StringLiteral kGridConstantsAttrName = "tile.grid_constants";

@@ -1,0 +1,39 @@
+// RUN: tile-opt %s --tile-plan-shared-memory | FileCheck %s
+
+// %a (4 KB) and %b (2 KB) are live together; %c is first used after both
+// are dead and takes their bytes; the swizzled %d starts 1024-byte aligned
+// after %c; fragments with a register layout and local buffers get no
+// offset.
+// CHECK-LABEL: func.func @plan
+// CHECK: tile.alloc {tile.shared_offset = 0 : i64} : <32x64xf16, shared>
+// CHECK: tile.alloc {tile.shared_offset = 4096 : i64} : <32x32xf16, shared>
+// CHECK: tile.alloc {tile.shared_offset = 0 : i64} : <16xf32, shared>
+// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 1024 : i64} : <8x64xf16, shared>
+// CHECK: tile.alloc {tile.layout = #tile.cyclic<64>} : <64xf32, fragment>
+// CHECK: tile.alloc : <f32, local>
+func.func @plan(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc : !tile.buffer<32x64xf16, shared>
+    %b = tile.alloc : !tile.buffer<32x32xf16, shared>
+    %c = tile.alloc : !tile.buffer<16xf32, shared>
+    %d = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<8x64xf16, shared>
+    %f = tile.alloc {tile.layout = #tile.cyclic<64>} : !tile.buffer<64xf32, fragment>
+    %v = tile.alloc : !tile.buffer<f32, local>
+    %h = arith.constant 0.0 : f16
+    %z = arith.constant 0.0 : f32
+    %c0 = arith.constant 0 : index
+    %c4 = arith.constant 4 : index
+    // A loop holds uses of both: they are live through all of it.
+    scf.for %i = %c0 to %c4 step %c1 {
+      tile.fill %a, %h : !tile.buffer<32x64xf16, shared>
+      tile.fill %b, %h : !tile.buffer<32x32xf16, shared>
+    }
+    tile.fill %c, %z : !tile.buffer<16xf32, shared>
+    tile.fill %d, %h : !tile.buffer<8x64xf16, shared>
+    tile.fill %c, %z : !tile.buffer<16xf32, shared>
+    tile.fill %f, %z : !tile.buffer<64xf32, fragment>
+  }
+  return
+}
