@@ -239,8 +239,8 @@ def main():
     gemm_sizes = [(1000, 1000, 1000), (257, 8193, 1000), (384, 520, 72)]
     big_square = [(8192, 8192, 8192)] if big else []
     if big:
-        gemm_sizes += [(4000, 4000, 4000), (4096, 4096, 4096), (8192, 8192, 8192),
-                       (16384, 16384, 4096)]
+        gemm_sizes += [(4000, 4000, 4000), (8191, 8193, 1000), (4096, 4096, 4096),
+                       (8192, 8192, 8192), (16384, 16384, 4096)]
     triton_mm = triton_matmul() if big else None
     # (kernel, dtype, A stored transposed, B stored transposed): the
     # transposed kernels read A as (K, M) or B as (N, K).
