@@ -510,8 +510,8 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
         continue;
       }
       if (key.getBufferType().getScope() != tile::MemoryScope::Shared) {
-        error(keyExpr->getLoc()) << "a swizzled layout applies to shared buffers, not "
-                                 << key.describe() << "s";
+        error(keyExpr->getLoc()) << "a swizzled layout applies to shared buffers, not to "
+                                 << key.describe();
         continue;
       }
       verifyNow(tile::AnnotateLayoutOp::create(builder, loc(keyExpr->getLoc()),

@@ -143,3 +143,39 @@ func.func @reuse(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 // CHECK: gpu.func @reuse
 // CHECK: llvm.getelementptr %{{.*}}[%c0_i64] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i8
 // CHECK: llvm.getelementptr %{{.*}}[%c0_i64{{.*}}] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i8
+
+// -----
+
+// T.use_swizzle(4): the launch's block indices are remapped at kernel entry
+// so that blocks launched in order walk down the rows of a panel of 4 block
+// columns: linear = by * gx + bx; panel = linear / (4 * gy); within =
+// linear mod (4 * gy); width = min(gx - 4 * panel, 4); bx' = 4 * panel +
+// within mod width, by' = within / width.
+// CHECK-LABEL: gpu.func @raster
+// CHECK: %[[BX:.*]] = gpu.block_id x
+// CHECK: %[[BY:.*]] = gpu.block_id y
+// CHECK: %[[GX:.*]] = gpu.grid_dim x
+// CHECK: %[[GY:.*]] = gpu.grid_dim y
+// CHECK: %[[ROW:.*]] = arith.muli %[[BY]], %[[GX]] : index
+// CHECK: %[[LINEAR:.*]] = arith.addi %[[ROW]], %[[BX]] : index
+// CHECK: %[[PANEL:.*]] = arith.muli %c4{{.*}}, %[[GY]] : index
+// CHECK: %[[P:.*]] = arith.divui %[[LINEAR]], %[[PANEL]] : index
+// CHECK: %[[FIRST:.*]] = arith.muli %[[P]], %c4{{.*}} : index
+// CHECK: %[[WITHIN:.*]] = arith.remui %[[LINEAR]], %[[PANEL]] : index
+// CHECK: %[[LEFT:.*]] = arith.subi %[[GX]], %[[FIRST]] : index
+// CHECK: %[[WIDTH:.*]] = arith.minui %[[LEFT]], %c4{{.*}} : index
+// CHECK: %[[COL:.*]] = arith.remui %[[WITHIN]], %[[WIDTH]] : index
+// CHECK: %[[NBX:.*]] = arith.addi %[[FIRST]], %[[COL]] : index
+// CHECK: %[[NBY:.*]] = arith.divui %[[WITHIN]], %[[WIDTH]] : index
+// CHECK: arith.addi %{{.*}}, %[[NBY]] : index
+// CHECK: arith.addi %{{.*}}, %[[NBX]] : index
+func.func @raster(%Y: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c8 = arith.constant 8 : index
+  tile.launch grid(%c8, %c8) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.use_swizzle 4
+    %one = arith.constant 1.0 : f32
+    tile.store %one, %Y[%by, %bx] : !tile.buffer<?x?xf32, global>
+  }
+  return
+}
