@@ -59,3 +59,30 @@ func.func @scores() attributes {tile.kernel} {
   }
   return
 }
+
+// -----
+
+// 8-bit operands go to wgmma only K-major: A as is and B transposed (N x K);
+// with B stored K x N the gemm keeps the other paths.
+// CHECK-LABEL: func.func @fp8
+// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x128xf8E4M3FN, shared>
+// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <128x128xf8E4M3FN, shared>
+// CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x128xf32, fragment>
+// CHECK: tile.alloc : <128x128xf8E4M3FN, shared>
+// CHECK-NEXT: tile.alloc : <64x128xf32, fragment>
+func.func @fp8() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc : !tile.buffer<64x128xf8E4M3FN, shared>
+    %b = tile.alloc : !tile.buffer<128x128xf8E4M3FN, shared>
+    %c = tile.alloc : !tile.buffer<64x128xf32, fragment>
+    tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
+        : !tile.buffer<64x128xf8E4M3FN, shared>, !tile.buffer<128x128xf8E4M3FN, shared>, !tile.buffer<64x128xf32, fragment>
+    %b2 = tile.alloc : !tile.buffer<128x128xf8E4M3FN, shared>
+    %c2 = tile.alloc : !tile.buffer<64x128xf32, fragment>
+    tile.gemm %a, %b2, %c2 {clear_accum, policy = #tile<gemm_policy square>}
+        : !tile.buffer<64x128xf8E4M3FN, shared>, !tile.buffer<128x128xf8E4M3FN, shared>, !tile.buffer<64x128xf32, fragment>
+  }
+  return
+}
