@@ -171,7 +171,7 @@ std::optional<std::string> tilec::targets::assembleCubin(const std::string &ptx,
     error = "cannot create temporary files for ptxas";
     return std::nullopt;
   }
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove(input);
     llvm::sys::fs::remove(output);
   });

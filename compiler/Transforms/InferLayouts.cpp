@@ -58,7 +58,7 @@ static bool isThreadLocalUse(OpOperand &use, Value buffer) {
     auto shape = cast<tile::BufferType>(buffer.getType()).getShape();
     int64_t outputs = 1;
     for (auto [d, extent] : llvm::enumerate(shape))
-      if (static_cast<int64_t>(d) != reduce.getDim())
+      if (static_cast<uint64_t>(d) != reduce.getDim())
         outputs *= extent;
     return combinable && outputs <= kMaxReduceOutputs && reduce.getSource() == buffer &&
            reduce.getTarget() != buffer;
@@ -112,14 +112,13 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
       continue;
     }
     if (isa<tile::LoadOp, tile::StoreOp>(user)) {
+      // Element accesses in a T.Parallel loop over exactly C, indexed by the
+      // loop's variables: the loop then follows C's layout.
       auto parallel = user->getParentOfType<tile::ParallelOp>();
-      ValueRange indices = isa<tile::LoadOp>(user) ? cast<tile::LoadOp>(user).getIndices()
-                                                   : cast<tile::StoreOp>(user).getIndices();
       if (!parallel || !isThreadLocalUse(use, acc) || parallel->getParentOfType<tile::ParallelOp>()) {
         LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator read or written out of step\n");
         return false;
       }
-      (void)indices;
       // Other fragments in the loop would need the same layout.
       bool alone = true;
       parallel.getBody().walk([&](Operation *inner) {
