@@ -409,10 +409,25 @@ LogicalResult UseSwizzleOp::verify() {
 
 LogicalResult AnnotateLayoutOp::verify() {
   BufferType type = getBuffer().getType();
-  if (isa<SwizzleLayoutAttr>(getLayout()) &&
-      type.getScope() != MemoryScope::Shared)
+  auto swizzle = dyn_cast<SwizzleLayoutAttr>(getLayout());
+  if (!swizzle)
+    return success();
+  if (type.getScope() != MemoryScope::Shared)
     return emitOpError("a swizzled layout applies to shared buffers, not ")
            << stringifyMemoryScope(type.getScope()) << " buffers";
+  // The swizzle permutes 16-byte chunks within rows of `bytes` bytes.
+  ArrayRef<int64_t> shape = type.getShape();
+  if (shape.size() < 2)
+    return emitOpError("a swizzled layout needs a buffer of two or more dimensions, got ")
+           << shapeString(shape);
+  Type element = type.getElementType();
+  if (swizzle.getBytes() != 0 && element.isIntOrFloat() && !ShapedType::isDynamic(shape.back())) {
+    int64_t rowBytes = shape.back() * std::max<int64_t>(element.getIntOrFloatBitWidth() / 8, 1);
+    if (rowBytes % swizzle.getBytes() != 0)
+      return emitOpError("a ") << swizzle.getBytes() << "-byte swizzle needs rows of a multiple of "
+                               << swizzle.getBytes() << " bytes; the buffer's rows have "
+                               << rowBytes << " bytes";
+  }
   return success();
 }
 

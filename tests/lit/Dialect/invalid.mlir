@@ -227,3 +227,11 @@ func.func @layout_fragment(%a: !tile.buffer<16x16xf32, fragment>) {
   tile.annotate_layout %a layout(#tile.swizzle<0>) : !tile.buffer<16x16xf32, fragment>
   return
 }
+
+// -----
+
+func.func @swizzle_rows(%s: !tile.buffer<64x48xf16, shared>) {
+  // expected-error @+1 {{a 128-byte swizzle needs rows of a multiple of 128 bytes; the buffer's rows have 96 bytes}}
+  tile.annotate_layout %s layout(#tile.swizzle<128>) : !tile.buffer<64x48xf16, shared>
+  return
+}

@@ -23,8 +23,8 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
     %var = tile.alloc : !tile.buffer<f32, local>
     // CHECK: tile.alloc {tile.mbarriers} : <2xi64, shared>
     %bars = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
-    // CHECK: tile.annotate_layout %{{.*}} layout(#tile.swizzle<128>) : <64x32xf16, shared>
-    tile.annotate_layout %s layout(#tile.swizzle<128>) : !tile.buffer<64x32xf16, shared>
+    // CHECK: tile.annotate_layout %{{.*}} layout(#tile.swizzle<64>) : <64x32xf16, shared>
+    tile.annotate_layout %s layout(#tile.swizzle<64>) : !tile.buffer<64x32xf16, shared>
     %zero = arith.constant 0.0 : f32
     // CHECK: tile.fill %{{.*}}, %{{.*}} : <64x64xf32, fragment>
     tile.fill %acc, %zero : !tile.buffer<64x64xf32, fragment>
