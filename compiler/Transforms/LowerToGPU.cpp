@@ -224,6 +224,9 @@ private:
   void planTensorMaps(tile::LaunchOp launch);
   /// The address of element `slot` of a `tile.mbarriers` buffer.
   Value barrierAddress(Value barriers, Value slot);
+  /// This thread waits until barriers[slot] (tile values) completes the
+  /// phase of parity `phase`.
+  void waitForPhase(Value barriers, Value slot, Value phase);
   /// Runs `body` in thread 0 (of the current part) only.
   void inFirstThread(function_ref<void()> body);
   /// Moves the insertion point into a branch that threads `count` and up
@@ -905,11 +908,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      Value bar = barrierAddress(wait.getBarriers(), mapping.lookup(wait.getSlot()));
-      Value phase = arith::IndexCastOp::create(b, loc(), b.getI32Type(),
-                                               mapping.lookup(wait.getPhase()));
-      Value ticks = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 10000000);
-      NVVM::MBarrierTryWaitParityOp::create(b, loc(), bar, phase, ticks);
+      waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
       if (tmaOnly) {
         // Every thread saw the phase complete: the tiles are visible to it.
         b.setInsertionPointToStart(ifOp.elseBlock());
@@ -921,11 +920,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto wait = dyn_cast<tile::BarrierWaitOp>(op)) {
-    Value bar = barrierAddress(wait.getBarriers(), mapping.lookup(wait.getSlot()));
-    Value phase = arith::IndexCastOp::create(b, loc(), b.getI32Type(),
-                                             mapping.lookup(wait.getPhase()));
-    Value ticks = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 10000000);
-    NVVM::MBarrierTryWaitParityOp::create(b, loc(), bar, phase, ticks);
+    waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
     return success();
   }
   if (auto arrive = dyn_cast<tile::BarrierArriveOp>(op)) {
@@ -1617,6 +1612,14 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
       barrier();
     return success();
   }
+}
+
+void KernelLowering::waitForPhase(Value barriers, Value slot, Value phase) {
+  Value bar = barrierAddress(barriers, mapping.lookup(slot));
+  Value parity = arith::IndexCastOp::create(b, loc(), b.getI32Type(), mapping.lookup(phase));
+  // A suspend-time hint (ns) for each try; the op loops until the phase is done.
+  Value ticks = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 10000000);
+  NVVM::MBarrierTryWaitParityOp::create(b, loc(), bar, parity, ticks);
 }
 
 void KernelLowering::onlyThreadsBelow(int64_t count) {
