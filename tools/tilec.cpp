@@ -6,7 +6,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Metadata.h"
-#include "compiler/Passes.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Targets/Targets.h"
 #include "frontend/Frontend.h"
@@ -129,10 +128,10 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     return false;
   }
   mlir::PassManager pm(&context);
-  if (emit == EmitKind::GPU) {
-    tilec::compiler::buildTileCleanupPipeline(pm);
-    pm.addPass(tilec::createTileInferLayouts());
-    pm.addPass(tilec::createTileLowerToGPU());
+  if (emit == EmitKind::GPU && nvidia) {
+    tilec::targets::buildNVVMTilePipeline(pm, *nvidia);
+  } else if (emit == EmitKind::GPU) {
+    tilec::targets::buildROCDLTilePipeline(pm, *amd);
   } else if (nvidia) {
     tilec::targets::buildNVVMPipeline(pm, *nvidia);
     if (emit == EmitKind::PTX || emit == EmitKind::Cubin)

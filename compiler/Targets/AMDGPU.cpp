@@ -41,13 +41,17 @@ void tilec::targets::registerAMDGPUTarget(DialectRegistry &registry) {
   ROCDL::registerROCDLTargetInterfaceExternalModels(registry);
 }
 
-void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &target) {
+void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
   pm.addPass(createTileInferLayouts());
   pm.addPass(createTilePlanSharedMemory());
   TileLowerToGPUOptions lowering;
   lowering.privateAddressSpace = 5; // AMDGPU's private (scratch) memory
   pm.addPass(createTileLowerToGPU(lowering));
+}
+
+void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &target) {
+  buildROCDLTilePipeline(pm, target);
   GpuROCDLAttachTargetOptions attach;
   attach.triple = "amdgcn-amd-amdhsa";
   attach.chip = target.chip;

@@ -92,7 +92,7 @@ void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
 }
 
-void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &target) {
+void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
   TileInferLayoutsOptions layouts;
   layouts.wgmma = target.chip == "sm_90a"; // warpgroup MMA needs the arch-specific target
@@ -116,6 +116,10 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
                             : sm == 75 ? 65536
                                        : 98304;
   pm.addPass(createTileLowerToGPU(lowering));
+}
+
+void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &target) {
+  buildNVVMTilePipeline(pm, target);
   GpuNVVMAttachTargetOptions attach;
   attach.chip = target.chip;
   attach.features = target.features;

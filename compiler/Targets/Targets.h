@@ -31,8 +31,12 @@ std::optional<GPUTarget> parseNVPTXTarget(llvm::StringRef name);
 /// Registers the dialects, interfaces and translations the NVPTX path needs.
 void registerNVPTXTarget(mlir::DialectRegistry &registry);
 
+/// The tile-level part for NVIDIA: from tile IR to gpu.func kernels
+/// (clean-up, layouts, pipelining, shared-memory plan, tile-lower-to-gpu),
+/// with the options `target` supports.
+void buildNVVMTilePipeline(mlir::OpPassManager &pm, const GPUTarget &target);
 /// From tile IR to a module whose gpu.module is in the NVVM/LLVM dialects
-/// (clean-up, tile-lower-to-gpu, gpu-to-nvvm, target attached).
+/// (the tile-level part, gpu-to-nvvm, target attached).
 void buildNVVMPipeline(mlir::OpPassManager &pm, const GPUTarget &target);
 /// Serializes the gpu.module to PTX (gpu-module-to-binary, format=isa).
 void buildPTXPipeline(mlir::OpPassManager &pm);
@@ -46,6 +50,8 @@ std::optional<std::string> assembleCubin(const std::string &ptx, llvm::StringRef
 std::optional<GPUTarget> parseAMDGPUTarget(llvm::StringRef name);
 /// Registers what the ROCDL path needs.
 void registerAMDGPUTarget(mlir::DialectRegistry &registry);
+/// The tile-level part for AMD: from tile IR to gpu.func kernels.
+void buildROCDLTilePipeline(mlir::OpPassManager &pm, const GPUTarget &target);
 /// From tile IR to a gpu.module in the ROCDL/LLVM dialects.
 void buildROCDLPipeline(mlir::OpPassManager &pm, const GPUTarget &target);
 /// Serializes the gpu.module: `assembly` gives GCN ISA text, else an

@@ -148,6 +148,13 @@ private:
   /// shared-memory fragments, global tensors): then it needs barriers.
   bool touchesSharedState(Operation *op);
   LogicalResult lowerDistributedReduce(tile::ReduceOp reduce);
+  /// Combines two partial results of a reduction of `kind` (sum, min or
+  /// max; |x| of the abs kinds applies to elements, see reductionElement).
+  Value combineReduction(tile::ReduceKind kind, Value a, Value x);
+  /// The element a reduction folds in: |x| for abssum and absmax.
+  Value reductionElement(tile::ReduceKind kind, Value x);
+  /// The identity of a reduction of `kind` in `type`.
+  Value reductionIdentity(tile::ReduceKind kind, Type type);
   /// T.gemm on tensor cores (mma.sync m16n8k16); false if the tiles do not
   /// qualify (then the SIMT loop runs).
   bool lowerGemmMmaSync(tile::GemmOp gemm);
@@ -1025,50 +1032,20 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     SmallVector<int64_t> outShape(src.shape);
     int64_t extent = outShape[dim];
     outShape.erase(outShape.begin() + dim);
-    Type type = src.elementType;
-    bool isFloat = isa<FloatType>(type);
     tile::ReduceKind kind = reduce.getKind();
-    auto combine = [&](Value acc, Value x) -> Value {
-      if (kind == tile::ReduceKind::AbsSum || kind == tile::ReduceKind::AbsMax)
-        x = isFloat ? Value(math::AbsFOp::create(b, loc(), x))
-                    : Value(math::AbsIOp::create(b, loc(), x));
-      switch (kind) {
-      case tile::ReduceKind::Sum:
-      case tile::ReduceKind::AbsSum:
-        return isFloat ? Value(arith::AddFOp::create(b, loc(), acc, x))
-                       : Value(arith::AddIOp::create(b, loc(), acc, x));
-      case tile::ReduceKind::Max:
-      case tile::ReduceKind::AbsMax:
-        return isFloat ? Value(arith::MaximumFOp::create(b, loc(), acc, x))
-                       : Value(arith::MaxSIOp::create(b, loc(), acc, x));
-      case tile::ReduceKind::Min:
-        return isFloat ? Value(arith::MinimumFOp::create(b, loc(), acc, x))
-                       : Value(arith::MinSIOp::create(b, loc(), acc, x));
-      }
-      return acc;
-    };
-    double identity = kind == tile::ReduceKind::Max ? -INFINITY
-                      : kind == tile::ReduceKind::Min ? INFINITY : 0.0;
     barrier();
     cooperative(product(outShape), [&](Value flat, Value) {
       SmallVector<Value> outIndex = delinearize(flat, outShape);
-      unsigned width = type.getIntOrFloatBitWidth();
-      Value init = isFloat ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(type, identity)))
-                           : Value(arith::ConstantOp::create(
-                                 b, loc(),
-                                 b.getIntegerAttr(type, identity == -INFINITY
-                                                            ? llvm::APInt::getSignedMinValue(width)
-                                                        : identity == INFINITY
-                                                            ? llvm::APInt::getSignedMaxValue(width)
-                                                            : llvm::APInt(width, 0))));
+      Value init = reductionIdentity(kind, src.elementType);
       auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{init});
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(loop.getBody());
         SmallVector<Value> srcIndex(outIndex);
         srcIndex.insert(srcIndex.begin() + dim, loop.getInductionVar());
-        scf::YieldOp::create(b, loc(), ValueRange{combine(loop.getRegionIterArgs()[0],
-                                                          this->load(src, srcIndex))});
+        Value x = reductionElement(kind, this->load(src, srcIndex));
+        scf::YieldOp::create(
+            b, loc(), ValueRange{combineReduction(kind, loop.getRegionIterArgs()[0], x)});
       }
       Value result = loop.getResult(0);
       SmallVector<Value> dstIndex = fromSqueezed(dst, [&] {
@@ -1078,19 +1055,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
             squeezed.push_back(i);
         return squeezed;
       }());
-      if (!reduce.getClear()) {
-        Value old = this->load(dst, dstIndex);
-        // |x| was applied to the elements already; combine plainly.
-        if (kind == tile::ReduceKind::AbsSum || kind == tile::ReduceKind::Sum)
-          result = isFloat ? Value(arith::AddFOp::create(b, loc(), old, cast(result, dst.elementType)))
-                           : Value(arith::AddIOp::create(b, loc(), old, cast(result, dst.elementType)));
-        else if (kind == tile::ReduceKind::Min)
-          result = isFloat ? Value(arith::MinimumFOp::create(b, loc(), old, cast(result, dst.elementType)))
-                           : Value(arith::MinSIOp::create(b, loc(), old, cast(result, dst.elementType)));
-        else
-          result = isFloat ? Value(arith::MaximumFOp::create(b, loc(), old, cast(result, dst.elementType)))
-                           : Value(arith::MaxSIOp::create(b, loc(), old, cast(result, dst.elementType)));
-      }
+      // |x| was applied to the elements already; combine plainly.
+      if (!reduce.getClear())
+        result = combineReduction(kind, this->load(dst, dstIndex), cast(result, dst.elementType));
       store(dst, dstIndex, cast(result, dst.elementType));
     });
     barrier();
@@ -1173,6 +1140,46 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   return op->emitError("the GPU target cannot lower '") << op->getName() << "' yet";
 }
 
+Value KernelLowering::combineReduction(tile::ReduceKind kind, Value a, Value x) {
+  bool isFloat = isa<FloatType>(a.getType());
+  switch (kind) {
+  case tile::ReduceKind::Sum:
+  case tile::ReduceKind::AbsSum:
+    return isFloat ? Value(arith::AddFOp::create(b, loc(), a, x))
+                   : Value(arith::AddIOp::create(b, loc(), a, x));
+  case tile::ReduceKind::Min:
+    return isFloat ? Value(arith::MinimumFOp::create(b, loc(), a, x))
+                   : Value(arith::MinSIOp::create(b, loc(), a, x));
+  case tile::ReduceKind::Max:
+  case tile::ReduceKind::AbsMax:
+    break;
+  }
+  return isFloat ? Value(arith::MaximumFOp::create(b, loc(), a, x))
+                 : Value(arith::MaxSIOp::create(b, loc(), a, x));
+}
+
+Value KernelLowering::reductionElement(tile::ReduceKind kind, Value x) {
+  if (kind != tile::ReduceKind::AbsSum && kind != tile::ReduceKind::AbsMax)
+    return x;
+  return isa<FloatType>(x.getType()) ? Value(math::AbsFOp::create(b, loc(), x))
+                                     : Value(math::AbsIOp::create(b, loc(), x));
+}
+
+Value KernelLowering::reductionIdentity(tile::ReduceKind kind, Type type) {
+  // Sums and maxima of |x| start at 0, minima at the top, maxima at the bottom.
+  bool zero = kind == tile::ReduceKind::Sum || kind == tile::ReduceKind::AbsSum ||
+              kind == tile::ReduceKind::AbsMax;
+  bool isMin = kind == tile::ReduceKind::Min;
+  if (isa<FloatType>(type))
+    return arith::ConstantOp::create(
+        b, loc(), b.getFloatAttr(type, zero ? 0.0 : isMin ? INFINITY : -INFINITY));
+  unsigned width = type.getIntOrFloatBitWidth();
+  return arith::ConstantOp::create(
+      b, loc(), b.getIntegerAttr(type, zero    ? llvm::APInt(width, 0)
+                                       : isMin ? llvm::APInt::getSignedMaxValue(width)
+                                               : llvm::APInt::getSignedMinValue(width)));
+}
+
 LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
   const BufferRef &src = buffers[reduce.getSource()];
   const BufferRef &dst = buffers[reduce.getTarget()];
@@ -1184,26 +1191,9 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
   bool isFloat = isa<FloatType>(src.elementType);
   Type accType = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
   tile::ReduceKind kind = reduce.getKind();
-  bool isSum = kind == tile::ReduceKind::Sum || kind == tile::ReduceKind::AbsSum;
-  bool isMin = kind == tile::ReduceKind::Min;
-  // Combines two partial results (no |.|: that applies to elements only).
-  auto combine = [&](Value a, Value x) -> Value {
-    if (isSum)
-      return isFloat ? Value(arith::AddFOp::create(b, loc(), a, x))
-                     : Value(arith::AddIOp::create(b, loc(), a, x));
-    if (isMin)
-      return isFloat ? Value(arith::MinimumFOp::create(b, loc(), a, x))
-                     : Value(arith::MinSIOp::create(b, loc(), a, x));
-    return isFloat ? Value(arith::MaximumFOp::create(b, loc(), a, x))
-                   : Value(arith::MaxSIOp::create(b, loc(), a, x));
-  };
-  auto identity = [&]() -> Value {
-    if (isFloat)
-      return arith::ConstantOp::create(
-          b, loc(), b.getFloatAttr(accType, isSum ? 0.0 : isMin ? INFINITY : -INFINITY));
-    return arith::ConstantOp::create(
-        b, loc(), b.getIntegerAttr(accType, isSum ? 0 : isMin ? INT32_MAX : INT32_MIN));
-  };
+  // Partials combine plainly (|.| applies to elements only).
+  auto combine = [&](Value a, Value x) { return combineReduction(kind, a, x); };
+  auto identity = [&]() { return reductionIdentity(kind, accType); };
   // 1. Each thread folds the elements it holds into one partial per output.
   Value partials;
   {
@@ -1230,9 +1220,7 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
     for (auto [d, i] : llvm::enumerate(idx))
       if (static_cast<int64_t>(d) != dim)
         out = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), out, index(shape[d])), i);
-    Value x = cast(loadAt(src, {}, slot), accType);
-    if (kind == tile::ReduceKind::AbsSum || kind == tile::ReduceKind::AbsMax)
-      x = isFloat ? Value(math::AbsFOp::create(b, loc(), x)) : Value(math::AbsIOp::create(b, loc(), x));
+    Value x = reductionElement(kind, cast(loadAt(src, {}, slot), accType));
     Value address = partialAt(out);
     Value old = LLVM::LoadOp::create(b, loc(), accType, address);
     LLVM::StoreOp::create(b, loc(), combine(old, x), address);
