@@ -1461,145 +1461,143 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
 }
 
 LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value target) {
-  {
-    const BufferRef &src = buffers[source];
-    const BufferRef &dst = buffers[target];
-    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
-    bool sync = touchesSharedState(op);
-    if (src.wgmmaGroups || dst.wgmmaGroups) {
-      // Each thread moves the accumulator elements it holds.
-      const BufferRef &owner = src.wgmmaGroups ? src : dst;
-      if (sync)
-        barrier();
-      // Slots 2c and 2c + 1 hold neighbouring columns: to global memory
-      // whose rows are the last storage dimension they go as one 2-element
-      // store where both are inside and the address is aligned.
-      bool pairs = src.wgmmaGroups && dst.scope == tile::MemoryScope::Global &&
-                   dst.elementType.isIntOrFloat() && dst.shape.size() == 2 &&
-                   dst.kept.back() == dst.storageDims.size() - 1;
-      forEachOwned(owner, [&](ArrayRef<Value> ij, Value slot) {
-        SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
-        if (pairs) {
-          int64_t s = *getConstantIntValue(slot);
-          if (s % 2 == 1)
-            return; // stored with its even neighbour
-          SmallVector<Value> next(di);
-          next[1] = arith::AddIOp::create(b, loc(), next[1], index(1));
-          Value first = cast(loadAt(src, si, slot), dst.elementType);
-          Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
-          Value at = address(dst, di);
-          int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
-          Value misaligned = arith::AndIOp::create(
-              b, loc(), LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), at),
-              arith::ConstantIntOp::create(b, loc(), b.getI64Type(), pairBytes - 1));
-          Value both = arith::AndIOp::create(
-              b, loc(), arith::AndIOp::create(b, loc(), inBounds(dst, di), inBounds(dst, next)),
-              arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, misaligned,
-                                    arith::ConstantIntOp::create(b, loc(), b.getI64Type(), 0)));
-          auto ifOp = scf::IfOp::create(b, loc(), both, /*withElseRegion=*/true);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(ifOp.thenBlock());
-          Value pair = vector::FromElementsOp::create(
-              b, loc(), VectorType::get({2}, dst.elementType), ValueRange{first, second});
-          LLVM::StoreOp::create(b, loc(), pair, at, /*alignment=*/pairBytes);
-          b.setInsertionPointToStart(ifOp.elseBlock());
-          for (auto [where, value] : {std::make_pair(di, first), std::make_pair(next, second)}) {
-            auto inside = scf::IfOp::create(b, loc(), inBounds(dst, where), false);
-            OpBuilder::InsertionGuard inner(b);
-            b.setInsertionPointToStart(inside.thenBlock());
-            store(dst, where, value);
-          }
-          return;
-        }
-        auto move = [&]() {
-          Value value = src.wgmmaGroups ? loadAt(src, si, slot) : load(src, si);
-          value = cast(value, dst.elementType);
-          if (dst.wgmmaGroups)
-            storeAt(dst, di, slot, value);
-          else
-            store(dst, di, value);
-        };
-        Value inside;
-        if (src.scope == tile::MemoryScope::Global)
-          inside = inBounds(src, si);
-        if (dst.scope == tile::MemoryScope::Global)
-          inside = inBounds(dst, di);
-        if (!inside) {
-          move();
-          return;
-        }
-        auto ifOp = scf::IfOp::create(b, loc(), inside, false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        move();
-      });
-      if (sync)
-        barrier();
-      return success();
-    }
-    if (lowerVectorCopyToShared(source, target, /*async=*/false))
-      return success();
+  const BufferRef &src = buffers[source];
+  const BufferRef &dst = buffers[target];
+  SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+  bool sync = touchesSharedState(op);
+  if (src.wgmmaGroups || dst.wgmmaGroups) {
+    // Each thread moves the accumulator elements it holds.
+    const BufferRef &owner = src.wgmmaGroups ? src : dst;
     if (sync)
       barrier();
-    cooperative(product(shape), [&](Value flat, Value slot) {
-      SmallVector<Value> n = delinearize(flat, shape);
-      SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
-      // 8-bit floats of one type move as their stored bytes.
-      bool raw = src.valueType && src.valueType == dst.valueType && !src.inRegisters() &&
-                 !dst.inRegisters();
-      auto write = [&]() {
-        Value value;
-        if (raw) {
-          Value bytes;
-          if (src.scope == tile::MemoryScope::Global) {
-            auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
-                                          inBounds(src, si), true, true);
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPointToStart(ifOp.thenBlock());
-            scf::YieldOp::create(b, loc(), loadStored(src, si));
-            b.setInsertionPointToStart(ifOp.elseBlock());
-            scf::YieldOp::create(b, loc(), Value(arith::ConstantOp::create(
-                                               b, loc(), b.getIntegerAttr(src.elementType, 0))));
-            bytes = ifOp.getResult(0);
-          } else {
-            bytes = loadStored(src, si);
-          }
-          LLVM::StoreOp::create(b, loc(), bytes, address(dst, di));
-          return;
-        }
-        if (src.scope == tile::MemoryScope::Global) {
-          // Outside the tensor reads as zero.
-          auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
-                                        inBounds(src, si), true, true);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(ifOp.thenBlock());
-          scf::YieldOp::create(b, loc(), this->load(src, si));
-          b.setInsertionPointToStart(ifOp.elseBlock());
-          Value zero = isa<FloatType>(src.elementType)
-                           ? Value(arith::ConstantOp::create(
-                                 b, loc(), b.getFloatAttr(src.elementType, 0.0)))
-                           : Value(arith::ConstantOp::create(
-                                 b, loc(), b.getIntegerAttr(src.elementType, 0)));
-          scf::YieldOp::create(b, loc(), zero);
-          value = ifOp.getResult(0);
-        } else {
-          value = loadAt(src, si, slot);
-        }
-        storeAt(dst, di, slot, cast(value, dst.elementType));
-      };
-      if (dst.scope == tile::MemoryScope::Global) {
-        auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+    // Slots 2c and 2c + 1 hold neighbouring columns: to global memory
+    // whose rows are the last storage dimension they go as one 2-element
+    // store where both are inside and the address is aligned.
+    bool pairs = src.wgmmaGroups && dst.scope == tile::MemoryScope::Global &&
+                 dst.elementType.isIntOrFloat() && dst.shape.size() == 2 &&
+                 dst.kept.back() == dst.storageDims.size() - 1;
+    forEachOwned(owner, [&](ArrayRef<Value> ij, Value slot) {
+      SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
+      if (pairs) {
+        int64_t s = *getConstantIntValue(slot);
+        if (s % 2 == 1)
+          return; // stored with its even neighbour
+        SmallVector<Value> next(di);
+        next[1] = arith::AddIOp::create(b, loc(), next[1], index(1));
+        Value first = cast(loadAt(src, si, slot), dst.elementType);
+        Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
+        Value at = address(dst, di);
+        int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
+        Value misaligned = arith::AndIOp::create(
+            b, loc(), LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), at),
+            arith::ConstantIntOp::create(b, loc(), b.getI64Type(), pairBytes - 1));
+        Value both = arith::AndIOp::create(
+            b, loc(), arith::AndIOp::create(b, loc(), inBounds(dst, di), inBounds(dst, next)),
+            arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, misaligned,
+                                  arith::ConstantIntOp::create(b, loc(), b.getI64Type(), 0)));
+        auto ifOp = scf::IfOp::create(b, loc(), both, /*withElseRegion=*/true);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
-        write();
-      } else {
-        write();
+        Value pair = vector::FromElementsOp::create(
+            b, loc(), VectorType::get({2}, dst.elementType), ValueRange{first, second});
+        LLVM::StoreOp::create(b, loc(), pair, at, /*alignment=*/pairBytes);
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        for (auto [where, value] : {std::make_pair(di, first), std::make_pair(next, second)}) {
+          auto inside = scf::IfOp::create(b, loc(), inBounds(dst, where), false);
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(inside.thenBlock());
+          store(dst, where, value);
+        }
+        return;
       }
+      auto move = [&]() {
+        Value value = src.wgmmaGroups ? loadAt(src, si, slot) : load(src, si);
+        value = cast(value, dst.elementType);
+        if (dst.wgmmaGroups)
+          storeAt(dst, di, slot, value);
+        else
+          store(dst, di, value);
+      };
+      Value inside;
+      if (src.scope == tile::MemoryScope::Global)
+        inside = inBounds(src, si);
+      if (dst.scope == tile::MemoryScope::Global)
+        inside = inBounds(dst, di);
+      if (!inside) {
+        move();
+        return;
+      }
+      auto ifOp = scf::IfOp::create(b, loc(), inside, false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      move();
     });
     if (sync)
       barrier();
     return success();
   }
+  if (lowerVectorCopyToShared(source, target, /*async=*/false))
+    return success();
+  if (sync)
+    barrier();
+  cooperative(product(shape), [&](Value flat, Value slot) {
+    SmallVector<Value> n = delinearize(flat, shape);
+    SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+    // 8-bit floats of one type move as their stored bytes.
+    bool raw = src.valueType && src.valueType == dst.valueType && !src.inRegisters() &&
+               !dst.inRegisters();
+    auto write = [&]() {
+      Value value;
+      if (raw) {
+        Value bytes;
+        if (src.scope == tile::MemoryScope::Global) {
+          auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
+                                        inBounds(src, si), true, true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(ifOp.thenBlock());
+          scf::YieldOp::create(b, loc(), loadStored(src, si));
+          b.setInsertionPointToStart(ifOp.elseBlock());
+          scf::YieldOp::create(b, loc(), Value(arith::ConstantOp::create(
+                                             b, loc(), b.getIntegerAttr(src.elementType, 0))));
+          bytes = ifOp.getResult(0);
+        } else {
+          bytes = loadStored(src, si);
+        }
+        LLVM::StoreOp::create(b, loc(), bytes, address(dst, di));
+        return;
+      }
+      if (src.scope == tile::MemoryScope::Global) {
+        // Outside the tensor reads as zero.
+        auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
+                                      inBounds(src, si), true, true);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        scf::YieldOp::create(b, loc(), this->load(src, si));
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        Value zero = isa<FloatType>(src.elementType)
+                         ? Value(arith::ConstantOp::create(
+                               b, loc(), b.getFloatAttr(src.elementType, 0.0)))
+                         : Value(arith::ConstantOp::create(
+                               b, loc(), b.getIntegerAttr(src.elementType, 0)));
+        scf::YieldOp::create(b, loc(), zero);
+        value = ifOp.getResult(0);
+      } else {
+        value = loadAt(src, si, slot);
+      }
+      storeAt(dst, di, slot, cast(value, dst.elementType));
+    };
+    if (dst.scope == tile::MemoryScope::Global) {
+      auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      write();
+    } else {
+      write();
+    }
+  });
+  if (sync)
+    barrier();
+  return success();
 }
 
 void KernelLowering::waitForPhase(Value barriers, Value slot, Value phase) {
