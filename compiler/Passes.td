@@ -131,6 +131,49 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> {
+  let summary = "Give T.Parallel loops over contiguous global data a per-thread vector width";
+  let description = [{
+    The reference partition hands iteration `tid + k * threads` to each
+    thread: coalesced, but one scalar access per element. This pass sets
+    `tile.vector = v` on a T.Parallel loop (outside any other, without a
+    register layout) when each thread should run `v` consecutive iterations
+    of the innermost loop variable instead (vector `tid + k * threads`), so
+    that its accesses to a tensor parameter become one 16-byte access: every
+    global access either indexes the innermost tensor dimension with
+    `lane + (value fixed for the vector)` or does not move with the lane,
+    the element at a vector's first lane is provably aligned to `v` elements
+    (its linear index is a multiple of `v`: constant strides, and indices
+    whose divisibility is known, e.g. `bx * 2048 + i`), and `v * element
+    bytes <= 16`. `v` divides the innermost extent, and the loop keeps at
+    least one vector per thread. Loops touching fragments (partitioned by
+    their layout), shared memory (per-thread runs would conflict on banks)
+    or other tile ops keep the reference partition.
+
+    Guards are what usually stands between the accesses of a vector: an
+    `scf.if` whose condition holds on an interval of the lane (comparisons
+    of linear functions of it with values fixed for the vector, and their
+    conjunctions; short-circuit `and`s of such conditions are first
+    rewritten to `arith.andi`) gets `tile.vector_guard`: the lowering
+    checks it at the vector's two ends and, when both hold and the tensors
+    are aligned, runs the vector unguarded, straight-line, so that the
+    backend merges its accesses; otherwise element by element.
+
+    ```mlir
+    tile.parallel [2048] {
+    ^bb0(%i: index):
+      %index = arith.addi %base, %i : index
+      %inside = arith.cmpi slt, %index, %n : index
+      scf.if %inside {
+        %x = tile.load %X[%index] : !tile.buffer<?xbf16, global>
+        ...
+      } {tile.vector_guard}
+    } {tile.vector = 8 : i64}
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
   let summary = "Place on-chip buffers in the dynamic shared memory, reusing dead ones' bytes";
   let description = [{

@@ -44,6 +44,7 @@ void tilec::targets::registerAMDGPUTarget(DialectRegistry &registry) {
 void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
   pm.addPass(createTileInferLayouts());
+  pm.addPass(createTileVectorizeParallel());
   pm.addPass(createTilePlanSharedMemory());
   TileLowerToGPUOptions lowering;
   lowering.privateAddressSpace = 5; // AMDGPU's private (scratch) memory

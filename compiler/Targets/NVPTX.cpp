@@ -103,6 +103,7 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
     pipelining.warpSpecialize = target.smVersion >= 90;
     pm.addPass(createTileSoftwarePipeline(pipelining));
   }
+  pm.addPass(createTileVectorizeParallel());
   pm.addPass(createTilePlanSharedMemory());
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = ampere; // tensor cores through mma.sync

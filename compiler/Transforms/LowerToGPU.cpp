@@ -144,6 +144,25 @@ private:
     return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
                                ValueRange{toI64(slot)});
   }
+  /// A T.Parallel loop with `tile.vector` (tile-vectorize-parallel): each
+  /// thread runs vectors of `width` consecutive iterations, each either
+  /// straight-line with its `tile.vector_guard`s checked once (when they
+  /// hold at both ends and the tensors are aligned) or element by element.
+  LogicalResult lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
+                                    function_ref<void(ArrayRef<Value>, Value)> iteration);
+  /// Lowers `block` for several iterations at once, op by op, each lane with
+  /// its own value mapping and register slot.
+  LogicalResult lowerAcrossLanes(Block &block, MutableArrayRef<IRMapping> lanes,
+                                 ArrayRef<Value> slots);
+  /// The value of `cond`, a pure function of a T.Parallel body's variables
+  /// and of values outside it, at `point`.
+  Value evaluateAt(tile::ParallelOp parallel, Value cond, ArrayRef<Value> point);
+  /// Bytes of a vector of `width` elements of a buffer.
+  static int64_t vectorBytes(const BufferRef &ref, int64_t width) {
+    return width * std::max(1u, ref.elementType.getIntOrFloatBitWidth() / 8);
+  }
+  /// The `tile.vector_guard`s known to hold for the vector being lowered.
+  DenseSet<Operation *> heldGuards;
   /// Whether an op touches memory other threads may touch (shared memory,
   /// shared-memory fragments, global tensors): then it needs barriers.
   bool touchesSharedState(Operation *op);
@@ -182,14 +201,20 @@ private:
       return;
     // Right after another barrier (with only pure computation between) a
     // second one orders nothing.
+    // At the kernel's start nothing came before it to order.
     Block *block = b.getInsertionBlock();
+    bool onlyComputationBefore = true;
     for (Block::iterator at = b.getInsertionPoint(); at != block->begin();) {
       Operation &previous = *--at;
       if (isa<gpu::BarrierOp, NVVM::BarrierOp>(previous))
         return;
-      if (previous.getNumRegions() != 0 || !isPure(&previous))
+      if (previous.getNumRegions() != 0 || !isPure(&previous)) {
+        onlyComputationBefore = false;
         break;
+      }
     }
+    if (onlyComputationBefore && block == entry)
+      return;
     if (partBarrierId == 0) {
       gpu::BarrierOp::create(b, loc());
       return;
@@ -390,6 +415,186 @@ void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)>
   auto ifOp = scf::IfOp::create(b, loc(), inside, /*withElseRegion=*/false);
   b.setInsertionPointToStart(ifOp.thenBlock());
   body(flat, slot);
+}
+
+Value KernelLowering::evaluateAt(tile::ParallelOp parallel, Value cond, ArrayRef<Value> point) {
+  IRMapping local;
+  for (auto [arg, value] : llvm::zip(parallel.getBody().front().getArguments(), point))
+    local.map(arg, value);
+  std::function<Value(Value)> evaluate = [&](Value v) -> Value {
+    if (Value known = local.lookupOrNull(v))
+      return known;
+    Operation *def = v.getDefiningOp();
+    if (!def || !parallel->isProperAncestor(def)) {
+      Value outside = materialize(v);
+      local.map(v, outside);
+      return outside;
+    }
+    for (Value operand : def->getOperands())
+      evaluate(operand);
+    Operation *clone = b.clone(*def, local);
+    return clone->getResult(llvm::cast<OpResult>(v).getResultNumber());
+  };
+  return evaluate(cond);
+}
+
+LogicalResult
+KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
+                                    function_ref<void(ArrayRef<Value>, Value)> iteration) {
+  ArrayRef<int64_t> extents = parallel.getExtents();
+  Block &body = parallel.getBody().front();
+  auto i64 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc(), b.getI64Type(), v); };
+  // The tensors the loop touches, checked once for vector alignment; in the
+  // straight-line version their base is masked, which tells the backend the
+  // alignment it needs to merge the accesses.
+  SmallVector<Value> tensors;
+  body.walk([&](Operation *op) {
+    Value buffer;
+    if (auto load = dyn_cast<tile::LoadOp>(op))
+      buffer = load.getBuffer();
+    else if (auto store = dyn_cast<tile::StoreOp>(op))
+      buffer = store.getBuffer();
+    if (buffer && buffers[buffer].scope == tile::MemoryScope::Global &&
+        !llvm::is_contained(tensors, buffer))
+      tensors.push_back(buffer);
+  });
+  Value aligned = arith::ConstantIntOp::create(b, loc(), b.getI1Type(), 1);
+  for (Value tensor : tensors) {
+    const BufferRef &ref = buffers[tensor];
+    Value address = LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), ref.base);
+    Value misalignment = arith::AndIOp::create(b, loc(), address, i64(vectorBytes(ref, width) - 1));
+    aligned = arith::AndIOp::create(
+        b, loc(), aligned,
+        arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, misalignment, i64(0)));
+  }
+  SmallVector<Operation *> guards;
+  body.walk([&](scf::IfOp ifOp) {
+    if (ifOp->hasAttr(tile::kVectorGuardAttrName))
+      guards.push_back(ifOp);
+  });
+
+  int64_t threads = partThreads;
+  int64_t vectors = product(extents) / width;
+  int64_t trips = (vectors + threads - 1) / threads;
+  OpBuilder::InsertionGuard guard(b);
+  if (partBarrierId == 0)
+    onlyThreadsBelow(partThreads);
+  auto loop = scf::ForOp::create(b, loc(), index(0), index(trips), index(1));
+  b.setInsertionPointToStart(loop.getBody());
+  Value vector = arith::AddIOp::create(
+      b, loc(), partThreadId,
+      arith::MulIOp::create(b, loc(), loop.getInductionVar(), index(threads)));
+  if (vectors % threads != 0) {
+    Value inside = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, vector,
+                                         index(vectors));
+    auto ifOp = scf::IfOp::create(b, loc(), inside, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+  }
+  // A vector stays in one row: only the innermost index moves.
+  SmallVector<Value> first =
+      delinearize(arith::MulIOp::create(b, loc(), vector, index(width)), extents);
+  auto lanePoint = [&](int64_t lane) {
+    SmallVector<Value> point(first);
+    point.back() = arith::AddIOp::create(b, loc(), point.back(), index(lane));
+    return point;
+  };
+  auto slotOf = [&](int64_t lane) {
+    return arith::AddIOp::create(
+        b, loc(), arith::MulIOp::create(b, loc(), loop.getInductionVar(), index(width)),
+        index(lane));
+  };
+  Value whole = aligned;
+  for (Operation *op : guards) {
+    Value cond = llvm::cast<scf::IfOp>(op).getCondition();
+    for (int64_t lane : {int64_t(0), width - 1})
+      whole = arith::AndIOp::create(b, loc(), whole, evaluateAt(parallel, cond, lanePoint(lane)));
+  }
+  auto versions = scf::IfOp::create(b, loc(), whole, /*withElseRegion=*/true);
+  b.setInsertionPointToStart(versions.thenBlock());
+  heldGuards.insert(guards.begin(), guards.end());
+  // Op by op across the lanes (each lane's own order is kept; iterations of
+  // a T.Parallel are independent), so that each `tile.contiguous` access
+  // becomes one vector access of all lanes.
+  SmallVector<IRMapping> lanes(width, mapping);
+  SmallVector<Value> slots;
+  for (int64_t lane = 0; lane < width; ++lane) {
+    for (auto [arg, value] : llvm::zip(body.getArguments(), lanePoint(lane)))
+      lanes[lane].map(arg, value);
+    slots.push_back(slotOf(lane));
+  }
+  ++parallelDepth;
+  LogicalResult lowered = lowerAcrossLanes(body, lanes, slots);
+  --parallelDepth;
+  heldGuards.clear();
+  b.setInsertionPointToStart(versions.elseBlock());
+  for (int64_t lane = 0; lane < width; ++lane)
+    iteration(lanePoint(lane), slotOf(lane));
+  return lowered;
+}
+
+LogicalResult KernelLowering::lowerAcrossLanes(Block &block, MutableArrayRef<IRMapping> lanes,
+                                               ArrayRef<Value> slots) {
+  for (Operation &op : block) {
+    if (op.hasTrait<OpTrait::IsTerminator>())
+      continue;
+    if (heldGuards.contains(&op)) {
+      auto ifOp = llvm::cast<scf::IfOp>(op);
+      if (failed(lowerAcrossLanes(*ifOp.thenBlock(), lanes, slots)))
+        return failure();
+      for (IRMapping &lane : lanes)
+        for (auto [result, yielded] :
+             llvm::zip(ifOp.getResults(), ifOp.thenBlock()->getTerminator()->getOperands()))
+          lane.map(result, lane.lookup(yielded));
+      continue;
+    }
+    if (op.hasAttr(tile::kContiguousAttrName) && isa<tile::LoadOp, tile::StoreOp>(op)) {
+      currentLoc = op.getLoc();
+      bool isLoad = isa<tile::LoadOp>(op);
+      Value buffer = isLoad ? llvm::cast<tile::LoadOp>(op).getBuffer()
+                            : llvm::cast<tile::StoreOp>(op).getBuffer();
+      ValueRange indices = isLoad ? llvm::cast<tile::LoadOp>(op).getIndices()
+                                  : llvm::cast<tile::StoreOp>(op).getIndices();
+      const BufferRef &ref = buffers[buffer];
+      // The lanes' elements are consecutive from lane 0's, which is
+      // aligned to the vector (tile-vectorize-parallel proved the index,
+      // the alignment of the tensors was checked).
+      SmallVector<Value> first;
+      for (Value i : indices)
+        first.push_back(lanes.front().lookup(i));
+      Value pointer = address(ref, first);
+      auto vectorType = VectorType::get({static_cast<int64_t>(lanes.size())}, ref.elementType);
+      unsigned alignment = vectorBytes(ref, lanes.size());
+      auto position = [&](int64_t lane) {
+        return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), lane);
+      };
+      if (isLoad) {
+        Value vector = LLVM::LoadOp::create(b, loc(), vectorType, pointer, alignment);
+        for (auto [lane, mapped] : llvm::enumerate(lanes))
+          mapped.map(op.getResult(0),
+                     fromMemory(ref, LLVM::ExtractElementOp::create(b, loc(), vector,
+                                                                    position(lane))));
+      } else {
+        Value vector = LLVM::PoisonOp::create(b, loc(), vectorType);
+        for (auto [lane, mapped] : llvm::enumerate(lanes))
+          vector = LLVM::InsertElementOp::create(
+              b, loc(), vector,
+              toMemory(ref, mapped.lookup(llvm::cast<tile::StoreOp>(op).getValue())),
+              position(lane));
+        LLVM::StoreOp::create(b, loc(), vector, pointer, alignment);
+      }
+      continue;
+    }
+    for (auto [lane, slot] : llvm::zip(lanes, slots)) {
+      std::swap(mapping, lane);
+      slotStack.push_back(slot);
+      LogicalResult result = lowerOp(&op);
+      slotStack.pop_back();
+      std::swap(mapping, lane);
+      if (failed(result))
+        return failure();
+    }
+  }
+  return success();
 }
 
 bool KernelLowering::touchesSharedState(Operation *op) {
@@ -695,6 +900,16 @@ LogicalResult KernelLowering::run() {
   });
   if (failed(lowerBlock(body)))
     return failure();
+  // A barrier followed by nothing but computation and the return orders
+  // nothing.
+  for (Operation *op = entry->getTerminator()->getPrevNode(); op;) {
+    Operation *previous = op->getPrevNode();
+    if (isa<gpu::BarrierOp>(op))
+      op->erase();
+    else if (op->getNumRegions() != 0 || !isPure(op))
+      break;
+    op = previous;
+  }
   func->setAttr("tile.gpu_kernel",
                 SymbolRefAttr::get(gpuModule.getNameAttr(),
                                    {FlatSymbolRefAttr::get(kernel.getNameAttr())}));
@@ -716,6 +931,18 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
   currentLoc = op->getLoc();
   if (isa<tile::TileDialect>(op->getDialect()))
     return lowerTileOp(op);
+  if (heldGuards.contains(op)) {
+    // A guard checked for the whole vector: its then-branch, unguarded.
+    auto ifOp = llvm::cast<scf::IfOp>(op);
+    Block *thenBlock = ifOp.thenBlock();
+    for (Operation &inner : thenBlock->without_terminator())
+      if (failed(lowerOp(&inner)))
+        return failure();
+    for (auto [result, yielded] :
+         llvm::zip(ifOp.getResults(), thenBlock->getTerminator()->getOperands()))
+      mapping.map(result, mapping.lookup(yielded));
+    return success();
+  }
   if (op->getNumRegions() == 0) {
     b.clone(*op, mapping);
     return success();
@@ -843,6 +1070,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       space.shape.assign(extents.begin(), extents.end());
       space.wgmmaGroups = wgmma.getWarpgroups();
       forEachOwned(space, iteration);
+    } else if (auto width = parallel->getAttrOfType<IntegerAttr>(tile::kVectorAttrName)) {
+      if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
+        result = failure();
     } else {
       cooperative(product(extents), [&](Value flat, Value slot) {
         iteration(delinearize(flat, extents), slot);

@@ -59,6 +59,17 @@ inline constexpr llvm::StringLiteral kDimNamesAttrName = "tile.dims";
 inline constexpr llvm::StringLiteral kParamNameAttrName = "tile.name";
 /// Function attribute: the compile-time constants the kernel was built with.
 inline constexpr llvm::StringLiteral kConstantsAttrName = "tile.constants";
+/// On a `tile.parallel`: each thread runs this many consecutive iterations
+/// (tile-vectorize-parallel), so that its global accesses can be vectors.
+inline constexpr llvm::StringLiteral kVectorAttrName = "tile.vector";
+/// On an `scf.if` in a `tile.vector` loop: a guard whose condition holds on
+/// an interval of the innermost loop variable, so that it holds for a whole
+/// vector of iterations when it holds at the vector's two ends.
+inline constexpr llvm::StringLiteral kVectorGuardAttrName = "tile.vector_guard";
+/// On a `tile.load`/`tile.store` of a tensor in a `tile.vector` loop: the
+/// index moves by one element per lane, and is aligned to the vector at a
+/// vector's first lane.
+inline constexpr llvm::StringLiteral kContiguousAttrName = "tile.contiguous";
 /// `scf.for` attribute: the loop came from `T.unroll`.
 inline constexpr llvm::StringLiteral kUnrollAttrName = "tile.unroll";
 

@@ -35,7 +35,7 @@
 // CPASYNC-NOT: nvvm.mbarrier
 // CPASYNC: nvvm.cp.async.shared.global
 // CPASYNC: nvvm.cp.async.wait.group 0
-// CPASYNC-NEXT: gpu.barrier
+// CPASYNC-NEXT: gpu.return
 // CPASYNC-NOT: nvvm.mbarrier
 func.func @load(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.name = "A"}) attributes {tile.kernel} {
   %c0 = arith.constant 0 : index

@@ -42,8 +42,9 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 // The copy in: 16 vectors of 4 floats over 32 threads (vector tid + k * 32,
 // guarded); a vector whose last element is inside the tensor and whose
 // address is 16-byte aligned moves in one load and one store, any other
-// element by element, zero outside.
-// CHECK: gpu.barrier
+// element by element, zero outside. No barrier before it: nothing came
+// before it to order.
+// CHECK-NOT: gpu.barrier
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: %[[STEP:.*]] = arith.muli %[[K]], %{{.*}} : index
 // CHECK: %[[VEC:.*]] = arith.addi %[[TID]], %[[STEP]] : index
@@ -176,6 +177,59 @@ func.func @raster(%Y: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], til
     tile.use_swizzle 4
     %one = arith.constant 1.0 : f32
     tile.store %one, %Y[%by, %bx] : !tile.buffer<?x?xf32, global>
+  }
+  return
+}
+
+// -----
+
+// A loop with `tile.vector = 8` (tile-vectorize-parallel): thread tid runs
+// vector tid + k * 128 (8 consecutive lanes). When both tensors are 16-byte
+// aligned and the guard holds at lane 0 and at lane 7, the vector runs
+// unguarded with one 16-byte load and one 16-byte store; otherwise lane by
+// lane, each guarded.
+// CHECK-LABEL: gpu.func @vectors
+// CHECK: %[[TID:.*]] = gpu.thread_id x
+// CHECK: %[[XADDR:.*]] = llvm.ptrtoint %arg0 : !llvm.ptr<1> to i64
+// CHECK: arith.andi %[[XADDR]], %c15_i64 : i64
+// CHECK: llvm.ptrtoint %arg2 : !llvm.ptr<1> to i64
+// CHECK: scf.for %[[K:.*]] = %c0{{.*}} to %c2{{.*}} step %c1
+// CHECK: %[[STEP:.*]] = arith.muli %[[K]], %c128{{.*}} : index
+// CHECK: %[[VEC:.*]] = arith.addi %[[TID]], %[[STEP]] : index
+// CHECK: %[[FIRST:.*]] = arith.muli %[[VEC]], %c8{{.*}} : index
+// CHECK: arith.addi %[[FIRST]], %c0{{.*}} : index
+// CHECK: arith.cmpi slt, %{{.*}}, %{{.*}} : index
+// CHECK: arith.addi %[[FIRST]], %c7{{.*}} : index
+// CHECK: arith.cmpi slt, %{{.*}}, %{{.*}} : index
+// CHECK: scf.if %{{.*}} {
+// CHECK-NOT: scf.if
+// CHECK: %[[V:.*]] = llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xbf16>
+// CHECK-COUNT-8: llvm.extractelement %[[V]]
+// CHECK-COUNT-8: arith.extf
+// CHECK-COUNT-8: llvm.insertelement
+// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 16 : i64} : vector<8xbf16>, !llvm.ptr<1>
+// CHECK-NEXT: } else {
+// CHECK-COUNT-8: scf.if
+// CHECK: gpu.return
+func.func @vectors(%X: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.name = "X"},
+                   %Y: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %N = tile.dim %X[0] : !tile.buffer<?xbf16, global>
+  %c2048 = arith.constant 2048 : index
+  %grid = arith.ceildivsi %N, %c2048 : index
+  tile.launch grid(%grid) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [2048] attributes {tile.vector = 8 : i64} {
+    ^bb0(%i: index):
+      %base = arith.muli %bx, %c2048 : index
+      %index = arith.addi %base, %i : index
+      %inside = arith.cmpi slt, %index, %N : index
+      scf.if %inside {
+        %x = tile.load %X[%index] {tile.contiguous} : !tile.buffer<?xbf16, global>
+        %w = arith.extf %x : bf16 to f32
+        %y = arith.truncf %w : f32 to bf16
+        tile.store %y, %Y[%index] {tile.contiguous} : !tile.buffer<?xbf16, global>
+      } {tile.vector_guard}
+    }
   }
   return
 }

@@ -1,0 +1,134 @@
+// RUN: tile-opt %s --split-input-file --tile-vectorize-parallel | FileCheck %s
+
+// An element-wise loop over a 1-D tensor: eight bf16 lanes per thread make a
+// 16-byte access (the block's offset, bx * 2048, is a multiple of 8), the
+// bounds guard holds on an interval of the lane, both accesses move with it.
+// CHECK-LABEL: func.func @gelu_like
+// CHECK: tile.parallel [2048] attributes {tile.vector = 8 : i64}
+// CHECK: tile.load %{{.*}}[%{{.*}}] {tile.contiguous}
+// CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}] {tile.contiguous}
+// CHECK: } {tile.vector_guard}
+func.func @gelu_like(%X: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.name = "X"},
+                     %Y: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %N = tile.dim %X[0] : !tile.buffer<?xbf16, global>
+  %c2048 = arith.constant 2048 : index
+  %grid = arith.ceildivsi %N, %c2048 : index
+  tile.launch grid(%grid) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [2048] {
+    ^bb0(%i: index):
+      %base = arith.muli %bx, %c2048 : index
+      %index = arith.addi %base, %i : index
+      %inside = arith.cmpi slt, %index, %N : index
+      scf.if %inside {
+        %x = tile.load %X[%index] : !tile.buffer<?xbf16, global>
+        tile.store %x, %Y[%index] : !tile.buffer<?xbf16, global>
+      }
+    }
+  }
+  return
+}
+
+// -----
+
+// Rows of a static 64-float width: a vector of 4 floats starts at a
+// multiple of 4 in every row. The short-circuit `and` of two bounds becomes
+// one arith.andi the guard tests; the row bound does not move with the
+// lane, and a broadcast read (bias[0]) is not a vector access.
+// CHECK-LABEL: func.func @rows
+// CHECK: tile.parallel [4, 64] attributes {tile.vector = 4 : i64}
+// CHECK: %[[BOTH:.*]] = arith.andi
+// CHECK: scf.if %[[BOTH]] {
+// CHECK: tile.load %{{.*}}[%{{.*}}, %{{.*}}] {tile.contiguous}
+// CHECK: tile.load %{{.*}}[%{{.*}}] : <?xf32, global>
+// CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {tile.contiguous}
+// CHECK: } {tile.vector_guard}
+func.func @rows(%X: !tile.buffer<?x64xf32, global> {tile.dims = ["M", ""], tile.name = "X"},
+                %bias: !tile.buffer<?xf32, global> {tile.dims = ["B"], tile.name = "bias"},
+                %Y: !tile.buffer<?x64xf32, global> {tile.dims = ["M", ""], tile.name = "Y"}) attributes {tile.kernel} {
+  %M = tile.dim %X[0] : !tile.buffer<?x64xf32, global>
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %c0 = arith.constant 0 : index
+  %grid = arith.ceildivsi %M, %c4 : index
+  tile.launch grid(%grid) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [4, 64] {
+    ^bb0(%i: index, %j: index):
+      %r0 = arith.muli %bx, %c4 : index
+      %row = arith.addi %r0, %i : index
+      %rowInside = arith.cmpi slt, %row, %M : index
+      %inside = scf.if %rowInside -> (i1) {
+        %colInside = arith.cmpi slt, %j, %c64 : index
+        scf.yield %colInside : i1
+      } else {
+        %false = arith.constant false
+        scf.yield %false : i1
+      }
+      scf.if %inside {
+        %x = tile.load %X[%row, %j] : !tile.buffer<?x64xf32, global>
+        %b = tile.load %bias[%c0] : !tile.buffer<?xf32, global>
+        %y = arith.addf %x, %b : f32
+        tile.store %y, %Y[%row, %j] : !tile.buffer<?x64xf32, global>
+      }
+    }
+  }
+  return
+}
+
+// -----
+
+// Loops that keep one element per thread: rows of a dynamic width (a row
+// may start anywhere), an offset not known to be a multiple of the vector
+// (bx * 2047), a stride of 2 along the lane, a fragment (partitioned by its
+// layout), and a guard that is not an interval (j != 5) stays unmarked in a
+// loop that is vectorized.
+// CHECK-LABEL: func.func @kept
+// CHECK: tile.parallel [4, 64] {
+// CHECK: tile.parallel [2048] {
+// CHECK: tile.parallel [1024] {
+// CHECK: tile.parallel [256] {
+// CHECK: tile.parallel [256] attributes {tile.vector = 4 : i64}
+// CHECK: scf.if
+// CHECK-NOT: tile.vector_guard
+// CHECK: return
+func.func @kept(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.name = "X"},
+                %V: !tile.buffer<?xf32, global> {tile.dims = ["L"], tile.name = "V"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c5 = arith.constant 5 : index
+  %c2047 = arith.constant 2047 : index
+  %f0 = arith.constant 0.0 : f32
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [4, 64] {
+    ^bb0(%i: index, %j: index):
+      tile.store %f0, %X[%i, %j] : !tile.buffer<?x?xf32, global>
+    }
+    tile.parallel [2048] {
+    ^bb0(%i: index):
+      %base = arith.muli %bx, %c2047 : index
+      %index = arith.addi %base, %i : index
+      tile.store %f0, %V[%index] : !tile.buffer<?xf32, global>
+    }
+    tile.parallel [1024] {
+    ^bb0(%i: index):
+      %index = arith.muli %i, %c2 : index
+      tile.store %f0, %V[%index] : !tile.buffer<?xf32, global>
+    }
+    %frag = tile.alloc {tile.layout = #tile.cyclic<64>} : !tile.buffer<256xf32, fragment>
+    tile.parallel [256] {
+    ^bb0(%i: index):
+      %x = tile.load %V[%i] : !tile.buffer<?xf32, global>
+      tile.store %x, %frag[%i] : !tile.buffer<256xf32, fragment>
+    }
+    tile.parallel [256] {
+    ^bb0(%j: index):
+      %odd = arith.cmpi ne, %j, %c5 : index
+      scf.if %odd {
+        tile.store %f0, %V[%j] : !tile.buffer<?xf32, global>
+      }
+    }
+  }
+  return
+}
