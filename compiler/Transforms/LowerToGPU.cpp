@@ -123,8 +123,10 @@ private:
                : value;
   }
   Value cast(Value value, Type to);
-  /// Runs `body(flat, slot)` for flat = tid + slot * threads < total.
-  void cooperative(int64_t total, function_ref<void(Value, Value)> body);
+  /// Runs `body(flat, slot)` for flat = tid + slot * threads < total;
+  /// `unrolled` emits each trip with a constant slot (register fragments
+  /// must be indexed by constants to stay in registers).
+  void cooperative(int64_t total, function_ref<void(Value, Value)> body, bool unrolled = false);
   /// An element of a buffer at a view index, or, for a distributed
   /// fragment, at this thread's slot.
   Value loadAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot) {
@@ -163,6 +165,9 @@ private:
   }
   /// The `tile.vector_guard`s known to hold for the vector being lowered.
   DenseSet<Operation *> heldGuards;
+  /// Whether an `scf.if` with results may compute both sides and select:
+  /// pure arithmetic and loads of on-chip buffers at indices inside them.
+  bool isSpeculatable(scf::IfOp ifOp);
   /// Whether an op touches memory other threads may touch (shared memory,
   /// shared-memory fragments, global tensors): then it needs barriers.
   bool touchesSharedState(Operation *op);
@@ -391,7 +396,8 @@ Value KernelLowering::cast(Value value, Type to) {
   return arith::TruncIOp::create(b, loc(), to, value);
 }
 
-void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)> body) {
+void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)> body,
+                                 bool unrolled) {
   // A constant trip count per thread (flat = tid + k * threads), so that the
   // loop unrolls and each thread keeps several memory accesses in flight; a
   // guard only when the threads do not divide the iteration space.
@@ -401,20 +407,26 @@ void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)>
   // Outside its own region the producer warpgroup sits out.
   if (partBarrierId == 0)
     onlyThreadsBelow(partThreads);
-  auto loop = scf::ForOp::create(b, loc(), index(0), index(trips), index(1));
-  b.setInsertionPointToStart(loop.getBody());
-  Value flat = arith::AddIOp::create(
-      b, loc(), partThreadId,
-      arith::MulIOp::create(b, loc(), loop.getInductionVar(), index(threads)));
-  Value slot = loop.getInductionVar();
-  if (total % threads == 0) {
-    body(flat, slot);
+  auto trip = [&](Value k) {
+    OpBuilder::InsertionGuard tripGuard(b);
+    Value flat = arith::AddIOp::create(b, loc(), partThreadId,
+                                       arith::MulIOp::create(b, loc(), k, index(threads)));
+    if (total % threads != 0) {
+      Value inside =
+          arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, flat, index(total));
+      auto ifOp = scf::IfOp::create(b, loc(), inside, /*withElseRegion=*/false);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+    }
+    body(flat, k);
+  };
+  if (unrolled) {
+    for (int64_t k = 0; k < trips; ++k)
+      trip(index(k));
     return;
   }
-  Value inside = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, flat, index(total));
-  auto ifOp = scf::IfOp::create(b, loc(), inside, /*withElseRegion=*/false);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  body(flat, slot);
+  auto loop = scf::ForOp::create(b, loc(), index(0), index(trips), index(1));
+  b.setInsertionPointToStart(loop.getBody());
+  trip(loop.getInductionVar());
 }
 
 Value KernelLowering::evaluateAt(tile::ParallelOp parallel, Value cond, ArrayRef<Value> point) {
@@ -595,6 +607,41 @@ LogicalResult KernelLowering::lowerAcrossLanes(Block &block, MutableArrayRef<IRM
     }
   }
   return success();
+}
+
+bool KernelLowering::isSpeculatable(scf::IfOp ifOp) {
+  // An index that stays inside the buffer: a constant within the extent, or
+  // a T.Parallel variable whose loop extent is at most the extent.
+  auto insideExtent = [&](Value index, int64_t extent) {
+    IntegerAttr constant;
+    if (matchPattern(index, m_Constant(&constant)))
+      return constant.getInt() >= 0 && constant.getInt() < extent;
+    auto arg = dyn_cast<BlockArgument>(index);
+    if (!arg)
+      return false;
+    auto parallel = dyn_cast<tile::ParallelOp>(arg.getOwner()->getParentOp());
+    return parallel && parallel.getExtents()[arg.getArgNumber()] <= extent;
+  };
+  for (Region &region : ifOp->getRegions()) {
+    if (region.empty())
+      return false;
+    for (Operation &op : region.front().without_terminator()) {
+      if (auto load = dyn_cast<tile::LoadOp>(op)) {
+        // Loads of on-chip buffers at indices inside them; not tensors,
+        // whose guard may be what keeps the access inside.
+        auto type = load.getBuffer().getType();
+        if (type.getScope() == tile::MemoryScope::Global)
+          return false;
+        for (auto [index, extent] : llvm::zip(load.getIndices(), type.getShape()))
+          if (!insideExtent(index, extent))
+            return false;
+        continue;
+      }
+      if (op.getNumRegions() != 0 || !isPure(&op) || isa<tile::TileDialect>(op.getDialect()))
+        return false;
+    }
+  }
+  return true;
 }
 
 bool KernelLowering::touchesSharedState(Operation *op) {
@@ -931,6 +978,25 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
   currentLoc = op->getLoc();
   if (isa<tile::TileDialect>(op->getDialect()))
     return lowerTileOp(op);
+  if (auto ifOp = dyn_cast<scf::IfOp>(op);
+      ifOp && parallelDepth > 0 && ifOp.getNumResults() > 0 && isSpeculatable(ifOp)) {
+    // Both sides are cheap and safe to compute: a select, no branch, so
+    // that the loads of the iterations around it are not held up by it.
+    SmallVector<Value> sides[2];
+    for (auto [side, region] : llvm::enumerate(ifOp->getRegions())) {
+      Block &block = region.front();
+      for (Operation &inner : block.without_terminator())
+        if (failed(lowerOp(&inner)))
+          return failure();
+      for (Value yielded : block.getTerminator()->getOperands())
+        sides[side].push_back(mapping.lookup(yielded));
+    }
+    currentLoc = op->getLoc();
+    Value cond = mapping.lookup(ifOp.getCondition());
+    for (auto [result, then, otherwise] : llvm::zip(ifOp.getResults(), sides[0], sides[1]))
+      mapping.map(result, arith::SelectOp::create(b, loc(), cond, then, otherwise));
+    return success();
+  }
   if (heldGuards.contains(op)) {
     // A guard checked for the whole vector: its then-branch, unguarded.
     auto ifOp = llvm::cast<scf::IfOp>(op);
@@ -1074,9 +1140,16 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
         result = failure();
     } else {
-      cooperative(product(extents), [&](Value flat, Value slot) {
-        iteration(delinearize(flat, extents), slot);
+      bool registers = false;
+      body.walk([&](Operation *inner) {
+        for (Value operand : inner->getOperands())
+          if (auto it = buffers.find(operand); it != buffers.end() && it->second.inRegisters())
+            registers = true;
       });
+      cooperative(
+          product(extents),
+          [&](Value flat, Value slot) { iteration(delinearize(flat, extents), slot); },
+          registers);
     }
     if (sync)
       barrier();
@@ -1214,7 +1287,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       } else {
         storeAt(dst, di, slot, value);
       }
-    });
+    }, dst.inRegisters());
     if (sync)
       barrier();
     return success();
@@ -1327,7 +1400,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       add(address(dst, di), value);
-    });
+    }, src.inRegisters());
     barrier();
     return success();
   }
@@ -1454,7 +1527,7 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
     Value address = partialAt(out);
     Value old = LLVM::LoadOp::create(b, loc(), accType, address);
     LLVM::StoreOp::create(b, loc(), combine(old, x), address);
-  });
+  }, true);
   // 2. Warp shuffles combine the 32 lanes; lane 0 of each warp writes its
   //    result to shared scratch.
   int64_t warps = numThreadsValue / 32;
@@ -1824,7 +1897,7 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
     } else {
       write();
     }
-  });
+  }, src.inRegisters() || dst.inRegisters());
   if (sync)
     barrier();
   return success();

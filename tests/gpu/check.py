@@ -331,10 +331,9 @@ def sweep(args):
     copy_bw = 2 * src.numel() * 4 / time_ms(lambda: dst.copy_(src)) / 1e9
     del src, dst
     print(f"device-to-device copy: {copy_bw:.2f} TB/s")
-    m, n = 16384, 4099
-    x = torch.randn(m, n, device="cuda")
-    y = torch.empty_like(x)
-    w, bias = torch.randn(n, device="cuda"), torch.randn(n, device="cuda")
+    m = 16384
+    rows = {n: (torch.randn(m, n, device="cuda"), torch.empty(m, n, device="cuda"),
+                torch.randn(n, device="cuda"), torch.randn(n, device="cuda")) for n in (4096, 4099)}
     g = torch.randn(128 * 1024 * 1024 + 5, device="cuda", dtype=torch.bfloat16)
     gy = torch.empty_like(g)
     ga = torch.randn(4096, 4096, device="cuda", dtype=torch.float16)
@@ -342,7 +341,7 @@ def sweep(args):
     gc = torch.empty(4096, 4096, device="cuda", dtype=torch.float16)
     cublas_ms = time_ms(lambda: torch.matmul(ga, gb))
     print(f"cuBLAS fp16 4096^3: {2 * 4096**3 / cublas_ms / 1e9:.1f} TFLOP/s")
-    rows = []
+    results = []
     for name in sorted(f[:-4] for f in os.listdir(args.sweep) if f.endswith(".ptx")):
         k = Kernel(rt, args.sweep, name)
         if name.startswith("gemm"):
@@ -352,14 +351,23 @@ def sweep(args):
             torch.cuda.synchronize()
             err = rel_err(gc, ga.float() @ gb.float())
             t = time_ms(run)
-            rows.append((name, err, t, 2 * 4096**3 / t / 1e12))
+            results.append((name, err, t, 2 * 4096**3 / t / 1e12))
             continue
-        if name.startswith("softmax"):
-            run, ref, bytes_moved = k.bind(x, y), lambda: torch.softmax(x, 1), 2 * 4 * m * n
-            check = lambda: rel_err(y, torch.softmax(x.double(), 1))
-        elif name.startswith("layernorm"):
-            run, bytes_moved = k.bind(x, w, bias, y, 1e-5), 2 * 4 * m * n
-            check = lambda: rel_err(y, torch.nn.functional.layer_norm(x.double(), (n,), w.double(), bias.double(), 1e-5))
+        if name.startswith(("softmax", "layernorm")):
+            for n, (x, y, w, bias) in rows.items():
+                if name.startswith("softmax"):
+                    run = k.bind(x, y)
+                    check = lambda: rel_err(y, torch.softmax(x.double(), 1))
+                else:
+                    run = k.bind(x, w, bias, y, 1e-5)
+                    check = lambda: rel_err(y, torch.nn.functional.layer_norm(
+                        x.double(), (n,), w.double(), bias.double(), 1e-5))
+                run()
+                torch.cuda.synchronize()
+                err = check()
+                t = time_ms(run)
+                results.append((f"{name} N={n}", err, t, 2 * 4 * m * n / t / 1e9))
+            continue
         else:
             run, bytes_moved = k.bind(g, gy), 2 * 2 * g.numel()
             check = lambda: rel_err(gy, torch.nn.functional.gelu(g.double()))
@@ -367,8 +375,8 @@ def sweep(args):
         torch.cuda.synchronize()
         err = check()
         t = time_ms(run)
-        rows.append((name, err, t, bytes_moved / t / 1e9))
-    for name, err, t, rate in rows:
+        results.append((name, err, t, bytes_moved / t / 1e9))
+    for name, err, t, rate in results:
         if name.startswith("gemm"):
             print(f"{name:28} err {err:9.2e}  {t:8.3f} ms  {1000 * rate:6.1f} TFLOP/s  "
                   f"{100 * cublas_ms / t:5.1f}% of cuBLAS")

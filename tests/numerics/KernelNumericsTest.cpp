@@ -354,49 +354,57 @@ TEST_CASE("element-wise: vector add (fp32) and GELU (bf16)", "[kernels]") {
   CHECK(relativeError(Y, ref) < 1e-2);
 }
 
-TEST_CASE("softmax: rows longer than a chunk", "[kernels]") {
-  int64_t M = 10, N = 300;
-  Kernel kernel("softmax.tl", "softmax", {{"block_M", "4"}, {"block_N", "128"}});
-  REQUIRE(kernel.ok());
-  Tensor X = randomTensor(DType::F32, {M, N}, rng(), -5, 5);
-  Tensor Y = poisoned(DType::F32, {M, N});
-  REQUIRE(kernel.run({X.arg(), Y.arg()}));
-  std::vector<double> ref(M * N);
-  for (int64_t i = 0; i < M; ++i) {
-    double best = -INFINITY, total = 0;
-    for (int64_t j = 0; j < N; ++j)
-      best = std::max(best, X({i, j}));
-    for (int64_t j = 0; j < N; ++j)
-      total += std::exp(X({i, j}) - best);
-    for (int64_t j = 0; j < N; ++j)
-      ref[i * N + j] = std::exp(X({i, j}) - best) / total;
+TEST_CASE("softmax: rows kept on chip and rows streamed in chunks", "[kernels]") {
+  // N <= block_N keeps the row on chip; N > block_N streams it.
+  for (int64_t N : {100, 128, 300}) {
+    INFO("N = " << N);
+    int64_t M = 10;
+    Kernel kernel("softmax.tl", "softmax", {{"block_M", "4"}, {"block_N", "128"}, {"threads", "64"}});
+    REQUIRE(kernel.ok());
+    Tensor X = randomTensor(DType::F32, {M, N}, rng(), -5, 5);
+    Tensor Y = poisoned(DType::F32, {M, N});
+    REQUIRE(kernel.run({X.arg(), Y.arg()}));
+    std::vector<double> ref(M * N);
+    for (int64_t i = 0; i < M; ++i) {
+      double best = -INFINITY, total = 0;
+      for (int64_t j = 0; j < N; ++j)
+        best = std::max(best, X({i, j}));
+      for (int64_t j = 0; j < N; ++j)
+        total += std::exp(X({i, j}) - best);
+      for (int64_t j = 0; j < N; ++j)
+        ref[i * N + j] = std::exp(X({i, j}) - best) / total;
+    }
+    CHECK(relativeError(Y, ref) < 1e-5);
   }
-  CHECK(relativeError(Y, ref) < 1e-5);
 }
 
 TEST_CASE("layernorm: fp32 with weight, bias and eps", "[kernels]") {
-  int64_t M = 5, N = 300;
-  double eps = 1e-5;
-  Kernel kernel("layernorm.tl", "layernorm", {{"block_N", "128"}});
-  REQUIRE(kernel.ok());
-  Tensor X = randomTensor(DType::F32, {M, N}, rng(), -3, 3);
-  Tensor W = randomTensor(DType::F32, {N}, rng());
-  Tensor Bias = randomTensor(DType::F32, {N}, rng());
-  Tensor Y = poisoned(DType::F32, {M, N});
-  REQUIRE(kernel.run({X.arg(), W.arg(), Bias.arg(), Y.arg(), cpu::KernelArg::ofFloat(eps)}));
-  std::vector<double> ref(M * N);
-  for (int64_t i = 0; i < M; ++i) {
-    double mean = 0, var = 0;
-    for (int64_t j = 0; j < N; ++j)
-      mean += X({i, j});
-    mean /= N;
-    for (int64_t j = 0; j < N; ++j)
-      var += (X({i, j}) - mean) * (X({i, j}) - mean);
-    var /= N;
-    for (int64_t j = 0; j < N; ++j)
-      ref[i * N + j] = (X({i, j}) - mean) / std::sqrt(var + eps) * W.get(j) + Bias.get(j);
+  // N <= block_N keeps the row on chip; N > block_N takes three passes.
+  for (int64_t N : {100, 128, 300}) {
+    INFO("N = " << N);
+    int64_t M = 5;
+    double eps = 1e-5;
+    Kernel kernel("layernorm.tl", "layernorm", {{"block_N", "128"}, {"threads", "64"}});
+    REQUIRE(kernel.ok());
+    Tensor X = randomTensor(DType::F32, {M, N}, rng(), -3, 3);
+    Tensor W = randomTensor(DType::F32, {N}, rng());
+    Tensor Bias = randomTensor(DType::F32, {N}, rng());
+    Tensor Y = poisoned(DType::F32, {M, N});
+    REQUIRE(kernel.run({X.arg(), W.arg(), Bias.arg(), Y.arg(), cpu::KernelArg::ofFloat(eps)}));
+    std::vector<double> ref(M * N);
+    for (int64_t i = 0; i < M; ++i) {
+      double mean = 0, var = 0;
+      for (int64_t j = 0; j < N; ++j)
+        mean += X({i, j});
+      mean /= N;
+      for (int64_t j = 0; j < N; ++j)
+        var += (X({i, j}) - mean) * (X({i, j}) - mean);
+      var /= N;
+      for (int64_t j = 0; j < N; ++j)
+        ref[i * N + j] = (X({i, j}) - mean) / std::sqrt(var + eps) * W.get(j) + Bias.get(j);
+    }
+    CHECK(relativeError(Y, ref) < 1e-5);
   }
-  CHECK(relativeError(Y, ref) < 1e-5);
 }
 
 TEST_CASE("reduction: row sum and row max", "[kernels]") {
