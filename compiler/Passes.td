@@ -20,7 +20,15 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     each thread's private memory (registers once promoted); a reduction of a
     `#tile.cyclic` fragment combines per-thread partials with warp shuffles and
     shared scratch; a barrier surrounds every op that touches shared state
-    (shared memory, shared-memory fragments, global tensors). Copies from and
+    (shared memory, shared-memory fragments, global tensors), none at the
+    kernel's start or end. Loops over register fragments are unrolled here
+    (their slots must be constants); a `tile.vector` loop
+    (tile-vectorize-parallel) runs each thread's vectors straight-line, with
+    one vector load/store per `tile.contiguous` access, when its tensors are
+    aligned and its `tile.vector_guard`s hold at the vector's two ends, and
+    lane by lane otherwise; inside T.Parallel an `scf.if` with results whose
+    sides are pure arithmetic and loads of on-chip buffers at indices inside
+    them becomes a select. Copies from and
     to global memory are predicated at the tensor's edges (reads outside give
     zero); gemm is a SIMT loop. Tensor parameters become a `noalias` global
     pointer followed by one i64 per dimension bound at launch; the host

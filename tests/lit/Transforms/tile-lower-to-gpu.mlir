@@ -233,3 +233,58 @@ func.func @vectors(%X: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.nam
   }
   return
 }
+
+// -----
+
+// In a T.Parallel body, a T.if_then_else whose two sides are arithmetic on
+// on-chip values (a register fragment and a shared row maximum, read at
+// indices inside them) becomes a select: no branch, so that the shared
+// load is not waited for inside one. A side that reads a tensor keeps its
+// branch (the guard is what keeps that access inside). A loop over a
+// register fragment is unrolled: its slots are constants.
+// CHECK-LABEL: gpu.func @speculate
+// CHECK-NOT: scf.for
+// CHECK: math.exp2
+// CHECK: arith.select
+// CHECK: math.exp2
+// CHECK: arith.select
+// CHECK: scf.if %{{.*}} -> (f32) {
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<1> -> f32
+// CHECK: } else {
+func.func @speculate(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"}) attributes {tile.kernel} {
+  %N = tile.dim %X[0] : !tile.buffer<?xf32, global>
+  %c1 = arith.constant 1 : index
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  tile.launch grid(%c1) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tile = tile.alloc {tile.layout = #tile.cyclic<32>} : !tile.buffer<64xf32, fragment>
+    %max = tile.alloc : !tile.buffer<1xf32, shared>
+    tile.parallel [64] {
+    ^bb0(%j: index):
+      %inside = arith.cmpi slt, %j, %N : index
+      %e = scf.if %inside -> (f32) {
+        %x = tile.load %tile[%j] : !tile.buffer<64xf32, fragment>
+        %m = tile.load %max[%c0] : !tile.buffer<1xf32, shared>
+        %d = arith.subf %x, %m : f32
+        %p = math.exp2 %d : f32
+        scf.yield %p : f32
+      } else {
+        scf.yield %zero : f32
+      }
+      tile.store %e, %tile[%j] : !tile.buffer<64xf32, fragment>
+    }
+    tile.parallel [64] {
+    ^bb0(%j: index):
+      %inside = arith.cmpi slt, %j, %N : index
+      %v = scf.if %inside -> (f32) {
+        %x = tile.load %X[%j] : !tile.buffer<?xf32, global>
+        scf.yield %x : f32
+      } else {
+        scf.yield %zero : f32
+      }
+      tile.store %v, %tile[%j] : !tile.buffer<64xf32, fragment>
+    }
+  }
+  return
+}
