@@ -19,7 +19,7 @@ compile elementwise.tl gelu gelu
 compile softmax.tl softmax softmax
 compile layernorm.tl layernorm layernorm
 compile softmax.tl softmax softmax_4352 -D block_N=4352
-compile layernorm.tl layernorm layernorm_4352 -D block_N=4352 -D threads=256
+compile layernorm.tl layernorm layernorm_4352 -D block_N=4352
 compile reduction.tl row_sum_max row_sum_max
 compile gemm.tl gemm gemm_fp16
 compile gemm.tl gemm gemm_bf16 -D dtype=bfloat16
