@@ -159,6 +159,15 @@ private:
   /// The value of `cond`, a pure function of a T.Parallel body's variables
   /// and of values outside it, at `point`.
   Value evaluateAt(tile::ParallelOp parallel, Value cond, ArrayRef<Value> point);
+  /// Whether `pointer` is aligned to `bytes` (a power of two), as an i1.
+  Value isAligned(Value pointer, int64_t bytes) {
+    auto i64 = [&](int64_t v) {
+      return arith::ConstantIntOp::create(b, loc(), b.getI64Type(), v);
+    };
+    Value address = LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), pointer);
+    return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
+                                 arith::AndIOp::create(b, loc(), address, i64(bytes - 1)), i64(0));
+  }
   /// Bytes of a vector of `width` elements of a buffer.
   static int64_t vectorBytes(const BufferRef &ref, int64_t width) {
     return width * std::max(1u, ref.elementType.getIntOrFloatBitWidth() / 8);
@@ -455,10 +464,7 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
                                     function_ref<void(ArrayRef<Value>, Value)> iteration) {
   ArrayRef<int64_t> extents = parallel.getExtents();
   Block &body = parallel.getBody().front();
-  auto i64 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc(), b.getI64Type(), v); };
-  // The tensors the loop touches, checked once for vector alignment; in the
-  // straight-line version their base is masked, which tells the backend the
-  // alignment it needs to merge the accesses.
+  // The tensors the loop touches, checked once for vector alignment.
   SmallVector<Value> tensors;
   body.walk([&](Operation *op) {
     Value buffer;
@@ -473,11 +479,8 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
   Value aligned = arith::ConstantIntOp::create(b, loc(), b.getI1Type(), 1);
   for (Value tensor : tensors) {
     const BufferRef &ref = buffers[tensor];
-    Value address = LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), ref.base);
-    Value misalignment = arith::AndIOp::create(b, loc(), address, i64(vectorBytes(ref, width) - 1));
-    aligned = arith::AndIOp::create(
-        b, loc(), aligned,
-        arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, misalignment, i64(0)));
+    aligned = arith::AndIOp::create(b, loc(), aligned,
+                                    isAligned(ref.base, vectorBytes(ref, width)));
   }
   SmallVector<Operation *> guards;
   body.walk([&](scf::IfOp ifOp) {
@@ -485,62 +488,50 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
       guards.push_back(ifOp);
   });
 
-  int64_t threads = partThreads;
-  int64_t vectors = product(extents) / width;
-  int64_t trips = (vectors + threads - 1) / threads;
-  OpBuilder::InsertionGuard guard(b);
-  if (partBarrierId == 0)
-    onlyThreadsBelow(partThreads);
-  auto loop = scf::ForOp::create(b, loc(), index(0), index(trips), index(1));
-  b.setInsertionPointToStart(loop.getBody());
-  Value vector = arith::AddIOp::create(
-      b, loc(), partThreadId,
-      arith::MulIOp::create(b, loc(), loop.getInductionVar(), index(threads)));
-  if (vectors % threads != 0) {
-    Value inside = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, vector,
-                                         index(vectors));
-    auto ifOp = scf::IfOp::create(b, loc(), inside, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-  }
-  // A vector stays in one row: only the innermost index moves.
-  SmallVector<Value> first =
-      delinearize(arith::MulIOp::create(b, loc(), vector, index(width)), extents);
-  auto lanePoint = [&](int64_t lane) {
-    SmallVector<Value> point(first);
-    point.back() = arith::AddIOp::create(b, loc(), point.back(), index(lane));
-    return point;
-  };
-  auto slotOf = [&](int64_t lane) {
-    return arith::AddIOp::create(
-        b, loc(), arith::MulIOp::create(b, loc(), loop.getInductionVar(), index(width)),
-        index(lane));
-  };
-  Value whole = aligned;
-  for (Operation *op : guards) {
-    Value cond = llvm::cast<scf::IfOp>(op).getCondition();
-    for (int64_t lane : {int64_t(0), width - 1})
-      whole = arith::AndIOp::create(b, loc(), whole, evaluateAt(parallel, cond, lanePoint(lane)));
-  }
-  auto versions = scf::IfOp::create(b, loc(), whole, /*withElseRegion=*/true);
-  b.setInsertionPointToStart(versions.thenBlock());
-  heldGuards.insert(guards.begin(), guards.end());
-  // Op by op across the lanes (each lane's own order is kept; iterations of
-  // a T.Parallel are independent), so that each `tile.contiguous` access
-  // becomes one vector access of all lanes.
-  SmallVector<IRMapping> lanes(width, mapping);
-  SmallVector<Value> slots;
-  for (int64_t lane = 0; lane < width; ++lane) {
-    for (auto [arg, value] : llvm::zip(body.getArguments(), lanePoint(lane)))
-      lanes[lane].map(arg, value);
-    slots.push_back(slotOf(lane));
-  }
-  ++parallelDepth;
-  LogicalResult lowered = lowerAcrossLanes(body, lanes, slots);
-  --parallelDepth;
-  heldGuards.clear();
-  b.setInsertionPointToStart(versions.elseBlock());
-  for (int64_t lane = 0; lane < width; ++lane)
-    iteration(lanePoint(lane), slotOf(lane));
+  // Vector v of the loop (thread tid runs v = tid + k * threads in trip k)
+  // starts at element v * width; it stays in one row: only the innermost
+  // index moves.
+  LogicalResult lowered = success();
+  cooperative(product(extents) / width, [&](Value vector, Value trip) {
+    SmallVector<Value> first =
+        delinearize(arith::MulIOp::create(b, loc(), vector, index(width)), extents);
+    auto lanePoint = [&](int64_t lane) {
+      SmallVector<Value> point(first);
+      point.back() = arith::AddIOp::create(b, loc(), point.back(), index(lane));
+      return point;
+    };
+    auto slotOf = [&](int64_t lane) {
+      return arith::AddIOp::create(
+          b, loc(), arith::MulIOp::create(b, loc(), trip, index(width)), index(lane));
+    };
+    Value whole = aligned;
+    for (Operation *op : guards) {
+      Value cond = llvm::cast<scf::IfOp>(op).getCondition();
+      for (int64_t lane : {int64_t(0), width - 1})
+        whole = arith::AndIOp::create(b, loc(), whole, evaluateAt(parallel, cond, lanePoint(lane)));
+    }
+    auto versions = scf::IfOp::create(b, loc(), whole, /*withElseRegion=*/true);
+    b.setInsertionPointToStart(versions.thenBlock());
+    heldGuards.insert(guards.begin(), guards.end());
+    // Op by op across the lanes (each lane's own order is kept; iterations of
+    // a T.Parallel are independent), so that each `tile.contiguous` access
+    // becomes one vector access of all lanes.
+    SmallVector<IRMapping> lanes(width, mapping);
+    SmallVector<Value> slots;
+    for (int64_t lane = 0; lane < width; ++lane) {
+      for (auto [arg, value] : llvm::zip(body.getArguments(), lanePoint(lane)))
+        lanes[lane].map(arg, value);
+      slots.push_back(slotOf(lane));
+    }
+    ++parallelDepth;
+    if (failed(lowerAcrossLanes(body, lanes, slots)))
+      lowered = failure();
+    --parallelDepth;
+    heldGuards.clear();
+    b.setInsertionPointToStart(versions.elseBlock());
+    for (int64_t lane = 0; lane < width; ++lane)
+      iteration(lanePoint(lane), slotOf(lane));
+  });
   return lowered;
 }
 
@@ -1382,11 +1373,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         return success();
       }
       // Scalar code runs on every thread; the add must happen once.
-      Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, threadId, index(0));
-      auto ifOp = scf::IfOp::create(b, loc(), first, false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      add(ptr, value);
+      inFirstThread([&] { add(ptr, value); });
       return success();
     }
     const BufferRef &src = buffers[atomic.getValue()];
@@ -1424,11 +1411,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       emit();
       return success();
     }
-    Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, threadId, index(0));
-    auto ifOp = scf::IfOp::create(b, loc(), first, false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    emit();
+    inFirstThread(emit);
     return success();
   }
   if (auto assertOp = dyn_cast<tile::AssertOp>(op)) {
@@ -1527,7 +1510,7 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
     Value address = partialAt(out);
     Value old = LLVM::LoadOp::create(b, loc(), accType, address);
     LLVM::StoreOp::create(b, loc(), combine(old, x), address);
-  }, true);
+  }, /*unrolled=*/true);
   // 2. Warp shuffles combine the 32 lanes; lane 0 of each warp writes its
   //    result to shared scratch.
   int64_t warps = numThreadsValue / 32;
@@ -1791,13 +1774,9 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
         Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
         Value at = address(dst, di);
         int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
-        Value misaligned = arith::AndIOp::create(
-            b, loc(), LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), at),
-            arith::ConstantIntOp::create(b, loc(), b.getI64Type(), pairBytes - 1));
         Value both = arith::AndIOp::create(
             b, loc(), arith::AndIOp::create(b, loc(), inBounds(dst, di), inBounds(dst, next)),
-            arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, misaligned,
-                                  arith::ConstantIntOp::create(b, loc(), b.getI64Type(), 0)));
+            isAligned(at, pairBytes));
         auto ifOp = scf::IfOp::create(b, loc(), both, /*withElseRegion=*/true);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
@@ -2255,13 +2234,9 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
     lastSi.back() = arith::AddIOp::create(b, loc(), lastSi.back(), index(vec - 1));
     // Whole vector inside the tensor and 16-byte aligned in memory.
     Value from = address(src, si);
-    Value misaligned = arith::AndIOp::create(
-        b, loc(), LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), from),
-        arith::ConstantIntOp::create(b, loc(), b.getI64Type(), 15));
     Value fast = arith::AndIOp::create(
         b, loc(), arith::AndIOp::create(b, loc(), inBounds(src, si), inBounds(src, lastSi)),
-        arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, misaligned,
-                              arith::ConstantIntOp::create(b, loc(), b.getI64Type(), 0)));
+        isAligned(from, 16));
     auto ifOp = scf::IfOp::create(b, loc(), fast, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());

@@ -31,6 +31,13 @@ static constexpr int64_t kVectorBytes = 16;
 /// Divisibility facts are tracked up to this power of two.
 static constexpr int64_t kMaxDivisor = 64;
 
+/// Integer arithmetic that is safe to compute before the branch that holds
+/// it (pure, never traps), and whose results the lane analysis understands.
+static bool isIndexArithmetic(Operation *op) {
+  return isa<arith::ConstantOp, arith::AddIOp, arith::SubIOp, arith::MulIOp, arith::IndexCastOp,
+             arith::ExtSIOp, arith::CmpIOp, arith::AndIOp>(op);
+}
+
 namespace {
 
 /// Facts about the values of one T.Parallel body as functions of its
@@ -155,9 +162,7 @@ public:
     if (auto arg = dyn_cast<BlockArgument>(v))
       return arg.getOwner() == &body;
     Operation *def = v.getDefiningOp();
-    if (def->getBlock() != &body ||
-        !isa<arith::ConstantOp, arith::AddIOp, arith::SubIOp, arith::MulIOp, arith::IndexCastOp,
-             arith::ExtSIOp, arith::CmpIOp, arith::AndIOp>(def))
+    if (def->getBlock() != &body || !isIndexArithmetic(def))
       return false;
     return llvm::all_of(def->getOperands(), [&](Value operand) { return isComputableAhead(operand); });
   }
@@ -202,11 +207,8 @@ static void flattenShortCircuitAnds(Block &body) {
     if (!matchPattern(elseYield.getOperand(0), m_Zero()))
       continue;
     Block *thenBlock = ifOp.thenBlock();
-    bool speculatable = llvm::all_of(thenBlock->without_terminator(), [](Operation &op) {
-      return isa<arith::ConstantOp, arith::AddIOp, arith::SubIOp, arith::MulIOp,
-                 arith::IndexCastOp, arith::ExtSIOp, arith::CmpIOp, arith::AndIOp>(op);
-    });
-    if (!speculatable)
+    if (!llvm::all_of(thenBlock->without_terminator(),
+                      [](Operation &op) { return isIndexArithmetic(&op); }))
       continue;
     Value rhs = cast<scf::YieldOp>(thenBlock->getTerminator()).getOperand(0);
     for (Operation &op : llvm::make_early_inc_range(thenBlock->without_terminator()))
