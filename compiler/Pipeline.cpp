@@ -5,7 +5,6 @@
 #include "compiler/Passes.h"
 #include "compiler/Targets/Targets.h"
 
-#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -39,11 +38,8 @@ LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target
   return success();
 }
 
-std::vector<std::string> tilec::compiler::listStages(StringRef target) {
+std::vector<std::string> tilec::compiler::listStages(OpPassManager &pm, StringRef target) {
   std::vector<std::string> stages = {kASTStage, kTileStage};
-  OpPassManager pm(ModuleOp::getOperationName());
-  if (failed(buildPipeline(pm, target)))
-    return stages;
   // The textual pipeline names every pass, nested ones included:
   // "builtin.module(canonicalize{...},cse,gpu.module(convert-gpu-to-nvvm))".
   std::string text;

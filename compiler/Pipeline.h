@@ -37,10 +37,10 @@ void buildCPUPipeline(mlir::OpPassManager &pm);
 /// unknown target.
 mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm, llvm::StringRef target);
 
-/// Every stage tile-dump can show for `target`, in order: the frontend's
-/// stages, the flag of each pass of the pipeline, then "ptx" for a GPU
-/// target.
-std::vector<std::string> listStages(llvm::StringRef target);
+/// Every stage tile-dump can show for `pm`, the pipeline buildPipeline made
+/// for `target`, in order: the frontend's stages, the flag of each pass,
+/// then the assembly ("ptx" or "gcn") for a GPU target.
+std::vector<std::string> listStages(mlir::OpPassManager &pm, llvm::StringRef target);
 
 /// Registers the pipeline as `tile-cleanup` for tile-opt.
 void registerTilePipelines();

@@ -55,16 +55,15 @@ int main(int argc, char **argv) {
                               "tile-dump: the IR of a .tl file after each stage\n");
   mlir::DialectRegistry registry;
   tilec::targets::registerAMDGPUTarget(registry);
-  {
-    mlir::MLIRContext probe(registry);
-    mlir::PassManager pm(&probe);
-    if (mlir::failed(tilec::compiler::buildPipeline(pm, target))) {
-      WithColor::error() << "unknown target '" << target
-                         << "'; expected 'tile' or a GPU chip such as sm_90a or gfx942\n";
-      return 1;
-    }
+  mlir::MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  mlir::PassManager pm(&context);
+  if (mlir::failed(tilec::compiler::buildPipeline(pm, target))) {
+    WithColor::error() << "unknown target '" << target
+                       << "'; expected 'tile' or a GPU chip such as sm_90a or gfx942\n";
+    return 1;
   }
-  std::vector<std::string> stages = tilec::compiler::listStages(target);
+  std::vector<std::string> stages = tilec::compiler::listStages(pm, target);
   if (listStages) {
     for (const std::string &stage : stages)
       outs() << stage << "\n";
@@ -97,8 +96,6 @@ int main(int argc, char **argv) {
   options.includeDirs = includeDirs;
   if (!tilec::parseAssignments(defines, "-D", options.defines))
     return 1;
-  mlir::MLIRContext context(registry);
-  context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   unsigned bufferId = tilec::addMainFile(sourceMgr, inputFile);
   if (!bufferId)
@@ -119,8 +116,6 @@ int main(int argc, char **argv) {
     banner(tilec::compiler::kTileStage);
     module->print(outs());
   }
-  mlir::PassManager pm(&context);
-  (void)tilec::compiler::buildPipeline(pm, target);
   context.disableMultithreading();
   pm.enableIRPrinting(
       /*shouldPrintBeforePass=*/[](mlir::Pass *, mlir::Operation *) { return false; },
