@@ -82,9 +82,9 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
   meta["compiler"] = std::string("tilec ") + tilec::getVersion();
   meta["hash"] = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
   // A warp-specialized kernel launches a producer warpgroup more.
-  auto blockThreads = func->getAttrOfType<IntegerAttr>("tile.block_threads");
+  auto blockThreads = func->getAttrOfType<IntegerAttr>(tile::kBlockThreadsAttrName);
   meta["threads"] = blockThreads ? blockThreads.getInt() : launch.getThreads();
-  auto shared = func->getAttrOfType<IntegerAttr>("tile.shared_bytes");
+  auto shared = func->getAttrOfType<IntegerAttr>(tile::kSharedBytesAttrName);
   meta["shared_bytes"] = shared ? shared.getInt() : 0;
   json grid = json::array();
   for (Value dim : launch.getGrid()) {
@@ -127,7 +127,7 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
   // saying whether the runtime could build them): the tensor, the box in C
   // order, the shared-memory swizzle in bytes.
   json maps = json::array();
-  if (auto list = func->getAttrOfType<ArrayAttr>("tile.tensor_maps"))
+  if (auto list = func->getAttrOfType<ArrayAttr>(tile::kTensorMapsAttrName))
     for (auto map : list.getAsRange<DictionaryAttr>()) {
       json entry;
       entry["param"] = cast<IntegerAttr>(map.get("param")).getInt();

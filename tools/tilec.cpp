@@ -8,6 +8,7 @@
 #include "compiler/Metadata.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Targets/Targets.h"
+#include "dialects/Tile/TileDialect.h"
 #include "frontend/Frontend.h"
 #include "lib/Support/ToolSupport.h"
 #include "runtime/cpu/HostRun.h"
@@ -165,7 +166,7 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     return true;
   std::vector<mlir::func::FuncOp> kernels;
   module.walk([&](mlir::func::FuncOp f) {
-    if (f->hasAttr("tile.gpu_kernel"))
+    if (f->hasAttr(tilec::tile::kGPUKernelAttrName))
       kernels.push_back(f);
   });
   if (kernels.size() != 1) {

@@ -168,7 +168,7 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
   // Every operand must be swizzled in a way the descriptors can describe.
   auto spanOf = [&](tile::AllocOp alloc) -> int64_t {
     int64_t rowBytes = alloc.getType().getShape()[1] * elementBytes;
-    Attribute layout = alloc->getAttr("tile.layout");
+    Attribute layout = alloc->getAttr(tile::kLayoutAttrName);
     if (auto annotated = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout))
       return annotated.getBytes();
     return layout ? 0 : widestSwizzle(rowBytes);
@@ -183,7 +183,7 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
 /// other gemm accumulating into the same C, qualifies.
 static void inferWgmma(tile::GemmOp gemm, int64_t threads) {
   auto c = gemm.getC().getDefiningOp<tile::AllocOp>();
-  if (!c || c->hasAttr("tile.layout"))
+  if (!c || c->hasAttr(tile::kLayoutAttrName))
     return;
   SmallVector<std::pair<tile::GemmOp, std::pair<int64_t, int64_t>>> gemms;
   for (Operation *user : c->getUsers())
@@ -205,13 +205,13 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads) {
     --warpgroups;
   MLIRContext *ctx = gemm.getContext();
   auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups);
-  c->setAttr("tile.layout", accLayout);
+  c->setAttr(tile::kLayoutAttrName, accLayout);
   for (tile::ParallelOp loop : loops)
-    loop->setAttr("tile.layout", accLayout);
+    loop->setAttr(tile::kLayoutAttrName, accLayout);
   for (auto [user, spans] : gemms) {
-    user.getA().getDefiningOp()->setAttr("tile.layout",
+    user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName,
                                          tile::SwizzleLayoutAttr::get(ctx, spans.first));
-    user.getB().getDefiningOp()->setAttr("tile.layout",
+    user.getB().getDefiningOp()->setAttr(tile::kLayoutAttrName,
                                          tile::SwizzleLayoutAttr::get(ctx, spans.second));
   }
   LLVM_DEBUG(llvm::dbgs() << "wgmma: " << m << " rows on " << warpgroups << " warpgroups\n");
@@ -235,7 +235,7 @@ struct TileInferLayoutsPass
                          ? swizzle.getBytes()
                          : widestSwizzle(rowBytes);
       if (span)
-        alloc->setAttr("tile.layout", tile::SwizzleLayoutAttr::get(&getContext(), span));
+        alloc->setAttr(tile::kLayoutAttrName, tile::SwizzleLayoutAttr::get(&getContext(), span));
     });
     if (wgmma)
       getOperation().walk([&](tile::GemmOp gemm) {
@@ -245,7 +245,7 @@ struct TileInferLayoutsPass
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = alloc.getType();
       auto launch = alloc->getParentOfType<tile::LaunchOp>();
-      if (type.getScope() != tile::MemoryScope::Fragment || !launch || alloc->hasAttr("tile.layout") ||
+      if (type.getScope() != tile::MemoryScope::Fragment || !launch || alloc->hasAttr(tile::kLayoutAttrName) ||
           launch.getThreads() % 32 != 0 || type.getShape().empty())
         return;
       Value buffer = alloc.getResult();
@@ -255,7 +255,7 @@ struct TileInferLayoutsPass
                                   << use.getOwner()->getName() << ")\n");
           return;
         }
-      alloc->setAttr("tile.layout", tile::CyclicLayoutAttr::get(&getContext(),
+      alloc->setAttr(tile::kLayoutAttrName, tile::CyclicLayoutAttr::get(&getContext(),
                                                            launch.getThreads()));
     });
   }

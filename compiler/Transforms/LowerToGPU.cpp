@@ -679,7 +679,7 @@ SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
 
 BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   tile::BufferType type = alloc.getType();
-  Attribute layout = alloc->getAttr("tile.layout");
+  Attribute layout = alloc->getAttr(tile::kLayoutAttrName);
   BufferRef ref;
   ref.elementType = type.getElementType();
   if (ref.elementType.isIndex()) {
@@ -799,7 +799,7 @@ LogicalResult KernelLowering::run() {
   blockThreads = launch.getThreads() + (warpSpecialized ? 128 : 0);
   kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({static_cast<int32_t>(blockThreads), 1, 1}));
   if (warpSpecialized)
-    func->setAttr("tile.block_threads", b.getI64IntegerAttr(blockThreads));
+    func->setAttr(tile::kBlockThreadsAttrName, b.getI64IntegerAttr(blockThreads));
   entry = &kernel.getBody().front();
   b.setInsertionPointToStart(entry);
   gpu::ReturnOp::create(b, func.getLoc());
@@ -861,7 +861,7 @@ LogicalResult KernelLowering::run() {
     tmaReady = arith::CmpIOp::create(
         b, loc(), arith::CmpIPredicate::ne, entry->getArgument(firstMapArg - 1),
         arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 0));
-    func->setAttr("tile.tensor_maps", b.getArrayAttr(maps));
+    func->setAttr(tile::kTensorMapsAttrName, b.getArrayAttr(maps));
     // By-value grid constants are only legal once the kernel is an
     // llvm.func: tile-nvvm-grid-constants applies this mark.
     kernel->setAttr(tile::kGridConstantsAttrName, b.getDenseI32ArrayAttr(gridConstants));
@@ -948,10 +948,10 @@ LogicalResult KernelLowering::run() {
       break;
     op = previous;
   }
-  func->setAttr("tile.gpu_kernel",
+  func->setAttr(tile::kGPUKernelAttrName,
                 SymbolRefAttr::get(gpuModule.getNameAttr(),
                                    {FlatSymbolRefAttr::get(kernel.getNameAttr())}));
-  func->setAttr("tile.shared_bytes", b.getI64IntegerAttr(sharedBytes));
+  func->setAttr(tile::kSharedBytesAttrName, b.getI64IntegerAttr(sharedBytes));
   return success();
 }
 
@@ -1121,7 +1121,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       --parallelDepth;
       slotStack.pop_back();
     };
-    if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel->getAttr("tile.layout"))) {
+    if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel->getAttr(tile::kLayoutAttrName))) {
       // The iterations follow the accumulator layout the loop's fragment has.
       BufferRef space;
       space.shape.assign(extents.begin(), extents.end());
@@ -1933,7 +1933,7 @@ void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
     auto alloc = (stage ? stage.getSource() : target).getDefiningOp<tile::AllocOp>();
     if (!alloc)
       return;
-    auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(alloc->getAttr("tile.layout"));
+    auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
     Type element = tensorType.getElementType();
     if (!swizzle || !element.isIntOrFloat() || element != alloc.getType().getElementType())
       return;

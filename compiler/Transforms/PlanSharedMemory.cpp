@@ -26,7 +26,7 @@ bool tilec::isOnChip(tile::AllocOp alloc) {
   tile::MemoryScope scope = alloc.getType().getScope();
   // Fragments with a layout live in registers.
   return scope == tile::MemoryScope::Shared ||
-         (scope == tile::MemoryScope::Fragment && !alloc->getAttr("tile.layout"));
+         (scope == tile::MemoryScope::Fragment && !alloc->getAttr(tile::kLayoutAttrName));
 }
 
 int64_t tilec::bufferBytes(tile::BufferType type) {
@@ -82,7 +82,7 @@ int64_t tilec::planSharedMemory(Block &body) {
       start = position[alloc]; // never used
     // Swizzled buffers start 1024-byte aligned: the hardware swizzles
     // address bits, which must agree with the offsets within the buffer.
-    int64_t alignment = isa_and_nonnull<tile::SwizzleLayoutAttr>(alloc->getAttr("tile.layout"))
+    int64_t alignment = isa_and_nonnull<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName))
                             ? 1024
                             : 16;
     intervals.push_back({alloc, start, end, bufferBytes(type), alignment});

@@ -224,7 +224,7 @@ struct TileVectorizeParallelPass
     : public tilec::impl::TileVectorizeParallelBase<TileVectorizeParallelPass> {
   void runOnOperation() override {
     getOperation().walk([&](tile::ParallelOp parallel) {
-      if (parallel->getParentOfType<tile::ParallelOp>() || parallel->hasAttr("tile.layout"))
+      if (parallel->getParentOfType<tile::ParallelOp>() || parallel->hasAttr(tile::kLayoutAttrName))
         return;
       auto launch = parallel->getParentOfType<tile::LaunchOp>();
       if (!launch)
