@@ -245,8 +245,9 @@ struct TileInferLayoutsPass
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = alloc.getType();
       auto launch = alloc->getParentOfType<tile::LaunchOp>();
-      if (type.getScope() != tile::MemoryScope::Fragment || !launch || alloc->hasAttr(tile::kLayoutAttrName) ||
-          launch.getThreads() % 32 != 0 || type.getShape().empty())
+      if (type.getScope() != tile::MemoryScope::Fragment || !launch ||
+          alloc->hasAttr(tile::kLayoutAttrName) || launch.getThreads() % 32 != 0 ||
+          type.getShape().empty())
         return;
       Value buffer = alloc.getResult();
       for (OpOperand &use : buffer.getUses())
@@ -255,8 +256,8 @@ struct TileInferLayoutsPass
                                   << use.getOwner()->getName() << ")\n");
           return;
         }
-      alloc->setAttr(tile::kLayoutAttrName, tile::CyclicLayoutAttr::get(&getContext(),
-                                                           launch.getThreads()));
+      alloc->setAttr(tile::kLayoutAttrName,
+                     tile::CyclicLayoutAttr::get(&getContext(), launch.getThreads()));
     });
   }
 };

@@ -948,9 +948,9 @@ LogicalResult KernelLowering::run() {
       break;
     op = previous;
   }
-  func->setAttr(tile::kGPUKernelAttrName,
-                SymbolRefAttr::get(gpuModule.getNameAttr(),
-                                   {FlatSymbolRefAttr::get(kernel.getNameAttr())}));
+  func->setAttr(
+      tile::kGPUKernelAttrName,
+      SymbolRefAttr::get(gpuModule.getNameAttr(), {FlatSymbolRefAttr::get(kernel.getNameAttr())}));
   func->setAttr(tile::kSharedBytesAttrName, b.getI64IntegerAttr(sharedBytes));
   return success();
 }
@@ -1121,7 +1121,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       --parallelDepth;
       slotStack.pop_back();
     };
-    if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel->getAttr(tile::kLayoutAttrName))) {
+    if (auto wgmma =
+            dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel->getAttr(tile::kLayoutAttrName))) {
       // The iterations follow the accumulator layout the loop's fragment has.
       BufferRef space;
       space.shape.assign(extents.begin(), extents.end());

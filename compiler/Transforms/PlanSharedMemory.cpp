@@ -82,9 +82,8 @@ int64_t tilec::planSharedMemory(Block &body) {
       start = position[alloc]; // never used
     // Swizzled buffers start 1024-byte aligned: the hardware swizzles
     // address bits, which must agree with the offsets within the buffer.
-    int64_t alignment = isa_and_nonnull<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName))
-                            ? 1024
-                            : 16;
+    int64_t alignment =
+        isa_and_nonnull<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName)) ? 1024 : 16;
     intervals.push_back({alloc, start, end, bufferBytes(type), alignment});
   });
   // First fit in order of first use over the buffers still live.
