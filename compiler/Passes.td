@@ -182,6 +182,33 @@ def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> 
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def TileApproximateMath : Pass<"tile-approximate-math", "::mlir::ModuleOp"> {
+  let summary = "Expand math functions marked approximable (fastmath<afn>) into cheaper code";
+  let description = [{
+    `tilec --fast-math` marks the math functions of a kernel
+    `fastmath<afn>`. Where a target library has a fast form of the function
+    (exp, log, sin, cos on NVIDIA: libdevice's `__nv_fast_*`), the GPU
+    conversion picks it; this pass expands the ones without one, the same
+    way for every target, so that the CPU interpreter checks what a GPU
+    runs.
+
+    f32 `math.erf` becomes `copysign(1 - 2^p(|x|), x)` with
+    `p(a) = a * r(min(a, 4)) - a^2 log2(e)`, r a degree-9 polynomial
+    (fitted to `log2(erfc(a)) / a + a log2(e)`): one `exp2`, ten fused
+    multiply-adds and no branch, where libdevice's erff takes two
+    polynomials chosen per element and a divergent branch. The absolute
+    error stays below 2e-7 (a relative one near 0, where erf is small,
+    is not kept).
+
+    ```mlir
+    %e = math.erf %x fastmath<afn> : f32
+    // becomes: math.absf, arith.minimumf, a Horner chain of arith.mulf /
+    // arith.addf (fastmath<contract>), math.exp2, arith.select
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
 def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
   let summary = "Place on-chip buffers in the dynamic shared memory, reusing dead ones' bytes";
   let description = [{

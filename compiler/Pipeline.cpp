@@ -13,6 +13,7 @@ using namespace mlir;
 void tilec::compiler::buildTileCleanupPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createTileApproximateMath());
 }
 
 void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {

@@ -24,7 +24,8 @@ inline constexpr const char *kTileStage = "tile";
 inline constexpr const char *kAssemblyStage = "ptx";
 
 /// Adds the target-independent clean-up of tile IR: folding of constant
-/// dimensions and branches, and common-subexpression elimination.
+/// dimensions and branches, common-subexpression elimination, and the
+/// expansion of math functions marked approximable (tile-approximate-math).
 void buildTileCleanupPipeline(mlir::OpPassManager &pm);
 
 /// The pipeline the CPU target (the interpreter) runs: clean-up, then the

@@ -610,7 +610,11 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
       Value one = constantOf(v.getType(), 1.0, where);
       Value e = math::ExpOp::create(builder, l, arith::NegFOp::create(builder, l, v));
       r = arith::DivFOp::create(builder, l, one, arith::AddFOp::create(builder, l, one, e));
+      if (options.fastMath)
+        allowApproximation(e);
     }
+    if (options.fastMath)
+      allowApproximation(r);
     return RValue::ofScalar(r);
   }
   if ((inT && fn == "abs") || name == "abs") {

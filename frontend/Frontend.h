@@ -30,6 +30,12 @@ struct FrontendOptions {
   std::vector<std::pair<std::string, std::string>> defines;
   /// Folders searched for imported `.tl` modules after the importing file's.
   std::vector<std::string> includeDirs;
+  /// Lets float multiplies and adds contract into fused multiply-adds
+  /// (`fastmath<contract>`); off for bit-exact unfused arithmetic.
+  bool fpContract = true;
+  /// Lets math functions be approximated (`fastmath<afn>`): libdevice's
+  /// fast forms on NVIDIA, tile-approximate-math's expansions elsewhere.
+  bool fastMath = false;
 };
 
 class ModuleLoader;

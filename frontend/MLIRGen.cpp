@@ -495,6 +495,14 @@ Value KernelGenerator::materialize(const RValue &value, SMLoc where,
   }
 }
 
+void KernelGenerator::allowApproximation(Value value) {
+  auto op = value.getDefiningOp<arith::ArithFastMathInterface>();
+  if (!op)
+    return;
+  arith::FastMathFlags flags = op.getFastMathFlagsAttr().getValue() | arith::FastMathFlags::afn;
+  op->setAttr(op.getFastMathAttrName(), arith::FastMathFlagsAttr::get(ctx, flags));
+}
+
 Value KernelGenerator::castTo(Value value, Type type, SMLoc where) {
   Type from = value.getType();
   if (from == type)

@@ -527,18 +527,23 @@ RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc wh
   b = castTo(b, common, where);
   Location l = loc(where);
   bool isFloat = isa<FloatType>(common);
+  // A multiply feeding an add may become one fused multiply-add (one
+  // rounding), as nvcc and Triton allow by default.
+  auto contract = arith::FastMathFlags::contract;
+  if (!options.fpContract)
+    contract = arith::FastMathFlags::none;
   Value result;
   switch (op) {
   case BinaryOp::Add:
-    result = isFloat ? Value(arith::AddFOp::create(builder, l, a, b))
+    result = isFloat ? Value(arith::AddFOp::create(builder, l, a, b, contract))
                      : Value(arith::AddIOp::create(builder, l, a, b));
     break;
   case BinaryOp::Sub:
-    result = isFloat ? Value(arith::SubFOp::create(builder, l, a, b))
+    result = isFloat ? Value(arith::SubFOp::create(builder, l, a, b, contract))
                      : Value(arith::SubIOp::create(builder, l, a, b));
     break;
   case BinaryOp::Mul:
-    result = isFloat ? Value(arith::MulFOp::create(builder, l, a, b))
+    result = isFloat ? Value(arith::MulFOp::create(builder, l, a, b, contract))
                      : Value(arith::MulIOp::create(builder, l, a, b));
     break;
   case BinaryOp::Div:

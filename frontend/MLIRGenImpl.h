@@ -246,6 +246,8 @@ public:
   mlir::Value toBool(const RValue &value, llvm::SMLoc where);
   mlir::Value castTo(mlir::Value value, mlir::Type type, llvm::SMLoc where);
   mlir::Value constantOf(mlir::Type type, double value, llvm::SMLoc where);
+  /// Marks the operation defining `value` `fastmath<afn>` (with --fast-math).
+  void allowApproximation(mlir::Value value);
   /// The type two scalar operands are converted to.
   mlir::Type unifyTypes(mlir::Type a, mlir::Type b);
   /// The type a non-constant RValue has, or null.

@@ -1309,10 +1309,10 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         Value p = loop.getInductionVar();
         Value x = this->load(a, ta ? SmallVector<Value>{p, ij[0]} : SmallVector<Value>{ij[0], p});
         Value y = this->load(bb, tb ? SmallVector<Value>{ij[1], p} : SmallVector<Value>{p, ij[1]});
-        Value prod = arith::MulFOp::create(b, loc(), cast(x, accType), cast(y, accType));
-        scf::YieldOp::create(b, loc(),
-                             ValueRange{arith::AddFOp::create(b, loc(),
-                                                              loop.getRegionIterArgs()[0], prod)});
+        // One rounding per step, as the tensor-core paths accumulate.
+        Value sum = math::FmaOp::create(b, loc(), cast(x, accType), cast(y, accType),
+                                        loop.getRegionIterArgs()[0]);
+        scf::YieldOp::create(b, loc(), ValueRange{sum});
       }
       store(c, ij, loop.getResult(0));
     });

@@ -338,6 +338,8 @@ LogicalResult GemmOp::verify() {
            << shapeString(c.getShape()) << " does not match M x N = " << m
            << "x" << n;
   Type elemA = a.getElementType(), elemB = b.getElementType();
+  if (!isa<FloatType>(elemA) || !isa<FloatType>(elemB) || !isa<FloatType>(c.getElementType()))
+    return emitOpError("operands must hold floating-point elements");
   bool bothFp8 = isa<Float8E4M3FNType, Float8E5M2Type>(elemA) &&
                  isa<Float8E4M3FNType, Float8E5M2Type>(elemB);
   if (elemA != elemB && !bothFp8)

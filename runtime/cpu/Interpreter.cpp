@@ -936,6 +936,7 @@ LogicalResult Interpreter::execArith(Operation *op, bool &handled) {
           .Case("arith.maxnumf", [](double a, double b) { return std::fmax(a, b); })
           .Case("arith.minnumf", [](double a, double b) { return std::fmin(a, b); })
           .Case("math.powf", [](double a, double b) { return std::pow(a, b); })
+          .Case("math.copysign", [](double a, double b) { return std::copysign(a, b); })
           .Default(nullptr);
   if (floatBinary) {
     setF(result, floatBinary(f(0), f(1)));

@@ -82,6 +82,8 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
   frontendOptions.kernelName = options.kernel;
   frontendOptions.defines = options.defines;
   frontendOptions.includeDirs = options.includeDirs;
+  frontendOptions.fpContract = options.fpContract;
+  frontendOptions.fastMath = options.fastMath;
   frontend::Frontend frontend(state->sourceMgr, state->context, frontendOptions);
   if (!frontend.parseMainBuffer(id))
     return state->takeError("syntax errors");
@@ -104,7 +106,9 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
   if (onGPU) {
     // The key covers every source the kernel was built from (imports too).
     std::string keyText = std::string("tilec ") + tilec::getVersion() + "\n" +
-                          options.target + "\n" + name + "\n";
+                          options.target + "\n" + name + "\n" +
+                          (options.fpContract ? "fp-contract\n" : "no-fp-contract\n") +
+                          (options.fastMath ? "fast-math\n" : "");
     for (const auto &[define, value] : options.defines)
       keyText += define + "=" + value + "\n";
     for (unsigned id = 1; id <= state->sourceMgr.getNumBuffers(); ++id)

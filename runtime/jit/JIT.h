@@ -36,6 +36,10 @@ struct CompileOptions {
   std::vector<std::pair<std::string, std::string>> defines;
   /// Folders searched for imported .tl modules.
   std::vector<std::string> includeDirs;
+  /// Lets float multiplies and adds fuse into FMAs (as nvcc and Triton do).
+  bool fpContract = true;
+  /// Lets math functions be approximated (tilec --fast-math).
+  bool fastMath = false;
   /// "cpu" (runs on host tensors) or a GPU chip ("sm_90a", "sm_80").
   std::string target = "cpu";
   /// GPU targets: the on-disk cache folder ("" = $TILEC_CACHE_DIR or

@@ -90,12 +90,18 @@ inline double relativeError(const Tensor &out, const std::vector<double> &ref) {
 /// A kernel of kernels/, compiled through the JIT API for the cpu target.
 class Kernel {
 public:
+  /// Compiles kernel `name` of kernels/`file` (or, with `source`, of that
+  /// text) for the cpu target.
   Kernel(const std::string &file, const std::string &name,
-         std::vector<std::pair<std::string, std::string>> defines) {
+         std::vector<std::pair<std::string, std::string>> defines, bool fastMath = false,
+         const std::string &source = "") {
     jit::CompileOptions options;
     options.kernel = name;
     options.defines = std::move(defines);
-    auto compiled = jit::Kernel::fromFile(std::string(TILEC_KERNELS_DIR) + "/" + file, options);
+    options.fastMath = fastMath;
+    auto compiled = source.empty()
+                        ? jit::Kernel::fromFile(std::string(TILEC_KERNELS_DIR) + "/" + file, options)
+                        : jit::Kernel::fromSource(source, options, file);
     if (!compiled) {
       errors = llvm::toString(compiled.takeError());
       return;

@@ -354,6 +354,52 @@ TEST_CASE("element-wise: vector add (fp32) and GELU (bf16)", "[kernels]") {
   CHECK(relativeError(Y, ref) < 1e-2);
 }
 
+TEST_CASE("element-wise: GELU with --fast-math (approximate erf)", "[kernels]") {
+  // In float32 so that the approximation, not bf16 rounding, is measured;
+  // the range reaches the tails where erfc underflows.
+  int64_t n = 3000;
+  Kernel gelu("elementwise.tl", "gelu", {{"block", "256"}, {"dtype", "float32"}},
+              /*fastMath=*/true);
+  REQUIRE(gelu.ok());
+  Tensor X = randomTensor(DType::F32, {n}, rng(), -9, 9);
+  Tensor Y = poisoned(DType::F32, {n});
+  REQUIRE(gelu.run({X.arg(), Y.arg()}));
+  std::vector<double> ref(n);
+  double worst = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double x = X.get(i);
+    ref[i] = x * 0.5 * std::erfc(-x / std::sqrt(2.0));
+    // x * (1 + erf) / 2: erf's absolute error, scaled by x.
+    worst = std::max(worst, std::abs(Y.get(i) - ref[i]) / std::max(std::abs(x), 1.0));
+  }
+  CHECK(worst < 3e-7);
+  CHECK(relativeError(Y, ref) < 1e-6);
+}
+
+TEST_CASE("T.erf with --fast-math: absolute error below 2e-7", "[kernels]") {
+  const char *source = R"(
+import tilelang.language as T
+
+@T.prim_func
+def erf(X: T.Tensor((N,), "float32"), Y: T.Tensor((N,), "float32")):
+    with T.Kernel(T.ceildiv(N, 128), threads=128) as bx:
+        for i in T.Parallel(128):
+            if bx * 128 + i < N:
+                Y[bx * 128 + i] = T.erf(X[bx * 128 + i])
+)";
+  int64_t n = 4000;
+  Kernel erf("erf.tl", "erf", {}, /*fastMath=*/true, source);
+  REQUIRE(erf.ok());
+  Tensor X = randomTensor(DType::F32, {n}, rng(), -6, 6);
+  Tensor Y = poisoned(DType::F32, {n});
+  REQUIRE(erf.run({X.arg(), Y.arg()}));
+  double worst = 0;
+  for (int64_t i = 0; i < n; ++i)
+    worst = std::max(worst, std::abs(Y.get(i) - std::erf(X.get(i))));
+  CHECK(worst < 2e-7);
+  CHECK(worst > 0); // the approximation ran, not std::erf
+}
+
 TEST_CASE("softmax: rows kept on chip and rows streamed in chunks", "[kernels]") {
   // N <= block_N keeps the row on chip; N > block_N streams it.
   for (int64_t N : {100, 128, 300}) {

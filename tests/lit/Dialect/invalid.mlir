@@ -190,6 +190,14 @@ func.func @gemm_types(%a: !tile.buffer<16x16xf16, shared>, %b: !tile.buffer<16x1
 
 // -----
 
+func.func @gemm_integers(%a: !tile.buffer<16x16xi8, shared>, %c: !tile.buffer<16x16xi32, fragment>) {
+  // expected-error @+1 {{operands must hold floating-point elements}}
+  tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>} : !tile.buffer<16x16xi8, shared>, !tile.buffer<16x16xi8, shared>, !tile.buffer<16x16xi32, fragment>
+  return
+}
+
+// -----
+
 func.func @reduce_shape(%a: !tile.buffer<16x8xf32, fragment>, %b: !tile.buffer<8xf32, fragment>) {
   // expected-error @+1 {{target shape 8 must be the source shape without dimension 1 (16)}}
   tile.reduce sum %a, %b dim(1) : !tile.buffer<16x8xf32, fragment>, !tile.buffer<8xf32, fragment>
