@@ -228,6 +228,41 @@ def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
   }];
 }
 
+def TileInsertBarriers : Pass<"tile-insert-barriers", "::mlir::ModuleOp"> {
+  let summary = "Synchronize the block between tile operations whose threads would race";
+  let description = [{
+    A tile program reads as if its tile operations ran one after another;
+    on a GPU each one is spread over the block's threads, so an operation
+    may read what another thread wrote in an earlier one (a T.copy into
+    shared memory, then the T.gemm reading it), or overwrite what another
+    thread still reads. This pass inserts a `tile.barrier` before each
+    tile operation (a T.Parallel loop counts as one, with its body) that
+    reads bytes an earlier operation wrote, or writes bytes an earlier one
+    read or wrote, with no barrier in between, and nowhere else.
+
+    Bytes: shared buffers at the offsets tile-plan-shared-memory chose
+    (buffers that reuse a dead buffer's bytes conflict with it); global
+    memory as one (tensor arguments may alias); each tile.reduce's scratch.
+    Fragments in registers and local buffers are private to a thread. The
+    analysis follows the control flow: branches join, loops are iterated to
+    a fixed point so that what one iteration leaves pending meets the next
+    iteration's operations. The mbarrier protocol of tile-software-pipeline
+    is kept: an asynchronous copy waits at its issue for earlier accesses
+    to its target; its data is visible after tile.async_wait or
+    tile.barrier_wait. The parts of a tile.warp_specialize get barriers of
+    their own (named barriers of the part). A wgmma reads shared memory
+    through the async proxy: a barrier before one whose operands were
+    written by ordinary stores since the last fence carries `async_proxy`.
+
+    ```mlir
+    tile.copy %X, %S : ...           // global -> shared
+    tile.barrier
+    tile.reduce max %S, %m dim(1) clear : ...
+    tile.parallel [128, 64] { ... %S ... %m ... }   // reads only: no barrier
+    ```
+  }];
+}
+
 def TileNVVMGridConstants : Pass<"tile-nvvm-grid-constants", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Make the TMA tensor-map parameters 128-byte NVVM grid constants";
   let description = [{

@@ -46,6 +46,7 @@ void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &
   pm.addPass(createTileInferLayouts());
   pm.addPass(createTileVectorizeParallel());
   pm.addPass(createTilePlanSharedMemory());
+  pm.addPass(createTileInsertBarriers());
   TileLowerToGPUOptions lowering;
   lowering.privateAddressSpace = 5; // AMDGPU's private (scratch) memory
   pm.addPass(createTileLowerToGPU(lowering));

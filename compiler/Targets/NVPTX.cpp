@@ -105,6 +105,7 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   }
   pm.addPass(createTileVectorizeParallel());
   pm.addPass(createTilePlanSharedMemory());
+  pm.addPass(createTileInsertBarriers());
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = ampere; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;

@@ -177,9 +177,6 @@ private:
   /// Whether an `scf.if` with results may compute both sides and select:
   /// pure arithmetic and loads of on-chip buffers at indices inside them.
   bool isSpeculatable(scf::IfOp ifOp);
-  /// Whether an op touches memory other threads may touch (shared memory,
-  /// shared-memory fragments, global tensors): then it needs barriers.
-  bool touchesSharedState(Operation *op);
   LogicalResult lowerDistributedReduce(tile::ReduceOp reduce);
   /// Combines two partial results of a reduction of `kind` (sum, min or
   /// max; |x| of the abs kinds applies to elements, see reductionElement).
@@ -202,8 +199,7 @@ private:
                     function_ref<void(ArrayRef<Value>, Value)> body);
   /// T.copy from global memory into a shared buffer in 16-byte vectors
   /// where the tile's rows allow; false if the copy does not qualify.
-  bool lowerVectorCopyToShared(Value source, Value target, bool async,
-                               bool leadingBarrier = true);
+  bool lowerVectorCopyToShared(Value source, Value target, bool async);
   /// T.copy between any two scopes (`op` is the copy).
   LogicalResult lowerCopy(Operation *op, Value source, Value target);
   /// Splits a flat index over a static shape (C order).
@@ -633,24 +629,6 @@ bool KernelLowering::isSpeculatable(scf::IfOp ifOp) {
     }
   }
   return true;
-}
-
-bool KernelLowering::touchesSharedState(Operation *op) {
-  auto shared = [&](Value v) {
-    if (!isa<tile::BufferType>(v.getType()))
-      return false;
-    auto it = buffers.find(v);
-    if (it == buffers.end())
-      return true;
-    return !it->second.inRegisters() && it->second.scope != tile::MemoryScope::Local;
-  };
-  bool result = false;
-  op->walk([&](Operation *inner) {
-    for (Value operand : inner->getOperands())
-      if (shared(operand))
-        result = true;
-  });
-  return result;
 }
 
 SmallVector<Value> KernelLowering::delinearize(Value flat, ArrayRef<int64_t> shape) {
@@ -1104,9 +1082,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto parallel = dyn_cast<tile::ParallelOp>(op)) {
-    bool sync = touchesSharedState(op);
-    if (sync)
-      barrier();
     ArrayRef<int64_t> extents = parallel.getExtents();
     Block &body = parallel.getBody().front();
     LogicalResult result = success();
@@ -1143,8 +1118,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
           [&](Value flat, Value slot) { iteration(delinearize(flat, extents), slot); },
           registers);
     }
-    if (sync)
-      barrier();
     return result;
   }
   if (auto pipelined = dyn_cast<tile::PipelinedOp>(op)) {
@@ -1221,6 +1194,14 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       waitGroups();
     return success();
   }
+  if (auto barrierOp = dyn_cast<tile::BarrierOp>(op)) {
+    if (barrierOp.getAsyncProxy()) // before the barrier: every writer fences
+      NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
+                                 NVVM::SharedSpaceAttr::get(b.getContext(),
+                                                            NVVM::SharedSpace::shared_cta));
+    barrier();
+    return success();
+  }
   if (auto wait = dyn_cast<tile::BarrierWaitOp>(op)) {
     waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
     return success();
@@ -1266,9 +1247,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       forEachOwned(dst, [&](ArrayRef<Value> ij, Value slot) { storeAt(dst, ij, slot, value); });
       return success();
     }
-    bool sync = touchesSharedState(op);
-    if (sync)
-      barrier();
     cooperative(product(dst.shape), [&](Value flat, Value slot) {
       SmallVector<Value> di = delinearize(flat, dst.shape);
       if (dst.scope == tile::MemoryScope::Global) {
@@ -1280,8 +1258,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         storeAt(dst, di, slot, value);
       }
     }, dst.inRegisters());
-    if (sync)
-      barrier();
     return success();
   }
   if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
@@ -1295,7 +1271,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
     int64_t n = tb ? bb.shape[0] : bb.shape[1];
     Type accType = c.elementType;
-    barrier();
     // The SIMT fallback: each thread owns some elements of C.
     cooperative(m * n, [&](Value flat, Value) {
       SmallVector<Value> ij = delinearize(flat, {m, n});
@@ -1316,7 +1291,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       }
       store(c, ij, loop.getResult(0));
     });
-    barrier();
     return success();
   }
   if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
@@ -1328,7 +1302,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     int64_t extent = outShape[dim];
     outShape.erase(outShape.begin() + dim);
     tile::ReduceKind kind = reduce.getKind();
-    barrier();
     cooperative(product(outShape), [&](Value flat, Value) {
       SmallVector<Value> outIndex = delinearize(flat, outShape);
       Value init = reductionIdentity(kind, src.elementType);
@@ -1355,7 +1328,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         result = combineReduction(kind, this->load(dst, dstIndex), cast(result, dst.elementType));
       store(dst, dstIndex, cast(result, dst.elementType));
     });
-    barrier();
     return success();
   }
   if (auto atomic = dyn_cast<tile::AtomicAddOp>(op)) {
@@ -1379,7 +1351,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     }
     const BufferRef &src = buffers[atomic.getValue()];
     SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
-    barrier();
     cooperative(product(shape), [&](Value flat, Value slot) {
       SmallVector<Value> n = delinearize(flat, shape);
       SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
@@ -1389,7 +1360,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       b.setInsertionPointToStart(ifOp.thenBlock());
       add(address(dst, di), value);
     }, src.inRegisters());
-    barrier();
     return success();
   }
   if (isa<tile::UseSwizzleOp, tile::AnnotateLayoutOp>(op))
@@ -1566,7 +1536,6 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
       result = combine(cast(load(dst, dstIndex), accType), result);
     store(dst, dstIndex, cast(result, dst.elementType));
   });
-  barrier();
   return success();
 }
 
@@ -1610,7 +1579,6 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
                           << (ldmatrixA ? ", ldmatrix A" : "") << (ldmatrixB ? ", ldmatrix B" : "")
                           << "\n");
   int64_t warps = numThreadsValue / 32, tilesN = n / 8, tiles = (m / 16) * tilesN;
-  barrier();
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::DivUIOp::create(b, loc(), threadId, index(32));
   Value group = arith::DivUIOp::create(b, loc(), lane, index(4));   // row in a 8-row half
@@ -1743,7 +1711,6 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
       store(c, {r1, c1}, part(1, 1));
     }
   }
-  barrier();
   return true;
 }
 
@@ -1751,12 +1718,9 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   const BufferRef &src = buffers[source];
   const BufferRef &dst = buffers[target];
   SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
-  bool sync = touchesSharedState(op);
   if (src.wgmmaGroups || dst.wgmmaGroups) {
     // Each thread moves the accumulator elements it holds.
     const BufferRef &owner = src.wgmmaGroups ? src : dst;
-    if (sync)
-      barrier();
     // Slots 2c and 2c + 1 hold neighbouring columns: to global memory
     // whose rows are the last storage dimension they go as one 2-element
     // store where both are inside and the address is aligned.
@@ -1815,14 +1779,10 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
       b.setInsertionPointToStart(ifOp.thenBlock());
       move();
     });
-    if (sync)
-      barrier();
     return success();
   }
   if (lowerVectorCopyToShared(source, target, /*async=*/false))
     return success();
-  if (sync)
-    barrier();
   cooperative(product(shape), [&](Value flat, Value slot) {
     SmallVector<Value> n = delinearize(flat, shape);
     SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
@@ -1878,8 +1838,6 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
       write();
     }
   }, src.inRegisters() || dst.inRegisters());
-  if (sync)
-    barrier();
   return success();
 }
 
@@ -1980,24 +1938,18 @@ void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
 }
 
 LogicalResult KernelLowering::lowerCopyAsync(tile::CopyAsyncOp copy) {
-  auto viaCpAsync = [&](bool leadingBarrier) -> LogicalResult {
+  auto viaCpAsync = [&]() -> LogicalResult {
     // cp.async where 16-byte vectors apply; otherwise the copy waits.
-    if (asyncCopies && lowerVectorCopyToShared(copy.getSource(), copy.getTarget(),
-                                               /*async=*/true, leadingBarrier))
+    if (asyncCopies &&
+        lowerVectorCopyToShared(copy.getSource(), copy.getTarget(), /*async=*/true))
       return success();
     return lowerCopy(copy, copy.getSource(), copy.getTarget());
   };
-  // In a producer warpgroup the stage's empty barrier already ordered the
-  // consumers' reads before these writes.
-  bool leadingBarrier = !inProducer;
   auto found = tmaCopies.find(copy);
   if (found == tmaCopies.end() || !tmaReady)
-    return viaCpAsync(leadingBarrier);
+    return viaCpAsync();
   const TensorMap &map = tensorMaps[found->second];
   const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
-  // The stage may still be read by the iteration before.
-  if (leadingBarrier)
-    barrier();
   auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/true);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -2029,7 +1981,7 @@ LogicalResult KernelLowering::lowerCopyAsync(tile::CopyAsyncOp copy) {
       }
     });
     b.setInsertionPointToStart(ifOp.elseBlock());
-    if (failed(viaCpAsync(false)))
+    if (failed(viaCpAsync()))
       return failure();
   }
   return success();
@@ -2115,20 +2067,12 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   int64_t blocksPerGroup = m / 64 / groups;
   int64_t slotsPerBlock = n / 2;
   LLVM_DEBUG(llvm::dbgs() << "wgmma gemm " << m << "x" << n << "x" << k << "\n");
-  // In the consumers of a warp-specialized loop, pipeline stages arrive and
-  // leave through the stage barriers: no block barrier is needed.
-  auto staged = [](Value operand) {
-    auto region = operand.getDefiningOp<tile::RegionOp>();
-    Operation *alloc = region ? region.getSource().getDefiningOp() : nullptr;
-    return alloc && alloc->hasAttr(tile::kStagedAttrName);
-  };
-  bool handedOver = partBarrierId == 1 && staged(gemm.getA()) && staged(gemm.getB());
-  // Ordinary stores (or cp.async) may have filled A and B; the tensor cores
-  // read them through the async proxy.
+  // This thread's ordinary stores (or cp.async copies) may have filled A
+  // and B; the tensor cores read them through the async proxy. Other
+  // threads' stores were fenced before the tile.barrier {async_proxy}
+  // tile-insert-barriers placed before this gemm.
   NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
                              NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
-  if (!handedOver)
-    barrier();
   {
     OpBuilder::InsertionGuard guard(b);
     onlyThreadsBelow(128 * groups);
@@ -2173,14 +2117,10 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
         storeAt(c, {}, index(block * slotsPerBlock + s),
                 LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
   }
-  // A and B may be overwritten once every warpgroup is done with them.
-  if (!handedOver)
-    barrier();
   return success();
 }
 
-bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool async,
-                                             bool leadingBarrier) {
+bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool async) {
   const BufferRef &src = buffers[source], &dst = buffers[target];
   if (src.scope != tile::MemoryScope::Global || dst.scope != tile::MemoryScope::Shared ||
       src.elementType != dst.elementType || !src.elementType.isIntOrFloat() ||
@@ -2225,8 +2165,6 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
   SmallVector<int64_t> vectors(shape);
   vectors.back() /= vec;
   auto vectorType = VectorType::get({vec}, src.elementType);
-  if (leadingBarrier)
-    barrier();
   cooperative(product(vectors), [&](Value flat, Value) {
     SmallVector<Value> n = delinearize(flat, vectors);
     n.back() = arith::MulIOp::create(b, loc(), n.back(), index(vec));
@@ -2271,9 +2209,6 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
       LLVM::StoreOp::create(b, loc(), select.getResult(0), address(dst, de));
     }
   });
-  // The caller's tile.async_wait synchronizes asynchronous copies.
-  if (!async)
-    barrier();
   return true;
 }
 

@@ -335,6 +335,30 @@ def Tile_BarrierArriveOp : Tile_Op<"barrier_arrive"> {
   let hasVerifier = 1;
 }
 
+def Tile_BarrierOp : Tile_Op<"barrier"> {
+  let summary = "synchronize the threads of the block (or of its part)";
+  let description = [{
+    Every thread of the block waits here until all have arrived; memory
+    accesses before it, to shared and global memory, are then visible to
+    the accesses after it of every thread. In a part of a
+    `tile.warp_specialize`, only that part's threads take part.
+    `async_proxy` also makes the generic-proxy writes before it visible to
+    the async proxy (wgmma operand reads, TMA): each thread fences before
+    the barrier. tile-insert-barriers places these where tile operations
+    of different threads would otherwise race.
+
+    ```mlir
+    tile.parallel [128] { ... tile.store %v, %S[%i] ... }
+    tile.barrier
+    tile.reduce sum %S, %row dim(0) clear : ...
+    tile.barrier {async_proxy}
+    tile.gemm %A, %B, %C ...
+    ```
+  }];
+  let arguments = (ins UnitAttr:$async_proxy);
+  let assemblyFormat = "attr-dict";
+}
+
 def Tile_FillOp : Tile_Op<"fill", [
     TypesMatchWith<"value is the buffer's element type", "buffer", "value",
                    "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {

@@ -657,8 +657,8 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     write(*v.storage, storageIndex, get(store.getValue()));
     return success();
   }
-  if (isa<tile::AsyncCommitOp, tile::AsyncWaitOp>(op))
-    return success(); // asynchronous copies complete at once here
+  if (isa<tile::AsyncCommitOp, tile::AsyncWaitOp, tile::BarrierOp>(op))
+    return success(); // one thread of control: copies complete at once here
   if (isa<tile::CopyOp, tile::CopyAsyncOp>(op)) {
     const View &src = view(op->getOperand(0));
     const View &dst = view(op->getOperand(1));

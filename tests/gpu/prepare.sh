@@ -16,6 +16,7 @@ compile() { # file kernel name [-D ...]
 }
 compile elementwise.tl vector_add vector_add
 compile elementwise.tl gelu gelu
+compile elementwise.tl gelu gelu_fast --fast-math
 compile softmax.tl softmax softmax
 compile layernorm.tl layernorm layernorm
 compile softmax.tl softmax softmax_4352 -D block_N=4352

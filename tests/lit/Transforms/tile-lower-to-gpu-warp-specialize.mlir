@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true" | FileCheck %s
+// RUN: tile-opt %s --tile-insert-barriers --tile-lower-to-gpu="async-copies=true" | FileCheck %s
 
 // tile.warp_specialize: the block gets a producer warpgroup past the
 // launch's 128 threads (known_block_size 256, tile.block_threads for the
@@ -28,7 +28,12 @@
 // CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true}
 // CHECK: } else {
 // CHECK: nvvm.mbarrier.try_wait.parity
+// The consumers read the stage they waited for without a barrier; the copy
+// overwriting what their fill wrote waits at the part's named barrier.
+// CHECK-NOT: nvvm.barrier id
+// CHECK: llvm.store
 // CHECK: nvvm.barrier id = %c1_i32{{.*}} number_of_threads = %c128_i32
+// CHECK-NOT: nvvm.barrier id
 // CHECK: nvvm.mbarrier.arrive
 // CHECK: }
 // CHECK: gpu.barrier
@@ -50,6 +55,8 @@ func.func @ws(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
     } consumers {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      %zero = arith.constant 0.0 : f32
+      tile.fill %t, %zero : !tile.buffer<256xf32, shared>
       %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
       tile.copy %stage, %t : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
       tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>

@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-lower-to-gpu | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-lower-to-gpu | FileCheck %s
 
 // A tensor parameter becomes a global pointer plus one i64 per dimension
 // bound at launch; shared buffers are carved from one extern array; tile ops
@@ -105,8 +105,8 @@ func.func @rows(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
 // The fragment: two slots per thread, in private memory.
 // CHECK-DAG: %[[SLOTS:.*]] = llvm.alloca %{{.*}} x f32 {alignment = 16 : i64} : (i64) -> !llvm.ptr
 // CHECK-DAG: %[[PARTIALS:.*]] = llvm.alloca %{{.*}} x f32 {alignment = 16 : i64} : (i64) -> !llvm.ptr
-// The squaring loop: no barrier before it, a guard for flat < 80.
-// CHECK: gpu.barrier
+// The copy in and the squaring loop (a guard for flat < 80) touch only the
+// thread's own registers once X is read: no barrier (tile-insert-barriers).
 // CHECK-NOT: gpu.barrier
 // CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : index
 // CHECK: arith.mulf
@@ -119,6 +119,10 @@ func.func @rows(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
 // CHECK: gpu.shuffle xor
 // CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
 // CHECK: gpu.barrier
+// The sums are in shared memory, written by one thread each: a barrier
+// before the copy out.
+// CHECK: gpu.barrier
+// CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<1>
 
 // -----
 

@@ -1,0 +1,209 @@
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers | FileCheck %s
+
+// Read after write through shared memory: the copy fills %s and the
+// reduction reads it (other threads' elements): a barrier between them; the
+// first loop reads %m, which the reduction wrote: another. The second loop
+// touches only the thread's own registers: none.
+// CHECK-LABEL: func.func @read_after_write
+// CHECK: tile.copy
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.reduce
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.parallel
+// CHECK-NOT: tile.barrier
+// CHECK: tile.parallel
+// CHECK-NOT: tile.barrier
+// CHECK: return
+func.func @read_after_write(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.name = "X"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<4x64xf32, shared>
+    %m = tile.alloc {tile.shared_offset = 1024 : i64} : !tile.buffer<4xf32, fragment>
+    %t = tile.alloc {tile.layout = #tile.cyclic<128>} : !tile.buffer<4x64xf32, fragment>
+    %x = tile.region %X[%c0, %c0] sizes [4, 64] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x64xf32, global>
+    tile.copy %x, %s : !tile.buffer<4x64xf32, global>, !tile.buffer<4x64xf32, shared>
+    tile.reduce max %s, %m dim(1) clear : !tile.buffer<4x64xf32, shared>, !tile.buffer<4xf32, fragment>
+    tile.parallel [4, 64] {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %s[%i, %j] : !tile.buffer<4x64xf32, shared>
+      %w = tile.load %m[%i] : !tile.buffer<4xf32, fragment>
+      %d = arith.subf %v, %w : f32
+      tile.store %d, %t[%i, %j] : !tile.buffer<4x64xf32, fragment>
+    }
+    tile.parallel [4, 64] {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %t[%i, %j] : !tile.buffer<4x64xf32, fragment>
+      %w = arith.mulf %v, %v : f32
+      tile.store %w, %t[%i, %j] : !tile.buffer<4x64xf32, fragment>
+    }
+  }
+  return
+}
+
+// -----
+
+// Write after read: the second loop overwrites bytes the first one read.
+// Buffers planned onto the same bytes conflict although they are distinct;
+// a buffer at other bytes does not.
+// CHECK-LABEL: func.func @write_after_read
+// CHECK: tile.parallel
+// CHECK: tile.barrier
+// CHECK-NEXT: tile.parallel
+// CHECK-NOT: tile.barrier
+// CHECK: tile.fill %{{.*}} : <64xf32, shared>
+// CHECK: return
+func.func @write_after_read(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %first = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %second = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %other = tile.alloc {tile.shared_offset = 256 : i64} : !tile.buffer<64xf32, shared>
+    %zero = arith.constant 0.0 : f32
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %c63 = arith.constant 63 : index
+      %j = arith.subi %c63, %i : index
+      %v = tile.load %first[%j] : !tile.buffer<64xf32, shared>
+      tile.store %v, %Y[%i] : !tile.buffer<?xf32, global>
+    }
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      tile.store %zero, %second[%i] : !tile.buffer<64xf32, shared>
+    }
+    tile.fill %other, %zero : !tile.buffer<64xf32, shared>
+  }
+  return
+}
+
+// -----
+
+// Loops: what an iteration leaves pending meets the next iteration. The
+// loop reads %s after writing it (a barrier between), and the next
+// iteration's write must wait for those reads: a barrier at the top of the
+// body too.
+// CHECK-LABEL: func.func @loop
+// CHECK: scf.for
+// CHECK: tile.barrier
+// CHECK-NEXT: tile.fill
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.parallel
+// CHECK-NOT: tile.barrier
+// CHECK: return
+func.func @loop(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %c4 = arith.constant 4 : index
+    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %acc = tile.alloc {tile.layout = #tile.cyclic<64>} : !tile.buffer<64xf32, fragment>
+    scf.for %k = %c0 to %c4 step %c1 {
+      %f = arith.constant 1.0 : f32
+      tile.fill %s, %f : !tile.buffer<64xf32, shared>
+      tile.parallel [64] {
+      ^bb0(%i: index):
+        %c63 = arith.constant 63 : index
+        %j = arith.subi %c63, %i : index
+        %v = tile.load %s[%j] : !tile.buffer<64xf32, shared>
+        tile.store %v, %acc[%i] : !tile.buffer<64xf32, fragment>
+      }
+    }
+  }
+  return
+}
+
+// -----
+
+// A wgmma reads its shared operands through the async proxy: the barrier
+// after the ordinary stores that filled them carries the proxy fence. The
+// accumulator is registers: nothing orders the copy out after the gemm.
+// CHECK-LABEL: func.func @wgmma
+// CHECK: tile.fill %{{.*}} : <64x64xf16, shared>
+// CHECK: tile.fill %{{.*}} : <64x64xf32, fragment>
+// CHECK-NEXT: tile.barrier {async_proxy}
+// CHECK-NEXT: tile.gemm
+// CHECK-NEXT: tile.copy
+func.func @wgmma(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
+    %c = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x64xf32, fragment>
+    %zero = arith.constant 0.0 : f16
+    %fzero = arith.constant 0.0 : f32
+    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
+    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment>
+    tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+  }
+  return
+}
+
+// -----
+
+// Asynchronous copies wait at their issue for earlier reads of the target
+// (the stage the last iteration computed on); their data is the mbarrier
+// protocol's to publish, so reading it after tile.async_wait needs no
+// barrier. In a warp-specialized loop each part is synchronized on its own:
+// the producer's copies were ordered by the consumers' empty-barrier
+// arrivals, not by a block barrier.
+// The loop's reads of the stage are still pending when the producer's
+// copies may overwrite it: one block barrier before the warp_specialize.
+// CHECK-LABEL: func.func @pipelines
+// CHECK: scf.for
+// CHECK: tile.barrier
+// CHECK-NEXT: tile.copy_async
+// CHECK-NEXT: tile.async_commit
+// CHECK-NEXT: tile.async_wait
+// CHECK-NEXT: tile.parallel
+// CHECK: tile.barrier
+// CHECK-NEXT: tile.warp_specialize producer {
+// CHECK-NOT: tile.barrier{{$}}
+// CHECK: } consumers {
+// CHECK-NOT: tile.barrier{{$}}
+// CHECK: tile.barrier_arrive
+// CHECK-NEXT: }
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.copy
+func.func @pipelines(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %c4 = arith.constant 4 : index
+    %s = tile.alloc {tile.staged, tile.shared_offset = 0 : i64} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {tile.mbarriers, tile.shared_offset = 2048 : i64} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {tile.mbarriers, tile.arrivals = 128 : i64, tile.shared_offset = 2064 : i64} : !tile.buffer<2xi64, shared>
+    %t = tile.alloc {tile.shared_offset = 4096 : i64} : !tile.buffer<256xf32, shared>
+    %acc = tile.alloc {tile.layout = #tile.cyclic<128>} : !tile.buffer<256xf32, fragment>
+    %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
+    scf.for %k = %c0 to %c4 step %c1 {
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+      tile.async_wait %full[%c0] phase(%c0) pending(0) : !tile.buffer<2xi64, shared>
+      tile.parallel [256] {
+      ^bb0(%i: index):
+        %v = tile.load %stage[%i] : !tile.buffer<256xf32, shared>
+        tile.store %v, %acc[%i] : !tile.buffer<256xf32, fragment>
+      }
+    }
+    tile.warp_specialize producer {
+      tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+    } consumers {
+      tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy %stage, %t : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
+    }
+    tile.copy %t, %r : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, global>
+  }
+  return
+}
