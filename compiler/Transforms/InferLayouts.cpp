@@ -22,13 +22,35 @@ using namespace tilec;
 /// Reductions with more outputs than this keep their source in shared memory.
 static constexpr int64_t kMaxReduceOutputs = 32;
 
+/// The allocation `buffer` views (through tile.region), or null.
+static tile::AllocOp rootAlloc(Value buffer) {
+  while (auto region = buffer.getDefiningOp<tile::RegionOp>())
+    buffer = region.getSource();
+  return buffer.getDefiningOp<tile::AllocOp>();
+}
+
+/// Whether `buffer` lives in registers under a layout (cyclic or wgmma).
+static bool hasRegisterLayout(Value buffer) {
+  tile::AllocOp alloc = rootAlloc(buffer);
+  return alloc && isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr>(
+                      alloc->getAttr(tile::kLayoutAttrName));
+}
+
+/// Whether `buffer` holds a wgmma accumulator layout.
+static bool hasWgmmaLayout(Value buffer) {
+  tile::AllocOp alloc = rootAlloc(buffer);
+  return alloc && isa_and_nonnull<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+}
+
 /// Whether `use` reads or writes the fragment `buffer` element by element in
 /// the order of the threads.
 static bool isThreadLocalUse(OpOperand &use, Value buffer) {
   Operation *user = use.getOwner();
   auto identityInParallel = [&](ValueRange indices) {
     auto parallel = user->getParentOfType<tile::ParallelOp>();
-    if (!parallel)
+    // A loop that follows a wgmma accumulator's layout runs its iterations
+    // on that layout's threads, not the cyclic ones.
+    if (!parallel || parallel->hasAttr(tile::kLayoutAttrName))
       return false;
     auto type = cast<tile::BufferType>(buffer.getType());
     if (parallel.getExtents() != type.getShape())
@@ -45,8 +67,13 @@ static bool isThreadLocalUse(OpOperand &use, Value buffer) {
     return identityInParallel(load.getIndices());
   if (auto store = dyn_cast<tile::StoreOp>(user))
     return store.getBuffer() == buffer && identityInParallel(store.getIndices());
-  if (isa<tile::FillOp, tile::CopyOp>(user))
+  if (isa<tile::FillOp>(user))
     return true;
+  if (auto copy = dyn_cast<tile::CopyOp>(user)) {
+    // The other side in the wgmma layout: its threads hold other elements.
+    Value other = copy.getSource() == buffer ? copy.getTarget() : copy.getSource();
+    return !hasWgmmaLayout(other);
+  }
   if (auto reduce = dyn_cast<tile::ReduceOp>(user)) {
     // Partials are combined across threads in f32 or i32.
     Type element = cast<tile::BufferType>(buffer.getType()).getElementType();
@@ -86,6 +113,20 @@ static tile::AllocOp sharedAlloc(Value value) {
   return alloc;
 }
 
+/// The tile a wgmma can read as an operand, or null: a whole 2-D shared
+/// buffer, or a whole 2-D fragment without a register layout, which then
+/// lives in swizzled shared memory (attention's probabilities: the copy
+/// from the scores' accumulator into it is the conversion of layouts).
+static tile::AllocOp operandAlloc(Value value) {
+  if (tile::AllocOp shared = sharedAlloc(value))
+    return shared;
+  auto alloc = value.getDefiningOp<tile::AllocOp>();
+  if (!alloc || alloc.getType().getScope() != tile::MemoryScope::Fragment ||
+      alloc.getType().getShape().size() != 2 || hasRegisterLayout(value))
+    return {};
+  return alloc;
+}
+
 /// Whether every use of the accumulator `acc` fits the wgmma layout; the
 /// T.Parallel loops that must follow it are collected in `loops`.
 static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loops) {
@@ -100,13 +141,24 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
       return false;
     }
     if (auto copy = dyn_cast<tile::CopyOp>(user)) {
+      // To or from memory any thread can reach: shared or global memory,
+      // or a fragment kept out of registers (the copy converts layouts).
       Value other = copy.getSource() == acc ? copy.getTarget() : copy.getSource();
       auto otherType = cast<tile::BufferType>(other.getType());
-      if (otherType.getScope() == tile::MemoryScope::Fragment ||
-          otherType.getScope() == tile::MemoryScope::Local ||
+      if (otherType.getScope() == tile::MemoryScope::Local || hasRegisterLayout(other) ||
           tile::withoutUnitDims(otherType.getShape()) !=
               tile::withoutUnitDims(cast<tile::BufferType>(acc.getType()).getShape())) {
-        LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator copied to or from a fragment\n");
+        LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator copied to or from registers\n");
+        return false;
+      }
+      continue;
+    }
+    if (auto reduce = dyn_cast<tile::ReduceOp>(user)) {
+      // Along the rows: each row's elements sit in one quad of lanes.
+      auto shape = cast<tile::BufferType>(acc.getType()).getShape();
+      if (reduce.getSource() != acc || reduce.getDim() != 1 || shape.size() != 2 ||
+          hasRegisterLayout(reduce.getTarget())) {
+        LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator reduced other than along its rows\n");
         return false;
       }
       continue;
@@ -119,17 +171,19 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
         LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator read or written out of step\n");
         return false;
       }
-      // Other fragments in the loop would need the same layout.
-      bool alone = true;
+      // Other fragments in the loop stay out of registers (shared memory,
+      // where the loop's threads reach any element: a row's running max
+      // read next to the scores); locals and register layouts do not fit.
+      bool fits = true;
       parallel.getBody().walk([&](Operation *inner) {
         for (Value operand : inner->getOperands())
           if (auto type = dyn_cast<tile::BufferType>(operand.getType()))
-            if (operand != acc && (type.getScope() == tile::MemoryScope::Fragment ||
-                                   type.getScope() == tile::MemoryScope::Local))
-              alone = false;
+            if (operand != acc && (type.getScope() == tile::MemoryScope::Local ||
+                                   hasRegisterLayout(operand)))
+              fits = false;
       });
-      if (!alone) {
-        LLVM_DEBUG(llvm::dbgs() << "wgmma: a loop over the accumulator uses other fragments\n");
+      if (!fits) {
+        LLVM_DEBUG(llvm::dbgs() << "wgmma: a loop over the accumulator uses registers\n");
         return false;
       }
       if (!llvm::is_contained(loops, parallel))
@@ -145,7 +199,7 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
 /// The swizzle spans of A and B if `gemm` can run on wgmma, with `threads`
 /// threads and its accumulator in the wgmma layout.
 static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, int64_t threads) {
-  tile::AllocOp a = sharedAlloc(gemm.getA()), b = sharedAlloc(gemm.getB());
+  tile::AllocOp a = operandAlloc(gemm.getA()), b = operandAlloc(gemm.getB());
   auto c = gemm.getC().getDefiningOp<tile::AllocOp>();
   if (!a || !b || !c || c.getType().getScope() != tile::MemoryScope::Fragment ||
       c.getType().getShape().size() != 2 || threads % 128 != 0)

@@ -178,6 +178,12 @@ private:
   /// pure arithmetic and loads of on-chip buffers at indices inside them.
   bool isSpeculatable(scf::IfOp ifOp);
   LogicalResult lowerDistributedReduce(tile::ReduceOp reduce);
+  /// T.reduce along the rows of a #tile.wgmma accumulator: each thread folds
+  /// its elements of a row, the row's quad of lanes combines by shuffles.
+  LogicalResult lowerWgmmaReduce(tile::ReduceOp reduce);
+  /// The first row and column of the #tile.wgmma elements this thread
+  /// holds, for accumulators of `blocksPerGroup` 64-row blocks a warpgroup.
+  std::pair<Value, Value> wgmmaOrigin(int64_t blocksPerGroup);
   /// Combines two partial results of a reduction of `kind` (sum, min or
   /// max; |x| of the abs kinds applies to elements, see reductionElement).
   Value combineReduction(tile::ReduceKind kind, Value a, Value x);
@@ -682,7 +688,7 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     count /= 128 * ref.wgmmaGroups;
   }
   if (auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout);
-      swizzle && ref.scope == tile::MemoryScope::Shared && ref.shape.size() >= 2) {
+      swizzle && ref.scope != tile::MemoryScope::Local && ref.shape.size() >= 2) {
     ref.swizzle = swizzle.getBytes();
     ref.swizzleRows = ref.shape[ref.shape.size() - 2];
   }
@@ -1294,6 +1300,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
+    if (buffers[reduce.getSource()].wgmmaGroups)
+      return lowerWgmmaReduce(reduce);
     if (buffers[reduce.getSource()].distributed)
       return lowerDistributedReduce(reduce);
     const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
@@ -1995,6 +2003,17 @@ void KernelLowering::forEachOwned(const BufferRef &ref,
   OpBuilder::InsertionGuard guard(b);
   // Warpgroups past the accumulator's own hold nothing.
   onlyThreadsBelow(128 * groups);
+  auto [rowBase, colBase] = wgmmaOrigin(blocksPerGroup);
+  for (int64_t block = 0; block < blocksPerGroup; ++block)
+    for (int64_t s = 0; s < slotsPerBlock; ++s) {
+      int64_t chunk = s / 4, half = (s % 4) / 2, column = s % 2;
+      Value i = arith::AddIOp::create(b, loc(), rowBase, index(block * 64 + 8 * half));
+      Value j = arith::AddIOp::create(b, loc(), colBase, index(8 * chunk + column));
+      body({i, j}, index(block * slotsPerBlock + s));
+    }
+}
+
+std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup) {
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::RemUIOp::create(
       b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
@@ -2008,13 +2027,51 @@ void KernelLowering::forEachOwned(const BufferRef &ref,
       arith::DivUIOp::create(b, loc(), lane, index(4)));
   Value colBase =
       arith::MulIOp::create(b, loc(), arith::RemUIOp::create(b, loc(), lane, index(4)), index(2));
+  return {rowBase, colBase};
+}
+
+LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
+  const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
+  int64_t groups = src.wgmmaGroups;
+  int64_t blocksPerGroup = src.shape[0] / 64 / groups;
+  int64_t slotsPerBlock = src.shape[1] / 2;
+  bool isFloat = isa<FloatType>(src.elementType);
+  Type accType = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  tile::ReduceKind kind = reduce.getKind();
+  OpBuilder::InsertionGuard guard(b);
+  onlyThreadsBelow(128 * groups);
+  Value rowBase = wgmmaOrigin(blocksPerGroup).first;
+  // Slot s of a block holds row 8 ((s mod 4) / 2) of it: two rows a block.
+  SmallVector<Value> partials(2 * blocksPerGroup, reductionIdentity(kind, accType));
   for (int64_t block = 0; block < blocksPerGroup; ++block)
     for (int64_t s = 0; s < slotsPerBlock; ++s) {
-      int64_t chunk = s / 4, half = (s % 4) / 2, column = s % 2;
-      Value i = arith::AddIOp::create(b, loc(), rowBase, index(block * 64 + 8 * half));
-      Value j = arith::AddIOp::create(b, loc(), colBase, index(8 * chunk + column));
-      body({i, j}, index(block * slotsPerBlock + s));
+      Value x = cast(loadAt(src, {}, index(block * slotsPerBlock + s)), accType);
+      Value &partial = partials[2 * block + (s % 4) / 2];
+      partial = combineReduction(kind, partial, reductionElement(kind, x));
     }
+  // The four lanes of a quad hold the rest of the row.
+  Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 32);
+  for (Value &partial : partials)
+    for (int offset : {1, 2}) {
+      Value shift = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), offset);
+      auto shuffle = gpu::ShuffleOp::create(b, loc(), partial, shift, width, gpu::ShuffleMode::XOR);
+      partial = combineReduction(kind, partial, shuffle.getShuffleResult());
+    }
+  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
+  Value leader = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
+                                       arith::RemUIOp::create(b, loc(), lane, index(4)), index(0));
+  auto ifOp = scf::IfOp::create(b, loc(), leader, false);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  for (auto [r, partial] : llvm::enumerate(partials)) {
+    int64_t block = r / 2, half = r % 2;
+    Value row = arith::AddIOp::create(b, loc(), rowBase, index(block * 64 + 8 * half));
+    SmallVector<Value> dstIndex = fromSqueezed(dst, {row});
+    Value result = partial;
+    if (!reduce.getClear())
+      result = combineReduction(kind, cast(load(dst, dstIndex), accType), result);
+    store(dst, dstIndex, cast(result, dst.elementType));
+  }
+  return success();
 }
 
 Value KernelLowering::wgmmaDescriptor(const BufferRef &ref, Value row, Value col, bool kMajor) {

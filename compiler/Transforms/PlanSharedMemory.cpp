@@ -24,9 +24,12 @@ using namespace tilec;
 
 bool tilec::isOnChip(tile::AllocOp alloc) {
   tile::MemoryScope scope = alloc.getType().getScope();
-  // Fragments with a layout live in registers.
+  // Fragments with a register layout live in registers; a swizzled one is
+  // a wgmma operand in shared memory.
   return scope == tile::MemoryScope::Shared ||
-         (scope == tile::MemoryScope::Fragment && !alloc->getAttr(tile::kLayoutAttrName));
+         (scope == tile::MemoryScope::Fragment &&
+          !isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr>(
+              alloc->getAttr(tile::kLayoutAttrName)));
 }
 
 int64_t tilec::bufferBytes(tile::BufferType type) {

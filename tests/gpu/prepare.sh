@@ -37,6 +37,11 @@ compile flash_attention.tl flash_attention fa_mha_fp16 -D dim=64 -D block_M=64 -
   -D dtype=float16
 compile flash_attention.tl flash_attention fa_gqa_causal -D dim=64 -D block_M=64 -D block_N=32 \
   -D groups=2 -D is_causal=True
+# The same kernel with the tiles it is written for (128-row blocks, two
+# consumer warpgroups on wgmma), head dims 128 and 64.
+compile flash_attention.tl flash_attention fa_d128
+compile flash_attention.tl flash_attention fa_d128_causal -D is_causal=True
+compile flash_attention.tl flash_attention fa_d64 -D dim=64 -D block_N=128
 compile flash_decoding.tl flash_decode_split decode_split -D num_split=8
 compile flash_decoding.tl flash_decode_combine decode_combine -D num_split=8
 compile retention.tl retention_chunkwise retention -D dk=64 -D dv=64 -D block_V=64

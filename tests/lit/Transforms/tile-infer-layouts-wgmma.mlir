@@ -37,13 +37,20 @@ func.func @gemm(%C: !tile.buffer<128x128xf16, global> {tile.name = "C"}) attribu
 
 // -----
 
-// An accumulator that is reduced (attention's scores) keeps the other
-// paths: no wgmma layout, no swizzle; an annotated swizzle is kept.
+// Attention's pattern: the scores' accumulator is reduced along its rows
+// (each row sits in one quad of lanes) and read next to the row maxima in
+// a loop that follows its layout; the maxima stay in shared memory, not
+// registers. The probabilities, a fragment copied from the scores, become
+// the second gemm's A operand in swizzled shared memory: that copy is the
+// conversion between the two layouts. An annotated swizzle is kept.
 // CHECK-LABEL: func.func @scores
 // CHECK: tile.alloc {tile.layout = #tile.swizzle<32>} : <64x64xf16, shared>
-// CHECK-NEXT: tile.alloc : <64x64xf16, shared>
-// CHECK-NEXT: tile.alloc : <64x64xf32, fragment>
-// CHECK-NOT: wgmma
+// CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, shared>
+// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
+// CHECK-NEXT: tile.alloc : <64xf32, fragment>
+// CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, fragment>
+// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
+// CHECK: tile.parallel [64, 64] attributes {tile.layout = #tile.wgmma<1>}
 func.func @scores() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
@@ -52,10 +59,44 @@ func.func @scores() attributes {tile.kernel} {
     %k = tile.alloc : !tile.buffer<64x64xf16, shared>
     %s = tile.alloc : !tile.buffer<64x64xf32, fragment>
     %m = tile.alloc : !tile.buffer<64xf32, fragment>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment>
+    %o = tile.alloc : !tile.buffer<64x64xf32, fragment>
     tile.annotate_layout %q layout(#tile.swizzle<32>) : !tile.buffer<64x64xf16, shared>
     tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
         : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
-    tile.reduce max %s, %m dim(1) {clear} : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
+    tile.reduce max %s, %m dim(1) clear : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
+    tile.parallel [64, 64] {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %s[%i, %j] : !tile.buffer<64x64xf32, fragment>
+      %w = tile.load %m[%i] : !tile.buffer<64xf32, fragment>
+      %d = arith.subf %v, %w : f32
+      %e = math.exp2 %d : f32
+      tile.store %e, %s[%i, %j] : !tile.buffer<64x64xf32, fragment>
+    }
+    tile.copy %s, %p : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf16, fragment>
+    tile.gemm %p, %k, %o {clear_accum, policy = #tile<gemm_policy full_row>}
+        : !tile.buffer<64x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+  }
+  return
+}
+
+// -----
+
+// A reduction down the columns of the accumulator crosses the quads (and
+// warps): the gemm keeps the other paths.
+// CHECK-LABEL: func.func @columns
+// CHECK-NOT: wgmma
+// CHECK: return
+func.func @columns() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %q = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %m = tile.alloc : !tile.buffer<64xf32, fragment>
+    tile.gemm %q, %q, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.reduce max %s, %m dim(0) clear : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
   }
   return
 }
