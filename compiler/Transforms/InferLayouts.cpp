@@ -276,7 +276,10 @@ struct TileInferLayoutsPass
     : public tilec::impl::TileInferLayoutsBase<TileInferLayoutsPass> {
   using TileInferLayoutsBase::TileInferLayoutsBase;
   void runOnOperation() override {
-    // Annotated swizzles of shared buffers are taken as given.
+    // Annotated swizzles of shared buffers are taken as given; two that
+    // disagree on one buffer cannot both hold.
+    DenseMap<Operation *, tile::AnnotateLayoutOp> firstAnnotation;
+    bool conflicting = false;
     getOperation().walk([&](tile::AnnotateLayoutOp annotate) {
       auto swizzle = dyn_cast<tile::SwizzleLayoutAttr>(annotate.getLayout());
       tile::AllocOp alloc = sharedAlloc(annotate.getBuffer());
@@ -288,9 +291,22 @@ struct TileInferLayoutsPass
       int64_t span = swizzle.getBytes() != 0 && rowBytes % swizzle.getBytes() == 0
                          ? swizzle.getBytes()
                          : widestSwizzle(rowBytes);
-      if (span)
-        alloc->setAttr(tile::kLayoutAttrName, tile::SwizzleLayoutAttr::get(&getContext(), span));
+      if (!span)
+        return;
+      auto [first, inserted] = firstAnnotation.try_emplace(alloc, annotate);
+      auto chosen = alloc->getAttrOfType<tile::SwizzleLayoutAttr>(tile::kLayoutAttrName);
+      if (!inserted && chosen && chosen.getBytes() != span) {
+        InFlightDiagnostic diag = annotate.emitError("conflicting layouts for one buffer: a ")
+                                  << span << "-byte swizzle here, a " << chosen.getBytes()
+                                  << "-byte one before";
+        diag.attachNote(first->second.getLoc()) << "the earlier annotation";
+        conflicting = true;
+        return;
+      }
+      alloc->setAttr(tile::kLayoutAttrName, tile::SwizzleLayoutAttr::get(&getContext(), span));
     });
+    if (conflicting)
+      return signalPassFailure();
     if (wgmma)
       getOperation().walk([&](tile::GemmOp gemm) {
         if (auto launch = gemm->getParentOfType<tile::LaunchOp>())
