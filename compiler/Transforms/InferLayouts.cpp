@@ -29,17 +29,20 @@ static tile::AllocOp rootAlloc(Value buffer) {
   return buffer.getDefiningOp<tile::AllocOp>();
 }
 
-/// Whether `buffer` lives in registers under a layout (cyclic or wgmma).
+/// Whether `buffer` lives in registers under a layout (cyclic, wgmma or
+/// wgmma_rows).
 static bool hasRegisterLayout(Value buffer) {
   tile::AllocOp alloc = rootAlloc(buffer);
-  return alloc && isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr>(
-                      alloc->getAttr(tile::kLayoutAttrName));
+  return alloc &&
+         isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(
+             alloc->getAttr(tile::kLayoutAttrName));
 }
 
-/// Whether `buffer` holds a wgmma accumulator layout.
+/// Whether `buffer` is held the wgmma way (an accumulator or its rows).
 static bool hasWgmmaLayout(Value buffer) {
   tile::AllocOp alloc = rootAlloc(buffer);
-  return alloc && isa_and_nonnull<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+  return alloc && isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(
+                      alloc->getAttr(tile::kLayoutAttrName));
 }
 
 /// Whether `use` reads or writes the fragment `buffer` element by element in
@@ -271,6 +274,131 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads) {
   LLVM_DEBUG(llvm::dbgs() << "wgmma: " << m << " rows on " << warpgroups << " warpgroups\n");
 }
 
+/// Whether the use `use` of the 1-D fragment `row` fits the wgmma_rows
+/// layout of `groups` warpgroups, given the fragments still `candidates`.
+static bool fitsRows(OpOperand &use, Value row, int64_t groups,
+                     const DenseMap<Value, int64_t> &candidates) {
+  Operation *user = use.getOwner();
+  int64_t rows = cast<tile::BufferType>(row.getType()).getShape()[0];
+  auto accumulatorRows = [&](Value acc) {
+    tile::AllocOp alloc = rootAlloc(acc);
+    auto layout = alloc ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(
+                              alloc->getAttr(tile::kLayoutAttrName))
+                        : nullptr;
+    return layout && layout.getWarpgroups() == groups &&
+           cast<tile::BufferType>(acc.getType()).getShape()[0] == rows;
+  };
+  auto isCandidate = [&](Value v) {
+    auto it = candidates.find(v);
+    return it != candidates.end() && it->second == groups;
+  };
+  if (isa<tile::FillOp>(user))
+    return true;
+  if (auto reduce = dyn_cast<tile::ReduceOp>(user))
+    return reduce.getTarget() == row && reduce.getDim() == 1 && accumulatorRows(reduce.getSource());
+  if (auto copy = dyn_cast<tile::CopyOp>(user)) {
+    Value other = copy.getSource() == row ? copy.getTarget() : copy.getSource();
+    auto otherType = cast<tile::BufferType>(other.getType());
+    if (otherType.getShape() != ArrayRef<int64_t>{rows})
+      return false;
+    // Another row fragment, or memory any thread reaches.
+    return isCandidate(other) || (otherType.getScope() != tile::MemoryScope::Local &&
+                                  otherType.getScope() != tile::MemoryScope::Fragment);
+  }
+  if (!isa<tile::LoadOp, tile::StoreOp>(user))
+    return false;
+  auto parallel = user->getParentOfType<tile::ParallelOp>();
+  if (!parallel || parallel->getParentOfType<tile::ParallelOp>())
+    return false;
+  ValueRange indices = isa<tile::LoadOp>(user) ? cast<tile::LoadOp>(user).getIndices()
+                                               : cast<tile::StoreOp>(user).getIndices();
+  if (auto store = dyn_cast<tile::StoreOp>(user); store && store.getBuffer() != row)
+    return false;
+  Block &body = parallel.getBody().front();
+  if (indices.size() != 1 || indices[0] != body.getArgument(0))
+    return false;
+  // A loop over the accumulator reads row i's value in iteration (i, j).
+  if (auto layout = parallel->getAttrOfType<tile::WgmmaLayoutAttr>(tile::kLayoutAttrName))
+    return isa<tile::LoadOp>(user) && layout.getWarpgroups() == groups &&
+           parallel.getExtents()[0] == rows;
+  if (parallel.getExtents() != ArrayRef<int64_t>{rows} || parallel->hasAttr(tile::kLayoutAttrName))
+    return false;
+  // A loop over the rows runs on the quads: every fragment in it must be a
+  // row fragment indexed by the row; it may read, not write, other memory
+  // (the four lanes of a quad run each iteration).
+  bool fits = true;
+  body.walk([&](Operation *inner) {
+    if (isa<tile::AtomicAddOp, tile::PrintOp>(inner))
+      fits = false;
+    for (Value operand : inner->getOperands()) {
+      auto type = dyn_cast<tile::BufferType>(operand.getType());
+      if (!type)
+        continue;
+      bool fragment = type.getScope() == tile::MemoryScope::Fragment ||
+                      type.getScope() == tile::MemoryScope::Local;
+      if (fragment && !isCandidate(operand))
+        fits = false;
+      if (auto store = dyn_cast<tile::StoreOp>(inner); store && !fragment)
+        fits = false;
+      if (fragment) {
+        ValueRange at = isa<tile::LoadOp>(inner) ? cast<tile::LoadOp>(inner).getIndices()
+                        : isa<tile::StoreOp>(inner) ? cast<tile::StoreOp>(inner).getIndices()
+                                                    : ValueRange();
+        if (!isa<tile::LoadOp, tile::StoreOp>(inner) || at.size() != 1 ||
+            at[0] != body.getArgument(0))
+          fits = false;
+      }
+    }
+  });
+  return fits;
+}
+
+/// Gives the 1-D fragments that hold one value per row of a wgmma
+/// accumulator (reduction targets, values read by row in loops over it,
+/// loops over the rows) the wgmma_rows layout, and those row loops too.
+static void inferWgmmaRows(tile::LaunchOp launch) {
+  // Candidates: 1-D fragments as long as some accumulator's rows.
+  DenseMap<int64_t, int64_t> groupsOfRows;
+  launch.walk([&](tile::AllocOp alloc) {
+    if (auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName)))
+      groupsOfRows.try_emplace(alloc.getType().getShape()[0], layout.getWarpgroups());
+  });
+  DenseMap<Value, int64_t> candidates;
+  launch.walk([&](tile::AllocOp alloc) {
+    auto type = alloc.getType();
+    if (type.getScope() != tile::MemoryScope::Fragment || type.getShape().size() != 1 ||
+        alloc->hasAttr(tile::kLayoutAttrName) || !type.getElementType().isIntOrFloat())
+      return;
+    if (auto it = groupsOfRows.find(type.getShape()[0]); it != groupsOfRows.end())
+      candidates[alloc.getResult()] = it->second;
+  });
+  // Drop the candidates with a use that does not fit until none is left.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = candidates.begin(); it != candidates.end();) {
+      Value row = it->first;
+      bool fits = llvm::all_of(row.getUses(), [&](OpOperand &use) {
+        return fitsRows(use, row, it->second, candidates);
+      });
+      auto current = it++;
+      if (!fits) {
+        LLVM_DEBUG(llvm::dbgs() << "wgmma_rows: not " << row << "\n");
+        candidates.erase(current);
+        changed = true;
+      }
+    }
+  }
+  MLIRContext *ctx = launch.getContext();
+  for (auto [row, groups] : candidates) {
+    auto layout = tile::WgmmaRowsLayoutAttr::get(ctx, groups);
+    row.getDefiningOp()->setAttr(tile::kLayoutAttrName, layout);
+    for (Operation *user : row.getUsers())
+      if (auto parallel = user->getParentOfType<tile::ParallelOp>();
+          parallel && parallel.getExtents().size() == 1)
+        parallel->setAttr(tile::kLayoutAttrName, layout);
+  }
+}
+
 namespace {
 struct TileInferLayoutsPass
     : public tilec::impl::TileInferLayoutsBase<TileInferLayoutsPass> {
@@ -312,6 +440,8 @@ struct TileInferLayoutsPass
         if (auto launch = gemm->getParentOfType<tile::LaunchOp>())
           inferWgmma(gemm, launch.getThreads());
       });
+    if (wgmma)
+      getOperation().walk([&](tile::LaunchOp launch) { inferWgmmaRows(launch); });
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = alloc.getType();
       auto launch = alloc->getParentOfType<tile::LaunchOp>();

@@ -224,10 +224,11 @@ void BarrierPlanner::visitLeaf(Operation *op, State &state, bool apply) {
     barrierBefore(op, state, fence, apply);
   addAll(state.reads, accesses.reads);
   addAll(state.writes, accesses.writes);
+  // Asynchronous copies are fenced by their protocol (TMA writes through
+  // the async proxy; tile.async_wait fences cp.async copies).
   for (const Resource &r : accesses.writes)
     if (r.kind == Resource::Kind::Shared)
       addAll(state.unfenced, {r});
-  addAll(state.unfenced, accesses.asyncWrites); // cp.async writes generically
 }
 
 State BarrierPlanner::visitLoop(Block &body, State state, bool apply) {

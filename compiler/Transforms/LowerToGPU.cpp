@@ -51,12 +51,14 @@ struct BufferRef {
   bool distributed = false;
   /// A #tile.wgmma fragment: the wgmma accumulator of this many warpgroups.
   int64_t wgmmaGroups = 0;
+  /// A #tile.wgmma_rows fragment: one value per row of such an accumulator.
+  int64_t wgmmaRowGroups = 0;
   /// A #tile.swizzle shared buffer: the XOR span in bytes, and the rows of
   /// its 2-D storage (each span-wide column chunk is stored rows x span).
   int64_t swizzle = 0;
   int64_t swizzleRows = 0;
   /// Whether each thread holds its own elements (in registers).
-  bool inRegisters() const { return distributed || wgmmaGroups; }
+  bool inRegisters() const { return distributed || wgmmaGroups || wgmmaRowGroups; }
   /// Index elements (loop counters of break/continue) are stored as i64.
   bool indexElements = false;
   /// The element type of values read and written, where it differs from the
@@ -243,6 +245,19 @@ private:
   BufferRef allocate(tile::AllocOp alloc);
   /// The slot of the T.Parallel iteration being lowered (innermost last).
   SmallVector<Value> slotStack;
+  /// The #tile.wgmma_rows slot of the row of the iteration being lowered,
+  /// in loops that follow a wgmma or wgmma_rows layout.
+  SmallVector<Value> rowSlotStack;
+  /// The register slot of `ref`'s element in the iteration being lowered
+  /// (null for memory, or a row fragment outside a loop over its rows).
+  Value registerSlot(const BufferRef &ref) {
+    if (ref.wgmmaRowGroups)
+      return rowSlotStack.empty() ? Value() : rowSlotStack.back();
+    return ref.inRegisters() ? slotStack.back() : Value();
+  }
+  /// Runs `body(row, slot)` for each row of a #tile.wgmma_rows fragment of
+  /// `rows` values this thread holds.
+  void forEachOwnedRow(int64_t rows, int64_t groups, function_ref<void(Value, Value)> body);
 
   func::FuncOp func;
   gpu::GPUModuleOp gpuModule;
@@ -687,6 +702,10 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     ref.wgmmaGroups = wgmma.getWarpgroups();
     count /= 128 * ref.wgmmaGroups;
   }
+  if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(layout)) {
+    ref.wgmmaRowGroups = rows.getWarpgroups();
+    count = 2 * (ref.shape[0] / 64 / ref.wgmmaRowGroups); // two rows a 64-row block
+  }
   if (auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout);
       swizzle && ref.scope != tile::MemoryScope::Local && ref.shape.size() >= 2) {
     ref.swizzle = swizzle.getBytes();
@@ -1074,17 +1093,17 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     buffers[region.getResult()] = ref;
     return success();
   }
-  if (auto load = dyn_cast<tile::LoadOp>(op)) {
-    const BufferRef &ref = buffers[load.getBuffer()];
-    mapping.map(load.getResult(),
-                loadAt(ref, indices(load.getIndices()),
-                       ref.inRegisters() ? slotStack.back() : Value()));
-    return success();
-  }
-  if (auto storeOp = dyn_cast<tile::StoreOp>(op)) {
-    const BufferRef &ref = buffers[storeOp.getBuffer()];
-    storeAt(ref, indices(storeOp.getIndices()), ref.inRegisters() ? slotStack.back() : Value(),
-            mapping.lookup(storeOp.getValue()));
+  if (isa<tile::LoadOp, tile::StoreOp>(op)) {
+    auto load = dyn_cast<tile::LoadOp>(op);
+    auto storeOp = dyn_cast<tile::StoreOp>(op);
+    const BufferRef &ref = buffers[load ? load.getBuffer() : storeOp.getBuffer()];
+    Value slot = registerSlot(ref);
+    if (ref.wgmmaRowGroups && !slot)
+      return op->emitError("a wgmma_rows fragment is accessed outside a loop over its rows");
+    if (load)
+      mapping.map(load.getResult(), loadAt(ref, indices(load.getIndices()), slot));
+    else
+      storeAt(ref, indices(storeOp.getIndices()), slot, mapping.lookup(storeOp.getValue()));
     return success();
   }
   if (auto parallel = dyn_cast<tile::ParallelOp>(op)) {
@@ -1108,7 +1127,22 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       BufferRef space;
       space.shape.assign(extents.begin(), extents.end());
       space.wgmmaGroups = wgmma.getWarpgroups();
-      forEachOwned(space, iteration);
+      int64_t slotsPerBlock = extents[1] / 2;
+      forEachOwned(space, [&](ArrayRef<Value> ij, Value slot) {
+        // Slot s of a row block holds row half (s mod 4) / 2.
+        int64_t s = *getConstantIntValue(slot);
+        rowSlotStack.push_back(index(2 * (s / slotsPerBlock) + (s % slotsPerBlock % 4) / 2));
+        iteration(ij, slot);
+        rowSlotStack.pop_back();
+      });
+    } else if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(
+                   parallel->getAttr(tile::kLayoutAttrName))) {
+      // Each quad runs the rows it holds (its four lanes alike).
+      forEachOwnedRow(extents[0], rows.getWarpgroups(), [&](Value row, Value slot) {
+        rowSlotStack.push_back(slot);
+        iteration({row}, slot);
+        rowSlotStack.pop_back();
+      });
     } else if (auto width = parallel->getAttrOfType<IntegerAttr>(tile::kVectorAttrName)) {
       if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
         result = failure();
@@ -1178,6 +1212,12 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     auto waitGroups = [&] {
       if (asyncCopies)
         NVVM::CpAsyncWaitGroupOp::create(b, loc(), wait.getPending());
+      // cp.async writes through the generic proxy; a wgmma may read the
+      // tiles through the async one: each writer fences before the barrier.
+      if (asyncCopies && tma)
+        NVVM::FenceProxyOp::create(
+            b, loc(), NVVM::ProxyKind::async_shared,
+            NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
       barrier();
     };
     if (!tmaReady) {
@@ -1251,6 +1291,11 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       return op->emitError("the GPU target fills tiles of constant shape only");
     if (dst.wgmmaGroups) {
       forEachOwned(dst, [&](ArrayRef<Value> ij, Value slot) { storeAt(dst, ij, slot, value); });
+      return success();
+    }
+    if (dst.wgmmaRowGroups) {
+      forEachOwnedRow(dst.shape[0], dst.wgmmaRowGroups,
+                      [&](Value, Value slot) { storeAt(dst, {}, slot, value); });
       return success();
     }
     cooperative(product(dst.shape), [&](Value flat, Value slot) {
@@ -1726,6 +1771,32 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   const BufferRef &src = buffers[source];
   const BufferRef &dst = buffers[target];
   SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+  if (src.wgmmaRowGroups || dst.wgmmaRowGroups) {
+    // Each quad moves the rows it holds; into memory only its first lane.
+    const BufferRef &owner = src.wgmmaRowGroups ? src : dst;
+    bool toMemory = !dst.inRegisters();
+    forEachOwnedRow(owner.shape[0], owner.wgmmaRowGroups, [&](Value row, Value slot) {
+      SmallVector<Value> si = fromSqueezed(src, {row}), di = fromSqueezed(dst, {row});
+      Value inside;
+      if (src.scope == tile::MemoryScope::Global)
+        inside = inBounds(src, si);
+      if (dst.scope == tile::MemoryScope::Global)
+        inside = inBounds(dst, di);
+      if (toMemory) {
+        Value inQuad = arith::RemUIOp::create(b, loc(), threadId, index(4));
+        Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, inQuad, index(0));
+        inside = inside ? arith::AndIOp::create(b, loc(), inside, first).getResult() : first;
+      }
+      OpBuilder::InsertionGuard guard(b);
+      if (inside) {
+        auto ifOp = scf::IfOp::create(b, loc(), inside, false);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+      }
+      Value value = loadAt(src, si, src.wgmmaRowGroups ? slot : Value());
+      storeAt(dst, di, dst.wgmmaRowGroups ? slot : Value(), cast(value, dst.elementType));
+    });
+    return success();
+  }
   if (src.wgmmaGroups || dst.wgmmaGroups) {
     // Each thread moves the accumulator elements it holds.
     const BufferRef &owner = src.wgmmaGroups ? src : dst;
@@ -1735,8 +1806,35 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
     bool pairs = src.wgmmaGroups && dst.scope == tile::MemoryScope::Global &&
                  dst.elementType.isIntOrFloat() && dst.shape.size() == 2 &&
                  dst.kept.back() == dst.storageDims.size() - 1;
+    // Into a whole on-chip tile with rows of an even length a pair is
+    // always aligned and inside (swizzles move 16-byte chunks, which keep
+    // a pair together): one store (attention's probabilities).
+    auto isZero = [](Value v) {
+      std::optional<int64_t> c = getConstantIntValue(v);
+      return c && *c == 0;
+    };
+    std::optional<int64_t> rowLength =
+        dst.storageDims.empty() ? std::nullopt : getConstantIntValue(dst.storageDims.back());
+    bool onChipPairs = src.wgmmaGroups && !dst.inRegisters() &&
+                       dst.scope != tile::MemoryScope::Global &&
+                       dst.scope != tile::MemoryScope::Local && dst.elementType.isIntOrFloat() &&
+                       dst.elementType.getIntOrFloatBitWidth() >= 8 && dst.shape.size() == 2 &&
+                       dst.storageDims.size() == 2 && dst.kept.back() == 1 && rowLength &&
+                       *rowLength % 2 == 0 && llvm::all_of(dst.offsets, isZero);
     forEachOwned(owner, [&](ArrayRef<Value> ij, Value slot) {
       SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
+      if (onChipPairs) {
+        int64_t s = *getConstantIntValue(slot);
+        if (s % 2 == 1)
+          return; // stored with its even neighbour
+        Value first = cast(loadAt(src, si, slot), dst.elementType);
+        Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
+        int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
+        Value pair = vector::FromElementsOp::create(
+            b, loc(), VectorType::get({2}, dst.elementType), ValueRange{first, second});
+        LLVM::StoreOp::create(b, loc(), pair, address(dst, di), /*alignment=*/pairBytes);
+        return;
+      }
       if (pairs) {
         int64_t s = *getConstantIntValue(slot);
         if (s % 2 == 1)
@@ -2013,6 +2111,18 @@ void KernelLowering::forEachOwned(const BufferRef &ref,
     }
 }
 
+void KernelLowering::forEachOwnedRow(int64_t rows, int64_t groups,
+                                     function_ref<void(Value, Value)> body) {
+  int64_t blocksPerGroup = rows / 64 / groups;
+  OpBuilder::InsertionGuard guard(b);
+  onlyThreadsBelow(128 * groups);
+  Value rowBase = wgmmaOrigin(blocksPerGroup).first;
+  for (int64_t block = 0; block < blocksPerGroup; ++block)
+    for (int64_t half = 0; half < 2; ++half)
+      body(arith::AddIOp::create(b, loc(), rowBase, index(block * 64 + 8 * half)),
+           index(2 * block + half));
+}
+
 std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup) {
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::RemUIOp::create(
@@ -2057,6 +2167,16 @@ LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
       auto shuffle = gpu::ShuffleOp::create(b, loc(), partial, shift, width, gpu::ShuffleMode::XOR);
       partial = combineReduction(kind, partial, shuffle.getShuffleResult());
     }
+  if (dst.wgmmaRowGroups) {
+    // Every lane of the quad has the row's total: each keeps it.
+    for (auto [r, partial] : llvm::enumerate(partials)) {
+      Value result = partial;
+      if (!reduce.getClear())
+        result = combineReduction(kind, cast(loadAt(dst, {}, index(r)), accType), result);
+      storeAt(dst, {}, index(r), cast(result, dst.elementType));
+    }
+    return success();
+  }
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value leader = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
                                        arith::RemUIOp::create(b, loc(), lane, index(4)), index(0));
@@ -2124,12 +2244,19 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   int64_t blocksPerGroup = m / 64 / groups;
   int64_t slotsPerBlock = n / 2;
   LLVM_DEBUG(llvm::dbgs() << "wgmma gemm " << m << "x" << n << "x" << k << "\n");
-  // This thread's ordinary stores (or cp.async copies) may have filled A
-  // and B; the tensor cores read them through the async proxy. Other
-  // threads' stores were fenced before the tile.barrier {async_proxy}
-  // tile-insert-barriers placed before this gemm.
-  NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
-                             NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+  // Ordinary stores to A and B were fenced for the async proxy (through
+  // which the tensor cores read) at the tile.barrier {async_proxy} placed
+  // before this gemm. In the consumers of a warp-specialized loop the
+  // stages may have arrived by cp.async (no TMA descriptor) with nobody to
+  // fence them after landing: the readers fence.
+  auto staged = [](Value operand) {
+    auto region = operand.getDefiningOp<tile::RegionOp>();
+    Operation *alloc = region ? region.getSource().getDefiningOp() : nullptr;
+    return alloc && alloc->hasAttr(tile::kStagedAttrName);
+  };
+  if (partBarrierId == 1 && (staged(gemm.getA()) || staged(gemm.getB())))
+    NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
+                               NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
   {
     OpBuilder::InsertionGuard guard(b);
     onlyThreadsBelow(128 * groups);

@@ -28,7 +28,8 @@ bool tilec::isOnChip(tile::AllocOp alloc) {
   // a wgmma operand in shared memory.
   return scope == tile::MemoryScope::Shared ||
          (scope == tile::MemoryScope::Fragment &&
-          !isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr>(
+          !isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr,
+                           tile::WgmmaRowsLayoutAttr>(
               alloc->getAttr(tile::kLayoutAttrName)));
 }
 

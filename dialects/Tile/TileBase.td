@@ -141,6 +141,29 @@ def Tile_WgmmaLayoutAttr : Tile_Attr<"WgmmaLayout", "wgmma"> {
   let genVerifyDecl = 1;
 }
 
+def Tile_WgmmaRowsLayoutAttr : Tile_Attr<"WgmmaRowsLayout", "wgmma_rows"> {
+  let summary = "one value per row of a wgmma accumulator, held by that row's threads";
+  let description = [{
+    A 1-D fragment of M values, M the rows of a `#tile.wgmma<warpgroups>`
+    accumulator: value `i` is held by the four lanes (a quad) that hold row
+    `i` of the accumulator, in register slot `2 b + h` (`b` the row block of
+    the warpgroup, `h` the row half, as in `#tile.wgmma`). Row statistics
+    (attention's running maxima and sums) live here: a reduction along the
+    accumulator's rows ends with every lane of the quad holding the total,
+    and a loop over the accumulator reads the value of its row from a
+    register, with no shared memory and no barrier. `tile-infer-layouts`
+    sets it on 1-D fragments whose every use allows it; 1-D `T.Parallel`
+    loops over them follow it (each quad runs its rows).
+
+    ```mlir
+    %row_max = tile.alloc {tile.layout = #tile.wgmma_rows<2>} : !tile.buffer<128xf32, fragment>
+    ```
+  }];
+  let parameters = (ins "int64_t":$warpgroups);
+  let assemblyFormat = "`<` $warpgroups `>`";
+  let genVerifyDecl = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//

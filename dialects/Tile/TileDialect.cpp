@@ -78,6 +78,15 @@ WgmmaLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult
+WgmmaRowsLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                            int64_t warpgroups) {
+  if (warpgroups <= 0)
+    return emitError() << "a wgmma_rows layout needs a positive warpgroup count, got "
+                       << warpgroups;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // BufferType
 //===----------------------------------------------------------------------===//

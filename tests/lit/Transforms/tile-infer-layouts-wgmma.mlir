@@ -39,17 +39,19 @@ func.func @gemm(%C: !tile.buffer<128x128xf16, global> {tile.name = "C"}) attribu
 
 // Attention's pattern: the scores' accumulator is reduced along its rows
 // (each row sits in one quad of lanes) and read next to the row maxima in
-// a loop that follows its layout; the maxima stay in shared memory, not
-// registers. The probabilities, a fragment copied from the scores, become
-// the second gemm's A operand in swizzled shared memory: that copy is the
-// conversion between the two layouts. An annotated swizzle is kept.
+// a loop that follows its layout; the maxima are held by their rows' quads
+// (wgmma_rows), and so is a loop over them. The probabilities, a fragment
+// copied from the scores, become the second gemm's A operand in swizzled
+// shared memory: that copy is the conversion between the two layouts. An
+// annotated swizzle is kept.
 // CHECK-LABEL: func.func @scores
 // CHECK: tile.alloc {tile.layout = #tile.swizzle<32>} : <64x64xf16, shared>
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, shared>
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
-// CHECK-NEXT: tile.alloc : <64xf32, fragment>
+// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma_rows<1>} : <64xf32, fragment>
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, fragment>
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
+// CHECK: tile.parallel [64] attributes {tile.layout = #tile.wgmma_rows<1>}
 // CHECK: tile.parallel [64, 64] attributes {tile.layout = #tile.wgmma<1>}
 func.func @scores() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
@@ -65,6 +67,12 @@ func.func @scores() attributes {tile.kernel} {
     tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
         : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
     tile.reduce max %s, %m dim(1) clear : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %v = tile.load %m[%i] : !tile.buffer<64xf32, fragment>
+      %h = arith.mulf %v, %v : f32
+      tile.store %h, %m[%i] : !tile.buffer<64xf32, fragment>
+    }
     tile.parallel [64, 64] {
     ^bb0(%i: index, %j: index):
       %v = tile.load %s[%i, %j] : !tile.buffer<64x64xf32, fragment>

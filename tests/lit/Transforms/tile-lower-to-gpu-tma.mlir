@@ -29,6 +29,8 @@
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK-NEXT: } else {
 // CHECK-NEXT: nvvm.cp.async.wait.group 0
+// The cp.async path fences its generic writes for a wgmma's async reads.
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK-NEXT: gpu.barrier
 // CPASYNC-NOT: tensor_maps
 // CPASYNC: gpu.func @load
