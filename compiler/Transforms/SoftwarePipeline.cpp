@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "tile-software-pipeline"
@@ -81,6 +82,49 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
   // Trailing scalar code serves the rest of the body, which recomputes it.
   while (!head.ops.empty() && !isa<tile::CopyOp>(head.ops.back()))
     head.ops.pop_back();
+  // Copies further down the body (attention's V tile, loaded after the
+  // softmax) are issued with the head's when their source is computed from
+  // the induction variable and values from outside by pure scalar code,
+  // and nothing in the body reads their target before them.
+  Block &body = loop.getBody().front();
+  for (Operation &op : body) {
+    auto copy = dyn_cast<tile::CopyOp>(op);
+    if (!copy || llvm::is_contained(head.copies, copy))
+      continue;
+    tile::AllocOp target = stageableTarget(copy, loop);
+    if (!target || llvm::is_contained(head.targets, target))
+      continue;
+    bool readBefore = llvm::any_of(target->getUsers(), [&](Operation *user) {
+      Operation *inBody = body.findAncestorOpInBlock(*user);
+      return inBody && inBody != copy && inBody->isBeforeInBlock(copy);
+    });
+    if (readBefore)
+      continue;
+    // The pure scalar code the source needs, in body order.
+    SetVector<Operation *> slice;
+    SmallVector<Value> worklist{copy.getSource()};
+    bool pure = true;
+    while (!worklist.empty() && pure) {
+      Operation *def = worklist.pop_back_val().getDefiningOp();
+      if (!def || def->getBlock() != &body || slice.contains(def))
+        continue;
+      if (def->getNumRegions() != 0 || !isPure(def)) {
+        pure = false;
+        break;
+      }
+      slice.insert(def);
+      llvm::append_range(worklist, def->getOperands());
+    }
+    if (!pure)
+      continue;
+    SmallVector<Operation *> ordered(slice.begin(), slice.end());
+    llvm::sort(ordered, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    LLVM_DEBUG(llvm::dbgs() << "staging a copy from the body: " << copy << "\n");
+    llvm::append_range(head.ops, ordered);
+    head.ops.push_back(copy);
+    head.copies.push_back(copy);
+    head.targets.push_back(target);
+  }
   return head;
 }
 
