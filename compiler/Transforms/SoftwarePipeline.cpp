@@ -145,12 +145,22 @@ static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
 /// Whether the kernel around `loop` suits a producer warpgroup: the loop is
 /// the launch body's only pipelined loop, and nothing in the kernel combines
 /// values across the block's threads (reductions, atomics, prints and
-/// asserts count the threads they run on).
+/// asserts count the threads they run on), except reductions along the rows
+/// of a wgmma accumulator, which only its warpgroups run.
 static bool canSpecialize(tile::PipelinedOp loop) {
   auto launch = dyn_cast<tile::LaunchOp>(loop->getParentOp());
   if (!launch || launch.getThreads() % 128 != 0)
     return false;
+  auto onWgmmaRows = [](tile::ReduceOp reduce) {
+    Value source = reduce.getSource();
+    while (auto region = source.getDefiningOp<tile::RegionOp>())
+      source = region.getSource();
+    auto alloc = source.getDefiningOp<tile::AllocOp>();
+    return alloc && isa_and_nonnull<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+  };
   WalkResult walk = launch.walk([&](Operation *op) {
+    if (auto reduce = dyn_cast<tile::ReduceOp>(op); reduce && onWgmmaRows(reduce))
+      return WalkResult::advance();
     if ((isa<tile::PipelinedOp>(op) && op != loop) ||
         isa<tile::ReduceOp, tile::AtomicAddOp, tile::PrintOp, tile::AssertOp>(op))
       return WalkResult::interrupt();
