@@ -32,6 +32,14 @@ struct Resource {
   /// The tile.reduce whose cross-warp scratch this is (Scratch): each
   /// reduction has scratch of its own, reused only by its next execution.
   Operation *owner = nullptr;
+  /// Nonzero when each of this many warpgroups touches only its own rows
+  /// of the tile, as a wgmma accumulator's rows are spread (a copy out of
+  /// one, a wgmma reading its A operand): two such accesses with the same
+  /// count are ordered by each warpgroup synchronizing on its own.
+  int64_t rowGroups = 0;
+  /// A pending own-rows access that a warpgroup barrier since ordered for
+  /// later own-rows accesses (not for any other thread's).
+  bool warpgroupOrdered = false;
 
   /// Whether an access to `this` and one to `other` may touch the same
   /// byte. Tensor arguments may alias one another.
@@ -50,7 +58,8 @@ struct Resource {
   }
   bool operator==(const Resource &other) const {
     return kind == other.kind && begin == other.begin && end == other.end &&
-           owner == other.owner;
+           owner == other.owner && rowGroups == other.rowGroups &&
+           warpgroupOrdered == other.warpgroupOrdered;
   }
 };
 
@@ -66,6 +75,24 @@ bool anyOverlap(ArrayRef<Resource> a, ArrayRef<Resource> b) {
   return llvm::any_of(a, [&](const Resource &x) {
     return llvm::any_of(b, [&](const Resource &y) { return x.overlaps(y); });
   });
+}
+
+/// What orders two sets of accesses: nothing, each warpgroup on its own,
+/// or the whole block.
+enum class Sync { None, Warpgroup, Block };
+
+Sync syncNeeded(ArrayRef<Resource> a, ArrayRef<Resource> b) {
+  Sync needed = Sync::None;
+  for (const Resource &x : a)
+    for (const Resource &y : b) {
+      if (!x.overlaps(y))
+        continue;
+      if (x.rowGroups == 0 || x.rowGroups != y.rowGroups)
+        return Sync::Block;
+      if (!y.warpgroupOrdered)
+        needed = Sync::Warpgroup;
+    }
+  return needed;
 }
 
 bool sameSet(ArrayRef<Resource> a, ArrayRef<Resource> b) {
@@ -127,21 +154,46 @@ std::optional<Resource> resolve(Value buffer) {
   return Resource{Resource::Kind::Shared, begin, begin + bufferBytes(alloc.getType())};
 }
 
+/// The warpgroups of a wgmma accumulator (its layout), or 0.
+int64_t wgmmaGroups(Value buffer) {
+  while (auto region = buffer.getDefiningOp<tile::RegionOp>())
+    buffer = region.getSource();
+  auto alloc = buffer.getDefiningOp<tile::AllocOp>();
+  auto layout = alloc ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(
+                            alloc->getAttr(tile::kLayoutAttrName))
+                      : nullptr;
+  return layout ? layout.getWarpgroups() : 0;
+}
+
 /// Whether a T.gemm runs on wgmma (its accumulator has the wgmma layout),
 /// whose operand reads go through the async proxy.
-bool isWgmma(tile::GemmOp gemm) {
-  Value c = gemm.getC();
-  while (auto region = c.getDefiningOp<tile::RegionOp>())
-    c = region.getSource();
-  auto alloc = c.getDefiningOp<tile::AllocOp>();
-  return alloc && isa_and_nonnull<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+bool isWgmma(tile::GemmOp gemm) { return wgmmaGroups(gemm.getC()) != 0; }
+
+/// Whether `a` and `b` are whole tiles with the same rows.
+bool sameRows(Value a, Value b) {
+  auto typeA = cast<tile::BufferType>(a.getType()), typeB = cast<tile::BufferType>(b.getType());
+  return typeA.getShape().size() == 2 && typeB.getShape().size() == 2 &&
+         typeA.getShape()[0] == typeB.getShape()[0] && !a.getDefiningOp<tile::RegionOp>() &&
+         !b.getDefiningOp<tile::RegionOp>();
+}
+
+/// Whether a reduction's source is a cyclic (register) fragment.
+bool hasCyclicSource(tile::ReduceOp reduce) {
+  Value source = reduce.getSource();
+  while (auto region = source.getDefiningOp<tile::RegionOp>())
+    source = region.getSource();
+  auto alloc = source.getDefiningOp<tile::AllocOp>();
+  return alloc && isa_and_nonnull<tile::CyclicLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
 }
 
 Accesses collect(Operation *root) {
   Accesses accesses;
-  auto add = [](Resources &into, Value buffer) {
-    if (std::optional<Resource> r = resolve(buffer))
+  auto add = [](Resources &into, Value buffer, int64_t rowGroups = 0, bool ordered = false) {
+    if (std::optional<Resource> r = resolve(buffer)) {
+      r->rowGroups = r->kind == Resource::Kind::Shared ? rowGroups : 0;
+      r->warpgroupOrdered = r->rowGroups != 0 && ordered;
       addAll(into, {*r});
+    }
   };
   root->walk([&](Operation *op) {
     // The mbarrier protocol's buffers synchronize; they hold no data.
@@ -153,15 +205,36 @@ Accesses collect(Operation *root) {
       add(accesses.asyncWrites, copy.getTarget());
       return;
     }
-    if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
+    // Reductions of cyclic fragments combine the warps' partials in scratch
+    // (wgmma rows combine by shuffles; shared tiles thread by thread).
+    if (auto reduce = dyn_cast<tile::ReduceOp>(op); reduce && hasCyclicSource(reduce)) {
       Resource scratch{Resource::Kind::Scratch};
       scratch.owner = reduce;
       addAll(accesses.reads, {scratch});
       addAll(accesses.writes, {scratch});
     }
+    // Copies between a wgmma accumulator and a tile of its shape, and a
+    // wgmma's A (its rows are the accumulator's): each warpgroup its rows.
+    if (auto copy = dyn_cast<tile::CopyOp>(op)) {
+      int64_t groupsIn = wgmmaGroups(copy.getSource()), groupsOut = wgmmaGroups(copy.getTarget());
+      if ((groupsIn || groupsOut) && sameRows(copy.getSource(), copy.getTarget())) {
+        if (groupsIn)
+          add(accesses.writes, copy.getTarget(), groupsIn);
+        else
+          add(accesses.reads, copy.getSource(), groupsOut);
+        return;
+      }
+    }
     if (auto gemm = dyn_cast<tile::GemmOp>(op); gemm && isWgmma(gemm)) {
-      add(accesses.proxyReads, gemm.getA());
+      int64_t groups = wgmmaGroups(gemm.getC());
+      bool ownRows = !gemm.getTransposeA() && sameRows(gemm.getA(), gemm.getC());
+      add(accesses.proxyReads, gemm.getA(), ownRows ? groups : 0);
       add(accesses.proxyReads, gemm.getB());
+      // The warpgroup waits for its wgmma: once any of its threads is past
+      // the gemm, the reads of its rows are done.
+      add(accesses.reads, gemm.getA(), ownRows ? groups : 0, /*ordered=*/true);
+      add(accesses.reads, gemm.getB());
+      return; // C: the warpgroups' registers
     }
     SmallVector<MemoryEffects::EffectInstance> effects;
     if (auto interface = dyn_cast<MemoryEffectOpInterface>(op))
@@ -188,40 +261,70 @@ Accesses collect(Operation *root) {
 
 class BarrierPlanner {
 public:
+  /// With `wgmma`, the kernel has warpgroup MMAs: every block barrier also
+  /// fences pending generic writes for them, so that one fence before a
+  /// loop serves all its iterations.
+  explicit BarrierPlanner(bool wgmma) : fenceAtBlockBarriers(wgmma) {}
   /// Walks `block` from `state`; with `apply`, inserts the barriers.
   State visitBlock(Block &block, State state, bool apply);
 
 private:
-  void barrierBefore(Operation *op, State &state, bool fence, bool apply) {
+  void barrierBefore(Operation *op, State &state, bool fence, bool apply,
+                     Sync scope = Sync::Block) {
+    bool warpgroup = scope == Sync::Warpgroup;
+    fence = fence || (fenceAtBlockBarriers && !warpgroup && !state.unfenced.empty());
     if (apply) {
       OpBuilder b(op);
       auto barrier = tile::BarrierOp::create(b, op->getLoc());
-      if (fence)
-        barrier.setAsyncProxy(true);
-      LLVM_DEBUG(llvm::dbgs() << "barrier" << (fence ? " (async proxy)" : "") << " before "
-                              << op->getName() << " at " << op->getLoc() << "\n");
+      barrier.setAsyncProxy(fence);
+      barrier.setWarpgroup(warpgroup);
+      LLVM_DEBUG(llvm::dbgs() << (warpgroup ? "warpgroup " : "") << "barrier"
+                              << (fence ? " (async proxy)" : "") << " before " << op->getName()
+                              << " at " << op->getLoc() << "\n");
     }
-    state.reads.clear();
-    state.writes.clear();
+    clearOrdered(state, fence, warpgroup);
+  }
+  /// Drops what a barrier orders: everything; with `warpgroup`, the own
+  /// rows accesses stay pending for other threads' accesses.
+  static void clearOrdered(State &state, bool fence, bool warpgroup) {
+    auto order = [&](Resources &resources) {
+      if (!warpgroup) {
+        resources.clear();
+        return;
+      }
+      Resources kept;
+      for (Resource r : resources)
+        if (r.rowGroups != 0) {
+          r.warpgroupOrdered = true;
+          addAll(kept, {r});
+        } else {
+          kept.push_back(r);
+        }
+      resources = kept;
+    };
+    order(state.reads);
+    order(state.writes);
     if (fence)
-      state.unfenced.clear();
+      order(state.unfenced);
   }
   void visitLeaf(Operation *op, State &state, bool apply);
   State visitLoop(Block &body, State state, bool apply);
+
+  bool fenceAtBlockBarriers;
 };
 
 void BarrierPlanner::visitLeaf(Operation *op, State &state, bool apply) {
   Accesses accesses = collect(op);
   if (accesses.empty())
     return;
-  bool fence = anyOverlap(accesses.proxyReads, state.unfenced);
-  bool conflict = anyOverlap(accesses.reads, state.writes) ||
-                  anyOverlap(accesses.writes, state.reads) ||
-                  anyOverlap(accesses.writes, state.writes) ||
-                  anyOverlap(accesses.asyncWrites, state.reads) ||
-                  anyOverlap(accesses.asyncWrites, state.writes);
-  if (conflict || fence)
-    barrierBefore(op, state, fence, apply);
+  Sync fence = syncNeeded(accesses.proxyReads, state.unfenced);
+  Sync scope = std::max({fence, syncNeeded(accesses.reads, state.writes),
+                         syncNeeded(accesses.writes, state.reads),
+                         syncNeeded(accesses.writes, state.writes),
+                         anyOverlap(accesses.asyncWrites, state.reads) ? Sync::Block : Sync::None,
+                         anyOverlap(accesses.asyncWrites, state.writes) ? Sync::Block : Sync::None});
+  if (scope != Sync::None)
+    barrierBefore(op, state, fence != Sync::None, apply, scope);
   addAll(state.reads, accesses.reads);
   addAll(state.writes, accesses.writes);
   // Asynchronous copies are fenced by their protocol (TMA writes through
@@ -251,10 +354,7 @@ State BarrierPlanner::visitLoop(Block &body, State state, bool apply) {
 State BarrierPlanner::visitBlock(Block &block, State state, bool apply) {
   for (Operation &op : llvm::make_early_inc_range(block)) {
     if (auto barrier = dyn_cast<tile::BarrierOp>(op)) {
-      state.reads.clear();
-      state.writes.clear();
-      if (barrier.getAsyncProxy())
-        state.unfenced.clear();
+      clearOrdered(state, barrier.getAsyncProxy(), barrier.getWarpgroup());
       continue;
     }
     if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
@@ -293,7 +393,10 @@ struct TileInsertBarriersPass
     : public tilec::impl::TileInsertBarriersBase<TileInsertBarriersPass> {
   void runOnOperation() override {
     getOperation().walk([&](tile::LaunchOp launch) {
-      BarrierPlanner().visitBlock(launch.getBody().front(), State(), /*apply=*/true);
+      bool wgmma = launch.walk([](tile::GemmOp gemm) {
+                          return isWgmma(gemm) ? WalkResult::interrupt() : WalkResult::advance();
+                        }).wasInterrupted();
+      BarrierPlanner(wgmma).visitBlock(launch.getBody().front(), State(), /*apply=*/true);
     });
   }
 };

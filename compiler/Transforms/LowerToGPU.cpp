@@ -67,6 +67,10 @@ struct BufferRef {
   Type valueType;
 };
 
+/// Named barriers: 0 is the block's, 1 and 2 the consumers' and the
+/// producer's of a warp-specialized loop, from 4 on one per warpgroup.
+constexpr int64_t kFirstWarpgroupBarrier = 4;
+
 /// Builds one gpu.func from one tile kernel.
 class KernelLowering {
 public:
@@ -1245,7 +1249,16 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
                                  NVVM::SharedSpaceAttr::get(b.getContext(),
                                                             NVVM::SharedSpace::shared_cta));
-    barrier();
+    if (!barrierOp.getWarpgroup()) {
+      barrier();
+      return success();
+    }
+    // Named barrier kFirstWarpgroupBarrier + w of warpgroup w's 128 threads.
+    auto i32 = [&](Value v) { return arith::IndexCastOp::create(b, loc(), b.getI32Type(), v); };
+    Value id = arith::AddIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(128)),
+                                     index(kFirstWarpgroupBarrier));
+    NVVM::BarrierOp::create(b, loc(), Type(), i32(id), i32(index(128)),
+                            NVVM::BarrierReductionAttr(), Value());
     return success();
   }
   if (auto wait = dyn_cast<tile::BarrierWaitOp>(op)) {

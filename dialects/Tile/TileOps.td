@@ -344,18 +344,21 @@ def Tile_BarrierOp : Tile_Op<"barrier"> {
     `tile.warp_specialize`, only that part's threads take part.
     `async_proxy` also makes the generic-proxy writes before it visible to
     the async proxy (wgmma operand reads, TMA): each thread fences before
-    the barrier. tile-insert-barriers places these where tile operations
-    of different threads would otherwise race.
+    the barrier. With `warpgroup` each warpgroup synchronizes on its own
+    (a named barrier of 128 threads): enough where the accesses it orders
+    are each warpgroup's own rows of a wgmma tile. tile-insert-barriers
+    places these where tile operations of different threads would
+    otherwise race.
 
     ```mlir
     tile.parallel [128] { ... tile.store %v, %S[%i] ... }
     tile.barrier
     tile.reduce sum %S, %row dim(0) clear : ...
-    tile.barrier {async_proxy}
-    tile.gemm %A, %B, %C ...
+    tile.barrier {async_proxy, warpgroup}
+    tile.gemm %P, %V, %O ...
     ```
   }];
-  let arguments = (ins UnitAttr:$async_proxy);
+  let arguments = (ins UnitAttr:$async_proxy, UnitAttr:$warpgroup);
   let assemblyFormat = "attr-dict";
 }
 

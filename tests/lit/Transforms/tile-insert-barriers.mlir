@@ -207,3 +207,44 @@ func.func @pipelines(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
   }
   return
 }
+
+// -----
+
+// Attention's probabilities: each warpgroup writes its own rows of %p (the
+// copy out of the accumulator) and its wgmma reads those rows as A: the
+// warpgroups synchronize on their own (with the proxy fence). The next
+// iteration's copy overwrites rows whose wgmma the same warpgroup waited
+// for: no barrier. A loop reading %p with the block's threads needs one.
+// CHECK-LABEL: func.func @own_rows
+// CHECK: scf.for
+// CHECK-NOT: tile.barrier
+// CHECK: tile.copy %{{.*}}, %{{.*}} : <128x64xf32, fragment>, <128x64xf16, fragment>
+// CHECK-NEXT: tile.barrier {async_proxy, warpgroup}
+// CHECK-NEXT: tile.gemm
+// CHECK-NEXT: }
+// In a kernel with wgmma every block barrier also fences.
+// CHECK-NEXT: tile.barrier {async_proxy}
+// CHECK-NEXT: tile.parallel
+func.func @own_rows(%Y: !tile.buffer<?xf16, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %c4 = arith.constant 4 : index
+    %s = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
+    %p = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 0 : i64} : !tile.buffer<128x64xf16, fragment>
+    %v = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 16384 : i64} : !tile.buffer<64x64xf16, shared>
+    %o = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
+    scf.for %k = %c0 to %c4 step %c1 {
+      tile.copy %s, %p : !tile.buffer<128x64xf32, fragment>, !tile.buffer<128x64xf16, fragment>
+      tile.gemm %p, %v, %o {policy = #tile<gemm_policy full_row>}
+          : !tile.buffer<128x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
+    }
+    tile.parallel [128] {
+    ^bb0(%i: index):
+      %x = tile.load %p[%i, %c0] : !tile.buffer<128x64xf16, fragment>
+      tile.store %x, %Y[%i] : !tile.buffer<?xf16, global>
+    }
+  }
+  return
+}
