@@ -221,7 +221,7 @@ func.func @pipelines(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
 // CHECK: tile.copy %{{.*}}, %{{.*}} : <128x64xf32, fragment>, <128x64xf16, fragment>
 // CHECK-NEXT: tile.barrier {async_proxy, warpgroup}
 // CHECK-NEXT: tile.gemm
-// CHECK-NEXT: }
+// CHECK-NEXT: {{^ *}}}{{$}}
 // In a kernel with wgmma every block barrier also fences.
 // CHECK-NEXT: tile.barrier {async_proxy}
 // CHECK-NEXT: tile.parallel
