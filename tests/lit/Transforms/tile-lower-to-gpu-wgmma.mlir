@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --tile-insert-barriers --tile-lower-to-gpu | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-lower-to-gpu | FileCheck %s
 
 // A gemm whose accumulator has the #tile.wgmma layout: the operands' writes
 // are fenced for the async proxy, then one warpgroup issues wgmma.mma_async
@@ -46,6 +46,47 @@ func.func @gemm(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attribute
     tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>, transpose_b}
         : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
     tile.copy %c, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+  }
+  return
+}
+
+// -----
+
+// Row statistics of a wgmma accumulator (#tile.wgmma_rows): each thread
+// folds its 16 elements of each of its two rows, the quad combines them
+// with two xor shuffles (lanes 1 and 2 apart) and every lane keeps the
+// totals in its two registers: no shared memory, no barrier. The loop over
+// the accumulator then reads the value of its row from a register.
+// CHECK-LABEL: gpu.func @row_max
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32
+// CHECK-NEXT: arith.maximumf
+// CHECK: gpu.shuffle xor %{{.*}}, %c2_i32
+// CHECK-NEXT: arith.maximumf
+// CHECK-NOT: gpu.barrier
+// CHECK-NOT: llvm.store %{{.*}} !llvm.ptr<3>
+// CHECK: arith.subf
+// Tensor arguments may alias: the copy out to Y waits for the reads of X.
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.return
+func.func @row_max(%X: !tile.buffer<64x32xf32, global> {tile.name = "X"},
+                   %Y: !tile.buffer<64x32xf32, global> {tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x32xf32, fragment>
+    %m = tile.alloc {tile.layout = #tile.wgmma_rows<1>} : !tile.buffer<64xf32, fragment>
+    tile.copy %X, %s : !tile.buffer<64x32xf32, global>, !tile.buffer<64x32xf32, fragment>
+    tile.reduce max %s, %m dim(1) clear : !tile.buffer<64x32xf32, fragment>, !tile.buffer<64xf32, fragment>
+    tile.parallel [64, 32] attributes {tile.layout = #tile.wgmma<1>} {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %s[%i, %j] : !tile.buffer<64x32xf32, fragment>
+      %w = tile.load %m[%i] : !tile.buffer<64xf32, fragment>
+      %d = arith.subf %v, %w : f32
+      tile.store %d, %s[%i, %j] : !tile.buffer<64x32xf32, fragment>
+    }
+    tile.copy %s, %Y : !tile.buffer<64x32xf32, fragment>, !tile.buffer<64x32xf32, global>
   }
   return
 }
