@@ -355,6 +355,21 @@ def sweep(args):
             t = time_ms(run)
             results.append((name, err, t, 2 * 4096**3 / t / 1e12))
             continue
+        if name.startswith("fa_"):
+            b, heads, n, d = 4, 16, 8192, 128
+            q = torch.randn(b, n, heads, d, device="cuda", dtype=torch.bfloat16)
+            kk, vv, o = torch.randn_like(q), torch.randn_like(q), torch.empty_like(q)
+            run = k.bind(q, kk, vv, o)
+            run()
+            torch.cuda.synchronize()
+            err = rel_err(o[:1, :, :1], sdpa_reference(q[:1, :, :1], kk[:1, :, :1], vv[:1, :, :1],
+                                                       False, 1))
+            t = time_ms(run, warmup=2, iters=10)
+            qt, kt, vt = q.transpose(1, 2), kk.transpose(1, 2), vv.transpose(1, 2)
+            sdpa = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(qt, kt, vt))
+            flops = 4 * b * heads * n * n * d
+            results.append((name, err, t, flops / t / 1e12, sdpa))
+            continue
         if name.startswith(("softmax", "layernorm")):
             for n, (x, y, w, bias) in rows.items():
                 if name.startswith("softmax"):
@@ -378,7 +393,11 @@ def sweep(args):
         err = check()
         t = time_ms(run)
         results.append((name, err, t, bytes_moved / t / 1e9))
-    for name, err, t, rate in results:
+    for name, err, t, rate, *peer in results:
+        if name.startswith("fa_"):
+            print(f"{name:28} err {err:9.2e}  {t:8.3f} ms  {1000 * rate:6.1f} TFLOP/s  "
+                  f"{100 * peer[0] / t:5.1f}% of SDPA")
+            continue
         if name.startswith("gemm"):
             print(f"{name:28} err {err:9.2e}  {t:8.3f} ms  {1000 * rate:6.1f} TFLOP/s  "
                   f"{100 * cublas_ms / t:5.1f}% of cuBLAS")

@@ -31,6 +31,11 @@ for b in 1024 2048 4096 8192; do
     variant elementwise.tl gelu "gelu_${b}_${t}" -D block=$b -D threads=$t
   done
 done
+# FlashAttention (head dim 128): key block and pipeline depth.
+for cfg in 64,2 80,2 96,2 96,3 112,2 128,2; do
+  IFS=, read -r bn st <<< "$cfg"
+  variant flash_attention.tl flash_attention "fa_${bn}_${st}" -D block_N=$bn -D num_stages=$st
+done
 # GEMM tiles and pipeline depths (wgmma on sm_90a).
 for cfg in 128,128,64,2,128 128,128,64,3,128 128,128,64,4,128 128,128,64,5,128 \
            128,128,64,4,256 128,256,64,3,256 128,256,64,4,256 256,128,64,3,256 \
