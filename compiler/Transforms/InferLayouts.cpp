@@ -236,6 +236,41 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
   return std::make_pair(spanA, spanB);
 }
 
+/// Whether the A operand `a` of wgmma gemms with `warpgroups` warpgroups
+/// can be held in registers in the accumulator layout: a 16-bit fragment
+/// whose rows are the gemms' rows, written only by copies from an
+/// accumulator of its shape in that layout (each thread converts its own
+/// elements) and read only as the A of such gemms (not transposed).
+static bool feedsFromRegisters(Value a, int64_t warpgroups) {
+  auto alloc = a.getDefiningOp<tile::AllocOp>();
+  if (!alloc || alloc.getType().getScope() != tile::MemoryScope::Fragment ||
+      alloc.getType().getShape().size() != 2 || alloc->hasAttr(tile::kLayoutAttrName))
+    return false;
+  Type element = alloc.getType().getElementType();
+  if (!element.isF16() && !element.isBF16())
+    return false;
+  bool written = false;
+  for (OpOperand &use : a.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto copy = dyn_cast<tile::CopyOp>(user); copy && copy.getTarget() == a) {
+      auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
+      auto layout = source ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(
+                                 source->getAttr(tile::kLayoutAttrName))
+                           : nullptr;
+      if (!layout || layout.getWarpgroups() != warpgroups ||
+          source.getType().getShape() != alloc.getType().getShape())
+        return false;
+      written = true;
+      continue;
+    }
+    auto gemm = dyn_cast<tile::GemmOp>(user);
+    if (!gemm || gemm.getA() != a || gemm.getB() == a || gemm.getTransposeA() ||
+        cast<tile::BufferType>(gemm.getC().getType()).getShape()[0] != alloc.getType().getShape()[0])
+      return false;
+  }
+  return written;
+}
+
 /// Assigns the wgmma layouts to a gemm's operands if the gemm, and every
 /// other gemm accumulating into the same C, qualifies.
 static void inferWgmma(tile::GemmOp gemm, int64_t threads) {
@@ -266,8 +301,15 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads) {
   for (tile::ParallelOp loop : loops)
     loop->setAttr(tile::kLayoutAttrName, accLayout);
   for (auto [user, spans] : gemms) {
-    user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName,
-                                         tile::SwizzleLayoutAttr::get(ctx, spans.first));
+    if (feedsFromRegisters(user.getA(), warpgroups)) {
+      // The A fragment in the accumulator layout: wgmma reads it from
+      // registers (attention's probabilities, cast from the scores).
+      user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName,
+                                           tile::WgmmaLayoutAttr::get(ctx, warpgroups));
+    } else {
+      user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName,
+                                           tile::SwizzleLayoutAttr::get(ctx, spans.first));
+    }
     user.getB().getDefiningOp()->setAttr(tile::kLayoutAttrName,
                                          tile::SwizzleLayoutAttr::get(ctx, spans.second));
   }

@@ -202,6 +202,11 @@ private:
   bool lowerGemmMmaSync(tile::GemmOp gemm);
   /// T.gemm on Hopper's warpgroup MMA, C in the #tile.wgmma layout.
   LogicalResult lowerGemmWgmma(tile::GemmOp gemm);
+  /// One m64nNk16 wgmma with A from the registers of a #tile.wgmma
+  /// fragment (its k16 slice at `firstSlot`) and B from `descB`, on the
+  /// accumulator struct `acc`; returns the new accumulator.
+  Value wgmmaFromRegisters(const BufferRef &a, int64_t firstSlot, Value descB, Value acc, int64_t n,
+                           NVVM::WGMMATypes type, bool transposeB);
   /// The wgmma shared-memory descriptor of the 64-bit matrix starting at
   /// (row, col) of a swizzled shared buffer.
   Value wgmmaDescriptor(const BufferRef &ref, Value row, Value col, bool kMajor);
@@ -2234,11 +2239,55 @@ Value KernelLowering::wgmmaDescriptor(const BufferRef &ref, Value row, Value col
   return arith::OrIOp::create(b, loc(), field, constant(fixed));
 }
 
+Value KernelLowering::wgmmaFromRegisters(const BufferRef &a, int64_t firstSlot, Value descB,
+                                         Value acc, int64_t n, NVVM::WGMMATypes type,
+                                         bool transposeB) {
+  // The k16 slice's eight A elements of this thread sit in slots
+  // firstSlot + 0..7 of the accumulator-layout fragment, in the order of
+  // wgmma's A registers: (row r, columns c, c + 1), (r + 8, ...), then the
+  // same 8 columns on; two elements a 32-bit register.
+  Type i32 = b.getI32Type();
+  auto pairType = VectorType::get({2}, a.elementType);
+  SmallVector<Value> operands;
+  for (int64_t pair = 0; pair < 4; ++pair) {
+    Value low = loadAt(a, {}, index(firstSlot + 2 * pair));
+    Value high = loadAt(a, {}, index(firstSlot + 2 * pair + 1));
+    Value packed = vector::FromElementsOp::create(b, loc(), pairType, ValueRange{low, high});
+    operands.push_back(LLVM::BitcastOp::create(b, loc(), i32, packed));
+  }
+  operands.push_back(descB);
+  int64_t outputs = n / 2;
+  for (int64_t s = 0; s < outputs; ++s)
+    operands.push_back(LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
+  std::string text, constraints;
+  llvm::raw_string_ostream asmText(text), constraintText(constraints);
+  asmText << "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\nwgmma.mma_async.sync.aligned.m64n" << n
+          << "k16.f32." << (type == NVVM::WGMMATypes::bf16 ? "bf16.bf16" : "f16.f16") << " {";
+  for (int64_t s = 0; s < outputs; ++s) {
+    asmText << (s ? ", " : "") << "$" << s;
+    constraintText << "=f,";
+  }
+  asmText << "}, {$" << outputs << ", $" << outputs + 1 << ", $" << outputs + 2 << ", $"
+          << outputs + 3 << "}, $" << outputs + 4 << ", p, 1, 1, " << (transposeB ? 0 : 1)
+          << ";\n}\n";
+  constraintText << "r,r,r,r,l";
+  for (int64_t s = 0; s < outputs; ++s)
+    constraintText << "," << s; // each accumulator register is read and written
+  return LLVM::InlineAsmOp::create(b, loc(), acc.getType(), operands, text, constraints,
+                                   /*has_side_effects=*/true, /*is_align_stack=*/false,
+                                   LLVM::tailcallkind::TailCallKind::None,
+                                   LLVM::AsmDialectAttr(), ArrayAttr())
+      .getResult(0);
+}
+
 LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   const BufferRef &a = buffers[gemm.getA()], &bm = buffers[gemm.getB()],
                   &c = buffers[gemm.getC()];
-  if (!a.swizzle || !bm.swizzle)
-    return gemm.emitError("the wgmma accumulator needs A and B in swizzled shared memory");
+  if ((!a.swizzle && !a.wgmmaGroups) || !bm.swizzle)
+    return gemm.emitError("the wgmma accumulator needs A in registers or swizzled shared "
+                          "memory and B in swizzled shared memory");
+  if (a.wgmmaGroups && (a.wgmmaGroups != c.wgmmaGroups || gemm.getTransposeA()))
+    return gemm.emitError("a wgmma A operand in registers needs the accumulator's layout");
   bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
   int64_t m = c.shape[0], n = c.shape[1];
   SmallVector<int64_t> shapeA = tile::withoutUnitDims(a.shape);
@@ -2293,10 +2342,14 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
           b, loc(), arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
           index(block * 64));
       for (int64_t kk = 0; kk < k; kk += kStep) {
-        Value descA = ta ? wgmmaDescriptor(a, index(kk), rowStart, /*kMajor=*/false)
-                         : wgmmaDescriptor(a, rowStart, index(kk), /*kMajor=*/true);
         Value descB = tb ? wgmmaDescriptor(bm, index(0), index(kk), /*kMajor=*/true)
                          : wgmmaDescriptor(bm, index(kk), index(0), /*kMajor=*/false);
+        if (a.wgmmaGroups) {
+          acc = wgmmaFromRegisters(a, block * (k / 2) + kk / 2, descB, acc, n, operandType, tb);
+          continue;
+        }
+        Value descA = ta ? wgmmaDescriptor(a, index(kk), rowStart, /*kMajor=*/false)
+                         : wgmmaDescriptor(a, rowStart, index(kk), /*kMajor=*/true);
         acc = NVVM::WgmmaMmaAsyncOp::create(
             b, loc(), structType, acc, descA, descB, shape, typeOf(operandType),
             typeOf(operandType), typeOf(NVVM::WGMMATypes::f32),

@@ -41,15 +41,14 @@ func.func @gemm(%C: !tile.buffer<128x128xf16, global> {tile.name = "C"}) attribu
 // (each row sits in one quad of lanes) and read next to the row maxima in
 // a loop that follows its layout; the maxima are held by their rows' quads
 // (wgmma_rows), and so is a loop over them. The probabilities, a fragment
-// copied from the scores, become the second gemm's A operand in swizzled
-// shared memory: that copy is the conversion between the two layouts. An
-// annotated swizzle is kept.
+// copied from the scores, take the accumulator layout: the second gemm
+// reads its A from registers. An annotated swizzle is kept.
 // CHECK-LABEL: func.func @scores
 // CHECK: tile.alloc {tile.layout = #tile.swizzle<32>} : <64x64xf16, shared>
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, shared>
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma_rows<1>} : <64xf32, fragment>
-// CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, fragment>
+// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf16, fragment>
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
 // CHECK: tile.parallel [64] attributes {tile.layout = #tile.wgmma_rows<1>}
 // CHECK: tile.parallel [64, 64] attributes {tile.layout = #tile.wgmma<1>}
@@ -82,6 +81,32 @@ func.func @scores() attributes {tile.kernel} {
       tile.store %e, %s[%i, %j] : !tile.buffer<64x64xf32, fragment>
     }
     tile.copy %s, %p : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf16, fragment>
+    tile.gemm %p, %k, %o {clear_accum, policy = #tile<gemm_policy full_row>}
+        : !tile.buffer<64x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+  }
+  return
+}
+
+// -----
+
+// A fragment A operand written element by element (not a copy of an
+// accumulator of its shape) moves to swizzled shared memory, where wgmma
+// reads it by descriptor: the loop's stores are the layout conversion.
+// CHECK-LABEL: func.func @shared_operand
+// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, fragment>
+// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
+func.func @shared_operand() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %k = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment>
+    %o = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    tile.parallel [64, 64] {
+    ^bb0(%i: index, %j: index):
+      %x = arith.constant 1.0 : f16
+      tile.store %x, %p[%i, %j] : !tile.buffer<64x64xf16, fragment>
+    }
     tile.gemm %p, %k, %o {clear_accum, policy = #tile<gemm_policy full_row>}
         : !tile.buffer<64x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
   }

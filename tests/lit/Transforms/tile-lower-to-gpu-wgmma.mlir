@@ -90,3 +90,37 @@ func.func @row_max(%X: !tile.buffer<64x32xf32, global> {tile.name = "X"},
   }
   return
 }
+
+// -----
+
+// A in registers (#tile.wgmma, the accumulator's layout): each k16 step
+// packs the thread's eight A elements into four 32-bit registers and issues
+// wgmma with A from them and B by descriptor (inline PTX: the NVVM op takes
+// descriptors only); no shared memory, no barrier, no proxy fence.
+// CHECK-LABEL: gpu.func @a_in_registers
+// CHECK-NOT: gpu.barrier
+// CHECK-NOT: nvvm.fence.proxy
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK: llvm.bitcast %{{.*}} : vector<2xf16> to i32
+// CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {$0, {{.*}}, $31}, {$32, $33, $34, $35}, $36, p, 1, 1, 1;
+// CHECK-SAME: "=f,{{.*}},r,r,r,r,l,0,1,
+// CHECK: llvm.inline_asm has_side_effects {{.*}}m64n64k16
+// CHECK-NOT: llvm.inline_asm
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+func.func @a_in_registers(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x32xf32, fragment>
+    %p = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x32xf16, fragment>
+    %v = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<32x64xf16, shared>
+    %o = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x64xf32, fragment>
+    %zero = arith.constant 0.0 : f32
+    tile.fill %s, %zero : !tile.buffer<64x32xf32, fragment>
+    tile.copy %s, %p : !tile.buffer<64x32xf32, fragment>, !tile.buffer<64x32xf16, fragment>
+    tile.gemm %p, %v, %o {clear_accum, policy = #tile<gemm_policy full_row>}
+        : !tile.buffer<64x32xf16, fragment>, !tile.buffer<32x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.copy %o, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+  }
+  return
+}
