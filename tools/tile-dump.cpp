@@ -40,14 +40,7 @@ cl::opt<std::string> onlyStage("only", cl::desc("Show only this stage"),
                                cl::value_desc("stage"), cl::cat(category));
 cl::opt<bool> listStages("list", cl::desc("List the stages and exit"),
                          cl::cat(category));
-cl::opt<bool> fpContract("fp-contract",
-                         cl::desc("Fuse float multiplies and adds into FMAs "
-                                  "(default on; --fp-contract=false keeps them apart)"),
-                         cl::init(true), cl::cat(category));
-cl::opt<bool> fastMath("fast-math",
-                       cl::desc("Let math functions be approximated (exp, log, sin, "
-                                "cos, erf: a few ulp or ~1e-7 absolute error)"),
-                       cl::cat(category));
+tilec::FloatingPointFlags floatingPoint(category);
 cl::opt<std::string> target("target",
                             cl::desc("The pipeline to show: a GPU chip down to its "
                                      "assembly (sm_90a, sm_80: PTX; gfx942: GCN), "
@@ -102,8 +95,8 @@ int main(int argc, char **argv) {
   tilec::frontend::FrontendOptions options;
   options.kernelName = kernelName;
   options.includeDirs = includeDirs;
-  options.fpContract = fpContract;
-  options.fastMath = fastMath;
+  options.fpContract = floatingPoint.fpContract;
+  options.fastMath = floatingPoint.fastMath;
   if (!tilec::parseAssignments(defines, "-D", options.defines))
     return 1;
   SourceMgr sourceMgr;

@@ -65,14 +65,7 @@ cl::opt<EmitKind> emit(
 cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(category));
-cl::opt<bool> fpContract("fp-contract",
-                         cl::desc("Fuse float multiplies and adds into FMAs "
-                                  "(default on; --fp-contract=false keeps them apart)"),
-                         cl::init(true), cl::cat(category));
-cl::opt<bool> fastMath("fast-math",
-                       cl::desc("Let math functions be approximated (exp, log, sin, "
-                                "cos, erf: a few ulp or ~1e-7 absolute error)"),
-                       cl::cat(category));
+tilec::FloatingPointFlags floatingPoint(category);
 cl::opt<std::string> target("target",
                            cl::desc("Target: cpu (execute with --run), or a GPU "
                                     "chip for --emit=gpu|nvvm|ptx (sm_90a, the "
@@ -244,8 +237,8 @@ int main(int argc, char **argv) {
   tilec::frontend::FrontendOptions options;
   options.kernelName = kernelName;
   options.includeDirs = includeDirs;
-  options.fpContract = fpContract;
-  options.fastMath = fastMath;
+  options.fpContract = floatingPoint.fpContract;
+  options.fastMath = floatingPoint.fastMath;
   if (!tilec::parseAssignments(defines, "-D", options.defines))
     return 1;
   // `-o x.ptx|x.cubin|x.hsaco` without --emit says what to produce.

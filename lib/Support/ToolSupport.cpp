@@ -60,3 +60,13 @@ unsigned tilec::addMainFile(llvm::SourceMgr &sourceMgr, llvm::StringRef path) {
     buffer = llvm::MemoryBuffer::getMemBufferCopy(buffer->getBuffer(), "<stdin>");
   return sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
 }
+
+tilec::FloatingPointFlags::FloatingPointFlags(llvm::cl::OptionCategory &category)
+    : fpContract("fp-contract",
+                 llvm::cl::desc("Fuse float multiplies and adds into FMAs "
+                                "(default on; --fp-contract=false keeps them apart)"),
+                 llvm::cl::init(true), llvm::cl::cat(category)),
+      fastMath("fast-math",
+               llvm::cl::desc("Let math functions be approximated (exp, log, sin, "
+                              "cos, erf: a few ulp or ~1e-7 absolute error)"),
+               llvm::cl::cat(category)) {}

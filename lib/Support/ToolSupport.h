@@ -10,6 +10,7 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <memory>
@@ -51,6 +52,15 @@ private:
 /// Reads `path` ("-" is standard input) into `sourceMgr`; returns its buffer
 /// id, or 0 after printing an error.
 unsigned addMainFile(llvm::SourceMgr &sourceMgr, llvm::StringRef path);
+
+/// The floating-point flags of the tools that compile: `--fp-contract`
+/// (fused multiply-adds, on by default) and `--fast-math` (approximate
+/// math functions), in the tool's option category.
+struct FloatingPointFlags {
+  explicit FloatingPointFlags(llvm::cl::OptionCategory &category);
+  llvm::cl::opt<bool> fpContract;
+  llvm::cl::opt<bool> fastMath;
+};
 
 } // namespace tilec
 
