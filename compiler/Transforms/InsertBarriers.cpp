@@ -134,11 +134,23 @@ struct State {
   }
 };
 
+/// The buffer a view (tile.region, possibly nested) is a window of.
+Value viewedBuffer(Value buffer) {
+  while (auto region = buffer.getDefiningOp<tile::RegionOp>())
+    buffer = region.getSource();
+  return buffer;
+}
+
+/// The layout of the allocation `buffer` views, if any.
+Attribute layoutOf(Value buffer) {
+  auto alloc = viewedBuffer(buffer).getDefiningOp<tile::AllocOp>();
+  return alloc ? alloc->getAttr(tile::kLayoutAttrName) : Attribute();
+}
+
 /// The memory behind a buffer value, or nullopt when it is private to each
 /// thread (registers of a fragment with a layout, T.alloc_local).
 std::optional<Resource> resolve(Value buffer) {
-  while (auto region = buffer.getDefiningOp<tile::RegionOp>())
-    buffer = region.getSource();
+  buffer = viewedBuffer(buffer);
   auto type = cast<tile::BufferType>(buffer.getType());
   if (type.getScope() == tile::MemoryScope::Global)
     return Resource{Resource::Kind::Global};
@@ -156,12 +168,7 @@ std::optional<Resource> resolve(Value buffer) {
 
 /// The warpgroups of a wgmma accumulator (its layout), or 0.
 int64_t wgmmaGroups(Value buffer) {
-  while (auto region = buffer.getDefiningOp<tile::RegionOp>())
-    buffer = region.getSource();
-  auto alloc = buffer.getDefiningOp<tile::AllocOp>();
-  auto layout = alloc ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(
-                            alloc->getAttr(tile::kLayoutAttrName))
-                      : nullptr;
+  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(layoutOf(buffer));
   return layout ? layout.getWarpgroups() : 0;
 }
 
@@ -179,11 +186,7 @@ bool sameRows(Value a, Value b) {
 
 /// Whether a reduction's source is a cyclic (register) fragment.
 bool hasCyclicSource(tile::ReduceOp reduce) {
-  Value source = reduce.getSource();
-  while (auto region = source.getDefiningOp<tile::RegionOp>())
-    source = region.getSource();
-  auto alloc = source.getDefiningOp<tile::AllocOp>();
-  return alloc && isa_and_nonnull<tile::CyclicLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+  return isa_and_nonnull<tile::CyclicLayoutAttr>(layoutOf(reduce.getSource()));
 }
 
 Accesses collect(Operation *root) {
