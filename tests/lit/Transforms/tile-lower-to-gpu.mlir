@@ -2,8 +2,9 @@
 
 // A tensor parameter becomes a global pointer plus one i64 per dimension
 // bound at launch; shared buffers are carved from one extern array; tile ops
-// are loops over the block's threads between barriers; copies from and to
-// global memory are predicated at the tensor's edge.
+// are loops over the block's threads, with the barriers tile-insert-barriers
+// placed between them; copies from and to global memory are predicated at
+// the tensor's edge.
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @scale
@@ -43,7 +44,7 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 // guarded); a vector whose last element is inside the tensor and whose
 // address is 16-byte aligned moves in one load and one store, any other
 // element by element, zero outside. No barrier before it: nothing came
-// before it to order.
+// before it to order; one after it, before the loop reads the copied tile.
 // CHECK-NOT: gpu.barrier
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: %[[STEP:.*]] = arith.muli %[[K]], %{{.*}} : index
@@ -60,8 +61,7 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 // CHECK: llvm.load %{{.*}} : !llvm.ptr<1> -> f32
 // CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
 // CHECK: gpu.barrier
-// The parallel loop: one element per thread and step (the barrier before
-// it is the copy's: a second one right after would order nothing).
+// The parallel loop: one element per thread and step, after one barrier.
 // CHECK-NOT: gpu.barrier
 // CHECK: scf.for
 // CHECK: arith.addi %[[TID]]
