@@ -355,6 +355,29 @@ def sweep(args):
             t = time_ms(run)
             results.append((name, err, t, 2 * 4096**3 / t / 1e12))
             continue
+        if name.startswith("dcombine"):
+            continue  # run with its split kernel
+        if name.startswith("decode_"):
+            splits = int(name.split("_")[1])
+            combine = Kernel(rt, args.sweep, f"dcombine_{splits}")
+            b, heads, kv_heads, n = 4, 32, 8, 10_001
+            q = torch.randn(b, heads, 128, device="cuda", dtype=torch.bfloat16)
+            kk = torch.randn(b, n, kv_heads, 128, device="cuda", dtype=torch.bfloat16)
+            vv = torch.randn_like(kk)
+            lse = torch.empty(b, heads, splits, device="cuda")
+            part = torch.empty(b, heads, splits, 128, device="cuda")
+            o = torch.empty(b, heads, 128, device="cuda", dtype=torch.bfloat16)
+            run_split, run_combine = k.bind(q, kk, vv, lse, part), combine.bind(lse, part, o)
+            both = lambda: (run_split(), run_combine())
+            both()
+            torch.cuda.synchronize()
+            err = rel_err(o, sdpa_reference(q[:, None], kk, vv, False, heads // kv_heads)[:, 0])
+            t = time_ms(both)
+            qt, kt, vt = q[:, :, None], kk.transpose(1, 2), vv.transpose(1, 2)
+            sdpa = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(
+                qt, kt, vt, enable_gqa=True))
+            results.append((name, err, t, 2 * b * n * kv_heads * 128 * 2 / t / 1e9, sdpa))
+            continue
         if name.startswith("fa_"):
             b, heads, n, d = 4, 16, 8192, 128
             q = torch.randn(b, n, heads, d, device="cuda", dtype=torch.bfloat16)
@@ -394,6 +417,10 @@ def sweep(args):
         t = time_ms(run)
         results.append((name, err, t, bytes_moved / t / 1e9))
     for name, err, t, rate, *peer in results:
+        if name.startswith("decode_"):
+            print(f"{name:28} err {err:9.2e}  {t:8.3f} ms  {rate:5.2f} TB/s  {100 * rate / copy_bw:5.1f}% of copy  "
+                  f"{100 * peer[0] / t:5.1f}% of SDPA")
+            continue
         if name.startswith("fa_"):
             print(f"{name:28} err {err:9.2e}  {t:8.3f} ms  {1000 * rate:6.1f} TFLOP/s  "
                   f"{100 * peer[0] / t:5.1f}% of SDPA")

@@ -36,6 +36,14 @@ for cfg in 64,2 80,2 96,2 96,3 112,2 128,2; do
   IFS=, read -r bn st <<< "$cfg"
   variant flash_attention.tl flash_attention "fa_${bn}_${st}" -D block_N=$bn -D num_stages=$st
 done
+# Flash decoding: KV splits, key block, threads (the combine per split count).
+for cfg in 8,64,128 16,64,128 32,64,128 32,128,128 32,64,256 64,64,128; do
+  IFS=, read -r ns bn t <<< "$cfg"
+  variant flash_decoding.tl flash_decode_split "decode_${ns}_${bn}_${t}" -D num_split=$ns \
+    -D block_N=$bn -D threads=$t
+  [[ -f "$out/dcombine_${ns}.ptx" ]] ||
+    variant flash_decoding.tl flash_decode_combine "dcombine_${ns}" -D num_split=$ns
+done
 # GEMM tiles and pipeline depths (wgmma on sm_90a).
 for cfg in 128,128,64,2,128 128,128,64,3,128 128,128,64,4,128 128,128,64,5,128 \
            128,128,64,4,256 128,256,64,3,256 128,256,64,4,256 256,128,64,3,256 \
