@@ -366,8 +366,8 @@ static bool fitsRows(OpOperand &use, Value row, int64_t groups,
   if (parallel.getExtents() != ArrayRef<int64_t>{rows} || parallel->hasAttr(tile::kLayoutAttrName))
     return false;
   // A loop over the rows runs on the quads: every fragment in it must be a
-  // row fragment indexed by the row; it may read, not write, other memory
-  // (the four lanes of a quad run each iteration).
+  // row fragment indexed by the row (the four lanes of a quad run each
+  // iteration; the lowering lets only the first write memory).
   bool fits = true;
   body.walk([&](Operation *inner) {
     if (isa<tile::AtomicAddOp, tile::PrintOp>(inner))
@@ -379,8 +379,6 @@ static bool fitsRows(OpOperand &use, Value row, int64_t groups,
       bool fragment = type.getScope() == tile::MemoryScope::Fragment ||
                       type.getScope() == tile::MemoryScope::Local;
       if (fragment && !isCandidate(operand))
-        fits = false;
-      if (auto store = dyn_cast<tile::StoreOp>(inner); store && !fragment)
         fits = false;
       if (fragment) {
         ValueRange at = isa<tile::LoadOp>(inner) ? cast<tile::LoadOp>(inner).getIndices()

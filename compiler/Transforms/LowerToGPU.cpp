@@ -257,6 +257,9 @@ private:
   /// The #tile.wgmma_rows slot of the row of the iteration being lowered,
   /// in loops that follow a wgmma or wgmma_rows layout.
   SmallVector<Value> rowSlotStack;
+  /// Inside a loop over #tile.wgmma_rows rows, which each quad's four lanes
+  /// run alike.
+  bool quadReplicated = false;
   /// The register slot of `ref`'s element in the iteration being lowered
   /// (null for memory, or a row fragment outside a loop over its rows).
   Value registerSlot(const BufferRef &ref) {
@@ -1109,10 +1112,20 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     Value slot = registerSlot(ref);
     if (ref.wgmmaRowGroups && !slot)
       return op->emitError("a wgmma_rows fragment is accessed outside a loop over its rows");
-    if (load)
+    if (load) {
       mapping.map(load.getResult(), loadAt(ref, indices(load.getIndices()), slot));
-    else
-      storeAt(ref, indices(storeOp.getIndices()), slot, mapping.lookup(storeOp.getValue()));
+      return success();
+    }
+    OpBuilder::InsertionGuard guard(b);
+    if (quadReplicated && !ref.inRegisters()) {
+      // The quad's four lanes run this iteration alike: one writes memory.
+      Value inQuad = arith::RemUIOp::create(b, loc(), threadId, index(4));
+      auto ifOp = scf::IfOp::create(
+          b, loc(), arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, inQuad, index(0)),
+          false);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+    }
+    storeAt(ref, indices(storeOp.getIndices()), slot, mapping.lookup(storeOp.getValue()));
     return success();
   }
   if (auto parallel = dyn_cast<tile::ParallelOp>(op)) {
@@ -1149,7 +1162,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       // Each quad runs the rows it holds (its four lanes alike).
       forEachOwnedRow(extents[0], rows.getWarpgroups(), [&](Value row, Value slot) {
         rowSlotStack.push_back(slot);
+        quadReplicated = true;
         iteration({row}, slot);
+        quadReplicated = false;
         rowSlotStack.pop_back();
       });
     } else if (auto width = parallel->getAttrOfType<IntegerAttr>(tile::kVectorAttrName)) {
