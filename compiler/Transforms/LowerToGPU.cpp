@@ -202,10 +202,12 @@ private:
   bool lowerGemmMmaSync(tile::GemmOp gemm);
   /// T.gemm on Hopper's warpgroup MMA, C in the #tile.wgmma layout.
   LogicalResult lowerGemmWgmma(tile::GemmOp gemm);
-  /// One m64nNk16 wgmma with A from the registers of a #tile.wgmma
-  /// fragment (its k16 slice at `firstSlot`) and B from `descB`, on the
-  /// accumulator struct `acc`; returns the new accumulator.
-  Value wgmmaFromRegisters(const BufferRef &a, int64_t firstSlot, Value descB, Value acc, int64_t n,
+  /// The four 32-bit A registers of one k16 step of a wgmma whose A is a
+  /// #tile.wgmma fragment: its slots firstSlot .. firstSlot + 7, packed.
+  SmallVector<Value> packWgmmaA(const BufferRef &a, int64_t firstSlot);
+  /// One m64nNk16 wgmma with A from `registersA` (packWgmmaA) and B from
+  /// `descB`, on the accumulator struct `acc`; returns the new accumulator.
+  Value wgmmaFromRegisters(ArrayRef<Value> registersA, Value descB, Value acc, int64_t n,
                            NVVM::WGMMATypes type, bool transposeB);
   /// The wgmma shared-memory descriptor of the 64-bit matrix starting at
   /// (row, col) of a swizzled shared buffer.
@@ -2254,22 +2256,26 @@ Value KernelLowering::wgmmaDescriptor(const BufferRef &ref, Value row, Value col
   return arith::OrIOp::create(b, loc(), field, constant(fixed));
 }
 
-Value KernelLowering::wgmmaFromRegisters(const BufferRef &a, int64_t firstSlot, Value descB,
-                                         Value acc, int64_t n, NVVM::WGMMATypes type,
-                                         bool transposeB) {
+SmallVector<Value> KernelLowering::packWgmmaA(const BufferRef &a, int64_t firstSlot) {
   // The k16 slice's eight A elements of this thread sit in slots
   // firstSlot + 0..7 of the accumulator-layout fragment, in the order of
   // wgmma's A registers: (row r, columns c, c + 1), (r + 8, ...), then the
   // same 8 columns on; two elements a 32-bit register.
   Type i32 = b.getI32Type();
   auto pairType = VectorType::get({2}, a.elementType);
-  SmallVector<Value> operands;
+  SmallVector<Value> registers;
   for (int64_t pair = 0; pair < 4; ++pair) {
     Value low = loadAt(a, {}, index(firstSlot + 2 * pair));
     Value high = loadAt(a, {}, index(firstSlot + 2 * pair + 1));
     Value packed = vector::FromElementsOp::create(b, loc(), pairType, ValueRange{low, high});
-    operands.push_back(LLVM::BitcastOp::create(b, loc(), i32, packed));
+    registers.push_back(LLVM::BitcastOp::create(b, loc(), i32, packed));
   }
+  return registers;
+}
+
+Value KernelLowering::wgmmaFromRegisters(ArrayRef<Value> registersA, Value descB, Value acc,
+                                         int64_t n, NVVM::WGMMATypes type, bool transposeB) {
+  SmallVector<Value> operands(registersA);
   operands.push_back(descB);
   int64_t outputs = n / 2;
   for (int64_t s = 0; s < outputs; ++s)
@@ -2344,6 +2350,13 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     auto shape = NVVM::MMAShapeAttr::get(ctx, 64, n, kStep);
     auto typeOf = [&](NVVM::WGMMATypes t) { return NVVM::WGMMATypesAttr::get(ctx, t); };
     auto one = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
+    // A from registers: packed before the fence, which orders every
+    // register write before it with the wgmmas after it.
+    SmallVector<SmallVector<Value>> registersA;
+    if (a.wgmmaGroups)
+      for (int64_t block = 0; block < blocksPerGroup; ++block)
+        for (int64_t kk = 0; kk < k; kk += kStep)
+          registersA.push_back(packWgmmaA(a, block * (k / 2) + kk / 2));
     NVVM::WgmmaFenceAlignedOp::create(b, loc());
     SmallVector<Value> results;
     for (int64_t block = 0; block < blocksPerGroup; ++block) {
@@ -2360,7 +2373,8 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
         Value descB = tb ? wgmmaDescriptor(bm, index(0), index(kk), /*kMajor=*/true)
                          : wgmmaDescriptor(bm, index(kk), index(0), /*kMajor=*/false);
         if (a.wgmmaGroups) {
-          acc = wgmmaFromRegisters(a, block * (k / 2) + kk / 2, descB, acc, n, operandType, tb);
+          acc = wgmmaFromRegisters(registersA[block * (k / kStep) + kk / kStep], descB, acc, n,
+                                   operandType, tb);
           continue;
         }
         Value descA = ta ? wgmmaDescriptor(a, index(kk), rowStart, /*kMajor=*/false)
