@@ -100,8 +100,11 @@ func.func @row_max(%X: !tile.buffer<64x32xf32, global> {tile.name = "X"},
 // CHECK-LABEL: gpu.func @a_in_registers
 // CHECK-NOT: gpu.barrier
 // CHECK-NOT: nvvm.fence.proxy
-// CHECK: nvvm.wgmma.fence.aligned
+// The A registers are packed before the wgmma fence (a register written
+// after it would make ptxas insert another).
 // CHECK: llvm.bitcast %{{.*}} : vector<2xf16> to i32
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK-NOT: llvm.bitcast
 // CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {$0, {{.*}}, $31}, {$32, $33, $34, $35}, $36, p, 1, 1, 1;
 // CHECK-SAME: "=f,{{.*}},r,r,r,r,l,0,1,
 // CHECK: llvm.inline_asm has_side_effects {{.*}}m64n64k16
