@@ -44,6 +44,11 @@ for cfg in 8,64,128 16,64,128 32,64,128 32,128,128 32,64,256 64,64,128; do
   [[ -f "$out/dcombine_${ns}.ptx" ]] ||
     variant flash_decoding.tl flash_decode_combine "dcombine_${ns}" -D num_split=$ns
 done
+for b in 4096 8192 16384; do
+  for t in 128 256; do
+    variant elementwise.tl gelu "gelufast_${b}_${t}" -D block=$b -D threads=$t --fast-math
+  done
+done
 # GEMM tiles and pipeline depths (wgmma on sm_90a).
 for cfg in 128,128,64,2,128 128,128,64,3,128 128,128,64,4,128 128,128,64,5,128 \
            128,128,64,4,256 128,256,64,3,256 128,256,64,4,256 256,128,64,3,256 \
