@@ -243,3 +243,11 @@ func.func @swizzle_rows(%s: !tile.buffer<64x48xf16, shared>) {
   tile.annotate_layout %s layout(#tile.swizzle<128>) : !tile.buffer<64x48xf16, shared>
   return
 }
+
+// -----
+
+func.func @rows_layout() {
+  // expected-error @+1 {{a wgmma_rows layout needs a positive warpgroup count, got 0}}
+  %m = tile.alloc {tile.layout = #tile.wgmma_rows<0>} : !tile.buffer<64xf32, fragment>
+  return
+}
