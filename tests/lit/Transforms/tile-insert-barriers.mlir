@@ -248,3 +248,83 @@ func.func @own_rows(%Y: !tile.buffer<?xf16, global> {tile.dims = ["N"], tile.nam
   }
   return
 }
+
+// -----
+
+// Branches join: a write in one branch is still pending after the scf.if
+// (the read after it waits); a write in both branches likewise. Nothing in
+// the branch itself needs a barrier.
+// CHECK-LABEL: func.func @branches
+// CHECK: scf.if
+// CHECK-NEXT: tile.fill
+// CHECK-NEXT: }
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.parallel
+func.func @branches(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %n = tile.dim %Y[0] : !tile.buffer<?xf32, global>
+    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %zero = arith.constant 0.0 : f32
+    %big = arith.cmpi sgt, %n, %c0 : index
+    scf.if %big {
+      tile.fill %s, %zero : !tile.buffer<64xf32, shared>
+    }
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %c63 = arith.constant 63 : index
+      %j = arith.subi %c63, %i : index
+      %v = tile.load %s[%j] : !tile.buffer<64xf32, shared>
+      tile.store %v, %Y[%i] : !tile.buffer<?xf32, global>
+    }
+  }
+  return
+}
+
+// -----
+
+// A loop that may run no iteration: what came before it is still pending
+// after it, so the read of %s after the loop waits for the fill before it
+// although the body touches only global memory (the read writes %t, which
+// nothing else touches: the fill is the only reason for that barrier). In the body, each store to
+// Y waits for the previous iteration's (global memory is one resource to
+// the analysis).
+// CHECK-LABEL: func.func @zero_trips
+// CHECK: tile.fill
+// CHECK-NEXT: scf.for
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.parallel [64]
+// CHECK: {{^ *}}}{{$}}
+// CHECK-NEXT: {{^ *}}}{{$}}
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.parallel [64]
+func.func @zero_trips(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %n = tile.dim %Y[0] : !tile.buffer<?xf32, global>
+    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %t = tile.alloc {tile.shared_offset = 256 : i64} : !tile.buffer<64xf32, shared>
+    %zero = arith.constant 0.0 : f32
+    tile.fill %s, %zero : !tile.buffer<64xf32, shared>
+    scf.for %k = %c0 to %n step %c1 {
+      tile.parallel [64] {
+      ^bb0(%i: index):
+        %f = arith.index_cast %k : index to i64
+        %x = arith.sitofp %f : i64 to f32
+        tile.store %x, %Y[%i] : !tile.buffer<?xf32, global>
+      }
+    }
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %c63 = arith.constant 63 : index
+      %j = arith.subi %c63, %i : index
+      %v = tile.load %s[%j] : !tile.buffer<64xf32, shared>
+      tile.store %v, %t[%i] : !tile.buffer<64xf32, shared>
+    }
+  }
+  return
+}
