@@ -370,7 +370,7 @@ static bool fitsRows(OpOperand &use, Value row, int64_t groups,
   // iteration; the lowering lets only the first write memory).
   bool fits = true;
   body.walk([&](Operation *inner) {
-    if (isa<tile::AtomicAddOp, tile::PrintOp>(inner))
+    if (isa<tile::AtomicAddOp, tile::PrintOp, tile::ParallelOp>(inner))
       fits = false;
     for (Value operand : inner->getOperands()) {
       auto type = dyn_cast<tile::BufferType>(operand.getType());
