@@ -955,6 +955,21 @@ LogicalResult KernelLowering::run() {
   });
   if (failed(lowerBlock(body)))
     return failure();
+  // LLVM has no 8-bit float types and MLIR 22 no conversion of them to the
+  // GPU dialects: they move as bytes and feed wgmma (sm_90a) as they are.
+  // Arithmetic on them would fail in LLVM translation without a location.
+  WalkResult float8 = kernel.walk([&](Operation *op) {
+    if (!isa<arith::ExtFOp, arith::TruncFOp>(op))
+      return WalkResult::advance();
+    auto isFloat8 = [](Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); };
+    if (!isFloat8(op->getOperand(0).getType()) && !isFloat8(op->getResult(0).getType()))
+      return WalkResult::advance();
+    op->emitError("converting 8-bit floats is not supported on GPU targets yet; they "
+                  "can be copied and be the operands of a T.gemm on wgmma (sm_90a)");
+    return WalkResult::interrupt();
+  });
+  if (float8.wasInterrupted())
+    return failure();
   // A barrier followed by nothing but computation and the return orders
   // nothing.
   for (Operation *op = entry->getTerminator()->getPrevNode(); op;) {
