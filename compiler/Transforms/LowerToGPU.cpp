@@ -67,6 +67,13 @@ struct BufferRef {
   Type valueType;
 };
 
+/// The #tile.wgmma_rows slot of the row that register slot `slot` of a
+/// #tile.wgmma fragment (`slotsPerBlock` slots a 64-row block) lies in:
+/// slot s of a block holds row half (s mod 4) / 2, two rows a block.
+static int64_t rowSlotOf(int64_t slot, int64_t slotsPerBlock) {
+  return 2 * (slot / slotsPerBlock) + (slot % slotsPerBlock % 4) / 2;
+}
+
 /// Named barriers: 0 is the block's, 1 and 2 the consumers' and the
 /// producer's of a warp-specialized loop, from 4 on one per warpgroup.
 constexpr int64_t kFirstWarpgroupBarrier = 4;
@@ -173,6 +180,12 @@ private:
     Value address = LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), pointer);
     return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
                                  arith::AndIOp::create(b, loc(), address, i64(bytes - 1)), i64(0));
+  }
+  /// Whether this thread is the first lane of its quad (4 consecutive
+  /// lanes, which hold one row of a wgmma accumulator), as an i1.
+  Value firstOfQuad() {
+    return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
+                                 arith::RemUIOp::create(b, loc(), threadId, index(4)), index(0));
   }
   /// Bytes of a vector of `width` elements of a buffer.
   static int64_t vectorBytes(const BufferRef &ref, int64_t width) {
@@ -1136,10 +1149,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     OpBuilder::InsertionGuard guard(b);
     if (quadReplicated && !ref.inRegisters()) {
       // The quad's four lanes run this iteration alike: one writes memory.
-      Value inQuad = arith::RemUIOp::create(b, loc(), threadId, index(4));
-      auto ifOp = scf::IfOp::create(
-          b, loc(), arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, inQuad, index(0)),
-          false);
+      auto ifOp = scf::IfOp::create(b, loc(), firstOfQuad(), false);
       b.setInsertionPointToStart(ifOp.thenBlock());
     }
     storeAt(ref, indices(storeOp.getIndices()), slot, mapping.lookup(storeOp.getValue()));
@@ -1168,9 +1178,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       space.wgmmaGroups = wgmma.getWarpgroups();
       int64_t slotsPerBlock = extents[1] / 2;
       forEachOwned(space, [&](ArrayRef<Value> ij, Value slot) {
-        // Slot s of a row block holds row half (s mod 4) / 2.
-        int64_t s = *getConstantIntValue(slot);
-        rowSlotStack.push_back(index(2 * (s / slotsPerBlock) + (s % slotsPerBlock % 4) / 2));
+        rowSlotStack.push_back(index(rowSlotOf(*getConstantIntValue(slot), slotsPerBlock)));
         iteration(ij, slot);
         rowSlotStack.pop_back();
       });
@@ -1833,8 +1841,7 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
       if (dst.scope == tile::MemoryScope::Global)
         inside = inBounds(dst, di);
       if (toMemory) {
-        Value inQuad = arith::RemUIOp::create(b, loc(), threadId, index(4));
-        Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, inQuad, index(0));
+        Value first = firstOfQuad();
         inside = inside ? arith::AndIOp::create(b, loc(), inside, first).getResult() : first;
       }
       OpBuilder::InsertionGuard guard(b);
@@ -2201,14 +2208,13 @@ LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
   OpBuilder::InsertionGuard guard(b);
   onlyThreadsBelow(128 * groups);
   Value rowBase = wgmmaOrigin(blocksPerGroup).first;
-  // Slot s of a block holds row 8 ((s mod 4) / 2) of it: two rows a block.
+  // One partial per row this thread holds, indexed like #tile.wgmma_rows.
   SmallVector<Value> partials(2 * blocksPerGroup, reductionIdentity(kind, accType));
-  for (int64_t block = 0; block < blocksPerGroup; ++block)
-    for (int64_t s = 0; s < slotsPerBlock; ++s) {
-      Value x = cast(loadAt(src, {}, index(block * slotsPerBlock + s)), accType);
-      Value &partial = partials[2 * block + (s % 4) / 2];
-      partial = combineReduction(kind, partial, reductionElement(kind, x));
-    }
+  for (int64_t slot = 0; slot < blocksPerGroup * slotsPerBlock; ++slot) {
+    Value x = cast(loadAt(src, {}, index(slot)), accType);
+    Value &partial = partials[rowSlotOf(slot, slotsPerBlock)];
+    partial = combineReduction(kind, partial, reductionElement(kind, x));
+  }
   // The four lanes of a quad hold the rest of the row.
   Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 32);
   for (Value &partial : partials)
@@ -2227,10 +2233,7 @@ LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
     }
     return success();
   }
-  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
-  Value leader = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
-                                       arith::RemUIOp::create(b, loc(), lane, index(4)), index(0));
-  auto ifOp = scf::IfOp::create(b, loc(), leader, false);
+  auto ifOp = scf::IfOp::create(b, loc(), firstOfQuad(), false);
   b.setInsertionPointToStart(ifOp.thenBlock());
   for (auto [r, partial] : llvm::enumerate(partials)) {
     int64_t block = r / 2, half = r % 2;
