@@ -67,6 +67,9 @@ struct BufferRef {
   Type valueType;
 };
 
+/// Whether `type` is an 8-bit float, which LLVM has no type for.
+static bool isFloat8(Type type) { return isa<Float8E4M3FNType, Float8E5M2Type>(type); }
+
 /// The #tile.wgmma_rows slot of the row that register slot `slot` of a
 /// #tile.wgmma fragment (`slotsPerBlock` slots a 64-row block) lies in:
 /// slot s of a block holds row half (s mod 4) / 2, two rows a block.
@@ -186,6 +189,13 @@ private:
   Value firstOfQuad() {
     return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
                                  arith::RemUIOp::create(b, loc(), threadId, index(4)), index(0));
+  }
+  /// 8-bit float elements are stored as i8 (read and written as their type).
+  void storeFloat8AsBytes(BufferRef &ref) {
+    if (!isFloat8(ref.elementType))
+      return;
+    ref.valueType = ref.elementType;
+    ref.elementType = b.getI8Type();
   }
   /// Bytes of a vector of `width` elements of a buffer.
   static int64_t vectorBytes(const BufferRef &ref, int64_t width) {
@@ -712,10 +722,7 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     ref.elementType = b.getI64Type();
     ref.indexElements = true;
   }
-  if (isa<Float8E4M3FNType, Float8E5M2Type>(ref.elementType)) {
-    ref.valueType = ref.elementType;
-    ref.elementType = b.getI8Type();
-  }
+  storeFloat8AsBytes(ref);
   ref.scope = type.getScope();
   ref.shape.assign(type.getShape().begin(), type.getShape().end());
   int64_t count = std::max<int64_t>(product(type.getShape()), 1);
@@ -849,10 +856,7 @@ LogicalResult KernelLowering::run() {
     BufferRef ref;
     ref.base = entry->getArgument(next++);
     ref.elementType = buffer.getElementType();
-    if (isa<Float8E4M3FNType, Float8E5M2Type>(ref.elementType)) {
-      ref.valueType = ref.elementType;
-      ref.elementType = b.getI8Type();
-    }
+    storeFloat8AsBytes(ref);
     ref.scope = tile::MemoryScope::Global;
     for (int64_t d : buffer.getShape()) {
       ref.shape.push_back(d);
@@ -974,7 +978,6 @@ LogicalResult KernelLowering::run() {
   WalkResult float8 = kernel.walk([&](Operation *op) {
     if (!isa<arith::ExtFOp, arith::TruncFOp>(op))
       return WalkResult::advance();
-    auto isFloat8 = [](Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); };
     if (!isFloat8(op->getOperand(0).getType()) && !isFloat8(op->getResult(0).getType()))
       return WalkResult::advance();
     op->emitError("converting 8-bit floats is not supported on GPU targets yet; they "
