@@ -22,27 +22,17 @@ using namespace tilec;
 /// Reductions with more outputs than this keep their source in shared memory.
 static constexpr int64_t kMaxReduceOutputs = 32;
 
-/// The allocation `buffer` views (through tile.region), or null.
-static tile::AllocOp rootAlloc(Value buffer) {
-  while (auto region = buffer.getDefiningOp<tile::RegionOp>())
-    buffer = region.getSource();
-  return buffer.getDefiningOp<tile::AllocOp>();
-}
-
 /// Whether `buffer` lives in registers under a layout (cyclic, wgmma or
 /// wgmma_rows).
 static bool hasRegisterLayout(Value buffer) {
-  tile::AllocOp alloc = rootAlloc(buffer);
-  return alloc &&
-         isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(
-             alloc->getAttr(tile::kLayoutAttrName));
+  return isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr,
+                         tile::WgmmaRowsLayoutAttr>(tile::viewedLayout(buffer));
 }
 
 /// Whether `buffer` is held the wgmma way (an accumulator or its rows).
 static bool hasWgmmaLayout(Value buffer) {
-  tile::AllocOp alloc = rootAlloc(buffer);
-  return alloc && isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(
-                      alloc->getAttr(tile::kLayoutAttrName));
+  return isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(
+      tile::viewedLayout(buffer));
 }
 
 /// Whether `use` reads or writes the fragment `buffer` element by element in
@@ -323,10 +313,7 @@ static bool fitsRows(OpOperand &use, Value row, int64_t groups,
   Operation *user = use.getOwner();
   int64_t rows = cast<tile::BufferType>(row.getType()).getShape()[0];
   auto accumulatorRows = [&](Value acc) {
-    tile::AllocOp alloc = rootAlloc(acc);
-    auto layout = alloc ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(
-                              alloc->getAttr(tile::kLayoutAttrName))
-                        : nullptr;
+    auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(acc));
     return layout && layout.getWarpgroups() == groups &&
            cast<tile::BufferType>(acc.getType()).getShape()[0] == rows;
   };

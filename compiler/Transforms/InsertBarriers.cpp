@@ -134,23 +134,10 @@ struct State {
   }
 };
 
-/// The buffer a view (tile.region, possibly nested) is a window of.
-Value viewedBuffer(Value buffer) {
-  while (auto region = buffer.getDefiningOp<tile::RegionOp>())
-    buffer = region.getSource();
-  return buffer;
-}
-
-/// The layout of the allocation `buffer` views, if any.
-Attribute layoutOf(Value buffer) {
-  auto alloc = viewedBuffer(buffer).getDefiningOp<tile::AllocOp>();
-  return alloc ? alloc->getAttr(tile::kLayoutAttrName) : Attribute();
-}
-
 /// The memory behind a buffer value, or nullopt when it is private to each
 /// thread (registers of a fragment with a layout, T.alloc_local).
 std::optional<Resource> resolve(Value buffer) {
-  buffer = viewedBuffer(buffer);
+  buffer = tile::viewedBuffer(buffer);
   auto type = cast<tile::BufferType>(buffer.getType());
   if (type.getScope() == tile::MemoryScope::Global)
     return Resource{Resource::Kind::Global};
@@ -168,7 +155,7 @@ std::optional<Resource> resolve(Value buffer) {
 
 /// The warpgroups of a wgmma accumulator (its layout), or 0.
 int64_t wgmmaGroups(Value buffer) {
-  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(layoutOf(buffer));
+  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(buffer));
   return layout ? layout.getWarpgroups() : 0;
 }
 
@@ -186,7 +173,7 @@ bool sameRows(Value a, Value b) {
 
 /// Whether a reduction's source is a cyclic (register) fragment.
 bool hasCyclicSource(tile::ReduceOp reduce) {
-  return isa_and_nonnull<tile::CyclicLayoutAttr>(layoutOf(reduce.getSource()));
+  return isa_and_nonnull<tile::CyclicLayoutAttr>(tile::viewedLayout(reduce.getSource()));
 }
 
 Accesses collect(Operation *root) {

@@ -152,11 +152,7 @@ static bool canSpecialize(tile::PipelinedOp loop) {
   if (!launch || launch.getThreads() % 128 != 0)
     return false;
   auto onWgmmaRows = [](tile::ReduceOp reduce) {
-    Value source = reduce.getSource();
-    while (auto region = source.getDefiningOp<tile::RegionOp>())
-      source = region.getSource();
-    auto alloc = source.getDefiningOp<tile::AllocOp>();
-    return alloc && isa_and_nonnull<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+    return isa_and_nonnull<tile::WgmmaLayoutAttr>(tile::viewedLayout(reduce.getSource()));
   };
   WalkResult walk = launch.walk([&](Operation *op) {
     if (auto reduce = dyn_cast<tile::ReduceOp>(op); reduce && onWgmmaRows(reduce))

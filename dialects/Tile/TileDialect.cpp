@@ -185,6 +185,17 @@ SmallVector<int64_t> tilec::tile::withoutUnitDims(ArrayRef<int64_t> shape) {
   return result;
 }
 
+Value tilec::tile::viewedBuffer(Value buffer) {
+  while (auto region = buffer.getDefiningOp<RegionOp>())
+    buffer = region.getSource();
+  return buffer;
+}
+
+Attribute tilec::tile::viewedLayout(Value buffer) {
+  auto alloc = viewedBuffer(buffer).getDefiningOp<AllocOp>();
+  return alloc ? alloc->getAttr(kLayoutAttrName) : Attribute();
+}
+
 std::string tilec::tile::getDTypeName(Type type) {
   if (type.isF16()) return "float16";
   if (type.isBF16()) return "bfloat16";

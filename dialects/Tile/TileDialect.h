@@ -61,7 +61,8 @@ inline constexpr llvm::StringLiteral kParamNameAttrName = "tile.name";
 inline constexpr llvm::StringLiteral kConstantsAttrName = "tile.constants";
 /// On a fragment or shared `tile.alloc` (and a `tile.parallel` that follows a
 /// fragment's layout): its layout attribute (#tile.cyclic, #tile.wgmma,
-/// #tile.swizzle), set by tile-infer-layouts or T.annotate_layout.
+/// #tile.wgmma_rows, #tile.swizzle), set by tile-infer-layouts or
+/// T.annotate_layout.
 inline constexpr llvm::StringLiteral kLayoutAttrName = "tile.layout";
 /// On a lowered kernel's host function: the gpu.func it became
 /// (tile-lower-to-gpu).
@@ -94,6 +95,12 @@ bool isLegalCopy(MemoryScope from, MemoryScope to);
 /// A shape without its unit dimensions: tiles that differ only in those
 /// match (copies, atomic adds, reduction targets).
 llvm::SmallVector<int64_t> withoutUnitDims(llvm::ArrayRef<int64_t> shape);
+
+/// The buffer a view (`tile.region`, possibly nested) is a window of.
+mlir::Value viewedBuffer(mlir::Value buffer);
+
+/// The `tile.layout` of the allocation `buffer` views, or null.
+mlir::Attribute viewedLayout(mlir::Value buffer);
 
 /// The DSL name of an element type ("float16", "bfloat16", "int32", ...;
 /// "index" for index).
