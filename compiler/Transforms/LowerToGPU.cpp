@@ -253,20 +253,14 @@ private:
       return;
     // Right after another barrier (with only pure computation between) a
     // second one orders nothing.
-    // At the kernel's start nothing came before it to order.
     Block *block = b.getInsertionBlock();
-    bool onlyComputationBefore = true;
     for (Block::iterator at = b.getInsertionPoint(); at != block->begin();) {
       Operation &previous = *--at;
       if (isa<gpu::BarrierOp, NVVM::BarrierOp>(previous))
         return;
-      if (previous.getNumRegions() != 0 || !isPure(&previous)) {
-        onlyComputationBefore = false;
+      if (previous.getNumRegions() != 0 || !isPure(&previous))
         break;
-      }
     }
-    if (onlyComputationBefore && block == entry)
-      return;
     if (partBarrierId == 0) {
       gpu::BarrierOp::create(b, loc());
       return;
