@@ -19,9 +19,15 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     `#tile.cyclic` by tile-infer-layouts, local buffers and variables live in
     each thread's private memory (registers once promoted); a reduction of a
     `#tile.cyclic` fragment combines per-thread partials with warp shuffles and
-    shared scratch; a barrier surrounds every op that touches shared state
-    (shared memory, shared-memory fragments, global tensors), none at the
-    kernel's start or end. Loops over register fragments are unrolled here
+    shared scratch, one of a `#tile.wgmma` accumulator along its rows with
+    shuffles in each quad of lanes (into `#tile.wgmma_rows` registers or
+    shared memory); loops carrying a `#tile.wgmma` or `#tile.wgmma_rows`
+    layout run on the threads that hold those elements or rows. The
+    `tile.barrier`s of tile-insert-barriers become block barriers (named
+    barriers inside a part of a `tile.warp_specialize`, one per warpgroup
+    with `warpgroup`, after a proxy fence with `async_proxy`); the lowering
+    adds barriers only inside an op (a reduction's scratch, mbarrier
+    set-up, a cp.async wait). Loops over register fragments are unrolled here
     (their slots must be constants); a `tile.vector` loop
     (tile-vectorize-parallel) runs each thread's vectors straight-line, with
     one vector load/store per `tile.contiguous` access, when its tensors are
@@ -30,7 +36,10 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     sides are pure arithmetic and loads of on-chip buffers at indices inside
     them becomes a select. Copies from and
     to global memory are predicated at the tensor's edges (reads outside give
-    zero); gemm is a SIMT loop. Tensor parameters become a `noalias` global
+    zero); gemm runs on wgmma for a `#tile.wgmma` accumulator (A by
+    descriptor from swizzled shared memory, or from the registers of a
+    `#tile.wgmma` fragment), on mma.sync with `mma-sync`, else as a SIMT loop;
+    converting 8-bit floats is a located error. Tensor parameters become a `noalias` global
     pointer followed by one i64 per dimension bound at launch; the host
     function keeps the grid computation and records the kernel's symbol and
     shared-memory size in `tile.gpu_kernel` and `tile.shared_bytes`.
@@ -87,10 +96,19 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     A and B get `#tile.swizzle<bytes>`, the widest XOR swizzle their rows
     allow (128, 64 or 32 bytes), which the wgmma descriptors then describe.
     A `T.annotate_layout` of a shared buffer with `#tile.swizzle` is taken
-    as given. When a use of C does not fit the accumulator layout (a
-    reduction, a copy into another fragment, a broadcast read), the gemm
-    keeps the mma.sync or SIMT path (`-debug-only=tile-infer-layouts` in a
-    debug build says why).
+    as given; two annotations that disagree on one buffer are an error at
+    the second, with a note at the first. Uses of C that fit its layout:
+    fills, copies to or from memory and fragments out of registers (the copy
+    converts layouts), reductions along its rows, `T.Parallel` loops over C
+    that may also read other fragments (those then stay out of registers).
+    A 16-bit fragment A written only by copies from an accumulator of its
+    shape takes `#tile.wgmma` too (wgmma reads it from registers); another
+    fragment A or B moves to swizzled shared memory. 1-D fragments that hold
+    one value per row of an accumulator (reduction targets, row values read
+    in loops over it, 1-D loops over them) get `#tile.wgmma_rows`, and those
+    1-D loops too. When a use of C does not fit, the gemm keeps the mma.sync
+    or SIMT path (`-debug-only=tile-infer-layouts` in a debug build says
+    why).
   }];
   let options = [
     Option<"wgmma", "wgmma", "bool", "false",
@@ -119,12 +137,16 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
 
     The S completion barriers are a shared `i64` buffer marked
     `tile.mbarriers`. The scalar code and regions before the copies are
-    recomputed for each iteration they serve. Loops that do not match stay
-    as they are (one stage: the copies wait).
+    recomputed for each iteration they serve. A copy further down the body
+    is staged too when its source is computed by pure scalar code from the
+    loop variable and values from outside, and nothing in the body reads its
+    target before it. Loops that do not match stay as they are (one stage:
+    the copies wait).
 
     With `warp-specialize` (targets with TMA), a kernel whose only pipelined
     loop sits in the launch body and that combines nothing across threads
-    (no reductions, atomics, prints, asserts) gets a producer warpgroup
+    (no atomics, prints, asserts, and no reductions other than along the rows
+    of a wgmma accumulator) gets a producer warpgroup
     instead (`tile.warp_specialize`): the producer loops over the
     iterations, waits until the consumers released stage i mod S (a second
     `tile.mbarriers` buffer, `tile.arrivals` = the block's threads) and
