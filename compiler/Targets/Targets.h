@@ -32,8 +32,8 @@ std::optional<GPUTarget> parseNVPTXTarget(llvm::StringRef name);
 void registerNVPTXTarget(mlir::DialectRegistry &registry);
 
 /// The tile-level part for NVIDIA: from tile IR to gpu.func kernels
-/// (clean-up, layouts, pipelining, shared-memory plan, tile-lower-to-gpu),
-/// with the options `target` supports.
+/// (clean-up, layouts, pipelining, vectorization, shared-memory plan,
+/// barriers, tile-lower-to-gpu), with the options `target` supports.
 void buildNVVMTilePipeline(mlir::OpPassManager &pm, const GPUTarget &target);
 /// From tile IR to a module whose gpu.module is in the NVVM/LLVM dialects
 /// (the tile-level part, gpu-to-nvvm, target attached).
