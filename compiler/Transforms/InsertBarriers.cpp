@@ -301,10 +301,16 @@ private:
   State visitLoop(Block &body, State state, bool apply);
 
   bool fenceAtBlockBarriers;
+  /// Each leaf op's accesses, collected once: loops visit their bodies
+  /// until a fixed point and once more to place the barriers.
+  DenseMap<Operation *, Accesses> accessesOf;
 };
 
 void BarrierPlanner::visitLeaf(Operation *op, State &state, bool apply) {
-  Accesses accesses = collect(op);
+  auto [cached, fresh] = accessesOf.try_emplace(op);
+  if (fresh)
+    cached->second = collect(op);
+  const Accesses &accesses = cached->second;
   if (accesses.empty())
     return;
   Sync fence = syncNeeded(accesses.proxyReads, state.unfenced);
