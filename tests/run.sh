@@ -77,6 +77,21 @@ if ninja -C "$fuzz_build" tilec-fuzz-frontend >/dev/null; then
     fuzz_ok=1
   fi
   grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Test unit written" "$fuzz_build/fuzz.log"
+  finding=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$fuzz_build/fuzz.log" | tail -1)
+  if [ $fuzz_ok = 0 ] && [ -n "$finding" ] && [ -f "$finding" ]; then
+    # Print the input so that a CI log alone is enough to reproduce it.
+    echo "the input, base64 (decode into tests/fuzz/regressions/ once fixed):"
+    base64 -w 100 "$finding"
+    # A timeout that a second run on its own does not repeat was the machine
+    # stalling, not a slow input: a repeat within a tenth of the limit passes.
+    case $(basename "$finding") in
+    timeout-*)
+      if timeout 5 "$fuzzer" -timeout=1 "$finding" >/dev/null 2>&1; then
+        echo "the timeout did not repeat on its own (finishes in under 1 s): a stalled machine"
+        fuzz_ok=1
+      fi ;;
+    esac
+  fi
   rm -rf "$corpus"
 fi
 if [ $fuzz_ok = 1 ]; then count 1 0; else echo "fuzzing found a problem"; count 0 1; fi
