@@ -109,10 +109,19 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     1-D loops too. When a use of C does not fit, the gemm keeps the mma.sync
     or SIMT path (`-debug-only=tile-infer-layouts` in a debug build says
     why).
+
+    With `mma-sync` instead (sm_80), the same layouts are assigned,
+    `#tile.wgmma<g, mma_sync>`, for 16-bit operands: each warp then runs its
+    16 rows of every row block on `mma.sync.m16n8k16`, keeping C in
+    registers across the gemm's K and across T.Pipelined iterations.
   }];
   let options = [
     Option<"wgmma", "wgmma", "bool", "false",
-           "Assign the layouts of the sm_90a warpgroup MMA to T.gemm operands">
+           "Assign the layouts of the sm_90a warpgroup MMA to T.gemm operands">,
+    Option<"mmaSync", "mma-sync", "bool", "false",
+           "Without wgmma (sm_80): assign the same accumulator layout, marked "
+           "`mma_sync`, to fp16/bf16 T.gemms that then run on mma.sync with "
+           "operands read by ldmatrix">
   ];
 }
 

@@ -96,8 +96,9 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   compiler::buildTileCleanupPipeline(pm);
   TileInferLayoutsOptions layouts;
   layouts.wgmma = target.chip == "sm_90a"; // warpgroup MMA needs the arch-specific target
-  pm.addPass(createTileInferLayouts(layouts));
   bool ampere = target.smVersion >= 80;
+  layouts.mmaSync = ampere; // accumulators in registers for mma.sync where wgmma is absent
+  pm.addPass(createTileInferLayouts(layouts));
   if (ampere) { // cp.async; on Hopper TMA and a producer warpgroup
     TileSoftwarePipelineOptions pipelining;
     pipelining.warpSpecialize = target.smVersion >= 90;

@@ -191,7 +191,8 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
 
 /// The swizzle spans of A and B if `gemm` can run on wgmma, with `threads`
 /// threads and its accumulator in the wgmma layout.
-static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, int64_t threads) {
+static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, int64_t threads,
+                                                              bool mmaSync) {
   tile::AllocOp a = operandAlloc(gemm.getA()), b = operandAlloc(gemm.getB());
   auto c = gemm.getC().getDefiningOp<tile::AllocOp>();
   if (!a || !b || !c || c.getType().getScope() != tile::MemoryScope::Fragment ||
@@ -203,7 +204,8 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
   if (!(element.isF16() || element.isBF16() || eightBit) ||
       b.getType().getElementType() != element || !c.getType().getElementType().isF32())
     return std::nullopt;
-  if (eightBit && (gemm.getTransposeA() || !gemm.getTransposeB()))
+  // mma.sync has no 8-bit floats on sm_80.
+  if (eightBit && (mmaSync || gemm.getTransposeA() || !gemm.getTransposeB()))
     return std::nullopt;
   ArrayRef<int64_t> shapeA = a.getType().getShape(), shapeB = b.getType().getShape();
   int64_t m = gemm.getTransposeA() ? shapeA[1] : shapeA[0];
@@ -231,7 +233,7 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
 /// whose rows are the gemms' rows, written only by copies from an
 /// accumulator of its shape in that layout (each thread converts its own
 /// elements) and read only as the A of such gemms (not transposed).
-static bool feedsFromRegisters(Value a, int64_t warpgroups) {
+static bool feedsFromRegisters(Value a, tile::WgmmaLayoutAttr accLayout) {
   auto alloc = a.getDefiningOp<tile::AllocOp>();
   if (!alloc || alloc.getType().getScope() != tile::MemoryScope::Fragment ||
       alloc.getType().getShape().size() != 2 || alloc->hasAttr(tile::kLayoutAttrName))
@@ -247,7 +249,7 @@ static bool feedsFromRegisters(Value a, int64_t warpgroups) {
       auto layout = source ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(
                                  source->getAttr(tile::kLayoutAttrName))
                            : nullptr;
-      if (!layout || layout.getWarpgroups() != warpgroups ||
+      if (layout != accLayout ||
           source.getType().getShape() != alloc.getType().getShape())
         return false;
       written = true;
@@ -263,14 +265,14 @@ static bool feedsFromRegisters(Value a, int64_t warpgroups) {
 
 /// Assigns the wgmma layouts to a gemm's operands if the gemm, and every
 /// other gemm accumulating into the same C, qualifies.
-static void inferWgmma(tile::GemmOp gemm, int64_t threads) {
+static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
   auto c = gemm.getC().getDefiningOp<tile::AllocOp>();
   if (!c || c->hasAttr(tile::kLayoutAttrName))
     return;
   SmallVector<std::pair<tile::GemmOp, std::pair<int64_t, int64_t>>> gemms;
   for (Operation *user : c->getUsers())
     if (auto other = dyn_cast<tile::GemmOp>(user); other && other.getC() == c.getResult()) {
-      std::optional<std::pair<int64_t, int64_t>> spans = wgmmaSpans(other, threads);
+      std::optional<std::pair<int64_t, int64_t>> spans = wgmmaSpans(other, threads, mmaSync);
       if (!spans) {
         LLVM_DEBUG(llvm::dbgs() << "wgmma: a gemm into the accumulator does not qualify\n");
         return;
@@ -286,16 +288,15 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads) {
   while ((m / 64) % warpgroups != 0)
     --warpgroups;
   MLIRContext *ctx = gemm.getContext();
-  auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups);
+  auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups, mmaSync);
   c->setAttr(tile::kLayoutAttrName, accLayout);
   for (tile::ParallelOp loop : loops)
     loop->setAttr(tile::kLayoutAttrName, accLayout);
   for (auto [user, spans] : gemms) {
-    if (feedsFromRegisters(user.getA(), warpgroups)) {
+    if (feedsFromRegisters(user.getA(), accLayout)) {
       // The A fragment in the accumulator layout: wgmma reads it from
       // registers (attention's probabilities, cast from the scores).
-      user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName,
-                                           tile::WgmmaLayoutAttr::get(ctx, warpgroups));
+      user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName, accLayout);
     } else {
       user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName,
                                            tile::SwizzleLayoutAttr::get(ctx, spans.first));
@@ -462,12 +463,12 @@ struct TileInferLayoutsPass
     });
     if (conflicting)
       return signalPassFailure();
-    if (wgmma)
+    if (wgmma || mmaSync)
       getOperation().walk([&](tile::GemmOp gemm) {
         if (auto launch = gemm->getParentOfType<tile::LaunchOp>())
-          inferWgmma(gemm, launch.getThreads());
+          inferWgmma(gemm, launch.getThreads(), /*mmaSync=*/!wgmma);
       });
-    if (wgmma)
+    if (wgmma || mmaSync)
       getOperation().walk([&](tile::LaunchOp launch) { inferWgmmaRows(launch); });
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = alloc.getType();

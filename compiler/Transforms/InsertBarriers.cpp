@@ -159,9 +159,12 @@ int64_t wgmmaGroups(Value buffer) {
   return layout ? layout.getWarpgroups() : 0;
 }
 
-/// Whether a T.gemm runs on wgmma (its accumulator has the wgmma layout),
-/// whose operand reads go through the async proxy.
-bool isWgmma(tile::GemmOp gemm) { return wgmmaGroups(gemm.getC()) != 0; }
+/// Whether a T.gemm runs on wgmma (its accumulator has the wgmma layout
+/// without `mma_sync`), whose operand reads go through the async proxy.
+bool isWgmma(tile::GemmOp gemm) {
+  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
+  return layout && !layout.getMmaSync();
+}
 
 /// Whether `a` and `b` are whole tiles with the same rows.
 bool sameRows(Value a, Value b) {
@@ -215,13 +218,16 @@ Accesses collect(Operation *root) {
         return;
       }
     }
-    if (auto gemm = dyn_cast<tile::GemmOp>(op); gemm && isWgmma(gemm)) {
+    if (auto gemm = dyn_cast<tile::GemmOp>(op); gemm && wgmmaGroups(gemm.getC())) {
       int64_t groups = wgmmaGroups(gemm.getC());
       bool ownRows = !gemm.getTransposeA() && sameRows(gemm.getA(), gemm.getC());
-      add(accesses.proxyReads, gemm.getA(), ownRows ? groups : 0);
-      add(accesses.proxyReads, gemm.getB());
+      if (isWgmma(gemm)) {
+        add(accesses.proxyReads, gemm.getA(), ownRows ? groups : 0);
+        add(accesses.proxyReads, gemm.getB());
+      }
       // The warpgroup waits for its wgmma: once any of its threads is past
-      // the gemm, the reads of its rows are done.
+      // the gemm, the reads of its rows are done (on mma.sync each warp
+      // reads only its own rows, with ldmatrix, which completes in order).
       add(accesses.reads, gemm.getA(), ownRows ? groups : 0, /*ordered=*/true);
       add(accesses.reads, gemm.getB());
       return; // C: the warpgroups' registers

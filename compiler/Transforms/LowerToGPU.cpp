@@ -225,6 +225,17 @@ private:
   bool lowerGemmMmaSync(tile::GemmOp gemm);
   /// T.gemm on Hopper's warpgroup MMA, C in the #tile.wgmma layout.
   LogicalResult lowerGemmWgmma(tile::GemmOp gemm);
+  /// T.gemm into a #tile.wgmma<g, mma_sync> accumulator (sm_80): each warp
+  /// runs its 16 rows of every row block on mma.sync, C in registers.
+  LogicalResult lowerGemmMmaSyncRows(tile::GemmOp gemm);
+  /// `count` (2 or 4) 8x8 matrices of 16-bit elements by ldmatrix: lane l
+  /// gives the address of row (l mod 8) of matrix l / 8 as `row`, `col`;
+  /// `trans` transposes each matrix. One 32-bit register per matrix.
+  SmallVector<Value> ldmatrix(const BufferRef &ref, Value row, Value col, int count, bool trans);
+  /// One mma.sync.m16n8k16 with f32 accumulators: A and B as 32-bit
+  /// registers of two `element`s, C's four values; returns D's four values.
+  SmallVector<Value> mmaM16N8K16(Type element, SmallVector<Value> regsA, SmallVector<Value> regsB,
+                                 ArrayRef<Value> regsC);
   /// The four 32-bit A registers of one k16 step of a wgmma whose A is a
   /// #tile.wgmma fragment: its slots firstSlot .. firstSlot + 7, packed.
   SmallVector<Value> packWgmmaA(const BufferRef &a, int64_t firstSlot);
@@ -1367,8 +1378,10 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
-    if (buffers[gemm.getC()].wgmmaGroups)
-      return lowerGemmWgmma(gemm);
+    if (buffers[gemm.getC()].wgmmaGroups) {
+      auto layout = llvm::cast<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
+      return layout.getMmaSync() ? lowerGemmMmaSyncRows(gemm) : lowerGemmWgmma(gemm);
+    }
     if (mmaSync && lowerGemmMmaSync(gemm))
       return success();
     const BufferRef &a = buffers[gemm.getA()], &bb = buffers[gemm.getB()],
@@ -1742,22 +1755,6 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
               b, loc(), VectorType::get({2}, element), ValueRange{lo, hi});
           return LLVM::BitcastOp::create(b, loc(), i32, pairValue);
         };
-        // ldmatrix: lane l gives the address of one 8-element row of one of
-        // the 8x8 matrices (lanes 8j..8j+7: matrix j); `trans` for B stored
-        // K x N, whose rows are the product's k.
-        auto ldmatrix = [&](const BufferRef &ref, Value row, Value col, int count,
-                            bool trans) {
-          auto type = LLVM::LLVMStructType::getLiteral(b.getContext(),
-                                                       SmallVector<Type>(count, i32));
-          Value regs = NVVM::LdMatrixOp::create(
-              b, loc(), type, address(ref, {row, col}), count,
-              trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
-              NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8), NVVM::LdStMatrixEltType::B16);
-          SmallVector<Value> out;
-          for (int i = 0; i < count; ++i)
-            out.push_back(LLVM::ExtractValueOp::create(b, loc(), regs, ArrayRef<int64_t>{i}));
-          return out;
-        };
         auto lanePart = [&](int64_t modulo, int64_t divide, int64_t scale) -> Value {
           Value v = arith::RemUIOp::create(b, loc(), lane, index(modulo));
           if (divide > 1)
@@ -1788,24 +1785,12 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
           regsB = {pack(elementB(ka, bCol), elementB(kb, bCol)),
                    pack(elementB(kc, bCol), elementB(kd, bCol))};
         }
-        // fp16 operands are <2 x f16> to NVVM, bf16 ones stay i32.
-        if (element.isF16())
-          for (Value &reg : llvm::concat<Value>(regsA, regsB))
-            reg = LLVM::BitcastOp::create(b, loc(), VectorType::get({2}, element), reg);
         Value acc = kLoop.getRegionIterArgs()[0];
         SmallVector<Value> regsC;
         for (int64_t i = 0; i < 2; ++i)
           for (int64_t j = 0; j < 2; ++j)
             regsC.push_back(vector::ExtractOp::create(b, loc(), acc, ArrayRef<int64_t>{i, j}));
-        auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-        NVVM::MMATypes type = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-        Value mma = NVVM::MmaOp::create(
-            b, loc(), structType, regsA, regsB, regsC, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
-            std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
-            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-        SmallVector<Value> outs;
-        for (int64_t i = 0; i < 4; ++i)
-          outs.push_back(LLVM::ExtractValueOp::create(b, loc(), mma, ArrayRef<int64_t>{i}));
+        SmallVector<Value> outs = mmaM16N8K16(element, regsA, regsB, regsC);
         scf::YieldOp::create(b, loc(),
                              ValueRange{vector::FromElementsOp::create(b, loc(), accType, outs)});
       }
@@ -1820,6 +1805,128 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
     }
   }
   return true;
+}
+
+SmallVector<Value> KernelLowering::ldmatrix(const BufferRef &ref, Value row, Value col, int count,
+                                            bool trans) {
+  Type i32 = b.getI32Type();
+  auto type = LLVM::LLVMStructType::getLiteral(b.getContext(), SmallVector<Type>(count, i32));
+  Value regs = NVVM::LdMatrixOp::create(
+      b, loc(), type, address(ref, {row, col}), count,
+      trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+      NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8), NVVM::LdStMatrixEltType::B16);
+  SmallVector<Value> out;
+  for (int i = 0; i < count; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, loc(), regs, ArrayRef<int64_t>{i}));
+  return out;
+}
+
+SmallVector<Value> KernelLowering::mmaM16N8K16(Type element, SmallVector<Value> regsA,
+                                               SmallVector<Value> regsB, ArrayRef<Value> regsC) {
+  // fp16 operands are <2 x f16> to NVVM, bf16 ones stay i32 (MLIR 22's
+  // nvgpu lowering deduces no PTX type for bf16, hence NVVM directly).
+  if (element.isF16())
+    for (Value &reg : llvm::concat<Value>(regsA, regsB))
+      reg = LLVM::BitcastOp::create(b, loc(), VectorType::get({2}, element), reg);
+  Type f32 = b.getF32Type();
+  auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  Value mma = NVVM::MmaOp::create(
+      b, loc(), structType, regsA, regsB, regsC, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
+      std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+  SmallVector<Value> outs;
+  for (int64_t i = 0; i < 4; ++i)
+    outs.push_back(LLVM::ExtractValueOp::create(b, loc(), mma, ArrayRef<int64_t>{i}));
+  return outs;
+}
+
+LogicalResult KernelLowering::lowerGemmMmaSyncRows(tile::GemmOp gemm) {
+  const BufferRef &a = buffers[gemm.getA()], &bm = buffers[gemm.getB()],
+                  &c = buffers[gemm.getC()];
+  bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
+  Type element = a.elementType;
+  if ((!a.swizzle && !a.wgmmaGroups) || !bm.swizzle || !(element.isF16() || element.isBF16()) ||
+      bm.elementType != element)
+    return gemm.emitError("an mma.sync accumulator in registers needs 16-bit A in registers or "
+                          "swizzled shared memory and B in swizzled shared memory");
+  if (a.wgmmaGroups && (a.wgmmaGroups != c.wgmmaGroups || ta))
+    return gemm.emitError("an mma.sync A operand in registers needs the accumulator's layout");
+  if ((!a.wgmmaGroups && a.kept.size() != 2) || bm.kept.size() != 2)
+    return gemm.emitError("mma.sync operands must be 2-D views");
+  int64_t m = c.shape[0], n = c.shape[1];
+  SmallVector<int64_t> shapeA = tile::withoutUnitDims(a.shape);
+  int64_t k = ta ? shapeA[0] : shapeA[1];
+  int64_t groups = c.wgmmaGroups;
+  int64_t blocksPerGroup = m / 64 / groups;
+  int64_t slotsPerBlock = n / 2, chunks = n / 8;
+  LLVM_DEBUG(llvm::dbgs() << "mma.sync rows gemm " << m << "x" << n << "x" << k << "\n");
+  OpBuilder::InsertionGuard guard(b);
+  onlyThreadsBelow(128 * groups);
+  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
+  Value warp = arith::RemUIOp::create(
+      b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
+  Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+  auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc(), x, y).getResult(); };
+  // ldmatrix lane roles: lane l addresses row l mod 8 of matrix l / 8.
+  Value laneRow = arith::RemUIOp::create(b, loc(), lane, index(8));
+  Value matrix = arith::DivUIOp::create(b, loc(), lane, index(8));
+  Value matrixLow = arith::MulIOp::create(
+      b, loc(), arith::RemUIOp::create(b, loc(), matrix, index(2)), index(8)); // 8 (j mod 2)
+  Value matrixHigh = arith::MulIOp::create(
+      b, loc(), arith::DivUIOp::create(b, loc(), matrix, index(2)), index(8)); // 8 (j / 2)
+  Value lane16 = arith::RemUIOp::create(b, loc(), lane, index(16));
+  for (int64_t block = 0; block < blocksPerGroup; ++block) {
+    // This warp's 16 rows of the row block.
+    Value rowStart = add(arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
+                         add(index(block * 64), arith::MulIOp::create(b, loc(), warp, index(16))));
+    SmallVector<Value> acc;
+    Value zero = arith::ConstantOp::create(b, loc(), b.getF32FloatAttr(0.0));
+    for (int64_t s = 0; s < slotsPerBlock; ++s)
+      acc.push_back(gemm.getClearAccum() ? zero
+                                         : loadAt(c, {}, index(block * slotsPerBlock + s)));
+    for (int64_t kk = 0; kk < k; kk += 16) {
+      // A's four registers: rows +0/+8, k +0/+8 (matrices in that order).
+      SmallVector<Value> regsA;
+      if (a.wgmmaGroups)
+        regsA = packWgmmaA(a, block * (k / 2) + kk / 2);
+      else if (ta) // stored K x M: transposed 8x8 pieces at (k, m)
+        regsA = ldmatrix(a, add(index(kk), add(laneRow, matrixHigh)), add(rowStart, matrixLow), 4,
+                         true);
+      else
+        regsA = ldmatrix(a, add(rowStart, lane16),
+                         add(index(kk), arith::MulIOp::create(
+                                            b, loc(), arith::DivUIOp::create(b, loc(), lane, index(16)),
+                                            index(8))),
+                         4, false);
+      for (int64_t chunk = 0; chunk < chunks; chunk += 2) {
+        // B's two registers (k +0/+8) of 8-column chunks `chunk` and, when
+        // there is one, `chunk + 1`.
+        int count = chunk + 1 < chunks ? 4 : 2;
+        SmallVector<Value> regsB;
+        if (tb) // stored N x K: 8x8 pieces at (n, k) as they are
+          regsB = ldmatrix(bm, add(index(8 * chunk), add(laneRow, count == 4 ? matrixHigh : index(0))),
+                           add(index(kk), matrixLow), count, false);
+        else // stored K x N: transposed pieces at (k, n)
+          regsB = ldmatrix(bm, add(index(kk), lane16),
+                           add(index(8 * chunk),
+                               count == 4 ? arith::MulIOp::create(
+                                                b, loc(), arith::DivUIOp::create(b, loc(), lane, index(16)),
+                                                index(8)).getResult()
+                                          : index(0)),
+                           count, true);
+        for (int64_t half = 0; half * 2 < count; ++half) {
+          int64_t at = 4 * (chunk + half);
+          SmallVector<Value> outs = mmaM16N8K16(element, regsA, {regsB[2 * half], regsB[2 * half + 1]},
+                                                ArrayRef<Value>(acc).slice(at, 4));
+          std::copy(outs.begin(), outs.end(), acc.begin() + at);
+        }
+      }
+    }
+    for (int64_t s = 0; s < slotsPerBlock; ++s)
+      storeAt(c, {}, index(block * slotsPerBlock + s), acc[s]);
+  }
+  return success();
 }
 
 LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value target) {

@@ -119,7 +119,7 @@ def Tile_CyclicLayoutAttr : Tile_Attr<"CyclicLayout", "cyclic"> {
 }
 
 def Tile_WgmmaLayoutAttr : Tile_Attr<"WgmmaLayout", "wgmma"> {
-  let summary = "the accumulator layout of Hopper's warpgroup MMA (wgmma)";
+  let summary = "the accumulator layout of Hopper's warpgroup MMA (wgmma), also run on mma.sync";
   let description = [{
     A 2-D fragment of shape (M, N), M a multiple of 64 * `warpgroups`, held
     in the registers of the first `warpgroups` warpgroups of the block the
@@ -132,12 +132,20 @@ def Tile_WgmmaLayoutAttr : Tile_Attr<"WgmmaLayout", "wgmma"> {
     `tile-infer-layouts` sets it (as `tile.layout`) on the accumulator of a
     `tile.gemm` that runs on wgmma.
 
+    Each warp's part of a row block is also the accumulator of a row of
+    `mma.sync.m16n8k16` tiles (sm_80), and an A operand held in this layout
+    is that instruction's A fragment: with `mma_sync` the gemms run there,
+    each warp on its own 16 rows, reading shared operands by `ldmatrix`
+    (through the generic proxy, unlike wgmma). Row reductions, row values
+    (`#tile.wgmma_rows`) and the loops over the accumulator are the same.
+
     ```mlir
     %C = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<128x128xf32, fragment>
+    %D = tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : !tile.buffer<128x128xf32, fragment>
     ```
   }];
-  let parameters = (ins "int64_t":$warpgroups);
-  let assemblyFormat = "`<` $warpgroups `>`";
+  let parameters = (ins "int64_t":$warpgroups, "bool":$mmaSync);
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 

@@ -69,9 +69,31 @@ CyclicLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+Attribute WgmmaLayoutAttr::parse(AsmParser &parser, Type) {
+  int64_t warpgroups = 0;
+  bool mmaSync = false;
+  if (parser.parseLess() || parser.parseInteger(warpgroups))
+    return {};
+  if (succeeded(parser.parseOptionalComma())) {
+    if (parser.parseKeyword("mma_sync"))
+      return {};
+    mmaSync = true;
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<WgmmaLayoutAttr>(parser.getContext(), warpgroups, mmaSync);
+}
+
+void WgmmaLayoutAttr::print(AsmPrinter &printer) const {
+  printer << "<" << getWarpgroups();
+  if (getMmaSync())
+    printer << ", mma_sync";
+  printer << ">";
+}
+
 LogicalResult
 WgmmaLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                        int64_t warpgroups) {
+                        int64_t warpgroups, bool) {
   if (warpgroups <= 0)
     return emitError() << "a wgmma layout needs a positive warpgroup count, got "
                        << warpgroups;

@@ -249,6 +249,9 @@ def main():
     gemms = [("gemm_fp16", torch.float16, False, False, gemm_sizes),
              ("gemm_bf16", torch.bfloat16, False, False, gemm_sizes),
              ("gemm_fp16_sm80", torch.float16, False, False, gemm_sizes[:3] + big_square),
+             ("gemm_bf16_sm80", torch.bfloat16, False, False, gemm_sizes[:1] + gemm_sizes[2:3]),
+             ("gemm_nt_sm80", torch.float16, False, True, gemm_sizes[:1] + gemm_sizes[2:3]),
+             ("gemm_tn_sm80", torch.float16, True, False, gemm_sizes[:1] + gemm_sizes[2:3]),
              ("gemm_nt", torch.float16, False, True, gemm_sizes[:1] + gemm_sizes[2:3] + big_square),
              ("gemm_tn", torch.float16, True, False, gemm_sizes[:1] + gemm_sizes[2:3] + big_square)]
     for name, dtype, ta, tb, sizes in gemms:
@@ -452,7 +455,9 @@ def attention_checks(K, big):
             ("fa_mha_fp16", False, 4, 4, torch.float16, 64, (8, 4096)),
             ("fa_d128", False, 16, 16, bf16, 128, (4, 8192)),
             ("fa_d128_causal", True, 16, 16, bf16, 128, (4, 8192)),
-            ("fa_d64", False, 16, 16, bf16, 64, (4, 8192))):
+            ("fa_d64", False, 16, 16, bf16, 64, (4, 8192)),
+            ("fa_d128_sm80", False, 16, 16, bf16, 128, (4, 8192)),
+            ("fa_gqa_causal_sm80", True, 4, 2, bf16, 64, (8, 4096))):
         k = K(name)
         for b, s in ([(2, 1000)] + ([big_shape] if big else [])):
             q = torch.randn(b, s, heads, d, device="cuda", dtype=dt)
@@ -475,6 +480,7 @@ def attention_checks(K, big):
             flops = 4 * b * heads * s * s * d / (2 if causal else 1)
             label = f"attention {'causal' if causal else 'MHA'}" + (" GQA" if kv_heads < heads else "")
             label += (" fp16" if dt == torch.float16 else "") + ("" if name.startswith("fa_d") else " 64x32")
+            label += " sm_80" if name.endswith("_sm80") else ""
             report(label, f"b{b} h{heads} s{s} d{d}",
                    err, 2e-2, t, "SDPA", peer, flops=flops)
 
@@ -540,7 +546,12 @@ def attention_checks(K, big):
            time_ms(run, warmup=1, iters=5), "-", float("nan"))
 
     # Retention, chunkwise: compare with the parallel form in float64.
-    k = K("retention")
+    for name in ("retention", "retention_sm80"):
+        retention_check(K(name), name)
+
+
+def retention_check(k, name):
+    bf16 = torch.bfloat16
     b, s, heads = 2, 1_000, 4
     q = torch.randn(b, s, heads, 64, device="cuda", dtype=bf16)
     kk = torch.randn(b, s, heads, 64, device="cuda", dtype=bf16)
@@ -556,7 +567,8 @@ def attention_checks(K, big):
         decay = torch.where(pos[:, None] >= pos[None, :], gamma ** (pos[:, None] - pos[None, :]), 0.0)
         att = torch.einsum("bid,bjd->bij", q[:, :, h].double(), kk[:, :, h].double()) * decay / 8.0
         ref[:, :, h] = torch.einsum("bij,bjd->bid", att, vv[:, :, h].double())
-    report("retention chunkwise", f"b{b} T{s} h{heads} d64", rel_err(o, ref), 2e-2,
+    report("retention chunkwise" + (" sm_80" if name.endswith("_sm80") else ""),
+           f"b{b} T{s} h{heads} d64", rel_err(o, ref), 2e-2,
            time_ms(run, warmup=1, iters=5), "-", float("nan"))
 
 

@@ -27,7 +27,11 @@ compile gemm.tl gemm gemm_bf16 -D dtype=bfloat16
 compile gemm_fp8.tl gemm_fp8 gemm_fp8
 compile gemm_transposed.tl gemm_nt gemm_nt
 # The sm_80 path (cp.async pipeline, ldmatrix + mma.sync), run on the H200 too.
-target=sm_80 compile gemm.tl gemm gemm_fp16_sm80 -D block_N=128 -D num_stages=2
+sm80_gemm_tiles="-D block_N=128 -D num_stages=3"
+target=sm_80 compile gemm.tl gemm gemm_fp16_sm80 $sm80_gemm_tiles
+target=sm_80 compile gemm.tl gemm gemm_bf16_sm80 $sm80_gemm_tiles -D dtype=bfloat16
+target=sm_80 compile gemm_transposed.tl gemm_nt gemm_nt_sm80 $sm80_gemm_tiles
+target=sm_80 compile gemm_transposed.tl gemm_tn gemm_tn_sm80 $sm80_gemm_tiles
 compile gemm_transposed.tl gemm_tn gemm_tn
 ls "$out/kernels"
 # The attention family, through the reference schedule (correctness on the
@@ -42,9 +46,14 @@ compile flash_attention.tl flash_attention fa_gqa_causal -D dim=64 -D block_M=64
 compile flash_attention.tl flash_attention fa_d128
 compile flash_attention.tl flash_attention fa_d128_causal -D is_causal=True
 compile flash_attention.tl flash_attention fa_d64 -D dim=64 -D block_N=128
+# Attention on sm_80: mma.sync with the accumulators and P in registers.
+target=sm_80 compile flash_attention.tl flash_attention fa_d128_sm80
+target=sm_80 compile flash_attention.tl flash_attention fa_gqa_causal_sm80 -D dim=64 \
+  -D block_M=64 -D block_N=32 -D groups=2 -D is_causal=True
 compile flash_decoding.tl flash_decode_split decode_split -D num_split=8
 compile flash_decoding.tl flash_decode_combine decode_combine -D num_split=8
 compile retention.tl retention_chunkwise retention -D dk=64 -D dv=64 -D block_V=64
+target=sm_80 compile retention.tl retention_chunkwise retention_sm80 -D dk=64 -D dv=64 -D block_V=64
 compile block_sparse_decode.tl block_sparse_decode block_sparse
 compile diffqkv_decode.tl diffqkv_decode diffqkv
 ls "$out/kernels" | wc -l

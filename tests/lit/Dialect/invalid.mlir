@@ -20,6 +20,16 @@ func.func private @bad_swizzle(!tile.buffer<4x4xf16, shared, #tile.swizzle<48>>)
 
 // -----
 
+// expected-error @+1 {{expected 'mma_sync'}}
+func.func private @bad_wgmma_instruction() attributes {layout = #tile.wgmma<2, wgmma>}
+
+// -----
+
+// expected-error @+1 {{a wgmma layout needs a positive warpgroup count, got 0}}
+func.func private @bad_wgmma_groups() attributes {layout = #tile.wgmma<0, mma_sync>}
+
+// -----
+
 func.func @launch_threads(%n: index) {
   // expected-error @+1 {{threads per block must be in [1, 1024], got 2048}}
   tile.launch grid(%n) threads(2048) {

@@ -85,6 +85,7 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
 // Register layouts and barriers round-trip.
 // CHECK-LABEL: func.func @layouts
 // CHECK: tile.alloc {tile.layout = #tile.wgmma<2>} : <128x64xf32, fragment>
+// CHECK: tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : <128x64xf32, fragment>
 // CHECK: tile.alloc {tile.layout = #tile.wgmma_rows<2>} : <128xf32, fragment>
 // CHECK: tile.alloc {tile.layout = #tile.cyclic<256>} : <4x64xf32, fragment>
 // CHECK: tile.barrier{{$}}
@@ -94,6 +95,7 @@ func.func @layouts() attributes {tile.kernel} {
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
     %s = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
+    %s2 = tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : !tile.buffer<128x64xf32, fragment>
     %m = tile.alloc {tile.layout = #tile.wgmma_rows<2>} : !tile.buffer<128xf32, fragment>
     %c = tile.alloc {tile.layout = #tile.cyclic<256>} : !tile.buffer<4x64xf32, fragment>
     tile.barrier

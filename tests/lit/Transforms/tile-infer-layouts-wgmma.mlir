@@ -1,5 +1,6 @@
 // RUN: tile-opt %s --split-input-file --tile-infer-layouts="wgmma=true" | FileCheck %s
 // RUN: tile-opt %s --split-input-file --tile-infer-layouts | FileCheck %s --check-prefix=NOWGMMA
+// RUN: tile-opt %s --split-input-file --tile-infer-layouts="mma-sync=true" | FileCheck %s --check-prefix=MMASYNC
 
 // A gemm of whole shared f16 tiles into an f32 fragment runs on wgmma: C
 // takes the accumulator layout (two warpgroups, one 64-row block each), the
@@ -10,6 +11,13 @@
 // CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <32x128xf16, shared>
 // CHECK: tile.alloc {tile.layout = #tile.wgmma<2>} : <128x128xf32, fragment>
 // CHECK: tile.parallel [128, 128] attributes {tile.layout = #tile.wgmma<2>} {
+// With mma-sync (sm_80) the same layouts, the accumulators marked for
+// mma.sync; no 8-bit operands there.
+// MMASYNC-LABEL: func.func @gemm
+// MMASYNC: tile.alloc {tile.layout = #tile.swizzle<64>} : <128x32xf16, shared>
+// MMASYNC: tile.alloc {tile.layout = #tile.swizzle<128>} : <32x128xf16, shared>
+// MMASYNC: tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : <128x128xf32, fragment>
+// MMASYNC: tile.parallel [128, 128] attributes {tile.layout = #tile.wgmma<2, mma_sync>} {
 // NOWGMMA-LABEL: func.func @gemm
 // NOWGMMA-NOT: tile.layout
 // NOWGMMA-LABEL: func.func @scores
@@ -52,6 +60,11 @@ func.func @gemm(%C: !tile.buffer<128x128xf16, global> {tile.name = "C"}) attribu
 // CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
 // CHECK: tile.parallel [64] attributes {tile.layout = #tile.wgmma_rows<1>}
 // CHECK: tile.parallel [64, 64] attributes {tile.layout = #tile.wgmma<1>}
+// MMASYNC-LABEL: func.func @scores
+// MMASYNC: tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : <64x64xf32, fragment>
+// MMASYNC-NEXT: tile.alloc {tile.layout = #tile.wgmma_rows<1>} : <64xf32, fragment>
+// MMASYNC-NEXT: tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : <64x64xf16, fragment>
+// MMASYNC-NEXT: tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : <64x64xf32, fragment>
 func.func @scores() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
@@ -144,6 +157,8 @@ func.func @columns() attributes {tile.kernel} {
 // CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x128xf32, fragment>
 // CHECK: tile.alloc : <128x128xf8E4M3FN, shared>
 // CHECK-NEXT: tile.alloc : <64x128xf32, fragment>
+// MMASYNC-LABEL: func.func @fp8
+// MMASYNC-NOT: tile.layout
 func.func @fp8() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {

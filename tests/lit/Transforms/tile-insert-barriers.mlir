@@ -145,6 +145,34 @@ func.func @wgmma(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attribut
 
 // -----
 
+// The same accumulator layout on mma.sync (sm_80): ldmatrix reads through
+// the generic proxy, so the barrier has no proxy fence, and no barrier fences.
+// CHECK-LABEL: func.func @mma_sync
+// CHECK: tile.fill %{{.*}} : <64x64xf32, fragment>
+// CHECK-NEXT: tile.barrier{{$}}
+// CHECK-NEXT: tile.gemm
+// CHECK-NEXT: tile.copy
+// CHECK-NOT: async_proxy
+func.func @mma_sync(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
+    %c = tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : !tile.buffer<64x64xf32, fragment>
+    %zero = arith.constant 0.0 : f16
+    %fzero = arith.constant 0.0 : f32
+    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
+    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment>
+    tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
+  }
+  return
+}
+
+// -----
+
 // Asynchronous copies wait at their issue for earlier reads of the target
 // (the stage the last iteration computed on); their data is the mbarrier
 // protocol's to publish, so reading it after tile.async_wait needs no
