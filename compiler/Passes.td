@@ -61,6 +61,10 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
            "takes an i32 flag and one 128-byte tensor map per (tensor, box) after "
            "its parameters, and falls back to cp.async when the runtime could not "
            "build the maps; set by the NVPTX pipeline">,
+    Option<"setmaxnreg", "setmaxnreg", "bool", "false",
+           "NVIDIA sm_90a: a warp-specialized kernel with two consumer "
+           "warpgroups moves registers from its producer warpgroup to them "
+           "(setmaxnreg: 40 and 232 a thread instead of 168 each)">,
     Option<"mmaSync", "mma-sync", "bool", "false",
            "NVIDIA sm_80 and newer: T.gemm of fp16/bf16 tiles (M, N, K multiples "
            "of 16, 8, 16) on tensor cores with mma.sync m16n8k16, one 16x8 "

@@ -111,6 +111,7 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   lowering.mmaSync = ampere; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;
   lowering.tma = target.smVersion >= 90;
+  lowering.setmaxnreg = target.chip == "sm_90a";
   // Shared memory a block may opt in to, per compute capability.
   int sm = target.smVersion;
   lowering.maxSharedBytes = sm >= 90 ? 232448

@@ -34,6 +34,13 @@ namespace {
 
 constexpr unsigned kGlobalSpace = 1;
 constexpr unsigned kSharedSpace = 3;
+/// Registers per thread of a block of three warpgroups at launch (the
+/// register file's 64 K split evenly), and of its producer and two
+/// consumer warpgroups after setmaxnreg.
+constexpr int32_t kLaunchRegisters = 168, kProducerRegisters = 56, kConsumerRegisters = 224;
+static_assert(kProducerRegisters + 2 * kConsumerRegisters == 3 * kLaunchRegisters &&
+                  3 * 128 * kLaunchRegisters <= 65536,
+              "setmaxnreg moves registers within the block's allocation");
 constexpr llvm::StringLiteral kSharedSymbol = "tilec_dsmem";
 
 /// What a `!tile.buffer` value stands for inside the kernel: a window of
@@ -85,9 +92,10 @@ constexpr int64_t kFirstWarpgroupBarrier = 4;
 class KernelLowering {
 public:
   KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace,
-                 bool mmaSync, bool asyncCopies, bool tma)
+                 bool mmaSync, bool asyncCopies, bool tma, bool setmaxnreg)
       : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace),
-        mmaSync(mmaSync), asyncCopies(asyncCopies), tma(tma) {}
+        mmaSync(mmaSync), asyncCopies(asyncCopies), tma(tma),
+        setmaxnreg(setmaxnreg) {}
 
   LogicalResult run();
   int64_t sharedBytes = 0;
@@ -99,7 +107,13 @@ private:
     return arith::IndexCastOp::create(b, loc(), b.getI64Type(), v);
   }
 
-  LogicalResult lowerBlock(Block &source);
+  /// Lowers the ops of `source` from `first` on (all of them by default).
+  LogicalResult lowerBlock(Block &source, Block::iterator first = {});
+  /// tile.warp_specialize: the producer warpgroup and the consumers branch
+  /// apart, and the ops after it in its block (only consumer threads take
+  /// part in them) follow in the consumers' branch, so that nothing the
+  /// kernel's tail needs stays live in the producer's few registers.
+  LogicalResult lowerWarpSpecialize(tile::WarpSpecializeOp specialize);
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerTileOp(Operation *op);
   /// Clones `v`'s definition (outside the launch) into the kernel.
@@ -308,6 +322,8 @@ private:
   bool mmaSync;
   bool asyncCopies;
   bool tma;
+  /// setmaxnreg is available (sm_90a).
+  bool setmaxnreg;
   /// A TMA tensor map the kernel takes: a tensor parameter, the box (C
   /// order, one extent per tensor dimension) and the shared swizzle.
   struct TensorMap {
@@ -1008,14 +1024,65 @@ LogicalResult KernelLowering::run() {
   return success();
 }
 
-LogicalResult KernelLowering::lowerBlock(Block &source) {
-  for (Operation &op : source) {
+LogicalResult KernelLowering::lowerBlock(Block &source, Block::iterator first) {
+  for (Operation &op : llvm::make_range(first == Block::iterator() ? source.begin() : first,
+                                        source.end())) {
     if (op.hasTrait<OpTrait::IsTerminator>() && isa<tile::TileDialect>(op.getDialect()))
       continue;
+    if (auto specialize = dyn_cast<tile::WarpSpecializeOp>(op)) {
+      currentLoc = op.getLoc();
+      return lowerWarpSpecialize(specialize); // with the rest of the block
+    }
     if (failed(lowerOp(&op)))
       return failure();
   }
   return success();
+}
+
+LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp specialize) {
+  // Threads past the launch's are the producer warpgroup.
+  Value producer = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::uge, threadId,
+                                         index(numThreadsValue));
+  auto ifOp = scf::IfOp::create(b, loc(), producer, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  // With two consumer warpgroups (384 threads, 168 registers each at
+  // launch) the producer hands registers to the consumers: 40 + 2 x 232
+  // per lane of a warpgroup is what 3 x 168 was. It issues copies only;
+  // the accumulators are the consumers'.
+  bool reallocate = setmaxnreg && numThreadsValue == 256;
+  if (reallocate) {
+    // setmaxnreg moves registers within the block's allocation, which is
+    // what the kernel's register count says: pinned at the even split
+    // (ptxas would otherwise allocate what the code needs, maybe fewer,
+    // and the consumers' increase would wait forever).
+    entry->getParentOp()->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
+                                  b.getI32IntegerAttr(kLaunchRegisters));
+    NVVM::SetMaxRegisterOp::create(b, loc(), kProducerRegisters,
+                                   NVVM::SetMaxRegisterAction::decrease);
+  }
+  partThreadId = arith::SubIOp::create(b, loc(), threadId, index(numThreadsValue));
+  partThreads = 128;
+  partBarrierId = 2;
+  inProducer = true;
+  LogicalResult result = lowerBlock(specialize.getProducer().front());
+  inProducer = false;
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  if (reallocate)
+    NVVM::SetMaxRegisterOp::create(b, loc(), kConsumerRegisters,
+                                   NVVM::SetMaxRegisterAction::increase);
+  partThreadId = threadId;
+  partThreads = numThreadsValue;
+  partBarrierId = 1;
+  if (succeeded(result))
+    result = lowerBlock(specialize.getConsumers().front());
+  // The rest of the launch: only consumer threads take part (every
+  // cooperative op runs on the launch's threads), synchronized by the
+  // consumers' named barrier.
+  if (succeeded(result))
+    result = lowerBlock(*specialize->getBlock(), std::next(specialize->getIterator()));
+  partBarrierId = 0;
+  return result;
 }
 
 LogicalResult KernelLowering::lowerOp(Operation *op) {
@@ -1322,33 +1389,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     Value bar = barrierAddress(arrive.getBarriers(), mapping.lookup(arrive.getSlot()));
     NVVM::MBarrierArriveOp::create(b, loc(), b.getI64Type(), bar, Value());
     return success();
-  }
-  if (auto specialize = dyn_cast<tile::WarpSpecializeOp>(op)) {
-    // Threads past the launch's are the producer warpgroup.
-    Value producer = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::uge, threadId,
-                                           index(numThreadsValue));
-    auto ifOp = scf::IfOp::create(b, loc(), producer, /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    LogicalResult result = success();
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    // No setmaxnreg: values computed before this op and used after it stay
-    // live through the producer, which then spills under a 40-96 register
-    // cap (measured with ptxas on the 128x256 GEMM); 384 threads fit in
-    // the register file without it.
-    partThreadId = arith::SubIOp::create(b, loc(), threadId, index(numThreadsValue));
-    partThreads = 128;
-    partBarrierId = 2;
-    inProducer = true;
-    result = lowerBlock(specialize.getProducer().front());
-    inProducer = false;
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    partThreadId = threadId;
-    partThreads = numThreadsValue;
-    partBarrierId = 1;
-    if (succeeded(result))
-      result = lowerBlock(specialize.getConsumers().front());
-    partBarrierId = 0;
-    return result;
   }
   if (auto fill = dyn_cast<tile::FillOp>(op)) {
     const BufferRef &dst = buffers[fill.getBuffer()];
@@ -2638,7 +2678,7 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                            Attribute(), /*alignment=*/1024, kSharedSpace);
     for (func::FuncOp kernel : kernels) {
       KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync, asyncCopies,
-                              tma);
+                              tma, setmaxnreg);
       if (failed(lowering.run()))
         return signalPassFailure();
       if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {

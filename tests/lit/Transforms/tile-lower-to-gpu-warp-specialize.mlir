@@ -1,4 +1,5 @@
-// RUN: tile-opt %s --tile-insert-barriers --tile-lower-to-gpu="async-copies=true" | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-lower-to-gpu="async-copies=true" | FileCheck %s --check-prefixes=CHECK,NOREALLOC
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-lower-to-gpu="async-copies=true setmaxnreg=true" | FileCheck %s --check-prefix=REALLOC
 
 // tile.warp_specialize: the block gets a producer warpgroup past the
 // launch's 128 threads (known_block_size 256, tile.block_threads for the
@@ -7,9 +8,9 @@
 // on the full barrier without incrementing it); threads 0-127 run the
 // consumers, whose barriers are named barrier 1 of 128 threads. Barrier
 // buffers are initialized by thread 0: copy barriers with one arrival per
-// producer thread (no TMA here), the empty ones with tile.arrivals. Outside
-// the op the producer sits out the cooperative loops but joins the block
-// barriers.
+// producer thread (no TMA here), the empty ones with tile.arrivals. The
+// rest of the launch after the op runs in the consumers' branch (the
+// producer has no part in it), synchronized by their named barrier.
 // CHECK: func.func @ws
 // CHECK-SAME: tile.block_threads = 256 : i64
 // CHECK: gpu.func @ws
@@ -35,9 +36,14 @@
 // CHECK: nvvm.barrier id = %c1_i32{{.*}} number_of_threads = %c128_i32
 // CHECK-NOT: nvvm.barrier id
 // CHECK: nvvm.mbarrier.arrive
-// CHECK: }
-// CHECK: gpu.barrier
-// CHECK: arith.cmpi ult, %thread_id_x, %c128{{.*}} : index
+// CHECK-NOT: gpu.barrier
+// CHECK: nvvm.barrier id = %c1_i32{{.*}} number_of_threads = %c128_i32
+// CHECK-NOT: arith.cmpi ult, %thread_id_x, %c128{{.*}} : index
+// CHECK: llvm.store %{{.*}} : f32, !llvm.ptr<1>
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+// CHECK-NEXT: gpu.return
 func.func @ws(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -63,6 +69,45 @@ func.func @ws(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A
     }
     %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
     tile.copy %t, %r : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, global>
+  }
+  return
+}
+
+// -----
+
+// Two consumer warpgroups: with setmaxnreg the producer gives registers
+// away first thing (56 a thread) and the consumers take them (224); the
+// kernel's register count is pinned at the even split (168) they move within.
+// REALLOC-LABEL: gpu.func @two_consumers
+// REALLOC-SAME: nvvm.maxnreg = 168 : i32
+// REALLOC: arith.cmpi uge, %thread_id_x, %c256{{.*}} : index
+// REALLOC-NEXT: scf.if
+// REALLOC-NEXT: nvvm.setmaxregister decrease 56
+// REALLOC: nvvm.cp.async.mbarrier.arrive
+// REALLOC-NEXT: } else {
+// REALLOC-NEXT: nvvm.setmaxregister increase 224
+// NOREALLOC-NOT: setmaxregister
+func.func @two_consumers(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {tile.staged} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {tile.mbarriers, tile.arrivals = 256 : i64} : !tile.buffer<2xi64, shared>
+    %t = tile.alloc : !tile.buffer<256xf32, shared>
+    tile.warp_specialize producer {
+      tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+    } consumers {
+      tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy %stage, %t : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
+    }
   }
   return
 }
