@@ -244,6 +244,31 @@ def TileApproximateMath : Pass<"tile-approximate-math", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
 }
 
+def TileStageStores : Pass<"tile-stage-stores", "::mlir::ModuleOp"> {
+  let summary = "Stage stores of tensor-core accumulators through swizzled shared tiles";
+  let description = [{
+    A `tile.copy` of a whole accumulator in the `#tile.wgmma` layout into a
+    2-D window of a tensor (16-bit elements, 8 to 256 rows, rows a whole
+    number of 32-, 64- or 128-byte swizzle spans) becomes a copy into a new
+    swizzled shared tile and a copy of that tile into the window. On sm_90
+    the first lowers to stmatrix (each warp writes four 8x8 pieces at once,
+    bank-conflict free) and the second to TMA stores issued by one thread,
+    which clip at the tensor's edges; where the runtime builds no tensor
+    map the tile is copied by the block. A store is staged only when the
+    kernel's planned shared memory does not grow for it: the tile must fit
+    in bytes no other buffer needs at that point (the pipeline stages of a
+    GEMM, dead by its epilogue).
+
+    ```mlir
+    tile.copy %acc, %window : !tile.buffer<128x256xf32, fragment>, !tile.buffer<128x256xf16, global>
+    // becomes
+    %stage = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<128x256xf16, shared>
+    tile.copy %acc, %stage : !tile.buffer<128x256xf32, fragment>, !tile.buffer<128x256xf16, shared>
+    tile.copy %stage, %window : !tile.buffer<128x256xf16, shared>, !tile.buffer<128x256xf16, global>
+    ```
+  }];
+}
+
 def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
   let summary = "Place on-chip buffers in the dynamic shared memory, reusing dead ones' bytes";
   let description = [{
@@ -296,6 +321,12 @@ def TileInsertBarriers : Pass<"tile-insert-barriers", "::mlir::ModuleOp"> {
     tile.parallel [128, 64] { ... %S ... %m ... }   // reads only: no barrier
     ```
   }];
+  let options = [
+    Option<"tma", "tma", "bool", "false",
+           "The target stores tiles through TMA (sm_90): a copy of a whole "
+           "swizzled shared tile into a tensor reads it through the async proxy, "
+           "so the barrier before it carries async_proxy">
+  ];
 }
 
 def TileNVVMGridConstants : Pass<"tile-nvvm-grid-constants", "::mlir::gpu::GPUModuleOp"> {

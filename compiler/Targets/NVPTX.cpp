@@ -105,8 +105,12 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
     pm.addPass(createTileSoftwarePipeline(pipelining));
   }
   pm.addPass(createTileVectorizeParallel());
+  if (target.smVersion >= 90) // stmatrix and TMA stores
+    pm.addPass(createTileStageStores());
   pm.addPass(createTilePlanSharedMemory());
-  pm.addPass(createTileInsertBarriers());
+  TileInsertBarriersOptions barriers;
+  barriers.tma = target.smVersion >= 90;
+  pm.addPass(createTileInsertBarriers(barriers));
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = ampere; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;

@@ -470,6 +470,24 @@ struct TileInferLayoutsPass
       });
     if (wgmma || mmaSync)
       getOperation().walk([&](tile::LaunchOp launch) { inferWgmmaRows(launch); });
+    // A shared tile an accumulator is copied into whole (an epilogue staged
+    // on chip) takes the widest swizzle its rows allow: the rows a warp
+    // writes at once then fall in different banks, and a tensor map can
+    // describe it for a TMA store.
+    getOperation().walk([&](tile::CopyOp copy) {
+      tile::AllocOp staging = sharedAlloc(copy.getTarget());
+      auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
+      if (!staging || staging->hasAttr(tile::kLayoutAttrName) || !source ||
+          !isa_and_nonnull<tile::WgmmaLayoutAttr>(source->getAttr(tile::kLayoutAttrName)) ||
+          source.getType().getShape() != staging.getType().getShape())
+        return;
+      Type element = staging.getType().getElementType();
+      if (!element.isIntOrFloat())
+        return;
+      int64_t rowBytes = staging.getType().getShape()[1] * element.getIntOrFloatBitWidth() / 8;
+      if (int64_t span = widestSwizzle(rowBytes))
+        staging->setAttr(tile::kLayoutAttrName, tile::SwizzleLayoutAttr::get(&getContext(), span));
+    });
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = alloc.getType();
       auto launch = alloc->getParentOfType<tile::LaunchOp>();

@@ -179,7 +179,21 @@ bool hasCyclicSource(tile::ReduceOp reduce) {
   return isa_and_nonnull<tile::CyclicLayoutAttr>(tile::viewedLayout(reduce.getSource()));
 }
 
-Accesses collect(Operation *root) {
+/// Whether `copy` may store a whole swizzled shared tile into a window of
+/// a tensor through TMA (the lowering decides with the tensor maps it can
+/// build; this is the superset it chooses from).
+bool mayStoreThroughTensorMap(tile::CopyOp copy) {
+  auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
+  auto window = copy.getTarget().getDefiningOp<tile::RegionOp>();
+  return source && source.getType().getScope() == tile::MemoryScope::Shared &&
+         isa_and_nonnull<tile::SwizzleLayoutAttr>(source->getAttr(tile::kLayoutAttrName)) &&
+         window && isa<BlockArgument>(window.getSource()) &&
+         cast<tile::BufferType>(window.getType()).getScope() == tile::MemoryScope::Global;
+}
+
+/// The buffers `root` (an op and what it holds) reads and writes; with
+/// `tmaStores`, stores that may go through TMA read through the async proxy.
+Accesses collect(Operation *root, bool tmaStores) {
   Accesses accesses;
   auto add = [](Resources &into, Value buffer, int64_t rowGroups = 0, bool ordered = false) {
     if (std::optional<Resource> r = resolve(buffer)) {
@@ -198,6 +212,10 @@ Accesses collect(Operation *root) {
       add(accesses.asyncWrites, copy.getTarget());
       return;
     }
+    // One thread hands the tile to TMA and waits until it has been read:
+    // an ordinary read for the barriers, one the writers must fence for.
+    if (auto copy = dyn_cast<tile::CopyOp>(op); copy && tmaStores && mayStoreThroughTensorMap(copy))
+      add(accesses.proxyReads, copy.getSource());
     // Reductions of cyclic fragments combine the warps' partials in scratch
     // (wgmma rows combine by shuffles; shared tiles thread by thread).
     if (auto reduce = dyn_cast<tile::ReduceOp>(op); reduce && hasCyclicSource(reduce)) {
@@ -260,7 +278,8 @@ public:
   /// With `wgmma`, the kernel has warpgroup MMAs: every block barrier also
   /// fences pending generic writes for them, so that one fence before a
   /// loop serves all its iterations.
-  explicit BarrierPlanner(bool wgmma) : fenceAtBlockBarriers(wgmma) {}
+  explicit BarrierPlanner(bool wgmma, bool tmaStores)
+      : fenceAtBlockBarriers(wgmma), tmaStores(tmaStores) {}
   /// Walks `block` from `state`; with `apply`, inserts the barriers.
   State visitBlock(Block &block, State state, bool apply);
 
@@ -307,6 +326,8 @@ private:
   State visitLoop(Block &body, State state, bool apply);
 
   bool fenceAtBlockBarriers;
+  /// Whether tile stores to tensors may go through TMA (the target has it).
+  bool tmaStores;
   /// Each leaf op's accesses, collected once: loops visit their bodies
   /// until a fixed point and once more to place the barriers.
   DenseMap<Operation *, Accesses> accessesOf;
@@ -315,7 +336,7 @@ private:
 void BarrierPlanner::visitLeaf(Operation *op, State &state, bool apply) {
   auto [cached, fresh] = accessesOf.try_emplace(op);
   if (fresh)
-    cached->second = collect(op);
+    cached->second = collect(op, tmaStores);
   const Accesses &accesses = cached->second;
   if (accesses.empty())
     return;
@@ -393,12 +414,13 @@ State BarrierPlanner::visitBlock(Block &block, State state, bool apply) {
 
 struct TileInsertBarriersPass
     : public tilec::impl::TileInsertBarriersBase<TileInsertBarriersPass> {
+  using TileInsertBarriersBase::TileInsertBarriersBase;
   void runOnOperation() override {
     getOperation().walk([&](tile::LaunchOp launch) {
       bool wgmma = launch.walk([](tile::GemmOp gemm) {
                           return isWgmma(gemm) ? WalkResult::interrupt() : WalkResult::advance();
                         }).wasInterrupted();
-      BarrierPlanner(wgmma).visitBlock(launch.getBody().front(), State(), /*apply=*/true);
+      BarrierPlanner(wgmma, tma).visitBlock(launch.getBody().front(), State(), /*apply=*/true);
     });
   }
 };

@@ -242,6 +242,12 @@ private:
   /// T.gemm into a #tile.wgmma<g, mma_sync> accumulator (sm_80): each warp
   /// runs its 16 rows of every row block on mma.sync, C in registers.
   LogicalResult lowerGemmMmaSyncRows(tile::GemmOp gemm);
+  /// Whether a 2-D view of on-chip memory keeps each 8-element row of its
+  /// 8x8 pieces contiguous and 16-byte aligned (ldmatrix, stmatrix).
+  bool rowsOf16Bytes(const BufferRef &ref);
+  /// A copy of a whole #tile.wgmma accumulator into a 16-bit on-chip tile
+  /// of its shape with rowsOf16Bytes: stmatrix, four 8x8 pieces a warp.
+  void stmatrixFromAccumulator(const BufferRef &src, const BufferRef &dst);
   /// `count` (2 or 4) 8x8 matrices of 16-bit elements by ldmatrix: lane l
   /// gives the address of row (l mod 8) of matrix l / 8 as `row`, `col`;
   /// `trans` transposes each matrix. One 32-bit register per matrix.
@@ -341,8 +347,19 @@ private:
   DenseSet<Value> tmaOnlyBarriers;
   /// Whether the runtime built the tensor maps (i1, uniform).
   Value tmaReady;
+  /// The tile.copy (stores) of whole swizzled shared tiles into tensor
+  /// windows that can use TMA, and their tensor maps.
+  DenseMap<Operation *, unsigned> tmaStores;
   /// Finds the copies that can use TMA and the tensor maps they need.
   void planTensorMaps(tile::LaunchOp launch);
+  /// The tensor map (added if new) through which TMA moves the 2-D
+  /// `window` of a tensor parameter to or from the swizzled shared `tile`
+  /// (a whole buffer or one stage of it), if it can.
+  std::optional<unsigned> tensorMapFor(Value window, Value tile);
+  /// A tile.copy of a swizzled shared tile into a tensor window by TMA
+  /// (one thread issues, then waits until the tile has been read), or the
+  /// ordinary copy where the runtime built no tensor maps.
+  LogicalResult lowerTensorStore(tile::CopyOp copy, unsigned mapIndex);
   /// The address of element `slot` of a `tile.mbarriers` buffer.
   Value barrierAddress(Value barriers, Value slot);
   /// This thread waits until barriers[slot] (tile values) completes the
@@ -1293,8 +1310,11 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     b.setInsertionPointToStart(loop.getBody());
     return lowerBlock(pipelined.getBody().front());
   }
-  if (auto copy = dyn_cast<tile::CopyOp>(op))
+  if (auto copy = dyn_cast<tile::CopyOp>(op)) {
+    if (auto store = tmaStores.find(op); store != tmaStores.end() && tmaReady)
+      return lowerTensorStore(copy, store->second);
     return lowerCopy(op, copy.getSource(), copy.getTarget());
+  }
   if (auto copy = dyn_cast<tile::CopyAsyncOp>(op))
     return lowerCopyAsync(copy);
   if (auto commit = dyn_cast<tile::AsyncCommitOp>(op)) {
@@ -1716,25 +1736,6 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
   int64_t n = tb ? bm.shape[0] : bm.shape[1];
   if (m % 16 || n % 8 || k % 16)
     return false;
-  // ldmatrix needs each 8-element row contiguous and 16-byte aligned: the
-  // view's last dimension is the storage's, at a column multiple of 8, with
-  // rows a multiple of 8 elements apart (swizzles keep 16-byte chunks).
-  auto rowsOf16Bytes = [&](const BufferRef &ref) {
-    unsigned last = ref.storageDims.size() - 1;
-    if (ref.scope == tile::MemoryScope::Global || ref.kept.size() != 2 || ref.kept[1] != last)
-      return false;
-    std::optional<int64_t> column = getConstantIntValue(ref.offsets[last]);
-    if (!column || *column % 8 != 0)
-      return false;
-    if (ref.swizzle)
-      return true;
-    for (unsigned d = 0; d < last; ++d) {
-      std::optional<int64_t> stride = getConstantIntValue(ref.strides[d]);
-      if (!stride || *stride % 8 != 0)
-        return false;
-    }
-    return true;
-  };
   bool ldmatrixA = !ta && rowsOf16Bytes(a), ldmatrixB = rowsOf16Bytes(bm);
   LLVM_DEBUG(llvm::dbgs() << "mma.sync gemm " << m << "x" << n << "x" << k
                           << (ldmatrixA ? ", ldmatrix A" : "") << (ldmatrixB ? ", ldmatrix B" : "")
@@ -1845,6 +1846,73 @@ bool KernelLowering::lowerGemmMmaSync(tile::GemmOp gemm) {
     }
   }
   return true;
+}
+
+bool KernelLowering::rowsOf16Bytes(const BufferRef &ref) {
+  // The view's last dimension is the storage's, at a column multiple of 8,
+  // with rows a multiple of 8 elements apart (swizzles keep 16-byte chunks).
+  unsigned last = ref.storageDims.size() - 1;
+  if (ref.scope == tile::MemoryScope::Global || ref.inRegisters() || ref.kept.size() != 2 ||
+      ref.kept[1] != last)
+    return false;
+  std::optional<int64_t> column = getConstantIntValue(ref.offsets[last]);
+  if (!column || *column % 8 != 0)
+    return false;
+  if (ref.swizzle)
+    return true;
+  for (unsigned d = 0; d < last; ++d) {
+    std::optional<int64_t> stride = getConstantIntValue(ref.strides[d]);
+    if (!stride || *stride % 8 != 0)
+      return false;
+  }
+  return true;
+}
+
+void KernelLowering::stmatrixFromAccumulator(const BufferRef &src, const BufferRef &dst) {
+  int64_t groups = src.wgmmaGroups;
+  int64_t blocksPerGroup = src.shape[0] / 64 / groups;
+  int64_t slotsPerBlock = src.shape[1] / 2, chunks = src.shape[1] / 8;
+  OpBuilder::InsertionGuard guard(b);
+  onlyThreadsBelow(128 * groups);
+  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
+  Value warp = arith::RemUIOp::create(
+      b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
+  Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+  auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc(), x, y).getResult(); };
+  // Lane l addresses row l mod 8 of matrix l / 8: matrices 0 and 1 are the
+  // upper and lower 8 rows of a chunk, 2 and 3 those of the next chunk.
+  Value laneRow = add(arith::RemUIOp::create(b, loc(), lane, index(8)),
+                      arith::MulIOp::create(
+                          b, loc(),
+                          arith::RemUIOp::create(
+                              b, loc(), arith::DivUIOp::create(b, loc(), lane, index(8)), index(2)),
+                          index(8)));
+  Value nextChunk = arith::MulIOp::create(
+      b, loc(), arith::DivUIOp::create(b, loc(), lane, index(16)), index(8));
+  Type i32 = b.getI32Type();
+  auto pairType = VectorType::get({2}, dst.elementType);
+  for (int64_t block = 0; block < blocksPerGroup; ++block) {
+    Value row = add(add(arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
+                        index(block * 64)),
+                    add(arith::MulIOp::create(b, loc(), warp, index(16)), laneRow));
+    for (int64_t chunk = 0; chunk < chunks; chunk += 2) {
+      int count = chunk + 1 < chunks ? 4 : 2;
+      SmallVector<Value> registers;
+      for (int m = 0; m < count; ++m) {
+        // Matrix m: chunk + m / 2, row half m mod 2: slots 4 c + 2 h, + 1.
+        int64_t slot = block * slotsPerBlock + 4 * (chunk + m / 2) + 2 * (m % 2);
+        Value low = cast(loadAt(src, {}, index(slot)), dst.elementType);
+        Value high = cast(loadAt(src, {}, index(slot + 1)), dst.elementType);
+        Value pair = vector::FromElementsOp::create(b, loc(), pairType, ValueRange{low, high});
+        registers.push_back(LLVM::BitcastOp::create(b, loc(), i32, pair));
+      }
+      Value column = add(index(8 * chunk), count == 4 ? nextChunk : index(0));
+      NVVM::StMatrixOp::create(b, loc(), address(dst, {row, column}), registers,
+                               NVVM::MMALayout::row,
+                               NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
+                               NVVM::LdStMatrixEltType::B16);
+    }
+  }
 }
 
 SmallVector<Value> KernelLowering::ldmatrix(const BufferRef &ref, Value row, Value col, int count,
@@ -2016,6 +2084,15 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
     };
     std::optional<int64_t> rowLength =
         dst.storageDims.empty() ? std::nullopt : getConstantIntValue(dst.storageDims.back());
+    // stmatrix (sm_90) where every 8-element row of a piece is 16 aligned
+    // bytes: a whole tile of the accumulator's shape in 16-bit elements.
+    if (tma && src.wgmmaGroups && dst.elementType.isIntOrFloat() &&
+        dst.elementType.getIntOrFloatBitWidth() == 16 && dst.shape == src.shape &&
+        src.shape.size() == 2 && src.shape[1] % 8 == 0 && rowsOf16Bytes(dst) &&
+        llvm::all_of(dst.offsets, [](Value v) { return isConstantIntValue(v, 0); })) {
+      stmatrixFromAccumulator(src, dst);
+      return success();
+    }
     bool onChipPairs = src.wgmmaGroups && !dst.inRegisters() &&
                        dst.scope != tile::MemoryScope::Global &&
                        dst.scope != tile::MemoryScope::Local && dst.elementType.isIntOrFloat() &&
@@ -2178,58 +2255,69 @@ Value KernelLowering::barrierAddress(Value barriers, Value slot) {
                              ValueRange{toI64(slot)});
 }
 
+std::optional<unsigned> KernelLowering::tensorMapFor(Value window, Value tile) {
+  // The global side: a 2-D window of a tensor parameter whose last
+  // dimension is the tensor's (contiguous) last one.
+  auto region = window.getDefiningOp<tile::RegionOp>();
+  if (!region)
+    return std::nullopt;
+  auto param = dyn_cast<BlockArgument>(region.getSource());
+  if (!param || param.getOwner() != &func.getBody().front())
+    return std::nullopt;
+  auto tensorType = llvm::cast<tile::BufferType>(param.getType());
+  SmallVector<unsigned> kept = region.getKeptDims();
+  unsigned rank = tensorType.getShape().size();
+  if (kept.size() != 2 || kept[1] != rank - 1 || rank > 5)
+    return std::nullopt;
+  // The shared side: a whole (stage of a) swizzled buffer of the same shape.
+  auto stage = tile.getDefiningOp<tile::RegionOp>();
+  auto alloc = (stage ? stage.getSource() : tile).getDefiningOp<tile::AllocOp>();
+  if (!alloc)
+    return std::nullopt;
+  auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+  Type element = tensorType.getElementType();
+  if (!swizzle || !element.isIntOrFloat() || element != alloc.getType().getElementType())
+    return std::nullopt;
+  ArrayRef<int64_t> allocShape = alloc.getType().getShape();
+  ArrayRef<int64_t> view = llvm::cast<tile::BufferType>(tile.getType()).getShape();
+  if (view.size() != 2 || view != allocShape.take_back(2) ||
+      llvm::cast<tile::BufferType>(window.getType()).getShape() != view)
+    return std::nullopt;
+  if (stage) {
+    // Only the leading (stage) offsets may be non-zero.
+    for (auto [d, offset] : llvm::enumerate(stage.getOffsets()))
+      if (d + 2 >= allocShape.size() && !matchPattern(offset, m_Zero()))
+        return std::nullopt;
+  }
+  int64_t bytes = element.getIntOrFloatBitWidth() / 8;
+  int64_t chunkColumns = swizzle.getBytes() / bytes;
+  if (view[0] > 256 || view[0] % 8 != 0 || chunkColumns > 256 || view[1] % chunkColumns != 0)
+    return std::nullopt;
+  SmallVector<int64_t> box(rank, 1);
+  box[kept[0]] = view[0];
+  box[rank - 1] = chunkColumns;
+  unsigned paramIndex = param.getArgNumber();
+  auto it = llvm::find_if(tensorMaps, [&](const TensorMap &map) {
+    return map.param == paramIndex && map.box == box && map.swizzle == swizzle.getBytes();
+  });
+  if (it == tensorMaps.end()) {
+    tensorMaps.push_back({paramIndex, box, swizzle.getBytes(), Value()});
+    it = std::prev(tensorMaps.end());
+  }
+  return it - tensorMaps.begin();
+}
+
 void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
   launch.walk([&](tile::CopyAsyncOp copy) {
-    // Source: a 2-D window of a tensor parameter whose last dimension is the
-    // tensor's (contiguous) last one.
-    auto region = copy.getSource().getDefiningOp<tile::RegionOp>();
-    if (!region)
-      return;
-    auto param = dyn_cast<BlockArgument>(region.getSource());
-    if (!param || param.getOwner() != &func.getBody().front())
-      return;
-    auto tensorType = llvm::cast<tile::BufferType>(param.getType());
-    SmallVector<unsigned> kept = region.getKeptDims();
-    unsigned rank = tensorType.getShape().size();
-    if (kept.size() != 2 || kept[1] != rank - 1 || rank > 5)
-      return;
-    // Target: a whole (stage of a) swizzled shared buffer of the same shape.
-    Value target = copy.getTarget();
-    auto stage = target.getDefiningOp<tile::RegionOp>();
-    auto alloc = (stage ? stage.getSource() : target).getDefiningOp<tile::AllocOp>();
-    if (!alloc)
-      return;
-    auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
-    Type element = tensorType.getElementType();
-    if (!swizzle || !element.isIntOrFloat() || element != alloc.getType().getElementType())
-      return;
-    ArrayRef<int64_t> allocShape = alloc.getType().getShape();
-    ArrayRef<int64_t> view = llvm::cast<tile::BufferType>(target.getType()).getShape();
-    if (view.size() != 2 || view != allocShape.take_back(2) ||
-        llvm::cast<tile::BufferType>(copy.getSource().getType()).getShape() != view)
-      return;
-    if (stage) {
-      // Only the leading (stage) offsets may be non-zero.
-      for (auto [d, offset] : llvm::enumerate(stage.getOffsets()))
-        if (d + 2 >= allocShape.size() && !matchPattern(offset, m_Zero()))
-          return;
-    }
-    int64_t bytes = element.getIntOrFloatBitWidth() / 8;
-    int64_t chunkColumns = swizzle.getBytes() / bytes;
-    if (view[0] > 256 || view[0] % 8 != 0 || chunkColumns > 256 || view[1] % chunkColumns != 0)
-      return;
-    SmallVector<int64_t> box(rank, 1);
-    box[kept[0]] = view[0];
-    box[rank - 1] = chunkColumns;
-    unsigned paramIndex = param.getArgNumber();
-    auto it = llvm::find_if(tensorMaps, [&](const TensorMap &map) {
-      return map.param == paramIndex && map.box == box && map.swizzle == swizzle.getBytes();
-    });
-    if (it == tensorMaps.end()) {
-      tensorMaps.push_back({paramIndex, box, swizzle.getBytes(), Value()});
-      it = std::prev(tensorMaps.end());
-    }
-    tmaCopies[copy] = it - tensorMaps.begin();
+    if (std::optional<unsigned> map = tensorMapFor(copy.getSource(), copy.getTarget()))
+      tmaCopies[copy] = *map;
+  });
+  // Stores of a whole swizzled shared tile (an epilogue staged on chip).
+  launch.walk([&](tile::CopyOp copy) {
+    auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
+    if (source && source.getType().getScope() == tile::MemoryScope::Shared)
+      if (std::optional<unsigned> map = tensorMapFor(copy.getTarget(), copy.getSource()))
+        tmaStores[copy] = *map;
   });
   DenseSet<Value> mixed;
   launch.walk([&](tile::CopyAsyncOp copy) {
@@ -2240,8 +2328,42 @@ void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
     if (!mixed.count(copy.getBarriers()))
       tmaOnlyBarriers.insert(copy.getBarriers());
   });
-  LLVM_DEBUG(llvm::dbgs() << tmaCopies.size() << " copies through " << tensorMaps.size()
+  LLVM_DEBUG(llvm::dbgs() << tmaCopies.size() << " copies and " << tmaStores.size()
+                          << " stores through " << tensorMaps.size()
                           << " tensor maps\n");
+}
+
+LogicalResult KernelLowering::lowerTensorStore(tile::CopyOp copy, unsigned mapIndex) {
+  const TensorMap &map = tensorMaps[mapIndex];
+  const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
+  auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  // The writers fenced their stores for the async proxy at the barrier
+  // before this copy (tile-insert-barriers); rows and columns past the
+  // tensor's edge are not written.
+  int64_t columns = src.shape[1];
+  int64_t chunkColumns = map.swizzle / (src.elementType.getIntOrFloatBitWidth() / 8);
+  inFirstThread([&] {
+    for (int64_t chunk = 0; chunk < columns / chunkColumns; ++chunk) {
+      SmallVector<Value> coordinates; // innermost first
+      for (int d = static_cast<int>(dst.offsets.size()) - 1; d >= 0; --d) {
+        Value at = dst.offsets[d];
+        if (d == static_cast<int>(dst.offsets.size()) - 1)
+          at = arith::AddIOp::create(b, loc(), at, index(chunk * chunkColumns));
+        coordinates.push_back(arith::IndexCastOp::create(b, loc(), b.getI32Type(), at));
+      }
+      NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
+          b, loc(), map.descriptor, address(src, {index(0), index(chunk * chunkColumns)}),
+          coordinates, /*l2CacheHint=*/Value(), NVVM::TMAStoreMode::TILE, /*predicate=*/Value());
+    }
+    NVVM::CpAsyncBulkCommitGroupOp::create(b, loc());
+    // The tile may be written again (or the block end) once it has been
+    // read; the global writes complete on their own.
+    NVVM::CpAsyncBulkWaitGroupOp::create(b, loc(), 0, /*read=*/b.getUnitAttr());
+  });
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  return lowerCopy(copy, copy.getSource(), copy.getTarget());
 }
 
 LogicalResult KernelLowering::lowerCopyAsync(tile::CopyAsyncOp copy) {

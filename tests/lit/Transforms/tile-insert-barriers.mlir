@@ -1,4 +1,5 @@
 // RUN: tile-opt %s --split-input-file --tile-insert-barriers | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers="tma=true" | FileCheck %s --check-prefix=TMA
 
 // Read after write through shared memory: the copy fills %s and the
 // reduction reads it (other threads' elements): a barrier between them; the
@@ -167,6 +168,33 @@ func.func @mma_sync(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attri
         : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
     tile.copy %c, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
     tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
+  }
+  return
+}
+
+// -----
+
+// A staged epilogue: the threads write the swizzled tile, then one thread
+// hands it to TMA (tma=true), which reads through the async proxy: the
+// writers fence at the barrier. Without TMA an ordinary barrier.
+// CHECK-LABEL: func.func @staged_store
+// CHECK: tile.copy %{{.*}} : <64x64xf32, fragment>, <64x64xf16, shared>
+// CHECK-NEXT: tile.barrier{{$}}
+// CHECK-NEXT: tile.copy %{{.*}} : <64x64xf16, shared>, <64x64xf16, global>
+// TMA-LABEL: func.func @staged_store
+// TMA: tile.copy %{{.*}} : <64x64xf32, fragment>, <64x64xf16, shared>
+// TMA-NEXT: tile.barrier {async_proxy}
+// TMA-NEXT: tile.copy %{{.*}} : <64x64xf16, shared>, <64x64xf16, global>
+func.func @staged_store(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile.name = "C"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %acc = tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : !tile.buffer<64x64xf32, fragment>
+    %s = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
+    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
+    tile.copy %acc, %s : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf16, shared>
+    tile.copy %s, %r : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, global>
   }
   return
 }

@@ -1,0 +1,103 @@
+//===- StageStores.cpp - accumulator stores staged on chip ----------------===//
+//
+// Rewrites a copy of a whole tensor-core accumulator into a window of a
+// tensor as a copy into a swizzled shared tile and a copy of that tile into
+// the window (stmatrix, then one TMA store), where the shared memory the
+// kernel already needs has room for the tile (see TileStageStores in
+// Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Passes.h"
+
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "tile-stage-stores"
+
+namespace tilec {
+#define GEN_PASS_DEF_TILESTAGESTORES
+#include "compiler/Passes.h.inc"
+} // namespace tilec
+
+using namespace mlir;
+using namespace tilec;
+
+/// The swizzle span a staging tile of `type`'s rows takes for stmatrix and a
+/// TMA store, or 0 when the tile does not qualify: 16-bit elements, 8 to
+/// 256 rows (a multiple of 8), rows a whole number of 32-, 64- or 128-byte
+/// spans.
+static int64_t stagingSwizzle(tile::BufferType type) {
+  ArrayRef<int64_t> shape = type.getShape();
+  Type element = type.getElementType();
+  if (shape.size() != 2 || !element.isIntOrFloat() || element.getIntOrFloatBitWidth() != 16 ||
+      shape[0] % 8 != 0 || shape[0] > 256 || ShapedType::isDynamic(shape[1]))
+    return 0;
+  int64_t rowBytes = shape[1] * 2;
+  for (int64_t span : {128, 64, 32})
+    if (rowBytes % span == 0)
+      return span;
+  return 0;
+}
+
+/// Whether `copy` moves a whole accumulator in the tensor-core layout into
+/// a 2-D window of a tensor parameter that a TMA store could write.
+static bool isAccumulatorStore(tile::CopyOp copy) {
+  auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
+  auto window = copy.getTarget().getDefiningOp<tile::RegionOp>();
+  if (!source || !window || !isa<BlockArgument>(window.getSource()) ||
+      !isa_and_nonnull<tile::WgmmaLayoutAttr>(source->getAttr(tile::kLayoutAttrName)))
+    return false;
+  auto target = cast<tile::BufferType>(copy.getTarget().getType());
+  auto tensor = cast<tile::BufferType>(window.getSource().getType());
+  SmallVector<unsigned> kept = window.getKeptDims();
+  return target.getScope() == tile::MemoryScope::Global && kept.size() == 2 &&
+         kept[1] == tensor.getShape().size() - 1 &&
+         source.getType().getShape() == target.getShape() && stagingSwizzle(target) != 0;
+}
+
+namespace {
+struct TileStageStoresPass : public tilec::impl::TileStageStoresBase<TileStageStoresPass> {
+  void runOnOperation() override {
+    getOperation().walk([&](tile::LaunchOp launch) {
+      Block &body = launch.getBody().front();
+      SmallVector<tile::CopyOp> stores;
+      launch.walk([&](tile::CopyOp copy) {
+        if (isAccumulatorStore(copy))
+          stores.push_back(copy);
+      });
+      if (stores.empty())
+        return;
+      int64_t budget = planSharedMemory(body);
+      for (tile::CopyOp store : stores) {
+        auto type = cast<tile::BufferType>(store.getTarget().getType());
+        MLIRContext *ctx = store.getContext();
+        OpBuilder b(&body, body.begin());
+        auto staging = tile::AllocOp::create(
+            b, store.getLoc(),
+            tile::BufferType::get(ctx, type.getShape(), type.getElementType(),
+                                  tile::MemoryScope::Shared, Attribute()));
+        staging->setAttr(tile::kLayoutAttrName,
+                         tile::SwizzleLayoutAttr::get(ctx, stagingSwizzle(type)));
+        b.setInsertionPoint(store);
+        auto toShared = tile::CopyOp::create(b, store.getLoc(), store.getSource(), staging);
+        auto toTensor = tile::CopyOp::create(b, store.getLoc(), staging, store.getTarget());
+        // Only where bytes no other buffer needs then hold the tile: the
+        // kernel's shared memory does not grow (a GEMM's pipeline stages
+        // are dead by its epilogue).
+        int64_t needed = planSharedMemory(body);
+        if (needed > budget) {
+          LLVM_DEBUG(llvm::dbgs() << "not staged (" << needed << " > " << budget
+                                  << " bytes): " << store << "\n");
+          toTensor.erase();
+          toShared.erase();
+          staging.erase();
+          continue;
+        }
+        LLVM_DEBUG(llvm::dbgs() << "staged: " << store << "\n");
+        store.erase();
+      }
+      planSharedMemory(body); // the offsets of what stayed
+    });
+  }
+};
+} // namespace
