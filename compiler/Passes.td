@@ -61,6 +61,10 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
            "takes an i32 flag and one 128-byte tensor map per (tensor, box) after "
            "its parameters, and falls back to cp.async when the runtime could not "
            "build the maps; set by the NVPTX pipeline">,
+    Option<"stmatrix", "stmatrix", "bool", "false",
+           "NVIDIA sm_90: a copy of a whole accumulator (#tile.wgmma) into a "
+           "16-bit shared tile whose 8-element rows are 16 aligned bytes "
+           "stores four 8x8 pieces a warp with stmatrix">,
     Option<"setmaxnreg", "setmaxnreg", "bool", "false",
            "NVIDIA sm_90a: a warp-specialized kernel with two consumer "
            "warpgroups moves registers from its producer warpgroup to them "

@@ -21,7 +21,12 @@ void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {
   pm.addPass(createTileSoftwarePipeline());
 }
 
-LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target) {
+LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target,
+                                             StringRef disabled, std::string &error) {
+  if ((target == "tile" || target.starts_with("gfx")) && !disabled.trim().empty()) {
+    error = "--disable applies to NVIDIA targets only";
+    return failure();
+  }
   if (target == "tile") {
     buildTileCleanupPipeline(pm);
     return success();
@@ -32,7 +37,13 @@ LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target
     return success();
   }
   std::optional<targets::GPUTarget> gpu = targets::parseNVPTXTarget(target);
-  if (!gpu)
+  if (!gpu) {
+    error = ("unknown target '" + target +
+             "'; expected 'tile' or a GPU chip such as sm_90a or gfx942")
+                .str();
+    return failure();
+  }
+  if (!targets::disableFeatures(*gpu, disabled, error))
     return failure();
   targets::buildNVVMPipeline(pm, *gpu);
   targets::buildPTXPipeline(pm);

@@ -41,6 +41,11 @@ cl::opt<std::string> onlyStage("only", cl::desc("Show only this stage"),
 cl::opt<bool> listStages("list", cl::desc("List the stages and exit"),
                          cl::cat(category));
 tilec::FloatingPointFlags floatingPoint(category);
+cl::opt<std::string> disabled(
+    "disable",
+    cl::desc("NVIDIA code-generation features to leave out, comma-separated: " +
+             tilec::targets::codegenFeatureNames().str()),
+    cl::value_desc("feature,..."), cl::cat(category));
 cl::opt<std::string> target("target",
                             cl::desc("The pipeline to show: a GPU chip down to its "
                                      "assembly (sm_90a, sm_80: PTX; gfx942: GCN), "
@@ -59,9 +64,9 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
   mlir::PassManager pm(&context);
-  if (mlir::failed(tilec::compiler::buildPipeline(pm, target))) {
-    WithColor::error() << "unknown target '" << target
-                       << "'; expected 'tile' or a GPU chip such as sm_90a or gfx942\n";
+  std::string error;
+  if (mlir::failed(tilec::compiler::buildPipeline(pm, target, disabled, error))) {
+    WithColor::error() << error << "\n";
     return 1;
   }
   std::vector<std::string> stages = tilec::compiler::listStages(pm, target);

@@ -73,6 +73,11 @@ cl::opt<std::string> target("target",
                                     "--emit=gpu|rocdl|gcn|hsaco (gfx942, gfx90a)"),
                            cl::value_desc("name"), cl::init("cpu"),
                            cl::cat(category));
+cl::opt<std::string> disabled(
+    "disable",
+    cl::desc("NVIDIA code-generation features to leave out, comma-separated: " +
+             tilec::targets::codegenFeatureNames().str()),
+    cl::value_desc("feature,..."), cl::cat(category));
 cl::opt<bool> run("run", cl::desc("Run the kernel on the target (cpu)"),
                   cl::cat(category));
 cl::list<std::string> dims("dims", cl::CommaSeparated,
@@ -129,6 +134,15 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     WithColor::error() << "--emit does not match target '" << targetName << "'\n";
     return false;
   }
+  std::string error;
+  if (amd && !StringRef(disabled).trim().empty()) {
+    WithColor::error() << "--disable applies to NVIDIA targets only\n";
+    return false;
+  }
+  if (nvidia && !tilec::targets::disableFeatures(*nvidia, disabled, error)) {
+    WithColor::error() << error << "\n";
+    return false;
+  }
   mlir::PassManager pm(&context);
   if (emit == EmitKind::GPU && nvidia) {
     tilec::targets::buildNVVMTilePipeline(pm, *nvidia);
@@ -155,7 +169,6 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     return false;
   }
   if (emit == EmitKind::Cubin) {
-    std::string error;
     binary = tilec::targets::assembleCubin(*binary, nvidia->chip, error);
     if (!binary) {
       WithColor::error() << error << "\n";

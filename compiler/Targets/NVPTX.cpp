@@ -44,6 +44,7 @@
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -66,7 +67,49 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   target.chip = name.str();
   target.features = version >= 90 ? "+ptx80" : "+ptx70";
   target.smVersion = static_cast<int>(version);
+  CodegenFeatures &codegen = target.codegen;
+  bool archSpecific = name == "sm_90a"; // wgmma and setmaxnreg need it
+  codegen.tensorCores = version >= 80;
+  codegen.wgmma = archSpecific;
+  codegen.tma = codegen.warpSpecialize = codegen.stageStores = codegen.stmatrix = version >= 90;
+  codegen.setmaxnreg = archSpecific;
   return target;
+}
+
+llvm::StringRef tilec::targets::codegenFeatureNames() {
+  return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix";
+}
+
+bool tilec::targets::disableFeatures(GPUTarget &target, llvm::StringRef names,
+                                     std::string &error) {
+  llvm::SmallVector<llvm::StringRef> list;
+  names.split(list, ',', -1, /*KeepEmpty=*/false);
+  CodegenFeatures &codegen = target.codegen;
+  for (llvm::StringRef name : list) {
+    name = name.trim();
+    bool *feature = llvm::StringSwitch<bool *>(name)
+                        .Case("tensor-cores", &codegen.tensorCores)
+                        .Case("wgmma", &codegen.wgmma)
+                        .Case("tma", &codegen.tma)
+                        .Case("warp-specialize", &codegen.warpSpecialize)
+                        .Case("setmaxnreg", &codegen.setmaxnreg)
+                        .Case("stage-stores", &codegen.stageStores)
+                        .Case("stmatrix", &codegen.stmatrix)
+                        .Default(nullptr);
+    if (!feature) {
+      error = ("unknown code-generation feature '" + name + "'; --disable takes " +
+               codegenFeatureNames())
+                  .str();
+      return false;
+    }
+    *feature = false;
+  }
+  // What rests on what: wgmma is a tensor core; registers move between the
+  // warpgroups of a specialized block; a staged store is stored by TMA.
+  codegen.wgmma &= codegen.tensorCores;
+  codegen.setmaxnreg &= codegen.warpSpecialize;
+  codegen.stageStores &= codegen.tma;
+  return true;
 }
 
 void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
@@ -94,28 +137,31 @@ void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
 
 void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
+  const CodegenFeatures &codegen = target.codegen;
   TileInferLayoutsOptions layouts;
-  layouts.wgmma = target.chip == "sm_90a"; // warpgroup MMA needs the arch-specific target
-  bool ampere = target.smVersion >= 80;
-  layouts.mmaSync = ampere; // accumulators in registers for mma.sync where wgmma is absent
+  layouts.wgmma = codegen.wgmma;
+  // Accumulators in registers for mma.sync where wgmma is absent.
+  layouts.mmaSync = codegen.tensorCores;
   pm.addPass(createTileInferLayouts(layouts));
+  bool ampere = target.smVersion >= 80;
   if (ampere) { // cp.async; on Hopper TMA and a producer warpgroup
     TileSoftwarePipelineOptions pipelining;
-    pipelining.warpSpecialize = target.smVersion >= 90;
+    pipelining.warpSpecialize = codegen.warpSpecialize;
     pm.addPass(createTileSoftwarePipeline(pipelining));
   }
   pm.addPass(createTileVectorizeParallel());
-  if (target.smVersion >= 90) // stmatrix and TMA stores
+  if (codegen.stageStores)
     pm.addPass(createTileStageStores());
   pm.addPass(createTilePlanSharedMemory());
   TileInsertBarriersOptions barriers;
-  barriers.tma = target.smVersion >= 90;
+  barriers.tma = codegen.tma;
   pm.addPass(createTileInsertBarriers(barriers));
   TileLowerToGPUOptions lowering;
-  lowering.mmaSync = ampere; // tensor cores through mma.sync
+  lowering.mmaSync = codegen.tensorCores; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;
-  lowering.tma = target.smVersion >= 90;
-  lowering.setmaxnreg = target.chip == "sm_90a";
+  lowering.tma = codegen.tma;
+  lowering.stmatrix = codegen.stmatrix;
+  lowering.setmaxnreg = codegen.setmaxnreg;
   // Shared memory a block may opt in to, per compute capability.
   int sm = target.smVersion;
   lowering.maxSharedBytes = sm >= 90 ? 232448

@@ -17,16 +17,37 @@
 
 namespace tilec::targets {
 
+/// What the code generator may use on a target. Each is on where the chip
+/// has it; `--disable` turns some off (to compare, or to step around a
+/// problem), as TileLang's pass configurations do.
+struct CodegenFeatures {
+  bool tensorCores = false;     ///< mma.sync / wgmma for T.gemm (sm_80+)
+  bool wgmma = false;           ///< warpgroup MMA (sm_90a)
+  bool tma = false;             ///< TMA loads and stores (sm_90)
+  bool warpSpecialize = false;  ///< a producer warpgroup for T.Pipelined (sm_90)
+  bool setmaxnreg = false;      ///< registers moved to consumers (sm_90a)
+  bool stageStores = false;     ///< accumulator stores through shared tiles (sm_90)
+  bool stmatrix = false;        ///< stmatrix from accumulators (sm_90)
+};
+
+/// The names `--disable` takes, comma-separated in one string.
+llvm::StringRef codegenFeatureNames();
+
 /// A GPU target: its name on the command line and chip.
 struct GPUTarget {
   std::string chip;       ///< "sm_90a", "sm_80"
   std::string features;   ///< "+ptx80"
   int optLevel = 3;
   int smVersion = 0;      ///< 90 for sm_90a (NVPTX only)
+  CodegenFeatures codegen; ///< what the NVPTX pipeline may use
 };
 
 /// Parses `--target` (sm_90a, sm_80, ...); nullopt if not an NVPTX target.
 std::optional<GPUTarget> parseNVPTXTarget(llvm::StringRef name);
+
+/// Turns off the comma-separated code-generation features `names` (see
+/// codegenFeatureNames) of `target`; false with `error` for an unknown name.
+bool disableFeatures(GPUTarget &target, llvm::StringRef names, std::string &error);
 
 /// Registers the dialects, interfaces and translations the NVPTX path needs.
 void registerNVPTXTarget(mlir::DialectRegistry &registry);

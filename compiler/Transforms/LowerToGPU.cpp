@@ -92,10 +92,10 @@ constexpr int64_t kFirstWarpgroupBarrier = 4;
 class KernelLowering {
 public:
   KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace,
-                 bool mmaSync, bool asyncCopies, bool tma, bool setmaxnreg)
+                 bool mmaSync, bool asyncCopies, bool tma, bool stmatrix, bool setmaxnreg)
       : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace),
         mmaSync(mmaSync), asyncCopies(asyncCopies), tma(tma),
-        setmaxnreg(setmaxnreg) {}
+        stmatrix(stmatrix), setmaxnreg(setmaxnreg) {}
 
   LogicalResult run();
   int64_t sharedBytes = 0;
@@ -328,6 +328,8 @@ private:
   bool mmaSync;
   bool asyncCopies;
   bool tma;
+  /// stmatrix is available (sm_90).
+  bool stmatrix;
   /// setmaxnreg is available (sm_90a).
   bool setmaxnreg;
   /// A TMA tensor map the kernel takes: a tensor parameter, the box (C
@@ -2086,7 +2088,7 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
         dst.storageDims.empty() ? std::nullopt : getConstantIntValue(dst.storageDims.back());
     // stmatrix (sm_90) where every 8-element row of a piece is 16 aligned
     // bytes: a whole tile of the accumulator's shape in 16-bit elements.
-    if (tma && src.wgmmaGroups && dst.elementType.isIntOrFloat() &&
+    if (stmatrix && src.wgmmaGroups && dst.elementType.isIntOrFloat() &&
         dst.elementType.getIntOrFloatBitWidth() == 16 && dst.shape == src.shape &&
         src.shape.size() == 2 && src.shape[1] % 8 == 0 && rowsOf16Bytes(dst) &&
         llvm::all_of(dst.offsets, [](Value v) { return isConstantIntValue(v, 0); })) {
@@ -2800,7 +2802,7 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                            Attribute(), /*alignment=*/1024, kSharedSpace);
     for (func::FuncOp kernel : kernels) {
       KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync, asyncCopies,
-                              tma, setmaxnreg);
+                              tma, stmatrix, setmaxnreg);
       if (failed(lowering.run()))
         return signalPassFailure();
       if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {

@@ -74,6 +74,15 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "unsupported target '%s' (available: cpu, sm_70 and newer)",
                                    options.target.c_str());
+  if (onGPU) {
+    targets::GPUTarget target = *targets::parseNVPTXTarget(options.target);
+    std::string error;
+    if (!targets::disableFeatures(target, options.disabledFeatures, error))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
+  } else if (!llvm::StringRef(options.disabledFeatures).trim().empty()) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "disabled features apply to GPU targets only");
+  }
   auto state = std::make_unique<State>();
   frontend::loadTileDialects(state->context);
   unsigned id = state->sourceMgr.AddNewSourceBuffer(
@@ -108,7 +117,8 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
     std::string keyText = std::string("tilec ") + tilec::getVersion() + "\n" +
                           options.target + "\n" + name + "\n" +
                           (options.fpContract ? "fp-contract\n" : "no-fp-contract\n") +
-                          (options.fastMath ? "fast-math\n" : "");
+                          (options.fastMath ? "fast-math\n" : "") + "disable " +
+                          options.disabledFeatures + "\n";
     for (const auto &[define, value] : options.defines)
       keyText += define + "=" + value + "\n";
     for (unsigned id = 1; id <= state->sourceMgr.getNumBuffers(); ++id)
@@ -120,7 +130,10 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
       hit = true;
     } else {
       mlir::PassManager pm(&state->context);
-      (void)compiler::buildPipeline(pm, options.target);
+      std::string error;
+      if (mlir::failed(
+              compiler::buildPipeline(pm, options.target, options.disabledFeatures, error)))
+        return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
       if (mlir::failed(pm.run(*state->module)))
         return state->takeError("the pipeline failed");
       std::optional<std::string> ptx = targets::extractBinary(*state->module);

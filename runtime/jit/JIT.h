@@ -42,6 +42,9 @@ struct CompileOptions {
   bool fastMath = false;
   /// "cpu" (runs on host tensors) or a GPU chip ("sm_90a", "sm_80").
   std::string target = "cpu";
+  /// GPU targets: code-generation features to leave out, comma-separated
+  /// (tilec --disable: tensor-cores, wgmma, tma, warp-specialize, ...).
+  std::string disabledFeatures;
   /// GPU targets: the on-disk cache folder ("" = $TILEC_CACHE_DIR or
   /// ~/.cache/tilec).
   std::string cacheDir;

@@ -173,6 +173,21 @@ TEST_CASE("the JIT compiles for a GPU and caches in memory and on disk", "[jit][
   CHECK_FALSE((*other)->fromCache());
   options.defines.clear();
 
+  // Leaving code-generation features out is another entry; an unknown one
+  // is an error that names the known ones.
+  options.disabledFeatures = "tma,warp-specialize";
+  auto without = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(without));
+  CHECK_FALSE((*without)->fromCache());
+  options.disabledFeatures = "tma,warp-specialise";
+  auto misspelt = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE_FALSE(static_cast<bool>(misspelt));
+  std::string misspeltMessage = llvm::toString(misspelt.takeError());
+  CHECK(misspeltMessage.find("unknown code-generation feature 'warp-specialise'") !=
+        std::string::npos);
+  CHECK(misspeltMessage.find("warp-specialize") != std::string::npos);
+  options.disabledFeatures.clear();
+
   // A corrupted entry is a miss, recompiled and rewritten whole.
   std::string ptxPath = cacheFiles(std::string(dir), ".ptx").front();
   for (const std::string &path : cacheFiles(std::string(dir), ".ptx")) {

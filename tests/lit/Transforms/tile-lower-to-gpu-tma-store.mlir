@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true tma=true" | FileCheck %s
+// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true tma=true stmatrix=true" | FileCheck %s
 // RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true" | FileCheck %s --check-prefix=NOTMA
 
 // An epilogue staged on chip: the accumulator goes to a 128-byte-swizzled
