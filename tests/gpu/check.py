@@ -248,6 +248,9 @@ def main():
     # transposed kernels read A as (K, M) or B as (N, K).
     gemms = [("gemm_fp16", torch.float16, False, False, gemm_sizes),
              ("gemm_bf16", torch.bfloat16, False, False, gemm_sizes),
+             ("gemm_fp16_unstaged", torch.float16, False, False, gemm_sizes[:1] + gemm_sizes[5:7]),
+             ("gemm_fp16_no_setmaxnreg", torch.float16, False, False,
+              gemm_sizes[:1] + gemm_sizes[5:7]),
              ("gemm_fp16_sm80", torch.float16, False, False, gemm_sizes[:3] + big_square),
              ("gemm_bf16_sm80", torch.bfloat16, False, False, gemm_sizes[:1] + gemm_sizes[2:3]),
              ("gemm_nt_sm80", torch.float16, False, True, gemm_sizes[:1] + gemm_sizes[2:3]),
@@ -270,7 +273,7 @@ def main():
             peer = time_ms(lambda: torch.matmul(opa, opb), iters=10)
             report(name.replace("_", " "), f"{m}x{n}x{kk}", err, 1e-2, t, "cuBLAS", peer,
                    flops=2 * m * n * kk)
-            if triton_mm and not ta and not tb and m >= 4096:
+            if triton_mm and name in ("gemm_fp16", "gemm_bf16") and m >= 4096:
                 out = torch.empty_like(c)
                 triton_mm(a, b, out)  # autotunes
                 peer = time_ms(lambda: triton_mm(a, b, out), iters=10)
@@ -455,6 +458,8 @@ def attention_checks(K, big):
             ("fa_mha_fp16", False, 4, 4, torch.float16, 64, (8, 4096)),
             ("fa_d128", False, 16, 16, bf16, 128, (4, 8192)),
             ("fa_d128_causal", True, 16, 16, bf16, 128, (4, 8192)),
+            ("fa_d128_no_setmaxnreg", False, 16, 16, bf16, 128, (4, 8192)),
+            ("fa_d128_no_stmatrix", False, 16, 16, bf16, 128, (4, 8192)),
             ("fa_d64", False, 16, 16, bf16, 64, (4, 8192)),
             ("fa_d128_sm80", False, 16, 16, bf16, 128, (4, 8192)),
             ("fa_gqa_causal_sm80", True, 4, 2, bf16, 64, (8, 4096))):
@@ -481,6 +486,7 @@ def attention_checks(K, big):
             label = f"attention {'causal' if causal else 'MHA'}" + (" GQA" if kv_heads < heads else "")
             label += (" fp16" if dt == torch.float16 else "") + ("" if name.startswith("fa_d") else " 64x32")
             label += " sm_80" if name.endswith("_sm80") else ""
+            label += " " + name[len("fa_d128_"):] if name.startswith("fa_d128_no") else ""
             report(label, f"b{b} h{heads} s{s} d{d}",
                    err, 2e-2, t, "SDPA", peer, flops=flops)
 

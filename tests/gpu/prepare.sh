@@ -25,6 +25,9 @@ compile reduction.tl row_sum_max row_sum_max
 compile gemm.tl gemm gemm_fp16
 compile gemm.tl gemm gemm_bf16 -D dtype=bfloat16
 compile gemm_fp8.tl gemm_fp8 gemm_fp8
+# The same GEMM without one feature each: what it is worth, in the same run.
+compile gemm.tl gemm gemm_fp16_unstaged --disable=stage-stores
+compile gemm.tl gemm gemm_fp16_no_setmaxnreg --disable=setmaxnreg
 compile gemm_transposed.tl gemm_nt gemm_nt
 # The sm_80 path (cp.async pipeline, ldmatrix + mma.sync), run on the H200 too.
 sm80_gemm_tiles="-D block_N=128 -D num_stages=3"
@@ -45,6 +48,8 @@ compile flash_attention.tl flash_attention fa_gqa_causal -D dim=64 -D block_M=64
 # consumer warpgroups on wgmma), head dims 128 and 64.
 compile flash_attention.tl flash_attention fa_d128
 compile flash_attention.tl flash_attention fa_d128_causal -D is_causal=True
+compile flash_attention.tl flash_attention fa_d128_no_setmaxnreg --disable=setmaxnreg
+compile flash_attention.tl flash_attention fa_d128_no_stmatrix --disable=stmatrix,tma
 compile flash_attention.tl flash_attention fa_d64 -D dim=64 -D block_N=128
 # Attention on sm_80: mma.sync with the accumulators and P in registers.
 target=sm_80 compile flash_attention.tl flash_attention fa_d128_sm80
