@@ -305,8 +305,9 @@ def TileInsertBarriers : Pass<"tile-insert-barriers", "::mlir::ModuleOp"> {
     read or wrote, with no barrier in between, and nowhere else.
 
     Bytes: shared buffers at the offsets tile-plan-shared-memory chose
-    (buffers that reuse a dead buffer's bytes conflict with it); global
-    memory as one (tensor arguments may alias); each tile.reduce's scratch.
+    (buffers that reuse a dead buffer's bytes conflict with it); each tensor
+    argument (the tensors of one launch do not overlap, as in TileLang and
+    Triton); each tile.reduce's scratch.
     Fragments in registers and local buffers are private to a thread. The
     analysis follows the control flow: branches join, loops are iterated to
     a fixed point so that what one iteration leaves pending meets the next

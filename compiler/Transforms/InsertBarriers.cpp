@@ -32,6 +32,8 @@ struct Resource {
   /// The tile.reduce whose cross-warp scratch this is (Scratch): each
   /// reduction has scratch of its own, reused only by its next execution.
   Operation *owner = nullptr;
+  /// The tensor argument (Global); null for memory of unknown origin.
+  Value tensor;
   /// Nonzero when each of this many warpgroups touches only its own rows
   /// of the tile, as a wgmma accumulator's rows are spread (a copy out of
   /// one, a wgmma reading its A operand): two such accesses with the same
@@ -42,13 +44,14 @@ struct Resource {
   bool warpgroupOrdered = false;
 
   /// Whether an access to `this` and one to `other` may touch the same
-  /// byte. Tensor arguments may alias one another.
+  /// byte. The tensors of one launch do not overlap (as in TileLang and
+  /// Triton; the lowering tells LLVM so with `noalias`).
   bool overlaps(const Resource &other) const {
     if (kind != other.kind)
       return false;
     switch (kind) {
     case Kind::Global:
-      return true;
+      return !tensor || !other.tensor || tensor == other.tensor;
     case Kind::Shared:
       return begin < other.end && other.begin < end;
     case Kind::Scratch:
@@ -58,7 +61,7 @@ struct Resource {
   }
   bool operator==(const Resource &other) const {
     return kind == other.kind && begin == other.begin && end == other.end &&
-           owner == other.owner && rowGroups == other.rowGroups &&
+           owner == other.owner && tensor == other.tensor && rowGroups == other.rowGroups &&
            warpgroupOrdered == other.warpgroupOrdered;
   }
 };
@@ -139,8 +142,12 @@ struct State {
 std::optional<Resource> resolve(Value buffer) {
   buffer = tile::viewedBuffer(buffer);
   auto type = cast<tile::BufferType>(buffer.getType());
-  if (type.getScope() == tile::MemoryScope::Global)
-    return Resource{Resource::Kind::Global};
+  if (type.getScope() == tile::MemoryScope::Global) {
+    Resource global{Resource::Kind::Global};
+    if (isa<BlockArgument>(buffer))
+      global.tensor = buffer;
+    return global;
+  }
   auto alloc = buffer.getDefiningOp<tile::AllocOp>();
   if (!alloc)
     return Resource{Resource::Kind::Shared, 0, std::numeric_limits<int64_t>::max()};

@@ -345,8 +345,8 @@ func.func @branches(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.nam
 // after it, so the read of %s after the loop waits for the fill before it
 // although the body touches only global memory (the read writes %t, which
 // nothing else touches: the fill is the only reason for that barrier). In the body, each store to
-// Y waits for the previous iteration's (global memory is one resource to
-// the analysis).
+// Y waits for the previous iteration's (each tensor is one resource to the
+// analysis).
 // CHECK-LABEL: func.func @zero_trips
 // CHECK: tile.fill
 // CHECK-NEXT: scf.for
@@ -380,6 +380,44 @@ func.func @zero_trips(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.n
       %j = arith.subi %c63, %i : index
       %v = tile.load %s[%j] : !tile.buffer<64xf32, shared>
       tile.store %v, %t[%i] : !tile.buffer<64xf32, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// The tensors of one launch do not overlap (the lowering marks them
+// noalias): writing Z after other threads read X and wrote Y needs no
+// barrier; writing X after other threads read it does.
+// CHECK-LABEL: func.func @distinct_tensors
+// CHECK: tile.parallel [64]
+// CHECK-NOT: tile.barrier
+// CHECK: tile.parallel [64]
+// CHECK: tile.barrier
+// CHECK-NEXT: tile.parallel [64]
+func.func @distinct_tensors(%X: !tile.buffer<64xf32, global> {tile.name = "X"},
+                            %Y: !tile.buffer<64xf32, global> {tile.name = "Y"},
+                            %Z: !tile.buffer<64xf32, global> {tile.name = "Z"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c63 = arith.constant 63 : index
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %j = arith.subi %c63, %i : index
+      %v = tile.load %X[%j] : !tile.buffer<64xf32, global>
+      tile.store %v, %Y[%i] : !tile.buffer<64xf32, global>
+    }
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %one = arith.constant 1.0 : f32
+      tile.store %one, %Z[%i] : !tile.buffer<64xf32, global>
+    }
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %zero = arith.constant 0.0 : f32
+      tile.store %zero, %X[%i] : !tile.buffer<64xf32, global>
     }
   }
   return
