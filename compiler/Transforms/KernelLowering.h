@@ -1,0 +1,404 @@
+//===- KernelLowering.h - the state of tile-lower-to-gpu --------*- C++ -*-===//
+//
+// The class that rebuilds one tile kernel as a gpu.func, shared by the
+// files of tile-lower-to-gpu: LowerToGPU.cpp (the pass, the kernel and the
+// dispatch over tile ops), LowerCopy.cpp (copies, TMA), LowerGemm.cpp
+// (mma.sync, wgmma, ldmatrix/stmatrix) and LowerReduce.cpp (reductions).
+// Internal to compiler/Transforms.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_COMPILER_TRANSFORMS_KERNELLOWERING_H
+#define TILEC_COMPILER_TRANSFORMS_KERNELLOWERING_H
+
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/Debug.h"
+
+#include <limits>
+
+namespace tilec::lowering {
+using namespace mlir;
+
+constexpr unsigned kGlobalSpace = 1;
+constexpr unsigned kSharedSpace = 3;
+/// Registers per thread of a block of three warpgroups at launch (the
+/// register file's 64 K split evenly), and of its producer and two
+/// consumer warpgroups after setmaxnreg.
+constexpr int32_t kLaunchRegisters = 168, kProducerRegisters = 56, kConsumerRegisters = 224;
+static_assert(kProducerRegisters + 2 * kConsumerRegisters == 3 * kLaunchRegisters &&
+                  3 * 128 * kLaunchRegisters <= 65536,
+              "setmaxnreg moves registers within the block's allocation");
+constexpr llvm::StringLiteral kSharedSymbol = "tilec_dsmem";
+
+/// What a `!tile.buffer` value stands for inside the kernel: a window of
+/// memory addressed as base + sum((offset + index) * stride).
+struct BufferRef {
+  Value base; // !llvm.ptr in the buffer's address space
+  Type elementType;
+  tile::MemoryScope scope;
+  SmallVector<Value> storageDims; // index, per storage dimension
+  SmallVector<Value> strides;     // index, per storage dimension
+  SmallVector<Value> offsets;     // index, per storage dimension
+  SmallVector<unsigned> kept;     // view dimension -> storage dimension
+  SmallVector<int64_t> shape;     // view shape (kDynamic for launch-bound)
+  /// A #tile.cyclic fragment: element f is in this thread's slot f / threads.
+  bool distributed = false;
+  /// A #tile.wgmma fragment: the wgmma accumulator of this many warpgroups.
+  int64_t wgmmaGroups = 0;
+  /// A #tile.wgmma_rows fragment: one value per row of such an accumulator.
+  int64_t wgmmaRowGroups = 0;
+  /// A #tile.swizzle shared buffer: the XOR span in bytes, and the rows of
+  /// its 2-D storage (each span-wide column chunk is stored rows x span).
+  int64_t swizzle = 0;
+  int64_t swizzleRows = 0;
+  /// Whether each thread holds its own elements (in registers).
+  bool inRegisters() const { return distributed || wgmmaGroups || wgmmaRowGroups; }
+  /// Index elements (loop counters of break/continue) are stored as i64.
+  bool indexElements = false;
+  /// The element type of values read and written, where it differs from the
+  /// stored `elementType`: 8-bit floats, which LLVM has no type for, are
+  /// stored as i8.
+  Type valueType;
+};
+
+/// Whether `type` is an 8-bit float, which LLVM has no type for.
+inline bool isFloat8(Type type) { return isa<Float8E4M3FNType, Float8E5M2Type>(type); }
+
+/// The #tile.wgmma_rows slot of the row that register slot `slot` of a
+/// #tile.wgmma fragment (`slotsPerBlock` slots a 64-row block) lies in:
+/// slot s of a block holds row half (s mod 4) / 2, two rows a block.
+inline int64_t rowSlotOf(int64_t slot, int64_t slotsPerBlock) {
+  return 2 * (slot / slotsPerBlock) + (slot % slotsPerBlock % 4) / 2;
+}
+
+/// Named barriers: 0 is the block's, 1 and 2 the consumers' and the
+/// producer's of a warp-specialized loop, from 4 on one per warpgroup.
+constexpr int64_t kFirstWarpgroupBarrier = 4;
+
+/// Builds one gpu.func from one tile kernel.
+class KernelLowering {
+public:
+  KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace,
+                 bool mmaSync, bool asyncCopies, bool tma, bool stmatrix, bool setmaxnreg)
+      : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace),
+        mmaSync(mmaSync), asyncCopies(asyncCopies), tma(tma),
+        stmatrix(stmatrix), setmaxnreg(setmaxnreg) {}
+
+  LogicalResult run();
+  int64_t sharedBytes = 0;
+
+private:
+  Location loc() { return currentLoc; }
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc(), v); }
+  Value toI64(Value v) {
+    return arith::IndexCastOp::create(b, loc(), b.getI64Type(), v);
+  }
+
+  /// Lowers the ops of `source` from `first` on (all of them by default).
+  LogicalResult lowerBlock(Block &source, Block::iterator first = {});
+  /// tile.warp_specialize: the producer warpgroup and the consumers branch
+  /// apart, and the ops after it in its block (only consumer threads take
+  /// part in them) follow in the consumers' branch, so that nothing the
+  /// kernel's tail needs stays live in the producer's few registers.
+  LogicalResult lowerWarpSpecialize(tile::WarpSpecializeOp specialize);
+  LogicalResult lowerOp(Operation *op);
+  LogicalResult lowerTileOp(Operation *op);
+  /// Clones `v`'s definition (outside the launch) into the kernel.
+  Value materialize(Value v);
+
+  Value address(const BufferRef &ref, ArrayRef<Value> viewIndex);
+  /// The byte offset of a storage index in a #tile.swizzle buffer, with or
+  /// without the XOR (descriptors take the plain offset).
+  Value swizzledOffset(const BufferRef &ref, ArrayRef<Value> storageIndex, bool applyXor);
+  /// Whether a view index lies inside the storage (for clipping global
+  /// accesses).
+  Value inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex);
+  /// The element as stored (i8 for 8-bit floats, i64 for indices).
+  Value loadStored(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+    return LLVM::LoadOp::create(b, loc(), ref.elementType, address(ref, viewIndex));
+  }
+  Value load(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+    return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
+                                                address(ref, viewIndex)));
+  }
+  void store(const BufferRef &ref, ArrayRef<Value> viewIndex, Value value) {
+    LLVM::StoreOp::create(b, loc(), toMemory(ref, value), address(ref, viewIndex));
+  }
+  /// Index values travel through memory as i64.
+  Value fromMemory(const BufferRef &ref, Value loaded) {
+    if (ref.valueType)
+      return arith::BitcastOp::create(b, loc(), ref.valueType, loaded);
+    return ref.indexElements ? arith::IndexCastOp::create(b, loc(), b.getIndexType(), loaded)
+                                   .getResult()
+                             : loaded;
+  }
+  Value toMemory(const BufferRef &ref, Value value) {
+    if (ref.valueType && value.getType() == ref.valueType)
+      return arith::BitcastOp::create(b, loc(), ref.elementType, value);
+    return ref.indexElements && value.getType().isIndex()
+               ? arith::IndexCastOp::create(b, loc(), b.getI64Type(), value).getResult()
+               : value;
+  }
+  Value cast(Value value, Type to);
+  /// Runs `body(flat, slot)` for flat = tid + slot * threads < total;
+  /// `unrolled` emits each trip with a constant slot (register fragments
+  /// must be indexed by constants to stay in registers).
+  void cooperative(int64_t total, function_ref<void(Value, Value)> body, bool unrolled = false);
+  /// An element of a buffer at a view index, or, for a distributed
+  /// fragment, at this thread's slot.
+  Value loadAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot) {
+    if (ref.inRegisters())
+      return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
+                                                  slotAddress(ref, slot)));
+    return load(ref, viewIndex);
+  }
+  void storeAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot, Value value) {
+    if (ref.inRegisters()) {
+      LLVM::StoreOp::create(b, loc(), toMemory(ref, value), slotAddress(ref, slot));
+      return;
+    }
+    store(ref, viewIndex, value);
+  }
+  Value slotAddress(const BufferRef &ref, Value slot) {
+    return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
+                               ValueRange{toI64(slot)});
+  }
+  /// A T.Parallel loop with `tile.vector` (tile-vectorize-parallel): each
+  /// thread runs vectors of `width` consecutive iterations, each either
+  /// straight-line with its `tile.vector_guard`s checked once (when they
+  /// hold at both ends and the tensors are aligned) or element by element.
+  LogicalResult lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
+                                    function_ref<void(ArrayRef<Value>, Value)> iteration);
+  /// Lowers `block` for several iterations at once, op by op, each lane with
+  /// its own value mapping and register slot.
+  LogicalResult lowerAcrossLanes(Block &block, MutableArrayRef<IRMapping> lanes,
+                                 ArrayRef<Value> slots);
+  /// The value of `cond`, a pure function of a T.Parallel body's variables
+  /// and of values outside it, at `point`.
+  Value evaluateAt(tile::ParallelOp parallel, Value cond, ArrayRef<Value> point);
+  /// Whether `pointer` is aligned to `bytes` (a power of two), as an i1.
+  Value isAligned(Value pointer, int64_t bytes) {
+    auto i64 = [&](int64_t v) {
+      return arith::ConstantIntOp::create(b, loc(), b.getI64Type(), v);
+    };
+    Value address = LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), pointer);
+    return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
+                                 arith::AndIOp::create(b, loc(), address, i64(bytes - 1)), i64(0));
+  }
+  /// Whether this thread is the first lane of its quad (4 consecutive
+  /// lanes, which hold one row of a wgmma accumulator), as an i1.
+  Value firstOfQuad() {
+    return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
+                                 arith::RemUIOp::create(b, loc(), threadId, index(4)), index(0));
+  }
+  /// 8-bit float elements are stored as i8 (read and written as their type).
+  void storeFloat8AsBytes(BufferRef &ref) {
+    if (!isFloat8(ref.elementType))
+      return;
+    ref.valueType = ref.elementType;
+    ref.elementType = b.getI8Type();
+  }
+  /// Bytes of a vector of `width` elements of a buffer.
+  static int64_t vectorBytes(const BufferRef &ref, int64_t width) {
+    return width * std::max(1u, ref.elementType.getIntOrFloatBitWidth() / 8);
+  }
+  /// The `tile.vector_guard`s known to hold for the vector being lowered.
+  DenseSet<Operation *> heldGuards;
+  /// Whether an `scf.if` with results may compute both sides and select:
+  /// pure arithmetic and loads of on-chip buffers at indices inside them.
+  bool isSpeculatable(scf::IfOp ifOp);
+  LogicalResult lowerDistributedReduce(tile::ReduceOp reduce);
+  /// T.reduce along the rows of a #tile.wgmma accumulator: each thread folds
+  /// its elements of a row, the row's quad of lanes combines by shuffles.
+  LogicalResult lowerWgmmaReduce(tile::ReduceOp reduce);
+  /// The first row and column of the #tile.wgmma elements this thread
+  /// holds, for accumulators of `blocksPerGroup` 64-row blocks a warpgroup.
+  std::pair<Value, Value> wgmmaOrigin(int64_t blocksPerGroup);
+  /// Combines two partial results of a reduction of `kind` (sum, min or
+  /// max; |x| of the abs kinds applies to elements, see reductionElement).
+  Value combineReduction(tile::ReduceKind kind, Value a, Value x);
+  /// The element a reduction folds in: |x| for abssum and absmax.
+  Value reductionElement(tile::ReduceKind kind, Value x);
+  /// The identity of a reduction of `kind` in `type`.
+  Value reductionIdentity(tile::ReduceKind kind, Type type);
+  /// T.gemm on tensor cores (mma.sync m16n8k16); false if the tiles do not
+  /// qualify (then the SIMT loop runs).
+  bool lowerGemmMmaSync(tile::GemmOp gemm);
+  /// T.gemm on Hopper's warpgroup MMA, C in the #tile.wgmma layout.
+  LogicalResult lowerGemmWgmma(tile::GemmOp gemm);
+  /// T.gemm into a #tile.wgmma<g, mma_sync> accumulator (sm_80): each warp
+  /// runs its 16 rows of every row block on mma.sync, C in registers.
+  LogicalResult lowerGemmMmaSyncRows(tile::GemmOp gemm);
+  /// Whether a 2-D view of on-chip memory keeps each 8-element row of its
+  /// 8x8 pieces contiguous and 16-byte aligned (ldmatrix, stmatrix).
+  bool rowsOf16Bytes(const BufferRef &ref);
+  /// A copy of a whole #tile.wgmma accumulator into a 16-bit on-chip tile
+  /// of its shape with rowsOf16Bytes: stmatrix, four 8x8 pieces a warp.
+  void stmatrixFromAccumulator(const BufferRef &src, const BufferRef &dst);
+  /// `count` (2 or 4) 8x8 matrices of 16-bit elements by ldmatrix: lane l
+  /// gives the address of row (l mod 8) of matrix l / 8 as `row`, `col`;
+  /// `trans` transposes each matrix. One 32-bit register per matrix.
+  SmallVector<Value> ldmatrix(const BufferRef &ref, Value row, Value col, int count, bool trans);
+  /// One mma.sync.m16n8k16 with f32 accumulators: A and B as 32-bit
+  /// registers of two `element`s, C's four values; returns D's four values.
+  SmallVector<Value> mmaM16N8K16(Type element, SmallVector<Value> regsA, SmallVector<Value> regsB,
+                                 ArrayRef<Value> regsC);
+  /// The four 32-bit A registers of one k16 step of a wgmma whose A is a
+  /// #tile.wgmma fragment: its slots firstSlot .. firstSlot + 7, packed.
+  SmallVector<Value> packWgmmaA(const BufferRef &a, int64_t firstSlot);
+  /// One m64nNk16 wgmma with A from `registersA` (packWgmmaA) and B from
+  /// `descB`, on the accumulator struct `acc`; returns the new accumulator.
+  Value wgmmaFromRegisters(ArrayRef<Value> registersA, Value descB, Value acc, int64_t n,
+                           NVVM::WGMMATypes type, bool transposeB);
+  /// The wgmma shared-memory descriptor of the 64-bit matrix starting at
+  /// (row, col) of a swizzled shared buffer.
+  Value wgmmaDescriptor(const BufferRef &ref, Value row, Value col, bool kMajor);
+  /// Runs `body(viewIndex, slot)` for each element of a #tile.wgmma
+  /// fragment this thread holds (unrolled: the slots are constants).
+  void forEachOwned(const BufferRef &ref,
+                    function_ref<void(ArrayRef<Value>, Value)> body);
+  /// T.copy from global memory into a shared buffer in 16-byte vectors
+  /// where the tile's rows allow; false if the copy does not qualify.
+  bool lowerVectorCopyToShared(Value source, Value target, bool async);
+  /// T.copy between any two scopes (`op` is the copy).
+  LogicalResult lowerCopy(Operation *op, Value source, Value target);
+  /// Splits a flat index over a static shape (C order).
+  SmallVector<Value> delinearize(Value flat, ArrayRef<int64_t> shape);
+  /// The view index of squeezed element `n` of a view.
+  SmallVector<Value> fromSqueezed(const BufferRef &ref, ArrayRef<Value> squeezed);
+  void barrier() {
+    if (parallelDepth > 0)
+      return;
+    // Right after another barrier (with only pure computation between) a
+    // second one orders nothing.
+    Block *block = b.getInsertionBlock();
+    for (Block::iterator at = b.getInsertionPoint(); at != block->begin();) {
+      Operation &previous = *--at;
+      if (isa<gpu::BarrierOp, NVVM::BarrierOp>(previous))
+        return;
+      if (previous.getNumRegions() != 0 || !isPure(&previous))
+        break;
+    }
+    if (partBarrierId == 0) {
+      gpu::BarrierOp::create(b, loc());
+      return;
+    }
+    // A named barrier of this part of a warp-specialized block.
+    auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), v); };
+    NVVM::BarrierOp::create(b, loc(), Type(), i32(partBarrierId), i32(partThreads),
+                            NVVM::BarrierReductionAttr(), Value());
+  }
+  BufferRef allocate(tile::AllocOp alloc);
+  /// The slot of the T.Parallel iteration being lowered (innermost last).
+  SmallVector<Value> slotStack;
+  /// The #tile.wgmma_rows slot of the row of the iteration being lowered,
+  /// in loops that follow a wgmma or wgmma_rows layout.
+  SmallVector<Value> rowSlotStack;
+  /// Inside a loop over #tile.wgmma_rows rows, which each quad's four lanes
+  /// run alike.
+  bool quadReplicated = false;
+  /// The register slot of `ref`'s element in the iteration being lowered
+  /// (null for memory, or a row fragment outside a loop over its rows).
+  Value registerSlot(const BufferRef &ref) {
+    if (ref.wgmmaRowGroups)
+      return rowSlotStack.empty() ? Value() : rowSlotStack.back();
+    return ref.inRegisters() ? slotStack.back() : Value();
+  }
+  /// Runs `body(row, slot)` for each row of a #tile.wgmma_rows fragment of
+  /// `rows` values this thread holds.
+  void forEachOwnedRow(int64_t rows, int64_t groups, function_ref<void(Value, Value)> body);
+
+  func::FuncOp func;
+  gpu::GPUModuleOp gpuModule;
+  OpBuilder b;
+  unsigned privateSpace;
+  bool mmaSync;
+  bool asyncCopies;
+  bool tma;
+  /// stmatrix is available (sm_90).
+  bool stmatrix;
+  /// setmaxnreg is available (sm_90a).
+  bool setmaxnreg;
+  /// A TMA tensor map the kernel takes: a tensor parameter, the box (C
+  /// order, one extent per tensor dimension) and the shared swizzle.
+  struct TensorMap {
+    unsigned param;
+    SmallVector<int64_t> box;
+    int64_t swizzle;
+    Value descriptor; // the kernel argument (a generic pointer to the param)
+  };
+  SmallVector<TensorMap> tensorMaps;
+  /// The tensor map each TMA-capable tile.copy_async uses.
+  DenseMap<Operation *, unsigned> tmaCopies;
+  /// The barrier buffers all of whose copies can use TMA: waiting on them
+  /// needs no block barrier when TMA is on (each thread waits on the
+  /// mbarrier itself).
+  DenseSet<Value> tmaOnlyBarriers;
+  /// Whether the runtime built the tensor maps (i1, uniform).
+  Value tmaReady;
+  /// The tile.copy (stores) of whole swizzled shared tiles into tensor
+  /// windows that can use TMA, and their tensor maps.
+  DenseMap<Operation *, unsigned> tmaStores;
+  /// Finds the copies that can use TMA and the tensor maps they need.
+  void planTensorMaps(tile::LaunchOp launch);
+  /// The tensor map (added if new) through which TMA moves the 2-D
+  /// `window` of a tensor parameter to or from the swizzled shared `tile`
+  /// (a whole buffer or one stage of it), if it can.
+  std::optional<unsigned> tensorMapFor(Value window, Value tile);
+  /// A tile.copy of a swizzled shared tile into a tensor window by TMA
+  /// (one thread issues, then waits until the tile has been read), or the
+  /// ordinary copy where the runtime built no tensor maps.
+  LogicalResult lowerTensorStore(tile::CopyOp copy, unsigned mapIndex);
+  /// The address of element `slot` of a `tile.mbarriers` buffer.
+  Value barrierAddress(Value barriers, Value slot);
+  /// This thread waits until barriers[slot] (tile values) completes the
+  /// phase of parity `phase`.
+  void waitForPhase(Value barriers, Value slot, Value phase);
+  /// Runs `body` in thread 0 (of the current part) only.
+  void inFirstThread(function_ref<void()> body);
+  /// Moves the insertion point into a branch that threads `count` and up
+  /// of the block skip (nothing when the block has no more threads); the
+  /// caller restores the insertion point.
+  void onlyThreadsBelow(int64_t count);
+  LogicalResult lowerCopyAsync(tile::CopyAsyncOp copy);
+  Location currentLoc = UnknownLoc::get(func.getContext());
+  IRMapping mapping;
+  DenseMap<Value, BufferRef> buffers;
+  Region *launchRegion = nullptr;
+  Value threadId, numThreads, sharedBase;
+  /// The threads the code being lowered runs on: all the launch's threads,
+  /// or, inside tile.warp_specialize, the producer warpgroup or the
+  /// consumers. `partThreadId` counts from 0 within the part; barriers in a
+  /// part are named barriers of that part (id `partBarrierId`, 0 = all).
+  Value partThreadId;
+  int64_t partThreads = 0;
+  int partBarrierId = 0;
+  bool inProducer = false;
+  /// Threads launched per block: the launch's, plus a producer warpgroup
+  /// when the kernel is warp-specialized.
+  int64_t blockThreads = 0;
+  bool warpSpecialized = false;
+  int64_t numThreadsValue = 0;
+  Block *entry = nullptr;
+  int parallelDepth = 0;
+};
+
+/// The number of elements of a static shape.
+inline int64_t product(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+} // namespace tilec::lowering
+
+#endif // TILEC_COMPILER_TRANSFORMS_KERNELLOWERING_H

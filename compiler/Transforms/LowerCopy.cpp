@@ -1,0 +1,456 @@
+//===- LowerCopy.cpp - copies of tile-lower-to-gpu ------------------------===//
+//
+// tile.copy between every pair of scopes (clipped at tensor edges, 16-byte
+// vectors where the rows allow, element pairs out of accumulators),
+// cp.async and TMA (tensor maps, loads into stages, stores of staged tiles).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/KernelLowering.h"
+
+#define DEBUG_TYPE "tile-lower-to-gpu"
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::lowering;
+
+LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value target) {
+  const BufferRef &src = buffers[source];
+  const BufferRef &dst = buffers[target];
+  SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+  if (src.wgmmaRowGroups || dst.wgmmaRowGroups) {
+    // Each quad moves the rows it holds; into memory only its first lane.
+    const BufferRef &owner = src.wgmmaRowGroups ? src : dst;
+    bool toMemory = !dst.inRegisters();
+    forEachOwnedRow(owner.shape[0], owner.wgmmaRowGroups, [&](Value row, Value slot) {
+      SmallVector<Value> si = fromSqueezed(src, {row}), di = fromSqueezed(dst, {row});
+      Value inside;
+      if (src.scope == tile::MemoryScope::Global)
+        inside = inBounds(src, si);
+      if (dst.scope == tile::MemoryScope::Global)
+        inside = inBounds(dst, di);
+      if (toMemory) {
+        Value first = firstOfQuad();
+        inside = inside ? arith::AndIOp::create(b, loc(), inside, first).getResult() : first;
+      }
+      OpBuilder::InsertionGuard guard(b);
+      if (inside) {
+        auto ifOp = scf::IfOp::create(b, loc(), inside, false);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+      }
+      Value value = loadAt(src, si, src.wgmmaRowGroups ? slot : Value());
+      storeAt(dst, di, dst.wgmmaRowGroups ? slot : Value(), cast(value, dst.elementType));
+    });
+    return success();
+  }
+  if (src.wgmmaGroups || dst.wgmmaGroups) {
+    // Each thread moves the accumulator elements it holds.
+    const BufferRef &owner = src.wgmmaGroups ? src : dst;
+    // Slots 2c and 2c + 1 hold neighbouring columns: to global memory
+    // whose rows are the last storage dimension they go as one 2-element
+    // store where both are inside and the address is aligned.
+    bool pairs = src.wgmmaGroups && dst.scope == tile::MemoryScope::Global &&
+                 dst.elementType.isIntOrFloat() && dst.shape.size() == 2 &&
+                 dst.kept.back() == dst.storageDims.size() - 1;
+    // Into a whole on-chip tile with rows of an even length a pair is
+    // always aligned and inside (swizzles move 16-byte chunks, which keep
+    // a pair together): one store (attention's probabilities).
+    auto isZero = [](Value v) {
+      std::optional<int64_t> c = getConstantIntValue(v);
+      return c && *c == 0;
+    };
+    std::optional<int64_t> rowLength =
+        dst.storageDims.empty() ? std::nullopt : getConstantIntValue(dst.storageDims.back());
+    // stmatrix (sm_90) where every 8-element row of a piece is 16 aligned
+    // bytes: a whole tile of the accumulator's shape in 16-bit elements.
+    if (stmatrix && src.wgmmaGroups && dst.elementType.isIntOrFloat() &&
+        dst.elementType.getIntOrFloatBitWidth() == 16 && dst.shape == src.shape &&
+        src.shape.size() == 2 && src.shape[1] % 8 == 0 && rowsOf16Bytes(dst) &&
+        llvm::all_of(dst.offsets, [](Value v) { return isConstantIntValue(v, 0); })) {
+      stmatrixFromAccumulator(src, dst);
+      return success();
+    }
+    bool onChipPairs = src.wgmmaGroups && !dst.inRegisters() &&
+                       dst.scope != tile::MemoryScope::Global &&
+                       dst.scope != tile::MemoryScope::Local && dst.elementType.isIntOrFloat() &&
+                       dst.elementType.getIntOrFloatBitWidth() >= 8 && dst.shape.size() == 2 &&
+                       dst.storageDims.size() == 2 && dst.kept.back() == 1 && rowLength &&
+                       *rowLength % 2 == 0 && llvm::all_of(dst.offsets, isZero);
+    forEachOwned(owner, [&](ArrayRef<Value> ij, Value slot) {
+      SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
+      if (onChipPairs) {
+        int64_t s = *getConstantIntValue(slot);
+        if (s % 2 == 1)
+          return; // stored with its even neighbour
+        Value first = cast(loadAt(src, si, slot), dst.elementType);
+        Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
+        int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
+        Value pair = vector::FromElementsOp::create(
+            b, loc(), VectorType::get({2}, dst.elementType), ValueRange{first, second});
+        LLVM::StoreOp::create(b, loc(), pair, address(dst, di), /*alignment=*/pairBytes);
+        return;
+      }
+      if (pairs) {
+        int64_t s = *getConstantIntValue(slot);
+        if (s % 2 == 1)
+          return; // stored with its even neighbour
+        SmallVector<Value> next(di);
+        next[1] = arith::AddIOp::create(b, loc(), next[1], index(1));
+        Value first = cast(loadAt(src, si, slot), dst.elementType);
+        Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
+        Value at = address(dst, di);
+        int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
+        Value both = arith::AndIOp::create(
+            b, loc(), arith::AndIOp::create(b, loc(), inBounds(dst, di), inBounds(dst, next)),
+            isAligned(at, pairBytes));
+        auto ifOp = scf::IfOp::create(b, loc(), both, /*withElseRegion=*/true);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        Value pair = vector::FromElementsOp::create(
+            b, loc(), VectorType::get({2}, dst.elementType), ValueRange{first, second});
+        LLVM::StoreOp::create(b, loc(), pair, at, /*alignment=*/pairBytes);
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        for (auto [where, value] : {std::make_pair(di, first), std::make_pair(next, second)}) {
+          auto inside = scf::IfOp::create(b, loc(), inBounds(dst, where), false);
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(inside.thenBlock());
+          store(dst, where, value);
+        }
+        return;
+      }
+      auto move = [&]() {
+        Value value = src.wgmmaGroups ? loadAt(src, si, slot) : load(src, si);
+        value = cast(value, dst.elementType);
+        if (dst.wgmmaGroups)
+          storeAt(dst, di, slot, value);
+        else
+          store(dst, di, value);
+      };
+      Value inside;
+      if (src.scope == tile::MemoryScope::Global)
+        inside = inBounds(src, si);
+      if (dst.scope == tile::MemoryScope::Global)
+        inside = inBounds(dst, di);
+      if (!inside) {
+        move();
+        return;
+      }
+      auto ifOp = scf::IfOp::create(b, loc(), inside, false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      move();
+    });
+    return success();
+  }
+  if (lowerVectorCopyToShared(source, target, /*async=*/false))
+    return success();
+  cooperative(product(shape), [&](Value flat, Value slot) {
+    SmallVector<Value> n = delinearize(flat, shape);
+    SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+    // 8-bit floats of one type move as their stored bytes.
+    bool raw = src.valueType && src.valueType == dst.valueType && !src.inRegisters() &&
+               !dst.inRegisters();
+    auto write = [&]() {
+      Value value;
+      if (raw) {
+        Value bytes;
+        if (src.scope == tile::MemoryScope::Global) {
+          auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
+                                        inBounds(src, si), true, true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(ifOp.thenBlock());
+          scf::YieldOp::create(b, loc(), loadStored(src, si));
+          b.setInsertionPointToStart(ifOp.elseBlock());
+          scf::YieldOp::create(b, loc(), Value(arith::ConstantOp::create(
+                                             b, loc(), b.getIntegerAttr(src.elementType, 0))));
+          bytes = ifOp.getResult(0);
+        } else {
+          bytes = loadStored(src, si);
+        }
+        LLVM::StoreOp::create(b, loc(), bytes, address(dst, di));
+        return;
+      }
+      if (src.scope == tile::MemoryScope::Global) {
+        // Outside the tensor reads as zero.
+        auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
+                                      inBounds(src, si), true, true);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        scf::YieldOp::create(b, loc(), this->load(src, si));
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        Value zero = isa<FloatType>(src.elementType)
+                         ? Value(arith::ConstantOp::create(
+                               b, loc(), b.getFloatAttr(src.elementType, 0.0)))
+                         : Value(arith::ConstantOp::create(
+                               b, loc(), b.getIntegerAttr(src.elementType, 0)));
+        scf::YieldOp::create(b, loc(), zero);
+        value = ifOp.getResult(0);
+      } else {
+        value = loadAt(src, si, slot);
+      }
+      storeAt(dst, di, slot, cast(value, dst.elementType));
+    };
+    if (dst.scope == tile::MemoryScope::Global) {
+      auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      write();
+    } else {
+      write();
+    }
+  }, src.inRegisters() || dst.inRegisters());
+  return success();
+}
+
+std::optional<unsigned> KernelLowering::tensorMapFor(Value window, Value tile) {
+  // The global side: a 2-D window of a tensor parameter whose last
+  // dimension is the tensor's (contiguous) last one.
+  auto region = window.getDefiningOp<tile::RegionOp>();
+  if (!region)
+    return std::nullopt;
+  auto param = dyn_cast<BlockArgument>(region.getSource());
+  if (!param || param.getOwner() != &func.getBody().front())
+    return std::nullopt;
+  auto tensorType = llvm::cast<tile::BufferType>(param.getType());
+  SmallVector<unsigned> kept = region.getKeptDims();
+  unsigned rank = tensorType.getShape().size();
+  if (kept.size() != 2 || kept[1] != rank - 1 || rank > 5)
+    return std::nullopt;
+  // The shared side: a whole (stage of a) swizzled buffer of the same shape.
+  auto stage = tile.getDefiningOp<tile::RegionOp>();
+  auto alloc = (stage ? stage.getSource() : tile).getDefiningOp<tile::AllocOp>();
+  if (!alloc)
+    return std::nullopt;
+  auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+  Type element = tensorType.getElementType();
+  if (!swizzle || !element.isIntOrFloat() || element != alloc.getType().getElementType())
+    return std::nullopt;
+  ArrayRef<int64_t> allocShape = alloc.getType().getShape();
+  ArrayRef<int64_t> view = llvm::cast<tile::BufferType>(tile.getType()).getShape();
+  if (view.size() != 2 || view != allocShape.take_back(2) ||
+      llvm::cast<tile::BufferType>(window.getType()).getShape() != view)
+    return std::nullopt;
+  if (stage) {
+    // Only the leading (stage) offsets may be non-zero.
+    for (auto [d, offset] : llvm::enumerate(stage.getOffsets()))
+      if (d + 2 >= allocShape.size() && !matchPattern(offset, m_Zero()))
+        return std::nullopt;
+  }
+  int64_t bytes = element.getIntOrFloatBitWidth() / 8;
+  int64_t chunkColumns = swizzle.getBytes() / bytes;
+  if (view[0] > 256 || view[0] % 8 != 0 || chunkColumns > 256 || view[1] % chunkColumns != 0)
+    return std::nullopt;
+  SmallVector<int64_t> box(rank, 1);
+  box[kept[0]] = view[0];
+  box[rank - 1] = chunkColumns;
+  unsigned paramIndex = param.getArgNumber();
+  auto it = llvm::find_if(tensorMaps, [&](const TensorMap &map) {
+    return map.param == paramIndex && map.box == box && map.swizzle == swizzle.getBytes();
+  });
+  if (it == tensorMaps.end()) {
+    tensorMaps.push_back({paramIndex, box, swizzle.getBytes(), Value()});
+    it = std::prev(tensorMaps.end());
+  }
+  return it - tensorMaps.begin();
+}
+
+void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
+  launch.walk([&](tile::CopyAsyncOp copy) {
+    if (std::optional<unsigned> map = tensorMapFor(copy.getSource(), copy.getTarget()))
+      tmaCopies[copy] = *map;
+  });
+  // Stores of a whole swizzled shared tile (an epilogue staged on chip).
+  launch.walk([&](tile::CopyOp copy) {
+    auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
+    if (source && source.getType().getScope() == tile::MemoryScope::Shared)
+      if (std::optional<unsigned> map = tensorMapFor(copy.getTarget(), copy.getSource()))
+        tmaStores[copy] = *map;
+  });
+  DenseSet<Value> mixed;
+  launch.walk([&](tile::CopyAsyncOp copy) {
+    if (!tmaCopies.count(copy))
+      mixed.insert(copy.getBarriers());
+  });
+  launch.walk([&](tile::CopyAsyncOp copy) {
+    if (!mixed.count(copy.getBarriers()))
+      tmaOnlyBarriers.insert(copy.getBarriers());
+  });
+  LLVM_DEBUG(llvm::dbgs() << tmaCopies.size() << " copies and " << tmaStores.size()
+                          << " stores through " << tensorMaps.size()
+                          << " tensor maps\n");
+}
+
+LogicalResult KernelLowering::lowerTensorStore(tile::CopyOp copy, unsigned mapIndex) {
+  const TensorMap &map = tensorMaps[mapIndex];
+  const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
+  auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  // The writers fenced their stores for the async proxy at the barrier
+  // before this copy (tile-insert-barriers); rows and columns past the
+  // tensor's edge are not written.
+  int64_t columns = src.shape[1];
+  int64_t chunkColumns = map.swizzle / (src.elementType.getIntOrFloatBitWidth() / 8);
+  inFirstThread([&] {
+    for (int64_t chunk = 0; chunk < columns / chunkColumns; ++chunk) {
+      SmallVector<Value> coordinates; // innermost first
+      for (int d = static_cast<int>(dst.offsets.size()) - 1; d >= 0; --d) {
+        Value at = dst.offsets[d];
+        if (d == static_cast<int>(dst.offsets.size()) - 1)
+          at = arith::AddIOp::create(b, loc(), at, index(chunk * chunkColumns));
+        coordinates.push_back(arith::IndexCastOp::create(b, loc(), b.getI32Type(), at));
+      }
+      NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
+          b, loc(), map.descriptor, address(src, {index(0), index(chunk * chunkColumns)}),
+          coordinates, /*l2CacheHint=*/Value(), NVVM::TMAStoreMode::TILE, /*predicate=*/Value());
+    }
+    NVVM::CpAsyncBulkCommitGroupOp::create(b, loc());
+    // The tile may be written again (or the block end) once it has been
+    // read; the global writes complete on their own.
+    NVVM::CpAsyncBulkWaitGroupOp::create(b, loc(), 0, /*read=*/b.getUnitAttr());
+  });
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  return lowerCopy(copy, copy.getSource(), copy.getTarget());
+}
+
+LogicalResult KernelLowering::lowerCopyAsync(tile::CopyAsyncOp copy) {
+  auto viaCpAsync = [&]() -> LogicalResult {
+    // cp.async where 16-byte vectors apply; otherwise the copy waits.
+    if (asyncCopies &&
+        lowerVectorCopyToShared(copy.getSource(), copy.getTarget(), /*async=*/true))
+      return success();
+    return lowerCopy(copy, copy.getSource(), copy.getTarget());
+  };
+  auto found = tmaCopies.find(copy);
+  if (found == tmaCopies.end() || !tmaReady)
+    return viaCpAsync();
+  const TensorMap &map = tensorMaps[found->second];
+  const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
+  auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value bar = barrierAddress(copy.getBarriers(), mapping.lookup(copy.getSlot()));
+    int64_t rows = dst.shape[0], columns = dst.shape[1];
+    int64_t bytes = src.elementType.getIntOrFloatBitWidth() / 8;
+    int64_t chunkColumns = map.swizzle / bytes;
+    inFirstThread([&] {
+      NVVM::MBarrierExpectTxOp::create(
+          b, loc(), bar,
+          arith::ConstantIntOp::create(b, loc(), b.getI32Type(), rows * columns * bytes));
+      // One box per swizzle-wide column chunk; each lands as rows x span.
+      for (int64_t chunk = 0; chunk < columns / chunkColumns; ++chunk) {
+        SmallVector<Value> coordinates; // innermost first
+        for (int d = static_cast<int>(src.offsets.size()) - 1; d >= 0; --d) {
+          Value at = src.offsets[d];
+          if (d == static_cast<int>(src.offsets.size()) - 1)
+            at = arith::AddIOp::create(b, loc(), at, index(chunk * chunkColumns));
+          coordinates.push_back(arith::IndexCastOp::create(b, loc(), b.getI32Type(), at));
+        }
+        // The CTA's own window of shared::cluster (address space 7).
+        Value to = LLVM::AddrSpaceCastOp::create(
+            b, loc(), LLVM::LLVMPointerType::get(b.getContext(), 7),
+            address(dst, {index(0), index(chunk * chunkColumns)}));
+        NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+            b, loc(), to, map.descriptor, coordinates, bar, ValueRange{}, Value(), Value(),
+            NVVM::TMALoadMode::TILE, false, NVVM::CTAGroupKindAttr(), Value());
+      }
+    });
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    if (failed(viaCpAsync()))
+      return failure();
+  }
+  return success();
+}
+
+bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool async) {
+  const BufferRef &src = buffers[source], &dst = buffers[target];
+  if (src.scope != tile::MemoryScope::Global || dst.scope != tile::MemoryScope::Shared ||
+      src.elementType != dst.elementType || !src.elementType.isIntOrFloat() ||
+      parallelDepth > 0)
+    return false;
+  unsigned bits = src.elementType.getIntOrFloatBitWidth();
+  if (bits != 8 && bits != 16 && bits != 32)
+    return false;
+  int64_t vec = 128 / bits;
+  SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+  if (shape.empty() || shape.back() % vec != 0 || llvm::any_of(shape, ShapedType::isDynamic))
+    return false;
+  // The vectors run along the last storage dimension of both sides.
+  auto lastKept = [](const BufferRef &ref) {
+    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d)
+      if (ref.shape[d] != 1)
+        return static_cast<int64_t>(ref.kept[d]);
+    return int64_t(-1);
+  };
+  if (lastKept(src) != static_cast<int64_t>(src.storageDims.size()) - 1 ||
+      lastKept(dst) != static_cast<int64_t>(dst.storageDims.size()) - 1)
+    return false;
+  // Shared side: whole rows of a buffer, or of one slab (a pipeline stage)
+  // of it, 16-byte aligned (swizzles keep 16-byte chunks whole).
+  {
+    int64_t slabElements = 1;
+    for (int d = static_cast<int>(dst.storageDims.size()) - 1; d >= 0; --d) {
+      bool kept = llvm::is_contained(dst.kept, static_cast<unsigned>(d));
+      if (kept && !matchPattern(dst.offsets[d], m_Zero()))
+        return false;
+      if (!kept && (slabElements * bits / 8) % 16 != 0)
+        return false;
+      std::optional<int64_t> extent = getConstantIntValue(dst.storageDims[d]);
+      if (!extent)
+        return false;
+      slabElements *= *extent;
+    }
+    if (!dst.swizzle && dst.shape.back() % vec != 0)
+      return false;
+  }
+  LLVM_DEBUG(llvm::dbgs() << "vector copy to shared, " << vec << " elements a vector\n");
+  SmallVector<int64_t> vectors(shape);
+  vectors.back() /= vec;
+  auto vectorType = VectorType::get({vec}, src.elementType);
+  cooperative(product(vectors), [&](Value flat, Value) {
+    SmallVector<Value> n = delinearize(flat, vectors);
+    n.back() = arith::MulIOp::create(b, loc(), n.back(), index(vec));
+    SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+    SmallVector<Value> lastSi(si);
+    lastSi.back() = arith::AddIOp::create(b, loc(), lastSi.back(), index(vec - 1));
+    // Whole vector inside the tensor and 16-byte aligned in memory.
+    Value from = address(src, si);
+    Value fast = arith::AndIOp::create(
+        b, loc(), arith::AndIOp::create(b, loc(), inBounds(src, si), inBounds(src, lastSi)),
+        isAligned(from, 16));
+    auto ifOp = scf::IfOp::create(b, loc(), fast, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    if (async) {
+      NVVM::CpAsyncOp::create(b, loc(), address(dst, di), from, b.getI32IntegerAttr(16),
+                              NVVM::LoadCacheModifierKindAttr::get(
+                                  b.getContext(), NVVM::LoadCacheModifierKind::CG),
+                              Value());
+    } else {
+      Value v = LLVM::LoadOp::create(b, loc(), vectorType, from, /*alignment=*/16);
+      LLVM::StoreOp::create(b, loc(), v, address(dst, di), /*alignment=*/16);
+    }
+    // At the tensor's edges (or misaligned rows) element by element, zero outside.
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    Value zero = isa<FloatType>(src.elementType)
+                     ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(src.elementType, 0.0)))
+                     : Value(arith::ConstantOp::create(b, loc(), b.getIntegerAttr(src.elementType, 0)));
+    for (int64_t e = 0; e < vec; ++e) {
+      SmallVector<Value> se(si), de(di);
+      se.back() = arith::AddIOp::create(b, loc(), se.back(), index(e));
+      de.back() = arith::AddIOp::create(b, loc(), de.back(), index(e));
+      auto select = scf::IfOp::create(b, loc(), TypeRange{src.elementType}, inBounds(src, se),
+                                      true, true);
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(select.thenBlock());
+        scf::YieldOp::create(b, loc(), loadStored(src, se));
+        b.setInsertionPointToStart(select.elseBlock());
+        scf::YieldOp::create(b, loc(), zero);
+      }
+      LLVM::StoreOp::create(b, loc(), select.getResult(0), address(dst, de));
+    }
+  });
+  return true;
+}

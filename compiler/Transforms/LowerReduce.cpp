@@ -1,0 +1,207 @@
+//===- LowerReduce.cpp - reductions in tile-lower-to-gpu ------------------===//
+//
+// tile.reduce: over a cyclic fragment (each thread folds its slots, warps
+// by shuffles, warps combined through scratch in shared memory), over a
+// shared tile row by row, and along the rows of a wgmma accumulator (quads).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/KernelLowering.h"
+
+#define DEBUG_TYPE "tile-lower-to-gpu"
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::lowering;
+
+Value KernelLowering::combineReduction(tile::ReduceKind kind, Value a, Value x) {
+  bool isFloat = isa<FloatType>(a.getType());
+  switch (kind) {
+  case tile::ReduceKind::Sum:
+  case tile::ReduceKind::AbsSum:
+    return isFloat ? Value(arith::AddFOp::create(b, loc(), a, x))
+                   : Value(arith::AddIOp::create(b, loc(), a, x));
+  case tile::ReduceKind::Min:
+    return isFloat ? Value(arith::MinimumFOp::create(b, loc(), a, x))
+                   : Value(arith::MinSIOp::create(b, loc(), a, x));
+  case tile::ReduceKind::Max:
+  case tile::ReduceKind::AbsMax:
+    break;
+  }
+  return isFloat ? Value(arith::MaximumFOp::create(b, loc(), a, x))
+                 : Value(arith::MaxSIOp::create(b, loc(), a, x));
+}
+
+Value KernelLowering::reductionElement(tile::ReduceKind kind, Value x) {
+  if (kind != tile::ReduceKind::AbsSum && kind != tile::ReduceKind::AbsMax)
+    return x;
+  return isa<FloatType>(x.getType()) ? Value(math::AbsFOp::create(b, loc(), x))
+                                     : Value(math::AbsIOp::create(b, loc(), x));
+}
+
+Value KernelLowering::reductionIdentity(tile::ReduceKind kind, Type type) {
+  // Sums and maxima of |x| start at 0, minima at the top, maxima at the bottom.
+  bool zero = kind == tile::ReduceKind::Sum || kind == tile::ReduceKind::AbsSum ||
+              kind == tile::ReduceKind::AbsMax;
+  bool isMin = kind == tile::ReduceKind::Min;
+  if (isa<FloatType>(type))
+    return arith::ConstantOp::create(
+        b, loc(), b.getFloatAttr(type, zero ? 0.0 : isMin ? INFINITY : -INFINITY));
+  unsigned width = type.getIntOrFloatBitWidth();
+  return arith::ConstantOp::create(
+      b, loc(), b.getIntegerAttr(type, zero    ? llvm::APInt(width, 0)
+                                       : isMin ? llvm::APInt::getSignedMaxValue(width)
+                                               : llvm::APInt::getSignedMinValue(width)));
+}
+
+LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
+  const BufferRef &src = buffers[reduce.getSource()];
+  const BufferRef &dst = buffers[reduce.getTarget()];
+  int64_t dim = reduce.getDim();
+  SmallVector<int64_t> shape(src.shape);
+  SmallVector<int64_t> outShape(shape);
+  outShape.erase(outShape.begin() + dim);
+  int64_t numOut = product(outShape), total = product(shape);
+  bool isFloat = isa<FloatType>(src.elementType);
+  Type accType = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  tile::ReduceKind kind = reduce.getKind();
+  // Partials combine plainly (|.| applies to elements only).
+  auto combine = [&](Value a, Value x) { return combineReduction(kind, a, x); };
+  auto identity = [&]() { return reductionIdentity(kind, accType); };
+  // 1. Each thread folds the elements it holds into one partial per output.
+  Value partials;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    Value n = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), numOut);
+    partials = LLVM::AllocaOp::create(
+        b, loc(), LLVM::LLVMPointerType::get(b.getContext(), privateSpace), accType, n,
+        /*alignment=*/16);
+  }
+  auto partialAt = [&](Value o) {
+    return LLVM::GEPOp::create(b, loc(), partials.getType(), accType, partials,
+                               ValueRange{toI64(o)});
+  };
+  {
+    auto init = scf::ForOp::create(b, loc(), index(0), index(numOut), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(init.getBody());
+    LLVM::StoreOp::create(b, loc(), identity(), partialAt(init.getInductionVar()));
+  }
+  cooperative(total, [&](Value flat, Value slot) {
+    SmallVector<Value> idx = delinearize(flat, shape);
+    Value out = index(0);
+    for (auto [d, i] : llvm::enumerate(idx))
+      if (static_cast<int64_t>(d) != dim)
+        out = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), out, index(shape[d])), i);
+    Value x = reductionElement(kind, cast(loadAt(src, {}, slot), accType));
+    Value address = partialAt(out);
+    Value old = LLVM::LoadOp::create(b, loc(), accType, address);
+    LLVM::StoreOp::create(b, loc(), combine(old, x), address);
+  }, /*unrolled=*/true);
+  // 2. Warp shuffles combine the 32 lanes; lane 0 of each warp writes its
+  //    result to shared scratch.
+  int64_t warps = numThreadsValue / 32;
+  sharedBytes = llvm::alignTo(sharedBytes, 16);
+  Value scratchOffset = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), sharedBytes);
+  Value scratch = LLVM::GEPOp::create(b, loc(), sharedBase.getType(), b.getI8Type(), sharedBase,
+                                      ValueRange{scratchOffset});
+  sharedBytes += warps * numOut * 4;
+  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
+  Value warp = arith::DivUIOp::create(b, loc(), threadId, index(32));
+  auto scratchAt = [&](Value w, Value o) {
+    Value at = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), w, index(numOut)), o);
+    return LLVM::GEPOp::create(b, loc(), scratch.getType(), accType, scratch, ValueRange{toI64(at)});
+  };
+  {
+    auto outputs = scf::ForOp::create(b, loc(), index(0), index(numOut), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(outputs.getBody());
+    Value o = outputs.getInductionVar();
+    Value v = LLVM::LoadOp::create(b, loc(), accType, partialAt(o));
+    Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 32);
+    for (int offset = 16; offset >= 1; offset /= 2) {
+      Value shift = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), offset);
+      auto shuffle = gpu::ShuffleOp::create(b, loc(), v, shift, width, gpu::ShuffleMode::XOR);
+      v = combine(v, shuffle.getShuffleResult());
+    }
+    Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, lane, index(0));
+    auto ifOp = scf::IfOp::create(b, loc(), first, false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    LLVM::StoreOp::create(b, loc(), v, scratchAt(warp, o));
+  }
+  barrier();
+  // 3. One thread per output combines the warps and writes the target.
+  cooperative(numOut, [&](Value o, Value) {
+    auto warpsLoop = scf::ForOp::create(b, loc(), index(0), index(warps), index(1),
+                                        ValueRange{identity()});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(warpsLoop.getBody());
+      Value part = LLVM::LoadOp::create(b, loc(), accType,
+                                        scratchAt(warpsLoop.getInductionVar(), o));
+      scf::YieldOp::create(b, loc(), ValueRange{combine(warpsLoop.getRegionIterArgs()[0], part)});
+    }
+    Value result = warpsLoop.getResult(0);
+    SmallVector<Value> outIndex = delinearize(o, outShape);
+    SmallVector<Value> squeezed;
+    for (auto [d, i] : llvm::enumerate(outIndex))
+      if (outShape[d] != 1)
+        squeezed.push_back(i);
+    SmallVector<Value> dstIndex = fromSqueezed(dst, squeezed);
+    if (!reduce.getClear())
+      result = combine(cast(load(dst, dstIndex), accType), result);
+    store(dst, dstIndex, cast(result, dst.elementType));
+  });
+  return success();
+}
+
+LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
+  const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
+  int64_t groups = src.wgmmaGroups;
+  int64_t blocksPerGroup = src.shape[0] / 64 / groups;
+  int64_t slotsPerBlock = src.shape[1] / 2;
+  bool isFloat = isa<FloatType>(src.elementType);
+  Type accType = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  tile::ReduceKind kind = reduce.getKind();
+  OpBuilder::InsertionGuard guard(b);
+  onlyThreadsBelow(128 * groups);
+  Value rowBase = wgmmaOrigin(blocksPerGroup).first;
+  // One partial per row this thread holds, indexed like #tile.wgmma_rows.
+  SmallVector<Value> partials(2 * blocksPerGroup, reductionIdentity(kind, accType));
+  for (int64_t slot = 0; slot < blocksPerGroup * slotsPerBlock; ++slot) {
+    Value x = cast(loadAt(src, {}, index(slot)), accType);
+    Value &partial = partials[rowSlotOf(slot, slotsPerBlock)];
+    partial = combineReduction(kind, partial, reductionElement(kind, x));
+  }
+  // The four lanes of a quad hold the rest of the row.
+  Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 32);
+  for (Value &partial : partials)
+    for (int offset : {1, 2}) {
+      Value shift = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), offset);
+      auto shuffle = gpu::ShuffleOp::create(b, loc(), partial, shift, width, gpu::ShuffleMode::XOR);
+      partial = combineReduction(kind, partial, shuffle.getShuffleResult());
+    }
+  if (dst.wgmmaRowGroups) {
+    // Every lane of the quad has the row's total: each keeps it.
+    for (auto [r, partial] : llvm::enumerate(partials)) {
+      Value result = partial;
+      if (!reduce.getClear())
+        result = combineReduction(kind, cast(loadAt(dst, {}, index(r)), accType), result);
+      storeAt(dst, {}, index(r), cast(result, dst.elementType));
+    }
+    return success();
+  }
+  auto ifOp = scf::IfOp::create(b, loc(), firstOfQuad(), false);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  for (auto [r, partial] : llvm::enumerate(partials)) {
+    int64_t block = r / 2, half = r % 2;
+    Value row = arith::AddIOp::create(b, loc(), rowBase, index(block * 64 + 8 * half));
+    SmallVector<Value> dstIndex = fromSqueezed(dst, {row});
+    Value result = partial;
+    if (!reduce.getClear())
+      result = combineReduction(kind, cast(load(dst, dstIndex), accType), result);
+    store(dst, dstIndex, cast(result, dst.elementType));
+  }
+  return success();
+}
