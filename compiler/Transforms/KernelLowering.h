@@ -353,6 +353,9 @@ private:
   /// `window` of a tensor parameter to or from the swizzled shared `tile`
   /// (a whole buffer or one stage of it), if it can.
   std::optional<unsigned> tensorMapFor(Value window, Value tile);
+  /// Whether the kernel may read the tensor parameter `tensor` (through
+  /// any view): anything but copies and stores into it, and its dims.
+  bool readInKernel(Value tensor);
   /// A tile.copy of a swizzled shared tile into a tensor window by TMA
   /// (one thread issues, then waits until the tile has been read), or the
   /// ordinary copy where the runtime built no tensor maps.

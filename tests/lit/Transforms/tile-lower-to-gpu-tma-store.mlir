@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true tma=true stmatrix=true" | FileCheck %s
-// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true" | FileCheck %s --check-prefix=NOTMA
+// RUN: tile-opt %s --split-input-file --tile-lower-to-gpu="async-copies=true tma=true stmatrix=true" | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-lower-to-gpu="async-copies=true" | FileCheck %s --check-prefix=NOTMA
 
 // An epilogue staged on chip: the accumulator goes to a 128-byte-swizzled
 // shared tile by stmatrix (four 8x8 pieces a warp per instruction, 16 per
@@ -39,6 +39,33 @@ func.func @store(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile
     tile.copy %acc, %s : !tile.buffer<64x128xf32, fragment>, !tile.buffer<64x128xf16, shared>
     %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
     tile.copy %s, %r : !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf16, global>
+  }
+  return
+}
+
+// -----
+
+// A kernel that reads back the tensor it stores by TMA waits until the
+// writes have landed (not only until the tile is read) and fences them for
+// the generic proxy's reads.
+// CHECK-LABEL: gpu.func @read_back
+// CHECK: nvvm.cp.async.bulk.tensor.global.shared.cta
+// CHECK: nvvm.cp.async.bulk.commit.group
+// CHECK-NEXT: nvvm.cp.async.bulk.wait_group 0{{$}}
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.global>}
+func.func @read_back(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile.name = "C"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x128xf16, shared>
+    %zero = arith.constant 0.0 : f16
+    tile.fill %s, %zero : !tile.buffer<64x128xf16, shared>
+    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
+    tile.copy %s, %r : !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf16, global>
+    tile.barrier
+    %t = tile.alloc : !tile.buffer<64x128xf16, shared>
+    tile.copy %r, %t : !tile.buffer<64x128xf16, global>, !tile.buffer<64x128xf16, shared>
   }
   return
 }
