@@ -139,6 +139,9 @@ def report(name, size, err, tol, t_ms, peer, peer_ms, bytes_moved=None, flops=No
     if flops:
         rate = f"{flops / t_ms / 1e9:8.1f} TFLOP/s"  # flop per ms / 1e9 = TFLOP/s
     ROWS.append((name, size, err, tol, ok, t_ms, peer, peer_ms, ratio, rate))
+    # As it comes, so that a run cut short (a hung kernel) still shows it.
+    print(f"  {'ok ' if ok else 'BAD'} {name} {size}: err {err:.2e}, {t_ms:.3f} ms, "
+          f"{peer} {peer_ms:.3f} ms {rate}", flush=True)
 
 
 def poisoned(*shape, dtype):

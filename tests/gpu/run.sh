@@ -21,7 +21,10 @@ if command -v cuobjdump >/dev/null; then
     echo "$g: $(cuobjdump -sass "$gpu/$g.cubin" | grep -cE "HGMMA|QGMMA") HGMMA/QGMMA instructions in the SASS, $(cuobjdump -sass "$gpu/$g.cubin" | grep -c QGMMA) QGMMA"
   done
 fi
-python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1
+# A kernel that hangs must not take the machine's whole time: the check
+# stops after TILEC_CHECK_SECONDS (rows print as they finish).
+timeout "${TILEC_CHECK_SECONDS:-480}" python3 "$root/tests/gpu/check.py" \
+  --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is
 # linked in), launches, checks; the second run finds the kernel in the cache.
 if [ -f "$gpu/tilec-jit-example.gz" ]; then
