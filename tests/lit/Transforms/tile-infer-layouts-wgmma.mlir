@@ -175,3 +175,36 @@ func.func @fp8() attributes {tile.kernel} {
   }
   return
 }
+
+// -----
+
+// An epilogue staged on chip: the shared tile the accumulator is copied
+// into whole takes the widest swizzle its rows allow (256-byte rows: 128),
+// so that stmatrix writes hit different banks and a TMA store can read it.
+// A shared tile of another shape keeps no layout.
+// CHECK-LABEL: func.func @staging
+// CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x128xf32, fragment>
+// CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x128xf16, shared>
+// CHECK-NEXT: tile.alloc : <64x64xf16, shared>
+// MMASYNC-LABEL: func.func @staging
+// MMASYNC: tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : <64x128xf32, fragment>
+// MMASYNC-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x128xf16, shared>
+func.func @staging(%C: !tile.buffer<64x128xf16, global> {tile.name = "C"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %b = tile.alloc : !tile.buffer<64x128xf16, shared>
+    %c = tile.alloc : !tile.buffer<64x128xf32, fragment>
+    %s = tile.alloc : !tile.buffer<64x128xf16, shared>
+    %t = tile.alloc : !tile.buffer<64x64xf16, shared>
+    tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf32, fragment>
+    tile.copy %c, %s : !tile.buffer<64x128xf32, fragment>, !tile.buffer<64x128xf16, shared>
+    tile.copy %s, %C : !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf16, global>
+    %c0 = arith.constant 0 : index
+    %ct = tile.region %s[%c0, %c0] sizes [64, 64] : !tile.buffer<64x128xf16, shared> -> !tile.buffer<64x64xf16, shared>
+    tile.copy %ct, %t : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>
+  }
+  return
+}
