@@ -118,6 +118,12 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     or SIMT path (`-debug-only=tile-infer-layouts` in a debug build says
     why).
 
+    The warpgroups split the accumulator's 64-row blocks first; where the
+    blocks are fewer than the warpgroups (a 64-row tile on 256 threads) the
+    rest split its columns (`#tile.wgmma<r, columns c>`), unless the gemm's
+    policy is FullRow or the accumulator is reduced along its rows; FullCol
+    splits the columns only.
+
     With `mma-sync` instead (sm_80), the same layouts are assigned,
     `#tile.wgmma<g, mma_sync>`, for 16-bit operands: each warp then runs its
     16 rows of every row block on `mma.sync.m16n8k16`, keeping C in

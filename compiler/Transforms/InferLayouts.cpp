@@ -234,6 +234,8 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
 /// accumulator of its shape in that layout (each thread converts its own
 /// elements) and read only as the A of such gemms (not transposed).
 static bool feedsFromRegisters(Value a, tile::WgmmaLayoutAttr accLayout) {
+  if (accLayout.getColumnGroups() != 1) // each warpgroup needs whole rows of A
+    return false;
   auto alloc = a.getDefiningOp<tile::AllocOp>();
   if (!alloc || alloc.getType().getScope() != tile::MemoryScope::Fragment ||
       alloc.getType().getShape().size() != 2 || alloc->hasAttr(tile::kLayoutAttrName))
@@ -263,6 +265,31 @@ static bool feedsFromRegisters(Value a, tile::WgmmaLayoutAttr accLayout) {
   return written;
 }
 
+/// Whether `columnGroups` warpgroups can split the columns of the
+/// accumulator `c` of `gemms` (with their swizzle spans): every warpgroup
+/// gets whole 8-column chunks, a wgmma at most 256 wide whose B starts at a
+/// swizzle atom, and nothing reduces the accumulator along its rows (a row
+/// would span warpgroups).
+static bool columnsSplit(
+    tile::AllocOp c,
+    ArrayRef<std::pair<tile::GemmOp, std::pair<int64_t, int64_t>>> gemms,
+    int64_t columnGroups, bool mmaSync) {
+  int64_t n = c.getType().getShape()[1];
+  if (n % (8 * columnGroups) != 0 || (!mmaSync && n / columnGroups > 256))
+    return false;
+  for (Operation *user : c->getUsers())
+    if (isa<tile::ReduceOp>(user))
+      return false;
+  for (auto [gemm, spans] : gemms) {
+    auto b = cast<tile::BufferType>(gemm.getB().getType());
+    int64_t bytes = b.getElementType().getIntOrFloatBitWidth() / 8;
+    // B stored K x N: a warpgroup's columns start a whole swizzle span in.
+    if (!mmaSync && !gemm.getTransposeB() && (n / columnGroups * bytes) % spans.second != 0)
+      return false;
+  }
+  return true;
+}
+
 /// Assigns the wgmma layouts to a gemm's operands if the gemm, and every
 /// other gemm accumulating into the same C, qualifies.
 static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
@@ -282,13 +309,25 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
   SmallVector<tile::ParallelOp> loops;
   if (gemms.empty() || !accumulatorUsesFit(c.getResult(), loops))
     return;
-  // The warpgroups that share the rows: as many as the row blocks allow.
+  // The warpgroups that share the rows: as many as the row blocks allow
+  // (FullCol: one row group); the rest split the columns where they can.
   int64_t m = c.getType().getShape()[0];
-  int64_t warpgroups = threads / 128;
+  int64_t total = threads / 128;
+  tile::GemmPolicy policy = gemm.getPolicy();
+  int64_t warpgroups = policy == tile::GemmPolicy::FullCol ? 1 : total;
   while ((m / 64) % warpgroups != 0)
     --warpgroups;
+  int64_t columnGroups = policy == tile::GemmPolicy::FullRow ? 1 : total / warpgroups;
+  while (columnGroups > 1 && !columnsSplit(c, gemms, columnGroups, mmaSync))
+    --columnGroups;
+  if (columnGroups == 1 && policy == tile::GemmPolicy::FullCol) {
+    // Columns did not split: as many row groups as the rows allow instead.
+    warpgroups = total;
+    while ((m / 64) % warpgroups != 0)
+      --warpgroups;
+  }
   MLIRContext *ctx = gemm.getContext();
-  auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups, mmaSync);
+  auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups, mmaSync, columnGroups);
   c->setAttr(tile::kLayoutAttrName, accLayout);
   for (tile::ParallelOp loop : loops)
     loop->setAttr(tile::kLayoutAttrName, accLayout);
@@ -304,7 +343,8 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
     user.getB().getDefiningOp()->setAttr(tile::kLayoutAttrName,
                                          tile::SwizzleLayoutAttr::get(ctx, spans.second));
   }
-  LLVM_DEBUG(llvm::dbgs() << "wgmma: " << m << " rows on " << warpgroups << " warpgroups\n");
+  LLVM_DEBUG(llvm::dbgs() << "wgmma: " << m << " rows on " << warpgroups << " warpgroups, columns on "
+                          << columnGroups << "\n");
 }
 
 /// Whether the use `use` of the 1-D fragment `row` fits the wgmma_rows
@@ -315,7 +355,7 @@ static bool fitsRows(OpOperand &use, Value row, int64_t groups,
   int64_t rows = cast<tile::BufferType>(row.getType()).getShape()[0];
   auto accumulatorRows = [&](Value acc) {
     auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(acc));
-    return layout && layout.getWarpgroups() == groups &&
+    return layout && layout.getWarpgroups() == groups && layout.getColumnGroups() == 1 &&
            cast<tile::BufferType>(acc.getType()).getShape()[0] == rows;
   };
   auto isCandidate = [&](Value v) {
@@ -350,7 +390,7 @@ static bool fitsRows(OpOperand &use, Value row, int64_t groups,
   // A loop over the accumulator reads row i's value in iteration (i, j).
   if (auto layout = parallel->getAttrOfType<tile::WgmmaLayoutAttr>(tile::kLayoutAttrName))
     return isa<tile::LoadOp>(user) && layout.getWarpgroups() == groups &&
-           parallel.getExtents()[0] == rows;
+           layout.getColumnGroups() == 1 && parallel.getExtents()[0] == rows;
   if (parallel.getExtents() != ArrayRef<int64_t>{rows} || parallel->hasAttr(tile::kLayoutAttrName))
     return false;
   // A loop over the rows runs on the quads: every fragment in it must be a
@@ -388,7 +428,8 @@ static void inferWgmmaRows(tile::LaunchOp launch) {
   // Candidates: 1-D fragments as long as some accumulator's rows.
   DenseMap<int64_t, int64_t> groupsOfRows;
   launch.walk([&](tile::AllocOp alloc) {
-    if (auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName)))
+    auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+    if (layout && layout.getColumnGroups() == 1) // split columns: a row spans warpgroups
       groupsOfRows.try_emplace(alloc.getType().getShape()[0], layout.getWarpgroups());
   });
   DenseMap<Value, int64_t> candidates;

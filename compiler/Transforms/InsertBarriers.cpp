@@ -160,10 +160,12 @@ std::optional<Resource> resolve(Value buffer) {
   return Resource{Resource::Kind::Shared, begin, begin + bufferBytes(alloc.getType())};
 }
 
-/// The warpgroups of a wgmma accumulator (its layout), or 0.
+/// The warpgroups of a wgmma accumulator (its layout) when each holds
+/// whole rows, or 0 (no accumulator, or one whose columns are split: a row
+/// then spans warpgroups).
 int64_t wgmmaGroups(Value buffer) {
   auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(buffer));
-  return layout ? layout.getWarpgroups() : 0;
+  return layout && layout.getColumnGroups() == 1 ? layout.getWarpgroups() : 0;
 }
 
 /// Whether a T.gemm runs on wgmma (its accumulator has the wgmma layout
@@ -243,9 +245,10 @@ Accesses collect(Operation *root, bool tmaStores) {
         return;
       }
     }
-    if (auto gemm = dyn_cast<tile::GemmOp>(op); gemm && wgmmaGroups(gemm.getC())) {
+    auto gemm = dyn_cast<tile::GemmOp>(op);
+    if (gemm && isa_and_nonnull<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()))) {
       int64_t groups = wgmmaGroups(gemm.getC());
-      bool ownRows = !gemm.getTransposeA() && sameRows(gemm.getA(), gemm.getC());
+      bool ownRows = groups && !gemm.getTransposeA() && sameRows(gemm.getA(), gemm.getC());
       if (isWgmma(gemm)) {
         add(accesses.proxyReads, gemm.getA(), ownRows ? groups : 0);
         add(accesses.proxyReads, gemm.getB());

@@ -51,8 +51,14 @@ struct BufferRef {
   SmallVector<int64_t> shape;     // view shape (kDynamic for launch-bound)
   /// A #tile.cyclic fragment: element f is in this thread's slot f / threads.
   bool distributed = false;
-  /// A #tile.wgmma fragment: the wgmma accumulator of this many warpgroups.
+  /// A #tile.wgmma fragment: the wgmma accumulator of this many row groups
+  /// of warpgroups, each split over `wgmmaColumnGroups` warpgroups by columns.
   int64_t wgmmaGroups = 0;
+  int64_t wgmmaColumnGroups = 1;
+  /// The warpgroups that hold a #tile.wgmma fragment.
+  int64_t wgmmaWarpgroups() const { return wgmmaGroups * wgmmaColumnGroups; }
+  /// The columns of a #tile.wgmma fragment each warpgroup holds.
+  int64_t wgmmaColumns() const { return shape[1] / wgmmaColumnGroups; }
   /// A #tile.wgmma_rows fragment: one value per row of such an accumulator.
   int64_t wgmmaRowGroups = 0;
   /// A #tile.swizzle shared buffer: the XOR span in bytes, and the rows of
@@ -220,8 +226,13 @@ private:
   /// its elements of a row, the row's quad of lanes combines by shuffles.
   LogicalResult lowerWgmmaReduce(tile::ReduceOp reduce);
   /// The first row and column of the #tile.wgmma elements this thread
-  /// holds, for accumulators of `blocksPerGroup` 64-row blocks a warpgroup.
-  std::pair<Value, Value> wgmmaOrigin(int64_t blocksPerGroup);
+  /// holds, for accumulators of `blocksPerGroup` 64-row blocks a warpgroup
+  /// and `columnGroups` warpgroups of `columns` columns each a row block.
+  std::pair<Value, Value> wgmmaOrigin(int64_t blocksPerGroup, int64_t columnGroups = 1,
+                                      int64_t columns = 0);
+  /// The row group and column group of this thread's warpgroup in a
+  /// #tile.wgmma layout of `columnGroups` column groups.
+  std::pair<Value, Value> wgmmaGroupOf(int64_t columnGroups);
   /// Combines two partial results of a reduction of `kind` (sum, min or
   /// max; |x| of the abs kinds applies to elements, see reductionElement).
   Value combineReduction(tile::ReduceKind kind, Value a, Value x);

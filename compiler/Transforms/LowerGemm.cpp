@@ -165,14 +165,18 @@ bool KernelLowering::rowsOf16Bytes(const BufferRef &ref) {
 void KernelLowering::stmatrixFromAccumulator(const BufferRef &src, const BufferRef &dst) {
   int64_t groups = src.wgmmaGroups;
   int64_t blocksPerGroup = src.shape[0] / 64 / groups;
-  int64_t slotsPerBlock = src.shape[1] / 2, chunks = src.shape[1] / 8;
+  int64_t slotsPerBlock = src.wgmmaColumns() / 2, chunks = src.wgmmaColumns() / 8;
   OpBuilder::InsertionGuard guard(b);
-  onlyThreadsBelow(128 * groups);
+  onlyThreadsBelow(128 * src.wgmmaWarpgroups());
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::RemUIOp::create(
       b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
-  Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+  auto [group, columnGroup] = wgmmaGroupOf(src.wgmmaColumnGroups);
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc(), x, y).getResult(); };
+  // The warpgroup's first column (its share of a column-split accumulator).
+  Value firstColumn =
+      columnGroup ? Value(arith::MulIOp::create(b, loc(), columnGroup, index(src.wgmmaColumns())))
+                  : Value();
   // Lane l addresses row l mod 8 of matrix l / 8: matrices 0 and 1 are the
   // upper and lower 8 rows of a chunk, 2 and 3 those of the next chunk.
   Value laneRow = add(arith::RemUIOp::create(b, loc(), lane, index(8)),
@@ -201,6 +205,8 @@ void KernelLowering::stmatrixFromAccumulator(const BufferRef &src, const BufferR
         registers.push_back(LLVM::BitcastOp::create(b, loc(), i32, pair));
       }
       Value column = add(index(8 * chunk), count == 4 ? nextChunk : index(0));
+      if (firstColumn)
+        column = add(column, firstColumn);
       NVVM::StMatrixOp::create(b, loc(), address(dst, {row, column}), registers,
                                NVVM::MMALayout::row,
                                NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
@@ -252,11 +258,11 @@ LogicalResult KernelLowering::lowerGemmMmaSyncRows(tile::GemmOp gemm) {
       bm.elementType != element)
     return gemm.emitError("an mma.sync accumulator in registers needs 16-bit A in registers or "
                           "swizzled shared memory and B in swizzled shared memory");
-  if (a.wgmmaGroups && (a.wgmmaGroups != c.wgmmaGroups || ta))
+  if (a.wgmmaGroups && (a.wgmmaGroups != c.wgmmaGroups || c.wgmmaColumnGroups != 1 || ta))
     return gemm.emitError("an mma.sync A operand in registers needs the accumulator's layout");
   if ((!a.wgmmaGroups && a.kept.size() != 2) || bm.kept.size() != 2)
     return gemm.emitError("mma.sync operands must be 2-D views");
-  int64_t m = c.shape[0], n = c.shape[1];
+  int64_t m = c.shape[0], n = c.wgmmaColumns(); // this warpgroup's columns
   SmallVector<int64_t> shapeA = tile::withoutUnitDims(a.shape);
   int64_t k = ta ? shapeA[0] : shapeA[1];
   int64_t groups = c.wgmmaGroups;
@@ -264,12 +270,15 @@ LogicalResult KernelLowering::lowerGemmMmaSyncRows(tile::GemmOp gemm) {
   int64_t slotsPerBlock = n / 2, chunks = n / 8;
   LLVM_DEBUG(llvm::dbgs() << "mma.sync rows gemm " << m << "x" << n << "x" << k << "\n");
   OpBuilder::InsertionGuard guard(b);
-  onlyThreadsBelow(128 * groups);
+  onlyThreadsBelow(128 * c.wgmmaWarpgroups());
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::RemUIOp::create(
       b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
-  Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+  auto [group, columnGroup] = wgmmaGroupOf(c.wgmmaColumnGroups);
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc(), x, y).getResult(); };
+  // The first column of B this warpgroup multiplies by.
+  Value firstColumn = columnGroup ? Value(arith::MulIOp::create(b, loc(), columnGroup, index(n)))
+                                  : index(0);
   // ldmatrix lane roles: lane l addresses row l mod 8 of matrix l / 8.
   Value laneRow = arith::RemUIOp::create(b, loc(), lane, index(8));
   Value matrix = arith::DivUIOp::create(b, loc(), lane, index(8));
@@ -306,12 +315,13 @@ LogicalResult KernelLowering::lowerGemmMmaSyncRows(tile::GemmOp gemm) {
         // there is one, `chunk + 1`.
         int count = chunk + 1 < chunks ? 4 : 2;
         SmallVector<Value> regsB;
+        Value chunkColumn = columnGroup ? add(firstColumn, index(8 * chunk)) : index(8 * chunk);
         if (tb) // stored N x K: 8x8 pieces at (n, k) as they are
-          regsB = ldmatrix(bm, add(index(8 * chunk), add(laneRow, count == 4 ? matrixHigh : index(0))),
+          regsB = ldmatrix(bm, add(chunkColumn, add(laneRow, count == 4 ? matrixHigh : index(0))),
                            add(index(kk), matrixLow), count, false);
         else // stored K x N: transposed pieces at (k, n)
           regsB = ldmatrix(bm, add(index(kk), lane16),
-                           add(index(8 * chunk),
+                           add(chunkColumn,
                                count == 4 ? arith::MulIOp::create(
                                                 b, loc(), arith::DivUIOp::create(b, loc(), lane, index(16)),
                                                 index(8)).getResult()
@@ -409,10 +419,11 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   if ((!a.swizzle && !a.wgmmaGroups) || !bm.swizzle)
     return gemm.emitError("the wgmma accumulator needs A in registers or swizzled shared "
                           "memory and B in swizzled shared memory");
-  if (a.wgmmaGroups && (a.wgmmaGroups != c.wgmmaGroups || gemm.getTransposeA()))
+  if (a.wgmmaGroups &&
+      (a.wgmmaGroups != c.wgmmaGroups || c.wgmmaColumnGroups != 1 || gemm.getTransposeA()))
     return gemm.emitError("a wgmma A operand in registers needs the accumulator's layout");
   bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
-  int64_t m = c.shape[0], n = c.shape[1];
+  int64_t m = c.shape[0], n = c.wgmmaColumns(); // this warpgroup's columns
   SmallVector<int64_t> shapeA = tile::withoutUnitDims(a.shape);
   int64_t k = ta ? shapeA[0] : shapeA[1];
   if (a.kept.size() != 2 || bm.kept.size() != 2)
@@ -444,8 +455,11 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
                                NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
   {
     OpBuilder::InsertionGuard guard(b);
-    onlyThreadsBelow(128 * groups);
-    Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+    onlyThreadsBelow(128 * c.wgmmaWarpgroups());
+    auto [group, columnGroup] = wgmmaGroupOf(c.wgmmaColumnGroups);
+    // The first column of B this warpgroup multiplies by.
+    Value firstColumn =
+        columnGroup ? Value(arith::MulIOp::create(b, loc(), columnGroup, index(n))) : Value();
     Type f32 = b.getF32Type();
     auto structType = LLVM::LLVMStructType::getLiteral(
         ctx, SmallVector<Type>(slotsPerBlock, f32));
@@ -472,8 +486,10 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
           b, loc(), arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
           index(block * 64));
       for (int64_t kk = 0; kk < k; kk += kStep) {
-        Value descB = tb ? wgmmaDescriptor(bm, index(0), index(kk), /*kMajor=*/true)
-                         : wgmmaDescriptor(bm, index(kk), index(0), /*kMajor=*/false);
+        // B's columns of this warpgroup: rows of B stored N x K.
+        Value columnB = firstColumn ? firstColumn : index(0);
+        Value descB = tb ? wgmmaDescriptor(bm, columnB, index(kk), /*kMajor=*/true)
+                         : wgmmaDescriptor(bm, index(kk), columnB, /*kMajor=*/false);
         if (a.wgmmaGroups) {
           acc = wgmmaFromRegisters(registersA[block * (k / kStep) + kk / kStep], descB, acc, n,
                                    operandType, tb);

@@ -157,6 +157,9 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
 }
 
 LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
+  if (buffers[reduce.getSource()].wgmmaColumnGroups != 1)
+    return reduce.emitError("an accumulator whose columns are split over warpgroups is not "
+                            "reduced along its rows");
   const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
   int64_t groups = src.wgmmaGroups;
   int64_t blocksPerGroup = src.shape[0] / 64 / groups;

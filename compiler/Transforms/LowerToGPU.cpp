@@ -390,7 +390,8 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   }
   if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(layout)) {
     ref.wgmmaGroups = wgmma.getWarpgroups();
-    count /= 128 * ref.wgmmaGroups;
+    ref.wgmmaColumnGroups = wgmma.getColumnGroups();
+    count /= 128 * ref.wgmmaWarpgroups();
   }
   if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(layout)) {
     ref.wgmmaRowGroups = rows.getWarpgroups();
@@ -886,7 +887,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       BufferRef space;
       space.shape.assign(extents.begin(), extents.end());
       space.wgmmaGroups = wgmma.getWarpgroups();
-      int64_t slotsPerBlock = extents[1] / 2;
+      space.wgmmaColumnGroups = wgmma.getColumnGroups();
+      int64_t slotsPerBlock = space.wgmmaColumns() / 2;
       forEachOwned(space, [&](ArrayRef<Value> ij, Value slot) {
         rowSlotStack.push_back(index(rowSlotOf(*getConstantIntValue(slot), slotsPerBlock)));
         iteration(ij, slot);
@@ -1230,11 +1232,12 @@ void KernelLowering::forEachOwned(const BufferRef &ref,
                                   function_ref<void(ArrayRef<Value>, Value)> body) {
   int64_t groups = ref.wgmmaGroups;
   int64_t blocksPerGroup = ref.shape[0] / 64 / groups;
-  int64_t slotsPerBlock = ref.shape[1] / 2;
+  int64_t slotsPerBlock = ref.wgmmaColumns() / 2;
   OpBuilder::InsertionGuard guard(b);
   // Warpgroups past the accumulator's own hold nothing.
-  onlyThreadsBelow(128 * groups);
-  auto [rowBase, colBase] = wgmmaOrigin(blocksPerGroup);
+  onlyThreadsBelow(128 * ref.wgmmaWarpgroups());
+  auto [rowBase, colBase] =
+      wgmmaOrigin(blocksPerGroup, ref.wgmmaColumnGroups, ref.wgmmaColumns());
   for (int64_t block = 0; block < blocksPerGroup; ++block)
     for (int64_t s = 0; s < slotsPerBlock; ++s) {
       int64_t chunk = s / 4, half = (s % 4) / 2, column = s % 2;
@@ -1256,11 +1259,20 @@ void KernelLowering::forEachOwnedRow(int64_t rows, int64_t groups,
            index(2 * block + half));
 }
 
-std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup) {
+std::pair<Value, Value> KernelLowering::wgmmaGroupOf(int64_t columnGroups) {
+  Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+  if (columnGroups == 1)
+    return {group, Value()};
+  return {arith::DivUIOp::create(b, loc(), group, index(columnGroups)),
+          arith::RemUIOp::create(b, loc(), group, index(columnGroups))};
+}
+
+std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup,
+                                                    int64_t columnGroups, int64_t columns) {
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::RemUIOp::create(
       b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
-  Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
+  auto [group, columnGroup] = wgmmaGroupOf(columnGroups);
   // Row 16 w + l / 4 of the warpgroup's first row block; columns 2 (l mod 4).
   Value rowBase = arith::AddIOp::create(
       b, loc(),
@@ -1270,6 +1282,9 @@ std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup) {
       arith::DivUIOp::create(b, loc(), lane, index(4)));
   Value colBase =
       arith::MulIOp::create(b, loc(), arith::RemUIOp::create(b, loc(), lane, index(4)), index(2));
+  if (columnGroup) // the warpgroup's own columns
+    colBase = arith::AddIOp::create(
+        b, loc(), colBase, arith::MulIOp::create(b, loc(), columnGroup, index(columns)));
   return {rowBase, colBase};
 }
 

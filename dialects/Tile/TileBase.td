@@ -139,12 +139,19 @@ def Tile_WgmmaLayoutAttr : Tile_Attr<"WgmmaLayout", "wgmma"> {
     (through the generic proxy, unlike wgmma). Row reductions, row values
     (`#tile.wgmma_rows`) and the loops over the accumulator are the same.
 
+    With `columns c` (c > 1) the columns are split too: `warpgroups * c`
+    warpgroups hold the accumulator, warpgroup `r * c + j` the row blocks of
+    row group `r` in its `j`-th N / c columns (a block whose row blocks are
+    fewer than its warpgroups keeps them all busy). Such an accumulator is
+    not reduced along its rows and does not feed a gemm's A from registers.
+
     ```mlir
     %C = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<128x128xf32, fragment>
     %D = tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : !tile.buffer<128x128xf32, fragment>
+    %E = tile.alloc {tile.layout = #tile.wgmma<1, columns 2>} : !tile.buffer<64x256xf32, fragment>
     ```
   }];
-  let parameters = (ins "int64_t":$warpgroups, "bool":$mmaSync);
+  let parameters = (ins "int64_t":$warpgroups, "bool":$mmaSync, "int64_t":$columnGroups);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }

@@ -70,22 +70,31 @@ CyclicLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 Attribute WgmmaLayoutAttr::parse(AsmParser &parser, Type) {
-  int64_t warpgroups = 0;
+  int64_t warpgroups = 0, columnGroups = 1;
   bool mmaSync = false;
   if (parser.parseLess() || parser.parseInteger(warpgroups))
     return {};
-  if (succeeded(parser.parseOptionalComma())) {
-    if (parser.parseKeyword("mma_sync"))
+  // `, columns c` then `, mma_sync`, each optional.
+  while (succeeded(parser.parseOptionalComma())) {
+    if (succeeded(parser.parseOptionalKeyword("columns"))) {
+      if (parser.parseInteger(columnGroups))
+        return {};
+      continue;
+    }
+    if (parser.parseKeyword("mma_sync", " or 'columns'"))
       return {};
     mmaSync = true;
   }
   if (parser.parseGreater())
     return {};
-  return parser.getChecked<WgmmaLayoutAttr>(parser.getContext(), warpgroups, mmaSync);
+  return parser.getChecked<WgmmaLayoutAttr>(parser.getContext(), warpgroups, mmaSync,
+                                            columnGroups);
 }
 
 void WgmmaLayoutAttr::print(AsmPrinter &printer) const {
   printer << "<" << getWarpgroups();
+  if (getColumnGroups() != 1)
+    printer << ", columns " << getColumnGroups();
   if (getMmaSync())
     printer << ", mma_sync";
   printer << ">";
@@ -93,7 +102,10 @@ void WgmmaLayoutAttr::print(AsmPrinter &printer) const {
 
 LogicalResult
 WgmmaLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                        int64_t warpgroups, bool) {
+                        int64_t warpgroups, bool, int64_t columnGroups) {
+  if (columnGroups <= 0)
+    return emitError() << "a wgmma layout needs a positive column group count, got "
+                       << columnGroups;
   if (warpgroups <= 0)
     return emitError() << "a wgmma layout needs a positive warpgroup count, got "
                        << warpgroups;

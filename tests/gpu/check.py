@@ -254,6 +254,8 @@ def main():
              ("gemm_fp16_unstaged", torch.float16, False, False, gemm_sizes[:1] + gemm_sizes[5:7]),
              ("gemm_fp16_no_setmaxnreg", torch.float16, False, False,
               gemm_sizes[:1] + gemm_sizes[5:7]),
+             ("gemm_fp16_m64", torch.float16, False, False, gemm_sizes[:3] + gemm_sizes[5:6]),
+             ("gemm_fp16_m64_sm80", torch.float16, False, False, gemm_sizes[:3]),
              ("gemm_fp16_sm80", torch.float16, False, False, gemm_sizes[:3] + big_square),
              ("gemm_bf16_sm80", torch.bfloat16, False, False, gemm_sizes[:1] + gemm_sizes[2:3]),
              ("gemm_nt_sm80", torch.float16, False, True, gemm_sizes[:1] + gemm_sizes[2:3]),

@@ -28,6 +28,9 @@ compile gemm_fp8.tl gemm_fp8 gemm_fp8
 # The same GEMM without one feature each: what it is worth, in the same run.
 compile gemm.tl gemm gemm_fp16_unstaged --disable=stage-stores
 compile gemm.tl gemm gemm_fp16_no_setmaxnreg --disable=setmaxnreg
+# 64-row tiles: the two consumer warpgroups split the columns (64x128 each).
+compile gemm.tl gemm gemm_fp16_m64 -D block_M=64
+target=sm_80 compile gemm.tl gemm gemm_fp16_m64_sm80 -D block_M=64 -D block_N=128 -D num_stages=3
 compile gemm_transposed.tl gemm_nt gemm_nt
 # The sm_80 path (cp.async pipeline, ldmatrix + mma.sync), run on the H200 too.
 sm80_gemm_tiles="-D block_N=128 -D num_stages=3"

@@ -20,13 +20,18 @@ func.func private @bad_swizzle(!tile.buffer<4x4xf16, shared, #tile.swizzle<48>>)
 
 // -----
 
-// expected-error @+1 {{expected 'mma_sync'}}
+// expected-error @+1 {{expected 'mma_sync' or 'columns'}}
 func.func private @bad_wgmma_instruction() attributes {layout = #tile.wgmma<2, wgmma>}
 
 // -----
 
 // expected-error @+1 {{a wgmma layout needs a positive warpgroup count, got 0}}
 func.func private @bad_wgmma_groups() attributes {layout = #tile.wgmma<0, mma_sync>}
+
+// -----
+
+// expected-error @+1 {{a wgmma layout needs a positive column group count, got 0}}
+func.func private @bad_wgmma_columns() attributes {layout = #tile.wgmma<1, columns 0>}
 
 // -----
 

@@ -86,6 +86,7 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
 // CHECK-LABEL: func.func @layouts
 // CHECK: tile.alloc {tile.layout = #tile.wgmma<2>} : <128x64xf32, fragment>
 // CHECK: tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : <128x64xf32, fragment>
+// CHECK: tile.alloc {tile.layout = #tile.wgmma<1, columns 2, mma_sync>} : <64x64xf32, fragment>
 // CHECK: tile.alloc {tile.layout = #tile.wgmma_rows<2>} : <128xf32, fragment>
 // CHECK: tile.alloc {tile.layout = #tile.cyclic<256>} : <4x64xf32, fragment>
 // CHECK: tile.barrier{{$}}
@@ -96,6 +97,7 @@ func.func @layouts() attributes {tile.kernel} {
   ^bb0(%bx: index, %by: index, %bz: index):
     %s = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
     %s2 = tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : !tile.buffer<128x64xf32, fragment>
+    %s3 = tile.alloc {tile.layout = #tile.wgmma<1, columns 2, mma_sync>} : !tile.buffer<64x64xf32, fragment>
     %m = tile.alloc {tile.layout = #tile.wgmma_rows<2>} : !tile.buffer<128xf32, fragment>
     %c = tile.alloc {tile.layout = #tile.cyclic<256>} : !tile.buffer<4x64xf32, fragment>
     tile.barrier

@@ -208,3 +208,37 @@ func.func @staging(%C: !tile.buffer<64x128xf16, global> {tile.name = "C"}) attri
   }
   return
 }
+
+// -----
+
+// 64 rows on two warpgroups: with the default (square) policy they split
+// the columns, 128 each; FullRow keeps one warpgroup on the whole tile; an
+// accumulator reduced along its rows is not split (a row would span
+// warpgroups), nor is the A it feeds from registers.
+// CHECK-LABEL: func.func @columns_split
+// CHECK: tile.alloc {tile.layout = #tile.wgmma<1, columns 2>} : <64x256xf32, fragment>
+// CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x256xf32, fragment>
+// CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
+// CHECK: tile.alloc {tile.layout = #tile.wgmma_rows<1>} : <64xf32, fragment>
+// MMASYNC-LABEL: func.func @columns_split
+// MMASYNC: tile.alloc {tile.layout = #tile.wgmma<1, columns 2, mma_sync>} : <64x256xf32, fragment>
+func.func @columns_split() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %b = tile.alloc : !tile.buffer<64x256xf16, shared>
+    %c = tile.alloc : !tile.buffer<64x256xf32, fragment>
+    %d = tile.alloc : !tile.buffer<64x256xf32, fragment>
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %m = tile.alloc : !tile.buffer<64xf32, fragment>
+    tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x256xf16, shared>, !tile.buffer<64x256xf32, fragment>
+    tile.gemm %a, %b, %d {clear_accum, policy = #tile<gemm_policy full_row>}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x256xf16, shared>, !tile.buffer<64x256xf32, fragment>
+    tile.gemm %a, %a, %s {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.reduce max %s, %m dim(1) clear : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
+  }
+  return
+}

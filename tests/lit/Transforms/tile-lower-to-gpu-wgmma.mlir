@@ -127,3 +127,31 @@ func.func @a_in_registers(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"})
   }
   return
 }
+
+// -----
+
+// Columns split over two warpgroups (#tile.wgmma<1, columns 2>): each runs
+// m64n64 wgmmas on its own 64 columns of C, B's descriptor starting at
+// column 64 * (warpgroup mod 2); both warpgroups (256 threads) take part.
+// CHECK-LABEL: gpu.func @columns
+// CHECK-NOT: arith.cmpi ult, %thread_id_x
+// CHECK: %[[GROUP:.*]] = arith.divui %thread_id_x, %c128
+// CHECK: %[[COLUMNS:.*]] = arith.remui %[[GROUP]], %c2
+// CHECK: arith.muli %[[COLUMNS]], %c64
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>
+// CHECK-NOT: nvvm.wgmma.mma_async
+// CHECK: gpu.return
+func.func @columns(%C: !tile.buffer<64x128xf32, global> {tile.name = "C"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
+    %b = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x128xf16, shared>
+    %c = tile.alloc {tile.layout = #tile.wgmma<1, columns 2>} : !tile.buffer<64x128xf32, fragment>
+    tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf32, fragment>
+    tile.copy %c, %C : !tile.buffer<64x128xf32, fragment>, !tile.buffer<64x128xf32, global>
+  }
+  return
+}
