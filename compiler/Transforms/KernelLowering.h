@@ -233,6 +233,13 @@ private:
   /// The row group and column group of this thread's warpgroup in a
   /// #tile.wgmma layout of `columnGroups` column groups.
   std::pair<Value, Value> wgmmaGroupOf(int64_t columnGroups);
+  /// Where this thread sits in the #tile.wgmma accumulator `acc`: its lane,
+  /// its warp in the warpgroup, its warpgroup's row group, and the first
+  /// column of its warpgroup's columns (null when they are not split).
+  struct WgmmaPlace {
+    Value lane, warp, rowGroup, firstColumn;
+  };
+  WgmmaPlace wgmmaPlace(const BufferRef &acc);
   /// Combines two partial results of a reduction of `kind` (sum, min or
   /// max; |x| of the abs kinds applies to elements, see reductionElement).
   Value combineReduction(tile::ReduceKind kind, Value a, Value x);
@@ -364,6 +371,9 @@ private:
   /// `window` of a tensor parameter to or from the swizzled shared `tile`
   /// (a whole buffer or one stage of it), if it can.
   std::optional<unsigned> tensorMapFor(Value window, Value tile);
+  /// The TMA coordinates (innermost first, i32) of the start of the tensor
+  /// window `window`, moved `columns` along its last dimension.
+  SmallVector<Value> boxCoordinates(const BufferRef &window, int64_t columns);
   /// Whether the kernel may read the tensor parameter `tensor` (through
   /// any view): anything but copies and stores into it, and its dims.
   bool readInKernel(Value tensor);

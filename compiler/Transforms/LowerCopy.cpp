@@ -280,6 +280,17 @@ void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
                           << " tensor maps\n");
 }
 
+SmallVector<Value> KernelLowering::boxCoordinates(const BufferRef &window, int64_t columns) {
+  SmallVector<Value> coordinates; // innermost first
+  for (int d = static_cast<int>(window.offsets.size()) - 1; d >= 0; --d) {
+    Value at = window.offsets[d];
+    if (d == static_cast<int>(window.offsets.size()) - 1)
+      at = arith::AddIOp::create(b, loc(), at, index(columns));
+    coordinates.push_back(arith::IndexCastOp::create(b, loc(), b.getI32Type(), at));
+  }
+  return coordinates;
+}
+
 bool KernelLowering::readInKernel(Value tensor) {
   SmallVector<Value> views{tensor};
   while (!views.empty()) {
@@ -315,13 +326,7 @@ LogicalResult KernelLowering::lowerTensorStore(tile::CopyOp copy, unsigned mapIn
   int64_t chunkColumns = map.swizzle / (src.elementType.getIntOrFloatBitWidth() / 8);
   inFirstThread([&] {
     for (int64_t chunk = 0; chunk < columns / chunkColumns; ++chunk) {
-      SmallVector<Value> coordinates; // innermost first
-      for (int d = static_cast<int>(dst.offsets.size()) - 1; d >= 0; --d) {
-        Value at = dst.offsets[d];
-        if (d == static_cast<int>(dst.offsets.size()) - 1)
-          at = arith::AddIOp::create(b, loc(), at, index(chunk * chunkColumns));
-        coordinates.push_back(arith::IndexCastOp::create(b, loc(), b.getI32Type(), at));
-      }
+      SmallVector<Value> coordinates = boxCoordinates(dst, chunk * chunkColumns);
       NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
           b, loc(), map.descriptor, address(src, {index(0), index(chunk * chunkColumns)}),
           coordinates, /*l2CacheHint=*/Value(), NVVM::TMAStoreMode::TILE, /*predicate=*/Value());
@@ -371,13 +376,7 @@ LogicalResult KernelLowering::lowerCopyAsync(tile::CopyAsyncOp copy) {
           arith::ConstantIntOp::create(b, loc(), b.getI32Type(), rows * columns * bytes));
       // One box per swizzle-wide column chunk; each lands as rows x span.
       for (int64_t chunk = 0; chunk < columns / chunkColumns; ++chunk) {
-        SmallVector<Value> coordinates; // innermost first
-        for (int d = static_cast<int>(src.offsets.size()) - 1; d >= 0; --d) {
-          Value at = src.offsets[d];
-          if (d == static_cast<int>(src.offsets.size()) - 1)
-            at = arith::AddIOp::create(b, loc(), at, index(chunk * chunkColumns));
-          coordinates.push_back(arith::IndexCastOp::create(b, loc(), b.getI32Type(), at));
-        }
+        SmallVector<Value> coordinates = boxCoordinates(src, chunk * chunkColumns);
         // The CTA's own window of shared::cluster (address space 7).
         Value to = LLVM::AddrSpaceCastOp::create(
             b, loc(), LLVM::LLVMPointerType::get(b.getContext(), 7),

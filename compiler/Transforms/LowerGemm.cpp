@@ -162,21 +162,27 @@ bool KernelLowering::rowsOf16Bytes(const BufferRef &ref) {
   return true;
 }
 
+KernelLowering::WgmmaPlace KernelLowering::wgmmaPlace(const BufferRef &acc) {
+  WgmmaPlace place;
+  place.lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
+  place.warp = arith::RemUIOp::create(
+      b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
+  auto [rowGroup, columnGroup] = wgmmaGroupOf(acc.wgmmaColumnGroups);
+  place.rowGroup = rowGroup;
+  if (columnGroup)
+    place.firstColumn =
+        arith::MulIOp::create(b, loc(), columnGroup, index(acc.wgmmaColumns()));
+  return place;
+}
+
 void KernelLowering::stmatrixFromAccumulator(const BufferRef &src, const BufferRef &dst) {
   int64_t groups = src.wgmmaGroups;
   int64_t blocksPerGroup = src.shape[0] / 64 / groups;
   int64_t slotsPerBlock = src.wgmmaColumns() / 2, chunks = src.wgmmaColumns() / 8;
   OpBuilder::InsertionGuard guard(b);
   onlyThreadsBelow(128 * src.wgmmaWarpgroups());
-  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
-  Value warp = arith::RemUIOp::create(
-      b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
-  auto [group, columnGroup] = wgmmaGroupOf(src.wgmmaColumnGroups);
+  auto [lane, warp, group, firstColumn] = wgmmaPlace(src);
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc(), x, y).getResult(); };
-  // The warpgroup's first column (its share of a column-split accumulator).
-  Value firstColumn =
-      columnGroup ? Value(arith::MulIOp::create(b, loc(), columnGroup, index(src.wgmmaColumns())))
-                  : Value();
   // Lane l addresses row l mod 8 of matrix l / 8: matrices 0 and 1 are the
   // upper and lower 8 rows of a chunk, 2 and 3 those of the next chunk.
   Value laneRow = add(arith::RemUIOp::create(b, loc(), lane, index(8)),
@@ -271,14 +277,9 @@ LogicalResult KernelLowering::lowerGemmMmaSyncRows(tile::GemmOp gemm) {
   LLVM_DEBUG(llvm::dbgs() << "mma.sync rows gemm " << m << "x" << n << "x" << k << "\n");
   OpBuilder::InsertionGuard guard(b);
   onlyThreadsBelow(128 * c.wgmmaWarpgroups());
-  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
-  Value warp = arith::RemUIOp::create(
-      b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
-  auto [group, columnGroup] = wgmmaGroupOf(c.wgmmaColumnGroups);
+  // firstColumn: the first column of B this warpgroup multiplies by.
+  auto [lane, warp, group, firstColumn] = wgmmaPlace(c);
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc(), x, y).getResult(); };
-  // The first column of B this warpgroup multiplies by.
-  Value firstColumn = columnGroup ? Value(arith::MulIOp::create(b, loc(), columnGroup, index(n)))
-                                  : index(0);
   // ldmatrix lane roles: lane l addresses row l mod 8 of matrix l / 8.
   Value laneRow = arith::RemUIOp::create(b, loc(), lane, index(8));
   Value matrix = arith::DivUIOp::create(b, loc(), lane, index(8));
@@ -315,7 +316,7 @@ LogicalResult KernelLowering::lowerGemmMmaSyncRows(tile::GemmOp gemm) {
         // there is one, `chunk + 1`.
         int count = chunk + 1 < chunks ? 4 : 2;
         SmallVector<Value> regsB;
-        Value chunkColumn = columnGroup ? add(firstColumn, index(8 * chunk)) : index(8 * chunk);
+        Value chunkColumn = firstColumn ? add(firstColumn, index(8 * chunk)) : index(8 * chunk);
         if (tb) // stored N x K: 8x8 pieces at (n, k) as they are
           regsB = ldmatrix(bm, add(chunkColumn, add(laneRow, count == 4 ? matrixHigh : index(0))),
                            add(index(kk), matrixLow), count, false);
