@@ -370,6 +370,54 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     verifyNow(op);
     return RValue::none();
   }
+  if (inT && fn == "cumsum") {
+    BoundArgs args = bindArgs(*this, call, name, {"src", "dst", "dim", "reverse"}, 1);
+    if (!args.ok || !checkInLaunch(where, name))
+      return RValue::error();
+    RValue src = evalTileOperand(*args.get(0), std::nullopt);
+    if (src.isError())
+      return src;
+    // Without dst (or dst=None) the source holds the sums.
+    RValue dst = src;
+    if (const Expr *dstExpr = args.get(1); dstExpr && !isa<NoneExpr>(dstExpr)) {
+      dst = evalTileOperand(*dstExpr, std::nullopt);
+      if (dst.isError())
+        return dst;
+    }
+    int64_t rank = src.getBufferType().getShape().size();
+    int64_t dim = 0;
+    if (args.get(2)) {
+      std::optional<int64_t> value = evalConstInt(*args.get(2), "dim");
+      if (!value)
+        return RValue::error();
+      dim = *value;
+    }
+    if (dim < -rank || dim >= rank) {
+      error(args.get(2) ? args.get(2)->getLoc() : where)
+          << "dim " << dim << " is out of range for a rank-" << rank << " buffer";
+      return RValue::error();
+    }
+    if (dim < 0)
+      dim += rank;
+    bool reverse = false;
+    if (args.get(3)) {
+      std::optional<bool> value = evalConstBool(*args.get(3), "reverse");
+      if (!value)
+        return RValue::error();
+      reverse = *value;
+    }
+    if (src.getBufferType().getShape() != dst.getBufferType().getShape()) {
+      error(args.get(1)->getLoc()) << name << " output must have the input's shape ("
+                                   << shapeText(src.getBufferType().getShape()) << "), got "
+                                   << shapeText(dst.getBufferType().getShape());
+      return RValue::error();
+    }
+    auto op = tile::CumsumOp::create(builder, l, src.value, dst.value,
+                                     builder.getI64IntegerAttr(dim),
+                                     reverse ? builder.getUnitAttr() : UnitAttr());
+    verifyNow(op);
+    return RValue::none();
+  }
   if (inT && fn == "atomic_add") {
     BoundArgs args = bindArgs(*this, call, name, {"dst", "value"}, 2);
     if (!args.ok || !checkInLaunch(where, name))

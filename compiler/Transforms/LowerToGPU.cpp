@@ -787,7 +787,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return result;
   };
   if (parallelDepth > 0 &&
-      isa<tile::CopyOp, tile::FillOp, tile::GemmOp, tile::ReduceOp, tile::ParallelOp,
+      isa<tile::CopyOp, tile::FillOp, tile::GemmOp, tile::ReduceOp, tile::CumsumOp, tile::ParallelOp,
           tile::PipelinedOp, tile::AllocOp>(op))
     return op->emitError("the GPU target does not support '")
            << op->getName() << "' inside a T.Parallel loop";
@@ -1128,6 +1128,41 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       if (!reduce.getClear())
         result = combineReduction(kind, this->load(dst, dstIndex), cast(result, dst.elementType));
       store(dst, dstIndex, cast(result, dst.elementType));
+    });
+    return success();
+  }
+  if (auto cumsum = dyn_cast<tile::CumsumOp>(op)) {
+    const BufferRef &src = buffers[cumsum.getSource()], &dst = buffers[cumsum.getTarget()];
+    if (src.inRegisters() || dst.inRegisters())
+      return op->emitError("prefix sums of a fragment in registers are not supported");
+    int64_t dim = cumsum.getDim(), extent = src.shape[dim];
+    SmallVector<int64_t> lineShape(src.shape);
+    lineShape.erase(lineShape.begin() + dim);
+    // Floats are summed in at least f32; integers in their own width.
+    Type sumType = src.elementType;
+    if (isa<FloatType>(sumType) && sumType.getIntOrFloatBitWidth() < 32)
+      sumType = b.getF32Type();
+    // One thread a line, in order along it (the target may be the source:
+    // each element is read before it is written).
+    cooperative(product(lineShape), [&](Value flat, Value) {
+      SmallVector<Value> lineIndex = delinearize(flat, lineShape);
+      Value zero = isa<FloatType>(sumType)
+                       ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(sumType, 0.0)))
+                       : Value(arith::ConstantOp::create(b, loc(), b.getIntegerAttr(sumType, 0)));
+      auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{zero});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value at = loop.getInductionVar();
+      if (cumsum.getReverse())
+        at = arith::SubIOp::create(b, loc(), index(extent - 1), at);
+      SmallVector<Value> elementIndex(lineIndex);
+      elementIndex.insert(elementIndex.begin() + dim, at);
+      Value x = cast(this->load(src, elementIndex), sumType);
+      Value sum = isa<FloatType>(sumType)
+                      ? Value(arith::AddFOp::create(b, loc(), loop.getRegionIterArgs()[0], x))
+                      : Value(arith::AddIOp::create(b, loc(), loop.getRegionIterArgs()[0], x));
+      store(dst, elementIndex, cast(sum, dst.elementType));
+      scf::YieldOp::create(b, loc(), ValueRange{sum});
     });
     return success();
   }

@@ -53,7 +53,7 @@ static tile::AllocOp stageableTarget(tile::CopyOp copy, tile::PipelinedOp loop) 
     // Another writer in the loop would race with the loads in flight.
     if (auto other = dyn_cast<tile::CopyOp>(user); other && other.getTarget() == alloc.getResult())
       return {};
-    if (isa<tile::StoreOp, tile::FillOp, tile::RegionOp, tile::AtomicAddOp>(user))
+    if (isa<tile::StoreOp, tile::FillOp, tile::RegionOp, tile::AtomicAddOp, tile::CumsumOp>(user))
       return {};
     if (auto gemm = dyn_cast<tile::GemmOp>(user); gemm && gemm.getC() == alloc.getResult())
       return {};
@@ -158,7 +158,8 @@ static bool canSpecialize(tile::PipelinedOp loop) {
     if (auto reduce = dyn_cast<tile::ReduceOp>(op); reduce && onWgmmaRows(reduce))
       return WalkResult::advance();
     if ((isa<tile::PipelinedOp>(op) && op != loop) ||
-        isa<tile::ReduceOp, tile::AtomicAddOp, tile::PrintOp, tile::AssertOp>(op))
+        isa<tile::ReduceOp, tile::CumsumOp, tile::AtomicAddOp, tile::PrintOp, tile::AssertOp>(
+            op))
       return WalkResult::interrupt();
     return WalkResult::advance();
   });

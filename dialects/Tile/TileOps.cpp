@@ -375,6 +375,31 @@ LogicalResult ReduceOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// CumsumOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CumsumOp::verify() {
+  BufferType source = getSource().getType();
+  BufferType target = getTarget().getType();
+  int64_t rank = source.getShape().size();
+  if (rank == 0)
+    return emitOpError("cannot take prefix sums of a scalar");
+  if (getDim() < 0 || getDim() >= rank)
+    return emitOpError("dim ") << getDim() << " is out of range for a rank-" << rank
+                               << " source";
+  if (source.getShape() != target.getShape())
+    return emitOpError("target shape ")
+           << shapeString(target.getShape()) << " must be the source shape "
+           << shapeString(source.getShape());
+  if (source.getScope() == MemoryScope::Global || target.getScope() == MemoryScope::Global)
+    return emitOpError("prefix sums work on shared buffers and fragments");
+  for (Type element : {source.getElementType(), target.getElementType()})
+    if (!isa<FloatType>(element) && !(element.isInteger() && !element.isInteger(1)))
+      return emitOpError("prefix sums need float or integer elements, got ") << element;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // AtomicAddOp
 //===----------------------------------------------------------------------===//
 

@@ -425,6 +425,31 @@ def Tile_ReduceOp : Tile_Op<"reduce"> {
   let hasVerifier = 1;
 }
 
+def Tile_CumsumOp : Tile_Op<"cumsum"> {
+  let summary = "inclusive prefix sums of a tile along one dimension";
+  let description = [{
+    `T.cumsum(src, dst=None, dim=0, reverse=False)`: element `i` of each
+    line of the target along `dim` is the sum of the source's elements `0..i`
+    of that line (`i..n-1` with `reverse`); without `dst` the source is
+    overwritten. Source and target have one shape, in shared memory or
+    fragments; floats are summed in at least float32, then rounded to the
+    target's type.
+
+    ```mlir
+    tile.cumsum %decay, %decay dim(1) reverse
+        : !tile.buffer<64x64xf32, shared>, !tile.buffer<64x64xf32, shared>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$source,
+                   Arg<Tile_Buffer, "", [MemRead, MemWrite]>:$target,
+                   I64Attr:$dim, UnitAttr:$reverse);
+  let assemblyFormat = [{
+    $source `,` $target `dim` `(` $dim `)` (`reverse` $reverse^)? attr-dict
+    `:` type($source) `,` type($target)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tile_AtomicAddOp : Tile_Op<"atomic_add"> {
   let summary = "atomically add a scalar or a tile into memory";
   let description = [{

@@ -809,6 +809,44 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
       return true;
     }));
   }
+  if (auto cumsum = dyn_cast<tile::CumsumOp>(op)) {
+    const View &src = view(cumsum.getSource()), &dst = view(cumsum.getTarget());
+    int64_t dim = cumsum.getDim(), extent = src.shape[dim];
+    SmallVector<int64_t> lines(src.shape);
+    lines[dim] = 1;
+    // Floats narrower than f64 are summed in f32, as the GPU code does.
+    bool f64 = src.storage->isFloat && src.storage->elementType.isF64();
+    SmallVector<int64_t> storageIndex;
+    std::vector<Scalar> line(extent);
+    return success(forEachIndex(lines, [&](ArrayRef<int64_t> first) {
+      SmallVector<int64_t> index(first);
+      // The whole line first: the target may be the source.
+      for (int64_t i = 0; i < extent; ++i) {
+        index[dim] = i;
+        if (!locate(op, src, index, storageIndex, options.checked, "read") ||
+            !read(op, *src.storage, storageIndex, line[i]))
+          return false;
+      }
+      Scalar sum;
+      sum.f = 0;
+      sum.i = 0;
+      for (int64_t step = 0; step < extent; ++step) {
+        int64_t i = cumsum.getReverse() ? extent - 1 - step : step;
+        if (src.storage->isFloat) {
+          sum.f += line[i].f;
+          if (!f64)
+            sum.f = static_cast<double>(static_cast<float>(sum.f));
+        } else {
+          sum.i += line[i].i;
+        }
+        index[dim] = i;
+        if (!locate(op, dst, index, storageIndex, options.checked, "write"))
+          return false;
+        write(*dst.storage, storageIndex, convert(*src.storage, *dst.storage, sum));
+      }
+      return true;
+    }));
+  }
   if (auto atomic = dyn_cast<tile::AtomicAddOp>(op)) {
     const View &dst = view(atomic.getTarget());
     SmallVector<int64_t> storageIndex;

@@ -470,3 +470,42 @@ TEST_CASE("reduction: row sum and row max", "[kernels]") {
   CHECK(relativeError(S, sums) < 1e-5);
   CHECK(relativeError(Mx, maxes) < 1e-6);
 }
+
+TEST_CASE("T.cumsum: along rows, then in place in reverse along columns, ragged", "[kernels]") {
+  const char *source = R"(
+import tilelang.language as T
+
+@T.prim_func
+def scan(X: T.Tensor((N, 48), "float16"), Y: T.Tensor((N, 48), "float32")):
+    with T.Kernel(T.ceildiv(N, 16), threads=128) as bx:
+        s = T.alloc_shared((16, 48), "float16")
+        t = T.alloc_shared((16, 48), "float32")
+        T.copy(X[bx * 16, 0], s)
+        T.cumsum(s, t, dim=1)
+        T.cumsum(t, dim=0, reverse=True)
+        T.copy(t, Y[bx * 16, 0])
+)";
+  int64_t n = 37, width = 48;
+  Kernel scan("scan.tl", "scan", {}, /*fastMath=*/false, source);
+  REQUIRE(scan.ok());
+  Tensor X = randomTensor(DType::F16, {n, width}, rng());
+  Tensor Y = poisoned(DType::F32, {n, width});
+  REQUIRE(scan.run({X.arg(), Y.arg()}));
+  // Rows past N read as zero into the last block: they add nothing.
+  std::vector<double> ref(n * width);
+  for (int64_t block = 0; block < n; block += 16) {
+    int64_t rows = std::min<int64_t>(16, n - block);
+    std::vector<double> t(rows * width);
+    for (int64_t r = 0; r < rows; ++r) {
+      double sum = 0;
+      for (int64_t c = 0; c < width; ++c)
+        t[r * width + c] = sum += X.get((block + r) * width + c);
+    }
+    for (int64_t c = 0; c < width; ++c) {
+      double sum = 0;
+      for (int64_t r = rows - 1; r >= 0; --r)
+        ref[(block + r) * width + c] = sum += t[r * width + c];
+    }
+  }
+  CHECK(relativeError(Y, ref) < 1e-5);
+}

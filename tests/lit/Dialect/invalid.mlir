@@ -229,6 +229,38 @@ func.func @reduce_dim(%a: !tile.buffer<16x8xf32, fragment>, %b: !tile.buffer<8xf
 
 // -----
 
+func.func @cumsum_shape(%a: !tile.buffer<16x8xf32, shared>, %b: !tile.buffer<8x16xf32, shared>) {
+  // expected-error @+1 {{target shape 8x16 must be the source shape 16x8}}
+  tile.cumsum %a, %b dim(1) : !tile.buffer<16x8xf32, shared>, !tile.buffer<8x16xf32, shared>
+  return
+}
+
+// -----
+
+func.func @cumsum_dim(%a: !tile.buffer<16x8xf32, shared>) {
+  // expected-error @+1 {{dim 2 is out of range for a rank-2 source}}
+  tile.cumsum %a, %a dim(2) : !tile.buffer<16x8xf32, shared>, !tile.buffer<16x8xf32, shared>
+  return
+}
+
+// -----
+
+func.func @cumsum_global(%a: !tile.buffer<16x8xf32, global>) {
+  // expected-error @+1 {{prefix sums work on shared buffers and fragments}}
+  tile.cumsum %a, %a dim(0) : !tile.buffer<16x8xf32, global>, !tile.buffer<16x8xf32, global>
+  return
+}
+
+// -----
+
+func.func @cumsum_bool(%a: !tile.buffer<16xi1, shared>) {
+  // expected-error @+1 {{prefix sums need float or integer elements, got 'i1'}}
+  tile.cumsum %a, %a dim(0) : !tile.buffer<16xi1, shared>, !tile.buffer<16xi1, shared>
+  return
+}
+
+// -----
+
 func.func @atomic_type(%a: !tile.buffer<?xf32, global>, %v: f16, %i: index) {
   // expected-error @+1 {{value type 'f16' is not the element type 'f32'}}
   tile.atomic_add %v, %a[%i] : f16, !tile.buffer<?xf32, global>

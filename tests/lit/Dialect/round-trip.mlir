@@ -59,6 +59,10 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
     tile.reduce max %acc, %red dim(1) clear : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
     // CHECK: tile.reduce sum %{{.*}}, %{{.*}} dim(0) : <64x64xf32, fragment>, <64xf32, fragment>
     tile.reduce sum %acc, %red dim(0) : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64xf32, fragment>
+    // CHECK: tile.cumsum %{{.*}}, %{{.*}} dim(1) reverse : <64x64xf32, fragment>, <64x64xf32, fragment>
+    tile.cumsum %acc, %acc dim(1) reverse : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, fragment>
+    // CHECK: tile.cumsum %{{.*}}, %{{.*}} dim(0) : <64x64xf32, fragment>, <64x64xf32, fragment>
+    tile.cumsum %acc, %acc dim(0) : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, fragment>
     // CHECK: tile.parallel [64, 64] {
     // CHECK-NEXT: ^bb0(%[[I:.*]]: index, %[[J:.*]]: index):
     tile.parallel [64, 64] {

@@ -292,3 +292,27 @@ func.func @speculate(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
   }
   return
 }
+
+// -----
+
+// Prefix sums: one thread a line (16 lines over 128 threads), in order along
+// it, f16 summed in f32; reverse walks from the end.
+// CHECK-LABEL: gpu.func @cumsum
+// CHECK: scf.for %[[STEP:.*]] = %{{.*}} to %c48{{.*}} step %{{.*}} iter_args(%[[SUM:.*]] = %{{.*}}) -> (f32)
+// CHECK: %[[AT:.*]] = arith.subi %c47{{.*}}, %[[STEP]] : index
+// CHECK: llvm.load {{.*}} -> f16
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: %[[NEXT:.*]] = arith.addf %[[SUM]], %{{.*}} : f32
+// CHECK: llvm.store %{{.*}} : f16, !llvm.ptr<3>
+// CHECK: scf.yield %[[NEXT]] : f32
+func.func @cumsum() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<16x48xf16, shared>
+    %zero = arith.constant 0.0 : f16
+    tile.fill %s, %zero : !tile.buffer<16x48xf16, shared>
+    tile.cumsum %s, %s dim(1) reverse : !tile.buffer<16x48xf16, shared>, !tile.buffer<16x48xf16, shared>
+  }
+  return
+}
