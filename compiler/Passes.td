@@ -57,10 +57,12 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"tma", "tma", "bool", "false",
            "NVIDIA sm_90: tile.copy_async of a region of a tensor parameter into a "
            "swizzled shared tile through the tensor memory accelerator "
-           "(cp.async.bulk.tensor), completing on the group's mbarrier; the kernel "
-           "takes an i32 flag and one 128-byte tensor map per (tensor, box) after "
-           "its parameters, and falls back to cp.async when the runtime could not "
-           "build the maps; set by the NVPTX pipeline">,
+           "(cp.async.bulk.tensor), completing on the group's mbarrier, and a "
+           "tile.copy of a whole swizzled shared tile into a tensor window by a "
+           "TMA store; the kernel takes i32 flags (bit i: the runtime built map "
+           "i) and one 128-byte tensor map per (tensor, box) after its "
+           "parameters, and copies another way where its maps are missing "
+           "(cp.async loads, the block's stores); set by the NVPTX pipeline">,
     Option<"stmatrix", "stmatrix", "bool", "false",
            "NVIDIA sm_90: a copy of a whole accumulator (#tile.wgmma) into a "
            "16-bit shared tile whose 8-element rows are 16 aligned bytes "

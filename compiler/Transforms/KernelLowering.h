@@ -360,13 +360,18 @@ private:
   /// needs no block barrier when TMA is on (each thread waits on the
   /// mbarrier itself).
   DenseSet<Value> tmaOnlyBarriers;
-  /// Whether the runtime built the tensor maps (i1, uniform).
+  /// Whether the runtime built the tensor maps of the TMA loads (i1,
+  /// uniform); null when no copy loads through TMA.
   Value tmaReady;
+  /// The runtime's i32 flags: bit i set when it built tensor map i.
+  Value tensorMapFlags;
   /// The tile.copy (stores) of whole swizzled shared tiles into tensor
   /// windows that can use TMA, and their tensor maps.
   DenseMap<Operation *, unsigned> tmaStores;
   /// Finds the copies that can use TMA and the tensor maps they need.
   void planTensorMaps(tile::LaunchOp launch);
+  /// At most this many tensor maps: one bit each in the i32 flags.
+  static constexpr unsigned kMaxTensorMaps = 31;
   /// The tensor map (added if new) through which TMA moves the 2-D
   /// `window` of a tensor parameter to or from the swizzled shared `tile`
   /// (a whole buffer or one stage of it), if it can.

@@ -248,6 +248,8 @@ std::optional<unsigned> KernelLowering::tensorMapFor(Value window, Value tile) {
     return map.param == paramIndex && map.box == box && map.swizzle == swizzle.getBytes();
   });
   if (it == tensorMaps.end()) {
+    if (tensorMaps.size() == kMaxTensorMaps)
+      return std::nullopt;
     tensorMaps.push_back({paramIndex, box, swizzle.getBytes(), Value()});
     it = std::prev(tensorMaps.end());
   }
@@ -316,7 +318,12 @@ bool KernelLowering::readInKernel(Value tensor) {
 LogicalResult KernelLowering::lowerTensorStore(tile::CopyOp copy, unsigned mapIndex) {
   const TensorMap &map = tensorMaps[mapIndex];
   const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
-  auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/true);
+  // This store's own map: the others may have failed TMA's rules.
+  Value bit = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1u << mapIndex);
+  Value ready = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ne,
+                                      arith::AndIOp::create(b, loc(), tensorMapFlags, bit),
+                                      arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 0));
+  auto ifOp = scf::IfOp::create(b, loc(), ready, /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   // The writers fenced their stores for the async proxy at the barrier

@@ -549,9 +549,18 @@ LogicalResult KernelLowering::run() {
            b.getNamedAttr("box", b.getI64ArrayAttr(map.box)),
            b.getNamedAttr("swizzle", b.getI64IntegerAttr(map.swizzle))}));
     }
-    tmaReady = arith::CmpIOp::create(
-        b, loc(), arith::CmpIPredicate::ne, entry->getArgument(firstMapArg - 1),
-        arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 0));
+    // Bit i of the flag: the runtime built map i. Loads go through TMA when
+    // all of theirs are there (they share barriers), each store when its own is.
+    tensorMapFlags = entry->getArgument(firstMapArg - 1);
+    uint32_t loadMaps = 0;
+    for (const auto &[copy, map] : tmaCopies)
+      loadMaps |= 1u << map;
+    if (loadMaps) {
+      Value mask = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), loadMaps);
+      tmaReady = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
+                                       arith::AndIOp::create(b, loc(), tensorMapFlags, mask),
+                                       mask);
+    }
     func->setAttr(tile::kTensorMapsAttrName, b.getArrayAttr(maps));
     // By-value grid constants are only legal once the kernel is an
     // llvm.func: tile-nvvm-grid-constants applies this mark.
@@ -931,7 +940,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return lowerBlock(pipelined.getBody().front());
   }
   if (auto copy = dyn_cast<tile::CopyOp>(op)) {
-    if (auto store = tmaStores.find(op); store != tmaStores.end() && tmaReady)
+    if (auto store = tmaStores.find(op); store != tmaStores.end() && tensorMapFlags)
       return lowerTensorStore(copy, store->second);
     return lowerCopy(op, copy.getSource(), copy.getTarget());
   }

@@ -128,10 +128,11 @@ CudaKernel::~CudaKernel() {
 void CudaKernel::encodeTensorMaps(LaunchPlan &plan) {
   if (plan.tensorMaps.empty())
     return;
-  bool encoded = plan.tensorMapsUsable;
-  for (const TensorMapRequest &request : plan.tensorMaps) {
-    if (!encoded)
-      break;
+  uint32_t flags = 0;
+  for (size_t m = 0; m < plan.tensorMaps.size(); ++m) {
+    const TensorMapRequest &request = plan.tensorMaps[m];
+    if (!request.usable)
+      continue;
     CUtensorMapDataType type;
     if (request.dtype == "float16")
       type = CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
@@ -143,10 +144,8 @@ void CudaKernel::encodeTensorMaps(LaunchPlan &plan) {
       type = CU_TENSOR_MAP_DATA_TYPE_INT32;
     else if (dtypeBytes(request.dtype) == 1)
       type = CU_TENSOR_MAP_DATA_TYPE_UINT8;
-    else {
-      encoded = false;
-      break;
-    }
+    else
+      continue;
     // Innermost dimension first.
     unsigned rank = request.shape.size();
     cuuint64_t dims[5], strides[5];
@@ -167,15 +166,16 @@ void CudaKernel::encodeTensorMaps(LaunchPlan &plan) {
                                                          : CU_TENSOR_MAP_SWIZZLE_NONE;
     auto *map = reinterpret_cast<CUtensorMap *>(&plan.storage[request.offset]);
     // Elements outside the tensor read as zero (no NaN fill).
-    encoded = Driver::get().cuTensorMapEncodeTiled(
-                  map, type, rank, reinterpret_cast<void *>(request.pointer), dims, strides, box,
-                  elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle,
-                  CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-                  CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+    if (Driver::get().cuTensorMapEncodeTiled(
+            map, type, rank, reinterpret_cast<void *>(request.pointer), dims, strides, box,
+            elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle,
+            CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS)
+      flags |= 1u << m;
   }
-  // Without valid maps the kernel takes its cp.async path.
-  int32_t flag = encoded ? 1 : 0;
-  std::memcpy(&plan.storage[plan.tensorMapFlagOffset], &flag, 4);
+  // Where a map is missing the kernel copies another way (cp.async loads,
+  // the block's own stores).
+  plan.tensorMapFlags = flags;
+  std::memcpy(&plan.storage[plan.tensorMapFlagOffset], &flags, 4);
 }
 
 bool CudaKernel::launch(const LaunchPlan &plan, CUstream stream, std::string &error) {

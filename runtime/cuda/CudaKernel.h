@@ -32,8 +32,8 @@ public:
   /// Launches a checked plan on `stream`.
   bool launch(const LaunchPlan &plan, CUstream stream, std::string &error);
   /// Fills the plan's TMA tensor maps (cuTensorMapEncodeTiled) and their
-  /// flag; a map the driver rejects clears the flag (the kernel then uses
-  /// its other copies).
+  /// flags; a map the driver rejects clears its bit (the kernel then copies
+  /// that tensor another way).
   void encodeTensorMaps(LaunchPlan &plan);
   /// Checks the arguments, then launches.
   bool launch(const std::vector<Argument> &args, CUstream stream, std::string &error);

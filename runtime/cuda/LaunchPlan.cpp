@@ -234,8 +234,9 @@ bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> 
   if (!spec.tensorMaps.empty()) {
     // TMA's rules: at most 5 dimensions, a 16-byte aligned base, strides
     // that are multiples of 16 bytes, boxes of at most 256 per dimension.
-    bool usable = true;
+    uint32_t flags = 0;
     for (const TensorMapSpec &map : spec.tensorMaps) {
+      bool usable = plan.tensorMaps.size() < 31; // one bit each
       const Argument &arg = args[map.param];
       TensorMapRequest request;
       request.pointer = arg.pointer;
@@ -252,18 +253,21 @@ bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> 
           usable = usable && stride % 16 == 0 && stride < (int64_t(1) << 40);
         stride *= std::max<int64_t>(arg.shape[d], 1);
       }
+      request.usable = usable;
+      if (usable)
+        flags |= 1u << plan.tensorMaps.size();
       plan.tensorMaps.push_back(std::move(request));
     }
-    int32_t flag = usable ? 1 : 0;
+    plan.tensorMapFlags = flags;
+    plan.tensorMapsUsable = flags == (uint32_t(1) << plan.tensorMaps.size()) - 1;
     plan.tensorMapFlagOffset = plan.storage.size();
-    push(&flag, 4);
+    push(&flags, 4);
     for (TensorMapRequest &request : plan.tensorMaps) {
       // 128 bytes, filled in by the driver-side encoder.
       request.offset = plan.storage.size();
       plan.offsets.push_back(plan.storage.size());
       plan.storage.resize(plan.storage.size() + 16, 0);
     }
-    plan.tensorMapsUsable = usable;
   }
   for (size_t i = 0; i < 3; ++i) {
     int64_t extent;

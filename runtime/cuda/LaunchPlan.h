@@ -43,8 +43,8 @@ struct KernelSpec {
   int64_t threads = 0;
   int64_t sharedBytes = 0;
   std::vector<ParamSpec> params;
-  /// When not empty, the kernel takes an i32 flag (the maps are valid) and
-  /// then one 128-byte tensor map per entry after `params`.
+  /// When not empty, the kernel takes i32 flags (bit i: map i is valid)
+  /// and then one 128-byte tensor map per entry after `params`.
   std::vector<TensorMapSpec> tensorMaps;
   /// Grid expressions kept as JSON text, evaluated per launch.
   std::array<std::string, 3> grid;
@@ -75,6 +75,7 @@ struct TensorMapRequest {
   std::vector<int64_t> shape;   // C order
   std::vector<int64_t> box;     // C order
   int64_t swizzle = 0;
+  bool usable = false;          // meets TMA's rules (then encoded)
 };
 
 /// What cuLaunchKernel needs.
@@ -86,11 +87,13 @@ struct LaunchPlan {
   std::vector<uint64_t> storage;
   std::vector<size_t> offsets;
   std::map<std::string, int64_t> symbols;
-  /// The tensor maps to encode and the flag that says they are valid: set
-  /// when every tensor meets TMA's rules (16-byte aligned base and strides,
-  /// at most 5 dimensions); the kernel falls back to other copies otherwise.
+  /// The tensor maps to encode and the flags that say which are valid: bit
+  /// i when map i's tensor meets TMA's rules (16-byte aligned base and
+  /// strides, at most 5 dimensions); the kernel copies another way where
+  /// its maps are missing. `tensorMapsUsable`: all of them are.
   std::vector<TensorMapRequest> tensorMaps;
   size_t tensorMapFlagOffset = 0;
+  uint32_t tensorMapFlags = 0;
   bool tensorMapsUsable = false;
 };
 

@@ -84,22 +84,26 @@ TEST_CASE("TMA tensor maps follow the parameters, with a flag for TMA's rules", 
   REQUIRE(plan.offsets.size() == 9);
   CHECK(plan.tensorMapsUsable);
   CHECK(plan.tensorMapFlagOffset == plan.offsets[6]);
-  CHECK(plan.storage[plan.tensorMapFlagOffset] == 1);
+  CHECK(plan.storage[plan.tensorMapFlagOffset] == 0b11); // a bit a map
   REQUIRE(plan.tensorMaps.size() == 2);
   CHECK(plan.tensorMaps[0].offset == plan.offsets[7]);
   CHECK(plan.tensorMaps[1].offset == plan.offsets[8]);
   CHECK(plan.offsets[8] - plan.offsets[7] == 16);
   CHECK(plan.tensorMaps[1].shape == std::vector<int64_t>{1000, 8192});
   CHECK(plan.storage.size() == plan.offsets[8] + 16);
-  // 8193 halves a row is not a multiple of 16 bytes: no TMA, the flag says so.
+  // 8193 halves a row is not a multiple of 16 bytes: no TMA for B, the
+  // flags say so (A's map stays).
   REQUIRE(planLaunch(*spec, {tensor(0x1000, "float16", {300, 1000}),
                              tensor(0x2000, "float16", {1000, 8193})}, plan, error));
   CHECK_FALSE(plan.tensorMapsUsable);
-  CHECK(plan.storage[plan.tensorMapFlagOffset] == 0);
-  // Nor a base that is not 16-byte aligned.
+  CHECK(plan.storage[plan.tensorMapFlagOffset] == 0b01);
+  CHECK(plan.tensorMaps[0].usable);
+  CHECK_FALSE(plan.tensorMaps[1].usable);
+  // Nor a base that is not 16-byte aligned (A's this time).
   REQUIRE(planLaunch(*spec, {tensor(0x1008, "float16", {300, 1000}),
                              tensor(0x2000, "float16", {1000, 8192})}, plan, error));
   CHECK_FALSE(plan.tensorMapsUsable);
+  CHECK(plan.storage[plan.tensorMapFlagOffset] == 0b10);
   // A map naming a scalar or a parameter that does not exist is bad metadata.
   CHECK_FALSE(KernelSpec::parse(R"({"kernel": "k", "symbol": "k", "threads": 64, "grid": [1],
     "params": [{"name": "x", "kind": "scalar", "dtype": "int32"}],

@@ -10,9 +10,11 @@
 // CHECK: func.func @store
 // CHECK-SAME: tile.tensor_maps = [{box = [64, 64], param = 0 : i64, swizzle = 128 : i64}]
 // CHECK: gpu.func @store(%{{.*}}: !llvm.ptr<1> {llvm.noalias}, %{{.*}}: i64, %{{.*}}: i64, %[[FLAG:.*]]: i32, %[[MAP:.*]]: !llvm.ptr) kernel
-// CHECK: %[[READY:.*]] = arith.cmpi ne, %[[FLAG]], %{{.*}} : i32
 // CHECK-COUNT-8: nvvm.stmatrix %{{.*}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>} : !llvm.ptr<3>, i32, i32, i32, i32
 // CHECK-NOT: nvvm.stmatrix
+// The store's own map (bit 0 of the flags) decides, not the loads' maps.
+// CHECK: %[[BIT:.*]] = arith.andi %[[FLAG]], %c1_i32 : i32
+// CHECK: %[[READY:.*]] = arith.cmpi ne, %[[BIT]], %c0_i32 : i32
 // CHECK: scf.if %[[READY]] {
 // CHECK: arith.cmpi eq, %thread_id_x
 // CHECK: nvvm.cp.async.bulk.tensor.global.shared.cta %[[MAP]], %{{.*}}, box[%{{.*}}, %{{.*}}] : !llvm.ptr, <3>

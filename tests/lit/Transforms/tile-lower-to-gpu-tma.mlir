@@ -3,16 +3,17 @@
 
 // With tma, a copy_async of a window of a tensor parameter into a stage of
 // a 128-byte-swizzled shared buffer goes through the tensor memory
-// accelerator: the kernel takes an i32 flag and the tensor map after its
+// accelerator: the kernel takes i32 flags (bit i: map i was built) and the tensor map after its
 // parameters, thread 0 initializes the stage barriers, expects the bytes
 // and issues one box per 64-column chunk (128 bytes), the commit arrives,
-// the wait spins on the barrier's phase. Without valid maps (flag 0) the
+// the wait spins on the barrier's phase. Without its map (bit 0 clear) the
 // cp.async path runs instead and the wait is a group wait plus a barrier.
 // CHECK: func.func @load
 // CHECK-SAME: tile.tensor_maps = [{box = [64, 64], param = 0 : i64, swizzle = 128 : i64}]
 // CHECK: gpu.func @load(%{{.*}}: !llvm.ptr<1> {llvm.noalias}, %{{.*}}: i64, %{{.*}}: i64, %[[FLAG:.*]]: i32, %[[MAP:.*]]: !llvm.ptr) kernel
 // CHECK-SAME: tile.grid_constants = array<i32: 4>
-// CHECK: %[[READY:.*]] = arith.cmpi ne, %[[FLAG]], %{{.*}} : i32
+// CHECK: %[[BITS:.*]] = arith.andi %[[FLAG]], %c1_i32 : i32
+// CHECK: %[[READY:.*]] = arith.cmpi eq, %[[BITS]], %c1_i32 : i32
 // CHECK: nvvm.mbarrier.init
 // CHECK: nvvm.mbarrier.init
 // CHECK: gpu.barrier
