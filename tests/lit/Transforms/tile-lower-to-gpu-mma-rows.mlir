@@ -60,3 +60,31 @@ func.func @transposed() attributes {tile.kernel} {
   }
   return
 }
+
+// -----
+
+// Columns split over two warpgroups (columns 2): each takes 16 of the 32
+// columns, its B chunks starting at column 16 * (warpgroup mod 2): two
+// mma.sync per k16 step, one ldmatrix.x4.trans for both chunks.
+// CHECK-LABEL: gpu.func @columns
+// CHECK: %[[GROUP:.*]] = arith.divui %thread_id_x, %c128
+// CHECK: %[[COLUMNS:.*]] = arith.remui %[[GROUP]], %c2
+// CHECK: %[[FIRST:.*]] = arith.muli %[[COLUMNS]], %c16
+// CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>, num = 4
+// CHECK: arith.addi %[[FIRST]], %c0
+// CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>, num = 4
+// CHECK-COUNT-2: nvvm.mma.sync
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: gpu.return
+func.func @columns() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc {tile.layout = #tile.swizzle<32>} : !tile.buffer<64x16xf16, shared>
+    %b = tile.alloc {tile.layout = #tile.swizzle<64>} : !tile.buffer<16x32xf16, shared>
+    %c = tile.alloc {tile.layout = #tile.wgmma<1, columns 2, mma_sync>} : !tile.buffer<64x32xf32, fragment>
+    tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>}
+        : !tile.buffer<64x16xf16, shared>, !tile.buffer<16x32xf16, shared>, !tile.buffer<64x32xf32, fragment>
+  }
+  return
+}
