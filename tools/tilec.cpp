@@ -294,6 +294,10 @@ int main(int argc, char **argv) {
     return 0;
   };
 
+  if (!StringRef(disabled).trim().empty() && (run || emit < EmitKind::GPU)) {
+    WithColor::error() << "--disable applies to GPU code (--emit=gpu, nvvm, ptx or cubin)\n";
+    return finish(false);
+  }
   tilec::frontend::ModuleAST *ast = frontend.parseMainBuffer(bufferId);
   if (!ast)
     return finish(false);
