@@ -69,8 +69,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
            "stores four 8x8 pieces a warp with stmatrix">,
     Option<"setmaxnreg", "setmaxnreg", "bool", "false",
            "NVIDIA sm_90a: a warp-specialized kernel with two consumer "
-           "warpgroups moves registers from its producer warpgroup to them "
-           "(setmaxnreg: 40 and 232 a thread instead of 168 each)">,
+           "warpgroups whose shared memory leaves one block an SM moves "
+           "registers from its producer warpgroup to them (setmaxnreg: 56 and "
+           "224 a thread instead of 168 each)">,
     Option<"mmaSync", "mma-sync", "bool", "false",
            "NVIDIA sm_80 and newer: T.gemm of fp16/bf16 tiles (M, N, K multiples "
            "of 16, 8, 16) on tensor cores with mma.sync m16n8k16, one 16x8 "

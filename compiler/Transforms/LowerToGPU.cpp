@@ -692,10 +692,13 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   // With two consumer warpgroups (384 threads, 168 registers each at
-  // launch) the producer hands registers to the consumers: 40 + 2 x 232
+  // launch) the producer hands registers to the consumers: 56 + 2 x 224
   // per lane of a warpgroup is what 3 x 168 was. It issues copies only;
-  // the accumulators are the consumers'.
-  bool reallocate = setmaxnreg && numThreadsValue == 256;
+  // the accumulators are the consumers'. Pinning the kernel at 168
+  // registers leaves one block an SM: only where shared memory already
+  // does (a smaller kernel keeps its blocks side by side instead).
+  bool oneBlockPerSM = 2 * (sharedBytes + kSharedReservedPerBlock) > kSharedPerSM;
+  bool reallocate = setmaxnreg && numThreadsValue == 256 && oneBlockPerSM;
   if (reallocate) {
     // setmaxnreg moves registers within the block's allocation, which is
     // what the kernel's register count says: pinned at the even split

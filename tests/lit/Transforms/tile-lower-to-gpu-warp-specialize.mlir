@@ -75,7 +75,8 @@ func.func @ws(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A
 
 // -----
 
-// Two consumer warpgroups: with setmaxnreg the producer gives registers
+// Two consumer warpgroups in a block whose shared memory (over 114 KB here)
+// leaves one block an SM: with setmaxnreg the producer gives registers
 // away first thing (56 a thread) and the consumers take them (224); the
 // kernel's register count is pinned at the even split (168) they move within.
 // REALLOC-LABEL: gpu.func @two_consumers
@@ -88,6 +89,40 @@ func.func @ws(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A
 // REALLOC-NEXT: nvvm.setmaxregister increase 224
 // NOREALLOC-NOT: setmaxregister
 func.func @two_consumers(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {tile.staged} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {tile.mbarriers, tile.arrivals = 256 : i64} : !tile.buffer<2xi64, shared>
+    %t = tile.alloc : !tile.buffer<256x128xf32, shared>
+    tile.warp_specialize producer {
+      tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+    } consumers {
+      tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      %row = tile.region %t[%c0, %c0] sizes [256, 1] : !tile.buffer<256x128xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy %stage, %row : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// The same with a few KB of shared memory: blocks may share an SM, so the
+// registers stay where ptxas puts them.
+// REALLOC-LABEL: gpu.func @small_block
+// REALLOC-NOT: maxnreg
+// REALLOC-NOT: setmaxregister
+// REALLOC: gpu.return
+func.func @small_block(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(256) {
