@@ -334,27 +334,12 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     if (src.isError() || dst.isError())
       return RValue::error();
     int64_t rank = src.getBufferType().getShape().size();
-    int64_t dim = -1;
-    if (args.get(2)) {
-      std::optional<int64_t> value = evalConstInt(*args.get(2), "dim");
-      if (!value)
-        return RValue::error();
-      dim = *value;
-    }
-    if (dim < -rank || dim >= rank) {
-      error(args.get(2) ? args.get(2)->getLoc() : where)
-          << "dim " << dim << " is out of range for a rank-" << rank << " buffer";
+    std::optional<int64_t> dimArg = evalDimArg(args.get(2), rank, -1, where);
+    std::optional<bool> clearArg = evalFlagArg(args.get(3), "clear", true);
+    if (!dimArg || !clearArg)
       return RValue::error();
-    }
-    if (dim < 0)
-      dim += rank;
-    bool clear = true;
-    if (args.get(3)) {
-      std::optional<bool> value = evalConstBool(*args.get(3), "clear");
-      if (!value)
-        return RValue::error();
-      clear = *value;
-    }
+    int64_t dim = *dimArg;
+    bool clear = *clearArg;
     SmallVector<int64_t> expected(src.getBufferType().getShape());
     expected.erase(expected.begin() + dim);
     if (tile::withoutUnitDims(expected) != tile::withoutUnitDims(dst.getBufferType().getShape())) {
@@ -385,27 +370,12 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
         return dst;
     }
     int64_t rank = src.getBufferType().getShape().size();
-    int64_t dim = 0;
-    if (args.get(2)) {
-      std::optional<int64_t> value = evalConstInt(*args.get(2), "dim");
-      if (!value)
-        return RValue::error();
-      dim = *value;
-    }
-    if (dim < -rank || dim >= rank) {
-      error(args.get(2) ? args.get(2)->getLoc() : where)
-          << "dim " << dim << " is out of range for a rank-" << rank << " buffer";
+    std::optional<int64_t> dimArg = evalDimArg(args.get(2), rank, 0, where);
+    std::optional<bool> reverseArg = evalFlagArg(args.get(3), "reverse", false);
+    if (!dimArg || !reverseArg)
       return RValue::error();
-    }
-    if (dim < 0)
-      dim += rank;
-    bool reverse = false;
-    if (args.get(3)) {
-      std::optional<bool> value = evalConstBool(*args.get(3), "reverse");
-      if (!value)
-        return RValue::error();
-      reverse = *value;
-    }
+    int64_t dim = *dimArg;
+    bool reverse = *reverseArg;
     if (src.getBufferType().getShape() != dst.getBufferType().getShape()) {
       error(args.get(1)->getLoc()) << name << " output must have the input's shape ("
                                    << shapeText(src.getBufferType().getShape()) << "), got "
@@ -871,4 +841,28 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
   }
   error(call.callee->getLoc()) << "unknown function '" << name << "'";
   return RValue::error();
+}
+
+std::optional<int64_t> KernelGenerator::evalDimArg(const Expr *arg, int64_t rank,
+                                                   int64_t fallback, llvm::SMLoc where) {
+  int64_t dim = fallback;
+  if (arg) {
+    std::optional<int64_t> value = evalConstInt(*arg, "dim");
+    if (!value)
+      return std::nullopt;
+    dim = *value;
+  }
+  if (dim < -rank || dim >= rank) {
+    error(arg ? arg->getLoc() : where)
+        << "dim " << dim << " is out of range for a rank-" << rank << " buffer";
+    return std::nullopt;
+  }
+  return dim < 0 ? dim + rank : dim;
+}
+
+std::optional<bool> KernelGenerator::evalFlagArg(const Expr *arg, llvm::StringRef what,
+                                                 bool fallback) {
+  if (!arg)
+    return fallback;
+  return evalConstBool(*arg, what);
 }

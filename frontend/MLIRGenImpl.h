@@ -236,6 +236,12 @@ public:
   /// A dtype given as `T.float16` or "float16".
   mlir::Type evalDType(const Expr &expr);
   std::optional<bool> evalConstBool(const Expr &expr, llvm::StringRef what);
+  /// A `dim=` argument of a tile op on a rank-`rank` buffer (`fallback`
+  /// when absent), negative counting from the end; nullopt after an error.
+  std::optional<int64_t> evalDimArg(const Expr *arg, int64_t rank, int64_t fallback,
+                                    llvm::SMLoc where);
+  /// A constant flag argument `what` (`fallback` when absent).
+  std::optional<bool> evalFlagArg(const Expr *arg, llvm::StringRef what, bool fallback);
   std::optional<std::string> evalConstString(const Expr &expr, llvm::StringRef what);
 
   /// The SSA value of a scalar, materializing constants (as `preferred`, or
