@@ -20,6 +20,13 @@ if command -v cuobjdump >/dev/null; then
     ptxas -arch=sm_90a -v "$gpu/kernels/$g.ptx" -o "$gpu/$g.cubin" 2>&1 | grep -E "registers|spill" | tr -s ' ' | sed "s/^/$g: /"
     echo "$g: $(cuobjdump -sass "$gpu/$g.cubin" | grep -cE "HGMMA|QGMMA") HGMMA/QGMMA instructions in the SASS, $(cuobjdump -sass "$gpu/$g.cubin" | grep -c QGMMA) QGMMA"
   done
+  # The epilogue and register moves: stmatrix (STSM), TMA stores (UTMASTG),
+  # setmaxnreg (USETMAXREG); the sm_80 path: ldmatrix (LDSM) and HMMA.
+  sass=$(cuobjdump -sass "$gpu/gemm_fp16.cubin")
+  echo "gemm_fp16: $(grep -c STSM <<<"$sass") STSM, $(grep -c UTMASTG <<<"$sass") UTMASTG, $(grep -c USETMAXREG <<<"$sass") USETMAXREG"
+  ptxas -arch=sm_80 "$gpu/kernels/gemm_fp16_sm80.ptx" -o "$gpu/gemm_fp16_sm80.cubin"
+  sass=$(cuobjdump -sass "$gpu/gemm_fp16_sm80.cubin")
+  echo "gemm_fp16_sm80: $(grep -c LDSM <<<"$sass") LDSM, $(grep -c HMMA <<<"$sass") HMMA"
 fi
 # A kernel that hangs must not take the machine's whole time: the check
 # stops after TILEC_CHECK_SECONDS (rows print as they finish).
