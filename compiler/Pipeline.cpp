@@ -23,7 +23,8 @@ void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {
 
 LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target,
                                              StringRef disabled, std::string &error) {
-  if ((target == "tile" || target.starts_with("gfx")) && !disabled.trim().empty()) {
+  std::optional<targets::GPUTarget> amd = targets::parseAMDGPUTarget(target);
+  if ((target == "tile" || amd) && !disabled.trim().empty()) {
     error = "--disable applies to NVIDIA targets only";
     return failure();
   }
@@ -31,7 +32,7 @@ LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target
     buildTileCleanupPipeline(pm);
     return success();
   }
-  if (std::optional<targets::GPUTarget> amd = targets::parseAMDGPUTarget(target)) {
+  if (amd) {
     targets::buildROCDLPipeline(pm, *amd);
     targets::buildAMDGPUBinaryPipeline(pm, /*assembly=*/true);
     return success();

@@ -88,14 +88,7 @@ static bool isThreadLocalUse(OpOperand &use, Value buffer) {
   return false;
 }
 
-/// The XOR swizzle span for a 2-D shared buffer whose rows hold
-/// `rowBytes`: the widest of 128, 64 and 32 bytes that tiles the row.
-static int64_t widestSwizzle(int64_t rowBytes) {
-  for (int64_t span : {128, 64, 32})
-    if (rowBytes % span == 0)
-      return span;
-  return 0;
-}
+using tile::widestSwizzle;
 
 /// The whole shared buffer `value` is (a `tile.alloc` result), or null.
 static tile::AllocOp sharedAlloc(Value value) {

@@ -241,7 +241,10 @@ private:
   struct WgmmaPlace {
     Value lane, warp, rowGroup, firstColumn;
   };
-  WgmmaPlace wgmmaPlace(const BufferRef &acc);
+  WgmmaPlace wgmmaPlace(int64_t columnGroups, int64_t columns);
+  WgmmaPlace wgmmaPlace(const BufferRef &acc) {
+    return wgmmaPlace(acc.wgmmaColumnGroups, acc.wgmmaColumns());
+  }
   /// Combines two partial results of a reduction of `kind` (sum, min or
   /// max; |x| of the abs kinds applies to elements, see reductionElement).
   Value combineReduction(tile::ReduceKind kind, Value a, Value x);

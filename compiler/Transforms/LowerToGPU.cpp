@@ -1316,10 +1316,7 @@ std::pair<Value, Value> KernelLowering::wgmmaGroupOf(int64_t columnGroups) {
 
 std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup,
                                                     int64_t columnGroups, int64_t columns) {
-  Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
-  Value warp = arith::RemUIOp::create(
-      b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
-  auto [group, columnGroup] = wgmmaGroupOf(columnGroups);
+  auto [lane, warp, group, firstColumn] = wgmmaPlace(columnGroups, columns);
   // Row 16 w + l / 4 of the warpgroup's first row block; columns 2 (l mod 4).
   Value rowBase = arith::AddIOp::create(
       b, loc(),
@@ -1329,9 +1326,8 @@ std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup,
       arith::DivUIOp::create(b, loc(), lane, index(4)));
   Value colBase =
       arith::MulIOp::create(b, loc(), arith::RemUIOp::create(b, loc(), lane, index(4)), index(2));
-  if (columnGroup) // the warpgroup's own columns
-    colBase = arith::AddIOp::create(
-        b, loc(), colBase, arith::MulIOp::create(b, loc(), columnGroup, index(columns)));
+  if (firstColumn) // the warpgroup's own columns
+    colBase = arith::AddIOp::create(b, loc(), colBase, firstColumn);
   return {rowBase, colBase};
 }
 

@@ -32,11 +32,7 @@ static int64_t stagingSwizzle(tile::BufferType type) {
   if (shape.size() != 2 || !element.isIntOrFloat() || element.getIntOrFloatBitWidth() != 16 ||
       shape[0] % 8 != 0 || shape[0] > 256 || ShapedType::isDynamic(shape[1]))
     return 0;
-  int64_t rowBytes = shape[1] * 2;
-  for (int64_t span : {128, 64, 32})
-    if (rowBytes % span == 0)
-      return span;
-  return 0;
+  return tile::widestSwizzle(shape[1] * 2);
 }
 
 /// Whether `copy` moves a whole accumulator in the tensor-core layout into

@@ -102,6 +102,15 @@ mlir::Value viewedBuffer(mlir::Value buffer);
 /// The `tile.layout` of the allocation `buffer` views, or null.
 mlir::Attribute viewedLayout(mlir::Value buffer);
 
+/// The XOR swizzle span for a 2-D shared buffer whose rows hold
+/// `rowBytes`: the widest of 128, 64 and 32 bytes that tiles the row, or 0.
+inline int64_t widestSwizzle(int64_t rowBytes) {
+  for (int64_t span : {128, 64, 32})
+    if (rowBytes % span == 0)
+      return span;
+  return 0;
+}
+
 /// The DSL name of an element type ("float16", "bfloat16", "int32", ...;
 /// "index" for index).
 std::string getDTypeName(mlir::Type type);

@@ -174,7 +174,6 @@ void CudaKernel::encodeTensorMaps(LaunchPlan &plan) {
   }
   // Where a map is missing the kernel copies another way (cp.async loads,
   // the block's own stores).
-  plan.tensorMapFlags = flags;
   std::memcpy(&plan.storage[plan.tensorMapFlagOffset], &flags, 4);
 }
 

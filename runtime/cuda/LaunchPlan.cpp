@@ -236,7 +236,7 @@ bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> 
     // that are multiples of 16 bytes, boxes of at most 256 per dimension.
     uint32_t flags = 0;
     for (const TensorMapSpec &map : spec.tensorMaps) {
-      bool usable = plan.tensorMaps.size() < 31; // one bit each
+      bool usable = plan.tensorMaps.size() < 31; // one bit each (as the compiler caps them)
       const Argument &arg = args[map.param];
       TensorMapRequest request;
       request.pointer = arg.pointer;
@@ -258,8 +258,7 @@ bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> 
         flags |= 1u << plan.tensorMaps.size();
       plan.tensorMaps.push_back(std::move(request));
     }
-    plan.tensorMapFlags = flags;
-    plan.tensorMapsUsable = flags == (uint32_t(1) << plan.tensorMaps.size()) - 1;
+    plan.tensorMapsUsable = flags == (uint64_t(1) << plan.tensorMaps.size()) - 1;
     plan.tensorMapFlagOffset = plan.storage.size();
     push(&flags, 4);
     for (TensorMapRequest &request : plan.tensorMaps) {

@@ -93,7 +93,6 @@ struct LaunchPlan {
   /// its maps are missing. `tensorMapsUsable`: all of them are.
   std::vector<TensorMapRequest> tensorMaps;
   size_t tensorMapFlagOffset = 0;
-  uint32_t tensorMapFlags = 0;
   bool tensorMapsUsable = false;
 };
 

@@ -74,15 +74,11 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "unsupported target '%s' (available: cpu, sm_70 and newer)",
                                    options.target.c_str());
-  if (onGPU) {
-    targets::GPUTarget target = *targets::parseNVPTXTarget(options.target);
-    std::string error;
-    if (!targets::disableFeatures(target, options.disabledFeatures, error))
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
-  } else if (!llvm::StringRef(options.disabledFeatures).trim().empty()) {
+  // Feature names are checked where the pipeline is built (a name that
+  // fails never reaches the cache).
+  if (!onGPU && !llvm::StringRef(options.disabledFeatures).trim().empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "disabled features apply to GPU targets only");
-  }
   auto state = std::make_unique<State>();
   frontend::loadTileDialects(state->context);
   unsigned id = state->sourceMgr.AddNewSourceBuffer(
