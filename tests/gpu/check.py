@@ -154,9 +154,13 @@ def main():
     parser.add_argument("--kernels", required=True)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--sweep", help="time the variants in this folder (tests/gpu/sweep.sh)")
+    parser.add_argument("--ab", action="store_true",
+                        help="time each build against its --disable'd twins and the peer, interleaved")
     args = parser.parse_args()
     if args.sweep:
         return sweep(args)
+    if args.ab:
+        return ab(args)
     torch.manual_seed(0)
     rt = Runtime(args.lib)
     K = lambda name: Kernel(rt, args.kernels, name)
@@ -442,6 +446,75 @@ def sweep(args):
             continue
         print(f"{name:28} err {err:9.2e}  {t:8.3f} ms  {rate:5.2f} TB/s  {100 * rate / copy_bw:5.1f}% of copy")
     return 0
+
+
+def ab(args, rounds=7):
+    """A/B timing: the builds of one kernel (`base` and every `base_*` in the
+    folder: --disable'd twins, trial variants) and its peer take turns,
+    `rounds` times, so that clock and thermal drift reach all of them alike;
+    prints the median of the rounds' medians, the spread, and each build's
+    speed relative to `base`. Each build is first checked on a ragged size."""
+    torch.manual_seed(0)
+    rt = Runtime(args.lib)
+    K = lambda name: Kernel(rt, args.kernels, name)
+    names = sorted(f[:-4] for f in os.listdir(args.kernels) if f.endswith(".ptx"))
+    def variants(base, exclude=()):
+        return [base] + [n for n in names if n.startswith(base + "_") and not n.endswith("sm80")
+                         and not any(x in n[len(base):] for x in exclude)]
+    failed = 0
+    groups = []
+    for n in (4096, 8192):
+        a, b = (torch.randn(n, n, device="cuda", dtype=torch.float16) for _ in range(2))
+        c = torch.empty(n, n, device="cuda", dtype=torch.float16)
+        ref = a.float() @ b.float()
+        builds = []
+        for name in variants("gemm_fp16"):
+            run = K(name).bind(a, b, c)
+            c.fill_(float("nan"))
+            run()
+            torch.cuda.synchronize()
+            err = rel_err(c, ref)
+            failed += err > 1e-2
+            print(f"{name} {n}^3: max rel err {err:.2e}")
+            builds.append((name, run))
+        builds.append(("cuBLAS", lambda a=a, b=b: torch.matmul(a, b)))
+        groups.append((f"gemm fp16 {n}^3", 2 * n ** 3, builds))
+    for base, causal, d, exclude in (("fa_d128", False, 128, ("causal",)),
+                                     ("fa_d128_causal", True, 128, ()),
+                                     ("fa_d64", False, 64, ())):
+        h = 16
+        small = [torch.randn(2, 1000, h, d, device="cuda", dtype=torch.bfloat16) for _ in range(3)]
+        ref = sdpa_reference(*small, causal, 1)
+        q, k, v = (torch.randn(4, 8192, h, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+        o = torch.empty_like(q)
+        builds = []
+        for name in variants(base, exclude):
+            kernel = K(name)
+            o_small = poisoned(2, 1000, h, d, dtype=torch.bfloat16)
+            kernel.bind(*small, o_small)()
+            torch.cuda.synchronize()
+            err = rel_err(o_small, ref)
+            failed += err > 2e-2
+            print(f"{name} b2 s1000: max rel err {err:.2e}")
+            builds.append((name, kernel.bind(q, k, v, o)))
+        qt, kt, vt = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+        builds.append(("SDPA", lambda qt=qt, kt=kt, vt=vt, causal=causal:
+                       torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, is_causal=causal)))
+        flops = 4 * 4 * h * 8192 * 8192 * d / (2 if causal else 1)
+        groups.append((f"attention{' causal' if causal else ''} b4 h{h} s8192 d{d}", flops, builds))
+    for title, flops, builds in groups:
+        times = {name: [] for name, _ in builds}
+        for _ in range(rounds):
+            for name, fn in builds:
+                times[name].append(time_ms(fn, warmup=1, iters=10))
+        first = statistics.median(times[builds[0][0]])
+        print(f"{title} ({rounds} interleaved rounds of 10 runs)")
+        for name, _ in builds:
+            t = statistics.median(times[name])
+            print(f"  {name:26} {t:8.3f} ms  [{min(times[name]):.3f}-{max(times[name]):.3f}]"
+                  f"  {flops / t / 1e9:7.1f} TFLOP/s  {first / t:5.3f}x of {builds[0][0]}")
+    print(f"{failed} builds wrong")
+    return 1 if failed else 0
 
 
 def sdpa_reference(q, k, v, causal, groups):

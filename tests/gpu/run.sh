@@ -3,6 +3,7 @@
 # check.py over the kernels that prepare.sh compiled into build/gpu.
 #   locally:   bash tests/gpu/prepare.sh
 #   on the GPU: bash tests/gpu/run.sh        (carry build/gpu)
+#               bash tests/gpu/run.sh --ab   (each feature against its absence)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 gpu=$root/build/gpu
@@ -10,6 +11,9 @@ cmake -S "$root/runtime/cuda" -B "$gpu/runtime" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS="-I$gpu/include" >/dev/null
 cmake --build "$gpu/runtime" -j >/dev/null
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+if [ "${1:-}" = --ab ]; then
+  exec python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" --ab
+fi
 if [ "${1:-}" = --sweep ]; then
   exec python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" --sweep "$gpu/sweep"
 fi
