@@ -589,45 +589,70 @@ def attention_checks(K, big):
     report("flash decoding", f"b{b} h32/8 L{s}", err, 2e-2, t, "SDPA", peer,
            bytes_moved=2 * b * s * kv_heads * 128 * 2)
 
-    # Block-sparse decode: each (sequence, kv head) reads a few 64-key blocks.
+    # Block-sparse decode: each (sequence, kv head) reads a few 64-key
+    # blocks; the big case keeps 10% of a 32k cache (SeerAttention-R's
+    # setting), against dense SDPA decoding of the whole cache. The rate
+    # counts the K and V bytes of the selected blocks.
     k = K("block_sparse")
-    b, heads, kv_heads, s, blocks, selected = 2, 16, 4, 5_000, (5_000 + 63) // 64, 8
-    q = torch.randn(b, heads, 128, device="cuda", dtype=bf16)
-    kk = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
-    vv = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
-    idx = torch.stack([torch.randperm(blocks, device="cuda")[:selected] for _ in range(b * kv_heads)])
-    idx = idx.view(b, kv_heads, selected).to(torch.int32)
-    counts = torch.randint(1, selected + 1, (b, kv_heads), device="cuda", dtype=torch.int32)
-    o = poisoned(b, heads, 128, dtype=bf16)
-    run = k.bind(q, kk, vv, idx, counts, o)
-    run()
-    torch.cuda.synchronize()
-    allowed = torch.zeros(b, kv_heads, s, dtype=torch.bool, device="cuda")
-    for bi in range(b):
-        for h in range(kv_heads):
-            for t_ in idx[bi, h, :counts[bi, h]].tolist():
-                allowed[bi, h, t_ * 64:(t_ + 1) * 64] = True
-    g = heads // kv_heads
-    scores = torch.einsum("bhd,bshd->bhs", q.double(), kk.double().repeat_interleave(g, dim=2)) / math.sqrt(128)
-    scores = scores.masked_fill(~allowed.repeat_interleave(g, dim=1), float("-inf"))
-    ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vv.double().repeat_interleave(g, dim=2))
-    report("block-sparse decode", f"b{b} h16/4 L{s} 8 blk", rel_err(o, ref), 2e-2,
-           time_ms(run, warmup=1, iters=5), "-", float("nan"))
+    for b, heads, kv_heads, s, selected in ([(2, 16, 4, 5_000, 8)] +
+                                            ([(16, 32, 8, 32_768, 51)] if big else [])):
+        blocks = (s + 63) // 64
+        q = torch.randn(b, heads, 128, device="cuda", dtype=bf16)
+        kk = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
+        vv = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
+        idx = torch.stack([torch.randperm(blocks, device="cuda")[:selected]
+                           for _ in range(b * kv_heads)])
+        idx = idx.view(b, kv_heads, selected).to(torch.int32)
+        counts = torch.randint(1, selected + 1, (b, kv_heads), device="cuda", dtype=torch.int32)
+        if big:
+            counts[1:] = selected  # the timed case reads all its blocks
+        o = poisoned(b, heads, 128, dtype=bf16)
+        run = k.bind(q, kk, vv, idx, counts, o)
+        run()
+        torch.cuda.synchronize()
+        checked = min(b, 2)  # the float64 reference of the first sequences
+        allowed = torch.zeros(checked, kv_heads, s, dtype=torch.bool, device="cuda")
+        for bi in range(checked):
+            for h in range(kv_heads):
+                for t_ in idx[bi, h, :counts[bi, h]].tolist():
+                    allowed[bi, h, t_ * 64:(t_ + 1) * 64] = True
+        g = heads // kv_heads
+        kd = kk[:checked].double().repeat_interleave(g, dim=2)
+        vd = vv[:checked].double().repeat_interleave(g, dim=2)
+        scores = torch.einsum("bhd,bshd->bhs", q[:checked].double(), kd) / math.sqrt(128)
+        scores = scores.masked_fill(~allowed.repeat_interleave(g, dim=1), float("-inf"))
+        ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vd)
+        del kd, vd, scores
+        qt, kt, vt = q[:, :, None], kk.transpose(1, 2), vv.transpose(1, 2)
+        peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(
+            qt, kt, vt, enable_gqa=True))
+        read = int(counts.clamp(max=blocks).sum().item()) * 64 * 128 * 2 * 2
+        report("block-sparse decode", f"b{b} h{heads}/{kv_heads} L{s} {selected} blk",
+               rel_err(o[:checked], ref), 2e-2, time_ms(run, warmup=1, iters=10),
+               "dense SDPA", peer, bytes_moved=read)
 
-    # DiffQKV decode: 16 query heads, 1 K head (d 128), 4 V heads (d 256).
-    k = K("diffqkv")
-    b, s = 4, 3_001
-    q = torch.randn(b, 16, 128, device="cuda", dtype=bf16)
-    kk = torch.randn(b, s, 1, 128, device="cuda", dtype=bf16)
-    vv = torch.randn(b, s, 4, 256, device="cuda", dtype=bf16)
-    o = poisoned(b, 16, 256, dtype=bf16)
-    run = k.bind(q, kk, vv, o)
-    run()
-    torch.cuda.synchronize()
-    scores = torch.einsum("bhd,bsd->bhs", q.double(), kk[:, :, 0].double()) / math.sqrt(128)
-    ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vv.double().repeat_interleave(4, dim=2))
-    report("DiffQKV decode", f"b{b} h16 k1 v4 L{s}", rel_err(o, ref), 2e-2,
-           time_ms(run, warmup=1, iters=5), "-", float("nan"))
+    # DiffQKV decode: 16 query heads, 1 K head (d 128), 4 V heads (d 256),
+    # split-KV + combine; the rate counts one read of K and V.
+    split, combine = K("diffqkv_split"), K("diffqkv_combine")
+    for b, s in ([(4, 3_001)] + ([(8, 32_771)] if big else [])):
+        q = torch.randn(b, 16, 128, device="cuda", dtype=bf16)
+        kk = torch.randn(b, s, 1, 128, device="cuda", dtype=bf16)
+        vv = torch.randn(b, s, 4, 256, device="cuda", dtype=bf16)
+        lse = poisoned(b, 16, 8, dtype=torch.float32)
+        part = poisoned(b, 16, 8, 256, dtype=torch.float32)
+        o = poisoned(b, 16, 256, dtype=bf16)
+        run_split, run_combine = split.bind(q, kk, vv, lse, part), combine.bind(lse, part, o)
+        both = lambda: (run_split(), run_combine())
+        both()
+        torch.cuda.synchronize()
+        c = min(b, 2)  # the float64 reference of the first sequences
+        scores = torch.einsum("bhd,bsd->bhs", q[:c].double(), kk[:c, :, 0].double()) / math.sqrt(128)
+        ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1),
+                           vv[:c].double().repeat_interleave(4, dim=2))
+        report("DiffQKV decode", f"b{b} h16 k1 v4 L{s}", rel_err(o[:c], ref), 2e-2,
+               time_ms(both, warmup=1, iters=10), "-", float("nan"),
+               bytes_moved=(kk.numel() + vv.numel()) * 2)
+        del scores, ref
 
     # Retention, chunkwise: compare with the parallel form in float64.
     for name in ("retention", "retention_sm80"):

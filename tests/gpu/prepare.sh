@@ -63,7 +63,8 @@ compile flash_decoding.tl flash_decode_combine decode_combine -D num_split=8
 compile retention.tl retention_chunkwise retention -D dk=64 -D dv=64 -D block_V=64
 target=sm_80 compile retention.tl retention_chunkwise retention_sm80 -D dk=64 -D dv=64 -D block_V=64
 compile block_sparse_decode.tl block_sparse_decode block_sparse
-compile diffqkv_decode.tl diffqkv_decode diffqkv
+compile diffqkv_decode.tl diffqkv_decode_split diffqkv_split
+compile diffqkv_decode.tl diffqkv_decode_combine diffqkv_combine
 ls "$out/kernels" | wc -l
 # The C++ JIT example, static (MLIR inside), for a GPU machine without MLIR.
 ninja -C "$build" tilec-jit-example >/dev/null

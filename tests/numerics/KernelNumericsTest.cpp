@@ -303,25 +303,36 @@ TEST_CASE("block-sparse decode: data-dependent KV blocks", "[kernels]") {
   CHECK(relativeError(O, ref) < 2e-2);
 }
 
-TEST_CASE("DiffQKV decode: different K/V head counts and head dims", "[kernels]") {
-  int64_t batch = 2, heads = 4, kHeads = 1, vHeads = 2, dk = 32, dv = 48, seq = 50;
-  Kernel kernel("diffqkv_decode.tl", "diffqkv_decode",
-                {{"dk", "32"}, {"dv", "48"}, {"k_groups", "4"}, {"v_groups", "2"},
-                 {"block_N", "16"}});
-  REQUIRE(kernel.ok());
+/// DiffQKV decode (split-KV + combine) against a float64 reference: query
+/// head h reads K head h / kGroups and V head h / vGroups.
+static void checkDiffQKV(int64_t kGroups, int64_t vGroups, int64_t seq, int64_t numSplit) {
+  int64_t batch = 2, heads = 4, dk = 32, dv = 48;
+  int64_t kHeads = heads / kGroups, vHeads = heads / vGroups;
+  std::string splits = std::to_string(numSplit);
+  Kernel split("diffqkv_decode.tl", "diffqkv_decode_split",
+               {{"dk", "32"}, {"dv", "48"}, {"k_groups", std::to_string(kGroups)},
+                {"v_groups", std::to_string(vGroups)}, {"num_split", splits},
+                {"block_N", "16"}, {"block_H", "16"}});
+  Kernel combine("diffqkv_decode.tl", "diffqkv_decode_combine",
+                 {{"dv", "48"}, {"num_split", splits}});
+  INFO(split.errors << combine.errors);
+  REQUIRE(split.ok());
+  REQUIRE(combine.ok());
   Tensor Q = randomTensor(DType::BF16, {batch, heads, dk}, rng());
   Tensor K = randomTensor(DType::BF16, {batch, seq, kHeads, dk}, rng());
   Tensor V = randomTensor(DType::BF16, {batch, seq, vHeads, dv}, rng());
+  Tensor lse = poisoned(DType::F32, {batch, heads, numSplit});
+  Tensor partial = poisoned(DType::F32, {batch, heads, numSplit, dv});
   Tensor O = poisoned(DType::BF16, {batch, heads, dv});
-  INFO(kernel.errors);
-  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
+  REQUIRE(split.run({Q.arg(), K.arg(), V.arg(), lse.arg(), partial.arg()}));
+  REQUIRE(combine.run({lse.arg(), partial.arg(), O.arg()}));
   std::vector<double> ref;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h) {
       std::vector<std::vector<double>> keys, values;
       for (int64_t j = 0; j < seq; ++j) {
-        keys.push_back(row(K, {b, j, h / 4}, dk));
-        values.push_back(row(V, {b, j, h / 2}, dv));
+        keys.push_back(row(K, {b, j, h / kGroups}, dk));
+        values.push_back(row(V, {b, j, h / vGroups}, dv));
       }
       std::vector<double> out;
       attendRow(row(Q, {b, h}, dk), keys, values, std::vector<bool>(seq, true),
@@ -329,6 +340,14 @@ TEST_CASE("DiffQKV decode: different K/V head counts and head dims", "[kernels]"
       ref.insert(ref.end(), out.begin(), out.end());
     }
   CHECK(relativeError(O, ref) < 2e-2);
+}
+
+TEST_CASE("DiffQKV decode: fewer K heads than V heads, ragged cache", "[kernels]") {
+  checkDiffQKV(/*kGroups=*/4, /*vGroups=*/2, /*seq=*/50, /*numSplit=*/3);
+}
+
+TEST_CASE("DiffQKV decode: fewer V heads than K heads, empty splits", "[kernels]") {
+  checkDiffQKV(/*kGroups=*/1, /*vGroups=*/4, /*seq=*/5, /*numSplit=*/4);
 }
 
 TEST_CASE("element-wise: vector add (fp32) and GELU (bf16)", "[kernels]") {
