@@ -163,8 +163,10 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
 
     The S completion barriers are a shared `i64` buffer marked
     `tile.mbarriers`. The scalar code and regions before the copies are
-    recomputed for each iteration they serve. A copy further down the body
-    is staged too when its source is computed by pure scalar code from the
+    recomputed for each iteration they serve; so are loads from tensors the
+    kernel never writes (a block-sparse kernel's block indices), which is
+    what lets a data-dependent tile be loaded ahead. A copy further down the
+    body is staged too when its source is computed by such code from the
     loop variable and values from outside, and nothing in the body reads its
     target before it. Loops that do not match stay as they are (one stage:
     the copies wait).

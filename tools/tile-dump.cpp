@@ -43,8 +43,7 @@ cl::opt<bool> listStages("list", cl::desc("List the stages and exit"),
 tilec::FloatingPointFlags floatingPoint(category);
 cl::opt<std::string> disabled(
     "disable",
-    cl::desc("NVIDIA code-generation features to leave out, comma-separated: " +
-             tilec::targets::codegenFeatureNames().str()),
+    cl::desc(tilec::targets::disableOptionHelp()),
     cl::value_desc("feature,..."), cl::cat(category));
 cl::opt<std::string> target("target",
                             cl::desc("The pipeline to show: a GPU chip down to its "

@@ -75,8 +75,7 @@ cl::opt<std::string> target("target",
                            cl::cat(category));
 cl::opt<std::string> disabled(
     "disable",
-    cl::desc("NVIDIA code-generation features to leave out, comma-separated: " +
-             tilec::targets::codegenFeatureNames().str()),
+    cl::desc(tilec::targets::disableOptionHelp()),
     cl::value_desc("feature,..."), cl::cat(category));
 cl::opt<bool> run("run", cl::desc("Run the kernel on the target (cpu)"),
                   cl::cat(category));

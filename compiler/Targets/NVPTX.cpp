@@ -80,6 +80,14 @@ llvm::StringRef tilec::targets::codegenFeatureNames() {
   return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix";
 }
 
+llvm::StringRef tilec::targets::disableOptionHelp() {
+  static const std::string help =
+      ("NVIDIA code-generation features to leave out, comma-separated: " +
+       codegenFeatureNames())
+          .str();
+  return help;
+}
+
 bool tilec::targets::disableFeatures(GPUTarget &target, llvm::StringRef names,
                                      std::string &error) {
   llvm::SmallVector<llvm::StringRef> list;

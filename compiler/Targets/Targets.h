@@ -33,6 +33,10 @@ struct CodegenFeatures {
 /// The names `--disable` takes, comma-separated in one string.
 llvm::StringRef codegenFeatureNames();
 
+/// The tools' help text for `--disable`, naming the features. It lives as
+/// long as the program: `llvm::cl::desc` keeps only a reference.
+llvm::StringRef disableOptionHelp();
+
 /// A GPU target: its name on the command line and chip.
 struct GPUTarget {
   std::string chip;       ///< "sm_90a", "sm_80"

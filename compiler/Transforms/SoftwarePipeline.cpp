@@ -61,6 +61,42 @@ static tile::AllocOp stageableTarget(tile::CopyOp copy, tile::PipelinedOp loop) 
   return alloc;
 }
 
+/// Whether `buffer` is a tensor argument that the kernel reads and never
+/// writes (block indices, lengths): its loads may run ahead of their
+/// iteration.
+static bool isReadOnlyTensor(Value buffer) {
+  Value root = tile::viewedBuffer(buffer);
+  if (!isa<BlockArgument>(root) ||
+      cast<tile::BufferType>(root.getType()).getScope() != tile::MemoryScope::Global)
+    return false;
+  SmallVector<Value> views{root};
+  while (!views.empty()) {
+    Value view = views.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      if (auto region = dyn_cast<tile::RegionOp>(user)) {
+        views.push_back(region.getResult());
+        continue;
+      }
+      if (isa<tile::LoadOp, tile::DimOp>(user))
+        continue;
+      if (auto copy = dyn_cast<tile::CopyOp>(user); copy && copy.getSource() == view)
+        continue;
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Whether `op` may be issued with the copies, ahead of its iteration and
+/// again in it: pure code without regions (scalars, views), or a load from a
+/// read-only tensor (a block-sparse kernel's block index, which the copy's
+/// source needs).
+static bool isIssuableAhead(Operation *op) {
+  if (auto load = dyn_cast<tile::LoadOp>(op))
+    return isReadOnlyTensor(load.getBuffer());
+  return op->getNumRegions() == 0 && isPure(op);
+}
+
 static Prologue findPrologue(tile::PipelinedOp loop) {
   Prologue head;
   for (Operation &op : loop.getBody().front()) {
@@ -73,9 +109,7 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
       head.targets.push_back(target);
       continue;
     }
-    bool scalar = !isa<tile::TileDialect>(op.getDialect()) && op.getNumRegions() == 0 &&
-                  isPure(&op);
-    if (!scalar && !isa<tile::RegionOp>(op))
+    if (!isIssuableAhead(&op))
       break;
     head.ops.push_back(&op);
   }
@@ -84,8 +118,9 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
     head.ops.pop_back();
   // Copies further down the body (attention's V tile, loaded after the
   // softmax) are issued with the head's when their source is computed from
-  // the induction variable and values from outside by pure scalar code,
-  // and nothing in the body reads their target before them.
+  // the induction variable and values from outside by code that may run
+  // ahead (isIssuableAhead, views), and nothing in the body reads their
+  // target before them.
   Block &body = loop.getBody().front();
   for (Operation &op : body) {
     auto copy = dyn_cast<tile::CopyOp>(op);
@@ -108,7 +143,7 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
       Operation *def = worklist.pop_back_val().getDefiningOp();
       if (!def || def->getBlock() != &body || slice.contains(def))
         continue;
-      if (def->getNumRegions() != 0 || !isPure(def)) {
+      if (!isIssuableAhead(def)) {
         pure = false;
         break;
       }

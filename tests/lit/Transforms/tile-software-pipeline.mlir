@@ -128,3 +128,68 @@ func.func @one_stage(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
   }
   return
 }
+
+// -----
+
+// A tile whose place comes from a tensor the kernel only reads (a
+// block-sparse kernel's block indices) is loaded ahead: the index load runs
+// with the copy, for the iteration the copy is for, and again in the body.
+// CHECK-LABEL: func.func @gather
+// CHECK: scf.if
+// CHECK: %[[FIRST:.*]] = tile.load %{{.*}}[%{{.*}}] : <?xi32, global>
+// CHECK: %[[FIRSTROW:.*]] = arith.index_cast %[[FIRST]]
+// CHECK: tile.region %{{.*}}[%[[FIRSTROW]]] sizes [64]
+// CHECK: tile.copy_async
+// CHECK: scf.for %[[IV:.*]] =
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[IV]]
+// CHECK: scf.if
+// CHECK: tile.load %{{.*}}[%[[AHEAD]]] : <?xi32, global>
+// CHECK: tile.copy_async
+// CHECK: tile.async_wait
+// CHECK: tile.load %{{.*}}[%[[IV]]] : <?xi32, global>
+// CHECK-NOT: tile.pipelined
+// An index tensor the kernel also writes keeps the plain loop.
+// CHECK-LABEL: func.func @gather_written
+// CHECK: tile.pipelined
+// CHECK-NOT: copy_async
+func.func @gather(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"},
+                  %I: !tile.buffer<?xi32, global> {tile.dims = ["n"], tile.name = "I"},
+                  %Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64xf32, shared>
+    %acc = tile.alloc : !tile.buffer<64xf32, fragment>
+    tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
+      %block = tile.load %I[%k] : !tile.buffer<?xi32, global>
+      %row = arith.index_cast %block : i32 to index
+      %r = tile.region %X[%row] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      tile.copy %s, %acc : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, fragment>
+    }
+    %out = tile.region %Y[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+    tile.copy %acc, %out : !tile.buffer<64xf32, fragment>, !tile.buffer<64xf32, global>
+  }
+  return
+}
+func.func @gather_written(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"},
+                          %I: !tile.buffer<?xi32, global> {tile.dims = ["n"], tile.name = "I"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0 : i32
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64xf32, shared>
+    tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
+      %block = tile.load %I[%k] : !tile.buffer<?xi32, global>
+      %row = arith.index_cast %block : i32 to index
+      %r = tile.region %X[%row] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      tile.store %zero, %I[%k] : !tile.buffer<?xi32, global>
+    }
+  }
+  return
+}
