@@ -322,7 +322,7 @@ def main():
         report("gemm fp8 e4m3", f"{m}x{n}x{kk}", err, tol, t, "cuBLAS fast", peer,
                flops=2 * m * n * kk)
 
-    attention_checks(K, big)
+    attention_checks(K, big, args.kernels)
 
     print()
     print(f"{'kernel':18} {'size':>16} {'max rel err':>12} {'ok':>3} {'tilec ms':>10} {'peer':>14} "
@@ -526,7 +526,7 @@ def sdpa_reference(q, k, v, causal, groups):
     return out.transpose(1, 2)
 
 
-def attention_checks(K, big):
+def attention_checks(K, big, kernels_dir):
     bf16 = torch.bfloat16
     # FlashAttention forward: MHA and causal GQA, ragged sequence.
     # The fa_d* builds use the kernel's own tiles (128-row blocks on wgmma).
@@ -657,6 +657,8 @@ def attention_checks(K, big):
     # Retention, chunkwise: compare with the parallel form in float64.
     for name in ("retention", "retention_sm80"):
         retention_check(K(name), name)
+    if big:
+        retention_forms(K, kernels_dir)
 
 
 def retention_check(k, name):
@@ -679,6 +681,91 @@ def retention_check(k, name):
     report("retention chunkwise" + (" sm_80" if name.endswith("_sm80") else ""),
            f"b{b} T{s} h{heads} d64", rel_err(o, ref), 2e-2,
            time_ms(run, warmup=1, iters=5), "-", float("nan"))
+
+
+def retention_reference(q, k, v, heads):
+    """The parallel form in float64 for the listed heads of q/k/v [b, s, h, d]."""
+    s = q.shape[1]
+    pos = torch.arange(s, device="cuda", dtype=torch.float64)
+    out = {}
+    for h in heads:
+        gamma = 1 - 2.0 ** (-5 - h)
+        decay = torch.where(pos[:, None] >= pos[None, :],
+                            gamma ** (pos[:, None] - pos[None, :]).clamp(min=0), 0.0)
+        att = torch.einsum("bid,bjd->bij", q[:, :, h].double(), k[:, :, h].double())
+        att = att * decay / math.sqrt(q.shape[3])
+        out[h] = torch.einsum("bij,bjd->bid", att, v[:, :, h].double())
+        del att, decay
+    return out
+
+
+# FLA 0.5.2 on this H200 kind, 2026-11-30 (../shared/anchors; another run).
+FLA_ANCHOR_MS = {("chunkwise", "k256"): 2.45, ("chunkwise", "k128"): 0.725,
+                 ("chunkwise", "k128v128"): 0.919, ("parallel", "k256"): 8.98,
+                 ("parallel", "k128"): 1.76, ("parallel", "k128v128"): 7.12}
+
+
+def retention_forms(K, kernels_dir):
+    """Retention's parallel and chunkwise forms at the FLA anchors' shapes
+    (checked against float64 on the first sequence's first and last heads),
+    and one recurrent decoding step of a RetNet-6.7B-sized state."""
+    try:
+        import fla.ops.retention as fla_retention  # the peer, where installed
+    except ImportError:
+        fla_retention = None
+    bf16 = torch.bfloat16
+    for tag, b, s, h, dk, dv in (("k256", 4, 4096, 32, 256, 512), ("k128", 8, 2048, 16, 128, 256),
+                                 ("k128v128", 2, 16384, 16, 128, 128)):
+        q = torch.randn(b, s, h, dk, device="cuda", dtype=bf16)
+        k = torch.randn(b, s, h, dk, device="cuda", dtype=bf16)
+        v = torch.randn(b, s, h, dv, device="cuda", dtype=bf16)
+        ref = retention_reference(q[:1], k[:1], v[:1], (0, h - 1))
+        flops = 2 * b * h * s * s * (dk + dv) / 2  # the causal half of both products
+        for form in ("parallel", "chunkwise", "chunkwise_c32"):
+            name = f"retention_{form.split('_')[0]}_{tag}" + ("_c32" if form.endswith("c32") else "")
+            if not os.path.exists(os.path.join(kernels_dir, name + ".ptx")):
+                continue  # a tile variant built for one shape only
+            kernel = K(name)
+            o = poisoned(b, s, h, dv, dtype=bf16)
+            run = kernel.bind(q, k, v, o)
+            run()
+            torch.cuda.synchronize()
+            err = max(rel_err(o[:1, :, hh], r) for hh, r in ref.items())
+            t = time_ms(run, warmup=1, iters=5)
+            peer, peer_ms = "-", float("nan")
+            if fla_retention is not None:
+                fn = getattr(fla_retention, f"{form.split('_')[0]}_retention")
+                peer, peer_ms = "FLA", time_ms(lambda: fn(q, k, v), warmup=1, iters=5)
+            report(f"retention {form.replace('_', ' ')}", f"b{b} T{s} h{h} k{dk} v{dv}", err, 2e-2,
+                   t, peer, peer_ms, flops=flops)
+            anchor = FLA_ANCHOR_MS.get((form.split("_")[0], tag))
+            if anchor and fla_retention is None:
+                print(f"    (FLA's {form.split('_')[0]}_retention at this shape: {anchor} ms in the "
+                      f"anchors, another run: {anchor / t:.2f}x this row's time)")
+        del q, k, v, ref
+    # One decoding step: the state is read and written once (in place).
+    b, h, dk, dv = 64, 32, 256, 512
+    kernel = K("retention_recurrent_k256")
+    q, k = (torch.randn(b, 1, h, dk, device="cuda", dtype=bf16) for _ in range(2))
+    v = torch.randn(b, 1, h, dv, device="cuda", dtype=bf16)
+    state = torch.randn(b, h, dk, dv, device="cuda")
+    start = state.clone()
+    o = poisoned(b, 1, h, dv, dtype=bf16)
+    run = kernel.bind(q, k, v, o, state)
+    run()
+    torch.cuda.synchronize()
+    gamma = (1 - 2.0 ** (-5 - torch.arange(h, device="cuda", dtype=torch.float64)))[None, :, None, None]
+    c = 4  # the float64 reference of the first sequences
+    s_ref = gamma * start[:c].double() + \
+        k[:c, 0].double()[..., :, None] * v[:c, 0].double()[..., None, :]
+    o_ref = torch.einsum("bhd,bhde->bhe", q[:c, 0].double(), s_ref) / math.sqrt(dk)
+    err = max(rel_err(o[:c, 0], o_ref), rel_err(state[:c], s_ref))
+    state.copy_(start)
+    t = time_ms(run, warmup=1, iters=10)  # each run decays the state once more: harmless
+    report("retention recurrent step", f"b{b} h{h} k{dk} v{dv}", err, 2e-2, t, "-", float("nan"),
+           bytes_moved=2 * state.numel() * 4)
+    print(f"    (FLA's fused_recurrent_retention at this shape: 0.84 ms in the anchors, another run: "
+          f"{0.84 / t:.2f}x this row's time)")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,16 @@ compile flash_decoding.tl flash_decode_split decode_split -D num_split=8
 compile flash_decoding.tl flash_decode_combine decode_combine -D num_split=8
 compile retention.tl retention_chunkwise retention -D dk=64 -D dv=64 -D block_V=64
 target=sm_80 compile retention.tl retention_chunkwise retention_sm80 -D dk=64 -D dv=64 -D block_V=64
+# Retention's three forms at the head sizes of the FLA anchors
+# (K256/V512 as RetNet-6.7B, K128/V256, K128/V128).
+compile retention.tl retention_parallel retention_parallel_k256 -D dk=256 -D dv=512
+compile retention.tl retention_parallel retention_parallel_k128 -D dk=128 -D dv=256
+compile retention.tl retention_parallel retention_parallel_k128v128 -D dk=128 -D dv=128
+compile retention.tl retention_chunkwise retention_chunkwise_k256 -D dk=256 -D dv=512 -D block_V=32
+compile retention.tl retention_chunkwise retention_chunkwise_k256_c32 -D dk=256 -D dv=512 -D block_V=32 -D chunk=32
+compile retention.tl retention_chunkwise retention_chunkwise_k128 -D dk=128 -D dv=256
+compile retention.tl retention_chunkwise retention_chunkwise_k128v128 -D dk=128 -D dv=128
+compile retention.tl retention_recurrent retention_recurrent_k256 -D dk=256 -D dv=512
 compile block_sparse_decode.tl block_sparse_decode block_sparse
 compile diffqkv_decode.tl diffqkv_decode_split diffqkv_split
 compile diffqkv_decode.tl diffqkv_decode_combine diffqkv_combine

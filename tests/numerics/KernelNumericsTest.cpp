@@ -228,6 +228,37 @@ TEST_CASE("flash decoding: more splits than keys leaves empty splits", "[kernels
   checkFlashDecoding(/*seq=*/5, /*numSplit=*/8);
 }
 
+/// Retention's parallel form in float64: O[b, t, h] = sum over s <= t of
+/// (q_t . k_s) gamma_h^(t - s) / sqrt(dk) v_s, plus, from an initial state
+/// S0 (dk x dv per batch and head, or none), gamma_h^(t + 1) q_t S0 / sqrt(dk).
+static std::vector<double> retentionReference(const Tensor &Q, const Tensor &K, const Tensor &V,
+                                              const Tensor &O, const Tensor *S0 = nullptr) {
+  int64_t batch = Q.shape[0], seq = Q.shape[1], heads = Q.shape[2], dk = Q.shape[3];
+  int64_t dv = V.shape[3];
+  std::vector<double> ref(O.size(), 0.0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      double gamma = 1.0 - std::exp2(-5.0 - h);
+      for (int64_t t = 0; t < seq; ++t) {
+        for (int64_t s = 0; s <= t; ++s) {
+          double qk = 0;
+          for (int64_t d = 0; d < dk; ++d)
+            qk += Q({b, t, h, d}) * K({b, s, h, d});
+          double w = qk * std::pow(gamma, double(t - s)) / std::sqrt(double(dk));
+          for (int64_t e = 0; e < dv; ++e)
+            ref[O.offset({b, t, h, e})] += w * V({b, s, h, e});
+        }
+        if (!S0)
+          continue;
+        double decay = std::pow(gamma, double(t + 1)) / std::sqrt(double(dk));
+        for (int64_t e = 0; e < dv; ++e)
+          for (int64_t d = 0; d < dk; ++d)
+            ref[O.offset({b, t, h, e})] += decay * Q({b, t, h, d}) * (*S0)({b, h, d, e});
+      }
+    }
+  return ref;
+}
+
 TEST_CASE("retention: chunkwise equals the parallel form", "[kernels]") {
   int64_t batch = 2, seq = 45, heads = 3, dk = 32, dv = 32;
   Kernel kernel("retention.tl", "retention_chunkwise",
@@ -239,21 +270,52 @@ TEST_CASE("retention: chunkwise equals the parallel form", "[kernels]") {
   Tensor O = poisoned(DType::BF16, {batch, seq, heads, dv});
   INFO(kernel.errors);
   REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
-  std::vector<double> ref(O.size(), 0.0);
+  CHECK(relativeError(O, retentionReference(Q, K, V, O)) < 2e-2);
+}
+
+TEST_CASE("retention: parallel form, ragged sequence", "[kernels]") {
+  int64_t batch = 2, seq = 45, heads = 3, dk = 32, dv = 48;
+  Kernel kernel("retention.tl", "retention_parallel",
+                {{"dk", "32"}, {"dv", "48"}, {"block_M", "16"}, {"block_N", "8"}, {"block_V", "32"},
+                 {"threads", "64"}});
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
+  Tensor O = poisoned(DType::BF16, {batch, seq, heads, dv});
+  INFO(kernel.errors);
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
+  CHECK(relativeError(O, retentionReference(Q, K, V, O)) < 2e-2);
+}
+
+TEST_CASE("retention: recurrent form from a state, and the state it leaves", "[kernels]") {
+  int64_t batch = 2, seq = 7, heads = 3, dk = 32, dv = 48;
+  Kernel kernel("retention.tl", "retention_recurrent",
+                {{"dk", "32"}, {"dv", "48"}, {"block_V", "16"}, {"threads", "64"}});
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
+  Tensor O = poisoned(DType::BF16, {batch, seq, heads, dv});
+  Tensor S0 = randomTensor(DType::F32, {batch, heads, dk, dv}, rng());
+  Tensor S = S0;
+  INFO(kernel.errors);
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg(), S.arg()}));
+  CHECK(relativeError(O, retentionReference(Q, K, V, O, &S0)) < 2e-2);
+  // S_T = gamma^T S0 + sum over s of gamma^(T - 1 - s) k_s^T v_s.
+  std::vector<double> state(S.size());
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h) {
       double gamma = 1.0 - std::exp2(-5.0 - h);
-      for (int64_t t = 0; t < seq; ++t)
-        for (int64_t s = 0; s <= t; ++s) {
-          double qk = 0;
-          for (int64_t d = 0; d < dk; ++d)
-            qk += Q({b, t, h, d}) * K({b, s, h, d});
-          double w = qk * std::pow(gamma, double(t - s)) / std::sqrt(double(dk));
-          for (int64_t e = 0; e < dv; ++e)
-            ref[O.offset({b, t, h, e})] += w * V({b, s, h, e});
+      for (int64_t d = 0; d < dk; ++d)
+        for (int64_t e = 0; e < dv; ++e) {
+          double value = std::pow(gamma, double(seq)) * S0({b, h, d, e});
+          for (int64_t s = 0; s < seq; ++s)
+            value += std::pow(gamma, double(seq - 1 - s)) * K({b, s, h, d}) * V({b, s, h, e});
+          state[S.offset({b, h, d, e})] = value;
         }
     }
-  CHECK(relativeError(O, ref) < 2e-2);
+  CHECK(relativeError(S, state) < 1e-5);
 }
 
 TEST_CASE("block-sparse decode: data-dependent KV blocks", "[kernels]") {
