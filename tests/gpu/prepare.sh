@@ -72,6 +72,12 @@ compile retention.tl retention_chunkwise retention_chunkwise_k256_c32 -D dk=256 
 compile retention.tl retention_chunkwise retention_chunkwise_k128 -D dk=128 -D dv=256
 compile retention.tl retention_chunkwise retention_chunkwise_k128v128 -D dk=128 -D dv=128
 compile retention.tl retention_recurrent retention_recurrent_k256 -D dk=256 -D dv=512
+for shape in "k256 -D dk=256 -D dv=512" "k128 -D dk=128 -D dv=256" "k128v128 -D dk=128 -D dv=128"; do
+  set -- $shape
+  tag=$1; shift
+  compile retention.tl retention_chunk_states retention_states_$tag "$@"
+  compile retention.tl retention_chunk_output retention_output_$tag "$@"
+done
 compile block_sparse_decode.tl block_sparse_decode block_sparse
 compile diffqkv_decode.tl diffqkv_decode_split diffqkv_split
 compile diffqkv_decode.tl diffqkv_decode_combine diffqkv_combine

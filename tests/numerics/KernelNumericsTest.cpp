@@ -288,6 +288,44 @@ TEST_CASE("retention: parallel form, ragged sequence", "[kernels]") {
   CHECK(relativeError(O, retentionReference(Q, K, V, O)) < 2e-2);
 }
 
+TEST_CASE("retention: chunkwise in two passes (states, then outputs)", "[kernels]") {
+  int64_t batch = 2, seq = 45, heads = 3, dk = 32, dv = 48, chunk = 16;
+  int64_t chunks = (seq + chunk - 1) / chunk;
+  Defines shapes = {{"dk", "32"}, {"dv", "48"}, {"chunk", "16"}};
+  Defines statesDefines = shapes, outputDefines = shapes;
+  statesDefines.push_back({"block_K", "16"});
+  statesDefines.push_back({"block_V", "16"});
+  outputDefines.push_back({"block_V", "16"});
+  Kernel states("retention.tl", "retention_chunk_states", statesDefines);
+  Kernel output("retention.tl", "retention_chunk_output", outputDefines);
+  INFO(states.errors << output.errors);
+  REQUIRE(states.ok());
+  REQUIRE(output.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
+  Tensor S = poisoned(DType::BF16, {batch, heads, chunks, dk, dv});
+  Tensor O = poisoned(DType::BF16, {batch, seq, heads, dv});
+  REQUIRE(states.run({K.arg(), V.arg(), S.arg()}));
+  REQUIRE(output.run({Q.arg(), K.arg(), V.arg(), S.arg(), O.arg()}));
+  CHECK(relativeError(O, retentionReference(Q, K, V, O)) < 2e-2);
+  // S_c = sum over keys s < c * chunk of gamma^(c * chunk - 1 - s) k_s^T v_s.
+  std::vector<double> ref(S.size());
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      double gamma = 1.0 - std::exp2(-5.0 - h);
+      for (int64_t c = 0; c < chunks; ++c)
+        for (int64_t d = 0; d < dk; ++d)
+          for (int64_t e = 0; e < dv; ++e) {
+            double value = 0;
+            for (int64_t s = 0; s < c * chunk; ++s)
+              value += std::pow(gamma, double(c * chunk - 1 - s)) * K({b, s, h, d}) * V({b, s, h, e});
+            ref[S.offset({b, h, c, d, e})] = value;
+          }
+    }
+  CHECK(relativeError(S, ref) < 1e-2); // stored in bf16
+}
+
 TEST_CASE("retention: recurrent form from a state, and the state it leaves", "[kernels]") {
   int64_t batch = 2, seq = 7, heads = 3, dk = 32, dv = 48;
   Kernel kernel("retention.tl", "retention_recurrent",
