@@ -765,29 +765,32 @@ def retention_forms(K, kernels_dir):
                   f"{anchor} ms in the anchors, another run: {anchor / t:.2f}x this row's time)")
             del h_states
         del q, k, v, ref
-    # One decoding step: the state is read and written once (in place).
+    # One decoding step: the state is read and written once (in place); each
+    # tile-size build of it.
     b, h, dk, dv = 64, 32, 256, 512
-    kernel = K("retention_recurrent_k256")
     q, k = (torch.randn(b, 1, h, dk, device="cuda", dtype=bf16) for _ in range(2))
     v = torch.randn(b, 1, h, dv, device="cuda", dtype=bf16)
-    state = torch.randn(b, h, dk, dv, device="cuda")
-    start = state.clone()
-    o = poisoned(b, 1, h, dv, dtype=bf16)
-    run = kernel.bind(q, k, v, o, state)
-    run()
-    torch.cuda.synchronize()
+    start = torch.randn(b, h, dk, dv, device="cuda")
     gamma = (1 - 2.0 ** (-5 - torch.arange(h, device="cuda", dtype=torch.float64)))[None, :, None, None]
     c = 4  # the float64 reference of the first sequences
     s_ref = gamma * start[:c].double() + \
         k[:c, 0].double()[..., :, None] * v[:c, 0].double()[..., None, :]
     o_ref = torch.einsum("bhd,bhde->bhe", q[:c, 0].double(), s_ref) / math.sqrt(dk)
-    err = max(rel_err(o[:c, 0], o_ref), rel_err(state[:c], s_ref))
-    state.copy_(start)
-    t = time_ms(run, warmup=1, iters=10)  # each run decays the state once more: harmless
-    report("retention recurrent step", f"b{b} h{h} k{dk} v{dv}", err, 2e-2, t, "-", float("nan"),
-           bytes_moved=2 * state.numel() * 4)
-    print(f"    (FLA's fused_recurrent_retention at this shape: 0.84 ms in the anchors, another run: "
-          f"{0.84 / t:.2f}x this row's time)")
+    builds = sorted(f[:-4] for f in os.listdir(kernels_dir)
+                    if f.startswith("retention_recurrent_k256") and f.endswith(".ptx"))
+    for name in builds:
+        state = start.clone()
+        o = poisoned(b, 1, h, dv, dtype=bf16)
+        run = K(name).bind(q, k, v, o, state)
+        run()
+        torch.cuda.synchronize()
+        err = max(rel_err(o[:c, 0], o_ref), rel_err(state[:c], s_ref))
+        t = time_ms(run, warmup=1, iters=10)  # each run decays the state once more: harmless
+        report("retention recurrent step" + name[len("retention_recurrent_k256"):].replace("_", " "),
+               f"b{b} h{h} k{dk} v{dv}", err, 2e-2, t, "-", float("nan"),
+               bytes_moved=2 * state.numel() * 4)
+        del state
+    print("    (FLA's fused_recurrent_retention at this shape: 0.84 ms in the anchors, another run)")
 
 
 if __name__ == "__main__":
