@@ -72,9 +72,7 @@ compile retention.tl retention_chunkwise retention_chunkwise_k256_c32 -D dk=256 
 compile retention.tl retention_chunkwise retention_chunkwise_k128 -D dk=128 -D dv=256
 compile retention.tl retention_chunkwise retention_chunkwise_k128v128 -D dk=128 -D dv=128
 compile retention.tl retention_recurrent retention_recurrent_k256 -D dk=256 -D dv=512
-compile retention.tl retention_recurrent retention_recurrent_k256_v16 -D dk=256 -D dv=512 -D block_V=16
-compile retention.tl retention_recurrent retention_recurrent_k256_v32t256 -D dk=256 -D dv=512 -D threads=256
-compile retention.tl retention_recurrent retention_recurrent_k256_v64t256 -D dk=256 -D dv=512 -D block_V=64 -D threads=256
+compile retention.tl retention_recurrent retention_recurrent_k256_v32 -D dk=256 -D dv=512 -D block_V=32
 for shape in "k256 -D dk=256 -D dv=512" "k128 -D dk=128 -D dv=256" "k128v128 -D dk=128 -D dv=128"; do
   set -- $shape
   tag=$1; shift

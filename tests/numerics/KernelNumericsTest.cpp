@@ -295,6 +295,7 @@ TEST_CASE("retention: chunkwise in two passes (states, then outputs)", "[kernels
   Defines statesDefines = shapes, outputDefines = shapes;
   statesDefines.push_back({"block_K", "16"});
   statesDefines.push_back({"block_V", "16"});
+  outputDefines.push_back({"block_K", "16"});
   outputDefines.push_back({"block_V", "16"});
   Kernel states("retention.tl", "retention_chunk_states", statesDefines);
   Kernel output("retention.tl", "retention_chunk_output", outputDefines);
