@@ -744,25 +744,31 @@ def retention_forms(K, kernels_dir):
             if anchor and fla_retention is None:
                 print(f"    (FLA's {form.split('_')[0]}_retention at this shape: {anchor} ms in the "
                       f"anchors, another run: {anchor / t:.2f}x this row's time)")
-        # The two-pass chunkwise form: states (bf16, one per chunk), outputs.
-        states, output = f"retention_states_{tag}", f"retention_output_{tag}"
+        # The two-pass chunkwise form: states (bf16, one per chunk), then
+        # outputs (each tile-size build of the output pass).
+        states = f"retention_states_{tag}"
+        outputs = sorted(f[:-4] for f in os.listdir(kernels_dir) if f.endswith(".ptx") and
+                         (f[:-4] == f"retention_output_{tag}" or
+                          f.startswith(f"retention_output_{tag}_")))
         if os.path.exists(os.path.join(kernels_dir, states + ".ptx")):
             chunks = (s + 63) // 64
             h_states = torch.empty(b, h, chunks, dk, dv, device="cuda", dtype=bf16)
-            o = poisoned(b, s, h, dv, dtype=bf16)
             run_states = K(states).bind(k, v, h_states)
-            run_output = K(output).bind(q, k, v, h_states, o)
-            both = lambda: (run_states(), run_output())
-            both()
-            torch.cuda.synchronize()
-            err = max(rel_err(o[:1, :, hh], r) for hh, r in ref.items())
-            t = time_ms(both, warmup=1, iters=5)
             t_states = time_ms(run_states, warmup=1, iters=5)
-            report("retention chunk 2-pass", f"b{b} T{s} h{h} k{dk} v{dv}", err, 2e-2, t, "-",
-                   float("nan"))
-            anchor = FLA_ANCHOR_MS[("chunkwise", tag)]
-            print(f"    (states pass {t_states:.3f} ms; FLA's chunk_retention at this shape: "
-                  f"{anchor} ms in the anchors, another run: {anchor / t:.2f}x this row's time)")
+            for output in outputs:
+                o = poisoned(b, s, h, dv, dtype=bf16)
+                run_output = K(output).bind(q, k, v, h_states, o)
+                both = lambda: (run_states(), run_output())
+                both()
+                torch.cuda.synchronize()
+                err = max(rel_err(o[:1, :, hh], r) for hh, r in ref.items())
+                t = time_ms(both, warmup=1, iters=5)
+                variant = output[len(f"retention_output_{tag}"):].replace("_", " ")
+                report("retention chunk 2-pass" + variant, f"b{b} T{s} h{h} k{dk} v{dv}", err, 2e-2,
+                       t, "-", float("nan"))
+                anchor = FLA_ANCHOR_MS[("chunkwise", tag)]
+                print(f"    (states pass {t_states:.3f} ms; FLA's chunk_retention at this shape: "
+                      f"{anchor} ms in the anchors, another run: {anchor / t:.2f}x this row's time)")
             del h_states
         del q, k, v, ref
     # One decoding step: the state is read and written once (in place); each

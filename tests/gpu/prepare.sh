@@ -79,6 +79,10 @@ for shape in "k256 -D dk=256 -D dv=512" "k128 -D dk=128 -D dv=256" "k128v128 -D 
   compile retention.tl retention_chunk_states retention_states_$tag "$@"
   compile retention.tl retention_chunk_output retention_output_$tag "$@"
 done
+compile retention.tl retention_chunk_output retention_output_k256_v256 -D dk=256 -D dv=512 \
+  -D block_V=256 -D threads=256
+compile retention.tl retention_chunk_output retention_output_k128_v256 -D dk=128 -D dv=256 \
+  -D block_V=256 -D threads=256
 compile block_sparse_decode.tl block_sparse_decode block_sparse
 compile diffqkv_decode.tl diffqkv_decode_split diffqkv_split
 compile diffqkv_decode.tl diffqkv_decode_combine diffqkv_combine
