@@ -284,6 +284,40 @@ def TileStageStores : Pass<"tile-stage-stores", "::mlir::ModuleOp"> {
   }];
 }
 
+def TilePingPong : Pass<"tile-pingpong", "::mlir::ModuleOp"> {
+  let summary = "Let two consumer warpgroups take turns on the tensor cores";
+  let description = [{
+    In a warp-specialized block with two consumer warpgroups, each pipelined
+    loop of the consumers whose body runs wgmma gemms and other work between
+    them (FlashAttention: Q K^T, the softmax, P V) is scheduled ping-pong:
+    each run of consecutive gemms is bracketed by `tile.warpgroup_turn wait`
+    and `pass`, so that warpgroup 0's gemms run while warpgroup 1 does its
+    softmax and the other way round. Without it both warpgroups issue their
+    gemms at once, share the tensor cores, and then leave them idle during
+    their softmax together. `start` before the loop gives warpgroup 0 the
+    first turn and `finish` after it matches the last hand-over.
+
+    A loop qualifies when all its gemms sit at the top of its body with
+    wgmma accumulators, and the body does other work than gemms; a turn
+    never spans a barrier of the whole block (which the other warpgroup,
+    waiting for the turn, could not reach). Runs after tile-insert-barriers
+    for that reason.
+
+    ```mlir
+    scf.for %k = %c0 to %n step %c1 {
+      tile.warpgroup_turn wait
+      tile.gemm %Q, %K, %S ...
+      tile.warpgroup_turn pass
+      tile.reduce max %S, %m dim(1) : ...
+      tile.copy %S, %P : ...
+      tile.warpgroup_turn wait
+      tile.gemm %P, %V, %O ...
+      tile.warpgroup_turn pass
+    }
+    ```
+  }];
+}
+
 def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
   let summary = "Place on-chip buffers in the dynamic shared memory, reusing dead ones' bytes";
   let description = [{

@@ -72,12 +72,13 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   codegen.tensorCores = version >= 80;
   codegen.wgmma = archSpecific;
   codegen.tma = codegen.warpSpecialize = codegen.stageStores = codegen.stmatrix = version >= 90;
-  codegen.setmaxnreg = archSpecific;
+  codegen.setmaxnreg = codegen.pingpong = archSpecific;
   return target;
 }
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {
-  return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix";
+  return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix, "
+         "pingpong";
 }
 
 llvm::StringRef tilec::targets::disableOptionHelp() {
@@ -103,6 +104,7 @@ bool tilec::targets::disableFeatures(GPUTarget &target, llvm::StringRef names,
                         .Case("setmaxnreg", &codegen.setmaxnreg)
                         .Case("stage-stores", &codegen.stageStores)
                         .Case("stmatrix", &codegen.stmatrix)
+                        .Case("pingpong", &codegen.pingpong)
                         .Default(nullptr);
     if (!feature) {
       error = ("unknown code-generation feature '" + name + "'; --disable takes " +
@@ -112,10 +114,12 @@ bool tilec::targets::disableFeatures(GPUTarget &target, llvm::StringRef names,
     }
     *feature = false;
   }
-  // What rests on what: wgmma is a tensor core; registers move between the
-  // warpgroups of a specialized block; a staged store is stored by TMA.
+  // What rests on what: wgmma is a tensor core; registers move, and turns
+  // pass, between the warpgroups of a specialized block; a staged store is
+  // stored by TMA.
   codegen.wgmma &= codegen.tensorCores;
   codegen.setmaxnreg &= codegen.warpSpecialize;
+  codegen.pingpong &= codegen.warpSpecialize && codegen.wgmma;
   codegen.stageStores &= codegen.tma;
   return true;
 }
@@ -164,6 +168,8 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   TileInsertBarriersOptions barriers;
   barriers.tma = codegen.tma;
   pm.addPass(createTileInsertBarriers(barriers));
+  if (codegen.pingpong) // after the barriers: a turn must not span one
+    pm.addPass(createTilePingPong());
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = codegen.tensorCores; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;

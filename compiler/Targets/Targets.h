@@ -28,6 +28,7 @@ struct CodegenFeatures {
   bool setmaxnreg = false;      ///< registers moved to consumers (sm_90a)
   bool stageStores = false;     ///< accumulator stores through shared tiles (sm_90)
   bool stmatrix = false;        ///< stmatrix from accumulators (sm_90)
+  bool pingpong = false;        ///< consumer warpgroups take turns on wgmma (sm_90a)
 };
 
 /// The names `--disable` takes, comma-separated in one string.

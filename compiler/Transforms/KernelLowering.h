@@ -88,8 +88,11 @@ inline int64_t rowSlotOf(int64_t slot, int64_t slotsPerBlock) {
 }
 
 /// Named barriers: 0 is the block's, 1 and 2 the consumers' and the
-/// producer's of a warp-specialized loop, from 4 on one per warpgroup.
+/// producer's of a warp-specialized loop, from 4 on one per warpgroup (three
+/// with two consumer warpgroups), from 8 on the consumer warpgroups' turns
+/// (tile.warpgroup_turn, two consumer warpgroups).
 constexpr int64_t kFirstWarpgroupBarrier = 4;
+constexpr int64_t kFirstTurnBarrier = 8;
 
 /// Builds one gpu.func from one tile kernel.
 class KernelLowering {
@@ -117,6 +120,9 @@ private:
   /// part in them) follow in the consumers' branch, so that nothing the
   /// kernel's tail needs stays live in the producer's few registers.
   LogicalResult lowerWarpSpecialize(tile::WarpSpecializeOp specialize);
+  /// tile.warpgroup_turn: named-barrier hand-overs between the consumer
+  /// warpgroups (kFirstTurnBarrier + w is warpgroup w's).
+  LogicalResult lowerWarpgroupTurn(tile::WarpgroupTurnOp turn);
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerTileOp(Operation *op);
   /// Clones `v`'s definition (outside the launch) into the kernel.

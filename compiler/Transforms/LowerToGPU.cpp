@@ -733,6 +733,49 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   return result;
 }
 
+LogicalResult KernelLowering::lowerWarpgroupTurn(tile::WarpgroupTurnOp turn) {
+  if (partBarrierId != 1 || numThreadsValue % 128 != 0)
+    return turn.emitOpError("needs the consumers of a warp-specialized block");
+  // Warpgroup w waits on turn barrier w for the hand-over of w - 1 (mod n):
+  // 128 threads arrive, 128 wait, so each barrier counts 256. The ids are
+  // constants in each warpgroup's branch: with an id in a register ptxas
+  // reserves all 16 barriers for the block.
+  int64_t warpgroups = numThreadsValue / 128;
+  auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), v); };
+  Value warpgroup = arith::DivUIOp::create(b, loc(), threadId, index(128));
+  auto sync = [&](int64_t turnOf) {
+    NVVM::BarrierOp::create(b, loc(), Type(), i32(kFirstTurnBarrier + turnOf), i32(256),
+                            NVVM::BarrierReductionAttr(), Value());
+  };
+  auto arrive = [&](int64_t turnOf) {
+    NVVM::BarrierArriveOp::create(b, loc(), i32(kFirstTurnBarrier + turnOf), i32(256));
+  };
+  auto inWarpgroup = [&](int64_t which, function_ref<void()> body) {
+    Value is = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, warpgroup, index(which));
+    auto ifOp = scf::IfOp::create(b, loc(), is, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    body();
+  };
+  switch (turn.getKind()) {
+  case tile::TurnKind::Start: // the last warpgroup hands warpgroup 0 its first turn
+    inWarpgroup(warpgroups - 1, [&] { arrive(0); });
+    break;
+  case tile::TurnKind::Wait:
+    for (int64_t w = 0; w < warpgroups; ++w)
+      inWarpgroup(w, [&] { sync(w); });
+    break;
+  case tile::TurnKind::Pass:
+    for (int64_t w = 0; w < warpgroups; ++w)
+      inWarpgroup(w, [&] { arrive((w + 1) % warpgroups); });
+    break;
+  case tile::TurnKind::Finish: // warpgroup 0 takes the last hand-over back
+    inWarpgroup(0, [&] { sync(0); });
+    break;
+  }
+  return success();
+}
+
 LogicalResult KernelLowering::lowerOp(Operation *op) {
   currentLoc = op->getLoc();
   if (isa<tile::TileDialect>(op->getDialect()))
@@ -1033,6 +1076,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
                             NVVM::BarrierReductionAttr(), Value());
     return success();
   }
+  if (auto turn = dyn_cast<tile::WarpgroupTurnOp>(op))
+    return lowerWarpgroupTurn(turn);
   if (auto wait = dyn_cast<tile::BarrierWaitOp>(op)) {
     waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
     return success();

@@ -64,6 +64,17 @@ def Tile_ReduceKind : I32EnumAttr<"ReduceKind", "reduction combiner", [
 }
 def Tile_ReduceKindAttr : EnumAttr<Tile_Dialect, Tile_ReduceKind, "reduce_kind">;
 
+def Tile_TurnKind : I32EnumAttr<"TurnKind", "a step of the consumer warpgroups' turns", [
+    I32EnumAttrCase<"Start", 0, "start">,
+    I32EnumAttrCase<"Wait", 1, "wait">,
+    I32EnumAttrCase<"Pass", 2, "pass">,
+    I32EnumAttrCase<"Finish", 3, "finish">
+  ]> {
+  let cppNamespace = "::tilec::tile";
+  let genSpecializedAttr = 0;
+}
+def Tile_TurnKindAttr : EnumAttr<Tile_Dialect, Tile_TurnKind, "turn_kind">;
+
 def Tile_GemmPolicy : I32EnumAttr<"GemmPolicy", "how warps split a gemm tile", [
     I32EnumAttrCase<"Square", 0, "square">,
     I32EnumAttrCase<"FullRow", 1, "full_row">,

@@ -305,6 +305,21 @@ LogicalResult BarrierArriveOp::verify() {
   return verifyBarriers(*this, getBarriers().getType());
 }
 
+LogicalResult WarpgroupTurnOp::verify() {
+  // Only the consumers of a warp-specialized block take turns.
+  Operation *child = getOperation();
+  for (Operation *parent = child->getParentOp(); parent;
+       child = parent, parent = parent->getParentOp()) {
+    auto specialize = dyn_cast<WarpSpecializeOp>(parent);
+    if (!specialize)
+      continue;
+    if (child->getParentRegion() == &specialize.getConsumers())
+      return success();
+    break;
+  }
+  return emitOpError("must be in the consumers region of a tile.warp_specialize");
+}
+
 LogicalResult FillOp::verify() { return success(); }
 
 //===----------------------------------------------------------------------===//

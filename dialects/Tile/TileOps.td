@@ -303,6 +303,38 @@ def Tile_WarpSpecializeOp : Tile_Op<"warp_specialize", [NoTerminator,
   let assemblyFormat = "`producer` $producer `consumers` $consumers attr-dict";
 }
 
+def Tile_WarpgroupTurnOp : Tile_Op<"warpgroup_turn"> {
+  let summary = "let the consumer warpgroups take turns (ping-pong)";
+  let description = [{
+    The consumer warpgroups of a `tile.warp_specialize` pass a turn around,
+    so that one runs its tensor-core work while the others run the rest of
+    their loop body (FlashAttention's softmax), instead of all contending
+    for the tensor cores at once and then leaving them idle together.
+    `wait` blocks the executing warpgroup until it holds the turn; `pass`
+    hands it to the next warpgroup (w + 1 mod n). `start`, before the loop,
+    gives warpgroup 0 the first turn; `finish`, after it, takes back the
+    last hand-over, so that every hand-over is matched. Nothing here orders
+    memory. `tile-pingpong` places them.
+
+    ```mlir
+    tile.warp_specialize producer { ... } consumers {
+      tile.warpgroup_turn start
+      scf.for %k = %c0 to %n step %c1 {
+        tile.warpgroup_turn wait
+        tile.gemm %Q, %K, %S ...
+        tile.warpgroup_turn pass
+        tile.reduce max %S, %m dim(1) : ...
+        ...
+      }
+      tile.warpgroup_turn finish
+    }
+    ```
+  }];
+  let arguments = (ins Tile_TurnKindAttr:$kind);
+  let assemblyFormat = "$kind attr-dict";
+  let hasVerifier = 1;
+}
+
 def Tile_BarrierWaitOp : Tile_Op<"barrier_wait"> {
   let summary = "wait until a barrier completes a phase";
   let description = [{

@@ -298,3 +298,23 @@ func.func @rows_layout() {
   %m = tile.alloc {tile.layout = #tile.wgmma_rows<0>} : !tile.buffer<64xf32, fragment>
   return
 }
+
+// -----
+
+func.func @turn_outside() {
+  // expected-error @+1 {{'tile.warpgroup_turn' op must be in the consumers region of a tile.warp_specialize}}
+  tile.warpgroup_turn wait
+  return
+}
+
+// -----
+
+func.func @turn_in_producer() {
+  tile.warp_specialize producer {
+    // expected-error @+1 {{'tile.warpgroup_turn' op must be in the consumers region of a tile.warp_specialize}}
+    tile.warpgroup_turn pass
+  } consumers {
+    tile.warpgroup_turn start
+  }
+  return
+}

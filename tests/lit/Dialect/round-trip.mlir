@@ -43,10 +43,18 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
       // CHECK-NEXT: tile.barrier_wait %{{.*}}[%{{.*}}] phase(%{{.*}}) : <2xi64, shared>
       // CHECK-NEXT: } consumers {
       // CHECK-NEXT: tile.barrier_arrive %{{.*}}[%{{.*}}] : <2xi64, shared>
+      // CHECK-NEXT: tile.warpgroup_turn start
+      // CHECK-NEXT: tile.warpgroup_turn wait
+      // CHECK-NEXT: tile.warpgroup_turn pass
+      // CHECK-NEXT: tile.warpgroup_turn finish
       tile.warp_specialize producer {
         tile.barrier_wait %bars[%k] phase(%c1) : !tile.buffer<2xi64, shared>
       } consumers {
         tile.barrier_arrive %bars[%k] : !tile.buffer<2xi64, shared>
+        tile.warpgroup_turn start
+        tile.warpgroup_turn wait
+        tile.warpgroup_turn pass
+        tile.warpgroup_turn finish
       }
       // CHECK: tile.gemm %{{.*}}, %{{.*}}, %{{.*}} {policy = #tile<gemm_policy square>, transpose_a, transpose_b}
       tile.gemm %b, %s, %acc {transpose_a, transpose_b, policy = #tile<gemm_policy square>}

@@ -146,3 +146,49 @@ func.func @small_block(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.
   }
   return
 }
+
+// -----
+
+// Turns of two consumer warpgroups: warpgroup w waits on named barrier
+// 8 + w (256 threads: 128 hand over, 128 wait) and hands over on the other
+// one; warpgroup 1 gives the first turn, warpgroup 0 takes the last one
+// back. The ids are constants in each warpgroup's branch.
+// CHECK-LABEL: gpu.func @turns
+// CHECK: } else {
+// CHECK: %[[WG:.*]] = arith.divui %thread_id_x, %c128
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[IS1:.*]] = arith.cmpi eq, %[[WG]], %[[ONE]]
+// CHECK-NEXT: scf.if %[[IS1]] {
+// CHECK: nvvm.barrier.arrive id = %c8_i32 number_of_threads = %c256_i32
+// CHECK: scf.for
+// CHECK: nvvm.barrier id = %c8_i32 number_of_threads = %c256_i32
+// CHECK: nvvm.barrier id = %c9_i32 number_of_threads = %c256_i32
+// CHECK: nvvm.barrier.arrive id = %c9_i32 number_of_threads = %c256_i32
+// CHECK: nvvm.barrier.arrive id = %c8_i32 number_of_threads = %c256_i32
+// CHECK: %[[WG0:.*]] = arith.divui %thread_id_x, %c128
+// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[IS0:.*]] = arith.cmpi eq, %[[WG0]], %[[ZERO]]
+// CHECK-NEXT: scf.if %[[IS0]] {
+// CHECK: nvvm.barrier id = %c8_i32 number_of_threads = %c256_i32
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+func.func @turns() attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.warp_specialize producer {
+      scf.for %i = %c0 to %c4 step %c1 {
+      }
+    } consumers {
+      tile.warpgroup_turn start
+      scf.for %i = %c0 to %c4 step %c1 {
+        tile.warpgroup_turn wait
+        tile.warpgroup_turn pass
+      }
+      tile.warpgroup_turn finish
+    }
+  }
+  return
+}

@@ -1,0 +1,105 @@
+//===- PingPong.cpp - consumer warpgroups take turns on the tensor cores --===//
+//
+// Brackets the gemms of a warp-specialized consumer loop with turn
+// hand-overs between its two warpgroups, so that one warpgroup's gemms
+// overlap the other's softmax (see TilePingPong in Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "tile-pingpong"
+
+namespace tilec {
+#define GEN_PASS_DEF_TILEPINGPONG
+#include "compiler/Passes.h.inc"
+} // namespace tilec
+
+using namespace mlir;
+using namespace tilec;
+
+/// Whether `gemm` runs on wgmma (its accumulator in the wgmma layout, not
+/// the mma.sync variant of it).
+static bool runsOnWgmma(tile::GemmOp gemm) {
+  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
+  return layout && !layout.getMmaSync();
+}
+
+/// Whether `op` may sit inside a turn between two gemms: pure code, or a
+/// barrier of the executing warpgroup alone.
+static bool fitsInTurn(Operation *op) {
+  if (auto barrier = dyn_cast<tile::BarrierOp>(op))
+    return barrier.getWarpgroup();
+  return op->getNumRegions() == 0 && isPure(op);
+}
+
+/// The runs of consecutive gemms of `body` (first and last gemm of each),
+/// or none when the loop does not qualify.
+static SmallVector<std::pair<tile::GemmOp, tile::GemmOp>> gemmRuns(Block &body) {
+  SmallVector<std::pair<tile::GemmOp, tile::GemmOp>> runs;
+  bool otherWork = false;
+  tile::GemmOp first, last;
+  auto endRun = [&]() {
+    if (first)
+      runs.push_back({first, last});
+    first = last = {};
+  };
+  for (Operation &op : body.without_terminator()) {
+    if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
+      if (!runsOnWgmma(gemm))
+        return {};
+      if (!first)
+        first = gemm;
+      last = gemm;
+      continue;
+    }
+    bool nestedGemm = op.walk([](tile::GemmOp) { return WalkResult::interrupt(); }).wasInterrupted();
+    if (nestedGemm)
+      return {}; // a gemm under a branch: the warpgroups' turns could differ
+    if (first && fitsInTurn(&op))
+      continue;
+    endRun();
+    if (!isa<tile::BarrierWaitOp, tile::BarrierArriveOp, tile::BarrierOp>(op) &&
+        !(op.getNumRegions() == 0 && isPure(&op)))
+      otherWork = true;
+  }
+  endRun();
+  if (!otherWork)
+    return {};
+  return runs;
+}
+
+namespace {
+struct TilePingPongPass : public tilec::impl::TilePingPongBase<TilePingPongPass> {
+  void runOnOperation() override {
+    getOperation().walk([&](tile::WarpSpecializeOp specialize) {
+      auto launch = specialize->getParentOfType<tile::LaunchOp>();
+      if (!launch || launch.getThreads() != 256)
+        return; // two consumer warpgroups
+      for (auto forOp : llvm::make_early_inc_range(
+               specialize.getConsumers().front().getOps<scf::ForOp>())) {
+        auto runs = gemmRuns(*forOp.getBody());
+        if (runs.empty())
+          continue;
+        LLVM_DEBUG(llvm::dbgs() << "ping-pong over " << runs.size() << " gemm runs\n");
+        OpBuilder b(forOp);
+        auto turn = [&](tile::TurnKind kind) {
+          tile::WarpgroupTurnOp::create(b, forOp.getLoc(), kind);
+        };
+        turn(tile::TurnKind::Start);
+        for (auto [first, last] : runs) {
+          b.setInsertionPoint(first);
+          turn(tile::TurnKind::Wait);
+          b.setInsertionPointAfter(last);
+          turn(tile::TurnKind::Pass);
+        }
+        b.setInsertionPointAfter(forOp);
+        turn(tile::TurnKind::Finish);
+      }
+    });
+  }
+};
+} // namespace
