@@ -123,6 +123,11 @@ private:
   /// tile.warpgroup_turn: named-barrier hand-overs between the consumer
   /// warpgroups (kFirstTurnBarrier + w is warpgroup w's).
   LogicalResult lowerWarpgroupTurn(tile::WarpgroupTurnOp turn);
+  /// The gemm that lowers `turn` with its wgmmas (a wait right before it:
+  /// after A's registers are packed; a hand-over right after it: once the
+  /// wgmmas are issued), or null: a gemm on wgmma that every consumer
+  /// thread issues.
+  tile::GemmOp gemmTakingTurn(tile::WarpgroupTurnOp turn);
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerTileOp(Operation *op);
   /// Clones `v`'s definition (outside the launch) into the kernel.

@@ -473,6 +473,10 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
       for (int64_t block = 0; block < blocksPerGroup; ++block)
         for (int64_t kk = 0; kk < k; kk += kStep)
           registersA.push_back(packWgmmaA(a, block * (k / 2) + kk / 2));
+    // The turn is taken as late as it can be: after A's registers are packed.
+    if (auto turn = dyn_cast_or_null<tile::WarpgroupTurnOp>(gemm->getPrevNode());
+        turn && gemmTakingTurn(turn) == gemm && failed(lowerWarpgroupTurn(turn)))
+      return failure();
     NVVM::WgmmaFenceAlignedOp::create(b, loc());
     SmallVector<Value> results;
     for (int64_t block = 0; block < blocksPerGroup; ++block) {
@@ -508,6 +512,12 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
       results.push_back(acc);
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b, loc());
+    // The hand-over of the turn goes out once the wgmmas are issued, not
+    // once they complete: the next warpgroup's queue behind them and the
+    // tensor cores do not drain at each turn.
+    if (auto turn = dyn_cast_or_null<tile::WarpgroupTurnOp>(gemm->getNextNode());
+        turn && gemmTakingTurn(turn) == gemm && failed(lowerWarpgroupTurn(turn)))
+      return failure();
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc(), 0);
     for (auto [block, acc] : llvm::enumerate(results))
       for (int64_t s = 0; s < slotsPerBlock; ++s)

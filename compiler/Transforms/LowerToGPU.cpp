@@ -733,23 +733,38 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   return result;
 }
 
+tile::GemmOp KernelLowering::gemmTakingTurn(tile::WarpgroupTurnOp turn) {
+  Operation *neighbour = turn.getKind() == tile::TurnKind::Wait   ? turn->getNextNode()
+                         : turn.getKind() == tile::TurnKind::Pass ? turn->getPrevNode()
+                                                                  : nullptr;
+  auto gemm = dyn_cast_or_null<tile::GemmOp>(neighbour);
+  if (!gemm)
+    return {};
+  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
+  if (!layout || layout.getMmaSync() || !buffers.count(gemm.getC()) ||
+      128 * buffers[gemm.getC()].wgmmaWarpgroups() < numThreadsValue)
+    return {};
+  return gemm;
+}
+
 LogicalResult KernelLowering::lowerWarpgroupTurn(tile::WarpgroupTurnOp turn) {
   if (partBarrierId != 1 || numThreadsValue % 128 != 0)
     return turn.emitOpError("needs the consumers of a warp-specialized block");
   // Warpgroup w waits on turn barrier w for the hand-over of w - 1 (mod n):
-  // 128 threads arrive, 128 wait, so each barrier counts 256. The ids are
-  // constants in each warpgroup's branch: with an id in a register ptxas
-  // reserves all 16 barriers for the block.
+  // 128 threads arrive, 128 wait, so each barrier counts 256. Waits and
+  // hand-overs in the loop are one instruction with the id in a register
+  // (a branch per warpgroup would let LLVM move the work around it into
+  // the turn); start and finish, once each, are branches.
   int64_t warpgroups = numThreadsValue / 128;
-  auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), v); };
+  auto i32 = [&](Value v) { return arith::IndexCastOp::create(b, loc(), b.getI32Type(), v); };
   Value warpgroup = arith::DivUIOp::create(b, loc(), threadId, index(128));
-  auto sync = [&](int64_t turnOf) {
-    NVVM::BarrierOp::create(b, loc(), Type(), i32(kFirstTurnBarrier + turnOf), i32(256),
-                            NVVM::BarrierReductionAttr(), Value());
+  Value threads = i32(index(256));
+  auto barrierOf = [&](Value w) { return i32(arith::AddIOp::create(b, loc(), w, index(kFirstTurnBarrier))); };
+  auto sync = [&](Value w) {
+    NVVM::BarrierOp::create(b, loc(), Type(), barrierOf(w), threads, NVVM::BarrierReductionAttr(),
+                            Value());
   };
-  auto arrive = [&](int64_t turnOf) {
-    NVVM::BarrierArriveOp::create(b, loc(), i32(kFirstTurnBarrier + turnOf), i32(256));
-  };
+  auto arrive = [&](Value w) { NVVM::BarrierArriveOp::create(b, loc(), barrierOf(w), threads); };
   auto inWarpgroup = [&](int64_t which, function_ref<void()> body) {
     Value is = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, warpgroup, index(which));
     auto ifOp = scf::IfOp::create(b, loc(), is, /*withElseRegion=*/false);
@@ -759,18 +774,17 @@ LogicalResult KernelLowering::lowerWarpgroupTurn(tile::WarpgroupTurnOp turn) {
   };
   switch (turn.getKind()) {
   case tile::TurnKind::Start: // the last warpgroup hands warpgroup 0 its first turn
-    inWarpgroup(warpgroups - 1, [&] { arrive(0); });
+    inWarpgroup(warpgroups - 1, [&] { arrive(index(0)); });
     break;
   case tile::TurnKind::Wait:
-    for (int64_t w = 0; w < warpgroups; ++w)
-      inWarpgroup(w, [&] { sync(w); });
+    sync(warpgroup);
     break;
   case tile::TurnKind::Pass:
-    for (int64_t w = 0; w < warpgroups; ++w)
-      inWarpgroup(w, [&] { arrive((w + 1) % warpgroups); });
+    arrive(arith::RemUIOp::create(b, loc(), arith::AddIOp::create(b, loc(), warpgroup, index(1)),
+                                  index(warpgroups)));
     break;
   case tile::TurnKind::Finish: // warpgroup 0 takes the last hand-over back
-    inWarpgroup(0, [&] { sync(0); });
+    inWarpgroup(0, [&] { sync(index(0)); });
     break;
   }
   return success();
@@ -1077,7 +1091,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return success();
   }
   if (auto turn = dyn_cast<tile::WarpgroupTurnOp>(op))
-    return lowerWarpgroupTurn(turn);
+    return gemmTakingTurn(turn) ? success() : lowerWarpgroupTurn(turn);
   if (auto wait = dyn_cast<tile::BarrierWaitOp>(op)) {
     waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
     return success();

@@ -150,26 +150,30 @@ func.func @small_block(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.
 // -----
 
 // Turns of two consumer warpgroups: warpgroup w waits on named barrier
-// 8 + w (256 threads: 128 hand over, 128 wait) and hands over on the other
-// one; warpgroup 1 gives the first turn, warpgroup 0 takes the last one
-// back. The ids are constants in each warpgroup's branch.
+// 8 + w (256 threads: 128 hand over, 128 wait) and hands over on the next
+// one's; warpgroup 1 gives the first turn, warpgroup 0 takes the last one
+// back. In the loop the id is computed (one instruction, no branch for
+// code to move across); start and finish are branches.
 // CHECK-LABEL: gpu.func @turns
 // CHECK: } else {
 // CHECK: %[[WG:.*]] = arith.divui %thread_id_x, %c128
-// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1 : index
+// CHECK: %[[ONE:.*]] = arith.constant 1 : index
 // CHECK-NEXT: %[[IS1:.*]] = arith.cmpi eq, %[[WG]], %[[ONE]]
 // CHECK-NEXT: scf.if %[[IS1]] {
-// CHECK: nvvm.barrier.arrive id = %c8_i32 number_of_threads = %c256_i32
+// CHECK: nvvm.barrier.arrive id = %{{.*}} number_of_threads = %{{.*}}
 // CHECK: scf.for
-// CHECK: nvvm.barrier id = %c8_i32 number_of_threads = %c256_i32
-// CHECK: nvvm.barrier id = %c9_i32 number_of_threads = %c256_i32
-// CHECK: nvvm.barrier.arrive id = %c9_i32 number_of_threads = %c256_i32
-// CHECK: nvvm.barrier.arrive id = %c8_i32 number_of_threads = %c256_i32
-// CHECK: %[[WG0:.*]] = arith.divui %thread_id_x, %c128
-// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0 : index
-// CHECK-NEXT: %[[IS0:.*]] = arith.cmpi eq, %[[WG0]], %[[ZERO]]
+// CHECK: %[[W:.*]] = arith.divui %thread_id_x, %c128
+// CHECK: %[[MINE:.*]] = arith.addi %[[W]], %c8
+// CHECK: %[[MINE32:.*]] = arith.index_cast %[[MINE]] : index to i32
+// CHECK: nvvm.barrier id = %[[MINE32]] number_of_threads = %{{.*}}
+// CHECK: %[[NEXT:.*]] = arith.remui %{{.*}}, %c2
+// CHECK: %[[THEIRS:.*]] = arith.addi %[[NEXT]], %c8
+// CHECK: %[[THEIRS32:.*]] = arith.index_cast %[[THEIRS]] : index to i32
+// CHECK: nvvm.barrier.arrive id = %[[THEIRS32]] number_of_threads = %{{.*}}
+// CHECK: }
+// CHECK: %[[IS0:.*]] = arith.cmpi eq, %{{.*}}, %c0{{.*}} : index
 // CHECK-NEXT: scf.if %[[IS0]] {
-// CHECK: nvvm.barrier id = %c8_i32 number_of_threads = %c256_i32
+// CHECK: nvvm.barrier id = %{{.*}} number_of_threads = %{{.*}}
 // CHECK-NEXT: }
 // CHECK-NEXT: }
 func.func @turns() attributes {tile.kernel} {
