@@ -285,17 +285,23 @@ def TileStageStores : Pass<"tile-stage-stores", "::mlir::ModuleOp"> {
 }
 
 def TilePingPong : Pass<"tile-pingpong", "::mlir::ModuleOp"> {
-  let summary = "Let two consumer warpgroups take turns on the tensor cores";
+  let summary = "Stagger two consumer warpgroups by taking turns at their first gemms";
   let description = [{
     In a warp-specialized block with two consumer warpgroups, each pipelined
     loop of the consumers whose body runs wgmma gemms and other work between
-    them (FlashAttention: Q K^T, the softmax, P V) is scheduled ping-pong:
-    each run of consecutive gemms is bracketed by `tile.warpgroup_turn wait`
-    and `pass`, so that warpgroup 0's gemms run while warpgroup 1 does its
-    softmax and the other way round. Without it both warpgroups issue their
-    gemms at once, share the tensor cores, and then leave them idle during
-    their softmax together. `start` before the loop gives warpgroup 0 the
-    first turn and `finish` after it matches the last hand-over.
+    them (FlashAttention: Q K^T, the softmax, P V) takes turns at the first
+    run of consecutive gemms of its body: `tile.warpgroup_turn wait` before
+    it, `pass` after it. Warpgroup 1 issues its Q K^T once warpgroup 0 has
+    issued its own, so the two run half a step apart and one's softmax
+    overlaps the other's gemms, instead of both issuing at once and then
+    leaving the tensor cores idle during their softmax together. `start`
+    before the loop gives warpgroup 0 the first turn and `finish` after it
+    matches the last hand-over.
+
+    Only the first run takes turns: on the H200, turns around every run
+    (FlashAttention-3's ping-pong without its intra-warpgroup overlap) were
+    slower than none (0.87-0.89x), around the first alone 1.11x faster for
+    FlashAttention at head dim 128 (docs/performance.md).
 
     A loop qualifies when all its gemms sit at the top of its body with
     wgmma accumulators, and the body does other work than gemms; a turn
@@ -310,9 +316,7 @@ def TilePingPong : Pass<"tile-pingpong", "::mlir::ModuleOp"> {
       tile.warpgroup_turn pass
       tile.reduce max %S, %m dim(1) : ...
       tile.copy %S, %P : ...
-      tile.warpgroup_turn wait
       tile.gemm %P, %V, %O ...
-      tile.warpgroup_turn pass
     }
     ```
   }];

@@ -307,8 +307,8 @@ def Tile_WarpgroupTurnOp : Tile_Op<"warpgroup_turn"> {
   let summary = "let the consumer warpgroups take turns (ping-pong)";
   let description = [{
     The consumer warpgroups of a `tile.warp_specialize` pass a turn around,
-    so that one runs its tensor-core work while the others run the rest of
-    their loop body (FlashAttention's softmax), instead of all contending
+    so that one issues its tensor-core work while the others run the rest
+    of their loop body (FlashAttention's softmax), instead of all contending
     for the tensor cores at once and then leaving them idle together.
     `wait` blocks the executing warpgroup until it holds the turn; `pass`
     hands it to the next warpgroup (w + 1 mod n). `start`, before the loop,
