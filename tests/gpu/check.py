@@ -448,7 +448,7 @@ def sweep(args):
     return 0
 
 
-def ab(args, rounds=7):
+def ab(args, rounds=int(os.environ.get("TILEC_AB_ROUNDS", "7"))):
     """A/B timing: the builds of one kernel (`base` and every `base_*` in the
     folder: --disable'd twins, trial variants) and its peer take turns,
     `rounds` times, so that clock and thermal drift reach all of them alike;
@@ -463,7 +463,9 @@ def ab(args, rounds=7):
                          and not any(x in n[len(base):] for x in exclude)]
     failed = 0
     groups = []
-    for n in (4096, 8192):
+    # TILEC_AB_ONLY=attention (or gemm) times one family only.
+    only = os.environ.get("TILEC_AB_ONLY", "")
+    for n in ((4096, 8192) if only in ("", "gemm") else ()):
         a, b = (torch.randn(n, n, device="cuda", dtype=torch.float16) for _ in range(2))
         c = torch.empty(n, n, device="cuda", dtype=torch.float16)
         ref = a.float() @ b.float()
@@ -479,9 +481,9 @@ def ab(args, rounds=7):
             builds.append((name, run))
         builds.append(("cuBLAS", lambda a=a, b=b: torch.matmul(a, b)))
         groups.append((f"gemm fp16 {n}^3", 2 * n ** 3, builds))
-    for base, causal, d, exclude in (("fa_d128", False, 128, ("causal",)),
-                                     ("fa_d128_causal", True, 128, ()),
-                                     ("fa_d64", False, 64, ())):
+    attention = (("fa_d128", False, 128, ("causal",)), ("fa_d128_causal", True, 128, ()),
+                 ("fa_d64", False, 64, ()))
+    for base, causal, d, exclude in (attention if only in ("", "attention") else ()):
         h = 16
         small = [torch.randn(2, 1000, h, d, device="cuda", dtype=torch.bfloat16) for _ in range(3)]
         ref = sdpa_reference(*small, causal, 1)

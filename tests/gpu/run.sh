@@ -3,7 +3,8 @@
 # check.py over the kernels that prepare.sh compiled into build/gpu.
 #   locally:   bash tests/gpu/prepare.sh
 #   on the GPU: bash tests/gpu/run.sh        (carry build/gpu)
-#               bash tests/gpu/run.sh --ab   (each feature against its absence)
+#               bash tests/gpu/run.sh --ab   (each feature against its absence;
+#               TILEC_AB_ROUNDS=n rounds, TILEC_AB_ONLY=gemm|attention)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 gpu=$root/build/gpu
