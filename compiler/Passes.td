@@ -300,8 +300,10 @@ def TilePingPong : Pass<"tile-pingpong", "::mlir::ModuleOp"> {
 
     Only the first run takes turns: on the H200, turns around every run
     (FlashAttention-3's ping-pong without its intra-warpgroup overlap) were
-    slower than none (0.87-0.89x), around the first alone 1.11x faster for
-    FlashAttention at head dim 128 (docs/performance.md).
+    slower than none (0.87-0.89x); around the first alone FlashAttention
+    at head dim 128 ran between 0.98x and 1.11x (bimodal from run to run),
+    so the pipeline adds this pass only with `--enable=pingpong`
+    (docs/performance.md).
 
     A loop qualifies when all its gemms sit at the top of its body with
     wgmma accumulators, and the body does other work than gemms; a turn

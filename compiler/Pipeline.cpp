@@ -22,10 +22,10 @@ void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {
 }
 
 LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target,
-                                             StringRef disabled, std::string &error) {
+                                             StringRef featureChanges, std::string &error) {
   std::optional<targets::GPUTarget> amd = targets::parseAMDGPUTarget(target);
-  if ((target == "tile" || amd) && !disabled.trim().empty()) {
-    error = "--disable applies to NVIDIA targets only";
+  if ((target == "tile" || amd) && !featureChanges.trim().empty()) {
+    error = "--disable and --enable apply to NVIDIA targets only";
     return failure();
   }
   if (target == "tile") {
@@ -44,7 +44,7 @@ LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target
                 .str();
     return failure();
   }
-  if (!targets::disableFeatures(*gpu, disabled, error))
+  if (!targets::changeFeatures(*gpu, featureChanges, error))
     return failure();
   targets::buildNVVMPipeline(pm, *gpu);
   targets::buildPTXPipeline(pm);

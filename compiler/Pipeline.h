@@ -34,11 +34,12 @@ void buildTileCleanupPipeline(mlir::OpPassManager &pm);
 void buildCPUPipeline(mlir::OpPassManager &pm);
 
 /// The whole pipeline for `target`: "tile" (clean-up only) or an NVPTX chip
-/// (sm_90a, sm_80, ...: clean-up, tile-lower-to-gpu, NVVM, PTX) without the
-/// comma-separated code-generation features `disabled` (tilec --disable).
-/// Fails with `error` for an unknown target or feature.
+/// (sm_90a, sm_80, ...: clean-up, tile-lower-to-gpu, NVVM, PTX) with the
+/// code-generation feature changes `featureChanges` (targets::changeFeatures:
+/// tilec's --disable and --enable). Fails with `error` for an unknown target
+/// or feature.
 mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm, llvm::StringRef target,
-                                  llvm::StringRef disabled, std::string &error);
+                                  llvm::StringRef featureChanges, std::string &error);
 
 /// Every stage tile-dump can show for `pm`, the pipeline buildPipeline made
 /// for `target`, in order: the frontend's stages, the flag of each pass,

@@ -45,6 +45,10 @@ cl::opt<std::string> disabled(
     "disable",
     cl::desc(tilec::targets::disableOptionHelp()),
     cl::value_desc("feature,..."), cl::cat(category));
+cl::opt<std::string> enabled(
+    "enable",
+    cl::desc(tilec::targets::enableOptionHelp()),
+    cl::value_desc("feature,..."), cl::cat(category));
 cl::opt<std::string> target("target",
                             cl::desc("The pipeline to show: a GPU chip down to its "
                                      "assembly (sm_90a, sm_80: PTX; gfx942: GCN), "
@@ -64,7 +68,8 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   mlir::PassManager pm(&context);
   std::string error;
-  if (mlir::failed(tilec::compiler::buildPipeline(pm, target, disabled, error))) {
+  if (mlir::failed(tilec::compiler::buildPipeline(
+          pm, target, tilec::targets::featureChanges(disabled, enabled), error))) {
     WithColor::error() << error << "\n";
     return 1;
   }

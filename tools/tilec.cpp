@@ -77,6 +77,10 @@ cl::opt<std::string> disabled(
     "disable",
     cl::desc(tilec::targets::disableOptionHelp()),
     cl::value_desc("feature,..."), cl::cat(category));
+cl::opt<std::string> enabled(
+    "enable",
+    cl::desc(tilec::targets::enableOptionHelp()),
+    cl::value_desc("feature,..."), cl::cat(category));
 cl::opt<bool> run("run", cl::desc("Run the kernel on the target (cpu)"),
                   cl::cat(category));
 cl::list<std::string> dims("dims", cl::CommaSeparated,
@@ -134,11 +138,12 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     return false;
   }
   std::string error;
-  if (amd && !StringRef(disabled).trim().empty()) {
-    WithColor::error() << "--disable applies to NVIDIA targets only\n";
+  std::string changes = tilec::targets::featureChanges(disabled, enabled);
+  if (amd && !StringRef(changes).trim().empty()) {
+    WithColor::error() << "--disable and --enable apply to NVIDIA targets only\n";
     return false;
   }
-  if (nvidia && !tilec::targets::disableFeatures(*nvidia, disabled, error)) {
+  if (nvidia && !tilec::targets::changeFeatures(*nvidia, changes, error)) {
     WithColor::error() << error << "\n";
     return false;
   }
@@ -293,8 +298,10 @@ int main(int argc, char **argv) {
     return 0;
   };
 
-  if (!StringRef(disabled).trim().empty() && (run || emit < EmitKind::GPU)) {
-    WithColor::error() << "--disable applies to GPU code (--emit=gpu, nvvm, ptx or cubin)\n";
+  if (!StringRef(tilec::targets::featureChanges(disabled, enabled)).trim().empty() &&
+      (run || emit < EmitKind::GPU)) {
+    WithColor::error()
+        << "--disable and --enable apply to GPU code (--emit=gpu, nvvm, ptx or cubin)\n";
     return finish(false);
   }
   tilec::frontend::ModuleAST *ast = frontend.parseMainBuffer(bufferId);

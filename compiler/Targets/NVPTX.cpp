@@ -72,7 +72,7 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   codegen.tensorCores = version >= 80;
   codegen.wgmma = archSpecific;
   codegen.tma = codegen.warpSpecialize = codegen.stageStores = codegen.stmatrix = version >= 90;
-  codegen.setmaxnreg = codegen.pingpong = archSpecific;
+  codegen.setmaxnreg = archSpecific;
   return target;
 }
 
@@ -80,6 +80,8 @@ llvm::StringRef tilec::targets::codegenFeatureNames() {
   return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix, "
          "pingpong";
 }
+
+llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong"; }
 
 llvm::StringRef tilec::targets::disableOptionHelp() {
   static const std::string help =
@@ -89,14 +91,45 @@ llvm::StringRef tilec::targets::disableOptionHelp() {
   return help;
 }
 
-bool tilec::targets::disableFeatures(GPUTarget &target, llvm::StringRef names,
-                                     std::string &error) {
+llvm::StringRef tilec::targets::enableOptionHelp() {
+  static const std::string help =
+      ("Opt-in NVIDIA code-generation features to use, comma-separated: " +
+       optInFeatureNames())
+          .str();
+  return help;
+}
+
+std::string tilec::targets::featureChanges(llvm::StringRef disabled, llvm::StringRef enabled) {
+  std::string changes = disabled.str();
+  llvm::SmallVector<llvm::StringRef> names;
+  enabled.split(names, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef name : names)
+    changes += ",+" + name.trim().str();
+  return changes;
+}
+
+bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
+                                    std::string &error) {
   llvm::SmallVector<llvm::StringRef> list;
-  names.split(list, ',', -1, /*KeepEmpty=*/false);
+  changes.split(list, ',', -1, /*KeepEmpty=*/false);
   CodegenFeatures &codegen = target.codegen;
-  for (llvm::StringRef name : list) {
-    name = name.trim();
-    bool *feature = llvm::StringSwitch<bool *>(name)
+  // What the chip has of the opt-in features.
+  bool hasPingpong = target.chip == "sm_90a";
+  for (llvm::StringRef change : list) {
+    change = change.trim();
+    if (change.empty())
+      continue;
+    bool enable = change.consume_front("+");
+    if (enable) {
+      if (change != "pingpong") {
+        error = ("'" + change + "' cannot be enabled; --enable takes " + optInFeatureNames())
+                    .str();
+        return false;
+      }
+      codegen.pingpong = hasPingpong;
+      continue;
+    }
+    bool *feature = llvm::StringSwitch<bool *>(change)
                         .Case("tensor-cores", &codegen.tensorCores)
                         .Case("wgmma", &codegen.wgmma)
                         .Case("tma", &codegen.tma)
@@ -107,7 +140,7 @@ bool tilec::targets::disableFeatures(GPUTarget &target, llvm::StringRef names,
                         .Case("pingpong", &codegen.pingpong)
                         .Default(nullptr);
     if (!feature) {
-      error = ("unknown code-generation feature '" + name + "'; --disable takes " +
+      error = ("unknown code-generation feature '" + change + "'; --disable takes " +
                codegenFeatureNames())
                   .str();
       return false;

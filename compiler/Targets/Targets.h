@@ -18,8 +18,9 @@
 namespace tilec::targets {
 
 /// What the code generator may use on a target. Each is on where the chip
-/// has it; `--disable` turns some off (to compare, or to step around a
-/// problem), as TileLang's pass configurations do.
+/// has it, except the opt-in ones (optInFeatureNames); `--disable` turns
+/// some off (to compare, or to step around a problem) and `--enable` the
+/// opt-in ones on, as TileLang's pass configurations do.
 struct CodegenFeatures {
   bool tensorCores = false;     ///< mma.sync / wgmma for T.gemm (sm_80+)
   bool wgmma = false;           ///< warpgroup MMA (sm_90a)
@@ -28,15 +29,24 @@ struct CodegenFeatures {
   bool setmaxnreg = false;      ///< registers moved to consumers (sm_90a)
   bool stageStores = false;     ///< accumulator stores through shared tiles (sm_90)
   bool stmatrix = false;        ///< stmatrix from accumulators (sm_90)
-  bool pingpong = false;        ///< consumer warpgroups take turns on wgmma (sm_90a)
+  bool pingpong = false;        ///< consumer warpgroups take turns on wgmma (sm_90a, opt-in)
 };
 
 /// The names `--disable` takes, comma-separated in one string.
 llvm::StringRef codegenFeatureNames();
 
-/// The tools' help text for `--disable`, naming the features. It lives as
-/// long as the program: `llvm::cl::desc` keeps only a reference.
+/// The features that stay off unless enabled, comma-separated.
+llvm::StringRef optInFeatureNames();
+
+/// The tools' help texts for `--disable` and `--enable`, naming the
+/// features. They live as long as the program: `llvm::cl::desc` keeps only
+/// a reference.
 llvm::StringRef disableOptionHelp();
+llvm::StringRef enableOptionHelp();
+
+/// The feature changes of `--disable=disabled --enable=enabled` in the form
+/// changeFeatures takes: "a,b,+c".
+std::string featureChanges(llvm::StringRef disabled, llvm::StringRef enabled);
 
 /// A GPU target: its name on the command line and chip.
 struct GPUTarget {
@@ -50,9 +60,11 @@ struct GPUTarget {
 /// Parses `--target` (sm_90a, sm_80, ...); nullopt if not an NVPTX target.
 std::optional<GPUTarget> parseNVPTXTarget(llvm::StringRef name);
 
-/// Turns off the comma-separated code-generation features `names` (see
-/// codegenFeatureNames) of `target`; false with `error` for an unknown name.
-bool disableFeatures(GPUTarget &target, llvm::StringRef names, std::string &error);
+/// Applies comma-separated feature changes to `target`: `name` turns that
+/// feature off (see codegenFeatureNames), `+name` an opt-in feature on
+/// where the chip has it (see optInFeatureNames); false with `error` for an
+/// unknown name or one that cannot be enabled.
+bool changeFeatures(GPUTarget &target, llvm::StringRef changes, std::string &error);
 
 /// Registers the dialects, interfaces and translations the NVPTX path needs.
 void registerNVPTXTarget(mlir::DialectRegistry &registry);

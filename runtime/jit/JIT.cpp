@@ -76,9 +76,11 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
                                    options.target.c_str());
   // Feature names are checked where the pipeline is built (a name that
   // fails never reaches the cache).
-  if (!onGPU && !llvm::StringRef(options.disabledFeatures).trim().empty())
+  std::string featureChanges =
+      targets::featureChanges(options.disabledFeatures, options.enabledFeatures);
+  if (!onGPU && !llvm::StringRef(featureChanges).trim().empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "disabled features apply to GPU targets only");
+                                   "disabled and enabled features apply to GPU targets only");
   auto state = std::make_unique<State>();
   frontend::loadTileDialects(state->context);
   unsigned id = state->sourceMgr.AddNewSourceBuffer(
@@ -113,8 +115,8 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
     std::string keyText = std::string("tilec ") + tilec::getVersion() + "\n" +
                           options.target + "\n" + name + "\n" +
                           (options.fpContract ? "fp-contract\n" : "no-fp-contract\n") +
-                          (options.fastMath ? "fast-math\n" : "") + "disable " +
-                          options.disabledFeatures + "\n";
+                          (options.fastMath ? "fast-math\n" : "") + "features " +
+                          featureChanges + "\n";
     for (const auto &[define, value] : options.defines)
       keyText += define + "=" + value + "\n";
     for (unsigned id = 1; id <= state->sourceMgr.getNumBuffers(); ++id)
@@ -128,7 +130,7 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
       mlir::PassManager pm(&state->context);
       std::string error;
       if (mlir::failed(
-              compiler::buildPipeline(pm, options.target, options.disabledFeatures, error)))
+              compiler::buildPipeline(pm, options.target, featureChanges, error)))
         return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
       if (mlir::failed(pm.run(*state->module)))
         return state->takeError("the pipeline failed");

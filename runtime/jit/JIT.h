@@ -45,6 +45,9 @@ struct CompileOptions {
   /// GPU targets: code-generation features to leave out, comma-separated
   /// (tilec --disable: tensor-cores, wgmma, tma, warp-specialize, ...).
   std::string disabledFeatures;
+  /// GPU targets: opt-in code-generation features to use, comma-separated
+  /// (tilec --enable: pingpong).
+  std::string enabledFeatures;
   /// GPU targets: the on-disk cache folder ("" = $TILEC_CACHE_DIR or
   /// ~/.cache/tilec).
   std::string cacheDir;

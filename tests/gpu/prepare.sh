@@ -54,10 +54,10 @@ compile flash_attention.tl flash_attention fa_d128_causal -D is_causal=True
 compile flash_attention.tl flash_attention fa_d128_no_setmaxnreg --disable=setmaxnreg
 compile flash_attention.tl flash_attention fa_d128_no_stmatrix --disable=stmatrix,tma
 compile flash_attention.tl flash_attention fa_d64 -D dim=64 -D block_N=128
-# Without ping-pong (run.sh --ab times them against the defaults).
-compile flash_attention.tl flash_attention fa_d128_no_pingpong --disable=pingpong
-compile flash_attention.tl flash_attention fa_d128_causal_no_pingpong -D is_causal=True --disable=pingpong
-compile flash_attention.tl flash_attention fa_d64_no_pingpong -D dim=64 -D block_N=128 --disable=pingpong
+# With the opt-in warpgroup turns (run.sh --ab times them against the defaults).
+compile flash_attention.tl flash_attention fa_d128_pingpong --enable=pingpong
+compile flash_attention.tl flash_attention fa_d128_causal_pingpong -D is_causal=True --enable=pingpong
+compile flash_attention.tl flash_attention fa_d64_pingpong -D dim=64 -D block_N=128 --enable=pingpong
 # Attention on sm_80: mma.sync with the accumulators and P in registers.
 target=sm_80 compile flash_attention.tl flash_attention fa_d128_sm80
 target=sm_80 compile flash_attention.tl flash_attention fa_gqa_causal_sm80 -D dim=64 \
