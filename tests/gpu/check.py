@@ -11,6 +11,7 @@ import ctypes
 import json
 import math
 import os
+import random
 import statistics
 import sys
 
@@ -450,8 +451,9 @@ def sweep(args):
 
 def ab(args, rounds=int(os.environ.get("TILEC_AB_ROUNDS", "7"))):
     """A/B timing: the builds of one kernel (`base` and every `base_*` in the
-    folder: --disable'd twins, trial variants) and its peer take turns,
-    `rounds` times, so that clock and thermal drift reach all of them alike;
+    folder: --disable'd twins, trial variants) and its peer take turns in a
+    shuffled order, `rounds` times, so that clock and thermal drift reach
+    all of them alike;
     prints the median of the rounds' medians, the spread, and each build's
     speed relative to `base`. Each build is first checked on a ragged size."""
     torch.manual_seed(0)
@@ -504,10 +506,14 @@ def ab(args, rounds=int(os.environ.get("TILEC_AB_ROUNDS", "7"))):
                        torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, is_causal=causal)))
         flops = 4 * 4 * h * 8192 * 8192 * d / (2 if causal else 1)
         groups.append((f"attention{' causal' if causal else ''} b4 h{h} s8192 d{d}", flops, builds))
+    order = random.Random(0)
     for title, flops, builds in groups:
         times = {name: [] for name, _ in builds}
         for _ in range(rounds):
-            for name, fn in builds:
+            # A fresh order each round: the build that follows the peer (or
+            # a slow build) runs on a GPU in another power state, which a
+            # fixed order would charge to the same build every time.
+            for name, fn in order.sample(builds, len(builds)):
                 times[name].append(time_ms(fn, warmup=1, iters=10))
         first = statistics.median(times[builds[0][0]])
         print(f"{title} ({rounds} interleaved rounds of 10 runs)")
