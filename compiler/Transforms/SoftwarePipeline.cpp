@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Support/Debug.h"
 
@@ -88,12 +89,20 @@ static bool isReadOnlyTensor(Value buffer) {
 }
 
 /// Whether `op` may be issued with the copies, ahead of its iteration and
-/// again in it: pure code without regions (scalars, views), or a load from a
+/// again in it: pure code without regions (scalars, views), a load from a
 /// read-only tensor (a block-sparse kernel's block index, which the copy's
-/// source needs).
+/// source needs), or a branch of such code (T.if_then_else choosing the
+/// block to load).
 static bool isIssuableAhead(Operation *op) {
   if (auto load = dyn_cast<tile::LoadOp>(op))
     return isReadOnlyTensor(load.getBuffer());
+  if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
+    for (Region &region : ifOp->getRegions())
+      for (Operation &inner : region.getOps())
+        if (!isa<scf::YieldOp>(inner) && !isIssuableAhead(&inner))
+          return false;
+    return true;
+  }
   return op->getNumRegions() == 0 && isPure(op);
 }
 
@@ -149,6 +158,10 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
       }
       slice.insert(def);
       llvm::append_range(worklist, def->getOperands());
+      // A branch also needs what its regions use from the body.
+      SetVector<Value> captured;
+      getUsedValuesDefinedAbove(def->getRegions(), captured);
+      llvm::append_range(worklist, captured);
     }
     if (!pure)
       continue;

@@ -639,6 +639,80 @@ def attention_checks(K, big, kernels_dir):
                rel_err(o[:checked], ref), 2e-2, time_ms(run, warmup=1, iters=10),
                "dense SDPA", peer, bytes_moved=read)
 
+    # ReSA decode: 10% of the cache's blocks selected plus the latest 512
+    # keys densely, against dense SDPA decoding; the rate counts the K and V
+    # bytes read.
+    k = K("resa")
+    for b, heads, kv_heads, s, selected, tail in ([(2, 16, 4, 5_000, 8, 300)] +
+                                                  ([(16, 32, 8, 32_768, 51, 512)] if big else [])):
+        dense_from = s - tail
+        sparse_blocks = dense_from // 64  # whole blocks before the tail
+        q = torch.randn(b, heads, 128, device="cuda", dtype=bf16)
+        kk = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
+        vv = torch.randn(b, s, kv_heads, 128, device="cuda", dtype=bf16)
+        idx = torch.stack([torch.randperm(sparse_blocks, device="cuda")[:selected]
+                           for _ in range(b * kv_heads)]).view(b, kv_heads, selected).to(torch.int32)
+        counts = torch.full((b, kv_heads), selected, device="cuda", dtype=torch.int32)
+        counts[0, 0] = 0  # one head with the tail only
+        o = poisoned(b, heads, 128, dtype=bf16)
+        run = k.bind(q, kk, vv, idx, counts, o, dense_from)
+        run()
+        torch.cuda.synchronize()
+        checked = min(b, 2)
+        allowed = torch.zeros(checked, kv_heads, s, dtype=torch.bool, device="cuda")
+        allowed[:, :, dense_from:] = True
+        for bi in range(checked):
+            for h in range(kv_heads):
+                for t_ in idx[bi, h, :counts[bi, h]].tolist():
+                    allowed[bi, h, t_ * 64:(t_ + 1) * 64] = True
+        g = heads // kv_heads
+        kd = kk[:checked].double().repeat_interleave(g, dim=2)
+        vd = vv[:checked].double().repeat_interleave(g, dim=2)
+        scores = torch.einsum("bhd,bshd->bhs", q[:checked].double(), kd) / math.sqrt(128)
+        scores = scores.masked_fill(~allowed.repeat_interleave(g, dim=1), float("-inf"))
+        ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vd)
+        del kd, vd, scores
+        qt, kt, vt = q[:, :, None], kk.transpose(1, 2), vv.transpose(1, 2)
+        peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(
+            qt, kt, vt, enable_gqa=True))
+        read = (int(counts.sum().item()) * 64 + b * kv_heads * tail) * 128 * 2 * 2
+        report("ReSA decode", f"b{b} h{heads}/{kv_heads} L{s} {selected} blk+{tail}",
+               rel_err(o[:checked], ref), 2e-2, time_ms(run, warmup=1, iters=10),
+               "dense SDPA", peer, bytes_moved=read)
+
+    # A causal chunk of 1024 queries at the end of a 32k cache (chunked
+    # prefill; ReSA's rectification), GQA 32/8, against SDPA with the
+    # lower-right causal mask.
+    if big:
+        from torch.nn.attention.bias import causal_lower_right
+        k = K("fa_chunk_gqa")
+        b, heads, kv_heads, q_len, kv_len = 4, 32, 8, 1024, 32_768
+        q = torch.randn(b, q_len, heads, 128, device="cuda", dtype=bf16)
+        kk = torch.randn(b, kv_len, kv_heads, 128, device="cuda", dtype=bf16)
+        vv = torch.randn(b, kv_len, kv_heads, 128, device="cuda", dtype=bf16)
+        o = poisoned(b, q_len, heads, 128, dtype=bf16)
+        run = k.bind(q, kk, vv, o)
+        run()
+        torch.cuda.synchronize()
+        g = heads // kv_heads
+        qd = q[:1, :, :g].double().transpose(1, 2)
+        kd, vd = kk[:1, :, :1].double().transpose(1, 2), vv[:1, :, :1].double().transpose(1, 2)
+        scores = (qd @ kd.transpose(-1, -2)) / math.sqrt(128)
+        position = torch.arange(q_len, device="cuda")[:, None] + kv_len - q_len
+        scores = scores.masked_fill(torch.arange(kv_len, device="cuda")[None, :] > position,
+                                    float("-inf"))
+        ref = (scores.softmax(-1) @ vd).transpose(1, 2)
+        err = rel_err(o[:1, :, :g], ref)
+        del qd, kd, vd, scores
+        qt, kt, vt = q.transpose(1, 2), kk.transpose(1, 2), vv.transpose(1, 2)
+        mask = causal_lower_right(q_len, kv_len)
+        peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(
+            qt, kt, vt, attn_mask=mask, enable_gqa=True), warmup=2, iters=10)
+        pairs = q_len * (kv_len - q_len) + q_len * (q_len + 1) / 2
+        report("attention chunk causal GQA", f"b{b} h{heads}/{kv_heads} q{q_len} kv{kv_len} d128",
+               err, 2e-2, time_ms(run, warmup=2, iters=10), "SDPA", peer,
+               flops=4 * b * heads * pairs * 128)
+
     # DiffQKV decode: 16 query heads, 1 K head (d 128), 4 V heads (d 256),
     # split-KV + combine; the rate counts one read of K and V.
     split, combine = K("diffqkv_split"), K("diffqkv_combine")

@@ -87,6 +87,10 @@ for shape in "k256 -D dk=256 -D dv=512 -D block_V=256 -D threads=256" \
   compile retention.tl retention_chunk_output retention_output_$tag "$@"
 done
 compile block_sparse_decode.tl block_sparse_decode block_sparse
+compile resa.tl resa_decode resa
+# A causal chunk of queries at the end of a long cache (chunked prefill,
+# ReSA's rectification), GQA 4.
+compile flash_attention.tl flash_attention fa_chunk_gqa -D groups=4 -D is_causal=True
 compile diffqkv_decode.tl diffqkv_decode_split diffqkv_split
 compile diffqkv_decode.tl diffqkv_decode_combine diffqkv_combine
 ls "$out/kernels" | wc -l

@@ -146,36 +146,47 @@ TEST_CASE("gemm_fp8: e4m3 operands, B given as (N, K), bf16 out, ragged", "[kern
   CHECK(relativeError(C, ref) < 1e-2);
 }
 
-static void checkFlashAttention(bool causal, int64_t heads, int64_t kvHeads) {
-  int64_t batch = 2, seq = 75, dim = 32;
+/// FlashAttention against a float64 reference; the queries are the last
+/// qLen of the kvLen positions (qLen = kvLen: self-attention), causal masks
+/// aligned to the bottom right.
+static void checkFlashAttention(bool causal, int64_t heads, int64_t kvHeads, int64_t qLen = 75,
+                                int64_t kvLen = 75) {
+  int64_t batch = 2, dim = 32;
   Kernel kernel("flash_attention.tl", "flash_attention",
                 {{"dim", "32"}, {"block_M", "32"}, {"block_N", "16"},
                  {"groups", std::to_string(heads / kvHeads)},
                  {"is_causal", causal ? "True" : "False"}});
   REQUIRE(kernel.ok());
-  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dim}, rng());
-  Tensor K = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
-  Tensor V = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
-  Tensor O = poisoned(DType::BF16, {batch, seq, heads, dim});
+  Tensor Q = randomTensor(DType::BF16, {batch, qLen, heads, dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, kvLen, kvHeads, dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, kvLen, kvHeads, dim}, rng());
+  Tensor O = poisoned(DType::BF16, {batch, qLen, heads, dim});
   INFO(kernel.errors);
   REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
   std::vector<double> ref;
   for (int64_t b = 0; b < batch; ++b)
-    for (int64_t s = 0; s < seq; ++s)
+    for (int64_t s = 0; s < qLen; ++s)
       for (int64_t h = 0; h < heads; ++h) {
-        int64_t kvh = h / (heads / kvHeads);
+        int64_t kvh = h / (heads / kvHeads), position = kvLen - qLen + s;
         std::vector<std::vector<double>> keys, values;
         std::vector<bool> allowed;
-        for (int64_t j = 0; j < seq; ++j) {
+        for (int64_t j = 0; j < kvLen; ++j) {
           keys.push_back(row(K, {b, j, kvh}, dim));
           values.push_back(row(V, {b, j, kvh}, dim));
-          allowed.push_back(!causal || j <= s);
+          allowed.push_back(!causal || j <= position);
         }
         std::vector<double> out;
         attendRow(row(Q, {b, s, h}, dim), keys, values, allowed, 1.0 / std::sqrt(dim), out);
         ref.insert(ref.end(), out.begin(), out.end());
       }
   CHECK(relativeError(O, ref) < 2e-2);
+}
+
+TEST_CASE("flash attention: a chunk of queries after a cached prefix", "[kernels]") {
+  // 37 queries at positions 93..129 of 130 keys: blocks of 32 queries start
+  // mid key-block, the diagonal crosses blocks, the last blocks are ragged.
+  checkFlashAttention(/*causal=*/true, 4, 2, /*qLen=*/37, /*kvLen=*/130);
+  checkFlashAttention(/*causal=*/false, 2, 2, /*qLen=*/37, /*kvLen=*/130);
 }
 
 TEST_CASE("flash attention: MHA, ragged sequence", "[kernels]") {
@@ -441,6 +452,62 @@ static void checkDiffQKV(int64_t kGroups, int64_t vGroups, int64_t seq, int64_t 
       ref.insert(ref.end(), out.begin(), out.end());
     }
   CHECK(relativeError(O, ref) < 2e-2);
+}
+
+/// ReSA decode against a float64 reference: each KV head attends to its
+/// selected blocks' keys before denseFrom and to every key from denseFrom on.
+static void checkReSA(int64_t seq, int64_t denseFrom) {
+  int64_t batch = 2, kvHeads = 2, groups = 2, heads = 4, dim = 32, blockN = 16, maxSelected = 4;
+  Kernel kernel("resa.tl", "resa_decode", {{"dim", "32"}, {"groups", "2"}, {"block_N", "16"}});
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, heads, dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor indices(DType::I32, {batch, kvHeads, maxSelected});
+  Tensor counts(DType::I32, {batch, kvHeads});
+  // Blocks before the tail's, and one that straddles denseFrom (its keys
+  // from denseFrom on must count once); one head selects nothing.
+  int64_t sparseBlocks = (denseFrom + blockN - 1) / blockN;
+  std::vector<std::vector<int64_t>> chosen(batch * kvHeads);
+  for (int64_t bh = 0; bh < batch * kvHeads; ++bh) {
+    std::vector<int64_t> all(sparseBlocks);
+    std::iota(all.begin(), all.end(), 0);
+    std::shuffle(all.begin(), all.end(), rng());
+    // The block that holds denseFrom (the straddling one, if any) first.
+    std::iter_swap(all.begin(), std::find(all.begin(), all.end(), sparseBlocks - 1));
+    int64_t count = std::min<int64_t>(bh % (maxSelected + 1), sparseBlocks);
+    chosen[bh].assign(all.begin(), all.begin() + count);
+    counts.setInt(bh, count);
+    for (int64_t t = 0; t < maxSelected; ++t)
+      indices.setInt(bh * maxSelected + t, t < count ? chosen[bh][t] : 0);
+  }
+  Tensor O = poisoned(DType::BF16, {batch, heads, dim});
+  INFO(kernel.errors);
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), indices.arg(), counts.arg(), O.arg(),
+                      cpu::KernelArg::ofInt(denseFrom)}));
+  std::vector<double> ref;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t kvh = h / groups;
+      std::vector<std::vector<double>> keys, values;
+      std::vector<bool> allowed;
+      for (int64_t j = 0; j < seq; ++j) {
+        keys.push_back(row(K, {b, j, kvh}, dim));
+        values.push_back(row(V, {b, j, kvh}, dim));
+        const auto &blocks = chosen[b * kvHeads + kvh];
+        bool selected = std::find(blocks.begin(), blocks.end(), j / blockN) != blocks.end();
+        allowed.push_back(j >= denseFrom || selected);
+      }
+      std::vector<double> out;
+      attendRow(row(Q, {b, h}, dim), keys, values, allowed, 1.0 / std::sqrt(dim), out);
+      ref.insert(ref.end(), out.begin(), out.end());
+    }
+  CHECK(relativeError(O, ref) < 2e-2);
+}
+
+TEST_CASE("ReSA decode: selected blocks and a dense tail", "[kernels]") {
+  checkReSA(/*seq=*/150, /*denseFrom=*/105); // the tail starts mid-block
+  checkReSA(/*seq=*/150, /*denseFrom=*/96);  // on a block boundary
 }
 
 TEST_CASE("DiffQKV decode: fewer K heads than V heads, ragged cache", "[kernels]") {

@@ -193,3 +193,57 @@ func.func @gather_written(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], ti
   }
   return
 }
+
+// -----
+
+// The block to load chosen by a branch of such code (ReSA: a selected block
+// or the dense tail's next one): the branch runs ahead with the copy, and a
+// copy further down the body takes along what the branch uses from it.
+// CHECK-LABEL: func.func @choose
+// CHECK: scf.for %[[IV:.*]] =
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[IV]]
+// CHECK: scf.if
+// CHECK: %[[SELECTED:.*]] = arith.cmpi slt, %[[AHEAD]], %{{.*}} : index
+// CHECK: %[[BLOCK:.*]] = scf.if %[[SELECTED]] -> (index) {
+// CHECK: tile.load %{{.*}}[%[[AHEAD]]] : <?xi32, global>
+// CHECK: tile.region %{{.*}}[%[[BLOCK]]] sizes [64]
+// CHECK: tile.copy_async
+// CHECK: %[[BLOCK2:.*]] = scf.if
+// CHECK: tile.load %{{.*}}[%[[AHEAD]]] : <?xi32, global>
+// CHECK: tile.region %{{.*}}[%[[BLOCK2]]] sizes [64]
+// CHECK: tile.copy_async
+// CHECK: tile.async_wait
+// CHECK-NOT: tile.pipelined
+func.func @choose(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"},
+                  %I: !tile.buffer<?xi32, global> {tile.dims = ["n"], tile.name = "I"},
+                  %Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64xf32, shared>
+    %s2 = tile.alloc : !tile.buffer<64xf32, shared>
+    %acc = tile.alloc : !tile.buffer<64xf32, fragment>
+    tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
+      %selected = arith.cmpi slt, %k, %c2 : index
+      %block = scf.if %selected -> (index) {
+        %b = tile.load %I[%k] : !tile.buffer<?xi32, global>
+        %bi = arith.index_cast %b : i32 to index
+        scf.yield %bi : index
+      } else {
+        scf.yield %k : index
+      }
+      %r = tile.region %X[%block] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      tile.copy %s, %acc : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, fragment>
+      %r2 = tile.region %Y[%block] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+      tile.copy %r2, %s2 : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      tile.copy %s2, %acc : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, fragment>
+    }
+    %out = tile.region %Y[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+    tile.copy %acc, %out : !tile.buffer<64xf32, fragment>, !tile.buffer<64xf32, global>
+  }
+  return
+}
