@@ -525,6 +525,28 @@ def ab(args, rounds=int(os.environ.get("TILEC_AB_ROUNDS", "7"))):
     return 1 if failed else 0
 
 
+def masked_decode_reference(q, k, v, allowed):
+    """One query token per sequence, in float64: q [b, h, d], k/v
+    [b, s, kv_heads, d], allowed [b, kv_heads, s] (the keys each KV head's
+    query heads attend to) -> [b, h, d]."""
+    g = q.shape[1] // k.shape[2]
+    kd, vd = k.double().repeat_interleave(g, dim=2), v.double().repeat_interleave(g, dim=2)
+    scores = torch.einsum("bhd,bshd->bhs", q.double(), kd) / math.sqrt(q.shape[2])
+    scores = scores.masked_fill(~allowed.repeat_interleave(g, dim=1), float("-inf"))
+    return torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vd)
+
+
+def selected_keys(idx, counts, sequences, length, block=64):
+    """The keys of the first `count` blocks listed in idx [b, kv_heads, n],
+    for the first `sequences` sequences: [sequences, kv_heads, length]."""
+    allowed = torch.zeros(sequences, idx.shape[1], length, dtype=torch.bool, device="cuda")
+    for bi in range(sequences):
+        for h in range(idx.shape[1]):
+            for t in idx[bi, h, :counts[bi, h]].tolist():
+                allowed[bi, h, t * block:(t + 1) * block] = True
+    return allowed
+
+
 def sdpa_reference(q, k, v, causal, groups):
     """q: [b, s, h, d], k/v: [b, s, hk, d] -> [b, s, h, d] in float64."""
     q, k, v = (t.double().transpose(1, 2) for t in (q, k, v))
@@ -619,18 +641,8 @@ def attention_checks(K, big, kernels_dir):
         run()
         torch.cuda.synchronize()
         checked = min(b, 2)  # the float64 reference of the first sequences
-        allowed = torch.zeros(checked, kv_heads, s, dtype=torch.bool, device="cuda")
-        for bi in range(checked):
-            for h in range(kv_heads):
-                for t_ in idx[bi, h, :counts[bi, h]].tolist():
-                    allowed[bi, h, t_ * 64:(t_ + 1) * 64] = True
-        g = heads // kv_heads
-        kd = kk[:checked].double().repeat_interleave(g, dim=2)
-        vd = vv[:checked].double().repeat_interleave(g, dim=2)
-        scores = torch.einsum("bhd,bshd->bhs", q[:checked].double(), kd) / math.sqrt(128)
-        scores = scores.masked_fill(~allowed.repeat_interleave(g, dim=1), float("-inf"))
-        ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vd)
-        del kd, vd, scores
+        ref = masked_decode_reference(q[:checked], kk[:checked], vv[:checked],
+                                      selected_keys(idx, counts, checked, s))
         qt, kt, vt = q[:, :, None], kk.transpose(1, 2), vv.transpose(1, 2)
         peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(
             qt, kt, vt, enable_gqa=True))
@@ -659,19 +671,9 @@ def attention_checks(K, big, kernels_dir):
         run()
         torch.cuda.synchronize()
         checked = min(b, 2)
-        allowed = torch.zeros(checked, kv_heads, s, dtype=torch.bool, device="cuda")
+        allowed = selected_keys(idx, counts, checked, s)
         allowed[:, :, dense_from:] = True
-        for bi in range(checked):
-            for h in range(kv_heads):
-                for t_ in idx[bi, h, :counts[bi, h]].tolist():
-                    allowed[bi, h, t_ * 64:(t_ + 1) * 64] = True
-        g = heads // kv_heads
-        kd = kk[:checked].double().repeat_interleave(g, dim=2)
-        vd = vv[:checked].double().repeat_interleave(g, dim=2)
-        scores = torch.einsum("bhd,bshd->bhs", q[:checked].double(), kd) / math.sqrt(128)
-        scores = scores.masked_fill(~allowed.repeat_interleave(g, dim=1), float("-inf"))
-        ref = torch.einsum("bhs,bshd->bhd", scores.softmax(-1), vd)
-        del kd, vd, scores
+        ref = masked_decode_reference(q[:checked], kk[:checked], vv[:checked], allowed)
         qt, kt, vt = q[:, :, None], kk.transpose(1, 2), vv.transpose(1, 2)
         peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(
             qt, kt, vt, enable_gqa=True))

@@ -270,33 +270,32 @@ static std::vector<double> retentionReference(const Tensor &Q, const Tensor &K, 
   return ref;
 }
 
-TEST_CASE("retention: chunkwise equals the parallel form", "[kernels]") {
-  int64_t batch = 2, seq = 45, heads = 3, dk = 32, dv = 32;
-  Kernel kernel("retention.tl", "retention_chunkwise",
-                {{"dk", "32"}, {"dv", "32"}, {"chunk", "16"}, {"block_V", "16"}});
+/// Runs a one-kernel form of retention on fresh random Q, K, V (a ragged
+/// sequence) and checks it against the float64 parallel form.
+static void checkRetentionForm(const std::string &name, const Defines &defines, int64_t dk,
+                               int64_t dv) {
+  int64_t batch = 2, seq = 45, heads = 3;
+  Kernel kernel("retention.tl", name, defines);
+  INFO(kernel.errors);
   REQUIRE(kernel.ok());
   Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
   Tensor K = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
   Tensor V = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
   Tensor O = poisoned(DType::BF16, {batch, seq, heads, dv});
-  INFO(kernel.errors);
   REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
   CHECK(relativeError(O, retentionReference(Q, K, V, O)) < 2e-2);
 }
 
+TEST_CASE("retention: chunkwise equals the parallel form", "[kernels]") {
+  checkRetentionForm("retention_chunkwise",
+                     {{"dk", "32"}, {"dv", "32"}, {"chunk", "16"}, {"block_V", "16"}}, 32, 32);
+}
+
 TEST_CASE("retention: parallel form, ragged sequence", "[kernels]") {
-  int64_t batch = 2, seq = 45, heads = 3, dk = 32, dv = 48;
-  Kernel kernel("retention.tl", "retention_parallel",
-                {{"dk", "32"}, {"dv", "48"}, {"block_M", "16"}, {"block_N", "8"}, {"block_V", "32"},
-                 {"threads", "64"}});
-  REQUIRE(kernel.ok());
-  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
-  Tensor K = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
-  Tensor V = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
-  Tensor O = poisoned(DType::BF16, {batch, seq, heads, dv});
-  INFO(kernel.errors);
-  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
-  CHECK(relativeError(O, retentionReference(Q, K, V, O)) < 2e-2);
+  checkRetentionForm("retention_parallel",
+                     {{"dk", "32"}, {"dv", "48"}, {"block_M", "16"}, {"block_N", "8"},
+                      {"block_V", "32"}, {"threads", "64"}},
+                     32, 48);
 }
 
 TEST_CASE("retention: chunkwise in two passes (states, then outputs)", "[kernels]") {
