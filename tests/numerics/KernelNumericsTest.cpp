@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 
 using namespace tilec;
@@ -367,8 +368,34 @@ TEST_CASE("retention: recurrent form from a state, and the state it leaves", "[k
   CHECK(relativeError(S, state) < 1e-5);
 }
 
+/// Float64 decoding of one query token per sequence and head: Q [batch,
+/// heads, dim], K/V [batch, seq, kvHeads, dim]; `allowed(b, kvHead, key)`
+/// says which keys a KV head's query heads attend to.
+static std::vector<double>
+decodeReference(const Tensor &Q, const Tensor &K, const Tensor &V,
+                const std::function<bool(int64_t, int64_t, int64_t)> &allowed) {
+  int64_t batch = Q.shape[0], heads = Q.shape[1], dim = Q.shape[2];
+  int64_t seq = K.shape[1], groups = heads / K.shape[2];
+  std::vector<double> ref;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t kvh = h / groups;
+      std::vector<std::vector<double>> keys, values;
+      std::vector<bool> mask;
+      for (int64_t j = 0; j < seq; ++j) {
+        keys.push_back(row(K, {b, j, kvh}, dim));
+        values.push_back(row(V, {b, j, kvh}, dim));
+        mask.push_back(allowed(b, kvh, j));
+      }
+      std::vector<double> out;
+      attendRow(row(Q, {b, h}, dim), keys, values, mask, 1.0 / std::sqrt(dim), out);
+      ref.insert(ref.end(), out.begin(), out.end());
+    }
+  return ref;
+}
+
 TEST_CASE("block-sparse decode: data-dependent KV blocks", "[kernels]") {
-  int64_t batch = 2, kvHeads = 2, groups = 2, heads = 4, dim = 32, blockN = 16;
+  int64_t batch = 2, kvHeads = 2, heads = 4, dim = 32, blockN = 16; // 2 query heads a KV head
   int64_t seq = 150, numBlocks = (seq + blockN - 1) / blockN, maxSelected = 4;
   Kernel kernel("block_sparse_decode.tl", "block_sparse_decode",
                 {{"dim", "32"}, {"groups", "2"}, {"block_N", "16"}});
@@ -395,23 +422,11 @@ TEST_CASE("block-sparse decode: data-dependent KV blocks", "[kernels]") {
   Tensor O = poisoned(DType::BF16, {batch, heads, dim});
   INFO(kernel.errors);
   REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), indices.arg(), counts.arg(), O.arg()}));
-  std::vector<double> ref;
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t h = 0; h < heads; ++h) {
-      int64_t kvh = h / groups;
-      std::vector<std::vector<double>> keys, values;
-      std::vector<bool> allowed;
-      for (int64_t j = 0; j < seq; ++j) {
-        keys.push_back(row(K, {b, j, kvh}, dim));
-        values.push_back(row(V, {b, j, kvh}, dim));
-        const auto &blocks = chosen[b * kvHeads + kvh];
-        allowed.push_back(std::find(blocks.begin(), blocks.end(), j / blockN) != blocks.end());
-      }
-      std::vector<double> out;
-      attendRow(row(Q, {b, h}, dim), keys, values, allowed, 1.0 / std::sqrt(dim), out);
-      ref.insert(ref.end(), out.begin(), out.end());
-    }
-  CHECK(relativeError(O, ref) < 2e-2);
+  auto allowed = [&](int64_t b, int64_t kvh, int64_t key) {
+    const auto &blocks = chosen[b * kvHeads + kvh];
+    return std::find(blocks.begin(), blocks.end(), key / blockN) != blocks.end();
+  };
+  CHECK(relativeError(O, decodeReference(Q, K, V, allowed)) < 2e-2);
 }
 
 /// DiffQKV decode (split-KV + combine) against a float64 reference: query
@@ -456,7 +471,7 @@ static void checkDiffQKV(int64_t kGroups, int64_t vGroups, int64_t seq, int64_t 
 /// ReSA decode against a float64 reference: each KV head attends to its
 /// selected blocks' keys before denseFrom and to every key from denseFrom on.
 static void checkReSA(int64_t seq, int64_t denseFrom) {
-  int64_t batch = 2, kvHeads = 2, groups = 2, heads = 4, dim = 32, blockN = 16, maxSelected = 4;
+  int64_t batch = 2, kvHeads = 2, heads = 4, dim = 32, blockN = 16, maxSelected = 4;
   Kernel kernel("resa.tl", "resa_decode", {{"dim", "32"}, {"groups", "2"}, {"block_N", "16"}});
   REQUIRE(kernel.ok());
   Tensor Q = randomTensor(DType::BF16, {batch, heads, dim}, rng());
@@ -484,24 +499,11 @@ static void checkReSA(int64_t seq, int64_t denseFrom) {
   INFO(kernel.errors);
   REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), indices.arg(), counts.arg(), O.arg(),
                       cpu::KernelArg::ofInt(denseFrom)}));
-  std::vector<double> ref;
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t h = 0; h < heads; ++h) {
-      int64_t kvh = h / groups;
-      std::vector<std::vector<double>> keys, values;
-      std::vector<bool> allowed;
-      for (int64_t j = 0; j < seq; ++j) {
-        keys.push_back(row(K, {b, j, kvh}, dim));
-        values.push_back(row(V, {b, j, kvh}, dim));
-        const auto &blocks = chosen[b * kvHeads + kvh];
-        bool selected = std::find(blocks.begin(), blocks.end(), j / blockN) != blocks.end();
-        allowed.push_back(j >= denseFrom || selected);
-      }
-      std::vector<double> out;
-      attendRow(row(Q, {b, h}, dim), keys, values, allowed, 1.0 / std::sqrt(dim), out);
-      ref.insert(ref.end(), out.begin(), out.end());
-    }
-  CHECK(relativeError(O, ref) < 2e-2);
+  auto allowed = [&](int64_t b, int64_t kvh, int64_t key) {
+    const auto &blocks = chosen[b * kvHeads + kvh];
+    return key >= denseFrom || std::find(blocks.begin(), blocks.end(), key / blockN) != blocks.end();
+  };
+  CHECK(relativeError(O, decodeReference(Q, K, V, allowed)) < 2e-2);
 }
 
 TEST_CASE("ReSA decode: selected blocks and a dense tail", "[kernels]") {
