@@ -394,6 +394,29 @@ decodeReference(const Tensor &Q, const Tensor &K, const Tensor &V,
   return ref;
 }
 
+/// For each (sequence, KV head) of `counts` [batch, kvHeads], picks
+/// count(row) distinct blocks of `numBlocks` at random, `first` always
+/// first, and writes them to `indices` [batch, kvHeads, maxSelected] (the
+/// rest 0) and `counts`; returns them per row.
+static std::vector<std::vector<int64_t>>
+chooseBlocks(int64_t numBlocks, int64_t first, const std::function<int64_t(int64_t)> &count,
+             Tensor &indices, Tensor &counts) {
+  int64_t rows = counts.size(), maxSelected = indices.shape[2];
+  std::vector<std::vector<int64_t>> chosen(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<int64_t> all(numBlocks);
+    std::iota(all.begin(), all.end(), 0);
+    std::shuffle(all.begin(), all.end(), rng());
+    std::iter_swap(all.begin(), std::find(all.begin(), all.end(), first));
+    int64_t n = count(r);
+    chosen[r].assign(all.begin(), all.begin() + n);
+    counts.setInt(r, n);
+    for (int64_t t = 0; t < maxSelected; ++t)
+      indices.setInt(r * maxSelected + t, t < n ? chosen[r][t] : 0);
+  }
+  return chosen;
+}
+
 TEST_CASE("block-sparse decode: data-dependent KV blocks", "[kernels]") {
   int64_t batch = 2, kvHeads = 2, heads = 4, dim = 32, blockN = 16; // 2 query heads a KV head
   int64_t seq = 150, numBlocks = (seq + blockN - 1) / blockN, maxSelected = 4;
@@ -405,20 +428,9 @@ TEST_CASE("block-sparse decode: data-dependent KV blocks", "[kernels]") {
   Tensor V = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
   Tensor indices(DType::I32, {batch, kvHeads, maxSelected});
   Tensor counts(DType::I32, {batch, kvHeads});
-  std::vector<std::vector<int64_t>> chosen(batch * kvHeads);
-  for (int64_t bh = 0; bh < batch * kvHeads; ++bh) {
-    std::vector<int64_t> all(numBlocks);
-    std::iota(all.begin(), all.end(), 0);
-    std::shuffle(all.begin(), all.end(), rng());
-    int64_t count = 1 + bh % maxSelected;
-    // The last (ragged) block is always among the chosen ones.
-    all.erase(std::find(all.begin(), all.end(), numBlocks - 1));
-    all.insert(all.begin(), numBlocks - 1);
-    chosen[bh].assign(all.begin(), all.begin() + count);
-    counts.setInt(bh, count);
-    for (int64_t t = 0; t < maxSelected; ++t)
-      indices.setInt(bh * maxSelected + t, t < count ? chosen[bh][t] : 0);
-  }
+  // The last (ragged) block is always among the chosen ones.
+  auto chosen = chooseBlocks(numBlocks, numBlocks - 1,
+                             [&](int64_t bh) { return 1 + bh % maxSelected; }, indices, counts);
   Tensor O = poisoned(DType::BF16, {batch, heads, dim});
   INFO(kernel.errors);
   REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), indices.arg(), counts.arg(), O.arg()}));
@@ -482,19 +494,11 @@ static void checkReSA(int64_t seq, int64_t denseFrom) {
   // Blocks before the tail's, and one that straddles denseFrom (its keys
   // from denseFrom on must count once); one head selects nothing.
   int64_t sparseBlocks = (denseFrom + blockN - 1) / blockN;
-  std::vector<std::vector<int64_t>> chosen(batch * kvHeads);
-  for (int64_t bh = 0; bh < batch * kvHeads; ++bh) {
-    std::vector<int64_t> all(sparseBlocks);
-    std::iota(all.begin(), all.end(), 0);
-    std::shuffle(all.begin(), all.end(), rng());
-    // The block that holds denseFrom (the straddling one, if any) first.
-    std::iter_swap(all.begin(), std::find(all.begin(), all.end(), sparseBlocks - 1));
-    int64_t count = std::min<int64_t>(bh % (maxSelected + 1), sparseBlocks);
-    chosen[bh].assign(all.begin(), all.begin() + count);
-    counts.setInt(bh, count);
-    for (int64_t t = 0; t < maxSelected; ++t)
-      indices.setInt(bh * maxSelected + t, t < count ? chosen[bh][t] : 0);
-  }
+  // The block that holds denseFrom (the straddling one, if any) first.
+  auto chosen = chooseBlocks(
+      sparseBlocks, sparseBlocks - 1,
+      [&](int64_t bh) { return std::min<int64_t>(bh % (maxSelected + 1), sparseBlocks); },
+      indices, counts);
   Tensor O = poisoned(DType::BF16, {batch, heads, dim});
   INFO(kernel.errors);
   REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), indices.arg(), counts.arg(), O.arg(),
