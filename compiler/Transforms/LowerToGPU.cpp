@@ -750,16 +750,22 @@ tile::GemmOp KernelLowering::gemmTakingTurn(tile::WarpgroupTurnOp turn) {
 LogicalResult KernelLowering::lowerWarpgroupTurn(tile::WarpgroupTurnOp turn) {
   if (partBarrierId != 1 || numThreadsValue % 128 != 0)
     return turn.emitOpError("needs the consumers of a warp-specialized block");
+  int64_t warpgroups = numThreadsValue / 128;
+  // Barriers 4 to 4 + warpgroups (the producer's included) are the
+  // warpgroups' own; the turns' start at 8, and there are 16.
+  if (kFirstWarpgroupBarrier + warpgroups >= kFirstTurnBarrier)
+    return turn.emitOpError("takes turns among at most three consumer warpgroups");
   // Warpgroup w waits on turn barrier w for the hand-over of w - 1 (mod n):
   // 128 threads arrive, 128 wait, so each barrier counts 256. Waits and
   // hand-overs in the loop are one instruction with the id in a register
   // (a branch per warpgroup would let LLVM move the work around it into
   // the turn); start and finish, once each, are branches.
-  int64_t warpgroups = numThreadsValue / 128;
   auto i32 = [&](Value v) { return arith::IndexCastOp::create(b, loc(), b.getI32Type(), v); };
   Value warpgroup = arith::DivUIOp::create(b, loc(), threadId, index(128));
   Value threads = i32(index(256));
-  auto barrierOf = [&](Value w) { return i32(arith::AddIOp::create(b, loc(), w, index(kFirstTurnBarrier))); };
+  auto barrierOf = [&](Value w) {
+    return i32(arith::AddIOp::create(b, loc(), w, index(kFirstTurnBarrier)));
+  };
   auto sync = [&](Value w) {
     NVVM::BarrierOp::create(b, loc(), Type(), barrierOf(w), threads, NVVM::BarrierReductionAttr(),
                             Value());

@@ -56,7 +56,8 @@ static SmallVector<std::pair<tile::GemmOp, tile::GemmOp>> gemmRuns(Block &body) 
       last = gemm;
       continue;
     }
-    bool nestedGemm = op.walk([](tile::GemmOp) { return WalkResult::interrupt(); }).wasInterrupted();
+    bool nestedGemm =
+        op.walk([](tile::GemmOp) { return WalkResult::interrupt(); }).wasInterrupted();
     if (nestedGemm)
       return {}; // a gemm under a branch: the warpgroups' turns could differ
     if (first && fitsInTurn(&op))
@@ -94,13 +95,11 @@ struct TilePingPongPass : public tilec::impl::TilePingPongBase<TilePingPongPass>
         // every run cost more in hand-overs than they overlapped; turns
         // around the first alone stagger the warpgroups by a gemm, which
         // keeps one's softmax beside the other's gemms).
-        runs.resize(1);
-        for (auto [first, last] : runs) {
-          b.setInsertionPoint(first);
-          turn(tile::TurnKind::Wait);
-          b.setInsertionPointAfter(last);
-          turn(tile::TurnKind::Pass);
-        }
+        auto [first, last] = runs.front();
+        b.setInsertionPoint(first);
+        turn(tile::TurnKind::Wait);
+        b.setInsertionPointAfter(last);
+        turn(tile::TurnKind::Pass);
         b.setInsertionPointAfter(forOp);
         turn(tile::TurnKind::Finish);
       }

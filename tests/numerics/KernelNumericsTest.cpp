@@ -331,7 +331,8 @@ TEST_CASE("retention: chunkwise in two passes (states, then outputs)", "[kernels
           for (int64_t e = 0; e < dv; ++e) {
             double value = 0;
             for (int64_t s = 0; s < c * chunk; ++s)
-              value += std::pow(gamma, double(c * chunk - 1 - s)) * K({b, s, h, d}) * V({b, s, h, e});
+              value += std::pow(gamma, double(c * chunk - 1 - s)) * K({b, s, h, d}) *
+                       V({b, s, h, e});
             ref[S.offset({b, h, c, d, e})] = value;
           }
     }
@@ -505,7 +506,8 @@ static void checkReSA(int64_t seq, int64_t denseFrom) {
                       cpu::KernelArg::ofInt(denseFrom)}));
   auto allowed = [&](int64_t b, int64_t kvh, int64_t key) {
     const auto &blocks = chosen[b * kvHeads + kvh];
-    return key >= denseFrom || std::find(blocks.begin(), blocks.end(), key / blockN) != blocks.end();
+    return key >= denseFrom ||
+           std::find(blocks.begin(), blocks.end(), key / blockN) != blocks.end();
   };
   CHECK(relativeError(O, decodeReference(Q, K, V, allowed)) < 2e-2);
 }
