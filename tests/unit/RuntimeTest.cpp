@@ -187,6 +187,17 @@ TEST_CASE("the JIT compiles for a GPU and caches in memory and on disk", "[jit][
         std::string::npos);
   CHECK(misspeltMessage.find("warp-specialize") != std::string::npos);
   options.disabledFeatures.clear();
+  // Opt-in features are another entry too; only those can be enabled.
+  options.enabledFeatures = "pingpong";
+  auto optedIn = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE(static_cast<bool>(optedIn));
+  CHECK_FALSE((*optedIn)->fromCache());
+  options.enabledFeatures = "tma";
+  auto notOptIn = jit::Kernel::fromSource(kScale, options, "scale.tl");
+  REQUIRE_FALSE(static_cast<bool>(notOptIn));
+  CHECK(llvm::toString(notOptIn.takeError()).find("'tma' cannot be enabled") !=
+        std::string::npos);
+  options.enabledFeatures.clear();
 
   // A corrupted entry is a miss, recompiled and rewritten whole.
   std::string ptxPath = cacheFiles(std::string(dir), ".ptx").front();
