@@ -247,3 +247,41 @@ func.func @choose(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name 
   }
   return
 }
+
+// -----
+
+// With a producer warpgroup, the producer loads the block index for the
+// copy it issues; the consumers load it again for their own use.
+// WS-LABEL: func.func @gather_specialized
+// WS: tile.warp_specialize producer {
+// WS: scf.for %[[PIV:.*]] =
+// WS: tile.barrier_wait
+// WS: tile.load %{{.*}}[%[[PIV]]] : <?xi32, global>
+// WS: tile.copy_async
+// WS: } consumers {
+// WS: scf.for %[[CIV:.*]] =
+// WS: tile.barrier_wait
+// WS: tile.load %{{.*}}[%[[CIV]]] : <?xi32, global>
+// WS: tile.barrier_arrive
+func.func @gather_specialized(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"},
+                              %I: !tile.buffer<?xi32, global> {tile.dims = ["n"], tile.name = "I"},
+                              %Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<128xf32, shared>
+    %acc = tile.alloc : !tile.buffer<128xf32, fragment>
+    tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
+      %block = tile.load %I[%k] : !tile.buffer<?xi32, global>
+      %row = arith.index_cast %block : i32 to index
+      %r = tile.region %X[%row] sizes [128] : !tile.buffer<?xf32, global> -> !tile.buffer<128xf32, global>
+      tile.copy %r, %s : !tile.buffer<128xf32, global>, !tile.buffer<128xf32, shared>
+      %out = tile.region %Y[%row] sizes [128] : !tile.buffer<?xf32, global> -> !tile.buffer<128xf32, global>
+      tile.copy %s, %acc : !tile.buffer<128xf32, shared>, !tile.buffer<128xf32, fragment>
+      tile.copy %acc, %out : !tile.buffer<128xf32, fragment>, !tile.buffer<128xf32, global>
+    }
+  }
+  return
+}
