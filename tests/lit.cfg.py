@@ -1,7 +1,9 @@
 # lit configuration for tilec: tests under tests/lit (FileCheck) and
 # tests/diagnostics (malformed programs checked with --verify-diagnostics).
+import importlib.util
 import os
 import shutil
+import sys
 
 import lit.formats
 
@@ -10,7 +12,7 @@ config.test_format = lit.formats.ShTest(not lit_config.noExecute)
 config.suffixes = [".mlir", ".tl", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tilec_obj_root, "tests")
-config.excludes = ["CMakeLists.txt", "unit", "fuzz", "lit.cfg.py", "Inputs"]
+config.excludes = ["CMakeLists.txt", "unit", "fuzz", "lit.cfg.py", "Inputs", "python", "gpu"]
 
 config.environment["PATH"] = os.pathsep.join(
     [config.tilec_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
@@ -26,3 +28,8 @@ if os.path.exists(ptxas):
 # The AMD back end needs the ROCm device libraries and ld.lld the build links.
 if os.path.exists(os.path.join(config.tilec_obj_root, "rocm", "amdgcn", "bitcode", "ocml.bc")):
     config.available_features.add("amdgpu")
+
+# The Python binding's tests run on this interpreter, with NumPy.
+config.substitutions.append(("%python", sys.executable))
+if importlib.util.find_spec("numpy"):
+    config.available_features.add("numpy")

@@ -37,6 +37,8 @@ fi
 # stops after TILEC_CHECK_SECONDS (rows print as they finish).
 timeout "${TILEC_CHECK_SECONDS:-480}" python3 "$root/tests/gpu/check.py" \
   --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1
+# The Python binding on kernels compiled ahead of time.
+python3 "$root/tests/gpu/binding.py" || status=1
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is
 # linked in), launches, checks; the second run finds the kernel in the cache.
 if [ -f "$gpu/tilec-jit-example.gz" ]; then

@@ -1,0 +1,126 @@
+"""Compiling through the tilec tool, and the disk cache of GPU code."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+
+# runtime/python/tilec/ -> the checkout.
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+class CompileError(Exception):
+    """tilec rejected the program; the message is its diagnostics
+    (file:line:col, the source line and a caret)."""
+
+
+def _tool():
+    """The tilec executable: $TILEC, on PATH, or this checkout's build."""
+    for candidate in (os.environ.get("TILEC"), shutil.which("tilec"),
+                      os.path.join(_REPO, "build", "tools", "tilec")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise FileNotFoundError("no tilec tool: set $TILEC, put it on PATH, or build this "
+                            "checkout (bash tools/bootstrap.sh)")
+
+
+def tool_version():
+    """What `tilec --version` prints, e.g. 'tilec 0.2.0'."""
+    return subprocess.run([_tool(), "--version"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def _run_tool(args):
+    result = subprocess.run([_tool()] + args, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CompileError(result.stderr.strip() or result.stdout.strip())
+    return result.stdout
+
+
+def _flags(kernel, defines, fast_math, disable, enable, includes):
+    flags = ["--kernel", kernel] if kernel else []
+    for name, value in sorted((defines or {}).items()):
+        if isinstance(value, bool):
+            value = "True" if value else "False"
+        flags += ["-D", f"{name}={value}"]
+    for folder in includes:
+        flags += ["-I", os.path.abspath(folder)]
+    if fast_math:
+        flags.append("--fast-math")
+    if disable:
+        flags.append("--disable=" + ",".join(disable))
+    if enable:
+        flags.append("--enable=" + ",".join(enable))
+    return flags
+
+
+def _sources(path, includes):
+    """Every .tl file an import of `path` could reach: its folder's and the
+    include folders' (the cache key covers them all)."""
+    folders = [os.path.dirname(os.path.abspath(path))] + [os.path.abspath(f) for f in includes]
+    files = []
+    for folder in folders:
+        for root, _, names in os.walk(folder):
+            files += [os.path.join(root, n) for n in sorted(names) if n.endswith(".tl")]
+    return sorted(set(files))
+
+
+def compile(path, kernel=None, *, target="sm_90a", defines=None, fast_math=False,
+            disable=(), enable=(), includes=()):
+    """Compiles kernel `kernel` of the .tl file `path` (the only one when
+    None) for `target`: "cpu" (run by the interpreter on NumPy arrays) or an
+    NVIDIA chip ("sm_90a", "sm_80", ...: PyTorch CUDA tensors). `defines`
+    overrides compile-time parameters (tilec -D); `disable`/`enable` name
+    code-generation features (tilec --disable/--enable)."""
+    flags = _flags(kernel, defines, fast_math, tuple(disable), tuple(enable), tuple(includes))
+    if target == "cpu":
+        from ._cpu import CPUKernel
+        if disable or enable:
+            raise ValueError("disable/enable apply to GPU targets")
+        # Checked now, so that errors surface at compile() as on the GPU.
+        signature = _run_tool([path, "--emit=tile"] + flags)
+        return CPUKernel(path, flags, signature)
+    from ._cuda import CUDAKernel
+    return CUDAKernel(*_compile_gpu(path, target, flags, includes))
+
+
+def load(binary, metadata=None):
+    """A kernel tilec compiled ahead of time: its PTX or cubin and the
+    launch metadata beside it (x.ptx and x.json, as `tilec -o x.ptx` writes
+    them)."""
+    from ._cuda import CUDAKernel
+    if metadata is None:
+        metadata = os.path.splitext(binary)[0] + ".json"
+    return CUDAKernel(binary, metadata, False)
+
+
+def _compile_gpu(path, target, flags, includes):
+    """PTX and launch metadata for `path`, from the cache or tilec."""
+    key = hashlib.sha256()
+    key.update("\n".join([tool_version(), target] + flags).encode())
+    for source in [os.path.abspath(path)] + _sources(path, includes):
+        key.update(source.encode())
+        with open(source, "rb") as f:
+            key.update(f.read())
+    cache = os.environ.get("TILEC_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "tilec")
+    entry = os.path.join(cache, "python", key.hexdigest())
+    ptx, meta = os.path.join(entry, "kernel.ptx"), os.path.join(entry, "kernel.json")
+    if os.path.isfile(ptx) and os.path.isfile(meta):
+        return ptx, meta, True
+    os.makedirs(os.path.dirname(entry), exist_ok=True)
+    # Written whole in a folder of its own, then renamed into place: a
+    # reader never sees half an entry, and two writers race harmlessly.
+    staging = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(entry))
+    try:
+        _run_tool([path, "--emit=ptx", "--target", target, "-o",
+                   os.path.join(staging, "kernel.ptx")] + flags)
+        try:
+            os.rename(staging, entry)
+        except OSError:
+            if not os.path.isfile(meta):  # not another writer's entry
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ptx, meta, False

@@ -1,0 +1,104 @@
+"""NVIDIA GPUs from Python: PyTorch tensors through runtime/cuda's C API."""
+
+import ctypes
+import json
+import os
+
+from ._compile import _REPO
+
+_LIBRARY = None
+
+
+def _library():
+    """libtilec_cuda: $TILEC_CUDA_LIB, else this checkout's GPU build."""
+    global _LIBRARY
+    if _LIBRARY is None:
+        path = os.environ.get("TILEC_CUDA_LIB") or os.path.join(
+            _REPO, "build", "gpu", "runtime", "libtilec_cuda.so")
+        lib = ctypes.CDLL(path)
+        lib.tilec_cuda_load.restype = ctypes.c_void_p
+        lib.tilec_cuda_load.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                                        ctypes.c_size_t]
+        lib.tilec_cuda_bind.restype = ctypes.c_void_p
+        lib.tilec_cuda_bind.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                        ctypes.c_size_t]
+        lib.tilec_cuda_launch.restype = ctypes.c_int
+        lib.tilec_cuda_launch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                                          ctypes.c_char_p, ctypes.c_size_t]
+        lib.tilec_cuda_free_plan.argtypes = [ctypes.c_void_p]
+        _LIBRARY = lib
+    return _LIBRARY
+
+
+def _dtype_name(dtype):
+    import torch
+    names = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
+             torch.float64: "float64", torch.int8: "int8", torch.int32: "int32",
+             torch.int64: "int64", torch.uint8: "uint8"}
+    for attribute, name in (("float8_e4m3fn", "float8_e4m3"), ("float8_e5m2", "float8_e5m2")):
+        if hasattr(torch, attribute):
+            names[getattr(torch, attribute)] = name
+    if dtype not in names:
+        raise TypeError(f"tilec kernels take no {dtype} tensors")
+    return names[dtype]
+
+
+class CUDAKernel:
+    """A compiled GPU kernel. Calling it checks the arguments against the
+    kernel's parameters (dtypes, constant and shared dimensions) and launches
+    it on PyTorch's current stream; `bind` checks once for repeated launches."""
+
+    def __init__(self, ptx, metadata, from_cache):
+        self.ptx, self.metadata_path, self.from_cache = ptx, metadata, from_cache
+        with open(metadata) as f:
+            self.metadata = json.load(f)
+        self._handle = None
+
+    def _load(self):
+        if self._handle is None:
+            error = ctypes.create_string_buffer(4096)
+            handle = _library().tilec_cuda_load(self.ptx.encode(), self.metadata_path.encode(),
+                                                error, len(error))
+            if not handle:
+                raise RuntimeError(error.value.decode())
+            self._handle = handle
+        return self._handle
+
+    def bind(self, *args):
+        """A function that launches the kernel on these arguments."""
+        import torch
+        spec = []
+        for value in args:
+            if isinstance(value, torch.Tensor):
+                if not value.is_cuda:
+                    raise TypeError("tilec GPU kernels take CUDA tensors")
+                spec.append({"ptr": value.data_ptr(), "dtype": _dtype_name(value.dtype),
+                             "shape": list(value.shape), "strides": list(value.stride())})
+            elif isinstance(value, float):
+                spec.append({"float": value})
+            else:
+                spec.append({"int": int(value)})
+        handle, lib = self._load(), _library()
+        error = ctypes.create_string_buffer(4096)
+        plan = lib.tilec_cuda_bind(handle, json.dumps(spec).encode(), error, len(error))
+        if not plan:
+            raise RuntimeError(error.value.decode())
+        plan = ctypes.c_void_p(plan)
+
+        def launch():
+            message = ctypes.create_string_buffer(4096)
+            stream = torch.cuda.current_stream().cuda_stream
+            if lib.tilec_cuda_launch(handle, plan, ctypes.c_void_p(stream), message, len(message)):
+                raise RuntimeError(message.value.decode())
+        launch.arguments = args  # the tensors live as long as the launcher
+        # The launch copies the plan's parameters: freeing it once the last
+        # launch is enqueued is safe.
+        launch.free = lambda: lib.tilec_cuda_free_plan(plan)
+        return launch
+
+    def __call__(self, *args):
+        launch = self.bind(*args)
+        try:
+            launch()
+        finally:
+            launch.free()

@@ -1,0 +1,67 @@
+"""The Python binding without a GPU: compiling (errors, the disk cache) and
+the CPU target on NumPy arrays. Prints "ok" when every check holds."""
+
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runtime",
+                                "python"))
+import tilec  # noqa: E402
+
+kernels = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kernels")
+os.environ["TILEC_CACHE_DIR"] = tempfile.mkdtemp(prefix="tilec-cache-")
+rng = np.random.default_rng(0)
+
+# The CPU target: outputs are written back into the arrays.
+add = tilec.compile(os.path.join(kernels, "elementwise.tl"), "vector_add", target="cpu",
+                    defines={"block": 128})
+a, b = rng.standard_normal(1001).astype(np.float32), rng.standard_normal(1001).astype(np.float32)
+c = np.full(1001, np.nan, dtype=np.float32)
+add(a, b, c)
+assert np.allclose(c, a + b), "vector_add on the CPU target"
+assert [n for n, _ in add.parameters] == ["A", "B", "C"]
+
+# Tensors and a scalar: layernorm's eps.
+norm = tilec.compile(os.path.join(kernels, "layernorm.tl"), target="cpu",
+                     defines={"block_N": 256})
+x = rng.standard_normal((7, 300)).astype(np.float32)
+w, bias = rng.standard_normal(300).astype(np.float32), rng.standard_normal(300).astype(np.float32)
+y = np.full_like(x, np.nan)
+norm(x, w, bias, y, 1e-5)
+ref = (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-5) * w + bias
+assert np.abs(y - ref).max() < 1e-4, "layernorm on the CPU target"
+
+# A wrong argument count is a TypeError naming the parameters.
+try:
+    add(a, b)
+    raise AssertionError("two arguments for three parameters were accepted")
+except TypeError as e:
+    assert "A, B, C" in str(e)
+
+# Errors are tilec's located diagnostics.
+with tempfile.NamedTemporaryFile("w", suffix=".tl", delete=False) as bad:
+    bad.write("import tilelang.language as T\n\n@T.prim_func\ndef k(A: T.Tensor((N,), \"float32\")):\n"
+              "    with T.Kernel(1, threads=32) as bx:\n        T.copy(A, B)\n")
+try:
+    tilec.compile(bad.name, target="sm_90a")
+    raise AssertionError("a program with an undefined name compiled")
+except tilec.CompileError as e:
+    assert f"{bad.name}:6:" in str(e) and "^" in str(e), str(e)
+
+# GPU code: PTX and launch metadata, then the same from the disk cache.
+gemm = tilec.compile(os.path.join(kernels, "gemm.tl"), defines={"block_N": 128})
+assert not gemm.from_cache and gemm.metadata["kernel"] == "gemm"
+assert "wgmma.mma_async" in open(gemm.ptx).read()
+again = tilec.compile(os.path.join(kernels, "gemm.tl"), defines={"block_N": 128})
+assert again.from_cache and again.ptx == gemm.ptx
+other = tilec.compile(os.path.join(kernels, "gemm.tl"), defines={"block_N": 64})
+assert not other.from_cache and other.ptx != gemm.ptx
+entries = os.listdir(os.path.dirname(os.path.dirname(gemm.ptx)))
+assert len(entries) == 2 and not any(n.startswith(".tmp-") for n in entries), entries
+# Ahead-of-time code: the metadata beside the PTX.
+aot = tilec.load(gemm.ptx)
+assert aot.metadata == gemm.metadata and not aot.from_cache
+print("ok")
