@@ -22,7 +22,24 @@ a, b = rng.standard_normal(1001).astype(np.float32), rng.standard_normal(1001).a
 c = np.full(1001, np.nan, dtype=np.float32)
 add(a, b, c)
 assert np.allclose(c, a + b), "vector_add on the CPU target"
-assert [n for n, _ in add.parameters] == ["A", "B", "C"]
+assert [p[0] for p in add.parameters] == ["A", "B", "C"]
+
+# bfloat16 tensors as float32 arrays, rounded on the way in.
+gelu = tilec.compile(os.path.join(kernels, "elementwise.tl"), "gelu", target="cpu",
+                     defines={"block": 128})
+x = np.linspace(-3, 3, 333).astype(np.float32)
+y = np.full_like(x, np.nan)
+gelu(x, y)
+from math import erf  # noqa: E402
+ref = np.array([v * 0.5 * (1 + erf(v / 2 ** 0.5)) for v in x.astype(np.float64)])
+assert np.abs(y - ref).max() < 2e-2 * np.abs(ref).max(), "bf16 gelu on the CPU target"
+
+# What the CPU target stops is a RunError at the DSL line.
+try:
+    add(a, b[:1000], c)  # A and B disagree on N
+    raise AssertionError("tensors of different lengths for one dimension ran")
+except tilec.RunError as e:
+    assert "elementwise.tl:" in str(e), str(e)
 
 # Tensors and a scalar: layernorm's eps.
 norm = tilec.compile(os.path.join(kernels, "layernorm.tl"), target="cpu",

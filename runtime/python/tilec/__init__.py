@@ -16,5 +16,6 @@ build/gpu/runtime/libtilec_cuda.so as tests/gpu/run.sh builds it).
 """
 
 from ._compile import CompileError, compile, load, tool_version
+from ._cpu import RunError
 
-__all__ = ["compile", "load", "CompileError", "tool_version"]
+__all__ = ["compile", "load", "CompileError", "RunError", "tool_version"]
