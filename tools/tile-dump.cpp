@@ -41,14 +41,7 @@ cl::opt<std::string> onlyStage("only", cl::desc("Show only this stage"),
 cl::opt<bool> listStages("list", cl::desc("List the stages and exit"),
                          cl::cat(category));
 tilec::FloatingPointFlags floatingPoint(category);
-cl::opt<std::string> disabled(
-    "disable",
-    cl::desc(tilec::targets::disableOptionHelp()),
-    cl::value_desc("feature,..."), cl::cat(category));
-cl::opt<std::string> enabled(
-    "enable",
-    cl::desc(tilec::targets::enableOptionHelp()),
-    cl::value_desc("feature,..."), cl::cat(category));
+tilec::targets::CodegenFeatureFlags features(category);
 cl::opt<std::string> target("target",
                             cl::desc("The pipeline to show: a GPU chip down to its "
                                      "assembly (sm_90a, sm_80: PTX; gfx942: GCN), "
@@ -69,7 +62,7 @@ int main(int argc, char **argv) {
   mlir::PassManager pm(&context);
   std::string error;
   if (mlir::failed(tilec::compiler::buildPipeline(
-          pm, target, tilec::targets::featureChanges(disabled, enabled), error))) {
+          pm, target, features.changes(), error))) {
     WithColor::error() << error << "\n";
     return 1;
   }

@@ -73,14 +73,7 @@ cl::opt<std::string> target("target",
                                     "--emit=gpu|rocdl|gcn|hsaco (gfx942, gfx90a)"),
                            cl::value_desc("name"), cl::init("cpu"),
                            cl::cat(category));
-cl::opt<std::string> disabled(
-    "disable",
-    cl::desc(tilec::targets::disableOptionHelp()),
-    cl::value_desc("feature,..."), cl::cat(category));
-cl::opt<std::string> enabled(
-    "enable",
-    cl::desc(tilec::targets::enableOptionHelp()),
-    cl::value_desc("feature,..."), cl::cat(category));
+tilec::targets::CodegenFeatureFlags features(category);
 cl::opt<bool> run("run", cl::desc("Run the kernel on the target (cpu)"),
                   cl::cat(category));
 cl::list<std::string> dims("dims", cl::CommaSeparated,
@@ -138,7 +131,7 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     return false;
   }
   std::string error;
-  std::string changes = tilec::targets::featureChanges(disabled, enabled);
+  std::string changes = features.changes();
   if (amd && !StringRef(changes).trim().empty()) {
     WithColor::error() << "--disable and --enable apply to NVIDIA targets only\n";
     return false;
@@ -298,7 +291,7 @@ int main(int argc, char **argv) {
     return 0;
   };
 
-  if (!StringRef(tilec::targets::featureChanges(disabled, enabled)).trim().empty() &&
+  if (!StringRef(features.changes()).trim().empty() &&
       (run || emit < EmitKind::GPU)) {
     WithColor::error()
         << "--disable and --enable apply to GPU code (--emit=gpu, nvvm, ptx or cubin)\n";

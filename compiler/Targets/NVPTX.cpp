@@ -83,21 +83,17 @@ llvm::StringRef tilec::targets::codegenFeatureNames() {
 
 llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong"; }
 
-llvm::StringRef tilec::targets::disableOptionHelp() {
-  static const std::string help =
-      ("NVIDIA code-generation features to leave out, comma-separated: " +
-       codegenFeatureNames())
-          .str();
-  return help;
-}
-
-llvm::StringRef tilec::targets::enableOptionHelp() {
-  static const std::string help =
-      ("Opt-in NVIDIA code-generation features to use, comma-separated: " +
-       optInFeatureNames())
-          .str();
-  return help;
-}
+tilec::targets::CodegenFeatureFlags::CodegenFeatureFlags(llvm::cl::OptionCategory &category)
+    : disableHelp(("NVIDIA code-generation features to leave out, comma-separated: " +
+                   codegenFeatureNames())
+                      .str()),
+      enableHelp(("Opt-in NVIDIA code-generation features to use, comma-separated: " +
+                  optInFeatureNames())
+                     .str()),
+      disabled("disable", llvm::cl::desc(disableHelp), llvm::cl::value_desc("feature,..."),
+               llvm::cl::cat(category)),
+      enabled("enable", llvm::cl::desc(enableHelp), llvm::cl::value_desc("feature,..."),
+              llvm::cl::cat(category)) {}
 
 std::string tilec::targets::featureChanges(llvm::StringRef disabled, llvm::StringRef enabled) {
   std::string changes = disabled.str();

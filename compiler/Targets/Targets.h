@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <string>
 
@@ -38,15 +39,20 @@ llvm::StringRef codegenFeatureNames();
 /// The features that stay off unless enabled, comma-separated.
 llvm::StringRef optInFeatureNames();
 
-/// The tools' help texts for `--disable` and `--enable`, naming the
-/// features. They live as long as the program: `llvm::cl::desc` keeps only
-/// a reference.
-llvm::StringRef disableOptionHelp();
-llvm::StringRef enableOptionHelp();
-
 /// The feature changes of `--disable=disabled --enable=enabled` in the form
 /// changeFeatures takes: "a,b,+c".
 std::string featureChanges(llvm::StringRef disabled, llvm::StringRef enabled);
+
+/// The tools' `--disable` and `--enable` options (tilec, tile-dump).
+struct CodegenFeatureFlags {
+  explicit CodegenFeatureFlags(llvm::cl::OptionCategory &category);
+  /// What they ask for, in the form changeFeatures takes.
+  std::string changes() const { return featureChanges(disabled, enabled); }
+  /// The help texts, naming the features: `llvm::cl::desc` keeps only a
+  /// reference, so they live here, beside the options.
+  std::string disableHelp, enableHelp;
+  llvm::cl::opt<std::string> disabled, enabled;
+};
 
 /// A GPU target: its name on the command line and chip.
 struct GPUTarget {

@@ -170,10 +170,7 @@ int64_t wgmmaGroups(Value buffer) {
 
 /// Whether a T.gemm runs on wgmma (its accumulator has the wgmma layout
 /// without `mma_sync`), whose operand reads go through the async proxy.
-bool isWgmma(tile::GemmOp gemm) {
-  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
-  return layout && !layout.getMmaSync();
-}
+bool isWgmma(tile::GemmOp gemm) { return tile::runsOnWgmma(gemm.getC()); }
 
 /// Whether `a` and `b` are whole tiles with the same rows.
 bool sameRows(Value a, Value b) {

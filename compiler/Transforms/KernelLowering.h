@@ -395,9 +395,6 @@ private:
   /// The TMA coordinates (innermost first, i32) of the start of the tensor
   /// window `window`, moved `columns` along its last dimension.
   SmallVector<Value> boxCoordinates(const BufferRef &window, int64_t columns);
-  /// Whether the kernel may read the tensor parameter `tensor` (through
-  /// any view): anything but copies and stores into it, and its dims.
-  bool readInKernel(Value tensor);
   /// A tile.copy of a swizzled shared tile into a tensor window by TMA
   /// (one thread issues, then waits until the tile has been read), or the
   /// ordinary copy where the runtime built no tensor maps.

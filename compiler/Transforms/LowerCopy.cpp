@@ -293,28 +293,6 @@ SmallVector<Value> KernelLowering::boxCoordinates(const BufferRef &window, int64
   return coordinates;
 }
 
-bool KernelLowering::readInKernel(Value tensor) {
-  SmallVector<Value> views{tensor};
-  while (!views.empty()) {
-    Value view = views.pop_back_val();
-    for (OpOperand &use : view.getUses()) {
-      Operation *user = use.getOwner();
-      if (auto region = dyn_cast<tile::RegionOp>(user)) {
-        views.push_back(region.getResult());
-        continue;
-      }
-      if (isa<tile::DimOp>(user))
-        continue;
-      if (auto copy = dyn_cast<tile::CopyOp>(user); copy && copy.getTarget() == view)
-        continue;
-      if (auto store = dyn_cast<tile::StoreOp>(user); store && store.getBuffer() == view)
-        continue;
-      return true; // anything else may read it
-    }
-  }
-  return false;
-}
-
 LogicalResult KernelLowering::lowerTensorStore(tile::CopyOp copy, unsigned mapIndex) {
   const TensorMap &map = tensorMaps[mapIndex];
   const BufferRef &src = buffers[copy.getSource()], &dst = buffers[copy.getTarget()];
@@ -339,7 +317,7 @@ LogicalResult KernelLowering::lowerTensorStore(tile::CopyOp copy, unsigned mapIn
           coordinates, /*l2CacheHint=*/Value(), NVVM::TMAStoreMode::TILE, /*predicate=*/Value());
     }
     NVVM::CpAsyncBulkCommitGroupOp::create(b, loc());
-    if (!readInKernel(tile::viewedBuffer(copy.getTarget()))) {
+    if (!tile::usesOf(tile::viewedBuffer(copy.getTarget())).read) {
       // The tile may be written again (or the block end) once it has been
       // read; the global writes complete on their own.
       NVVM::CpAsyncBulkWaitGroupOp::create(b, loc(), 0, /*read=*/b.getUnitAttr());

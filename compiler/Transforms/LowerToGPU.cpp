@@ -740,8 +740,7 @@ tile::GemmOp KernelLowering::gemmTakingTurn(tile::WarpgroupTurnOp turn) {
   auto gemm = dyn_cast_or_null<tile::GemmOp>(neighbour);
   if (!gemm)
     return {};
-  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
-  if (!layout || layout.getMmaSync() || !buffers.count(gemm.getC()) ||
+  if (!tile::runsOnWgmma(gemm.getC()) || !buffers.count(gemm.getC()) ||
       128 * buffers[gemm.getC()].wgmmaWarpgroups() < numThreadsValue)
     return {};
   return gemm;

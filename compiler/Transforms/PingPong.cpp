@@ -21,13 +21,6 @@ namespace tilec {
 using namespace mlir;
 using namespace tilec;
 
-/// Whether `gemm` runs on wgmma (its accumulator in the wgmma layout, not
-/// the mma.sync variant of it).
-static bool runsOnWgmma(tile::GemmOp gemm) {
-  auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
-  return layout && !layout.getMmaSync();
-}
-
 /// Whether `op` may sit inside a turn between two gemms: pure code, or a
 /// barrier of the executing warpgroup alone.
 static bool fitsInTurn(Operation *op) {
@@ -36,41 +29,35 @@ static bool fitsInTurn(Operation *op) {
   return op->getNumRegions() == 0 && isPure(op);
 }
 
-/// The runs of consecutive gemms of `body` (first and last gemm of each),
+/// The first run of consecutive gemms of `body` (its first and last gemm),
 /// or none when the loop does not qualify.
-static SmallVector<std::pair<tile::GemmOp, tile::GemmOp>> gemmRuns(Block &body) {
-  SmallVector<std::pair<tile::GemmOp, tile::GemmOp>> runs;
-  bool otherWork = false;
-  tile::GemmOp first, last;
-  auto endRun = [&]() {
-    if (first)
-      runs.push_back({first, last});
-    first = last = {};
-  };
+static std::optional<std::pair<tile::GemmOp, tile::GemmOp>> firstGemmRun(Block &body) {
+  std::optional<std::pair<tile::GemmOp, tile::GemmOp>> run;
+  bool inRun = false, otherWork = false;
   for (Operation &op : body.without_terminator()) {
     if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
-      if (!runsOnWgmma(gemm))
-        return {};
-      if (!first)
-        first = gemm;
-      last = gemm;
+      if (!tile::runsOnWgmma(gemm.getC()))
+        return std::nullopt;
+      if (!run) {
+        run = {gemm, gemm};
+        inRun = true;
+      } else if (inRun) {
+        run->second = gemm;
+      }
       continue;
     }
     bool nestedGemm =
         op.walk([](tile::GemmOp) { return WalkResult::interrupt(); }).wasInterrupted();
     if (nestedGemm)
-      return {}; // a gemm under a branch: the warpgroups' turns could differ
-    if (first && fitsInTurn(&op))
+      return std::nullopt; // a gemm under a branch: the warpgroups' turns could differ
+    if (inRun && fitsInTurn(&op))
       continue;
-    endRun();
+    inRun = false;
     if (!isa<tile::BarrierWaitOp, tile::BarrierArriveOp, tile::BarrierOp>(op) &&
         !(op.getNumRegions() == 0 && isPure(&op)))
       otherWork = true;
   }
-  endRun();
-  if (!otherWork)
-    return {};
-  return runs;
+  return otherWork ? run : std::nullopt;
 }
 
 namespace {
@@ -82,10 +69,11 @@ struct TilePingPongPass : public tilec::impl::TilePingPongBase<TilePingPongPass>
         return; // two consumer warpgroups
       for (auto forOp : llvm::make_early_inc_range(
                specialize.getConsumers().front().getOps<scf::ForOp>())) {
-        auto runs = gemmRuns(*forOp.getBody());
-        if (runs.empty())
+        std::optional<std::pair<tile::GemmOp, tile::GemmOp>> run =
+            firstGemmRun(*forOp.getBody());
+        if (!run)
           continue;
-        LLVM_DEBUG(llvm::dbgs() << "turns around the first of " << runs.size() << " gemm runs\n");
+        LLVM_DEBUG(llvm::dbgs() << "turns around " << run->first << "\n");
         OpBuilder b(forOp);
         auto turn = [&](tile::TurnKind kind) {
           tile::WarpgroupTurnOp::create(b, forOp.getLoc(), kind);
@@ -95,10 +83,9 @@ struct TilePingPongPass : public tilec::impl::TilePingPongBase<TilePingPongPass>
         // every run cost more in hand-overs than they overlapped; turns
         // around the first alone stagger the warpgroups by a gemm, which
         // keeps one's softmax beside the other's gemms).
-        auto [first, last] = runs.front();
-        b.setInsertionPoint(first);
+        b.setInsertionPoint(run->first);
         turn(tile::TurnKind::Wait);
-        b.setInsertionPointAfter(last);
+        b.setInsertionPointAfter(run->second);
         turn(tile::TurnKind::Pass);
         b.setInsertionPointAfter(forOp);
         turn(tile::TurnKind::Finish);

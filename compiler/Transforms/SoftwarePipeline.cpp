@@ -62,30 +62,13 @@ static tile::AllocOp stageableTarget(tile::CopyOp copy, tile::PipelinedOp loop) 
   return alloc;
 }
 
-/// Whether `buffer` is a tensor argument that the kernel reads and never
-/// writes (block indices, lengths): its loads may run ahead of their
-/// iteration.
+/// Whether `buffer` is a tensor argument that the kernel never writes
+/// (block indices, lengths): its loads may run ahead of their iteration.
 static bool isReadOnlyTensor(Value buffer) {
   Value root = tile::viewedBuffer(buffer);
-  if (!isa<BlockArgument>(root) ||
-      cast<tile::BufferType>(root.getType()).getScope() != tile::MemoryScope::Global)
-    return false;
-  SmallVector<Value> views{root};
-  while (!views.empty()) {
-    Value view = views.pop_back_val();
-    for (Operation *user : view.getUsers()) {
-      if (auto region = dyn_cast<tile::RegionOp>(user)) {
-        views.push_back(region.getResult());
-        continue;
-      }
-      if (isa<tile::LoadOp, tile::DimOp>(user))
-        continue;
-      if (auto copy = dyn_cast<tile::CopyOp>(user); copy && copy.getSource() == view)
-        continue;
-      return false;
-    }
-  }
-  return true;
+  return isa<BlockArgument>(root) &&
+         cast<tile::BufferType>(root.getType()).getScope() == tile::MemoryScope::Global &&
+         !tile::usesOf(root).written;
 }
 
 /// Whether `op` may be issued with the copies, ahead of its iteration and
@@ -147,13 +130,13 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
     // The pure scalar code the source needs, in body order.
     SetVector<Operation *> slice;
     SmallVector<Value> worklist{copy.getSource()};
-    bool pure = true;
-    while (!worklist.empty() && pure) {
+    bool issuable = true;
+    while (!worklist.empty() && issuable) {
       Operation *def = worklist.pop_back_val().getDefiningOp();
       if (!def || def->getBlock() != &body || slice.contains(def))
         continue;
       if (!isIssuableAhead(def)) {
-        pure = false;
+        issuable = false;
         break;
       }
       slice.insert(def);
@@ -163,7 +146,7 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
       getUsedValuesDefinedAbove(def->getRegions(), captured);
       llvm::append_range(worklist, captured);
     }
-    if (!pure)
+    if (!issuable)
       continue;
     SmallVector<Operation *> ordered(slice.begin(), slice.end());
     llvm::sort(ordered, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });

@@ -230,6 +230,35 @@ Attribute tilec::tile::viewedLayout(Value buffer) {
   return alloc ? alloc->getAttr(kLayoutAttrName) : Attribute();
 }
 
+bool tilec::tile::runsOnWgmma(Value c) {
+  auto layout = dyn_cast_or_null<WgmmaLayoutAttr>(viewedLayout(c));
+  return layout && !layout.getMmaSync();
+}
+
+tilec::tile::BufferUses tilec::tile::usesOf(Value buffer) {
+  BufferUses uses;
+  SmallVector<Value> views{buffer};
+  while (!views.empty()) {
+    Value view = views.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      if (auto region = dyn_cast<RegionOp>(user)) {
+        views.push_back(region.getResult());
+      } else if (isa<DimOp>(user)) {
+        // Only the shape.
+      } else if (isa<LoadOp>(user)) {
+        uses.read = true;
+      } else if (isa<StoreOp>(user)) {
+        uses.written = true;
+      } else if (auto copy = dyn_cast<CopyOp>(user)) {
+        (copy.getSource() == view ? uses.read : uses.written) = true;
+      } else {
+        uses.read = uses.written = true;
+      }
+    }
+  }
+  return uses;
+}
+
 std::string tilec::tile::getDTypeName(Type type) {
   if (type.isF16()) return "float16";
   if (type.isBF16()) return "bfloat16";

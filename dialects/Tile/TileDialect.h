@@ -102,6 +102,19 @@ mlir::Value viewedBuffer(mlir::Value buffer);
 /// The `tile.layout` of the allocation `buffer` views, or null.
 mlir::Attribute viewedLayout(mlir::Value buffer);
 
+/// Whether a gemm into the accumulator `c` runs on wgmma: `c` holds the
+/// wgmma layout without `mma_sync`.
+bool runsOnWgmma(mlir::Value c);
+
+/// What the ops of a kernel may do to `buffer` through any view of it
+/// (loads and copies out read, stores and copies in write; any other use
+/// counts as both).
+struct BufferUses {
+  bool read = false;
+  bool written = false;
+};
+BufferUses usesOf(mlir::Value buffer);
+
 /// The XOR swizzle span for a 2-D shared buffer whose rows hold
 /// `rowBytes`: the widest of 128, 64 and 32 bytes that tiles the row, or 0.
 inline int64_t widestSwizzle(int64_t rowBytes) {

@@ -367,15 +367,22 @@ LogicalResult GemmOp::verify() {
 // ReduceOp
 //===----------------------------------------------------------------------===//
 
+/// An error unless `dim` names a dimension of `op`'s rank-`rank` source.
+static LogicalResult verifyDimOf(Operation *op, uint64_t dim, int64_t rank) {
+  if (dim >= static_cast<uint64_t>(rank))
+    return op->emitOpError("dim ") << dim << " is out of range for a rank-" << rank
+                                   << " source";
+  return success();
+}
+
 LogicalResult ReduceOp::verify() {
   BufferType source = getSource().getType();
   BufferType target = getTarget().getType();
   int64_t rank = source.getShape().size();
   if (rank == 0)
     return emitOpError("cannot reduce a scalar");
-  if (getDim() < 0 || getDim() >= rank)
-    return emitOpError("dim ") << getDim() << " is out of range for a rank-"
-                               << rank << " source";
+  if (failed(verifyDimOf(*this, getDim(), rank)))
+    return failure();
   SmallVector<int64_t> expected(source.getShape());
   expected.erase(expected.begin() + getDim());
   if (withoutUnitDims(expected) != withoutUnitDims(target.getShape()))
@@ -399,9 +406,8 @@ LogicalResult CumsumOp::verify() {
   int64_t rank = source.getShape().size();
   if (rank == 0)
     return emitOpError("cannot take prefix sums of a scalar");
-  if (getDim() < 0 || getDim() >= rank)
-    return emitOpError("dim ") << getDim() << " is out of range for a rank-" << rank
-                               << " source";
+  if (failed(verifyDimOf(*this, getDim(), rank)))
+    return failure();
   if (source.getShape() != target.getShape())
     return emitOpError("target shape ")
            << shapeString(target.getShape()) << " must be the source shape "
