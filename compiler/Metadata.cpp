@@ -3,6 +3,8 @@
 #include "compiler/Metadata.h"
 
 #include "dialects/Tile/TileDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "lib/Support/ToolSupport.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -22,8 +24,12 @@ static std::string dtypeOf(Type type) {
 
 /// A host-computable expression: a number, {"dim": name}, {"param": name}
 /// or [op, operands...].
+/// Comparisons and logic evaluate to 0 or 1.
 static FailureOr<json> expression(Value value, func::FuncOp func) {
   if (auto arg = dyn_cast<BlockArgument>(value)) {
+    // Integer scalar parameters only: the runtime evaluates in int64.
+    if (arg.getOwner() != &func.getBody().front() || !value.getType().isIntOrIndex())
+      return failure();
     if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), tile::kParamNameAttrName))
       return json{{"param", name.str()}};
     return failure();
@@ -31,9 +37,23 @@ static FailureOr<json> expression(Value value, func::FuncOp func) {
   Operation *def = value.getDefiningOp();
   if (auto constant = dyn_cast<arith::ConstantOp>(def)) {
     if (auto integer = dyn_cast<IntegerAttr>(constant.getValue()))
-      return json(integer.getValue().getSExtValue());
+      return json(integer.getType().isInteger(1) ? int64_t(integer.getValue().getBoolValue())
+                                                 : integer.getValue().getSExtValue());
     return failure();
   }
+  if (auto compare = dyn_cast<arith::CmpIOp>(def)) {
+    // Unsigned comparisons of int64 values are only meaningful for
+    // non-negative ones; the runtime compares as unsigned 64-bit.
+    static constexpr const char *names[] = {"eq",  "ne",  "lt",  "le",  "gt",
+                                            "ge",  "ult", "ule", "ugt", "uge"};
+    FailureOr<json> lhs = expression(compare.getLhs(), func);
+    FailureOr<json> rhs = expression(compare.getRhs(), func);
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    return json::array({names[static_cast<int>(compare.getPredicate())], *lhs, *rhs});
+  }
+  if (isa<arith::ExtUIOp>(def) && def->getOperand(0).getType().isInteger(1))
+    return expression(def->getOperand(0), func);
   if (auto dim = dyn_cast<tile::DimOp>(def)) {
     auto arg = dyn_cast<BlockArgument>(dim.getSource());
     if (!arg)
@@ -55,6 +75,9 @@ static FailureOr<json> expression(Value value, func::FuncOp func) {
                        .Case("arith.remsi", "rem")
                        .Case("arith.maxsi", "max")
                        .Case("arith.minsi", "min")
+                       .Case("arith.andi", "and")
+                       .Case("arith.ori", "or")
+                       .Case("arith.xori", "xor")
                        .Default("");
   if (op.empty())
     return failure();
@@ -68,36 +91,87 @@ static FailureOr<json> expression(Value value, func::FuncOp func) {
   return node;
 }
 
-FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
-                                                             StringRef target,
-                                                             StringRef binary) {
-  tile::LaunchOp launch;
-  func.walk([&](tile::LaunchOp op) { launch = op; });
-  if (!launch)
-    return func.emitError("kernel has no launch"), failure();
-  json meta;
-  meta["kernel"] = func.getName().str();
-  meta["symbol"] = func.getName().str();
-  meta["target"] = target.str();
-  meta["compiler"] = std::string("tilec ") + tilec::getVersion();
-  meta["hash"] = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
+bool tilec::compiler::isHostComputable(Value value, func::FuncOp hostFunc) {
+  return succeeded(expression(value, hostFunc));
+}
+
+/// One launch: its GPU kernel, grid, the conditions it runs under (outermost
+/// first; all must be non-zero), threads, shared memory and tensor maps.
+static FailureOr<json> launchMetadata(tile::LaunchOp launch, func::FuncOp func) {
+  json entry;
+  if (!launch.getGpuKernel())
+    return launch.emitError("this launch was not lowered to a GPU kernel"), failure();
+  entry["symbol"] = launch.getGpuKernel()->str();
   // A warp-specialized kernel launches a producer warpgroup more.
-  auto blockThreads = func->getAttrOfType<IntegerAttr>(tile::kBlockThreadsAttrName);
-  meta["threads"] = blockThreads ? blockThreads.getInt() : launch.getThreads();
-  auto shared = func->getAttrOfType<IntegerAttr>(tile::kSharedBytesAttrName);
-  meta["shared_bytes"] = shared ? shared.getInt() : 0;
+  entry["threads"] = launch.getBlockThreads().value_or(launch.getThreads());
+  entry["shared_bytes"] = launch.getSharedBytes().value_or(0);
   json grid = json::array();
   for (Value dim : launch.getGrid()) {
     FailureOr<json> expr = expression(dim, func);
     if (failed(expr))
       return launch.emitError("the grid must be computable on the host from the "
-                              "tensors' dimensions and scalar parameters"),
+                              "tensors' dimensions and integer scalar parameters"),
              failure();
     grid.push_back(*expr);
   }
   while (grid.size() < 3)
     grid.push_back(1);
-  meta["grid"] = grid;
+  entry["grid"] = grid;
+  json when = json::array();
+  Operation *child = launch;
+  for (Operation *parent = launch->getParentOp(); parent != func;
+       child = parent, parent = parent->getParentOp()) {
+    auto ifOp = dyn_cast<scf::IfOp>(parent);
+    FailureOr<json> condition =
+        ifOp ? expression(ifOp.getCondition(), func) : FailureOr<json>(failure());
+    if (failed(condition))
+      return launch.emitError("the conditions this launch runs under must be computable "
+                              "on the host"),
+             failure();
+    bool inElse = child->getParentRegion() == &ifOp.getElseRegion();
+    when.insert(when.begin(), inElse ? json::array({"eq", *condition, 0}) : *condition);
+  }
+  entry["when"] = when;
+  // TMA tensor maps the kernel takes after its parameters (with an i32 flag
+  // saying whether the runtime could build them): the tensor, the box in C
+  // order, the shared-memory swizzle in bytes.
+  json maps = json::array();
+  if (std::optional<ArrayAttr> list = launch.getTensorMaps())
+    for (auto map : list->getAsRange<DictionaryAttr>()) {
+      json mapEntry;
+      mapEntry["param"] = cast<IntegerAttr>(map.get("param")).getInt();
+      json box = json::array();
+      for (Attribute extent : cast<ArrayAttr>(map.get("box")))
+        box.push_back(cast<IntegerAttr>(extent).getInt());
+      mapEntry["box"] = box;
+      mapEntry["swizzle"] = cast<IntegerAttr>(map.get("swizzle")).getInt();
+      maps.push_back(mapEntry);
+    }
+  entry["tensor_maps"] = maps;
+  return entry;
+}
+
+FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
+                                                             StringRef target,
+                                                             StringRef binary) {
+  json meta;
+  meta["kernel"] = func.getName().str();
+  meta["target"] = target.str();
+  meta["compiler"] = std::string("tilec ") + tilec::getVersion();
+  meta["hash"] = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
+  json launches = json::array();
+  WalkResult walk = func.walk<WalkOrder::PreOrder>([&](tile::LaunchOp launch) {
+    FailureOr<json> entry = launchMetadata(launch, func);
+    if (failed(entry))
+      return WalkResult::interrupt();
+    launches.push_back(*entry);
+    return WalkResult::skip();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (launches.empty())
+    return func.emitError("kernel has no launch"), failure();
+  meta["launches"] = launches;
   json params = json::array();
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     json param;
@@ -123,22 +197,6 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
     params.push_back(param);
   }
   meta["params"] = params;
-  // TMA tensor maps the kernel takes after its parameters (with an i32 flag
-  // saying whether the runtime could build them): the tensor, the box in C
-  // order, the shared-memory swizzle in bytes.
-  json maps = json::array();
-  if (auto list = func->getAttrOfType<ArrayAttr>(tile::kTensorMapsAttrName))
-    for (auto map : list.getAsRange<DictionaryAttr>()) {
-      json entry;
-      entry["param"] = cast<IntegerAttr>(map.get("param")).getInt();
-      json box = json::array();
-      for (Attribute extent : cast<ArrayAttr>(map.get("box")))
-        box.push_back(cast<IntegerAttr>(extent).getInt());
-      entry["box"] = box;
-      entry["swizzle"] = cast<IntegerAttr>(map.get("swizzle")).getInt();
-      maps.push_back(entry);
-    }
-  meta["tensor_maps"] = maps;
   json constants = json::object();
   if (auto dict = func->getAttrOfType<DictionaryAttr>(tile::kConstantsAttrName))
     for (NamedAttribute named : dict) {

@@ -40,9 +40,16 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     descriptor from swizzled shared memory, or from the registers of a
     `#tile.wgmma` fragment), on mma.sync with `mma-sync`, else as a SIMT loop;
     converting 8-bit floats is a located error. Tensor parameters become a `noalias` global
-    pointer followed by one i64 per dimension bound at launch; the host
-    function keeps the grid computation and records the kernel's symbol and
-    shared-memory size in `tile.gpu_kernel` and `tile.shared_bytes`.
+    pointer followed by one i64 per dimension bound at launch. Each
+    `tile.launch` of a kernel becomes its own gpu.func (the kernel's name for
+    one launch, `<kernel>_launch<i>` in program order for several); the host
+    function keeps the launches, the grid computation and the `scf.if`s
+    around launches, and each launch records its GPU kernel, block threads,
+    shared-memory size and TMA tensor maps in its `gpu_kernel`,
+    `block_threads`, `shared_bytes` and `tensor_maps` attributes. Code
+    outside launches must be scalar computation, and conditions around a
+    launch host-computable integer expressions (located errors otherwise:
+    the cpu target runs the rest).
   }];
   let options = [
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "0",

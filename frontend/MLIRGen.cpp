@@ -1209,8 +1209,9 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
     return;
   }
   Location l = loc(stmt.getLoc());
-  auto launch = tile::LaunchOp::create(builder, l, grid,
-                                       builder.getI64IntegerAttr(threads));
+  auto launch = tile::LaunchOp::create(builder, l, grid, builder.getI64IntegerAttr(threads),
+                                       /*gpu_kernel=*/nullptr, /*block_threads=*/nullptr,
+                                       /*shared_bytes=*/nullptr, /*tensor_maps=*/nullptr);
   Type index = builder.getIndexType();
   OpBuilder::InsertionGuard guard(builder);
   Block *body = builder.createBlock(&launch.getBody(), {}, {index, index, index},

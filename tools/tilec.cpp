@@ -177,7 +177,7 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     return true;
   std::vector<mlir::func::FuncOp> kernels;
   module.walk([&](mlir::func::FuncOp f) {
-    if (f->hasAttr(tilec::tile::kGPUKernelAttrName))
+    if (f->hasAttr(tilec::tile::kKernelAttrName))
       kernels.push_back(f);
   });
   if (kernels.size() != 1) {

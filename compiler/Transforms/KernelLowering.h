@@ -94,13 +94,14 @@ inline int64_t rowSlotOf(int64_t slot, int64_t slotsPerBlock) {
 constexpr int64_t kFirstWarpgroupBarrier = 4;
 constexpr int64_t kFirstTurnBarrier = 8;
 
-/// Builds one gpu.func from one tile kernel.
+/// Builds one gpu.func, named `symbol`, from one launch of a tile kernel.
 class KernelLowering {
 public:
-  KernelLowering(func::FuncOp func, gpu::GPUModuleOp gpuModule, unsigned privateSpace,
-                 bool mmaSync, bool asyncCopies, bool tma, bool stmatrix, bool setmaxnreg)
-      : func(func), gpuModule(gpuModule), b(func.getContext()), privateSpace(privateSpace),
-        mmaSync(mmaSync), asyncCopies(asyncCopies), tma(tma),
+  KernelLowering(func::FuncOp func, tile::LaunchOp launch, StringRef symbol,
+                 gpu::GPUModuleOp gpuModule, unsigned privateSpace, bool mmaSync,
+                 bool asyncCopies, bool tma, bool stmatrix, bool setmaxnreg)
+      : func(func), launch(launch), symbol(symbol), gpuModule(gpuModule), b(func.getContext()),
+        privateSpace(privateSpace), mmaSync(mmaSync), asyncCopies(asyncCopies), tma(tma),
         stmatrix(stmatrix), setmaxnreg(setmaxnreg) {}
 
   LogicalResult run();
@@ -351,6 +352,8 @@ private:
   void forEachOwnedRow(int64_t rows, int64_t groups, function_ref<void(Value, Value)> body);
 
   func::FuncOp func;
+  tile::LaunchOp launch;
+  std::string symbol;
   gpu::GPUModuleOp gpuModule;
   OpBuilder b;
   unsigned privateSpace;

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/KernelLowering.h"
+#include "compiler/Metadata.h"
 
 #define DEBUG_TYPE "tile-lower-to-gpu"
 
@@ -454,10 +455,6 @@ Value KernelLowering::materialize(Value v) {
 }
 
 LogicalResult KernelLowering::run() {
-  tile::LaunchOp launch;
-  func.walk([&](tile::LaunchOp op) { launch = op; });
-  if (!launch)
-    return func.emitError("kernel has no 'with T.Kernel(...)'");
   launchRegion = &launch.getBody();
   MLIRContext *ctx = func.getContext();
 
@@ -486,14 +483,13 @@ LogicalResult KernelLowering::run() {
       argTypes.push_back(LLVM::LLVMPointerType::get(ctx));
   }
   b.setInsertionPointToEnd(gpuModule.getBody());
-  auto kernel = gpu::GPUFuncOp::create(b, func.getLoc(), func.getName(),
+  auto kernel = gpu::GPUFuncOp::create(b, launch.getLoc(), symbol,
                                        b.getFunctionType(argTypes, {}));
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   launch.walk([&](tile::WarpSpecializeOp) { warpSpecialized = true; });
   blockThreads = launch.getThreads() + (warpSpecialized ? 128 : 0);
   kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({static_cast<int32_t>(blockThreads), 1, 1}));
-  if (warpSpecialized)
-    func->setAttr(tile::kBlockThreadsAttrName, b.getI64IntegerAttr(blockThreads));
+  launch.setBlockThreads(blockThreads);
   entry = &kernel.getBody().front();
   b.setInsertionPointToStart(entry);
   gpu::ReturnOp::create(b, func.getLoc());
@@ -561,7 +557,7 @@ LogicalResult KernelLowering::run() {
                                        arith::AndIOp::create(b, loc(), tensorMapFlags, mask),
                                        mask);
     }
-    func->setAttr(tile::kTensorMapsAttrName, b.getArrayAttr(maps));
+    launch.setTensorMapsAttr(b.getArrayAttr(maps));
     // By-value grid constants are only legal once the kernel is an
     // llvm.func: tile-nvvm-grid-constants applies this mark.
     kernel->setAttr(tile::kGridConstantsAttrName, b.getDenseI32ArrayAttr(gridConstants));
@@ -662,10 +658,8 @@ LogicalResult KernelLowering::run() {
       break;
     op = previous;
   }
-  func->setAttr(
-      tile::kGPUKernelAttrName,
-      SymbolRefAttr::get(gpuModule.getNameAttr(), {FlatSymbolRefAttr::get(kernel.getNameAttr())}));
-  func->setAttr(tile::kSharedBytesAttrName, b.getI64IntegerAttr(sharedBytes));
+  launch.setGpuKernel(kernel.getName());
+  launch.setSharedBytes(sharedBytes);
   return success();
 }
 
@@ -1395,6 +1389,53 @@ std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup,
   return {rowBase, colBase};
 }
 
+/// The launches of `kernel` in program order, after checking that the code
+/// around them can run on the host: scalar computation of parameters and
+/// tensor dimensions, and `scf.if`s whose conditions the runtime can
+/// evaluate before it launches. Loops around a launch and memory accesses
+/// outside one run only on the cpu target.
+static LogicalResult collectLaunches(func::FuncOp kernel,
+                                     SmallVectorImpl<tile::LaunchOp> &launches) {
+  WalkResult walk = kernel.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (auto launch = dyn_cast<tile::LaunchOp>(op)) {
+      launches.push_back(launch);
+      return WalkResult::skip();
+    }
+    if (isa<func::ReturnOp, scf::YieldOp>(op))
+      return WalkResult::advance();
+    bool holdsLaunch = false;
+    op->walk([&](tile::LaunchOp) { holdsLaunch = true; });
+    if (auto ifOp = dyn_cast<scf::IfOp>(op); ifOp && holdsLaunch) {
+      if (ifOp.getNumResults() != 0) {
+        op->emitError("an 'if' around T.Kernel cannot also compute values on GPU targets");
+        return WalkResult::interrupt();
+      }
+      if (!compiler::isHostComputable(ifOp.getCondition(), kernel)) {
+        op->emitError("on GPU targets the condition around T.Kernel must be computable "
+                      "on the host from integer scalar parameters and tensor dimensions");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    }
+    if (holdsLaunch) {
+      op->emitError("T.Kernel inside a loop runs only on the cpu target; on GPU targets "
+                    "launches stand at the kernel's top level or inside 'if'");
+      return WalkResult::interrupt();
+    }
+    if (!isMemoryEffectFree(op) && !isa<tile::DimOp>(op)) {
+      op->emitError("on GPU targets only scalar computation may stand outside T.Kernel "
+                    "(the cpu target runs this)");
+      return WalkResult::interrupt();
+    }
+    return WalkResult::skip();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (launches.empty())
+    return kernel.emitError("kernel has no 'with T.Kernel(...)'");
+  return success();
+}
+
 namespace {
 struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGPUPass> {
   using TileLowerToGPUBase::TileLowerToGPUBase;
@@ -1419,22 +1460,35 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                            /*isConstant=*/false, LLVM::Linkage::External, kSharedSymbol,
                            Attribute(), /*alignment=*/1024, kSharedSpace);
     for (func::FuncOp kernel : kernels) {
-      KernelLowering lowering(kernel, gpuModule, privateAddressSpace, mmaSync, asyncCopies,
-                              tma, stmatrix, setmaxnreg);
-      if (failed(lowering.run()))
+      SmallVector<tile::LaunchOp> launches;
+      if (failed(collectLaunches(kernel, launches)))
         return signalPassFailure();
-      if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {
-        tile::LaunchOp launch;
-        kernel.walk([&](tile::LaunchOp op) { launch = op; });
-        launch.emitError("kernel '")
-            << kernel.getName() << "' needs " << lowering.sharedBytes
-            << " bytes of shared memory; the target offers at most "
-            << static_cast<int64_t>(maxSharedBytes)
-            << " a block (take smaller tiles or fewer pipeline stages)";
-        return signalPassFailure();
+      for (auto [i, launch] : llvm::enumerate(launches)) {
+        // One launch keeps the kernel's name; several are numbered in
+        // program order.
+        std::string symbol = kernel.getName().str();
+        if (launches.size() > 1)
+          symbol += "_launch" + std::to_string(i);
+        if (gpuModule.lookupSymbol(symbol)) {
+          launch.emitError("the GPU kernel name '")
+              << symbol << "' of this launch is taken by another kernel; rename one";
+          return signalPassFailure();
+        }
+        KernelLowering lowering(kernel, launch, symbol, gpuModule, privateAddressSpace, mmaSync,
+                                asyncCopies, tma, stmatrix, setmaxnreg);
+        if (failed(lowering.run()))
+          return signalPassFailure();
+        if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {
+          launch.emitError("kernel '")
+              << kernel.getName() << "' needs " << lowering.sharedBytes
+              << " bytes of shared memory; the target offers at most "
+              << static_cast<int64_t>(maxSharedBytes)
+              << " a block (take smaller tiles or fewer pipeline stages)";
+          return signalPassFailure();
+        }
+        LLVM_DEBUG(llvm::dbgs() << symbol << ": " << lowering.sharedBytes
+                                << " bytes of shared memory\n");
       }
-      LLVM_DEBUG(llvm::dbgs() << kernel.getName() << ": " << lowering.sharedBytes
-                              << " bytes of shared memory\n");
     }
   }
 };

@@ -64,17 +64,6 @@ inline constexpr llvm::StringLiteral kConstantsAttrName = "tile.constants";
 /// #tile.wgmma_rows, #tile.swizzle), set by tile-infer-layouts or
 /// T.annotate_layout.
 inline constexpr llvm::StringLiteral kLayoutAttrName = "tile.layout";
-/// On a lowered kernel's host function: the gpu.func it became
-/// (tile-lower-to-gpu).
-inline constexpr llvm::StringLiteral kGPUKernelAttrName = "tile.gpu_kernel";
-/// On a lowered kernel's host function: its dynamic shared-memory bytes.
-inline constexpr llvm::StringLiteral kSharedBytesAttrName = "tile.shared_bytes";
-/// On a lowered kernel's host function: threads per block, where they are
-/// more than the launch's (a warp-specialized kernel's producer warpgroup).
-inline constexpr llvm::StringLiteral kBlockThreadsAttrName = "tile.block_threads";
-/// On a lowered kernel's host function: the TMA tensor maps the kernel takes
-/// after its parameters ({param, box, swizzle} dictionaries).
-inline constexpr llvm::StringLiteral kTensorMapsAttrName = "tile.tensor_maps";
 /// On a `tile.parallel`: each thread runs this many consecutive iterations
 /// (tile-vectorize-parallel), so that its global accesses can be vectors.
 inline constexpr llvm::StringLiteral kVectorAttrName = "tile.vector";

@@ -57,6 +57,19 @@ LogicalResult LaunchOp::verify() {
       !llvm::all_of(body.getArgumentTypes(),
                     [](Type type) { return type.isIndex(); }))
     return emitOpError("body must take three index block indices");
+  if (std::optional<int64_t> blockThreads = getBlockThreads();
+      blockThreads && (*blockThreads < getThreads() || *blockThreads > 1024 + 128))
+    return emitOpError("block_threads must be at least the launch's threads, got ")
+           << *blockThreads;
+  if (std::optional<int64_t> shared = getSharedBytes(); shared && *shared < 0)
+    return emitOpError("shared_bytes must not be negative, got ") << *shared;
+  if (std::optional<ArrayAttr> maps = getTensorMaps())
+    for (auto map : maps->getAsRange<DictionaryAttr>())
+      if (!map.getAs<IntegerAttr>("param") || !map.getAs<ArrayAttr>("box") ||
+          !map.getAs<IntegerAttr>("swizzle"))
+        return emitOpError("each tensor map needs integer 'param', array 'box' and "
+                           "integer 'swizzle' entries, got ")
+               << map;
   return success();
 }
 

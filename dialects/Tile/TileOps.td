@@ -32,14 +32,32 @@ def Tile_LaunchOp : Tile_Op<"launch", [SingleBlock, NoTerminator,
     of one to three dimensions. The region's three index arguments are the
     block indices (unused dimensions have extent 1 and index 0).
 
+    A kernel function may hold several launches, one after the other (a
+    split step, then a combine step), each under host conditions (`scf.if`
+    on scalar parameters and tensor dimensions): they run in program order on
+    one stream. On GPU targets each becomes its own GPU kernel;
+    tile-lower-to-gpu records on the op what a runtime needs to launch it:
+    the GPU kernel's symbol, the threads a block really has (a
+    warp-specialized kernel adds a producer warpgroup), the dynamic shared
+    memory in bytes and the TMA tensor maps it takes after its parameters
+    (`{param, box, swizzle}` dictionaries).
+
     ```mlir
     tile.launch grid(%gx, %gy) threads(128) {
     ^bb0(%bx: index, %by: index, %bz: index):
       ...
     }
+    tile.launch grid(%gx) threads(128) attributes {gpu_kernel = @k_launch1,
+        block_threads = 128 : i64, shared_bytes = 0 : i64} {
+      ...
+    }
     ```
   }];
-  let arguments = (ins Variadic<Index>:$grid, I64Attr:$threads);
+  let arguments = (ins Variadic<Index>:$grid, I64Attr:$threads,
+                   OptionalAttr<FlatSymbolRefAttr>:$gpu_kernel,
+                   OptionalAttr<I64Attr>:$block_threads,
+                   OptionalAttr<I64Attr>:$shared_bytes,
+                   OptionalAttr<DictArrayAttr>:$tensor_maps);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     `grid` `(` $grid `)` `threads` `(` $threads `)` attr-dict-with-keyword $body

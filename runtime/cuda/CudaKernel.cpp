@@ -108,15 +108,18 @@ std::unique_ptr<CudaKernel> CudaKernel::load(const std::string &binary,
   image.push_back('\0');
   if (!check(cuModuleLoadData(&kernel->module, image.data()), "cuModuleLoadData", error))
     return nullptr;
-  if (!check(cuModuleGetFunction(&kernel->function, kernel->module,
-                                 kernel->kernelSpec->symbol.c_str()),
-             "cuModuleGetFunction", error))
-    return nullptr;
-  if (kernel->kernelSpec->sharedBytes > 48 * 1024 &&
-      !check(cuFuncSetAttribute(kernel->function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                                static_cast<int>(kernel->kernelSpec->sharedBytes)),
-             "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)", error))
-    return nullptr;
+  for (const LaunchSpec &launch : kernel->kernelSpec->launches) {
+    CUfunction function = nullptr;
+    if (!check(cuModuleGetFunction(&function, kernel->module, launch.symbol.c_str()),
+               "cuModuleGetFunction", error))
+      return nullptr;
+    if (launch.sharedBytes > 48 * 1024 &&
+        !check(cuFuncSetAttribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                  static_cast<int>(launch.sharedBytes)),
+               "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)", error))
+      return nullptr;
+    kernel->functions.push_back(function);
+  }
   return kernel;
 }
 
@@ -125,7 +128,8 @@ CudaKernel::~CudaKernel() {
     Driver::get().cuModuleUnload(module);
 }
 
-void CudaKernel::encodeTensorMaps(LaunchPlan &plan) {
+/// Encodes one launch's tensor maps into its parameters.
+static void encodeLaunchTensorMaps(LaunchPlan &plan) {
   if (plan.tensorMaps.empty())
     return;
   uint32_t flags = 0;
@@ -177,22 +181,31 @@ void CudaKernel::encodeTensorMaps(LaunchPlan &plan) {
   std::memcpy(&plan.storage[plan.tensorMapFlagOffset], &flags, 4);
 }
 
-bool CudaKernel::launch(const LaunchPlan &plan, CUstream stream, std::string &error) {
-  if (plan.grid[0] == 0 || plan.grid[1] == 0 || plan.grid[2] == 0)
-    return true; // an empty grid: nothing to do
+void CudaKernel::encodeTensorMaps(KernelPlan &plan) {
+  for (LaunchPlan &launch : plan.launches)
+    encodeLaunchTensorMaps(launch);
+}
+
+bool CudaKernel::launch(const KernelPlan &plan, CUstream stream, std::string &error) {
   std::vector<void *> params;
-  for (size_t offset : plan.offsets)
-    params.push_back(const_cast<uint64_t *>(&plan.storage[offset]));
-  return check(Driver::get().cuLaunchKernel(function, plan.grid[0], plan.grid[1], plan.grid[2],
-                              plan.threads, 1, 1, plan.sharedBytes, stream,
-                              params.data(), nullptr),
-               "cuLaunchKernel", error);
+  for (const LaunchPlan &launch : plan.launches) {
+    params.clear();
+    for (size_t offset : launch.offsets)
+      params.push_back(const_cast<uint64_t *>(&launch.storage[offset]));
+    if (!check(Driver::get().cuLaunchKernel(functions.at(launch.launch), launch.grid[0],
+                                            launch.grid[1], launch.grid[2], launch.threads, 1,
+                                            1, launch.sharedBytes, stream, params.data(),
+                                            nullptr),
+               "cuLaunchKernel", error))
+      return false;
+  }
+  return true;
 }
 
 bool CudaKernel::launch(const std::vector<Argument> &args, CUstream stream,
                         std::string &error) {
-  LaunchPlan plan;
-  if (!planLaunch(*kernelSpec, args, plan, error))
+  KernelPlan plan;
+  if (!planKernel(*kernelSpec, args, plan, error))
     return false;
   encodeTensorMaps(plan);
   return launch(plan, stream, error);
@@ -254,9 +267,9 @@ void *tilec_cuda_bind(void *kernel, const char *argsJson, char *error, size_t er
       }
       args.push_back(std::move(arg));
     }
-    auto plan = std::make_unique<LaunchPlan>();
+    auto plan = std::make_unique<KernelPlan>();
     std::string message;
-    if (!planLaunch(static_cast<CudaKernel *>(kernel)->spec(), args, *plan, message)) {
+    if (!planKernel(static_cast<CudaKernel *>(kernel)->spec(), args, *plan, message)) {
       setError(error, errorSize, message);
       return nullptr;
     }
@@ -270,7 +283,7 @@ void *tilec_cuda_bind(void *kernel, const char *argsJson, char *error, size_t er
 
 int tilec_cuda_launch(void *kernel, void *plan, void *stream, char *error, size_t errorSize) {
   std::string message;
-  if (!static_cast<CudaKernel *>(kernel)->launch(*static_cast<LaunchPlan *>(plan),
+  if (!static_cast<CudaKernel *>(kernel)->launch(*static_cast<KernelPlan *>(plan),
                                                  static_cast<CUstream>(stream), message)) {
     setError(error, errorSize, message);
     return 1;
@@ -278,5 +291,5 @@ int tilec_cuda_launch(void *kernel, void *plan, void *stream, char *error, size_
   return 0;
 }
 
-void tilec_cuda_free_plan(void *plan) { delete static_cast<LaunchPlan *>(plan); }
+void tilec_cuda_free_plan(void *plan) { delete static_cast<KernelPlan *>(plan); }
 void tilec_cuda_free_kernel(void *kernel) { delete static_cast<CudaKernel *>(kernel); }

@@ -29,12 +29,12 @@ public:
 
   const KernelSpec &spec() const { return *kernelSpec; }
 
-  /// Launches a checked plan on `stream`.
-  bool launch(const LaunchPlan &plan, CUstream stream, std::string &error);
+  /// Runs a checked plan's launches in order on `stream`.
+  bool launch(const KernelPlan &plan, CUstream stream, std::string &error);
   /// Fills the plan's TMA tensor maps (cuTensorMapEncodeTiled) and their
   /// flags; a map the driver rejects clears its bit (the kernel then copies
   /// that tensor another way).
-  void encodeTensorMaps(LaunchPlan &plan);
+  void encodeTensorMaps(KernelPlan &plan);
   /// Checks the arguments, then launches.
   bool launch(const std::vector<Argument> &args, CUstream stream, std::string &error);
 
@@ -42,7 +42,8 @@ private:
   CudaKernel() = default;
   std::unique_ptr<KernelSpec> kernelSpec;
   CUmodule module = nullptr;
-  CUfunction function = nullptr;
+  /// One GPU kernel per launch of the spec.
+  std::vector<CUfunction> functions;
 };
 
 } // namespace tilec::gpu

@@ -3,6 +3,7 @@
 #include "runtime/cuda/LaunchPlan.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -25,15 +26,9 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
     json meta = json::parse(text);
     auto spec = std::make_unique<KernelSpec>();
     spec->kernel = meta.at("kernel").get<std::string>();
-    spec->symbol = meta.at("symbol").get<std::string>();
     spec->target = meta.value("target", "");
     spec->compiler = meta.value("compiler", "");
     spec->hash = meta.value("hash", "");
-    spec->threads = meta.at("threads").get<int64_t>();
-    spec->sharedBytes = meta.value("shared_bytes", int64_t(0));
-    const json &grid = meta.at("grid");
-    for (size_t i = 0; i < 3; ++i)
-      spec->grid[i] = i < grid.size() ? grid[i].dump() : "1";
     for (const json &p : meta.at("params")) {
       ParamSpec param;
       param.name = p.at("name").get<std::string>();
@@ -55,21 +50,41 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
         }
       spec->params.push_back(std::move(param));
     }
-    for (const json &m : meta.value("tensor_maps", json::array())) {
-      TensorMapSpec map;
-      map.param = m.at("param").get<size_t>();
-      map.box = m.at("box").get<std::vector<int64_t>>();
-      map.swizzle = m.at("swizzle").get<int64_t>();
-      if (map.param >= spec->params.size() || !spec->params[map.param].isTensor ||
-          map.box.size() != spec->params[map.param].extents.size()) {
-        error = "a tensor map names parameter " + std::to_string(map.param) +
-                ", which is not a tensor of its rank";
+    for (const json &l : meta.at("launches")) {
+      LaunchSpec launch;
+      launch.symbol = l.at("symbol").get<std::string>();
+      launch.threads = l.at("threads").get<int64_t>();
+      launch.sharedBytes = l.value("shared_bytes", int64_t(0));
+      const json &grid = l.at("grid");
+      for (size_t i = 0; i < 3; ++i)
+        launch.grid[i] = i < grid.size() ? grid[i].dump() : "1";
+      for (const json &condition : l.value("when", json::array()))
+        launch.when.push_back(condition.dump());
+      for (const json &m : l.value("tensor_maps", json::array())) {
+        TensorMapSpec map;
+        map.param = m.at("param").get<size_t>();
+        map.box = m.at("box").get<std::vector<int64_t>>();
+        map.swizzle = m.at("swizzle").get<int64_t>();
+        if (map.param >= spec->params.size() || !spec->params[map.param].isTensor ||
+            map.box.size() != spec->params[map.param].extents.size()) {
+          error = "a tensor map names parameter " + std::to_string(map.param) +
+                  ", which is not a tensor of its rank";
+          return nullptr;
+        }
+        launch.tensorMaps.push_back(std::move(map));
+      }
+      if (launch.threads <= 0 || launch.threads > 1024) {
+        error = "threads out of range";
         return nullptr;
       }
-      spec->tensorMaps.push_back(std::move(map));
+      if (launch.sharedBytes < 0 || launch.sharedBytes > (int64_t(1) << 31)) {
+        error = "shared_bytes out of range";
+        return nullptr;
+      }
+      spec->launches.push_back(std::move(launch));
     }
-    if (spec->threads <= 0 || spec->threads > 1024) {
-      error = "threads out of range";
+    if (spec->launches.empty()) {
+      error = "the kernel has no launches";
       return nullptr;
     }
     return spec;
@@ -94,14 +109,14 @@ static bool evaluate(const json &expr, const std::map<std::string, int64_t> &sym
     const auto &table = isDim ? symbols : scalars;
     auto it = table.find(name);
     if (it == table.end()) {
-      error = "the grid uses '" + name + "', which no argument binds";
+      error = "a launch's grid or condition uses '" + name + "', which no argument binds";
       return false;
     }
     out = it->second;
     return true;
   }
   if (!expr.is_array() || expr.size() != 3 || !expr[0].is_string()) {
-    error = "bad grid expression " + expr.dump();
+    error = "bad expression " + expr.dump();
     return false;
   }
   int64_t a, b;
@@ -110,18 +125,36 @@ static bool evaluate(const json &expr, const std::map<std::string, int64_t> &sym
     return false;
   std::string op = expr[0].get<std::string>();
   if ((op == "floordiv" || op == "div" || op == "ceildiv" || op == "rem") && b == 0) {
-    error = "division by zero in the grid";
+    error = "division by zero in a launch's grid or condition";
     return false;
   }
-  if (op == "add") out = a + b;
-  else if (op == "sub") out = a - b;
-  else if (op == "mul") out = a * b;
+  // Wrapping arithmetic (as the kernel's int64 code); INT64_MIN / -1 wraps.
+  auto ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
+  bool overflowingDivision = a == std::numeric_limits<int64_t>::min() && b == -1;
+  if (op == "add") out = static_cast<int64_t>(ua + ub);
+  else if (op == "sub") out = static_cast<int64_t>(ua - ub);
+  else if (op == "mul") out = static_cast<int64_t>(ua * ub);
+  else if (overflowingDivision && op != "max" && op != "min")
+    out = op == "rem" ? 0 : a;
   else if (op == "div") out = a / b;
   else if (op == "rem") out = a % b;
+  else if (op == "eq") out = a == b;
+  else if (op == "ne") out = a != b;
+  else if (op == "lt") out = a < b;
+  else if (op == "le") out = a <= b;
+  else if (op == "gt") out = a > b;
+  else if (op == "ge") out = a >= b;
+  else if (op == "ult") out = ua < ub;
+  else if (op == "ule") out = ua <= ub;
+  else if (op == "ugt") out = ua > ub;
+  else if (op == "uge") out = ua >= ub;
+  else if (op == "and") out = a & b;
+  else if (op == "or") out = a | b;
+  else if (op == "xor") out = a ^ b;
   else if (op == "max") out = std::max(a, b);
   else if (op == "min") out = std::min(a, b);
   else if (op == "floordiv") out = a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-  else if (op == "ceildiv") out = -((-a) / b - (((-a) % b != 0) && (((-a) < 0) != (b < 0))));
+  else if (op == "ceildiv") out = a / b + ((a % b != 0) && ((a < 0) == (b < 0)));
   else {
     error = "unknown grid operation '" + op + "'";
     return false;
@@ -129,22 +162,82 @@ static bool evaluate(const json &expr, const std::map<std::string, int64_t> &sym
   return true;
 }
 
-bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> &args,
-                            LaunchPlan &plan, std::string &error) {
+/// Whether `value` is representable in the integer dtype `dtype`.
+static bool integerFits(const std::string &dtype, int64_t value) {
+  if (dtype == "bool")
+    return value == 0 || value == 1;
+  if (dtype == "uint8")
+    return value >= 0 && value <= 255;
+  size_t bits = 8 * dtypeBytes(dtype);
+  if (bits >= 64)
+    return true;
+  int64_t limit = int64_t(1) << (bits - 1);
+  return value >= -limit && value < limit;
+}
+
+/// Appends a parameter value to a launch's storage (8-byte slots).
+static void pushParam(LaunchPlan &plan, const void *value, size_t bytes) {
+  plan.offsets.push_back(plan.storage.size());
+  uint64_t slot = 0;
+  std::memcpy(&slot, value, bytes);
+  plan.storage.push_back(slot);
+}
+
+/// Adds the launch's TMA tensor maps (and their flags) after the parameters.
+static void planTensorMaps(const LaunchSpec &launch, const std::vector<Argument> &args,
+                           LaunchPlan &plan) {
+  if (launch.tensorMaps.empty())
+    return;
+  // TMA's rules: at most 5 dimensions, a 16-byte aligned base, strides
+  // that are multiples of 16 bytes, boxes of at most 256 per dimension.
+  uint32_t flags = 0;
+  for (const TensorMapSpec &map : launch.tensorMaps) {
+    bool usable = plan.tensorMaps.size() < 31; // one bit each (as the compiler caps them)
+    const Argument &arg = args[map.param];
+    TensorMapRequest request;
+    request.pointer = arg.pointer;
+    request.dtype = arg.dtype;
+    request.shape = arg.shape;
+    request.box = map.box;
+    request.swizzle = map.swizzle;
+    size_t bytes = dtypeBytes(arg.dtype);
+    usable = usable && arg.shape.size() <= 5 && arg.pointer % 16 == 0;
+    int64_t stride = static_cast<int64_t>(bytes);
+    for (int d = static_cast<int>(arg.shape.size()) - 1; d >= 0; --d) {
+      usable = usable && arg.shape[d] >= 1 && map.box[d] >= 1 && map.box[d] <= 256;
+      if (d < static_cast<int>(arg.shape.size()) - 1)
+        usable = usable && stride % 16 == 0 && stride < (int64_t(1) << 40);
+      stride *= std::max<int64_t>(arg.shape[d], 1);
+    }
+    request.usable = usable;
+    if (usable)
+      flags |= 1u << plan.tensorMaps.size();
+    plan.tensorMaps.push_back(std::move(request));
+  }
+  plan.tensorMapsUsable = flags == (uint64_t(1) << plan.tensorMaps.size()) - 1;
+  plan.tensorMapFlagOffset = plan.storage.size();
+  pushParam(plan, &flags, 4);
+  for (TensorMapRequest &request : plan.tensorMaps) {
+    // 128 bytes, filled in by the driver-side encoder.
+    request.offset = plan.storage.size();
+    plan.offsets.push_back(plan.storage.size());
+    plan.storage.resize(plan.storage.size() + 16, 0);
+  }
+}
+
+bool tilec::gpu::planKernel(const KernelSpec &spec, const std::vector<Argument> &args,
+                            KernelPlan &kernelPlan, std::string &error) {
   if (args.size() != spec.params.size()) {
     error = "kernel '" + spec.kernel + "' takes " + std::to_string(spec.params.size()) +
             " arguments, got " + std::to_string(args.size());
     return false;
   }
-  plan = LaunchPlan();
+  kernelPlan = KernelPlan();
+  // The parameters every launch takes; each launch adds its tensor maps.
+  LaunchPlan plan;
   std::map<std::string, std::string> symbolSource;
   std::map<std::string, int64_t> scalars;
-  auto push = [&](const void *value, size_t bytes) {
-    plan.offsets.push_back(plan.storage.size());
-    uint64_t slot = 0;
-    std::memcpy(&slot, value, bytes);
-    plan.storage.push_back(slot);
-  };
+  auto push = [&](const void *value, size_t bytes) { pushParam(plan, value, bytes); };
   for (size_t i = 0; i < args.size(); ++i) {
     const ParamSpec &param = spec.params[i];
     const Argument &arg = args[i];
@@ -170,6 +263,10 @@ bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> 
           return false;
         }
         int64_t v = arg.intValue;
+        if (!integerFits(param.dtype, v)) {
+          error = what + " is " + std::to_string(v) + ", outside the range of " + param.dtype;
+          return false;
+        }
         push(&v, bytes);
         scalars[param.name] = v;
       }
@@ -216,7 +313,7 @@ bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> 
         }
         continue;
       }
-      auto [it, inserted] = plan.symbols.emplace(param.dimNames[d], arg.shape[d]);
+      auto [it, inserted] = kernelPlan.symbols.emplace(param.dimNames[d], arg.shape[d]);
       if (inserted) {
         symbolSource[param.dimNames[d]] = param.name;
       } else if (it->second != arg.shape[d]) {
@@ -231,55 +328,39 @@ bool tilec::gpu::planLaunch(const KernelSpec &spec, const std::vector<Argument> 
       if (!param.dimNames[d].empty())
         push(&arg.shape[d], 8);
   }
-  if (!spec.tensorMaps.empty()) {
-    // TMA's rules: at most 5 dimensions, a 16-byte aligned base, strides
-    // that are multiples of 16 bytes, boxes of at most 256 per dimension.
-    uint32_t flags = 0;
-    for (const TensorMapSpec &map : spec.tensorMaps) {
-      bool usable = plan.tensorMaps.size() < 31; // one bit each (as the compiler caps them)
-      const Argument &arg = args[map.param];
-      TensorMapRequest request;
-      request.pointer = arg.pointer;
-      request.dtype = arg.dtype;
-      request.shape = arg.shape;
-      request.box = map.box;
-      request.swizzle = map.swizzle;
-      size_t bytes = dtypeBytes(arg.dtype);
-      usable = usable && arg.shape.size() <= 5 && arg.pointer % 16 == 0;
-      int64_t stride = static_cast<int64_t>(bytes);
-      for (int d = static_cast<int>(arg.shape.size()) - 1; d >= 0; --d) {
-        usable = usable && arg.shape[d] >= 1 && map.box[d] >= 1 && map.box[d] <= 256;
-        if (d < static_cast<int>(arg.shape.size()) - 1)
-          usable = usable && stride % 16 == 0 && stride < (int64_t(1) << 40);
-        stride *= std::max<int64_t>(arg.shape[d], 1);
+  for (size_t l = 0; l < spec.launches.size(); ++l) {
+    const LaunchSpec &launch = spec.launches[l];
+    bool runs = true;
+    for (const std::string &condition : launch.when) {
+      int64_t value;
+      if (!evaluate(json::parse(condition), kernelPlan.symbols, scalars, value, error))
+        return false;
+      if (value == 0) {
+        runs = false; // later conditions may assume this one (a guarded division)
+        break;
       }
-      request.usable = usable;
-      if (usable)
-        flags |= 1u << plan.tensorMaps.size();
-      plan.tensorMaps.push_back(std::move(request));
     }
-    plan.tensorMapsUsable = flags == (uint64_t(1) << plan.tensorMaps.size()) - 1;
-    plan.tensorMapFlagOffset = plan.storage.size();
-    push(&flags, 4);
-    for (TensorMapRequest &request : plan.tensorMaps) {
-      // 128 bytes, filled in by the driver-side encoder.
-      request.offset = plan.storage.size();
-      plan.offsets.push_back(plan.storage.size());
-      plan.storage.resize(plan.storage.size() + 16, 0);
+    if (!runs)
+      continue;
+    LaunchPlan launchPlan = plan;
+    launchPlan.launch = l;
+    for (size_t i = 0; i < 3; ++i) {
+      int64_t extent;
+      if (!evaluate(json::parse(launch.grid[i]), kernelPlan.symbols, scalars, extent, error))
+        return false;
+      if (extent < 0 || extent > (i == 0 ? 2147483647LL : 65535LL)) {
+        error = "grid dimension " + std::to_string(i) + " is " + std::to_string(extent) +
+                ", outside what a launch allows";
+        return false;
+      }
+      launchPlan.grid[i] = static_cast<uint32_t>(extent);
     }
+    if (launchPlan.grid[0] == 0 || launchPlan.grid[1] == 0 || launchPlan.grid[2] == 0)
+      continue; // an empty grid: nothing to run
+    planTensorMaps(launch, args, launchPlan);
+    launchPlan.threads = static_cast<uint32_t>(launch.threads);
+    launchPlan.sharedBytes = static_cast<uint32_t>(launch.sharedBytes);
+    kernelPlan.launches.push_back(std::move(launchPlan));
   }
-  for (size_t i = 0; i < 3; ++i) {
-    int64_t extent;
-    if (!evaluate(json::parse(spec.grid[i]), plan.symbols, scalars, extent, error))
-      return false;
-    if (extent < 0 || extent > (i == 0 ? 2147483647LL : 65535LL)) {
-      error = "grid dimension " + std::to_string(i) + " is " + std::to_string(extent) +
-              ", outside what a launch allows";
-      return false;
-    }
-    plan.grid[i] = static_cast<uint32_t>(extent);
-  }
-  plan.threads = static_cast<uint32_t>(spec.threads);
-  plan.sharedBytes = static_cast<uint32_t>(spec.sharedBytes);
   return true;
 }

@@ -72,21 +72,23 @@ std::unique_ptr<HipKernel> HipKernel::load(const std::string &codeObject,
     return nullptr;
   }
   hipModule_t module = nullptr;
-  hipFunction_t function = nullptr;
   if (!check(hip.hipInit(0), "hipInit", error) ||
       !check(hip.hipModuleLoadData(&module, codeObject.data()), "hipModuleLoadData", error))
     return nullptr;
   kernel->module = module;
-  if (!check(hip.hipModuleGetFunction(&function, module, kernel->kernelSpec->symbol.c_str()),
-             "hipModuleGetFunction", error))
-    return nullptr;
-  kernel->function = function;
-  if (kernel->kernelSpec->sharedBytes > 64 * 1024 &&
-      !check(hip.hipFuncSetAttribute(reinterpret_cast<const void *>(function),
-                                     hipFuncAttributeMaxDynamicSharedMemorySize,
-                                     static_cast<int>(kernel->kernelSpec->sharedBytes)),
-             "hipFuncSetAttribute", error))
-    return nullptr;
+  for (const LaunchSpec &launch : kernel->kernelSpec->launches) {
+    hipFunction_t function = nullptr;
+    if (!check(hip.hipModuleGetFunction(&function, module, launch.symbol.c_str()),
+               "hipModuleGetFunction", error))
+      return nullptr;
+    if (launch.sharedBytes > 64 * 1024 &&
+        !check(hip.hipFuncSetAttribute(reinterpret_cast<const void *>(function),
+                                       hipFuncAttributeMaxDynamicSharedMemorySize,
+                                       static_cast<int>(launch.sharedBytes)),
+               "hipFuncSetAttribute", error))
+      return nullptr;
+    kernel->functions.push_back(function);
+  }
   return kernel;
 }
 
@@ -95,20 +97,23 @@ HipKernel::~HipKernel() {
     Hip::get().hipModuleUnload(static_cast<hipModule_t>(module));
 }
 
-bool HipKernel::launch(const LaunchPlan &plan, void *stream, std::string &error) {
-  if (plan.grid[0] == 0 || plan.grid[1] == 0 || plan.grid[2] == 0)
-    return true;
+bool HipKernel::launch(const KernelPlan &plan, void *stream, std::string &error) {
   std::vector<void *> params;
-  for (size_t offset : plan.offsets)
-    params.push_back(const_cast<uint64_t *>(&plan.storage[offset]));
-  return check(Hip::get().hipModuleLaunchKernel(
-                   static_cast<hipFunction_t>(function), plan.grid[0], plan.grid[1],
-                   plan.grid[2], plan.threads, 1, 1, plan.sharedBytes,
+  for (const LaunchPlan &launch : plan.launches) {
+    params.clear();
+    for (size_t offset : launch.offsets)
+      params.push_back(const_cast<uint64_t *>(&launch.storage[offset]));
+    if (!check(Hip::get().hipModuleLaunchKernel(
+                   static_cast<hipFunction_t>(functions.at(launch.launch)), launch.grid[0],
+                   launch.grid[1], launch.grid[2], launch.threads, 1, 1, launch.sharedBytes,
                    static_cast<hipStream_t>(stream), params.data(), nullptr),
-               "hipModuleLaunchKernel", error);
+               "hipModuleLaunchKernel", error))
+      return false;
+  }
+  return true;
 }
 
 bool HipKernel::launch(const std::vector<Argument> &args, void *stream, std::string &error) {
-  LaunchPlan plan;
-  return planLaunch(*kernelSpec, args, plan, error) && launch(plan, stream, error);
+  KernelPlan plan;
+  return planKernel(*kernelSpec, args, plan, error) && launch(plan, stream, error);
 }

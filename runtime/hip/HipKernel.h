@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tilec::gpu {
 
@@ -26,15 +27,17 @@ public:
   ~HipKernel();
 
   const KernelSpec &spec() const { return *kernelSpec; }
-  /// Launches a checked plan on `stream` (a hipStream_t; null = default).
-  bool launch(const LaunchPlan &plan, void *stream, std::string &error);
+  /// Runs a checked plan's launches in order on `stream` (a hipStream_t;
+  /// null = default).
+  bool launch(const KernelPlan &plan, void *stream, std::string &error);
   bool launch(const std::vector<Argument> &args, void *stream, std::string &error);
 
 private:
   HipKernel() = default;
   std::unique_ptr<KernelSpec> kernelSpec;
   void *module = nullptr;
-  void *function = nullptr;
+  /// One GPU function per launch of the spec.
+  std::vector<void *> functions;
 };
 
 } // namespace tilec::gpu

@@ -9,9 +9,9 @@
 using namespace tilec::gpu;
 
 static const char *kMeta = R"({
-  "kernel": "gemm", "symbol": "gemm", "target": "sm_90a", "threads": 128,
-  "shared_bytes": 81920,
-  "grid": [["ceildiv", {"dim": "N"}, 128], ["ceildiv", {"dim": "M"}, 64], ["add", {"param": "extra"}, 1]],
+  "kernel": "gemm", "target": "sm_90a",
+  "launches": [{"symbol": "gemm", "threads": 128, "shared_bytes": 81920,
+    "grid": [["ceildiv", {"dim": "N"}, 128], ["ceildiv", {"dim": "M"}, 64], ["add", {"param": "extra"}, 1]]}],
   "params": [
     {"name": "A", "kind": "tensor", "dtype": "float16", "shape": ["M", "K"]},
     {"name": "B", "kind": "tensor", "dtype": "float16", "shape": ["K", 64]},
@@ -38,17 +38,19 @@ TEST_CASE("a launch plan binds symbols, evaluates the grid and lays out paramete
   std::string error;
   auto spec = KernelSpec::parse(kMeta, error);
   REQUIRE(spec);
-  LaunchPlan plan;
-  bool ok = planLaunch(*spec,
+  KernelPlan kernelPlan;
+  bool ok = planKernel(*spec,
                        {tensor(0x1000, "float16", {100, 64}), tensor(0x2000, "float16", {64, 64}),
                         tensor(0x3000, "float16", {100, 300}), integer(2), real(0.5)},
-                       plan, error);
+                       kernelPlan, error);
   INFO(error);
   REQUIRE(ok);
+  REQUIRE(kernelPlan.launches.size() == 1);
+  const LaunchPlan &plan = kernelPlan.launches[0];
   CHECK(plan.grid == std::array<uint32_t, 3>{3, 2, 3});
   CHECK(plan.threads == 128);
   CHECK(plan.sharedBytes == 81920);
-  CHECK(plan.symbols.at("M") == 100);
+  CHECK(kernelPlan.symbols.at("M") == 100);
   // A: ptr, M, K; B: ptr, K (64 is constant); C: ptr, M, N; extra; scale.
   REQUIRE(plan.offsets.size() == 10);
   CHECK(plan.storage[plan.offsets[0]] == 0x1000);
@@ -63,23 +65,31 @@ TEST_CASE("a launch plan binds symbols, evaluates the grid and lays out paramete
 TEST_CASE("TMA tensor maps follow the parameters, with a flag for TMA's rules", "[launch][tma]") {
   std::string error;
   auto spec = KernelSpec::parse(R"({
-    "kernel": "gemm", "symbol": "gemm", "threads": 128, "grid": [1],
+    "kernel": "gemm",
     "params": [
       {"name": "A", "kind": "tensor", "dtype": "float16", "shape": ["M", "K"]},
       {"name": "B", "kind": "tensor", "dtype": "float16", "shape": ["K", "N"]}
     ],
-    "tensor_maps": [{"param": 0, "box": [128, 64], "swizzle": 128},
-                    {"param": 1, "box": [64, 64], "swizzle": 128}]
+    "launches": [{"symbol": "gemm", "threads": 128, "grid": [1],
+      "tensor_maps": [{"param": 0, "box": [128, 64], "swizzle": 128},
+                      {"param": 1, "box": [64, 64], "swizzle": 128}]}]
   })", error);
   INFO(error);
   REQUIRE(spec);
-  REQUIRE(spec->tensorMaps.size() == 2);
-  CHECK(spec->tensorMaps[1].param == 1);
-  CHECK(spec->tensorMaps[0].box == std::vector<int64_t>{128, 64});
+  const std::vector<TensorMapSpec> &maps = spec->launches.at(0).tensorMaps;
+  REQUIRE(maps.size() == 2);
+  CHECK(maps[1].param == 1);
+  CHECK(maps[0].box == std::vector<int64_t>{128, 64});
   LaunchPlan plan;
+  auto planOne = [&](std::vector<Argument> args) {
+    KernelPlan kernelPlan;
+    if (!planKernel(*spec, args, kernelPlan, error) || kernelPlan.launches.size() != 1)
+      return false;
+    plan = kernelPlan.launches[0];
+    return true;
+  };
   // Rows of 1000 halves (2000 bytes): strides are multiples of 16.
-  REQUIRE(planLaunch(*spec, {tensor(0x1000, "float16", {300, 1000}),
-                             tensor(0x2000, "float16", {1000, 8192})}, plan, error));
+  REQUIRE(planOne({tensor(0x1000, "float16", {300, 1000}), tensor(0x2000, "float16", {1000, 8192})}));
   // A: ptr, M, K; B: ptr, K, N; the flag; two maps of 16 words each.
   REQUIRE(plan.offsets.size() == 9);
   CHECK(plan.tensorMapsUsable);
@@ -93,21 +103,20 @@ TEST_CASE("TMA tensor maps follow the parameters, with a flag for TMA's rules", 
   CHECK(plan.storage.size() == plan.offsets[8] + 16);
   // 8193 halves a row is not a multiple of 16 bytes: no TMA for B, the
   // flags say so (A's map stays).
-  REQUIRE(planLaunch(*spec, {tensor(0x1000, "float16", {300, 1000}),
-                             tensor(0x2000, "float16", {1000, 8193})}, plan, error));
+  REQUIRE(planOne({tensor(0x1000, "float16", {300, 1000}), tensor(0x2000, "float16", {1000, 8193})}));
   CHECK_FALSE(plan.tensorMapsUsable);
   CHECK(plan.storage[plan.tensorMapFlagOffset] == 0b01);
   CHECK(plan.tensorMaps[0].usable);
   CHECK_FALSE(plan.tensorMaps[1].usable);
   // Nor a base that is not 16-byte aligned (A's this time).
-  REQUIRE(planLaunch(*spec, {tensor(0x1008, "float16", {300, 1000}),
-                             tensor(0x2000, "float16", {1000, 8192})}, plan, error));
+  REQUIRE(planOne({tensor(0x1008, "float16", {300, 1000}), tensor(0x2000, "float16", {1000, 8192})}));
   CHECK_FALSE(plan.tensorMapsUsable);
   CHECK(plan.storage[plan.tensorMapFlagOffset] == 0b10);
   // A map naming a scalar or a parameter that does not exist is bad metadata.
-  CHECK_FALSE(KernelSpec::parse(R"({"kernel": "k", "symbol": "k", "threads": 64, "grid": [1],
+  CHECK_FALSE(KernelSpec::parse(R"({"kernel": "k",
     "params": [{"name": "x", "kind": "scalar", "dtype": "int32"}],
-    "tensor_maps": [{"param": 0, "box": [1], "swizzle": 128}]})", error));
+    "launches": [{"symbol": "k", "threads": 64, "grid": [1],
+                  "tensor_maps": [{"param": 0, "box": [1], "swizzle": 128}]}]})", error));
   CHECK(error.find("not a tensor") != std::string::npos);
 }
 
@@ -115,10 +124,10 @@ TEST_CASE("launch arguments that do not match the metadata are refused", "[launc
   std::string error;
   auto spec = KernelSpec::parse(kMeta, error);
   REQUIRE(spec);
-  LaunchPlan plan;
+  KernelPlan plan;
   auto refuse = [&](std::vector<Argument> args, const std::string &expected) {
     error.clear();
-    CHECK_FALSE(planLaunch(*spec, args, plan, error));
+    CHECK_FALSE(planKernel(*spec, args, plan, error));
     INFO(error);
     CHECK(error.find(expected) != std::string::npos);
   };
@@ -138,13 +147,60 @@ TEST_CASE("launch arguments that do not match the metadata are refused", "[launc
          "not aligned to its element size");
   refuse({a, b, c, real(1.5), real(1)}, "argument 3 ('extra') is an integer (int32), got a float");
   refuse({a, b, c, a, real(1)}, "argument 3 ('extra') must be a scalar");
+  refuse({a, b, c, integer(int64_t(1) << 40), real(1)},
+         "argument 3 ('extra') is 1099511627776, outside the range of int32");
+}
+
+TEST_CASE("a kernel's launches run in order, each under its conditions", "[launch]") {
+  // Two launches of one kernel (a split step, then a combine step), the
+  // second only when n > 0 and not (n == 3); a third whose grid is empty
+  // for n < 64.
+  std::string error;
+  auto spec = KernelSpec::parse(R"({"kernel": "k",
+    "params": [{"name": "X", "kind": "tensor", "dtype": "float32", "shape": ["M"]},
+               {"name": "n", "kind": "scalar", "dtype": "int32"}],
+    "launches": [
+      {"symbol": "k_launch0", "threads": 128, "grid": [{"dim": "M"}], "when": []},
+      {"symbol": "k_launch1", "threads": 64, "shared_bytes": 1024, "grid": [2],
+       "when": [["gt", {"param": "n"}, 0], ["eq", ["eq", {"param": "n"}, 3], 0]]},
+      {"symbol": "k_launch2", "threads": 32, "grid": [["floordiv", {"param": "n"}, 64]]}]})",
+                                error);
+  INFO(error);
+  REQUIRE(spec);
+  REQUIRE(spec->launches.size() == 3);
+  CHECK(spec->launches[1].symbol == "k_launch1");
+  CHECK(spec->launches[1].when.size() == 2);
+  auto launched = [&](int64_t n) {
+    KernelPlan plan;
+    Argument x;
+    x.isTensor = true;
+    x.pointer = 0x1000;
+    x.dtype = "float32";
+    x.shape = {10};
+    REQUIRE(planKernel(*spec, {x, integer(n)}, plan, error));
+    std::vector<size_t> order;
+    for (const LaunchPlan &launch : plan.launches) {
+      order.push_back(launch.launch);
+      // Every launch takes the kernel's parameters: pointer, M, n.
+      CHECK(launch.offsets.size() == 3);
+      CHECK(launch.threads == spec->launches[launch.launch].threads);
+    }
+    return order;
+  };
+  CHECK(launched(0) == std::vector<size_t>{0});
+  CHECK(launched(3) == std::vector<size_t>{0});
+  CHECK(launched(5) == std::vector<size_t>{0, 1});
+  CHECK(launched(200) == std::vector<size_t>{0, 1, 2});
+  CHECK_FALSE(KernelSpec::parse(R"({"kernel": "k", "params": [], "launches": []})", error));
+  CHECK(error.find("no launches") != std::string::npos);
 }
 
 TEST_CASE("bad metadata is reported", "[launch]") {
   std::string error;
   CHECK_FALSE(KernelSpec::parse("{", error));
   CHECK(error.find("bad kernel metadata") != std::string::npos);
-  CHECK_FALSE(KernelSpec::parse(R"({"kernel": "k", "symbol": "k", "threads": 64, "grid": [1],
+  CHECK_FALSE(KernelSpec::parse(R"({"kernel": "k",
+      "launches": [{"symbol": "k", "threads": 64, "grid": [1]}],
       "params": [{"name": "x", "kind": "scalar", "dtype": "complex"}]})", error));
   CHECK(error.find("unknown dtype 'complex'") != std::string::npos);
 }

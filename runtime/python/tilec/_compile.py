@@ -26,7 +26,7 @@ def _tool():
 
 
 def tool_version():
-    """What `tilec --version` prints, e.g. 'tilec 0.2.0'."""
+    """What `tilec --version` prints, e.g. 'tilec 0.3.0'."""
     return subprocess.run([_tool(), "--version"], capture_output=True, text=True,
                           check=True).stdout.strip()
 

@@ -8,7 +8,8 @@
 // map of C with box 64x64), commits the bulk group and waits until the
 // tile has been read. Without valid maps the tile is copied by the block.
 // CHECK: func.func @store
-// CHECK-SAME: tile.tensor_maps = [{box = [64, 64], param = 0 : i64, swizzle = 128 : i64}]
+// CHECK: tile.launch
+// CHECK-SAME: tensor_maps = [{box = [64, 64], param = 0 : i64, swizzle = 128 : i64}]
 // CHECK: gpu.func @store(%{{.*}}: !llvm.ptr<1> {llvm.noalias}, %{{.*}}: i64, %{{.*}}: i64, %[[FLAG:.*]]: i32, %[[MAP:.*]]: !llvm.ptr) kernel
 // CHECK-COUNT-8: nvvm.stmatrix %{{.*}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>} : !llvm.ptr<3>, i32, i32, i32, i32
 // CHECK-NOT: nvvm.stmatrix

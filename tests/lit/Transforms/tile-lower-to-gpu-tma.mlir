@@ -9,7 +9,9 @@
 // the wait spins on the barrier's phase. Without its map (bit 0 clear) the
 // cp.async path runs instead and the wait is a group wait plus a barrier.
 // CHECK: func.func @load
-// CHECK-SAME: tile.tensor_maps = [{box = [64, 64], param = 0 : i64, swizzle = 128 : i64}]
+// CHECK: tile.launch
+// CHECK-SAME: gpu_kernel = @load
+// CHECK-SAME: tensor_maps = [{box = [64, 64], param = 0 : i64, swizzle = 128 : i64}]
 // CHECK: gpu.func @load(%{{.*}}: !llvm.ptr<1> {llvm.noalias}, %{{.*}}: i64, %{{.*}}: i64, %[[FLAG:.*]]: i32, %[[MAP:.*]]: !llvm.ptr) kernel
 // CHECK-SAME: tile.grid_constants = array<i32: 4>
 // CHECK: %[[BITS:.*]] = arith.andi %[[FLAG]], %c1_i32 : i32

@@ -2,7 +2,7 @@
 // RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-lower-to-gpu="async-copies=true setmaxnreg=true" | FileCheck %s --check-prefix=REALLOC
 
 // tile.warp_specialize: the block gets a producer warpgroup past the
-// launch's 128 threads (known_block_size 256, tile.block_threads for the
+// launch's 128 threads (known_block_size 256, block_threads for the
 // metadata). Threads 128-255 run the producer region with thread ids
 // counted from 0 (its copies spread over its 128 threads, cp.async arriving
 // on the full barrier without incrementing it); threads 0-127 run the
@@ -12,7 +12,8 @@
 // rest of the launch after the op runs in the consumers' branch (the
 // producer has no part in it), synchronized by their named barrier.
 // CHECK: func.func @ws
-// CHECK-SAME: tile.block_threads = 256 : i64
+// CHECK: tile.launch
+// CHECK-SAME: block_threads = 256 : i64
 // CHECK: gpu.func @ws
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32

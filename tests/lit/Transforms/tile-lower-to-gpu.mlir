@@ -8,8 +8,8 @@
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @scale
-// CHECK-SAME: tile.gpu_kernel = @tilec_kernels::@scale
-// CHECK-SAME: tile.shared_bytes = 256 : i64
+// CHECK: tile.launch
+// CHECK-SAME: gpu_kernel = @scale, shared_bytes = 256 : i64
 func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"},
                  %factor: f32 {tile.name = "factor"}) attributes {tile.kernel} {
   %N = tile.dim %A[0] : !tile.buffer<?xf32, global>
@@ -129,7 +129,8 @@ func.func @rows(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
 // Shared-memory planning: %first is dead before %second's first use, so both
 // take offset 0 and the kernel needs 256 bytes, not 512.
 // CHECK-LABEL: func.func @reuse
-// CHECK-SAME: tile.shared_bytes = 256 : i64
+// CHECK: tile.launch
+// CHECK-SAME: shared_bytes = 256 : i64
 func.func @reuse(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(32) {
