@@ -37,6 +37,21 @@ fi
 # stops after TILEC_CHECK_SECONDS (rows print as they finish).
 timeout "${TILEC_CHECK_SECONDS:-480}" python3 "$root/tests/gpu/check.py" \
   --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1
+# The differential check: the GPU agrees with the cpu target on every
+# program (inputs and cpu results from prepare.sh); then the same programs
+# under compute-sanitizer's memcheck, racecheck and synccheck.
+diff=(python3 "$root/tests/gpu/differential.py" check "$gpu/differential"
+      --lib "$gpu/runtime/libtilec_cuda.so")
+timeout 300 "${diff[@]}" || status=1
+if [ "${TILEC_SANITIZE:-1}" = 1 ] && command -v compute-sanitizer >/dev/null; then
+  for tool in memcheck racecheck synccheck; do
+    timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 3 "${diff[@]}" \
+      > "$gpu/sanitizer-$tool.log" 2>&1
+    code=$?
+    echo "compute-sanitizer --tool $tool: $(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$gpu/sanitizer-$tool.log" | tail -1) (exit $code)"
+    [ $code = 0 ] || { status=1; grep -m 20 -E "=========  ?[A-Z]" "$gpu/sanitizer-$tool.log"; }
+  done
+fi
 # The Python binding on kernels compiled ahead of time.
 python3 "$root/tests/gpu/binding.py" || status=1
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is

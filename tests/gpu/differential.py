@@ -1,0 +1,297 @@
+"""The differential check: every program runs on the cpu target and on the GPU
+with the same inputs, and the two must agree.
+
+The cpu target (MLIR's interpreter of the tile IR) needs the build machine;
+the GPU needs the GPU machine. So the check has two halves:
+
+  python3 tests/gpu/differential.py prepare OUT   # build machine: tilec + NumPy
+      compiles each program for the GPU (OUT/<name>.ptx + .json), draws its
+      inputs from a seed at small ragged sizes (OUT/<name>/in/<param>.npy,
+      every tensor parameter, outputs included: both sides start from the
+      same bytes) and runs it on the cpu target (OUT/<name>/cpu/<param>.npy).
+  python3 tests/gpu/differential.py check OUT --lib libtilec_cuda.so   # GPU
+      runs each program on the GPU from OUT/<name>/in and compares every
+      tensor parameter with OUT/<name>/cpu: one line per program.
+
+A program of your own joins with `--program FILE:KERNEL` (repeatable) and
+`--dims`, `-D`, `--scalar` for it (see docs/debugging.md).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+KERNELS = os.path.join(ROOT, "kernels")
+
+# Relative tolerance (of the largest reference magnitude) per output dtype:
+# the GPU sums in another order (tensor cores, shuffles) and rounds its
+# bfloat16/float16 stores once.
+TOLERANCE = {"float32": 2e-3, "float64": 1e-9, "float16": 1e-2, "bfloat16": 2.5e-2,
+             "float8_e4m3": 0.13, "float8_e5m2": 0.26}
+
+
+def sparse_blocks(seq_key, max_selected):
+    """Block-index inputs: each (batch, kv head) selects `count` distinct key
+    blocks of 64 (a random count, zero included), indices past it junk."""
+    def make(np, rng, dims):
+        batch, kv_heads, seq = dims["batch"], dims["kv_heads"], dims[seq_key]
+        blocks = (seq + 63) // 64
+        idx = rng.integers(0, blocks, size=(batch, kv_heads, max_selected)).astype(np.int32)
+        counts = rng.integers(0, min(blocks, max_selected) + 1,
+                              size=(batch, kv_heads)).astype(np.int32)
+        for b in range(batch):
+            for h in range(kv_heads):
+                idx[b, h, :counts[b, h]] = np.sort(rng.permutation(blocks)[:counts[b, h]])
+        return {"block_indices": idx, "block_counts": counts}
+    return make
+
+
+def k(file, kernel, dims, defines=(), scalars=None, inputs=None, name=None):
+    return {"name": name or kernel, "file": file, "kernel": kernel, "dims": dims,
+            "defines": list(defines), "scalars": scalars or {}, "inputs": inputs}
+
+
+# Every kernel in kernels/ (with the tiles it ships with, so that the GPU runs
+# the schedule users get) and the multi-launch program of the lit tests, at
+# small sizes that leave ragged edges.
+PROGRAMS = [
+    k("elementwise.tl", "vector_add", {"N": 5003}),
+    k("elementwise.tl", "gelu", {"N": 10007}),
+    k("elementwise.tl", "gelu", {"N": 10007}, ["--fast-math"], name="gelu_fast"),
+    k("softmax.tl", "softmax", {"M": 37, "N": 1000}),
+    k("softmax.tl", "softmax", {"M": 9, "N": 5000}, name="softmax_streaming"),
+    k("layernorm.tl", "layernorm", {"M": 37, "N": 1000}, scalars={"eps": 1e-5}),
+    k("reduction.tl", "row_sum_max", {"M": 37, "N": 1100}),
+    k("gemm.tl", "gemm", {"M": 200, "N": 300, "K": 130}, name="gemm_fp16"),
+    k("gemm.tl", "gemm", {"M": 129, "N": 264, "K": 72}, ["-D", "dtype=bfloat16"], name="gemm_bf16"),
+    k("gemm.tl", "gemm", {"M": 129, "N": 264, "K": 72}, ["--disable=tma,wgmma"],
+      name="gemm_fp16_mma_sync"),
+    k("gemm_fp8.tl", "gemm_fp8", {"M": 200, "N": 272, "K": 160}),
+    k("gemm_transposed.tl", "gemm_nt", {"M": 130, "N": 264, "K": 72}),
+    k("gemm_transposed.tl", "gemm_tn", {"M": 136, "N": 264, "K": 72}),
+    k("flash_attention.tl", "flash_attention",
+      {"batch": 2, "q_len": 150, "kv_len": 150, "heads": 2, "kv_heads": 2}, name="fa_d128"),
+    k("flash_attention.tl", "flash_attention",
+      {"batch": 1, "q_len": 140, "kv_len": 300, "heads": 4, "kv_heads": 2},
+      ["-D", "is_causal=True", "-D", "groups=2"], name="fa_d128_causal_gqa_chunk"),
+    k("flash_attention.tl", "flash_attention",
+      {"batch": 1, "q_len": 200, "kv_len": 200, "heads": 2, "kv_heads": 2},
+      ["-D", "dim=64", "-D", "block_N=128", "-D", "dtype=float16"], name="fa_d64_fp16"),
+    k("flash_decoding.tl", "flash_decode_split",
+      {"batch": 2, "seq_len": 500, "heads": 8, "kv_heads": 2}),
+    k("flash_decoding.tl", "flash_decode_combine", {"batch": 2, "heads": 8}),
+    k("block_sparse_decode.tl", "block_sparse_decode",
+      {"batch": 2, "seq_len": 500, "heads": 8, "kv_heads": 2, "max_selected": 6},
+      inputs=sparse_blocks("seq_len", 6)),
+    k("resa.tl", "resa_decode",
+      {"batch": 2, "seq_len": 500, "heads": 8, "kv_heads": 2, "max_selected": 6},
+      scalars={"dense_from": 400}, inputs=sparse_blocks("seq_len", 6)),
+    k("diffqkv_decode.tl", "diffqkv_decode_split",
+      {"batch": 2, "seq_len": 300, "heads": 16, "k_heads": 1, "v_heads": 4}),
+    k("diffqkv_decode.tl", "diffqkv_decode_combine", {"batch": 2, "heads": 16}),
+    k("retention.tl", "retention_parallel", {"batch": 1, "seq_len": 300, "heads": 2}),
+    k("retention.tl", "retention_recurrent", {"batch": 2, "seq_len": 1, "heads": 2}),
+    k("retention.tl", "retention_chunkwise", {"batch": 1, "seq_len": 300, "heads": 2},
+      ["-D", "dk=64", "-D", "dv=64"]),
+    k("retention.tl", "retention_chunk_states",
+      {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
+    k("retention.tl", "retention_chunk_output",
+      {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
+    # The lit tests' runnable programs: loops, every scalar expression, the
+    # tile ops, macros, a copy.
+    k(os.path.join(ROOT, "tests/lit/Frontend/loops.tl"), "loops", {"N": 300}, scalars={"n": 7}),
+    k(os.path.join(ROOT, "tests/lit/Frontend/expressions.tl"), "expr", {"N": 384},
+      scalars={"n": 5},  # distinct indices: no two threads store to one element
+      inputs=lambda np, rng, dims: {"idx": rng.permutation(dims["N"]).astype(np.int32)}),
+    k(os.path.join(ROOT, "tests/lit/Frontend/tile-ops.tl"), "ops",
+      {"M": 70, "K": 40, "B": 2, "S": 33, "H": 3}),
+    k(os.path.join(ROOT, "tests/lit/Frontend/macros.tl"), "use_macros", {"N": 45}),
+    k(os.path.join(ROOT, "tests/lit/Frontend/fast-math.tl"), "options", {"N": 1024}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/copy.tl"), "copy", {"N": 1001}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/launches.tl"), "split_sum",
+      {"rows": 37, "n": 1000}, scalars={"factor": 3}, name="launches"),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/launches.tl"), "split_sum",
+      {"rows": 5, "n": 60}, scalars={"factor": 1}, name="launches_small"),
+]
+
+NUMPY_DTYPES = {"float32": "<f4", "float64": "<f8", "float16": "<f2", "bfloat16": "<u2",
+                "float8_e4m3": "|u1", "float8_e5m2": "|u1", "int8": "|i1", "uint8": "|u1",
+                "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1"}
+
+
+def random_tensor(np, rng, dtype, shape):
+    """Values a kernel can take: floats in [-1, 1) (stored in the tensor's
+    own format), small non-negative integers."""
+    if dtype in ("int8", "uint8", "int16", "int32", "int64"):
+        return rng.integers(0, 16, size=shape).astype(NUMPY_DTYPES[dtype])
+    if dtype == "bool":
+        return rng.integers(0, 2, size=shape).astype(bool)
+    x = rng.uniform(-1, 1, size=shape).astype(np.float32)
+    if dtype == "float32":
+        return x
+    if dtype == "float16":
+        return x.astype(np.float16)
+    if dtype == "bfloat16":  # round to nearest even, kept as raw bits
+        bits = x.view(np.uint32).astype(np.uint64)
+        return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+    if dtype.startswith("float8"):  # any finite byte of the format
+        raw = rng.integers(0, 256, size=shape).astype(np.uint8)
+        exponent_all_ones = 0x78 if dtype == "float8_e4m3" else 0x7C
+        return np.where((raw & 0x7F) >= exponent_all_ones, raw & 0x83, raw).astype(np.uint8)
+    raise ValueError(dtype)
+
+
+def prepare(args, programs):
+    import numpy as np
+    tilec = args.tilec
+    os.makedirs(args.out, exist_ok=True)
+    manifest = []
+    for index, program in enumerate(programs):
+        name = program["name"]
+        source = program["file"] if os.path.isabs(program["file"]) else os.path.join(KERNELS, program["file"])
+        ptx = os.path.join(args.out, name + ".ptx")
+        common = [source, "--kernel", program["kernel"], *program["defines"]]
+        compiled = subprocess.run([tilec, *common, "--target", args.target, "--emit=ptx", "-o", ptx],
+                                  capture_output=True, text=True)
+        if compiled.returncode != 0:
+            print(f"FAIL {name}: does not compile for {args.target}:\n{compiled.stderr}")
+            manifest.append({"name": name, "error": compiled.stderr})
+            continue
+        meta = json.load(open(os.path.join(args.out, name + ".json")))
+        rng = np.random.default_rng(1000 + index)
+        dims = dict(program["dims"])
+        special = program["inputs"](np, rng, dims) if program["inputs"] else {}
+        folder = os.path.join(args.out, name)
+        os.makedirs(os.path.join(folder, "in"), exist_ok=True)
+        # --disable/--enable choose GPU code only; the cpu target runs the program as written.
+        cpu_flags = [f for f in common if not f.startswith(("--disable", "--enable"))]
+        run = [tilec, *cpu_flags, "--target", "cpu", "--run", "--out", os.path.join(folder, "cpu")]
+        for param in meta["params"]:
+            if param["kind"] != "tensor":
+                continue
+            shape = tuple(dims[d] if isinstance(d, str) else d for d in param["shape"])
+            array = special.get(param["name"])
+            if array is None:
+                array = random_tensor(np, rng, param["dtype"], shape)
+            path = os.path.join(folder, "in", param["name"] + ".npy")
+            np.save(path, array)
+            run += ["--in", f"{param['name']}={path}"]
+        for scalar, value in program["scalars"].items():
+            run += ["--scalar", f"{scalar}={value}"]
+        result = subprocess.run(run, capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"FAIL {name}: the cpu target stopped:\n{result.stderr}")
+            manifest.append({"name": name, "error": result.stderr})
+            continue
+        manifest.append({"name": name, "scalars": program["scalars"]})
+        print(f"prepared {name}", flush=True)
+    json.dump(manifest, open(os.path.join(args.out, "manifest.json"), "w"), indent=1)
+    return 0 if all("error" not in m for m in manifest) else 1
+
+
+def check(args):
+    import numpy as np
+    import torch
+    sys.path.insert(0, HERE)
+    from check import Runtime, Kernel  # the ctypes binding of libtilec_cuda
+
+    torch_dtypes = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
+                    "bfloat16": torch.bfloat16, "float8_e4m3": torch.float8_e4m3fn,
+                    "float8_e5m2": torch.float8_e5m2, "int8": torch.int8, "uint8": torch.uint8,
+                    "int16": torch.int16, "int32": torch.int32, "int64": torch.int64,
+                    "bool": torch.bool}
+    runtime = Runtime(args.lib)
+    manifest = json.load(open(os.path.join(args.out, "manifest.json")))
+    bad = 0
+    for entry in manifest:
+        name = entry["name"]
+        if "error" in entry:
+            print(f"BAD  {name}: not prepared ({entry['error'].strip().splitlines()[0]})")
+            bad += 1
+            continue
+        folder = os.path.join(args.out, name)
+        kernel = Kernel(runtime, args.out, name)
+        tensors, call = {}, []
+        for param in kernel.meta["params"]:
+            if param["kind"] == "tensor":
+                host = np.load(os.path.join(folder, "in", param["name"] + ".npy"))
+                t = torch.from_numpy(host.copy()).cuda()
+                if param["dtype"] in ("bfloat16",) or param["dtype"].startswith("float8"):
+                    t = t.view(torch_dtypes[param["dtype"]])
+                tensors[param["name"]] = t
+                call.append(t)
+            else:
+                value = entry["scalars"][param["name"]]
+                call.append(float(value) if param["dtype"].startswith("float") else int(value))
+        kernel.bind(*call)()
+        torch.cuda.synchronize()
+        worst, where = 0.0, ""
+        ok = True
+        for param in kernel.meta["params"]:
+            if param["kind"] != "tensor":
+                continue
+            expected = np.load(os.path.join(folder, "cpu", param["name"] + ".npy"))
+            want = torch.from_numpy(expected.copy()).cuda()
+            got = tensors[param["name"]]
+            if param["dtype"] in ("bfloat16",) or param["dtype"].startswith("float8"):
+                want = want.view(torch_dtypes[param["dtype"]])
+            if not got.is_floating_point():
+                mismatches = int((got != want).sum())
+                if mismatches:
+                    ok, where = False, f"{param['name']}: {mismatches} elements differ"
+                continue
+            g, w = got.double(), want.double()
+            nan_mismatch = int((torch.isnan(g) != torch.isnan(w)).sum())
+            finite = torch.isfinite(w) & torch.isfinite(g)
+            inf_mismatch = int(((torch.isinf(g) | torch.isinf(w)) & (g != w)).sum())
+            scale = w[finite].abs().max().item() if finite.any() else 1.0
+            err = ((g - w)[finite].abs().max().item() / max(scale, 1e-30)) if finite.any() else 0.0
+            if nan_mismatch or inf_mismatch or err > TOLERANCE[param["dtype"]]:
+                ok = False
+                where = (f"{param['name']}: rel err {err:.2e} (tolerance "
+                         f"{TOLERANCE[param['dtype']]:.0e}), {nan_mismatch} NaN and "
+                         f"{inf_mismatch} inf mismatches")
+            if err > worst:
+                worst, where = err, where or f"{param['name']}"
+        print(f"{'ok ' if ok else 'BAD'}  {name}: "
+              f"{'max rel err %.2e' % worst if ok else where}", flush=True)
+        bad += not ok
+    print(f"differential check: {len(manifest) - bad} of {len(manifest)} programs agree "
+          f"with the cpu target")
+    return 1 if bad else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=["prepare", "check"])
+    parser.add_argument("out", help="the folder the two halves share")
+    parser.add_argument("--tilec", default=os.path.join(ROOT, "build", "tools", "tilec"))
+    parser.add_argument("--target", default="sm_90a")
+    parser.add_argument("--lib", help="libtilec_cuda.so (check)")
+    parser.add_argument("--program", action="append", default=[],
+                        help="FILE:KERNEL of your own instead of the shipped set (prepare)")
+    parser.add_argument("--dims", default="", help="N=100,M=7 for --program")
+    parser.add_argument("-D", dest="defines", action="append", default=[])
+    parser.add_argument("--scalar", action="append", default=[])
+    args = parser.parse_args()
+    if args.mode == "check":
+        return check(args)
+    programs = PROGRAMS
+    if args.program:
+        dims = {d.split("=")[0]: int(d.split("=")[1]) for d in args.dims.split(",") if d}
+        scalars = dict(s.split("=", 1) for s in args.scalar)
+        defines = [x for d in args.defines for x in ("-D", d)]
+        programs = []
+        for spec in args.program:
+            path, kernel = spec.rsplit(":", 1)
+            programs.append(k(os.path.abspath(path), kernel, dims, defines, scalars,
+                              name=os.path.splitext(os.path.basename(path))[0] + "_" + kernel))
+    return prepare(args, programs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
