@@ -39,8 +39,8 @@ LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target
   }
   std::optional<targets::GPUTarget> gpu = targets::parseNVPTXTarget(target);
   if (!gpu) {
-    error = ("unknown target '" + target +
-             "'; expected 'tile' or a GPU chip such as sm_90a or gfx942")
+    error = ("unknown target '" + target + "'; expected 'tile' or one of " +
+             targets::supportedTargetNames())
                 .str();
     return failure();
   }

@@ -120,9 +120,8 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
   std::optional<tilec::targets::GPUTarget> nvidia = tilec::targets::parseNVPTXTarget(targetName);
   std::optional<tilec::targets::GPUTarget> amd = tilec::targets::parseAMDGPUTarget(targetName);
   if (!nvidia && !amd) {
-    WithColor::error() << "unknown GPU target '" << targetName
-                       << "'; expected sm_70 or newer (e.g. sm_90a, sm_80) or an AMD "
-                          "gfx chip (e.g. gfx942)\n";
+    WithColor::error() << "unknown or unsupported GPU target '" << targetName
+                       << "'; supported: " << tilec::targets::supportedTargetNames() << "\n";
     return false;
   }
   if ((amd && (emit == EmitKind::NVVM || emit == EmitKind::PTX || emit == EmitKind::Cubin)) ||

@@ -26,7 +26,7 @@ using namespace mlir;
 
 std::optional<tilec::targets::GPUTarget>
 tilec::targets::parseAMDGPUTarget(llvm::StringRef name) {
-  if (!name.starts_with("gfx") || name.size() < 5)
+  if (!llvm::is_contained({"gfx942", "gfx90a", "gfx950", "gfx1100"}, name))
     return std::nullopt;
   GPUTarget target;
   target.chip = name.str();
@@ -49,6 +49,8 @@ void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &
   pm.addPass(createTileInsertBarriers());
   TileLowerToGPUOptions lowering;
   lowering.privateAddressSpace = 5; // AMDGPU's private (scratch) memory
+  // LDS a workgroup may use: 64 KiB, 160 KiB on gfx950.
+  lowering.maxSharedBytes = target.chip == "gfx950" ? 163840 : 65536;
   pm.addPass(createTileLowerToGPU(lowering));
 }
 

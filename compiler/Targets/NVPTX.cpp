@@ -57,15 +57,27 @@ using namespace mlir;
 
 std::optional<tilec::targets::GPUTarget>
 tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
-  if (!name.starts_with("sm_"))
-    return std::nullopt;
-  unsigned version;
-  if (name.drop_front(3).take_while([](char c) { return isdigit(c); }).getAsInteger(10, version) ||
-      version < 70)
+  // The chips tilec generates code for, each with the oldest PTX ISA that
+  // knows it (newer chips need code paths of their own: tcgen05 and
+  // friends, not wgmma).
+  unsigned version = llvm::StringSwitch<unsigned>(name)
+                         .Case("sm_70", 70)
+                         .Case("sm_75", 75)
+                         .Case("sm_80", 80)
+                         .Case("sm_86", 86)
+                         .Case("sm_87", 87)
+                         .Case("sm_89", 89)
+                         .Cases("sm_90", "sm_90a", 90)
+                         .Default(0);
+  if (version == 0)
     return std::nullopt;
   GPUTarget target;
   target.chip = name.str();
-  target.features = version >= 90 ? "+ptx80" : "+ptx70";
+  target.features = version >= 90   ? "+ptx80"
+                    : version == 89 ? "+ptx78"
+                    : version == 87 ? "+ptx74"
+                    : version == 86 ? "+ptx71"
+                                    : "+ptx70";
   target.smVersion = static_cast<int>(version);
   CodegenFeatures &codegen = target.codegen;
   bool archSpecific = name == "sm_90a"; // wgmma and setmaxnreg need it
@@ -74,6 +86,11 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   codegen.tma = codegen.warpSpecialize = codegen.stageStores = codegen.stmatrix = version >= 90;
   codegen.setmaxnreg = archSpecific;
   return target;
+}
+
+llvm::StringRef tilec::targets::supportedTargetNames() {
+  return "sm_90a, sm_90, sm_89, sm_87, sm_86, sm_80, sm_75, sm_70 (NVIDIA); gfx942, gfx90a, "
+         "gfx950, gfx1100 (AMD)";
 }
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {

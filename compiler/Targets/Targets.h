@@ -66,6 +66,9 @@ struct GPUTarget {
 /// Parses `--target` (sm_90a, sm_80, ...); nullopt if not an NVPTX target.
 std::optional<GPUTarget> parseNVPTXTarget(llvm::StringRef name);
 
+/// The GPU chips tilec generates code for, as a list for messages.
+llvm::StringRef supportedTargetNames();
+
 /// Applies comma-separated feature changes to `target`: `name` turns that
 /// feature off (see codegenFeatureNames), `+name` an opt-in feature on
 /// where the chip has it (see optInFeatureNames); false with `error` for an

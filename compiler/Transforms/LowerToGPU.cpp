@@ -1436,6 +1436,38 @@ static LogicalResult collectLaunches(func::FuncOp kernel,
   return success();
 }
 
+/// The located error for a launch whose shared memory does not fit the
+/// target: notes at its three largest on-chip buffers, and the
+/// compile-time parameters that usually size them.
+static void reportSharedMemoryOverflow(func::FuncOp kernel, tile::LaunchOp launch,
+                                       int64_t needed, int64_t available) {
+  InFlightDiagnostic diag = launch.emitError("kernel '")
+                            << kernel.getName() << "' needs " << needed
+                            << " bytes of shared memory; the target offers at most "
+                            << available << " a block";
+  SmallVector<std::pair<int64_t, tile::AllocOp>> buffers;
+  launch.walk([&](tile::AllocOp alloc) {
+    if (alloc.getType().getScope() == tile::MemoryScope::Shared ||
+        (alloc.getType().getScope() == tile::MemoryScope::Fragment &&
+         alloc->hasAttr(tile::kSharedOffsetAttrName)))
+      buffers.push_back({bufferBytes(alloc.getType()), alloc});
+  });
+  llvm::stable_sort(buffers, [](auto &a, auto &b) { return a.first > b.first; });
+  for (auto &[bytes, alloc] : llvm::make_range(buffers.begin(),
+                                               buffers.begin() + std::min<size_t>(3, buffers.size())))
+    diag.attachNote(alloc.getLoc()) << "this buffer takes " << bytes << " bytes ("
+                                    << alloc.getType() << ")";
+  std::string knobs;
+  if (auto constants = kernel->getAttrOfType<DictionaryAttr>(tile::kConstantsAttrName))
+    for (NamedAttribute constant : constants) {
+      StringRef name = constant.getName().getValue();
+      if (name.starts_with("block_") || name == "num_stages")
+        knobs += (knobs.empty() ? "" : ", ") + ("-D " + name).str();
+    }
+  diag << (knobs.empty() ? std::string(" (take smaller tiles or fewer pipeline stages)")
+                         : " (take smaller tiles or fewer pipeline stages: " + knobs + ")");
+}
+
 namespace {
 struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGPUPass> {
   using TileLowerToGPUBase::TileLowerToGPUBase;
@@ -1479,11 +1511,7 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
         if (failed(lowering.run()))
           return signalPassFailure();
         if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {
-          launch.emitError("kernel '")
-              << kernel.getName() << "' needs " << lowering.sharedBytes
-              << " bytes of shared memory; the target offers at most "
-              << static_cast<int64_t>(maxSharedBytes)
-              << " a block (take smaller tiles or fewer pipeline stages)";
+          reportSharedMemoryOverflow(kernel, launch, lowering.sharedBytes, maxSharedBytes);
           return signalPassFailure();
         }
         LLVM_DEBUG(llvm::dbgs() << symbol << ": " << lowering.sharedBytes

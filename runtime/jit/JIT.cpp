@@ -72,8 +72,9 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
   bool onGPU = options.target != "cpu";
   if (onGPU && !targets::parseNVPTXTarget(options.target))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "unsupported target '%s' (available: cpu, sm_70 and newer)",
-                                   options.target.c_str());
+                                   "unsupported target '%s' (available: cpu and the NVIDIA chips of %s)",
+                                   options.target.c_str(),
+                                   targets::supportedTargetNames().str().c_str());
   // Feature names are checked where the pipeline is built (a name that
   // fails never reaches the cache).
   std::string featureChanges =
