@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/MLIRGenImpl.h"
+#include "frontend/ConstantArithmetic.h"
 #include "frontend/Parser.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -261,25 +262,23 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
           RValue v = evalConst(*un.operand);
           if (!v.isConstNumber() || un.op != UnaryOp::Neg)
             return RValue::error();
-          return v.constKind == RValue::ConstKind::Float
-                     ? RValue::ofFloat(-v.floatValue)
-                     : RValue::ofInt(-v.intValue);
+          if (v.constKind == RValue::ConstKind::Float)
+            return RValue::ofFloat(-v.floatValue);
+          std::optional<int64_t> negated = negateInteger(v.intValue);
+          return negated ? RValue::ofInt(*negated) : RValue::error();
         }
         case Expr::Kind::Binary: {
           auto &bin = cast<BinaryExpr>(e);
           RValue l = evalConst(*bin.lhs), r = evalConst(*bin.rhs);
           if (!l.isConstInt() || !r.isConstInt())
             return RValue::error();
-          switch (bin.op) {
-          case BinaryOp::Add: return RValue::ofInt(l.intValue + r.intValue);
-          case BinaryOp::Sub: return RValue::ofInt(l.intValue - r.intValue);
-          case BinaryOp::Mul: return RValue::ofInt(l.intValue * r.intValue);
-          case BinaryOp::FloorDiv:
-            if (r.intValue == 0)
-              return RValue::error();
-            return RValue::ofInt(l.intValue / r.intValue);
-          default: return RValue::error();
-          }
+          bool arithmetic = bin.op == BinaryOp::Add || bin.op == BinaryOp::Sub ||
+                            bin.op == BinaryOp::Mul || bin.op == BinaryOp::FloorDiv;
+          if (!arithmetic || (bin.op == BinaryOp::FloorDiv && r.intValue == 0))
+            return RValue::error();
+          // An int64 overflow is "not a constant expression" (an error below).
+          std::optional<int64_t> folded = foldInteger(bin.op, l.intValue, r.intValue);
+          return folded ? RValue::ofInt(*folded) : RValue::error();
         }
         default:
           return RValue::error();

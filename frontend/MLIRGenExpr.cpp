@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/MLIRGenImpl.h"
+#include "frontend/ConstantArithmetic.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 
@@ -429,13 +430,6 @@ RValue KernelGenerator::evalTileOperand(const Expr &expr,
 // Arithmetic
 //===----------------------------------------------------------------------===//
 
-/// Python's floor division and modulo on integers.
-static int64_t floorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-static int64_t floorMod(int64_t a, int64_t b) { return a - floorDiv(a, b) * b; }
-
 RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc where) {
   if (lhs.isError() || rhs.isError())
     return RValue::error();
@@ -465,46 +459,43 @@ RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc wh
       error(where) << "division by zero in a constant expression";
       return RValue::error();
     }
+    bool bitwise = op == BinaryOp::BitAnd || op == BinaryOp::BitOr ||
+                   op == BinaryOp::BitXor || op == BinaryOp::Shl || op == BinaryOp::Shr;
+    if (isFloat && bitwise) {
+      error(where) << "operator '" << binaryOpSpelling(op) << "' needs integers";
+      return RValue::error();
+    }
+    if ((op == BinaryOp::Shl || op == BinaryOp::Shr) && ri < 0) {
+      error(where) << "negative shift amount " << ri;
+      return RValue::error();
+    }
     switch (op) {
-    case BinaryOp::Add: return isFloat ? RValue::ofFloat(lf + rf) : RValue::ofInt(li + ri);
-    case BinaryOp::Sub: return isFloat ? RValue::ofFloat(lf - rf) : RValue::ofInt(li - ri);
-    case BinaryOp::Mul: return isFloat ? RValue::ofFloat(lf * rf) : RValue::ofInt(li * ri);
+    case BinaryOp::Add: if (isFloat) return RValue::ofFloat(lf + rf); break;
+    case BinaryOp::Sub: if (isFloat) return RValue::ofFloat(lf - rf); break;
+    case BinaryOp::Mul: if (isFloat) return RValue::ofFloat(lf * rf); break;
     case BinaryOp::Div: return RValue::ofFloat(lf / rf);
     case BinaryOp::FloorDiv:
-      return isFloat ? RValue::ofFloat(std::floor(lf / rf))
-                     : RValue::ofInt(floorDiv(li, ri));
+      if (isFloat)
+        return RValue::ofFloat(std::floor(lf / rf));
+      break;
     case BinaryOp::Mod:
-      return isFloat ? RValue::ofFloat(lf - std::floor(lf / rf) * rf)
-                     : RValue::ofInt(floorMod(li, ri));
+      if (isFloat)
+        return RValue::ofFloat(lf - std::floor(lf / rf) * rf);
+      break;
     case BinaryOp::Pow:
-      if (!isFloat && ri >= 0) {
-        int64_t result = 1;
-        for (int64_t i = 0; i < ri && i < 64; ++i)
-          result *= li;
-        return RValue::ofInt(result);
-      }
-      return RValue::ofFloat(std::pow(lf, rf));
-    default:
-      if (isFloat) {
-        error(where) << "operator '" << binaryOpSpelling(op)
-                     << "' needs integers";
-        return RValue::error();
-      }
-      switch (op) {
-      case BinaryOp::BitAnd: return RValue::ofInt(li & ri);
-      case BinaryOp::BitOr: return RValue::ofInt(li | ri);
-      case BinaryOp::BitXor: return RValue::ofInt(li ^ ri);
-      case BinaryOp::Shl:
-      case BinaryOp::Shr:
-        if (ri < 0 || ri >= 64) {
-          error(where) << "shift amount " << ri << " out of range";
-          return RValue::error();
-        }
-        return RValue::ofInt(op == BinaryOp::Shl ? li << ri : li >> ri);
-      default: break;
-      }
+      if (isFloat || ri < 0)
+        return RValue::ofFloat(std::pow(lf, rf));
+      break;
+    default: break;
     }
-    return RValue::error();
+    // Python's integers have no bound; tilec's constants are int64.
+    std::optional<int64_t> folded = foldInteger(op, li, ri);
+    if (!folded) {
+      error(where) << "the constant " << li << " " << binaryOpSpelling(op) << " " << ri
+                   << " does not fit in a 64-bit integer";
+      return RValue::error();
+    }
+    return RValue::ofInt(*folded);
   }
 
   // Runtime arithmetic: find the common type.
@@ -602,9 +593,17 @@ RValue KernelGenerator::evalUnary(const UnaryExpr &expr) {
     }
     bool isFloat = operand.constKind == RValue::ConstKind::Float;
     switch (expr.op) {
-    case UnaryOp::Neg:
-      return isFloat ? RValue::ofFloat(-operand.floatValue)
-                     : RValue::ofInt(-operand.intValue);
+    case UnaryOp::Neg: {
+      if (isFloat)
+        return RValue::ofFloat(-operand.floatValue);
+      std::optional<int64_t> negated = negateInteger(operand.intValue);
+      if (!negated) {
+        error(where) << "the constant -(" << operand.intValue
+                     << ") does not fit in a 64-bit integer";
+        return RValue::error();
+      }
+      return RValue::ofInt(*negated);
+    }
     case UnaryOp::Plus:
       return operand;
     case UnaryOp::Not:

@@ -1007,9 +1007,12 @@ LogicalResult Interpreter::execArith(Operation *op, bool &handled) {
   }
 
   // Integer operations.
-  if (name == "arith.addi") { setI(result, in(0) + in(1)); return success(); }
-  if (name == "arith.subi") { setI(result, in(0) - in(1)); return success(); }
-  if (name == "arith.muli") { setI(result, in(0) * in(1)); return success(); }
+  // Integers wrap at their width (setI rounds to it): compute in uint64,
+  // where overflow is defined.
+  auto wrapping = [](uint64_t v) { return static_cast<int64_t>(v); };
+  if (name == "arith.addi") { setI(result, wrapping(uint64_t(in(0)) + uint64_t(in(1)))); return success(); }
+  if (name == "arith.subi") { setI(result, wrapping(uint64_t(in(0)) - uint64_t(in(1)))); return success(); }
+  if (name == "arith.muli") { setI(result, wrapping(uint64_t(in(0)) * uint64_t(in(1)))); return success(); }
   if (name == "arith.andi") { setI(result, in(0) & in(1)); return success(); }
   if (name == "arith.ori") { setI(result, in(0) | in(1)); return success(); }
   if (name == "arith.xori") { setI(result, in(0) ^ in(1)); return success(); }
@@ -1023,7 +1026,19 @@ LogicalResult Interpreter::execArith(Operation *op, bool &handled) {
     int64_t a = in(0), b = in(1);
     if (b == 0)
       return failWith(op, "integer division by zero");
-    int64_t q = a / b, r = a % b;
+    if (name == "arith.divui" || name == "arith.remui") {
+      // Unsigned: the operands' bits at their width.
+      unsigned width = op->getOperand(0).getType().isIndex()
+                           ? 64
+                           : op->getOperand(0).getType().getIntOrFloatBitWidth();
+      uint64_t mask = width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
+      uint64_t ua = uint64_t(a) & mask, ub = uint64_t(b) & mask;
+      setI(result, wrapping(name == "arith.divui" ? ua / ub : ua % ub));
+      return success();
+    }
+    // The most negative value divided by -1 wraps to itself (as the GPU's
+    // division does), remainder 0; C++ would trap.
+    int64_t q = b == -1 ? wrapping(0 - uint64_t(a)) : a / b, r = b == -1 ? 0 : a % b;
     if (name == "arith.floordivsi" && r != 0 && ((r < 0) != (b < 0)))
       --q;
     if (name == "arith.ceildivsi" && r != 0 && ((r < 0) == (b < 0)))
