@@ -461,6 +461,9 @@ static void inferWgmmaRows(tile::LaunchOp launch) {
   }
 }
 
+/// The most elements a thread holds of a #tile.cyclic fragment.
+constexpr int64_t kMaxRegisterSlots = 256;
+
 namespace {
 struct TileInferLayoutsPass
     : public tilec::impl::TileInferLayoutsBase<TileInferLayoutsPass> {
@@ -528,6 +531,15 @@ struct TileInferLayoutsPass
       if (type.getScope() != tile::MemoryScope::Fragment || !launch ||
           alloc->hasAttr(tile::kLayoutAttrName) || launch.getThreads() % 32 != 0 ||
           type.getShape().empty())
+        return;
+      // A thread has at most 255 registers: a fragment with more elements a
+      // thread than that stays in shared memory (where the target's limit
+      // is checked), instead of being unrolled into spilled registers.
+      int64_t elements = 1;
+      for (int64_t extent : type.getShape())
+        if (__builtin_mul_overflow(elements, extent, &elements))
+          return;
+      if (elements / launch.getThreads() > kMaxRegisterSlots)
         return;
       Value buffer = alloc.getResult();
       for (OpOperand &use : buffer.getUses())

@@ -167,6 +167,16 @@ LogicalResult PipelinedOp::verify() {
 LogicalResult AllocOp::verify() {
   if (getType().getScope() == MemoryScope::Global)
     return emitOpError("cannot allocate a global buffer inside a kernel");
+  // On-chip memory is kilobytes; a byte count past 2^31 (or one that
+  // overflows) is a mistake, and would wrap in the shared-memory plan.
+  int64_t bytes = std::max<int64_t>(
+      1, getType().getElementType().isIntOrFloat()
+             ? getType().getElementType().getIntOrFloatBitWidth() / 8
+             : 8);
+  for (int64_t extent : getType().getShape())
+    if (__builtin_mul_overflow(bytes, extent, &bytes) || bytes > (int64_t(1) << 31))
+      return emitOpError("an on-chip buffer of ")
+             << getType() << " is larger than the 2 GiB any target could hold";
   return success();
 }
 
