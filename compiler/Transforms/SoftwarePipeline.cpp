@@ -180,7 +180,9 @@ static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
 /// of a wgmma accumulator, which only its warpgroups run.
 static bool canSpecialize(tile::PipelinedOp loop) {
   auto launch = dyn_cast<tile::LaunchOp>(loop->getParentOp());
-  if (!launch || launch.getThreads() % 128 != 0)
+  // The producer warpgroup comes on top of the launch's threads, and a
+  // block has at most 1024: 1024 threads keep the plain pipeline.
+  if (!launch || launch.getThreads() % 128 != 0 || launch.getThreads() + 128 > 1024)
     return false;
   auto onWgmmaRows = [](tile::ReduceOp reduce) {
     return isa_and_nonnull<tile::WgmmaLayoutAttr>(tile::viewedLayout(reduce.getSource()));
