@@ -29,6 +29,8 @@ def Tile_Dialect : Dialect {
     the source. Scalar code uses the `arith`, `math` and `scf` dialects.
   }];
   let useDefaultTypePrinterParser = 1;
+  // `tile.layout` on an alloc: checked against the buffer it lays out.
+  let hasOperationAttrVerify = 1;
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
   let dependentDialects = [

@@ -112,6 +112,35 @@ WgmmaLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult TileDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
+  if (attribute.getName() != kLayoutAttrName)
+    return success();
+  auto alloc = dyn_cast<AllocOp>(op);
+  if (!alloc)
+    return success(); // a tile.parallel following a fragment's layout
+  ArrayRef<int64_t> shape = alloc.getType().getShape();
+  Attribute layout = attribute.getValue();
+  // A wgmma accumulator map: 64-row blocks shared out to the warpgroups
+  // (each takes at least one), the columns to the column groups.
+  if (auto wgmma = dyn_cast<WgmmaLayoutAttr>(layout)) {
+    if (shape.size() != 2 || shape[0] % 64 != 0 ||
+        shape[0] / 64 % wgmma.getWarpgroups() != 0 ||
+        shape[1] % wgmma.getColumnGroups() != 0)
+      return op->emitOpError("layout ")
+             << layout << " does not fit " << alloc.getType()
+             << ": it needs two dimensions, rows in 64-row blocks that the "
+             << wgmma.getWarpgroups() << " warpgroup(s) divide, columns the "
+             << wgmma.getColumnGroups() << " column group(s) divide";
+  }
+  if (auto rows = dyn_cast<WgmmaRowsLayoutAttr>(layout))
+    if (shape.size() != 1 || shape[0] % 64 != 0 || shape[0] / 64 % rows.getWarpgroups() != 0)
+      return op->emitOpError("layout ")
+             << layout << " does not fit " << alloc.getType()
+             << ": it needs one dimension of 64-row blocks that the "
+             << rows.getWarpgroups() << " warpgroup(s) divide";
+  return success();
+}
+
 LogicalResult
 WgmmaRowsLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                             int64_t warpgroups) {

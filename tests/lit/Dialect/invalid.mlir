@@ -318,3 +318,29 @@ func.func @turn_in_producer() {
   }
   return
 }
+
+// -----
+
+// A wgmma accumulator map with more warpgroups than the fragment has 64-row
+// blocks (it lowered to a kernel that stored nothing).
+func.func @wgmma_rows_exceed(%A: !tile.buffer<64x64xf32, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(512) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error @+1 {{'tile.alloc' op layout #tile.wgmma<4> does not fit '!tile.buffer<64x64xf32, fragment>': it needs two dimensions, rows in 64-row blocks that the 4 warpgroup(s) divide}}
+    %c = tile.alloc {tile.layout = #tile.wgmma<4>} : !tile.buffer<64x64xf32, fragment>
+  }
+  return
+}
+
+// -----
+
+func.func @wgmma_rows_one_dimension(%A: !tile.buffer<64x64xf32, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error @+1 {{'tile.alloc' op layout #tile.wgmma_rows<2> does not fit '!tile.buffer<64xf32, fragment>': it needs one dimension of 64-row blocks that the 2 warpgroup(s) divide}}
+    %m = tile.alloc {tile.layout = #tile.wgmma_rows<2>} : !tile.buffer<64xf32, fragment>
+  }
+  return
+}
