@@ -754,13 +754,16 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
                       : kind == tile::ReduceKind::Min ? INFINITY
                                                       : 0.0;
     std::vector<double> acc(outCount, identity);
+    // NaN propagates through max and min, as on the GPU and in T.max.
+    auto maximum = [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); };
+    auto minimum = [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); };
     auto combine = [&](double a, double x) {
       switch (kind) {
       case tile::ReduceKind::Sum: return a + x;
-      case tile::ReduceKind::Max: return std::max(a, x);
-      case tile::ReduceKind::Min: return std::min(a, x);
+      case tile::ReduceKind::Max: return maximum(a, x);
+      case tile::ReduceKind::Min: return minimum(a, x);
       case tile::ReduceKind::AbsSum: return a + std::fabs(x);
-      case tile::ReduceKind::AbsMax: return std::max(a, std::fabs(x));
+      case tile::ReduceKind::AbsMax: return maximum(a, std::fabs(x));
       }
       return a;
     };
@@ -798,8 +801,8 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
         switch (kind) {
         case tile::ReduceKind::Sum: case tile::ReduceKind::AbsSum: value += previous; break;
         case tile::ReduceKind::Max: case tile::ReduceKind::AbsMax:
-          value = std::max(value, previous); break;
-        case tile::ReduceKind::Min: value = std::min(value, previous); break;
+          value = maximum(value, previous); break;
+        case tile::ReduceKind::Min: value = minimum(value, previous); break;
         }
       }
       Scalar s;
@@ -1110,10 +1113,26 @@ LogicalResult Interpreter::execArith(Operation *op, bool &handled) {
     return success();
   }
   if (name == "arith.fptosi" || name == "arith.fptoui") {
+    // Saturating, as the GPUs' conversions are: out-of-range values clamp
+    // to the integer type's range, NaN becomes 0.
     double x = f(0);
-    if (std::isnan(x) || std::fabs(x) > 9.2e18)
-      return failWith(op, "float value " + std::to_string(x) + " does not fit in an integer");
-    setI(result, static_cast<int64_t>(std::trunc(x)));
+    unsigned width = op->getResult(0).getType().isIndex()
+                         ? 64
+                         : op->getResult(0).getType().getIntOrFloatBitWidth();
+    bool isUnsigned = name == "arith.fptoui" || width == 1;
+    double low = isUnsigned ? 0.0 : -std::ldexp(1.0, width - 1);
+    double high = isUnsigned ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
+    int64_t value;
+    if (std::isnan(x))
+      value = 0;
+    else if (x <= low)
+      value = isUnsigned ? 0 : (width >= 64 ? INT64_MIN : -(int64_t(1) << (width - 1)));
+    else if (x >= high)
+      value = width >= 64 ? (isUnsigned ? -1 : INT64_MAX)
+                          : static_cast<int64_t>((uint64_t(1) << (width - (isUnsigned ? 0 : 1))) - 1);
+    else
+      value = static_cast<int64_t>(std::trunc(x));
+    setI(result, value);
     return success();
   }
   if (name == "arith.index_cast" || name == "arith.extsi" || name == "arith.trunci" ||
