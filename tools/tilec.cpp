@@ -139,6 +139,13 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     WithColor::error() << error << "\n";
     return false;
   }
+  bool hasKernel = false;
+  module.walk([&](mlir::func::FuncOp f) { hasKernel |= f->hasAttr(tilec::tile::kKernelAttrName); });
+  if (!hasKernel) {
+    WithColor::error() << "'" << inputFile << "' has no kernel: nothing to compile (a kernel "
+                          "is a function marked @T.prim_func)\n";
+    return false;
+  }
   mlir::PassManager pm(&context);
   if (emit == EmitKind::GPU && nvidia) {
     tilec::targets::buildNVVMTilePipeline(pm, *nvidia);

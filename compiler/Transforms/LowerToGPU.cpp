@@ -1274,7 +1274,11 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     Value value = mapping.lookup(print.getValue());
     if (!value)
       return op->emitError("the GPU target prints scalars only");
-    std::string format = print.getMessage().str() + (print.getMessage().empty() ? "" : ": ");
+    // The message is text, not a format: a '%' in it is printed as is.
+    std::string format;
+    for (char c : print.getMessage())
+      format += c == '%' ? std::string("%%") : std::string(1, c);
+    format += print.getMessage().empty() ? "" : ": ";
     Value arg;
     if (isa<FloatType>(value.getType())) {
       format += "%f\n";

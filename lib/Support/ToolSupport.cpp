@@ -39,9 +39,28 @@ ToolDiagnostics::ToolDiagnostics(llvm::SourceMgr &sourceMgr,
   else
     printer = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr,
                                                                  &context);
+  // Errors about the command line (an unknown -D or --kernel) have no
+  // source location: "tool: error: ..." instead of "<unknown>:0: error: ...".
+  // Registered last, this handler is asked first.
+  if (!verify)
+    unlocatedHandler = context.getDiagEngine().registerHandler([](mlir::Diagnostic &diag) {
+      if (!llvm::isa<mlir::UnknownLoc>(diag.getLocation()))
+        return mlir::failure();
+      (diag.getSeverity() == mlir::DiagnosticSeverity::Error     ? llvm::WithColor::error()
+       : diag.getSeverity() == mlir::DiagnosticSeverity::Warning ? llvm::WithColor::warning()
+                                                                 : llvm::WithColor::note())
+          << diag.str() << "\n";
+      for (const mlir::Diagnostic &note : diag.getNotes())
+        llvm::WithColor::note() << note.str() << "\n";
+      return mlir::success();
+    });
+  this->context = &context;
 }
 
-ToolDiagnostics::~ToolDiagnostics() = default;
+ToolDiagnostics::~ToolDiagnostics() {
+  if (context && unlocatedHandler)
+    context->getDiagEngine().eraseHandler(*unlocatedHandler);
+}
 
 bool ToolDiagnostics::verified() {
   return verifier && succeeded(verifier->verify());

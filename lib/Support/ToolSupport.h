@@ -47,6 +47,8 @@ public:
 private:
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> printer;
   std::unique_ptr<mlir::SourceMgrDiagnosticVerifierHandler> verifier;
+  mlir::MLIRContext *context = nullptr;
+  std::optional<mlir::DiagnosticEngine::HandlerID> unlocatedHandler;
 };
 
 /// Reads `path` ("-" is standard input) into `sourceMgr`; returns its buffer
