@@ -42,6 +42,12 @@ static llvm::StringRef headerField(llvm::StringRef header, llvm::StringRef key) 
 }
 
 llvm::Expected<NpyArray> tilec::readNpy(llvm::StringRef path) {
+  // A device or pipe (/dev/zero) would be read without end.
+  llvm::sys::fs::file_status status;
+  if (std::error_code error = llvm::sys::fs::status(path, status))
+    return npyError(path, error.message());
+  if (!llvm::sys::fs::is_regular_file(status))
+    return npyError(path, "not a regular file");
   auto fileOrErr = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
   if (!fileOrErr)
     return npyError(path, fileOrErr.getError().message());
@@ -94,13 +100,16 @@ llvm::Expected<NpyArray> tilec::readNpy(llvm::StringRef path) {
     elementSize = array.descr[2] - '0';
   if (elementSize == 0 || elementSize > 8 || array.descr[0] == '>')
     return npyError(path, "unsupported dtype '" + array.descr + "'");
-  size_t count = 1;
+  size_t count = 1, payloadBytes = 0;
   for (int64_t dim : array.shape)
-    count *= dim;
+    if (__builtin_mul_overflow(count, static_cast<size_t>(dim), &count))
+      return npyError(path, "its shape has more elements than memory holds");
+  if (__builtin_mul_overflow(count, elementSize, &payloadBytes))
+    return npyError(path, "its shape has more elements than memory holds");
   llvm::StringRef payload = bytes.drop_front(headerStart + headerLength);
-  if (payload.size() < count * elementSize)
+  if (payload.size() < payloadBytes)
     return npyError(path, "holds fewer bytes than its shape needs");
-  array.data.assign(payload.begin(), payload.begin() + count * elementSize);
+  array.data.assign(payload.begin(), payload.begin() + payloadBytes);
   return array;
 }
 

@@ -13,6 +13,9 @@ using namespace mlir;
 using namespace tilec;
 using namespace tilec::cpu;
 
+/// The most elements one tensor of a --run may have (2^31: 8 GiB of float32).
+constexpr int64_t kMaxHostElements = int64_t(1) << 31;
+
 LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
                                        const HostRunOptions &options) {
   std::vector<ParamInfo> params = describeParams(kernel);
@@ -72,7 +75,12 @@ LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
         args.push_back(KernelArg::ofFloat(value));
       } else {
         int64_t value;
-        if (text.getAsInteger(0, value))
+        // Python's spellings of a bool too (as the Python binding passes them).
+        if (text == "True" || text == "true")
+          value = 1;
+        else if (text == "False" || text == "false")
+          value = 0;
+        else if (text.getAsInteger(0, value))
           return kernel.emitError() << "--scalar " << param.name << ": '" << text
                                     << "' is not an integer";
         args.push_back(KernelArg::ofInt(value));
@@ -94,9 +102,14 @@ LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
                                   << "=<file.npy>";
       tensor.shape.push_back(found->second);
     }
-    size_t count = 1;
+    // The host holds every tensor: refuse what no host could (before an
+    // allocation fails deep inside).
+    int64_t count = 1;
     for (int64_t d : tensor.shape)
-      count *= d;
+      if (__builtin_mul_overflow(count, d, &count) || count > kMaxHostElements)
+        return kernel.emitError() << "tensor '" << param.name << "' would have more than "
+                                  << kMaxHostElements
+                                  << " elements: more than the cpu target runs";
     size_t bytes = count * dtypeSize(param.dtype);
     auto array = arrays.find(param.name);
     if (array != arrays.end()) {

@@ -305,6 +305,19 @@ private:
 // Parameters and arguments
 //===----------------------------------------------------------------------===//
 
+/// Whether an integer scalar argument is a value of its parameter's dtype
+/// (bool: 0 or 1).
+static bool integerFits(DType dtype, int64_t value) {
+  switch (dtype) {
+  case DType::Bool: return value == 0 || value == 1;
+  case DType::U8: return value >= 0 && value <= 255;
+  case DType::I8: return value >= -128 && value <= 127;
+  case DType::I16: return value >= -32768 && value <= 32767;
+  case DType::I32: return value >= INT32_MIN && value <= INT32_MAX;
+  default: return true;
+  }
+}
+
 std::vector<ParamInfo> tilec::cpu::describeParams(func::FuncOp kernel) {
   std::vector<ParamInfo> params;
   for (unsigned i = 0; i < kernel.getNumArguments(); ++i) {
@@ -351,6 +364,10 @@ LogicalResult Interpreter::run(func::FuncOp kernel, ArrayRef<KernelArg> args) {
       else if (arg.kind == KernelArg::Kind::Float)
         return kernel.emitError() << "parameter '" << param.name
                                   << "' is an integer, got a float";
+      else if (!integerFits(param.dtype, arg.intValue))
+        return kernel.emitError() << "parameter '" << param.name << "' is "
+                                  << dtypeName(param.dtype) << ", and " << arg.intValue
+                                  << " is outside its range";
       else
         setI(value, arg.intValue);
       continue;
