@@ -39,7 +39,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     zero); gemm runs on wgmma for a `#tile.wgmma` accumulator (A by
     descriptor from swizzled shared memory, or from the registers of a
     `#tile.wgmma` fragment), on mma.sync with `mma-sync`, else as a SIMT loop;
-    converting 8-bit floats is a located error. Tensor parameters become a `noalias` global
+    8-bit float conversions become integer code on the bytes (round to
+    nearest even, saturating, NaN kept; other arithmetic on them is a
+    located error). Tensor parameters become a `noalias` global
     pointer followed by one i64 per dimension bound at launch. Each
     `tile.launch` of a kernel becomes its own gpu.func (the kernel's name for
     one launch, `<kernel>_launch<i>` in program order for several); the host

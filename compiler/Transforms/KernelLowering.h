@@ -168,6 +168,17 @@ private:
                : value;
   }
   Value cast(Value value, Type to);
+  /// `value` converted to what `ref` holds (an 8-bit float for such a
+  /// buffer, whose memory is i8: toMemory then gives the byte).
+  Value castFor(Value value, const BufferRef &ref) {
+    return cast(value, ref.valueType ? ref.valueType : ref.elementType);
+  }
+  /// 8-bit float conversions (arith.extf/truncf to and from f8 types, which
+  /// LLVM has no types for) in the finished kernel become integer code on
+  /// the bytes: round to nearest even, saturating at the largest finite
+  /// value; NaN stays NaN. Other operations on 8-bit floats are a located
+  /// error (LowerFloat8.cpp).
+  LogicalResult expandFloat8(gpu::GPUFuncOp kernel);
   /// Runs `body(flat, slot)` for flat = tid + slot * threads < total;
   /// `unrolled` emits each trip with a constant slot (register fragments
   /// must be indexed by constants to stay in registers).

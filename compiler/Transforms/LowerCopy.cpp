@@ -39,7 +39,7 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
         b.setInsertionPointToStart(ifOp.thenBlock());
       }
       Value value = loadAt(src, si, src.wgmmaRowGroups ? slot : Value());
-      storeAt(dst, di, dst.wgmmaRowGroups ? slot : Value(), cast(value, dst.elementType));
+      storeAt(dst, di, dst.wgmmaRowGroups ? slot : Value(), castFor(value, dst));
     });
     return success();
   }
@@ -82,8 +82,8 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
         int64_t s = *getConstantIntValue(slot);
         if (s % 2 == 1)
           return; // stored with its even neighbour
-        Value first = cast(loadAt(src, si, slot), dst.elementType);
-        Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
+        Value first = toMemory(dst, castFor(loadAt(src, si, slot), dst));
+        Value second = toMemory(dst, castFor(loadAt(src, si, index(s + 1)), dst));
         int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
         Value pair = vector::FromElementsOp::create(
             b, loc(), VectorType::get({2}, dst.elementType), ValueRange{first, second});
@@ -96,8 +96,8 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
           return; // stored with its even neighbour
         SmallVector<Value> next(di);
         next[1] = arith::AddIOp::create(b, loc(), next[1], index(1));
-        Value first = cast(loadAt(src, si, slot), dst.elementType);
-        Value second = cast(loadAt(src, si, index(s + 1)), dst.elementType);
+        Value first = toMemory(dst, castFor(loadAt(src, si, slot), dst));
+        Value second = toMemory(dst, castFor(loadAt(src, si, index(s + 1)), dst));
         Value at = address(dst, di);
         int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
         Value both = arith::AndIOp::create(
@@ -120,7 +120,7 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
       }
       auto move = [&]() {
         Value value = src.wgmmaGroups ? loadAt(src, si, slot) : load(src, si);
-        value = cast(value, dst.elementType);
+        value = castFor(value, dst);
         if (dst.wgmmaGroups)
           storeAt(dst, di, slot, value);
         else
@@ -172,11 +172,12 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
       }
       if (src.scope == tile::MemoryScope::Global) {
         // Outside the tensor reads as zero.
+        // The branch yields the stored element (an 8-bit float's byte).
         auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
                                       inBounds(src, si), true, true);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
-        scf::YieldOp::create(b, loc(), this->load(src, si));
+        scf::YieldOp::create(b, loc(), loadStored(src, si));
         b.setInsertionPointToStart(ifOp.elseBlock());
         Value zero = isa<FloatType>(src.elementType)
                          ? Value(arith::ConstantOp::create(
@@ -184,11 +185,12 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
                          : Value(arith::ConstantOp::create(
                                b, loc(), b.getIntegerAttr(src.elementType, 0)));
         scf::YieldOp::create(b, loc(), zero);
-        value = ifOp.getResult(0);
+        b.setInsertionPointAfter(ifOp);
+        value = fromMemory(src, ifOp.getResult(0));
       } else {
         value = loadAt(src, si, slot);
       }
-      storeAt(dst, di, slot, cast(value, dst.elementType));
+      storeAt(dst, di, slot, castFor(value, dst));
     };
     if (dst.scope == tile::MemoryScope::Global) {
       auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);

@@ -204,8 +204,8 @@ void KernelLowering::stmatrixFromAccumulator(const BufferRef &src, const BufferR
       for (int m = 0; m < count; ++m) {
         // Matrix m: chunk + m / 2, row half m mod 2: slots 4 c + 2 h, + 1.
         int64_t slot = block * slotsPerBlock + 4 * (chunk + m / 2) + 2 * (m % 2);
-        Value low = cast(loadAt(src, {}, index(slot)), dst.elementType);
-        Value high = cast(loadAt(src, {}, index(slot + 1)), dst.elementType);
+        Value low = toMemory(dst, castFor(loadAt(src, {}, index(slot)), dst));
+        Value high = toMemory(dst, castFor(loadAt(src, {}, index(slot + 1)), dst));
         Value pair = vector::FromElementsOp::create(b, loc(), pairType, ValueRange{low, high});
         registers.push_back(LLVM::BitcastOp::create(b, loc(), i32, pair));
       }

@@ -151,7 +151,7 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
     SmallVector<Value> dstIndex = fromSqueezed(dst, squeezed);
     if (!reduce.getClear())
       result = combine(cast(load(dst, dstIndex), accType), result);
-    store(dst, dstIndex, cast(result, dst.elementType));
+    store(dst, dstIndex, castFor(result, dst));
   });
   return success();
 }
@@ -191,7 +191,7 @@ LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
       Value result = partial;
       if (!reduce.getClear())
         result = combineReduction(kind, cast(loadAt(dst, {}, index(r)), accType), result);
-      storeAt(dst, {}, index(r), cast(result, dst.elementType));
+      storeAt(dst, {}, index(r), castFor(result, dst));
     }
     return success();
   }
@@ -204,7 +204,7 @@ LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
     Value result = partial;
     if (!reduce.getClear())
       result = combineReduction(kind, cast(load(dst, dstIndex), accType), result);
-    store(dst, dstIndex, cast(result, dst.elementType));
+    store(dst, dstIndex, castFor(result, dst));
   }
   return success();
 }

@@ -634,19 +634,9 @@ LogicalResult KernelLowering::run() {
   });
   if (failed(lowerBlock(body)))
     return failure();
-  // LLVM has no 8-bit float types and MLIR 22 no conversion of them to the
-  // GPU dialects: they move as bytes and feed wgmma (sm_90a) as they are.
-  // Arithmetic on them would fail in LLVM translation without a location.
-  WalkResult float8 = kernel.walk([&](Operation *op) {
-    if (!isa<arith::ExtFOp, arith::TruncFOp>(op))
-      return WalkResult::advance();
-    if (!isFloat8(op->getOperand(0).getType()) && !isFloat8(op->getResult(0).getType()))
-      return WalkResult::advance();
-    op->emitError("converting 8-bit floats is not supported on GPU targets yet; they "
-                  "can be copied and be the operands of a T.gemm on wgmma (sm_90a)");
-    return WalkResult::interrupt();
-  });
-  if (float8.wasInterrupted())
+  // LLVM has no 8-bit float types: conversions become integer code on the
+  // bytes; they feed wgmma (sm_90a) as they are.
+  if (failed(expandFloat8(kernel)))
     return failure();
   // A barrier followed by nothing but computation and the return orders
   // nothing.
@@ -1196,8 +1186,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       }());
       // |x| was applied to the elements already; combine plainly.
       if (!reduce.getClear())
-        result = combineReduction(kind, this->load(dst, dstIndex), cast(result, dst.elementType));
-      store(dst, dstIndex, cast(result, dst.elementType));
+        result = combineReduction(kind, this->load(dst, dstIndex), castFor(result, dst));
+      store(dst, dstIndex, castFor(result, dst));
     });
     return success();
   }
@@ -1231,7 +1221,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       Value sum = isa<FloatType>(sumType)
                       ? Value(arith::AddFOp::create(b, loc(), loop.getRegionIterArgs()[0], x))
                       : Value(arith::AddIOp::create(b, loc(), loop.getRegionIterArgs()[0], x));
-      store(dst, elementIndex, cast(sum, dst.elementType));
+      store(dst, elementIndex, castFor(sum, dst));
       scf::YieldOp::create(b, loc(), ValueRange{sum});
     });
     return success();
@@ -1260,7 +1250,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     cooperative(product(shape), [&](Value flat, Value slot) {
       SmallVector<Value> n = delinearize(flat, shape);
       SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
-      Value value = cast(loadAt(src, si, slot), dst.elementType);
+      Value value = castFor(loadAt(src, si, slot), dst);
       auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());

@@ -5,6 +5,7 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -108,7 +109,14 @@ static double fromBF16Bits(uint16_t bits) {
   return bitsFloat(static_cast<uint32_t>(bits) << 16);
 }
 
+/// Rounds to nearest even and saturates: values past the largest finite
+/// one (infinities too) become it, with their sign, as the GPUs'
+/// `satfinite` conversions do; NaN stays NaN.
 static uint8_t toF8Bits(double value, const llvm::fltSemantics &sem) {
+  if (!std::isnan(value)) {
+    double largest = llvm::APFloat::getLargest(sem).convertToDouble();
+    value = std::clamp(value, -largest, largest);
+  }
   llvm::APFloat f(value);
   bool losesInfo;
   f.convert(sem, llvm::APFloat::rmNearestTiesToEven, &losesInfo);

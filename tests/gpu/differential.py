@@ -111,6 +111,9 @@ PROGRAMS = [
     k(os.path.join(ROOT, "tests/lit/Frontend/macros.tl"), "use_macros", {"N": 45}),
     k(os.path.join(ROOT, "tests/lit/Frontend/fast-math.tl"), "options", {"N": 1024}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/copy.tl"), "copy", {"N": 1001}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/float8.tl"), "float8", {"N": 1001},
+      inputs=lambda np, rng, dims: {"A": (rng.standard_normal(dims["N"]) *
+                                          10.0 ** rng.integers(-4, 6, dims["N"])).astype(np.float32)}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/launches.tl"), "split_sum",
       {"rows": 37, "n": 1000}, scalars={"factor": 3}, name="launches"),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/launches.tl"), "split_sum",

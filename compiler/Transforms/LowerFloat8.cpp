@@ -1,0 +1,190 @@
+//===- LowerFloat8.cpp - 8-bit float conversions as integer code ----------===//
+//
+// Part of tile-lower-to-gpu. LLVM has no 8-bit float types and MLIR 22 no
+// lowering of them to the GPU dialects, so 8-bit floats live as bytes (i8):
+// buffers store them as i8, and a loaded element is `arith.bitcast i8 ->
+// f8`. This file rewrites what a finished kernel does with such values:
+//   - `arith.truncf` to float8_e4m3 / float8_e5m2: round to nearest even on
+//     the float32 bits, saturating at the largest finite value (448 and
+//     57344; infinities too), NaN to NaN (0x7f, 0x7e: the bytes PyTorch
+//     and LLVM's APFloat use): the GPUs' `satfinite` conversion and the
+//     cpu target's;
+//   - `arith.extf` from them: exact decoding (e5m2 is the top byte of a
+//     float16; e4m3 by its fields);
+//   - bitcasts between the byte and the float, selects and yields of them
+//     carry the byte.
+// Anything else on an 8-bit float (arithmetic, comparisons) is an error at
+// the DSL line: convert to float32 first.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/KernelLowering.h"
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::lowering;
+
+namespace {
+/// Integer code for one conversion, at the op being replaced.
+struct Float8Builder {
+  OpBuilder &b;
+  Location loc;
+
+  Value i32(int64_t v) { return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v); }
+  Value f32(double v) { return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v)); }
+  Value select(Value c, Value x, Value y) { return arith::SelectOp::create(b, loc, c, x, y); }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value shr(Value x, int64_t n) { return arith::ShRUIOp::create(b, loc, x, i32(n)); }
+  Value shl(Value x, int64_t n) { return arith::ShLIOp::create(b, loc, x, i32(n)); }
+  Value andi(Value x, int64_t m) { return arith::AndIOp::create(b, loc, x, i32(m)); }
+  Value ori(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+
+  /// float32 -> the byte of an 8-bit float with `mantissaBits` (3: e4m3,
+  /// 2: e5m2) and exponent bias `bias`; `largest` is the code of the
+  /// largest finite value, `nan` that of NaN.
+  Value encode(Value x, int64_t mantissaBits, int64_t bias, int64_t largest, int64_t nan) {
+    Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), x);
+    Value magnitude = andi(bits, 0x7FFFFFFF);
+    Value sign = andi(shr(bits, 24), 0x80);
+    int64_t drop = 23 - mantissaBits; // float32 mantissa bits that go
+    // Normal numbers: round the float32 bits to nearest even at bit `drop`
+    // (a carry moves into the exponent, as it should), then rebias.
+    Value rounded = add(add(magnitude, i32((int64_t(1) << (drop - 1)) - 1)),
+                        andi(shr(magnitude, drop), 1));
+    Value normal = arith::SubIOp::create(b, loc, shr(rounded, drop),
+                                         i32((127 - bias) << mantissaBits));
+    // Below the smallest normal number: multiples of the subnormal step,
+    // rounded to nearest even (the largest rounds up to the smallest normal).
+    int64_t smallestNormalBits = (127 - bias + 1) << 23;
+    double steps = std::ldexp(1.0, bias - 1 + mantissaBits); // 1 / subnormal step
+    Value absolute = arith::BitcastOp::create(b, loc, b.getF32Type(), magnitude);
+    Value scaled = math::RoundEvenOp::create(
+        b, loc, arith::MulFOp::create(b, loc, absolute, f32(steps)));
+    Value subnormal = arith::FPToSIOp::create(b, loc, b.getI32Type(), scaled);
+    Value code = select(cmp(arith::CmpIPredicate::ult, magnitude, i32(smallestNormalBits)),
+                        subnormal, normal);
+    // Saturate (infinities included), then NaN.
+    code = arith::MinUIOp::create(b, loc, code, i32(largest));
+    code = select(cmp(arith::CmpIPredicate::ugt, magnitude, i32(0x7F800000)), i32(nan), code);
+    return arith::TruncIOp::create(b, loc, b.getI8Type(), ori(code, sign));
+  }
+
+  /// The byte of a float8_e4m3 -> float32.
+  Value decodeE4M3(Value byte) {
+    Value u = arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
+    Value sign = shl(andi(u, 0x80), 24);
+    Value exponent = andi(shr(u, 3), 0xF);
+    Value mantissa = andi(u, 7);
+    Value normal = ori(shl(add(exponent, i32(120)), 23), shl(mantissa, 20));
+    // Subnormals: mantissa x 2^-9, exact in float32.
+    Value subnormal = arith::BitcastOp::create(
+        b, loc, b.getI32Type(),
+        arith::MulFOp::create(b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), mantissa),
+                              f32(std::ldexp(1.0, -9))));
+    Value magnitude =
+        select(cmp(arith::CmpIPredicate::eq, exponent, i32(0)), subnormal, normal);
+    magnitude = select(cmp(arith::CmpIPredicate::eq, andi(u, 0x7F), i32(0x7F)),
+                       i32(0x7FC00000), magnitude);
+    return arith::BitcastOp::create(b, loc, b.getF32Type(), ori(magnitude, sign));
+  }
+
+  /// The byte of a float8_e5m2 -> float32: it is the top byte of a float16.
+  Value decodeE5M2(Value byte) {
+    Value u = arith::ExtUIOp::create(b, loc, b.getI16Type(), byte);
+    Value half = arith::ShLIOp::create(
+        b, loc, u, arith::ConstantIntOp::create(b, loc, b.getI16Type(), 8));
+    Value asHalf = arith::BitcastOp::create(b, loc, b.getF16Type(), half);
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), asHalf);
+  }
+};
+} // namespace
+
+/// `value` as float32, from any float type but 8-bit ones.
+static Value toF32(OpBuilder &b, Location loc, Value value) {
+  Type type = value.getType();
+  if (type.isF32())
+    return value;
+  if (type.getIntOrFloatBitWidth() < 32)
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+  return arith::TruncFOp::create(b, loc, b.getF32Type(), value);
+}
+
+LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
+  // The byte each 8-bit float value is, as ops are rewritten in order.
+  DenseMap<Value, Value> bytes;
+  SmallVector<Operation *> dead;
+  WalkResult walk = kernel.walk([&](Operation *op) {
+    bool producesFloat8 = llvm::any_of(op->getResultTypes(), isFloat8);
+    bool consumesFloat8 =
+        llvm::any_of(op->getOperands(), [](Value v) { return isFloat8(v.getType()); });
+    if (!producesFloat8 && !consumesFloat8)
+      return WalkResult::advance();
+    OpBuilder b(op);
+    Float8Builder f8{b, op->getLoc()};
+    auto byteOf = [&](Value v) { return bytes.lookup(v); };
+    if (auto bitcast = dyn_cast<arith::BitcastOp>(op)) {
+      if (isFloat8(bitcast.getType())) { // loaded byte -> value
+        bytes[bitcast.getResult()] = bitcast.getIn();
+      } else if (Value byte = byteOf(bitcast.getIn())) { // value -> byte to store
+        bitcast.getResult().replaceAllUsesWith(byte);
+      } else {
+        return WalkResult::interrupt();
+      }
+      dead.push_back(op);
+      return WalkResult::advance();
+    }
+    if (auto trunc = dyn_cast<arith::TruncFOp>(op); trunc && isFloat8(trunc.getType())) {
+      Value x = toF32(b, op->getLoc(), trunc.getIn());
+      bytes[trunc.getResult()] = isa<Float8E4M3FNType>(trunc.getType())
+                                     ? f8.encode(x, 3, 7, 0x7E, 0x7F)
+                                     : f8.encode(x, 2, 15, 0x7B, 0x7E);
+      dead.push_back(op);
+      return WalkResult::advance();
+    }
+    if (auto ext = dyn_cast<arith::ExtFOp>(op); ext && isFloat8(ext.getIn().getType())) {
+      Value byte = byteOf(ext.getIn());
+      if (!byte)
+        return WalkResult::interrupt();
+      Value x = isa<Float8E4M3FNType>(ext.getIn().getType()) ? f8.decodeE4M3(byte)
+                                                               : f8.decodeE5M2(byte);
+      Type to = ext.getType();
+      if (!to.isF32())
+        x = to.getIntOrFloatBitWidth() > 32 ? Value(arith::ExtFOp::create(b, op->getLoc(), to, x))
+                                            : Value(arith::TruncFOp::create(b, op->getLoc(), to, x));
+      ext.getResult().replaceAllUsesWith(x);
+      dead.push_back(op);
+      return WalkResult::advance();
+    }
+    if (auto select = dyn_cast<arith::SelectOp>(op); select && isFloat8(select.getType())) {
+      Value x = byteOf(select.getTrueValue()), y = byteOf(select.getFalseValue());
+      if (!x || !y)
+        return WalkResult::interrupt();
+      bytes[select.getResult()] = f8.select(select.getCondition(), x, y);
+      dead.push_back(op);
+      return WalkResult::advance();
+    }
+    return WalkResult::interrupt();
+  });
+  if (walk.wasInterrupted()) {
+    // The first op the walk could not rewrite.
+    Operation *culprit = nullptr;
+    kernel.walk([&](Operation *op) {
+      if (culprit || llvm::is_contained(dead, op))
+        return;
+      bool float8 = llvm::any_of(op->getResultTypes(), isFloat8) ||
+                    llvm::any_of(op->getOperands(), [](Value v) { return isFloat8(v.getType()); });
+      if (float8)
+        culprit = op;
+    });
+    return (culprit ? culprit : kernel.getOperation())
+        ->emitError("8-bit floats can be loaded, stored, copied, converted to and from "
+                    "other floats and multiplied by T.gemm; convert to float32 for '")
+           << (culprit ? culprit->getName().getStringRef() : "this") << "'";
+  }
+  for (Operation *op : llvm::reverse(dead))
+    op->erase();
+  return success();
+}
