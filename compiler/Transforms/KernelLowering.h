@@ -168,6 +168,12 @@ private:
                : value;
   }
   Value cast(Value value, Type to);
+  /// The zero of an integer or float type.
+  Value zeroOf(Type type) {
+    return isa<FloatType>(type)
+               ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(type, 0.0)))
+               : Value(arith::ConstantOp::create(b, loc(), b.getIntegerAttr(type, 0)));
+  }
   /// `value` converted to what `ref` holds (an 8-bit float for such a
   /// buffer, whose memory is i8: toMemory then gives the byte).
   Value castFor(Value value, const BufferRef &ref) {
@@ -179,6 +185,13 @@ private:
   /// value; NaN stays NaN. Other operations on 8-bit floats are a located
   /// error (LowerFloat8.cpp).
   LogicalResult expandFloat8(gpu::GPUFuncOp kernel);
+  /// Whether the tile IR shows every index of an element access of
+  /// `buffer` inside it (LowerBounds.cpp); if not, the access is guarded:
+  /// a load outside reads zero, a store outside is dropped.
+  bool provablyInBounds(Operation *access, Value buffer, ValueRange indices);
+  /// Element accesses of a vector loop's straight-line version whose two
+  /// end lanes were checked inside their tensors (all lanes are then).
+  DenseSet<Operation *> vectorCheckedAccesses;
   /// Runs `body(flat, slot)` for flat = tid + slot * threads < total;
   /// `unrolled` emits each trip with a constant slot (register fragments
   /// must be indexed by constants to stay in registers).

@@ -179,12 +179,7 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
         b.setInsertionPointToStart(ifOp.thenBlock());
         scf::YieldOp::create(b, loc(), loadStored(src, si));
         b.setInsertionPointToStart(ifOp.elseBlock());
-        Value zero = isa<FloatType>(src.elementType)
-                         ? Value(arith::ConstantOp::create(
-                               b, loc(), b.getFloatAttr(src.elementType, 0.0)))
-                         : Value(arith::ConstantOp::create(
-                               b, loc(), b.getIntegerAttr(src.elementType, 0)));
-        scf::YieldOp::create(b, loc(), zero);
+        scf::YieldOp::create(b, loc(), zeroOf(src.elementType));
         b.setInsertionPointAfter(ifOp);
         value = fromMemory(src, ifOp.getResult(0));
       } else {
@@ -450,9 +445,7 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
     }
     // At the tensor's edges (or misaligned rows) element by element, zero outside.
     b.setInsertionPointToStart(ifOp.elseBlock());
-    Value zero = isa<FloatType>(src.elementType)
-                     ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(src.elementType, 0.0)))
-                     : Value(arith::ConstantOp::create(b, loc(), b.getIntegerAttr(src.elementType, 0)));
+    Value zero = zeroOf(src.elementType);
     for (int64_t e = 0; e < vec; ++e) {
       SmallVector<Value> se(si), de(di);
       se.back() = arith::AddIOp::create(b, loc(), se.back(), index(e));

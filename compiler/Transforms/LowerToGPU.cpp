@@ -198,6 +198,21 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
     if (ifOp->hasAttr(tile::kVectorGuardAttrName))
       guards.push_back(ifOp);
   });
+  auto accessOf = [](Operation *op) -> std::pair<Value, ValueRange> {
+    if (auto load = dyn_cast<tile::LoadOp>(op))
+      return {load.getBuffer(), load.getIndices()};
+    auto store = llvm::cast<tile::StoreOp>(op);
+    return {store.getBuffer(), store.getIndices()};
+  };
+  SmallVector<Operation *> unprovenAccesses;
+  body.walk([&](Operation *op) {
+    if (!op->hasAttr(tile::kContiguousAttrName) || !isa<tile::LoadOp, tile::StoreOp>(op))
+      return;
+    auto [buffer, sourceIndices] = accessOf(op);
+    if (buffers[buffer].scope == tile::MemoryScope::Global &&
+        !provablyInBounds(op, buffer, sourceIndices))
+      unprovenAccesses.push_back(op);
+  });
 
   // Vector v of the loop (thread tid runs v = tid + k * threads in trip k)
   // starts at element v * width; it stays in one row: only the innermost
@@ -221,9 +236,21 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
       for (int64_t lane : {int64_t(0), width - 1})
         whole = arith::AndIOp::create(b, loc(), whole, evaluateAt(parallel, cond, lanePoint(lane)));
     }
+    // Contiguous tensor accesses not known to be inside: inside at both end
+    // lanes means inside at every lane.
+    for (Operation *op : unprovenAccesses) {
+      auto [buffer, sourceIndices] = accessOf(op);
+      for (int64_t lane : {int64_t(0), width - 1}) {
+        SmallVector<Value> at;
+        for (Value i : sourceIndices)
+          at.push_back(evaluateAt(parallel, i, lanePoint(lane)));
+        whole = arith::AndIOp::create(b, loc(), whole, inBounds(buffers[buffer], at));
+      }
+    }
     auto versions = scf::IfOp::create(b, loc(), whole, /*withElseRegion=*/true);
     b.setInsertionPointToStart(versions.thenBlock());
     heldGuards.insert(guards.begin(), guards.end());
+    vectorCheckedAccesses.insert(unprovenAccesses.begin(), unprovenAccesses.end());
     // Op by op across the lanes (each lane's own order is kept; iterations of
     // a T.Parallel are independent), so that each `tile.contiguous` access
     // becomes one vector access of all lanes.
@@ -239,6 +266,7 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
       lowered = failure();
     --parallelDepth;
     heldGuards.clear();
+    vectorCheckedAccesses.clear();
     b.setInsertionPointToStart(versions.elseBlock());
     for (int64_t lane = 0; lane < width; ++lane)
       iteration(lanePoint(lane), slotOf(lane));
@@ -911,11 +939,38 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     Value slot = registerSlot(ref);
     if (ref.wgmmaRowGroups && !slot)
       return op->emitError("a wgmma_rows fragment is accessed outside a loop over its rows");
+    Value buffer = load ? load.getBuffer() : storeOp.getBuffer();
+    ValueRange sourceIndices = load ? load.getIndices() : storeOp.getIndices();
+    bool guarded = ref.scope == tile::MemoryScope::Global &&
+                   !vectorCheckedAccesses.contains(op) &&
+                   !provablyInBounds(op, buffer, sourceIndices);
+    LLVM_DEBUG(if (guarded) llvm::dbgs() << "guarded: " << *op << "\n");
+    if (load && guarded) {
+      // Outside the tensor reads zero (the branch yields the stored
+      // element: an 8-bit float's byte).
+      SmallVector<Value> at = indices(load.getIndices());
+      auto ifOp = scf::IfOp::create(b, loc(), TypeRange{ref.elementType}, inBounds(ref, at),
+                                    /*addThenBlock=*/true, /*addElseBlock=*/true);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        scf::YieldOp::create(b, loc(), loadStored(ref, at));
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        scf::YieldOp::create(b, loc(), zeroOf(ref.elementType));
+      }
+      mapping.map(load.getResult(), fromMemory(ref, ifOp.getResult(0)));
+      return success();
+    }
     if (load) {
       mapping.map(load.getResult(), loadAt(ref, indices(load.getIndices()), slot));
       return success();
     }
     OpBuilder::InsertionGuard guard(b);
+    if (guarded) { // a store outside the tensor is dropped
+      auto ifOp =
+          scf::IfOp::create(b, loc(), inBounds(ref, indices(storeOp.getIndices())), false);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+    }
     if (quadReplicated && !ref.inRegisters()) {
       // The quad's four lanes run this iteration alike: one writes memory.
       auto ifOp = scf::IfOp::create(b, loc(), firstOfQuad(), false);
@@ -1206,9 +1261,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     // each element is read before it is written).
     cooperative(product(lineShape), [&](Value flat, Value) {
       SmallVector<Value> lineIndex = delinearize(flat, lineShape);
-      Value zero = isa<FloatType>(sumType)
-                       ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(sumType, 0.0)))
-                       : Value(arith::ConstantOp::create(b, loc(), b.getIntegerAttr(sumType, 0)));
+      Value zero = zeroOf(sumType);
       auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{zero});
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());

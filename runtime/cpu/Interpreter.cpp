@@ -139,6 +139,54 @@ private:
     return failure();
   }
 
+  /// An element access outside its tensor, which the GPU guards (a read
+  /// gives 0, a write is dropped): in checked mode an error when the index
+  /// comes from data (a tile or element placed wholly outside: most likely
+  /// a bug), else a warning, once per access op.
+  LogicalResult outsideTensor(Operation *op, const View &v, ArrayRef<int64_t> index,
+                              const char *verb, const char *outcome) {
+    if (!options.checked)
+      return success();
+    std::string what = (Twine("out-of-bounds ") + verb + " at index " + formatIndex(index) +
+                        " of " + v.storage->what + "; its shape is " +
+                        formatShape(v.storage->shape))
+                           .str();
+    if (indexFromData(op))
+      return failWith(op, what + " (the index comes from data)");
+    if (warnedOutside.insert(op).second)
+      op->emitWarning() << what << " (" << context() << "): " << outcome
+                        << ", as on the GPU (further ones at this line are not reported)";
+    return success();
+  }
+
+  /// Whether an access's indices depend on values loaded from a tensor.
+  bool indexFromData(Operation *access) {
+    auto [it, inserted] = dataIndexed.try_emplace(access, false);
+    if (!inserted)
+      return it->second;
+    SmallVector<Value> work(access->getOperands().drop_front(isa<tile::StoreOp>(access) ? 2 : 1));
+    DenseSet<Value> seen;
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      if (!seen.insert(v).second)
+        continue;
+      Operation *def = v.getDefiningOp();
+      if (!def)
+        continue; // loop variables, block indices, parameters
+      if (auto load = dyn_cast<tile::LoadOp>(def)) {
+        // From a tensor: data. On-chip buffers (variables, loop counters)
+        // are not followed through memory.
+        if (load.getBuffer().getType().getScope() == tile::MemoryScope::Global)
+          return dataIndexed[access] = true;
+        continue;
+      }
+      llvm::append_range(work, def->getOperands());
+    }
+    return false;
+  }
+  DenseSet<Operation *> warnedOutside;
+  DenseMap<Operation *, bool> dataIndexed;
+
   //===--------------------------------------------------------------------===//
   // Values
   //===--------------------------------------------------------------------===//
@@ -653,6 +701,17 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     for (Value v : load.getIndices())
       index.push_back(getI(v));
     const View &v = view(load.getBuffer());
+    if (v.storage->scope == tile::MemoryScope::Global &&
+        !locate(nullptr, v, index, storageIndex, false, "read")) {
+      // Outside the tensor reads zero, as on the GPU.
+      if (failed(outsideTensor(op, v, index, "read", "reads 0")))
+        return failure();
+      if (v.storage->isFloat)
+        setF(load.getResult(), 0.0);
+      else
+        setI(load.getResult(), 0);
+      return success();
+    }
     if (!locate(op, v, index, storageIndex, /*reportErrors=*/true, "read"))
       return failure();
     Scalar value;
@@ -669,6 +728,9 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     for (Value v : store.getIndices())
       index.push_back(getI(v));
     const View &v = view(store.getBuffer());
+    if (v.storage->scope == tile::MemoryScope::Global &&
+        !locate(nullptr, v, index, storageIndex, false, "write"))
+      return outsideTensor(op, v, index, "write", "is dropped"); // as on the GPU
     if (!locate(op, v, index, storageIndex, /*reportErrors=*/true, "write"))
       return failure();
     write(*v.storage, storageIndex, get(store.getValue()));

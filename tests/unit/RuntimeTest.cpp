@@ -102,15 +102,39 @@ TEST_CASE("the JIT compiles source and launches on host tensors", "[jit]") {
       (*kernel)->launch({cpu::KernelArg::ofTensor(x), cpu::KernelArg::ofFloat(0.5)})));
   CHECK(data[7] == 4.0f);
 
-  // A ragged size: the kernel reads past the end; checked mode says where.
+  // A ragged size: elements past the end read 0 and are not written, as
+  // on the GPU (checked mode warns); the elements past the tensor's six
+  // are untouched.
   cpu::HostTensor ragged{data, DType::F32, {6}, {}};
-  llvm::Error error =
-      (*kernel)->launch({cpu::KernelArg::ofTensor(ragged), cpu::KernelArg::ofFloat(1.0)});
+  REQUIRE_FALSE(isError(
+      (*kernel)->launch({cpu::KernelArg::ofTensor(ragged), cpu::KernelArg::ofFloat(2.0)})));
+  CHECK(data[5] == 6.0f); // 3 (after the first launch) times 2
+  CHECK(data[6] == 3.5f);
+  CHECK(data[7] == 4.0f);
+
+  // An index that comes from data and lands outside: checked mode stops
+  // where it happens.
+  auto gather = jit::Kernel::fromSource(R"(
+import tilelang.language as T
+
+@T.prim_func
+def gather(X: T.Tensor((N,), "float32"), idx: T.Tensor((N,), "int32")):
+    with T.Kernel(1, threads=32) as bx:
+        for i in T.Parallel(4):
+            X[i] = X[idx[i]]
+)", jit::CompileOptions(), "gather.tl");
+  REQUIRE(static_cast<bool>(gather));
+  int32_t indices[4] = {1, 2, 9, 0};
+  float values[4] = {1, 2, 3, 4};
+  llvm::Error error = (*gather)->launch(
+      {cpu::KernelArg::ofTensor(cpu::HostTensor{values, DType::F32, {4}, {}}),
+       cpu::KernelArg::ofTensor(cpu::HostTensor{indices, DType::I32, {4}, {}})});
   REQUIRE(static_cast<bool>(error));
   std::string message = llvm::toString(std::move(error));
   INFO(message);
-  CHECK(message.find("scale.tl:8:33: error: out-of-bounds read at index [6] of tensor 'X'") !=
+  CHECK(message.find("gather.tl:8:20: error: out-of-bounds read at index [9] of tensor 'X'") !=
         std::string::npos);
+  CHECK(message.find("(the index comes from data)") != std::string::npos);
   CHECK(message.find("^") != std::string::npos);
 
   // Wrong dtype: rejected before running.
