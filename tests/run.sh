@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the Catch2 unit
 # tests, the lit/FileCheck suites (dialect, frontend, tools, kernels, the
-# malformed-program corpus), and a time-bounded libFuzzer run over the
-# frontend plus its regression inputs. Ends with "N passed, N failed".
+# malformed-program corpus), 300 generated tile programs compiled for every
+# target (ptxas-checked) and run on the cpu target, and a time-bounded
+# libFuzzer run over the frontend plus its regression inputs. Ends with
+# "N passed, N failed".
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TILEC_BUILD_DIR:-$root/build}
@@ -56,6 +58,23 @@ print(ok, len(tests) - ok - sum(t["code"] == "UNSUPPORTED" for t in tests))
 PY
 )
 count "${lit_pass:-0}" "${lit_fail:-1}"
+
+echo "== generated programs: every target, or an expected located error"
+generated=$build/generated-programs
+rm -rf "$generated"
+if /usr/bin/python3 "$root/tests/programs/generate.py" --seed 1 --count 300 --out "$generated"; then
+  log=$(mktemp)
+  /usr/bin/python3 "$root/tests/programs/check.py" "$generated" --tilec "$build/tools/tilec" \
+    --jobs "$(nproc)" | tee "$log" | tail -20
+  summary=$(tail -1 "$log")
+  ok=$(sed -n 's/.* \([0-9]*\) compiled for.*/\1/p' <<<"$summary")
+  expected=$(sed -n 's/.* \([0-9]*\) ended in an expected.*/\1/p' <<<"$summary")
+  bad=$(sed -n 's/.* \([0-9]*\) failed$/\1/p' <<<"$summary")
+  count "$(( ${ok:-0} + ${expected:-0} ))" "${bad:-1}"
+  rm -f "$log"
+else
+  count 0 1
+fi
 
 echo "== fuzzing the frontend for ${fuzz_seconds}s"
 fuzz_ok=0

@@ -11,6 +11,7 @@
 #include "compiler/Pipeline.h"
 
 #include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"
+#include "mlir/Conversion/MathToROCDL/MathToROCDL.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -62,6 +63,13 @@ void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &targ
   attach.abiVersion = "400";
   attach.optLevel = target.optLevel;
   pm.addPass(createGpuROCDLAttachTarget(attach));
+  // Math functions as the device library's (__ocml_tanh_f32, ...), before
+  // the generic lowering would leave LLVM intrinsics such as llvm.tanh that
+  // the AMDGPU back end cannot lower (a module pass: the declarations go
+  // into each function's symbol table, the kernels' gpu.module).
+  ConvertMathToROCDLOptions math;
+  math.chipset = target.chip;
+  pm.addPass(createConvertMathToROCDL(math));
   OpPassManager &gpuPM = pm.nest<gpu::GPUModuleOp>();
   gpuPM.addPass(createCanonicalizerPass());
   gpuPM.addPass(createCSEPass());

@@ -125,6 +125,14 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
     OpBuilder b(op);
     Float8Builder f8{b, op->getLoc()};
     auto byteOf = [&](Value v) { return bytes.lookup(v); };
+    if (auto constant = dyn_cast<arith::ConstantOp>(op); constant && isFloat8(constant.getType())) {
+      // Its bits, as the byte it is stored as.
+      APInt bits = llvm::cast<FloatAttr>(constant.getValue()).getValue().bitcastToAPInt();
+      bytes[constant.getResult()] =
+          arith::ConstantIntOp::create(b, op->getLoc(), b.getI8Type(), bits.getZExtValue());
+      dead.push_back(op);
+      return WalkResult::advance();
+    }
     if (auto bitcast = dyn_cast<arith::BitcastOp>(op)) {
       if (isFloat8(bitcast.getType())) { // loaded byte -> value
         bytes[bitcast.getResult()] = bitcast.getIn();
@@ -179,10 +187,13 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
       if (float8)
         culprit = op;
     });
-    return (culprit ? culprit : kernel.getOperation())
-        ->emitError("8-bit floats can be loaded, stored, copied, converted to and from "
+    // Ops the lowering made carry the tile op's location; failing that, the
+    // launch's.
+    Location where = culprit && !isa<UnknownLoc>(culprit->getLoc()) ? culprit->getLoc()
+                                                                      : launch.getLoc();
+    return mlir::emitError(where,"8-bit floats can be loaded, stored, copied, converted to and from "
                     "other floats and multiplied by T.gemm; convert to float32 for '")
-           << (culprit ? culprit->getName().getStringRef() : "this") << "'";
+           << (culprit ? culprit->getName().getStringRef() : StringRef("this")) << "'";
   }
   for (Operation *op : llvm::reverse(dead))
     op->erase();

@@ -14,7 +14,8 @@ the GPU needs the GPU machine. So the check has two halves:
       tensor parameter with OUT/<name>/cpu: one line per program.
 
 A program of your own joins with `--program FILE:KERNEL` (repeatable) and
-`--dims`, `-D`, `--scalar` for it (see docs/debugging.md).
+`--dims`, `-D`, `--scalar` for it (see docs/debugging.md); `--generated N
+--seed S` adds N random programs of tests/programs/generate.py.
 """
 import argparse
 import json
@@ -280,6 +281,9 @@ def main():
     parser.add_argument("--dims", default="", help="N=100,M=7 for --program")
     parser.add_argument("-D", dest="defines", action="append", default=[])
     parser.add_argument("--scalar", action="append", default=[])
+    parser.add_argument("--generated", type=int, default=0,
+                        help="also this many programs of tests/programs/generate.py (prepare)")
+    parser.add_argument("--seed", type=int, default=1, help="their seed")
     args = parser.parse_args()
     if args.mode == "check":
         return check(args)
@@ -293,6 +297,21 @@ def main():
             path, kernel = spec.rsplit(":", 1)
             programs.append(k(os.path.abspath(path), kernel, dims, defines, scalars,
                               name=os.path.splitext(os.path.basename(path))[0] + "_" + kernel))
+    if args.generated:
+        sys.path.insert(0, os.path.join(ROOT, "tests", "programs"))
+        import generate
+        folder = os.path.join(args.out, "generated")
+        os.makedirs(folder, exist_ok=True)
+        for g in generate.generate(args.seed, args.generated):
+            path = os.path.join(folder, g["name"] + ".tl")
+            with open(path, "w") as f:
+                f.write(g["source"])
+            # Programs that do not fit the target are the compile check's
+            # business (tests/programs/check.py), not this one's.
+            if args.target in g["may_fail"]:
+                continue
+            programs.append(k(path, g["kernel"], g["dims"], scalars=g["scalars"],
+                              name=f"gen{args.seed}_{g['name']}"))
     return prepare(args, programs)
 
 
