@@ -57,6 +57,10 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "0",
            "Shared memory a block may use on the target (0: no limit); a kernel "
            "that needs more is an error at its T.Kernel line">,
+    Option<"maxPrivateBytes", "max-private-bytes", "int64_t", "0",
+           "Private (scratch) memory a thread may use on the target (0: no "
+           "limit); a kernel that needs more is an error at its largest local "
+           "buffer">,
     Option<"privateAddressSpace", "private-address-space", "unsigned", "0",
            "Address space of per-thread arrays (0 on NVPTX, 5 on AMDGPU)">,
     Option<"asyncCopies", "async-copies", "bool", "false",

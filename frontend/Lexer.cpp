@@ -2,6 +2,9 @@
 
 #include "frontend/Lexer.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ConvertUTF.h"
+
 #include "llvm/ADT/StringSwitch.h"
 
 #include <cctype>
@@ -258,7 +261,42 @@ void Lexer::lexLine() {
     }
     if (matched)
       continue;
-    if (static_cast<unsigned char>(c) >= 0x80 || std::isprint(c))
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // One message per character (not per byte), printable whatever the
+      // bytes are: the code point of valid UTF-8, else the bytes in hex
+      // (a run of invalid bytes is one error).
+      const char *end = buffer.end();
+      const char *next = cur;
+      llvm::UTF32 codePoint;
+      const llvm::UTF8 *first = reinterpret_cast<const llvm::UTF8 *>(cur);
+      unsigned length = llvm::getNumBytesForUTF8(*first);
+      if (length <= static_cast<unsigned>(end - cur) &&
+          llvm::isLegalUTF8Sequence(first, first + length)) {
+        const llvm::UTF8 *from = first;
+        llvm::UTF32 *to = &codePoint;
+        llvm::ConvertUTF8toUTF32(&from, from + length, &to, to + 1, llvm::strictConversion);
+        next = cur + length;
+        lexError(start, "unexpected character U+" +
+                            llvm::utohexstr(codePoint, /*LowerCase=*/false, /*Width=*/4) +
+                            " outside a string or comment");
+      } else {
+        std::string bytes;
+        while (next < end && static_cast<unsigned char>(*next) >= 0x80 &&
+               !llvm::isLegalUTF8Sequence(
+                   reinterpret_cast<const llvm::UTF8 *>(next),
+                   reinterpret_cast<const llvm::UTF8 *>(next) +
+                       std::min<size_t>(llvm::getNumBytesForUTF8(*next), end - next))) {
+          bytes += (bytes.empty() ? "0x" : " 0x") +
+                   llvm::utohexstr(static_cast<unsigned char>(*next), false, 2);
+          ++next;
+        }
+        lexError(start, "invalid UTF-8 (bytes " + bytes + "): source files are UTF-8");
+      }
+      cur = next;
+      emitToken(TokenKind::Error, start, cur);
+      continue;
+    }
+    if (std::isprint(c))
       lexError(start, llvm::Twine("unexpected character '") +
                           llvm::Twine(c) + "'");
     else

@@ -52,6 +52,9 @@ void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &
   lowering.privateAddressSpace = 5; // AMDGPU's private (scratch) memory
   // LDS a workgroup may use: 64 KiB, 160 KiB on gfx950.
   lowering.maxSharedBytes = target.chip == "gfx950" ? 163840 : 65536;
+  // Scratch a work-item may use: the back end's limit is 131056 bytes of
+  // stack frame, some of it its own.
+  lowering.maxPrivateBytes = 128 * 1024;
   pm.addPass(createTileLowerToGPU(lowering));
 }
 

@@ -229,6 +229,8 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
                             : sm >= 86 ? 101376
                             : sm == 75 ? 65536
                                        : 98304;
+  // Local memory a thread may use (the PTX ISA's 512 KiB).
+  lowering.maxPrivateBytes = 512 * 1024;
   pm.addPass(createTileLowerToGPU(lowering));
 }
 

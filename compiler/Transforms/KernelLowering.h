@@ -106,6 +106,10 @@ public:
 
   LogicalResult run();
   int64_t sharedBytes = 0;
+  /// Bytes of each thread's private memory (allocas), and the largest
+  /// buffer among them.
+  int64_t privateBytes = 0, largestPrivateBytes = 0;
+  Operation *largestPrivate = nullptr;
 
 private:
   Location loc() { return currentLoc; }

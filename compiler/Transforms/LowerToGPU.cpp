@@ -436,6 +436,12 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
     Value n = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), count);
+    int64_t bytes = count * std::max<int64_t>(1, ref.elementType.getIntOrFloatBitWidth() / 8);
+    privateBytes += bytes;
+    if (bytes > largestPrivateBytes) {
+      largestPrivateBytes = bytes;
+      largestPrivate = alloc;
+    }
     ref.base = LLVM::AllocaOp::create(b, loc(),
                                       LLVM::LLVMPointerType::get(b.getContext(), privateSpace),
                                       ref.elementType, n, /*alignment=*/16);
@@ -1559,6 +1565,15 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
           return signalPassFailure();
         if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {
           reportSharedMemoryOverflow(kernel, launch, lowering.sharedBytes, maxSharedBytes);
+          return signalPassFailure();
+        }
+        if (maxPrivateBytes > 0 && lowering.privateBytes > maxPrivateBytes) {
+          emitError(lowering.largestPrivate ? lowering.largestPrivate->getLoc() : launch.getLoc())
+              << "each thread of kernel '" << kernel.getName() << "' needs "
+              << lowering.privateBytes << " bytes of private memory (local buffers and "
+              << "register fragments; this one takes " << lowering.largestPrivateBytes
+              << "); the target offers at most " << static_cast<int64_t>(maxPrivateBytes)
+              << " (use shared memory or smaller tiles)";
           return signalPassFailure();
         }
         LLVM_DEBUG(llvm::dbgs() << symbol << ": " << lowering.sharedBytes

@@ -449,6 +449,11 @@ LogicalResult CumsumOp::verify() {
 
 LogicalResult AtomicAddOp::verify() {
   BufferType target = getTarget().getType();
+  // Sums of numbers: no bool or 8-bit float targets (no hardware atomic).
+  Type element = target.getElementType();
+  if (element.isInteger(1) || isa<Float8E4M3FNType, Float8E5M2Type>(element))
+    return emitOpError("atomic adds need an integer or a 16/32/64-bit float target, got ")
+           << element;
   if (auto tile = dyn_cast<BufferType>(getValue().getType())) {
     if (!getIndices().empty())
       return emitOpError("a tile value takes no indices");

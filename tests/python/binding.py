@@ -68,6 +68,17 @@ try:
 except tilec.CompileError as e:
     assert f"{bad.name}:6:" in str(e) and "^" in str(e), str(e)
 
+# A source with invalid UTF-8: a CompileError too (its echo of the line is
+# decoded with replacement characters).
+with tempfile.NamedTemporaryFile("wb", suffix=".tl", delete=False) as bad:
+    bad.write(b"import tilelang.language as T\n\n@T.prim_func\ndef k(A: T.Tensor((4,), \"float32\")):\n"
+              b"    with T.Kernel(1, threads=32) as bx:\n        A[0] = 1.0 \xff\xfe\n")
+try:
+    tilec.compile(bad.name, target="sm_90a")
+    raise AssertionError("a program with invalid UTF-8 compiled")
+except tilec.CompileError as e:
+    assert "invalid UTF-8 (bytes 0xFF 0xFE)" in str(e), str(e)
+
 # GPU code: PTX and launch metadata, then the same from the disk cache.
 gemm = tilec.compile(os.path.join(kernels, "gemm.tl"), defines={"block_N": 128})
 assert not gemm.from_cache and gemm.metadata["kernel"] == "gemm"

@@ -32,7 +32,8 @@ def tool_version():
 
 
 def _run_tool(args):
-    result = subprocess.run([_tool()] + args, capture_output=True, text=True)
+    # errors="replace": a source with invalid UTF-8 is echoed in the message.
+    result = subprocess.run([_tool()] + args, capture_output=True, text=True, errors="replace")
     if result.returncode != 0:
         raise CompileError(result.stderr.strip() or result.stdout.strip())
     return result.stdout

@@ -71,7 +71,7 @@ class CPUKernel:
                     command.append(f"--in={name}={file}")
                 else:
                     command.append(f"--scalar={name}={value}")
-            result = subprocess.run(command, capture_output=True, text=True)
+            result = subprocess.run(command, capture_output=True, text=True, errors="replace")
             if result.returncode != 0:
                 raise RunError(result.stderr.strip() or result.stdout.strip())
             for (name, is_tensor, bf16), value in zip(self.parameters, args):

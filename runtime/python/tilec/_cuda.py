@@ -60,7 +60,7 @@ class CUDAKernel:
             handle = _library().tilec_cuda_load(self.ptx.encode(), self.metadata_path.encode(),
                                                 error, len(error))
             if not handle:
-                raise RuntimeError(error.value.decode())
+                raise RuntimeError(error.value.decode(errors="replace"))
             self._handle = handle
         return self._handle
 
@@ -82,14 +82,14 @@ class CUDAKernel:
         error = ctypes.create_string_buffer(4096)
         plan = lib.tilec_cuda_bind(handle, json.dumps(spec).encode(), error, len(error))
         if not plan:
-            raise RuntimeError(error.value.decode())
+            raise RuntimeError(error.value.decode(errors="replace"))
         plan = ctypes.c_void_p(plan)
 
         def launch():
             message = ctypes.create_string_buffer(4096)
             stream = torch.cuda.current_stream().cuda_stream
             if lib.tilec_cuda_launch(handle, plan, ctypes.c_void_p(stream), message, len(message)):
-                raise RuntimeError(message.value.decode())
+                raise RuntimeError(message.value.decode(errors="replace"))
         launch.arguments = args  # the tensors live as long as the launcher
         # The launch copies the plan's parameters: freeing it once the last
         # launch is enqueued is safe.
