@@ -109,6 +109,9 @@ public:
   /// Bytes of each thread's private memory (allocas), and the largest
   /// buffer among them.
   int64_t privateBytes = 0, largestPrivateBytes = 0;
+  /// 32-bit registers each thread holds of its largest #tile.wgmma
+  /// accumulator (others may be dead by then; this one is live).
+  int64_t accumulatorRegisters = 0;
   Operation *largestPrivate = nullptr;
 
 private:

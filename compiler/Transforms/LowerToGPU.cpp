@@ -421,6 +421,9 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     ref.wgmmaGroups = wgmma.getWarpgroups();
     ref.wgmmaColumnGroups = wgmma.getColumnGroups();
     count /= 128 * ref.wgmmaWarpgroups();
+    accumulatorRegisters =
+        std::max(accumulatorRegisters,
+                 (count * type.getElementType().getIntOrFloatBitWidth() + 31) / 32);
   }
   if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(layout)) {
     ref.wgmmaRowGroups = rows.getWarpgroups();
@@ -1521,6 +1524,30 @@ static void reportSharedMemoryOverflow(func::FuncOp kernel, tile::LaunchOp launc
                          : " (take smaller tiles or fewer pipeline stages: " + knobs + ")");
 }
 
+/// A block's registers are shared by its threads: with more warpgroups each
+/// thread gets fewer (65536 / threads, at most 255), and accumulators that
+/// need more make ptxas give up. A located error says what fits instead.
+static LogicalResult checkRegisters(func::FuncOp kernel, tile::LaunchOp launch,
+                                    const KernelLowering &lowering) {
+  int64_t blockThreads = launch.getBlockThreads().value_or(launch.getThreads());
+  // Two consumer warpgroups with a producer get 224 registers each by
+  // setmaxnreg; fewer threads have 255. Only larger blocks are at risk.
+  if (blockThreads <= 384 || lowering.accumulatorRegisters == 0)
+    return success();
+  int64_t available = std::min<int64_t>(255, 65536 / blockThreads / 8 * 8);
+  // Addresses, indices, loop state and the operands in flight.
+  constexpr int64_t kOverhead = 24;
+  if (lowering.accumulatorRegisters + kOverhead <= available)
+    return success();
+  return launch.emitError("with ")
+         << blockThreads << " threads a block (threads=" << launch.getThreads()
+         << (blockThreads > launch.getThreads() ? " and a producer warpgroup" : "")
+         << ") each thread has " << available << " registers, but its share of a "
+         << "tensor-core accumulator takes " << lowering.accumulatorRegisters
+         << ": take threads=256 (two consumer warpgroups, 224 registers each) or smaller "
+            "tiles";
+}
+
 namespace {
 struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGPUPass> {
   using TileLowerToGPUBase::TileLowerToGPUBase;
@@ -1567,6 +1594,8 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
           reportSharedMemoryOverflow(kernel, launch, lowering.sharedBytes, maxSharedBytes);
           return signalPassFailure();
         }
+        if (failed(checkRegisters(kernel, launch, lowering)))
+          return signalPassFailure();
         if (maxPrivateBytes > 0 && lowering.privateBytes > maxPrivateBytes) {
           emitError(lowering.largestPrivate ? lowering.largestPrivate->getLoc() : launch.getLoc())
               << "each thread of kernel '" << kernel.getName() << "' needs "
