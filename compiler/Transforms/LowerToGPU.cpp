@@ -267,6 +267,8 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
     --parallelDepth;
     heldGuards.clear();
     vectorCheckedAccesses.clear();
+    if (failed(lowered))
+      return; // reported once, not again for the lanes
     b.setInsertionPointToStart(versions.elseBlock());
     for (int64_t lane = 0; lane < width; ++lane)
       iteration(lanePoint(lane), slotOf(lane));
