@@ -783,7 +783,7 @@ def retention_reference(q, k, v, heads):
     return out
 
 
-# FLA 0.5.2 on this H200 kind, 2026-11-30 (../shared/anchors; another run).
+# FLA 0.5.2 on this H200 kind, 2026-11-30 (the recorded peer anchors; another run).
 FLA_ANCHOR_MS = {("chunkwise", "k256"): 2.45, ("chunkwise", "k128"): 0.725,
                  ("chunkwise", "k128v128"): 0.919, ("parallel", "k256"): 8.98,
                  ("parallel", "k128"): 1.76, ("parallel", "k128v128"): 7.12}
