@@ -304,7 +304,7 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     RValue buffer = evalTileOperand(*args.get(0), std::nullopt);
     if (buffer.isError())
       return buffer;
-    Type elementType = buffer.getBufferType().getElementType();
+    Type elementType = tile::scalarTypeOf(buffer.getBufferType().getElementType());
     RValue value = isFill ? eval(*args.get(1)) : RValue::ofInt(0);
     if (value.isBuffer()) {
       error(args.get(1)->getLoc()) << "T.fill takes a scalar value";
@@ -432,10 +432,11 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
         return RValue::error();
       indices.push_back(index);
     }
-    Value scalar = materialize(value, args.get(1)->getLoc(), type.getElementType());
+    Type scalarType = tile::scalarTypeOf(type.getElementType());
+    Value scalar = materialize(value, args.get(1)->getLoc(), scalarType);
     if (!scalar)
       return RValue::error();
-    scalar = castTo(scalar, type.getElementType(), where);
+    scalar = castTo(scalar, scalarType, where);
     auto op = tile::AtomicAddOp::create(builder, l, scalar, base.value, indices);
     verifyNow(op);
     return RValue::none();

@@ -36,7 +36,8 @@ Type tilec::frontend::parseDType(MLIRContext &context, StringRef name) {
       .Cases({"float64", "double", "fp64"}, b.getF64Type())
       .Cases({"float8_e4m3", "float8_e4m3fn", "e4m3"}, b.getType<Float8E4M3FNType>())
       .Cases({"float8_e5m2", "e5m2"}, b.getType<Float8E5M2Type>())
-      .Cases({"int8", "uint8"}, b.getI8Type())
+      .Case("int8", b.getI8Type())
+      .Case("uint8", IntegerType::get(&context, 8, IntegerType::Unsigned))
       .Cases({"int16", "uint16"}, b.getI16Type())
       .Cases({"int32", "uint32", "int"}, b.getI32Type())
       .Cases({"int64", "uint64"}, b.getI64Type())
@@ -396,8 +397,8 @@ void KernelGenerator::assignName(StringRef name, RValue value, SMLoc where) {
       // `m = expr` stores into a T.alloc_var.
       if (value.isError())
         return;
-      Type elementType =
-          cast<tile::BufferType>(existing.value.getType()).getElementType();
+      Type elementType = tile::scalarTypeOf(
+          cast<tile::BufferType>(existing.value.getType()).getElementType());
       Value scalar = materialize(value, where, elementType);
       if (!scalar)
         return;
@@ -457,6 +458,8 @@ Value KernelGenerator::constantOf(Type type, double value, SMLoc where) {
 
 Value KernelGenerator::materialize(const RValue &value, SMLoc where,
                                    Type preferred) {
+  if (preferred)
+    preferred = tile::scalarTypeOf(preferred); // uint8 values compute in i32
   switch (value.kind) {
   case RValue::Kind::Scalar:
     return value.value;
@@ -507,6 +510,18 @@ Value KernelGenerator::castTo(Value value, Type type, SMLoc where) {
   if (from == type)
     return value;
   Location l = loc(where);
+  if (auto unsignedType = dyn_cast<IntegerType>(type); unsignedType && unsignedType.isUnsigned()) {
+    // A uint8 value, held in an i32 (tile::scalarTypeOf): floats saturate
+    // to [0, 255], integers wrap modulo 256 (as NumPy's astype).
+    Type wide = tile::scalarTypeOf(type);
+    int64_t largest = (int64_t(1) << unsignedType.getWidth()) - 1;
+    Value converted = castTo(value, wide, where);
+    if (isa<FloatType>(from))
+      return arith::MinSIOp::create(
+          builder, l, arith::MaxSIOp::create(builder, l, converted, constantOf(wide, 0, where)),
+          constantOf(wide, largest, where));
+    return arith::AndIOp::create(builder, l, converted, constantOf(wide, largest, where));
+  }
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(type);
   if (fromFloat && toFloat) {
     if (from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth())
@@ -587,8 +602,8 @@ Value KernelGenerator::toBool(const RValue &value, SMLoc where) {
 RValue KernelGenerator::readVar(const RValue &var, SMLoc where) {
   return RValue::ofScalar(
       tile::LoadOp::create(builder, loc(where),
-                           cast<tile::BufferType>(var.value.getType())
-                               .getElementType(),
+                           tile::scalarTypeOf(
+                               cast<tile::BufferType>(var.value.getType()).getElementType()),
                            var.value, ValueRange{}));
 }
 
@@ -1082,10 +1097,11 @@ void KernelGenerator::genStore(const Expr &target, RValue value, SMLoc where) {
   }
   if (!checkInLaunch(where, "stores to buffers"))
     return;
-  Value scalar = materialize(value, where, type.getElementType());
+  Type scalarType = tile::scalarTypeOf(type.getElementType());
+  Value scalar = materialize(value, where, scalarType);
   if (!scalar)
     return;
-  scalar = castTo(scalar, type.getElementType(), where);
+  scalar = castTo(scalar, scalarType, where);
   tile::StoreOp::create(builder, loc(where), scalar, base.value, indices);
 }
 

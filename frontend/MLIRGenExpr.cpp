@@ -407,8 +407,8 @@ RValue KernelGenerator::evalSubscript(const SubscriptExpr &expr) {
   if (!checkInLaunch(expr.getLoc(), "reads of buffer elements"))
     return RValue::error();
   return RValue::ofScalar(tile::LoadOp::create(builder, loc(expr.getLoc()),
-                                               type.getElementType(), base.value,
-                                               indices));
+                                               tile::scalarTypeOf(type.getElementType()),
+                                               base.value, indices));
 }
 
 RValue KernelGenerator::evalTileOperand(const Expr &expr,

@@ -73,7 +73,7 @@ struct BufferRef {
   bool indexElements = false;
   /// The element type of values read and written, where it differs from the
   /// stored `elementType`: 8-bit floats, which LLVM has no type for, are
-  /// stored as i8.
+  /// stored as i8; uint8 is stored as i8 and read as i32.
   Type valueType;
 };
 
@@ -161,6 +161,8 @@ private:
   }
   /// Index values travel through memory as i64.
   Value fromMemory(const BufferRef &ref, Value loaded) {
+    if (ref.valueType && isa<IntegerType>(ref.valueType))
+      return arith::ExtUIOp::create(b, loc(), ref.valueType, loaded);
     if (ref.valueType)
       return arith::BitcastOp::create(b, loc(), ref.valueType, loaded);
     return ref.indexElements ? arith::IndexCastOp::create(b, loc(), b.getIndexType(), loaded)
@@ -168,6 +170,8 @@ private:
                              : loaded;
   }
   Value toMemory(const BufferRef &ref, Value value) {
+    if (ref.valueType && value.getType() == ref.valueType && isa<IntegerType>(ref.valueType))
+      return arith::TruncIOp::create(b, loc(), ref.elementType, value);
     if (ref.valueType && value.getType() == ref.valueType)
       return arith::BitcastOp::create(b, loc(), ref.elementType, value);
     return ref.indexElements && value.getType().isIndex()
@@ -250,12 +254,17 @@ private:
     return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
                                  arith::RemUIOp::create(b, loc(), threadId, index(4)), index(0));
   }
-  /// 8-bit float elements are stored as i8 (read and written as their type).
-  void storeFloat8AsBytes(BufferRef &ref) {
-    if (!isFloat8(ref.elementType))
-      return;
-    ref.valueType = ref.elementType;
-    ref.elementType = b.getI8Type();
+  /// 8-bit floats are stored as i8 (read and written as their type);
+  /// unsigned integers (uint8) as their signless bits, read zero-extended
+  /// into and written truncated from i32 (tile::scalarTypeOf).
+  void storeAsBytes(BufferRef &ref) {
+    if (isFloat8(ref.elementType)) {
+      ref.valueType = ref.elementType;
+      ref.elementType = b.getI8Type();
+    } else if (ref.elementType.isUnsignedInteger()) {
+      ref.valueType = tile::scalarTypeOf(ref.elementType);
+      ref.elementType = b.getIntegerType(ref.elementType.getIntOrFloatBitWidth());
+    }
   }
   /// Bytes of a vector of `width` elements of a buffer.
   static int64_t vectorBytes(const BufferRef &ref, int64_t width) {

@@ -409,7 +409,7 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     ref.elementType = b.getI64Type();
     ref.indexElements = true;
   }
-  storeFloat8AsBytes(ref);
+  storeAsBytes(ref);
   ref.scope = type.getScope();
   ref.shape.assign(type.getShape().begin(), type.getShape().end());
   int64_t count = std::max<int64_t>(product(type.getShape()), 1);
@@ -548,7 +548,7 @@ LogicalResult KernelLowering::run() {
     BufferRef ref;
     ref.base = entry->getArgument(next++);
     ref.elementType = buffer.getElementType();
-    storeFloat8AsBytes(ref);
+    storeAsBytes(ref);
     ref.scope = tile::MemoryScope::Global;
     for (int64_t d : buffer.getShape()) {
       ref.shape.push_back(d);

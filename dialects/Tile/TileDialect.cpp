@@ -298,11 +298,18 @@ std::string tilec::tile::getDTypeName(Type type) {
   if (type.isIndex()) return "index";
   if (type.isInteger(1)) return "bool";
   if (auto integer = dyn_cast<IntegerType>(type))
-    return "int" + std::to_string(integer.getWidth());
+    return (integer.isUnsigned() ? "uint" : "int") + std::to_string(integer.getWidth());
   std::string text;
   llvm::raw_string_ostream os(text);
   os << type;
   return text;
+}
+
+Type tilec::tile::scalarTypeOf(Type element) {
+  auto integer = dyn_cast<IntegerType>(element);
+  if (!integer || !integer.isUnsigned())
+    return element;
+  return IntegerType::get(element.getContext(), integer.getWidth() < 32 ? 32 : 64);
 }
 
 bool tilec::tile::isLegalCopy(MemoryScope from, MemoryScope to) {

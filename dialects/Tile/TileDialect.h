@@ -113,9 +113,15 @@ inline int64_t widestSwizzle(int64_t rowBytes) {
   return 0;
 }
 
-/// The DSL name of an element type ("float16", "bfloat16", "int32", ...;
-/// "index" for index).
+/// The DSL name of an element type ("float16", "bfloat16", "int32",
+/// "uint8", ...; "index" for index).
 std::string getDTypeName(mlir::Type type);
+
+/// The type of a buffer element as a scalar value: the element type, but
+/// unsigned integers (uint8 buffers hold `ui8`) read as their value in a
+/// signless i32, zero-extended, and are stored from one, truncated. Scalar
+/// arithmetic is signless; this keeps 200 in a uint8 tensor 200.
+mlir::Type scalarTypeOf(mlir::Type element);
 
 } // namespace tilec::tile
 

@@ -464,7 +464,7 @@ LogicalResult AtomicAddOp::verify() {
              << shapeString(target.getShape());
     return success();
   }
-  if (getValue().getType() != target.getElementType())
+  if (getValue().getType() != scalarTypeOf(target.getElementType()))
     return emitOpError("value type ")
            << getValue().getType() << " is not the element type "
            << target.getElementType();

@@ -182,7 +182,7 @@ def Tile_RegionOp : Tile_Op<"region", [Pure]> {
 
 def Tile_LoadOp : Tile_Op<"load", [
     TypesMatchWith<"result is the buffer's element type", "buffer", "result",
-                   "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {
+                   "::tilec::tile::scalarTypeOf(::llvm::cast<::tilec::tile::BufferType>($_self).getElementType())">]> {
   let summary = "read one element";
   let description = [{
     ```mlir
@@ -198,7 +198,7 @@ def Tile_LoadOp : Tile_Op<"load", [
 
 def Tile_StoreOp : Tile_Op<"store", [
     TypesMatchWith<"value is the buffer's element type", "buffer", "value",
-                   "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {
+                   "::tilec::tile::scalarTypeOf(::llvm::cast<::tilec::tile::BufferType>($_self).getElementType())">]> {
   let summary = "write one element";
   let description = [{
     ```mlir
@@ -414,7 +414,7 @@ def Tile_BarrierOp : Tile_Op<"barrier"> {
 
 def Tile_FillOp : Tile_Op<"fill", [
     TypesMatchWith<"value is the buffer's element type", "buffer", "value",
-                   "::llvm::cast<::tilec::tile::BufferType>($_self).getElementType()">]> {
+                   "::tilec::tile::scalarTypeOf(::llvm::cast<::tilec::tile::BufferType>($_self).getElementType())">]> {
   let summary = "set every element of a tile";
   let description = [{
     `T.fill(buf, v)` and `T.clear(buf)` (a fill with zero).

@@ -94,7 +94,7 @@ int64_t wrapTo(Type type, int64_t value) {
     return value & 1;
   uint64_t mask = (uint64_t(1) << width) - 1;
   uint64_t bits = static_cast<uint64_t>(value) & mask;
-  if (bits >> (width - 1))
+  if ((bits >> (width - 1)) && !type.isUnsignedInteger()) // uint8 elements stay 0..255
     bits |= ~mask;
   return static_cast<int64_t>(bits);
 }
@@ -107,6 +107,7 @@ std::optional<DType> dtypeOf(Type type) {
   if (isa<Float8E4M3FNType>(type)) return DType::F8E4M3;
   if (isa<Float8E5M2Type>(type)) return DType::F8E5M2;
   if (type.isInteger(1)) return DType::Bool;
+  if (type.isUnsignedInteger(8)) return DType::U8;
   if (type.isInteger(8)) return DType::I8;
   if (type.isInteger(16)) return DType::I16;
   if (type.isInteger(32)) return DType::I32;

@@ -112,6 +112,8 @@ PROGRAMS = [
     k(os.path.join(ROOT, "tests/lit/Frontend/macros.tl"), "use_macros", {"N": 45}),
     k(os.path.join(ROOT, "tests/lit/Frontend/fast-math.tl"), "options", {"N": 1024}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/copy.tl"), "copy", {"N": 1001}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/uint8.tl"), "uint8", {},
+      inputs=lambda np, rng, dims: {"A": rng.integers(0, 256, 4).astype(np.uint8)}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/float8.tl"), "float8", {"N": 1001},
       inputs=lambda np, rng, dims: {"A": (rng.standard_normal(dims["N"]) *
                                           10.0 ** rng.integers(-4, 6, dims["N"])).astype(np.float32)}),
