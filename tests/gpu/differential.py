@@ -192,6 +192,15 @@ def prepare(args, programs):
             print(f"FAIL {name}: the cpu target stopped:\n{result.stderr}")
             manifest.append({"name": name, "error": result.stderr})
             continue
+        # A tensor the run left as it was is compared with its input: only
+        # what changed travels twice.
+        for param in meta["params"]:
+            if param["kind"] != "tensor":
+                continue
+            before = os.path.join(folder, "in", param["name"] + ".npy")
+            after = os.path.join(folder, "cpu", param["name"] + ".npy")
+            if open(before, "rb").read() == open(after, "rb").read():
+                os.remove(after)
         manifest.append({"name": name, "scalars": program["scalars"]})
         print(f"prepared {name}", flush=True)
     json.dump(manifest, open(os.path.join(args.out, "manifest.json"), "w"), indent=1)
@@ -239,7 +248,10 @@ def check(args):
         for param in kernel.meta["params"]:
             if param["kind"] != "tensor":
                 continue
-            expected = np.load(os.path.join(folder, "cpu", param["name"] + ".npy"))
+            result = os.path.join(folder, "cpu", param["name"] + ".npy")
+            if not os.path.exists(result):  # the cpu target left it as it was
+                result = os.path.join(folder, "in", param["name"] + ".npy")
+            expected = np.load(result)
             want = torch.from_numpy(expected.copy()).cuda()
             got = tensors[param["name"]]
             if param["dtype"] in ("bfloat16",) or param["dtype"].startswith("float8"):

@@ -95,10 +95,10 @@ compile diffqkv_decode.tl diffqkv_decode_split diffqkv_split
 compile diffqkv_decode.tl diffqkv_decode_combine diffqkv_combine
 ls "$out/kernels" | wc -l
 # The differential check: every program's inputs and its cpu-target results,
-# to compare with the GPU's (tests/gpu/differential.py), with 200 generated
+# to compare with the GPU's (tests/gpu/differential.py), with 100 generated
 # programs (TILEC_GENERATED; another TILEC_GENERATED_SEED gives others).
 /usr/bin/python3 "$root/tests/gpu/differential.py" prepare "$out/differential" \
-  --tilec "$build/tools/tilec" --target "$target" --generated "${TILEC_GENERATED:-200}" \
+  --tilec "$build/tools/tilec" --target "$target" --generated "${TILEC_GENERATED:-100}" \
   --seed "${TILEC_GENERATED_SEED:-1}" | { grep -v "^prepared" || true; }
 # The C++ JIT example, static (MLIR inside), for a GPU machine without MLIR.
 ninja -C "$build" tilec-jit-example >/dev/null
