@@ -105,11 +105,13 @@ static IndexRange rangeOf(Value value, int depth = 0) {
       return std::max(*x, *y);
     return std::nullopt;
   };
+  // min: below either bound; max: above either bound.
+  auto either = [](std::optional<int64_t> x, std::optional<int64_t> y,
+                   std::optional<int64_t> both) { return both ? both : x ? x : y; };
   if (isa<arith::MinSIOp>(def))
-    return {least(a.low, b.low), a.high && b.high ? least(a.high, b.high) : a.high ? a.high : b.high};
+    return {least(a.low, b.low), either(a.high, b.high, least(a.high, b.high))};
   if (isa<arith::MaxSIOp>(def))
-    return {a.low && b.low ? greatest(a.low, b.low) : a.low ? a.low : b.low,
-            greatest(a.high, b.high)};
+    return {either(a.low, b.low, greatest(a.low, b.low)), greatest(a.high, b.high)};
   return {};
 }
 
@@ -122,7 +124,8 @@ static bool sameIndex(Value a, Value b, int depth = 0) {
   if (depth > 16)
     return false;
   Operation *x = a.getDefiningOp(), *y = b.getDefiningOp();
-  if (!x || !y || x->getName() != y->getName() || x->getAttrDictionary() != y->getAttrDictionary() ||
+  if (!x || !y || x->getName() != y->getName() ||
+      x->getAttrDictionary() != y->getAttrDictionary() ||
       x->getNumOperands() != y->getNumOperands() || x->getNumRegions() != 0 || !isPure(x) ||
       cast<OpResult>(a).getResultNumber() != cast<OpResult>(b).getResultNumber())
     return false;
@@ -157,7 +160,7 @@ static bool isExtentOf(Value extent, Value buffer, int64_t d) {
   auto dim = extent.getDefiningOp<tile::DimOp>();
   if (!dim)
     return false;
-  if (dim.getSource() == buffer && dim.getIndex() == d)
+  if (dim.getSource() == buffer && static_cast<int64_t>(dim.getIndex()) == d)
     return true;
   StringRef name = dimensionName(buffer, d);
   return !name.empty() && name == dimensionName(dim.getSource(), dim.getIndex());

@@ -102,14 +102,16 @@ struct Float8Builder {
 };
 } // namespace
 
-/// `value` as float32, from any float type but 8-bit ones.
-static Value toF32(OpBuilder &b, Location loc, Value value) {
-  Type type = value.getType();
-  if (type.isF32())
+/// `value` converted to the float type `to` (float32 by default), from any
+/// float type but 8-bit ones.
+static Value convertFloat(OpBuilder &b, Location loc, Value value, Type to = {}) {
+  to = to ? to : b.getF32Type();
+  unsigned from = value.getType().getIntOrFloatBitWidth(), width = to.getIntOrFloatBitWidth();
+  if (from == width)
     return value;
-  if (type.getIntOrFloatBitWidth() < 32)
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
-  return arith::TruncFOp::create(b, loc, b.getF32Type(), value);
+  if (from < width)
+    return arith::ExtFOp::create(b, loc, to, value);
+  return arith::TruncFOp::create(b, loc, to, value);
 }
 
 LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
@@ -145,7 +147,7 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
       return WalkResult::advance();
     }
     if (auto trunc = dyn_cast<arith::TruncFOp>(op); trunc && isFloat8(trunc.getType())) {
-      Value x = toF32(b, op->getLoc(), trunc.getIn());
+      Value x = convertFloat(b, op->getLoc(), trunc.getIn());
       bytes[trunc.getResult()] = isa<Float8E4M3FNType>(trunc.getType())
                                      ? f8.encode(x, 3, 7, 0x7E, 0x7F)
                                      : f8.encode(x, 2, 15, 0x7B, 0x7E);
@@ -160,8 +162,7 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
                                                                : f8.decodeE5M2(byte);
       Type to = ext.getType();
       if (!to.isF32())
-        x = to.getIntOrFloatBitWidth() > 32 ? Value(arith::ExtFOp::create(b, op->getLoc(), to, x))
-                                            : Value(arith::TruncFOp::create(b, op->getLoc(), to, x));
+        x = convertFloat(b, op->getLoc(), x, to);
       ext.getResult().replaceAllUsesWith(x);
       dead.push_back(op);
       return WalkResult::advance();
@@ -191,8 +192,9 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
     // launch's.
     Location where = culprit && !isa<UnknownLoc>(culprit->getLoc()) ? culprit->getLoc()
                                                                       : launch.getLoc();
-    return mlir::emitError(where,"8-bit floats can be loaded, stored, copied, converted to and from "
-                    "other floats and multiplied by T.gemm; convert to float32 for '")
+    return mlir::emitError(where, "8-bit floats can be loaded, stored, copied, converted to "
+                                  "and from other floats and multiplied by T.gemm; convert to "
+                                  "float32 for '")
            << (culprit ? culprit->getName().getStringRef() : StringRef("this")) << "'";
   }
   for (Operation *op : llvm::reverse(dead))

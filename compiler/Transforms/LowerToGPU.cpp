@@ -1511,8 +1511,8 @@ static void reportSharedMemoryOverflow(func::FuncOp kernel, tile::LaunchOp launc
       buffers.push_back({bufferBytes(alloc.getType()), alloc});
   });
   llvm::stable_sort(buffers, [](auto &a, auto &b) { return a.first > b.first; });
-  for (auto &[bytes, alloc] : llvm::make_range(buffers.begin(),
-                                               buffers.begin() + std::min<size_t>(3, buffers.size())))
+  buffers.truncate(std::min<size_t>(3, buffers.size()));
+  for (auto &[bytes, alloc] : buffers)
     diag.attachNote(alloc.getLoc()) << "this buffer takes " << bytes << " bytes ("
                                     << alloc.getType() << ")";
   std::string knobs;
@@ -1531,7 +1531,8 @@ static void reportSharedMemoryOverflow(func::FuncOp kernel, tile::LaunchOp launc
 /// need more make ptxas give up. A located error says what fits instead.
 static LogicalResult checkRegisters(func::FuncOp kernel, tile::LaunchOp launch,
                                     const KernelLowering &lowering) {
-  int64_t blockThreads = launch.getBlockThreads().value_or(launch.getThreads());
+  int64_t launchThreads = launch.getThreads();
+  int64_t blockThreads = launch.getBlockThreads().value_or(launchThreads);
   // Two consumer warpgroups with a producer get 224 registers each by
   // setmaxnreg; fewer threads have 255. Only larger blocks are at risk.
   if (blockThreads <= 384 || lowering.accumulatorRegisters == 0)
@@ -1543,7 +1544,7 @@ static LogicalResult checkRegisters(func::FuncOp kernel, tile::LaunchOp launch,
     return success();
   return launch.emitError("with ")
          << blockThreads << " threads a block (threads=" << launch.getThreads()
-         << (blockThreads > launch.getThreads() ? " and a producer warpgroup" : "")
+         << (blockThreads > launchThreads ? " and a producer warpgroup" : "")
          << ") each thread has " << available << " registers, but its share of a "
          << "tensor-core accumulator takes " << lowering.accumulatorRegisters
          << ": take threads=256 (two consumer warpgroups, 224 registers each) or smaller "
