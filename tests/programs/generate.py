@@ -15,9 +15,12 @@ What a program draws from: copies between global, shared, fragment and
 local buffers at ragged edges; T.Parallel element work with conversions
 between float32, float16, bfloat16 and float8; reductions (sum, max, min,
 abssum) with and without clear; T.cumsum; T.gemm on tensor-core tile shapes
-(transposed B too) in a T.Pipelined loop of 1-4 stages; conditionals on
-scalars and on data; element reads at data-dependent indices; T.if_then_else;
-macros; T.atomic_add; a second launch after the first.
+(transposed B too) in a T.Pipelined loop of 1-4 stages; 1-D streams through
+pipelined shared stages; serial loops with break/continue, while loops,
+T.alloc_var counters and local buffers; int8/uint8/int32 tensors;
+conditionals on scalars and on data; element reads at data-dependent
+indices; T.if_then_else; macros; T.atomic_add; a second launch after the
+first.
 """
 import argparse
 import json
@@ -209,12 +212,73 @@ def gemm_program(rng, p):
                       (" B^T" if transpose_b else ""))
 
 
+def stream_program(rng, p):
+    """A 1-D stream through a T.Pipelined loop of shared stages, serial
+    loops with break/continue and T.alloc_var counters, local buffers,
+    integer tensors (int8, uint8, int32) and conversions between them."""
+    block = rng.choice([32, 64, 128, 256])
+    threads = rng.choice([32, 64, 128])
+    stages = rng.randint(1, 4)
+    chunks = rng.randint(1, 4)
+    dt_int = rng.choice(["int8", "uint8", "int32"])
+    dt_float = rng.choice(FLOATS)
+    p.dims = {"N": rng.randint(1, block * chunks * 3 + 11)}
+    p.tensor("X", ["N"], dt_float)
+    p.tensor("Q", ["N"], dt_int)
+    p.tensor("Y", ["N"], dt_float)
+    p.tensor("S", ["N"], "int32")
+    p.scalar("limit", "int32", rng.randint(0, 6))
+    span = block * chunks
+    p.emit(1, f"with T.Kernel(T.ceildiv(N, {span}), threads={threads}) as bx:")
+    d = 2
+    p.alloc(d, "xs", "shared", [block], dt_float)
+    p.alloc(d, "acc", "fragment", [block], "float32")
+    p.alloc(d, "loc", "local", [4], "int32")
+    p.emit(d, "T.clear(acc)")
+    p.emit(d, f"for c in T.Pipelined({chunks}, num_stages={stages}):")
+    p.emit(d + 1, f"T.copy(X[bx * {span} + c * {block}], xs)")
+    p.emit(d + 1, f"for i in T.Parallel({block}):")
+    p.emit(d + 2, f'acc[i] += T.cast(xs[i], "float32") * (c + 1)')
+    p.features.append(f"pipelined stream, {stages} stages")
+    p.emit(d, f"for i in T.Parallel({block}):")
+    p.emit(d + 1, f"if bx * {span} + i < N:")
+    p.emit(d + 2, f"Y[bx * {span} + i] = acc[i]")
+    # Integer work, one thread at a time: a counter loop with break and
+    # continue over the block's first elements.
+    p.emit(d, 'count = T.alloc_var("int32", init=0)')
+    p.emit(d, 'total = T.alloc_var("int32", init=0)')
+    p.emit(d, "for j in T.serial(4):")
+    p.emit(d + 1, "loc[j] = j * 3")
+    p.emit(d, f"for k in T.serial({min(block, 16)}):")
+    p.emit(d + 1, f"if bx * {span} + k >= N:")
+    p.emit(d + 2, "break")
+    p.emit(d + 1, f"q = Q[bx * {span} + k]")
+    p.emit(d + 1, "if q % 3 == 1:")
+    p.emit(d + 2, "continue")
+    p.emit(d + 1, "count += 1")
+    p.emit(d + 1, 'total += T.cast(q, "int32") * loc[k % 4] + limit')
+    p.emit(d + 1, "if count > limit + 8:")
+    p.emit(d + 2, "break")
+    p.emit(d, f"if bx * {span} < N:")
+    p.emit(d + 1, f"S[bx * {span}] = total * 100 + count")
+    p.features += [f"{dt_int} integers", "serial loops with break/continue"]
+    if rng.random() < 0.5:
+        p.emit(d, 'w = T.alloc_var("int32", init=0)')
+        p.emit(d, "while w < limit:")
+        p.emit(d + 1, "w += 2")
+        p.emit(d, f"for i in T.Parallel({block}):")
+        p.emit(d + 1, f"if bx * {span} + i < N:")
+        p.emit(d + 2, f'Q[bx * {span} + i] = T.cast(T.cast(Q[bx * {span} + i], "int32") + w, "{dt_int}")')
+        p.features.append("while")
+
+
 def generate(seed, count):
     rng = random.Random(seed)
     programs = []
     for index in range(count):
         p = Program(rng, index)
-        (gemm_program if rng.random() < 0.3 else row_program)(rng, p)
+        draw = rng.random()
+        (gemm_program if draw < 0.25 else stream_program if draw < 0.5 else row_program)(rng, p)
         name = f"p{index}"
         text = ["# A generated program (tests/programs/generate.py, seed %d): %s." %
                 (seed, ", ".join(p.features) or "copies"), "import tilelang.language as T", ""]
