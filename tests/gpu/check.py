@@ -619,6 +619,17 @@ def attention_checks(K, big, kernels_dir):
     peer = time_ms(lambda: torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, enable_gqa=True))
     report("flash decoding", f"b{b} h32/8 L{s}", err, 2e-2, t, "SDPA", peer,
            bytes_moved=2 * b * s * kv_heads * 128 * 2)
+    # The same as one kernel of two launches (flash_decode): the runtime
+    # runs them in order.
+    lse.fill_(float("nan"))
+    part.fill_(float("nan"))
+    o = poisoned(b, heads, 128, dtype=bf16)
+    one_call = K("decode_one_call").bind(q, kk, vv, lse, part, o)
+    one_call()
+    torch.cuda.synchronize()
+    report("flash decoding, one call", f"b{b} h32/8 L{s}", rel_err(o, ref), 2e-2,
+           time_ms(one_call, warmup=1, iters=5), "SDPA", peer,
+           bytes_moved=2 * b * s * kv_heads * 128 * 2)
 
     # Block-sparse decode: each (sequence, kv head) reads a few 64-key
     # blocks; the big case keeps 10% of a 32k cache (SeerAttention-R's

@@ -84,6 +84,7 @@ PROGRAMS = [
     k("flash_decoding.tl", "flash_decode_split",
       {"batch": 2, "seq_len": 500, "heads": 8, "kv_heads": 2}),
     k("flash_decoding.tl", "flash_decode_combine", {"batch": 2, "heads": 8}),
+    k("flash_decoding.tl", "flash_decode", {"batch": 2, "seq_len": 500, "heads": 8, "kv_heads": 2}),
     k("block_sparse_decode.tl", "block_sparse_decode",
       {"batch": 2, "seq_len": 500, "heads": 8, "kv_heads": 2, "max_selected": 6},
       inputs=sparse_blocks("seq_len", 6)),

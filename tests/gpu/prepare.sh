@@ -64,6 +64,7 @@ target=sm_80 compile flash_attention.tl flash_attention fa_gqa_causal_sm80 -D di
   -D block_M=64 -D block_N=32 -D groups=2 -D is_causal=True
 compile flash_decoding.tl flash_decode_split decode_split -D num_split=8
 compile flash_decoding.tl flash_decode_combine decode_combine -D num_split=8
+compile flash_decoding.tl flash_decode decode_one_call -D num_split=8
 compile retention.tl retention_chunkwise retention -D dk=64 -D dv=64 -D block_V=64
 target=sm_80 compile retention.tl retention_chunkwise retention_sm80 -D dk=64 -D dv=64 -D block_V=64
 # Retention's three forms at the head sizes of the FLA anchors

@@ -198,24 +198,33 @@ TEST_CASE("flash attention: GQA, causal, ragged sequence", "[kernels]") {
   checkFlashAttention(/*causal=*/true, 4, 2);
 }
 
-static void checkFlashDecoding(int64_t seq, int64_t numSplit) {
+/// Split-KV decoding as two kernels, or (`oneCall`) as flash_decode: the
+/// same two steps as two launches of one kernel.
+static void checkFlashDecoding(int64_t seq, int64_t numSplit, bool oneCall = false) {
   int64_t batch = 2, kvHeads = 2, groups = 2, heads = kvHeads * groups, dim = 32;
   Defines defines = {{"dim", "32"}, {"groups", "2"}, {"num_split", std::to_string(numSplit)},
                      {"block_N", "16"}};
-  Kernel split("flash_decoding.tl", "flash_decode_split", defines);
-  Kernel combine("flash_decoding.tl", "flash_decode_combine",
-                 {{"dim", "32"}, {"num_split", std::to_string(numSplit)}});
-  REQUIRE(split.ok());
-  REQUIRE(combine.ok());
   Tensor Q = randomTensor(DType::BF16, {batch, heads, dim}, rng());
   Tensor K = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
   Tensor V = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
   Tensor lse = poisoned(DType::F32, {batch, heads, numSplit});
   Tensor partial = poisoned(DType::F32, {batch, heads, numSplit, dim});
   Tensor O = poisoned(DType::BF16, {batch, heads, dim});
-  INFO(split.errors << combine.errors);
-  REQUIRE(split.run({Q.arg(), K.arg(), V.arg(), lse.arg(), partial.arg()}));
-  REQUIRE(combine.run({lse.arg(), partial.arg(), O.arg()}));
+  if (oneCall) {
+    Kernel both("flash_decoding.tl", "flash_decode", defines);
+    INFO(both.errors);
+    REQUIRE(both.ok());
+    REQUIRE(both.run({Q.arg(), K.arg(), V.arg(), lse.arg(), partial.arg(), O.arg()}));
+  } else {
+    Kernel split("flash_decoding.tl", "flash_decode_split", defines);
+    Kernel combine("flash_decoding.tl", "flash_decode_combine",
+                   {{"dim", "32"}, {"num_split", std::to_string(numSplit)}});
+    INFO(split.errors << combine.errors);
+    REQUIRE(split.ok());
+    REQUIRE(combine.ok());
+    REQUIRE(split.run({Q.arg(), K.arg(), V.arg(), lse.arg(), partial.arg()}));
+    REQUIRE(combine.run({lse.arg(), partial.arg(), O.arg()}));
+  }
   std::vector<double> ref;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h) {
@@ -234,6 +243,11 @@ static void checkFlashDecoding(int64_t seq, int64_t numSplit) {
 
 TEST_CASE("flash decoding: split-KV and combine, ragged cache", "[kernels]") {
   checkFlashDecoding(/*seq=*/100, /*numSplit=*/3);
+}
+
+TEST_CASE("flash decoding in one call: the split and combine launches in order", "[kernels]") {
+  checkFlashDecoding(/*seq=*/100, /*numSplit=*/3, /*oneCall=*/true);
+  checkFlashDecoding(/*seq=*/5, /*numSplit=*/8, /*oneCall=*/true);
 }
 
 TEST_CASE("flash decoding: more splits than keys leaves empty splits", "[kernels]") {
