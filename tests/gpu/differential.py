@@ -15,7 +15,8 @@ the GPU needs the GPU machine. So the check has two halves:
 
 A program of your own joins with `--program FILE:KERNEL` (repeatable) and
 `--dims`, `-D`, `--scalar` for it (see docs/debugging.md); `--generated N
---seed S` adds N random programs of tests/programs/generate.py.
+--seed S` adds N random programs of tests/programs/generate.py
+(`--only-generated`: those alone, e.g. 300 a batch for one GPU call).
 """
 import argparse
 import json
@@ -299,10 +300,12 @@ def main():
     parser.add_argument("--generated", type=int, default=0,
                         help="also this many programs of tests/programs/generate.py (prepare)")
     parser.add_argument("--seed", type=int, default=1, help="their seed")
+    parser.add_argument("--only-generated", action="store_true",
+                        help="the generated programs without the shipped set (prepare)")
     args = parser.parse_args()
     if args.mode == "check":
         return check(args)
-    programs = PROGRAMS
+    programs = [] if args.only_generated else list(PROGRAMS)
     if args.program:
         dims = {d.split("=")[0]: int(d.split("=")[1]) for d in args.dims.split(",") if d}
         scalars = dict(s.split("=", 1) for s in args.scalar)
