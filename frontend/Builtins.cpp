@@ -85,6 +85,45 @@ static std::string shapeText(ArrayRef<int64_t> shape) {
 }
 
 
+/// max(acc, next) or min(acc, next): folded for constants, else on the
+/// operands' common type (float maximum/minimum propagate NaN).
+RValue KernelGenerator::evalMinMax(bool isMax, RValue acc, RValue next, StringRef name,
+                                   SMLoc where) {
+  if (acc.isError() || next.isError())
+    return RValue::error();
+  Location l = loc(where);
+  if (acc.isConstNumber() && next.isConstNumber()) {
+    bool isFloat = acc.constKind == RValue::ConstKind::Float ||
+                   next.constKind == RValue::ConstKind::Float;
+    double a = acc.constKind == RValue::ConstKind::Float ? acc.floatValue : double(acc.intValue);
+    double b = next.constKind == RValue::ConstKind::Float ? next.floatValue : double(next.intValue);
+    if (isFloat)
+      return RValue::ofFloat(isMax ? std::max(a, b) : std::min(a, b));
+    return RValue::ofInt(isMax ? std::max(acc.intValue, next.intValue)
+                               : std::min(acc.intValue, next.intValue));
+  }
+  Type at = scalarType(acc), bt = scalarType(next);
+  Type common = at && bt ? unifyTypes(at, bt) : at ? at : bt;
+  if (!common) {
+    error(where) << name << " needs numbers";
+    return RValue::error();
+  }
+  if ((acc.isConst() && acc.constKind == RValue::ConstKind::Float) ||
+      (next.isConst() && next.constKind == RValue::ConstKind::Float))
+    if (!isa<FloatType>(common))
+      common = builder.getF32Type();
+  Value a = materialize(acc, where, common), b = materialize(next, where, common);
+  if (!a || !b)
+    return RValue::error();
+  a = castTo(a, common, where);
+  b = castTo(b, common, where);
+  if (isa<FloatType>(common))
+    return RValue::ofScalar(isMax ? Value(arith::MaximumFOp::create(builder, l, a, b))
+                                  : Value(arith::MinimumFOp::create(builder, l, a, b)));
+  return RValue::ofScalar(isMax ? Value(arith::MaxSIOp::create(builder, l, a, b))
+                                : Value(arith::MinSIOp::create(builder, l, a, b)));
+}
+
 RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
   SMLoc where = call.getLoc();
   Location l = loc(where);
@@ -664,43 +703,27 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
       RValue next = eval(*call.args[i]);
       if (next.isError())
         return next;
-      if (acc.isConstNumber() && next.isConstNumber()) {
-        bool isFloat = acc.constKind == RValue::ConstKind::Float ||
-                       next.constKind == RValue::ConstKind::Float;
-        double a = acc.constKind == RValue::ConstKind::Float ? acc.floatValue : double(acc.intValue);
-        double b = next.constKind == RValue::ConstKind::Float ? next.floatValue : double(next.intValue);
-        if (isFloat)
-          acc = RValue::ofFloat(isMax ? std::max(a, b) : std::min(a, b));
-        else
-          acc = RValue::ofInt(isMax ? std::max(acc.intValue, next.intValue)
-                                    : std::min(acc.intValue, next.intValue));
-        continue;
-      }
-      Type at = scalarType(acc), bt = scalarType(next);
-      Type common = at && bt ? unifyTypes(at, bt) : at ? at : bt;
-      if (!common) {
-        error(where) << name << " needs numbers";
-        return RValue::error();
-      }
-      if ((acc.isConst() && acc.constKind == RValue::ConstKind::Float) ||
-          (next.isConst() && next.constKind == RValue::ConstKind::Float))
-        if (!isa<FloatType>(common))
-          common = builder.getF32Type();
-      Value a = materialize(acc, where, common), b = materialize(next, where, common);
-      if (!a || !b)
-        return RValue::error();
-      a = castTo(a, common, where);
-      b = castTo(b, common, where);
-      Value r;
-      if (isa<FloatType>(common))
-        r = isMax ? Value(arith::MaximumFOp::create(builder, l, a, b))
-                  : Value(arith::MinimumFOp::create(builder, l, a, b));
-      else
-        r = isMax ? Value(arith::MaxSIOp::create(builder, l, a, b))
-                  : Value(arith::MinSIOp::create(builder, l, a, b));
-      acc = RValue::ofScalar(r);
+      acc = evalMinMax(isMax, acc, next, name, where);
     }
     return acc;
+  }
+  if (inT && fn == "clamp") {
+    // T.clamp(x, lo, hi) = min(max(x, lo), hi)
+    BoundArgs args = bindArgs(*this, call, name, {"value", "min_val", "max_val"}, 3);
+    if (!args.ok)
+      return RValue::error();
+    RValue x = eval(*args.get(0)), lo = eval(*args.get(1)), hi = eval(*args.get(2));
+    if (x.isError() || lo.isError() || hi.isError())
+      return RValue::error();
+    return evalMinMax(false, evalMinMax(true, x, lo, name, where), hi, name, where);
+  }
+  if (inT && (fn == "floordiv" || fn == "floormod")) {
+    // Python's // and %, as functions (TileLang's spelling).
+    BoundArgs args = bindArgs(*this, call, name, {"a", "b"}, 2);
+    if (!args.ok)
+      return RValue::error();
+    return evalBinary(fn == "floordiv" ? BinaryOp::FloorDiv : BinaryOp::Mod,
+                      eval(*args.get(0)), eval(*args.get(1)), where);
   }
   if (inT && fn == "if_then_else") {
     BoundArgs args = bindArgs(*this, call, name, {"cond", "then_value", "else_value"}, 3);
@@ -739,15 +762,19 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     return RValue::ofScalar(arith::CeilDivSIOp::create(builder, l, castTo(av, common, where),
                                                        castTo(bv, common, where)));
   }
-  if (inT && fn == "cast") {
-    BoundArgs args = bindArgs(*this, call, name, {"value", "dtype"}, 2);
+  if (inT && (fn == "cast" || fn == "Cast")) {
+    // T.cast(value, dtype); TileLang's T.Cast(dtype, value) the other way.
+    bool dtypeFirst = fn == "Cast";
+    static const StringRef castParams[] = {"value", "dtype"}, CastParams[] = {"dtype", "value"};
+    BoundArgs args = bindArgs(*this, call, name, dtypeFirst ? CastParams : castParams, 2);
     if (!args.ok)
       return RValue::error();
-    RValue value = eval(*args.get(0));
-    Type dtype = evalDType(*args.get(1));
+    const Expr &valueExpr = *args.get(dtypeFirst ? 1 : 0);
+    RValue value = eval(valueExpr);
+    Type dtype = evalDType(*args.get(dtypeFirst ? 0 : 1));
     if (value.isError() || !dtype)
       return RValue::error();
-    Value v = materialize(value, args.get(0)->getLoc(), dtype);
+    Value v = materialize(value, valueExpr.getLoc(), dtype);
     if (!v)
       return RValue::error();
     return RValue::ofScalar(castTo(v, dtype, where));
@@ -828,6 +855,7 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
   // Constructs that only have a meaning in one place
   //===------------------------------------------------------------------===//
   if (name == "range" || fn == "Parallel" || fn == "Pipelined" || fn == "serial" ||
+      fn == "Serial" ||
       fn == "unroll" || fn == "vectorized") {
     error(where) << name << " can only be the iterable of a for loop";
     return RValue::error();

@@ -1341,8 +1341,9 @@ void KernelGenerator::genFor(const ForStmt &stmt) {
     return genParallelLoop(stmt, *call);
   if (callee == "T.Pipelined")
     return genPipelinedLoop(stmt, *call);
-  if (callee == "range" || callee == "T.serial" || callee == "T.unroll" ||
-      callee == "T.vectorized")
+  // T.Serial: TileLang's capitalised spelling.
+  if (callee == "range" || callee == "T.serial" || callee == "T.Serial" ||
+      callee == "T.unroll" || callee == "T.vectorized")
     return genSerialLoop(stmt, *call, callee == "T.unroll");
   error(stmt.iter->getLoc())
       << "a loop must iterate over T.Parallel, T.Pipelined, T.serial, "

@@ -206,6 +206,8 @@ public:
   RValue evalAttribute(const AttributeExpr &expr);
   RValue evalSubscript(const SubscriptExpr &expr);
   RValue evalBinary(BinaryOp op, RValue lhs, RValue rhs, llvm::SMLoc where);
+  RValue evalMinMax(bool isMax, RValue acc, RValue next, llvm::StringRef name,
+                    llvm::SMLoc where);
   RValue evalUnary(const UnaryExpr &expr);
   RValue evalCompare(CompareOp op, RValue lhs, RValue rhs, llvm::SMLoc where);
   RValue evalBoolOp(const BoolOpExpr &expr);
