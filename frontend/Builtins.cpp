@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/MLIRGenImpl.h"
+#include "frontend/ConstantArithmetic.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 
@@ -743,12 +744,14 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
         error(args.get(1)->getLoc()) << "division by zero in T.ceildiv";
         return RValue::error();
       }
-      // ceil(a / b) == -floor(-a / b), with Python's floor division.
-      int64_t num = -a.intValue, den = b.intValue;
-      int64_t floor = num / den;
-      if (num % den != 0 && ((num < 0) != (den < 0)))
-        --floor;
-      return RValue::ofInt(-floor);
+      // ceil(a / b) == a // b + (a % b != 0), with Python's floor division.
+      std::optional<int64_t> floor = floorDivide(a.intValue, b.intValue);
+      if (!floor) {
+        error(where) << "the constant T.ceildiv(" << a.intValue << ", " << b.intValue
+                     << ") does not fit in a 64-bit integer";
+        return RValue::error();
+      }
+      return RValue::ofInt(*floor + (floorModulo(a.intValue, b.intValue) != 0));
     }
     Type common = scalarType(a) && scalarType(b) ? unifyTypes(scalarType(a), scalarType(b))
                   : scalarType(a) ? scalarType(a) : scalarType(b);
