@@ -847,6 +847,27 @@ RValue KernelGenerator::evalSelect(const Expr &condExpr, const Expr &thenExpr,
 //===----------------------------------------------------------------------===//
 
 RValue KernelGenerator::evalCall(const CallExpr &call) {
+  // `x.astype(dtype)` (TileLang's spelling of T.cast(x, dtype)).
+  auto *method = dyn_cast<AttributeExpr>(call.callee.get());
+  if (method && method->name == "astype") {
+    if (call.args.size() != 1 || !call.keywords.empty()) {
+      error(call.getLoc()) << "astype takes one dtype";
+      return RValue::error();
+    }
+    RValue value = eval(*method->base);
+    Type dtype = evalDType(*call.args[0]);
+    if (value.isError() || !dtype)
+      return RValue::error();
+    if (value.isBuffer()) {
+      error(call.getLoc()) << "astype converts scalars; copy a tile with T.copy into a buffer "
+                              "of the other dtype";
+      return RValue::error();
+    }
+    Value v = materialize(value, method->base->getLoc(), dtype);
+    if (!v)
+      return RValue::error();
+    return RValue::ofScalar(castTo(v, dtype, call.getLoc()));
+  }
   RValue callee = eval(*call.callee);
   if (callee.isError())
     return callee;
