@@ -775,12 +775,9 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     const Expr &valueExpr = *args.get(dtypeFirst ? 1 : 0);
     RValue value = eval(valueExpr);
     Type dtype = evalDType(*args.get(dtypeFirst ? 0 : 1));
-    if (value.isError() || !dtype)
+    if (!dtype)
       return RValue::error();
-    Value v = materialize(value, valueExpr.getLoc(), dtype);
-    if (!v)
-      return RValue::error();
-    return RValue::ofScalar(castTo(v, dtype, where));
+    return castScalar(value, dtype, valueExpr.getLoc(), where);
   }
   if (inT && (fn == "infinity" || fn == "max_value" || fn == "min_value")) {
     BoundArgs args = bindArgs(*this, call, name, {"dtype"}, 1);

@@ -846,6 +846,16 @@ RValue KernelGenerator::evalSelect(const Expr &condExpr, const Expr &thenExpr,
 // Calls
 //===----------------------------------------------------------------------===//
 
+RValue KernelGenerator::castScalar(const RValue &value, Type dtype, SMLoc valueLoc,
+                                   SMLoc where) {
+  if (value.isError())
+    return value;
+  Value v = materialize(value, valueLoc, dtype);
+  if (!v)
+    return RValue::error();
+  return RValue::ofScalar(castTo(v, dtype, where));
+}
+
 RValue KernelGenerator::evalCall(const CallExpr &call) {
   // `x.astype(dtype)` (TileLang's spelling of T.cast(x, dtype)).
   auto *method = dyn_cast<AttributeExpr>(call.callee.get());
@@ -863,10 +873,7 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
                               "of the other dtype";
       return RValue::error();
     }
-    Value v = materialize(value, method->base->getLoc(), dtype);
-    if (!v)
-      return RValue::error();
-    return RValue::ofScalar(castTo(v, dtype, call.getLoc()));
+    return castScalar(value, dtype, method->base->getLoc(), call.getLoc());
   }
   RValue callee = eval(*call.callee);
   if (callee.isError())
@@ -885,13 +892,8 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
         error(call.getLoc()) << "a dtype call takes one value";
         return RValue::error();
       }
-      RValue value = eval(*call.args[0]);
-      if (value.isError())
-        return value;
-      Value v = materialize(value, call.args[0]->getLoc(), callee.dtype);
-      if (!v)
-        return RValue::error();
-      return RValue::ofScalar(castTo(v, callee.dtype, call.getLoc()));
+      return castScalar(eval(*call.args[0]), callee.dtype, call.args[0]->getLoc(),
+                        call.getLoc());
     }
     break;
   case RValue::Kind::Kernel:

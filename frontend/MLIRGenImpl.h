@@ -208,6 +208,10 @@ public:
   RValue evalBinary(BinaryOp op, RValue lhs, RValue rhs, llvm::SMLoc where);
   RValue evalMinMax(bool isMax, RValue acc, RValue next, llvm::StringRef name,
                     llvm::SMLoc where);
+  /// `value` (a scalar or constant, at `valueLoc`) converted to `dtype`:
+  /// T.cast, T.Cast, x.astype and T.float16(x).
+  RValue castScalar(const RValue &value, mlir::Type dtype, llvm::SMLoc valueLoc,
+                    llvm::SMLoc where);
   RValue evalUnary(const UnaryExpr &expr);
   RValue evalCompare(CompareOp op, RValue lhs, RValue rhs, llvm::SMLoc where);
   RValue evalBoolOp(const BoolOpExpr &expr);

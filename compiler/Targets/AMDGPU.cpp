@@ -10,6 +10,7 @@
 #include "compiler/Passes.h"
 #include "compiler/Pipeline.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"
 #include "mlir/Conversion/MathToROCDL/MathToROCDL.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
@@ -25,9 +26,16 @@
 
 using namespace mlir;
 
+/// The AMD chips tilec generates code for.
+static const char *const kAMDGPUChips[] = {"gfx942", "gfx90a", "gfx950", "gfx1100"};
+
+std::string tilec::targets::amdgpuChipNames() {
+  return llvm::join(std::begin(kAMDGPUChips), std::end(kAMDGPUChips), ", ");
+}
+
 std::optional<tilec::targets::GPUTarget>
 tilec::targets::parseAMDGPUTarget(llvm::StringRef name) {
-  if (!llvm::is_contained({"gfx942", "gfx90a", "gfx950", "gfx1100"}, name))
+  if (!llvm::is_contained(kAMDGPUChips, name))
     return std::nullopt;
   GPUTarget target;
   target.chip = name.str();

@@ -55,29 +55,33 @@
 
 using namespace mlir;
 
+namespace {
+/// A chip tilec generates code for, with the oldest PTX ISA that knows it.
+struct NVPTXChip {
+  const char *name;
+  unsigned version;
+  const char *ptx;
+};
+} // namespace
+
+/// Newer chips need code paths of their own (tcgen05 and friends, not
+/// wgmma).
+static const NVPTXChip kNVPTXChips[] = {
+    {"sm_90a", 90, "+ptx80"}, {"sm_90", 90, "+ptx80"}, {"sm_89", 89, "+ptx78"},
+    {"sm_87", 87, "+ptx74"},  {"sm_86", 86, "+ptx71"}, {"sm_80", 80, "+ptx70"},
+    {"sm_75", 75, "+ptx70"},  {"sm_70", 70, "+ptx70"}};
+
 std::optional<tilec::targets::GPUTarget>
 tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
-  // The chips tilec generates code for, each with the oldest PTX ISA that
-  // knows it (newer chips need code paths of their own: tcgen05 and
-  // friends, not wgmma).
-  unsigned version = llvm::StringSwitch<unsigned>(name)
-                         .Case("sm_70", 70)
-                         .Case("sm_75", 75)
-                         .Case("sm_80", 80)
-                         .Case("sm_86", 86)
-                         .Case("sm_87", 87)
-                         .Case("sm_89", 89)
-                         .Cases("sm_90", "sm_90a", 90)
-                         .Default(0);
-  if (version == 0)
+  const NVPTXChip *chip = llvm::find_if(kNVPTXChips, [&](const NVPTXChip &c) {
+    return name == c.name;
+  });
+  if (chip == std::end(kNVPTXChips))
     return std::nullopt;
+  unsigned version = chip->version;
   GPUTarget target;
   target.chip = name.str();
-  target.features = version >= 90   ? "+ptx80"
-                    : version == 89 ? "+ptx78"
-                    : version == 87 ? "+ptx74"
-                    : version == 86 ? "+ptx71"
-                                    : "+ptx70";
+  target.features = chip->ptx;
   target.smVersion = static_cast<int>(version);
   CodegenFeatures &codegen = target.codegen;
   bool archSpecific = name == "sm_90a"; // wgmma and setmaxnreg need it
@@ -88,9 +92,11 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   return target;
 }
 
-llvm::StringRef tilec::targets::supportedTargetNames() {
-  return "sm_90a, sm_90, sm_89, sm_87, sm_86, sm_80, sm_75, sm_70 (NVIDIA); gfx942, gfx90a, "
-         "gfx950, gfx1100 (AMD)";
+std::string tilec::targets::supportedTargetNames() {
+  std::string names;
+  for (const NVPTXChip &chip : kNVPTXChips)
+    names += (names.empty() ? "" : ", ") + std::string(chip.name);
+  return names + " (NVIDIA); " + amdgpuChipNames() + " (AMD)";
 }
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {

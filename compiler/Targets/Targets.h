@@ -67,7 +67,9 @@ struct GPUTarget {
 std::optional<GPUTarget> parseNVPTXTarget(llvm::StringRef name);
 
 /// The GPU chips tilec generates code for, as a list for messages.
-llvm::StringRef supportedTargetNames();
+std::string supportedTargetNames();
+/// The AMD chips among them, comma-separated.
+std::string amdgpuChipNames();
 
 /// Applies comma-separated feature changes to `target`: `name` turns that
 /// feature off (see codegenFeatureNames), `+name` an opt-in feature on

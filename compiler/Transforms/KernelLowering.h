@@ -109,10 +109,10 @@ public:
   /// Bytes of each thread's private memory (allocas), and the largest
   /// buffer among them.
   int64_t privateBytes = 0, largestPrivateBytes = 0;
+  Operation *largestPrivate = nullptr;
   /// 32-bit registers each thread holds of its largest #tile.wgmma
   /// accumulator (others may be dead by then; this one is live).
   int64_t accumulatorRegisters = 0;
-  Operation *largestPrivate = nullptr;
 
 private:
   Location loc() { return currentLoc; }
@@ -148,10 +148,13 @@ private:
   /// Whether a view index lies inside the storage (for clipping global
   /// accesses).
   Value inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex);
-  /// The element as stored (i8 for 8-bit floats, i64 for indices).
+  /// The element as stored (i8 for 8-bit floats and uint8, i64 for indices).
   Value loadStored(const BufferRef &ref, ArrayRef<Value> viewIndex) {
     return LLVM::LoadOp::create(b, loc(), ref.elementType, address(ref, viewIndex));
   }
+  /// The same for a tensor element, or zero where the index is outside the
+  /// tensor (nothing is read there); fromMemory gives the value.
+  Value loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex);
   Value load(const BufferRef &ref, ArrayRef<Value> viewIndex) {
     return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
                                                 address(ref, viewIndex)));
@@ -159,7 +162,8 @@ private:
   void store(const BufferRef &ref, ArrayRef<Value> viewIndex, Value value) {
     LLVM::StoreOp::create(b, loc(), toMemory(ref, value), address(ref, viewIndex));
   }
-  /// Index values travel through memory as i64.
+  /// Between a stored element and its value: 8-bit floats as bytes, uint8
+  /// zero-extended to i32 and truncated back, indices as i64.
   Value fromMemory(const BufferRef &ref, Value loaded) {
     if (ref.valueType && isa<IntegerType>(ref.valueType))
       return arith::ExtUIOp::create(b, loc(), ref.valueType, loaded);
@@ -185,8 +189,8 @@ private:
                ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(type, 0.0)))
                : Value(arith::ConstantOp::create(b, loc(), b.getIntegerAttr(type, 0)));
   }
-  /// `value` converted to what `ref` holds (an 8-bit float for such a
-  /// buffer, whose memory is i8: toMemory then gives the byte).
+  /// `value` converted to the type of `ref`'s values (an 8-bit float, or
+  /// i32 for uint8: toMemory then gives the stored bits).
   Value castFor(Value value, const BufferRef &ref) {
     return cast(value, ref.valueType ? ref.valueType : ref.elementType);
   }

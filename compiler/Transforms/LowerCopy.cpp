@@ -147,41 +147,19 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   cooperative(product(shape), [&](Value flat, Value slot) {
     SmallVector<Value> n = delinearize(flat, shape);
     SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
-    // 8-bit floats of one type move as their stored bytes.
+    // 8-bit floats (and uint8) of one type move as their stored bytes.
     bool raw = src.valueType && src.valueType == dst.valueType && !src.inRegisters() &&
                !dst.inRegisters();
     auto write = [&]() {
       Value value;
       if (raw) {
-        Value bytes;
-        if (src.scope == tile::MemoryScope::Global) {
-          auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
-                                        inBounds(src, si), true, true);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(ifOp.thenBlock());
-          scf::YieldOp::create(b, loc(), loadStored(src, si));
-          b.setInsertionPointToStart(ifOp.elseBlock());
-          scf::YieldOp::create(b, loc(), Value(arith::ConstantOp::create(
-                                             b, loc(), b.getIntegerAttr(src.elementType, 0))));
-          bytes = ifOp.getResult(0);
-        } else {
-          bytes = loadStored(src, si);
-        }
+        Value bytes = src.scope == tile::MemoryScope::Global ? loadStoredOrZero(src, si)
+                                                             : loadStored(src, si);
         LLVM::StoreOp::create(b, loc(), bytes, address(dst, di));
         return;
       }
       if (src.scope == tile::MemoryScope::Global) {
-        // Outside the tensor reads as zero.
-        // The branch yields the stored element (an 8-bit float's byte).
-        auto ifOp = scf::IfOp::create(b, loc(), TypeRange{src.elementType},
-                                      inBounds(src, si), true, true);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        scf::YieldOp::create(b, loc(), loadStored(src, si));
-        b.setInsertionPointToStart(ifOp.elseBlock());
-        scf::YieldOp::create(b, loc(), zeroOf(src.elementType));
-        b.setInsertionPointAfter(ifOp);
-        value = fromMemory(src, ifOp.getResult(0));
+        value = fromMemory(src, loadStoredOrZero(src, si)); // zero outside the tensor
       } else {
         value = loadAt(src, si, slot);
       }

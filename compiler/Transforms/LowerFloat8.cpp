@@ -118,7 +118,12 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
   // The byte each 8-bit float value is, as ops are rewritten in order.
   DenseMap<Value, Value> bytes;
   SmallVector<Operation *> dead;
+  Operation *unsupported = nullptr; // the first op this cannot rewrite
   WalkResult walk = kernel.walk([&](Operation *op) {
+    auto stop = [&]() {
+      unsupported = op;
+      return WalkResult::interrupt();
+    };
     bool producesFloat8 = llvm::any_of(op->getResultTypes(), isFloat8);
     bool consumesFloat8 =
         llvm::any_of(op->getOperands(), [](Value v) { return isFloat8(v.getType()); });
@@ -141,7 +146,7 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
       } else if (Value byte = byteOf(bitcast.getIn())) { // value -> byte to store
         bitcast.getResult().replaceAllUsesWith(byte);
       } else {
-        return WalkResult::interrupt();
+        return stop();
       }
       dead.push_back(op);
       return WalkResult::advance();
@@ -157,45 +162,32 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
     if (auto ext = dyn_cast<arith::ExtFOp>(op); ext && isFloat8(ext.getIn().getType())) {
       Value byte = byteOf(ext.getIn());
       if (!byte)
-        return WalkResult::interrupt();
+        return stop();
       Value x = isa<Float8E4M3FNType>(ext.getIn().getType()) ? f8.decodeE4M3(byte)
                                                                : f8.decodeE5M2(byte);
-      Type to = ext.getType();
-      if (!to.isF32())
-        x = convertFloat(b, op->getLoc(), x, to);
-      ext.getResult().replaceAllUsesWith(x);
+      ext.getResult().replaceAllUsesWith(convertFloat(b, op->getLoc(), x, ext.getType()));
       dead.push_back(op);
       return WalkResult::advance();
     }
     if (auto select = dyn_cast<arith::SelectOp>(op); select && isFloat8(select.getType())) {
       Value x = byteOf(select.getTrueValue()), y = byteOf(select.getFalseValue());
       if (!x || !y)
-        return WalkResult::interrupt();
+        return stop();
       bytes[select.getResult()] = f8.select(select.getCondition(), x, y);
       dead.push_back(op);
       return WalkResult::advance();
     }
-    return WalkResult::interrupt();
+    return stop();
   });
   if (walk.wasInterrupted()) {
-    // The first op the walk could not rewrite.
-    Operation *culprit = nullptr;
-    kernel.walk([&](Operation *op) {
-      if (culprit || llvm::is_contained(dead, op))
-        return;
-      bool float8 = llvm::any_of(op->getResultTypes(), isFloat8) ||
-                    llvm::any_of(op->getOperands(), [](Value v) { return isFloat8(v.getType()); });
-      if (float8)
-        culprit = op;
-    });
     // Ops the lowering made carry the tile op's location; failing that, the
     // launch's.
-    Location where = culprit && !isa<UnknownLoc>(culprit->getLoc()) ? culprit->getLoc()
-                                                                      : launch.getLoc();
+    Location where =
+        isa<UnknownLoc>(unsupported->getLoc()) ? launch.getLoc() : unsupported->getLoc();
     return mlir::emitError(where, "8-bit floats can be loaded, stored, copied, converted to "
                                   "and from other floats and multiplied by T.gemm; convert to "
                                   "float32 for '")
-           << (culprit ? culprit->getName().getStringRef() : StringRef("this")) << "'";
+           << unsupported->getName().getStringRef() << "'";
   }
   for (Operation *op : llvm::reverse(dead))
     op->erase();

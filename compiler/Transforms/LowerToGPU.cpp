@@ -89,6 +89,17 @@ Value KernelLowering::inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex) 
   return ok;
 }
 
+Value KernelLowering::loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+  auto ifOp = scf::IfOp::create(b, loc(), TypeRange{ref.elementType}, inBounds(ref, viewIndex),
+                                /*addThenBlock=*/true, /*addElseBlock=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, loc(), loadStored(ref, viewIndex));
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc(), zeroOf(ref.elementType));
+  return ifOp.getResult(0);
+}
+
 Value KernelLowering::cast(Value value, Type to) {
   Type from = value.getType();
   if (from == to)
@@ -956,20 +967,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
                    !vectorCheckedAccesses.contains(op) &&
                    !provablyInBounds(op, buffer, sourceIndices);
     LLVM_DEBUG(if (guarded) llvm::dbgs() << "guarded: " << *op << "\n");
-    if (load && guarded) {
-      // Outside the tensor reads zero (the branch yields the stored
-      // element: an 8-bit float's byte).
-      SmallVector<Value> at = indices(load.getIndices());
-      auto ifOp = scf::IfOp::create(b, loc(), TypeRange{ref.elementType}, inBounds(ref, at),
-                                    /*addThenBlock=*/true, /*addElseBlock=*/true);
-      {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        scf::YieldOp::create(b, loc(), loadStored(ref, at));
-        b.setInsertionPointToStart(ifOp.elseBlock());
-        scf::YieldOp::create(b, loc(), zeroOf(ref.elementType));
-      }
-      mapping.map(load.getResult(), fromMemory(ref, ifOp.getResult(0)));
+    if (load && guarded) { // outside the tensor reads zero
+      mapping.map(load.getResult(),
+                  fromMemory(ref, loadStoredOrZero(ref, indices(load.getIndices()))));
       return success();
     }
     if (load) {
@@ -1543,7 +1543,7 @@ static LogicalResult checkRegisters(func::FuncOp kernel, tile::LaunchOp launch,
   if (lowering.accumulatorRegisters + kOverhead <= available)
     return success();
   return launch.emitError("with ")
-         << blockThreads << " threads a block (threads=" << launch.getThreads()
+         << blockThreads << " threads a block (threads=" << launchThreads
          << (blockThreads > launchThreads ? " and a producer warpgroup" : "")
          << ") each thread has " << available << " registers, but its share of a "
          << "tensor-core accumulator takes " << lowering.accumulatorRegisters

@@ -74,7 +74,7 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "unsupported target '%s' (available: cpu and the NVIDIA chips of %s)",
                                    options.target.c_str(),
-                                   targets::supportedTargetNames().str().c_str());
+                                   targets::supportedTargetNames().c_str());
   // Feature names are checked where the pipeline is built (a name that
   // fails never reaches the cache).
   std::string featureChanges =
