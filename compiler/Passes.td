@@ -36,7 +36,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     sides are pure arithmetic and loads of on-chip buffers at indices inside
     them becomes a select. Copies from and
     to global memory are predicated at the tensor's edges (reads outside give
-    zero); gemm runs on wgmma for a `#tile.wgmma` accumulator (A by
+    zero), and so are element loads and stores of tensors whose indices the
+    IR does not show inside (loop and block ranges, the conditions of the
+    `if`s around them; a vector loop checks its end lanes once); gemm runs on wgmma for a `#tile.wgmma` accumulator (A by
     descriptor from swizzled shared memory, or from the registers of a
     `#tile.wgmma` fragment), on mma.sync with `mma-sync`, else as a SIMT loop;
     8-bit float conversions become integer code on the bytes (round to
@@ -51,7 +53,10 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     `block_threads`, `shared_bytes` and `tensor_maps` attributes. Code
     outside launches must be scalar computation, and conditions around a
     launch host-computable integer expressions (located errors otherwise:
-    the cpu target runs the rest).
+    the cpu target runs the rest). Target limits are located errors: shared
+    memory (notes at the largest buffers, the `-D` names that size them),
+    private memory, and accumulators whose registers a block's threads
+    cannot hold.
   }];
   let options = [
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "0",
@@ -106,7 +111,9 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     order of the block's threads: element accesses in a `T.Parallel` loop over
     exactly the fragment's shape indexed by the loop variables, fills, copies,
     tile atomic adds and reductions reading it into at most 32 outputs. Such a fragment lives in the
-    threads' registers and needs no barrier. Any other use (a gemm operand,
+    threads' registers and needs no barrier, unless it has more than 256
+    elements a thread (more than registers hold: it stays in shared memory,
+    where the target's limit is checked). Any other use (a gemm operand,
     a broadcast read such as `row_max[i]` in a 2-D loop, a reduction target,
     a region, scalar code) keeps it in shared memory; the block size must
     be a multiple of 32 for the cross-thread reductions.
@@ -187,7 +194,8 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     With `warp-specialize` (targets with TMA), a kernel whose only pipelined
     loop sits in the launch body and that combines nothing across threads
     (no atomics, prints, asserts, and no reductions other than along the rows
-    of a wgmma accumulator) gets a producer warpgroup
+    of a wgmma accumulator), launched with a multiple of 128 threads below
+    1024 (the producer comes on top), gets a producer warpgroup
     instead (`tile.warp_specialize`): the producer loops over the
     iterations, waits until the consumers released stage i mod S (a second
     `tile.mbarriers` buffer, `tile.arrivals` = the block's threads) and
