@@ -17,11 +17,6 @@ using namespace mlir;
 using json = nlohmann::json;
 using namespace tilec;
 
-/// The DSL dtype of a parameter; index scalars travel as int64.
-static std::string dtypeOf(Type type) {
-  return type.isIndex() ? "int64" : tile::getDTypeName(type);
-}
-
 /// A host-computable expression: a number, {"dim": name}, {"param": name}
 /// or [op, operands...].
 /// Comparisons and logic evaluate to 0 or 1.
@@ -96,107 +91,59 @@ bool tilec::compiler::isHostComputable(Value value, func::FuncOp hostFunc) {
 }
 
 /// One launch: its GPU kernel, grid, the conditions it runs under (outermost
-/// first; all must be non-zero), threads, shared memory and tensor maps.
-static FailureOr<json> launchMetadata(tile::LaunchOp launch, func::FuncOp func) {
-  json entry;
-  if (!launch.getGpuKernel())
+/// first; all must be non-zero), threads, shared memory and tensor maps. On
+/// the cpu target (`hostOnly`: not lowered; the interpreter runs the tile
+/// IR) a grid or condition the host cannot compute is written as null.
+static FailureOr<abi::LaunchSpec> launchMetadata(tile::LaunchOp launch, func::FuncOp func,
+                                                 bool hostOnly) {
+  abi::LaunchSpec entry;
+  if (!launch.getGpuKernel() && !hostOnly)
     return launch.emitError("this launch was not lowered to a GPU kernel"), failure();
-  entry["symbol"] = launch.getGpuKernel()->str();
+  if (launch.getGpuKernel())
+    entry.symbol = launch.getGpuKernel()->str();
   // A warp-specialized kernel launches a producer warpgroup more.
-  entry["threads"] = launch.getBlockThreads().value_or(launch.getThreads());
-  entry["shared_bytes"] = launch.getSharedBytes().value_or(0);
-  json grid = json::array();
-  for (Value dim : launch.getGrid()) {
+  entry.threads = launch.getBlockThreads().value_or(launch.getThreads());
+  entry.sharedBytes = launch.getSharedBytes().value_or(0);
+  for (auto [i, dim] : llvm::enumerate(launch.getGrid())) {
     FailureOr<json> expr = expression(dim, func);
-    if (failed(expr))
+    if (failed(expr) && !hostOnly)
       return launch.emitError("the grid must be computable on the host from the "
                               "tensors' dimensions and integer scalar parameters"),
              failure();
-    grid.push_back(*expr);
+    entry.grid[i] = succeeded(expr) ? expr->dump() : "null";
   }
-  while (grid.size() < 3)
-    grid.push_back(1);
-  entry["grid"] = grid;
-  json when = json::array();
   Operation *child = launch;
   for (Operation *parent = launch->getParentOp(); parent != func;
        child = parent, parent = parent->getParentOp()) {
     auto ifOp = dyn_cast<scf::IfOp>(parent);
     FailureOr<json> condition =
         ifOp ? expression(ifOp.getCondition(), func) : FailureOr<json>(failure());
-    if (failed(condition))
+    if (failed(condition) && !hostOnly)
       return launch.emitError("the conditions this launch runs under must be computable "
                               "on the host"),
              failure();
-    bool inElse = child->getParentRegion() == &ifOp.getElseRegion();
-    when.insert(when.begin(), inElse ? json::array({"eq", *condition, 0}) : *condition);
+    std::string text = succeeded(condition) ? condition->dump() : "null";
+    bool inElse = ifOp && child->getParentRegion() == &ifOp.getElseRegion();
+    entry.when.insert(entry.when.begin(),
+                      inElse && succeeded(condition) ? "[\"eq\"," + text + ",0]" : text);
   }
-  entry["when"] = when;
   // TMA tensor maps the kernel takes after its parameters (with an i32 flag
   // saying whether the runtime could build them): the tensor, the box in C
   // order, the shared-memory swizzle in bytes.
-  json maps = json::array();
   if (std::optional<ArrayAttr> list = launch.getTensorMaps())
     for (auto map : list->getAsRange<DictionaryAttr>()) {
-      json mapEntry;
-      mapEntry["param"] = cast<IntegerAttr>(map.get("param")).getInt();
-      json box = json::array();
+      abi::TensorMapSpec mapEntry;
+      mapEntry.param = cast<IntegerAttr>(map.get("param")).getInt();
       for (Attribute extent : cast<ArrayAttr>(map.get("box")))
-        box.push_back(cast<IntegerAttr>(extent).getInt());
-      mapEntry["box"] = box;
-      mapEntry["swizzle"] = cast<IntegerAttr>(map.get("swizzle")).getInt();
-      maps.push_back(mapEntry);
+        mapEntry.box.push_back(cast<IntegerAttr>(extent).getInt());
+      mapEntry.swizzle = cast<IntegerAttr>(map.get("swizzle")).getInt();
+      entry.tensorMaps.push_back(std::move(mapEntry));
     }
-  entry["tensor_maps"] = maps;
   return entry;
 }
 
-FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
-                                                             StringRef target,
-                                                             StringRef binary) {
-  json meta;
-  meta["kernel"] = func.getName().str();
-  meta["target"] = target.str();
-  meta["compiler"] = std::string("tilec ") + tilec::getVersion();
-  meta["hash"] = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
-  json launches = json::array();
-  WalkResult walk = func.walk<WalkOrder::PreOrder>([&](tile::LaunchOp launch) {
-    FailureOr<json> entry = launchMetadata(launch, func);
-    if (failed(entry))
-      return WalkResult::interrupt();
-    launches.push_back(*entry);
-    return WalkResult::skip();
-  });
-  if (walk.wasInterrupted())
-    return failure();
-  if (launches.empty())
-    return func.emitError("kernel has no launch"), failure();
-  meta["launches"] = launches;
-  json params = json::array();
-  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-    json param;
-    auto name = func.getArgAttrOfType<StringAttr>(i, tile::kParamNameAttrName);
-    param["name"] = name ? name.str() : "arg" + std::to_string(i);
-    Type type = func.getArgument(i).getType();
-    if (auto buffer = dyn_cast<tile::BufferType>(type)) {
-      param["kind"] = "tensor";
-      param["dtype"] = dtypeOf(buffer.getElementType());
-      auto names = func.getArgAttrOfType<ArrayAttr>(i, tile::kDimNamesAttrName);
-      json shape = json::array();
-      for (auto [d, extent] : llvm::enumerate(buffer.getShape())) {
-        if (ShapedType::isDynamic(extent))
-          shape.push_back(cast<StringAttr>(names[d]).str());
-        else
-          shape.push_back(extent);
-      }
-      param["shape"] = shape;
-    } else {
-      param["kind"] = "scalar";
-      param["dtype"] = dtypeOf(type);
-    }
-    params.push_back(param);
-  }
-  meta["params"] = params;
+/// The compile-time parameters as a JSON object.
+static json constantsOf(func::FuncOp func) {
   json constants = json::object();
   if (auto dict = func->getAttrOfType<DictionaryAttr>(tile::kConstantsAttrName))
     for (NamedAttribute named : dict) {
@@ -211,6 +158,30 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
       else if (auto b = dyn_cast<BoolAttr>(v))
         constants[named.getName().str()] = b.getValue();
     }
-  meta["constants"] = constants;
-  return meta.dump(2) + "\n";
+  return constants;
+}
+
+FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
+                                                             StringRef target,
+                                                             StringRef binary) {
+  abi::KernelSpec spec;
+  spec.kernel = func.getName().str();
+  spec.target = target.str();
+  spec.compiler = std::string("tilec ") + tilec::getVersion();
+  spec.hash = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
+  spec.params = tile::getKernelParams(func);
+  spec.constants = constantsOf(func).dump();
+  bool hostOnly = target == "cpu";
+  WalkResult walk = func.walk<WalkOrder::PreOrder>([&](tile::LaunchOp launch) {
+    FailureOr<abi::LaunchSpec> entry = launchMetadata(launch, func, hostOnly);
+    if (failed(entry))
+      return WalkResult::interrupt();
+    spec.launches.push_back(std::move(*entry));
+    return WalkResult::skip();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (spec.launches.empty())
+    return func.emitError("kernel has no launch"), failure();
+  return spec.toJSON();
 }

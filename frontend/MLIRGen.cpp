@@ -28,21 +28,8 @@ using llvm::SMLoc;
 //===----------------------------------------------------------------------===//
 
 Type tilec::frontend::parseDType(MLIRContext &context, StringRef name) {
-  Builder b(&context);
-  return llvm::StringSwitch<Type>(name)
-      .Cases({"float16", "half", "fp16"}, b.getF16Type())
-      .Cases({"bfloat16", "bf16"}, b.getBF16Type())
-      .Cases({"float32", "float", "fp32"}, b.getF32Type())
-      .Cases({"float64", "double", "fp64"}, b.getF64Type())
-      .Cases({"float8_e4m3", "float8_e4m3fn", "e4m3"}, b.getType<Float8E4M3FNType>())
-      .Cases({"float8_e5m2", "e5m2"}, b.getType<Float8E5M2Type>())
-      .Case("int8", b.getI8Type())
-      .Case("uint8", IntegerType::get(&context, 8, IntegerType::Unsigned))
-      .Cases({"int16", "uint16"}, b.getI16Type())
-      .Cases({"int32", "uint32", "int"}, b.getI32Type())
-      .Cases({"int64", "uint64"}, b.getI64Type())
-      .Case("bool", b.getI1Type())
-      .Default(Type());
+  std::optional<DType> dtype = parseDTypeName(std::string_view(name.data(), name.size()));
+  return dtype ? tile::getElementType(&context, *dtype) : Type();
 }
 
 std::string tilec::frontend::dtypeName(Type type) {
@@ -693,10 +680,8 @@ Type KernelGenerator::evalDType(const Expr &expr) {
   if (value.isConst() && value.constKind == RValue::ConstKind::Str) {
     if (Type type = parseDType(*ctx, value.str))
       return type;
-    error(expr.getLoc()) << "unknown dtype '" << value.str
-                         << "'; expected one of float16, bfloat16, float32, "
-                            "float64, float8_e4m3, float8_e5m2, int8, int16, "
-                            "int32, int64, uint8, bool";
+    error(expr.getLoc()) << "unknown dtype '" << value.str << "'; expected one of "
+                         << dtypeNameList();
     return {};
   }
   error(expr.getLoc()) << "expected a dtype, got " << value.describe();

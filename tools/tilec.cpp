@@ -26,7 +26,7 @@
 using namespace llvm;
 
 namespace {
-enum class EmitKind { AST, Tile, TileOpt, GPU, NVVM, ROCDL, PTX, Cubin, GCN, HSACO };
+enum class EmitKind { AST, Tile, TileOpt, Metadata, GPU, NVVM, ROCDL, PTX, Cubin, GCN, HSACO };
 
 cl::OptionCategory category("tilec options");
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.tl>"),
@@ -48,6 +48,9 @@ cl::opt<EmitKind> emit(
                           "tile IR as the frontend generates it"),
                clEnumValN(EmitKind::TileOpt, "tile-opt",
                           "tile IR after the clean-up pipeline"),
+               clEnumValN(EmitKind::Metadata, "metadata",
+                          "the kernel's signature and launches as JSON, for "
+                          "--target=cpu (GPU targets write it beside the binary)"),
                clEnumValN(EmitKind::GPU, "gpu",
                           "after tile-lower-to-gpu (gpu.func kernels)"),
                clEnumValN(EmitKind::NVVM, "nvvm",
@@ -207,6 +210,33 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
   return true;
 }
 
+/// --emit=metadata: the signature and launches of the (single or --kernel)
+/// kernel as the cpu target runs it, in the metadata format of the GPU
+/// targets.
+static bool emitCPUMetadata(mlir::ModuleOp module, raw_ostream &os) {
+  if (target != "cpu") {
+    WithColor::error() << "--emit=metadata is for --target=cpu; a GPU target writes the "
+                          "metadata beside its binary (-o x.ptx writes x.json)\n";
+    return false;
+  }
+  std::vector<mlir::func::FuncOp> kernels;
+  module.walk([&](mlir::func::FuncOp f) { kernels.push_back(f); });
+  if (kernels.size() != 1) {
+    WithColor::error() << "metadata needs exactly one kernel; the file has " << kernels.size()
+                       << ", pick one with --kernel\n";
+    return false;
+  }
+  std::string ir;
+  llvm::raw_string_ostream irStream(ir);
+  module.print(irStream);
+  mlir::FailureOr<std::string> metadata =
+      tilec::compiler::buildKernelMetadata(kernels.front(), "cpu", ir);
+  if (mlir::failed(metadata))
+    return false;
+  os << *metadata;
+  return true;
+}
+
 /// --run: executes the (single or --kernel) kernel on the CPU.
 static bool runKernel(mlir::ModuleOp module) {
   if (target != "cpu") {
@@ -313,9 +343,9 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module = frontend.generate();
   if (!module)
     return finish(false);
-  if (emit == EmitKind::TileOpt || run) {
+  if (emit == EmitKind::TileOpt || emit == EmitKind::Metadata || run) {
     mlir::PassManager pm(&context);
-    if (run)
+    if (run || emit == EmitKind::Metadata)
       tilec::compiler::buildCPUPipeline(pm);
     else
       tilec::compiler::buildTileCleanupPipeline(pm);
@@ -324,6 +354,8 @@ int main(int argc, char **argv) {
   }
   if (run)
     return finish(runKernel(*module));
+  if (emit == EmitKind::Metadata)
+    return finish(emitCPUMetadata(*module, output->os()));
   if (emit >= EmitKind::GPU)
     return finish(emitGPU(*module, context, output->os()));
   module->print(output->os());

@@ -508,29 +508,47 @@ LogicalResult KernelLowering::run() {
   launchRegion = &launch.getBody();
   MLIRContext *ctx = func.getContext();
 
-  // Kernel parameters: a global pointer plus one i64 per dimension bound at
-  // launch for each tensor; scalars as they are.
-  SmallVector<Type> argTypes;
-  auto globalPtr = LLVM::LLVMPointerType::get(ctx, kGlobalSpace);
-  for (BlockArgument arg : func.getArguments()) {
-    if (auto buffer = dyn_cast<tile::BufferType>(arg.getType())) {
-      argTypes.push_back(globalPtr);
-      for (int64_t d : buffer.getShape())
-        if (ShapedType::isDynamic(d))
-          argTypes.push_back(b.getI64Type());
-      continue;
-    }
-    argTypes.push_back(arg.getType());
-  }
-  // TMA: a flag saying whether the runtime built the maps, then the maps,
-  // each a 128-byte __grid_constant__ parameter.
+  // TMA: the copies that go through tensor maps, which the kernel takes
+  // after its parameters.
   if (tma)
     planTensorMaps(launch);
-  unsigned firstMapArg = argTypes.size() + 1;
-  if (!tensorMaps.empty()) {
-    argTypes.push_back(b.getI32Type());
-    for (size_t i = 0; i < tensorMaps.size(); ++i)
+  // The GPU kernel's parameters are the launch ABI's slots
+  // (lib/ABI/KernelSignature.h), which the runtimes fill: per tensor a
+  // global pointer and one i64 per symbolic dimension, scalars as they are,
+  // then the tensor-map flags and the maps (each a 128-byte
+  // __grid_constant__ parameter).
+  std::vector<abi::ParamSpec> params = tile::getKernelParams(func);
+  SmallVector<Type> argTypes;
+  SmallVector<unsigned> paramSlot(params.size());
+  SmallVector<SmallVector<unsigned>> dimSlots(params.size());
+  SmallVector<unsigned> mapSlots;
+  unsigned flagSlot = 0;
+  auto globalPtr = LLVM::LLVMPointerType::get(ctx, kGlobalSpace);
+  for (const abi::ParameterSlot &slot : abi::kernelParameterSlots(params, tensorMaps.size())) {
+    unsigned at = argTypes.size();
+    switch (slot.kind) {
+    case abi::SlotKind::TensorPointer:
+      paramSlot[slot.index] = at;
+      dimSlots[slot.index].assign(params[slot.index].extents.size(), 0);
+      argTypes.push_back(globalPtr);
+      break;
+    case abi::SlotKind::DimExtent:
+      dimSlots[slot.index][slot.dim] = at;
+      argTypes.push_back(b.getI64Type());
+      break;
+    case abi::SlotKind::Scalar:
+      paramSlot[slot.index] = at;
+      argTypes.push_back(func.getArgument(slot.index).getType());
+      break;
+    case abi::SlotKind::TensorMapFlags:
+      flagSlot = at;
+      argTypes.push_back(b.getI32Type());
+      break;
+    case abi::SlotKind::TensorMap:
+      mapSlots.push_back(at);
       argTypes.push_back(LLVM::LLVMPointerType::get(ctx));
+      break;
+    }
   }
   b.setInsertionPointToEnd(gpuModule.getBody());
   auto kernel = gpu::GPUFuncOp::create(b, launch.getLoc(), symbol,
@@ -546,29 +564,30 @@ LogicalResult KernelLowering::run() {
   b.setInsertionPoint(entry->getTerminator());
   currentLoc = func.getLoc();
 
-  unsigned next = 0;
   for (BlockArgument arg : func.getArguments()) {
+    unsigned slot = paramSlot[arg.getArgNumber()];
     auto buffer = dyn_cast<tile::BufferType>(arg.getType());
     if (!buffer) {
-      mapping.map(arg, entry->getArgument(next++));
+      mapping.map(arg, entry->getArgument(slot));
       continue;
     }
     // Tensors of one launch do not overlap (as in TileLang and Triton): the
     // backend may reorder and batch their accesses.
-    kernel.setArgAttr(next, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
+    kernel.setArgAttr(slot, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
     BufferRef ref;
-    ref.base = entry->getArgument(next++);
+    ref.base = entry->getArgument(slot);
     ref.elementType = buffer.getElementType();
     storeAsBytes(ref);
     ref.scope = tile::MemoryScope::Global;
-    for (int64_t d : buffer.getShape()) {
-      ref.shape.push_back(d);
+    for (auto [d, extent] : llvm::enumerate(buffer.getShape())) {
+      ref.shape.push_back(extent);
       ref.storageDims.push_back(
-          ShapedType::isDynamic(d)
-              ? arith::IndexCastOp::create(b, loc(), b.getIndexType(),
-                                           entry->getArgument(next++))
+          ShapedType::isDynamic(extent)
+              ? arith::IndexCastOp::create(
+                    b, loc(), b.getIndexType(),
+                    entry->getArgument(dimSlots[arg.getArgNumber()][d]))
                     .getResult()
-              : index(d));
+              : index(extent));
     }
     ref.strides.resize(ref.shape.size());
     Value stride = index(1);
@@ -587,9 +606,8 @@ LogicalResult KernelLowering::run() {
     SmallVector<Attribute> maps;
     SmallVector<int32_t> gridConstants;
     for (auto [i, map] : llvm::enumerate(tensorMaps)) {
-      unsigned argIndex = firstMapArg + i;
-      gridConstants.push_back(argIndex);
-      map.descriptor = entry->getArgument(argIndex);
+      gridConstants.push_back(mapSlots[i]);
+      map.descriptor = entry->getArgument(mapSlots[i]);
       maps.push_back(b.getDictionaryAttr(
           {b.getNamedAttr("param", b.getI64IntegerAttr(map.param)),
            b.getNamedAttr("box", b.getI64ArrayAttr(map.box)),
@@ -597,7 +615,7 @@ LogicalResult KernelLowering::run() {
     }
     // Bit i of the flag: the runtime built map i. Loads go through TMA when
     // all of theirs are there (they share barriers), each store when its own is.
-    tensorMapFlags = entry->getArgument(firstMapArg - 1);
+    tensorMapFlags = entry->getArgument(flagSlot);
     uint32_t loadMaps = 0;
     for (const auto &[copy, map] : tmaCopies)
       loadMaps |= 1u << map;

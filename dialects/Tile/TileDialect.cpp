@@ -288,15 +288,72 @@ tilec::tile::BufferUses tilec::tile::usesOf(Value buffer) {
   return uses;
 }
 
+std::optional<tilec::DType> tilec::tile::getDType(Type type) {
+  if (type.isF16()) return tilec::DType::F16;
+  if (type.isBF16()) return tilec::DType::BF16;
+  if (type.isF32()) return tilec::DType::F32;
+  if (type.isF64()) return tilec::DType::F64;
+  if (isa<Float8E4M3FNType>(type)) return tilec::DType::F8E4M3;
+  if (isa<Float8E5M2Type>(type)) return tilec::DType::F8E5M2;
+  if (type.isInteger(1)) return tilec::DType::Bool;
+  if (type.isUnsignedInteger(8)) return tilec::DType::U8;
+  if (type.isSignlessInteger(8)) return tilec::DType::I8;
+  if (type.isSignlessInteger(16)) return tilec::DType::I16;
+  if (type.isSignlessInteger(32)) return tilec::DType::I32;
+  if (type.isSignlessInteger(64) || type.isIndex()) return tilec::DType::I64;
+  return std::nullopt;
+}
+
+Type tilec::tile::getElementType(MLIRContext *context, tilec::DType dtype) {
+  Builder b(context);
+  switch (dtype) {
+  case tilec::DType::F16: return b.getF16Type();
+  case tilec::DType::BF16: return b.getBF16Type();
+  case tilec::DType::F32: return b.getF32Type();
+  case tilec::DType::F64: return b.getF64Type();
+  case tilec::DType::F8E4M3: return b.getType<Float8E4M3FNType>();
+  case tilec::DType::F8E5M2: return b.getType<Float8E5M2Type>();
+  case tilec::DType::I8: return b.getI8Type();
+  case tilec::DType::I16: return b.getI16Type();
+  case tilec::DType::I32: return b.getI32Type();
+  case tilec::DType::I64: return b.getI64Type();
+  case tilec::DType::U8: return IntegerType::get(context, 8, IntegerType::Unsigned);
+  case tilec::DType::Bool: return b.getI1Type();
+  }
+  return {};
+}
+
+std::vector<tilec::abi::ParamSpec> tilec::tile::getKernelParams(func::FuncOp kernel) {
+  std::vector<tilec::abi::ParamSpec> params;
+  for (unsigned i = 0; i < kernel.getNumArguments(); ++i) {
+    tilec::abi::ParamSpec param;
+    auto name = kernel.getArgAttrOfType<StringAttr>(i, kParamNameAttrName);
+    param.name = name ? name.str() : "arg" + std::to_string(i);
+    Type type = kernel.getArgument(i).getType();
+    if (auto buffer = dyn_cast<BufferType>(type)) {
+      param.isTensor = true;
+      param.dtype = getDType(buffer.getElementType()).value_or(tilec::DType::F32);
+      auto names = kernel.getArgAttrOfType<ArrayAttr>(i, kDimNamesAttrName);
+      for (auto [d, extent] : llvm::enumerate(buffer.getShape())) {
+        bool symbolic = ShapedType::isDynamic(extent);
+        param.extents.push_back(symbolic ? -1 : extent);
+        param.dimNames.push_back(symbolic && names && d < names.size()
+                                     ? cast<StringAttr>(names[d]).str()
+                                     : std::string());
+      }
+    } else {
+      param.dtype = getDType(type).value_or(tilec::DType::I64);
+    }
+    params.push_back(std::move(param));
+  }
+  return params;
+}
+
 std::string tilec::tile::getDTypeName(Type type) {
-  if (type.isF16()) return "float16";
-  if (type.isBF16()) return "bfloat16";
-  if (type.isF32()) return "float32";
-  if (type.isF64()) return "float64";
-  if (isa<Float8E4M3FNType>(type)) return "float8_e4m3";
-  if (isa<Float8E5M2Type>(type)) return "float8_e5m2";
-  if (type.isIndex()) return "index";
-  if (type.isInteger(1)) return "bool";
+  if (type.isIndex())
+    return "index";
+  if (std::optional<tilec::DType> dtype = getDType(type))
+    return tilec::dtypeName(*dtype);
   if (auto integer = dyn_cast<IntegerType>(type))
     return (integer.isUnsigned() ? "uint" : "int") + std::to_string(integer.getWidth());
   std::string text;

@@ -19,6 +19,8 @@
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "lib/ABI/KernelSignature.h"
+
 #include "dialects/Tile/TileEnums.h.inc"
 #include "dialects/Tile/TileDialect.h.inc"
 
@@ -116,6 +118,18 @@ inline int64_t widestSwizzle(int64_t rowBytes) {
 /// The DSL name of an element type ("float16", "bfloat16", "int32",
 /// "uint8", ...; "index" for index).
 std::string getDTypeName(mlir::Type type);
+
+/// The dtype (lib/ABI/DTypes.h) of an element or scalar type; index is
+/// int64, as the launch ABI passes it. None for other types.
+std::optional<DType> getDType(mlir::Type type);
+/// The type that holds elements of `dtype` (uint8: `ui8`).
+mlir::Type getElementType(mlir::MLIRContext *context, DType dtype);
+
+/// A kernel function's parameters as its launch ABI describes them
+/// (lib/ABI/KernelSignature.h): names, dtypes, constant extents and the
+/// names of symbolic dimensions. Written to the metadata, declared by the
+/// GPU lowering, checked by the cpu target.
+std::vector<abi::ParamSpec> getKernelParams(mlir::func::FuncOp kernel);
 
 /// The type of a buffer element as a scalar value: the element type, but
 /// unsigned integers (uint8 buffers hold `ui8`) read as their value in a

@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
     tilec::gpu::Argument arg;
     arg.isTensor = true;
     arg.pointer = reinterpret_cast<uint64_t>(p);
-    arg.dtype = "float32";
+    arg.dtype = tilec::DType::F32;
     arg.shape = {n};
     return arg;
   };

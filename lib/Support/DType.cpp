@@ -3,69 +3,12 @@
 #include "lib/Support/DType.h"
 
 #include "llvm/ADT/APFloat.h"
-#include "llvm/ADT/StringSwitch.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 using namespace tilec;
-
-size_t tilec::dtypeSize(DType dtype) {
-  switch (dtype) {
-  case DType::F16: case DType::BF16: case DType::I16: return 2;
-  case DType::F32: case DType::I32: return 4;
-  case DType::F64: case DType::I64: return 8;
-  case DType::F8E4M3: case DType::F8E5M2: case DType::I8: case DType::U8:
-  case DType::Bool: return 1;
-  }
-  return 1;
-}
-
-const char *tilec::dtypeName(DType dtype) {
-  switch (dtype) {
-  case DType::F16: return "float16";
-  case DType::BF16: return "bfloat16";
-  case DType::F32: return "float32";
-  case DType::F64: return "float64";
-  case DType::F8E4M3: return "float8_e4m3";
-  case DType::F8E5M2: return "float8_e5m2";
-  case DType::I8: return "int8";
-  case DType::I16: return "int16";
-  case DType::I32: return "int32";
-  case DType::I64: return "int64";
-  case DType::U8: return "uint8";
-  case DType::Bool: return "bool";
-  }
-  return "?";
-}
-
-std::optional<DType> tilec::parseDTypeName(llvm::StringRef name) {
-  return llvm::StringSwitch<std::optional<DType>>(name)
-      .Case("float16", DType::F16)
-      .Case("bfloat16", DType::BF16)
-      .Case("float32", DType::F32)
-      .Case("float64", DType::F64)
-      .Case("float8_e4m3", DType::F8E4M3)
-      .Case("float8_e5m2", DType::F8E5M2)
-      .Case("int8", DType::I8)
-      .Case("int16", DType::I16)
-      .Case("int32", DType::I32)
-      .Case("int64", DType::I64)
-      .Case("uint8", DType::U8)
-      .Case("bool", DType::Bool)
-      .Default(std::nullopt);
-}
-
-bool tilec::isFloatDType(DType dtype) {
-  switch (dtype) {
-  case DType::F16: case DType::BF16: case DType::F32: case DType::F64:
-  case DType::F8E4M3: case DType::F8E5M2:
-    return true;
-  default:
-    return false;
-  }
-}
 
 //===----------------------------------------------------------------------===//
 // Bit conversions

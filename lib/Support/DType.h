@@ -1,31 +1,20 @@
 //===- DType.h - element types of host tensors ------------------*- C++ -*-===//
 //
-// The dtypes a kernel's tensors can have, their sizes and names, and exact
-// conversions between stored bits and double/int64 values (round to nearest
-// even when narrowing). Shared by the CPU runtime, .npy I/O and tests.
+// Exact conversions between a dtype's stored bits and double/int64 values
+// (round to nearest even when narrowing). The dtypes themselves (names,
+// sizes, ranges) are lib/ABI/DTypes.h. Shared by the CPU runtime, .npy I/O
+// and tests.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TILEC_LIB_SUPPORT_DTYPE_H
 #define TILEC_LIB_SUPPORT_DTYPE_H
 
-#include "llvm/ADT/StringRef.h"
+#include "lib/ABI/DTypes.h"
 
 #include <cstdint>
-#include <optional>
-#include <string>
 
 namespace tilec {
-
-enum class DType { F16, BF16, F32, F64, F8E4M3, F8E5M2, I8, I16, I32, I64, U8, Bool };
-
-/// Bytes per element.
-size_t dtypeSize(DType dtype);
-/// The DSL name ("float16", "bfloat16", ...).
-const char *dtypeName(DType dtype);
-/// Parses a DSL dtype name.
-std::optional<DType> parseDTypeName(llvm::StringRef name);
-bool isFloatDType(DType dtype);
 
 /// Reads one element as a double (floats) or as an integer value (ints).
 double loadFloat(const void *element, DType dtype);

@@ -2,6 +2,7 @@
 
 #include "runtime/cpu/HostRun.h"
 
+#include "dialects/Tile/TileDialect.h"
 #include "lib/Support/Npy.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -18,20 +19,20 @@ constexpr int64_t kMaxHostElements = int64_t(1) << 31;
 
 LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
                                        const HostRunOptions &options) {
-  std::vector<ParamInfo> params = describeParams(kernel);
+  std::vector<abi::ParamSpec> params = tile::getKernelParams(kernel);
   for (const auto &[name, path] : options.inputs)
-    if (llvm::none_of(params, [&](const ParamInfo &p) { return p.isTensor && p.name == name; }))
+    if (llvm::none_of(params, [&](const abi::ParamSpec &p) { return p.isTensor && p.name == name; }))
       return kernel.emitError() << "--in " << name << ": kernel '" << kernel.getName()
                                 << "' has no tensor parameter '" << name << "'";
   for (const auto &[name, value] : options.scalars)
-    if (llvm::none_of(params, [&](const ParamInfo &p) { return !p.isTensor && p.name == name; }))
+    if (llvm::none_of(params, [&](const abi::ParamSpec &p) { return !p.isTensor && p.name == name; }))
       return kernel.emitError() << "--scalar " << name << ": kernel '" << kernel.getName()
                                 << "' has no scalar parameter '" << name << "'";
 
   // Symbols: --dims first, then the shapes of input files.
   std::map<std::string, int64_t> dims = options.dims;
   std::map<std::string, NpyArray> arrays;
-  for (const ParamInfo &param : params) {
+  for (const abi::ParamSpec &param : params) {
     auto input = options.inputs.find(param.name);
     if (!param.isTensor || input == options.inputs.end())
       continue;
@@ -43,11 +44,11 @@ LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
       return kernel.emitError() << "--in " << param.name << ": expected dtype '"
                                 << npyDescr(param.dtype) << "' (" << dtypeName(param.dtype)
                                 << "), the file has '" << array->descr << "'";
-    if (array->shape.size() != param.shape.size())
+    if (array->shape.size() != param.extents.size())
       return kernel.emitError() << "--in " << param.name << ": expected rank "
-                                << param.shape.size() << ", the file has rank "
+                                << param.extents.size() << ", the file has rank "
                                 << array->shape.size();
-    for (size_t d = 0; d < param.shape.size(); ++d)
+    for (size_t d = 0; d < param.extents.size(); ++d)
       if (!param.dimNames[d].empty())
         dims.emplace(param.dimNames[d], array->shape[d]);
     arrays[param.name] = std::move(*array);
@@ -67,7 +68,7 @@ LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
         return kernel.emitError() << "scalar parameter '" << param.name
                                   << "' needs a value: --scalar " << param.name << "=<v>";
       llvm::StringRef text = given->second;
-      if (param.isFloatScalar) {
+      if (param.isFloatScalar()) {
         double value;
         if (text.getAsDouble(value))
           return kernel.emitError() << "--scalar " << param.name << ": '" << text
@@ -89,9 +90,9 @@ LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
     }
     HostTensor tensor;
     tensor.dtype = param.dtype;
-    for (size_t d = 0; d < param.shape.size(); ++d) {
-      if (param.shape[d] >= 0) {
-        tensor.shape.push_back(param.shape[d]);
+    for (size_t d = 0; d < param.extents.size(); ++d) {
+      if (param.extents[d] >= 0) {
+        tensor.shape.push_back(param.extents[d]);
         continue;
       }
       auto found = dims.find(param.dimNames[d]);

@@ -99,21 +99,6 @@ int64_t wrapTo(Type type, int64_t value) {
   return static_cast<int64_t>(bits);
 }
 
-std::optional<DType> dtypeOf(Type type) {
-  if (type.isF16()) return DType::F16;
-  if (type.isBF16()) return DType::BF16;
-  if (type.isF32()) return DType::F32;
-  if (type.isF64()) return DType::F64;
-  if (isa<Float8E4M3FNType>(type)) return DType::F8E4M3;
-  if (isa<Float8E5M2Type>(type)) return DType::F8E5M2;
-  if (type.isInteger(1)) return DType::Bool;
-  if (type.isUnsignedInteger(8)) return DType::U8;
-  if (type.isInteger(8)) return DType::I8;
-  if (type.isInteger(16)) return DType::I16;
-  if (type.isInteger(32)) return DType::I32;
-  if (type.isInteger(64)) return DType::I64;
-  return std::nullopt;
-}
 
 /// Executes one kernel run.
 class Interpreter {
@@ -354,60 +339,21 @@ private:
 // Parameters and arguments
 //===----------------------------------------------------------------------===//
 
-/// Whether an integer scalar argument is a value of its parameter's dtype
-/// (bool: 0 or 1).
-static bool integerFits(DType dtype, int64_t value) {
-  switch (dtype) {
-  case DType::Bool: return value == 0 || value == 1;
-  case DType::U8: return value >= 0 && value <= 255;
-  case DType::I8: return value >= -128 && value <= 127;
-  case DType::I16: return value >= -32768 && value <= 32767;
-  case DType::I32: return value >= INT32_MIN && value <= INT32_MAX;
-  default: return true;
-  }
-}
-
-std::vector<ParamInfo> tilec::cpu::describeParams(func::FuncOp kernel) {
-  std::vector<ParamInfo> params;
-  for (unsigned i = 0; i < kernel.getNumArguments(); ++i) {
-    ParamInfo info;
-    if (auto name = kernel.getArgAttrOfType<StringAttr>(i, tile::kParamNameAttrName))
-      info.name = name.str();
-    Type type = kernel.getArgument(i).getType();
-    if (auto buffer = dyn_cast<tile::BufferType>(type)) {
-      info.isTensor = true;
-      info.dtype = dtypeOf(buffer.getElementType()).value_or(DType::F32);
-      for (int64_t d : buffer.getShape())
-        info.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
-      auto names = kernel.getArgAttrOfType<ArrayAttr>(i, tile::kDimNamesAttrName);
-      for (size_t d = 0; d < info.shape.size(); ++d)
-        info.dimNames.push_back(names && d < names.size()
-                                    ? cast<StringAttr>(names[d]).str()
-                                    : std::string());
-    } else {
-      info.isFloatScalar = isa<FloatType>(type);
-      info.dtype = dtypeOf(type).value_or(DType::I64);
-    }
-    params.push_back(std::move(info));
-  }
-  return params;
-}
-
 LogicalResult Interpreter::run(func::FuncOp kernel, ArrayRef<KernelArg> args) {
   if (args.size() != kernel.getNumArguments())
     return kernel.emitError() << "kernel '" << kernel.getName() << "' takes "
                               << kernel.getNumArguments() << " arguments, got "
                               << args.size();
-  std::vector<ParamInfo> params = describeParams(kernel);
+  std::vector<abi::ParamSpec> params = tile::getKernelParams(kernel);
   std::map<std::string, std::pair<int64_t, std::string>> symbols;
   for (auto [i, arg] : llvm::enumerate(args)) {
-    const ParamInfo &param = params[i];
+    const abi::ParamSpec &param = params[i];
     Value value = kernel.getArgument(i);
     if (!param.isTensor) {
       if (arg.kind == KernelArg::Kind::Tensor)
         return kernel.emitError() << "parameter '" << param.name
                                   << "' is a scalar, got a tensor";
-      if (param.isFloatScalar)
+      if (param.isFloatScalar())
         setF(value, arg.kind == KernelArg::Kind::Float ? arg.floatValue
                                                       : double(arg.intValue));
       else if (arg.kind == KernelArg::Kind::Float)
@@ -431,18 +377,18 @@ LogicalResult Interpreter::run(func::FuncOp kernel, ArrayRef<KernelArg> args) {
       return kernel.emitError() << "tensor '" << param.name << "' must be "
                                 << dtypeName(param.dtype) << ", got "
                                 << dtypeName(t.dtype);
-    if (t.shape.size() != param.shape.size())
+    if (t.shape.size() != param.extents.size())
       return kernel.emitError() << "tensor '" << param.name << "' must have rank "
-                                << param.shape.size() << ", got " << t.shape.size();
+                                << param.extents.size() << ", got " << t.shape.size();
     if (!t.data && !t.shape.empty())
       return kernel.emitError() << "tensor '" << param.name << "' has no data";
     if (!t.strides.empty() && t.strides.size() != t.shape.size())
       return kernel.emitError() << "tensor '" << param.name
                                 << "' has strides of the wrong rank";
     for (size_t d = 0; d < t.shape.size(); ++d) {
-      if (param.shape[d] >= 0 && t.shape[d] != param.shape[d])
+      if (param.extents[d] >= 0 && t.shape[d] != param.extents[d])
         return kernel.emitError() << "tensor '" << param.name << "' dimension " << d
-                                  << " must be " << param.shape[d] << ", got "
+                                  << " must be " << param.extents[d] << ", got "
                                   << t.shape[d];
       if (param.dimNames[d].empty())
         continue;

@@ -64,18 +64,6 @@ mlir::LogicalResult runKernel(mlir::func::FuncOp kernel,
                               llvm::ArrayRef<KernelArg> args,
                               const RunOptions &options = {});
 
-/// The names of a kernel's runtime parameters and, for tensors, of their
-/// dimensions ("" for a constant one) and dtypes.
-struct ParamInfo {
-  std::string name;
-  bool isTensor = false;
-  DType dtype = DType::F32;        // tensors
-  bool isFloatScalar = false;      // scalars
-  std::vector<int64_t> shape;      // tensors; -1 where symbolic
-  std::vector<std::string> dimNames;
-};
-std::vector<ParamInfo> describeParams(mlir::func::FuncOp kernel);
-
 } // namespace tilec::cpu
 
 #endif // TILEC_RUNTIME_CPU_INTERPRETER_H

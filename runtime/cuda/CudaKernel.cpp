@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+using namespace tilec;
 using namespace tilec::gpu;
 
 namespace {
@@ -138,15 +139,15 @@ static void encodeLaunchTensorMaps(LaunchPlan &plan) {
     if (!request.usable)
       continue;
     CUtensorMapDataType type;
-    if (request.dtype == "float16")
+    if (request.dtype == DType::F16)
       type = CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
-    else if (request.dtype == "bfloat16")
+    else if (request.dtype == DType::BF16)
       type = CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
-    else if (request.dtype == "float32")
+    else if (request.dtype == DType::F32)
       type = CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
-    else if (request.dtype == "int32")
+    else if (request.dtype == DType::I32)
       type = CU_TENSOR_MAP_DATA_TYPE_INT32;
-    else if (dtypeBytes(request.dtype) == 1)
+    else if (dtypeSize(request.dtype) == 1)
       type = CU_TENSOR_MAP_DATA_TYPE_UINT8;
     else
       continue;
@@ -154,7 +155,7 @@ static void encodeLaunchTensorMaps(LaunchPlan &plan) {
     unsigned rank = request.shape.size();
     cuuint64_t dims[5], strides[5];
     cuuint32_t box[5], elementStrides[5];
-    uint64_t stride = dtypeBytes(request.dtype);
+    uint64_t stride = dtypeSize(request.dtype);
     for (unsigned i = 0; i < rank; ++i) {
       unsigned d = rank - 1 - i;
       dims[i] = static_cast<cuuint64_t>(request.shape[d]);
@@ -255,7 +256,13 @@ void *tilec_cuda_bind(void *kernel, const char *argsJson, char *error, size_t er
       if (a.contains("ptr")) {
         arg.isTensor = true;
         arg.pointer = a.at("ptr").get<uint64_t>();
-        arg.dtype = a.at("dtype").get<std::string>();
+        std::string dtype = a.at("dtype").get<std::string>();
+        std::optional<DType> parsed = parseDTypeName(dtype);
+        if (!parsed) {
+          setError(error, errorSize, "unknown dtype '" + dtype + "'");
+          return nullptr;
+        }
+        arg.dtype = *parsed;
         arg.shape = a.at("shape").get<std::vector<int64_t>>();
         if (a.contains("strides"))
           arg.strides = a.at("strides").get<std::vector<int64_t>>();

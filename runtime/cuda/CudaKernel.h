@@ -10,7 +10,7 @@
 #ifndef TILEC_RUNTIME_CUDA_CUDAKERNEL_H
 #define TILEC_RUNTIME_CUDA_CUDAKERNEL_H
 
-#include "runtime/cuda/LaunchPlan.h"
+#include "runtime/launch/LaunchPlan.h"
 
 #include <cuda.h>
 

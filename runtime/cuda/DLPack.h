@@ -9,7 +9,7 @@
 #ifndef TILEC_RUNTIME_CUDA_DLPACK_H
 #define TILEC_RUNTIME_CUDA_DLPACK_H
 
-#include "runtime/cuda/LaunchPlan.h"
+#include "runtime/launch/LaunchPlan.h"
 
 #include <dlpack/dlpack.h>
 
@@ -29,16 +29,16 @@ inline bool argumentFromDLTensor(const DLTensor &tensor, Argument &arg, std::str
     return false;
   }
   const DLDataType &t = tensor.dtype;
-  std::string dtype;
+  std::optional<DType> dtype;
   if (t.code == kDLFloat && (t.bits == 16 || t.bits == 32 || t.bits == 64))
-    dtype = "float" + std::to_string(t.bits);
+    dtype = parseDTypeName("float" + std::to_string(t.bits));
   else if (t.code == kDLBfloat && t.bits == 16)
-    dtype = "bfloat16";
+    dtype = DType::BF16;
   else if (t.code == kDLInt && (t.bits == 8 || t.bits == 16 || t.bits == 32 || t.bits == 64))
-    dtype = "int" + std::to_string(t.bits);
+    dtype = parseDTypeName("int" + std::to_string(t.bits));
   else if (t.code == kDLUInt && t.bits == 8)
-    dtype = "uint8";
-  else {
+    dtype = DType::U8;
+  if (!dtype) {
     error = "unsupported DLPack dtype (code " + std::to_string(t.code) + ", " +
             std::to_string(t.bits) + " bits)";
     return false;
@@ -46,7 +46,7 @@ inline bool argumentFromDLTensor(const DLTensor &tensor, Argument &arg, std::str
   arg = Argument();
   arg.isTensor = true;
   arg.pointer = reinterpret_cast<uint64_t>(tensor.data) + tensor.byte_offset;
-  arg.dtype = dtype;
+  arg.dtype = *dtype;
   arg.shape.assign(tensor.shape, tensor.shape + tensor.ndim);
   if (tensor.strides)
     arg.strides.assign(tensor.strides, tensor.strides + tensor.ndim);

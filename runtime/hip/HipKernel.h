@@ -10,7 +10,7 @@
 #ifndef TILEC_RUNTIME_HIP_HIPKERNEL_H
 #define TILEC_RUNTIME_HIP_HIPKERNEL_H
 
-#include "runtime/cuda/LaunchPlan.h"
+#include "runtime/launch/LaunchPlan.h"
 
 #include <memory>
 #include <string>

@@ -6,6 +6,7 @@
 #include "compiler/Pipeline.h"
 #include "compiler/Targets/Targets.h"
 #include "frontend/Frontend.h"
+#include "dialects/Tile/TileDialect.h"
 #include "lib/Support/ToolSupport.h"
 
 #ifdef TILEC_HAVE_CUDA
@@ -106,7 +107,7 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
         "%s has %zu kernels; name the one to compile in CompileOptions::kernel",
         bufferName.c_str(), kernels.size());
   state->func = kernels.front();
-  std::vector<cpu::ParamInfo> params = cpu::describeParams(state->func);
+  std::vector<abi::ParamSpec> params = tile::getKernelParams(state->func);
   std::string name = state->func.getName().str();
 
   Artifact artifact;

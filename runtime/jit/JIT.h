@@ -17,7 +17,7 @@
 #define TILEC_RUNTIME_JIT_JIT_H
 
 #include "runtime/cpu/Interpreter.h"
-#include "runtime/cuda/LaunchPlan.h"
+#include "runtime/launch/LaunchPlan.h"
 #include "runtime/jit/KernelCache.h"
 
 #include "llvm/Support/Error.h"
@@ -67,7 +67,7 @@ public:
              const std::string &bufferName = "<source>");
 
   /// The kernel's runtime parameters, in launch order.
-  const std::vector<cpu::ParamInfo> &params() const { return paramInfo; }
+  const std::vector<abi::ParamSpec> &params() const { return paramInfo; }
   const std::string &name() const { return kernelName; }
 
   /// cpu target: runs the kernel once over its grid on host tensors.
@@ -87,7 +87,7 @@ private:
   struct State;
   explicit Kernel(std::unique_ptr<State> state);
   std::unique_ptr<State> state;
-  std::vector<cpu::ParamInfo> paramInfo;
+  std::vector<abi::ParamSpec> paramInfo;
   std::string kernelName;
   Artifact compiled;
   bool cacheHit = false;

@@ -1,6 +1,6 @@
 //===- LaunchPlanTest.cpp - GPU launch argument checking (no GPU) ---------===//
 
-#include "runtime/cuda/LaunchPlan.h"
+#include "runtime/launch/LaunchPlan.h"
 
 #include <catch2/catch.hpp>
 
@@ -26,7 +26,7 @@ static Argument tensor(uint64_t ptr, const char *dtype, std::vector<int64_t> sha
   Argument a;
   a.isTensor = true;
   a.pointer = ptr;
-  a.dtype = dtype;
+  a.dtype = *tilec::parseDTypeName(dtype);
   a.shape = std::move(shape);
   a.strides = std::move(strides);
   return a;
@@ -175,7 +175,7 @@ TEST_CASE("a kernel's launches run in order, each under its conditions", "[launc
     Argument x;
     x.isTensor = true;
     x.pointer = 0x1000;
-    x.dtype = "float32";
+    x.dtype = tilec::DType::F32;
     x.shape = {10};
     REQUIRE(planKernel(*spec, {x, integer(n)}, plan, error));
     std::vector<size_t> order;
@@ -223,7 +223,7 @@ TEST_CASE("DLPack tensors become launch arguments", "[launch][dlpack]") {
   std::string error;
   REQUIRE(argumentFromDLTensor(t, arg, error));
   CHECK(arg.pointer == 0x10000 + 128);
-  CHECK(arg.dtype == "bfloat16");
+  CHECK(arg.dtype == tilec::DType::BF16);
   CHECK(arg.shape == std::vector<int64_t>{100, 64});
   CHECK(arg.strides == std::vector<int64_t>{64, 1});
   t.device = {kDLCPU, 0};

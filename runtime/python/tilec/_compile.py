@@ -80,8 +80,8 @@ def compile(path, kernel=None, *, target="sm_90a", defines=None, fast_math=False
         if disable or enable:
             raise ValueError("disable/enable apply to GPU targets")
         # Checked now, so that errors surface at compile() as on the GPU.
-        signature = _run_tool([path, "--emit=tile"] + flags)
-        return CPUKernel(path, flags, signature)
+        metadata = _run_tool([path, "--emit=metadata"] + flags)
+        return CPUKernel(path, flags, metadata)
     from ._cuda import CUDAKernel
     return CUDAKernel(*_compile_gpu(path, target, flags, includes))
 

@@ -1,15 +1,11 @@
 """The CPU target from Python: NumPy arrays in and out of `tilec --run`."""
 
+import json
 import os
-import re
 import subprocess
 import tempfile
 
 from ._compile import _tool
-
-_FUNC = re.compile(r"func\.func @(\w+)\((.*?)\) attributes \{[^\n]*tile\.kernel")
-_ARG = re.compile(r"%arg\d+: (!tile\.buffer<[^>]*>|\w+) \{([^}]*)\}")
-_NAME = re.compile(r'tile\.name = "([^"]*)"')
 
 
 class RunError(Exception):
@@ -18,16 +14,11 @@ class RunError(Exception):
     message is located at the DSL line."""
 
 
-def _parameters(tile_ir, kernel):
-    """[(name, is_tensor, is_bfloat16)] of `kernel` (or of the only kernel)."""
-    functions = {m.group(1): m.group(2) for m in _FUNC.finditer(tile_ir)}
-    if kernel is None and len(functions) == 1:
-        kernel = next(iter(functions))
-    if kernel not in functions:
-        raise ValueError(f"no kernel {kernel!r}; the file has {', '.join(sorted(functions))}")
-    return [(_NAME.search(attrs).group(1), kind.startswith("!tile.buffer"),
-             kind.startswith("!tile.buffer") and "xbf16," in kind)
-            for kind, attrs in _ARG.findall(functions[kernel])]
+def _parameters(metadata):
+    """[(name, is_tensor, is_bfloat16)] from the kernel's metadata JSON
+    (`tilec --emit=metadata`, the launch ABI every runtime reads)."""
+    return [(p["name"], p["kind"] == "tensor", p["dtype"] == "bfloat16")
+            for p in json.loads(metadata)["params"]]
 
 
 def _to_bfloat16_bits(array):
@@ -49,10 +40,9 @@ class CPUKernel:
     unless `checked=False`): tensors are NumPy arrays, written back in place
     (bfloat16 tensors as float arrays, rounded to bfloat16 on the way in)."""
 
-    def __init__(self, path, flags, tile_ir):
+    def __init__(self, path, flags, metadata):
         self.path, self.flags = path, flags
-        kernel = flags[flags.index("--kernel") + 1] if "--kernel" in flags else None
-        self.parameters = _parameters(tile_ir, kernel)
+        self.parameters = _parameters(metadata)
 
     def __call__(self, *args, checked=True):
         import numpy as np

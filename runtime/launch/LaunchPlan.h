@@ -1,15 +1,18 @@
 //===- LaunchPlan.h - from metadata and arguments to a launch ---*- C++ -*-===//
 //
-// The part of launching that needs no GPU: read a kernel's metadata (the
-// JSON tilec writes beside the PTX), check the arguments against it (dtypes,
+// The part of launching that needs no GPU and no vendor: check the
+// arguments against a kernel's signature (lib/ABI/KernelSignature.h: dtypes,
 // ranks, constant and symbolic dimensions, contiguity, alignment), evaluate
-// each launch's conditions and grid and lay out its parameters. Builds with a C++ compiler and
-// nlohmann/json only: no MLIR, no CUDA.
+// each launch's conditions and grid and fill its parameter slots. Shared by
+// the CUDA and HIP runtimes; builds with a C++ compiler and nlohmann/json
+// only: no MLIR, no CUDA, no HIP.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TILEC_RUNTIME_CUDA_LAUNCHPLAN_H
-#define TILEC_RUNTIME_CUDA_LAUNCHPLAN_H
+#ifndef TILEC_RUNTIME_LAUNCH_LAUNCHPLAN_H
+#define TILEC_RUNTIME_LAUNCH_LAUNCHPLAN_H
+
+#include "lib/ABI/KernelSignature.h"
 
 #include <array>
 #include <cstdint>
@@ -20,55 +23,17 @@
 
 namespace tilec::gpu {
 
-/// One parameter as the metadata describes it.
-struct ParamSpec {
-  std::string name;
-  bool isTensor = false;
-  std::string dtype;
-  /// Per dimension: a symbol name, or empty with `extent` set.
-  std::vector<std::string> dimNames;
-  std::vector<int64_t> extents;
-};
-
-/// A TMA tensor map the kernel takes after its parameters.
-struct TensorMapSpec {
-  size_t param = 0;           // the tensor parameter it describes
-  std::vector<int64_t> box;   // the box, C order, one extent per dimension
-  int64_t swizzle = 0;        // shared-memory swizzle in bytes (32, 64, 128)
-};
-
-/// One launch of a kernel: a GPU kernel run over a grid.
-struct LaunchSpec {
-  std::string symbol;
-  int64_t threads = 0;
-  int64_t sharedBytes = 0;
-  /// When not empty, the GPU kernel takes i32 flags (bit i: map i is valid)
-  /// and then one 128-byte tensor map per entry after the parameters.
-  std::vector<TensorMapSpec> tensorMaps;
-  /// Grid expressions kept as JSON text, evaluated per launch.
-  std::array<std::string, 3> grid;
-  /// Conditions (JSON expressions, outermost first): the launch runs only
-  /// when each is non-zero.
-  std::vector<std::string> when;
-};
-
-/// A kernel's metadata: its parameters and its launches in program order,
-/// which run one after the other on one stream.
-struct KernelSpec {
-  std::string kernel, target, compiler, hash;
-  std::vector<ParamSpec> params;
-  std::vector<LaunchSpec> launches;
-
-  /// Parses tilec's metadata; on error returns null and sets `error`.
-  static std::unique_ptr<KernelSpec> parse(const std::string &json, std::string &error);
-};
+using abi::KernelSpec;
+using abi::LaunchSpec;
+using abi::ParamSpec;
+using abi::TensorMapSpec;
 
 /// An argument at launch: a device tensor (pointer, dtype, shape, strides in
 /// elements; empty strides = contiguous) or a scalar.
 struct Argument {
   bool isTensor = false;
   uint64_t pointer = 0;
-  std::string dtype;
+  DType dtype = DType::F32;
   std::vector<int64_t> shape;
   std::vector<int64_t> strides;
   double floatValue = 0;
@@ -81,7 +46,7 @@ struct Argument {
 struct TensorMapRequest {
   size_t offset = 0;            // where its 128 bytes start in `storage`
   uint64_t pointer = 0;
-  std::string dtype;
+  DType dtype = DType::F32;
   std::vector<int64_t> shape;   // C order
   std::vector<int64_t> box;     // C order
   int64_t swizzle = 0;
@@ -119,9 +84,6 @@ struct KernelPlan {
 bool planKernel(const KernelSpec &spec, const std::vector<Argument> &args, KernelPlan &plan,
                 std::string &error);
 
-/// Bytes per element of a dtype name (0 if unknown).
-size_t dtypeBytes(const std::string &dtype);
-
 } // namespace tilec::gpu
 
-#endif // TILEC_RUNTIME_CUDA_LAUNCHPLAN_H
+#endif // TILEC_RUNTIME_LAUNCH_LAUNCHPLAN_H

@@ -1,0 +1,257 @@
+//===- KernelSignature.cpp - the launch ABI of a compiled kernel ----------===//
+
+#include "lib/ABI/KernelSignature.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <limits>
+
+using json = nlohmann::json;
+using namespace tilec;
+using namespace tilec::abi;
+
+//===----------------------------------------------------------------------===//
+// Reading and writing the metadata
+//===----------------------------------------------------------------------===//
+
+/// Reads one parameter; false with `error` on an unknown dtype.
+static bool parseParam(const json &entry, ParamSpec &param, std::string &error) {
+  param.name = entry.at("name").get<std::string>();
+  param.isTensor = entry.at("kind").get<std::string>() == "tensor";
+  std::string dtype = entry.at("dtype").get<std::string>();
+  std::optional<DType> parsed = parseDTypeName(dtype);
+  if (!parsed || dtype != dtypeName(*parsed)) {
+    error = "parameter '" + param.name + "' has an unknown dtype '" + dtype + "'";
+    return false;
+  }
+  param.dtype = *parsed;
+  if (param.isTensor)
+    for (const json &d : entry.at("shape")) {
+      bool symbolic = d.is_string();
+      param.dimNames.push_back(symbolic ? d.get<std::string>() : std::string());
+      param.extents.push_back(symbolic ? -1 : d.get<int64_t>());
+    }
+  return true;
+}
+
+/// Reads one launch; false with `error` where it breaks the ABI's rules.
+static bool parseLaunch(const json &entry, const std::vector<ParamSpec> &params,
+                        LaunchSpec &launch, std::string &error) {
+  launch.symbol = entry.value("symbol", "");
+  launch.threads = entry.at("threads").get<int64_t>();
+  launch.sharedBytes = entry.value("shared_bytes", int64_t(0));
+  const json &grid = entry.at("grid");
+  for (size_t i = 0; i < 3; ++i)
+    launch.grid[i] = i < grid.size() ? grid[i].dump() : "1";
+  for (const json &condition : entry.value("when", json::array()))
+    launch.when.push_back(condition.dump());
+  for (const json &m : entry.value("tensor_maps", json::array())) {
+    TensorMapSpec map;
+    map.param = m.at("param").get<size_t>();
+    map.box = m.at("box").get<std::vector<int64_t>>();
+    map.swizzle = m.at("swizzle").get<int64_t>();
+    if (map.param >= params.size() || !params[map.param].isTensor ||
+        map.box.size() != params[map.param].extents.size()) {
+      error = "a tensor map names parameter " + std::to_string(map.param) +
+              ", which is not a tensor of its rank";
+      return false;
+    }
+    launch.tensorMaps.push_back(std::move(map));
+  }
+  if (launch.threads <= 0 || launch.threads > 1024) {
+    error = "threads out of range";
+    return false;
+  }
+  if (launch.sharedBytes < 0 || launch.sharedBytes > (int64_t(1) << 31)) {
+    error = "shared_bytes out of range";
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::string &error) {
+  try {
+    json meta = json::parse(text);
+    auto spec = std::make_unique<KernelSpec>();
+    spec->kernel = meta.at("kernel").get<std::string>();
+    spec->target = meta.value("target", "");
+    spec->compiler = meta.value("compiler", "");
+    spec->hash = meta.value("hash", "");
+    spec->constants = meta.value("constants", json::object()).dump();
+    for (const json &entry : meta.at("params")) {
+      ParamSpec param;
+      if (!parseParam(entry, param, error))
+        return nullptr;
+      spec->params.push_back(std::move(param));
+    }
+    for (const json &entry : meta.at("launches")) {
+      LaunchSpec launch;
+      if (!parseLaunch(entry, spec->params, launch, error))
+        return nullptr;
+      spec->launches.push_back(std::move(launch));
+    }
+    if (spec->launches.empty()) {
+      error = "the kernel has no launches";
+      return nullptr;
+    }
+    return spec;
+  } catch (const std::exception &e) {
+    error = std::string("bad kernel metadata: ") + e.what();
+    return nullptr;
+  }
+}
+
+std::string KernelSpec::toJSON() const {
+  json meta;
+  meta["kernel"] = kernel;
+  meta["target"] = target;
+  meta["compiler"] = compiler;
+  meta["hash"] = hash;
+  json paramList = json::array();
+  for (const ParamSpec &param : params) {
+    json entry;
+    entry["name"] = param.name;
+    entry["kind"] = param.isTensor ? "tensor" : "scalar";
+    entry["dtype"] = dtypeName(param.dtype);
+    if (param.isTensor) {
+      json shape = json::array();
+      for (size_t d = 0; d < param.extents.size(); ++d)
+        shape.push_back(param.dimNames[d].empty() ? json(param.extents[d])
+                                                  : json(param.dimNames[d]));
+      entry["shape"] = shape;
+    }
+    paramList.push_back(entry);
+  }
+  meta["params"] = paramList;
+  json launchList = json::array();
+  for (const LaunchSpec &launch : launches) {
+    json entry;
+    if (!launch.symbol.empty())
+      entry["symbol"] = launch.symbol;
+    entry["threads"] = launch.threads;
+    entry["shared_bytes"] = launch.sharedBytes;
+    json grid = json::array();
+    for (const std::string &extent : launch.grid)
+      grid.push_back(json::parse(extent));
+    entry["grid"] = grid;
+    json when = json::array();
+    for (const std::string &condition : launch.when)
+      when.push_back(json::parse(condition));
+    entry["when"] = when;
+    json maps = json::array();
+    for (const TensorMapSpec &map : launch.tensorMaps)
+      maps.push_back(json{{"param", map.param}, {"box", map.box}, {"swizzle", map.swizzle}});
+    entry["tensor_maps"] = maps;
+    launchList.push_back(entry);
+  }
+  meta["launches"] = launchList;
+  meta["constants"] = json::parse(constants);
+  return meta.dump(2) + "\n";
+}
+
+//===----------------------------------------------------------------------===//
+// Parameter slots
+//===----------------------------------------------------------------------===//
+
+std::vector<ParameterSlot> tilec::abi::kernelParameterSlots(const std::vector<ParamSpec> &params,
+                                                            size_t tensorMaps) {
+  std::vector<ParameterSlot> slots;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!params[i].isTensor) {
+      slots.push_back({SlotKind::Scalar, i, 0});
+      continue;
+    }
+    slots.push_back({SlotKind::TensorPointer, i, 0});
+    for (size_t d = 0; d < params[i].extents.size(); ++d)
+      if (params[i].extents[d] < 0)
+        slots.push_back({SlotKind::DimExtent, i, d});
+  }
+  if (tensorMaps != 0) {
+    slots.push_back({SlotKind::TensorMapFlags, 0, 0});
+    for (size_t m = 0; m < tensorMaps; ++m)
+      slots.push_back({SlotKind::TensorMap, m, 0});
+  }
+  return slots;
+}
+
+//===----------------------------------------------------------------------===//
+// Host expressions
+//===----------------------------------------------------------------------===//
+
+static bool evaluate(const json &expr, const std::map<std::string, int64_t> &dims,
+                     const std::map<std::string, int64_t> &scalars, int64_t &out,
+                     std::string &error) {
+  if (expr.is_number_integer()) {
+    out = expr.get<int64_t>();
+    return true;
+  }
+  if (expr.is_object()) {
+    bool isDim = expr.contains("dim");
+    std::string name = (isDim ? expr["dim"] : expr.value("param", json(""))).get<std::string>();
+    const auto &table = isDim ? dims : scalars;
+    auto it = table.find(name);
+    if (it == table.end()) {
+      error = "a launch's grid or condition uses '" + name + "', which no argument binds";
+      return false;
+    }
+    out = it->second;
+    return true;
+  }
+  if (!expr.is_array() || expr.size() != 3 || !expr[0].is_string()) {
+    error = "bad expression " + expr.dump();
+    return false;
+  }
+  int64_t a, b;
+  if (!evaluate(expr[1], dims, scalars, a, error) || !evaluate(expr[2], dims, scalars, b, error))
+    return false;
+  std::string op = expr[0].get<std::string>();
+  if ((op == "floordiv" || op == "div" || op == "ceildiv" || op == "rem") && b == 0) {
+    error = "division by zero in a launch's grid or condition";
+    return false;
+  }
+  // Wrapping arithmetic (as the kernel's int64 code); INT64_MIN / -1 wraps.
+  auto ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
+  bool overflowingDivision = a == std::numeric_limits<int64_t>::min() && b == -1;
+  if (op == "add") out = static_cast<int64_t>(ua + ub);
+  else if (op == "sub") out = static_cast<int64_t>(ua - ub);
+  else if (op == "mul") out = static_cast<int64_t>(ua * ub);
+  else if (overflowingDivision && op != "max" && op != "min")
+    out = op == "rem" ? 0 : a;
+  else if (op == "div") out = a / b;
+  else if (op == "rem") out = a % b;
+  else if (op == "eq") out = a == b;
+  else if (op == "ne") out = a != b;
+  else if (op == "lt") out = a < b;
+  else if (op == "le") out = a <= b;
+  else if (op == "gt") out = a > b;
+  else if (op == "ge") out = a >= b;
+  else if (op == "ult") out = ua < ub;
+  else if (op == "ule") out = ua <= ub;
+  else if (op == "ugt") out = ua > ub;
+  else if (op == "uge") out = ua >= ub;
+  else if (op == "and") out = a & b;
+  else if (op == "or") out = a | b;
+  else if (op == "xor") out = a ^ b;
+  else if (op == "max") out = std::max(a, b);
+  else if (op == "min") out = std::min(a, b);
+  else if (op == "floordiv") out = a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+  else if (op == "ceildiv") out = a / b + ((a % b != 0) && ((a < 0) == (b < 0)));
+  else {
+    error = "unknown grid operation '" + op + "'";
+    return false;
+  }
+  return true;
+}
+
+bool tilec::abi::evaluateExpression(const std::string &expression,
+                                    const std::map<std::string, int64_t> &dims,
+                                    const std::map<std::string, int64_t> &scalars,
+                                    int64_t &value, std::string &error) {
+  try {
+    return evaluate(json::parse(expression), dims, scalars, value, error);
+  } catch (const std::exception &e) {
+    error = std::string("bad expression: ") + e.what();
+    return false;
+  }
+}

@@ -1,0 +1,125 @@
+//===- KernelSignature.h - the launch ABI of a compiled kernel --*- C++ -*-===//
+//
+// The one description of how a compiled kernel is called, shared by the
+// compiler (which writes it as the metadata JSON beside the binary) and by
+// every runtime that reads it (CUDA, HIP, the JIT, Python):
+//
+//   - the parameters, in order: tensors (dtype, constant extents and
+//     symbolic dimension names) and scalars;
+//   - the launches, in program order: GPU kernel symbol, grid and the
+//     conditions it runs under (host expressions over dimensions and integer
+//     scalars), threads, dynamic shared memory, TMA tensor maps;
+//   - the GPU kernel's parameter slots (`kernelParameterSlots`): for each
+//     tensor a pointer then one int64 per symbolic dimension, each scalar as
+//     itself, and, when a launch takes tensor maps, an int32 of flags then
+//     one 128-byte map each. The lowering declares its gpu.func from these
+//     slots and the launch planner fills them, so the two cannot disagree.
+//
+// Plain C++17 plus nlohmann/json: no LLVM, MLIR or GPU toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_LIB_ABI_KERNELSIGNATURE_H
+#define TILEC_LIB_ABI_KERNELSIGNATURE_H
+
+#include "lib/ABI/DTypes.h"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tilec::abi {
+
+/// One parameter of a kernel function.
+struct ParamSpec {
+  std::string name;
+  bool isTensor = false;
+  /// The tensor's element type or the scalar's type (index scalars: int64).
+  DType dtype = DType::F32;
+  /// Tensors, per dimension: the extent, or -1 where symbolic ...
+  std::vector<int64_t> extents;
+  /// ... and then the symbol's name ("" where the extent is constant).
+  std::vector<std::string> dimNames;
+
+  bool isFloatScalar() const { return !isTensor && isFloatDType(dtype); }
+};
+
+/// A TMA tensor map a launch takes after the parameters.
+struct TensorMapSpec {
+  size_t param = 0;         // the tensor parameter it describes
+  std::vector<int64_t> box; // the box, C order, one extent per dimension
+  int64_t swizzle = 0;      // shared-memory swizzle in bytes (0, 32, 64, 128)
+};
+
+/// One launch of a kernel: a GPU kernel run over a grid.
+struct LaunchSpec {
+  /// The GPU kernel's symbol (empty on the cpu target, which runs the tile
+  /// IR itself).
+  std::string symbol;
+  int64_t threads = 0;
+  int64_t sharedBytes = 0;
+  std::vector<TensorMapSpec> tensorMaps;
+  /// Grid expressions as JSON text (see `evaluateExpression`); "1" where a
+  /// launch has fewer than three grid dimensions. On the cpu target, which
+  /// runs the tile IR itself, "null" where the host cannot compute one.
+  std::array<std::string, 3> grid{"1", "1", "1"};
+  /// Conditions (JSON expressions, outermost first): the launch runs only
+  /// when each is non-zero.
+  std::vector<std::string> when;
+};
+
+/// A kernel's launch ABI: its parameters and its launches in program order,
+/// which run one after the other on one stream.
+struct KernelSpec {
+  std::string kernel, target, compiler, hash;
+  std::vector<ParamSpec> params;
+  std::vector<LaunchSpec> launches;
+  /// The compile-time parameters the kernel was built with, as a JSON
+  /// object's text ("{}" when none).
+  std::string constants = "{}";
+
+  /// Parses tilec's metadata; on error returns null and sets `error`.
+  static std::unique_ptr<KernelSpec> parse(const std::string &json, std::string &error);
+  /// The metadata JSON (indented, ending in a newline).
+  std::string toJSON() const;
+};
+
+/// What one parameter slot of a GPU kernel holds.
+enum class SlotKind {
+  TensorPointer,  // a tensor's global address (8 bytes)
+  DimExtent,      // one symbolic dimension of the tensor before it (int64)
+  Scalar,         // a scalar parameter, in its dtype
+  TensorMapFlags, // int32: bit i when tensor map i was built
+  TensorMap,      // a 128-byte CUtensorMap passed by value
+};
+
+struct ParameterSlot {
+  SlotKind kind;
+  /// TensorPointer, DimExtent, Scalar: the parameter; TensorMap: the map.
+  size_t index = 0;
+  /// DimExtent: the dimension.
+  size_t dim = 0;
+};
+
+/// The GPU kernel parameters of a launch taking `tensorMaps` tensor maps,
+/// in order.
+std::vector<ParameterSlot> kernelParameterSlots(const std::vector<ParamSpec> &params,
+                                                size_t tensorMaps);
+
+/// Evaluates a host expression of the metadata: an integer,
+/// {"dim": name} (a symbolic dimension), {"param": name} (an integer scalar)
+/// or [op, lhs, rhs] with op one of add sub mul div rem floordiv ceildiv
+/// min max and or xor eq ne lt le gt ge ult ule ugt uge, in wrapping int64
+/// arithmetic as the kernel computes it. False (with `error`) on an unknown
+/// name, an unknown op or a division by zero.
+bool evaluateExpression(const std::string &expression,
+                        const std::map<std::string, int64_t> &dims,
+                        const std::map<std::string, int64_t> &scalars, int64_t &value,
+                        std::string &error);
+
+} // namespace tilec::abi
+
+#endif // TILEC_LIB_ABI_KERNELSIGNATURE_H

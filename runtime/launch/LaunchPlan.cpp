@@ -1,0 +1,227 @@
+//===- LaunchPlan.cpp - from metadata and arguments to a launch -----------===//
+
+#include "runtime/launch/LaunchPlan.h"
+
+#include <algorithm>
+#include <cstring>
+
+using namespace tilec;
+using namespace tilec::gpu;
+
+/// Appends a parameter value to a launch's storage (8-byte slots).
+static void pushParam(LaunchPlan &plan, const void *value, size_t bytes) {
+  plan.offsets.push_back(plan.storage.size());
+  uint64_t slot = 0;
+  std::memcpy(&slot, value, bytes);
+  plan.storage.push_back(slot);
+}
+
+/// Which of the launch's TMA tensor maps the arguments allow: TMA's rules
+/// are at most 5 dimensions, a 16-byte aligned base, strides that are
+/// multiples of 16 bytes and boxes of at most 256 per dimension.
+static void requestTensorMaps(const LaunchSpec &launch, const std::vector<Argument> &args,
+                              LaunchPlan &plan) {
+  for (const TensorMapSpec &map : launch.tensorMaps) {
+    bool usable = plan.tensorMaps.size() < 31; // one flag bit each (as the compiler caps them)
+    const Argument &arg = args[map.param];
+    TensorMapRequest request;
+    request.pointer = arg.pointer;
+    request.dtype = arg.dtype;
+    request.shape = arg.shape;
+    request.box = map.box;
+    request.swizzle = map.swizzle;
+    usable = usable && arg.shape.size() <= 5 && arg.pointer % 16 == 0;
+    int64_t stride = static_cast<int64_t>(dtypeSize(arg.dtype));
+    for (int d = static_cast<int>(arg.shape.size()) - 1; d >= 0; --d) {
+      usable = usable && arg.shape[d] >= 1 && map.box[d] >= 1 && map.box[d] <= 256;
+      if (d < static_cast<int>(arg.shape.size()) - 1)
+        usable = usable && stride % 16 == 0 && stride < (int64_t(1) << 40);
+      stride *= std::max<int64_t>(arg.shape[d], 1);
+    }
+    request.usable = usable;
+    plan.tensorMaps.push_back(std::move(request));
+  }
+}
+
+/// Fills the launch's parameter slots (lib/ABI/KernelSignature.h) from
+/// checked arguments.
+static void fillParameters(const KernelSpec &spec, const LaunchSpec &launch,
+                           const std::vector<Argument> &args, LaunchPlan &plan) {
+  uint32_t flags = 0;
+  for (size_t i = 0; i < plan.tensorMaps.size(); ++i)
+    if (plan.tensorMaps[i].usable)
+      flags |= 1u << i;
+  plan.tensorMapsUsable =
+      !plan.tensorMaps.empty() && flags == (uint64_t(1) << plan.tensorMaps.size()) - 1;
+  for (const abi::ParameterSlot &slot :
+       abi::kernelParameterSlots(spec.params, launch.tensorMaps.size())) {
+    switch (slot.kind) {
+    case abi::SlotKind::TensorPointer:
+      pushParam(plan, &args[slot.index].pointer, 8);
+      break;
+    case abi::SlotKind::DimExtent:
+      pushParam(plan, &args[slot.index].shape[slot.dim], 8);
+      break;
+    case abi::SlotKind::Scalar: {
+      const Argument &arg = args[slot.index];
+      DType dtype = spec.params[slot.index].dtype;
+      if (dtype == DType::F32) {
+        float v = static_cast<float>(arg.scalarIsFloat ? arg.floatValue : arg.intValue);
+        pushParam(plan, &v, 4);
+      } else if (dtype == DType::F64) {
+        double v = arg.scalarIsFloat ? arg.floatValue : double(arg.intValue);
+        pushParam(plan, &v, 8);
+      } else {
+        pushParam(plan, &arg.intValue, dtypeSize(dtype));
+      }
+      break;
+    }
+    case abi::SlotKind::TensorMapFlags:
+      plan.tensorMapFlagOffset = plan.storage.size();
+      pushParam(plan, &flags, 4);
+      break;
+    case abi::SlotKind::TensorMap:
+      // 128 bytes, filled in by the driver-side encoder.
+      plan.tensorMaps[slot.index].offset = plan.storage.size();
+      plan.offsets.push_back(plan.storage.size());
+      plan.storage.resize(plan.storage.size() + 16, 0);
+      break;
+    }
+  }
+}
+
+/// Checks one argument against its parameter and binds its symbolic
+/// dimensions and integer value; false with `error` on a mismatch.
+static bool checkArgument(size_t i, const ParamSpec &param, const Argument &arg,
+                          std::map<std::string, int64_t> &symbols,
+                          std::map<std::string, std::string> &symbolSource,
+                          std::map<std::string, int64_t> &scalars, std::string &error) {
+  std::string what = "argument " + std::to_string(i) + " ('" + param.name + "')";
+  if (param.isTensor != arg.isTensor) {
+    error = what + " must be a " + (param.isTensor ? "tensor" : "scalar");
+    return false;
+  }
+  if (!param.isTensor) {
+    if (param.dtype == DType::F32 || param.dtype == DType::F64)
+      return true;
+    if (isFloatDType(param.dtype)) {
+      error = what + ": scalar dtype " + dtypeName(param.dtype) + " is not supported at launch";
+      return false;
+    }
+    if (arg.scalarIsFloat) {
+      error = what + " is an integer (" + dtypeName(param.dtype) + "), got a float";
+      return false;
+    }
+    if (!integerFits(param.dtype, arg.intValue)) {
+      error = what + " is " + std::to_string(arg.intValue) + ", outside the range of " +
+              dtypeName(param.dtype);
+      return false;
+    }
+    scalars[param.name] = arg.intValue;
+    return true;
+  }
+  if (arg.dtype != param.dtype) {
+    error = what + " must be " + dtypeName(param.dtype) + ", got " + dtypeName(arg.dtype);
+    return false;
+  }
+  if (arg.shape.size() != param.extents.size()) {
+    error = what + " must have rank " + std::to_string(param.extents.size()) + ", got " +
+            std::to_string(arg.shape.size());
+    return false;
+  }
+  // The kernel addresses tensors in C order with no gaps.
+  int64_t expected = 1;
+  for (int d = static_cast<int>(arg.shape.size()) - 1; d >= 0; --d) {
+    if (!arg.strides.empty() && arg.shape[d] != 1 && arg.strides[d] != expected) {
+      error = what + " must be contiguous (C order); dimension " + std::to_string(d) +
+              " has stride " + std::to_string(arg.strides[d]) + ", expected " +
+              std::to_string(expected);
+      return false;
+    }
+    expected *= arg.shape[d];
+  }
+  if (arg.pointer % dtypeSize(param.dtype) != 0) {
+    error = what + " is not aligned to its element size";
+    return false;
+  }
+  if (arg.pointer == 0 && expected != 0) {
+    error = what + " is a null pointer";
+    return false;
+  }
+  for (size_t d = 0; d < arg.shape.size(); ++d) {
+    if (arg.shape[d] < 0) {
+      error = what + " has a negative dimension";
+      return false;
+    }
+    if (param.dimNames[d].empty()) {
+      if (arg.shape[d] != param.extents[d]) {
+        error = what + " dimension " + std::to_string(d) + " must be " +
+                std::to_string(param.extents[d]) + ", got " + std::to_string(arg.shape[d]);
+        return false;
+      }
+      continue;
+    }
+    auto [it, inserted] = symbols.emplace(param.dimNames[d], arg.shape[d]);
+    if (inserted) {
+      symbolSource[param.dimNames[d]] = param.name;
+    } else if (it->second != arg.shape[d]) {
+      error = "dimension '" + param.dimNames[d] + "' is " + std::to_string(it->second) +
+              " in '" + symbolSource[param.dimNames[d]] + "' but " +
+              std::to_string(arg.shape[d]) + " in '" + param.name + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool tilec::gpu::planKernel(const KernelSpec &spec, const std::vector<Argument> &args,
+                            KernelPlan &kernelPlan, std::string &error) {
+  if (args.size() != spec.params.size()) {
+    error = "kernel '" + spec.kernel + "' takes " + std::to_string(spec.params.size()) +
+            " arguments, got " + std::to_string(args.size());
+    return false;
+  }
+  kernelPlan = KernelPlan();
+  std::map<std::string, std::string> symbolSource;
+  std::map<std::string, int64_t> scalars;
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!checkArgument(i, spec.params[i], args[i], kernelPlan.symbols, symbolSource, scalars,
+                       error))
+      return false;
+  for (size_t l = 0; l < spec.launches.size(); ++l) {
+    const LaunchSpec &launch = spec.launches[l];
+    bool runs = true;
+    for (const std::string &condition : launch.when) {
+      int64_t value;
+      if (!abi::evaluateExpression(condition, kernelPlan.symbols, scalars, value, error))
+        return false;
+      if (value == 0) {
+        runs = false; // later conditions may assume this one (a guarded division)
+        break;
+      }
+    }
+    if (!runs)
+      continue;
+    LaunchPlan plan;
+    plan.launch = l;
+    for (size_t i = 0; i < 3; ++i) {
+      int64_t extent;
+      if (!abi::evaluateExpression(launch.grid[i], kernelPlan.symbols, scalars, extent, error))
+        return false;
+      if (extent < 0 || extent > (i == 0 ? 2147483647LL : 65535LL)) {
+        error = "grid dimension " + std::to_string(i) + " is " + std::to_string(extent) +
+                ", outside what a launch allows";
+        return false;
+      }
+      plan.grid[i] = static_cast<uint32_t>(extent);
+    }
+    if (plan.grid[0] == 0 || plan.grid[1] == 0 || plan.grid[2] == 0)
+      continue; // an empty grid: nothing to run
+    requestTensorMaps(launch, args, plan);
+    fillParameters(spec, launch, args, plan);
+    plan.threads = static_cast<uint32_t>(launch.threads);
+    plan.sharedBytes = static_cast<uint32_t>(launch.sharedBytes);
+    kernelPlan.launches.push_back(std::move(plan));
+  }
+  return true;
+}
