@@ -2,24 +2,9 @@
 
 #include "compiler/Pipeline.h"
 
-#include "compiler/Passes.h"
 #include "compiler/Targets/Targets.h"
 
-#include "mlir/Pass/PassRegistry.h"
-#include "mlir/Transforms/Passes.h"
-
 using namespace mlir;
-
-void tilec::compiler::buildTileCleanupPipeline(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createTileApproximateMath());
-}
-
-void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {
-  buildTileCleanupPipeline(pm);
-  pm.addPass(createTileSoftwarePipeline());
-}
 
 LogicalResult tilec::compiler::buildPipeline(OpPassManager &pm, StringRef target,
                                              StringRef featureChanges, std::string &error) {
@@ -90,12 +75,4 @@ std::vector<std::string> tilec::compiler::listStages(OpPassManager &pm, StringRe
   if (target != "tile")
     stages.push_back(target.starts_with("gfx") ? "gcn" : kAssemblyStage);
   return stages;
-}
-
-void tilec::compiler::registerTilePipelines() {
-  PassPipelineRegistration<>(
-      "tile-cleanup",
-      "Fold constant dimensions and branches of tile IR and remove common "
-      "subexpressions",
-      [](OpPassManager &pm) { buildTileCleanupPipeline(pm); });
 }

@@ -1,12 +1,16 @@
 //===- Pipeline.h - the compilation pipeline --------------------*- C++ -*-===//
 //
-// Builds the pass pipelines tilec runs after the frontend, and names their
-// stages for tile-dump. Tools never assemble passes themselves.
+// Builds the pass pipeline tilec runs after the frontend for a target name,
+// from the target-independent pipelines (TilePipelines.h) and the targets'
+// own (Targets/Targets.h), and names its stages for tile-dump. Tools never
+// assemble passes themselves.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TILEC_COMPILER_PIPELINE_H
 #define TILEC_COMPILER_PIPELINE_H
+
+#include "compiler/TilePipelines.h"
 
 #include "mlir/Pass/PassManager.h"
 
@@ -23,16 +27,6 @@ inline constexpr const char *kTileStage = "tile";
 /// The stage after the pass pipeline of a GPU target: the assembly itself.
 inline constexpr const char *kAssemblyStage = "ptx";
 
-/// Adds the target-independent clean-up of tile IR: folding of constant
-/// dimensions and branches, common-subexpression elimination, and the
-/// expansion of math functions marked approximable (tile-approximate-math).
-void buildTileCleanupPipeline(mlir::OpPassManager &pm);
-
-/// The pipeline the CPU target (the interpreter) runs: clean-up, then the
-/// target-independent restructuring the GPU pipelines share
-/// (tile-software-pipeline), so that CPU runs check it too.
-void buildCPUPipeline(mlir::OpPassManager &pm);
-
 /// The whole pipeline for `target`: "tile" (clean-up only) or an NVPTX chip
 /// (sm_90a, sm_80, ...: clean-up, tile-lower-to-gpu, NVVM, PTX) with the
 /// code-generation feature changes `featureChanges` (targets::changeFeatures:
@@ -45,9 +39,6 @@ mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm, llvm::StringRef targe
 /// for `target`, in order: the frontend's stages, the flag of each pass,
 /// then the assembly ("ptx" or "gcn") for a GPU target.
 std::vector<std::string> listStages(mlir::OpPassManager &pm, llvm::StringRef target);
-
-/// Registers the pipeline as `tile-cleanup` for tile-opt.
-void registerTilePipelines();
 
 } // namespace tilec::compiler
 

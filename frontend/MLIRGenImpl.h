@@ -10,6 +10,7 @@
 
 #include "dialects/Tile/TileDialect.h"
 #include "frontend/Frontend.h"
+#include "frontend/ModuleLoader.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringMap.h"
@@ -17,113 +18,6 @@
 #include <map>
 
 namespace tilec::frontend {
-
-struct ModuleInfo;
-
-/// What an expression or a name stands for during generation.
-struct RValue {
-  enum class Kind {
-    Error,     ///< already diagnosed; stops cascades
-    None,      ///< `None`, or a statement-like call's result
-    Const,     ///< a compile-time constant (int, float, bool, string, dtype)
-    Scalar,    ///< an SSA scalar value
-    Buffer,    ///< a `!tile.buffer` value
-    Var,       ///< a `T.alloc_var` (rank-0 local buffer): reads load it
-    Macro,     ///< a `@T.macro` function
-    Kernel,    ///< a `@T.prim_func` function (not callable)
-    Module,    ///< an imported `.tl` module
-    Namespace, ///< `T` (and dotted names under it, e.g. `T.GemmWarpPolicy`)
-    Builtin,   ///< `range`, `min`, `max`, ...
-    Tuple,     ///< a tuple or list of values
-    Layout,    ///< a layout attribute made by T.make_swizzled_layout
-  };
-  enum class ConstKind { Int, Float, Bool, Str, DType };
-
-  Kind kind = Kind::Error;
-  ConstKind constKind = ConstKind::Int;
-  int64_t intValue = 0;
-  double floatValue = 0;
-  std::string str;        // Str constants; Namespace and Builtin paths
-  mlir::Type dtype;       // DType constants
-  mlir::Value value;      // Scalar, Buffer, Var
-  mlir::Attribute attr;   // Layout
-  const FunctionDef *function = nullptr; // Macro, Kernel
-  ModuleInfo *module = nullptr;          // Module; Macro's home module
-  std::vector<RValue> elements;          // Tuple
-
-  static RValue error() { return RValue(); }
-  static RValue none() { RValue r; r.kind = Kind::None; return r; }
-  static RValue ofInt(int64_t v) {
-    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Int; r.intValue = v; return r;
-  }
-  static RValue ofFloat(double v) {
-    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Float; r.floatValue = v; return r;
-  }
-  static RValue ofBool(bool v) {
-    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Bool; r.intValue = v; return r;
-  }
-  static RValue ofStr(std::string s) {
-    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Str; r.str = std::move(s); return r;
-  }
-  static RValue ofDType(mlir::Type t) {
-    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::DType; r.dtype = t; return r;
-  }
-  static RValue ofScalar(mlir::Value v) { RValue r; r.kind = Kind::Scalar; r.value = v; return r; }
-  static RValue ofBuffer(mlir::Value v) { RValue r; r.kind = Kind::Buffer; r.value = v; return r; }
-  static RValue ofNamespace(std::string path) {
-    RValue r; r.kind = Kind::Namespace; r.str = std::move(path); return r;
-  }
-  static RValue ofBuiltin(std::string name) {
-    RValue r; r.kind = Kind::Builtin; r.str = std::move(name); return r;
-  }
-
-  bool isError() const { return kind == Kind::Error; }
-  bool isConst() const { return kind == Kind::Const; }
-  bool isConstInt() const {
-    return kind == Kind::Const && (constKind == ConstKind::Int || constKind == ConstKind::Bool);
-  }
-  bool isConstNumber() const {
-    return kind == Kind::Const && constKind != ConstKind::Str && constKind != ConstKind::DType;
-  }
-  bool isBuffer() const { return kind == Kind::Buffer; }
-  tile::BufferType getBufferType() const {
-    return llvm::cast<tile::BufferType>(value.getType());
-  }
-  /// What this is, for messages: "an integer constant", "a buffer", ...
-  std::string describe() const;
-};
-
-/// One parsed `.tl` file and its module-level names.
-struct ModuleInfo {
-  std::string path;
-  std::unique_ptr<ModuleAST> ast;
-  std::map<std::string, RValue> globals;
-  bool resolving = false;
-  bool resolved = false;
-};
-
-/// Finds, reads, parses and resolves `.tl` modules, each once.
-class ModuleLoader {
-public:
-  ModuleLoader(SourceContext &source, std::vector<std::string> includeDirs)
-      : source(source), includeDirs(std::move(includeDirs)) {}
-
-  /// Parses a file; null when unreadable (reported at `importLoc` if set).
-  ModuleInfo *load(llvm::StringRef path, llvm::SMLoc importLoc);
-  /// Parses a buffer already in the SourceMgr (the main file).
-  ModuleInfo *loadBuffer(unsigned bufferId);
-  /// Resolves `module` as written in an import of `importer`.
-  ModuleInfo *loadImport(ModuleInfo &importer, llvm::StringRef module,
-                         llvm::SMLoc loc);
-  /// Binds the module's imports, constants, macros and kernels.
-  void resolveGlobals(ModuleInfo &module);
-
-  SourceContext &source;
-
-private:
-  std::vector<std::string> includeDirs;
-  std::map<std::string, std::unique_ptr<ModuleInfo>> modules;
-};
 
 /// Maps a dtype name ("float16", "bfloat16", "int32", ...) to its MLIR type.
 mlir::Type parseDType(mlir::MLIRContext &context, llvm::StringRef name);

@@ -8,7 +8,7 @@
 #include "compiler/Targets/Targets.h"
 
 #include "compiler/Passes.h"
-#include "compiler/Pipeline.h"
+#include "compiler/TilePipelines.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"

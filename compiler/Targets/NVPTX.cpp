@@ -9,7 +9,7 @@
 #include "compiler/Targets/Targets.h"
 
 #include "compiler/Passes.h"
-#include "compiler/Pipeline.h"
+#include "compiler/TilePipelines.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"

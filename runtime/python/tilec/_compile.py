@@ -3,41 +3,11 @@
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 
-# runtime/python/tilec/ -> the checkout.
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-
-class CompileError(Exception):
-    """tilec rejected the program; the message is its diagnostics
-    (file:line:col, the source line and a caret)."""
-
-
-def _tool():
-    """The tilec executable: $TILEC, on PATH, or this checkout's build."""
-    for candidate in (os.environ.get("TILEC"), shutil.which("tilec"),
-                      os.path.join(_REPO, "build", "tools", "tilec")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    raise FileNotFoundError("no tilec tool: set $TILEC, put it on PATH, or build this "
-                            "checkout (bash tools/bootstrap.sh)")
-
-
-def tool_version():
-    """What `tilec --version` prints, e.g. 'tilec 0.3.0'."""
-    return subprocess.run([_tool(), "--version"], capture_output=True, text=True,
-                          check=True).stdout.strip()
-
-
-def _run_tool(args):
-    # errors="replace": a source with invalid UTF-8 is echoed in the message.
-    result = subprocess.run([_tool()] + args, capture_output=True, text=True, errors="replace")
-    if result.returncode != 0:
-        raise CompileError(result.stderr.strip() or result.stdout.strip())
-    return result.stdout
-
+from ._cpu import CPUKernel
+from ._cuda import CUDAKernel
+from ._tool import CompileError, _run_tool, tool_version
 
 def _flags(kernel, defines, fast_math, disable, enable, includes):
     flags = ["--kernel", kernel] if kernel else []
@@ -76,13 +46,11 @@ def compile(path, kernel=None, *, target="sm_90a", defines=None, fast_math=False
     code-generation features (tilec --disable/--enable)."""
     flags = _flags(kernel, defines, fast_math, tuple(disable), tuple(enable), tuple(includes))
     if target == "cpu":
-        from ._cpu import CPUKernel
         if disable or enable:
             raise ValueError("disable/enable apply to GPU targets")
         # Checked now, so that errors surface at compile() as on the GPU.
         metadata = _run_tool([path, "--emit=metadata"] + flags)
         return CPUKernel(path, flags, metadata)
-    from ._cuda import CUDAKernel
     return CUDAKernel(*_compile_gpu(path, target, flags, includes))
 
 
@@ -90,7 +58,6 @@ def load(binary, metadata=None):
     """A kernel tilec compiled ahead of time: its PTX or cubin and the
     launch metadata beside it (x.ptx and x.json, as `tilec -o x.ptx` writes
     them)."""
-    from ._cuda import CUDAKernel
     if metadata is None:
         metadata = os.path.splitext(binary)[0] + ".json"
     return CUDAKernel(binary, metadata, False)

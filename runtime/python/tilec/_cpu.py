@@ -5,7 +5,7 @@ import os
 import subprocess
 import tempfile
 
-from ._compile import _tool
+from ._tool import _tool
 
 
 class RunError(Exception):

@@ -4,7 +4,7 @@ import ctypes
 import json
 import os
 
-from ._compile import _REPO
+from ._tool import _REPO
 
 _LIBRARY = None
 

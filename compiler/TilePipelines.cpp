@@ -1,0 +1,29 @@
+//===- TilePipelines.cpp - the target-independent pipelines ---------------===//
+
+#include "compiler/TilePipelines.h"
+
+#include "compiler/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void tilec::compiler::buildTileCleanupPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createTileApproximateMath());
+}
+
+void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {
+  buildTileCleanupPipeline(pm);
+  pm.addPass(createTileSoftwarePipeline());
+}
+
+void tilec::compiler::registerTilePipelines() {
+  PassPipelineRegistration<>(
+      "tile-cleanup",
+      "Fold constant dimensions and branches of tile IR and remove common "
+      "subexpressions",
+      [](OpPassManager &pm) { buildTileCleanupPipeline(pm); });
+}

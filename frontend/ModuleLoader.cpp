@@ -1,0 +1,250 @@
+//===- ModuleLoader.cpp - finding, parsing and binding .tl modules --------===//
+
+#include "frontend/ModuleLoader.h"
+
+#include "frontend/ConstantArithmetic.h"
+#include "frontend/Parser.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <functional>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::frontend;
+using llvm::SMLoc;
+
+//===----------------------------------------------------------------------===//
+// ModuleLoader
+//===----------------------------------------------------------------------===//
+
+/// The key a module is cached under: its absolute, normalized path.
+static std::string canonicalPath(StringRef path) {
+  SmallString<256> canonical(path);
+  llvm::sys::fs::make_absolute(canonical);
+  llvm::sys::path::remove_dots(canonical, /*remove_dot_dot=*/true);
+  return std::string(canonical);
+}
+
+ModuleInfo *ModuleLoader::loadBuffer(unsigned bufferId) {
+  StringRef path =
+      source.getSourceMgr().getMemoryBuffer(bufferId)->getBufferIdentifier();
+  std::string key = canonicalPath(path);
+  auto it = modules.find(key);
+  if (it != modules.end())
+    return it->second.get();
+  auto info = std::make_unique<ModuleInfo>();
+  info->path = key;
+  info->ast = parseModule(source, bufferId);
+  ModuleInfo *result = info.get();
+  modules[key] = std::move(info);
+  return result;
+}
+
+ModuleInfo *ModuleLoader::load(StringRef path, SMLoc importLoc) {
+  auto it = modules.find(canonicalPath(path));
+  if (it != modules.end())
+    return it->second.get();
+  auto fileOrErr = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!fileOrErr) {
+    source.emitError(importLoc.isValid()
+                         ? source.getLoc(importLoc)
+                         : Location(UnknownLoc::get(&source.getContext())))
+        << "cannot read '" << path << "': " << fileOrErr.getError().message();
+    return nullptr;
+  }
+  unsigned bufferId =
+      source.getSourceMgr().AddNewSourceBuffer(std::move(*fileOrErr), SMLoc());
+  return loadBuffer(bufferId);
+}
+
+ModuleInfo *ModuleLoader::loadImport(ModuleInfo &importer, StringRef module,
+                                     SMLoc loc) {
+  // Leading dots: relative to the importing file's folder (one dot = same).
+  size_t dots = 0;
+  while (dots < module.size() && module[dots] == '.')
+    ++dots;
+  StringRef rest = module.drop_front(dots);
+  SmallString<256> relative;
+  for (StringRef part : llvm::split(rest, '.'))
+    llvm::sys::path::append(relative, part);
+  relative += ".tl";
+
+  SmallVector<std::string> candidates;
+  SmallString<256> base = llvm::sys::path::parent_path(importer.path);
+  for (size_t i = 1; i < dots; ++i)
+    base = llvm::sys::path::parent_path(base);
+  SmallString<256> local(base);
+  llvm::sys::path::append(local, relative);
+  candidates.push_back(std::string(local));
+  if (dots == 0)
+    for (const std::string &dir : includeDirs) {
+      SmallString<256> candidate(dir);
+      llvm::sys::path::append(candidate, relative);
+      candidates.push_back(std::string(candidate));
+    }
+  for (const std::string &candidate : candidates)
+    if (llvm::sys::fs::exists(candidate))
+      return load(candidate, loc);
+  auto diag = source.emitError(loc);
+  diag << "cannot find module '" << module << "'";
+  for (const std::string &candidate : candidates)
+    diag.attachNote() << "looked for '" << candidate << "'";
+  return nullptr;
+}
+
+/// Whether a module name is TileLang's own (`tilelang`, `tilelang.language`),
+/// which tilec provides as the `T` namespace.
+static bool isTileLangModule(StringRef name) {
+  return name == "tilelang" || name.starts_with("tilelang.");
+}
+
+void ModuleLoader::resolveGlobals(ModuleInfo &module) {
+  if (module.resolved || module.resolving)
+    return;
+  module.resolving = true;
+  for (const StmtPtr &stmt : module.ast->body) {
+    if (auto *imp = dyn_cast<ImportStmt>(stmt.get())) {
+      if (isTileLangModule(imp->module)) {
+        // `import tilelang.language as T`, `from tilelang import language as T`
+        if (!imp->isFrom) {
+          if (!imp->moduleAlias.empty())
+            module.globals[imp->moduleAlias] = RValue::ofNamespace("T");
+          continue;
+        }
+        for (const auto &name : imp->names)
+          module.globals[name.alias.empty() ? name.name : name.alias] =
+              RValue::ofNamespace("T");
+        continue;
+      }
+      ModuleInfo *imported = loadImport(module, imp->module, imp->getLoc());
+      if (!imported)
+        continue;
+      if (imported->resolving) {
+        source.emitError(imp->getLoc())
+            << "circular import of '" << imp->module << "'";
+        continue;
+      }
+      resolveGlobals(*imported);
+      if (!imp->isFrom) {
+        RValue value;
+        value.kind = RValue::Kind::Module;
+        value.module = imported;
+        std::string alias = imp->moduleAlias;
+        if (alias.empty())
+          alias = StringRef(imp->module).ltrim('.').split('.').first.str();
+        module.globals[alias] = value;
+        continue;
+      }
+      for (const auto &name : imp->names) {
+        if (name.name == "*") {
+          for (auto &[key, value] : imported->globals)
+            if (value.kind == RValue::Kind::Macro ||
+                value.kind == RValue::Kind::Const)
+              module.globals[key] = value;
+          continue;
+        }
+        auto found = imported->globals.find(name.name);
+        if (found == imported->globals.end()) {
+          source.emitError(name.loc) << "module '" << imp->module
+                                     << "' has no name '" << name.name << "'";
+          continue;
+        }
+        module.globals[name.alias.empty() ? name.name : name.alias] =
+            found->second;
+      }
+      continue;
+    }
+    if (auto *def = dyn_cast<FunctionDef>(stmt.get())) {
+      RValue value;
+      value.function = def;
+      value.module = &module;
+      if (def->hasDecorator("prim_func")) {
+        value.kind = RValue::Kind::Kernel;
+      } else if (def->hasDecorator("macro")) {
+        value.kind = RValue::Kind::Macro;
+      } else {
+        source.emitError(def->getLoc())
+            << "function '" << def->name
+            << "' needs a decorator: @T.prim_func for a kernel or @T.macro "
+               "for a macro";
+        continue;
+      }
+      if (module.globals.count(def->name))
+        source.emitError(def->getLoc())
+            << "'" << def->name << "' is defined twice in this module";
+      module.globals[def->name] = value;
+      continue;
+    }
+    if (auto *assign = dyn_cast<AssignStmt>(stmt.get())) {
+      auto *name = dyn_cast<NameExpr>(assign->target.get());
+      // Module-level constants: literals, and expressions of earlier ones.
+      std::function<RValue(const Expr &)> evalConst =
+          [&](const Expr &e) -> RValue {
+        switch (e.getKind()) {
+        case Expr::Kind::Int: return RValue::ofInt(cast<IntExpr>(e).value);
+        case Expr::Kind::Float: return RValue::ofFloat(cast<FloatExpr>(e).value);
+        case Expr::Kind::Bool: return RValue::ofBool(cast<BoolExpr>(e).value);
+        case Expr::Kind::String: return RValue::ofStr(cast<StringExpr>(e).value);
+        case Expr::Kind::Name: {
+          auto found = module.globals.find(cast<NameExpr>(e).name);
+          if (found != module.globals.end() && found->second.isConst())
+            return found->second;
+          return RValue::error();
+        }
+        case Expr::Kind::Unary: {
+          auto &un = cast<UnaryExpr>(e);
+          RValue v = evalConst(*un.operand);
+          if (!v.isConstNumber() || un.op != UnaryOp::Neg)
+            return RValue::error();
+          if (v.constKind == RValue::ConstKind::Float)
+            return RValue::ofFloat(-v.floatValue);
+          std::optional<int64_t> negated = negateInteger(v.intValue);
+          return negated ? RValue::ofInt(*negated) : RValue::error();
+        }
+        case Expr::Kind::Binary: {
+          auto &bin = cast<BinaryExpr>(e);
+          RValue l = evalConst(*bin.lhs), r = evalConst(*bin.rhs);
+          if (!l.isConstInt() || !r.isConstInt())
+            return RValue::error();
+          bool arithmetic = bin.op == BinaryOp::Add || bin.op == BinaryOp::Sub ||
+                            bin.op == BinaryOp::Mul || bin.op == BinaryOp::FloorDiv;
+          if (!arithmetic || (bin.op == BinaryOp::FloorDiv && r.intValue == 0))
+            return RValue::error();
+          // An int64 overflow is "not a constant expression" (an error below).
+          std::optional<int64_t> folded = foldInteger(bin.op, l.intValue, r.intValue);
+          return folded ? RValue::ofInt(*folded) : RValue::error();
+        }
+        default:
+          return RValue::error();
+        }
+      };
+      if (!name || assign->annotation) {
+        source.emitError(assign->getLoc())
+            << "only constants can be assigned at module level";
+        continue;
+      }
+      RValue value = evalConst(*assign->value);
+      if (value.isError()) {
+        source.emitError(assign->value->getLoc())
+            << "a module-level value must be a constant expression";
+        continue;
+      }
+      module.globals[name->name] = value;
+      continue;
+    }
+    if (auto *expr = dyn_cast<ExprStmt>(stmt.get()))
+      if (isa<StringExpr>(expr->value.get()))
+        continue; // a docstring
+    if (isa<SimpleStmt>(stmt.get()) && stmt->getKind() == Stmt::Kind::Pass)
+      continue;
+    source.emitError(stmt->getLoc())
+        << "only imports, constants and function definitions may appear at "
+           "module level";
+  }
+  module.resolving = false;
+  module.resolved = true;
+}
+

@@ -1,0 +1,59 @@
+//===- ModuleLoader.h - finding, parsing and binding .tl modules -*- C++ -*-===//
+//
+// The one way source enters the frontend: the main file and every module it
+// imports are read, parsed and their module-level names (imports,
+// constants, macros, kernels) bound here, each file once, before any IR is
+// generated. Not a public header.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_FRONTEND_MODULELOADER_H
+#define TILEC_FRONTEND_MODULELOADER_H
+
+#include "frontend/SourceContext.h"
+#include "frontend/Values.h"
+
+#include "llvm/Support/SMLoc.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tilec::frontend {
+
+/// One parsed `.tl` file and its module-level names.
+struct ModuleInfo {
+  std::string path;
+  std::unique_ptr<ModuleAST> ast;
+  std::map<std::string, RValue> globals;
+  bool resolving = false;
+  bool resolved = false;
+};
+
+/// Finds, reads, parses and resolves `.tl` modules, each once.
+class ModuleLoader {
+public:
+  ModuleLoader(SourceContext &source, std::vector<std::string> includeDirs)
+      : source(source), includeDirs(std::move(includeDirs)) {}
+
+  /// Parses a file; null when unreadable (reported at `importLoc` if set).
+  ModuleInfo *load(llvm::StringRef path, llvm::SMLoc importLoc);
+  /// Parses a buffer already in the SourceMgr (the main file).
+  ModuleInfo *loadBuffer(unsigned bufferId);
+  /// Resolves `module` as written in an import of `importer`.
+  ModuleInfo *loadImport(ModuleInfo &importer, llvm::StringRef module,
+                         llvm::SMLoc loc);
+  /// Binds the module's imports, constants, macros and kernels.
+  void resolveGlobals(ModuleInfo &module);
+
+  SourceContext &source;
+
+private:
+  std::vector<std::string> includeDirs;
+  std::map<std::string, std::unique_ptr<ModuleInfo>> modules;
+};
+
+} // namespace tilec::frontend
+
+#endif // TILEC_FRONTEND_MODULELOADER_H

@@ -1,0 +1,100 @@
+//===- Values.h - what a name stands for during generation ------*- C++ -*-===//
+//
+// RValue: the value of an expression or a name while the frontend generates
+// tile IR (a constant, an SSA scalar, a buffer, a namespace, a module, a
+// kernel or macro, ...). Shared by the module loader, which binds module-level
+// names, and the generator. Not a public header.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TILEC_FRONTEND_VALUES_H
+#define TILEC_FRONTEND_VALUES_H
+
+#include "dialects/Tile/TileDialect.h"
+#include "frontend/AST.h"
+
+#include "mlir/IR/Value.h"
+
+#include <string>
+#include <vector>
+
+namespace tilec::frontend {
+
+struct ModuleInfo;
+
+/// What an expression or a name stands for during generation.
+struct RValue {
+  enum class Kind {
+    Error,     ///< already diagnosed; stops cascades
+    None,      ///< `None`, or a statement-like call's result
+    Const,     ///< a compile-time constant (int, float, bool, string, dtype)
+    Scalar,    ///< an SSA scalar value
+    Buffer,    ///< a `!tile.buffer` value
+    Var,       ///< a `T.alloc_var` (rank-0 local buffer): reads load it
+    Macro,     ///< a `@T.macro` function
+    Kernel,    ///< a `@T.prim_func` function (not callable)
+    Module,    ///< an imported `.tl` module
+    Namespace, ///< `T` (and dotted names under it, e.g. `T.GemmWarpPolicy`)
+    Builtin,   ///< `range`, `min`, `max`, ...
+    Tuple,     ///< a tuple or list of values
+    Layout,    ///< a layout attribute made by T.make_swizzled_layout
+  };
+  enum class ConstKind { Int, Float, Bool, Str, DType };
+
+  Kind kind = Kind::Error;
+  ConstKind constKind = ConstKind::Int;
+  int64_t intValue = 0;
+  double floatValue = 0;
+  std::string str;        // Str constants; Namespace and Builtin paths
+  mlir::Type dtype;       // DType constants
+  mlir::Value value;      // Scalar, Buffer, Var
+  mlir::Attribute attr;   // Layout
+  const FunctionDef *function = nullptr; // Macro, Kernel
+  ModuleInfo *module = nullptr;          // Module; Macro's home module
+  std::vector<RValue> elements;          // Tuple
+
+  static RValue error() { return RValue(); }
+  static RValue none() { RValue r; r.kind = Kind::None; return r; }
+  static RValue ofInt(int64_t v) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Int; r.intValue = v; return r;
+  }
+  static RValue ofFloat(double v) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Float; r.floatValue = v; return r;
+  }
+  static RValue ofBool(bool v) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Bool; r.intValue = v; return r;
+  }
+  static RValue ofStr(std::string s) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::Str; r.str = std::move(s); return r;
+  }
+  static RValue ofDType(mlir::Type t) {
+    RValue r; r.kind = Kind::Const; r.constKind = ConstKind::DType; r.dtype = t; return r;
+  }
+  static RValue ofScalar(mlir::Value v) { RValue r; r.kind = Kind::Scalar; r.value = v; return r; }
+  static RValue ofBuffer(mlir::Value v) { RValue r; r.kind = Kind::Buffer; r.value = v; return r; }
+  static RValue ofNamespace(std::string path) {
+    RValue r; r.kind = Kind::Namespace; r.str = std::move(path); return r;
+  }
+  static RValue ofBuiltin(std::string name) {
+    RValue r; r.kind = Kind::Builtin; r.str = std::move(name); return r;
+  }
+
+  bool isError() const { return kind == Kind::Error; }
+  bool isConst() const { return kind == Kind::Const; }
+  bool isConstInt() const {
+    return kind == Kind::Const && (constKind == ConstKind::Int || constKind == ConstKind::Bool);
+  }
+  bool isConstNumber() const {
+    return kind == Kind::Const && constKind != ConstKind::Str && constKind != ConstKind::DType;
+  }
+  bool isBuffer() const { return kind == Kind::Buffer; }
+  tile::BufferType getBufferType() const {
+    return llvm::cast<tile::BufferType>(value.getType());
+  }
+  /// What this is, for messages: "an integer constant", "a buffer", ...
+  std::string describe() const;
+};
+
+} // namespace tilec::frontend
+
+#endif // TILEC_FRONTEND_VALUES_H
