@@ -28,7 +28,7 @@ bool isOnChip(tile::AllocOp alloc);
 /// Bytes of a buffer's elements (index elements count as i64).
 int64_t bufferBytes(tile::BufferType type);
 
-/// Sets `tile.shared_offset` on each on-chip buffer of a launch body (see
+/// Sets `shared_offset` on each on-chip buffer of a launch body (see
 /// tile-plan-shared-memory); returns the bytes they take.
 int64_t planSharedMemory(mlir::Block &body);
 

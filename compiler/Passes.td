@@ -28,9 +28,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     with `warpgroup`, after a proxy fence with `async_proxy`); the lowering
     adds barriers only inside an op (a reduction's scratch, mbarrier
     set-up, a cp.async wait). Loops over register fragments are unrolled here
-    (their slots must be constants); a `tile.vector` loop
+    (their slots must be constants); a `vector` loop
     (tile-vectorize-parallel) runs each thread's vectors straight-line, with
-    one vector load/store per `tile.contiguous` access, when its tensors are
+    one vector load/store per `contiguous` access, when its tensors are
     aligned and its `tile.vector_guard`s hold at the vector's two ends, and
     lane by lane otherwise; inside T.Parallel an `scf.if` with results whose
     sides are pure arithmetic and loads of on-chip buffers at indices inside
@@ -106,8 +106,8 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
 def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
   let summary = "Choose where each fragment lives: in registers or in shared memory";
   let description = [{
-    A first layout inference. A fragment gets `#tile.cyclic<threads>` (on its
-    `tile.alloc`, as `tile.layout`) when every use hands out its elements in the
+    A first layout inference. A fragment gets `#tile.cyclic<threads>` (in the type
+    of its `tile.alloc`) when every use hands out its elements in the
     order of the block's threads: element accesses in a `T.Parallel` loop over
     exactly the fragment's shape indexed by the loop variables, fills, copies,
     tile atomic adds and reductions reading it into at most 32 outputs. Such a fragment lives in the
@@ -182,7 +182,7 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     ```
 
     The S completion barriers are a shared `i64` buffer marked
-    `tile.mbarriers`. The scalar code and regions before the copies are
+    `mbarriers`. The scalar code and regions before the copies are
     recomputed for each iteration they serve; so are loads from tensors the
     kernel never writes (a block-sparse kernel's block indices), which is
     what lets a data-dependent tile be loaded ahead. A copy further down the
@@ -198,7 +198,7 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     1024 (the producer comes on top), gets a producer warpgroup
     instead (`tile.warp_specialize`): the producer loops over the
     iterations, waits until the consumers released stage i mod S (a second
-    `tile.mbarriers` buffer, `tile.arrivals` = the block's threads) and
+    `mbarriers` buffer, `arrivals` = the block's threads) and
     issues the copies; the consumers wait for the stage's copies, run the
     rest of the body and release the stage. No block-wide barrier remains
     in the loop.
@@ -215,7 +215,7 @@ def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> 
   let description = [{
     The reference partition hands iteration `tid + k * threads` to each
     thread: coalesced, but one scalar access per element. This pass sets
-    `tile.vector = v` on a T.Parallel loop (outside any other, without a
+    `vector = v` on a T.Parallel loop (outside any other, without a
     register layout) when each thread should run `v` consecutive iterations
     of the innermost loop variable instead (vector `tid + k * threads`), so
     that its accesses to a tensor parameter become one 16-byte access: every
@@ -239,15 +239,15 @@ def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> 
     backend merges its accesses; otherwise element by element.
 
     ```mlir
-    tile.parallel [2048] {
+    tile.parallel [2048] attributes {vector = 8 : i64} {
     ^bb0(%i: index):
       %index = arith.addi %base, %i : index
       %inside = arith.cmpi slt, %index, %n : index
       scf.if %inside {
-        %x = tile.load %X[%index] : !tile.buffer<?xbf16, global>
+        %x = tile.load %X[%index] {contiguous} : !tile.buffer<?xbf16, global>
         ...
       } {tile.vector_guard}
-    } {tile.vector = 8 : i64}
+    }
     ```
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
@@ -298,7 +298,7 @@ def TileStageStores : Pass<"tile-stage-stores", "::mlir::ModuleOp"> {
     ```mlir
     tile.copy %acc, %window : !tile.buffer<128x256xf32, fragment>, !tile.buffer<128x256xf16, global>
     // becomes
-    %stage = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<128x256xf16, shared>
+    %stage = tile.alloc : !tile.buffer<128x256xf16, shared, #tile.swizzle<128>>
     tile.copy %acc, %stage : !tile.buffer<128x256xf32, fragment>, !tile.buffer<128x256xf16, shared>
     tile.copy %stage, %window : !tile.buffer<128x256xf16, shared>, !tile.buffer<128x256xf16, global>
     ```
@@ -350,7 +350,7 @@ def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
   let description = [{
     Every kernel has one dynamic shared-memory array; each shared buffer and
     each fragment without a register layout gets a byte offset in it, set as
-    `tile.shared_offset` on its `tile.alloc`. A buffer is live from its first
+    `shared_offset` on its `tile.alloc`. A buffer is live from its first
     use to its last, each widened to the outermost loop or branch of the
     launch body that holds it; buffers are placed first-fit in order of
     first use over the bytes of the buffers still live, so a buffer reuses
@@ -359,7 +359,7 @@ def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
     bits, which must agree with the offsets inside the buffer).
 
     ```mlir
-    %a = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
+    %a = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
     ```
   }];
 }

@@ -43,7 +43,7 @@ static bool isThreadLocalUse(OpOperand &use, Value buffer) {
     auto parallel = user->getParentOfType<tile::ParallelOp>();
     // A loop that follows a wgmma accumulator's layout runs its iterations
     // on that layout's threads, not the cyclic ones.
-    if (!parallel || parallel->hasAttr(tile::kLayoutAttrName))
+    if (!parallel || parallel.getLayoutAttr())
       return false;
     auto type = cast<tile::BufferType>(buffer.getType());
     if (parallel.getExtents() != type.getShape())
@@ -210,7 +210,7 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
   // Every operand must be swizzled in a way the descriptors can describe.
   auto spanOf = [&](tile::AllocOp alloc) -> int64_t {
     int64_t rowBytes = alloc.getType().getShape()[1] * elementBytes;
-    Attribute layout = alloc->getAttr(tile::kLayoutAttrName);
+    Attribute layout = tile::getLayout(alloc);
     if (auto annotated = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout))
       return annotated.getBytes();
     return layout ? 0 : widestSwizzle(rowBytes);
@@ -231,7 +231,7 @@ static bool feedsFromRegisters(Value a, tile::WgmmaLayoutAttr accLayout) {
     return false;
   auto alloc = a.getDefiningOp<tile::AllocOp>();
   if (!alloc || alloc.getType().getScope() != tile::MemoryScope::Fragment ||
-      alloc.getType().getShape().size() != 2 || alloc->hasAttr(tile::kLayoutAttrName))
+      alloc.getType().getShape().size() != 2 || tile::getLayout(alloc))
     return false;
   Type element = alloc.getType().getElementType();
   if (!element.isF16() && !element.isBF16())
@@ -242,7 +242,7 @@ static bool feedsFromRegisters(Value a, tile::WgmmaLayoutAttr accLayout) {
     if (auto copy = dyn_cast<tile::CopyOp>(user); copy && copy.getTarget() == a) {
       auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
       auto layout = source ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(
-                                 source->getAttr(tile::kLayoutAttrName))
+                                 tile::getLayout(source))
                            : nullptr;
       if (layout != accLayout ||
           source.getType().getShape() != alloc.getType().getShape())
@@ -287,7 +287,7 @@ static bool columnsSplit(
 /// other gemm accumulating into the same C, qualifies.
 static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
   auto c = gemm.getC().getDefiningOp<tile::AllocOp>();
-  if (!c || c->hasAttr(tile::kLayoutAttrName))
+  if (!c || tile::getLayout(c))
     return;
   SmallVector<std::pair<tile::GemmOp, std::pair<int64_t, int64_t>>> gemms;
   for (Operation *user : c->getUsers())
@@ -321,20 +321,20 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
   }
   MLIRContext *ctx = gemm.getContext();
   auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups, mmaSync, columnGroups);
-  c->setAttr(tile::kLayoutAttrName, accLayout);
+  tile::setLayout(c, accLayout);
   for (tile::ParallelOp loop : loops)
-    loop->setAttr(tile::kLayoutAttrName, accLayout);
+    loop.setLayoutAttr(accLayout);
   for (auto [user, spans] : gemms) {
     if (feedsFromRegisters(user.getA(), accLayout)) {
       // The A fragment in the accumulator layout: wgmma reads it from
       // registers (attention's probabilities, cast from the scores).
-      user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName, accLayout);
+      tile::setLayout(user.getA().getDefiningOp<tile::AllocOp>(), accLayout);
     } else {
-      user.getA().getDefiningOp()->setAttr(tile::kLayoutAttrName,
-                                           tile::SwizzleLayoutAttr::get(ctx, spans.first));
+      tile::setLayout(user.getA().getDefiningOp<tile::AllocOp>(),
+                      tile::SwizzleLayoutAttr::get(ctx, spans.first));
     }
-    user.getB().getDefiningOp()->setAttr(tile::kLayoutAttrName,
-                                         tile::SwizzleLayoutAttr::get(ctx, spans.second));
+    tile::setLayout(user.getB().getDefiningOp<tile::AllocOp>(),
+                    tile::SwizzleLayoutAttr::get(ctx, spans.second));
   }
   LLVM_DEBUG(llvm::dbgs() << "wgmma: " << m << " rows on " << warpgroups << " warpgroups, columns on "
                           << columnGroups << "\n");
@@ -381,10 +381,10 @@ static bool fitsRows(OpOperand &use, Value row, int64_t groups,
   if (indices.size() != 1 || indices[0] != body.getArgument(0))
     return false;
   // A loop over the accumulator reads row i's value in iteration (i, j).
-  if (auto layout = parallel->getAttrOfType<tile::WgmmaLayoutAttr>(tile::kLayoutAttrName))
+  if (auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel.getLayoutAttr()))
     return isa<tile::LoadOp>(user) && layout.getWarpgroups() == groups &&
            layout.getColumnGroups() == 1 && parallel.getExtents()[0] == rows;
-  if (parallel.getExtents() != ArrayRef<int64_t>{rows} || parallel->hasAttr(tile::kLayoutAttrName))
+  if (parallel.getExtents() != ArrayRef<int64_t>{rows} || parallel.getLayoutAttr())
     return false;
   // A loop over the rows runs on the quads: every fragment in it must be a
   // row fragment indexed by the row (the four lanes of a quad run each
@@ -421,7 +421,7 @@ static void inferWgmmaRows(tile::LaunchOp launch) {
   // Candidates: 1-D fragments as long as some accumulator's rows.
   DenseMap<int64_t, int64_t> groupsOfRows;
   launch.walk([&](tile::AllocOp alloc) {
-    auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+    auto layout = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::getLayout(alloc));
     if (layout && layout.getColumnGroups() == 1) // split columns: a row spans warpgroups
       groupsOfRows.try_emplace(alloc.getType().getShape()[0], layout.getWarpgroups());
   });
@@ -429,7 +429,7 @@ static void inferWgmmaRows(tile::LaunchOp launch) {
   launch.walk([&](tile::AllocOp alloc) {
     auto type = alloc.getType();
     if (type.getScope() != tile::MemoryScope::Fragment || type.getShape().size() != 1 ||
-        alloc->hasAttr(tile::kLayoutAttrName) || !type.getElementType().isIntOrFloat())
+        tile::getLayout(alloc) || !type.getElementType().isIntOrFloat())
       return;
     if (auto it = groupsOfRows.find(type.getShape()[0]); it != groupsOfRows.end())
       candidates[alloc.getResult()] = it->second;
@@ -453,11 +453,11 @@ static void inferWgmmaRows(tile::LaunchOp launch) {
   MLIRContext *ctx = launch.getContext();
   for (auto [row, groups] : candidates) {
     auto layout = tile::WgmmaRowsLayoutAttr::get(ctx, groups);
-    row.getDefiningOp()->setAttr(tile::kLayoutAttrName, layout);
+    tile::setLayout(row.getDefiningOp<tile::AllocOp>(), layout);
     for (Operation *user : row.getUsers())
       if (auto parallel = user->getParentOfType<tile::ParallelOp>();
           parallel && parallel.getExtents().size() == 1)
-        parallel->setAttr(tile::kLayoutAttrName, layout);
+        parallel.setLayoutAttr(layout);
   }
 }
 
@@ -487,7 +487,7 @@ struct TileInferLayoutsPass
       if (!span)
         return;
       auto [first, inserted] = firstAnnotation.try_emplace(alloc, annotate);
-      auto chosen = alloc->getAttrOfType<tile::SwizzleLayoutAttr>(tile::kLayoutAttrName);
+      auto chosen = dyn_cast_or_null<tile::SwizzleLayoutAttr>(tile::getLayout(alloc));
       if (!inserted && chosen && chosen.getBytes() != span) {
         InFlightDiagnostic diag = annotate.emitError("conflicting layouts for one buffer: a ")
                                   << span << "-byte swizzle here, a " << chosen.getBytes()
@@ -496,7 +496,7 @@ struct TileInferLayoutsPass
         conflicting = true;
         return;
       }
-      alloc->setAttr(tile::kLayoutAttrName, tile::SwizzleLayoutAttr::get(&getContext(), span));
+      tile::setLayout(alloc, tile::SwizzleLayoutAttr::get(&getContext(), span));
     });
     if (conflicting)
       return signalPassFailure();
@@ -514,8 +514,8 @@ struct TileInferLayoutsPass
     getOperation().walk([&](tile::CopyOp copy) {
       tile::AllocOp staging = sharedAlloc(copy.getTarget());
       auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
-      if (!staging || staging->hasAttr(tile::kLayoutAttrName) || !source ||
-          !isa_and_nonnull<tile::WgmmaLayoutAttr>(source->getAttr(tile::kLayoutAttrName)) ||
+      if (!staging || tile::getLayout(staging) || !source ||
+          !isa_and_nonnull<tile::WgmmaLayoutAttr>(tile::getLayout(source)) ||
           source.getType().getShape() != staging.getType().getShape())
         return;
       Type element = staging.getType().getElementType();
@@ -523,13 +523,13 @@ struct TileInferLayoutsPass
         return;
       int64_t rowBytes = staging.getType().getShape()[1] * element.getIntOrFloatBitWidth() / 8;
       if (int64_t span = widestSwizzle(rowBytes))
-        staging->setAttr(tile::kLayoutAttrName, tile::SwizzleLayoutAttr::get(&getContext(), span));
+        tile::setLayout(staging, tile::SwizzleLayoutAttr::get(&getContext(), span));
     });
     getOperation().walk([&](tile::AllocOp alloc) {
       auto type = alloc.getType();
       auto launch = alloc->getParentOfType<tile::LaunchOp>();
       if (type.getScope() != tile::MemoryScope::Fragment || !launch ||
-          alloc->hasAttr(tile::kLayoutAttrName) || launch.getThreads() % 32 != 0 ||
+          tile::getLayout(alloc) || launch.getThreads() % 32 != 0 ||
           type.getShape().empty())
         return;
       // A thread has at most 255 registers: a fragment with more elements a
@@ -548,8 +548,7 @@ struct TileInferLayoutsPass
                                   << use.getOwner()->getName() << ")\n");
           return;
         }
-      alloc->setAttr(tile::kLayoutAttrName,
-                     tile::CyclicLayoutAttr::get(&getContext(), launch.getThreads()));
+      tile::setLayout(alloc, tile::CyclicLayoutAttr::get(&getContext(), launch.getThreads()));
     });
   }
 };

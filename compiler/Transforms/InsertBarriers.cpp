@@ -153,7 +153,7 @@ std::optional<Resource> resolve(Value buffer) {
     return Resource{Resource::Kind::Shared, 0, std::numeric_limits<int64_t>::max()};
   if (!isOnChip(alloc))
     return std::nullopt;
-  auto offset = alloc->getAttrOfType<IntegerAttr>(tile::kSharedOffsetAttrName);
+  auto offset = alloc.getSharedOffsetAttr();
   if (!offset) // not planned: anywhere
     return Resource{Resource::Kind::Shared, 0, std::numeric_limits<int64_t>::max()};
   int64_t begin = offset.getInt();
@@ -192,7 +192,7 @@ bool mayStoreThroughTensorMap(tile::CopyOp copy) {
   auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
   auto window = copy.getTarget().getDefiningOp<tile::RegionOp>();
   return source && source.getType().getScope() == tile::MemoryScope::Shared &&
-         isa_and_nonnull<tile::SwizzleLayoutAttr>(source->getAttr(tile::kLayoutAttrName)) &&
+         isa_and_nonnull<tile::SwizzleLayoutAttr>(tile::getLayout(source)) &&
          window && isa<BlockArgument>(window.getSource()) &&
          cast<tile::BufferType>(window.getType()).getScope() == tile::MemoryScope::Global;
 }

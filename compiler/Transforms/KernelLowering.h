@@ -230,7 +230,7 @@ private:
     return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
                                ValueRange{toI64(slot)});
   }
-  /// A T.Parallel loop with `tile.vector` (tile-vectorize-parallel): each
+  /// A T.Parallel loop with `vector` (tile-vectorize-parallel): each
   /// thread runs vectors of `width` consecutive iterations, each either
   /// straight-line with its `tile.vector_guard`s checked once (when they
   /// hold at both ends and the tensors are aligned) or element by element.
@@ -446,7 +446,7 @@ private:
   /// (one thread issues, then waits until the tile has been read), or the
   /// ordinary copy where the runtime built no tensor maps.
   LogicalResult lowerTensorStore(tile::CopyOp copy, unsigned mapIndex);
-  /// The address of element `slot` of a `tile.mbarriers` buffer.
+  /// The address of element `slot` of an `mbarriers` buffer.
   Value barrierAddress(Value barriers, Value slot);
   /// This thread waits until barriers[slot] (tile values) completes the
   /// phase of parity `phase`.

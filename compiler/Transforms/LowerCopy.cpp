@@ -196,7 +196,7 @@ std::optional<unsigned> KernelLowering::tensorMapFor(Value window, Value tile) {
   auto alloc = (stage ? stage.getSource() : tile).getDefiningOp<tile::AllocOp>();
   if (!alloc)
     return std::nullopt;
-  auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName));
+  auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(tile::getLayout(alloc));
   Type element = tensorType.getElementType();
   if (!swizzle || !element.isIntOrFloat() || element != alloc.getType().getElementType())
     return std::nullopt;

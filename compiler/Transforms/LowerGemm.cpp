@@ -447,8 +447,8 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   // fence them after landing: the readers fence.
   auto staged = [](Value operand) {
     auto region = operand.getDefiningOp<tile::RegionOp>();
-    Operation *alloc = region ? region.getSource().getDefiningOp() : nullptr;
-    return alloc && alloc->hasAttr(tile::kStagedAttrName);
+    auto alloc = region ? region.getSource().getDefiningOp<tile::AllocOp>() : nullptr;
+    return alloc && alloc.getStaged();
   };
   if (partBarrierId == 1 && (staged(gemm.getA()) || staged(gemm.getB())))
     NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,

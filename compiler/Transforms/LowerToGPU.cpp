@@ -217,7 +217,7 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
   };
   SmallVector<Operation *> unprovenAccesses;
   body.walk([&](Operation *op) {
-    if (!op->hasAttr(tile::kContiguousAttrName) || !isa<tile::LoadOp, tile::StoreOp>(op))
+    if (!tile::isContiguousAccess(op))
       return;
     auto [buffer, sourceIndices] = accessOf(op);
     if (buffers[buffer].scope == tile::MemoryScope::Global &&
@@ -263,7 +263,7 @@ KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
     heldGuards.insert(guards.begin(), guards.end());
     vectorCheckedAccesses.insert(unprovenAccesses.begin(), unprovenAccesses.end());
     // Op by op across the lanes (each lane's own order is kept; iterations of
-    // a T.Parallel are independent), so that each `tile.contiguous` access
+    // a T.Parallel are independent), so that each `contiguous` access
     // becomes one vector access of all lanes.
     SmallVector<IRMapping> lanes(width, mapping);
     SmallVector<Value> slots;
@@ -302,7 +302,7 @@ LogicalResult KernelLowering::lowerAcrossLanes(Block &block, MutableArrayRef<IRM
           lane.map(result, lane.lookup(yielded));
       continue;
     }
-    if (op.hasAttr(tile::kContiguousAttrName) && isa<tile::LoadOp, tile::StoreOp>(op)) {
+    if (tile::isContiguousAccess(&op)) {
       currentLoc = op.getLoc();
       bool isLoad = isa<tile::LoadOp>(op);
       Value buffer = isLoad ? llvm::cast<tile::LoadOp>(op).getBuffer()
@@ -413,7 +413,7 @@ SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
 
 BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   tile::BufferType type = alloc.getType();
-  Attribute layout = alloc->getAttr(tile::kLayoutAttrName);
+  Attribute layout = tile::getLayout(alloc);
   BufferRef ref;
   ref.elementType = type.getElementType();
   if (ref.elementType.isIndex()) {
@@ -464,7 +464,7 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   } else {
     // Shared and fragment buffers: a slice of the extern shared array, at
     // the offset tile-plan-shared-memory chose.
-    auto planned = alloc->getAttrOfType<IntegerAttr>(tile::kSharedOffsetAttrName);
+    auto planned = alloc.getSharedOffsetAttr();
     Value byteOffset = arith::ConstantIntOp::create(b, loc(), b.getI64Type(),
                                                     planned ? planned.getInt() : 0);
     ref.base = LLVM::GEPOp::create(b, loc(), sharedBase.getType(), b.getI8Type(), sharedBase,
@@ -691,13 +691,13 @@ LogicalResult KernelLowering::run() {
   // Offsets from tile-plan-shared-memory; planned here when it did not run.
   bool planned = true;
   body.walk([&](tile::AllocOp alloc) {
-    if (isOnChip(alloc) && !alloc->hasAttr(tile::kSharedOffsetAttrName))
+    if (isOnChip(alloc) && !alloc.getSharedOffsetAttr())
       planned = false;
   });
   if (!planned)
     planSharedMemory(body);
   body.walk([&](tile::AllocOp alloc) {
-    if (auto offset = alloc->getAttrOfType<IntegerAttr>(tile::kSharedOffsetAttrName))
+    if (auto offset = alloc.getSharedOffsetAttr())
       sharedBytes = std::max(sharedBytes, offset.getInt() + bufferBytes(alloc.getType()));
   });
   if (failed(lowerBlock(body)))
@@ -920,12 +920,12 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
 
   if (auto alloc = dyn_cast<tile::AllocOp>(op)) {
     buffers[alloc.getResult()] = allocate(alloc);
-    if (alloc->hasAttr(tile::kMBarriersAttrName) && (tmaReady || warpSpecialized)) {
+    if (alloc.getMbarriers() && (tmaReady || warpSpecialized)) {
       // Arrivals per phase: as the allocation says, or for copy barriers
       // thread 0's commit with TMA and each producer thread's cp.async
       // arrival without.
       Value count;
-      if (auto arrivals = alloc->getAttrOfType<IntegerAttr>(tile::kArrivalsAttrName)) {
+      if (auto arrivals = alloc.getArrivalsAttr()) {
         count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), arrivals.getInt());
       } else {
         count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 128);
@@ -1024,7 +1024,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       slotStack.pop_back();
     };
     if (auto wgmma =
-            dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel->getAttr(tile::kLayoutAttrName))) {
+            dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel.getLayoutAttr())) {
       // The iterations follow the accumulator layout the loop's fragment has.
       BufferRef space;
       space.shape.assign(extents.begin(), extents.end());
@@ -1037,7 +1037,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         rowSlotStack.pop_back();
       });
     } else if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(
-                   parallel->getAttr(tile::kLayoutAttrName))) {
+                   parallel.getLayoutAttr())) {
       // Each quad runs the rows it holds (its four lanes alike).
       forEachOwnedRow(extents[0], rows.getWarpgroups(), [&](Value row, Value slot) {
         rowSlotStack.push_back(slot);
@@ -1046,7 +1046,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         quadReplicated = false;
         rowSlotStack.pop_back();
       });
-    } else if (auto width = parallel->getAttrOfType<IntegerAttr>(tile::kVectorAttrName)) {
+    } else if (auto width = parallel.getVectorAttr()) {
       if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
         result = failure();
     } else {
@@ -1525,7 +1525,7 @@ static void reportSharedMemoryOverflow(func::FuncOp kernel, tile::LaunchOp launc
   launch.walk([&](tile::AllocOp alloc) {
     if (alloc.getType().getScope() == tile::MemoryScope::Shared ||
         (alloc.getType().getScope() == tile::MemoryScope::Fragment &&
-         alloc->hasAttr(tile::kSharedOffsetAttrName)))
+         alloc.getSharedOffsetAttr()))
       buffers.push_back({bufferBytes(alloc.getType()), alloc});
   });
   llvm::stable_sort(buffers, [](auto &a, auto &b) { return a.first > b.first; });

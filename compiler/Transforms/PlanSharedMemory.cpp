@@ -30,7 +30,7 @@ bool tilec::isOnChip(tile::AllocOp alloc) {
          (scope == tile::MemoryScope::Fragment &&
           !isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr,
                            tile::WgmmaRowsLayoutAttr>(
-              alloc->getAttr(tile::kLayoutAttrName)));
+              tile::getLayout(alloc)));
 }
 
 int64_t tilec::bufferBytes(tile::BufferType type) {
@@ -87,7 +87,7 @@ int64_t tilec::planSharedMemory(Block &body) {
     // Swizzled buffers start 1024-byte aligned: the hardware swizzles
     // address bits, which must agree with the offsets within the buffer.
     int64_t alignment =
-        isa_and_nonnull<tile::SwizzleLayoutAttr>(alloc->getAttr(tile::kLayoutAttrName)) ? 1024 : 16;
+        isa_and_nonnull<tile::SwizzleLayoutAttr>(tile::getLayout(alloc)) ? 1024 : 16;
     intervals.push_back({alloc, start, end, bufferBytes(type), alignment});
   });
   // First fit in order of first use over the buffers still live.
@@ -110,9 +110,9 @@ int64_t tilec::planSharedMemory(Block &body) {
       offset = std::max<int64_t>(offset, llvm::alignTo(finish, interval.alignment));
     }
     offsets[interval.alloc] = offset;
-    interval.alloc->setAttr(tile::kSharedOffsetAttrName,
-                            IntegerAttr::get(IntegerType::get(body.getParentOp()->getContext(), 64),
-                                             offset));
+    cast<tile::AllocOp>(interval.alloc)
+        .setSharedOffsetAttr(
+            IntegerAttr::get(IntegerType::get(body.getParentOp()->getContext(), 64), offset));
     bytes = std::max<int64_t>(bytes, offset + interval.bytes);
     live.push_back(&interval);
   }

@@ -222,8 +222,7 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     auto stagedType = tile::BufferType::get(b.getContext(), shape, type.getElementType(),
                                             type.getScope(), type.getLayout());
     auto alloc = tile::AllocOp::create(b, target.getLoc(), stagedType);
-    alloc->setDiscardableAttrs(target->getDiscardableAttrDictionary());
-    alloc->setAttr(tile::kStagedAttrName, b.getUnitAttr());
+    alloc.setStaged(true);
     staged.push_back(alloc.getResult());
   }
   // One completion barrier per stage.
@@ -233,7 +232,7 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     b.setInsertionPointAfter(staged.back().getDefiningOp());
     auto type = tile::BufferType::get({stages}, b.getI64Type(), tile::MemoryScope::Shared);
     auto alloc = tile::AllocOp::create(b, loc, type);
-    alloc->setAttr(tile::kMBarriersAttrName, b.getUnitAttr());
+    alloc.setMbarriers(true);
     barriers = alloc.getResult();
   }
   Value lb = loop.getLowerBound(), ub = loop.getUpperBound(), step = loop.getStep();
@@ -291,9 +290,9 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointAfter(barriers.getDefiningOp());
       auto alloc = tile::AllocOp::create(b, loc, cast<tile::BufferType>(barriers.getType()));
-      alloc->setAttr(tile::kMBarriersAttrName, b.getUnitAttr());
+      alloc.setMbarriers(true);
       int64_t consumers = cast<tile::LaunchOp>(loop->getParentOp()).getThreads();
-      alloc->setAttr(tile::kArrivalsAttrName, b.getI64IntegerAttr(consumers));
+      alloc.setArrivalsAttr(b.getI64IntegerAttr(consumers));
       empty = alloc.getResult();
     }
     auto specialize = tile::WarpSpecializeOp::create(b, loc);

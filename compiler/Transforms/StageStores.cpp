@@ -41,7 +41,7 @@ static bool isAccumulatorStore(tile::CopyOp copy) {
   auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
   auto window = copy.getTarget().getDefiningOp<tile::RegionOp>();
   if (!source || !window || !isa<BlockArgument>(window.getSource()) ||
-      !isa_and_nonnull<tile::WgmmaLayoutAttr>(source->getAttr(tile::kLayoutAttrName)))
+      !isa_and_nonnull<tile::WgmmaLayoutAttr>(tile::getLayout(source)))
     return false;
   auto target = cast<tile::BufferType>(copy.getTarget().getType());
   auto tensor = cast<tile::BufferType>(window.getSource().getType());
@@ -71,9 +71,8 @@ struct TileStageStoresPass : public tilec::impl::TileStageStoresBase<TileStageSt
         auto staging = tile::AllocOp::create(
             b, store.getLoc(),
             tile::BufferType::get(ctx, type.getShape(), type.getElementType(),
-                                  tile::MemoryScope::Shared, Attribute()));
-        staging->setAttr(tile::kLayoutAttrName,
-                         tile::SwizzleLayoutAttr::get(ctx, stagingSwizzle(type)));
+                                  tile::MemoryScope::Shared,
+                                  tile::SwizzleLayoutAttr::get(ctx, stagingSwizzle(type))));
         b.setInsertionPoint(store);
         auto toShared = tile::CopyOp::create(b, store.getLoc(), store.getSource(), staging);
         auto toTensor = tile::CopyOp::create(b, store.getLoc(), staging, store.getTarget());

@@ -224,7 +224,7 @@ struct TileVectorizeParallelPass
     : public tilec::impl::TileVectorizeParallelBase<TileVectorizeParallelPass> {
   void runOnOperation() override {
     getOperation().walk([&](tile::ParallelOp parallel) {
-      if (parallel->getParentOfType<tile::ParallelOp>() || parallel->hasAttr(tile::kLayoutAttrName))
+      if (parallel->getParentOfType<tile::ParallelOp>() || parallel.getLayoutAttr())
         return;
       auto launch = parallel->getParentOfType<tile::LaunchOp>();
       if (!launch)
@@ -313,9 +313,13 @@ struct TileVectorizeParallelPass
     if (width < 2)
       return;
     OpBuilder b(parallel);
-    parallel->setAttr(tile::kVectorAttrName, b.getI64IntegerAttr(width));
-    for (Operation *op : contiguousAccesses)
-      op->setAttr(tile::kContiguousAttrName, b.getUnitAttr());
+    parallel.setVectorAttr(b.getI64IntegerAttr(width));
+    for (Operation *op : contiguousAccesses) {
+      if (auto load = dyn_cast<tile::LoadOp>(op))
+        load.setContiguous(true);
+      else
+        cast<tile::StoreOp>(op).setContiguous(true);
+    }
     flattenShortCircuitAnds(body);
     LaneAnalysis guards(parallel);
     body.walk([&](scf::IfOp ifOp) {

@@ -29,8 +29,10 @@ def Tile_Dialect : Dialect {
     the source. Scalar code uses the `arith`, `math` and `scf` dialects.
   }];
   let useDefaultTypePrinterParser = 1;
-  // `tile.layout` on an alloc: checked against the buffer it lays out.
+  // The dialect's attributes on other dialects' operations and on kernel
+  // arguments (TileDialect.h lists them) are checked where they appear.
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
   let dependentDialects = [
@@ -119,11 +121,11 @@ def Tile_CyclicLayoutAttr : Tile_Attr<"CyclicLayout", "cyclic"> {
     `f mod threads`, in that thread's register slot `f div threads`: the
     order in which `T.Parallel` loops and whole-tile ops hand out elements,
     so every access to such a fragment is local to its thread.
-    `tile-infer-layouts` sets it (as `tile.layout`) on `tile.alloc` ops whose every use allows
-    it.
+    `tile-infer-layouts` puts it in the type of `tile.alloc` ops whose every
+    use allows it.
 
     ```mlir
-    %acc = tile.alloc {tile.layout = #tile.cyclic<128>} : !tile.buffer<4x1024xf32, fragment>
+    %acc = tile.alloc : !tile.buffer<4x1024xf32, fragment, #tile.cyclic<128>>
     ```
   }];
   let parameters = (ins "int64_t":$threads);
@@ -142,7 +144,7 @@ def Tile_WgmmaLayoutAttr : Tile_Attr<"WgmmaLayout", "wgmma"> {
     holds rows `16 w + l / 4` and `16 w + l / 4 + 8`, columns
     `8 c + 2 (l mod 4)` and `+ 1` for every 8-column chunk `c`, in register
     slot `4 c + 2 h + e` (`h` the row half, `e` the column) of that row block.
-    `tile-infer-layouts` sets it (as `tile.layout`) on the accumulator of a
+    `tile-infer-layouts` puts it in the type of the accumulator of a
     `tile.gemm` that runs on wgmma.
 
     Each warp's part of a row block is also the accumulator of a row of
@@ -159,9 +161,9 @@ def Tile_WgmmaLayoutAttr : Tile_Attr<"WgmmaLayout", "wgmma"> {
     not reduced along its rows and does not feed a gemm's A from registers.
 
     ```mlir
-    %C = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<128x128xf32, fragment>
-    %D = tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : !tile.buffer<128x128xf32, fragment>
-    %E = tile.alloc {tile.layout = #tile.wgmma<1, columns 2>} : !tile.buffer<64x256xf32, fragment>
+    %C = tile.alloc : !tile.buffer<128x128xf32, fragment, #tile.wgmma<1>>
+    %D = tile.alloc : !tile.buffer<128x128xf32, fragment, #tile.wgmma<2, mma_sync>>
+    %E = tile.alloc : !tile.buffer<64x256xf32, fragment, #tile.wgmma<1, columns 2>>
     ```
   }];
   let parameters = (ins "int64_t":$warpgroups, "bool":$mmaSync, "int64_t":$columnGroups);
@@ -184,7 +186,7 @@ def Tile_WgmmaRowsLayoutAttr : Tile_Attr<"WgmmaRowsLayout", "wgmma_rows"> {
     loops over them follow it (each quad runs its rows).
 
     ```mlir
-    %row_max = tile.alloc {tile.layout = #tile.wgmma_rows<2>} : !tile.buffer<128xf32, fragment>
+    %row_max = tile.alloc : !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
     ```
   }];
   let parameters = (ins "int64_t":$warpgroups);
@@ -195,6 +197,10 @@ def Tile_WgmmaRowsLayoutAttr : Tile_Attr<"WgmmaRowsLayout", "wgmma_rows"> {
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//
+
+/// What a loop nest's iterations may follow: the thread mapping of the wgmma
+/// accumulator (or of its rows) the loop reads and writes.
+def Tile_IterationLayoutAttr : AnyAttrOf<[Tile_WgmmaLayoutAttr, Tile_WgmmaRowsLayoutAttr]>;
 
 def Tile_BufferType : TypeDef<Tile_Dialect, "Buffer", [ShapedTypeInterface]> {
   let mnemonic = "buffer";
@@ -236,6 +242,8 @@ def Tile_BufferType : TypeDef<Tile_Dialect, "Buffer", [ShapedTypeInterface]> {
     int64_t getNumElementsStatic() const;
     /// A copy in another scope.
     BufferType withScope(MemoryScope scope) const;
+    /// A copy with another layout (null: none).
+    BufferType withLayout(::mlir::Attribute layout) const;
   }];
 }
 

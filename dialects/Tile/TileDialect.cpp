@@ -113,32 +113,92 @@ WgmmaLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult TileDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
-  if (attribute.getName() != kLayoutAttrName)
+  StringRef name = attribute.getName().getValue();
+  Attribute value = attribute.getValue();
+  auto expect = [&](bool holds, StringRef what) -> LogicalResult {
+    if (holds)
+      return success();
+    return op->emitOpError("attribute '") << name << "' must be " << what;
+  };
+  if (name == kKernelAttrName)
+    return expect(isa<func::FuncOp>(op) && isa<UnitAttr>(value),
+                  "a unit attribute of a func.func");
+  if (name == kConstantsAttrName)
+    return expect(isa<func::FuncOp>(op) && isa<DictionaryAttr>(value),
+                  "a dictionary on a func.func");
+  if (name == kGridConstantsAttrName)
+    return expect(isa<FunctionOpInterface>(op) && isa<DenseI32ArrayAttr>(value),
+                  "an i32 array on a GPU kernel");
+  if (name == kVectorGuardAttrName)
+    return expect(isa<scf::IfOp>(op) && isa<UnitAttr>(value), "a unit attribute of an scf.if");
+  if (name == kUnrollAttrName)
+    return expect(isa<scf::ForOp>(op) && isa<UnitAttr>(value),
+                  "a unit attribute of an scf.for");
+  return op->emitOpError("unknown tile dialect attribute '") << name << "'";
+}
+
+LogicalResult TileDialect::verifyRegionArgAttribute(Operation *op, unsigned region,
+                                                    unsigned argIndex, NamedAttribute attribute) {
+  StringRef name = attribute.getName().getValue();
+  auto func = dyn_cast<func::FuncOp>(op);
+  if (name == kParamNameAttrName) {
+    if (!func || !isa<StringAttr>(attribute.getValue()))
+      return op->emitOpError("attribute '") << name << "' must name a kernel parameter";
     return success();
-  auto alloc = dyn_cast<AllocOp>(op);
-  if (!alloc)
-    return success(); // a tile.parallel following a fragment's layout
-  ArrayRef<int64_t> shape = alloc.getType().getShape();
-  Attribute layout = attribute.getValue();
+  }
+  if (name == kDimNamesAttrName) {
+    auto names = dyn_cast<ArrayAttr>(attribute.getValue());
+    auto buffer = func ? dyn_cast<BufferType>(func.getArgument(argIndex).getType()) : nullptr;
+    if (!buffer || !names || names.size() != buffer.getShape().size() ||
+        !llvm::all_of(names, [](Attribute n) { return isa<StringAttr>(n); }))
+      return op->emitOpError("attribute '")
+             << name << "' must name each dimension of a tensor argument";
+    return success();
+  }
+  return op->emitOpError("unknown tile dialect argument attribute '") << name << "'";
+}
+
+/// Whether `layout` fits a buffer of `shape` in `scope` (with `emitError`
+/// saying why not).
+static LogicalResult verifyLayout(function_ref<InFlightDiagnostic()> emitError,
+                                  ArrayRef<int64_t> shape, MemoryScope scope, Attribute layout) {
+  auto describe = [&]() {
+    auto diag = emitError();
+    diag << "layout " << layout << " does not fit a " << stringifyMemoryScope(scope)
+         << " buffer of shape ";
+    llvm::interleave(shape, diag, "x");
+    return diag;
+  };
+  if (auto swizzle = dyn_cast<SwizzleLayoutAttr>(layout)) {
+    // Fragments held in shared memory (gemm operands) are swizzled too.
+    if (scope == MemoryScope::Local || shape.size() < 2)
+      return describe() << ": a swizzle lays out the rows of a shared buffer or fragment";
+    return success();
+  }
+  if (isa<CyclicLayoutAttr>(layout)) {
+    if (scope != MemoryScope::Fragment)
+      return describe() << ": the cyclic layout spreads a fragment over the threads";
+    return success();
+  }
   // A wgmma accumulator map: 64-row blocks shared out to the warpgroups
   // (each takes at least one), the columns to the column groups.
   if (auto wgmma = dyn_cast<WgmmaLayoutAttr>(layout)) {
-    if (shape.size() != 2 || shape[0] % 64 != 0 ||
-        shape[0] / 64 % wgmma.getWarpgroups() != 0 ||
-        shape[1] % wgmma.getColumnGroups() != 0)
-      return op->emitOpError("layout ")
-             << layout << " does not fit " << alloc.getType()
-             << ": it needs two dimensions, rows in 64-row blocks that the "
-             << wgmma.getWarpgroups() << " warpgroup(s) divide, columns the "
-             << wgmma.getColumnGroups() << " column group(s) divide";
+    if (scope != MemoryScope::Fragment || shape.size() != 2 || shape[0] % 64 != 0 ||
+        shape[0] / 64 % wgmma.getWarpgroups() != 0 || shape[1] % wgmma.getColumnGroups() != 0)
+      return describe() << ": it needs a fragment of two dimensions, rows in 64-row blocks that the "
+                        << wgmma.getWarpgroups() << " warpgroup(s) divide, columns the "
+                        << wgmma.getColumnGroups() << " column group(s) divide";
+    return success();
   }
-  if (auto rows = dyn_cast<WgmmaRowsLayoutAttr>(layout))
-    if (shape.size() != 1 || shape[0] % 64 != 0 || shape[0] / 64 % rows.getWarpgroups() != 0)
-      return op->emitOpError("layout ")
-             << layout << " does not fit " << alloc.getType()
-             << ": it needs one dimension of 64-row blocks that the "
-             << rows.getWarpgroups() << " warpgroup(s) divide";
-  return success();
+  if (auto rows = dyn_cast<WgmmaRowsLayoutAttr>(layout)) {
+    if (scope != MemoryScope::Fragment || shape.size() != 1 || shape[0] % 64 != 0 ||
+        shape[0] / 64 % rows.getWarpgroups() != 0)
+      return describe() << ": it needs a fragment of one dimension of 64-row blocks that the "
+                        << rows.getWarpgroups() << " warpgroup(s) divide";
+    return success();
+  }
+  return emitError() << "unknown buffer layout " << layout
+                     << "; expected #tile.swizzle, #tile.cyclic, #tile.wgmma or #tile.wgmma_rows";
 }
 
 LogicalResult
@@ -217,6 +277,8 @@ LogicalResult BufferType::verify(function_ref<InFlightDiagnostic()> emitError,
   }
   if (layout && scope == MemoryScope::Global)
     return emitError() << "a global buffer has no layout attribute";
+  if (layout)
+    return verifyLayout(emitError, shape, scope, layout);
   return success();
 }
 
@@ -240,6 +302,10 @@ BufferType BufferType::withScope(MemoryScope scope) const {
                                                       : getLayout());
 }
 
+BufferType BufferType::withLayout(Attribute layout) const {
+  return BufferType::get(getContext(), getShape(), getElementType(), getScope(), layout);
+}
+
 SmallVector<int64_t> tilec::tile::withoutUnitDims(ArrayRef<int64_t> shape) {
   SmallVector<int64_t> result;
   for (int64_t dim : shape)
@@ -254,9 +320,23 @@ Value tilec::tile::viewedBuffer(Value buffer) {
   return buffer;
 }
 
+Attribute tilec::tile::getLayout(AllocOp alloc) { return alloc.getType().getLayout(); }
+
+void tilec::tile::setLayout(AllocOp alloc, Attribute layout) {
+  alloc.getResult().setType(alloc.getType().withLayout(layout));
+}
+
+bool tilec::tile::isContiguousAccess(Operation *op) {
+  if (auto load = dyn_cast<LoadOp>(op))
+    return load.getContiguous();
+  if (auto store = dyn_cast<StoreOp>(op))
+    return store.getContiguous();
+  return false;
+}
+
 Attribute tilec::tile::viewedLayout(Value buffer) {
   auto alloc = viewedBuffer(buffer).getDefiningOp<AllocOp>();
-  return alloc ? alloc->getAttr(kLayoutAttrName) : Attribute();
+  return alloc ? getLayout(alloc) : Attribute();
 }
 
 bool tilec::tile::runsOnWgmma(Value c) {

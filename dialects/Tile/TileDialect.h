@@ -35,49 +35,33 @@
 
 namespace tilec::tile {
 
-/// The function attribute that marks a `func.func` as a tile kernel.
+// Dialect attributes: facts the tile dialect attaches to other dialects'
+// operations (functions, their arguments, scf loops and branches, GPU
+// kernels). Each is checked by TileDialect::verifyOperationAttribute or
+// verifyRegionArgAttribute; the facts on tile operations themselves are
+// their ODS attributes (tile.alloc's layout in its type, staged, mbarriers,
+// arrivals, shared_offset; tile.parallel's layout and vector; tile.load and
+// tile.store's contiguous).
+
+/// `func.func` (unit): the function is a tile kernel.
 inline constexpr llvm::StringLiteral kKernelAttrName = "tile.kernel";
-/// On a shared i64 `tile.alloc`: its elements are the completion barriers of
-/// asynchronous copies (mbarriers on NVIDIA).
-inline constexpr llvm::StringLiteral kMBarriersAttrName = "tile.mbarriers";
-/// On a `tile.mbarriers` buffer: the threads that arrive per phase. Without
-/// it the barriers complete copies (one arrival with TMA, one per copying
-/// thread with cp.async).
-inline constexpr llvm::StringLiteral kArrivalsAttrName = "tile.arrivals";
-/// On a shared `tile.alloc` made by tile-software-pipeline: the stages of a
-/// pipelined tile, written only by `tile.copy_async` and handed over through
-/// its barriers.
-inline constexpr llvm::StringLiteral kStagedAttrName = "tile.staged";
-/// On an on-chip `tile.alloc`: its byte offset in the kernel's dynamic
-/// shared memory (tile-plan-shared-memory).
-inline constexpr llvm::StringLiteral kSharedOffsetAttrName = "tile.shared_offset";
-/// On a GPU kernel: the parameters (TMA tensor maps) to pass as 128-byte
-/// NVVM grid constants, so that their address is the parameter's own.
-inline constexpr llvm::StringLiteral kGridConstantsAttrName = "tile.grid_constants";
-/// Argument attribute: the DSL name of each dimension of a tensor argument
-/// (a symbol name, or the empty string for a constant extent).
-inline constexpr llvm::StringLiteral kDimNamesAttrName = "tile.dims";
-/// Argument attribute: the DSL name of a kernel parameter.
-inline constexpr llvm::StringLiteral kParamNameAttrName = "tile.name";
-/// Function attribute: the compile-time constants the kernel was built with.
+/// `func.func` (dictionary): the compile-time constants the kernel was
+/// built with.
 inline constexpr llvm::StringLiteral kConstantsAttrName = "tile.constants";
-/// On a fragment or shared `tile.alloc` (and a `tile.parallel` that follows a
-/// fragment's layout): its layout attribute (#tile.cyclic, #tile.wgmma,
-/// #tile.wgmma_rows, #tile.swizzle), set by tile-infer-layouts or
-/// T.annotate_layout.
-inline constexpr llvm::StringLiteral kLayoutAttrName = "tile.layout";
-/// On a `tile.parallel`: each thread runs this many consecutive iterations
-/// (tile-vectorize-parallel), so that its global accesses can be vectors.
-inline constexpr llvm::StringLiteral kVectorAttrName = "tile.vector";
-/// On an `scf.if` in a `tile.vector` loop: a guard whose condition holds on
-/// an interval of the innermost loop variable, so that it holds for a whole
-/// vector of iterations when it holds at the vector's two ends.
+/// Kernel argument (string): the DSL name of the parameter.
+inline constexpr llvm::StringLiteral kParamNameAttrName = "tile.name";
+/// Tensor argument (array of strings, one per dimension): the symbol each
+/// dimension is bound to, or "" for a constant extent.
+inline constexpr llvm::StringLiteral kDimNamesAttrName = "tile.dims";
+/// `gpu.func` or `llvm.func` (i32 array): the parameters (TMA tensor maps)
+/// to pass as 128-byte NVVM grid constants, so that their address is the
+/// parameter's own (applied by tile-nvvm-grid-constants).
+inline constexpr llvm::StringLiteral kGridConstantsAttrName = "tile.grid_constants";
+/// `scf.if` (unit) in a `vector` tile.parallel: a guard whose condition
+/// holds on an interval of the innermost loop variable, so that it holds
+/// for a whole vector of iterations when it holds at the vector's two ends.
 inline constexpr llvm::StringLiteral kVectorGuardAttrName = "tile.vector_guard";
-/// On a `tile.load`/`tile.store` of a tensor in a `tile.vector` loop: the
-/// index moves by one element per lane, and is aligned to the vector at a
-/// vector's first lane.
-inline constexpr llvm::StringLiteral kContiguousAttrName = "tile.contiguous";
-/// `scf.for` attribute: the loop came from `T.unroll`.
+/// `scf.for` (unit): the loop came from `T.unroll`.
 inline constexpr llvm::StringLiteral kUnrollAttrName = "tile.unroll";
 
 /// Whether a copy from `from` to `to` is a legal tile copy.
@@ -90,7 +74,18 @@ llvm::SmallVector<int64_t> withoutUnitDims(llvm::ArrayRef<int64_t> shape);
 /// The buffer a view (`tile.region`, possibly nested) is a window of.
 mlir::Value viewedBuffer(mlir::Value buffer);
 
-/// The `tile.layout` of the allocation `buffer` views, or null.
+/// The layout of the buffer `alloc` makes: held in its `!tile.buffer` type
+/// (#tile.swizzle, #tile.cyclic, #tile.wgmma, #tile.wgmma_rows), null
+/// until tile-infer-layouts or an annotation gives it one.
+mlir::Attribute getLayout(AllocOp alloc);
+/// Gives `alloc`'s buffer `layout` by changing its type; views of it
+/// (`tile.region`) follow it through `viewedLayout`.
+void setLayout(AllocOp alloc, mlir::Attribute layout);
+
+/// Whether `op` is a `tile.load` or `tile.store` marked `contiguous`.
+bool isContiguousAccess(mlir::Operation *op);
+
+/// The layout of the allocation `buffer` views, or null.
 mlir::Attribute viewedLayout(mlir::Value buffer);
 
 /// Whether a gemm into the accumulator `c` runs on wgmma: `c` holds the

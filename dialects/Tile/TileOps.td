@@ -80,8 +80,26 @@ def Tile_ParallelOp : Tile_Op<"parallel", [SingleBlock, NoTerminator,
       ...
     }
     ```
+
+    Two facts later passes set and the GPU lowering reads: `layout`, the
+    wgmma accumulator layout (or its rows') whose threads run the
+    iterations (tile-infer-layouts), and `vector`, the consecutive
+    iterations of the innermost dimension one thread runs so that its
+    global accesses can be vectors (tile-vectorize-parallel).
+
+    ```mlir
+    tile.parallel [128, 128] attributes {layout = #tile.wgmma<2, 1>} { ... }
+    tile.parallel [64, 128] attributes {vector = 8 : i64} { ... }
+    ```
   }];
-  let arguments = (ins DenseI64ArrayAttr:$extents);
+  let arguments = (ins DenseI64ArrayAttr:$extents,
+                       OptionalAttr<Tile_IterationLayoutAttr>:$layout,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$vector);
+  let builders = [
+    OpBuilder<(ins "::llvm::ArrayRef<int64_t>":$extents), [{
+      build($_builder, $_state, extents, ::mlir::Attribute(), ::mlir::IntegerAttr());
+    }]>
+  ];
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$extents attr-dict-with-keyword $body";
   let hasVerifier = 1;
@@ -129,7 +147,28 @@ def Tile_AllocOp : Tile_Op<"alloc", [MemoryEffects<[MemAlloc]>]> {
     %A_s = tile.alloc : !tile.buffer<128x32xf16, shared>
     %m = tile.alloc : !tile.buffer<f32, local>
     ```
+
+    Facts the scheduling passes record for the GPU lowering: `staged`, the
+    stages of a pipelined tile, written only by `tile.copy_async` and
+    handed over through its barriers (tile-software-pipeline); `mbarriers`,
+    a shared i64 buffer whose elements are completion barriers, with
+    `arrivals` threads arriving per phase (without it: the copies complete
+    them); `shared_offset`, the buffer's byte offset in the kernel's
+    dynamic shared memory (tile-plan-shared-memory).
+
+    ```mlir
+    %full = tile.alloc {arrivals = 256 : i64, mbarriers} : !tile.buffer<4xi64, shared>
+    %B = tile.alloc {shared_offset = 32768 : i64, staged} : !tile.buffer<4x64x256xf16, shared, #tile.swizzle<128>>
+    ```
   }];
+  let arguments = (ins UnitAttr:$staged, UnitAttr:$mbarriers,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$arrivals,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$shared_offset);
+  let builders = [
+    OpBuilder<(ins "::tilec::tile::BufferType":$type), [{
+      build($_builder, $_state, type, false, false, ::mlir::IntegerAttr(), ::mlir::IntegerAttr());
+    }]>
+  ];
   let results = (outs Tile_Buffer:$result);
   let assemblyFormat = "attr-dict `:` type($result)";
   let hasVerifier = 1;
@@ -189,8 +228,13 @@ def Tile_LoadOp : Tile_Op<"load", [
     %v = tile.load %acc[%i, %j] : !tile.buffer<128x64xf32, fragment>
     %m = tile.load %var[] : !tile.buffer<f32, local>
     ```
+
+    `contiguous` (set by tile-vectorize-parallel in a `vector` loop): the
+    index moves by one element per lane and is aligned to the vector at a
+    vector's first lane, so the lanes' reads can be one vector load.
   }];
-  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$buffer, Variadic<Index>:$indices);
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$buffer, Variadic<Index>:$indices,
+                       UnitAttr:$contiguous);
   let results = (outs AnyType:$result);
   let assemblyFormat = "$buffer `[` $indices `]` attr-dict `:` type($buffer)";
   let hasVerifier = 1;
@@ -204,9 +248,11 @@ def Tile_StoreOp : Tile_Op<"store", [
     ```mlir
     tile.store %v, %acc[%i, %j] : !tile.buffer<128x64xf32, fragment>
     ```
+
+    `contiguous`: as on `tile.load`, for one vector store.
   }];
   let arguments = (ins AnyType:$value, Arg<Tile_Buffer, "", [MemWrite]>:$buffer,
-                   Variadic<Index>:$indices);
+                   Variadic<Index>:$indices, UnitAttr:$contiguous);
   let assemblyFormat = "$value `,` $buffer `[` $indices `]` attr-dict `:` type($buffer)";
   let hasVerifier = 1;
 }
@@ -240,7 +286,7 @@ def Tile_CopyAsyncOp : Tile_Op<"copy_async"> {
     group (`tile.async_commit`) the copy belongs to. Outside the tensor the
     target reads zero, as with `tile.copy`. `barriers[slot]` is the
     completion barrier of the group (an element of a shared `i64` buffer
-    marked `tile.mbarriers`; TMA copies on sm_90 complete on it).
+    marked `mbarriers`; TMA copies on sm_90 complete on it).
     `tile-software-pipeline` makes these from the copies at the head of a
     `T.Pipelined` loop.
 
@@ -356,7 +402,7 @@ def Tile_WarpgroupTurnOp : Tile_Op<"warpgroup_turn"> {
 def Tile_BarrierWaitOp : Tile_Op<"barrier_wait"> {
   let summary = "wait until a barrier completes a phase";
   let description = [{
-    Each executing thread waits until `barriers[slot]` (a `tile.mbarriers`
+    Each executing thread waits until `barriers[slot]` (an `mbarriers`
     buffer) has completed the phase of parity `phase`; what the arrivals of
     that phase made visible is then visible to the thread.
 
@@ -373,7 +419,7 @@ def Tile_BarrierArriveOp : Tile_Op<"barrier_arrive"> {
   let summary = "arrive on a barrier";
   let description = [{
     Each executing thread arrives on `barriers[slot]`; the phase completes
-    when the `tile.arrivals` threads given at the buffer's allocation have
+    when the `arrivals` threads given at the buffer's allocation have
     arrived.
 
     ```mlir

@@ -295,7 +295,7 @@ func.func @swizzle_rows(%s: !tile.buffer<64x48xf16, shared>) {
 
 func.func @rows_layout() {
   // expected-error @+1 {{a wgmma_rows layout needs a positive warpgroup count, got 0}}
-  %m = tile.alloc {tile.layout = #tile.wgmma_rows<0>} : !tile.buffer<64xf32, fragment>
+  %m = tile.alloc : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<0>>
   return
 }
 
@@ -327,8 +327,8 @@ func.func @wgmma_rows_exceed(%A: !tile.buffer<64x64xf32, global>) {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(512) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    // expected-error @+1 {{'tile.alloc' op layout #tile.wgmma<4> does not fit '!tile.buffer<64x64xf32, fragment>': it needs two dimensions, rows in 64-row blocks that the 4 warpgroup(s) divide}}
-    %c = tile.alloc {tile.layout = #tile.wgmma<4>} : !tile.buffer<64x64xf32, fragment>
+    // expected-error @+1 {{layout #tile.wgmma<4> does not fit a fragment buffer of shape 64x64: it needs a fragment of two dimensions, rows in 64-row blocks that the 4 warpgroup(s) divide}}
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<4>>
   }
   return
 }
@@ -339,8 +339,71 @@ func.func @wgmma_rows_one_dimension(%A: !tile.buffer<64x64xf32, global>) {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    // expected-error @+1 {{'tile.alloc' op layout #tile.wgmma_rows<2> does not fit '!tile.buffer<64xf32, fragment>': it needs one dimension of 64-row blocks that the 2 warpgroup(s) divide}}
-    %m = tile.alloc {tile.layout = #tile.wgmma_rows<2>} : !tile.buffer<64xf32, fragment>
+    // expected-error @+1 {{layout #tile.wgmma_rows<2> does not fit a fragment buffer of shape 64: it needs a fragment of one dimension of 64-row blocks that the 2 warpgroup(s) divide}}
+    %m = tile.alloc : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<2>>
   }
   return
 }
+
+// -----
+
+// Layouts live in the buffer type and fit its scope.
+// expected-error @+1 {{layout #tile.cyclic<128> does not fit a shared buffer of shape 4x4: the cyclic layout spreads a fragment over the threads}}
+func.func private @cyclic_shared(!tile.buffer<4x4xf16, shared, #tile.cyclic<128>>)
+
+// -----
+
+// expected-error @+1 {{layout #tile.swizzle<64> does not fit a local buffer of shape 4x4: a swizzle lays out the rows of a shared buffer or fragment}}
+func.func private @swizzle_local(!tile.buffer<4x4xf16, local, #tile.swizzle<64>>)
+
+// -----
+
+// expected-error @+1 {{unknown buffer layout 1 : i64; expected #tile.swizzle, #tile.cyclic, #tile.wgmma or #tile.wgmma_rows}}
+func.func private @not_a_layout(!tile.buffer<4x4xf16, shared, 1>)
+
+// -----
+
+// Scheduling facts are the ops' own attributes, checked.
+func.func @zero_arrivals() {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error @+1 {{attribute 'arrivals' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+    %b = tile.alloc {arrivals = 0 : i64, mbarriers} : !tile.buffer<2xi64, shared>
+  }
+  return
+}
+
+// -----
+
+func.func @parallel_layout(%A: !tile.buffer<64xf32, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error @+1 {{attribute 'layout' failed to satisfy constraint}}
+    tile.parallel [64] attributes {layout = #tile.swizzle<128>} {
+    ^bb0(%i: index):
+    }
+  }
+  return
+}
+
+// -----
+
+// Attributes the dialect puts on other dialects' operations.
+// expected-error @+1 {{'func.func' op attribute 'tile.kernel' must be a unit attribute of a func.func}}
+func.func @kernel_flag() attributes {tile.kernel = 1 : i64} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op unknown tile dialect attribute 'tile.layout'}}
+func.func @stale_attribute() attributes {tile.layout = #tile.cyclic<128>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op attribute 'tile.dims' must name each dimension of a tensor argument}}
+func.func private @dims_rank(!tile.buffer<?x?xf16, global> {tile.dims = ["M"]})

@@ -21,8 +21,8 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
     %acc = tile.alloc : !tile.buffer<64x64xf32, fragment>
     %red = tile.alloc : !tile.buffer<64xf32, fragment>
     %var = tile.alloc : !tile.buffer<f32, local>
-    // CHECK: tile.alloc {tile.mbarriers} : <2xi64, shared>
-    %bars = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
+    // CHECK: tile.alloc {mbarriers} : <2xi64, shared>
+    %bars = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
     // CHECK: tile.annotate_layout %{{.*}} layout(#tile.swizzle<64>) : <64x32xf16, shared>
     tile.annotate_layout %s layout(#tile.swizzle<64>) : !tile.buffer<64x32xf16, shared>
     %zero = arith.constant 0.0 : f32
@@ -96,24 +96,59 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
 
 // Register layouts and barriers round-trip.
 // CHECK-LABEL: func.func @layouts
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<2>} : <128x64xf32, fragment>
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : <128x64xf32, fragment>
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<1, columns 2, mma_sync>} : <64x64xf32, fragment>
-// CHECK: tile.alloc {tile.layout = #tile.wgmma_rows<2>} : <128xf32, fragment>
-// CHECK: tile.alloc {tile.layout = #tile.cyclic<256>} : <4x64xf32, fragment>
+// CHECK: tile.alloc : <128x64xf32, fragment, #tile.wgmma<2>>
+// CHECK: tile.alloc : <128x64xf32, fragment, #tile.wgmma<2, mma_sync>>
+// CHECK: tile.alloc : <64x64xf32, fragment, #tile.wgmma<1, columns 2, mma_sync>>
+// CHECK: tile.alloc : <128xf32, fragment, #tile.wgmma_rows<2>>
+// CHECK: tile.alloc : <4x64xf32, fragment, #tile.cyclic<256>>
 // CHECK: tile.barrier{{$}}
 // CHECK: tile.barrier {async_proxy, warpgroup}
 func.func @layouts() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
-    %s2 = tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : !tile.buffer<128x64xf32, fragment>
-    %s3 = tile.alloc {tile.layout = #tile.wgmma<1, columns 2, mma_sync>} : !tile.buffer<64x64xf32, fragment>
-    %m = tile.alloc {tile.layout = #tile.wgmma_rows<2>} : !tile.buffer<128xf32, fragment>
-    %c = tile.alloc {tile.layout = #tile.cyclic<256>} : !tile.buffer<4x64xf32, fragment>
+    %s = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    %s2 = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2, mma_sync>>
+    %s3 = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, columns 2, mma_sync>>
+    %m = tile.alloc : !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
+    %c = tile.alloc : !tile.buffer<4x64xf32, fragment, #tile.cyclic<256>>
     tile.barrier
     tile.barrier {async_proxy, warpgroup}
+  }
+  return
+}
+
+// The scheduling facts passes record on ops, and the dialect's attributes
+// on scf loops, round-trip.
+// CHECK-LABEL: func.func @scheduling_facts
+// CHECK: tile.alloc {arrivals = 256 : i64, mbarriers} : <4xi64, shared>
+// CHECK: tile.alloc {shared_offset = 1024 : i64, staged} : <4x64x64xf16, shared, #tile.swizzle<128>>
+// CHECK: tile.parallel [128, 64] attributes {layout = #tile.wgmma<2>}
+// CHECK: tile.parallel [64] attributes {vector = 4 : i64}
+// CHECK: tile.load %{{.*}}[%{{.*}}] {contiguous} : <64xf32, global>
+// CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}] {contiguous} : <64xf32, global>
+// CHECK: scf.for {{.*}} {
+// CHECK: } {tile.unroll}
+func.func @scheduling_facts(%A: !tile.buffer<64xf32, global>) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %full = tile.alloc {arrivals = 256 : i64, mbarriers} : !tile.buffer<4xi64, shared>
+    %stages = tile.alloc {shared_offset = 1024 : i64, staged} : !tile.buffer<4x64x64xf16, shared, #tile.swizzle<128>>
+    %acc = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    tile.parallel [128, 64] attributes {layout = #tile.wgmma<2>} {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %acc[%i, %j] : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    }
+    tile.parallel [64] attributes {vector = 4 : i64} {
+    ^bb0(%i: index):
+      %v = tile.load %A[%i] {contiguous} : !tile.buffer<64xf32, global>
+      tile.store %v, %A[%i] {contiguous} : !tile.buffer<64xf32, global>
+    }
+    scf.for %k = %c0 to %c4 step %c1 {
+    } {tile.unroll}
   }
   return
 }

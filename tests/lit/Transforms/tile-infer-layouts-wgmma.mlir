@@ -7,17 +7,17 @@
 // T.Parallel loop over C follows it, A (64-byte rows) and B (256-byte rows)
 // take the widest swizzle their rows allow.
 // CHECK-LABEL: func.func @gemm
-// CHECK: tile.alloc {tile.layout = #tile.swizzle<64>} : <128x32xf16, shared>
-// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <32x128xf16, shared>
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<2>} : <128x128xf32, fragment>
-// CHECK: tile.parallel [128, 128] attributes {tile.layout = #tile.wgmma<2>} {
+// CHECK: tile.alloc : <128x32xf16, shared, #tile.swizzle<64>>
+// CHECK: tile.alloc : <32x128xf16, shared, #tile.swizzle<128>>
+// CHECK: tile.alloc : <128x128xf32, fragment, #tile.wgmma<2>>
+// CHECK: tile.parallel [128, 128] attributes {layout = #tile.wgmma<2>} {
 // With mma-sync (sm_80) the same layouts, the accumulators marked for
 // mma.sync; no 8-bit operands there.
 // MMASYNC-LABEL: func.func @gemm
-// MMASYNC: tile.alloc {tile.layout = #tile.swizzle<64>} : <128x32xf16, shared>
-// MMASYNC: tile.alloc {tile.layout = #tile.swizzle<128>} : <32x128xf16, shared>
-// MMASYNC: tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : <128x128xf32, fragment>
-// MMASYNC: tile.parallel [128, 128] attributes {tile.layout = #tile.wgmma<2, mma_sync>} {
+// MMASYNC: tile.alloc : <128x32xf16, shared, #tile.swizzle<64>>
+// MMASYNC: tile.alloc : <32x128xf16, shared, #tile.swizzle<128>>
+// MMASYNC: tile.alloc : <128x128xf32, fragment, #tile.wgmma<2, mma_sync>>
+// MMASYNC: tile.parallel [128, 128] attributes {layout = #tile.wgmma<2, mma_sync>} {
 // NOWGMMA-LABEL: func.func @gemm
 // NOWGMMA-NOT: tile.layout
 // NOWGMMA-LABEL: func.func @scores
@@ -52,19 +52,19 @@ func.func @gemm(%C: !tile.buffer<128x128xf16, global> {tile.name = "C"}) attribu
 // copied from the scores, take the accumulator layout: the second gemm
 // reads its A from registers. An annotated swizzle is kept.
 // CHECK-LABEL: func.func @scores
-// CHECK: tile.alloc {tile.layout = #tile.swizzle<32>} : <64x64xf16, shared>
-// CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, shared>
-// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
-// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma_rows<1>} : <64xf32, fragment>
-// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf16, fragment>
-// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
-// CHECK: tile.parallel [64] attributes {tile.layout = #tile.wgmma_rows<1>}
-// CHECK: tile.parallel [64, 64] attributes {tile.layout = #tile.wgmma<1>}
+// CHECK: tile.alloc : <64x64xf16, shared, #tile.swizzle<32>>
+// CHECK-NEXT: tile.alloc : <64x64xf16, shared, #tile.swizzle<128>>
+// CHECK-NEXT: tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: tile.alloc : <64xf32, fragment, #tile.wgmma_rows<1>>
+// CHECK-NEXT: tile.alloc : <64x64xf16, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK: tile.parallel [64] attributes {layout = #tile.wgmma_rows<1>}
+// CHECK: tile.parallel [64, 64] attributes {layout = #tile.wgmma<1>}
 // MMASYNC-LABEL: func.func @scores
-// MMASYNC: tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : <64x64xf32, fragment>
-// MMASYNC-NEXT: tile.alloc {tile.layout = #tile.wgmma_rows<1>} : <64xf32, fragment>
-// MMASYNC-NEXT: tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : <64x64xf16, fragment>
-// MMASYNC-NEXT: tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : <64x64xf32, fragment>
+// MMASYNC: tile.alloc : <64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
+// MMASYNC-NEXT: tile.alloc : <64xf32, fragment, #tile.wgmma_rows<1>>
+// MMASYNC-NEXT: tile.alloc : <64x64xf16, fragment, #tile.wgmma<1, mma_sync>>
+// MMASYNC-NEXT: tile.alloc : <64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
 func.func @scores() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
@@ -106,8 +106,8 @@ func.func @scores() attributes {tile.kernel} {
 // accumulator of its shape) moves to swizzled shared memory, where wgmma
 // reads it by descriptor: the loop's stores are the layout conversion.
 // CHECK-LABEL: func.func @shared_operand
-// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, fragment>
-// CHECK-NEXT: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
+// CHECK: tile.alloc : <64x64xf16, fragment, #tile.swizzle<128>>
+// CHECK-NEXT: tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
 func.func @shared_operand() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
@@ -152,9 +152,9 @@ func.func @columns() attributes {tile.kernel} {
 // 8-bit operands go to wgmma only K-major: A as is and B transposed (N x K);
 // with B stored K x N the gemm keeps the other paths.
 // CHECK-LABEL: func.func @fp8
-// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x128xf8E4M3FN, shared>
-// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>} : <128x128xf8E4M3FN, shared>
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x128xf32, fragment>
+// CHECK: tile.alloc : <64x128xf8E4M3FN, shared, #tile.swizzle<128>>
+// CHECK: tile.alloc : <128x128xf8E4M3FN, shared, #tile.swizzle<128>>
+// CHECK: tile.alloc : <64x128xf32, fragment, #tile.wgmma<1>>
 // CHECK: tile.alloc : <128x128xf8E4M3FN, shared>
 // CHECK-NEXT: tile.alloc : <64x128xf32, fragment>
 // MMASYNC-LABEL: func.func @fp8
@@ -183,12 +183,12 @@ func.func @fp8() attributes {tile.kernel} {
 // so that stmatrix writes hit different banks and a TMA store can read it.
 // A shared tile of another shape keeps no layout.
 // CHECK-LABEL: func.func @staging
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x128xf32, fragment>
-// CHECK-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x128xf16, shared>
+// CHECK: tile.alloc : <64x128xf32, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: tile.alloc : <64x128xf16, shared, #tile.swizzle<128>>
 // CHECK-NEXT: tile.alloc : <64x64xf16, shared>
 // MMASYNC-LABEL: func.func @staging
-// MMASYNC: tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : <64x128xf32, fragment>
-// MMASYNC-NEXT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x128xf16, shared>
+// MMASYNC: tile.alloc : <64x128xf32, fragment, #tile.wgmma<1, mma_sync>>
+// MMASYNC-NEXT: tile.alloc : <64x128xf16, shared, #tile.swizzle<128>>
 func.func @staging(%C: !tile.buffer<64x128xf16, global> {tile.name = "C"}) attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
@@ -216,12 +216,12 @@ func.func @staging(%C: !tile.buffer<64x128xf16, global> {tile.name = "C"}) attri
 // accumulator reduced along its rows is not split (a row would span
 // warpgroups), nor is the A it feeds from registers.
 // CHECK-LABEL: func.func @columns_split
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<1, columns 2>} : <64x256xf32, fragment>
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x256xf32, fragment>
-// CHECK: tile.alloc {tile.layout = #tile.wgmma<1>} : <64x64xf32, fragment>
-// CHECK: tile.alloc {tile.layout = #tile.wgmma_rows<1>} : <64xf32, fragment>
+// CHECK: tile.alloc : <64x256xf32, fragment, #tile.wgmma<1, columns 2>>
+// CHECK: tile.alloc : <64x256xf32, fragment, #tile.wgmma<1>>
+// CHECK: tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK: tile.alloc : <64xf32, fragment, #tile.wgmma_rows<1>>
 // MMASYNC-LABEL: func.func @columns_split
-// MMASYNC: tile.alloc {tile.layout = #tile.wgmma<1, columns 2, mma_sync>} : <64x256xf32, fragment>
+// MMASYNC: tile.alloc : <64x256xf32, fragment, #tile.wgmma<1, columns 2, mma_sync>>
 func.func @columns_split() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(256) {

@@ -6,7 +6,7 @@ func.func @layouts(%X: !tile.buffer<?x?xf32, global>) {
   tile.launch grid(%c0) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
     // Filled, read and written at the loop point, reduced: in registers.
-    // CHECK: %[[T:.*]] = tile.alloc {tile.layout = #tile.cyclic<128>} : <4x256xf32, fragment>
+    // CHECK: %[[T:.*]] = tile.alloc : <4x256xf32, fragment, #tile.cyclic<128>>
     %t = tile.alloc : !tile.buffer<4x256xf32, fragment>
     // Read as row[i] inside a 2-D loop (a broadcast) and a reduction target:
     // in shared memory.

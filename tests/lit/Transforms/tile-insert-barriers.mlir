@@ -20,9 +20,9 @@ func.func @read_after_write(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M",
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
     %c0 = arith.constant 0 : index
-    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<4x64xf32, shared>
-    %m = tile.alloc {tile.shared_offset = 1024 : i64} : !tile.buffer<4xf32, fragment>
-    %t = tile.alloc {tile.layout = #tile.cyclic<128>} : !tile.buffer<4x64xf32, fragment>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<4x64xf32, shared>
+    %m = tile.alloc {shared_offset = 1024 : i64} : !tile.buffer<4xf32, fragment>
+    %t = tile.alloc : !tile.buffer<4x64xf32, fragment, #tile.cyclic<128>>
     %x = tile.region %X[%c0, %c0] sizes [4, 64] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x64xf32, global>
     tile.copy %x, %s : !tile.buffer<4x64xf32, global>, !tile.buffer<4x64xf32, shared>
     tile.reduce max %s, %m dim(1) clear : !tile.buffer<4x64xf32, shared>, !tile.buffer<4xf32, fragment>
@@ -31,13 +31,13 @@ func.func @read_after_write(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M",
       %v = tile.load %s[%i, %j] : !tile.buffer<4x64xf32, shared>
       %w = tile.load %m[%i] : !tile.buffer<4xf32, fragment>
       %d = arith.subf %v, %w : f32
-      tile.store %d, %t[%i, %j] : !tile.buffer<4x64xf32, fragment>
+      tile.store %d, %t[%i, %j] : !tile.buffer<4x64xf32, fragment, #tile.cyclic<128>>
     }
     tile.parallel [4, 64] {
     ^bb0(%i: index, %j: index):
-      %v = tile.load %t[%i, %j] : !tile.buffer<4x64xf32, fragment>
+      %v = tile.load %t[%i, %j] : !tile.buffer<4x64xf32, fragment, #tile.cyclic<128>>
       %w = arith.mulf %v, %v : f32
-      tile.store %w, %t[%i, %j] : !tile.buffer<4x64xf32, fragment>
+      tile.store %w, %t[%i, %j] : !tile.buffer<4x64xf32, fragment, #tile.cyclic<128>>
     }
   }
   return
@@ -59,9 +59,9 @@ func.func @write_after_read(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], 
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(64) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %first = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
-    %second = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
-    %other = tile.alloc {tile.shared_offset = 256 : i64} : !tile.buffer<64xf32, shared>
+    %first = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %second = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %other = tile.alloc {shared_offset = 256 : i64} : !tile.buffer<64xf32, shared>
     %zero = arith.constant 0.0 : f32
     tile.parallel [64] {
     ^bb0(%i: index):
@@ -99,8 +99,8 @@ func.func @loop(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = 
   ^bb0(%bx: index, %by: index, %bz: index):
     %c0 = arith.constant 0 : index
     %c4 = arith.constant 4 : index
-    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
-    %acc = tile.alloc {tile.layout = #tile.cyclic<64>} : !tile.buffer<64xf32, fragment>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %acc = tile.alloc : !tile.buffer<64xf32, fragment, #tile.cyclic<64>>
     scf.for %k = %c0 to %c4 step %c1 {
       %f = arith.constant 1.0 : f32
       tile.fill %s, %f : !tile.buffer<64xf32, shared>
@@ -109,7 +109,7 @@ func.func @loop(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = 
         %c63 = arith.constant 63 : index
         %j = arith.subi %c63, %i : index
         %v = tile.load %s[%j] : !tile.buffer<64xf32, shared>
-        tile.store %v, %acc[%i] : !tile.buffer<64xf32, fragment>
+        tile.store %v, %acc[%i] : !tile.buffer<64xf32, fragment, #tile.cyclic<64>>
       }
     }
   }
@@ -122,8 +122,8 @@ func.func @loop(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = 
 // after the ordinary stores that filled them carries the proxy fence. The
 // accumulator is registers: nothing orders the copy out after the gemm.
 // CHECK-LABEL: func.func @wgmma
-// CHECK: tile.fill %{{.*}} : <64x64xf16, shared>
-// CHECK: tile.fill %{{.*}} : <64x64xf32, fragment>
+// CHECK: tile.fill %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>
+// CHECK: tile.fill %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1>>
 // CHECK-NEXT: tile.barrier {async_proxy}
 // CHECK-NEXT: tile.gemm
 // CHECK-NEXT: tile.copy
@@ -131,15 +131,15 @@ func.func @wgmma(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attribut
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x64xf32, fragment>
+    %a = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     %zero = arith.constant 0.0 : f16
     %fzero = arith.constant 0.0 : f32
-    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
-    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment>
+    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
-        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
-    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+        : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf32, global>
   }
   return
 }
@@ -149,7 +149,7 @@ func.func @wgmma(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attribut
 // The same accumulator layout on mma.sync (sm_80): ldmatrix reads through
 // the generic proxy, so the barrier has no proxy fence, and no barrier fences.
 // CHECK-LABEL: func.func @mma_sync
-// CHECK: tile.fill %{{.*}} : <64x64xf32, fragment>
+// CHECK: tile.fill %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
 // CHECK-NEXT: tile.barrier{{$}}
 // CHECK-NEXT: tile.gemm
 // CHECK-NEXT: tile.copy
@@ -158,16 +158,16 @@ func.func @mma_sync(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attri
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : !tile.buffer<64x64xf32, fragment>
+    %a = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
     %zero = arith.constant 0.0 : f16
     %fzero = arith.constant 0.0 : f32
-    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
-    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment>
+    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
     tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
-        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
-    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
-    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
+        : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
+    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, !tile.buffer<64x64xf32, global>
+    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
   }
   return
 }
@@ -178,23 +178,23 @@ func.func @mma_sync(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attri
 // hands it to TMA (tma=true), which reads through the async proxy: the
 // writers fence at the barrier. Without TMA an ordinary barrier.
 // CHECK-LABEL: func.func @staged_store
-// CHECK: tile.copy %{{.*}} : <64x64xf32, fragment>, <64x64xf16, shared>
+// CHECK: tile.copy %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, <64x64xf16, shared, #tile.swizzle<128>>
 // CHECK-NEXT: tile.barrier{{$}}
-// CHECK-NEXT: tile.copy %{{.*}} : <64x64xf16, shared>, <64x64xf16, global>
+// CHECK-NEXT: tile.copy %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>, <64x64xf16, global>
 // TMA-LABEL: func.func @staged_store
-// TMA: tile.copy %{{.*}} : <64x64xf32, fragment>, <64x64xf16, shared>
+// TMA: tile.copy %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, <64x64xf16, shared, #tile.swizzle<128>>
 // TMA-NEXT: tile.barrier {async_proxy}
-// TMA-NEXT: tile.copy %{{.*}} : <64x64xf16, shared>, <64x64xf16, global>
+// TMA-NEXT: tile.copy %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>, <64x64xf16, global>
 func.func @staged_store(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile.name = "C"}) attributes {tile.kernel} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %acc = tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : !tile.buffer<64x64xf32, fragment>
-    %s = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared>
+    %acc = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
     %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
-    tile.copy %acc, %s : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf16, shared>
-    tile.copy %s, %r : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, global>
+    tile.copy %acc, %s : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    tile.copy %s, %r : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, global>
   }
   return
 }
@@ -231,11 +231,11 @@ func.func @pipelines(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
   ^bb0(%bx: index, %by: index, %bz: index):
     %c0 = arith.constant 0 : index
     %c4 = arith.constant 4 : index
-    %s = tile.alloc {tile.staged, tile.shared_offset = 0 : i64} : !tile.buffer<2x256xf32, shared>
-    %full = tile.alloc {tile.mbarriers, tile.shared_offset = 2048 : i64} : !tile.buffer<2xi64, shared>
-    %empty = tile.alloc {tile.mbarriers, tile.arrivals = 128 : i64, tile.shared_offset = 2064 : i64} : !tile.buffer<2xi64, shared>
-    %t = tile.alloc {tile.shared_offset = 4096 : i64} : !tile.buffer<256xf32, shared>
-    %acc = tile.alloc {tile.layout = #tile.cyclic<128>} : !tile.buffer<256xf32, fragment>
+    %s = tile.alloc {shared_offset = 0 : i64, staged} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {mbarriers, shared_offset = 2048 : i64} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {arrivals = 128 : i64, mbarriers, shared_offset = 2064 : i64} : !tile.buffer<2xi64, shared>
+    %t = tile.alloc {shared_offset = 4096 : i64} : !tile.buffer<256xf32, shared>
+    %acc = tile.alloc : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
     %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
     scf.for %k = %c0 to %c4 step %c1 {
       %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
@@ -245,7 +245,7 @@ func.func @pipelines(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
       tile.parallel [256] {
       ^bb0(%i: index):
         %v = tile.load %stage[%i] : !tile.buffer<256xf32, shared>
-        tile.store %v, %acc[%i] : !tile.buffer<256xf32, fragment>
+        tile.store %v, %acc[%i] : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
       }
     }
     tile.warp_specialize producer {
@@ -274,7 +274,7 @@ func.func @pipelines(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
 // CHECK-LABEL: func.func @own_rows
 // CHECK: scf.for
 // CHECK-NOT: tile.barrier
-// CHECK: tile.copy %{{.*}}, %{{.*}} : <128x64xf32, fragment>, <128x64xf16, fragment>
+// CHECK: tile.copy %{{.*}}, %{{.*}} : <128x64xf32, fragment, #tile.wgmma<2>>, <128x64xf16, fragment, #tile.swizzle<128>>
 // CHECK-NEXT: tile.barrier {async_proxy, warpgroup}
 // CHECK-NEXT: tile.gemm
 // CHECK-NEXT: {{^ *}}}{{$}}
@@ -287,18 +287,18 @@ func.func @own_rows(%Y: !tile.buffer<?xf16, global> {tile.dims = ["N"], tile.nam
   ^bb0(%bx: index, %by: index, %bz: index):
     %c0 = arith.constant 0 : index
     %c4 = arith.constant 4 : index
-    %s = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
-    %p = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 0 : i64} : !tile.buffer<128x64xf16, fragment>
-    %v = tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 16384 : i64} : !tile.buffer<64x64xf16, shared>
-    %o = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
+    %s = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    %p = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>
+    %v = tile.alloc {shared_offset = 16384 : i64} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %o = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
     scf.for %k = %c0 to %c4 step %c1 {
-      tile.copy %s, %p : !tile.buffer<128x64xf32, fragment>, !tile.buffer<128x64xf16, fragment>
+      tile.copy %s, %p : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>
       tile.gemm %p, %v, %o {policy = #tile<gemm_policy full_row>}
-          : !tile.buffer<128x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
+          : !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
     }
     tile.parallel [128] {
     ^bb0(%i: index):
-      %x = tile.load %p[%i, %c0] : !tile.buffer<128x64xf16, fragment>
+      %x = tile.load %p[%i, %c0] : !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>
       tile.store %x, %Y[%i] : !tile.buffer<?xf16, global>
     }
   }
@@ -322,7 +322,7 @@ func.func @branches(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.nam
   ^bb0(%bx: index, %by: index, %bz: index):
     %c0 = arith.constant 0 : index
     %n = tile.dim %Y[0] : !tile.buffer<?xf32, global>
-    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
     %zero = arith.constant 0.0 : f32
     %big = arith.cmpi sgt, %n, %c0 : index
     scf.if %big {
@@ -362,8 +362,8 @@ func.func @zero_trips(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.n
   ^bb0(%bx: index, %by: index, %bz: index):
     %c0 = arith.constant 0 : index
     %n = tile.dim %Y[0] : !tile.buffer<?xf32, global>
-    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
-    %t = tile.alloc {tile.shared_offset = 256 : i64} : !tile.buffer<64xf32, shared>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %t = tile.alloc {shared_offset = 256 : i64} : !tile.buffer<64xf32, shared>
     %zero = arith.constant 0.0 : f32
     tile.fill %s, %zero : !tile.buffer<64xf32, shared>
     scf.for %k = %c0 to %n step %c1 {

@@ -23,11 +23,11 @@ func.func @rows() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<64>} : !tile.buffer<64x32xf16, shared>
-    %b = tile.alloc {tile.layout = #tile.swizzle<32>} : !tile.buffer<32x16xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : !tile.buffer<64x16xf32, fragment>
+    %a = tile.alloc : !tile.buffer<64x32xf16, shared, #tile.swizzle<64>>
+    %b = tile.alloc : !tile.buffer<32x16xf16, shared, #tile.swizzle<32>>
+    %c = tile.alloc : !tile.buffer<64x16xf32, fragment, #tile.wgmma<1, mma_sync>>
     tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>}
-        : !tile.buffer<64x32xf16, shared>, !tile.buffer<32x16xf16, shared>, !tile.buffer<64x16xf32, fragment>
+        : !tile.buffer<64x32xf16, shared, #tile.swizzle<64>>, !tile.buffer<32x16xf16, shared, #tile.swizzle<32>>, !tile.buffer<64x16xf32, fragment, #tile.wgmma<1, mma_sync>>
   }
   return
 }
@@ -50,13 +50,13 @@ func.func @transposed() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %p = tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : !tile.buffer<64x16xf16, fragment>
-    %b = tile.alloc {tile.layout = #tile.swizzle<32>} : !tile.buffer<24x16xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<1, mma_sync>} : !tile.buffer<64x24xf32, fragment>
+    %p = tile.alloc : !tile.buffer<64x16xf16, fragment, #tile.wgmma<1, mma_sync>>
+    %b = tile.alloc : !tile.buffer<24x16xf16, shared, #tile.swizzle<32>>
+    %c = tile.alloc : !tile.buffer<64x24xf32, fragment, #tile.wgmma<1, mma_sync>>
     %zero = arith.constant 0.0 : f16
-    tile.fill %p, %zero : !tile.buffer<64x16xf16, fragment>
+    tile.fill %p, %zero : !tile.buffer<64x16xf16, fragment, #tile.wgmma<1, mma_sync>>
     tile.gemm %p, %b, %c {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
-        : !tile.buffer<64x16xf16, fragment>, !tile.buffer<24x16xf16, shared>, !tile.buffer<64x24xf32, fragment>
+        : !tile.buffer<64x16xf16, fragment, #tile.wgmma<1, mma_sync>>, !tile.buffer<24x16xf16, shared, #tile.swizzle<32>>, !tile.buffer<64x24xf32, fragment, #tile.wgmma<1, mma_sync>>
   }
   return
 }
@@ -80,11 +80,11 @@ func.func @columns() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<32>} : !tile.buffer<64x16xf16, shared>
-    %b = tile.alloc {tile.layout = #tile.swizzle<64>} : !tile.buffer<16x32xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<1, columns 2, mma_sync>} : !tile.buffer<64x32xf32, fragment>
+    %a = tile.alloc : !tile.buffer<64x16xf16, shared, #tile.swizzle<32>>
+    %b = tile.alloc : !tile.buffer<16x32xf16, shared, #tile.swizzle<64>>
+    %c = tile.alloc : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1, columns 2, mma_sync>>
     tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>}
-        : !tile.buffer<64x16xf16, shared>, !tile.buffer<16x32xf16, shared>, !tile.buffer<64x32xf32, fragment>
+        : !tile.buffer<64x16xf16, shared, #tile.swizzle<32>>, !tile.buffer<16x32xf16, shared, #tile.swizzle<64>>, !tile.buffer<64x32xf32, fragment, #tile.wgmma<1, columns 2, mma_sync>>
   }
   return
 }

@@ -35,13 +35,13 @@ func.func @store(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %acc = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x128xf32, fragment>
-    %s = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x128xf16, shared>
+    %acc = tile.alloc : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
+    %s = tile.alloc : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
     %zero = arith.constant 0.0 : f32
-    tile.fill %acc, %zero : !tile.buffer<64x128xf32, fragment>
-    tile.copy %acc, %s : !tile.buffer<64x128xf32, fragment>, !tile.buffer<64x128xf16, shared>
+    tile.fill %acc, %zero : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
+    tile.copy %acc, %s : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
     %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
-    tile.copy %s, %r : !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf16, global>
+    tile.copy %s, %r : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, global>
   }
   return
 }
@@ -61,11 +61,11 @@ func.func @read_back(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], 
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x128xf16, shared>
+    %s = tile.alloc : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
     %zero = arith.constant 0.0 : f16
-    tile.fill %s, %zero : !tile.buffer<64x128xf16, shared>
+    tile.fill %s, %zero : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
     %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
-    tile.copy %s, %r : !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf16, global>
+    tile.copy %s, %r : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, global>
     tile.barrier
     %t = tile.alloc : !tile.buffer<64x128xf16, shared>
     tile.copy %r, %t : !tile.buffer<64x128xf16, global>, !tile.buffer<64x128xf16, shared>

@@ -47,10 +47,10 @@ func.func @load(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<2x64x128xf16, shared>
-    %bars = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
+    %s = tile.alloc : !tile.buffer<2x64x128xf16, shared, #tile.swizzle<128>>
+    %bars = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
     %r = tile.region %A[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
-    %stage = tile.region %s[%c1, %c0, %c0] sizes [1, 64, 128] : !tile.buffer<2x64x128xf16, shared> -> !tile.buffer<64x128xf16, shared>
+    %stage = tile.region %s[%c1, %c0, %c0] sizes [1, 64, 128] : !tile.buffer<2x64x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared>
     tile.copy_async %r, %stage, %bars[%c1] : !tile.buffer<64x128xf16, global>, !tile.buffer<64x128xf16, shared>, !tile.buffer<2xi64, shared>
     tile.async_commit %bars[%c1] : !tile.buffer<2xi64, shared>
     tile.async_wait %bars[%c1] phase(%c0) pending(0) : !tile.buffer<2xi64, shared>

@@ -50,9 +50,9 @@ func.func @ws(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.staged} : !tile.buffer<2x256xf32, shared>
-    %full = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
-    %empty = tile.alloc {tile.mbarriers, tile.arrivals = 128 : i64} : !tile.buffer<2xi64, shared>
+    %s = tile.alloc {staged} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {arrivals = 128 : i64, mbarriers} : !tile.buffer<2xi64, shared>
     %t = tile.alloc : !tile.buffer<256xf32, shared>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
@@ -94,9 +94,9 @@ func.func @two_consumers(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], til
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.staged} : !tile.buffer<2x256xf32, shared>
-    %full = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
-    %empty = tile.alloc {tile.mbarriers, tile.arrivals = 256 : i64} : !tile.buffer<2xi64, shared>
+    %s = tile.alloc {staged} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {arrivals = 256 : i64, mbarriers} : !tile.buffer<2xi64, shared>
     %t = tile.alloc : !tile.buffer<256x128xf32, shared>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
@@ -128,9 +128,9 @@ func.func @small_block(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.staged} : !tile.buffer<2x256xf32, shared>
-    %full = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
-    %empty = tile.alloc {tile.mbarriers, tile.arrivals = 256 : i64} : !tile.buffer<2xi64, shared>
+    %s = tile.alloc {staged} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {arrivals = 256 : i64, mbarriers} : !tile.buffer<2xi64, shared>
     %t = tile.alloc : !tile.buffer<256xf32, shared>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>

@@ -35,17 +35,17 @@ func.func @gemm(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attribute
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %b = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x64xf32, fragment>
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %b = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     %zero = arith.constant 0.0 : f16
     %fzero = arith.constant 0.0 : f32
-    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared>
-    tile.fill %b, %zero : !tile.buffer<64x64xf16, shared>
-    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment>
+    tile.fill %a, %zero : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    tile.fill %b, %zero : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>, transpose_b}
-        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
-    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+        : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    tile.copy %c, %C : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf32, global>
   }
   return
 }
@@ -75,18 +75,18 @@ func.func @row_max(%X: !tile.buffer<64x32xf32, global> {tile.name = "X"},
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x32xf32, fragment>
-    %m = tile.alloc {tile.layout = #tile.wgmma_rows<1>} : !tile.buffer<64xf32, fragment>
-    tile.copy %X, %s : !tile.buffer<64x32xf32, global>, !tile.buffer<64x32xf32, fragment>
-    tile.reduce max %s, %m dim(1) clear : !tile.buffer<64x32xf32, fragment>, !tile.buffer<64xf32, fragment>
-    tile.parallel [64, 32] attributes {tile.layout = #tile.wgmma<1>} {
+    %s = tile.alloc : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>
+    %m = tile.alloc : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+    tile.copy %X, %s : !tile.buffer<64x32xf32, global>, !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>
+    tile.reduce max %s, %m dim(1) clear : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+    tile.parallel [64, 32] attributes {layout = #tile.wgmma<1>} {
     ^bb0(%i: index, %j: index):
-      %v = tile.load %s[%i, %j] : !tile.buffer<64x32xf32, fragment>
-      %w = tile.load %m[%i] : !tile.buffer<64xf32, fragment>
+      %v = tile.load %s[%i, %j] : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>
+      %w = tile.load %m[%i] : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
       %d = arith.subf %v, %w : f32
-      tile.store %d, %s[%i, %j] : !tile.buffer<64x32xf32, fragment>
+      tile.store %d, %s[%i, %j] : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>
     }
-    tile.copy %s, %Y : !tile.buffer<64x32xf32, fragment>, !tile.buffer<64x32xf32, global>
+    tile.copy %s, %Y : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x32xf32, global>
   }
   return
 }
@@ -114,16 +114,16 @@ func.func @a_in_registers(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"})
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x32xf32, fragment>
-    %p = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x32xf16, fragment>
-    %v = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<32x64xf16, shared>
-    %o = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x64xf32, fragment>
+    %s = tile.alloc : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>
+    %p = tile.alloc : !tile.buffer<64x32xf16, fragment, #tile.wgmma<1>>
+    %v = tile.alloc : !tile.buffer<32x64xf16, shared, #tile.swizzle<128>>
+    %o = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     %zero = arith.constant 0.0 : f32
-    tile.fill %s, %zero : !tile.buffer<64x32xf32, fragment>
-    tile.copy %s, %p : !tile.buffer<64x32xf32, fragment>, !tile.buffer<64x32xf16, fragment>
+    tile.fill %s, %zero : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>
+    tile.copy %s, %p : !tile.buffer<64x32xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x32xf16, fragment, #tile.wgmma<1>>
     tile.gemm %p, %v, %o {clear_accum, policy = #tile<gemm_policy full_row>}
-        : !tile.buffer<64x32xf16, fragment>, !tile.buffer<32x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
-    tile.copy %o, %C : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+        : !tile.buffer<64x32xf16, fragment, #tile.wgmma<1>>, !tile.buffer<32x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    tile.copy %o, %C : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf32, global>
   }
   return
 }
@@ -146,12 +146,12 @@ func.func @columns(%C: !tile.buffer<64x128xf32, global> {tile.name = "C"}) attri
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %b = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x128xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<1, columns 2>} : !tile.buffer<64x128xf32, fragment>
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %b = tile.alloc : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1, columns 2>>
     tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>}
-        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf32, fragment>
-    tile.copy %c, %C : !tile.buffer<64x128xf32, fragment>, !tile.buffer<64x128xf32, global>
+        : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf32, fragment, #tile.wgmma<1, columns 2>>
+    tile.copy %c, %C : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1, columns 2>>, !tile.buffer<64x128xf32, global>
   }
   return
 }

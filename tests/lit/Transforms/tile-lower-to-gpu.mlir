@@ -85,17 +85,17 @@ func.func @rows(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
   tile.launch grid(%c1) threads(64) {
   ^bb0(%bx: index, %by: index, %bz: index):
     %c0 = arith.constant 0 : index
-    %t = tile.alloc {tile.layout = #tile.cyclic<64>} : !tile.buffer<2x40xf32, fragment>
+    %t = tile.alloc : !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
     %sum = tile.alloc : !tile.buffer<2xf32, fragment>
     %r = tile.region %X[%c0, %c0] sizes [2, 40] : !tile.buffer<?x?xf32, global> -> !tile.buffer<2x40xf32, global>
-    tile.copy %r, %t : !tile.buffer<2x40xf32, global>, !tile.buffer<2x40xf32, fragment>
+    tile.copy %r, %t : !tile.buffer<2x40xf32, global>, !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
     tile.parallel [2, 40] {
     ^bb0(%i: index, %j: index):
-      %v = tile.load %t[%i, %j] : !tile.buffer<2x40xf32, fragment>
+      %v = tile.load %t[%i, %j] : !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
       %w = arith.mulf %v, %v : f32
-      tile.store %w, %t[%i, %j] : !tile.buffer<2x40xf32, fragment>
+      tile.store %w, %t[%i, %j] : !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
     }
-    tile.reduce sum %t, %sum dim(1) clear : !tile.buffer<2x40xf32, fragment>, !tile.buffer<2xf32, fragment>
+    tile.reduce sum %t, %sum dim(1) clear : !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>, !tile.buffer<2xf32, fragment>
     %o = tile.region %Y[%c0] sizes [2] : !tile.buffer<?xf32, global> -> !tile.buffer<2xf32, global>
     tile.copy %sum, %o : !tile.buffer<2xf32, fragment>, !tile.buffer<2xf32, global>
   }
@@ -188,7 +188,7 @@ func.func @raster(%Y: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], til
 
 // -----
 
-// A loop with `tile.vector = 8` (tile-vectorize-parallel): thread tid runs
+// A loop with `vector = 8` (tile-vectorize-parallel): thread tid runs
 // vector tid + k * 128 (8 consecutive lanes). When both tensors are 16-byte
 // aligned and the guard holds at lane 0 and at lane 7, the vector runs
 // unguarded with one 16-byte load and one 16-byte store; otherwise lane by
@@ -223,16 +223,16 @@ func.func @vectors(%X: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.nam
   %grid = arith.ceildivsi %N, %c2048 : index
   tile.launch grid(%grid) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    tile.parallel [2048] attributes {tile.vector = 8 : i64} {
+    tile.parallel [2048] attributes {vector = 8 : i64} {
     ^bb0(%i: index):
       %base = arith.muli %bx, %c2048 : index
       %index = arith.addi %base, %i : index
       %inside = arith.cmpi slt, %index, %N : index
       scf.if %inside {
-        %x = tile.load %X[%index] {tile.contiguous} : !tile.buffer<?xbf16, global>
+        %x = tile.load %X[%index] {contiguous} : !tile.buffer<?xbf16, global>
         %w = arith.extf %x : bf16 to f32
         %y = arith.truncf %w : f32 to bf16
-        tile.store %y, %Y[%index] {tile.contiguous} : !tile.buffer<?xbf16, global>
+        tile.store %y, %Y[%index] {contiguous} : !tile.buffer<?xbf16, global>
       } {tile.vector_guard}
     }
   }
@@ -263,13 +263,13 @@ func.func @speculate(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
   %zero = arith.constant 0.0 : f32
   tile.launch grid(%c1) threads(32) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %tile = tile.alloc {tile.layout = #tile.cyclic<32>} : !tile.buffer<64xf32, fragment>
+    %tile = tile.alloc : !tile.buffer<64xf32, fragment, #tile.cyclic<32>>
     %max = tile.alloc : !tile.buffer<1xf32, shared>
     tile.parallel [64] {
     ^bb0(%j: index):
       %inside = arith.cmpi slt, %j, %N : index
       %e = scf.if %inside -> (f32) {
-        %x = tile.load %tile[%j] : !tile.buffer<64xf32, fragment>
+        %x = tile.load %tile[%j] : !tile.buffer<64xf32, fragment, #tile.cyclic<32>>
         %m = tile.load %max[%c0] : !tile.buffer<1xf32, shared>
         %d = arith.subf %x, %m : f32
         %p = math.exp2 %d : f32
@@ -277,7 +277,7 @@ func.func @speculate(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
       } else {
         scf.yield %zero : f32
       }
-      tile.store %e, %tile[%j] : !tile.buffer<64xf32, fragment>
+      tile.store %e, %tile[%j] : !tile.buffer<64xf32, fragment, #tile.cyclic<32>>
     }
     tile.parallel [64] {
     ^bb0(%j: index):
@@ -288,7 +288,7 @@ func.func @speculate(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
       } else {
         scf.yield %zero : f32
       }
-      tile.store %v, %tile[%j] : !tile.buffer<64xf32, fragment>
+      tile.store %v, %tile[%j] : !tile.buffer<64xf32, fragment, #tile.cyclic<32>>
     }
   }
   return
@@ -310,7 +310,7 @@ func.func @cumsum() attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {tile.shared_offset = 0 : i64} : !tile.buffer<16x48xf16, shared>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<16x48xf16, shared>
     %zero = arith.constant 0.0 : f16
     tile.fill %s, %zero : !tile.buffer<16x48xf16, shared>
     tile.cumsum %s, %s dim(1) reverse : !tile.buffer<16x48xf16, shared>, !tile.buffer<16x48xf16, shared>

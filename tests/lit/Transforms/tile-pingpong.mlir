@@ -25,13 +25,13 @@ func.func @attention() attributes {tile.kernel} {
   %c4 = arith.constant 4 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %q = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<128x64xf16, shared>
-    %k = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %s = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
-    %p = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf16, fragment>
-    %o = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
-    %m = tile.alloc {tile.layout = #tile.wgmma_rows<2>} : !tile.buffer<128xf32, fragment>
-    %bars = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
+    %q = tile.alloc : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+    %k = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %s = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    %p = tile.alloc : !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>
+    %o = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    %m = tile.alloc : !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
+    %bars = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
     tile.warp_specialize producer {
       scf.for %i = %c0 to %c4 step %c1 {
         tile.barrier_wait %bars[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
@@ -40,11 +40,11 @@ func.func @attention() attributes {tile.kernel} {
       scf.for %i = %c0 to %c4 step %c1 {
         tile.barrier_wait %bars[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
         tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
-            : !tile.buffer<128x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
-        tile.reduce max %s, %m dim(1) : !tile.buffer<128x64xf32, fragment>, !tile.buffer<128xf32, fragment>
-        tile.copy %s, %p : !tile.buffer<128x64xf32, fragment>, !tile.buffer<128x64xf16, fragment>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+        tile.reduce max %s, %m dim(1) : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
+        tile.copy %s, %p : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>
         tile.gemm %p, %k, %o {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
+            : !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
         tile.barrier_arrive %bars[%c0] : !tile.buffer<2xi64, shared>
       }
     }
@@ -75,23 +75,23 @@ func.func @runs() attributes {tile.kernel} {
   %zero = arith.constant 0.0 : f32
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<128x64xf16, shared>
-    %b = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
+    %a = tile.alloc : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+    %b = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
     tile.warp_specialize producer {
       tile.barrier
     } consumers {
       scf.for %i = %c0 to %c4 step %c1 {
         tile.gemm %a, %b, %c {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
         %j = arith.addi %i, %c1 : index
         tile.barrier {warpgroup}
         tile.gemm %a, %b, %c {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
         tile.barrier
         tile.gemm %a, %b, %c {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
-        tile.fill %c, %zero : !tile.buffer<128x64xf32, fragment>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+        tile.fill %c, %zero : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
       }
     }
   }
@@ -116,17 +116,17 @@ func.func @gemm_only() attributes {tile.kernel} {
   %c4 = arith.constant 4 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<128x64xf16, shared>
-    %b = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
-    %bars = tile.alloc {tile.mbarriers} : !tile.buffer<2xi64, shared>
+    %a = tile.alloc : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+    %b = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    %bars = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
     tile.warp_specialize producer {
       tile.barrier
     } consumers {
       scf.for %i = %c0 to %c4 step %c1 {
         tile.barrier_wait %bars[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
         tile.gemm %a, %b, %c {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
         tile.barrier_arrive %bars[%c0] : !tile.buffer<2xi64, shared>
       }
     }
@@ -140,15 +140,15 @@ func.func @one_warpgroup() attributes {tile.kernel} {
   %zero = arith.constant 0.0 : f32
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<1>} : !tile.buffer<64x64xf32, fragment>
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     tile.warp_specialize producer {
       tile.barrier
     } consumers {
       scf.for %i = %c0 to %c4 step %c1 {
         tile.gemm %a, %a, %c {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
-        tile.fill %c, %zero : !tile.buffer<64x64xf32, fragment>
+            : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+        tile.fill %c, %zero : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
       }
     }
   }
@@ -161,18 +161,18 @@ func.func @branch(%flag: i1) attributes {tile.kernel} {
   %zero = arith.constant 0.0 : f32
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<128x64xf16, shared>
-    %b = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<2>} : !tile.buffer<128x64xf32, fragment>
+    %a = tile.alloc : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+    %b = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
     tile.warp_specialize producer {
       tile.barrier
     } consumers {
       scf.for %i = %c0 to %c4 step %c1 {
         scf.if %flag {
           tile.gemm %a, %b, %c {policy = #tile<gemm_policy full_row>}
-              : !tile.buffer<128x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
+              : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
         }
-        tile.fill %c, %zero : !tile.buffer<128x64xf32, fragment>
+        tile.fill %c, %zero : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
       }
     }
   }
@@ -185,16 +185,16 @@ func.func @mma_sync() attributes {tile.kernel} {
   %zero = arith.constant 0.0 : f32
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<128x64xf16, shared>
-    %b = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
-    %c = tile.alloc {tile.layout = #tile.wgmma<2, mma_sync>} : !tile.buffer<128x64xf32, fragment>
+    %a = tile.alloc : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+    %b = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %c = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2, mma_sync>>
     tile.warp_specialize producer {
       tile.barrier
     } consumers {
       scf.for %i = %c0 to %c4 step %c1 {
         tile.gemm %a, %b, %c {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<128x64xf32, fragment>
-        tile.fill %c, %zero : !tile.buffer<128x64xf32, fragment>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2, mma_sync>>
+        tile.fill %c, %zero : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2, mma_sync>>
       }
     }
   }

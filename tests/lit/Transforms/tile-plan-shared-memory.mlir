@@ -5,11 +5,11 @@
 // after %c; fragments with a register layout and local buffers get no
 // offset.
 // CHECK-LABEL: func.func @plan
-// CHECK: tile.alloc {tile.shared_offset = 0 : i64} : <32x64xf16, shared>
-// CHECK: tile.alloc {tile.shared_offset = 4096 : i64} : <32x32xf16, shared>
-// CHECK: tile.alloc {tile.shared_offset = 0 : i64} : <16xf32, shared>
-// CHECK: tile.alloc {tile.layout = #tile.swizzle<128>, tile.shared_offset = 1024 : i64} : <8x64xf16, shared>
-// CHECK: tile.alloc {tile.layout = #tile.cyclic<64>} : <64xf32, fragment>
+// CHECK: tile.alloc {shared_offset = 0 : i64} : <32x64xf16, shared>
+// CHECK: tile.alloc {shared_offset = 4096 : i64} : <32x32xf16, shared>
+// CHECK: tile.alloc {shared_offset = 0 : i64} : <16xf32, shared>
+// CHECK: tile.alloc {shared_offset = 1024 : i64} : <8x64xf16, shared, #tile.swizzle<128>>
+// CHECK: tile.alloc : <64xf32, fragment, #tile.cyclic<64>>
 // CHECK: tile.alloc : <f32, local>
 func.func @plan(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"}) attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
@@ -18,8 +18,8 @@ func.func @plan(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = 
     %a = tile.alloc : !tile.buffer<32x64xf16, shared>
     %b = tile.alloc : !tile.buffer<32x32xf16, shared>
     %c = tile.alloc : !tile.buffer<16xf32, shared>
-    %d = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<8x64xf16, shared>
-    %f = tile.alloc {tile.layout = #tile.cyclic<64>} : !tile.buffer<64xf32, fragment>
+    %d = tile.alloc : !tile.buffer<8x64xf16, shared, #tile.swizzle<128>>
+    %f = tile.alloc : !tile.buffer<64xf32, fragment, #tile.cyclic<64>>
     %v = tile.alloc : !tile.buffer<f32, local>
     %h = arith.constant 0.0 : f16
     %z = arith.constant 0.0 : f32
@@ -31,9 +31,9 @@ func.func @plan(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = 
       tile.fill %b, %h : !tile.buffer<32x32xf16, shared>
     }
     tile.fill %c, %z : !tile.buffer<16xf32, shared>
-    tile.fill %d, %h : !tile.buffer<8x64xf16, shared>
+    tile.fill %d, %h : !tile.buffer<8x64xf16, shared, #tile.swizzle<128>>
     tile.fill %c, %z : !tile.buffer<16xf32, shared>
-    tile.fill %f, %z : !tile.buffer<64xf32, fragment>
+    tile.fill %f, %z : !tile.buffer<64xf32, fragment, #tile.cyclic<64>>
   }
   return
 }

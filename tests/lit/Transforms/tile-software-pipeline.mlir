@@ -6,12 +6,12 @@
 // iteration issues the copies of the iteration two ahead, waits for its own
 // group, and runs the rest of the body on its stage.
 // CHECK-LABEL: func.func @gemm
-// CHECK: %[[A:.*]] = tile.alloc {tile.layout = #tile.swizzle<128>, tile.staged} : <3x64x64xf16, shared>
-// CHECK-NOT: tile.alloc {tile.layout = #tile.swizzle<128>} : <64x64xf16, shared>
-// CHECK: %[[BARS:.*]] = tile.alloc {tile.mbarriers} : <3xi64, shared>
+// CHECK: %[[A:.*]] = tile.alloc {staged} : <3x64x64xf16, shared, #tile.swizzle<128>>
+// CHECK-NOT: tile.alloc : <64x64xf16, shared, #tile.swizzle<128>>
+// CHECK: %[[BARS:.*]] = tile.alloc {mbarriers} : <3xi64, shared>
 // Prologue: iterations 0 and 1 into stages 0 and 1, if they exist.
 // CHECK: scf.if
-// CHECK: %[[R0:.*]] = tile.region %[[A]][%[[S0:c0[_0-9]*]], %{{.*}}, %{{.*}}] sizes [1, 64, 64] : <3x64x64xf16, shared> -> <64x64xf16, shared>
+// CHECK: %[[R0:.*]] = tile.region %[[A]][%[[S0:c0[_0-9]*]], %{{.*}}, %{{.*}}] sizes [1, 64, 64] : <3x64x64xf16, shared, #tile.swizzle<128>> -> <64x64xf16, shared, #tile.swizzle<128>>
 // CHECK: tile.copy_async %{{.*}}, %[[R0]], %[[BARS]][%[[S0]]]
 // CHECK: tile.async_commit %[[BARS]][%[[S0]]]
 // CHECK: scf.if
@@ -40,9 +40,9 @@
 // consumers wait for the full barrier (parity of the round), run the gemm
 // on the stage and release it on the empty barrier (128 arrivals).
 // WS-LABEL: func.func @gemm
-// WS: %[[A:.*]] = tile.alloc {tile.layout = #tile.swizzle<128>, tile.staged} : <3x64x64xf16, shared>
-// WS: %[[FULL:.*]] = tile.alloc {tile.mbarriers} : <3xi64, shared>
-// WS: %[[EMPTY:.*]] = tile.alloc {tile.arrivals = 128 : i64, tile.mbarriers} : <3xi64, shared>
+// WS: %[[A:.*]] = tile.alloc {staged} : <3x64x64xf16, shared, #tile.swizzle<128>>
+// WS: %[[FULL:.*]] = tile.alloc {mbarriers} : <3xi64, shared>
+// WS: %[[EMPTY:.*]] = tile.alloc {arrivals = 128 : i64, mbarriers} : <3xi64, shared>
 // WS: tile.warp_specialize producer {
 // WS: scf.for %[[IV:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // WS: %[[S:.*]] = arith.remui %[[IT:.*]], %c3{{.*}} : index
@@ -72,14 +72,14 @@ func.func @gemm(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.
   %n = arith.ceildivsi %K, %c64 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %a = tile.alloc {tile.layout = #tile.swizzle<128>} : !tile.buffer<64x64xf16, shared>
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
     %c = tile.alloc : !tile.buffer<64x64xf32, fragment>
     tile.pipelined %k = %c0 to %n step %c1 num_stages(3) {
       %col = arith.muli %k, %c64 : index
       %r = tile.region %A[%c0, %col] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
-      tile.copy %r, %a : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      tile.copy %r, %a : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
       tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
-          : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+          : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment>
     }
   }
   return

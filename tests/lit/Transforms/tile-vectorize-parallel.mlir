@@ -4,9 +4,9 @@
 // 16-byte access (the block's offset, bx * 2048, is a multiple of 8), the
 // bounds guard holds on an interval of the lane, both accesses move with it.
 // CHECK-LABEL: func.func @gelu_like
-// CHECK: tile.parallel [2048] attributes {tile.vector = 8 : i64}
-// CHECK: tile.load %{{.*}}[%{{.*}}] {tile.contiguous}
-// CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}] {tile.contiguous}
+// CHECK: tile.parallel [2048] attributes {vector = 8 : i64}
+// CHECK: tile.load %{{.*}}[%{{.*}}] {contiguous}
+// CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}] {contiguous}
 // CHECK: } {tile.vector_guard}
 func.func @gelu_like(%X: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.name = "X"},
                      %Y: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
@@ -36,12 +36,12 @@ func.func @gelu_like(%X: !tile.buffer<?xbf16, global> {tile.dims = ["N"], tile.n
 // one arith.andi the guard tests; the row bound does not move with the
 // lane, and a broadcast read (bias[0]) is not a vector access.
 // CHECK-LABEL: func.func @rows
-// CHECK: tile.parallel [4, 64] attributes {tile.vector = 4 : i64}
+// CHECK: tile.parallel [4, 64] attributes {vector = 4 : i64}
 // CHECK: %[[BOTH:.*]] = arith.andi
 // CHECK: scf.if %[[BOTH]] {
-// CHECK: tile.load %{{.*}}[%{{.*}}, %{{.*}}] {tile.contiguous}
+// CHECK: tile.load %{{.*}}[%{{.*}}, %{{.*}}] {contiguous}
 // CHECK: tile.load %{{.*}}[%{{.*}}] : <?xf32, global>
-// CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {tile.contiguous}
+// CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {contiguous}
 // CHECK: } {tile.vector_guard}
 func.func @rows(%X: !tile.buffer<?x64xf32, global> {tile.dims = ["M", ""], tile.name = "X"},
                 %bias: !tile.buffer<?xf32, global> {tile.dims = ["B"], tile.name = "bias"},
@@ -88,7 +88,7 @@ func.func @rows(%X: !tile.buffer<?x64xf32, global> {tile.dims = ["M", ""], tile.
 // CHECK: tile.parallel [2048] {
 // CHECK: tile.parallel [1024] {
 // CHECK: tile.parallel [256] {
-// CHECK: tile.parallel [256] attributes {tile.vector = 4 : i64}
+// CHECK: tile.parallel [256] attributes {vector = 4 : i64}
 // CHECK: scf.if
 // CHECK-NOT: tile.vector_guard
 // CHECK: return
@@ -116,11 +116,11 @@ func.func @kept(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
       %index = arith.muli %i, %c2 : index
       tile.store %f0, %V[%index] : !tile.buffer<?xf32, global>
     }
-    %frag = tile.alloc {tile.layout = #tile.cyclic<64>} : !tile.buffer<256xf32, fragment>
+    %frag = tile.alloc : !tile.buffer<256xf32, fragment, #tile.cyclic<64>>
     tile.parallel [256] {
     ^bb0(%i: index):
       %x = tile.load %V[%i] : !tile.buffer<?xf32, global>
-      tile.store %x, %frag[%i] : !tile.buffer<256xf32, fragment>
+      tile.store %x, %frag[%i] : !tile.buffer<256xf32, fragment, #tile.cyclic<64>>
     }
     tile.parallel [256] {
     ^bb0(%j: index):
