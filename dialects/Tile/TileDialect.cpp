@@ -148,7 +148,8 @@ LogicalResult TileDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
   }
   if (name == kDimNamesAttrName) {
     auto names = dyn_cast<ArrayAttr>(attribute.getValue());
-    auto buffer = func ? dyn_cast<BufferType>(func.getArgument(argIndex).getType()) : nullptr;
+    // From the function type: a declaration has no entry block.
+    auto buffer = func ? dyn_cast<BufferType>(func.getArgumentTypes()[argIndex]) : nullptr;
     if (!buffer || !names || names.size() != buffer.getShape().size() ||
         !llvm::all_of(names, [](Attribute n) { return isa<StringAttr>(n); }))
       return op->emitOpError("attribute '")
@@ -409,7 +410,7 @@ std::vector<tilec::abi::ParamSpec> tilec::tile::getKernelParams(func::FuncOp ker
     tilec::abi::ParamSpec param;
     auto name = kernel.getArgAttrOfType<StringAttr>(i, kParamNameAttrName);
     param.name = name ? name.str() : "arg" + std::to_string(i);
-    Type type = kernel.getArgument(i).getType();
+    Type type = kernel.getArgumentTypes()[i];
     if (auto buffer = dyn_cast<BufferType>(type)) {
       param.isTensor = true;
       param.dtype = getDType(buffer.getElementType()).value_or(tilec::DType::F32);
