@@ -362,42 +362,36 @@ RValue KernelGenerator::readVar(const RValue &var, SMLoc where) {
 // Constant helpers
 //===----------------------------------------------------------------------===//
 
-std::optional<int64_t> KernelGenerator::evalConstInt(const Expr &expr,
-                                                     StringRef what) {
+std::optional<RValue> KernelGenerator::evalConstOf(const Expr &expr, StringRef what,
+                                                   StringRef expected,
+                                                   function_ref<bool(const RValue &)> accepts) {
   RValue value = eval(expr);
   if (value.isError())
     return std::nullopt;
-  if (!value.isConstInt()) {
-    error(expr.getLoc()) << what << " must be a compile-time integer, got "
-                         << value.describe();
+  if (!accepts(value)) {
+    error(expr.getLoc()) << what << " must be " << expected << ", got " << value.describe();
     return std::nullopt;
   }
-  return value.intValue;
+  return value;
 }
 
-std::optional<bool> KernelGenerator::evalConstBool(const Expr &expr,
-                                                   StringRef what) {
-  RValue value = eval(expr);
-  if (value.isError())
-    return std::nullopt;
-  if (!value.isConstInt()) {
-    error(expr.getLoc()) << what << " must be True or False, got "
-                         << value.describe();
-    return std::nullopt;
-  }
-  return value.intValue != 0;
+std::optional<int64_t> KernelGenerator::evalConstInt(const Expr &expr, StringRef what) {
+  std::optional<RValue> value = evalConstOf(expr, what, "a compile-time integer",
+                                            [](const RValue &v) { return v.isConstInt(); });
+  return value ? std::optional<int64_t>(value->intValue) : std::nullopt;
 }
 
-std::optional<std::string> KernelGenerator::evalConstString(const Expr &expr,
-                                                            StringRef what) {
-  RValue value = eval(expr);
-  if (value.isError())
-    return std::nullopt;
-  if (!value.isConst() || value.constKind != RValue::ConstKind::Str) {
-    error(expr.getLoc()) << what << " must be a string, got " << value.describe();
-    return std::nullopt;
-  }
-  return value.str;
+std::optional<bool> KernelGenerator::evalConstBool(const Expr &expr, StringRef what) {
+  std::optional<RValue> value = evalConstOf(expr, what, "True or False",
+                                            [](const RValue &v) { return v.isConstInt(); });
+  return value ? std::optional<bool>(value->intValue != 0) : std::nullopt;
+}
+
+std::optional<std::string> KernelGenerator::evalConstString(const Expr &expr, StringRef what) {
+  std::optional<RValue> value = evalConstOf(expr, what, "a string", [](const RValue &v) {
+    return v.isConst() && v.constKind == RValue::ConstKind::Str;
+  });
+  return value ? std::optional<std::string>(value->str) : std::nullopt;
 }
 
 std::optional<SmallVector<int64_t>>
@@ -691,8 +685,8 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
           << "dimension name '" << name << "' is also a parameter name";
       continue;
     }
-    Value dim = tile::DimOp::create(builder, loc(runtimeParams[use.first].param->loc), builder.getIndexType(),
-                                    entry->getArgument(use.first),
+    Value dim = tile::DimOp::create(builder, loc(runtimeParams[use.first].param->loc),
+                                    builder.getIndexType(), entry->getArgument(use.first),
                                     builder.getI64IntegerAttr(use.second));
     scopes.back().names[name] = RValue::ofScalar(dim);
   }

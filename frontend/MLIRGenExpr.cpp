@@ -696,28 +696,18 @@ RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc 
   a = castTo(a, common, where);
   b = castTo(b, common, where);
   Location l = loc(where);
-  if (isa<FloatType>(common)) {
-    arith::CmpFPredicate pred;
-    switch (op) {
-    case CompareOp::Lt: pred = arith::CmpFPredicate::OLT; break;
-    case CompareOp::Le: pred = arith::CmpFPredicate::OLE; break;
-    case CompareOp::Gt: pred = arith::CmpFPredicate::OGT; break;
-    case CompareOp::Ge: pred = arith::CmpFPredicate::OGE; break;
-    case CompareOp::Eq: pred = arith::CmpFPredicate::OEQ; break;
-    case CompareOp::Ne: pred = arith::CmpFPredicate::UNE; break;
-    }
-    return RValue::ofScalar(arith::CmpFOp::create(builder, l, pred, a, b));
-  }
-  arith::CmpIPredicate pred;
-  switch (op) {
-  case CompareOp::Lt: pred = arith::CmpIPredicate::slt; break;
-  case CompareOp::Le: pred = arith::CmpIPredicate::sle; break;
-  case CompareOp::Gt: pred = arith::CmpIPredicate::sgt; break;
-  case CompareOp::Ge: pred = arith::CmpIPredicate::sge; break;
-  case CompareOp::Eq: pred = arith::CmpIPredicate::eq; break;
-  case CompareOp::Ne: pred = arith::CmpIPredicate::ne; break;
-  }
-  return RValue::ofScalar(arith::CmpIOp::create(builder, l, pred, a, b));
+  // Indexed by CompareOp (Lt, Le, Gt, Ge, Eq, Ne); `!=` holds for NaN, as in
+  // Python.
+  static constexpr arith::CmpFPredicate floatPredicates[] = {
+      arith::CmpFPredicate::OLT, arith::CmpFPredicate::OLE, arith::CmpFPredicate::OGT,
+      arith::CmpFPredicate::OGE, arith::CmpFPredicate::OEQ, arith::CmpFPredicate::UNE};
+  static constexpr arith::CmpIPredicate intPredicates[] = {
+      arith::CmpIPredicate::slt, arith::CmpIPredicate::sle, arith::CmpIPredicate::sgt,
+      arith::CmpIPredicate::sge, arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne};
+  auto index = static_cast<size_t>(op);
+  if (isa<FloatType>(common))
+    return RValue::ofScalar(arith::CmpFOp::create(builder, l, floatPredicates[index], a, b));
+  return RValue::ofScalar(arith::CmpIOp::create(builder, l, intPredicates[index], a, b));
 }
 
 RValue KernelGenerator::evalBoolOp(const BoolOpExpr &expr) {

@@ -113,8 +113,36 @@ public:
                     const Expr &elseValue, llvm::SMLoc where);
   RValue evalCall(const CallExpr &call);
   RValue callMacro(const RValue &macro, const CallExpr &call);
-  /// `T.<name>(...)` and the plain builtins (Builtins.cpp).
+  /// `T.<name>(...)` and the plain builtins, through the table of handlers
+  /// (Builtins.cpp); `fn` is the name without `T.`.
   RValue evalBuiltin(llvm::StringRef name, const CallExpr &call);
+  RValue builtinAlloc(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinAllocVar(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinCopy(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinGemm(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinFill(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinReduce(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinCumsum(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinAtomicAdd(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinUseSwizzle(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinMakeSwizzledLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinAnnotateLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinDeviceAssert(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinUnaryMath(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinAbs(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinMinMax(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinClamp(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinFloorDivMod(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinIfThenElse(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinCeilDiv(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinCast(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinLimit(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinPythonConversion(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinLen(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinLoopIterable(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinKernelOutsideWith(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinParameterAnnotation(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   /// Reads a scalar out of a Var.
   RValue readVar(const RValue &var, llvm::SMLoc where);
 
@@ -129,6 +157,11 @@ public:
                     std::optional<llvm::ArrayRef<int64_t>> extentHint);
 
   /// A compile-time integer, or a reported error.
+  /// Evaluates `expr` as a constant `accepts` takes; otherwise reports
+  /// "<what> must be <expected>, got ..." at the expression.
+  std::optional<RValue> evalConstOf(const Expr &expr, llvm::StringRef what,
+                                    llvm::StringRef expected,
+                                    llvm::function_ref<bool(const RValue &)> accepts);
   std::optional<int64_t> evalConstInt(const Expr &expr, llvm::StringRef what);
   /// A shape given as an int or a tuple/list of ints.
   std::optional<llvm::SmallVector<int64_t>> evalConstShape(const Expr &expr,

@@ -122,8 +122,8 @@ private:
   // Expressions.
   ExprPtr parseTestList(); // tuple without parentheses
   ExprPtr parseTest();
-  ExprPtr parseOrTest();
-  ExprPtr parseAndTest();
+  ExprPtr parseOrTest() { return parseBoolChain(/*isAnd=*/false); }
+  ExprPtr parseBoolChain(bool isAnd);
   ExprPtr parseNotTest();
   ExprPtr parseComparison();
   ExprPtr parseBinary(int level);
@@ -673,38 +673,22 @@ ExprPtr Parser::parseTest() {
                                       std::move(elseValue));
 }
 
-ExprPtr Parser::parseOrTest() {
-  ExprPtr lhs = parseAndTest();
+/// `or` chains of `and` chains (`and` binds tighter) of `not` tests.
+ExprPtr Parser::parseBoolChain(bool isAnd) {
+  auto operand = [&] { return isAnd ? parseNotTest() : parseBoolChain(/*isAnd=*/true); };
+  ExprPtr lhs = operand();
   unsigned chain = 0;
-  while (lhs && is(TokenKind::KwOr)) {
+  while (lhs && is(isAnd ? TokenKind::KwAnd : TokenKind::KwOr)) {
     if (++chain > kMaxChain) {
       error(tok().getLoc(), "expression too long");
       return nullptr;
     }
     SMLoc loc = tok().getLoc();
     consume();
-    ExprPtr rhs = parseAndTest();
+    ExprPtr rhs = operand();
     if (!rhs)
       return nullptr;
-    lhs = std::make_unique<BoolOpExpr>(loc, false, std::move(lhs), std::move(rhs));
-  }
-  return lhs;
-}
-
-ExprPtr Parser::parseAndTest() {
-  ExprPtr lhs = parseNotTest();
-  unsigned chain = 0;
-  while (lhs && is(TokenKind::KwAnd)) {
-    if (++chain > kMaxChain) {
-      error(tok().getLoc(), "expression too long");
-      return nullptr;
-    }
-    SMLoc loc = tok().getLoc();
-    consume();
-    ExprPtr rhs = parseNotTest();
-    if (!rhs)
-      return nullptr;
-    lhs = std::make_unique<BoolOpExpr>(loc, true, std::move(lhs), std::move(rhs));
+    lhs = std::make_unique<BoolOpExpr>(loc, isAnd, std::move(lhs), std::move(rhs));
   }
   return lhs;
 }

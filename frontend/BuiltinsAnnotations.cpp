@@ -1,0 +1,168 @@
+//===- BuiltinsAnnotations.cpp - scheduling hints, debugging --------------===//
+//
+// T.use_swizzle, T.make_swizzled_layout, T.annotate_layout, T.print and
+// T.device_assert.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/BuiltinSupport.h"
+#include "frontend/ConstantArithmetic.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::frontend;
+using llvm::SMLoc;
+
+/// T.use_swizzle.
+RValue KernelGenerator::builtinUseSwizzle(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"panel_size", "order", "enable"}, 1);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  std::optional<int64_t> panel = evalConstInt(*args.get(0), "panel_size");
+  if (!panel)
+    return RValue::error();
+  if (*panel <= 0) {
+    error(args.get(0)->getLoc()) << "panel_size must be positive, got " << *panel;
+    return RValue::error();
+  }
+  if (args.get(1)) {
+    std::optional<std::string> order = evalConstString(*args.get(1), "order");
+    if (!order)
+      return RValue::error();
+    if (*order != "row" && *order != "col") {
+      error(args.get(1)->getLoc()) << "order must be 'row' or 'col'";
+      return RValue::error();
+    }
+  }
+  bool enable = true;
+  if (args.get(2)) {
+    std::optional<bool> value = evalConstBool(*args.get(2), "enable");
+    if (!value)
+      return RValue::error();
+    enable = *value;
+  }
+  if (enable)
+    verifyNow(tile::UseSwizzleOp::create(builder, l, builder.getI64IntegerAttr(*panel)));
+  return RValue::none();
+}
+
+/// T.make_swizzled_layout.
+RValue KernelGenerator::builtinMakeSwizzledLayout(StringRef name, StringRef fn,
+                                                  const CallExpr &call) {
+  BoundArgs args = bindArgs(*this, call, name, {"buffer", "bytes"}, 1);
+  if (!args.ok)
+    return RValue::error();
+  RValue buffer = eval(*args.get(0));
+  if (buffer.isError())
+    return buffer;
+  if (!buffer.isBuffer()) {
+    error(args.get(0)->getLoc()) << "expected a buffer, got " << buffer.describe();
+    return RValue::error();
+  }
+  int64_t bytes = 0;
+  if (args.get(1)) {
+    std::optional<int64_t> value = evalConstInt(*args.get(1), "bytes");
+    if (!value)
+      return RValue::error();
+    bytes = *value;
+  }
+  if (bytes != 0 && bytes != 32 && bytes != 64 && bytes != 128) {
+    error(args.get(1)->getLoc()) << "swizzle bytes must be 32, 64 or 128, got " << bytes;
+    return RValue::error();
+  }
+  RValue layout;
+  layout.kind = RValue::Kind::Layout;
+  layout.attr = tile::SwizzleLayoutAttr::get(ctx, bytes);
+  return layout;
+}
+
+/// T.annotate_layout.
+RValue KernelGenerator::builtinAnnotateLayout(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  if (call.args.size() != 1 || !call.keywords.empty() ||
+      !isa<DictExpr>(call.args[0].get())) {
+    error(where) << "T.annotate_layout takes one dictionary {buffer: layout}";
+    return RValue::error();
+  }
+  if (!checkInLaunch(where, name))
+    return RValue::error();
+  auto &dict = cast<DictExpr>(*call.args[0]);
+  for (auto [keyExpr, valueExpr] : llvm::zip(dict.keys, dict.values)) {
+    RValue key = eval(*keyExpr);
+    RValue layout = eval(*valueExpr);
+    if (key.isError() || layout.isError())
+      continue;
+    if (!key.isBuffer()) {
+      error(keyExpr->getLoc()) << "a layout annotation's key must be a buffer, got "
+                               << key.describe();
+      continue;
+    }
+    if (layout.kind != RValue::Kind::Layout) {
+      error(valueExpr->getLoc()) << "expected a layout (e.g. "
+                                    "T.make_swizzled_layout(buf)), got "
+                                 << layout.describe();
+      continue;
+    }
+    if (key.getBufferType().getScope() != tile::MemoryScope::Shared) {
+      error(keyExpr->getLoc()) << "a swizzled layout applies to shared buffers, not to "
+                               << key.describe();
+      continue;
+    }
+    verifyNow(tile::AnnotateLayoutOp::create(builder, loc(keyExpr->getLoc()),
+                                             key.value, layout.attr));
+  }
+  return RValue::none();
+}
+
+/// T.print.
+RValue KernelGenerator::builtinPrint(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"value", "msg"}, 1);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  RValue value = eval(*args.get(0));
+  if (value.isError())
+    return value;
+  std::string message;
+  if (args.get(1)) {
+    std::optional<std::string> text = evalConstString(*args.get(1), "msg");
+    if (!text)
+      return RValue::error();
+    message = *text;
+  }
+  Value v = value.isBuffer() ? value.value : materialize(value, args.get(0)->getLoc());
+  if (!v)
+    return RValue::error();
+  tile::PrintOp::create(builder, l, v, builder.getStringAttr(message));
+  return RValue::none();
+}
+
+/// T.device_assert.
+RValue KernelGenerator::builtinDeviceAssert(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"cond", "msg"}, 1);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  Value cond = toBool(eval(*args.get(0)), args.get(0)->getLoc());
+  if (!cond)
+    return RValue::error();
+  std::string message;
+  if (args.get(1)) {
+    std::optional<std::string> text = evalConstString(*args.get(1), "msg");
+    if (!text)
+      return RValue::error();
+    message = *text;
+  }
+  tile::AssertOp::create(builder, l, cond, builder.getStringAttr(message));
+  return RValue::none();
+}

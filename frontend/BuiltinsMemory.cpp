@@ -1,0 +1,76 @@
+//===- BuiltinsMemory.cpp - allocating buffers ----------------------------===//
+//
+// T.alloc_shared, T.alloc_fragment, T.alloc_local and T.alloc_var.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/BuiltinSupport.h"
+#include "frontend/ConstantArithmetic.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::frontend;
+using llvm::SMLoc;
+
+/// T.alloc_shared, T.alloc_fragment, T.alloc_local.
+RValue KernelGenerator::builtinAlloc(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"shape", "dtype", "scope"}, 2);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  std::string what = (fn == "alloc_shared" ? "a shared buffer"
+                      : fn == "alloc_fragment" ? "a fragment"
+                                               : "a local buffer");
+  std::optional<SmallVector<int64_t>> shape = evalConstShape(*args.get(0), what);
+  Type dtype = evalDType(*args.get(1));
+  if (!shape || !dtype)
+    return RValue::error();
+  tile::MemoryScope scope = fn == "alloc_shared"     ? tile::MemoryScope::Shared
+                            : fn == "alloc_fragment" ? tile::MemoryScope::Fragment
+                                                     : tile::MemoryScope::Local;
+  if (args.get(2)) {
+    std::optional<std::string> scopeName = evalConstString(*args.get(2), "scope");
+    if (!scopeName)
+      return RValue::error();
+    if (fn == "alloc_shared" && *scopeName != "shared" && *scopeName != "shared.dyn") {
+      error(args.get(2)->getLoc()) << "a shared buffer's scope is 'shared' or "
+                                      "'shared.dyn', got '"
+                                   << *scopeName << "'";
+      return RValue::error();
+    }
+  }
+  auto type = tile::BufferType::get(ctx, *shape, dtype, scope, Attribute());
+  return RValue::ofBuffer(tile::AllocOp::create(builder, l, type));
+}
+
+/// T.alloc_var.
+RValue KernelGenerator::builtinAllocVar(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"dtype", "init", "scope"}, 1);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  Type dtype = evalDType(*args.get(0));
+  if (!dtype)
+    return RValue::error();
+  auto type = tile::BufferType::get(ctx, {}, dtype, tile::MemoryScope::Local,
+                                    Attribute());
+  Value var = tile::AllocOp::create(builder, l, type);
+  if (args.get(1)) {
+    Value init = materialize(eval(*args.get(1)), args.get(1)->getLoc(), dtype);
+    if (!init)
+      return RValue::error();
+    tile::StoreOp::create(builder, l, castTo(init, dtype, where), var, ValueRange{});
+  }
+  RValue result;
+  result.kind = RValue::Kind::Var;
+  result.value = var;
+  return result;
+}

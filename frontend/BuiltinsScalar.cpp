@@ -1,0 +1,281 @@
+//===- BuiltinsScalar.cpp - scalar math and Python builtins ---------------===//
+//
+// T.exp and the other math functions, abs/min/max, T.clamp, T.floordiv,
+// T.floormod, T.if_then_else, T.ceildiv, T.cast, T.infinity and the dtype
+// limits; Python's int, float, bool and len. Constants fold.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/BuiltinSupport.h"
+#include "frontend/ConstantArithmetic.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::frontend;
+using llvm::SMLoc;
+
+/// T.exp, T.log, T.sqrt, ... (one argument).
+RValue KernelGenerator::builtinUnaryMath(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"x"}, 1);
+  if (!args.ok)
+    return RValue::error();
+  RValue x = eval(*args.get(0));
+  if (x.isError())
+    return x;
+  if (x.isConstNumber()) {
+    double v = x.constKind == RValue::ConstKind::Float ? x.floatValue : double(x.intValue);
+    double r = llvm::StringSwitch<double>(fn)
+                   .Case("exp", std::exp(v)).Case("exp2", std::exp2(v))
+                   .Case("log", std::log(v)).Case("log2", std::log2(v))
+                   .Case("log10", std::log10(v)).Case("sqrt", std::sqrt(v))
+                   .Case("rsqrt", 1.0 / std::sqrt(v)).Case("floor", std::floor(v))
+                   .Case("ceil", std::ceil(v)).Case("tanh", std::tanh(v))
+                   .Case("sin", std::sin(v)).Case("cos", std::cos(v))
+                   .Case("erf", std::erf(v)).Case("sigmoid", 1.0 / (1.0 + std::exp(-v)))
+                   .Case("round", std::nearbyint(v)).Case("trunc", std::trunc(v))
+                   .Default(0);
+    return RValue::ofFloat(r);
+  }
+  Value v = materialize(x, args.get(0)->getLoc());
+  if (!v)
+    return RValue::error();
+  if (!isa<FloatType>(v.getType()))
+    v = castTo(v, builder.getF32Type(), where);
+  Value r;
+  if (fn == "exp") r = math::ExpOp::create(builder, l, v);
+  else if (fn == "exp2") r = math::Exp2Op::create(builder, l, v);
+  else if (fn == "log") r = math::LogOp::create(builder, l, v);
+  else if (fn == "log2") r = math::Log2Op::create(builder, l, v);
+  else if (fn == "log10") r = math::Log10Op::create(builder, l, v);
+  else if (fn == "sqrt") r = math::SqrtOp::create(builder, l, v);
+  else if (fn == "rsqrt") r = math::RsqrtOp::create(builder, l, v);
+  else if (fn == "floor") r = math::FloorOp::create(builder, l, v);
+  else if (fn == "ceil") r = math::CeilOp::create(builder, l, v);
+  else if (fn == "tanh") r = math::TanhOp::create(builder, l, v);
+  else if (fn == "sin") r = math::SinOp::create(builder, l, v);
+  else if (fn == "cos") r = math::CosOp::create(builder, l, v);
+  else if (fn == "erf") r = math::ErfOp::create(builder, l, v);
+  else if (fn == "round") r = math::RoundEvenOp::create(builder, l, v);
+  else if (fn == "trunc") r = math::TruncOp::create(builder, l, v);
+  else { // sigmoid
+    Value one = constantOf(v.getType(), 1.0, where);
+    Value e = math::ExpOp::create(builder, l, arith::NegFOp::create(builder, l, v));
+    r = arith::DivFOp::create(builder, l, one, arith::AddFOp::create(builder, l, one, e));
+    if (options.fastMath)
+      allowApproximation(e);
+  }
+  if (options.fastMath)
+    allowApproximation(r);
+  return RValue::ofScalar(r);
+}
+
+/// T.abs, abs.
+RValue KernelGenerator::builtinAbs(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"x"}, 1);
+  if (!args.ok)
+    return RValue::error();
+  RValue x = eval(*args.get(0));
+  if (x.isError())
+    return x;
+  if (x.isConstNumber())
+    return x.constKind == RValue::ConstKind::Float ? RValue::ofFloat(std::fabs(x.floatValue))
+                                                   : RValue::ofInt(std::llabs(x.intValue));
+  Value v = materialize(x, where);
+  if (!v)
+    return RValue::error();
+  if (isa<FloatType>(v.getType()))
+    return RValue::ofScalar(math::AbsFOp::create(builder, l, v));
+  return RValue::ofScalar(math::AbsIOp::create(builder, l, v));
+}
+
+/// T.max, T.min, max, min.
+RValue KernelGenerator::builtinMinMax(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  bool isMax = fn == "max";
+  if (call.args.size() < 2 || !call.keywords.empty()) {
+    error(where) << name << " takes two or more values";
+    return RValue::error();
+  }
+  RValue acc = eval(*call.args[0]);
+  for (size_t i = 1; i < call.args.size() && !acc.isError(); ++i) {
+    RValue next = eval(*call.args[i]);
+    if (next.isError())
+      return next;
+    acc = evalMinMax(isMax, acc, next, name, where);
+  }
+  return acc;
+}
+
+/// T.clamp.
+RValue KernelGenerator::builtinClamp(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  // T.clamp(x, lo, hi) = min(max(x, lo), hi)
+  BoundArgs args = bindArgs(*this, call, name, {"value", "min_val", "max_val"}, 3);
+  if (!args.ok)
+    return RValue::error();
+  RValue x = eval(*args.get(0)), lo = eval(*args.get(1)), hi = eval(*args.get(2));
+  if (x.isError() || lo.isError() || hi.isError())
+    return RValue::error();
+  return evalMinMax(false, evalMinMax(true, x, lo, name, where), hi, name, where);
+}
+
+/// T.floordiv, T.floormod.
+RValue KernelGenerator::builtinFloorDivMod(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  // Python's // and %, as functions (TileLang's spelling).
+  BoundArgs args = bindArgs(*this, call, name, {"a", "b"}, 2);
+  if (!args.ok)
+    return RValue::error();
+  return evalBinary(fn == "floordiv" ? BinaryOp::FloorDiv : BinaryOp::Mod,
+                    eval(*args.get(0)), eval(*args.get(1)), where);
+}
+
+/// T.if_then_else.
+RValue KernelGenerator::builtinIfThenElse(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  BoundArgs args = bindArgs(*this, call, name, {"cond", "then_value", "else_value"}, 3);
+  if (!args.ok)
+    return RValue::error();
+  return evalSelect(*args.get(0), *args.get(1), *args.get(2), where);
+}
+
+/// T.ceildiv.
+RValue KernelGenerator::builtinCeilDiv(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"a", "b"}, 2);
+  if (!args.ok)
+    return RValue::error();
+  RValue a = eval(*args.get(0)), b = eval(*args.get(1));
+  if (a.isError() || b.isError())
+    return RValue::error();
+  if (a.isConstInt() && b.isConstInt()) {
+    if (b.intValue == 0) {
+      error(args.get(1)->getLoc()) << "division by zero in T.ceildiv";
+      return RValue::error();
+    }
+    // ceil(a / b) == a // b + (a % b != 0), with Python's floor division.
+    std::optional<int64_t> floor = floorDivide(a.intValue, b.intValue);
+    if (!floor) {
+      error(where) << "the constant T.ceildiv(" << a.intValue << ", " << b.intValue
+                   << ") does not fit in a 64-bit integer";
+      return RValue::error();
+    }
+    return RValue::ofInt(*floor + (floorModulo(a.intValue, b.intValue) != 0));
+  }
+  Type common = scalarType(a) && scalarType(b) ? unifyTypes(scalarType(a), scalarType(b))
+                : scalarType(a) ? scalarType(a) : scalarType(b);
+  if (!common || isa<FloatType>(common)) {
+    error(where) << "T.ceildiv needs integers";
+    return RValue::error();
+  }
+  Value av = materialize(a, where, common), bv = materialize(b, where, common);
+  if (!av || !bv)
+    return RValue::error();
+  return RValue::ofScalar(arith::CeilDivSIOp::create(builder, l, castTo(av, common, where),
+                                                     castTo(bv, common, where)));
+}
+
+/// T.cast, T.Cast.
+RValue KernelGenerator::builtinCast(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  // T.cast(value, dtype); TileLang's T.Cast(dtype, value) the other way.
+  bool dtypeFirst = fn == "Cast";
+  static const StringRef castParams[] = {"value", "dtype"}, CastParams[] = {"dtype", "value"};
+  BoundArgs args = bindArgs(*this, call, name, dtypeFirst ? CastParams : castParams, 2);
+  if (!args.ok)
+    return RValue::error();
+  const Expr &valueExpr = *args.get(dtypeFirst ? 1 : 0);
+  RValue value = eval(valueExpr);
+  Type dtype = evalDType(*args.get(dtypeFirst ? 0 : 1));
+  if (!dtype)
+    return RValue::error();
+  return castScalar(value, dtype, valueExpr.getLoc(), where);
+}
+
+/// T.infinity, T.max_value, T.min_value.
+RValue KernelGenerator::builtinLimit(StringRef name, StringRef fn, const CallExpr &call) {
+  Location l = loc(call.getLoc());
+  BoundArgs args = bindArgs(*this, call, name, {"dtype"}, 1);
+  if (!args.ok)
+    return RValue::error();
+  Type dtype = evalDType(*args.get(0));
+  if (!dtype)
+    return RValue::error();
+  if (auto floatType = dyn_cast<FloatType>(dtype)) {
+    const llvm::fltSemantics &sem = floatType.getFloatSemantics();
+    llvm::APFloat value = fn == "infinity"    ? llvm::APFloat::getInf(sem)
+                          : fn == "max_value" ? llvm::APFloat::getLargest(sem)
+                                              : llvm::APFloat::getLargest(sem, true);
+    if (fn == "infinity" && !llvm::APFloat::semanticsHasInf(sem)) {
+      error(args.get(0)->getLoc()) << dtypeName(dtype) << " has no infinity";
+      return RValue::error();
+    }
+    return RValue::ofScalar(arith::ConstantOp::create(
+        builder, l, FloatAttr::get(floatType, value)));
+  }
+  if (fn == "infinity") {
+    error(args.get(0)->getLoc()) << "T.infinity needs a float dtype, got "
+                                 << dtypeName(dtype);
+    return RValue::error();
+  }
+  unsigned width = dtype.getIntOrFloatBitWidth();
+  llvm::APInt value = fn == "max_value" ? llvm::APInt::getSignedMaxValue(width)
+                                        : llvm::APInt::getSignedMinValue(width);
+  return RValue::ofScalar(arith::ConstantOp::create(
+      builder, l, IntegerAttr::get(dtype, value)));
+}
+
+/// int, float, bool.
+RValue KernelGenerator::builtinPythonConversion(StringRef name, StringRef fn,
+                                                const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  BoundArgs args = bindArgs(*this, call, name, {"x"}, 1);
+  if (!args.ok)
+    return RValue::error();
+  RValue x = eval(*args.get(0));
+  if (x.isError())
+    return x;
+  if (x.isConstNumber()) {
+    double v = x.constKind == RValue::ConstKind::Float ? x.floatValue : double(x.intValue);
+    if (name == "int")
+      return RValue::ofInt(x.constKind == RValue::ConstKind::Float ? int64_t(v) : x.intValue);
+    if (name == "float")
+      return RValue::ofFloat(v);
+    return RValue::ofBool(v != 0);
+  }
+  Type type = name == "int" ? Type(builder.getI32Type())
+              : name == "float" ? Type(builder.getF32Type())
+                                : Type(builder.getI1Type());
+  if (name == "bool")
+    return RValue::ofScalar(toBool(x, where));
+  Value v = materialize(x, where);
+  return v ? RValue::ofScalar(castTo(v, type, where)) : RValue::error();
+}
+
+/// len.
+RValue KernelGenerator::builtinLen(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  BoundArgs args = bindArgs(*this, call, name, {"x"}, 1);
+  if (!args.ok)
+    return RValue::error();
+  RValue x = eval(*args.get(0));
+  if (x.kind == RValue::Kind::Tuple)
+    return RValue::ofInt(x.elements.size());
+  if (x.isBuffer() && !x.getBufferType().getShape().empty() &&
+      !ShapedType::isDynamic(x.getBufferType().getShape()[0]))
+    return RValue::ofInt(x.getBufferType().getShape()[0]);
+  if (!x.isError())
+    error(where) << "len() needs a tuple or a buffer with a constant first dimension";
+  return RValue::error();
+}

@@ -1,0 +1,337 @@
+//===- BuiltinsTileOps.cpp - the whole-tile operations --------------------===//
+//
+// T.copy, T.gemm, T.fill/T.clear, T.reduce_*, T.cumsum and T.atomic_add:
+// each checks its operands and reports errors at the argument that is wrong.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/BuiltinSupport.h"
+#include "frontend/ConstantArithmetic.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::frontend;
+using llvm::SMLoc;
+
+/// T.copy.
+RValue KernelGenerator::builtinCopy(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name,
+                            {"src", "dst", "coalesced_width", "disable_tma"}, 2);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  const Expr &srcExpr = *args.get(0), &dstExpr = *args.get(1);
+  bool srcStart = isStartOnlySubscript(srcExpr);
+  bool dstStart = isStartOnlySubscript(dstExpr);
+  if (srcStart && dstStart) {
+    error(where) << "cannot infer the extent of this copy: give one side as a "
+                    "whole buffer or with slices";
+    return RValue::error();
+  }
+  RValue src, dst;
+  if (srcStart) {
+    dst = evalTileOperand(dstExpr, std::nullopt);
+    if (dst.isError())
+      return dst;
+    src = evalTileOperand(srcExpr, dst.getBufferType().getShape());
+  } else {
+    src = evalTileOperand(srcExpr, std::nullopt);
+    if (src.isError())
+      return src;
+    dst = evalTileOperand(dstExpr, dstStart ? std::optional<ArrayRef<int64_t>>(
+                                                  src.getBufferType().getShape())
+                                            : std::nullopt);
+  }
+  if (src.isError() || dst.isError())
+    return RValue::error();
+  tile::BufferType srcType = src.getBufferType(), dstType = dst.getBufferType();
+  if (!tile::isLegalCopy(srcType.getScope(), dstType.getScope())) {
+    error(where) << "T.copy cannot copy from global memory to global memory; "
+                    "stage the tile through shared memory or a fragment";
+    return RValue::error();
+  }
+  if (!srcType.hasStaticShape() || !dstType.hasStaticShape()) {
+    const Expr &dynamicSide = srcType.hasStaticShape() ? dstExpr : srcExpr;
+    error(dynamicSide.getLoc())
+        << "T.copy needs a tile of constant shape; this buffer's shape is "
+           "bound at launch, so copy a region of it (e.g. A[i * 64, 0])";
+    return RValue::error();
+  }
+  if (tile::withoutUnitDims(srcType.getShape()) != tile::withoutUnitDims(dstType.getShape())) {
+    error(where) << "T.copy shapes do not match: source is "
+                 << shapeText(srcType.getShape()) << ", destination is "
+                 << shapeText(dstType.getShape());
+    return RValue::error();
+  }
+  auto op = tile::CopyOp::create(builder, l, src.value, dst.value);
+  verifyNow(op);
+  return RValue::none();
+}
+
+/// T.gemm.
+RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name,
+                            {"A", "B", "C", "transpose_A", "transpose_B", "policy",
+                             "clear_accum", "k_pack", "wg_wait"},
+                            3);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  RValue a = evalTileOperand(*args.get(0), std::nullopt);
+  RValue b = evalTileOperand(*args.get(1), std::nullopt);
+  RValue c = evalTileOperand(*args.get(2), std::nullopt);
+  if (a.isError() || b.isError() || c.isError())
+    return RValue::error();
+  bool transA = false, transB = false, clear = false;
+  auto readFlag = [&](size_t i, bool &flag) {
+    if (!args.get(i))
+      return true;
+    std::optional<bool> value = evalConstBool(*args.get(i), "a gemm flag");
+    if (!value)
+      return false;
+    flag = *value;
+    return true;
+  };
+  if (!readFlag(3, transA) || !readFlag(4, transB) || !readFlag(6, clear))
+    return RValue::error();
+  for (size_t i : {7, 8})
+    if (args.get(i) && !evalConstInt(*args.get(i), i == 7 ? "k_pack" : "wg_wait"))
+      return RValue::error();
+  tile::GemmPolicy policy = tile::GemmPolicy::Square;
+  if (args.get(5)) {
+    RValue value = eval(*args.get(5));
+    if (value.isError())
+      return value;
+    StringRef path = value.kind == RValue::Kind::Namespace ? StringRef(value.str)
+                                                           : StringRef();
+    if (path == "T.GemmWarpPolicy.Square")
+      policy = tile::GemmPolicy::Square;
+    else if (path == "T.GemmWarpPolicy.FullRow")
+      policy = tile::GemmPolicy::FullRow;
+    else if (path == "T.GemmWarpPolicy.FullCol")
+      policy = tile::GemmPolicy::FullCol;
+    else {
+      error(args.get(5)->getLoc()) << "policy must be T.GemmWarpPolicy.Square, "
+                                      "FullRow or FullCol";
+      return RValue::error();
+    }
+  }
+  tile::BufferType at = a.getBufferType(), bt = b.getBufferType(),
+                   ct = c.getBufferType();
+  for (auto [operand, type, expr] :
+       {std::make_tuple("A", at, args.get(0)), std::make_tuple("B", bt, args.get(1)),
+        std::make_tuple("C", ct, args.get(2))})
+    if (type.getShape().size() != 2) {
+      error(expr->getLoc()) << "T.gemm operand " << operand
+                            << " must be a 2-D tile, got " << shapeText(type.getShape());
+      return RValue::error();
+    }
+  if (at.getScope() == tile::MemoryScope::Global ||
+      bt.getScope() == tile::MemoryScope::Global) {
+    const Expr *expr = at.getScope() == tile::MemoryScope::Global ? args.get(0) : args.get(1);
+    error(expr->getLoc()) << "T.gemm operands must be in shared memory or "
+                             "fragments; copy the tile out of global memory first";
+    return RValue::error();
+  }
+  if (ct.getScope() != tile::MemoryScope::Fragment &&
+      ct.getScope() != tile::MemoryScope::Local) {
+    error(args.get(2)->getLoc()) << "the T.gemm accumulator C must be a fragment "
+                                    "(T.alloc_fragment), got "
+                                 << c.describe();
+    return RValue::error();
+  }
+  int64_t m = transA ? at.getShape()[1] : at.getShape()[0];
+  int64_t kA = transA ? at.getShape()[0] : at.getShape()[1];
+  int64_t kB = transB ? bt.getShape()[1] : bt.getShape()[0];
+  int64_t n = transB ? bt.getShape()[0] : bt.getShape()[1];
+  if (kA != kB) {
+    error(where) << "T.gemm K extents differ: A is " << shapeText(at.getShape())
+                 << (transA ? " (transposed)" : "") << " with K = " << kA
+                 << ", B is " << shapeText(bt.getShape())
+                 << (transB ? " (transposed)" : "") << " with K = " << kB;
+    return RValue::error();
+  }
+  if (ct.getShape()[0] != m || ct.getShape()[1] != n) {
+    error(args.get(2)->getLoc()) << "T.gemm accumulator is " << shapeText(ct.getShape())
+                                 << " but A x B is " << m << "x" << n;
+    return RValue::error();
+  }
+  auto op = tile::GemmOp::create(
+      builder, l, a.value, b.value, c.value,
+      transA ? builder.getUnitAttr() : UnitAttr(),
+      transB ? builder.getUnitAttr() : UnitAttr(),
+      tile::GemmPolicyAttr::get(ctx, policy),
+      clear ? builder.getUnitAttr() : UnitAttr());
+  verifyNow(op);
+  return RValue::none();
+}
+
+/// T.fill, T.clear.
+RValue KernelGenerator::builtinFill(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  bool isFill = fn == "fill";
+  BoundArgs args = isFill ? bindArgs(*this, call, name, {"buffer", "value"}, 2)
+                          : bindArgs(*this, call, name, {"buffer"}, 1);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  RValue buffer = evalTileOperand(*args.get(0), std::nullopt);
+  if (buffer.isError())
+    return buffer;
+  Type elementType = tile::scalarTypeOf(buffer.getBufferType().getElementType());
+  RValue value = isFill ? eval(*args.get(1)) : RValue::ofInt(0);
+  if (value.isBuffer()) {
+    error(args.get(1)->getLoc()) << "T.fill takes a scalar value";
+    return RValue::error();
+  }
+  Value scalar = materialize(value, isFill ? args.get(1)->getLoc() : where, elementType);
+  if (!scalar)
+    return RValue::error();
+  scalar = castTo(scalar, elementType, where);
+  auto op = tile::FillOp::create(builder, l, buffer.value, scalar);
+  verifyNow(op);
+  return RValue::none();
+}
+
+/// T.reduce_<kind>.
+RValue KernelGenerator::builtinReduce(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  std::optional<tile::ReduceKind> kind = tile::symbolizeReduceKind(fn.drop_front(7));
+  if (!kind) {
+    error(call.callee->getLoc()) << "unknown reduction '" << name
+                                 << "'; expected reduce_max, reduce_min, reduce_sum, "
+                                    "reduce_abssum or reduce_absmax";
+    return RValue::error();
+  }
+  BoundArgs args = bindArgs(*this, call, name, {"buffer", "out", "dim", "clear"}, 2);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  RValue src = evalTileOperand(*args.get(0), std::nullopt);
+  RValue dst = evalTileOperand(*args.get(1), std::nullopt);
+  if (src.isError() || dst.isError())
+    return RValue::error();
+  int64_t rank = src.getBufferType().getShape().size();
+  std::optional<int64_t> dimArg = evalDimArg(args.get(2), rank, -1, where);
+  std::optional<bool> clearArg = evalFlagArg(args.get(3), "clear", true);
+  if (!dimArg || !clearArg)
+    return RValue::error();
+  int64_t dim = *dimArg;
+  bool clear = *clearArg;
+  SmallVector<int64_t> expected(src.getBufferType().getShape());
+  expected.erase(expected.begin() + dim);
+  if (tile::withoutUnitDims(expected) != tile::withoutUnitDims(dst.getBufferType().getShape())) {
+    error(args.get(1)->getLoc())
+        << name << " output must have the input's shape without dimension " << dim
+        << " (" << shapeText(expected) << "), got "
+        << shapeText(dst.getBufferType().getShape());
+    return RValue::error();
+  }
+  auto op = tile::ReduceOp::create(builder, l, tile::ReduceKindAttr::get(ctx, *kind),
+                                   src.value, dst.value, builder.getI64IntegerAttr(dim),
+                                   clear ? builder.getUnitAttr() : UnitAttr());
+  verifyNow(op);
+  return RValue::none();
+}
+
+/// T.cumsum.
+RValue KernelGenerator::builtinCumsum(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"src", "dst", "dim", "reverse"}, 1);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  RValue src = evalTileOperand(*args.get(0), std::nullopt);
+  if (src.isError())
+    return src;
+  // Without dst (or dst=None) the source holds the sums.
+  RValue dst = src;
+  if (const Expr *dstExpr = args.get(1); dstExpr && !isa<NoneExpr>(dstExpr)) {
+    dst = evalTileOperand(*dstExpr, std::nullopt);
+    if (dst.isError())
+      return dst;
+  }
+  int64_t rank = src.getBufferType().getShape().size();
+  std::optional<int64_t> dimArg = evalDimArg(args.get(2), rank, 0, where);
+  std::optional<bool> reverseArg = evalFlagArg(args.get(3), "reverse", false);
+  if (!dimArg || !reverseArg)
+    return RValue::error();
+  int64_t dim = *dimArg;
+  bool reverse = *reverseArg;
+  if (src.getBufferType().getShape() != dst.getBufferType().getShape()) {
+    error(args.get(1)->getLoc()) << name << " output must have the input's shape ("
+                                 << shapeText(src.getBufferType().getShape()) << "), got "
+                                 << shapeText(dst.getBufferType().getShape());
+    return RValue::error();
+  }
+  auto op = tile::CumsumOp::create(builder, l, src.value, dst.value,
+                                   builder.getI64IntegerAttr(dim),
+                                   reverse ? builder.getUnitAttr() : UnitAttr());
+  verifyNow(op);
+  return RValue::none();
+}
+
+/// T.atomic_add.
+RValue KernelGenerator::builtinAtomicAdd(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"dst", "value"}, 2);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  const Expr &dstExpr = *args.get(0);
+  RValue value = eval(*args.get(1));
+  if (value.isError())
+    return value;
+  if (value.isBuffer()) {
+    RValue dst = evalTileOperand(dstExpr, value.getBufferType().getShape());
+    if (dst.isError())
+      return dst;
+    if (tile::withoutUnitDims(dst.getBufferType().getShape()) !=
+        tile::withoutUnitDims(value.getBufferType().getShape())) {
+      error(where) << "T.atomic_add shapes do not match: destination is "
+                   << shapeText(dst.getBufferType().getShape()) << ", value is "
+                   << shapeText(value.getBufferType().getShape());
+      return RValue::error();
+    }
+    auto op = tile::AtomicAddOp::create(builder, l, value.value, dst.value, ValueRange{});
+    verifyNow(op);
+    return RValue::none();
+  }
+  auto *subscript = dyn_cast<SubscriptExpr>(&dstExpr);
+  if (!subscript || !isStartOnlySubscript(dstExpr)) {
+    error(dstExpr.getLoc()) << "T.atomic_add of a scalar needs an element as "
+                               "destination, e.g. Out[i, j]";
+    return RValue::error();
+  }
+  RValue base = eval(*subscript->base);
+  tile::BufferType type = base.getBufferType();
+  if (subscript->indices.size() != type.getShape().size()) {
+    error(dstExpr.getLoc()) << "a rank-" << type.getShape().size()
+                            << " buffer needs " << type.getShape().size()
+                            << " indices, got " << subscript->indices.size();
+    return RValue::error();
+  }
+  SmallVector<Value> indices;
+  for (const ExprPtr &indexExpr : subscript->indices) {
+    Value index = toIndex(eval(*indexExpr), indexExpr->getLoc());
+    if (!index)
+      return RValue::error();
+    indices.push_back(index);
+  }
+  Type scalarType = tile::scalarTypeOf(type.getElementType());
+  Value scalar = materialize(value, args.get(1)->getLoc(), scalarType);
+  if (!scalar)
+    return RValue::error();
+  scalar = castTo(scalar, scalarType, where);
+  auto op = tile::AtomicAddOp::create(builder, l, scalar, base.value, indices);
+  verifyNow(op);
+  return RValue::none();
+}
