@@ -7,7 +7,7 @@
 
 #include "compiler/Pipeline.h"
 #include "compiler/Targets/Targets.h"
-#include "frontend/Frontend.h"
+#include "frontend/FrontendFlags.h"
 #include "lib/Support/ToolSupport.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -25,14 +25,7 @@ namespace {
 cl::OptionCategory category("tile-dump options");
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.tl>"),
                                cl::cat(category));
-cl::opt<std::string> kernelName("kernel", cl::desc("Only this kernel"),
-                                cl::value_desc("name"), cl::cat(category));
-cl::list<std::string> defines("D", cl::Prefix,
-                              cl::desc("Override a compile-time parameter"),
-                              cl::value_desc("name=value"), cl::cat(category));
-cl::list<std::string> includeDirs("I", cl::Prefix,
-                                  cl::desc("Search folder for imports"),
-                                  cl::value_desc("dir"), cl::cat(category));
+tilec::frontend::FrontendFlags frontendFlags(category);
 cl::opt<std::string> afterStage("after",
                                 cl::desc("Show this stage and every later one"),
                                 cl::value_desc("stage"), cl::cat(category));
@@ -40,7 +33,6 @@ cl::opt<std::string> onlyStage("only", cl::desc("Show only this stage"),
                                cl::value_desc("stage"), cl::cat(category));
 cl::opt<bool> listStages("list", cl::desc("List the stages and exit"),
                          cl::cat(category));
-tilec::FloatingPointFlags floatingPoint(category);
 tilec::targets::CodegenFeatureFlags features(category);
 cl::opt<std::string> target("target",
                             cl::desc("The pipeline to show: a GPU chip down to its "
@@ -95,11 +87,7 @@ int main(int argc, char **argv) {
   };
 
   tilec::frontend::FrontendOptions options;
-  options.kernelName = kernelName;
-  options.includeDirs = includeDirs;
-  options.fpContract = floatingPoint.fpContract;
-  options.fastMath = floatingPoint.fastMath;
-  if (!tilec::parseAssignments(defines, "-D", options.defines))
+  if (!frontendFlags.fill(options))
     return 1;
   SourceMgr sourceMgr;
   unsigned bufferId = tilec::addMainFile(sourceMgr, inputFile);

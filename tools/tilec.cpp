@@ -9,7 +9,7 @@
 #include "compiler/Pipeline.h"
 #include "compiler/Targets/Targets.h"
 #include "dialects/Tile/TileDialect.h"
-#include "frontend/Frontend.h"
+#include "frontend/FrontendFlags.h"
 #include "lib/Support/ToolSupport.h"
 #include "runtime/cpu/HostRun.h"
 
@@ -31,16 +31,7 @@ enum class EmitKind { AST, Tile, TileOpt, Metadata, GPU, NVVM, ROCDL, PTX, Cubin
 cl::OptionCategory category("tilec options");
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.tl>"),
                                cl::Required, cl::cat(category));
-cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
-                                cl::value_desc("name"), cl::cat(category));
-cl::list<std::string> defines("D", cl::Prefix,
-                              cl::desc("Override a compile-time parameter "
-                                       "(T.const), e.g. -D block_M=64"),
-                              cl::value_desc("name=value"), cl::cat(category));
-cl::list<std::string> includeDirs("I", cl::Prefix,
-                                  cl::desc("Search this folder for imported "
-                                           ".tl modules"),
-                                  cl::value_desc("dir"), cl::cat(category));
+tilec::frontend::FrontendFlags frontendFlags(category);
 cl::opt<EmitKind> emit(
     "emit", cl::desc("What to produce"), cl::init(EmitKind::Tile),
     cl::values(clEnumValN(EmitKind::AST, "ast", "the syntax tree"),
@@ -68,7 +59,6 @@ cl::opt<EmitKind> emit(
 cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(category));
-tilec::FloatingPointFlags floatingPoint(category);
 cl::opt<std::string> target("target",
                            cl::desc("Target: cpu (execute with --run), or a GPU "
                                     "chip for --emit=gpu|nvvm|ptx (sm_90a, the "
@@ -281,11 +271,7 @@ int main(int argc, char **argv) {
                               "tilec: compile tile-language (.tl) kernels\n");
 
   tilec::frontend::FrontendOptions options;
-  options.kernelName = kernelName;
-  options.includeDirs = includeDirs;
-  options.fpContract = floatingPoint.fpContract;
-  options.fastMath = floatingPoint.fastMath;
-  if (!tilec::parseAssignments(defines, "-D", options.defines))
+  if (!frontendFlags.fill(options))
     return 1;
   // `-o x.ptx|x.cubin|x.hsaco` without --emit says what to produce.
   if (emit.getNumOccurrences() == 0) {

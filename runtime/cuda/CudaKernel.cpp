@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <dlfcn.h>
+#include "runtime/launch/DynamicLibrary.h"
 
 #include <cstring>
 #include <fstream>
@@ -37,20 +37,12 @@ struct Driver {
 private:
   static Driver load() {
     Driver d;
-    void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-      d.error = "the CUDA driver (libcuda.so.1) is not available on this machine";
-      return d;
-    }
-#define TILEC_LOAD(name)                                                       \
-  d.name = reinterpret_cast<decltype(&::name)>(dlsym(library, #name));         \
-  if (!d.name) {                                                               \
-    d.error = "libcuda.so.1 has no " #name;                                    \
-    return d;                                                                  \
-  }
-    TILEC_DRIVER_FUNCTIONS(TILEC_LOAD)
-#undef TILEC_LOAD
-    d.loaded = true;
+    DynamicLibrary library;
+#define TILEC_BIND(name) &&library.bind(d.name, #name)
+    d.loaded = library.open({"libcuda.so.1"}, "the CUDA driver")
+                   TILEC_DRIVER_FUNCTIONS(TILEC_BIND);
+#undef TILEC_BIND
+    d.error = library.error;
     return d;
   }
 };

@@ -5,7 +5,7 @@
 #define __HIP_PLATFORM_AMD__ 1
 #include <hip/hip_runtime_api.h>
 
-#include <dlfcn.h>
+#include "runtime/launch/DynamicLibrary.h"
 
 using namespace tilec::gpu;
 
@@ -29,22 +29,12 @@ struct Hip {
 private:
   static Hip load() {
     Hip h;
-    void *library = dlopen("libamdhip64.so.5", RTLD_NOW | RTLD_LOCAL);
-    if (!library)
-      library = dlopen("libamdhip64.so", RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-      h.error = "the HIP runtime (libamdhip64) is not available on this machine";
-      return h;
-    }
-#define TILEC_LOAD(name)                                                       \
-  h.name = reinterpret_cast<decltype(&::name)>(dlsym(library, #name));         \
-  if (!h.name) {                                                               \
-    h.error = "libamdhip64 has no " #name;                                     \
-    return h;                                                                  \
-  }
-    TILEC_HIP_FUNCTIONS(TILEC_LOAD)
-#undef TILEC_LOAD
-    h.loaded = true;
+    DynamicLibrary library;
+#define TILEC_BIND(name) &&library.bind(h.name, #name)
+    h.loaded = library.open({"libamdhip64.so.5", "libamdhip64.so"}, "the HIP runtime")
+                   TILEC_HIP_FUNCTIONS(TILEC_BIND);
+#undef TILEC_BIND
+    h.error = library.error;
     return h;
   }
 };
@@ -94,7 +84,7 @@ std::unique_ptr<HipKernel> HipKernel::load(const std::string &codeObject,
 
 HipKernel::~HipKernel() {
   if (module)
-    Hip::get().hipModuleUnload(static_cast<hipModule_t>(module));
+    (void)Hip::get().hipModuleUnload(static_cast<hipModule_t>(module)); // nothing to do on failure
 }
 
 bool HipKernel::launch(const KernelPlan &plan, void *stream, std::string &error) {
