@@ -129,8 +129,8 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     A `T.annotate_layout` of a shared buffer with `#tile.swizzle` is taken
     as given; two annotations that disagree on one buffer are an error at
     the second, with a note at the first. Uses of C that fit its layout:
-    fills, copies to or from memory and fragments out of registers (the copy
-    converts layouts), reductions along its rows, `T.Parallel` loops over C
+    fills, copies to or from memory and fragments out of registers (then a
+    `tile.convert_layout`), reductions along its rows, `T.Parallel` loops over C
     that may also read other fragments (those then stay out of registers).
     A 16-bit fragment A written only by copies from an accumulator of its
     shape takes `#tile.wgmma` too (wgmma reads it from registers); another
@@ -151,6 +151,11 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     `#tile.wgmma<g, mma_sync>`, for 16-bit operands: each warp then runs its
     16 rows of every row block on `mma.sync.m16n8k16`, keeping C in
     registers across the gemm's K and across T.Pipelined iterations.
+
+    Last, with every layout known, each `tile.copy` between two fragments of
+    different layouts (elements move between threads, or into shared
+    memory) becomes a `tile.convert_layout`; a copy left between fragments
+    keeps every element on its thread.
   }];
   let options = [
     Option<"wgmma", "wgmma", "bool", "false",

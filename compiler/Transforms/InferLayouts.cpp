@@ -550,6 +550,18 @@ struct TileInferLayoutsPass
         }
       tile::setLayout(alloc, tile::CyclicLayoutAttr::get(&getContext(), launch.getThreads()));
     });
+    // With every layout known, the copies between fragments that move
+    // elements to other threads (or into shared memory) say so.
+    getOperation().walk([&](tile::CopyOp copy) {
+      auto scopeOf = [](Value v) { return cast<tile::BufferType>(v.getType()).getScope(); };
+      if (scopeOf(copy.getSource()) != tile::MemoryScope::Fragment ||
+          scopeOf(copy.getTarget()) != tile::MemoryScope::Fragment ||
+          tile::viewedLayout(copy.getSource()) == tile::viewedLayout(copy.getTarget()))
+        return;
+      OpBuilder b(copy);
+      tile::ConvertLayoutOp::create(b, copy.getLoc(), copy.getSource(), copy.getTarget());
+      copy.erase();
+    });
   }
 };
 } // namespace

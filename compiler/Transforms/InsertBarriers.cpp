@@ -232,13 +232,14 @@ Accesses collect(Operation *root, bool tmaStores) {
     }
     // Copies between a wgmma accumulator and a tile of its shape, and a
     // wgmma's A (its rows are the accumulator's): each warpgroup its rows.
-    if (auto copy = dyn_cast<tile::CopyOp>(op)) {
-      int64_t groupsIn = wgmmaGroups(copy.getSource()), groupsOut = wgmmaGroups(copy.getTarget());
-      if ((groupsIn || groupsOut) && sameRows(copy.getSource(), copy.getTarget())) {
+    if (isa<tile::CopyOp, tile::ConvertLayoutOp>(op)) {
+      Value source = op->getOperand(0), target = op->getOperand(1);
+      int64_t groupsIn = wgmmaGroups(source), groupsOut = wgmmaGroups(target);
+      if ((groupsIn || groupsOut) && sameRows(source, target)) {
         if (groupsIn)
-          add(accesses.writes, copy.getTarget(), groupsIn);
+          add(accesses.writes, target, groupsIn);
         else
-          add(accesses.reads, copy.getSource(), groupsOut);
+          add(accesses.reads, source, groupsOut);
         return;
       }
     }

@@ -913,8 +913,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     return result;
   };
   if (parallelDepth > 0 &&
-      isa<tile::CopyOp, tile::FillOp, tile::GemmOp, tile::ReduceOp, tile::CumsumOp, tile::ParallelOp,
-          tile::PipelinedOp, tile::AllocOp>(op))
+      isa<tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp, tile::ReduceOp,
+          tile::CumsumOp, tile::ParallelOp, tile::PipelinedOp, tile::AllocOp>(op))
     return op->emitError("the GPU target does not support '")
            << op->getName() << "' inside a T.Parallel loop";
 
@@ -1077,6 +1077,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       return lowerTensorStore(copy, store->second);
     return lowerCopy(op, copy.getSource(), copy.getTarget());
   }
+  // Copies decide from both layouts which thread moves which element.
+  if (auto convert = dyn_cast<tile::ConvertLayoutOp>(op))
+    return lowerCopy(op, convert.getSource(), convert.getTarget());
   if (auto copy = dyn_cast<tile::CopyAsyncOp>(op))
     return lowerCopyAsync(copy);
   if (auto commit = dyn_cast<tile::AsyncCommitOp>(op)) {

@@ -359,8 +359,8 @@ tilec::tile::BufferUses tilec::tile::usesOf(Value buffer) {
         uses.read = true;
       } else if (isa<StoreOp>(user)) {
         uses.written = true;
-      } else if (auto copy = dyn_cast<CopyOp>(user)) {
-        (copy.getSource() == view ? uses.read : uses.written) = true;
+      } else if (isa<CopyOp, ConvertLayoutOp>(user)) {
+        (user->getOperand(0) == view ? uses.read : uses.written) = true;
       } else {
         uses.read = uses.written = true;
       }

@@ -286,6 +286,27 @@ LogicalResult CopyOp::verify() {
            << shapeString(source.getShape())
            << " does not match target shape "
            << shapeString(target.getShape());
+  Attribute from = viewedLayout(getSource()), to = viewedLayout(getTarget());
+  if (source.getScope() == MemoryScope::Fragment && target.getScope() == MemoryScope::Fragment &&
+      from && to && from != to)
+    return emitOpError("copies between fragments of layouts ")
+           << from << " and " << to << "; a change of layout is a tile.convert_layout";
+  return success();
+}
+
+LogicalResult ConvertLayoutOp::verify() {
+  BufferType source = getSource().getType();
+  BufferType target = getTarget().getType();
+  if (source.getScope() != MemoryScope::Fragment || target.getScope() != MemoryScope::Fragment)
+    return emitOpError("converts between fragments, got a ")
+           << stringifyMemoryScope(source.getScope()) << " and a "
+           << stringifyMemoryScope(target.getScope()) << " buffer";
+  if (withoutUnitDims(source.getShape()) != withoutUnitDims(target.getShape()))
+    return emitOpError("source shape ")
+           << shapeString(source.getShape()) << " does not match target shape "
+           << shapeString(target.getShape());
+  if (viewedLayout(getSource()) == viewedLayout(getTarget()))
+    return emitOpError("converts between two fragments of one layout; that is a tile.copy");
   return success();
 }
 

@@ -271,6 +271,33 @@ def Tile_CopyOp : Tile_Op<"copy"> {
     ```mlir
     tile.copy %a_region, %A_s : !tile.buffer<128x32xf16, global>, !tile.buffer<128x32xf16, shared>
     ```
+
+    A copy between two fragments keeps each element on its thread: once
+    their layouts are known they must agree; `tile.convert_layout` moves
+    elements between threads.
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$source,
+                   Arg<Tile_Buffer, "", [MemWrite]>:$target);
+  let assemblyFormat = "$source `,` $target attr-dict `:` type($source) `,` type($target)";
+  let hasVerifier = 1;
+}
+
+def Tile_ConvertLayoutOp : Tile_Op<"convert_layout"> {
+  let summary = "copy a fragment into a fragment of another layout";
+  let description = [{
+    The one place where fragment data changes layout: the elements move to
+    the threads (or the shared memory) the target's layout gives them,
+    converting the element type on the way. `tile-infer-layouts` makes it
+    from a `T.copy` between fragments whose inferred layouts differ, e.g. an
+    attention's probabilities, computed in the wgmma accumulator layout,
+    into an operand tile held in swizzled shared memory. Both sides are
+    fragments of the same shape (unit dimensions aside).
+
+    ```mlir
+    tile.convert_layout %scores, %p
+        : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>,
+          !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>
+    ```
   }];
   let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$source,
                    Arg<Tile_Buffer, "", [MemWrite]>:$target);

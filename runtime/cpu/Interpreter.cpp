@@ -685,7 +685,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
   }
   if (isa<tile::AsyncCommitOp, tile::AsyncWaitOp, tile::BarrierOp>(op))
     return success(); // one thread of control: copies complete at once here
-  if (isa<tile::CopyOp, tile::CopyAsyncOp>(op)) {
+  if (isa<tile::CopyOp, tile::ConvertLayoutOp, tile::CopyAsyncOp>(op)) {
     const View &src = view(op->getOperand(0));
     const View &dst = view(op->getOperand(1));
     bool srcGlobal = src.storage->scope == tile::MemoryScope::Global;

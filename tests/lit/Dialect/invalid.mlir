@@ -407,3 +407,61 @@ func.func @stale_attribute() attributes {tile.layout = #tile.cyclic<128>} {
 
 // expected-error @+1 {{'func.func' op attribute 'tile.dims' must name each dimension of a tensor argument}}
 func.func private @dims_rank(!tile.buffer<?x?xf16, global> {tile.dims = ["M"]})
+
+// -----
+
+// Once both layouts are known, a copy between fragments keeps each element
+// on its thread; a change of layout is explicit.
+func.func @copy_changes_layout() {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment, #tile.cyclic<128>>
+    // expected-error @+1 {{'tile.copy' op copies between fragments of layouts #tile.wgmma<1> and #tile.cyclic<128>; a change of layout is a tile.convert_layout}}
+    tile.copy %s, %p : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, fragment, #tile.cyclic<128>>
+  }
+  return
+}
+
+// -----
+
+func.func @convert_same_layout() {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment, #tile.wgmma<1>>
+    // expected-error @+1 {{'tile.convert_layout' op converts between two fragments of one layout; that is a tile.copy}}
+    tile.convert_layout %s, %p : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, fragment, #tile.wgmma<1>>
+  }
+  return
+}
+
+// -----
+
+func.func @convert_shared() {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    %p = tile.alloc : !tile.buffer<64x64xf16, shared>
+    // expected-error @+1 {{'tile.convert_layout' op converts between fragments, got a fragment and a shared buffer}}
+    tile.convert_layout %s, %p : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, shared>
+  }
+  return
+}
+
+// -----
+
+func.func @convert_shape() {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    %p = tile.alloc : !tile.buffer<64x32xf16, fragment>
+    // expected-error @+1 {{'tile.convert_layout' op source shape 64x64 does not match target shape 64x32}}
+    tile.convert_layout %s, %p : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x32xf16, fragment>
+  }
+  return
+}

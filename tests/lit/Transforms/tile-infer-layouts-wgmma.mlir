@@ -242,3 +242,35 @@ func.func @columns_split() attributes {tile.kernel} {
   }
   return
 }
+
+// -----
+
+// A copy of the accumulator into an A operand that cannot be used from
+// registers (it is also written element by element) moves the elements
+// into swizzled shared memory: once both layouts are known the copy is a
+// tile.convert_layout.
+// CHECK-LABEL: func.func @converted_operand
+// CHECK: tile.convert_layout %{{.*}}, %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1>>, <64x64xf16, fragment, #tile.swizzle<128>>
+// NOWGMMA-LABEL: func.func @converted_operand
+// NOWGMMA-NOT: tile.convert_layout
+func.func @converted_operand() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %k = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment>
+    %o = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    tile.gemm %k, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
+        : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.copy %s, %p : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf16, fragment>
+    tile.parallel [64, 64] {
+    ^bb0(%i: index, %j: index):
+      %x = arith.constant 1.0 : f16
+      tile.store %x, %p[%i, %j] : !tile.buffer<64x64xf16, fragment>
+    }
+    tile.gemm %p, %k, %o {clear_accum, policy = #tile<gemm_policy full_row>}
+        : !tile.buffer<64x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+  }
+  return
+}

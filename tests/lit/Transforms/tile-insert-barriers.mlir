@@ -267,14 +267,14 @@ func.func @pipelines(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
 // -----
 
 // Attention's probabilities: each warpgroup writes its own rows of %p (the
-// copy out of the accumulator) and its wgmma reads those rows as A: the
+// conversion out of the accumulator) and its wgmma reads those rows as A: the
 // warpgroups synchronize on their own (with the proxy fence). The next
 // iteration's copy overwrites rows whose wgmma the same warpgroup waited
 // for: no barrier. A loop reading %p with the block's threads needs one.
 // CHECK-LABEL: func.func @own_rows
 // CHECK: scf.for
 // CHECK-NOT: tile.barrier
-// CHECK: tile.copy %{{.*}}, %{{.*}} : <128x64xf32, fragment, #tile.wgmma<2>>, <128x64xf16, fragment, #tile.swizzle<128>>
+// CHECK: tile.convert_layout %{{.*}}, %{{.*}} : <128x64xf32, fragment, #tile.wgmma<2>>, <128x64xf16, fragment, #tile.swizzle<128>>
 // CHECK-NEXT: tile.barrier {async_proxy, warpgroup}
 // CHECK-NEXT: tile.gemm
 // CHECK-NEXT: {{^ *}}}{{$}}
@@ -292,7 +292,7 @@ func.func @own_rows(%Y: !tile.buffer<?xf16, global> {tile.dims = ["N"], tile.nam
     %v = tile.alloc {shared_offset = 16384 : i64} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
     %o = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
     scf.for %k = %c0 to %c4 step %c1 {
-      tile.copy %s, %p : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>
+      tile.convert_layout %s, %p : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>
       tile.gemm %p, %v, %o {policy = #tile<gemm_policy full_row>}
           : !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
     }
