@@ -155,6 +155,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"make_swizzled_layout"}, &G::builtinMakeSwizzledLayout);
   add(tables.tile, {"annotate_layout"}, &G::builtinAnnotateLayout);
   add(tables.tile, {"print"}, &G::builtinPrint);
+  add(tables.tile, {"no_set_max_nreg"}, &G::builtinNoSetMaxNReg);
   add(tables.tile, {"device_assert"}, &G::builtinDeviceAssert);
   // BuiltinsScalar.cpp
   add(tables.tile,

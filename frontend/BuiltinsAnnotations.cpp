@@ -1,7 +1,7 @@
 //===- BuiltinsAnnotations.cpp - scheduling hints, debugging --------------===//
 //
-// T.use_swizzle, T.make_swizzled_layout, T.annotate_layout, T.print and
-// T.device_assert.
+// T.use_swizzle, T.make_swizzled_layout, T.annotate_layout,
+// T.no_set_max_nreg, T.print and T.device_assert.
 //
 //===----------------------------------------------------------------------===//
 
@@ -119,6 +119,20 @@ RValue KernelGenerator::builtinAnnotateLayout(StringRef name, StringRef fn, cons
     verifyNow(tile::AnnotateLayoutOp::create(builder, loc(keyExpr->getLoc()),
                                              key.value, layout.attr));
   }
+  return RValue::none();
+}
+
+/// T.no_set_max_nreg(): the launch's warpgroups keep their registers.
+RValue KernelGenerator::builtinNoSetMaxNReg(StringRef name, StringRef fn,
+                                            const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  BoundArgs args = bindArgs(*this, call, name, {}, 0);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  Operation *parent = builder.getInsertionBlock()->getParentOp();
+  auto launch = isa<tile::LaunchOp>(parent) ? cast<tile::LaunchOp>(parent)
+                                            : parent->getParentOfType<tile::LaunchOp>();
+  launch.setNoSetmaxnreg(true);
   return RValue::none();
 }
 

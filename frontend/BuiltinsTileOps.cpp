@@ -183,6 +183,21 @@ RValue KernelGenerator::builtinFill(StringRef name, StringRef fn, const CallExpr
                           : bindArgs(*this, call, name, {"buffer"}, 1);
   if (!args.ok || !checkInLaunch(where, name))
     return RValue::error();
+  // Of a T.alloc_var (TileLang clears accumulators held in one): a store.
+  if (auto *var = dyn_cast<NameExpr>(args.get(0))) {
+    const RValue *bound = lookup(var->name);
+    if (bound && bound->kind == RValue::Kind::Var) {
+      RValue value = isFill ? eval(*args.get(1)) : RValue::ofInt(0);
+      if (value.isError())
+        return value;
+      if (value.isBuffer()) {
+        error(args.get(1)->getLoc()) << "T.fill takes a scalar value";
+        return RValue::error();
+      }
+      assignName(var->name, std::move(value), isFill ? args.get(1)->getLoc() : where);
+      return RValue::none();
+    }
+  }
   RValue buffer = evalTileOperand(*args.get(0), std::nullopt);
   if (buffer.isError())
     return buffer;
@@ -283,9 +298,29 @@ RValue KernelGenerator::builtinCumsum(StringRef name, StringRef fn, const CallEx
 RValue KernelGenerator::builtinAtomicAdd(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
   Location l = loc(where);
-  BoundArgs args = bindArgs(*this, call, name, {"dst", "value"}, 2);
+  BoundArgs args = bindArgs(*this, call, name, {"dst", "value", "memory_order"}, 2);
   if (!args.ok || !checkInLaunch(where, name))
     return RValue::error();
+  tile::MemoryOrder order = tile::MemoryOrder::Relaxed;
+  if (const Expr *orderExpr = args.get(2)) {
+    RValue orderValue = eval(*orderExpr);
+    if (orderValue.isError())
+      return orderValue;
+    std::optional<tile::MemoryOrder> parsed;
+    if (orderValue.isConst() && orderValue.constKind == RValue::ConstKind::Str)
+      parsed = tile::symbolizeMemoryOrder(orderValue.str);
+    if (!parsed) {
+      auto diag = error(orderExpr->getLoc());
+      diag << "memory_order must be one of \"relaxed\", \"acquire\", \"release\", "
+              "\"acq_rel\", \"seq_cst\", got ";
+      if (orderValue.isConst() && orderValue.constKind == RValue::ConstKind::Str)
+        diag << "\"" << orderValue.str << "\"";
+      else
+        diag << orderValue.describe();
+      return RValue::error();
+    }
+    order = *parsed;
+  }
   const Expr &dstExpr = *args.get(0);
   RValue value = eval(*args.get(1));
   if (value.isError())
@@ -301,7 +336,7 @@ RValue KernelGenerator::builtinAtomicAdd(StringRef name, StringRef fn, const Cal
                    << shapeText(value.getBufferType().getShape());
       return RValue::error();
     }
-    auto op = tile::AtomicAddOp::create(builder, l, value.value, dst.value, ValueRange{});
+    auto op = tile::AtomicAddOp::create(builder, l, value.value, dst.value, ValueRange{}, order);
     verifyNow(op);
     return RValue::none();
   }
@@ -331,7 +366,7 @@ RValue KernelGenerator::builtinAtomicAdd(StringRef name, StringRef fn, const Cal
   if (!scalar)
     return RValue::error();
   scalar = castTo(scalar, scalarType, where);
-  auto op = tile::AtomicAddOp::create(builder, l, scalar, base.value, indices);
+  auto op = tile::AtomicAddOp::create(builder, l, scalar, base.value, indices, order);
   verifyNow(op);
   return RValue::none();
 }

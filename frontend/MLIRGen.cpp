@@ -397,15 +397,18 @@ std::optional<std::string> KernelGenerator::evalConstString(const Expr &expr, St
 std::optional<SmallVector<int64_t>>
 KernelGenerator::evalConstShape(const Expr &expr, StringRef what) {
   SmallVector<int64_t> shape;
-  auto addDim = [&](const Expr &dimExpr) -> bool {
-    RValue dim = eval(dimExpr);
+  // One dimension, evaluated from `dimExpr` or already (`known`: an element
+  // of a shape held in a name).
+  auto addDim = [&](const Expr &dimExpr, const RValue *known = nullptr) -> bool {
+    RValue dim = known ? *known : eval(dimExpr);
     if (dim.isError())
       return false;
     if (!dim.isConstInt()) {
       auto diag = error(dimExpr.getLoc());
       diag << "the shape of " << what << " must be made of compile-time integers";
       if (auto *name = dyn_cast<NameExpr>(&dimExpr); name && dim.kind == RValue::Kind::Scalar)
-        diag << "; '" << name->name << "' is only known at launch";
+        diag << "; '" << name->name << (known ? "' holds a value" : "' is")
+             << " only known at launch";
       else
         diag << "; got " << dim.describe();
       return false;
@@ -422,6 +425,21 @@ KernelGenerator::evalConstShape(const Expr &expr, StringRef what) {
     for (const ExprPtr &element : seq->elements)
       if (!addDim(*element))
         return std::nullopt;
+    return shape;
+  }
+  // A shape held in a name (`A_shared_shape = (block_M, block_K)`).
+  if (isa<NameExpr>(expr)) {
+    RValue held = eval(expr);
+    if (held.isError())
+      return std::nullopt;
+    if (held.kind == RValue::Kind::Tuple) {
+      for (const RValue &element : held.elements)
+        if (!addDim(expr, &element))
+          return std::nullopt;
+      return shape;
+    }
+    if (!addDim(expr, &held))
+      return std::nullopt;
     return shape;
   }
   if (!addDim(expr))
@@ -756,8 +774,10 @@ void KernelGenerator::genAssign(const AssignStmt &stmt) {
   const Expr &target = *stmt.target;
   if (auto *tuple = dyn_cast<SequenceExpr>(&target)) {
     RValue value = eval(*stmt.value);
-    if (value.isError())
+    if (value.isError()) {
+      bindFailed(target);
       return;
+    }
     if (value.kind != RValue::Kind::Tuple ||
         value.elements.size() != tuple->elements.size()) {
       error(stmt.value->getLoc())
@@ -770,8 +790,10 @@ void KernelGenerator::genAssign(const AssignStmt &stmt) {
     return;
   }
   RValue value = eval(*stmt.value);
-  if (value.isError())
+  if (value.isError()) {
+    bindFailed(target);
     return;
+  }
   if (stmt.annotation) {
     // `x: T.float32 = v` converts v.
     Type type = evalDType(*stmt.annotation);
@@ -783,6 +805,17 @@ void KernelGenerator::genAssign(const AssignStmt &stmt) {
     value = RValue::ofScalar(castTo(scalar, type, stmt.value->getLoc()));
   }
   genStore(target, std::move(value), stmt.getLoc());
+}
+
+void KernelGenerator::bindFailed(const Expr &target) {
+  if (auto *tuple = dyn_cast<SequenceExpr>(&target)) {
+    for (const ExprPtr &element : tuple->elements)
+      bindFailed(*element);
+    return;
+  }
+  // Later uses of a name whose value was already reported stay silent.
+  if (auto *name = dyn_cast<NameExpr>(&target); name && !lookup(name->name))
+    scopes.back().names[name->name] = RValue::error();
 }
 
 void KernelGenerator::genStore(const Expr &target, RValue value, SMLoc where) {
@@ -969,7 +1002,8 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
   Location l = loc(stmt.getLoc());
   auto launch = tile::LaunchOp::create(builder, l, grid, builder.getI64IntegerAttr(threads),
                                        /*gpu_kernel=*/nullptr, /*block_threads=*/nullptr,
-                                       /*shared_bytes=*/nullptr, /*tensor_maps=*/nullptr);
+                                       /*shared_bytes=*/nullptr, /*tensor_maps=*/nullptr,
+                                       /*no_setmaxnreg=*/nullptr);
   Type index = builder.getIndexType();
   OpBuilder::InsertionGuard guard(builder);
   Block *body = builder.createBlock(&launch.getBody(), {}, {index, index, index},

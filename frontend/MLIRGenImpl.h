@@ -77,6 +77,10 @@ public:
   void genBlock(const StmtList &body);
   void genStmt(const Stmt &stmt);
   void genAssign(const AssignStmt &stmt);
+  /// After an assignment whose value failed (already reported): binds the
+  /// target names that are new to an error value, so that their uses do
+  /// not report again.
+  void bindFailed(const Expr &target);
   void genAugAssign(const AugAssignStmt &stmt);
   void genStore(const Expr &target, RValue value, llvm::SMLoc where);
   void genIf(const IfStmt &stmt);
@@ -128,6 +132,7 @@ public:
   RValue builtinMakeSwizzledLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAnnotateLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinNoSetMaxNReg(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinDeviceAssert(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinUnaryMath(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAbs(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);

@@ -750,7 +750,8 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   // registers leaves one block an SM: only where shared memory already
   // does (a smaller kernel keeps its blocks side by side instead).
   bool oneBlockPerSM = 2 * (sharedBytes + kSharedReservedPerBlock) > kSharedPerSM;
-  bool reallocate = setmaxnreg && numThreadsValue == 256 && oneBlockPerSM;
+  bool reallocate =
+      setmaxnreg && !launch.getNoSetmaxnreg() && numThreadsValue == 256 && oneBlockPerSM;
   if (reallocate) {
     // setmaxnreg moves registers within the block's allocation, which is
     // what the kernel's register count says: pinned at the even split
@@ -1313,11 +1314,26 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   }
   if (auto atomic = dyn_cast<tile::AtomicAddOp>(op)) {
     const BufferRef &dst = buffers[atomic.getTarget()];
+    // Each add is a relaxed atomic between fences: LLVM's NVPTX back end
+    // drops the ordering of an atomicrmw (it prints a relaxed atom), so the
+    // ordering T.atomic_add asks for is given by fences on every target.
+    tile::MemoryOrder order = atomic.getMemoryOrder();
+    bool seqCst = order == tile::MemoryOrder::SeqCst;
+    bool fenceBefore = seqCst || order == tile::MemoryOrder::Release ||
+                       order == tile::MemoryOrder::AcqRel;
+    bool fenceAfter = seqCst || order == tile::MemoryOrder::Acquire ||
+                      order == tile::MemoryOrder::AcqRel;
     auto add = [&](Value ptr, Value value) {
+      if (fenceBefore)
+        LLVM::FenceOp::create(b, loc(),
+                              seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::release);
       LLVM::AtomicRMWOp::create(b, loc(),
                                 isa<FloatType>(value.getType()) ? LLVM::AtomicBinOp::fadd
                                                                 : LLVM::AtomicBinOp::add,
                                 ptr, value, LLVM::AtomicOrdering::monotonic);
+      if (fenceAfter)
+        LLVM::FenceOp::create(b, loc(),
+                              seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::acquire);
     };
     if (!atomic.getIndices().empty()) {
       Value ptr = address(dst, indices(atomic.getIndices()));

@@ -40,7 +40,9 @@ def Tile_LaunchOp : Tile_Op<"launch", [SingleBlock, NoTerminator,
     the GPU kernel's symbol, the threads a block really has (a
     warp-specialized kernel adds a producer warpgroup), the dynamic shared
     memory in bytes and the TMA tensor maps it takes after its parameters
-    (`{param, box, swizzle}` dictionaries).
+    (`{param, box, swizzle}` dictionaries). `no_setmaxnreg`
+    (`T.no_set_max_nreg()`): the warpgroups keep the registers they start
+    with.
 
     ```mlir
     tile.launch grid(%gx, %gy) threads(128) {
@@ -57,7 +59,8 @@ def Tile_LaunchOp : Tile_Op<"launch", [SingleBlock, NoTerminator,
                    OptionalAttr<FlatSymbolRefAttr>:$gpu_kernel,
                    OptionalAttr<I64Attr>:$block_threads,
                    OptionalAttr<I64Attr>:$shared_bytes,
-                   OptionalAttr<DictArrayAttr>:$tensor_maps);
+                   OptionalAttr<DictArrayAttr>:$tensor_maps,
+                   UnitAttr:$no_setmaxnreg);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     `grid` `(` $grid `)` `threads` `(` $threads `)` attr-dict-with-keyword $body
@@ -576,16 +579,21 @@ def Tile_CumsumOp : Tile_Op<"cumsum"> {
 def Tile_AtomicAddOp : Tile_Op<"atomic_add"> {
   let summary = "atomically add a scalar or a tile into memory";
   let description = [{
-    `T.atomic_add(dst, value)`: with indices, `value` is a scalar added to
-    one element; without, `value` is a tile added element-wise into `dst`.
+    `T.atomic_add(dst, value, memory_order=...)`: with indices, `value` is a
+    scalar added to one element; without, `value` is a tile added
+    element-wise into `dst`. Each add is one atomic read-modify-write with
+    the given ordering (relaxed unless said otherwise, as in C++).
 
     ```mlir
     tile.atomic_add %v, %Out[%i, %j] : f32, !tile.buffer<?x?xf32, global>
     tile.atomic_add %acc, %out_region : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+    tile.atomic_add %v, %Flag[%i] {memory_order = #tile<memory_order release>} : i32, !tile.buffer<?xi32, global>
     ```
   }];
   let arguments = (ins AnyType:$value, Arg<Tile_Buffer, "", [MemRead, MemWrite]>:$target,
-                   Variadic<Index>:$indices);
+                   Variadic<Index>:$indices,
+                   DefaultValuedAttr<Tile_MemoryOrderAttr,
+                                     "::tilec::tile::MemoryOrder::Relaxed">:$memory_order);
   let assemblyFormat = [{
     $value `,` $target (`[` $indices^ `]`)? attr-dict `:` type($value) `,` type($target)
   }];
