@@ -9,6 +9,8 @@
 #include "frontend/ConstantArithmetic.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/ADT/MapVector.h"
 
 #include <cmath>
 
@@ -239,6 +241,44 @@ bool KernelGenerator::isStartOnlySubscript(const Expr &expr) {
                        [](const ExprPtr &e) { return isa<SliceExpr>(e.get()); });
 }
 
+/// `value` as a sum of constant multiples of opaque values plus a constant,
+/// through the integer arithmetic the frontend emits for index expressions.
+static void linearizeValue(Value value, int64_t scale, llvm::MapVector<Value, int64_t> &terms,
+                           int64_t &constant, unsigned depth = 0) {
+  if (std::optional<int64_t> c = getConstantIntValue(value)) {
+    constant += scale * *c;
+    return;
+  }
+  Operation *def = value.getDefiningOp();
+  if (def && depth < 16) {
+    if (isa<arith::IndexCastOp, arith::ExtSIOp>(def))
+      return linearizeValue(def->getOperand(0), scale, terms, constant, depth + 1);
+    if (isa<arith::AddIOp, arith::SubIOp>(def)) {
+      linearizeValue(def->getOperand(0), scale, terms, constant, depth + 1);
+      linearizeValue(def->getOperand(1), isa<arith::SubIOp>(def) ? -scale : scale, terms,
+                     constant, depth + 1);
+      return;
+    }
+    if (isa<arith::MulIOp>(def)) {
+      if (std::optional<int64_t> c = getConstantIntValue(def->getOperand(1)))
+        return linearizeValue(def->getOperand(0), scale * *c, terms, constant, depth + 1);
+      if (std::optional<int64_t> c = getConstantIntValue(def->getOperand(0)))
+        return linearizeValue(def->getOperand(1), scale * *c, terms, constant, depth + 1);
+    }
+  }
+  terms[value] += scale;
+}
+
+std::optional<int64_t> KernelGenerator::constantDifference(Value upper, Value lower) {
+  llvm::MapVector<Value, int64_t> terms;
+  int64_t constant = 0;
+  linearizeValue(upper, 1, terms, constant);
+  linearizeValue(lower, -1, terms, constant);
+  if (llvm::any_of(terms, [](const auto &term) { return term.second != 0; }))
+    return std::nullopt;
+  return constant;
+}
+
 RValue KernelGenerator::makeRegion(const SubscriptExpr &expr, RValue base,
                                    std::optional<ArrayRef<int64_t>> extentHint) {
   tile::BufferType type = base.getBufferType();
@@ -284,6 +324,17 @@ RValue KernelGenerator::makeRegion(const SubscriptExpr &expr, RValue base,
       LinearForm diff = linearize(*slice->upper, lookupConst);
       if (slice->lower)
         diff.add(linearize(*slice->lower, lookupConst), -1);
+      // Bounds held in names (`kv_start:kv_end` with kv_end = kv_start +
+      // block_N): the difference of the values they name.
+      if (!diff.isConstant()) {
+        Value upper = toIndex(eval(*slice->upper), slice->upper->getLoc());
+        if (!upper)
+          return RValue::error();
+        if (std::optional<int64_t> difference = constantDifference(upper, offset)) {
+          diff = LinearForm();
+          diff.constant = *difference;
+        }
+      }
       if (!diff.isConstant()) {
         error(slice->getLoc())
             << "the extent of this slice must be a compile-time constant "
@@ -314,7 +365,12 @@ RValue KernelGenerator::makeRegion(const SubscriptExpr &expr, RValue base,
       error(slice->getLoc()) << "slice extent must be positive, got " << extent;
       return RValue::error();
     }
-    if (!ShapedType::isDynamic(shape[dim]) && extent > shape[dim]) {
+    // A window of a tensor may be longer than the dimension (TileLang's
+    // `Q[b, h * g : h * g + block_H, :]` with block_H above the heads): the
+    // copies clip it, element accesses past the end are guarded. On-chip
+    // buffers hold no more than their shape.
+    bool tensor = type.getScope() == tile::MemoryScope::Global;
+    if (!tensor && !ShapedType::isDynamic(shape[dim]) && extent > shape[dim]) {
       error(slice->getLoc()) << "slice extent " << extent
                              << " exceeds dimension " << dim << " of extent "
                              << shape[dim];

@@ -158,6 +158,9 @@ public:
   /// Whether `expr` indexes a buffer with scalars only (a start or an
   /// element, depending on context).
   bool isStartOnlySubscript(const Expr &expr);
+  /// upper - lower when the frontend's index arithmetic makes it a
+  /// constant (bounds held in names); none otherwise.
+  std::optional<int64_t> constantDifference(mlir::Value upper, mlir::Value lower);
   RValue makeRegion(const SubscriptExpr &expr, RValue base,
                     std::optional<llvm::ArrayRef<int64_t>> extentHint);
 

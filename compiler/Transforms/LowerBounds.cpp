@@ -190,6 +190,12 @@ static void conjuncts(Value condition, SmallVectorImpl<Value> &out, int depth = 
 }
 
 bool KernelLowering::provablyInBounds(Operation *access, Value buffer, ValueRange indices) {
+  // A window (tile.region) of a tensor may reach past the tensor's end (a
+  // slice of a dimension bound at launch, or one longer than the dimension,
+  // which copies clip): indices inside the window prove nothing about the
+  // tensor.
+  if (!isa<BlockArgument>(buffer))
+    return false;
   ArrayRef<int64_t> shape = llvm::cast<tile::BufferType>(buffer.getType()).getShape();
   // What the conditions of the enclosing ifs (then branches) say.
   SmallVector<Value> facts;

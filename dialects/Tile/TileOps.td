@@ -200,6 +200,9 @@ def Tile_RegionOp : Tile_Op<"region", [Pure]> {
     A view of `sizes` elements starting at `offsets` (one offset and size
     per source dimension). The result type may drop unit dimensions:
     `Q[bz, bx*64:(bx+1)*64, by, :]` is a rank-2 view of a rank-4 buffer.
+    A window of a global tensor may reach past the tensor's end (copies
+    clip it, element accesses are guarded); one of an on-chip buffer stays
+    inside it.
 
     ```mlir
     %r = tile.region %Q[%bz, %row, %by, %c0] sizes [1, 64, 1, 128]

@@ -82,3 +82,33 @@ func.func @inside(%A: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], til
   }
   return
 }
+
+// -----
+
+// An index inside a window of a tensor proves nothing about the tensor: the
+// window [64 bx, 64 bx + 64) of an N-element tensor reaches past its end in
+// the last block. The load is guarded; the store into the constant-shape
+// tensor is not.
+// CHECK-LABEL: gpu.func @window_load
+// CHECK: %[[V:.*]] = scf.if %{{.*}} -> (f32) {
+// CHECK:   llvm.load %{{.*}} : !llvm.ptr<1> -> f32
+// CHECK: } else {
+// CHECK:   scf.yield %cst
+// CHECK-NOT: scf.if
+// CHECK: llvm.store
+func.func @window_load(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"},
+                       %Y: !tile.buffer<64xf32, global> {tile.dims = [""], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %start = arith.muli %bx, %c64 : index
+    %window = tile.region %X[%start] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %v = tile.load %window[%i] : !tile.buffer<64xf32, global>
+      tile.store %v, %Y[%i] : !tile.buffer<64xf32, global>
+    }
+  }
+  return
+}
