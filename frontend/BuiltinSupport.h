@@ -25,6 +25,12 @@ struct BoundArgs {
 BoundArgs bindArgs(KernelGenerator &gen, const CallExpr &call, llvm::StringRef name,
                    llvm::ArrayRef<llvm::StringRef> params, size_t required);
 
+/// Binds `call`'s one argument `param` and evaluates it (`argument`, when
+/// given, is set to its expression); an error value, already reported,
+/// when the call does not fit.
+RValue evalSingleArgument(KernelGenerator &gen, const CallExpr &call, llvm::StringRef name,
+                          llvm::StringRef param, const Expr **argument = nullptr);
+
 /// The shape as text for messages ("a scalar", "4x?").
 std::string shapeText(llvm::ArrayRef<int64_t> shape);
 

@@ -68,6 +68,17 @@ BoundArgs tilec::frontend::bindArgs(KernelGenerator &gen, const CallExpr &call,
   return bound;
 }
 
+RValue tilec::frontend::evalSingleArgument(KernelGenerator &gen, const CallExpr &call,
+                                           StringRef name, StringRef param,
+                                           const Expr **argument) {
+  BoundArgs args = bindArgs(gen, call, name, {param}, 1);
+  if (!args.ok)
+    return RValue::error();
+  if (argument)
+    *argument = args.get(0);
+  return gen.eval(*args.get(0));
+}
+
 std::string tilec::frontend::shapeText(ArrayRef<int64_t> shape) {
   if (shape.empty())
     return "a scalar";

@@ -24,10 +24,8 @@ using llvm::SMLoc;
 RValue KernelGenerator::builtinUnaryMath(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
   Location l = loc(where);
-  BoundArgs args = bindArgs(*this, call, name, {"x"}, 1);
-  if (!args.ok)
-    return RValue::error();
-  RValue x = eval(*args.get(0));
+  const Expr *argument = nullptr;
+  RValue x = evalSingleArgument(*this, call, name, "x", &argument);
   if (x.isError())
     return x;
   if (x.isConstNumber()) {
@@ -44,7 +42,7 @@ RValue KernelGenerator::builtinUnaryMath(StringRef name, StringRef fn, const Cal
                    .Default(0);
     return RValue::ofFloat(r);
   }
-  Value v = materialize(x, args.get(0)->getLoc());
+  Value v = materialize(x, argument->getLoc());
   if (!v)
     return RValue::error();
   if (!isa<FloatType>(v.getType()))
@@ -81,10 +79,7 @@ RValue KernelGenerator::builtinUnaryMath(StringRef name, StringRef fn, const Cal
 RValue KernelGenerator::builtinAbs(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
   Location l = loc(where);
-  BoundArgs args = bindArgs(*this, call, name, {"x"}, 1);
-  if (!args.ok)
-    return RValue::error();
-  RValue x = eval(*args.get(0));
+  RValue x = evalSingleArgument(*this, call, name, "x");
   if (x.isError())
     return x;
   if (x.isConstNumber())
@@ -240,10 +235,7 @@ RValue KernelGenerator::builtinLimit(StringRef name, StringRef fn, const CallExp
 RValue KernelGenerator::builtinPythonConversion(StringRef name, StringRef fn,
                                                 const CallExpr &call) {
   SMLoc where = call.getLoc();
-  BoundArgs args = bindArgs(*this, call, name, {"x"}, 1);
-  if (!args.ok)
-    return RValue::error();
-  RValue x = eval(*args.get(0));
+  RValue x = evalSingleArgument(*this, call, name, "x");
   if (x.isError())
     return x;
   if (x.isConstNumber()) {
