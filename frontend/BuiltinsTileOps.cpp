@@ -52,11 +52,6 @@ RValue KernelGenerator::builtinCopy(StringRef name, StringRef fn, const CallExpr
   if (src.isError() || dst.isError())
     return RValue::error();
   tile::BufferType srcType = src.getBufferType(), dstType = dst.getBufferType();
-  if (!tile::isLegalCopy(srcType.getScope(), dstType.getScope())) {
-    error(where) << "T.copy cannot copy from global memory to global memory; "
-                    "stage the tile through shared memory or a fragment";
-    return RValue::error();
-  }
   if (!srcType.hasStaticShape() || !dstType.hasStaticShape()) {
     const Expr &dynamicSide = srcType.hasStaticShape() ? dstExpr : srcExpr;
     error(dynamicSide.getLoc())

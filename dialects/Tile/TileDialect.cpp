@@ -450,8 +450,3 @@ Type tilec::tile::scalarTypeOf(Type element) {
   return IntegerType::get(element.getContext(), integer.getWidth() < 32 ? 32 : 64);
 }
 
-bool tilec::tile::isLegalCopy(MemoryScope from, MemoryScope to) {
-  // Everything moves between scopes except global to global, which has no
-  // on-chip staging and is not a tile operation.
-  return !(from == MemoryScope::Global && to == MemoryScope::Global);
-}

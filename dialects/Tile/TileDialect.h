@@ -64,9 +64,6 @@ inline constexpr llvm::StringLiteral kVectorGuardAttrName = "tile.vector_guard";
 /// `scf.for` (unit): the loop came from `T.unroll`.
 inline constexpr llvm::StringLiteral kUnrollAttrName = "tile.unroll";
 
-/// Whether a copy from `from` to `to` is a legal tile copy.
-bool isLegalCopy(MemoryScope from, MemoryScope to);
-
 /// A shape without its unit dimensions: tiles that differ only in those
 /// match (copies, atomic adds, reduction targets).
 llvm::SmallVector<int64_t> withoutUnitDims(llvm::ArrayRef<int64_t> shape);

@@ -276,11 +276,6 @@ LogicalResult StoreOp::verify() {
 LogicalResult CopyOp::verify() {
   BufferType source = getSource().getType();
   BufferType target = getTarget().getType();
-  if (!isLegalCopy(source.getScope(), target.getScope()))
-    return emitOpError("cannot copy from a ")
-           << stringifyMemoryScope(source.getScope()) << " buffer to a "
-           << stringifyMemoryScope(target.getScope())
-           << " buffer; stage the data through shared memory or a fragment";
   if (!source.hasStaticShape() || !target.hasStaticShape())
     return emitOpError("copies need static shapes; copy a region of a buffer "
                        "whose shape is bound at launch");

@@ -271,8 +271,9 @@ def Tile_CopyOp : Tile_Op<"copy"> {
   let summary = "copy a tile between memory scopes, converting the element type";
   let description = [{
     `T.copy(src, dst)`. Both sides hold the same number of elements and the
-    same shape once unit dimensions are ignored; a copy between two global
-    buffers is not a tile operation.
+    same shape once unit dimensions are ignored. Between any two scopes; a
+    copy between two global tensors moves each element through a thread's
+    registers, clipped at both tensors' edges.
 
     ```mlir
     tile.copy %a_region, %A_s : !tile.buffer<128x32xf16, global>, !tile.buffer<128x32xf16, shared>

@@ -29,13 +29,6 @@ TEST_CASE("buffer type parses, prints and rejects bad scopes", "[dialect]") {
   CHECK_FALSE(parseType("!tile.buffer<0xf16, shared>", &context));
 }
 
-TEST_CASE("copy legality excludes only global to global", "[dialect]") {
-  CHECK_FALSE(isLegalCopy(MemoryScope::Global, MemoryScope::Global));
-  CHECK(isLegalCopy(MemoryScope::Global, MemoryScope::Shared));
-  CHECK(isLegalCopy(MemoryScope::Fragment, MemoryScope::Global));
-  CHECK(isLegalCopy(MemoryScope::Shared, MemoryScope::Fragment));
-}
-
 TEST_CASE("gemm verifier checks K", "[dialect]") {
   MLIRContext context;
   tilec::frontend::loadTileDialects(context);

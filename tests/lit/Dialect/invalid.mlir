@@ -135,9 +135,9 @@ func.func @load_indices(%a: !tile.buffer<4x4xf32, fragment>, %i: index) {
 
 // -----
 
-func.func @copy_global(%a: !tile.buffer<4xf32, global>, %b: !tile.buffer<4xf32, global>) {
-  // expected-error @+1 {{cannot copy from a global buffer to a global buffer}}
-  tile.copy %a, %b : !tile.buffer<4xf32, global>, !tile.buffer<4xf32, global>
+func.func @copy_shapes(%a: !tile.buffer<4xf32, global>, %b: !tile.buffer<8xf32, global>) {
+  // expected-error @+1 {{source shape 4 does not match target shape 8}}
+  tile.copy %a, %b : !tile.buffer<4xf32, global>, !tile.buffer<8xf32, global>
   return
 }
 
