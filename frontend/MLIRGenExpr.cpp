@@ -99,7 +99,7 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     return base;
   switch (base.kind) {
   case RValue::Kind::Namespace: {
-    std::string path = base.str + "." + expr.name;
+    std::string path = tileLangNamespace(base.str + "." + expr.name);
     if (base.str == "T")
       if (Type dtype = parseDType(*ctx, expr.name))
         return RValue::ofDType(dtype);

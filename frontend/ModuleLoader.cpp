@@ -101,6 +101,18 @@ static bool isTileLangModule(StringRef name) {
   return name == "tilelang" || name.starts_with("tilelang.");
 }
 
+std::string tilec::frontend::tileLangNamespace(StringRef path) {
+  // tilelang.language is the T namespace; the layout helpers TileLang keeps
+  // in tilelang.layout are T's too.
+  for (StringRef prefix : {"tilelang.language", "tilelang.layout"}) {
+    if (path == prefix && prefix == "tilelang.language")
+      return "T";
+    if (path.starts_with(prefix) && path.drop_front(prefix.size()).starts_with("."))
+      return ("T" + path.drop_front(prefix.size())).str();
+  }
+  return path.str();
+}
+
 void ModuleLoader::resolveGlobals(ModuleInfo &module) {
   if (module.resolved || module.resolving)
     return;
@@ -108,15 +120,21 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
   for (const StmtPtr &stmt : module.ast->body) {
     if (auto *imp = dyn_cast<ImportStmt>(stmt.get())) {
       if (isTileLangModule(imp->module)) {
-        // `import tilelang.language as T`, `from tilelang import language as T`
+        // `import tilelang.language as T`, `import tilelang` (then
+        // `tilelang.language.copy`, `tilelang.layout.make_swizzled_layout`),
+        // `from tilelang import language as T`,
+        // `from tilelang.layout import make_swizzled_layout`.
         if (!imp->isFrom) {
           if (!imp->moduleAlias.empty())
-            module.globals[imp->moduleAlias] = RValue::ofNamespace("T");
+            module.globals[imp->moduleAlias] =
+                RValue::ofNamespace(tileLangNamespace(imp->module));
+          else
+            module.globals["tilelang"] = RValue::ofNamespace("tilelang");
           continue;
         }
         for (const auto &name : imp->names)
           module.globals[name.alias.empty() ? name.name : name.alias] =
-              RValue::ofNamespace("T");
+              RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
         continue;
       }
       ModuleInfo *imported = loadImport(module, imp->module, imp->getLoc());

@@ -54,6 +54,11 @@ private:
   std::map<std::string, std::unique_ptr<ModuleInfo>> modules;
 };
 
+/// The namespace a path into TileLang's package names: `tilelang.language`
+/// is `T`, `tilelang.language.copy` and `tilelang.layout.make_swizzled_layout`
+/// are `T.copy` and `T.make_swizzled_layout`; other paths stay as written.
+std::string tileLangNamespace(llvm::StringRef path);
+
 } // namespace tilec::frontend
 
 #endif // TILEC_FRONTEND_MODULELOADER_H
