@@ -189,6 +189,7 @@ static BuiltinTables makeBuiltinTables() {
        &G::builtinLoopIterable);
   both({"Kernel"}, &G::builtinKernelOutsideWith);
   both({"Tensor", "Buffer"}, &G::builtinParameterAnnotation);
+  add(tables.tile, {"dynamic", "symbolic"}, &G::builtinParameterAnnotation);
   return tables;
 }
 
@@ -225,7 +226,8 @@ RValue KernelGenerator::builtinKernelOutsideWith(StringRef name, StringRef fn,
   return RValue::error();
 }
 
-/// T.Tensor, T.Buffer outside a kernel signature.
+/// T.Tensor, T.Buffer (and T.dynamic in their shapes) outside a kernel
+/// signature.
 RValue KernelGenerator::builtinParameterAnnotation(StringRef name, StringRef fn,
                                                    const CallExpr &call) {
   SMLoc where = call.getLoc();

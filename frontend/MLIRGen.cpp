@@ -609,15 +609,32 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
       std::map<std::string, size_t> symbolsHere; // name -> dimension
       bool ok = true;
       for (const Expr *dimExpr : dimExprs) {
+        // A symbolic dimension, bound at launch from this tensor: a name
+        // that is not a constant, or TileLang's T.dynamic("m") (also
+        // spelled T.symbolic).
+        std::optional<std::string> symbol;
         if (auto *name = dyn_cast<NameExpr>(dimExpr)) {
           const RValue *bound = lookup(name->name);
-          if (!bound || bound->kind == RValue::Kind::Scalar) {
-            // A symbolic dimension: bound at launch from this tensor.
-            shape.push_back(ShapedType::kDynamic);
-            rp.dimNames.push_back(name->name);
-            symbolsHere.emplace(name->name, shape.size() - 1);
-            continue;
+          if (!bound || bound->kind == RValue::Kind::Scalar)
+            symbol = name->name;
+        } else if (auto *call = dyn_cast<CallExpr>(dimExpr)) {
+          RValue callee = eval(*call->callee);
+          if (callee.kind == RValue::Kind::Namespace &&
+              (callee.str == "T.dynamic" || callee.str == "T.symbolic")) {
+            auto *text = call->args.empty() ? nullptr : dyn_cast<StringExpr>(call->args[0].get());
+            if (!text || text->value.empty()) {
+              error(call->getLoc()) << callee.str << " needs the dimension's name as a string";
+              ok = false;
+              break;
+            }
+            symbol = text->value;
           }
+        }
+        if (symbol) {
+          shape.push_back(ShapedType::kDynamic);
+          rp.dimNames.push_back(*symbol);
+          symbolsHere.emplace(*symbol, shape.size() - 1);
+          continue;
         }
         // A dimension is a constant or one symbolic name; an expression of
         // symbols (M + 1) cannot be bound from a tensor's shape.
