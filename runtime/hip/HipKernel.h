@@ -2,7 +2,7 @@
 //
 // The AMD counterpart of runtime/cuda/CudaKernel: loads an .hsaco with its
 // metadata and launches it with hipModuleLaunchKernel, after the same
-// argument checks (runtime/cuda/LaunchPlan). libamdhip64 is opened at run
+// argument checks (runtime/launch/LaunchPlan). libamdhip64 is opened at run
 // time, so programs start (and say why) where no AMD GPU stack is present.
 //
 //===----------------------------------------------------------------------===//

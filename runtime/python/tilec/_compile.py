@@ -9,6 +9,9 @@ from ._cpu import CPUKernel
 from ._cuda import CUDAKernel
 from ._tool import CompileError, _run_tool, tool_version
 
+__all__ = ["CompileError", "compile", "load", "tool_version"]
+
+
 def _flags(kernel, defines, fast_math, disable, enable, includes):
     flags = ["--kernel", kernel] if kernel else []
     for name, value in sorted((defines or {}).items()):
