@@ -10,14 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/BuiltinSupport.h"
-#include "frontend/ConstantArithmetic.h"
 
 #include "llvm/ADT/StringMap.h"
-
-#include "mlir/Dialect/Math/IR/Math.h"
-
-#include <cmath>
-#include <limits>
 
 using namespace mlir;
 using namespace tilec;

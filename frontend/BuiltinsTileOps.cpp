@@ -6,13 +6,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/BuiltinSupport.h"
-#include "frontend/ConstantArithmetic.h"
-
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "llvm/ADT/StringSwitch.h"
-
-#include <cmath>
-#include <limits>
 
 using namespace mlir;
 using namespace tilec;
