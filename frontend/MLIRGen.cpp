@@ -984,7 +984,29 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
     }
   int64_t threads = 128;
   if (const KeywordArg *kw = call->findKeyword("threads")) {
-    std::optional<int64_t> value = evalConstInt(*kw->value, "threads");
+    // threads=(x, y[, z]) (TileLang's block shape): tile ops spread their
+    // work over the block's threads whatever its shape, so the count is
+    // what matters.
+    std::optional<int64_t> value;
+    if (auto *shape = dyn_cast<SequenceExpr>(kw->value.get())) {
+      value = 1;
+      if (shape->elements.empty() || shape->elements.size() > 3) {
+        error(kw->value->getLoc()) << "threads=(x, y, z) has one to three extents";
+        return;
+      }
+      for (const ExprPtr &extent : shape->elements) {
+        std::optional<int64_t> part = evalConstInt(*extent, "threads");
+        if (!part)
+          return;
+        if (*part <= 0 || *part > 1024) {
+          error(extent->getLoc()) << "threads must be in [1, 1024], got " << *part;
+          return;
+        }
+        *value *= *part;
+      }
+    } else {
+      value = evalConstInt(*kw->value, "threads");
+    }
     if (!value)
       return;
     if (*value <= 0 || *value > 1024) {
