@@ -129,6 +129,14 @@ RValue KernelGenerator::builtinNoSetMaxNReg(StringRef name, StringRef fn,
   return RValue::none();
 }
 
+/// The optional `msg` string of T.print and T.device_assert ("" when not
+/// given); none after an error.
+std::optional<std::string> KernelGenerator::evalMessage(const Expr *msg) {
+  if (!msg)
+    return std::string();
+  return evalConstString(*msg, "msg");
+}
+
 /// T.print.
 RValue KernelGenerator::builtinPrint(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
@@ -139,17 +147,13 @@ RValue KernelGenerator::builtinPrint(StringRef name, StringRef fn, const CallExp
   RValue value = eval(*args.get(0));
   if (value.isError())
     return value;
-  std::string message;
-  if (args.get(1)) {
-    std::optional<std::string> text = evalConstString(*args.get(1), "msg");
-    if (!text)
-      return RValue::error();
-    message = *text;
-  }
+  std::optional<std::string> message = evalMessage(args.get(1));
+  if (!message)
+    return RValue::error();
   Value v = value.isBuffer() ? value.value : materialize(value, args.get(0)->getLoc());
   if (!v)
     return RValue::error();
-  tile::PrintOp::create(builder, l, v, builder.getStringAttr(message));
+  tile::PrintOp::create(builder, l, v, builder.getStringAttr(*message));
   return RValue::none();
 }
 
@@ -163,13 +167,9 @@ RValue KernelGenerator::builtinDeviceAssert(StringRef name, StringRef fn, const 
   Value cond = toBool(eval(*args.get(0)), args.get(0)->getLoc());
   if (!cond)
     return RValue::error();
-  std::string message;
-  if (args.get(1)) {
-    std::optional<std::string> text = evalConstString(*args.get(1), "msg");
-    if (!text)
-      return RValue::error();
-    message = *text;
-  }
-  tile::AssertOp::create(builder, l, cond, builder.getStringAttr(message));
+  std::optional<std::string> message = evalMessage(args.get(1));
+  if (!message)
+    return RValue::error();
+  tile::AssertOp::create(builder, l, cond, builder.getStringAttr(*message));
   return RValue::none();
 }

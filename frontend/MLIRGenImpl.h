@@ -131,6 +131,7 @@ public:
   RValue builtinUseSwizzle(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinMakeSwizzledLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAnnotateLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  std::optional<std::string> evalMessage(const Expr *msg);
   RValue builtinPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinNoSetMaxNReg(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinDeviceAssert(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
