@@ -956,9 +956,15 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
 
 RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
   const FunctionDef &def = *macro.function;
+  // Once the nesting limit is hit, the rest of that expansion unwinds
+  // without expanding: a macro that calls itself twice would otherwise
+  // expand 2^32 times.
+  if (macroNestingExceeded)
+    return RValue::error();
   if (callStack.size() >= 32) {
     error(call.getLoc()) << "macro calls nested too deeply (recursive macro "
                             "'" << def.name << "'?)";
+    macroNestingExceeded = true;
     return RValue::error();
   }
   if (call.args.size() > def.params.size()) {
@@ -1027,6 +1033,8 @@ RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
   RValue result = macroResults.back().value_or(RValue::none());
   macroResults.pop_back();
   callStack.pop_back();
+  if (callStack.empty())
+    macroNestingExceeded = false; // later calls are checked afresh
   loops = std::move(savedLoops);
   scopes = std::move(savedScopes);
   currentModule = savedModule;

@@ -220,6 +220,8 @@ public:
 
   /// Call-site locations of the macros being inlined, innermost last.
   std::vector<mlir::Location> callStack;
+  /// Set when a macro expansion hit the nesting limit, until it unwinds.
+  bool macroNestingExceeded = false;
   /// The value of `return` in the macro being inlined.
   std::vector<std::optional<RValue>> macroResults;
 
