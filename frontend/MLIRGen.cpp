@@ -510,6 +510,7 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   scopes.clear();
   regionDepth = 0;
   inLaunch = false;
+  macroExpansions = 0;
   pushScope(false);
 
   // Compile-time parameters first: shapes and dtypes of tensors may use them.

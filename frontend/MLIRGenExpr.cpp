@@ -967,6 +967,15 @@ RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
     macroNestingExceeded = true;
     return RValue::error();
   }
+  // Macros that each call the next several times multiply: bound the
+  // kernel's expansions as well as their depth.
+  if (++macroExpansions > kMaxMacroExpansions) {
+    error(call.getLoc()) << "more than " << kMaxMacroExpansions
+                         << " macro expansions in one kernel (macros that call each other "
+                            "several times multiply)";
+    macroNestingExceeded = true;
+    return RValue::error();
+  }
   if (call.args.size() > def.params.size()) {
     error(call.getLoc()) << "macro '" << def.name << "' takes "
                          << def.params.size() << " arguments, got "

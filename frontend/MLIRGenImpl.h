@@ -222,6 +222,9 @@ public:
   std::vector<mlir::Location> callStack;
   /// Set when a macro expansion hit the nesting limit, until it unwinds.
   bool macroNestingExceeded = false;
+  /// Macro expansions so far in this kernel, and their limit.
+  unsigned macroExpansions = 0;
+  static constexpr unsigned kMaxMacroExpansions = 1u << 16;
   /// The value of `return` in the macro being inlined.
   std::vector<std::optional<RValue>> macroResults;
 
