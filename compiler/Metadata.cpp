@@ -122,10 +122,12 @@ static FailureOr<abi::LaunchSpec> launchMetadata(tile::LaunchOp launch, func::Fu
       return launch.emitError("the conditions this launch runs under must be computable "
                               "on the host"),
              failure();
-    std::string text = succeeded(condition) ? condition->dump() : "null";
-    bool inElse = ifOp && child->getParentRegion() == &ifOp.getElseRegion();
-    entry.when.insert(entry.when.begin(),
-                      inElse && succeeded(condition) ? "[\"eq\"," + text + ",0]" : text);
+    json holds = nullptr; // the cpu target's conditions the host cannot compute
+    if (succeeded(condition)) {
+      bool inElse = child->getParentRegion() == &ifOp.getElseRegion();
+      holds = inElse ? json::array({"eq", *condition, 0}) : *condition;
+    }
+    entry.when.insert(entry.when.begin(), holds.dump());
   }
   // TMA tensor maps the kernel takes after its parameters (with an i32 flag
   // saying whether the runtime could build them): the tensor, the box in C

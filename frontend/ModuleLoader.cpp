@@ -104,12 +104,11 @@ static bool isTileLangModule(StringRef name) {
 std::string tilec::frontend::tileLangNamespace(StringRef path) {
   // tilelang.language is the T namespace; the layout helpers TileLang keeps
   // in tilelang.layout are T's too.
-  for (StringRef prefix : {"tilelang.language", "tilelang.layout"}) {
-    if (path == prefix && prefix == "tilelang.language")
-      return "T";
-    if (path.starts_with(prefix) && path.drop_front(prefix.size()).starts_with("."))
-      return ("T" + path.drop_front(prefix.size())).str();
-  }
+  if (path == "tilelang.language")
+    return "T";
+  for (StringRef prefix : {"tilelang.language.", "tilelang.layout."})
+    if (path.starts_with(prefix))
+      return ("T." + path.drop_front(prefix.size())).str();
   return path.str();
 }
 
