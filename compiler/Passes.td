@@ -66,8 +66,14 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
            "Private (scratch) memory a thread may use on the target (0: no "
            "limit); a kernel that needs more is an error at its largest local "
            "buffer">,
-    Option<"privateAddressSpace", "private-address-space", "unsigned", "0",
-           "Address space of per-thread arrays (0 on NVPTX, 5 on AMDGPU)">,
+    Option<"targetName", "target", "std::string", "\"nvvm\"",
+           "The instruction set the kernels are lowered for: nvvm (NVIDIA) or "
+           "rocdl (AMD). The generic lowering asks the target's TargetInfo "
+           "(compiler/Transforms/TargetInfo.h) for every vendor-specific "
+           "instruction (barriers, fences, async and TMA copies, matrix "
+           "loads, tensor cores, registers) and for the address space of "
+           "per-thread arrays; an instruction family an option below asks "
+           "for and the target lacks is an error">,
     Option<"asyncCopies", "async-copies", "bool", "false",
            "NVIDIA sm_80 and newer: tile.copy_async through cp.async (16 bytes a "
            "thread, where the tile's rows allow) and cp.async groups; without it "

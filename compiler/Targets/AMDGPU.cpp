@@ -57,7 +57,7 @@ void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &
   pm.addPass(createTilePlanSharedMemory());
   pm.addPass(createTileInsertBarriers());
   TileLowerToGPUOptions lowering;
-  lowering.privateAddressSpace = 5; // AMDGPU's private (scratch) memory
+  lowering.targetName = "rocdl";
   // LDS a workgroup may use: 64 KiB, 160 KiB on gfx950.
   lowering.maxSharedBytes = target.chip == "gfx950" ? 163840 : 65536;
   // Scratch a work-item may use: the back end's limit is 131056 bytes of

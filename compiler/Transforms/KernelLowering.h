@@ -12,10 +12,12 @@
 #define TILEC_COMPILER_TRANSFORMS_KERNELLOWERING_H
 
 #include "compiler/Passes.h"
+#include "compiler/Transforms/TargetInfo.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -98,11 +100,11 @@ constexpr int64_t kFirstTurnBarrier = 8;
 class KernelLowering {
 public:
   KernelLowering(func::FuncOp func, tile::LaunchOp launch, StringRef symbol,
-                 gpu::GPUModuleOp gpuModule, unsigned privateSpace, bool mmaSync,
+                 gpu::GPUModuleOp gpuModule, const TargetInfo &target, bool mmaSync,
                  bool asyncCopies, bool tma, bool stmatrix, bool setmaxnreg)
       : func(func), launch(launch), symbol(symbol), gpuModule(gpuModule), b(func.getContext()),
-        privateSpace(privateSpace), mmaSync(mmaSync), asyncCopies(asyncCopies), tma(tma),
-        stmatrix(stmatrix), setmaxnreg(setmaxnreg) {}
+        targetInfo(target), privateSpace(target.privateAddressSpace()), mmaSync(mmaSync),
+        asyncCopies(asyncCopies), tma(tma), stmatrix(stmatrix), setmaxnreg(setmaxnreg) {}
 
   LogicalResult run();
   int64_t sharedBytes = 0;
@@ -336,7 +338,7 @@ private:
   /// One m64nNk16 wgmma with A from `registersA` (packWgmmaA) and B from
   /// `descB`, on the accumulator struct `acc`; returns the new accumulator.
   Value wgmmaFromRegisters(ArrayRef<Value> registersA, Value descB, Value acc, int64_t n,
-                           NVVM::WGMMATypes type, bool transposeB);
+                           Type operandType, bool transposeB);
   /// The wgmma shared-memory descriptor of the 64-bit matrix starting at
   /// (row, col) of a swizzled shared buffer.
   Value wgmmaDescriptor(const BufferRef &ref, Value row, Value col, bool kMajor);
@@ -361,7 +363,7 @@ private:
     Block *block = b.getInsertionBlock();
     for (Block::iterator at = b.getInsertionPoint(); at != block->begin();) {
       Operation &previous = *--at;
-      if (isa<gpu::BarrierOp, NVVM::BarrierOp>(previous))
+      if (targetInfo.isBarrier(&previous))
         return;
       if (previous.getNumRegions() != 0 || !isPure(&previous))
         break;
@@ -372,8 +374,7 @@ private:
     }
     // A named barrier of this part of a warp-specialized block.
     auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), v); };
-    NVVM::BarrierOp::create(b, loc(), Type(), i32(partBarrierId), i32(partThreads),
-                            NVVM::BarrierReductionAttr(), Value());
+    targetInfo.namedBarrierSync(b, loc(), i32(partBarrierId), i32(partThreads));
   }
   BufferRef allocate(tile::AllocOp alloc);
   /// The slot of the T.Parallel iteration being lowered (innermost last).
@@ -400,6 +401,8 @@ private:
   std::string symbol;
   gpu::GPUModuleOp gpuModule;
   OpBuilder b;
+  /// The instructions that differ between vendors.
+  const TargetInfo &targetInfo;
   unsigned privateSpace;
   bool mmaSync;
   bool asyncCopies;

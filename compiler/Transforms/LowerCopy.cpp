@@ -287,23 +287,21 @@ LogicalResult KernelLowering::lowerTensorStore(tile::CopyOp copy, unsigned mapIn
   inFirstThread([&] {
     for (int64_t chunk = 0; chunk < columns / chunkColumns; ++chunk) {
       SmallVector<Value> coordinates = boxCoordinates(dst, chunk * chunkColumns);
-      NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
-          b, loc(), map.descriptor, address(src, {index(0), index(chunk * chunkColumns)}),
-          coordinates, /*l2CacheHint=*/Value(), NVVM::TMAStoreMode::TILE, /*predicate=*/Value());
+      targetInfo.tensorStore(b, loc(), map.descriptor,
+                         address(src, {index(0), index(chunk * chunkColumns)}), coordinates);
     }
-    NVVM::CpAsyncBulkCommitGroupOp::create(b, loc());
+    targetInfo.tensorStoreCommitGroup(b, loc());
     if (!tile::usesOf(tile::viewedBuffer(copy.getTarget())).read) {
       // The tile may be written again (or the block end) once it has been
       // read; the global writes complete on their own.
-      NVVM::CpAsyncBulkWaitGroupOp::create(b, loc(), 0, /*read=*/b.getUnitAttr());
+      targetInfo.tensorStoreWaitAll(b, loc(), /*sourcesRead=*/true);
       return;
     }
     // The kernel reads the tensor too: the writes must have landed, and be
     // ordered with the generic proxy's reads (the barrier after this copy
     // then publishes them to the other threads).
-    NVVM::CpAsyncBulkWaitGroupOp::create(b, loc(), 0, /*read=*/UnitAttr());
-    NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_global,
-                               NVVM::SharedSpaceAttr());
+    targetInfo.tensorStoreWaitAll(b, loc(), /*sourcesRead=*/false);
+    targetInfo.fenceGlobalFromAsyncProxy(b, loc());
   });
   b.setInsertionPointToStart(ifOp.elseBlock());
   return lowerCopy(copy, copy.getSource(), copy.getTarget());
@@ -331,19 +329,14 @@ LogicalResult KernelLowering::lowerCopyAsync(tile::CopyAsyncOp copy) {
     int64_t bytes = src.elementType.getIntOrFloatBitWidth() / 8;
     int64_t chunkColumns = map.swizzle / bytes;
     inFirstThread([&] {
-      NVVM::MBarrierExpectTxOp::create(
+      targetInfo.mbarrierExpectBytes(
           b, loc(), bar,
           arith::ConstantIntOp::create(b, loc(), b.getI32Type(), rows * columns * bytes));
       // One box per swizzle-wide column chunk; each lands as rows x span.
       for (int64_t chunk = 0; chunk < columns / chunkColumns; ++chunk) {
         SmallVector<Value> coordinates = boxCoordinates(src, chunk * chunkColumns);
-        // The CTA's own window of shared::cluster (address space 7).
-        Value to = LLVM::AddrSpaceCastOp::create(
-            b, loc(), LLVM::LLVMPointerType::get(b.getContext(), 7),
-            address(dst, {index(0), index(chunk * chunkColumns)}));
-        NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-            b, loc(), to, map.descriptor, coordinates, bar, ValueRange{}, Value(), Value(),
-            NVVM::TMALoadMode::TILE, false, NVVM::CTAGroupKindAttr(), Value());
+        targetInfo.tensorLoad(b, loc(), address(dst, {index(0), index(chunk * chunkColumns)}),
+                          map.descriptor, coordinates, bar);
       }
     });
     b.setInsertionPointToStart(ifOp.elseBlock());
@@ -413,10 +406,7 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     if (async) {
-      NVVM::CpAsyncOp::create(b, loc(), address(dst, di), from, b.getI32IntegerAttr(16),
-                              NVVM::LoadCacheModifierKindAttr::get(
-                                  b.getContext(), NVVM::LoadCacheModifierKind::CG),
-                              Value());
+      targetInfo.asyncCopy16(b, loc(), address(dst, di), from);
     } else {
       Value v = LLVM::LoadOp::create(b, loc(), vectorType, from, /*alignment=*/16);
       LLVM::StoreOp::create(b, loc(), v, address(dst, di), /*alignment=*/16);

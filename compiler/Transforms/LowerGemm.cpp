@@ -212,46 +212,19 @@ void KernelLowering::stmatrixFromAccumulator(const BufferRef &src, const BufferR
       Value column = add(index(8 * chunk), count == 4 ? nextChunk : index(0));
       if (firstColumn)
         column = add(column, firstColumn);
-      NVVM::StMatrixOp::create(b, loc(), address(dst, {row, column}), registers,
-                               NVVM::MMALayout::row,
-                               NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
-                               NVVM::LdStMatrixEltType::B16);
+      targetInfo.storeMatrices(b, loc(), address(dst, {row, column}), registers);
     }
   }
 }
 
 SmallVector<Value> KernelLowering::ldmatrix(const BufferRef &ref, Value row, Value col, int count,
                                             bool trans) {
-  Type i32 = b.getI32Type();
-  auto type = LLVM::LLVMStructType::getLiteral(b.getContext(), SmallVector<Type>(count, i32));
-  Value regs = NVVM::LdMatrixOp::create(
-      b, loc(), type, address(ref, {row, col}), count,
-      trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
-      NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8), NVVM::LdStMatrixEltType::B16);
-  SmallVector<Value> out;
-  for (int i = 0; i < count; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(b, loc(), regs, ArrayRef<int64_t>{i}));
-  return out;
+  return targetInfo.loadMatrices(b, loc(), address(ref, {row, col}), count, trans);
 }
 
 SmallVector<Value> KernelLowering::mmaM16N8K16(Type element, SmallVector<Value> regsA,
                                                SmallVector<Value> regsB, ArrayRef<Value> regsC) {
-  // fp16 operands are <2 x f16> to NVVM, bf16 ones stay i32 (MLIR 22's
-  // nvgpu lowering deduces no PTX type for bf16, hence NVVM directly).
-  if (element.isF16())
-    for (Value &reg : llvm::concat<Value>(regsA, regsB))
-      reg = LLVM::BitcastOp::create(b, loc(), VectorType::get({2}, element), reg);
-  Type f32 = b.getF32Type();
-  auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-  NVVM::MMATypes type = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-  Value mma = NVVM::MmaOp::create(
-      b, loc(), structType, regsA, regsB, regsC, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
-      std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-  SmallVector<Value> outs;
-  for (int64_t i = 0; i < 4; ++i)
-    outs.push_back(LLVM::ExtractValueOp::create(b, loc(), mma, ArrayRef<int64_t>{i}));
-  return outs;
+  return targetInfo.mmaM16N8K16(b, loc(), element, std::move(regsA), std::move(regsB), regsC);
 }
 
 LogicalResult KernelLowering::lowerGemmMmaSyncRows(tile::GemmOp gemm) {
@@ -386,31 +359,9 @@ SmallVector<Value> KernelLowering::packWgmmaA(const BufferRef &a, int64_t firstS
 }
 
 Value KernelLowering::wgmmaFromRegisters(ArrayRef<Value> registersA, Value descB, Value acc,
-                                         int64_t n, NVVM::WGMMATypes type, bool transposeB) {
-  SmallVector<Value> operands(registersA);
-  operands.push_back(descB);
-  int64_t outputs = n / 2;
-  for (int64_t s = 0; s < outputs; ++s)
-    operands.push_back(LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
-  std::string text, constraints;
-  llvm::raw_string_ostream asmText(text), constraintText(constraints);
-  asmText << "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\nwgmma.mma_async.sync.aligned.m64n" << n
-          << "k16.f32." << (type == NVVM::WGMMATypes::bf16 ? "bf16.bf16" : "f16.f16") << " {";
-  for (int64_t s = 0; s < outputs; ++s) {
-    asmText << (s ? ", " : "") << "$" << s;
-    constraintText << "=f,";
-  }
-  asmText << "}, {$" << outputs << ", $" << outputs + 1 << ", $" << outputs + 2 << ", $"
-          << outputs + 3 << "}, $" << outputs + 4 << ", p, 1, 1, " << (transposeB ? 0 : 1)
-          << ";\n}\n";
-  constraintText << "r,r,r,r,l";
-  for (int64_t s = 0; s < outputs; ++s)
-    constraintText << "," << s; // each accumulator register is read and written
-  return LLVM::InlineAsmOp::create(b, loc(), acc.getType(), operands, text, constraints,
-                                   /*has_side_effects=*/true, /*is_align_stack=*/false,
-                                   LLVM::tailcallkind::TailCallKind::None,
-                                   LLVM::AsmDialectAttr(), ArrayAttr())
-      .getResult(0);
+                                         int64_t n, Type operandType, bool transposeB) {
+  return targetInfo.warpgroupMmaRegisterA(b, loc(), acc, registersA, descB, n, operandType,
+                                      transposeB);
 }
 
 LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
@@ -429,11 +380,7 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   if (a.kept.size() != 2 || bm.kept.size() != 2)
     return gemm.emitError("wgmma operands must be 2-D views");
   MLIRContext *ctx = b.getContext();
-  Type operand = a.valueType ? a.valueType : a.elementType;
-  NVVM::WGMMATypes operandType = operand.isBF16()                   ? NVVM::WGMMATypes::bf16
-                                 : isa<Float8E4M3FNType>(operand)   ? NVVM::WGMMATypes::e4m3
-                                 : isa<Float8E5M2Type>(operand)     ? NVVM::WGMMATypes::e5m2
-                                                                    : NVVM::WGMMATypes::f16;
+  Type operandType = a.valueType ? a.valueType : a.elementType;
   // One instruction covers 32 bytes of K: k16 for 16-bit, k32 for 8-bit types.
   int64_t kStep = 32 / (a.elementType.getIntOrFloatBitWidth() / 8);
   int64_t groups = c.wgmmaGroups;
@@ -451,8 +398,7 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     return alloc && alloc.getStaged();
   };
   if (partBarrierId == 1 && (staged(gemm.getA()) || staged(gemm.getB())))
-    NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
-                               NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    targetInfo.fenceSharedForAsyncProxy(b, loc());
   {
     OpBuilder::InsertionGuard guard(b);
     onlyThreadsBelow(128 * c.wgmmaWarpgroups());
@@ -463,9 +409,6 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     Type f32 = b.getF32Type();
     auto structType = LLVM::LLVMStructType::getLiteral(
         ctx, SmallVector<Type>(slotsPerBlock, f32));
-    auto shape = NVVM::MMAShapeAttr::get(ctx, 64, n, kStep);
-    auto typeOf = [&](NVVM::WGMMATypes t) { return NVVM::WGMMATypesAttr::get(ctx, t); };
-    auto one = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
     // A from registers: packed before the fence, which orders every
     // register write before it with the wgmmas after it.
     SmallVector<SmallVector<Value>> registersA;
@@ -477,7 +420,7 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     if (auto turn = dyn_cast_or_null<tile::WarpgroupTurnOp>(gemm->getPrevNode());
         turn && gemmTakingTurn(turn) == gemm && failed(lowerWarpgroupTurn(turn)))
       return failure();
-    NVVM::WgmmaFenceAlignedOp::create(b, loc());
+    targetInfo.warpgroupMmaFence(b, loc());
     SmallVector<Value> results;
     for (int64_t block = 0; block < blocksPerGroup; ++block) {
       Value acc = LLVM::UndefOp::create(b, loc(), structType);
@@ -501,24 +444,18 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
         }
         Value descA = ta ? wgmmaDescriptor(a, index(kk), rowStart, /*kMajor=*/false)
                          : wgmmaDescriptor(a, rowStart, index(kk), /*kMajor=*/true);
-        acc = NVVM::WgmmaMmaAsyncOp::create(
-            b, loc(), structType, acc, descA, descB, shape, typeOf(operandType),
-            typeOf(operandType), typeOf(NVVM::WGMMATypes::f32),
-            NVVM::WGMMAScaleOutAttr::get(ctx, NVVM::WGMMAScaleOut::one), one, one,
-            NVVM::MMALayoutAttr::get(ctx, ta ? NVVM::MMALayout::col : NVVM::MMALayout::row),
-            NVVM::MMALayoutAttr::get(ctx, tb ? NVVM::MMALayout::col : NVVM::MMALayout::row),
-            NVVM::MMAIntOverflowAttr());
+        acc = targetInfo.warpgroupMma(b, loc(), acc, descA, descB, n, kStep, operandType, ta, tb);
       }
       results.push_back(acc);
     }
-    NVVM::WgmmaGroupSyncAlignedOp::create(b, loc());
+    targetInfo.warpgroupMmaCommitGroup(b, loc());
     // The hand-over of the turn goes out once the wgmmas are issued, not
     // once they complete: the next warpgroup's queue behind them and the
     // tensor cores do not drain at each turn.
     if (auto turn = dyn_cast_or_null<tile::WarpgroupTurnOp>(gemm->getNextNode());
         turn && gemmTakingTurn(turn) == gemm && failed(lowerWarpgroupTurn(turn)))
       return failure();
-    NVVM::WgmmaWaitGroupSyncOp::create(b, loc(), 0);
+    targetInfo.warpgroupMmaWaitGroup(b, loc(), 0);
     for (auto [block, acc] : llvm::enumerate(results))
       for (int64_t s = 0; s < slotsPerBlock; ++s)
         storeAt(c, {}, index(block * slotsPerBlock + s),

@@ -757,10 +757,8 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
     // what the kernel's register count says: pinned at the even split
     // (ptxas would otherwise allocate what the code needs, maybe fewer,
     // and the consumers' increase would wait forever).
-    entry->getParentOp()->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
-                                  b.getI32IntegerAttr(kLaunchRegisters));
-    NVVM::SetMaxRegisterOp::create(b, loc(), kProducerRegisters,
-                                   NVVM::SetMaxRegisterAction::decrease);
+    targetInfo.setKernelRegisters(entry->getParentOp(), kLaunchRegisters);
+    targetInfo.setWarpgroupRegisters(b, loc(), kProducerRegisters, /*increase=*/false);
   }
   partThreadId = arith::SubIOp::create(b, loc(), threadId, index(numThreadsValue));
   partThreads = 128;
@@ -770,8 +768,7 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   inProducer = false;
   b.setInsertionPointToStart(ifOp.elseBlock());
   if (reallocate)
-    NVVM::SetMaxRegisterOp::create(b, loc(), kConsumerRegisters,
-                                   NVVM::SetMaxRegisterAction::increase);
+    targetInfo.setWarpgroupRegisters(b, loc(), kConsumerRegisters, /*increase=*/true);
   partThreadId = threadId;
   partThreads = numThreadsValue;
   partBarrierId = 1;
@@ -818,11 +815,8 @@ LogicalResult KernelLowering::lowerWarpgroupTurn(tile::WarpgroupTurnOp turn) {
   auto barrierOf = [&](Value w) {
     return i32(arith::AddIOp::create(b, loc(), w, index(kFirstTurnBarrier)));
   };
-  auto sync = [&](Value w) {
-    NVVM::BarrierOp::create(b, loc(), Type(), barrierOf(w), threads, NVVM::BarrierReductionAttr(),
-                            Value());
-  };
-  auto arrive = [&](Value w) { NVVM::BarrierArriveOp::create(b, loc(), barrierOf(w), threads); };
+  auto sync = [&](Value w) { targetInfo.namedBarrierSync(b, loc(), barrierOf(w), threads); };
+  auto arrive = [&](Value w) { targetInfo.namedBarrierArrive(b, loc(), barrierOf(w), threads); };
   auto inWarpgroup = [&](int64_t which, function_ref<void()> body) {
     Value is = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, warpgroup, index(which));
     auto ifOp = scf::IfOp::create(b, loc(), is, /*withElseRegion=*/false);
@@ -939,8 +933,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       }
       inFirstThread([&] {
         for (int64_t i = 0; i < alloc.getType().getShape()[0]; ++i)
-          NVVM::MBarrierInitOp::create(b, loc(), barrierAddress(alloc.getResult(), index(i)),
-                                       count, Value());
+          targetInfo.mbarrierInit(b, loc(), barrierAddress(alloc.getResult(), index(i)), count);
       });
       barrier();
     }
@@ -1088,7 +1081,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       // The consumers wait on the barrier: thread 0's arrival after its
       // TMA copies, or every producer thread's once its cp.async copies land.
       Value bar = barrierAddress(commit.getBarriers(), mapping.lookup(commit.getSlot()));
-      auto viaCpAsync = [&] { NVVM::CpAsyncMBarrierArriveOp::create(b, loc(), bar, true); };
+      auto viaCpAsync = [&] { targetInfo.asyncCopyArriveOnBarrier(b, loc(), bar); };
       if (!tmaReady || !tmaOnlyBarriers.count(commit.getBarriers())) {
         viaCpAsync();
         return success();
@@ -1096,15 +1089,13 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       auto ifOp = scf::IfOp::create(b, loc(), tmaReady, true);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      inFirstThread([&] {
-        NVVM::MBarrierArriveOp::create(b, loc(), b.getI64Type(), bar, Value());
-      });
+      inFirstThread([&] { targetInfo.mbarrierArrive(b, loc(), bar); });
       b.setInsertionPointToStart(ifOp.elseBlock());
       viaCpAsync();
       return success();
     }
     if (asyncCopies)
-      NVVM::CpAsyncCommitGroupOp::create(b, loc());
+      targetInfo.asyncCopyCommitGroup(b, loc());
     if (tmaReady) {
       // The group's TMA copies said how many bytes to expect; the arrival
       // completes the phase once they have landed.
@@ -1112,22 +1103,18 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       Value bar = barrierAddress(commit.getBarriers(), mapping.lookup(commit.getSlot()));
-      inFirstThread([&] {
-        NVVM::MBarrierArriveOp::create(b, loc(), b.getI64Type(), bar, Value());
-      });
+      inFirstThread([&] { targetInfo.mbarrierArrive(b, loc(), bar); });
     }
     return success();
   }
   if (auto wait = dyn_cast<tile::AsyncWaitOp>(op)) {
     auto waitGroups = [&] {
       if (asyncCopies)
-        NVVM::CpAsyncWaitGroupOp::create(b, loc(), wait.getPending());
+        targetInfo.asyncCopyWaitGroup(b, loc(), wait.getPending());
       // cp.async writes through the generic proxy; a wgmma may read the
       // tiles through the async one: each writer fences before the barrier.
       if (asyncCopies && tma)
-        NVVM::FenceProxyOp::create(
-            b, loc(), NVVM::ProxyKind::async_shared,
-            NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
+        targetInfo.fenceSharedForAsyncProxy(b, loc());
       barrier();
     };
     if (!tmaReady) {
@@ -1152,9 +1139,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   }
   if (auto barrierOp = dyn_cast<tile::BarrierOp>(op)) {
     if (barrierOp.getAsyncProxy()) // before the barrier: every writer fences
-      NVVM::FenceProxyOp::create(b, loc(), NVVM::ProxyKind::async_shared,
-                                 NVVM::SharedSpaceAttr::get(b.getContext(),
-                                                            NVVM::SharedSpace::shared_cta));
+      targetInfo.fenceSharedForAsyncProxy(b, loc());
     if (!barrierOp.getWarpgroup()) {
       barrier();
       return success();
@@ -1163,8 +1148,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     auto i32 = [&](Value v) { return arith::IndexCastOp::create(b, loc(), b.getI32Type(), v); };
     Value id = arith::AddIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(128)),
                                      index(kFirstWarpgroupBarrier));
-    NVVM::BarrierOp::create(b, loc(), Type(), i32(id), i32(index(128)),
-                            NVVM::BarrierReductionAttr(), Value());
+    targetInfo.namedBarrierSync(b, loc(), i32(id), i32(index(128)));
     return success();
   }
   if (auto turn = dyn_cast<tile::WarpgroupTurnOp>(op))
@@ -1175,7 +1159,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   }
   if (auto arrive = dyn_cast<tile::BarrierArriveOp>(op)) {
     Value bar = barrierAddress(arrive.getBarriers(), mapping.lookup(arrive.getSlot()));
-    NVVM::MBarrierArriveOp::create(b, loc(), b.getI64Type(), bar, Value());
+    targetInfo.mbarrierArrive(b, loc(), bar);
     return success();
   }
   if (auto fill = dyn_cast<tile::FillOp>(op)) {
@@ -1403,7 +1387,7 @@ void KernelLowering::waitForPhase(Value barriers, Value slot, Value phase) {
   Value parity = arith::IndexCastOp::create(b, loc(), b.getI32Type(), mapping.lookup(phase));
   // A suspend-time hint (ns) for each try; the op loops until the phase is done.
   Value ticks = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 10000000);
-  NVVM::MBarrierTryWaitParityOp::create(b, loc(), bar, parity, ticks);
+  targetInfo.mbarrierWaitParity(b, loc(), bar, parity, ticks);
 }
 
 void KernelLowering::onlyThreadsBelow(int64_t count) {
@@ -1600,6 +1584,28 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
     });
     if (kernels.empty())
       return;
+    std::unique_ptr<TargetInfo> target = createTargetInfo(targetName);
+    if (!target) {
+      kernels.front().emitError("tile-lower-to-gpu: unknown target '")
+          << targetName << "' (nvvm or rocdl)";
+      return signalPassFailure();
+    }
+    // An instruction family the options ask for must exist on the target.
+    struct Requested {
+      bool asked;
+      TargetFeature feature;
+      StringRef option;
+    } requested[] = {{asyncCopies, TargetFeature::AsyncCopies, "async-copies"},
+                     {tma, TargetFeature::TensorMemory, "tma"},
+                     {stmatrix, TargetFeature::MatrixStores, "stmatrix"},
+                     {mmaSync, TargetFeature::MmaSync, "mma-sync"},
+                     {setmaxnreg, TargetFeature::RegisterTransfer, "setmaxnreg"}};
+    for (const Requested &r : requested)
+      if (r.asked && !target->supports(r.feature)) {
+        kernels.front().emitError("tile-lower-to-gpu: the ")
+            << target->name() << " target has no instructions for option '" << r.option << "'";
+        return signalPassFailure();
+      }
     OpBuilder b(module.getContext());
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), b.getUnitAttr());
     b.setInsertionPointToEnd(module.getBody());
@@ -1626,9 +1632,9 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
               << symbol << "' of this launch is taken by another kernel; rename one";
           return signalPassFailure();
         }
-        KernelLowering lowering(kernel, launch, symbol, gpuModule, privateAddressSpace, mmaSync,
+        KernelLowering lowering(kernel, launch, symbol, gpuModule, *target, mmaSync,
                                 asyncCopies, tma, stmatrix, setmaxnreg);
-        if (failed(lowering.run()))
+        if (failed(lowering.run()) || target->reportedUnsupported())
           return signalPassFailure();
         if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {
           reportSharedMemoryOverflow(kernel, launch, lowering.sharedBytes, maxSharedBytes);

@@ -303,6 +303,9 @@ def main():
     parser.add_argument("--only-generated", action="store_true",
                         help="the generated programs without the shipped set (prepare)")
     args = parser.parse_args()
+    # Generated programs are named by path; a relative OUT must not be read
+    # relative to kernels/.
+    args.out = os.path.abspath(args.out)
     if args.mode == "check":
         return check(args)
     programs = [] if args.only_generated else list(PROGRAMS)
