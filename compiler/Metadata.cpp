@@ -174,6 +174,31 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
   spec.params = tile::getKernelParams(func);
   spec.constants = constantsOf(func).dump();
   bool hostOnly = target == "cpu";
+  for (tile::AllocGlobalOp workspace : tile::getKernelWorkspaces(func)) {
+    abi::WorkspaceSpec entry;
+    entry.name = workspace.getName().str();
+    std::optional<DType> dtype = tile::getDType(workspace.getType().getElementType());
+    if (!dtype)
+      return workspace.emitError("a workspace of ")
+                 << workspace.getType().getElementType() << " elements is not supported",
+             failure();
+    entry.dtype = *dtype;
+    unsigned next = 0;
+    for (int64_t extent : workspace.getType().getShape()) {
+      if (!ShapedType::isDynamic(extent)) {
+        entry.extents.push_back(std::to_string(extent));
+        continue;
+      }
+      FailureOr<json> expr = expression(workspace.getDynamicSizes()[next++], func);
+      if (failed(expr))
+        return workspace.emitError("a workspace's extents must be computable on the host "
+                                   "from the tensors' dimensions and integer scalar "
+                                   "parameters"),
+               failure();
+      entry.extents.push_back(expr->dump());
+    }
+    spec.workspaces.push_back(std::move(entry));
+  }
   WalkResult walk = func.walk<WalkOrder::PreOrder>([&](tile::LaunchOp launch) {
     FailureOr<abi::LaunchSpec> entry = launchMetadata(launch, func, hostOnly);
     if (failed(entry))

@@ -1,6 +1,7 @@
 //===- BuiltinsMemory.cpp - allocating buffers ----------------------------===//
 //
-// T.alloc_shared, T.alloc_fragment, T.alloc_local and T.alloc_var.
+// T.alloc_shared, T.alloc_fragment, T.alloc_local, T.alloc_var and
+// T.alloc_global.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,4 +67,35 @@ RValue KernelGenerator::builtinAllocVar(StringRef name, StringRef fn, const Call
   result.kind = RValue::Kind::Var;
   result.value = var;
   return result;
+}
+
+/// T.alloc_global: a workspace in global memory that the kernel's launches
+/// share, allocated by the runtime for each call.
+RValue KernelGenerator::builtinAllocGlobal(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  BoundArgs args = bindArgs(*this, call, name, {"shape", "dtype"}, 2);
+  if (!args.ok)
+    return RValue::error();
+  if (inLaunch) {
+    error(where) << name << " allocates a workspace that the kernel's launches share: "
+                 << "call it before 'with T.Kernel(...)', at the kernel function's level";
+    return RValue::error();
+  }
+  if (!isa<func::FuncOp>(builder.getInsertionBlock()->getParentOp())) {
+    error(where) << name << " must be at the top level of the kernel function, not inside "
+                 << "a loop or a condition (the runtime allocates it once per call)";
+    return RValue::error();
+  }
+  SmallVector<Value> launchExtents;
+  std::optional<SmallVector<int64_t>> shape =
+      evalConstShape(*args.get(0), "a global workspace", &launchExtents);
+  Type dtype = evalDType(*args.get(1));
+  if (!shape || !dtype)
+    return RValue::error();
+  auto type = tile::BufferType::get(ctx, *shape, dtype, tile::MemoryScope::Global, Attribute());
+  auto kernel = cast<func::FuncOp>(builder.getInsertionBlock()->getParentOp());
+  int64_t index = 0;
+  kernel.walk([&](tile::AllocGlobalOp) { ++index; });
+  return RValue::ofBuffer(tile::AllocGlobalOp::create(
+      builder, loc(where), type, launchExtents, "workspace" + std::to_string(index)));
 }

@@ -395,7 +395,8 @@ std::optional<std::string> KernelGenerator::evalConstString(const Expr &expr, St
 }
 
 std::optional<SmallVector<int64_t>>
-KernelGenerator::evalConstShape(const Expr &expr, StringRef what) {
+KernelGenerator::evalConstShape(const Expr &expr, StringRef what,
+                                SmallVectorImpl<Value> *launchExtents) {
   SmallVector<int64_t> shape;
   // One dimension, evaluated from `dimExpr` or already (`known`: an element
   // of a shape held in a name).
@@ -403,10 +404,22 @@ KernelGenerator::evalConstShape(const Expr &expr, StringRef what) {
     RValue dim = known ? *known : eval(dimExpr);
     if (dim.isError())
       return false;
+    if (launchExtents && dim.kind == RValue::Kind::Scalar &&
+        dim.value.getType().isIntOrIndex() && !dim.value.getType().isInteger(1)) {
+      Value extent = toIndex(dim, dimExpr.getLoc());
+      if (!extent)
+        return false;
+      shape.push_back(ShapedType::kDynamic);
+      launchExtents->push_back(extent);
+      return true;
+    }
     if (!dim.isConstInt()) {
       auto diag = error(dimExpr.getLoc());
-      diag << "the shape of " << what << " must be made of compile-time integers";
-      if (auto *name = dyn_cast<NameExpr>(&dimExpr); name && dim.kind == RValue::Kind::Scalar)
+      diag << "the shape of " << what << " must be made of "
+           << (launchExtents ? "integers (constants or values known at launch)"
+                             : "compile-time integers");
+      if (auto *name = dyn_cast<NameExpr>(&dimExpr);
+          name && dim.kind == RValue::Kind::Scalar && !launchExtents)
         diag << "; '" << name->name << (known ? "' holds a value" : "' is")
              << " only known at launch";
       else

@@ -122,6 +122,7 @@ public:
   RValue evalBuiltin(llvm::StringRef name, const CallExpr &call);
   RValue builtinAlloc(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAllocVar(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinAllocGlobal(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinCopy(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinGemm(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinFill(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
@@ -172,9 +173,12 @@ public:
                                     llvm::StringRef expected,
                                     llvm::function_ref<bool(const RValue &)> accepts);
   std::optional<int64_t> evalConstInt(const Expr &expr, llvm::StringRef what);
-  /// A shape given as an int or a tuple/list of ints.
-  std::optional<llvm::SmallVector<int64_t>> evalConstShape(const Expr &expr,
-                                                           llvm::StringRef what);
+  /// A shape given as an int or a tuple/list of ints. With `launchExtents`,
+  /// an extent may also be an integer known only at launch: its dimension
+  /// is dynamic and its index value is appended there.
+  std::optional<llvm::SmallVector<int64_t>>
+  evalConstShape(const Expr &expr, llvm::StringRef what,
+                 llvm::SmallVectorImpl<mlir::Value> *launchExtents = nullptr);
   /// A dtype given as `T.float16` or "float16".
   mlir::Type evalDType(const Expr &expr);
   std::optional<bool> evalConstBool(const Expr &expr, llvm::StringRef what);

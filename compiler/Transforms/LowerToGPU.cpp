@@ -488,7 +488,7 @@ Value KernelLowering::materialize(Value v) {
   if (Value mapped = mapping.lookupOrNull(v))
     return mapped;
   Operation *def = v.getDefiningOp();
-  if (!def)
+  if (!def || isa<tile::AllocGlobalOp>(def)) // a workspace is a buffer, not a scalar
     return {};
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(entry->getTerminator());
@@ -515,16 +515,19 @@ LogicalResult KernelLowering::run() {
   // The GPU kernel's parameters are the launch ABI's slots
   // (lib/ABI/KernelSignature.h), which the runtimes fill: per tensor a
   // global pointer and one i64 per symbolic dimension, scalars as they are,
-  // then the tensor-map flags and the maps (each a 128-byte
-  // __grid_constant__ parameter).
+  // a global pointer per workspace, then the tensor-map flags and the maps
+  // (each a 128-byte __grid_constant__ parameter).
   std::vector<abi::ParamSpec> params = tile::getKernelParams(func);
+  SmallVector<tile::AllocGlobalOp> workspaces = tile::getKernelWorkspaces(func);
   SmallVector<Type> argTypes;
   SmallVector<unsigned> paramSlot(params.size());
   SmallVector<SmallVector<unsigned>> dimSlots(params.size());
+  SmallVector<unsigned> workspaceSlots;
   SmallVector<unsigned> mapSlots;
   unsigned flagSlot = 0;
   auto globalPtr = LLVM::LLVMPointerType::get(ctx, kGlobalSpace);
-  for (const abi::ParameterSlot &slot : abi::kernelParameterSlots(params, tensorMaps.size())) {
+  for (const abi::ParameterSlot &slot :
+       abi::kernelParameterSlots(params, workspaces.size(), tensorMaps.size())) {
     unsigned at = argTypes.size();
     switch (slot.kind) {
     case abi::SlotKind::TensorPointer:
@@ -539,6 +542,10 @@ LogicalResult KernelLowering::run() {
     case abi::SlotKind::Scalar:
       paramSlot[slot.index] = at;
       argTypes.push_back(func.getArgument(slot.index).getType());
+      break;
+    case abi::SlotKind::Workspace:
+      workspaceSlots.push_back(at);
+      argTypes.push_back(globalPtr);
       break;
     case abi::SlotKind::TensorMapFlags:
       flagSlot = at;
@@ -600,6 +607,41 @@ LogicalResult KernelLowering::run() {
       ref.kept.push_back(d);
     }
     buffers[arg] = ref;
+  }
+  // Workspaces: C-order buffers at the runtime's allocation, their extents
+  // computed in the kernel from the host values they were allocated with.
+  for (auto [workspace, slot] : llvm::zip_equal(workspaces, workspaceSlots)) {
+    kernel.setArgAttr(slot, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
+    tile::BufferType type = workspace.getType();
+    BufferRef ref;
+    ref.base = entry->getArgument(slot);
+    ref.elementType = type.getElementType();
+    storeAsBytes(ref);
+    ref.scope = tile::MemoryScope::Global;
+    unsigned next = 0;
+    for (int64_t extent : type.getShape()) {
+      ref.shape.push_back(extent);
+      if (!ShapedType::isDynamic(extent)) {
+        ref.storageDims.push_back(index(extent));
+        continue;
+      }
+      Value value = materialize(workspace.getDynamicSizes()[next++]);
+      if (!value)
+        return workspace.emitError("a workspace's extents must be computable from the "
+                                   "tensors' dimensions and scalar parameters");
+      ref.storageDims.push_back(value);
+    }
+    ref.strides.resize(ref.shape.size());
+    Value stride = index(1);
+    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
+      ref.strides[d] = stride;
+      stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
+    }
+    for (size_t d = 0; d < ref.shape.size(); ++d) {
+      ref.offsets.push_back(index(0));
+      ref.kept.push_back(d);
+    }
+    buffers[workspace.getResult()] = ref;
   }
 
   if (!tensorMaps.empty()) {
@@ -1501,7 +1543,7 @@ static LogicalResult collectLaunches(func::FuncOp kernel,
                     "launches stand at the kernel's top level or inside 'if'");
       return WalkResult::interrupt();
     }
-    if (!isMemoryEffectFree(op) && !isa<tile::DimOp>(op)) {
+    if (!isMemoryEffectFree(op) && !isa<tile::DimOp, tile::AllocGlobalOp>(op)) {
       op->emitError("on GPU targets only scalar computation may stand outside T.Kernel "
                     "(the cpu target runs this)");
       return WalkResult::interrupt();

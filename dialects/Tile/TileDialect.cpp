@@ -450,3 +450,11 @@ Type tilec::tile::scalarTypeOf(Type element) {
   return IntegerType::get(element.getContext(), integer.getWidth() < 32 ? 32 : 64);
 }
 
+
+SmallVector<tilec::tile::AllocGlobalOp> tilec::tile::getKernelWorkspaces(func::FuncOp kernel) {
+  SmallVector<AllocGlobalOp> workspaces;
+  if (!kernel.getBody().empty())
+    for (auto workspace : kernel.getBody().front().getOps<AllocGlobalOp>())
+      workspaces.push_back(workspace);
+  return workspaces;
+}

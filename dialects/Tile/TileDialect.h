@@ -122,6 +122,9 @@ mlir::Type getElementType(mlir::MLIRContext *context, DType dtype);
 /// names of symbolic dimensions. Written to the metadata, declared by the
 /// GPU lowering, checked by the cpu target.
 std::vector<abi::ParamSpec> getKernelParams(mlir::func::FuncOp kernel);
+/// The kernel's T.alloc_global workspaces in program order (the order of
+/// the launch ABI's workspace slots).
+llvm::SmallVector<AllocGlobalOp> getKernelWorkspaces(mlir::func::FuncOp kernel);
 
 /// The type of a buffer element as a scalar value: the element type, but
 /// unsigned integers (uint8 buffers hold `ui8`) read as their value in a

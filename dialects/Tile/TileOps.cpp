@@ -180,6 +180,25 @@ LogicalResult AllocOp::verify() {
   return success();
 }
 
+LogicalResult AllocGlobalOp::verify() {
+  BufferType type = getType();
+  if (type.getScope() != MemoryScope::Global)
+    return emitOpError("allocates global memory; the result type's scope is ")
+           << stringifyMemoryScope(type.getScope());
+  if (type.getLayout())
+    return emitOpError("a workspace has no layout");
+  int64_t dynamic = llvm::count_if(type.getShape(), ShapedType::isDynamic);
+  if (static_cast<int64_t>(getDynamicSizes().size()) != dynamic)
+    return emitOpError("takes one extent per '?' of its type: ")
+           << dynamic << ", got " << getDynamicSizes().size();
+  // One allocation per call of the kernel: at the function's top level,
+  // where the runtime computes its size before the launches.
+  if (!isa_and_nonnull<func::FuncOp>((*this)->getParentOp()))
+    return emitOpError("must be at the top level of a kernel function (outside launches, "
+                       "loops and conditions)");
+  return success();
+}
+
 LogicalResult DimOp::verify() {
   int64_t rank = getSource().getType().getShape().size();
   if (getIndex() < 0 || getIndex() >= rank)
@@ -190,9 +209,15 @@ LogicalResult DimOp::verify() {
 }
 
 OpFoldResult DimOp::fold(FoldAdaptor) {
-  int64_t extent = getSource().getType().getShape()[getIndex()];
-  if (ShapedType::isDynamic(extent))
+  ArrayRef<int64_t> shape = getSource().getType().getShape();
+  int64_t extent = shape[getIndex()];
+  if (ShapedType::isDynamic(extent)) {
+    // A workspace's extent is the operand it was allocated with.
+    if (auto workspace = getSource().getDefiningOp<AllocGlobalOp>())
+      return workspace.getDynamicSizes()[llvm::count_if(shape.take_front(getIndex()),
+                                                        ShapedType::isDynamic)];
     return {};
+  }
   return IntegerAttr::get(IndexType::get(getContext()), extent);
 }
 

@@ -177,6 +177,28 @@ def Tile_AllocOp : Tile_Op<"alloc", [MemoryEffects<[MemAlloc]>]> {
   let hasVerifier = 1;
 }
 
+def Tile_AllocGlobalOp : Tile_Op<"alloc_global", [MemoryEffects<[MemAlloc]>]> {
+  let summary = "a global-memory workspace shared by a kernel's launches";
+  let description = [{
+    `T.alloc_global(shape, dtype)` at the kernel function's level: a
+    C-order tensor in global memory that the launches of one call of the
+    kernel share (a split step's partial results, read by a combine step).
+    The runtime allocates it for each call, zero-filled, before the first
+    launch and releases it after the last (stream-ordered on GPUs); the
+    caller never sees it. Extents are constants or host-computable index
+    values (tensor dimensions, integer scalars), one operand per `?`.
+
+    ```mlir
+    %partial = tile.alloc_global(%batch, %heads) {name = "workspace0"}
+        : !tile.buffer<?x?x8xf32, global>
+    ```
+  }];
+  let arguments = (ins Variadic<Index>:$dynamicSizes, StrAttr:$name);
+  let results = (outs Tile_Buffer:$result);
+  let assemblyFormat = "`(` $dynamicSizes `)` attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def Tile_DimOp : Tile_Op<"dim", [Pure]> {
   let summary = "one extent of a buffer";
   let description = [{

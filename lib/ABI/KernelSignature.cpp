@@ -85,6 +85,20 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
         return nullptr;
       spec->params.push_back(std::move(param));
     }
+    for (const json &entry : meta.value("workspaces", json::array())) {
+      WorkspaceSpec workspace;
+      workspace.name = entry.at("name").get<std::string>();
+      std::string dtype = entry.at("dtype").get<std::string>();
+      std::optional<DType> parsed = parseDTypeName(dtype);
+      if (!parsed || dtype != dtypeName(*parsed)) {
+        error = "workspace '" + workspace.name + "' has an unknown dtype '" + dtype + "'";
+        return nullptr;
+      }
+      workspace.dtype = *parsed;
+      for (const json &extent : entry.at("shape"))
+        workspace.extents.push_back(extent.dump());
+      spec->workspaces.push_back(std::move(workspace));
+    }
     for (const json &entry : meta.at("launches")) {
       LaunchSpec launch;
       if (!parseLaunch(entry, spec->params, launch, error))
@@ -124,6 +138,18 @@ std::string KernelSpec::toJSON() const {
     paramList.push_back(entry);
   }
   meta["params"] = paramList;
+  if (!workspaces.empty()) {
+    json workspaceList = json::array();
+    for (const WorkspaceSpec &workspace : workspaces) {
+      json shape = json::array();
+      for (const std::string &extent : workspace.extents)
+        shape.push_back(json::parse(extent));
+      workspaceList.push_back(json{{"name", workspace.name},
+                                   {"dtype", dtypeName(workspace.dtype)},
+                                   {"shape", shape}});
+    }
+    meta["workspaces"] = workspaceList;
+  }
   json launchList = json::array();
   for (const LaunchSpec &launch : launches) {
     json entry;
@@ -155,6 +181,7 @@ std::string KernelSpec::toJSON() const {
 //===----------------------------------------------------------------------===//
 
 std::vector<ParameterSlot> tilec::abi::kernelParameterSlots(const std::vector<ParamSpec> &params,
+                                                            size_t workspaces,
                                                             size_t tensorMaps) {
   std::vector<ParameterSlot> slots;
   for (size_t i = 0; i < params.size(); ++i) {
@@ -167,6 +194,8 @@ std::vector<ParameterSlot> tilec::abi::kernelParameterSlots(const std::vector<Pa
       if (params[i].extents[d] < 0)
         slots.push_back({SlotKind::DimExtent, i, d});
   }
+  for (size_t w = 0; w < workspaces; ++w)
+    slots.push_back({SlotKind::Workspace, w, 0});
   if (tensorMaps != 0) {
     slots.push_back({SlotKind::TensorMapFlags, 0, 0});
     for (size_t m = 0; m < tensorMaps; ++m)
@@ -192,7 +221,8 @@ static bool evaluate(const json &expr, const std::map<std::string, int64_t> &dim
     const auto &table = isDim ? dims : scalars;
     auto it = table.find(name);
     if (it == table.end()) {
-      error = "a launch's grid or condition uses '" + name + "', which no argument binds";
+      error = "a launch's grid, condition or workspace uses '" + name +
+              "', which no argument binds";
       return false;
     }
     out = it->second;
@@ -254,4 +284,38 @@ bool tilec::abi::evaluateExpression(const std::string &expression,
     error = std::string("bad expression: ") + e.what();
     return false;
   }
+}
+
+bool tilec::abi::workspaceBytes(const KernelSpec &spec,
+                                const std::map<std::string, int64_t> &dims,
+                                const std::map<std::string, int64_t> &scalars,
+                                std::vector<uint64_t> &bytes, std::string &error) {
+  constexpr uint64_t kLimit = uint64_t(1) << 48;
+  bytes.clear();
+  uint64_t total = 0;
+  for (const WorkspaceSpec &workspace : spec.workspaces) {
+    uint64_t size = dtypeSize(workspace.dtype);
+    for (const std::string &extent : workspace.extents) {
+      int64_t value;
+      if (!evaluateExpression(extent, dims, scalars, value, error))
+        return false;
+      if (value < 0) {
+        error = "workspace '" + workspace.name + "' has a negative extent " +
+                std::to_string(value);
+        return false;
+      }
+      if (value != 0 && size > kLimit / static_cast<uint64_t>(value)) {
+        error = "workspace '" + workspace.name + "' is larger than 2^48 bytes";
+        return false;
+      }
+      size *= static_cast<uint64_t>(value);
+    }
+    total += size;
+    if (total > kLimit) {
+      error = "the workspaces take more than 2^48 bytes";
+      return false;
+    }
+    bytes.push_back(size);
+  }
+  return true;
 }

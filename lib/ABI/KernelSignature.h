@@ -6,12 +6,15 @@
 //
 //   - the parameters, in order: tensors (dtype, constant extents and
 //     symbolic dimension names) and scalars;
+//   - the workspaces (T.alloc_global): dtype and extents as host
+//     expressions; the runtime allocates them for each call, zero-filled;
 //   - the launches, in program order: GPU kernel symbol, grid and the
 //     conditions it runs under (host expressions over dimensions and integer
 //     scalars), threads, dynamic shared memory, TMA tensor maps;
 //   - the GPU kernel's parameter slots (`kernelParameterSlots`): for each
 //     tensor a pointer then one int64 per symbolic dimension, each scalar as
-//     itself, and, when a launch takes tensor maps, an int32 of flags then
+//     itself, a pointer per workspace, and, when a launch takes tensor maps,
+//     an int32 of flags then
 //     one 128-byte map each. The lowering declares its gpu.func from these
 //     slots and the launch planner fills them, so the two cannot disagree.
 //
@@ -47,6 +50,15 @@ struct ParamSpec {
   bool isFloatScalar() const { return !isTensor && isFloatDType(dtype); }
 };
 
+/// A global-memory workspace (T.alloc_global) the launches of one call
+/// share: C order, allocated and zero-filled by the runtime.
+struct WorkspaceSpec {
+  std::string name;
+  DType dtype = DType::F32;
+  /// Extents as JSON expressions (see `evaluateExpression`).
+  std::vector<std::string> extents;
+};
+
 /// A TMA tensor map a launch takes after the parameters.
 struct TensorMapSpec {
   size_t param = 0;         // the tensor parameter it describes
@@ -76,6 +88,7 @@ struct LaunchSpec {
 struct KernelSpec {
   std::string kernel, target, compiler, hash;
   std::vector<ParamSpec> params;
+  std::vector<WorkspaceSpec> workspaces;
   std::vector<LaunchSpec> launches;
   /// The compile-time parameters the kernel was built with, as a JSON
   /// object's text ("{}" when none).
@@ -92,22 +105,31 @@ enum class SlotKind {
   TensorPointer,  // a tensor's global address (8 bytes)
   DimExtent,      // one symbolic dimension of the tensor before it (int64)
   Scalar,         // a scalar parameter, in its dtype
+  Workspace,      // a workspace's global address (8 bytes)
   TensorMapFlags, // int32: bit i when tensor map i was built
   TensorMap,      // a 128-byte CUtensorMap passed by value
 };
 
 struct ParameterSlot {
   SlotKind kind;
-  /// TensorPointer, DimExtent, Scalar: the parameter; TensorMap: the map.
+  /// TensorPointer, DimExtent, Scalar: the parameter; Workspace: the
+  /// workspace; TensorMap: the map.
   size_t index = 0;
   /// DimExtent: the dimension.
   size_t dim = 0;
 };
 
-/// The GPU kernel parameters of a launch taking `tensorMaps` tensor maps,
-/// in order.
+/// The GPU kernel parameters of a launch of a kernel with `workspaces`
+/// workspaces taking `tensorMaps` tensor maps, in order.
 std::vector<ParameterSlot> kernelParameterSlots(const std::vector<ParamSpec> &params,
-                                                size_t tensorMaps);
+                                                size_t workspaces, size_t tensorMaps);
+
+/// The bytes of each workspace for the given dimensions and integer
+/// scalars; false with `error` when an extent cannot be evaluated, is
+/// negative, or the total passes 2^48 bytes.
+bool workspaceBytes(const KernelSpec &spec, const std::map<std::string, int64_t> &dims,
+                    const std::map<std::string, int64_t> &scalars,
+                    std::vector<uint64_t> &bytes, std::string &error);
 
 /// Evaluates a host expression of the metadata: an integer,
 /// {"dim": name} (a symbolic dimension), {"param": name} (an integer scalar)

@@ -327,6 +327,8 @@ private:
   DenseMap<Value, Scalar> scalars;
   DenseMap<Value, View> views;
   std::deque<std::unique_ptr<Storage>> globals;
+  /// The bytes of the call's T.alloc_global workspaces.
+  std::deque<std::vector<char>> workspaceBytes;
   std::deque<std::unique_ptr<Storage>> blockStorage;
   SmallVector<int64_t, 3> blockIndex{0, 0, 0};
   SmallVector<SmallVector<int64_t>> parallelIndices;
@@ -612,6 +614,45 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
       v.keptDims.push_back(d);
     v.shape = storage->shape;
     views[alloc.getResult()] = v;
+    return success();
+  }
+  if (auto workspace = dyn_cast<tile::AllocGlobalOp>(op)) {
+    // Zero-filled, as the GPU runtimes allocate it.
+    tile::BufferType type = workspace.getType();
+    std::optional<DType> dtype = tile::getDType(type.getElementType());
+    if (!dtype)
+      return workspace.emitError("a workspace of ") << type.getElementType()
+                                                    << " elements cannot be allocated";
+    auto storage = std::make_unique<Storage>();
+    storage->scope = tile::MemoryScope::Global;
+    storage->elementType = type.getElementType();
+    storage->isFloat = isa<FloatType>(storage->elementType);
+    storage->dtype = *dtype;
+    unsigned next = 0;
+    uint64_t count = 1;
+    for (int64_t extent : type.getShape()) {
+      int64_t value =
+          ShapedType::isDynamic(extent) ? getI(workspace.getDynamicSizes()[next++]) : extent;
+      if (value < 0 || (value > 0 && count > (uint64_t(1) << 40) / uint64_t(value)))
+        return workspace.emitError("a workspace of extent ")
+               << value << " in a dimension cannot be allocated";
+      count *= uint64_t(value);
+      storage->shape.push_back(value);
+    }
+    storage->strides.assign(storage->shape.size(), 1);
+    for (int d = static_cast<int>(storage->shape.size()) - 2; d >= 0; --d)
+      storage->strides[d] = storage->strides[d + 1] * storage->shape[d + 1];
+    workspaceBytes.emplace_back(count * dtypeSize(*dtype), 0);
+    storage->raw = workspaceBytes.back().data();
+    storage->what = "workspace '" + workspace.getName().str() + "'";
+    View v;
+    v.storage = storage.get();
+    v.offsets.assign(storage->shape.size(), 0);
+    for (unsigned d = 0; d < storage->shape.size(); ++d)
+      v.keptDims.push_back(d);
+    v.shape = storage->shape;
+    views[workspace.getResult()] = v;
+    globals.push_back(std::move(storage));
     return success();
   }
   if (auto dim = dyn_cast<tile::DimOp>(op)) {

@@ -22,7 +22,8 @@ struct Driver {
   X(cuInit) X(cuGetErrorName) X(cuGetErrorString) X(cuCtxGetCurrent)           \
   X(cuDeviceGet) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent)                \
   X(cuModuleLoadData) X(cuModuleGetFunction) X(cuFuncSetAttribute)            \
-  X(cuModuleUnload) X(cuLaunchKernel) X(cuTensorMapEncodeTiled)
+  X(cuModuleUnload) X(cuLaunchKernel) X(cuTensorMapEncodeTiled)              \
+  X(cuMemAllocAsync) X(cuMemsetD8Async) X(cuMemFreeAsync)
 #define TILEC_DECLARE(name) decltype(&::name) name = nullptr;
   TILEC_DRIVER_FUNCTIONS(TILEC_DECLARE)
 #undef TILEC_DECLARE
@@ -180,8 +181,43 @@ void CudaKernel::encodeTensorMaps(KernelPlan &plan) {
 }
 
 bool CudaKernel::launch(const KernelPlan &plan, CUstream stream, std::string &error) {
+  if (!plan.workspaceBytes.empty())
+    return launchWithWorkspaces(plan, stream, error);
+  return launchAll(plan.launches, stream, error);
+}
+
+bool CudaKernel::launchWithWorkspaces(const KernelPlan &plan, CUstream stream,
+                                      std::string &error) {
+  // Stream-ordered: allocated, zero-filled, used and released in the
+  // stream's order (from the device's memory pool, without synchronizing).
+  const Driver &driver = Driver::get();
+  std::vector<uint64_t> addresses;
+  bool ok = true;
+  for (uint64_t bytes : plan.workspaceBytes) {
+    CUdeviceptr pointer = 0;
+    if (bytes != 0 &&
+        !(check(driver.cuMemAllocAsync(&pointer, bytes, stream), "cuMemAllocAsync (workspace)",
+                error) &&
+          check(driver.cuMemsetD8Async(pointer, 0, bytes, stream), "cuMemsetD8Async", error))) {
+      if (pointer)
+        addresses.push_back(pointer);
+      ok = false;
+      break;
+    }
+    addresses.push_back(pointer);
+  }
+  if (ok)
+    ok = launchAll(withWorkspaces(plan, addresses), stream, error);
+  for (uint64_t pointer : addresses)
+    if (pointer)
+      (void)driver.cuMemFreeAsync(pointer, stream); // a failure here leaves the first error
+  return ok;
+}
+
+bool CudaKernel::launchAll(const std::vector<LaunchPlan> &launches, CUstream stream,
+                           std::string &error) {
   std::vector<void *> params;
-  for (const LaunchPlan &launch : plan.launches) {
+  for (const LaunchPlan &launch : launches) {
     params.clear();
     for (size_t offset : launch.offsets)
       params.push_back(const_cast<uint64_t *>(&launch.storage[offset]));

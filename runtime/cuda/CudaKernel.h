@@ -29,7 +29,8 @@ public:
 
   const KernelSpec &spec() const { return *kernelSpec; }
 
-  /// Runs a checked plan's launches in order on `stream`.
+  /// Runs a checked plan's launches in order on `stream` (with its
+  /// workspaces, allocated for this call).
   bool launch(const KernelPlan &plan, CUstream stream, std::string &error);
   /// Fills the plan's TMA tensor maps (cuTensorMapEncodeTiled) and their
   /// flags; a map the driver rejects clears its bit (the kernel then copies
@@ -40,6 +41,9 @@ public:
 
 private:
   CudaKernel() = default;
+  /// Allocates the plan's workspaces on `stream`, launches, releases them.
+  bool launchWithWorkspaces(const KernelPlan &plan, CUstream stream, std::string &error);
+  bool launchAll(const std::vector<LaunchPlan> &launches, CUstream stream, std::string &error);
   std::unique_ptr<KernelSpec> kernelSpec;
   CUmodule module = nullptr;
   /// One GPU kernel per launch of the spec.

@@ -14,10 +14,13 @@ namespace {
 struct Hip {
 #define TILEC_HIP_FUNCTIONS(X)                                                 \
   X(hipInit) X(hipGetErrorString) X(hipModuleLoadData) X(hipModuleGetFunction) \
-  X(hipModuleUnload) X(hipModuleLaunchKernel) X(hipFuncSetAttribute)
+  X(hipModuleUnload) X(hipModuleLaunchKernel) X(hipFuncSetAttribute)           \
+  X(hipMemsetAsync) X(hipFreeAsync)
 #define TILEC_DECLARE(name) decltype(&::name) name = nullptr;
   TILEC_HIP_FUNCTIONS(TILEC_DECLARE)
 #undef TILEC_DECLARE
+  /// C++ overloads it with a template: the C entry point's type, spelled out.
+  hipError_t (*hipMallocAsync)(void **, size_t, hipStream_t) = nullptr;
   bool loaded = false;
   std::string error;
 
@@ -32,7 +35,7 @@ private:
     DynamicLibrary library;
 #define TILEC_BIND(name) &&library.bind(h.name, #name)
     h.loaded = library.open({"libamdhip64.so.5", "libamdhip64.so"}, "the HIP runtime")
-                   TILEC_HIP_FUNCTIONS(TILEC_BIND);
+                   TILEC_HIP_FUNCTIONS(TILEC_BIND) TILEC_BIND(hipMallocAsync);
 #undef TILEC_BIND
     h.error = library.error;
     return h;
@@ -88,8 +91,38 @@ HipKernel::~HipKernel() {
 }
 
 bool HipKernel::launch(const KernelPlan &plan, void *stream, std::string &error) {
+  if (plan.workspaceBytes.empty())
+    return launchAll(plan.launches, stream, error);
+  // Stream-ordered workspaces: allocated, zero-filled, used, released.
+  const Hip &hip = Hip::get();
+  auto hipStream = static_cast<hipStream_t>(stream);
+  std::vector<uint64_t> addresses;
+  bool ok = true;
+  for (uint64_t bytes : plan.workspaceBytes) {
+    void *pointer = nullptr;
+    if (bytes != 0 &&
+        !(check(hip.hipMallocAsync(&pointer, bytes, hipStream), "hipMallocAsync (workspace)",
+                error) &&
+          check(hip.hipMemsetAsync(pointer, 0, bytes, hipStream), "hipMemsetAsync", error))) {
+      if (pointer)
+        addresses.push_back(reinterpret_cast<uint64_t>(pointer));
+      ok = false;
+      break;
+    }
+    addresses.push_back(reinterpret_cast<uint64_t>(pointer));
+  }
+  if (ok)
+    ok = launchAll(withWorkspaces(plan, addresses), stream, error);
+  for (uint64_t pointer : addresses)
+    if (pointer)
+      (void)hip.hipFreeAsync(reinterpret_cast<void *>(pointer), hipStream);
+  return ok;
+}
+
+bool HipKernel::launchAll(const std::vector<LaunchPlan> &launches, void *stream,
+                          std::string &error) {
   std::vector<void *> params;
-  for (const LaunchPlan &launch : plan.launches) {
+  for (const LaunchPlan &launch : launches) {
     params.clear();
     for (size_t offset : launch.offsets)
       params.push_back(const_cast<uint64_t *>(&launch.storage[offset]));

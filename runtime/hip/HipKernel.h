@@ -33,6 +33,7 @@ public:
   bool launch(const std::vector<Argument> &args, void *stream, std::string &error);
 
 private:
+  bool launchAll(const std::vector<LaunchPlan> &launches, void *stream, std::string &error);
   HipKernel() = default;
   std::unique_ptr<KernelSpec> kernelSpec;
   void *module = nullptr;

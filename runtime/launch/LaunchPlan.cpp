@@ -54,7 +54,8 @@ static void fillParameters(const KernelSpec &spec, const LaunchSpec &launch,
   plan.tensorMapsUsable =
       !plan.tensorMaps.empty() && flags == (uint64_t(1) << plan.tensorMaps.size()) - 1;
   for (const abi::ParameterSlot &slot :
-       abi::kernelParameterSlots(spec.params, launch.tensorMaps.size())) {
+       abi::kernelParameterSlots(spec.params, spec.workspaces.size(),
+                                 launch.tensorMaps.size())) {
     switch (slot.kind) {
     case abi::SlotKind::TensorPointer:
       pushParam(plan, &args[slot.index].pointer, 8);
@@ -74,6 +75,13 @@ static void fillParameters(const KernelSpec &spec, const LaunchSpec &launch,
       } else {
         pushParam(plan, &arg.intValue, dtypeSize(dtype));
       }
+      break;
+    }
+    case abi::SlotKind::Workspace: {
+      // The address of the call's allocation, written at launch.
+      uint64_t unset = 0;
+      plan.workspaceOffsets.push_back(plan.storage.size());
+      pushParam(plan, &unset, 8);
       break;
     }
     case abi::SlotKind::TensorMapFlags:
@@ -188,6 +196,8 @@ bool tilec::gpu::planKernel(const KernelSpec &spec, const std::vector<Argument> 
     if (!checkArgument(i, spec.params[i], args[i], kernelPlan.symbols, symbolSource, scalars,
                        error))
       return false;
+  if (!abi::workspaceBytes(spec, kernelPlan.symbols, scalars, kernelPlan.workspaceBytes, error))
+    return false;
   for (size_t l = 0; l < spec.launches.size(); ++l) {
     const LaunchSpec &launch = spec.launches[l];
     bool runs = true;
@@ -224,4 +234,13 @@ bool tilec::gpu::planKernel(const KernelSpec &spec, const std::vector<Argument> 
     kernelPlan.launches.push_back(std::move(plan));
   }
   return true;
+}
+
+std::vector<LaunchPlan> tilec::gpu::withWorkspaces(const KernelPlan &plan,
+                                                   const std::vector<uint64_t> &addresses) {
+  std::vector<LaunchPlan> launches = plan.launches;
+  for (LaunchPlan &launch : launches)
+    for (size_t w = 0; w < launch.workspaceOffsets.size() && w < addresses.size(); ++w)
+      launch.storage[launch.workspaceOffsets[w]] = addresses[w];
+  return launches;
 }

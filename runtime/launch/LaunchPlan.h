@@ -70,6 +70,9 @@ struct LaunchPlan {
   std::vector<TensorMapRequest> tensorMaps;
   size_t tensorMapFlagOffset = 0;
   bool tensorMapsUsable = false;
+  /// Where workspace i's address goes in `storage` (the runtime writes it
+  /// once it has allocated the workspaces of a call).
+  std::vector<size_t> workspaceOffsets;
 };
 
 /// The launches one call of a kernel makes, in order: those whose
@@ -77,7 +80,15 @@ struct LaunchPlan {
 struct KernelPlan {
   std::map<std::string, int64_t> symbols;
   std::vector<LaunchPlan> launches;
+  /// The bytes of each workspace (T.alloc_global) a call allocates,
+  /// zero-filled, before its first launch and releases after its last.
+  std::vector<uint64_t> workspaceBytes;
 };
+
+/// The launches of `plan` with the workspaces at `addresses` (one per
+/// workspace): copies of their parameter storage, ready to launch.
+std::vector<LaunchPlan> withWorkspaces(const KernelPlan &plan,
+                                       const std::vector<uint64_t> &addresses);
 
 /// Checks `args` against `spec` and builds the plan; returns false and sets
 /// `error` (naming the parameter and what is wrong) on a mismatch.

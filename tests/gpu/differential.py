@@ -123,6 +123,8 @@ PROGRAMS = [
       {"rows": 37, "n": 1000}, scalars={"factor": 3}, name="launches"),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/launches.tl"), "split_sum",
       {"rows": 5, "n": 60}, scalars={"factor": 1}, name="launches_small"),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/workspace.tl"), "workspace_sum",
+      {"rows": 37, "n": 1000}, name="workspaces"),
 ]
 
 NUMPY_DTYPES = {"float32": "<f4", "float64": "<f8", "float16": "<f2", "bfloat16": "<u2",

@@ -32,7 +32,7 @@ TEST_CASE("parameter slots: pointer and symbolic dims per tensor, scalars, then 
   ParamSpec a{"A", true, DType::F16, {-1, 64, -1}, {"M", "", "K"}};
   ParamSpec n{"n", false, DType::I32, {}, {}};
   ParamSpec b{"B", true, DType::F32, {8}, {""}};
-  std::vector<ParameterSlot> slots = kernelParameterSlots({a, n, b}, 2);
+  std::vector<ParameterSlot> slots = kernelParameterSlots({a, n, b}, 0, 2);
   REQUIRE(slots.size() == 8);
   CHECK(slots[0].kind == SlotKind::TensorPointer);
   CHECK((slots[1].kind == SlotKind::DimExtent && slots[1].index == 0 && slots[1].dim == 0));
@@ -42,7 +42,7 @@ TEST_CASE("parameter slots: pointer and symbolic dims per tensor, scalars, then 
   CHECK(slots[5].kind == SlotKind::TensorMapFlags);
   CHECK((slots[6].kind == SlotKind::TensorMap && slots[6].index == 0));
   CHECK((slots[7].kind == SlotKind::TensorMap && slots[7].index == 1));
-  CHECK(kernelParameterSlots({n}, 0).size() == 1);
+  CHECK(kernelParameterSlots({n}, 0, 0).size() == 1);
 }
 
 TEST_CASE("the metadata reads back as it was written", "[abi]") {
@@ -85,4 +85,35 @@ TEST_CASE("the metadata reads back as it was written", "[abi]") {
   json.replace(json.find("\"bfloat16\""), 10, "\"bf16\"");
   CHECK_FALSE(KernelSpec::parse(json, error));
   CHECK(error == "parameter 'A' has an unknown dtype 'bf16'");
+}
+
+TEST_CASE("workspaces: slots after the parameters, sizes from host expressions", "[abi]") {
+  ParamSpec a{"A", true, DType::F32, {-1}, {"M"}};
+  std::vector<ParameterSlot> slots = kernelParameterSlots({a}, 2, 1);
+  REQUIRE(slots.size() == 6);
+  CHECK((slots[2].kind == SlotKind::Workspace && slots[2].index == 0));
+  CHECK((slots[3].kind == SlotKind::Workspace && slots[3].index == 1));
+  CHECK(slots[4].kind == SlotKind::TensorMapFlags);
+
+  KernelSpec spec;
+  spec.kernel = "k";
+  spec.params = {a};
+  spec.workspaces = {{"w0", DType::F32, {R"({"dim":"M"})", "5"}},
+                     {"w1", DType::BF16, {R"(["mul",{"dim":"M"},2])"}}};
+  LaunchSpec launch;
+  launch.threads = 32;
+  spec.launches = {launch};
+  std::string error;
+  std::unique_ptr<KernelSpec> read = KernelSpec::parse(spec.toJSON(), error);
+  REQUIRE(read);
+  CHECK(read->toJSON() == spec.toJSON());
+  REQUIRE(read->workspaces.size() == 2);
+  std::vector<uint64_t> bytes;
+  REQUIRE(workspaceBytes(*read, {{"M", 7}}, {}, bytes, error));
+  CHECK(bytes == std::vector<uint64_t>{7 * 5 * 4, 7 * 2 * 2});
+  CHECK_FALSE(workspaceBytes(*read, {{"M", -1}}, {}, bytes, error));
+  CHECK(error == "workspace 'w0' has a negative extent -1");
+  CHECK_FALSE(workspaceBytes(*read, {{"M", int64_t(1) << 62}}, {}, bytes, error));
+  CHECK(error == "workspace 'w0' is larger than 2^48 bytes");
+  CHECK_FALSE(workspaceBytes(*read, {}, {}, bytes, error));
 }

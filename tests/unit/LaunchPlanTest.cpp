@@ -244,3 +244,27 @@ TEST_CASE("the HIP runtime reports a missing AMD GPU instead of crashing", "[lau
   CHECK_FALSE(bad);
   CHECK(error.find("bad kernel metadata") != std::string::npos);
 }
+
+TEST_CASE("a launch plan leaves a slot per workspace, filled at launch", "[launch]") {
+  static const char *meta = R"({
+    "kernel": "split", "target": "sm_90a",
+    "params": [{"name": "X", "kind": "tensor", "dtype": "float32", "shape": ["rows", "n"]}],
+    "workspaces": [{"name": "workspace0", "dtype": "float32", "shape": [{"dim": "rows"}, 4]}],
+    "launches": [{"symbol": "split_launch0", "threads": 32, "grid": [4, {"dim": "rows"}]},
+                 {"symbol": "split_launch1", "threads": 32, "grid": [1]}]
+  })";
+  std::string error;
+  auto spec = KernelSpec::parse(meta, error);
+  REQUIRE(spec);
+  KernelPlan plan;
+  REQUIRE(planKernel(*spec, {tensor(0x1000, "float32", {10, 3})}, plan, error));
+  CHECK(plan.workspaceBytes == std::vector<uint64_t>{10 * 4 * 4});
+  REQUIRE(plan.launches.size() == 2);
+  // X: ptr, rows, n; then the workspace's address.
+  REQUIRE(plan.launches[0].offsets.size() == 4);
+  REQUIRE(plan.launches[0].workspaceOffsets == std::vector<size_t>{plan.launches[0].offsets[3]});
+  std::vector<LaunchPlan> launches = withWorkspaces(plan, {0xABC000});
+  for (const LaunchPlan &launch : launches)
+    CHECK(launch.storage[launch.workspaceOffsets[0]] == 0xABC000);
+  CHECK(plan.launches[1].storage[plan.launches[1].workspaceOffsets[0]] == 0);
+}

@@ -93,6 +93,34 @@ func.func @alloc_global() {
 
 // -----
 
+func.func @workspace_extents(%n: index) {
+  // expected-error @+1 {{takes one extent per '?' of its type: 2, got 1}}
+  %0 = tile.alloc_global(%n) {name = "w"} : !tile.buffer<?x?xf32, global>
+  return
+}
+
+// -----
+
+func.func @workspace_scope() {
+  // expected-error @+1 {{allocates global memory; the result type's scope is shared}}
+  %0 = tile.alloc_global() {name = "w"} : !tile.buffer<4xf32, shared>
+  return
+}
+
+// -----
+
+func.func @workspace_in_launch() {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error @+1 {{must be at the top level of a kernel function}}
+    %0 = tile.alloc_global() {name = "w"} : !tile.buffer<4xf32, global>
+  }
+  return
+}
+
+// -----
+
 func.func @dim_range(%a: !tile.buffer<?xf32, global>) {
   // expected-error @+1 {{dimension 1 is out of range for a rank-1 buffer}}
   %0 = tile.dim %a[1] : !tile.buffer<?xf32, global>
