@@ -71,6 +71,22 @@ bool FunctionDef::hasDecorator(llvm::StringRef name) const {
   return false;
 }
 
+const FunctionDef *FunctionDef::factoryKernel() const {
+  if (hasDecorator("prim_func") || hasDecorator("macro"))
+    return nullptr;
+  for (const StmtPtr &stmt : body) {
+    auto *ret = llvm::dyn_cast<ReturnStmt>(stmt.get());
+    auto *name = ret ? llvm::dyn_cast_or_null<NameExpr>(ret->value.get()) : nullptr;
+    if (!name)
+      continue;
+    for (const StmtPtr &candidate : body)
+      if (auto *def = llvm::dyn_cast<FunctionDef>(candidate.get()))
+        if (def->name == name->name && def->hasDecorator("prim_func"))
+          return def;
+  }
+  return nullptr;
+}
+
 void tilec::frontend::dumpExpr(const Expr &expr, llvm::raw_ostream &os) {
   auto list = [&](const std::vector<ExprPtr> &elements) {
     llvm::interleaveComma(elements, os,

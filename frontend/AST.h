@@ -361,6 +361,10 @@ public:
   static bool classof(const Stmt *s) { return s->getKind() == Kind::FunctionDef; }
   /// Whether a decorator spells `T.<name>` (e.g. "prim_func", "macro").
   bool hasDecorator(llvm::StringRef name) const;
+  /// A kernel factory (TileLang's Python form: `def gemm(M, N, K, ...):`
+  /// holding a `@T.prim_func` that it returns) gives that kernel; null for
+  /// any other function.
+  const FunctionDef *factoryKernel() const;
   std::vector<ExprPtr> decorators;
   std::string name;
   std::vector<Param> params;

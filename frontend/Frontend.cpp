@@ -37,7 +37,7 @@ std::vector<std::string> Frontend::getKernelNames() const {
     return names;
   for (const StmtPtr &stmt : mainModule->body)
     if (auto *def = dyn_cast<FunctionDef>(stmt.get()))
-      if (def->hasDecorator("prim_func"))
+      if (def->hasDecorator("prim_func") || def->factoryKernel())
         names.push_back(def->name);
   return names;
 }
@@ -60,7 +60,7 @@ OwningOpRef<ModuleOp> Frontend::generate() {
   std::vector<std::string> names = getKernelNames();
   for (const StmtPtr &stmt : mainModule->body) {
     auto *def = dyn_cast<FunctionDef>(stmt.get());
-    if (!def || !def->hasDecorator("prim_func"))
+    if (!def || !(def->hasDecorator("prim_func") || def->factoryKernel()))
       continue;
     if (!options.kernelName.empty() && def->name != options.kernelName)
       continue;
@@ -81,7 +81,7 @@ OwningOpRef<ModuleOp> Frontend::generate() {
     if (!usedDefines.count(name) && found)
       source.emitError(UnknownLoc::get(&context))
           << "-D " << name << ": no compiled kernel has a compile-time "
-                              "parameter (T.const) named '"
+                              "parameter (T.const, or of its factory) named '"
           << name << "'";
   if (source.getNumErrors() != 0 || anyFailed)
     return nullptr;

@@ -517,20 +517,19 @@ static const CallExpr *asTensorAnnotation(const Expr *annotation) {
 }
 
 LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
-                                         const FunctionDef &def) {
+                                         const FunctionDef &entry) {
   errorsAtStart = source.getNumErrors();
   currentModule = &home;
   scopes.clear();
   regionDepth = 0;
   inLaunch = false;
   macroExpansions = 0;
+  factoryNames.clear();
   pushScope(false);
 
-  // Compile-time parameters first: shapes and dtypes of tensors may use them.
+  // A compile-time value: from -D, else the parameter's default.
   NamedAttrList constants;
-  for (const Param &param : def.params) {
-    if (!isConstAnnotation(param.annotation.get()))
-      continue;
+  auto bindCompileTime = [&](const Param &param, StringRef what) {
     RValue value;
     bool overridden = false;
     for (const auto &[name, text] : options.defines)
@@ -541,40 +540,58 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
       }
     if (!overridden) {
       if (!param.defaultValue) {
-        error(param.loc) << "compile-time parameter '" << param.name
-                         << "' has no default; pass -D " << param.name
-                         << "=<value>";
-        continue;
+        error(param.loc) << what << " '" << param.name << "' has no default; pass -D "
+                         << param.name << "=<value>";
+        return;
       }
       value = eval(*param.defaultValue);
       if (value.isError())
-        continue;
+        return;
       if (!value.isConst()) {
         error(param.defaultValue->getLoc())
-            << "the default of compile-time parameter '" << param.name
+            << "the default of " << what << " '" << param.name
             << "' must be a constant, got " << value.describe();
-        continue;
+        return;
       }
     }
     switch (value.constKind) {
     case RValue::ConstKind::Int:
-      constants.append(param.name, builder.getI64IntegerAttr(value.intValue));
+      constants.set(param.name, builder.getI64IntegerAttr(value.intValue));
       break;
     case RValue::ConstKind::Float:
-      constants.append(param.name, builder.getF64FloatAttr(value.floatValue));
+      constants.set(param.name, builder.getF64FloatAttr(value.floatValue));
       break;
     case RValue::ConstKind::Bool:
-      constants.append(param.name, builder.getBoolAttr(value.intValue));
+      constants.set(param.name, builder.getBoolAttr(value.intValue));
       break;
     case RValue::ConstKind::Str:
-      constants.append(param.name, builder.getStringAttr(value.str));
+      constants.set(param.name, builder.getStringAttr(value.str));
       break;
     case RValue::ConstKind::DType:
-      constants.append(param.name, TypeAttr::get(value.dtype));
+      constants.set(param.name, TypeAttr::get(value.dtype));
       break;
     }
     scopes.back().names[param.name] = value;
+  };
+
+  // A kernel factory: its parameters are compile-time values and its body
+  // computes constants and macros that the kernel it returns sees.
+  const FunctionDef *kernelDef = &entry;
+  if (!entry.hasDecorator("prim_func")) {
+    for (const Param &param : entry.params)
+      bindCompileTime(param, "kernel factory parameter");
+    kernelDef = bindFactoryBody(home, entry);
+    if (!kernelDef) {
+      scopes.clear();
+      return failure();
+    }
   }
+  const FunctionDef &def = *kernelDef;
+
+  // Compile-time parameters first: shapes and dtypes of tensors may use them.
+  for (const Param &param : def.params)
+    if (isConstAnnotation(param.annotation.get()))
+      bindCompileTime(param, "compile-time parameter");
 
   // Runtime parameters: tensors (with symbolic dimensions) and scalars.
   struct RuntimeParam {
@@ -622,6 +639,24 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
       SmallVector<int64_t> shape;
       std::map<std::string, size_t> symbolsHere; // name -> dimension
       bool ok = true;
+      // A shape held in a name (`A_shape = (M, K)` with M, K constants).
+      if (auto *name = dyn_cast<NameExpr>(shapeExpr)) {
+        const RValue *held = lookup(name->name);
+        if (held && held->kind == RValue::Kind::Tuple) {
+          dimExprs.clear();
+          for (const RValue &element : held->elements) {
+            if (!element.isConstInt() || element.intValue <= 0) {
+              error(shapeExpr->getLoc())
+                  << "a tensor shape held in '" << name->name
+                  << "' must be made of positive constants, got " << element.describe();
+              ok = false;
+              break;
+            }
+            shape.push_back(element.intValue);
+            rp.dimNames.push_back("");
+          }
+        }
+      }
       for (const Expr *dimExpr : dimExprs) {
         // A symbolic dimension, bound at launch from this tensor: a name
         // that is not a constant, or TileLang's T.dynamic("m") (also
@@ -705,7 +740,9 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   for (const RuntimeParam &rp : runtimeParams)
     argTypes.push_back(rp.type);
   builder.setInsertionPointToEnd(module.getBody());
-  auto func = func::FuncOp::create(builder, loc(def.getLoc()), def.name,
+  // A factory's kernel is named after the factory (its inner function is
+  // often just `main`).
+  auto func = func::FuncOp::create(builder, loc(def.getLoc()), entry.name,
                                    builder.getFunctionType(argTypes, {}));
   func->setAttr(tile::kKernelAttrName, builder.getUnitAttr());
   func->setAttr(tile::kConstantsAttrName, constants.getDictionary(ctx));
@@ -719,10 +756,10 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
       func.setArgAttr(index, tile::kDimNamesAttrName, builder.getArrayAttr(names));
     }
   }
-  Block *entry = func.addEntryBlock();
-  builder.setInsertionPointToStart(entry);
+  Block *body = func.addEntryBlock();
+  builder.setInsertionPointToStart(body);
   for (auto [index, rp] : llvm::enumerate(runtimeParams)) {
-    Value arg = entry->getArgument(index);
+    Value arg = body->getArgument(index);
     if (isa<tile::BufferType>(rp.type))
       scopes.back().names[rp.param->name] = RValue::ofBuffer(arg);
     else
@@ -735,7 +772,7 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
       continue;
     }
     Value dim = tile::DimOp::create(builder, loc(runtimeParams[use.first].param->loc),
-                                    builder.getIndexType(), entry->getArgument(use.first),
+                                    builder.getIndexType(), body->getArgument(use.first),
                                     builder.getI64IntegerAttr(use.second));
     scopes.back().names[name] = RValue::ofScalar(dim);
   }
@@ -748,6 +785,59 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
     return failure();
   }
   return success();
+}
+
+const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
+                                                    const FunctionDef &factory) {
+  const FunctionDef *kernel = factory.factoryKernel();
+  // Nothing in a factory runs on the device: its values are constants, so
+  // nothing may land in this block.
+  Block scratch;
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(&scratch);
+  for (const StmtPtr &stmt : factory.body) {
+    if (auto *fn = dyn_cast<FunctionDef>(stmt.get())) {
+      if (fn == kernel)
+        continue;
+      if (!fn->hasDecorator("macro")) {
+        error(fn->getLoc()) << "a kernel factory may define @T.macro functions and the "
+                               "@T.prim_func it returns; '"
+                            << fn->name << "' is neither";
+        continue;
+      }
+      RValue macro;
+      macro.kind = RValue::Kind::Macro;
+      macro.function = fn;
+      macro.module = &home;
+      macro.closure = &factoryNames;
+      scopes.back().names[fn->name] = macro;
+      continue;
+    }
+    switch (stmt->getKind()) {
+    case Stmt::Kind::Return:
+      continue; // the kernel (factoryKernel checked it)
+    case Stmt::Kind::Assign:
+    case Stmt::Kind::AugAssign:
+    case Stmt::Kind::If:
+    case Stmt::Kind::Expr:
+    case Stmt::Kind::Pass:
+      genStmt(*stmt);
+      continue;
+    default:
+      error(stmt->getLoc()) << "a kernel factory computes compile-time values; this "
+                               "statement belongs inside its @T.prim_func";
+      continue;
+    }
+  }
+  if (!scratch.empty()) {
+    error(factory.getLoc()) << "the values a kernel factory computes must be compile-time "
+                               "constants";
+    scratch.clear();
+  }
+  factoryNames = scopes.back().names;
+  if (source.getNumErrors() != errorsAtStart)
+    return nullptr;
+  return kernel;
 }
 
 //===----------------------------------------------------------------------===//

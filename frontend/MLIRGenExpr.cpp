@@ -1020,6 +1020,8 @@ RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
   scopes.clear();
   currentModule = macro.module;
   pushScope(false);
+  if (macro.closure)
+    scopes.back().names = *macro.closure;
   for (const Param &param : def.params) {
     if (params.count(param.name))
       continue;
@@ -1033,7 +1035,8 @@ RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
     }
     params[param.name] = eval(*param.defaultValue);
   }
-  scopes.back().names = std::move(params);
+  for (auto &[name, value] : params)
+    scopes.back().names[name] = std::move(value);
   std::vector<LoopContext> savedLoops = std::move(loops);
   loops.clear();
   callStack.push_back(loc(call.getLoc()));

@@ -41,7 +41,8 @@ public:
 
   /// Generates the kernel `def` of module `home`; fails if errors were
   /// reported while doing so.
-  mlir::LogicalResult genKernel(ModuleInfo &home, const FunctionDef &def);
+  /// Generates a @T.prim_func, or the kernel a kernel factory returns.
+  mlir::LogicalResult genKernel(ModuleInfo &home, const FunctionDef &entry);
 
   //===--------------------------------------------------------------------===//
   // Diagnostics and locations
@@ -215,7 +216,14 @@ public:
   mlir::OpBuilder builder;
   mlir::MLIRContext *ctx;
 
+  /// Binds a kernel factory's constants and macros in the current scope
+  /// (its parameters are bound already); returns the kernel it returns, or
+  /// null after errors.
+  const FunctionDef *bindFactoryBody(ModuleInfo &home, const FunctionDef &factory);
+
   std::vector<Scope> scopes;
+  /// The names a kernel factory bound, which its macros see.
+  std::map<std::string, RValue> factoryNames;
   ModuleInfo *currentModule = nullptr;
   unsigned regionDepth = 0;
   bool inLaunch = false;

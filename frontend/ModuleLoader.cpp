@@ -116,6 +116,10 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
   if (module.resolved || module.resolving)
     return;
   module.resolving = true;
+  // A Python file holds host code beside its kernels (imports of torch,
+  // helper functions, `if __name__ == "__main__":`): tilec compiles the
+  // kernels, macros and constants and leaves the rest to Python.
+  bool hostPython = StringRef(module.path).ends_with(".py");
   for (const StmtPtr &stmt : module.ast->body) {
     if (auto *imp = dyn_cast<ImportStmt>(stmt.get())) {
       if (isTileLangModule(imp->module)) {
@@ -136,6 +140,8 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
               RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
         continue;
       }
+      if (hostPython)
+        continue; // a Python module (torch, tilec, ...): host code's
       ModuleInfo *imported = loadImport(module, imp->module, imp->getLoc());
       if (!imported)
         continue;
@@ -178,15 +184,18 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
       RValue value;
       value.function = def;
       value.module = &module;
-      if (def->hasDecorator("prim_func")) {
+      if (def->hasDecorator("prim_func") || def->factoryKernel()) {
         value.kind = RValue::Kind::Kernel;
       } else if (def->hasDecorator("macro")) {
         value.kind = RValue::Kind::Macro;
+      } else if (hostPython) {
+        continue; // a host function
       } else {
         source.emitError(def->getLoc())
             << "function '" << def->name
             << "' needs a decorator: @T.prim_func for a kernel or @T.macro "
-               "for a macro";
+               "for a macro (or, as a kernel factory, to return a @T.prim_func it "
+               "defines)";
         continue;
       }
       if (module.globals.count(def->name))
@@ -238,12 +247,16 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
           return RValue::error();
         }
       };
+      if (hostPython && (!name || assign->annotation))
+        continue;
       if (!name || assign->annotation) {
         source.emitError(assign->getLoc())
             << "only constants can be assigned at module level";
         continue;
       }
       RValue value = evalConst(*assign->value);
+      if (value.isError() && hostPython)
+        continue; // a host value
       if (value.isError()) {
         source.emitError(assign->value->getLoc())
             << "a module-level value must be a constant expression";
@@ -256,6 +269,8 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
       if (isa<StringExpr>(expr->value.get()))
         continue; // a docstring
     if (isa<SimpleStmt>(stmt.get()) && stmt->getKind() == Stmt::Kind::Pass)
+      continue;
+    if (hostPython)
       continue;
     source.emitError(stmt->getLoc())
         << "only imports, constants and function definitions may appear at "

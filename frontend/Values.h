@@ -15,6 +15,7 @@
 
 #include "mlir/IR/Value.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ struct RValue {
   mlir::Value value;      // Scalar, Buffer, Var
   mlir::Attribute attr;   // Layout
   const FunctionDef *function = nullptr; // Macro, Kernel
+  /// Macro: the names of the kernel factory it was defined in (a Python
+  /// closure), visible in its body; null for module-level macros.
+  const std::map<std::string, RValue> *closure = nullptr;
   ModuleInfo *module = nullptr;          // Module; Macro's home module
   std::vector<RValue> elements;          // Tuple
 

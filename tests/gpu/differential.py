@@ -125,6 +125,8 @@ PROGRAMS = [
       {"rows": 5, "n": 60}, scalars={"factor": 1}, name="launches_small"),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/workspace.tl"), "workspace_sum",
       {"rows": 37, "n": 1000}, name="workspaces"),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/factory.py"), "matmul", {},
+      ["-D", "M=100", "-D", "N=72", "-D", "K=48"], name="factory_matmul"),
 ]
 
 NUMPY_DTYPES = {"float32": "<f4", "float64": "<f8", "float16": "<f2", "bfloat16": "<u2",
