@@ -8,6 +8,16 @@
     launch = gemm.bind(a, b, c)  # checked once; launch() again and again
     kernel = tilec.load("gemm.ptx")   # compiled ahead of time (tilec -o gemm.ptx)
 
+TileLang's Python form, a kernel factory (see tilec/_jit.py):
+
+    import tilec.language as T
+    @tilec.jit(out_idx=[-1])
+    def matmul(M, N, K, block_M=128, dtype="float16"):
+        @T.prim_func
+        def main(A: T.Tensor((M, K), dtype), ...): ...
+        return main
+    c = matmul(1024, 1024, 512)(a, b)
+
 Compilation runs the `tilec` tool (found as $TILEC, on PATH, or in this
 checkout's build/tools); GPU code is cached on disk by everything it was
 built from ($TILEC_CACHE_DIR, else ~/.cache/tilec/python). GPU launches go
@@ -15,7 +25,9 @@ through the CUDA runtime library of runtime/cuda ($TILEC_CUDA_LIB, else
 build/gpu/runtime/libtilec_cuda.so as tests/gpu/run.sh builds it).
 """
 
+from . import language
 from ._compile import CompileError, compile, load, tool_version
 from ._cpu import RunError
+from ._jit import jit
 
-__all__ = ["compile", "load", "CompileError", "RunError", "tool_version"]
+__all__ = ["compile", "load", "jit", "language", "CompileError", "RunError", "tool_version"]

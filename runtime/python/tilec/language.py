@@ -1,0 +1,41 @@
+"""`import tilec.language as T`: the names of the tile language in Python.
+
+A kernel factory under `@tilec.jit` never runs in Python (the tilec tool
+compiles its source), so `T` here only has to let a TileLang module load:
+every attribute (`T.float16`, `T.prim_func`, `T.Tensor`, ...) is a
+`Spelling` that remembers how it was written, and a module-level value the
+factory names (`dtype = T.float16`) is passed on as that spelling.
+"""
+
+__all__ = ["Spelling"]
+
+
+class Spelling:
+    """A name of the tile language as written: `T.float16`, `T.prim_func`.
+    Attributes and calls give longer spellings; as a decorator it returns
+    the function unchanged."""
+
+    def __init__(self, text):
+        self._text = text
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Spelling(f"{self._text}.{name}")
+
+    def __call__(self, *args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], Spelling):
+            return args[0]  # used as a decorator
+        parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+        return Spelling(f"{self._text}({', '.join(parts)})")
+
+    def __repr__(self):
+        return self._text
+
+    __str__ = __repr__
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return Spelling(f"T.{name}")
