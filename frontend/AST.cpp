@@ -2,6 +2,8 @@
 
 #include "frontend/AST.h"
 
+#include <functional>
+
 #include "llvm/ADT/STLExtras.h"
 
 using namespace tilec::frontend;
@@ -74,17 +76,30 @@ bool FunctionDef::hasDecorator(llvm::StringRef name) const {
 const FunctionDef *FunctionDef::factoryKernel() const {
   if (hasDecorator("prim_func") || hasDecorator("macro"))
     return nullptr;
-  for (const StmtPtr &stmt : body) {
-    auto *ret = llvm::dyn_cast<ReturnStmt>(stmt.get());
-    auto *name = ret ? llvm::dyn_cast_or_null<NameExpr>(ret->value.get()) : nullptr;
-    if (!name)
-      continue;
-    for (const StmtPtr &candidate : body)
-      if (auto *def = llvm::dyn_cast<FunctionDef>(candidate.get()))
-        if (def->name == name->name && def->hasDecorator("prim_func"))
-          return def;
-  }
-  return nullptr;
+  // The returns at the top level or in its if/else (which kernel a factory
+  // returns may depend on its arguments).
+  std::function<const FunctionDef *(const StmtList &)> returned =
+      [&](const StmtList &stmts) -> const FunctionDef * {
+    for (const StmtPtr &stmt : stmts) {
+      if (auto *branch = llvm::dyn_cast<IfStmt>(stmt.get())) {
+        if (const FunctionDef *found = returned(branch->thenBody))
+          return found;
+        if (const FunctionDef *found = returned(branch->elseBody))
+          return found;
+        continue;
+      }
+      auto *ret = llvm::dyn_cast<ReturnStmt>(stmt.get());
+      auto *name = ret ? llvm::dyn_cast_or_null<NameExpr>(ret->value.get()) : nullptr;
+      if (!name)
+        continue;
+      for (const StmtPtr &candidate : body)
+        if (auto *def = llvm::dyn_cast<FunctionDef>(candidate.get()))
+          if (def->name == name->name && def->hasDecorator("prim_func"))
+            return def;
+    }
+    return nullptr;
+  };
+  return returned(body);
 }
 
 void tilec::frontend::dumpExpr(const Expr &expr, llvm::raw_ostream &os) {

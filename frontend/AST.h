@@ -362,8 +362,9 @@ public:
   /// Whether a decorator spells `T.<name>` (e.g. "prim_func", "macro").
   bool hasDecorator(llvm::StringRef name) const;
   /// A kernel factory (TileLang's Python form: `def gemm(M, N, K, ...):`
-  /// holding a `@T.prim_func` that it returns) gives that kernel; null for
-  /// any other function.
+  /// holding a `@T.prim_func` that it returns, at its top level or in an
+  /// if/else) gives the first kernel it may return; null for any other
+  /// function.
   const FunctionDef *factoryKernel() const;
   std::vector<ExprPtr> decorators;
   std::string name;

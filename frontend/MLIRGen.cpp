@@ -10,6 +10,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
@@ -789,16 +790,24 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
 
 const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
                                                     const FunctionDef &factory) {
-  const FunctionDef *kernel = factory.factoryKernel();
+  factoryReturned = nullptr;
+  factoryBody = &factory.body;
+  bindingFactory = true;
+  auto done = llvm::make_scope_exit([&] {
+    bindingFactory = false;
+    factoryBody = nullptr;
+  });
   // Nothing in a factory runs on the device: its values are constants, so
   // nothing may land in this block.
   Block scratch;
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(&scratch);
   for (const StmtPtr &stmt : factory.body) {
+    if (factoryReturned)
+      break; // code after the return the factory took
     if (auto *fn = dyn_cast<FunctionDef>(stmt.get())) {
-      if (fn == kernel)
-        continue;
+      if (fn->hasDecorator("prim_func"))
+        continue; // a kernel it may return
       if (!fn->hasDecorator("macro")) {
         error(fn->getLoc()) << "a kernel factory may define @T.macro functions and the "
                                "@T.prim_func it returns; '"
@@ -815,7 +824,6 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
     }
     switch (stmt->getKind()) {
     case Stmt::Kind::Return:
-      continue; // the kernel (factoryKernel checked it)
     case Stmt::Kind::Assign:
     case Stmt::Kind::AugAssign:
     case Stmt::Kind::If:
@@ -837,7 +845,10 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
   factoryNames = scopes.back().names;
   if (source.getNumErrors() != errorsAtStart)
     return nullptr;
-  return kernel;
+  if (!factoryReturned)
+    error(factory.getLoc()) << "kernel factory '" << factory.name
+                            << "' returns no @T.prim_func for these arguments";
+  return factoryReturned;
 }
 
 //===----------------------------------------------------------------------===//
@@ -1242,6 +1253,22 @@ void KernelGenerator::genGuardedBody(const StmtList &body, size_t first) {
 }
 
 void KernelGenerator::genReturn(const ReturnStmt &stmt) {
+  if (bindingFactory && macroResults.empty()) {
+    // The kernel a factory returns: one of the @T.prim_func it defines.
+    auto *name = dyn_cast_or_null<NameExpr>(stmt.value.get());
+    const FunctionDef *kernel = nullptr;
+    if (factoryBody && name)
+      for (const StmtPtr &candidate : *factoryBody)
+        if (auto *def = dyn_cast<FunctionDef>(candidate.get()))
+          if (def->name == name->name && def->hasDecorator("prim_func"))
+            kernel = def;
+    if (!kernel) {
+      error(stmt.getLoc()) << "a kernel factory returns one of the @T.prim_func it defines";
+      return;
+    }
+    factoryReturned = kernel;
+    return;
+  }
   if (macroResults.empty()) {
     error(stmt.getLoc()) << "'return' is only allowed in a macro";
     return;

@@ -224,6 +224,11 @@ public:
   std::vector<Scope> scopes;
   /// The names a kernel factory bound, which its macros see.
   std::map<std::string, RValue> factoryNames;
+  /// While a factory's body is bound: its statements, and the kernel its
+  /// `return` took.
+  bool bindingFactory = false;
+  const StmtList *factoryBody = nullptr;
+  const FunctionDef *factoryReturned = nullptr;
   ModuleInfo *currentModule = nullptr;
   unsigned regionDepth = 0;
   bool inLaunch = false;

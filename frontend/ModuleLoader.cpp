@@ -28,6 +28,62 @@ static std::string canonicalPath(StringRef path) {
   return std::string(canonical);
 }
 
+/// Whether a top-level block of a Python file is host code: not an import,
+/// not a function that is or holds a @T.prim_func or @T.macro, and not a
+/// plain constant.
+static bool isHostBlock(StringRef block) {
+  StringRef first = block.ltrim();
+  if (first.starts_with("import ") || first.starts_with("from "))
+    return false;
+  bool function = first.starts_with("@") || first.starts_with("def ");
+  if (function)
+    return !(block.contains("prim_func") || block.contains("macro"));
+  // A module-level value: kept when the tile language can read it.
+  size_t equals = first.find('=');
+  StringRef target = equals == StringRef::npos ? StringRef() : first.take_front(equals).trim();
+  bool plainAssignment = !target.empty() && llvm::all_of(target, [](char c) {
+    return llvm::isAlnum(c) || c == '_';
+  }) && first[equals + 1] != '=';
+  return !plainAssignment || block.contains("f\"") || block.contains("f'") ||
+         block.contains(" for ") || block.contains("lambda") || block.contains("{");
+}
+
+/// A Python file with its host code blanked (every character of those
+/// top-level blocks but newlines): tilec reads the kernels, their macros,
+/// imports and constants; the rest (torch code, benchmarks, `if __name__
+/// == "__main__":`) may use Python that the tile language does not have.
+/// Lines and columns stay where they were.
+static std::string withoutHostCode(StringRef text) {
+  std::string out(text);
+  SmallVector<std::pair<size_t, size_t>> blocks; // [begin, end) of each top-level block
+  size_t pos = 0, blockStart = StringRef::npos;
+  bool decorated = false;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == StringRef::npos)
+      eol = text.size();
+    StringRef line = text.slice(pos, eol);
+    bool topLevel = !line.empty() && !llvm::isSpace(line[0]) && line[0] != '#' &&
+                    line[0] != ')' && line[0] != ']' && line[0] != '}';
+    if (topLevel && !decorated) {
+      if (blockStart != StringRef::npos)
+        blocks.push_back({blockStart, pos});
+      blockStart = pos;
+    }
+    if (topLevel)
+      decorated = line.starts_with("@");
+    pos = eol + 1;
+  }
+  if (blockStart != StringRef::npos)
+    blocks.push_back({blockStart, text.size()});
+  for (auto [begin, end] : blocks)
+    if (isHostBlock(text.slice(begin, end)))
+      for (size_t i = begin; i < end; ++i)
+        if (out[i] != '\n')
+          out[i] = ' ';
+  return out;
+}
+
 ModuleInfo *ModuleLoader::loadBuffer(unsigned bufferId) {
   StringRef path =
       source.getSourceMgr().getMemoryBuffer(bufferId)->getBufferIdentifier();
@@ -35,6 +91,13 @@ ModuleInfo *ModuleLoader::loadBuffer(unsigned bufferId) {
   auto it = modules.find(key);
   if (it != modules.end())
     return it->second.get();
+  if (path.ends_with(".py")) {
+    // The kernels of a Python file, read from a copy without its host code.
+    std::string kernels =
+        withoutHostCode(source.getSourceMgr().getMemoryBuffer(bufferId)->getBuffer());
+    bufferId = source.getSourceMgr().AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(kernels, path), SMLoc());
+  }
   auto info = std::make_unique<ModuleInfo>();
   info->path = key;
   info->ast = parseModule(source, bufferId);
