@@ -34,6 +34,8 @@ const char *tilec::frontend::compareOpSpelling(CompareOp op) {
   case CompareOp::Ge: return ">=";
   case CompareOp::Eq: return "==";
   case CompareOp::Ne: return "!=";
+  case CompareOp::Is: return "is";
+  case CompareOp::IsNot: return "is not";
   }
   return "?";
 }
@@ -367,6 +369,17 @@ public:
         os << '\n';
       }
       print(def.body, depth + 1);
+      return;
+    }
+    case Stmt::Kind::Assert: {
+      auto &check = llvm::cast<AssertStmt>(stmt);
+      os << "Assert ";
+      dumpExpr(*check.cond, os);
+      if (check.message) {
+        os << ", ";
+        dumpExpr(*check.message, os);
+      }
+      os << '\n';
       return;
     }
     case Stmt::Kind::Import: {

@@ -172,7 +172,7 @@ public:
   ExprPtr operand;
 };
 
-enum class CompareOp { Lt, Le, Gt, Ge, Eq, Ne };
+enum class CompareOp { Lt, Le, Gt, Ge, Eq, Ne, Is, IsNot };
 const char *compareOpSpelling(CompareOp op);
 
 class CompareExpr : public Expr {
@@ -237,7 +237,7 @@ class Stmt {
 public:
   enum class Kind {
     Expr, Assign, AugAssign, If, For, While, With, Break, Continue, Pass,
-    Return, FunctionDef, Import
+    Return, FunctionDef, Import, Assert
   };
   Stmt(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Stmt() = default;
@@ -326,6 +326,16 @@ public:
 };
 
 /// `break`, `continue`, `pass`.
+/// `assert cond, message`: checked at compile time.
+class AssertStmt : public Stmt {
+public:
+  AssertStmt(llvm::SMLoc loc, ExprPtr cond, ExprPtr message)
+      : Stmt(Kind::Assert, loc), cond(std::move(cond)), message(std::move(message)) {}
+  static bool classof(const Stmt *s) { return s->getKind() == Kind::Assert; }
+  ExprPtr cond;
+  ExprPtr message; // may be null
+};
+
 class SimpleStmt : public Stmt {
 public:
   SimpleStmt(Kind kind, llvm::SMLoc loc) : Stmt(kind, loc) {}

@@ -154,6 +154,7 @@ void Lexer::lexLine() {
                            .Case("break", TokenKind::KwBreak)
                            .Case("continue", TokenKind::KwContinue)
                            .Case("pass", TokenKind::KwPass)
+                           .Case("assert", TokenKind::KwAssert)
                            .Case("and", TokenKind::KwAnd)
                            .Case("or", TokenKind::KwOr)
                            .Case("not", TokenKind::KwNot)

@@ -548,6 +548,10 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
       value = eval(*param.defaultValue);
       if (value.isError())
         return;
+      if (value.kind == RValue::Kind::None) { // an optional argument left out
+        scopes.back().names[param.name] = value;
+        return;
+      }
       if (!value.isConst()) {
         error(param.defaultValue->getLoc())
             << "the default of " << what << " '" << param.name
@@ -793,7 +797,7 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
   factoryReturned = nullptr;
   factoryBody = &factory.body;
   bindingFactory = true;
-  auto done = llvm::make_scope_exit([&] {
+  llvm::scope_exit done([&] {
     bindingFactory = false;
     factoryBody = nullptr;
   });
@@ -824,6 +828,7 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
     }
     switch (stmt->getKind()) {
     case Stmt::Kind::Return:
+    case Stmt::Kind::Assert:
     case Stmt::Kind::Assign:
     case Stmt::Kind::AugAssign:
     case Stmt::Kind::If:
@@ -899,6 +904,8 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
   case Stmt::Kind::Import:
     error(stmt.getLoc()) << "imports must be at module level";
     return;
+  case Stmt::Kind::Assert:
+    return genAssert(cast<AssertStmt>(stmt));
   }
 }
 
@@ -1249,6 +1256,31 @@ void KernelGenerator::genGuardedBody(const StmtList &body, size_t first) {
     genGuardedBody(body, i + 1);
     popScope();
     return;
+  }
+}
+
+void KernelGenerator::genAssert(const AssertStmt &stmt) {
+  RValue cond = eval(*stmt.cond);
+  if (cond.isError())
+    return;
+  if (!cond.isConst() && cond.kind != RValue::Kind::None) {
+    error(stmt.getLoc()) << "assert checks compile-time conditions; for values known at "
+                            "run time use T.device_assert";
+    return;
+  }
+  bool holds = cond.isConst() && (cond.constKind == RValue::ConstKind::Float
+                                      ? cond.floatValue != 0
+                                      : cond.constKind == RValue::ConstKind::Str
+                                            ? !cond.str.empty()
+                                            : cond.intValue != 0 || cond.dtype);
+  if (holds)
+    return;
+  auto diag = error(stmt.getLoc());
+  diag << "assertion failed";
+  if (stmt.message) {
+    RValue message = eval(*stmt.message);
+    if (message.isConst() && message.constKind == RValue::ConstKind::Str)
+      diag << ": " << message.str;
   }
 }
 

@@ -706,6 +706,15 @@ RValue KernelGenerator::evalUnary(const UnaryExpr &expr) {
 RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc where) {
   if (lhs.isError() || rhs.isError())
     return RValue::error();
+  if (op == CompareOp::Is || op == CompareOp::IsNot) {
+    // `x is None` (a factory's optional argument): known at compile time.
+    bool lhsNone = lhs.kind == RValue::Kind::None, rhsNone = rhs.kind == RValue::Kind::None;
+    if (!lhsNone && !rhsNone) {
+      error(where) << "'" << compareOpSpelling(op) << "' compares with None";
+      return RValue::error();
+    }
+    return RValue::ofBool((lhsNone == rhsNone) == (op == CompareOp::Is));
+  }
   if (lhs.isConst() && rhs.isConst()) {
     if (lhs.constKind == RValue::ConstKind::Str || rhs.constKind == RValue::ConstKind::Str ||
         lhs.constKind == RValue::ConstKind::DType || rhs.constKind == RValue::ConstKind::DType) {
@@ -725,6 +734,8 @@ RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc 
     case CompareOp::Ge: return RValue::ofBool(a >= b);
     case CompareOp::Eq: return RValue::ofBool(a == b);
     case CompareOp::Ne: return RValue::ofBool(a != b);
+    case CompareOp::Is:
+    case CompareOp::IsNot: break; // handled above
     }
   }
   if (lhs.kind == RValue::Kind::Var)

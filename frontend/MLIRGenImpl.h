@@ -216,6 +216,7 @@ public:
   mlir::OpBuilder builder;
   mlir::MLIRContext *ctx;
 
+  void genAssert(const AssertStmt &stmt);
   /// Binds a kernel factory's constants and macros in the current scope
   /// (its parameters are bound already); returns the kernel it returns, or
   /// null after errors.

@@ -288,6 +288,20 @@ StmtPtr Parser::parseSmallStatement() {
   }
   case TokenKind::KwImport:
     return parseImport();
+  case TokenKind::KwAssert: {
+    consume();
+    ExprPtr cond = parseTest();
+    if (!cond)
+      return nullptr;
+    ExprPtr message;
+    if (is(TokenKind::Comma)) {
+      consume();
+      message = parseTest();
+      if (!message)
+        return nullptr;
+    }
+    return std::make_unique<AssertStmt>(loc, std::move(cond), std::move(message));
+  }
   case TokenKind::KwFrom:
     return parseFromImport();
   case TokenKind::KwLambda:
@@ -724,15 +738,21 @@ ExprPtr Parser::parseComparison() {
   ExprPtr lhs = parseBinary(0);
   if (!lhs)
     return nullptr;
-  if (is(TokenKind::KwIn) || is(TokenKind::KwIs)) {
+  if (is(TokenKind::KwIn)) {
     error(tok().getLoc(), "'" + tok().spelling + "' comparisons are not supported");
     return nullptr;
   }
   std::optional<CompareOp> op = compareOp(tok().kind);
+  if (is(TokenKind::KwIs))
+    op = CompareOp::Is;
   if (!op)
     return lhs;
   SMLoc loc = tok().getLoc();
   consume();
+  if (*op == CompareOp::Is && is(TokenKind::KwNot)) {
+    consume();
+    op = CompareOp::IsNot;
+  }
   ExprPtr rhs = parseBinary(0);
   if (!rhs)
     return nullptr;

@@ -40,3 +40,20 @@ def matmul(M, N, K, block_M=64, block_N=64, block_K=32, dtype="float16", accum_d
 
 def host_code_is_not_compiled():
     return 0
+
+
+@tilelang.jit(out_idx=[-1])
+def scaled_copy(N, scale=None, block=128):
+    # TileLang factories check their arguments and fill optional ones.
+    assert N % 2 == 0, "N must be even"
+    if scale is None:
+        scale = 0.5
+    assert scale is not None
+
+    @T.prim_func
+    def main(A: T.Tensor((N,), "float32"), B: T.Tensor((N,), "float32")):
+        with T.Kernel(T.ceildiv(N, block), threads=128) as bx:
+            for i in T.Parallel(block):
+                B[bx * block + i] = A[bx * block + i] * scale
+
+    return main
