@@ -146,7 +146,9 @@ def row_program(rng, p):
     # Row results: element stores guarded by the row bound, and a read at a
     # data-dependent index (kept inside the tensor with %).
     p.emit(d, f"for i in T.Parallel({bm}):")
-    p.emit(d + 1, f"if by * {bm} + i < M:")
+    # Every column block reduces its own columns: the first one writes the
+    # row results (several would race for them).
+    p.emit(d + 1, f"if by * {bm} + i < M and bx == 0:")
     if rng.random() < 0.5:
         p.emit(d + 2, f"row = idx[by * {bm} + i] % M")
         p.emit(d + 2, f'R[by * {bm} + i] = r[i] + T.cast(A[row, 0], "float32")')
