@@ -10,6 +10,8 @@
 
 #include "runtime/cpu/Interpreter.h"
 
+#include "llvm/ADT/ScopeExit.h"
+
 #include "dialects/Tile/TileDialect.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -18,6 +20,7 @@
 #include "llvm/Support/Format.h"
 
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -259,6 +262,8 @@ private:
         storeFloat(element, s.dtype, value.f);
       else
         storeInt(element, s.dtype, value.i);
+      if (options.checked && launchBlock >= 0 && !inAtomic)
+        noteGlobalWrite(s, index, element);
       return;
     }
     s.values[at] = s.isFloat ? roundTo(s.elementType, value.f)
@@ -323,7 +328,59 @@ private:
         index[d] = squeezedIndex[next++];
   }
 
+  /// Races on tensors: within one launch, two blocks, or two iterations of
+  /// one run of a T.Parallel, that store different values into one element
+  /// leave it to the order in which GPU threads run (undefined). Each
+  /// element stored remembers its writer; the first such conflict of an op
+  /// stops the run at that op. Atomic adds do not count.
+  struct Writer {
+    int64_t block;
+    int64_t parallelRun;
+    int64_t iteration;
+    uint64_t bits;
+  };
+  void noteGlobalWrite(const Storage &s, ArrayRef<int64_t> index, const char *element) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, element, std::min<size_t>(dtypeSize(s.dtype), sizeof bits));
+    Writer self{launchBlock, parallelRun, parallelIteration, bits};
+    auto [it, inserted] = globalWriters.try_emplace(element, self);
+    if (inserted)
+      return;
+    Writer previous = it->second;
+    it->second = self;
+    if (previous.bits == bits || !raceMessage.empty())
+      return;
+    bool otherBlock = previous.block != launchBlock;
+    bool otherIteration = !otherBlock && parallelRun != 0 &&
+                          previous.parallelRun == parallelRun &&
+                          previous.iteration != parallelIteration;
+    if (!otherBlock && !otherIteration)
+      return;
+    auto blockText = [&](int64_t linearBlock) {
+      SmallVector<int64_t, 3> coordinates{linearBlock % launchGrid[0],
+                                          linearBlock / launchGrid[0] % launchGrid[1],
+                                          linearBlock / (launchGrid[0] * launchGrid[1])};
+      return formatIndex(coordinates);
+    };
+    raceMessage = "element " + formatIndex(index) + " of " + s.what + " is stored with " +
+                  "different values by " +
+                  (otherBlock ? "blocks " + blockText(previous.block) + " and " +
+                                    blockText(launchBlock)
+                              : "two iterations of one T.Parallel in block " +
+                                    blockText(launchBlock)) +
+                  ", whose order is undefined on a GPU (a race; store from one of them, "
+                  "or combine with T.atomic_add)";
+  }
+
   const RunOptions &options;
+  /// The running launch's block (linear, x fastest; -1 outside launches),
+  /// its grid, the run of T.Parallel in progress (0: none) and its iteration.
+  int64_t launchBlock = -1;
+  SmallVector<int64_t, 3> launchGrid{1, 1, 1};
+  int64_t parallelRun = 0, parallelRuns = 0, parallelIteration = -1;
+  bool inAtomic = false;
+  DenseMap<const char *, Writer> globalWriters;
+  std::string raceMessage;
   DenseMap<Value, Scalar> scalars;
   DenseMap<Value, View> views;
   std::deque<std::unique_ptr<Storage>> globals;
@@ -455,9 +512,15 @@ Storage *Interpreter::allocate(tile::BufferType type, Location loc) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult Interpreter::execBlock(Block &block) {
-  for (Operation &op : block)
+  for (Operation &op : block) {
     if (failed(execOp(&op)))
       return failure();
+    if (!raceMessage.empty()) {
+      std::string message = std::move(raceMessage);
+      raceMessage.clear();
+      return failWith(&op, message);
+    }
+  }
   return success();
 }
 
@@ -566,10 +629,17 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
                                                " is negative: " + Twine(grid[i]));
     }
     Block &body = launch.getBody().front();
+    globalWriters.clear();
+    launchGrid.assign(grid.begin(), grid.end());
+    llvm::scope_exit endLaunch([&] {
+      launchBlock = -1;
+      globalWriters.clear();
+    });
     for (int64_t z = 0; z < grid[2]; ++z)
       for (int64_t y = 0; y < grid[1]; ++y)
         for (int64_t x = 0; x < grid[0]; ++x) {
           blockIndex = {x, y, z};
+          launchBlock = x + grid[0] * (y + grid[1] * z);
           scalars[body.getArgument(0)].i = x;
           scalars[body.getArgument(1)].i = y;
           scalars[body.getArgument(2)].i = z;
@@ -583,7 +653,20 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
   if (auto parallel = dyn_cast<tile::ParallelOp>(op)) {
     Block &body = parallel.getBody().front();
     parallelIndices.emplace_back();
+    // The outermost T.Parallel's iterations are the threads that race.
+    bool outermost = parallelRun == 0;
+    if (outermost)
+      parallelRun = ++parallelRuns;
+    int64_t iteration = 0;
+    llvm::scope_exit endRun([&] {
+      if (outermost) {
+        parallelRun = 0;
+        parallelIteration = -1;
+      }
+    });
     bool ok = forEachIndex(parallel.getExtents(), [&](ArrayRef<int64_t> index) {
+      if (outermost)
+        parallelIteration = iteration++;
       parallelIndices.back().assign(index.begin(), index.end());
       for (auto [arg, i] : llvm::zip(body.getArguments(), index))
         scalars[arg].i = i;
@@ -929,7 +1012,9 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
         return false;
       old.f += value.f;
       old.i += value.i;
+      inAtomic = true;
       write(*dst.storage, storageIndex, old);
+      inAtomic = false;
       return true;
     };
     if (atomic.getIndices().empty()) {
