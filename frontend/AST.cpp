@@ -36,6 +36,8 @@ const char *tilec::frontend::compareOpSpelling(CompareOp op) {
   case CompareOp::Ne: return "!=";
   case CompareOp::Is: return "is";
   case CompareOp::IsNot: return "is not";
+  case CompareOp::In: return "in";
+  case CompareOp::NotIn: return "not in";
   }
   return "?";
 }

@@ -172,7 +172,7 @@ public:
   ExprPtr operand;
 };
 
-enum class CompareOp { Lt, Le, Gt, Ge, Eq, Ne, Is, IsNot };
+enum class CompareOp { Lt, Le, Gt, Ge, Eq, Ne, Is, IsNot, In, NotIn };
 const char *compareOpSpelling(CompareOp op);
 
 class CompareExpr : public Expr {

@@ -198,6 +198,8 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
   // A family of names: its handler knows the reduction kinds.
   if (inT && fn.starts_with("reduce_"))
     return builtinReduce(name, fn, call);
+  if (name.starts_with("math."))
+    return builtinPythonMath(name, name.drop_front(5), call);
   error(call.callee->getLoc()) << "unknown function '" << name << "'";
   return RValue::error();
 }

@@ -270,3 +270,50 @@ RValue KernelGenerator::builtinLen(StringRef name, StringRef fn, const CallExpr 
     error(where) << "len() needs a tuple or a buffer with a constant first dimension";
   return RValue::error();
 }
+
+RValue KernelGenerator::builtinPythonMath(StringRef name, StringRef fn, const CallExpr &call) {
+  static const llvm::StringMap<double (*)(double)> unary = {
+      {"sqrt", [](double x) { return std::sqrt(x); }},
+      {"exp", [](double x) { return std::exp(x); }},
+      {"log2", [](double x) { return std::log2(x); }},
+      {"log10", [](double x) { return std::log10(x); }},
+      {"fabs", [](double x) { return std::fabs(x); }},
+      {"ceil", [](double x) { return std::ceil(x); }},
+      {"floor", [](double x) { return std::floor(x); }},
+      {"trunc", [](double x) { return std::trunc(x); }}};
+  bool isLog = fn == "log", isPow = fn == "pow";
+  auto found = unary.find(fn);
+  if (found == unary.end() && !isLog && !isPow) {
+    error(call.callee->getLoc()) << "unknown function '" << name << "'";
+    return RValue::error();
+  }
+  size_t arity = isPow ? 2 : 1;
+  if (call.args.size() < arity || call.args.size() > (isLog ? 2u : arity) ||
+      !call.keywords.empty()) {
+    error(call.getLoc()) << name << " takes " << arity << (isLog ? " or 2" : "")
+                         << " positional argument" << (arity == 1 && !isLog ? "" : "s");
+    return RValue::error();
+  }
+  SmallVector<double, 2> values;
+  for (const ExprPtr &arg : call.args) {
+    RValue value = eval(*arg);
+    if (value.isError())
+      return value;
+    if (!value.isConstNumber()) {
+      error(arg->getLoc()) << name << " takes compile-time numbers (for values known at "
+                           << "run time use T." << fn << "), got " << value.describe();
+      return RValue::error();
+    }
+    values.push_back(value.constKind == RValue::ConstKind::Float ? value.floatValue
+                                                                 : double(value.intValue));
+  }
+  double result = isPow ? std::pow(values[0], values[1])
+                  : isLog ? (values.size() == 2 ? std::log(values[0]) / std::log(values[1])
+                                                : std::log(values[0]))
+                          : found->second(values[0]);
+  // Python's math.ceil/floor/trunc give ints.
+  if ((fn == "ceil" || fn == "floor" || fn == "trunc") && std::isfinite(result) &&
+      std::fabs(result) < 9.2e18)
+    return RValue::ofInt(static_cast<int64_t>(result));
+  return RValue::ofFloat(result);
+}

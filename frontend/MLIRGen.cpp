@@ -911,6 +911,11 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
 
 void KernelGenerator::genAssign(const AssignStmt &stmt) {
   const Expr &target = *stmt.target;
+  // `x = None`: a name for "not given" (tested with `is None`).
+  if (auto *name = dyn_cast<NameExpr>(&target); name && isa<NoneExpr>(stmt.value.get())) {
+    assignName(name->name, RValue::none(), target.getLoc());
+    return;
+  }
   if (auto *tuple = dyn_cast<SequenceExpr>(&target)) {
     RValue value = eval(*stmt.value);
     if (value.isError()) {

@@ -103,6 +103,16 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     if (base.str == "T")
       if (Type dtype = parseDType(*ctx, expr.name))
         return RValue::ofDType(dtype);
+    if (base.str == "math") {
+      if (expr.name == "pi")
+        return RValue::ofFloat(M_PI);
+      if (expr.name == "e")
+        return RValue::ofFloat(M_E);
+      if (expr.name == "tau")
+        return RValue::ofFloat(2 * M_PI);
+      if (expr.name == "inf")
+        return RValue::ofFloat(INFINITY);
+    }
     return RValue::ofNamespace(path);
   }
   case RValue::Kind::Module: {
@@ -715,11 +725,37 @@ RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc 
     }
     return RValue::ofBool((lhsNone == rhsNone) == (op == CompareOp::Is));
   }
+  if (op == CompareOp::In || op == CompareOp::NotIn) {
+    // Membership of a constant in a tuple or list of constants.
+    if (rhs.kind != RValue::Kind::Tuple || !lhs.isConst()) {
+      error(where) << "'" << compareOpSpelling(op)
+                   << "' tests a constant against a tuple or list of constants";
+      return RValue::error();
+    }
+    bool found = false;
+    for (const RValue &element : rhs.elements) {
+      if (!element.isConst())
+        continue;
+      RValue equal = evalCompare(CompareOp::Eq, lhs, element, where);
+      if (equal.isError())
+        return equal;
+      found = found || equal.intValue != 0;
+    }
+    return RValue::ofBool(found == (op == CompareOp::In));
+  }
   if (lhs.isConst() && rhs.isConst()) {
     if (lhs.constKind == RValue::ConstKind::Str || rhs.constKind == RValue::ConstKind::Str ||
         lhs.constKind == RValue::ConstKind::DType || rhs.constKind == RValue::ConstKind::DType) {
       bool equal = lhs.constKind == rhs.constKind && lhs.str == rhs.str &&
                    lhs.dtype == rhs.dtype;
+      // TileLang's dtypes are their names: T.float16 == "float16".
+      auto dtypeOf = [&](const RValue &v) -> Type {
+        return v.constKind == RValue::ConstKind::DType ? v.dtype
+               : v.constKind == RValue::ConstKind::Str ? parseDType(*ctx, v.str)
+                                                       : Type();
+      };
+      if (lhs.constKind != rhs.constKind && dtypeOf(lhs) && dtypeOf(rhs))
+        equal = dtypeOf(lhs) == dtypeOf(rhs);
       if (op == CompareOp::Eq) return RValue::ofBool(equal);
       if (op == CompareOp::Ne) return RValue::ofBool(!equal);
       error(where) << "strings and dtypes can only be compared with == and !=";
@@ -735,7 +771,9 @@ RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc 
     case CompareOp::Eq: return RValue::ofBool(a == b);
     case CompareOp::Ne: return RValue::ofBool(a != b);
     case CompareOp::Is:
-    case CompareOp::IsNot: break; // handled above
+    case CompareOp::IsNot:
+    case CompareOp::In:
+    case CompareOp::NotIn: break; // handled above
     }
   }
   if (lhs.kind == RValue::Kind::Var)

@@ -203,6 +203,16 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
               RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
         continue;
       }
+      if (imp->module == "math") {
+        // Python's math on compile-time numbers (math.sqrt(dim), math.pi).
+        if (!imp->isFrom)
+          module.globals[imp->moduleAlias.empty() ? "math" : imp->moduleAlias] =
+              RValue::ofNamespace("math");
+        for (const auto &name : imp->names)
+          module.globals[name.alias.empty() ? name.name : name.alias] =
+              RValue::ofNamespace("math." + name.name);
+        continue;
+      }
       if (hostPython)
         continue; // a Python module (torch, tilec, ...): host code's
       ModuleInfo *imported = loadImport(module, imp->module, imp->getLoc());

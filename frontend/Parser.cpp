@@ -738,17 +738,21 @@ ExprPtr Parser::parseComparison() {
   ExprPtr lhs = parseBinary(0);
   if (!lhs)
     return nullptr;
-  if (is(TokenKind::KwIn)) {
-    error(tok().getLoc(), "'" + tok().spelling + "' comparisons are not supported");
-    return nullptr;
-  }
   std::optional<CompareOp> op = compareOp(tok().kind);
   if (is(TokenKind::KwIs))
     op = CompareOp::Is;
+  if (is(TokenKind::KwIn))
+    op = CompareOp::In;
+  // `not in`: `not` right after an operand starts no other expression.
+  bool notIn = is(TokenKind::KwNot) && peek().kind == TokenKind::KwIn;
+  if (notIn)
+    op = CompareOp::NotIn;
   if (!op)
     return lhs;
   SMLoc loc = tok().getLoc();
   consume();
+  if (notIn)
+    consume();
   if (*op == CompareOp::Is && is(TokenKind::KwNot)) {
     consume();
     op = CompareOp::IsNot;
