@@ -571,6 +571,21 @@ LogicalResult KernelLowering::run() {
   b.setInsertionPoint(entry->getTerminator());
   currentLoc = func.getLoc();
 
+  // A tensor in global memory, C order with no gaps: strides from its
+  // extents, the whole of it in view.
+  auto addDenseTensor = [&](Value tensor, BufferRef &ref) {
+    ref.strides.resize(ref.shape.size());
+    Value stride = index(1);
+    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
+      ref.strides[d] = stride;
+      stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
+    }
+    for (size_t d = 0; d < ref.shape.size(); ++d) {
+      ref.offsets.push_back(index(0));
+      ref.kept.push_back(d);
+    }
+    buffers[tensor] = ref;
+  };
   for (BlockArgument arg : func.getArguments()) {
     unsigned slot = paramSlot[arg.getArgNumber()];
     auto buffer = dyn_cast<tile::BufferType>(arg.getType());
@@ -596,17 +611,7 @@ LogicalResult KernelLowering::run() {
                     .getResult()
               : index(extent));
     }
-    ref.strides.resize(ref.shape.size());
-    Value stride = index(1);
-    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
-      ref.strides[d] = stride;
-      stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
-    }
-    for (size_t d = 0; d < ref.shape.size(); ++d) {
-      ref.offsets.push_back(index(0));
-      ref.kept.push_back(d);
-    }
-    buffers[arg] = ref;
+    addDenseTensor(arg, ref);
   }
   // Workspaces: C-order buffers at the runtime's allocation, their extents
   // computed in the kernel from the host values they were allocated with.
@@ -631,17 +636,7 @@ LogicalResult KernelLowering::run() {
                                    "tensors' dimensions and scalar parameters");
       ref.storageDims.push_back(value);
     }
-    ref.strides.resize(ref.shape.size());
-    Value stride = index(1);
-    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
-      ref.strides[d] = stride;
-      stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
-    }
-    for (size_t d = 0; d < ref.shape.size(); ++d) {
-      ref.offsets.push_back(index(0));
-      ref.kept.push_back(d);
-    }
-    buffers[workspace.getResult()] = ref;
+    addDenseTensor(workspace.getResult(), ref);
   }
 
   if (!tensorMaps.empty()) {

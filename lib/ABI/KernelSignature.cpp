@@ -15,17 +15,26 @@ using namespace tilec::abi;
 // Reading and writing the metadata
 //===----------------------------------------------------------------------===//
 
+/// Reads the "dtype" of a parameter or workspace (`what`), which must be
+/// the table's canonical name (aliases belong to the DSL).
+static bool parseDType(const json &entry, const std::string &what, DType &out,
+                       std::string &error) {
+  std::string dtype = entry.at("dtype").get<std::string>();
+  std::optional<DType> parsed = parseDTypeName(dtype);
+  if (!parsed || dtype != dtypeName(*parsed)) {
+    error = what + " has an unknown dtype '" + dtype + "'";
+    return false;
+  }
+  out = *parsed;
+  return true;
+}
+
 /// Reads one parameter; false with `error` on an unknown dtype.
 static bool parseParam(const json &entry, ParamSpec &param, std::string &error) {
   param.name = entry.at("name").get<std::string>();
   param.isTensor = entry.at("kind").get<std::string>() == "tensor";
-  std::string dtype = entry.at("dtype").get<std::string>();
-  std::optional<DType> parsed = parseDTypeName(dtype);
-  if (!parsed || dtype != dtypeName(*parsed)) {
-    error = "parameter '" + param.name + "' has an unknown dtype '" + dtype + "'";
+  if (!parseDType(entry, "parameter '" + param.name + "'", param.dtype, error))
     return false;
-  }
-  param.dtype = *parsed;
   if (param.isTensor)
     for (const json &d : entry.at("shape")) {
       bool symbolic = d.is_string();
@@ -88,13 +97,8 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
     for (const json &entry : meta.value("workspaces", json::array())) {
       WorkspaceSpec workspace;
       workspace.name = entry.at("name").get<std::string>();
-      std::string dtype = entry.at("dtype").get<std::string>();
-      std::optional<DType> parsed = parseDTypeName(dtype);
-      if (!parsed || dtype != dtypeName(*parsed)) {
-        error = "workspace '" + workspace.name + "' has an unknown dtype '" + dtype + "'";
+      if (!parseDType(entry, "workspace '" + workspace.name + "'", workspace.dtype, error))
         return nullptr;
-      }
-      workspace.dtype = *parsed;
       for (const json &extent : entry.at("shape"))
         workspace.extents.push_back(extent.dump());
       spec->workspaces.push_back(std::move(workspace));
