@@ -231,6 +231,16 @@ void tilec::frontend::dumpExpr(const Expr &expr, llvm::raw_ostream &os) {
     os << '}';
     return;
   }
+  case Expr::Kind::Lambda: {
+    auto &fn = llvm::cast<LambdaExpr>(expr);
+    os << "(lambda";
+    for (const std::string &param : fn.params)
+      os << ' ' << param;
+    os << ": ";
+    dumpExpr(*fn.body, os);
+    os << ')';
+    return;
+  }
   case Expr::Kind::IfElse: {
     auto &ie = llvm::cast<IfElseExpr>(expr);
     os << '(';

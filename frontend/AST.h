@@ -29,7 +29,7 @@ class Expr {
 public:
   enum class Kind {
     Name, Int, Float, String, Bool, None, Attribute, Call, Subscript, Slice,
-    Binary, Unary, Compare, BoolOp, Tuple, List, Dict, IfElse
+    Binary, Unary, Compare, BoolOp, Tuple, List, Dict, IfElse, Lambda
   };
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Expr() = default;
@@ -213,6 +213,16 @@ public:
       : Expr(Kind::Dict, loc), keys(std::move(keys)), values(std::move(values)) {}
   static bool classof(const Expr *e) { return e->getKind() == Kind::Dict; }
   std::vector<ExprPtr> keys, values;
+};
+
+/// `lambda i, j: body` (the index map of T.Layout / T.Fragment).
+class LambdaExpr : public Expr {
+public:
+  LambdaExpr(llvm::SMLoc loc, std::vector<std::string> params, ExprPtr body)
+      : Expr(Kind::Lambda, loc), params(std::move(params)), body(std::move(body)) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Lambda; }
+  std::vector<std::string> params;
+  ExprPtr body;
 };
 
 /// `a if cond else b`

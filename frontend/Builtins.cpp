@@ -159,6 +159,7 @@ static BuiltinTables makeBuiltinTables() {
   // BuiltinsAnnotations.cpp
   add(tables.tile, {"use_swizzle"}, &G::builtinUseSwizzle);
   add(tables.tile, {"make_swizzled_layout"}, &G::builtinMakeSwizzledLayout);
+  add(tables.tile, {"Layout", "Fragment"}, &G::builtinCustomLayout);
   add(tables.tile, {"annotate_layout"}, &G::builtinAnnotateLayout);
   add(tables.tile, {"print"}, &G::builtinPrint);
   add(tables.tile, {"no_set_max_nreg"}, &G::builtinNoSetMaxNReg);

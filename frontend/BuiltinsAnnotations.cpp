@@ -48,6 +48,30 @@ RValue KernelGenerator::builtinUseSwizzle(StringRef name, StringRef fn, const Ca
 }
 
 /// T.make_swizzled_layout.
+/// T.Layout(shape, lambda ...) and T.Fragment(shape, forward_thread_fn=...,
+/// ...): a layout of TileLang's own choosing. tilec chooses fragment and
+/// shared layouts itself (tile-infer-layouts); what a program computes does
+/// not depend on them, so such a layout is checked for its shape and
+/// otherwise not applied.
+RValue KernelGenerator::builtinCustomLayout(StringRef name, StringRef fn,
+                                            const CallExpr &call) {
+  if (call.args.empty()) {
+    error(call.getLoc()) << name << " takes the shape it lays out first";
+    return RValue::error();
+  }
+  RValue shape = eval(*call.args[0]);
+  if (shape.isError())
+    return shape;
+  if (shape.kind != RValue::Kind::Tuple && !shape.isConstInt()) {
+    error(call.args[0]->getLoc()) << name << " takes a shape first (a tuple or list), got "
+                                  << shape.describe();
+    return RValue::error();
+  }
+  RValue layout;
+  layout.kind = RValue::Kind::Layout; // attr null: not applied
+  return layout;
+}
+
 RValue KernelGenerator::builtinMakeSwizzledLayout(StringRef name, StringRef fn,
                                                   const CallExpr &call) {
   BoundArgs args = bindArgs(*this, call, name, {"buffer", "bytes"}, 1);
@@ -104,6 +128,8 @@ RValue KernelGenerator::builtinAnnotateLayout(StringRef name, StringRef fn, cons
                                  << layout.describe();
       continue;
     }
+    if (!layout.attr)
+      continue; // T.Layout / T.Fragment: tilec lays the buffer out itself
     if (key.getBufferType().getScope() != tile::MemoryScope::Shared) {
       error(keyExpr->getLoc()) << "a swizzled layout applies to shared buffers, not to "
                                << key.describe();

@@ -78,6 +78,10 @@ RValue KernelGenerator::eval(const Expr &expr) {
     auto &ie = cast<IfElseExpr>(expr);
     return evalSelect(*ie.cond, *ie.thenValue, *ie.elseValue, ie.getLoc());
   }
+  case Expr::Kind::Lambda:
+    error(expr.getLoc()) << "a lambda is only allowed as the index map of T.Layout or "
+                            "T.Fragment";
+    return RValue::error();
   }
   return RValue::error();
 }

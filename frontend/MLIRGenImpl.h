@@ -124,6 +124,7 @@ public:
   RValue builtinAlloc(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAllocVar(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAllocGlobal(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinCustomLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   /// Python's `math` functions on compile-time numbers.
   RValue builtinPythonMath(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinCopy(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);

@@ -5,6 +5,7 @@
 #include "frontend/ConstantArithmetic.h"
 #include "frontend/Parser.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -28,16 +29,28 @@ static std::string canonicalPath(StringRef path) {
   return std::string(canonical);
 }
 
+/// The name a top-level `def` block defines ("" for other blocks).
+static StringRef definedFunction(StringRef block) {
+  for (StringRef line : llvm::split(block, '\n')) {
+    line = line.ltrim();
+    if (!line.consume_front("def "))
+      continue;
+    return line.take_while([](char c) { return llvm::isAlnum(c) || c == '_'; });
+  }
+  return "";
+}
+
 /// Whether a top-level block of a Python file is host code: not an import,
-/// not a function that is or holds a @T.prim_func or @T.macro, and not a
-/// plain constant.
-static bool isHostBlock(StringRef block) {
+/// not a function that is or holds a @T.prim_func or @T.macro (or that
+/// kernel code calls: `helpers`), and not a plain constant.
+static bool isHostBlock(StringRef block, const llvm::StringSet<> &helpers) {
   StringRef first = block.ltrim();
   if (first.starts_with("import ") || first.starts_with("from "))
     return false;
   bool function = first.starts_with("@") || first.starts_with("def ");
   if (function)
-    return !(block.contains("prim_func") || block.contains("macro"));
+    return !(block.contains("prim_func") || block.contains("macro") ||
+             helpers.contains(definedFunction(block)));
   // A module-level value: kept when the tile language can read it.
   size_t equals = first.find('=');
   StringRef target = equals == StringRef::npos ? StringRef() : first.take_front(equals).trim();
@@ -76,8 +89,50 @@ static std::string withoutHostCode(StringRef text) {
   }
   if (blockStart != StringRef::npos)
     blocks.push_back({blockStart, text.size()});
+  // Plain functions that kernel code calls (a layout helper, say) are
+  // kernel code too: the names kept blocks call, outside their decorators
+  // and `def` lines, until no more are found.
+  llvm::StringSet<> helpers;
+  for (bool grew = true; grew;) {
+    grew = false;
+    llvm::StringSet<> used;
+    for (auto [begin, end] : blocks) {
+      StringRef block = text.slice(begin, end);
+      if (isHostBlock(block, helpers))
+        continue;
+      for (StringRef line : llvm::split(block, '\n')) {
+        if (line.ltrim().starts_with("@") || line.ltrim().starts_with("def "))
+          continue;
+        for (size_t i = 0; i < line.size();) {
+          if (!(llvm::isAlpha(line[i]) || line[i] == '_')) {
+            ++i;
+            continue;
+          }
+          size_t j = i;
+          while (j < line.size() && (llvm::isAlnum(line[j]) || line[j] == '_'))
+            ++j;
+          bool called = j < line.size() && line[j] == '(';
+          bool attribute = i > 0 && line[i - 1] == '.';
+          if (called && !attribute)
+            used.insert(line.slice(i, j));
+          i = j;
+        }
+      }
+    }
+    for (auto [begin, end] : blocks) {
+      StringRef block = text.slice(begin, end);
+      StringRef name = definedFunction(block);
+      // Only a helper the tile language can read: one that queries the
+      // device or raises (Python's own business) stays host code.
+      bool hostOnly = block.contains("f\"") || block.contains("f'") ||
+                      block.contains(" for ") || block.contains("raise ") ||
+                      block.contains("torch.") || block.contains("try:");
+      if (!name.empty() && !hostOnly && used.contains(name) && helpers.insert(name).second)
+        grew = true;
+    }
+  }
   for (auto [begin, end] : blocks)
-    if (isHostBlock(text.slice(begin, end)))
+    if (isHostBlock(text.slice(begin, end), helpers))
       for (size_t i = begin; i < end; ++i)
         if (out[i] != '\n')
           out[i] = ' ';
@@ -262,7 +317,9 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
       } else if (def->hasDecorator("macro")) {
         value.kind = RValue::Kind::Macro;
       } else if (hostPython) {
-        continue; // a host function
+        // A plain function kernel code calls (the host code was blanked):
+        // inlined where it is called, as Python would run it while tracing.
+        value.kind = RValue::Kind::Macro;
       } else {
         source.emitError(def->getLoc())
             << "function '" << def->name

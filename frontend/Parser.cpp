@@ -669,8 +669,22 @@ ExprPtr Parser::parseTest() {
   if (guard.tooDeep())
     return nullptr;
   if (is(TokenKind::KwLambda)) {
-    error(tok().getLoc(), "lambda expressions are not supported");
-    return nullptr;
+    SMLoc loc = tok().getLoc();
+    consume();
+    std::vector<std::string> params;
+    while (is(TokenKind::Identifier)) {
+      params.push_back(tok().spelling.str());
+      consume();
+      if (!is(TokenKind::Comma))
+        break;
+      consume();
+    }
+    if (!expect(TokenKind::Colon, "after a lambda's parameters"))
+      return nullptr;
+    ExprPtr body = parseTest();
+    if (!body)
+      return nullptr;
+    return std::make_unique<LambdaExpr>(loc, std::move(params), std::move(body));
   }
   ExprPtr value = parseOrTest();
   if (!value || !is(TokenKind::KwIf))

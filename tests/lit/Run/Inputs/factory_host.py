@@ -59,3 +59,21 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def interleaved(buffer):
+    # A layout helper that kernel code calls: kept and inlined.
+    return T.Layout(buffer.shape, lambda i: [i % 4, i // 4])
+
+
+@tilelang.jit(out_idx=[-1])
+def copy_through_layout(n):
+    @T.prim_func
+    def main(X: T.Tensor((n,), "float32"), Y: T.Tensor((n,), "float32")):
+        with T.Kernel(1, threads=32) as bx:
+            tile = T.alloc_shared((n,), "float32")
+            T.annotate_layout({tile: interleaved(tile)})
+            T.copy(X, tile)
+            T.copy(tile, Y)
+
+    return main
