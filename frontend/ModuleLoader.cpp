@@ -56,7 +56,7 @@ static bool isHostBlock(StringRef block, const llvm::StringSet<> &helpers) {
   StringRef target = equals == StringRef::npos ? StringRef() : first.take_front(equals).trim();
   bool plainAssignment = !target.empty() && llvm::all_of(target, [](char c) {
     return llvm::isAlnum(c) || c == '_';
-  }) && first[equals + 1] != '=';
+  }) && equals + 1 < first.size() && first[equals + 1] != '=';
   return !plainAssignment || block.contains("f\"") || block.contains("f'") ||
          block.contains(" for ") || block.contains("lambda") || block.contains("{");
 }
