@@ -106,3 +106,11 @@ ninja -C "$build" tilec-jit-example >/dev/null
 strip -o "$out/tilec-jit-example" "$build/runtime/tilec-jit-example"
 gzip -9 -f "$out/tilec-jit-example"
 du -sh "$out"
+# The tilec tool, static, for @tilec.jit there (tests/gpu/jit.py): in a
+# folder of its own, carried beside build/gpu when the call has room.
+jit=$root/build/gpu-jit
+rm -rf "$jit" && mkdir -p "$jit"
+ninja -C "$build" tilec-static >/dev/null
+strip -o "$jit/tilec" "$build/runtime/tilec-static"
+xz -6 -T2 "$jit/tilec"
+du -sh "$jit"

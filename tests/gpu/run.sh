@@ -2,7 +2,8 @@
 # On a GPU machine: builds the CUDA runtime (no MLIR needed) and runs
 # check.py over the kernels that prepare.sh compiled into build/gpu.
 #   locally:   bash tests/gpu/prepare.sh
-#   on the GPU: bash tests/gpu/run.sh        (carry build/gpu)
+#   on the GPU: bash tests/gpu/run.sh        (carry build/gpu; build/gpu-jit
+#               as well, or alone with build/gpu/{kernels,include}, for @tilec.jit)
 #               bash tests/gpu/run.sh --ab   (each feature against its absence;
 #               TILEC_AB_ROUNDS=n rounds, TILEC_AB_ONLY=gemm|attention)
 set -euo pipefail
@@ -54,6 +55,14 @@ if [ "${TILEC_SANITIZE:-1}" = 1 ] && command -v compute-sanitizer >/dev/null; th
 fi
 # The Python binding on kernels compiled ahead of time.
 python3 "$root/tests/gpu/binding.py" || status=1
+# TileLang-style kernel factories through @tilec.jit, compiled here by the
+# static tilec tool (when build/gpu-jit was carried too).
+if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
+  tool=$(mktemp -d)/tilec
+  xz -dc "$root/build/gpu-jit/tilec.xz" > "$tool" && chmod +x "$tool"
+  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
+    python3 "$root/tests/gpu/jit.py" || status=1
+fi
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is
 # linked in), launches, checks; the second run finds the kernel in the cache.
 if [ -f "$gpu/tilec-jit-example.gz" ]; then
