@@ -46,9 +46,9 @@ def _define_value(name, value):
         return value
     if isinstance(value, Spelling):  # T.float16 and the like
         return str(value).split(".")[-1]
-    dtype = getattr(value, "__module__", "") == "torch" and str(value)
-    if dtype and dtype.startswith("torch."):
-        return dtype[len("torch."):]
+    text = str(value)
+    if type(value).__name__ == "dtype" and text.startswith("torch."):  # torch.float16
+        return text[len("torch."):]
     raise TypeError(f"argument '{name}' of a kernel factory must be an int, float, bool, "
                     f"str or dtype, got {type(value).__name__}")
 
