@@ -181,37 +181,26 @@ void CudaKernel::encodeTensorMaps(KernelPlan &plan) {
 }
 
 bool CudaKernel::launch(const KernelPlan &plan, CUstream stream, std::string &error) {
-  if (!plan.workspaceBytes.empty())
-    return launchWithWorkspaces(plan, stream, error);
-  return launchAll(plan.launches, stream, error);
-}
-
-bool CudaKernel::launchWithWorkspaces(const KernelPlan &plan, CUstream stream,
-                                      std::string &error) {
-  // Stream-ordered: allocated, zero-filled, used and released in the
-  // stream's order (from the device's memory pool, without synchronizing).
+  if (plan.workspaceBytes.empty())
+    return launchAll(plan.launches, stream, error);
+  // Workspaces in the stream's order: allocated from the device's memory
+  // pool and zero-filled, used, released, without synchronizing.
   const Driver &driver = Driver::get();
-  std::vector<uint64_t> addresses;
-  bool ok = true;
-  for (uint64_t bytes : plan.workspaceBytes) {
-    CUdeviceptr pointer = 0;
-    if (bytes != 0 &&
-        !(check(driver.cuMemAllocAsync(&pointer, bytes, stream), "cuMemAllocAsync (workspace)",
-                error) &&
-          check(driver.cuMemsetD8Async(pointer, 0, bytes, stream), "cuMemsetD8Async", error))) {
-      if (pointer)
-        addresses.push_back(pointer);
-      ok = false;
-      break;
-    }
-    addresses.push_back(pointer);
-  }
-  if (ok)
-    ok = launchAll(withWorkspaces(plan, addresses), stream, error);
-  for (uint64_t pointer : addresses)
-    if (pointer)
-      (void)driver.cuMemFreeAsync(pointer, stream); // a failure here leaves the first error
-  return ok;
+  return runWithWorkspaces(
+      plan,
+      [&](uint64_t bytes, uint64_t &address, std::string &message) {
+        CUdeviceptr pointer = 0;
+        bool ok = check(driver.cuMemAllocAsync(&pointer, bytes, stream),
+                        "cuMemAllocAsync (workspace)", message) &&
+                  check(driver.cuMemsetD8Async(pointer, 0, bytes, stream), "cuMemsetD8Async",
+                        message);
+        address = pointer;
+        return ok;
+      },
+      [&](const std::vector<LaunchPlan> &launches, std::string &message) {
+        return launchAll(launches, stream, message);
+      },
+      [&](uint64_t address) { (void)driver.cuMemFreeAsync(address, stream); }, error);
 }
 
 bool CudaKernel::launchAll(const std::vector<LaunchPlan> &launches, CUstream stream,

@@ -41,8 +41,6 @@ public:
 
 private:
   CudaKernel() = default;
-  /// Allocates the plan's workspaces on `stream`, launches, releases them.
-  bool launchWithWorkspaces(const KernelPlan &plan, CUstream stream, std::string &error);
   bool launchAll(const std::vector<LaunchPlan> &launches, CUstream stream, std::string &error);
   std::unique_ptr<KernelSpec> kernelSpec;
   CUmodule module = nullptr;

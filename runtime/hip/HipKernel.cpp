@@ -96,27 +96,24 @@ bool HipKernel::launch(const KernelPlan &plan, void *stream, std::string &error)
   // Stream-ordered workspaces: allocated, zero-filled, used, released.
   const Hip &hip = Hip::get();
   auto hipStream = static_cast<hipStream_t>(stream);
-  std::vector<uint64_t> addresses;
-  bool ok = true;
-  for (uint64_t bytes : plan.workspaceBytes) {
-    void *pointer = nullptr;
-    if (bytes != 0 &&
-        !(check(hip.hipMallocAsync(&pointer, bytes, hipStream), "hipMallocAsync (workspace)",
-                error) &&
-          check(hip.hipMemsetAsync(pointer, 0, bytes, hipStream), "hipMemsetAsync", error))) {
-      if (pointer)
-        addresses.push_back(reinterpret_cast<uint64_t>(pointer));
-      ok = false;
-      break;
-    }
-    addresses.push_back(reinterpret_cast<uint64_t>(pointer));
-  }
-  if (ok)
-    ok = launchAll(withWorkspaces(plan, addresses), stream, error);
-  for (uint64_t pointer : addresses)
-    if (pointer)
-      (void)hip.hipFreeAsync(reinterpret_cast<void *>(pointer), hipStream);
-  return ok;
+  return runWithWorkspaces(
+      plan,
+      [&](uint64_t bytes, uint64_t &address, std::string &message) {
+        void *pointer = nullptr;
+        bool ok = check(hip.hipMallocAsync(&pointer, bytes, hipStream),
+                        "hipMallocAsync (workspace)", message) &&
+                  check(hip.hipMemsetAsync(pointer, 0, bytes, hipStream), "hipMemsetAsync",
+                        message);
+        address = reinterpret_cast<uint64_t>(pointer);
+        return ok;
+      },
+      [&](const std::vector<LaunchPlan> &launches, std::string &message) {
+        return launchAll(launches, stream, message);
+      },
+      [&](uint64_t address) {
+        (void)hip.hipFreeAsync(reinterpret_cast<void *>(address), hipStream);
+      },
+      error);
 }
 
 bool HipKernel::launchAll(const std::vector<LaunchPlan> &launches, void *stream,

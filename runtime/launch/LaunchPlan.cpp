@@ -244,3 +244,25 @@ std::vector<LaunchPlan> tilec::gpu::withWorkspaces(const KernelPlan &plan,
       launch.storage[launch.workspaceOffsets[w]] = addresses[w];
   return launches;
 }
+
+bool tilec::gpu::runWithWorkspaces(
+    const KernelPlan &plan,
+    const std::function<bool(uint64_t, uint64_t &, std::string &)> &allocate,
+    const std::function<bool(const std::vector<LaunchPlan> &, std::string &)> &launch,
+    const std::function<void(uint64_t)> &release, std::string &error) {
+  std::vector<uint64_t> addresses;
+  bool ok = true;
+  for (uint64_t bytes : plan.workspaceBytes) {
+    uint64_t address = 0;
+    ok = bytes == 0 || allocate(bytes, address, error);
+    addresses.push_back(address);
+    if (!ok)
+      break;
+  }
+  if (ok)
+    ok = launch(withWorkspaces(plan, addresses), error);
+  for (uint64_t address : addresses)
+    if (address)
+      release(address); // a failure here leaves the first error
+  return ok;
+}

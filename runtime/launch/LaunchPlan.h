@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -89,6 +90,18 @@ struct KernelPlan {
 /// workspace): copies of their parameter storage, ready to launch.
 std::vector<LaunchPlan> withWorkspaces(const KernelPlan &plan,
                                        const std::vector<uint64_t> &addresses);
+
+/// Runs a plan's launches with its call's workspaces: `allocate` gives each
+/// (zero-filled; a non-zero `address` left by a failed call is released
+/// too), `launch` runs the launches with their addresses, and `release`
+/// frees every allocation made, whatever failed. The vendor runtimes pass
+/// their stream-ordered allocator.
+bool runWithWorkspaces(
+    const KernelPlan &plan,
+    const std::function<bool(uint64_t bytes, uint64_t &address, std::string &error)> &allocate,
+    const std::function<bool(const std::vector<LaunchPlan> &launches, std::string &error)>
+        &launch,
+    const std::function<void(uint64_t address)> &release, std::string &error);
 
 /// Checks `args` against `spec` and builds the plan; returns false and sets
 /// `error` (naming the parameter and what is wrong) on a mismatch.

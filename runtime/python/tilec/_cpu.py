@@ -42,6 +42,7 @@ class CPUKernel:
 
     def __init__(self, path, flags, metadata):
         self.path, self.flags = path, flags
+        self.metadata = json.loads(metadata)  # the launch ABI, as CUDAKernel keeps it
         self.parameters = _parameters(metadata)
 
     def __call__(self, *args, checked=True):

@@ -154,20 +154,9 @@ class JITKernel:
 
     def __init__(self, kernel, out_idx, target):
         self.kernel, self.target = kernel, target
-        self.params = self._parameters()
+        self.params = kernel.metadata["params"]
         count = len(self.params)
         self.outputs = sorted(i % count for i in out_idx)
-
-    def _parameters(self):
-        metadata = getattr(self.kernel, "metadata", None)
-        if metadata is None:  # the CPU target keeps (name, is_tensor, bf16)
-            import json
-            import subprocess
-            from ._tool import _tool
-            metadata = json.loads(subprocess.run(
-                [_tool(), self.kernel.path, "--emit=metadata"] + self.kernel.flags,
-                check=True, capture_output=True, text=True).stdout)
-        return metadata["params"]
 
     def _allocate(self, param, symbols, like):
         shape = []
