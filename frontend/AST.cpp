@@ -278,6 +278,10 @@ public:
       auto &assign = llvm::cast<AssignStmt>(stmt);
       os << "Assign ";
       dumpExpr(*assign.target, os);
+      for (const ExprPtr &next : assign.chained) {
+        os << " = ";
+        dumpExpr(*next, os);
+      }
       if (assign.annotation) {
         os << ": ";
         dumpExpr(*assign.annotation, os);

@@ -271,11 +271,21 @@ public:
 /// An annotated assignment `x: T.int32 = v` keeps its annotation.
 class AssignStmt : public Stmt {
 public:
-  AssignStmt(llvm::SMLoc loc, ExprPtr target, ExprPtr value, ExprPtr annotation)
+  AssignStmt(llvm::SMLoc loc, ExprPtr target, ExprPtr value, ExprPtr annotation,
+             std::vector<ExprPtr> chained = {})
       : Stmt(Kind::Assign, loc), target(std::move(target)), value(std::move(value)),
-        annotation(std::move(annotation)) {}
+        annotation(std::move(annotation)), chained(std::move(chained)) {}
   static bool classof(const Stmt *s) { return s->getKind() == Kind::Assign; }
+  /// Every target, in the order Python assigns them: `a = b = v` gives a, b.
+  std::vector<const Expr *> targets() const {
+    std::vector<const Expr *> all{target.get()};
+    for (const ExprPtr &next : chained)
+      all.push_back(next.get());
+    return all;
+  }
   ExprPtr target, value, annotation;
+  /// The targets after the first of a chained assignment (`a = b = v`).
+  std::vector<ExprPtr> chained;
 };
 
 /// `target op= value`

@@ -162,7 +162,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"Layout", "Fragment"}, &G::builtinCustomLayout);
   add(tables.tile, {"annotate_layout"}, &G::builtinAnnotateLayout);
   add(tables.tile, {"print"}, &G::builtinPrint);
-  add(tables.tile, {"no_set_max_nreg"}, &G::builtinNoSetMaxNReg);
+  add(tables.tile, {"no_set_max_nreg", "disable_warp_group_reg_alloc"}, &G::builtinNoSetMaxNReg);
   add(tables.tile, {"device_assert"}, &G::builtinDeviceAssert);
   // BuiltinsScalar.cpp
   add(tables.tile,
@@ -179,6 +179,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"infinity", "max_value", "min_value"}, &G::builtinLimit);
   add(tables.python, {"int", "float", "bool"}, &G::builtinPythonConversion);
   add(tables.python, {"len"}, &G::builtinLen);
+  add(tables.python, {"print"}, &G::builtinPythonPrint);
   // Below: names with a meaning in one place only.
   add(tables.python, {"range"}, &G::builtinLoopIterable);
   both({"Parallel", "Pipelined", "serial", "Serial", "unroll", "vectorized"},
@@ -201,6 +202,9 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     return builtinReduce(name, fn, call);
   if (name.starts_with("math."))
     return builtinPythonMath(name, name.drop_front(5), call);
+  if (name == "torch.cuda.get_device_capability" ||
+      name == "tilelang.carver.arch.driver.get_num_sms")
+    return builtinDeviceQuery(name, fn, call);
   error(call.callee->getLoc()) << "unknown function '" << name << "'";
   return RValue::error();
 }
@@ -224,11 +228,77 @@ RValue KernelGenerator::builtinKernelOutsideWith(StringRef name, StringRef fn,
   return RValue::error();
 }
 
+/// The device queries of host helpers in Python files, answered for the
+/// target compiled for (the cpu target answers as sm_90a):
+/// torch.cuda.get_device_capability() and TileLang's driver.get_num_sms().
+RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const CallExpr &call) {
+  BoundArgs args = bindArgs(*this, call, name, {"device"}, 0);
+  if (!args.ok)
+    return RValue::error();
+  StringRef target = options.target == "cpu" ? "sm_90a" : StringRef(options.target);
+  // sm_XY[a] is capability X.Y; gfx9AB is 9.A (as PyTorch reports on ROCm).
+  int64_t major = 0, minor = 0, sms = 0;
+  StringRef digits = target.starts_with("sm_")    ? target.drop_front(3).rtrim('a')
+                     : target.starts_with("gfx") ? target.drop_front(3)
+                                                  : StringRef();
+  if (digits.size() < 2 || !llvm::all_of(digits.take_front(2), llvm::isDigit)) {
+    error(call.getLoc()) << name << ": the target '" << target << "' has no device facts";
+    return RValue::error();
+  }
+  major = digits[0] - '0';
+  minor = digits[1] - '0';
+  if (target.starts_with("sm_") && digits.size() == 3 && llvm::isDigit(digits[2])) {
+    major = 10 * major + minor; // sm_100, sm_120
+    minor = digits[2] - '0';
+  }
+  // The SM (compute unit) count of the part each target is compiled for
+  // first: H100 SXM / H200, A100, MI300X.
+  static const llvm::StringMap<int64_t> smCounts = {
+      {"sm_90a", 132}, {"sm_90", 132}, {"sm_80", 108}, {"gfx942", 304}};
+  if (fn.ends_with("get_num_sms")) {
+    auto found = smCounts.find(target);
+    if (found == smCounts.end()) {
+      error(call.getLoc()) << name << ": the number of SMs of target '" << target
+                           << "' is not known; set the value in the program";
+      return RValue::error();
+    }
+    return RValue::ofInt(found->second);
+  }
+  RValue capability;
+  capability.kind = RValue::Kind::Tuple;
+  capability.elements = {RValue::ofInt(major), RValue::ofInt(minor)};
+  return capability;
+}
+
+/// Python's print: host output of a kernel factory (often of the kernel it
+/// made), which compiling has no use for; in kernel code, T.print.
+RValue KernelGenerator::builtinPythonPrint(StringRef name, StringRef fn, const CallExpr &call) {
+  if (bindingFactory && macroResults.empty())
+    return RValue::none();
+  error(call.callee->getLoc()) << "print is host code; in a kernel, T.print(value, msg) "
+                                  "prints from the device";
+  return RValue::error();
+}
+
 /// T.Tensor, T.Buffer (and T.dynamic in their shapes) outside a kernel
 /// signature.
 RValue KernelGenerator::builtinParameterAnnotation(StringRef name, StringRef fn,
                                                    const CallExpr &call) {
   SMLoc where = call.getLoc();
+  if (bindingFactory && (fn == "dynamic" || fn == "symbolic")) {
+    // `n = T.dynamic("n")` in a kernel factory: a name for a dimension that
+    // the kernel's tensor parameters bind at launch.
+    // (A second argument, the dimension's dtype, changes nothing: dimensions
+    // are index values.)
+    auto *text = call.args.empty() || call.args.size() > 2
+                     ? nullptr
+                     : dyn_cast<StringExpr>(call.args[0].get());
+    if (!text || text->value.empty()) {
+      error(where) << name << " needs the dimension's name as a string";
+      return RValue::error();
+    }
+    return RValue::ofSymbol(text->value);
+  }
   error(where) << name << " can only annotate a kernel parameter";
   return RValue::error();
 }

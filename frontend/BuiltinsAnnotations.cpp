@@ -141,7 +141,8 @@ RValue KernelGenerator::builtinAnnotateLayout(StringRef name, StringRef fn, cons
   return RValue::none();
 }
 
-/// T.no_set_max_nreg(): the launch's warpgroups keep their registers.
+/// T.no_set_max_nreg() (also T.disable_warp_group_reg_alloc()): the
+/// launch's warpgroups keep their registers.
 RValue KernelGenerator::builtinNoSetMaxNReg(StringRef name, StringRef fn,
                                             const CallExpr &call) {
   SMLoc where = call.getLoc();

@@ -286,8 +286,13 @@ RValue KernelGenerator::builtinCumsum(StringRef name, StringRef fn, const CallEx
 RValue KernelGenerator::builtinAtomicAdd(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
   Location l = loc(where);
-  BoundArgs args = bindArgs(*this, call, name, {"dst", "value", "memory_order"}, 2);
+  BoundArgs args =
+      bindArgs(*this, call, name, {"dst", "value", "memory_order", "use_tma"}, 2);
   if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  // use_tma=True asks for a bulk reduction of a tile; the lowering chooses
+  // how the bytes move, so it is checked and changes nothing else.
+  if (const Expr *useTma = args.get(3); useTma && !evalConstBool(*useTma, "use_tma"))
     return RValue::error();
   tile::MemoryOrder order = tile::MemoryOrder::Relaxed;
   if (const Expr *orderExpr = args.get(2)) {

@@ -36,6 +36,10 @@ struct FrontendOptions {
   /// Lets math functions be approximated (`fastmath<afn>`): libdevice's
   /// fast forms on NVIDIA, tile-approximate-math's expansions elsewhere.
   bool fastMath = false;
+  /// The target compiled for (sm_90a, gfx942, cpu, ...): what host code's
+  /// device queries in a Python file answer (the compute capability, the
+  /// number of SMs). The cpu target answers as sm_90a, the GPU it stands for.
+  std::string target = "sm_90a";
 };
 
 class ModuleLoader;

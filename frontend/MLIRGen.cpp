@@ -60,6 +60,7 @@ std::string RValue::describe() const {
   case Kind::Builtin: return "the builtin '" + str + "'";
   case Kind::Tuple: return "a tuple";
   case Kind::Layout: return "a layout";
+  case Kind::Symbol: return "the symbolic dimension '" + str + "'";
   }
   return "a value";
 }
@@ -128,7 +129,7 @@ const RValue *KernelGenerator::lookup(StringRef name) {
   if (name == "T")
     return &tNamespace;
   static const char *builtins[] = {"range", "min", "max", "abs", "int",
-                                   "float", "bool", "len"};
+                                   "float", "bool", "len", "print"};
   static std::map<std::string, RValue> builtinValues;
   for (const char *builtin : builtins)
     if (name == builtin) {
@@ -606,6 +607,8 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   };
   SmallVector<RuntimeParam> runtimeParams;
   std::map<std::string, std::pair<size_t, size_t>> symbolFirstUse;
+  // Names the factory bound to T.dynamic("s") under another name: name -> s.
+  std::map<std::string, std::string> symbolAliases;
   for (const Param &param : def.params) {
     if (isConstAnnotation(param.annotation.get()))
       continue;
@@ -650,6 +653,12 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
         if (held && held->kind == RValue::Kind::Tuple) {
           dimExprs.clear();
           for (const RValue &element : held->elements) {
+            if (element.kind == RValue::Kind::Symbol) {
+              shape.push_back(ShapedType::kDynamic);
+              rp.dimNames.push_back(element.str);
+              symbolsHere.emplace(element.str, shape.size() - 1);
+              continue;
+            }
             if (!element.isConstInt() || element.intValue <= 0) {
               error(shapeExpr->getLoc())
                   << "a tensor shape held in '" << name->name
@@ -669,8 +678,15 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
         std::optional<std::string> symbol;
         if (auto *name = dyn_cast<NameExpr>(dimExpr)) {
           const RValue *bound = lookup(name->name);
-          if (!bound || bound->kind == RValue::Kind::Scalar)
+          if (!bound || bound->kind == RValue::Kind::Scalar) {
             symbol = name->name;
+          } else if (bound->kind == RValue::Kind::Symbol) {
+            // `n = T.dynamic("seqlen")` in the factory: the kernel's `n` is
+            // the dimension too.
+            symbol = bound->str;
+            if (name->name != bound->str)
+              symbolAliases.emplace(name->name, bound->str);
+          }
         } else if (auto *call = dyn_cast<CallExpr>(dimExpr)) {
           RValue callee = eval(*call->callee);
           if (callee.kind == RValue::Kind::Namespace &&
@@ -771,7 +787,9 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
       scopes.back().names[rp.param->name] = RValue::ofScalar(arg);
   }
   for (const auto &[name, use] : symbolFirstUse) {
-    if (scopes.back().names.count(name)) {
+    // (A factory's `name = T.dynamic("name")` is this dimension.)
+    if (auto held = scopes.back().names.find(name);
+        held != scopes.back().names.end() && held->second.kind != RValue::Kind::Symbol) {
       error(runtimeParams[use.first].param->loc)
           << "dimension name '" << name << "' is also a parameter name";
       continue;
@@ -781,6 +799,9 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
                                     builder.getI64IntegerAttr(use.second));
     scopes.back().names[name] = RValue::ofScalar(dim);
   }
+  for (const auto &[alias, symbol] : symbolAliases)
+    if (const RValue *dim = lookup(symbol); dim && dim->kind == RValue::Kind::Scalar)
+      scopes.back().names[alias] = *dim;
 
   genBlock(def.body);
   func::ReturnOp::create(builder, loc(def.getLoc()));
@@ -910,32 +931,18 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
 }
 
 void KernelGenerator::genAssign(const AssignStmt &stmt) {
-  const Expr &target = *stmt.target;
+  std::vector<const Expr *> targets = stmt.targets();
   // `x = None`: a name for "not given" (tested with `is None`).
-  if (auto *name = dyn_cast<NameExpr>(&target); name && isa<NoneExpr>(stmt.value.get())) {
-    assignName(name->name, RValue::none(), target.getLoc());
-    return;
-  }
-  if (auto *tuple = dyn_cast<SequenceExpr>(&target)) {
-    RValue value = eval(*stmt.value);
-    if (value.isError()) {
-      bindFailed(target);
-      return;
-    }
-    if (value.kind != RValue::Kind::Tuple ||
-        value.elements.size() != tuple->elements.size()) {
-      error(stmt.value->getLoc())
-          << "cannot unpack " << value.describe() << " into "
-          << tuple->elements.size() << " targets";
-      return;
-    }
-    for (auto [element, part] : llvm::zip(tuple->elements, value.elements))
-      genStore(*element, part, element->getLoc());
+  if (isa<NoneExpr>(stmt.value.get()) &&
+      llvm::all_of(targets, [](const Expr *target) { return isa<NameExpr>(target); })) {
+    for (const Expr *target : targets)
+      assignName(cast<NameExpr>(target)->name, RValue::none(), target->getLoc());
     return;
   }
   RValue value = eval(*stmt.value);
   if (value.isError()) {
-    bindFailed(target);
+    for (const Expr *target : targets)
+      bindFailed(*target);
     return;
   }
   if (stmt.annotation) {
@@ -948,7 +955,23 @@ void KernelGenerator::genAssign(const AssignStmt &stmt) {
       return;
     value = RValue::ofScalar(castTo(scalar, type, stmt.value->getLoc()));
   }
-  genStore(target, std::move(value), stmt.getLoc());
+  // `a = b = v` binds one value to each target, left to right.
+  for (const Expr *target : targets) {
+    auto *tuple = dyn_cast<SequenceExpr>(target);
+    if (!tuple) {
+      genStore(*target, value, stmt.getLoc());
+      continue;
+    }
+    if (value.kind != RValue::Kind::Tuple ||
+        value.elements.size() != tuple->elements.size()) {
+      error(stmt.value->getLoc())
+          << "cannot unpack " << value.describe() << " into "
+          << tuple->elements.size() << " targets";
+      return;
+    }
+    for (auto [element, part] : llvm::zip(tuple->elements, value.elements))
+      genStore(*element, part, element->getLoc());
+  }
 }
 
 void KernelGenerator::bindFailed(const Expr &target) {

@@ -974,6 +974,19 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
     }
     return castScalar(value, dtype, method->base->getLoc(), call.getLoc());
   }
+  // `n.bit_length()` of a constant integer (power-of-two checks in factories).
+  if (method && method->name == "bit_length" && call.args.empty() && call.keywords.empty()) {
+    RValue value = eval(*method->base);
+    if (value.isError())
+      return value;
+    if (value.isConstInt()) {
+      uint64_t magnitude = value.intValue < 0 ? 0 - static_cast<uint64_t>(value.intValue)
+                                              : static_cast<uint64_t>(value.intValue);
+      return RValue::ofInt(64 - llvm::countl_zero(magnitude));
+    }
+    error(call.getLoc()) << "bit_length needs a constant integer, got " << value.describe();
+    return RValue::error();
+  }
   RValue callee = eval(*call.callee);
   if (callee.isError())
     return callee;

@@ -151,6 +151,8 @@ public:
   RValue builtinLimit(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinPythonConversion(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinLen(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinDeviceQuery(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinPythonPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinLoopIterable(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinKernelOutsideWith(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinParameterAnnotation(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);

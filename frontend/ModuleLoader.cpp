@@ -61,6 +61,32 @@ static bool isHostBlock(StringRef block, const llvm::StringSet<> &helpers) {
          block.contains(" for ") || block.contains("lambda") || block.contains("{");
 }
 
+/// `block` without its `#` comments (outside string literals on the line).
+static std::string withoutComments(StringRef block) {
+  std::string out;
+  for (StringRef line : llvm::split(block, '\n')) {
+    char quote = 0;
+    size_t end = line.size();
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (quote) {
+        if (c == '\\')
+          ++i;
+        else if (c == quote)
+          quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '#') {
+        end = i;
+        break;
+      }
+    }
+    out += line.take_front(end);
+    out += '\n';
+  }
+  return out;
+}
+
 /// A Python file with its host code blanked (every character of those
 /// top-level blocks but newlines): tilec reads the kernels, their macros,
 /// imports and constants; the rest (torch code, benchmarks, `if __name__
@@ -122,11 +148,16 @@ static std::string withoutHostCode(StringRef text) {
     for (auto [begin, end] : blocks) {
       StringRef block = text.slice(begin, end);
       StringRef name = definedFunction(block);
-      // Only a helper the tile language can read: one that queries the
-      // device or raises (Python's own business) stays host code.
-      bool hostOnly = block.contains("f\"") || block.contains("f'") ||
-                      block.contains(" for ") || block.contains("raise ") ||
-                      block.contains("torch.") || block.contains("try:");
+      // Only a helper the tile language can read: one that uses torch or
+      // raises (Python's own business) stays host code; the device query
+      // torch.cuda.get_device_capability() is answered for the target.
+      std::string code = withoutComments(block);
+      for (size_t at; (at = code.find("torch.cuda.get_device_capability")) != std::string::npos;)
+        code.erase(at, 5); // no longer "torch."
+      StringRef checked(code);
+      bool hostOnly = checked.contains("f\"") || checked.contains("f'") ||
+                      checked.contains(" for ") || checked.contains("raise ") ||
+                      checked.contains("torch.") || checked.contains("try:");
       if (!name.empty() && !hostOnly && used.contains(name) && helpers.insert(name).second)
         grew = true;
     }
@@ -224,6 +255,8 @@ std::string tilec::frontend::tileLangNamespace(StringRef path) {
   // in tilelang.layout are T's too.
   if (path == "tilelang.language")
     return "T";
+  if (path == "tilelang.cdiv")
+    return "T.ceildiv";
   for (StringRef prefix : {"tilelang.language.", "tilelang.layout."})
     if (path.starts_with(prefix))
       return ("T." + path.drop_front(prefix.size())).str();
@@ -266,6 +299,12 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
         for (const auto &name : imp->names)
           module.globals[name.alias.empty() ? name.name : name.alias] =
               RValue::ofNamespace("math." + name.name);
+        continue;
+      }
+      if (hostPython && imp->module == "torch" && !imp->isFrom) {
+        // For the device queries helpers make (torch.cuda.get_device_capability).
+        module.globals[imp->moduleAlias.empty() ? "torch" : imp->moduleAlias] =
+            RValue::ofNamespace("torch");
         continue;
       }
       if (hostPython)
@@ -335,7 +374,6 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
       continue;
     }
     if (auto *assign = dyn_cast<AssignStmt>(stmt.get())) {
-      auto *name = dyn_cast<NameExpr>(assign->target.get());
       // Module-level constants: literals, and expressions of earlier ones.
       std::function<RValue(const Expr &)> evalConst =
           [&](const Expr &e) -> RValue {
@@ -377,9 +415,11 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
           return RValue::error();
         }
       };
-      if (hostPython && (!name || assign->annotation))
+      bool allNames = llvm::all_of(assign->targets(),
+                                   [](const Expr *target) { return isa<NameExpr>(target); });
+      if (hostPython && (!allNames || assign->annotation))
         continue;
-      if (!name || assign->annotation) {
+      if (!allNames || assign->annotation) {
         source.emitError(assign->getLoc())
             << "only constants can be assigned at module level";
         continue;
@@ -392,7 +432,8 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
             << "a module-level value must be a constant expression";
         continue;
       }
-      module.globals[name->name] = value;
+      for (const Expr *target : assign->targets())
+        module.globals[cast<NameExpr>(target)->name] = value;
       continue;
     }
     if (auto *expr = dyn_cast<ExprStmt>(stmt.get()))

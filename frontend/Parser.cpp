@@ -332,21 +332,29 @@ StmtPtr Parser::parseSmallStatement() {
                                         std::move(annotation));
   }
   if (is(TokenKind::Assign)) {
-    SMLoc assignLoc = tok().getLoc();
-    consume();
-    ExprPtr value = parseTestList();
-    if (!value)
-      return nullptr;
-    if (is(TokenKind::Assign)) {
-      error(tok().getLoc(), "chained assignment is not supported");
-      return nullptr;
+    // `a = b = value`: every expression but the last is a target.
+    std::vector<ExprPtr> targets;
+    targets.push_back(std::move(target));
+    std::vector<SMLoc> assignLocs;
+    ExprPtr value;
+    while (is(TokenKind::Assign)) {
+      assignLocs.push_back(tok().getLoc());
+      consume();
+      value = parseTestList();
+      if (!value)
+        return nullptr;
+      if (is(TokenKind::Assign))
+        targets.push_back(std::move(value));
     }
-    if (!isAssignable(*target)) {
-      error(assignLoc, "cannot assign to this expression");
-      return nullptr;
-    }
-    return std::make_unique<AssignStmt>(loc, std::move(target), std::move(value),
-                                        nullptr);
+    for (auto [each, assignLoc] : llvm::zip(targets, assignLocs))
+      if (!isAssignable(*each)) {
+        error(assignLoc, "cannot assign to this expression");
+        return nullptr;
+      }
+    ExprPtr first = std::move(targets.front());
+    targets.erase(targets.begin());
+    return std::make_unique<AssignStmt>(loc, std::move(first), std::move(value), nullptr,
+                                        std::move(targets));
   }
   if (std::optional<BinaryOp> op = augmentedOp(tok().kind)) {
     SMLoc opLoc = tok().getLoc();

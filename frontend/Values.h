@@ -39,6 +39,7 @@ struct RValue {
     Builtin,   ///< `range`, `min`, `max`, ...
     Tuple,     ///< a tuple or list of values
     Layout,    ///< a layout attribute made by T.make_swizzled_layout
+    Symbol,    ///< `T.dynamic("m")` bound to a name: a dimension set at launch
   };
   enum class ConstKind { Int, Float, Bool, Str, DType };
 
@@ -46,7 +47,7 @@ struct RValue {
   ConstKind constKind = ConstKind::Int;
   int64_t intValue = 0;
   double floatValue = 0;
-  std::string str;        // Str constants; Namespace and Builtin paths
+  std::string str;        // Str constants; Namespace and Builtin paths; Symbol names
   mlir::Type dtype;       // DType constants
   mlir::Value value;      // Scalar, Buffer, Var
   mlir::Attribute attr;   // Layout
@@ -78,6 +79,9 @@ struct RValue {
   static RValue ofBuffer(mlir::Value v) { RValue r; r.kind = Kind::Buffer; r.value = v; return r; }
   static RValue ofNamespace(std::string path) {
     RValue r; r.kind = Kind::Namespace; r.str = std::move(path); return r;
+  }
+  static RValue ofSymbol(std::string name) {
+    RValue r; r.kind = Kind::Symbol; r.str = std::move(name); return r;
   }
   static RValue ofBuiltin(std::string name) {
     RValue r; r.kind = Kind::Builtin; r.str = std::move(name); return r;

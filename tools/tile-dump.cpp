@@ -89,6 +89,8 @@ int main(int argc, char **argv) {
   tilec::frontend::FrontendOptions options;
   if (!frontendFlags.fill(options))
     return 1;
+  if (target != "tile")
+    options.target = target;
   SourceMgr sourceMgr;
   unsigned bufferId = tilec::addMainFile(sourceMgr, inputFile);
   if (!bufferId)

@@ -273,6 +273,7 @@ int main(int argc, char **argv) {
   tilec::frontend::FrontendOptions options;
   if (!frontendFlags.fill(options))
     return 1;
+  options.target = target;
   // `-o x.ptx|x.cubin|x.hsaco` without --emit says what to produce.
   if (emit.getNumOccurrences() == 0) {
     StringRef extension = sys::path::extension(outputFile.getValue());

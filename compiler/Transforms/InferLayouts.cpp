@@ -99,6 +99,61 @@ static tile::AllocOp sharedAlloc(Value value) {
   return alloc;
 }
 
+/// Whether `op` (or an op nested in it) touches `buffer` or a view of it.
+static bool touches(Operation *op, Value buffer) {
+  bool found = false;
+  op->walk([&](Operation *inner) {
+    for (Value operand : inner->getOperands())
+      if (isa<tile::BufferType>(operand.getType()) && tile::viewedBuffer(operand) == buffer)
+        found = true;
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
+}
+
+/// A fragment that only receives a whole copy of a shared buffer and is
+/// then read as the A operand of gemms, before anything writes the shared
+/// buffer again, is that shared buffer: the gemms read it in place. This
+/// saves the fragment's registers (or, where it cannot be held in
+/// registers, a second swizzled tile of shared memory; MLA decoding's
+/// column-split accumulator) and the copy's loads.
+static void forwardSharedCopiesIntoGemms(Operation *root) {
+  SmallVector<tile::CopyOp> copies;
+  root->walk([&](tile::CopyOp copy) { copies.push_back(copy); });
+  for (tile::CopyOp copy : copies) {
+    tile::AllocOp source = sharedAlloc(copy.getSource());
+    auto fragment = copy.getTarget().getDefiningOp<tile::AllocOp>();
+    if (!source || !fragment || fragment.getType().getScope() != tile::MemoryScope::Fragment ||
+        tile::getLayout(fragment) ||
+        fragment.getType().getShape() != source.getType().getShape() ||
+        fragment.getType().getElementType() != source.getType().getElementType())
+      continue;
+    SmallVector<tile::GemmOp> readers;
+    bool forwardable = true;
+    for (OpOperand &use : fragment->getUses()) {
+      if (use.getOwner() == copy)
+        continue;
+      auto gemm = dyn_cast<tile::GemmOp>(use.getOwner());
+      if (!gemm || use.getOperandNumber() != 0 || gemm.getB() == gemm.getA() ||
+          gemm->getBlock() != copy->getBlock() || !copy->isBeforeInBlock(gemm)) {
+        forwardable = false;
+        break;
+      }
+      for (Operation *between = copy->getNextNode(); between != gemm;
+           between = between->getNextNode())
+        if (touches(between, source.getResult()) || touches(between, fragment.getResult()))
+          forwardable = false;
+      readers.push_back(gemm);
+    }
+    if (!forwardable || readers.empty())
+      continue;
+    for (tile::GemmOp gemm : readers)
+      gemm.getAMutable().assign(source.getResult());
+    copy.erase();
+    fragment.erase();
+  }
+}
+
 /// The tile a wgmma can read as an operand, or null: a whole 2-D shared
 /// buffer, or a whole 2-D fragment without a register layout, which then
 /// lives in swizzled shared memory (attention's probabilities: the copy
@@ -204,7 +259,9 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
   int64_t m = gemm.getTransposeA() ? shapeA[1] : shapeA[0];
   int64_t k = gemm.getTransposeA() ? shapeA[0] : shapeA[1];
   int64_t n = gemm.getTransposeB() ? shapeB[0] : shapeB[1];
-  if (m % 64 != 0 || n % 8 != 0 || n > 256 || k % (eightBit ? 32 : 16) != 0)
+  // (A wgmma is at most 256 wide: wider accumulators need warpgroups that
+  // split the columns, which inferWgmma checks.)
+  if (m % 64 != 0 || n % 8 != 0 || k % (eightBit ? 32 : 16) != 0)
     return std::nullopt;
   int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
   // Every operand must be swizzled in a way the descriptors can describe.
@@ -318,6 +375,10 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
     warpgroups = total;
     while ((m / 64) % warpgroups != 0)
       --warpgroups;
+  }
+  if (!mmaSync && c.getType().getShape()[1] / columnGroups > 256) {
+    LLVM_DEBUG(llvm::dbgs() << "wgmma: a warpgroup's columns exceed one wgmma\n");
+    return;
   }
   MLIRContext *ctx = gemm.getContext();
   auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups, mmaSync, columnGroups);
@@ -500,6 +561,8 @@ struct TileInferLayoutsPass
     });
     if (conflicting)
       return signalPassFailure();
+    if (wgmma || mmaSync)
+      forwardSharedCopiesIntoGemms(getOperation());
     if (wgmma || mmaSync)
       getOperation().walk([&](tile::GemmOp gemm) {
         if (auto launch = gemm->getParentOfType<tile::LaunchOp>())

@@ -93,6 +93,7 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
   frontendOptions.includeDirs = options.includeDirs;
   frontendOptions.fpContract = options.fpContract;
   frontendOptions.fastMath = options.fastMath;
+  frontendOptions.target = options.target;
   frontend::Frontend frontend(state->sourceMgr, state->context, frontendOptions);
   if (!frontend.parseMainBuffer(id))
     return state->takeError("syntax errors");

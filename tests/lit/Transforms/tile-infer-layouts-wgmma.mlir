@@ -274,3 +274,69 @@ func.func @converted_operand() attributes {tile.kernel} {
   }
   return
 }
+
+// -----
+
+// MLA decoding's shape: a 64 x 512 accumulator, wider than one wgmma, on two
+// warpgroups that split its columns (256 each). Its A, a fragment that only
+// receives a whole copy of a shared tile before the gemm reads it, is that
+// shared tile: the gemm reads it in place (no second swizzled tile in
+// shared memory, no copy).
+// CHECK-LABEL: func.func @wide_accumulator
+// CHECK: %[[S:.*]] = tile.alloc : <64x64xf16, shared, #tile.swizzle<128>>
+// CHECK-NEXT: %[[KV:.*]] = tile.alloc : <64x512xf16, shared, #tile.swizzle<128>>
+// CHECK-NEXT: %[[O:.*]] = tile.alloc : <64x512xf32, fragment, #tile.wgmma<1, columns 2>>
+// CHECK-NOT: tile.copy
+// CHECK: tile.gemm %[[S]], %[[KV]], %[[O]]
+// With mma.sync the fragment is forwarded too.
+// MMASYNC-LABEL: func.func @wide_accumulator
+// MMASYNC-NOT: tile.copy
+// MMASYNC: tile.gemm
+// Without tensor cores nothing changes.
+// NOWGMMA-LABEL: func.func @wide_accumulator
+// NOWGMMA: tile.copy
+func.func @wide_accumulator(%O: !tile.buffer<64x512xf32, global> {tile.name = "O"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %kv = tile.alloc : !tile.buffer<64x512xf16, shared>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment>
+    %o = tile.alloc : !tile.buffer<64x512xf32, fragment>
+    %zero = arith.constant 0.0 : f32
+    tile.fill %o, %zero : !tile.buffer<64x512xf32, fragment>
+    tile.copy %s, %p : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, fragment>
+    tile.gemm %p, %kv, %o {policy = #tile<gemm_policy full_col>}
+        : !tile.buffer<64x64xf16, fragment>, !tile.buffer<64x512xf16, shared>, !tile.buffer<64x512xf32, fragment>
+    tile.copy %o, %O : !tile.buffer<64x512xf32, fragment>, !tile.buffer<64x512xf32, global>
+  }
+  return
+}
+
+// -----
+
+// A shared tile written between the copy and the gemm: the fragment keeps
+// the value the copy took, so the gemm reads the fragment.
+// CHECK-LABEL: func.func @written_between
+// CHECK: tile.copy
+// CHECK: tile.fill
+// CHECK: tile.gemm
+func.func @written_between(%O: !tile.buffer<64x64xf32, global> {tile.name = "O"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %kv = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment>
+    %o = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %zero = arith.constant 0.0 : f32
+    %zero16 = arith.constant 0.0 : f16
+    tile.fill %o, %zero : !tile.buffer<64x64xf32, fragment>
+    tile.copy %s, %p : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, fragment>
+    tile.fill %s, %zero16 : !tile.buffer<64x64xf16, shared>
+    tile.gemm %p, %kv, %o {policy = #tile<gemm_policy square>}
+        : !tile.buffer<64x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.copy %o, %O : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+  }
+  return
+}

@@ -1,0 +1,46 @@
+# Forms TileLang factories use to compute their kernels' parameters: chained
+# assignment, T.dynamic names (also under another name), helpers that query
+# the device (answered for the compile target), print of the kernel,
+# tilelang.cdiv, int.bit_length(), T.disable_warp_group_reg_alloc() and
+# T.atomic_add(..., use_tma=True).
+import tilelang
+import tilelang.language as T
+import torch
+from tilelang.carver.arch import driver
+
+
+def pick_block():
+    # Answers for the target: 64 for sm_80 or newer (a comment for the reader).
+    major, minor = torch.cuda.get_device_capability()
+    if major * 10 + minor >= 80:
+        return 64, 32
+    else:
+        return 32, 32
+
+
+@tilelang.jit(out_idx=[-1])
+def scaled_rows(cols, scale=2.0):
+    block, threads = pick_block()
+    assert block == 2 ** (block.bit_length() - 1), "block must be a power of two"
+    rows = T.dynamic("rows")
+    length = T.dynamic("length")
+    n = length
+    dtype = accum_dtype = T.float32
+    sms = driver.get_num_sms()
+
+    @T.prim_func
+    def main(X: T.Tensor((rows, n), dtype), Total: T.Tensor((1,), accum_dtype),
+             Y: T.Tensor((rows, cols), dtype), Info: T.Tensor((3,), T.int32)):
+        with T.Kernel(tilelang.cdiv(cols, block), rows, threads=threads) as (bc, br):
+            T.disable_warp_group_reg_alloc()
+            for j in T.Parallel(block):
+                if bc * block + j < n:
+                    Y[br, bc * block + j] = X[br, bc * block + j] * scale
+                    T.atomic_add(Total[0], X[br, bc * block + j], use_tma=True)
+            if bc == 0 and br == 0:
+                Info[0] = length
+                Info[1] = sms
+                Info[2] = block
+
+    print(main)
+    return main
