@@ -192,7 +192,7 @@ void tilec::frontend::dumpExpr(const Expr &expr, llvm::raw_ostream &os) {
   case Expr::Kind::Compare: {
     auto &cmp = llvm::cast<CompareExpr>(expr);
     os << '(';
-    dumpExpr(*cmp.lhs, os);
+    dumpExpr(cmp.left(), os);
     os << ' ' << compareOpSpelling(cmp.op) << ' ';
     dumpExpr(*cmp.rhs, os);
     os << ')';
@@ -286,8 +286,10 @@ public:
         os << ": ";
         dumpExpr(*assign.annotation, os);
       }
-      os << " = ";
-      dumpExpr(*assign.value, os);
+      if (assign.value) {
+        os << " = ";
+        dumpExpr(*assign.value, os);
+      }
       os << '\n';
       return;
     }

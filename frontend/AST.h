@@ -177,11 +177,20 @@ const char *compareOpSpelling(CompareOp op);
 
 class CompareExpr : public Expr {
 public:
-  CompareExpr(llvm::SMLoc loc, CompareOp op, ExprPtr lhs, ExprPtr rhs)
-      : Expr(Kind::Compare, loc), op(op), lhs(std::move(lhs)), rhs(std::move(rhs)) {}
+  CompareExpr(llvm::SMLoc loc, CompareOp op, ExprPtr lhs, ExprPtr rhs,
+              const Expr *sharedLhs = nullptr)
+      : Expr(Kind::Compare, loc), op(op), lhs(std::move(lhs)), rhs(std::move(rhs)),
+        sharedLhs(sharedLhs) {}
   static bool classof(const Expr *e) { return e->getKind() == Kind::Compare; }
+  /// The left operand: its own, or in a chain the previous comparison's
+  /// right one.
+  const Expr &left() const { return sharedLhs ? *sharedLhs : *lhs; }
   CompareOp op;
-  ExprPtr lhs, rhs;
+  ExprPtr lhs, rhs; // lhs is null in a chain's later comparisons
+  /// `a < b <= c` is `a < b and b <= c`: the second comparison reads `b`
+  /// again (owned by the first; tile-language expressions have no side
+  /// effects, so reading it twice is reading it once).
+  const Expr *sharedLhs = nullptr;
 };
 
 /// `lhs and rhs` / `lhs or rhs` (short-circuit).
@@ -268,7 +277,8 @@ public:
 };
 
 /// `target = value`; `target` is a name, a subscript or a tuple of those.
-/// An annotated assignment `x: T.int32 = v` keeps its annotation.
+/// An annotated assignment `x: T.int32 = v` keeps its annotation; a bare
+/// annotation `A: T.Tensor(...)` (an eager kernel's parameter) has no value.
 class AssignStmt : public Stmt {
 public:
   AssignStmt(llvm::SMLoc loc, ExprPtr target, ExprPtr value, ExprPtr annotation,
@@ -379,6 +389,9 @@ struct Param {
   std::string name;
   ExprPtr annotation; // may be null
   ExprPtr defaultValue; // may be null
+  /// A tensor the kernel writes and its caller receives (an eager kernel's
+  /// `C = T.empty(...)`).
+  bool output = false;
 };
 
 /// `@decorators def name(params): body`

@@ -187,6 +187,7 @@ static BuiltinTables makeBuiltinTables() {
   both({"Kernel"}, &G::builtinKernelOutsideWith);
   both({"Tensor", "Buffer"}, &G::builtinParameterAnnotation);
   add(tables.tile, {"dynamic", "symbolic"}, &G::builtinParameterAnnotation);
+  add(tables.tile, {"const"}, &G::builtinConst);
   return tables;
 }
 
@@ -268,6 +269,48 @@ RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const C
   capability.kind = RValue::Kind::Tuple;
   capability.elements = {RValue::ofInt(major), RValue::ofInt(minor)};
   return capability;
+}
+
+/// `M, N = T.const("M, N")` in an eager kernel, before its T.Kernel: names
+/// for the sizes of its tensors. A name -D sets is that constant; the others
+/// are symbolic dimensions, bound at launch from the tensors they size.
+RValue KernelGenerator::builtinConst(StringRef name, StringRef fn, const CallExpr &call) {
+  if (!bindingFactory || !macroResults.empty()) {
+    error(call.getLoc()) << "T.const(\"M, N\") names the sizes of an eager kernel's tensors, "
+                            "in its body before T.Kernel";
+    return RValue::error();
+  }
+  auto *text = call.args.size() == 1 && call.keywords.empty()
+                   ? dyn_cast<StringExpr>(call.args[0].get())
+                   : nullptr;
+  if (!text) {
+    error(call.getLoc()) << "T.const takes the names as one string: T.const(\"M, N\")";
+    return RValue::error();
+  }
+  SmallVector<StringRef> names;
+  StringRef(text->value).split(names, ',', -1, /*KeepEmpty=*/false);
+  RValue result;
+  result.kind = RValue::Kind::Tuple;
+  for (StringRef each : names) {
+    StringRef size = each.trim();
+    bool identifier = !size.empty() && (llvm::isAlpha(size[0]) || size[0] == '_') &&
+                      llvm::all_of(size, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+    if (!identifier) {
+      error(call.args[0]->getLoc()) << "T.const: '" << size << "' is not a name";
+      return RValue::error();
+    }
+    RValue value = RValue::ofSymbol(size.str());
+    for (const auto &[defined, valueText] : options.defines)
+      if (defined == size) {
+        value = parseDefineValue(valueText);
+        usedDefines[defined] = true;
+        eagerConstants.push_back({size.str(), value});
+      }
+    result.elements.push_back(value);
+  }
+  if (result.elements.size() == 1)
+    return result.elements.front();
+  return result;
 }
 
 /// Python's print: host output of a kernel factory (often of the kernel it

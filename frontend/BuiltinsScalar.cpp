@@ -11,8 +11,10 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
+#include <numeric>
 
 using namespace mlir;
 using namespace tilec;
@@ -271,6 +273,40 @@ RValue KernelGenerator::builtinLen(StringRef name, StringRef fn, const CallExpr 
   return RValue::error();
 }
 
+/// Integer functions of compile-time integers: Python's math.gcd(a, b, ...)
+/// and TileLang's next_power_of_2(n) (the least power of two >= n; 1 for
+/// n <= 1).
+RValue KernelGenerator::builtinIntegerFunction(StringRef name, StringRef fn,
+                                               const CallExpr &call) {
+  bool gcd = fn == "gcd";
+  if ((gcd ? call.args.empty() : call.args.size() != 1) || !call.keywords.empty()) {
+    error(call.getLoc()) << name << (gcd ? " takes integers" : " takes one integer");
+    return RValue::error();
+  }
+  SmallVector<int64_t> values;
+  for (const ExprPtr &arg : call.args) {
+    RValue value = eval(*arg);
+    if (value.isError())
+      return value;
+    if (!value.isConstInt()) {
+      error(arg->getLoc()) << name << " takes compile-time integers, got " << value.describe();
+      return RValue::error();
+    }
+    values.push_back(value.intValue);
+  }
+  if (gcd) {
+    uint64_t result = 0;
+    for (int64_t v : values)
+      result = std::gcd(result, v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
+    return RValue::ofInt(static_cast<int64_t>(result));
+  }
+  if (values[0] > (int64_t(1) << 62)) {
+    error(call.getLoc()) << name << "(" << values[0] << ") does not fit in int64";
+    return RValue::error();
+  }
+  return RValue::ofInt(values[0] <= 1 ? 1 : int64_t(llvm::PowerOf2Ceil(values[0])));
+}
+
 RValue KernelGenerator::builtinPythonMath(StringRef name, StringRef fn, const CallExpr &call) {
   static const llvm::StringMap<double (*)(double)> unary = {
       {"sqrt", [](double x) { return std::sqrt(x); }},
@@ -281,6 +317,8 @@ RValue KernelGenerator::builtinPythonMath(StringRef name, StringRef fn, const Ca
       {"ceil", [](double x) { return std::ceil(x); }},
       {"floor", [](double x) { return std::floor(x); }},
       {"trunc", [](double x) { return std::trunc(x); }}};
+  if (fn == "gcd" || fn == "next_power_of_2")
+    return builtinIntegerFunction(name, fn, call);
   bool isLog = fn == "log", isPow = fn == "pow";
   auto found = unary.find(fn);
   if (found == unary.end() && !isLog && !isPow) {

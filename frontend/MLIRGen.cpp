@@ -483,8 +483,7 @@ Type KernelGenerator::evalDType(const Expr &expr) {
 // Kernels
 //===----------------------------------------------------------------------===//
 
-/// Parses a `-D` value: an integer, a float, True/False, else a string.
-static RValue parseDefineValue(StringRef text) {
+RValue tilec::frontend::parseDefineValue(StringRef text) {
   int64_t intValue;
   if (!text.getAsInteger(0, intValue))
     return RValue::ofInt(intValue);
@@ -529,8 +528,28 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   factoryNames.clear();
   pushScope(false);
 
-  // A compile-time value: from -D, else the parameter's default.
+  // The compile-time values the kernel was built with (its metadata's).
   NamedAttrList constants;
+  auto recordConstant = [&](StringRef name, const RValue &value) {
+    switch (value.constKind) {
+    case RValue::ConstKind::Int:
+      constants.set(name, builder.getI64IntegerAttr(value.intValue));
+      break;
+    case RValue::ConstKind::Float:
+      constants.set(name, builder.getF64FloatAttr(value.floatValue));
+      break;
+    case RValue::ConstKind::Bool:
+      constants.set(name, builder.getBoolAttr(value.intValue));
+      break;
+    case RValue::ConstKind::Str:
+      constants.set(name, builder.getStringAttr(value.str));
+      break;
+    case RValue::ConstKind::DType:
+      constants.set(name, TypeAttr::get(value.dtype));
+      break;
+    }
+  };
+  // A compile-time value: from -D, else the parameter's default.
   auto bindCompileTime = [&](const Param &param, StringRef what) {
     RValue value;
     bool overridden = false;
@@ -560,23 +579,7 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
         return;
       }
     }
-    switch (value.constKind) {
-    case RValue::ConstKind::Int:
-      constants.set(param.name, builder.getI64IntegerAttr(value.intValue));
-      break;
-    case RValue::ConstKind::Float:
-      constants.set(param.name, builder.getF64FloatAttr(value.floatValue));
-      break;
-    case RValue::ConstKind::Bool:
-      constants.set(param.name, builder.getBoolAttr(value.intValue));
-      break;
-    case RValue::ConstKind::Str:
-      constants.set(param.name, builder.getStringAttr(value.str));
-      break;
-    case RValue::ConstKind::DType:
-      constants.set(param.name, TypeAttr::get(value.dtype));
-      break;
-    }
+    recordConstant(param.name, value);
     scopes.back().names[param.name] = value;
   };
 
@@ -586,11 +589,14 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   if (!entry.hasDecorator("prim_func")) {
     for (const Param &param : entry.params)
       bindCompileTime(param, "kernel factory parameter");
+    eagerConstants.clear();
     kernelDef = bindFactoryBody(home, entry);
     if (!kernelDef) {
       scopes.clear();
       return failure();
     }
+    for (const auto &[name, value] : eagerConstants)
+      recordConstant(name, value);
   }
   const FunctionDef &def = *kernelDef;
 
@@ -607,8 +613,6 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   };
   SmallVector<RuntimeParam> runtimeParams;
   std::map<std::string, std::pair<size_t, size_t>> symbolFirstUse;
-  // Names the factory bound to T.dynamic("s") under another name: name -> s.
-  std::map<std::string, std::string> symbolAliases;
   for (const Param &param : def.params) {
     if (isConstAnnotation(param.annotation.get()))
       continue;
@@ -681,11 +685,7 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
           if (!bound || bound->kind == RValue::Kind::Scalar) {
             symbol = name->name;
           } else if (bound->kind == RValue::Kind::Symbol) {
-            // `n = T.dynamic("seqlen")` in the factory: the kernel's `n` is
-            // the dimension too.
-            symbol = bound->str;
-            if (name->name != bound->str)
-              symbolAliases.emplace(name->name, bound->str);
+            symbol = bound->str; // `n = T.dynamic("seqlen")` in the factory
           }
         } else if (auto *call = dyn_cast<CallExpr>(dimExpr)) {
           RValue callee = eval(*call->callee);
@@ -770,6 +770,8 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   for (auto [index, rp] : llvm::enumerate(runtimeParams)) {
     func.setArgAttr(index, tile::kParamNameAttrName,
                     builder.getStringAttr(rp.param->name));
+    if (rp.param->output)
+      func.setArgAttr(index, tile::kOutputAttrName, builder.getUnitAttr());
     if (!rp.dimNames.empty()) {
       SmallVector<Attribute> names;
       for (const std::string &name : rp.dimNames)
@@ -799,9 +801,13 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
                                     builder.getI64IntegerAttr(use.second));
     scopes.back().names[name] = RValue::ofScalar(dim);
   }
-  for (const auto &[alias, symbol] : symbolAliases)
-    if (const RValue *dim = lookup(symbol); dim && dim->kind == RValue::Kind::Scalar)
-      scopes.back().names[alias] = *dim;
+  // Names the factory bound to T.dynamic / T.const symbols are those
+  // dimensions too (`M = T.dynamic("m")`).
+  for (auto &[name, value] : scopes.back().names)
+    if (value.kind == RValue::Kind::Symbol)
+      if (auto dim = scopes.back().names.find(value.str);
+          dim != scopes.back().names.end() && dim->second.kind == RValue::Kind::Scalar)
+        value = dim->second;
 
   genBlock(def.body);
   func::ReturnOp::create(builder, loc(def.getLoc()));
@@ -931,6 +937,12 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
 }
 
 void KernelGenerator::genAssign(const AssignStmt &stmt) {
+  if (!stmt.value) {
+    error(stmt.getLoc()) << "an annotation without a value declares a tensor parameter of "
+                            "an eager kernel (a @jit function whose body opens T.Kernel), "
+                            "before its T.Kernel";
+    return;
+  }
   std::vector<const Expr *> targets = stmt.targets();
   // `x = None`: a name for "not given" (tested with `is None`).
   if (isa<NoneExpr>(stmt.value.get()) &&

@@ -52,7 +52,7 @@ RValue KernelGenerator::eval(const Expr &expr) {
     return evalUnary(cast<UnaryExpr>(expr));
   case Expr::Kind::Compare: {
     auto &cmp = cast<CompareExpr>(expr);
-    RValue lhs = eval(*cmp.lhs);
+    RValue lhs = eval(cmp.left());
     RValue rhs = eval(*cmp.rhs);
     return evalCompare(cmp.op, std::move(lhs), std::move(rhs), cmp.getLoc());
   }

@@ -33,6 +33,9 @@ namespace tilec::frontend {
 /// Generates the `func.func` of one kernel: walks the AST, checks it and
 /// builds tile IR. Errors are reported and generation goes on with the next
 /// statement, so one run reports several.
+/// Parses a `-D` value: an integer, a float, True/False, else a string.
+RValue parseDefineValue(llvm::StringRef text);
+
 class KernelGenerator {
 public:
   KernelGenerator(ModuleLoader &loader, mlir::ModuleOp module,
@@ -152,6 +155,8 @@ public:
   RValue builtinPythonConversion(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinLen(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinDeviceQuery(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinConst(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinIntegerFunction(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinPythonPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinLoopIterable(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinKernelOutsideWith(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
@@ -228,6 +233,8 @@ public:
   const FunctionDef *bindFactoryBody(ModuleInfo &home, const FunctionDef &factory);
 
   std::vector<Scope> scopes;
+  /// The sizes an eager kernel's T.const named that -D set, as constants.
+  std::vector<std::pair<std::string, RValue>> eagerConstants;
   /// The names a kernel factory bound, which its macros see.
   std::map<std::string, RValue> factoryNames;
   /// While a factory's body is bound: its statements, and the kernel its

@@ -3,7 +3,9 @@
 #include "frontend/ModuleLoader.h"
 
 #include "frontend/ConstantArithmetic.h"
+#include "frontend/EagerKernels.h"
 #include "frontend/Parser.h"
+#include "lib/ABI/DTypes.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -48,8 +50,11 @@ static bool isHostBlock(StringRef block, const llvm::StringSet<> &helpers) {
   if (first.starts_with("import ") || first.starts_with("from "))
     return false;
   bool function = first.starts_with("@") || first.starts_with("def ");
+  // Kernel code: kernels, macros, factories (holding a prim_func), eager
+  // kernels (a @jit function opening T.Kernel) and helpers kernel code calls.
+  bool eager = first.starts_with("@") && block.contains("jit") && block.contains("Kernel(");
   if (function)
-    return !(block.contains("prim_func") || block.contains("macro") ||
+    return !(block.contains("prim_func") || block.contains("macro") || eager ||
              helpers.contains(definedFunction(block)));
   // A module-level value: kept when the tile language can read it.
   size_t equals = first.find('=');
@@ -187,6 +192,8 @@ ModuleInfo *ModuleLoader::loadBuffer(unsigned bufferId) {
   auto info = std::make_unique<ModuleInfo>();
   info->path = key;
   info->ast = parseModule(source, bufferId);
+  if (info->ast)
+    rewriteEagerKernels(*info->ast);
   ModuleInfo *result = info.get();
   modules[key] = std::move(info);
   return result;
@@ -257,6 +264,8 @@ std::string tilec::frontend::tileLangNamespace(StringRef path) {
     return "T";
   if (path == "tilelang.cdiv")
     return "T.ceildiv";
+  if (path == "tilelang.next_power_of_2" || path == "tilelang.math.next_power_of_2")
+    return "math.next_power_of_2";
   for (StringRef prefix : {"tilelang.language.", "tilelang.layout."})
     if (path.starts_with(prefix))
       return ("T." + path.drop_front(prefix.size())).str();
@@ -388,6 +397,17 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
             return found->second;
           return RValue::error();
         }
+        case Expr::Kind::Attribute: {
+          // A dtype: `T.bfloat16` (T the tile language's namespace).
+          auto &attr = cast<AttributeExpr>(e);
+          auto *base = dyn_cast<NameExpr>(attr.base.get());
+          auto found = base ? module.globals.find(base->name) : module.globals.end();
+          if (found != module.globals.end() && found->second.kind == RValue::Kind::Namespace &&
+              found->second.str == "T")
+            if (std::optional<DType> dtype = parseDTypeName(attr.name))
+              return RValue::ofDType(tile::getElementType(&source.getContext(), *dtype));
+          return RValue::error();
+        }
         case Expr::Kind::Unary: {
           auto &un = cast<UnaryExpr>(e);
           RValue v = evalConst(*un.operand);
@@ -419,7 +439,7 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
                                    [](const Expr *target) { return isa<NameExpr>(target); });
       if (hostPython && (!allNames || assign->annotation))
         continue;
-      if (!allNames || assign->annotation) {
+      if (!allNames || assign->annotation || !assign->value) {
         source.emitError(assign->getLoc())
             << "only constants can be assigned at module level";
         continue;

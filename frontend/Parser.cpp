@@ -323,6 +323,10 @@ StmtPtr Parser::parseSmallStatement() {
       error(target->getLoc(), "only a plain name can be annotated");
       return nullptr;
     }
+    // `A: T.Tensor((M, K), dtype)` alone: an eager kernel's parameter.
+    if (!is(TokenKind::Assign))
+      return std::make_unique<AssignStmt>(loc, std::move(target), nullptr,
+                                          std::move(annotation));
     if (!expect(TokenKind::Assign, "after an annotated name"))
       return nullptr;
     ExprPtr value = parseTestList();
@@ -782,12 +786,23 @@ ExprPtr Parser::parseComparison() {
   ExprPtr rhs = parseBinary(0);
   if (!rhs)
     return nullptr;
-  if (compareOp(tok().kind)) {
-    error(tok().getLoc(), "chained comparisons are not supported; combine them "
-                          "with 'and'");
-    return nullptr;
+  ExprPtr result = std::make_unique<CompareExpr>(loc, *op, std::move(lhs), std::move(rhs));
+  // `a < b <= c`: `a < b and b <= c`, each operand parsed once.
+  const Expr *previous = llvm::cast<CompareExpr>(result.get())->rhs.get();
+  while (std::optional<CompareOp> next = compareOp(tok().kind)) {
+    SMLoc nextLoc = tok().getLoc();
+    consume();
+    ExprPtr operand = parseBinary(0);
+    if (!operand)
+      return nullptr;
+    const Expr *right = operand.get();
+    auto link = std::make_unique<CompareExpr>(nextLoc, *next, nullptr, std::move(operand),
+                                              previous);
+    result = std::make_unique<BoolOpExpr>(nextLoc, /*isAnd=*/true, std::move(result),
+                                          std::move(link));
+    previous = right;
   }
-  return std::make_unique<CompareExpr>(loc, *op, std::move(lhs), std::move(rhs));
+  return result;
 }
 
 /// Binary operator levels from loosest to tightest: | ^ & shifts + *.

@@ -156,6 +156,12 @@ LogicalResult TileDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
              << name << "' must name each dimension of a tensor argument";
     return success();
   }
+  if (name == kOutputAttrName) {
+    if (!func || !isa<UnitAttr>(attribute.getValue()) ||
+        !isa<BufferType>(func.getArgumentTypes()[argIndex]))
+      return op->emitOpError("attribute '") << name << "' must mark a tensor argument";
+    return success();
+  }
   return op->emitOpError("unknown tile dialect argument attribute '") << name << "'";
 }
 
@@ -413,6 +419,7 @@ std::vector<tilec::abi::ParamSpec> tilec::tile::getKernelParams(func::FuncOp ker
     Type type = kernel.getArgumentTypes()[i];
     if (auto buffer = dyn_cast<BufferType>(type)) {
       param.isTensor = true;
+      param.output = kernel.getArgAttr(i, kOutputAttrName) != nullptr;
       param.dtype = getDType(buffer.getElementType()).value_or(tilec::DType::F32);
       auto names = kernel.getArgAttrOfType<ArrayAttr>(i, kDimNamesAttrName);
       for (auto [d, extent] : llvm::enumerate(buffer.getShape())) {

@@ -53,6 +53,9 @@ inline constexpr llvm::StringLiteral kParamNameAttrName = "tile.name";
 /// Tensor argument (array of strings, one per dimension): the symbol each
 /// dimension is bound to, or "" for a constant extent.
 inline constexpr llvm::StringLiteral kDimNamesAttrName = "tile.dims";
+/// Tensor argument (unit): an output the kernel's caller receives (an eager
+/// kernel's `T.empty`), which bindings allocate and return.
+inline constexpr llvm::StringLiteral kOutputAttrName = "tile.output";
 /// `gpu.func` or `llvm.func` (i32 array): the parameters (TMA tensor maps)
 /// to pass as 128-byte NVVM grid constants, so that their address is the
 /// parameter's own (applied by tile-nvvm-grid-constants).

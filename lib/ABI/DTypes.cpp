@@ -34,7 +34,9 @@ constexpr DTypeRow kDTypes[] = {
 };
 
 /// Other spellings the DSL accepts (TileLang's and PyTorch's). The wider
-/// unsigned types are held in the signed type of their width.
+/// unsigned types are held in the signed type of their width; tfloat32
+/// (float32 that tensor cores may read with a 10-bit mantissa) is float32,
+/// computed at full precision.
 struct Alias {
   const char *name;
   DType dtype;
@@ -45,6 +47,7 @@ constexpr Alias kAliases[] = {
     {"fp64", DType::F64},         {"float8_e4m3fn", DType::F8E4M3},
     {"e4m3", DType::F8E4M3},      {"e5m2", DType::F8E5M2},  {"int", DType::I32},
     {"uint16", DType::I16},       {"uint32", DType::I32},   {"uint64", DType::I64},
+    {"tfloat32", DType::F32},
 };
 
 const DTypeRow &row(DType dtype) { return kDTypes[static_cast<size_t>(dtype)]; }

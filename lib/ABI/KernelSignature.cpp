@@ -35,6 +35,7 @@ static bool parseParam(const json &entry, ParamSpec &param, std::string &error) 
   param.isTensor = entry.at("kind").get<std::string>() == "tensor";
   if (!parseDType(entry, "parameter '" + param.name + "'", param.dtype, error))
     return false;
+  param.output = entry.value("output", false);
   if (param.isTensor)
     for (const json &d : entry.at("shape")) {
       bool symbolic = d.is_string();
@@ -138,6 +139,8 @@ std::string KernelSpec::toJSON() const {
         shape.push_back(param.dimNames[d].empty() ? json(param.extents[d])
                                                   : json(param.dimNames[d]));
       entry["shape"] = shape;
+      if (param.output)
+        entry["output"] = true;
     }
     paramList.push_back(entry);
   }

@@ -46,6 +46,9 @@ struct ParamSpec {
   std::vector<int64_t> extents;
   /// ... and then the symbol's name ("" where the extent is constant).
   std::vector<std::string> dimNames;
+  /// A tensor the kernel writes for its caller (an eager kernel's
+  /// `T.empty`): bindings allocate it and return it.
+  bool output = false;
 
   bool isFloatScalar() const { return !isTensor && isFloatDType(dtype); }
 };
