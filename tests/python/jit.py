@@ -53,6 +53,34 @@ try:
 except TypeError as e:
     assert "(A, B)" in str(e), str(e)
 
+# TileLang's eager form: tensors annotated in the body, T.const sizes read
+# from the arguments (the kernel compiled for them), T.empty outputs returned.
+@tilec.jit(target="cpu")
+def row_scale(X, s, block=64):
+    M, N = T.const("M, N")
+    X: T.Tensor((M, N), "float32")
+    Y = T.empty((M, N), "float32")
+    Total = T.empty((M,), "float32")
+    with T.Kernel(M, threads=32) as row:
+        acc = T.alloc_fragment((block,), "float32")
+        total = T.alloc_fragment((1,), "float32")
+        T.clear(acc)
+        for j in T.Parallel(block):
+            if j < N:
+                Y[row, j] = X[row, j] * s
+                acc[j] = Y[row, j]
+        T.reduce_sum(acc, total, dim=0)
+        Total[row] = total[0]
+    return Y, Total
+
+
+x = rng.standard_normal((3, 50)).astype(np.float32)
+y, total = row_scale(x, 2.0)
+assert np.abs(y - 2 * x).max() < 1e-6 and np.abs(total - 2 * x.sum(1)).max() < 1e-4, "row_scale"
+compiled = row_scale.compile(M=3, N=50, s=2.0)
+assert compiled.kernel.metadata["constants"]["N"] == 50 and compiled.outputs == [1, 2]
+assert compiled is row_scale.compile(M=3, N=50, s=2.0, block=64)
+
 # For a GPU: compiled once per set of factory values, wgmma for a GEMM.
 @tilec.jit(out_idx=-1)
 def matmul(M, N, K, block_M=128, block_N=128, block_K=64, dtype=T.float16):

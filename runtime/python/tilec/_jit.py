@@ -17,8 +17,27 @@
 The factory never runs in Python: its source (with the module-level values
 and imports it names, and the values its closure holds) goes to the `tilec`
 tool, the factory's arguments as -D values.
+
+TileLang's eager form works the same way: one function whose body annotates
+its tensor parameters, names their sizes with T.const and declares outputs
+with T.empty. Called with tensors (and compile-time values), it is compiled
+for the sizes the tensors have (each T.const a constant, as TileLang
+specializes) and returns its outputs; `f.compile(M=..., block=...)` gives
+the kernel for given values.
+
+    @tilec.jit
+    def add(A, B, block):
+        M, N = T.const("M, N")
+        A: T.Tensor((M, N), T.float32)
+        B: T.Tensor((M, N), T.float32)
+        C = T.empty((M, N), T.float32)
+        with T.Kernel(T.ceildiv(M, block), threads=128) as bx: ...
+        return C
+
+    c = add(a, b, 64)
 """
 
+import ast
 import dis
 import inspect
 import os
@@ -66,56 +85,130 @@ def _referenced_names(code):
     return names
 
 
+def _import_line(module, name):
+    """How the factory's source imports a module it names, or None."""
+    if module in ("tilec", "tilelang", "tilec.tilelang"):
+        return f"import tilelang as {name}"
+    if module.startswith(("tilec.language", "tilelang.language")):
+        return f"import tilelang.language as {name}"
+    if module.startswith("tilec.tilelang."):  # TileLang's API over tilec
+        return f"import {module[len('tilec.'):]} as {name}"
+    if module.startswith("tilelang.") or module in ("torch", "math"):
+        return f"import {module} as {name}"
+    return None
+
+
 def _prelude(factory):
     """The module-level lines the factory's source needs: imports of
-    tilelang/tilec modules, constants, and macros it names."""
+    tilelang/tilec modules (and torch and math, whose device queries and
+    functions tilec answers), constants, and the functions it calls."""
     closure = {}
     if factory.__closure__:
         closure = dict(zip(factory.__code__.co_freevars,
                            (cell.cell_contents for cell in factory.__closure__)))
-    lines = []
-    for name in sorted(_referenced_names(factory.__code__)):
-        if name in closure:
-            value = closure[name]
-        elif name in factory.__globals__:
-            value = factory.__globals__[name]
-        else:
-            continue  # a builtin or a name the factory binds itself
-        if isinstance(value, types.ModuleType):
-            module = value.__name__
-            if module in ("tilec", "tilelang"):
-                lines.append(f"import tilelang as {name}")
-            elif module.startswith(("tilec.language", "tilelang.language")):
-                lines.append(f"import tilelang.language as {name}")
-            continue
-        if isinstance(value, Spelling):
-            # A dtype (T.float16) as its name, which module level takes.
-            text = str(value)
-            plain = text.startswith("T.") and text[2:].isidentifier()
-            lines.append(f"{name} = {text[2:]!r}" if plain else f"{name} = {text}")
-        elif isinstance(value, (bool, int, float, str)):
-            lines.append(f"{name} = {value!r}")
-        elif isinstance(value, (tuple, list)) and all(isinstance(v, (bool, int, float, str))
-                                                      for v in value):
-            lines.append(f"{name} = {tuple(value)!r}")
-        elif inspect.isfunction(value) and value is not factory:
-            try:
-                lines.append(textwrap.dedent(inspect.getsource(value)))
-            except (OSError, TypeError):
-                pass  # host code the kernel cannot use anyway
+    lines, seen = [], set()
+    pending = [(factory.__code__, factory.__globals__)]
+    while pending:
+        code, module_globals = pending.pop()
+        for name in sorted(_referenced_names(code)):
+            if name in seen:
+                continue
+            if name in closure and code is factory.__code__:
+                value = closure[name]
+            elif name in module_globals:
+                value = module_globals[name]
+            else:
+                continue  # a builtin or a name the function binds itself
+            seen.add(name)
+            if isinstance(value, types.ModuleType):
+                line = _import_line(value.__name__, name)
+                if line:
+                    lines.append(line)
+                continue
+            if isinstance(value, Spelling):
+                # A dtype (T.float16) as its name, which module level takes.
+                text = str(value)
+                plain = text.startswith("T.") and text[2:].isidentifier()
+                lines.append(f"{name} = {text[2:]!r}" if plain else f"{name} = {text}")
+            elif isinstance(value, (bool, int, float, str)):
+                lines.append(f"{name} = {value!r}")
+            elif isinstance(value, (tuple, list)) and all(isinstance(v, (bool, int, float, str))
+                                                          for v in value):
+                lines.append(f"{name} = {tuple(value)!r}")
+            elif inspect.isfunction(value) and value is not factory:
+                try:
+                    lines.append(textwrap.dedent(inspect.getsource(value)))
+                except (OSError, TypeError):
+                    continue  # host code the kernel cannot use anyway
+                pending.append((value.__code__, value.__globals__))  # what it names
     if not any(line.startswith("import tilelang.language as T") for line in lines):
         lines.insert(0, "import tilelang.language as T")
+    # Imports first: the functions after them may name what they import.
+    lines.sort(key=lambda line: not line.startswith("import "))
     return "\n".join(lines)
+
+
+class _EagerForm:
+    """What the source of an eager kernel says: its tensor parameters and,
+    per T.const size, a tensor dimension it can be read from."""
+
+    def __init__(self, tensors, sizes):
+        self.tensors, self.sizes = tensors, sizes
+
+    @staticmethod
+    def of(function):
+        """The eager form of `function`, or None for a kernel factory."""
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        except (OSError, TypeError, SyntaxError):
+            return None
+        definition = tree.body[0] if tree.body else None
+        if not isinstance(definition, ast.FunctionDef):
+            return None
+        body = definition.body
+        if any(isinstance(s, ast.FunctionDef) for s in body) or not any(
+                isinstance(s, ast.With) and "Kernel" in ast.unparse(s.items[0].context_expr)
+                for s in body):
+            return None
+        held = {}  # shapes held in names: A_shape = (M, K)
+        for statement in body:
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
+                    isinstance(statement.targets[0], ast.Name):
+                held[statement.targets[0].id] = statement.value
+        tensors, sizes = [], {}
+        for statement in body:
+            if not (isinstance(statement, ast.AnnAssign) and statement.value is None and
+                    isinstance(statement.target, ast.Name) and
+                    isinstance(statement.annotation, ast.Call) and statement.annotation.args):
+                continue
+            name = statement.target.id
+            tensors.append(name)
+            shape = statement.annotation.args[0]
+            if isinstance(shape, ast.Name):
+                shape = held.get(shape.id, shape)
+            if isinstance(shape, (ast.Tuple, ast.List)):
+                for dim, extent in enumerate(shape.elts):
+                    if isinstance(extent, ast.Name):
+                        sizes.setdefault(extent.id, (name, dim))
+        constants = set()
+        for node in ast.walk(definition):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(".const") and \
+                    node.args and isinstance(node.args[0], ast.Constant):
+                constants |= {c.strip() for c in str(node.args[0].value).split(",") if c.strip()}
+        return _EagerForm(tensors, {k: v for k, v in sizes.items() if k in constants})
 
 
 class KernelFactory:
     """A kernel factory: calling it with the factory's arguments gives a
-    compiled kernel (compiled once per distinct set of values)."""
+    compiled kernel (compiled once per distinct set of values). An eager
+    kernel is called with its tensors and compile-time values instead, and
+    returns its outputs."""
 
     def __init__(self, factory, out_idx, target, options):
         self.factory, self.target, self.options = factory, target, dict(options)
         self.out_idx = [out_idx] if isinstance(out_idx, int) else list(out_idx or [])
         self.signature = inspect.signature(factory)
+        self.eager = _EagerForm.of(factory)
         self.kernels = {}
         self.path = None
         self.__name__, self.__doc__ = factory.__name__, factory.__doc__
@@ -129,10 +222,8 @@ class KernelFactory:
                 f.write(_prelude(self.factory) + "\n\n\n" + source)
         return self.path
 
-    def __call__(self, *args, **kwargs):
-        bound = self.signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        defines = {name: _define_value(name, value) for name, value in bound.arguments.items()}
+    def _kernel(self, defines):
+        defines = dict(defines)
         defines.update(self.options.get("defines") or {})
         key = tuple(sorted((k, repr(v)) for k, v in defines.items()))
         if key not in self.kernels:
@@ -141,6 +232,44 @@ class KernelFactory:
                               defines=defines, **options)
             self.kernels[key] = JITKernel(kernel, self.out_idx, self.target)
         return self.kernels[key]
+
+    def compile(self, **values):
+        """The kernel for these compile-time values (an eager kernel's
+        T.const sizes among them; those not given stay symbolic)."""
+        parameters = self.signature.parameters
+        defines = {}
+        for name, parameter in parameters.items():
+            if self.eager and name in self.eager.tensors:
+                continue
+            if name in values:
+                defines[name] = _define_value(name, values[name])
+            elif parameter.default is not inspect.Parameter.empty:
+                defines[name] = _define_value(name, parameter.default)
+        for name, value in values.items():
+            if name not in parameters:
+                defines[name] = _define_value(name, value)
+        return self._kernel(defines)
+
+    def __call__(self, *args, **kwargs):
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        if not self.eager:
+            return self._kernel({name: _define_value(name, value)
+                                 for name, value in bound.arguments.items()})
+        # An eager kernel: compiled for these tensors' sizes, then run.
+        tensors = {name: bound.arguments[name] for name in self.eager.tensors
+                   if name in bound.arguments}
+        defines = {name: _define_value(name, value) for name, value in bound.arguments.items()
+                   if name not in tensors}
+        for size, (tensor, dim) in self.eager.sizes.items():
+            if tensor in tensors and hasattr(tensors[tensor], "shape"):
+                defines.setdefault(size, int(tensors[tensor].shape[dim]))
+        kernel = self._kernel(defines)
+        inputs = [p["name"] for i, p in enumerate(kernel.params) if i not in kernel.outputs]
+        missing = [name for name in inputs if name not in tensors]
+        if missing:
+            raise TypeError(f"{self.__name__}: no tensor for {', '.join(missing)}")
+        return kernel(*(tensors[name] for name in inputs))
 
 
 _TORCH_DTYPES = {"float16": "float16", "bfloat16": "bfloat16", "float32": "float32",
@@ -156,7 +285,9 @@ class JITKernel:
         self.kernel, self.target = kernel, target
         self.params = kernel.metadata["params"]
         count = len(self.params)
-        self.outputs = sorted(i % count for i in out_idx)
+        # out_idx, else the outputs the kernel declares (T.empty).
+        self.outputs = sorted(i % count for i in out_idx) if out_idx else [
+            i for i, p in enumerate(self.params) if p.get("output")]
 
     def _allocate(self, param, symbols, like):
         shape = []
@@ -175,6 +306,18 @@ class JITKernel:
         device = like.device if like is not None else "cuda"
         return torch.empty(shape, dtype=getattr(torch, _TORCH_DTYPES[param["dtype"]]),
                            device=device)
+
+    def get_profiler(self, tensor_supply_type=None):
+        """A profiler of this kernel on random inputs (TileLang's API)."""
+        from ._profiler import Profiler, TensorSupplyType
+        return Profiler(self, tensor_supply_type or TensorSupplyType.Auto)
+
+    def get_kernel_source(self):
+        """The code the kernel runs: PTX on a GPU, tile IR on the cpu target."""
+        if hasattr(self.kernel, "ptx"):
+            with open(self.kernel.ptx) as f:
+                return f.read()
+        return self.kernel.source() if hasattr(self.kernel, "source") else ""
 
     def __call__(self, *inputs):
         expected = len(self.params) - len(self.outputs)

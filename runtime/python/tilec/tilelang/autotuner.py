@@ -1,0 +1,65 @@
+"""TileLang's autotuner: `@autotune(configs=...)` over a `@tilelang.jit`
+factory tries each configuration a call leaves open and keeps the fastest."""
+
+import itertools
+
+__all__ = ["autotune", "AutoTuner"]
+
+
+class AutoTuner:
+    """A kernel factory with configurations to choose from."""
+
+    def __init__(self, factory, configs, warmup=25, rep=100):
+        self.factory, self.configs, self.warmup, self.rep = factory, configs, warmup, rep
+        self.best = {}
+        self.__name__ = getattr(factory, "__name__", "kernel")
+
+    def _configs(self, args, kwargs):
+        configs = self.configs(*args, **kwargs) if callable(self.configs) else self.configs
+        if isinstance(configs, dict):  # {name: [values]}
+            keys = list(configs)
+            configs = [dict(zip(keys, values)) for values in itertools.product(*configs.values())]
+        return list(configs)
+
+    def __call__(self, *args, **kwargs):
+        from .._profiler import do_bench
+        signature = self.factory.signature
+        given = set(signature.bind_partial(*args, **kwargs).arguments)
+        configs = [c for c in self._configs(args, kwargs) if not (set(c) & given)]
+        if not configs:
+            return self.factory(*args, **kwargs)
+        key = repr((args, sorted(kwargs.items())))
+        if key not in self.best:
+            best = None
+            for config in configs:
+                try:
+                    if self.factory.eager:
+                        latency = do_bench(lambda: self.factory(*args, **kwargs, **config),
+                                           warmup=self.warmup, rep=self.rep)
+                    else:
+                        kernel = self.factory(*args, **kwargs, **config)
+                        latency = kernel.get_profiler().do_bench(warmup=self.warmup, rep=self.rep)
+                except Exception:  # a configuration that does not compile or fit
+                    continue
+                if best is None or latency < best[1]:
+                    best = (config, latency)
+            if best is None:
+                raise RuntimeError(f"{self.__name__}: no configuration compiled and ran")
+            self.best[key] = best
+        config, latency = self.best[key]
+        result = self.factory(*args, **kwargs, **config)
+        if not self.factory.eager:
+            result.config, result.latency = config, latency
+        return result
+
+    def compile(self, **values):
+        return self.factory.compile(**values)
+
+
+def autotune(configs=None, warmup=25, rep=100, **_ignored):
+    """Decorates a @tilelang.jit factory with the configurations (a list of
+    dicts of its parameters, or a function of the call's arguments giving
+    one) to choose from by timing."""
+    def wrap(factory):
+        return AutoTuner(factory, configs or [], warmup, rep)
+    return wrap

@@ -1,0 +1,3 @@
+"""TileLang's hardware queries (carver.arch.driver)."""
+
+from . import arch

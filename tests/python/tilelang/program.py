@@ -1,0 +1,51 @@
+# A program written for TileLang, run unchanged by `python3 -m tilec.tilelang`
+# (here on the cpu target, with NumPy arrays: TILEC_TARGET=cpu).
+import numpy as np
+import tilelang
+import tilelang.language as T
+from tilelang.autotuner import *  # noqa: F401,F403 (TileLang programs do this)
+
+dtype = T.float32
+
+
+@tilelang.jit(out_idx=[-1], pass_configs={tilelang.PassConfigKey.TL_ENABLE_FAST_MATH: True})
+def saxpy(N, alpha, block=64):
+    @T.prim_func
+    def main(X: T.Tensor((N,), dtype), Y: T.Tensor((N,), dtype), Z: T.Tensor((N,), dtype)):
+        with T.Kernel(tilelang.cdiv(N, block), threads=64) as bx:
+            for i in T.Parallel(block):
+                Z[bx * block + i] = alpha * X[bx * block + i] + Y[bx * block + i]
+
+    return main
+
+
+@tilelang.jit
+def column_sums(A, block_M=16):
+    M, N = T.const("M, N")
+    A: T.Tensor((M, N), dtype)
+    S = T.empty((N,), dtype)
+    with T.Kernel(N, threads=32) as col:
+        acc = T.alloc_fragment((block_M,), dtype)
+        total = T.alloc_fragment((1,), dtype)
+        T.clear(acc)
+        for k in T.serial(T.ceildiv(M, block_M)):
+            for i in T.Parallel(block_M):
+                if k * block_M + i < M:
+                    acc[i] += A[k * block_M + i, col]
+        T.reduce_sum(acc, total, dim=0)
+        S[col] = total[0]
+    return S
+
+
+def main():
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal(200).astype(np.float32), rng.standard_normal(200).astype(np.float32)
+    z = saxpy(200, 3.0)(x, y)
+    a = rng.standard_normal((37, 5)).astype(np.float32)
+    s = column_sums(a)
+    ok = np.abs(z - (3 * x + y)).max() < 1e-5 and np.abs(s - a.sum(0)).max() < 1e-4
+    print("tilelang program:", "ok" if ok else "MISMATCH")
+
+
+if __name__ == "__main__":
+    main()
