@@ -400,6 +400,16 @@ public:
       os << '\n';
       return;
     }
+    case Stmt::Kind::Raise: {
+      auto &raise = llvm::cast<RaiseStmt>(stmt);
+      os << "Raise";
+      if (raise.exception) {
+        os << ' ';
+        dumpExpr(*raise.exception, os);
+      }
+      os << '\n';
+      return;
+    }
     case Stmt::Kind::Import: {
       auto &imp = llvm::cast<ImportStmt>(stmt);
       if (imp.isFrom) {

@@ -75,6 +75,9 @@ public:
       : Expr(Kind::String, loc), value(std::move(value)) {}
   static bool classof(const Expr *e) { return e->getKind() == Kind::String; }
   std::string value;
+  /// An f-string: `{name}` fields are filled in where it is a message
+  /// (of assert or raise); it is no value otherwise.
+  bool formatted = false;
 };
 
 /// `True` / `False`
@@ -256,7 +259,7 @@ class Stmt {
 public:
   enum class Kind {
     Expr, Assign, AugAssign, If, For, While, With, Break, Continue, Pass,
-    Return, FunctionDef, Import, Assert
+    Return, FunctionDef, Import, Assert, Raise
   };
   Stmt(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Stmt() = default;
@@ -364,6 +367,15 @@ public:
   static bool classof(const Stmt *s) { return s->getKind() == Kind::Assert; }
   ExprPtr cond;
   ExprPtr message; // may be null
+};
+
+/// `raise exception`: an error when compilation reaches it.
+class RaiseStmt : public Stmt {
+public:
+  RaiseStmt(llvm::SMLoc loc, ExprPtr exception)
+      : Stmt(Kind::Raise, loc), exception(std::move(exception)) {}
+  static bool classof(const Stmt *s) { return s->getKind() == Kind::Raise; }
+  ExprPtr exception; // may be null
 };
 
 class SimpleStmt : public Stmt {

@@ -131,11 +131,10 @@ void Lexer::lexLine() {
                            *cur == '_'))
         ++cur;
       llvm::StringRef word(start, cur - start);
-      // String prefixes r"..", b"..": treat as plain strings.
-      if ((word == "r" || word == "b" || word == "f") && cur < end &&
+      // String prefixes r"..", b"..": plain strings; f"..": a string whose
+      // spelling starts with f (the parser marks it formatted).
+      if ((word == "r" || word == "b" || word == "f" || word == "F") && cur < end &&
           (*cur == '"' || *cur == '\'')) {
-        if (word == "f")
-          lexError(start, "f-strings are not supported");
         lexString(cur);
         tokens.back().spelling = llvm::StringRef(start, cur - start);
         continue;
@@ -155,6 +154,7 @@ void Lexer::lexLine() {
                            .Case("continue", TokenKind::KwContinue)
                            .Case("pass", TokenKind::KwPass)
                            .Case("assert", TokenKind::KwAssert)
+                           .Case("raise", TokenKind::KwRaise)
                            .Case("and", TokenKind::KwAnd)
                            .Case("or", TokenKind::KwOr)
                            .Case("not", TokenKind::KwNot)

@@ -32,7 +32,7 @@ enum class TokenKind {
   // Keywords.
   KwDef, KwIf, KwElif, KwElse, KwFor, KwIn, KwWhile, KwWith, KwAs, KwReturn,
   KwBreak, KwContinue, KwPass, KwAnd, KwOr, KwNot, KwTrue, KwFalse, KwNone,
-  KwImport, KwFrom, KwIs, KwLambda, KwAssert,
+  KwImport, KwFrom, KwIs, KwLambda, KwAssert, KwRaise,
   // Punctuation and operators.
   LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Colon, Dot,
   Semicolon, At, Arrow, Assign, Plus, Minus, Star, DoubleStar, Slash,

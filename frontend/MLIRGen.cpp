@@ -856,6 +856,7 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
     switch (stmt->getKind()) {
     case Stmt::Kind::Return:
     case Stmt::Kind::Assert:
+    case Stmt::Kind::Raise:
     case Stmt::Kind::Assign:
     case Stmt::Kind::AugAssign:
     case Stmt::Kind::If:
@@ -894,7 +895,8 @@ void KernelGenerator::genBlock(const StmtList &body) {
 
 void KernelGenerator::genStmt(const Stmt &stmt) {
   if (!macroResults.empty() && macroResults.back().has_value()) {
-    error(stmt.getLoc()) << "code after 'return' in a macro";
+    if (!macroResults.back()->isError()) // (after a raise: already reported)
+      error(stmt.getLoc()) << "code after 'return' in a macro";
     return;
   }
   switch (stmt.getKind()) {
@@ -933,6 +935,8 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
     return;
   case Stmt::Kind::Assert:
     return genAssert(cast<AssertStmt>(stmt));
+  case Stmt::Kind::Raise:
+    return genRaise(cast<RaiseStmt>(stmt));
   }
 }
 
@@ -1322,6 +1326,38 @@ void KernelGenerator::genAssert(const AssertStmt &stmt) {
     if (message.isConst() && message.constKind == RValue::ConstKind::Str)
       diag << ": " << message.str;
   }
+}
+
+void KernelGenerator::genRaise(const RaiseStmt &stmt) {
+  // Only a raise that compiling reaches unconditionally is an error: one
+  // inside a branch on a runtime value would need a device-side check.
+  for (Operation *op = builder.getInsertionBlock()->getParentOp(); op;
+       op = op->getParentOp())
+    if (isa<scf::IfOp, scf::WhileOp>(op)) {
+      error(stmt.getLoc()) << "raise under a condition known only at run time; use "
+                              "T.device_assert(cond, msg)";
+      return;
+    }
+  // `raise ValueError(msg)`: the exception's name and its message.
+  std::string text = "raised";
+  if (const Expr *exception = stmt.exception.get()) {
+    auto *call = dyn_cast<CallExpr>(exception);
+    std::string name = call ? call->getCalleeName()
+                            : isa<NameExpr>(exception) ? cast<NameExpr>(exception)->name : "";
+    if (!name.empty())
+      text = name;
+    if (call && !call->args.empty()) {
+      RValue message = eval(*call->args[0]);
+      if (message.isError())
+        return;
+      if (message.isConst() && message.constKind == RValue::ConstKind::Str)
+        text += ": " + message.str;
+    }
+  }
+  error(stmt.getLoc()) << text;
+  // A macro that raised gives no value: its caller's uses stay silent.
+  if (!macroResults.empty())
+    macroResults.back() = RValue::error();
 }
 
 void KernelGenerator::genReturn(const ReturnStmt &stmt) {

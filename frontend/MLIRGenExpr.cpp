@@ -11,8 +11,11 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/Support/Format.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace tilec;
@@ -28,6 +31,8 @@ RValue KernelGenerator::eval(const Expr &expr) {
   case Expr::Kind::Float:
     return RValue::ofFloat(cast<FloatExpr>(expr).value);
   case Expr::Kind::String:
+    if (cast<StringExpr>(expr).formatted)
+      return formatString(cast<StringExpr>(expr));
     return RValue::ofStr(cast<StringExpr>(expr).value);
   case Expr::Kind::Bool:
     return RValue::ofBool(cast<BoolExpr>(expr).value);
@@ -84,6 +89,90 @@ RValue KernelGenerator::eval(const Expr &expr) {
     return RValue::error();
   }
   return RValue::error();
+}
+
+/// A float as Python's str() writes it: the shortest digits that read back
+/// as the same double, with ".0" on integral values.
+static std::string pythonFloatText(double value) {
+  if (std::isinf(value))
+    return value > 0 ? "inf" : "-inf";
+  if (std::isnan(value))
+    return "nan";
+  char buffer[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", digits, value);
+    if (std::strtod(buffer, nullptr) == value)
+      break;
+  }
+  std::string text(buffer);
+  if (text.find_first_of(".en") == std::string::npos)
+    text += ".0";
+  return text;
+}
+
+RValue KernelGenerator::formatString(const StringExpr &literal) {
+  const std::string &text = literal.value;
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+      out += c; // {{ and }}
+      ++i;
+      continue;
+    }
+    if (c != '{') {
+      out += c;
+      continue;
+    }
+    size_t close = text.find('}', i);
+    if (close == std::string::npos) {
+      error(literal.getLoc()) << "f-string: a '{' without its '}'";
+      return RValue::error();
+    }
+    StringRef field = StringRef(text).slice(i + 1, close).trim();
+    i = close;
+    auto [nameAndConversion, spec] = field.split(':');
+    StringRef name = nameAndConversion.split('!').first.trim();
+    const RValue *value = lookup(name);
+    bool identifier = !name.empty() && (llvm::isAlpha(name[0]) || name[0] == '_') &&
+                      llvm::all_of(name, [](char ch) { return llvm::isAlnum(ch) || ch == '_'; });
+    if (!identifier || !value || !value->isConst()) {
+      error(literal.getLoc()) << "f-string fields are names of compile-time values; '{"
+                              << field << "}' is not";
+      return RValue::error();
+    }
+    std::string piece;
+    llvm::raw_string_ostream os(piece);
+    int precision = -1;
+    if (spec.consume_front(".") && !spec.empty() && !spec.drop_back().getAsInteger(10, precision) &&
+        StringRef("fFeEgG").contains(spec.back()))
+      spec = spec.take_back();
+    switch (value->constKind) {
+    case RValue::ConstKind::Int:
+      os << value->intValue;
+      break;
+    case RValue::ConstKind::Bool:
+      os << (value->intValue ? "True" : "False");
+      break;
+    case RValue::ConstKind::Float:
+      if (precision >= 0)
+        os << llvm::format(spec == "f" || spec == "F"   ? "%.*f"
+                           : spec == "e" || spec == "E" ? "%.*e"
+                                                        : "%.*g",
+                           precision, value->floatValue);
+      else
+        os << pythonFloatText(value->floatValue);
+      break;
+    case RValue::ConstKind::Str:
+      os << value->str;
+      break;
+    case RValue::ConstKind::DType:
+      os << dtypeName(value->dtype);
+      break;
+    }
+    out += piece;
+  }
+  return RValue::ofStr(std::move(out));
 }
 
 RValue KernelGenerator::evalName(const NameExpr &expr) {

@@ -227,6 +227,10 @@ public:
   mlir::MLIRContext *ctx;
 
   void genAssert(const AssertStmt &stmt);
+  void genRaise(const RaiseStmt &stmt);
+  /// An f-string's value: its `{name}` fields (`{name:.3f}`, `{name!r}`)
+  /// filled with compile-time values.
+  RValue formatString(const StringExpr &literal);
   /// Binds a kernel factory's constants and macros in the current scope
   /// (its parameters are bound already); returns the kernel it returns, or
   /// null after errors.

@@ -153,16 +153,16 @@ static std::string withoutHostCode(StringRef text) {
     for (auto [begin, end] : blocks) {
       StringRef block = text.slice(begin, end);
       StringRef name = definedFunction(block);
-      // Only a helper the tile language can read: one that uses torch or
-      // raises (Python's own business) stays host code; the device query
-      // torch.cuda.get_device_capability() is answered for the target.
+      // Only a helper the tile language can read: one that uses torch,
+      // loops or catches exceptions (Python's own business) stays host
+      // code; the device query torch.cuda.get_device_capability() is
+      // answered for the target.
       std::string code = withoutComments(block);
       for (size_t at; (at = code.find("torch.cuda.get_device_capability")) != std::string::npos;)
         code.erase(at, 5); // no longer "torch."
       StringRef checked(code);
-      bool hostOnly = checked.contains("f\"") || checked.contains("f'") ||
-                      checked.contains(" for ") || checked.contains("raise ") ||
-                      checked.contains("torch.") || checked.contains("try:");
+      bool hostOnly = checked.contains(" for ") || checked.contains("torch.") ||
+                      checked.contains("try:");
       if (!name.empty() && !hostOnly && used.contains(name) && helpers.insert(name).second)
         grew = true;
     }

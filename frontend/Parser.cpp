@@ -302,6 +302,17 @@ StmtPtr Parser::parseSmallStatement() {
     }
     return std::make_unique<AssertStmt>(loc, std::move(cond), std::move(message));
   }
+  case TokenKind::KwRaise: {
+    // `raise`, `raise ValueError(message)`: an error when compiling reaches it.
+    consume();
+    ExprPtr exception;
+    if (!is(TokenKind::Newline) && !is(TokenKind::Semicolon) && !is(TokenKind::Eof)) {
+      exception = parseTest();
+      if (!exception)
+        return nullptr;
+    }
+    return std::make_unique<RaiseStmt>(loc, std::move(exception));
+  }
   case TokenKind::KwFrom:
     return parseFromImport();
   case TokenKind::KwLambda:
@@ -1038,11 +1049,15 @@ ExprPtr Parser::parseAtom() {
     return parseNumber();
   case TokenKind::String: {
     std::string value;
+    bool formatted = false;
     while (is(TokenKind::String)) { // adjacent literals concatenate
+      formatted |= tok().spelling.starts_with_insensitive("f");
       value += tok().stringValue;
       consume();
     }
-    return std::make_unique<StringExpr>(loc, std::move(value));
+    auto literal = std::make_unique<StringExpr>(loc, std::move(value));
+    literal->formatted = formatted;
+    return literal;
   }
   case TokenKind::KwTrue:
   case TokenKind::KwFalse: {

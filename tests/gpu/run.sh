@@ -62,6 +62,16 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   xz -dc "$root/build/gpu-jit/tilec.xz" > "$tool" && chmod +x "$tool"
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     python3 "$root/tests/gpu/jit.py" || status=1
+  # A TileLang program, unchanged, through tilec's TileLang API.
+  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
+    PYTHONPATH=$root/runtime/python python3 -m tilec.tilelang "$root/tests/gpu/tilelang_program.py" \
+    || status=1
+  # TileLang's own examples (TILEC_TILELANG_EXAMPLES=<tilelang>/examples).
+  if [ -n "${TILEC_TILELANG_EXAMPLES:-}" ]; then
+    TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
+      python3 "$root/tests/compat/tilelang_examples.py" "$TILEC_TILELANG_EXAMPLES" --jobs 8 \
+      || status=1
+  fi
 fi
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is
 # linked in), launches, checks; the second run finds the kernel in the cache.
