@@ -170,11 +170,46 @@ static tile::AllocOp operandAlloc(Value value) {
 
 /// Whether every use of the accumulator `acc` fits the wgmma layout; the
 /// T.Parallel loops that must follow it are collected in `loops`.
-static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loops) {
+/// Whether the load or store `use` accesses, in T.Parallel loop `parallel`,
+/// the element of the loop's own iteration (its indices are the loop's
+/// variables).
+static bool sameIteration(OpOperand &use, tile::ParallelOp parallel) {
+  Operation *user = use.getOwner();
+  ValueRange indices;
+  if (auto load = dyn_cast<tile::LoadOp>(user))
+    indices = load.getIndices();
+  else if (auto store = dyn_cast<tile::StoreOp>(user))
+    indices = store.getIndices();
+  else
+    return false;
+  Block &body = parallel.getBody().front();
+  if (indices.size() != body.getNumArguments())
+    return false;
+  for (auto [index, arg] : llvm::zip(indices, body.getArguments()))
+    if (index != arg)
+      return false;
+  return true;
+}
+
+static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loops,
+                               tile::WgmmaLayoutAttr &required) {
+  auto accType = cast<tile::BufferType>(acc.getType());
   for (OpOperand &use : acc.getUses()) {
     Operation *user = use.getOwner();
     if (isa<tile::FillOp>(user))
       continue;
+    if (auto atomic = dyn_cast<tile::AtomicAddOp>(user)) {
+      // Added whole into memory any thread can reach (a float32 sum in
+      // global memory): each thread adds the elements it holds.
+      auto target = cast<tile::BufferType>(atomic.getTarget().getType());
+      if (atomic.getValue() == acc && atomic.getIndices().empty() &&
+          (target.getScope() == tile::MemoryScope::Global ||
+           target.getScope() == tile::MemoryScope::Shared) &&
+          tile::withoutUnitDims(target.getShape()) == tile::withoutUnitDims(accType.getShape()))
+        continue;
+      LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator used by an atomic add that does not fit\n");
+      return false;
+    }
     if (auto gemm = dyn_cast<tile::GemmOp>(user)) {
       if (gemm.getC() == acc)
         continue;
@@ -208,20 +243,45 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
       // Element accesses in a T.Parallel loop over exactly C, indexed by the
       // loop's variables: the loop then follows C's layout.
       auto parallel = user->getParentOfType<tile::ParallelOp>();
-      if (!parallel || !isThreadLocalUse(use, acc) || parallel->getParentOfType<tile::ParallelOp>()) {
+      // A loop that already follows another accumulator's layout (read
+      // beside this one) may follow this one's too if the layouts agree.
+      auto followed = parallel ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel.getLayoutAttr())
+                               : nullptr;
+      bool inStep = parallel && !parallel->getParentOfType<tile::ParallelOp>() &&
+                    (followed ? parallel.getExtents() == accType.getShape() &&
+                                    (isa<tile::LoadOp>(user) ||
+                                     cast<tile::StoreOp>(user).getBuffer() == acc) &&
+                                    sameIteration(use, parallel)
+                              : isThreadLocalUse(use, acc));
+      if (!inStep || (followed && required && required != followed)) {
         LLVM_DEBUG(llvm::dbgs() << "wgmma: accumulator read or written out of step\n");
         return false;
       }
+      if (followed)
+        required = followed;
       // Other fragments in the loop stay out of registers (shared memory,
       // where the loop's threads reach any element: a row's running max
-      // read next to the scores); locals and register layouts do not fit.
+      // read next to the scores); locals and register layouts do not fit,
+      // except another accumulator of this shape read element for element
+      // (attention's backward: dS from P and dP), whose layout this one
+      // then takes.
       bool fits = true;
       parallel.getBody().walk([&](Operation *inner) {
-        for (Value operand : inner->getOperands())
-          if (auto type = dyn_cast<tile::BufferType>(operand.getType()))
-            if (operand != acc && (type.getScope() == tile::MemoryScope::Local ||
-                                   hasRegisterLayout(operand)))
-              fits = false;
+        for (OpOperand &operandUse : inner->getOpOperands()) {
+          Value operand = operandUse.get();
+          auto type = dyn_cast<tile::BufferType>(operand.getType());
+          if (!type || operand == acc)
+            continue;
+          auto other = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(operand));
+          if (other && type.getShape() == accType.getShape() &&
+              isa<tile::LoadOp>(inner) && sameIteration(operandUse, parallel) &&
+              (!required || required == other)) {
+            required = other;
+            continue;
+          }
+          if (type.getScope() == tile::MemoryScope::Local || hasRegisterLayout(operand))
+            fits = false;
+        }
       });
       if (!fits) {
         LLVM_DEBUG(llvm::dbgs() << "wgmma: a loop over the accumulator uses registers\n");
@@ -282,7 +342,8 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
 /// can be held in registers in the accumulator layout: a 16-bit fragment
 /// whose rows are the gemms' rows, written only by copies from an
 /// accumulator of its shape in that layout (each thread converts its own
-/// elements) and read only as the A of such gemms (not transposed).
+/// elements) and read only as the A of such gemms (not transposed) or by
+/// whole copies to shared or global memory.
 static bool feedsFromRegisters(Value a, tile::WgmmaLayoutAttr accLayout) {
   if (accLayout.getColumnGroups() != 1) // each warpgroup needs whole rows of A
     return false;
@@ -296,6 +357,18 @@ static bool feedsFromRegisters(Value a, tile::WgmmaLayoutAttr accLayout) {
   bool written = false;
   for (OpOperand &use : a.getUses()) {
     Operation *user = use.getOwner();
+    if (auto copy = dyn_cast<tile::CopyOp>(user); copy && copy.getSource() == a) {
+      // Also stored whole to memory (attention's backward keeps dS^T for a
+      // transposed gemm): each thread stores the elements it holds.
+      auto target = cast<tile::BufferType>(copy.getTarget().getType());
+      if ((target.getScope() != tile::MemoryScope::Shared &&
+           target.getScope() != tile::MemoryScope::Global) ||
+          hasRegisterLayout(copy.getTarget()) ||
+          tile::withoutUnitDims(target.getShape()) !=
+              tile::withoutUnitDims(alloc.getType().getShape()))
+        return false;
+      continue;
+    }
     if (auto copy = dyn_cast<tile::CopyOp>(user); copy && copy.getTarget() == a) {
       auto source = copy.getSource().getDefiningOp<tile::AllocOp>();
       auto layout = source ? dyn_cast_or_null<tile::WgmmaLayoutAttr>(
@@ -357,7 +430,8 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
       gemms.push_back({other, *spans});
     }
   SmallVector<tile::ParallelOp> loops;
-  if (gemms.empty() || !accumulatorUsesFit(c.getResult(), loops))
+  tile::WgmmaLayoutAttr required;
+  if (gemms.empty() || !accumulatorUsesFit(c.getResult(), loops, required))
     return;
   // The warpgroups that share the rows: as many as the row blocks allow
   // (FullCol: one row group); the rest split the columns where they can.
@@ -382,6 +456,22 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
   }
   MLIRContext *ctx = gemm.getContext();
   auto accLayout = tile::WgmmaLayoutAttr::get(ctx, warpgroups, mmaSync, columnGroups);
+  if (required && required != accLayout) {
+    // A loop reads this accumulator beside another one: this one takes the
+    // other's layout if its gemms can run on it.
+    bool rowsFit = (m / 64) % required.getWarpgroups() == 0 &&
+                   required.getWarpgroups() * required.getColumnGroups() <= total &&
+                   required.getMmaSync() == mmaSync;
+    bool columnsFit = required.getColumnGroups() == 1 ||
+                      columnsSplit(c, gemms, required.getColumnGroups(), mmaSync);
+    if (!rowsFit || !columnsFit ||
+        (!mmaSync && c.getType().getShape()[1] / required.getColumnGroups() > 256)) {
+      LLVM_DEBUG(llvm::dbgs() << "wgmma: a loop pairs the accumulator with one it cannot "
+                                 "share a layout with\n");
+      return;
+    }
+    accLayout = required;
+  }
   tile::setLayout(c, accLayout);
   for (tile::ParallelOp loop : loops)
     loop.setLayoutAttr(accLayout);

@@ -1368,6 +1368,18 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       return success();
     }
     const BufferRef &src = buffers[atomic.getValue()];
+    if (src.wgmmaGroups) {
+      // An accumulator: each thread adds the elements it holds.
+      forEachOwned(src, [&](ArrayRef<Value> ij, Value slot) {
+        SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
+        Value value = castFor(loadAt(src, si, slot), dst);
+        auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        add(address(dst, di), value);
+      });
+      return success();
+    }
     SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
     cooperative(product(shape), [&](Value flat, Value slot) {
       SmallVector<Value> n = delinearize(flat, shape);

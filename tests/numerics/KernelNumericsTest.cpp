@@ -198,6 +198,96 @@ TEST_CASE("flash attention: GQA, causal, ragged sequence", "[kernels]") {
   checkFlashAttention(/*causal=*/true, 4, 2);
 }
 
+/// FlashAttention's backward pass after its forward with LSE
+/// (flash_attention_lse), against float64 gradients of
+/// softmax(Q K^T / sqrt(d)) V for the forward's output O and random dO.
+static void checkFlashAttentionBackward(bool causal, int64_t heads, int64_t kvHeads,
+                                        int64_t qLen, int64_t kvLen) {
+  int64_t batch = 2, dim = 32, groups = heads / kvHeads;
+  Defines defines = {{"dim", "32"},
+                     {"block_M", "32"},
+                     {"block_N", "16"},
+                     {"groups", std::to_string(groups)},
+                     {"is_causal", causal ? "True" : "False"}};
+  Defines forwardDefines = defines;
+  forwardDefines.push_back({"num_stages", "1"});
+  Kernel forward("flash_attention_bwd.tl", "flash_attention_lse", forwardDefines);
+  Kernel backward("flash_attention_bwd.tl", "flash_attention_bwd", defines);
+  INFO(forward.errors << backward.errors);
+  REQUIRE(forward.ok());
+  REQUIRE(backward.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, qLen, heads, dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, kvLen, kvHeads, dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, kvLen, kvHeads, dim}, rng());
+  Tensor dO = randomTensor(DType::BF16, {batch, qLen, heads, dim}, rng());
+  Tensor O = poisoned(DType::BF16, {batch, qLen, heads, dim});
+  Tensor LSE = poisoned(DType::F32, {batch, heads, qLen});
+  Tensor dQ = poisoned(DType::BF16, {batch, qLen, heads, dim});
+  Tensor dK = poisoned(DType::BF16, {batch, kvLen, kvHeads, dim});
+  Tensor dV = poisoned(DType::BF16, {batch, kvLen, kvHeads, dim});
+  REQUIRE(forward.run({Q.arg(), K.arg(), V.arg(), O.arg(), LSE.arg()}));
+  REQUIRE(backward.run({Q.arg(), K.arg(), V.arg(), O.arg(), dO.arg(), LSE.arg(), dQ.arg(),
+                        dK.arg(), dV.arg()}));
+  double scale = 1.0 / std::sqrt(dim);
+  std::vector<double> refQ(dQ.size(), 0.0), refK(dK.size(), 0.0), refV(dV.size(), 0.0),
+      refLse;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t s = 0; s < qLen; ++s) {
+        int64_t kvh = h / groups, position = kvLen - qLen + s;
+        // P, the output row and D = dO . O of this query.
+        std::vector<double> p(kvLen, 0.0), out(dim, 0.0);
+        double best = -INFINITY, total = 0, dDotO = 0;
+        for (int64_t j = 0; j < kvLen; ++j)
+          if (!causal || j <= position) {
+            for (int64_t d = 0; d < dim; ++d)
+              p[j] += Q({b, s, h, d}) * K({b, j, kvh, d}) * scale;
+            best = std::max(best, p[j]);
+          }
+        for (int64_t j = 0; j < kvLen; ++j) {
+          p[j] = !causal || j <= position ? std::exp(p[j] - best) : 0.0;
+          total += p[j];
+        }
+        // The forward's LSE: log2 units (of the scores scaled by log2(e)).
+        refLse.push_back((best + std::log(total)) / std::log(2.0));
+        for (int64_t j = 0; j < kvLen; ++j) {
+          p[j] /= total;
+          for (int64_t d = 0; d < dim; ++d)
+            out[d] += p[j] * V({b, j, kvh, d});
+        }
+        for (int64_t d = 0; d < dim; ++d)
+          dDotO += dO({b, s, h, d}) * out[d];
+        for (int64_t j = 0; j < kvLen; ++j) {
+          if (p[j] == 0.0)
+            continue;
+          double dp = 0;
+          for (int64_t d = 0; d < dim; ++d)
+            dp += dO({b, s, h, d}) * V({b, j, kvh, d});
+          double ds = p[j] * (dp - dDotO);
+          for (int64_t d = 0; d < dim; ++d) {
+            refQ[dQ.offset({b, s, h, d})] += ds * K({b, j, kvh, d}) * scale;
+            refK[dK.offset({b, j, kvh, d})] += ds * Q({b, s, h, d}) * scale;
+            refV[dV.offset({b, j, kvh, d})] += p[j] * dO({b, s, h, d});
+          }
+        }
+      }
+  CHECK(relativeError(LSE, refLse) < 1e-3);
+  CHECK(relativeError(dQ, refQ) < 3e-2);
+  CHECK(relativeError(dK, refK) < 3e-2);
+  CHECK(relativeError(dV, refV) < 3e-2);
+}
+
+TEST_CASE("flash attention backward: MHA, ragged sequence", "[kernels]") {
+  checkFlashAttentionBackward(/*causal=*/false, 2, 2, 45, 45);
+}
+
+TEST_CASE("flash attention backward: GQA, causal, queries after a cached prefix", "[kernels]") {
+  // 37 queries at positions 33..69 of 70 keys: the first key blocks are seen
+  // by every query block, the diagonal crosses blocks, the tails are ragged.
+  checkFlashAttentionBackward(/*causal=*/true, 4, 2, 37, 70);
+  checkFlashAttentionBackward(/*causal=*/true, 4, 1, 45, 45);
+}
+
 /// Split-KV decoding as two kernels, or (`oneCall`) as flash_decode: the
 /// same two steps as two launches of one kernel.
 static void checkFlashDecoding(int64_t seq, int64_t numSplit, bool oneCall = false) {

@@ -340,3 +340,61 @@ func.func @written_between(%O: !tile.buffer<64x64xf32, global> {tile.name = "O"}
   }
   return
 }
+
+// -----
+
+// Attention's backward step: P^T and dP^T, two accumulators of one shape,
+// read together in a loop (dS^T = P^T * (dP^T - D)) share one layout and
+// the loop follows it; dS^T, cast, feeds a gemm from registers and is also
+// stored whole to shared memory; dQ, accumulated by a gemm, is added
+// atomically into global memory from the registers that hold it.
+// CHECK-LABEL: func.func @backward_step
+// CHECK: %[[PT:.*]] = tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: %[[DPT:.*]] = tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: %[[DST:.*]] = tile.alloc : <64x64xbf16, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: %[[DK:.*]] = tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: %[[DQ:.*]] = tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK: tile.parallel [64, 64] attributes {layout = #tile.wgmma<1>}
+// CHECK: tile.atomic_add %[[DQ]], %{{.*}} :
+func.func @backward_step(%dQ: !tile.buffer<64x64xf32, global> {tile.name = "dQ"},
+                         %dK: !tile.buffer<64x64xf32, global> {tile.name = "dK"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %k = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %v = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %q = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %do = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %ds_shared = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %pt = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %dpt = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %dst = tile.alloc : !tile.buffer<64x64xbf16, fragment>
+    %dk = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %dq = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %zero = arith.constant 0.0 : f32
+    tile.fill %pt, %zero : !tile.buffer<64x64xf32, fragment>
+    tile.fill %dpt, %zero : !tile.buffer<64x64xf32, fragment>
+    tile.fill %dk, %zero : !tile.buffer<64x64xf32, fragment>
+    tile.fill %dq, %zero : !tile.buffer<64x64xf32, fragment>
+    tile.gemm %k, %q, %pt {policy = #tile<gemm_policy full_row>, transpose_b}
+        : !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.gemm %v, %do, %dpt {policy = #tile<gemm_policy full_row>, transpose_b}
+        : !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.parallel [64, 64] {
+    ^bb0(%i: index, %j: index):
+      %p = tile.load %pt[%i, %j] : !tile.buffer<64x64xf32, fragment>
+      %dp = tile.load %dpt[%i, %j] : !tile.buffer<64x64xf32, fragment>
+      %ds = arith.mulf %p, %dp : f32
+      tile.store %ds, %dpt[%i, %j] : !tile.buffer<64x64xf32, fragment>
+    }
+    tile.copy %dpt, %dst : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xbf16, fragment>
+    tile.gemm %dst, %q, %dk {policy = #tile<gemm_policy full_row>}
+        : !tile.buffer<64x64xbf16, fragment>, !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.copy %dst, %ds_shared : !tile.buffer<64x64xbf16, fragment>, !tile.buffer<64x64xbf16, shared>
+    tile.gemm %ds_shared, %k, %dq {policy = #tile<gemm_policy full_row>, transpose_a}
+        : !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.atomic_add %dq, %dQ : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+    tile.copy %dk, %dK : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+  }
+  return
+}

@@ -155,3 +155,25 @@ func.func @columns(%C: !tile.buffer<64x128xf32, global> {tile.name = "C"}) attri
   }
   return
 }
+
+// -----
+
+// A #tile.wgmma accumulator added atomically into a global tile: each thread
+// adds the 32 elements it holds (64x64 over 128 threads), each guarded by
+// the tile's bounds, with no shared memory in between.
+// CHECK-LABEL: gpu.func @atomic_accumulator
+// CHECK-NOT: llvm.atomicrmw
+// CHECK-COUNT-32: llvm.atomicrmw fadd %{{.*}}, %{{.*}} monotonic : !llvm.ptr<1>, f32
+// CHECK-NOT: llvm.atomicrmw
+// CHECK: gpu.return
+func.func @atomic_accumulator(%Sum: !tile.buffer<64x64xf32, global> {tile.name = "Sum"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %acc = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    %one = arith.constant 1.0 : f32
+    tile.fill %acc, %one : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    tile.atomic_add %acc, %Sum : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf32, global>
+  }
+  return
+}
