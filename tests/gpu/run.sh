@@ -62,6 +62,10 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   xz -dc "$root/build/gpu-jit/tilec.xz" > "$tool" && chmod +x "$tool"
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     python3 "$root/tests/gpu/jit.py" || status=1
+  # FlashAttention's backward through torch.autograd (tilec.ops), checked
+  # and timed against SDPA.
+  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
+    python3 "$root/tests/gpu/training.py" || status=1
   # A TileLang program, unchanged, through tilec's TileLang API.
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     PYTHONPATH=$root/runtime/python python3 -m tilec.tilelang "$root/tests/gpu/tilelang_program.py" \

@@ -1,0 +1,92 @@
+"""Attention with gradients for PyTorch models: tilec's FlashAttention
+kernels (kernels/flash_attention_bwd.tl: the forward with its log-sum-exp,
+and the backward) as a torch.autograd.Function.
+
+    import tilec.ops
+    out = tilec.ops.attention(q, k, v, causal=True)
+    out.float().sum().backward()           # q.grad, k.grad, v.grad
+
+q is [batch, q_len, heads, dim], k and v [batch, kv_len, kv_heads, dim]
+(heads a multiple of kv_heads: GQA), bfloat16 or float16 CUDA tensors; the
+causal mask aligns to the bottom right (query i sees keys up to
+kv_len - q_len + i). The kernels are compiled on first use for each head
+dimension, group size, mask and dtype, and cached (tilec.compile's cache).
+"""
+
+import os
+
+from ._compile import compile as _compile
+from ._tool import _REPO
+
+__all__ = ["attention"]
+
+_SOURCE = os.path.join(_REPO, "kernels", "flash_attention_bwd.tl")
+_KERNELS = {}
+
+
+def _kernel(name, dim, groups, causal, dtype):
+    key = (name, dim, groups, causal, dtype)
+    if key not in _KERNELS:
+        _KERNELS[key] = _compile(_SOURCE, name, defines={
+            "dim": dim, "groups": groups, "is_causal": causal, "dtype": dtype})
+    return _KERNELS[key]
+
+
+def _dtype_name(tensor):
+    import torch
+    names = {torch.bfloat16: "bfloat16", torch.float16: "float16"}
+    if tensor.dtype not in names:
+        raise TypeError(f"tilec.ops.attention takes bfloat16 or float16 tensors, got "
+                        f"{tensor.dtype}")
+    return names[tensor.dtype]
+
+
+def _check(q, k, v):
+    if q.dim() != 4 or k.dim() != 4 or v.shape != k.shape:
+        raise ValueError("attention takes q [batch, q_len, heads, dim] and k, v [batch, "
+                         "kv_len, kv_heads, dim]")
+    if q.shape[0] != k.shape[0] or q.shape[3] != k.shape[3] or q.shape[2] % k.shape[2]:
+        raise ValueError(f"attention: q {tuple(q.shape)} does not fit k {tuple(k.shape)} "
+                         "(batch and dim must agree, heads be a multiple of kv_heads)")
+    if not (q.dtype == k.dtype == v.dtype):
+        raise TypeError("attention: q, k and v must have one dtype")
+
+
+def _function():
+    import torch
+
+    class Attention(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, q, k, v, causal):
+            _check(q, k, v)
+            q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+            batch, q_len, heads, dim = q.shape
+            groups, dtype = heads // k.shape[2], _dtype_name(q)
+            out = torch.empty_like(q)
+            lse = torch.empty(batch, heads, q_len, device=q.device, dtype=torch.float32)
+            _kernel("flash_attention_lse", dim, groups, causal, dtype)(q, k, v, out, lse)
+            ctx.save_for_backward(q, k, v, out, lse)
+            ctx.causal = causal
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            q, k, v, out, lse = ctx.saved_tensors
+            dim, groups = q.shape[3], q.shape[2] // k.shape[2]
+            dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+            _kernel("flash_attention_bwd", dim, groups, ctx.causal, _dtype_name(q))(
+                q, k, v, out, grad_out.contiguous().to(q.dtype), lse, dq, dk, dv)
+            return dq, dk, dv, None
+
+    return Attention
+
+
+_ATTENTION = None
+
+
+def attention(q, k, v, causal=False):
+    """softmax(q k^T / sqrt(dim)) v per head, differentiable in q, k, v."""
+    global _ATTENTION
+    if _ATTENTION is None:
+        _ATTENTION = _function()
+    return _ATTENTION.apply(q, k, v, bool(causal))

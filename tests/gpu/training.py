@@ -1,0 +1,102 @@
+"""On a GPU machine: FlashAttention's backward through tilec.ops.attention
+(torch.autograd) against float64 PyTorch autograd on ragged random inputs
+(MHA and GQA, causal and not, d 64 and 128), then its time against
+PyTorch's SDPA backward (its best backend) in the same run. Needs the tilec
+tool ($TILEC) to compile. Prints "training: ok" or raises."""
+
+import os
+import sys
+import tempfile
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+os.environ.setdefault("TILEC_CACHE_DIR", tempfile.mkdtemp(prefix="tilec-cache-"))
+sys.path.insert(0, os.path.join(root, "runtime", "python"))
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+import tilec.ops  # noqa: E402
+
+
+def reference(q, k, v, causal):
+    """float64 attention on [batch, seq, heads, dim], bottom-right causal."""
+    groups = q.shape[2] // k.shape[2]
+    k, v = k.repeat_interleave(groups, dim=2), v.repeat_interleave(groups, dim=2)
+    scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / q.shape[-1] ** 0.5
+    if causal:
+        q_len, kv_len = q.shape[1], k.shape[1]
+        visible = (torch.arange(kv_len, device=q.device)[None, :] <=
+                   torch.arange(q_len, device=q.device)[:, None] + kv_len - q_len)
+        scores = scores.masked_fill(~visible, float("-inf"))
+    return torch.einsum("bhqk,bkhd->bqhd", scores.softmax(-1), v)
+
+
+def check(batch, q_len, kv_len, heads, kv_heads, dim, causal, dtype=torch.bfloat16):
+    torch.manual_seed(0)
+    q = torch.randn(batch, q_len, heads, dim, device="cuda", dtype=dtype, requires_grad=True)
+    k = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=dtype, requires_grad=True)
+    v = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=dtype, requires_grad=True)
+    grad = torch.randn(batch, q_len, heads, dim, device="cuda", dtype=dtype)
+    out = tilec.ops.attention(q, k, v, causal=causal)
+    out.backward(grad)
+    q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
+    ref = reference(q64, k64, v64, causal)
+    ref.backward(grad.double())
+    worst = 0.0
+    for name, got, want in (("out", out, ref), ("dq", q.grad, q64.grad), ("dk", k.grad, k64.grad),
+                            ("dv", v.grad, v64.grad)):
+        error = ((got.double() - want).abs().max() / want.abs().max()).item()
+        worst = max(worst, error)
+        assert error < 2e-2, f"{name}: relative error {error:.3g} ({batch}, {q_len}, {kv_len}, " \
+                             f"{heads}/{kv_heads}, {dim}, causal={causal})"
+    print(f"training: b{batch} q{q_len} kv{kv_len} h{heads}/{kv_heads} d{dim} causal={causal} "
+          f"max rel err {worst:.2e}")
+
+
+def median_ms(fn, reps=20):
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(reps):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end))
+    return sorted(times)[len(times) // 2]
+
+
+def bench(batch, seq, heads, kv_heads, dim, causal):
+    """The backward pass alone: tilec's kernels and SDPA's, in one run."""
+    q = torch.randn(batch, seq, heads, dim, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    k = torch.randn(batch, seq, kv_heads, dim, device="cuda", dtype=torch.bfloat16,
+                    requires_grad=True)
+    v = torch.randn_like(k, requires_grad=True)
+    grad = torch.randn_like(q)
+    out = tilec.ops.attention(q, k, v, causal=causal)
+    ours = median_ms(lambda: torch.autograd.grad(out, (q, k, v), grad, retain_graph=True))
+    qt, kt, vt = (t.detach().transpose(1, 2).contiguous().requires_grad_() for t in (q, k, v))
+    ref = F.scaled_dot_product_attention(qt, kt, vt, is_causal=causal,
+                                         enable_gqa=heads != kv_heads)
+    theirs = median_ms(lambda: torch.autograd.grad(ref, (qt, kt, vt), grad.transpose(1, 2),
+                                                   retain_graph=True))
+    flops = 2.5 * 4 * batch * heads * seq * seq * dim * (0.5 if causal else 1.0)
+    print(f"training: backward b{batch} s{seq} h{heads}/{kv_heads} d{dim} causal={causal}: "
+          f"tilec {ours:.3f} ms ({flops / ours / 1e9:.0f} TFLOP/s), SDPA {theirs:.3f} ms "
+          f"({flops / theirs / 1e9:.0f} TFLOP/s), ratio {theirs / ours:.2f}")
+
+
+def main():
+    check(2, 77, 77, 4, 4, 64, False)
+    check(2, 77, 77, 4, 4, 128, True)
+    check(1, 45, 130, 8, 2, 128, True)
+    check(2, 100, 100, 4, 1, 64, False, torch.float16)
+    if "--no-bench" not in sys.argv:
+        bench(4, 4096, 16, 16, 128, False)
+        bench(4, 4096, 16, 16, 128, True)
+        bench(4, 4096, 16, 16, 64, False)
+        bench(2, 4096, 32, 8, 128, True)
+    print("training: ok")
+
+
+if __name__ == "__main__":
+    main()
