@@ -109,6 +109,8 @@ PROGRAMS = [
     k("retention.tl", "retention_recurrent", {"batch": 2, "seq_len": 1, "heads": 2}),
     k("retention.tl", "retention_chunkwise", {"batch": 1, "seq_len": 300, "heads": 2},
       ["-D", "dk=64", "-D", "dv=64"]),
+    k("retention_bwd.tl", "retention_chunkwise_bwd", {"batch": 1, "seq_len": 300, "heads": 2},
+      ["-D", "dk=64", "-D", "dv=64"]),
     k("retention.tl", "retention_chunk_states",
       {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
     k("retention.tl", "retention_chunk_output",

@@ -51,6 +51,32 @@ def check(batch, q_len, kv_len, heads, kv_heads, dim, causal, dtype=torch.bfloat
           f"max rel err {worst:.2e}")
 
 
+def check_retention(batch, seq, heads, dk, dv):
+    torch.manual_seed(1)
+    q, k = (torch.randn(batch, seq, heads, dk, device="cuda", dtype=torch.bfloat16,
+                        requires_grad=True) for _ in range(2))
+    v = torch.randn(batch, seq, heads, dv, device="cuda", dtype=torch.bfloat16,
+                    requires_grad=True)
+    grad = torch.randn(batch, seq, heads, dv, device="cuda", dtype=torch.bfloat16)
+    out = tilec.ops.retention(q, k, v)
+    out.backward(grad)
+    q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
+    gamma = 1 - 2.0 ** (-5 - torch.arange(heads, device="cuda", dtype=torch.float64))
+    t = torch.arange(seq, device="cuda", dtype=torch.float64)
+    decay = torch.where(t[:, None] >= t[None, :],
+                        gamma[:, None, None] ** (t[:, None] - t[None, :]).clamp(min=0), 0.0)
+    ref = torch.einsum("bqhd,bkhd->bhqk", q64, k64) / dk ** 0.5 * decay
+    ref = torch.einsum("bhqk,bkhe->bqhe", ref, v64)
+    ref.backward(grad.double())
+    worst = 0.0
+    for name, got, want in (("out", out, ref), ("dq", q.grad, q64.grad), ("dk", k.grad, k64.grad),
+                            ("dv", v.grad, v64.grad)):
+        error = ((got.double() - want).abs().max() / want.abs().max()).item()
+        worst = max(worst, error)
+        assert error < 2e-2, f"retention {name}: relative error {error:.3g}"
+    print(f"training: retention b{batch} s{seq} h{heads} dk{dk} dv{dv} max rel err {worst:.2e}")
+
+
 def median_ms(fn, reps=20):
     for _ in range(3):
         fn()
@@ -90,6 +116,7 @@ def main():
     check(2, 77, 77, 4, 4, 128, True)
     check(1, 45, 130, 8, 2, 128, True)
     check(2, 100, 100, 4, 1, 64, False, torch.float16)
+    check_retention(2, 300, 3, 64, 128)
     if "--no-bench" not in sys.argv:
         bench(4, 4096, 16, 16, 128, False)
         bench(4, 4096, 16, 16, 128, True)

@@ -288,6 +288,67 @@ TEST_CASE("flash attention backward: GQA, causal, queries after a cached prefix"
   checkFlashAttentionBackward(/*causal=*/true, 4, 1, 45, 45);
 }
 
+/// Retention's chunkwise backward (with a final-state gradient) against
+/// float64 gradients of O = (Q K^T / sqrt(dk) * D) V and of the final state
+/// S_T = sum_u gamma^(T-1-u) k_u^T v_u; `seq` need not fill the last chunk.
+static void checkRetentionBackward(int64_t seq) {
+  int64_t batch = 2, heads = 3, dk = 32, dv = 48;
+  Kernel kernel("retention_bwd.tl", "retention_chunkwise_bwd",
+                {{"dk", "32"}, {"dv", "48"}, {"chunk", "16"}, {"block_K", "16"},
+                 {"block_V", "16"}, {"threads", "32"}, {"chunk_threads", "64"}});
+  INFO(kernel.errors);
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
+  Tensor dO = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
+  Tensor dState = randomTensor(DType::F32, {batch, heads, dk, dv}, rng());
+  Tensor dQ = poisoned(DType::BF16, {batch, seq, heads, dk});
+  Tensor dK = poisoned(DType::BF16, {batch, seq, heads, dk});
+  Tensor dV = poisoned(DType::BF16, {batch, seq, heads, dv});
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), dO.arg(), dState.arg(), dQ.arg(), dK.arg(),
+                      dV.arg()}));
+  double scale = 1.0 / std::sqrt(dk);
+  std::vector<double> refQ(dQ.size(), 0.0), refK(dK.size(), 0.0), refV(dV.size(), 0.0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      double gamma = 1.0 - std::pow(2.0, -5.0 - h);
+      for (int64_t t = 0; t < seq; ++t)
+        for (int64_t u = 0; u <= t; ++u) {
+          // o_t += m (q_t . k_u) v_u, m = s gamma^(t-u).
+          double m = scale * std::pow(gamma, double(t - u)), qk = 0, dov = 0;
+          for (int64_t d = 0; d < dk; ++d)
+            qk += Q({b, t, h, d}) * K({b, u, h, d});
+          for (int64_t e = 0; e < dv; ++e)
+            dov += dO({b, t, h, e}) * V({b, u, h, e});
+          for (int64_t d = 0; d < dk; ++d) {
+            refQ[dQ.offset({b, t, h, d})] += m * dov * K({b, u, h, d});
+            refK[dK.offset({b, u, h, d})] += m * dov * Q({b, t, h, d});
+          }
+          for (int64_t e = 0; e < dv; ++e)
+            refV[dV.offset({b, u, h, e})] += m * qk * dO({b, t, h, e});
+        }
+      // The final state's gradient: dk_u += w dS v_u, dv_u += w dS^T k_u.
+      for (int64_t u = 0; u < seq; ++u) {
+        double w = std::pow(gamma, double(seq - 1 - u));
+        for (int64_t d = 0; d < dk; ++d)
+          for (int64_t e = 0; e < dv; ++e) {
+            double g = w * dState({b, h, d, e});
+            refK[dK.offset({b, u, h, d})] += g * V({b, u, h, e});
+            refV[dV.offset({b, u, h, e})] += g * K({b, u, h, d});
+          }
+      }
+    }
+  CHECK(relativeError(dQ, refQ) < 2e-2);
+  CHECK(relativeError(dK, refK) < 2e-2);
+  CHECK(relativeError(dV, refV) < 2e-2);
+}
+
+TEST_CASE("retention backward: chunkwise, whole and ragged last chunk", "[kernels]") {
+  checkRetentionBackward(64);
+  checkRetentionBackward(75);
+}
+
 /// Split-KV decoding as two kernels, or (`oneCall`) as flash_decode: the
 /// same two steps as two launches of one kernel.
 static void checkFlashDecoding(int64_t seq, int64_t numSplit, bool oneCall = false) {

@@ -1,11 +1,13 @@
-"""Attention with gradients for PyTorch models: tilec's FlashAttention
-kernels (kernels/flash_attention_bwd.tl: the forward with its log-sum-exp,
-and the backward) as a torch.autograd.Function.
+"""Attention and retention with gradients for PyTorch models: tilec's
+kernels as torch.autograd.Functions.
 
     import tilec.ops
     out = tilec.ops.attention(q, k, v, causal=True)
     out.float().sum().backward()           # q.grad, k.grad, v.grad
+    out = tilec.ops.retention(q, k, v)     # RetNet, chunkwise
 
+attention: FlashAttention (kernels/flash_attention_bwd.tl: the forward with
+its log-sum-exp, and the backward).
 q is [batch, q_len, heads, dim], k and v [batch, kv_len, kv_heads, dim]
 (heads a multiple of kv_heads: GQA), bfloat16 or float16 CUDA tensors; the
 causal mask aligns to the bottom right (query i sees keys up to
@@ -18,18 +20,21 @@ import os
 from ._compile import compile as _compile
 from ._tool import _REPO
 
-__all__ = ["attention"]
+__all__ = ["attention", "retention"]
 
-_SOURCE = os.path.join(_REPO, "kernels", "flash_attention_bwd.tl")
 _KERNELS = {}
 
 
-def _kernel(name, dim, groups, causal, dtype):
-    key = (name, dim, groups, causal, dtype)
+def _compiled(file, name, **defines):
+    key = (file, name, tuple(sorted(defines.items())))
     if key not in _KERNELS:
-        _KERNELS[key] = _compile(_SOURCE, name, defines={
-            "dim": dim, "groups": groups, "is_causal": causal, "dtype": dtype})
+        _KERNELS[key] = _compile(os.path.join(_REPO, "kernels", file), name, defines=defines)
     return _KERNELS[key]
+
+
+def _kernel(name, dim, groups, causal, dtype):
+    return _compiled("flash_attention_bwd.tl", name, dim=dim, groups=groups, is_causal=causal,
+                     dtype=dtype)
 
 
 def _dtype_name(tensor):
@@ -81,12 +86,53 @@ def _function():
     return Attention
 
 
-_ATTENTION = None
+def _retention_function():
+    import torch
+
+    class Retention(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, q, k, v):
+            if q.dim() != 4 or k.shape != q.shape or v.shape[:3] != q.shape[:3]:
+                raise ValueError("retention takes q, k [batch, seq, heads, dk] and v "
+                                 "[batch, seq, heads, dv]")
+            q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+            dk, dv, dtype = q.shape[3], v.shape[3], _dtype_name(q)
+            out = torch.empty_like(v)
+            _compiled("retention.tl", "retention_chunkwise", dk=dk, dv=dv,
+                      block_V=min(64, dv), dtype=dtype)(q, k, v, out)
+            ctx.save_for_backward(q, k, v)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            q, k, v = ctx.saved_tensors
+            dk, dv = q.shape[3], v.shape[3]
+            d_state = torch.zeros(q.shape[0], q.shape[2], dk, dv, device=q.device,
+                                  dtype=torch.float32)
+            dq, dkk, dvv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+            _compiled("retention_bwd.tl", "retention_chunkwise_bwd", dk=dk, dv=dv,
+                      block_K=min(64, dk), block_V=min(64, dv), dtype=_dtype_name(q))(
+                q, k, v, grad_out.contiguous().to(q.dtype), d_state, dq, dkk, dvv)
+            return dq, dkk, dvv
+
+    return Retention
+
+
+_FUNCTIONS = {}
 
 
 def attention(q, k, v, causal=False):
     """softmax(q k^T / sqrt(dim)) v per head, differentiable in q, k, v."""
-    global _ATTENTION
-    if _ATTENTION is None:
-        _ATTENTION = _function()
-    return _ATTENTION.apply(q, k, v, bool(causal))
+    if "attention" not in _FUNCTIONS:
+        _FUNCTIONS["attention"] = _function()
+    return _FUNCTIONS["attention"].apply(q, k, v, bool(causal))
+
+
+def retention(q, k, v):
+    """RetNet retention, (q k^T / sqrt(dk) * D) v with D[i, j] = gamma_h^(i - j)
+    (i >= j) and gamma_h = 1 - 2^(-5 - h) per head h, differentiable in q, k
+    and v (q, k [batch, seq, heads, dk], v [batch, seq, heads, dv]; the
+    chunkwise kernels of kernels/retention.tl and retention_bwd.tl)."""
+    if "retention" not in _FUNCTIONS:
+        _FUNCTIONS["retention"] = _retention_function()
+    return _FUNCTIONS["retention"].apply(q, k, v)
