@@ -17,9 +17,10 @@ import tilec.ops  # noqa: E402
 
 
 def reference(q, k, v, causal):
-    """float64 attention on [batch, seq, heads, dim], bottom-right causal."""
-    groups = q.shape[2] // k.shape[2]
-    k, v = k.repeat_interleave(groups, dim=2), v.repeat_interleave(groups, dim=2)
+    """float64 attention on [batch, seq, heads, dim], bottom-right causal (K
+    and V heads may differ: DiffQKV)."""
+    k = k.repeat_interleave(q.shape[2] // k.shape[2], dim=2)
+    v = v.repeat_interleave(q.shape[2] // v.shape[2], dim=2)
     scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / q.shape[-1] ** 0.5
     if causal:
         q_len, kv_len = q.shape[1], k.shape[1]
@@ -29,13 +30,18 @@ def reference(q, k, v, causal):
     return torch.einsum("bhqk,bkhd->bqhd", scores.softmax(-1), v)
 
 
-def check(batch, q_len, kv_len, heads, kv_heads, dim, causal, dtype=torch.bfloat16):
+def check(batch, q_len, kv_len, heads, kv_heads, dim, causal, dtype=torch.bfloat16,
+          v_heads=None, dim_v=None):
     torch.manual_seed(0)
+    v_heads, dim_v = v_heads or kv_heads, dim_v or dim
     q = torch.randn(batch, q_len, heads, dim, device="cuda", dtype=dtype, requires_grad=True)
     k = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=dtype, requires_grad=True)
-    v = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=dtype, requires_grad=True)
-    grad = torch.randn(batch, q_len, heads, dim, device="cuda", dtype=dtype)
-    out = tilec.ops.attention(q, k, v, causal=causal)
+    v = torch.randn(batch, kv_len, v_heads, dim_v, device="cuda", dtype=dtype, requires_grad=True)
+    grad = torch.randn(batch, q_len, heads, dim_v, device="cuda", dtype=dtype)
+    if v_heads != kv_heads or dim_v != dim:
+        out = tilec.ops.diffqkv_attention(q, k, v, causal=causal)
+    else:
+        out = tilec.ops.attention(q, k, v, causal=causal)
     out.backward(grad)
     q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
     ref = reference(q64, k64, v64, causal)
@@ -47,8 +53,8 @@ def check(batch, q_len, kv_len, heads, kv_heads, dim, causal, dtype=torch.bfloat
         worst = max(worst, error)
         assert error < 2e-2, f"{name}: relative error {error:.3g} ({batch}, {q_len}, {kv_len}, " \
                              f"{heads}/{kv_heads}, {dim}, causal={causal})"
-    print(f"training: b{batch} q{q_len} kv{kv_len} h{heads}/{kv_heads} d{dim} causal={causal} "
-          f"max rel err {worst:.2e}")
+    print(f"training: b{batch} q{q_len} kv{kv_len} h{heads}/{kv_heads}/{v_heads} d{dim}/{dim_v} "
+          f"causal={causal} max rel err {worst:.2e}")
 
 
 def check_retention(batch, seq, heads, dk, dv):
@@ -116,6 +122,7 @@ def main():
     check(2, 77, 77, 4, 4, 128, True)
     check(1, 45, 130, 8, 2, 128, True)
     check(2, 100, 100, 4, 1, 64, False, torch.float16)
+    check(2, 150, 150, 32, 4, 128, True, v_heads=16, dim_v=256)  # DiffQKV
     check_retention(2, 300, 3, 64, 128)
     if "--no-bench" not in sys.argv:
         bench(4, 4096, 16, 16, 128, False)

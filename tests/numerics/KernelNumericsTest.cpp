@@ -200,31 +200,45 @@ TEST_CASE("flash attention: GQA, causal, ragged sequence", "[kernels]") {
 
 /// FlashAttention's backward pass after its forward with LSE
 /// (flash_attention_lse), against float64 gradients of
-/// softmax(Q K^T / sqrt(d)) V for the forward's output O and random dO.
+/// softmax(Q K^T / sqrt(d)) V for the forward's output O and random dO. With
+/// `vHeads` and `dimV` the DiffQKV kernels (diffqkv_attention.tl): V has its
+/// own head count and head dimension.
 static void checkFlashAttentionBackward(bool causal, int64_t heads, int64_t kvHeads,
-                                        int64_t qLen, int64_t kvLen) {
-  int64_t batch = 2, dim = 32, groups = heads / kvHeads;
-  Defines defines = {{"dim", "32"},
-                     {"block_M", "32"},
+                                        int64_t qLen, int64_t kvLen, int64_t vHeads = 0,
+                                        int64_t dimV = 32) {
+  bool diffqkv = vHeads != 0;
+  if (!diffqkv)
+    vHeads = kvHeads;
+  int64_t batch = 2, dim = 32, groups = heads / kvHeads, vGroups = heads / vHeads;
+  Defines defines = {{"block_M", "32"},
                      {"block_N", "16"},
-                     {"groups", std::to_string(groups)},
+                     {"threads", "128"},
                      {"is_causal", causal ? "True" : "False"}};
+  if (diffqkv) {
+    defines.insert(defines.end(), {{"dk", "32"},
+                                   {"dv", std::to_string(dimV)},
+                                   {"k_groups", std::to_string(groups)},
+                                   {"v_groups", std::to_string(vGroups)}});
+  } else {
+    defines.insert(defines.end(), {{"dim", "32"}, {"groups", std::to_string(groups)}});
+  }
   Defines forwardDefines = defines;
   forwardDefines.push_back({"num_stages", "1"});
-  Kernel forward("flash_attention_bwd.tl", "flash_attention_lse", forwardDefines);
-  Kernel backward("flash_attention_bwd.tl", "flash_attention_bwd", defines);
+  std::string file = diffqkv ? "diffqkv_attention.tl" : "flash_attention_bwd.tl";
+  Kernel forward(file, diffqkv ? "diffqkv_attention_lse" : "flash_attention_lse", forwardDefines);
+  Kernel backward(file, diffqkv ? "diffqkv_attention_bwd" : "flash_attention_bwd", defines);
   INFO(forward.errors << backward.errors);
   REQUIRE(forward.ok());
   REQUIRE(backward.ok());
   Tensor Q = randomTensor(DType::BF16, {batch, qLen, heads, dim}, rng());
   Tensor K = randomTensor(DType::BF16, {batch, kvLen, kvHeads, dim}, rng());
-  Tensor V = randomTensor(DType::BF16, {batch, kvLen, kvHeads, dim}, rng());
-  Tensor dO = randomTensor(DType::BF16, {batch, qLen, heads, dim}, rng());
-  Tensor O = poisoned(DType::BF16, {batch, qLen, heads, dim});
+  Tensor V = randomTensor(DType::BF16, {batch, kvLen, vHeads, dimV}, rng());
+  Tensor dO = randomTensor(DType::BF16, {batch, qLen, heads, dimV}, rng());
+  Tensor O = poisoned(DType::BF16, {batch, qLen, heads, dimV});
   Tensor LSE = poisoned(DType::F32, {batch, heads, qLen});
   Tensor dQ = poisoned(DType::BF16, {batch, qLen, heads, dim});
   Tensor dK = poisoned(DType::BF16, {batch, kvLen, kvHeads, dim});
-  Tensor dV = poisoned(DType::BF16, {batch, kvLen, kvHeads, dim});
+  Tensor dV = poisoned(DType::BF16, {batch, kvLen, vHeads, dimV});
   REQUIRE(forward.run({Q.arg(), K.arg(), V.arg(), O.arg(), LSE.arg()}));
   REQUIRE(backward.run({Q.arg(), K.arg(), V.arg(), O.arg(), dO.arg(), LSE.arg(), dQ.arg(),
                         dK.arg(), dV.arg()}));
@@ -234,9 +248,9 @@ static void checkFlashAttentionBackward(bool causal, int64_t heads, int64_t kvHe
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h)
       for (int64_t s = 0; s < qLen; ++s) {
-        int64_t kvh = h / groups, position = kvLen - qLen + s;
+        int64_t kvh = h / groups, vh = h / vGroups, position = kvLen - qLen + s;
         // P, the output row and D = dO . O of this query.
-        std::vector<double> p(kvLen, 0.0), out(dim, 0.0);
+        std::vector<double> p(kvLen, 0.0), out(dimV, 0.0);
         double best = -INFINITY, total = 0, dDotO = 0;
         for (int64_t j = 0; j < kvLen; ++j)
           if (!causal || j <= position) {
@@ -252,23 +266,24 @@ static void checkFlashAttentionBackward(bool causal, int64_t heads, int64_t kvHe
         refLse.push_back((best + std::log(total)) / std::log(2.0));
         for (int64_t j = 0; j < kvLen; ++j) {
           p[j] /= total;
-          for (int64_t d = 0; d < dim; ++d)
-            out[d] += p[j] * V({b, j, kvh, d});
+          for (int64_t e = 0; e < dimV; ++e)
+            out[e] += p[j] * V({b, j, vh, e});
         }
-        for (int64_t d = 0; d < dim; ++d)
-          dDotO += dO({b, s, h, d}) * out[d];
+        for (int64_t e = 0; e < dimV; ++e)
+          dDotO += dO({b, s, h, e}) * out[e];
         for (int64_t j = 0; j < kvLen; ++j) {
           if (p[j] == 0.0)
             continue;
           double dp = 0;
-          for (int64_t d = 0; d < dim; ++d)
-            dp += dO({b, s, h, d}) * V({b, j, kvh, d});
+          for (int64_t e = 0; e < dimV; ++e)
+            dp += dO({b, s, h, e}) * V({b, j, vh, e});
           double ds = p[j] * (dp - dDotO);
           for (int64_t d = 0; d < dim; ++d) {
             refQ[dQ.offset({b, s, h, d})] += ds * K({b, j, kvh, d}) * scale;
             refK[dK.offset({b, j, kvh, d})] += ds * Q({b, s, h, d}) * scale;
-            refV[dV.offset({b, j, kvh, d})] += p[j] * dO({b, s, h, d});
           }
+          for (int64_t e = 0; e < dimV; ++e)
+            refV[dV.offset({b, j, vh, e})] += p[j] * dO({b, s, h, e});
         }
       }
   CHECK(relativeError(LSE, refLse) < 1e-3);
@@ -279,6 +294,12 @@ static void checkFlashAttentionBackward(bool causal, int64_t heads, int64_t kvHe
 
 TEST_CASE("flash attention backward: MHA, ragged sequence", "[kernels]") {
   checkFlashAttentionBackward(/*causal=*/false, 2, 2, 45, 45);
+}
+
+TEST_CASE("DiffQKV attention backward: K and V heads and head dims differ", "[kernels]") {
+  // 8 query heads on 2 K heads (dim 32) and 4 V heads (dim 48).
+  checkFlashAttentionBackward(/*causal=*/true, 8, 2, 45, 45, /*vHeads=*/4, /*dimV=*/48);
+  checkFlashAttentionBackward(/*causal=*/false, 8, 4, 37, 70, /*vHeads=*/2, /*dimV=*/64);
 }
 
 TEST_CASE("flash attention backward: GQA, causal, queries after a cached prefix", "[kernels]") {

@@ -5,6 +5,7 @@ kernels as torch.autograd.Functions.
     out = tilec.ops.attention(q, k, v, causal=True)
     out.float().sum().backward()           # q.grad, k.grad, v.grad
     out = tilec.ops.retention(q, k, v)     # RetNet, chunkwise
+    out = tilec.ops.diffqkv_attention(q, k, v)   # K, V heads and dims apart
 
 attention: FlashAttention (kernels/flash_attention_bwd.tl: the forward with
 its log-sum-exp, and the backward).
@@ -20,7 +21,7 @@ import os
 from ._compile import compile as _compile
 from ._tool import _REPO
 
-__all__ = ["attention", "retention"]
+__all__ = ["attention", "diffqkv_attention", "retention"]
 
 _KERNELS = {}
 
@@ -46,13 +47,15 @@ def _dtype_name(tensor):
     return names[tensor.dtype]
 
 
-def _check(q, k, v):
-    if q.dim() != 4 or k.dim() != 4 or v.shape != k.shape:
+def _check(q, k, v, diffqkv=False):
+    if q.dim() != 4 or k.dim() != 4 or v.dim() != 4 or (not diffqkv and v.shape != k.shape):
         raise ValueError("attention takes q [batch, q_len, heads, dim] and k, v [batch, "
                          "kv_len, kv_heads, dim]")
-    if q.shape[0] != k.shape[0] or q.shape[3] != k.shape[3] or q.shape[2] % k.shape[2]:
-        raise ValueError(f"attention: q {tuple(q.shape)} does not fit k {tuple(k.shape)} "
-                         "(batch and dim must agree, heads be a multiple of kv_heads)")
+    if q.shape[0] != k.shape[0] or q.shape[3] != k.shape[3] or q.shape[2] % k.shape[2] or \
+            v.shape[:2] != k.shape[:2] or q.shape[2] % v.shape[2]:
+        raise ValueError(f"attention: q {tuple(q.shape)} does not fit k {tuple(k.shape)} and "
+                         f"v {tuple(v.shape)} (batch, length and q/k dim must agree, heads be "
+                         "a multiple of k's and v's heads)")
     if not (q.dtype == k.dtype == v.dtype):
         raise TypeError("attention: q, k and v must have one dtype")
 
@@ -60,16 +63,25 @@ def _check(q, k, v):
 def _function():
     import torch
 
+    def kernel(kind, q, k, v, causal):
+        """The forward ("lse") or backward ("bwd") kernel for these shapes."""
+        heads, dtype = q.shape[2], _dtype_name(q)
+        if k.shape[2] == v.shape[2] and k.shape[3] == v.shape[3]:
+            return _kernel(f"flash_attention_{kind}", q.shape[3], heads // k.shape[2], causal,
+                           dtype)
+        return _compiled("diffqkv_attention.tl", f"diffqkv_attention_{kind}", dk=q.shape[3],
+                         dv=v.shape[3], k_groups=heads // k.shape[2],
+                         v_groups=heads // v.shape[2], is_causal=causal, dtype=dtype)
+
     class Attention(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, q, k, v, causal):
-            _check(q, k, v)
+        def forward(ctx, q, k, v, causal, diffqkv):
+            _check(q, k, v, diffqkv)
             q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
-            batch, q_len, heads, dim = q.shape
-            groups, dtype = heads // k.shape[2], _dtype_name(q)
-            out = torch.empty_like(q)
+            batch, q_len, heads = q.shape[:3]
+            out = torch.empty(batch, q_len, heads, v.shape[3], device=q.device, dtype=q.dtype)
             lse = torch.empty(batch, heads, q_len, device=q.device, dtype=torch.float32)
-            _kernel("flash_attention_lse", dim, groups, causal, dtype)(q, k, v, out, lse)
+            kernel("lse", q, k, v, causal)(q, k, v, out, lse)
             ctx.save_for_backward(q, k, v, out, lse)
             ctx.causal = causal
             return out
@@ -77,11 +89,10 @@ def _function():
         @staticmethod
         def backward(ctx, grad_out):
             q, k, v, out, lse = ctx.saved_tensors
-            dim, groups = q.shape[3], q.shape[2] // k.shape[2]
             dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
-            _kernel("flash_attention_bwd", dim, groups, ctx.causal, _dtype_name(q))(
+            kernel("bwd", q, k, v, ctx.causal)(
                 q, k, v, out, grad_out.contiguous().to(q.dtype), lse, dq, dk, dv)
-            return dq, dk, dv, None
+            return dq, dk, dv, None, None
 
     return Attention
 
@@ -125,7 +136,17 @@ def attention(q, k, v, causal=False):
     """softmax(q k^T / sqrt(dim)) v per head, differentiable in q, k, v."""
     if "attention" not in _FUNCTIONS:
         _FUNCTIONS["attention"] = _function()
-    return _FUNCTIONS["attention"].apply(q, k, v, bool(causal))
+    return _FUNCTIONS["attention"].apply(q, k, v, bool(causal), False)
+
+
+def diffqkv_attention(q, k, v, causal=False):
+    """DiffQKV (Sigma) attention, differentiable: q [batch, q_len, heads, dk],
+    k [batch, kv_len, k_heads, dk], v [batch, kv_len, v_heads, dv]; query
+    head h reads K head h // (heads / k_heads) and V head h // (heads /
+    v_heads); the output is [batch, q_len, heads, dv]."""
+    if "attention" not in _FUNCTIONS:
+        _FUNCTIONS["attention"] = _function()
+    return _FUNCTIONS["attention"].apply(q, k, v, bool(causal), True)
 
 
 def retention(q, k, v):
