@@ -52,6 +52,25 @@ def sparse_blocks(seq_key, max_selected):
     return make
 
 
+def training_blocks(block, max_selected):
+    """Block lists of block-sparse attention for training: query block i of
+    each (batch, kv head) lists up to max_selected key blocks <= i, its own
+    among them."""
+    def make(np, rng, dims):
+        batch, kv_heads, q_blocks = dims["batch"], dims["kv_heads"], dims["q_blocks"]
+        idx = np.zeros((batch, kv_heads, q_blocks, max_selected), np.int32)
+        counts = np.zeros((batch, kv_heads, q_blocks), np.int32)
+        for b in range(batch):
+            for h in range(kv_heads):
+                for i in range(q_blocks):
+                    count = int(rng.integers(1, min(max_selected, i + 1) + 1))
+                    chosen = sorted(set(rng.permutation(i)[:count - 1].tolist()) | {i})
+                    idx[b, h, i, :len(chosen)] = chosen
+                    counts[b, h, i] = len(chosen)
+        return {"block_indices": idx, "block_counts": counts}
+    return make
+
+
 def k(file, kernel, dims, defines=(), scalars=None, inputs=None, name=None):
     return {"name": name or kernel, "file": file, "kernel": kernel, "dims": dims,
             "defines": list(defines), "scalars": scalars or {}, "inputs": inputs}
@@ -112,6 +131,9 @@ PROGRAMS = [
     k("diffqkv_attention.tl", "diffqkv_attention_bwd",
       {"batch": 1, "q_len": 100, "kv_len": 150, "heads": 16, "k_heads": 2, "v_heads": 8},
       ["-D", "dv=128", "-D", "is_causal=True"], name="diffqkv_bwd_causal"),
+    k("block_sparse_attention.tl", "block_sparse_attention_bwd",
+      {"batch": 1, "seq_len": 200, "heads": 4, "kv_heads": 2, "q_blocks": 4, "max_selected": 3},
+      ["-D", "groups=2", "-D", "is_causal=True"], inputs=training_blocks(64, 3)),
     k("retention_bwd.tl", "retention_chunkwise_bwd", {"batch": 1, "seq_len": 300, "heads": 2},
       ["-D", "dk=64", "-D", "dv=64"]),
     k("retention.tl", "retention_chunk_states",

@@ -57,6 +57,52 @@ def check(batch, q_len, kv_len, heads, kv_heads, dim, causal, dtype=torch.bfloat
           f"causal={causal} max rel err {worst:.2e}")
 
 
+def check_block_sparse(batch, seq, heads, kv_heads, dim, causal, block=64, max_selected=3):
+    torch.manual_seed(2)
+    blocks = -(-seq // block)
+    indices = torch.zeros(batch, kv_heads, blocks, max_selected, dtype=torch.int32)
+    counts = torch.zeros(batch, kv_heads, blocks, dtype=torch.int32)
+    allowed = torch.zeros(batch, kv_heads, seq, seq, dtype=torch.bool)
+    for b in range(batch):
+        for g in range(kv_heads):
+            for i in range(blocks):
+                limit = i + 1 if causal else blocks
+                chosen = torch.randperm(limit)[:int(torch.randint(1, min(max_selected, limit) + 1,
+                                                                  ()))].tolist()
+                if causal and i not in chosen:
+                    chosen[-1] = i
+                chosen = sorted(chosen)
+                indices[b, g, i, :len(chosen)] = torch.tensor(chosen, dtype=torch.int32)
+                counts[b, g, i] = len(chosen)
+                for j in chosen:
+                    allowed[b, g, i * block:(i + 1) * block, j * block:(j + 1) * block] = True
+    if causal:
+        allowed &= torch.ones(seq, seq, dtype=torch.bool).tril()
+    q = torch.randn(batch, seq, heads, dim, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    k = torch.randn(batch, seq, kv_heads, dim, device="cuda", dtype=torch.bfloat16,
+                    requires_grad=True)
+    v = torch.randn_like(k, requires_grad=True)
+    grad = torch.randn_like(q)
+    out = tilec.ops.block_sparse_attention(q, k, v, indices.cuda(), counts.cuda(), causal=causal,
+                                           block=block)
+    out.backward(grad)
+    q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
+    groups = heads // kv_heads
+    scores = torch.einsum("bqhd,bkhd->bhqk", q64, k64.repeat_interleave(groups, dim=2)) / dim ** 0.5
+    mask = allowed.cuda().repeat_interleave(groups, dim=1)
+    ref = torch.einsum("bhqk,bkhd->bqhd", scores.masked_fill(~mask, float("-inf")).softmax(-1),
+                       v64.repeat_interleave(groups, dim=2))
+    ref.backward(grad.double())
+    worst = 0.0
+    for name, got, want in (("out", out, ref), ("dq", q.grad, q64.grad), ("dk", k.grad, k64.grad),
+                            ("dv", v.grad, v64.grad)):
+        error = ((got.double() - want).abs().max() / want.abs().max()).item()
+        worst = max(worst, error)
+        assert error < 2e-2, f"block-sparse {name}: relative error {error:.3g}"
+    print(f"training: block-sparse b{batch} s{seq} h{heads}/{kv_heads} d{dim} causal={causal} "
+          f"max rel err {worst:.2e}")
+
+
 def check_retention(batch, seq, heads, dk, dv):
     torch.manual_seed(1)
     q, k = (torch.randn(batch, seq, heads, dk, device="cuda", dtype=torch.bfloat16,
@@ -124,6 +170,8 @@ def main():
     check(2, 100, 100, 4, 1, 64, False, torch.float16)
     check(2, 150, 150, 32, 4, 128, True, v_heads=16, dim_v=256)  # DiffQKV
     check_retention(2, 300, 3, 64, 128)
+    check_block_sparse(2, 300, 8, 2, 128, True)
+    check_block_sparse(1, 200, 4, 4, 64, False)
     if "--no-bench" not in sys.argv:
         bench(4, 4096, 16, 16, 128, False)
         bench(4, 4096, 16, 16, 128, True)

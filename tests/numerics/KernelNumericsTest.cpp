@@ -309,6 +309,118 @@ TEST_CASE("flash attention backward: GQA, causal, queries after a cached prefix"
   checkFlashAttentionBackward(/*causal=*/true, 4, 1, 45, 45);
 }
 
+/// Block-sparse attention's forward (with LSE) and backward over random
+/// block lists (each query block's own block among them when causal, so that
+/// every row sees a key), against float64 softmax attention restricted to the
+/// listed blocks.
+static void checkBlockSparseAttention(bool causal, int64_t heads, int64_t kvHeads, int64_t seq) {
+  int64_t batch = 2, dim = 32, block = 16, maxSelected = 4, groups = heads / kvHeads;
+  int64_t blocks = (seq + block - 1) / block;
+  Defines defines = {{"dim", "32"},
+                     {"block_M", "16"},
+                     {"block_N", "16"},
+                     {"threads", "128"},
+                     {"groups", std::to_string(groups)},
+                     {"is_causal", causal ? "True" : "False"}};
+  Defines forwardDefines = defines;
+  forwardDefines.push_back({"num_stages", "1"});
+  Kernel forward("block_sparse_attention.tl", "block_sparse_attention_lse", forwardDefines);
+  Kernel backward("block_sparse_attention.tl", "block_sparse_attention_bwd", defines);
+  INFO(forward.errors << backward.errors);
+  REQUIRE(forward.ok());
+  REQUIRE(backward.ok());
+  Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {batch, seq, kvHeads, dim}, rng());
+  Tensor dO = randomTensor(DType::BF16, {batch, seq, heads, dim}, rng());
+  Tensor indices(DType::I32, {batch, kvHeads, blocks, maxSelected});
+  Tensor counts(DType::I32, {batch, kvHeads, blocks});
+  // allowed[(b, g, i, j)]: query i may see key j.
+  std::vector<char> allowed(batch * kvHeads * seq * seq, 0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t g = 0; g < kvHeads; ++g)
+      for (int64_t qb = 0; qb < blocks; ++qb) {
+        int64_t limit = causal ? qb + 1 : blocks;
+        std::vector<int64_t> choice(limit);
+        for (int64_t i = 0; i < limit; ++i)
+          choice[i] = i;
+        std::shuffle(choice.begin(), choice.end(), rng());
+        int64_t count = 1 + int64_t(rng()() % std::min(maxSelected, limit));
+        choice.resize(count);
+        if (causal && std::find(choice.begin(), choice.end(), qb) == choice.end())
+          choice.back() = qb;
+        std::sort(choice.begin(), choice.end());
+        counts.setInt(counts.offset({b, g, qb}), count);
+        for (int64_t s = 0; s < maxSelected; ++s)
+          indices.setInt(indices.offset({b, g, qb, s}), s < count ? choice[s] : 0);
+        for (int64_t kb : choice)
+          for (int64_t i = qb * block; i < std::min(seq, (qb + 1) * block); ++i)
+            for (int64_t j = kb * block; j < std::min(seq, (kb + 1) * block); ++j)
+              allowed[((b * kvHeads + g) * seq + i) * seq + j] = !causal || j <= i;
+      }
+  Tensor O = poisoned(DType::BF16, {batch, seq, heads, dim});
+  Tensor LSE = poisoned(DType::F32, {batch, heads, seq});
+  Tensor dQ = poisoned(DType::BF16, {batch, seq, heads, dim});
+  Tensor dK = poisoned(DType::BF16, {batch, seq, kvHeads, dim});
+  Tensor dV = poisoned(DType::BF16, {batch, seq, kvHeads, dim});
+  REQUIRE(forward.run({Q.arg(), K.arg(), V.arg(), indices.arg(), counts.arg(), O.arg(),
+                       LSE.arg()}));
+  REQUIRE(backward.run({Q.arg(), K.arg(), V.arg(), indices.arg(), counts.arg(), O.arg(),
+                        dO.arg(), LSE.arg(), dQ.arg(), dK.arg(), dV.arg()}));
+  double scale = 1.0 / std::sqrt(dim);
+  std::vector<double> refO(O.size(), 0.0), refQ(dQ.size(), 0.0), refK(dK.size(), 0.0),
+      refV(dV.size(), 0.0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = 0; i < seq; ++i) {
+        int64_t g = h / groups;
+        const char *row = &allowed[((b * kvHeads + g) * seq + i) * seq];
+        std::vector<double> p(seq, 0.0), out(dim, 0.0);
+        double best = -INFINITY, total = 0, dDotO = 0;
+        for (int64_t j = 0; j < seq; ++j)
+          if (row[j]) {
+            for (int64_t d = 0; d < dim; ++d)
+              p[j] += Q({b, i, h, d}) * K({b, j, g, d}) * scale;
+            best = std::max(best, p[j]);
+          }
+        for (int64_t j = 0; j < seq; ++j) {
+          p[j] = row[j] ? std::exp(p[j] - best) : 0.0;
+          total += p[j];
+        }
+        for (int64_t j = 0; j < seq; ++j) {
+          p[j] /= total;
+          for (int64_t d = 0; d < dim; ++d)
+            out[d] += p[j] * V({b, j, g, d});
+        }
+        for (int64_t d = 0; d < dim; ++d) {
+          refO[O.offset({b, i, h, d})] = out[d];
+          dDotO += dO({b, i, h, d}) * out[d];
+        }
+        for (int64_t j = 0; j < seq; ++j) {
+          if (p[j] == 0.0)
+            continue;
+          double dp = 0;
+          for (int64_t d = 0; d < dim; ++d)
+            dp += dO({b, i, h, d}) * V({b, j, g, d});
+          double ds = p[j] * (dp - dDotO);
+          for (int64_t d = 0; d < dim; ++d) {
+            refQ[dQ.offset({b, i, h, d})] += ds * K({b, j, g, d}) * scale;
+            refK[dK.offset({b, j, g, d})] += ds * Q({b, i, h, d}) * scale;
+            refV[dV.offset({b, j, g, d})] += p[j] * dO({b, i, h, d});
+          }
+        }
+      }
+  CHECK(relativeError(O, refO) < 2e-2);
+  CHECK(relativeError(dQ, refQ) < 3e-2);
+  CHECK(relativeError(dK, refK) < 3e-2);
+  CHECK(relativeError(dV, refV) < 3e-2);
+}
+
+TEST_CASE("block-sparse attention forward and backward: GQA, causal, ragged", "[kernels]") {
+  checkBlockSparseAttention(/*causal=*/false, 4, 2, 70);
+  checkBlockSparseAttention(/*causal=*/true, 2, 2, 77);
+}
+
 /// Retention's chunkwise backward (with a final-state gradient) against
 /// float64 gradients of O = (Q K^T / sqrt(dk) * D) V and of the final state
 /// S_T = sum_u gamma^(T-1-u) k_u^T v_u; `seq` need not fill the last chunk.

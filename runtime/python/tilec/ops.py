@@ -6,6 +6,7 @@ kernels as torch.autograd.Functions.
     out.float().sum().backward()           # q.grad, k.grad, v.grad
     out = tilec.ops.retention(q, k, v)     # RetNet, chunkwise
     out = tilec.ops.diffqkv_attention(q, k, v)   # K, V heads and dims apart
+    out = tilec.ops.block_sparse_attention(q, k, v, block_indices, block_counts)
 
 attention: FlashAttention (kernels/flash_attention_bwd.tl: the forward with
 its log-sum-exp, and the backward).
@@ -21,7 +22,7 @@ import os
 from ._compile import compile as _compile
 from ._tool import _REPO
 
-__all__ = ["attention", "diffqkv_attention", "retention"]
+__all__ = ["attention", "block_sparse_attention", "diffqkv_attention", "retention"]
 
 _KERNELS = {}
 
@@ -129,7 +130,54 @@ def _retention_function():
     return Retention
 
 
+def _block_sparse_function():
+    import torch
+
+    class BlockSparseAttention(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, q, k, v, block_indices, block_counts, causal, block):
+            _check(q, k, v)
+            q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+            block_indices = block_indices.to(torch.int32).contiguous()
+            block_counts = block_counts.to(torch.int32).contiguous()
+            batch, seq, heads, dim = q.shape
+            defines = dict(dim=dim, groups=heads // k.shape[2], is_causal=causal,
+                           block_M=block, block_N=block, dtype=_dtype_name(q))
+            out = torch.empty_like(q)
+            lse = torch.empty(batch, heads, seq, device=q.device, dtype=torch.float32)
+            _compiled("block_sparse_attention.tl", "block_sparse_attention_lse", **defines)(
+                q, k, v, block_indices, block_counts, out, lse)
+            ctx.save_for_backward(q, k, v, block_indices, block_counts, out, lse)
+            ctx.defines = defines
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            q, k, v, block_indices, block_counts, out, lse = ctx.saved_tensors
+            dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+            _compiled("block_sparse_attention.tl", "block_sparse_attention_bwd", **ctx.defines)(
+                q, k, v, block_indices, block_counts, out, grad_out.contiguous().to(q.dtype),
+                lse, dq, dk, dv)
+            return dq, dk, dv, None, None, None, None
+
+    return BlockSparseAttention
+
+
 _FUNCTIONS = {}
+
+
+def block_sparse_attention(q, k, v, block_indices, block_counts, causal=False, block=64):
+    """Attention restricted to listed key blocks, differentiable in q, k, v:
+    query block i (rows i*block ...) of kv head g sees the key blocks
+    block_indices[b, g, i, :block_counts[b, g, i]] (block_indices
+    [batch, kv_heads, ceil(seq / block), max_selected], block_counts
+    [batch, kv_heads, ceil(seq / block)], int32), with the causal mask
+    inside them if asked. q [batch, seq, heads, dim], k, v [batch, seq,
+    kv_heads, dim]."""
+    if "block_sparse" not in _FUNCTIONS:
+        _FUNCTIONS["block_sparse"] = _block_sparse_function()
+    return _FUNCTIONS["block_sparse"].apply(q, k, v, block_indices, block_counts, bool(causal),
+                                            int(block))
 
 
 def attention(q, k, v, causal=False):
