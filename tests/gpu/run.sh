@@ -66,6 +66,11 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   # and timed against SDPA.
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     python3 "$root/tests/gpu/training.py" || status=1
+  # Two small models trained with tilec's kernels and with PyTorch's: the
+  # loss curves (build/gpu/losses.csv, .svg) agree.
+  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
+    python3 "$root/tests/gpu/train_models.py" --out "$gpu/losses.csv" --svg "$gpu/losses.svg" \
+    || status=1
   # A TileLang program, unchanged, through tilec's TileLang API.
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     PYTHONPATH=$root/runtime/python python3 -m tilec.tilelang "$root/tests/gpu/tilelang_program.py" \
