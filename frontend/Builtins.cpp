@@ -313,6 +313,60 @@ RValue KernelGenerator::builtinConst(StringRef name, StringRef fn, const CallExp
   return result;
 }
 
+RValue KernelGenerator::tensorView(StringRef name, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  BoundArgs args = bindArgs(*this, call, name, {"shape", "dtype", "data"}, 3);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  RValue source = eval(*args.get(2));
+  if (source.isError())
+    return source;
+  if (!source.isBuffer() || source.getBufferType().getScope() != tile::MemoryScope::Global ||
+      !(isa<BlockArgument>(source.value) || source.value.getDefiningOp<tile::ViewOp>())) {
+    error(args.get(2)->getLoc()) << name << "(shape, dtype, X.data) views a whole tensor "
+                                         "parameter X, not " << source.describe();
+    return RValue::error();
+  }
+  Type dtype = evalDType(*args.get(1));
+  if (!dtype)
+    return RValue::error();
+  tile::BufferType sourceType = source.getBufferType();
+  if (dtype != sourceType.getElementType()) {
+    error(args.get(1)->getLoc()) << "a view keeps its tensor's dtype ("
+                                 << dtypeName(sourceType.getElementType()) << "), not "
+                                 << dtypeName(dtype);
+    return RValue::error();
+  }
+  RValue shapeValue = eval(*args.get(0));
+  if (shapeValue.isError())
+    return shapeValue;
+  std::vector<RValue> extents = shapeValue.kind == RValue::Kind::Tuple
+                                    ? shapeValue.elements
+                                    : std::vector<RValue>{shapeValue};
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicExtents;
+  for (const RValue &extent : extents) {
+    if (extent.isConstInt()) {
+      if (extent.intValue <= 0) {
+        error(args.get(0)->getLoc()) << "a view's extents must be positive, got "
+                                     << extent.intValue;
+        return RValue::error();
+      }
+      shape.push_back(extent.intValue);
+      continue;
+    }
+    Value index = toIndex(extent, args.get(0)->getLoc());
+    if (!index)
+      return RValue::error();
+    shape.push_back(ShapedType::kDynamic);
+    dynamicExtents.push_back(index);
+  }
+  auto type = tile::BufferType::get(ctx, shape, dtype, tile::MemoryScope::Global, Attribute());
+  auto view = tile::ViewOp::create(builder, loc(where), type, source.value, dynamicExtents);
+  verifyNow(view);
+  return RValue::ofBuffer(view.getResult());
+}
+
 /// Python's print: host output of a kernel factory (often of the kernel it
 /// made), which compiling has no use for; in kernel code, T.print.
 RValue KernelGenerator::builtinPythonPrint(StringRef name, StringRef fn, const CallExpr &call) {
@@ -324,10 +378,14 @@ RValue KernelGenerator::builtinPythonPrint(StringRef name, StringRef fn, const C
 }
 
 /// T.Tensor, T.Buffer (and T.dynamic in their shapes) outside a kernel
-/// signature.
+/// signature; in kernel code, `T.Tensor(shape, dtype, X.data)` is the tensor
+/// X seen with another shape.
 RValue KernelGenerator::builtinParameterAnnotation(StringRef name, StringRef fn,
                                                    const CallExpr &call) {
   SMLoc where = call.getLoc();
+  if ((fn == "Tensor" || fn == "Buffer") && !bindingFactory &&
+      (call.args.size() == 3 || call.findKeyword("data")))
+    return tensorView(name, call);
   if (bindingFactory && (fn == "dynamic" || fn == "symbolic")) {
     // `n = T.dynamic("n")` in a kernel factory: a name for a dimension that
     // the kernel's tensor parameters bind at launch.

@@ -221,6 +221,8 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     tile::BufferType type = base.getBufferType();
     if (expr.name == "dtype")
       return RValue::ofDType(type.getElementType());
+    if (expr.name == "data") // TileLang's handle of a tensor's storage
+      return base;
     if (expr.name == "shape") {
       RValue shape;
       shape.kind = RValue::Kind::Tuple;
@@ -236,7 +238,7 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
       return shape;
     }
     error(expr.getLoc()) << "a buffer has no attribute '" << expr.name
-                         << "'; it has 'shape' and 'dtype'";
+                         << "'; it has 'shape', 'dtype' and 'data'";
     return RValue::error();
   }
   default:

@@ -1003,6 +1003,38 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     buffers[region.getResult()] = ref;
     return success();
   }
+  if (auto view = dyn_cast<tile::ViewOp>(op)) {
+    // The tensor's elements in row-major order with the view's extents; its
+    // first extent is cut to what the tensor holds, so that accesses past
+    // the tensor's elements are outside the view (read 0, dropped).
+    const BufferRef &source = buffers[view.getSource()];
+    BufferRef ref = source;
+    ref.shape.assign(view.getType().getShape().begin(), view.getType().getShape().end());
+    ref.storageDims.clear();
+    auto dynamicExtent = view.getDynamicExtents().begin();
+    for (int64_t extent : ref.shape)
+      ref.storageDims.push_back(ShapedType::isDynamic(extent) ? mapping.lookup(*dynamicExtent++)
+                                                              : index(extent));
+    Value elements = index(1), rest = index(1);
+    for (Value dim : source.storageDims)
+      elements = arith::MulIOp::create(b, loc(), elements, dim);
+    for (Value dim : ArrayRef<Value>(ref.storageDims).drop_front())
+      rest = arith::MulIOp::create(b, loc(), rest, dim);
+    ref.storageDims[0] = arith::MinSIOp::create(
+        b, loc(), ref.storageDims[0], arith::DivSIOp::create(b, loc(), elements, rest));
+    ref.strides.assign(ref.shape.size(), Value());
+    Value stride = index(1);
+    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
+      ref.strides[d] = stride;
+      stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
+    }
+    ref.offsets.assign(ref.shape.size(), index(0));
+    ref.kept.clear();
+    for (unsigned d = 0; d < ref.shape.size(); ++d)
+      ref.kept.push_back(d);
+    buffers[view.getResult()] = ref;
+    return success();
+  }
   if (isa<tile::LoadOp, tile::StoreOp>(op)) {
     auto load = dyn_cast<tile::LoadOp>(op);
     auto storeOp = dyn_cast<tile::StoreOp>(op);

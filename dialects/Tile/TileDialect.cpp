@@ -322,9 +322,14 @@ SmallVector<int64_t> tilec::tile::withoutUnitDims(ArrayRef<int64_t> shape) {
 }
 
 Value tilec::tile::viewedBuffer(Value buffer) {
-  while (auto region = buffer.getDefiningOp<RegionOp>())
-    buffer = region.getSource();
-  return buffer;
+  while (true) {
+    if (auto region = buffer.getDefiningOp<RegionOp>())
+      buffer = region.getSource();
+    else if (auto view = buffer.getDefiningOp<ViewOp>())
+      buffer = view.getSource();
+    else
+      return buffer;
+  }
 }
 
 Attribute tilec::tile::getLayout(AllocOp alloc) { return alloc.getType().getLayout(); }
@@ -357,8 +362,8 @@ tilec::tile::BufferUses tilec::tile::usesOf(Value buffer) {
   while (!views.empty()) {
     Value view = views.pop_back_val();
     for (Operation *user : view.getUsers()) {
-      if (auto region = dyn_cast<RegionOp>(user)) {
-        views.push_back(region.getResult());
+      if (isa<RegionOp, ViewOp>(user)) {
+        views.push_back(user->getResult(0));
       } else if (isa<DimOp>(user)) {
         // Only the shape.
       } else if (isa<LoadOp>(user)) {

@@ -10,6 +10,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <numeric>
+
 using namespace mlir;
 using namespace tilec::tile;
 
@@ -219,6 +221,30 @@ OpFoldResult DimOp::fold(FoldAdaptor) {
     return {};
   }
   return IntegerAttr::get(IndexType::get(getContext()), extent);
+}
+
+LogicalResult ViewOp::verify() {
+  BufferType source = getSource().getType();
+  BufferType result = getResult().getType();
+  if (source.getScope() != MemoryScope::Global || result.getScope() != MemoryScope::Global)
+    return emitOpError("views a global tensor as a global tensor");
+  if (result.getElementType() != source.getElementType())
+    return emitOpError("keeps the element type: ")
+           << source.getElementType() << " viewed as " << result.getElementType();
+  if (!isa_and_nonnull<BlockArgument>(getSource()) && !getSource().getDefiningOp<ViewOp>())
+    return emitOpError("views a whole tensor (a kernel parameter or a view of one)");
+  int64_t dynamic = llvm::count_if(result.getShape(), ShapedType::isDynamic);
+  if (static_cast<int64_t>(getDynamicExtents().size()) != dynamic)
+    return emitOpError("expects one extent per dynamic dimension of the result (")
+           << dynamic << "), got " << getDynamicExtents().size();
+  auto elements = [](ArrayRef<int64_t> shape) {
+    return std::accumulate(shape.begin(), shape.end(), int64_t(1), std::multiplies<int64_t>());
+  };
+  if (source.hasStaticShape() && result.hasStaticShape() &&
+      elements(source.getShape()) != elements(result.getShape()))
+    return emitOpError("views ") << elements(source.getShape()) << " elements as "
+                                 << elements(result.getShape());
+  return success();
 }
 
 LogicalResult RegionOp::verify() {

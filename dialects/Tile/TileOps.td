@@ -247,6 +247,29 @@ def Tile_RegionOp : Tile_Op<"region", [Pure]> {
   }];
 }
 
+def Tile_ViewOp : Tile_Op<"view", [Pure]> {
+  let summary = "a whole tensor seen with another shape";
+  let description = [{
+    TileLang's `T.Tensor(shape, dtype, X.data)`: the elements of the global
+    tensor `X`, in their row-major order, seen with another shape of the
+    same number of elements (a convolution's weights as a matrix). One
+    operand per dynamic extent of the result; the runtime checks nothing
+    more, so a view with more elements than the tensor reads past it only
+    as far as element accesses are guarded by the view's extents.
+
+    ```mlir
+    %flat = tile.view %W [%rows] : !tile.buffer<3x3x?x64xf16, global>
+        -> !tile.buffer<?x64xf16, global>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$source, Variadic<Index>:$dynamic_extents);
+  let results = (outs Tile_Buffer:$result);
+  let assemblyFormat = [{
+    $source (`[` $dynamic_extents^ `]`)? attr-dict `:` type($source) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tile_LoadOp : Tile_Op<"load", [
     TypesMatchWith<"result is the buffer's element type", "buffer", "result",
                    "::tilec::tile::scalarTypeOf(::llvm::cast<::tilec::tile::BufferType>($_self).getElementType())">]> {

@@ -738,6 +738,45 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     globals.push_back(std::move(storage));
     return success();
   }
+  if (auto tensorView = dyn_cast<tile::ViewOp>(op)) {
+    // The tensor's elements in row-major order with the view's extents, the
+    // first cut to what the tensor holds (as on the GPU).
+    const View &source = view(tensorView.getSource());
+    const Storage &from = *source.storage;
+    int64_t elements = 1, expected = 1;
+    for (int d = static_cast<int>(from.shape.size()) - 1; d >= 0; --d) {
+      if (from.strides[d] != expected)
+        return failWith(op, "T.Tensor(..., " + from.what +
+                                ".data) views a tensor whose elements are not in row-major "
+                                "order (pass a contiguous tensor)");
+      expected *= from.shape[d];
+      elements *= from.shape[d];
+    }
+    auto storage = std::make_unique<Storage>(from);
+    storage->shape.clear();
+    unsigned next = 0;
+    for (int64_t extent : tensorView.getType().getShape())
+      storage->shape.push_back(ShapedType::isDynamic(extent)
+                                   ? getI(tensorView.getDynamicExtents()[next++])
+                                   : extent);
+    int64_t rest = 1;
+    for (int64_t extent : ArrayRef<int64_t>(storage->shape).drop_front())
+      rest *= std::max<int64_t>(extent, 1);
+    storage->shape[0] = std::min(storage->shape[0], elements / rest);
+    storage->strides.assign(storage->shape.size(), 1);
+    for (int d = static_cast<int>(storage->shape.size()) - 2; d >= 0; --d)
+      storage->strides[d] = storage->strides[d + 1] * storage->shape[d + 1];
+    storage->what = "a view of " + from.what;
+    View v;
+    v.storage = storage.get();
+    v.offsets.assign(storage->shape.size(), 0);
+    for (unsigned d = 0; d < storage->shape.size(); ++d)
+      v.keptDims.push_back(d);
+    v.shape = storage->shape;
+    views[tensorView.getResult()] = v;
+    globals.push_back(std::move(storage));
+    return success();
+  }
   if (auto dim = dyn_cast<tile::DimOp>(op)) {
     setI(dim.getResult(), view(dim.getSource()).shape[dim.getIndex()]);
     return success();

@@ -495,3 +495,41 @@ func.func @convert_shape() {
   }
   return
 }
+
+// -----
+
+func.func @view_of_a_window(%A: !tile.buffer<4x6xf32, global> {tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %r = tile.region %A[%c0, %c0] sizes [2, 6] : !tile.buffer<4x6xf32, global> -> !tile.buffer<2x6xf32, global>
+    // expected-error@+1 {{views a whole tensor (a kernel parameter or a view of one)}}
+    %v = tile.view %r : !tile.buffer<2x6xf32, global> -> !tile.buffer<3x4xf32, global>
+  }
+  return
+}
+
+// -----
+
+func.func @view_changes_count(%A: !tile.buffer<4x6xf32, global> {tile.name = "A"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error@+1 {{views 24 elements as 25}}
+    %v = tile.view %A : !tile.buffer<4x6xf32, global> -> !tile.buffer<5x5xf32, global>
+  }
+  return
+}
+
+// -----
+
+func.func @view_missing_extent(%A: !tile.buffer<?x6xf32, global> {tile.name = "A", tile.dims = ["M", ""]}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error@+1 {{expects one extent per dynamic dimension of the result (1), got 0}}
+    %v = tile.view %A : !tile.buffer<?x6xf32, global> -> !tile.buffer<?x3xf32, global>
+  }
+  return
+}
