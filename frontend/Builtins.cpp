@@ -156,6 +156,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"fill", "clear"}, &G::builtinFill);
   add(tables.tile, {"cumsum"}, &G::builtinCumsum);
   add(tables.tile, {"atomic_add"}, &G::builtinAtomicAdd);
+  add(tables.tile, {"im2col", "c2d_im2col"}, &G::builtinIm2col);
   // BuiltinsAnnotations.cpp
   add(tables.tile, {"use_swizzle"}, &G::builtinUseSwizzle);
   add(tables.tile, {"make_swizzled_layout"}, &G::builtinMakeSwizzledLayout);

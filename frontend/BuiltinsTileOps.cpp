@@ -282,6 +282,126 @@ RValue KernelGenerator::builtinCumsum(StringRef name, StringRef fn, const CallEx
   return RValue::none();
 }
 
+/// T.im2col(img, col, nhw_step, c_step, kernel, stride, dilation, pad): tile
+/// (nhw_step, c_step) of the im2col matrix of a 2-D convolution of the NHWC
+/// tensor img with a kernel x kernel filter, into the 2-D tile col. Row
+/// m = nhw_step * rows + i of the matrix is output position (n, oh, ow);
+/// column k = c_step * cols + j is filter tap (kh, kw, c), c fastest (the
+/// order of a (kernel, kernel, C, F) filter flattened to rows). Element
+/// (m, k) is img[n, oh * stride + kh * dilation - pad, ow * stride + kw *
+/// dilation - pad, c], 0 in the padding and past the matrix. Expanded here
+/// into a T.Parallel loop over col, so every target runs it as such.
+RValue KernelGenerator::builtinIm2col(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name,
+                            {"img", "col", "nhw_step", "c_step", "kernel", "stride", "dilation",
+                             "pad", "eviction_policy"},
+                            8);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  RValue img = eval(*args.get(0)), col = eval(*args.get(1));
+  if (img.isError() || col.isError())
+    return RValue::error();
+  if (!img.isBuffer() || img.getBufferType().getScope() != tile::MemoryScope::Global ||
+      img.getBufferType().getShape().size() != 4) {
+    error(args.get(0)->getLoc()) << name << " reads an NHWC tensor, not " << img.describe();
+    return RValue::error();
+  }
+  if (!col.isBuffer() || col.getBufferType().getShape().size() != 2 ||
+      !col.getBufferType().hasStaticShape() ||
+      col.getBufferType().getScope() == tile::MemoryScope::Global) {
+    error(args.get(1)->getLoc()) << name << " writes a 2-D tile of shared memory or a "
+                                          "fragment, not " << col.describe();
+    return RValue::error();
+  }
+  std::optional<int64_t> kernel = evalConstInt(*args.get(4), "kernel");
+  std::optional<int64_t> stride = evalConstInt(*args.get(5), "stride");
+  std::optional<int64_t> dilation = evalConstInt(*args.get(6), "dilation");
+  std::optional<int64_t> pad = evalConstInt(*args.get(7), "pad");
+  if (!kernel || !stride || !dilation || !pad)
+    return RValue::error();
+  if (*kernel <= 0 || *stride <= 0 || *dilation <= 0 || *pad < 0) {
+    error(where) << name << " needs a positive kernel size, stride and dilation and a "
+                            "padding >= 0";
+    return RValue::error();
+  }
+  Value nhwStep = toIndex(eval(*args.get(2)), args.get(2)->getLoc());
+  Value cStep = toIndex(eval(*args.get(3)), args.get(3)->getLoc());
+  if (!nhwStep || !cStep)
+    return RValue::error();
+  auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(builder, l, v); };
+  auto dim = [&](int64_t d) -> Value {
+    int64_t extent = img.getBufferType().getShape()[d];
+    if (!ShapedType::isDynamic(extent))
+      return constant(extent);
+    return tile::DimOp::create(builder, l, builder.getIndexType(), img.value,
+                               builder.getI64IntegerAttr(d));
+  };
+  Value batch = dim(0), height = dim(1), width = dim(2), channels = dim(3);
+  // Output extent: (H + 2 pad - dilation (kernel - 1) - 1) / stride + 1.
+  auto outExtent = [&](Value in) {
+    Value span = arith::AddIOp::create(builder, l, in,
+                                       constant(2 * *pad - *dilation * (*kernel - 1) - 1));
+    return arith::AddIOp::create(builder, l,
+                                 arith::FloorDivSIOp::create(builder, l, span, constant(*stride)),
+                                 constant(1))
+        .getResult();
+  };
+  Value outH = outExtent(height), outW = outExtent(width);
+  Value rowsTotal = arith::MulIOp::create(
+      builder, l, arith::MulIOp::create(builder, l, batch, outH), outW);
+  Value colsTotal = arith::MulIOp::create(builder, l, constant(*kernel * *kernel), channels);
+  ArrayRef<int64_t> tile = col.getBufferType().getShape();
+  auto parallel = tile::ParallelOp::create(builder, l, builder.getDenseI64ArrayAttr(tile));
+  OpBuilder::InsertionGuard guard(builder);
+  Block *body = builder.createBlock(&parallel.getBody(), {},
+                                    {builder.getIndexType(), builder.getIndexType()}, {l, l});
+  Value i = body->getArgument(0), j = body->getArgument(1);
+  Value m = arith::AddIOp::create(builder, l,
+                                  arith::MulIOp::create(builder, l, nhwStep, constant(tile[0])), i);
+  Value k = arith::AddIOp::create(builder, l,
+                                  arith::MulIOp::create(builder, l, cStep, constant(tile[1])), j);
+  // m -> (n, oh, ow); k -> (kh, kw, c).
+  Value ow = arith::RemSIOp::create(builder, l, m, outW);
+  Value rest = arith::DivSIOp::create(builder, l, m, outW);
+  Value oh = arith::RemSIOp::create(builder, l, rest, outH);
+  Value n = arith::DivSIOp::create(builder, l, rest, outH);
+  Value c = arith::RemSIOp::create(builder, l, k, channels);
+  Value tap = arith::DivSIOp::create(builder, l, k, channels);
+  Value kw = arith::RemSIOp::create(builder, l, tap, constant(*kernel));
+  Value kh = arith::DivSIOp::create(builder, l, tap, constant(*kernel));
+  auto position = [&](Value out, Value tapIndex) {
+    return arith::AddIOp::create(
+               builder, l,
+               arith::AddIOp::create(builder, l,
+                                     arith::MulIOp::create(builder, l, out, constant(*stride)),
+                                     arith::MulIOp::create(builder, l, tapIndex,
+                                                           constant(*dilation))),
+               constant(-*pad))
+        .getResult();
+  };
+  Value h = position(oh, kh), w = position(ow, kw);
+  // Outside the image reads 0 (as every read outside a tensor does); rows and
+  // columns past the matrix are 0 too.
+  Value inside = arith::AndIOp::create(
+      builder, l,
+      arith::CmpIOp::create(builder, l, arith::CmpIPredicate::slt, m, rowsTotal),
+      arith::CmpIOp::create(builder, l, arith::CmpIPredicate::slt, k, colsTotal));
+  Type element = tile::scalarTypeOf(img.getBufferType().getElementType());
+  Value value = tile::LoadOp::create(builder, l, element, img.value, ValueRange{n, h, w, c});
+  Value zero = isa<FloatType>(element)
+                   ? Value(arith::ConstantOp::create(builder, l, builder.getFloatAttr(element, 0)))
+                   : Value(arith::ConstantOp::create(builder, l, builder.getIntegerAttr(element, 0)));
+  value = arith::SelectOp::create(builder, l, inside, value, zero);
+  Type target = tile::scalarTypeOf(col.getBufferType().getElementType());
+  if (target != element)
+    value = castTo(value, target, where);
+  tile::StoreOp::create(builder, l, value, col.value, ValueRange{i, j});
+  verifyNow(parallel);
+  return RValue::none();
+}
+
 /// T.atomic_add.
 RValue KernelGenerator::builtinAtomicAdd(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();

@@ -499,8 +499,10 @@ RValue KernelGenerator::makeRegion(const SubscriptExpr &expr, RValue base,
     }
     for (size_t i = 0; i < rank; ++i)
       sizes[i] = i < rank - hint.size() ? 1 : hint[i - (rank - hint.size())];
+    // (As with slices, a tile may reach past a tensor's end: copies clip.)
     for (size_t i = 0; i < rank; ++i)
-      if (!ShapedType::isDynamic(shape[i]) && sizes[i] > shape[i]) {
+      if (type.getScope() != tile::MemoryScope::Global && !ShapedType::isDynamic(shape[i]) &&
+          sizes[i] > shape[i]) {
         error(expr.getLoc()) << "the copied tile (extent " << sizes[i]
                              << ") does not fit in dimension " << i
                              << " of extent " << shape[i];

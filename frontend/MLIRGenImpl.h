@@ -135,6 +135,7 @@ public:
   RValue builtinFill(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinReduce(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinCumsum(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinIm2col(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAtomicAdd(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinUseSwizzle(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinMakeSwizzledLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
