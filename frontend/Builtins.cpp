@@ -181,6 +181,8 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.python, {"int", "float", "bool"}, &G::builtinPythonConversion);
   add(tables.python, {"len"}, &G::builtinLen);
   add(tables.python, {"print"}, &G::builtinPythonPrint);
+  add(tables.python, {"isinstance"}, &G::builtinIsInstance);
+  add(tables.tile, {"get_thread_binding", "thread_binding"}, &G::builtinThreadBinding);
   // Below: names with a meaning in one place only.
   add(tables.python, {"range"}, &G::builtinLoopIterable);
   both({"Parallel", "Pipelined", "serial", "Serial", "unroll", "vectorized"},
@@ -366,6 +368,58 @@ RValue KernelGenerator::tensorView(StringRef name, const CallExpr &call) {
   auto view = tile::ViewOp::create(builder, loc(where), type, source.value, dynamicExtents);
   verifyNow(view);
   return RValue::ofBuffer(view.getResult());
+}
+
+/// isinstance(x, int | float | bool | str | (types...)) of a compile-time
+/// value (a factory's argument checks).
+RValue KernelGenerator::builtinIsInstance(StringRef name, StringRef fn, const CallExpr &call) {
+  BoundArgs args = bindArgs(*this, call, name, {"value", "type"}, 2);
+  if (!args.ok)
+    return RValue::error();
+  RValue value = eval(*args.get(0));
+  if (value.isError())
+    return value;
+  std::vector<std::string> types;
+  const Expr *typeExpr = args.get(1);
+  if (auto *tuple = dyn_cast<SequenceExpr>(typeExpr)) {
+    for (const ExprPtr &element : tuple->elements)
+      if (auto *typeName = dyn_cast<NameExpr>(element.get()))
+        types.push_back(typeName->name);
+  } else if (auto *typeName = dyn_cast<NameExpr>(typeExpr)) {
+    types.push_back(typeName->name);
+  }
+  if (types.empty() || !llvm::all_of(types, [](const std::string &t) {
+        return t == "int" || t == "float" || t == "bool" || t == "str";
+      })) {
+    error(typeExpr->getLoc()) << "isinstance tests compile-time values for int, float, bool "
+                                 "or str";
+    return RValue::error();
+  }
+  if (!value.isConst()) {
+    error(args.get(0)->getLoc()) << "isinstance tests compile-time values, not "
+                                 << value.describe();
+    return RValue::error();
+  }
+  const char *kind = value.constKind == RValue::ConstKind::Int     ? "int"
+                     : value.constKind == RValue::ConstKind::Float ? "float"
+                     : value.constKind == RValue::ConstKind::Bool  ? "bool"
+                     : value.constKind == RValue::ConstKind::Str   ? "str"
+                                                                   : "";
+  // As in Python, a bool is an int too.
+  bool matches = llvm::any_of(types, [&](const std::string &t) {
+    return t == kind || (t == "int" && value.constKind == RValue::ConstKind::Bool);
+  });
+  return RValue::ofBool(matches);
+}
+
+/// T.get_thread_binding(dim): TileLang's thread index. tilec's kernels are
+/// tile programs: code outside T.Parallel is the block's, and the threads'
+/// share of the work is T.Parallel's to assign, so no thread index exists.
+RValue KernelGenerator::builtinThreadBinding(StringRef name, StringRef fn, const CallExpr &call) {
+  error(call.getLoc()) << name << ": tilec kernels are tile programs without a thread index "
+                          "(code outside T.Parallel belongs to the whole block); write the "
+                          "per-thread work as a T.Parallel loop over the elements";
+  return RValue::error();
 }
 
 /// Python's print: host output of a kernel factory (often of the kernel it

@@ -129,7 +129,7 @@ const RValue *KernelGenerator::lookup(StringRef name) {
   if (name == "T")
     return &tNamespace;
   static const char *builtins[] = {"range", "min", "max", "abs", "int",
-                                   "float", "bool", "len", "print"};
+                                   "float", "bool", "len", "print", "isinstance"};
   static std::map<std::string, RValue> builtinValues;
   for (const char *builtin : builtins)
     if (name == builtin) {

@@ -160,6 +160,8 @@ public:
   RValue builtinIntegerFunction(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   /// `T.Tensor(shape, dtype, X.data)` in kernel code: a tile.view of X.
   RValue tensorView(llvm::StringRef name, const CallExpr &call);
+  RValue builtinIsInstance(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinThreadBinding(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinPythonPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinLoopIterable(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinKernelOutsideWith(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);

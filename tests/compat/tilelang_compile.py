@@ -32,8 +32,20 @@ VALUES = dict(batch=2, heads=64, heads_kv=8, k_heads=8, h_q=64, h_kv=1, kv_heads
               topk=4, selected_blocks=4, block_size=64, window_size=0)
 
 
-def value_for(name):
-    """A value for a required argument, by its name."""
+# Example folders whose kernels take other sizes under the same names (a
+# convolution's K is its kernel size).
+FOLDER_VALUES = {
+    "convolution": dict(N=8, C=64, H=32, W=32, F=128, K=3, S=1, D=1, P=1, block_M=64,
+                        block_N=128, block_K=32, threads=128),
+    "analyze": dict(N=8, C=64, H=32, W=32, F=128, K=3, S=1, D=1, P=1, thread_num=128,
+                    enable_rasteration=False),
+}
+
+
+def value_for(name, folder=""):
+    """A value for a required argument, by its name (and the example's folder)."""
+    if name in FOLDER_VALUES.get(folder, {}):
+        return FOLDER_VALUES[folder][name]
     if name in VALUES:
         return VALUES[name]
     low = name.lower()
@@ -44,7 +56,7 @@ def value_for(name):
     return 64
 
 
-def kernels_of(path):
+def kernels_of(path, folder):
     """(name, -D flags) for each kernel factory and eager kernel of `path`."""
     try:
         tree = ast.parse(open(path, encoding="utf-8").read())
@@ -73,10 +85,11 @@ def kernels_of(path):
         defaults = [None] * (len(args) - len(node.args.defaults)) + node.args.defaults
         flags = []
         for arg, default in zip(args, defaults):
-            if default is None and arg.arg not in tensors:
-                flags += ["-D", f"{arg.arg}={value_for(arg.arg)}"]
+            unset = default is None or (isinstance(default, ast.Constant) and default.value is None)
+            if unset and arg.arg not in tensors:
+                flags += ["-D", f"{arg.arg}={value_for(arg.arg, folder)}"]
         for size in sizes:
-            flags += ["-D", f"{size}={value_for(size)}"]
+            flags += ["-D", f"{size}={value_for(size, folder)}"]
         found.append((node.name, flags))
     return found
 
@@ -102,7 +115,9 @@ def main():
             relative = os.path.relpath(path, args.examples)
             if name.startswith("example_") and name.endswith(".py") and \
                     not OTHER_HARDWARE.search(relative):
-                jobs += [(path, kernel, flags) for kernel, flags in kernels_of(path)]
+                folder_name = relative.split(os.sep)[0]
+                jobs += [(path, kernel, flags)
+                         for kernel, flags in kernels_of(path, folder_name)]
     import tempfile
     out = tempfile.mkdtemp(prefix="tilelang-compile-")
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
