@@ -521,6 +521,7 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
                                          const FunctionDef &entry) {
   errorsAtStart = source.getNumErrors();
   currentModule = &home;
+  kernelHome = &home;
   scopes.clear();
   regionDepth = 0;
   inLaunch = false;

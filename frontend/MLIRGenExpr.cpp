@@ -1100,6 +1100,23 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
       return castScalar(eval(*call.args[0]), callee.dtype, call.args[0]->getLoc(),
                         call.getLoc());
     }
+    if (callee.constKind == RValue::ConstKind::Str) {
+      // A macro named by a string (`score_mod: T.const = "alibi"`, set with
+      // -D score_mod=softcap): the macro of that name where the call is, or
+      // in the kernel's own module.
+      const RValue *named = lookup(callee.str);
+      if ((!named || named->kind != RValue::Kind::Macro) && kernelHome) {
+        auto found = kernelHome->globals.find(callee.str);
+        named = found != kernelHome->globals.end() ? &found->second : nullptr;
+      }
+      if (named && named->kind == RValue::Kind::Macro) {
+        RValue macro = *named;
+        return callMacro(macro, call);
+      }
+      error(call.getLoc()) << "'" << callee.str
+                           << "' names no @T.macro here or in the kernel's module";
+      return RValue::error();
+    }
     break;
   case RValue::Kind::Kernel:
     error(call.getLoc()) << "kernel '" << callee.function->name

@@ -252,6 +252,9 @@ public:
   const StmtList *factoryBody = nullptr;
   const FunctionDef *factoryReturned = nullptr;
   ModuleInfo *currentModule = nullptr;
+  /// The module of the kernel being generated (where a macro named by a
+  /// string is looked up).
+  ModuleInfo *kernelHome = nullptr;
   unsigned regionDepth = 0;
   bool inLaunch = false;
   unsigned errorsAtStart = 0;
