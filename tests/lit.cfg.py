@@ -18,6 +18,7 @@ config.environment["PATH"] = os.pathsep.join(
     [config.tilec_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%kernels", os.path.join(config.tilec_src_root, "kernels")))
 config.substitutions.append(("%tilec_src", config.tilec_src_root))
+config.substitutions.append(("%tilec_build", config.tilec_obj_root))
 
 # ptxas checks the PTX tilec writes, where the CUDA toolkit is installed.
 ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
