@@ -35,31 +35,43 @@ static bool hasWgmmaLayout(Value buffer) {
       tile::viewedLayout(buffer));
 }
 
+/// Whether the load or store `use` accesses, in T.Parallel loop `parallel`,
+/// the element of the loop's own iteration (its indices are the loop's
+/// variables).
+static bool sameIteration(OpOperand &use, tile::ParallelOp parallel) {
+  Operation *user = use.getOwner();
+  ValueRange indices;
+  if (auto load = dyn_cast<tile::LoadOp>(user))
+    indices = load.getIndices();
+  else if (auto store = dyn_cast<tile::StoreOp>(user))
+    indices = store.getIndices();
+  else
+    return false;
+  Block &body = parallel.getBody().front();
+  if (indices.size() != body.getNumArguments())
+    return false;
+  for (auto [index, arg] : llvm::zip(indices, body.getArguments()))
+    if (index != arg)
+      return false;
+  return true;
+}
+
 /// Whether `use` reads or writes the fragment `buffer` element by element in
 /// the order of the threads.
 static bool isThreadLocalUse(OpOperand &use, Value buffer) {
   Operation *user = use.getOwner();
-  auto identityInParallel = [&](ValueRange indices) {
+  auto identityInParallel = [&]() {
     auto parallel = user->getParentOfType<tile::ParallelOp>();
     // A loop that follows a wgmma accumulator's layout runs its iterations
     // on that layout's threads, not the cyclic ones.
-    if (!parallel || parallel.getLayoutAttr())
-      return false;
-    auto type = cast<tile::BufferType>(buffer.getType());
-    if (parallel.getExtents() != type.getShape())
-      return false;
-    Block &body = parallel.getBody().front();
-    if (indices.size() != body.getNumArguments())
-      return false;
-    for (auto [index, arg] : llvm::zip(indices, body.getArguments()))
-      if (index != arg)
-        return false;
-    return true;
+    return parallel && !parallel.getLayoutAttr() &&
+           parallel.getExtents() == cast<tile::BufferType>(buffer.getType()).getShape() &&
+           sameIteration(use, parallel);
   };
-  if (auto load = dyn_cast<tile::LoadOp>(user))
-    return identityInParallel(load.getIndices());
+  if (isa<tile::LoadOp>(user))
+    return identityInParallel();
   if (auto store = dyn_cast<tile::StoreOp>(user))
-    return store.getBuffer() == buffer && identityInParallel(store.getIndices());
+    return store.getBuffer() == buffer && identityInParallel();
   if (isa<tile::FillOp>(user))
     return true;
   if (auto copy = dyn_cast<tile::CopyOp>(user)) {
@@ -170,27 +182,6 @@ static tile::AllocOp operandAlloc(Value value) {
 
 /// Whether every use of the accumulator `acc` fits the wgmma layout; the
 /// T.Parallel loops that must follow it are collected in `loops`.
-/// Whether the load or store `use` accesses, in T.Parallel loop `parallel`,
-/// the element of the loop's own iteration (its indices are the loop's
-/// variables).
-static bool sameIteration(OpOperand &use, tile::ParallelOp parallel) {
-  Operation *user = use.getOwner();
-  ValueRange indices;
-  if (auto load = dyn_cast<tile::LoadOp>(user))
-    indices = load.getIndices();
-  else if (auto store = dyn_cast<tile::StoreOp>(user))
-    indices = store.getIndices();
-  else
-    return false;
-  Block &body = parallel.getBody().front();
-  if (indices.size() != body.getNumArguments())
-    return false;
-  for (auto [index, arg] : llvm::zip(indices, body.getArguments()))
-    if (index != arg)
-      return false;
-  return true;
-}
-
 static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loops,
                                tile::WgmmaLayoutAttr &required) {
   auto accType = cast<tile::BufferType>(acc.getType());

@@ -1400,27 +1400,25 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       return success();
     }
     const BufferRef &src = buffers[atomic.getValue()];
-    if (src.wgmmaGroups) {
-      // An accumulator: each thread adds the elements it holds.
-      forEachOwned(src, [&](ArrayRef<Value> ij, Value slot) {
-        SmallVector<Value> si = fromSqueezed(src, ij), di = fromSqueezed(dst, ij);
-        Value value = castFor(loadAt(src, si, slot), dst);
-        auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        add(address(dst, di), value);
-      });
-      return success();
-    }
-    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
-    cooperative(product(shape), [&](Value flat, Value slot) {
-      SmallVector<Value> n = delinearize(flat, shape);
-      SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
+    // Element `index` of the tile (its unit dimensions left out), in the
+    // register slot `slot` where the tile is in registers; dropped outside
+    // the target.
+    auto addElement = [&](ArrayRef<Value> index, Value slot) {
+      SmallVector<Value> si = fromSqueezed(src, index), di = fromSqueezed(dst, index);
       Value value = castFor(loadAt(src, si, slot), dst);
       auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       add(address(dst, di), value);
+    };
+    if (src.wgmmaGroups) {
+      // An accumulator: each thread adds the elements it holds.
+      forEachOwned(src, addElement);
+      return success();
+    }
+    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+    cooperative(product(shape), [&](Value flat, Value slot) {
+      addElement(delinearize(flat, shape), slot);
     }, src.inRegisters());
     return success();
   }

@@ -384,6 +384,17 @@ private:
   DenseMap<Value, Scalar> scalars;
   DenseMap<Value, View> views;
   std::deque<std::unique_ptr<Storage>> globals;
+  /// Keeps `storage` for the run and gives the view of all of it.
+  View wholeView(std::unique_ptr<Storage> storage) {
+    View v;
+    v.storage = storage.get();
+    v.offsets.assign(storage->shape.size(), 0);
+    for (unsigned d = 0; d < storage->shape.size(); ++d)
+      v.keptDims.push_back(d);
+    v.shape = storage->shape;
+    globals.push_back(std::move(storage));
+    return v;
+  }
   /// The bytes of the call's T.alloc_global workspaces.
   std::deque<std::vector<char>> workspaceBytes;
   std::deque<std::unique_ptr<Storage>> blockStorage;
@@ -728,14 +739,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     workspaceBytes.emplace_back(count * dtypeSize(*dtype), 0);
     storage->raw = workspaceBytes.back().data();
     storage->what = "workspace '" + workspace.getName().str() + "'";
-    View v;
-    v.storage = storage.get();
-    v.offsets.assign(storage->shape.size(), 0);
-    for (unsigned d = 0; d < storage->shape.size(); ++d)
-      v.keptDims.push_back(d);
-    v.shape = storage->shape;
-    views[workspace.getResult()] = v;
-    globals.push_back(std::move(storage));
+    views[workspace.getResult()] = wholeView(std::move(storage));
     return success();
   }
   if (auto tensorView = dyn_cast<tile::ViewOp>(op)) {
@@ -767,14 +771,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     for (int d = static_cast<int>(storage->shape.size()) - 2; d >= 0; --d)
       storage->strides[d] = storage->strides[d + 1] * storage->shape[d + 1];
     storage->what = "a view of " + from.what;
-    View v;
-    v.storage = storage.get();
-    v.offsets.assign(storage->shape.size(), 0);
-    for (unsigned d = 0; d < storage->shape.size(); ++d)
-      v.keptDims.push_back(d);
-    v.shape = storage->shape;
-    views[tensorView.getResult()] = v;
-    globals.push_back(std::move(storage));
+    views[tensorView.getResult()] = wholeView(std::move(storage));
     return success();
   }
   if (auto dim = dyn_cast<tile::DimOp>(op)) {

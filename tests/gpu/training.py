@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.join(root, "runtime", "python"))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import tilec.ops  # noqa: E402
+from tilec._profiler import do_bench  # noqa: E402
 
 
 def reference(q, k, v, causal):
@@ -28,6 +29,17 @@ def reference(q, k, v, causal):
                    torch.arange(q_len, device=q.device)[:, None] + kv_len - q_len)
         scores = scores.masked_fill(~visible, float("-inf"))
     return torch.einsum("bhqk,bkhd->bqhd", scores.softmax(-1), v)
+
+
+def compare(label, pairs):
+    """The largest relative error of each (name, got, float64 reference);
+    raises past 2e-2."""
+    worst = 0.0
+    for name, got, want in pairs:
+        error = ((got.double() - want).abs().max() / want.abs().max()).item()
+        worst = max(worst, error)
+        assert error < 2e-2, f"{label} {name}: relative error {error:.3g}"
+    return worst
 
 
 def check(batch, q_len, kv_len, heads, kv_heads, dim, causal, dtype=torch.bfloat16,
@@ -46,13 +58,9 @@ def check(batch, q_len, kv_len, heads, kv_heads, dim, causal, dtype=torch.bfloat
     q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
     ref = reference(q64, k64, v64, causal)
     ref.backward(grad.double())
-    worst = 0.0
-    for name, got, want in (("out", out, ref), ("dq", q.grad, q64.grad), ("dk", k.grad, k64.grad),
-                            ("dv", v.grad, v64.grad)):
-        error = ((got.double() - want).abs().max() / want.abs().max()).item()
-        worst = max(worst, error)
-        assert error < 2e-2, f"{name}: relative error {error:.3g} ({batch}, {q_len}, {kv_len}, " \
-                             f"{heads}/{kv_heads}, {dim}, causal={causal})"
+    worst = compare(f"attention ({batch}, {q_len}, {kv_len}, {heads}/{kv_heads}, {dim}, "
+                    f"causal={causal})", (("out", out, ref), ("dq", q.grad, q64.grad),
+                                          ("dk", k.grad, k64.grad), ("dv", v.grad, v64.grad)))
     print(f"training: b{batch} q{q_len} kv{kv_len} h{heads}/{kv_heads}/{v_heads} d{dim}/{dim_v} "
           f"causal={causal} max rel err {worst:.2e}")
 
@@ -93,12 +101,8 @@ def check_block_sparse(batch, seq, heads, kv_heads, dim, causal, block=64, max_s
     ref = torch.einsum("bhqk,bkhd->bqhd", scores.masked_fill(~mask, float("-inf")).softmax(-1),
                        v64.repeat_interleave(groups, dim=2))
     ref.backward(grad.double())
-    worst = 0.0
-    for name, got, want in (("out", out, ref), ("dq", q.grad, q64.grad), ("dk", k.grad, k64.grad),
-                            ("dv", v.grad, v64.grad)):
-        error = ((got.double() - want).abs().max() / want.abs().max()).item()
-        worst = max(worst, error)
-        assert error < 2e-2, f"block-sparse {name}: relative error {error:.3g}"
+    worst = compare("block-sparse", (("out", out, ref), ("dq", q.grad, q64.grad),
+                                 ("dk", k.grad, k64.grad), ("dv", v.grad, v64.grad)))
     print(f"training: block-sparse b{batch} s{seq} h{heads}/{kv_heads} d{dim} causal={causal} "
           f"max rel err {worst:.2e}")
 
@@ -120,27 +124,13 @@ def check_retention(batch, seq, heads, dk, dv):
     ref = torch.einsum("bqhd,bkhd->bhqk", q64, k64) / dk ** 0.5 * decay
     ref = torch.einsum("bhqk,bkhe->bqhe", ref, v64)
     ref.backward(grad.double())
-    worst = 0.0
-    for name, got, want in (("out", out, ref), ("dq", q.grad, q64.grad), ("dk", k.grad, k64.grad),
-                            ("dv", v.grad, v64.grad)):
-        error = ((got.double() - want).abs().max() / want.abs().max()).item()
-        worst = max(worst, error)
-        assert error < 2e-2, f"retention {name}: relative error {error:.3g}"
+    worst = compare("retention", (("out", out, ref), ("dq", q.grad, q64.grad),
+                                 ("dk", k.grad, k64.grad), ("dv", v.grad, v64.grad)))
     print(f"training: retention b{batch} s{seq} h{heads} dk{dk} dv{dv} max rel err {worst:.2e}")
 
 
-def median_ms(fn, reps=20):
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(reps):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return sorted(times)[len(times) // 2]
+def median_ms(fn):
+    return do_bench(fn, warmup=5, rep=50, return_mode="median")
 
 
 def bench(batch, seq, heads, kv_heads, dim, causal):
