@@ -31,8 +31,18 @@ ref = x.float() @ y.float()
 err = ((z.float() - ref).abs().max() / ref.abs().max()).item()
 assert err < 1e-2, f"gemm through the binding: max rel err {err}"
 try:
-    gemm(x, y)  # a missing argument: the runtime's check, not a crash
+    gemm(x, y)  # a missing argument: an error naming it, not a crash
     raise AssertionError("two arguments for three parameters launched")
-except RuntimeError as e:
+except TypeError as e:
+    assert "missing C" in str(e), str(e)
     print(f"binding: a wrong call says: {e}")
+try:
+    gemm(x, y.float(), z)  # a wrong dtype, named
+    raise AssertionError("a float32 B launched")
+except TypeError as e:
+    assert "argument 'B' must be a float16 tensor, got float32" in str(e), str(e)
+z.fill_(float("nan"))
+gemm(C=z, A=x, B=y)  # by name
+torch.cuda.synchronize()
+assert ((z.float() - ref).abs().max() / ref.abs().max()).item() < 1e-2, "gemm by keyword"
 print(f"binding: ok (gemm max rel err {err:.2e})")

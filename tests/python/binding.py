@@ -38,8 +38,33 @@ assert np.abs(y - ref).max() < 2e-2 * np.abs(ref).max(), "bf16 gelu on the CPU t
 try:
     add(a, b[:1000], c)  # A and B disagree on N
     raise AssertionError("tensors of different lengths for one dimension ran")
-except tilec.RunError as e:
-    assert "elementwise.tl:" in str(e), str(e)
+except ValueError as e:
+    assert "'N' is 1001 in argument 'A' but 1000 in argument 'B'" in str(e), str(e)
+
+# Arguments by name; dtypes are checked, not converted.
+c = np.full(1001, np.nan, dtype=np.float32)
+add(a, C=c, B=b)
+assert np.allclose(c, a + b), "vector_add with keyword arguments"
+for call, message in ((lambda: add(a, b.astype(np.float64), c),
+                       "argument 'B' must be a float32 tensor, got float64"),
+                      (lambda: add(a, b, c, D=c), "has no parameter 'D'"),
+                      (lambda: add(a, b, A=a), "got two values for 'A'")):
+    try:
+        call()
+        raise AssertionError(f"a call that should say '{message}' ran")
+    except (TypeError, ValueError) as e:
+        assert message in str(e), str(e)
+
+# A kernel compiled from a source string (kept in the cache folder, so that
+# the cpu target can run it again).
+doubled = tilec.compile(source="import tilelang.language as T\n\n@T.prim_func\n"
+                        "def twice(X: T.Tensor((N,), \"float32\"), Y: T.Tensor((N,), \"float32\")):\n"
+                        "    with T.Kernel(T.ceildiv(N, 64), threads=64) as bx:\n"
+                        "        for i in T.Parallel(64):\n"
+                        "            Y[bx * 64 + i] = 2 * X[bx * 64 + i]\n", target="cpu")
+y = np.zeros(100, np.float32)
+doubled(X=np.arange(100, dtype=np.float32), Y=y)
+assert np.array_equal(y, 2 * np.arange(100, dtype=np.float32)), "a kernel from a source string"
 
 # Tensors and a scalar: layernorm's eps.
 norm = tilec.compile(os.path.join(kernels, "layernorm.tl"), target="cpu",

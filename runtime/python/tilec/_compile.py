@@ -40,13 +40,35 @@ def _sources(path, includes):
     return sorted(set(files))
 
 
-def compile(path, kernel=None, *, target="sm_90a", defines=None, fast_math=False,
-            disable=(), enable=(), includes=()):
-    """Compiles kernel `kernel` of the .tl file `path` (the only one when
-    None) for `target`: "cpu" (run by the interpreter on NumPy arrays) or an
-    NVIDIA chip ("sm_90a", "sm_80", ...: PyTorch CUDA tensors). `defines`
-    overrides compile-time parameters (tilec -D); `disable`/`enable` name
-    code-generation features (tilec --disable/--enable)."""
+def _source_file(source):
+    """A file holding `source`, named by its hash in the cache folder (so
+    that kernels compiled from it can be run and compiled again)."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    folder = os.path.join(os.environ.get("TILEC_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "tilec"), "sources")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, digest + ".tl")
+    if not os.path.isfile(path):
+        fd, staging = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(source)
+        os.replace(staging, path)  # whole or not at all
+    return path
+
+
+def compile(path=None, kernel=None, *, source=None, target="sm_90a", defines=None,
+            fast_math=False, disable=(), enable=(), includes=()):
+    """Compiles kernel `kernel` of the .tl file `path` (or of the text
+    `source`; the only kernel when None) for `target`: "cpu" (run by the
+    interpreter on NumPy arrays) or an NVIDIA chip ("sm_90a", "sm_80", ...:
+    PyTorch CUDA tensors). `defines` overrides compile-time parameters
+    (tilec -D); `disable`/`enable` name code-generation features (tilec
+    --disable/--enable). The kernel is called with its arguments by
+    position or parameter name."""
+    if (path is None) == (source is None):
+        raise TypeError("compile takes a path or source=, one of them")
+    if source is not None:
+        path = _source_file(source)
     flags = _flags(kernel, defines, fast_math, tuple(disable), tuple(enable), tuple(includes))
     if target == "cpu":
         if disable or enable:

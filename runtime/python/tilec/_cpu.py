@@ -5,6 +5,7 @@ import os
 import subprocess
 import tempfile
 
+from ._arguments import bind, check_shapes, numpy_dtype
 from ._tool import _tool
 
 
@@ -45,18 +46,24 @@ class CPUKernel:
         self.metadata = json.loads(metadata)  # the launch ABI, as CUDAKernel keeps it
         self.parameters = _parameters(metadata)
 
-    def __call__(self, *args, checked=True):
+    def __call__(self, *args, checked=True, **kwargs):
+        """Runs the kernel; arguments by position or by parameter name, NumPy
+        arrays of the parameters' dtypes (float32 for bfloat16; nothing is
+        converted) and shapes."""
         import numpy as np
-        if len(args) != len(self.parameters):
-            raise TypeError(f"the kernel takes {len(self.parameters)} arguments "
-                            f"({', '.join(p[0] for p in self.parameters)}), got {len(args)}")
+        params = self.metadata["params"]
+        name = f"kernel '{self.metadata.get('kernel', '?')}'"
+        args = bind(params, args, kwargs, name)
+        for param, value in zip(params, args):
+            if param["kind"] == "tensor" and not isinstance(value, np.ndarray):
+                raise TypeError(f"{name}: argument '{param['name']}' must be a NumPy array, "
+                                f"not {type(value).__name__}")
+        check_shapes(params, args, numpy_dtype, name)
         with tempfile.TemporaryDirectory(prefix="tilec-run-") as folder:
             command = [_tool(), self.path, "--run", "--out", os.path.join(folder, "out")]
             command += self.flags + ([] if checked else ["--unchecked"])
             for (name, is_tensor, bf16), value in zip(self.parameters, args):
                 if is_tensor:
-                    if not isinstance(value, np.ndarray):
-                        raise TypeError(f"{name}: a NumPy array, not {type(value).__name__}")
                     file = os.path.join(folder, name + ".npy")
                     np.save(file, _to_bfloat16_bits(value) if bf16 else np.ascontiguousarray(value))
                     command.append(f"--in={name}={file}")

@@ -4,7 +4,11 @@ import ctypes
 import json
 import os
 
+from ._arguments import bind, check_shapes
 from ._tool import _REPO
+
+# The PyTorch dtype names of the ABI's dtypes.
+_TORCH_NAMES = {"float8_e4m3": "float8_e4m3fn"}
 
 _LIBRARY = None
 
@@ -64,9 +68,18 @@ class CUDAKernel:
             self._handle = handle
         return self._handle
 
-    def bind(self, *args):
-        """A function that launches the kernel on these arguments."""
+    def bind(self, *args, **kwargs):
+        """A function that launches the kernel on these arguments (by
+        position or parameter name)."""
         import torch
+        params = self.metadata["params"]
+        name = f"kernel '{self.metadata.get('kernel', '?')}'"
+        args = bind(params, args, kwargs, name)
+        for param, value in zip(params, args):
+            if param["kind"] == "tensor" and not isinstance(value, torch.Tensor):
+                raise TypeError(f"{name}: argument '{param['name']}' must be a CUDA tensor, "
+                                f"not {type(value).__name__}")
+        check_shapes(params, args, lambda p: _TORCH_NAMES.get(p["dtype"], p["dtype"]), name)
         spec = []
         for value in args:
             if isinstance(value, torch.Tensor):
@@ -96,8 +109,8 @@ class CUDAKernel:
         launch.free = lambda: lib.tilec_cuda_free_plan(plan)
         return launch
 
-    def __call__(self, *args):
-        launch = self.bind(*args)
+    def __call__(self, *args, **kwargs):
+        launch = self.bind(*args, **kwargs)
         try:
             launch()
         finally:
