@@ -366,8 +366,10 @@ RValue KernelGenerator::tensorView(StringRef name, const CallExpr &call) {
   }
   auto type = tile::BufferType::get(ctx, shape, dtype, tile::MemoryScope::Global, Attribute());
   auto view = tile::ViewOp::create(builder, loc(where), type, source.value, dynamicExtents);
-  verifyNow(view);
-  return RValue::ofBuffer(view.getResult());
+  Value result = view.getResult();
+  if (!verifyNow(view)) // (an op that fails is erased)
+    return RValue::error();
+  return RValue::ofBuffer(result);
 }
 
 /// isinstance(x, int | float | bool | str | (types...)) of a compile-time
