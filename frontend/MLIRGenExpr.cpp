@@ -600,6 +600,31 @@ RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc wh
     lhs = readVar(lhs, where);
   if (rhs.kind == RValue::Kind::Var)
     rhs = readVar(rhs, where);
+  // Tuples and lists: `a + b` joins them, `[x] * n` repeats one (n a
+  // compile-time integer), as in Python.
+  bool lhsTuple = lhs.kind == RValue::Kind::Tuple, rhsTuple = rhs.kind == RValue::Kind::Tuple;
+  if (op == BinaryOp::Add && lhsTuple && rhsTuple) {
+    lhs.elements.insert(lhs.elements.end(), rhs.elements.begin(), rhs.elements.end());
+    return lhs;
+  }
+  if (op == BinaryOp::Mul && lhsTuple != rhsTuple) {
+    const RValue &tuple = lhsTuple ? lhs : rhs, &count = lhsTuple ? rhs : lhs;
+    if (!count.isConstInt()) {
+      error(where) << "a tuple is repeated a compile-time number of times, not "
+                   << count.describe();
+      return RValue::error();
+    }
+    if (count.intValue > 0 && tuple.elements.size() * uint64_t(count.intValue) > 65536) {
+      error(where) << "a tuple of more than 65536 elements";
+      return RValue::error();
+    }
+    RValue repeated;
+    repeated.kind = RValue::Kind::Tuple;
+    for (int64_t i = 0; i < count.intValue; ++i)
+      repeated.elements.insert(repeated.elements.end(), tuple.elements.begin(),
+                               tuple.elements.end());
+    return repeated;
+  }
   for (const RValue *operand : {&lhs, &rhs})
     if (operand->kind != RValue::Kind::Scalar && !operand->isConstNumber()) {
       error(where) << "operator '" << binaryOpSpelling(op)
