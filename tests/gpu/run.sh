@@ -2,8 +2,10 @@
 # On a GPU machine: builds the CUDA runtime (no MLIR needed) and runs
 # check.py over the kernels that prepare.sh compiled into build/gpu.
 #   locally:   bash tests/gpu/prepare.sh
-#   on the GPU: bash tests/gpu/run.sh        (carry build/gpu; build/gpu-jit
-#               as well, or alone with build/gpu/{kernels,include}, for @tilec.jit)
+#   on the GPU: bash tests/gpu/run.sh        (carry build/gpu/{kernels,include,
+#               differential} and build/gpu-jit, about 55 MB: the static tilec
+#               there compiles @tilec.jit, tilec.ops and TileLang programs;
+#               build/gpu/tilec-jit-example.gz, 25 MB, in a call of its own)
 #               bash tests/gpu/run.sh --ab   (each feature against its absence;
 #               TILEC_AB_ROUNDS=n rounds, TILEC_AB_ONLY=gemm|attention)
 set -euo pipefail
