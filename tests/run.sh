@@ -2,9 +2,10 @@
 # Installs what is missing, builds, and runs every test: the Catch2 unit
 # tests, the lit/FileCheck suites (dialect, frontend, tools, kernels, the
 # malformed-program corpus), 300 generated tile programs compiled for every
-# target (ptxas-checked) and run on the cpu target, and a time-bounded
-# libFuzzer run over the frontend plus its regression inputs. Ends with
-# "N passed, N failed".
+# target (ptxas-checked) and run on the cpu target, a time-bounded
+# libFuzzer run over the frontend plus its regression inputs, and `pip
+# install .` into a fresh virtual environment. Ends with "N passed, N
+# failed".
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TILEC_BUILD_DIR:-$root/build}
@@ -114,6 +115,25 @@ if ninja -C "$fuzz_build" tilec-fuzz-frontend >/dev/null; then
   rm -rf "$corpus"
 fi
 if [ $fuzz_ok = 1 ]; then count 1 0; else echo "fuzzing found a problem"; count 0 1; fi
+
+echo "== pip install . (tools on PATH, import tilec from any folder)"
+# Needs the package index (scikit-build-core, numpy); without it the step
+# says so and counts nothing.
+venv=$(mktemp -d)/venv
+if python3 -m venv "$venv" >/dev/null 2>&1 &&
+   "$venv/bin/pip" download --no-deps -q -d "$(dirname "$venv")/probe" scikit-build-core      >/dev/null 2>&1; then
+  pip_log=$(dirname "$venv")/pip.log
+  if "$venv/bin/pip" install -q "$root" >"$pip_log" 2>&1 &&
+     (cd "$(dirname "$venv")" && "$venv/bin/tilec" --version &&
+      "$venv/bin/python" "$root/tests/python/installed.py"); then
+    count 1 0
+  else
+    tail -20 "$pip_log"; echo "pip install . failed"; count 0 1
+  fi
+else
+  echo "skipped: no package index here to fetch the build backend from"
+fi
+rm -rf "$(dirname "$venv")"
 
 echo
 echo "$passed passed, $failed failed"

@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TILEC_BUILD_DIR:-$root/build}
 
-packages=(cmake ninja-build ccache g++ python3 python3-numpy llvm-22-dev llvm-22-tools lld-22 rocm-device-libs
+packages=(cmake ninja-build ccache g++ python3 python3-numpy python3-venv llvm-22-dev llvm-22-tools lld-22 rocm-device-libs
           libamdhip64-dev libdlpack-dev
           libmlir-22-dev mlir-22-tools catch2 nlohmann-json3-dev libzstd-dev)
 [ "${TILEC_WITH_FUZZER:-0}" = 1 ] && packages+=(clang-22 libclang-rt-22-dev)

@@ -6,6 +6,10 @@ import subprocess
 
 # runtime/python/tilec/ -> the checkout.
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+# Installed by pip, the package holds the tools and kernels/ itself.
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+KERNELS = (os.path.join(_PACKAGE, "kernels") if os.path.isdir(os.path.join(_PACKAGE, "kernels"))
+           else os.path.join(_REPO, "kernels"))
 
 
 class CompileError(Exception):
@@ -13,10 +17,37 @@ class CompileError(Exception):
     (file:line:col, the source line and a caret)."""
 
 
+def _bundled(name):
+    """A tool pip installed with the package, or None."""
+    path = os.path.join(_PACKAGE, "bin", name)
+    return path if os.access(path, os.X_OK) else None
+
+
+def _exec(name):
+    """Runs the bundled tool `name` with this process's arguments (the
+    console scripts pip puts on PATH)."""
+    import sys
+    path = _bundled(name) or os.path.join(_REPO, "build", "tools", name)
+    os.execv(path, [path] + sys.argv[1:])
+
+
+def run_tilec():
+    _exec("tilec")
+
+
+def run_tile_opt():
+    _exec("tile-opt")
+
+
+def run_tile_dump():
+    _exec("tile-dump")
+
+
 def _tool():
-    """The tilec executable: $TILEC, on PATH, or this checkout's build."""
-    for candidate in (os.environ.get("TILEC"), shutil.which("tilec"),
-                      os.path.join(_REPO, "build", "tools", "tilec")):
+    """The tilec executable: $TILEC, the one pip installed with this
+    package, this checkout's build, or on PATH."""
+    for candidate in (os.environ.get("TILEC"), _bundled("tilec"),
+                      os.path.join(_REPO, "build", "tools", "tilec"), shutil.which("tilec")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     raise FileNotFoundError("no tilec tool: set $TILEC, put it on PATH, or build this "

@@ -20,7 +20,7 @@ dimension, group size, mask and dtype, and cached (tilec.compile's cache).
 import os
 
 from ._compile import compile as _compile
-from ._tool import _REPO
+from ._tool import KERNELS
 
 __all__ = ["attention", "block_sparse_attention", "diffqkv_attention", "retention"]
 
@@ -30,7 +30,7 @@ _KERNELS = {}
 def _compiled(file, name, **defines):
     key = (file, name, tuple(sorted(defines.items())))
     if key not in _KERNELS:
-        _KERNELS[key] = _compile(os.path.join(_REPO, "kernels", file), name, defines=defines)
+        _KERNELS[key] = _compile(os.path.join(KERNELS, file), name, defines=defines)
     return _KERNELS[key]
 
 
