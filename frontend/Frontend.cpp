@@ -31,6 +31,10 @@ ModuleAST *Frontend::parseMainBuffer(unsigned bufferId) {
   return mainModule;
 }
 
+std::vector<std::string> Frontend::getSourceFiles() const {
+  return loader->loadedPaths();
+}
+
 std::vector<std::string> Frontend::getKernelNames() const {
   std::vector<std::string> names;
   if (!mainModule)

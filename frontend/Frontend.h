@@ -64,6 +64,10 @@ public:
   /// Names of the kernels (`@T.prim_func`) of the main file.
   std::vector<std::string> getKernelNames() const;
 
+  /// The paths of the source files read so far (the main file and the
+  /// modules it imports), sorted: what a kernel is built from.
+  std::vector<std::string> getSourceFiles() const;
+
   unsigned getNumErrors() const { return source.getNumErrors(); }
   SourceContext &getSource() { return source; }
 

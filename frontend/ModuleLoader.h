@@ -49,6 +49,14 @@ public:
 
   SourceContext &source;
 
+  /// The canonical paths of the modules read so far, sorted.
+  std::vector<std::string> loadedPaths() const {
+    std::vector<std::string> paths;
+    for (const auto &[path, info] : modules)
+      paths.push_back(path);
+    return paths;
+  }
+
 private:
   std::vector<std::string> includeDirs;
   std::map<std::string, std::unique_ptr<ModuleInfo>> modules;

@@ -26,7 +26,9 @@
 using namespace llvm;
 
 namespace {
-enum class EmitKind { AST, Tile, TileOpt, Metadata, GPU, NVVM, ROCDL, PTX, Cubin, GCN, HSACO };
+enum class EmitKind {
+  AST, Dependencies, Tile, TileOpt, Metadata, GPU, NVVM, ROCDL, PTX, Cubin, GCN, HSACO
+};
 
 cl::OptionCategory category("tilec options");
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.tl>"),
@@ -35,6 +37,9 @@ tilec::frontend::FrontendFlags frontendFlags(category);
 cl::opt<EmitKind> emit(
     "emit", cl::desc("What to produce"), cl::init(EmitKind::Tile),
     cl::values(clEnumValN(EmitKind::AST, "ast", "the syntax tree"),
+               clEnumValN(EmitKind::Dependencies, "dependencies",
+                          "the source files the kernels are built from (the file and "
+                          "what it imports), one path a line"),
                clEnumValN(EmitKind::Tile, "tile",
                           "tile IR as the frontend generates it"),
                clEnumValN(EmitKind::TileOpt, "tile-opt",
@@ -330,6 +335,11 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module = frontend.generate();
   if (!module)
     return finish(false);
+  if (emit == EmitKind::Dependencies) {
+    for (const std::string &path : frontend.getSourceFiles())
+      output->os() << path << "\n";
+    return finish(true);
+  }
   if (emit == EmitKind::TileOpt || emit == EmitKind::Metadata || run) {
     mlir::PassManager pm(&context);
     if (run || emit == EmitKind::Metadata)

@@ -20,7 +20,8 @@ TileLang's Python form, a kernel factory (see tilec/_jit.py):
 
 Compilation runs the `tilec` tool (found as $TILEC, on PATH, or in this
 checkout's build/tools); GPU code is cached on disk by everything it was
-built from ($TILEC_CACHE_DIR, else ~/.cache/tilec/python). GPU launches go
+built from: the tool's version, the flags and the files the kernel reads
+(`tilec --emit=dependencies`) ($TILEC_CACHE_DIR, else ~/.cache/tilec/python). GPU launches go
 through the CUDA runtime library of runtime/cuda ($TILEC_CUDA_LIB, else
 build/gpu/runtime/libtilec_cuda.so as tests/gpu/run.sh builds it).
 """

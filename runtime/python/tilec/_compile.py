@@ -29,15 +29,12 @@ def _flags(kernel, defines, fast_math, disable, enable, includes):
     return flags
 
 
-def _sources(path, includes):
-    """Every .tl file an import of `path` could reach: its folder's and the
-    include folders' (the cache key covers them all)."""
-    folders = [os.path.dirname(os.path.abspath(path))] + [os.path.abspath(f) for f in includes]
-    files = []
-    for folder in folders:
-        for root, _, names in os.walk(folder):
-            files += [os.path.join(root, n) for n in sorted(names) if n.endswith(".tl")]
-    return sorted(set(files))
+def _sources(path, flags):
+    """The files the kernel is built from: `path` and what it imports, as
+    tilec reads them (the cache key covers exactly these)."""
+    frontend = [f for f in flags if not f.startswith(("--disable=", "--enable="))]
+    listed = _run_tool([path, "--emit=dependencies"] + frontend).split("\n")
+    return sorted({os.path.abspath(path)} | {line for line in listed if line})
 
 
 def _source_file(source):
@@ -92,7 +89,7 @@ def _compile_gpu(path, target, flags, includes):
     """PTX and launch metadata for `path`, from the cache or tilec."""
     key = hashlib.sha256()
     key.update("\n".join([tool_version(), target] + flags).encode())
-    for source in [os.path.abspath(path)] + _sources(path, includes):
+    for source in _sources(path, flags):
         key.update(source.encode())
         with open(source, "rb") as f:
             key.update(f.read())
