@@ -2,7 +2,7 @@
 or name, and checked against the launch ABI (dtype, constant extents, one
 size per symbolic dimension) with errors that name the argument."""
 
-__all__ = ["bind", "check_shapes"]
+__all__ = ["bind", "check_shapes", "checked_arguments"]
 
 # The NumPy dtypes of the ABI's dtypes on the cpu target (bfloat16 tensors
 # are float32 arrays, rounded on the way in).
@@ -61,3 +61,18 @@ def check_shapes(params, values, dtype_of, kernel):
                 if first[0] != size:
                     raise ValueError(f"{kernel}: '{extent}' is {first[0]} in argument "
                                      f"'{first[1]}' but {size} in argument '{name}'")
+
+
+def checked_arguments(metadata, args, kwargs, array_type, what, dtype_of):
+    """The call's arguments in parameter order, each tensor an `array_type`
+    (`what` names it in errors) of the dtype `dtype_of(param)` names and of
+    its parameter's shape."""
+    params = metadata["params"]
+    kernel = f"kernel '{metadata.get('kernel', '?')}'"
+    values = bind(params, args, kwargs, kernel)
+    for param, value in zip(params, values):
+        if param["kind"] == "tensor" and not isinstance(value, array_type):
+            raise TypeError(f"{kernel}: argument '{param['name']}' must be {what}, not "
+                            f"{type(value).__name__}")
+    check_shapes(params, values, dtype_of, kernel)
+    return values

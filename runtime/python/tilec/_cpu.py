@@ -5,7 +5,7 @@ import os
 import subprocess
 import tempfile
 
-from ._arguments import bind, check_shapes, numpy_dtype
+from ._arguments import checked_arguments, numpy_dtype
 from ._tool import _tool
 
 
@@ -51,14 +51,8 @@ class CPUKernel:
         arrays of the parameters' dtypes (float32 for bfloat16; nothing is
         converted) and shapes."""
         import numpy as np
-        params = self.metadata["params"]
-        name = f"kernel '{self.metadata.get('kernel', '?')}'"
-        args = bind(params, args, kwargs, name)
-        for param, value in zip(params, args):
-            if param["kind"] == "tensor" and not isinstance(value, np.ndarray):
-                raise TypeError(f"{name}: argument '{param['name']}' must be a NumPy array, "
-                                f"not {type(value).__name__}")
-        check_shapes(params, args, numpy_dtype, name)
+        args = checked_arguments(self.metadata, args, kwargs, np.ndarray, "a NumPy array",
+                                 numpy_dtype)
         with tempfile.TemporaryDirectory(prefix="tilec-run-") as folder:
             command = [_tool(), self.path, "--run", "--out", os.path.join(folder, "out")]
             command += self.flags + ([] if checked else ["--unchecked"])

@@ -4,7 +4,7 @@ import ctypes
 import json
 import os
 
-from ._arguments import bind, check_shapes
+from ._arguments import checked_arguments
 from ._tool import _REPO
 
 # The PyTorch dtype names of the ABI's dtypes.
@@ -72,14 +72,8 @@ class CUDAKernel:
         """A function that launches the kernel on these arguments (by
         position or parameter name)."""
         import torch
-        params = self.metadata["params"]
-        name = f"kernel '{self.metadata.get('kernel', '?')}'"
-        args = bind(params, args, kwargs, name)
-        for param, value in zip(params, args):
-            if param["kind"] == "tensor" and not isinstance(value, torch.Tensor):
-                raise TypeError(f"{name}: argument '{param['name']}' must be a CUDA tensor, "
-                                f"not {type(value).__name__}")
-        check_shapes(params, args, lambda p: _TORCH_NAMES.get(p["dtype"], p["dtype"]), name)
+        args = checked_arguments(self.metadata, args, kwargs, torch.Tensor, "a CUDA tensor",
+                                 lambda p: _TORCH_NAMES.get(p["dtype"], p["dtype"]))
         spec = []
         for value in args:
             if isinstance(value, torch.Tensor):
