@@ -321,9 +321,11 @@ RValue KernelGenerator::builtinIm2col(StringRef name, StringRef fn, const CallEx
   std::optional<int64_t> pad = evalConstInt(*args.get(7), "pad");
   if (!kernel || !stride || !dilation || !pad)
     return RValue::error();
-  if (*kernel <= 0 || *stride <= 0 || *dilation <= 0 || *pad < 0) {
-    error(where) << name << " needs a positive kernel size, stride and dilation and a "
-                            "padding >= 0";
+  constexpr int64_t limit = int64_t(1) << 20; // (keeps the index arithmetic in range)
+  if (*kernel <= 0 || *stride <= 0 || *dilation <= 0 || *pad < 0 || *kernel > limit ||
+      *stride > limit || *dilation > limit || *pad > limit) {
+    error(where) << name << " needs a kernel size, stride and dilation in [1, " << limit
+                 << "] and a padding in [0, " << limit << "]";
     return RValue::error();
   }
   Value nhwStep = toIndex(eval(*args.get(2)), args.get(2)->getLoc());

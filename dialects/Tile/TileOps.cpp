@@ -228,6 +228,8 @@ LogicalResult ViewOp::verify() {
   BufferType result = getResult().getType();
   if (source.getScope() != MemoryScope::Global || result.getScope() != MemoryScope::Global)
     return emitOpError("views a global tensor as a global tensor");
+  if (result.getShape().empty() || source.getShape().empty())
+    return emitOpError("views a tensor of at least one dimension as another");
   if (result.getElementType() != source.getElementType())
     return emitOpError("keeps the element type: ")
            << source.getElementType() << " viewed as " << result.getElementType();

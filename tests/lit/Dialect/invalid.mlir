@@ -533,3 +533,15 @@ func.func @view_missing_extent(%A: !tile.buffer<?x6xf32, global> {tile.name = "A
   }
   return
 }
+
+// -----
+
+func.func @view_as_scalar(%A: !tile.buffer<4x6xf32, global> {tile.name = "A"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error@+1 {{views a tensor of at least one dimension as another}}
+    %v = tile.view %A : !tile.buffer<4x6xf32, global> -> !tile.buffer<f32, global>
+  }
+  return
+}
