@@ -231,6 +231,22 @@ void tilec::frontend::dumpExpr(const Expr &expr, llvm::raw_ostream &os) {
     os << '}';
     return;
   }
+  case Expr::Kind::Comprehension: {
+    auto &comp = llvm::cast<ComprehensionExpr>(expr);
+    os << '[';
+    dumpExpr(*comp.element, os);
+    os << " for";
+    for (const auto &target : comp.targets)
+      os << ' ' << target.second;
+    os << " in ";
+    dumpExpr(*comp.iterable, os);
+    if (comp.condition) {
+      os << " if ";
+      dumpExpr(*comp.condition, os);
+    }
+    os << ']';
+    return;
+  }
   case Expr::Kind::Lambda: {
     auto &fn = llvm::cast<LambdaExpr>(expr);
     os << "(lambda";

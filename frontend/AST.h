@@ -29,7 +29,7 @@ class Expr {
 public:
   enum class Kind {
     Name, Int, Float, String, Bool, None, Attribute, Call, Subscript, Slice,
-    Binary, Unary, Compare, BoolOp, Tuple, List, Dict, IfElse, Lambda
+    Binary, Unary, Compare, BoolOp, Tuple, List, Dict, IfElse, Lambda, Comprehension
   };
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Expr() = default;
@@ -205,6 +205,24 @@ public:
   static bool classof(const Expr *e) { return e->getKind() == Kind::BoolOp; }
   bool isAnd;
   ExprPtr lhs, rhs;
+};
+
+/// `[element for a, b in iterable if condition]`, and the generator form
+/// in parentheses or as a call's only argument (`sum(x for x in xs)`): a
+/// tuple computed at compile time.
+class ComprehensionExpr : public Expr {
+public:
+  ComprehensionExpr(llvm::SMLoc loc, ExprPtr element,
+                    std::vector<std::pair<llvm::SMLoc, std::string>> targets, ExprPtr iterable,
+                    ExprPtr condition)
+      : Expr(Kind::Comprehension, loc), element(std::move(element)),
+        targets(std::move(targets)), iterable(std::move(iterable)),
+        condition(std::move(condition)) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Comprehension; }
+  ExprPtr element;
+  std::vector<std::pair<llvm::SMLoc, std::string>> targets;
+  ExprPtr iterable;
+  ExprPtr condition; // may be null
 };
 
 /// `(a, b)` and `[a, b]`.

@@ -180,6 +180,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"infinity", "max_value", "min_value"}, &G::builtinLimit);
   add(tables.python, {"int", "float", "bool"}, &G::builtinPythonConversion);
   add(tables.python, {"len"}, &G::builtinLen);
+  add(tables.python, {"sum"}, &G::builtinSum);
   add(tables.python, {"print"}, &G::builtinPythonPrint);
   add(tables.python, {"isinstance"}, &G::builtinIsInstance);
   add(tables.tile, {"get_thread_binding", "thread_binding"}, &G::builtinThreadBinding);

@@ -98,18 +98,50 @@ RValue KernelGenerator::builtinAbs(StringRef name, StringRef fn, const CallExpr 
 RValue KernelGenerator::builtinMinMax(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
   bool isMax = fn == "max";
-  if (call.args.size() < 2 || !call.keywords.empty()) {
-    error(where) << name << " takes two or more values";
+  if (call.args.empty() || !call.keywords.empty()) {
+    error(where) << name << " takes two or more values, or a tuple of them";
     return RValue::error();
   }
-  RValue acc = eval(*call.args[0]);
-  for (size_t i = 1; i < call.args.size() && !acc.isError(); ++i) {
-    RValue next = eval(*call.args[i]);
-    if (next.isError())
-      return next;
-    acc = evalMinMax(isMax, acc, next, name, where);
+  std::vector<RValue> values;
+  for (const ExprPtr &arg : call.args) {
+    RValue value = eval(*arg);
+    if (value.isError())
+      return value;
+    values.push_back(std::move(value));
   }
+  // max(xs) of a tuple: its elements.
+  if (values.size() == 1 && values[0].kind == RValue::Kind::Tuple)
+    values = std::vector<RValue>(values[0].elements);
+  if (values.size() < 2 && !(call.args.size() == 1 && values.size() == 1)) {
+    error(where) << name << " takes two or more values, or a non-empty tuple of them";
+    return RValue::error();
+  }
+  RValue acc = values[0];
+  for (size_t i = 1; i < values.size() && !acc.isError(); ++i)
+    acc = evalMinMax(isMax, acc, values[i], name, where);
   return acc;
+}
+
+/// sum(xs) of a tuple of numbers (compile-time ones fold), with `start`.
+RValue KernelGenerator::builtinSum(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  BoundArgs args = bindArgs(*this, call, name, {"iterable", "start"}, 1);
+  if (!args.ok)
+    return RValue::error();
+  RValue items = eval(*args.get(0));
+  if (items.isError())
+    return items;
+  if (items.kind != RValue::Kind::Tuple) {
+    error(args.get(0)->getLoc()) << "sum takes a tuple or list, not " << items.describe();
+    return RValue::error();
+  }
+  RValue total = args.get(1) ? eval(*args.get(1)) : RValue::ofInt(0);
+  for (const RValue &item : items.elements) {
+    if (total.isError())
+      return total;
+    total = evalBinary(BinaryOp::Add, total, item, where);
+  }
+  return total;
 }
 
 /// T.clamp.

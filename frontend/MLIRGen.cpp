@@ -129,7 +129,7 @@ const RValue *KernelGenerator::lookup(StringRef name) {
   if (name == "T")
     return &tNamespace;
   static const char *builtins[] = {"range", "min", "max", "abs", "int",
-                                   "float", "bool", "len", "print", "isinstance"};
+                                   "float", "bool", "len", "print", "isinstance", "sum"};
   static std::map<std::string, RValue> builtinValues;
   for (const char *builtin : builtins)
     if (name == builtin) {
@@ -484,6 +484,18 @@ Type KernelGenerator::evalDType(const Expr &expr) {
 //===----------------------------------------------------------------------===//
 
 RValue tilec::frontend::parseDefineValue(StringRef text) {
+  // A list or tuple of values: `-D sizes=[64,128,32]`.
+  if (text.size() >= 2 && ((text.front() == '[' && text.back() == ']') ||
+                           (text.front() == '(' && text.back() == ')'))) {
+    RValue list;
+    list.kind = RValue::Kind::Tuple;
+    SmallVector<StringRef> parts;
+    text.drop_front().drop_back().split(parts, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef part : parts)
+      if (!part.trim().empty())
+        list.elements.push_back(parseDefineValue(part.trim()));
+    return list;
+  }
   int64_t intValue;
   if (!text.getAsInteger(0, intValue))
     return RValue::ofInt(intValue);
@@ -858,6 +870,7 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
     case Stmt::Kind::Return:
     case Stmt::Kind::Assert:
     case Stmt::Kind::Raise:
+    case Stmt::Kind::For:
     case Stmt::Kind::Assign:
     case Stmt::Kind::AugAssign:
     case Stmt::Kind::If:
@@ -1390,7 +1403,23 @@ void KernelGenerator::genReturn(const ReturnStmt &stmt) {
   macroResults.back() = stmt.value ? eval(*stmt.value) : RValue::none();
 }
 
+void KernelGenerator::genCompileTimeFor(const ForStmt &stmt) {
+  std::optional<std::vector<RValue>> items = constantIterable(*stmt.iter);
+  if (!items)
+    return;
+  for (const RValue &item : *items) {
+    if (!bindTargets(stmt.targets, item, stmt.iter->getLoc()))
+      return;
+    unsigned errors = source.getNumErrors();
+    genBlock(stmt.body);
+    if (source.getNumErrors() != errors)
+      return; // once is enough
+  }
+}
+
 void KernelGenerator::genFor(const ForStmt &stmt) {
+  if (bindingFactory && macroResults.empty())
+    return genCompileTimeFor(stmt);
   auto *call = dyn_cast<CallExpr>(stmt.iter.get());
   std::string callee = call ? call->getCalleeName() : "";
   if (callee == "T.Parallel")

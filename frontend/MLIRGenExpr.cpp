@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Format.h"
 
 #include <cmath>
@@ -83,6 +84,8 @@ RValue KernelGenerator::eval(const Expr &expr) {
     auto &ie = cast<IfElseExpr>(expr);
     return evalSelect(*ie.cond, *ie.thenValue, *ie.elseValue, ie.getLoc());
   }
+  case Expr::Kind::Comprehension:
+    return evalComprehension(cast<ComprehensionExpr>(expr));
   case Expr::Kind::Lambda:
     error(expr.getLoc()) << "a lambda is only allowed as the index map of T.Layout or "
                             "T.Fragment";
@@ -173,6 +176,87 @@ RValue KernelGenerator::formatString(const StringExpr &literal) {
     out += piece;
   }
   return RValue::ofStr(std::move(out));
+}
+
+std::optional<std::vector<RValue>> KernelGenerator::constantIterable(const Expr &iterable) {
+  // range(stop), range(start, stop[, step]) of compile-time integers.
+  if (auto *call = dyn_cast<CallExpr>(&iterable); call && call->getCalleeName() == "range") {
+    std::vector<int64_t> bounds;
+    for (const ExprPtr &arg : call->args) {
+      std::optional<int64_t> value = evalConstInt(*arg, "a compile-time range bound");
+      if (!value)
+        return std::nullopt;
+      bounds.push_back(*value);
+    }
+    if (bounds.empty() || bounds.size() > 3 || !call->keywords.empty() ||
+        (bounds.size() == 3 && bounds[2] == 0)) {
+      error(call->getLoc()) << "range takes 1 to 3 integers, the step not 0";
+      return std::nullopt;
+    }
+    int64_t start = bounds.size() > 1 ? bounds[0] : 0;
+    int64_t stop = bounds.size() > 1 ? bounds[1] : bounds[0];
+    int64_t step = bounds.size() == 3 ? bounds[2] : 1;
+    std::vector<RValue> values;
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+      if (values.size() >= 65536) {
+        error(call->getLoc()) << "a compile-time range of more than 65536 values";
+        return std::nullopt;
+      }
+      values.push_back(RValue::ofInt(i));
+    }
+    return values;
+  }
+  RValue value = eval(iterable);
+  if (value.isError())
+    return std::nullopt;
+  if (value.kind != RValue::Kind::Tuple) {
+    error(iterable.getLoc()) << "a compile-time loop runs over a tuple, a list or range() of "
+                                "constants, not " << value.describe();
+    return std::nullopt;
+  }
+  return value.elements;
+}
+
+bool KernelGenerator::bindTargets(ArrayRef<std::pair<SMLoc, std::string>> targets,
+                                  const RValue &value, SMLoc where) {
+  if (targets.size() == 1) {
+    scopes.back().names[targets[0].second] = value;
+    return true;
+  }
+  if (value.kind != RValue::Kind::Tuple || value.elements.size() != targets.size()) {
+    error(where) << "cannot unpack " << value.describe() << " into " << targets.size()
+                 << " names";
+    return false;
+  }
+  for (auto [target, element] : llvm::zip(targets, value.elements))
+    scopes.back().names[target.second] = element;
+  return true;
+}
+
+RValue KernelGenerator::evalComprehension(const ComprehensionExpr &expr) {
+  std::optional<std::vector<RValue>> items = constantIterable(*expr.iterable);
+  if (!items)
+    return RValue::error();
+  RValue result;
+  result.kind = RValue::Kind::Tuple;
+  for (const RValue &item : *items) {
+    pushScope(false);
+    llvm::scope_exit pop([&] { popScope(); });
+    if (!bindTargets(expr.targets, item, expr.iterable->getLoc()))
+      return RValue::error();
+    if (expr.condition) {
+      std::optional<bool> keep = evalConstBool(*expr.condition, "a comprehension's condition");
+      if (!keep)
+        return RValue::error();
+      if (!*keep)
+        continue;
+    }
+    RValue element = eval(*expr.element);
+    if (element.isError())
+      return element;
+    result.elements.push_back(std::move(element));
+  }
+  return result;
 }
 
 RValue KernelGenerator::evalName(const NameExpr &expr) {
@@ -529,6 +613,31 @@ RValue KernelGenerator::evalSubscript(const SubscriptExpr &expr) {
     if (expr.indices.size() != 1) {
       error(expr.getLoc()) << "a tuple takes one index";
       return RValue::error();
+    }
+    if (auto *slice = dyn_cast<SliceExpr>(expr.indices[0].get())) {
+      // xs[a:b] (constant bounds, Python's clamping and negative ends).
+      int64_t size = static_cast<int64_t>(base.elements.size());
+      auto bound = [&](const ExprPtr &e, int64_t fallback) -> std::optional<int64_t> {
+        if (!e)
+          return fallback;
+        std::optional<int64_t> v = evalConstInt(*e, "a tuple slice bound");
+        if (!v)
+          return std::nullopt;
+        int64_t at = *v < 0 ? *v + size : *v;
+        return std::clamp<int64_t>(at, 0, size);
+      };
+      std::optional<int64_t> lower = bound(slice->lower, 0), upper = bound(slice->upper, size);
+      if (!lower || !upper)
+        return RValue::error();
+      if (slice->step) {
+        error(slice->step->getLoc()) << "a tuple slice takes no step";
+        return RValue::error();
+      }
+      RValue part;
+      part.kind = RValue::Kind::Tuple;
+      for (int64_t i = *lower; i < *upper; ++i)
+        part.elements.push_back(base.elements[i]);
+      return part;
     }
     RValue index = eval(*expr.indices[0]);
     if (!index.isConstInt()) {
@@ -1091,6 +1200,25 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
       return RValue::error();
     }
     return castScalar(value, dtype, method->base->getLoc(), call.getLoc());
+  }
+  // `xs.append(x)` of a list a name holds (a factory building a table).
+  if (method && method->name == "append" && isa<NameExpr>(method->base.get())) {
+    const std::string &listName = cast<NameExpr>(method->base.get())->name;
+    RValue *list = nullptr;
+    for (auto it = scopes.rbegin(); it != scopes.rend() && !list; ++it)
+      if (auto found = it->names.find(listName); found != it->names.end())
+        list = &found->second;
+    if (list && list->kind == RValue::Kind::Tuple) {
+      if (call.args.size() != 1 || !call.keywords.empty()) {
+        error(call.getLoc()) << "append takes one value";
+        return RValue::error();
+      }
+      RValue value = eval(*call.args[0]);
+      if (value.isError())
+        return value;
+      list->elements.push_back(std::move(value));
+      return RValue::none();
+    }
   }
   // `n.bit_length()` of a constant integer (power-of-two checks in factories).
   if (method && method->name == "bit_length" && call.args.empty() && call.keywords.empty()) {

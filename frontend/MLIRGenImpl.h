@@ -162,6 +162,7 @@ public:
   RValue tensorView(llvm::StringRef name, const CallExpr &call);
   RValue builtinIsInstance(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinThreadBinding(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinSum(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinPythonPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinLoopIterable(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinKernelOutsideWith(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
@@ -232,6 +233,15 @@ public:
   mlir::MLIRContext *ctx;
 
   void genAssert(const AssertStmt &stmt);
+  /// The values a compile-time loop or comprehension runs over: a tuple or
+  /// list of constants, or range() of constant integers.
+  std::optional<std::vector<RValue>> constantIterable(const Expr &iterable);
+  /// Binds a loop's names to one value (unpacked over several names).
+  bool bindTargets(llvm::ArrayRef<std::pair<llvm::SMLoc, std::string>> targets,
+                   const RValue &value, llvm::SMLoc where);
+  RValue evalComprehension(const ComprehensionExpr &expr);
+  /// A `for` in a kernel factory's body: unrolled at compile time.
+  void genCompileTimeFor(const ForStmt &stmt);
   void genRaise(const RaiseStmt &stmt);
   /// An f-string's value: its `{name}` fields (`{name:.3f}`, `{name!r}`)
   /// filled with compile-time values.

@@ -123,6 +123,8 @@ private:
   ExprPtr parseTestList(); // tuple without parentheses
   ExprPtr parseTest();
   ExprPtr parseOrTest() { return parseBoolChain(/*isAnd=*/false); }
+  /// The rest of `element for names in iterable [if condition]`, at `for`.
+  ExprPtr parseComprehension(ExprPtr element);
   ExprPtr parseBoolChain(bool isAnd);
   ExprPtr parseNotTest();
   ExprPtr parseComparison();
@@ -1003,6 +1005,11 @@ bool Parser::parseCallArgs(std::vector<ExprPtr> &args,
       ExprPtr arg = parseTest();
       if (!arg)
         return false;
+      if (is(TokenKind::KwFor)) { // sum(x for x in xs)
+        arg = parseComprehension(std::move(arg));
+        if (!arg)
+          return false;
+      }
       args.push_back(std::move(arg));
     }
     if (!consumeIf(TokenKind::Comma))
@@ -1034,6 +1041,37 @@ ExprPtr Parser::parseNumber() {
     return nullptr;
   }
   return std::make_unique<IntExpr>(loc, static_cast<int64_t>(value));
+}
+
+ExprPtr Parser::parseComprehension(ExprPtr element) {
+  SMLoc loc = element->getLoc();
+  consume(); // for
+  std::vector<std::pair<SMLoc, std::string>> targets;
+  do {
+    if (!is(TokenKind::Identifier)) {
+      error(tok().getLoc(), "expected a name after 'for', found " + describe(tok()));
+      return nullptr;
+    }
+    targets.push_back({tok().getLoc(), tok().spelling.str()});
+    consume();
+  } while (consumeIf(TokenKind::Comma));
+  if (!expect(TokenKind::KwIn, "after a comprehension's names"))
+    return nullptr;
+  ExprPtr iterable = parseOrTest();
+  if (!iterable)
+    return nullptr;
+  ExprPtr condition;
+  if (consumeIf(TokenKind::KwIf)) {
+    condition = parseOrTest();
+    if (!condition)
+      return nullptr;
+  }
+  if (is(TokenKind::KwFor)) {
+    error(tok().getLoc(), "a comprehension takes one 'for'");
+    return nullptr;
+  }
+  return std::make_unique<ComprehensionExpr>(loc, std::move(element), std::move(targets),
+                                             std::move(iterable), std::move(condition));
 }
 
 ExprPtr Parser::parseAtom() {
@@ -1076,6 +1114,12 @@ ExprPtr Parser::parseAtom() {
     ExprPtr first = parseTest();
     if (!first)
       return nullptr;
+    if (is(TokenKind::KwFor)) { // (x for x in xs)
+      first = parseComprehension(std::move(first));
+      if (!first || !expect(TokenKind::RParen, "to close the generator"))
+        return nullptr;
+      return first;
+    }
     if (consumeIf(TokenKind::RParen))
       return first;
     std::vector<ExprPtr> elements;
@@ -1100,6 +1144,12 @@ ExprPtr Parser::parseAtom() {
       ExprPtr next = parseTest();
       if (!next)
         return nullptr;
+      if (elements.empty() && is(TokenKind::KwFor)) { // [x for x in xs]
+        next = parseComprehension(std::move(next));
+        if (!next || !expect(TokenKind::RBracket, "to close the list"))
+          return nullptr;
+        return next;
+      }
       elements.push_back(std::move(next));
       if (!consumeIf(TokenKind::Comma))
         break;

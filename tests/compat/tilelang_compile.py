@@ -39,6 +39,7 @@ FOLDER_VALUES = {
                         block_N=128, block_K=32, threads=128),
     "analyze": dict(N=8, C=64, H=32, W=32, F=128, K=3, S=1, D=1, P=1, thread_num=128,
                     enable_rasteration=False),
+    "grouped_gemm": dict(batch_sizes_list=[64, 128, 96]),
 }
 
 
