@@ -279,7 +279,7 @@ RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const C
 /// for the sizes of its tensors. A name -D sets is that constant; the others
 /// are symbolic dimensions, bound at launch from the tensors they size.
 RValue KernelGenerator::builtinConst(StringRef name, StringRef fn, const CallExpr &call) {
-  if (!bindingFactory || !macroResults.empty()) {
+  if (!inFactoryBody()) {
     error(call.getLoc()) << "T.const(\"M, N\") names the sizes of an eager kernel's tensors, "
                             "in its body before T.Kernel";
     return RValue::error();
@@ -303,14 +303,10 @@ RValue KernelGenerator::builtinConst(StringRef name, StringRef fn, const CallExp
       error(call.args[0]->getLoc()) << "T.const: '" << size << "' is not a name";
       return RValue::error();
     }
-    RValue value = RValue::ofSymbol(size.str());
-    for (const auto &[defined, valueText] : options.defines)
-      if (defined == size) {
-        value = parseDefineValue(valueText);
-        usedDefines[defined] = true;
-        eagerConstants.push_back({size.str(), value});
-      }
-    result.elements.push_back(value);
+    std::optional<RValue> defined = definedValue(size);
+    if (defined)
+      eagerConstants.push_back({size.str(), *defined});
+    result.elements.push_back(defined.value_or(RValue::ofSymbol(size.str())));
   }
   if (result.elements.size() == 1)
     return result.elements.front();
@@ -428,7 +424,7 @@ RValue KernelGenerator::builtinThreadBinding(StringRef name, StringRef fn, const
 /// Python's print: host output of a kernel factory (often of the kernel it
 /// made), which compiling has no use for; in kernel code, T.print.
 RValue KernelGenerator::builtinPythonPrint(StringRef name, StringRef fn, const CallExpr &call) {
-  if (bindingFactory && macroResults.empty())
+  if (inFactoryBody())
     return RValue::none();
   error(call.callee->getLoc()) << "print is host code; in a kernel, T.print(value, msg) "
                                   "prints from the device";

@@ -483,6 +483,16 @@ Type KernelGenerator::evalDType(const Expr &expr) {
 // Kernels
 //===----------------------------------------------------------------------===//
 
+std::optional<RValue> KernelGenerator::definedValue(StringRef name) {
+  std::optional<RValue> value;
+  for (const auto &[defined, text] : options.defines) // the last -D wins
+    if (defined == name) {
+      value = parseDefineValue(text);
+      usedDefines[defined] = true;
+    }
+  return value;
+}
+
 RValue tilec::frontend::parseDefineValue(StringRef text) {
   // A list or tuple of values: `-D sizes=[64,128,32]`.
   if (text.size() >= 2 && ((text.front() == '[' && text.back() == ']') ||
@@ -564,15 +574,9 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   };
   // A compile-time value: from -D, else the parameter's default.
   auto bindCompileTime = [&](const Param &param, StringRef what) {
-    RValue value;
-    bool overridden = false;
-    for (const auto &[name, text] : options.defines)
-      if (name == param.name) {
-        value = parseDefineValue(text);
-        usedDefines[name] = true;
-        overridden = true;
-      }
-    if (!overridden) {
+    std::optional<RValue> defined = definedValue(param.name);
+    RValue value = defined.value_or(RValue());
+    if (!defined) {
       if (!param.defaultValue) {
         error(param.loc) << what << " '" << param.name << "' has no default; pass -D "
                          << param.name << "=<value>";
@@ -1375,7 +1379,7 @@ void KernelGenerator::genRaise(const RaiseStmt &stmt) {
 }
 
 void KernelGenerator::genReturn(const ReturnStmt &stmt) {
-  if (bindingFactory && macroResults.empty()) {
+  if (inFactoryBody()) {
     // The kernel a factory returns: one of the @T.prim_func it defines.
     auto *name = dyn_cast_or_null<NameExpr>(stmt.value.get());
     const FunctionDef *kernel = nullptr;
@@ -1418,7 +1422,7 @@ void KernelGenerator::genCompileTimeFor(const ForStmt &stmt) {
 }
 
 void KernelGenerator::genFor(const ForStmt &stmt) {
-  if (bindingFactory && macroResults.empty())
+  if (inFactoryBody())
     return genCompileTimeFor(stmt);
   auto *call = dyn_cast<CallExpr>(stmt.iter.get());
   std::string callee = call ? call->getCalleeName() : "";

@@ -259,6 +259,11 @@ public:
   /// While a factory's body is bound: its statements, and the kernel its
   /// `return` took.
   bool bindingFactory = false;
+  /// Whether code runs in a kernel factory's own body (not in a macro it
+  /// calls): compile-time Python.
+  bool inFactoryBody() const { return bindingFactory && macroResults.empty(); }
+  /// The value `-D name=...` gives (marked used), or none.
+  std::optional<RValue> definedValue(llvm::StringRef name);
   const StmtList *factoryBody = nullptr;
   const FunctionDef *factoryReturned = nullptr;
   ModuleInfo *currentModule = nullptr;

@@ -2,7 +2,13 @@
 or name, and checked against the launch ABI (dtype, constant extents, one
 size per symbolic dimension) with errors that name the argument."""
 
-__all__ = ["bind", "check_shapes", "checked_arguments"]
+__all__ = ["TORCH", "bind", "check_shapes", "checked_arguments"]
+
+# The PyTorch dtypes of the ABI's dtypes (attribute names of torch).
+TORCH = {"float16": "float16", "bfloat16": "bfloat16", "float32": "float32",
+         "float64": "float64", "int8": "int8", "uint8": "uint8", "int16": "int16",
+         "int32": "int32", "int64": "int64", "bool": "bool", "float8_e4m3": "float8_e4m3fn",
+         "float8_e5m2": "float8_e5m2"}
 
 # The NumPy dtypes of the ABI's dtypes on the cpu target (bfloat16 tensors
 # are float32 arrays, rounded on the way in).

@@ -4,11 +4,8 @@ import ctypes
 import json
 import os
 
-from ._arguments import checked_arguments
+from ._arguments import TORCH, checked_arguments
 from ._tool import _REPO
-
-# The PyTorch dtype names of the ABI's dtypes.
-_TORCH_NAMES = {"float8_e4m3": "float8_e4m3fn"}
 
 _LIBRARY = None
 
@@ -36,12 +33,9 @@ def _library():
 
 def _dtype_name(dtype):
     import torch
-    names = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
-             torch.float64: "float64", torch.int8: "int8", torch.int32: "int32",
-             torch.int64: "int64", torch.uint8: "uint8"}
-    for attribute, name in (("float8_e4m3fn", "float8_e4m3"), ("float8_e5m2", "float8_e5m2")):
-        if hasattr(torch, attribute):
-            names[getattr(torch, attribute)] = name
+    taken = ("float16", "bfloat16", "float32", "float64", "int8", "int32", "int64", "uint8",
+             "float8_e4m3", "float8_e5m2")
+    names = {getattr(torch, TORCH[name]): name for name in taken if hasattr(torch, TORCH[name])}
     if dtype not in names:
         raise TypeError(f"tilec kernels take no {dtype} tensors")
     return names[dtype]
@@ -73,7 +67,7 @@ class CUDAKernel:
         position or parameter name)."""
         import torch
         args = checked_arguments(self.metadata, args, kwargs, torch.Tensor, "a CUDA tensor",
-                                 lambda p: _TORCH_NAMES.get(p["dtype"], p["dtype"]))
+                                 lambda p: TORCH.get(p["dtype"], p["dtype"]))
         spec = []
         for value in args:
             if isinstance(value, torch.Tensor):

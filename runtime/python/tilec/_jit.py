@@ -45,6 +45,7 @@ import tempfile
 import textwrap
 import types
 
+from ._arguments import TORCH
 from ._compile import compile as _compile
 from .language import Spelling
 
@@ -272,11 +273,6 @@ class KernelFactory:
         return kernel(*(tensors[name] for name in inputs))
 
 
-_TORCH_DTYPES = {"float16": "float16", "bfloat16": "bfloat16", "float32": "float32",
-                 "float64": "float64", "int8": "int8", "uint8": "uint8", "int32": "int32",
-                 "int64": "int64", "float8_e4m3": "float8_e4m3fn", "float8_e5m2": "float8_e5m2"}
-
-
 class JITKernel:
     """A compiled kernel that allocates and returns its `out_idx` outputs:
     call it with the other arguments in order."""
@@ -304,7 +300,7 @@ class JITKernel:
             return np.empty(shape, dtype=dtype)
         import torch
         device = like.device if like is not None else "cuda"
-        return torch.empty(shape, dtype=getattr(torch, _TORCH_DTYPES[param["dtype"]]),
+        return torch.empty(shape, dtype=getattr(torch, TORCH[param["dtype"]]),
                            device=device)
 
     def get_profiler(self, tensor_supply_type=None):

@@ -65,14 +65,14 @@ class Profiler:
 
     def _input(self, param):
         import torch
-        from ._jit import _TORCH_DTYPES
+        from ._arguments import TORCH
         if param["kind"] != "tensor":
             return 1.0 if param["dtype"].startswith(("float", "bfloat")) else 1
         shape = param["shape"]
         if any(isinstance(extent, str) for extent in shape):
             raise TypeError(f"the profiler makes inputs of fixed shapes; '{param['name']}' has "
                             f"the symbolic shape {shape}: call the kernel on tensors instead")
-        dtype = getattr(torch, _TORCH_DTYPES[param["dtype"]])
+        dtype = getattr(torch, TORCH[param["dtype"]])
         floating = dtype.is_floating_point
         supply = self.supply
         if supply == TensorSupplyType.Zero:

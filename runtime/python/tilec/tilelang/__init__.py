@@ -41,11 +41,6 @@ class PassConfigKey:
         return f"tl.{name.lower()}"
 
 
-def __getattr__(name):
-    # Any other PassConfigKey spelled on the module (rare) or unknown name.
-    raise AttributeError(f"tilec's TileLang API has no '{name}'")
-
-
 def _pass_config_options(configs):
     """tilec options for TileLang pass configurations."""
     options = {"disable": []}
