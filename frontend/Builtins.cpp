@@ -242,7 +242,7 @@ RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const C
     return RValue::error();
   StringRef target = options.target == "cpu" ? "sm_90a" : StringRef(options.target);
   // sm_XY[a] is capability X.Y; gfx9AB is 9.A (as PyTorch reports on ROCm).
-  int64_t major = 0, minor = 0, sms = 0;
+  int64_t major = 0, minor = 0;
   StringRef digits = target.starts_with("sm_")    ? target.drop_front(3).rtrim('a')
                      : target.starts_with("gfx") ? target.drop_front(3)
                                                   : StringRef();
@@ -369,8 +369,9 @@ RValue KernelGenerator::tensorView(StringRef name, const CallExpr &call) {
   return RValue::ofBuffer(result);
 }
 
-/// isinstance(x, int | float | bool | str | (types...)) of a compile-time
-/// value (a factory's argument checks).
+/// isinstance(x, int | float | bool | str | tuple | list | (types...)) of a
+/// compile-time value (a factory's or macro's argument checks; tuples and
+/// lists are one kind here).
 RValue KernelGenerator::builtinIsInstance(StringRef name, StringRef fn, const CallExpr &call) {
   BoundArgs args = bindArgs(*this, call, name, {"value", "type"}, 2);
   if (!args.ok)
@@ -388,12 +389,18 @@ RValue KernelGenerator::builtinIsInstance(StringRef name, StringRef fn, const Ca
     types.push_back(typeName->name);
   }
   if (types.empty() || !llvm::all_of(types, [](const std::string &t) {
-        return t == "int" || t == "float" || t == "bool" || t == "str";
+        return t == "int" || t == "float" || t == "bool" || t == "str" || t == "tuple" ||
+               t == "list";
       })) {
-    error(typeExpr->getLoc()) << "isinstance tests compile-time values for int, float, bool "
-                                 "or str";
+    error(typeExpr->getLoc()) << "isinstance tests compile-time values for int, float, bool, "
+                                 "str, tuple or list";
     return RValue::error();
   }
+  bool sequenceType = llvm::any_of(types, [](const std::string &t) {
+    return t == "tuple" || t == "list";
+  });
+  if (value.kind == RValue::Kind::Tuple || (sequenceType && !value.isConst()))
+    return RValue::ofBool(sequenceType && value.kind == RValue::Kind::Tuple);
   if (!value.isConst()) {
     error(args.get(0)->getLoc()) << "isinstance tests compile-time values, not "
                                  << value.describe();

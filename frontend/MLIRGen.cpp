@@ -61,6 +61,7 @@ std::string RValue::describe() const {
   case Kind::Tuple: return "a tuple";
   case Kind::Layout: return "a layout";
   case Kind::Symbol: return "the symbolic dimension '" + str + "'";
+  case Kind::TensorAnnotation: return "a tensor annotation";
   }
   return "a value";
 }
@@ -644,7 +645,13 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
           << "only compile-time parameters (T.const) may have defaults";
       continue;
     }
-    if (const CallExpr *tensor = asTensorAnnotation(param.annotation.get())) {
+    // A module-level alias of a T.Tensor annotation (Values.h).
+    const Expr *annotation = param.annotation.get();
+    if (auto *name = dyn_cast<NameExpr>(annotation))
+      if (const RValue *alias = lookup(name->name);
+          alias && alias->kind == RValue::Kind::TensorAnnotation)
+        annotation = alias->annotation;
+    if (const CallExpr *tensor = asTensorAnnotation(annotation)) {
       const Expr *shapeExpr = tensor->args.empty() ? nullptr : tensor->args[0].get();
       const Expr *dtypeExpr = tensor->args.size() > 1 ? tensor->args[1].get() : nullptr;
       if (const KeywordArg *kw = tensor->findKeyword("shape"))
@@ -912,11 +919,10 @@ void KernelGenerator::genBlock(const StmtList &body) {
 }
 
 void KernelGenerator::genStmt(const Stmt &stmt) {
-  if (!macroResults.empty() && macroResults.back().has_value()) {
-    if (!macroResults.back()->isError()) // (after a raise: already reported)
-      error(stmt.getLoc()) << "code after 'return' in a macro";
+  // After a macro's return (which compile-time control flow may reach
+  // early, as in Python), the rest of its body does not run.
+  if (!macroResults.empty() && macroResults.back().has_value())
     return;
-  }
   switch (stmt.getKind()) {
   case Stmt::Kind::Expr: {
     auto &exprStmt = cast<ExprStmt>(stmt);
@@ -946,8 +952,7 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
   case Stmt::Kind::Return:
     return genReturn(cast<ReturnStmt>(stmt));
   case Stmt::Kind::FunctionDef:
-    error(stmt.getLoc()) << "functions must be defined at module level";
-    return;
+    return genLocalMacro(cast<FunctionDef>(stmt));
   case Stmt::Kind::Import:
     error(stmt.getLoc()) << "imports must be at module level";
     return;
@@ -958,6 +963,24 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
   }
 }
 
+void KernelGenerator::genLocalMacro(const FunctionDef &fn) {
+  if (!fn.hasDecorator("macro")) {
+    error(fn.getLoc()) << "a kernel body may define @T.macro functions only; other "
+                          "functions must be defined at module level";
+    return;
+  }
+  // The closure: every name visible here, inner scopes first.
+  std::map<std::string, RValue> &closure = kernelClosures.emplace_back();
+  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
+    closure.insert(it->names.begin(), it->names.end());
+  RValue macro;
+  macro.kind = RValue::Kind::Macro;
+  macro.function = &fn;
+  macro.module = currentModule;
+  macro.closure = &closure;
+  assignName(fn.name, macro, fn.getLoc());
+}
+
 void KernelGenerator::genAssign(const AssignStmt &stmt) {
   if (!stmt.value) {
     error(stmt.getLoc()) << "an annotation without a value declares a tensor parameter of "
@@ -966,8 +989,14 @@ void KernelGenerator::genAssign(const AssignStmt &stmt) {
     return;
   }
   std::vector<const Expr *> targets = stmt.targets();
-  // `x = None`: a name for "not given" (tested with `is None`).
-  if (isa<NoneExpr>(stmt.value.get()) &&
+  // `x = None`, or `x = y` with y None: a name for "not given" (tested with
+  // `is None`).
+  auto isNoneName = [&](const Expr *e) {
+    auto *name = dyn_cast<NameExpr>(e);
+    const RValue *bound = name ? lookup(name->name) : nullptr;
+    return bound && bound->kind == RValue::Kind::None;
+  };
+  if ((isa<NoneExpr>(stmt.value.get()) || isNoneName(stmt.value.get())) &&
       llvm::all_of(targets, [](const Expr *target) { return isa<NameExpr>(target); })) {
     for (const Expr *target : targets)
       assignName(cast<NameExpr>(target)->name, RValue::none(), target->getLoc());
@@ -1003,8 +1032,15 @@ void KernelGenerator::genAssign(const AssignStmt &stmt) {
           << tuple->elements.size() << " targets";
       return;
     }
-    for (auto [element, part] : llvm::zip(tuple->elements, value.elements))
+    for (auto [element, part] : llvm::zip(tuple->elements, value.elements)) {
+      // A None inside a tuple was written as such (`return first, None`).
+      if (auto *name = dyn_cast<NameExpr>(element.get());
+          name && part.kind == RValue::Kind::None && name->name != "T") {
+        assignName(name->name, part, element->getLoc());
+        continue;
+      }
       genStore(*element, part, element->getLoc());
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <deque>
 #include <map>
 
 namespace tilec::frontend {
@@ -243,6 +244,9 @@ public:
   /// A `for` in a kernel factory's body: unrolled at compile time.
   void genCompileTimeFor(const ForStmt &stmt);
   void genRaise(const RaiseStmt &stmt);
+  /// `@T.macro def f(...)` inside a kernel body: a macro that sees the
+  /// names visible where it is defined.
+  void genLocalMacro(const FunctionDef &fn);
   /// An f-string's value: its `{name}` fields (`{name:.3f}`, `{name!r}`)
   /// filled with compile-time values.
   RValue formatString(const StringExpr &literal);
@@ -256,6 +260,10 @@ public:
   std::vector<std::pair<std::string, RValue>> eagerConstants;
   /// The names a kernel factory bound, which its macros see.
   std::map<std::string, RValue> factoryNames;
+  /// The names a `@T.macro` defined inside a kernel body sees: those
+  /// visible where it is defined (a Python closure over the kernel's
+  /// parameters and locals). A deque: macro values point into it.
+  std::deque<std::map<std::string, RValue>> kernelClosures;
   /// While a factory's body is bound: its statements, and the kernel its
   /// `return` took.
   bool bindingFactory = false;

@@ -340,8 +340,8 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
       for (const auto &name : imp->names) {
         if (name.name == "*") {
           for (auto &[key, value] : imported->globals)
-            if (value.kind == RValue::Kind::Macro ||
-                value.kind == RValue::Kind::Const)
+            if (value.kind == RValue::Kind::Macro || value.kind == RValue::Kind::Const ||
+                value.kind == RValue::Kind::TensorAnnotation)
               module.globals[key] = value;
           continue;
         }
@@ -443,6 +443,22 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
         source.emitError(assign->getLoc())
             << "only constants can be assigned at module level";
         continue;
+      }
+      // `Queries = T.Tensor((batch, q_len, heads, dim), dtype)`: an alias
+      // for parameter annotations, its names resolved where it is used.
+      if (auto *call = dyn_cast<CallExpr>(assign->value.get())) {
+        auto *callee = dyn_cast<AttributeExpr>(call->callee.get());
+        auto *base = callee ? dyn_cast<NameExpr>(callee->base.get()) : nullptr;
+        auto ns = base ? module.globals.find(base->name) : module.globals.end();
+        if (ns != module.globals.end() && ns->second.kind == RValue::Kind::Namespace &&
+            ns->second.str == "T" && (callee->name == "Tensor" || callee->name == "Buffer")) {
+          RValue alias;
+          alias.kind = RValue::Kind::TensorAnnotation;
+          alias.annotation = call;
+          for (const Expr *target : assign->targets())
+            module.globals[cast<NameExpr>(target)->name] = alias;
+          continue;
+        }
       }
       RValue value = evalConst(*assign->value);
       if (value.isError() && hostPython)

@@ -40,6 +40,9 @@ struct RValue {
     Tuple,     ///< a tuple or list of values
     Layout,    ///< a layout attribute made by T.make_swizzled_layout
     Symbol,    ///< `T.dynamic("m")` bound to a name: a dimension set at launch
+    /// A module-level `Name = T.Tensor(shape, dtype)`: a parameter
+    /// annotation whose names each kernel using it resolves in its own scope.
+    TensorAnnotation,
   };
   enum class ConstKind { Int, Float, Bool, Str, DType };
 
@@ -52,6 +55,7 @@ struct RValue {
   mlir::Value value;      // Scalar, Buffer, Var
   mlir::Attribute attr;   // Layout
   const FunctionDef *function = nullptr; // Macro, Kernel
+  const Expr *annotation = nullptr;      // TensorAnnotation: the T.Tensor call
   /// Macro: the names of the kernel factory it was defined in (a Python
   /// closure), visible in its body; null for module-level macros.
   const std::map<std::string, RValue> *closure = nullptr;

@@ -1,0 +1,357 @@
+//===- AttentionTemplateTest.cpp - the attention template's instances -----===//
+//
+// Each instance of kernels/attention/ (forward with LSE, backward, decoding)
+// runs with the CPU target at its shipped tile sizes, on sequences that
+// cross several tiles and end inside one, and is compared with one generic
+// reference in double: the variant's score modification, mask and row
+// normalisation written out in C++.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Harness.h"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+using namespace tilec;
+using namespace tilec::test;
+
+namespace {
+using Defines = std::vector<std::pair<std::string, std::string>>;
+
+std::mt19937_64 &templateRng() {
+  static std::mt19937_64 generator(Catch::rngSeed() ? Catch::rngSeed() : 20261205);
+  return generator;
+}
+
+/// A variant as the reference computes it; positions count among the keys.
+struct Variant {
+  enum class Normalization { Softmax, Sigmoid, None };
+  std::function<double(double, int64_t, int64_t, int64_t, int64_t)> scoreMod, scoreGrad;
+  std::function<bool(int64_t, int64_t, int64_t, int64_t)> mask;
+  Normalization normalization = Normalization::Softmax;
+};
+
+/// Sizes of one check; K and V head counts divide the query heads.
+struct Problem {
+  int64_t batch = 2, heads = 4, kHeads = 2, vHeads = 2, qLen = 150, kvLen = 150, dim = 32,
+          dimV = 32;
+};
+
+/// Outputs, log2-sum-exp and gradients of attention, in double.
+struct Reference {
+  std::vector<double> out, lse, dQ, dK, dV;
+};
+
+Reference referenceAttention(const Variant &variant, const Problem &p, const Tensor &Q,
+                             const Tensor &K, const Tensor &V, const Tensor *dO) {
+  using Norm = Variant::Normalization;
+  Reference r;
+  r.out.assign(p.batch * p.qLen * p.heads * p.dimV, 0.0);
+  r.dQ.assign(p.batch * p.qLen * p.heads * p.dim, 0.0);
+  r.dK.assign(p.batch * p.kvLen * p.kHeads * p.dim, 0.0);
+  r.dV.assign(p.batch * p.kvLen * p.vHeads * p.dimV, 0.0);
+  r.lse.assign(p.batch * p.heads * p.qLen, 0.0);
+  double scale = 1.0 / std::sqrt(double(p.dim));
+  for (int64_t b = 0; b < p.batch; ++b)
+    for (int64_t h = 0; h < p.heads; ++h)
+      for (int64_t i = 0; i < p.qLen; ++i) {
+        int64_t kh = h / (p.heads / p.kHeads), vh = h / (p.heads / p.vHeads);
+        int64_t q = p.kvLen - p.qLen + i;
+        std::vector<double> raw(p.kvLen, 0.0), score(p.kvLen, 0.0), weight(p.kvLen, 0.0);
+        std::vector<bool> visible(p.kvLen, false);
+        double best = -INFINITY, total = 0;
+        for (int64_t k = 0; k < p.kvLen; ++k) {
+          visible[k] = !variant.mask || variant.mask(b, h, q, k);
+          for (int64_t d = 0; d < p.dim; ++d)
+            raw[k] += Q({b, i, h, d}) * K({b, k, kh, d}) * scale;
+          score[k] = variant.scoreMod ? variant.scoreMod(raw[k], b, h, q, k) : raw[k];
+          if (visible[k])
+            best = std::max(best, score[k]);
+        }
+        for (int64_t k = 0; k < p.kvLen; ++k) {
+          if (!visible[k])
+            continue;
+          switch (variant.normalization) {
+          case Norm::Softmax:
+            weight[k] = std::exp(score[k] - best);
+            total += weight[k];
+            break;
+          case Norm::Sigmoid:
+            weight[k] = 1.0 / (1.0 + std::exp(-score[k]));
+            break;
+          case Norm::None:
+            weight[k] = score[k];
+            break;
+          }
+        }
+        r.lse[(b * p.heads + h) * p.qLen + i] = (best + std::log(total)) / std::log(2.0);
+        if (variant.normalization == Norm::Softmax)
+          for (double &w : weight)
+            w = total > 0 ? w / total : 0.0;
+        std::vector<double> out(p.dimV, 0.0);
+        for (int64_t k = 0; k < p.kvLen; ++k)
+          for (int64_t e = 0; e < p.dimV; ++e)
+            out[e] += weight[k] * V({b, k, vh, e});
+        for (int64_t e = 0; e < p.dimV; ++e)
+          r.out[((b * p.qLen + i) * p.heads + h) * p.dimV + e] = out[e];
+        if (!dO)
+          continue;
+        double rowDelta = 0;
+        for (int64_t e = 0; e < p.dimV; ++e)
+          rowDelta += (*dO)({b, i, h, e}) * out[e];
+        for (int64_t k = 0; k < p.kvLen; ++k) {
+          if (!visible[k])
+            continue;
+          double dp = 0;
+          for (int64_t e = 0; e < p.dimV; ++e)
+            dp += (*dO)({b, i, h, e}) * V({b, k, vh, e});
+          double ds = variant.normalization == Norm::Softmax   ? weight[k] * (dp - rowDelta)
+                      : variant.normalization == Norm::Sigmoid ? weight[k] * (1 - weight[k]) * dp
+                                                               : dp;
+          if (variant.scoreGrad)
+            ds *= variant.scoreGrad(raw[k], b, h, q, k);
+          for (int64_t d = 0; d < p.dim; ++d) {
+            r.dQ[((b * p.qLen + i) * p.heads + h) * p.dim + d] += ds * K({b, k, kh, d}) * scale;
+            r.dK[((b * p.kvLen + k) * p.kHeads + kh) * p.dim + d] += ds * Q({b, i, h, d}) * scale;
+          }
+          for (int64_t e = 0; e < p.dimV; ++e)
+            r.dV[((b * p.kvLen + k) * p.vHeads + vh) * p.dimV + e] +=
+                weight[k] * (*dO)({b, i, h, e});
+        }
+      }
+  return r;
+}
+
+/// The defines instance kernels take: the head dim, and head groups where
+/// K heads differ from query heads.
+Defines problemDefines(const Problem &p, Defines extra) {
+  Defines defines = {{"dim", std::to_string(p.dim)}};
+  if (p.heads != p.kHeads)
+    defines.push_back({"groups", std::to_string(p.heads / p.kHeads)});
+  defines.insert(defines.end(), extra.begin(), extra.end());
+  return defines;
+}
+
+/// What a check passes besides Q, K, V and the outputs: defines, and the
+/// trailing inputs (scalars, tensors) of each kernel.
+struct Extras {
+  Defines defines;
+  std::function<std::vector<cpu::KernelArg>()> inputs;
+  void append(std::vector<cpu::KernelArg> &args) const {
+    if (inputs)
+      for (cpu::KernelArg &arg : inputs())
+        args.push_back(arg);
+  }
+};
+
+/// Runs `<kernel>` (forward, with LSE for a softmax) and, when `backward`
+/// is set, `<kernel>_bwd` of kernels/attention/`file`, against the
+/// reference.
+void checkInstance(const std::string &file, const std::string &kernel, const Variant &variant,
+                   const Problem &p, bool backward, const Extras &extras = {}) {
+  bool withLse = variant.normalization == Variant::Normalization::Softmax;
+  Defines extra = extras.defines;
+  INFO(file << " " << kernel << " q_len " << p.qLen << " kv_len " << p.kvLen);
+  Defines defines = problemDefines(p, extra);
+  Tensor Q = randomTensor(DType::BF16, {p.batch, p.qLen, p.heads, p.dim}, templateRng());
+  Tensor K = randomTensor(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim}, templateRng());
+  Tensor V = randomTensor(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV}, templateRng());
+  Tensor dO = randomTensor(DType::BF16, {p.batch, p.qLen, p.heads, p.dimV}, templateRng());
+  Tensor O = poisoned(DType::BF16, {p.batch, p.qLen, p.heads, p.dimV});
+  Tensor LSE = poisoned(DType::F32, {p.batch, p.heads, p.qLen});
+  Reference ref = referenceAttention(variant, p, Q, K, V, backward ? &dO : nullptr);
+
+  Kernel forward("attention/" + file, kernel, defines);
+  INFO(forward.errors);
+  REQUIRE(forward.ok());
+  std::vector<cpu::KernelArg> args = {Q.arg(), K.arg(), V.arg(), O.arg()};
+  if (withLse)
+    args.push_back(LSE.arg());
+  extras.append(args);
+  REQUIRE(forward.run(args));
+  INFO(forward.errors);
+  CHECK(relativeError(O, ref.out) < 1e-2);
+  if (withLse)
+    CHECK(relativeError(LSE, ref.lse) < 1e-3);
+  if (!backward)
+    return;
+  Tensor dQ = poisoned(DType::BF16, {p.batch, p.qLen, p.heads, p.dim});
+  Tensor dK = poisoned(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim});
+  Tensor dV = poisoned(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV});
+  Kernel grad("attention/" + file, kernel + "_bwd", defines);
+  INFO(grad.errors);
+  REQUIRE(grad.ok());
+  std::vector<cpu::KernelArg> gradArgs = {Q.arg(), K.arg(), V.arg(), O.arg(), dO.arg()};
+  if (withLse)
+    gradArgs.push_back(LSE.arg());
+  gradArgs.insert(gradArgs.end(), {dQ.arg(), dK.arg(), dV.arg()});
+  extras.append(gradArgs);
+  REQUIRE(grad.run(gradArgs));
+  CHECK(relativeError(dQ, ref.dQ) < 3e-2);
+  CHECK(relativeError(dK, ref.dK) < 3e-2);
+  CHECK(relativeError(dV, ref.dV) < 3e-2);
+}
+
+/// Runs `<kernel>` (one decoding step: Q/Output [batch, heads, dim]) against
+/// the reference's last query row.
+void checkDecode(const std::string &file, const std::string &kernel, const Variant &variant,
+                 Problem p, const Extras &extras = {}) {
+  INFO(file << " " << kernel << " kv_len " << p.kvLen);
+  p.qLen = 1;
+  Tensor Q = randomTensor(DType::BF16, {p.batch, p.heads, p.dim}, templateRng());
+  Tensor K = randomTensor(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim}, templateRng());
+  Tensor V = randomTensor(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV}, templateRng());
+  Tensor O = poisoned(DType::BF16, {p.batch, p.heads, p.dimV});
+  // The reference's Q has a q_len dimension of 1: the same bytes.
+  Tensor Q4 = Q;
+  Q4.shape = {p.batch, 1, p.heads, p.dim};
+  Reference ref = referenceAttention(variant, p, Q4, K, V, nullptr);
+  Kernel decode("attention/" + file, kernel, problemDefines(p, extras.defines));
+  INFO(decode.errors);
+  REQUIRE(decode.ok());
+  std::vector<cpu::KernelArg> args = {Q.arg(), K.arg(), V.arg(), O.arg()};
+  extras.append(args);
+  REQUIRE(decode.run(args));
+  INFO(decode.errors);
+  CHECK(relativeError(O, ref.out) < 1e-2);
+}
+
+bool causalMask(int64_t, int64_t, int64_t q, int64_t k) { return q >= k; }
+
+cpu::KernelArg int32Arg(int64_t v) { return cpu::KernelArg::ofInt(v); }
+cpu::KernelArg float32Arg(double v) { return cpu::KernelArg::ofFloat(v); }
+} // namespace
+
+TEST_CASE("attention template: causal, MHA and GQA, prefill after a prefix", "[template]") {
+  Variant causal;
+  causal.mask = causalMask;
+  Problem mha;
+  mha.heads = mha.kHeads = mha.vHeads = 2;
+  checkInstance("causal.tl", "causal_attention", causal, mha, true);
+  Problem gqa;
+  gqa.qLen = 70;
+  gqa.kvLen = 300; // a chunk of queries after 230 cached keys
+  checkInstance("causal.tl", "causal_attention", causal, gqa, true);
+}
+
+TEST_CASE("attention template: sliding window, forward, backward and decoding", "[template]") {
+  for (int64_t window : {1, 100, 200, 1000}) {
+    INFO("window " << window);
+    Variant local;
+    local.mask = [window](int64_t, int64_t, int64_t q, int64_t k) {
+      return q >= k && q - k < window;
+    };
+    Extras extras{{}, [window] { return std::vector<cpu::KernelArg>{int32Arg(window)}; }};
+    Problem p;
+    p.qLen = p.kvLen = 300;
+    checkInstance("sliding_window.tl", "sliding_window_attention", local, p, true, extras);
+    Problem decode;
+    decode.kvLen = 700;
+    checkDecode("sliding_window.tl", "sliding_window_decode", local, decode, extras);
+  }
+}
+
+TEST_CASE("attention template: prefix-LM", "[template]") {
+  for (int64_t prefix : {0, 77, 260}) {
+    INFO("prefix " << prefix);
+    Variant variant;
+    variant.mask = [prefix](int64_t, int64_t, int64_t q, int64_t k) {
+      return k < prefix || q >= k;
+    };
+    Extras extras{{}, [prefix] { return std::vector<cpu::KernelArg>{int32Arg(prefix)}; }};
+    Problem p;
+    p.qLen = p.kvLen = 300;
+    checkInstance("prefix_lm.tl", "prefix_lm_attention", variant, p, true, extras);
+  }
+}
+
+TEST_CASE("attention template: document masking of packed sequences", "[template]") {
+  Problem p;
+  p.qLen = p.kvLen = 300;
+  // Documents of ragged lengths, different in each sequence of the batch.
+  auto ids = std::make_shared<Tensor>(DType::I32, std::vector<int64_t>{p.batch, p.kvLen});
+  for (int64_t b = 0; b < p.batch; ++b) {
+    int64_t doc = 0;
+    for (int64_t k = 0; k < p.kvLen; ++k) {
+      if (k == 37 * (b + 1) || k == 140 || k == 141 || k == 290 - b)
+        ++doc;
+      ids->setInt(b * p.kvLen + k, doc);
+    }
+  }
+  Variant variant;
+  variant.mask = [ids, &p](int64_t b, int64_t, int64_t q, int64_t k) {
+    return q >= k && ids->getInt(b * p.kvLen + q) == ids->getInt(b * p.kvLen + k);
+  };
+  Extras extras{{}, [ids] { return std::vector<cpu::KernelArg>{ids->arg()}; }};
+  checkInstance("document.tl", "document_attention", variant, p, true, extras);
+}
+
+TEST_CASE("attention template: ALiBi", "[template]") {
+  Problem p;
+  p.qLen = 100;
+  p.kvLen = 300;
+  Variant alibi;
+  alibi.mask = causalMask;
+  alibi.scoreMod = [&p](double s, int64_t, int64_t h, int64_t q, int64_t k) {
+    return s - std::exp2(-8.0 * (h + 1) / p.heads) * double(q - k);
+  };
+  alibi.scoreGrad = [](double, int64_t, int64_t, int64_t, int64_t) { return 1.0; };
+  checkInstance("alibi.tl", "alibi_attention", alibi, p, true);
+  Variant decodeAlibi = alibi;
+  decodeAlibi.mask = nullptr;
+  Problem decode;
+  decode.kvLen = 700;
+  checkDecode("alibi.tl", "alibi_decode", decodeAlibi, decode);
+}
+
+TEST_CASE("attention template: tanh soft-capping", "[template]") {
+  double cap = 0.5; // small enough that the scores of unit-range inputs bend
+  Variant softcap;
+  softcap.scoreMod = [cap](double s, int64_t, int64_t, int64_t, int64_t) {
+    return cap * std::tanh(s / cap);
+  };
+  softcap.scoreGrad = [cap](double s, int64_t, int64_t, int64_t, int64_t) {
+    double t = std::tanh(s / cap);
+    return 1 - t * t;
+  };
+  Extras extras{{}, [cap] { return std::vector<cpu::KernelArg>{float32Arg(cap)}; }};
+  Problem p;
+  p.qLen = 130;
+  p.kvLen = 260;
+  checkInstance("softcap.tl", "softcap_attention", softcap, p, true, extras);
+  Problem decode;
+  decode.kvLen = 500;
+  checkDecode("softcap.tl", "softcap_decode", softcap, decode, extras);
+}
+
+TEST_CASE("attention template: sigmoid attention", "[template]") {
+  double bias = -std::log(260.0);
+  Variant sigmoid;
+  sigmoid.normalization = Variant::Normalization::Sigmoid;
+  sigmoid.scoreMod = [bias](double s, int64_t, int64_t, int64_t, int64_t) { return s + bias; };
+  sigmoid.scoreGrad = [](double, int64_t, int64_t, int64_t, int64_t) { return 1.0; };
+  Extras extras{{}, [bias] { return std::vector<cpu::KernelArg>{float32Arg(bias)}; }};
+  Problem p;
+  p.qLen = 130;
+  p.kvLen = 260;
+  checkInstance("sigmoid.tl", "sigmoid_attention", sigmoid, p, true, extras);
+}
+
+TEST_CASE("attention template: retention's parallel form", "[template]") {
+  auto decay = [](double, int64_t, int64_t h, int64_t q, int64_t k) {
+    return std::pow(1.0 - std::exp2(-5.0 - h), double(q - k));
+  };
+  Variant retention;
+  retention.normalization = Variant::Normalization::None;
+  retention.mask = causalMask;
+  retention.scoreMod = [decay](double s, int64_t b, int64_t h, int64_t q, int64_t k) {
+    return s * decay(s, b, h, q, k);
+  };
+  retention.scoreGrad = decay;
+  Problem p;
+  p.heads = p.kHeads = p.vHeads = 3;
+  p.qLen = p.kvLen = 200;
+  checkInstance("retention.tl", "retention_attention", retention, p, true);
+}
