@@ -208,7 +208,8 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
   if (name.starts_with("math."))
     return builtinPythonMath(name, name.drop_front(5), call);
   if (name == "torch.cuda.get_device_capability" ||
-      name == "tilelang.carver.arch.driver.get_num_sms")
+      name == "tilelang.carver.arch.driver.get_num_sms" ||
+      name == "tilelang.carver.arch.driver.get_max_dynamic_shared_size_bytes")
     return builtinDeviceQuery(name, fn, call);
   error(call.callee->getLoc()) << "unknown function '" << name << "'";
   return RValue::error();
@@ -233,9 +234,10 @@ RValue KernelGenerator::builtinKernelOutsideWith(StringRef name, StringRef fn,
   return RValue::error();
 }
 
-/// The device queries of host helpers in Python files, answered for the
-/// target compiled for (the cpu target answers as sm_90a):
-/// torch.cuda.get_device_capability() and TileLang's driver.get_num_sms().
+/// The device queries of host helpers in Python files and of kernels that
+/// choose tile sizes, answered for the target compiled for (the cpu target
+/// answers as sm_90a): torch.cuda.get_device_capability() and TileLang's
+/// driver.get_num_sms() and driver.get_max_dynamic_shared_size_bytes().
 RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const CallExpr &call) {
   BoundArgs args = bindArgs(*this, call, name, {"device"}, 0);
   if (!args.ok)
@@ -260,10 +262,17 @@ RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const C
   // first: H100 SXM / H200, A100, MI300X.
   static const llvm::StringMap<int64_t> smCounts = {
       {"sm_90a", 132}, {"sm_90", 132}, {"sm_80", 108}, {"gfx942", 304}};
-  if (fn.ends_with("get_num_sms")) {
-    auto found = smCounts.find(target);
-    if (found == smCounts.end()) {
-      error(call.getLoc()) << name << ": the number of SMs of target '" << target
+  // The shared memory (LDS) one block may use.
+  static const llvm::StringMap<int64_t> sharedBytes = {
+      {"sm_90a", 232448}, {"sm_90", 232448}, {"sm_80", 166912}, {"gfx942", 65536},
+      {"gfx90a", 65536}};
+  bool askSMs = fn.ends_with("get_num_sms");
+  if (askSMs || fn.ends_with("get_max_dynamic_shared_size_bytes")) {
+    const llvm::StringMap<int64_t> &table = askSMs ? smCounts : sharedBytes;
+    auto found = table.find(target);
+    if (found == table.end()) {
+      error(call.getLoc()) << name << ": " << (askSMs ? "the number of SMs" : "the shared memory")
+                           << " of target '" << target
                            << "' is not known; set the value in the program";
       return RValue::error();
     }

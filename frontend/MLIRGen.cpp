@@ -549,6 +549,7 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   regionDepth = 0;
   inLaunch = false;
   macroExpansions = 0;
+  raised = false;
   factoryNames.clear();
   pushScope(false);
 
@@ -920,8 +921,9 @@ void KernelGenerator::genBlock(const StmtList &body) {
 
 void KernelGenerator::genStmt(const Stmt &stmt) {
   // After a macro's return (which compile-time control flow may reach
-  // early, as in Python), the rest of its body does not run.
-  if (!macroResults.empty() && macroResults.back().has_value())
+  // early, as in Python), the rest of its body does not run; after a raise,
+  // nothing does.
+  if (raised || (!macroResults.empty() && macroResults.back().has_value()))
     return;
   switch (stmt.getKind()) {
   case Stmt::Kind::Expr: {
@@ -1409,7 +1411,9 @@ void KernelGenerator::genRaise(const RaiseStmt &stmt) {
     }
   }
   error(stmt.getLoc()) << text;
-  // A macro that raised gives no value: its caller's uses stay silent.
+  // As an exception would, the raise ends the kernel's generation: nothing
+  // after it runs (no follow-on errors).
+  raised = true;
   if (!macroResults.empty())
     macroResults.back() = RValue::error();
 }

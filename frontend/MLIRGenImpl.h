@@ -280,6 +280,8 @@ public:
   ModuleInfo *kernelHome = nullptr;
   unsigned regionDepth = 0;
   bool inLaunch = false;
+  /// Whether a `raise` ran: the rest of the kernel is not generated.
+  bool raised = false;
   unsigned errorsAtStart = 0;
   unsigned verifierErrors = 0;
 

@@ -12,7 +12,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <memory>
+#include <numeric>
+#include <set>
 
 using namespace tilec;
 using namespace tilec::test;
@@ -354,4 +358,98 @@ TEST_CASE("attention template: retention's parallel form", "[template]") {
   p.heads = p.kHeads = p.vHeads = 3;
   p.qLen = p.kvLen = 200;
   checkInstance("retention.tl", "retention_attention", retention, p, true);
+}
+
+TEST_CASE("attention template: DiffQKV, K and V heads and head dims differ", "[template]") {
+  Problem p; // 8 query heads on 2 K heads (dim 32) and 4 V heads (dim 48)
+  p.heads = 8;
+  p.kHeads = 2;
+  p.vHeads = 4;
+  p.dimV = 48;
+  p.qLen = 90;
+  p.kvLen = 170;
+  Extras extras{{{"dim_v", "48"}, {"v_groups", "2"}}, {}};
+  checkInstance("diffqkv.tl", "diffqkv_attention", Variant(), p, true, extras);
+}
+
+namespace {
+/// Distinct random key blocks: `count` of the `blocks`, in random order.
+std::vector<int64_t> pickBlocks(int64_t blocks, int64_t count) {
+  std::vector<int64_t> all(blocks);
+  std::iota(all.begin(), all.end(), 0);
+  std::shuffle(all.begin(), all.end(), templateRng());
+  all.resize(std::min(count, blocks));
+  return all;
+}
+} // namespace
+
+TEST_CASE("attention template: block-sparse prefill over block lists", "[template]") {
+  Problem p;
+  p.qLen = p.kvLen = 300;
+  int64_t block = 64, qBlocks = 5, maxSelected = 3;
+  auto indices = std::make_shared<Tensor>(
+      DType::I32, std::vector<int64_t>{p.batch, p.kHeads, qBlocks, maxSelected});
+  auto counts =
+      std::make_shared<Tensor>(DType::I32, std::vector<int64_t>{p.batch, p.kHeads, qBlocks});
+  // selected[b][g][i]: the key blocks query block i of K head g sees.
+  std::vector<std::set<int64_t>> selected(p.batch * p.kHeads * qBlocks);
+  for (int64_t at = 0; at < int64_t(selected.size()); ++at) {
+    int64_t i = at % qBlocks;
+    // Causal: blocks up to the diagonal; counts from 0 to all of them.
+    std::vector<int64_t> picks = pickBlocks(i + 1, at % (maxSelected + 1));
+    counts->setInt(at, int64_t(picks.size()));
+    for (int64_t s = 0; s < maxSelected; ++s)
+      indices->setInt(at * maxSelected + s, s < int64_t(picks.size()) ? picks[s] : -1);
+    selected[at].insert(picks.begin(), picks.end());
+  }
+  Variant variant;
+  int64_t groups = p.heads / p.kHeads;
+  variant.mask = [&](int64_t b, int64_t h, int64_t q, int64_t k) {
+    int64_t at = (b * p.kHeads + h / groups) * qBlocks + q / block;
+    return q >= k && selected[at].count(k / block) != 0;
+  };
+  Extras extras{{}, [indices, counts] {
+                  return std::vector<cpu::KernelArg>{indices->arg(), counts->arg()};
+                }};
+  checkInstance("block_sparse.tl", "block_sparse_attention", variant, p, false, extras);
+}
+
+TEST_CASE("attention template: block-sparse and ReSA decoding", "[template]") {
+  Problem p;
+  p.kvLen = 1000;
+  int64_t block = 64, blocks = 16, maxSelected = 6;
+  for (int64_t denseFrom : {int64_t(-1), int64_t(700), int64_t(1000)}) {
+    INFO("dense_from " << denseFrom);
+    bool resa = denseFrom >= 0;
+    int64_t sparseBlocks = resa ? denseFrom / block : blocks;
+    auto indices = std::make_shared<Tensor>(
+        DType::I32, std::vector<int64_t>{p.batch, p.kHeads, maxSelected});
+    auto counts = std::make_shared<Tensor>(DType::I32, std::vector<int64_t>{p.batch, p.kHeads});
+    std::vector<std::set<int64_t>> selected(p.batch * p.kHeads);
+    for (int64_t at = 0; at < p.batch * p.kHeads; ++at) {
+      std::vector<int64_t> picks = pickBlocks(sparseBlocks, 2 + at % (maxSelected - 1));
+      counts->setInt(at, int64_t(picks.size()));
+      for (int64_t s = 0; s < maxSelected; ++s)
+        indices->setInt(at * maxSelected + s, s < int64_t(picks.size()) ? picks[s] : -1);
+      selected[at].insert(picks.begin(), picks.end());
+    }
+    int64_t groups = p.heads / p.kHeads;
+    Variant variant;
+    variant.mask = [&, denseFrom, resa](int64_t b, int64_t h, int64_t, int64_t k) {
+      if (resa && k >= denseFrom)
+        return true;
+      return (!resa || k < denseFrom) &&
+             selected[b * p.kHeads + h / groups].count(k / block) != 0;
+    };
+    Extras extras{{}, [indices, counts, denseFrom, resa] {
+                    std::vector<cpu::KernelArg> args = {indices->arg(), counts->arg()};
+                    if (resa)
+                      args.push_back(int32Arg(denseFrom));
+                    return args;
+                  }};
+    if (resa)
+      checkDecode("resa.tl", "resa_decode", variant, p, extras);
+    else
+      checkDecode("block_sparse.tl", "block_sparse_decode", variant, p, extras);
+  }
 }
