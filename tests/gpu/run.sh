@@ -68,6 +68,10 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   # and timed against SDPA.
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     python3 "$root/tests/gpu/training.py" || status=1
+  # The attention template's instances: numerics against float64 PyTorch,
+  # then time against the hand-written kernels, SDPA and FlexAttention.
+  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
+    python3 "$root/tests/gpu/attention_template.py" || status=1
   # Two small models trained with tilec's kernels and with PyTorch's: the
   # loss curves (build/gpu/losses.csv, .svg) agree.
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \

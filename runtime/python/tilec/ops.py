@@ -7,6 +7,7 @@ kernels as torch.autograd.Functions.
     out = tilec.ops.retention(q, k, v)     # RetNet, chunkwise
     out = tilec.ops.diffqkv_attention(q, k, v)   # K, V heads and dims apart
     out = tilec.ops.block_sparse_attention(q, k, v, block_indices, block_counts)
+    out = tilec.ops.attention_variant("sliding_window", q, k, v, window=512)
 
 attention: FlashAttention (kernels/flash_attention_bwd.tl: the forward with
 its log-sum-exp, and the backward).
@@ -22,7 +23,8 @@ import os
 from ._compile import compile as _compile
 from ._tool import KERNELS
 
-__all__ = ["attention", "block_sparse_attention", "diffqkv_attention", "retention"]
+__all__ = ["attention", "attention_variant", "block_sparse_attention", "decode_variant",
+           "diffqkv_attention", "retention"]
 
 _KERNELS = {}
 
@@ -163,7 +165,80 @@ def _block_sparse_function():
     return BlockSparseAttention
 
 
+def _variant_kernel(variant, kernel, q, k, v):
+    """Kernel `kernel` of kernels/attention/<variant>.tl for these tensors."""
+    defines = dict(dim=q.shape[-1], dtype=_dtype_name(q))
+    heads, kv_heads = q.shape[-2], k.shape[2]
+    if heads != kv_heads:
+        defines["groups"] = heads // kv_heads
+    if v.shape[2] != kv_heads or v.shape[3] != k.shape[3]:
+        defines.update(dim_v=v.shape[3], v_groups=heads // v.shape[2])
+    return _compiled(os.path.join("attention", variant + ".tl"), kernel, **defines)
+
+
+def _variant_function():
+    import torch
+
+    class AttentionVariant(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, variant, inputs, q, k, v):
+            _check(q, k, v, diffqkv=True)
+            q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+            forward = _variant_kernel(variant, f"{variant}_attention", q, k, v)
+            batch, q_len, heads = q.shape[:3]
+            out = torch.empty(batch, q_len, heads, v.shape[3], device=q.device, dtype=q.dtype)
+            # Softmax variants store the rows' log-sum-exp for the backward.
+            lse = None
+            if any(param["name"] == "LSE" for param in forward.metadata["params"]):
+                lse = torch.empty(batch, heads, q_len, device=q.device, dtype=torch.float32)
+                forward(Q=q, K=k, V=v, Output=out, LSE=lse, **inputs)
+            else:
+                forward(Q=q, K=k, V=v, Output=out, **inputs)
+            ctx.save_for_backward(q, k, v, out, *([] if lse is None else [lse]))
+            ctx.variant, ctx.inputs = variant, inputs
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            q, k, v, out, *lse = ctx.saved_tensors
+            dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+            backward = _variant_kernel(ctx.variant, f"{ctx.variant}_attention_bwd", q, k, v)
+            tensors = dict(Q=q, K=k, V=v, O=out, dO=grad_out.contiguous().to(q.dtype), dQ=dq,
+                           dK=dk, dV=dv)
+            if lse:
+                tensors["LSE"] = lse[0]
+            backward(**tensors, **ctx.inputs)
+            return None, None, dq, dk, dv
+
+    return AttentionVariant
+
+
 _FUNCTIONS = {}
+
+
+def attention_variant(variant, q, k, v, **inputs):
+    """An instance of the attention template (kernels/attention/<variant>.tl:
+    causal, sliding_window, prefix_lm, document, alibi, softcap, sigmoid,
+    retention, diffqkv, ...), differentiable in q, k, v where the instance
+    has a backward kernel. q [batch, q_len, heads, dim], k [batch, kv_len,
+    kv_heads, dim], v [batch, kv_len, v_heads, dim_v]; `inputs` are the
+    instance's own parameters by name (window=, prefix=, document_ids=,
+    cap=, bias=, ...)."""
+    if "variant" not in _FUNCTIONS:
+        _FUNCTIONS["variant"] = _variant_function()
+    return _FUNCTIONS["variant"].apply(variant, inputs, q, k, v)
+
+
+def decode_variant(variant, q, k, v, **inputs):
+    """One decoding step of an attention template instance
+    (<variant>_decode): q [batch, heads, dim] (the newest position), k, v the
+    cache [batch, kv_len, kv_heads, dim]; returns [batch, heads, dim]. The
+    keys split over enough blocks to fill the GPU (chosen by the kernel)."""
+    import torch
+    decode = _variant_kernel(variant, f"{variant}_decode", q, k, v)
+    out = torch.empty(q.shape[0], q.shape[1], v.shape[3], device=q.device, dtype=q.dtype)
+    decode(Q=q.contiguous(), K=k.contiguous(), V=v.contiguous(), Output=out, **inputs)
+    return out
 
 
 def block_sparse_attention(q, k, v, block_indices, block_counts, causal=False, block=64):

@@ -1,0 +1,186 @@
+"""On a GPU machine: the attention template's instances (kernels/attention/)
+through tilec.ops.attention_variant / decode_variant, first against float64
+PyTorch on ragged random inputs (forward, gradients, decoding), then their
+time against the project's hand-written kernels, SDPA and FlexAttention
+(torch.compile'd, same masks and score modifications) in the same run.
+Needs the tilec tool ($TILEC) to compile. Prints "attention template: ok"
+or raises; --no-bench skips the timing."""
+
+import math
+import os
+import sys
+import tempfile
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+os.environ.setdefault("TILEC_CACHE_DIR", tempfile.mkdtemp(prefix="tilec-cache-"))
+sys.path.insert(0, os.path.join(root, "runtime", "python"))
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+import tilec.ops  # noqa: E402
+from tilec._profiler import do_bench  # noqa: E402
+
+
+def causal(b, h, q, k):
+    return q >= k
+
+
+def variants(heads, kv_len, document_ids):
+    """name -> (instance inputs, mask_mod, score_mod, normalisation), the mods
+    in FlexAttention's form on broadcast index tensors."""
+    slopes = torch.exp2(-8.0 * (torch.arange(heads, device="cuda") + 1) / heads)
+    gammas = 1 - torch.exp2(-5.0 - torch.arange(heads, device="cuda", dtype=torch.float64))
+    return {
+        "causal": ({}, causal, None, "softmax"),
+        "sliding_window": (dict(window=100),
+                           lambda b, h, q, k: (q >= k) & (q - k < 100), None, "softmax"),
+        "prefix_lm": (dict(prefix=77), lambda b, h, q, k: (k < 77) | (q >= k), None, "softmax"),
+        "document": (dict(document_ids=document_ids),
+                     lambda b, h, q, k: (q >= k) & (document_ids[b, q] == document_ids[b, k]),
+                     None, "softmax"),
+        "alibi": ({}, causal, lambda s, b, h, q, k: s - slopes[h] * (q - k), "softmax"),
+        "softcap": (dict(cap=0.5), None, lambda s, b, h, q, k: 0.5 * torch.tanh(s / 0.5),
+                    "softmax"),
+        "sigmoid": (dict(bias=-math.log(kv_len)), None,
+                    lambda s, b, h, q, k: s - math.log(kv_len), "sigmoid"),
+        "retention": ({}, causal,
+                      lambda s, b, h, q, k: s * gammas[h] ** (q - k).clamp(min=0), "none"),
+    }
+
+
+def reference(q, k, v, mask_mod, score_mod, normalization):
+    """float64 attention on [batch, seq, heads, dim] with FlexAttention-style
+    mods; positions count among the keys (queries are the last q_len)."""
+    batch, q_len, heads, _ = q.shape
+    kv_len = k.shape[1]
+    k = k.repeat_interleave(heads // k.shape[2], dim=2)
+    v = v.repeat_interleave(heads // v.shape[2], dim=2)
+    scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / q.shape[-1] ** 0.5
+    b = torch.arange(batch, device=q.device)[:, None, None, None]
+    h = torch.arange(heads, device=q.device)[None, :, None, None]
+    qi = (torch.arange(q_len, device=q.device) + kv_len - q_len)[None, None, :, None]
+    ki = torch.arange(kv_len, device=q.device)[None, None, None, :]
+    if score_mod is not None:
+        scores = score_mod(scores, b, h, qi, ki)
+    visible = (mask_mod(b, h, qi, ki) if mask_mod is not None
+               else torch.ones_like(scores, dtype=torch.bool)).expand_as(scores)
+    if normalization == "softmax":
+        weights = scores.masked_fill(~visible, float("-inf")).softmax(-1).nan_to_num(0.0)
+    elif normalization == "sigmoid":
+        weights = torch.sigmoid(scores) * visible
+    else:
+        weights = scores * visible
+    return torch.einsum("bhqk,bkhd->bqhd", weights, v)
+
+
+def compare(label, pairs):
+    worst = 0.0
+    for name, got, want in pairs:
+        error = ((got.double() - want).abs().max() / want.abs().max()).item()
+        worst = max(worst, error)
+        assert error < 2e-2, f"{label} {name}: relative error {error:.3g}"
+    return worst
+
+
+def check(name, batch=2, q_len=300, kv_len=300, heads=4, kv_heads=2, dim=128):
+    torch.manual_seed(0)
+    document_ids = torch.cumsum(torch.rand(batch, kv_len, device="cuda") < 0.01, 1).int()
+    inputs, mask_mod, score_mod, normalization = variants(heads, kv_len, document_ids)[name]
+    if name == "retention":
+        kv_heads = heads  # the instance is MHA
+    shape = (batch, q_len, heads, dim), (batch, kv_len, kv_heads, dim)
+    q = torch.randn(*shape[0], device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    k = torch.randn(*shape[1], device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    v = torch.randn(*shape[1], device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    grad = torch.randn_like(q)
+    out = tilec.ops.attention_variant(name, q, k, v, **inputs)
+    out.backward(grad)
+    q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
+    ref = reference(q64, k64, v64, mask_mod, score_mod, normalization)
+    ref.backward(grad.double())
+    worst = compare(name, (("out", out, ref), ("dq", q.grad, q64.grad), ("dk", k.grad, k64.grad),
+                           ("dv", v.grad, v64.grad)))
+    print(f"attention template: {name} b{batch} q{q_len} kv{kv_len} h{heads}/{kv_heads} d{dim} "
+          f"max rel err {worst:.2e}")
+
+
+def check_decode(name, batch=3, kv_len=5000, heads=32, kv_heads=8, dim=128):
+    torch.manual_seed(1)
+    inputs, mask_mod, score_mod, normalization = variants(heads, kv_len, None)[name]
+    q = torch.randn(batch, heads, dim, device="cuda", dtype=torch.bfloat16)
+    k = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
+    v = torch.randn_like(k)
+    out = tilec.ops.decode_variant(name, q, k, v, **inputs)
+    ref = reference(q[:, None].double(), k.double(), v.double(), mask_mod, score_mod,
+                    normalization)[:, 0]
+    worst = compare(name + " decode", (("out", out, ref),))
+    print(f"attention template: {name} decode b{batch} L{kv_len} h{heads}/{kv_heads} "
+          f"max rel err {worst:.2e}")
+
+
+def median_ms(fn):
+    return do_bench(fn, warmup=5, rep=50, return_mode="median")
+
+
+def bench(name, batch=4, seq=8192, heads=16, dim=128):
+    """Forward and backward at b4 h16 s8192 d128: the instance, FlexAttention
+    (compiled, with its block mask) and, for causal, SDPA and the
+    hand-written kernels."""
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+    torch.manual_seed(2)
+    document_ids = torch.cumsum(torch.rand(batch, seq, device="cuda") < 1 / 1024, 1).int()
+    inputs, mask_mod, score_mod, normalization = variants(heads, seq, document_ids)[name]
+    q, k, v = (torch.randn(batch, seq, heads, dim, device="cuda", dtype=torch.bfloat16,
+                           requires_grad=True) for _ in range(3))
+    grad = torch.randn_like(q)
+    out = tilec.ops.attention_variant(name, q, k, v, **inputs)
+    times = {"tilec": (median_ms(lambda: tilec.ops.attention_variant(name, q, k, v, **inputs)),
+                       median_ms(lambda: torch.autograd.grad(out, (q, k, v), grad,
+                                                             retain_graph=True)))}
+    qt, kt, vt = (t.detach().transpose(1, 2).contiguous().requires_grad_() for t in (q, k, v))
+    if normalization == "softmax":
+        block_mask = (create_block_mask(mask_mod, batch, heads, seq, seq)
+                      if mask_mod is not None else None)
+        flex = torch.compile(flex_attention)
+        flex_mod = None
+        if score_mod is not None:
+            def flex_mod(score, b, h, q_idx, kv_idx):
+                return score_mod(score, b, h, q_idx, kv_idx)
+        ref = flex(qt, kt, vt, score_mod=flex_mod, block_mask=block_mask)
+        times["flex"] = (median_ms(lambda: flex(qt, kt, vt, score_mod=flex_mod,
+                                                block_mask=block_mask)),
+                         median_ms(lambda: torch.autograd.grad(ref, (qt, kt, vt),
+                                                               grad.transpose(1, 2),
+                                                               retain_graph=True)))
+    if name == "causal":
+        sdpa = F.scaled_dot_product_attention(qt, kt, vt, is_causal=True)
+        times["sdpa"] = (median_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt,
+                                                                          is_causal=True)),
+                         median_ms(lambda: torch.autograd.grad(sdpa, (qt, kt, vt),
+                                                               grad.transpose(1, 2),
+                                                               retain_graph=True)))
+        hand = tilec.ops.attention(q, k, v, causal=True)
+        times["hand-written"] = (median_ms(lambda: tilec.ops.attention(q, k, v, causal=True)),
+                                 median_ms(lambda: torch.autograd.grad(hand, (q, k, v), grad,
+                                                                       retain_graph=True)))
+    ours = times["tilec"]
+    row = ", ".join(f"{peer} {fwd:.3f}/{bwd:.3f} ms (x{fwd / ours[0]:.2f}/x{bwd / ours[1]:.2f})"
+                    for peer, (fwd, bwd) in times.items() if peer != "tilec")
+    print(f"attention template: bench {name} b{batch} s{seq} h{heads} d{dim} fwd/bwd: tilec "
+          f"{ours[0]:.3f}/{ours[1]:.3f} ms; {row}")
+
+
+def main():
+    for name in ("causal", "sliding_window", "prefix_lm", "document", "alibi", "softcap",
+                 "sigmoid", "retention"):
+        check(name)
+    check("causal", q_len=70, kv_len=333, heads=8, kv_heads=1, dim=64)
+    for name in ("sliding_window", "alibi", "softcap"):
+        check_decode(name)
+    if "--no-bench" not in sys.argv:
+        for name in ("causal", "sliding_window", "document", "alibi", "softcap", "sigmoid"):
+            bench(name)
+    print("attention template: ok")
+
+
+if __name__ == "__main__":
+    main()
