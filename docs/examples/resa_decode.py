@@ -1,0 +1,289 @@
+"""ReSA decoding end to end: sparse decoding steps over the key blocks a
+query selects, with a dense rectification every few steps.
+
+Per generated token, per layer:
+  1. its key joins the cache, and the summary (the mean key) of the block it
+     falls in is updated incrementally;
+  2. each KV head's query group scores the block summaries before
+     `dense_from` and keeps the top_k blocks;
+  3. kernels/attention/resa.tl attends to those blocks and, densely, to
+     every key from dense_from on;
+  4. every `rectify_every` tokens the rectification runs dense (causal)
+     attention for the latest tokens over the whole cache
+     (kernels/attention/causal.tl, a chunk of queries at the end) and moves
+     dense_from forward, keeping a local window dense.
+
+  python3 docs/examples/resa_decode.py                 # cpu target, checked
+  python3 docs/examples/resa_decode.py --device cuda   # H100/H200: time per
+                                                       # token at 16K-256K
+On the cpu target every output is compared with attention over the same
+keys in float64, and the rectified outputs with dense attention. On a GPU
+it reports the attention time per generated token (selection, sparse
+decoding and the rectification's share) against dense decoding (the same
+kernel with every key dense).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "..", "runtime", "python"))
+import tilec  # noqa: E402
+
+KERNELS = os.path.join(here, "..", "..", "kernels", "attention")
+
+
+class Backend:
+    """The few array operations the loop needs, on NumPy (cpu target) or
+    PyTorch (CUDA)."""
+
+    def __init__(self, device):
+        self.device = device
+        if device == "cpu":
+            import numpy
+            self.np = numpy
+        else:
+            import torch
+            self.torch = torch
+
+    def randn(self, *shape, seed=0):
+        if self.device == "cpu":
+            rng = self.np.random.default_rng(seed)
+            return rng.standard_normal(shape).astype(self.np.float32)
+        generator = self.torch.Generator(device="cuda").manual_seed(seed)
+        return self.torch.randn(*shape, device="cuda", dtype=self.torch.bfloat16,
+                                generator=generator)
+
+    def empty(self, *shape, dtype="float"):
+        if self.device == "cpu":
+            kind = self.np.int32 if dtype == "int" else self.np.float32
+            return self.np.zeros(shape, dtype=kind)
+        kind = (self.torch.int32 if dtype == "int" else
+                self.torch.float32 if dtype == "float32" else self.torch.bfloat16)
+        return self.torch.zeros(*shape, device="cuda", dtype=kind)
+
+    def top_blocks(self, scores, count):
+        """Indices of the `count` largest scores along the last axis."""
+        if self.device == "cpu":
+            return self.np.argsort(-scores, axis=-1)[..., :count].astype(self.np.int32)
+        return self.torch.topk(scores, count, dim=-1).indices.to(self.torch.int32)
+
+    def einsum(self, spec, *operands):
+        lib = self.np if self.device == "cpu" else self.torch
+        return lib.einsum(spec, *operands)
+
+
+class ReSADecoder:
+    """The KV cache of one layer with its block summaries, and the kernels."""
+
+    def __init__(self, backend, batch, heads, kv_heads, dim, capacity, block=64, top_k=16,
+                 rectify_every=32, local=256):
+        self.xp, self.block, self.top_k = backend, block, top_k
+        self.rectify_every, self.local = rectify_every, local
+        self.groups = heads // kv_heads
+        target = "cpu" if backend.device == "cpu" else None
+        defines = dict(dim=dim, groups=self.groups, block=block)
+        options = dict(target=target) if target else {}
+        self.sparse = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_decode",
+                                    defines=defines, **options)
+        rect_defines = dict(dim=dim, groups=self.groups)
+        self.dense_chunk = tilec.compile(os.path.join(KERNELS, "causal.tl"), "causal_attention",
+                                         defines=rect_defines, **options)
+        self.K = backend.empty(batch, capacity, kv_heads, dim)
+        self.V = backend.empty(batch, capacity, kv_heads, dim)
+        blocks = -(-capacity // block)
+        self.key_sums = backend.empty(batch, blocks, kv_heads, dim, dtype="float32")
+        self.length = 0
+        self.dense_from = 0
+        self.recent_queries = []
+
+    def prefill(self, K, V):
+        """Takes a prompt's keys and values (computed densely)."""
+        n = K.shape[1]
+        self.K[:, :n], self.V[:, :n] = K, V
+        full = n // self.block
+        for b in range(full):
+            self.key_sums[:, b] = self._float(K[:, b * self.block:(b + 1) * self.block]).sum(1)
+        if n % self.block:
+            self.key_sums[:, full] = self._float(K[:, full * self.block:]).sum(1)
+        self.length = n
+        self.dense_from = max(0, n - self.local)
+
+    def _float(self, x):
+        return x if self.xp.device == "cpu" else x.float()
+
+    def select(self, q):
+        """The top_k blocks before dense_from per (sequence, KV head), by the
+        group's mean query against the blocks' mean keys."""
+        eligible = self.dense_from // self.block
+        batch, heads, dim = q.shape
+        if eligible == 0:
+            return (self.xp.empty(batch, heads // self.groups, 1, dtype="int"),
+                    self.xp.empty(batch, heads // self.groups, dtype="int"))
+        group_query = self._float(q).reshape(batch, heads // self.groups, self.groups,
+                                             dim).mean(2)
+        scores = self.xp.einsum("bgd,bngd->bgn", group_query, self.key_sums[:, :eligible])
+        count = min(self.top_k, eligible)
+        indices = self.xp.top_blocks(scores, count)
+        counts = self.xp.empty(batch, heads // self.groups, dtype="int")
+        counts[:] = count
+        return indices, counts
+
+    def step(self, q, k, v):
+        """One generated token: q [batch, heads, dim], k, v [batch, kv_heads,
+        dim]. Returns the attention output [batch, heads, dim], and, when a
+        rectification ran, the dense outputs of the tokens it covered."""
+        n = self.length
+        self.K[:, n], self.V[:, n] = k, v
+        self.key_sums[:, n // self.block] += self._float(k)
+        self.length = n + 1
+        indices, counts = self.select(q)
+        out = self.xp.empty(*q.shape)
+        self.sparse(Q=q, K=self.K[:, :n + 1], V=self.V[:, :n + 1], Output=out,
+                    block_indices=indices, block_counts=counts, dense_from=self.dense_from)
+        self.recent_queries.append(q)
+        rectified = None
+        if len(self.recent_queries) == self.rectify_every:
+            rectified = self.rectify()
+        return out, rectified
+
+    def rectify(self):
+        """Dense attention for the latest tokens (a causal chunk at the end
+        of the cache); later steps attend densely from a local window before
+        them."""
+        lib = self.xp.np if self.xp.device == "cpu" else self.xp.torch
+        queries = lib.stack(self.recent_queries, 1)  # [batch, f, heads, dim]
+        batch, f, heads, dim = queries.shape
+        out = self.xp.empty(batch, f, heads, dim)
+        lse = self.xp.empty(batch, heads, f, dtype="float32")
+        self.dense_chunk(Q=queries, K=self.K[:, :self.length], V=self.V[:, :self.length],
+                         Output=out, LSE=lse)
+        self.recent_queries = []
+        self.dense_from = max(0, self.length - self.local)
+        return out
+
+
+def reference(np, q, K, V, visible):
+    """float64 attention of q [batch, heads, dim] over keys where
+    visible[b, g, position]."""
+    batch, heads, dim = q.shape
+    groups = heads // K.shape[2]
+    out = np.zeros((batch, heads, dim))
+    for b in range(batch):
+        for h in range(heads):
+            keys = visible[b, h // groups]
+            scores = K[b, keys, h // groups].astype(np.float64) @ q[b, h] / dim ** 0.5
+            weights = np.exp(scores - scores.max())
+            out[b, h] = weights @ V[b, keys, h // groups] / weights.sum()
+    return out
+
+
+def check_on_cpu():
+    """A short run at small sizes: each sparse step against float64 attention
+    over its keys, each rectification against dense attention."""
+    import numpy as np
+    xp = Backend("cpu")
+    batch, heads, kv_heads, dim, prompt, steps = 2, 4, 2, 32, 700, 20
+    decoder = ReSADecoder(xp, batch, heads, kv_heads, dim, capacity=prompt + steps, block=64,
+                          top_k=3, rectify_every=8, local=100)
+    decoder.prefill(xp.randn(batch, prompt, kv_heads, dim, seed=1),
+                    xp.randn(batch, prompt, kv_heads, dim, seed=2))
+    worst = 0.0
+    pending = []  # the queries since the last rectification
+    for t in range(steps):
+        q = xp.randn(batch, heads, dim, seed=10 + t)
+        k, v = xp.randn(batch, kv_heads, dim, seed=100 + t), xp.randn(batch, kv_heads, dim,
+                                                                       seed=200 + t)
+        dense_from = decoder.dense_from
+        indices, counts = decoder.select(q)
+        out, rectified = decoder.step(q, k, v)
+        pending.append(q)
+        n = decoder.length
+        visible = np.zeros((batch, kv_heads, n), dtype=bool)
+        visible[:, :, dense_from:] = True
+        for b in range(batch):
+            for g in range(kv_heads):
+                for s in range(counts[b, g]):
+                    block = indices[b, g, s]
+                    visible[b, g, block * 64:min((block + 1) * 64, dense_from)] = True
+        K, V = bf16(decoder.K[:, :n]), bf16(decoder.V[:, :n])
+        want = reference(np, bf16(q), K, V, visible)
+        error = np.abs(out - want).max() / np.abs(want).max()
+        worst = max(worst, error)
+        assert error < 2e-2, f"step {t}: relative error {error:.3g}"
+        if rectified is None:
+            continue
+        for i, query in enumerate(pending):
+            dense = np.zeros((batch, kv_heads, n), dtype=bool)
+            dense[:, :, :n - len(pending) + i + 1] = True
+            want = reference(np, bf16(query), K, V, dense)
+            error = np.abs(rectified[:, i] - want).max() / np.abs(want).max()
+            worst = max(worst, error)
+            assert error < 2e-2, f"rectification {i}: relative error {error:.3g}"
+        pending.clear()
+    print(f"resa loop (cpu target): {steps} steps, {steps // decoder.rectify_every} "
+          f"rectifications, max rel err {worst:.2e}")
+
+
+def bf16(x):
+    """float32 values rounded to bfloat16, as the kernels read them."""
+    import numpy as np
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000).view(np.float32)
+
+
+def bench_on_gpu(contexts, steps=64):
+    """Attention time per generated token: ReSA (selection + sparse decoding
+    + the rectification's share) against dense decoding, at each context."""
+    import torch
+    from tilec._profiler import do_bench
+    xp = Backend("cuda")
+    batch, heads, kv_heads, dim = 1, 32, 8, 128
+    decoder_warmup = 32
+    for context in contexts:
+        decoder = ReSADecoder(xp, batch, heads, kv_heads, dim, capacity=context + steps + decoder_warmup)
+        decoder.prefill(xp.randn(batch, context, kv_heads, dim, seed=1),
+                        xp.randn(batch, context, kv_heads, dim, seed=2))
+        q = xp.randn(batch, heads, dim, seed=3)
+        k, v = xp.randn(batch, kv_heads, dim, seed=4), xp.randn(batch, kv_heads, dim, seed=5)
+        torch.cuda.synchronize()
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        for _ in range(decoder.rectify_every):  # compile and warm up, a rectification too
+            decoder.step(q, k, v)
+        start.record()
+        for _ in range(steps):
+            decoder.step(q, k, v)
+        end.record()
+        torch.cuda.synchronize()
+        resa_ms = start.elapsed_time(end) / steps
+        # Dense decoding: the same kernel, every key dense.
+        n = decoder.length
+        none = xp.empty(batch, kv_heads, 1, dtype="int")
+        zero = xp.empty(batch, kv_heads, dtype="int")
+        out = xp.empty(batch, heads, dim)
+        dense_ms = do_bench(lambda: decoder.sparse(Q=q, K=decoder.K[:, :n], V=decoder.V[:, :n],
+                                                   Output=out, block_indices=none,
+                                                   block_counts=zero, dense_from=0),
+                            warmup=10, rep=100, return_mode="median")
+        print(f"resa loop: context {context}: {resa_ms * 1e3:.1f} us/token (top_k "
+              f"{decoder.top_k} blocks of {decoder.block}, rectify every "
+              f"{decoder.rectify_every}), dense decoding {dense_ms * 1e3:.1f} us/token, "
+              f"speed-up x{dense_ms / resa_ms:.2f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--contexts", type=int, nargs="*", default=[16384, 65536, 262144])
+    args = parser.parse_args()
+    os.environ.setdefault("TILEC_CACHE_DIR", tempfile.mkdtemp(prefix="tilec-cache-"))
+    if args.device == "cpu":
+        check_on_cpu()
+    else:
+        bench_on_gpu(args.contexts)
+
+
+if __name__ == "__main__":
+    main()
