@@ -243,7 +243,8 @@ def bench_on_gpu(contexts, steps=64):
     batch, heads, kv_heads, dim = 1, 32, 8, 128
     decoder_warmup = 32
     for context in contexts:
-        decoder = ReSADecoder(xp, batch, heads, kv_heads, dim, capacity=context + steps + decoder_warmup)
+        decoder = ReSADecoder(xp, batch, heads, kv_heads, dim,
+                              capacity=context + steps + decoder_warmup)
         decoder.prefill(xp.randn(batch, context, kv_heads, dim, seed=1),
                         xp.randn(batch, context, kv_heads, dim, seed=2))
         q = xp.randn(batch, heads, dim, seed=3)
