@@ -370,6 +370,14 @@ TEST_CASE("attention template: DiffQKV, K and V heads and head dims differ", "[t
   p.kvLen = 170;
   Extras extras{{{"dim_v", "48"}, {"v_groups", "2"}}, {}};
   checkInstance("diffqkv.tl", "diffqkv_attention", Variant(), p, true, extras);
+  // Decoding: a block takes the heads that share both their K and V head,
+  // whichever of the two groups is smaller.
+  p.kvLen = 700;
+  checkDecode("diffqkv.tl", "diffqkv_decode", Variant(), p, extras);
+  p.kHeads = 4;
+  p.vHeads = 2;
+  checkDecode("diffqkv.tl", "diffqkv_decode", Variant(),
+              p, {{{"dim_v", "48"}, {"v_groups", "4"}}, {}});
 }
 
 namespace {
