@@ -391,7 +391,7 @@ std::vector<int64_t> pickBlocks(int64_t blocks, int64_t count) {
 }
 } // namespace
 
-TEST_CASE("attention template: block-sparse prefill over block lists", "[template]") {
+TEST_CASE("attention template: block-sparse prefill and backward over block lists", "[template]") {
   Problem p;
   p.qLen = p.kvLen = 300;
   int64_t block = 64, qBlocks = 5, maxSelected = 3;
@@ -419,7 +419,7 @@ TEST_CASE("attention template: block-sparse prefill over block lists", "[templat
   Extras extras{{}, [indices, counts] {
                   return std::vector<cpu::KernelArg>{indices->arg(), counts->arg()};
                 }};
-  checkInstance("block_sparse.tl", "block_sparse_attention", variant, p, false, extras);
+  checkInstance("block_sparse.tl", "block_sparse_attention", variant, p, true, extras);
 }
 
 TEST_CASE("attention template: block-sparse and ReSA decoding", "[template]") {
