@@ -20,10 +20,14 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
 using namespace llvm;
+
+extern char **environ;
 
 namespace {
 enum class EmitKind {
@@ -265,7 +269,48 @@ static bool runKernel(mlir::ModuleOp module) {
   return mlir::succeeded(tilec::cpu::runFromFiles(kernels.front(), options));
 }
 
+/// `tilec tune ...`: the autotuner lives in the Python package
+/// (tilec/tune.py); run it with this tilec as the compiler it drives.
+/// The interpreter is $TILEC_PYTHON, else python3 on PATH.
+static int runTune(int argc, char **argv) {
+  const char *chosen = std::getenv("TILEC_PYTHON");
+  ErrorOr<std::string> python =
+      sys::findProgramByName(chosen && *chosen ? chosen : "python3");
+  if (!python) {
+    WithColor::error(errs(), "tilec") << "tilec tune runs the Python autotuner: "
+                                      << (chosen && *chosen ? chosen : "python3")
+                                      << " is not on PATH (set TILEC_PYTHON)\n";
+    return 1;
+  }
+  std::string self = sys::fs::getMainExecutable(argv[0], reinterpret_cast<void *>(&runTune));
+  // The checkout's package, where this tilec was built from it; an
+  // installed package is found on the interpreter's own path.
+  std::string pythonPath = TILEC_PYTHON_DIR;
+  if (const char *existing = std::getenv("PYTHONPATH"))
+    pythonPath += std::string(":") + existing;
+  std::vector<std::string> environment = {"TILEC=" + self, "PYTHONPATH=" + pythonPath};
+  for (char **entry = environ; *entry; ++entry) {
+    StringRef variable(*entry);
+    if (!variable.starts_with("TILEC=") && !variable.starts_with("PYTHONPATH="))
+      environment.push_back(variable.str());
+  }
+  SmallVector<StringRef> arguments = {*python, "-m", "tilec.tune"};
+  for (int i = 2; i < argc; ++i)
+    arguments.push_back(argv[i]);
+  SmallVector<StringRef> environmentRefs(environment.begin(), environment.end());
+  std::string message;
+  int code = sys::ExecuteAndWait(*python, arguments, ArrayRef<StringRef>(environmentRefs), {}, 0,
+                                 0, &message);
+  if (code < 0) {
+    WithColor::error(errs(), "tilec") << "tilec tune: " << message << "\n";
+    return 1;
+  }
+  return code;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && StringRef(argv[1]) == "tune")
+    return runTune(argc, argv);
   InitLLVM init(argc, argv);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();

@@ -72,6 +72,9 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   # then time against the hand-written kernels, SDPA and FlexAttention.
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     python3 "$root/tests/gpu/attention_template.py" || status=1
+  # tilec.autotune over the GEMM and FlashAttention (24 and 16 candidates).
+  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
+    python3 "$root/tests/gpu/autotune.py" || status=1
   # ReSA's decoding loop: time per generated token at 16K, 64K and 256K
   # against dense decoding.
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \

@@ -8,6 +8,14 @@
     launch = gemm.bind(a, b, c)  # checked once; launch() again and again
     kernel = tilec.load("gemm.ptx")   # compiled ahead of time (tilec -o gemm.ptx)
 
+Autotuning compile-time parameters (tilec/_autotune.py; `tilec tune` on
+the command line), and timing with CUDA events and a flushed L2:
+
+    best = tilec.autotune("kernels/gemm.tl", "gemm", args=(a, b, c),
+                          space={"block_M": [64, 128], "num_stages": [2, 3, 4]})
+    best.kernel(a, b, c); print(best.table())
+    ms = tilec.bench(lambda: best.kernel(a, b, c))
+
 TileLang's Python form, a kernel factory (see tilec/_jit.py):
 
     import tilec.language as T
@@ -27,8 +35,11 @@ build/gpu/runtime/libtilec_cuda.so as tests/gpu/run.sh builds it).
 """
 
 from . import language
+from ._autotune import TuneResult, autotune
+from ._bench import bench
 from ._compile import CompileError, compile, load, tool_version
 from ._cpu import RunError
 from ._jit import jit
 
-__all__ = ["compile", "load", "jit", "language", "CompileError", "RunError", "tool_version"]
+__all__ = ["compile", "load", "jit", "language", "autotune", "bench", "TuneResult",
+           "CompileError", "RunError", "tool_version"]

@@ -32,6 +32,10 @@ def _exec(name):
 
 
 def run_tilec():
+    import sys
+    if sys.argv[1:2] == ["tune"]:  # `tilec tune ...`: the autotuner (tilec/tune.py)
+        from .tune import main
+        sys.exit(main(sys.argv[2:]))
     _exec("tilec")
 
 
