@@ -318,7 +318,9 @@ int main(int argc, char **argv) {
       [](raw_ostream &os) { os << "tilec " << tilec::getVersion() << "\n"; });
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
-                              "tilec: compile tile-language (.tl) kernels\n");
+                              "tilec: compile tile-language (.tl) kernels\n\n"
+                              "  tilec tune <file.tl> --space name=v1,v2,... : autotune "
+                              "compile-time parameters (tilec tune --help)\n");
 
   tilec::frontend::FrontendOptions options;
   if (!frontendFlags.fill(options))
