@@ -30,6 +30,7 @@ def variants(heads, kv_len, document_ids):
     slopes = torch.exp2(-8.0 * (torch.arange(heads, device="cuda") + 1) / heads)
     gammas = 1 - torch.exp2(-5.0 - torch.arange(heads, device="cuda", dtype=torch.float64))
     return {
+        "dense": ({}, None, None, "softmax"),
         "causal": ({}, causal, None, "softmax"),
         "sliding_window": (dict(window=100),
                            lambda b, h, q, k: (q >= k) & (q - k < 100), None, "softmax"),
@@ -151,15 +152,17 @@ def bench(name, batch=4, seq=8192, heads=16, dim=128):
                          median_ms(lambda: torch.autograd.grad(ref, (qt, kt, vt),
                                                                grad.transpose(1, 2),
                                                                retain_graph=True)))
-    if name == "causal":
-        sdpa = F.scaled_dot_product_attention(qt, kt, vt, is_causal=True)
+    if name in ("dense", "causal"):
+        is_causal = name == "causal"
+        sdpa = F.scaled_dot_product_attention(qt, kt, vt, is_causal=is_causal)
         times["sdpa"] = (median_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt,
-                                                                          is_causal=True)),
+                                                                          is_causal=is_causal)),
                          median_ms(lambda: torch.autograd.grad(sdpa, (qt, kt, vt),
                                                                grad.transpose(1, 2),
                                                                retain_graph=True)))
-        hand = tilec.ops.attention(q, k, v, causal=True)
-        times["hand-written"] = (median_ms(lambda: tilec.ops.attention(q, k, v, causal=True)),
+        hand = tilec.ops.attention(q, k, v, causal=is_causal)
+        times["hand-written"] = (median_ms(lambda: tilec.ops.attention(q, k, v,
+                                                                       causal=is_causal)),
                                  median_ms(lambda: torch.autograd.grad(hand, (q, k, v), grad,
                                                                        retain_graph=True)))
     ours = times["tilec"]
@@ -169,16 +172,36 @@ def bench(name, batch=4, seq=8192, heads=16, dim=128):
           f"{ours[0]:.3f}/{ours[1]:.3f} ms; {row}")
 
 
+def bench_decode(name, batch, kv_len, heads=32, kv_heads=8, dim=128):
+    """One decoding step: time, and bandwidth against a copy of the same
+    bytes (K and V) in the same run."""
+    inputs = variants(heads, kv_len, None)[name][0]
+    q = torch.randn(batch, heads, dim, device="cuda", dtype=torch.bfloat16)
+    k = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
+    v = torch.randn_like(k)
+    ms = median_ms(lambda: tilec.ops.decode_variant(name, q, k, v, **inputs))
+    source = torch.cat([k.flatten(), v.flatten()])
+    target = torch.empty_like(source)
+    copy_ms = median_ms(lambda: target.copy_(source))
+    moved = 2 * k.numel() * k.element_size()
+    print(f"attention template: decode {name} b{batch} L{kv_len} h{heads}/{kv_heads}: "
+          f"{ms * 1e3:.1f} us, {moved / ms / 1e9:.2f} TB/s, copy {moved / copy_ms / 1e9:.2f} "
+          f"TB/s ({copy_ms / ms * 100:.0f}% of copy)")
+
+
 def main():
-    for name in ("causal", "sliding_window", "prefix_lm", "document", "alibi", "softcap",
-                 "sigmoid", "retention"):
+    for name in ("dense", "causal", "sliding_window", "prefix_lm", "document", "alibi",
+                 "softcap", "sigmoid", "retention"):
         check(name)
     check("causal", q_len=70, kv_len=333, heads=8, kv_heads=1, dim=64)
-    for name in ("sliding_window", "alibi", "softcap"):
+    for name in ("dense", "sliding_window", "alibi", "softcap"):
         check_decode(name)
     if "--no-bench" not in sys.argv:
-        for name in ("causal", "sliding_window", "document", "alibi", "softcap", "sigmoid"):
+        for name in ("dense", "causal", "sliding_window", "document", "alibi", "softcap",
+                     "sigmoid"):
             bench(name)
+        for batch, kv_len in ((1, 131072), (8, 32768), (64, 8192), (16, 32768)):
+            bench_decode("dense", batch, kv_len)
     print("attention template: ok")
 
 

@@ -228,6 +228,17 @@ cpu::KernelArg int32Arg(int64_t v) { return cpu::KernelArg::ofInt(v); }
 cpu::KernelArg float32Arg(double v) { return cpu::KernelArg::ofFloat(v); }
 } // namespace
 
+TEST_CASE("attention template: dense, forward, backward and decoding", "[template]") {
+  Problem p;
+  p.qLen = 100;
+  p.kvLen = 260;
+  checkInstance("dense.tl", "dense_attention", Variant(), p, true);
+  Problem decode;
+  decode.heads = 8;
+  decode.kvLen = 1000;
+  checkDecode("dense.tl", "dense_decode", Variant(), decode);
+}
+
 TEST_CASE("attention template: causal, MHA and GQA, prefill after a prefix", "[template]") {
   Variant causal;
   causal.mask = causalMask;
