@@ -76,6 +76,55 @@ def k(file, kernel, dims, defines=(), scalars=None, inputs=None, name=None):
             "defines": list(defines), "scalars": scalars or {}, "inputs": inputs}
 
 
+def template_programs():
+    """Each instance of the attention template: its forward, backward and
+    decoding kernels, GQA, a chunk of queries after a prefix, ragged ends."""
+    prefill = {"batch": 1, "q_len": 140, "kv_len": 300, "heads": 4, "kv_heads": 2}
+    decode = {"batch": 2, "kv_len": 500, "heads": 8, "kv_heads": 2}
+    gqa = ["-D", "groups=2"]
+    documents = lambda np, rng, dims: {  # noqa: E731 - sorted document ids
+        "document_ids": np.cumsum(rng.random((dims["batch"], dims["kv_len"])) < 0.02,
+                                  axis=1).astype(np.int32)}
+    variants = [("dense", {}, None, True), ("causal", {}, None, False),
+                ("sliding_window", {"window": 100}, None, True),
+                ("prefix_lm", {"prefix": 77}, None, False),
+                ("document", {}, documents, False), ("alibi", {}, None, True),
+                ("softcap", {"cap": 0.5}, None, True), ("sigmoid", {"bias": -5.0}, None, False)]
+    programs = []
+    for variant, scalars, inputs, decodes in variants:
+        file = f"attention/{variant}.tl"
+        for kernel in (f"{variant}_attention", f"{variant}_attention_bwd"):
+            programs.append(k(file, kernel, prefill, gqa, scalars, inputs,
+                              name=f"template_{kernel}"))
+        if decodes:
+            programs.append(k(file, f"{variant}_decode", decode, ["-D", "groups=4"], scalars,
+                              name=f"template_{variant}_decode"))
+    mha = {"batch": 1, "q_len": 200, "kv_len": 200, "heads": 3, "kv_heads": 3}
+    for kernel in ("retention_attention", "retention_attention_bwd"):
+        programs.append(k("attention/retention.tl", kernel, mha, name=f"template_{kernel}"))
+    diffqkv = {"batch": 1, "q_len": 100, "kv_len": 150, "heads": 16, "kv_heads": 2,
+               "v_heads": 8}
+    for kernel in ("diffqkv_attention", "diffqkv_attention_bwd"):
+        programs.append(k("attention/diffqkv.tl", kernel, diffqkv, ["-D", "dim_v=128"],
+                          name=f"template_{kernel}"))
+    programs.append(k("attention/diffqkv.tl", "diffqkv_decode",
+                      {"batch": 2, "kv_len": 300, "heads": 16, "kv_heads": 2, "v_heads": 8},
+                      ["-D", "dim_v=128"], name="template_diffqkv_decode"))
+    blocks = {"batch": 1, "q_len": 200, "kv_len": 200, "heads": 4, "kv_heads": 2,
+              "q_blocks": 4, "max_selected": 3}
+    for kernel in ("block_sparse_attention", "block_sparse_attention_bwd"):
+        programs.append(k("attention/block_sparse.tl", kernel, blocks, gqa,
+                          inputs=training_blocks(64, 3), name=f"template_{kernel}"))
+    lists = dict(decode, max_selected=6)
+    programs.append(k("attention/block_sparse.tl", "block_sparse_decode", lists,
+                      ["-D", "groups=4"], inputs=sparse_blocks("kv_len", 6),
+                      name="template_block_sparse_decode"))
+    programs.append(k("attention/resa.tl", "resa_decode", lists, ["-D", "groups=4"],
+                      scalars={"dense_from": 400}, inputs=sparse_blocks("kv_len", 6),
+                      name="template_resa_decode"))
+    return programs
+
+
 # Every kernel in kernels/ (with the tiles it ships with, so that the GPU runs
 # the schedule users get) and the multi-launch program of the lit tests, at
 # small sizes that leave ragged edges.
@@ -140,6 +189,8 @@ PROGRAMS = [
       {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
     k("retention.tl", "retention_chunk_output",
       {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
+    # The attention template's instances (kernels/attention/).
+    *template_programs(),
     # The lit tests' runnable programs: loops, every scalar expression, the
     # tile ops, macros, a copy.
     k(os.path.join(ROOT, "tests/lit/Frontend/loops.tl"), "loops", {"N": 300}, scalars={"n": 7}),
