@@ -101,6 +101,10 @@ ls "$out/kernels" | wc -l
 /usr/bin/python3 "$root/tests/gpu/differential.py" prepare "$out/differential" \
   --tilec "$build/tools/tilec" --target "$target" --generated "${TILEC_GENERATED:-100}" \
   --seed "${TILEC_GENERATED_SEED:-1}" | { grep -v "^prepared" || true; }
+# The attention template's instances, a set of their own (about 22 MB:
+# carried in a call of its own as build/gpu/differential-template).
+/usr/bin/python3 "$root/tests/gpu/differential.py" prepare "$out/differential-template" \
+  --tilec "$build/tools/tilec" --target "$target" --set template | { grep -v "^prepared" || true; }
 # The C++ JIT example, static (MLIR inside), for a GPU machine without MLIR.
 ninja -C "$build" tilec-jit-example >/dev/null
 strip -o "$out/tilec-jit-example" "$build/runtime/tilec-jit-example"

@@ -5,7 +5,9 @@
 #   on the GPU: bash tests/gpu/run.sh        (carry build/gpu/{kernels,include,
 #               differential} and build/gpu-jit, about 55 MB: the static tilec
 #               there compiles @tilec.jit, tilec.ops and TileLang programs;
-#               build/gpu/tilec-jit-example.gz, 25 MB, in a call of its own)
+#               build/gpu/tilec-jit-example.gz, 25 MB, in a call of its own;
+#               build/gpu/differential-template, 22 MB, with build/gpu/include
+#               in another)
 #               bash tests/gpu/run.sh --ab   (each feature against its absence;
 #               TILEC_AB_ROUNDS=n rounds, TILEC_AB_ONLY=gemm|attention)
 set -euo pipefail
@@ -46,6 +48,12 @@ timeout "${TILEC_CHECK_SECONDS:-480}" python3 "$root/tests/gpu/check.py" \
 diff=(python3 "$root/tests/gpu/differential.py" check "$gpu/differential"
       --lib "$gpu/runtime/libtilec_cuda.so")
 timeout 300 "${diff[@]}" || status=1
+# The attention template's instances, when build/gpu/differential-template
+# was carried (a call of its own: carry it with build/gpu/include).
+if [ -d "$gpu/differential-template" ]; then
+  timeout 300 python3 "$root/tests/gpu/differential.py" check "$gpu/differential-template" \
+    --lib "$gpu/runtime/libtilec_cuda.so" || status=1
+fi
 if [ "${TILEC_SANITIZE:-1}" = 1 ] && command -v compute-sanitizer >/dev/null; then
   for tool in memcheck racecheck synccheck; do
     timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 3 "${diff[@]}" \
