@@ -7,7 +7,7 @@
 #               there compiles @tilec.jit, tilec.ops and TileLang programs;
 #               build/gpu/tilec-jit-example.gz, 25 MB, in a call of its own;
 #               build/gpu/differential-template, 22 MB, with build/gpu/include
-#               in another)
+#               in another: bash tests/gpu/run.sh --template)
 #               bash tests/gpu/run.sh --ab   (each feature against its absence;
 #               TILEC_AB_ROUNDS=n rounds, TILEC_AB_ONLY=gemm|attention)
 set -euo pipefail
@@ -19,6 +19,10 @@ cmake --build "$gpu/runtime" -j >/dev/null
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 if [ "${1:-}" = --ab ]; then
   exec python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" --ab
+fi
+if [ "${1:-}" = --template ]; then  # only build/gpu/differential-template's check
+  exec python3 "$root/tests/gpu/differential.py" check "$gpu/differential-template" \
+    --lib "$gpu/runtime/libtilec_cuda.so"
 fi
 if [ "${1:-}" = --sweep ]; then
   exec python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" --sweep "$gpu/sweep"
