@@ -18,6 +18,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import tilec.ops  # noqa: E402
 from tilec._profiler import do_bench  # noqa: E402
+from training import compare  # noqa: E402 - the same relative-error check
 
 
 def causal(b, h, q, k):
@@ -71,15 +72,6 @@ def reference(q, k, v, mask_mod, score_mod, normalization):
     else:
         weights = scores * visible
     return torch.einsum("bhqk,bkhd->bqhd", weights, v)
-
-
-def compare(label, pairs):
-    worst = 0.0
-    for name, got, want in pairs:
-        error = ((got.double() - want).abs().max() / want.abs().max()).item()
-        worst = max(worst, error)
-        assert error < 2e-2, f"{label} {name}: relative error {error:.3g}"
-    return worst
 
 
 def check(name, batch=2, q_len=300, kv_len=300, heads=4, kv_heads=2, dim=128):

@@ -24,11 +24,6 @@ using namespace tilec::test;
 namespace {
 using Defines = std::vector<std::pair<std::string, std::string>>;
 
-std::mt19937_64 &templateRng() {
-  static std::mt19937_64 generator(Catch::rngSeed() ? Catch::rngSeed() : 20261205);
-  return generator;
-}
-
 /// A variant as the reference computes it; positions count among the keys.
 struct Variant {
   enum class Normalization { Softmax, Sigmoid, None };
@@ -159,10 +154,10 @@ void checkInstance(const std::string &file, const std::string &kernel, const Var
   Defines extra = extras.defines;
   INFO(file << " " << kernel << " q_len " << p.qLen << " kv_len " << p.kvLen);
   Defines defines = problemDefines(p, extra);
-  Tensor Q = randomTensor(DType::BF16, {p.batch, p.qLen, p.heads, p.dim}, templateRng());
-  Tensor K = randomTensor(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim}, templateRng());
-  Tensor V = randomTensor(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV}, templateRng());
-  Tensor dO = randomTensor(DType::BF16, {p.batch, p.qLen, p.heads, p.dimV}, templateRng());
+  Tensor Q = randomTensor(DType::BF16, {p.batch, p.qLen, p.heads, p.dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV}, rng());
+  Tensor dO = randomTensor(DType::BF16, {p.batch, p.qLen, p.heads, p.dimV}, rng());
   Tensor O = poisoned(DType::BF16, {p.batch, p.qLen, p.heads, p.dimV});
   Tensor LSE = poisoned(DType::F32, {p.batch, p.heads, p.qLen});
   Reference ref = referenceAttention(variant, p, Q, K, V, backward ? &dO : nullptr);
@@ -204,9 +199,9 @@ void checkDecode(const std::string &file, const std::string &kernel, const Varia
                  Problem p, const Extras &extras = {}) {
   INFO(file << " " << kernel << " kv_len " << p.kvLen);
   p.qLen = 1;
-  Tensor Q = randomTensor(DType::BF16, {p.batch, p.heads, p.dim}, templateRng());
-  Tensor K = randomTensor(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim}, templateRng());
-  Tensor V = randomTensor(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV}, templateRng());
+  Tensor Q = randomTensor(DType::BF16, {p.batch, p.heads, p.dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV}, rng());
   Tensor O = poisoned(DType::BF16, {p.batch, p.heads, p.dimV});
   // The reference's Q has a q_len dimension of 1: the same bytes.
   Tensor Q4 = Q;
@@ -396,7 +391,7 @@ namespace {
 std::vector<int64_t> pickBlocks(int64_t blocks, int64_t count) {
   std::vector<int64_t> all(blocks);
   std::iota(all.begin(), all.end(), 0);
-  std::shuffle(all.begin(), all.end(), templateRng());
+  std::shuffle(all.begin(), all.end(), rng());
   all.resize(std::min(count, blocks));
   return all;
 }

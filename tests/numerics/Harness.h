@@ -12,6 +12,8 @@
 #include "lib/Support/DType.h"
 #include "runtime/jit/JIT.h"
 
+#include <catch2/catch.hpp>
+
 #include <cmath>
 #include <memory>
 #include <random>
@@ -54,6 +56,13 @@ struct Tensor {
     return cpu::KernelArg::ofTensor(t);
   }
 };
+
+/// The tests' random numbers: Catch's --rng-seed when given, else a fixed
+/// seed, so that a failure can be reproduced.
+inline std::mt19937_64 &rng() {
+  static std::mt19937_64 generator(Catch::rngSeed() ? Catch::rngSeed() : 20261130);
+  return generator;
+}
 
 inline Tensor randomTensor(DType dtype, std::vector<int64_t> shape, std::mt19937_64 &rng,
                            double lo = -1.0, double hi = 1.0) {

@@ -21,11 +21,6 @@ using namespace tilec::test;
 namespace {
 using Defines = std::vector<std::pair<std::string, std::string>>;
 
-std::mt19937_64 &rng() {
-  static std::mt19937_64 generator(Catch::rngSeed() ? Catch::rngSeed() : 20261130);
-  return generator;
-}
-
 /// Softmax attention of one query row over keys [0, count) with a mask.
 void attendRow(const std::vector<double> &q, const std::vector<std::vector<double>> &keys,
                const std::vector<std::vector<double>> &values, const std::vector<bool> &allowed,

@@ -2,7 +2,7 @@
 or name, and checked against the launch ABI (dtype, constant extents, one
 size per symbolic dimension) with errors that name the argument."""
 
-__all__ = ["TORCH", "bind", "check_shapes", "checked_arguments"]
+__all__ = ["TORCH", "bind", "check_shapes", "checked_arguments", "concrete_shape"]
 
 # The PyTorch dtypes of the ABI's dtypes (attribute names of torch).
 TORCH = {"float16": "float16", "bfloat16": "bfloat16", "float32": "float32",
@@ -35,6 +35,19 @@ def bind(params, args, kwargs, kernel):
         raise TypeError(f"{kernel} takes {len(names)} arguments ({', '.join(names)}); "
                         f"missing {', '.join(missing)}")
     return [values[n] for n in names]
+
+
+def concrete_shape(param, sizes, missing):
+    """Tensor parameter `param`'s shape with its symbolic extents taken from
+    `sizes`; `missing(name)` raises for an extent `sizes` lacks."""
+    shape = []
+    for extent in param["shape"]:
+        if isinstance(extent, str):
+            if extent not in sizes:
+                missing(extent)
+            extent = sizes[extent]
+        shape.append(int(extent))
+    return shape
 
 
 def numpy_dtype(param):

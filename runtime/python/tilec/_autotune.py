@@ -85,7 +85,7 @@ def _array_library(target):
 def _random_inputs(metadata, dims, target, seed=0):
     """Arguments for a kernel from its launch ABI: tensors of random values
     with symbolic extents from `dims`, scalars from `dims` too."""
-    from ._arguments import TORCH, numpy_dtype
+    from ._arguments import TORCH, concrete_shape, numpy_dtype
     dims = dict(dims or {})
     lib = _array_library(target)
     args = []
@@ -96,14 +96,10 @@ def _random_inputs(metadata, dims, target, seed=0):
                 raise ValueError(f"autotune: give the scalar '{name}' in dims=")
             args.append(dims[name])
             continue
-        shape = []
-        for extent in param["shape"]:
-            if isinstance(extent, str):
-                if extent not in dims:
-                    raise ValueError(f"autotune: give the size '{extent}' of '{name}' in "
-                                     "dims= (or pass args=)")
-                extent = dims[extent]
-            shape.append(int(extent))
+        def missing(extent):
+            raise ValueError(f"autotune: give the size '{extent}' of '{name}' in dims= (or "
+                             "pass args=)")
+        shape = concrete_shape(param, dims, missing)
         floating = param["dtype"].startswith(("float", "bfloat"))
         if target == "cpu":
             rng = lib.random.default_rng(seed + index)

@@ -26,7 +26,7 @@ def bench(fn, warmup=25, rep=100, flush_l2=True, return_mode="median", device="c
     if device == "cpu":
         times = _wall_clock_times(fn, warmup, rep)
     else:
-        times = _cuda_times(fn, warmup, rep, flush_l2)
+        times = cuda_times(fn, warmup, rep, flush_l2)
     if return_mode == "median":
         return statistics.median(times)
     if return_mode == "mean":
@@ -53,7 +53,10 @@ def _wall_clock_times(fn, warmup, rep):
     return times
 
 
-def _cuda_times(fn, warmup, rep, flush_l2):
+def cuda_times(fn, warmup, rep, flush_l2, n_warmup=0, n_repeat=0):
+    """The times (ms) of single calls of `fn` on the current CUDA stream
+    after a warm-up of about `warmup` ms (or `n_warmup` calls), about `rep`
+    ms of them (or `n_repeat`); the L2 cache flushed before each, untimed."""
     global _flush_buffer
     import torch
     if flush_l2 and _flush_buffer is None:
@@ -66,7 +69,8 @@ def _cuda_times(fn, warmup, rep, flush_l2):
         fn()
     end.record()
     torch.cuda.synchronize()
-    n_warmup, n_repeat = _counts(start.elapsed_time(end) / 5, warmup, rep)
+    estimated_warmup, estimated_repeat = _counts(start.elapsed_time(end) / 5, warmup, rep)
+    n_warmup, n_repeat = n_warmup or estimated_warmup, n_repeat or estimated_repeat
     for _ in range(n_warmup):
         fn()
     starts = [torch.cuda.Event(enable_timing=True) for _ in range(n_repeat)]

@@ -45,7 +45,7 @@ import tempfile
 import textwrap
 import types
 
-from ._arguments import TORCH
+from ._arguments import TORCH, concrete_shape
 from ._compile import compile as _compile
 from .language import Spelling
 
@@ -286,14 +286,10 @@ class JITKernel:
             i for i, p in enumerate(self.params) if p.get("output")]
 
     def _allocate(self, param, symbols, like):
-        shape = []
-        for extent in param["shape"]:
-            if isinstance(extent, str):
-                if extent not in symbols:
-                    raise TypeError(f"output '{param['name']}': dimension '{extent}' is not "
-                                    "given by any input")
-                extent = symbols[extent]
-            shape.append(extent)
+        def missing(extent):
+            raise TypeError(f"output '{param['name']}': dimension '{extent}' is not given by "
+                            "any input")
+        shape = concrete_shape(param, symbols, missing)
         if self.target == "cpu":
             import numpy as np
             dtype = "float32" if param["dtype"] == "bfloat16" else param["dtype"]

@@ -26,30 +26,13 @@ def do_bench(fn, warmup=25, rep=100, _n_warmup=0, _n_repeat=0, quantiles=None,
              return_mode="mean", **_ignored):
     """Milliseconds a call of `fn` takes on the current CUDA stream: warm
     for about `warmup` ms, then time about `rep` ms of calls one by one with
-    CUDA events (`_n_warmup`/`_n_repeat` fix the counts); the mean, median,
-    min or max as `return_mode` says, or the `quantiles`."""
+    CUDA events, the L2 cache flushed before each (`_n_warmup`/`_n_repeat`
+    fix the counts); the mean, median, min or max as `return_mode` says, or
+    the `quantiles`."""
     import torch
-    fn()
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(5):
-        fn()
-    end.record()
-    torch.cuda.synchronize()
-    estimate = max(start.elapsed_time(end) / 5, 1e-3)
-    n_warmup = _n_warmup or max(1, int(warmup / estimate))
-    n_repeat = _n_repeat or max(1, int(rep / estimate))
-    for _ in range(n_warmup):
-        fn()
-    starts = [torch.cuda.Event(enable_timing=True) for _ in range(n_repeat)]
-    ends = [torch.cuda.Event(enable_timing=True) for _ in range(n_repeat)]
-    for begin, finish in zip(starts, ends):
-        begin.record()
-        fn()
-        finish.record()
-    torch.cuda.synchronize()
-    times = torch.tensor([b.elapsed_time(f) for b, f in zip(starts, ends)], dtype=torch.float64)
+    from ._bench import cuda_times
+    times = torch.tensor(cuda_times(fn, warmup, rep, True, _n_warmup, _n_repeat),
+                         dtype=torch.float64)
     if quantiles is not None:
         values = torch.quantile(times, torch.tensor(quantiles, dtype=torch.float64)).tolist()
         return values[0] if len(values) == 1 else values
