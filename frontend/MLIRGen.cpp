@@ -259,6 +259,14 @@ void KernelGenerator::allowApproximation(Value value) {
   op->setAttr(op.getFastMathAttrName(), arith::FastMathFlagsAttr::get(ctx, flags));
 }
 
+std::pair<Value, Value> KernelGenerator::operandsAs(const RValue &lhs, const RValue &rhs,
+                                                    Type common, SMLoc where) {
+  Value a = materialize(lhs, where, common), b = materialize(rhs, where, common);
+  if (!a || !b)
+    return {};
+  return {castTo(a, common, where), castTo(b, common, where)};
+}
+
 Value KernelGenerator::castTo(Value value, Type type, SMLoc where) {
   Type from = value.getType();
   if (from == type)
@@ -1664,60 +1672,36 @@ void KernelGenerator::genSerialLoop(const ForStmt &stmt, const CallExpr &call,
   }
   // With break/continue: a while loop over a counter, with flags that guard
   // the rest of the body.
-  Type i1 = builder.getI1Type();
   Type index = builder.getIndexType();
-  auto localScalar = [&](Type type) {
-    return tile::AllocOp::create(
-        builder, l,
-        tile::BufferType::get(ctx, {}, type, tile::MemoryScope::Local,
-                              Attribute()));
-  };
-  Value counter = localScalar(index);
+  Value counter = tile::AllocOp::create(
+      builder, l, tile::BufferType::get(ctx, {}, index, tile::MemoryScope::Local, Attribute()));
   tile::StoreOp::create(builder, l, start, counter, ValueRange{});
-  Value breakFlag = hasBreak ? Value(localScalar(i1)) : Value();
-  Value continueFlag = hasContinue ? Value(localScalar(i1)) : Value();
-  Value falseValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(false));
-  Value trueValue = arith::ConstantOp::create(builder, l, builder.getBoolAttr(true));
-  if (breakFlag)
-    tile::StoreOp::create(builder, l, falseValue, breakFlag, ValueRange{});
-  auto whileOp = scf::WhileOp::create(builder, l, TypeRange{}, ValueRange{});
-  OpBuilder::InsertionGuard guard(builder);
-  builder.createBlock(&whileOp.getBefore());
-  Value current = tile::LoadOp::create(builder, l, index, counter, ValueRange{});
-  Value cond = arith::CmpIOp::create(builder, l, arith::CmpIPredicate::slt,
-                                     current, stop);
-  if (breakFlag) {
-    Value broke = tile::LoadOp::create(builder, l, i1, breakFlag, ValueRange{});
-    cond = arith::AndIOp::create(builder, l, cond,
-                                 arith::XOrIOp::create(builder, l, broke, trueValue));
-  }
-  scf::ConditionOp::create(builder, l, cond, ValueRange{});
-  builder.createBlock(&whileOp.getAfter());
-  if (continueFlag)
-    tile::StoreOp::create(builder, l, falseValue, continueFlag, ValueRange{});
-  Value iv = tile::LoadOp::create(builder, l, index, counter, ValueRange{});
-  pushScope(true);
-  scopes.back().names[stmt.targets[0].second] = RValue::ofScalar(iv);
-  loops.push_back({LoopContext::Serial, breakFlag, continueFlag});
-  genGuardedBody(stmt.body, 0);
-  loops.pop_back();
-  popScope();
-  Value next = arith::AddIOp::create(builder, l, iv, step);
-  tile::StoreOp::create(builder, l, next, counter, ValueRange{});
-  scf::YieldOp::create(builder, l);
+  genFlaggedWhile(
+      l, hasBreak, hasContinue,
+      [&]() -> Value {
+        Value current = tile::LoadOp::create(builder, l, index, counter, ValueRange{});
+        return arith::CmpIOp::create(builder, l, arith::CmpIPredicate::slt, current, stop);
+      },
+      [&](Value breakFlag, Value continueFlag) {
+        Value iv = tile::LoadOp::create(builder, l, index, counter, ValueRange{});
+        pushScope(true);
+        scopes.back().names[stmt.targets[0].second] = RValue::ofScalar(iv);
+        loops.push_back({LoopContext::Serial, breakFlag, continueFlag});
+        genGuardedBody(stmt.body, 0);
+        loops.pop_back();
+        popScope();
+        Value next = arith::AddIOp::create(builder, l, iv, step);
+        tile::StoreOp::create(builder, l, next, counter, ValueRange{});
+      });
 }
 
-void KernelGenerator::genWhile(const WhileStmt &stmt) {
-  if (!checkInLaunch(stmt.getLoc(), "loops"))
-    return;
-  bool hasBreak = false, hasContinue = false;
-  findJumps(stmt.body, hasBreak, hasContinue);
-  Location l = loc(stmt.getLoc());
+void KernelGenerator::genFlaggedWhile(Location l, bool hasBreak, bool hasContinue,
+                                      function_ref<Value()> condition,
+                                      function_ref<void(Value, Value)> body) {
   Type i1 = builder.getI1Type();
   auto localFlag = [&]() -> Value {
     return tile::AllocOp::create(
-        builder, l,
-        tile::BufferType::get(ctx, {}, i1, tile::MemoryScope::Local, Attribute()));
+        builder, l, tile::BufferType::get(ctx, {}, i1, tile::MemoryScope::Local, Attribute()));
   };
   Value breakFlag = hasBreak ? localFlag() : Value();
   Value continueFlag = hasContinue ? localFlag() : Value();
@@ -1728,9 +1712,7 @@ void KernelGenerator::genWhile(const WhileStmt &stmt) {
   auto whileOp = scf::WhileOp::create(builder, l, TypeRange{}, ValueRange{});
   OpBuilder::InsertionGuard guard(builder);
   builder.createBlock(&whileOp.getBefore());
-  pushScope(true);
-  Value cond = toBool(eval(*stmt.cond), stmt.cond->getLoc());
-  popScope();
+  Value cond = condition();
   if (!cond)
     cond = falseValue;
   if (breakFlag) {
@@ -1742,10 +1724,28 @@ void KernelGenerator::genWhile(const WhileStmt &stmt) {
   builder.createBlock(&whileOp.getAfter());
   if (continueFlag)
     tile::StoreOp::create(builder, l, falseValue, continueFlag, ValueRange{});
-  pushScope(true);
-  loops.push_back({LoopContext::Serial, breakFlag, continueFlag});
-  genGuardedBody(stmt.body, 0);
-  loops.pop_back();
-  popScope();
+  body(breakFlag, continueFlag);
   scf::YieldOp::create(builder, l);
+}
+
+void KernelGenerator::genWhile(const WhileStmt &stmt) {
+  if (!checkInLaunch(stmt.getLoc(), "loops"))
+    return;
+  bool hasBreak = false, hasContinue = false;
+  findJumps(stmt.body, hasBreak, hasContinue);
+  genFlaggedWhile(
+      loc(stmt.getLoc()), hasBreak, hasContinue,
+      [&]() -> Value {
+        pushScope(true);
+        Value cond = toBool(eval(*stmt.cond), stmt.cond->getLoc());
+        popScope();
+        return cond;
+      },
+      [&](Value breakFlag, Value continueFlag) {
+        pushScope(true);
+        loops.push_back({LoopContext::Serial, breakFlag, continueFlag});
+        genGuardedBody(stmt.body, 0);
+        loops.pop_back();
+        popScope();
+      });
 }

@@ -808,11 +808,9 @@ RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc wh
     common = builder.getI32Type();
   if (op == BinaryOp::Div && !isa<FloatType>(common))
     common = builder.getF32Type(); // true division, as in Python
-  Value a = materialize(lhs, where, common), b = materialize(rhs, where, common);
+  auto [a, b] = operandsAs(lhs, rhs, common, where);
   if (!a || !b)
     return RValue::error();
-  a = castTo(a, common, where);
-  b = castTo(b, common, where);
   Location l = loc(where);
   bool isFloat = isa<FloatType>(common);
   // A multiply feeding an add may become one fused multiply-add (one
@@ -1026,11 +1024,9 @@ RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc 
     common = c.constKind == RValue::ConstKind::Float && !isa<FloatType>(other)
                  ? builder.getF32Type() : other;
   }
-  Value a = materialize(lhs, where, common), b = materialize(rhs, where, common);
+  auto [a, b] = operandsAs(lhs, rhs, common, where);
   if (!a || !b)
     return RValue::error();
-  a = castTo(a, common, where);
-  b = castTo(b, common, where);
   Location l = loc(where);
   // Indexed by CompareOp (Lt, Le, Gt, Ge, Eq, Ne); `!=` holds for NaN, as in
   // Python.

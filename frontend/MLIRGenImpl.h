@@ -215,6 +215,10 @@ public:
   mlir::Value toIndex(const RValue &value, llvm::SMLoc where);
   mlir::Value toBool(const RValue &value, llvm::SMLoc where);
   mlir::Value castTo(mlir::Value value, mlir::Type type, llvm::SMLoc where);
+  /// Both operands of a binary operation as values of type `common` (null
+  /// values after an error).
+  std::pair<mlir::Value, mlir::Value> operandsAs(const RValue &lhs, const RValue &rhs,
+                                                 mlir::Type common, llvm::SMLoc where);
   mlir::Value constantOf(mlir::Type type, double value, llvm::SMLoc where);
   /// Marks the operation defining `value` `fastmath<afn>` (with --fast-math).
   void allowApproximation(mlir::Value value);
@@ -247,6 +251,14 @@ public:
   /// `@T.macro def f(...)` inside a kernel body: a macro that sees the
   /// names visible where it is defined.
   void genLocalMacro(const FunctionDef &fn);
+  /// An scf.while whose condition is `condition()` (false when it gives no
+  /// value) and, when the body has `break` / `continue`, whose flags (i1
+  /// local variables, null when unused) `body(breakFlag, continueFlag)`
+  /// sees: a set break flag ends the loop, the continue flag is cleared at
+  /// the start of each iteration.
+  void genFlaggedWhile(mlir::Location l, bool hasBreak, bool hasContinue,
+                       llvm::function_ref<mlir::Value()> condition,
+                       llvm::function_ref<void(mlir::Value, mlir::Value)> body);
   /// An f-string's value: its `{name}` fields (`{name:.3f}`, `{name!r}`)
   /// filled with compile-time values.
   RValue formatString(const StringExpr &literal);

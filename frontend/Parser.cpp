@@ -45,6 +45,10 @@ private:
     return tokens[std::min(pos + ahead, tokens.size() - 1)];
   }
   bool is(TokenKind kind) const { return tok().is(kind); }
+  /// Whether the current token ends a simple statement.
+  bool atStatementEnd() const {
+    return is(TokenKind::Newline) || is(TokenKind::Semicolon) || is(TokenKind::Eof);
+  }
   void consume() {
     if (pos + 1 < tokens.size())
       ++pos;
@@ -280,8 +284,7 @@ StmtPtr Parser::parseSmallStatement() {
   case TokenKind::KwReturn: {
     consume();
     ExprPtr value;
-    if (!is(TokenKind::Newline) && !is(TokenKind::Semicolon) &&
-        !is(TokenKind::Eof)) {
+    if (!atStatementEnd()) {
       value = parseTestList();
       if (!value)
         return nullptr;
@@ -308,7 +311,7 @@ StmtPtr Parser::parseSmallStatement() {
     // `raise`, `raise ValueError(message)`: an error when compiling reaches it.
     consume();
     ExprPtr exception;
-    if (!is(TokenKind::Newline) && !is(TokenKind::Semicolon) && !is(TokenKind::Eof)) {
+    if (!atStatementEnd()) {
       exception = parseTest();
       if (!exception)
         return nullptr;
