@@ -24,8 +24,25 @@ cat "$out/gemm.json"
 echo
 echo "== run it on the CPU target (ragged sizes, random data, checked mode)"
 "$build/tools/tilec" "$root/kernels/gemm.tl" --run --dims M=100,N=70,K=50 --seed 1 \
-  -D block_M=32 -D block_N=32 -D block_K=16 --out "$out/run" 2>/dev/null
+  -D block_M=32 -D block_N=32 -D block_K=16 --out "$out/run"
 ls -l "$out/run"
+# The result against NumPy's product of the same inputs (float64).
+for python in python3 /usr/bin/python3; do
+  if "$python" -c "import numpy" 2>/dev/null; then
+    "$python" - "$out/run" <<'CHECK'
+import sys
+import numpy as np
+run = sys.argv[1]
+a, b, c = (np.load(f"{run}/{name}.npy").astype(np.float64) for name in "ABC")
+ref = a @ b
+error = np.abs(c - ref).max() / np.abs(ref).max()
+print(f"C = A @ B on the cpu target: max relative error {error:.1e} against NumPy "
+      f"({'correct' if error < 1e-2 else 'WRONG'})")
+sys.exit(0 if error < 1e-2 else 1)
+CHECK
+    break
+  fi
+done
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi >/dev/null 2>&1 &&
    python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
   echo

@@ -95,6 +95,8 @@ cl::opt<std::string> outDir("out",
 cl::opt<bool> unchecked("unchecked",
                         cl::desc("With --run: no bounds/initialisation checks"),
                         cl::cat(category));
+cl::opt<bool> quiet("quiet", cl::desc("With --run: no summary line on stderr"),
+                    cl::cat(category));
 cl::opt<bool> verifyDiagnostics(
     "verify-diagnostics",
     cl::desc("Check that the diagnostics match the source's "
@@ -266,6 +268,8 @@ static bool runKernel(mlir::ModuleOp module) {
   options.seed = seed;
   options.outDir = outDir;
   options.run.checked = !unchecked;
+  if (!quiet)
+    options.summary = &errs();
   return mlir::succeeded(tilec::cpu::runFromFiles(kernels.front(), options));
 }
 

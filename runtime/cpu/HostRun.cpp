@@ -6,8 +6,12 @@
 #include "lib/Support/Npy.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/StringExtras.h"
 
+#include <chrono>
 #include <random>
 
 using namespace mlir;
@@ -16,6 +20,50 @@ using namespace tilec::cpu;
 
 /// The most elements one tensor of a --run may have (2^31: 8 GiB of float32).
 constexpr int64_t kMaxHostElements = int64_t(1) << 31;
+
+/// Whether the kernel's code stores into tensor `arg`, directly or through
+/// windows and views of it (the ops' declared memory effects).
+static bool storesInto(BlockArgument arg) {
+  SmallVector<Value> worklist = {arg};
+  DenseSet<Value> seen;
+  while (!worklist.empty()) {
+    Value buffer = worklist.pop_back_val();
+    if (!seen.insert(buffer).second)
+      continue;
+    for (Operation *user : buffer.getUsers()) {
+      if (isa<tile::RegionOp, tile::ViewOp>(user)) {
+        worklist.push_back(user->getResult(0));
+        continue;
+      }
+      auto effects = dyn_cast<MemoryEffectOpInterface>(user);
+      if (effects && effects.getEffectOnValue<MemoryEffects::Write>(buffer))
+        return true;
+    }
+  }
+  return false;
+}
+
+/// `vector_add: 1 launch (grid 8x1x1, 256 threads) in 1.2 ms on the cpu
+/// target; stored into C; tensors written to out/`.
+static void printSummary(llvm::raw_ostream &os, func::FuncOp kernel, const RunReport &report,
+                         double ms, ArrayRef<std::string> written, StringRef outDir) {
+  os << kernel.getName() << ": " << report.launches.size()
+     << (report.launches.size() == 1 ? " launch (" : " launches (");
+  for (auto [i, launch] : llvm::enumerate(report.launches)) {
+    if (i)
+      os << "; ";
+    os << "grid " << launch.grid[0] << "x" << launch.grid[1] << "x" << launch.grid[2] << ", "
+       << launch.threads << " threads";
+  }
+  os << ") in " << llvm::format("%.1f", ms) << " ms on the cpu target; ";
+  if (written.empty())
+    os << "stored into no tensor";
+  else
+    os << "stored into " << llvm::join(written, ", ");
+  if (!outDir.empty())
+    os << "; tensors written to " << outDir << "/";
+  os << "\n";
+}
 
 LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
                                        const HostRunOptions &options) {
@@ -124,7 +172,7 @@ LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
       std::mt19937_64 rng(options.seed * 1000003 + index);
       std::uniform_real_distribution<double> uniform(-1.0, 1.0);
       std::uniform_int_distribution<int64_t> small(0, 15);
-      for (size_t i = 0; i < count; ++i) {
+      for (int64_t i = 0; i < count; ++i) {
         char *element = storage[index].data() + i * dtypeSize(param.dtype);
         if (isFloatDType(param.dtype))
           storeFloat(element, param.dtype, uniform(rng));
@@ -138,8 +186,29 @@ LogicalResult tilec::cpu::runFromFiles(func::FuncOp kernel,
     args.push_back(KernelArg::ofTensor(std::move(tensor)));
   }
 
-  if (failed(runKernel(kernel, args, options.run)))
+  RunReport report;
+  RunOptions runOptions = options.run;
+  runOptions.report = &report;
+  auto start = std::chrono::steady_clock::now();
+  if (failed(runKernel(kernel, args, runOptions)))
     return failure();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count();
+  std::vector<std::string> written, unwritten;
+  for (auto [index, param] : llvm::enumerate(params)) {
+    if (!param.isTensor)
+      continue;
+    if (report.written[index])
+      written.push_back(param.name);
+    else if (storesInto(kernel.getArgument(index)))
+      unwritten.push_back(param.name);
+  }
+  for (const std::string &name : unwritten)
+    kernel.emitWarning() << "tensor '" << name << "' is stored into by the kernel, but this "
+                         << "run stored nothing into it (its grid or conditions skipped "
+                            "every store)";
+  if (options.summary)
+    printSummary(*options.summary, kernel, report, ms, written, options.outDir);
 
   if (options.outDir.empty())
     return success();

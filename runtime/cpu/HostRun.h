@@ -24,6 +24,8 @@ struct HostRunOptions {
   uint64_t seed = 0;
   std::string outDir;                          ///< empty: write nothing
   RunOptions run;
+  /// Where the one-line summary of the run goes (null: nowhere).
+  llvm::raw_ostream *summary = nullptr;
 };
 
 /// Runs `kernel` with arguments made as described above. Errors (missing

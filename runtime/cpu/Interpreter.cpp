@@ -51,6 +51,7 @@ struct Storage {
   std::vector<double> values;
   std::vector<uint8_t> initialized;
   std::string what; // for messages: "tensor 'A'", "shared buffer 64x32"
+  bool written = false; // a global tensor something was stored into
 };
 
 /// A window of a storage: what a buffer Value stands for at run time.
@@ -262,6 +263,7 @@ private:
         storeFloat(element, s.dtype, value.f);
       else
         storeInt(element, s.dtype, value.i);
+      s.written = true;
       if (options.checked && launchBlock >= 0 && !inAtomic)
         noteGlobalWrite(s, index, element);
       return;
@@ -416,6 +418,7 @@ LogicalResult Interpreter::run(func::FuncOp kernel, ArrayRef<KernelArg> args) {
                               << args.size();
   std::vector<abi::ParamSpec> params = tile::getKernelParams(kernel);
   std::map<std::string, std::pair<int64_t, std::string>> symbols;
+  std::vector<Storage *> argumentStorage(args.size(), nullptr);
   for (auto [i, arg] : llvm::enumerate(args)) {
     const abi::ParamSpec &param = params[i];
     Value value = kernel.getArgument(i);
@@ -492,9 +495,16 @@ LogicalResult Interpreter::run(func::FuncOp kernel, ArrayRef<KernelArg> args) {
       v.keptDims.push_back(d);
     v.shape.assign(t.shape.begin(), t.shape.end());
     views[value] = v;
+    argumentStorage[i] = storage.get();
     globals.push_back(std::move(storage));
   }
-  return execBlock(kernel.getBody().front());
+  LogicalResult result = execBlock(kernel.getBody().front());
+  if (options.report) {
+    options.report->written.clear();
+    for (Storage *storage : argumentStorage)
+      options.report->written.push_back(storage && storage->written);
+  }
+  return result;
 }
 
 Storage *Interpreter::allocate(tile::BufferType type, Location loc) {
@@ -640,6 +650,8 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
                                                " is negative: " + Twine(grid[i]));
     }
     Block &body = launch.getBody().front();
+    if (options.report)
+      options.report->launches.push_back({grid, static_cast<int64_t>(launch.getThreads())});
     globalWriters.clear();
     launchGrid.assign(grid.begin(), grid.end());
     llvm::scope_exit endLaunch([&] {

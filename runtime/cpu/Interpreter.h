@@ -47,6 +47,18 @@ struct KernelArg {
   }
 };
 
+/// What a run did: its launches and which tensor arguments it stored into
+/// (for `tilec --run`'s summary).
+struct RunReport {
+  struct Launch {
+    llvm::SmallVector<int64_t, 3> grid;
+    int64_t threads = 0;
+  };
+  std::vector<Launch> launches;
+  /// Per kernel argument: whether the run stored into it (false for scalars).
+  std::vector<bool> written;
+};
+
 struct RunOptions {
   /// Bounds, initialisation and division checks (off: faster, no checks on
   /// element accesses; copies still clip at tensor edges).
@@ -55,6 +67,8 @@ struct RunOptions {
   bool noteIgnored = true;
   /// Where T.print writes.
   llvm::raw_ostream *printStream = &llvm::outs();
+  /// Filled, when given, with what the run did.
+  RunReport *report = nullptr;
 };
 
 /// Runs `kernel` (a `func.func` with `tile.kernel`) over its whole grid.
