@@ -60,7 +60,8 @@ LogicalResult LaunchOp::verify() {
                     [](Type type) { return type.isIndex(); }))
     return emitOpError("body must take three index block indices");
   if (std::optional<int64_t> blockThreads = getBlockThreads();
-      blockThreads && (*blockThreads < getThreads() || *blockThreads > 1024 + 128))
+      blockThreads && (*blockThreads < static_cast<int64_t>(getThreads()) ||
+                       *blockThreads > 1024 + 128))
     return emitOpError("block_threads must be at least the launch's threads, got ")
            << *blockThreads;
   if (std::optional<int64_t> shared = getSharedBytes(); shared && *shared < 0)
@@ -135,9 +136,10 @@ void PipelinedOp::print(OpAsmPrinter &p) {
 }
 
 LogicalResult PipelinedOp::verify() {
-  if (getNumStages() < 0)
+  // The attribute is read unsigned: a negative value shows as its int64.
+  if (static_cast<int64_t>(getNumStages()) < 0)
     return emitOpError("num_stages must not be negative, got ")
-           << getNumStages();
+           << static_cast<int64_t>(getNumStages());
   Block &body = getBody().front();
   if (body.getNumArguments() != 1 || !body.getArgument(0).getType().isIndex())
     return emitOpError("body must take one index induction variable");
@@ -203,9 +205,10 @@ LogicalResult AllocGlobalOp::verify() {
 
 LogicalResult DimOp::verify() {
   int64_t rank = getSource().getType().getShape().size();
-  if (getIndex() < 0 || getIndex() >= rank)
+  int64_t index = static_cast<int64_t>(getIndex());
+  if (index < 0 || index >= rank)
     return emitOpError("dimension ")
-           << getIndex() << " is out of range for a rank-" << rank
+           << index << " is out of range for a rank-" << rank
            << " buffer";
   return success();
 }
