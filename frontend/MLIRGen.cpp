@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/MLIRGenImpl.h"
+#include "frontend/BuiltinSupport.h"
 #include "frontend/ConstantArithmetic.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -1482,9 +1483,88 @@ void KernelGenerator::genFor(const ForStmt &stmt) {
   if (callee == "range" || callee == "T.serial" || callee == "T.Serial" ||
       callee == "T.unroll" || callee == "T.vectorized")
     return genSerialLoop(stmt, *call, callee == "T.unroll");
+  if (callee == "T.Persistent")
+    return genPersistentLoop(stmt, *call);
   error(stmt.iter->getLoc())
       << "a loop must iterate over T.Parallel, T.Pipelined, T.serial, "
-         "T.unroll or range";
+         "T.unroll, T.Persistent or range";
+}
+
+void KernelGenerator::genPersistentLoop(const ForStmt &stmt, const CallExpr &call) {
+  if (!checkInLaunch(stmt.getLoc(), "T.Persistent"))
+    return;
+  BoundArgs args = bindArgs(*this, call, "T.Persistent",
+                            {"domain", "wave_size", "index", "group_size"}, 3);
+  if (!args.ok)
+    return;
+  auto *domainList = dyn_cast<SequenceExpr>(args.get(0));
+  if (!domainList || domainList->elements.empty()) {
+    error(args.get(0)->getLoc()) << "T.Persistent's domain is a list of tile counts";
+    return;
+  }
+  if (stmt.targets.size() != domainList->elements.size()) {
+    error(stmt.getLoc()) << "T.Persistent's domain has " << domainList->elements.size()
+                         << " extents but the loop names " << stmt.targets.size()
+                         << " variables";
+    return;
+  }
+  SmallVector<Value> domain;
+  for (const ExprPtr &extent : domainList->elements)
+    domain.push_back(toIndex(eval(*extent), extent->getLoc()));
+  Value waveSize = toIndex(eval(*args.get(1)), args.get(1)->getLoc());
+  Value index = toIndex(eval(*args.get(2)), args.get(2)->getLoc());
+  Value groupSize = args.get(3) ? toIndex(eval(*args.get(3)), args.get(3)->getLoc())
+                                : materialize(RValue::ofInt(8), call.getLoc());
+  if (llvm::is_contained(domain, Value()) || !waveSize || !index || !groupSize)
+    return;
+  // The tiles go round the blocks in waves: in wave w, block `index` takes
+  // tile w * wave_size + index of the domain, ordered so that `group_size`
+  // consecutive tiles share their other coordinates (neighbouring tiles
+  // run together and share operands in L2): with the last extent split
+  // into groups, the order is (group, the other extents, within group).
+  Location l = loc(stmt.getLoc());
+  auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(builder, l, v); };
+  auto ceilDiv = [&](Value a, Value b) { return arith::CeilDivSIOp::create(builder, l, a, b); };
+  Value last = domain.back();
+  groupSize = arith::MaxSIOp::create(builder, l, constant(1),
+                                     arith::MinSIOp::create(builder, l, groupSize, last));
+  SmallVector<Value> grouped = {ceilDiv(last, groupSize)};
+  grouped.append(domain.begin(), domain.end() - 1);
+  grouped.push_back(groupSize);
+  Value padded = grouped.front();
+  for (Value extent : ArrayRef<Value>(grouped).drop_front())
+    padded = arith::MulIOp::create(builder, l, padded, extent);
+  Value waves = ceilDiv(padded, waveSize);
+  auto forOp = scf::ForOp::create(builder, l, constant(0), waves, constant(1));
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(forOp.getBody());
+  Value tile = arith::AddIOp::create(
+      builder, l, arith::MulIOp::create(builder, l, forOp.getInductionVar(), waveSize), index);
+  Value inDomain = arith::CmpIOp::create(builder, l, arith::CmpIPredicate::slt, tile, padded);
+  auto inWave = scf::IfOp::create(builder, l, inDomain, /*withElseRegion=*/false);
+  builder.setInsertionPointToStart(inWave.thenBlock());
+  SmallVector<Value> coordinates(grouped.size());
+  Value rest = tile;
+  for (size_t i = grouped.size() - 1; i >= 1; --i) {
+    coordinates[i] = arith::RemSIOp::create(builder, l, rest, grouped[i]);
+    rest = arith::DivSIOp::create(builder, l, rest, grouped[i]);
+  }
+  coordinates[0] = rest;
+  Value lastCoordinate = arith::AddIOp::create(
+      builder, l, arith::MulIOp::create(builder, l, coordinates[0], groupSize),
+      coordinates.back());
+  Value inRange =
+      arith::CmpIOp::create(builder, l, arith::CmpIPredicate::slt, lastCoordinate, last);
+  auto inTile = scf::IfOp::create(builder, l, inRange, /*withElseRegion=*/false);
+  builder.setInsertionPointToStart(inTile.thenBlock());
+  pushScope(true);
+  for (auto [d, target] : llvm::enumerate(stmt.targets))
+    scopes.back().names[target.second] = RValue::ofScalar(
+        d + 1 == stmt.targets.size() ? lastCoordinate : coordinates[d + 1]);
+  loops.push_back({LoopContext::Serial, {}, {}});
+  genBlock(stmt.body);
+  loops.pop_back();
+  popScope();
 }
 
 void KernelGenerator::genParallelLoop(const ForStmt &stmt, const CallExpr &call) {

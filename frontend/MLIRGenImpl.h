@@ -27,8 +27,6 @@ std::string dtypeName(mlir::Type type);
 
 } // namespace tilec::frontend
 
-#endif // TILEC_FRONTEND_MLIRGENIMPL_H
-
 namespace tilec::frontend {
 
 /// Generates the `func.func` of one kernel: walks the AST, checks it and
@@ -251,6 +249,9 @@ public:
   /// `@T.macro def f(...)` inside a kernel body: a macro that sees the
   /// names visible where it is defined.
   void genLocalMacro(const FunctionDef &fn);
+  /// `for bx, by in T.Persistent([m, n], wave_size, index, group_size=8)`:
+  /// a persistent block's tiles, wave by wave (serial).
+  void genPersistentLoop(const ForStmt &stmt, const CallExpr &call);
   /// An scf.while whose condition is `condition()` (false when it gives no
   /// value) and, when the body has `break` / `continue`, whose flags (i1
   /// local variables, null when unused) `body(breakFlag, continueFlag)`
@@ -317,3 +318,5 @@ public:
 };
 
 } // namespace tilec::frontend
+
+#endif // TILEC_FRONTEND_MLIRGENIMPL_H
