@@ -87,7 +87,11 @@ fi
 if ninja -C "$fuzz_build" tilec-fuzz-frontend >/dev/null; then
   fuzzer="$fuzz_build/tests/fuzz/tilec-fuzz-frontend"
   corpus=$(mktemp -d)
-  cp "$root"/kernels/*.tl "$root"/tests/diagnostics/*.tl "$root"/tests/lit/Frontend/*.tl "$corpus"/
+  cp "$root"/kernels/*.tl "$root"/tests/diagnostics/*.tl "$root"/tests/lit/Frontend/*.tl \
+    "$corpus"/
+  for file in "$root"/kernels/attention/*.tl; do  # names that kernels/ has too
+    cp "$file" "$corpus/attention_$(basename "$file")"
+  done
   artifacts="$fuzz_build/artifacts/"
   mkdir -p "$artifacts"
   # Replay the regressions, then fuzz; a finding is kept in build-fuzz/artifacts.
