@@ -151,7 +151,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"alloc_var"}, &G::builtinAllocVar);
   add(tables.tile, {"alloc_global"}, &G::builtinAllocGlobal);
   // BuiltinsTileOps.cpp (and T.reduce_<kind>, in evalBuiltin)
-  add(tables.tile, {"copy"}, &G::builtinCopy);
+  add(tables.tile, {"copy", "tma_copy"}, &G::builtinCopy);
   add(tables.tile, {"gemm"}, &G::builtinGemm);
   add(tables.tile, {"fill", "clear"}, &G::builtinFill);
   add(tables.tile, {"cumsum"}, &G::builtinCumsum);
@@ -164,6 +164,10 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"annotate_layout"}, &G::builtinAnnotateLayout);
   add(tables.tile, {"print"}, &G::builtinPrint);
   add(tables.tile, {"no_set_max_nreg", "disable_warp_group_reg_alloc"}, &G::builtinNoSetMaxNReg);
+  add(tables.tile,
+      {"alloc_barrier", "barrier_wait", "barrier_arrive", "mbarrier_wait_parity",
+       "mbarrier_arrive", "fence_proxy_async"},
+      &G::builtinWarpRoleSync);
   add(tables.tile, {"device_assert"}, &G::builtinDeviceAssert);
   // BuiltinsScalar.cpp
   add(tables.tile,

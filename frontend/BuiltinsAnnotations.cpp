@@ -143,6 +143,21 @@ RValue KernelGenerator::builtinAnnotateLayout(StringRef name, StringRef fn, cons
 
 /// T.no_set_max_nreg() (also T.disable_warp_group_reg_alloc()): the
 /// launch's warpgroups keep their registers.
+/// TileLang's explicit warp specialization: T.alloc_barrier,
+/// T.barrier_wait / T.barrier_arrive, T.mbarrier_wait_parity /
+/// T.mbarrier_arrive and T.fence_proxy_async. In a tile program every
+/// statement sees the effects of the ones before it, so the producer and
+/// consumer regions (`with T.ws(i)`) run as the program's own code and their
+/// barriers order nothing more: tilec assigns warp roles and places barriers
+/// itself (tile-software-pipeline, warp specialization). The arguments (the
+/// barriers and their phases) are not evaluated; T.alloc_barrier gives a
+/// placeholder that only these calls take.
+RValue KernelGenerator::builtinWarpRoleSync(StringRef name, StringRef fn, const CallExpr &call) {
+  if (!checkInLaunch(call.getLoc(), name))
+    return RValue::error();
+  return fn == "alloc_barrier" ? RValue::ofInt(0) : RValue::none();
+}
+
 RValue KernelGenerator::builtinNoSetMaxNReg(StringRef name, StringRef fn,
                                             const CallExpr &call) {
   SMLoc where = call.getLoc();

@@ -16,8 +16,13 @@ using llvm::SMLoc;
 RValue KernelGenerator::builtinCopy(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
   Location l = loc(where);
-  BoundArgs args = bindArgs(*this, call, name,
-                            {"src", "dst", "coalesced_width", "disable_tma"}, 2);
+  // T.tma_copy(src, dst, barrier=...): a copy; the barrier of explicit warp
+  // specialization is implied by the tile program's order (see
+  // builtinWarpRoleSync).
+  BoundArgs args =
+      fn == "tma_copy"
+          ? bindArgs(*this, call, name, {"src", "dst", "barrier"}, 2)
+          : bindArgs(*this, call, name, {"src", "dst", "coalesced_width", "disable_tma"}, 2);
   if (!args.ok || !checkInLaunch(where, name))
     return RValue::error();
   const Expr &srcExpr = *args.get(0), &dstExpr = *args.get(1);

@@ -1193,6 +1193,26 @@ void KernelGenerator::genIf(const IfStmt &stmt) {
 void KernelGenerator::genWith(const WithStmt &stmt) {
   auto *call = dyn_cast<CallExpr>(stmt.context.get());
   std::string callee = call ? call->getCalleeName() : "";
+  if (callee == "T.ws") {
+    // `with T.ws(i):` a region of warpgroup i in TileLang's explicit warp
+    // specialization: in a tile program, code of the whole block, in order
+    // (builtinWarpRoleSync).
+    if (!checkInLaunch(stmt.getLoc(), "T.ws"))
+      return;
+    if (call->args.empty()) {
+      error(call->getLoc()) << "T.ws names the warpgroups of the region";
+      return;
+    }
+    for (const ExprPtr &group : call->args)
+      if (!evalConstInt(*group, "a T.ws warpgroup"))
+        return;
+    if (!stmt.targets.empty()) {
+      error(stmt.getLoc()) << "'with T.ws(...)' binds no name";
+      return;
+    }
+    genBlock(stmt.body);
+    return;
+  }
   if (callee != "T.Kernel") {
     error(stmt.context->getLoc())
         << "expected 'with T.Kernel(...)'; other context managers are not "

@@ -142,6 +142,7 @@ public:
   std::optional<std::string> evalMessage(const Expr *msg);
   RValue builtinPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinNoSetMaxNReg(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinWarpRoleSync(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinDeviceAssert(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinUnaryMath(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAbs(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
