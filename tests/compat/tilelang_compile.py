@@ -40,6 +40,9 @@ FOLDER_VALUES = {
     "analyze": dict(N=8, C=64, H=32, W=32, F=128, K=3, S=1, D=1, P=1, thread_num=128,
                     enable_rasteration=False),
     "grouped_gemm": dict(batch_sizes_list=[64, 128, 96]),
+    # The sizes the examples' own main() passes.
+    "gemv": dict(BLOCK_N=32, BLOCK_K=32, reduce_threads=32),
+    "deepseek_deepgemm": dict(in_dtype="float8_e4m3", out_dtype="float16"),
 }
 
 
@@ -52,7 +55,7 @@ def value_for(name, folder=""):
     low = name.lower()
     if "dtype" in low:
         return "float32" if any(w in low for w in ("accum", "gate", "state")) else "float16"
-    if low.startswith(("use_", "is_", "store_", "save_", "enable_")):
+    if low.startswith(("use_", "is_", "store_", "save_", "enable_", "trans_")):
         return False
     return 64
 
