@@ -84,6 +84,9 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   # then time against the hand-written kernels, SDPA and FlexAttention.
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     python3 "$root/tests/gpu/attention_template.py" || status=1
+  # torch.library custom ops, torch.compile and CUDA graphs.
+  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
+    python3 "$root/tests/gpu/torch_integration.py" || status=1
   # tilec.autotune over the GEMM and FlashAttention (24 and 16 candidates).
   TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
     python3 "$root/tests/gpu/autotune.py" || status=1

@@ -24,7 +24,7 @@ from ._compile import compile as _compile
 from ._tool import KERNELS
 
 __all__ = ["attention", "attention_variant", "block_sparse_attention", "decode_variant",
-           "diffqkv_attention", "retention"]
+           "diffqkv_attention", "register_custom_ops", "retention"]
 
 _KERNELS = {}
 
@@ -280,3 +280,70 @@ def retention(q, k, v):
     if "retention" not in _FUNCTIONS:
         _FUNCTIONS["retention"] = _retention_function()
     return _FUNCTIONS["retention"].apply(q, k, v)
+
+
+_REGISTERED = {}
+
+
+def register_custom_ops(namespace="tilec"):
+    """Registers FlashAttention's forward and backward as torch.library
+    custom ops, `torch.ops.<namespace>.attention(q, k, v, causal)` with its
+    gradient, and fake (shape-only) implementations, so that torch.compile
+    traces through them and CUDA graphs capture them. Returns the op;
+    registering twice returns the same one."""
+    if namespace in _REGISTERED:
+        return _REGISTERED[namespace]
+    import torch
+
+    def kernel(kind, q, k, v, causal):
+        return _kernel(f"flash_attention_{kind}", q.shape[3], q.shape[2] // k.shape[2], causal,
+                       _dtype_name(q))
+
+    @torch.library.custom_op(f"{namespace}::attention_forward", mutates_args=())
+    def forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                causal: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        _check(q, k, v)
+        q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+        batch, q_len, heads = q.shape[:3]
+        out = torch.empty_like(q)
+        lse = torch.empty(batch, heads, q_len, device=q.device, dtype=torch.float32)
+        kernel("lse", q, k, v, causal)(q, k, v, out, lse)
+        return out, lse
+
+    @forward.register_fake
+    def _(q, k, v, causal):
+        return (torch.empty_like(q),
+                q.new_empty((q.shape[0], q.shape[2], q.shape[1]), dtype=torch.float32))
+
+    @torch.library.custom_op(f"{namespace}::attention_backward", mutates_args=())
+    def backward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out: torch.Tensor,
+                 grad_out: torch.Tensor, lse: torch.Tensor,
+                 causal: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+        kernel("bwd", q, k, v, causal)(q.contiguous(), k.contiguous(), v.contiguous(), out,
+                                       grad_out.contiguous().to(q.dtype), lse, dq, dk, dv)
+        return dq, dk, dv
+
+    @backward.register_fake
+    def _(q, k, v, out, grad_out, lse, causal):
+        return torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+
+    def setup_context(ctx, inputs, output):
+        q, k, v, causal = inputs
+        out, lse = output
+        ctx.save_for_backward(q, k, v, out, lse)
+        ctx.causal = causal
+
+    def gradient(ctx, grad_out, grad_lse):
+        q, k, v, out, lse = ctx.saved_tensors
+        dq, dk, dv = backward(q, k, v, out, grad_out, lse, ctx.causal)
+        return dq, dk, dv, None
+
+    forward.register_autograd(gradient, setup_context=setup_context)
+
+    def attention_op(q, k, v, causal=False):
+        """softmax(q k^T / sqrt(dim)) v through the registered custom ops."""
+        return forward(q, k, v, bool(causal))[0]
+
+    _REGISTERED[namespace] = attention_op
+    return attention_op
