@@ -71,7 +71,36 @@ def main():
         graph.replay()
         close(static_out, tilec.ops.attention(*fresh, causal=True), f"CUDA graph replay {step}")
     print("torch integration: a CUDA graph of tilec launches replays correctly on new inputs")
+    launch_overhead()
     print("torch integration: ok")
+
+
+def launch_overhead(calls=2000):
+    """Host time per launch of a small kernel: a call with the arguments of
+    the previous one (the kept plan), a bound launch, and torch.add."""
+    import time
+    import tilec
+    add = tilec.compile(os.path.join(root, "kernels", "elementwise.tl"), "vector_add")
+    a, b, c = (torch.randn(4096, device="cuda") for _ in range(3))
+    bound = add.bind(a, b, c)
+
+    def per_call(fn):
+        for _ in range(100):
+            fn()
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        elapsed = time.perf_counter() - start
+        torch.cuda.synchronize()
+        return elapsed / calls * 1e6
+
+    call_us = per_call(lambda: add(a, b, c))
+    bound_us = per_call(bound)
+    torch_us = per_call(lambda: torch.add(a, b, out=c))
+    close(c, a + b, "vector_add")
+    print(f"torch integration: host time per launch: call {call_us:.1f} us, bound "
+          f"{bound_us:.1f} us, torch.add {torch_us:.1f} us")
 
 
 if __name__ == "__main__":

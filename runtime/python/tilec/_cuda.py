@@ -46,11 +46,16 @@ class CUDAKernel:
     kernel's parameters (dtypes, constant and shared dimensions) and launches
     it on PyTorch's current stream; `bind` checks once for repeated launches."""
 
+    # Bound launches kept for calls with the same arguments (the caching
+    # allocators of PyTorch hand the same addresses out again).
+    _PLANS_KEPT = 64
+
     def __init__(self, ptx, metadata, from_cache):
         self.ptx, self.metadata_path, self.from_cache = ptx, metadata, from_cache
         with open(metadata) as f:
             self.metadata = json.load(f)
         self._handle = None
+        self._plans = {}
 
     def _load(self):
         if self._handle is None:
@@ -97,9 +102,46 @@ class CUDAKernel:
         launch.free = lambda: lib.tilec_cuda_free_plan(plan)
         return launch
 
+    @staticmethod
+    def _key(args):
+        """What a bound launch depends on: each tensor's address, shape,
+        strides, dtype and device, each scalar's value (None: an argument
+        the fast path does not take)."""
+        key = []
+        for value in args:
+            data_ptr = getattr(value, "data_ptr", None)
+            if data_ptr is not None:
+                key.append((data_ptr(), value.shape, value.stride(), value.dtype, value.device))
+            elif isinstance(value, (int, float)):
+                key.append((type(value), value))
+            else:
+                return None
+        return tuple(key)
+
     def __call__(self, *args, **kwargs):
-        launch = self.bind(*args, **kwargs)
-        try:
+        # A call with the arguments of an earlier one reuses its checked,
+        # bound launch: the checks and the launch plan are what a call costs.
+        key = self._key(args) if not kwargs else None
+        launch = self._plans.get(key) if key is not None else None
+        if launch is not None:
             launch()
-        finally:
+            return
+        launch = self.bind(*args, **kwargs)
+        if key is None:
+            try:
+                launch()
+            finally:
+                launch.free()
+            return
+        if len(self._plans) >= self._PLANS_KEPT:  # the oldest goes
+            self._plans.pop(next(iter(self._plans))).free()
+        # The key holds the addresses, not the tensors: a kept launch runs
+        # only for tensors at those addresses with those shapes, so it keeps
+        # nothing alive.
+        launch.arguments = None
+        self._plans[key] = launch
+        launch()
+
+    def __del__(self):
+        for launch in getattr(self, "_plans", {}).values():
             launch.free()
