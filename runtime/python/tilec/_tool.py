@@ -23,28 +23,12 @@ def _bundled(name):
     return path if os.access(path, os.X_OK) else None
 
 
-def _exec(name):
+def exec_tool(name):
     """Runs the bundled tool `name` with this process's arguments (the
     console scripts pip puts on PATH)."""
     import sys
     path = _bundled(name) or os.path.join(_REPO, "build", "tools", name)
     os.execv(path, [path] + sys.argv[1:])
-
-
-def run_tilec():
-    import sys
-    if sys.argv[1:2] == ["tune"]:  # `tilec tune ...`: the autotuner (tilec/tune.py)
-        from .tune import main
-        sys.exit(main(sys.argv[2:]))
-    _exec("tilec")
-
-
-def run_tile_opt():
-    _exec("tile-opt")
-
-
-def run_tile_dump():
-    _exec("tile-dump")
 
 
 def _tool():
