@@ -129,6 +129,7 @@ if python3 -m venv "$venv" >/dev/null 2>&1 &&
   pip_log=$(dirname "$venv")/pip.log
   if "$venv/bin/pip" install -q "$root" >"$pip_log" 2>&1 &&
      (cd "$(dirname "$venv")" && "$venv/bin/tilec" --version &&
+      "$venv/bin/tilec" tune --help >/dev/null &&
       "$venv/bin/python" "$root/tests/python/installed.py"); then
     count 1 0
   else
