@@ -72,7 +72,24 @@ def main():
         close(static_out, tilec.ops.attention(*fresh, causal=True), f"CUDA graph replay {step}")
     print("torch integration: a CUDA graph of tilec launches replays correctly on new inputs")
     launch_overhead()
+    other_device()
     print("torch integration: ok")
+
+
+def other_device():
+    """With two GPUs: a kernel runs on its tensors' device whatever the
+    current one is."""
+    if torch.cuda.device_count() < 2:
+        print("torch integration: one GPU: the other-device check is skipped")
+        return
+    q, k, v = (torch.randn(1, 200, 4, 128, device="cuda:1", dtype=torch.bfloat16)
+               for _ in range(3))
+    with torch.cuda.device(0):
+        out = tilec.ops.attention(q, k, v, causal=True)
+    assert out.device == q.device
+    close(out.to("cuda:0"), tilec.ops.attention(*(t.to("cuda:0") for t in (q, k, v)),
+                                                causal=True), "cuda:1")
+    print("torch integration: tensors on cuda:1 while cuda:0 is current: correct")
 
 
 def launch_overhead(calls=2000):

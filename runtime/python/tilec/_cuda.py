@@ -44,7 +44,8 @@ def _dtype_name(dtype):
 class CUDAKernel:
     """A compiled GPU kernel. Calling it checks the arguments against the
     kernel's parameters (dtypes, constant and shared dimensions) and launches
-    it on PyTorch's current stream; `bind` checks once for repeated launches."""
+    it on its tensors' device, on PyTorch's current stream of that device;
+    `bind` checks once for repeated launches."""
 
     # Bound launches kept for calls with the same arguments (the caching
     # allocators of PyTorch hand the same addresses out again).
@@ -54,18 +55,23 @@ class CUDAKernel:
         self.ptx, self.metadata_path, self.from_cache = ptx, metadata, from_cache
         with open(metadata) as f:
             self.metadata = json.load(f)
-        self._handle = None
+        self._handles = {}  # per device: the module is loaded in its context
         self._plans = {}
 
-    def _load(self):
-        if self._handle is None:
+    def _load(self, device):
+        """The kernel loaded on CUDA device `device` (an index)."""
+        if device not in self._handles:
+            import torch
             error = ctypes.create_string_buffer(4096)
-            handle = _library().tilec_cuda_load(self.ptx.encode(), self.metadata_path.encode(),
-                                                error, len(error))
+            with torch.cuda.device(device):  # that device's context is current
+                torch.cuda.current_stream(device)  # (created, if it was not yet)
+                handle = _library().tilec_cuda_load(self.ptx.encode(),
+                                                    self.metadata_path.encode(), error,
+                                                    len(error))
             if not handle:
                 raise RuntimeError(error.value.decode(errors="replace"))
-            self._handle = handle
-        return self._handle
+            self._handles[device] = handle
+        return self._handles[device]
 
     def bind(self, *args, **kwargs):
         """A function that launches the kernel on these arguments (by
@@ -73,29 +79,43 @@ class CUDAKernel:
         import torch
         args = checked_arguments(self.metadata, args, kwargs, torch.Tensor, "a CUDA tensor",
                                  lambda p: TORCH.get(p["dtype"], p["dtype"]))
-        spec = []
+        spec, devices = [], set()
         for value in args:
             if isinstance(value, torch.Tensor):
                 if not value.is_cuda:
                     raise TypeError("tilec GPU kernels take CUDA tensors")
+                devices.add(value.device.index)
                 spec.append({"ptr": value.data_ptr(), "dtype": _dtype_name(value.dtype),
                              "shape": list(value.shape), "strides": list(value.stride())})
             elif isinstance(value, float):
                 spec.append({"float": value})
             else:
                 spec.append({"int": int(value)})
-        handle, lib = self._load(), _library()
+        if len(devices) > 1:
+            raise ValueError(f"tilec kernels take tensors of one device, got cuda:"
+                             f"{', cuda:'.join(str(d) for d in sorted(devices))}")
+        # The kernel runs on its tensors' device, on that device's current
+        # stream (PyTorch's).
+        device = devices.pop() if devices else torch.cuda.current_device()
+        handle, lib = self._load(device), _library()
         error = ctypes.create_string_buffer(4096)
         plan = lib.tilec_cuda_bind(handle, json.dumps(spec).encode(), error, len(error))
         if not plan:
             raise RuntimeError(error.value.decode(errors="replace"))
         plan = ctypes.c_void_p(plan)
 
-        def launch():
+        def enqueue():
             message = ctypes.create_string_buffer(4096)
-            stream = torch.cuda.current_stream().cuda_stream
+            stream = torch.cuda.current_stream(device).cuda_stream
             if lib.tilec_cuda_launch(handle, plan, ctypes.c_void_p(stream), message, len(message)):
                 raise RuntimeError(message.value.decode(errors="replace"))
+
+        def launch():
+            if torch.cuda.current_device() == device:
+                enqueue()
+                return
+            with torch.cuda.device(device):  # its context current for the launch
+                enqueue()
         launch.arguments = args  # the tensors live as long as the launcher
         # The launch copies the plan's parameters: freeing it once the last
         # launch is enqueued is safe.
