@@ -164,6 +164,29 @@ def bench(name, batch=4, seq=8192, heads=16, dim=128):
           f"{ours[0]:.3f}/{ours[1]:.3f} ms; {row}")
 
 
+def bench_separate_dq(batch=4, seq=8192, heads=16, dim=128):
+    """The dense backward with dQ added atomically and with dQ from a pass of
+    its own (separate_dq), checked against each other, then timed."""
+    import tilec
+    path = os.path.join(root, "kernels", "attention", "dense.tl")
+    q, k, v, out, grad = (torch.randn(batch, seq, heads, dim, device="cuda",
+                                      dtype=torch.bfloat16) for _ in range(5))
+    lse = torch.empty(batch, heads, seq, device="cuda", dtype=torch.float32)
+    tilec.compile(path, "dense_attention")(q, k, v, out, lse)
+    results, times = {}, {}
+    for separate in (False, True):
+        backward = tilec.compile(path, "dense_attention_bwd",
+                                 defines={"separate_dq": separate})
+        grads = [torch.empty_like(q) for _ in range(3)]
+        backward(q, k, v, out, grad, lse, *grads)
+        results[separate] = grads
+        times[separate] = median_ms(lambda: backward(q, k, v, out, grad, lse, *grads))
+    compare("separate_dq", [(name, got, want.double()) for name, got, want in
+                            zip(("dq", "dk", "dv"), results[True], results[False])])
+    print(f"attention template: dense backward b{batch} s{seq} h{heads} d{dim}: dQ atomic "
+          f"{times[False]:.3f} ms, dQ pass of its own {times[True]:.3f} ms")
+
+
 def bench_decode(name, batch, kv_len, heads=32, kv_heads=8, dim=128):
     """One decoding step: time, and bandwidth against a copy of the same
     bytes (K and V) in the same run."""
@@ -192,6 +215,7 @@ def main():
         for name in ("dense", "causal", "sliding_window", "document", "alibi", "softcap",
                      "sigmoid"):
             bench(name)
+        bench_separate_dq()
         for batch, kv_len in ((1, 131072), (8, 32768), (64, 8192), (16, 32768)):
             bench_decode("dense", batch, kv_len)
     print("attention template: ok")

@@ -138,6 +138,8 @@ Defines problemDefines(const Problem &p, Defines extra) {
 struct Extras {
   Defines defines;
   std::function<std::vector<cpu::KernelArg>()> inputs;
+  /// Defines of the backward kernel only.
+  Defines backwardDefines = {};
   void append(std::vector<cpu::KernelArg> &args) const {
     if (inputs)
       for (cpu::KernelArg &arg : inputs())
@@ -179,7 +181,10 @@ void checkInstance(const std::string &file, const std::string &kernel, const Var
   Tensor dQ = poisoned(DType::BF16, {p.batch, p.qLen, p.heads, p.dim});
   Tensor dK = poisoned(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim});
   Tensor dV = poisoned(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV});
-  Kernel grad("attention/" + file, kernel + "_bwd", defines);
+  Defines gradDefines = defines;
+  gradDefines.insert(gradDefines.end(), extras.backwardDefines.begin(),
+                     extras.backwardDefines.end());
+  Kernel grad("attention/" + file, kernel + "_bwd", gradDefines);
   INFO(grad.errors);
   REQUIRE(grad.ok());
   std::vector<cpu::KernelArg> gradArgs = {Q.arg(), K.arg(), V.arg(), O.arg(), dO.arg()};
@@ -228,6 +233,9 @@ TEST_CASE("attention template: dense, forward, backward and decoding", "[templat
   p.qLen = 100;
   p.kvLen = 260;
   checkInstance("dense.tl", "dense_attention", Variant(), p, true);
+  // dQ from a pass of its own instead of atomic adds.
+  checkInstance("dense.tl", "dense_attention", Variant(), p, true,
+                {{}, {}, {{"separate_dq", "True"}}});
   Problem decode;
   decode.heads = 8;
   decode.kvLen = 1000;
