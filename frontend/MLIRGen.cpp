@@ -1531,7 +1531,13 @@ void KernelGenerator::genPersistentLoop(const ForStmt &stmt, const CallExpr &cal
   SmallVector<Value> domain;
   for (const ExprPtr &extent : domainList->elements)
     domain.push_back(toIndex(eval(*extent), extent->getLoc()));
-  Value waveSize = toIndex(eval(*args.get(1)), args.get(1)->getLoc());
+  RValue waveValue = eval(*args.get(1));
+  if (waveValue.isConstInt() && waveValue.intValue <= 0) {
+    error(args.get(1)->getLoc()) << "T.Persistent's wave size must be positive, got "
+                                 << waveValue.intValue;
+    return;
+  }
+  Value waveSize = toIndex(waveValue, args.get(1)->getLoc());
   Value index = toIndex(eval(*args.get(2)), args.get(2)->getLoc());
   Value groupSize = args.get(3) ? toIndex(eval(*args.get(3)), args.get(3)->getLoc())
                                 : materialize(RValue::ofInt(8), call.getLoc());
