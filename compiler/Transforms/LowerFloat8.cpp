@@ -11,14 +11,18 @@
 //     cpu target's;
 //   - `arith.extf` from them: exact decoding (e5m2 is the top byte of a
 //     float16; e4m3 by its fields);
-//   - bitcasts between the byte and the float, selects and yields of them
-//     carry the byte.
-// Anything else on an 8-bit float (arithmetic, comparisons) is an error at
-// the DSL line: convert to float32 first.
+//   - bitcasts between the byte and the float, and selects of them, carry
+//     the byte.
+// It is a dialect conversion: a TypeConverter maps the 8-bit float types to
+// i8 and one OpConversionPattern rewrites each kind of op. Anything else on
+// an 8-bit float (arithmetic, comparisons) is an error at the DSL line:
+// convert to float32 first.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/KernelLowering.h"
+
+#include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
 using namespace tilec;
@@ -114,72 +118,122 @@ static Value convertFloat(OpBuilder &b, Location loc, Value value, Type to = {})
   return arith::TruncFOp::create(b, loc, to, value);
 }
 
+namespace {
+/// 8-bit float values are their bytes: float8_e4m3 and float8_e5m2 become i8.
+struct Float8TypeConverter : TypeConverter {
+  explicit Float8TypeConverter(MLIRContext *context) {
+    addConversion([](Type type) { return type; });
+    addConversion([context](Type type) -> std::optional<Type> {
+      if (isFloat8(type))
+        return IntegerType::get(context, 8);
+      return std::nullopt;
+    });
+  }
+};
+
+bool touchesFloat8(Operation *op) {
+  return llvm::any_of(op->getResultTypes(), isFloat8) ||
+         llvm::any_of(op->getOperandTypes(), isFloat8);
+}
+
+/// An 8-bit float constant: its bits, as the byte it is stored as.
+struct Float8Constant : OpConversionPattern<arith::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(arith::ConstantOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!isFloat8(op.getType()))
+      return failure();
+    APInt bits = llvm::cast<FloatAttr>(op.getValue()).getValue().bitcastToAPInt();
+    rewriter.replaceOp(op, arith::ConstantIntOp::create(rewriter, op.getLoc(),
+                                                        rewriter.getI8Type(),
+                                                        bits.getZExtValue()));
+    return success();
+  }
+};
+
+/// Between a stored byte and its value, either way: the byte.
+struct Float8Bitcast : OpConversionPattern<arith::BitcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(arith::BitcastOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!touchesFloat8(op))
+      return failure();
+    rewriter.replaceOp(op, adaptor.getIn());
+    return success();
+  }
+};
+
+/// A float to an 8-bit float: rounded and saturated, as bytes.
+struct Float8Truncate : OpConversionPattern<arith::TruncFOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(arith::TruncFOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!isFloat8(op.getType()))
+      return failure();
+    Float8Builder f8{rewriter, op.getLoc()};
+    Value x = convertFloat(rewriter, op.getLoc(), adaptor.getIn());
+    rewriter.replaceOp(op, isa<Float8E4M3FNType>(op.getType())
+                               ? f8.encode(x, 3, 7, 0x7E, 0x7F)
+                               : f8.encode(x, 2, 15, 0x7B, 0x7E));
+    return success();
+  }
+};
+
+/// An 8-bit float to a wider float: decoded from its byte.
+struct Float8Extend : OpConversionPattern<arith::ExtFOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(arith::ExtFOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!isFloat8(op.getIn().getType()))
+      return failure();
+    Float8Builder f8{rewriter, op.getLoc()};
+    Value x = isa<Float8E4M3FNType>(op.getIn().getType()) ? f8.decodeE4M3(adaptor.getIn())
+                                                           : f8.decodeE5M2(adaptor.getIn());
+    rewriter.replaceOp(op, convertFloat(rewriter, op.getLoc(), x, op.getType()));
+    return success();
+  }
+};
+
+/// A choice between two 8-bit floats: between their bytes.
+struct Float8Select : OpConversionPattern<arith::SelectOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(arith::SelectOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!isFloat8(op.getType()))
+      return failure();
+    rewriter.replaceOp(op, arith::SelectOp::create(rewriter, op.getLoc(), adaptor.getCondition(),
+                                                   adaptor.getTrueValue(),
+                                                   adaptor.getFalseValue()));
+    return success();
+  }
+};
+
+/// Whether a pattern above rewrites `op`.
+bool hasFloat8Pattern(Operation *op) {
+  if (auto constant = dyn_cast<arith::ConstantOp>(op))
+    return isFloat8(constant.getType());
+  if (isa<arith::BitcastOp>(op))
+    return true;
+  if (auto trunc = dyn_cast<arith::TruncFOp>(op))
+    return isFloat8(trunc.getType()) && !isFloat8(trunc.getIn().getType());
+  if (auto ext = dyn_cast<arith::ExtFOp>(op))
+    return isFloat8(ext.getIn().getType());
+  return isa<arith::SelectOp>(op);
+}
+} // namespace
+
 LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
-  // The byte each 8-bit float value is, as ops are rewritten in order.
-  DenseMap<Value, Value> bytes;
-  SmallVector<Operation *> dead;
-  Operation *unsupported = nullptr; // the first op this cannot rewrite
-  WalkResult walk = kernel.walk([&](Operation *op) {
-    auto stop = [&]() {
+  // What the patterns cannot rewrite is an error at the DSL line (before
+  // the conversion, which would only say that it failed).
+  Operation *unsupported = nullptr;
+  kernel.walk([&](Operation *op) {
+    if (touchesFloat8(op) && !hasFloat8Pattern(op)) {
       unsupported = op;
       return WalkResult::interrupt();
-    };
-    bool producesFloat8 = llvm::any_of(op->getResultTypes(), isFloat8);
-    bool consumesFloat8 =
-        llvm::any_of(op->getOperands(), [](Value v) { return isFloat8(v.getType()); });
-    if (!producesFloat8 && !consumesFloat8)
-      return WalkResult::advance();
-    OpBuilder b(op);
-    Float8Builder f8{b, op->getLoc()};
-    auto byteOf = [&](Value v) { return bytes.lookup(v); };
-    if (auto constant = dyn_cast<arith::ConstantOp>(op); constant && isFloat8(constant.getType())) {
-      // Its bits, as the byte it is stored as.
-      APInt bits = llvm::cast<FloatAttr>(constant.getValue()).getValue().bitcastToAPInt();
-      bytes[constant.getResult()] =
-          arith::ConstantIntOp::create(b, op->getLoc(), b.getI8Type(), bits.getZExtValue());
-      dead.push_back(op);
-      return WalkResult::advance();
     }
-    if (auto bitcast = dyn_cast<arith::BitcastOp>(op)) {
-      if (isFloat8(bitcast.getType())) { // loaded byte -> value
-        bytes[bitcast.getResult()] = bitcast.getIn();
-      } else if (Value byte = byteOf(bitcast.getIn())) { // value -> byte to store
-        bitcast.getResult().replaceAllUsesWith(byte);
-      } else {
-        return stop();
-      }
-      dead.push_back(op);
-      return WalkResult::advance();
-    }
-    if (auto trunc = dyn_cast<arith::TruncFOp>(op); trunc && isFloat8(trunc.getType())) {
-      Value x = convertFloat(b, op->getLoc(), trunc.getIn());
-      bytes[trunc.getResult()] = isa<Float8E4M3FNType>(trunc.getType())
-                                     ? f8.encode(x, 3, 7, 0x7E, 0x7F)
-                                     : f8.encode(x, 2, 15, 0x7B, 0x7E);
-      dead.push_back(op);
-      return WalkResult::advance();
-    }
-    if (auto ext = dyn_cast<arith::ExtFOp>(op); ext && isFloat8(ext.getIn().getType())) {
-      Value byte = byteOf(ext.getIn());
-      if (!byte)
-        return stop();
-      Value x = isa<Float8E4M3FNType>(ext.getIn().getType()) ? f8.decodeE4M3(byte)
-                                                               : f8.decodeE5M2(byte);
-      ext.getResult().replaceAllUsesWith(convertFloat(b, op->getLoc(), x, ext.getType()));
-      dead.push_back(op);
-      return WalkResult::advance();
-    }
-    if (auto select = dyn_cast<arith::SelectOp>(op); select && isFloat8(select.getType())) {
-      Value x = byteOf(select.getTrueValue()), y = byteOf(select.getFalseValue());
-      if (!x || !y)
-        return stop();
-      bytes[select.getResult()] = f8.select(select.getCondition(), x, y);
-      dead.push_back(op);
-      return WalkResult::advance();
-    }
-    return stop();
+    return WalkResult::advance();
   });
-  if (walk.wasInterrupted()) {
+  if (unsupported) {
     // Ops the lowering made carry the tile op's location; failing that, the
     // launch's.
     Location where =
@@ -189,7 +243,12 @@ LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
                                   "float32 for '")
            << unsupported->getName().getStringRef() << "'";
   }
-  for (Operation *op : llvm::reverse(dead))
-    op->erase();
-  return success();
+  MLIRContext *context = kernel.getContext();
+  Float8TypeConverter converter(context);
+  ConversionTarget target(*context);
+  target.markUnknownOpDynamicallyLegal([](Operation *op) { return !touchesFloat8(op); });
+  RewritePatternSet patterns(context);
+  patterns.add<Float8Constant, Float8Bitcast, Float8Truncate, Float8Extend, Float8Select>(
+      converter, context);
+  return applyPartialConversion(kernel, target, std::move(patterns));
 }
