@@ -141,7 +141,9 @@ class CUDAKernel:
     def __call__(self, *args, **kwargs):
         # A call with the arguments of an earlier one reuses its checked,
         # bound launch: the checks and the launch plan are what a call costs.
-        key = self._key(args) if not kwargs else None
+        key = self._key(list(args) + list(kwargs.values()))
+        if key is not None:
+            key = (key, tuple(kwargs))  # the same names, in the same order
         launch = self._plans.get(key) if key is not None else None
         if launch is not None:
             launch()
