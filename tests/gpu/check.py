@@ -17,6 +17,10 @@ import sys
 
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runtime",
+                                "python"))
+from tilec._bench import cuda_times  # noqa: E402 - tilec.bench's timing loop
+
 DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
           torch.float8_e4m3fn: "float8_e4m3",
           torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.int8: "int8",
@@ -109,17 +113,9 @@ def triton_matmul():
 
 
 def time_ms(fn, warmup=3, iters=20):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(iters):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
+    """Median of `iters` calls after `warmup`, CUDA events, the L2 cache
+    flushed before each call (tilec.bench's loop), for every row and peer."""
+    return statistics.median(cuda_times(fn, 0, 0, True, n_warmup=warmup, n_repeat=iters))
 
 
 def rel_err(out, ref):
