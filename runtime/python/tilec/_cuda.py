@@ -165,5 +165,8 @@ class CUDAKernel:
         launch()
 
     def __del__(self):
-        for launch in getattr(self, "_plans", {}).values():
-            launch.free()
+        try:
+            for launch in self._plans.values():
+                launch.free()
+        except Exception:  # noqa: BLE001 - at interpreter exit the library may be gone
+            pass
