@@ -27,8 +27,6 @@
 
 using namespace llvm;
 
-extern char **environ;
-
 namespace {
 enum class EmitKind {
   AST, Dependencies, Tile, TileOpt, Metadata, GPU, NVVM, ROCDL, PTX, Cubin, GCN, HSACO
@@ -278,33 +276,27 @@ static bool runKernel(mlir::ModuleOp module) {
 /// The interpreter is $TILEC_PYTHON, else python3 on PATH.
 static int runTune(int argc, char **argv) {
   const char *chosen = std::getenv("TILEC_PYTHON");
-  ErrorOr<std::string> python =
-      sys::findProgramByName(chosen && *chosen ? chosen : "python3");
+  std::string interpreter = chosen && *chosen ? chosen : "python3";
+  ErrorOr<std::string> python = sys::findProgramByName(interpreter);
   if (!python) {
-    WithColor::error(errs(), "tilec") << "tilec tune runs the Python autotuner: "
-                                      << (chosen && *chosen ? chosen : "python3")
+    WithColor::error(errs(), "tilec") << "tilec tune runs the Python autotuner: " << interpreter
                                       << " is not on PATH (set TILEC_PYTHON)\n";
     return 1;
   }
+  // The child inherits the environment: this tilec is the compiler it
+  // drives, and the checkout's package (where this tilec was built from
+  // it) comes first on its path; an installed package is found anyway.
   std::string self = sys::fs::getMainExecutable(argv[0], reinterpret_cast<void *>(&runTune));
-  // The checkout's package, where this tilec was built from it; an
-  // installed package is found on the interpreter's own path.
   std::string pythonPath = TILEC_PYTHON_DIR;
   if (const char *existing = std::getenv("PYTHONPATH"))
     pythonPath += std::string(":") + existing;
-  std::vector<std::string> environment = {"TILEC=" + self, "PYTHONPATH=" + pythonPath};
-  for (char **entry = environ; *entry; ++entry) {
-    StringRef variable(*entry);
-    if (!variable.starts_with("TILEC=") && !variable.starts_with("PYTHONPATH="))
-      environment.push_back(variable.str());
-  }
+  setenv("TILEC", self.c_str(), 1);
+  setenv("PYTHONPATH", pythonPath.c_str(), 1);
   SmallVector<StringRef> arguments = {*python, "-m", "tilec.tune"};
   for (int i = 2; i < argc; ++i)
     arguments.push_back(argv[i]);
-  SmallVector<StringRef> environmentRefs(environment.begin(), environment.end());
   std::string message;
-  int code = sys::ExecuteAndWait(*python, arguments, ArrayRef<StringRef>(environmentRefs), {}, 0,
-                                 0, &message);
+  int code = sys::ExecuteAndWait(*python, arguments, std::nullopt, {}, 0, 0, &message);
   if (code < 0) {
     WithColor::error(errs(), "tilec") << "tilec tune: " << message << "\n";
     return 1;

@@ -185,6 +185,12 @@ def _cache_key(path, kernel, defines, configs, args, target):
     return digest.hexdigest()[:32]
 
 
+def _first_line(error):
+    """The first line of an error's message (tilec's diagnostics are long)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 class _Progress:
     """One line on stderr, rewritten: `tilec autotune <kernel>: <stage> n/total`."""
 
@@ -232,18 +238,19 @@ def autotune(path=None, kernel=None, *, source=None, configs=None, space=None, a
     def build(config):
         return compile(path, kernel, target=target, defines={**defines, **config})
 
-    # The arguments: given, or made from the first candidate that compiles.
-    first = None
+    # The arguments: given, or made from the first candidate that compiles
+    # (kept: the parallel step does not compile it again).
+    kernels, rows = {}, {}
     if args is None:
-        for config in candidates:
+        for i, config in enumerate(candidates):
             try:
-                first = (config, build(config))
+                kernels[i] = build(config)
                 break
-            except CompileError:
-                continue
-        if first is None:
+            except CompileError as error:
+                rows[i] = (config, None, "does not compile: " + _first_line(error))
+        if not kernels:
             raise CompileError(f"{name}: no configuration compiles")
-        args = _random_inputs(first[1].metadata, dims, target)
+        args = _random_inputs(next(iter(kernels.values())).metadata, dims, target)
     args = list(args)
 
     key = _cache_key(path, kernel, defines, candidates, args, target) if cache else None
@@ -254,18 +261,16 @@ def autotune(path=None, kernel=None, *, source=None, configs=None, space=None, a
         return TuneResult(build(stored["config"]), stored["config"], stored["ms"], rows, True)
 
     # Compile every candidate, in parallel (each is a tilec process).
-    kernels, rows = {}, {}
     with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
-        futures = {pool.submit(build, config): i for i, config in enumerate(candidates)}
+        futures = {pool.submit(build, config): i for i, config in enumerate(candidates)
+                   if i not in kernels and i not in rows}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             i = futures[future]
             try:
                 kernels[i] = future.result()
             except CompileError as error:
-                message = str(error).strip().splitlines()
-                rows[i] = (candidates[i], None, "does not compile: " +
-                           (message[0] if message else "error"))
-            bar.show("compiled", done, len(candidates))
+                rows[i] = (candidates[i], None, "does not compile: " + _first_line(error))
+            bar.show("compiled", done, len(futures))
 
     # Run, check against the reference, time.
     device = "cpu" if target == "cpu" else "cuda"
@@ -278,8 +283,7 @@ def autotune(path=None, kernel=None, *, source=None, configs=None, space=None, a
         try:
             kernels[i](*run_args)
         except Exception as error:  # noqa: BLE001 - a candidate that cannot run is dropped
-            message = str(error).strip().splitlines()
-            return None, "does not run: " + (message[0] if message else type(error).__name__)
+            return None, "does not run: " + _first_line(error)
         if reference is None:
             reference = run_args
         elif check and not _agrees(run_args, reference, rtol, atol):

@@ -63,18 +63,20 @@ def _check(q, k, v, diffqkv=False):
         raise TypeError("attention: q, k and v must have one dtype")
 
 
+def _attention_kernel(kind, q, k, v, causal):
+    """FlashAttention's forward ("lse") or backward ("bwd") kernel for these
+    shapes (DiffQKV's when K and V heads or head dims differ)."""
+    heads, dtype = q.shape[2], _dtype_name(q)
+    if k.shape[2] == v.shape[2] and k.shape[3] == v.shape[3]:
+        return _kernel(f"flash_attention_{kind}", q.shape[3], heads // k.shape[2], causal, dtype)
+    return _compiled("diffqkv_attention.tl", f"diffqkv_attention_{kind}", dk=q.shape[3],
+                     dv=v.shape[3], k_groups=heads // k.shape[2], v_groups=heads // v.shape[2],
+                     is_causal=causal, dtype=dtype)
+
+
 def _function():
     import torch
-
-    def kernel(kind, q, k, v, causal):
-        """The forward ("lse") or backward ("bwd") kernel for these shapes."""
-        heads, dtype = q.shape[2], _dtype_name(q)
-        if k.shape[2] == v.shape[2] and k.shape[3] == v.shape[3]:
-            return _kernel(f"flash_attention_{kind}", q.shape[3], heads // k.shape[2], causal,
-                           dtype)
-        return _compiled("diffqkv_attention.tl", f"diffqkv_attention_{kind}", dk=q.shape[3],
-                         dv=v.shape[3], k_groups=heads // k.shape[2],
-                         v_groups=heads // v.shape[2], is_causal=causal, dtype=dtype)
+    kernel = _attention_kernel
 
     class Attention(torch.autograd.Function):
         @staticmethod
@@ -294,10 +296,7 @@ def register_custom_ops(namespace="tilec"):
     if namespace in _REGISTERED:
         return _REGISTERED[namespace]
     import torch
-
-    def kernel(kind, q, k, v, causal):
-        return _kernel(f"flash_attention_{kind}", q.shape[3], q.shape[2] // k.shape[2], causal,
-                       _dtype_name(q))
+    kernel = _attention_kernel
 
     @torch.library.custom_op(f"{namespace}::attention_forward", mutates_args=())
     def forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
