@@ -10,6 +10,10 @@
 #               in another: bash tests/gpu/run.sh --template)
 #               bash tests/gpu/run.sh --ab   (each feature against its absence;
 #               TILEC_AB_ROUNDS=n rounds, TILEC_AB_ONLY=gemm|attention)
+#   parts:      bash tests/gpu/run.sh template training ...   runs only the
+#               named parts (names below, in the order they run); words that
+#               start with -- go to check.py. TILEC_LOG_DIR=dir keeps each
+#               part's whole output in dir/<part>.log.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 gpu=$root/build/gpu
@@ -27,97 +31,123 @@ fi
 if [ "${1:-}" = --sweep ]; then
   exec python3 "$root/tests/gpu/check.py" --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" --sweep "$gpu/sweep"
 fi
+export PYTHONUNBUFFERED=1
 status=0
-# The GEMM's machine code: HGMMA (wgmma) instructions and no spills.
-if command -v cuobjdump >/dev/null; then
+parts=() check_args=()
+for arg in "$@"; do
+  case $arg in --*) check_args+=("$arg") ;; *) parts+=("$arg") ;; esac
+done
+selected() { [ ${#parts[@]} = 0 ] || [[ " ${parts[*]} " == *" $1 "* ]]; }
+# part NAME SECONDS COMMAND...: runs COMMAND when NAME is selected, for at
+# most SECONDS (a kernel that hangs must not take the machine's whole time),
+# printing as it goes; a failure marks the whole run failed.
+part() {
+  local name=$1 seconds=$2; shift 2
+  selected "$name" || return 0
+  echo "== $name"
+  local start=$SECONDS code=0 limit=(timeout "$seconds")
+  # A shell function of this script limits the time of what it runs itself.
+  declare -F "$1" >/dev/null && limit=()
+  if [ -n "${TILEC_LOG_DIR:-}" ]; then
+    "${limit[@]}" "$@" 2>&1 | tee "$TILEC_LOG_DIR/$name.log" || code=$?
+  else
+    "${limit[@]}" "$@" || code=$?
+  fi
+  echo "== $name: exit $code after $((SECONDS - start)) s"
+  [ $code = 0 ] || status=1
+}
+# The GEMM's machine code: HGMMA (wgmma) instructions and no spills; the
+# epilogue and register moves: stmatrix (STSM), TMA stores (UTMASTG),
+# setmaxnreg (USETMAXREG); the sm_80 path: ldmatrix (LDSM) and HMMA.
+sass_check() {
+  command -v cuobjdump >/dev/null || { echo "no cuobjdump"; return 0; }
   for g in gemm_fp16 gemm_bf16 gemm_fp8; do
     ptxas -arch=sm_90a -v "$gpu/kernels/$g.ptx" -o "$gpu/$g.cubin" 2>&1 | grep -E "registers|spill" | tr -s ' ' | sed "s/^/$g: /"
     echo "$g: $(cuobjdump -sass "$gpu/$g.cubin" | grep -cE "HGMMA|QGMMA") HGMMA/QGMMA instructions in the SASS, $(cuobjdump -sass "$gpu/$g.cubin" | grep -c QGMMA) QGMMA"
   done
-  # The epilogue and register moves: stmatrix (STSM), TMA stores (UTMASTG),
-  # setmaxnreg (USETMAXREG); the sm_80 path: ldmatrix (LDSM) and HMMA.
+  local sass
   sass=$(cuobjdump -sass "$gpu/gemm_fp16.cubin" || true)
   echo "gemm_fp16: $(grep -c STSM <<<"$sass") STSM, $(grep -c UTMASTG <<<"$sass") UTMASTG, $(grep -c USETMAXREG <<<"$sass") USETMAXREG"
   ptxas -arch=sm_80 "$gpu/kernels/gemm_fp16_sm80.ptx" -o "$gpu/gemm_fp16_sm80.cubin" || true
   sass=$(cuobjdump -sass "$gpu/gemm_fp16_sm80.cubin" || true)
   echo "gemm_fp16_sm80: $(grep -c LDSM <<<"$sass") LDSM, $(grep -c HMMA <<<"$sass") HMMA"
-fi
-# A kernel that hangs must not take the machine's whole time: the check
-# stops after TILEC_CHECK_SECONDS (rows print as they finish).
-timeout "${TILEC_CHECK_SECONDS:-480}" python3 "$root/tests/gpu/check.py" \
-  --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "$@" || status=1
+}
+part sass 60 sass_check
+# Every kernel's numerics against float64, timed against the peers.
+part check "${TILEC_CHECK_SECONDS:-480}" python3 "$root/tests/gpu/check.py" \
+  --lib "$gpu/runtime/libtilec_cuda.so" --kernels "$gpu/kernels" "${check_args[@]}"
 # The differential check: the GPU agrees with the cpu target on every
 # program (inputs and cpu results from prepare.sh); then the same programs
 # under compute-sanitizer's memcheck, racecheck and synccheck.
 diff=(python3 "$root/tests/gpu/differential.py" check "$gpu/differential"
       --lib "$gpu/runtime/libtilec_cuda.so")
-timeout 300 "${diff[@]}" || status=1
+[ -d "$gpu/differential" ] && part differential 300 "${diff[@]}"
 # The attention template's instances, when build/gpu/differential-template
 # was carried (a call of its own: carry it with build/gpu/include).
-if [ -d "$gpu/differential-template" ]; then
-  timeout 300 python3 "$root/tests/gpu/differential.py" check "$gpu/differential-template" \
-    --lib "$gpu/runtime/libtilec_cuda.so" || status=1
-fi
-if [ "${TILEC_SANITIZE:-1}" = 1 ] && command -v compute-sanitizer >/dev/null; then
+[ -d "$gpu/differential-template" ] && part differential-template 300 python3 \
+  "$root/tests/gpu/differential.py" check "$gpu/differential-template" \
+  --lib "$gpu/runtime/libtilec_cuda.so"
+sanitize() {
+  local tool code
   for tool in memcheck racecheck synccheck; do
+    code=0
     timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 3 "${diff[@]}" \
-      > "$gpu/sanitizer-$tool.log" 2>&1
-    code=$?
+      > "$gpu/sanitizer-$tool.log" 2>&1 || code=$?
     echo "compute-sanitizer --tool $tool: $(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$gpu/sanitizer-$tool.log" | tail -1) (exit $code)"
-    [ $code = 0 ] || { status=1; grep -m 20 -E "=========  ?[A-Z]" "$gpu/sanitizer-$tool.log"; }
+    [ $code = 0 ] || { grep -m 20 -E "=========  ?[A-Z]" "$gpu/sanitizer-$tool.log"; return 1; }
   done
+}
+if [ "${TILEC_SANITIZE:-1}" = 1 ] && [ -d "$gpu/differential" ] && command -v compute-sanitizer >/dev/null; then
+  part sanitize 900 sanitize
 fi
 # The Python binding on kernels compiled ahead of time.
-python3 "$root/tests/gpu/binding.py" || status=1
-# TileLang-style kernel factories through @tilec.jit, compiled here by the
-# static tilec tool (when build/gpu-jit was carried too).
+part binding 120 python3 "$root/tests/gpu/binding.py"
+# What runs through the static tilec tool (when build/gpu-jit was carried):
+# it compiles @tilec.jit, tilec.ops and TileLang programs there.
 if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   tool=$(mktemp -d)/tilec
   xz -dc "$root/build/gpu-jit/tilec.xz" > "$tool" && chmod +x "$tool"
-  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-    python3 "$root/tests/gpu/jit.py" || status=1
+  export TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so
+  # jit PART SECONDS COMMAND...: a part with a cache of its own.
+  jit() { TILEC_CACHE_DIR=$(mktemp -d) part "$@"; }
+  # TileLang-style kernel factories through @tilec.jit.
+  jit jit 300 python3 "$root/tests/gpu/jit.py"
   # FlashAttention's backward through torch.autograd (tilec.ops), checked
   # and timed against SDPA.
-  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-    python3 "$root/tests/gpu/training.py" || status=1
+  jit training 300 python3 "$root/tests/gpu/training.py"
   # The attention template's instances: numerics against float64 PyTorch,
   # then time against the hand-written kernels, SDPA and FlexAttention.
-  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-    python3 "$root/tests/gpu/attention_template.py" || status=1
+  jit template 300 python3 "$root/tests/gpu/attention_template.py"
   # torch.library custom ops, torch.compile and CUDA graphs.
-  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-    python3 "$root/tests/gpu/torch_integration.py" || status=1
+  jit torch 200 python3 "$root/tests/gpu/torch_integration.py"
   # tilec.autotune over the GEMM and FlashAttention (24 and 16 candidates).
-  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-    python3 "$root/tests/gpu/autotune.py" || status=1
+  jit autotune 200 python3 "$root/tests/gpu/autotune.py"
   # ReSA's decoding loop: time per generated token at 16K, 64K and 256K
   # against dense decoding.
-  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-    python3 "$root/docs/examples/resa_decode.py" --device cuda || status=1
+  jit resa 120 python3 "$root/docs/examples/resa_decode.py" --device cuda
   # Two small models trained with tilec's kernels and with PyTorch's: the
   # loss curves (build/gpu/losses.csv, .svg) agree.
-  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-    python3 "$root/tests/gpu/train_models.py" --out "$gpu/losses.csv" --svg "$gpu/losses.svg" \
-    || status=1
-  # A TileLang program, unchanged, through tilec's TileLang API.
-  TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-    PYTHONPATH=$root/runtime/python python3 -m tilec.tilelang "$root/tests/gpu/tilelang_program.py" \
-    || status=1
+  jit train-models 300 python3 "$root/tests/gpu/train_models.py" --out "$gpu/losses.csv" \
+    --svg "$gpu/losses.svg"
+  # A TileLang program, unchanged, through tilec's TileLang API, and
   # TileLang's own examples (TILEC_TILELANG_EXAMPLES=<tilelang>/examples).
+  PYTHONPATH=$root/runtime/python${PYTHONPATH:+:$PYTHONPATH} jit tilelang 120 python3 -m \
+    tilec.tilelang "$root/tests/gpu/tilelang_program.py"
   if [ -n "${TILEC_TILELANG_EXAMPLES:-}" ]; then
-    TILEC=$tool TILEC_CUDA_LIB=$gpu/runtime/libtilec_cuda.so TILEC_CACHE_DIR=$(mktemp -d) \
-      python3 "$root/tests/compat/tilelang_examples.py" "$TILEC_TILELANG_EXAMPLES" --jobs 8 \
-      || status=1
+    jit tilelang-examples 540 python3 "$root/tests/compat/tilelang_examples.py" \
+      "$TILEC_TILELANG_EXAMPLES" --jobs 8
   fi
 fi
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is
 # linked in), launches, checks; the second run finds the kernel in the cache.
-if [ -f "$gpu/tilec-jit-example.gz" ]; then
+jit_example() {
+  local example run
   example=$(mktemp -d)/tilec-jit-example
   gunzip -c "$gpu/tilec-jit-example.gz" > "$example" && chmod +x "$example"
   export TILEC_CACHE_DIR=$(mktemp -d)
   for run in 1 2; do
-    /usr/bin/time -f "jit example run $run: %e s" "$example" "$root/kernels" || status=1
+    timeout 150 /usr/bin/time -f "jit example run $run: %e s" "$example" "$root/kernels" || return 1
   done
-fi
+}
+[ -f "$gpu/tilec-jit-example.gz" ] && part jit-example 300 jit_example
 exit $status
