@@ -106,7 +106,7 @@ ls "$out/kernels" | wc -l
 /usr/bin/python3 "$root/tests/gpu/differential.py" prepare "$out/differential-template" \
   --tilec "$build/tools/tilec" --target "$target" --set template | { grep -v "^prepared" || true; }
 # The C++ JIT example, static (MLIR inside), for a GPU machine without MLIR.
-ninja -C "$build" tilec-jit-example >/dev/null
+ninja -C "$build" --quiet tilec-jit-example
 strip -o "$out/tilec-jit-example" "$build/runtime/tilec-jit-example"
 gzip -9 -f "$out/tilec-jit-example"
 du -sh "$out"
@@ -114,7 +114,7 @@ du -sh "$out"
 # folder of its own, carried beside build/gpu when the call has room.
 jit=$root/build/gpu-jit
 rm -rf "$jit" && mkdir -p "$jit"
-ninja -C "$build" tilec-static >/dev/null
+ninja -C "$build" --quiet tilec-static
 strip -o "$jit/tilec" "$build/runtime/tilec-static"
 xz -6 -T2 "$jit/tilec"
 du -sh "$jit"
