@@ -332,6 +332,9 @@ private:
   }
   void visitLeaf(Operation *op, State &state, bool apply);
   State visitLoop(Block &body, State state, bool apply);
+  /// scf.while: its condition block runs before each iteration and once
+  /// more at the exit, its body between them.
+  State visitWhile(scf::WhileOp loop, State state, bool apply);
 
   bool fenceAtBlockBarriers;
   /// Whether tile stores to tensors may go through TMA (the target has it).
@@ -382,6 +385,21 @@ State BarrierPlanner::visitLoop(Block &body, State state, bool apply) {
   return after;
 }
 
+State BarrierPlanner::visitWhile(scf::WhileOp loop, State state, bool apply) {
+  Block &condition = loop.getBefore().front(), &body = loop.getAfter().front();
+  State head = state;
+  for (;;) {
+    State next = head;
+    next.merge(visitBlock(body, visitBlock(condition, head, /*apply=*/false), /*apply=*/false));
+    if (next == head)
+      break;
+    head = next;
+  }
+  State exit = visitBlock(condition, head, apply);
+  visitBlock(body, exit, apply);
+  return exit;
+}
+
 State BarrierPlanner::visitBlock(Block &block, State state, bool apply) {
   for (Operation &op : llvm::make_early_inc_range(block)) {
     if (auto barrier = dyn_cast<tile::BarrierOp>(op)) {
@@ -403,6 +421,10 @@ State BarrierPlanner::visitBlock(Block &block, State state, bool apply) {
     }
     if (auto loop = dyn_cast<tile::PipelinedOp>(op)) {
       state = visitLoop(loop.getBody().front(), state, apply);
+      continue;
+    }
+    if (auto loop = dyn_cast<scf::WhileOp>(op)) {
+      state = visitWhile(loop, state, apply);
       continue;
     }
     if (auto specialize = dyn_cast<tile::WarpSpecializeOp>(op)) {

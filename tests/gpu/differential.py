@@ -209,6 +209,10 @@ PROGRAMS = [
     k(os.path.join(ROOT, "tests/lit/Frontend/macros.tl"), "use_macros", {"N": 45}),
     k(os.path.join(ROOT, "tests/lit/Frontend/fast-math.tl"), "options", {"N": 1024}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/copy.tl"), "copy", {"N": 1001}),
+    # Scalar state in a while loop around a pipelined GEMM; atomic adds.
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/stream-k.tl"), "stream_k",
+      {"M": 70, "N": 150, "K": 200}, name="stream_k",
+      inputs=lambda np, rng, dims: {"C": np.zeros((dims["M"], dims["N"]), np.float32)}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/uint8.tl"), "uint8", {},
       inputs=lambda np, rng, dims: {"A": rng.integers(0, 256, 4).astype(np.uint8)}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/float8.tl"), "float8", {"N": 1001},

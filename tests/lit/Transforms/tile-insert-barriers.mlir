@@ -118,6 +118,62 @@ func.func @loop(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = 
 
 // -----
 
+// The same in a while loop: the condition block runs before every
+// iteration and at the exit. Its barrier orders the previous iteration's
+// reads of the tile before the body's fill and the store to the counter
+// before the read; the fill and the reads need one between them, and the
+// counter's store one after every thread's read of it.
+// CHECK-LABEL: func.func @while_loop
+// CHECK: scf.while
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.load %[[COUNT:.*]][
+// CHECK: } do {
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: tile.fill
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.parallel
+// CHECK: tile.load %[[COUNT]]
+// CHECK-NEXT: arith.addi
+// CHECK-NEXT: tile.barrier
+// CHECK-NEXT: tile.store
+// CHECK-NEXT: scf.yield
+func.func @while_loop(%Y: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %c4 = arith.constant 4 : i32
+    %one = arith.constant 1 : i32
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    %count = tile.alloc {shared_offset = 256 : i64} : !tile.buffer<1xi32, fragment>
+    %acc = tile.alloc : !tile.buffer<64xf32, fragment, #tile.cyclic<64>>
+    %zero = arith.constant 0 : i32
+    tile.store %zero, %count[%c0] : !tile.buffer<1xi32, fragment>
+    scf.while : () -> () {
+      %n = tile.load %count[%c0] : !tile.buffer<1xi32, fragment>
+      %more = arith.cmpi slt, %n, %c4 : i32
+      scf.condition(%more)
+    } do {
+      %f = arith.constant 1.0 : f32
+      tile.fill %s, %f : !tile.buffer<64xf32, shared>
+      tile.parallel [64] {
+      ^bb0(%i: index):
+        %c63 = arith.constant 63 : index
+        %j = arith.subi %c63, %i : index
+        %v = tile.load %s[%j] : !tile.buffer<64xf32, shared>
+        tile.store %v, %acc[%i] : !tile.buffer<64xf32, fragment, #tile.cyclic<64>>
+      }
+      %n = tile.load %count[%c0] : !tile.buffer<1xi32, fragment>
+      %next = arith.addi %n, %one : i32
+      tile.store %next, %count[%c0] : !tile.buffer<1xi32, fragment>
+      scf.yield
+    }
+  }
+  return
+}
+
+// -----
+
 // A wgmma reads its shared operands through the async proxy: the barrier
 // after the ordinary stores that filled them carries the proxy fence. The
 // accumulator is registers: nothing orders the copy out after the gemm.
