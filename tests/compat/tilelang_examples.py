@@ -21,7 +21,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def outcome(result):
-    """A short class and reason for a finished example."""
+    """A short class and reason for a finished example, and its output."""
+    kind, reason = classify(result)
+    return kind, reason, "" if result is None else result.stdout + result.stderr
+
+
+def classify(result):
     if result is None:
         return "timeout", ""
     text = result.stdout + result.stderr
@@ -60,15 +65,22 @@ def main():
     parser.add_argument("--jobs", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--match", default="", help="only paths containing this text")
+    parser.add_argument("--details", help="write the last 40 lines of every example that did "
+                        "not pass into this file")
     args = parser.parse_args()
     paths = sorted(os.path.join(folder, name)
                    for folder, _, names in os.walk(args.examples) for name in names
                    if name.startswith("example_") and name.endswith(".py") and args.match in
                    os.path.join(folder, name))
     counts = {}
+    details = open(args.details, "w") if args.details else None
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        for path, (kind, reason), seconds in pool.map(lambda p: run(p, args.timeout), paths):
+        for path, (kind, reason, text), seconds in pool.map(lambda p: run(p, args.timeout),
+                                                             paths):
             counts[kind] = counts.get(kind, 0) + 1
+            if details and kind != "ok":
+                tail = "\n".join(text.rstrip().splitlines()[-40:])
+                details.write(f"==== {kind}: {os.path.relpath(path, args.examples)}\n{tail}\n")
             print(f"{kind:14} {seconds:6.1f}s {os.path.relpath(path, args.examples)}"
                   f"{'  ' + reason[:160] if reason else ''}", flush=True)
     print(f"tilelang examples: {counts.get('ok', 0)} of {len(paths)} ran and agreed with their "

@@ -135,7 +135,8 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
     tilec.tilelang "$root/tests/gpu/tilelang_program.py"
   if [ -n "${TILEC_TILELANG_EXAMPLES:-}" ]; then
     jit tilelang-examples 540 python3 "$root/tests/compat/tilelang_examples.py" \
-      "$TILEC_TILELANG_EXAMPLES" --jobs 8
+      "$TILEC_TILELANG_EXAMPLES" --jobs 4 \
+      ${TILEC_LOG_DIR:+--details "$TILEC_LOG_DIR/tilelang-examples-details.log"}
   fi
 fi
 # The C++ JIT example: compiles on this machine (no MLIR installed: it is
