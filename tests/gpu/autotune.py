@@ -19,7 +19,8 @@ kernels = os.path.join(root, "kernels")
 
 
 def tune(label, path, kernel, space, args, flops):
-    result = tilec.autotune(path, kernel, space=space, args=args, warmup=10, rep=50)
+    result = tilec.autotune(path, kernel, space=space, args=args, warmup=10, rep=50,
+                            progress="lines")
     print(f"autotune: {label}\n{result.table()}")
     default = tilec.compile(path, kernel)
     default_args = [a.clone() for a in args]

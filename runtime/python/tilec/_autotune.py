@@ -192,13 +192,20 @@ def _first_line(error):
 
 
 class _Progress:
-    """One line on stderr, rewritten: `tilec autotune <kernel>: <stage> n/total`."""
+    """One line on stderr, rewritten: `tilec autotune <kernel>: <stage> n/total`;
+    or, with mode "lines", a line for each candidate before it runs (a log
+    shows which one a hang or a crash came from)."""
 
-    def __init__(self, name, enabled):
-        self.name, self.enabled = name, enabled
+    def __init__(self, name, mode):
+        self.name, self.enabled, self.lines = name, bool(mode), mode == "lines"
+
+    def running(self, config):
+        if self.lines:
+            sys.stderr.write(f"tilec autotune {self.name}: running {config}\n")
+            sys.stderr.flush()
 
     def show(self, stage, done, total):
-        if not self.enabled:
+        if not self.enabled or self.lines:
             return
         width = 24
         filled = width * done // max(total, 1)
@@ -222,7 +229,9 @@ def autotune(path=None, kernel=None, *, source=None, configs=None, space=None, a
     candidate must leave every tensor argument as the first working
     candidate does (within rtol/atol) to be timed with tilec.bench (warmup,
     rep, median). `jobs` compiles in parallel (default: all cores); `cache`
-    keeps the choice on disk ($TILEC_CACHE_DIR/autotune)."""
+    keeps the choice on disk ($TILEC_CACHE_DIR/autotune). `progress`: a bar
+    on stderr (True; the default where stderr is a terminal), "lines" (one
+    line per candidate as it starts to run), or False."""
     from ._compile import _source_file
     if (path is None) == (source is None):
         raise TypeError("autotune takes a path or source=, one of them")
@@ -293,6 +302,7 @@ def autotune(path=None, kernel=None, *, source=None, configs=None, space=None, a
                      device=device), ""
 
     for done, i in enumerate(sorted(kernels), 1):
+        bar.running(candidates[i])
         rows[i] = (candidates[i], *measure(i))
         bar.show("timed", done, len(kernels))
     ordered = [rows[i] for i in range(len(candidates))]
