@@ -27,6 +27,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "..", "runtime", "python"))
@@ -272,6 +273,33 @@ def bench_on_gpu(contexts, steps=64):
               f"{decoder.top_k} blocks of {decoder.block}, rectify every "
               f"{decoder.rectify_every}), dense decoding {dense_ms * 1e3:.1f} us/token, "
               f"speed-up x{dense_ms / resa_ms:.2f}")
+        # Where a step's time goes: each part alone, synchronized, host
+        # clock (selection; the sparse kernel with a new cache length, as
+        # every step has, and again with the same; a rectification).
+        def wall_us(fn, repeat=16):
+            torch.cuda.synchronize()
+            begin = time.perf_counter()
+            for _ in range(repeat):
+                fn()
+            torch.cuda.synchronize()
+            return (time.perf_counter() - begin) / repeat * 1e6
+        indices, counts = decoder.select(q)
+        lengths = iter(range(n - 16, n))
+        fresh = wall_us(lambda: decoder.sparse(
+            Q=q, K=decoder.K[:, :next(lengths)], V=decoder.V[:, :n], Output=out,
+            block_indices=indices, block_counts=counts, dense_from=decoder.dense_from))
+        kept = wall_us(lambda: decoder.sparse(
+            Q=q, K=decoder.K[:, :n], V=decoder.V[:, :n], Output=out, block_indices=indices,
+            block_counts=counts, dense_from=decoder.dense_from))
+        select_us = wall_us(lambda: decoder.select(q))
+
+        def rectify():
+            decoder.recent_queries = [q] * decoder.rectify_every
+            decoder.rectify()
+        rectify_us = wall_us(rectify, 2)
+        print(f"resa loop: context {context}: a step's parts: select {select_us:.0f} us, "
+              f"sparse kernel {fresh:.0f} us with a new length, {kept:.0f} us with the same, "
+              f"rectification {rectify_us:.0f} us (every {decoder.rectify_every} tokens)")
 
 
 def main():
