@@ -285,9 +285,13 @@ def bench_on_gpu(contexts, steps=64):
             return (time.perf_counter() - begin) / repeat * 1e6
         indices, counts = decoder.select(q)
         lengths = iter(range(n - 16, n))
-        fresh = wall_us(lambda: decoder.sparse(
-            Q=q, K=decoder.K[:, :next(lengths)], V=decoder.V[:, :n], Output=out,
-            block_indices=indices, block_counts=counts, dense_from=decoder.dense_from))
+
+        def sparse_new_length():
+            length = next(lengths)
+            decoder.sparse(Q=q, K=decoder.K[:, :length], V=decoder.V[:, :length], Output=out,
+                           block_indices=indices, block_counts=counts,
+                           dense_from=decoder.dense_from)
+        fresh = wall_us(sparse_new_length)
         kept = wall_us(lambda: decoder.sparse(
             Q=q, K=decoder.K[:, :n], V=decoder.V[:, :n], Output=out, block_indices=indices,
             block_counts=counts, dense_from=decoder.dense_from))
