@@ -207,19 +207,31 @@ def bench_decode(name, batch, kv_len, heads=32, kv_heads=8, dim=128):
 
 
 def main():
+    # --only a,b: just these instances (numerics and time); --no-bench: no
+    # timing.
+    only = None
+    if "--only" in sys.argv:
+        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
+    chosen = lambda name: only is None or name in only  # noqa: E731
     for name in ("dense", "causal", "sliding_window", "prefix_lm", "document", "alibi",
                  "softcap", "sigmoid", "retention"):
-        check(name)
-    check("causal", q_len=70, kv_len=333, heads=8, kv_heads=1, dim=64)
+        if chosen(name):
+            check(name)
+    if chosen("causal"):
+        check("causal", q_len=70, kv_len=333, heads=8, kv_heads=1, dim=64)
     for name in ("dense", "sliding_window", "alibi", "softcap"):
-        check_decode(name)
+        if chosen(name):
+            check_decode(name)
     if "--no-bench" not in sys.argv:
         for name in ("dense", "causal", "sliding_window", "document", "alibi", "softcap",
                      "sigmoid"):
-            bench(name)
-        bench_separate_dq()
-        for batch, kv_len in ((1, 131072), (8, 32768), (64, 8192), (16, 32768)):
-            bench_decode("dense", batch, kv_len)
+            if chosen(name):
+                bench(name)
+        if only is None:
+            bench_separate_dq()
+        if chosen("dense"):
+            for batch, kv_len in ((1, 131072), (8, 32768), (64, 8192), (16, 32768)):
+                bench_decode("dense", batch, kv_len)
     print("attention template: ok")
 
 

@@ -181,6 +181,9 @@ def sweep_tiles(batch=4, seq=4096, heads=16, dim=128):
 
 
 def main():
+    if "--tiles" in sys.argv:  # only the backward's tile sweep
+        sweep_tiles()
+        return
     check(2, 77, 77, 4, 4, 64, False)
     check(2, 77, 77, 4, 4, 128, True)
     check(1, 45, 130, 8, 2, 128, True)
