@@ -526,6 +526,8 @@ RValue tilec::frontend::parseDefineValue(StringRef text) {
     return RValue::ofBool(true);
   if (text == "False" || text == "false")
     return RValue::ofBool(false);
+  if (text == "None") // a factory argument given as None (`scale=None`)
+    return RValue::none();
   return RValue::ofStr(text.str());
 }
 

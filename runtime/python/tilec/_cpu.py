@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 
 from ._arguments import checked_arguments, numpy_dtype
-from ._tool import _tool
+from ._tool import _run_tool, _tool
 
 
 class RunError(Exception):
@@ -45,6 +45,11 @@ class CPUKernel:
         self.path, self.flags = path, flags
         self.metadata = json.loads(metadata)  # the launch ABI, as CUDAKernel keeps it
         self.parameters = _parameters(metadata)
+
+    def source(self):
+        """The kernel's tile IR after the clean-up pipeline (what the cpu
+        target interprets)."""
+        return _run_tool([self.path, "--emit=tile-opt"] + self.flags)
 
     def __call__(self, *args, checked=True, **kwargs):
         """Runs the kernel; arguments by position or by parameter name, NumPy

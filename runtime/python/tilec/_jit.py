@@ -62,15 +62,22 @@ def jit(func=None, *, out_idx=None, target="sm_90a", **options):
 
 
 def _define_value(name, value):
-    if isinstance(value, (bool, int, float, str)):
+    if value is None:  # `scale=None`: the factory tests `is None`
+        return "None"
+    if isinstance(value, (bool, int, float)):
         return value
+    if isinstance(value, str):  # also T.float16, a str
+        return str(value)
     if isinstance(value, Spelling):  # T.float16 and the like
         return str(value).split(".")[-1]
     text = str(value)
     if type(value).__name__ == "dtype" and text.startswith("torch."):  # torch.float16
         return text[len("torch."):]
+    if isinstance(value, (tuple, list)) and all(
+            isinstance(v, (bool, int, float, str)) for v in value):
+        return "[" + ",".join(str(_define_value(name, v)) for v in value) + "]"
     raise TypeError(f"argument '{name}' of a kernel factory must be an int, float, bool, "
-                    f"str or dtype, got {type(value).__name__}")
+                    f"str, dtype, None or a list of those, got {type(value).__name__}")
 
 
 def _referenced_names(code):
@@ -251,6 +258,15 @@ class KernelFactory:
                 defines[name] = _define_value(name, value)
         return self._kernel(defines)
 
+    def get_kernel_source(self, *args, **kwargs):
+        """The generated code of the kernel for these compile-time values
+        (JITKernel.get_kernel_source)."""
+        if not self.eager:
+            return self(*args, **kwargs).get_kernel_source()
+        bound = self.signature.bind_partial(*args, **kwargs)
+        return self.compile(**{name: value for name, value in bound.arguments.items()
+                               if name not in self.eager.tensors}).get_kernel_source()
+
     def __call__(self, *args, **kwargs):
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -309,7 +325,7 @@ class JITKernel:
         if hasattr(self.kernel, "ptx"):
             with open(self.kernel.ptx) as f:
                 return f.read()
-        return self.kernel.source() if hasattr(self.kernel, "source") else ""
+        return self.kernel.source()
 
     def __call__(self, *inputs):
         expected = len(self.params) - len(self.outputs)

@@ -7,7 +7,7 @@ every attribute (`T.float16`, `T.prim_func`, `T.Tensor`, ...) is a
 factory names (`dtype = T.float16`) is passed on as that spelling.
 """
 
-__all__ = ["Spelling"]
+__all__ = ["Spelling", "DType"]
 
 
 class Spelling:
@@ -35,7 +35,27 @@ class Spelling:
     __str__ = __repr__
 
 
+class DType(str):
+    """A dtype, `T.float16`: its name as a string (as TileLang's dtypes are,
+    so that `getattr(torch, T.float16)` works), with TileLang's `bits`."""
+
+    _BITS = {"float16": 16, "bfloat16": 16, "float32": 32, "float64": 64, "tfloat32": 32,
+             "float8_e4m3": 8, "float8_e4m3fn": 8, "float8_e5m2": 8, "int8": 8, "int16": 16,
+             "int32": 32, "int64": 64, "uint8": 8, "uint16": 16, "uint32": 32, "uint64": 64,
+             "bool": 8}
+
+    @property
+    def bits(self):
+        return self._BITS[str(self)]
+
+    @property
+    def dtype(self):
+        return str(self)
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
+    if name in DType._BITS:
+        return DType(name)
     return Spelling(f"T.{name}")

@@ -37,8 +37,36 @@ def column_sums(A, block_M=16):
     return S
 
 
+@tilelang.jit(out_idx=[-1])
+def scaled_copy(N, scale=None, shape_hint=(64, 1), dtype_in=T.float32, block=64):
+    # `scale=None` passed explicitly; a tuple argument; a dtype argument.
+    factor = 1.0 if scale is None else scale
+    rows = shape_hint[0]
+    @T.prim_func
+    def main(X: T.Tensor((N,), dtype_in), Y: T.Tensor((N,), dtype_in)):
+        with T.Kernel(tilelang.cdiv(N, block), threads=64) as bx:
+            for i in T.Parallel(block):
+                Y[bx * block + i] = X[bx * block + i] * factor + rows * 0
+    return main
+
+
 def main():
     rng = np.random.default_rng(1)
+    # dtypes are strings, as TileLang's are (getattr(torch, T.float16) works).
+    assert T.float32 == "float32" and getattr(np, T.float32) is np.float32
+    assert T.bfloat16.bits == 16
+    # Every pass-config key TileLang has exists (tilec applies what it knows).
+    assert tilelang.PassConfigKey.TL_PTXAS_REGISTER_USAGE_LEVEL == "tl.ptxas_register_usage_level"
+    assert isinstance(tilelang.env.TILELANG_CACHE_DIR, str)
+    v = rng.standard_normal(100).astype(np.float32)
+    plain = scaled_copy(100, None, (64, 1), T.float32)(v)
+    doubled = scaled_copy(100, 2.0, [32, 2])(v)
+    assert np.abs(plain - v).max() == 0 and np.abs(doubled - 2 * v).max() < 1e-6
+    assert "tile.launch" in scaled_copy.get_kernel_source(100, None)
+    # Autotuning on given inputs.
+    with set_autotune_inputs(v):  # noqa: F405 (from tilelang.autotuner import *)
+        tuned = autotune(configs=[{"block": 32}, {"block": 64}])(scaled_copy)(100, 3.0)  # noqa: F405
+    assert np.abs(tuned(v) - 3 * v).max() < 1e-5
     x, y = rng.standard_normal(200).astype(np.float32), rng.standard_normal(200).astype(np.float32)
     z = saxpy(200, 3.0)(x, y)
     a = rng.standard_normal((37, 5)).astype(np.float32)

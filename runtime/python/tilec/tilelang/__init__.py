@@ -21,17 +21,27 @@ import sys
 from .. import language
 from .._jit import KernelFactory, JITKernel
 from .._profiler import TensorSupplyType
-from . import autotuner, carver, layout, math, profiler, testing, utils
+from . import autotuner, carver, env, layout, math, profiler, testing, utils
 from .autotuner import autotune
 from .math import next_power_of_2
 
 __all__ = ["jit", "autotune", "cdiv", "next_power_of_2", "language", "profiler", "testing",
-           "autotuner", "carver", "layout", "PassConfigKey", "TensorSupplyType", "JITKernel",
+           "autotuner", "carver", "env", "layout", "PassConfigKey", "TensorSupplyType", "JITKernel",
            "disable_cache", "install"]
 
 
-class PassConfigKey:
-    """TileLang's pass configuration keys (their values are TileLang's)."""
+class _PassConfigKeys(type):
+    """Every TileLang key, `TL_NAME`, is "tl.name" (TileLang's spelling)."""
+
+    def __getattr__(cls, name):
+        if name.startswith("TL_"):
+            return "tl." + name[3:].lower()
+        raise AttributeError(name)
+
+
+class PassConfigKey(metaclass=_PassConfigKeys):
+    """TileLang's pass configuration keys (their values are TileLang's);
+    tilec applies the ones _pass_config_options knows."""
     TL_ENABLE_FAST_MATH = "tl.enable_fast_math"
     TL_DISABLE_TMA_LOWER = "tl.disable_tma_lower"
     TL_DISABLE_WARP_SPECIALIZED = "tl.disable_warp_specialized"

@@ -3,7 +3,30 @@ factory tries each configuration a call leaves open and keeps the fastest."""
 
 import itertools
 
-__all__ = ["autotune", "AutoTuner"]
+__all__ = ["autotune", "AutoTuner", "set_autotune_inputs"]
+
+# The inputs `set_autotune_inputs` gives the autotuned calls inside it.
+_inputs = None
+
+
+class set_autotune_inputs:
+    """`with set_autotune_inputs(a, b, ...):` autotuned kernels created
+    inside time their configurations on these inputs (the kernel's
+    arguments other than its outputs) instead of random ones."""
+
+    def __init__(self, *inputs):
+        if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
+            inputs = tuple(inputs[0])
+        self.inputs, self.saved = list(inputs), None
+
+    def __enter__(self):
+        global _inputs
+        self.saved, _inputs = _inputs, self.inputs
+        return self
+
+    def __exit__(self, *exc):
+        global _inputs
+        _inputs = self.saved
 
 
 class AutoTuner:
@@ -38,7 +61,8 @@ class AutoTuner:
                                            warmup=self.warmup, rep=self.rep)
                     else:
                         kernel = self.factory(*args, **kwargs, **config)
-                        latency = kernel.get_profiler().do_bench(warmup=self.warmup, rep=self.rep)
+                        latency = kernel.get_profiler().do_bench(
+                            warmup=self.warmup, rep=self.rep, input_tensors=_inputs)
                 except Exception:  # a configuration that does not compile or fit
                     continue
                 if best is None or latency < best[1]:
