@@ -64,14 +64,15 @@ def main():
     parser.add_argument("examples", help="TileLang's examples folder")
     parser.add_argument("--jobs", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=120)
-    parser.add_argument("--match", default="", help="only paths containing this text")
+    parser.add_argument("--match", default="", help="only paths this regular expression "
+                        "matches somewhere")
     parser.add_argument("--details", help="write the last 40 lines of every example that did "
                         "not pass into this file")
     args = parser.parse_args()
     paths = sorted(os.path.join(folder, name)
                    for folder, _, names in os.walk(args.examples) for name in names
-                   if name.startswith("example_") and name.endswith(".py") and args.match in
-                   os.path.join(folder, name))
+                   if name.startswith("example_") and name.endswith(".py") and
+                   re.search(args.match, os.path.join(folder, name)))
     counts = {}
     details = open(args.details, "w") if args.details else None
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
