@@ -56,7 +56,11 @@ int64_t tilec::planSharedMemory(Block &body) {
   });
   struct Interval {
     Operation *alloc;
-    int64_t start, end, bytes, alignment;
+    /// From the first use (`start`, the placing order), or from the
+    /// allocation where the buffer holds something from there on
+    /// (`liveStart`: barriers are initialized where they are allocated),
+    /// to the last use.
+    int64_t start, liveStart, end, bytes, alignment;
   };
   SmallVector<Interval> intervals;
   body.walk([&](tile::AllocOp alloc) {
@@ -84,24 +88,26 @@ int64_t tilec::planSharedMemory(Block &body) {
     }
     if (start == std::numeric_limits<int64_t>::max())
       start = position[alloc]; // never used
+    int64_t liveStart = alloc.getMbarriers() ? std::min(start, position[alloc]) : start;
     // Swizzled buffers start 1024-byte aligned: the hardware swizzles
     // address bits, which must agree with the offsets within the buffer.
     int64_t alignment =
         isa_and_nonnull<tile::SwizzleLayoutAttr>(tile::getLayout(alloc)) ? 1024 : 16;
-    intervals.push_back({alloc, start, end, bufferBytes(type), alignment});
+    intervals.push_back({alloc, start, liveStart, end, bufferBytes(type), alignment});
   });
-  // First fit in order of first use over the buffers still live.
+  // First fit in order of first use, away from the bytes of every buffer
+  // placed before whose live range overlaps.
   llvm::stable_sort(intervals, [](const Interval &x, const Interval &y) {
     return x.start < y.start;
   });
   DenseMap<Operation *, int64_t> offsets;
   int64_t bytes = 0;
-  SmallVector<Interval *> live;
+  SmallVector<Interval *> placed;
   for (Interval &interval : intervals) {
-    llvm::erase_if(live, [&](Interval *other) { return other->end < interval.start; });
     SmallVector<std::pair<int64_t, int64_t>> busy; // [offset, offset + bytes)
-    for (Interval *other : live)
-      busy.push_back({offsets[other->alloc], offsets[other->alloc] + other->bytes});
+    for (Interval *other : placed)
+      if (other->liveStart <= interval.end && interval.liveStart <= other->end)
+        busy.push_back({offsets[other->alloc], offsets[other->alloc] + other->bytes});
     llvm::sort(busy);
     int64_t offset = 0;
     for (auto [begin, finish] : busy) {
@@ -114,7 +120,7 @@ int64_t tilec::planSharedMemory(Block &body) {
         .setSharedOffsetAttr(
             IntegerAttr::get(IntegerType::get(body.getParentOp()->getContext(), 64), offset));
     bytes = std::max<int64_t>(bytes, offset + interval.bytes);
-    live.push_back(&interval);
+    placed.push_back(&interval);
   }
   LLVM_DEBUG(llvm::dbgs() << "planned " << intervals.size() << " on-chip buffers in " << bytes
                           << " bytes\n");
