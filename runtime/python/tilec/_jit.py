@@ -263,9 +263,12 @@ class KernelFactory:
         (JITKernel.get_kernel_source)."""
         if not self.eager:
             return self(*args, **kwargs).get_kernel_source()
+        # An eager kernel's T.const sizes are not parameters of the function.
+        sizes = {name: kwargs.pop(name) for name in list(kwargs)
+                 if name not in self.signature.parameters}
         bound = self.signature.bind_partial(*args, **kwargs)
-        return self.compile(**{name: value for name, value in bound.arguments.items()
-                               if name not in self.eager.tensors}).get_kernel_source()
+        return self.compile(**sizes, **{name: value for name, value in bound.arguments.items()
+                                        if name not in self.eager.tensors}).get_kernel_source()
 
     def __call__(self, *args, **kwargs):
         bound = self.signature.bind(*args, **kwargs)

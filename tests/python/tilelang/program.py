@@ -63,6 +63,8 @@ def main():
     doubled = scaled_copy(100, 2.0, [32, 2])(v)
     assert np.abs(plain - v).max() == 0 and np.abs(doubled - 2 * v).max() < 1e-6
     assert "tile.launch" in scaled_copy.get_kernel_source(100, None)
+    # An eager kernel's source for given T.const sizes.
+    assert "tile.launch" in column_sums.get_kernel_source(M=37, N=5, block_M=8)
     # Autotuning on given inputs.
     with set_autotune_inputs(v):  # noqa: F405 (from tilelang.autotuner import *)
         tuned = autotune(configs=[{"block": 32}, {"block": 64}])(scaled_copy)(100, 3.0)  # noqa: F405
