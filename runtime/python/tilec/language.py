@@ -58,4 +58,6 @@ def __getattr__(name):
         raise AttributeError(name)
     if name in DType._BITS:
         return DType(name)
+    if name == "dtype":  # T.dtype("float16"), T.dtype(T.float16)
+        return DType
     return Spelling(f"T.{name}")

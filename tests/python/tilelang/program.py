@@ -54,12 +54,12 @@ def main():
     rng = np.random.default_rng(1)
     # dtypes are strings, as TileLang's are (getattr(torch, T.float16) works).
     assert T.float32 == "float32" and getattr(np, T.float32) is np.float32
-    assert T.bfloat16.bits == 16
+    assert T.bfloat16.bits == 16 and T.dtype("float16") == T.float16
     # Every pass-config key TileLang has exists (tilec applies what it knows).
     assert tilelang.PassConfigKey.TL_PTXAS_REGISTER_USAGE_LEVEL == "tl.ptxas_register_usage_level"
     assert isinstance(tilelang.env.TILELANG_CACHE_DIR, str)
     v = rng.standard_normal(100).astype(np.float32)
-    plain = scaled_copy(100, None, (64, 1), T.float32)(v)
+    plain = scaled_copy(100, None, (64, 1), T.dtype("float32"))(v)
     doubled = scaled_copy(100, 2.0, [32, 2])(v)
     assert np.abs(plain - v).max() == 0 and np.abs(doubled - 2 * v).max() < 1e-6
     assert "tile.launch" in scaled_copy.get_kernel_source(100, None)
