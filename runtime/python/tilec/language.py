@@ -52,6 +52,12 @@ class DType(str):
     def dtype(self):
         return str(self)
 
+    def as_torch(self):
+        """The PyTorch dtype of this name."""
+        import torch
+        name = {"float8_e4m3": "float8_e4m3fn", "tfloat32": "float32"}.get(str(self), str(self))
+        return getattr(torch, name)
+
 
 def __getattr__(name):
     if name.startswith("__"):
