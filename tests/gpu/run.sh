@@ -122,6 +122,9 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   jit torch 200 python3 "$root/tests/gpu/torch_integration.py"
   # tilec.autotune over the GEMM and FlashAttention (24 and 16 candidates).
   jit autotune 200 python3 "$root/tests/gpu/autotune.py"
+  # The warp-specialized GEMM at every pipeline depth, a process each (one
+  # that hangs is reported and stopped).
+  jit stages 600 python3 "$root/tests/gpu/stages.py"
   # ReSA's decoding loop: time per generated token at 16K, 64K and 256K
   # against dense decoding.
   jit resa 120 python3 "$root/docs/examples/resa_decode.py" --device cuda
