@@ -363,9 +363,11 @@ def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
     each fragment without a register layout gets a byte offset in it, set as
     `shared_offset` on its `tile.alloc`. A buffer is live from its first
     use to its last, each widened to the outermost loop or branch of the
-    launch body that holds it; buffers are placed first-fit in order of
-    first use over the bytes of the buffers still live, so a buffer reuses
-    the bytes of buffers whose last use is behind. Offsets are 16-byte
+    launch body that holds it; barriers (`mbarriers`) are live from their
+    allocation, where they are initialized. Buffers are placed first-fit in
+    order of first use, away from the bytes of the buffers whose live range
+    overlaps theirs, so a buffer reuses the bytes of buffers whose last use
+    is behind. Offsets are 16-byte
     aligned, 1024-byte for swizzled buffers (the hardware swizzles address
     bits, which must agree with the offsets inside the buffer).
 
@@ -392,9 +394,10 @@ def TileInsertBarriers : Pass<"tile-insert-barriers", "::mlir::ModuleOp"> {
     argument (the tensors of one launch do not overlap, as in TileLang and
     Triton); each tile.reduce's scratch.
     Fragments in registers and local buffers are private to a thread. The
-    analysis follows the control flow: branches join, loops are iterated to
-    a fixed point so that what one iteration leaves pending meets the next
-    iteration's operations. The mbarrier protocol of tile-software-pipeline
+    analysis follows the control flow: branches join, loops (`for`,
+    `T.Pipelined`, and `while` with its condition block before every
+    iteration) are iterated to a fixed point so that what one iteration
+    leaves pending meets the next iteration's operations. The mbarrier protocol of tile-software-pipeline
     is kept: an asynchronous copy waits at its issue for earlier accesses
     to its target; its data is visible after tile.async_wait or
     tile.barrier_wait. The parts of a tile.warp_specialize get barriers of

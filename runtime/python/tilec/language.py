@@ -2,9 +2,10 @@
 
 A kernel factory under `@tilec.jit` never runs in Python (the tilec tool
 compiles its source), so `T` here only has to let a TileLang module load:
-every attribute (`T.float16`, `T.prim_func`, `T.Tensor`, ...) is a
-`Spelling` that remembers how it was written, and a module-level value the
-factory names (`dtype = T.float16`) is passed on as that spelling.
+a dtype (`T.float16`) is a `DType`, its name as a string, as TileLang's
+dtypes are; every other attribute (`T.prim_func`, `T.Tensor`, ...) is a
+`Spelling` that remembers how it was written. A module-level value the
+factory names (`dtype = T.float16`) is passed on as what it spells.
 """
 
 __all__ = ["Spelling", "DType"]
