@@ -16,9 +16,9 @@ local buffers at ragged edges; T.Parallel element work with conversions
 between float32, float16, bfloat16 and float8; reductions (sum, max, min,
 abssum) with and without clear; T.cumsum; T.gemm on tensor-core tile shapes
 (transposed B too) in a T.Pipelined loop of 1-4 stages; 1-D streams through
-pipelined shared stages; serial loops with break/continue, while loops,
-T.alloc_var counters and local buffers; int8/uint8/int32 tensors;
-conditionals on scalars and on data; element reads at data-dependent
+pipelined shared stages and while loops over shared memory; serial loops
+with break/continue, while loops, T.alloc_var counters and local buffers;
+int8/uint8/int32 tensors; conditionals on scalars and on data; element reads at data-dependent
 indices; T.if_then_else; macros; T.atomic_add; a second launch after the
 first.
 """
@@ -242,6 +242,16 @@ def stream_program(rng, p):
     p.emit(d + 1, f"for i in T.Parallel({block}):")
     p.emit(d + 2, f'acc[i] += T.cast(xs[i], "float32") * (c + 1)')
     p.features.append(f"pipelined stream, {stages} stages")
+    if rng.random() < 0.5:
+        # A while loop over shared memory: each iteration's threads read
+        # what others copied, and the next copy waits for those reads.
+        p.emit(d, 'r = T.alloc_var("int32", init=0)')
+        p.emit(d, "while r < limit:")
+        p.emit(d + 1, f"T.copy(X[bx * {span} + (r % {chunks}) * {block}], xs)")
+        p.emit(d + 1, f"for i in T.Parallel({block}):")
+        p.emit(d + 2, f'acc[i] += T.cast(xs[{block - 1} - i], "float32")')
+        p.emit(d + 1, "r += 1")
+        p.features.append("while loop over shared memory")
     p.emit(d, f"for i in T.Parallel({block}):")
     p.emit(d + 1, f"if bx * {span} + i < N:")
     p.emit(d + 2, f"Y[bx * {span} + i] = acc[i]")
