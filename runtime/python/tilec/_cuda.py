@@ -104,14 +104,23 @@ class CUDAKernel:
             raise RuntimeError(error.value.decode(errors="replace"))
         plan = ctypes.c_void_p(plan)
 
+        # The launch path runs on every call: PyTorch's raw-stream and
+        # device queries where it has them (what Triton's launcher uses),
+        # the launch function and the message buffer looked up once.
+        fast = getattr(torch, "_C", None)
+        raw_stream = getattr(fast, "_cuda_getCurrentRawStream", None)
+        current_device = getattr(fast, "_cuda_getDevice", None) or torch.cuda.current_device
+        launch_plan = lib.tilec_cuda_launch
+        message = ctypes.create_string_buffer(4096)
+
         def enqueue():
-            message = ctypes.create_string_buffer(4096)
-            stream = torch.cuda.current_stream(device).cuda_stream
-            if lib.tilec_cuda_launch(handle, plan, ctypes.c_void_p(stream), message, len(message)):
+            stream = raw_stream(device) if raw_stream else \
+                torch.cuda.current_stream(device).cuda_stream
+            if launch_plan(handle, plan, ctypes.c_void_p(stream), message, len(message)):
                 raise RuntimeError(message.value.decode(errors="replace"))
 
         def launch():
-            if torch.cuda.current_device() == device:
+            if current_device() == device:
                 enqueue()
                 return
             with torch.cuda.device(device):  # its context current for the launch
