@@ -58,6 +58,13 @@ def main():
     # Every pass-config key TileLang has exists (tilec applies what it knows).
     assert tilelang.PassConfigKey.TL_PTXAS_REGISTER_USAGE_LEVEL == "tl.ptxas_register_usage_level"
     assert isinstance(tilelang.env.TILELANG_CACHE_DIR, str)
+    from tilelang.contrib import nvcc  # noqa: F401 (imported as TileLang programs do)
+    from tilelang.engine.callback import register_cuda_postproc_callback
+    try:
+        register_cuda_postproc_callback(lambda code, _: code)
+        raise AssertionError("a CUDA source callback cannot apply to PTX")
+    except NotImplementedError:
+        pass
     v = rng.standard_normal(100).astype(np.float32)
     plain = scaled_copy(100, None, (64, 1), T.dtype("float32"))(v)
     doubled = scaled_copy(100, 2.0, [32, 2])(v)

@@ -21,12 +21,12 @@ import sys
 from .. import language
 from .._jit import KernelFactory, JITKernel
 from .._profiler import TensorSupplyType
-from . import autotuner, carver, env, layout, math, profiler, testing, utils
+from . import autotuner, carver, contrib, engine, env, layout, math, profiler, testing, utils
 from .autotuner import autotune
 from .math import next_power_of_2
 
 __all__ = ["jit", "autotune", "cdiv", "next_power_of_2", "language", "profiler", "testing",
-           "autotuner", "carver", "env", "layout", "PassConfigKey", "TensorSupplyType", "JITKernel",
+           "autotuner", "carver", "contrib", "engine", "env", "layout", "PassConfigKey", "TensorSupplyType", "JITKernel",
            "disable_cache", "install"]
 
 
