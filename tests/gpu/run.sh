@@ -13,7 +13,14 @@
 #   parts:      bash tests/gpu/run.sh template training ...   runs only the
 #               named parts (names below, in the order they run); words that
 #               start with -- go to check.py. TILEC_LOG_DIR=dir keeps each
-#               part's whole output in dir/<part>.log.
+#               part's whole output in dir/<part>.log. All of them take
+#               longer than one call of a lent machine may run; calls that
+#               fit (minutes, on an H100):
+#                 sass check                                    (about 8)
+#                 differential differential-template binding jit training
+#                 template torch                                (about 8)
+#                 resa train-models tilelang stages autotune    (about 6)
+#                 sanitize (alone); tilelang-examples (alone, about 5)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 gpu=$root/build/gpu
