@@ -14,13 +14,13 @@
 #               named parts (names below, in the order they run); words that
 #               start with -- go to check.py. TILEC_LOG_DIR=dir keeps each
 #               part's whole output in dir/<part>.log. All of them take
-#               longer than one call of a lent machine may run; calls that
-#               fit (minutes, on an H100):
-#                 sass check                                    (about 8)
-#                 differential differential-template binding jit training
-#                 template torch                                (about 8)
-#                 resa train-models tilelang stages autotune    (about 6)
-#                 sanitize (alone); tilelang-examples (alone, about 5)
+#               longer than one call of a lent machine may run: split them
+#               (seen on an H100: template 116 s, training 35 s, torch 27 s,
+#               differential-template 20 s, train-models 24 s, resa 9 s,
+#               tilelang-examples 167 s; check runs up to its 480 s limit,
+#               sanitize up to 900 s), e.g. `sass check`, then
+#               `differential differential-template binding jit training
+#               template torch`, then the rest.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 gpu=$root/build/gpu
