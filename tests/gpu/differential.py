@@ -128,6 +128,18 @@ def template_programs():
                       ["-D", "groups=4", "-D", "dim=64"],
                       scalars={"dense_from": 400}, inputs=sparse_blocks("kv_len", 6),
                       name="template_resa_decode"))
+    # Caches of fixed capacity holding ragged sequences.
+    def lengths(np, rng, dims):
+        return {"lengths": rng.integers(1, dims["kv_len"] + 1, size=dims["batch"]).astype(
+            np.int32)}
+
+    def resa_cache(np, rng, dims):
+        return {**sparse_blocks("kv_len", 6)(np, rng, dims), **lengths(np, rng, dims)}
+    programs.append(k("attention/dense.tl", "dense_decode_cache", decode, ["-D", "groups=4"],
+                      inputs=lengths, name="template_dense_decode_cache"))
+    programs.append(k("attention/resa.tl", "resa_decode_cache", lists,
+                      ["-D", "groups=4", "-D", "dim=64"], scalars={"dense_from": 400},
+                      inputs=resa_cache, name="template_resa_decode_cache"))
     return programs
 
 

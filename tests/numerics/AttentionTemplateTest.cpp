@@ -475,3 +475,109 @@ TEST_CASE("attention template: block-sparse and ReSA decoding", "[template]") {
       checkDecode("block_sparse.tl", "block_sparse_decode", variant, p, extras);
   }
 }
+
+namespace {
+/// One sequence of a batched tensor [batch, n, ...] as a tensor [1, length,
+/// ...] (the first `length` positions).
+Tensor sequence(const Tensor &t, int64_t b, int64_t length) {
+  std::vector<int64_t> shape = t.shape;
+  shape[0] = 1;
+  shape[1] = length;
+  Tensor part(t.dtype, shape);
+  size_t row = part.size() / length, perSequence = t.size() / t.shape[0];
+  for (size_t i = 0; i < part.size(); ++i)
+    part.set(i, t.get(b * perSequence + i / row * row + i % row));
+  return part;
+}
+
+/// Decoding over a cache of capacity p.kvLen holding lengths[b] positions
+/// of sequence b, NaN past them: each sequence against the reference over
+/// its own positions (`mask` as the variant's, per sequence).
+void checkDecodeCache(const std::string &file, const std::string &kernel, Problem p,
+                      const std::vector<int64_t> &lengths,
+                      const std::function<Variant(int64_t)> &variantOf,
+                      const Extras &extras = {}) {
+  INFO(file << " " << kernel << " capacity " << p.kvLen);
+  Tensor Q = randomTensor(DType::BF16, {p.batch, p.heads, p.dim}, rng());
+  Tensor K = randomTensor(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim}, rng());
+  Tensor V = randomTensor(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV}, rng());
+  Tensor O = poisoned(DType::BF16, {p.batch, p.heads, p.dimV});
+  Tensor L(DType::I32, {p.batch});
+  for (int64_t b = 0; b < p.batch; ++b) {
+    L.setInt(b, lengths[b]);
+    size_t kRow = p.kHeads * p.dim, vRow = p.vHeads * p.dimV;
+    for (int64_t k = lengths[b]; k < p.kvLen; ++k) {
+      for (size_t e = 0; e < kRow; ++e)
+        K.set((b * p.kvLen + k) * kRow + e, NAN);
+      for (size_t e = 0; e < vRow; ++e)
+        V.set((b * p.kvLen + k) * vRow + e, NAN);
+    }
+  }
+  Kernel decode("attention/" + file, kernel, problemDefines(p, extras.defines));
+  INFO(decode.errors);
+  REQUIRE(decode.ok());
+  std::vector<cpu::KernelArg> args = {Q.arg(), K.arg(), V.arg(), O.arg(), L.arg()};
+  extras.append(args);
+  REQUIRE(decode.run(args));
+  INFO(decode.errors);
+  for (int64_t b = 0; b < p.batch; ++b) {
+    INFO("sequence " << b << " of length " << lengths[b]);
+    Problem one = p;
+    one.batch = 1;
+    one.qLen = 1;
+    one.kvLen = lengths[b];
+    Tensor Qb(DType::BF16, {1, 1, p.heads, p.dim}), Ob(DType::BF16, {1, p.heads, p.dimV});
+    for (size_t i = 0; i < Qb.size(); ++i)
+      Qb.set(i, Q.get(b * Qb.size() + i));
+    for (size_t i = 0; i < Ob.size(); ++i)
+      Ob.set(i, O.get(b * Ob.size() + i));
+    Reference ref = referenceAttention(variantOf(b), one, Qb, sequence(K, b, lengths[b]),
+                                       sequence(V, b, lengths[b]), nullptr);
+    CHECK(relativeError(Ob, ref.out) < 1e-2);
+  }
+}
+} // namespace
+
+TEST_CASE("attention template: decoding over a cache of fixed capacity", "[template]") {
+  // Ragged sequences in one cache (full, ending inside a block, one key);
+  // what the cache holds past each is NaN and must not reach the output.
+  Problem p;
+  p.batch = 3;
+  p.heads = 8;
+  p.kvLen = 700;
+  checkDecodeCache("dense.tl", "dense_decode_cache", p, {700, 333, 1},
+                   [](int64_t) { return Variant(); });
+
+  // ReSA: the selected blocks before dense_from, every key from it on.
+  Problem r;
+  r.kvLen = 1000;
+  std::vector<int64_t> lengths = {1000, 801};
+  int64_t block = 64, denseFrom = 700, maxSelected = 4;
+  auto indices = std::make_shared<Tensor>(DType::I32,
+                                          std::vector<int64_t>{r.batch, r.kHeads, maxSelected});
+  auto counts = std::make_shared<Tensor>(DType::I32, std::vector<int64_t>{r.batch, r.kHeads});
+  std::vector<std::set<int64_t>> selected(r.batch * r.kHeads);
+  for (int64_t at = 0; at < r.batch * r.kHeads; ++at) {
+    std::vector<int64_t> picks = pickBlocks(denseFrom / block, 1 + at % maxSelected);
+    counts->setInt(at, int64_t(picks.size()));
+    for (int64_t s = 0; s < maxSelected; ++s)
+      indices->setInt(at * maxSelected + s, s < int64_t(picks.size()) ? picks[s] : -1);
+    selected[at].insert(picks.begin(), picks.end());
+  }
+  int64_t groups = r.heads / r.kHeads, kHeads = r.kHeads;
+  Extras extras{{}, [indices, counts, denseFrom] {
+                  return std::vector<cpu::KernelArg>{indices->arg(), counts->arg(),
+                                                     int32Arg(denseFrom)};
+                }};
+  checkDecodeCache("resa.tl", "resa_decode_cache", r, lengths,
+                   [&, groups, kHeads](int64_t b) {
+                     Variant variant;
+                     variant.mask = [&selected, b, groups, kHeads, denseFrom,
+                                     block](int64_t, int64_t h, int64_t, int64_t k) {
+                       return k >= denseFrom ||
+                              selected[b * kHeads + h / groups].count(k / block) != 0;
+                     };
+                     return variant;
+                   },
+                   extras);
+}
