@@ -7,7 +7,9 @@ Per generated token, per layer:
   2. each KV head's query group scores the block summaries before
      `dense_from` and keeps the top_k blocks;
   3. kernels/attention/resa.tl attends to those blocks and, densely, to
-     every key from dense_from on;
+     every key from dense_from on (resa_decode_cache: the cache keeps its
+     capacity and a lengths tensor says how far it is filled, so every
+     step launches with the same arguments);
   4. every `rectify_every` tokens the rectification runs dense (causal)
      attention for the latest tokens over the whole cache
      (kernels/attention/causal.tl, a chunk of queries at the end) and moves
@@ -87,7 +89,7 @@ class ReSADecoder:
         target = "cpu" if backend.device == "cpu" else None
         defines = dict(dim=dim, groups=self.groups, block=block)
         options = dict(target=target) if target else {}
-        self.sparse = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_decode",
+        self.sparse = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_decode_cache",
                                     defines=defines, **options)
         rect_defines = dict(dim=dim, groups=self.groups)
         self.dense_chunk = tilec.compile(os.path.join(KERNELS, "causal.tl"), "causal_attention",
@@ -96,6 +98,7 @@ class ReSADecoder:
         self.V = backend.empty(batch, capacity, kv_heads, dim)
         blocks = -(-capacity // block)
         self.key_sums = backend.empty(batch, blocks, kv_heads, dim, dtype="float32")
+        self.lengths = backend.empty(batch, dtype="int")  # how far the cache is filled
         self.length = 0
         self.dense_from = 0
         self.recent_queries = []
@@ -142,7 +145,8 @@ class ReSADecoder:
         self.length = n + 1
         indices, counts = self.select(q)
         out = self.xp.empty(*q.shape)
-        self.sparse(Q=q, K=self.K[:, :n + 1], V=self.V[:, :n + 1], Output=out,
+        self.lengths[:] = n + 1
+        self.sparse(Q=q, K=self.K, V=self.V, Output=out, lengths=self.lengths,
                     block_indices=indices, block_counts=counts, dense_from=self.dense_from)
         self.recent_queries.append(q)
         rectified = None
@@ -265,8 +269,8 @@ def bench_on_gpu(contexts, steps=64):
         none = xp.empty(batch, kv_heads, 1, dtype="int")
         zero = xp.empty(batch, kv_heads, dtype="int")
         out = xp.empty(batch, heads, dim)
-        dense_ms = do_bench(lambda: decoder.sparse(Q=q, K=decoder.K[:, :n], V=decoder.V[:, :n],
-                                                   Output=out, block_indices=none,
+        dense_ms = do_bench(lambda: decoder.sparse(Q=q, K=decoder.K, V=decoder.V, Output=out,
+                                                   lengths=decoder.lengths, block_indices=none,
                                                    block_counts=zero, dense_from=0),
                             warmup=10, rep=100, return_mode="median")
         print(f"resa loop: context {context}: {resa_ms * 1e3:.1f} us/token (top_k "
@@ -274,8 +278,7 @@ def bench_on_gpu(contexts, steps=64):
               f"{decoder.rectify_every}), dense decoding {dense_ms * 1e3:.1f} us/token, "
               f"speed-up x{dense_ms / resa_ms:.2f}")
         # Where a step's time goes: each part alone, synchronized, host
-        # clock (selection; the sparse kernel with a new cache length, as
-        # every step has, and again with the same; a rectification).
+        # clock (selection; the sparse kernel; a rectification).
         def wall_us(fn, repeat=16):
             torch.cuda.synchronize()
             begin = time.perf_counter()
@@ -284,17 +287,9 @@ def bench_on_gpu(contexts, steps=64):
             torch.cuda.synchronize()
             return (time.perf_counter() - begin) / repeat * 1e6
         indices, counts = decoder.select(q)
-        lengths = iter(range(n - 16, n))
-
-        def sparse_new_length():
-            length = next(lengths)
-            decoder.sparse(Q=q, K=decoder.K[:, :length], V=decoder.V[:, :length], Output=out,
-                           block_indices=indices, block_counts=counts,
-                           dense_from=decoder.dense_from)
-        fresh = wall_us(sparse_new_length)
-        kept = wall_us(lambda: decoder.sparse(
-            Q=q, K=decoder.K[:, :n], V=decoder.V[:, :n], Output=out, block_indices=indices,
-            block_counts=counts, dense_from=decoder.dense_from))
+        sparse_us = wall_us(lambda: decoder.sparse(
+            Q=q, K=decoder.K, V=decoder.V, Output=out, lengths=decoder.lengths,
+            block_indices=indices, block_counts=counts, dense_from=decoder.dense_from))
         select_us = wall_us(lambda: decoder.select(q))
 
         def rectify():
@@ -302,8 +297,8 @@ def bench_on_gpu(contexts, steps=64):
             decoder.rectify()
         rectify_us = wall_us(rectify, 2)
         print(f"resa loop: context {context}: a step's parts: select {select_us:.0f} us, "
-              f"sparse kernel {fresh:.0f} us with a new length, {kept:.0f} us with the same, "
-              f"rectification {rectify_us:.0f} us (every {decoder.rectify_every} tokens)")
+              f"sparse kernel {sparse_us:.0f} us, rectification {rectify_us:.0f} us (every "
+              f"{decoder.rectify_every} tokens)")
 
 
 def main():
