@@ -110,6 +110,27 @@ def check_decode(name, batch=3, kv_len=5000, heads=32, kv_heads=8, dim=128):
           f"max rel err {worst:.2e}")
 
 
+def check_decode_cache(batch=3, capacity=5000, heads=32, kv_heads=8, dim=128):
+    """Dense decoding over a cache of fixed capacity holding ragged
+    sequences, NaN past each: every sequence against float64 over its own
+    positions."""
+    torch.manual_seed(2)
+    lengths = torch.tensor([capacity, 2345, 1], device="cuda", dtype=torch.int32)[:batch]
+    q = torch.randn(batch, heads, dim, device="cuda", dtype=torch.bfloat16)
+    k = torch.randn(batch, capacity, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
+    v = torch.randn_like(k)
+    for b, n in enumerate(lengths.tolist()):
+        k[b, n:], v[b, n:] = float("nan"), float("nan")
+    out = tilec.ops.decode_variant("dense", q, k, v, lengths=lengths)
+    worst = 0.0
+    for b, n in enumerate(lengths.tolist()):
+        ref = reference(q[b:b + 1, None].double(), k[b:b + 1, :n].double(),
+                        v[b:b + 1, :n].double(), None, None, "softmax")[:, 0]
+        worst = max(worst, compare("dense decode cache", (("out", out[b:b + 1], ref),)))
+    print(f"attention template: dense decode over a cache of {capacity}, lengths "
+          f"{lengths.tolist()} (NaN past them) max rel err {worst:.2e}")
+
+
 def median_ms(fn):
     return do_bench(fn, warmup=5, rep=50, return_mode="median")
 
@@ -222,6 +243,8 @@ def main():
     for name in ("dense", "sliding_window", "alibi", "softcap"):
         if chosen(name):
             check_decode(name)
+    if chosen("dense"):
+        check_decode_cache()
     if "--no-bench" not in sys.argv:
         for name in ("dense", "causal", "sliding_window", "document", "alibi", "softcap",
                      "sigmoid"):

@@ -231,13 +231,19 @@ def attention_variant(variant, q, k, v, **inputs):
     return _FUNCTIONS["variant"].apply(variant, inputs, q, k, v)
 
 
-def decode_variant(variant, q, k, v, **inputs):
+def decode_variant(variant, q, k, v, lengths=None, **inputs):
     """One decoding step of an attention template instance
     (<variant>_decode): q [batch, heads, dim] (the newest position), k, v the
     cache [batch, kv_len, kv_heads, dim]; returns [batch, heads, dim]. The
-    keys split over enough blocks to fill the GPU (chosen by the kernel)."""
+    keys split over enough blocks to fill the GPU (chosen by the kernel).
+    With `lengths` (int32 [batch]; the instances that have
+    <variant>_decode_cache: dense, resa) the cache keeps its capacity and
+    sequence b holds its first lengths[b] positions, the query the last."""
     import torch
-    decode = _variant_kernel(variant, f"{variant}_decode", q, k, v)
+    kernel = f"{variant}_decode" if lengths is None else f"{variant}_decode_cache"
+    decode = _variant_kernel(variant, kernel, q, k, v)
+    if lengths is not None:
+        inputs["lengths"] = lengths
     out = torch.empty(q.shape[0], q.shape[1], v.shape[3], device=q.device, dtype=q.dtype)
     decode(Q=q.contiguous(), K=k.contiguous(), V=v.contiguous(), Output=out, **inputs)
     return out
