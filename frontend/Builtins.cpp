@@ -149,6 +149,8 @@ static BuiltinTables makeBuiltinTables() {
   // BuiltinsMemory.cpp
   add(tables.tile, {"alloc_shared", "alloc_fragment", "alloc_local"}, &G::builtinAlloc);
   add(tables.tile, {"alloc_var"}, &G::builtinAllocVar);
+  add(tables.tile, {"alloc_reducer"}, &G::builtinAllocReducer);
+  add(tables.tile, {"finalize_reducer"}, &G::builtinFinalizeReducer);
   add(tables.tile, {"alloc_global"}, &G::builtinAllocGlobal);
   // BuiltinsTileOps.cpp (and T.reduce_<kind>, in evalBuiltin)
   add(tables.tile, {"copy", "tma_copy"}, &G::builtinCopy);

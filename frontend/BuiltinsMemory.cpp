@@ -44,6 +44,53 @@ RValue KernelGenerator::builtinAlloc(StringRef name, StringRef fn, const CallExp
   return RValue::ofBuffer(tile::AllocOp::create(builder, l, type));
 }
 
+/// T.alloc_reducer(shape, dtype, op="sum", replication=...): a fragment
+/// that `+=` inside T.Parallel loops sums into, whatever iterations share an
+/// element (each keeps its own partial sum; the loop adds them up after).
+RValue KernelGenerator::builtinAllocReducer(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  BoundArgs args = bindArgs(*this, call, name, {"shape", "dtype", "op", "replication"}, 2);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  std::optional<SmallVector<int64_t>> shape = evalConstShape(*args.get(0), "a reducer");
+  Type dtype = evalDType(*args.get(1));
+  if (!shape || !dtype)
+    return RValue::error();
+  if (args.get(2)) {
+    std::optional<std::string> op = evalConstString(*args.get(2), "op");
+    if (!op)
+      return RValue::error();
+    if (*op != "sum") {
+      error(args.get(2)->getLoc()) << name << ": reducers sum (op='sum', `+=` in T.Parallel); "
+                                   << "for '" << *op << "' use T.reduce_" << *op;
+      return RValue::error();
+    }
+  }
+  // The replication (which threads keep a copy) is the lowering's choice.
+  auto type = tile::BufferType::get(ctx, *shape, dtype, tile::MemoryScope::Fragment, Attribute());
+  Value reducer = tile::AllocOp::create(builder, loc(where), type);
+  reducers.insert(reducer);
+  return RValue::ofBuffer(reducer);
+}
+
+/// T.finalize_reducer(reducer): the sums are complete after each T.Parallel
+/// loop that adds into the reducer, so there is nothing left to combine.
+RValue KernelGenerator::builtinFinalizeReducer(StringRef name, StringRef fn,
+                                               const CallExpr &call) {
+  BoundArgs args = bindArgs(*this, call, name, {"reducer"}, 1);
+  if (!args.ok)
+    return RValue::error();
+  RValue reducer = eval(*args.get(0));
+  if (reducer.isError())
+    return RValue::error();
+  if (!reducer.isBuffer() || !reducers.contains(reducer.value)) {
+    error(args.get(0)->getLoc()) << name << " takes a buffer of T.alloc_reducer, got "
+                                 << reducer.describe();
+    return RValue::error();
+  }
+  return RValue::none();
+}
+
 /// T.alloc_var.
 RValue KernelGenerator::builtinAllocVar(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();

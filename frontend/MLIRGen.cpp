@@ -1148,10 +1148,119 @@ void KernelGenerator::genAugAssign(const AugAssignStmt &stmt) {
     assignName(name->name, result, name->getLoc());
     return;
   }
+  if (auto *subscript = dyn_cast<SubscriptExpr>(stmt.target.get());
+      subscript && stmt.op == BinaryOp::Add && !loops.empty() &&
+      loops.back().kind == LoopContext::Parallel) {
+    RValue base = eval(*subscript->base);
+    if (base.isBuffer() && reducers.contains(base.value))
+      return genReducerAdd(stmt, *subscript, base);
+  }
   RValue current = eval(*stmt.target);
   RValue rhs = eval(*stmt.value);
   RValue result = evalBinary(stmt.op, current, rhs, stmt.getLoc());
   genStore(*stmt.target, result, stmt.getLoc());
+}
+
+void KernelGenerator::genReducerAdd(const AugAssignStmt &stmt, const SubscriptExpr &target,
+                                    RValue reducer) {
+  LoopContext &loop = loops.back();
+  auto parallel = cast<tile::ParallelOp>(loop.parallel);
+  Block *body = &parallel.getBody().front();
+  ArrayRef<int64_t> extents = parallel.getExtents();
+  tile::BufferType type = reducer.getBufferType();
+  Location l = loc(stmt.getLoc());
+  if (target.indices.size() != type.getShape().size()) {
+    error(target.getLoc()) << "a rank-" << type.getShape().size() << " reducer needs "
+                           << type.getShape().size() << " indices, got "
+                           << target.indices.size();
+    return;
+  }
+  // Each index is one of the loop's variables, in the loop's order; the
+  // variables left out are the ones summed over.
+  SmallVector<unsigned> kept;
+  for (auto [d, indexExpr] : llvm::enumerate(target.indices)) {
+    Value index = toIndex(eval(*indexExpr), indexExpr->getLoc());
+    if (!index)
+      return;
+    auto variable = dyn_cast<BlockArgument>(index);
+    if (!variable || variable.getOwner() != body ||
+        (!kept.empty() && variable.getArgNumber() <= kept.back()) ||
+        extents[variable.getArgNumber()] != type.getShape()[d]) {
+      error(indexExpr->getLoc())
+          << "inside T.Parallel a reducer is indexed by the loop's own variables, in the "
+             "loop's order, each over the reducer's extent";
+      return;
+    }
+    kept.push_back(variable.getArgNumber());
+  }
+  // One partial sum per iteration, zero where an iteration adds nothing.
+  auto pending = llvm::find_if(loop.reductions, [&](const PendingReduction &r) {
+    return r.reducer == reducer.value;
+  });
+  if (pending == loop.reductions.end()) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(parallel);
+    auto partialsType = tile::BufferType::get(ctx, extents, type.getElementType(),
+                                              tile::MemoryScope::Fragment, Attribute());
+    Value partials = tile::AllocOp::create(builder, l, partialsType);
+    Type scalar = tile::scalarTypeOf(type.getElementType());
+    tile::FillOp::create(builder, l, partials,
+                         castTo(materialize(RValue::ofInt(0), stmt.getLoc(), scalar), scalar,
+                                stmt.getLoc()));
+    loop.reductions.push_back({reducer.value, partials, kept, l});
+    pending = std::prev(loop.reductions.end());
+  } else if (pending->keptDims != kept) {
+    error(target.getLoc()) << "a reducer takes the same indices at every `+=` of a loop";
+    return;
+  }
+  SmallVector<Value> all(body->getArguments());
+  RValue partial = RValue::ofScalar(tile::LoadOp::create(
+      builder, l, tile::scalarTypeOf(type.getElementType()), pending->partials, all));
+  RValue sum = evalBinary(BinaryOp::Add, partial, eval(*stmt.value), stmt.getLoc());
+  if (sum.isError())
+    return;
+  Type scalar = tile::scalarTypeOf(type.getElementType());
+  Value stored = materialize(sum, stmt.getLoc(), scalar);
+  if (!stored)
+    return;
+  tile::StoreOp::create(builder, l, castTo(stored, scalar, stmt.getLoc()), pending->partials,
+                        all);
+}
+
+void KernelGenerator::finishReductions(std::vector<PendingReduction> &reductions) {
+  for (PendingReduction &r : reductions) {
+    auto partialsType = cast<tile::BufferType>(r.partials.getType());
+    // Sum the left-out loop dimensions away, the last first.
+    Value current = r.partials;
+    SmallVector<int64_t> shape(partialsType.getShape());
+    for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+      if (llvm::is_contained(r.keptDims, unsigned(d)))
+        continue;
+      shape.erase(shape.begin() + d);
+      auto type = tile::BufferType::get(ctx, shape, partialsType.getElementType(),
+                                        tile::MemoryScope::Fragment, Attribute());
+      Value summed = tile::AllocOp::create(builder, r.loc, type);
+      tile::ReduceOp::create(builder, r.loc,
+                             tile::ReduceKindAttr::get(ctx, tile::ReduceKind::Sum), current,
+                             summed, builder.getI64IntegerAttr(d), builder.getUnitAttr());
+      current = summed;
+    }
+    // reducer += the sums, element by element.
+    auto reducerType = cast<tile::BufferType>(r.reducer.getType());
+    auto add = tile::ParallelOp::create(builder, r.loc,
+                                        builder.getDenseI64ArrayAttr(reducerType.getShape()));
+    OpBuilder::InsertionGuard guard(builder);
+    SmallVector<Type> types(reducerType.getShape().size(), builder.getIndexType());
+    SmallVector<Location> locs(types.size(), r.loc);
+    Block *body = builder.createBlock(&add.getBody(), {}, types, locs);
+    SmallVector<Value> at(body->getArguments());
+    Type scalar = tile::scalarTypeOf(reducerType.getElementType());
+    Value old = tile::LoadOp::create(builder, r.loc, scalar, r.reducer, at);
+    Value part = tile::LoadOp::create(builder, r.loc, scalar, current, at);
+    Value sum = isa<FloatType>(scalar) ? Value(arith::AddFOp::create(builder, r.loc, old, part))
+                                       : Value(arith::AddIOp::create(builder, r.loc, old, part));
+    tile::StoreOp::create(builder, r.loc, sum, r.reducer, at);
+  }
 }
 
 void KernelGenerator::genIf(const IfStmt &stmt) {
@@ -1625,15 +1734,20 @@ void KernelGenerator::genParallelLoop(const ForStmt &stmt, const CallExpr &call)
                                            builder.getDenseI64ArrayAttr(extents));
   SmallVector<Type> types(extents.size(), builder.getIndexType());
   SmallVector<Location> locs(extents.size(), l);
-  OpBuilder::InsertionGuard guard(builder);
-  Block *body = builder.createBlock(&parallel.getBody(), {}, types, locs);
-  pushScope(true);
-  for (auto [i, target] : llvm::enumerate(stmt.targets))
-    scopes.back().names[target.second] = RValue::ofScalar(body->getArgument(i));
-  loops.push_back({LoopContext::Parallel, {}, {}});
-  genBlock(stmt.body);
-  loops.pop_back();
-  popScope();
+  std::vector<PendingReduction> reductions;
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    Block *body = builder.createBlock(&parallel.getBody(), {}, types, locs);
+    pushScope(true);
+    for (auto [i, target] : llvm::enumerate(stmt.targets))
+      scopes.back().names[target.second] = RValue::ofScalar(body->getArgument(i));
+    loops.push_back({LoopContext::Parallel, {}, {}, parallel, {}});
+    genBlock(stmt.body);
+    reductions = std::move(loops.back().reductions);
+    loops.pop_back();
+    popScope();
+  }
+  finishReductions(reductions);
 }
 
 /// Reads `(start, stop, step)` the way `range` does.

@@ -13,6 +13,7 @@
 #include "frontend/ModuleLoader.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <deque>
@@ -125,6 +126,8 @@ public:
   RValue evalBuiltin(llvm::StringRef name, const CallExpr &call);
   RValue builtinAlloc(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAllocVar(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinAllocReducer(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinFinalizeReducer(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAllocGlobal(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinCustomLayout(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   /// Python's `math` functions on compile-time numbers.
@@ -310,12 +313,28 @@ public:
   std::vector<std::optional<RValue>> macroResults;
 
   /// The loops being generated, innermost last.
+  /// A T.alloc_reducer's `+=` inside a T.Parallel loop: each iteration adds
+  /// into its own element of `partials` (the loop's shape); after the loop
+  /// the loop dimensions the reducer's indices leave out are summed into it.
+  struct PendingReduction {
+    mlir::Value reducer, partials;
+    llvm::SmallVector<unsigned> keptDims; // loop dimension of each index
+    mlir::Location loc;
+  };
   struct LoopContext {
     enum Kind { Parallel, Pipelined, Serial } kind;
     mlir::Value breakFlag;    // rank-0 i1 local buffer, or null
     mlir::Value continueFlag; // same
+    mlir::Operation *parallel = nullptr; // the tile.parallel of a Parallel loop
+    std::vector<PendingReduction> reductions;
   };
   std::vector<LoopContext> loops;
+  /// Buffers made by T.alloc_reducer.
+  llvm::DenseSet<mlir::Value> reducers;
+  /// `reducer[...] += value` inside a T.Parallel loop (see PendingReduction).
+  void genReducerAdd(const AugAssignStmt &stmt, const SubscriptExpr &target, RValue reducer);
+  /// The sums of a T.Parallel loop's pending reductions, after it.
+  void finishReductions(std::vector<PendingReduction> &reductions);
 };
 
 } // namespace tilec::frontend

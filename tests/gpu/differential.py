@@ -221,6 +221,9 @@ PROGRAMS = [
     k(os.path.join(ROOT, "tests/lit/Frontend/macros.tl"), "use_macros", {"N": 45}),
     k(os.path.join(ROOT, "tests/lit/Frontend/fast-math.tl"), "options", {"N": 1024}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/copy.tl"), "copy", {"N": 1001}),
+    # T.alloc_reducer: += in T.Parallel into shared elements.
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/reducer.tl"), "gemv_reducer",
+      {"M": 100, "N": 75}),
     # Scalar state in a while loop around a pipelined GEMM; atomic adds.
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/stream-k.tl"), "stream_k",
       {"M": 70, "N": 150, "K": 200}, name="stream_k",
