@@ -33,8 +33,8 @@ def _library():
 
 def _dtype_name(dtype):
     import torch
-    taken = ("float16", "bfloat16", "float32", "float64", "int8", "int32", "int64", "uint8",
-             "float8_e4m3", "float8_e5m2")
+    taken = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
+             "uint8", "bool", "float8_e4m3", "float8_e5m2")
     names = {getattr(torch, TORCH[name]): name for name in taken if hasattr(torch, TORCH[name])}
     if dtype not in names:
         raise TypeError(f"tilec kernels take no {dtype} tensors")

@@ -46,6 +46,11 @@ class Profiler:
     def __init__(self, kernel, supply=TensorSupplyType.Auto):
         self.kernel, self.supply = kernel, supply
 
+    @property
+    def func(self):
+        """The kernel (TileLang's name for what the profiler runs)."""
+        return self.kernel
+
     def _input(self, param):
         import torch
         from ._arguments import TORCH

@@ -59,6 +59,8 @@ def main():
     assert tilelang.PassConfigKey.TL_PTXAS_REGISTER_USAGE_LEVEL == "tl.ptxas_register_usage_level"
     assert isinstance(tilelang.env.TILELANG_CACHE_DIR, str)
     from tilelang.contrib import nvcc  # noqa: F401 (imported as TileLang programs do)
+    from tilelang.utils.tensor import get_tensor_supply, TensorSupplyType
+    assert callable(get_tensor_supply(TensorSupplyType.Auto))
     from tilelang.engine.callback import register_cuda_postproc_callback
     try:
         register_cuda_postproc_callback(lambda code, _: code)
