@@ -326,6 +326,8 @@ class JITKernel:
     def get_kernel_source(self):
         """The code the kernel runs: PTX on a GPU, tile IR on the cpu target."""
         if hasattr(self.kernel, "ptx"):
+            if not self.kernel.ptx.endswith(".ptx"):  # tilec.load of a cubin
+                raise ValueError(f"{self.kernel.ptx} is a binary kernel: it has no source")
             with open(self.kernel.ptx) as f:
                 return f.read()
         return self.kernel.source()
