@@ -93,6 +93,14 @@ const FunctionDef *FunctionDef::factoryKernel() const {
         continue;
       }
       auto *ret = llvm::dyn_cast<ReturnStmt>(stmt.get());
+      // `return kernel_func(...)`: a function defined here that returns one.
+      if (auto *call = ret ? llvm::dyn_cast_or_null<CallExpr>(ret->value.get()) : nullptr)
+        if (auto *callee = llvm::dyn_cast<NameExpr>(call->callee.get()))
+          for (const StmtPtr &candidate : body)
+            if (auto *def = llvm::dyn_cast<FunctionDef>(candidate.get()))
+              if (def->name == callee->name && def->decorators.empty())
+                if (const FunctionDef *kernel = def->factoryKernel())
+                  return kernel;
       auto *name = ret ? llvm::dyn_cast_or_null<NameExpr>(ret->value.get()) : nullptr;
       if (!name)
         continue;

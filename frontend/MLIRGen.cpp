@@ -855,30 +855,28 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   return success();
 }
 
-const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
-                                                    const FunctionDef &factory) {
-  factoryReturned = nullptr;
-  factoryBody = &factory.body;
-  bindingFactory = true;
-  llvm::scope_exit done([&] {
-    bindingFactory = false;
-    factoryBody = nullptr;
-  });
-  // Nothing in a factory runs on the device: its values are constants, so
-  // nothing may land in this block.
-  Block scratch;
-  OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToStart(&scratch);
-  for (const StmtPtr &stmt : factory.body) {
+void KernelGenerator::bindFactoryStatements(ModuleInfo &home, const StmtList &body) {
+  for (const StmtPtr &stmt : body) {
     if (factoryReturned)
       break; // code after the return the factory took
     if (auto *fn = dyn_cast<FunctionDef>(stmt.get())) {
       if (fn->hasDecorator("prim_func"))
         continue; // a kernel it may return
       if (!fn->hasDecorator("macro")) {
-        error(fn->getLoc()) << "a kernel factory may define @T.macro functions and the "
-                               "@T.prim_func it returns; '"
-                            << fn->name << "' is neither";
+        // A function that defines the kernel and returns it, which the
+        // factory returns a call of (`return kernel_func(block_M, ...)`).
+        bool definesKernel = fn->decorators.empty() &&
+                             llvm::any_of(fn->body, [](const StmtPtr &inner) {
+                               auto *def = dyn_cast<FunctionDef>(inner.get());
+                               return def && def->hasDecorator("prim_func");
+                             });
+        if (definesKernel) {
+          nestedFactories[fn->name] = fn;
+          continue;
+        }
+        error(fn->getLoc()) << "a kernel factory may define @T.macro functions, the "
+                               "@T.prim_func it returns and functions that return one; '"
+                            << fn->name << "' is none of these";
         continue;
       }
       RValue macro;
@@ -907,6 +905,25 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
       continue;
     }
   }
+}
+
+const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
+                                                    const FunctionDef &factory) {
+  factoryReturned = nullptr;
+  factoryBody = &factory.body;
+  bindingFactory = true;
+  llvm::scope_exit done([&] {
+    bindingFactory = false;
+    factoryBody = nullptr;
+  });
+  // Nothing in a factory runs on the device: its values are constants, so
+  // nothing may land in this block.
+  Block scratch;
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(&scratch);
+  nestedFactories.clear();
+  factoryHome = &home;
+  bindFactoryStatements(home, factory.body);
   if (!scratch.empty()) {
     error(factory.getLoc()) << "the values a kernel factory computes must be compile-time "
                                "constants";
@@ -1558,8 +1575,47 @@ void KernelGenerator::genRaise(const RaiseStmt &stmt) {
     macroResults.back() = RValue::error();
 }
 
+void KernelGenerator::bindNestedFactory(const FunctionDef &nested, const CallExpr &call) {
+  if (call.args.size() > nested.params.size()) {
+    error(call.getLoc()) << "'" << nested.name << "' takes " << nested.params.size()
+                         << " arguments, got " << call.args.size();
+    return;
+  }
+  // Its parameters join the factory's names (the kernel sees them).
+  for (auto [i, param] : llvm::enumerate(nested.params)) {
+    const Expr *given = i < call.args.size() ? call.args[i].get() : nullptr;
+    if (const KeywordArg *keyword = call.findKeyword(param.name))
+      given = keyword->value.get();
+    if (!given)
+      given = param.defaultValue.get();
+    if (!given) {
+      error(call.getLoc()) << "'" << nested.name << "' is called without '" << param.name
+                           << "'";
+      return;
+    }
+    RValue value = eval(*given);
+    if (value.isError())
+      return;
+    if (!value.isConst() && value.kind != RValue::Kind::None) {
+      error(given->getLoc()) << "the arguments of '" << nested.name
+                             << "' must be compile-time values, got " << value.describe();
+      return;
+    }
+    scopes.back().names[param.name] = value;
+  }
+  const StmtList *outer = factoryBody;
+  factoryBody = &nested.body;
+  bindFactoryStatements(*factoryHome, nested.body);
+  factoryBody = outer;
+}
+
 void KernelGenerator::genReturn(const ReturnStmt &stmt) {
   if (inFactoryBody()) {
+    // A call of a function the factory defines that returns the kernel.
+    if (auto *call = dyn_cast_or_null<CallExpr>(stmt.value.get()))
+      if (auto *callee = dyn_cast<NameExpr>(call->callee.get()))
+        if (auto nested = nestedFactories.find(callee->name); nested != nestedFactories.end())
+          return bindNestedFactory(*nested->second, *call);
     // The kernel a factory returns: one of the @T.prim_func it defines.
     auto *name = dyn_cast_or_null<NameExpr>(stmt.value.get());
     const FunctionDef *kernel = nullptr;

@@ -271,6 +271,15 @@ public:
   /// (its parameters are bound already); returns the kernel it returns, or
   /// null after errors.
   const FunctionDef *bindFactoryBody(ModuleInfo &home, const FunctionDef &factory);
+  /// The statements of a factory's body (or of a function it defines that
+  /// returns a @T.prim_func, when the factory returns that function's call).
+  void bindFactoryStatements(ModuleInfo &home, const StmtList &body);
+  /// `return kernel_func(...)` in a factory: binds the function's parameters
+  /// to the call's compile-time arguments, then its body.
+  void bindNestedFactory(const FunctionDef &nested, const CallExpr &call);
+  /// Functions a factory body defines that define and return a @T.prim_func.
+  llvm::StringMap<const FunctionDef *> nestedFactories;
+  ModuleInfo *factoryHome = nullptr;
 
   std::vector<Scope> scopes;
   /// The sizes an eager kernel's T.const named that -D set, as constants.

@@ -50,6 +50,23 @@ def scaled_copy(N, scale=None, shape_hint=(64, 1), dtype_in=T.float32, block=64)
     return main
 
 
+@tilelang.jit(out_idx=[1])
+def nested_scale(N, factor):
+    # The kernel comes from a function the factory defines and calls.
+    block = 32
+
+    def kernel_func(block_N, threads):
+        @T.prim_func
+        def nested_scale(X: T.Tensor((N,), dtype), Y: T.Tensor((N,), dtype)):
+            with T.Kernel(tilelang.cdiv(N, block_N), threads=threads) as bx:
+                for i in T.Parallel(block_N):
+                    Y[bx * block_N + i] = X[bx * block_N + i] * factor
+
+        return nested_scale
+
+    return kernel_func(block, threads=32)
+
+
 def main():
     rng = np.random.default_rng(1)
     # dtypes are strings, as TileLang's are (getattr(torch, T.float16) works).
@@ -72,6 +89,7 @@ def main():
     doubled = scaled_copy(100, 2.0, [32, 2])(v)
     assert np.abs(plain - v).max() == 0 and np.abs(doubled - 2 * v).max() < 1e-6
     assert "tile.launch" in scaled_copy.get_kernel_source(100, None)
+    assert np.abs(nested_scale(100, 3.0)(v) - 3 * v).max() < 1e-6
     # An eager kernel's source for given T.const sizes.
     assert "tile.launch" in column_sums.get_kernel_source(M=37, N=5, block_M=8)
     # Autotuning on given inputs.
