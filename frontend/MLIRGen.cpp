@@ -562,6 +562,7 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
   macroExpansions = 0;
   raised = false;
   factoryNames.clear();
+  reducers.clear();
   pushScope(false);
 
   // The compile-time values the kernel was built with (its metadata's).
