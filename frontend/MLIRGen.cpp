@@ -923,7 +923,6 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(&scratch);
   nestedFactories.clear();
-  factoryHome = &home;
   bindFactoryStatements(home, factory.body);
   if (!scratch.empty()) {
     error(factory.getLoc()) << "the values a kernel factory computes must be compile-time "
@@ -1606,7 +1605,7 @@ void KernelGenerator::bindNestedFactory(const FunctionDef &nested, const CallExp
   }
   const StmtList *outer = factoryBody;
   factoryBody = &nested.body;
-  bindFactoryStatements(*factoryHome, nested.body);
+  bindFactoryStatements(*kernelHome, nested.body); // the factory's module
   factoryBody = outer;
 }
 

@@ -279,7 +279,6 @@ public:
   void bindNestedFactory(const FunctionDef &nested, const CallExpr &call);
   /// Functions a factory body defines that define and return a @T.prim_func.
   llvm::StringMap<const FunctionDef *> nestedFactories;
-  ModuleInfo *factoryHome = nullptr;
 
   std::vector<Scope> scopes;
   /// The sizes an eager kernel's T.const named that -D set, as constants.

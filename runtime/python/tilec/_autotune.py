@@ -25,7 +25,7 @@ import tempfile
 
 from ._bench import bench
 from ._compile import _flags, _sources, compile
-from ._tool import CompileError, tool_version
+from ._tool import CompileError, cache_folder, tool_version
 
 __all__ = ["autotune", "TuneResult"]
 
@@ -154,8 +154,7 @@ def _agrees(outputs, reference, rtol, atol):
 
 
 def _cache_path(key):
-    folder = os.path.join(os.environ.get("TILEC_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "tilec"), "autotune")
+    folder = cache_folder("autotune")
     os.makedirs(folder, exist_ok=True)
     return os.path.join(folder, key + ".json")
 

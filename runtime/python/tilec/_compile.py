@@ -7,7 +7,7 @@ import tempfile
 
 from ._cpu import CPUKernel
 from ._cuda import CUDAKernel
-from ._tool import CompileError, _run_tool, tool_version
+from ._tool import CompileError, _run_tool, cache_folder, tool_version
 
 __all__ = ["CompileError", "compile", "load", "tool_version"]
 
@@ -41,8 +41,7 @@ def _source_file(source):
     """A file holding `source`, named by its hash in the cache folder (so
     that kernels compiled from it can be run and compiled again)."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
-    folder = os.path.join(os.environ.get("TILEC_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "tilec"), "sources")
+    folder = cache_folder("sources")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, digest + ".tl")
     if not os.path.isfile(path):
@@ -93,9 +92,7 @@ def _compile_gpu(path, target, flags, includes):
         key.update(source.encode())
         with open(source, "rb") as f:
             key.update(f.read())
-    cache = os.environ.get("TILEC_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "tilec")
-    entry = os.path.join(cache, "python", key.hexdigest())
+    entry = cache_folder("python", key.hexdigest())
     ptx, meta = os.path.join(entry, "kernel.ptx"), os.path.join(entry, "kernel.json")
     if os.path.isfile(ptx) and os.path.isfile(meta):
         return ptx, meta, True

@@ -12,6 +12,13 @@ KERNELS = (os.path.join(_PACKAGE, "kernels") if os.path.isdir(os.path.join(_PACK
            else os.path.join(_REPO, "kernels"))
 
 
+def cache_folder(*parts):
+    """$TILEC_CACHE_DIR (else ~/.cache/tilec), or a folder under it."""
+    root = os.environ.get("TILEC_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache",
+                                                             "tilec")
+    return os.path.join(root, *parts)
+
+
 class CompileError(Exception):
     """tilec rejected the program; the message is its diagnostics
     (file:line:col, the source line and a caret)."""

@@ -54,10 +54,11 @@ class DType(str):
         return str(self)
 
     def as_torch(self):
-        """The PyTorch dtype of this name."""
+        """The PyTorch dtype of this name (tfloat32: float32 tensors)."""
         import torch
-        name = {"float8_e4m3": "float8_e4m3fn", "tfloat32": "float32"}.get(str(self), str(self))
-        return getattr(torch, name)
+        from ._arguments import TORCH
+        name = "float32" if self == "tfloat32" else str(self)
+        return getattr(torch, TORCH.get(name, name))
 
 
 def __getattr__(name):

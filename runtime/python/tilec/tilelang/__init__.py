@@ -26,8 +26,8 @@ from .autotuner import autotune
 from .math import next_power_of_2
 
 __all__ = ["jit", "autotune", "cdiv", "next_power_of_2", "language", "profiler", "testing",
-           "autotuner", "carver", "contrib", "engine", "env", "layout", "PassConfigKey", "TensorSupplyType", "JITKernel",
-           "disable_cache", "install"]
+           "autotuner", "carver", "contrib", "engine", "env", "layout", "PassConfigKey",
+           "TensorSupplyType", "JITKernel", "disable_cache", "install"]
 
 
 class _PassConfigKeys(type):

@@ -1,7 +1,6 @@
 """TileLang's environment settings that programs read: the cache folder
 (tilec's, $TILEC_CACHE_DIR or ~/.cache/tilec)."""
 
-import os
+from .._tool import cache_folder
 
-TILELANG_CACHE_DIR = os.environ.get("TILEC_CACHE_DIR") or os.path.join(
-    os.path.expanduser("~"), ".cache", "tilec")
+TILELANG_CACHE_DIR = cache_folder()
