@@ -13,6 +13,7 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <cstdio>
@@ -325,6 +326,14 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
                          << "'; it has 'shape', 'dtype' and 'data'";
     return RValue::error();
   }
+  case RValue::Kind::Scalar:
+    // A runtime value's type, as TileLang's PrimExpr.dtype (an index is
+    // TileLang's int32 loop variable).
+    if (expr.name == "dtype") {
+      Type type = base.value.getType();
+      return RValue::ofDType(type.isIndex() ? builder.getI32Type() : type);
+    }
+    [[fallthrough]];
   default:
     error(expr.getLoc()) << base.describe() << " has no attribute '"
                          << expr.name << "'";
@@ -605,7 +614,50 @@ RValue KernelGenerator::makeRegion(const SubscriptExpr &expr, RValue base,
   return RValue::ofBuffer(result);
 }
 
+/// `{key: value, ...}[key]` on compile-time keys: a table of constants
+/// (TileLang programs pick sizes by dtype this way).
+RValue KernelGenerator::evalDictLookup(const DictExpr &dict, const SubscriptExpr &expr) {
+  if (expr.indices.size() != 1 || isa<SliceExpr>(expr.indices[0].get())) {
+    error(expr.getLoc()) << "a dictionary takes one key";
+    return RValue::error();
+  }
+  RValue key = eval(*expr.indices[0]);
+  if (key.isError())
+    return key;
+  if (!key.isConst()) {
+    error(expr.indices[0]->getLoc())
+        << "a dictionary's key must be a compile-time constant, got " << key.describe();
+    return RValue::error();
+  }
+  for (auto [candidateExpr, valueExpr] : llvm::zip(dict.keys, dict.values)) {
+    RValue candidate = eval(*candidateExpr);
+    if (candidate.isError())
+      return candidate;
+    if (!candidate.isConst()) {
+      error(candidateExpr->getLoc()) << "a dictionary's keys must be compile-time constants";
+      return RValue::error();
+    }
+    RValue same = evalCompare(CompareOp::Eq, candidate, key, candidateExpr->getLoc());
+    if (same.isError())
+      return same;
+    if (same.isConst() && same.intValue)
+      return eval(*valueExpr);
+  }
+  std::string spelled;
+  switch (key.constKind) {
+  case RValue::ConstKind::Int: spelled = std::to_string(key.intValue); break;
+  case RValue::ConstKind::Float: spelled = llvm::formatv("{0}", key.floatValue).str(); break;
+  case RValue::ConstKind::Bool: spelled = key.intValue ? "True" : "False"; break;
+  case RValue::ConstKind::Str: spelled = "'" + key.str + "'"; break;
+  case RValue::ConstKind::DType: spelled = dtypeName(key.dtype); break;
+  }
+  error(expr.indices[0]->getLoc()) << "key " << spelled << " is not in the dictionary";
+  return RValue::error();
+}
+
 RValue KernelGenerator::evalSubscript(const SubscriptExpr &expr) {
+  if (auto *dict = dyn_cast<DictExpr>(expr.base.get()))
+    return evalDictLookup(*dict, expr);
   RValue base = eval(*expr.base);
   if (base.isError())
     return base;

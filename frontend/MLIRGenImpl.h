@@ -107,6 +107,7 @@ public:
   RValue evalName(const NameExpr &expr);
   RValue evalAttribute(const AttributeExpr &expr);
   RValue evalSubscript(const SubscriptExpr &expr);
+  RValue evalDictLookup(const DictExpr &dict, const SubscriptExpr &expr);
   RValue evalBinary(BinaryOp op, RValue lhs, RValue rhs, llvm::SMLoc where);
   RValue evalMinMax(bool isMax, RValue acc, RValue next, llvm::StringRef name,
                     llvm::SMLoc where);

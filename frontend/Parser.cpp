@@ -942,6 +942,15 @@ ExprPtr Parser::parsePrimary() {
       if (!expect(TokenKind::RBracket, "after the indices"))
         return nullptr;
       SMLoc baseLoc = expr->getLoc();
+      // TileLang's subscript spelling of a tensor type, `T.Tensor[shape,
+      // dtype]`, is the call `T.Tensor(shape, dtype)`.
+      if (auto *attr = llvm::dyn_cast<AttributeExpr>(expr.get());
+          attr && (attr->name == "Tensor" || attr->name == "Buffer") &&
+          llvm::none_of(indices, [](const ExprPtr &e) { return llvm::isa<SliceExpr>(*e); })) {
+        expr = std::make_unique<CallExpr>(baseLoc, std::move(expr), std::move(indices),
+                                          std::vector<KeywordArg>());
+        continue;
+      }
       expr = std::make_unique<SubscriptExpr>(baseLoc, std::move(expr),
                                              std::move(indices));
       continue;
