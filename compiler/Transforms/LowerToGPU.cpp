@@ -968,9 +968,13 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
           count = arith::SelectOp::create(
               b, loc(), tmaReady, arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1), count);
       }
+      // Without the fence a TMA copy issued right after the block barrier
+      // may complete on a barrier its proxy does not see initialized yet:
+      // the phase never completes and the block hangs (timing-dependent).
       inFirstThread([&] {
         for (int64_t i = 0; i < alloc.getType().getShape()[0]; ++i)
           targetInfo.mbarrierInit(b, loc(), barrierAddress(alloc.getResult(), index(i)), count);
+        targetInfo.mbarrierInitFence(b, loc());
       });
       barrier();
     }

@@ -47,6 +47,9 @@ public:
   void mbarrierInit(OpBuilder &b, Location loc, Value barrier, Value count) const override {
     NVVM::MBarrierInitOp::create(b, loc, barrier, count, Value());
   }
+  void mbarrierInitFence(OpBuilder &b, Location loc) const override {
+    NVVM::FenceMbarrierInitOp::create(b, loc);
+  }
   void mbarrierArrive(OpBuilder &b, Location loc, Value barrier) const override {
     NVVM::MBarrierArriveOp::create(b, loc, b.getI64Type(), barrier, Value());
   }

@@ -39,6 +39,9 @@ void TargetInfo::fenceGlobalFromAsyncProxy(OpBuilder &, Location loc) const {
 void TargetInfo::mbarrierInit(OpBuilder &, Location loc, Value, Value) const {
   unsupported(loc, "transaction barriers (mbarriers)");
 }
+void TargetInfo::mbarrierInitFence(OpBuilder &, Location loc) const {
+  unsupported(loc, "transaction barriers (mbarriers)");
+}
 void TargetInfo::mbarrierArrive(OpBuilder &, Location loc, Value) const {
   unsupported(loc, "transaction barriers (mbarriers)");
 }

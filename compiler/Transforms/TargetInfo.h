@@ -80,6 +80,10 @@ public:
   //===--------------------------------------------------------------------===//
 
   virtual void mbarrierInit(OpBuilder &b, Location loc, Value barrier, Value count) const;
+  /// Makes this thread's earlier mbarrierInit()s visible to every later use,
+  /// the asynchronous proxy's (TMA completions) included; the block barrier
+  /// after it then publishes them to the other threads.
+  virtual void mbarrierInitFence(OpBuilder &b, Location loc) const;
   virtual void mbarrierArrive(OpBuilder &b, Location loc, Value barrier) const;
   /// Adds `bytes` (i32) to the transactions the current phase waits for.
   virtual void mbarrierExpectBytes(OpBuilder &b, Location loc, Value barrier,

@@ -18,6 +18,8 @@
 // CHECK: %[[READY:.*]] = arith.cmpi eq, %[[BITS]], %c1_i32 : i32
 // CHECK: nvvm.mbarrier.init
 // CHECK: nvvm.mbarrier.init
+// The initializations are fenced before the block barrier publishes them.
+// CHECK-NEXT: nvvm.fence.mbarrier.init
 // CHECK: gpu.barrier
 // CHECK-NOT: gpu.barrier
 // CHECK: scf.if %[[READY]] {
