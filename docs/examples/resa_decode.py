@@ -5,7 +5,8 @@ Per generated token, per layer:
   1. its key joins the cache, and the summary (the mean key) of the block it
      falls in is updated incrementally;
   2. each KV head's query group scores the block summaries before
-     `dense_from` and keeps the top_k blocks;
+     `dense_from` and keeps the top_k blocks (resa_select in
+     kernels/attention/resa.tl, one launch);
   3. kernels/attention/resa.tl attends to those blocks and, densely, to
      every key from dense_from on (resa_decode_cache: the cache keeps its
      capacity and a lengths tensor says how far it is filled, so every
@@ -67,16 +68,6 @@ class Backend:
                 self.torch.float32 if dtype == "float32" else self.torch.bfloat16)
         return self.torch.zeros(*shape, device="cuda", dtype=kind)
 
-    def top_blocks(self, scores, count):
-        """Indices of the `count` largest scores along the last axis."""
-        if self.device == "cpu":
-            return self.np.argsort(-scores, axis=-1)[..., :count].astype(self.np.int32)
-        return self.torch.topk(scores, count, dim=-1).indices.to(self.torch.int32)
-
-    def einsum(self, spec, *operands):
-        lib = self.np if self.device == "cpu" else self.torch
-        return lib.einsum(spec, *operands)
-
 
 class ReSADecoder:
     """The KV cache of one layer with its block summaries, and the kernels."""
@@ -91,13 +82,18 @@ class ReSADecoder:
         options = dict(target=target) if target else {}
         self.sparse = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_decode_cache",
                                     defines=defines, **options)
+        blocks = -(-capacity // block)
+        self.selector = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_select",
+                                      defines=dict(dim=dim, groups=self.groups, blocks=blocks,
+                                                   top_k=top_k), **options)
         rect_defines = dict(dim=dim, groups=self.groups)
         self.dense_chunk = tilec.compile(os.path.join(KERNELS, "causal.tl"), "causal_attention",
                                          defines=rect_defines, **options)
         self.K = backend.empty(batch, capacity, kv_heads, dim)
         self.V = backend.empty(batch, capacity, kv_heads, dim)
-        blocks = -(-capacity // block)
         self.key_sums = backend.empty(batch, blocks, kv_heads, dim, dtype="float32")
+        self.indices = backend.empty(batch, kv_heads, top_k, dtype="int")
+        self.counts = backend.empty(batch, kv_heads, dtype="int")
         self.lengths = backend.empty(batch, dtype="int")  # how far the cache is filled
         self.length = 0
         self.dense_from = 0
@@ -120,20 +116,12 @@ class ReSADecoder:
 
     def select(self, q):
         """The top_k blocks before dense_from per (sequence, KV head), by the
-        group's mean query against the blocks' mean keys."""
-        eligible = self.dense_from // self.block
-        batch, heads, dim = q.shape
-        if eligible == 0:
-            return (self.xp.empty(batch, heads // self.groups, 1, dtype="int"),
-                    self.xp.empty(batch, heads // self.groups, dtype="int"))
-        group_query = self._float(q).reshape(batch, heads // self.groups, self.groups,
-                                             dim).mean(2)
-        scores = self.xp.einsum("bgd,bngd->bgn", group_query, self.key_sums[:, :eligible])
-        count = min(self.top_k, eligible)
-        indices = self.xp.top_blocks(scores, count)
-        counts = self.xp.empty(batch, heads // self.groups, dtype="int")
-        counts[:] = count
-        return indices, counts
+        group's mean query against the blocks' key sums, in one launch
+        (resa_select); returns (indices, counts), overwritten by the next
+        call."""
+        self.selector(Q=q, key_sums=self.key_sums, eligible=self.dense_from // self.block,
+                      block_indices=self.indices, block_counts=self.counts)
+        return self.indices, self.counts
 
     def step(self, q, k, v):
         """One generated token: q [batch, heads, dim], k, v [batch, kv_heads,
@@ -202,8 +190,16 @@ def check_on_cpu():
         k, v = xp.randn(batch, kv_heads, dim, seed=100 + t), xp.randn(batch, kv_heads, dim,
                                                                        seed=200 + t)
         dense_from = decoder.dense_from
-        indices, counts = decoder.select(q)
         out, rectified = decoder.step(q, k, v)
+        indices, counts = decoder.indices, decoder.counts  # what the step selected
+        # The selection: the top_k eligible blocks by the group's mean query.
+        eligible = dense_from // 64
+        group_query = q.astype(np.float64).reshape(batch, kv_heads, -1, dim).mean(2)
+        scores = np.einsum("bgd,bngd->bgn", group_query, decoder.key_sums[:, :eligible])
+        chosen = min(decoder.top_k, eligible)
+        assert (counts == chosen).all(), f"step {t}: {counts.ravel()} blocks, not {chosen}"
+        assert np.array_equal(indices[..., :chosen], np.argsort(-scores, -1)[..., :chosen]), \
+            f"step {t}: not the top {chosen} blocks"
         pending.append(q)
         n = decoder.length
         visible = np.zeros((batch, kv_heads, n), dtype=bool)

@@ -140,6 +140,10 @@ def template_programs():
     programs.append(k("attention/resa.tl", "resa_decode_cache", lists,
                       ["-D", "groups=4", "-D", "dim=64"], scalars={"dense_from": 400},
                       inputs=resa_cache, name="template_resa_decode_cache"))
+    # ReSA's block selection: the top 16 of 77 eligible blocks of 100.
+    programs.append(k("attention/resa.tl", "resa_select", {"batch": 2, "heads": 8, "kv_heads": 2},
+                      ["-D", "groups=4", "-D", "dim=64", "-D", "blocks=100"],
+                      scalars={"eligible": 77}, name="template_resa_select"))
     return programs
 
 

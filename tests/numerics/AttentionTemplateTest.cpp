@@ -581,3 +581,44 @@ TEST_CASE("attention template: decoding over a cache of fixed capacity", "[templ
                    },
                    extras);
 }
+
+TEST_CASE("attention template: ReSA's block selection", "[template]") {
+  // Each KV head's query group (its mean query) scores the key sums of the
+  // eligible blocks; the top_k come best first. Eligible counts: none, fewer
+  // than top_k, a ragged part of the blocks, all of them.
+  int64_t batch = 2, heads = 8, kHeads = 2, dim = 32, blocks = 75, topK = 5;
+  int64_t groups = heads / kHeads;
+  for (int64_t eligible : {int64_t(0), int64_t(3), int64_t(41), blocks}) {
+    INFO("eligible " << eligible);
+    Tensor Q = randomTensor(DType::BF16, {batch, heads, dim}, rng());
+    Tensor sums = randomTensor(DType::F32, {batch, blocks, kHeads, dim}, rng());
+    Tensor indices(DType::I32, {batch, kHeads, topK}), counts(DType::I32, {batch, kHeads});
+    for (size_t i = 0; i < indices.size(); ++i)
+      indices.setInt(i, -7);
+    Kernel select("attention/resa.tl", "resa_select",
+                  {{"dim", std::to_string(dim)}, {"groups", std::to_string(groups)},
+                   {"blocks", std::to_string(blocks)}, {"top_k", std::to_string(topK)}});
+    INFO(select.errors);
+    REQUIRE(select.ok());
+    REQUIRE(select.run({Q.arg(), sums.arg(), int32Arg(eligible), indices.arg(), counts.arg()}));
+    int64_t chosen = std::min(eligible, topK);
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t g = 0; g < kHeads; ++g) {
+        std::vector<double> score(eligible, 0.0);
+        for (int64_t n = 0; n < eligible; ++n)
+          for (int64_t d = 0; d < dim; ++d) {
+            double query = 0;
+            for (int64_t j = 0; j < groups; ++j)
+              query += Q({b, g * groups + j, d}) / groups;
+            score[n] += query * sums({b, n, g, d});
+          }
+        std::vector<int64_t> order(eligible);
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(),
+                  [&](int64_t x, int64_t y) { return score[x] > score[y]; });
+        CHECK(counts.getInt(b * kHeads + g) == chosen);
+        for (int64_t s = 0; s < topK; ++s)
+          CHECK(indices.getInt((b * kHeads + g) * topK + s) == (s < chosen ? order[s] : -7));
+      }
+  }
+}
