@@ -328,7 +328,8 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
   }
   case RValue::Kind::Scalar:
     // A runtime value's type, as TileLang's PrimExpr.dtype (an index is
-    // TileLang's int32 loop variable).
+    // TileLang's int32 loop variable). It is the type the value computes
+    // in: a uint8 element read from memory is an int32 here.
     if (expr.name == "dtype") {
       Type type = base.value.getType();
       return RValue::ofDType(type.isIndex() ? builder.getI32Type() : type);
@@ -629,6 +630,7 @@ RValue KernelGenerator::evalDictLookup(const DictExpr &dict, const SubscriptExpr
         << "a dictionary's key must be a compile-time constant, got " << key.describe();
     return RValue::error();
   }
+  const Expr *found = nullptr; // as in Python, the last of equal keys wins
   for (auto [candidateExpr, valueExpr] : llvm::zip(dict.keys, dict.values)) {
     RValue candidate = eval(*candidateExpr);
     if (candidate.isError())
@@ -641,8 +643,10 @@ RValue KernelGenerator::evalDictLookup(const DictExpr &dict, const SubscriptExpr
     if (same.isError())
       return same;
     if (same.isConst() && same.intValue)
-      return eval(*valueExpr);
+      found = valueExpr.get();
   }
+  if (found)
+    return eval(*found);
   std::string spelled;
   switch (key.constKind) {
   case RValue::ConstKind::Int: spelled = std::to_string(key.intValue); break;
