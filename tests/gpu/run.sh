@@ -17,7 +17,9 @@
 #               longer than one call of a lent machine may run: split them
 #               (seen on an H100: template 116 s, training 35 s, torch 27 s,
 #               differential-template 20 s, train-models 24 s, resa 9 s,
-#               tilelang-examples 167 s; check runs up to its 480 s limit,
+#               tilelang-examples 167 s; on an H200: stages 218 s with four
+#               configurations stopped at 30 s each, training 50 s,
+#               differential-template 28 s; check runs up to its 480 s limit,
 #               sanitize up to 900 s), e.g. `sass check`, then
 #               `differential differential-template binding jit training
 #               template torch`, then the rest.
