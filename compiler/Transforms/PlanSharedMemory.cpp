@@ -59,7 +59,7 @@ int64_t tilec::planSharedMemory(Block &body) {
     /// From the first use (`start`, the placing order), or from the
     /// allocation where the buffer holds something from there on
     /// (`liveStart`: barriers are initialized where they are allocated),
-    /// to the last use.
+    /// to the last use (for barriers, the end of their block).
     int64_t start, liveStart, end, bytes, alignment;
   };
   SmallVector<Interval> intervals;
@@ -89,6 +89,11 @@ int64_t tilec::planSharedMemory(Block &body) {
     if (start == std::numeric_limits<int64_t>::max())
       start = position[alloc]; // never used
     int64_t liveStart = alloc.getMbarriers() ? std::min(start, position[alloc]) : start;
+    // Barriers also stay to the end of their block: PTX leaves reusing the
+    // bytes of a valid mbarrier for anything else undefined (short of an
+    // mbarrier.inval), and they are a few bytes.
+    if (alloc.getMbarriers() && !home->empty())
+      end = std::max(end, last[&home->back()]);
     // Swizzled buffers start 1024-byte aligned: the hardware swizzles
     // address bits, which must agree with the offsets within the buffer.
     int64_t alignment =

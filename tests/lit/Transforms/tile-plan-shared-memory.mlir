@@ -38,20 +38,22 @@ func.func @plan(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = 
   return
 }
 
-// Barriers are initialized where they are allocated: %early, used before
-// the loop that first waits on them, must not take their bytes (it would
-// overwrite the initialized barriers); %late, used after it, may.
+// Barriers are initialized where they are allocated and stay valid to the
+// end of their block: %early, used before the loop that first waits on
+// them, must not take their bytes (it would overwrite the initialized
+// barriers), and neither may %late, used after it (a valid mbarrier's bytes
+// are not reused): it takes %early's and goes on past the barriers'.
 // CHECK-LABEL: func.func @barriers
 // CHECK: tile.alloc {mbarriers, shared_offset = 128 : i64} : <2xi64, shared>
 // CHECK: tile.alloc {shared_offset = 0 : i64} : <32xf32, shared>
-// CHECK: tile.alloc {shared_offset = 0 : i64} : <8xf32, shared>
+// CHECK: tile.alloc {shared_offset = 144 : i64} : <48xf32, shared>
 func.func @barriers(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"}) attributes {tile.kernel} {
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
     %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
     %early = tile.alloc : !tile.buffer<32xf32, shared>
-    %late = tile.alloc : !tile.buffer<8xf32, shared>
+    %late = tile.alloc : !tile.buffer<48xf32, shared>
     %z = arith.constant 0.0 : f32
     %c0 = arith.constant 0 : index
     %c4 = arith.constant 4 : index
@@ -59,7 +61,7 @@ func.func @barriers(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.nam
     scf.for %i = %c0 to %c4 step %c1 {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
     }
-    tile.fill %late, %z : !tile.buffer<8xf32, shared>
+    tile.fill %late, %z : !tile.buffer<48xf32, shared>
   }
   return
 }
