@@ -13,7 +13,6 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <cstdio>
@@ -114,6 +113,18 @@ static std::string pythonFloatText(double value) {
   return text;
 }
 
+/// A compile-time constant as Python's str() writes it.
+static std::string pythonText(const RValue &value) {
+  switch (value.constKind) {
+  case RValue::ConstKind::Int: return std::to_string(value.intValue);
+  case RValue::ConstKind::Bool: return value.intValue ? "True" : "False";
+  case RValue::ConstKind::Float: return pythonFloatText(value.floatValue);
+  case RValue::ConstKind::Str: return value.str;
+  case RValue::ConstKind::DType: return dtypeName(value.dtype);
+  }
+  return "";
+}
+
 RValue KernelGenerator::formatString(const StringExpr &literal) {
   const std::string &text = literal.value;
   std::string out;
@@ -151,29 +162,13 @@ RValue KernelGenerator::formatString(const StringExpr &literal) {
     if (spec.consume_front(".") && !spec.empty() && !spec.drop_back().getAsInteger(10, precision) &&
         StringRef("fFeEgG").contains(spec.back()))
       spec = spec.take_back();
-    switch (value->constKind) {
-    case RValue::ConstKind::Int:
-      os << value->intValue;
-      break;
-    case RValue::ConstKind::Bool:
-      os << (value->intValue ? "True" : "False");
-      break;
-    case RValue::ConstKind::Float:
-      if (precision >= 0)
-        os << llvm::format(spec == "f" || spec == "F"   ? "%.*f"
-                           : spec == "e" || spec == "E" ? "%.*e"
-                                                        : "%.*g",
-                           precision, value->floatValue);
-      else
-        os << pythonFloatText(value->floatValue);
-      break;
-    case RValue::ConstKind::Str:
-      os << value->str;
-      break;
-    case RValue::ConstKind::DType:
-      os << dtypeName(value->dtype);
-      break;
-    }
+    if (value->constKind == RValue::ConstKind::Float && precision >= 0)
+      os << llvm::format(spec == "f" || spec == "F"   ? "%.*f"
+                         : spec == "e" || spec == "E" ? "%.*e"
+                                                      : "%.*g",
+                         precision, value->floatValue);
+    else
+      os << pythonText(*value);
     out += piece;
   }
   return RValue::ofStr(std::move(out));
@@ -647,15 +642,9 @@ RValue KernelGenerator::evalDictLookup(const DictExpr &dict, const SubscriptExpr
   }
   if (found)
     return eval(*found);
-  std::string spelled;
-  switch (key.constKind) {
-  case RValue::ConstKind::Int: spelled = std::to_string(key.intValue); break;
-  case RValue::ConstKind::Float: spelled = llvm::formatv("{0}", key.floatValue).str(); break;
-  case RValue::ConstKind::Bool: spelled = key.intValue ? "True" : "False"; break;
-  case RValue::ConstKind::Str: spelled = "'" + key.str + "'"; break;
-  case RValue::ConstKind::DType: spelled = dtypeName(key.dtype); break;
-  }
-  error(expr.indices[0]->getLoc()) << "key " << spelled << " is not in the dictionary";
+  std::string quote = key.constKind == RValue::ConstKind::Str ? "'" : "";
+  error(expr.indices[0]->getLoc())
+      << "key " << quote << pythonText(key) << quote << " is not in the dictionary";
   return RValue::error();
 }
 
