@@ -364,7 +364,8 @@ def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
     `shared_offset` on its `tile.alloc`. A buffer is live from its first
     use to its last, each widened to the outermost loop or branch of the
     launch body that holds it; barriers (`mbarriers`) are live from their
-    allocation, where they are initialized. Buffers are placed first-fit in
+    allocation, where they are initialized, to the end of their block (the
+    bytes of a valid mbarrier are not reused). Buffers are placed first-fit in
     order of first use, away from the bytes of the buffers whose live range
     overlaps theirs, so a buffer reuses the bytes of buffers whose last use
     is behind. Offsets are 16-byte
