@@ -474,6 +474,14 @@ private:
   int64_t partThreads = 0;
   int partBarrierId = 0;
   bool inProducer = false;
+  /// Whether, with TMA on, the producer's thread 0 is the only producer
+  /// thread that acts: every copy it makes goes through TMA and every
+  /// barrier it fills completes on that thread's arrival alone. The other
+  /// producer threads then wait for nothing (see tile.barrier_wait).
+  bool producerIssuesAlone = false;
+  /// Whether the producer block `producer` only issues TMA copies, commits
+  /// them to TMA-only barriers and waits for free slots.
+  bool onlyIssuesTmaCopies(Block &producer);
   /// Threads launched per block: the launch's, plus a producer warpgroup
   /// when the kernel is warp-specialized.
   int64_t blockThreads = 0;

@@ -801,8 +801,10 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   partThreads = 128;
   partBarrierId = 2;
   inProducer = true;
+  producerIssuesAlone = tmaReady && onlyIssuesTmaCopies(specialize.getProducer().front());
   LogicalResult result = lowerBlock(specialize.getProducer().front());
   inProducer = false;
+  producerIssuesAlone = false;
   b.setInsertionPointToStart(ifOp.elseBlock());
   if (reallocate)
     targetInfo.setWarpgroupRegisters(b, loc(), kConsumerRegisters, /*increase=*/true);
@@ -818,6 +820,23 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
     result = lowerBlock(*specialize->getBlock(), std::next(specialize->getIterator()));
   partBarrierId = 0;
   return result;
+}
+
+bool KernelLowering::onlyIssuesTmaCopies(Block &producer) {
+  WalkResult walk = producer.walk([&](Operation *op) {
+    if (auto copy = dyn_cast<tile::CopyAsyncOp>(op))
+      return tmaCopies.count(copy) && tmaOnlyBarriers.count(copy.getBarriers())
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
+    if (auto commit = dyn_cast<tile::AsyncCommitOp>(op))
+      return tmaOnlyBarriers.count(commit.getBarriers()) ? WalkResult::advance()
+                                                         : WalkResult::interrupt();
+    if (isa<tile::BarrierWaitOp, tile::RegionOp, tile::DimOp>(op) ||
+        op->getDialect() != op->getContext()->getLoadedDialect<tile::TileDialect>())
+      return WalkResult::advance();
+    return WalkResult::interrupt(); // any other tile op may involve every thread
+  });
+  return !walk.wasInterrupted();
 }
 
 tile::GemmOp KernelLowering::gemmTakingTurn(tile::WarpgroupTurnOp turn) {
@@ -1227,6 +1246,23 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   if (auto turn = dyn_cast<tile::WarpgroupTurnOp>(op))
     return gemmTakingTurn(turn) ? success() : lowerWarpgroupTurn(turn);
   if (auto wait = dyn_cast<tile::BarrierWaitOp>(op)) {
+    if (!producerIssuesAlone) {
+      waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
+      return success();
+    }
+    // With TMA on, only thread 0 of the producer waits for a free slot. A
+    // parity wait tells a phase from the one two later only while the
+    // waiter keeps up: the other producer threads arrive on no barrier, so
+    // nothing holds the slots' phases back for them, and one left behind by
+    // two phases would wait for a phase that never completes (the block
+    // would hang, as seen with two blocks sharing an SM).
+    Value issuer = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, partThreadId,
+                                         index(0));
+    Value noTma = arith::XOrIOp::create(
+        b, loc(), tmaReady, arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
+    auto ifOp = scf::IfOp::create(b, loc(), arith::OrIOp::create(b, loc(), issuer, noTma), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
     waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
     return success();
   }

@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true tma=true" | FileCheck %s
-// RUN: tile-opt %s --tile-lower-to-gpu="async-copies=true" | FileCheck %s --check-prefix=CPASYNC
+// RUN: tile-opt %s --split-input-file --tile-lower-to-gpu="async-copies=true tma=true" | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-lower-to-gpu="async-copies=true" | FileCheck %s --check-prefix=CPASYNC
 
 // With tma, a copy_async of a window of a tensor parameter into a stage of
 // a 128-byte-swizzled shared buffer goes through the tensor memory
@@ -56,6 +56,56 @@ func.func @load(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.
     tile.copy_async %r, %stage, %bars[%c1] : !tile.buffer<64x128xf16, global>, !tile.buffer<64x128xf16, shared>, !tile.buffer<2xi64, shared>
     tile.async_commit %bars[%c1] : !tile.buffer<2xi64, shared>
     tile.async_wait %bars[%c1] phase(%c0) pending(0) : !tile.buffer<2xi64, shared>
+  }
+  return
+}
+
+// -----
+
+// A warp-specialized loop whose producer only issues TMA copies: with the
+// tensor maps built, only the producer's thread 0 waits for a free stage
+// (it alone expects the bytes and arrives), the other producer threads wait
+// for nothing; without them every producer thread copies, arrives and so
+// waits. The consumers always wait.
+// CHECK-LABEL: gpu.func @producer_waits_alone
+// CHECK: %[[READY:.*]] = arith.cmpi eq, %{{.*}}, %c1_i32 : i32
+// CHECK: scf.if %{{.*}} {
+// CHECK: %[[LOCAL:.*]] = arith.subi %thread_id_x, %c128{{.*}} : index
+// CHECK: %[[ISSUER:.*]] = arith.cmpi eq, %[[LOCAL]], %c0{{.*}} : index
+// CHECK: %[[NO_TMA:.*]] = arith.xori %[[READY]], %true
+// CHECK: %[[WAITS:.*]] = arith.ori %[[ISSUER]], %[[NO_TMA]]
+// CHECK: scf.if %[[WAITS]] {
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NEXT: }
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// CHECK-NOT: arith.ori
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NOT: arith.ori
+// CHECK: gpu.return
+// CPASYNC-LABEL: gpu.func @producer_waits_alone
+// CPASYNC-NOT: arith.xori
+// CPASYNC: nvvm.mbarrier.try_wait.parity
+func.func @producer_waits_alone(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {staged} : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>>
+    %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {arrivals = 128 : i64, mbarriers} : !tile.buffer<2xi64, shared>
+    %t = tile.alloc : !tile.buffer<64x64xf16, shared>
+    tile.warp_specialize producer {
+      tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
+      %stage = tile.region %s[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+    } consumers {
+      tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+      tile.copy %stage, %t : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared>
+      tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
+    }
   }
   return
 }
