@@ -987,9 +987,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
           count = arith::SelectOp::create(
               b, loc(), tmaReady, arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1), count);
       }
-      // Without the fence a TMA copy issued right after the block barrier
-      // may complete on a barrier its proxy does not see initialized yet:
-      // the phase never completes and the block hangs (timing-dependent).
+      // The fence makes the initializations visible to the async proxy
+      // (TMA's complete_tx) before the block barrier publishes them; the
+      // memory model gives no such order through the barrier alone.
       inFirstThread([&] {
         for (int64_t i = 0; i < alloc.getType().getShape()[0]; ++i)
           targetInfo.mbarrierInit(b, loc(), barrierAddress(alloc.getResult(), index(i)), count);
