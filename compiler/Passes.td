@@ -412,12 +412,22 @@ def TileInsertBarriers : Pass<"tile-insert-barriers", "::mlir::ModuleOp"> {
     tile.reduce max %S, %m dim(1) clear : ...
     tile.parallel [128, 64] { ... %S ... %m ... }   // reads only: no barrier
     ```
+
+    In a per-thread launch (one that reads `tile.thread_id`) each scalar
+    load and store counts as an operation of every thread. Every thread
+    must reach a block barrier, so a barrier that would fall inside a
+    branch or loop whose condition or bounds depend on the thread index
+    (through the index itself or values of local buffers) is an error at
+    the access it orders.
   }];
   let options = [
     Option<"tma", "tma", "bool", "false",
            "The target stores tiles through TMA (sm_90): a copy of a whole "
            "swizzled shared tile into a tensor reads it through the async proxy, "
-           "so the barrier before it carries async_proxy">
+           "so the barrier before it carries async_proxy">,
+    Option<"perThreadOnly", "per-thread-only", "bool", "false",
+           "Synchronize per-thread launches only (the cpu target, which runs "
+           "the other launches' tile operations whole, one after another)">
   ];
 }
 

@@ -18,6 +18,10 @@ void tilec::compiler::buildTileCleanupPipeline(OpPassManager &pm) {
 void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {
   buildTileCleanupPipeline(pm);
   pm.addPass(createTileSoftwarePipeline());
+  // Per-thread launches run thread by thread, switching at block barriers.
+  TileInsertBarriersOptions barriers;
+  barriers.perThreadOnly = true;
+  pm.addPass(createTileInsertBarriers(barriers));
 }
 
 void tilec::compiler::registerTilePipelines() {

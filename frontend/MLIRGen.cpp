@@ -1362,11 +1362,13 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
       return;
     }
   int64_t threads = 128;
+  SmallVector<int64_t, 3> threadShape{128, 1, 1};
   if (const KeywordArg *kw = call->findKeyword("threads")) {
     // threads=(x, y[, z]) (TileLang's block shape): tile ops spread their
     // work over the block's threads whatever its shape, so the count is
     // what matters.
     std::optional<int64_t> value;
+    threadShape.assign(3, 1);
     if (auto *shape = dyn_cast<SequenceExpr>(kw->value.get())) {
       value = 1;
       if (shape->elements.empty() || shape->elements.size() > 3) {
@@ -1381,10 +1383,13 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
           error(extent->getLoc()) << "threads must be in [1, 1024], got " << *part;
           return;
         }
+        threadShape[&extent - &shape->elements.front()] = *part;
         *value *= *part;
       }
     } else {
       value = evalConstInt(*kw->value, "threads");
+      if (value)
+        threadShape[0] = *value;
     }
     if (!value)
       return;
@@ -1430,6 +1435,8 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
   for (auto [i, target] : llvm::enumerate(stmt.targets))
     scopes.back().names[target.second] = RValue::ofScalar(body->getArgument(i));
   inLaunch = true;
+  launchThreads = threads;
+  launchThreadShape = threadShape;
   genBlock(stmt.body);
   inLaunch = false;
   popScope();

@@ -321,6 +321,12 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
                          << "'; it has 'shape', 'dtype' and 'data'";
     return RValue::error();
   }
+  case RValue::Kind::Const:
+    // A dtype's width, as TVM's DataType(dtype).bits (T.float16.bits).
+    if (base.constKind == RValue::ConstKind::DType && expr.name == "bits" &&
+        base.dtype.isIntOrFloat())
+      return RValue::ofInt(base.dtype.getIntOrFloatBitWidth());
+    break;
   case RValue::Kind::Scalar:
     // A runtime value's type, as TileLang's PrimExpr.dtype (an index is
     // TileLang's int32 loop variable). It is the type the value computes
@@ -329,12 +335,12 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
       Type type = base.value.getType();
       return RValue::ofDType(type.isIndex() ? builder.getI32Type() : type);
     }
-    [[fallthrough]];
+    break;
   default:
-    error(expr.getLoc()) << base.describe() << " has no attribute '"
-                         << expr.name << "'";
-    return RValue::error();
+    break;
   }
+  error(expr.getLoc()) << base.describe() << " has no attribute '" << expr.name << "'";
+  return RValue::error();
 }
 
 //===----------------------------------------------------------------------===//

@@ -166,6 +166,7 @@ public:
   RValue tensorView(llvm::StringRef name, const CallExpr &call);
   RValue builtinIsInstance(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinThreadBinding(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinDataType(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinSum(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinPythonPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinLoopIterable(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
@@ -306,6 +307,10 @@ public:
   ModuleInfo *kernelHome = nullptr;
   unsigned regionDepth = 0;
   bool inLaunch = false;
+  /// The launch's threads, and their block shape (x, y, z) as T.Kernel's
+  /// `threads` gave it.
+  int64_t launchThreads = 128;
+  llvm::SmallVector<int64_t, 3> launchThreadShape{128, 1, 1};
   /// Whether a `raise` ran: the rest of the kernel is not generated.
   bool raised = false;
   unsigned errorsAtStart = 0;

@@ -300,6 +300,14 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
               RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
         continue;
       }
+      if (imp->module == "tvm" && imp->isFrom) {
+        // TVM's DataType(dtype), whose .bits kernels size vectors by.
+        for (const auto &name : imp->names)
+          if (name.name == "DataType")
+            module.globals[name.alias.empty() ? name.name : name.alias] =
+                RValue::ofNamespace("T.DataType");
+        continue;
+      }
       if (imp->module == "math") {
         // Python's math on compile-time numbers (math.sqrt(dim), math.pi).
         if (!imp->isFrom)

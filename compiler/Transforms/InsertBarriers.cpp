@@ -286,8 +286,8 @@ public:
   /// With `wgmma`, the kernel has warpgroup MMAs: every block barrier also
   /// fences pending generic writes for them, so that one fence before a
   /// loop serves all its iterations.
-  explicit BarrierPlanner(bool wgmma, bool tmaStores)
-      : fenceAtBlockBarriers(wgmma), tmaStores(tmaStores) {}
+  explicit BarrierPlanner(bool wgmma, bool tmaStores, bool perThread)
+      : fenceAtBlockBarriers(wgmma), tmaStores(tmaStores), perThread(perThread) {}
   /// Walks `block` from `state`; with `apply`, inserts the barriers.
   State visitBlock(Block &block, State state, bool apply);
 
@@ -296,6 +296,7 @@ private:
                      Sync scope = Sync::Block) {
     bool warpgroup = scope == Sync::Warpgroup;
     fence = fence || (fenceAtBlockBarriers && !warpgroup && !state.unfenced.empty());
+    ++placed;
     if (apply) {
       OpBuilder b(op);
       auto barrier = tile::BarrierOp::create(b, op->getLoc());
@@ -331,7 +332,10 @@ private:
       order(state.unfenced);
   }
   void visitLeaf(Operation *op, State &state, bool apply);
-  State visitLoop(Block &body, State state, bool apply);
+  State visitLoop(Operation *loop, Block &body, State state, bool apply);
+  /// The barriers a visit of `body` from `state` places, once its loop
+  /// state has settled.
+  int64_t barriersInLoop(Block &body, const State &state);
   /// scf.while: its condition block runs before each iteration and once
   /// more at the exit, its body between them.
   State visitWhile(scf::WhileOp loop, State state, bool apply);
@@ -339,6 +343,11 @@ private:
   bool fenceAtBlockBarriers;
   /// Whether tile stores to tensors may go through TMA (the target has it).
   bool tmaStores;
+  /// A per-thread launch, whose scalar accesses in loops would otherwise
+  /// meet what came before the loop in every iteration.
+  bool perThread;
+  /// Barriers placed so far (or that would be, in visits without apply).
+  int64_t placed = 0;
   /// Each leaf op's accesses, collected once: loops visit their bodies
   /// until a fixed point and once more to place the barriers.
   DenseMap<Operation *, Accesses> accessesOf;
@@ -368,7 +377,29 @@ void BarrierPlanner::visitLeaf(Operation *op, State &state, bool apply) {
       addAll(state.unfenced, {r});
 }
 
-State BarrierPlanner::visitLoop(Block &body, State state, bool apply) {
+int64_t BarrierPlanner::barriersInLoop(Block &body, const State &state) {
+  State head = state;
+  for (;;) {
+    State next = head;
+    next.merge(visitBlock(body, head, /*apply=*/false));
+    if (next == head)
+      break;
+    head = next;
+  }
+  int64_t before = placed;
+  visitBlock(body, head, /*apply=*/false);
+  return placed - before;
+}
+
+State BarrierPlanner::visitLoop(Operation *loop, Block &body, State state, bool apply) {
+  // In per-thread code, a loop whose only conflicts are with accesses
+  // before it gets one barrier before it instead of one in every iteration.
+  if (perThread && !(state.reads.empty() && state.writes.empty())) {
+    State ordered = state;
+    clearOrdered(ordered, /*fence=*/false, /*warpgroup=*/false);
+    if (barriersInLoop(body, ordered) == 0 && barriersInLoop(body, state) != 0)
+      barrierBefore(loop, state, /*fence=*/false, apply);
+  }
   // The state at the loop head: what enters, joined with what one more
   // iteration leaves, until nothing changes (the sets only grow, and are
   // bounded by the kernel's buffers).
@@ -416,11 +447,11 @@ State BarrierPlanner::visitBlock(Block &block, State state, bool apply) {
       continue;
     }
     if (auto loop = dyn_cast<scf::ForOp>(op)) {
-      state = visitLoop(*loop.getBody(), state, apply);
+      state = visitLoop(loop, *loop.getBody(), state, apply);
       continue;
     }
     if (auto loop = dyn_cast<tile::PipelinedOp>(op)) {
-      state = visitLoop(loop.getBody().front(), state, apply);
+      state = visitLoop(loop, loop.getBody().front(), state, apply);
       continue;
     }
     if (auto loop = dyn_cast<scf::WhileOp>(op)) {
@@ -442,17 +473,106 @@ State BarrierPlanner::visitBlock(Block &block, State state, bool apply) {
   return state;
 }
 
+bool threadDependent(Value value, DenseMap<Value, bool> &known);
+bool everyThreadReachesBarriers(tile::LaunchOp launch);
+
 struct TileInsertBarriersPass
     : public tilec::impl::TileInsertBarriersBase<TileInsertBarriersPass> {
   using TileInsertBarriersBase::TileInsertBarriersBase;
   void runOnOperation() override {
+    bool failed = false;
     getOperation().walk([&](tile::LaunchOp launch) {
+      bool perThread = launch.isPerThread();
+      if (perThreadOnly && !perThread)
+        return;
       bool wgmma = launch.walk([](tile::GemmOp gemm) {
                           return isWgmma(gemm) ? WalkResult::interrupt() : WalkResult::advance();
                         }).wasInterrupted();
-      BarrierPlanner(wgmma, tma).visitBlock(launch.getBody().front(), State(), /*apply=*/true);
+      BarrierPlanner(wgmma, tma, perThread)
+          .visitBlock(launch.getBody().front(), State(), /*apply=*/true);
+      if (perThread && !everyThreadReachesBarriers(launch))
+        failed = true;
     });
+    if (failed)
+      signalPassFailure();
   }
 };
+
+/// Whether `value` may differ between the threads of a per-thread launch:
+/// it derives from tile.thread_id or from what a local buffer holds (loads
+/// of shared and global memory at the same indices agree).
+bool threadDependent(Value value, DenseMap<Value, bool> &known) {
+  if (auto it = known.find(value); it != known.end())
+    return it->second;
+  known[value] = false; // a loop-carried value meets itself: assume not, then see
+  bool dependent = false;
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    Operation *owner = arg.getOwner()->getParentOp();
+    if (auto loop = dyn_cast<scf::ForOp>(owner)) {
+      if (arg == loop.getInductionVar())
+        dependent = threadDependent(loop.getLowerBound(), known) ||
+                    threadDependent(loop.getUpperBound(), known) ||
+                    threadDependent(loop.getStep(), known);
+      else if (OpOperand *init = loop.getTiedLoopInit(arg))
+        dependent = threadDependent(init->get(), known) ||
+                    threadDependent(loop.getTiedLoopYieldedValue(arg)->get(), known);
+    } else if (isa<scf::WhileOp>(owner)) {
+      dependent = true; // values of a while loop: not followed
+    }
+  } else if (Operation *def = value.getDefiningOp()) {
+    if (isa<tile::ThreadIdOp>(def)) {
+      dependent = true;
+    } else if (auto load = dyn_cast<tile::LoadOp>(def)) {
+      auto type = cast<tile::BufferType>(tile::viewedBuffer(load.getBuffer()).getType());
+      dependent = type.getScope() == tile::MemoryScope::Local ||
+                  llvm::any_of(load.getIndices(),
+                               [&](Value i) { return threadDependent(i, known); });
+    } else if (def->getNumRegions() != 0) {
+      dependent = true; // results of branches and loops: not followed
+    } else {
+      dependent = llvm::any_of(def->getOperands(),
+                               [&](Value v) { return threadDependent(v, known); });
+    }
+  }
+  known[value] = dependent;
+  return dependent;
+}
+
+/// Reports each block barrier of a per-thread launch that some threads
+/// would not reach (inside a branch or loop that depends on the thread).
+bool everyThreadReachesBarriers(tile::LaunchOp launch) {
+  DenseMap<Value, bool> known;
+  bool ok = true;
+  launch.walk([&](tile::BarrierOp barrier) {
+    for (Operation *parent = barrier->getParentOp(); parent != launch;
+         parent = parent->getParentOp()) {
+      Value decides;
+      if (auto branch = dyn_cast<scf::IfOp>(parent))
+        decides = branch.getCondition();
+      else if (auto loop = dyn_cast<scf::ForOp>(parent))
+        decides = threadDependent(loop.getLowerBound(), known) ? loop.getLowerBound()
+                  : threadDependent(loop.getUpperBound(), known) ? loop.getUpperBound()
+                                                                 : loop.getStep();
+      else if (auto loop = dyn_cast<scf::WhileOp>(parent))
+        decides = loop.getConditionOp().getCondition();
+      if (!decides || !threadDependent(decides, known))
+        continue;
+      // The barrier orders the next access after it (its location is the
+      // op's it was inserted for).
+      Operation *access = barrier->getNextNode();
+      InFlightDiagnostic diag =
+          (access ? access : barrier.getOperation())->emitError()
+          << "threads of the block share this memory with accesses before it, which "
+             "needs a block barrier here; but whether a thread gets here depends on its "
+             "index (T.get_thread_binding), and every thread must reach a barrier: move "
+             "the shared-memory access out of the condition or loop";
+      diag.attachNote(parent->getLoc()) << "the condition or loop that depends on it";
+      ok = false;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return ok;
+}
 
 } // namespace

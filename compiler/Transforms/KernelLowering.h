@@ -213,6 +213,14 @@ private:
   /// `unrolled` emits each trip with a constant slot (register fragments
   /// must be indexed by constants to stay in registers).
   void cooperative(int64_t total, function_ref<void(Value, Value)> body, bool unrolled = false);
+  /// Runs `body(flat, flat)` for every flat < total on each thread: the
+  /// work of an op on a buffer each thread holds a whole copy of.
+  void eachThreadAll(int64_t total, function_ref<void(Value, Value)> body, bool unrolled);
+  /// Whether each thread holds all of `ref` (a local buffer): an op that
+  /// writes it must run all of its elements on every thread.
+  static bool wholePerThread(const BufferRef &ref) {
+    return ref.scope == tile::MemoryScope::Local && !ref.inRegisters();
+  }
   /// An element of a buffer at a view index, or, for a distributed
   /// fragment, at this thread's slot.
   Value loadAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot) {
@@ -486,6 +494,9 @@ private:
   /// when the kernel is warp-specialized.
   int64_t blockThreads = 0;
   bool warpSpecialized = false;
+  /// Whether the launch runs its scalar code per thread (it reads
+  /// tile.thread_id): atomics and prints are then each thread's own.
+  bool perThreadLaunch = false;
   int64_t numThreadsValue = 0;
   Block *entry = nullptr;
   int parallelDepth = 0;

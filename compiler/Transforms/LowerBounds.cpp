@@ -63,6 +63,8 @@ static IndexRange rangeOf(Value value, int depth = 0) {
     return {};
   }
   Operation *def = value.getDefiningOp();
+  if (isa<tile::ThreadIdOp>(def))
+    return {0, static_cast<int64_t>(def->getParentOfType<tile::LaunchOp>().getThreads()) - 1};
   if (auto dim = dyn_cast<tile::DimOp>(def)) {
     int64_t extent = dim.getSource().getType().getShape()[dim.getIndex()];
     if (ShapedType::isDynamic(extent))

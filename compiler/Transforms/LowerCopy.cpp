@@ -144,7 +144,7 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   }
   if (lowerVectorCopyToShared(source, target, /*async=*/false))
     return success();
-  cooperative(product(shape), [&](Value flat, Value slot) {
+  auto copyElement = [&](Value flat, Value slot) {
     SmallVector<Value> n = delinearize(flat, shape);
     SmallVector<Value> si = fromSqueezed(src, n), di = fromSqueezed(dst, n);
     // 8-bit floats (and uint8) of one type move as their stored bytes.
@@ -173,7 +173,13 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
     } else {
       write();
     }
-  }, src.inRegisters() || dst.inRegisters());
+  };
+  // Into a local buffer every thread copies all of it (its own copy); out
+  // of one too where the threads' copies differ (a per-thread launch).
+  if (wholePerThread(dst) || (perThreadLaunch && wholePerThread(src)))
+    eachThreadAll(product(shape), copyElement, /*unrolled=*/product(shape) <= 64);
+  else
+    cooperative(product(shape), copyElement, src.inRegisters() || dst.inRegisters());
   return success();
 }
 

@@ -160,6 +160,21 @@ void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)>
   trip(loop.getInductionVar());
 }
 
+void KernelLowering::eachThreadAll(int64_t total, function_ref<void(Value, Value)> body,
+                                   bool unrolled) {
+  OpBuilder::InsertionGuard guard(b);
+  if (partBarrierId == 0)
+    onlyThreadsBelow(partThreads);
+  if (unrolled) {
+    for (int64_t k = 0; k < total; ++k)
+      body(index(k), index(k));
+    return;
+  }
+  auto loop = scf::ForOp::create(b, loc(), index(0), index(total), index(1));
+  b.setInsertionPointToStart(loop.getBody());
+  body(loop.getInductionVar(), loop.getInductionVar());
+}
+
 Value KernelLowering::evaluateAt(tile::ParallelOp parallel, Value cond, ArrayRef<Value> point) {
   IRMapping local;
   for (auto [arg, value] : llvm::zip(parallel.getBody().front().getArguments(), point))
@@ -512,6 +527,7 @@ LogicalResult KernelLowering::run() {
   // after its parameters.
   if (tma)
     planTensorMaps(launch);
+  perThreadLaunch = launch.isPerThread();
   // The GPU kernel's parameters are the launch ABI's slots
   // (lib/ABI/KernelSignature.h), which the runtimes fill: per tensor a
   // global pointer and one i64 per symbolic dimension, scalars as they are,
@@ -999,6 +1015,10 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
     }
     return success();
   }
+  if (auto thread = dyn_cast<tile::ThreadIdOp>(op)) {
+    mapping.map(thread.getResult(), threadId);
+    return success();
+  }
   if (auto dim = dyn_cast<tile::DimOp>(op)) {
     const BufferRef &ref = buffers[dim.getSource()];
     int64_t extent = ref.shape[dim.getIndex()];
@@ -1285,7 +1305,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
                       [&](Value, Value slot) { storeAt(dst, {}, slot, value); });
       return success();
     }
-    cooperative(product(dst.shape), [&](Value flat, Value slot) {
+    auto fillElement = [&](Value flat, Value slot) {
       SmallVector<Value> di = delinearize(flat, dst.shape);
       if (dst.scope == tile::MemoryScope::Global) {
         auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
@@ -1295,7 +1315,11 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       } else {
         storeAt(dst, di, slot, value);
       }
-    }, dst.inRegisters());
+    };
+    if (wholePerThread(dst))
+      eachThreadAll(product(dst.shape), fillElement, /*unrolled=*/product(dst.shape) <= 64);
+    else
+      cooperative(product(dst.shape), fillElement, dst.inRegisters());
     return success();
   }
   if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
@@ -1435,8 +1459,12 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         add(ptr, value);
         return success();
       }
-      // Scalar code runs on every thread; the add must happen once.
-      inFirstThread([&] { add(ptr, value); });
+      // Scalar code runs on every thread; the add must happen once (each
+      // thread's own in a per-thread launch).
+      if (perThreadLaunch)
+        add(ptr, value);
+      else
+        inFirstThread([&] { add(ptr, value); });
       return success();
     }
     const BufferRef &src = buffers[atomic.getValue()];
@@ -1482,7 +1510,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       arg = cast(value, b.getI64Type());
     }
     auto emit = [&]() { gpu::PrintfOp::create(b, loc(), format, ValueRange{arg}); };
-    if (parallelDepth > 0) {
+    if (parallelDepth > 0 || perThreadLaunch) {
       emit();
       return success();
     }

@@ -73,7 +73,92 @@ LogicalResult LaunchOp::verify() {
         return emitOpError("each tensor map needs integer 'param', array 'box' and "
                            "integer 'swizzle' entries, got ")
                << map;
-  return success();
+  return verifyPerThreadBody();
+}
+
+/// The ops a per-thread launch (one that reads tile.thread_id) holds: each
+/// thread runs them on its own values, which block-wide tile operations,
+/// spread over all the block's threads, cannot follow.
+bool LaunchOp::isPerThread() {
+  // (One inside a T.Parallel is an error of its own: ThreadIdOp::verify.)
+  return getBody()
+      .walk([](ThreadIdOp thread) {
+        return thread->getParentOfType<ParallelOp>() ? WalkResult::advance()
+                                                     : WalkResult::interrupt();
+      })
+      .wasInterrupted();
+}
+
+LogicalResult LaunchOp::verifyPerThreadBody() {
+  if (!isPerThread())
+    return success();
+  auto isLocal = [](Value buffer) {
+    return cast<BufferType>(buffer.getType()).getScope() == MemoryScope::Local;
+  };
+  WalkResult walk = getBody().walk([&](Operation *op) -> WalkResult {
+    if (auto alloc = dyn_cast<AllocOp>(op)) {
+      if (alloc.getType().getScope() != MemoryScope::Fragment)
+        return WalkResult::advance();
+      op->emitOpError("is a fragment, spread over the block's threads; code that reads "
+                      "the thread index (T.get_thread_binding) keeps each thread's "
+                      "values in local buffers (T.alloc_local)");
+      return WalkResult::interrupt();
+    }
+    if (auto fill = dyn_cast<FillOp>(op)) {
+      if (isLocal(fill.getBuffer()))
+        return WalkResult::advance();
+      op->emitOpError("fills a ")
+          << stringifyMemoryScope(fill.getBuffer().getType().getScope())
+          << " buffer; code that reads the thread index (T.get_thread_binding) fills "
+             "local buffers only (each thread its own) and stores into others element "
+             "by element";
+      return WalkResult::interrupt();
+    }
+    if (auto copy = dyn_cast<CopyOp>(op)) {
+      if (isLocal(copy.getSource()) || isLocal(copy.getTarget()))
+        return WalkResult::advance();
+      op->emitOpError("copies between ")
+          << stringifyMemoryScope(copy.getSource().getType().getScope()) << " and "
+          << stringifyMemoryScope(copy.getTarget().getType().getScope())
+          << " buffers; code that reads the thread index (T.get_thread_binding) copies "
+             "into or out of a thread's local buffers only";
+      return WalkResult::interrupt();
+    }
+    if (auto atomic = dyn_cast<AtomicAddOp>(op)) {
+      if (!atomic.getIndices().empty() || isLocal(atomic.getValue()))
+        return WalkResult::advance();
+      op->emitOpError("adds a tile; code that reads the thread index "
+                      "(T.get_thread_binding) adds single elements or a thread's local "
+                      "buffer");
+      return WalkResult::interrupt();
+    }
+    if (isa<ParallelOp, PipelinedOp, GemmOp, ReduceOp, CumsumOp, ConvertLayoutOp, CopyAsyncOp,
+            AsyncCommitOp, AsyncWaitOp, WarpSpecializeOp, WarpgroupTurnOp, BarrierWaitOp,
+            BarrierArriveOp>(op)) {
+      op->emitOpError("is a block-wide tile operation, spread over all the block's "
+                      "threads; a launch whose code reads the thread index "
+                      "(T.get_thread_binding) runs that code on each thread and takes "
+                      "none");
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
+//===----------------------------------------------------------------------===//
+// ThreadIdOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ThreadIdOp::verify() {
+  for (Operation *parent = (*this)->getParentOp(); parent; parent = parent->getParentOp()) {
+    if (isa<LaunchOp>(parent))
+      return success();
+    if (isa<ParallelOp, PipelinedOp, WarpSpecializeOp>(parent))
+      return emitOpError("must not be inside a ")
+             << parent->getName() << ": those spread their work over the threads themselves";
+  }
+  return emitOpError("must be inside a tile.launch");
 }
 
 //===----------------------------------------------------------------------===//

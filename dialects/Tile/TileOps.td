@@ -66,6 +66,11 @@ def Tile_LaunchOp : Tile_Op<"launch", [SingleBlock, NoTerminator,
     `grid` `(` $grid `)` `threads` `(` $threads `)` attr-dict-with-keyword $body
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Whether the body reads tile.thread_id: its code then runs per thread.
+    bool isPerThread();
+    ::mlir::LogicalResult verifyPerThreadBody();
+  }];
 }
 
 def Tile_ParallelOp : Tile_Op<"parallel", [SingleBlock, NoTerminator,
@@ -507,6 +512,37 @@ def Tile_BarrierArriveOp : Tile_Op<"barrier_arrive"> {
   }];
   let arguments = (ins Tile_Buffer:$barriers, Index:$slot);
   let assemblyFormat = "$barriers `[` $slot `]` attr-dict `:` type($barriers)";
+  let hasVerifier = 1;
+}
+
+def Tile_ThreadIdOp : Tile_Op<"thread_id", [Pure]> {
+  let summary = "the index of the thread that runs the code, within its block";
+  let description = [{
+    The executing thread's index, from 0 to the launch's `threads` - 1
+    (TileLang's `T.get_thread_binding`; the frontend derives the x, y and z
+    indices of a `threads=(x, y, z)` block from it). A launch whose body
+    reads it is a per-thread launch: its code outside tile operations runs
+    on every thread with that thread's own values, each thread's local
+    buffers are its own, and its atomic adds and prints are each thread's.
+    Threads share shared buffers, whose accesses tile-insert-barriers orders
+    with block barriers; such a barrier must be reached by every thread, so
+    it may not fall inside code that depends on the thread index. A
+    per-thread launch holds scalar code, local and shared buffers (and
+    global workspaces), and fills and copies of local buffers; the
+    block-wide tile operations (T.Parallel, T.gemm, T.reduce, pipelines,
+    fragments) are not part of it.
+
+    ```mlir
+    tile.launch grid(%n) threads(128) {
+    ^bb0(%bx: index, %by: index, %bz: index):
+      %tid = tile.thread_id
+      %v = tile.load %A[%tid] : !tile.buffer<128xf32, global>
+      tile.store %v, %S[%tid] : !tile.buffer<128xf32, shared>
+    }
+    ```
+  }];
+  let results = (outs Index:$result);
+  let assemblyFormat = "attr-dict";
   let hasVerifier = 1;
 }
 

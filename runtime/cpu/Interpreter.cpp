@@ -20,10 +20,13 @@
 #include "llvm/Support/Format.h"
 
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <limits>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 using namespace mlir;
 using namespace tilec;
@@ -119,6 +122,8 @@ private:
   /// Where the run is: block indices and enclosing T.Parallel indices.
   std::string context() const {
     std::string text = "in block (bx, by, bz) = " + formatShape(blockIndex);
+    if (currentThread >= 0)
+      text += ", thread " + std::to_string(currentThread);
     for (const auto &indices : parallelIndices)
       text += ", T.Parallel indices " + formatShape(indices);
     return text;
@@ -403,9 +408,197 @@ private:
   SmallVector<int64_t, 3> blockIndex{0, 0, 0};
   SmallVector<SmallVector<int64_t>> parallelIndices;
   llvm::StringSet<> notedIgnored;
+
+  //===--------------------------------------------------------------------===//
+  // Per-thread launches
+  //===--------------------------------------------------------------------===//
+
+  /// Runs one block of a per-thread launch (its body reads tile.thread_id):
+  /// the body once for each of the block's threads, with its own values and
+  /// local buffers, sharing the block's shared buffers.
+  LogicalResult runThreads(tile::LaunchOp launch, Block &body);
+  /// What a thread of a per-thread launch holds while another one runs.
+  struct ThreadState {
+    DenseMap<Value, Scalar> scalars;
+    DenseMap<Value, View> views;
+  };
+  /// The threads of a block with barriers take turns, one running at a time
+  /// (an OS thread each, for its stack): in index order each runs until a
+  /// block barrier or its end; when every thread has, the next phase starts
+  /// with the lowest waiting one (a thread that ended counts as arrived).
+  /// Only the thread whose turn it is touches the interpreter.
+  struct ThreadTurns {
+    explicit ThreadTurns(int64_t threads)
+        : wake(threads), ended(threads, 0), waiting(threads, 0), waitingAt(threads, nullptr) {}
+    std::mutex mutex;
+    /// Each thread's: notified when its turn comes (or the run aborts).
+    std::vector<std::condition_variable> wake;
+    int64_t turn = 0; // -1 once every thread has ended
+    bool abort = false;
+    bool newPhase = true;
+    std::vector<char> ended, waiting;
+    std::vector<Operation *> waitingAt;
+    /// Held by a thread that unwinds after an abort, one at a time.
+    std::mutex unwinding;
+  };
+  ThreadTurns *turns = nullptr;
+  std::vector<ThreadState> *threadStates = nullptr;
+  int64_t currentThread = -1;
+  /// The block's shared buffers and workspaces, made by the first thread
+  /// that reaches their allocation (per-thread launches).
+  DenseMap<Operation *, View> *blockShared = nullptr;
+  /// Makes thread `t`'s values the interpreter's, or puts them back.
+  void swapThread(int64_t t) {
+    std::swap(scalars, (*threadStates)[t].scalars);
+    std::swap(views, (*threadStates)[t].views);
+  }
+  void enterThread(int64_t t) {
+    swapThread(t);
+    currentThread = t;
+    if (turns->newPhase) { // the races of a phase are between its threads
+      parallelRun = ++parallelRuns;
+      turns->newPhase = false;
+    }
+    parallelIteration = t;
+  }
+  /// Hands the turn on from thread `t` (the turns' mutex held).
+  void passTurn(int64_t t);
+  /// Wakes every thread to give up (the turns' mutex held).
+  void abortThreads() {
+    turns->abort = true;
+    for (std::condition_variable &wake : turns->wake)
+      wake.notify_one();
+  }
+  /// Thread `currentThread` waits at `barrier` for the block's other threads.
+  LogicalResult waitAtBarrier(tile::BarrierOp barrier);
 };
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Per-thread launches
+//===----------------------------------------------------------------------===//
+
+LogicalResult Interpreter::runThreads(tile::LaunchOp launch, Block &body) {
+  int64_t threads = launch.getThreads();
+  DenseMap<Operation *, View> shared;
+  std::vector<ThreadState> states(threads, ThreadState{scalars, views});
+  blockShared = &shared;
+  threadStates = &states;
+  llvm::scope_exit done([&] {
+    blockShared = nullptr;
+    threadStates = nullptr;
+    turns = nullptr;
+    currentThread = -1;
+    parallelRun = 0;
+    parallelIteration = -1;
+  });
+  bool barriers = body.getParentOp()
+                      ->walk([](tile::BarrierOp) { return WalkResult::interrupt(); })
+                      .wasInterrupted();
+  if (!barriers) { // one after another, each to its end
+    for (int64_t t = 0; t < threads; ++t) {
+      swapThread(t);
+      currentThread = t;
+      parallelRun = parallelRuns + 1;
+      parallelIteration = t;
+      LogicalResult result = execBlock(body);
+      swapThread(t);
+      if (failed(result))
+        return failure();
+    }
+    ++parallelRuns;
+    return success();
+  }
+  ThreadTurns threadTurns(threads);
+  turns = &threadTurns;
+  std::vector<char> failedThreads(threads, 0);
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+  for (int64_t t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      {
+        std::unique_lock<std::mutex> lock(threadTurns.mutex);
+        threadTurns.wake[t].wait(lock,
+                                 [&] { return threadTurns.turn == t || threadTurns.abort; });
+        if (threadTurns.abort)
+          return;
+      }
+      enterThread(t);
+      LogicalResult result = execBlock(body);
+      std::unique_lock<std::mutex> lock(threadTurns.mutex);
+      if (threadTurns.abort && failed(result)) {
+        // Woken by another thread's failure: it unwound holding `unwinding`.
+        threadTurns.unwinding.unlock();
+        return;
+      }
+      swapThread(t);
+      threadTurns.ended[t] = 1;
+      if (failed(result)) {
+        failedThreads[t] = 1;
+        abortThreads();
+        return;
+      }
+      passTurn(t);
+    });
+  for (std::thread &worker : workers)
+    worker.join();
+  return success(!threadTurns.abort &&
+                 llvm::none_of(failedThreads, [](char failed) { return failed; }));
+}
+
+void Interpreter::passTurn(int64_t t) {
+  ThreadTurns &s = *turns;
+  int64_t threads = static_cast<int64_t>(s.ended.size());
+  int64_t next = t + 1;
+  while (next < threads && (s.ended[next] || s.waiting[next]))
+    ++next;
+  if (next == threads) { // every thread is at a barrier or has ended
+    next = -1;
+    Operation *barrier = nullptr;
+    for (int64_t u = 0; u < threads; ++u) {
+      if (!s.waiting[u])
+        continue;
+      if (next < 0)
+        next = u;
+      if (barrier && s.waitingAt[u] != barrier) {
+        InFlightDiagnostic diag = s.waitingAt[u]->emitError()
+            << "thread " << u << " waits at this block barrier while thread " << next
+            << " waits at another: every thread must reach the same barriers (one "
+               "inside code that depends on the thread index?) (in block (bx, by, bz) = "
+            << formatShape(blockIndex) << ")";
+        diag.attachNote(barrier->getLoc()) << "the other barrier";
+        abortThreads();
+        return;
+      }
+      barrier = s.waitingAt[u];
+      s.waiting[u] = 0;
+    }
+    s.newPhase = true;
+  }
+  s.turn = next;
+  if (next >= 0)
+    s.wake[next].notify_one();
+}
+
+LogicalResult Interpreter::waitAtBarrier(tile::BarrierOp barrier) {
+  ThreadTurns &s = *turns;
+  int64_t t = currentThread;
+  std::unique_lock<std::mutex> lock(s.mutex);
+  swapThread(t);
+  s.waiting[t] = 1;
+  s.waitingAt[t] = barrier;
+  passTurn(t);
+  s.wake[t].wait(lock, [&] { return s.turn == t || s.abort; });
+  if (s.abort) {
+    lock.unlock();
+    s.unwinding.lock(); // released by this thread's worker once unwound
+    return failure();
+  }
+  lock.unlock();
+  enterThread(t);
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Parameters and arguments
@@ -666,7 +859,8 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
           scalars[body.getArgument(0)].i = x;
           scalars[body.getArgument(1)].i = y;
           scalars[body.getArgument(2)].i = z;
-          LogicalResult result = execBlock(body);
+          LogicalResult result =
+              launch.isPerThread() ? runThreads(launch, body) : execBlock(body);
           blockStorage.clear();
           if (failed(result))
             return failure();
@@ -712,6 +906,17 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     return success();
   }
   if (auto alloc = dyn_cast<tile::AllocOp>(op)) {
+    bool perBlock = blockShared && alloc.getType().getScope() != tile::MemoryScope::Local;
+    if (perBlock) {
+      if (auto made = blockShared->find(op); made != blockShared->end()) {
+        views[alloc.getResult()] = made->second;
+        return success();
+      }
+    }
+    llvm::scope_exit share([&] {
+      if (perBlock && views.count(alloc.getResult()))
+        (*blockShared)[op] = views[alloc.getResult()];
+    });
     Storage *storage = allocate(alloc.getType(), alloc.getLoc());
     View v;
     v.storage = storage;
@@ -721,6 +926,18 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     v.shape = storage->shape;
     views[alloc.getResult()] = v;
     return success();
+  }
+  if (auto workspace = dyn_cast<tile::AllocGlobalOp>(op); workspace && blockShared) {
+    if (auto made = blockShared->find(op); made != blockShared->end()) {
+      views[workspace.getResult()] = made->second;
+      return success();
+    }
+    DenseMap<Operation *, View> *shared = std::exchange(blockShared, nullptr);
+    LogicalResult made = execTile(op, handled);
+    blockShared = shared;
+    if (succeeded(made))
+      (*blockShared)[op] = views[workspace.getResult()];
+    return made;
   }
   if (auto workspace = dyn_cast<tile::AllocGlobalOp>(op)) {
     // Zero-filled, as the GPU runtimes allocate it.
@@ -855,8 +1072,14 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     write(*v.storage, storageIndex, get(store.getValue()));
     return success();
   }
+  if (auto barrier = dyn_cast<tile::BarrierOp>(op); barrier && turns)
+    return waitAtBarrier(barrier);
   if (isa<tile::AsyncCommitOp, tile::AsyncWaitOp, tile::BarrierOp>(op))
     return success(); // one thread of control: copies complete at once here
+  if (auto thread = dyn_cast<tile::ThreadIdOp>(op)) {
+    scalars[thread.getResult()].i = currentThread;
+    return success();
+  }
   if (isa<tile::CopyOp, tile::ConvertLayoutOp, tile::CopyAsyncOp>(op)) {
     const View &src = view(op->getOperand(0));
     const View &dst = view(op->getOperand(1));

@@ -229,6 +229,22 @@ def main():
         report(name.split("_")[0] + " fp32" + build, f"{m}x{n}", err, 1e-5, t, peer_name, peer,
                bytes_moved=2 * 4 * m * n)
 
+    # GEMV, fp16 (per-thread code: T.get_thread_binding), against cuBLAS
+    # through torch.mv.
+    k = K("gemv")
+    for n, kk in ([(1000, 3001)] + ([(16384, 4096), (4096, 16384), (28672, 8192)] if big else [])):
+        a = torch.randn(n, kk, device="cuda", dtype=torch.float16)
+        x = torch.randn(kk, device="cuda", dtype=torch.float16)
+        y = poisoned(n, dtype=torch.float16)
+        run = k.bind(a, x, y)
+        run()
+        torch.cuda.synchronize()
+        err = rel_err(y, a.double() @ x.double())
+        t = time_ms(run)
+        peer = time_ms(lambda: torch.mv(a, x))
+        report("gemv fp16", f"{n}x{kk}", err, 1e-2, t, "torch.mv", peer,
+               bytes_moved=2 * (n * kk + kk + n))
+
     # Row sum and max, fp32.
     k = K("row_sum_max")
     for m, n in ([(1000, 3001)] + ([(16384, 4099)] if big else [])):

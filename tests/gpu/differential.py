@@ -211,6 +211,13 @@ PROGRAMS = [
       {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
     k("retention.tl", "retention_chunk_output",
       {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
+    k("gemv.tl", "gemv", {"N": 37, "K": 300}),
+    k("gemv.tl", "gemv", {"N": 130, "K": 1000}, ["-D", "dtype=bfloat16"], name="gemv_bf16"),
+    # Per-thread code (TileLang's split-K GEMV); a local buffer cleared in
+    # block-wide code (each thread's whole copy).
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/per-thread.tl"), "splitk_gemv",
+      {"N": 70, "K": 300}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/per-thread.tl"), "local_sums", {"M": 9}),
     # The lit tests' runnable programs: loops, every scalar expression, the
     # tile ops, macros, a copy.
     k(os.path.join(ROOT, "tests/lit/Frontend/loops.tl"), "loops", {"N": 300}, scalars={"n": 7}),

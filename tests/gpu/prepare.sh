@@ -22,6 +22,7 @@ compile layernorm.tl layernorm layernorm
 compile softmax.tl softmax softmax_4352 -D block_N=4352
 compile layernorm.tl layernorm layernorm_4352 -D block_N=4352
 compile reduction.tl row_sum_max row_sum_max
+compile gemv.tl gemv gemv
 compile gemm.tl gemm gemm_fp16
 compile gemm.tl gemm gemm_bf16 -D dtype=bfloat16
 compile gemm_fp8.tl gemm_fp8 gemm_fp8

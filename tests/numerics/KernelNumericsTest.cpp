@@ -958,6 +958,25 @@ TEST_CASE("reduction: row sum and row max", "[kernels]") {
   CHECK(relativeError(Mx, maxes) < 1e-6);
 }
 
+TEST_CASE("gemv: per-thread code, fp16 and bf16, ragged N and K", "[kernels]") {
+  // Rows past N and columns past K (a ragged last vector) read zero.
+  for (auto [dtype, name, N, K] : {std::tuple{DType::F16, "float16", 37, 300},
+                                   std::tuple{DType::BF16, "bfloat16", 9, 2100},
+                                   std::tuple{DType::F16, "float16", 1, 7}}) {
+    Kernel kernel("gemv.tl", "gemv", {{"dtype", name}});
+    REQUIRE(kernel.ok());
+    Tensor A = randomTensor(dtype, {N, K}, rng());
+    Tensor x = randomTensor(dtype, {K}, rng());
+    Tensor y = poisoned(dtype, {N});
+    REQUIRE(kernel.run({A.arg(), x.arg(), y.arg()}));
+    std::vector<double> ref(N, 0.0);
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t j = 0; j < K; ++j)
+        ref[i] += A({i, j}) * x.get(j);
+    CHECK(relativeError(y, ref) < (dtype == DType::BF16 ? 1e-2 : 2e-3));
+  }
+}
+
 TEST_CASE("T.cumsum: along rows, then in place in reverse along columns, ragged", "[kernels]") {
   const char *source = R"(
 import tilelang.language as T

@@ -545,3 +545,69 @@ func.func @view_as_scalar(%A: !tile.buffer<4x6xf32, global> {tile.name = "A"}) a
   }
   return
 }
+
+// -----
+
+func.func @thread_id_outside_launch() {
+  // expected-error @+1 {{'tile.thread_id' op must be inside a tile.launch}}
+  %tid = tile.thread_id
+  return
+}
+
+// -----
+
+func.func @thread_id_in_parallel(%A: !tile.buffer<128xf32, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [128] {
+    ^bb0(%i: index):
+      // expected-error @+1 {{'tile.thread_id' op must not be inside a tile.parallel: those spread their work over the threads themselves}}
+      %tid = tile.thread_id
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @per_thread_tile_copy(%A: !tile.buffer<128xf32, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %s = tile.alloc : !tile.buffer<128xf32, shared>
+    // expected-error @+1 {{'tile.copy' op copies between global and shared buffers; code that reads the thread index (T.get_thread_binding) copies into or out of a thread's local buffers only}}
+    tile.copy %A, %s : !tile.buffer<128xf32, global>, !tile.buffer<128xf32, shared>
+  }
+  return
+}
+
+// -----
+
+func.func @per_thread_tile_atomic(%A: !tile.buffer<128xf32, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %s = tile.alloc : !tile.buffer<128xf32, shared>
+    // expected-error @+1 {{'tile.atomic_add' op adds a tile; code that reads the thread index (T.get_thread_binding) adds single elements or a thread's local buffer}}
+    tile.atomic_add %s, %A : !tile.buffer<128xf32, shared>, !tile.buffer<128xf32, global>
+  }
+  return
+}
+
+// -----
+
+func.func @per_thread_gemm(%A: !tile.buffer<64x64xf16, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %c = tile.alloc : !tile.buffer<64x64xf32, local>
+    // expected-error @+1 {{'tile.gemm' op is a block-wide tile operation, spread over all the block's threads; a launch whose code reads the thread index (T.get_thread_binding) runs that code on each thread and takes none}}
+    tile.gemm %a, %a, %c : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, local>
+  }
+  return
+}

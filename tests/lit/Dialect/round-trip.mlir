@@ -157,3 +157,24 @@ func.func @scheduling_facts(%A: !tile.buffer<64xf32, global>) attributes {tile.k
   }
   return
 }
+
+// A per-thread launch: tile.thread_id, a shared buffer between the threads,
+// each thread's local buffer.
+// CHECK-LABEL: func.func @per_thread
+// CHECK: %[[TID:.*]] = tile.thread_id
+// CHECK: tile.store %{{.*}}, %{{.*}}[%[[TID]]] : <128xf32, shared>
+func.func @per_thread(%A: !tile.buffer<128xf32, global>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %s = tile.alloc : !tile.buffer<128xf32, shared>
+    %acc = tile.alloc : !tile.buffer<1xf32, local>
+    %v = tile.load %A[%tid] : !tile.buffer<128xf32, global>
+    tile.store %v, %s[%tid] : !tile.buffer<128xf32, shared>
+    tile.fill %acc, %v : !tile.buffer<1xf32, local>
+    tile.atomic_add %v, %s[%c0] : f32, !tile.buffer<128xf32, shared>
+  }
+  return
+}

@@ -1,0 +1,51 @@
+// RUN: tile-opt %s --split-input-file --tile-lower-to-gpu | FileCheck %s
+
+// A per-thread launch: tile.thread_id is the GPU thread index, and each
+// thread adds its own value (no first-thread guard, as block-wide scalar
+// code has). The index lies in [0, threads): A[tid] needs no bounds guard.
+// CHECK-LABEL: gpu.func @per_thread
+// CHECK: %[[TID:.*]] = gpu.thread_id x
+// CHECK-NOT: scf.if
+// CHECK: arith.addi %{{.*}}, %[[TID]]
+// CHECK-NOT: scf.if
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<1> -> f32
+// CHECK-NOT: scf.if
+// CHECK: llvm.atomicrmw fadd
+// CHECK: gpu.return
+func.func @per_thread(%A: !tile.buffer<128xf32, global> {tile.dims = [""], tile.name = "A"},
+                      %S: !tile.buffer<1xf32, global> {tile.dims = [""], tile.name = "S"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %v = tile.load %A[%tid] : !tile.buffer<128xf32, global>
+    tile.atomic_add %v, %S[%c0] : f32, !tile.buffer<1xf32, global>
+  }
+  return
+}
+
+// -----
+
+// A local buffer is each thread's own whole copy: a fill (T.clear) writes
+// all of its elements on every thread, not a share of them per thread.
+// CHECK-LABEL: gpu.func @local_fill
+// CHECK: %[[LOCAL:.*]] = llvm.alloca %c2_i64 x f32
+// CHECK-NOT: scf.if
+// CHECK: llvm.getelementptr %[[LOCAL]]
+// CHECK-NEXT: llvm.store
+// CHECK: llvm.getelementptr %[[LOCAL]]
+// CHECK-NEXT: llvm.store
+func.func @local_fill(%A: !tile.buffer<4xf32, global> {tile.dims = [""], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %acc = tile.alloc : !tile.buffer<2xf32, local>
+    tile.fill %acc, %zero : !tile.buffer<2xf32, local>
+    %v = tile.load %acc[%c1] : !tile.buffer<2xf32, local>
+    tile.store %v, %A[%bx] : !tile.buffer<4xf32, global>
+  }
+  return
+}
