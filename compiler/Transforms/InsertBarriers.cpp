@@ -333,6 +333,8 @@ private:
   }
   void visitLeaf(Operation *op, State &state, bool apply);
   State visitLoop(Operation *loop, Block &body, State state, bool apply);
+  /// The state at the head of a loop over `body` entered with `state`.
+  State loopHead(Block &body, State state);
   /// The barriers a visit of `body` from `state` places, once its loop
   /// state has settled.
   int64_t barriersInLoop(Block &body, const State &state);
@@ -377,15 +379,21 @@ void BarrierPlanner::visitLeaf(Operation *op, State &state, bool apply) {
       addAll(state.unfenced, {r});
 }
 
-int64_t BarrierPlanner::barriersInLoop(Block &body, const State &state) {
+State BarrierPlanner::loopHead(Block &body, State state) {
+  // What enters, joined with what one more iteration leaves, until nothing
+  // changes (the sets only grow, and are bounded by the kernel's buffers).
   State head = state;
   for (;;) {
     State next = head;
     next.merge(visitBlock(body, head, /*apply=*/false));
     if (next == head)
-      break;
+      return head;
     head = next;
   }
+}
+
+int64_t BarrierPlanner::barriersInLoop(Block &body, const State &state) {
+  State head = loopHead(body, state);
   int64_t before = placed;
   visitBlock(body, head, /*apply=*/false);
   return placed - before;
@@ -400,18 +408,7 @@ State BarrierPlanner::visitLoop(Operation *loop, Block &body, State state, bool 
     if (barriersInLoop(body, ordered) == 0 && barriersInLoop(body, state) != 0)
       barrierBefore(loop, state, /*fence=*/false, apply);
   }
-  // The state at the loop head: what enters, joined with what one more
-  // iteration leaves, until nothing changes (the sets only grow, and are
-  // bounded by the kernel's buffers).
-  State head = state;
-  for (;;) {
-    State next = head;
-    next.merge(visitBlock(body, head, /*apply=*/false));
-    if (next == head)
-      break;
-    head = next;
-  }
-  State after = visitBlock(body, head, apply);
+  State after = visitBlock(body, loopHead(body, state), apply);
   after.merge(state); // the loop may run no iteration
   return after;
 }
