@@ -373,8 +373,11 @@ private:
                   "different values by " +
                   (otherBlock ? "blocks " + blockText(previous.block) + " and " +
                                     blockText(launchBlock)
-                              : "two iterations of one T.Parallel in block " +
-                                    blockText(launchBlock)) +
+                   : currentThread >= 0
+                       ? "threads " + std::to_string(previous.iteration) + " and " +
+                             std::to_string(parallelIteration) + " of block " +
+                             blockText(launchBlock) + " between the same barriers"
+                       : "two iterations of one T.Parallel in block " + blockText(launchBlock)) +
                   ", whose order is undefined on a GPU (a race; store from one of them, "
                   "or combine with T.atomic_add)";
   }
