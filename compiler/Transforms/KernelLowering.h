@@ -357,6 +357,12 @@ private:
   /// T.copy from global memory into a shared buffer in 16-byte vectors
   /// where the tile's rows allow; false if the copy does not qualify.
   bool lowerVectorCopyToShared(Value source, Value target, bool async);
+  /// A copy of a contiguous 4-, 8- or 16-byte row of a tensor into a local
+  /// buffer: one vector load where the row lies inside the tensor and is
+  /// aligned, `copyElement` for each element otherwise; false if the copy
+  /// does not qualify.
+  bool copyVectorToLocal(const BufferRef &src, const BufferRef &dst, ArrayRef<int64_t> shape,
+                         function_ref<void(Value, Value)> copyElement);
   /// T.copy between any two scopes (`op` is the copy).
   LogicalResult lowerCopy(Operation *op, Value source, Value target);
   /// Splits a flat index over a static shape (C order).

@@ -176,11 +176,52 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   };
   // Into a local buffer every thread copies all of it (its own copy); out
   // of one too where the threads' copies differ (a per-thread launch).
+  if (wholePerThread(dst) && copyVectorToLocal(src, dst, shape, copyElement))
+    return success();
   if (wholePerThread(dst) || (perThreadLaunch && wholePerThread(src)))
     eachThreadAll(product(shape), copyElement, /*unrolled=*/product(shape) <= 64);
   else
     cooperative(product(shape), copyElement, src.inRegisters() || dst.inRegisters());
   return success();
+}
+
+bool KernelLowering::copyVectorToLocal(const BufferRef &src, const BufferRef &dst,
+                                       ArrayRef<int64_t> shape,
+                                       function_ref<void(Value, Value)> copyElement) {
+  // A row of 4, 8 or 16 bytes of a tensor, contiguous in memory, into a
+  // local buffer of its element type.
+  int64_t total = product(shape);
+  int64_t bytes = vectorBytes(src, total);
+  if (src.scope != tile::MemoryScope::Global || shape.size() != 1 || src.valueType ||
+      dst.valueType || src.indexElements || src.elementType != dst.elementType ||
+      src.elementType.getIntOrFloatBitWidth() < 8 || (bytes != 4 && bytes != 8 && bytes != 16))
+    return false;
+  SmallVector<Value> first = fromSqueezed(src, {index(0)});
+  auto varying = llvm::find_if(src.shape, [](int64_t extent) { return extent != 1; });
+  if (varying == src.shape.end())
+    return false;
+  std::optional<int64_t> stride =
+      getConstantIntValue(src.strides[src.kept[varying - src.shape.begin()]]);
+  if (!stride || *stride != 1)
+    return false;
+  // Both ends inside the tensor and the start aligned: one vector load;
+  // otherwise element by element, each clipped.
+  SmallVector<Value> last = fromSqueezed(src, {index(total - 1)});
+  Value start = address(src, first);
+  Value whole = arith::AndIOp::create(
+      b, loc(), arith::AndIOp::create(b, loc(), inBounds(src, first), inBounds(src, last)),
+      isAligned(start, bytes));
+  auto ifOp = scf::IfOp::create(b, loc(), whole, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  Value vector = LLVM::LoadOp::create(b, loc(), VectorType::get({total}, src.elementType), start,
+                                      /*alignment=*/bytes);
+  for (int64_t i = 0; i < total; ++i)
+    store(dst, fromSqueezed(dst, {index(i)}),
+          vector::ExtractOp::create(b, loc(), vector, ArrayRef<int64_t>{i}));
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  eachThreadAll(total, copyElement, /*unrolled=*/true);
+  return true;
 }
 
 std::optional<unsigned> KernelLowering::tensorMapFor(Value window, Value tile) {

@@ -49,3 +49,31 @@ func.func @local_fill(%A: !tile.buffer<4xf32, global> {tile.dims = [""], tile.na
   }
   return
 }
+
+// -----
+
+// A copy of a 16-byte row of a tensor into a local buffer: one vector load
+// where both ends lie inside the tensor and the start is aligned, else
+// element by element, each clipped.
+// CHECK-LABEL: gpu.func @row_to_local
+// CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %{{.*}}, %c0_i64
+// CHECK: %[[WHOLE:.*]] = arith.andi %{{.*}}, %[[ALIGNED]] : i1
+// CHECK: scf.if %[[WHOLE]] {
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xf16>
+// CHECK-COUNT-8: vector.extract
+// CHECK: } else {
+// CHECK-COUNT-8: scf.if
+func.func @row_to_local(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["N", "K"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %a = tile.alloc : !tile.buffer<8xf16, local>
+    %row = tile.region %A[%tid, %bx] sizes [1, 8] : !tile.buffer<?x?xf16, global> -> !tile.buffer<8xf16, global>
+    tile.copy %row, %a : !tile.buffer<8xf16, global>, !tile.buffer<8xf16, local>
+    %v = tile.load %a[%c0] : !tile.buffer<8xf16, local>
+    tile.store %v, %A[%tid, %c0] : !tile.buffer<?x?xf16, global>
+  }
+  return
+}
