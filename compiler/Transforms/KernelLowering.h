@@ -363,6 +363,9 @@ private:
   /// does not qualify.
   bool copyVectorToLocal(const BufferRef &src, const BufferRef &dst, ArrayRef<int64_t> shape,
                          function_ref<void(Value, Value)> copyElement);
+  /// Whether `total` elements of the 1-D window `src` of a tensor, into the
+  /// local buffer `dst`, are a contiguous 4-, 8- or 16-byte row of one type.
+  bool isVectorRow(const BufferRef &src, const BufferRef &dst, int64_t total);
   /// T.copy between any two scopes (`op` is the copy).
   LogicalResult lowerCopy(Operation *op, Value source, Value target);
   /// Splits a flat index over a static shape (C order).
@@ -496,6 +499,12 @@ private:
   /// Whether the producer block `producer` only issues TMA copies, commits
   /// them to TMA-only barriers and waits for free slots.
   bool onlyIssuesTmaCopies(Block &producer);
+  /// A loop over v < n (constant) whose statements each copy element
+  /// start + v of a row of a tensor into element v of a local buffer
+  /// (TileLang's T.vectorized loads): each row with one vector load where
+  /// copyVectorToLocal can; false (nothing emitted) if the loop does not
+  /// have that form.
+  bool lowerRowLoads(scf::ForOp loop);
   /// Threads launched per block: the launch's, plus a producer warpgroup
   /// when the kernel is warp-specialized.
   int64_t blockThreads = 0;

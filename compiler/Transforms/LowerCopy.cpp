@@ -185,25 +185,30 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   return success();
 }
 
-bool KernelLowering::copyVectorToLocal(const BufferRef &src, const BufferRef &dst,
-                                       ArrayRef<int64_t> shape,
-                                       function_ref<void(Value, Value)> copyElement) {
+bool KernelLowering::isVectorRow(const BufferRef &src, const BufferRef &dst, int64_t total) {
   // A row of 4, 8 or 16 bytes of a tensor, contiguous in memory, into a
   // local buffer of its element type.
-  int64_t total = product(shape);
   int64_t bytes = vectorBytes(src, total);
-  if (src.scope != tile::MemoryScope::Global || shape.size() != 1 || src.valueType ||
+  if (src.scope != tile::MemoryScope::Global || !wholePerThread(dst) || src.valueType ||
       dst.valueType || src.indexElements || src.elementType != dst.elementType ||
       src.elementType.getIntOrFloatBitWidth() < 8 || (bytes != 4 && bytes != 8 && bytes != 16))
     return false;
-  SmallVector<Value> first = fromSqueezed(src, {index(0)});
   auto varying = llvm::find_if(src.shape, [](int64_t extent) { return extent != 1; });
   if (varying == src.shape.end())
     return false;
   std::optional<int64_t> stride =
       getConstantIntValue(src.strides[src.kept[varying - src.shape.begin()]]);
-  if (!stride || *stride != 1)
+  return stride && *stride == 1;
+}
+
+bool KernelLowering::copyVectorToLocal(const BufferRef &src, const BufferRef &dst,
+                                       ArrayRef<int64_t> shape,
+                                       function_ref<void(Value, Value)> copyElement) {
+  if (shape.size() != 1 || !isVectorRow(src, dst, shape[0]))
     return false;
+  int64_t total = shape[0];
+  int64_t bytes = vectorBytes(src, total);
+  SmallVector<Value> first = fromSqueezed(src, {index(0)});
   // Both ends inside the tensor and the start aligned: one vector load;
   // otherwise element by element, each clipped.
   SmallVector<Value> last = fromSqueezed(src, {index(total - 1)});

@@ -838,6 +838,116 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   return result;
 }
 
+bool KernelLowering::lowerRowLoads(scf::ForOp loop) {
+  // `for v in T.vectorized(n): a[v] = A[..., k + v]` (and more such
+  // statements): each a contiguous row of a tensor into a local buffer.
+  std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound()),
+                         upper = getConstantIntValue(loop.getUpperBound()),
+                         step = getConstantIntValue(loop.getStep());
+  if (!lower || *lower != 0 || !upper || !step || *step != 1 || loop.getNumResults() != 0)
+    return false;
+  Value iv = loop.getInductionVar();
+  Block *body = loop.getBody();
+  // Values the same in every iteration: from outside the loop, or pure
+  // computations of such values inside it (emitted once, before the rows).
+  DenseMap<Value, bool> invariant;
+  std::function<bool(Value)> isInvariant = [&](Value v) -> bool {
+    if (v == iv)
+      return false;
+    if (loop.isDefinedOutsideOfLoop(v))
+      return true;
+    if (auto known = invariant.find(v); known != invariant.end())
+      return known->second;
+    Operation *def = v.getDefiningOp();
+    bool result = def && def->getNumRegions() == 0 && isPure(def) &&
+                  llvm::all_of(def->getOperands(), isInvariant);
+    invariant[v] = result;
+    return result;
+  };
+  struct Row {
+    tile::LoadOp load;
+    tile::StoreOp store;
+    Value start; // of the row along the tensor's last dimension
+  };
+  SmallVector<Row> rows;
+  SmallVector<Operation *> hoisted;
+  DenseSet<Operation *> rowOps;
+  for (Operation &inner : body->without_terminator()) {
+    auto store = dyn_cast<tile::StoreOp>(inner);
+    if (!store) {
+      if (inner.getNumResults() == 1 && isInvariant(inner.getResult(0)))
+        hoisted.push_back(&inner);
+      else if (!isa<tile::LoadOp, arith::AddIOp>(inner))
+        return false; // checked below as parts of a row
+      continue;
+    }
+    auto load = store.getValue().getDefiningOp<tile::LoadOp>();
+    auto localType = llvm::cast<tile::BufferType>(store.getBuffer().getType());
+    if (!load || !load->hasOneUse() || load->getBlock() != body ||
+        localType.getScope() != tile::MemoryScope::Local || localType.getShape().size() != 1 ||
+        store.getIndices().size() != 1 || store.getIndices()[0] != iv ||
+        llvm::cast<tile::BufferType>(load.getBuffer().getType()).getScope() !=
+            tile::MemoryScope::Global)
+      return false;
+    ValueRange indices = load.getIndices();
+    if (indices.empty() || !llvm::all_of(indices.drop_back(), isInvariant))
+      return false;
+    auto add = indices.back().getDefiningOp<arith::AddIOp>();
+    if (!add || add->getBlock() != body)
+      return false;
+    Value start = add.getLhs() == iv ? add.getRhs() : add.getRhs() == iv ? add.getLhs() : Value();
+    if (!start || !isInvariant(start))
+      return false;
+    rows.push_back({load, store, start});
+    rowOps.insert(load.getOperation());
+    rowOps.insert(add.getOperation());
+  }
+  // Every load and add left over must belong to a row.
+  for (Operation &inner : body->without_terminator())
+    if (isa<tile::LoadOp, arith::AddIOp>(inner) && !rowOps.count(&inner) &&
+        !llvm::is_contained(hoisted, &inner))
+      return false;
+  // The row as a 1-D window of the tensor along its last dimension (its
+  // offsets set once the indices are emitted).
+  auto rowOf = [&](Row &row) {
+    BufferRef window = buffers[row.load.getBuffer()];
+    window.kept = {window.kept.back()};
+    window.shape = {*upper};
+    return window;
+  };
+  if (rows.empty() || llvm::any_of(rows, [&](Row &row) {
+        const BufferRef &local = buffers[row.store.getBuffer()];
+        return local.shape[0] < *upper || !isVectorRow(rowOf(row), local, *upper);
+      }))
+    return false;
+  for (Operation *op : hoisted)
+    b.clone(*op, mapping);
+  for (Row &row : rows) {
+    const BufferRef &tensor = buffers[row.load.getBuffer()];
+    const BufferRef &local = buffers[row.store.getBuffer()];
+    // Every index fixed but the last, which starts the row.
+    BufferRef window = rowOf(row);
+    ValueRange indices = row.load.getIndices();
+    for (auto [d, idx] : llvm::enumerate(indices)) {
+      unsigned storageDim = tensor.kept[d];
+      Value at = d + 1 == indices.size() ? row.start : idx;
+      window.offsets[storageDim] =
+          b.createOrFold<arith::AddIOp>(loc(), window.offsets[storageDim], mapping.lookup(at));
+    }
+    BufferRef target = local;
+    target.shape = {*upper};
+    auto element = [&](Value flat, Value) {
+      SmallVector<Value> i{flat};
+      Value value = fromMemory(window, loadStoredOrZero(window, i));
+      storeAt(target, i, Value(), value);
+    };
+    bool copied = copyVectorToLocal(window, target, {*upper}, element);
+    assert(copied && "isVectorRow said the row qualifies");
+    (void)copied;
+  }
+  return true;
+}
+
 bool KernelLowering::onlyIssuesTmaCopies(Block &producer) {
   WalkResult walk = producer.walk([&](Operation *op) {
     if (auto copy = dyn_cast<tile::CopyAsyncOp>(op))
@@ -953,6 +1063,8 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
     b.clone(*op, mapping);
     return success();
   }
+  if (auto loop = dyn_cast<scf::ForOp>(op); loop && lowerRowLoads(loop))
+    return success();
   // Structured control flow: rebuild the op and lower its regions.
   Operation *clone = b.cloneWithoutRegions(*op, mapping);
   for (auto [oldRegion, newRegion] : llvm::zip(op->getRegions(), clone->getRegions())) {
