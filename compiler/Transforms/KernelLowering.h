@@ -262,6 +262,13 @@ private:
     return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
                                  arith::AndIOp::create(b, loc(), address, i64(bytes - 1)), i64(0));
   }
+  /// Whether view indices `first` and `last` of `ref` both lie inside it
+  /// and `pointer` is aligned to `bytes`, as an i1 (one access for both).
+  Value insideAndAligned(const BufferRef &ref, ArrayRef<Value> first, ArrayRef<Value> last,
+                         Value pointer, int64_t bytes) {
+    Value inside = arith::AndIOp::create(b, loc(), inBounds(ref, first), inBounds(ref, last));
+    return arith::AndIOp::create(b, loc(), inside, isAligned(pointer, bytes));
+  }
   /// Whether this thread is the first lane of its quad (4 consecutive
   /// lanes, which hold one row of a wgmma accumulator), as an i1.
   Value firstOfQuad() {

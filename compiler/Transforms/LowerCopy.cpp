@@ -100,10 +100,8 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
         Value second = toMemory(dst, castFor(loadAt(src, si, index(s + 1)), dst));
         Value at = address(dst, di);
         int64_t pairBytes = 2 * dst.elementType.getIntOrFloatBitWidth() / 8;
-        Value both = arith::AndIOp::create(
-            b, loc(), arith::AndIOp::create(b, loc(), inBounds(dst, di), inBounds(dst, next)),
-            isAligned(at, pairBytes));
-        auto ifOp = scf::IfOp::create(b, loc(), both, /*withElseRegion=*/true);
+        auto ifOp = scf::IfOp::create(b, loc(), insideAndAligned(dst, di, next, at, pairBytes),
+                                      /*withElseRegion=*/true);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
         Value pair = vector::FromElementsOp::create(
@@ -213,10 +211,8 @@ bool KernelLowering::copyVectorToLocal(const BufferRef &src, const BufferRef &ds
   // otherwise element by element, each clipped.
   SmallVector<Value> last = fromSqueezed(src, {index(total - 1)});
   Value start = address(src, first);
-  Value whole = arith::AndIOp::create(
-      b, loc(), arith::AndIOp::create(b, loc(), inBounds(src, first), inBounds(src, last)),
-      isAligned(start, bytes));
-  auto ifOp = scf::IfOp::create(b, loc(), whole, /*withElseRegion=*/true);
+  auto ifOp = scf::IfOp::create(b, loc(), insideAndAligned(src, first, last, start, bytes),
+                                /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   Value vector = LLVM::LoadOp::create(b, loc(), VectorType::get({total}, src.elementType), start,
