@@ -418,8 +418,9 @@ private:
 
   /// Runs one block of a per-thread launch (its body reads tile.thread_id):
   /// the body once for each of the block's threads, with its own values and
-  /// local buffers, sharing the block's shared buffers.
-  LogicalResult runThreads(tile::LaunchOp launch, Block &body);
+  /// local buffers, sharing the block's shared buffers; one thread after
+  /// another, or, with `barriers` in the body, taking turns between them.
+  LogicalResult runThreads(tile::LaunchOp launch, Block &body, bool barriers);
   /// What a thread of a per-thread launch holds while another one runs.
   struct ThreadState {
     DenseMap<Value, Scalar> scalars;
@@ -482,7 +483,7 @@ private:
 // Per-thread launches
 //===----------------------------------------------------------------------===//
 
-LogicalResult Interpreter::runThreads(tile::LaunchOp launch, Block &body) {
+LogicalResult Interpreter::runThreads(tile::LaunchOp launch, Block &body, bool barriers) {
   int64_t threads = launch.getThreads();
   DenseMap<Operation *, View> shared;
   std::vector<ThreadState> states(threads, ThreadState{scalars, views});
@@ -496,9 +497,6 @@ LogicalResult Interpreter::runThreads(tile::LaunchOp launch, Block &body) {
     parallelRun = 0;
     parallelIteration = -1;
   });
-  bool barriers = body.getParentOp()
-                      ->walk([](tile::BarrierOp) { return WalkResult::interrupt(); })
-                      .wasInterrupted();
   if (!barriers) { // one after another, each to its end
     for (int64_t t = 0; t < threads; ++t) {
       swapThread(t);
@@ -854,6 +852,12 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
       launchBlock = -1;
       globalWriters.clear();
     });
+    // A per-thread launch runs each block thread by thread; with barriers
+    // the threads take turns.
+    bool perThread = launch.isPerThread();
+    bool barriers = perThread && launch.getBody()
+                                     .walk([](tile::BarrierOp) { return WalkResult::interrupt(); })
+                                     .wasInterrupted();
     for (int64_t z = 0; z < grid[2]; ++z)
       for (int64_t y = 0; y < grid[1]; ++y)
         for (int64_t x = 0; x < grid[0]; ++x) {
@@ -863,7 +867,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
           scalars[body.getArgument(1)].i = y;
           scalars[body.getArgument(2)].i = z;
           LogicalResult result =
-              launch.isPerThread() ? runThreads(launch, body) : execBlock(body);
+              perThread ? runThreads(launch, body, barriers) : execBlock(body);
           blockStorage.clear();
           if (failed(result))
             return failure();
