@@ -13,7 +13,14 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     passes refine: all threads run the scalar code; `T.Parallel` iterations and
     the elements of whole-tile ops (copy, fill, gemm, reduce, atomic add) are
     spread cyclically over the block's threads (element `tid + k * threads`
-    in unrolled trip `k`); shared buffers and shared-memory fragments are
+    in unrolled trip `k`), except that each thread writes all of a local
+    buffer (its own copy), a contiguous 4/8/16-byte tensor row copied into
+    one (a copy, or a loop of element copies) with one vector load where it
+    lies inside the tensor and is aligned; a per-thread launch (one that
+    reads `tile.thread_id`, the thread index) runs its scalar code with
+    each thread's values and its atomic adds and prints on every thread;
+    with TMA, only the producer's issuing thread waits for a free stage;
+    shared buffers and shared-memory fragments are
     carved from one extern dynamic shared-memory array at the offsets
     tile-plan-shared-memory set (planned here if it did not run); fragments marked
     `#tile.cyclic` by tile-infer-layouts, local buffers and variables live in
