@@ -1365,8 +1365,8 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
   SmallVector<int64_t, 3> threadShape{128, 1, 1};
   if (const KeywordArg *kw = call->findKeyword("threads")) {
     // threads=(x, y[, z]) (TileLang's block shape): tile ops spread their
-    // work over the block's threads whatever its shape, so the count is
-    // what matters.
+    // work over the block's threads whatever its shape (the count is what
+    // they use); T.get_thread_binding splits a thread's index by it.
     std::optional<int64_t> value;
     threadShape.assign(3, 1);
     if (auto *shape = dyn_cast<SequenceExpr>(kw->value.get())) {
