@@ -509,9 +509,9 @@ private:
   /// A loop over v < n (constant) whose statements each copy element
   /// start + v of a row of a tensor into element v of a local buffer
   /// (TileLang's T.vectorized loads): each row with one vector load where
-  /// copyVectorToLocal can; false (nothing emitted) if the loop does not
+  /// copyVectorToLocal can; nullopt (nothing emitted) if the loop does not
   /// have that form.
-  bool lowerRowLoads(scf::ForOp loop);
+  std::optional<LogicalResult> lowerRowLoads(scf::ForOp loop);
   /// Threads launched per block: the launch's, plus a producer warpgroup
   /// when the kernel is warp-specialized.
   int64_t blockThreads = 0;

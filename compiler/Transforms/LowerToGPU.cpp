@@ -838,14 +838,14 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   return result;
 }
 
-bool KernelLowering::lowerRowLoads(scf::ForOp loop) {
+std::optional<LogicalResult> KernelLowering::lowerRowLoads(scf::ForOp loop) {
   // `for v in T.vectorized(n): a[v] = A[..., k + v]` (and more such
   // statements): each a contiguous row of a tensor into a local buffer.
   std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound()),
                          upper = getConstantIntValue(loop.getUpperBound()),
                          step = getConstantIntValue(loop.getStep());
   if (!lower || *lower != 0 || !upper || !step || *step != 1 || loop.getNumResults() != 0)
-    return false;
+    return std::nullopt;
   Value iv = loop.getInductionVar();
   Block *body = loop.getBody();
   // Values the same in every iteration: from outside the loop, or pure
@@ -878,7 +878,7 @@ bool KernelLowering::lowerRowLoads(scf::ForOp loop) {
       if (inner.getNumResults() == 1 && isInvariant(inner.getResult(0)))
         hoisted.push_back(&inner);
       else if (!isa<tile::LoadOp, arith::AddIOp>(inner))
-        return false; // checked below as parts of a row
+        return std::nullopt; // checked below as parts of a row
       continue;
     }
     auto load = store.getValue().getDefiningOp<tile::LoadOp>();
@@ -888,16 +888,16 @@ bool KernelLowering::lowerRowLoads(scf::ForOp loop) {
         store.getIndices().size() != 1 || store.getIndices()[0] != iv ||
         llvm::cast<tile::BufferType>(load.getBuffer().getType()).getScope() !=
             tile::MemoryScope::Global)
-      return false;
+      return std::nullopt;
     ValueRange indices = load.getIndices();
     if (indices.empty() || !llvm::all_of(indices.drop_back(), isInvariant))
-      return false;
+      return std::nullopt;
     auto add = indices.back().getDefiningOp<arith::AddIOp>();
     if (!add || add->getBlock() != body)
-      return false;
+      return std::nullopt;
     Value start = add.getLhs() == iv ? add.getRhs() : add.getRhs() == iv ? add.getLhs() : Value();
     if (!start || !isInvariant(start))
-      return false;
+      return std::nullopt;
     rows.push_back({load, store, start});
     rowOps.insert(load.getOperation());
     rowOps.insert(add.getOperation());
@@ -906,7 +906,7 @@ bool KernelLowering::lowerRowLoads(scf::ForOp loop) {
   for (Operation &inner : body->without_terminator())
     if (isa<tile::LoadOp, arith::AddIOp>(inner) && !rowOps.count(&inner) &&
         !llvm::is_contained(hoisted, &inner))
-      return false;
+      return std::nullopt;
   // The row as a 1-D window of the tensor along its last dimension (its
   // offsets set once the indices are emitted).
   auto rowOf = [&](Row &row) {
@@ -919,9 +919,10 @@ bool KernelLowering::lowerRowLoads(scf::ForOp loop) {
         const BufferRef &local = buffers[row.store.getBuffer()];
         return local.shape[0] < *upper || !isVectorRow(rowOf(row), local, *upper);
       }))
-    return false;
-  for (Operation *op : hoisted)
-    b.clone(*op, mapping);
+    return std::nullopt;
+  for (Operation *op : hoisted) // tile ops among them (tile.dim) lower as any
+    if (failed(lowerOp(op)))
+      return failure();
   for (Row &row : rows) {
     const BufferRef &tensor = buffers[row.load.getBuffer()];
     const BufferRef &local = buffers[row.store.getBuffer()];
@@ -945,7 +946,7 @@ bool KernelLowering::lowerRowLoads(scf::ForOp loop) {
     assert(copied && "isVectorRow said the row qualifies");
     (void)copied;
   }
-  return true;
+  return success();
 }
 
 bool KernelLowering::onlyIssuesTmaCopies(Block &producer) {
@@ -1063,8 +1064,9 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
     b.clone(*op, mapping);
     return success();
   }
-  if (auto loop = dyn_cast<scf::ForOp>(op); loop && lowerRowLoads(loop))
-    return success();
+  if (auto loop = dyn_cast<scf::ForOp>(op))
+    if (std::optional<LogicalResult> rows = lowerRowLoads(loop))
+      return *rows;
   // Structured control flow: rebuild the op and lower its regions.
   Operation *clone = b.cloneWithoutRegions(*op, mapping);
   for (auto [oldRegion, newRegion] : llvm::zip(op->getRegions(), clone->getRegions())) {
