@@ -191,6 +191,9 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.python, {"isinstance"}, &G::builtinIsInstance);
   add(tables.tile, {"get_thread_binding", "thread_binding"}, &G::builtinThreadBinding);
   add(tables.tile, {"DataType"}, &G::builtinDataType);
+  add(tables.tile, {"tvm_thread_allreduce"}, &G::builtinThreadAllreduce);
+  add(tables.tile, {"comm_reducer"}, &G::builtinCommReducer);
+  add(tables.tile, {"evaluate"}, &G::builtinEvaluate);
   // Below: names with a meaning in one place only.
   add(tables.python, {"range"}, &G::builtinLoopIterable);
   both({"Parallel", "Pipelined", "serial", "Serial", "unroll", "vectorized"},
@@ -432,53 +435,6 @@ RValue KernelGenerator::builtinIsInstance(StringRef name, StringRef fn, const Ca
     return t == kind || (t == "int" && value.constKind == RValue::ConstKind::Bool);
   });
   return RValue::ofBool(matches);
-}
-
-/// T.get_thread_binding(dim=0): TileLang's thread index along x, y or z of
-/// the block (`threads=(x, y, z)`). Code that reads it runs on each thread
-/// with that thread's values (tile.thread_id makes the launch per-thread).
-RValue KernelGenerator::builtinThreadBinding(StringRef name, StringRef fn, const CallExpr &call) {
-  if (fn == "thread_binding") {
-    error(call.getLoc()) << name << " binds a loop to the threads; tilec spreads loops over "
-                            "threads with T.Parallel, and T.get_thread_binding gives a "
-                            "thread's index";
-    return RValue::error();
-  }
-  if (!inLaunch) {
-    error(call.getLoc()) << name << " is a thread's index: it exists inside T.Kernel only";
-    return RValue::error();
-  }
-  if (call.args.size() + call.keywords.size() > 1 ||
-      (!call.keywords.empty() && call.keywords[0].name != "dim")) {
-    error(call.getLoc()) << name << " takes one argument, the dimension (0, 1 or 2)";
-    return RValue::error();
-  }
-  int64_t dim = 0;
-  const Expr *dimExpr = !call.args.empty()       ? call.args[0].get()
-                        : !call.keywords.empty() ? call.keywords[0].value.get()
-                                                 : nullptr;
-  if (dimExpr) {
-    std::optional<int64_t> value = evalConstInt(*dimExpr, "the thread dimension");
-    if (!value)
-      return RValue::error();
-    if (*value < 0 || *value > 2) {
-      error(dimExpr->getLoc()) << "the thread dimension is 0, 1 or 2, got " << *value;
-      return RValue::error();
-    }
-    dim = *value;
-  }
-  Location l = loc(call.getLoc());
-  Value thread = tile::ThreadIdOp::create(builder, l, builder.getIndexType());
-  auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(builder, l, v); };
-  // x is fastest: tid = x + X * (y + Y * z).
-  int64_t below = 1;
-  for (int64_t d = 0; d < dim; ++d)
-    below *= launchThreadShape[d];
-  if (below > 1)
-    thread = arith::DivUIOp::create(builder, l, thread, constant(below));
-  if (dim < 2 && below * launchThreadShape[dim] < launchThreads)
-    thread = arith::RemUIOp::create(builder, l, thread, constant(launchThreadShape[dim]));
-  return RValue::ofScalar(thread);
 }
 
 /// TVM's DataType(dtype): the dtype itself (its `.bits` is its width).

@@ -825,6 +825,12 @@ LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
     else
       scopes.back().names[rp.param->name] = RValue::ofScalar(arg);
   }
+  // A parameter whose annotation failed (reported) is an error value, so
+  // that its uses do not report again.
+  for (const Param &param : def.params)
+    if (!isConstAnnotation(param.annotation.get()) &&
+        llvm::none_of(runtimeParams, [&](const RuntimeParam &rp) { return rp.param == &param; }))
+      scopes.back().names[param.name] = RValue::error();
   for (const auto &[name, use] : symbolFirstUse) {
     // (A factory's `name = T.dynamic("name")` is this dimension.)
     if (auto held = scopes.back().names.find(name);
@@ -1341,6 +1347,8 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
     genBlock(stmt.body);
     return;
   }
+  if (callee == "T.attr")
+    return genAttrScope(stmt, *call);
   if (callee != "T.Kernel") {
     error(stmt.context->getLoc())
         << "expected 'with T.Kernel(...)'; other context managers are not "

@@ -91,6 +91,9 @@ public:
   void genFor(const ForStmt &stmt);
   void genWhile(const WhileStmt &stmt);
   void genWith(const WithStmt &stmt);
+  /// `with T.attr(node, key, value):` TVM's annotated scope; tilec knows
+  /// the reduction scope of T.tvm_thread_allreduce.
+  void genAttrScope(const WithStmt &stmt, const CallExpr &attr);
   void genJump(const Stmt &stmt);
   void genReturn(const ReturnStmt &stmt);
   void genSerialLoop(const ForStmt &stmt, const CallExpr &range, bool unroll);
@@ -166,7 +169,14 @@ public:
   RValue tensorView(llvm::StringRef name, const CallExpr &call);
   RValue builtinIsInstance(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinThreadBinding(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  /// The thread's index along x, y or z of the launch's block shape.
+  RValue threadIndexAlong(int64_t dim, mlir::Location l);
   RValue builtinDataType(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  /// TVM's cross-thread reduction, `T.tvm_thread_allreduce` inside
+  /// `with T.attr(T.comm_reducer(...), "reduce_scope", ...)` (genAttrScope).
+  RValue builtinThreadAllreduce(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinCommReducer(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinEvaluate(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinSum(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinPythonPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinLoopIterable(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
@@ -311,6 +321,16 @@ public:
   /// `threads` gave it.
   int64_t launchThreads = 128;
   llvm::SmallVector<int64_t, 3> launchThreadShape{128, 1, 1};
+  /// The thread indices T.get_thread_binding gave, with their dimension
+  /// (what T.tvm_thread_allreduce reduces over).
+  llvm::DenseMap<mlir::Value, int64_t> threadBindingDims;
+  /// A `T.comm_reducer(lambda x, y: ..., [identity])` of an enclosing
+  /// `with T.attr(..., "reduce_scope", ...)`, innermost last.
+  struct CommReducer {
+    const LambdaExpr *combiner;
+    const Expr *identity;
+  };
+  std::vector<CommReducer> commReducers;
   /// Whether a `raise` ran: the rest of the kernel is not generated.
   bool raised = false;
   unsigned errorsAtStart = 0;
