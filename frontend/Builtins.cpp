@@ -217,7 +217,8 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     return builtinReduce(name, fn, call);
   if (name.starts_with("math."))
     return builtinPythonMath(name, name.drop_front(5), call);
-  if (name == "torch.cuda.get_device_capability" ||
+  if (name == "torch.cuda.get_device_capability" || name == "torch.cuda.get_device_properties" ||
+      name == "torch.cuda.is_available" ||
       name == "tilelang.carver.arch.driver.get_num_sms" ||
       name == "tilelang.carver.arch.driver.get_max_dynamic_shared_size_bytes")
     return builtinDeviceQuery(name, fn, call);
@@ -246,7 +247,9 @@ RValue KernelGenerator::builtinKernelOutsideWith(StringRef name, StringRef fn,
 
 /// The device queries of host helpers in Python files and of kernels that
 /// choose tile sizes, answered for the target compiled for (the cpu target
-/// answers as sm_90a): torch.cuda.get_device_capability() and TileLang's
+/// answers as sm_90a): torch.cuda.is_available(),
+/// torch.cuda.get_device_capability(), torch.cuda.get_device_properties(0)
+/// (its major, minor and multi_processor_count) and TileLang's
 /// driver.get_num_sms() and driver.get_max_dynamic_shared_size_bytes().
 RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const CallExpr &call) {
   BoundArgs args = bindArgs(*this, call, name, {"device"}, 0);
@@ -276,6 +279,8 @@ RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const C
   static const llvm::StringMap<int64_t> sharedBytes = {
       {"sm_90a", 232448}, {"sm_90", 232448}, {"sm_80", 166912}, {"gfx942", 65536},
       {"gfx90a", 65536}};
+  if (name == "torch.cuda.is_available")
+    return RValue::ofBool(true);
   bool askSMs = fn.ends_with("get_num_sms");
   if (askSMs || fn.ends_with("get_max_dynamic_shared_size_bytes")) {
     const llvm::StringMap<int64_t> &table = askSMs ? smCounts : sharedBytes;
@@ -287,6 +292,13 @@ RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const C
       return RValue::error();
     }
     return RValue::ofInt(found->second);
+  }
+  if (name == "torch.cuda.get_device_properties") {
+    auto sms = smCounts.find(target);
+    RValue properties = RValue::ofNamespace(kDeviceProperties.str());
+    properties.elements = {RValue::ofInt(major), RValue::ofInt(minor),
+                           RValue::ofInt(sms == smCounts.end() ? -1 : sms->second)};
+    return properties;
   }
   RValue capability;
   capability.kind = RValue::Kind::Tuple;

@@ -272,6 +272,22 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     return base;
   switch (base.kind) {
   case RValue::Kind::Namespace: {
+    if (base.str == kDeviceProperties) {
+      // torch.cuda.get_device_properties(0): major, minor, SM count.
+      static const StringRef fields[] = {"major", "minor", "multi_processor_count"};
+      for (auto [field, value] : llvm::zip(fields, base.elements))
+        if (expr.name == field) {
+          if (value.isConstInt() && value.intValue >= 0)
+            return value;
+          error(expr.getLoc()) << "the " << field << " of target '" << options.target
+                               << "' is not known; set the value in the program";
+          return RValue::error();
+        }
+      error(expr.getLoc()) << "the device properties of the target have 'major', 'minor' "
+                              "and 'multi_processor_count', not '"
+                           << expr.name << "'";
+      return RValue::error();
+    }
     std::string path = tileLangNamespace(base.str + "." + expr.name);
     if (base.str == "T")
       if (Type dtype = parseDType(*ctx, expr.name))
@@ -1022,6 +1038,22 @@ RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc 
       found = found || equal.intValue != 0;
     }
     return RValue::ofBool(found == (op == CompareOp::In));
+  }
+  if (lhs.kind == RValue::Kind::Tuple && rhs.kind == RValue::Kind::Tuple &&
+      (op == CompareOp::Eq || op == CompareOp::Ne)) {
+    // Python's tuple equality, element by element (`capability == (9, 0)`).
+    bool equal = lhs.elements.size() == rhs.elements.size();
+    for (size_t i = 0; equal && i < lhs.elements.size(); ++i) {
+      RValue same = evalCompare(CompareOp::Eq, lhs.elements[i], rhs.elements[i], where);
+      if (same.isError())
+        return same;
+      if (!same.isConstInt()) {
+        error(where) << "tuples compare at compile time: their elements must be constants";
+        return RValue::error();
+      }
+      equal = same.intValue != 0;
+    }
+    return RValue::ofBool(equal == (op == CompareOp::Eq));
   }
   if (lhs.isConst() && rhs.isConst()) {
     if (lhs.constKind == RValue::ConstKind::Str || rhs.constKind == RValue::ConstKind::Str ||

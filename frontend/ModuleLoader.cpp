@@ -155,11 +155,14 @@ static std::string withoutHostCode(StringRef text) {
       StringRef name = definedFunction(block);
       // Only a helper the tile language can read: one that uses torch,
       // loops or catches exceptions (Python's own business) stays host
-      // code; the device query torch.cuda.get_device_capability() is
-      // answered for the target.
+      // code; the device queries (torch.cuda.get_device_capability(),
+      // is_available(), get_device_properties()) are answered for the
+      // target.
       std::string code = withoutComments(block);
-      for (size_t at; (at = code.find("torch.cuda.get_device_capability")) != std::string::npos;)
-        code.erase(at, 5); // no longer "torch."
+      for (StringRef query : {"torch.cuda.get_device_capability", "torch.cuda.is_available",
+                              "torch.cuda.get_device_properties"})
+        for (size_t at; (at = code.find(query.str())) != std::string::npos;)
+          code.erase(at, 5); // no longer "torch."
       StringRef checked(code);
       bool hostOnly = checked.contains(" for ") || checked.contains("torch.") ||
                       checked.contains("try:");

@@ -23,6 +23,10 @@ namespace tilec::frontend {
 
 struct ModuleInfo;
 
+/// The namespace value of torch.cuda.get_device_properties(): the target's
+/// compute capability and SM count, in its elements.
+inline constexpr llvm::StringLiteral kDeviceProperties = "torch.cuda.device_properties";
+
 /// What an expression or a name stands for during generation.
 struct RValue {
   enum class Kind {

@@ -11,7 +11,11 @@ from tilelang.carver.arch import driver
 
 def pick_block():
     # Answers for the target: 64 for sm_80 or newer (a comment for the reader).
+    if not torch.cuda.is_available():
+        return 16, 32
     major, minor = torch.cuda.get_device_capability()
+    props = torch.cuda.get_device_properties(0)
+    assert (props.major, props.minor) == (major, minor) and props.multi_processor_count > 100
     if major * 10 + minor >= 80:
         return 64, 32
     else:
