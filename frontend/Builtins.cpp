@@ -183,6 +183,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"if_then_else"}, &G::builtinIfThenElse);
   add(tables.tile, {"ceildiv"}, &G::builtinCeilDiv);
   add(tables.tile, {"cast", "Cast"}, &G::builtinCast);
+  add(tables.tile, {"reinterpret"}, &G::builtinReinterpret);
   add(tables.tile, {"infinity", "max_value", "min_value"}, &G::builtinLimit);
   add(tables.python, {"int", "float", "bool"}, &G::builtinPythonConversion);
   add(tables.python, {"len"}, &G::builtinLen);
@@ -217,6 +218,8 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     return builtinReduce(name, fn, call);
   if (name.starts_with("math."))
     return builtinPythonMath(name, name.drop_front(5), call);
+  if (name.starts_with("tirx."))
+    return builtinTirx(name, name.drop_front(5), call);
   if (name == "torch.cuda.get_device_capability" || name == "torch.cuda.get_device_properties" ||
       name == "torch.cuda.is_available" ||
       name == "tilelang.carver.arch.driver.get_num_sms" ||

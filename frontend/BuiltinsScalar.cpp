@@ -387,3 +387,84 @@ RValue KernelGenerator::builtinPythonMath(StringRef name, StringRef fn, const Ca
     return RValue::ofInt(static_cast<int64_t>(result));
   return RValue::ofFloat(result);
 }
+
+/// T.reinterpret(dtype, value): the value's bits as `dtype`, of the same
+/// width (a uint16 as a float16, a uint8 as an int8).
+RValue KernelGenerator::builtinReinterpret(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name, {"dtype", "value"}, 2);
+  if (!args.ok)
+    return RValue::error();
+  Type dtype = evalDType(*args.get(0));
+  RValue value = eval(*args.get(1));
+  if (!dtype || value.isError())
+    return RValue::error();
+  if (value.kind == RValue::Kind::Var)
+    value = readVar(value, where);
+  if (value.kind != RValue::Kind::Scalar) {
+    error(args.get(1)->getLoc()) << name << " takes a typed value (an element, a cast or "
+                                            "tirx.const), got "
+                                 << value.describe();
+    return RValue::error();
+  }
+  Value v = value.value;
+  Type source = value.declared ? value.declared : v.getType();
+  if (source.isIndex())
+    source = builder.getI32Type();
+  if (!source.isIntOrFloat() || !dtype.isIntOrFloat() ||
+      source.getIntOrFloatBitWidth() != dtype.getIntOrFloatBitWidth()) {
+    error(where) << name << " keeps the bits: " << dtypeName(source) << " is not the width of "
+                 << dtypeName(dtype);
+    return RValue::error();
+  }
+  unsigned width = dtype.getIntOrFloatBitWidth();
+  Type bitsType = builder.getIntegerType(width);
+  // The value's bits, as a signless integer of the width.
+  Value bits = v;
+  if (v.getType().isIndex())
+    bits = arith::IndexCastOp::create(builder, l, bitsType, v);
+  else if (isa<FloatType>(v.getType()))
+    bits = arith::BitcastOp::create(builder, l, bitsType, v);
+  else if (v.getType().getIntOrFloatBitWidth() > width)
+    bits = arith::TruncIOp::create(builder, l, bitsType, v);
+  if (isa<FloatType>(dtype))
+    return RValue::ofScalar(arith::BitcastOp::create(builder, l, dtype, bits));
+  if (auto integer = dyn_cast<IntegerType>(dtype); integer && integer.isUnsigned()) {
+    Type wide = tile::scalarTypeOf(dtype);
+    Value held = wide == bitsType ? bits : Value(arith::ExtUIOp::create(builder, l, wide, bits));
+    return RValue::ofScalar(held, dtype);
+  }
+  return RValue::ofScalar(bits);
+}
+
+/// TVM's expression builders, as helpers that convert packed elements
+/// write them: tirx.const(value, dtype) (a typed constant), tirx.reinterpret,
+/// tirx.Select(cond, a, b), tirx.Cast(dtype, value); other names are T's.
+RValue KernelGenerator::builtinTirx(StringRef name, StringRef fn, const CallExpr &call) {
+  if (fn == "const") {
+    BoundArgs args = bindArgs(*this, call, name, {"value", "dtype"}, 1);
+    if (!args.ok)
+      return RValue::error();
+    RValue value = eval(*args.get(0));
+    if (value.isError())
+      return value;
+    if (!value.isConstNumber()) {
+      error(args.get(0)->getLoc()) << name << " makes a constant of a number, got "
+                                   << value.describe();
+      return RValue::error();
+    }
+    Type dtype = args.get(1) ? evalDType(*args.get(1))
+                 : value.constKind == RValue::ConstKind::Float ? Type(builder.getF32Type())
+                                                               : builder.getI32Type();
+    if (!dtype)
+      return RValue::error();
+    return castScalar(value, dtype, args.get(0)->getLoc(), call.getLoc());
+  }
+  if (fn == "reinterpret")
+    return builtinReinterpret(name, fn, call);
+  if (fn == "Select")
+    return builtinIfThenElse(name, fn, call);
+  std::string asT = ("T." + fn).str();
+  return evalBuiltin(asT, call);
+}

@@ -363,11 +363,10 @@ Value KernelGenerator::toBool(const RValue &value, SMLoc where) {
 }
 
 RValue KernelGenerator::readVar(const RValue &var, SMLoc where) {
-  return RValue::ofScalar(
-      tile::LoadOp::create(builder, loc(where),
-                           tile::scalarTypeOf(
-                               cast<tile::BufferType>(var.value.getType()).getElementType()),
-                           var.value, ValueRange{}));
+  Type element = cast<tile::BufferType>(var.value.getType()).getElementType();
+  return RValue::ofScalar(tile::LoadOp::create(builder, loc(where), tile::scalarTypeOf(element),
+                                               var.value, ValueRange{}),
+                          element);
 }
 
 //===----------------------------------------------------------------------===//

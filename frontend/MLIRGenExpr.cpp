@@ -345,9 +345,11 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     break;
   case RValue::Kind::Scalar:
     // A runtime value's type, as TileLang's PrimExpr.dtype (an index is
-    // TileLang's int32 loop variable). It is the type the value computes
-    // in: a uint8 element read from memory is an int32 here.
+    // TileLang's int32 loop variable): a uint8 element read from memory is
+    // a uint8, although it computes in an i32.
     if (expr.name == "dtype") {
+      if (base.declared)
+        return RValue::ofDType(base.declared);
       Type type = base.value.getType();
       return RValue::ofDType(type.isIndex() ? builder.getI32Type() : type);
     }
@@ -747,7 +749,8 @@ RValue KernelGenerator::evalSubscript(const SubscriptExpr &expr) {
     return RValue::error();
   return RValue::ofScalar(tile::LoadOp::create(builder, loc(expr.getLoc()),
                                                tile::scalarTypeOf(type.getElementType()),
-                                               base.value, indices));
+                                               base.value, indices),
+                          type.getElementType());
 }
 
 RValue KernelGenerator::evalTileOperand(const Expr &expr,
@@ -940,7 +943,21 @@ RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc wh
     else result = arith::ShRSIOp::create(builder, l, a, b);
     break;
   }
-  return RValue::ofScalar(result);
+  // Unsigned dtypes wrap at their width (TVM's uint8 arithmetic), whether
+  // both operands have one or one is a constant; they are held in wider
+  // integers (non-negative there, so >> and the divisions need nothing).
+  auto unsignedOf = [](const RValue &v) {
+    auto type = dyn_cast_or_null<IntegerType>(v.declared);
+    return type && type.isUnsigned() ? type : IntegerType();
+  };
+  IntegerType lu = unsignedOf(lhs), ru = unsignedOf(rhs);
+  if (isFloat || !(lu || ru) || (!(lu && ru) && !lhs.isConstInt() && !rhs.isConstInt()))
+    return RValue::ofScalar(result);
+  IntegerType declared = !lu ? ru : !ru ? lu : lu.getWidth() >= ru.getWidth() ? lu : ru;
+  if (op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul ||
+      op == BinaryOp::Shl || op == BinaryOp::Pow)
+    result = castTo(result, declared, where);
+  return RValue::ofScalar(result, declared);
 }
 
 RValue KernelGenerator::evalUnary(const UnaryExpr &expr) {
@@ -1258,7 +1275,8 @@ RValue KernelGenerator::castScalar(const RValue &value, Type dtype, SMLoc valueL
   Value v = materialize(value, valueLoc, dtype);
   if (!v)
     return RValue::error();
-  return RValue::ofScalar(castTo(v, dtype, where));
+  Value cast = castTo(v, dtype, where);
+  return RValue::ofScalar(cast, dtype);
 }
 
 RValue KernelGenerator::evalCall(const CallExpr &call) {

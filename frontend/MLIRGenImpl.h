@@ -172,6 +172,12 @@ public:
   /// The thread's index along x, y or z of the launch's block shape.
   RValue threadIndexAlong(int64_t dim, mlir::Location l);
   RValue builtinDataType(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  /// T.reinterpret(dtype, value) and tirx.reinterpret: the same bits as
+  /// another dtype.
+  RValue builtinReinterpret(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  /// TVM's expression builders (`from tvm import tirx`): tirx.const,
+  /// tirx.reinterpret, tirx.Select, tirx.Cast; others as T's.
+  RValue builtinTirx(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   /// TVM's cross-thread reduction, `T.tvm_thread_allreduce` inside
   /// `with T.attr(T.comm_reducer(...), "reduce_scope", ...)` (genAttrScope).
   RValue builtinThreadAllreduce(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);

@@ -267,6 +267,8 @@ std::string tilec::frontend::tileLangNamespace(StringRef path) {
     return "T";
   if (path == "tilelang.cdiv")
     return "T.ceildiv";
+  if (path == "tvm.tirx" || path == "tvm.tir")
+    return "tirx";
   if (path == "tilelang.next_power_of_2" || path == "tilelang.math.next_power_of_2")
     return "math.next_power_of_2";
   for (StringRef prefix : {"tilelang.language.", "tilelang.layout."})
@@ -303,12 +305,17 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
               RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
         continue;
       }
-      if (imp->module == "tvm" && imp->isFrom) {
-        // TVM's DataType(dtype), whose .bits kernels size vectors by.
+      if (imp->module == "tvm") {
+        // TVM's DataType(dtype), whose .bits kernels size vectors by, and
+        // its expression builders tvm.tirx (tvm.tir) that helpers write
+        // element conversions with (tirx.const, tirx.reinterpret, ...).
+        if (!imp->isFrom)
+          module.globals[imp->moduleAlias.empty() ? "tvm" : imp->moduleAlias] =
+              RValue::ofNamespace("tvm");
         for (const auto &name : imp->names)
-          if (name.name == "DataType")
+          if (name.name == "DataType" || name.name == "tirx" || name.name == "tir")
             module.globals[name.alias.empty() ? name.name : name.alias] =
-                RValue::ofNamespace("T.DataType");
+                RValue::ofNamespace(name.name == "DataType" ? "T.DataType" : "tirx");
         continue;
       }
       if (imp->module == "math") {

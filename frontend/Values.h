@@ -57,6 +57,10 @@ struct RValue {
   std::string str;        // Str constants; Namespace and Builtin paths; Symbol names
   mlir::Type dtype;       // DType constants
   mlir::Value value;      // Scalar, Buffer, Var
+  /// Scalar: its TileLang dtype where that is not the type it computes in:
+  /// an unsigned integer, held in a wider signless one (tile::scalarTypeOf),
+  /// whose arithmetic wraps at its own width.
+  mlir::Type declared;
   mlir::Attribute attr;   // Layout
   const FunctionDef *function = nullptr; // Macro, Kernel
   const Expr *annotation = nullptr;      // TensorAnnotation: the T.Tensor call
@@ -84,6 +88,13 @@ struct RValue {
     RValue r; r.kind = Kind::Const; r.constKind = ConstKind::DType; r.dtype = t; return r;
   }
   static RValue ofScalar(mlir::Value v) { RValue r; r.kind = Kind::Scalar; r.value = v; return r; }
+  /// A scalar of dtype `dtype`: declared where it computes in another type.
+  static RValue ofScalar(mlir::Value v, mlir::Type dtype) {
+    RValue r = ofScalar(v);
+    if (dtype != v.getType())
+      r.declared = dtype;
+    return r;
+  }
   static RValue ofBuffer(mlir::Value v) { RValue r; r.kind = Kind::Buffer; r.value = v; return r; }
   static RValue ofNamespace(std::string path) {
     RValue r; r.kind = Kind::Namespace; r.str = std::move(path); return r;

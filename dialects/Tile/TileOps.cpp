@@ -536,8 +536,13 @@ LogicalResult GemmOp::verify() {
            << shapeString(c.getShape()) << " does not match M x N = " << m
            << "x" << n;
   Type elemA = a.getElementType(), elemB = b.getElementType();
-  if (!isa<FloatType>(elemA) || !isa<FloatType>(elemB) || !isa<FloatType>(c.getElementType()))
-    return emitOpError("operands must hold floating-point elements");
+  // Floats throughout, or integers throughout (an int8 GEMM into int32).
+  bool floats = isa<FloatType>(elemA) && isa<FloatType>(elemB) &&
+                isa<FloatType>(c.getElementType());
+  bool integers = isa<IntegerType>(elemA) && isa<IntegerType>(elemB) &&
+                  isa<IntegerType>(c.getElementType());
+  if (!floats && !integers)
+    return emitOpError("operands must hold floating-point elements, or all integers");
   bool bothFp8 = isa<Float8E4M3FNType, Float8E5M2Type>(elemA) &&
                  isa<Float8E4M3FNType, Float8E5M2Type>(elemB);
   if (elemA != elemB && !bothFp8)

@@ -32,6 +32,14 @@ using namespace mlir;
 using namespace tilec;
 using namespace tilec::cpu;
 
+/// The bits of `value` rounded to the float type `type` (arith.bitcast).
+static APInt toFloatBits(FloatType type, double value) {
+  APFloat encoded(value);
+  bool lost = false;
+  encoded.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+  return encoded.bitcastToAPInt();
+}
+
 namespace {
 
 /// A scalar value: `f` for floats, `i` for integers, index and i1.
@@ -1573,6 +1581,25 @@ LogicalResult Interpreter::execArith(Operation *op, bool &handled) {
   if (name == "arith.extui") {
     unsigned width = op->getOperand(0).getType().getIntOrFloatBitWidth();
     setI(result, width >= 64 ? in(0) : int64_t(uint64_t(in(0)) & ((uint64_t(1) << width) - 1)));
+    return success();
+  }
+  if (name == "arith.bitcast") {
+    // The same bits as the other type: through APFloat's encoding of the
+    // float side (a float16's 16 bits, say).
+    Type from = op->getOperand(0).getType(), to = result.getType();
+    unsigned width = to.getIntOrFloatBitWidth();
+    if (auto floatTo = dyn_cast<FloatType>(to)) {
+      APInt bits(width, uint64_t(in(0)));
+      if (auto floatFrom = dyn_cast<FloatType>(from))
+        bits = toFloatBits(floatFrom, f(0));
+      APFloat value(floatTo.getFloatSemantics(), bits);
+      bool lost = false;
+      value.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+      setF(result, value.convertToDouble());
+      return success();
+    }
+    setI(result, isa<FloatType>(from) ? toFloatBits(cast<FloatType>(from), f(0)).getSExtValue()
+                                      : in(0));
     return success();
   }
   return op->emitError() << "the cpu target cannot execute '" << name << "'";

@@ -47,8 +47,18 @@ FOLDER_VALUES = {
 }
 
 
-def value_for(name, folder=""):
-    """A value for a required argument, by its name (and the example's folder)."""
+# Example programs whose kernels take other dtypes under the same names (the
+# ones their own main() passes).
+FILE_VALUES = {
+    "example_dequant_gemm_w4a8.py": dict(in_dtype="int8", out_dtype="int32", accum_dtype="int32"),
+}
+
+
+def value_for(name, folder="", program=""):
+    """A value for a required argument, by its name (and the example's folder
+    and file)."""
+    if name in FILE_VALUES.get(program, {}):
+        return FILE_VALUES[program][name]
     if name in FOLDER_VALUES.get(folder, {}):
         return FOLDER_VALUES[folder][name]
     if name in VALUES:
@@ -63,6 +73,7 @@ def value_for(name, folder=""):
 
 def kernels_of(path, folder):
     """(name, -D flags) for each kernel factory and eager kernel of `path`."""
+    program = os.path.basename(path)
     try:
         tree = ast.parse(open(path, encoding="utf-8").read())
     except (SyntaxError, UnicodeDecodeError):
@@ -92,9 +103,9 @@ def kernels_of(path, folder):
         for arg, default in zip(args, defaults):
             unset = default is None or (isinstance(default, ast.Constant) and default.value is None)
             if unset and arg.arg not in tensors:
-                flags += ["-D", f"{arg.arg}={value_for(arg.arg, folder)}"]
+                flags += ["-D", f"{arg.arg}={value_for(arg.arg, folder, program)}"]
         for size in sizes:
-            flags += ["-D", f"{size}={value_for(size, folder)}"]
+            flags += ["-D", f"{size}={value_for(size, folder, program)}"]
         found.append((node.name, flags))
     return found
 

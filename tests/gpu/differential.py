@@ -255,6 +255,13 @@ PROGRAMS = [
       {"rows": 37, "n": 1000}, name="workspaces"),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/factory.py"), "matmul", {},
       ["-D", "M=100", "-D", "N=72", "-D", "K=48"], name="factory_matmul"),
+    # Packed 4-bit weights: TVM-style uint8 helpers, an int8 GEMM into int32.
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/packed-int4.py"), "unpack", {}, ["-D", "N=256"],
+      inputs=lambda np, rng, dims: {"P": rng.permutation(256).astype(np.uint8)}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/packed-int4.py"), "int4_gemm", {},
+      ["-D", "M=96", "-D", "N=80", "-D", "K=128"],
+      inputs=lambda np, rng, dims: {"A": rng.integers(-128, 128, (96, 128)).astype(np.int8),
+                                    "B": rng.integers(0, 256, (80, 64)).astype(np.uint8)}),
 ]
 
 NUMPY_DTYPES = {"float32": "<f4", "float64": "<f8", "float16": "<f2", "bfloat16": "<u2",

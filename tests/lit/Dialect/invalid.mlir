@@ -235,9 +235,9 @@ func.func @gemm_types(%a: !tile.buffer<16x16xf16, shared>, %b: !tile.buffer<16x1
 
 // -----
 
-func.func @gemm_integers(%a: !tile.buffer<16x16xi8, shared>, %c: !tile.buffer<16x16xi32, fragment>) {
-  // expected-error @+1 {{operands must hold floating-point elements}}
-  tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>} : !tile.buffer<16x16xi8, shared>, !tile.buffer<16x16xi8, shared>, !tile.buffer<16x16xi32, fragment>
+func.func @gemm_integers_into_floats(%a: !tile.buffer<16x16xi8, shared>, %c: !tile.buffer<16x16xf32, fragment>) {
+  // expected-error @+1 {{operands must hold floating-point elements, or all integers}}
+  tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>} : !tile.buffer<16x16xi8, shared>, !tile.buffer<16x16xi8, shared>, !tile.buffer<16x16xf32, fragment>
   return
 }
 
