@@ -271,6 +271,18 @@ RValue KernelGenerator::builtinPythonConversion(StringRef name, StringRef fn,
   RValue x = evalSingleArgument(*this, call, name, "x");
   if (x.isError())
     return x;
+  if (x.isConst() && x.constKind == RValue::ConstKind::Str && name != "bool") {
+    // int("8"), float("0.5"): Python's parse of a number's text.
+    StringRef text = StringRef(x.str).trim();
+    int64_t integer;
+    double real;
+    if (name == "int" && !text.getAsInteger(10, integer))
+      return RValue::ofInt(integer);
+    if (name == "float" && !text.getAsDouble(real))
+      return RValue::ofFloat(real);
+    error(where) << "invalid literal for " << name << "(): '" << x.str << "'";
+    return RValue::error();
+  }
   if (x.isConstNumber()) {
     double v = x.constKind == RValue::ConstKind::Float ? x.floatValue : double(x.intValue);
     if (name == "int")

@@ -1043,7 +1043,17 @@ void KernelGenerator::genAssign(const AssignStmt &stmt) {
       bindFailed(*target);
     return;
   }
-  if (stmt.annotation) {
+  // Python's own annotations (`name: str = ""`, `x: Optional[str] = None`)
+  // and those of a factory's compile-time values are not evaluated, as in
+  // Python.
+  auto *annotationName = dyn_cast_or_null<NameExpr>(stmt.annotation.get());
+  bool pythonAnnotation =
+      stmt.annotation && (inFactoryBody() || isa<SubscriptExpr>(stmt.annotation.get()) ||
+                          (annotationName && llvm::is_contained(
+                                                 {"str", "int", "float", "bool", "list",
+                                                  "tuple", "dict"},
+                                                 StringRef(annotationName->name))));
+  if (stmt.annotation && !pythonAnnotation) {
     // `x: T.float32 = v` converts v.
     Type type = evalDType(*stmt.annotation);
     if (!type)

@@ -205,6 +205,13 @@ std::optional<std::vector<RValue>> KernelGenerator::constantIterable(const Expr 
   RValue value = eval(iterable);
   if (value.isError())
     return std::nullopt;
+  // A string's characters (a dtype is its name, as TileLang's are str).
+  if (std::optional<std::string> text = textOf(value)) {
+    std::vector<RValue> characters;
+    for (char c : *text)
+      characters.push_back(RValue::ofStr(std::string(1, c)));
+    return characters;
+  }
   if (value.kind != RValue::Kind::Tuple) {
     error(iterable.getLoc()) << "a compile-time loop runs over a tuple, a list or range() of "
                                 "constants, not " << value.describe();
@@ -1030,10 +1037,18 @@ RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc 
   if (lhs.isError() || rhs.isError())
     return RValue::error();
   if (op == CompareOp::Is || op == CompareOp::IsNot) {
-    // `x is None` (a factory's optional argument): known at compile time.
+    // `x is None` (a factory's optional argument): known at compile time;
+    // so is `flag is True` (only a bool is True or False).
+    auto isBool = [](const RValue &v) {
+      return v.isConst() && v.constKind == RValue::ConstKind::Bool;
+    };
+    if (isBool(lhs) || isBool(rhs)) {
+      bool same = isBool(lhs) && isBool(rhs) && lhs.intValue == rhs.intValue;
+      return RValue::ofBool(same == (op == CompareOp::Is));
+    }
     bool lhsNone = lhs.kind == RValue::Kind::None, rhsNone = rhs.kind == RValue::Kind::None;
     if (!lhsNone && !rhsNone) {
-      error(where) << "'" << compareOpSpelling(op) << "' compares with None";
+      error(where) << "'" << compareOpSpelling(op) << "' compares with None, True or False";
       return RValue::error();
     }
     return RValue::ofBool((lhsNone == rhsNone) == (op == CompareOp::Is));
@@ -1317,6 +1332,43 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
       return RValue::none();
     }
   }
+  // String methods factories parse dtype names with: `"".join(parts)`,
+  // `c.isdigit()`, `c.isalpha()` (a dtype is its name).
+  if (method && (method->name == "join" || method->name == "isdigit" ||
+                 method->name == "isalpha")) {
+    RValue base = eval(*method->base);
+    if (base.isError())
+      return base;
+    if (std::optional<std::string> text = textOf(base)) {
+      if (method->name != "join") {
+        if (!call.args.empty() || !call.keywords.empty()) {
+          error(call.getLoc()) << method->name << " takes no arguments";
+          return RValue::error();
+        }
+        bool all = !text->empty();
+        for (char c : *text)
+          all = all && (method->name == "isdigit" ? llvm::isDigit(c) : llvm::isAlpha(c));
+        return RValue::ofBool(all);
+      }
+      if (call.args.size() != 1 || !call.keywords.empty()) {
+        error(call.getLoc()) << "join takes one iterable of strings";
+        return RValue::error();
+      }
+      std::optional<std::vector<RValue>> parts = constantIterable(*call.args[0]);
+      if (!parts)
+        return RValue::error();
+      std::string joined;
+      for (auto [i, part] : llvm::enumerate(*parts)) {
+        std::optional<std::string> piece = textOf(part);
+        if (!piece) {
+          error(call.args[0]->getLoc()) << "join joins strings, got " << part.describe();
+          return RValue::error();
+        }
+        joined += (i ? *text : "") + *piece;
+      }
+      return RValue::ofStr(joined);
+    }
+  }
   // `n.bit_length()` of a constant integer (power-of-two checks in factories).
   if (method && method->name == "bit_length" && call.args.empty() && call.keywords.empty()) {
     RValue value = eval(*method->base);
@@ -1478,4 +1530,14 @@ RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
   currentModule = savedModule;
   regionDepth = savedDepth;
   return result;
+}
+
+std::optional<std::string> KernelGenerator::textOf(const RValue &value) {
+  if (!value.isConst())
+    return std::nullopt;
+  if (value.constKind == RValue::ConstKind::Str)
+    return value.str;
+  if (value.constKind == RValue::ConstKind::DType)
+    return dtypeName(value.dtype);
+  return std::nullopt;
 }

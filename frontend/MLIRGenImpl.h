@@ -264,6 +264,9 @@ public:
   /// Binds a loop's names to one value (unpacked over several names).
   bool bindTargets(llvm::ArrayRef<std::pair<llvm::SMLoc, std::string>> targets,
                    const RValue &value, llvm::SMLoc where);
+  /// A string constant's text, or a dtype's name (TileLang's dtypes are
+  /// strings); none for other values.
+  std::optional<std::string> textOf(const RValue &value);
   RValue evalComprehension(const ComprehensionExpr &expr);
   /// A `for` in a kernel factory's body: unrolled at compile time.
   void genCompileTimeFor(const ForStmt &stmt);

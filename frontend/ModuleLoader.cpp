@@ -269,6 +269,8 @@ std::string tilec::frontend::tileLangNamespace(StringRef path) {
     return "T.ceildiv";
   if (path == "tvm.tirx" || path == "tvm.tir")
     return "tirx";
+  if (path == "tilelang.DataType")
+    return "T.DataType";
   if (path == "tilelang.next_power_of_2" || path == "tilelang.math.next_power_of_2")
     return "math.next_power_of_2";
   for (StringRef prefix : {"tilelang.language.", "tilelang.layout."})

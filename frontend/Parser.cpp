@@ -1190,6 +1190,16 @@ ExprPtr Parser::parseAtom() {
       return nullptr;
     return std::make_unique<DictExpr>(loc, std::move(keys), std::move(values));
   }
+  case TokenKind::Dot:
+    // `...`, Python's Ellipsis (in annotations: `Callable[..., Any]`).
+    if (peek().kind == TokenKind::Dot && peek(2).kind == TokenKind::Dot) {
+      consume();
+      consume();
+      consume();
+      return std::make_unique<NameExpr>(loc, "Ellipsis");
+    }
+    error(loc, "expected an expression, found " + describe(tok()));
+    return nullptr;
   case TokenKind::Error:
     // The lexer already reported it.
     consume();

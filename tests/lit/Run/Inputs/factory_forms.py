@@ -1,11 +1,15 @@
 # Forms TileLang factories use to compute their kernels' parameters: chained
 # assignment, T.dynamic names (also under another name), helpers that query
 # the device (answered for the compile target), print of the kernel,
-# tilelang.cdiv, int.bit_length(), T.disable_warp_group_reg_alloc() and
-# T.atomic_add(..., use_tma=True).
+# tilelang.cdiv, int.bit_length(), T.disable_warp_group_reg_alloc(),
+# T.atomic_add(..., use_tma=True), string methods over dtype names,
+# `is True`/`is False`, Python annotations (not evaluated, as in Python).
+from typing import Any, Callable
+
 import tilelang
 import tilelang.language as T
 import torch
+from tilelang import DataType
 from tilelang.carver.arch import driver
 
 
@@ -23,7 +27,14 @@ def pick_block():
 
 
 @tilelang.jit(out_idx=[-1])
-def scaled_rows(cols, scale=2.0):
+def scaled_rows(cols, scale=2.0, trans=False) -> Callable[..., Any]:
+    # Python that factories parse dtype names with.
+    storage_dtype = T.int8
+    storage_type = "".join(c for c in storage_dtype if not c.isdigit())
+    storage_nbit = int("".join(c for c in storage_dtype if c.isdigit()))
+    assert storage_type == "int" and storage_nbit == DataType(storage_dtype).bits == 8
+    assert trans is False and trans is not True and "-".join(["a", "b"]) == "a-b"
+    label: str = ""
     block, threads = pick_block()
     assert block == 2 ** (block.bit_length() - 1), "block must be a power of two"
     rows = T.dynamic("rows")
