@@ -269,8 +269,10 @@ std::string tilec::frontend::tileLangNamespace(StringRef path) {
     return "T.ceildiv";
   if (path == "tvm.tirx" || path == "tvm.tir")
     return "tirx";
-  if (path == "tilelang.DataType")
+  if (path == "tilelang.DataType" || path == "tvm.DataType")
     return "T.DataType";
+  if (path == "tilelang.tvm") // `from tilelang import tvm`
+    return "tvm";
   if (path == "tilelang.next_power_of_2" || path == "tilelang.math.next_power_of_2")
     return "math.next_power_of_2";
   for (StringRef prefix : {"tilelang.language.", "tilelang.layout."})
@@ -305,6 +307,12 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
         for (const auto &name : imp->names)
           module.globals[name.alias.empty() ? name.name : name.alias] =
               RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
+        continue;
+      }
+      if (!imp->isFrom && (imp->module == "tvm.tirx" || imp->module == "tvm.tir")) {
+        // `import tvm.tirx as tirx`
+        module.globals[imp->moduleAlias.empty() ? "tvm" : imp->moduleAlias] =
+            RValue::ofNamespace(imp->moduleAlias.empty() ? "tvm" : "tirx");
         continue;
       }
       if (imp->module == "tvm") {

@@ -103,6 +103,8 @@ def _import_line(module, name):
         return f"import {module[len('tilec.'):]} as {name}"
     if module.startswith("tilelang.") or module in ("torch", "math"):
         return f"import {module} as {name}"
+    if module in ("tvm", "tvm.tirx", "tvm.tir"):  # TVM's names kernel helpers use
+        return f"import {module} as {name}"
     return None
 
 
@@ -133,6 +135,10 @@ def _prelude(factory):
                 if line:
                     lines.append(line)
                 continue
+            if getattr(value, "__module__", None) == "tilec.tilelang.tvm" and \
+                    getattr(value, "__name__", None) == "DataType":
+                lines.append(f"from tvm import DataType as {name}")
+                continue
             if isinstance(value, Spelling):
                 # A dtype (T.float16) as its name, which module level takes.
                 text = str(value)
@@ -152,7 +158,7 @@ def _prelude(factory):
     if not any(line.startswith("import tilelang.language as T") for line in lines):
         lines.insert(0, "import tilelang.language as T")
     # Imports first: the functions after them may name what they import.
-    lines.sort(key=lambda line: not line.startswith("import "))
+    lines.sort(key=lambda line: not line.startswith(("import ", "from ")))
     return "\n".join(lines)
 
 
@@ -178,11 +184,27 @@ class _EagerForm:
                 isinstance(s, ast.With) and "Kernel" in ast.unparse(s.items[0].context_expr)
                 for s in body):
             return None
-        held = {}  # shapes held in names: A_shape = (M, K)
+        held = {}  # shapes held in names (A_shape = (M, K)), aliases (KH, KW = K, K)
         for statement in body:
-            if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
-                    isinstance(statement.targets[0], ast.Name):
-                held[statement.targets[0].id] = statement.value
+            if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+                continue
+            target, value = statement.targets[0], statement.value
+            if isinstance(target, ast.Name):
+                held[target.id] = value
+            elif isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and \
+                    len(target.elts) == len(value.elts):
+                for part, part_value in zip(target.elts, value.elts):
+                    if isinstance(part, ast.Name):
+                        held[part.id] = part_value
+
+        def named(extent):
+            """The size a dimension's name stands for, through aliases."""
+            seen = set()
+            while isinstance(extent, ast.Name) and extent.id not in seen and \
+                    isinstance(held.get(extent.id), ast.Name):
+                seen.add(extent.id)
+                extent = held[extent.id]
+            return extent
         tensors, sizes = [], {}
         for statement in body:
             if not (isinstance(statement, ast.AnnAssign) and statement.value is None and
@@ -196,6 +218,7 @@ class _EagerForm:
                 shape = held.get(shape.id, shape)
             if isinstance(shape, (ast.Tuple, ast.List)):
                 for dim, extent in enumerate(shape.elts):
+                    extent = named(extent)
                     if isinstance(extent, ast.Name):
                         sizes.setdefault(extent.id, (name, dim))
         constants = set()

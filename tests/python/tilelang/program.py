@@ -3,9 +3,43 @@
 import numpy as np
 import tilelang
 import tilelang.language as T
+from tilelang import tvm as tilelang_tvm  # noqa: F401 (TileLang programs do this)
 from tilelang.autotuner import *  # noqa: F401,F403 (TileLang programs do this)
+from tilelang.language.fp8 import determine_fp8_type
+from tvm import DataType, tirx
 
 dtype = T.float32
+
+
+def _low_nibble(val: tirx.PrimExpr):
+    # A helper written with TVM's expression builders (compiled by tilec).
+    assert val.dtype == T.uint8
+    return val & tirx.const(15, T.uint8)
+
+
+@tilelang.jit(out_idx=[-1])
+def low_nibbles(N):
+    @T.prim_func
+    def main(P: T.Tensor((N,), T.uint8), L: T.Tensor((N,), T.uint8)):
+        with T.Kernel(1, threads=32) as _:
+            for i in T.Parallel(N):
+                L[i] = _low_nibble(P[i])
+
+    return main
+
+
+@tilelang.jit
+def pair_sums(X, W):
+    # Sizes named through aliases (a convolution's KH, KW = K, K).
+    R, K = T.const("R, K")
+    KH, KW = K, K
+    X: T.Tensor((R, KH), dtype)
+    W: T.Tensor((KW,), dtype)
+    S = T.empty((R, K - 1), dtype)
+    with T.Kernel(R, threads=32) as r:
+        for j in T.Parallel(K - 1):
+            S[r, j] = X[r, j] * W[j] + X[r, j + 1] * W[j + 1]
+    return S
 
 
 @tilelang.jit(out_idx=[-1], pass_configs={tilelang.PassConfigKey.TL_ENABLE_FAST_MATH: True})
@@ -72,6 +106,12 @@ def main():
     # dtypes are strings, as TileLang's are (getattr(torch, T.float16) works).
     assert T.float32 == "float32" and getattr(np, T.float32) is np.float32
     assert T.bfloat16.bits == 16 and T.dtype("float16") == T.float16
+    assert DataType(T.float16).bits == 16 and determine_fp8_type("e5m2") == "float8_e5m2"
+    packed = rng.integers(0, 256, 70).astype(np.uint8)
+    assert (low_nibbles(70)(packed) == packed & 15).all()
+    rows, taps = rng.standard_normal((9, 6)).astype(np.float32), rng.standard_normal(6).astype(np.float32)
+    pairs = rows[:, :-1] * taps[:-1] + rows[:, 1:] * taps[1:]
+    assert np.abs(pair_sums(rows, taps) - pairs).max() < 1e-5
     # Every pass-config key TileLang has exists (tilec applies what it knows).
     assert tilelang.PassConfigKey.TL_PTXAS_REGISTER_USAGE_LEVEL == "tl.ptxas_register_usage_level"
     assert isinstance(tilelang.env.TILELANG_CACHE_DIR, str)

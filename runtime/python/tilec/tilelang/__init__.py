@@ -21,13 +21,14 @@ import sys
 from .. import language
 from .._jit import KernelFactory, JITKernel
 from .._profiler import TensorSupplyType
-from . import autotuner, carver, contrib, engine, env, layout, math, profiler, testing, utils
+from . import autotuner, carver, contrib, engine, env, layout, math, profiler, testing, tvm, utils
 from .autotuner import autotune
 from .math import next_power_of_2
+from .tvm import DataType
 
 __all__ = ["jit", "autotune", "cdiv", "next_power_of_2", "language", "profiler", "testing",
            "autotuner", "carver", "contrib", "engine", "env", "layout", "PassConfigKey",
-           "TensorSupplyType", "JITKernel", "disable_cache", "install"]
+           "TensorSupplyType", "JITKernel", "DataType", "tvm", "disable_cache", "install"]
 
 
 class _PassConfigKeys(type):
@@ -105,10 +106,16 @@ def disable_cache():
 
 
 def install():
-    """Makes `import tilelang` (and its submodules) give this package."""
+    """Makes `import tilelang` (and its submodules) give this package, and
+    `import tvm` the parts of TVM its programs import (tilec.tilelang.tvm)."""
     package = sys.modules[__name__]
     sys.modules["tilelang"] = package
     sys.modules["tilelang.language"] = language
+    from . import language_fp8, transform
+    sys.modules["tilelang.language.fp8"] = language_fp8
     for name, module in list(sys.modules.items()):
-        if name.startswith(__name__ + "."):
+        if name.startswith(__name__ + ".") and name != __name__ + ".language_fp8":
             sys.modules["tilelang." + name[len(__name__) + 1:]] = module
+    sys.modules.setdefault("tvm", tvm)
+    sys.modules.setdefault("tvm.tirx", tvm.tirx)
+    sys.modules.setdefault("tvm.tir", tvm.tirx)

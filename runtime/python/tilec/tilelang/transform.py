@@ -1,0 +1,3 @@
+"""`tilelang.transform`: where TileLang programs also import PassConfigKey."""
+
+from . import PassConfigKey  # noqa: F401
