@@ -93,6 +93,17 @@ def _referenced_names(code):
     return names
 
 
+def _annotation_names(function):
+    """The names a function's local annotations use (`X: T.Tensor((M, N),
+    dtype)` in an eager kernel): Python compiles no code for those."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    return {node.id for statement in ast.walk(tree) if isinstance(statement, ast.AnnAssign)
+            for node in ast.walk(statement.annotation) if isinstance(node, ast.Name)}
+
+
 def _import_line(module, name):
     """How the factory's source imports a module it names, or None."""
     if module in ("tilec", "tilelang", "tilec.tilelang"):
@@ -120,7 +131,10 @@ def _prelude(factory):
     pending = [(factory.__code__, factory.__globals__)]
     while pending:
         code, module_globals = pending.pop()
-        for name in sorted(_referenced_names(code)):
+        names = _referenced_names(code)
+        if code is factory.__code__:
+            names |= _annotation_names(factory)
+        for name in sorted(names):
             if name in seen:
                 continue
             if name in closure and code is factory.__code__:
@@ -208,12 +222,18 @@ class _EagerForm:
         tensors, sizes = [], {}
         for statement in body:
             if not (isinstance(statement, ast.AnnAssign) and statement.value is None and
-                    isinstance(statement.target, ast.Name) and
-                    isinstance(statement.annotation, ast.Call) and statement.annotation.args):
+                    isinstance(statement.target, ast.Name)):
+                continue
+            annotation = statement.annotation
+            if isinstance(annotation, ast.Call) and annotation.args:
+                shape = annotation.args[0]  # T.Tensor((M, N), dtype)
+            elif isinstance(annotation, ast.Subscript):  # T.Tensor[(M, N), dtype]
+                index = annotation.slice
+                shape = index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
+            else:
                 continue
             name = statement.target.id
             tensors.append(name)
-            shape = statement.annotation.args[0]
             if isinstance(shape, ast.Name):
                 shape = held.get(shape.id, shape)
             if isinstance(shape, (ast.Tuple, ast.List)):

@@ -28,6 +28,21 @@ def low_nibbles(N):
     return main
 
 
+in_dtype = T.float32  # named by an annotation only
+
+
+@tilelang.jit
+def twice(A):
+    # TileLang's subscript form of a tensor annotation.
+    M, N = T.const("M, N")
+    A: T.Tensor[(M, N), in_dtype]
+    B = T.empty((M, N), dtype)
+    with T.Kernel(M, threads=32) as m:
+        for j in T.Parallel(N):
+            B[m, j] = A[m, j] * 2
+    return B
+
+
 @tilelang.jit
 def pair_sums(X, W):
     # Sizes named through aliases (a convolution's KH, KW = K, K).
@@ -112,6 +127,7 @@ def main():
     rows, taps = rng.standard_normal((9, 6)).astype(np.float32), rng.standard_normal(6).astype(np.float32)
     pairs = rows[:, :-1] * taps[:-1] + rows[:, 1:] * taps[1:]
     assert np.abs(pair_sums(rows, taps) - pairs).max() < 1e-5
+    assert np.abs(twice(rows) - 2 * rows).max() == 0
     # Every pass-config key TileLang has exists (tilec applies what it knows).
     assert tilelang.PassConfigKey.TL_PTXAS_REGISTER_USAGE_LEVEL == "tl.ptxas_register_usage_level"
     assert isinstance(tilelang.env.TILELANG_CACHE_DIR, str)
