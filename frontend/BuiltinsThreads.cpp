@@ -10,7 +10,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace tilec;
@@ -306,4 +308,177 @@ RValue KernelGenerator::builtinThreadAllreduce(StringRef name, StringRef fn,
   Value reduced = tile::LoadOp::create(builder, l, type, accumulator, ValueRange{});
   genStore(*call.args[3], RValue::ofScalar(reduced), call.args[3]->getLoc());
   return RValue::none();
+}
+
+//===----------------------------------------------------------------------===//
+// Threads given roles by hand
+//===----------------------------------------------------------------------===//
+
+/// The value of `value` on thread `thread` where it is computed from the
+/// thread index and constants by integer arithmetic only; none otherwise.
+static std::optional<int64_t> valueOnThread(Value value, int64_t thread, unsigned depth = 0) {
+  Operation *op = value.getDefiningOp();
+  if (!op || depth > 32)
+    return std::nullopt;
+  if (isa<tile::ThreadIdOp>(op))
+    return thread;
+  APInt constant;
+  if (matchPattern(value, m_ConstantInt(&constant)))
+    return constant.getBitWidth() == 1 ? int64_t(constant.getZExtValue())
+                                       : constant.getSExtValue();
+  auto at = [&](unsigned i) { return valueOnThread(op->getOperand(i), thread, depth + 1); };
+  if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp, arith::ExtUIOp>(op))
+    return at(0);
+  if (auto select = dyn_cast<arith::SelectOp>(op)) {
+    std::optional<int64_t> condition = at(0);
+    return condition ? (*condition ? at(1) : at(2)) : std::nullopt;
+  }
+  if (op->getNumOperands() != 2)
+    return std::nullopt;
+  std::optional<int64_t> a = at(0), b = at(1);
+  if (!a || !b)
+    return std::nullopt;
+  bool divides = isa<arith::DivUIOp, arith::RemUIOp, arith::DivSIOp, arith::RemSIOp,
+                     arith::FloorDivSIOp>(op);
+  if (divides && *b == 0)
+    return std::nullopt;
+  if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
+    switch (cmp.getPredicate()) {
+    case arith::CmpIPredicate::eq: return *a == *b;
+    case arith::CmpIPredicate::ne: return *a != *b;
+    case arith::CmpIPredicate::slt: case arith::CmpIPredicate::ult: return *a < *b;
+    case arith::CmpIPredicate::sle: case arith::CmpIPredicate::ule: return *a <= *b;
+    case arith::CmpIPredicate::sgt: case arith::CmpIPredicate::ugt: return *a > *b;
+    case arith::CmpIPredicate::sge: case arith::CmpIPredicate::uge: return *a >= *b;
+    }
+  }
+  // (Thread indices and the constants they meet are small and non-negative.)
+  return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(op)
+      .Case<arith::AddIOp>([&](auto) { return *a + *b; })
+      .Case<arith::SubIOp>([&](auto) { return *a - *b; })
+      .Case<arith::MulIOp>([&](auto) { return *a * *b; })
+      .Case<arith::DivUIOp, arith::DivSIOp>([&](auto) { return *a / *b; })
+      .Case<arith::FloorDivSIOp>([&](auto) {
+        return *a / *b - ((*a % *b != 0) && ((*a < 0) != (*b < 0)));
+      })
+      .Case<arith::RemUIOp, arith::RemSIOp>([&](auto) { return *a % *b; })
+      .Case<arith::AndIOp>([&](auto) { return *a & *b; })
+      .Case<arith::OrIOp>([&](auto) { return *a | *b; })
+      .Case<arith::XOrIOp>([&](auto) { return *a ^ *b; })
+      .Case<arith::MaxSIOp>([&](auto) { return std::max(*a, *b); })
+      .Case<arith::MinSIOp>([&](auto) { return std::min(*a, *b); })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The launch's thread-index reads and what is computed from them, each
+/// after what it uses.
+static llvm::SetVector<Operation *> threadIndexSlice(tile::LaunchOp launch) {
+  llvm::SetVector<Operation *> slice;
+  launch.walk([&](tile::ThreadIdOp thread) {
+    llvm::SetVector<Operation *> users; // (getForwardSlice leaves the root out)
+    getForwardSlice(thread.getOperation(), &users);
+    slice.insert(thread);
+    slice.insert(users.begin(), users.end());
+  });
+  return slice;
+}
+
+/// Whether `op` spreads its work over the block's threads.
+static bool isBlockWide(Operation *op) {
+  auto notLocal = [](Value buffer) {
+    return cast<tile::BufferType>(buffer.getType()).getScope() != tile::MemoryScope::Local;
+  };
+  if (auto alloc = dyn_cast<tile::AllocOp>(op))
+    return alloc.getType().getScope() == tile::MemoryScope::Fragment;
+  if (auto fill = dyn_cast<tile::FillOp>(op))
+    return notLocal(fill.getBuffer());
+  if (auto copy = dyn_cast<tile::CopyOp>(op))
+    return notLocal(copy.getSource()) && notLocal(copy.getTarget());
+  return isa<tile::ParallelOp, tile::PipelinedOp, tile::GemmOp, tile::ReduceOp,
+             tile::CumsumOp>(op);
+}
+
+/// TileLang programs give threads roles by hand (mHC's pre-mix: the first
+/// warp computes the mixes while the others apply them), each role's code
+/// being block-wide tile operations that TileLang spreads over the role's
+/// threads. What a tile operation computes does not depend on which threads
+/// run it, so the block runs each role that some thread has, in program
+/// order: the same results, where roles do not wait for one another (they
+/// hold no barriers) and no code inside reads the thread index. A role
+/// holding an element atomic add or a print (which TileLang runs once per
+/// thread of the role) is an error.
+void KernelGenerator::runThreadRolesInOrder(scf::IfOp ifOp, const IfStmt &stmt) {
+  bool holdsBlockWork = false;
+  Operation *effect = nullptr;
+  ifOp->walk([&](Operation *op) {
+    if (op == ifOp.getOperation())
+      return;
+    holdsBlockWork |= isBlockWide(op);
+    if (!effect && ((isa<tile::AtomicAddOp>(op) &&
+                     !cast<tile::AtomicAddOp>(op).getIndices().empty()) ||
+                    isa<tile::PrintOp>(op)))
+      effect = op;
+  });
+  if (!holdsBlockWork)
+    return;
+  // The roles some thread takes; a condition not on the thread index alone
+  // stays (the launch's verifier explains what per-thread code may hold).
+  bool thenTaken = false, elseTaken = false;
+  for (int64_t thread = 0; thread < launchThreads; ++thread) {
+    std::optional<int64_t> value = valueOnThread(ifOp.getCondition(), thread);
+    if (!value)
+      return;
+    (*value ? thenTaken : elseTaken) = true;
+  }
+  // Roles that read the thread index themselves (a value computed from it
+  // before, or in them) are per-thread code.
+  auto launch = ifOp->getParentOfType<tile::LaunchOp>();
+  llvm::SetVector<Operation *> threadDependent = threadIndexSlice(launch);
+  bool readsThread = false;
+  ifOp->walk([&](Operation *op) {
+    if (op == ifOp.getOperation())
+      return;
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp())
+        readsThread |= threadDependent.contains(def) && !ifOp->isAncestor(def);
+    readsThread |= isa<tile::ThreadIdOp>(op);
+  });
+  if (readsThread)
+    return;
+  if (effect) {
+    effect->emitError() << (isa<tile::PrintOp>(effect) ? "a print" : "an element atomic add")
+                        << " in code that threads run by role (an `if` on the thread index "
+                           "around block-wide tile operations): TileLang runs it once per "
+                           "thread of the role, tilec runs the role's code once for the "
+                           "block; move it out of the role, or write the role per thread";
+    // (The roles are still run in order: the launch's verifier has nothing
+    // more to report.)
+  }
+  Block *block = ifOp->getBlock();
+  auto hoist = [&](Block *branch) {
+    block->getOperations().splice(Block::iterator(ifOp), branch->getOperations(),
+                                  branch->begin(), std::prev(branch->end()));
+  };
+  if (thenTaken)
+    hoist(ifOp.thenBlock());
+  if (elseTaken && ifOp.elseBlock())
+    hoist(ifOp.elseBlock());
+  ifOp->erase();
+}
+
+void KernelGenerator::eraseDeadThreadIndices(tile::LaunchOp launch) {
+  threadBindingDims.clear();
+  // Users come after what they use in the slice: erasing from the back
+  // frees each producer before it is reached (again where several reads of
+  // the thread index meet).
+  for (bool erased = true; erased;) {
+    erased = false;
+    llvm::SetVector<Operation *> slice = threadIndexSlice(launch);
+    for (Operation *op : llvm::reverse(slice))
+      if (op->use_empty() &&
+          (isa<tile::ThreadIdOp>(op) || isa<arith::ArithDialect>(op->getDialect()))) {
+        op->erase();
+        erased = true;
+      }
+  }
 }

@@ -1331,6 +1331,7 @@ void KernelGenerator::genIf(const IfStmt &stmt) {
       popScope();
     }
   }
+  runThreadRolesInOrder(ifOp, stmt);
 }
 
 void KernelGenerator::genWith(const WithStmt &stmt) {
@@ -1457,6 +1458,7 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
   genBlock(stmt.body);
   inLaunch = false;
   popScope();
+  eraseDeadThreadIndices(launch);
 }
 
 /// Whether `body` has a break/continue for the loop that owns it (not for

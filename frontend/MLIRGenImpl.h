@@ -12,6 +12,7 @@
 #include "frontend/Frontend.h"
 #include "frontend/ModuleLoader.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
@@ -91,6 +92,13 @@ public:
   void genFor(const ForStmt &stmt);
   void genWhile(const WhileStmt &stmt);
   void genWith(const WithStmt &stmt);
+  /// `if T.get_thread_binding() < 32: A else: B` around block-wide tile
+  /// operations (threads given roles by hand): the block runs the branches
+  /// some thread takes, in order (BuiltinsThreads.cpp).
+  void runThreadRolesInOrder(mlir::scf::IfOp ifOp, const IfStmt &stmt);
+  /// Erases the thread-index computations nothing uses, so that a launch
+  /// whose thread index only chose roles is not a per-thread one.
+  void eraseDeadThreadIndices(tile::LaunchOp launch);
   /// `with T.attr(node, key, value):` TVM's annotated scope; tilec knows
   /// the reduction scope of T.tvm_thread_allreduce.
   void genAttrScope(const WithStmt &stmt, const CallExpr &attr);

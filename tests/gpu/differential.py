@@ -221,6 +221,7 @@ PROGRAMS = [
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/per-thread.tl"), "vectorized_gemv",
       {"N": 70, "K": 300}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/per-thread.tl"), "row_allreduce", {"N": 37}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/per-thread.tl"), "thread_roles", {"N": 37}),
     # The lit tests' runnable programs: loops, every scalar expression, the
     # tile ops, macros, a copy.
     k(os.path.join(ROOT, "tests/lit/Frontend/loops.tl"), "loops", {"N": 300}, scalars={"n": 7}),
