@@ -166,6 +166,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"annotate_layout"}, &G::builtinAnnotateLayout);
   add(tables.tile, {"print"}, &G::builtinPrint);
   add(tables.tile, {"no_set_max_nreg", "disable_warp_group_reg_alloc"}, &G::builtinNoSetMaxNReg);
+  add(tables.tile, {"import_source", "call_extern"}, &G::builtinCSource);
   add(tables.tile,
       {"alloc_barrier", "barrier_wait", "barrier_arrive", "mbarrier_wait_parity",
        "mbarrier_arrive", "fence_proxy_async"},

@@ -215,3 +215,17 @@ RValue KernelGenerator::builtinDeviceAssert(StringRef name, StringRef fn, const 
   tile::AssertOp::create(builder, l, cond, builder.getStringAttr(*message));
   return RValue::none();
 }
+
+RValue KernelGenerator::builtinCSource(StringRef name, StringRef fn, const CallExpr &call) {
+  if (fn == "import_source" && call.args.size() == 1 && call.keywords.empty()) {
+    RValue source = eval(*call.args[0]);
+    if (source.isError())
+      return source;
+    if (source.kind == RValue::Kind::None) // a factory that chose not to import any
+      return RValue::none();
+  }
+  error(call.getLoc()) << name << " takes CUDA C source code; tilec compiles tile programs "
+                          "through MLIR to PTX and AMD code objects, with no C compiler: "
+                          "write the function in the tile language (a @T.macro)";
+  return RValue::error();
+}

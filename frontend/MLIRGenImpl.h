@@ -186,6 +186,9 @@ public:
   /// TVM's expression builders (`from tvm import tirx`): tirx.const,
   /// tirx.reinterpret, tirx.Select, tirx.Cast; others as T's.
   RValue builtinTirx(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  /// T.import_source(None) (nothing to import) and the CUDA C sources
+  /// tilec cannot take (T.import_source(code), T.call_extern).
+  RValue builtinCSource(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   /// TVM's cross-thread reduction, `T.tvm_thread_allreduce` inside
   /// `with T.attr(T.comm_reducer(...), "reduce_scope", ...)` (genAttrScope).
   RValue builtinThreadAllreduce(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
