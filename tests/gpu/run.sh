@@ -96,6 +96,11 @@ diff=(python3 "$root/tests/gpu/differential.py" check "$gpu/differential"
 [ -d "$gpu/differential-template" ] && part differential-template 300 python3 \
   "$root/tests/gpu/differential.py" check "$gpu/differential-template" \
   --lib "$gpu/runtime/libtilec_cuda.so"
+# TileLang's example kernels, when build/gpu/differential-tilelang was
+# carried (tests/compat/tilelang_differential.py prepares it, about 40 MB).
+[ -d "$gpu/differential-tilelang" ] && part differential-tilelang 300 python3 \
+  "$root/tests/gpu/differential.py" check "$gpu/differential-tilelang" \
+  --lib "$gpu/runtime/libtilec_cuda.so"
 sanitize() {
   local tool code
   for tool in memcheck racecheck synccheck; do
