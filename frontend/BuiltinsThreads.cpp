@@ -1,8 +1,9 @@
 //===- BuiltinsThreads.cpp - per-thread code ------------------------------===//
 //
-// T.get_thread_binding and T.thread_binding (a thread's index), and TVM's
-// cross-thread reduction: T.tvm_thread_allreduce inside
-// `with T.attr(T.comm_reducer(...), "reduce_scope", ...)`.
+// T.get_thread_binding and T.thread_binding (a thread's index), TVM's
+// cross-thread reduction (T.tvm_thread_allreduce inside
+// `with T.attr(T.comm_reducer(...), "reduce_scope", ...)`), and threads
+// given roles by hand around block-wide tile operations.
 //
 //===----------------------------------------------------------------------===//
 
