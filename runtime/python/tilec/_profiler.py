@@ -52,14 +52,16 @@ class Profiler:
         return self.kernel
 
     def _input(self, param):
-        import torch
-        from ._arguments import TORCH
         if param["kind"] != "tensor":
             return 1.0 if param["dtype"].startswith(("float", "bfloat")) else 1
         shape = param["shape"]
         if any(isinstance(extent, str) for extent in shape):
             raise TypeError(f"the profiler makes inputs of fixed shapes; '{param['name']}' has "
                             f"the symbolic shape {shape}: call the kernel on tensors instead")
+        if getattr(self.kernel, "target", None) == "cpu":
+            return self._numpy_input(param, shape)
+        import torch
+        from ._arguments import TORCH
         dtype = getattr(torch, TORCH[param["dtype"]])
         floating = dtype.is_floating_point
         supply = self.supply
@@ -73,6 +75,23 @@ class Profiler:
         if supply == TensorSupplyType.Uniform:
             return (torch.rand(shape, device="cuda") * 2 - 1).to(dtype)
         return torch.randn(shape, device="cuda").to(dtype)
+
+    def _numpy_input(self, param, shape):
+        """A NumPy array of the parameter's shape and dtype: the cpu target's."""
+        import numpy as np
+        from ._arguments import numpy_dtype
+        dtype = np.dtype(numpy_dtype(param))
+        rng = np.random.default_rng()
+        if self.supply == TensorSupplyType.Zero:
+            return np.zeros(shape, dtype)
+        if self.supply == TensorSupplyType.One:
+            return np.ones(shape, dtype)
+        if self.supply == TensorSupplyType.Integer or dtype.kind in "iub":
+            low = 0 if dtype.kind in "ub" else -2
+            return rng.integers(low, 3, shape).astype(dtype)
+        if self.supply == TensorSupplyType.Uniform:
+            return rng.uniform(-1, 1, shape).astype(dtype)
+        return rng.standard_normal(shape).astype(dtype)
 
     def _inputs(self):
         return [self._input(p) for i, p in enumerate(self.kernel.params)

@@ -86,6 +86,26 @@ def column_sums(A, block_M=16):
     return S
 
 
+@autotune(configs=[{"block_M": 8}, {"block_M": 16}], warmup=1, rep=2)  # noqa: F405
+@tilelang.jit
+def tuned_column_sums(A, block_M=None):
+    # An autotuned eager kernel compiled for given sizes: `.compile(M=, N=)`.
+    M, N = T.const("M, N")
+    A: T.Tensor((M, N), dtype)
+    S = T.empty((N,), dtype)
+    with T.Kernel(N, threads=32) as col:
+        acc = T.alloc_fragment((block_M,), dtype)
+        total = T.alloc_fragment((1,), dtype)
+        T.clear(acc)
+        for k in T.serial(T.ceildiv(M, block_M)):
+            for i in T.Parallel(block_M):
+                if k * block_M + i < M:
+                    acc[i] += A[k * block_M + i, col]
+        T.reduce_sum(acc, total, dim=0)
+        S[col] = total[0]
+    return S
+
+
 @tilelang.jit(out_idx=[-1])
 def scaled_copy(N, scale=None, shape_hint=(64, 1), dtype_in=T.float32, block=64):
     # `scale=None` passed explicitly; a tuple argument; a dtype argument.
@@ -128,6 +148,9 @@ def main():
     pairs = rows[:, :-1] * taps[:-1] + rows[:, 1:] * taps[1:]
     assert np.abs(pair_sums(rows, taps) - pairs).max() < 1e-5
     assert np.abs(twice(rows) - 2 * rows).max() == 0
+    best = tuned_column_sums.compile(M=37, N=5)
+    sums = best(rng.standard_normal((37, 5)).astype(np.float32))
+    assert best.config in ({"block_M": 8}, {"block_M": 16}) and sums.shape == (5,)
     # Every pass-config key TileLang has exists (tilec applies what it knows).
     assert tilelang.PassConfigKey.TL_PTXAS_REGISTER_USAGE_LEVEL == "tl.ptxas_register_usage_level"
     assert isinstance(tilelang.env.TILELANG_CACHE_DIR, str)

@@ -77,7 +77,32 @@ class AutoTuner:
         return result
 
     def compile(self, **values):
-        return self.factory.compile(**values)
+        """The kernel for these values (an eager kernel's sizes among them),
+        compiled for each configuration they leave open and timed on
+        generated inputs (or set_autotune_inputs'); the fastest, with its
+        `config` and `latency`."""
+        configs = [c for c in self._configs((), values) if not (set(c) & set(values))]
+        if not configs:
+            return self.factory.compile(**values)
+        key = ("compile", repr(sorted(values.items())))
+        if key not in self.best:
+            best = None
+            for config in configs:
+                try:
+                    kernel = self.factory.compile(**values, **config)
+                    latency = kernel.get_profiler().do_bench(warmup=self.warmup, rep=self.rep,
+                                                             input_tensors=_inputs)
+                except Exception:  # a configuration that does not compile or fit
+                    continue
+                if best is None or latency < best[1]:
+                    best = (config, latency)
+            if best is None:
+                raise RuntimeError(f"{self.__name__}: no configuration compiled and ran")
+            self.best[key] = best
+        config, latency = self.best[key]
+        kernel = self.factory.compile(**values, **config)
+        kernel.config, kernel.latency = config, latency
+        return kernel
 
 
 def autotune(configs=None, warmup=25, rep=100, **_ignored):
