@@ -106,6 +106,21 @@ def tuned_column_sums(A, block_M=None):
     return S
 
 
+def plus_one_kernels(N):
+    # TileLang's API-mode autotuning: a plain function giving a kernel for
+    # a configuration, tuned by AutoTuner.from_kernel(...).run().
+    def kernel(block=None):
+        @T.prim_func
+        def main(X: T.Tensor((N,), dtype), Y: T.Tensor((N,), dtype)):
+            with T.Kernel(tilelang.cdiv(N, block), threads=32) as bx:
+                for i in T.Parallel(block):
+                    Y[bx * block + i] = X[bx * block + i] + 1
+
+        return main
+
+    return kernel
+
+
 @tilelang.jit(out_idx=[-1])
 def scaled_copy(N, scale=None, shape_hint=(64, 1), dtype_in=T.float32, block=64):
     # `scale=None` passed explicitly; a tuple argument; a dtype argument.
@@ -151,6 +166,15 @@ def main():
     best = tuned_column_sums.compile(M=37, N=5)
     sums = best(rng.standard_normal((37, 5)).astype(np.float32))
     assert best.config in ({"block_M": 8}, {"block_M": 16}) and sums.shape == (5,)
+    fast = {"pass_configs": {tilelang.PassConfigKey.TL_ENABLE_FAST_MATH: True}}
+    result = (AutoTuner.from_kernel(kernel=plus_one_kernels(100),  # noqa: F405
+                                    configs=[{"block": 32}, {"block": 64, **fast}])
+              .set_compile_args(out_idx=[-1], target="auto")
+              .set_profile_args(ref_prog=lambda x: x + 1, skip_check=False)
+              .run(warmup=1, rep=2))
+    assert result.config["block"] in (32, 64) and result.latency > 0
+    ramp = np.arange(100, dtype=np.float32)
+    assert np.abs(result.kernel(ramp) - (ramp + 1)).max() == 0
     # Every pass-config key TileLang has exists (tilec applies what it knows).
     assert tilelang.PassConfigKey.TL_PTXAS_REGISTER_USAGE_LEVEL == "tl.ptxas_register_usage_level"
     assert isinstance(tilelang.env.TILELANG_CACHE_DIR, str)

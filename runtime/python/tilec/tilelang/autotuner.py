@@ -3,7 +3,7 @@ factory tries each configuration a call leaves open and keeps the fastest."""
 
 import itertools
 
-__all__ = ["autotune", "AutoTuner", "set_autotune_inputs"]
+__all__ = ["autotune", "AutoTuner", "AutotuneResult", "set_autotune_inputs"]
 
 # The inputs `set_autotune_inputs` gives the autotuned calls inside it.
 _inputs = None
@@ -103,6 +103,65 @@ class AutoTuner:
         kernel = self.factory.compile(**values, **config)
         kernel.config, kernel.latency = config, latency
         return kernel
+
+    @classmethod
+    def from_kernel(cls, kernel, configs):
+        """TileLang's API form: `AutoTuner.from_kernel(kernel=factory,
+        configs=[...]).set_compile_args(...).set_profile_args(...).run(...)`,
+        `factory` a plain function giving a @T.prim_func for a configuration
+        (a configuration may hold "pass_configs")."""
+        tuner = cls(kernel, configs)
+        tuner.compile_args, tuner.profile_args = {}, {}
+        return tuner
+
+    def set_compile_args(self, out_idx=None, target="auto", **_ignored):
+        self.compile_args = {"out_idx": out_idx, "target": target}
+        return self
+
+    def set_profile_args(self, supply_type=None, ref_prog=None, skip_check=False, rtol=1e-2,
+                         atol=1e-2, **_ignored):
+        self.profile_args = {"supply_type": supply_type, "ref_prog": ref_prog,
+                             "skip_check": skip_check, "rtol": rtol, "atol": atol}
+        return self
+
+    def run(self, warmup=25, rep=100, **_ignored):
+        """Compiles, checks (against ref_prog, unless skip_check) and times
+        each configuration; the fastest as an AutotuneResult. (early_stop and
+        grouped compilation are TileLang's options: every configuration
+        runs.)"""
+        from . import jit
+        profile = getattr(self, "profile_args", {})
+        best, failures = None, []
+        for config in self._configs((), {}):
+            config = dict(config)
+            pass_configs = config.pop("pass_configs", None)
+            try:
+                factory = jit(self.factory, pass_configs=pass_configs,
+                              **getattr(self, "compile_args", {}))
+                kernel = factory(**config)
+                profiler = kernel.get_profiler(profile.get("supply_type"))
+                if profile.get("ref_prog") is not None and not profile.get("skip_check"):
+                    profiler.assert_allclose(profile["ref_prog"], atol=profile["atol"],
+                                             rtol=profile["rtol"])
+                latency = profiler.do_bench(warmup=warmup, rep=rep, input_tensors=_inputs)
+            except Exception as error:  # a configuration that does not compile, fit or agree
+                failures.append(f"{config}: {error}")
+                continue
+            if best is None or latency < best.latency:
+                chosen = {**config, **({"pass_configs": pass_configs} if pass_configs else {})}
+                best = AutotuneResult(chosen, latency, kernel)
+        if best is None:
+            raise RuntimeError("no configuration compiled and ran:\n" + "\n".join(failures))
+        return best
+
+
+class AutotuneResult:
+    """What AutoTuner.run found: the fastest configuration, its time in
+    milliseconds and its compiled kernel."""
+
+    def __init__(self, config, latency, kernel, ref_latency=None):
+        self.config, self.latency, self.kernel = config, latency, kernel
+        self.func, self.ref_latency = kernel, ref_latency
 
 
 def autotune(configs=None, warmup=25, rep=100, **_ignored):
