@@ -999,7 +999,10 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
 }
 
 void KernelGenerator::genLocalMacro(const FunctionDef &fn) {
-  if (!fn.hasDecorator("macro")) {
+  // A helper being inlined may define plain functions too (and return them:
+  // `def make(f): def apply(v): ...; return apply`), each a macro closed
+  // over the helper's names.
+  if (!fn.hasDecorator("macro") && callStack.empty()) {
     error(fn.getLoc()) << "a kernel body may define @T.macro functions only; other "
                           "functions must be defined at module level";
     return;

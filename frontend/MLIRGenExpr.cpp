@@ -811,6 +811,10 @@ RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc wh
                                tuple.elements.end());
     return repeated;
   }
+  // Strings join with + (a dtype's name built from parts).
+  auto isStr = [](const RValue &v) { return v.isConst() && v.constKind == RValue::ConstKind::Str; };
+  if (op == BinaryOp::Add && isStr(lhs) && isStr(rhs))
+    return RValue::ofStr(lhs.str + rhs.str);
   for (const RValue *operand : {&lhs, &rhs})
     if (operand->kind != RValue::Kind::Scalar && !operand->isConstNumber()) {
       error(where) << "operator '" << binaryOpSpelling(op)
@@ -1332,8 +1336,46 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
       return RValue::none();
     }
   }
+  // str(x) of a compile-time value, as Python writes it.
+  if (call.getCalleeName() == "str" && !lookup("str")) {
+    if (call.args.size() != 1 || !call.keywords.empty()) {
+      error(call.getLoc()) << "str takes one value";
+      return RValue::error();
+    }
+    RValue value = eval(*call.args[0]);
+    if (value.isError())
+      return value;
+    if (!value.isConst()) {
+      error(call.args[0]->getLoc()) << "str writes compile-time values, got "
+                                    << value.describe();
+      return RValue::error();
+    }
+    return RValue::ofStr(pythonText(value));
+  }
   // String methods factories parse dtype names with: `"".join(parts)`,
-  // `c.isdigit()`, `c.isalpha()` (a dtype is its name).
+  // `c.isdigit()`, `c.isalpha()`, `s.startswith(p)`, `s.endswith(p)` (a
+  // dtype is its name).
+  if (method && (method->name == "startswith" || method->name == "endswith")) {
+    RValue base = eval(*method->base);
+    if (base.isError())
+      return base;
+    if (std::optional<std::string> text = textOf(base)) {
+      if (call.args.size() != 1 || !call.keywords.empty()) {
+        error(call.getLoc()) << method->name << " takes one string";
+        return RValue::error();
+      }
+      RValue affix = eval(*call.args[0]);
+      std::optional<std::string> piece = textOf(affix);
+      if (!piece) {
+        if (!affix.isError())
+          error(call.args[0]->getLoc()) << method->name << " takes a string, got "
+                                        << affix.describe();
+        return RValue::error();
+      }
+      return RValue::ofBool(method->name == "startswith" ? StringRef(*text).starts_with(*piece)
+                                                         : StringRef(*text).ends_with(*piece));
+    }
+  }
   if (method && (method->name == "join" || method->name == "isdigit" ||
                  method->name == "isalpha")) {
     RValue base = eval(*method->base);
