@@ -210,9 +210,14 @@ RValue KernelGenerator::builtinThreadAllreduce(StringRef name, StringRef fn,
   RValue condition = eval(*call.args[2]);
   if (value.isError() || identity.isError() || condition.isError())
     return RValue::error();
+  // The type the values combine in (shared memory holds no index or i1).
   Type type = scalarType(value) ? scalarType(value) : scalarType(identity);
   if (!type)
     type = builder.getF32Type();
+  else if (type.isIndex())
+    type = builder.getI64Type();
+  else if (type.isInteger(1))
+    type = builder.getI32Type();
 
   // The reduced dimensions, each once.
   SmallVector<int64_t, 3> dims;
