@@ -413,7 +413,7 @@ static bool isBlockWide(Operation *op) {
 /// hold no barriers) and no code inside reads the thread index. A role
 /// holding an element atomic add or a print (which TileLang runs once per
 /// thread of the role) is an error.
-void KernelGenerator::runThreadRolesInOrder(scf::IfOp ifOp, const IfStmt &stmt) {
+void KernelGenerator::runThreadRolesInOrder(scf::IfOp ifOp) {
   bool holdsBlockWork = false;
   Operation *effect = nullptr;
   ifOp->walk([&](Operation *op) {

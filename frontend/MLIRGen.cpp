@@ -1334,7 +1334,7 @@ void KernelGenerator::genIf(const IfStmt &stmt) {
       popScope();
     }
   }
-  runThreadRolesInOrder(ifOp, stmt);
+  runThreadRolesInOrder(ifOp);
 }
 
 void KernelGenerator::genWith(const WithStmt &stmt) {

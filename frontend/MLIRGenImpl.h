@@ -95,7 +95,7 @@ public:
   /// `if T.get_thread_binding() < 32: A else: B` around block-wide tile
   /// operations (threads given roles by hand): the block runs the branches
   /// some thread takes, in order (BuiltinsThreads.cpp).
-  void runThreadRolesInOrder(mlir::scf::IfOp ifOp, const IfStmt &stmt);
+  void runThreadRolesInOrder(mlir::scf::IfOp ifOp);
   /// Erases the thread-index computations nothing uses, so that a launch
   /// whose thread index only chose roles is not a per-thread one.
   void eraseDeadThreadIndices(tile::LaunchOp launch);
