@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -50,11 +51,17 @@ def prepare_one(args, path, kernel, flags, work):
         command = [sys.executable, os.path.join(ROOT, "tests", "gpu", "differential.py"),
                    "prepare", work, "--tilec", args.tilec, "--program", f"{path}:{kernel}",
                    "--dims", ",".join(f"{d}={v}" for d, v in dims.items()), *defines, *scalars]
+        # In a process group of its own: a run past the limit stops with
+        # the cpu run it started.
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, cwd=os.path.dirname(path), start_new_session=True)
         try:
-            result = subprocess.run(command, capture_output=True, text=True,
-                                    timeout=args.timeout, cwd=os.path.dirname(path))
+            stdout, stderr = process.communicate(timeout=args.timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
             return name, f"cpu run over {args.timeout} s"
+        result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         scalar = re.search(r"scalar parameter '(\w+)' needs a value", result.stdout)
         size = re.search(r"KeyError: '(\w+)'", result.stderr)
         if scalar:
