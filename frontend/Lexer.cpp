@@ -321,6 +321,13 @@ bool Lexer::lexNumber(const char *start) {
     while (cur < end && (std::isxdigit(static_cast<unsigned char>(*cur)) ||
                          *cur == '_'))
       ++cur;
+  } else if (*cur == '0' && cur + 1 < end &&
+             (cur[1] == 'b' || cur[1] == 'B' || cur[1] == 'o' || cur[1] == 'O')) {
+    // 0b0100, 0o17: binary and octal (digits past the base are the
+    // parser's error).
+    cur += 2;
+    while (cur < end && (std::isdigit(static_cast<unsigned char>(*cur)) || *cur == '_'))
+      ++cur;
   } else {
     while (cur < end &&
            (std::isdigit(static_cast<unsigned char>(*cur)) || *cur == '_'))

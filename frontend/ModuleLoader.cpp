@@ -97,17 +97,37 @@ static std::string withoutComments(StringRef block) {
 /// imports and constants; the rest (torch code, benchmarks, `if __name__
 /// == "__main__":`) may use Python that the tile language does not have.
 /// Lines and columns stay where they were.
-static std::string withoutHostCode(StringRef text) {
+static std::string withoutHostCode(StringRef text, bool library) {
   std::string out(text);
   SmallVector<std::pair<size_t, size_t>> blocks; // [begin, end) of each top-level block
   size_t pos = 0, blockStart = StringRef::npos;
   bool decorated = false;
+  StringRef openString; // the triple quote a multi-line string is open with
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     if (eol == StringRef::npos)
       eol = text.size();
     StringRef line = text.slice(pos, eol);
-    bool topLevel = !line.empty() && !llvm::isSpace(line[0]) && line[0] != '#' &&
+    // Lines inside a triple-quoted string (a C source held in a Python
+    // string, say) continue the block that opened it.
+    bool inString = !openString.empty();
+    for (size_t at = 0; at < line.size();) {
+      if (openString.empty()) {
+        size_t double3 = line.find("\"\"\"", at), single3 = line.find("'''", at);
+        size_t first = std::min(double3, single3);
+        if (first == StringRef::npos || line.find('#', at) < first)
+          break;
+        openString = first == double3 ? "\"\"\"" : "'''";
+        at = first + 3;
+      } else {
+        size_t close = line.find(openString, at);
+        if (close == StringRef::npos)
+          break;
+        openString = StringRef();
+        at = close + 3;
+      }
+    }
+    bool topLevel = !inString && !line.empty() && !llvm::isSpace(line[0]) && line[0] != '#' &&
                     line[0] != ')' && line[0] != ']' && line[0] != '}';
     if (topLevel && !decorated) {
       if (blockStart != StringRef::npos)
@@ -153,6 +173,9 @@ static std::string withoutHostCode(StringRef text) {
     for (auto [begin, end] : blocks) {
       StringRef block = text.slice(begin, end);
       StringRef name = definedFunction(block);
+      // (A library's functions are all offered to the modules importing it.)
+      if (library && !name.empty())
+        used.insert(name);
       // Only a helper the tile language can read: one that uses torch,
       // loops or catches exceptions (Python's own business) stays host
       // code; the device queries (torch.cuda.get_device_capability(),
@@ -188,7 +211,8 @@ ModuleInfo *ModuleLoader::loadBuffer(unsigned bufferId) {
   if (path.ends_with(".py")) {
     // The kernels of a Python file, read from a copy without its host code.
     std::string kernels =
-        withoutHostCode(source.getSourceMgr().getMemoryBuffer(bufferId)->getBuffer());
+        withoutHostCode(source.getSourceMgr().getMemoryBuffer(bufferId)->getBuffer(),
+                        libraries.count(key) != 0);
     bufferId = source.getSourceMgr().AddNewSourceBuffer(
         llvm::MemoryBuffer::getMemBufferCopy(kernels, path), SMLoc());
   }
@@ -251,6 +275,27 @@ ModuleInfo *ModuleLoader::loadImport(ModuleInfo &importer, StringRef module,
   diag << "cannot find module '" << module << "'";
   for (const std::string &candidate : candidates)
     diag.attachNote() << "looked for '" << candidate << "'";
+  return nullptr;
+}
+
+ModuleInfo *ModuleLoader::loadPythonLibrary(ModuleInfo &importer, StringRef module) {
+  size_t dots = 0;
+  while (dots < module.size() && module[dots] == '.')
+    ++dots;
+  SmallString<256> base = llvm::sys::path::parent_path(importer.path);
+  for (size_t i = 1; i < dots; ++i)
+    base = llvm::sys::path::parent_path(base);
+  for (StringRef part : llvm::split(module.drop_front(dots), '.'))
+    llvm::sys::path::append(base, part);
+  SmallString<256> file(base), package(base);
+  file += ".py";
+  llvm::sys::path::append(package, "__init__.py");
+  for (StringRef candidate : {StringRef(file), StringRef(package)}) {
+    if (!llvm::sys::fs::is_regular_file(candidate))
+      continue;
+    libraries.insert(canonicalPath(candidate));
+    return load(candidate, SMLoc());
+  }
   return nullptr;
 }
 
@@ -344,9 +389,10 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
             RValue::ofNamespace("torch");
         continue;
       }
-      if (hostPython)
-        continue; // a Python module (torch, tilec, ...): host code's
-      ModuleInfo *imported = loadImport(module, imp->module, imp->getLoc());
+      ModuleInfo *imported = hostPython ? loadPythonLibrary(module, imp->module)
+                                        : loadImport(module, imp->module, imp->getLoc());
+      if (hostPython && !imported)
+        continue; // a Python package (torch, tilec, ...): host code's
       if (!imported)
         continue;
       if (imported->resolving) {
@@ -374,6 +420,8 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
           continue;
         }
         auto found = imported->globals.find(name.name);
+        if (found == imported->globals.end() && hostPython)
+          continue; // host code of a Python library: its importer's host code uses it
         if (found == imported->globals.end()) {
           source.emitError(name.loc) << "module '" << imp->module
                                      << "' has no name '" << name.name << "'";
@@ -404,7 +452,8 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
                "defines)";
         continue;
       }
-      if (module.globals.count(def->name))
+      // (A Python file may define a function again: the last one counts.)
+      if (module.globals.count(def->name) && !hostPython)
         source.emitError(def->getLoc())
             << "'" << def->name << "' is defined twice in this module";
       module.globals[def->name] = value;

@@ -17,6 +17,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,11 @@ public:
                          llvm::SMLoc loc);
   /// Binds the module's imports, constants, macros and kernels.
   void resolveGlobals(ModuleInfo &module);
+  /// A Python module of the program's own beside a Python importer (`from
+  /// quantize import f` finds quantize.py or quantize/__init__.py), read as
+  /// a library: its functions the tile language can read are helpers, the
+  /// rest host code. Null when there is none (a package such as torch).
+  ModuleInfo *loadPythonLibrary(ModuleInfo &importer, llvm::StringRef module);
 
   SourceContext &source;
 
@@ -60,6 +66,8 @@ public:
 private:
   std::vector<std::string> includeDirs;
   std::map<std::string, std::unique_ptr<ModuleInfo>> modules;
+  /// The canonical paths of the Python modules read as libraries.
+  std::set<std::string> libraries;
 };
 
 /// The namespace a path into TileLang's package names: `tilelang.language`

@@ -1,0 +1,5 @@
+import torch
+
+
+def zeros_like_host(x):
+    return torch.zeros_like(x)
