@@ -86,26 +86,6 @@ def column_sums(A, block_M=16):
     return S
 
 
-@autotune(configs=[{"block_M": 8}, {"block_M": 16}], warmup=1, rep=2)  # noqa: F405
-@tilelang.jit
-def tuned_column_sums(A, block_M=None):
-    # An autotuned eager kernel compiled for given sizes: `.compile(M=, N=)`.
-    M, N = T.const("M, N")
-    A: T.Tensor((M, N), dtype)
-    S = T.empty((N,), dtype)
-    with T.Kernel(N, threads=32) as col:
-        acc = T.alloc_fragment((block_M,), dtype)
-        total = T.alloc_fragment((1,), dtype)
-        T.clear(acc)
-        for k in T.serial(T.ceildiv(M, block_M)):
-            for i in T.Parallel(block_M):
-                if k * block_M + i < M:
-                    acc[i] += A[k * block_M + i, col]
-        T.reduce_sum(acc, total, dim=0)
-        S[col] = total[0]
-    return S
-
-
 def plus_one_kernels(N):
     # TileLang's API-mode autotuning: a plain function giving a kernel for
     # a configuration, tuned by AutoTuner.from_kernel(...).run().
@@ -163,6 +143,9 @@ def main():
     pairs = rows[:, :-1] * taps[:-1] + rows[:, 1:] * taps[1:]
     assert np.abs(pair_sums(rows, taps) - pairs).max() < 1e-5
     assert np.abs(twice(rows) - 2 * rows).max() == 0
+    # An autotuned eager kernel compiled for given sizes: `.compile(M=, N=)`.
+    tuned_column_sums = autotune(configs=[{"block_M": 8}, {"block_M": 16}],  # noqa: F405
+                                 warmup=1, rep=2)(column_sums)
     best = tuned_column_sums.compile(M=37, N=5)
     sums = best(rng.standard_normal((37, 5)).astype(np.float32))
     assert best.config in ({"block_M": 8}, {"block_M": 16}) and sums.shape == (5,)

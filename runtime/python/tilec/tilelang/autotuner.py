@@ -44,25 +44,15 @@ class AutoTuner:
             configs = [dict(zip(keys, values)) for values in itertools.product(*configs.values())]
         return list(configs)
 
-    def __call__(self, *args, **kwargs):
-        from .._profiler import do_bench
-        signature = self.factory.signature
-        given = set(signature.bind_partial(*args, **kwargs).arguments)
-        configs = [c for c in self._configs(args, kwargs) if not (set(c) & given)]
-        if not configs:
-            return self.factory(*args, **kwargs)
-        key = repr((args, sorted(kwargs.items())))
+    def _fastest(self, key, configs, time_one):
+        """(config, milliseconds) of the fastest configuration, timed by
+        `time_one(config)` once per key; those that do not compile or fit
+        are passed over."""
         if key not in self.best:
             best = None
             for config in configs:
                 try:
-                    if self.factory.eager:
-                        latency = do_bench(lambda: self.factory(*args, **kwargs, **config),
-                                           warmup=self.warmup, rep=self.rep)
-                    else:
-                        kernel = self.factory(*args, **kwargs, **config)
-                        latency = kernel.get_profiler().do_bench(
-                            warmup=self.warmup, rep=self.rep, input_tensors=_inputs)
+                    latency = time_one(config)
                 except Exception:  # a configuration that does not compile or fit
                     continue
                 if best is None or latency < best[1]:
@@ -70,7 +60,24 @@ class AutoTuner:
             if best is None:
                 raise RuntimeError(f"{self.__name__}: no configuration compiled and ran")
             self.best[key] = best
-        config, latency = self.best[key]
+        return self.best[key]
+
+    def __call__(self, *args, **kwargs):
+        from .._profiler import do_bench
+        signature = self.factory.signature
+        given = set(signature.bind_partial(*args, **kwargs).arguments)
+        configs = [c for c in self._configs(args, kwargs) if not (set(c) & given)]
+        if not configs:
+            return self.factory(*args, **kwargs)
+
+        def time_one(config):
+            if self.factory.eager:
+                return do_bench(lambda: self.factory(*args, **kwargs, **config),
+                                warmup=self.warmup, rep=self.rep)
+            kernel = self.factory(*args, **kwargs, **config)
+            return kernel.get_profiler().do_bench(warmup=self.warmup, rep=self.rep,
+                                                  input_tensors=_inputs)
+        config, latency = self._fastest(repr((args, sorted(kwargs.items()))), configs, time_one)
         result = self.factory(*args, **kwargs, **config)
         if not self.factory.eager:
             result.config, result.latency = config, latency
@@ -84,22 +91,13 @@ class AutoTuner:
         configs = [c for c in self._configs((), values) if not (set(c) & set(values))]
         if not configs:
             return self.factory.compile(**values)
-        key = ("compile", repr(sorted(values.items())))
-        if key not in self.best:
-            best = None
-            for config in configs:
-                try:
-                    kernel = self.factory.compile(**values, **config)
-                    latency = kernel.get_profiler().do_bench(warmup=self.warmup, rep=self.rep,
-                                                             input_tensors=_inputs)
-                except Exception:  # a configuration that does not compile or fit
-                    continue
-                if best is None or latency < best[1]:
-                    best = (config, latency)
-            if best is None:
-                raise RuntimeError(f"{self.__name__}: no configuration compiled and ran")
-            self.best[key] = best
-        config, latency = self.best[key]
+
+        def time_one(config):
+            kernel = self.factory.compile(**values, **config)
+            return kernel.get_profiler().do_bench(warmup=self.warmup, rep=self.rep,
+                                                  input_tensors=_inputs)
+        config, latency = self._fastest(("compile", repr(sorted(values.items()))), configs,
+                                        time_one)
         kernel = self.factory.compile(**values, **config)
         kernel.config, kernel.latency = config, latency
         return kernel
