@@ -1355,61 +1355,13 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
   // String methods factories parse dtype names with: `"".join(parts)`,
   // `c.isdigit()`, `c.isalpha()`, `s.startswith(p)`, `s.endswith(p)` (a
   // dtype is its name).
-  if (method && (method->name == "startswith" || method->name == "endswith")) {
+  if (method && llvm::is_contained({"join", "isdigit", "isalpha", "startswith", "endswith"},
+                                   StringRef(method->name))) {
     RValue base = eval(*method->base);
     if (base.isError())
       return base;
-    if (std::optional<std::string> text = textOf(base)) {
-      if (call.args.size() != 1 || !call.keywords.empty()) {
-        error(call.getLoc()) << method->name << " takes one string";
-        return RValue::error();
-      }
-      RValue affix = eval(*call.args[0]);
-      std::optional<std::string> piece = textOf(affix);
-      if (!piece) {
-        if (!affix.isError())
-          error(call.args[0]->getLoc()) << method->name << " takes a string, got "
-                                        << affix.describe();
-        return RValue::error();
-      }
-      return RValue::ofBool(method->name == "startswith" ? StringRef(*text).starts_with(*piece)
-                                                         : StringRef(*text).ends_with(*piece));
-    }
-  }
-  if (method && (method->name == "join" || method->name == "isdigit" ||
-                 method->name == "isalpha")) {
-    RValue base = eval(*method->base);
-    if (base.isError())
-      return base;
-    if (std::optional<std::string> text = textOf(base)) {
-      if (method->name != "join") {
-        if (!call.args.empty() || !call.keywords.empty()) {
-          error(call.getLoc()) << method->name << " takes no arguments";
-          return RValue::error();
-        }
-        bool all = !text->empty();
-        for (char c : *text)
-          all = all && (method->name == "isdigit" ? llvm::isDigit(c) : llvm::isAlpha(c));
-        return RValue::ofBool(all);
-      }
-      if (call.args.size() != 1 || !call.keywords.empty()) {
-        error(call.getLoc()) << "join takes one iterable of strings";
-        return RValue::error();
-      }
-      std::optional<std::vector<RValue>> parts = constantIterable(*call.args[0]);
-      if (!parts)
-        return RValue::error();
-      std::string joined;
-      for (auto [i, part] : llvm::enumerate(*parts)) {
-        std::optional<std::string> piece = textOf(part);
-        if (!piece) {
-          error(call.args[0]->getLoc()) << "join joins strings, got " << part.describe();
-          return RValue::error();
-        }
-        joined += (i ? *text : "") + *piece;
-      }
-      return RValue::ofStr(joined);
-    }
+    if (std::optional<std::string> text = textOf(base))
+      return stringMethod(*text, method->name, call);
   }
   // `n.bit_length()` of a constant integer (power-of-two checks in factories).
   if (method && method->name == "bit_length" && call.args.empty() && call.keywords.empty()) {
@@ -1582,4 +1534,47 @@ std::optional<std::string> KernelGenerator::textOf(const RValue &value) {
   if (value.constKind == RValue::ConstKind::DType)
     return dtypeName(value.dtype);
   return std::nullopt;
+}
+
+RValue KernelGenerator::stringMethod(const std::string &text, StringRef name,
+                                     const CallExpr &call) {
+  if (name == "isdigit" || name == "isalpha") {
+    if (!call.args.empty() || !call.keywords.empty()) {
+      error(call.getLoc()) << name << " takes no arguments";
+      return RValue::error();
+    }
+    bool all = !text.empty();
+    for (char c : text)
+      all = all && (name == "isdigit" ? llvm::isDigit(c) : llvm::isAlpha(c));
+    return RValue::ofBool(all);
+  }
+  if (call.args.size() != 1 || !call.keywords.empty()) {
+    error(call.getLoc()) << name << (name == "join" ? " takes one iterable of strings"
+                                                    : " takes one string");
+    return RValue::error();
+  }
+  if (name == "join") {
+    std::optional<std::vector<RValue>> parts = constantIterable(*call.args[0]);
+    if (!parts)
+      return RValue::error();
+    std::string joined;
+    for (auto [i, part] : llvm::enumerate(*parts)) {
+      std::optional<std::string> piece = textOf(part);
+      if (!piece) {
+        error(call.args[0]->getLoc()) << "join joins strings, got " << part.describe();
+        return RValue::error();
+      }
+      joined += (i ? text : "") + *piece;
+    }
+    return RValue::ofStr(joined);
+  }
+  RValue affix = eval(*call.args[0]);
+  std::optional<std::string> piece = textOf(affix);
+  if (!piece) {
+    if (!affix.isError())
+      error(call.args[0]->getLoc()) << name << " takes a string, got " << affix.describe();
+    return RValue::error();
+  }
+  return RValue::ofBool(name == "startswith" ? StringRef(text).starts_with(*piece)
+                                             : StringRef(text).ends_with(*piece));
 }

@@ -278,6 +278,8 @@ public:
   /// A string constant's text, or a dtype's name (TileLang's dtypes are
   /// strings); none for other values.
   std::optional<std::string> textOf(const RValue &value);
+  /// `text.name(...)`: join, isdigit, isalpha, startswith, endswith.
+  RValue stringMethod(const std::string &text, llvm::StringRef name, const CallExpr &call);
   RValue evalComprehension(const ComprehensionExpr &expr);
   /// A `for` in a kernel factory's body: unrolled at compile time.
   void genCompileTimeFor(const ForStmt &stmt);
