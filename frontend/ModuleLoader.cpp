@@ -354,33 +354,21 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
               RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
         continue;
       }
-      if (!imp->isFrom && (imp->module == "tvm.tirx" || imp->module == "tvm.tir")) {
-        // `import tvm.tirx as tirx`
-        module.globals[imp->moduleAlias.empty() ? "tvm" : imp->moduleAlias] =
-            RValue::ofNamespace(imp->moduleAlias.empty() ? "tvm" : "tirx");
-        continue;
-      }
-      if (imp->module == "tvm") {
-        // TVM's DataType(dtype), whose .bits kernels size vectors by, and
-        // its expression builders tvm.tirx (tvm.tir) that helpers write
-        // element conversions with (tirx.const, tirx.reinterpret, ...).
-        if (!imp->isFrom)
-          module.globals[imp->moduleAlias.empty() ? "tvm" : imp->moduleAlias] =
-              RValue::ofNamespace("tvm");
-        for (const auto &name : imp->names)
-          if (name.name == "DataType" || name.name == "tirx" || name.name == "tir")
-            module.globals[name.alias.empty() ? name.name : name.alias] =
-                RValue::ofNamespace(name.name == "DataType" ? "T.DataType" : "tirx");
-        continue;
-      }
-      if (imp->module == "math") {
-        // Python's math on compile-time numbers (math.sqrt(dim), math.pi).
-        if (!imp->isFrom)
-          module.globals[imp->moduleAlias.empty() ? "math" : imp->moduleAlias] =
-              RValue::ofNamespace("math");
+      StringRef moduleName = imp->module;
+      if (moduleName == "math" || moduleName == "tvm" || moduleName.starts_with("tvm.")) {
+        // Python's math on compile-time numbers (math.sqrt(dim), math.pi);
+        // TVM's DataType(dtype), whose .bits kernels size vectors by, and its
+        // expression builders tvm.tirx (tvm.tir) that helpers write element
+        // conversions with (tirx.const, tirx.reinterpret, ...).
+        if (!imp->isFrom) {
+          bool aliased = !imp->moduleAlias.empty();
+          std::string root = moduleName.split('.').first.str();
+          module.globals[aliased ? imp->moduleAlias : root] =
+              RValue::ofNamespace(aliased ? tileLangNamespace(moduleName) : root);
+        }
         for (const auto &name : imp->names)
           module.globals[name.alias.empty() ? name.name : name.alias] =
-              RValue::ofNamespace("math." + name.name);
+              RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
         continue;
       }
       if (hostPython && imp->module == "torch" && !imp->isFrom) {
