@@ -13,7 +13,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace tilec;
@@ -321,59 +320,32 @@ RValue KernelGenerator::builtinThreadAllreduce(StringRef name, StringRef fn,
 //===----------------------------------------------------------------------===//
 
 /// The value of `value` on thread `thread` where it is computed from the
-/// thread index and constants by integer arithmetic only; none otherwise.
-static std::optional<int64_t> valueOnThread(Value value, int64_t thread, unsigned depth = 0) {
+/// thread index and constants by arith operations only (folded by their
+/// own folders); null otherwise.
+static Attribute valueOnThread(Value value, int64_t thread, unsigned depth = 0) {
   Operation *op = value.getDefiningOp();
   if (!op || depth > 32)
-    return std::nullopt;
+    return {};
   if (isa<tile::ThreadIdOp>(op))
-    return thread;
-  APInt constant;
-  if (matchPattern(value, m_ConstantInt(&constant)))
-    return constant.getBitWidth() == 1 ? int64_t(constant.getZExtValue())
-                                       : constant.getSExtValue();
-  auto at = [&](unsigned i) { return valueOnThread(op->getOperand(i), thread, depth + 1); };
-  if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp, arith::ExtUIOp>(op))
-    return at(0);
-  if (auto select = dyn_cast<arith::SelectOp>(op)) {
-    std::optional<int64_t> condition = at(0);
-    return condition ? (*condition ? at(1) : at(2)) : std::nullopt;
+    return IntegerAttr::get(value.getType(), thread);
+  if (!isa<arith::ArithDialect>(op->getDialect()) || op->getNumResults() != 1)
+    return {};
+  SmallVector<Attribute> operands;
+  for (Value operand : op->getOperands()) {
+    operands.push_back(valueOnThread(operand, thread, depth + 1));
+    if (!operands.back())
+      return {};
   }
-  if (op->getNumOperands() != 2)
-    return std::nullopt;
-  std::optional<int64_t> a = at(0), b = at(1);
-  if (!a || !b)
-    return std::nullopt;
-  bool divides = isa<arith::DivUIOp, arith::RemUIOp, arith::DivSIOp, arith::RemSIOp,
-                     arith::FloorDivSIOp>(op);
-  if (divides && *b == 0)
-    return std::nullopt;
-  if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
-    switch (cmp.getPredicate()) {
-    case arith::CmpIPredicate::eq: return *a == *b;
-    case arith::CmpIPredicate::ne: return *a != *b;
-    case arith::CmpIPredicate::slt: case arith::CmpIPredicate::ult: return *a < *b;
-    case arith::CmpIPredicate::sle: case arith::CmpIPredicate::ule: return *a <= *b;
-    case arith::CmpIPredicate::sgt: case arith::CmpIPredicate::ugt: return *a > *b;
-    case arith::CmpIPredicate::sge: case arith::CmpIPredicate::uge: return *a >= *b;
-    }
-  }
-  // (Thread indices and the constants they meet are small and non-negative.)
-  return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(op)
-      .Case<arith::AddIOp>([&](auto) { return *a + *b; })
-      .Case<arith::SubIOp>([&](auto) { return *a - *b; })
-      .Case<arith::MulIOp>([&](auto) { return *a * *b; })
-      .Case<arith::DivUIOp, arith::DivSIOp>([&](auto) { return *a / *b; })
-      .Case<arith::FloorDivSIOp>([&](auto) {
-        return *a / *b - ((*a % *b != 0) && ((*a < 0) != (*b < 0)));
-      })
-      .Case<arith::RemUIOp, arith::RemSIOp>([&](auto) { return *a % *b; })
-      .Case<arith::AndIOp>([&](auto) { return *a & *b; })
-      .Case<arith::OrIOp>([&](auto) { return *a | *b; })
-      .Case<arith::XOrIOp>([&](auto) { return *a ^ *b; })
-      .Case<arith::MaxSIOp>([&](auto) { return std::max(*a, *b); })
-      .Case<arith::MinSIOp>([&](auto) { return std::min(*a, *b); })
-      .Default([](Operation *) { return std::nullopt; });
+  SmallVector<OpFoldResult> folded;
+  if (failed(op->fold(operands, folded)) || folded.size() != 1)
+    return {};
+  if (auto attr = dyn_cast<Attribute>(folded[0]))
+    return attr;
+  // Folded to one of its operands (x + 0, a select on a known condition).
+  for (auto [operand, attr] : llvm::zip(op->getOperands(), operands))
+    if (operand == cast<Value>(folded[0]))
+      return attr;
+  return {};
 }
 
 /// The launch's thread-index reads and what is computed from them, each
@@ -431,10 +403,10 @@ void KernelGenerator::runThreadRolesInOrder(scf::IfOp ifOp) {
   // stays (the launch's verifier explains what per-thread code may hold).
   bool thenTaken = false, elseTaken = false;
   for (int64_t thread = 0; thread < launchThreads; ++thread) {
-    std::optional<int64_t> value = valueOnThread(ifOp.getCondition(), thread);
+    auto value = dyn_cast_or_null<IntegerAttr>(valueOnThread(ifOp.getCondition(), thread));
     if (!value)
       return;
-    (*value ? thenTaken : elseTaken) = true;
+    (value.getValue().isZero() ? elseTaken : thenTaken) = true;
   }
   // Roles that read the thread index themselves (a value computed from it
   // before, or in them) are per-thread code.
