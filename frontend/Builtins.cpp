@@ -155,6 +155,7 @@ static BuiltinTables makeBuiltinTables() {
   // BuiltinsTileOps.cpp (and T.reduce_<kind>, in evalBuiltin)
   add(tables.tile, {"copy", "tma_copy"}, &G::builtinCopy);
   add(tables.tile, {"gemm"}, &G::builtinGemm);
+  add(tables.tile, {"gemm_sp"}, &G::builtinGemmSp);
   add(tables.tile, {"fill", "clear"}, &G::builtinFill);
   add(tables.tile, {"cumsum"}, &G::builtinCumsum);
   add(tables.tile, {"atomic_add"}, &G::builtinAtomicAdd);
@@ -195,6 +196,10 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"DataType"}, &G::builtinDataType);
   add(tables.tile, {"tvm_thread_allreduce"}, &G::builtinThreadAllreduce);
   add(tables.tile, {"comm_reducer"}, &G::builtinCommReducer);
+  add(tables.tile,
+      {"shfl_sync", "shfl_xor", "shfl_down", "shfl_up", "tvm_warp_shuffle",
+       "tvm_warp_shuffle_down", "tvm_warp_shuffle_up"},
+      &G::builtinWarpShuffle);
   add(tables.tile, {"evaluate"}, &G::builtinEvaluate);
   // Below: names with a meaning in one place only.
   add(tables.python, {"range"}, &G::builtinLoopIterable);
@@ -221,6 +226,8 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     return builtinPythonMath(name, name.drop_front(5), call);
   if (name.starts_with("tirx."))
     return builtinTirx(name, name.drop_front(5), call);
+  if (name == "tilelang.cuda.intrinsics.sparse_layout.get_e_factor")
+    return builtinSparseEFactor(name, call);
   if (name == "torch.cuda.get_device_capability" || name == "torch.cuda.get_device_properties" ||
       name == "torch.cuda.is_available" ||
       name == "tilelang.carver.arch.driver.get_num_sms" ||

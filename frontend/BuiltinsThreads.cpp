@@ -316,6 +316,103 @@ RValue KernelGenerator::builtinThreadAllreduce(StringRef name, StringRef fn,
 }
 
 //===----------------------------------------------------------------------===//
+// Warp shuffles
+//===----------------------------------------------------------------------===//
+
+/// T.shfl_sync / T.shfl_xor / T.shfl_down / T.shfl_up(value, lane or delta,
+/// width=32, mask=...) and TVM's T.tvm_warp_shuffle[_down|_up](mask, value,
+/// lane or delta, width, warp_size): each thread reads `value` of another
+/// lane of its group of `width` lanes (CUDA's __shfl_*_sync). A source lane
+/// outside the group (or past the block's last thread) reads the thread's
+/// own value, as CUDA's shifts do. The exchange goes through one shared
+/// slot per thread; tile-insert-barriers orders the writes before the reads,
+/// so every target runs it alike. Every thread of the block must reach it.
+RValue KernelGenerator::builtinWarpShuffle(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  if (!checkInLaunch(where, name))
+    return RValue::error();
+  bool tvmForm = fn.starts_with("tvm_");
+  StringRef shift = fn.ends_with("_down") ? "down"
+                    : fn.ends_with("_up") ? "up"
+                    : fn == "shfl_xor"    ? "xor"
+                                          : "lane";
+  BoundArgs args = tvmForm
+                       ? bindArgs(*this, call, name, {"mask", "value", "lane", "width", "warp_size"}, 4)
+                       : bindArgs(*this, call, name, {"value", "lane", "width", "mask"}, 2);
+  if (!args.ok)
+    return RValue::error();
+  const Expr *valueExpr = args.get(tvmForm ? 1 : 0);
+  const Expr *laneExpr = args.get(tvmForm ? 2 : 1);
+  const Expr *widthExpr = args.get(tvmForm ? 3 : 2);
+  const Expr *maskExpr = args.get(tvmForm ? 0 : 3);
+  if (maskExpr && eval(*maskExpr).isError())
+    return RValue::error();
+  int64_t width = 32;
+  if (widthExpr) {
+    std::optional<int64_t> given = evalConstInt(*widthExpr, "the shuffle width");
+    if (!given)
+      return RValue::error();
+    width = *given;
+  }
+  if (width < 1 || width > 32 || (width & (width - 1))) {
+    error(widthExpr->getLoc()) << name << " shuffles within groups of a power of two lanes, at "
+                                          "most 32; got a width of "
+                               << width;
+    return RValue::error();
+  }
+  RValue value = eval(*valueExpr);
+  RValue lane = eval(*laneExpr);
+  if (value.isError() || lane.isError())
+    return RValue::error();
+  Type type = scalarType(value);
+  if (!type || isa<IndexType>(type) || type.isInteger(1)) {
+    error(valueExpr->getLoc()) << name << " moves a number (a float or an integer of 8 to 64 "
+                                          "bits), got "
+                               << value.describe();
+    return RValue::error();
+  }
+  Location l = loc(where);
+  Value own = materialize(value, valueExpr->getLoc(), type);
+  Value laneValue = materialize(lane, laneExpr->getLoc(), builder.getIndexType());
+  if (!own || !laneValue)
+    return RValue::error();
+  laneValue = castTo(laneValue, builder.getIndexType(), where);
+  auto constant = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(builder, l, v); };
+
+  auto slotsType = tile::BufferType::get(ctx, {launchThreads}, type, tile::MemoryScope::Shared,
+                                         Attribute());
+  Value slots = tile::AllocOp::create(builder, l, slotsType);
+  Value thread = tile::ThreadIdOp::create(builder, l, builder.getIndexType());
+  tile::StoreOp::create(builder, l, own, slots, ValueRange{thread});
+
+  // Lanes are counted within the thread's group of `width`.
+  Value inGroup = arith::RemUIOp::create(builder, l, thread, constant(width));
+  Value groupFirst = arith::SubIOp::create(builder, l, thread, inGroup);
+  Value source;
+  if (shift == "lane") {
+    source = arith::AddIOp::create(builder, l, groupFirst,
+                                   arith::RemUIOp::create(builder, l, laneValue, constant(width)));
+  } else {
+    Value sourceInGroup =
+        shift == "xor"  ? Value(arith::XOrIOp::create(builder, l, inGroup, laneValue))
+        : shift == "up" ? Value(arith::SubIOp::create(builder, l, inGroup, laneValue))
+                        : Value(arith::AddIOp::create(builder, l, inGroup, laneValue));
+    // Unsigned: a shift up past lane 0 wraps to a huge lane, outside too.
+    Value outside = arith::CmpIOp::create(builder, l, arith::CmpIPredicate::uge, sourceInGroup,
+                                          constant(width));
+    Value shifted = arith::AddIOp::create(builder, l, groupFirst, sourceInGroup);
+    source = arith::SelectOp::create(builder, l, outside, thread, shifted);
+  }
+  Value pastBlock = arith::CmpIOp::create(builder, l, arith::CmpIPredicate::uge, source,
+                                          constant(launchThreads));
+  source = arith::SelectOp::create(builder, l, pastBlock, thread, source);
+  Value received = tile::LoadOp::create(builder, l, type, slots, ValueRange{source});
+  RValue result = RValue::ofScalar(received);
+  result.declared = value.declared;
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
 // Threads given roles by hand
 //===----------------------------------------------------------------------===//
 
@@ -458,5 +555,24 @@ void KernelGenerator::eraseDeadThreadIndices(tile::LaunchOp launch) {
         op->erase();
         erased = true;
       }
+  }
+  // In code that runs on each thread, T.Pipelined is a plain loop (each
+  // thread walks it; there is no block-wide copy to overlap).
+  bool perThread = false;
+  launch.walk([&](tile::ThreadIdOp) { perThread = true; });
+  if (!perThread)
+    return;
+  SmallVector<tile::PipelinedOp> pipelinedLoops;
+  launch.walk([&](tile::PipelinedOp loop) { pipelinedLoops.push_back(loop); });
+  for (tile::PipelinedOp pipelined : pipelinedLoops) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(pipelined);
+    auto loop = scf::ForOp::create(builder, pipelined.getLoc(), pipelined.getLowerBound(),
+                                   pipelined.getUpperBound(), pipelined.getStep());
+    Block *from = &pipelined.getBody().front();
+    from->getArgument(0).replaceAllUsesWith(loop.getInductionVar());
+    loop.getBody()->getOperations().splice(Block::iterator(loop.getBody()->getTerminator()),
+                                           from->getOperations());
+    pipelined->erase();
   }
 }

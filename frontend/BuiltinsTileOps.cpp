@@ -71,7 +71,6 @@ RValue KernelGenerator::builtinCopy(StringRef name, StringRef fn, const CallExpr
 /// T.gemm.
 RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
-  Location l = loc(where);
   BoundArgs args = bindArgs(*this, call, name,
                             {"A", "B", "C", "transpose_A", "transpose_B", "policy",
                              "clear_accum", "k_pack", "wg_wait"},
@@ -98,30 +97,45 @@ RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr
   for (size_t i : {7, 8})
     if (args.get(i) && !evalConstInt(*args.get(i), i == 7 ? "k_pack" : "wg_wait"))
       return RValue::error();
-  tile::GemmPolicy policy = tile::GemmPolicy::Square;
-  if (args.get(5)) {
-    RValue value = eval(*args.get(5));
-    if (value.isError())
-      return value;
-    StringRef path = value.kind == RValue::Kind::Namespace ? StringRef(value.str)
-                                                           : StringRef();
-    if (path == "T.GemmWarpPolicy.Square")
-      policy = tile::GemmPolicy::Square;
-    else if (path == "T.GemmWarpPolicy.FullRow")
-      policy = tile::GemmPolicy::FullRow;
-    else if (path == "T.GemmWarpPolicy.FullCol")
-      policy = tile::GemmPolicy::FullCol;
-    else {
-      error(args.get(5)->getLoc()) << "policy must be T.GemmWarpPolicy.Square, "
-                                      "FullRow or FullCol";
-      return RValue::error();
-    }
-  }
+  std::optional<tile::GemmPolicy> policy = readGemmPolicy(args.get(5));
+  if (!policy)
+    return RValue::error();
+  return createGemm(a, b, c, {args.get(0), args.get(1), args.get(2)}, transA, transB, *policy,
+                    clear, where);
+}
+
+/// The warp policy of a T.gemm (`policy=`), Square when not given.
+std::optional<tile::GemmPolicy> KernelGenerator::readGemmPolicy(const Expr *policyExpr) {
+  if (!policyExpr)
+    return tile::GemmPolicy::Square;
+  RValue value = eval(*policyExpr);
+  if (value.isError())
+    return std::nullopt;
+  StringRef path = value.kind == RValue::Kind::Namespace ? StringRef(value.str) : StringRef();
+  // Given from outside as text (-D policy=T.GemmWarpPolicy.FullRow).
+  if (value.isConst() && value.constKind == RValue::ConstKind::Str)
+    path = value.str;
+  if (path == "T.GemmWarpPolicy.Square")
+    return tile::GemmPolicy::Square;
+  if (path == "T.GemmWarpPolicy.FullRow")
+    return tile::GemmPolicy::FullRow;
+  if (path == "T.GemmWarpPolicy.FullCol")
+    return tile::GemmPolicy::FullCol;
+  error(policyExpr->getLoc()) << "policy must be T.GemmWarpPolicy.Square, FullRow or FullCol";
+  return std::nullopt;
+}
+
+/// Checks a T.gemm's operands (`exprs`: where A, B and C are written) and
+/// creates its tile.gemm.
+RValue KernelGenerator::createGemm(const RValue &a, const RValue &b, const RValue &c,
+                                   std::array<const Expr *, 3> exprs, bool transA, bool transB,
+                                   tile::GemmPolicy policy, bool clear, SMLoc where) {
+  Location l = loc(where);
   tile::BufferType at = a.getBufferType(), bt = b.getBufferType(),
                    ct = c.getBufferType();
   for (auto [operand, type, expr] :
-       {std::make_tuple("A", at, args.get(0)), std::make_tuple("B", bt, args.get(1)),
-        std::make_tuple("C", ct, args.get(2))})
+       {std::make_tuple("A", at, exprs[0]), std::make_tuple("B", bt, exprs[1]),
+        std::make_tuple("C", ct, exprs[2])})
     if (type.getShape().size() != 2) {
       error(expr->getLoc()) << "T.gemm operand " << operand
                             << " must be a 2-D tile, got " << shapeText(type.getShape());
@@ -129,14 +143,14 @@ RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr
     }
   if (at.getScope() == tile::MemoryScope::Global ||
       bt.getScope() == tile::MemoryScope::Global) {
-    const Expr *expr = at.getScope() == tile::MemoryScope::Global ? args.get(0) : args.get(1);
+    const Expr *expr = at.getScope() == tile::MemoryScope::Global ? exprs[0] : exprs[1];
     error(expr->getLoc()) << "T.gemm operands must be in shared memory or "
                              "fragments; copy the tile out of global memory first";
     return RValue::error();
   }
   if (ct.getScope() != tile::MemoryScope::Fragment &&
       ct.getScope() != tile::MemoryScope::Local) {
-    error(args.get(2)->getLoc()) << "the T.gemm accumulator C must be a fragment "
+    error(exprs[2]->getLoc()) << "the T.gemm accumulator C must be a fragment "
                                     "(T.alloc_fragment), got "
                                  << c.describe();
     return RValue::error();
@@ -153,7 +167,7 @@ RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr
     return RValue::error();
   }
   if (ct.getShape()[0] != m || ct.getShape()[1] != n) {
-    error(args.get(2)->getLoc()) << "T.gemm accumulator is " << shapeText(ct.getShape())
+    error(exprs[2]->getLoc()) << "T.gemm accumulator is " << shapeText(ct.getShape())
                                  << " but A x B is " << m << "x" << n;
     return RValue::error();
   }
@@ -165,6 +179,185 @@ RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr
       clear ? builder.getUnitAttr() : UnitAttr());
   verifyNow(op);
   return RValue::none();
+}
+
+/// The 2:4 sparsity groups of a dtype: (nonzeros kept, group size) — two of
+/// four for 8- and 16-bit elements, one of two for 32-bit ones.
+static std::pair<int64_t, int64_t> sparseGroup(Type element) {
+  return element.getIntOrFloatBitWidth() == 32 ? std::make_pair<int64_t, int64_t>(1, 2)
+                                               : std::make_pair<int64_t, int64_t>(2, 4);
+}
+
+/// TileLang's get_e_factor(a_dtype, meta_dtype): how many elements of A one
+/// metadata element describes (4 bits per group).
+RValue KernelGenerator::builtinSparseEFactor(StringRef name, const CallExpr &call) {
+  BoundArgs args = bindArgs(*this, call, name, {"a_dtype", "meta_dtype"}, 2);
+  if (!args.ok)
+    return RValue::error();
+  Type element = evalDType(*args.get(0));
+  Type meta = evalDType(*args.get(1));
+  if (!element || !meta)
+    return RValue::error();
+  Type scalar = tile::scalarTypeOf(element), metaScalar = tile::scalarTypeOf(meta);
+  if (!scalar.isIntOrFloat() || scalar.getIntOrFloatBitWidth() > 32 ||
+      !isa<IntegerType>(metaScalar)) {
+    error(call.getLoc()) << name << " takes A's dtype (8 to 32 bits) and an integer metadata "
+                                    "dtype";
+    return RValue::error();
+  }
+  return RValue::ofInt(metaScalar.getIntOrFloatBitWidth() / 4 * sparseGroup(scalar).second);
+}
+
+/// T.gemm_sp(A_sparse, E, B, C, ...): C += A B where A is 2:4 sparse along
+/// K, given by its kept values A_sparse (K/2 columns) and metadata E: in
+/// each group of four elements along K (two for 32-bit dtypes), 4 bits of
+/// E (bits 1:0 and 3:2, little-endian within an E element) give the
+/// positions of the two kept values (of the one, in bits 1:0, position
+/// divided by 2). A is expanded into a dense shared tile, which a T.gemm
+/// then multiplies on the tensor cores: the result is exact, the zeros are
+/// multiplied too (the sparse tensor-core instructions are not used).
+RValue KernelGenerator::builtinGemmSp(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  Location l = loc(where);
+  BoundArgs args = bindArgs(*this, call, name,
+                            {"A_sparse", "E", "B", "C", "transpose_A", "transpose_E",
+                             "transpose_B", "policy", "clear_accum", "k_pack", "wg_wait"},
+                            4);
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  RValue a = evalTileOperand(*args.get(0), std::nullopt);
+  RValue e = evalTileOperand(*args.get(1), std::nullopt);
+  RValue b = evalTileOperand(*args.get(2), std::nullopt);
+  RValue c = evalTileOperand(*args.get(3), std::nullopt);
+  if (a.isError() || e.isError() || b.isError() || c.isError())
+    return RValue::error();
+  bool flags[4] = {false, false, false, false}; // transpose A, E, B; clear
+  for (auto [i, slot] : {std::make_pair(4, 0), std::make_pair(5, 1), std::make_pair(6, 2),
+                         std::make_pair(8, 3)}) {
+    if (!args.get(i))
+      continue;
+    std::optional<bool> value = evalConstBool(*args.get(i), "a gemm flag");
+    if (!value)
+      return RValue::error();
+    flags[slot] = *value;
+  }
+  bool transA = flags[0], transE = flags[1], transB = flags[2], clear = flags[3];
+  for (size_t i : {9, 10})
+    if (args.get(i) && !evalConstInt(*args.get(i), i == 9 ? "k_pack" : "wg_wait"))
+      return RValue::error();
+  std::optional<tile::GemmPolicy> policy = readGemmPolicy(args.get(7));
+  if (!policy)
+    return RValue::error();
+
+  tile::BufferType at = a.getBufferType(), et = e.getBufferType();
+  for (auto [operand, type, expr] : {std::make_tuple("A_sparse", at, args.get(0)),
+                                     std::make_tuple("E", et, args.get(1))}) {
+    if (type.getShape().size() != 2 || !type.hasStaticShape()) {
+      error(expr->getLoc()) << name << " operand " << operand << " must be a 2-D tile, got "
+                            << shapeText(type.getShape());
+      return RValue::error();
+    }
+    if (type.getScope() == tile::MemoryScope::Global) {
+      error(expr->getLoc()) << name << " operands must be in shared memory or fragments; "
+                                       "copy the tile out of global memory first";
+      return RValue::error();
+    }
+  }
+  Type element = tile::scalarTypeOf(at.getElementType());
+  Type meta = tile::scalarTypeOf(et.getElementType());
+  if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() > 32) {
+    error(args.get(0)->getLoc()) << name << " takes A of 8-, 16- or 32-bit elements";
+    return RValue::error();
+  }
+  if (!isa<IntegerType>(meta) || meta.getIntOrFloatBitWidth() < 8) {
+    error(args.get(1)->getLoc()) << name << " takes metadata E of int8, int16 or int32, got "
+                                 << e.describe();
+    return RValue::error();
+  }
+  auto [kept, group] = sparseGroup(element);
+  int64_t eFactor = meta.getIntOrFloatBitWidth() / 4 * group;
+  int64_t rows = transA ? at.getShape()[1] : at.getShape()[0];
+  int64_t depth = 2 * (transA ? at.getShape()[0] : at.getShape()[1]); // K
+  SmallVector<int64_t, 2> expectedE = {rows, depth / eFactor};
+  if (transE)
+    std::swap(expectedE[0], expectedE[1]);
+  if (depth % eFactor != 0 || ArrayRef<int64_t>(expectedE) != et.getShape()) {
+    error(args.get(1)->getLoc())
+        << name << " metadata for a " << rows << "x" << depth << " A (" << eFactor
+        << " elements per metadata element)" << (transE ? ", transposed," : "") << " is "
+        << shapeText(expectedE) << ", got " << shapeText(et.getShape());
+    return RValue::error();
+  }
+
+  // The dense A, in shared memory for the whole launch.
+  Operation *launch = builder.getInsertionBlock()->getParentOp();
+  while (launch && !isa<tile::LaunchOp>(launch))
+    launch = launch->getParentOp();
+  if (!launch)
+    return RValue::error();
+  auto denseType = tile::BufferType::get(ctx, {rows, depth}, at.getElementType(),
+                                         tile::MemoryScope::Shared, Attribute());
+  Value dense;
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&launch->getRegion(0).front());
+    dense = tile::AllocOp::create(builder, l, denseType);
+  }
+
+  auto parallel = tile::ParallelOp::create(builder, l, builder.getDenseI64ArrayAttr({rows, depth}));
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    Block *body = builder.createBlock(&parallel.getBody(), {},
+                                      {builder.getIndexType(), builder.getIndexType()}, {l, l});
+    Value i = body->getArgument(0), k = body->getArgument(1);
+    auto index = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(builder, l, v); };
+    Type i32 = builder.getI32Type();
+    auto int32 = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(builder, l, builder.getI32IntegerAttr(v));
+    };
+    // The 4 bits of k's group.
+    Value metaColumn = arith::DivUIOp::create(builder, l, k, index(eFactor));
+    Value metaElement = tile::LoadOp::create(
+        builder, l, meta, e.value,
+        transE ? ValueRange{metaColumn, i} : ValueRange{i, metaColumn});
+    Value metaBits = meta.getIntOrFloatBitWidth() < 32
+                         ? Value(arith::ExtUIOp::create(builder, l, i32, metaElement))
+                         : metaElement;
+    Value chunk = arith::DivUIOp::create(
+        builder, l, arith::RemUIOp::create(builder, l, k, index(eFactor)), index(group));
+    Value shift = arith::IndexCastOp::create(
+        builder, l, i32, arith::MulIOp::create(builder, l, chunk, index(4)));
+    Value bits = arith::AndIOp::create(
+        builder, l, arith::ShRUIOp::create(builder, l, metaBits, shift), int32(15));
+    Value position = arith::IndexCastOp::create(
+        builder, l, i32, arith::RemUIOp::create(builder, l, k, index(group)));
+    Value groupFirst = arith::MulIOp::create(
+        builder, l, arith::DivUIOp::create(builder, l, k, index(group)), index(kept));
+    Value zero = isa<FloatType>(element)
+                     ? Value(arith::ConstantOp::create(builder, l, builder.getFloatAttr(element, 0)))
+                     : Value(arith::ConstantOp::create(builder, l,
+                                                       builder.getIntegerAttr(element, 0)));
+    Value value = zero;
+    // Later kept values first, so that the first one wins a tie.
+    for (int64_t j = kept - 1; j >= 0; --j) {
+      Value slot = arith::ShRUIOp::create(
+          builder, l, arith::AndIOp::create(builder, l, bits, int32(3 << (2 * j))),
+          int32(2 * j));
+      if (kept == 1)
+        slot = arith::ShRUIOp::create(builder, l, slot, int32(1)); // of a pair
+      Value column = arith::AddIOp::create(builder, l, groupFirst, index(j));
+      Value keptValue = tile::LoadOp::create(builder, l, element, a.value,
+                                             transA ? ValueRange{column, i} : ValueRange{i, column});
+      Value here =
+          arith::CmpIOp::create(builder, l, arith::CmpIPredicate::eq, slot, position);
+      value = arith::SelectOp::create(builder, l, here, keptValue, value);
+    }
+    tile::StoreOp::create(builder, l, value, dense, ValueRange{i, k});
+  }
+  verifyNow(parallel);
+  RValue denseA = RValue::ofBuffer(dense);
+  return createGemm(denseA, b, c, {args.get(0), args.get(2), args.get(3)}, false, transB,
+                    *policy, clear, where);
 }
 
 /// T.fill, T.clear.

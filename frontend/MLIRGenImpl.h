@@ -193,6 +193,13 @@ public:
   /// `with T.attr(T.comm_reducer(...), "reduce_scope", ...)` (genAttrScope).
   RValue builtinThreadAllreduce(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinCommReducer(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  std::optional<tile::GemmPolicy> readGemmPolicy(const Expr *policyExpr);
+  RValue createGemm(const RValue &a, const RValue &b, const RValue &c,
+                    std::array<const Expr *, 3> exprs, bool transA, bool transB,
+                    tile::GemmPolicy policy, bool clear, llvm::SMLoc where);
+  RValue builtinSparseEFactor(llvm::StringRef name, const CallExpr &call);
+  RValue builtinGemmSp(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinWarpShuffle(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinEvaluate(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinSum(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinPythonPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);

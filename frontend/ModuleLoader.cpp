@@ -320,6 +320,11 @@ std::string tilec::frontend::tileLangNamespace(StringRef path) {
     return "tvm";
   if (path == "tilelang.next_power_of_2" || path == "tilelang.math.next_power_of_2")
     return "math.next_power_of_2";
+  // The swizzle TileLang's MMA helpers put shared tiles in: a layout hint,
+  // as T.make_swizzled_layout's (tilec picks the swizzle its copies need).
+  if (path == "tilelang.cuda.intrinsics.make_mma_swizzle_layout" ||
+      path == "tilelang.intrinsics.make_mma_swizzle_layout")
+    return "T.make_swizzled_layout";
   for (StringRef prefix : {"tilelang.language.", "tilelang.layout."})
     if (path.starts_with(prefix))
       return ("T." + path.drop_front(prefix.size())).str();

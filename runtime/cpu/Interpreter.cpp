@@ -1461,6 +1461,15 @@ LogicalResult Interpreter::execArith(Operation *op, bool &handled) {
   if (name == "arith.minsi") { setI(result, std::min(in(0), in(1))); return success(); }
   if (name == "arith.shli") { setI(result, in(1) >= 64 ? 0 : in(0) << in(1)); return success(); }
   if (name == "arith.shrsi") { setI(result, in(0) >> std::min<int64_t>(in(1), 63)); return success(); }
+  if (name == "arith.shrui") {
+    // The operand's bits at its width, shifted in zeros.
+    Type type = op->getOperand(0).getType();
+    unsigned width = type.isIndex() ? 64 : type.getIntOrFloatBitWidth();
+    uint64_t bits = uint64_t(in(0)) & (width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1);
+    uint64_t shift = uint64_t(in(1));
+    setI(result, shift >= width ? 0 : wrapping(bits >> shift));
+    return success();
+  }
   if (name == "math.absi") { setI(result, std::llabs(in(0))); return success(); }
   if (name == "arith.divsi" || name == "arith.floordivsi" || name == "arith.ceildivsi" ||
       name == "arith.remsi" || name == "arith.divui" || name == "arith.remui") {

@@ -43,6 +43,8 @@ FOLDER_VALUES = {
     # The sizes the examples' own main() passes.
     "gemv": dict(BLOCK_N=32, BLOCK_K=32, reduce_threads=32),
     "deepseek_deepgemm": dict(in_dtype="float8_e4m3", out_dtype="bfloat16"),
+    "gemm_sp": dict(e_dtype="int16", policy="T.GemmWarpPolicy.Square",
+                    enable_rasterization=True),
     "deepseek_mhc": dict(n_stream=16, hc_mult3=24, hc_hidden_size=4 * 1024),
 }
 
