@@ -226,6 +226,10 @@ RValue KernelGenerator::evalBuiltin(StringRef name, const CallExpr &call) {
     return builtinPythonMath(name, name.drop_front(5), call);
   if (name.starts_with("tirx."))
     return builtinTirx(name, name.drop_front(5), call);
+  if (llvm::is_contained({"torch.rand", "torch.randn", "torch.zeros", "torch.ones",
+                          "torch.empty", "torch.randint", "torch.full"},
+                         name))
+    return hostTensorFactory(name, call);
   if (name == "tilelang.cuda.intrinsics.sparse_layout.get_e_factor")
     return builtinSparseEFactor(name, call);
   if (name == "torch.cuda.get_device_capability" || name == "torch.cuda.get_device_properties" ||

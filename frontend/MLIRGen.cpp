@@ -63,6 +63,8 @@ std::string RValue::describe() const {
   case Kind::Layout: return "a layout";
   case Kind::Symbol: return "the symbolic dimension '" + str + "'";
   case Kind::TensorAnnotation: return "a tensor annotation";
+  case Kind::HostTensor: return "a PyTorch tensor";
+  case Kind::HostOnly: return "a value of host code";
   }
   return "a value";
 }
@@ -550,8 +552,101 @@ static const CallExpr *asTensorAnnotation(const Expr *annotation) {
   return call;
 }
 
+/// The names a module-level statement binds (those of nested `if` blocks
+/// too).
+static void namesBoundBy(const Stmt &stmt, std::vector<std::string> &names) {
+  std::function<void(const Expr &)> target = [&](const Expr &e) {
+    if (auto *name = dyn_cast<NameExpr>(&e))
+      names.push_back(name->name);
+    else if (auto *seq = dyn_cast<SequenceExpr>(&e))
+      for (const ExprPtr &element : seq->elements)
+        target(*element);
+  };
+  if (auto *assign = dyn_cast<AssignStmt>(&stmt))
+    for (const Expr *e : assign->targets())
+      target(*e);
+  else if (auto *aug = dyn_cast<AugAssignStmt>(&stmt))
+    target(*aug->target);
+  else if (auto *ifStmt = dyn_cast<IfStmt>(&stmt))
+    for (const StmtList *body : {&ifStmt->thenBody, &ifStmt->elseBody})
+      for (const StmtPtr &inner : *body)
+        namesBoundBy(*inner, names);
+}
+
+/// Whether a value of module-level host code can outlive it: a compile-time
+/// value, not one of the code it was computed in.
+static bool isCompileTimeValue(const RValue &value) {
+  switch (value.kind) {
+  case RValue::Kind::Const:
+  case RValue::Kind::None:
+  case RValue::Kind::Namespace:
+  case RValue::Kind::Builtin:
+  case RValue::Kind::Symbol:
+  case RValue::Kind::HostTensor:
+  case RValue::Kind::HostOnly:
+    return true;
+  case RValue::Kind::Tuple:
+    return llvm::all_of(value.elements, isCompileTimeValue);
+  default:
+    return false;
+  }
+}
+
+void KernelGenerator::runModuleHostCode(ModuleInfo &module) {
+  if (module.hostStatementsRun)
+    return;
+  module.hostStatementsRun = true;
+  if (module.hostStatements.empty())
+    return;
+  ModuleInfo *previousModule = currentModule;
+  currentModule = &module;
+  Block scratch; // nothing of host code runs on the device
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(&scratch);
+  bindingFactory = true;
+  pushScope(false);
+  for (const Stmt *stmt : module.hostStatements) {
+    unsigned held;
+    std::string why;
+    {
+      SourceContext::HeldErrors errors(source);
+      genStmt(*stmt);
+      held = errors.count();
+      why = errors.firstMessage();
+    }
+    raised = false;
+    if (!held)
+      continue;
+    std::vector<std::string> names;
+    namesBoundBy(*stmt, names);
+    unsigned line = 0;
+    if (auto fileLoc = dyn_cast<FileLineColLoc>(source.getLoc(stmt->getLoc())))
+      line = fileLoc.getLine();
+    RValue hostOnly;
+    hostOnly.kind = RValue::Kind::HostOnly;
+    hostOnly.str = "is bound by host code that tilec does not evaluate (line " +
+                   std::to_string(line) + ": " + why + ")";
+    for (const std::string &name : names)
+      scopes.back().names[name] = hostOnly;
+  }
+  for (auto &[name, value] : scopes.back().names) {
+    if (!isCompileTimeValue(value)) {
+      RValue hostOnly;
+      hostOnly.kind = RValue::Kind::HostOnly;
+      hostOnly.str = "is a runtime value of module-level code, not a compile-time one";
+      value = hostOnly;
+    }
+    module.globals[name] = value;
+  }
+  popScope();
+  bindingFactory = false;
+  scratch.clear();
+  currentModule = previousModule;
+}
+
 LogicalResult KernelGenerator::genKernel(ModuleInfo &home,
                                          const FunctionDef &entry) {
+  runModuleHostCode(home);
   errorsAtStart = source.getNumErrors();
   currentModule = &home;
   kernelHome = &home;

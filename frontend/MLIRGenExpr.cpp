@@ -270,6 +270,10 @@ RValue KernelGenerator::evalName(const NameExpr &expr) {
   }
   if (value->kind == RValue::Kind::Var)
     return readVar(*value, expr.getLoc());
+  if (value->kind == RValue::Kind::HostOnly) {
+    error(expr.getLoc()) << "'" << expr.name << "' " << value->str;
+    return RValue::error();
+  }
   return *value;
 }
 
@@ -299,6 +303,19 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     if (base.str == "T")
       if (Type dtype = parseDType(*ctx, expr.name))
         return RValue::ofDType(dtype);
+    if (base.str == "torch") {
+      // PyTorch's dtypes (torch.float16, torch.half, torch.long, ...).
+      StringRef name = llvm::StringSwitch<StringRef>(expr.name)
+                           .Case("half", "float16")
+                           .Case("float", "float32")
+                           .Case("double", "float64")
+                           .Case("long", "int64")
+                           .Case("int", "int32")
+                           .Case("short", "int16")
+                           .Default(expr.name);
+      if (Type dtype = parseDType(*ctx, name))
+        return RValue::ofDType(dtype);
+    }
     if (base.str == "math") {
       if (expr.name == "pi")
         return RValue::ofFloat(M_PI);
@@ -342,6 +359,27 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     }
     error(expr.getLoc()) << "a buffer has no attribute '" << expr.name
                          << "'; it has 'shape', 'dtype' and 'data'";
+    return RValue::error();
+  }
+  case RValue::Kind::HostTensor: {
+    if (expr.name == "shape") {
+      RValue shape;
+      shape.kind = RValue::Kind::Tuple;
+      shape.elements = base.elements;
+      return shape;
+    }
+    if (expr.name == "dtype")
+      return RValue::ofDType(base.dtype);
+    if (expr.name == "ndim")
+      return RValue::ofInt(base.elements.size());
+    if (expr.name == "T" || expr.name == "mT") {
+      if (base.elements.size() >= 2)
+        std::swap(base.elements[base.elements.size() - 2], base.elements.back());
+      return base;
+    }
+    error(expr.getLoc()) << "tilec knows a PyTorch tensor of module-level code by its "
+                            "'shape', 'dtype' and 'ndim' (and .T), not '"
+                         << expr.name << "'";
     return RValue::error();
   }
   case RValue::Kind::Const:
@@ -786,6 +824,26 @@ RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc wh
     lhs = readVar(lhs, where);
   if (rhs.kind == RValue::Kind::Var)
     rhs = readVar(rhs, where);
+  // A PyTorch tensor of module-level code with numbers (`torch.rand(m, k)
+  // * 2 - 1`): a tensor of the same shape and dtype.
+  bool lhsTensor = lhs.kind == RValue::Kind::HostTensor,
+       rhsTensor = rhs.kind == RValue::Kind::HostTensor;
+  if (lhsTensor || rhsTensor) {
+    const RValue &tensor = lhsTensor ? lhs : rhs, &other = lhsTensor ? rhs : lhs;
+    bool sameShape = other.kind == RValue::Kind::HostTensor && other.elements.size() ==
+                         tensor.elements.size() &&
+                     llvm::all_of(llvm::zip(other.elements, tensor.elements), [](auto pair) {
+                       return std::get<0>(pair).intValue == std::get<1>(pair).intValue;
+                     });
+    bool elementwise = op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul ||
+                       op == BinaryOp::Div || op == BinaryOp::FloorDiv ||
+                       op == BinaryOp::Mod || op == BinaryOp::Pow;
+    if (elementwise && (other.isConstNumber() || sameShape))
+      return tensor;
+    error(where) << "tilec models PyTorch tensors of module-level code by shape: element-wise "
+                    "arithmetic with numbers or tensors of the same shape only";
+    return RValue::error();
+  }
   // Tuples and lists: `a + b` joins them, `[x] * n` repeats one (n a
   // compile-time integer), as in Python.
   bool lhsTuple = lhs.kind == RValue::Kind::Tuple, rhsTuple = rhs.kind == RValue::Kind::Tuple;
@@ -1362,6 +1420,35 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
       return base;
     if (std::optional<std::string> text = textOf(base))
       return stringMethod(*text, method->name, call);
+  }
+  // Methods of a PyTorch tensor of module-level code (.to, .size, .view, ...).
+  static const StringRef tensorMethods[] = {
+      "cuda", "cpu", "contiguous", "clone", "detach", "requires_grad_", "uniform_", "normal_",
+      "zero_", "fill_", "random_", "half", "float", "bfloat16", "to", "size", "dim", "numel",
+      "t", "transpose", "view", "reshape"};
+  // (The base is evaluated here only where it is one: a name holding a
+  // tensor, a torch factory's call, or a chain of tensor methods on those.)
+  std::function<bool(const Expr &)> isHostTensorExpr = [&](const Expr &e) {
+    if (auto *name = dyn_cast<NameExpr>(&e)) {
+      const RValue *value = lookup(name->name);
+      return value && value->kind == RValue::Kind::HostTensor;
+    }
+    auto *inner = dyn_cast<CallExpr>(&e);
+    if (!inner)
+      return false;
+    if (auto *attr = dyn_cast<AttributeExpr>(inner->callee.get());
+        attr && llvm::is_contained(tensorMethods, StringRef(attr->name)))
+      return isHostTensorExpr(*attr->base);
+    return StringRef(inner->getCalleeName()).starts_with("torch.");
+  };
+  if (method && llvm::is_contained(tensorMethods, StringRef(method->name)) &&
+      isHostTensorExpr(*method->base)) {
+    RValue base = eval(*method->base);
+    if (base.isError())
+      return base;
+    if (base.kind == RValue::Kind::HostTensor)
+      if (std::optional<RValue> result = hostTensorMethod(base, method->name, call))
+        return *result;
   }
   // `n.bit_length()` of a constant integer (power-of-two checks in factories).
   if (method && method->name == "bit_length" && call.args.empty() && call.keywords.empty()) {

@@ -99,6 +99,19 @@ public:
   /// Erases the thread-index computations nothing uses, so that a launch
   /// whose thread index only chose roles is not a per-thread one.
   void eraseDeadThreadIndices(tile::LaunchOp launch);
+  /// Runs a Python file's module-level statements that bind names beyond
+  /// constants (ModuleInfo::hostStatements) once, as a factory's compile-
+  /// time code, with errors held back: the names of a statement tilec
+  /// cannot evaluate become HostOnly values, reported where a kernel reads
+  /// them.
+  void runModuleHostCode(ModuleInfo &module);
+  /// PyTorch's tensor factories (torch.randn(m, k, dtype=...), ...) in
+  /// module-level code: the tensor's shape and dtype.
+  RValue hostTensorFactory(llvm::StringRef name, const CallExpr &call);
+  /// A method of a PyTorch tensor of module-level code (`.to(...)`,
+  /// `.size(d)`, ...); null when `name` is none tilec models.
+  std::optional<RValue> hostTensorMethod(const RValue &tensor, llvm::StringRef name,
+                                         const CallExpr &call);
   /// `with T.attr(node, key, value):` TVM's annotated scope; tilec knows
   /// the reduction scope of T.tvm_thread_allreduce.
   void genAttrScope(const WithStmt &stmt, const CallExpr &attr);

@@ -42,6 +42,34 @@ static StringRef definedFunction(StringRef block) {
   return "";
 }
 
+/// Whether a line binds names only: `x = ...`, `a, b = ...`, `(a,) = ...` or
+/// an augmented assignment `x += ...` (-=, *=, //=).
+static bool bindsNamesOnly(StringRef line) {
+  line = line.trim();
+  size_t equals = line.find('=');
+  if (equals == StringRef::npos || equals == 0 || equals + 1 >= line.size() ||
+      line[equals + 1] == '=')
+    return false;
+  StringRef target = line.take_front(equals).rtrim();
+  if (target.consume_back("//") || target.consume_back("+") || target.consume_back("-") ||
+      target.consume_back("*"))
+    target = target.rtrim();
+  if (target.size() > 2 && target.front() == '(' && target.back() == ')')
+    target = target.drop_front().drop_back();
+  target.consume_back(","); // a one-name tuple
+  if (target.empty())
+    return false;
+  for (StringRef part : llvm::split(target, ',')) {
+    part = part.trim();
+    if (part.empty() || llvm::isDigit(part[0]) ||
+        !llvm::all_of(part, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+      return false;
+  }
+  return true;
+}
+
+static std::string withoutComments(StringRef block);
+
 /// Whether a top-level block of a Python file is host code: not an import,
 /// not a function that is or holds a @T.prim_func or @T.macro (or that
 /// kernel code calls: `helpers`), and not a plain constant.
@@ -56,13 +84,20 @@ static bool isHostBlock(StringRef block, const llvm::StringSet<> &helpers) {
   if (function)
     return !(block.contains("prim_func") || block.contains("macro") || eager ||
              helpers.contains(definedFunction(block)));
-  // A module-level value: kept when the tile language can read it.
-  size_t equals = first.find('=');
-  StringRef target = equals == StringRef::npos ? StringRef() : first.take_front(equals).trim();
-  bool plainAssignment = !target.empty() && llvm::all_of(target, [](char c) {
-    return llvm::isAlnum(c) || c == '_';
-  }) && equals + 1 < first.size() && first[equals + 1] != '=';
-  return !plainAssignment || block.contains("f\"") || block.contains("f'") ||
+  // Module-level values: kept when the tile language can read them —
+  // assignments to names (`x = ...`, `a, b = ...`, `x += ...`) and `if`
+  // blocks of those (not `if __name__ == "__main__":`).
+  bool bindsNames = bindsNamesOnly(first.split('\n').first);
+  if (first.starts_with("if ") && !first.contains("__name__")) {
+    bindsNames = true;
+    for (StringRef line : llvm::drop_begin(llvm::split(withoutComments(block), '\n'))) {
+      StringRef body = line.trim();
+      if (!body.empty() && !body.starts_with("else:") && !body.starts_with("elif ") &&
+          !bindsNamesOnly(body))
+        bindsNames = false;
+    }
+  }
+  return !bindsNames || block.contains("f\"") || block.contains("f'") ||
          block.contains(" for ") || block.contains("lambda") || block.contains("{");
 }
 
@@ -339,6 +374,9 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
   // helper functions, `if __name__ == "__main__":`): tilec compiles the
   // kernels, macros and constants and leaves the rest to Python.
   bool hostPython = StringRef(module.path).ends_with(".py");
+  // Once one statement is left to the kernel generator, so are the
+  // assignments after it (they may read or rebind its names).
+  auto deferToGenerator = [&](const Stmt &stmt) { module.hostStatements.push_back(&stmt); };
   for (const StmtPtr &stmt : module.ast->body) {
     if (auto *imp = dyn_cast<ImportStmt>(stmt.get())) {
       if (isTileLangModule(imp->module)) {
@@ -507,8 +545,12 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
       };
       bool allNames = llvm::all_of(assign->targets(),
                                    [](const Expr *target) { return isa<NameExpr>(target); });
-      if (hostPython && (!allNames || assign->annotation))
+      if (hostPython && assign->annotation)
         continue;
+      if (hostPython && (!allNames || !module.hostStatements.empty())) {
+        deferToGenerator(*assign);
+        continue;
+      }
       if (!allNames || assign->annotation || !assign->value) {
         source.emitError(assign->getLoc())
             << "only constants can be assigned at module level";
@@ -531,8 +573,10 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
         }
       }
       RValue value = evalConst(*assign->value);
-      if (value.isError() && hostPython)
-        continue; // a host value
+      if (value.isError() && hostPython) {
+        deferToGenerator(*assign); // more than a constant expression
+        continue;
+      }
       if (value.isError()) {
         source.emitError(assign->value->getLoc())
             << "a module-level value must be a constant expression";
@@ -547,8 +591,11 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
         continue; // a docstring
     if (isa<SimpleStmt>(stmt.get()) && stmt->getKind() == Stmt::Kind::Pass)
       continue;
-    if (hostPython)
+    if (hostPython) {
+      if (isa<IfStmt, AugAssignStmt>(stmt.get()))
+        deferToGenerator(*stmt);
       continue;
+    }
     source.emitError(stmt->getLoc())
         << "only imports, constants and function definitions may appear at "
            "module level";

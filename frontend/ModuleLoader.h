@@ -30,6 +30,12 @@ struct ModuleInfo {
   std::map<std::string, RValue> globals;
   bool resolving = false;
   bool resolved = false;
+  /// A Python file's module-level statements that bind names but are more
+  /// than constant expressions (`M, K = A.shape`, `if ...:` blocks, torch
+  /// calls), in order: the kernel generator runs them before a kernel of
+  /// this file (KernelGenerator::runModuleHostCode).
+  std::vector<const Stmt *> hostStatements;
+  bool hostStatementsRun = false;
 };
 
 /// Finds, reads, parses and resolves `.tl` modules, each once.

@@ -19,6 +19,20 @@ mlir::InFlightDiagnostic SourceContext::emitError(llvm::SMLoc loc) {
 }
 
 mlir::InFlightDiagnostic SourceContext::emitError(mlir::Location loc) {
-  ++numErrors;
+  if (!holding)
+    ++numErrors;
   return mlir::emitError(loc);
 }
+
+SourceContext::HeldErrors::HeldErrors(SourceContext &source)
+    : source(source), handler(&source.getContext(), [this](mlir::Diagnostic &diag) {
+        if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
+          return mlir::success(); // remarks and notes of held code: dropped too
+        if (held++ == 0)
+          first = diag.str();
+        return mlir::success();
+      }) {
+  ++source.holding;
+}
+
+SourceContext::HeldErrors::~HeldErrors() { --source.holding; }

@@ -37,10 +37,30 @@ public:
   /// How many errors were reported so far.
   unsigned getNumErrors() const { return numErrors; }
 
+  /// While alive, errors are held back instead of reported: code that may
+  /// be beyond tilec (a Python file's module-level host code) is tried, and
+  /// the first error's message kept for where its result is used.
+  class HeldErrors {
+  public:
+    explicit HeldErrors(SourceContext &source);
+    ~HeldErrors();
+    /// How many errors were held back.
+    unsigned count() const { return held; }
+    /// The first one's message ("" when none).
+    const std::string &firstMessage() const { return first; }
+
+  private:
+    SourceContext &source;
+    mlir::ScopedDiagnosticHandler handler;
+    unsigned held = 0;
+    std::string first;
+  };
+
 private:
   llvm::SourceMgr &sourceMgr;
   mlir::MLIRContext &context;
   unsigned numErrors = 0;
+  unsigned holding = 0; ///< live HeldErrors
 };
 
 } // namespace tilec::frontend

@@ -47,6 +47,13 @@ struct RValue {
     /// A module-level `Name = T.Tensor(shape, dtype)`: a parameter
     /// annotation whose names each kernel using it resolves in its own scope.
     TensorAnnotation,
+    /// A PyTorch tensor made by a Python file's module-level code
+    /// (`A = torch.randn(m, k, dtype=torch.float16)`): its shape
+    /// (`elements`, constant integers) and dtype are known, not its data.
+    HostTensor,
+    /// A module-level name that host code binds in a way tilec does not
+    /// evaluate; `str` says where and why, reported where a kernel reads it.
+    HostOnly,
   };
   enum class ConstKind { Int, Float, Bool, Str, DType };
 
