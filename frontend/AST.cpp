@@ -104,10 +104,12 @@ const FunctionDef *FunctionDef::factoryKernel() const {
       auto *name = ret ? llvm::dyn_cast_or_null<NameExpr>(ret->value.get()) : nullptr;
       if (!name)
         continue;
-      for (const StmtPtr &candidate : body)
-        if (auto *def = llvm::dyn_cast<FunctionDef>(candidate.get()))
-          if (def->name == name->name && def->hasDecorator("prim_func"))
-            return def;
+      // The kernel is defined in the branch that returns it or at the top.
+      for (const StmtList *defs : {&stmts, &body})
+        for (const StmtPtr &candidate : *defs)
+          if (auto *def = llvm::dyn_cast<FunctionDef>(candidate.get()))
+            if (def->name == name->name && def->hasDecorator("prim_func"))
+              return def;
     }
     return nullptr;
   };

@@ -181,7 +181,10 @@ static BuiltinTables makeBuiltinTables() {
   both({"abs"}, &G::builtinAbs);
   both({"max", "min"}, &G::builtinMinMax);
   add(tables.tile, {"clamp"}, &G::builtinClamp);
-  add(tables.tile, {"floordiv", "floormod"}, &G::builtinFloorDivMod);
+  add(tables.tile,
+      {"floordiv", "floormod", "shift_left", "shift_right", "bitwise_and", "bitwise_or",
+       "bitwise_xor"},
+      &G::builtinFloorDivMod);
   add(tables.tile, {"if_then_else"}, &G::builtinIfThenElse);
   add(tables.tile, {"ceildiv"}, &G::builtinCeilDiv);
   add(tables.tile, {"cast", "Cast"}, &G::builtinCast);

@@ -160,12 +160,19 @@ RValue KernelGenerator::builtinClamp(StringRef name, StringRef fn, const CallExp
 /// T.floordiv, T.floormod.
 RValue KernelGenerator::builtinFloorDivMod(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
-  // Python's // and %, as functions (TileLang's spelling).
+  // Python's //, %, <<, >>, &, | and ^, as functions (TileLang's spellings).
   BoundArgs args = bindArgs(*this, call, name, {"a", "b"}, 2);
   if (!args.ok)
     return RValue::error();
-  return evalBinary(fn == "floordiv" ? BinaryOp::FloorDiv : BinaryOp::Mod,
-                    eval(*args.get(0)), eval(*args.get(1)), where);
+  BinaryOp op = llvm::StringSwitch<BinaryOp>(fn)
+                    .Case("floordiv", BinaryOp::FloorDiv)
+                    .Case("shift_left", BinaryOp::Shl)
+                    .Case("shift_right", BinaryOp::Shr)
+                    .Case("bitwise_and", BinaryOp::BitAnd)
+                    .Case("bitwise_or", BinaryOp::BitOr)
+                    .Case("bitwise_xor", BinaryOp::BitXor)
+                    .Default(BinaryOp::Mod);
+  return evalBinary(op, eval(*args.get(0)), eval(*args.get(1)), where);
 }
 
 /// T.if_then_else.

@@ -1023,6 +1023,7 @@ const FunctionDef *KernelGenerator::bindFactoryBody(ModuleInfo &home,
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(&scratch);
   nestedFactories.clear();
+  branchKernels.clear();
   bindFactoryStatements(home, factory.body);
   if (!scratch.empty()) {
     error(factory.getLoc()) << "the values a kernel factory computes must be compile-time "
@@ -1094,6 +1095,10 @@ void KernelGenerator::genStmt(const Stmt &stmt) {
 }
 
 void KernelGenerator::genLocalMacro(const FunctionDef &fn) {
+  if (inFactoryBody() && fn.hasDecorator("prim_func")) {
+    branchKernels.push_back(&fn); // a kernel the factory may return
+    return;
+  }
   // A helper being inlined may define plain functions too (and return them:
   // `def make(f): def apply(v): ...; return apply`), each a macro closed
   // over the helper's names.
@@ -1748,6 +1753,9 @@ void KernelGenerator::genReturn(const ReturnStmt &stmt) {
         if (auto *def = dyn_cast<FunctionDef>(candidate.get()))
           if (def->name == name->name && def->hasDecorator("prim_func"))
             kernel = def;
+    for (const FunctionDef *def : branchKernels)
+      if (name && def->name == name->name)
+        kernel = def; // the latest definition in the branches taken
     if (!kernel) {
       error(stmt.getLoc()) << "a kernel factory returns one of the @T.prim_func it defines";
       return;

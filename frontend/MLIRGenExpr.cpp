@@ -387,6 +387,10 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     if (base.constKind == RValue::ConstKind::DType && expr.name == "bits" &&
         base.dtype.isIntOrFloat())
       return RValue::ofInt(base.dtype.getIntOrFloatBitWidth());
+    // (A dtype given by its name, -D dtype=float16, is a dtype all the same.)
+    if (base.constKind == RValue::ConstKind::Str && expr.name == "bits")
+      if (Type dtype = parseDType(*ctx, base.str); dtype && dtype.isIntOrFloat())
+        return RValue::ofInt(dtype.getIntOrFloatBitWidth());
     break;
   case RValue::Kind::Scalar:
     // A runtime value's type, as TileLang's PrimExpr.dtype (an index is

@@ -333,6 +333,9 @@ public:
   void bindNestedFactory(const FunctionDef &nested, const CallExpr &call);
   /// Functions a factory body defines that define and return a @T.prim_func.
   llvm::StringMap<const FunctionDef *> nestedFactories;
+  /// The @T.prim_func defined in the branches a factory took (`if
+  /// dtype.bits <= 16: @T.prim_func def main(...)`), which it may return.
+  llvm::SmallVector<const FunctionDef *> branchKernels;
 
   std::vector<Scope> scopes;
   /// The sizes an eager kernel's T.const named that -D set, as constants.

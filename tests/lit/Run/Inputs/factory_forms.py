@@ -59,3 +59,31 @@ def scaled_rows(cols, scale=2.0, trans=False) -> Callable[..., Any]:
 
     print(main)
     return main
+
+
+@tilelang.jit
+def by_width(dtype):
+    # The kernel is defined in the branch the dtype takes; the dtype, given
+    # by name, has TVM's .bits; TileLang's bit functions.
+    if dtype.bits <= 16:
+
+        @T.prim_func
+        def narrow(Out: T.Tensor((4,), T.int32)):
+            with T.Kernel(1, threads=32) as bx:
+                v = T.alloc_var(T.int32)
+                v = 0b1011
+                Out[0] = T.shift_left(v, 4)
+                Out[1] = T.shift_right(v, 1)
+                Out[2] = T.bitwise_and(v, 6) + T.bitwise_or(v, 4) * 100
+                Out[3] = T.bitwise_xor(v, 0b1111) + 16 * 1000
+
+        return narrow
+    else:
+
+        @T.prim_func
+        def wide(Out: T.Tensor((4,), T.int32)):
+            with T.Kernel(1, threads=32) as bx:
+                for i in T.serial(4):
+                    Out[i] = 32
+
+        return wide
