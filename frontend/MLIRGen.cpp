@@ -988,6 +988,12 @@ void KernelGenerator::bindFactoryStatements(ModuleInfo &home, const StmtList &bo
       scopes.back().names[fn->name] = macro;
       continue;
     }
+    // An import in the factory (Python's lazy imports): its names are the
+    // factory's.
+    if (auto *imp = dyn_cast<ImportStmt>(stmt.get())) {
+      loader.bindImport(home, *imp, scopes.back().names);
+      continue;
+    }
     switch (stmt->getKind()) {
     case Stmt::Kind::Return:
     case Stmt::Kind::Assert:

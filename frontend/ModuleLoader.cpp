@@ -366,6 +366,93 @@ std::string tilec::frontend::tileLangNamespace(StringRef path) {
   return path.str();
 }
 
+void ModuleLoader::bindImport(ModuleInfo &module, const ImportStmt &importStmt,
+                              std::map<std::string, RValue> &names) {
+  const ImportStmt *imp = &importStmt;
+  bool hostPython = StringRef(module.path).ends_with(".py");
+  if (isTileLangModule(imp->module)) {
+    // `import tilelang.language as T`, `import tilelang` (then
+    // `tilelang.language.copy`, `tilelang.layout.make_swizzled_layout`),
+    // `from tilelang import language as T`,
+    // `from tilelang.layout import make_swizzled_layout`.
+    if (!imp->isFrom) {
+      if (!imp->moduleAlias.empty())
+        names[imp->moduleAlias] =
+            RValue::ofNamespace(tileLangNamespace(imp->module));
+      else
+        names["tilelang"] = RValue::ofNamespace("tilelang");
+      return;
+    }
+    for (const auto &name : imp->names)
+      names[name.alias.empty() ? name.name : name.alias] =
+          RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
+    return;
+  }
+  StringRef moduleName = imp->module;
+  if (moduleName == "math" || moduleName == "tvm" || moduleName.starts_with("tvm.")) {
+    // Python's math on compile-time numbers (math.sqrt(dim), math.pi);
+    // TVM's DataType(dtype), whose .bits kernels size vectors by, and its
+    // expression builders tvm.tirx (tvm.tir) that helpers write element
+    // conversions with (tirx.const, tirx.reinterpret, ...).
+    if (!imp->isFrom) {
+      bool aliased = !imp->moduleAlias.empty();
+      std::string root = moduleName.split('.').first.str();
+      names[aliased ? imp->moduleAlias : root] =
+          RValue::ofNamespace(aliased ? tileLangNamespace(moduleName) : root);
+    }
+    for (const auto &name : imp->names)
+      names[name.alias.empty() ? name.name : name.alias] =
+          RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
+    return;
+  }
+  if (hostPython && imp->module == "torch" && !imp->isFrom) {
+    // For the device queries helpers make (torch.cuda.get_device_capability).
+    names[imp->moduleAlias.empty() ? "torch" : imp->moduleAlias] =
+        RValue::ofNamespace("torch");
+    return;
+  }
+  ModuleInfo *imported = hostPython ? loadPythonLibrary(module, imp->module)
+                                    : loadImport(module, imp->module, imp->getLoc());
+  if (hostPython && !imported)
+    return; // a Python package (torch, tilec, ...): host code's
+  if (!imported)
+    return;
+  if (imported->resolving) {
+    source.emitError(imp->getLoc())
+        << "circular import of '" << imp->module << "'";
+    return;
+  }
+  resolveGlobals(*imported);
+  if (!imp->isFrom) {
+    RValue value;
+    value.kind = RValue::Kind::Module;
+    value.module = imported;
+    std::string alias = imp->moduleAlias;
+    if (alias.empty())
+      alias = StringRef(imp->module).ltrim('.').split('.').first.str();
+    names[alias] = value;
+    return;
+  }
+  for (const auto &name : imp->names) {
+    if (name.name == "*") {
+      for (auto &[key, value] : imported->globals)
+        if (value.kind == RValue::Kind::Macro || value.kind == RValue::Kind::Const ||
+            value.kind == RValue::Kind::TensorAnnotation)
+          names[key] = value;
+      continue;
+    }
+    auto found = imported->globals.find(name.name);
+    if (found == imported->globals.end() && hostPython)
+      continue; // host code of a Python library: its importer's host code uses it
+    if (found == imported->globals.end()) {
+      source.emitError(name.loc) << "module '" << imp->module
+                                 << "' has no name '" << name.name << "'";
+      continue;
+    }
+    names[name.alias.empty() ? name.name : name.alias] = found->second;
+  }
+}
+
 void ModuleLoader::resolveGlobals(ModuleInfo &module) {
   if (module.resolved || module.resolving)
     return;
@@ -379,88 +466,7 @@ void ModuleLoader::resolveGlobals(ModuleInfo &module) {
   auto deferToGenerator = [&](const Stmt &stmt) { module.hostStatements.push_back(&stmt); };
   for (const StmtPtr &stmt : module.ast->body) {
     if (auto *imp = dyn_cast<ImportStmt>(stmt.get())) {
-      if (isTileLangModule(imp->module)) {
-        // `import tilelang.language as T`, `import tilelang` (then
-        // `tilelang.language.copy`, `tilelang.layout.make_swizzled_layout`),
-        // `from tilelang import language as T`,
-        // `from tilelang.layout import make_swizzled_layout`.
-        if (!imp->isFrom) {
-          if (!imp->moduleAlias.empty())
-            module.globals[imp->moduleAlias] =
-                RValue::ofNamespace(tileLangNamespace(imp->module));
-          else
-            module.globals["tilelang"] = RValue::ofNamespace("tilelang");
-          continue;
-        }
-        for (const auto &name : imp->names)
-          module.globals[name.alias.empty() ? name.name : name.alias] =
-              RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
-        continue;
-      }
-      StringRef moduleName = imp->module;
-      if (moduleName == "math" || moduleName == "tvm" || moduleName.starts_with("tvm.")) {
-        // Python's math on compile-time numbers (math.sqrt(dim), math.pi);
-        // TVM's DataType(dtype), whose .bits kernels size vectors by, and its
-        // expression builders tvm.tirx (tvm.tir) that helpers write element
-        // conversions with (tirx.const, tirx.reinterpret, ...).
-        if (!imp->isFrom) {
-          bool aliased = !imp->moduleAlias.empty();
-          std::string root = moduleName.split('.').first.str();
-          module.globals[aliased ? imp->moduleAlias : root] =
-              RValue::ofNamespace(aliased ? tileLangNamespace(moduleName) : root);
-        }
-        for (const auto &name : imp->names)
-          module.globals[name.alias.empty() ? name.name : name.alias] =
-              RValue::ofNamespace(tileLangNamespace(imp->module + "." + name.name));
-        continue;
-      }
-      if (hostPython && imp->module == "torch" && !imp->isFrom) {
-        // For the device queries helpers make (torch.cuda.get_device_capability).
-        module.globals[imp->moduleAlias.empty() ? "torch" : imp->moduleAlias] =
-            RValue::ofNamespace("torch");
-        continue;
-      }
-      ModuleInfo *imported = hostPython ? loadPythonLibrary(module, imp->module)
-                                        : loadImport(module, imp->module, imp->getLoc());
-      if (hostPython && !imported)
-        continue; // a Python package (torch, tilec, ...): host code's
-      if (!imported)
-        continue;
-      if (imported->resolving) {
-        source.emitError(imp->getLoc())
-            << "circular import of '" << imp->module << "'";
-        continue;
-      }
-      resolveGlobals(*imported);
-      if (!imp->isFrom) {
-        RValue value;
-        value.kind = RValue::Kind::Module;
-        value.module = imported;
-        std::string alias = imp->moduleAlias;
-        if (alias.empty())
-          alias = StringRef(imp->module).ltrim('.').split('.').first.str();
-        module.globals[alias] = value;
-        continue;
-      }
-      for (const auto &name : imp->names) {
-        if (name.name == "*") {
-          for (auto &[key, value] : imported->globals)
-            if (value.kind == RValue::Kind::Macro || value.kind == RValue::Kind::Const ||
-                value.kind == RValue::Kind::TensorAnnotation)
-              module.globals[key] = value;
-          continue;
-        }
-        auto found = imported->globals.find(name.name);
-        if (found == imported->globals.end() && hostPython)
-          continue; // host code of a Python library: its importer's host code uses it
-        if (found == imported->globals.end()) {
-          source.emitError(name.loc) << "module '" << imp->module
-                                     << "' has no name '" << name.name << "'";
-          continue;
-        }
-        module.globals[name.alias.empty() ? name.name : name.alias] =
-            found->second;
-      }
+      bindImport(module, *imp, module.globals);
       continue;
     }
     if (auto *def = dyn_cast<FunctionDef>(stmt.get())) {

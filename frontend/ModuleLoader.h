@@ -53,6 +53,10 @@ public:
                          llvm::SMLoc loc);
   /// Binds the module's imports, constants, macros and kernels.
   void resolveGlobals(ModuleInfo &module);
+  /// Binds the names an import statement of `module` brings into `names`
+  /// (the module's globals, or a factory's scope for an import in its body).
+  void bindImport(ModuleInfo &module, const ImportStmt &imp,
+                  std::map<std::string, RValue> &names);
   /// A Python module of the program's own beside a Python importer (`from
   /// quantize import f` finds quantize.py or quantize/__init__.py), read as
   /// a library: its functions the tile language can read are helpers, the

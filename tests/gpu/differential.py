@@ -263,6 +263,28 @@ PROGRAMS = [
       ["-D", "M=96", "-D", "N=80", "-D", "K=128"],
       inputs=lambda np, rng, dims: {"A": rng.integers(-128, 128, (96, 128)).astype(np.int8),
                                     "B": rng.integers(0, 256, (80, 64)).astype(np.uint8)}),
+    # Warp shuffles (whole and partial warps, widths 32 and 8), a butterfly.
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/warp_shuffle.py"), "shuffles", {},
+      ["-D", "threads=64", "-D", "width=8"], name="warp_shuffles"),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/warp_shuffle.py"), "shuffles", {},
+      ["-D", "threads=20", "-D", "width=32"], name="warp_shuffles_partial"),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/warp_shuffle.py"), "butterfly", {},
+      ["-D", "n=32"]),
+    # 2:4-sparse GEMMs (any metadata bits are positions: random ones).
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/sparse_gemm.py"), "sparse_gemm", {},
+      ["-D", "M=96", "-D", "N=80", "-D", "K=128", "-D", "dtype=float16", "-D", "e_dtype=int16",
+       "-D", "trans_AE=False"], name="sparse_gemm_fp16",
+      inputs=lambda np, rng, dims: {"E": rng.integers(-2**15, 2**15, (96, 8)).astype(np.int16)}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/sparse_gemm.py"), "sparse_gemm", {},
+      ["-D", "M=64", "-D", "N=48", "-D", "K=192", "-D", "dtype=float16", "-D", "e_dtype=int8",
+       "-D", "trans_AE=True"], name="sparse_gemm_transposed",
+      inputs=lambda np, rng, dims: {"E": rng.integers(-128, 128, (24, 64)).astype(np.int8)}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/sparse_gemm.py"), "sparse_gemm", {},
+      ["-D", "M=64", "-D", "N=32", "-D", "K=128", "-D", "dtype=float32", "-D", "e_dtype=int32",
+       "-D", "trans_AE=False"], name="sparse_gemm_fp32",
+      inputs=lambda np, rng, dims: {"E": rng.integers(-2**31, 2**31, (64, 8)).astype(np.int32)}),
+    # Module-level host code sizing the kernel.
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/module_host_code.py"), "scale_rows", {}),
 ]
 
 NUMPY_DTYPES = {"float32": "<f4", "float64": "<f8", "float16": "<f2", "bfloat16": "<u2",
