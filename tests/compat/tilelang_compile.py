@@ -112,9 +112,9 @@ def kernels_of(path, folder):
     return found
 
 
-def compile_one(tilec, path, name, flags, out):
-    result = subprocess.run([tilec, path, "--kernel", name, "--target", "sm_90a", "--emit=ptx",
-                             "-o", os.path.join(out, name + ".ptx")] + flags,
+def compile_one(tilec, path, name, flags, out, target="sm_90a", emit="ptx"):
+    result = subprocess.run([tilec, path, "--kernel", name, "--target", target, f"--emit={emit}",
+                             "-o", os.path.join(out, f"{name}.{target}.{emit}")] + flags,
                             capture_output=True, text=True, errors="replace", timeout=300)
     first = (result.stderr.strip().splitlines() or [""])[0]
     return result.returncode == 0, re.sub(r"^.*?:\d+:\d+: ", "", first)
@@ -125,6 +125,8 @@ def main():
     parser.add_argument("examples", help="TileLang's examples folder")
     parser.add_argument("--tilec", default=os.path.join(ROOT, "build", "tools", "tilec"))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--no-amd", dest="amd", action="store_false",
+                        help="leave out the gfx942 compile")
     args = parser.parse_args()
     jobs = []
     for folder, _, names in os.walk(args.examples):
@@ -138,14 +140,28 @@ def main():
                          for kernel, flags in kernels_of(path, folder_name)]
     import tempfile
     out = tempfile.mkdtemp(prefix="tilelang-compile-")
+    # sm_90a PTX assembled by ptxas (a cubin), and a gfx942 code object.
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(lambda job: compile_one(args.tilec, *job, out), jobs))
+        results = list(pool.map(
+            lambda job: compile_one(args.tilec, *job, out, "sm_90a", "cubin"), jobs))
+        amd = list(pool.map(
+            lambda job: compile_one(args.tilec, *job, out, "gfx942", "hsaco")
+            if args.amd else (False, ""), jobs))
     programs = {path for path, _, _ in jobs}
-    for (path, kernel, _), (ok, message) in sorted(zip(jobs, results)):
-        print(f"{'ok  ' if ok else 'FAIL'} {os.path.relpath(path, args.examples)}:{kernel}"
-              f"{'' if ok else '  ' + message[:160]}")
+    for (path, kernel, _), (ok, message), (amd_ok, amd_message) in sorted(
+            zip(jobs, results, amd)):
+        where = f"{os.path.relpath(path, args.examples)}:{kernel}"
+        if not ok:
+            print(f"FAIL {where}  {message[:160]}")
+        elif args.amd and not amd_ok:
+            print(f"ok   {where}  (gfx942: {amd_message[:140]})")
+        else:
+            print(f"ok   {where}")
     print(f"tilelang kernels: {sum(ok for ok, _ in results)} of {len(jobs)} (in {len(programs)} "
-          f"example programs) compile to sm_90a PTX")
+          f"example programs) compile to sm_90a PTX that ptxas accepts")
+    if args.amd:
+        print(f"tilelang kernels: {sum(ok for ok, _ in amd)} of {len(jobs)} compile to gfx942 "
+              f"code objects")
 
 
 if __name__ == "__main__":
