@@ -598,8 +598,11 @@ void KernelGenerator::runModuleHostCode(ModuleInfo &module) {
   module.hostStatementsRun = true;
   if (module.hostStatements.empty())
     return;
+  // Module-level code sees the module's names only.
   ModuleInfo *previousModule = currentModule;
   currentModule = &module;
+  auto outerScopes = std::move(scopes);
+  scopes.clear();
   Block scratch; // nothing of host code runs on the device
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(&scratch);
@@ -640,7 +643,9 @@ void KernelGenerator::runModuleHostCode(ModuleInfo &module) {
   }
   popScope();
   bindingFactory = false;
-  scratch.clear();
+  while (!scratch.empty()) // users before what they use
+    scratch.back().erase();
+  scopes = std::move(outerScopes);
   currentModule = previousModule;
 }
 

@@ -406,7 +406,8 @@ void ModuleLoader::bindImport(ModuleInfo &module, const ImportStmt &importStmt,
     return;
   }
   if (hostPython && imp->module == "torch" && !imp->isFrom) {
-    // For the device queries helpers make (torch.cuda.get_device_capability).
+    // For the device queries helpers make (torch.cuda.get_device_capability),
+    // and the tensors and dtypes of module-level code (torch.randn, ...).
     names[imp->moduleAlias.empty() ? "torch" : imp->moduleAlias] =
         RValue::ofNamespace("torch");
     return;
