@@ -357,6 +357,8 @@ std::string tilec::frontend::tileLangNamespace(StringRef path) {
     return "math.next_power_of_2";
   // The swizzle TileLang's MMA helpers put shared tiles in: a layout hint,
   // as T.make_swizzled_layout's (tilec picks the swizzle its copies need).
+  if (path == "tilelang.tileop.base.GemmWarpPolicy" || path == "tilelang.tileop.GemmWarpPolicy")
+    return "T.GemmWarpPolicy";
   if (path == "tilelang.cuda.intrinsics.make_mma_swizzle_layout" ||
       path == "tilelang.intrinsics.make_mma_swizzle_layout")
     return "T.make_swizzled_layout";

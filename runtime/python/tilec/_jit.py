@@ -153,6 +153,11 @@ def _prelude(factory):
                     getattr(value, "__name__", None) == "DataType":
                 lines.append(f"from tvm import DataType as {name}")
                 continue
+            module = getattr(value, "__module__", None) or ""
+            if inspect.isfunction(value) and module.startswith("tilec.tilelang."):
+                # A function of TileLang's API (tilec reads it by its name).
+                lines.append(f"from {module[len('tilec.'):]} import {value.__name__} as {name}")
+                continue
             if isinstance(value, Spelling):
                 # A dtype (T.float16) as its name, which module level takes.
                 text = str(value)

@@ -7,6 +7,10 @@ from tilelang import tvm as tilelang_tvm  # noqa: F401 (TileLang programs do thi
 from tilelang.autotuner import *  # noqa: F401,F403 (TileLang programs do this)
 from tilelang.language.fp8 import determine_fp8_type
 from tvm import DataType, tirx
+from tilelang.cuda.intrinsics import make_mma_swizzle_layout
+from tilelang.cuda.intrinsics.sparse_layout import get_e_factor
+from tilelang.language.dtypes import dtype as tl_dtype
+from tilelang.tileop.base import GemmWarpPolicy
 
 dtype = T.float32
 
@@ -29,6 +33,26 @@ def low_nibbles(N):
 
 
 in_dtype = T.float32  # named by an annotation only
+
+
+@tilelang.jit
+def butterfly(A):
+    # Warp shuffles in per-thread code, a shared tile in an MMA swizzle.
+    R = T.const("R")
+    A: T.Tensor((R, 32), T.float32)
+    H = T.empty((R, 32), T.float32)
+    with T.Kernel(R, threads=32) as r:
+        tx = T.get_thread_binding(0)
+        stage = T.alloc_shared((2, 32), T.float32)
+        T.annotate_layout({stage: make_mma_swizzle_layout(stage)})
+        value = T.alloc_var(T.float32)
+        value = A[r, tx]
+        for i in T.serial(5):
+            other = T.shfl_xor(value, 1 << i)
+            value = T.if_then_else((tx >> i) & 1 == 0, value + other, other - value)
+        stage[1, tx] = value
+        H[r, tx] = stage[1, tx]
+    return H
 
 
 @tilelang.jit
@@ -187,6 +211,14 @@ def main():
     a = rng.standard_normal((37, 5)).astype(np.float32)
     s = column_sums(a)
     ok = np.abs(z - (3 * x + y)).max() < 1e-5 and np.abs(s - a.sum(0)).max() < 1e-4
+    # TileLang's sparse-metadata helpers and dtype class, as programs use them.
+    assert get_e_factor(T.float16, T.int16) == 16 and get_e_factor(tl_dtype("float32"), T.int8) == 4
+    assert str(GemmWarpPolicy.FullRow) == "T.GemmWarpPolicy.FullRow"
+    h = np.array([[1.0]])
+    while len(h) < 32:
+        h = np.block([[h, h], [h, -h]])
+    rows = rng.integers(-4, 5, (3, 32)).astype(np.float32)
+    ok = ok and np.array_equal(butterfly(rows), rows @ h.T)
     print("tilelang program:", "ok" if ok else "MISMATCH")
 
 

@@ -21,13 +21,15 @@ import sys
 from .. import language
 from .._jit import KernelFactory, JITKernel
 from .._profiler import TensorSupplyType
-from . import autotuner, carver, contrib, engine, env, layout, math, profiler, testing, tvm, utils
+from . import (autotuner, carver, contrib, cuda, engine, env, layout, math, profiler, testing,
+               tileop, tvm, utils)
 from .autotuner import autotune
 from .math import next_power_of_2
 from .tvm import DataType
 
 __all__ = ["jit", "autotune", "cdiv", "next_power_of_2", "language", "profiler", "testing",
-           "autotuner", "carver", "contrib", "engine", "env", "layout", "PassConfigKey",
+           "autotuner", "carver", "contrib", "cuda", "engine", "env", "layout", "tileop",
+           "PassConfigKey",
            "TensorSupplyType", "JITKernel", "DataType", "tvm", "disable_cache", "install"]
 
 
@@ -111,10 +113,11 @@ def install():
     package = sys.modules[__name__]
     sys.modules["tilelang"] = package
     sys.modules["tilelang.language"] = language
-    from . import language_fp8, transform
+    from . import language_dtypes, language_fp8, transform
     sys.modules["tilelang.language.fp8"] = language_fp8
+    sys.modules["tilelang.language.dtypes"] = language_dtypes
     for name, module in list(sys.modules.items()):
-        if name.startswith(__name__ + ".") and name != __name__ + ".language_fp8":
+        if name.startswith(__name__ + ".") and not name.startswith(__name__ + ".language_"):
             sys.modules["tilelang." + name[len(__name__) + 1:]] = module
     sys.modules.setdefault("tvm", tvm)
     sys.modules.setdefault("tvm.tirx", tvm.tirx)

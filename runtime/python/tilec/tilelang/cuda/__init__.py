@@ -1,0 +1,3 @@
+"""`tilelang.cuda`: TileLang's CUDA-specific helpers that kernels import."""
+
+from . import intrinsics
