@@ -324,9 +324,9 @@ RValue KernelGenerator::builtinThreadAllreduce(StringRef name, StringRef fn,
 /// lane or delta, width, warp_size): each thread reads `value` of another
 /// lane of its group of `width` lanes (CUDA's __shfl_*_sync). A source lane
 /// outside the group (or past the block's last thread) reads the thread's
-/// own value, as CUDA's shifts do. The exchange goes through one shared
-/// slot per thread; tile-insert-barriers orders the writes before the reads,
-/// so every target runs it alike. Every thread of the block must reach it.
+/// own value, as CUDA's shifts do. The source thread is computed here;
+/// tile.shuffle moves the value (one register shuffle on GPUs). Every thread
+/// of the warp must reach it.
 RValue KernelGenerator::builtinWarpShuffle(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
   if (!checkInLaunch(where, name))
@@ -379,12 +379,7 @@ RValue KernelGenerator::builtinWarpShuffle(StringRef name, StringRef fn, const C
   laneValue = castTo(laneValue, builder.getIndexType(), where);
   auto constant = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(builder, l, v); };
 
-  auto slotsType = tile::BufferType::get(ctx, {launchThreads}, type, tile::MemoryScope::Shared,
-                                         Attribute());
-  Value slots = tile::AllocOp::create(builder, l, slotsType);
   Value thread = tile::ThreadIdOp::create(builder, l, builder.getIndexType());
-  tile::StoreOp::create(builder, l, own, slots, ValueRange{thread});
-
   // Lanes are counted within the thread's group of `width`.
   Value inGroup = arith::RemUIOp::create(builder, l, thread, constant(width));
   Value groupFirst = arith::SubIOp::create(builder, l, thread, inGroup);
@@ -406,7 +401,7 @@ RValue KernelGenerator::builtinWarpShuffle(StringRef name, StringRef fn, const C
   Value pastBlock = arith::CmpIOp::create(builder, l, arith::CmpIPredicate::uge, source,
                                           constant(launchThreads));
   source = arith::SelectOp::create(builder, l, pastBlock, thread, source);
-  Value received = tile::LoadOp::create(builder, l, type, slots, ValueRange{source});
+  Value received = tile::ShuffleOp::create(builder, l, own.getType(), own, source);
   RValue result = RValue::ofScalar(received);
   result.declared = value.declared;
   return result;

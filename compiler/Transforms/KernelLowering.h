@@ -140,6 +140,9 @@ private:
   tile::GemmOp gemmTakingTurn(tile::WarpgroupTurnOp turn);
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerTileOp(Operation *op);
+  /// `value` as held by thread `sourceThread` of this thread's group of 32
+  /// (tile.shuffle).
+  Value shuffleFrom(Value value, Value sourceThread);
   /// Clones `v`'s definition (outside the launch) into the kernel.
   Value materialize(Value v);
 

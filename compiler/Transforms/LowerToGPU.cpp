@@ -1086,6 +1086,44 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
   return success();
 }
 
+Value KernelLowering::shuffleFrom(Value value, Value sourceThread) {
+  // An index shuffle within groups of 32 lanes (a warp, or half an AMD
+  // wavefront), of 32-bit words: narrower values travel widened, 64-bit
+  // ones as two words.
+  Value lane = arith::IndexCastOp::create(b, loc(), b.getI32Type(),
+                                          arith::RemUIOp::create(b, loc(), sourceThread,
+                                                                 index(32)));
+  Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 32);
+  auto word = [&](Value v) {
+    return gpu::ShuffleOp::create(b, loc(), v, lane, width, gpu::ShuffleMode::IDX)
+        .getShuffleResult();
+  };
+  Type type = value.getType();
+  unsigned bits = type.getIntOrFloatBitWidth();
+  Type i32 = b.getI32Type();
+  if (type.isF32() || type.isInteger(32))
+    return word(value);
+  if (bits < 32) {
+    Value asInt = isa<FloatType>(type)
+                      ? Value(arith::BitcastOp::create(b, loc(), b.getIntegerType(bits), value))
+                      : value;
+    Value moved = arith::TruncIOp::create(
+        b, loc(), b.getIntegerType(bits), word(arith::ExtUIOp::create(b, loc(), i32, asInt)));
+    return isa<FloatType>(type) ? Value(arith::BitcastOp::create(b, loc(), type, moved)) : moved;
+  }
+  Type i64 = b.getI64Type();
+  Value asInt = isa<FloatType>(type) ? Value(arith::BitcastOp::create(b, loc(), i64, value))
+                                     : value;
+  Value thirtyTwo = arith::ConstantIntOp::create(b, loc(), i64, 32);
+  Value low = word(arith::TruncIOp::create(b, loc(), i32, asInt));
+  Value high = word(arith::TruncIOp::create(
+      b, loc(), i32, arith::ShRUIOp::create(b, loc(), asInt, thirtyTwo)));
+  Value joined = arith::OrIOp::create(
+      b, loc(), arith::ExtUIOp::create(b, loc(), i64, low),
+      arith::ShLIOp::create(b, loc(), arith::ExtUIOp::create(b, loc(), i64, high), thirtyTwo));
+  return isa<FloatType>(type) ? Value(arith::BitcastOp::create(b, loc(), type, joined)) : joined;
+}
+
 LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   auto indices = [&](ValueRange values) {
     SmallVector<Value> result;
@@ -1131,6 +1169,11 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   }
   if (auto thread = dyn_cast<tile::ThreadIdOp>(op)) {
     mapping.map(thread.getResult(), threadId);
+    return success();
+  }
+  if (auto shuffle = dyn_cast<tile::ShuffleOp>(op)) {
+    mapping.map(shuffle.getResult(), shuffleFrom(mapping.lookup(shuffle.getValue()),
+                                                 mapping.lookup(shuffle.getSource())));
     return success();
   }
   if (auto dim = dyn_cast<tile::DimOp>(op)) {

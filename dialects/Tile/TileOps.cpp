@@ -162,6 +162,27 @@ LogicalResult ThreadIdOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// ShuffleOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShuffleOp::verify() {
+  Type type = getValue().getType();
+  if (!type.isIntOrFloat() || type.getIntOrFloatBitWidth() < 8 ||
+      type.getIntOrFloatBitWidth() > 64)
+    return emitOpError("moves an integer or float of 8 to 64 bits, got ") << type;
+  // Where the thread index exists: in a launch, outside the operations that
+  // spread their work over the threads.
+  for (Operation *parent = (*this)->getParentOp(); parent; parent = parent->getParentOp()) {
+    if (isa<LaunchOp>(parent))
+      return success();
+    if (isa<ParallelOp, PipelinedOp, WarpSpecializeOp>(parent))
+      return emitOpError("must not be inside a ")
+             << parent->getName() << ": a shuffle is per-thread code";
+  }
+  return emitOpError("must be inside a tile.launch");
+}
+
+//===----------------------------------------------------------------------===//
 // ParallelOp
 //===----------------------------------------------------------------------===//
 

@@ -546,6 +546,31 @@ def Tile_ThreadIdOp : Tile_Op<"thread_id", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tile_ShuffleOp : Tile_Op<"shuffle", [AllTypesMatch<["value", "result"]>]> {
+  let summary = "a value of another thread of the same warp";
+  let description = [{
+    In a per-thread launch, each thread's `value` as seen by the threads
+    that name it: the result is `value` on thread `source` of the block,
+    which must be a thread of the executing thread's group of 32 (a warp on
+    NVIDIA GPUs, half a wavefront on AMD ones). Every thread of the group
+    takes part (none may skip it in a branch). The frontend lowers
+    TileLang's warp shuffles (T.shfl_xor, T.shfl_down, T.shfl_sync, TVM's
+    T.tvm_warp_shuffle) to it, with the source lane they name; GPUs run it
+    as one register shuffle (gpu.shuffle idx), the cpu target through a
+    slot per thread between two block barriers.
+
+    ```mlir
+    %tid = tile.thread_id
+    %partner = arith.xori %tid, %c1 : index
+    %v2 = tile.shuffle %v from %partner : f32
+    ```
+  }];
+  let arguments = (ins AnyType:$value, Index:$source);
+  let results = (outs AnyType:$result);
+  let assemblyFormat = "$value `from` $source attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
 def Tile_BarrierOp : Tile_Op<"barrier"> {
   let summary = "synchronize the threads of the block (or of its part)";
   let description = [{

@@ -482,7 +482,11 @@ private:
       wake.notify_one();
   }
   /// Thread `currentThread` waits at `barrier` for the block's other threads.
-  LogicalResult waitAtBarrier(tile::BarrierOp barrier);
+  /// Waits at `barrier` (a tile.barrier, or a tile.shuffle's exchange)
+  /// until every thread of the block has reached it.
+  LogicalResult waitAtBarrier(Operation *barrier);
+  /// Each tile.shuffle's values, a slot per thread of the block.
+  DenseMap<Operation *, std::vector<Scalar>> *shuffleSlots = nullptr;
 };
 
 } // namespace
@@ -494,11 +498,14 @@ private:
 LogicalResult Interpreter::runThreads(tile::LaunchOp launch, Block &body, bool barriers) {
   int64_t threads = launch.getThreads();
   DenseMap<Operation *, View> shared;
+  DenseMap<Operation *, std::vector<Scalar>> slots;
   std::vector<ThreadState> states(threads, ThreadState{scalars, views});
   blockShared = &shared;
+  shuffleSlots = &slots;
   threadStates = &states;
   llvm::scope_exit done([&] {
     blockShared = nullptr;
+    shuffleSlots = nullptr;
     threadStates = nullptr;
     turns = nullptr;
     currentThread = -1;
@@ -590,7 +597,7 @@ void Interpreter::passTurn(int64_t t) {
     s.wake[next].notify_one();
 }
 
-LogicalResult Interpreter::waitAtBarrier(tile::BarrierOp barrier) {
+LogicalResult Interpreter::waitAtBarrier(Operation *barrier) {
   ThreadTurns &s = *turns;
   int64_t t = currentThread;
   std::unique_lock<std::mutex> lock(s.mutex);
@@ -864,7 +871,11 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     // the threads take turns.
     bool perThread = launch.isPerThread();
     bool barriers = perThread && launch.getBody()
-                                     .walk([](tile::BarrierOp) { return WalkResult::interrupt(); })
+                                     .walk([](Operation *op) {
+                                       return isa<tile::BarrierOp, tile::ShuffleOp>(op)
+                                                  ? WalkResult::interrupt()
+                                                  : WalkResult::advance();
+                                     })
                                      .wasInterrupted();
     for (int64_t z = 0; z < grid[2]; ++z)
       for (int64_t y = 0; y < grid[1]; ++y)
@@ -1089,6 +1100,26 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
   }
   if (auto barrier = dyn_cast<tile::BarrierOp>(op); barrier && turns)
     return waitAtBarrier(barrier);
+  if (auto shuffle = dyn_cast<tile::ShuffleOp>(op)) {
+    // Every thread leaves its value in its slot; after a barrier each reads
+    // its source's; after a second, the slots may be written again.
+    if (!turns) { // one thread of control (the launch is not per-thread)
+      scalars[shuffle.getResult()] = get(shuffle.getValue());
+      return success();
+    }
+    std::vector<Scalar> &slots = (*shuffleSlots)[op];
+    slots.resize(threadStates->size());
+    slots[currentThread] = get(shuffle.getValue());
+    if (failed(waitAtBarrier(op)))
+      return failure();
+    int64_t source = getI(shuffle.getSource());
+    if (source < 0 || source >= static_cast<int64_t>(slots.size()) ||
+        source / 32 != currentThread / 32)
+      return failWith(op, "thread " + Twine(currentThread) + " reads the value of thread " +
+                              Twine(source) + ", outside its group of 32 threads");
+    scalars[shuffle.getResult()] = slots[source];
+    return waitAtBarrier(op);
+  }
   if (isa<tile::AsyncCommitOp, tile::AsyncWaitOp, tile::BarrierOp>(op))
     return success(); // one thread of control: copies complete at once here
   if (auto thread = dyn_cast<tile::ThreadIdOp>(op)) {

@@ -548,6 +548,34 @@ func.func @view_as_scalar(%A: !tile.buffer<4x6xf32, global> {tile.name = "A"}) a
 
 // -----
 
+func.func @shuffle_in_parallel(%A: !tile.buffer<128xf32, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [128] {
+    ^bb0(%i: index):
+      %v = tile.load %A[%i] : !tile.buffer<128xf32, global>
+      // expected-error @+1 {{'tile.shuffle' op must not be inside a tile.parallel: a shuffle is per-thread code}}
+      %w = tile.shuffle %v from %i : f32
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @shuffle_of_index(%i: index) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(32) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // expected-error @+1 {{'tile.shuffle' op moves an integer or float of 8 to 64 bits, got 'index'}}
+    %w = tile.shuffle %i from %c1 : index
+  }
+  return
+}
+
+// -----
+
 func.func @thread_id_outside_launch() {
   // expected-error @+1 {{'tile.thread_id' op must be inside a tile.launch}}
   %tid = tile.thread_id

@@ -178,3 +178,19 @@ func.func @per_thread(%A: !tile.buffer<128xf32, global>) {
   }
   return
 }
+
+// A warp shuffle: each thread reads its xor-partner's value.
+// CHECK-LABEL: func.func @shuffle
+// CHECK: tile.shuffle %{{.*}} from %{{.*}} : f16
+func.func @shuffle(%A: !tile.buffer<128xf16, global>) {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %v = tile.load %A[%tid] : !tile.buffer<128xf16, global>
+    %partner = arith.xori %tid, %c1 : index
+    %w = tile.shuffle %v from %partner : f16
+    tile.store %w, %A[%tid] : !tile.buffer<128xf16, global>
+  }
+  return
+}

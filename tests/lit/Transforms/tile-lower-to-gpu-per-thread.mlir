@@ -77,3 +77,32 @@ func.func @row_to_local(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["N", "K"
   }
   return
 }
+
+// -----
+
+// A warp shuffle is one index shuffle of 32-bit words: an f16 travels
+// widened, an f64 as two words; no barrier.
+// CHECK-LABEL: gpu.func @shuffles
+// CHECK-NOT: gpu.barrier
+// CHECK: arith.extui %{{.*}} : i16 to i32
+// CHECK: gpu.shuffle  idx %{{.*}}, %{{.*}}, %c32_i32 : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i16
+// CHECK-COUNT-2: gpu.shuffle  idx
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.return
+func.func @shuffles(%A: !tile.buffer<64xf16, global> {tile.dims = [""], tile.name = "A"},
+                    %B: !tile.buffer<64xf64, global> {tile.dims = [""], tile.name = "B"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %partner = arith.xori %tid, %c1 : index
+    %a = tile.load %A[%tid] : !tile.buffer<64xf16, global>
+    %a2 = tile.shuffle %a from %partner : f16
+    tile.store %a2, %A[%tid] : !tile.buffer<64xf16, global>
+    %b = tile.load %B[%tid] : !tile.buffer<64xf64, global>
+    %b2 = tile.shuffle %b from %partner : f64
+    tile.store %b2, %B[%tid] : !tile.buffer<64xf64, global>
+  }
+  return
+}
