@@ -1087,13 +1087,14 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
 }
 
 Value KernelLowering::shuffleFrom(Value value, Value sourceThread) {
-  // An index shuffle within groups of 32 lanes (a warp, or half an AMD
-  // wavefront), of 32-bit words: narrower values travel widened, 64-bit
-  // ones as two words.
+  // An index shuffle of 32-bit words over the subgroup (the source, in
+  // this thread's group of 32, is in its warp or wavefront): narrower values
+  // travel widened, 64-bit ones as two words.
+  int64_t subgroup = targetInfo.subgroupSize();
   Value lane = arith::IndexCastOp::create(b, loc(), b.getI32Type(),
                                           arith::RemUIOp::create(b, loc(), sourceThread,
-                                                                 index(32)));
-  Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 32);
+                                                                 index(subgroup)));
+  Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), subgroup);
   auto word = [&](Value v) {
     return gpu::ShuffleOp::create(b, loc(), v, lane, width, gpu::ShuffleMode::IDX)
         .getShuffleResult();

@@ -19,6 +19,8 @@ public:
   bool supports(TargetFeature) const override { return false; }
   /// AMDGPU's private (scratch) memory.
   unsigned privateAddressSpace() const override { return 5; }
+  /// CDNA's (gfx90a, gfx942) wavefronts.
+  int64_t subgroupSize() const override { return 64; }
 };
 } // namespace
 

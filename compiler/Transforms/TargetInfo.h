@@ -48,6 +48,9 @@ public:
   virtual bool supports(TargetFeature feature) const = 0;
   /// The address space of per-thread arrays.
   virtual unsigned privateAddressSpace() const = 0;
+  /// The threads that run in lockstep and shuffle registers among
+  /// themselves: a warp of 32 on NVIDIA, a wavefront of 64 on CDNA.
+  virtual int64_t subgroupSize() const { return 32; }
 
   /// Whether a hook was called that the target lacks (its error reported).
   bool reportedUnsupported() const { return unsupportedReported; }

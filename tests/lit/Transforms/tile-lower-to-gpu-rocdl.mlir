@@ -46,3 +46,24 @@ func.func @gemm(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attribute
   }
   return
 }
+
+// -----
+
+// On a wavefront of 64 a shuffle names the source's lane in the wavefront
+// (threads 32-63 read from 32-63, not from the first half).
+// CHECK-LABEL: gpu.func @shuffle
+// CHECK: %[[LANE:.*]] = arith.remui %{{.*}}, %c64{{.*}} : index
+// CHECK: %[[LANE32:.*]] = arith.index_cast %[[LANE]] : index to i32
+// CHECK: gpu.shuffle  idx %{{.*}}, %[[LANE32]], %c64_i32 : f32
+func.func @shuffle(%A: !tile.buffer<64xf32, global> {tile.dims = [""], tile.name = "A"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tid = tile.thread_id
+    %partner = arith.xori %tid, %c1 : index
+    %a = tile.load %A[%tid] : !tile.buffer<64xf32, global>
+    %a2 = tile.shuffle %a from %partner : f32
+    tile.store %a2, %A[%tid] : !tile.buffer<64xf32, global>
+  }
+  return
+}
