@@ -1,7 +1,8 @@
 # Warp shuffles in per-thread code: each thread reads a value of another
 # lane of its group (CUDA's __shfl_*_sync), in TileLang's spellings and
-# TVM's; and a butterfly (the Walsh-Hadamard transform of 64 values held one
-# per thread) that shuffles inside a loop.
+# TVM's; and a butterfly (the Walsh-Hadamard transform of 32 values held one
+# per thread) that shuffles inside a loop (a T.Pipelined loop, which
+# per-thread code walks as a plain loop).
 import tilelang
 import tilelang.language as T
 
@@ -31,7 +32,7 @@ def butterfly(n):
             local = T.alloc_local((1,), T.float32)
             other = T.alloc_local((1,), T.float32)
             local[0] = X[tx]
-            for i in T.serial(5):
+            for i in T.Pipelined(5, num_stages=1):
                 other[0] = T.shfl_xor(local[0], 1 << i)
                 local[0] = T.if_then_else((tx >> i) & 1 == 0, local[0] + other[0], other[0] - local[0])
             Y[tx] = local[0]
