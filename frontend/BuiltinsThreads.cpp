@@ -365,7 +365,12 @@ RValue KernelGenerator::builtinWarpShuffle(StringRef name, StringRef fn, const C
   if (value.isError() || lane.isError())
     return RValue::error();
   Type type = scalarType(value);
-  if (!type || isa<IndexType>(type) || type.isInteger(1)) {
+  if (!type && value.isConstNumber()) // the same on every thread, as a constant is
+    type = value.constKind == RValue::ConstKind::Float ? Type(builder.getF32Type())
+                                                       : Type(builder.getI32Type());
+  if (type && isa<IndexType>(type)) // a thread or loop index: TileLang's int32
+    type = builder.getI32Type();
+  if (!type || type.isInteger(1)) {
     error(valueExpr->getLoc()) << name << " moves a number (a float or an integer of 8 to 64 "
                                           "bits), got "
                                << value.describe();
@@ -376,6 +381,7 @@ RValue KernelGenerator::builtinWarpShuffle(StringRef name, StringRef fn, const C
   Value laneValue = materialize(lane, laneExpr->getLoc(), builder.getIndexType());
   if (!own || !laneValue)
     return RValue::error();
+  own = castTo(own, type, where);
   laneValue = castTo(laneValue, builder.getIndexType(), where);
   auto constant = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(builder, l, v); };
 

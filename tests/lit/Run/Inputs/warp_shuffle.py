@@ -37,3 +37,14 @@ def butterfly(n):
                 local[0] = T.if_then_else((tx >> i) & 1 == 0, local[0] + other[0], other[0] - local[0])
             Y[tx] = local[0]
     return main
+
+
+@tilelang.jit
+def indices():
+    # A constant and the thread index (an int32) shuffled.
+    @T.prim_func
+    def main(X: T.Tensor((32,), T.float32)):
+        with T.Kernel(1, threads=32) as bx:
+            tx = T.get_thread_binding(0)
+            X[tx] = T.shfl_xor(2.5, 1) + T.shfl_down(tx, 1)
+    return main
