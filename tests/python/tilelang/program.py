@@ -211,6 +211,16 @@ def main():
     a = rng.standard_normal((37, 5)).astype(np.float32)
     s = column_sums(a)
     ok = np.abs(z - (3 * x + y)).max() < 1e-5 and np.abs(s - a.sum(0)).max() < 1e-4
+    # The roller's recommendations, as TileLang's GEMM autotuning examples
+    # read them.
+    from tilelang.carver.arch import CUDA
+    from tilelang.carver.roller.rasterization import NoRasterization
+    from tilelang.carver.template import MatmulTemplate
+    hints = MatmulTemplate(M=4096, N=4096, K=4096, in_dtype=T.float16, out_dtype=T.float16,
+                           accum_dtype=T.float32).with_arch(CUDA("cuda")).recommend_hints(topk=6)
+    assert len(hints) == 6 and all(h.block[0] % h.warp[0] == 0 and h.block[1] % h.warp[1] == 0
+                                   and h.pipeline_stage >= 2 for h in hints)
+    assert hints[0].rasterization_plan is not NoRasterization
     # TileLang's sparse-metadata helpers and dtype class, as programs use them.
     assert get_e_factor(T.float16, T.int16) == 16 and get_e_factor(tl_dtype("float32"), T.int8) == 4
     assert str(GemmWarpPolicy.FullRow) == "T.GemmWarpPolicy.FullRow"

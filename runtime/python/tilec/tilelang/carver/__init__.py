@@ -1,3 +1,6 @@
-"""TileLang's hardware queries (carver.arch.driver)."""
+"""TileLang's hardware queries (carver.arch) and schedule recommendations
+(carver.template, carver.roller)."""
 
-from . import arch
+from . import arch, roller, template
+from .arch import CDNA, CUDA
+from .template import MatmulTemplate

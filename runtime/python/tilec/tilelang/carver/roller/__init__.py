@@ -1,0 +1,4 @@
+"""`tilelang.carver.roller`: the rasterization plans of recommended GEMM
+schedules."""
+
+from . import rasterization
