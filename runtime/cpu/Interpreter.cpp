@@ -481,9 +481,8 @@ private:
     for (std::condition_variable &wake : turns->wake)
       wake.notify_one();
   }
-  /// Thread `currentThread` waits at `barrier` for the block's other threads.
-  /// Waits at `barrier` (a tile.barrier, or a tile.shuffle's exchange)
-  /// until every thread of the block has reached it.
+  /// Thread `currentThread` waits at `barrier` (a tile.barrier, or a
+  /// tile.shuffle's exchange) until every thread of the block has reached it.
   LogicalResult waitAtBarrier(Operation *barrier);
   /// Each tile.shuffle's values, a slot per thread of the block.
   DenseMap<Operation *, std::vector<Scalar>> *shuffleSlots = nullptr;
