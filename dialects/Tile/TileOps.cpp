@@ -150,15 +150,20 @@ LogicalResult LaunchOp::verifyPerThreadBody() {
 // ThreadIdOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ThreadIdOp::verify() {
-  for (Operation *parent = (*this)->getParentOp(); parent; parent = parent->getParentOp()) {
+/// Per-thread code (the thread index, shuffles) lies in a launch, outside
+/// the operations that spread their work over the threads themselves.
+static LogicalResult verifyPerThreadPlacement(Operation *op, StringRef why) {
+  for (Operation *parent = op->getParentOp(); parent; parent = parent->getParentOp()) {
     if (isa<LaunchOp>(parent))
       return success();
     if (isa<ParallelOp, PipelinedOp, WarpSpecializeOp>(parent))
-      return emitOpError("must not be inside a ")
-             << parent->getName() << ": those spread their work over the threads themselves";
+      return op->emitOpError("must not be inside a ") << parent->getName() << ": " << why;
   }
-  return emitOpError("must be inside a tile.launch");
+  return op->emitOpError("must be inside a tile.launch");
+}
+
+LogicalResult ThreadIdOp::verify() {
+  return verifyPerThreadPlacement(*this, "those spread their work over the threads themselves");
 }
 
 //===----------------------------------------------------------------------===//
@@ -170,16 +175,7 @@ LogicalResult ShuffleOp::verify() {
   if (!type.isIntOrFloat() || type.getIntOrFloatBitWidth() < 8 ||
       type.getIntOrFloatBitWidth() > 64)
     return emitOpError("moves an integer or float of 8 to 64 bits, got ") << type;
-  // Where the thread index exists: in a launch, outside the operations that
-  // spread their work over the threads.
-  for (Operation *parent = (*this)->getParentOp(); parent; parent = parent->getParentOp()) {
-    if (isa<LaunchOp>(parent))
-      return success();
-    if (isa<ParallelOp, PipelinedOp, WarpSpecializeOp>(parent))
-      return emitOpError("must not be inside a ")
-             << parent->getName() << ": a shuffle is per-thread code";
-  }
-  return emitOpError("must be inside a tile.launch");
+  return verifyPerThreadPlacement(*this, "a shuffle is per-thread code");
 }
 
 //===----------------------------------------------------------------------===//
