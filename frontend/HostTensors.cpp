@@ -41,8 +41,12 @@ static std::optional<SmallVector<int64_t>> readSizes(KernelGenerator &gen,
   SmallVector<int64_t> shape;
   auto take = [&](const RValue &value, SMLoc at) {
     if (!value.isConstInt() || value.intValue < 0) {
-      gen.error(at) << name << " takes sizes that are non-negative integers, got "
-                    << value.describe();
+      InFlightDiagnostic diag = gen.error(at);
+      diag << name << " takes sizes that are non-negative integers, got ";
+      if (value.isConstInt())
+        diag << value.intValue;
+      else
+        diag << value.describe();
       return false;
     }
     shape.push_back(value.intValue);

@@ -97,8 +97,11 @@ static bool isHostBlock(StringRef block, const llvm::StringSet<> &helpers) {
         bindsNames = false;
     }
   }
+  // (Python the tile language does not parse stays host code: f-strings,
+  // comprehensions, lambdas, dicts and sets, matrix products.)
   return !bindsNames || block.contains("f\"") || block.contains("f'") ||
-         block.contains(" for ") || block.contains("lambda") || block.contains("{");
+         block.contains(" for ") || block.contains("lambda") || block.contains("{") ||
+         block.contains(" @ ");
 }
 
 /// `block` without its `#` comments (outside string literals on the line).

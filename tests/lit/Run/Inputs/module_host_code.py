@@ -24,6 +24,7 @@ else:
 dtype_bits = X.dtype.bits
 flat = X.view(-1).numel()
 print(f"{chunks=} {last=}")
+reference = X.float() @ torch.rand(40, 8)  # Python tilec does not parse: host code
 seed = torch.initial_seed()  # host code tilec does not model
 
 
