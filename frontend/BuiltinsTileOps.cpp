@@ -83,29 +83,34 @@ RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr
   if (a.isError() || b.isError() || c.isError())
     return RValue::error();
   bool transA = false, transB = false, clear = false;
-  auto readFlag = [&](size_t i, bool &flag) {
-    if (!args.get(i))
-      return true;
-    std::optional<bool> value = evalConstBool(*args.get(i), "a gemm flag");
-    if (!value)
-      return false;
-    flag = *value;
-    return true;
-  };
-  if (!readFlag(3, transA) || !readFlag(4, transB) || !readFlag(6, clear))
-    return RValue::error();
-  for (size_t i : {7, 8})
-    if (args.get(i) && !evalConstInt(*args.get(i), i == 7 ? "k_pack" : "wg_wait"))
-      return RValue::error();
-  std::optional<tile::GemmPolicy> policy = readGemmPolicy(args.get(5));
+  std::optional<tile::GemmPolicy> policy = readGemmOptions(
+      args, {{3, &transA}, {4, &transB}, {6, &clear}}, /*policyIndex=*/5, /*hintsIndex=*/7);
   if (!policy)
     return RValue::error();
   return createGemm(a, b, c, {args.get(0), args.get(1), args.get(2)}, transA, transB, *policy,
                     clear, where);
 }
 
-/// The warp policy of a T.gemm (`policy=`), Square when not given.
-std::optional<tile::GemmPolicy> KernelGenerator::readGemmPolicy(const Expr *policyExpr) {
+/// The options of a T.gemm or T.gemm_sp: its constant flags (argument index
+/// and where the value goes; an absent one keeps its default), its warp
+/// policy (Square when not given) and the hints k_pack and wg_wait (at
+/// `hintsIndex` and after it), which are checked and not used.
+std::optional<tile::GemmPolicy>
+KernelGenerator::readGemmOptions(const BoundArgs &args,
+                                 ArrayRef<std::pair<size_t, bool *>> flags,
+                                 size_t policyIndex, size_t hintsIndex) {
+  for (auto [i, flag] : flags) {
+    if (!args.get(i))
+      continue;
+    std::optional<bool> value = evalConstBool(*args.get(i), "a gemm flag");
+    if (!value)
+      return std::nullopt;
+    *flag = *value;
+  }
+  for (size_t i : {hintsIndex, hintsIndex + 1})
+    if (args.get(i) && !evalConstInt(*args.get(i), i == hintsIndex ? "k_pack" : "wg_wait"))
+      return std::nullopt;
+  const Expr *policyExpr = args.get(policyIndex);
   if (!policyExpr)
     return tile::GemmPolicy::Square;
   RValue value = eval(*policyExpr);
@@ -231,21 +236,10 @@ RValue KernelGenerator::builtinGemmSp(StringRef name, StringRef fn, const CallEx
   RValue c = evalTileOperand(*args.get(3), std::nullopt);
   if (a.isError() || e.isError() || b.isError() || c.isError())
     return RValue::error();
-  bool flags[4] = {false, false, false, false}; // transpose A, E, B; clear
-  for (auto [i, slot] : {std::make_pair(4, 0), std::make_pair(5, 1), std::make_pair(6, 2),
-                         std::make_pair(8, 3)}) {
-    if (!args.get(i))
-      continue;
-    std::optional<bool> value = evalConstBool(*args.get(i), "a gemm flag");
-    if (!value)
-      return RValue::error();
-    flags[slot] = *value;
-  }
-  bool transA = flags[0], transE = flags[1], transB = flags[2], clear = flags[3];
-  for (size_t i : {9, 10})
-    if (args.get(i) && !evalConstInt(*args.get(i), i == 9 ? "k_pack" : "wg_wait"))
-      return RValue::error();
-  std::optional<tile::GemmPolicy> policy = readGemmPolicy(args.get(7));
+  bool transA = false, transE = false, transB = false, clear = false;
+  std::optional<tile::GemmPolicy> policy =
+      readGemmOptions(args, {{4, &transA}, {5, &transE}, {6, &transB}, {8, &clear}},
+                      /*policyIndex=*/7, /*hintsIndex=*/9);
   if (!policy)
     return RValue::error();
 
@@ -290,17 +284,15 @@ RValue KernelGenerator::builtinGemmSp(StringRef name, StringRef fn, const CallEx
   }
 
   // The dense A, in shared memory for the whole launch.
-  Operation *launch = builder.getInsertionBlock()->getParentOp();
-  while (launch && !isa<tile::LaunchOp>(launch))
-    launch = launch->getParentOp();
-  if (!launch)
-    return RValue::error();
+  Operation *parent = builder.getInsertionBlock()->getParentOp();
+  auto launch = isa<tile::LaunchOp>(parent) ? cast<tile::LaunchOp>(parent)
+                                            : parent->getParentOfType<tile::LaunchOp>();
   auto denseType = tile::BufferType::get(ctx, {rows, depth}, at.getElementType(),
                                          tile::MemoryScope::Shared, Attribute());
   Value dense;
   {
     OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPointToStart(&launch->getRegion(0).front());
+    builder.setInsertionPointToStart(&launch.getBody().front());
     dense = tile::AllocOp::create(builder, l, denseType);
   }
 
@@ -333,11 +325,7 @@ RValue KernelGenerator::builtinGemmSp(StringRef name, StringRef fn, const CallEx
         builder, l, i32, arith::RemUIOp::create(builder, l, k, index(group)));
     Value groupFirst = arith::MulIOp::create(
         builder, l, arith::DivUIOp::create(builder, l, k, index(group)), index(kept));
-    Value zero = isa<FloatType>(element)
-                     ? Value(arith::ConstantOp::create(builder, l, builder.getFloatAttr(element, 0)))
-                     : Value(arith::ConstantOp::create(builder, l,
-                                                       builder.getIntegerAttr(element, 0)));
-    Value value = zero;
+    Value value = constantOf(element, 0, where);
     // Later kept values first, so that the first one wins a tie.
     for (int64_t j = kept - 1; j >= 0; --j) {
       Value slot = arith::ShRUIOp::create(
@@ -590,10 +578,7 @@ RValue KernelGenerator::builtinIm2col(StringRef name, StringRef fn, const CallEx
       arith::CmpIOp::create(builder, l, arith::CmpIPredicate::slt, k, colsTotal));
   Type element = tile::scalarTypeOf(img.getBufferType().getElementType());
   Value value = tile::LoadOp::create(builder, l, element, img.value, ValueRange{n, h, w, c});
-  Value zero = isa<FloatType>(element)
-                   ? Value(arith::ConstantOp::create(builder, l, builder.getFloatAttr(element, 0)))
-                   : Value(arith::ConstantOp::create(builder, l, builder.getIntegerAttr(element, 0)));
-  value = arith::SelectOp::create(builder, l, inside, value, zero);
+  value = arith::SelectOp::create(builder, l, inside, value, constantOf(element, 0, where));
   Type target = tile::scalarTypeOf(col.getBufferType().getElementType());
   if (target != element)
     value = castTo(value, target, where);

@@ -31,6 +31,8 @@ std::string dtypeName(mlir::Type type);
 
 namespace tilec::frontend {
 
+struct BoundArgs; // BuiltinSupport.h
+
 /// Generates the `func.func` of one kernel: walks the AST, checks it and
 /// builds tile IR. Errors are reported and generation goes on with the next
 /// statement, so one run reports several.
@@ -206,7 +208,9 @@ public:
   /// `with T.attr(T.comm_reducer(...), "reduce_scope", ...)` (genAttrScope).
   RValue builtinThreadAllreduce(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinCommReducer(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
-  std::optional<tile::GemmPolicy> readGemmPolicy(const Expr *policyExpr);
+  std::optional<tile::GemmPolicy>
+  readGemmOptions(const BoundArgs &args, llvm::ArrayRef<std::pair<size_t, bool *>> flags,
+                  size_t policyIndex, size_t hintsIndex);
   RValue createGemm(const RValue &a, const RValue &b, const RValue &c,
                     std::array<const Expr *, 3> exprs, bool transA, bool transB,
                     tile::GemmPolicy policy, bool clear, llvm::SMLoc where);
