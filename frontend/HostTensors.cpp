@@ -68,6 +68,30 @@ static std::optional<SmallVector<int64_t>> readSizes(KernelGenerator &gen,
   return shape;
 }
 
+/// The tensor methods hostTensorMethod models.
+static const StringRef kTensorMethods[] = {
+    "cuda", "cpu", "contiguous", "clone", "detach", "requires_grad_", "uniform_", "normal_",
+    "zero_", "fill_", "random_", "half", "float", "bfloat16", "to", "size", "dim", "numel",
+    "t", "transpose", "view", "reshape"};
+
+bool KernelGenerator::isHostTensorMethod(StringRef name) {
+  return llvm::is_contained(kTensorMethods, name);
+}
+
+bool KernelGenerator::mayBeHostTensor(const Expr &expr) {
+  if (auto *name = dyn_cast<NameExpr>(&expr)) {
+    const RValue *value = lookup(name->name);
+    return value && value->kind == RValue::Kind::HostTensor;
+  }
+  auto *call = dyn_cast<CallExpr>(&expr);
+  if (!call)
+    return false;
+  if (auto *method = dyn_cast<AttributeExpr>(call->callee.get());
+      method && isHostTensorMethod(method->name))
+    return mayBeHostTensor(*method->base);
+  return StringRef(call->getCalleeName()).starts_with("torch.");
+}
+
 RValue KernelGenerator::hostTensorFactory(StringRef name, const CallExpr &call) {
   StringRef fn = name.drop_front(strlen("torch."));
   // The sizes: every positional argument, but randint(low, high, size)

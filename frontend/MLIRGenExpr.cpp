@@ -1426,27 +1426,7 @@ RValue KernelGenerator::evalCall(const CallExpr &call) {
       return stringMethod(*text, method->name, call);
   }
   // Methods of a PyTorch tensor of module-level code (.to, .size, .view, ...).
-  static const StringRef tensorMethods[] = {
-      "cuda", "cpu", "contiguous", "clone", "detach", "requires_grad_", "uniform_", "normal_",
-      "zero_", "fill_", "random_", "half", "float", "bfloat16", "to", "size", "dim", "numel",
-      "t", "transpose", "view", "reshape"};
-  // (The base is evaluated here only where it is one: a name holding a
-  // tensor, a torch factory's call, or a chain of tensor methods on those.)
-  std::function<bool(const Expr &)> isHostTensorExpr = [&](const Expr &e) {
-    if (auto *name = dyn_cast<NameExpr>(&e)) {
-      const RValue *value = lookup(name->name);
-      return value && value->kind == RValue::Kind::HostTensor;
-    }
-    auto *inner = dyn_cast<CallExpr>(&e);
-    if (!inner)
-      return false;
-    if (auto *attr = dyn_cast<AttributeExpr>(inner->callee.get());
-        attr && llvm::is_contained(tensorMethods, StringRef(attr->name)))
-      return isHostTensorExpr(*attr->base);
-    return StringRef(inner->getCalleeName()).starts_with("torch.");
-  };
-  if (method && llvm::is_contained(tensorMethods, StringRef(method->name)) &&
-      isHostTensorExpr(*method->base)) {
+  if (method && isHostTensorMethod(method->name) && mayBeHostTensor(*method->base)) {
     RValue base = eval(*method->base);
     if (base.isError())
       return base;

@@ -110,6 +110,12 @@ public:
   /// PyTorch's tensor factories (torch.randn(m, k, dtype=...), ...) in
   /// module-level code: the tensor's shape and dtype.
   RValue hostTensorFactory(llvm::StringRef name, const CallExpr &call);
+  /// Whether `name` is a tensor method hostTensorMethod models.
+  static bool isHostTensorMethod(llvm::StringRef name);
+  /// Whether `expr` is (without evaluating it) a PyTorch tensor of
+  /// module-level code: a name holding one, a torch call, or a chain of
+  /// tensor methods on those. Only then is a method's base evaluated first.
+  bool mayBeHostTensor(const Expr &expr);
   /// A method of a PyTorch tensor of module-level code (`.to(...)`,
   /// `.size(d)`, ...); null when `name` is none tilec models.
   std::optional<RValue> hostTensorMethod(const RValue &tensor, llvm::StringRef name,
