@@ -303,19 +303,11 @@ RValue KernelGenerator::evalAttribute(const AttributeExpr &expr) {
     if (base.str == "T")
       if (Type dtype = parseDType(*ctx, expr.name))
         return RValue::ofDType(dtype);
-    if (base.str == "torch") {
-      // PyTorch's dtypes (torch.float16, torch.half, torch.long, ...).
-      StringRef name = llvm::StringSwitch<StringRef>(expr.name)
-                           .Case("half", "float16")
-                           .Case("float", "float32")
-                           .Case("double", "float64")
-                           .Case("long", "int64")
-                           .Case("int", "int32")
-                           .Case("short", "int16")
-                           .Default(expr.name);
-      if (Type dtype = parseDType(*ctx, name))
+    // PyTorch's dtypes (torch.float16, torch.half, torch.long, ...): the
+    // dtype table's names and aliases.
+    if (base.str == "torch")
+      if (Type dtype = parseDType(*ctx, expr.name))
         return RValue::ofDType(dtype);
-    }
     if (base.str == "math") {
       if (expr.name == "pi")
         return RValue::ofFloat(M_PI);

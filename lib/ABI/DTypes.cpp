@@ -47,7 +47,7 @@ constexpr Alias kAliases[] = {
     {"fp64", DType::F64},         {"float8_e4m3fn", DType::F8E4M3},
     {"e4m3", DType::F8E4M3},      {"e5m2", DType::F8E5M2},  {"int", DType::I32},
     {"uint16", DType::I16},       {"uint32", DType::I32},   {"uint64", DType::I64},
-    {"tfloat32", DType::F32},
+    {"tfloat32", DType::F32},     {"long", DType::I64},     {"short", DType::I16},
 };
 
 const DTypeRow &row(DType dtype) { return kDTypes[static_cast<size_t>(dtype)]; }

@@ -26,7 +26,7 @@ size_t dtypeSize(DType dtype);
 /// The DSL name ("float16", "bfloat16", ...), as the metadata writes it.
 const char *dtypeName(DType dtype);
 /// Parses a DSL dtype name or one of its aliases ("fp16", "half", "bf16",
-/// "float", "e4m3", "int", ...).
+/// "float", "e4m3", "int", PyTorch's "long" and "short", ...).
 std::optional<DType> parseDTypeName(std::string_view name);
 /// The canonical names, comma-separated, for messages.
 std::string dtypeNameList();
