@@ -7,10 +7,8 @@ fields (block, warp, rstep, pipeline_stage, rasterization_plan)."""
 import itertools
 import math
 
+from ... import language as _T
 from .roller.rasterization import NoRasterization, Rasterization2DRow
-
-_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float8_e4m3": 1, "float8_e5m2": 1,
-          "int8": 1, "int32": 4}
 
 
 class Hint:
@@ -51,7 +49,7 @@ class MatmulTemplate:
         if self.arch is None:
             from .arch import CUDA
             self.arch = CUDA()
-        element = _BYTES.get(str(self.in_dtype), 2)
+        element = _T.DType(str(self.in_dtype)).bits // 8
         sms = self.arch.compute_max_core
         hints = []
         for bm, bn, bk, stages in itertools.product((64, 128, 256), (64, 128, 256), (32, 64, 128),
