@@ -92,6 +92,8 @@ RValue KernelGenerator::evalMinMax(bool isMax, RValue acc, RValue next, StringRe
                                    SMLoc where) {
   if (acc.isError() || next.isError())
     return RValue::error();
+  if (acc.isBlockValue() || next.isBlockValue())
+    return intervalMinMax(isMax, acc, next, where);
   Location l = loc(where);
   if (acc.isConstNumber() && next.isConstNumber()) {
     bool isFloat = acc.constKind == RValue::ConstKind::Float ||
@@ -186,6 +188,8 @@ static BuiltinTables makeBuiltinTables() {
        "bitwise_xor"},
       &G::builtinFloorDivMod);
   add(tables.tile, {"if_then_else"}, &G::builtinIfThenElse);
+  // BlockVisibility.cpp
+  add(tables.tile, {"block_visibility"}, &G::builtinBlockVisibility);
   add(tables.tile, {"ceildiv"}, &G::builtinCeilDiv);
   add(tables.tile, {"cast", "Cast"}, &G::builtinCast);
   add(tables.tile, {"reinterpret"}, &G::builtinReinterpret);

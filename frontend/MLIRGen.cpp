@@ -65,6 +65,8 @@ std::string RValue::describe() const {
   case Kind::TensorAnnotation: return "a tensor annotation";
   case Kind::HostTensor: return "a PyTorch tensor";
   case Kind::HostOnly: return "a value of host code";
+  case Kind::Interval: return "a range of positions";
+  case Kind::Truth: return "a condition over a block";
   }
   return "a value";
 }

@@ -781,7 +781,15 @@ RValue KernelGenerator::evalSubscript(const SubscriptExpr &expr) {
   }
   SmallVector<Value> indices;
   for (const ExprPtr &indexExpr : expr.indices) {
-    Value index = toIndex(eval(*indexExpr), indexExpr->getLoc());
+    RValue indexValue = eval(*indexExpr);
+    // An element at a range of positions (T.block_visibility): any value.
+    if (indexValue.kind == RValue::Kind::Interval) {
+      RValue unknown;
+      unknown.kind = RValue::Kind::Interval;
+      unknown.elements = {RValue::none(), RValue::none()};
+      return unknown;
+    }
+    Value index = toIndex(indexValue, indexExpr->getLoc());
     if (!index)
       return RValue::error();
     indices.push_back(index);
@@ -820,6 +828,8 @@ RValue KernelGenerator::evalBinary(BinaryOp op, RValue lhs, RValue rhs, SMLoc wh
     lhs = readVar(lhs, where);
   if (rhs.kind == RValue::Kind::Var)
     rhs = readVar(rhs, where);
+  if (lhs.isBlockValue() || rhs.isBlockValue())
+    return intervalBinary(op, lhs, rhs, where);
   // A PyTorch tensor of module-level code with numbers (`torch.rand(m, k)
   // * 2 - 1`): a tensor of the same shape and dtype.
   bool lhsTensor = lhs.kind == RValue::Kind::HostTensor,
@@ -1030,6 +1040,8 @@ RValue KernelGenerator::evalUnary(const UnaryExpr &expr) {
   if (operand.isError())
     return operand;
   SMLoc where = expr.getLoc();
+  if (operand.isBlockValue())
+    return intervalUnary(expr.op, operand, where);
   if (operand.isConst()) {
     if (!operand.isConstNumber()) {
       error(where) << "unary operator needs a number, got " << operand.describe();
@@ -1094,6 +1106,8 @@ RValue KernelGenerator::evalUnary(const UnaryExpr &expr) {
 RValue KernelGenerator::evalCompare(CompareOp op, RValue lhs, RValue rhs, SMLoc where) {
   if (lhs.isError() || rhs.isError())
     return RValue::error();
+  if (lhs.isBlockValue() || rhs.isBlockValue())
+    return intervalCompare(op, lhs, rhs, where);
   if (op == CompareOp::Is || op == CompareOp::IsNot) {
     // `x is None` (a factory's optional argument): known at compile time;
     // so is `flag is True` (only a bool is True or False).
@@ -1219,13 +1233,21 @@ RValue KernelGenerator::evalBoolOp(const BoolOpExpr &expr) {
   RValue lhs = eval(*expr.lhs);
   if (lhs.isError())
     return lhs;
+  if (evaluatingIntervals() && !lhs.isConst()) {
+    // Over a block both sides are conditions to combine; evaluating a
+    // range reads nothing, so nothing needs the short circuit.
+    RValue rhs = eval(*expr.rhs);
+    if (rhs.isError())
+      return rhs;
+    return truthBoolOp(expr.isAnd, lhs, rhs, expr.getLoc());
+  }
   if (lhs.isConst()) {
     bool truthy = lhs.constKind == RValue::ConstKind::Float ? lhs.floatValue != 0
                                                             : lhs.intValue != 0;
     if (expr.isAnd != truthy)
       return RValue::ofBool(truthy); // short-circuit at compile time
     RValue rhs = eval(*expr.rhs);
-    if (rhs.isError() || rhs.isConst())
+    if (rhs.isError() || rhs.isConst() || rhs.isBlockValue())
       return rhs;
     Value cond = toBool(rhs, expr.rhs->getLoc());
     return cond ? RValue::ofScalar(cond) : RValue::error();
@@ -1548,6 +1570,12 @@ RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
       return value;
     params[kw.name] = std::move(value);
   }
+  return expandMacro(macro, std::move(params), call.getLoc());
+}
+
+RValue KernelGenerator::expandMacro(const RValue &macro, std::map<std::string, RValue> params,
+                                    SMLoc where) {
+  const FunctionDef &def = *macro.function;
   // Defaults are evaluated in the macro's own module.
   ModuleInfo *savedModule = currentModule;
   std::vector<Scope> savedScopes = std::move(scopes);
@@ -1561,8 +1589,7 @@ RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
     if (params.count(param.name))
       continue;
     if (!param.defaultValue) {
-      error(call.getLoc()) << "macro '" << def.name << "' is missing argument '"
-                           << param.name << "'";
+      error(where) << "macro '" << def.name << "' is missing argument '" << param.name << "'";
       scopes = std::move(savedScopes);
       currentModule = savedModule;
       regionDepth = savedDepth;
@@ -1574,7 +1601,7 @@ RValue KernelGenerator::callMacro(const RValue &macro, const CallExpr &call) {
     scopes.back().names[name] = std::move(value);
   std::vector<LoopContext> savedLoops = std::move(loops);
   loops.clear();
-  callStack.push_back(loc(call.getLoc()));
+  callStack.push_back(loc(where));
   macroResults.emplace_back();
   genBlock(def.body);
   RValue result = macroResults.back().value_or(RValue::none());

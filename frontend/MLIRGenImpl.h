@@ -154,6 +154,27 @@ public:
                     const Expr &elseValue, llvm::SMLoc where);
   RValue evalCall(const CallExpr &call);
   RValue callMacro(const RValue &macro, const CallExpr &call);
+  /// Expands `macro` with its parameters bound to `params` (defaults fill
+  /// the rest); `where` is the call's position.
+  RValue expandMacro(const RValue &macro, std::map<std::string, RValue> params,
+                     llvm::SMLoc where);
+
+  //===--------------------------------------------------------------------===//
+  // Interval evaluation (BlockVisibility.cpp): a mask macro over a block
+  //===--------------------------------------------------------------------===//
+
+  /// T.block_visibility(mask_mod, b, h, q_first, q_last, k_first, k_last).
+  RValue builtinBlockVisibility(llvm::StringRef name, llvm::StringRef fn,
+                                const CallExpr &call);
+  /// The operators on ranges of positions and conditions over blocks.
+  RValue intervalBinary(BinaryOp op, const RValue &lhs, const RValue &rhs, llvm::SMLoc where);
+  RValue intervalCompare(CompareOp op, const RValue &lhs, const RValue &rhs, llvm::SMLoc where);
+  RValue intervalMinMax(bool isMax, const RValue &lhs, const RValue &rhs, llvm::SMLoc where);
+  RValue intervalUnary(UnaryOp op, const RValue &operand, llvm::SMLoc where);
+  RValue truthBoolOp(bool isAnd, const RValue &lhs, const RValue &rhs, llvm::SMLoc where);
+  /// Whether a mask is being evaluated over a block (operands may be
+  /// ranges, `and`/`or` evaluate both sides).
+  bool evaluatingIntervals() const { return intervalDepth > 0; }
   /// `T.<name>(...)` and the plain builtins, through the table of handlers
   /// (Builtins.cpp); `fn` is the name without `T.`.
   RValue evalBuiltin(llvm::StringRef name, const CallExpr &call);
@@ -395,6 +416,8 @@ public:
   std::vector<mlir::Location> callStack;
   /// Set when a macro expansion hit the nesting limit, until it unwinds.
   bool macroNestingExceeded = false;
+  /// Nesting of T.block_visibility evaluations.
+  unsigned intervalDepth = 0;
   /// Macro expansions so far in this kernel, and their limit.
   unsigned macroExpansions = 0;
   static constexpr unsigned kMaxMacroExpansions = 1u << 16;

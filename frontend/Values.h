@@ -54,6 +54,15 @@ struct RValue {
     /// A module-level name that host code binds in a way tilec does not
     /// evaluate; `str` says where and why, reported where a kernel reads it.
     HostOnly,
+    /// While T.block_visibility evaluates a mask over a block: an integer
+    /// known to lie in [elements[0], elements[1]] (each a constant or a
+    /// scalar; None: unbounded on that side).
+    Interval,
+    /// While T.block_visibility evaluates a mask over a block: a condition
+    /// over a block of pairs, as elements {always, possibly} (each a
+    /// constant bool or an i1 scalar): whether it holds for every pair, and
+    /// whether it may hold for some.
+    Truth,
   };
   enum class ConstKind { Int, Float, Bool, Str, DType };
 
@@ -122,6 +131,8 @@ struct RValue {
     return kind == Kind::Const && constKind != ConstKind::Str && constKind != ConstKind::DType;
   }
   bool isBuffer() const { return kind == Kind::Buffer; }
+  /// A range or a condition of T.block_visibility's evaluation.
+  bool isBlockValue() const { return kind == Kind::Interval || kind == Kind::Truth; }
   tile::BufferType getBufferType() const {
     return llvm::cast<tile::BufferType>(value.getType());
   }

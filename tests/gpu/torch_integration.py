@@ -94,12 +94,14 @@ def other_device():
 
 def launch_overhead(calls=2000):
     """Host time per launch of a small kernel: a call with the arguments of
-    the previous one (the kept plan), a bound launch, and torch.add."""
+    the previous one (the kept plan), a bound launch, and torch.add; through
+    the C launcher (tilec._launcher) where it was built, and through the
+    Python path, in the same process."""
     import time
     import tilec
+    from tilec import _cuda
     add = tilec.compile(os.path.join(root, "kernels", "elementwise.tl"), "vector_add")
     a, b, c = (torch.randn(4096, device="cuda") for _ in range(3))
-    bound = add.bind(a, b, c)
 
     def per_call(fn):
         for _ in range(100):
@@ -112,12 +114,26 @@ def launch_overhead(calls=2000):
         torch.cuda.synchronize()
         return elapsed / calls * 1e6
 
-    call_us = per_call(lambda: add(a, b, c))
-    bound_us = per_call(bound)
-    torch_us = per_call(lambda: torch.add(a, b, out=c))
+    python_path = _cuda.CUDAKernel(add.ptx, add.metadata_path, add.from_cache)
+    python_path._launcher = False  # calls take the Python path
+    python_bound = python_path._python_launch(*python_path._bind_plan((a, b, c), {}))
+    rows = []
+    if _cuda._launcher_module() is not None:
+        bound = add.bind(a, b, c)
+        rows += [("C launcher: call", lambda: add(a, b, c)), ("C launcher: bound", bound),
+                 ("C launcher: call by name", lambda: add(A=a, B=b, C=c))]
+    else:
+        print("torch integration: tilec._launcher was not built: the Python path only")
+    rows += [("Python path: call", lambda: python_path(a, b, c)),
+             ("Python path: bound", python_bound),
+             ("torch.add(a, b, out=c)", lambda: torch.add(a, b, out=c)),
+             ("torch.add(a, b)", lambda: torch.add(a, b))]
+    for _ in range(2):  # the second round is the one to read
+        times = [(name, per_call(fn)) for name, fn in rows]
     close(c, a + b, "vector_add")
-    print(f"torch integration: host time per launch: call {call_us:.1f} us, bound "
-          f"{bound_us:.1f} us, torch.add {torch_us:.1f} us")
+    for name, us in times:
+        print(f"torch integration: host time per launch: {name:28s} {us:6.2f} us")
+    python_bound.free()
 
 
 if __name__ == "__main__":
