@@ -288,6 +288,50 @@ RValue KernelGenerator::truthBoolOp(bool isAnd, const RValue &lhs, const RValue 
                    booleans.either(a.elements[1], b.elements[1]));
 }
 
+RValue KernelGenerator::readOverRange(const SubscriptExpr &expr, const RValue &buffer,
+                                      ArrayRef<RValue> indices) {
+  // Sorted along the last index, read there over a bounded range and at
+  // single positions elsewhere: the values lie between the two end reads.
+  bool sorted = buffer.sortedAlongLast && indices.back().kind == RValue::Kind::Interval &&
+                !llvm::any_of(indices.back().elements, isUnbounded) &&
+                llvm::all_of(indices.drop_back(),
+                             [](const RValue &index) { return !index.isBlockValue(); });
+  if (!sorted || !checkInLaunch(expr.getLoc(), "reads of buffer elements"))
+    return unknownInterval();
+  tile::BufferType type = buffer.getBufferType();
+  auto readAt = [&](const RValue &last) -> RValue {
+    SmallVector<Value> at;
+    for (auto [i, index] : llvm::enumerate(indices)) {
+      Value value = toIndex(i + 1 == indices.size() ? last : index, expr.indices[i]->getLoc());
+      if (!value)
+        return RValue::none();
+      at.push_back(value);
+    }
+    return RValue::ofScalar(tile::LoadOp::create(builder, loc(expr.getLoc()),
+                                                 tile::scalarTypeOf(type.getElementType()),
+                                                 buffer.value, at),
+                            type.getElementType());
+  };
+  return makeInterval(readAt(indices.back().elements[0]), readAt(indices.back().elements[1]));
+}
+
+/// T.assume_sorted(buffer): the buffer, with the promise that its values do
+/// not decrease along its last index. T.block_visibility then bounds a read
+/// over a range of positions by the reads at its ends (document ids of
+/// packed sequences); elsewhere it changes nothing.
+RValue KernelGenerator::builtinAssumeSorted(StringRef name, StringRef fn, const CallExpr &call) {
+  const Expr *argument = nullptr;
+  RValue buffer = evalSingleArgument(*this, call, name, "buffer", &argument);
+  if (buffer.isError())
+    return buffer;
+  if (!buffer.isBuffer()) {
+    error(argument->getLoc()) << name << " takes a buffer, not " << buffer.describe();
+    return RValue::error();
+  }
+  buffer.sortedAlongLast = true;
+  return buffer;
+}
+
 /// T.block_visibility(mask_mod, b, h, q_first, q_last, k_first, k_last):
 /// (everywhere, somewhere), whether mask_mod(b, h, q, k) holds for every
 /// pair of query positions q_first..q_last and key positions

@@ -190,6 +190,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"if_then_else"}, &G::builtinIfThenElse);
   // BlockVisibility.cpp
   add(tables.tile, {"block_visibility"}, &G::builtinBlockVisibility);
+  add(tables.tile, {"assume_sorted"}, &G::builtinAssumeSorted);
   add(tables.tile, {"ceildiv"}, &G::builtinCeilDiv);
   add(tables.tile, {"cast", "Cast"}, &G::builtinCast);
   add(tables.tile, {"reinterpret"}, &G::builtinReinterpret);

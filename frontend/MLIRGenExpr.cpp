@@ -779,16 +779,16 @@ RValue KernelGenerator::evalSubscript(const SubscriptExpr &expr) {
                          << " indices, got " << expr.indices.size();
     return RValue::error();
   }
-  SmallVector<Value> indices;
+  SmallVector<RValue> indexValues;
   for (const ExprPtr &indexExpr : expr.indices) {
-    RValue indexValue = eval(*indexExpr);
-    // An element at a range of positions (T.block_visibility): any value.
-    if (indexValue.kind == RValue::Kind::Interval) {
-      RValue unknown;
-      unknown.kind = RValue::Kind::Interval;
-      unknown.elements = {RValue::none(), RValue::none()};
-      return unknown;
-    }
+    indexValues.push_back(eval(*indexExpr));
+    if (indexValues.back().isError())
+      return RValue::error();
+  }
+  if (llvm::any_of(indexValues, [](const RValue &v) { return v.isBlockValue(); }))
+    return readOverRange(expr, base, indexValues);
+  SmallVector<Value> indices;
+  for (auto [indexExpr, indexValue] : llvm::zip(expr.indices, indexValues)) {
     Value index = toIndex(indexValue, indexExpr->getLoc());
     if (!index)
       return RValue::error();

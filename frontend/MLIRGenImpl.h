@@ -172,6 +172,13 @@ public:
   RValue intervalMinMax(bool isMax, const RValue &lhs, const RValue &rhs, llvm::SMLoc where);
   RValue intervalUnary(UnaryOp op, const RValue &operand, llvm::SMLoc where);
   RValue truthBoolOp(bool isAnd, const RValue &lhs, const RValue &rhs, llvm::SMLoc where);
+  /// An element read at a range of positions: the range of values between
+  /// the reads at both ends for a buffer T.assume_sorted marks (sorted
+  /// along its last index, the other indices single positions), else any.
+  RValue readOverRange(const SubscriptExpr &expr, const RValue &buffer,
+                       llvm::ArrayRef<RValue> indices);
+  /// T.assume_sorted(buffer).
+  RValue builtinAssumeSorted(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   /// Whether a mask is being evaluated over a block (operands may be
   /// ranges, `and`/`or` evaluate both sides).
   bool evaluatingIntervals() const { return intervalDepth > 0; }

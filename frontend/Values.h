@@ -85,6 +85,9 @@ struct RValue {
   const std::map<std::string, RValue> *closure = nullptr;
   ModuleInfo *module = nullptr;          // Module; Macro's home module
   std::vector<RValue> elements;          // Tuple
+  /// Buffer: T.assume_sorted's promise that its values do not decrease
+  /// along the last index (what T.block_visibility may rely on).
+  bool sortedAlongLast = false;
 
   static RValue error() { return RValue(); }
   static RValue none() { RValue r; r.kind = Kind::None; return r; }

@@ -21,6 +21,7 @@ masks = {
     "document": ((ids[q] == ids[k]) & (q >= k), False),
     "branching": (q >= k, False),
     "clamped": ((np.maximum(q - k, 0) * 2 <= 6) & (-k <= -np.minimum(q, 20) + 40), True),
+    "sorted document": ((ids[q] == ids[k]) & (q >= k), True),
 }
 blocks = answers.shape[1]
 for index, (name, (visible, exact)) in enumerate(masks.items()):
