@@ -101,8 +101,14 @@ bool launchPlan(const LaunchContext &context, uintptr_t kernel, uintptr_t plan, 
     return false;
   char message[2048];
   message[0] = '\0';
-  if (context.launch(reinterpret_cast<void *>(kernel), reinterpret_cast<void *>(plan),
-                     streamHandle, message, sizeof(message)) != 0) {
+  int failed;
+  // Other Python threads run while the driver enqueues (it may wait for
+  // room in the launch queue).
+  Py_BEGIN_ALLOW_THREADS
+  failed = context.launch(reinterpret_cast<void *>(kernel), reinterpret_cast<void *>(plan),
+                          streamHandle, message, sizeof(message));
+  Py_END_ALLOW_THREADS
+  if (failed != 0) {
     PyErr_SetString(PyExc_RuntimeError, message[0] ? message : "the kernel launch failed");
     return false;
   }
