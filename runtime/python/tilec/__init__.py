@@ -30,8 +30,12 @@ Compilation runs the `tilec` tool (found as $TILEC, on PATH, or in this
 checkout's build/tools); GPU code is cached on disk by everything it was
 built from: the tool's version, the flags and the files the kernel reads
 (`tilec --emit=dependencies`) ($TILEC_CACHE_DIR, else ~/.cache/tilec/python). GPU launches go
-through the CUDA runtime library of runtime/cuda ($TILEC_CUDA_LIB, else
-build/gpu/runtime/libtilec_cuda.so as tests/gpu/run.sh builds it).
+through the CUDA runtime library of runtime/cuda ($TILEC_CUDA_LIB, else the
+one pip installed in the package, else build/gpu/runtime/libtilec_cuda.so as
+tests/gpu/run.sh builds it). Calls run in C (tilec._launcher, built beside
+that library or installed with the package): a call with the addresses,
+shapes and dtypes of an earlier one launches its bound plan without Python
+code; TILEC_PYTHON_CALLS=1 takes the Python path instead.
 """
 
 from . import language
