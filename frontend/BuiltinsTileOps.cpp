@@ -117,9 +117,13 @@ KernelGenerator::readGemmOptions(const BoundArgs &args,
   if (value.isError())
     return std::nullopt;
   StringRef path = value.kind == RValue::Kind::Namespace ? StringRef(value.str) : StringRef();
-  // Given from outside as text (-D policy=T.GemmWarpPolicy.FullRow).
-  if (value.isConst() && value.constKind == RValue::ConstKind::Str)
+  // Given from outside as text: -D policy=T.GemmWarpPolicy.FullRow, or the
+  // bare name a kernel factory's argument becomes (-D policy=FullRow).
+  if (value.isConst() && value.constKind == RValue::ConstKind::Str) {
     path = value.str;
+    if (!path.contains('.'))
+      path = StringRef(value.str = "T.GemmWarpPolicy." + value.str);
+  }
   if (path == "T.GemmWarpPolicy.Square")
     return tile::GemmPolicy::Square;
   if (path == "T.GemmWarpPolicy.FullRow")

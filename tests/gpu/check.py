@@ -23,6 +23,7 @@ from tilec._bench import cuda_times  # noqa: E402 - tilec.bench's timing loop
 
 DTYPES = {torch.float16: "float16", torch.bfloat16: "bfloat16", torch.float32: "float32",
           torch.float8_e4m3fn: "float8_e4m3",
+          torch.float64: "float64", torch.int16: "int16",
           torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.int8: "int8",
           torch.float8_e5m2: "float8_e5m2", torch.bool: "bool"}
 
