@@ -66,7 +66,7 @@ std::optional<int64_t> constantPoint(const RValue &range) {
 } // namespace
 
 /// A value as a range: itself, or the one point a number is.
-static RValue asInterval(KernelGenerator &gen, const RValue &value, SMLoc where) {
+static RValue asInterval(const RValue &value) {
   if (value.kind == RValue::Kind::Interval)
     return value;
   if (value.isConstNumber())
@@ -122,6 +122,11 @@ struct Booleans {
     Value one = arith::ConstantOp::create(builder, loc, builder.getBoolAttr(true));
     return RValue::ofScalar(arith::XOrIOp::create(builder, loc, a.value, one));
   }
+  /// `not` of a condition over the block: it holds everywhere where the
+  /// condition holds nowhere, and may hold where it need not hold.
+  RValue negateTruth(const RValue &truth) {
+    return makeTruth(negate(truth.elements[1]), negate(truth.elements[0]));
+  }
 };
 } // namespace
 
@@ -129,7 +134,7 @@ RValue KernelGenerator::intervalBinary(BinaryOp op, const RValue &lhs, const RVa
                                        SMLoc where) {
   if (lhs.kind == RValue::Kind::Truth || rhs.kind == RValue::Kind::Truth)
     return unknownInterval();
-  RValue a = asInterval(*this, lhs, where), b = asInterval(*this, rhs, where);
+  RValue a = asInterval(lhs), b = asInterval(rhs);
   // A bound from two bounds; unknown when either is.
   auto combine = [&](BinaryOp boundOp, const RValue &x, const RValue &y) {
     return isUnbounded(x) || isUnbounded(y) ? RValue::none() : evalBinary(boundOp, x, y, where);
@@ -191,7 +196,7 @@ RValue KernelGenerator::intervalCompare(CompareOp op, const RValue &lhs, const R
                                         SMLoc where) {
   if (lhs.kind == RValue::Kind::Truth || rhs.kind == RValue::Kind::Truth)
     return unknownTruth();
-  RValue a = asInterval(*this, lhs, where), b = asInterval(*this, rhs, where);
+  RValue a = asInterval(lhs), b = asInterval(rhs);
   Booleans booleans{builder, loc(where)};
   // x < y (or x <= y) of two bounds; `unknown` where either is unbounded:
   // false for what must hold everywhere, true for what may hold.
@@ -227,10 +232,8 @@ RValue KernelGenerator::intervalCompare(CompareOp op, const RValue &lhs, const R
     return less(b, a, false);
   case CompareOp::Eq:
     return equal();
-  case CompareOp::Ne: {
-    RValue same = equal();
-    return makeTruth(booleans.negate(same.elements[1]), booleans.negate(same.elements[0]));
-  }
+  case CompareOp::Ne:
+    return booleans.negateTruth(equal());
   default:
     return unknownTruth();
   }
@@ -240,7 +243,7 @@ RValue KernelGenerator::intervalMinMax(bool isMax, const RValue &lhs, const RVal
                                        SMLoc where) {
   if (lhs.kind == RValue::Kind::Truth || rhs.kind == RValue::Kind::Truth)
     return unknownInterval();
-  RValue a = asInterval(*this, lhs, where), b = asInterval(*this, rhs, where);
+  RValue a = asInterval(lhs), b = asInterval(rhs);
   StringRef name = isMax ? "max" : "min";
   // The side where an unbounded operand leaves the result unbounded, and
   // the side where the other operand bounds it.
@@ -263,11 +266,8 @@ RValue KernelGenerator::intervalMinMax(bool isMax, const RValue &lhs, const RVal
 
 RValue KernelGenerator::intervalUnary(UnaryOp op, const RValue &operand, SMLoc where) {
   switch (op) {
-  case UnaryOp::Not: {
-    Booleans booleans{builder, loc(where)};
-    RValue truth = asTruth(operand);
-    return makeTruth(booleans.negate(truth.elements[1]), booleans.negate(truth.elements[0]));
-  }
+  case UnaryOp::Not:
+    return Booleans{builder, loc(where)}.negateTruth(asTruth(operand));
   case UnaryOp::Neg:
     return intervalBinary(BinaryOp::Sub, RValue::ofInt(0), operand, where);
   case UnaryOp::Plus:
