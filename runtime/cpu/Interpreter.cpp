@@ -194,7 +194,9 @@ private:
   // Values
   //===--------------------------------------------------------------------===//
 
-  Scalar &get(Value v) { return scalars[v]; }
+  /// A copy, not a reference: inserting the result of an op into `scalars`
+  /// may grow the map and move its entries.
+  Scalar get(Value v) { return scalars[v]; }
   double getF(Value v) { return scalars[v].f; }
   int64_t getI(Value v) { return scalars[v].i; }
   void setF(Value v, double x) { scalars[v].f = roundTo(v.getType(), x); }

@@ -333,9 +333,9 @@ int appendTensor(PyObject *tensor, std::vector<int64_t> &key) {
   return ok ? 1 : 0;
 }
 
-/// The call's arguments in parameter order (new references in `ordered`);
-/// false when they are not exactly one value per parameter (Python then
-/// reports what is wrong).
+/// The call's arguments in parameter order (borrowed from `args` and
+/// `kwargs`); false when they are not exactly one value per parameter
+/// (Python then reports what is wrong).
 bool orderArguments(KernelLauncher *self, PyObject *args, PyObject *kwargs,
                     std::vector<PyObject *> &ordered) {
   Py_ssize_t count = PyTuple_GET_SIZE(self->names);
