@@ -119,10 +119,10 @@ KernelGenerator::readGemmOptions(const BoundArgs &args,
   StringRef path = value.kind == RValue::Kind::Namespace ? StringRef(value.str) : StringRef();
   // Given from outside as text: -D policy=T.GemmWarpPolicy.FullRow, or the
   // bare name a kernel factory's argument becomes (-D policy=FullRow).
+  std::string spelled;
   if (value.isConst() && value.constKind == RValue::ConstKind::Str) {
-    path = value.str;
-    if (!path.contains('.'))
-      path = StringRef(value.str = "T.GemmWarpPolicy." + value.str);
+    spelled = StringRef(value.str).contains('.') ? value.str : "T.GemmWarpPolicy." + value.str;
+    path = spelled;
   }
   if (path == "T.GemmWarpPolicy.Square")
     return tile::GemmPolicy::Square;
