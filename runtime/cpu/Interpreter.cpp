@@ -58,8 +58,10 @@ struct Storage {
   char *raw = nullptr;
   DType dtype = DType::F32;
   SmallVector<int64_t> strides;
-  // On-chip buffers.
+  // On-chip buffers: floats as double, integers as int64 (exact at any
+  // width: a double would round 64-bit integers past 2^53).
   std::vector<double> values;
+  std::vector<int64_t> integers;
   std::vector<uint8_t> initialized;
   std::string what; // for messages: "tensor 'A'", "shared buffer 64x32"
   bool written = false; // a global tensor something was stored into
@@ -266,7 +268,7 @@ private:
     if (s.isFloat)
       out.f = s.values[at];
     else
-      out.i = static_cast<int64_t>(s.values[at]);
+      out.i = s.integers[at];
     return true;
   }
 
@@ -283,8 +285,10 @@ private:
         noteGlobalWrite(s, index, element);
       return;
     }
-    s.values[at] = s.isFloat ? roundTo(s.elementType, value.f)
-                             : static_cast<double>(wrapTo(s.elementType, value.i));
+    if (s.isFloat)
+      s.values[at] = roundTo(s.elementType, value.f);
+    else
+      s.integers[at] = wrapTo(s.elementType, value.i);
     s.initialized[at] = 1;
   }
 
@@ -724,7 +728,10 @@ Storage *Interpreter::allocate(tile::BufferType type, Location loc) {
   storage->isFloat = isa<FloatType>(type.getElementType());
   storage->shape.assign(type.getShape().begin(), type.getShape().end());
   int64_t count = type.getNumElementsStatic();
-  storage->values.assign(count, 0.0);
+  if (storage->isFloat)
+    storage->values.assign(count, 0.0);
+  else
+    storage->integers.assign(count, 0);
   storage->initialized.assign(count, 0);
   std::string where;
   if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
@@ -1222,6 +1229,30 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
                       : kind == tile::ReduceKind::Min ? INFINITY
                                                       : 0.0;
     std::vector<double> acc(outCount, identity);
+    // Integers fold in integer arithmetic (wrapping, as the GPU's adds do
+    // at the element's width, which the store into the target applies).
+    bool integer = !src.storage->isFloat && !dst.storage->isFloat;
+    std::vector<int64_t> integerAcc(
+        outCount, kind == tile::ReduceKind::Max || kind == tile::ReduceKind::AbsMax
+                      ? std::numeric_limits<int64_t>::min()
+                  : kind == tile::ReduceKind::Min ? std::numeric_limits<int64_t>::max()
+                                                  : 0);
+    auto combineIntegers = [&](int64_t a, int64_t x) -> int64_t {
+      auto wrappingAdd = [](int64_t p, int64_t q) {
+        return static_cast<int64_t>(static_cast<uint64_t>(p) + static_cast<uint64_t>(q));
+      };
+      auto magnitude = [](int64_t v) {
+        return v < 0 ? static_cast<int64_t>(0 - static_cast<uint64_t>(v)) : v;
+      };
+      switch (kind) {
+      case tile::ReduceKind::Sum: return wrappingAdd(a, x);
+      case tile::ReduceKind::Max: return std::max(a, x);
+      case tile::ReduceKind::Min: return std::min(a, x);
+      case tile::ReduceKind::AbsSum: return wrappingAdd(a, magnitude(x));
+      case tile::ReduceKind::AbsMax: return std::max(a, magnitude(x));
+      }
+      return a;
+    };
     // NaN propagates through max and min, as on the GPU and in T.max.
     auto maximum = [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); };
     auto minimum = [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); };
@@ -1245,7 +1276,10 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
       for (auto [d, i] : llvm::enumerate(index))
         if (static_cast<int64_t>(d) != dim)
           at = at * src.shape[d] + i;
-      acc[at] = combine(acc[at], src.storage->isFloat ? s.f : double(s.i));
+      if (integer)
+        integerAcc[at] = combineIntegers(integerAcc[at], s.i);
+      else
+        acc[at] = combine(acc[at], s.f);
       return true;
     });
     if (!ok)
@@ -1259,6 +1293,29 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
       squeezedToView(dst, n, dstIndex);
       if (!locate(op, dst, dstIndex, storageIndex, options.checked, "write"))
         return false;
+      if (integer) {
+        int64_t value = integerAcc[at];
+        if (!reduce.getClear()) {
+          Scalar old;
+          if (!read(op, *dst.storage, storageIndex, old))
+            return false;
+          // What the target holds joins as it is (not as an element).
+          switch (kind) {
+          case tile::ReduceKind::Sum: case tile::ReduceKind::AbsSum:
+            value = static_cast<int64_t>(static_cast<uint64_t>(value) +
+                                         static_cast<uint64_t>(old.i));
+            break;
+          case tile::ReduceKind::Max: case tile::ReduceKind::AbsMax:
+            value = std::max(value, old.i); break;
+          case tile::ReduceKind::Min: value = std::min(value, old.i); break;
+          }
+        }
+        Scalar s;
+        s.i = value;
+        s.f = static_cast<double>(value);
+        write(*dst.storage, storageIndex, s);
+        return true;
+      }
       double value = acc[at];
       if (!reduce.getClear()) {
         // Combine with what the target holds.
