@@ -13,8 +13,9 @@ Per generated token, per layer:
      step launches with the same arguments);
   4. every `rectify_every` tokens the rectification runs dense (causal)
      attention for the latest tokens over the whole cache
-     (kernels/attention/causal.tl, a chunk of queries at the end) and moves
-     dense_from forward, keeping a local window dense.
+     (causal_decode_cache in kernels/attention/causal.tl: the tokens' queries
+     at the end of the cache, the keys split over the GPU as in decoding)
+     and moves dense_from forward, keeping a local window dense.
 
   python3 docs/examples/resa_decode.py                 # cpu target, checked
   python3 docs/examples/resa_decode.py --device cuda   # H100/H200: time per
@@ -87,8 +88,8 @@ class ReSADecoder:
                                       defines=dict(dim=dim, groups=self.groups, blocks=blocks,
                                                    top_k=top_k), **options)
         rect_defines = dict(dim=dim, groups=self.groups)
-        self.dense_chunk = tilec.compile(os.path.join(KERNELS, "causal.tl"), "causal_attention",
-                                         defines=rect_defines, **options)
+        self.dense_chunk = tilec.compile(os.path.join(KERNELS, "causal.tl"),
+                                         "causal_decode_cache", defines=rect_defines, **options)
         self.K = backend.empty(batch, capacity, kv_heads, dim)
         self.V = backend.empty(batch, capacity, kv_heads, dim)
         self.key_sums = backend.empty(batch, blocks, kv_heads, dim, dtype="float32")
@@ -150,9 +151,7 @@ class ReSADecoder:
         queries = lib.stack(self.recent_queries, 1)  # [batch, f, heads, dim]
         batch, f, heads, dim = queries.shape
         out = self.xp.empty(batch, f, heads, dim)
-        lse = self.xp.empty(batch, heads, f, dtype="float32")
-        self.dense_chunk(Q=queries, K=self.K[:, :self.length], V=self.V[:, :self.length],
-                         Output=out, LSE=lse)
+        self.dense_chunk(Q=queries, K=self.K, V=self.V, Output=out, lengths=self.lengths)
         self.recent_queries = []
         self.dense_from = max(0, self.length - self.local)
         return out

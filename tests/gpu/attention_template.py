@@ -131,6 +131,51 @@ def check_decode_cache(batch=3, capacity=5000, heads=32, kv_heads=8, dim=128):
           f"{lengths.tolist()} (NaN past them) max rel err {worst:.2e}")
 
 
+def check_decode_tokens(tokens=37, batch=3, capacity=5000, heads=32, kv_heads=8, dim=128):
+    """Several query tokens at the end of each cache (causal among them),
+    ragged lengths, NaN past each: against float64 over each sequence."""
+    torch.manual_seed(3)
+    lengths = torch.tensor([capacity, 2345, tokens], device="cuda", dtype=torch.int32)[:batch]
+    q = torch.randn(batch, tokens, heads, dim, device="cuda", dtype=torch.bfloat16)
+    k = torch.randn(batch, capacity, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
+    v = torch.randn_like(k)
+    for b, n in enumerate(lengths.tolist()):
+        k[b, n:], v[b, n:] = float("nan"), float("nan")
+    out = tilec.ops.decode_variant("causal", q, k, v, lengths=lengths)
+    worst = 0.0
+    for b, n in enumerate(lengths.tolist()):
+        ref = reference(q[b:b + 1].double(), k[b:b + 1, :n].double(), v[b:b + 1, :n].double(),
+                        causal, None, "softmax")
+        worst = max(worst, compare("causal decode tokens", (("out", out[b:b + 1], ref),)))
+    print(f"attention template: causal decode of {tokens} tokens over a cache of {capacity}, "
+          f"lengths {lengths.tolist()} max rel err {worst:.2e}")
+
+
+def bench_decode_tokens(tokens, batch, kv_len, heads=32, kv_heads=8, dim=128):
+    """Several query tokens a sequence (speculative decoding, ReSA's
+    rectification) against SDPA with the causal mask aligned to the end of
+    the keys, and the bytes of K and V against a copy, in the same run."""
+    from torch.nn.attention.bias import causal_lower_right
+    q = torch.randn(batch, tokens, heads, dim, device="cuda", dtype=torch.bfloat16)
+    k = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
+    v = torch.randn_like(k)
+    lengths = torch.full((batch,), kv_len, device="cuda", dtype=torch.int32)
+    ms = median_ms(lambda: tilec.ops.decode_variant("causal", q, k, v, lengths=lengths))
+    qt, kt, vt = (t.transpose(1, 2) for t in (q, k, v))
+    mask = causal_lower_right(tokens, kv_len)
+    sdpa_ms = median_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, attn_mask=mask,
+                                                               enable_gqa=True))
+    source = torch.cat([k.flatten(), v.flatten()])
+    target = torch.empty_like(source)
+    copy_ms = median_ms(lambda: target.copy_(source))
+    moved = 2 * k.numel() * k.element_size()
+    copy_bandwidth = 2 * moved / copy_ms / 1e9
+    print(f"attention template: decode causal {tokens} tokens b{batch} L{kv_len} "
+          f"h{heads}/{kv_heads}: {ms * 1e3:.1f} us, {moved / ms / 1e9:.2f} TB/s "
+          f"({moved / ms / 1e9 / copy_bandwidth * 100:.0f}% of copy {copy_bandwidth:.2f}); "
+          f"SDPA {sdpa_ms * 1e3:.1f} us: x{sdpa_ms / ms:.2f}")
+
+
 def median_ms(fn):
     return do_bench(fn, warmup=5, rep=50, return_mode="median")
 
@@ -245,6 +290,8 @@ def main():
             check_decode(name)
     if chosen("dense"):
         check_decode_cache()
+    if chosen("causal"):
+        check_decode_tokens()
     if "--no-bench" not in sys.argv:
         for name in ("dense", "causal", "sliding_window", "document", "alibi", "softcap",
                      "sigmoid"):
@@ -255,6 +302,10 @@ def main():
         if chosen("dense"):
             for batch, kv_len in ((1, 131072), (8, 32768), (64, 8192), (16, 32768)):
                 bench_decode("dense", batch, kv_len)
+        if chosen("causal"):
+            for tokens, batch, kv_len in ((32, 1, 262144), (32, 1, 65536), (4, 8, 32768),
+                                          (8, 16, 16384)):
+                bench_decode_tokens(tokens, batch, kv_len)
     print("attention template: ok")
 
 

@@ -140,6 +140,13 @@ def template_programs():
     programs.append(k("attention/resa.tl", "resa_decode_cache", lists,
                       ["-D", "groups=4", "-D", "dim=64"], scalars={"dense_from": 400},
                       inputs=resa_cache, name="template_resa_decode_cache"))
+    # Several query tokens at the end of each cache (37 of 8 GQA heads:
+    # three blocks of tokens, the last ragged).
+    programs.append(k("attention/causal.tl", "causal_decode_cache", dict(decode, q_len=37),
+                      ["-D", "groups=4", "-D", "dim=64"],
+                      inputs=lambda np, rng, dims: {"lengths": rng.integers(
+                          37, dims["kv_len"] + 1, size=dims["batch"]).astype(np.int32)},
+                      name="template_causal_decode_cache"))
     # ReSA's block selection: the top 16 of 77 eligible blocks of 100.
     programs.append(k("attention/resa.tl", "resa_select", {"batch": 2, "heads": 8, "kv_heads": 2},
                       ["-D", "groups=4", "-D", "dim=64", "-D", "blocks=100"],
@@ -283,6 +290,10 @@ PROGRAMS = [
       ["-D", "M=64", "-D", "N=32", "-D", "K=128", "-D", "dtype=float32", "-D", "e_dtype=int32",
        "-D", "trans_AE=False"], name="sparse_gemm_fp32",
       inputs=lambda np, rng, dims: {"E": rng.integers(-2**31, 2**31, (64, 8)).astype(np.int32)}),
+    # int64 keys past 2^53 through shared memory, fragments and reductions.
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/int64-fragments.tl"), "int64_keys", {},
+      inputs=lambda np, rng, dims: {"A": (np.int64(1) << 60) + rng.integers(
+          -2**40, 2**40, (2, 64)) * rng.choice([-1, 1], (2, 64))}),
     # Module-level host code sizing the kernel.
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/module_host_code.py"), "scale_rows", {}),
 ]

@@ -492,16 +492,22 @@ Tensor sequence(const Tensor &t, int64_t b, int64_t length) {
 
 /// Decoding over a cache of capacity p.kvLen holding lengths[b] positions
 /// of sequence b, NaN past them: each sequence against the reference over
-/// its own positions (`mask` as the variant's, per sequence).
+/// its own positions (`mask` as the variant's, per sequence). With
+/// `tokens`, Q and Output are [batch, tokens, heads, dim]: that many query
+/// tokens, the last positions of each sequence.
 void checkDecodeCache(const std::string &file, const std::string &kernel, Problem p,
                       const std::vector<int64_t> &lengths,
                       const std::function<Variant(int64_t)> &variantOf,
-                      const Extras &extras = {}) {
-  INFO(file << " " << kernel << " capacity " << p.kvLen);
-  Tensor Q = randomTensor(DType::BF16, {p.batch, p.heads, p.dim}, rng());
+                      const Extras &extras = {}, int64_t tokens = 0) {
+  INFO(file << " " << kernel << " capacity " << p.kvLen << " tokens " << tokens);
+  auto queryShape = [&](int64_t batch, int64_t dim) {
+    return tokens ? std::vector<int64_t>{batch, tokens, p.heads, dim}
+                  : std::vector<int64_t>{batch, p.heads, dim};
+  };
+  Tensor Q = randomTensor(DType::BF16, queryShape(p.batch, p.dim), rng());
   Tensor K = randomTensor(DType::BF16, {p.batch, p.kvLen, p.kHeads, p.dim}, rng());
   Tensor V = randomTensor(DType::BF16, {p.batch, p.kvLen, p.vHeads, p.dimV}, rng());
-  Tensor O = poisoned(DType::BF16, {p.batch, p.heads, p.dimV});
+  Tensor O = poisoned(DType::BF16, queryShape(p.batch, p.dimV));
   Tensor L(DType::I32, {p.batch});
   for (int64_t b = 0; b < p.batch; ++b) {
     L.setInt(b, lengths[b]);
@@ -524,9 +530,10 @@ void checkDecodeCache(const std::string &file, const std::string &kernel, Proble
     INFO("sequence " << b << " of length " << lengths[b]);
     Problem one = p;
     one.batch = 1;
-    one.qLen = 1;
+    one.qLen = std::max<int64_t>(tokens, 1);
     one.kvLen = lengths[b];
-    Tensor Qb(DType::BF16, {1, 1, p.heads, p.dim}), Ob(DType::BF16, {1, p.heads, p.dimV});
+    Tensor Qb(DType::BF16, {1, one.qLen, p.heads, p.dim}),
+        Ob(DType::BF16, {1, one.qLen, p.heads, p.dimV});
     for (size_t i = 0; i < Qb.size(); ++i)
       Qb.set(i, Q.get(b * Qb.size() + i));
     for (size_t i = 0; i < Ob.size(); ++i)
@@ -580,6 +587,21 @@ TEST_CASE("attention template: decoding over a cache of fixed capacity", "[templ
                      return variant;
                    },
                    extras);
+}
+
+TEST_CASE("attention template: several query tokens at the end of a cache", "[template]") {
+  // Causal within the tokens; a block of the kernel takes 64 / groups of
+  // them, so 37 tokens of 8 GQA heads span three blocks, the last ragged.
+  Problem p;
+  p.batch = 3;
+  p.heads = 8;
+  p.kvLen = 700;
+  for (int64_t tokens : {int64_t(1), int64_t(5), int64_t(37)}) {
+    Variant causal;
+    causal.mask = causalMask;
+    checkDecodeCache("causal.tl", "causal_decode_cache", p, {700, 333, 40},
+                     [&](int64_t) { return causal; }, {}, tokens);
+  }
 }
 
 TEST_CASE("attention template: ReSA's block selection", "[template]") {

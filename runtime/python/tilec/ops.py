@@ -237,14 +237,17 @@ def decode_variant(variant, q, k, v, lengths=None, **inputs):
     cache [batch, kv_len, kv_heads, dim]; returns [batch, heads, dim]. The
     keys split over enough blocks to fill the GPU (chosen by the kernel).
     With `lengths` (int32 [batch]; the instances that have
-    <variant>_decode_cache: dense, resa) the cache keeps its capacity and
-    sequence b holds its first lengths[b] positions, the query the last."""
+    <variant>_decode_cache: dense, resa, causal) the cache keeps its
+    capacity and sequence b holds its first lengths[b] positions, the query
+    the last. The causal instance takes q [batch, tokens, heads, dim]: that
+    many query tokens, the last positions (speculative decoding), and
+    returns [batch, tokens, heads, dim]."""
     import torch
     kernel = f"{variant}_decode" if lengths is None else f"{variant}_decode_cache"
     decode = _variant_kernel(variant, kernel, q, k, v)
     if lengths is not None:
         inputs["lengths"] = lengths
-    out = torch.empty(q.shape[0], q.shape[1], v.shape[3], device=q.device, dtype=q.dtype)
+    out = torch.empty(*q.shape[:-1], v.shape[3], device=q.device, dtype=q.dtype)
     decode(Q=q.contiguous(), K=k.contiguous(), V=v.contiguous(), Output=out, **inputs)
     return out
 
