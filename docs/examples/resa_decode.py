@@ -2,8 +2,9 @@
 query selects, with a dense rectification every few steps.
 
 Per generated token, per layer:
-  1. its key joins the cache, and the summary (the mean key) of the block it
-     falls in is updated incrementally;
+  1. its key and value join the cache at the sequence's length, and the
+     key joins the summary (the key sum) of the block it falls in
+     (resa_append, which also counts the length up on the device);
   2. each KV head's query group scores the block summaries before
      `dense_from` and keeps the top_k blocks (resa_select in
      kernels/attention/resa.tl, one launch);
@@ -84,6 +85,9 @@ class ReSADecoder:
         self.sparse = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_decode_cache",
                                     defines=defines, **options)
         blocks = -(-capacity // block)
+        self.appender = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_append",
+                                      defines=dict(dim=dim, block=block, blocks=blocks),
+                                      **options)
         self.selector = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_select",
                                       defines=dict(dim=dim, groups=self.groups, blocks=blocks,
                                                    top_k=top_k), **options)
@@ -104,6 +108,7 @@ class ReSADecoder:
         """Takes a prompt's keys and values (computed densely)."""
         n = K.shape[1]
         self.K[:, :n], self.V[:, :n] = K, V
+        self.lengths[:] = n
         full = n // self.block
         for b in range(full):
             self.key_sums[:, b] = self._float(K[:, b * self.block:(b + 1) * self.block]).sum(1)
@@ -128,13 +133,11 @@ class ReSADecoder:
         """One generated token: q [batch, heads, dim], k, v [batch, kv_heads,
         dim]. Returns the attention output [batch, heads, dim], and, when a
         rectification ran, the dense outputs of the tokens it covered."""
-        n = self.length
-        self.K[:, n], self.V[:, n] = k, v
-        self.key_sums[:, n // self.block] += self._float(k)
-        self.length = n + 1
+        self.appender(K=self.K, V=self.V, key_sums=self.key_sums, lengths=self.lengths, k=k,
+                      v=v)
+        self.length += 1
         indices, counts = self.select(q)
         out = self.xp.empty(*q.shape)
-        self.lengths[:] = n + 1
         self.sparse(Q=q, K=self.K, V=self.V, Output=out, lengths=self.lengths,
                     block_indices=indices, block_counts=counts, dense_from=self.dense_from)
         self.recent_queries.append(q)
@@ -180,8 +183,10 @@ def check_on_cpu():
     batch, heads, kv_heads, dim, prompt, steps = 2, 4, 2, 32, 700, 20
     decoder = ReSADecoder(xp, batch, heads, kv_heads, dim, capacity=prompt + steps, block=64,
                           top_k=3, rectify_every=8, local=100)
-    decoder.prefill(xp.randn(batch, prompt, kv_heads, dim, seed=1),
-                    xp.randn(batch, prompt, kv_heads, dim, seed=2))
+    # bfloat16 values, as the kernels read the cache, so that the prompt's
+    # summaries are the sums of what the cache holds.
+    decoder.prefill(bf16(xp.randn(batch, prompt, kv_heads, dim, seed=1)),
+                    bf16(xp.randn(batch, prompt, kv_heads, dim, seed=2)))
     worst = 0.0
     pending = []  # the queries since the last rectification
     for t in range(steps):
@@ -223,6 +228,14 @@ def check_on_cpu():
             worst = max(worst, error)
             assert error < 2e-2, f"rectification {i}: relative error {error:.3g}"
         pending.clear()
+    # The cache, the summaries and the lengths as the appends left them.
+    n = decoder.length
+    assert (decoder.lengths == n).all(), f"lengths {decoder.lengths}, not {n}"
+    blocks = -(-n // 64)
+    padded = np.zeros((batch, blocks * 64, kv_heads, dim))
+    padded[:, :n] = decoder.K[:, :n]
+    sums = padded.reshape(batch, blocks, 64, kv_heads, dim).sum(2)
+    assert np.abs(decoder.key_sums[:, :blocks] - sums).max() < 1e-3, "block summaries"
     print(f"resa loop (cpu target): {steps} steps, {steps // decoder.rectify_every} "
           f"rectifications, max rel err {worst:.2e}")
 

@@ -147,6 +147,14 @@ def template_programs():
                       inputs=lambda np, rng, dims: {"lengths": rng.integers(
                           37, dims["kv_len"] + 1, size=dims["batch"]).astype(np.int32)},
                       name="template_causal_decode_cache"))
+    # ReSA's append: K, V rows and the block summaries at each length (one
+    # sequence full: nothing changes there).
+    programs.append(k("attention/resa.tl", "resa_append", {"batch": 3, "kv_len": 300,
+                                                           "kv_heads": 2},
+                      ["-D", "dim=64", "-D", "blocks=5"],
+                      inputs=lambda np, rng, dims: {"lengths": np.array(
+                          [0, 130, 300], dtype=np.int32)},
+                      name="template_resa_append"))
     # ReSA's block selection: the top 16 of 77 eligible blocks of 100.
     programs.append(k("attention/resa.tl", "resa_select", {"batch": 2, "heads": 8, "kv_heads": 2},
                       ["-D", "groups=4", "-D", "dim=64", "-D", "blocks=100"],
