@@ -17,6 +17,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -74,6 +75,10 @@ cl::opt<std::string> target("target",
                            cl::value_desc("name"), cl::init("cpu"),
                            cl::cat(category));
 tilec::targets::CodegenFeatureFlags features(category);
+cl::opt<unsigned> optLevel("opt-level",
+                           cl::desc("How hard LLVM optimizes the GPU code before ptxas or "
+                                    "the AMD back end (0-3)"),
+                           cl::init(tilec::targets::GPUTarget().optLevel), cl::cat(category));
 cl::opt<bool> run("run", cl::desc("Run the kernel on the target (cpu)"),
                   cl::cat(category));
 cl::list<std::string> dims("dims", cl::CommaSeparated,
@@ -115,6 +120,18 @@ static bool splitAssignments(const cl::list<std::string> &list, const char *flag
 
 /// --emit=gpu|nvvm|rocdl|ptx|gcn|hsaco: a GPU target's IR or binary; a
 /// binary written to a file also gets its launch metadata beside it.
+/// The pass-manager options of the command line: --mlir-timing (reported
+/// when `pm` goes away), --mlir-print-ir-*, --mlir-pass-statistics.
+static bool applyPassManagerOptions(mlir::PassManager &pm) {
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return false;
+  auto timing = std::make_unique<mlir::DefaultTimingManager>();
+  mlir::applyDefaultTimingManagerCLOptions(*timing);
+  if (timing->isEnabled())
+    pm.enableTiming(std::move(timing));
+  return true;
+}
+
 static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
                     raw_ostream &os) {
   bool amdEmit = emit == EmitKind::ROCDL || emit == EmitKind::GCN || emit == EmitKind::HSACO;
@@ -131,6 +148,11 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     WithColor::error() << "--emit does not match target '" << targetName << "'\n";
     return false;
   }
+  if (optLevel > 3) {
+    WithColor::error() << "--opt-level is 0, 1, 2 or 3, not " << optLevel << "\n";
+    return false;
+  }
+  (nvidia ? nvidia : amd)->optLevel = optLevel;
   std::string error;
   std::string changes = features.changes();
   if (amd && !StringRef(changes).trim().empty()) {
@@ -149,6 +171,8 @@ static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
     return false;
   }
   mlir::PassManager pm(&context);
+  if (!applyPassManagerOptions(pm))
+    return false;
   if (emit == EmitKind::GPU && nvidia) {
     tilec::targets::buildNVVMTilePipeline(pm, *nvidia);
   } else if (emit == EmitKind::GPU) {
@@ -310,6 +334,10 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  // --mlir-timing, --mlir-print-ir-after-all and the other pass-manager
+  // options, on every pipeline tilec runs.
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   cl::SetVersionPrinter(
       [](raw_ostream &os) { os << "tilec " << tilec::getVersion() << "\n"; });
   cl::HideUnrelatedOptions(category);
@@ -385,6 +413,8 @@ int main(int argc, char **argv) {
   }
   if (emit == EmitKind::TileOpt || emit == EmitKind::Metadata || run) {
     mlir::PassManager pm(&context);
+    if (!applyPassManagerOptions(pm))
+      return finish(false);
     if (run || emit == EmitKind::Metadata)
       tilec::compiler::buildCPUPipeline(pm);
     else

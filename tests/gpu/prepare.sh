@@ -29,6 +29,9 @@ compile gemm_fp8.tl gemm_fp8 gemm_fp8
 # The same GEMM without one feature each: what it is worth, in the same run.
 compile gemm.tl gemm gemm_fp16_unstaged --disable=stage-stores
 compile gemm.tl gemm gemm_fp16_no_setmaxnreg --disable=setmaxnreg
+# LLVM at -O1 instead of -O3 before ptxas (half the compile time of the
+# largest kernels): what it costs at run time, in run.sh --ab.
+compile gemm.tl gemm gemm_fp16_o1 --opt-level=1
 # 64-row tiles: the two consumer warpgroups split the columns (64x128 each).
 compile gemm.tl gemm gemm_fp16_m64 -D block_M=64
 target=sm_80 compile gemm.tl gemm gemm_fp16_m64_sm80 -D block_M=64 -D block_N=128 -D num_stages=3
@@ -59,6 +62,9 @@ compile flash_attention.tl flash_attention fa_d64 -D dim=64 -D block_N=128
 compile flash_attention.tl flash_attention fa_d128_pingpong --enable=pingpong
 compile flash_attention.tl flash_attention fa_d128_causal_pingpong -D is_causal=True --enable=pingpong
 compile flash_attention.tl flash_attention fa_d64_pingpong -D dim=64 -D block_N=128 --enable=pingpong
+compile flash_attention.tl flash_attention fa_d128_o1 --opt-level=1
+compile flash_attention.tl flash_attention fa_d128_causal_o1 -D is_causal=True --opt-level=1
+compile flash_attention.tl flash_attention fa_d64_o1 -D dim=64 -D block_N=128 --opt-level=1
 # Attention on sm_80: mma.sync with the accumulators and P in registers.
 target=sm_80 compile flash_attention.tl flash_attention fa_d128_sm80
 target=sm_80 compile flash_attention.tl flash_attention fa_gqa_causal_sm80 -D dim=64 \
