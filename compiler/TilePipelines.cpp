@@ -5,6 +5,7 @@
 #include "compiler/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -22,6 +23,12 @@ void tilec::compiler::buildCPUPipeline(OpPassManager &pm) {
   TileInsertBarriersOptions barriers;
   barriers.perThreadOnly = true;
   pm.addPass(createTileInsertBarriers(barriers));
+}
+
+std::unique_ptr<Pass> tilec::compiler::createLoweredKernelCanonicalizer() {
+  GreedyRewriteConfig config;
+  config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+  return createCanonicalizerPass(config);
 }
 
 void tilec::compiler::registerTilePipelines() {

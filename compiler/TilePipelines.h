@@ -22,6 +22,13 @@ void buildTileCleanupPipeline(mlir::OpPassManager &pm);
 /// (tile-software-pipeline), so that CPU runs check it too.
 void buildCPUPipeline(mlir::OpPassManager &pm);
 
+/// The canonicalizer that cleans up the gpu.module tile-lower-to-gpu wrote,
+/// before the target's conversions: without region simplification, whose
+/// search for identical blocks to merge costs more than the rest of the pass
+/// on fully unrolled fragment code (LLVM's CFG simplification merges blocks
+/// later anyway).
+std::unique_ptr<mlir::Pass> createLoweredKernelCanonicalizer();
+
 /// Registers the clean-up pipeline as `tile-cleanup` for tile-opt.
 void registerTilePipelines();
 

@@ -82,7 +82,7 @@ void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &targ
   math.chipset = target.chip;
   pm.addPass(createConvertMathToROCDL(math));
   OpPassManager &gpuPM = pm.nest<gpu::GPUModuleOp>();
-  gpuPM.addPass(createCanonicalizerPass());
+  gpuPM.addPass(compiler::createLoweredKernelCanonicalizer());
   gpuPM.addPass(createCSEPass());
   gpuPM.addPass(createSCFToControlFlowPass());
   ConvertGpuOpsToROCDLOpsOptions rocdl;

@@ -248,7 +248,7 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   attach.optLevel = target.optLevel;
   pm.addPass(createGpuNVVMAttachTarget(attach));
   OpPassManager &gpuPM = pm.nest<gpu::GPUModuleOp>();
-  gpuPM.addPass(createCanonicalizerPass());
+  gpuPM.addPass(compiler::createLoweredKernelCanonicalizer());
   gpuPM.addPass(createCSEPass());
   gpuPM.addPass(createSCFToControlFlowPass());
   gpuPM.addPass(createConvertNVGPUToNVVMPass());
