@@ -80,10 +80,11 @@ static bool isThreadLocalUse(OpOperand &use, Value buffer) {
     return !hasWgmmaLayout(other);
   }
   if (auto reduce = dyn_cast<tile::ReduceOp>(user)) {
-    // Partials are combined across threads in f32 or i32.
+    // Partials are combined across threads in f32 or i32, or in f64 or
+    // i64 for those.
     Type element = cast<tile::BufferType>(buffer.getType()).getElementType();
-    bool combinable = (isa<FloatType>(element) && element.getIntOrFloatBitWidth() <= 32) ||
-                      (element.isInteger() && element.getIntOrFloatBitWidth() <= 32 &&
+    bool combinable = (isa<FloatType>(element) && element.getIntOrFloatBitWidth() <= 64) ||
+                      (element.isInteger() && element.getIntOrFloatBitWidth() <= 64 &&
                        !element.isInteger(1));
     // Each thread keeps one partial per output; with many outputs those
     // spill to local memory and shared memory does better.

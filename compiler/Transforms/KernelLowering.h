@@ -143,6 +143,9 @@ private:
   /// `value` as held by thread `sourceThread` of this thread's group of 32
   /// (tile.shuffle).
   Value shuffleFrom(Value value, Value sourceThread);
+  /// A gpu.shuffle of `value` of any width up to 64 bits (as 32-bit words)
+  /// among groups of `width` lanes.
+  Value shuffleWords(Value value, Value laneOrMask, int64_t width, gpu::ShuffleMode mode);
   /// Clones `v`'s definition (outside the launch) into the kernel.
   Value materialize(Value v);
 

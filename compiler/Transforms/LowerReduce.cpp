@@ -63,7 +63,13 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
   outShape.erase(outShape.begin() + dim);
   int64_t numOut = product(outShape), total = product(shape);
   bool isFloat = isa<FloatType>(src.elementType);
-  Type accType = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  // Partials in f32 or i32, or in the element's own type when it is wider
+  // (f64, i64).
+  bool wide = src.elementType.getIntOrFloatBitWidth() > 32;
+  Type accType = wide      ? src.elementType
+                 : isFloat ? Type(b.getF32Type())
+                           : Type(b.getI32Type());
+  int64_t accBytes = wide ? 8 : 4;
   tile::ReduceKind kind = reduce.getKind();
   // Partials combine plainly (|.| applies to elements only).
   auto combine = [&](Value a, Value x) { return combineReduction(kind, a, x); };
@@ -106,7 +112,7 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
   Value scratchOffset = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), sharedBytes);
   Value scratch = LLVM::GEPOp::create(b, loc(), sharedBase.getType(), b.getI8Type(), sharedBase,
                                       ValueRange{scratchOffset});
-  sharedBytes += warps * numOut * 4;
+  sharedBytes += warps * numOut * accBytes;
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::DivUIOp::create(b, loc(), threadId, index(32));
   auto scratchAt = [&](Value w, Value o) {
@@ -119,11 +125,9 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
     b.setInsertionPointToStart(outputs.getBody());
     Value o = outputs.getInductionVar();
     Value v = LLVM::LoadOp::create(b, loc(), accType, partialAt(o));
-    Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 32);
     for (int offset = 16; offset >= 1; offset /= 2) {
       Value shift = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), offset);
-      auto shuffle = gpu::ShuffleOp::create(b, loc(), v, shift, width, gpu::ShuffleMode::XOR);
-      v = combine(v, shuffle.getShuffleResult());
+      v = combine(v, shuffleWords(v, shift, 32, gpu::ShuffleMode::XOR));
     }
     Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, lane, index(0));
     auto ifOp = scf::IfOp::create(b, loc(), first, false);

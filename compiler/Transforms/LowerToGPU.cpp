@@ -1087,17 +1087,22 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
 }
 
 Value KernelLowering::shuffleFrom(Value value, Value sourceThread) {
-  // An index shuffle of 32-bit words over the subgroup (the source, in
-  // this thread's group of 32, is in its warp or wavefront): narrower values
-  // travel widened, 64-bit ones as two words.
+  // An index shuffle over the subgroup (the source, in this thread's group
+  // of 32, is in its warp or wavefront).
   int64_t subgroup = targetInfo.subgroupSize();
   Value lane = arith::IndexCastOp::create(b, loc(), b.getI32Type(),
                                           arith::RemUIOp::create(b, loc(), sourceThread,
                                                                  index(subgroup)));
-  Value width = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), subgroup);
+  return shuffleWords(value, lane, subgroup, gpu::ShuffleMode::IDX);
+}
+
+Value KernelLowering::shuffleWords(Value value, Value laneOrMask, int64_t width,
+                                   gpu::ShuffleMode mode) {
+  // Shuffles move 32-bit words: narrower values travel widened, 64-bit
+  // ones as two words.
+  Value widthValue = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), width);
   auto word = [&](Value v) {
-    return gpu::ShuffleOp::create(b, loc(), v, lane, width, gpu::ShuffleMode::IDX)
-        .getShuffleResult();
+    return gpu::ShuffleOp::create(b, loc(), v, laneOrMask, widthValue, mode).getShuffleResult();
   };
   Type type = value.getType();
   unsigned bits = type.getIntOrFloatBitWidth();

@@ -54,3 +54,32 @@ func.func @odd_threads() {
   }
   return
 }
+
+// 64-bit elements reduce across threads too (partials in i64 / f64); bits
+// that no shuffle moves stay in shared memory.
+// CHECK-LABEL: func.func @wide_reductions
+func.func @wide_reductions() {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    // CHECK: tile.alloc : <1x1024xi64, fragment, #tile.cyclic<128>>
+    %keys = tile.alloc : !tile.buffer<1x1024xi64, fragment>
+    // CHECK: tile.alloc : <2x256xf64, fragment, #tile.cyclic<128>>
+    %wide = tile.alloc : !tile.buffer<2x256xf64, fragment>
+    // CHECK: tile.alloc : <1x256xi1, fragment>
+    %flags = tile.alloc : !tile.buffer<1x256xi1, fragment>
+    %best = tile.alloc : !tile.buffer<1xi64, fragment>
+    %sums = tile.alloc : !tile.buffer<2xf64, fragment>
+    %any = tile.alloc : !tile.buffer<1xi1, fragment>
+    %zero = arith.constant 0 : i64
+    %zerof = arith.constant 0.0 : f64
+    %false = arith.constant false
+    tile.fill %keys, %zero : !tile.buffer<1x1024xi64, fragment>
+    tile.fill %wide, %zerof : !tile.buffer<2x256xf64, fragment>
+    tile.fill %flags, %false : !tile.buffer<1x256xi1, fragment>
+    tile.reduce max %keys, %best dim(1) clear : !tile.buffer<1x1024xi64, fragment>, !tile.buffer<1xi64, fragment>
+    tile.reduce sum %wide, %sums dim(1) clear : !tile.buffer<2x256xf64, fragment>, !tile.buffer<2xf64, fragment>
+    tile.reduce max %flags, %any dim(1) clear : !tile.buffer<1x256xi1, fragment>, !tile.buffer<1xi1, fragment>
+  }
+  return
+}
