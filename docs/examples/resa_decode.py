@@ -92,6 +92,8 @@ class ReSADecoder:
                                       defines=dict(dim=dim, groups=self.groups, blocks=blocks,
                                                    top_k=top_k), **options)
         rect_defines = dict(dim=dim, groups=self.groups)
+        if rectify_every * self.groups >= 128:  # the tokens' rows fill 128-row blocks
+            rect_defines.update(block_H=128, threads=256)
         self.dense_chunk = tilec.compile(os.path.join(KERNELS, "causal.tl"),
                                          "causal_decode_cache", defines=rect_defines, **options)
         self.K = backend.empty(batch, capacity, kv_heads, dim)

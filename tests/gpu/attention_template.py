@@ -160,7 +160,15 @@ def bench_decode_tokens(tokens, batch, kv_len, heads=32, kv_heads=8, dim=128):
     k = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
     v = torch.randn_like(k)
     lengths = torch.full((batch,), kv_len, device="cuda", dtype=torch.int32)
+    out = tilec.ops.decode_variant("causal", q, k, v, lengths=lengths)
     ms = median_ms(lambda: tilec.ops.decode_variant("causal", q, k, v, lengths=lengths))
+    # 128-row blocks on 256 threads, the same kernel otherwise.
+    wide = tilec.compile(os.path.join(root, "kernels", "attention", "causal.tl"),
+                         "causal_decode_cache", defines=dict(dim=dim, groups=heads // kv_heads,
+                                                             block_H=128, threads=256))
+    wide_out = torch.empty_like(out)
+    wide_ms = median_ms(lambda: wide(Q=q, K=k, V=v, Output=wide_out, lengths=lengths))
+    compare("128-row blocks", (("out", wide_out, out.double()),))
     qt, kt, vt = (t.transpose(1, 2) for t in (q, k, v))
     mask = causal_lower_right(tokens, kv_len)
     sdpa_ms = median_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, attn_mask=mask,
@@ -173,7 +181,8 @@ def bench_decode_tokens(tokens, batch, kv_len, heads=32, kv_heads=8, dim=128):
     print(f"attention template: decode causal {tokens} tokens b{batch} L{kv_len} "
           f"h{heads}/{kv_heads}: {ms * 1e3:.1f} us, {moved / ms / 1e9:.2f} TB/s "
           f"({moved / ms / 1e9 / copy_bandwidth * 100:.0f}% of copy {copy_bandwidth:.2f}); "
-          f"SDPA {sdpa_ms * 1e3:.1f} us: x{sdpa_ms / ms:.2f}")
+          f"SDPA {sdpa_ms * 1e3:.1f} us: x{sdpa_ms / ms:.2f}; 128-row blocks "
+          f"{wide_ms * 1e3:.1f} us (x{ms / wide_ms:.2f})")
 
 
 def median_ms(fn):
@@ -304,7 +313,7 @@ def main():
                 bench_decode("dense", batch, kv_len)
         if chosen("causal"):
             for tokens, batch, kv_len in ((32, 1, 262144), (32, 1, 65536), (4, 8, 32768),
-                                          (8, 16, 16384)):
+                                          (8, 16, 16384), (16, 4, 65536), (64, 1, 131072)):
                 bench_decode_tokens(tokens, batch, kv_len)
     print("attention template: ok")
 
