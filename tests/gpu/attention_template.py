@@ -110,6 +110,16 @@ def check_decode(name, batch=3, kv_len=5000, heads=32, kv_heads=8, dim=128):
           f"max rel err {worst:.2e}")
 
 
+def ragged_cache(lengths, capacity, kv_heads, dim):
+    """K and V of a cache of `capacity` positions holding lengths[b] of
+    sequence b, NaN past them (which must not reach an output)."""
+    k = torch.randn(len(lengths), capacity, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
+    v = torch.randn_like(k)
+    for b, n in enumerate(lengths.tolist()):
+        k[b, n:], v[b, n:] = float("nan"), float("nan")
+    return k, v
+
+
 def check_decode_cache(batch=3, capacity=5000, heads=32, kv_heads=8, dim=128):
     """Dense decoding over a cache of fixed capacity holding ragged
     sequences, NaN past each: every sequence against float64 over its own
@@ -117,10 +127,7 @@ def check_decode_cache(batch=3, capacity=5000, heads=32, kv_heads=8, dim=128):
     torch.manual_seed(2)
     lengths = torch.tensor([capacity, 2345, 1], device="cuda", dtype=torch.int32)[:batch]
     q = torch.randn(batch, heads, dim, device="cuda", dtype=torch.bfloat16)
-    k = torch.randn(batch, capacity, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
-    v = torch.randn_like(k)
-    for b, n in enumerate(lengths.tolist()):
-        k[b, n:], v[b, n:] = float("nan"), float("nan")
+    k, v = ragged_cache(lengths, capacity, kv_heads, dim)
     out = tilec.ops.decode_variant("dense", q, k, v, lengths=lengths)
     worst = 0.0
     for b, n in enumerate(lengths.tolist()):
@@ -137,10 +144,7 @@ def check_decode_tokens(tokens=37, batch=3, capacity=5000, heads=32, kv_heads=8,
     torch.manual_seed(3)
     lengths = torch.tensor([capacity, 2345, tokens], device="cuda", dtype=torch.int32)[:batch]
     q = torch.randn(batch, tokens, heads, dim, device="cuda", dtype=torch.bfloat16)
-    k = torch.randn(batch, capacity, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
-    v = torch.randn_like(k)
-    for b, n in enumerate(lengths.tolist()):
-        k[b, n:], v[b, n:] = float("nan"), float("nan")
+    k, v = ragged_cache(lengths, capacity, kv_heads, dim)
     out = tilec.ops.decode_variant("causal", q, k, v, lengths=lengths)
     worst = 0.0
     for b, n in enumerate(lengths.tolist()):
@@ -173,16 +177,22 @@ def bench_decode_tokens(tokens, batch, kv_len, heads=32, kv_heads=8, dim=128):
     mask = causal_lower_right(tokens, kv_len)
     sdpa_ms = median_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, attn_mask=mask,
                                                                enable_gqa=True))
-    source = torch.cat([k.flatten(), v.flatten()])
-    target = torch.empty_like(source)
-    copy_ms = median_ms(lambda: target.copy_(source))
-    moved = 2 * k.numel() * k.element_size()
-    copy_bandwidth = 2 * moved / copy_ms / 1e9
+    moved, copy_bandwidth = cache_bytes_and_copy_rate(k, v)
     print(f"attention template: decode causal {tokens} tokens b{batch} L{kv_len} "
           f"h{heads}/{kv_heads}: {ms * 1e3:.1f} us, {moved / ms / 1e9:.2f} TB/s "
           f"({moved / ms / 1e9 / copy_bandwidth * 100:.0f}% of copy {copy_bandwidth:.2f}); "
           f"SDPA {sdpa_ms * 1e3:.1f} us: x{sdpa_ms / ms:.2f}; 128-row blocks "
           f"{wide_ms * 1e3:.1f} us (x{ms / wide_ms:.2f})")
+
+
+def cache_bytes_and_copy_rate(k, v):
+    """The bytes of K and V, and the bandwidth of a device-to-device copy of
+    them in the same run (the copy reads and writes them: it counts both)."""
+    source = torch.cat([k.flatten(), v.flatten()])
+    target = torch.empty_like(source)
+    copy_ms = median_ms(lambda: target.copy_(source))
+    moved = 2 * k.numel() * k.element_size()
+    return moved, 2 * moved / copy_ms / 1e9
 
 
 def median_ms(fn):
@@ -270,12 +280,7 @@ def bench_decode(name, batch, kv_len, heads=32, kv_heads=8, dim=128):
     k = torch.randn(batch, kv_len, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
     v = torch.randn_like(k)
     ms = median_ms(lambda: tilec.ops.decode_variant(name, q, k, v, **inputs))
-    source = torch.cat([k.flatten(), v.flatten()])
-    target = torch.empty_like(source)
-    copy_ms = median_ms(lambda: target.copy_(source))
-    moved = 2 * k.numel() * k.element_size()
-    # The copy reads and writes those bytes: its bandwidth counts both.
-    copy_bandwidth = 2 * moved / copy_ms / 1e9
+    moved, copy_bandwidth = cache_bytes_and_copy_rate(k, v)
     print(f"attention template: decode {name} b{batch} L{kv_len} h{heads}/{kv_heads}: "
           f"{ms * 1e3:.1f} us, {moved / ms / 1e9:.2f} TB/s, copy {copy_bandwidth:.2f} "
           f"TB/s ({moved / ms / 1e9 / copy_bandwidth * 100:.0f}% of copy)")
