@@ -7,7 +7,8 @@ Per generated token, per layer:
      (resa_append, which also counts the length up on the device);
   2. each KV head's query group scores the block summaries before
      `dense_from` and keeps the top_k blocks (resa_select in
-     kernels/attention/resa.tl, one launch);
+     kernels/attention/resa.tl: the scores over the whole GPU, then a top-k
+     a KV head);
   3. kernels/attention/resa.tl attends to those blocks and, densely, to
      every key from dense_from on (resa_decode_cache: the cache keeps its
      capacity and a lengths tensor says how far it is filled, so every

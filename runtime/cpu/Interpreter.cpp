@@ -1233,10 +1233,9 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     // at the element's width, which the store into the target applies).
     bool integer = !src.storage->isFloat && !dst.storage->isFloat;
     std::vector<int64_t> integerAcc(
-        outCount, kind == tile::ReduceKind::Max || kind == tile::ReduceKind::AbsMax
-                      ? std::numeric_limits<int64_t>::min()
+        outCount, kind == tile::ReduceKind::Max   ? std::numeric_limits<int64_t>::min()
                   : kind == tile::ReduceKind::Min ? std::numeric_limits<int64_t>::max()
-                                                  : 0);
+                                                  : 0); // sums; maxima of |x|
     auto combineIntegers = [&](int64_t a, int64_t x) -> int64_t {
       auto wrappingAdd = [](int64_t p, int64_t q) {
         return static_cast<int64_t>(static_cast<uint64_t>(p) + static_cast<uint64_t>(q));
@@ -1279,7 +1278,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
       if (integer)
         integerAcc[at] = combineIntegers(integerAcc[at], s.i);
       else
-        acc[at] = combine(acc[at], s.f);
+        acc[at] = combine(acc[at], src.storage->isFloat ? s.f : double(s.i));
       return true;
     });
     if (!ok)

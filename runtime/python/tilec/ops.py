@@ -249,7 +249,8 @@ def decode_variant(variant, q, k, v, lengths=None, **inputs):
     defines = {}
     if q.dim() == 4 and q.shape[1] * (q.shape[2] // k.shape[2]) >= 128:
         # The tokens' query heads fill 128-row blocks: each block walks the
-        # keys once for twice the rows (2.2x faster at 32 tokens of 4 heads).
+        # keys once for twice the rows (faster from there on, slower below:
+        # docs/performance.md).
         defines = dict(block_H=128, threads=256)
     decode = _variant_kernel(variant, kernel, q, k, v, **defines)
     if lengths is not None:
