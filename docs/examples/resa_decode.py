@@ -125,7 +125,7 @@ class ReSADecoder:
 
     def select(self, q):
         """The top_k blocks before dense_from per (sequence, KV head), by the
-        group's mean query against the blocks' key sums, in one launch
+        group's mean query against the blocks' key sums, in one call
         (resa_select); returns (indices, counts), overwritten by the next
         call."""
         self.selector(Q=q, key_sums=self.key_sums, eligible=self.dense_from // self.block,
