@@ -1,9 +1,12 @@
 //===- KernelLowering.h - the state of tile-lower-to-gpu --------*- C++ -*-===//
 //
 // The class that rebuilds one tile kernel as a gpu.func, shared by the
-// files of tile-lower-to-gpu: LowerToGPU.cpp (the pass, the kernel and the
-// dispatch over tile ops), LowerCopy.cpp (copies, TMA), LowerGemm.cpp
-// (mma.sync, wgmma, ldmatrix/stmatrix) and LowerReduce.cpp (reductions).
+// files of tile-lower-to-gpu, one per family of tile ops: LowerToGPU.cpp
+// (the pass, the kernel, the dispatch over tile ops, allocation and loops),
+// LowerMemory.cpp (views, element accesses, fills, atomics), LowerCopy.cpp
+// (copies, TMA), LowerSync.cpp (barriers, copy groups, mbarriers),
+// LowerGemm.cpp (mma.sync, wgmma, ldmatrix/stmatrix) and LowerReduce.cpp
+// (reductions, prefix sums).
 // Internal to compiler/Transforms.
 //
 //===----------------------------------------------------------------------===//
@@ -139,7 +142,40 @@ private:
   /// thread issues.
   tile::GemmOp gemmTakingTurn(tile::WarpgroupTurnOp turn);
   LogicalResult lowerOp(Operation *op);
+  /// Dispatches a tile op to the lowering of its family.
   LogicalResult lowerTileOp(Operation *op);
+  /// The values `values` (of the tile IR) stand for in the kernel.
+  SmallVector<Value> mappedValues(ValueRange values) {
+    SmallVector<Value> result;
+    for (Value v : values)
+      result.push_back(mapping.lookup(v));
+    return result;
+  }
+
+  /// Allocation, loops and the rest (LowerToGPU.cpp).
+  LogicalResult lowerAlloc(tile::AllocOp alloc);
+  LogicalResult lowerDim(tile::DimOp dim);
+  LogicalResult lowerParallel(tile::ParallelOp parallel);
+  LogicalResult lowerPipelined(tile::PipelinedOp pipelined);
+  LogicalResult lowerPrint(tile::PrintOp print);
+  LogicalResult lowerAssert(tile::AssertOp assertOp);
+  /// Views and element accesses (LowerMemory.cpp).
+  LogicalResult lowerRegion(tile::RegionOp region);
+  LogicalResult lowerView(tile::ViewOp view);
+  /// tile.load or tile.store of one element.
+  LogicalResult lowerElementAccess(Operation *op);
+  LogicalResult lowerFill(tile::FillOp fill);
+  LogicalResult lowerAtomicAdd(tile::AtomicAddOp atomic);
+  /// Synchronization (LowerSync.cpp).
+  LogicalResult lowerAsyncCommit(tile::AsyncCommitOp commit);
+  LogicalResult lowerAsyncWait(tile::AsyncWaitOp wait);
+  LogicalResult lowerBarrier(tile::BarrierOp barrierOp);
+  LogicalResult lowerBarrierWait(tile::BarrierWaitOp wait);
+  /// T.gemm on the path its layouts and the target allow (LowerGemm.cpp).
+  LogicalResult lowerGemm(tile::GemmOp gemm);
+  /// Reductions and prefix sums (LowerReduce.cpp).
+  LogicalResult lowerReduce(tile::ReduceOp reduce);
+  LogicalResult lowerCumsum(tile::CumsumOp cumsum);
   /// `value` as held by thread `sourceThread` of this thread's group of 32
   /// (tile.shuffle).
   Value shuffleFrom(Value value, Value sourceThread);

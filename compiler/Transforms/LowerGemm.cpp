@@ -463,3 +463,44 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   }
   return success();
 }
+
+LogicalResult KernelLowering::lowerGemm(tile::GemmOp gemm) {
+  if (buffers[gemm.getC()].wgmmaGroups) {
+    auto layout = llvm::cast<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
+    return layout.getMmaSync() ? lowerGemmMmaSyncRows(gemm) : lowerGemmWgmma(gemm);
+  }
+  if (mmaSync && lowerGemmMmaSync(gemm))
+    return success();
+  const BufferRef &a = buffers[gemm.getA()], &bb = buffers[gemm.getB()],
+                  &c = buffers[gemm.getC()];
+  bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
+  int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
+  int64_t n = tb ? bb.shape[0] : bb.shape[1];
+  Type accType = c.elementType;
+  bool integers = isa<IntegerType>(accType);
+  // The SIMT fallback: each thread owns some elements of C.
+  cooperative(m * n, [&](Value flat, Value) {
+    SmallVector<Value> ij = delinearize(flat, {m, n});
+    Value init = gemm.getClearAccum() ? zeroOf(accType) : this->load(c, ij);
+    auto loop = scf::ForOp::create(b, loc(), index(0), index(k), index(1), ValueRange{init});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value p = loop.getInductionVar();
+      Value x = this->load(a, ta ? SmallVector<Value>{p, ij[0]} : SmallVector<Value>{ij[0], p});
+      Value y = this->load(bb, tb ? SmallVector<Value>{ij[1], p} : SmallVector<Value>{p, ij[1]});
+      // One rounding per step, as the tensor-core paths accumulate;
+      // integers wrap in the accumulator's width.
+      Value sum =
+          integers
+              ? Value(arith::AddIOp::create(
+                    b, loc(), loop.getRegionIterArgs()[0],
+                    arith::MulIOp::create(b, loc(), cast(x, accType), cast(y, accType))))
+              : Value(math::FmaOp::create(b, loc(), cast(x, accType), cast(y, accType),
+                                          loop.getRegionIterArgs()[0]));
+      scf::YieldOp::create(b, loc(), ValueRange{sum});
+    }
+    store(c, ij, loop.getResult(0));
+  });
+  return success();
+}

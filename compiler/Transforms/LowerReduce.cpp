@@ -212,3 +212,77 @@ LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
   }
   return success();
 }
+
+LogicalResult KernelLowering::lowerReduce(tile::ReduceOp reduce) {
+  if (buffers[reduce.getSource()].wgmmaGroups)
+    return lowerWgmmaReduce(reduce);
+  if (buffers[reduce.getSource()].distributed)
+    return lowerDistributedReduce(reduce);
+  const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
+  int64_t dim = reduce.getDim();
+  SmallVector<int64_t> outShape(src.shape);
+  int64_t extent = outShape[dim];
+  outShape.erase(outShape.begin() + dim);
+  tile::ReduceKind kind = reduce.getKind();
+  cooperative(product(outShape), [&](Value flat, Value) {
+    SmallVector<Value> outIndex = delinearize(flat, outShape);
+    Value init = reductionIdentity(kind, src.elementType);
+    auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{init});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> srcIndex(outIndex);
+      srcIndex.insert(srcIndex.begin() + dim, loop.getInductionVar());
+      Value x = reductionElement(kind, this->load(src, srcIndex));
+      scf::YieldOp::create(
+          b, loc(), ValueRange{combineReduction(kind, loop.getRegionIterArgs()[0], x)});
+    }
+    Value result = loop.getResult(0);
+    SmallVector<Value> dstIndex = fromSqueezed(dst, [&] {
+      SmallVector<Value> squeezed;
+      for (auto [d, i] : llvm::enumerate(outIndex))
+        if (outShape[d] != 1)
+          squeezed.push_back(i);
+      return squeezed;
+    }());
+    // |x| was applied to the elements already; combine plainly.
+    if (!reduce.getClear())
+      result = combineReduction(kind, this->load(dst, dstIndex), castFor(result, dst));
+    store(dst, dstIndex, castFor(result, dst));
+  });
+  return success();
+}
+
+LogicalResult KernelLowering::lowerCumsum(tile::CumsumOp cumsum) {
+  const BufferRef &src = buffers[cumsum.getSource()], &dst = buffers[cumsum.getTarget()];
+  if (src.inRegisters() || dst.inRegisters())
+    return cumsum.emitError("prefix sums of a fragment in registers are not supported");
+  int64_t dim = cumsum.getDim(), extent = src.shape[dim];
+  SmallVector<int64_t> lineShape(src.shape);
+  lineShape.erase(lineShape.begin() + dim);
+  // Floats are summed in at least f32; integers in their own width.
+  Type sumType = src.elementType;
+  if (isa<FloatType>(sumType) && sumType.getIntOrFloatBitWidth() < 32)
+    sumType = b.getF32Type();
+  // One thread a line, in order along it (the target may be the source:
+  // each element is read before it is written).
+  cooperative(product(lineShape), [&](Value flat, Value) {
+    SmallVector<Value> lineIndex = delinearize(flat, lineShape);
+    Value zero = zeroOf(sumType);
+    auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{zero});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value at = loop.getInductionVar();
+    if (cumsum.getReverse())
+      at = arith::SubIOp::create(b, loc(), index(extent - 1), at);
+    SmallVector<Value> elementIndex(lineIndex);
+    elementIndex.insert(elementIndex.begin() + dim, at);
+    Value x = cast(this->load(src, elementIndex), sumType);
+    Value sum = isa<FloatType>(sumType)
+                    ? Value(arith::AddFOp::create(b, loc(), loop.getRegionIterArgs()[0], x))
+                    : Value(arith::AddIOp::create(b, loc(), loop.getRegionIterArgs()[0], x));
+    store(dst, elementIndex, castFor(sum, dst));
+    scf::YieldOp::create(b, loc(), ValueRange{sum});
+  });
+  return success();
+}

@@ -11,6 +11,7 @@
 
 #include "compiler/Transforms/KernelLowering.h"
 #include "compiler/Metadata.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #define DEBUG_TYPE "tile-lower-to-gpu"
 
@@ -1131,600 +1132,208 @@ Value KernelLowering::shuffleWords(Value value, Value laneOrMask, int64_t width,
 }
 
 LogicalResult KernelLowering::lowerTileOp(Operation *op) {
-  auto indices = [&](ValueRange values) {
-    SmallVector<Value> result;
-    for (Value v : values)
-      result.push_back(mapping.lookup(v));
-    return result;
-  };
   if (parallelDepth > 0 &&
       isa<tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp, tile::ReduceOp,
           tile::CumsumOp, tile::ParallelOp, tile::PipelinedOp, tile::AllocOp>(op))
     return op->emitError("the GPU target does not support '")
            << op->getName() << "' inside a T.Parallel loop";
-
-  if (auto alloc = dyn_cast<tile::AllocOp>(op)) {
-    buffers[alloc.getResult()] = allocate(alloc);
-    if (alloc.getMbarriers() && (tmaReady || warpSpecialized)) {
-      // Arrivals per phase: as the allocation says, or for copy barriers
-      // thread 0's commit with TMA and each producer thread's cp.async
-      // arrival without.
-      Value count;
-      if (auto arrivals = alloc.getArrivalsAttr()) {
-        count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), arrivals.getInt());
-      } else {
-        count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 128);
-        // A group mixing TMA and cp.async copies in a producer warpgroup
-        // completes on every producer thread's arrival (and the TMA bytes).
-        bool mixed = warpSpecialized && !tmaOnlyBarriers.count(alloc.getResult());
-        if (tmaReady && !mixed)
-          count = arith::SelectOp::create(
-              b, loc(), tmaReady, arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1), count);
-      }
-      // The fence makes the initializations visible to the async proxy
-      // (TMA's complete_tx) before the block barrier publishes them; the
-      // memory model gives no such order through the barrier alone.
-      inFirstThread([&] {
-        for (int64_t i = 0; i < alloc.getType().getShape()[0]; ++i)
-          targetInfo.mbarrierInit(b, loc(), barrierAddress(alloc.getResult(), index(i)), count);
-        targetInfo.mbarrierInitFence(b, loc());
-      });
-      barrier();
-    }
-    return success();
-  }
-  if (auto thread = dyn_cast<tile::ThreadIdOp>(op)) {
-    mapping.map(thread.getResult(), threadId);
-    return success();
-  }
-  if (auto shuffle = dyn_cast<tile::ShuffleOp>(op)) {
-    mapping.map(shuffle.getResult(), shuffleFrom(mapping.lookup(shuffle.getValue()),
-                                                 mapping.lookup(shuffle.getSource())));
-    return success();
-  }
-  if (auto dim = dyn_cast<tile::DimOp>(op)) {
-    const BufferRef &ref = buffers[dim.getSource()];
-    int64_t extent = ref.shape[dim.getIndex()];
-    mapping.map(dim.getResult(), ShapedType::isDynamic(extent)
-                                     ? ref.storageDims[ref.kept[dim.getIndex()]]
-                                     : index(extent));
-    return success();
-  }
-  if (auto region = dyn_cast<tile::RegionOp>(op)) {
-    const BufferRef &source = buffers[region.getSource()];
-    BufferRef ref = source;
-    ref.kept.clear();
-    ref.shape.clear();
-    ArrayRef<int64_t> sizes = region.getSizes();
-    for (auto [d, offset] : llvm::enumerate(region.getOffsets())) {
-      unsigned storageDim = source.kept[d];
-      // Folded, so that constant windows stay recognizably constant.
-      ref.offsets[storageDim] =
-          b.createOrFold<arith::AddIOp>(loc(), ref.offsets[storageDim], mapping.lookup(offset));
-    }
-    for (unsigned d : region.getKeptDims()) {
-      ref.kept.push_back(source.kept[d]);
-      ref.shape.push_back(sizes[d]);
-    }
-    buffers[region.getResult()] = ref;
-    return success();
-  }
-  if (auto view = dyn_cast<tile::ViewOp>(op)) {
-    // The tensor's elements in row-major order with the view's extents; its
-    // first extent is cut to what the tensor holds, so that accesses past
-    // the tensor's elements are outside the view (read 0, dropped).
-    const BufferRef &source = buffers[view.getSource()];
-    BufferRef ref = source;
-    ref.shape.assign(view.getType().getShape().begin(), view.getType().getShape().end());
-    ref.storageDims.clear();
-    auto dynamicExtent = view.getDynamicExtents().begin();
-    for (int64_t extent : ref.shape)
-      ref.storageDims.push_back(ShapedType::isDynamic(extent) ? mapping.lookup(*dynamicExtent++)
-                                                              : index(extent));
-    Value elements = index(1), rest = index(1);
-    for (Value dim : source.storageDims)
-      elements = arith::MulIOp::create(b, loc(), elements, dim);
-    for (Value dim : ArrayRef<Value>(ref.storageDims).drop_front())
-      rest = arith::MulIOp::create(b, loc(), rest, dim);
-    ref.storageDims[0] = arith::MinSIOp::create(
-        b, loc(), ref.storageDims[0], arith::DivSIOp::create(b, loc(), elements, rest));
-    ref.strides.assign(ref.shape.size(), Value());
-    Value stride = index(1);
-    for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
-      ref.strides[d] = stride;
-      stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
-    }
-    ref.offsets.assign(ref.shape.size(), index(0));
-    ref.kept.clear();
-    for (unsigned d = 0; d < ref.shape.size(); ++d)
-      ref.kept.push_back(d);
-    buffers[view.getResult()] = ref;
-    return success();
-  }
-  if (isa<tile::LoadOp, tile::StoreOp>(op)) {
-    auto load = dyn_cast<tile::LoadOp>(op);
-    auto storeOp = dyn_cast<tile::StoreOp>(op);
-    const BufferRef &ref = buffers[load ? load.getBuffer() : storeOp.getBuffer()];
-    Value slot = registerSlot(ref);
-    if (ref.wgmmaRowGroups && !slot)
-      return op->emitError("a wgmma_rows fragment is accessed outside a loop over its rows");
-    Value buffer = load ? load.getBuffer() : storeOp.getBuffer();
-    ValueRange sourceIndices = load ? load.getIndices() : storeOp.getIndices();
-    bool guarded = ref.scope == tile::MemoryScope::Global &&
-                   !vectorCheckedAccesses.contains(op) &&
-                   !provablyInBounds(op, buffer, sourceIndices);
-    LLVM_DEBUG(if (guarded) llvm::dbgs() << "guarded: " << *op << "\n");
-    if (load && guarded) { // outside the tensor reads zero
-      mapping.map(load.getResult(),
-                  fromMemory(ref, loadStoredOrZero(ref, indices(load.getIndices()))));
-      return success();
-    }
-    if (load) {
-      mapping.map(load.getResult(), loadAt(ref, indices(load.getIndices()), slot));
-      return success();
-    }
-    OpBuilder::InsertionGuard guard(b);
-    if (guarded) { // a store outside the tensor is dropped
-      auto ifOp =
-          scf::IfOp::create(b, loc(), inBounds(ref, indices(storeOp.getIndices())), false);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-    }
-    if (quadReplicated && !ref.inRegisters()) {
-      // The quad's four lanes run this iteration alike: one writes memory.
-      auto ifOp = scf::IfOp::create(b, loc(), firstOfQuad(), false);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-    }
-    storeAt(ref, indices(storeOp.getIndices()), slot, mapping.lookup(storeOp.getValue()));
-    return success();
-  }
-  if (auto parallel = dyn_cast<tile::ParallelOp>(op)) {
-    ArrayRef<int64_t> extents = parallel.getExtents();
-    Block &body = parallel.getBody().front();
-    LogicalResult result = success();
-    // One iteration: the loop variables at `point`, in register slot `slot`.
-    auto iteration = [&](ArrayRef<Value> point, Value slot) {
-      for (auto [arg, i] : llvm::zip(body.getArguments(), point))
-        mapping.map(arg, i);
-      slotStack.push_back(slot);
-      ++parallelDepth;
-      if (succeeded(result))
-        result = lowerBlock(body);
-      --parallelDepth;
-      slotStack.pop_back();
-    };
-    if (auto wgmma =
-            dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel.getLayoutAttr())) {
-      // The iterations follow the accumulator layout the loop's fragment has.
-      BufferRef space;
-      space.shape.assign(extents.begin(), extents.end());
-      space.wgmmaGroups = wgmma.getWarpgroups();
-      space.wgmmaColumnGroups = wgmma.getColumnGroups();
-      int64_t slotsPerBlock = space.wgmmaColumns() / 2;
-      forEachOwned(space, [&](ArrayRef<Value> ij, Value slot) {
-        rowSlotStack.push_back(index(rowSlotOf(*getConstantIntValue(slot), slotsPerBlock)));
-        iteration(ij, slot);
-        rowSlotStack.pop_back();
-      });
-    } else if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(
-                   parallel.getLayoutAttr())) {
-      // Each quad runs the rows it holds (its four lanes alike).
-      forEachOwnedRow(extents[0], rows.getWarpgroups(), [&](Value row, Value slot) {
-        rowSlotStack.push_back(slot);
-        quadReplicated = true;
-        iteration({row}, slot);
-        quadReplicated = false;
-        rowSlotStack.pop_back();
-      });
-    } else if (auto width = parallel.getVectorAttr()) {
-      if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
-        result = failure();
-    } else {
-      bool registers = false;
-      body.walk([&](Operation *inner) {
-        for (Value operand : inner->getOperands())
-          if (auto it = buffers.find(operand); it != buffers.end() && it->second.inRegisters())
-            registers = true;
-      });
-      cooperative(
-          product(extents),
-          [&](Value flat, Value slot) { iteration(delinearize(flat, extents), slot); },
-          registers);
-    }
-    return result;
-  }
-  if (auto pipelined = dyn_cast<tile::PipelinedOp>(op)) {
-    auto loop = scf::ForOp::create(b, loc(), mapping.lookup(pipelined.getLowerBound()),
-                                   mapping.lookup(pipelined.getUpperBound()),
-                                   mapping.lookup(pipelined.getStep()));
-    mapping.map(pipelined.getInductionVar(), loop.getInductionVar());
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    return lowerBlock(pipelined.getBody().front());
-  }
-  if (auto copy = dyn_cast<tile::CopyOp>(op)) {
-    if (auto store = tmaStores.find(op); store != tmaStores.end() && tensorMapFlags)
-      return lowerTensorStore(copy, store->second);
-    return lowerCopy(op, copy.getSource(), copy.getTarget());
-  }
-  // Copies decide from both layouts which thread moves which element.
-  if (auto convert = dyn_cast<tile::ConvertLayoutOp>(op))
-    return lowerCopy(op, convert.getSource(), convert.getTarget());
-  if (auto copy = dyn_cast<tile::CopyAsyncOp>(op))
-    return lowerCopyAsync(copy);
-  if (auto commit = dyn_cast<tile::AsyncCommitOp>(op)) {
-    if (inProducer) {
-      // The consumers wait on the barrier: thread 0's arrival after its
-      // TMA copies, or every producer thread's once its cp.async copies land.
-      Value bar = barrierAddress(commit.getBarriers(), mapping.lookup(commit.getSlot()));
-      auto viaCpAsync = [&] { targetInfo.asyncCopyArriveOnBarrier(b, loc(), bar); };
-      if (!tmaReady || !tmaOnlyBarriers.count(commit.getBarriers())) {
-        viaCpAsync();
+  // Each family's lowering lives in its file: buffers, views and element
+  // accesses in LowerMemory.cpp, copies in LowerCopy.cpp, synchronization in
+  // LowerSync.cpp, gemms in LowerGemm.cpp, reductions in LowerReduce.cpp;
+  // allocation, loops and the rest here.
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](tile::AllocOp alloc) { return lowerAlloc(alloc); })
+      .Case([&](tile::ThreadIdOp thread) {
+        mapping.map(thread.getResult(), threadId);
         return success();
-      }
-      auto ifOp = scf::IfOp::create(b, loc(), tmaReady, true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      inFirstThread([&] { targetInfo.mbarrierArrive(b, loc(), bar); });
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      viaCpAsync();
-      return success();
-    }
-    if (asyncCopies)
-      targetInfo.asyncCopyCommitGroup(b, loc());
-    if (tmaReady) {
-      // The group's TMA copies said how many bytes to expect; the arrival
-      // completes the phase once they have landed.
-      auto ifOp = scf::IfOp::create(b, loc(), tmaReady, false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      Value bar = barrierAddress(commit.getBarriers(), mapping.lookup(commit.getSlot()));
-      inFirstThread([&] { targetInfo.mbarrierArrive(b, loc(), bar); });
-    }
-    return success();
-  }
-  if (auto wait = dyn_cast<tile::AsyncWaitOp>(op)) {
-    auto waitGroups = [&] {
-      if (asyncCopies)
-        targetInfo.asyncCopyWaitGroup(b, loc(), wait.getPending());
-      // cp.async writes through the generic proxy; a wgmma may read the
-      // tiles through the async one: each writer fences before the barrier.
-      if (asyncCopies && tma)
-        targetInfo.fenceSharedForAsyncProxy(b, loc());
-      barrier();
-    };
-    if (!tmaReady) {
-      waitGroups();
-      return success();
-    }
-    bool tmaOnly = tmaOnlyBarriers.count(wait.getBarriers());
-    auto ifOp = scf::IfOp::create(b, loc(), tmaReady, /*withElseRegion=*/tmaOnly);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
-      if (tmaOnly) {
-        // Every thread saw the phase complete: the tiles are visible to it.
-        b.setInsertionPointToStart(ifOp.elseBlock());
-        waitGroups();
-      }
-    }
-    if (!tmaOnly)
-      waitGroups();
-    return success();
-  }
-  if (auto barrierOp = dyn_cast<tile::BarrierOp>(op)) {
-    if (barrierOp.getAsyncProxy()) // before the barrier: every writer fences
-      targetInfo.fenceSharedForAsyncProxy(b, loc());
-    if (!barrierOp.getWarpgroup()) {
-      barrier();
-      return success();
-    }
-    // Named barrier kFirstWarpgroupBarrier + w of warpgroup w's 128 threads.
-    auto i32 = [&](Value v) { return arith::IndexCastOp::create(b, loc(), b.getI32Type(), v); };
-    Value id = arith::AddIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(128)),
-                                     index(kFirstWarpgroupBarrier));
-    targetInfo.namedBarrierSync(b, loc(), i32(id), i32(index(128)));
-    return success();
-  }
-  if (auto turn = dyn_cast<tile::WarpgroupTurnOp>(op))
-    return gemmTakingTurn(turn) ? success() : lowerWarpgroupTurn(turn);
-  if (auto wait = dyn_cast<tile::BarrierWaitOp>(op)) {
-    if (!producerIssuesAlone) {
-      waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
-      return success();
-    }
-    // With TMA on, only thread 0 of the producer waits for a free slot. A
-    // parity wait tells a phase from the one two later only while the
-    // waiter keeps up: the other producer threads arrive on no barrier, so
-    // nothing holds the slots' phases back for them, and one left behind by
-    // two phases would wait for a phase that never completes (the block
-    // would hang, as seen with two blocks sharing an SM).
-    Value issuer = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, partThreadId,
-                                         index(0));
-    Value noTma = arith::XOrIOp::create(
-        b, loc(), tmaReady, arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
-    auto ifOp = scf::IfOp::create(b, loc(), arith::OrIOp::create(b, loc(), issuer, noTma), false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
-    return success();
-  }
-  if (auto arrive = dyn_cast<tile::BarrierArriveOp>(op)) {
-    Value bar = barrierAddress(arrive.getBarriers(), mapping.lookup(arrive.getSlot()));
-    targetInfo.mbarrierArrive(b, loc(), bar);
-    return success();
-  }
-  if (auto fill = dyn_cast<tile::FillOp>(op)) {
-    const BufferRef &dst = buffers[fill.getBuffer()];
-    Value value = mapping.lookup(fill.getValue());
-    if (llvm::any_of(dst.shape, ShapedType::isDynamic))
-      return op->emitError("the GPU target fills tiles of constant shape only");
-    if (dst.wgmmaGroups) {
-      forEachOwned(dst, [&](ArrayRef<Value> ij, Value slot) { storeAt(dst, ij, slot, value); });
-      return success();
-    }
-    if (dst.wgmmaRowGroups) {
-      forEachOwnedRow(dst.shape[0], dst.wgmmaRowGroups,
-                      [&](Value, Value slot) { storeAt(dst, {}, slot, value); });
-      return success();
-    }
-    auto fillElement = [&](Value flat, Value slot) {
-      SmallVector<Value> di = delinearize(flat, dst.shape);
-      if (dst.scope == tile::MemoryScope::Global) {
-        auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        store(dst, di, value);
-      } else {
-        storeAt(dst, di, slot, value);
-      }
-    };
-    if (wholePerThread(dst))
-      eachThreadAll(product(dst.shape), fillElement, /*unrolled=*/product(dst.shape) <= 64);
-    else
-      cooperative(product(dst.shape), fillElement, dst.inRegisters());
-    return success();
-  }
-  if (auto gemm = dyn_cast<tile::GemmOp>(op)) {
-    if (buffers[gemm.getC()].wgmmaGroups) {
-      auto layout = llvm::cast<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
-      return layout.getMmaSync() ? lowerGemmMmaSyncRows(gemm) : lowerGemmWgmma(gemm);
-    }
-    if (mmaSync && lowerGemmMmaSync(gemm))
-      return success();
-    const BufferRef &a = buffers[gemm.getA()], &bb = buffers[gemm.getB()],
-                    &c = buffers[gemm.getC()];
-    bool ta = gemm.getTransposeA(), tb = gemm.getTransposeB();
-    int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
-    int64_t n = tb ? bb.shape[0] : bb.shape[1];
-    Type accType = c.elementType;
-    bool integers = isa<IntegerType>(accType);
-    // The SIMT fallback: each thread owns some elements of C.
-    cooperative(m * n, [&](Value flat, Value) {
-      SmallVector<Value> ij = delinearize(flat, {m, n});
-      Value init = gemm.getClearAccum() ? zeroOf(accType) : this->load(c, ij);
-      auto loop = scf::ForOp::create(b, loc(), index(0), index(k), index(1), ValueRange{init});
-      {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(loop.getBody());
-        Value p = loop.getInductionVar();
-        Value x = this->load(a, ta ? SmallVector<Value>{p, ij[0]} : SmallVector<Value>{ij[0], p});
-        Value y = this->load(bb, tb ? SmallVector<Value>{ij[1], p} : SmallVector<Value>{p, ij[1]});
-        // One rounding per step, as the tensor-core paths accumulate;
-        // integers wrap in the accumulator's width.
-        Value sum =
-            integers
-                ? Value(arith::AddIOp::create(
-                      b, loc(), loop.getRegionIterArgs()[0],
-                      arith::MulIOp::create(b, loc(), cast(x, accType), cast(y, accType))))
-                : Value(math::FmaOp::create(b, loc(), cast(x, accType), cast(y, accType),
-                                            loop.getRegionIterArgs()[0]));
-        scf::YieldOp::create(b, loc(), ValueRange{sum});
-      }
-      store(c, ij, loop.getResult(0));
-    });
-    return success();
-  }
-  if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
-    if (buffers[reduce.getSource()].wgmmaGroups)
-      return lowerWgmmaReduce(reduce);
-    if (buffers[reduce.getSource()].distributed)
-      return lowerDistributedReduce(reduce);
-    const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
-    int64_t dim = reduce.getDim();
-    SmallVector<int64_t> outShape(src.shape);
-    int64_t extent = outShape[dim];
-    outShape.erase(outShape.begin() + dim);
-    tile::ReduceKind kind = reduce.getKind();
-    cooperative(product(outShape), [&](Value flat, Value) {
-      SmallVector<Value> outIndex = delinearize(flat, outShape);
-      Value init = reductionIdentity(kind, src.elementType);
-      auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{init});
-      {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(loop.getBody());
-        SmallVector<Value> srcIndex(outIndex);
-        srcIndex.insert(srcIndex.begin() + dim, loop.getInductionVar());
-        Value x = reductionElement(kind, this->load(src, srcIndex));
-        scf::YieldOp::create(
-            b, loc(), ValueRange{combineReduction(kind, loop.getRegionIterArgs()[0], x)});
-      }
-      Value result = loop.getResult(0);
-      SmallVector<Value> dstIndex = fromSqueezed(dst, [&] {
-        SmallVector<Value> squeezed;
-        for (auto [d, i] : llvm::enumerate(outIndex))
-          if (outShape[d] != 1)
-            squeezed.push_back(i);
-        return squeezed;
-      }());
-      // |x| was applied to the elements already; combine plainly.
-      if (!reduce.getClear())
-        result = combineReduction(kind, this->load(dst, dstIndex), castFor(result, dst));
-      store(dst, dstIndex, castFor(result, dst));
-    });
-    return success();
-  }
-  if (auto cumsum = dyn_cast<tile::CumsumOp>(op)) {
-    const BufferRef &src = buffers[cumsum.getSource()], &dst = buffers[cumsum.getTarget()];
-    if (src.inRegisters() || dst.inRegisters())
-      return op->emitError("prefix sums of a fragment in registers are not supported");
-    int64_t dim = cumsum.getDim(), extent = src.shape[dim];
-    SmallVector<int64_t> lineShape(src.shape);
-    lineShape.erase(lineShape.begin() + dim);
-    // Floats are summed in at least f32; integers in their own width.
-    Type sumType = src.elementType;
-    if (isa<FloatType>(sumType) && sumType.getIntOrFloatBitWidth() < 32)
-      sumType = b.getF32Type();
-    // One thread a line, in order along it (the target may be the source:
-    // each element is read before it is written).
-    cooperative(product(lineShape), [&](Value flat, Value) {
-      SmallVector<Value> lineIndex = delinearize(flat, lineShape);
-      Value zero = zeroOf(sumType);
-      auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{zero});
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value at = loop.getInductionVar();
-      if (cumsum.getReverse())
-        at = arith::SubIOp::create(b, loc(), index(extent - 1), at);
-      SmallVector<Value> elementIndex(lineIndex);
-      elementIndex.insert(elementIndex.begin() + dim, at);
-      Value x = cast(this->load(src, elementIndex), sumType);
-      Value sum = isa<FloatType>(sumType)
-                      ? Value(arith::AddFOp::create(b, loc(), loop.getRegionIterArgs()[0], x))
-                      : Value(arith::AddIOp::create(b, loc(), loop.getRegionIterArgs()[0], x));
-      store(dst, elementIndex, castFor(sum, dst));
-      scf::YieldOp::create(b, loc(), ValueRange{sum});
-    });
-    return success();
-  }
-  if (auto atomic = dyn_cast<tile::AtomicAddOp>(op)) {
-    const BufferRef &dst = buffers[atomic.getTarget()];
-    // Each add is a relaxed atomic between fences: LLVM's NVPTX back end
-    // drops the ordering of an atomicrmw (it prints a relaxed atom), so the
-    // ordering T.atomic_add asks for is given by fences on every target.
-    tile::MemoryOrder order = atomic.getMemoryOrder();
-    bool seqCst = order == tile::MemoryOrder::SeqCst;
-    bool fenceBefore = seqCst || order == tile::MemoryOrder::Release ||
-                       order == tile::MemoryOrder::AcqRel;
-    bool fenceAfter = seqCst || order == tile::MemoryOrder::Acquire ||
-                      order == tile::MemoryOrder::AcqRel;
-    auto add = [&](Value ptr, Value value) {
-      if (fenceBefore)
-        LLVM::FenceOp::create(b, loc(),
-                              seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::release);
-      LLVM::AtomicRMWOp::create(b, loc(),
-                                isa<FloatType>(value.getType()) ? LLVM::AtomicBinOp::fadd
-                                                                : LLVM::AtomicBinOp::add,
-                                ptr, value, LLVM::AtomicOrdering::monotonic);
-      if (fenceAfter)
-        LLVM::FenceOp::create(b, loc(),
-                              seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::acquire);
-    };
-    if (!atomic.getIndices().empty()) {
-      Value ptr = address(dst, indices(atomic.getIndices()));
-      Value value = mapping.lookup(atomic.getValue());
-      if (parallelDepth > 0) {
-        add(ptr, value);
+      })
+      .Case([&](tile::ShuffleOp shuffle) {
+        mapping.map(shuffle.getResult(), shuffleFrom(mapping.lookup(shuffle.getValue()),
+                                                     mapping.lookup(shuffle.getSource())));
         return success();
-      }
-      // Scalar code runs on every thread; the add must happen once (each
-      // thread's own in a per-thread launch).
-      if (perThreadLaunch)
-        add(ptr, value);
-      else
-        inFirstThread([&] { add(ptr, value); });
-      return success();
-    }
-    const BufferRef &src = buffers[atomic.getValue()];
-    // Element `index` of the tile (its unit dimensions left out), in the
-    // register slot `slot` where the tile is in registers; dropped outside
-    // the target.
-    auto addElement = [&](ArrayRef<Value> index, Value slot) {
-      SmallVector<Value> si = fromSqueezed(src, index), di = fromSqueezed(dst, index);
-      Value value = castFor(loadAt(src, si, slot), dst);
-      auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      add(address(dst, di), value);
-    };
-    if (src.wgmmaGroups) {
-      // An accumulator: each thread adds the elements it holds.
-      forEachOwned(src, addElement);
-      return success();
-    }
-    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
-    cooperative(product(shape), [&](Value flat, Value slot) {
-      addElement(delinearize(flat, shape), slot);
-    }, src.inRegisters());
-    return success();
-  }
-  if (isa<tile::UseSwizzleOp, tile::AnnotateLayoutOp>(op))
-    return success(); // applied to the block indices at kernel entry
-  if (auto print = dyn_cast<tile::PrintOp>(op)) {
-    Value value = mapping.lookup(print.getValue());
-    if (!value)
-      return op->emitError("the GPU target prints scalars only");
-    // The message is text, not a format: a '%' in it is printed as is.
-    std::string format;
-    for (char c : print.getMessage())
-      format += c == '%' ? std::string("%%") : std::string(1, c);
-    format += print.getMessage().empty() ? "" : ": ";
-    Value arg;
-    if (isa<FloatType>(value.getType())) {
-      format += "%f\n";
-      arg = cast(value, b.getF64Type());
+      })
+      .Case([&](tile::DimOp dim) { return lowerDim(dim); })
+      .Case([&](tile::RegionOp region) { return lowerRegion(region); })
+      .Case([&](tile::ViewOp view) { return lowerView(view); })
+      .Case<tile::LoadOp, tile::StoreOp>([&](Operation *access) { return lowerElementAccess(access); })
+      .Case([&](tile::ParallelOp parallel) { return lowerParallel(parallel); })
+      .Case([&](tile::PipelinedOp pipelined) { return lowerPipelined(pipelined); })
+      .Case([&](tile::CopyOp copy) {
+        if (auto store = tmaStores.find(op); store != tmaStores.end() && tensorMapFlags)
+          return lowerTensorStore(copy, store->second);
+        return lowerCopy(op, copy.getSource(), copy.getTarget());
+      })
+      // Copies decide from both layouts which thread moves which element.
+      .Case([&](tile::ConvertLayoutOp convert) {
+        return lowerCopy(op, convert.getSource(), convert.getTarget());
+      })
+      .Case([&](tile::CopyAsyncOp copy) { return lowerCopyAsync(copy); })
+      .Case([&](tile::AsyncCommitOp commit) { return lowerAsyncCommit(commit); })
+      .Case([&](tile::AsyncWaitOp wait) { return lowerAsyncWait(wait); })
+      .Case([&](tile::BarrierOp barrierOp) { return lowerBarrier(barrierOp); })
+      .Case([&](tile::WarpgroupTurnOp turn) {
+        return gemmTakingTurn(turn) ? success() : lowerWarpgroupTurn(turn);
+      })
+      .Case([&](tile::BarrierWaitOp wait) { return lowerBarrierWait(wait); })
+      .Case([&](tile::BarrierArriveOp arrive) {
+        Value bar = barrierAddress(arrive.getBarriers(), mapping.lookup(arrive.getSlot()));
+        targetInfo.mbarrierArrive(b, loc(), bar);
+        return success();
+      })
+      .Case([&](tile::FillOp fill) { return lowerFill(fill); })
+      .Case([&](tile::GemmOp gemm) { return lowerGemm(gemm); })
+      .Case([&](tile::ReduceOp reduce) { return lowerReduce(reduce); })
+      .Case([&](tile::CumsumOp cumsum) { return lowerCumsum(cumsum); })
+      .Case([&](tile::AtomicAddOp atomic) { return lowerAtomicAdd(atomic); })
+      // Applied to the block indices at kernel entry.
+      .Case<tile::UseSwizzleOp, tile::AnnotateLayoutOp>([&](Operation *) { return success(); })
+      .Case([&](tile::PrintOp print) { return lowerPrint(print); })
+      .Case([&](tile::AssertOp assertOp) { return lowerAssert(assertOp); })
+      .Default([&](Operation *) {
+        return op->emitError("the GPU target cannot lower '") << op->getName() << "' yet";
+      });
+}
+
+LogicalResult KernelLowering::lowerAlloc(tile::AllocOp alloc) {
+  buffers[alloc.getResult()] = allocate(alloc);
+  if (alloc.getMbarriers() && (tmaReady || warpSpecialized)) {
+    // Arrivals per phase: as the allocation says, or for copy barriers
+    // thread 0's commit with TMA and each producer thread's cp.async
+    // arrival without.
+    Value count;
+    if (auto arrivals = alloc.getArrivalsAttr()) {
+      count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), arrivals.getInt());
     } else {
-      format += "%lld\n";
-      arg = cast(value, b.getI64Type());
+      count = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 128);
+      // A group mixing TMA and cp.async copies in a producer warpgroup
+      // completes on every producer thread's arrival (and the TMA bytes).
+      bool mixed = warpSpecialized && !tmaOnlyBarriers.count(alloc.getResult());
+      if (tmaReady && !mixed)
+        count = arith::SelectOp::create(
+            b, loc(), tmaReady, arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1), count);
     }
-    auto emit = [&]() { gpu::PrintfOp::create(b, loc(), format, ValueRange{arg}); };
-    if (parallelDepth > 0 || perThreadLaunch) {
-      emit();
-      return success();
-    }
-    inFirstThread(emit);
+    // The fence makes the initializations visible to the async proxy
+    // (TMA's complete_tx) before the block barrier publishes them; the
+    // memory model gives no such order through the barrier alone.
+    inFirstThread([&] {
+      for (int64_t i = 0; i < alloc.getType().getShape()[0]; ++i)
+        targetInfo.mbarrierInit(b, loc(), barrierAddress(alloc.getResult(), index(i)), count);
+      targetInfo.mbarrierInitFence(b, loc());
+    });
+    barrier();
+  }
+  return success();
+}
+
+LogicalResult KernelLowering::lowerDim(tile::DimOp dim) {
+  const BufferRef &ref = buffers[dim.getSource()];
+  int64_t extent = ref.shape[dim.getIndex()];
+  mapping.map(dim.getResult(), ShapedType::isDynamic(extent)
+                                   ? ref.storageDims[ref.kept[dim.getIndex()]]
+                                   : index(extent));
+  return success();
+}
+
+LogicalResult KernelLowering::lowerParallel(tile::ParallelOp parallel) {
+  ArrayRef<int64_t> extents = parallel.getExtents();
+  Block &body = parallel.getBody().front();
+  LogicalResult result = success();
+  // One iteration: the loop variables at `point`, in register slot `slot`.
+  auto iteration = [&](ArrayRef<Value> point, Value slot) {
+    for (auto [arg, i] : llvm::zip(body.getArguments(), point))
+      mapping.map(arg, i);
+    slotStack.push_back(slot);
+    ++parallelDepth;
+    if (succeeded(result))
+      result = lowerBlock(body);
+    --parallelDepth;
+    slotStack.pop_back();
+  };
+  if (auto wgmma =
+          dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel.getLayoutAttr())) {
+    // The iterations follow the accumulator layout the loop's fragment has.
+    BufferRef space;
+    space.shape.assign(extents.begin(), extents.end());
+    space.wgmmaGroups = wgmma.getWarpgroups();
+    space.wgmmaColumnGroups = wgmma.getColumnGroups();
+    int64_t slotsPerBlock = space.wgmmaColumns() / 2;
+    forEachOwned(space, [&](ArrayRef<Value> ij, Value slot) {
+      rowSlotStack.push_back(index(rowSlotOf(*getConstantIntValue(slot), slotsPerBlock)));
+      iteration(ij, slot);
+      rowSlotStack.pop_back();
+    });
+  } else if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(
+                 parallel.getLayoutAttr())) {
+    // Each quad runs the rows it holds (its four lanes alike).
+    forEachOwnedRow(extents[0], rows.getWarpgroups(), [&](Value row, Value slot) {
+      rowSlotStack.push_back(slot);
+      quadReplicated = true;
+      iteration({row}, slot);
+      quadReplicated = false;
+      rowSlotStack.pop_back();
+    });
+  } else if (auto width = parallel.getVectorAttr()) {
+    if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
+      result = failure();
+  } else {
+    bool registers = false;
+    body.walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands())
+        if (auto it = buffers.find(operand); it != buffers.end() && it->second.inRegisters())
+          registers = true;
+    });
+    cooperative(
+        product(extents),
+        [&](Value flat, Value slot) { iteration(delinearize(flat, extents), slot); },
+        registers);
+  }
+  return result;
+}
+
+LogicalResult KernelLowering::lowerPipelined(tile::PipelinedOp pipelined) {
+  auto loop = scf::ForOp::create(b, loc(), mapping.lookup(pipelined.getLowerBound()),
+                                 mapping.lookup(pipelined.getUpperBound()),
+                                 mapping.lookup(pipelined.getStep()));
+  mapping.map(pipelined.getInductionVar(), loop.getInductionVar());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  return lowerBlock(pipelined.getBody().front());
+}
+
+LogicalResult KernelLowering::lowerPrint(tile::PrintOp print) {
+  Value value = mapping.lookup(print.getValue());
+  if (!value)
+    return print.emitError("the GPU target prints scalars only");
+  // The message is text, not a format: a '%' in it is printed as is.
+  std::string format;
+  for (char c : print.getMessage())
+    format += c == '%' ? std::string("%%") : std::string(1, c);
+  format += print.getMessage().empty() ? "" : ": ";
+  Value arg;
+  if (isa<FloatType>(value.getType())) {
+    format += "%f\n";
+    arg = cast(value, b.getF64Type());
+  } else {
+    format += "%lld\n";
+    arg = cast(value, b.getI64Type());
+  }
+  auto emit = [&]() { gpu::PrintfOp::create(b, loc(), format, ValueRange{arg}); };
+  if (parallelDepth > 0 || perThreadLaunch) {
+    emit();
     return success();
   }
-  if (auto assertOp = dyn_cast<tile::AssertOp>(op)) {
-    Value failed = arith::XOrIOp::create(b, loc(), mapping.lookup(assertOp.getCondition()),
-                                         arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
-    auto ifOp = scf::IfOp::create(b, loc(), failed, false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    LLVM::Trap::create(b, loc());
-    return success();
-  }
-  return op->emitError("the GPU target cannot lower '") << op->getName() << "' yet";
+  inFirstThread(emit);
+  return success();
 }
 
-void KernelLowering::waitForPhase(Value barriers, Value slot, Value phase) {
-  Value bar = barrierAddress(barriers, mapping.lookup(slot));
-  Value parity = arith::IndexCastOp::create(b, loc(), b.getI32Type(), mapping.lookup(phase));
-  // A suspend-time hint (ns) for each try; the op loops until the phase is done.
-  Value ticks = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 10000000);
-  targetInfo.mbarrierWaitParity(b, loc(), bar, parity, ticks);
-}
-
-void KernelLowering::onlyThreadsBelow(int64_t count) {
-  if (blockThreads <= count)
-    return;
-  Value below = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId, index(count));
-  auto ifOp = scf::IfOp::create(b, loc(), below, false);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-}
-
-void KernelLowering::inFirstThread(function_ref<void()> body) {
-  Value first = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, partThreadId, index(0));
-  auto ifOp = scf::IfOp::create(b, loc(), first, false);
+LogicalResult KernelLowering::lowerAssert(tile::AssertOp assertOp) {
+  Value failed = arith::XOrIOp::create(b, loc(), mapping.lookup(assertOp.getCondition()),
+                                       arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
+  auto ifOp = scf::IfOp::create(b, loc(), failed, false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
-  body();
-}
-
-Value KernelLowering::barrierAddress(Value barriers, Value slot) {
-  const BufferRef &ref = buffers[barriers];
-  return LLVM::GEPOp::create(b, loc(), ref.base.getType(), b.getI64Type(), ref.base,
-                             ValueRange{toI64(slot)});
+  LLVM::Trap::create(b, loc());
+  return success();
 }
 
 void KernelLowering::forEachOwned(const BufferRef &ref,

@@ -1,0 +1,199 @@
+//===- LowerMemory.cpp - buffers and element accesses in tile-lower-to-gpu --===//
+//
+// Views of buffers (tile.region, tile.view), element loads and stores (guarded
+// where the IR does not show them inside their tensor), T.fill and
+// T.atomic_add, in tile-lower-to-gpu.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/KernelLowering.h"
+
+#define DEBUG_TYPE "tile-lower-to-gpu"
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::lowering;
+
+LogicalResult KernelLowering::lowerRegion(tile::RegionOp region) {
+  const BufferRef &source = buffers[region.getSource()];
+  BufferRef ref = source;
+  ref.kept.clear();
+  ref.shape.clear();
+  ArrayRef<int64_t> sizes = region.getSizes();
+  for (auto [d, offset] : llvm::enumerate(region.getOffsets())) {
+    unsigned storageDim = source.kept[d];
+    // Folded, so that constant windows stay recognizably constant.
+    ref.offsets[storageDim] =
+        b.createOrFold<arith::AddIOp>(loc(), ref.offsets[storageDim], mapping.lookup(offset));
+  }
+  for (unsigned d : region.getKeptDims()) {
+    ref.kept.push_back(source.kept[d]);
+    ref.shape.push_back(sizes[d]);
+  }
+  buffers[region.getResult()] = ref;
+  return success();
+}
+
+LogicalResult KernelLowering::lowerView(tile::ViewOp view) {
+  // The tensor's elements in row-major order with the view's extents; its
+  // first extent is cut to what the tensor holds, so that accesses past
+  // the tensor's elements are outside the view (read 0, dropped).
+  const BufferRef &source = buffers[view.getSource()];
+  BufferRef ref = source;
+  ref.shape.assign(view.getType().getShape().begin(), view.getType().getShape().end());
+  ref.storageDims.clear();
+  auto dynamicExtent = view.getDynamicExtents().begin();
+  for (int64_t extent : ref.shape)
+    ref.storageDims.push_back(ShapedType::isDynamic(extent) ? mapping.lookup(*dynamicExtent++)
+                                                            : index(extent));
+  Value elements = index(1), rest = index(1);
+  for (Value dim : source.storageDims)
+    elements = arith::MulIOp::create(b, loc(), elements, dim);
+  for (Value dim : ArrayRef<Value>(ref.storageDims).drop_front())
+    rest = arith::MulIOp::create(b, loc(), rest, dim);
+  ref.storageDims[0] = arith::MinSIOp::create(
+      b, loc(), ref.storageDims[0], arith::DivSIOp::create(b, loc(), elements, rest));
+  ref.strides.assign(ref.shape.size(), Value());
+  Value stride = index(1);
+  for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
+    ref.strides[d] = stride;
+    stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
+  }
+  ref.offsets.assign(ref.shape.size(), index(0));
+  ref.kept.clear();
+  for (unsigned d = 0; d < ref.shape.size(); ++d)
+    ref.kept.push_back(d);
+  buffers[view.getResult()] = ref;
+  return success();
+}
+
+LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
+  auto load = dyn_cast<tile::LoadOp>(op);
+  auto storeOp = dyn_cast<tile::StoreOp>(op);
+  const BufferRef &ref = buffers[load ? load.getBuffer() : storeOp.getBuffer()];
+  Value slot = registerSlot(ref);
+  if (ref.wgmmaRowGroups && !slot)
+    return op->emitError("a wgmma_rows fragment is accessed outside a loop over its rows");
+  Value buffer = load ? load.getBuffer() : storeOp.getBuffer();
+  ValueRange sourceIndices = load ? load.getIndices() : storeOp.getIndices();
+  bool guarded = ref.scope == tile::MemoryScope::Global &&
+                 !vectorCheckedAccesses.contains(op) &&
+                 !provablyInBounds(op, buffer, sourceIndices);
+  LLVM_DEBUG(if (guarded) llvm::dbgs() << "guarded: " << *op << "\n");
+  if (load && guarded) { // outside the tensor reads zero
+    mapping.map(load.getResult(),
+                fromMemory(ref, loadStoredOrZero(ref, mappedValues(load.getIndices()))));
+    return success();
+  }
+  if (load) {
+    mapping.map(load.getResult(), loadAt(ref, mappedValues(load.getIndices()), slot));
+    return success();
+  }
+  OpBuilder::InsertionGuard guard(b);
+  if (guarded) { // a store outside the tensor is dropped
+    auto ifOp =
+        scf::IfOp::create(b, loc(), inBounds(ref, mappedValues(storeOp.getIndices())), false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+  }
+  if (quadReplicated && !ref.inRegisters()) {
+    // The quad's four lanes run this iteration alike: one writes memory.
+    auto ifOp = scf::IfOp::create(b, loc(), firstOfQuad(), false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+  }
+  storeAt(ref, mappedValues(storeOp.getIndices()), slot, mapping.lookup(storeOp.getValue()));
+  return success();
+}
+
+LogicalResult KernelLowering::lowerFill(tile::FillOp fill) {
+  const BufferRef &dst = buffers[fill.getBuffer()];
+  Value value = mapping.lookup(fill.getValue());
+  if (llvm::any_of(dst.shape, ShapedType::isDynamic))
+    return fill.emitError("the GPU target fills tiles of constant shape only");
+  if (dst.wgmmaGroups) {
+    forEachOwned(dst, [&](ArrayRef<Value> ij, Value slot) { storeAt(dst, ij, slot, value); });
+    return success();
+  }
+  if (dst.wgmmaRowGroups) {
+    forEachOwnedRow(dst.shape[0], dst.wgmmaRowGroups,
+                    [&](Value, Value slot) { storeAt(dst, {}, slot, value); });
+    return success();
+  }
+  auto fillElement = [&](Value flat, Value slot) {
+    SmallVector<Value> di = delinearize(flat, dst.shape);
+    if (dst.scope == tile::MemoryScope::Global) {
+      auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      store(dst, di, value);
+    } else {
+      storeAt(dst, di, slot, value);
+    }
+  };
+  if (wholePerThread(dst))
+    eachThreadAll(product(dst.shape), fillElement, /*unrolled=*/product(dst.shape) <= 64);
+  else
+    cooperative(product(dst.shape), fillElement, dst.inRegisters());
+  return success();
+}
+
+LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
+  const BufferRef &dst = buffers[atomic.getTarget()];
+  // Each add is a relaxed atomic between fences: LLVM's NVPTX back end
+  // drops the ordering of an atomicrmw (it prints a relaxed atom), so the
+  // ordering T.atomic_add asks for is given by fences on every target.
+  tile::MemoryOrder order = atomic.getMemoryOrder();
+  bool seqCst = order == tile::MemoryOrder::SeqCst;
+  bool fenceBefore = seqCst || order == tile::MemoryOrder::Release ||
+                     order == tile::MemoryOrder::AcqRel;
+  bool fenceAfter = seqCst || order == tile::MemoryOrder::Acquire ||
+                    order == tile::MemoryOrder::AcqRel;
+  auto add = [&](Value ptr, Value value) {
+    if (fenceBefore)
+      LLVM::FenceOp::create(b, loc(),
+                            seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::release);
+    LLVM::AtomicRMWOp::create(b, loc(),
+                              isa<FloatType>(value.getType()) ? LLVM::AtomicBinOp::fadd
+                                                              : LLVM::AtomicBinOp::add,
+                              ptr, value, LLVM::AtomicOrdering::monotonic);
+    if (fenceAfter)
+      LLVM::FenceOp::create(b, loc(),
+                            seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::acquire);
+  };
+  if (!atomic.getIndices().empty()) {
+    Value ptr = address(dst, mappedValues(atomic.getIndices()));
+    Value value = mapping.lookup(atomic.getValue());
+    if (parallelDepth > 0) {
+      add(ptr, value);
+      return success();
+    }
+    // Scalar code runs on every thread; the add must happen once (each
+    // thread's own in a per-thread launch).
+    if (perThreadLaunch)
+      add(ptr, value);
+    else
+      inFirstThread([&] { add(ptr, value); });
+    return success();
+  }
+  const BufferRef &src = buffers[atomic.getValue()];
+  // Element `index` of the tile (its unit dimensions left out), in the
+  // register slot `slot` where the tile is in registers; dropped outside
+  // the target.
+  auto addElement = [&](ArrayRef<Value> index, Value slot) {
+    SmallVector<Value> si = fromSqueezed(src, index), di = fromSqueezed(dst, index);
+    Value value = castFor(loadAt(src, si, slot), dst);
+    auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    add(address(dst, di), value);
+  };
+  if (src.wgmmaGroups) {
+    // An accumulator: each thread adds the elements it holds.
+    forEachOwned(src, addElement);
+    return success();
+  }
+  SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+  cooperative(product(shape), [&](Value flat, Value slot) {
+    addElement(delinearize(flat, shape), slot);
+  }, src.inRegisters());
+  return success();
+}
