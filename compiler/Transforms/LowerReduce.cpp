@@ -69,7 +69,6 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
   Type accType = wide      ? src.elementType
                  : isFloat ? Type(b.getF32Type())
                            : Type(b.getI32Type());
-  int64_t accBytes = wide ? 8 : 4;
   tile::ReduceKind kind = reduce.getKind();
   // Partials combine plainly (|.| applies to elements only).
   auto combine = [&](Value a, Value x) { return combineReduction(kind, a, x); };
@@ -112,7 +111,7 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
   Value scratchOffset = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), sharedBytes);
   Value scratch = LLVM::GEPOp::create(b, loc(), sharedBase.getType(), b.getI8Type(), sharedBase,
                                       ValueRange{scratchOffset});
-  sharedBytes += warps * numOut * accBytes;
+  sharedBytes += warps * numOut * accType.getIntOrFloatBitWidth() / 8;
   Value lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
   Value warp = arith::DivUIOp::create(b, loc(), threadId, index(32));
   auto scratchAt = [&](Value w, Value o) {

@@ -38,6 +38,7 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "..", "runtime", "python"))
 import tilec  # noqa: E402
+import tilec.ops  # noqa: E402
 
 KERNELS = os.path.join(here, "..", "..", "kernels", "attention")
 
@@ -92,9 +93,8 @@ class ReSADecoder:
         self.selector = tilec.compile(os.path.join(KERNELS, "resa.tl"), "resa_select",
                                       defines=dict(dim=dim, groups=self.groups, blocks=blocks,
                                                    top_k=top_k), **options)
-        rect_defines = dict(dim=dim, groups=self.groups)
-        if rectify_every * self.groups >= 128:  # the tokens' rows fill 128-row blocks
-            rect_defines.update(block_H=128, threads=256)
+        rect_defines = dict(dim=dim, groups=self.groups,
+                            **tilec.ops.decode_tiles(rectify_every, self.groups))
         self.dense_chunk = tilec.compile(os.path.join(KERNELS, "causal.tl"),
                                          "causal_decode_cache", defines=rect_defines, **options)
         self.K = backend.empty(batch, capacity, kv_heads, dim)

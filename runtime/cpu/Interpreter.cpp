@@ -1236,10 +1236,10 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
         outCount, kind == tile::ReduceKind::Max   ? std::numeric_limits<int64_t>::min()
                   : kind == tile::ReduceKind::Min ? std::numeric_limits<int64_t>::max()
                                                   : 0); // sums; maxima of |x|
+    auto wrappingAdd = [](int64_t p, int64_t q) {
+      return static_cast<int64_t>(static_cast<uint64_t>(p) + static_cast<uint64_t>(q));
+    };
     auto combineIntegers = [&](int64_t a, int64_t x) -> int64_t {
-      auto wrappingAdd = [](int64_t p, int64_t q) {
-        return static_cast<int64_t>(static_cast<uint64_t>(p) + static_cast<uint64_t>(q));
-      };
       auto magnitude = [](int64_t v) {
         return v < 0 ? static_cast<int64_t>(0 - static_cast<uint64_t>(v)) : v;
       };
@@ -1301,8 +1301,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
           // What the target holds joins as it is (not as an element).
           switch (kind) {
           case tile::ReduceKind::Sum: case tile::ReduceKind::AbsSum:
-            value = static_cast<int64_t>(static_cast<uint64_t>(value) +
-                                         static_cast<uint64_t>(old.i));
+            value = wrappingAdd(value, old.i);
             break;
           case tile::ReduceKind::Max: case tile::ReduceKind::AbsMax:
             value = std::max(value, old.i); break;
@@ -1311,7 +1310,6 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
         }
         Scalar s;
         s.i = value;
-        s.f = static_cast<double>(value);
         write(*dst.storage, storageIndex, s);
         return true;
       }

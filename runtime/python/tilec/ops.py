@@ -232,6 +232,14 @@ def attention_variant(variant, q, k, v, **inputs):
     return _FUNCTIONS["variant"].apply(variant, inputs, q, k, v)
 
 
+def decode_tiles(tokens, groups):
+    """Compile-time parameters of decoding `tokens` query tokens at once,
+    `groups` query heads a K head: 128-row blocks on 256 threads once the
+    tokens' rows fill them (each block walks the keys once for twice the
+    rows; slower below: docs/performance.md), else the kernel's own."""
+    return dict(block_H=128, threads=256) if tokens * groups >= 128 else {}
+
+
 def decode_variant(variant, q, k, v, lengths=None, **inputs):
     """One decoding step of an attention template instance
     (<variant>_decode): q [batch, heads, dim] (the newest position), k, v the
@@ -246,12 +254,7 @@ def decode_variant(variant, q, k, v, lengths=None, **inputs):
     K head reach 128 rows, a block takes 128 of them."""
     import torch
     kernel = f"{variant}_decode" if lengths is None else f"{variant}_decode_cache"
-    defines = {}
-    if q.dim() == 4 and q.shape[1] * (q.shape[2] // k.shape[2]) >= 128:
-        # The tokens' query heads fill 128-row blocks: each block walks the
-        # keys once for twice the rows (faster from there on, slower below:
-        # docs/performance.md).
-        defines = dict(block_H=128, threads=256)
+    defines = decode_tiles(q.shape[1], q.shape[2] // k.shape[2]) if q.dim() == 4 else {}
     decode = _variant_kernel(variant, kernel, q, k, v, **defines)
     if lengths is not None:
         inputs["lengths"] = lengths
