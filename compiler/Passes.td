@@ -106,7 +106,19 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"mmaSync", "mma-sync", "bool", "false",
            "NVIDIA sm_80 and newer: T.gemm of fp16/bf16 tiles (M, N, K multiples "
            "of 16, 8, 16) on tensor cores with mma.sync m16n8k16, one 16x8 "
-           "piece of C per warp at a time; set by the NVPTX pipeline">
+           "piece of C per warp at a time; set by the NVPTX pipeline">,
+    Option<"wgmmaOverlap", "wgmma-overlap", "bool", "false",
+           "NVIDIA sm_90a: a wgmma gemm is waited for where its accumulator is "
+           "next used, where shared memory it reads is written (by this thread, "
+           "or by others before the next barrier), or at the end of its block, "
+           "not as soon as it is issued: what runs in between overlaps with "
+           "the tensor cores (wgmma.wait_group with the groups still allowed "
+           "in flight)">,
+    Option<"vectorAtomics", "vector-atomics", "bool", "false",
+           "NVIDIA sm_90: T.atomic_add of a float32 wgmma accumulator into a "
+           "float32 tensor adds each thread's pairs of neighbouring columns "
+           "with one vector reduction (red.add.v2.f32) where both lie inside "
+           "the tensor and the address is 8-byte aligned">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",

@@ -67,7 +67,7 @@ struct NVPTXChip {
 /// Newer chips need code paths of their own (tcgen05 and friends, not
 /// wgmma).
 static const NVPTXChip kNVPTXChips[] = {
-    {"sm_90a", 90, "+ptx80"}, {"sm_90", 90, "+ptx80"}, {"sm_89", 89, "+ptx78"},
+    {"sm_90a", 90, "+ptx81"}, {"sm_90", 90, "+ptx81"}, {"sm_89", 89, "+ptx78"},
     {"sm_87", 87, "+ptx74"},  {"sm_86", 86, "+ptx71"}, {"sm_80", 80, "+ptx70"},
     {"sm_75", 75, "+ptx70"},  {"sm_70", 70, "+ptx70"}};
 
@@ -89,6 +89,8 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   codegen.wgmma = archSpecific;
   codegen.tma = codegen.warpSpecialize = codegen.stageStores = codegen.stmatrix = version >= 90;
   codegen.setmaxnreg = archSpecific;
+  codegen.wgmmaOverlap = archSpecific;
+  codegen.vectorAtomics = version >= 90;
   return target;
 }
 
@@ -101,7 +103,7 @@ std::string tilec::targets::supportedTargetNames() {
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {
   return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix, "
-         "pingpong";
+         "pingpong, wgmma-overlap, vector-atomics";
 }
 
 llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong"; }
@@ -157,6 +159,8 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
                         .Case("stage-stores", &codegen.stageStores)
                         .Case("stmatrix", &codegen.stmatrix)
                         .Case("pingpong", &codegen.pingpong)
+                        .Case("wgmma-overlap", &codegen.wgmmaOverlap)
+                        .Case("vector-atomics", &codegen.vectorAtomics)
                         .Default(nullptr);
     if (!feature) {
       error = ("unknown code-generation feature '" + change + "'; --disable takes " +
@@ -173,6 +177,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
   codegen.setmaxnreg &= codegen.warpSpecialize;
   codegen.pingpong &= codegen.warpSpecialize && codegen.wgmma;
   codegen.stageStores &= codegen.tma;
+  codegen.wgmmaOverlap &= codegen.wgmma;
   return true;
 }
 
@@ -228,6 +233,8 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   lowering.tma = codegen.tma;
   lowering.stmatrix = codegen.stmatrix;
   lowering.setmaxnreg = codegen.setmaxnreg;
+  lowering.wgmmaOverlap = codegen.wgmmaOverlap;
+  lowering.vectorAtomics = codegen.vectorAtomics;
   // Shared memory a block may opt in to, per compute capability.
   int sm = target.smVersion;
   lowering.maxSharedBytes = sm >= 90 ? 232448

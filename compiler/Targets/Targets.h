@@ -31,6 +31,8 @@ struct CodegenFeatures {
   bool stageStores = false;     ///< accumulator stores through shared tiles (sm_90)
   bool stmatrix = false;        ///< stmatrix from accumulators (sm_90)
   bool pingpong = false;        ///< consumer warpgroups take turns on wgmma (sm_90a, opt-in)
+  bool wgmmaOverlap = false;    ///< wgmma waited for where its results are needed (sm_90a)
+  bool vectorAtomics = false;   ///< float32 pairs added by one reduction (sm_90)
 };
 
 /// The names `--disable` takes, comma-separated in one string.
@@ -57,7 +59,7 @@ struct CodegenFeatureFlags {
 /// A GPU target: its name on the command line and chip.
 struct GPUTarget {
   std::string chip;       ///< "sm_90a", "sm_80"
-  std::string features;   ///< "+ptx80"
+  std::string features;   ///< "+ptx81"
   int optLevel = 3;
   int smVersion = 0;      ///< 90 for sm_90a (NVPTX only)
   CodegenFeatures codegen; ///< what the NVPTX pipeline may use

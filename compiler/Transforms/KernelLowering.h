@@ -99,6 +99,10 @@ inline int64_t rowSlotOf(int64_t slot, int64_t slotsPerBlock) {
 constexpr int64_t kFirstWarpgroupBarrier = 4;
 constexpr int64_t kFirstTurnBarrier = 8;
 
+/// The bytes [first, end) of shared memory the allocation `buffer` takes:
+/// empty where it lives elsewhere, all of it where it has no planned offset.
+std::pair<int64_t, int64_t> sharedRangeOf(Value buffer);
+
 /// Builds one gpu.func, named `symbol`, from one launch of a tile kernel.
 class KernelLowering {
 public:
@@ -111,6 +115,11 @@ public:
 
   LogicalResult run();
   int64_t sharedBytes = 0;
+  /// wgmma gemms are waited for where their results are needed
+  /// (`flushWgmmaFor`), not where they are issued.
+  bool wgmmaOverlap = false;
+  /// Float32 atomic adds of accumulators go two columns at a time.
+  bool vectorAtomics = false;
   /// Bytes of each thread's private memory (allocas), and the largest
   /// buffer among them.
   int64_t privateBytes = 0, largestPrivateBytes = 0;
@@ -304,6 +313,17 @@ private:
     return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
                                  arith::AndIOp::create(b, loc(), address, i64(bytes - 1)), i64(0));
   }
+  /// Whether the last dimension of `ref`'s view that is not 1 wide has
+  /// unit stride in its storage.
+  static bool lastDimContiguous(const BufferRef &ref) {
+    for (int64_t d = static_cast<int64_t>(ref.shape.size()) - 1; d >= 0; --d) {
+      if (ref.shape[d] == 1)
+        continue;
+      std::optional<int64_t> stride = getConstantIntValue(ref.strides[ref.kept[d]]);
+      return stride && *stride == 1;
+    }
+    return false;
+  }
   /// Whether view indices `first` and `last` of `ref` both lie inside it
   /// and `pointer` is aligned to `bytes`, as an i1 (one access for both).
   Value insideAndAligned(const BufferRef &ref, ArrayRef<Value> first, ArrayRef<Value> last,
@@ -372,6 +392,46 @@ private:
   bool lowerGemmMmaSync(tile::GemmOp gemm);
   /// T.gemm on Hopper's warpgroup MMA, C in the #tile.wgmma layout.
   LogicalResult lowerGemmWgmma(tile::GemmOp gemm);
+
+  //===--------------------------------------------------------------------===//
+  // wgmma groups in flight (LowerGemmWaits.cpp)
+  //===--------------------------------------------------------------------===//
+
+  /// A wgmma gemm issued and not yet waited for (`wgmmaOverlap`): its
+  /// accumulator's slots are written when it is.
+  struct PendingWgmma {
+    Value accumulator;          ///< the gemm's C
+    Value accumulatorBuffer;    ///< the buffer C views
+    /// Bytes of shared memory A and B are read from, [first, end).
+    SmallVector<std::pair<int64_t, int64_t>> sharedReads;
+    SmallVector<Value> results; ///< a struct of C's values per 64-row block
+  };
+  /// Oldest first, as wgmma.wait_group counts them.
+  SmallVector<PendingWgmma> pendingWgmmas;
+  /// Whether the wgmma gemm `gemm` may stay in flight past its issue.
+  bool mayDeferWgmma(tile::GemmOp gemm, int64_t warpgroups) const;
+  /// Waits for the groups that `op` (about to be lowered, at the kernel's
+  /// block level) depends on: those whose accumulator it touches, whose
+  /// shared operands it writes, or, at a barrier, whose shared operands
+  /// other threads may write before the next one.
+  void waitForWgmmasBefore(Operation *op);
+  /// Waits for every group in flight.
+  void waitForAllWgmmas() {
+    if (!pendingWgmmas.empty())
+      waitForWgmmas(pendingWgmmas.size() - 1);
+  }
+  /// Waits for groups 0..newest and writes their accumulators' slots.
+  void waitForWgmmas(size_t newest);
+  /// The newest pending group `op` depends on, or -1.
+  int64_t newestDependence(Operation *op);
+  /// Whether ops from `first` up to `last` (exclusive; the block's end when
+  /// null) may write shared bytes of `ranges` before a block-wide barrier;
+  /// sets `metBarrier` when every path meets one.
+  bool writesSharedBeforeBarrier(Block &block, Block::iterator first, Operation *last,
+                                 ArrayRef<std::pair<int64_t, int64_t>> ranges, bool &metBarrier);
+  /// Whether other threads, having passed `barrier`, may write shared bytes
+  /// of `ranges` before they meet the next block-wide barrier.
+  bool writtenAfterBarrier(Operation *barrier, ArrayRef<std::pair<int64_t, int64_t>> ranges);
   /// T.gemm into a #tile.wgmma<g, mma_sync> accumulator (sm_80): each warp
   /// runs its 16 rows of every row block on mma.sync, C in registers.
   LogicalResult lowerGemmMmaSyncRows(tile::GemmOp gemm);

@@ -455,6 +455,18 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     if (auto turn = dyn_cast_or_null<tile::WarpgroupTurnOp>(gemm->getNextNode());
         turn && gemmTakingTurn(turn) == gemm && failed(lowerWarpgroupTurn(turn)))
       return failure();
+    if (mayDeferWgmma(gemm, c.wgmmaWarpgroups())) {
+      // In flight until an op depends on it (LowerGemmWaits.cpp).
+      PendingWgmma pending;
+      pending.accumulator = gemm.getC();
+      pending.accumulatorBuffer = tile::viewedBuffer(gemm.getC());
+      for (Value operand : {gemm.getA(), gemm.getB()})
+        if (!buffers[operand].inRegisters())
+          pending.sharedReads.push_back(sharedRangeOf(tile::viewedBuffer(operand)));
+      pending.results = std::move(results);
+      pendingWgmmas.push_back(std::move(pending));
+      return success();
+    }
     targetInfo.warpgroupMmaWaitGroup(b, loc(), 0);
     for (auto [block, acc] : llvm::enumerate(results))
       for (int64_t s = 0; s < slotsPerBlock; ++s)

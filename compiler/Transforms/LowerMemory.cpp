@@ -186,6 +186,35 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
     b.setInsertionPointToStart(ifOp.thenBlock());
     add(address(dst, di), value);
   };
+  if (src.wgmmaGroups && vectorAtomics && !fenceBefore && !fenceAfter &&
+      src.elementType.isF32() && dst.elementType.isF32() && dst.scope == tile::MemoryScope::Global &&
+      lastDimContiguous(dst)) {
+    // Each thread holds pairs of neighbouring columns (slots 2s, 2s + 1):
+    // one vector reduction a pair where both lie inside the tensor and the
+    // address is 8-byte aligned, else one add each.
+    SmallVector<Value> firstOfPair;
+    forEachOwned(src, [&](ArrayRef<Value> index, Value slot) {
+      if (firstOfPair.empty()) {
+        firstOfPair = {index[0], index[1], slot};
+        return;
+      }
+      SmallVector<Value> first = fromSqueezed(dst, {firstOfPair[0], firstOfPair[1]});
+      SmallVector<Value> second = fromSqueezed(dst, index);
+      Value low = loadAt(src, {firstOfPair[0], firstOfPair[1]}, firstOfPair[2]);
+      Value high = loadAt(src, index, slot);
+      Value pointer = address(dst, first);
+      auto ifOp = scf::IfOp::create(b, loc(), insideAndAligned(dst, first, second, pointer, 8),
+                                    /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      targetInfo.atomicAddFloatPair(b, loc(), pointer, low, high);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      addElement({firstOfPair[0], firstOfPair[1]}, firstOfPair[2]);
+      addElement(index, slot);
+      firstOfPair.clear();
+    });
+    return success();
+  }
   if (src.wgmmaGroups) {
     // An accumulator: each thread adds the elements it holds.
     forEachOwned(src, addElement);

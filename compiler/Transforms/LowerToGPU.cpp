@@ -776,8 +776,18 @@ LogicalResult KernelLowering::run() {
 }
 
 LogicalResult KernelLowering::lowerBlock(Block &source, Block::iterator first) {
+  // wgmma groups in flight are waited for before what depends on them and
+  // at the block's end (per-thread code of T.Parallel issues none).
+  bool blockLevel = parallelDepth == 0;
   for (Operation &op : llvm::make_range(first == Block::iterator() ? source.begin() : first,
                                         source.end())) {
+    if (blockLevel && !pendingWgmmas.empty()) {
+      currentLoc = op.getLoc();
+      if (op.hasTrait<OpTrait::IsTerminator>() || isa<tile::WarpSpecializeOp>(op))
+        waitForAllWgmmas();
+      else
+        waitForWgmmasBefore(&op);
+    }
     if (op.hasTrait<OpTrait::IsTerminator>() && isa<tile::TileDialect>(op.getDialect()))
       continue;
     if (auto specialize = dyn_cast<tile::WarpSpecializeOp>(op)) {
@@ -787,6 +797,8 @@ LogicalResult KernelLowering::lowerBlock(Block &source, Block::iterator first) {
     if (failed(lowerOp(&op)))
       return failure();
   }
+  if (blockLevel)
+    waitForAllWgmmas();
   return success();
 }
 
@@ -1523,7 +1535,8 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
                      {tma, TargetFeature::TensorMemory, "tma"},
                      {stmatrix, TargetFeature::MatrixStores, "stmatrix"},
                      {mmaSync, TargetFeature::MmaSync, "mma-sync"},
-                     {setmaxnreg, TargetFeature::RegisterTransfer, "setmaxnreg"}};
+                     {setmaxnreg, TargetFeature::RegisterTransfer, "setmaxnreg"},
+                     {vectorAtomics, TargetFeature::VectorAtomics, "vector-atomics"}};
     for (const Requested &r : requested)
       if (r.asked && !target->supports(r.feature)) {
         kernels.front().emitError("tile-lower-to-gpu: the ")
@@ -1558,6 +1571,8 @@ struct TileLowerToGPUPass : public tilec::impl::TileLowerToGPUBase<TileLowerToGP
         }
         KernelLowering lowering(kernel, launch, symbol, gpuModule, *target, mmaSync,
                                 asyncCopies, tma, stmatrix, setmaxnreg);
+        lowering.wgmmaOverlap = wgmmaOverlap;
+        lowering.vectorAtomics = vectorAtomics;
         if (failed(lowering.run()) || target->reportedUnsupported())
           return signalPassFailure();
         if (maxSharedBytes > 0 && lowering.sharedBytes > maxSharedBytes) {

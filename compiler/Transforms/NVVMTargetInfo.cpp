@@ -171,6 +171,18 @@ public:
   void warpgroupMmaWaitGroup(OpBuilder &b, Location loc, int64_t pending) const override {
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, pending);
   }
+  SmallVector<Value> warpgroupMmaWaitGroup(OpBuilder &b, Location loc, int64_t pending,
+                                           ValueRange accumulators) const override;
+  void atomicAddFloatPair(OpBuilder &b, Location loc, Value pointer, Value low,
+                          Value high) const override {
+    // sm_90's vector reduction (PTX 8.1); LLVM's NVPTX back end has no
+    // vector atomicrmw. Generic addressing: the pointer may be generic.
+    LLVM::InlineAsmOp::create(b, loc, TypeRange(), ValueRange{pointer, low, high},
+                              "red.relaxed.gpu.add.v2.f32 [$0], {$1, $2};", "l,f,f",
+                              /*has_side_effects=*/true, /*is_align_stack=*/false,
+                              LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+                              ArrayAttr());
+  }
 
   void setKernelRegisters(Operation *kernel, int32_t registers) const override {
     kernel->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
@@ -223,6 +235,52 @@ Value NVVMTargetInfo::warpgroupMmaRegisterA(OpBuilder &b, Location loc, Value ac
                                    LLVM::tailcallkind::TailCallKind::None,
                                    LLVM::AsmDialectAttr(), ArrayAttr())
       .getResult(0);
+}
+
+SmallVector<Value> NVVMTargetInfo::warpgroupMmaWaitGroup(OpBuilder &b, Location loc,
+                                                         int64_t pending,
+                                                         ValueRange accumulators) const {
+  // The accumulators' f32 registers as outputs tied to inputs: whatever
+  // reads them after the wait reads the asm's results.
+  SmallVector<Value> registers;
+  SmallVector<int64_t> widths;
+  for (Value accumulator : accumulators) {
+    auto structType = llvm::cast<LLVM::LLVMStructType>(accumulator.getType());
+    widths.push_back(structType.getBody().size());
+    for (int64_t s = 0; s < widths.back(); ++s)
+      registers.push_back(
+          LLVM::ExtractValueOp::create(b, loc, accumulator, ArrayRef<int64_t>{s}));
+  }
+  if (registers.empty()) {
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, pending);
+    return {};
+  }
+  std::string text = "wgmma.wait_group.sync.aligned " + std::to_string(pending) + ";";
+  std::string constraints;
+  llvm::raw_string_ostream constraintText(constraints);
+  for (size_t r = 0; r < registers.size(); ++r)
+    constraintText << (r ? "," : "") << "=f";
+  for (size_t r = 0; r < registers.size(); ++r)
+    constraintText << "," << r;
+  auto resultType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(registers.size(), b.getF32Type()));
+  Value waited = LLVM::InlineAsmOp::create(b, loc, resultType, registers, text, constraints,
+                                           /*has_side_effects=*/true, /*is_align_stack=*/false,
+                                           LLVM::tailcallkind::TailCallKind::None,
+                                           LLVM::AsmDialectAttr(), ArrayAttr())
+                     .getResult(0);
+  SmallVector<Value> results;
+  int64_t next = 0;
+  for (auto [accumulator, width] : llvm::zip(accumulators, widths)) {
+    Value rebuilt = LLVM::UndefOp::create(b, loc, accumulator.getType());
+    for (int64_t s = 0; s < width; ++s)
+      rebuilt = LLVM::InsertValueOp::create(
+          b, loc, rebuilt,
+          LLVM::ExtractValueOp::create(b, loc, waited, ArrayRef<int64_t>{next++}),
+          ArrayRef<int64_t>{s});
+    results.push_back(rebuilt);
+  }
+  return results;
 }
 
 std::unique_ptr<TargetInfo> tilec::lowering::createNVVMTargetInfo() {

@@ -109,6 +109,14 @@ void TargetInfo::warpgroupMmaCommitGroup(OpBuilder &, Location loc) const {
 void TargetInfo::warpgroupMmaWaitGroup(OpBuilder &, Location loc, int64_t) const {
   unsupported(loc, "warpgroup MMA (wgmma)");
 }
+SmallVector<Value> TargetInfo::warpgroupMmaWaitGroup(OpBuilder &, Location loc, int64_t,
+                                                     ValueRange accumulators) const {
+  unsupported(loc, "warpgroup MMA (wgmma)");
+  return SmallVector<Value>(accumulators);
+}
+void TargetInfo::atomicAddFloatPair(OpBuilder &, Location loc, Value, Value, Value) const {
+  unsupported(loc, "vector atomic adds");
+}
 void TargetInfo::setKernelRegisters(Operation *kernel, int32_t) const {
   unsupported(kernel->getLoc(), "register reallocation (setmaxnreg)");
 }

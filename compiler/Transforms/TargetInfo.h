@@ -37,6 +37,7 @@ enum class TargetFeature {
   MatrixStores,     ///< stmatrix of 8x8 pieces of an accumulator
   MmaSync,          ///< warp-level m16n8k16 MMA with ldmatrix operands
   RegisterTransfer, ///< setmaxnreg between warpgroups of a block
+  VectorAtomics,    ///< two float32 added to global memory by one reduction
 };
 
 class TargetInfo {
@@ -157,6 +158,20 @@ public:
                                       Type operandType, bool transposeB) const;
   virtual void warpgroupMmaCommitGroup(OpBuilder &b, Location loc) const;
   virtual void warpgroupMmaWaitGroup(OpBuilder &b, Location loc, int64_t pending) const;
+  /// The same wait, with the accumulator values of the groups it completes
+  /// passed through it: their uses, which take the returned values, cannot
+  /// be scheduled before the wait.
+  virtual SmallVector<Value> warpgroupMmaWaitGroup(OpBuilder &b, Location loc, int64_t pending,
+                                                   ValueRange accumulators) const;
+
+  //===--------------------------------------------------------------------===//
+  // Atomics (TargetFeature::VectorAtomics)
+  //===--------------------------------------------------------------------===//
+
+  /// Adds `low` and `high` to the two float32 at `pointer` (global memory,
+  /// 8-byte aligned) in one relaxed reduction.
+  virtual void atomicAddFloatPair(OpBuilder &b, Location loc, Value pointer, Value low,
+                                  Value high) const;
 
   //===--------------------------------------------------------------------===//
   // Registers (TargetFeature::RegisterTransfer)

@@ -180,9 +180,63 @@ def sweep_tiles(batch=4, seq=4096, heads=16, dim=128):
               f"({flops / ms / 1e9:.0f} TFLOP/s), differs from 64x64 by {error:.1e}")
 
 
+FEATURE_VARIANTS = {  # name: the code-generation features left out
+    "neither": ("wgmma-overlap", "vector-atomics"),
+    "vector-atomics": ("wgmma-overlap",),
+    "wgmma-overlap": ("vector-atomics",),
+    "both": (),
+}
+
+
+def ab_features(rounds=3):
+    """The hand-written backward built with and without wgmma groups left in
+    flight (wgmma-overlap) and paired float32 atomics (vector-atomics),
+    timed interleaved in rounds (the median of each round's medians); each
+    build's gradients against the one with neither."""
+    path = os.path.join(root, "kernels", "flash_attention_bwd.tl")
+    for batch, seq, heads, kv_heads, dim, causal in ((4, 4096, 16, 16, 128, False),
+                                                     (4, 4096, 16, 16, 128, True),
+                                                     (4, 4096, 16, 16, 64, False),
+                                                     (2, 4096, 32, 8, 128, True)):
+        torch.manual_seed(3)
+        q, do = (torch.randn(batch, seq, heads, dim, device="cuda", dtype=torch.bfloat16)
+                 for _ in range(2))
+        k, v = (torch.randn(batch, seq, kv_heads, dim, device="cuda", dtype=torch.bfloat16)
+                for _ in range(2))
+        defines = dict(dim=dim, groups=heads // kv_heads, is_causal=causal)
+        forward = tilec.compile(path, "flash_attention_lse", defines=defines)
+        out, lse = torch.empty_like(q), torch.empty(batch, heads, seq, device="cuda")
+        forward(q, k, v, out, lse)
+        kernels = {name: tilec.compile(path, "flash_attention_bwd", defines=defines,
+                                       disable=left_out)
+                   for name, left_out in FEATURE_VARIANTS.items()}
+        grads = {name: [torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)]
+                 for name in kernels}
+        for name, kernel in kernels.items():
+            kernel(q, k, v, out, do, lse, *grads[name])
+        base = grads["neither"]
+        errors = {name: max(((g.float() - r.float()).abs().max() / r.float().abs().max()).item()
+                            for g, r in zip(grads[name], base)) for name in kernels}
+        times = {name: [] for name in kernels}
+        for _ in range(rounds):
+            for name, kernel in kernels.items():
+                times[name].append(median_ms(lambda: kernel(q, k, v, out, do, lse,
+                                                            *grads[name])))
+        ms = {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+        flops = 2.5 * 4 * batch * heads * seq * seq * dim * (0.5 if causal else 1.0)
+        cells = ", ".join(f"{name} {ms[name]:.3f} ms ({flops / ms[name] / 1e9:.0f} TFLOP/s, "
+                          f"x{ms['neither'] / ms[name]:.3f}, differs {errors[name]:.1e})"
+                          for name in kernels)
+        print(f"training: features b{batch} s{seq} h{heads}/{kv_heads} d{dim} "
+              f"causal={causal}: {cells}")
+
+
 def main():
     if "--tiles" in sys.argv:  # only the backward's tile sweep
         sweep_tiles()
+        return
+    if "--features" in sys.argv:  # only the code-generation features' A/B
+        ab_features()
         return
     check(2, 77, 77, 4, 4, 64, False)
     check(2, 77, 77, 4, 4, 128, True)
