@@ -93,7 +93,11 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
            "TMA store; the kernel takes i32 flags (bit i: the runtime built map "
            "i) and one 128-byte tensor map per (tensor, box) after its "
            "parameters, and copies another way where its maps are missing "
-           "(cp.async loads, the block's stores); set by the NVPTX pipeline">,
+           "(cp.async loads, the block's stores); and a T.atomic_add of a "
+           "float32 shared tile whose rows are contiguous 16-byte multiples "
+           "into a float32 tensor as one bulk reduction a row by the copy "
+           "engine (cp.reduce.async.bulk, no tensor map); set by the NVPTX "
+           "pipeline">,
     Option<"stmatrix", "stmatrix", "bool", "false",
            "NVIDIA sm_90: a copy of a whole accumulator (#tile.wgmma) into a "
            "16-bit shared tile whose 8-element rows are 16 aligned bytes "
@@ -332,7 +336,24 @@ def TileStageStores : Pass<"tile-stage-stores", "::mlir::ModuleOp"> {
     tile.copy %acc, %stage : !tile.buffer<128x256xf32, fragment>, !tile.buffer<128x256xf16, shared>
     tile.copy %stage, %window : !tile.buffer<128x256xf16, shared>, !tile.buffer<128x256xf16, global>
     ```
+
+    A `tile.atomic_add` of a whole float32 accumulator into a 2-D window of
+    a float32 tensor (rows contiguous, a 16-byte multiple and at least 512
+    bytes long: shorter rows are added faster by paired atomics) becomes a
+    copy into a new shared tile (rows padded by 32 bytes, so a warp's
+    stores meet each bank the fewest times) and an atomic add of that tile,
+    which tile-lower-to-gpu hands to the copy engine as one bulk reduction
+    a row. Staged only when `shared-per-sm` is given and the SM still holds
+    as many blocks of the kernel (and a block at most `max-shared-bytes`).
   }];
+  let options = [
+    Option<"sharedPerSM", "shared-per-sm", "int64_t", "0",
+           "Shared memory an SM has for blocks (0: atomic adds are not staged)">,
+    Option<"reservedPerBlock", "reserved-per-block", "int64_t", "1024",
+           "Shared memory the hardware reserves for each block">,
+    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "232448",
+           "Shared memory one block may use">
+  ];
 }
 
 def TilePingPong : Pass<"tile-pingpong", "::mlir::ModuleOp"> {

@@ -91,6 +91,7 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   codegen.setmaxnreg = archSpecific;
   codegen.wgmmaOverlap = archSpecific;
   codegen.vectorAtomics = version >= 90;
+  codegen.bulkReductions = version >= 90;
   return target;
 }
 
@@ -103,7 +104,7 @@ std::string tilec::targets::supportedTargetNames() {
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {
   return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix, "
-         "pingpong, wgmma-overlap, vector-atomics";
+         "pingpong, wgmma-overlap, vector-atomics, bulk-reductions";
 }
 
 llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong"; }
@@ -161,6 +162,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
                         .Case("pingpong", &codegen.pingpong)
                         .Case("wgmma-overlap", &codegen.wgmmaOverlap)
                         .Case("vector-atomics", &codegen.vectorAtomics)
+                        .Case("bulk-reductions", &codegen.bulkReductions)
                         .Default(nullptr);
     if (!feature) {
       error = ("unknown code-generation feature '" + change + "'; --disable takes " +
@@ -178,6 +180,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
   codegen.pingpong &= codegen.warpSpecialize && codegen.wgmma;
   codegen.stageStores &= codegen.tma;
   codegen.wgmmaOverlap &= codegen.wgmma;
+  codegen.bulkReductions &= codegen.stageStores;
   return true;
 }
 
@@ -219,8 +222,14 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
     pm.addPass(createTileSoftwarePipeline(pipelining));
   }
   pm.addPass(createTileVectorizeParallel());
-  if (codegen.stageStores)
-    pm.addPass(createTileStageStores());
+  if (codegen.stageStores) {
+    TileStageStoresOptions staging;
+    // Hopper's 228 KiB an SM: accumulators added atomically go through
+    // shared tiles and bulk reductions where the SM keeps its blocks.
+    if (codegen.bulkReductions)
+      staging.sharedPerSM = 228 * 1024;
+    pm.addPass(createTileStageStores(staging));
+  }
   pm.addPass(createTilePlanSharedMemory());
   TileInsertBarriersOptions barriers;
   barriers.tma = codegen.tma;

@@ -33,6 +33,7 @@ struct CodegenFeatures {
   bool pingpong = false;        ///< consumer warpgroups take turns on wgmma (sm_90a, opt-in)
   bool wgmmaOverlap = false;    ///< wgmma waited for where its results are needed (sm_90a)
   bool vectorAtomics = false;   ///< float32 pairs added by one reduction (sm_90)
+  bool bulkReductions = false;  ///< accumulator atomic adds staged for bulk reductions (sm_90)
 };
 
 /// The names `--disable` takes, comma-separated in one string.

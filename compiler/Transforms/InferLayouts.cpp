@@ -254,9 +254,9 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
       // Other fragments in the loop stay out of registers (shared memory,
       // where the loop's threads reach any element: a row's running max
       // read next to the scores); locals and register layouts do not fit,
-      // except another accumulator of this shape read element for element
-      // (attention's backward: dS from P and dP), whose layout this one
-      // then takes.
+      // except another accumulator of this shape read or written element
+      // for element (attention's backward: dS from P and dP, or both
+      // rewritten in one loop), whose layout this one then takes.
       bool fits = true;
       parallel.getBody().walk([&](Operation *inner) {
         for (OpOperand &operandUse : inner->getOpOperands()) {
@@ -265,9 +265,11 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
           if (!type || operand == acc)
             continue;
           auto other = dyn_cast_or_null<tile::WgmmaLayoutAttr>(tile::viewedLayout(operand));
-          if (other && type.getShape() == accType.getShape() &&
-              isa<tile::LoadOp>(inner) && sameIteration(operandUse, parallel) &&
-              (!required || required == other)) {
+          auto store = dyn_cast<tile::StoreOp>(inner);
+          bool elementAccess =
+              isa<tile::LoadOp>(inner) || (store && store.getBuffer() == operand);
+          if (other && type.getShape() == accType.getShape() && elementAccess &&
+              sameIteration(operandUse, parallel) && (!required || required == other)) {
             required = other;
             continue;
           }

@@ -197,6 +197,16 @@ bool mayStoreThroughTensorMap(tile::CopyOp copy) {
          cast<tile::BufferType>(window.getType()).getScope() == tile::MemoryScope::Global;
 }
 
+/// Whether `atomic` adds a float32 shared tile into float32 global memory,
+/// which the lowering may hand to the copy engine (bulk reductions).
+bool mayReduceInBulk(tile::AtomicAddOp atomic) {
+  auto value = dyn_cast<tile::BufferType>(atomic.getValue().getType());
+  auto target = cast<tile::BufferType>(atomic.getTarget().getType());
+  return value && value.getScope() == tile::MemoryScope::Shared &&
+         value.getElementType().isF32() && target.getElementType().isF32() &&
+         target.getScope() == tile::MemoryScope::Global;
+}
+
 /// The buffers `root` (an op and what it holds) reads and writes; with
 /// `tmaStores`, stores that may go through TMA read through the async proxy.
 Accesses collect(Operation *root, bool tmaStores) {
@@ -222,6 +232,10 @@ Accesses collect(Operation *root, bool tmaStores) {
     // an ordinary read for the barriers, one the writers must fence for.
     if (auto copy = dyn_cast<tile::CopyOp>(op); copy && tmaStores && mayStoreThroughTensorMap(copy))
       add(accesses.proxyReads, copy.getSource());
+    // So does an atomic add of a float32 shared tile (bulk reductions).
+    if (auto atomic = dyn_cast<tile::AtomicAddOp>(op); atomic && tmaStores &&
+        mayReduceInBulk(atomic))
+      add(accesses.proxyReads, atomic.getValue());
     // Reductions of cyclic fragments combine the warps' partials in scratch
     // (wgmma rows combine by shuffles; shared tiles thread by thread).
     if (auto reduce = dyn_cast<tile::ReduceOp>(op); reduce && hasCyclicSource(reduce)) {

@@ -324,6 +324,25 @@ private:
     }
     return false;
   }
+  /// Whether an atomic add of `src` into `dst` may go row by row through
+  /// bulk reductions: float32 into float32 global memory, from a 2-D
+  /// unswizzled shared tile whose rows are contiguous, 16-byte multiples
+  /// apart and long, into a window whose rows are contiguous.
+  static bool reducesInBulk(const BufferRef &src, const BufferRef &dst) {
+    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+    if (src.scope != tile::MemoryScope::Shared || src.inRegisters() || src.swizzle ||
+        !src.elementType.isF32() || !dst.elementType.isF32() ||
+        dst.scope != tile::MemoryScope::Global || shape.size() != 2 ||
+        ShapedType::isDynamic(shape[1]) || (shape[1] * 4) % 16 != 0 ||
+        !lastDimContiguous(src) || !lastDimContiguous(dst))
+      return false;
+    for (size_t d = 0; d < src.shape.size(); ++d)
+      if (src.shape[d] != 1) { // the rows: their pitch
+        std::optional<int64_t> pitch = getConstantIntValue(src.strides[src.kept[d]]);
+        return pitch && (*pitch * 4) % 16 == 0;
+      }
+    return false;
+  }
   /// Whether view indices `first` and `last` of `ref` both lie inside it
   /// and `pointer` is aligned to `bytes`, as an i1 (one access for both).
   Value insideAndAligned(const BufferRef &ref, ArrayRef<Value> first, ArrayRef<Value> last,

@@ -186,6 +186,35 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
     b.setInsertionPointToStart(ifOp.thenBlock());
     add(address(dst, di), value);
   };
+  if (tma && !fenceBefore && !fenceAfter && reducesInBulk(src, dst)) {
+    // A float32 shared tile whose rows are contiguous 16-byte multiples:
+    // each row added by the copy engine in one bulk reduction (rows
+    // spread over the threads), where it lies whole inside the tensor and
+    // both ends are 16-byte aligned; other rows element by element. The
+    // issuers wait until the engine has read the tile, which may then be
+    // written again past the next barrier.
+    SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
+    int64_t rows = shape[0], columns = shape[1];
+    cooperative(rows, [&](Value row, Value slot) {
+      SmallVector<Value> first = fromSqueezed(dst, {row, index(0)});
+      SmallVector<Value> last = fromSqueezed(dst, {row, index(columns - 1)});
+      Value target = address(dst, first);
+      Value source = address(src, fromSqueezed(src, {row, index(0)}));
+      Value whole = arith::AndIOp::create(b, loc(), insideAndAligned(dst, first, last, target, 16),
+                                          isAligned(source, 16));
+      auto ifOp = scf::IfOp::create(b, loc(), whole, /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      targetInfo.bulkReduceAddF32(b, loc(), target, source, columns * 4);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      auto loop = scf::ForOp::create(b, loc(), index(0), index(columns), index(1));
+      b.setInsertionPointToStart(loop.getBody());
+      addElement({row, loop.getInductionVar()}, slot);
+    });
+    targetInfo.tensorStoreCommitGroup(b, loc());
+    targetInfo.tensorStoreWaitAll(b, loc(), /*sourcesRead=*/true);
+    return success();
+  }
   if (src.wgmmaGroups && vectorAtomics && !fenceBefore && !fenceAfter &&
       src.elementType.isF32() && dst.elementType.isF32() && dst.scope == tile::MemoryScope::Global &&
       lastDimContiguous(dst)) {

@@ -94,6 +94,17 @@ public:
         b, loc, descriptor, source, coordinates, /*l2CacheHint=*/Value(),
         NVVM::TMAStoreMode::TILE, /*predicate=*/Value());
   }
+  void bulkReduceAddF32(OpBuilder &b, Location loc, Value target, Value source,
+                        int64_t bytes) const override {
+    // MLIR 22 has NVVM ops for bulk copies and tensor reductions, none for
+    // a plain bulk reduction: inline PTX.
+    std::string text = "cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], [$1], " +
+                       std::to_string(bytes) + ";";
+    LLVM::InlineAsmOp::create(b, loc, TypeRange(), ValueRange{target, source}, text, "l,l",
+                              /*has_side_effects=*/true, /*is_align_stack=*/false,
+                              LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+                              ArrayAttr());
+  }
   void tensorStoreCommitGroup(OpBuilder &b, Location loc) const override {
     NVVM::CpAsyncBulkCommitGroupOp::create(b, loc);
   }

@@ -114,6 +114,9 @@ SmallVector<Value> TargetInfo::warpgroupMmaWaitGroup(OpBuilder &, Location loc, 
   unsupported(loc, "warpgroup MMA (wgmma)");
   return SmallVector<Value>(accumulators);
 }
+void TargetInfo::bulkReduceAddF32(OpBuilder &, Location loc, Value, Value, int64_t) const {
+  unsupported(loc, "bulk reductions (TMA)");
+}
 void TargetInfo::atomicAddFloatPair(OpBuilder &, Location loc, Value, Value, Value) const {
   unsupported(loc, "vector atomic adds");
 }

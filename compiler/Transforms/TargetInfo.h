@@ -120,6 +120,12 @@ public:
   /// Stores shared `source` into the box at `coordinates` of `descriptor`.
   virtual void tensorStore(OpBuilder &b, Location loc, Value descriptor, Value source,
                            ValueRange coordinates) const;
+  /// Adds `bytes` (a multiple of 16) of float32 at shared `source` to
+  /// those at global `target` (both 16-byte aligned) through the copy
+  /// engine, in the group of bulk stores that tensorStoreCommitGroup and
+  /// tensorStoreWaitAll commit and wait for.
+  virtual void bulkReduceAddF32(OpBuilder &b, Location loc, Value target, Value source,
+                                int64_t bytes) const;
   virtual void tensorStoreCommitGroup(OpBuilder &b, Location loc) const;
   /// Waits for all committed stores: until their shared sources were read
   /// (`sourcesRead`) or until the global writes completed.

@@ -180,19 +180,20 @@ def sweep_tiles(batch=4, seq=4096, heads=16, dim=128):
               f"({flops / ms / 1e9:.0f} TFLOP/s), differs from 64x64 by {error:.1e}")
 
 
+FEATURES = ("wgmma-overlap", "vector-atomics", "bulk-reductions")
 FEATURE_VARIANTS = {  # name: the code-generation features left out
-    "neither": ("wgmma-overlap", "vector-atomics"),
-    "vector-atomics": ("wgmma-overlap",),
-    "wgmma-overlap": ("vector-atomics",),
-    "both": (),
+    "none": FEATURES,
+    **{name: tuple(f for f in FEATURES if f != name) for name in FEATURES},
+    "all": (),
 }
 
 
 def ab_features(rounds=3):
-    """The hand-written backward built with and without wgmma groups left in
-    flight (wgmma-overlap) and paired float32 atomics (vector-atomics),
-    timed interleaved in rounds (the median of each round's medians); each
-    build's gradients against the one with neither."""
+    """The hand-written backward built with none of, each of and all of: wgmma
+    groups left in flight (wgmma-overlap), paired float32 atomics
+    (vector-atomics), dQ added through shared memory by bulk reductions
+    (bulk-reductions); timed interleaved in rounds (the median of each
+    round's medians); each build's gradients against the one with none."""
     path = os.path.join(root, "kernels", "flash_attention_bwd.tl")
     for batch, seq, heads, kv_heads, dim, causal in ((4, 4096, 16, 16, 128, False),
                                                      (4, 4096, 16, 16, 128, True),
@@ -214,7 +215,7 @@ def ab_features(rounds=3):
                  for name in kernels}
         for name, kernel in kernels.items():
             kernel(q, k, v, out, do, lse, *grads[name])
-        base = grads["neither"]
+        base = grads["none"]
         errors = {name: max(((g.float() - r.float()).abs().max() / r.float().abs().max()).item()
                             for g, r in zip(grads[name], base)) for name in kernels}
         times = {name: [] for name in kernels}
@@ -225,7 +226,7 @@ def ab_features(rounds=3):
         ms = {name: sorted(t)[len(t) // 2] for name, t in times.items()}
         flops = 2.5 * 4 * batch * heads * seq * seq * dim * (0.5 if causal else 1.0)
         cells = ", ".join(f"{name} {ms[name]:.3f} ms ({flops / ms[name] / 1e9:.0f} TFLOP/s, "
-                          f"x{ms['neither'] / ms[name]:.3f}, differs {errors[name]:.1e})"
+                          f"x{ms['none'] / ms[name]:.3f}, differs {errors[name]:.1e})"
                           for name in kernels)
         print(f"training: features b{batch} s{seq} h{heads}/{kv_heads} d{dim} "
               f"causal={causal}: {cells}")

@@ -398,3 +398,47 @@ func.func @backward_step(%dQ: !tile.buffer<64x64xf32, global> {tile.name = "dQ"}
   }
   return
 }
+
+// -----
+
+// The same step written as the attention template does: one loop rewrites
+// both P^T and dP^T in place. Written element for element in step, the
+// second accumulator still takes the first's layout (not shared memory).
+// CHECK-LABEL: func.func @both_rewritten
+// CHECK: %[[PT:.*]] = tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: %[[DPT:.*]] = tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK: tile.parallel [64, 64] attributes {layout = #tile.wgmma<1>}
+// CHECK: tile.store %{{.*}}, %[[PT]]
+// CHECK: tile.store %{{.*}}, %[[DPT]]
+func.func @both_rewritten(%P: !tile.buffer<64x64xf32, global> {tile.name = "P"},
+                          %dS: !tile.buffer<64x64xf32, global> {tile.name = "dS"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %k = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %v = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %q = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %do = tile.alloc : !tile.buffer<64x64xbf16, shared>
+    %pt = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %dpt = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %zero = arith.constant 0.0 : f32
+    tile.fill %pt, %zero : !tile.buffer<64x64xf32, fragment>
+    tile.fill %dpt, %zero : !tile.buffer<64x64xf32, fragment>
+    tile.gemm %k, %q, %pt {policy = #tile<gemm_policy full_row>, transpose_b}
+        : !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.gemm %v, %do, %dpt {policy = #tile<gemm_policy full_row>, transpose_b}
+        : !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xbf16, shared>, !tile.buffer<64x64xf32, fragment>
+    tile.parallel [64, 64] {
+    ^bb0(%i: index, %j: index):
+      %s = tile.load %pt[%i, %j] : !tile.buffer<64x64xf32, fragment>
+      %dp = tile.load %dpt[%i, %j] : !tile.buffer<64x64xf32, fragment>
+      %p = math.exp2 %s : f32
+      %ds = arith.mulf %p, %dp : f32
+      tile.store %p, %pt[%i, %j] : !tile.buffer<64x64xf32, fragment>
+      tile.store %ds, %dpt[%i, %j] : !tile.buffer<64x64xf32, fragment>
+    }
+    tile.copy %pt, %P : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+    tile.copy %dpt, %dS : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
+  }
+  return
+}

@@ -257,6 +257,31 @@ func.func @staged_store(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"
 
 // -----
 
+// An atomic add of a float32 shared tile into a tensor may go through the
+// copy engine's bulk reductions (tma=true), which read through the async
+// proxy: the writers fence at the barrier.
+// CHECK-LABEL: func.func @bulk_reduction
+// CHECK: tile.copy
+// CHECK-NEXT: tile.barrier{{$}}
+// CHECK-NEXT: tile.atomic_add
+// TMA-LABEL: func.func @bulk_reduction
+// TMA: tile.copy
+// TMA-NEXT: tile.barrier {async_proxy}
+// TMA-NEXT: tile.atomic_add
+func.func @bulk_reduction(%C: !tile.buffer<?x64xf32, global> {tile.dims = ["M", ""], tile.name = "C"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %acc = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64x64xf32, shared>
+    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x64xf32, global> -> !tile.buffer<64x64xf32, global>
+    tile.copy %acc, %s : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, !tile.buffer<64x64xf32, shared>
+    tile.atomic_add %s, %r : !tile.buffer<64x64xf32, shared>, <64x64xf32, global>
+  }
+  return
+}
+
 // Asynchronous copies wait at their issue for earlier reads of the target
 // (the stage the last iteration computed on); their data is the mbarrier
 // protocol's to publish, so reading it after tile.async_wait needs no
