@@ -595,7 +595,11 @@ LogicalResult KernelLowering::run() {
     Value stride = index(1);
     for (int d = static_cast<int>(ref.shape.size()) - 1; d >= 0; --d) {
       ref.strides[d] = stride;
-      stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
+      // Constant where the extents are (what lowerings test strides for).
+      std::optional<int64_t> known = getConstantIntValue(stride),
+                             extent = getConstantIntValue(ref.storageDims[d]);
+      stride = known && extent ? index(*known * *extent)
+                               : Value(arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]));
     }
     for (size_t d = 0; d < ref.shape.size(); ++d) {
       ref.offsets.push_back(index(0));
