@@ -116,7 +116,7 @@ public:
   LogicalResult run();
   int64_t sharedBytes = 0;
   /// wgmma gemms are waited for where their results are needed
-  /// (`flushWgmmaFor`), not where they are issued.
+  /// (`waitForWgmmasBefore`), not where they are issued.
   bool wgmmaOverlap = false;
   /// Float32 atomic adds of accumulators go two columns at a time.
   bool vectorAtomics = false;
