@@ -155,7 +155,7 @@ def bench(batch, seq, heads, kv_heads, dim, causal):
 
 def sweep_tiles(batch=4, seq=4096, heads=16, dim=128):
     """The hand-written backward kernel at other tiles (fewer dQ atomics
-    with wider key blocks), each checked against the default's gradients."""
+    with wider key blocks), each checked against the 64x64 one's gradients."""
     torch.manual_seed(2)
     q, k, v, do = (torch.randn(batch, seq, heads, dim, device="cuda", dtype=torch.bfloat16)
                    for _ in range(4))
@@ -166,7 +166,10 @@ def sweep_tiles(batch=4, seq=4096, heads=16, dim=128):
     forward(q, k, v, out, lse)
     flops = 2.5 * 4 * batch * heads * seq * seq * dim
     reference = None
-    for block_M, block_N, stages in ((64, 64, 2), (64, 128, 1), (64, 128, 2), (128, 64, 2)):
+    tiles = ((64, 64, 2), (64, 128, 1), (64, 128, 2), (128, 64, 2))
+    if dim <= 64:
+        tiles += ((128, 128, 2),)
+    for block_M, block_N, stages in tiles:
         kernel = tilec.compile(path, "flash_attention_bwd", defines=dict(
             dim=dim, block_M=block_M, block_N=block_N, num_stages=stages))
         grads = [torch.empty_like(q) for _ in range(3)]
@@ -176,7 +179,7 @@ def sweep_tiles(batch=4, seq=4096, heads=16, dim=128):
         error = max(((g.float() - r.float()).abs().max() / r.float().abs().max()).item()
                     for g, r in zip(grads, reference))
         ms = median_ms(lambda: kernel(q, k, v, out, do, lse, *grads))
-        print(f"training: backward tiles {block_M}x{block_N} stages {stages}: {ms:.3f} ms "
+        print(f"training: backward d{dim} tiles {block_M}x{block_N} stages {stages}: {ms:.3f} ms "
               f"({flops / ms / 1e9:.0f} TFLOP/s), differs from 64x64 by {error:.1e}")
 
 
@@ -233,8 +236,9 @@ def ab_features(rounds=3):
 
 
 def main():
-    if "--tiles" in sys.argv:  # only the backward's tile sweep
+    if "--tiles" in sys.argv:  # only the backward's tile sweeps
         sweep_tiles()
+        sweep_tiles(dim=64)
         return
     if "--features" in sys.argv:  # only the code-generation features' A/B
         ab_features()
