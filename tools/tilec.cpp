@@ -118,8 +118,6 @@ static bool splitAssignments(const cl::list<std::string> &list, const char *flag
   return true;
 }
 
-/// --emit=gpu|nvvm|rocdl|ptx|gcn|hsaco: a GPU target's IR or binary; a
-/// binary written to a file also gets its launch metadata beside it.
 /// The pass-manager options of the command line: --mlir-timing (reported
 /// when `pm` goes away), --mlir-print-ir-*, --mlir-pass-statistics.
 static bool applyPassManagerOptions(mlir::PassManager &pm) {
@@ -132,6 +130,8 @@ static bool applyPassManagerOptions(mlir::PassManager &pm) {
   return true;
 }
 
+/// --emit=gpu|nvvm|rocdl|ptx|gcn|hsaco: a GPU target's IR or binary; a
+/// binary written to a file also gets its launch metadata beside it.
 static bool emitGPU(mlir::ModuleOp module, mlir::MLIRContext &context,
                     raw_ostream &os) {
   bool amdEmit = emit == EmitKind::ROCDL || emit == EmitKind::GCN || emit == EmitKind::HSACO;

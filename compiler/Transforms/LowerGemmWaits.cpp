@@ -39,15 +39,11 @@ std::pair<int64_t, int64_t> lowering::sharedRangeOf(Value buffer) {
   return {*offset, *offset + bufferBytes(alloc.getType())};
 }
 
-static SmallVector<std::pair<int64_t, int64_t>> sharedBytesOf(Value buffer) {
-  return {sharedRangeOf(buffer)};
-}
-
-static bool overlap(ByteRanges a, ByteRanges b) {
-  for (auto [aFirst, aEnd] : a)
-    for (auto [bFirst, bEnd] : b)
-      if (aFirst < bEnd && bFirst < aEnd)
-        return true;
+/// Whether the bytes `range` of shared memory meet any of `ranges`.
+static bool overlap(std::pair<int64_t, int64_t> range, ByteRanges ranges) {
+  for (auto [first, end] : ranges)
+    if (range.first < end && first < range.second)
+      return true;
   return false;
 }
 
@@ -76,7 +72,7 @@ static bool writesShared(Operation *op, ByteRanges ranges) {
   WalkResult result = op->walk([&](Operation *inner) {
     for (Value operand : inner->getOperands())
       if (isa<tile::BufferType>(operand.getType()) && writesOperand(inner, operand) &&
-          overlap(sharedBytesOf(tile::viewedBuffer(operand)), ranges))
+          overlap(sharedRangeOf(tile::viewedBuffer(operand)), ranges))
         return WalkResult::interrupt();
     return WalkResult::advance();
   });
@@ -147,7 +143,7 @@ int64_t KernelLowering::newestDependence(Operation *op) {
       for (int64_t g = all; g > newest; --g) {
         const PendingWgmma &pending = pendingWgmmas[g];
         if (buffer == pending.accumulatorBuffer ||
-            (write && overlap(sharedBytesOf(buffer), pending.sharedReads))) {
+            (write && overlap(sharedRangeOf(buffer), pending.sharedReads))) {
           newest = g;
           break;
         }

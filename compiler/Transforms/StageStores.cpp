@@ -144,8 +144,8 @@ struct TileStageStoresPass : public tilec::impl::TileStageStoresBase<TileStageSt
       if (isAccumulatorAtomicAdd(atomic))
         adds.push_back(atomic);
     });
+    int64_t before = planSharedMemory(body);
     for (tile::AtomicAddOp atomic : adds) {
-      int64_t before = planSharedMemory(body);
       ArrayRef<int64_t> shape = cast<tile::BufferType>(atomic.getValue().getType()).getShape();
       MLIRContext *ctx = atomic.getContext();
       Location loc = atomic.getLoc();
@@ -180,8 +180,9 @@ struct TileStageStoresPass : public tilec::impl::TileStageStoresBase<TileStageSt
         continue;
       }
       LLVM_DEBUG(llvm::dbgs() << "atomic add staged: " << atomic << "\n");
+      before = after;
     }
-    planSharedMemory(body);
+    planSharedMemory(body); // the offsets of what stayed
   }
 };
 } // namespace

@@ -1233,24 +1233,27 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     // at the element's width, which the store into the target applies).
     bool integer = !src.storage->isFloat && !dst.storage->isFloat;
     std::vector<int64_t> integerAcc(
-        outCount, kind == tile::ReduceKind::Max   ? std::numeric_limits<int64_t>::min()
+        integer ? outCount : 0, kind == tile::ReduceKind::Max   ? std::numeric_limits<int64_t>::min()
                   : kind == tile::ReduceKind::Min ? std::numeric_limits<int64_t>::max()
                                                   : 0); // sums; maxima of |x|
     auto wrappingAdd = [](int64_t p, int64_t q) {
       return static_cast<int64_t>(static_cast<uint64_t>(p) + static_cast<uint64_t>(q));
     };
-    auto combineIntegers = [&](int64_t a, int64_t x) -> int64_t {
-      auto magnitude = [](int64_t v) {
-        return v < 0 ? static_cast<int64_t>(0 - static_cast<uint64_t>(v)) : v;
-      };
+    // Partials (and what the target holds) join plainly; elements join as
+    // their magnitude for the |.| kinds.
+    auto joinIntegers = [&](int64_t a, int64_t x) -> int64_t {
       switch (kind) {
-      case tile::ReduceKind::Sum: return wrappingAdd(a, x);
-      case tile::ReduceKind::Max: return std::max(a, x);
+      case tile::ReduceKind::Sum: case tile::ReduceKind::AbsSum: return wrappingAdd(a, x);
+      case tile::ReduceKind::Max: case tile::ReduceKind::AbsMax: return std::max(a, x);
       case tile::ReduceKind::Min: return std::min(a, x);
-      case tile::ReduceKind::AbsSum: return wrappingAdd(a, magnitude(x));
-      case tile::ReduceKind::AbsMax: return std::max(a, magnitude(x));
       }
       return a;
+    };
+    auto combineIntegers = [&](int64_t a, int64_t x) -> int64_t {
+      bool magnitude = kind == tile::ReduceKind::AbsSum || kind == tile::ReduceKind::AbsMax;
+      if (magnitude && x < 0)
+        x = static_cast<int64_t>(0 - static_cast<uint64_t>(x));
+      return joinIntegers(a, x);
     };
     // NaN propagates through max and min, as on the GPU and in T.max.
     auto maximum = [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); };
@@ -1299,14 +1302,7 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
           if (!read(op, *dst.storage, storageIndex, old))
             return false;
           // What the target holds joins as it is (not as an element).
-          switch (kind) {
-          case tile::ReduceKind::Sum: case tile::ReduceKind::AbsSum:
-            value = wrappingAdd(value, old.i);
-            break;
-          case tile::ReduceKind::Max: case tile::ReduceKind::AbsMax:
-            value = std::max(value, old.i); break;
-          case tile::ReduceKind::Min: value = std::min(value, old.i); break;
-          }
+          value = joinIntegers(value, old.i);
         }
         Scalar s;
         s.i = value;
