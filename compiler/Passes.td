@@ -235,7 +235,12 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     `mbarriers` buffer, `arrivals` = the block's threads) and
     issues the copies; the consumers wait for the stage's copies, run the
     rest of the body and release the stage. No block-wide barrier remains
-    in the loop.
+    in the loop. Tiles the body first uses in different ops (attention's K
+    in Q K^T, V in P V) come in groups with barriers of their own: the
+    producer waits for each group's release before its copies, the
+    consumers wait for a group's copies right before its first use and
+    release it right after its last, so that K's stage is refilled while
+    P V still reads V's.
   }];
   let options = [
     Option<"warpSpecialize", "warp-specialize", "bool", "false",
@@ -394,6 +399,65 @@ def TilePingPong : Pass<"tile-pingpong", "::mlir::ModuleOp"> {
     }
     ```
   }];
+}
+
+def TileRotateGemms : Pass<"tile-rotate-gemms", "::mlir::ModuleOp"> {
+  let summary = "Issue a loop's last gemm in the next iteration, after its first gemm";
+  let description = [{
+    A loop of a kernel's block code (an `scf.for` without results, such as
+    the consumers' loop tile-software-pipeline builds) whose body issues two
+    or more gemms on wgmma accumulators, does other work between the first
+    and the last, and ends with the last (followed at most by the stage
+    releases, `tile.barrier_arrive`) is rotated: iteration j's first gemm is
+    followed by iteration j-1's last gemm, then by the rest of iteration j.
+    The first iteration runs before the loop without its last gemm, and the
+    last iteration's last gemm after it. With the gemms left in flight
+    (tile-lower-to-gpu's `wgmma-overlap`, which also holds the stage release
+    back until the gemm is waited for) the tensor cores run the previous
+    iteration's last gemm while the threads work on the first gemm's result
+    instead of idling: FlashAttention's P_{j-1} V_{j-1} during the softmax
+    of S_j = Q K_j^T, as FlashAttention-3 overlaps them within a warpgroup.
+
+    The rotation is sound when the head of an iteration (up to its first
+    gemm) commutes with the tail of the previous one (the last gemm and its
+    releases): neither writes what the other reads or writes, neither
+    writes a tensor, the head holds no synchronization but mbarrier waits,
+    and the released mbarriers have two slots or more (the stage the head
+    waits for was released an iteration earlier). The tail's operands are
+    recomputed with the previous iteration's index from the scalar code,
+    views and read-only tensor loads of the body. A loop is left as it is
+    where the block's register fragments and some headroom exceed the
+    registers a thread has (the register file split over the block's
+    threads, or `consumer-registers` for the consumers of a warp-specialized
+    block of 256 consumer threads): the rotated loop keeps the last gemm's
+    operands live through the next iteration's work, and a spill costs more
+    than the overlap gains.
+
+    ```mlir
+    scf.for %j = %c0 to %n step %c1 {
+      tile.barrier_wait %full[%s] phase(%p) : <2xi64, shared>
+      tile.gemm %Q, %K_j, %S {clear_accum, transpose_b} : ...
+      ... softmax of %S, %P = its probabilities ...
+      tile.gemm %P, %V_j, %O : ...
+      tile.barrier_arrive %empty[%s] : <2xi64, shared>
+    }
+    // becomes: iteration 0 without its P V and release, then
+    scf.for %j = %c1 to %n step %c1 {
+      tile.barrier_wait %full[%s] phase(%p) : <2xi64, shared>
+      tile.gemm %Q, %K_j, %S {clear_accum, transpose_b} : ...
+      tile.gemm %P, %V_jm1, %O : ...
+      tile.barrier_arrive %empty[%s_jm1] : <2xi64, shared>
+      ... softmax of %S, %P = its probabilities ...
+    }
+    // and iteration n-1's P V and release.
+    ```
+  }];
+  let options = [
+    Option<"consumerRegisters", "consumer-registers", "int64_t", "0",
+           "Registers each consumer thread of a warp-specialized block gets "
+           "when registers move from the producer (setmaxnreg); 0: none move">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }
 
 def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {

@@ -89,7 +89,7 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   codegen.wgmma = archSpecific;
   codegen.tma = codegen.warpSpecialize = codegen.stageStores = codegen.stmatrix = version >= 90;
   codegen.setmaxnreg = archSpecific;
-  codegen.wgmmaOverlap = archSpecific;
+  codegen.wgmmaOverlap = codegen.rotateGemms = archSpecific;
   codegen.vectorAtomics = version >= 90;
   codegen.bulkReductions = version >= 90;
   return target;
@@ -104,7 +104,7 @@ std::string tilec::targets::supportedTargetNames() {
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {
   return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix, "
-         "pingpong, wgmma-overlap, vector-atomics, bulk-reductions";
+         "pingpong, wgmma-overlap, rotate-gemms, vector-atomics, bulk-reductions";
 }
 
 llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong"; }
@@ -161,6 +161,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
                         .Case("stmatrix", &codegen.stmatrix)
                         .Case("pingpong", &codegen.pingpong)
                         .Case("wgmma-overlap", &codegen.wgmmaOverlap)
+                        .Case("rotate-gemms", &codegen.rotateGemms)
                         .Case("vector-atomics", &codegen.vectorAtomics)
                         .Case("bulk-reductions", &codegen.bulkReductions)
                         .Default(nullptr);
@@ -180,6 +181,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
   codegen.pingpong &= codegen.warpSpecialize && codegen.wgmma;
   codegen.stageStores &= codegen.tma;
   codegen.wgmmaOverlap &= codegen.wgmma;
+  codegen.rotateGemms &= codegen.wgmmaOverlap;
   codegen.bulkReductions &= codegen.stageStores;
   return true;
 }
@@ -220,6 +222,12 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
     TileSoftwarePipelineOptions pipelining;
     pipelining.warpSpecialize = codegen.warpSpecialize;
     pm.addPass(createTileSoftwarePipeline(pipelining));
+  }
+  if (codegen.rotateGemms) { // the consumers' loops built
+    TileRotateGemmsOptions rotation;
+    if (codegen.setmaxnreg)
+      rotation.consumerRegisters = 224; // tile-lower-to-gpu's kConsumerRegisters
+    pm.addPass(createTileRotateGemms(rotation));
   }
   pm.addPass(createTileVectorizeParallel());
   if (codegen.stageStores) {

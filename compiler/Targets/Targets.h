@@ -32,6 +32,7 @@ struct CodegenFeatures {
   bool stmatrix = false;        ///< stmatrix from accumulators (sm_90)
   bool pingpong = false;        ///< consumer warpgroups take turns on wgmma (sm_90a, opt-in)
   bool wgmmaOverlap = false;    ///< wgmma waited for where its results are needed (sm_90a)
+  bool rotateGemms = false;     ///< a loop's last gemm overlaps its next iteration (sm_90a)
   bool vectorAtomics = false;   ///< float32 pairs added by one reduction (sm_90)
   bool bulkReductions = false;  ///< accumulator atomic adds staged for bulk reductions (sm_90)
 };

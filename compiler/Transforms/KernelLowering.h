@@ -74,6 +74,10 @@ struct BufferRef {
   int64_t swizzleRows = 0;
   /// Whether each thread holds its own elements (in registers).
   bool inRegisters() const { return distributed || wgmmaGroups || wgmmaRowGroups; }
+  /// A #tile.wgmma fragment of 16-bit elements: two elements a 32-bit
+  /// slot word, the even slot in its low half, as wgmma's A registers hold
+  /// them (one register for two, also across loop iterations).
+  bool packedPairs = false;
   /// Index elements (loop counters of break/continue) are stored as i64.
   bool indexElements = false;
   /// The element type of values read and written, where it differs from the
@@ -275,12 +279,18 @@ private:
   /// An element of a buffer at a view index, or, for a distributed
   /// fragment, at this thread's slot.
   Value loadAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot) {
+    if (ref.packedPairs)
+      return fromMemory(ref, loadHalf(ref, slot));
     if (ref.inRegisters())
       return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
                                                   slotAddress(ref, slot)));
     return load(ref, viewIndex);
   }
   void storeAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot, Value value) {
+    if (ref.packedPairs) {
+      storeHalf(ref, slot, toMemory(ref, value));
+      return;
+    }
     if (ref.inRegisters()) {
       LLVM::StoreOp::create(b, loc(), toMemory(ref, value), slotAddress(ref, slot));
       return;
@@ -290,6 +300,33 @@ private:
   Value slotAddress(const BufferRef &ref, Value slot) {
     return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
                                ValueRange{toI64(slot)});
+  }
+  /// The pair of a packedPairs fragment that holds `slot`: its address
+  /// (a 32-bit word, two elements), its type, and the slot's place in it.
+  Value pairAddress(const BufferRef &ref, Value slot) {
+    Value pair = arith::DivUIOp::create(b, loc(), slot, index(2));
+    return LLVM::GEPOp::create(b, loc(), ref.base.getType(), pairType(ref), ref.base,
+                               ValueRange{toI64(pair)});
+  }
+  VectorType pairType(const BufferRef &ref) { return VectorType::get({2}, ref.elementType); }
+  Value placeInPair(Value slot) {
+    return arith::IndexCastOp::create(b, loc(), b.getI32Type(),
+                                      arith::RemUIOp::create(b, loc(), slot, index(2)));
+  }
+  /// Element `slot` of a packedPairs fragment, as stored. Pairs are read
+  /// and written as 2-element vectors, so that two conversions into one
+  /// word become one paired conversion (cvt.rn.bf16x2.f32).
+  Value loadHalf(const BufferRef &ref, Value slot) {
+    Value pair = LLVM::LoadOp::create(b, loc(), pairType(ref), pairAddress(ref, slot));
+    return LLVM::ExtractElementOp::create(b, loc(), pair, placeInPair(slot));
+  }
+  /// Writes `stored` into element `slot` of a packedPairs fragment.
+  void storeHalf(const BufferRef &ref, Value slot, Value stored) {
+    Value address = pairAddress(ref, slot);
+    Value pair = LLVM::LoadOp::create(b, loc(), pairType(ref), address);
+    LLVM::StoreOp::create(
+        b, loc(), LLVM::InsertElementOp::create(b, loc(), pair, stored, placeInPair(slot)),
+        address);
   }
   /// A T.Parallel loop with `vector` (tile-vectorize-parallel): each
   /// thread runs vectors of `width` consecutive iterations, each either
@@ -419,14 +456,42 @@ private:
   /// A wgmma gemm issued and not yet waited for (`wgmmaOverlap`): its
   /// accumulator's slots are written when it is.
   struct PendingWgmma {
+    uint64_t issue;             ///< the gemm's place among those issued
     Value accumulator;          ///< the gemm's C
     Value accumulatorBuffer;    ///< the buffer C views
     /// Bytes of shared memory A and B are read from, [first, end).
     SmallVector<std::pair<int64_t, int64_t>> sharedReads;
+    Value registerOperand;      ///< the buffer A views where A is in registers
     SmallVector<Value> results; ///< a struct of C's values per 64-row block
   };
   /// Oldest first, as wgmma.wait_group counts them.
   SmallVector<PendingWgmma> pendingWgmmas;
+  /// wgmma gemms left in flight so far (PendingWgmma::issue).
+  uint64_t deferredWgmmas = 0;
+  /// A stage release (tile.barrier_arrive) held back until the gemm
+  /// `issue` and those before it complete: once it goes out, other threads
+  /// may overwrite the shared memory those gemms read.
+  struct HeldRelease {
+    Operation *release; ///< a tile.barrier_arrive, or an scf.if of them
+    uint64_t issue;
+  };
+  SmallVector<HeldRelease> heldReleases;
+  /// Whether `op` only releases stages: a tile.barrier_arrive, or an
+  /// scf.if without results whose branch holds only such arrivals (a
+  /// rotated loop's release of the previous iteration's stage).
+  static bool isRelease(Operation *op);
+  /// Holds the release `op` back if a gemm in flight reads shared memory
+  /// that it lets other threads overwrite (true), so that the wait which the
+  /// gemm's results need anyway lets it out; `independent` when no gemm in
+  /// flight reads such memory (the release goes out at once).
+  bool deferRelease(Operation *op, bool &independent);
+  /// Lowers a release held back until now.
+  void lowerHeldRelease(Operation *op);
+  /// tile.barrier_arrive: this thread's arrival on the mbarrier.
+  void lowerBarrierArrive(tile::BarrierArriveOp arrive) {
+    Value bar = barrierAddress(arrive.getBarriers(), mapping.lookup(arrive.getSlot()));
+    targetInfo.mbarrierArrive(b, loc(), bar);
+  }
   /// Whether the wgmma gemm `gemm` may stay in flight past its issue.
   bool mayDeferWgmma(tile::GemmOp gemm, int64_t warpgroups) const;
   /// Waits for the groups that `op` (about to be lowered, at the kernel's
@@ -500,6 +565,9 @@ private:
   SmallVector<Value> delinearize(Value flat, ArrayRef<int64_t> shape);
   /// The view index of squeezed element `n` of a view.
   SmallVector<Value> fromSqueezed(const BufferRef &ref, ArrayRef<Value> squeezed);
+  /// The threads that run the code being lowered: the block's, or those of
+  /// the part of a warp-specialized block.
+  int64_t threadsOfPart() const { return partBarrierId == 0 ? blockThreads : partThreads; }
   void barrier() {
     if (parallelDepth > 0)
       return;

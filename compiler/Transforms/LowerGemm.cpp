@@ -349,6 +349,12 @@ SmallVector<Value> KernelLowering::packWgmmaA(const BufferRef &a, int64_t firstS
   Type i32 = b.getI32Type();
   auto pairType = VectorType::get({2}, a.elementType);
   SmallVector<Value> registers;
+  if (a.packedPairs) { // stored as the registers
+    for (int64_t pair = 0; pair < 4; ++pair)
+      registers.push_back(LLVM::LoadOp::create(b, loc(), i32,
+                                               pairAddress(a, index(firstSlot + 2 * pair))));
+    return registers;
+  }
   for (int64_t pair = 0; pair < 4; ++pair) {
     Value low = loadAt(a, {}, index(firstSlot + 2 * pair));
     Value high = loadAt(a, {}, index(firstSlot + 2 * pair + 1));
@@ -458,11 +464,14 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     if (mayDeferWgmma(gemm, c.wgmmaWarpgroups())) {
       // In flight until an op depends on it (LowerGemmWaits.cpp).
       PendingWgmma pending;
+      pending.issue = deferredWgmmas++;
       pending.accumulator = gemm.getC();
       pending.accumulatorBuffer = tile::viewedBuffer(gemm.getC());
       for (Value operand : {gemm.getA(), gemm.getB()})
         if (!buffers[operand].inRegisters())
           pending.sharedReads.push_back(sharedRangeOf(tile::viewedBuffer(operand)));
+        else
+          pending.registerOperand = tile::viewedBuffer(operand);
       pending.results = std::move(results);
       pendingWgmmas.push_back(std::move(pending));
       return success();

@@ -4,12 +4,21 @@
 // flight; the lowering waits for it (wgmma.wait_group with the newer groups
 // still allowed in flight) only before the first op that depends on it:
 //   - an op that reads or writes its accumulator;
-//   - an op that writes shared memory its A or B is read from;
+//   - an op that writes its A in registers, or shared memory its A or B is
+//     read from;
 //   - a block-wide barrier after which other threads may write that shared
 //     memory before they meet the next barrier (they would overwrite what
 //     this thread's tensor cores still read);
-//   - an op this analysis does not know (control flow, synchronization
-//     other than barriers), and the end of the block.
+//   - an op this analysis does not know (synchronization other than
+//     barriers and mbarrier waits, control flow around gemms or such ops),
+//     and the end of the block that issued it.
+// Control flow whose ops the analysis knows depends on what they depend on:
+// an `scf.if` masking the scores waits for the gemm that computes them, not
+// for one in flight beside it. A stage release (tile.barrier_arrive, after
+// which the producer may refill the stage) is held back, not waited for: it
+// goes out at the wait its gemm's results need anyway, so a consumer loop
+// can keep its last gemm in flight while it computes (tile-rotate-gemms
+// builds such loops).
 // Until then the accumulator's slots hold their old values: every reader is
 // behind a wait. The waited values pass through the wait itself, so nothing
 // that reads them is scheduled before it.
@@ -79,13 +88,85 @@ static bool writesShared(Operation *op, ByteRanges ranges) {
   return result.wasInterrupted();
 }
 
+/// Whether the dependence of `op` on gemms in flight follows from the
+/// buffers it reads and writes (and the shared memory those views cover).
+static bool isKnownTileOp(Operation *op) {
+  return isa<tile::ParallelOp, tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp,
+             tile::ReduceOp, tile::AtomicAddOp, tile::CopyAsyncOp, tile::AsyncCommitOp,
+             tile::AsyncWaitOp, tile::LoadOp, tile::StoreOp, tile::RegionOp, tile::ViewOp,
+             tile::DimOp, tile::ThreadIdOp, tile::BarrierWaitOp>(op);
+}
+
 bool KernelLowering::mayDeferWgmma(tile::GemmOp gemm, int64_t warpgroups) const {
-  // Only where every thread of the block issued it (no thread guard to
-  // leave), outside warp-specialized parts and warpgroup turns.
+  // Only where every thread of the block, or of the consumers of a
+  // warp-specialized one, issued it (no thread guard to leave), and outside
+  // warpgroup turns.
   auto turnAt = [&](Operation *op) { return isa_and_nonnull<tile::WarpgroupTurnOp>(op); };
-  return wgmmaOverlap && parallelDepth == 0 && partBarrierId == 0 &&
-         blockThreads <= 128 * warpgroups && !turnAt(gemm->getPrevNode()) &&
+  return wgmmaOverlap && parallelDepth == 0 && !inProducer &&
+         threadsOfPart() <= 128 * warpgroups && !turnAt(gemm->getPrevNode()) &&
          !turnAt(gemm->getNextNode());
+}
+
+/// The shared bytes that other threads may overwrite once the arrivals of
+/// `release` have released their stages: those of the copies a
+/// warp-specialized producer issues after waiting on the same barriers; all
+/// of shared memory where that is not known.
+static SmallVector<std::pair<int64_t, int64_t>> bytesReleasedBy(Operation *release) {
+  SmallVector<std::pair<int64_t, int64_t>> ranges;
+  auto specialize = release->getParentOfType<tile::WarpSpecializeOp>();
+  release->walk([&](tile::BarrierArriveOp arrive) {
+    size_t before = ranges.size();
+    Value waitedOn;
+    if (specialize)
+      specialize.getProducer().walk<WalkOrder::PreOrder>([&](Operation *op) {
+        if (auto wait = dyn_cast<tile::BarrierWaitOp>(op))
+          waitedOn = wait.getBarriers();
+        else if (auto copy = dyn_cast<tile::CopyAsyncOp>(op);
+                 copy && waitedOn == arrive.getBarriers())
+          ranges.push_back(sharedRangeOf(tile::viewedBuffer(copy.getTarget())));
+      });
+    if (ranges.size() == before)
+      ranges.push_back({0, std::numeric_limits<int64_t>::max()});
+  });
+  return ranges;
+}
+
+bool KernelLowering::isRelease(Operation *op) {
+  if (isa<tile::BarrierArriveOp>(op))
+    return true;
+  auto ifOp = dyn_cast<scf::IfOp>(op);
+  if (!ifOp || ifOp.getNumResults() != 0 || !ifOp.getElseRegion().empty())
+    return false;
+  return llvm::all_of(ifOp.thenBlock()->without_terminator(),
+                      [](Operation &inner) { return isa<tile::BarrierArriveOp>(inner); });
+}
+
+bool KernelLowering::deferRelease(Operation *op, bool &independent) {
+  SmallVector<std::pair<int64_t, int64_t>> released = bytesReleasedBy(op);
+  independent = false;
+  for (const PendingWgmma &pending : llvm::reverse(pendingWgmmas))
+    if (llvm::any_of(pending.sharedReads,
+                     [&](std::pair<int64_t, int64_t> range) { return overlap(range, released); })) {
+      heldReleases.push_back({op, pending.issue});
+      return true;
+    }
+  independent = true;
+  return false;
+}
+
+void KernelLowering::lowerHeldRelease(Operation *op) {
+  currentLoc = op->getLoc();
+  if (auto arrive = dyn_cast<tile::BarrierArriveOp>(op)) {
+    lowerBarrierArrive(arrive);
+    return;
+  }
+  auto guard = llvm::cast<scf::IfOp>(op);
+  auto ifOp = scf::IfOp::create(b, loc(), mapping.lookup(guard.getCondition()),
+                                /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard insertion(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  for (Operation &inner : guard.thenBlock()->without_terminator())
+    lowerBarrierArrive(llvm::cast<tile::BarrierArriveOp>(inner));
 }
 
 void KernelLowering::waitForWgmmas(size_t newest) {
@@ -106,7 +187,18 @@ void KernelLowering::waitForWgmmas(size_t newest) {
                 LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
     }
   }
+  uint64_t completed = pendingWgmmas[newest].issue;
   pendingWgmmas.erase(pendingWgmmas.begin(), pendingWgmmas.begin() + newest + 1);
+  // The stage releases that waited for these gemms, in program order.
+  Location waitLoc = loc();
+  auto released = [&](HeldRelease &held) {
+    if (held.issue > completed)
+      return false;
+    lowerHeldRelease(held.release);
+    return true;
+  };
+  heldReleases.erase(llvm::remove_if(heldReleases, released), heldReleases.end());
+  currentLoc = waitLoc;
 }
 
 void KernelLowering::waitForWgmmasBefore(Operation *op) {
@@ -127,12 +219,28 @@ int64_t KernelLowering::newestDependence(Operation *op) {
         return g;
     return -1;
   }
-  if (!isa<tile::TileDialect>(op->getDialect()))
-    return op->getNumRegions() == 0 && isMemoryEffectFree(op) ? -1 : all;
-  if (!isa<tile::ParallelOp, tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp,
-           tile::ReduceOp, tile::AtomicAddOp, tile::CopyAsyncOp, tile::AsyncCommitOp,
-           tile::AsyncWaitOp, tile::LoadOp, tile::StoreOp>(op))
+  // Waiting for a stage to fill touches nothing a gemm reads or writes.
+  if (isa<tile::BarrierWaitOp>(op))
+    return -1;
+  if (!isa<tile::TileDialect>(op->getDialect())) {
+    if (op->getNumRegions() == 0)
+      return isMemoryEffectFree(op) ? -1 : all;
+    // Control flow around ops this analysis knows depends on what they
+    // depend on; one that issues gemms itself waits for all (its groups
+    // would be counted on one path only).
+    WalkResult known = op->walk([&](Operation *inner) {
+      if (inner == op || isa<scf::YieldOp>(inner))
+        return WalkResult::advance();
+      bool understood = isa<tile::TileDialect>(inner->getDialect())
+                            ? isKnownTileOp(inner) && !isa<tile::GemmOp>(inner)
+                            : inner->getNumRegions() > 0 || isMemoryEffectFree(inner);
+      return understood ? WalkResult::advance() : WalkResult::interrupt();
+    });
+    if (known.wasInterrupted() || !isa<scf::IfOp, scf::ForOp>(op))
+      return all;
+  } else if (!isKnownTileOp(op)) {
     return all;
+  }
   int64_t newest = -1;
   op->walk([&](Operation *inner) {
     for (Value operand : inner->getOperands()) {
@@ -143,7 +251,8 @@ int64_t KernelLowering::newestDependence(Operation *op) {
       for (int64_t g = all; g > newest; --g) {
         const PendingWgmma &pending = pendingWgmmas[g];
         if (buffer == pending.accumulatorBuffer ||
-            (write && overlap(sharedRangeOf(buffer), pending.sharedReads))) {
+            (write && (buffer == pending.registerOperand ||
+                       overlap(sharedRangeOf(buffer), pending.sharedReads)))) {
           newest = g;
           break;
         }

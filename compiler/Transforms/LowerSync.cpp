@@ -123,7 +123,9 @@ void KernelLowering::waitForPhase(Value barriers, Value slot, Value phase) {
 }
 
 void KernelLowering::onlyThreadsBelow(int64_t count) {
-  if (blockThreads <= count)
+  // The consumers of a warp-specialized block count from thread 0 (the
+  // producer's threads come after them).
+  if ((inProducer ? blockThreads : threadsOfPart()) <= count)
     return;
   Value below = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, threadId, index(count));
   auto ifOp = scf::IfOp::create(b, loc(), below, false);

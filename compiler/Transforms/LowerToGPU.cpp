@@ -446,7 +446,9 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     ref.distributed = true;
     count = (count + cyclic.getThreads() - 1) / cyclic.getThreads();
   }
+  bool mmaSyncFragment = false;
   if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(layout)) {
+    mmaSyncFragment = wgmma.getMmaSync();
     ref.wgmmaGroups = wgmma.getWarpgroups();
     ref.wgmmaColumnGroups = wgmma.getColumnGroups();
     count /= 128 * ref.wgmmaWarpgroups();
@@ -474,9 +476,16 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
       largestPrivateBytes = bytes;
       largestPrivate = alloc;
     }
-    ref.base = LLVM::AllocaOp::create(b, loc(),
-                                      LLVM::LLVMPointerType::get(b.getContext(), privateSpace),
-                                      ref.elementType, n, /*alignment=*/16);
+    // 16-bit wgmma fragments (attention's probabilities, wgmma A operands)
+    // pack two elements a word.
+    ref.packedPairs = ref.wgmmaGroups && !mmaSyncFragment && count % 2 == 0 && !ref.valueType &&
+                      ref.elementType.isIntOrFloat() &&
+                      ref.elementType.getIntOrFloatBitWidth() == 16;
+    if (ref.packedPairs)
+      n = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), count / 2);
+    ref.base = LLVM::AllocaOp::create(
+        b, loc(), LLVM::LLVMPointerType::get(b.getContext(), privateSpace),
+        ref.packedPairs ? Type(pairType(ref)) : ref.elementType, n, /*alignment=*/16);
   } else {
     // Shared and fragment buffers: a slice of the extern shared array, at
     // the offset tile-plan-shared-memory chose.
@@ -782,14 +791,21 @@ LogicalResult KernelLowering::run() {
 LogicalResult KernelLowering::lowerBlock(Block &source, Block::iterator first) {
   // wgmma groups in flight are waited for before what depends on them and
   // at the block's end (per-thread code of T.Parallel issues none).
+  // Groups issued before the block (an scf.if's branch among ops that do
+  // not depend on them) stay in flight past its end.
   bool blockLevel = parallelDepth == 0;
+  size_t pendingBefore = pendingWgmmas.size();
   for (Operation &op : llvm::make_range(first == Block::iterator() ? source.begin() : first,
                                         source.end())) {
     if (blockLevel && !pendingWgmmas.empty()) {
       currentLoc = op.getLoc();
-      if (op.hasTrait<OpTrait::IsTerminator>() || isa<tile::WarpSpecializeOp>(op))
+      bool independent = false;
+      if (isa<tile::WarpSpecializeOp>(op) ||
+          (op.hasTrait<OpTrait::IsTerminator>() && pendingWgmmas.size() > pendingBefore))
         waitForAllWgmmas();
-      else
+      else if (isRelease(&op) && pendingBefore == 0 && deferRelease(&op, independent))
+        continue;
+      else if (!op.hasTrait<OpTrait::IsTerminator>() && !independent)
         waitForWgmmasBefore(&op);
     }
     if (op.hasTrait<OpTrait::IsTerminator>() && isa<tile::TileDialect>(op.getDialect()))
@@ -801,7 +817,7 @@ LogicalResult KernelLowering::lowerBlock(Block &source, Block::iterator first) {
     if (failed(lowerOp(&op)))
       return failure();
   }
-  if (blockLevel)
+  if (blockLevel && pendingWgmmas.size() > pendingBefore)
     waitForAllWgmmas();
   return success();
 }
@@ -1192,8 +1208,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       })
       .Case([&](tile::BarrierWaitOp wait) { return lowerBarrierWait(wait); })
       .Case([&](tile::BarrierArriveOp arrive) {
-        Value bar = barrierAddress(arrive.getBarriers(), mapping.lookup(arrive.getSlot()));
-        targetInfo.mbarrierArrive(b, loc(), bar);
+        lowerBarrierArrive(arrive);
         return success();
       })
       .Case([&](tile::FillOp fill) { return lowerFill(fill); })

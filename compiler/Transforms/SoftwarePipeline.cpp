@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Passes.h"
+#include "compiler/Transforms/IssueAhead.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -60,33 +61,6 @@ static tile::AllocOp stageableTarget(tile::CopyOp copy, tile::PipelinedOp loop) 
       return {};
   }
   return alloc;
-}
-
-/// Whether `buffer` is a tensor argument that the kernel never writes
-/// (block indices, lengths): its loads may run ahead of their iteration.
-static bool isReadOnlyTensor(Value buffer) {
-  Value root = tile::viewedBuffer(buffer);
-  return isa<BlockArgument>(root) &&
-         cast<tile::BufferType>(root.getType()).getScope() == tile::MemoryScope::Global &&
-         !tile::usesOf(root).written;
-}
-
-/// Whether `op` may be issued with the copies, ahead of its iteration and
-/// again in it: pure code without regions (scalars, views), a load from a
-/// read-only tensor (a block-sparse kernel's block index, which the copy's
-/// source needs), or a branch of such code (T.if_then_else choosing the
-/// block to load).
-static bool isIssuableAhead(Operation *op) {
-  if (auto load = dyn_cast<tile::LoadOp>(op))
-    return isReadOnlyTensor(load.getBuffer());
-  if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
-    for (Region &region : ifOp->getRegions())
-      for (Operation &inner : region.getOps())
-        if (!isa<scf::YieldOp>(inner) && !isIssuableAhead(&inner))
-          return false;
-    return true;
-  }
-  return op->getNumRegions() == 0 && isPure(op);
 }
 
 static Prologue findPrologue(tile::PipelinedOp loop) {
@@ -199,6 +173,68 @@ static bool canSpecialize(tile::PipelinedOp loop) {
   return !walk.wasInterrupted();
 }
 
+/// Copies of a pipelined loop whose tiles the body first uses in the same
+/// op: a producer fills them together, on barriers of their own.
+struct CopyGroup {
+  SmallVector<size_t> copies; ///< indices into the prologue's copies
+  Operation *firstUse = nullptr, *lastUse = nullptr; ///< ops of the body
+};
+
+/// Groups the prologue's copies by the first op of the loop body (not a
+/// copy of the prologue) that uses their tiles, in the order of those ops:
+/// FlashAttention's K (Q K^T) and V (P V) come apart, so that the consumers
+/// release K's stage once Q K^T has read it, and the producer refills it,
+/// while P V still reads V's. Tiles the body's rest does not use join the
+/// first group. One group where every tile is first used by the same op.
+static SmallVector<CopyGroup> groupCopies(tile::PipelinedOp loop, const Prologue &head) {
+  Block &body = loop.getBody().front();
+  auto usesTile = [&](Operation &op, tile::AllocOp target) {
+    WalkResult walk = op.walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands())
+        if (operand == target.getResult())
+          return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    return walk.wasInterrupted();
+  };
+  SmallVector<CopyGroup> groups;
+  SmallVector<size_t> unused;
+  for (auto [index, target] : llvm::enumerate(head.targets)) {
+    Operation *first = nullptr, *last = nullptr;
+    for (Operation &op : body) {
+      if (llvm::is_contained(head.ops, &op) || !usesTile(op, target))
+        continue;
+      if (!first)
+        first = &op;
+      last = &op;
+    }
+    if (!first) {
+      unused.push_back(index);
+      continue;
+    }
+    auto group = llvm::find_if(groups, [&](const CopyGroup &g) { return g.firstUse == first; });
+    if (group == groups.end()) {
+      groups.push_back({{}, first, last});
+      group = std::prev(groups.end());
+    }
+    group->copies.push_back(index);
+    if (group->lastUse->isBeforeInBlock(last))
+      group->lastUse = last;
+  }
+  llvm::sort(groups, [](const CopyGroup &x, const CopyGroup &y) {
+    return x.firstUse->isBeforeInBlock(y.firstUse);
+  });
+  if (groups.empty())
+    groups.push_back({});
+  llvm::append_range(groups.front().copies, unused);
+  // One group: waited for at the top of the body and released at its end.
+  if (groups.size() == 1) {
+    llvm::sort(groups.front().copies);
+    groups.front().firstUse = groups.front().lastUse = nullptr;
+  }
+  return groups;
+}
+
 /// Pipelines one loop; false if it does not match.
 static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
   int64_t stages = loop.getNumStages();
@@ -246,8 +282,10 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
       target.erase();
     }
   };
-  // The body minus the head's copies, on the stage `stage`, at `iv`.
-  auto cloneBody = [&](Value iv, Value stage) {
+  // The body minus the head's copies, on the stage `stage`, at `iv`;
+  // `before` and `after` run around each op cloned.
+  auto cloneBody = [&](Value iv, Value stage, function_ref<void(Operation *)> before = {},
+                       function_ref<void(Operation *)> after = {}) {
     IRMapping mapping;
     mapping.map(loop.getInductionVar(), iv);
     for (auto [target, stagedBuffer] : llvm::zip(head.targets, staged))
@@ -255,14 +293,19 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     for (Operation &op : loop.getBody().front()) {
       if (auto copy = dyn_cast<tile::CopyOp>(op); copy && llvm::is_contained(head.copies, copy))
         continue;
+      if (before)
+        before(&op);
       b.clone(op, mapping);
+      if (after)
+        after(&op);
     }
   };
+  SmallVector<size_t> allCopies = llvm::to_vector(llvm::seq<size_t>(0, head.copies.size()));
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };
   auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y).getResult(); };
   // Issues the head's copies for the iteration at `iv` into stage `stage`,
   // if that iteration exists.
-  auto issue = [&](Value iv, Value stage) {
+  auto issue = [&](Value iv, Value stage, Value barriers, ArrayRef<size_t> copies) {
     Value exists = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, ub);
     auto ifOp = scf::IfOp::create(b, loc, exists, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard guard(b);
@@ -276,24 +319,34 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
         continue;
       }
       size_t index = llvm::find(head.copies, copy) - head.copies.begin();
+      if (!llvm::is_contained(copies, index))
+        continue;
       Value view = stageView(b, copy.getLoc(), staged[index], stage, head.targets[index].getType());
       tile::CopyAsyncOp::create(b, copy.getLoc(), mapping.lookup(copy.getSource()), view,
                                 barriers, stage);
     }
   };
   if (warpSpecialize && canSpecialize(loop)) {
-    // A producer warpgroup fills stage i mod S once the consumers released
-    // it (the empty barrier's previous phase); the consumers wait for the
-    // stage's copies (the full barrier), run the body and release it.
-    Value empty;
-    {
+    // A producer warpgroup fills stage i mod S of each group of tiles once
+    // the consumers released it (the group's empty barrier's previous
+    // phase); the consumers wait for a group's copies (its full barrier)
+    // before its first use in the body and release it after its last.
+    SmallVector<CopyGroup> groups = groupCopies(loop, head);
+    int64_t consumers = cast<tile::LaunchOp>(loop->getParentOp()).getThreads();
+    auto newBarriers = [&](Value after, int64_t arrivals) {
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointAfter(barriers.getDefiningOp());
+      b.setInsertionPointAfter(after.getDefiningOp());
       auto alloc = tile::AllocOp::create(b, loc, cast<tile::BufferType>(barriers.getType()));
       alloc.setMbarriers(true);
-      int64_t consumers = cast<tile::LaunchOp>(loop->getParentOp()).getThreads();
-      alloc.setArrivalsAttr(b.getI64IntegerAttr(consumers));
-      empty = alloc.getResult();
+      if (arrivals)
+        alloc.setArrivalsAttr(b.getI64IntegerAttr(arrivals));
+      return alloc.getResult();
+    };
+    SmallVector<Value> full, empty;
+    Value last = barriers;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      full.push_back(g == 0 ? barriers : (last = newBarriers(last, 0)));
+      empty.push_back(last = newBarriers(last, consumers));
     }
     auto specialize = tile::WarpSpecializeOp::create(b, loc);
     auto perIteration = [&](Value iv) {
@@ -316,18 +369,35 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
       auto [stage, round] = perIteration(iv);
       // In round 0 the stage is free: a fresh barrier passes parity 1.
       Value freePhase = arith::RemUIOp::create(b, loc, add(round, constant(1)), constant(2));
-      tile::BarrierWaitOp::create(b, loc, empty, stage, freePhase);
-      issue(iv, stage);
-      tile::AsyncCommitOp::create(b, loc, barriers, stage);
+      for (auto [group, fullBarriers, emptyBarriers] : llvm::zip(groups, full, empty)) {
+        tile::BarrierWaitOp::create(b, loc, emptyBarriers, stage, freePhase);
+        issue(iv, stage, fullBarriers, group.copies);
+        tile::AsyncCommitOp::create(b, loc, fullBarriers, stage);
+      }
     }
     {
       OpBuilder::InsertionGuard guard(b);
       Value iv = loopIn(specialize.getConsumers());
       auto [stage, round] = perIteration(iv);
-      tile::BarrierWaitOp::create(b, loc, barriers, stage,
-                                  arith::RemUIOp::create(b, loc, round, constant(2)));
-      cloneBody(iv, stage);
-      tile::BarrierArriveOp::create(b, loc, empty, stage);
+      Value phase = arith::RemUIOp::create(b, loc, round, constant(2));
+      if (groups.size() == 1) { // the whole body between wait and release
+        tile::BarrierWaitOp::create(b, loc, full[0], stage, phase);
+        cloneBody(iv, stage);
+        tile::BarrierArriveOp::create(b, loc, empty[0], stage);
+      } else {
+        cloneBody(
+            iv, stage,
+            [&](Operation *op) {
+              for (auto [group, fullBarriers] : llvm::zip(groups, full))
+                if (group.firstUse == op)
+                  tile::BarrierWaitOp::create(b, loc, fullBarriers, stage, phase);
+            },
+            [&](Operation *op) {
+              for (auto [group, emptyBarriers] : llvm::zip(groups, empty))
+                if (group.lastUse == op)
+                  tile::BarrierArriveOp::create(b, loc, emptyBarriers, stage);
+            });
+      }
     }
     eraseOriginal();
     return true;
@@ -335,7 +405,7 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
   // Prologue: the first S - 1 iterations' tiles.
   for (int64_t s = 0; s + 1 < stages; ++s) {
     Value stage = constant(s);
-    issue(add(lb, mul(step, constant(s))), stage);
+    issue(add(lb, mul(step, constant(s))), stage, barriers, allCopies);
     tile::AsyncCommitOp::create(b, loc, barriers, stage);
   }
   // Steady state.
@@ -347,7 +417,7 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     Value iteration = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
     Value ahead = add(iteration, constant(stages - 1));
     Value aheadStage = arith::RemUIOp::create(b, loc, ahead, constant(stages));
-    issue(add(iv, mul(step, constant(stages - 1))), aheadStage);
+    issue(add(iv, mul(step, constant(stages - 1))), aheadStage, barriers, allCopies);
     tile::AsyncCommitOp::create(b, loc, barriers, aheadStage);
     Value current = arith::RemUIOp::create(b, loc, iteration, constant(stages));
     // The stage's barrier completes once per round over the stages.

@@ -65,6 +65,13 @@ compile flash_attention.tl flash_attention fa_d64_pingpong -D dim=64 -D block_N=
 compile flash_attention.tl flash_attention fa_d128_o1 --opt-level=1
 compile flash_attention.tl flash_attention fa_d128_causal_o1 -D is_causal=True --opt-level=1
 compile flash_attention.tl flash_attention fa_d64_o1 -D dim=64 -D block_N=128 --opt-level=1
+# Without the rotation of the consumers' loop (P V of the previous step
+# beside this step's softmax), for run.sh --ab.
+compile flash_attention.tl flash_attention fa_d128_unrotated --disable=rotate-gemms
+compile flash_attention.tl flash_attention fa_d128_causal_unrotated -D is_causal=True \
+  --disable=rotate-gemms
+compile flash_attention.tl flash_attention fa_d64_unrotated -D dim=64 -D block_N=128 \
+  --disable=rotate-gemms
 # Attention on sm_80: mma.sync with the accumulators and P in registers.
 target=sm_80 compile flash_attention.tl flash_attention fa_d128_sm80
 target=sm_80 compile flash_attention.tl flash_attention fa_gqa_causal_sm80 -D dim=64 \

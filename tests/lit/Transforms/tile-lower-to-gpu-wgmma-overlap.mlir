@@ -111,3 +111,103 @@ func.func @in_a_loop(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attr
   }
   return
 }
+
+// -----
+
+// The consumers of a warp-specialized block keep gemms in flight too. A
+// rotated loop issues Q K^T, then the previous step's P V; K's release is
+// held until Q K^T is waited for (the softmax reads S: at most one group,
+// P V, left in flight), V's release (in its branch) until P V is (the
+// rescaling of O); writing P waits for nothing more. Waiting for a stage
+// needs no wait for the tensor cores.
+// CHECK-LABEL: gpu.func @consumers
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NOT: wait_group
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NOT: wait_group
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NOT: wait_group
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NOT: nvvm.mbarrier.arrive
+// CHECK: "wgmma.wait_group.sync.aligned 1;"
+// CHECK-NOT: wait_group
+// CHECK: nvvm.mbarrier.arrive
+// CHECK-NOT: nvvm.mbarrier.arrive
+// CHECK: "wgmma.wait_group.sync.aligned 0;"
+// CHECK-NOT: nvvm.mbarrier.arrive
+// CHECK: scf.if
+// CHECK-NEXT: arith.index_cast
+// CHECK-NEXT: llvm.getelementptr
+// CHECK-NEXT: nvvm.mbarrier.arrive
+// CHECK-NOT: wait_group
+// CHECK: gpu.return
+// OFF-LABEL: gpu.func @consumers
+// OFF: nvvm.wgmma.commit.group.sync.aligned
+// OFF-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// OFF: nvvm.wgmma.commit.group.sync.aligned
+// OFF-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+func.func @consumers(%K: !tile.buffer<512x64xf16, global> {tile.name = "K"},
+                     %V: !tile.buffer<512x64xf16, global> {tile.name = "V"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %q = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+    %ks = tile.alloc {shared_offset = 16384 : i64, staged} : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>>
+    %vs = tile.alloc {shared_offset = 32768 : i64, staged} : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>>
+    %full_k = tile.alloc {mbarriers, shared_offset = 49152 : i64} : !tile.buffer<2xi64, shared>
+    %empty_k = tile.alloc {arrivals = 256 : i64, mbarriers, shared_offset = 49168 : i64} : !tile.buffer<2xi64, shared>
+    %full_v = tile.alloc {mbarriers, shared_offset = 49184 : i64} : !tile.buffer<2xi64, shared>
+    %empty_v = tile.alloc {arrivals = 256 : i64, mbarriers, shared_offset = 49200 : i64} : !tile.buffer<2xi64, shared>
+    %s = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    %p = tile.alloc : !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>
+    %o = tile.alloc : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+    %m = tile.alloc : !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
+    tile.warp_specialize producer {
+      scf.for %j = %c0 to %c8 step %c1 {
+        %stage = arith.remui %j, %c2 : index
+        %row = arith.muli %j, %c64 : index
+        tile.barrier_wait %empty_k[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
+        %kg = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<512x64xf16, global> -> !tile.buffer<64x64xf16, global>
+        %kt = tile.region %ks[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+        tile.copy_async %kg, %kt, %full_k[%stage] : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<2xi64, shared>
+        tile.async_commit %full_k[%stage] : !tile.buffer<2xi64, shared>
+        tile.barrier_wait %empty_v[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
+        %vg = tile.region %V[%row, %c0] sizes [64, 64] : !tile.buffer<512x64xf16, global> -> !tile.buffer<64x64xf16, global>
+        %vt = tile.region %vs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+        tile.copy_async %vg, %vt, %full_v[%stage] : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<2xi64, shared>
+        tile.async_commit %full_v[%stage] : !tile.buffer<2xi64, shared>
+      }
+    } consumers {
+      scf.for %j = %c0 to %c8 step %c1 {
+        %not_first = arith.cmpi sgt, %j, %c0 : index
+        %jm1 = arith.subi %j, %c1 : index
+        %prev = arith.select %not_first, %jm1, %c0 : index
+        %stage = arith.remui %j, %c2 : index
+        %prev_stage = arith.remui %prev, %c2 : index
+        tile.barrier_wait %full_k[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
+        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+        tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+        %v = tile.region %vs[%prev_stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+        tile.barrier_wait %full_v[%prev_stage] phase(%c0) : !tile.buffer<2xi64, shared>
+        tile.gemm %p, %v, %o {policy = #tile<gemm_policy full_row>}
+            : !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+        scf.if %not_first {
+          tile.barrier_arrive %empty_v[%prev_stage] : !tile.buffer<2xi64, shared>
+        }
+        tile.barrier_arrive %empty_k[%stage] : !tile.buffer<2xi64, shared>
+        tile.reduce max %s, %m dim(1) : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
+        tile.fill %o, %zero : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+        tile.copy %s, %p : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>
+      }
+    }
+  }
+  return
+}

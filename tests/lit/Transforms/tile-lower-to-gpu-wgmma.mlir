@@ -93,18 +93,21 @@ func.func @row_max(%X: !tile.buffer<64x32xf32, global> {tile.name = "X"},
 
 // -----
 
-// A in registers (#tile.wgmma, the accumulator's layout): each k16 step
-// packs the thread's eight A elements into four 32-bit registers and issues
-// wgmma with A from them and B by descriptor (inline PTX: the NVVM op takes
+// A in registers (#tile.wgmma, the accumulator's layout): the 16-bit
+// fragment holds two elements a 32-bit word, so each k16 step reads the
+// thread's eight A elements as four 32-bit registers and issues wgmma with
+// A from them and B by descriptor (inline PTX: the NVVM op takes
 // descriptors only); no shared memory, no barrier, no proxy fence.
 // CHECK-LABEL: gpu.func @a_in_registers
+// CHECK: llvm.alloca %{{.*}} x vector<2xf16>
 // CHECK-NOT: gpu.barrier
 // CHECK-NOT: nvvm.fence.proxy
-// The A registers are packed before the wgmma fence (a register written
-// after it would make ptxas insert another).
-// CHECK: llvm.bitcast %{{.*}} : vector<2xf16> to i32
+// The conversion writes pairs; the A registers are read before the wgmma
+// fence (a register written after it would make ptxas insert another).
+// CHECK: llvm.insertelement %{{.*}} : vector<2xf16>
+// CHECK: llvm.load %{{.*}} : !llvm.ptr -> i32
 // CHECK: nvvm.wgmma.fence.aligned
-// CHECK-NOT: llvm.bitcast
+// CHECK-NOT: llvm.load %{{.*}} -> i32
 // CHECK: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {$0, {{.*}}, $31}, {$32, $33, $34, $35}, $36, p, 1, 1, 1;
 // CHECK-SAME: "=f,{{.*}},r,r,r,r,l,0,1,
 // CHECK: llvm.inline_asm has_side_effects {{.*}}m64n64k16

@@ -285,3 +285,94 @@ func.func @gather_specialized(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"]
   }
   return
 }
+
+// -----
+
+// Tiles the body first uses in different ops (attention's K in Q K^T, V in
+// P V) get barriers of their own: the producer waits for each group's
+// release and commits its copies to the group's full barrier; the
+// consumers wait for K before Q K^T and release it right after, and wait
+// for V before P V and release it after. One group (both tiles first used
+// by the same op) keeps one pair of barriers around the whole body.
+// WS-LABEL: func.func @two_groups
+// WS: %[[FULL_K:.*]] = tile.alloc {mbarriers} : <2xi64, shared>
+// WS-NEXT: %[[EMPTY_K:.*]] = tile.alloc {arrivals = 128 : i64, mbarriers} : <2xi64, shared>
+// WS-NEXT: %[[FULL_V:.*]] = tile.alloc {mbarriers} : <2xi64, shared>
+// WS-NEXT: %[[EMPTY_V:.*]] = tile.alloc {arrivals = 128 : i64, mbarriers} : <2xi64, shared>
+// WS: tile.warp_specialize producer {
+// WS: tile.barrier_wait %[[EMPTY_K]]
+// WS: tile.copy_async %{{.*}}, %{{.*}}, %[[FULL_K]]
+// WS: tile.async_commit %[[FULL_K]]
+// WS-NEXT: tile.barrier_wait %[[EMPTY_V]]
+// WS: tile.copy_async %{{.*}}, %{{.*}}, %[[FULL_V]]
+// WS: tile.async_commit %[[FULL_V]]
+// WS: } consumers {
+// WS: tile.barrier_wait %[[FULL_K]]
+// WS-NEXT: tile.gemm %{{.*}}, %{{.*}}, %[[S:.*]] {clear_accum
+// WS-NEXT: tile.barrier_arrive %[[EMPTY_K]]
+// WS-NEXT: tile.copy %[[S]], %[[P:.*]] :
+// WS: tile.barrier_wait %[[FULL_V]]
+// WS-NEXT: tile.gemm %[[P]]
+// WS-NEXT: tile.barrier_arrive %[[EMPTY_V]]
+// WS-LABEL: func.func @one_group
+// WS: tile.alloc {mbarriers}
+// WS-NEXT: tile.alloc {arrivals = 128 : i64, mbarriers}
+// WS-NOT: mbarriers
+// WS: } consumers {
+// WS: scf.for
+// WS: tile.barrier_wait
+// WS: tile.gemm
+// WS-NEXT: tile.barrier_arrive
+func.func @two_groups(%K: !tile.buffer<1024x64xf16, global> {tile.name = "K"},
+                      %V: !tile.buffer<1024x64xf16, global> {tile.name = "V"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %q = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %k = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %v = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment>
+    %o = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    tile.pipelined %j = %c0 to %c16 step %c1 num_stages(2) {
+      %row = arith.muli %j, %c64 : index
+      %kr = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
+      tile.copy %kr, %k : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      %vr = tile.region %V[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
+      tile.copy %vr, %v : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
+          : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+      tile.copy %s, %p : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf16, fragment>
+      tile.gemm %p, %v, %o {policy = #tile<gemm_policy full_row>}
+          : !tile.buffer<64x64xf16, fragment>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    }
+  }
+  return
+}
+
+func.func @one_group(%A: !tile.buffer<1024x64xf16, global> {tile.name = "A"},
+                     %B: !tile.buffer<1024x64xf16, global> {tile.name = "B"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %b = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    tile.pipelined %j = %c0 to %c16 step %c1 num_stages(2) {
+      %row = arith.muli %j, %c64 : index
+      %ar = tile.region %A[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
+      tile.copy %ar, %a : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      %br = tile.region %B[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
+      tile.copy %br, %b : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      tile.gemm %a, %b, %c {policy = #tile<gemm_policy full_row>, transpose_b}
+          : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    }
+  }
+  return
+}
