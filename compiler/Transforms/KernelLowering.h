@@ -482,10 +482,9 @@ private:
   static bool isRelease(Operation *op);
   /// Holds the release `op` back if a gemm in flight reads shared memory
   /// that it lets other threads overwrite (true), so that the wait which the
-  /// gemm's results need anyway lets it out; `independent` when no gemm in
-  /// flight reads such memory (the release goes out at once).
-  bool deferRelease(Operation *op, bool &independent);
-  /// Lowers a release held back until now.
+  /// gemm's results need anyway lets it out.
+  bool deferRelease(Operation *op);
+  /// Lowers a release (isRelease): now, or when it was held back until.
   void lowerHeldRelease(Operation *op);
   /// tile.barrier_arrive: this thread's arrival on the mbarrier.
   void lowerBarrierArrive(tile::BarrierArriveOp arrive) {

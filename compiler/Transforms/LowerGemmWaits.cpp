@@ -141,16 +141,14 @@ bool KernelLowering::isRelease(Operation *op) {
                       [](Operation &inner) { return isa<tile::BarrierArriveOp>(inner); });
 }
 
-bool KernelLowering::deferRelease(Operation *op, bool &independent) {
+bool KernelLowering::deferRelease(Operation *op) {
   SmallVector<std::pair<int64_t, int64_t>> released = bytesReleasedBy(op);
-  independent = false;
   for (const PendingWgmma &pending : llvm::reverse(pendingWgmmas))
     if (llvm::any_of(pending.sharedReads,
                      [&](std::pair<int64_t, int64_t> range) { return overlap(range, released); })) {
       heldReleases.push_back({op, pending.issue});
       return true;
     }
-  independent = true;
   return false;
 }
 

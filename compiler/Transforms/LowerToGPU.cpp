@@ -799,14 +799,18 @@ LogicalResult KernelLowering::lowerBlock(Block &source, Block::iterator first) {
                                         source.end())) {
     if (blockLevel && !pendingWgmmas.empty()) {
       currentLoc = op.getLoc();
-      bool independent = false;
       if (isa<tile::WarpSpecializeOp>(op) ||
-          (op.hasTrait<OpTrait::IsTerminator>() && pendingWgmmas.size() > pendingBefore))
+          (op.hasTrait<OpTrait::IsTerminator>() && pendingWgmmas.size() > pendingBefore)) {
         waitForAllWgmmas();
-      else if (isRelease(&op) && pendingBefore == 0 && deferRelease(&op, independent))
+      } else if (isRelease(&op) && pendingBefore == 0) {
+        // Held until the gemms reading what it releases are waited for;
+        // at once where none in flight does.
+        if (!deferRelease(&op))
+          lowerHeldRelease(&op);
         continue;
-      else if (!op.hasTrait<OpTrait::IsTerminator>() && !independent)
+      } else if (!op.hasTrait<OpTrait::IsTerminator>()) {
         waitForWgmmasBefore(&op);
+      }
     }
     if (op.hasTrait<OpTrait::IsTerminator>() && isa<tile::TileDialect>(op.getDialect()))
       continue;
