@@ -168,6 +168,24 @@ static tile::AllocOp zeroableOperand(Value operand, scf::ForOp loop) {
   return alloc;
 }
 
+/// Whether the tail the first iteration runs in place of its predecessor's
+/// (on its own stages, A zeroed) reads only what holds that iteration's
+/// data already: the body writes nothing the tail reads but A and C (the
+/// stages come from another warpgroup's copies, waited for in the tail), so
+/// that B holds finite values and 0 x B adds nothing to C.
+static bool firstTailAddsNothing(scf::ForOp loop, const Rotation &rotation) {
+  BufferAccesses tail, body;
+  for (Operation *op : rotation.tail)
+    collectAccesses(op, tail);
+  for (Operation &op : loop.getBody()->without_terminator())
+    collectAccesses(&op, body);
+  tile::GemmOp last = rotation.last;
+  Value a = tile::viewedBuffer(last.getA()), c = tile::viewedBuffer(last.getC());
+  return llvm::none_of(tail.reads, [&](Value buffer) {
+    return buffer != a && buffer != c && body.writes.contains(buffer);
+  });
+}
+
 /// Splits `loop`'s body for rotation, if it qualifies.
 static std::optional<Rotation> planRotation(scf::ForOp loop) {
   if (loop.getNumResults() != 0 || !getConstantIntValue(loop.getStep()) ||
@@ -230,7 +248,7 @@ static std::optional<Rotation> planRotation(scf::ForOp loop) {
     llvm::append_range(worklist, def->getOperands());
     def->walk([&](Operation *inner) { llvm::append_range(worklist, inner->getOperands()); });
   }
-  if (!headCommutesWithTail(rotation))
+  if (!headCommutesWithTail(rotation) || !firstTailAddsNothing(loop, rotation))
     return std::nullopt;
   return rotation;
 }

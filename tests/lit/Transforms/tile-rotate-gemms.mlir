@@ -236,3 +236,39 @@ func.func @too_many_registers() attributes {tile.kernel} {
   }
   return
 }
+
+// -----
+
+// The body loads the tail's B itself (no producer): in the first iteration
+// the moved gemm would read a V not loaded yet. Not rotated.
+// CHECK-LABEL: func.func @b_loaded_in_body
+// CHECK-NOT: tile.fill
+// CHECK: scf.for
+// CHECK: tile.copy %arg0, %[[V:.*]] :
+// CHECK-NEXT: tile.gemm %{{.*}}, %[[V]]
+// CHECK-NEXT: {{^ *}}}{{$}}
+func.func @b_loaded_in_body(%Vg: !tile.buffer<64x64xf16, global> {tile.name = "V"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %q = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %k = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %v = tile.alloc : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    %p = tile.alloc : !tile.buffer<64x64xf16, fragment, #tile.wgmma<1>>
+    %o = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    %m = tile.alloc : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+    scf.for %j = %c0 to %c8 step %c1 {
+      tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
+          : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+      tile.reduce max %s, %m dim(1) : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+      tile.copy %s, %p : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, fragment, #tile.wgmma<1>>
+      tile.copy %Vg, %v : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+      tile.gemm %p, %v, %o {policy = #tile<gemm_policy full_row>}
+          : !tile.buffer<64x64xf16, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    }
+  }
+  return
+}
