@@ -407,46 +407,60 @@ def TileRotateGemms : Pass<"tile-rotate-gemms", "::mlir::ModuleOp"> {
     A loop of a kernel's block code (an `scf.for` without results, such as
     the consumers' loop tile-software-pipeline builds) whose body issues two
     or more gemms on wgmma accumulators, does other work between the first
-    and the last, and ends with the last (followed at most by the stage
-    releases, `tile.barrier_arrive`) is rotated: iteration j's first gemm is
-    followed by iteration j-1's last gemm, then by the rest of iteration j.
-    The first iteration runs before the loop without its last gemm, and the
-    last iteration's last gemm after it. With the gemms left in flight
-    (tile-lower-to-gpu's `wgmma-overlap`, which also holds the stage release
-    back until the gemm is waited for) the tensor cores run the previous
-    iteration's last gemm while the threads work on the first gemm's result
-    instead of idling: FlashAttention's P_{j-1} V_{j-1} during the softmax
-    of S_j = Q K_j^T, as FlashAttention-3 overlaps them within a warpgroup.
+    and the last, and ends with the last (with the waits for its stages
+    before it and the stage releases, `tile.barrier_arrive`, after it) is
+    rotated: iteration j's first gemm is followed by iteration j-1's last
+    gemm, then by the rest of iteration j; the last iteration's last gemm
+    follows the loop. Nothing is peeled (the body's code is not doubled):
+    the last gemm's A, an on-chip buffer only the loop uses, is zeroed
+    before the loop, and the first iteration runs the moved gemm on its own
+    stages, adding nothing, and releases nothing. With the gemms left in
+    flight (tile-lower-to-gpu's `wgmma-overlap`, which also holds a stage's
+    release back until the gemms reading it are waited for) the tensor
+    cores run the previous iteration's last gemm while the threads work on
+    the first gemm's result: FlashAttention's P_{j-1} V_{j-1} during the
+    softmax of S_j = Q K_j^T, as FlashAttention-3 overlaps them within a
+    warpgroup.
 
     The rotation is sound when the head of an iteration (up to its first
-    gemm) commutes with the tail of the previous one (the last gemm and its
-    releases): neither writes what the other reads or writes, neither
-    writes a tensor, the head holds no synchronization but mbarrier waits,
-    and the released mbarriers have two slots or more (the stage the head
-    waits for was released an iteration earlier). The tail's operands are
-    recomputed with the previous iteration's index from the scalar code,
-    views and read-only tensor loads of the body. A loop is left as it is
-    where the block's register fragments and some headroom exceed the
-    registers a thread has (the register file split over the block's
-    threads, or `consumer-registers` for the consumers of a warp-specialized
-    block of 256 consumer threads): the rotated loop keeps the last gemm's
-    operands live through the next iteration's work, and a spill costs more
-    than the overlap gains.
+    gemm) commutes with the tail of the previous one: neither writes what
+    the other reads or writes, neither writes a tensor, the head holds no
+    synchronization but mbarrier waits, the released mbarriers have two
+    slots or more (the stage the head waits for was released an iteration
+    earlier), the tail reads nothing the body writes but its A and C (its
+    stages come from a producer's copies), and its gemm adds to C. The
+    tail's operands are recomputed with the previous iteration's index
+    (the first iteration's own) from the scalar code, views and read-only
+    tensor loads of the body. A loop is left as it is where the block's
+    register fragments and some headroom exceed the registers a thread has
+    (the register file split over the block's threads, or
+    `consumer-registers` for the consumers of a warp-specialized block of
+    256 consumer threads): the rotated loop keeps the last gemm's operands
+    live through the next iteration's work, and a spill costs more than the
+    overlap gains.
 
     ```mlir
     scf.for %j = %c0 to %n step %c1 {
-      tile.barrier_wait %full[%s] phase(%p) : <2xi64, shared>
+      tile.barrier_wait %full_k[%s] phase(%p) : <2xi64, shared>
       tile.gemm %Q, %K_j, %S {clear_accum, transpose_b} : ...
+      tile.barrier_arrive %empty_k[%s] : <2xi64, shared>
       ... softmax of %S, %P = its probabilities ...
+      tile.barrier_wait %full_v[%s] phase(%p) : <2xi64, shared>
       tile.gemm %P, %V_j, %O : ...
-      tile.barrier_arrive %empty[%s] : <2xi64, shared>
+      tile.barrier_arrive %empty_v[%s] : <2xi64, shared>
     }
-    // becomes: iteration 0 without its P V and release, then
-    scf.for %j = %c1 to %n step %c1 {
-      tile.barrier_wait %full[%s] phase(%p) : <2xi64, shared>
+    // becomes
+    tile.fill %P, %zero : ...
+    scf.for %j = %c0 to %n step %c1 {
+      %prev = arith.select %not_first, %j_minus_1, %c0 : index
+      tile.barrier_wait %full_k[%s] phase(%p) : <2xi64, shared>
       tile.gemm %Q, %K_j, %S {clear_accum, transpose_b} : ...
-      tile.gemm %P, %V_jm1, %O : ...
-      tile.barrier_arrive %empty[%s_jm1] : <2xi64, shared>
+      tile.barrier_wait %full_v[%s_prev] phase(%p_prev) : <2xi64, shared>
+      tile.gemm %P, %V_prev, %O : ...
+      scf.if %not_first {
+        tile.barrier_arrive %empty_v[%s_prev] : <2xi64, shared>
+      }
+      tile.barrier_arrive %empty_k[%s] : <2xi64, shared>
       ... softmax of %S, %P = its probabilities ...
     }
     // and iteration n-1's P V and release.
