@@ -32,6 +32,15 @@ int64_t bufferBytes(tile::BufferType type);
 /// tile-plan-shared-memory); returns the bytes they take.
 int64_t planSharedMemory(mlir::Block &body);
 
+/// Shared memory of an sm_90 SM, and what the system keeps of it a block.
+constexpr int64_t kSharedPerSM = 233472, kSharedReservedPerBlock = 1024;
+
+/// Whether a block taking `sharedBytes` of shared memory leaves an sm_90 SM
+/// room for no second one (registers may then move within the block).
+inline bool oneBlockPerSM(int64_t sharedBytes) {
+  return 2 * (sharedBytes + kSharedReservedPerBlock) > kSharedPerSM;
+}
+
 } // namespace tilec
 
 #endif // TILEC_COMPILER_PASSES_H

@@ -42,8 +42,6 @@ static_assert(kProducerRegisters + 2 * kConsumerRegisters == 3 * kLaunchRegister
                   3 * 128 * kLaunchRegisters <= 65536,
               "setmaxnreg moves registers within the block's allocation");
 constexpr llvm::StringLiteral kSharedSymbol = "tilec_dsmem";
-/// Shared memory of an sm_90 SM, and what the system keeps of it a block.
-constexpr int64_t kSharedPerSM = 233472, kSharedReservedPerBlock = 1024;
 
 /// What a `!tile.buffer` value stands for inside the kernel: a window of
 /// memory addressed as base + sum((offset + index) * stride).

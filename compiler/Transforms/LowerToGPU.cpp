@@ -839,9 +839,8 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   // the accumulators are the consumers'. Pinning the kernel at 168
   // registers leaves one block an SM: only where shared memory already
   // does (a smaller kernel keeps its blocks side by side instead).
-  bool oneBlockPerSM = 2 * (sharedBytes + kSharedReservedPerBlock) > kSharedPerSM;
-  bool reallocate =
-      setmaxnreg && !launch.getNoSetmaxnreg() && numThreadsValue == 256 && oneBlockPerSM;
+  bool reallocate = setmaxnreg && !launch.getNoSetmaxnreg() && numThreadsValue == 256 &&
+                    oneBlockPerSM(sharedBytes);
   if (reallocate) {
     // setmaxnreg moves registers within the block's allocation, which is
     // what the kernel's register count says: pinned at the even split

@@ -50,9 +50,10 @@ struct BufferAccesses {
 } // namespace
 
 /// Registers a thread needs beside its fragments (addresses, indices,
-/// loop state): FlashAttention at head dim 128 (170 fragment registers)
-/// rotates without spilling in 224, not in 168.
-constexpr int64_t kRegisterHeadroom = 32;
+/// loop state): rotated, FlashAttention at head dim 64 (138 fragment
+/// registers) fits in 168 a thread, with 176-key blocks (166) it spills,
+/// and at head dim 128 (170) it needs the 224 moved to the consumers.
+constexpr int64_t kRegisterHeadroom = 24;
 
 /// Whether a gemm into `c` runs on wgmma, so that it can be left in flight.
 static bool leavesGemmInFlight(tile::GemmOp gemm) { return tile::runsOnWgmma(gemm.getC()); }
@@ -361,14 +362,16 @@ static void rotate(scf::ForOp loop, Rotation &rotation) {
 }
 
 /// 32-bit registers each thread of a block running `loop` may hold: a
-/// warp-specialized block's consumers get 224 where registers move to them
-/// (`consumerRegisters`), otherwise the register file is split evenly.
+/// warp-specialized block's consumers get `consumerRegisters` where
+/// tile-lower-to-gpu moves registers to them (256 consumer threads, one
+/// block an SM: its shared memory as planned now, which later passes only
+/// grow), otherwise the register file is split evenly.
 static int64_t registersPerThread(tile::LaunchOp launch, scf::ForOp loop,
                                   int64_t consumerRegisters) {
   int64_t threads = launch.getThreads();
-  auto specialize = loop->getParentOfType<tile::WarpSpecializeOp>();
-  if (specialize) {
-    if (consumerRegisters > 0 && threads == 256 && !launch.getNoSetmaxnreg())
+  if (loop->getParentOfType<tile::WarpSpecializeOp>()) {
+    if (consumerRegisters > 0 && threads == 256 && !launch.getNoSetmaxnreg() &&
+        oneBlockPerSM(planSharedMemory(launch.getBody().front())))
       return consumerRegisters;
     threads += 128; // the producer warpgroup
   }

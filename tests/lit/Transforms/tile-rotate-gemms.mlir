@@ -194,7 +194,9 @@ func.func @a_used_after(%out: !tile.buffer<64x64xf16, global> {tile.name = "out"
 // Registers: S, P and O of a 128x128 tile on two warpgroups take 161
 // registers a thread; with the headroom that exceeds the 168 a thread of a
 // block of 256 consumers and a producer warpgroup: not rotated unless
-// registers move to the consumers (MOVED, 224).
+// registers move to the consumers (MOVED, 224), which they do where the
+// block's shared memory (here 128 KiB, three stages) leaves an SM no room
+// for a second block.
 // CHECK-LABEL: func.func @too_many_registers
 // CHECK-NOT: tile.fill
 // MOVED-LABEL: func.func @too_many_registers
@@ -202,35 +204,35 @@ func.func @a_used_after(%out: !tile.buffer<64x64xf16, global> {tile.name = "out"
 func.func @too_many_registers() attributes {tile.kernel} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
   %c8 = arith.constant 8 : index
   tile.launch grid(%c1) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
     %q = tile.alloc : !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>
-    %ks = tile.alloc {staged} : !tile.buffer<2x128x128xf16, shared, #tile.swizzle<128>>
+    %ks = tile.alloc {staged} : !tile.buffer<3x128x128xf16, shared, #tile.swizzle<128>>
     %s = tile.alloc : !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>
     %p = tile.alloc : !tile.buffer<128x128xf16, fragment, #tile.wgmma<2>>
     %o = tile.alloc : !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>
     %m = tile.alloc : !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
-    %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
-    %empty = tile.alloc {arrivals = 256 : i64, mbarriers} : !tile.buffer<2xi64, shared>
+    %full = tile.alloc {mbarriers} : !tile.buffer<3xi64, shared>
+    %empty = tile.alloc {arrivals = 256 : i64, mbarriers} : !tile.buffer<3xi64, shared>
     tile.warp_specialize producer {
       scf.for %j = %c0 to %c8 step %c1 {
-        %stage = arith.remui %j, %c2 : index
-        tile.barrier_wait %empty[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
+        %stage = arith.remui %j, %c3 : index
+        tile.barrier_wait %empty[%stage] phase(%c0) : !tile.buffer<3xi64, shared>
       }
     } consumers {
       scf.for %j = %c0 to %c8 step %c1 {
-        %stage = arith.remui %j, %c2 : index
-        tile.barrier_wait %full[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
-        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 128, 128] : !tile.buffer<2x128x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>
+        %stage = arith.remui %j, %c3 : index
+        tile.barrier_wait %full[%stage] phase(%c0) : !tile.buffer<3xi64, shared>
+        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 128, 128] : !tile.buffer<3x128x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>
         tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
             : !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>
         tile.reduce max %s, %m dim(1) : !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
         tile.copy %s, %p : !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x128xf16, fragment, #tile.wgmma<2>>
         tile.gemm %p, %k, %o {policy = #tile<gemm_policy full_row>}
             : !tile.buffer<128x128xf16, fragment, #tile.wgmma<2>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>
-        tile.barrier_arrive %empty[%stage] : !tile.buffer<2xi64, shared>
+        tile.barrier_arrive %empty[%stage] : !tile.buffer<3xi64, shared>
       }
     }
   }
