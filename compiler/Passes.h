@@ -35,10 +35,28 @@ int64_t planSharedMemory(mlir::Block &body);
 /// Shared memory of an sm_90 SM, and what the system keeps of it a block.
 constexpr int64_t kSharedPerSM = 233472, kSharedReservedPerBlock = 1024;
 
-/// Whether a block taking `sharedBytes` of shared memory leaves an sm_90 SM
-/// room for no second one (registers may then move within the block).
-inline bool oneBlockPerSM(int64_t sharedBytes) {
-  return 2 * (sharedBytes + kSharedReservedPerBlock) > kSharedPerSM;
+/// Blocks of `bytes` of shared memory an SM of `perSM` bytes holds (each
+/// block also takes `reserved` bytes).
+inline int64_t blocksPerSM(int64_t bytes, int64_t perSM = kSharedPerSM,
+                           int64_t reserved = kSharedReservedPerBlock) {
+  return perSM / (bytes + reserved);
+}
+
+/// Registers per thread of a warp-specialized block of three warpgroups at
+/// launch (the register file's 64 K split evenly), and of its producer and
+/// two consumer warpgroups once registers move (setmaxnreg).
+constexpr int32_t kLaunchRegisters = 168, kProducerRegisters = 56, kConsumerRegisters = 224;
+static_assert(kProducerRegisters + 2 * kConsumerRegisters == 3 * kLaunchRegisters &&
+                  3 * 128 * kLaunchRegisters <= 65536,
+              "setmaxnreg moves registers within the block's allocation");
+
+/// Whether tile-lower-to-gpu (with setmaxnreg) moves registers from the
+/// producer warpgroup of the warp-specialized `launch` to its two consumer
+/// warpgroups: where the block, taking `sharedBytes` of shared memory,
+/// already has the SM to itself (a smaller kernel keeps its blocks side by
+/// side instead).
+inline bool movesRegistersToConsumers(tile::LaunchOp launch, int64_t sharedBytes) {
+  return !launch.getNoSetmaxnreg() && launch.getThreads() == 256 && blocksPerSM(sharedBytes) < 2;
 }
 
 } // namespace tilec

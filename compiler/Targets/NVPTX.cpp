@@ -226,16 +226,16 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   if (codegen.rotateGemms) { // the consumers' loops built
     TileRotateGemmsOptions rotation;
     if (codegen.setmaxnreg)
-      rotation.consumerRegisters = 224; // tile-lower-to-gpu's kConsumerRegisters
+      rotation.consumerRegisters = kConsumerRegisters;
     pm.addPass(createTileRotateGemms(rotation));
   }
   pm.addPass(createTileVectorizeParallel());
   if (codegen.stageStores) {
     TileStageStoresOptions staging;
-    // Hopper's 228 KiB an SM: accumulators added atomically go through
-    // shared tiles and bulk reductions where the SM keeps its blocks.
+    // Accumulators added atomically go through shared tiles and bulk
+    // reductions where the SM keeps its blocks.
     if (codegen.bulkReductions)
-      staging.sharedPerSM = 228 * 1024;
+      staging.sharedPerSM = kSharedPerSM;
     pm.addPass(createTileStageStores(staging));
   }
   pm.addPass(createTilePlanSharedMemory());

@@ -34,13 +34,6 @@ using namespace mlir;
 
 constexpr unsigned kGlobalSpace = 1;
 constexpr unsigned kSharedSpace = 3;
-/// Registers per thread of a block of three warpgroups at launch (the
-/// register file's 64 K split evenly), and of its producer and two
-/// consumer warpgroups after setmaxnreg.
-constexpr int32_t kLaunchRegisters = 168, kProducerRegisters = 56, kConsumerRegisters = 224;
-static_assert(kProducerRegisters + 2 * kConsumerRegisters == 3 * kLaunchRegisters &&
-                  3 * 128 * kLaunchRegisters <= 65536,
-              "setmaxnreg moves registers within the block's allocation");
 constexpr llvm::StringLiteral kSharedSymbol = "tilec_dsmem";
 
 /// What a `!tile.buffer` value stands for inside the kernel: a window of

@@ -56,31 +56,11 @@ static bool overlap(std::pair<int64_t, int64_t> range, ByteRanges ranges) {
   return false;
 }
 
-/// Whether `op` may write its buffer operand `operand`: all but the
-/// operands that ops only read.
-static bool writesOperand(Operation *op, Value operand) {
-  if (isa<tile::RegionOp, tile::ViewOp, tile::LoadOp, tile::DimOp>(op))
-    return false;
-  if (auto gemm = dyn_cast<tile::GemmOp>(op))
-    return operand == gemm.getC();
-  if (auto copy = dyn_cast<tile::CopyOp>(op))
-    return operand == copy.getTarget();
-  if (auto convert = dyn_cast<tile::ConvertLayoutOp>(op))
-    return operand == convert.getTarget();
-  if (auto copy = dyn_cast<tile::CopyAsyncOp>(op))
-    return operand != copy.getSource();
-  if (auto reduce = dyn_cast<tile::ReduceOp>(op))
-    return operand != reduce.getSource();
-  if (auto atomic = dyn_cast<tile::AtomicAddOp>(op))
-    return operand == atomic.getTarget();
-  return true;
-}
-
 /// Whether `op` or an op inside it may write shared bytes of `ranges`.
 static bool writesShared(Operation *op, ByteRanges ranges) {
   WalkResult result = op->walk([&](Operation *inner) {
     for (Value operand : inner->getOperands())
-      if (isa<tile::BufferType>(operand.getType()) && writesOperand(inner, operand) &&
+      if (isa<tile::BufferType>(operand.getType()) && tile::operandUses(inner, operand).written &&
           overlap(sharedRangeOf(tile::viewedBuffer(operand)), ranges))
         return WalkResult::interrupt();
     return WalkResult::advance();
@@ -245,7 +225,7 @@ int64_t KernelLowering::newestDependence(Operation *op) {
       if (!isa<tile::BufferType>(operand.getType()))
         continue;
       Value buffer = tile::viewedBuffer(operand);
-      bool write = writesOperand(inner, operand);
+      bool write = tile::operandUses(inner, operand).written;
       for (int64_t g = all; g > newest; --g) {
         const PendingWgmma &pending = pendingWgmmas[g];
         if (buffer == pending.accumulatorBuffer ||

@@ -839,8 +839,7 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   // the accumulators are the consumers'. Pinning the kernel at 168
   // registers leaves one block an SM: only where shared memory already
   // does (a smaller kernel keeps its blocks side by side instead).
-  bool reallocate = setmaxnreg && !launch.getNoSetmaxnreg() && numThreadsValue == 256 &&
-                    oneBlockPerSM(sharedBytes);
+  bool reallocate = setmaxnreg && movesRegistersToConsumers(launch, sharedBytes);
   if (reallocate) {
     // setmaxnreg moves registers within the block's allocation, which is
     // what the kernel's register count says: pinned at the even split

@@ -65,18 +65,10 @@ static void collectAccesses(Operation *op, BufferAccesses &accesses) {
       if (!isa<tile::BufferType>(operand.getType()))
         continue;
       Value buffer = tile::viewedBuffer(operand);
-      bool reads = true, writes = true;
-      if (isa<tile::RegionOp, tile::ViewOp, tile::DimOp, tile::LoadOp, tile::BarrierWaitOp>(inner))
-        writes = false;
-      else if (isa<tile::StoreOp, tile::FillOp, tile::BarrierArriveOp>(inner))
-        reads = false;
-      else if (auto copy = dyn_cast<tile::CopyOp>(inner))
-        reads = operand == copy.getSource(), writes = !reads;
-      else if (auto gemm = dyn_cast<tile::GemmOp>(inner))
-        writes = operand == gemm.getC();
-      if (reads)
+      tile::BufferUses uses = tile::operandUses(inner, operand);
+      if (uses.read)
         accesses.reads.insert(buffer);
-      if (writes)
+      if (uses.written)
         accesses.writes.insert(buffer);
     }
   });
@@ -363,15 +355,15 @@ static void rotate(scf::ForOp loop, Rotation &rotation) {
 
 /// 32-bit registers each thread of a block running `loop` may hold: a
 /// warp-specialized block's consumers get `consumerRegisters` where
-/// tile-lower-to-gpu moves registers to them (256 consumer threads, one
-/// block an SM: its shared memory as planned now, which later passes only
-/// grow), otherwise the register file is split evenly.
+/// tile-lower-to-gpu moves registers to them (movesRegistersToConsumers,
+/// by its shared memory as planned now, which later passes only grow),
+/// otherwise the register file is split evenly.
 static int64_t registersPerThread(tile::LaunchOp launch, scf::ForOp loop,
                                   int64_t consumerRegisters) {
   int64_t threads = launch.getThreads();
   if (loop->getParentOfType<tile::WarpSpecializeOp>()) {
-    if (consumerRegisters > 0 && threads == 256 && !launch.getNoSetmaxnreg() &&
-        oneBlockPerSM(planSharedMemory(launch.getBody().front())))
+    if (consumerRegisters > 0 &&
+        movesRegistersToConsumers(launch, planSharedMemory(launch.getBody().front())))
       return consumerRegisters;
     threads += 128; // the producer warpgroup
   }

@@ -80,12 +80,6 @@ static bool isAccumulatorAtomicAdd(tile::AtomicAddOp atomic) {
          accumulator.getShape()[1] * 4 >= kMinBulkRowBytes;
 }
 
-/// Blocks of `bytes` of shared memory an SM of `perSM` bytes holds (each
-/// block also takes `reserved` bytes).
-static int64_t blocksPerSM(int64_t bytes, int64_t perSM, int64_t reserved) {
-  return perSM / (bytes + reserved);
-}
-
 namespace {
 struct TileStageStoresPass : public tilec::impl::TileStageStoresBase<TileStageStoresPass> {
   using TileStageStoresBase::TileStageStoresBase;

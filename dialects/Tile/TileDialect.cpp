@@ -380,6 +380,30 @@ tilec::tile::BufferUses tilec::tile::usesOf(Value buffer) {
   return uses;
 }
 
+tilec::tile::BufferUses tilec::tile::operandUses(Operation *user, Value operand) {
+  BufferUses uses;
+  if (isa<RegionOp, ViewOp, DimOp, LoadOp, BarrierWaitOp>(user)) {
+    uses.read = true;
+  } else if (isa<StoreOp, FillOp, BarrierArriveOp>(user)) {
+    uses.written = true;
+  } else if (isa<CopyOp, ConvertLayoutOp, CopyAsyncOp>(user)) {
+    uses.read = operand == user->getOperand(0); // the source
+    uses.written = !uses.read;
+  } else if (auto gemm = dyn_cast<GemmOp>(user)) {
+    uses.read = true;
+    uses.written = operand == gemm.getC();
+  } else if (auto reduce = dyn_cast<ReduceOp>(user)) {
+    uses.read = true;
+    uses.written = operand != reduce.getSource();
+  } else if (auto atomic = dyn_cast<AtomicAddOp>(user)) {
+    uses.read = true;
+    uses.written = operand == atomic.getTarget();
+  } else {
+    uses.read = uses.written = true;
+  }
+  return uses;
+}
+
 std::optional<tilec::DType> tilec::tile::getDType(Type type) {
   if (type.isF16()) return tilec::DType::F16;
   if (type.isBF16()) return tilec::DType::BF16;

@@ -101,6 +101,13 @@ struct BufferUses {
 };
 BufferUses usesOf(mlir::Value buffer);
 
+/// What `user` does to the buffer it takes as `operand`: views, shape
+/// queries, loads and mbarrier waits read; stores, fills and mbarrier
+/// arrivals write; a copy reads its source and writes its target, an
+/// asynchronous copy also its barriers; a gemm reads A and B and updates
+/// C, a reduction and an atomic add their target; any other op does both.
+BufferUses operandUses(mlir::Operation *user, mlir::Value operand);
+
 /// The XOR swizzle span for a 2-D shared buffer whose rows hold
 /// `rowBytes`: the widest of 128, 64 and 32 bytes that tiles the row, or 0.
 inline int64_t widestSwizzle(int64_t rowBytes) {
