@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <optional>
+
 namespace tilec {
 
 #define GEN_PASS_DECL
@@ -42,22 +44,37 @@ inline int64_t blocksPerSM(int64_t bytes, int64_t perSM = kSharedPerSM,
   return perSM / (bytes + reserved);
 }
 
-/// Registers per thread of a warp-specialized block of three warpgroups at
-/// launch (the register file's 64 K split evenly), and of its producer and
-/// two consumer warpgroups once registers move (setmaxnreg).
-constexpr int32_t kLaunchRegisters = 168, kProducerRegisters = 56, kConsumerRegisters = 224;
-static_assert(kProducerRegisters + 2 * kConsumerRegisters == 3 * kLaunchRegisters &&
-                  3 * 128 * kLaunchRegisters <= 65536,
-              "setmaxnreg moves registers within the block's allocation");
+/// How the register file of a warp-specialized block splits once
+/// registers move from its producer warpgroup to its consumers
+/// (setmaxnreg): registers a thread at launch (64 K split evenly over the
+/// block's warpgroups), of the producer, and of each consumer.
+struct RegisterSplit {
+  int32_t launch, producer, consumer;
+};
+
+/// The split for a block of `consumerThreads` consumer threads and one
+/// producer warpgroup: two consumer warpgroups 56 + 2 x 224 (what 3 x 168
+/// was), three 32 + 3 x 160 (4 x 128); none for other counts.
+std::optional<RegisterSplit> registerSplit(int64_t consumerThreads);
+
+/// 32-bit registers a thread holds of the block's register fragments
+/// (#tile.wgmma accumulators, 16-bit ones two elements a register, their
+/// rows, #tile.cyclic fragments).
+int64_t fragmentRegisters(tile::LaunchOp launch);
+
+/// Registers a thread needs beside its fragments (addresses, indices,
+/// loop state): rotated, FlashAttention at head dim 64 (138 fragment
+/// registers) fits in 168 a thread, with 176-key blocks (166) it spills,
+/// and at head dim 128 (170) it needs the 224 moved to the consumers.
+constexpr int64_t kRegisterHeadroom = 24;
 
 /// Whether tile-lower-to-gpu (with setmaxnreg) moves registers from the
-/// producer warpgroup of the warp-specialized `launch` to its two consumer
-/// warpgroups: where the block, taking `sharedBytes` of shared memory,
-/// already has the SM to itself (a smaller kernel keeps its blocks side by
-/// side instead).
-inline bool movesRegistersToConsumers(tile::LaunchOp launch, int64_t sharedBytes) {
-  return !launch.getNoSetmaxnreg() && launch.getThreads() == 256 && blocksPerSM(sharedBytes) < 2;
-}
+/// producer warpgroup of the warp-specialized `launch` to its consumer
+/// warpgroups (registerSplit): where the block already has the SM to
+/// itself, by its `sharedBytes` of shared memory or because two blocks
+/// would leave a thread fewer registers than its fragments need (a smaller
+/// kernel keeps its blocks side by side instead).
+bool movesRegistersToConsumers(tile::LaunchOp launch, int64_t sharedBytes);
 
 } // namespace tilec
 

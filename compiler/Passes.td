@@ -103,10 +103,12 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
            "16-bit shared tile whose 8-element rows are 16 aligned bytes "
            "stores four 8x8 pieces a warp with stmatrix">,
     Option<"setmaxnreg", "setmaxnreg", "bool", "false",
-           "NVIDIA sm_90a: a warp-specialized kernel with two consumer "
-           "warpgroups whose shared memory leaves one block an SM moves "
-           "registers from its producer warpgroup to them (setmaxnreg: 56 and "
-           "224 a thread instead of 168 each)">,
+           "NVIDIA sm_90a: a warp-specialized kernel with two or three "
+           "consumer warpgroups that has an SM to itself (by its shared "
+           "memory, or its fragments leave no registers for a second block) "
+           "moves registers from its producer warpgroup to them (setmaxnreg: "
+           "56 and 224 a thread instead of 168 each; 32 and 160 instead of "
+           "128 with three)">,
     Option<"mmaSync", "mma-sync", "bool", "false",
            "NVIDIA sm_80 and newer: T.gemm of fp16/bf16 tiles (M, N, K multiples "
            "of 16, 8, 16) on tensor cores with mma.sync m16n8k16, one 16x8 "
@@ -433,9 +435,9 @@ def TileRotateGemms : Pass<"tile-rotate-gemms", "::mlir::ModuleOp"> {
     (the first iteration's own) from the scalar code, views and read-only
     tensor loads of the body. A loop is left as it is where the block's
     register fragments and some headroom exceed the registers a thread has
-    (the register file split over the block's threads, or
-    `consumer-registers` for the consumers of a warp-specialized block of
-    256 consumer threads): the rotated loop keeps the last gemm's operands
+    (the register file split over the block's threads, or with `setmaxnreg`
+    the consumers' share where registers move to them: 224 of two consumer
+    warpgroups, 160 of three): the rotated loop keeps the last gemm's operands
     live through the next iteration's work, and a spill costs more than the
     overlap gains.
 
@@ -467,9 +469,10 @@ def TileRotateGemms : Pass<"tile-rotate-gemms", "::mlir::ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"consumerRegisters", "consumer-registers", "int64_t", "0",
-           "Registers each consumer thread of a warp-specialized block gets "
-           "when registers move from the producer (setmaxnreg); 0: none move">
+    Option<"setmaxnreg", "setmaxnreg", "bool", "false",
+           "NVIDIA sm_90a: registers move from the producer warpgroup of a "
+           "warp-specialized block to its consumers where tile-lower-to-gpu "
+           "moves them (its option of the same name)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }

@@ -225,8 +225,7 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   }
   if (codegen.rotateGemms) { // the consumers' loops built
     TileRotateGemmsOptions rotation;
-    if (codegen.setmaxnreg)
-      rotation.consumerRegisters = kConsumerRegisters;
+    rotation.setmaxnreg = codegen.setmaxnreg;
     pm.addPass(createTileRotateGemms(rotation));
   }
   pm.addPass(createTileVectorizeParallel());

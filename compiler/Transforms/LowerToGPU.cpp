@@ -833,20 +833,22 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   auto ifOp = scf::IfOp::create(b, loc(), producer, /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
-  // With two consumer warpgroups (384 threads, 168 registers each at
-  // launch) the producer hands registers to the consumers: 56 + 2 x 224
-  // per lane of a warpgroup is what 3 x 168 was. It issues copies only;
-  // the accumulators are the consumers'. Pinning the kernel at 168
-  // registers leaves one block an SM: only where shared memory already
-  // does (a smaller kernel keeps its blocks side by side instead).
-  bool reallocate = setmaxnreg && movesRegistersToConsumers(launch, sharedBytes);
-  if (reallocate) {
+  // With two or three consumer warpgroups the producer hands registers to
+  // the consumers (registerSplit: 56 + 2 x 224 a lane of a warpgroup is
+  // what 3 x 168 was). It issues copies only; the accumulators are the
+  // consumers'. Pinning the kernel's registers at the even split leaves
+  // one block an SM: only where shared memory or the fragments already do
+  // (a smaller kernel keeps its blocks side by side instead).
+  std::optional<RegisterSplit> split;
+  if (setmaxnreg && movesRegistersToConsumers(launch, sharedBytes))
+    split = registerSplit(launch.getThreads());
+  if (split) {
     // setmaxnreg moves registers within the block's allocation, which is
     // what the kernel's register count says: pinned at the even split
     // (ptxas would otherwise allocate what the code needs, maybe fewer,
     // and the consumers' increase would wait forever).
-    targetInfo.setKernelRegisters(entry->getParentOp(), kLaunchRegisters);
-    targetInfo.setWarpgroupRegisters(b, loc(), kProducerRegisters, /*increase=*/false);
+    targetInfo.setKernelRegisters(entry->getParentOp(), split->launch);
+    targetInfo.setWarpgroupRegisters(b, loc(), split->producer, /*increase=*/false);
   }
   partThreadId = arith::SubIOp::create(b, loc(), threadId, index(numThreadsValue));
   partThreads = 128;
@@ -857,8 +859,8 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   inProducer = false;
   producerIssuesAlone = false;
   b.setInsertionPointToStart(ifOp.elseBlock());
-  if (reallocate)
-    targetInfo.setWarpgroupRegisters(b, loc(), kConsumerRegisters, /*increase=*/true);
+  if (split)
+    targetInfo.setWarpgroupRegisters(b, loc(), split->consumer, /*increase=*/true);
   partThreadId = threadId;
   partThreads = numThreadsValue;
   partBarrierId = 1;

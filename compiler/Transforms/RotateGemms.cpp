@@ -49,12 +49,6 @@ struct BufferAccesses {
 
 } // namespace
 
-/// Registers a thread needs beside its fragments (addresses, indices,
-/// loop state): rotated, FlashAttention at head dim 64 (138 fragment
-/// registers) fits in 168 a thread, with 176-key blocks (166) it spills,
-/// and at head dim 128 (170) it needs the 224 moved to the consumers.
-constexpr int64_t kRegisterHeadroom = 24;
-
 /// Whether a gemm into `c` runs on wgmma, so that it can be left in flight.
 static bool leavesGemmInFlight(tile::GemmOp gemm) { return tile::runsOnWgmma(gemm.getC()); }
 
@@ -120,32 +114,6 @@ static bool headCommutesWithTail(const Rotation &rotation) {
         return false;
     }
   return true;
-}
-
-/// 32-bit registers a thread holds of the block's register fragments
-/// (#tile.wgmma accumulators, 16-bit ones two elements a register, their
-/// rows, #tile.cyclic fragments).
-static int64_t fragmentRegisters(tile::LaunchOp launch) {
-  int64_t registers = 0;
-  launch.walk([&](tile::AllocOp alloc) {
-    tile::BufferType type = alloc.getType();
-    int64_t elements = 1;
-    for (int64_t extent : type.getShape())
-      elements *= extent;
-    int64_t threads = 0;
-    Attribute layout = tile::getLayout(alloc);
-    if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(layout))
-      threads = 128 * wgmma.getWarpgroups() * wgmma.getColumnGroups();
-    else if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(layout))
-      threads = 128 * rows.getWarpgroups() / 2; // two rows a 64-row block
-    else if (auto cyclic = dyn_cast_or_null<tile::CyclicLayoutAttr>(layout))
-      threads = cyclic.getThreads();
-    if (threads == 0 || type.getElementType().isIndex())
-      return;
-    int64_t bits = type.getElementType().getIntOrFloatBitWidth();
-    registers += (llvm::divideCeil(elements, threads) * std::max<int64_t>(bits, 16) + 31) / 32;
-  });
-  return registers;
 }
 
 /// The on-chip allocation `operand` views, if the ops of `loop` are its
@@ -354,17 +322,17 @@ static void rotate(scf::ForOp loop, Rotation &rotation) {
 }
 
 /// 32-bit registers each thread of a block running `loop` may hold: a
-/// warp-specialized block's consumers get `consumerRegisters` where
-/// tile-lower-to-gpu moves registers to them (movesRegistersToConsumers,
-/// by its shared memory as planned now, which later passes only grow),
-/// otherwise the register file is split evenly.
-static int64_t registersPerThread(tile::LaunchOp launch, scf::ForOp loop,
-                                  int64_t consumerRegisters) {
+/// warp-specialized block's consumers get their share of registerSplit
+/// where tile-lower-to-gpu moves registers to them (with `setmaxnreg`, by
+/// movesRegistersToConsumers on the block's shared memory as planned now,
+/// which later passes only grow), otherwise the register file is split
+/// evenly.
+static int64_t registersPerThread(tile::LaunchOp launch, scf::ForOp loop, bool setmaxnreg) {
   int64_t threads = launch.getThreads();
   if (loop->getParentOfType<tile::WarpSpecializeOp>()) {
-    if (consumerRegisters > 0 &&
+    if (setmaxnreg &&
         movesRegistersToConsumers(launch, planSharedMemory(launch.getBody().front())))
-      return consumerRegisters;
+      return registerSplit(threads)->consumer;
     threads += 128; // the producer warpgroup
   }
   return std::min<int64_t>(255, 65536 / threads / 8 * 8);
@@ -385,7 +353,7 @@ struct TileRotateGemmsPass : tilec::impl::TileRotateGemmsBase<TileRotateGemmsPas
       // work: only where the registers leave room (spills cost more than
       // the overlap gains).
       if (fragmentRegisters(launch) + kRegisterHeadroom >
-          registersPerThread(launch, loop, consumerRegisters))
+          registersPerThread(launch, loop, setmaxnreg))
         return;
       if (std::optional<Rotation> rotation = planRotation(loop)) {
         LLVM_DEBUG(llvm::dbgs() << "rotating the loop at " << loop.getLoc() << "\n");

@@ -498,7 +498,7 @@ def ab(args, rounds=int(os.environ.get("TILEC_AB_ROUNDS", "7"))):
         builds.append(("cuBLAS", lambda a=a, b=b: torch.matmul(a, b)))
         groups.append((f"gemm fp16 {n}^3", 2 * n ** 3, builds))
     attention = (("fa_d128", False, 128, ("causal",)), ("fa_d128_causal", True, 128, ()),
-                 ("fa_d64", False, 64, ()))
+                 ("fa_d64", False, 64, ("causal",)), ("fa_d64_causal", True, 64, ()))
     for base, causal, d, exclude in (attention if only in ("", "attention") else ()):
         h = 16
         small = [torch.randn(2, 1000, h, d, device="cuda", dtype=torch.bfloat16) for _ in range(3)]
@@ -583,6 +583,7 @@ def attention_checks(K, big, kernels_dir):
             ("fa_d128_no_setmaxnreg", False, 16, 16, bf16, 128, (4, 8192)),
             ("fa_d128_no_stmatrix", False, 16, 16, bf16, 128, (4, 8192)),
             ("fa_d64", False, 16, 16, bf16, 64, (4, 8192)),
+            ("fa_d64_causal", True, 16, 16, bf16, 64, (4, 8192)),
             ("fa_d128_sm80", False, 16, 16, bf16, 128, (4, 8192)),
             ("fa_gqa_causal_sm80", True, 4, 2, bf16, 64, (8, 4096))):
         k = K(name)

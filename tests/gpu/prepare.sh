@@ -58,6 +58,7 @@ compile flash_attention.tl flash_attention fa_d128_causal -D is_causal=True
 compile flash_attention.tl flash_attention fa_d128_no_setmaxnreg --disable=setmaxnreg
 compile flash_attention.tl flash_attention fa_d128_no_stmatrix --disable=stmatrix,tma
 compile flash_attention.tl flash_attention fa_d64 -D dim=64 -D block_N=128
+compile flash_attention.tl flash_attention fa_d64_causal -D dim=64 -D block_N=128 -D is_causal=True
 # With the opt-in warpgroup turns (run.sh --ab times them against the defaults).
 compile flash_attention.tl flash_attention fa_d128_pingpong --enable=pingpong
 compile flash_attention.tl flash_attention fa_d128_causal_pingpong -D is_causal=True --enable=pingpong

@@ -1,5 +1,5 @@
 // RUN: tile-opt %s --split-input-file --tile-rotate-gemms | FileCheck %s
-// RUN: tile-opt %s --split-input-file --tile-rotate-gemms="consumer-registers=224" | FileCheck %s --check-prefix=MOVED
+// RUN: tile-opt %s --split-input-file --tile-rotate-gemms="setmaxnreg=true" | FileCheck %s --check-prefix=MOVED
 
 // The consumers' loop of attention: Q K_j^T on stage j's K, the softmax,
 // P V_j on stage j's V, V's release. P is zeroed before the loop; each
