@@ -229,8 +229,8 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
 
     With `warp-specialize` (targets with TMA), a kernel whose only pipelined
     loop sits in the launch body and that combines nothing across threads
-    (no atomics, prints, asserts, and no reductions other than along the rows
-    of a wgmma accumulator), launched with a multiple of 128 threads below
+    (no prints, asserts, and no reductions other than along the rows of a
+    wgmma accumulator; atomic adds spread over the consumers), launched with a multiple of 128 threads below
     1024 (the producer comes on top), gets a producer warpgroup
     instead (`tile.warp_specialize`): the producer loops over the
     iterations, waits until the consumers released stage i mod S (a second

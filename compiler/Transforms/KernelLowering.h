@@ -533,6 +533,11 @@ private:
   /// The wgmma shared-memory descriptor of the 64-bit matrix starting at
   /// (row, col) of a swizzled shared buffer.
   Value wgmmaDescriptor(const BufferRef &ref, Value row, Value col, bool kMajor);
+  /// The descriptors of a wgmma gemm operand's k-steps (`k` elements in
+  /// steps of `kStep`, along its rows or its columns; `other` indexes the
+  /// other dimension).
+  SmallVector<Value> wgmmaStepDescriptors(const BufferRef &ref, int64_t k, int64_t kStep,
+                                          bool kAlongRows, Value other, bool kMajor);
   /// Runs `body(viewIndex, slot)` for each element of a #tile.wgmma
   /// fragment this thread holds (unrolled: the slots are constants).
   void forEachOwned(const BufferRef &ref,

@@ -341,6 +341,49 @@ Value KernelLowering::wgmmaDescriptor(const BufferRef &ref, Value row, Value col
   return arith::OrIOp::create(b, loc(), field, constant(fixed));
 }
 
+SmallVector<Value> KernelLowering::wgmmaStepDescriptors(const BufferRef &ref, int64_t k,
+                                                        int64_t kStep, bool kAlongRows,
+                                                        Value other, bool kMajor) {
+  auto at = [&](int64_t kk) {
+    return kAlongRows ? wgmmaDescriptor(ref, index(kk), other, kMajor)
+                      : wgmmaDescriptor(ref, other, index(kk), kMajor);
+  };
+  // The start address of step kk lies a constant number of bytes past the
+  // first step's where K runs along the rows (a row is `swizzle` bytes) or
+  // along columns starting at a constant column: each step's descriptor is
+  // then the first one plus that offset >> 4. The first is kept in place,
+  // so that a loop holds one descriptor an operand, not one 64-bit
+  // register a step (all loop-invariant for a tile loaded before the loop,
+  // which LLVM would hoist: FlashAttention's backward spilled).
+  size_t rank = ref.storageDims.size();
+  int64_t elementBytes = ref.elementType.getIntOrFloatBitWidth() / 8;
+  std::optional<int64_t> firstColumn;
+  if (!kAlongRows)
+    firstColumn = getConstantIntValue(ref.offsets[ref.kept[1]]);
+  bool stepsByConstants = rank >= 2 && ref.kept.size() == 2 && ref.kept[0] == rank - 2 &&
+                          ref.kept[1] == rank - 1 && (kAlongRows || firstColumn);
+  if (!stepsByConstants) {
+    SmallVector<Value> descriptors;
+    for (int64_t kk = 0; kk < k; kk += kStep)
+      descriptors.push_back(at(kk));
+    return descriptors;
+  }
+  int64_t span = ref.swizzle;
+  auto columnBytes = [&](int64_t column) { // swizzledOffset's column part
+    int64_t bytes = column * elementBytes;
+    return bytes / span * ref.swizzleRows * span + bytes % span;
+  };
+  Value first = targetInfo.keepInPlace(b, loc(), at(0));
+  SmallVector<Value> descriptors{first};
+  for (int64_t kk = kStep; kk < k; kk += kStep) {
+    int64_t bytes = kAlongRows ? kk * span
+                               : columnBytes(*firstColumn + kk) - columnBytes(*firstColumn);
+    descriptors.push_back(arith::AddIOp::create(
+        b, loc(), first, arith::ConstantIntOp::create(b, loc(), b.getI64Type(), bytes >> 4)));
+  }
+  return descriptors;
+}
+
 SmallVector<Value> KernelLowering::packWgmmaA(const BufferRef &a, int64_t firstSlot) {
   // The k16 slice's eight A elements of this thread sit in slots
   // firstSlot + 0..7 of the accumulator-layout fragment, in the order of
@@ -428,6 +471,10 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
       return failure();
     targetInfo.warpgroupMmaFence(b, loc());
     SmallVector<Value> results;
+    // B's columns of this warpgroup: rows of B stored N x K.
+    Value columnB = firstColumn ? firstColumn : index(0);
+    SmallVector<Value> descriptorsB =
+        wgmmaStepDescriptors(bm, k, kStep, /*kAlongRows=*/!tb, columnB, /*kMajor=*/tb);
     for (int64_t block = 0; block < blocksPerGroup; ++block) {
       Value acc = LLVM::UndefOp::create(b, loc(), structType);
       Value zero = arith::ConstantOp::create(b, loc(), b.getFloatAttr(f32, 0.0));
@@ -438,19 +485,19 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
       Value rowStart = arith::AddIOp::create(
           b, loc(), arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
           index(block * 64));
+      SmallVector<Value> descriptorsA;
+      if (!a.wgmmaGroups)
+        descriptorsA = wgmmaStepDescriptors(a, k, kStep, /*kAlongRows=*/ta, rowStart,
+                                            /*kMajor=*/!ta);
       for (int64_t kk = 0; kk < k; kk += kStep) {
-        // B's columns of this warpgroup: rows of B stored N x K.
-        Value columnB = firstColumn ? firstColumn : index(0);
-        Value descB = tb ? wgmmaDescriptor(bm, columnB, index(kk), /*kMajor=*/true)
-                         : wgmmaDescriptor(bm, index(kk), columnB, /*kMajor=*/false);
+        Value descB = descriptorsB[kk / kStep];
         if (a.wgmmaGroups) {
           acc = wgmmaFromRegisters(registersA[block * (k / kStep) + kk / kStep], descB, acc, n,
                                    operandType, tb);
           continue;
         }
-        Value descA = ta ? wgmmaDescriptor(a, index(kk), rowStart, /*kMajor=*/false)
-                         : wgmmaDescriptor(a, rowStart, index(kk), /*kMajor=*/true);
-        acc = targetInfo.warpgroupMma(b, loc(), acc, descA, descB, n, kStep, operandType, ta, tb);
+        acc = targetInfo.warpgroupMma(b, loc(), acc, descriptorsA[kk / kStep], descB, n, kStep,
+                                      operandType, ta, tb);
       }
       results.push_back(acc);
     }

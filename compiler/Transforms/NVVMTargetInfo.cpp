@@ -153,6 +153,19 @@ public:
     return out;
   }
 
+  Value keepInPlace(OpBuilder &b, Location loc, Value value) const override {
+    // A mov with side effects: LLVM neither hoists nor merges it.
+    unsigned bits = value.getType().getIntOrFloatBitWidth();
+    if (bits != 32 && bits != 64)
+      return value;
+    std::string text = bits == 64 ? "mov.b64 $0, $1;" : "mov.b32 $0, $1;";
+    return LLVM::InlineAsmOp::create(b, loc, value.getType(), ValueRange{value}, text,
+                                     bits == 64 ? "=l,l" : "=r,r", /*has_side_effects=*/true,
+                                     /*is_align_stack=*/false,
+                                     LLVM::tailcallkind::TailCallKind::None,
+                                     LLVM::AsmDialectAttr(), ArrayAttr())
+        .getResult(0);
+  }
   void warpgroupMmaFence(OpBuilder &b, Location loc) const override {
     NVVM::WgmmaFenceAlignedOp::create(b, loc);
   }

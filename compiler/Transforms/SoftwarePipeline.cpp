@@ -149,9 +149,10 @@ static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
 
 /// Whether the kernel around `loop` suits a producer warpgroup: the loop is
 /// the launch body's only pipelined loop, and nothing in the kernel combines
-/// values across the block's threads (reductions, atomics, prints and
-/// asserts count the threads they run on), except reductions along the rows
-/// of a wgmma accumulator, which only its warpgroups run.
+/// values across the block's threads (reductions, prints and asserts count
+/// the threads they run on), except reductions along the rows of a wgmma
+/// accumulator, which only its warpgroups run. Atomic adds spread over the
+/// threads of the part that runs them (the consumers), as copies do.
 static bool canSpecialize(tile::PipelinedOp loop) {
   auto launch = dyn_cast<tile::LaunchOp>(loop->getParentOp());
   // The producer warpgroup comes on top of the launch's threads, and a
@@ -165,8 +166,7 @@ static bool canSpecialize(tile::PipelinedOp loop) {
     if (auto reduce = dyn_cast<tile::ReduceOp>(op); reduce && onWgmmaRows(reduce))
       return WalkResult::advance();
     if ((isa<tile::PipelinedOp>(op) && op != loop) ||
-        isa<tile::ReduceOp, tile::CumsumOp, tile::AtomicAddOp, tile::PrintOp, tile::AssertOp>(
-            op))
+        isa<tile::ReduceOp, tile::CumsumOp, tile::PrintOp, tile::AssertOp>(op))
       return WalkResult::interrupt();
     return WalkResult::advance();
   });

@@ -151,6 +151,10 @@ public:
                                          SmallVector<Value> registersA,
                                          SmallVector<Value> registersB,
                                          ValueRange registersC) const;
+  /// `value`, copied where it is used by an op that later passes keep in
+  /// place: a value computed from it stays in the loop that uses it (one
+  /// register live into the loop instead of each derived value).
+  virtual Value keepInPlace(OpBuilder &b, Location loc, Value value) const { return value; }
   /// Orders register writes before the warpgroup MMAs that follow.
   virtual void warpgroupMmaFence(OpBuilder &b, Location loc) const;
   /// One m64nNk(kStep) warpgroup MMA, A and B by shared-memory descriptors,

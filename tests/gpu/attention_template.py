@@ -272,6 +272,47 @@ def bench_separate_dq(batch=4, seq=8192, heads=16, dim=128):
           f"{times[False]:.3f} ms, dQ pass of its own {times[True]:.3f} ms")
 
 
+def ab_features(name, features, batch=4, seq=8192, heads=16, dim=128, rounds=3):
+    """The instance's backward built with and without each of `features`
+    (code-generation features, as tilec --disable takes them), timed
+    interleaved in rounds (the median of the rounds' medians); each build's
+    gradients against the default's."""
+    import tilec
+    torch.manual_seed(2)
+    document_ids = torch.cumsum(torch.rand(batch, seq, device="cuda") < 1 / 1024, 1).int()
+    inputs = variants(heads, seq, document_ids)[name][0]
+    q, k, v, grad = (torch.randn(batch, seq, heads, dim, device="cuda", dtype=torch.bfloat16)
+                     for _ in range(4))
+    path = os.path.join(root, "kernels", "attention", name + ".tl")
+    defines = dict(dim=dim)
+    forward = tilec.compile(path, f"{name}_attention", defines=defines)
+    out = torch.empty_like(q)
+    lse = torch.empty(batch, heads, seq, device="cuda", dtype=torch.float32)
+    forward(Q=q, K=k, V=v, Output=out, LSE=lse, **inputs)
+    builds = {"default": ()}
+    builds.update({f"no {f}": (f,) for f in features})
+    grads, times = {}, {}
+    for build, left_out in builds.items():
+        kernel = tilec.compile(path, f"{name}_attention_bwd", defines=defines, disable=left_out)
+        dq, dk, dv = (torch.empty_like(t) for t in (q, k, v))
+        run = (lambda kernel=kernel, dq=dq, dk=dk, dv=dv:
+               kernel(Q=q, K=k, V=v, O=out, dO=grad, LSE=lse, dQ=dq, dK=dk, dV=dv, **inputs))
+        run()
+        grads[build], times[build] = (dq, dk, dv), (run, [])
+    for _ in range(rounds):
+        for build in builds:
+            times[build][1].append(median_ms(times[build][0]))
+    ms = {build: sorted(t)[len(t) // 2] for build, (_, t) in times.items()}
+    cells = []
+    for build in builds:
+        differs = max(((g.float() - r.float()).abs().max() / r.float().abs().max()).item()
+                      for g, r in zip(grads[build], grads["default"]))
+        cells.append(f"{build} {ms[build]:.3f} ms (x{ms[build] / ms['default']:.3f} of the "
+                     f"default's time, differs {differs:.1e})")
+    print(f"attention template: backward features {name} b{batch} s{seq} h{heads} d{dim}: "
+          + ", ".join(cells))
+
+
 def bench_decode(name, batch, kv_len, heads=32, kv_heads=8, dim=128):
     """One decoding step: time, and bandwidth against a copy of the same
     bytes (K and V) in the same run."""
@@ -290,6 +331,15 @@ def main():
     # --only a,b: just these instances (numerics and time); --no-bench: no
     # timing.
     only = None
+    if "--features" in sys.argv:
+        # --features a,b: each instance's backward with and without these
+        # code-generation features, nothing else (with --only: those).
+        features = sys.argv[sys.argv.index("--features") + 1].split(",")
+        names = (sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv
+                 else ("dense", "causal", "sliding_window", "document", "alibi", "softcap"))
+        for name in names:
+            ab_features(name, features)
+        return
     if "--only" in sys.argv:
         only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
     chosen = lambda name: only is None or name in only  # noqa: E731

@@ -183,7 +183,7 @@ def sweep_tiles(batch=4, seq=4096, heads=16, dim=128):
               f"({flops / ms / 1e9:.0f} TFLOP/s), differs from 64x64 by {error:.1e}")
 
 
-FEATURES = ("wgmma-overlap", "vector-atomics", "bulk-reductions")
+FEATURES = ("warp-specialize", "wgmma-overlap", "vector-atomics", "bulk-reductions")
 FEATURE_VARIANTS = {  # name: the code-generation features left out
     "none": FEATURES,
     **{name: tuple(f for f in FEATURES if f != name) for name in FEATURES},
@@ -192,7 +192,8 @@ FEATURE_VARIANTS = {  # name: the code-generation features left out
 
 
 def ab_features(rounds=3):
-    """The hand-written backward built with none of, each of and all of: wgmma
+    """The hand-written backward built with none of, each of and all of: a
+    producer warpgroup loading the query tiles (warp-specialize), wgmma
     groups left in flight (wgmma-overlap), paired float32 atomics
     (vector-atomics), dQ added through shared memory by bulk reductions
     (bulk-reductions); timed interleaved in rounds (the median of each

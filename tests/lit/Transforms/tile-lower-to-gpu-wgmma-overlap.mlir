@@ -18,7 +18,7 @@
 // OFF-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // OFF: nvvm.wgmma.commit.group.sync.aligned
 // OFF-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
-// OFF-NOT: inline_asm
+// OFF-NOT: inline_asm has_side_effects "wgmma.wait_group
 func.func @two_in_flight(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"},
                          %D: !tile.buffer<64x64xf32, global> {tile.name = "D"}) attributes {tile.kernel} {
   %c1 = arith.constant 1 : index

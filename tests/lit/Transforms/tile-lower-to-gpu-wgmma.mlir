@@ -17,8 +17,19 @@
 // CHECK: nvvm.wgmma.fence.aligned
 // Descriptors: 128-byte swizzle (mode 1 in bits 62-63), stride 1024 bytes
 // between 8-row groups (64 in bits 32-45), leading offset 16 bytes (1).
-// CHECK: arith.ori %{{.*}}, %c4611686293305360384_i64{{.*}} : i64
-// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
+// One a operand, kept in place (a mov LLVM does not hoist out of loops);
+// the k16 steps add 32 bytes (2 in the address field) each.
+// CHECK: %[[B0:.*]] = arith.ori %{{.*}}, %c4611686293305360384_i64{{.*}} : i64
+// CHECK-NEXT: %[[B:.*]] = llvm.inline_asm has_side_effects "mov.b64 $0, $1;", "=l,l" %[[B0]]
+// CHECK: %[[B1:.*]] = arith.addi %[[B]], %c2_i64
+// CHECK: %[[B2:.*]] = arith.addi %[[B]], %c4_i64
+// CHECK: %[[B3:.*]] = arith.addi %[[B]], %c6_i64
+// CHECK: %[[A0:.*]] = arith.ori %{{.*}}, %c4611686293305360384_i64{{.*}} : i64
+// CHECK-NEXT: %[[A:.*]] = llvm.inline_asm has_side_effects "mov.b64 $0, $1;", "=l,l" %[[A0]]
+// CHECK: nvvm.wgmma.mma_async %[[A]], %[[B]], {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
+// CHECK-NEXT: nvvm.wgmma.mma_async %{{.*}}, %[[B1]],
+// CHECK-NEXT: nvvm.wgmma.mma_async %{{.*}}, %[[B2]],
+// CHECK-NEXT: nvvm.wgmma.mma_async %{{.*}}, %[[B3]],
 // CHECK-NOT: nvvm.wgmma.mma_async
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
