@@ -242,7 +242,11 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     producer waits for each group's release before its copies, the
     consumers wait for a group's copies right before its first use and
     release it right after its last, so that K's stage is refilled while
-    P V still reads V's.
+    P V still reads V's. A shared tile the launch copies from a read-only
+    tensor before the loop and that only the loop reads (attention's Q) is
+    loaded by the producer ahead of the stages, on a one-slot barrier the
+    consumers wait for before their loop: the first stages' loads do not
+    queue behind it.
   }];
   let options = [
     Option<"warpSpecialize", "warp-specialize", "bool", "false",

@@ -173,6 +173,29 @@ static bool canSpecialize(tile::PipelinedOp loop) {
   return !walk.wasInterrupted();
 }
 
+/// Copies from a read-only tensor into a shared tile that the launch body
+/// issues before `loop` and that only the loop reads (attention's Q tile):
+/// a producer warpgroup issues them ahead of the loop's stages, on a
+/// barrier of their own, so that the first stages' loads need not wait
+/// until they have landed.
+static SmallVector<tile::CopyOp> leadingCopies(tile::PipelinedOp loop) {
+  SmallVector<tile::CopyOp> copies;
+  for (Operation &op : llvm::make_range(loop->getBlock()->begin(), loop->getIterator())) {
+    auto copy = dyn_cast<tile::CopyOp>(op);
+    auto target = copy ? copy.getTarget().getDefiningOp<tile::AllocOp>() : nullptr;
+    if (!target || target.getType().getScope() != tile::MemoryScope::Shared ||
+        target->getBlock() != loop->getBlock() || !isReadOnlyTensor(copy.getSource()))
+      continue;
+    bool onlyLoopReads = llvm::all_of(target->getUsers(), [&](Operation *user) {
+      return user == copy.getOperation() || isa<tile::AnnotateLayoutOp>(user) ||
+             (loop->isAncestor(user) && !tile::operandUses(user, target.getResult()).written);
+    });
+    if (onlyLoopReads)
+      copies.push_back(copy);
+  }
+  return copies;
+}
+
 /// Copies of a pipelined loop whose tiles the body first uses in the same
 /// op: a producer fills them together, on barriers of their own.
 struct CopyGroup {
@@ -333,10 +356,12 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     // before its first use in the body and release it after its last.
     SmallVector<CopyGroup> groups = groupCopies(loop, head);
     int64_t consumers = cast<tile::LaunchOp>(loop->getParentOp()).getThreads();
-    auto newBarriers = [&](Value after, int64_t arrivals) {
+    auto newBarriers = [&](Value after, int64_t arrivals, int64_t slots = 0) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointAfter(after.getDefiningOp());
-      auto alloc = tile::AllocOp::create(b, loc, cast<tile::BufferType>(barriers.getType()));
+      auto type = slots ? tile::BufferType::get({slots}, b.getI64Type(), tile::MemoryScope::Shared)
+                        : cast<tile::BufferType>(barriers.getType());
+      auto alloc = tile::AllocOp::create(b, loc, type);
       alloc.setMbarriers(true);
       if (arrivals)
         alloc.setArrivalsAttr(b.getI64IntegerAttr(arrivals));
@@ -348,6 +373,10 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
       full.push_back(g == 0 ? barriers : (last = newBarriers(last, 0)));
       empty.push_back(last = newBarriers(last, consumers));
     }
+    SmallVector<tile::CopyOp> leading = leadingCopies(loop);
+    Value leadBarrier;
+    if (!leading.empty())
+      leadBarrier = newBarriers(last, 0, /*slots=*/1);
     auto specialize = tile::WarpSpecializeOp::create(b, loc);
     auto perIteration = [&](Value iv) {
       Value iteration = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
@@ -357,15 +386,24 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     };
     // The loop over the iterations in a region of the op; the insertion
     // point ends in its body.
-    auto loopIn = [&](Region &region) {
+    auto loopIn = [&](Region &region, function_ref<void()> before) {
       b.setInsertionPointToStart(&region.emplaceBlock());
+      before();
       auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
       b.setInsertionPointToStart(forOp.getBody());
       return forOp.getInductionVar();
     };
     {
       OpBuilder::InsertionGuard guard(b);
-      Value iv = loopIn(specialize.getProducer());
+      Value iv = loopIn(specialize.getProducer(), [&] {
+        if (leading.empty())
+          return;
+        Value slot = constant(0);
+        for (tile::CopyOp copy : leading)
+          tile::CopyAsyncOp::create(b, copy.getLoc(), copy.getSource(), copy.getTarget(),
+                                    leadBarrier, slot);
+        tile::AsyncCommitOp::create(b, loc, leadBarrier, slot);
+      });
       auto [stage, round] = perIteration(iv);
       // In round 0 the stage is free: a fresh barrier passes parity 1.
       Value freePhase = arith::RemUIOp::create(b, loc, add(round, constant(1)), constant(2));
@@ -377,7 +415,10 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     }
     {
       OpBuilder::InsertionGuard guard(b);
-      Value iv = loopIn(specialize.getConsumers());
+      Value iv = loopIn(specialize.getConsumers(), [&] {
+        if (!leading.empty())
+          tile::BarrierWaitOp::create(b, loc, leadBarrier, constant(0), constant(0));
+      });
       auto [stage, round] = perIteration(iv);
       Value phase = arith::RemUIOp::create(b, loc, round, constant(2));
       if (groups.size() == 1) { // the whole body between wait and release
@@ -400,6 +441,8 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
       }
     }
     eraseOriginal();
+    for (tile::CopyOp copy : leading)
+      copy.erase();
     return true;
   }
   // Prologue: the first S - 1 iterations' tiles.

@@ -117,8 +117,8 @@ func.func @two_consumers(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], til
 
 // -----
 
-// The same with a few KB of shared memory: blocks may share an SM, so the
-// registers stay where ptxas puts them.
+// The same with a few KB of shared memory and no fragments: blocks may
+// share an SM, so the registers stay where ptxas puts them.
 // REALLOC-LABEL: gpu.func @small_block
 // REALLOC-NOT: maxnreg
 // REALLOC-NOT: setmaxregister
@@ -142,6 +142,77 @@ func.func @small_block(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
       %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
       tile.copy %stage, %t : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// Three consumer warpgroups: 32 a thread for the producer, 160 for each
+// consumer, within the 128 each of four warpgroups has at launch.
+// REALLOC-LABEL: gpu.func @three_consumers
+// REALLOC-SAME: nvvm.maxnreg = 128 : i32
+// REALLOC: arith.cmpi uge, %thread_id_x, %c384{{.*}} : index
+// REALLOC-NEXT: scf.if
+// REALLOC-NEXT: nvvm.setmaxregister decrease 32
+// REALLOC: nvvm.setmaxregister increase 160
+func.func @three_consumers(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(384) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {staged} : !tile.buffer<2x384xf32, shared>
+    %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {arrivals = 384 : i64, mbarriers} : !tile.buffer<2xi64, shared>
+    %t = tile.alloc : !tile.buffer<384x128xf32, shared>
+    tile.warp_specialize producer {
+      tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [384] : !tile.buffer<?xf32, global> -> !tile.buffer<384xf32, global>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 384] : !tile.buffer<2x384xf32, shared> -> !tile.buffer<384xf32, shared>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<384xf32, global>, !tile.buffer<384xf32, shared>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+    } consumers {
+      tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 384] : !tile.buffer<2x384xf32, shared> -> !tile.buffer<384xf32, shared>
+      %row = tile.region %t[%c0, %c0] sizes [384, 1] : !tile.buffer<384x128xf32, shared> -> !tile.buffer<384xf32, shared>
+      tile.copy %stage, %row : !tile.buffer<384xf32, shared>, !tile.buffer<384xf32, shared>
+      tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// Little shared memory but accumulators (a 128x256 float32 tile: 128
+// registers a consumer thread) that two blocks an SM (80 registers a
+// thread) could not hold: the block has the SM to itself anyway, and the
+// registers move.
+// REALLOC-LABEL: gpu.func @large_fragments
+// REALLOC-SAME: nvvm.maxnreg = 168 : i32
+// REALLOC: nvvm.setmaxregister decrease 56
+// REALLOC: nvvm.setmaxregister increase 224
+func.func @large_fragments(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {staged} : !tile.buffer<2x256xf32, shared>
+    %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {arrivals = 256 : i64, mbarriers} : !tile.buffer<2xi64, shared>
+    %acc = tile.alloc : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
+    tile.warp_specialize producer {
+      tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+    } consumers {
+      tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      tile.fill %acc, %zero : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
       tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
     }
   }

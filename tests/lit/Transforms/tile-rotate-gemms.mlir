@@ -195,8 +195,8 @@ func.func @a_used_after(%out: !tile.buffer<64x64xf16, global> {tile.name = "out"
 // registers a thread; with the headroom that exceeds the 168 a thread of a
 // block of 256 consumers and a producer warpgroup: not rotated unless
 // registers move to the consumers (MOVED, 224), which they do where the
-// block's shared memory (here 128 KiB, three stages) leaves an SM no room
-// for a second block.
+// block has the SM to itself (here by its shared memory: 128 KiB, three
+// stages).
 // CHECK-LABEL: func.func @too_many_registers
 // CHECK-NOT: tile.fill
 // MOVED-LABEL: func.func @too_many_registers

@@ -376,3 +376,51 @@ func.func @one_group(%A: !tile.buffer<1024x64xf16, global> {tile.name = "A"},
   }
   return
 }
+
+// -----
+
+// A tile the launch copies from a read-only tensor before the loop and only
+// the loop reads (attention's Q) is loaded by the producer ahead of the
+// stages, on a barrier of its own; the consumers wait for it before their
+// loop. A tile the loop writes (here %w) keeps its copy in place.
+// WS-LABEL: func.func @leading_copy
+// WS: %[[LEAD:.*]] = tile.alloc {mbarriers} : <1xi64, shared>
+// WS: tile.copy %{{.*}}, %[[W:.*]] : <64x64xf16, global>, <64x64xf16, shared>
+// WS-NEXT: tile.warp_specialize producer {
+// WS-NEXT: %[[ZERO:.*]] = arith.constant 0 : index
+// WS-NEXT: tile.copy_async %{{.*}}, %[[Q:.*]], %[[LEAD]][%[[ZERO]]] : <64x64xf16, global>, <64x64xf16, shared>, <1xi64, shared>
+// WS-NEXT: tile.async_commit %[[LEAD]][%[[ZERO]]]
+// WS-NEXT: scf.for
+// WS: } consumers {
+// WS: tile.barrier_wait %[[LEAD]][%{{.*}}] phase(%{{.*}})
+// WS-NEXT: scf.for
+// WS: tile.gemm %[[Q]]
+func.func @leading_copy(%Q: !tile.buffer<64x64xf16, global> {tile.name = "Q"},
+                        %W: !tile.buffer<64x64xf16, global> {tile.name = "W"},
+                        %K: !tile.buffer<1024x64xf16, global> {tile.name = "K"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f16
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %q = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %w = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %k = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    tile.copy %Q, %q : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+    tile.copy %W, %w : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+    tile.pipelined %j = %c0 to %c16 step %c1 num_stages(2) {
+      %row = arith.muli %j, %c64 : index
+      %kr = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
+      tile.copy %kr, %k : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
+          : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+      tile.gemm %w, %k, %s {policy = #tile<gemm_policy full_row>, transpose_b}
+          : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+      tile.fill %w, %zero : !tile.buffer<64x64xf16, shared>
+    }
+  }
+  return
+}
