@@ -230,12 +230,12 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     With `warp-specialize` (targets with TMA), a kernel whose only pipelined
     loop sits in the launch body and that combines nothing across threads
     (no prints, asserts, and no reductions other than along the rows of a
-    wgmma accumulator; atomic adds spread over the consumers), launched with a multiple of 128 threads below
-    1024 (the producer comes on top), gets a producer warpgroup
-    instead (`tile.warp_specialize`): the producer loops over the
-    iterations, waits until the consumers released stage i mod S (a second
-    `mbarriers` buffer, `arrivals` = the block's threads) and
-    issues the copies; the consumers wait for the stage's copies, run the
+    wgmma accumulator; atomic adds spread over the consumers), launched
+    with a multiple of 128 threads below 1024 (the producer comes on top),
+    gets a producer warpgroup instead (`tile.warp_specialize`): the
+    producer loops over the iterations, waits until the consumers released
+    stage i mod S (a second `mbarriers` buffer, `arrivals` = the block's
+    threads) and issues the copies; the consumers wait for the stage's copies, run the
     rest of the body and release the stage. No block-wide barrier remains
     in the loop. Tiles the body first uses in different ops (attention's K
     in Q K^T, V in P V) come in groups with barriers of their own: the
@@ -439,11 +439,11 @@ def TileRotateGemms : Pass<"tile-rotate-gemms", "::mlir::ModuleOp"> {
     (the first iteration's own) from the scalar code, views and read-only
     tensor loads of the body. A loop is left as it is where the block's
     register fragments and some headroom exceed the registers a thread has
-    (the register file split over the block's threads, or with `setmaxnreg`
-    the consumers' share where registers move to them: 224 of two consumer
-    warpgroups, 160 of three): the rotated loop keeps the last gemm's operands
-    live through the next iteration's work, and a spill costs more than the
-    overlap gains.
+    (the register file split over the block's threads, or with
+    `setmaxnreg` the consumers' share where registers move to them: 224 of
+    two consumer warpgroups, 160 of three): the rotated loop keeps the last
+    gemm's operands live through the next iteration's work, and a spill
+    costs more than the overlap gains.
 
     ```mlir
     scf.for %j = %c0 to %n step %c1 {
