@@ -4,7 +4,9 @@ PyTorch on ragged random inputs (forward, gradients, decoding), then their
 time against the project's hand-written kernels, SDPA and FlexAttention
 (torch.compile'd, same masks and score modifications) in the same run.
 Needs the tilec tool ($TILEC) to compile. Prints "attention template: ok"
-or raises; --no-bench skips the timing."""
+or raises; --no-bench skips the timing; --features a,b times each
+instance's backward with and without those code-generation features
+instead."""
 
 import math
 import os
