@@ -145,13 +145,21 @@ TEST_CASE("gemm_fp8: e4m3 operands, B given as (N, K), bf16 out, ragged", "[kern
 /// FlashAttention against a float64 reference; the queries are the last
 /// qLen of the kvLen positions (qLen = kvLen: self-attention), causal masks
 /// aligned to the bottom right.
+/// With `ownTiles` the kernel picks its tiles for head dim `dim` (at 64, as
+/// on Hopper, which the cpu target answers as: 192-query blocks on three
+/// consumer warpgroups), else 32 x 16.
 static void checkFlashAttention(bool causal, int64_t heads, int64_t kvHeads, int64_t qLen = 75,
-                                int64_t kvLen = 75) {
-  int64_t batch = 2, dim = 32;
-  Kernel kernel("flash_attention.tl", "flash_attention",
-                {{"dim", "32"}, {"block_M", "32"}, {"block_N", "16"},
-                 {"groups", std::to_string(heads / kvHeads)},
-                 {"is_causal", causal ? "True" : "False"}});
+                                int64_t kvLen = 75, bool ownTiles = false, int64_t dim = 32) {
+  int64_t batch = 2;
+  std::vector<std::pair<std::string, std::string>> defines{
+      {"dim", std::to_string(dim)},
+      {"groups", std::to_string(heads / kvHeads)},
+      {"is_causal", causal ? "True" : "False"}};
+  if (!ownTiles) {
+    defines.emplace_back("block_M", "32");
+    defines.emplace_back("block_N", "16");
+  }
+  Kernel kernel("flash_attention.tl", "flash_attention", defines);
   REQUIRE(kernel.ok());
   Tensor Q = randomTensor(DType::BF16, {batch, qLen, heads, dim}, rng());
   Tensor K = randomTensor(DType::BF16, {batch, kvLen, kvHeads, dim}, rng());
@@ -187,6 +195,14 @@ TEST_CASE("flash attention: a chunk of queries after a cached prefix", "[kernels
 
 TEST_CASE("flash attention: MHA, ragged sequence", "[kernels]") {
   checkFlashAttention(/*causal=*/false, 2, 2);
+}
+
+TEST_CASE("flash attention: the kernel's own tiles at head dim 64, ragged", "[kernels]") {
+  // 200 queries: one whole 192-query block and a ragged one of 8 rows.
+  checkFlashAttention(/*causal=*/false, 2, 1, /*qLen=*/200, /*kvLen=*/200, /*ownTiles=*/true,
+                      /*dim=*/64);
+  checkFlashAttention(/*causal=*/true, 2, 2, /*qLen=*/200, /*kvLen=*/230, /*ownTiles=*/true,
+                      /*dim=*/64);
 }
 
 TEST_CASE("flash attention: GQA, causal, ragged sequence", "[kernels]") {
