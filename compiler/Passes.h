@@ -57,6 +57,10 @@ struct RegisterSplit {
 /// was), three 32 + 3 x 160 (4 x 128); none for other counts.
 std::optional<RegisterSplit> registerSplit(int64_t consumerThreads);
 
+/// Registers each of a block's `threads` gets where the register file is
+/// split evenly (at most 255, in steps of 8).
+int64_t evenRegisters(int64_t threads);
+
 /// 32-bit registers a thread holds of the block's register fragments
 /// (#tile.wgmma accumulators, 16-bit ones two elements a register, their
 /// rows, #tile.cyclic fragments).
@@ -71,13 +75,13 @@ int64_t fragmentRegisters(tile::LaunchOp launch);
 /// spilled.
 constexpr int64_t kRegisterHeadroom = 32;
 
-/// Whether tile-lower-to-gpu (with setmaxnreg) moves registers from the
-/// producer warpgroup of the warp-specialized `launch` to its consumer
-/// warpgroups (registerSplit): where the block already has the SM to
-/// itself, by its `sharedBytes` of shared memory or because two blocks
+/// How tile-lower-to-gpu (with setmaxnreg) splits the registers of the
+/// warp-specialized `launch` between its producer and consumer warpgroups
+/// (registerSplit), if it moves them: where the block already has the SM
+/// to itself, by its `sharedBytes` of shared memory or because two blocks
 /// would leave a thread fewer registers than its fragments need (a smaller
 /// kernel keeps its blocks side by side instead).
-bool movesRegistersToConsumers(tile::LaunchOp launch, int64_t sharedBytes);
+std::optional<RegisterSplit> consumerRegisterSplit(tile::LaunchOp launch, int64_t sharedBytes);
 
 } // namespace tilec
 

@@ -840,8 +840,8 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   // one block an SM: only where shared memory or the fragments already do
   // (a smaller kernel keeps its blocks side by side instead).
   std::optional<RegisterSplit> split;
-  if (setmaxnreg && movesRegistersToConsumers(launch, sharedBytes))
-    split = registerSplit(launch.getThreads());
+  if (setmaxnreg)
+    split = consumerRegisterSplit(launch, sharedBytes);
   if (split) {
     // setmaxnreg moves registers within the block's allocation, which is
     // what the kernel's register count says: pinned at the even split
@@ -1517,7 +1517,7 @@ static LogicalResult checkRegisters(func::FuncOp kernel, tile::LaunchOp launch,
   // setmaxnreg; fewer threads have 255. Only larger blocks are at risk.
   if (blockThreads <= 384 || lowering.accumulatorRegisters == 0)
     return success();
-  int64_t available = std::min<int64_t>(255, 65536 / blockThreads / 8 * 8);
+  int64_t available = evenRegisters(blockThreads);
   // Addresses, indices, loop state and the operands in flight.
   constexpr int64_t kOverhead = 24;
   if (lowering.accumulatorRegisters + kOverhead <= available)

@@ -34,6 +34,10 @@ std::optional<RegisterSplit> tilec::registerSplit(int64_t consumerThreads) {
   return std::nullopt;
 }
 
+int64_t tilec::evenRegisters(int64_t threads) {
+  return std::min<int64_t>(255, kRegistersPerSM / threads / 8 * 8);
+}
+
 int64_t tilec::fragmentRegisters(tile::LaunchOp launch) {
   int64_t registers = 0;
   launch.walk([&](tile::AllocOp alloc) {
@@ -57,13 +61,17 @@ int64_t tilec::fragmentRegisters(tile::LaunchOp launch) {
   return registers;
 }
 
-bool tilec::movesRegistersToConsumers(tile::LaunchOp launch, int64_t sharedBytes) {
-  if (launch.getNoSetmaxnreg() || !registerSplit(launch.getThreads()))
-    return false;
+std::optional<RegisterSplit> tilec::consumerRegisterSplit(tile::LaunchOp launch,
+                                                         int64_t sharedBytes) {
+  std::optional<RegisterSplit> split = registerSplit(launch.getThreads());
+  if (launch.getNoSetmaxnreg() || !split)
+    return std::nullopt;
   if (blocksPerSM(sharedBytes) < 2)
-    return true;
+    return split;
   // Two blocks side by side would split the register file over twice the
   // block's threads (the consumers and the producer warpgroup).
   int64_t threads = launch.getThreads() + 128;
-  return fragmentRegisters(launch) + kRegisterHeadroom > kRegistersPerSM / (2 * threads);
+  if (fragmentRegisters(launch) + kRegisterHeadroom > kRegistersPerSM / (2 * threads))
+    return split;
+  return std::nullopt;
 }

@@ -322,20 +322,21 @@ static void rotate(scf::ForOp loop, Rotation &rotation) {
 }
 
 /// 32-bit registers each thread of a block running `loop` may hold: a
-/// warp-specialized block's consumers get their share of registerSplit
-/// where tile-lower-to-gpu moves registers to them (with `setmaxnreg`, by
-/// movesRegistersToConsumers on the block's shared memory as planned now,
+/// warp-specialized block's consumers get their share where
+/// tile-lower-to-gpu moves registers to them (with `setmaxnreg`,
+/// consumerRegisterSplit on the block's shared memory as planned now,
 /// which later passes only grow), otherwise the register file is split
 /// evenly.
 static int64_t registersPerThread(tile::LaunchOp launch, scf::ForOp loop, bool setmaxnreg) {
   int64_t threads = launch.getThreads();
   if (loop->getParentOfType<tile::WarpSpecializeOp>()) {
-    if (setmaxnreg &&
-        movesRegistersToConsumers(launch, planSharedMemory(launch.getBody().front())))
-      return registerSplit(threads)->consumer;
+    if (setmaxnreg)
+      if (std::optional<RegisterSplit> split =
+              consumerRegisterSplit(launch, planSharedMemory(launch.getBody().front())))
+        return split->consumer;
     threads += 128; // the producer warpgroup
   }
-  return std::min<int64_t>(255, 65536 / threads / 8 * 8);
+  return evenRegisters(threads);
 }
 
 namespace {

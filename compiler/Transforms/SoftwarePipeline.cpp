@@ -211,25 +211,19 @@ struct CopyGroup {
 /// first group. One group where every tile is first used by the same op.
 static SmallVector<CopyGroup> groupCopies(tile::PipelinedOp loop, const Prologue &head) {
   Block &body = loop.getBody().front();
-  auto usesTile = [&](Operation &op, tile::AllocOp target) {
-    WalkResult walk = op.walk([&](Operation *inner) {
-      for (Value operand : inner->getOperands())
-        if (operand == target.getResult())
-          return WalkResult::interrupt();
-      return WalkResult::advance();
-    });
-    return walk.wasInterrupted();
-  };
   SmallVector<CopyGroup> groups;
   SmallVector<size_t> unused;
   for (auto [index, target] : llvm::enumerate(head.targets)) {
+    // The body's ops (outside the head) that use the tile, first and last.
     Operation *first = nullptr, *last = nullptr;
-    for (Operation &op : body) {
-      if (llvm::is_contained(head.ops, &op) || !usesTile(op, target))
+    for (Operation *user : target->getUsers()) {
+      Operation *op = body.findAncestorOpInBlock(*user);
+      if (!op || llvm::is_contained(head.ops, op))
         continue;
-      if (!first)
-        first = &op;
-      last = &op;
+      if (!first || op->isBeforeInBlock(first))
+        first = op;
+      if (!last || last->isBeforeInBlock(op))
+        last = op;
     }
     if (!first) {
       unused.push_back(index);

@@ -364,16 +364,10 @@ tilec::tile::BufferUses tilec::tile::usesOf(Value buffer) {
     for (Operation *user : view.getUsers()) {
       if (isa<RegionOp, ViewOp>(user)) {
         views.push_back(user->getResult(0));
-      } else if (isa<DimOp>(user)) {
-        // Only the shape.
-      } else if (isa<LoadOp>(user)) {
-        uses.read = true;
-      } else if (isa<StoreOp>(user)) {
-        uses.written = true;
-      } else if (isa<CopyOp, ConvertLayoutOp>(user)) {
-        (user->getOperand(0) == view ? uses.read : uses.written) = true;
-      } else {
-        uses.read = uses.written = true;
+      } else if (!isa<DimOp>(user)) { // a shape query touches no element
+        BufferUses use = operandUses(user, view);
+        uses.read |= use.read;
+        uses.written |= use.written;
       }
     }
   }
