@@ -90,6 +90,63 @@ bool tilec::compiler::isHostComputable(Value value, func::FuncOp hostFunc) {
   return succeeded(expression(value, hostFunc));
 }
 
+/// The host conditions `op` runs under, outermost first (the scf.if
+/// branches around it in `func`), each non-zero where it runs. On the cpu
+/// target (`hostOnly`) a condition the host cannot compute is null; on GPU
+/// targets it is an error `what` explains.
+static FailureOr<std::vector<std::string>> conditionsOf(Operation *op, func::FuncOp func,
+                                                        bool hostOnly, StringRef what) {
+  std::vector<std::string> when;
+  Operation *child = op;
+  for (Operation *parent = op->getParentOp(); parent != func;
+       child = parent, parent = parent->getParentOp()) {
+    auto ifOp = dyn_cast<scf::IfOp>(parent);
+    FailureOr<json> condition =
+        ifOp ? expression(ifOp.getCondition(), func) : FailureOr<json>(failure());
+    if (failed(condition) && !hostOnly)
+      return op->emitError(what), failure();
+    json holds = nullptr; // the cpu target's conditions the host cannot compute
+    if (succeeded(condition)) {
+      bool inElse = child->getParentRegion() == &ifOp.getElseRegion();
+      holds = inElse ? json::array({"eq", *condition, 0}) : *condition;
+    }
+    when.insert(when.begin(), holds.dump());
+  }
+  return when;
+}
+
+/// "file:line:col" of the source line `loc` names (inside a macro: the
+/// macro's line), or "".
+static std::string sourceLocation(Location loc) {
+  auto fileLoc = loc->findInstanceOf<FileLineColLoc>();
+  if (!fileLoc)
+    return "";
+  return (fileLoc.getFilename().str() + ":" + std::to_string(fileLoc.getLine()) + ":" +
+          std::to_string(fileLoc.getColumn()));
+}
+
+/// A requirement: an assert outside any launch, over the tensors'
+/// dimensions and integer scalars.
+static FailureOr<abi::RequirementSpec> requirementMetadata(tile::AssertOp assertOp,
+                                                           func::FuncOp func, bool hostOnly) {
+  abi::RequirementSpec entry;
+  FailureOr<json> holds = expression(assertOp.getCondition(), func);
+  if (failed(holds))
+    return assertOp.emitError("an assert outside T.Kernel must be computable on the host from "
+                              "the tensors' dimensions and integer scalar parameters"),
+           failure();
+  FailureOr<std::vector<std::string>> when = conditionsOf(
+      assertOp, func, hostOnly,
+      "an assert outside T.Kernel must be under conditions the host can compute");
+  if (failed(when))
+    return failure();
+  entry.when = std::move(*when);
+  entry.holds = holds->dump();
+  entry.message = assertOp.getMessage().str();
+  entry.location = sourceLocation(assertOp.getLoc());
+  return entry;
+}
+
 /// One launch: its GPU kernel, grid, the conditions it runs under (outermost
 /// first; all must be non-zero), threads, shared memory and tensor maps. On
 /// the cpu target (`hostOnly`: not lowered; the interpreter runs the tile
@@ -112,23 +169,12 @@ static FailureOr<abi::LaunchSpec> launchMetadata(tile::LaunchOp launch, func::Fu
              failure();
     entry.grid[i] = succeeded(expr) ? expr->dump() : "null";
   }
-  Operation *child = launch;
-  for (Operation *parent = launch->getParentOp(); parent != func;
-       child = parent, parent = parent->getParentOp()) {
-    auto ifOp = dyn_cast<scf::IfOp>(parent);
-    FailureOr<json> condition =
-        ifOp ? expression(ifOp.getCondition(), func) : FailureOr<json>(failure());
-    if (failed(condition) && !hostOnly)
-      return launch.emitError("the conditions this launch runs under must be computable "
-                              "on the host"),
-             failure();
-    json holds = nullptr; // the cpu target's conditions the host cannot compute
-    if (succeeded(condition)) {
-      bool inElse = child->getParentRegion() == &ifOp.getElseRegion();
-      holds = inElse ? json::array({"eq", *condition, 0}) : *condition;
-    }
-    entry.when.insert(entry.when.begin(), holds.dump());
-  }
+  FailureOr<std::vector<std::string>> when = conditionsOf(
+      launch, func, hostOnly, "the conditions this launch runs under must be computable on "
+                              "the host");
+  if (failed(when))
+    return failure();
+  entry.when = std::move(*when);
   // TMA tensor maps the kernel takes after its parameters (with an i32 flag
   // saying whether the runtime could build them): the tensor, the box in C
   // order, the shared-memory swizzle in bytes.
@@ -199,12 +245,22 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
     }
     spec.workspaces.push_back(std::move(entry));
   }
-  WalkResult walk = func.walk<WalkOrder::PreOrder>([&](tile::LaunchOp launch) {
+  WalkResult walk = func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (auto assertOp = dyn_cast<tile::AssertOp>(op)) {
+      FailureOr<abi::RequirementSpec> entry = requirementMetadata(assertOp, func, hostOnly);
+      if (failed(entry))
+        return WalkResult::interrupt();
+      spec.requirements.push_back(std::move(*entry));
+      return WalkResult::advance();
+    }
+    auto launch = dyn_cast<tile::LaunchOp>(op);
+    if (!launch)
+      return WalkResult::advance();
     FailureOr<abi::LaunchSpec> entry = launchMetadata(launch, func, hostOnly);
     if (failed(entry))
       return WalkResult::interrupt();
     spec.launches.push_back(std::move(*entry));
-    return WalkResult::skip();
+    return WalkResult::skip(); // device asserts inside are not requirements
   });
   if (walk.wasInterrupted())
     return failure();

@@ -1663,8 +1663,27 @@ void KernelGenerator::genAssert(const AssertStmt &stmt) {
   if (cond.isError())
     return;
   if (!cond.isConst() && cond.kind != RValue::Kind::None) {
-    error(stmt.getLoc()) << "assert checks compile-time conditions; for values known at "
-                            "run time use T.device_assert";
+    if (inLaunch) {
+      error(stmt.getLoc()) << "assert inside T.Kernel checks compile-time conditions; for "
+                              "values known at run time use T.device_assert";
+      return;
+    }
+    // Outside T.Kernel: a condition on the tensors' dimensions and integer
+    // scalars, which every runtime checks before the first launch (the
+    // kernel's metadata lists it under "requires").
+    Value holds = toBool(cond, stmt.cond->getLoc());
+    if (!holds)
+      return;
+    std::string message = "assertion failed";
+    if (stmt.message) {
+      RValue text = eval(*stmt.message);
+      if (!text.isConst() || text.constKind != RValue::ConstKind::Str) {
+        error(stmt.message->getLoc()) << "an assert's message must be a compile-time string";
+        return;
+      }
+      message = text.str;
+    }
+    tile::AssertOp::create(builder, loc(stmt.getLoc()), holds, builder.getStringAttr(message));
     return;
   }
   bool holds = cond.isConst() && (cond.constKind == RValue::ConstKind::Float

@@ -1430,8 +1430,9 @@ std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup,
 /// The launches of `kernel` in program order, after checking that the code
 /// around them can run on the host: scalar computation of parameters and
 /// tensor dimensions, and `scf.if`s whose conditions the runtime can
-/// evaluate before it launches. Loops around a launch and memory accesses
-/// outside one run only on the cpu target.
+/// evaluate before it launches, and asserts (the kernel's requirements).
+/// Loops around a launch and memory accesses outside one run only on the
+/// cpu target.
 static LogicalResult collectLaunches(func::FuncOp kernel,
                                      SmallVectorImpl<tile::LaunchOp> &launches) {
   WalkResult walk = kernel.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
@@ -1460,7 +1461,9 @@ static LogicalResult collectLaunches(func::FuncOp kernel,
                     "launches stand at the kernel's top level or inside 'if'");
       return WalkResult::interrupt();
     }
-    if (!isMemoryEffectFree(op) && !isa<tile::DimOp, tile::AllocGlobalOp>(op)) {
+    // Asserts outside T.Kernel are the kernel's requirements, which the
+    // runtime checks (the metadata lists them).
+    if (!isMemoryEffectFree(op) && !isa<tile::DimOp, tile::AllocGlobalOp, tile::AssertOp>(op)) {
       op->emitError("on GPU targets only scalar computation may stand outside T.Kernel "
                     "(the cpu target runs this)");
       return WalkResult::interrupt();
@@ -1517,6 +1520,10 @@ static LogicalResult checkRegisters(func::FuncOp kernel, tile::LaunchOp launch,
   // setmaxnreg; fewer threads have 255. Only larger blocks are at risk.
   if (blockThreads <= 384 || lowering.accumulatorRegisters == 0)
     return success();
+  // The even share, also where setmaxnreg gives the consumers more: ptxas
+  // fits each instruction's operands in the kernel's own register count
+  // (three consumer warpgroups: a 128-register wgmma accumulator does not
+  // compile at 128 although the consumers hold 160).
   int64_t available = evenRegisters(blockThreads);
   // Addresses, indices, loop state and the operands in flight.
   constexpr int64_t kOverhead = 24;

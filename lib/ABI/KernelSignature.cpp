@@ -104,6 +104,15 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
         workspace.extents.push_back(extent.dump());
       spec->workspaces.push_back(std::move(workspace));
     }
+    for (const json &entry : meta.value("requires", json::array())) {
+      RequirementSpec requirement;
+      for (const json &condition : entry.value("when", json::array()))
+        requirement.when.push_back(condition.dump());
+      requirement.holds = entry.at("holds").dump();
+      requirement.message = entry.value("message", "");
+      requirement.location = entry.value("location", "");
+      spec->requirements.push_back(std::move(requirement));
+    }
     for (const json &entry : meta.at("launches")) {
       LaunchSpec launch;
       if (!parseLaunch(entry, spec->params, launch, error))
@@ -156,6 +165,19 @@ std::string KernelSpec::toJSON() const {
                                    {"shape", shape}});
     }
     meta["workspaces"] = workspaceList;
+  }
+  if (!requirements.empty()) {
+    json requirementList = json::array();
+    for (const RequirementSpec &requirement : requirements) {
+      json when = json::array();
+      for (const std::string &condition : requirement.when)
+        when.push_back(json::parse(condition));
+      requirementList.push_back(json{{"when", when},
+                                     {"holds", json::parse(requirement.holds)},
+                                     {"message", requirement.message},
+                                     {"location", requirement.location}});
+    }
+    meta["requires"] = requirementList;
   }
   json launchList = json::array();
   for (const LaunchSpec &launch : launches) {
@@ -291,6 +313,51 @@ bool tilec::abi::evaluateExpression(const std::string &expression,
     error = std::string("bad expression: ") + e.what();
     return false;
   }
+}
+
+bool tilec::abi::conditionsHold(const std::vector<std::string> &when,
+                                const std::map<std::string, int64_t> &dims,
+                                const std::map<std::string, int64_t> &scalars, bool &holds,
+                                std::string &error) {
+  holds = true;
+  for (const std::string &condition : when) {
+    int64_t value;
+    if (!evaluateExpression(condition, dims, scalars, value, error))
+      return false;
+    if (value == 0) {
+      holds = false;
+      return true;
+    }
+  }
+  return true;
+}
+
+bool tilec::abi::checkRequirements(const KernelSpec &spec,
+                                   const std::map<std::string, int64_t> &dims,
+                                   const std::map<std::string, int64_t> &scalars,
+                                   std::string &error) {
+  for (const RequirementSpec &requirement : spec.requirements) {
+    bool applies;
+    if (!conditionsHold(requirement.when, dims, scalars, applies, error))
+      return false;
+    int64_t value = 1;
+    if (applies && !evaluateExpression(requirement.holds, dims, scalars, value, error))
+      return false;
+    if (value != 0)
+      continue;
+    error = "kernel '" + spec.kernel + "': " + requirement.message;
+    if (!requirement.location.empty())
+      error += " (the assert at " + requirement.location + ")";
+    std::string bound;
+    for (const auto &[name, extent] : dims)
+      bound += (bound.empty() ? "" : ", ") + name + "=" + std::to_string(extent);
+    for (const auto &[name, scalar] : scalars)
+      bound += (bound.empty() ? "" : ", ") + name + "=" + std::to_string(scalar);
+    if (!bound.empty())
+      error += "; the arguments give " + bound;
+    return false;
+  }
+  return true;
 }
 
 bool tilec::abi::workspaceBytes(const KernelSpec &spec,

@@ -86,12 +86,25 @@ struct LaunchSpec {
   std::vector<std::string> when;
 };
 
-/// A kernel's launch ABI: its parameters and its launches in program order,
-/// which run one after the other on one stream.
+/// A condition the arguments must meet before anything runs: an `assert`
+/// outside T.Kernel over the tensors' dimensions and integer scalars.
+struct RequirementSpec {
+  /// Conditions it applies under (JSON expressions, outermost first).
+  std::vector<std::string> when;
+  /// The JSON expression that is non-zero when the arguments meet it.
+  std::string holds;
+  /// The assert's message, and where it is ("file:line:col").
+  std::string message, location;
+};
+
+/// A kernel's launch ABI: its parameters, the requirements its arguments
+/// must meet, and its launches in program order, which run one after the
+/// other on one stream.
 struct KernelSpec {
   std::string kernel, target, compiler, hash;
   std::vector<ParamSpec> params;
   std::vector<WorkspaceSpec> workspaces;
+  std::vector<RequirementSpec> requirements;
   std::vector<LaunchSpec> launches;
   /// The compile-time parameters the kernel was built with, as a JSON
   /// object's text ("{}" when none).
@@ -133,6 +146,21 @@ std::vector<ParameterSlot> kernelParameterSlots(const std::vector<ParamSpec> &pa
 bool workspaceBytes(const KernelSpec &spec, const std::map<std::string, int64_t> &dims,
                     const std::map<std::string, int64_t> &scalars,
                     std::vector<uint64_t> &bytes, std::string &error);
+
+/// Whether every condition of `when` (JSON expressions, outermost first)
+/// is non-zero; a later condition is evaluated only where the earlier ones
+/// hold (it may assume them, as a guarded division does). False with
+/// `error` where one cannot be evaluated.
+bool conditionsHold(const std::vector<std::string> &when,
+                    const std::map<std::string, int64_t> &dims,
+                    const std::map<std::string, int64_t> &scalars, bool &holds,
+                    std::string &error);
+
+/// Checks the kernel's requirements against the bound dimensions and
+/// integer scalars; false with `error` (the assert's message, its location
+/// and the dimensions) at the first one they fail.
+bool checkRequirements(const KernelSpec &spec, const std::map<std::string, int64_t> &dims,
+                       const std::map<std::string, int64_t> &scalars, std::string &error);
 
 /// Evaluates a host expression of the metadata: an integer,
 /// {"dim": name} (a symbolic dimension), {"param": name} (an integer scalar)

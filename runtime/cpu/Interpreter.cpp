@@ -1445,6 +1445,12 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
   if (auto assertOp = dyn_cast<tile::AssertOp>(op)) {
     if (getI(assertOp.getCondition()) != 0)
       return success();
+    // Outside T.Kernel: a requirement on the arguments, which the GPU
+    // runtimes check before launching (no block has started).
+    if (!op->getParentOfType<tile::LaunchOp>()) {
+      fail(op) << "assertion failed: " << assertOp.getMessage();
+      return failure();
+    }
     return failWith(op, "device assertion failed: " + assertOp.getMessage());
   }
   if (isa<tile::UseSwizzleOp, tile::AnnotateLayoutOp>(op)) {

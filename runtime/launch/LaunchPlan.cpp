@@ -196,20 +196,15 @@ bool tilec::gpu::planKernel(const KernelSpec &spec, const std::vector<Argument> 
     if (!checkArgument(i, spec.params[i], args[i], kernelPlan.symbols, symbolSource, scalars,
                        error))
       return false;
+  if (!abi::checkRequirements(spec, kernelPlan.symbols, scalars, error))
+    return false;
   if (!abi::workspaceBytes(spec, kernelPlan.symbols, scalars, kernelPlan.workspaceBytes, error))
     return false;
   for (size_t l = 0; l < spec.launches.size(); ++l) {
     const LaunchSpec &launch = spec.launches[l];
-    bool runs = true;
-    for (const std::string &condition : launch.when) {
-      int64_t value;
-      if (!abi::evaluateExpression(condition, kernelPlan.symbols, scalars, value, error))
-        return false;
-      if (value == 0) {
-        runs = false; // later conditions may assume this one (a guarded division)
-        break;
-      }
-    }
+    bool runs;
+    if (!abi::conditionsHold(launch.when, kernelPlan.symbols, scalars, runs, error))
+      return false;
     if (!runs)
       continue;
     LaunchPlan plan;

@@ -146,6 +146,10 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   # loss curves (build/gpu/losses.csv, .svg) agree.
   jit train-models 300 python3 "$root/tests/gpu/train_models.py" --out "$gpu/losses.csv" \
     --svg "$gpu/losses.svg"
+  # Every family at shapes drawn from its grid against its peers
+  # (TILEC_BENCH_ARGS, e.g. "--all" or "--draw 16 --seed 3"): the table and
+  # the chart in build/gpu/bench/.
+  jit bench 540 python3 "$root/tests/gpu/bench.py" ${TILEC_BENCH_ARGS:-} --out "$gpu/bench"
   # A TileLang program, unchanged, through tilec's TileLang API, and
   # TileLang's own examples (TILEC_TILELANG_EXAMPLES=<tilelang>/examples).
   PYTHONPATH=$root/runtime/python${PYTHONPATH:+:$PYTHONPATH} jit tilelang 120 python3 -m \

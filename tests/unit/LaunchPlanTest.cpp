@@ -195,6 +195,45 @@ TEST_CASE("a kernel's launches run in order, each under its conditions", "[launc
   CHECK(error.find("no launches") != std::string::npos);
 }
 
+TEST_CASE("a kernel's requirements are checked before any launch", "[launch]") {
+  // heads == 4 * kv_heads (an assert outside T.Kernel), and n > 0 where M > 8.
+  std::string error;
+  auto spec = KernelSpec::parse(R"({"kernel": "decode",
+    "params": [{"name": "Q", "kind": "tensor", "dtype": "float32", "shape": ["M", "heads"]},
+               {"name": "K", "kind": "tensor", "dtype": "float32", "shape": ["M", "kv_heads"]},
+               {"name": "n", "kind": "scalar", "dtype": "int32"}],
+    "requires": [
+      {"holds": ["eq", {"dim": "heads"}, ["mul", {"dim": "kv_heads"}, 4]],
+       "message": "the query heads must be 4 (groups) x K's heads", "location": "d.tl:7:5"},
+      {"when": [["gt", {"dim": "M"}, 8]], "holds": ["gt", {"param": "n"}, 0],
+       "message": "n must be positive"}],
+    "launches": [{"symbol": "decode", "threads": 128, "grid": [{"dim": "M"}]}]})",
+                                error);
+  INFO(error);
+  REQUIRE(spec);
+  REQUIRE(spec->requirements.size() == 2);
+  // The metadata written back keeps them.
+  auto reparsed = KernelSpec::parse(spec->toJSON(), error);
+  REQUIRE(reparsed);
+  CHECK(reparsed->requirements[0].location == "d.tl:7:5");
+  CHECK(reparsed->requirements[1].when.size() == 1);
+  auto plan = [&](int64_t m, int64_t heads, int64_t kvHeads, int64_t n) {
+    KernelPlan kernelPlan;
+    Argument q = tensor(0x1000, "float32", {m, heads});
+    Argument k = tensor(0x2000, "float32", {m, kvHeads});
+    error.clear();
+    return planKernel(*spec, {q, k, integer(n)}, kernelPlan, error) &&
+           kernelPlan.launches.size() == 1;
+  };
+  CHECK(plan(4, 32, 8, 1));
+  CHECK_FALSE(plan(4, 16, 16, 1));
+  CHECK(error == "kernel 'decode': the query heads must be 4 (groups) x K's heads (the assert "
+                 "at d.tl:7:5); the arguments give M=4, heads=16, kv_heads=16, n=1");
+  CHECK(plan(4, 32, 8, -1)); // n > 0 is asked only where M > 8
+  CHECK_FALSE(plan(16, 32, 8, -1));
+  CHECK(error.find("kernel 'decode': n must be positive;") == 0);
+}
+
 TEST_CASE("bad metadata is reported", "[launch]") {
   std::string error;
   CHECK_FALSE(KernelSpec::parse("{", error));

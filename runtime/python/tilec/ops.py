@@ -172,7 +172,10 @@ def _variant_kernel(variant, kernel, q, k, v, **extra):
     (and `extra` compile-time parameters)."""
     defines = dict(dim=q.shape[-1], dtype=_dtype_name(q), **extra)
     heads, kv_heads = q.shape[-2], k.shape[2]
-    if heads != kv_heads:
+    # Decoding instances default to 4 query heads a K head, the others to
+    # 1 (retention has no groups); a kernel built for other groups refuses
+    # the tensors at launch (its requirements).
+    if heads != kv_heads or "_decode" in kernel:
         defines["groups"] = heads // kv_heads
     if v.shape[2] != kv_heads or v.shape[3] != k.shape[3]:
         defines.update(dim_v=v.shape[3], v_groups=heads // v.shape[2])
