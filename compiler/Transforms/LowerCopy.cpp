@@ -438,7 +438,6 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
   LLVM_DEBUG(llvm::dbgs() << "vector copy to shared, " << vec << " elements a vector\n");
   SmallVector<int64_t> vectors(shape);
   vectors.back() /= vec;
-  auto vectorType = VectorType::get({vec}, src.elementType);
   cooperative(product(vectors), [&](Value flat, Value) {
     SmallVector<Value> n = delinearize(flat, vectors);
     n.back() = arith::MulIOp::create(b, loc(), n.back(), index(vec));
@@ -453,14 +452,43 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
     auto ifOp = scf::IfOp::create(b, loc(), fast, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    if (async) {
-      targetInfo.asyncCopy16(b, loc(), address(dst, di), from);
-    } else {
-      Value v = LLVM::LoadOp::create(b, loc(), vectorType, from, /*alignment=*/16);
-      LLVM::StoreOp::create(b, loc(), v, address(dst, di), /*alignment=*/16);
-    }
-    // At the tensor's edges (or misaligned rows) element by element, zero outside.
+    // `bytes` at a time from element `first` of the vector on (both
+    // addresses aligned to it).
+    auto copyPieces = [&](int64_t bytes) {
+      int64_t elements = bytes * 8 / bits;
+      for (int64_t first = 0; first < vec; first += elements) {
+        SmallVector<Value> se(si), de(di);
+        se.back() = arith::AddIOp::create(b, loc(), se.back(), index(first));
+        de.back() = arith::AddIOp::create(b, loc(), de.back(), index(first));
+        Value piece = address(src, se), into = address(dst, de);
+        if (async) {
+          targetInfo.asyncCopy(b, loc(), into, piece, bytes);
+          continue;
+        }
+        auto pieceType = VectorType::get({elements}, src.elementType);
+        Value v = LLVM::LoadOp::create(b, loc(), pieceType, piece, /*alignment=*/bytes);
+        LLVM::StoreOp::create(b, loc(), v, into, /*alignment=*/bytes);
+      }
+    };
+    copyPieces(16);
+    // Rows whose length is not a multiple of 16 bytes (an fp16 tensor of
+    // 6146 columns) start at other alignments: vectors of 8 or 4 bytes
+    // where the whole 16 are inside the tensor, so that such tensors still
+    // load asynchronously and wide (the shared side is 16-byte aligned).
     b.setInsertionPointToStart(ifOp.elseBlock());
+    Value inside = arith::AndIOp::create(b, loc(), inBounds(src, si), inBounds(src, lastSi));
+    for (int64_t bytes : {8, 4}) {
+      if (bytes * 8 < static_cast<int64_t>(bits))
+        break;
+      auto narrower = scf::IfOp::create(
+          b, loc(), arith::AndIOp::create(b, loc(), inside, isAligned(from, bytes)),
+          /*withElseRegion=*/true);
+      b.setInsertionPointToStart(narrower.thenBlock());
+      copyPieces(bytes);
+      b.setInsertionPointToStart(narrower.elseBlock());
+    }
+    // At the tensor's edges (or 2-byte aligned rows) element by element,
+    // zero outside.
     Value zero = zeroOf(src.elementType);
     for (int64_t e = 0; e < vec; ++e) {
       SmallVector<Value> se(si), de(di);

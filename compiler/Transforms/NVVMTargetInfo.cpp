@@ -62,11 +62,13 @@ public:
     NVVM::MBarrierTryWaitParityOp::create(b, loc, barrier, parity, suspendNanoseconds);
   }
 
-  void asyncCopy16(OpBuilder &b, Location loc, Value target, Value source) const override {
-    NVVM::CpAsyncOp::create(
-        b, loc, target, source, b.getI32IntegerAttr(16),
-        NVVM::LoadCacheModifierKindAttr::get(b.getContext(), NVVM::LoadCacheModifierKind::CG),
-        Value());
+  void asyncCopy(OpBuilder &b, Location loc, Value target, Value source,
+                 int64_t bytes) const override {
+    // cp.async.cg (L2 only) takes 16 bytes; smaller copies go through L1.
+    auto cache = bytes == 16 ? NVVM::LoadCacheModifierKind::CG : NVVM::LoadCacheModifierKind::CA;
+    NVVM::CpAsyncOp::create(b, loc, target, source, b.getI32IntegerAttr(bytes),
+                            NVVM::LoadCacheModifierKindAttr::get(b.getContext(), cache),
+                            Value());
   }
   void asyncCopyCommitGroup(OpBuilder &b, Location loc) const override {
     NVVM::CpAsyncCommitGroupOp::create(b, loc);

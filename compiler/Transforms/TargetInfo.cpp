@@ -51,7 +51,7 @@ void TargetInfo::mbarrierExpectBytes(OpBuilder &, Location loc, Value, Value) co
 void TargetInfo::mbarrierWaitParity(OpBuilder &, Location loc, Value, Value, Value) const {
   unsupported(loc, "transaction barriers (mbarriers)");
 }
-void TargetInfo::asyncCopy16(OpBuilder &, Location loc, Value, Value) const {
+void TargetInfo::asyncCopy(OpBuilder &, Location loc, Value, Value, int64_t) const {
   unsupported(loc, "asynchronous copies into shared memory");
 }
 void TargetInfo::asyncCopyCommitGroup(OpBuilder &, Location loc) const {

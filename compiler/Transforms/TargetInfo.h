@@ -101,8 +101,10 @@ public:
   // Asynchronous copies global -> shared (TargetFeature::AsyncCopies)
   //===--------------------------------------------------------------------===//
 
-  /// Copies 16 bytes from `source` (global) to `target` (shared), bypassing L1.
-  virtual void asyncCopy16(OpBuilder &b, Location loc, Value target, Value source) const;
+  /// Copies `bytes` (4, 8 or 16; both addresses aligned to it) from
+  /// `source` (global) to `target` (shared); 16-byte copies bypass L1.
+  virtual void asyncCopy(OpBuilder &b, Location loc, Value target, Value source,
+                         int64_t bytes) const;
   virtual void asyncCopyCommitGroup(OpBuilder &b, Location loc) const;
   /// Waits until at most `pending` committed groups are in flight.
   virtual void asyncCopyWaitGroup(OpBuilder &b, Location loc, int64_t pending) const;

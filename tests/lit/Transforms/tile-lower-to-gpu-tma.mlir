@@ -27,6 +27,14 @@
 // CHECK-COUNT-2: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[MAP]], %[[BAR]], box[%{{.*}}, %{{.*}}] : !llvm.ptr<7>, !llvm.ptr
 // CHECK: } else {
 // CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg
+// Rows whose length is not a multiple of 16 bytes: 8- or 4-byte pieces where
+// the 16 bytes are inside the tensor, element by element only at its edges.
+// CHECK: } else {
+// CHECK-COUNT-2: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 8, cache =  ca
+// CHECK: } else {
+// CHECK-COUNT-4: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca
+// CHECK: } else {
+// CHECK-COUNT-8: llvm.store
 // CHECK: nvvm.cp.async.commit.group
 // CHECK: scf.if %[[READY]] {
 // CHECK: nvvm.mbarrier.arrive
