@@ -205,6 +205,29 @@ TEST_CASE("flash attention: the kernel's own tiles at head dim 64, ragged", "[ke
                       /*dim=*/64);
 }
 
+TEST_CASE("flash attention: the kernel's own tiles at head dim 256, ragged", "[kernels]") {
+  // 64-key steps (two stages of 128-key K and V tiles would not fit): 150
+  // keys end inside the third; 130 queries, a whole 128-query block and 2.
+  checkFlashAttention(/*causal=*/true, 2, 1, /*qLen=*/130, /*kvLen=*/150, /*ownTiles=*/true,
+                      /*dim=*/256);
+}
+
+/// A kernel built for one grouping of query heads refuses tensors of
+/// another before it runs (its requirements), rather than reading the
+/// wrong K and V heads.
+TEST_CASE("flash attention: heads that do not match groups are refused", "[kernels]") {
+  Kernel kernel("flash_attention.tl", "flash_attention",
+                {{"dim", "32"}, {"groups", "4"}, {"block_M", "32"}, {"block_N", "16"}});
+  REQUIRE(kernel.ok());
+  Tensor Q = randomTensor(DType::BF16, {1, 20, 4, 32}, rng());
+  Tensor K = randomTensor(DType::BF16, {1, 20, 4, 32}, rng());
+  Tensor V = randomTensor(DType::BF16, {1, 20, 4, 32}, rng());
+  Tensor O = poisoned(DType::BF16, {1, 20, 4, 32});
+  CHECK_FALSE(kernel.run({Q.arg(), K.arg(), V.arg(), O.arg()}));
+  CHECK(kernel.errors.find("the query heads must be 4 (groups) x K's heads") !=
+        std::string::npos);
+}
+
 TEST_CASE("flash attention: GQA, causal, ragged sequence", "[kernels]") {
   checkFlashAttention(/*causal=*/true, 4, 2);
 }
