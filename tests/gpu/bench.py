@@ -2,7 +2,7 @@
 peers in the same process, at shapes drawn from each family's grid (not
 only the shapes the kernels were tuned at); writes a table and a chart.
 
-    python3 tests/gpu/bench.py [--families attention,backward,decode,gemm]
+    python3 tests/gpu/bench.py [--families attention,backward,decode,gemm,retention]
                                [--draw N] [--seed S] [--all] [--out DIR]
 
 Each family's grid is below (GRIDS); --draw N cases of each are drawn at
@@ -27,7 +27,6 @@ Needs the tilec tool ($TILEC) to compile.
 
 import argparse
 import datetime
-import math
 import os
 import random
 import statistics
