@@ -93,6 +93,15 @@ def alternate(candidates, rounds=3):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def measure(case, ours, peers):
+    """Times tilec's call `ours` against `peers` (name -> callable), taking
+    turns (alternate), into `case`; returns it."""
+    times = alternate({"tilec": ours, **peers})
+    case.ours = times.pop("tilec")
+    case.peers = times
+    return case
+
+
 def sdpa_backends():
     """SDPA's fast backends, by name."""
     from torch.nn.attention import SDPBackend
@@ -197,11 +206,7 @@ def attention_case(dtype, dim, heads, causal, seq):
                                                       enable_gqa=heads != kv_heads)
         return call
 
-    peers = runnable_sdpa(sdpa_call)
-    times = alternate({"tilec": ours, **peers})
-    case.ours = times.pop("tilec")
-    case.peers = times
-    return case
+    return measure(case, ours, runnable_sdpa(sdpa_call))
 
 
 def backward_case(dtype, dim, heads, causal, seq):
@@ -252,11 +257,7 @@ def backward_case(dtype, dim, heads, causal, seq):
                 return torch.autograd.grad(ref_out, (qt, kt, vt), grad_t, retain_graph=True)
         return call
 
-    peers = runnable_sdpa(sdpa_call)
-    times = alternate({"tilec": ours, **peers})
-    case.ours = times.pop("tilec")
-    case.peers = times
-    return case
+    return measure(case, ours, runnable_sdpa(sdpa_call))
 
 
 def decode_case(batch, kv_len, heads):
@@ -289,14 +290,11 @@ def decode_case(batch, kv_len, heads):
                 return F.scaled_dot_product_attention(qt, kt, vt, enable_gqa=heads != kv_heads)
         return call
 
-    peers = runnable_sdpa(sdpa_call)
+    measure(case, ours, {"copy": lambda: target.copy_(source), **runnable_sdpa(sdpa_call)})
     # A copy reads and writes the bytes: the time it takes per byte moved
     # once is half of its time.
-    times = alternate({"tilec": ours, "copy": lambda: target.copy_(source), **peers})
-    case.ours = times.pop("tilec")
-    times["copy"] /= 2
-    case.peers = times
-    sdpa = {name: ms for name, ms in times.items() if name != "copy"}
+    case.peers["copy"] /= 2
+    sdpa = {name: ms for name, ms in case.peers.items() if name != "copy"}
     if sdpa:
         name, ms = min(sdpa.items(), key=lambda item: item[1])
         case.note = f"{name} x{ms / case.ours:.2f}"
@@ -319,10 +317,7 @@ def gemm_case(m, n, k):
     rows = slice(0, min(m, 256))
     case.error = relative_error(c[rows], a[rows].double() @ b.double())
     case.bound = 1e-2
-    times = alternate({"tilec": ours, "cuBLAS": lambda: torch.matmul(a, b)})
-    case.ours = times.pop("tilec")
-    case.peers = times
-    return case
+    return measure(case, ours, {"cuBLAS": lambda: torch.matmul(a, b)})
 
 
 def retention_case(shape, backward):
@@ -366,10 +361,7 @@ def retention_case(shape, backward):
     want = (q64 @ k64.T / dk ** 0.5 * decay) @ v64
     case.error = relative_error(out[0, seq - rows:, 0], want)
     case.bound = 2e-2
-    times = alternate({"tilec": ours, "FLA": theirs})
-    case.ours = times.pop("tilec")
-    case.peers = times
-    return case
+    return measure(case, ours, {"FLA": theirs})
 
 
 MAKERS = {"attention": attention_case, "backward": backward_case, "decode": decode_case,
