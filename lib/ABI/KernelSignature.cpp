@@ -130,6 +130,14 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
   }
 }
 
+/// Host conditions (JSON texts) as a JSON array.
+static json conditionList(const std::vector<std::string> &conditions) {
+  json list = json::array();
+  for (const std::string &condition : conditions)
+    list.push_back(json::parse(condition));
+  return list;
+}
+
 std::string KernelSpec::toJSON() const {
   json meta;
   meta["kernel"] = kernel;
@@ -169,10 +177,7 @@ std::string KernelSpec::toJSON() const {
   if (!requirements.empty()) {
     json requirementList = json::array();
     for (const RequirementSpec &requirement : requirements) {
-      json when = json::array();
-      for (const std::string &condition : requirement.when)
-        when.push_back(json::parse(condition));
-      requirementList.push_back(json{{"when", when},
+      requirementList.push_back(json{{"when", conditionList(requirement.when)},
                                      {"holds", json::parse(requirement.holds)},
                                      {"message", requirement.message},
                                      {"location", requirement.location}});
@@ -190,10 +195,7 @@ std::string KernelSpec::toJSON() const {
     for (const std::string &extent : launch.grid)
       grid.push_back(json::parse(extent));
     entry["grid"] = grid;
-    json when = json::array();
-    for (const std::string &condition : launch.when)
-      when.push_back(json::parse(condition));
-    entry["when"] = when;
+    entry["when"] = conditionList(launch.when);
     json maps = json::array();
     for (const TensorMapSpec &map : launch.tensorMaps)
       maps.push_back(json{{"param", map.param}, {"box", map.box}, {"swizzle", map.swizzle}});
