@@ -76,6 +76,18 @@ norm(x, w, bias, y, 1e-5)
 ref = (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-5) * w + bias
 assert np.abs(y - ref).max() < 1e-4, "layernorm on the CPU target"
 
+# A kernel's requirement (an assert outside T.Kernel) refuses arrays that
+# fail it, with its message: a kernel built for 4 query heads a K head.
+attention = tilec.compile(os.path.join(kernels, "flash_attention.tl"), target="cpu",
+                          defines={"dim": 32, "groups": 4, "block_M": 32, "block_N": 16})
+q = rng.standard_normal((1, 20, 4, 32)).astype(np.float32)
+try:
+    attention(q, q.copy(), q.copy(), np.zeros_like(q))
+except tilec.RunError as e:
+    assert "the query heads must be 4 (groups) x K's heads" in str(e), str(e)
+else:
+    raise AssertionError("heads that do not match groups were accepted")
+
 # A wrong argument count is a TypeError naming the parameters.
 try:
     add(a, b)
