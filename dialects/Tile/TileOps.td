@@ -760,10 +760,17 @@ def Tile_PrintOp : Tile_Op<"print"> {
 def Tile_AssertOp : Tile_Op<"assert"> {
   let summary = "stop the kernel when a condition does not hold";
   let description = [{
-    `T.device_assert(cond, msg)`.
+    Inside a `tile.launch`: `T.device_assert(cond, msg)`, checked by the
+    threads that reach it. Outside any launch, in the kernel function's
+    host code: a requirement, `assert cond, msg` over the tensors'
+    dimensions and integer scalars, which the kernel's metadata lists under
+    "requires" and every runtime checks before the first launch.
 
     ```mlir
-    tile.assert %ok, "index in range"
+    %heads = tile.dim %q[2] : <?x?x?x128xbf16, global>
+    %ok = arith.cmpi eq, %heads, %expected : index
+    tile.assert %ok, "the query heads must be 4 (groups) x K's heads"
+    tile.launch grid(%blocks) threads(256) { ... }
     ```
   }];
   let arguments = (ins I1:$condition, StrAttr:$message);
