@@ -446,21 +446,28 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
     lastSi.back() = arith::AddIOp::create(b, loc(), lastSi.back(), index(vec - 1));
     // Whole vector inside the tensor and 16-byte aligned in memory.
     Value from = address(src, si);
-    Value fast = arith::AndIOp::create(
-        b, loc(), arith::AndIOp::create(b, loc(), inBounds(src, si), inBounds(src, lastSi)),
-        isAligned(from, 16));
+    Value aligned = isAligned(from, 16);
+    Value inside = arith::AndIOp::create(b, loc(), inBounds(src, si), inBounds(src, lastSi));
+    Value fast = arith::AndIOp::create(b, loc(), inside, aligned);
     auto ifOp = scf::IfOp::create(b, loc(), fast, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    // `bytes` at a time from element `first` of the vector on (both
-    // addresses aligned to it).
+    // `bytes` at a time (both addresses aligned to it). A vector lies in
+    // one 16-byte chunk of the shared buffer, which a swizzle moves whole:
+    // its pieces are byte offsets from the vector's two addresses.
     auto copyPieces = [&](int64_t bytes) {
       int64_t elements = bytes * 8 / bits;
+      Value to = address(dst, di);
       for (int64_t first = 0; first < vec; first += elements) {
-        SmallVector<Value> se(si), de(di);
-        se.back() = arith::AddIOp::create(b, loc(), se.back(), index(first));
-        de.back() = arith::AddIOp::create(b, loc(), de.back(), index(first));
-        Value piece = address(src, se), into = address(dst, de);
+        auto offset = [&](Value pointer) {
+          if (first == 0)
+            return pointer;
+          return Value(LLVM::GEPOp::create(
+              b, loc(), pointer.getType(), b.getI8Type(), pointer,
+              ValueRange{arith::ConstantIntOp::create(b, loc(), b.getI64Type(),
+                                                       first * bits / 8)}));
+        };
+        Value piece = offset(from), into = offset(to);
         if (async) {
           targetInfo.asyncCopy(b, loc(), into, piece, bytes);
           continue;
@@ -476,7 +483,6 @@ bool KernelLowering::lowerVectorCopyToShared(Value source, Value target, bool as
     // where the whole 16 are inside the tensor, so that such tensors still
     // load asynchronously and wide (the shared side is 16-byte aligned).
     b.setInsertionPointToStart(ifOp.elseBlock());
-    Value inside = arith::AndIOp::create(b, loc(), inBounds(src, si), inBounds(src, lastSi));
     for (int64_t bytes : {8, 4}) {
       if (bytes * 8 < static_cast<int64_t>(bits))
         break;

@@ -45,6 +45,14 @@ static bool parseParam(const json &entry, ParamSpec &param, std::string &error) 
   return true;
 }
 
+/// The host conditions ("when", JSON texts) of a launch or requirement.
+static std::vector<std::string> readConditions(const json &entry) {
+  std::vector<std::string> conditions;
+  for (const json &condition : entry.value("when", json::array()))
+    conditions.push_back(condition.dump());
+  return conditions;
+}
+
 /// Reads one launch; false with `error` where it breaks the ABI's rules.
 static bool parseLaunch(const json &entry, const std::vector<ParamSpec> &params,
                         LaunchSpec &launch, std::string &error) {
@@ -54,8 +62,7 @@ static bool parseLaunch(const json &entry, const std::vector<ParamSpec> &params,
   const json &grid = entry.at("grid");
   for (size_t i = 0; i < 3; ++i)
     launch.grid[i] = i < grid.size() ? grid[i].dump() : "1";
-  for (const json &condition : entry.value("when", json::array()))
-    launch.when.push_back(condition.dump());
+  launch.when = readConditions(entry);
   for (const json &m : entry.value("tensor_maps", json::array())) {
     TensorMapSpec map;
     map.param = m.at("param").get<size_t>();
@@ -106,8 +113,7 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
     }
     for (const json &entry : meta.value("requires", json::array())) {
       RequirementSpec requirement;
-      for (const json &condition : entry.value("when", json::array()))
-        requirement.when.push_back(condition.dump());
+      requirement.when = readConditions(entry);
       requirement.holds = entry.at("holds").dump();
       requirement.message = entry.value("message", "");
       requirement.location = entry.value("location", "");
