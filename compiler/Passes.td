@@ -247,10 +247,38 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     loaded by the producer ahead of the stages, on a one-slot barrier the
     consumers wait for before their loop: the first stages' loads do not
     queue behind it.
+
+    With `persistent` as well, a warp-specialized launch with no tile
+    loaded ahead of its loop, one block of which takes an SM's shared memory
+    (its stages and, beside them, its epilogue's accumulator stores as
+    tile-stage-stores stages them), keeps its blocks resident: the grid
+    becomes min(tiles, SMs), and
+    block b takes the tiles b, b + grid, ... of the original grid (in its
+    order, T.use_swizzle's panels included). Producer and consumers each
+    loop over the block's tiles: the consumers run the launch body's code
+    before the pipelined loop, the loop and the code after it (the
+    epilogue) for each tile, the producer what computes its copies'
+    sources. The stages and barrier phases run on across tiles (an
+    iteration count carried by the tile loop), so the producer fills the
+    next tile's stages while the consumers finish the last one's epilogue.
+
+    ```
+    launch grid(P = min(tiles, SMs)):
+      warp_specialize
+        producer:  for t = block; t < tiles; t += P   (base: iterations so far)
+                     for i: wait empty[(base+i) mod S], copies of tile t
+        consumers: for t = block; t < tiles; t += P
+                     code before the loop; for i: wait full[...], body, release
+                     code after the loop
+    ```
   }];
   let options = [
     Option<"warpSpecialize", "warp-specialize", "bool", "false",
-           "Give the copies of a pipelined loop their own producer warpgroup">
+           "Give the copies of a pipelined loop their own producer warpgroup">,
+    Option<"persistent", "persistent", "bool", "false",
+           "Keep the blocks of a warp-specialized launch resident, each looping over tiles">,
+    Option<"smCount", "sm-count", "int64_t", "132",
+           "Multiprocessors of the GPU a persistent launch fills">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }

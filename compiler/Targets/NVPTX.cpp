@@ -83,6 +83,9 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   target.chip = name.str();
   target.features = chip->ptx;
   target.smVersion = static_cast<int>(version);
+  // The SM count of the part a chip is compiled for first (H100 SXM and
+  // H200, A100), which persistent launches fill; 0 where none is assumed.
+  target.smCount = version >= 90 ? 132 : version == 80 ? 108 : 0;
   CodegenFeatures &codegen = target.codegen;
   bool archSpecific = name == "sm_90a"; // wgmma and setmaxnreg need it
   codegen.tensorCores = version >= 80;
@@ -92,6 +95,7 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   codegen.wgmmaOverlap = codegen.rotateGemms = archSpecific;
   codegen.vectorAtomics = version >= 90;
   codegen.bulkReductions = version >= 90;
+  codegen.persistent = version >= 90;
   return target;
 }
 
@@ -104,7 +108,7 @@ std::string tilec::targets::supportedTargetNames() {
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {
   return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix, "
-         "pingpong, wgmma-overlap, rotate-gemms, vector-atomics, bulk-reductions";
+         "pingpong, persistent, wgmma-overlap, rotate-gemms, vector-atomics, bulk-reductions";
 }
 
 llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong"; }
@@ -160,6 +164,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
                         .Case("stage-stores", &codegen.stageStores)
                         .Case("stmatrix", &codegen.stmatrix)
                         .Case("pingpong", &codegen.pingpong)
+                        .Case("persistent", &codegen.persistent)
                         .Case("wgmma-overlap", &codegen.wgmmaOverlap)
                         .Case("rotate-gemms", &codegen.rotateGemms)
                         .Case("vector-atomics", &codegen.vectorAtomics)
@@ -179,6 +184,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
   codegen.wgmma &= codegen.tensorCores;
   codegen.setmaxnreg &= codegen.warpSpecialize;
   codegen.pingpong &= codegen.warpSpecialize && codegen.wgmma;
+  codegen.persistent &= codegen.warpSpecialize;
   codegen.stageStores &= codegen.tma;
   codegen.wgmmaOverlap &= codegen.wgmma;
   codegen.rotateGemms &= codegen.wgmmaOverlap;
@@ -221,6 +227,8 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   if (ampere) { // cp.async; on Hopper TMA and a producer warpgroup
     TileSoftwarePipelineOptions pipelining;
     pipelining.warpSpecialize = codegen.warpSpecialize;
+    pipelining.persistent = codegen.persistent;
+    pipelining.smCount = target.smCount;
     pm.addPass(createTileSoftwarePipeline(pipelining));
   }
   if (codegen.rotateGemms) { // the consumers' loops built

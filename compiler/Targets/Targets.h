@@ -31,6 +31,7 @@ struct CodegenFeatures {
   bool stageStores = false;     ///< accumulator stores through shared tiles (sm_90)
   bool stmatrix = false;        ///< stmatrix from accumulators (sm_90)
   bool pingpong = false;        ///< consumer warpgroups take turns on wgmma (sm_90a, opt-in)
+  bool persistent = false;      ///< resident blocks loop over a launch's tiles (sm_90)
   bool wgmmaOverlap = false;    ///< wgmma waited for where its results are needed (sm_90a)
   bool rotateGemms = false;     ///< a loop's last gemm overlaps its next iteration (sm_90a)
   bool vectorAtomics = false;   ///< float32 pairs added by one reduction (sm_90)
@@ -64,6 +65,7 @@ struct GPUTarget {
   std::string features;   ///< "+ptx81"
   int optLevel = 3;
   int smVersion = 0;      ///< 90 for sm_90a (NVPTX only)
+  int smCount = 0;        ///< multiprocessors of the part compiled for first (H100 SXM: 132)
   CodegenFeatures codegen; ///< what the NVPTX pipeline may use
 };
 

@@ -252,8 +252,153 @@ static SmallVector<CopyGroup> groupCopies(tile::PipelinedOp loop, const Prologue
   return groups;
 }
 
+/// A launch whose blocks stay resident and take its tiles in turn
+/// (`persistent`): the grid becomes min(tiles, SMs x blocks an SM holds),
+/// and block b runs tiles b, b + grid, ... The producer warpgroup of a
+/// block then loads the next tile's stages while its consumers finish the
+/// last one (its epilogue), instead of every block filling its pipeline
+/// anew.
+struct PersistentPlan {
+  tile::LaunchOp launch;
+  /// The launch body's ops before and after the loop (not allocations):
+  /// each tile runs them again, the ones after it on the consumers only.
+  SmallVector<Operation *> before, after;
+  tile::UseSwizzleOp rasterization;
+};
+
+/// Whether `op` reads or writes no memory, also in its regions.
+static bool isEffectFree(Operation *op) {
+  return isMemoryEffectFree(op) && !isa<tile::TileDialect>(op->getDialect());
+}
+
+/// The plan for making the launch around the warp-specialized `loop`
+/// persistent, if it can be: no tile loaded ahead of the loop (a producer
+/// would have to refill it for each tile), grid extents all known before the
+/// launch, and everything the producer needs of the code before the loop
+/// (the loop bounds, the copies' sources) computable without memory.
+static std::optional<PersistentPlan> planPersistence(tile::PipelinedOp loop,
+                                                     const Prologue &head,
+                                                     ArrayRef<tile::CopyOp> leading) {
+  auto launch = cast<tile::LaunchOp>(loop->getParentOp());
+  if (!leading.empty() || launch.getGrid().empty() || launch.getGrid().size() > 3)
+    return std::nullopt;
+  PersistentPlan plan{launch, {}, {}, {}};
+  bool afterLoop = false;
+  for (Operation &op : launch.getBody().front()) {
+    if (&op == loop.getOperation()) {
+      afterLoop = true;
+      continue;
+    }
+    if (isa<tile::AllocOp>(op)) {
+      if (afterLoop)
+        return std::nullopt;
+      continue;
+    }
+    if (auto swizzle = dyn_cast<tile::UseSwizzleOp>(op)) {
+      plan.rasterization = swizzle;
+      continue;
+    }
+    (afterLoop ? plan.after : plan.before).push_back(&op);
+  }
+  // What the producer's copies and loop need from the code before the loop.
+  Block &body = launch.getBody().front();
+  SmallVector<Value> needed{loop.getLowerBound(), loop.getUpperBound(), loop.getStep()};
+  for (Operation *op : head.ops) {
+    llvm::append_range(needed, op->getOperands());
+    SetVector<Value> captured;
+    getUsedValuesDefinedAbove(op->getRegions(), captured);
+    llvm::append_range(needed, captured);
+  }
+  DenseSet<Operation *> seen;
+  while (!needed.empty()) {
+    Operation *def = needed.pop_back_val().getDefiningOp();
+    if (!def || def->getBlock() != &body || !seen.insert(def).second || isa<tile::AllocOp>(def))
+      continue;
+    if (!isEffectFree(def))
+      return std::nullopt;
+    llvm::append_range(needed, def->getOperands());
+  }
+  return plan;
+}
+
+/// The grid of a persistent launch, built before it: every tile once, at
+/// most `residentBlocks` blocks. Returns the tile count and the grid.
+static std::pair<Value, Value> persistentGrid(OpBuilder &b, tile::LaunchOp launch,
+                                              int64_t residentBlocks) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(launch);
+  Location loc = launch.getLoc();
+  Value tiles = launch.getGrid().front();
+  for (Value extent : launch.getGrid().drop_front())
+    tiles = arith::MulIOp::create(b, loc, tiles, extent);
+  // Signed: what launch metadata evaluates on the host (tiles >= 0).
+  Value grid = arith::MinSIOp::create(
+      b, loc, tiles, arith::ConstantIndexOp::create(b, loc, residentBlocks));
+  return {tiles, grid};
+}
+
+/// The block indices of tile `tile` of `launch`'s original grid: x fastest,
+/// or, under T.use_swizzle(panel), down the rows of panels of `panel`
+/// columns (as blocks are rasterized without persistence).
+static SmallVector<Value> tileIndices(OpBuilder &b, Location loc, tile::LaunchOp launch,
+                                      ArrayRef<Value> grid, tile::UseSwizzleOp rasterization,
+                                      Value tile) {
+  auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  Value columns = grid[0];
+  Value rows = grid.size() > 1 ? grid[1] : constant(1);
+  Value layer = arith::MulIOp::create(b, loc, columns, rows);
+  Value z = arith::DivUIOp::create(b, loc, tile, layer);
+  Value linear = arith::RemUIOp::create(b, loc, tile, layer);
+  Value x, y;
+  if (rasterization && grid.size() >= 2) {
+    Value panel = constant(rasterization.getPanel());
+    Value panelBlocks = arith::MulIOp::create(b, loc, panel, rows);
+    Value first = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, linear, panelBlocks), panel);
+    Value within = arith::RemUIOp::create(b, loc, linear, panelBlocks);
+    Value width = arith::MinUIOp::create(b, loc, arith::SubIOp::create(b, loc, columns, first),
+                                         panel);
+    x = arith::AddIOp::create(b, loc, first, arith::RemUIOp::create(b, loc, within, width));
+    y = arith::DivUIOp::create(b, loc, within, width);
+  } else {
+    x = arith::RemUIOp::create(b, loc, linear, columns);
+    y = arith::DivUIOp::create(b, loc, linear, columns);
+  }
+  return {x, y, z};
+}
+
+/// Shared memory that staging the accumulator stores among `ops` takes
+/// (copies of a #tile.wgmma fragment into a tensor, through a shared tile
+/// of the tensor's element type).
+static int64_t stagedStoreBytes(ArrayRef<Operation *> ops) {
+  int64_t bytes = 0;
+  for (Operation *op : ops)
+    op->walk([&](tile::CopyOp copy) {
+      auto target = cast<tile::BufferType>(copy.getTarget().getType());
+      if (target.getScope() == tile::MemoryScope::Global &&
+          isa_and_nonnull<tile::WgmmaLayoutAttr>(tile::viewedLayout(copy.getSource())))
+        bytes += bufferBytes(target);
+    });
+  return bytes;
+}
+
+/// Shared memory the stages of `head`'s tiles take (with their barriers):
+/// what a block of the launch takes at least, whatever else it reuses.
+static int64_t stageBytes(const Prologue &head, int64_t stages) {
+  int64_t bytes = 0;
+  for (tile::AllocOp target : head.targets)
+    bytes += bufferBytes(target.getType()) * stages;
+  return bytes + 8 * 2 * stages;
+}
+
+/// What the pass was asked for.
+struct PipelineOptions {
+  bool warpSpecialize = false, persistent = false;
+  int64_t smCount = 0;
+};
+
 /// Pipelines one loop; false if it does not match.
-static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
+static bool pipeline(tile::PipelinedOp loop, const PipelineOptions &options) {
   int64_t stages = loop.getNumStages();
   if (stages < 2)
     return false;
@@ -289,6 +434,9 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     barriers = alloc.getResult();
   }
   Value lb = loop.getLowerBound(), ub = loop.getUpperBound(), step = loop.getStep();
+  // Values of the launch body as the code being built sees them: the same
+  // ones, except in the tile loops of a persistent launch.
+  IRMapping outer;
   auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   auto eraseOriginal = [&]() {
     loop.erase();
@@ -303,7 +451,7 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
   // `before` and `after` run around each op cloned.
   auto cloneBody = [&](Value iv, Value stage, function_ref<void(Operation *)> before = {},
                        function_ref<void(Operation *)> after = {}) {
-    IRMapping mapping;
+    IRMapping mapping = outer;
     mapping.map(loop.getInductionVar(), iv);
     for (auto [target, stagedBuffer] : llvm::zip(head.targets, staged))
       mapping.map(target.getResult(), stageView(b, loc, stagedBuffer, stage, target.getType()));
@@ -323,11 +471,12 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
   // Issues the head's copies for the iteration at `iv` into stage `stage`,
   // if that iteration exists.
   auto issue = [&](Value iv, Value stage, Value barriers, ArrayRef<size_t> copies) {
-    Value exists = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, ub);
+    Value exists = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv,
+                                         outer.lookupOrDefault(ub));
     auto ifOp = scf::IfOp::create(b, loc, exists, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    IRMapping mapping;
+    IRMapping mapping = outer;
     mapping.map(loop.getInductionVar(), iv);
     for (Operation *op : head.ops) {
       auto copy = dyn_cast<tile::CopyOp>(op);
@@ -343,13 +492,14 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
                                 barriers, stage);
     }
   };
-  if (warpSpecialize && canSpecialize(loop)) {
+  if (options.warpSpecialize && canSpecialize(loop)) {
     // A producer warpgroup fills stage i mod S of each group of tiles once
     // the consumers released it (the group's empty barrier's previous
     // phase); the consumers wait for a group's copies (its full barrier)
     // before its first use in the body and release it after its last.
     SmallVector<CopyGroup> groups = groupCopies(loop, head);
-    int64_t consumers = cast<tile::LaunchOp>(loop->getParentOp()).getThreads();
+    auto launch = cast<tile::LaunchOp>(loop->getParentOp());
+    int64_t consumers = launch.getThreads();
     auto newBarriers = [&](Value after, int64_t arrivals, int64_t slots = 0) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointAfter(after.getDefiningOp());
@@ -371,25 +521,116 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
     Value leadBarrier;
     if (!leading.empty())
       leadBarrier = newBarriers(last, 0, /*slots=*/1);
-    auto specialize = tile::WarpSpecializeOp::create(b, loc);
+    std::optional<PersistentPlan> persistent;
+    if (options.persistent)
+      persistent = planPersistence(loop, head, leading);
+    // Only where one block takes an SM's shared memory by its stages and,
+    // beside them, its epilogue's accumulator stores as tile-stage-stores
+    // stages them (a persistent block cannot reuse the stages' bytes for
+    // them), counting nothing else: then one block an SM is what runs
+    // anyway, and a grid of one block an SM cannot leave blocks waiting for
+    // others to finish all their tiles (which registers, not known here,
+    // or buffers sharing bytes could cause for smaller blocks). A GEMM of
+    // four 48 KB stages does not fit beside its staged epilogue and stays
+    // as it is; with three it becomes persistent.
+    if (persistent) {
+      int64_t bytes = stageBytes(head, stages) + stagedStoreBytes(persistent->after);
+      if (blocksPerSM(bytes) != 1)
+        persistent.reset();
+    }
+    Value tiles, grid;
+    SmallVector<Value> originalGrid;
+    if (persistent) {
+      originalGrid = llvm::to_vector(launch.getGrid());
+      std::tie(tiles, grid) = persistentGrid(b, launch, options.smCount);
+      LLVM_DEBUG(llvm::dbgs() << "persistent over " << options.smCount << " SMs\n");
+    }
+    Value noIterations = persistent ? constant(0) : Value();
+    auto specialize = tile::WarpSpecializeOp::create(b, loc, /*persistent=*/bool(persistent));
+    // Persistent: the iterations the block's earlier tiles ran (their
+    // stages and barrier phases continue from there).
+    Value base;
     auto perIteration = [&](Value iv) {
-      Value iteration = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
+      Value iteration = arith::DivUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, iv, outer.lookupOrDefault(lb)),
+          outer.lookupOrDefault(step));
+      if (base)
+        iteration = add(iteration, base);
       Value stage = arith::RemUIOp::create(b, loc, iteration, constant(stages));
       Value round = arith::DivUIOp::create(b, loc, iteration, constant(stages));
       return std::make_pair(stage, round);
     };
-    // The loop over the iterations in a region of the op; the insertion
-    // point ends in its body.
-    auto loopIn = [&](Region &region, function_ref<void()> before) {
+    // The loop over the iterations in a region of the op (persistent: in a
+    // loop over the block's tiles, after the code before the loop, all of
+    // it for the consumers, what computes values for the producer); the
+    // insertion point ends in its body.
+    auto loopIn = [&](Region &region, bool consumerSide, function_ref<void()> before) {
       b.setInsertionPointToStart(&region.emplaceBlock());
+      if (persistent) {
+        Block &launchBody = launch.getBody().front();
+        auto tileLoop = scf::ForOp::create(b, loc, launchBody.getArgument(0), tiles, grid,
+                                           ValueRange{noIterations});
+        b.setInsertionPointToStart(tileLoop.getBody());
+        outer.clear();
+        base = tileLoop.getRegionIterArg(0);
+        SmallVector<Value> indices = tileIndices(b, loc, launch, originalGrid,
+                                                 persistent->rasterization,
+                                                 tileLoop.getInductionVar());
+        for (unsigned d = 0; d < launchBody.getNumArguments(); ++d)
+          outer.map(launchBody.getArgument(d), indices[d]);
+        // The producer takes the code that computes without memory, and
+        // only where what it uses was taken too (planPersistence checked
+        // that its copies need nothing else).
+        DenseSet<Operation *> leftOut;
+        for (Operation *op : persistent->before) {
+          auto fromLeftOut = [&](Value v) {
+            return v.getDefiningOp() && leftOut.contains(v.getDefiningOp());
+          };
+          SetVector<Value> captured;
+          getUsedValuesDefinedAbove(op->getRegions(), captured);
+          if (!consumerSide && (!isEffectFree(op) || llvm::any_of(op->getOperands(), fromLeftOut) ||
+                                llvm::any_of(captured, fromLeftOut))) {
+            leftOut.insert(op);
+            continue;
+          }
+          b.clone(*op, outer);
+        }
+      }
       before();
-      auto forOp = scf::ForOp::create(b, loc, lb, ub, step);
+      auto forOp = scf::ForOp::create(b, loc, outer.lookupOrDefault(lb),
+                                      outer.lookupOrDefault(ub), outer.lookupOrDefault(step));
       b.setInsertionPointToStart(forOp.getBody());
-      return forOp.getInductionVar();
+      return forOp;
+    };
+    // Persistent: after the loop of a tile, the code after it (consumers)
+    // and the iterations done so far, for the next tile.
+    auto finishTile = [&](scf::ForOp forOp, bool consumerSide) {
+      if (!persistent)
+        return;
+      b.setInsertionPointAfter(forOp);
+      if (consumerSide) {
+        // The tile's indices again rather than kept through the loop, as
+        // block indices are re-read from special registers: the loop's
+        // accumulators leave few registers.
+        auto tileLoop = cast<scf::ForOp>(forOp->getParentOp());
+        Block &launchBody = launch.getBody().front();
+        SmallVector<Value> indices = tileIndices(b, loc, launch, originalGrid,
+                                                 persistent->rasterization,
+                                                 tileLoop.getInductionVar());
+        for (unsigned d = 0; d < launchBody.getNumArguments(); ++d)
+          outer.map(launchBody.getArgument(d), indices[d]);
+        for (Operation *op : persistent->after)
+          b.clone(*op, outer);
+      }
+      Value span = arith::MaxSIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, forOp.getUpperBound(), forOp.getLowerBound()),
+          constant(0));
+      Value trips = arith::CeilDivSIOp::create(b, loc, span, forOp.getStep());
+      scf::YieldOp::create(b, loc, add(base, trips));
     };
     {
       OpBuilder::InsertionGuard guard(b);
-      Value iv = loopIn(specialize.getProducer(), [&] {
+      scf::ForOp forOp = loopIn(specialize.getProducer(), /*consumerSide=*/false, [&] {
         if (leading.empty())
           return;
         Value slot = constant(0);
@@ -398,6 +639,7 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
                                     leadBarrier, slot);
         tile::AsyncCommitOp::create(b, loc, leadBarrier, slot);
       });
+      Value iv = forOp.getInductionVar();
       auto [stage, round] = perIteration(iv);
       // In round 0 the stage is free: a fresh barrier passes parity 1.
       Value freePhase = arith::RemUIOp::create(b, loc, add(round, constant(1)), constant(2));
@@ -406,13 +648,15 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
         issue(iv, stage, fullBarriers, group.copies);
         tile::AsyncCommitOp::create(b, loc, fullBarriers, stage);
       }
+      finishTile(forOp, /*consumerSide=*/false);
     }
     {
       OpBuilder::InsertionGuard guard(b);
-      Value iv = loopIn(specialize.getConsumers(), [&] {
+      scf::ForOp forOp = loopIn(specialize.getConsumers(), /*consumerSide=*/true, [&] {
         if (!leading.empty())
           tile::BarrierWaitOp::create(b, loc, leadBarrier, constant(0), constant(0));
       });
+      Value iv = forOp.getInductionVar();
       auto [stage, round] = perIteration(iv);
       Value phase = arith::RemUIOp::create(b, loc, round, constant(2));
       if (groups.size() == 1) { // the whole body between wait and release
@@ -433,10 +677,23 @@ static bool pipeline(tile::PipelinedOp loop, bool warpSpecialize) {
                   tile::BarrierArriveOp::create(b, loc, emptyBarriers, stage);
             });
       }
+      finishTile(forOp, /*consumerSide=*/true);
+    }
+    if (persistent) {
+      // The tiles' code now lives in the specialized regions.
+      for (Operation *op : llvm::reverse(persistent->after))
+        op->erase();
     }
     eraseOriginal();
     for (tile::CopyOp copy : leading)
       copy.erase();
+    if (persistent) {
+      for (Operation *op : llvm::reverse(persistent->before))
+        op->erase();
+      if (persistent->rasterization)
+        persistent->rasterization.erase();
+      launch.getGridMutable().assign(grid);
+    }
     return true;
   }
   // Prologue: the first S - 1 iterations' tiles.
@@ -475,7 +732,7 @@ struct TileSoftwarePipelinePass
     getOperation().walk([&](tile::PipelinedOp loop) { loops.push_back(loop); });
     // Innermost first, so that a pipelined loop's body is final.
     for (tile::PipelinedOp loop : llvm::reverse(loops))
-      pipeline(loop, warpSpecialize);
+      pipeline(loop, {warpSpecialize, persistent, smCount});
   }
 };
 

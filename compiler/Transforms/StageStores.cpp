@@ -95,6 +95,13 @@ struct TileStageStoresPass : public tilec::impl::TileStageStoresBase<TileStageSt
       if (stores.empty())
         return;
       int64_t budget = planSharedMemory(body);
+      // A persistent launch's epilogue overlaps the next tile's loads: its
+      // staging tile has bytes of its own, which it may take while a block
+      // fits and the SM holds as many blocks.
+      bool persistent = false;
+      launch.walk([&](tile::WarpSpecializeOp specialize) {
+        persistent |= specialize.getPersistent();
+      });
       for (tile::CopyOp store : stores) {
         auto type = cast<tile::BufferType>(store.getTarget().getType());
         MLIRContext *ctx = store.getContext();
@@ -109,9 +116,12 @@ struct TileStageStoresPass : public tilec::impl::TileStageStoresBase<TileStageSt
         auto toTensor = tile::CopyOp::create(b, store.getLoc(), staging, store.getTarget());
         // Only where bytes no other buffer needs then hold the tile: the
         // kernel's shared memory does not grow (a GEMM's pipeline stages
-        // are dead by its epilogue).
+        // are dead by its epilogue), or, persistent, it still fits.
         int64_t needed = planSharedMemory(body);
-        if (needed > budget) {
+        bool fits = needed <= budget ||
+                    (persistent && needed <= maxSharedBytes &&
+                     blocksPerSM(needed) >= std::max<int64_t>(blocksPerSM(budget), 1));
+        if (!fits) {
           LLVM_DEBUG(llvm::dbgs() << "not staged (" << needed << " > " << budget
                                   << " bytes): " << store << "\n");
           toTensor.erase();

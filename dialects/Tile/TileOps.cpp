@@ -6,6 +6,7 @@
 
 #include "dialects/Tile/TileDialect.h"
 
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
@@ -503,6 +504,24 @@ LogicalResult BarrierWaitOp::verify() {
 
 LogicalResult BarrierArriveOp::verify() {
   return verifyBarriers(*this, getBarriers().getType());
+}
+
+LogicalResult WarpSpecializeOp::verify() {
+  if (!getPersistent())
+    return success();
+  // Each side loops over the block's tiles, carrying the iteration count,
+  // after the scalar code that computes the loop's bounds.
+  for (Region *region : {&getProducer(), &getConsumers()}) {
+    Block &block = region->front();
+    auto loop = block.empty() ? nullptr : dyn_cast<LoopLikeOpInterface>(block.back());
+    bool scalarBefore = llvm::all_of(block.without_terminator(), [&](Operation &op) {
+      return &op == &block.back() || op.getNumRegions() == 0;
+    });
+    if (!loop || block.back().getNumResults() == 0 || !scalarBefore)
+      return emitOpError("persistent: each region must end in a loop over the block's tiles "
+                         "that carries the pipelined iterations, after scalar code only");
+  }
+  return success();
 }
 
 LogicalResult WarpgroupTurnOp::verify() {

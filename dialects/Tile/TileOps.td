@@ -446,9 +446,30 @@ def Tile_WarpSpecializeOp : Tile_Op<"warp_specialize", [NoTerminator,
       scf.for %k = %c0 to %n step %c1 { ... tile.gemm ... }
     }
     ```
+
+    `persistent`: the launch's blocks stay resident and each side loops
+    over the block's tiles (a region ends in that loop, after the scalar
+    code of its bounds; its first iteration argument counts the pipelined
+    iterations of the tiles before); shared buffers
+    written in a tile's epilogue are then live while the producer loads the
+    next tile's stages.
+
+    ```mlir
+    tile.warp_specialize producer {
+      %done = scf.for %t = %block to %tiles step %grid iter_args(%base = %c0) -> (index) {
+        ...
+      }
+    } consumers {
+      %done = scf.for %t = %block to %tiles step %grid iter_args(%base = %c0) -> (index) {
+        ...
+      }
+    } {persistent}
+    ```
   }];
+  let arguments = (ins UnitAttr:$persistent);
   let regions = (region SizedRegion<1>:$producer, SizedRegion<1>:$consumers);
   let assemblyFormat = "`producer` $producer `consumers` $consumers attr-dict";
+  let hasVerifier = 1;
 }
 
 def Tile_WarpgroupTurnOp : Tile_Op<"warpgroup_turn"> {
