@@ -253,13 +253,11 @@ static SmallVector<CopyGroup> groupCopies(tile::PipelinedOp loop, const Prologue
 }
 
 /// A launch whose blocks stay resident and take its tiles in turn
-/// (`persistent`): the grid becomes min(tiles, SMs x blocks an SM holds),
-/// and block b runs tiles b, b + grid, ... The producer warpgroup of a
-/// block then loads the next tile's stages while its consumers finish the
-/// last one (its epilogue), instead of every block filling its pipeline
-/// anew.
+/// (`persistent`): the grid becomes min(tiles, SMs), and block b runs tiles
+/// b, b + grid, ... The producer warpgroup of a block then loads the next
+/// tile's stages while its consumers finish the last one (its epilogue),
+/// instead of every block filling its pipeline anew.
 struct PersistentPlan {
-  tile::LaunchOp launch;
   /// The launch body's ops before and after the loop (not allocations):
   /// each tile runs them again, the ones after it on the consumers only.
   SmallVector<Operation *> before, after;
@@ -282,7 +280,7 @@ static std::optional<PersistentPlan> planPersistence(tile::PipelinedOp loop,
   auto launch = cast<tile::LaunchOp>(loop->getParentOp());
   if (!leading.empty() || launch.getGrid().empty() || launch.getGrid().size() > 3)
     return std::nullopt;
-  PersistentPlan plan{launch, {}, {}, {}};
+  PersistentPlan plan;
   bool afterLoop = false;
   for (Operation &op : launch.getBody().front()) {
     if (&op == loop.getOperation()) {
