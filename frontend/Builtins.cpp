@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/BuiltinSupport.h"
+#include "lib/Support/Chips.h"
 
 #include "llvm/ADT/StringMap.h"
 
@@ -295,32 +296,26 @@ RValue KernelGenerator::builtinDeviceQuery(StringRef name, StringRef fn, const C
     minor = digits[2] - '0';
   }
   // The SM (compute unit) count of the part each target is compiled for
-  // first: H100 SXM / H200, A100, MI300X.
-  static const llvm::StringMap<int64_t> smCounts = {
-      {"sm_90a", 132}, {"sm_90", 132}, {"sm_80", 108}, {"gfx942", 304}};
-  // The shared memory (LDS) one block may use.
-  static const llvm::StringMap<int64_t> sharedBytes = {
-      {"sm_90a", 232448}, {"sm_90", 232448}, {"sm_80", 166912}, {"gfx942", 65536},
-      {"gfx90a", 65536}};
+  // first, and the shared memory (LDS) one block may use (lib/Support/Chips.h).
+  std::optional<ChipFacts> facts = chipFacts(target);
+  int64_t smCount = facts ? facts->smCount : 0;
   if (name == "torch.cuda.is_available")
     return RValue::ofBool(true);
   bool askSMs = fn.ends_with("get_num_sms");
   if (askSMs || fn.ends_with("get_max_dynamic_shared_size_bytes")) {
-    const llvm::StringMap<int64_t> &table = askSMs ? smCounts : sharedBytes;
-    auto found = table.find(target);
-    if (found == table.end()) {
+    int64_t value = !facts ? 0 : askSMs ? smCount : facts->sharedBytesPerBlock;
+    if (value == 0) {
       error(call.getLoc()) << name << ": " << (askSMs ? "the number of SMs" : "the shared memory")
                            << " of target '" << target
                            << "' is not known; set the value in the program";
       return RValue::error();
     }
-    return RValue::ofInt(found->second);
+    return RValue::ofInt(value);
   }
   if (name == "torch.cuda.get_device_properties") {
-    auto sms = smCounts.find(target);
     RValue properties = RValue::ofNamespace(kDeviceProperties.str());
     properties.elements = {RValue::ofInt(major), RValue::ofInt(minor),
-                           RValue::ofInt(sms == smCounts.end() ? -1 : sms->second)};
+                           RValue::ofInt(smCount ? smCount : -1)};
     return properties;
   }
   RValue capability;

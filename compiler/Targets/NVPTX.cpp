@@ -10,6 +10,7 @@
 
 #include "compiler/Passes.h"
 #include "compiler/TilePipelines.h"
+#include "lib/Support/Chips.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -83,9 +84,9 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   target.chip = name.str();
   target.features = chip->ptx;
   target.smVersion = static_cast<int>(version);
-  // The SM count of the part a chip is compiled for first (H100 SXM and
-  // H200, A100), which persistent launches fill; 0 where none is assumed.
-  target.smCount = version >= 90 ? 132 : version == 80 ? 108 : 0;
+  // The SM count persistent launches fill (lib/Support/Chips.h).
+  std::optional<ChipFacts> facts = chipFacts(name);
+  target.smCount = facts ? facts->smCount : 0;
   CodegenFeatures &codegen = target.codegen;
   bool archSpecific = name == "sm_90a"; // wgmma and setmaxnreg need it
   codegen.tensorCores = version >= 80;
@@ -259,13 +260,9 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   lowering.setmaxnreg = codegen.setmaxnreg;
   lowering.wgmmaOverlap = codegen.wgmmaOverlap;
   lowering.vectorAtomics = codegen.vectorAtomics;
-  // Shared memory a block may opt in to, per compute capability.
-  int sm = target.smVersion;
-  lowering.maxSharedBytes = sm >= 90 ? 232448
-                            : sm == 80 || sm == 87 ? 166912
-                            : sm >= 86 ? 101376
-                            : sm == 75 ? 65536
-                                       : 98304;
+  // Shared memory a block may opt in to (lib/Support/Chips.h).
+  if (std::optional<ChipFacts> facts = chipFacts(target.chip))
+    lowering.maxSharedBytes = facts->sharedBytesPerBlock;
   // Local memory a thread may use (the PTX ISA's 512 KiB).
   lowering.maxPrivateBytes = 512 * 1024;
   pm.addPass(createTileLowerToGPU(lowering));
