@@ -14,6 +14,7 @@
 #include "mlir/Pass/Pass.h"
 
 #include <optional>
+#include <utility>
 
 namespace tilec {
 
@@ -33,6 +34,14 @@ int64_t bufferBytes(tile::BufferType type);
 /// Sets `shared_offset` on each on-chip buffer of a launch body (see
 /// tile-plan-shared-memory); returns the bytes they take.
 int64_t planSharedMemory(mlir::Block &body);
+
+/// T.use_swizzle(panel): the block indices (x, y) of the `linear`-th block
+/// of a `columns` x `rows` grid when blocks go down the rows of a panel of
+/// `panel` columns before the next panel starts, so that blocks running
+/// together share rows of A and columns of B in L2.
+std::pair<mlir::Value, mlir::Value> rasterizePanels(mlir::OpBuilder &b, mlir::Location loc,
+                                                    mlir::Value linear, mlir::Value columns,
+                                                    mlir::Value rows, mlir::Value panel);
 
 /// Shared memory of an sm_90 SM, and what the system keeps of it a block.
 constexpr int64_t kSharedPerSM = 233472, kSharedReservedPerBlock = 1024;

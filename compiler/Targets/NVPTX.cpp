@@ -84,9 +84,6 @@ tilec::targets::parseNVPTXTarget(llvm::StringRef name) {
   target.chip = name.str();
   target.features = chip->ptx;
   target.smVersion = static_cast<int>(version);
-  // The SM count persistent launches fill (lib/Support/Chips.h).
-  std::optional<ChipFacts> facts = chipFacts(name);
-  target.smCount = facts ? facts->smCount : 0;
   CodegenFeatures &codegen = target.codegen;
   bool archSpecific = name == "sm_90a"; // wgmma and setmaxnreg need it
   codegen.tensorCores = version >= 80;
@@ -219,6 +216,8 @@ void tilec::targets::registerNVPTXTarget(DialectRegistry &registry) {
 void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &target) {
   compiler::buildTileCleanupPipeline(pm);
   const CodegenFeatures &codegen = target.codegen;
+  // The chip's SM count and shared memory a block (lib/Support/Chips.h).
+  std::optional<ChipFacts> facts = chipFacts(target.chip);
   TileInferLayoutsOptions layouts;
   layouts.wgmma = codegen.wgmma;
   // Accumulators in registers for mma.sync where wgmma is absent.
@@ -229,7 +228,7 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
     TileSoftwarePipelineOptions pipelining;
     pipelining.warpSpecialize = codegen.warpSpecialize;
     pipelining.persistent = codegen.persistent;
-    pipelining.smCount = target.smCount;
+    pipelining.smCount = facts ? facts->smCount : 0; // 0: no persistent grids
     pm.addPass(createTileSoftwarePipeline(pipelining));
   }
   if (codegen.rotateGemms) { // the consumers' loops built
@@ -260,8 +259,8 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   lowering.setmaxnreg = codegen.setmaxnreg;
   lowering.wgmmaOverlap = codegen.wgmmaOverlap;
   lowering.vectorAtomics = codegen.vectorAtomics;
-  // Shared memory a block may opt in to (lib/Support/Chips.h).
-  if (std::optional<ChipFacts> facts = chipFacts(target.chip))
+  // Shared memory a block may opt in to.
+  if (facts)
     lowering.maxSharedBytes = facts->sharedBytesPerBlock;
   // Local memory a thread may use (the PTX ISA's 512 KiB).
   lowering.maxPrivateBytes = 512 * 1024;

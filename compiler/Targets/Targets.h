@@ -65,7 +65,6 @@ struct GPUTarget {
   std::string features;   ///< "+ptx81"
   int optLevel = 3;
   int smVersion = 0;      ///< 90 for sm_90a (NVPTX only)
-  int smCount = 0;        ///< multiprocessors of the part compiled for first (H100 SXM: 132)
   CodegenFeatures codegen; ///< what the NVPTX pipeline may use
 };
 

@@ -529,6 +529,19 @@ Value KernelLowering::materialize(Value v) {
   return clone->getResult(llvm::cast<OpResult>(v).getResultNumber());
 }
 
+std::pair<Value, Value> tilec::rasterizePanels(OpBuilder &b, Location loc, Value linear,
+                                               Value columns, Value rows, Value panel) {
+  Value panelBlocks = arith::MulIOp::create(b, loc, panel, rows);
+  Value first =
+      arith::MulIOp::create(b, loc, arith::DivUIOp::create(b, loc, linear, panelBlocks), panel);
+  Value within = arith::RemUIOp::create(b, loc, linear, panelBlocks);
+  Value width =
+      arith::MinUIOp::create(b, loc, arith::SubIOp::create(b, loc, columns, first), panel);
+  Value x = arith::AddIOp::create(b, loc, first, arith::RemUIOp::create(b, loc, within, width));
+  Value y = arith::DivUIOp::create(b, loc, within, width);
+  return {x, y};
+}
+
 LogicalResult KernelLowering::run() {
   launchRegion = &launch.getBody();
   MLIRContext *ctx = func.getContext();
@@ -712,24 +725,14 @@ LogicalResult KernelLowering::run() {
     if (auto swizzle = dyn_cast<tile::UseSwizzleOp>(op))
       rasterization = swizzle;
   if (rasterization && launch.getGrid().size() >= 2) {
-    // T.use_swizzle(panel): blocks launched in order go down the rows of a
-    // panel of `panel` columns before the next panel starts, so that
-    // blocks running together share rows of A and columns of B in L2.
+    // T.use_swizzle(panel): blocks launched in order go down panels.
     currentLoc = rasterization.getLoc();
     Value columns = gpu::GridDimOp::create(b, loc(), gpu::Dimension::x);
     Value rows = gpu::GridDimOp::create(b, loc(), gpu::Dimension::y);
     Value panel = index(rasterization.getPanel());
     Value linear = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), blockY, columns),
                                          blockX);
-    Value panelBlocks = arith::MulIOp::create(b, loc(), panel, rows);
-    Value first = arith::MulIOp::create(
-        b, loc(), arith::DivUIOp::create(b, loc(), linear, panelBlocks), panel);
-    Value within = arith::RemUIOp::create(b, loc(), linear, panelBlocks);
-    Value width = arith::MinUIOp::create(b, loc(), arith::SubIOp::create(b, loc(), columns, first),
-                                         panel);
-    blockX = arith::AddIOp::create(b, loc(), first,
-                                   arith::RemUIOp::create(b, loc(), within, width));
-    blockY = arith::DivUIOp::create(b, loc(), within, width);
+    std::tie(blockX, blockY) = rasterizePanels(b, loc(), linear, columns, rows, panel);
     currentLoc = func.getLoc();
   }
   mapping.map(body.getArgument(0), blockX);

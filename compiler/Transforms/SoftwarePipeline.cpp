@@ -349,15 +349,8 @@ static SmallVector<Value> tileIndices(OpBuilder &b, Location loc, tile::LaunchOp
   Value linear = arith::RemUIOp::create(b, loc, tile, layer);
   Value x, y;
   if (rasterization && grid.size() >= 2) {
-    Value panel = constant(rasterization.getPanel());
-    Value panelBlocks = arith::MulIOp::create(b, loc, panel, rows);
-    Value first = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, linear, panelBlocks), panel);
-    Value within = arith::RemUIOp::create(b, loc, linear, panelBlocks);
-    Value width = arith::MinUIOp::create(b, loc, arith::SubIOp::create(b, loc, columns, first),
-                                         panel);
-    x = arith::AddIOp::create(b, loc, first, arith::RemUIOp::create(b, loc, within, width));
-    y = arith::DivUIOp::create(b, loc, within, width);
+    std::tie(x, y) = rasterizePanels(b, loc, linear, columns, rows,
+                                     constant(rasterization.getPanel()));
   } else {
     x = arith::RemUIOp::create(b, loc, linear, columns);
     y = arith::DivUIOp::create(b, loc, linear, columns);
@@ -520,7 +513,7 @@ static bool pipeline(tile::PipelinedOp loop, const PipelineOptions &options) {
     if (!leading.empty())
       leadBarrier = newBarriers(last, 0, /*slots=*/1);
     std::optional<PersistentPlan> persistent;
-    if (options.persistent)
+    if (options.persistent && options.smCount > 0)
       persistent = planPersistence(loop, head, leading);
     // Only where one block takes an SM's shared memory by its stages and,
     // beside them, its epilogue's accumulator stores as tile-stage-stores
