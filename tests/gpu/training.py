@@ -250,6 +250,8 @@ def main():
     check(2, 100, 100, 4, 1, 64, False, torch.float16)
     check(2, 150, 150, 32, 4, 128, True, v_heads=16, dim_v=256)  # DiffQKV
     check_retention(2, 300, 3, 64, 128)
+    check_retention(1, 200, 2, 256, 512)  # FLA's largest head dims
+    check_retention(2, 150, 2, 96, 160)  # head dims that leave partial blocks
     check_block_sparse(2, 300, 8, 2, 128, True)
     check_block_sparse(1, 200, 4, 4, 64, False)
     if "--no-bench" not in sys.argv:

@@ -458,23 +458,33 @@ TEST_CASE("block-sparse attention forward and backward: GQA, causal, ragged", "[
 /// Retention's chunkwise backward (with a final-state gradient) against
 /// float64 gradients of O = (Q K^T / sqrt(dk) * D) V and of the final state
 /// S_T = sum_u gamma^(T-1-u) k_u^T v_u; `seq` need not fill the last chunk.
-static void checkRetentionBackward(int64_t seq) {
-  int64_t batch = 2, heads = 3, dk = 32, dv = 48;
+/// The chunk states come from the forward's retention_chunk_states, as
+/// tilec.ops.retention passes them; the reverse states take slices of
+/// `stateBlockV` columns.
+static void checkRetentionBackward(int64_t seq, const std::string &stateBlockV) {
+  int64_t batch = 2, heads = 3, dk = 32, dv = 48, chunk = 16;
+  Kernel states("retention.tl", "retention_chunk_states",
+                {{"dk", "32"}, {"dv", "48"}, {"chunk", "16"}, {"block_K", "16"},
+                 {"block_V", "32"}});
   Kernel kernel("retention_bwd.tl", "retention_chunkwise_bwd",
                 {{"dk", "32"}, {"dv", "48"}, {"chunk", "16"}, {"block_K", "16"},
-                 {"block_V", "16"}, {"threads", "32"}, {"chunk_threads", "64"}});
-  INFO(kernel.errors);
+                 {"block_V", "16"}, {"state_block_V", stateBlockV}, {"threads", "32"},
+                 {"chunk_threads", "64"}});
+  INFO(states.errors << kernel.errors);
+  REQUIRE(states.ok());
   REQUIRE(kernel.ok());
   Tensor Q = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
   Tensor K = randomTensor(DType::BF16, {batch, seq, heads, dk}, rng());
   Tensor V = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
+  Tensor S = poisoned(DType::BF16, {batch, heads, (seq + chunk - 1) / chunk, dk, dv});
   Tensor dO = randomTensor(DType::BF16, {batch, seq, heads, dv}, rng());
   Tensor dState = randomTensor(DType::F32, {batch, heads, dk, dv}, rng());
   Tensor dQ = poisoned(DType::BF16, {batch, seq, heads, dk});
   Tensor dK = poisoned(DType::BF16, {batch, seq, heads, dk});
   Tensor dV = poisoned(DType::BF16, {batch, seq, heads, dv});
-  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), dO.arg(), dState.arg(), dQ.arg(), dK.arg(),
-                      dV.arg()}));
+  REQUIRE(states.run({K.arg(), V.arg(), S.arg()}));
+  REQUIRE(kernel.run({Q.arg(), K.arg(), V.arg(), S.arg(), dO.arg(), dState.arg(), dQ.arg(),
+                      dK.arg(), dV.arg()}));
   double scale = 1.0 / std::sqrt(dk);
   std::vector<double> refQ(dQ.size(), 0.0), refK(dK.size(), 0.0), refV(dV.size(), 0.0);
   for (int64_t b = 0; b < batch; ++b)
@@ -512,8 +522,9 @@ static void checkRetentionBackward(int64_t seq) {
 }
 
 TEST_CASE("retention backward: chunkwise, whole and ragged last chunk", "[kernels]") {
-  checkRetentionBackward(64);
-  checkRetentionBackward(75);
+  checkRetentionBackward(64, "16");
+  // Reverse-state slices of 32 columns: the last one half outside dv = 48.
+  checkRetentionBackward(75, "32");
 }
 
 /// Split-KV decoding as two kernels, or (`oneCall`) as flash_decode: the

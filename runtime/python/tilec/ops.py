@@ -102,6 +102,33 @@ def _function():
     return Attention
 
 
+# Rows of a retention chunk: the forward's chunk states S_c are stored every
+# RETENTION_CHUNK rows and the backward reads them at the same chunks.
+RETENTION_CHUNK = 64
+
+
+def _retention_forward(q, k, v, out):
+    """Chunkwise retention in two passes (as FLA's chunk kernels): every
+    chunk's starting state (retention_chunk_states: a block per 64 x 128
+    slice of a head's state walks the chunks), then every chunk's output in
+    parallel from it (retention_chunk_output: 128 value columns a block, on
+    two warpgroups up to dk = 128, where the score tile and the output
+    accumulator fit them). Returns the states, which the backward reuses."""
+    import torch
+
+    batch, seq_len, heads, dk = q.shape
+    dv, dtype, chunk = v.shape[3], _dtype_name(q), RETENTION_CHUNK
+    states = torch.empty(batch, heads, -(-seq_len // chunk), dk, dv, device=q.device,
+                         dtype=q.dtype)
+    columns = 128 if dv % 128 == 0 else min(64, dv)
+    _compiled("retention.tl", "retention_chunk_states", dk=dk, dv=dv, chunk=chunk,
+              block_K=min(64, dk), block_V=columns, dtype=dtype)(k, v, states)
+    _compiled("retention.tl", "retention_chunk_output", dk=dk, dv=dv, chunk=chunk,
+              block_K=min(64, dk), block_V=columns, threads=256 if dk <= 128 else 128,
+              dtype=dtype)(q, k, v, states, out)
+    return states
+
+
 def _retention_function():
     import torch
 
@@ -112,23 +139,23 @@ def _retention_function():
                 raise ValueError("retention takes q, k [batch, seq, heads, dk] and v "
                                  "[batch, seq, heads, dv]")
             q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
-            dk, dv, dtype = q.shape[3], v.shape[3], _dtype_name(q)
             out = torch.empty_like(v)
-            _compiled("retention.tl", "retention_chunkwise", dk=dk, dv=dv,
-                      block_V=min(64, dv), dtype=dtype)(q, k, v, out)
-            ctx.save_for_backward(q, k, v)
+            states = _retention_forward(q, k, v, out)
+            ctx.save_for_backward(q, k, v, states)
             return out
 
         @staticmethod
         def backward(ctx, grad_out):
-            q, k, v = ctx.saved_tensors
+            q, k, v, states = ctx.saved_tensors
             dk, dv = q.shape[3], v.shape[3]
             d_state = torch.zeros(q.shape[0], q.shape[2], dk, dv, device=q.device,
                                   dtype=torch.float32)
             dq, dkk, dvv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
             _compiled("retention_bwd.tl", "retention_chunkwise_bwd", dk=dk, dv=dv,
-                      block_K=min(64, dk), block_V=min(64, dv), dtype=_dtype_name(q))(
-                q, k, v, grad_out.contiguous().to(q.dtype), d_state, dq, dkk, dvv)
+                      chunk=RETENTION_CHUNK, block_K=min(64, dk), block_V=min(64, dv),
+                      state_block_V=128 if dv % 128 == 0 else min(64, dv),
+                      dtype=_dtype_name(q))(
+                q, k, v, states, grad_out.contiguous().to(q.dtype), d_state, dq, dkk, dvv)
             return dq, dkk, dvv
 
     return Retention
