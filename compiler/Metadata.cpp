@@ -229,6 +229,7 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
                  << workspace.getType().getElementType() << " elements is not supported",
              failure();
     entry.dtype = *dtype;
+    entry.zeroFill = !workspace.getUninitialized();
     unsigned next = 0;
     for (int64_t extent : workspace.getType().getShape()) {
       if (!ShapedType::isDynamic(extent)) {

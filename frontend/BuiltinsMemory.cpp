@@ -117,10 +117,11 @@ RValue KernelGenerator::builtinAllocVar(StringRef name, StringRef fn, const Call
 }
 
 /// T.alloc_global: a workspace in global memory that the kernel's launches
-/// share, allocated by the runtime for each call.
+/// share, allocated by the runtime for each call (zero-filled unless
+/// `zero_fill=False`).
 RValue KernelGenerator::builtinAllocGlobal(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
-  BoundArgs args = bindArgs(*this, call, name, {"shape", "dtype"}, 2);
+  BoundArgs args = bindArgs(*this, call, name, {"shape", "dtype", "zero_fill"}, 2);
   if (!args.ok)
     return RValue::error();
   if (inLaunch) {
@@ -137,12 +138,16 @@ RValue KernelGenerator::builtinAllocGlobal(StringRef name, StringRef fn, const C
   std::optional<SmallVector<int64_t>> shape =
       evalConstShape(*args.get(0), "a global workspace", &launchExtents);
   Type dtype = evalDType(*args.get(1));
-  if (!shape || !dtype)
+  std::optional<bool> zeroFill = true;
+  if (args.get(2))
+    zeroFill = evalConstBool(*args.get(2), "zero_fill");
+  if (!shape || !dtype || !zeroFill)
     return RValue::error();
   auto type = tile::BufferType::get(ctx, *shape, dtype, tile::MemoryScope::Global, Attribute());
   auto kernel = cast<func::FuncOp>(builder.getInsertionBlock()->getParentOp());
   int64_t index = 0;
   kernel.walk([&](tile::AllocGlobalOp) { ++index; });
-  return RValue::ofBuffer(tile::AllocGlobalOp::create(
-      builder, loc(where), type, launchExtents, "workspace" + std::to_string(index)));
+  return RValue::ofBuffer(tile::AllocGlobalOp::create(builder, loc(where), type, launchExtents,
+                                                      "workspace" + std::to_string(index),
+                                                      /*uninitialized=*/!*zeroFill));
 }

@@ -193,12 +193,21 @@ def Tile_AllocGlobalOp : Tile_Op<"alloc_global", [MemoryEffects<[MemAlloc]>]> {
     caller never sees it. Extents are constants or host-computable index
     values (tensor dimensions, integer scalars), one operand per `?`.
 
+    `uninitialized` (`zero_fill=False`) leaves out the zero fill, for a
+    workspace whose every element a launch writes before any is read:
+    filling gigabytes of it would cost as much as a launch. The cpu
+    target fills such a workspace with all-ones bytes (NaN, -1), so that a
+    read before the write shows in the results.
+
     ```mlir
     %partial = tile.alloc_global(%batch, %heads) {name = "workspace0"}
         : !tile.buffer<?x?x8xf32, global>
+    %states = tile.alloc_global(%batch) {name = "workspace1", uninitialized}
+        : !tile.buffer<?x64x64xbf16, global>
     ```
   }];
-  let arguments = (ins Variadic<Index>:$dynamicSizes, StrAttr:$name);
+  let arguments = (ins Variadic<Index>:$dynamicSizes, StrAttr:$name,
+                       UnitAttr:$uninitialized);
   let results = (outs Tile_Buffer:$result);
   let assemblyFormat = "`(` $dynamicSizes `)` attr-dict `:` type($result)";
   let hasVerifier = 1;

@@ -109,6 +109,7 @@ std::unique_ptr<KernelSpec> KernelSpec::parse(const std::string &text, std::stri
         return nullptr;
       for (const json &extent : entry.at("shape"))
         workspace.extents.push_back(extent.dump());
+      workspace.zeroFill = entry.value("zero_fill", true);
       spec->workspaces.push_back(std::move(workspace));
     }
     for (const json &entry : meta.value("requires", json::array())) {
@@ -174,9 +175,12 @@ std::string KernelSpec::toJSON() const {
       json shape = json::array();
       for (const std::string &extent : workspace.extents)
         shape.push_back(json::parse(extent));
-      workspaceList.push_back(json{{"name", workspace.name},
-                                   {"dtype", dtypeName(workspace.dtype)},
-                                   {"shape", shape}});
+      json entry{{"name", workspace.name},
+                 {"dtype", dtypeName(workspace.dtype)},
+                 {"shape", shape}};
+      if (!workspace.zeroFill)
+        entry["zero_fill"] = false;
+      workspaceList.push_back(std::move(entry));
     }
     meta["workspaces"] = workspaceList;
   }

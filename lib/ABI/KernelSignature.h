@@ -54,12 +54,15 @@ struct ParamSpec {
 };
 
 /// A global-memory workspace (T.alloc_global) the launches of one call
-/// share: C order, allocated and zero-filled by the runtime.
+/// share: C order, allocated by the runtime, zero-filled unless the kernel
+/// writes it before reading it (`zeroFill` false; "zero_fill": false in
+/// the metadata).
 struct WorkspaceSpec {
   std::string name;
   DType dtype = DType::F32;
   /// Extents as JSON expressions (see `evaluateExpression`).
   std::vector<std::string> extents;
+  bool zeroFill = true;
 };
 
 /// A TMA tensor map a launch takes after the parameters.

@@ -974,7 +974,8 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     return made;
   }
   if (auto workspace = dyn_cast<tile::AllocGlobalOp>(op)) {
-    // Zero-filled, as the GPU runtimes allocate it.
+    // Zero-filled, as the GPU runtimes allocate it; an uninitialized one
+    // all-ones bytes (NaN, -1), so that a read before the write shows.
     tile::BufferType type = workspace.getType();
     std::optional<DType> dtype = tile::getDType(type.getElementType());
     if (!dtype)
@@ -999,7 +1000,8 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
     storage->strides.assign(storage->shape.size(), 1);
     for (int d = static_cast<int>(storage->shape.size()) - 2; d >= 0; --d)
       storage->strides[d] = storage->strides[d + 1] * storage->shape[d + 1];
-    workspaceBytes.emplace_back(count * dtypeSize(*dtype), 0);
+    workspaceBytes.emplace_back(count * dtypeSize(*dtype),
+                                workspace.getUninitialized() ? char(0xff) : char(0));
     storage->raw = workspaceBytes.back().data();
     storage->what = "workspace '" + workspace.getName().str() + "'";
     views[workspace.getResult()] = wholeView(std::move(storage));

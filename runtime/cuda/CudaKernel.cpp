@@ -184,16 +184,17 @@ bool CudaKernel::launch(const KernelPlan &plan, CUstream stream, std::string &er
   if (plan.workspaceBytes.empty())
     return launchAll(plan.launches, stream, error);
   // Workspaces in the stream's order: allocated from the device's memory
-  // pool and zero-filled, used, released, without synchronizing.
+  // pool and zero-filled (unless the kernel writes before it reads), used,
+  // released, without synchronizing.
   const Driver &driver = Driver::get();
   return runWithWorkspaces(
       plan,
-      [&](uint64_t bytes, uint64_t &address, std::string &message) {
+      [&](uint64_t bytes, bool zeroFill, uint64_t &address, std::string &message) {
         CUdeviceptr pointer = 0;
         bool ok = check(driver.cuMemAllocAsync(&pointer, bytes, stream),
                         "cuMemAllocAsync (workspace)", message) &&
-                  check(driver.cuMemsetD8Async(pointer, 0, bytes, stream), "cuMemsetD8Async",
-                        message);
+                  (!zeroFill || check(driver.cuMemsetD8Async(pointer, 0, bytes, stream),
+                                      "cuMemsetD8Async", message));
         address = pointer;
         return ok;
       },

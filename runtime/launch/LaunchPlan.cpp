@@ -200,6 +200,9 @@ bool tilec::gpu::planKernel(const KernelSpec &spec, const std::vector<Argument> 
     return false;
   if (!abi::workspaceBytes(spec, kernelPlan.symbols, scalars, kernelPlan.workspaceBytes, error))
     return false;
+  kernelPlan.workspaceZeroFill.clear();
+  for (const abi::WorkspaceSpec &workspace : spec.workspaces)
+    kernelPlan.workspaceZeroFill.push_back(workspace.zeroFill);
   for (size_t l = 0; l < spec.launches.size(); ++l) {
     const LaunchSpec &launch = spec.launches[l];
     bool runs;
@@ -242,14 +245,15 @@ std::vector<LaunchPlan> tilec::gpu::withWorkspaces(const KernelPlan &plan,
 
 bool tilec::gpu::runWithWorkspaces(
     const KernelPlan &plan,
-    const std::function<bool(uint64_t, uint64_t &, std::string &)> &allocate,
+    const std::function<bool(uint64_t, bool, uint64_t &, std::string &)> &allocate,
     const std::function<bool(const std::vector<LaunchPlan> &, std::string &)> &launch,
     const std::function<void(uint64_t)> &release, std::string &error) {
   std::vector<uint64_t> addresses;
   bool ok = true;
-  for (uint64_t bytes : plan.workspaceBytes) {
-    uint64_t address = 0;
-    ok = bytes == 0 || allocate(bytes, address, error);
+  for (size_t w = 0; w < plan.workspaceBytes.size(); ++w) {
+    uint64_t bytes = plan.workspaceBytes[w], address = 0;
+    bool zeroFill = w >= plan.workspaceZeroFill.size() || plan.workspaceZeroFill[w];
+    ok = bytes == 0 || allocate(bytes, zeroFill, address, error);
     addresses.push_back(address);
     if (!ok)
       break;

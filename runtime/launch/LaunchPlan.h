@@ -81,9 +81,11 @@ struct LaunchPlan {
 struct KernelPlan {
   std::map<std::string, int64_t> symbols;
   std::vector<LaunchPlan> launches;
-  /// The bytes of each workspace (T.alloc_global) a call allocates,
-  /// zero-filled, before its first launch and releases after its last.
+  /// The bytes of each workspace (T.alloc_global) a call allocates before
+  /// its first launch and releases after its last, and whether the
+  /// allocation is zero-filled (the kernel may read before it writes).
   std::vector<uint64_t> workspaceBytes;
+  std::vector<bool> workspaceZeroFill;
 };
 
 /// The launches of `plan` with the workspaces at `addresses` (one per
@@ -92,13 +94,14 @@ std::vector<LaunchPlan> withWorkspaces(const KernelPlan &plan,
                                        const std::vector<uint64_t> &addresses);
 
 /// Runs a plan's launches with its call's workspaces: `allocate` gives each
-/// (zero-filled; a non-zero `address` left by a failed call is released
-/// too), `launch` runs the launches with their addresses, and `release`
+/// (zero-filled where its flag says; a non-zero `address` left by a failed
+/// call is released too), `launch` runs the launches with their addresses, and `release`
 /// frees every allocation made, whatever failed. The vendor runtimes pass
 /// their stream-ordered allocator.
 bool runWithWorkspaces(
     const KernelPlan &plan,
-    const std::function<bool(uint64_t bytes, uint64_t &address, std::string &error)> &allocate,
+    const std::function<bool(uint64_t bytes, bool zeroFill, uint64_t &address,
+                             std::string &error)> &allocate,
     const std::function<bool(const std::vector<LaunchPlan> &launches, std::string &error)>
         &launch,
     const std::function<void(uint64_t address)> &release, std::string &error);

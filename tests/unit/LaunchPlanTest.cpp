@@ -307,3 +307,42 @@ TEST_CASE("a launch plan leaves a slot per workspace, filled at launch", "[launc
     CHECK(launch.storage[launch.workspaceOffsets[0]] == 0xABC000);
   CHECK(plan.launches[1].storage[plan.launches[1].workspaceOffsets[0]] == 0);
 }
+
+TEST_CASE("a workspace the kernel writes first is allocated without the zero fill",
+          "[launch]") {
+  static const char *meta = R"({
+    "kernel": "split", "target": "sm_90a",
+    "params": [{"name": "X", "kind": "tensor", "dtype": "float32", "shape": ["rows"]}],
+    "workspaces": [{"name": "workspace0", "dtype": "float32", "shape": [4]},
+                   {"name": "workspace1", "dtype": "bfloat16", "shape": [{"dim": "rows"}],
+                    "zero_fill": false}],
+    "launches": [{"symbol": "split_launch0", "threads": 32, "grid": [1]}]
+  })";
+  std::string error;
+  auto spec = KernelSpec::parse(meta, error);
+  REQUIRE(spec);
+  REQUIRE(spec->workspaces.size() == 2);
+  CHECK(spec->workspaces[0].zeroFill);
+  CHECK_FALSE(spec->workspaces[1].zeroFill);
+  // Written back as read: only the exception is spelled out.
+  std::string written = spec->toJSON();
+  CHECK(written.find("\"zero_fill\": false") != std::string::npos);
+  CHECK(written.find("\"zero_fill\": true") == std::string::npos);
+  KernelPlan plan;
+  REQUIRE(planKernel(*spec, {tensor(0x1000, "float32", {10})}, plan, error));
+  CHECK(plan.workspaceZeroFill == std::vector<bool>{true, false});
+  std::vector<std::pair<uint64_t, bool>> allocated;
+  std::vector<uint64_t> released;
+  bool ran = runWithWorkspaces(
+      plan,
+      [&](uint64_t bytes, bool zeroFill, uint64_t &address, std::string &) {
+        allocated.push_back({bytes, zeroFill});
+        address = 0x1000 * allocated.size();
+        return true;
+      },
+      [&](const std::vector<LaunchPlan> &, std::string &) { return true; },
+      [&](uint64_t address) { released.push_back(address); }, error);
+  CHECK(ran);
+  CHECK(allocated == std::vector<std::pair<uint64_t, bool>>{{16, true}, {20, false}});
+  CHECK(released == std::vector<uint64_t>{0x1000, 0x2000});
+}

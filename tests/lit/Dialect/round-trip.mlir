@@ -11,6 +11,8 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
   %c4 = arith.constant 4 : index
   // CHECK: %[[WS:.*]] = tile.alloc_global(%[[M]]) {name = "workspace0"} : <?x4xf32, global>
   %ws = tile.alloc_global(%M) {name = "workspace0"} : !tile.buffer<?x4xf32, global>
+  // CHECK: tile.alloc_global(%[[M]]) {name = "workspace1", uninitialized} : <?x4xbf16, global>
+  %unfilled = tile.alloc_global(%M) {name = "workspace1", uninitialized} : !tile.buffer<?x4xbf16, global>
   // CHECK: tile.launch grid(%{{.*}}, %{{.*}}) threads(128) {
   // CHECK-NEXT: ^bb0(%[[BX:.*]]: index, %{{.*}}: index, %{{.*}}: index):
   tile.launch grid(%M, %c4) threads(128) {
