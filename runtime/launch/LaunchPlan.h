@@ -95,9 +95,9 @@ std::vector<LaunchPlan> withWorkspaces(const KernelPlan &plan,
 
 /// Runs a plan's launches with its call's workspaces: `allocate` gives each
 /// (zero-filled where its flag says; a non-zero `address` left by a failed
-/// call is released too), `launch` runs the launches with their addresses, and `release`
-/// frees every allocation made, whatever failed. The vendor runtimes pass
-/// their stream-ordered allocator.
+/// call is released too), `launch` runs the launches with their addresses,
+/// and `release` frees every allocation made, whatever failed. The vendor
+/// runtimes pass their stream-ordered allocator.
 bool runWithWorkspaces(
     const KernelPlan &plan,
     const std::function<bool(uint64_t bytes, bool zeroFill, uint64_t &address,

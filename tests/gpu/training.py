@@ -107,14 +107,14 @@ def check_block_sparse(batch, seq, heads, kv_heads, dim, causal, block=64, max_s
           f"max rel err {worst:.2e}")
 
 
-def check_retention(batch, seq, heads, dk, dv):
+def check_retention(batch, seq, heads, dk, dv, recompute_states=False):
     torch.manual_seed(1)
     q, k = (torch.randn(batch, seq, heads, dk, device="cuda", dtype=torch.bfloat16,
                         requires_grad=True) for _ in range(2))
     v = torch.randn(batch, seq, heads, dv, device="cuda", dtype=torch.bfloat16,
                     requires_grad=True)
     grad = torch.randn(batch, seq, heads, dv, device="cuda", dtype=torch.bfloat16)
-    out = tilec.ops.retention(q, k, v)
+    out = tilec.ops.retention(q, k, v, recompute_states=recompute_states)
     out.backward(grad)
     q64, k64, v64 = (t.detach().double().requires_grad_() for t in (q, k, v))
     gamma = 1 - 2.0 ** (-5 - torch.arange(heads, device="cuda", dtype=torch.float64))
@@ -126,7 +126,8 @@ def check_retention(batch, seq, heads, dk, dv):
     ref.backward(grad.double())
     worst = compare("retention", (("out", out, ref), ("dq", q.grad, q64.grad),
                                  ("dk", k.grad, k64.grad), ("dv", v.grad, v64.grad)))
-    print(f"training: retention b{batch} s{seq} h{heads} dk{dk} dv{dv} max rel err {worst:.2e}")
+    print(f"training: retention b{batch} s{seq} h{heads} dk{dk} dv{dv}"
+          f"{' (states recomputed)' if recompute_states else ''} max rel err {worst:.2e}")
 
 
 def median_ms(fn):
@@ -252,6 +253,7 @@ def main():
     check_retention(2, 300, 3, 64, 128)
     check_retention(1, 200, 2, 256, 512)  # FLA's largest head dims
     check_retention(2, 150, 2, 96, 160)  # head dims that leave partial blocks
+    check_retention(2, 300, 3, 64, 128, recompute_states=True)
     check_block_sparse(2, 300, 8, 2, 128, True)
     check_block_sparse(1, 200, 4, 4, 64, False)
     if "--no-bench" not in sys.argv:

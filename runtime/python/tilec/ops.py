@@ -103,29 +103,37 @@ def _function():
 
 
 # Rows of a retention chunk: the forward's chunk states S_c are stored every
-# RETENTION_CHUNK rows and the backward reads them at the same chunks.
-RETENTION_CHUNK = 64
+# _RETENTION_CHUNK rows and the backward reads them at the same chunks.
+_RETENTION_CHUNK = 64
 
 
-def _retention_forward(q, k, v, out):
-    """Chunkwise retention in two passes (as FLA's chunk kernels): every
-    chunk's starting state (retention_chunk_states: a block per 64 x 128
-    slice of a head's state walks the chunks), then every chunk's output in
-    parallel from it (retention_chunk_output: 128 value columns a block, on
-    two warpgroups up to dk = 128, where the score tile and the output
-    accumulator fit them). Returns the states, which the backward reuses."""
+def _retention_states(q, k, v):
+    """Each chunk's starting state S_c [batch, heads, chunks, dk, dv] in the
+    inputs' dtype (retention_chunk_states: a block per 64 x 128 slice of a
+    head's state walks the chunks)."""
     import torch
 
     batch, seq_len, heads, dk = q.shape
-    dv, dtype, chunk = v.shape[3], _dtype_name(q), RETENTION_CHUNK
+    dv, chunk = v.shape[3], _RETENTION_CHUNK
     states = torch.empty(batch, heads, -(-seq_len // chunk), dk, dv, device=q.device,
                          dtype=q.dtype)
-    columns = 128 if dv % 128 == 0 else min(64, dv)
     _compiled("retention.tl", "retention_chunk_states", dk=dk, dv=dv, chunk=chunk,
-              block_K=min(64, dk), block_V=columns, dtype=dtype)(k, v, states)
-    _compiled("retention.tl", "retention_chunk_output", dk=dk, dv=dv, chunk=chunk,
-              block_K=min(64, dk), block_V=columns, threads=256 if dk <= 128 else 128,
-              dtype=dtype)(q, k, v, states, out)
+              block_K=min(64, dk), block_V=128 if dv % 128 == 0 else min(64, dv),
+              dtype=_dtype_name(q))(k, v, states)
+    return states
+
+
+def _retention_forward(q, k, v, out):
+    """Chunkwise retention in two passes (as FLA's chunk kernels): the chunk
+    states, then every chunk's output in parallel from them
+    (retention_chunk_output: 128 value columns a block, on two warpgroups
+    up to dk = 128 and on one beyond, where it measured faster). Returns
+    the states."""
+    dk, dv = q.shape[3], v.shape[3]
+    states = _retention_states(q, k, v)
+    _compiled("retention.tl", "retention_chunk_output", dk=dk, dv=dv, chunk=_RETENTION_CHUNK,
+              block_K=min(64, dk), block_V=128 if dv % 128 == 0 else min(64, dv),
+              threads=256 if dk <= 128 else 128, dtype=_dtype_name(q))(q, k, v, states, out)
     return states
 
 
@@ -134,29 +142,33 @@ def _retention_function():
 
     class Retention(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, q, k, v):
+        def forward(ctx, q, k, v, recompute_states):
             if q.dim() != 4 or k.shape != q.shape or v.shape[:3] != q.shape[:3]:
                 raise ValueError("retention takes q, k [batch, seq, heads, dk] and v "
                                  "[batch, seq, heads, dv]")
             q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
             out = torch.empty_like(v)
             states = _retention_forward(q, k, v, out)
-            ctx.save_for_backward(q, k, v, states)
+            if recompute_states:
+                ctx.save_for_backward(q, k, v)
+            else:
+                ctx.save_for_backward(q, k, v, states)
             return out
 
         @staticmethod
         def backward(ctx, grad_out):
-            q, k, v, states = ctx.saved_tensors
+            q, k, v, *kept = ctx.saved_tensors
+            states = kept[0] if kept else _retention_states(q, k, v)
             dk, dv = q.shape[3], v.shape[3]
             d_state = torch.zeros(q.shape[0], q.shape[2], dk, dv, device=q.device,
                                   dtype=torch.float32)
             dq, dkk, dvv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
             _compiled("retention_bwd.tl", "retention_chunkwise_bwd", dk=dk, dv=dv,
-                      chunk=RETENTION_CHUNK, block_K=min(64, dk), block_V=min(64, dv),
+                      chunk=_RETENTION_CHUNK, block_K=min(64, dk), block_V=min(64, dv),
                       state_block_V=128 if dv % 128 == 0 else min(64, dv),
                       dtype=_dtype_name(q))(
                 q, k, v, states, grad_out.contiguous().to(q.dtype), d_state, dq, dkk, dvv)
-            return dq, dkk, dvv
+            return dq, dkk, dvv, None
 
     return Retention
 
@@ -324,14 +336,20 @@ def diffqkv_attention(q, k, v, causal=False):
     return _FUNCTIONS["attention"].apply(q, k, v, bool(causal), True)
 
 
-def retention(q, k, v):
+def retention(q, k, v, recompute_states=False):
     """RetNet retention, (q k^T / sqrt(dk) * D) v with D[i, j] = gamma_h^(i - j)
     (i >= j) and gamma_h = 1 - 2^(-5 - h) per head h, differentiable in q, k
     and v (q, k [batch, seq, heads, dk], v [batch, seq, heads, dv]; the
-    chunkwise kernels of kernels/retention.tl and retention_bwd.tl)."""
+    chunkwise kernels of kernels/retention.tl and retention_bwd.tl).
+
+    The forward keeps its chunk states for the backward: dk * dv / 64
+    elements per token and head (at dk = 256, dv = 512 twice what q, k and
+    v take). recompute_states=True keeps only q, k and v and computes the
+    states again in the backward (one more pass over k and v), as FLA's
+    chunk_retention does."""
     if "retention" not in _FUNCTIONS:
         _FUNCTIONS["retention"] = _retention_function()
-    return _FUNCTIONS["retention"].apply(q, k, v)
+    return _FUNCTIONS["retention"].apply(q, k, v, bool(recompute_states))
 
 
 _REGISTERED = {}
