@@ -41,11 +41,11 @@ def _kernel(name, dim, groups, causal, dtype):
                      dtype=dtype)
 
 
-def _dtype_name(tensor):
+def _dtype_name(tensor, op="attention"):
     import torch
     names = {torch.bfloat16: "bfloat16", torch.float16: "float16"}
     if tensor.dtype not in names:
-        raise TypeError(f"tilec.ops.attention takes bfloat16 or float16 tensors, got "
+        raise TypeError(f"tilec.ops.{op} takes bfloat16 or float16 tensors, got "
                         f"{tensor.dtype}")
     return names[tensor.dtype]
 
@@ -119,7 +119,7 @@ def _retention_states(q, k, v):
                          dtype=q.dtype)
     _compiled("retention.tl", "retention_chunk_states", dk=dk, dv=dv, chunk=chunk,
               block_K=min(64, dk), block_V=128 if dv % 128 == 0 else min(64, dv),
-              dtype=_dtype_name(q))(k, v, states)
+              dtype=_dtype_name(q, "retention"))(k, v, states)
     return states
 
 
