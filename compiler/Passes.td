@@ -604,4 +604,37 @@ def TileNVVMGridConstants : Pass<"tile-nvvm-grid-constants", "::mlir::gpu::GPUMo
   }];
 }
 
+def TileSerializePTX : Pass<"tile-serialize-ptx", "::mlir::ModuleOp"> {
+  let summary = "Compile each gpu.module to PTX, its kernels through LLVM in parallel";
+  let description = [{
+    What `gpu-module-to-binary{format=isa}` does for NVVM targets, with the
+    kernels of a module compiled at the same time: LLVM optimizes and
+    selects instructions a function at a time, so a backward pass's two or
+    three launches would otherwise take the sum of their times. Each kernel
+    goes through the target's serializer in a module of its own (the
+    module's globals and declarations, that kernel's definition), on the
+    context's threads; the PTX texts are joined into one: the first
+    module's header and declarations, then every kernel's entry in the
+    module's order. Basic-block labels are numbered per module and scoped
+    to their function in PTX, so the joined text differs from a whole-module
+    compilation only in those numbers. A module with one kernel, with a
+    device function (`.func`, which each part would define again), or whose
+    parts do not share their declarations is compiled whole.
+
+    ```mlir
+    gpu.module @tilec_kernels [#nvvm.target<chip = "sm_90a">] {
+      llvm.func @k_launch0(...) attributes {gpu.kernel, nvvm.kernel} { ... }
+      llvm.func @k_launch1(...) attributes {gpu.kernel, nvvm.kernel} { ... }
+    }
+    // becomes
+    gpu.binary @tilec_kernels [#gpu.object<#nvvm.target<chip = "sm_90a">,
+                                           assembly = "...">]
+    ```
+  }];
+  let options = [
+    Option<"toolkitPath", "toolkit", "std::string", /*default=*/"\"\"",
+           "The CUDA toolkit, for libdevice">,
+  ];
+}
+
 #endif // TILEC_COMPILER_PASSES_TD

@@ -2,6 +2,7 @@
 
 #include "compiler/Passes.h"
 #include "compiler/Pipeline.h"
+#include "compiler/Targets/Targets.h"
 #include "dialects/Tile/TileDialect.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -17,6 +18,8 @@ int main(int argc, char **argv) {
                   mlir::scf::SCFDialect, mlir::math::MathDialect,
                   mlir::func::FuncDialect, mlir::gpu::GPUDialect,
                   mlir::LLVM::LLVMDialect>();
+  // NVVM's translations and target, for tile-serialize-ptx.
+  tilec::targets::registerNVPTXTarget(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "tilec optimizer driver\n", registry));
 }

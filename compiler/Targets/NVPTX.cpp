@@ -299,10 +299,11 @@ static std::string findCudaToolkit() {
 }
 
 void tilec::targets::buildPTXPipeline(OpPassManager &pm) {
-  GpuModuleToBinaryPassOptions options;
-  options.compilationTarget = "isa";
+  // gpu-module-to-binary's PTX, with a module's kernels compiled in
+  // parallel.
+  TileSerializePTXOptions options;
   options.toolkitPath = findCudaToolkit();
-  pm.addPass(createGpuModuleToBinaryPass(options));
+  pm.addPass(createTileSerializePTX(options));
 }
 
 std::optional<std::string> tilec::targets::assembleCubin(const std::string &ptx,
