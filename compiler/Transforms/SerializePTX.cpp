@@ -13,8 +13,6 @@
 #include "mlir/IR/Threading.h"
 #include "llvm/ADT/StringSet.h"
 
-#include <memory>
-
 namespace tilec {
 #define GEN_PASS_DEF_TILESERIALIZEPTX
 #include "compiler/Passes.h.inc"
@@ -151,11 +149,13 @@ struct TileSerializePTXPass : public tilec::impl::TileSerializePTXBase<TileSeria
     if (failed(compiled))
       return std::nullopt;
 
-    // The first part whole, with the declarations only other parts make
-    // (a kernel that uses no dynamic shared memory declares none) added
-    // before its entry; then each other part's entry after the `// .globl`
-    // line LLVM writes before an entry. The header lines (.version,
-    // .target, ...) are among the declarations: parts agree on them.
+    // The first part whole, with the `.extern` declarations only other
+    // parts make (a kernel that uses no dynamic shared memory declares
+    // none) added before its entry; then each other part's entry after the
+    // `// .globl` line LLVM writes before an entry. Any other line a part
+    // has and the first has not (a header line, a global defined with
+    // other contents under a name each part numbers alike, a declaration
+    // over several lines) makes the joined text unsafe: compiled whole.
     std::optional<PTXPart> first = cutAtEntry(texts[0], kernels[0]);
     if (!first)
       return whole();
@@ -167,9 +167,14 @@ struct TileSerializePTXPass : public tilec::impl::TileSerializePTXBase<TileSeria
       std::optional<PTXPart> part = cutAtEntry(texts[i], kernels[i]);
       if (!part)
         return whole();
-      for (const std::string &line : part->declarations)
-        if (declared.insert(line).second)
-          added += line + "\n";
+      for (const std::string &line : part->declarations) {
+        if (StringRef(line).starts_with("//") || declared.contains(line))
+          continue;
+        if (!StringRef(line).starts_with(".extern ") || StringRef(line).contains(".func"))
+          return whole();
+        declared.insert(line);
+        added += line + "\n";
+      }
       entries += "\t// .globl\t" + kernels[i] + "\n" + part->entry;
     }
     std::string joined = texts[0].substr(0, first->entryAt);
