@@ -7,7 +7,8 @@
 //   - the parameters, in order: tensors (dtype, constant extents and
 //     symbolic dimension names) and scalars;
 //   - the workspaces (T.alloc_global): dtype and extents as host
-//     expressions; the runtime allocates them for each call, zero-filled;
+//     expressions; the runtime allocates them for each call, zero-filled
+//     unless "zero_fill" is false;
 //   - the launches, in program order: GPU kernel symbol, grid and the
 //     conditions it runs under (host expressions over dimensions and integer
 //     scalars), threads, dynamic shared memory, TMA tensor maps;
