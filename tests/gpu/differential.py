@@ -226,6 +226,14 @@ PROGRAMS = [
       {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
     k("retention.tl", "retention_chunk_output",
       {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}),
+    # The builds tilec.ops.retention runs: 64 x 128 state slices, output
+    # on two warpgroups.
+    k("retention.tl", "retention_chunk_states",
+      {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5}, ["-D", "block_V=128"],
+      name="retention_chunk_states_v128"),
+    k("retention.tl", "retention_chunk_output",
+      {"batch": 1, "seq_len": 300, "heads": 2, "num_chunks": 5},
+      ["-D", "block_V=128", "-D", "threads=256"], name="retention_chunk_output_t256"),
     k("gemv.tl", "gemv", {"N": 37, "K": 300}),
     k("gemv.tl", "gemv", {"N": 130, "K": 1000}, ["-D", "dtype=bfloat16"], name="gemv_bf16"),
     # Per-thread code (TileLang's split-K GEMV); a local buffer cleared in
