@@ -74,11 +74,11 @@ struct TileSerializePTXPass : public tilec::impl::TileSerializePTXBase<TileSeria
     // Built before any part runs: the serializer may look symbols up, from
     // several threads.
     SymbolTable symbols(top);
-    auto options = [&] {
-      return gpu::TargetOptions(toolkitPath, /*librariesToLink=*/{}, /*cmdOptions=*/"",
-                                /*elfSection=*/"", gpu::CompilationTarget::Assembly,
-                                [&]() -> SymbolTable * { return &symbols; });
-    };
+    // TargetOptions keeps a reference to the callback: it must outlive them.
+    auto symbolTable = [&]() -> SymbolTable * { return &symbols; };
+    gpu::TargetOptions options(toolkitPath, /*librariesToLink=*/{}, /*cmdOptions=*/"",
+                               /*elfSection=*/"", gpu::CompilationTarget::Assembly,
+                               symbolTable);
     SmallVector<gpu::GPUModuleOp> modules(top.getOps<gpu::GPUModuleOp>());
     for (gpu::GPUModuleOp module : modules) {
       SmallVector<Attribute> objects;
@@ -89,13 +89,13 @@ struct TileSerializePTXPass : public tilec::impl::TileSerializePTXBase<TileSeria
           module.emitError("the target ") << attr << " cannot serialize a module";
           return signalPassFailure();
         }
-        std::optional<std::string> ptx = serialize(module, target, options());
+        std::optional<std::string> ptx = serialize(module, target, options);
         if (!ptx) {
           module.emitError("compiling the module to PTX for ") << attr << " failed";
           return signalPassFailure();
         }
         SmallVector<char, 0> bytes(ptx->begin(), ptx->end());
-        Attribute object = target.createObject(module, bytes, options());
+        Attribute object = target.createObject(module, bytes, options);
         if (!object) {
           module.emitError("no object for ") << attr;
           return signalPassFailure();

@@ -107,19 +107,26 @@ def _function():
 _RETENTION_CHUNK = 64
 
 
+def _retention_tiles(q, v):
+    """The compile-time parameters every retention kernel of tilec.ops
+    shares: head dims, chunk, dtype, and the state's slices (block_K rows of
+    dk; state_columns of dv: 128 where dv has them, else 64 or dv)."""
+    dk, dv = q.shape[3], v.shape[3]
+    return dict(dk=dk, dv=dv, chunk=_RETENTION_CHUNK, block_K=min(64, dk),
+                dtype=_dtype_name(q, "retention")), 128 if dv % 128 == 0 else min(64, dv)
+
+
 def _retention_states(q, k, v):
     """Each chunk's starting state S_c [batch, heads, chunks, dk, dv] in the
-    inputs' dtype (retention_chunk_states: a block per 64 x 128 slice of a
-    head's state walks the chunks)."""
+    inputs' dtype (retention_chunk_states: a block per block_K x
+    state_columns slice of a head's state walks the chunks)."""
     import torch
 
     batch, seq_len, heads, dk = q.shape
-    dv, chunk = v.shape[3], _RETENTION_CHUNK
-    states = torch.empty(batch, heads, -(-seq_len // chunk), dk, dv, device=q.device,
-                         dtype=q.dtype)
-    _compiled("retention.tl", "retention_chunk_states", dk=dk, dv=dv, chunk=chunk,
-              block_K=min(64, dk), block_V=128 if dv % 128 == 0 else min(64, dv),
-              dtype=_dtype_name(q, "retention"))(k, v, states)
+    shared, columns = _retention_tiles(q, v)
+    states = torch.empty(batch, heads, -(-seq_len // _RETENTION_CHUNK), dk, v.shape[3],
+                         device=q.device, dtype=q.dtype)
+    _compiled("retention.tl", "retention_chunk_states", block_V=columns, **shared)(k, v, states)
     return states
 
 
@@ -129,11 +136,10 @@ def _retention_forward(q, k, v, out):
     (retention_chunk_output: 128 value columns a block, on two warpgroups
     up to dk = 128 and on one beyond, where it measured faster). Returns
     the states."""
-    dk, dv = q.shape[3], v.shape[3]
     states = _retention_states(q, k, v)
-    _compiled("retention.tl", "retention_chunk_output", dk=dk, dv=dv, chunk=_RETENTION_CHUNK,
-              block_K=min(64, dk), block_V=128 if dv % 128 == 0 else min(64, dv),
-              threads=256 if dk <= 128 else 128, dtype=_dtype_name(q))(q, k, v, states, out)
+    shared, columns = _retention_tiles(q, v)
+    _compiled("retention.tl", "retention_chunk_output", block_V=columns,
+              threads=256 if q.shape[3] <= 128 else 128, **shared)(q, k, v, states, out)
     return states
 
 
@@ -159,14 +165,12 @@ def _retention_function():
         def backward(ctx, grad_out):
             q, k, v, *kept = ctx.saved_tensors
             states = kept[0] if kept else _retention_states(q, k, v)
-            dk, dv = q.shape[3], v.shape[3]
-            d_state = torch.zeros(q.shape[0], q.shape[2], dk, dv, device=q.device,
-                                  dtype=torch.float32)
+            d_state = torch.zeros(q.shape[0], q.shape[2], q.shape[3], v.shape[3],
+                                  device=q.device, dtype=torch.float32)
             dq, dkk, dvv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
-            _compiled("retention_bwd.tl", "retention_chunkwise_bwd", dk=dk, dv=dv,
-                      chunk=_RETENTION_CHUNK, block_K=min(64, dk), block_V=min(64, dv),
-                      state_block_V=128 if dv % 128 == 0 else min(64, dv),
-                      dtype=_dtype_name(q))(
+            shared, columns = _retention_tiles(q, v)
+            _compiled("retention_bwd.tl", "retention_chunkwise_bwd", block_V=min(64, v.shape[3]),
+                      state_block_V=columns, **shared)(
                 q, k, v, states, grad_out.contiguous().to(q.dtype), d_state, dq, dkk, dvv)
             return dq, dkk, dvv, None
 
