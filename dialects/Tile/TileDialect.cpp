@@ -443,6 +443,9 @@ std::vector<tilec::abi::ParamSpec> tilec::tile::getKernelParams(func::FuncOp ker
     if (auto buffer = dyn_cast<BufferType>(type)) {
       param.isTensor = true;
       param.output = kernel.getArgAttr(i, kOutputAttrName) != nullptr;
+      // Any use the analysis does not know counts as a write.
+      param.readOnly = !kernel.isExternal() && !param.output &&
+                       !usesOf(kernel.getArgument(i)).written;
       param.dtype = getDType(buffer.getElementType()).value_or(tilec::DType::F32);
       auto names = kernel.getArgAttrOfType<ArrayAttr>(i, kDimNamesAttrName);
       for (auto [d, extent] : llvm::enumerate(buffer.getShape())) {

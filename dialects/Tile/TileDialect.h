@@ -128,8 +128,9 @@ std::optional<DType> getDType(mlir::Type type);
 mlir::Type getElementType(mlir::MLIRContext *context, DType dtype);
 
 /// A kernel function's parameters as its launch ABI describes them
-/// (lib/ABI/KernelSignature.h): names, dtypes, constant extents and the
-/// names of symbolic dimensions. Written to the metadata, declared by the
+/// (lib/ABI/KernelSignature.h): names, dtypes, constant extents, the
+/// names of symbolic dimensions and which tensors the body never writes
+/// (`usesOf`). Written to the metadata, declared by the
 /// GPU lowering, checked by the cpu target.
 std::vector<abi::ParamSpec> getKernelParams(mlir::func::FuncOp kernel);
 /// The kernel's T.alloc_global workspaces in program order (the order of

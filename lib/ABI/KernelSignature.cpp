@@ -36,6 +36,7 @@ static bool parseParam(const json &entry, ParamSpec &param, std::string &error) 
   if (!parseDType(entry, "parameter '" + param.name + "'", param.dtype, error))
     return false;
   param.output = entry.value("output", false);
+  param.readOnly = entry.value("read_only", false);
   if (param.isTensor)
     for (const json &d : entry.at("shape")) {
       bool symbolic = d.is_string();
@@ -165,6 +166,8 @@ std::string KernelSpec::toJSON() const {
       entry["shape"] = shape;
       if (param.output)
         entry["output"] = true;
+      if (param.readOnly)
+        entry["read_only"] = true;
     }
     paramList.push_back(entry);
   }

@@ -50,6 +50,10 @@ struct ParamSpec {
   /// A tensor the kernel writes for its caller (an eager kernel's
   /// `T.empty`): bindings allocate it and return it.
   bool output = false;
+  /// A tensor the kernel only reads ("read_only": true in the metadata):
+  /// a runtime may hand the kernel a copy of it (a launch planner copies a
+  /// tensor whose rows TMA cannot address into padded rows).
+  bool readOnly = false;
 
   bool isFloatScalar() const { return !isTensor && isFloatDType(dtype); }
 };

@@ -6,6 +6,7 @@
 
 #include "runtime/launch/DynamicLibrary.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -23,7 +24,7 @@ struct Driver {
   X(cuDeviceGet) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent)                \
   X(cuModuleLoadData) X(cuModuleGetFunction) X(cuFuncSetAttribute)            \
   X(cuModuleUnload) X(cuLaunchKernel) X(cuTensorMapEncodeTiled)              \
-  X(cuMemAllocAsync) X(cuMemsetD8Async) X(cuMemFreeAsync)
+  X(cuMemAllocAsync) X(cuMemsetD8Async) X(cuMemFreeAsync) X(cuMemcpy2DAsync_v2)
 #define TILEC_DECLARE(name) decltype(&::name) name = nullptr;
   TILEC_DRIVER_FUNCTIONS(TILEC_DECLARE)
 #undef TILEC_DECLARE
@@ -122,15 +123,22 @@ CudaKernel::~CudaKernel() {
     Driver::get().cuModuleUnload(module);
 }
 
-/// Encodes one launch's tensor maps into its parameters.
-static void encodeLaunchTensorMaps(LaunchPlan &plan) {
+/// Encodes one launch's tensor maps into its parameters and updates their
+/// flag bits: with `copies` (the addresses of the call's aligned copies, at
+/// launch) the maps over those copies, without it the others (once, when
+/// the plan is made).
+static void encodeLaunchTensorMaps(LaunchPlan &plan, const std::vector<uint64_t> *copies) {
   if (plan.tensorMaps.empty())
     return;
   uint32_t flags = 0;
+  std::memcpy(&flags, &plan.storage[plan.tensorMapFlagOffset], 4);
   for (size_t m = 0; m < plan.tensorMaps.size(); ++m) {
-    const TensorMapRequest &request = plan.tensorMaps[m];
-    if (!request.usable)
+    TensorMapRequest &request = plan.tensorMaps[m];
+    if (!request.usable || (request.alignedCopy >= 0) != (copies != nullptr))
       continue;
+    if (copies)
+      request.pointer = copies->at(static_cast<size_t>(request.alignedCopy));
+    flags &= ~(1u << m);
     CUtensorMapDataType type;
     if (request.dtype == DType::F16)
       type = CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
@@ -144,7 +152,7 @@ static void encodeLaunchTensorMaps(LaunchPlan &plan) {
       type = CU_TENSOR_MAP_DATA_TYPE_UINT8;
     else
       continue;
-    // Innermost dimension first.
+    // Innermost dimension first; an aligned copy's rows are rowPitch apart.
     unsigned rank = request.shape.size();
     cuuint64_t dims[5], strides[5];
     cuuint32_t box[5], elementStrides[5];
@@ -156,7 +164,8 @@ static void encodeLaunchTensorMaps(LaunchPlan &plan) {
       elementStrides[i] = 1;
       if (i > 0)
         strides[i - 1] = stride;
-      stride *= static_cast<uint64_t>(request.shape[d]);
+      stride = i == 0 && request.rowPitch ? request.rowPitch
+                                           : stride * static_cast<uint64_t>(request.shape[d]);
     }
     CUtensorMapSwizzle swizzle = request.swizzle == 128  ? CU_TENSOR_MAP_SWIZZLE_128B
                                  : request.swizzle == 64 ? CU_TENSOR_MAP_SWIZZLE_64B
@@ -175,12 +184,74 @@ static void encodeLaunchTensorMaps(LaunchPlan &plan) {
   std::memcpy(&plan.storage[plan.tensorMapFlagOffset], &flags, 4);
 }
 
+/// Whether calls make aligned copies (TILEC_ALIGNED_COPIES=0 turns them
+/// off: the kernels then load those tensors without TMA, as a comparison).
+static bool alignedCopiesEnabled() {
+  static const bool enabled = [] {
+    const char *value = std::getenv("TILEC_ALIGNED_COPIES");
+    return !value || std::string(value) != "0";
+  }();
+  return enabled;
+}
+
 void CudaKernel::encodeTensorMaps(KernelPlan &plan) {
-  for (LaunchPlan &launch : plan.launches)
-    encodeLaunchTensorMaps(launch);
+  for (LaunchPlan &launch : plan.launches) {
+    encodeLaunchTensorMaps(launch, nullptr);
+    if (plan.alignedCopies.empty() || alignedCopiesEnabled())
+      continue;
+    uint32_t flags = 0;
+    std::memcpy(&flags, &launch.storage[launch.tensorMapFlagOffset], 4);
+    for (size_t m = 0; m < launch.tensorMaps.size(); ++m)
+      if (launch.tensorMaps[m].alignedCopy >= 0)
+        flags &= ~(1u << m);
+    std::memcpy(&launch.storage[launch.tensorMapFlagOffset], &flags, 4);
+  }
+  if (!alignedCopiesEnabled())
+    plan.alignedCopies.clear();
 }
 
 bool CudaKernel::launch(const KernelPlan &plan, CUstream stream, std::string &error) {
+  if (plan.alignedCopies.empty())
+    return launchWithWorkspaces(plan, stream, error);
+  // The padded copies, in the stream's order: allocated, filled by a
+  // pitched copy, read through the maps encoded over them, released.
+  const Driver &driver = Driver::get();
+  KernelPlan withCopies = plan;
+  std::vector<uint64_t> addresses;
+  bool ok = true;
+  for (const AlignedCopy &copy : plan.alignedCopies) {
+    CUdeviceptr pointer = 0;
+    ok = check(driver.cuMemAllocAsync(&pointer, copy.pitch * copy.rows, stream),
+               "cuMemAllocAsync (aligned copy)", error);
+    if (!ok)
+      break;
+    addresses.push_back(pointer);
+    CUDA_MEMCPY2D pitched{};
+    pitched.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+    pitched.srcDevice = copy.source;
+    pitched.srcPitch = copy.rowBytes;
+    pitched.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+    pitched.dstDevice = pointer;
+    pitched.dstPitch = copy.pitch;
+    pitched.WidthInBytes = copy.rowBytes;
+    pitched.Height = copy.rows;
+    ok = check(driver.cuMemcpy2DAsync_v2(&pitched, stream), "cuMemcpy2DAsync (aligned copy)",
+               error);
+    if (!ok)
+      break;
+  }
+  if (ok) {
+    for (LaunchPlan &launch : withCopies.launches)
+      encodeLaunchTensorMaps(launch, &addresses);
+    ok = launchWithWorkspaces(withCopies, stream, error);
+  }
+  for (uint64_t address : addresses)
+    (void)driver.cuMemFreeAsync(address, stream);
+  return ok;
+}
+
+bool CudaKernel::launchWithWorkspaces(const KernelPlan &plan, CUstream stream,
+                                      std::string &error) {
   if (plan.workspaceBytes.empty())
     return launchAll(plan.launches, stream, error);
   // Workspaces in the stream's order: allocated from the device's memory

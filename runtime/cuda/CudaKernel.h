@@ -29,18 +29,20 @@ public:
 
   const KernelSpec &spec() const { return *kernelSpec; }
 
-  /// Runs a checked plan's launches in order on `stream` (with its
-  /// workspaces, allocated for this call).
+  /// Runs a checked plan's launches in order on `stream` (with its aligned
+  /// copies and workspaces, made for this call).
   bool launch(const KernelPlan &plan, CUstream stream, std::string &error);
   /// Fills the plan's TMA tensor maps (cuTensorMapEncodeTiled) and their
   /// flags; a map the driver rejects clears its bit (the kernel then copies
-  /// that tensor another way).
+  /// that tensor another way). Maps over aligned copies are encoded at
+  /// launch, once the copies exist.
   void encodeTensorMaps(KernelPlan &plan);
   /// Checks the arguments, then launches.
   bool launch(const std::vector<Argument> &args, CUstream stream, std::string &error);
 
 private:
   CudaKernel() = default;
+  bool launchWithWorkspaces(const KernelPlan &plan, CUstream stream, std::string &error);
   bool launchAll(const std::vector<LaunchPlan> &launches, CUstream stream, std::string &error);
   std::unique_ptr<KernelSpec> kernelSpec;
   CUmodule module = nullptr;

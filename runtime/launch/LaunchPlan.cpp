@@ -16,13 +16,33 @@ static void pushParam(LaunchPlan &plan, const void *value, size_t bytes) {
   plan.storage.push_back(slot);
 }
 
-/// Which of the launch's TMA tensor maps the arguments allow: TMA's rules
-/// are at most 5 dimensions, a 16-byte aligned base, strides that are
-/// multiples of 16 bytes and boxes of at most 256 per dimension.
-static void requestTensorMaps(const LaunchSpec &launch, const std::vector<Argument> &args,
+/// Whether TMA can address `shape` at `pointer` with rows `rowPitch` bytes
+/// apart (0: the tensor's own, contiguous) through `box`: at most 5
+/// dimensions, a 16-byte aligned base, strides that are multiples of 16
+/// bytes and below 2^40, boxes of at most 256 per dimension.
+static bool tmaAddressable(uint64_t pointer, DType dtype, const std::vector<int64_t> &shape,
+                           const std::vector<int64_t> &box, uint64_t rowPitch) {
+  bool usable = shape.size() <= 5 && pointer % 16 == 0;
+  int64_t stride = static_cast<int64_t>(dtypeSize(dtype));
+  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+    usable = usable && shape[d] >= 1 && box[d] >= 1 && box[d] <= 256;
+    if (d < static_cast<int>(shape.size()) - 1)
+      usable = usable && stride % 16 == 0 && stride < (int64_t(1) << 40);
+    stride *= std::max<int64_t>(shape[d], 1);
+    if (d == static_cast<int>(shape.size()) - 1 && rowPitch)
+      stride = static_cast<int64_t>(rowPitch);
+  }
+  return usable;
+}
+
+/// The launch's TMA tensor maps and which of them the arguments allow. A
+/// map TMA cannot address over a read-only tensor of two or more
+/// dimensions is built over an aligned copy of it (see `AlignedCopy`)
+/// where the copy's padded rows fix what was wrong.
+static void requestTensorMaps(const KernelSpec &spec, const LaunchSpec &launch,
+                              const std::vector<Argument> &args, KernelPlan &kernelPlan,
                               LaunchPlan &plan) {
   for (const TensorMapSpec &map : launch.tensorMaps) {
-    bool usable = plan.tensorMaps.size() < 31; // one flag bit each (as the compiler caps them)
     const Argument &arg = args[map.param];
     TensorMapRequest request;
     request.pointer = arg.pointer;
@@ -30,15 +50,33 @@ static void requestTensorMaps(const LaunchSpec &launch, const std::vector<Argume
     request.shape = arg.shape;
     request.box = map.box;
     request.swizzle = map.swizzle;
-    usable = usable && arg.shape.size() <= 5 && arg.pointer % 16 == 0;
-    int64_t stride = static_cast<int64_t>(dtypeSize(arg.dtype));
-    for (int d = static_cast<int>(arg.shape.size()) - 1; d >= 0; --d) {
-      usable = usable && arg.shape[d] >= 1 && map.box[d] >= 1 && map.box[d] <= 256;
-      if (d < static_cast<int>(arg.shape.size()) - 1)
-        usable = usable && stride % 16 == 0 && stride < (int64_t(1) << 40);
-      stride *= std::max<int64_t>(arg.shape[d], 1);
+    bool flagBit = plan.tensorMaps.size() < 31; // one flag bit each (as the compiler caps them)
+    request.usable =
+        flagBit && tmaAddressable(arg.pointer, arg.dtype, arg.shape, map.box, /*rowPitch=*/0);
+    uint64_t rowBytes = arg.shape.empty() ? 0 : arg.shape.back() * dtypeSize(arg.dtype);
+    uint64_t pitch = (rowBytes + 15) / 16 * 16;
+    if (!request.usable && flagBit && spec.params[map.param].readOnly && arg.shape.size() >= 2 &&
+        // The copy is allocated aligned; only its rows may still be wrong.
+        tmaAddressable(/*pointer=*/0, arg.dtype, arg.shape, map.box, pitch)) {
+      auto copy = std::find_if(kernelPlan.alignedCopies.begin(), kernelPlan.alignedCopies.end(),
+                               [&](const AlignedCopy &c) { return c.param == map.param; });
+      if (copy == kernelPlan.alignedCopies.end()) {
+        AlignedCopy entry;
+        entry.param = map.param;
+        entry.source = arg.pointer;
+        entry.rowBytes = rowBytes;
+        entry.pitch = pitch;
+        entry.rows = 1;
+        for (size_t d = 0; d + 1 < arg.shape.size(); ++d)
+          entry.rows *= static_cast<uint64_t>(arg.shape[d]);
+        kernelPlan.alignedCopies.push_back(entry);
+        copy = std::prev(kernelPlan.alignedCopies.end());
+      }
+      request.alignedCopy = static_cast<int>(copy - kernelPlan.alignedCopies.begin());
+      request.rowPitch = pitch;
+      request.pointer = 0; // the copy's, at launch
+      request.usable = true;
     }
-    request.usable = usable;
     plan.tensorMaps.push_back(std::move(request));
   }
 }
@@ -225,7 +263,7 @@ bool tilec::gpu::planKernel(const KernelSpec &spec, const std::vector<Argument> 
     }
     if (plan.grid[0] == 0 || plan.grid[1] == 0 || plan.grid[2] == 0)
       continue; // an empty grid: nothing to run
-    requestTensorMaps(launch, args, plan);
+    requestTensorMaps(spec, launch, args, kernelPlan, plan);
     fillParameters(spec, launch, args, plan);
     plan.threads = static_cast<uint32_t>(launch.threads);
     plan.sharedBytes = static_cast<uint32_t>(launch.sharedBytes);

@@ -52,6 +52,25 @@ struct TensorMapRequest {
   std::vector<int64_t> box;     // C order
   int64_t swizzle = 0;
   bool usable = false;          // meets TMA's rules (then encoded)
+  /// Where the map describes a padded copy of the tensor (the plan's
+  /// `alignedCopies[alignedCopy]`): its rows are `rowPitch` bytes apart
+  /// and `pointer` is set once the copy is made, at launch; -1 otherwise.
+  int alignedCopy = -1;
+  uint64_t rowPitch = 0;
+};
+
+/// A read-only tensor whose rows TMA cannot address (a row of an odd
+/// number of 16-bit elements leaves the next one off 16-byte alignment),
+/// copied for each call into rows padded to 16 bytes: the kernel's tensor
+/// maps read the copy, so it keeps its TMA path instead of falling back to
+/// element-wise loads. The copy costs one read and one write of the
+/// tensor, once per call; a kernel that tiles it reads it many times.
+struct AlignedCopy {
+  size_t param = 0;      // the tensor parameter copied
+  uint64_t source = 0;   // its address
+  uint64_t rowBytes = 0; // innermost extent times the element size
+  uint64_t pitch = 0;    // rowBytes rounded up to 16
+  uint64_t rows = 0;     // the product of the outer extents
 };
 
 /// What cuLaunchKernel needs for one launch.
@@ -86,6 +105,9 @@ struct KernelPlan {
   /// allocation is zero-filled (the kernel may read before it writes).
   std::vector<uint64_t> workspaceBytes;
   std::vector<bool> workspaceZeroFill;
+  /// The padded copies the call makes before its first launch (one per
+  /// parameter, shared by every launch and map that reads it).
+  std::vector<AlignedCopy> alignedCopies;
 };
 
 /// The launches of `plan` with the workspaces at `addresses` (one per

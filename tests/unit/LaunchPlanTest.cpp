@@ -120,6 +120,65 @@ TEST_CASE("TMA tensor maps follow the parameters, with a flag for TMA's rules", 
   CHECK(error.find("not a tensor") != std::string::npos);
 }
 
+TEST_CASE("a read-only tensor whose rows TMA cannot address is read through an aligned copy",
+          "[launch][tma]") {
+  std::string error;
+  // A is read-only, C is written: both have a map, both are misaligned.
+  auto spec = KernelSpec::parse(R"({
+    "kernel": "gemm",
+    "params": [
+      {"name": "A", "kind": "tensor", "dtype": "bfloat16", "shape": ["M", "K"], "read_only": true},
+      {"name": "C", "kind": "tensor", "dtype": "bfloat16", "shape": ["M", "K"]}
+    ],
+    "launches": [{"symbol": "first", "threads": 128, "grid": [1],
+                  "tensor_maps": [{"param": 0, "box": [64, 64], "swizzle": 128},
+                                  {"param": 1, "box": [64, 64], "swizzle": 128}]},
+                 {"symbol": "second", "threads": 128, "grid": [1],
+                  "tensor_maps": [{"param": 0, "box": [128, 64], "swizzle": 128}]}]
+  })", error);
+  INFO(error);
+  REQUIRE(spec);
+  CHECK(spec->params[0].readOnly);
+  CHECK_FALSE(spec->params[1].readOnly);
+  CHECK(KernelSpec::parse(spec->toJSON(), error)->params[0].readOnly);
+  KernelPlan kernelPlan;
+  // Rows of 6146 bf16 (12292 bytes) are 4 bytes off 16.
+  REQUIRE(planKernel(*spec, {tensor(0x1000, "bfloat16", {3, 5, 6146}),
+                             tensor(0x9000, "bfloat16", {3, 5, 6146})},
+                     kernelPlan, error) == false);
+  CHECK(error.find("rank") != std::string::npos);
+  REQUIRE(planKernel(*spec, {tensor(0x1000, "bfloat16", {15, 6146}),
+                             tensor(0x9000, "bfloat16", {15, 6146})},
+                     kernelPlan, error));
+  // One copy of A for both launches: 15 rows padded to 12304 bytes.
+  REQUIRE(kernelPlan.alignedCopies.size() == 1);
+  const AlignedCopy &copy = kernelPlan.alignedCopies[0];
+  CHECK(copy.param == 0);
+  CHECK(copy.source == 0x1000);
+  CHECK(copy.rowBytes == 12292);
+  CHECK(copy.pitch == 12304);
+  CHECK(copy.rows == 15);
+  REQUIRE(kernelPlan.launches.size() == 2);
+  for (const LaunchPlan &plan : kernelPlan.launches) {
+    const TensorMapRequest &map = plan.tensorMaps[0];
+    CHECK(map.usable);
+    CHECK(map.alignedCopy == 0);
+    CHECK(map.rowPitch == 12304);
+    CHECK(map.pointer == 0); // set at launch
+  }
+  // C is written: its map stays off and its stores go another way.
+  const LaunchPlan &first = kernelPlan.launches[0];
+  CHECK_FALSE(first.tensorMaps[1].usable);
+  CHECK(first.tensorMaps[1].alignedCopy == -1);
+  CHECK(first.storage[first.tensorMapFlagOffset] == 0b01);
+  // Rows TMA can address need no copy.
+  REQUIRE(planKernel(*spec, {tensor(0x1000, "bfloat16", {15, 6144}),
+                             tensor(0x9000, "bfloat16", {15, 6144})},
+                     kernelPlan, error));
+  CHECK(kernelPlan.alignedCopies.empty());
+  CHECK(kernelPlan.launches[0].storage[kernelPlan.launches[0].tensorMapFlagOffset] == 0b11);
+}
+
 TEST_CASE("launch arguments that do not match the metadata are refused", "[launch]") {
   std::string error;
   auto spec = KernelSpec::parse(kMeta, error);
