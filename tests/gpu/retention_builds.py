@@ -8,7 +8,7 @@ FLA (fla-core) importable. For each shape (batch, seq, heads, dk, dv; FLA's
 three benchmark shapes and one with dk = 64):
 - fwd: FLA's forward; the one-pass kernel (retention_chunkwise); each
   build of retention_chunk_states (chunk, block_K x block_V, stages,
-  threads), then each build of retention_chunk_output after the fastest
+  states stored through shared memory or from registers), then each build of retention_chunk_output after the fastest
   states build of its chunk, alone and together. Each output is checked
   against FLA's (largest difference over FLA's largest value). Times: CUDA
   events, the L2 flushed before each run, the median.
@@ -33,13 +33,12 @@ from tilec._bench import cuda_times  # noqa: E402
 KERNELS = os.path.join(root, "kernels", "retention.tl")
 SHAPES = [(4, 4096, 32, 256, 512), (8, 2048, 16, 128, 256), (2, 16384, 16, 128, 128),
           (8, 4096, 32, 64, 128)]
-STATES = [dict(chunk=64, block_K=64, block_V=64), dict(chunk=64, block_K=64, block_V=128),
-          dict(chunk=64, block_K=64, block_V=64, num_stages=3),
-          dict(chunk=128, block_K=64, block_V=64), dict(chunk=128, block_K=64, block_V=128),
-          dict(chunk=128, block_K=128, block_V=128, threads=256)]
-OUTPUTS = [dict(chunk=64, block_V=128), dict(chunk=64, block_V=256, threads=256),
-           dict(chunk=64, block_V=128, threads=256), dict(chunk=64, block_V=128, block_K=128),
-           dict(chunk=128, block_V=128, threads=256), dict(chunk=128, block_V=64, threads=256)]
+STATES = [dict(chunk=64, block_K=64, block_V=128), dict(chunk=64, block_K=64, block_V=128,
+                                                       stage_state=False),
+          dict(chunk=64, block_K=64, block_V=64, stage_state=False),
+          dict(chunk=64, block_K=128, block_V=64, stage_state=False),
+          dict(chunk=64, block_K=64, block_V=128, num_stages=3, stage_state=False)]
+OUTPUTS = [dict(chunk=64, block_V=128), dict(chunk=64, block_V=128, threads=256)]
 
 
 def median_ms(fn, rep=40):
@@ -142,14 +141,20 @@ def training_step(shape, chunk_retention):
     def ours():
         return torch.autograd.grad(tilec.ops.retention(q, k, v), (q, k, v), grad)
 
-    fla_ms, ours_ms = median_ms(fla, rep=20), median_ms(ours, rep=20)
-    differences = [((a.float() - b.float()).abs().max() / b.float().abs().max()).item()
-                   for a, b in zip(ours(), fla())]
-    print(f"  forward + backward: FLA {fla_ms:.3f} ms, tilec.ops.retention {ours_ms:.3f} ms, "
-          f"FLA / tilec {fla_ms / ours_ms:.2f}; dq, dk, dv differences "
-          + ", ".join(f"{d:.1e}" for d in differences))
+    fla_ms = median_ms(fla, rep=20)
     profile(fla, "FLA")
-    profile(ours, "tilec")
+    # The states stored through shared memory, then from registers.
+    for staged in (True, False):
+        tilec.ops._RETENTION_STAGE_STATE = staged
+        ours_ms = median_ms(ours, rep=20)
+        differences = [((a.float() - b.float()).abs().max() / b.float().abs().max()).item()
+                       for a, b in zip(ours(), fla())]
+        print(f"  forward + backward: FLA {fla_ms:.3f} ms, tilec.ops.retention "
+              f"(states {'through shared memory' if staged else 'from registers'}) "
+              f"{ours_ms:.3f} ms, FLA / tilec {fla_ms / ours_ms:.2f}; dq, dk, dv differences "
+              + ", ".join(f"{d:.1e}" for d in differences))
+        profile(ours, "tilec")
+    tilec.ops._RETENTION_STAGE_STATE = True
 
 
 def main():

@@ -460,16 +460,18 @@ TEST_CASE("block-sparse attention forward and backward: GQA, causal, ragged", "[
 /// S_T = sum_u gamma^(T-1-u) k_u^T v_u; `seq` need not fill the last chunk.
 /// The chunk states come from the forward's retention_chunk_states, as
 /// tilec.ops.retention passes them; the reverse states take slices of
-/// `stateBlockV` columns.
-static void checkRetentionBackward(int64_t seq, const std::string &stateBlockV) {
+/// `stateBlockV` columns; both state passes store their states through
+/// shared memory or (`stageState` "False") from registers.
+static void checkRetentionBackward(int64_t seq, const std::string &stateBlockV,
+                                   const std::string &stageState = "True") {
   int64_t batch = 2, heads = 3, dk = 32, dv = 48, chunk = 16;
   Kernel states("retention.tl", "retention_chunk_states",
                 {{"dk", "32"}, {"dv", "48"}, {"chunk", "16"}, {"block_K", "16"},
-                 {"block_V", "32"}});
+                 {"block_V", "32"}, {"stage_state", stageState}});
   Kernel kernel("retention_bwd.tl", "retention_chunkwise_bwd",
                 {{"dk", "32"}, {"dv", "48"}, {"chunk", "16"}, {"block_K", "16"},
                  {"block_V", "16"}, {"state_block_V", stateBlockV}, {"threads", "32"},
-                 {"chunk_threads", "64"}});
+                 {"chunk_threads", "64"}, {"stage_state", stageState}});
   INFO(states.errors << kernel.errors);
   REQUIRE(states.ok());
   REQUIRE(kernel.ok());
@@ -525,6 +527,7 @@ TEST_CASE("retention backward: chunkwise, whole and ragged last chunk", "[kernel
   checkRetentionBackward(64, "16");
   // Reverse-state slices of 32 columns: the last one half outside dv = 48.
   checkRetentionBackward(75, "32");
+  checkRetentionBackward(75, "32", /*stageState=*/"False");
 }
 
 /// Split-KV decoding as two kernels, or (`oneCall`) as flash_decode: the
@@ -649,6 +652,9 @@ TEST_CASE("retention: chunkwise in two passes (states, then outputs)", "[kernels
   Defines statesDefines = shapes, outputDefines = shapes;
   statesDefines.push_back({"block_K", "16"});
   statesDefines.push_back({"block_V", "16"});
+  // Each state through shared memory, or straight from the registers.
+  std::string stageState = GENERATE(as<std::string>{}, "True", "False");
+  statesDefines.push_back({"stage_state", stageState});
   outputDefines.push_back({"block_K", "16"});
   outputDefines.push_back({"block_V", "16"});
   Kernel states("retention.tl", "retention_chunk_states", statesDefines);

@@ -105,6 +105,9 @@ def _function():
 # Rows of a retention chunk: the forward's chunk states S_c are stored every
 # _RETENTION_CHUNK rows and the backward reads them at the same chunks.
 _RETENTION_CHUNK = 64
+# Whether the state passes store each chunk's state through shared memory
+# (a TMA store) rather than from each thread's registers.
+_RETENTION_STAGE_STATE = True
 
 
 def _retention_tiles(q, v):
@@ -126,7 +129,8 @@ def _retention_states(q, k, v):
     shared, columns = _retention_tiles(q, v)
     states = torch.empty(batch, heads, -(-seq_len // _RETENTION_CHUNK), dk, v.shape[3],
                          device=q.device, dtype=q.dtype)
-    _compiled("retention.tl", "retention_chunk_states", block_V=columns, **shared)(k, v, states)
+    _compiled("retention.tl", "retention_chunk_states", block_V=columns,
+              stage_state=_RETENTION_STAGE_STATE, **shared)(k, v, states)
     return states
 
 
@@ -170,7 +174,7 @@ def _retention_function():
             dq, dkk, dvv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
             shared, columns = _retention_tiles(q, v)
             _compiled("retention_bwd.tl", "retention_chunkwise_bwd", block_V=min(64, v.shape[3]),
-                      state_block_V=columns, **shared)(
+                      state_block_V=columns, stage_state=_RETENTION_STAGE_STATE, **shared)(
                 q, k, v, states, grad_out.contiguous().to(q.dtype), d_state, dq, dkk, dvv)
             return dq, dkk, dvv, None
 
