@@ -254,20 +254,22 @@ bool CudaKernel::launchWithWorkspaces(const KernelPlan &plan, CUstream stream,
                                       std::string &error) {
   if (plan.workspaceBytes.empty())
     return launchAll(plan.launches, stream, error);
-  // Workspaces in the stream's order: allocated from the device's memory
-  // pool and zero-filled (unless the kernel writes before it reads), used,
-  // released, without synchronizing.
+  // Workspaces in the stream's order: one allocation from the device's
+  // memory pool, zero-filled where the kernel may read before it writes,
+  // used, released, without synchronizing.
   const Driver &driver = Driver::get();
   return runWithWorkspaces(
       plan,
-      [&](uint64_t bytes, bool zeroFill, uint64_t &address, std::string &message) {
+      [&](uint64_t bytes, uint64_t &address, std::string &message) {
         CUdeviceptr pointer = 0;
         bool ok = check(driver.cuMemAllocAsync(&pointer, bytes, stream),
-                        "cuMemAllocAsync (workspace)", message) &&
-                  (!zeroFill || check(driver.cuMemsetD8Async(pointer, 0, bytes, stream),
-                                      "cuMemsetD8Async", message));
+                        "cuMemAllocAsync (workspace)", message);
         address = pointer;
         return ok;
+      },
+      [&](uint64_t address, uint64_t bytes, std::string &message) {
+        return check(driver.cuMemsetD8Async(address, 0, bytes, stream), "cuMemsetD8Async",
+                     message);
       },
       [&](const std::vector<LaunchPlan> &launches, std::string &message) {
         return launchAll(launches, stream, message);

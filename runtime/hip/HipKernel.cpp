@@ -93,20 +93,22 @@ HipKernel::~HipKernel() {
 bool HipKernel::launch(const KernelPlan &plan, void *stream, std::string &error) {
   if (plan.workspaceBytes.empty())
     return launchAll(plan.launches, stream, error);
-  // Stream-ordered workspaces: allocated, zero-filled (unless the kernel
-  // writes before it reads), used, released.
+  // Stream-ordered workspaces: one allocation, zero-filled where the kernel
+  // may read before it writes, used, released.
   const Hip &hip = Hip::get();
   auto hipStream = static_cast<hipStream_t>(stream);
   return runWithWorkspaces(
       plan,
-      [&](uint64_t bytes, bool zeroFill, uint64_t &address, std::string &message) {
+      [&](uint64_t bytes, uint64_t &address, std::string &message) {
         void *pointer = nullptr;
         bool ok = check(hip.hipMallocAsync(&pointer, bytes, hipStream),
-                        "hipMallocAsync (workspace)", message) &&
-                  (!zeroFill || check(hip.hipMemsetAsync(pointer, 0, bytes, hipStream),
-                                      "hipMemsetAsync", message));
+                        "hipMallocAsync (workspace)", message);
         address = reinterpret_cast<uint64_t>(pointer);
         return ok;
+      },
+      [&](uint64_t address, uint64_t bytes, std::string &message) {
+        return check(hip.hipMemsetAsync(reinterpret_cast<void *>(address), 0, bytes, hipStream),
+                     "hipMemsetAsync", message);
       },
       [&](const std::vector<LaunchPlan> &launches, std::string &message) {
         return launchAll(launches, stream, message);

@@ -283,23 +283,44 @@ std::vector<LaunchPlan> tilec::gpu::withWorkspaces(const KernelPlan &plan,
 
 bool tilec::gpu::runWithWorkspaces(
     const KernelPlan &plan,
-    const std::function<bool(uint64_t, bool, uint64_t &, std::string &)> &allocate,
+    const std::function<bool(uint64_t, uint64_t &, std::string &)> &allocate,
+    const std::function<bool(uint64_t, uint64_t, std::string &)> &zero,
     const std::function<bool(const std::vector<LaunchPlan> &, std::string &)> &launch,
     const std::function<void(uint64_t)> &release, std::string &error) {
-  std::vector<uint64_t> addresses;
-  bool ok = true;
-  for (size_t w = 0; w < plan.workspaceBytes.size(); ++w) {
-    uint64_t bytes = plan.workspaceBytes[w], address = 0;
-    bool zeroFill = w >= plan.workspaceZeroFill.size() || plan.workspaceZeroFill[w];
-    ok = bytes == 0 || allocate(bytes, zeroFill, address, error);
-    addresses.push_back(address);
-    if (!ok)
-      break;
+  constexpr uint64_t kAlignment = 256;
+  std::vector<uint64_t> offsets;
+  uint64_t total = 0;
+  for (uint64_t bytes : plan.workspaceBytes) {
+    total = (total + kAlignment - 1) / kAlignment * kAlignment;
+    offsets.push_back(total);
+    total += bytes;
   }
+  uint64_t base = 0;
+  bool ok = total == 0 || allocate(total, base, error);
+  // Consecutive workspaces that need the zero fill are cleared together
+  // (with the padding between them).
+  auto needsZero = [&](size_t w) {
+    return plan.workspaceBytes[w] != 0 &&
+           (w >= plan.workspaceZeroFill.size() || plan.workspaceZeroFill[w]);
+  };
+  for (size_t w = 0; ok && w < offsets.size();) {
+    if (!needsZero(w)) {
+      ++w;
+      continue;
+    }
+    size_t last = w;
+    while (last + 1 < offsets.size() && needsZero(last + 1))
+      ++last;
+    uint64_t end = offsets[last] + plan.workspaceBytes[last];
+    ok = zero(base + offsets[w], end - offsets[w], error);
+    w = last + 1;
+  }
+  std::vector<uint64_t> addresses;
+  for (size_t w = 0; w < offsets.size(); ++w)
+    addresses.push_back(plan.workspaceBytes[w] == 0 ? 0 : base + offsets[w]);
   if (ok)
     ok = launch(withWorkspaces(plan, addresses), error);
-  for (uint64_t address : addresses)
-    if (address)
-      release(address); // a failure here leaves the first error
+  if (base)
+    release(base); // a failure here leaves the first error
   return ok;
 }

@@ -115,15 +115,18 @@ struct KernelPlan {
 std::vector<LaunchPlan> withWorkspaces(const KernelPlan &plan,
                                        const std::vector<uint64_t> &addresses);
 
-/// Runs a plan's launches with its call's workspaces: `allocate` gives each
-/// (zero-filled where its flag says; a non-zero `address` left by a failed
-/// call is released too), `launch` runs the launches with their addresses,
-/// and `release` frees every allocation made, whatever failed. The vendor
-/// runtimes pass their stream-ordered allocator.
+/// Runs a plan's launches with its call's workspaces, all of them in one
+/// allocation (each at a 256-byte boundary): `allocate` gives it (a
+/// non-zero `address` left by a failed call is released too), `zero` clears
+/// each run of consecutive workspaces that need the zero fill (one call a
+/// run), `launch` runs the launches with their addresses, and `release`
+/// frees the allocation, whatever failed. The vendor runtimes pass their
+/// stream-ordered allocator and memset: three calls for any number of
+/// workspaces, where each costs the host a driver call per step.
 bool runWithWorkspaces(
     const KernelPlan &plan,
-    const std::function<bool(uint64_t bytes, bool zeroFill, uint64_t &address,
-                             std::string &error)> &allocate,
+    const std::function<bool(uint64_t bytes, uint64_t &address, std::string &error)> &allocate,
+    const std::function<bool(uint64_t address, uint64_t bytes, std::string &error)> &zero,
     const std::function<bool(const std::vector<LaunchPlan> &launches, std::string &error)>
         &launch,
     const std::function<void(uint64_t address)> &release, std::string &error);

@@ -390,18 +390,59 @@ TEST_CASE("a workspace the kernel writes first is allocated without the zero fil
   KernelPlan plan;
   REQUIRE(planKernel(*spec, {tensor(0x1000, "float32", {10})}, plan, error));
   CHECK(plan.workspaceZeroFill == std::vector<bool>{true, false});
-  std::vector<std::pair<uint64_t, bool>> allocated;
-  std::vector<uint64_t> released;
-  bool ran = runWithWorkspaces(
-      plan,
-      [&](uint64_t bytes, bool zeroFill, uint64_t &address, std::string &) {
-        allocated.push_back({bytes, zeroFill});
-        address = 0x1000 * allocated.size();
+  std::vector<uint64_t> allocated, released;
+  std::vector<std::pair<uint64_t, uint64_t>> zeroed;
+  std::vector<uint64_t> launchedWith;
+  auto run = [&](const KernelPlan &kernelPlan) {
+    allocated.clear();
+    released.clear();
+    zeroed.clear();
+    launchedWith.clear();
+    return runWithWorkspaces(
+        kernelPlan,
+        [&](uint64_t bytes, uint64_t &address, std::string &) {
+          allocated.push_back(bytes);
+          address = 0x10000;
+          return true;
+        },
+        [&](uint64_t address, uint64_t bytes, std::string &) {
+          zeroed.push_back({address, bytes});
+          return true;
+        },
+        [&](const std::vector<LaunchPlan> &launches, std::string &) {
+          for (size_t w = 0; w < launches[0].workspaceOffsets.size(); ++w)
+            launchedWith.push_back(launches[0].storage[launches[0].workspaceOffsets[w]]);
+          return true;
+        },
+        [&](uint64_t address) { released.push_back(address); }, error);
+  };
+  // One allocation for both (the second at the next 256-byte boundary);
+  // only the first is cleared.
+  CHECK(run(plan));
+  CHECK(allocated == std::vector<uint64_t>{256 + 20});
+  CHECK(zeroed == std::vector<std::pair<uint64_t, uint64_t>>{{0x10000, 16}});
+  CHECK(launchedWith == std::vector<uint64_t>{0x10000, 0x10100});
+  CHECK(released == std::vector<uint64_t>{0x10000});
+  // Consecutive workspaces that need the zero fill are cleared in one call.
+  KernelPlan three = plan;
+  three.workspaceBytes = {16, 300, 8, 40};
+  three.workspaceZeroFill = {true, true, false, true};
+  CHECK(run(three));
+  // At 0, 256, 768 (past 556) and 1024.
+  CHECK(allocated == std::vector<uint64_t>{1024 + 40});
+  CHECK(zeroed ==
+        std::vector<std::pair<uint64_t, uint64_t>>{{0x10000, 256 + 300}, {0x10000 + 1024, 40}});
+  // A failed allocation launches nothing.
+  CHECK_FALSE(runWithWorkspaces(
+      plan, [&](uint64_t, uint64_t &, std::string &message) {
+        message = "out of memory";
+        return false;
+      },
+      [&](uint64_t, uint64_t, std::string &) { return true; },
+      [&](const std::vector<LaunchPlan> &, std::string &) {
+        FAIL("launched");
         return true;
       },
-      [&](const std::vector<LaunchPlan> &, std::string &) { return true; },
-      [&](uint64_t address) { released.push_back(address); }, error);
-  CHECK(ran);
-  CHECK(allocated == std::vector<std::pair<uint64_t, bool>>{{16, true}, {20, false}});
-  CHECK(released == std::vector<uint64_t>{0x1000, 0x2000});
+      [&](uint64_t) {}, error));
+  CHECK(error == "out of memory");
 }
