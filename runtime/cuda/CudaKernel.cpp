@@ -194,17 +194,24 @@ static bool alignedCopiesEnabled() {
   return enabled;
 }
 
+/// Clears the flag bits of a launch's maps over aligned copies: the kernel
+/// then loads those tensors another way, from their own addresses.
+static void dropAlignedCopyMaps(LaunchPlan &launch) {
+  if (launch.tensorMaps.empty())
+    return;
+  uint32_t flags = 0;
+  std::memcpy(&flags, &launch.storage[launch.tensorMapFlagOffset], 4);
+  for (size_t m = 0; m < launch.tensorMaps.size(); ++m)
+    if (launch.tensorMaps[m].alignedCopy >= 0)
+      flags &= ~(1u << m);
+  std::memcpy(&launch.storage[launch.tensorMapFlagOffset], &flags, 4);
+}
+
 void CudaKernel::encodeTensorMaps(KernelPlan &plan) {
   for (LaunchPlan &launch : plan.launches) {
     encodeLaunchTensorMaps(launch, nullptr);
-    if (plan.alignedCopies.empty() || alignedCopiesEnabled())
-      continue;
-    uint32_t flags = 0;
-    std::memcpy(&flags, &launch.storage[launch.tensorMapFlagOffset], 4);
-    for (size_t m = 0; m < launch.tensorMaps.size(); ++m)
-      if (launch.tensorMaps[m].alignedCopy >= 0)
-        flags &= ~(1u << m);
-    std::memcpy(&launch.storage[launch.tensorMapFlagOffset], &flags, 4);
+    if (!alignedCopiesEnabled())
+      dropAlignedCopyMaps(launch);
   }
   if (!alignedCopiesEnabled())
     plan.alignedCopies.clear();
@@ -218,12 +225,13 @@ bool CudaKernel::launch(const KernelPlan &plan, CUstream stream, std::string &er
   const Driver &driver = Driver::get();
   KernelPlan withCopies = plan;
   std::vector<uint64_t> addresses;
-  bool ok = true;
+  bool copied = true;
+  std::string copyError;
   for (const AlignedCopy &copy : plan.alignedCopies) {
     CUdeviceptr pointer = 0;
-    ok = check(driver.cuMemAllocAsync(&pointer, copy.pitch * copy.rows, stream),
-               "cuMemAllocAsync (aligned copy)", error);
-    if (!ok)
+    copied = check(driver.cuMemAllocAsync(&pointer, copy.pitch * copy.rows, stream),
+                   "cuMemAllocAsync (aligned copy)", copyError);
+    if (!copied)
       break;
     addresses.push_back(pointer);
     CUDA_MEMCPY2D pitched{};
@@ -235,16 +243,20 @@ bool CudaKernel::launch(const KernelPlan &plan, CUstream stream, std::string &er
     pitched.dstPitch = copy.pitch;
     pitched.WidthInBytes = copy.rowBytes;
     pitched.Height = copy.rows;
-    ok = check(driver.cuMemcpy2DAsync_v2(&pitched, stream), "cuMemcpy2DAsync (aligned copy)",
-               error);
-    if (!ok)
+    copied = check(driver.cuMemcpy2DAsync_v2(&pitched, stream),
+                   "cuMemcpy2DAsync (aligned copy)", copyError);
+    if (!copied)
       break;
   }
-  if (ok) {
-    for (LaunchPlan &launch : withCopies.launches)
+  // Without its copies (no memory for them, say) the kernel still runs,
+  // loading those tensors without TMA.
+  for (LaunchPlan &launch : withCopies.launches) {
+    if (copied)
       encodeLaunchTensorMaps(launch, &addresses);
-    ok = launchWithWorkspaces(withCopies, stream, error);
+    else
+      dropAlignedCopyMaps(launch);
   }
+  bool ok = launchWithWorkspaces(withCopies, stream, error);
   for (uint64_t address : addresses)
     (void)driver.cuMemFreeAsync(address, stream);
   return ok;
