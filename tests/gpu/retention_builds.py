@@ -8,7 +8,8 @@ FLA (fla-core) importable. For each shape (batch, seq, heads, dk, dv; FLA's
 three benchmark shapes and one with dk = 64):
 - fwd: FLA's forward; the one-pass kernel (retention_chunkwise); each
   build of retention_chunk_states (chunk, block_K x block_V, stages,
-  states stored through shared memory or from registers), then each build of retention_chunk_output after the fastest
+  states stored through shared memory or from registers, the chunks in
+  one run or in several and a fix-up), then each build of retention_chunk_output after the fastest
   states build of its chunk, alone and together. Each output is checked
   against FLA's (largest difference over FLA's largest value). Times: CUDA
   events, the L2 flushed before each run, the median.
@@ -37,7 +38,9 @@ STATES = [dict(chunk=64, block_K=64, block_V=128), dict(chunk=64, block_K=64, bl
                                                        stage_state=False),
           dict(chunk=64, block_K=64, block_V=64, stage_state=False),
           dict(chunk=64, block_K=128, block_V=64, stage_state=False),
-          dict(chunk=64, block_K=64, block_V=128, num_stages=3, stage_state=False)]
+          dict(chunk=64, block_K=64, block_V=128, num_stages=3, stage_state=False),
+          dict(chunk=64, block_K=64, block_V=128, segments=4, stage_state=False),
+          dict(chunk=64, block_K=64, block_V=128, segments=4)]
 OUTPUTS = [dict(chunk=64, block_V=128), dict(chunk=64, block_V=128, threads=256)]
 
 

@@ -652,9 +652,13 @@ TEST_CASE("retention: chunkwise in two passes (states, then outputs)", "[kernels
   Defines statesDefines = shapes, outputDefines = shapes;
   statesDefines.push_back({"block_K", "16"});
   statesDefines.push_back({"block_V", "16"});
-  // Each state through shared memory, or straight from the registers.
-  std::string stageState = GENERATE(as<std::string>{}, "True", "False");
+  // Each state through shared memory, or straight from the registers; the
+  // chunks walked in one run or in runs of 2 and 1 chunks whose states a
+  // second launch completes.
+  auto [stageState, segments] = GENERATE(table<std::string, std::string>(
+      {{"True", "1"}, {"False", "1"}, {"False", "2"}, {"True", "3"}}));
   statesDefines.push_back({"stage_state", stageState});
+  statesDefines.push_back({"segments", segments});
   outputDefines.push_back({"block_K", "16"});
   outputDefines.push_back({"block_V", "16"});
   Kernel states("retention.tl", "retention_chunk_states", statesDefines);

@@ -119,18 +119,32 @@ def _retention_tiles(q, v):
                 dtype=_dtype_name(q, "retention")), 128 if dv % 128 == 0 else min(64, dv)
 
 
+def _retention_segments(blocks, chunks, device):
+    """How many runs retention_chunk_states walks a sequence's chunks in:
+    one while its `blocks` (a block a state slice of a head of a sequence)
+    fill the GPU twice over; else enough runs to, each at least 16 chunks
+    long (a long sequence over few heads walks its chunks in parallel)."""
+    import torch
+
+    sms = torch.cuda.get_device_properties(device).multi_processor_count
+    return max(1, min((2 * sms) // max(blocks, 1), chunks // 16))
+
+
 def _retention_states(q, k, v):
     """Each chunk's starting state S_c [batch, heads, chunks, dk, dv] in the
     inputs' dtype (retention_chunk_states: a block per block_K x
-    state_columns slice of a head's state walks the chunks)."""
+    state_columns slice of a head's state walks the chunks, or a run of
+    them where the slices alone leave SMs idle)."""
     import torch
 
     batch, seq_len, heads, dk = q.shape
     shared, columns = _retention_tiles(q, v)
-    states = torch.empty(batch, heads, -(-seq_len // _RETENTION_CHUNK), dk, v.shape[3],
-                         device=q.device, dtype=q.dtype)
+    chunks = -(-seq_len // _RETENTION_CHUNK)
+    slices = -(-dk // shared["block_K"]) * -(-v.shape[3] // columns)
+    segments = _retention_segments(batch * heads * slices, chunks, q.device)
+    states = torch.empty(batch, heads, chunks, dk, v.shape[3], device=q.device, dtype=q.dtype)
     _compiled("retention.tl", "retention_chunk_states", block_V=columns,
-              stage_state=_RETENTION_STAGE_STATE, **shared)(k, v, states)
+              stage_state=_RETENTION_STAGE_STATE, segments=segments, **shared)(k, v, states)
     return states
 
 
