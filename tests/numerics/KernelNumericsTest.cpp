@@ -461,17 +461,20 @@ TEST_CASE("block-sparse attention forward and backward: GQA, causal, ragged", "[
 /// The chunk states come from the forward's retention_chunk_states, as
 /// tilec.ops.retention passes them; the reverse states take slices of
 /// `stateBlockV` columns; both state passes store their states through
-/// shared memory or (`stageState` "False") from registers.
+/// shared memory or (`stageState` "False") from registers and walk the
+/// chunks in `segments` runs.
 static void checkRetentionBackward(int64_t seq, const std::string &stateBlockV,
-                                   const std::string &stageState = "True") {
+                                   const std::string &stageState = "True",
+                                   const std::string &segments = "1") {
   int64_t batch = 2, heads = 3, dk = 32, dv = 48, chunk = 16;
   Kernel states("retention.tl", "retention_chunk_states",
                 {{"dk", "32"}, {"dv", "48"}, {"chunk", "16"}, {"block_K", "16"},
-                 {"block_V", "32"}, {"stage_state", stageState}});
+                 {"block_V", "32"}, {"stage_state", stageState}, {"segments", segments}});
   Kernel kernel("retention_bwd.tl", "retention_chunkwise_bwd",
                 {{"dk", "32"}, {"dv", "48"}, {"chunk", "16"}, {"block_K", "16"},
                  {"block_V", "16"}, {"state_block_V", stateBlockV}, {"threads", "32"},
-                 {"chunk_threads", "64"}, {"stage_state", stageState}});
+                 {"chunk_threads", "64"}, {"stage_state", stageState},
+                 {"segments", segments}});
   INFO(states.errors << kernel.errors);
   REQUIRE(states.ok());
   REQUIRE(kernel.ok());
@@ -528,6 +531,9 @@ TEST_CASE("retention backward: chunkwise, whole and ragged last chunk", "[kernel
   // Reverse-state slices of 32 columns: the last one half outside dv = 48.
   checkRetentionBackward(75, "32");
   checkRetentionBackward(75, "32", /*stageState=*/"False");
+  // Five chunks in runs of 2, 2 and 1, both directions.
+  checkRetentionBackward(75, "32", /*stageState=*/"False", /*segments=*/"3");
+  checkRetentionBackward(64, "16", /*stageState=*/"True", /*segments=*/"2");
 }
 
 /// Split-KV decoding as two kernels, or (`oneCall`) as flash_decode: the

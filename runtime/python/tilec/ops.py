@@ -187,8 +187,13 @@ def _retention_function():
                                   device=q.device, dtype=torch.float32)
             dq, dkk, dvv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
             shared, columns = _retention_tiles(q, v)
+            # The reverse states' walk splits into runs as the forward's does.
+            slices = -(-q.shape[3] // shared["block_K"]) * -(-v.shape[3] // columns)
+            segments = _retention_segments(q.shape[0] * q.shape[2] * slices, states.shape[2],
+                                           q.device)
             _compiled("retention_bwd.tl", "retention_chunkwise_bwd", block_V=min(64, v.shape[3]),
-                      state_block_V=columns, stage_state=_RETENTION_STAGE_STATE, **shared)(
+                      state_block_V=columns, stage_state=_RETENTION_STAGE_STATE,
+                      segments=segments, **shared)(
                 q, k, v, states, grad_out.contiguous().to(q.dtype), d_state, dq, dkk, dvv)
             return dq, dkk, dvv, None
 
