@@ -126,9 +126,21 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
   jit() { TILEC_CACHE_DIR=$(mktemp -d) part "$@"; }
   # TileLang-style kernel factories through @tilec.jit.
   jit jit 300 python3 "$root/tests/gpu/jit.py"
-  # FlashAttention's backward through torch.autograd (tilec.ops), checked
-  # and timed against SDPA.
+  # The backward passes through torch.autograd (tilec.ops: FlashAttention,
+  # DiffQKV, block-sparse, retention), checked against float64 autograd;
+  # FlashAttention's timed against SDPA.
   jit training 300 python3 "$root/tests/gpu/training.py"
+  # Retention's forward builds and training step against FLA's
+  # chunk_retention (fla-core importable), outputs and gradients compared.
+  jit retention 400 python3 "$root/tests/gpu/retention_builds.py" fwd bwd
+  # GEMMs whose operands' rows TMA cannot address (N, K not multiples of
+  # 8): with aligned copies, then without (the kernel's own fallback).
+  gemm_aligned() {
+    local shapes=(2048x6146x3072 6144x6146x4096 4096x4096x4100 1000x3001x3072)
+    timeout 150 python3 "$root/tests/gpu/gemm_builds.py" "${shapes[@]}" &&
+      TILEC_ALIGNED_COPIES=0 timeout 150 python3 "$root/tests/gpu/gemm_builds.py" "${shapes[@]}"
+  }
+  jit gemm-aligned 300 gemm_aligned
   # The attention template's instances: numerics against float64 PyTorch,
   # then time against the hand-written kernels, SDPA and FlexAttention.
   jit template 300 python3 "$root/tests/gpu/attention_template.py"
