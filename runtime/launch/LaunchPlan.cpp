@@ -35,10 +35,33 @@ static bool tmaAddressable(uint64_t pointer, DType dtype, const std::vector<int6
   return usable;
 }
 
+/// Whether tensor argument `i` shares memory with a tensor argument the
+/// kernel may write (one tensor passed twice, say): a copy of it made
+/// before the first launch would miss what a launch writes there.
+static bool overlapsWrittenTensor(const KernelSpec &spec, const std::vector<Argument> &args,
+                                  size_t i) {
+  auto range = [&](size_t a) {
+    uint64_t bytes = dtypeSize(args[a].dtype);
+    for (int64_t extent : args[a].shape)
+      bytes *= static_cast<uint64_t>(extent);
+    return std::make_pair(args[a].pointer, args[a].pointer + bytes);
+  };
+  auto [first, end] = range(i);
+  for (size_t a = 0; a < args.size(); ++a) {
+    if (a == i || !args[a].isTensor || spec.params[a].readOnly)
+      continue;
+    auto [otherFirst, otherEnd] = range(a);
+    if (first < otherEnd && otherFirst < end)
+      return true;
+  }
+  return false;
+}
+
 /// The launch's TMA tensor maps and which of them the arguments allow. A
 /// map TMA cannot address over a read-only tensor of two or more
 /// dimensions is built over an aligned copy of it (see `AlignedCopy`)
-/// where the copy's padded rows fix what was wrong.
+/// where the copy's padded rows fix what was wrong, unless the tensor
+/// shares memory with one the kernel writes.
 static void requestTensorMaps(const KernelSpec &spec, const LaunchSpec &launch,
                               const std::vector<Argument> &args, KernelPlan &kernelPlan,
                               LaunchPlan &plan) {
@@ -57,7 +80,8 @@ static void requestTensorMaps(const KernelSpec &spec, const LaunchSpec &launch,
     uint64_t pitch = (rowBytes + 15) / 16 * 16;
     if (!request.usable && flagBit && spec.params[map.param].readOnly && arg.shape.size() >= 2 &&
         // The copy is allocated aligned; only its rows may still be wrong.
-        tmaAddressable(/*pointer=*/0, arg.dtype, arg.shape, map.box, pitch)) {
+        tmaAddressable(/*pointer=*/0, arg.dtype, arg.shape, map.box, pitch) &&
+        !overlapsWrittenTensor(spec, args, map.param)) {
       auto copy = std::find_if(kernelPlan.alignedCopies.begin(), kernelPlan.alignedCopies.end(),
                                [&](const AlignedCopy &c) { return c.param == map.param; });
       if (copy == kernelPlan.alignedCopies.end()) {
