@@ -120,9 +120,9 @@ def _retention_tiles(q, v):
 
 
 def _retention_segments(blocks, chunks, device):
-    """How many runs retention_chunk_states walks a sequence's chunks in:
-    one while its `blocks` (a block a state slice of a head of a sequence)
-    fill the GPU twice over; else enough runs to, each at least 16 chunks
+    """How many runs a state pass walks a sequence's chunks in: one while
+    its `blocks` (one per state slice of a head of a sequence) fill the
+    GPU twice over; else enough runs to fill it, each at least 16 chunks
     long (a long sequence over few heads walks its chunks in parallel)."""
     import torch
 
