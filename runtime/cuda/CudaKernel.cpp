@@ -152,20 +152,18 @@ static void encodeLaunchTensorMaps(LaunchPlan &plan, const std::vector<uint64_t>
       type = CU_TENSOR_MAP_DATA_TYPE_UINT8;
     else
       continue;
-    // Innermost dimension first; an aligned copy's rows are rowPitch apart.
+    // Innermost dimension first; the strides of the dimensions past it.
     unsigned rank = request.shape.size();
     cuuint64_t dims[5], strides[5];
     cuuint32_t box[5], elementStrides[5];
-    uint64_t stride = dtypeSize(request.dtype);
+    std::vector<uint64_t> byteStride = byteStrides(request.dtype, request.shape, request.rowPitch);
     for (unsigned i = 0; i < rank; ++i) {
       unsigned d = rank - 1 - i;
       dims[i] = static_cast<cuuint64_t>(request.shape[d]);
       box[i] = static_cast<cuuint32_t>(request.box[d]);
       elementStrides[i] = 1;
       if (i > 0)
-        strides[i - 1] = stride;
-      stride = i == 0 && request.rowPitch ? request.rowPitch
-                                           : stride * static_cast<uint64_t>(request.shape[d]);
+        strides[i - 1] = byteStride[d];
     }
     CUtensorMapSwizzle swizzle = request.swizzle == 128  ? CU_TENSOR_MAP_SWIZZLE_128B
                                  : request.swizzle == 64 ? CU_TENSOR_MAP_SWIZZLE_64B

@@ -16,6 +16,19 @@ static void pushParam(LaunchPlan &plan, const void *value, size_t bytes) {
   plan.storage.push_back(slot);
 }
 
+std::vector<uint64_t> tilec::gpu::byteStrides(DType dtype, const std::vector<int64_t> &shape,
+                                              uint64_t rowPitch) {
+  std::vector<uint64_t> strides(shape.size());
+  uint64_t stride = dtypeSize(dtype);
+  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+    strides[d] = stride;
+    stride = d == static_cast<int>(shape.size()) - 1 && rowPitch
+                 ? rowPitch
+                 : stride * static_cast<uint64_t>(std::max<int64_t>(shape[d], 1));
+  }
+  return strides;
+}
+
 /// Whether TMA can address `shape` at `pointer` with rows `rowPitch` bytes
 /// apart (0: the tensor's own, contiguous) through `box`: at most 5
 /// dimensions, a 16-byte aligned base, strides that are multiples of 16
@@ -23,14 +36,11 @@ static void pushParam(LaunchPlan &plan, const void *value, size_t bytes) {
 static bool tmaAddressable(uint64_t pointer, DType dtype, const std::vector<int64_t> &shape,
                            const std::vector<int64_t> &box, uint64_t rowPitch) {
   bool usable = shape.size() <= 5 && pointer % 16 == 0;
-  int64_t stride = static_cast<int64_t>(dtypeSize(dtype));
-  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+  std::vector<uint64_t> strides = byteStrides(dtype, shape, rowPitch);
+  for (size_t d = 0; d < shape.size(); ++d) {
     usable = usable && shape[d] >= 1 && box[d] >= 1 && box[d] <= 256;
-    if (d < static_cast<int>(shape.size()) - 1)
-      usable = usable && stride % 16 == 0 && stride < (int64_t(1) << 40);
-    stride *= std::max<int64_t>(shape[d], 1);
-    if (d == static_cast<int>(shape.size()) - 1 && rowPitch)
-      stride = static_cast<int64_t>(rowPitch);
+    if (d + 1 < shape.size())
+      usable = usable && strides[d] % 16 == 0 && strides[d] < (uint64_t(1) << 40);
   }
   return usable;
 }

@@ -59,6 +59,14 @@ struct TensorMapRequest {
   uint64_t rowPitch = 0;
 };
 
+/// The byte stride of each dimension (C order) of a C-order tensor of
+/// `shape`, its rows `rowPitch` bytes apart where that is not 0 (an
+/// aligned copy's padded rows); the innermost stride is the element size.
+/// What the launch planner checks against TMA's rules and what the
+/// tensor-map encoder passes on.
+std::vector<uint64_t> byteStrides(DType dtype, const std::vector<int64_t> &shape,
+                                  uint64_t rowPitch);
+
 /// A read-only tensor whose rows TMA cannot address (a row of an odd
 /// number of 16-bit elements leaves the next one off 16-byte alignment),
 /// copied for each call into rows padded to 16 bytes: the kernel's tensor

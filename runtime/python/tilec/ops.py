@@ -119,15 +119,19 @@ def _retention_tiles(q, v):
                 dtype=_dtype_name(q, "retention")), 128 if dv % 128 == 0 else min(64, dv)
 
 
-def _retention_segments(blocks, chunks, device):
-    """How many runs a state pass walks a sequence's chunks in: one while
-    its `blocks` (one per state slice of a head of a sequence) fill the
-    GPU twice over; else enough runs to fill it, each at least 16 chunks
-    long (a long sequence over few heads walks its chunks in parallel)."""
+def _retention_segments(q, v, chunks):
+    """How many runs a state pass (forward or reverse) walks a sequence's
+    `chunks` chunks in: one while its blocks (one per state slice of a head
+    of a sequence) fill the GPU twice over; else enough runs to fill it,
+    each at least 16 chunks long (a long sequence over few heads walks its
+    chunks in parallel)."""
     import torch
 
-    sms = torch.cuda.get_device_properties(device).multi_processor_count
-    return max(1, min((2 * sms) // max(blocks, 1), chunks // 16))
+    shared, columns = _retention_tiles(q, v)
+    slices = -(-q.shape[3] // shared["block_K"]) * -(-v.shape[3] // columns)
+    blocks = q.shape[0] * q.shape[2] * slices
+    sms = torch.cuda.get_device_properties(q.device).multi_processor_count
+    return max(1, min((2 * sms) // blocks, chunks // 16))
 
 
 def _retention_states(q, k, v):
@@ -140,8 +144,7 @@ def _retention_states(q, k, v):
     batch, seq_len, heads, dk = q.shape
     shared, columns = _retention_tiles(q, v)
     chunks = -(-seq_len // _RETENTION_CHUNK)
-    slices = -(-dk // shared["block_K"]) * -(-v.shape[3] // columns)
-    segments = _retention_segments(batch * heads * slices, chunks, q.device)
+    segments = _retention_segments(q, v, chunks)
     states = torch.empty(batch, heads, chunks, dk, v.shape[3], device=q.device, dtype=q.dtype)
     _compiled("retention.tl", "retention_chunk_states", block_V=columns,
               stage_state=_RETENTION_STAGE_STATE, segments=segments, **shared)(k, v, states)
@@ -188,9 +191,7 @@ def _retention_function():
             dq, dkk, dvv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
             shared, columns = _retention_tiles(q, v)
             # The reverse states' walk splits into runs as the forward's does.
-            slices = -(-q.shape[3] // shared["block_K"]) * -(-v.shape[3] // columns)
-            segments = _retention_segments(q.shape[0] * q.shape[2] * slices, states.shape[2],
-                                           q.device)
+            segments = _retention_segments(q, v, states.shape[2])
             _compiled("retention_bwd.tl", "retention_chunkwise_bwd", block_V=min(64, v.shape[3]),
                       state_block_V=columns, stage_state=_RETENTION_STAGE_STATE,
                       segments=segments, **shared)(
