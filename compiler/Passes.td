@@ -509,6 +509,59 @@ def TileRotateGemms : Pass<"tile-rotate-gemms", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }
 
+def TileCarryGemms : Pass<"tile-carry-gemms", "::mlir::ModuleOp"> {
+  let summary = "Release a loop's stages one iteration late, so that its gemm stays in flight";
+  let description = [{
+    A loop of a kernel's block code (an `scf.for` without results, such as
+    the consumers' loop of a pipelined GEMM) whose iteration waits for its
+    stages, issues one gemm that adds to a wgmma accumulator and then
+    releases the stages (`tile.barrier_arrive`) releases them one iteration
+    later instead: iteration j releases iteration j - 1's stages right after
+    issuing its own gemm, marked `of_previous_iteration`, and the last
+    iteration's stages are released after the loop. tile-lower-to-gpu
+    (`wgmma-overlap`) then keeps each iteration's gemm in flight into the
+    next: consecutive wgmmas into one accumulator run in issue order without
+    a wait, and a release of the previous iteration's stages waits only
+    for the gemms issued before this iteration (`wgmma.wait_group 1`), so
+    the tensor cores never drain between iterations, as CUTLASS's Hopper
+    mainloop keeps one wgmma batch in flight.
+
+    Sound where the released barriers have two slots or more (the stage an
+    iteration waits for was released an iteration earlier, or the producer
+    would wait for the stage the consumer holds), the gemm adds to its
+    accumulator (a gemm that clears it depends on no earlier one), nothing
+    else in the iteration has effects but the waits before the gemm, and
+    the released slots can be computed again from the induction variable
+    (scalar code and views of the body). The producer refills a stage one
+    iteration later than before: it runs at most `stages - 1` stages ahead.
+
+    ```mlir
+    scf.for %k = %c0 to %n step %c1 {
+      %s = arith.remui %k, %c3 : index
+      tile.barrier_wait %full[%s] phase(%p) : <3xi64, shared>
+      tile.gemm %A_s, %B_s, %C ...
+      tile.barrier_arrive %empty[%s] : <3xi64, shared>
+    }
+    // becomes
+    scf.for %k = %c0 to %n step %c1 {
+      %s = arith.remui %k, %c3 : index
+      tile.barrier_wait %full[%s] phase(%p) : <3xi64, shared>
+      tile.gemm %A_s, %B_s, %C ...
+      %not_first = arith.cmpi sgt, %k, %c0 : index
+      %k_prev = arith.select %not_first, %k_minus_1, %c0 : index
+      %s_prev = arith.remui %k_prev, %c3 : index
+      scf.if %not_first {
+        tile.barrier_arrive %empty[%s_prev] of_previous_iteration : <3xi64, shared>
+      }
+    }
+    scf.if %any {  // the last iteration's stage
+      tile.barrier_arrive %empty[%s_last] : <3xi64, shared>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
+}
+
 def TilePlanSharedMemory : Pass<"tile-plan-shared-memory", "::mlir::ModuleOp"> {
   let summary = "Place on-chip buffers in the dynamic shared memory, reusing dead ones' bytes";
   let description = [{

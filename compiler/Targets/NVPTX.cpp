@@ -106,10 +106,11 @@ std::string tilec::targets::supportedTargetNames() {
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {
   return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix, "
-         "pingpong, persistent, wgmma-overlap, rotate-gemms, vector-atomics, bulk-reductions";
+         "pingpong, carry-gemms, persistent, wgmma-overlap, rotate-gemms, vector-atomics, "
+         "bulk-reductions";
 }
 
-llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong"; }
+llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong, carry-gemms"; }
 
 tilec::targets::CodegenFeatureFlags::CodegenFeatureFlags(llvm::cl::OptionCategory &category)
     : disableHelp(("NVIDIA code-generation features to leave out, comma-separated: " +
@@ -137,20 +138,24 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
   llvm::SmallVector<llvm::StringRef> list;
   changes.split(list, ',', -1, /*KeepEmpty=*/false);
   CodegenFeatures &codegen = target.codegen;
-  // What the chip has of the opt-in features.
-  bool hasPingpong = target.chip == "sm_90a";
+  // The opt-in features need the chip's wgmma (sm_90a).
+  bool hasOptIns = target.chip == "sm_90a";
   for (llvm::StringRef change : list) {
     change = change.trim();
     if (change.empty())
       continue;
     bool enable = change.consume_front("+");
     if (enable) {
-      if (change != "pingpong") {
+      bool *optIn = llvm::StringSwitch<bool *>(change)
+                        .Case("pingpong", &codegen.pingpong)
+                        .Case("carry-gemms", &codegen.carryGemms)
+                        .Default(nullptr);
+      if (!optIn) {
         error = ("'" + change + "' cannot be enabled; --enable takes " + optInFeatureNames())
                     .str();
         return false;
       }
-      codegen.pingpong = hasPingpong;
+      *optIn = hasOptIns;
       continue;
     }
     bool *feature = llvm::StringSwitch<bool *>(change)
@@ -162,6 +167,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
                         .Case("stage-stores", &codegen.stageStores)
                         .Case("stmatrix", &codegen.stmatrix)
                         .Case("pingpong", &codegen.pingpong)
+                        .Case("carry-gemms", &codegen.carryGemms)
                         .Case("persistent", &codegen.persistent)
                         .Case("wgmma-overlap", &codegen.wgmmaOverlap)
                         .Case("rotate-gemms", &codegen.rotateGemms)
@@ -186,6 +192,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
   codegen.stageStores &= codegen.tma;
   codegen.wgmmaOverlap &= codegen.wgmma;
   codegen.rotateGemms &= codegen.wgmmaOverlap;
+  codegen.carryGemms &= codegen.wgmmaOverlap;
   codegen.bulkReductions &= codegen.stageStores;
   return true;
 }
@@ -236,6 +243,8 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
     rotation.setmaxnreg = codegen.setmaxnreg;
     pm.addPass(createTileRotateGemms(rotation));
   }
+  if (codegen.carryGemms) // loops of one gemm, which rotation leaves alone
+    pm.addPass(createTileCarryGemms());
   pm.addPass(createTileVectorizeParallel());
   if (codegen.stageStores) {
     TileStageStoresOptions staging;

@@ -34,6 +34,7 @@ struct CodegenFeatures {
   bool persistent = false;      ///< resident blocks loop over a launch's tiles (sm_90)
   bool wgmmaOverlap = false;    ///< wgmma waited for where its results are needed (sm_90a)
   bool rotateGemms = false;     ///< a loop's last gemm overlaps its next iteration (sm_90a)
+  bool carryGemms = false;      ///< a loop's one gemm in flight into the next iteration (sm_90a, opt-in)
   bool vectorAtomics = false;   ///< float32 pairs added by one reduction (sm_90)
   bool bulkReductions = false;  ///< accumulator atomic adds staged for bulk reductions (sm_90)
 };

@@ -454,7 +454,42 @@ private:
     SmallVector<std::pair<int64_t, int64_t>> sharedReads;
     Value registerOperand;      ///< the buffer A views where A is in registers
     SmallVector<Value> results; ///< a struct of C's values per 64-row block
+    /// A gemm issued while this one is in flight without waiting for it:
+    /// it adds to the same accumulator, which wgmma orders by issue (a
+    /// loop's gemm carried into the next iteration, tile-carry-gemms).
+    /// Its `results` are then empty: the slots hold the values in flight.
+    tile::GemmOp chainedGemm;
   };
+  /// The entry of `gemm` (results to be filled in).
+  PendingWgmma pendingEntryOf(tile::GemmOp gemm);
+  /// The accumulator C's slots, as one struct per 64-row block of the
+  /// wgmma instructions.
+  SmallVector<Value> accumulatorStructs(const BufferRef &c);
+  /// Writes the structs of accumulatorStructs back to C's slots.
+  void storeAccumulatorStructs(const BufferRef &c, ArrayRef<Value> structs);
+  /// The body of the loop being lowered whose gemm stays in flight into
+  /// the next iteration, or null.
+  Block *carryingBody = nullptr;
+  /// The issue number (PendingWgmma::issue) that stands for the previous
+  /// iteration's gemm at the start of the carrying body.
+  uint64_t carriedIssue = 0;
+  /// The gemm of `loop` that stays in flight into the next iteration: the
+  /// body's one gemm, on wgmma, whose stages tile-carry-gemms releases one
+  /// iteration late (`of_previous_iteration`); null if there is none.
+  tile::GemmOp carriedGemm(scf::ForOp loop);
+  /// Lowers the loop `loop` (its clone without regions built) keeping
+  /// `gemm` in flight from each iteration into the next, and after the
+  /// loop until what reads the accumulator waits for it.
+  LogicalResult lowerCarryingLoop(scf::ForOp loop, Operation *clone, tile::GemmOp gemm);
+  /// At the end of a carrying body: leaves the iteration's gemm in flight,
+  /// its results unwaited in the accumulator's slots, which only the next
+  /// iteration's gemm and the wait after the loop read. False (nothing
+  /// done) where a stage release still waits for it.
+  bool carryIntoNextIteration();
+  /// In a carrying body, a release of the previous iteration's stages
+  /// (of_previous_iteration): waits for the gemms issued before the
+  /// iteration only, then releases.
+  void lowerPreviousIterationRelease(Operation *op);
   /// Oldest first, as wgmma.wait_group counts them.
   SmallVector<PendingWgmma> pendingWgmmas;
   /// wgmma gemms left in flight so far (PendingWgmma::issue).
@@ -471,6 +506,9 @@ private:
   /// scf.if without results whose branch holds only such arrivals (a
   /// rotated loop's release of the previous iteration's stage).
   static bool isRelease(Operation *op);
+  /// Whether `op` is a release (isRelease) of stages that the previous
+  /// iteration read: all its arrivals are of_previous_iteration.
+  static bool isPreviousIterationRelease(Operation *op);
   /// Holds the release `op` back if a gemm in flight reads shared memory
   /// that it lets other threads overwrite (true), so that the wait which the
   /// gemm's results need anyway lets it out.

@@ -510,24 +510,13 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
       return failure();
     if (mayDeferWgmma(gemm, c.wgmmaWarpgroups())) {
       // In flight until an op depends on it (LowerGemmWaits.cpp).
-      PendingWgmma pending;
-      pending.issue = deferredWgmmas++;
-      pending.accumulator = gemm.getC();
-      pending.accumulatorBuffer = tile::viewedBuffer(gemm.getC());
-      for (Value operand : {gemm.getA(), gemm.getB()})
-        if (!buffers[operand].inRegisters())
-          pending.sharedReads.push_back(sharedRangeOf(tile::viewedBuffer(operand)));
-        else
-          pending.registerOperand = tile::viewedBuffer(operand);
+      PendingWgmma pending = pendingEntryOf(gemm);
       pending.results = std::move(results);
       pendingWgmmas.push_back(std::move(pending));
       return success();
     }
     targetInfo.warpgroupMmaWaitGroup(b, loc(), 0);
-    for (auto [block, acc] : llvm::enumerate(results))
-      for (int64_t s = 0; s < slotsPerBlock; ++s)
-        storeAt(c, {}, index(block * slotsPerBlock + s),
-                LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
+    storeAccumulatorStructs(c, results);
   }
   return success();
 }

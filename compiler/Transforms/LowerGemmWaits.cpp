@@ -121,6 +121,135 @@ bool KernelLowering::isRelease(Operation *op) {
                       [](Operation &inner) { return isa<tile::BarrierArriveOp>(inner); });
 }
 
+bool KernelLowering::isPreviousIterationRelease(Operation *op) {
+  if (!isRelease(op))
+    return false;
+  WalkResult plain = op->walk([](tile::BarrierArriveOp arrive) {
+    return arrive.getOfPreviousIteration() ? WalkResult::advance() : WalkResult::interrupt();
+  });
+  return !plain.wasInterrupted();
+}
+
+KernelLowering::PendingWgmma KernelLowering::pendingEntryOf(tile::GemmOp gemm) {
+  PendingWgmma pending;
+  pending.issue = deferredWgmmas++;
+  pending.accumulator = gemm.getC();
+  pending.accumulatorBuffer = tile::viewedBuffer(gemm.getC());
+  for (Value operand : {gemm.getA(), gemm.getB()})
+    if (!buffers[operand].inRegisters())
+      pending.sharedReads.push_back(sharedRangeOf(tile::viewedBuffer(operand)));
+    else
+      pending.registerOperand = tile::viewedBuffer(operand);
+  return pending;
+}
+
+SmallVector<Value> KernelLowering::accumulatorStructs(const BufferRef &c) {
+  int64_t blocks = c.shape[0] / 64 / c.wgmmaGroups, slotsPerBlock = c.wgmmaColumns() / 2;
+  auto structType = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(slotsPerBlock, b.getF32Type()));
+  SmallVector<Value> structs;
+  for (int64_t block = 0; block < blocks; ++block) {
+    Value acc = LLVM::UndefOp::create(b, loc(), structType);
+    for (int64_t s = 0; s < slotsPerBlock; ++s)
+      acc = LLVM::InsertValueOp::create(b, loc(), acc,
+                                        loadAt(c, {}, index(block * slotsPerBlock + s)),
+                                        ArrayRef<int64_t>{s});
+    structs.push_back(acc);
+  }
+  return structs;
+}
+
+void KernelLowering::storeAccumulatorStructs(const BufferRef &c, ArrayRef<Value> structs) {
+  for (auto [block, acc] : llvm::enumerate(structs)) {
+    int64_t width = llvm::cast<LLVM::LLVMStructType>(acc.getType()).getBody().size();
+    for (int64_t s = 0; s < width; ++s)
+      storeAt(c, {}, index(block * width + s),
+              LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
+  }
+}
+
+tile::GemmOp KernelLowering::carriedGemm(scf::ForOp loop) {
+  if (!wgmmaOverlap || parallelDepth > 0 || inProducer)
+    return {};
+  Block *body = loop.getBody();
+  bool releasesLate = llvm::any_of(*body, [](Operation &op) {
+    return isPreviousIterationRelease(&op);
+  });
+  SmallVector<tile::GemmOp> gemms;
+  loop.walk([&](tile::GemmOp gemm) { gemms.push_back(gemm); });
+  if (!releasesLate || gemms.size() != 1 || gemms.front()->getBlock() != body)
+    return {};
+  tile::GemmOp gemm = gemms.front();
+  // The accumulator outlives the loop (the wait after it writes its slots).
+  if (!loop.isDefinedOutsideOfLoop(gemm.getC()) || !tile::runsOnWgmma(gemm.getC()) ||
+      gemm.getClearAccum() || !buffers.count(gemm.getC()))
+    return {};
+  const BufferRef &c = buffers[gemm.getC()];
+  if (!c.wgmmaGroups || !mayDeferWgmma(gemm, c.wgmmaWarpgroups()))
+    return {};
+  return gemm;
+}
+
+LogicalResult KernelLowering::lowerCarryingLoop(scf::ForOp loop, Operation *clone,
+                                                tile::GemmOp gemm) {
+  // Each iteration starts with the previous one's gemm in flight (none in
+  // the first, which waits for nothing by waiting for it); the gemm chains
+  // onto it and the late releases wait for it.
+  PendingWgmma carried = pendingEntryOf(gemm);
+  carried.chainedGemm = gemm;
+  Block &oldBody = *loop.getBody();
+  Block *newBody = b.createBlock(&clone->getRegion(0));
+  for (BlockArgument arg : oldBody.getArguments())
+    mapping.map(arg, newBody->addArgument(arg.getType(), arg.getLoc()));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(newBody);
+    carriedIssue = carried.issue;
+    pendingWgmmas.push_back(carried);
+    Block *outer = std::exchange(carryingBody, &oldBody);
+    LogicalResult lowered = lowerBlock(oldBody);
+    carryingBody = outer;
+    if (failed(lowered))
+      return failure();
+  }
+  b.setInsertionPointAfter(clone);
+  // After the loop the last gemm is in flight, its values in the slots: the
+  // wait that what reads them needs writes them back.
+  currentLoc = loop.getLoc();
+  PendingWgmma last = pendingEntryOf(gemm);
+  last.results = accumulatorStructs(buffers[gemm.getC()]);
+  pendingWgmmas.push_back(std::move(last));
+  return success();
+}
+
+bool KernelLowering::carryIntoNextIteration() {
+  // What this iteration issued: its gemm, or nothing if something waited
+  // for it already; a release held back for it could not go out.
+  if (llvm::any_of(heldReleases,
+                   [&](const HeldRelease &held) { return held.issue >= carriedIssue; }))
+    return false;
+  auto first = llvm::find_if(pendingWgmmas, [&](const PendingWgmma &pending) {
+    return pending.issue >= carriedIssue;
+  });
+  auto issued = llvm::make_filter_range(
+      llvm::make_range(first, pendingWgmmas.end()),
+      [&](const PendingWgmma &pending) { return pending.issue > carriedIssue; });
+  // The body's one gemm (carriedGemm): at most one entry.
+  for (const PendingWgmma &pending : issued)
+    storeAccumulatorStructs(buffers[pending.accumulator], pending.results);
+  pendingWgmmas.erase(first, pendingWgmmas.end());
+  return true;
+}
+
+void KernelLowering::lowerPreviousIterationRelease(Operation *op) {
+  auto carried = llvm::find_if(pendingWgmmas, [&](const PendingWgmma &pending) {
+    return pending.issue == carriedIssue;
+  });
+  if (carried != pendingWgmmas.end())
+    waitForWgmmas(std::distance(pendingWgmmas.begin(), carried));
+  lowerHeldRelease(op);
+}
+
 bool KernelLowering::deferRelease(Operation *op) {
   SmallVector<std::pair<int64_t, int64_t>> released = bytesReleasedBy(op);
   for (const PendingWgmma &pending : llvm::reverse(pendingWgmmas))
@@ -154,16 +283,11 @@ void KernelLowering::waitForWgmmas(size_t newest) {
   int64_t stillInFlight = static_cast<int64_t>(pendingWgmmas.size() - 1 - newest);
   SmallVector<Value> waited =
       targetInfo.warpgroupMmaWaitGroup(b, loc(), stillInFlight, accumulators);
-  size_t next = 0;
+  ArrayRef<Value> rest = waited;
   for (size_t g = 0; g <= newest; ++g) {
-    const BufferRef &c = buffers[pendingWgmmas[g].accumulator];
-    for (size_t block = 0; block < pendingWgmmas[g].results.size(); ++block) {
-      Value acc = waited[next++];
-      int64_t width = llvm::cast<LLVM::LLVMStructType>(acc.getType()).getBody().size();
-      for (int64_t s = 0; s < width; ++s)
-        storeAt(c, {}, index(block * width + s),
-                LLVM::ExtractValueOp::create(b, loc(), acc, ArrayRef<int64_t>{s}));
-    }
+    size_t blocks = pendingWgmmas[g].results.size();
+    storeAccumulatorStructs(buffers[pendingWgmmas[g].accumulator], rest.take_front(blocks));
+    rest = rest.drop_front(blocks);
   }
   uint64_t completed = pendingWgmmas[newest].issue;
   pendingWgmmas.erase(pendingWgmmas.begin(), pendingWgmmas.begin() + newest + 1);
@@ -228,6 +352,11 @@ int64_t KernelLowering::newestDependence(Operation *op) {
       bool write = tile::operandUses(inner, operand).written;
       for (int64_t g = all; g > newest; --g) {
         const PendingWgmma &pending = pendingWgmmas[g];
+        // The gemm chained onto a carried one adds to its accumulator in
+        // issue order (it reads no register the other writes but C).
+        if (tile::GemmOp chained = pending.chainedGemm;
+            chained && chained.getOperation() == inner && operand == pending.accumulator)
+          continue;
         if (buffer == pending.accumulatorBuffer ||
             (write && (buffer == pending.registerOperand ||
                        overlap(sharedRangeOf(buffer), pending.sharedReads)))) {

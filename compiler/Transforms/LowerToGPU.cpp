@@ -802,9 +802,16 @@ LogicalResult KernelLowering::lowerBlock(Block &source, Block::iterator first) {
                                         source.end())) {
     if (blockLevel && !pendingWgmmas.empty()) {
       currentLoc = op.getLoc();
-      if (isa<tile::WarpSpecializeOp>(op) ||
-          (op.hasTrait<OpTrait::IsTerminator>() && pendingWgmmas.size() > pendingBefore)) {
+      if (&source == carryingBody && op.hasTrait<OpTrait::IsTerminator>()) {
+        // The iteration's gemm stays in flight into the next one.
+        if (!carryIntoNextIteration())
+          waitForAllWgmmas();
+      } else if (isa<tile::WarpSpecializeOp>(op) ||
+                 (op.hasTrait<OpTrait::IsTerminator>() && pendingWgmmas.size() > pendingBefore)) {
         waitForAllWgmmas();
+      } else if (&source == carryingBody && isPreviousIterationRelease(&op)) {
+        lowerPreviousIterationRelease(&op);
+        continue;
       } else if (isRelease(&op) && pendingBefore == 0) {
         // Held until the gemms reading what it releases are waited for;
         // at once where none in flight does.
@@ -1109,6 +1116,14 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
       return *rows;
   // Structured control flow: rebuild the op and lower its regions.
   Operation *clone = b.cloneWithoutRegions(*op, mapping);
+  if (auto loop = dyn_cast<scf::ForOp>(op))
+    if (tile::GemmOp gemm = carriedGemm(loop)) {
+      if (failed(lowerCarryingLoop(loop, clone, gemm)))
+        return failure();
+      for (auto [oldResult, newResult] : llvm::zip(op->getResults(), clone->getResults()))
+        mapping.map(oldResult, newResult);
+      return success();
+    }
   for (auto [oldRegion, newRegion] : llvm::zip(op->getRegions(), clone->getRegions())) {
     for (Block &oldBlock : oldRegion) {
       Block *newBlock = b.createBlock(&newRegion);

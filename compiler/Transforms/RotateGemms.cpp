@@ -195,48 +195,12 @@ static std::optional<Rotation> planRotation(scf::ForOp loop) {
     return std::nullopt;
   // The tail runs with the previous iteration's values: what it uses from
   // the body must be recomputable.
-  SmallVector<Value> worklist;
-  for (Operation *op : rotation.tail)
-    llvm::append_range(worklist, op->getOperands());
-  DenseSet<Value> seen;
-  while (!worklist.empty()) {
-    Value v = worklist.pop_back_val();
-    if (!seen.insert(v).second || loop.isDefinedOutsideOfLoop(v) || v == loop.getInductionVar())
-      continue;
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != body || !isIssuableAhead(def))
-      return std::nullopt;
-    llvm::append_range(worklist, def->getOperands());
-    def->walk([&](Operation *inner) { llvm::append_range(worklist, inner->getOperands()); });
-  }
+  if (!llvm::all_of(rotation.tail,
+                    [&](Operation *op) { return isRecomputableFor(op, loop); }))
+    return std::nullopt;
   if (!headCommutesWithTail(rotation) || !firstTailAddsNothing(loop, rotation))
     return std::nullopt;
   return rotation;
-}
-
-/// Clones at `b` with `mapping` the body's ops that compute `op`'s operands
-/// (and those of the ops inside it) and are not mapped yet.
-static void cloneOperands(OpBuilder &b, Operation *op, Block *body, IRMapping &mapping);
-
-/// Clones `op` at `b` with `mapping`, after the ops computing its operands.
-static void cloneWithOperands(OpBuilder &b, Operation *op, Block *body, IRMapping &mapping) {
-  cloneOperands(b, op, body, mapping);
-  b.clone(*op, mapping);
-}
-
-static void cloneOperands(OpBuilder &b, Operation *op, Block *body, IRMapping &mapping) {
-  auto cloneDefinition = [&](Value v) {
-    Operation *def = v.getDefiningOp();
-    if (def && def->getBlock() == body && !mapping.contains(v))
-      cloneWithOperands(b, def, body, mapping);
-  };
-  for (Value operand : op->getOperands())
-    cloneDefinition(operand);
-  op->walk([&](Operation *inner) {
-    if (inner != op)
-      for (Value operand : inner->getOperands())
-        cloneDefinition(operand);
-  });
 }
 
 /// Erases the ops of `block` that compute values nobody uses.

@@ -503,6 +503,8 @@ LogicalResult BarrierWaitOp::verify() {
 }
 
 LogicalResult BarrierArriveOp::verify() {
+  if (getOfPreviousIteration() && !(*this)->getParentOfType<LoopLikeOpInterface>())
+    return emitOpError("of_previous_iteration: the release must lie in a loop");
   return verifyBarriers(*this, getBarriers().getType());
 }
 

@@ -536,12 +536,22 @@ def Tile_BarrierArriveOp : Tile_Op<"barrier_arrive"> {
     when the `arrivals` threads given at the buffer's allocation have
     arrived.
 
+    `of_previous_iteration` marks a stage release that tile-carry-gemms
+    moved into the next iteration of its loop: the stage it releases was
+    read by the gemms of the previous iteration only, so it waits for those
+    and leaves the gemms this iteration issued in flight. Such a release
+    lies in a loop (the verifier checks it).
+
     ```mlir
     tile.barrier_arrive %empty[%s] : !tile.buffer<3xi64, shared>
+    tile.barrier_arrive %empty[%previous] of_previous_iteration : !tile.buffer<3xi64, shared>
     ```
   }];
-  let arguments = (ins Tile_Buffer:$barriers, Index:$slot);
-  let assemblyFormat = "$barriers `[` $slot `]` attr-dict `:` type($barriers)";
+  let arguments = (ins Tile_Buffer:$barriers, Index:$slot, UnitAttr:$ofPreviousIteration);
+  let assemblyFormat = [{
+    $barriers `[` $slot `]` (`of_previous_iteration` $ofPreviousIteration^)? attr-dict `:`
+    type($barriers)
+  }];
   let hasVerifier = 1;
 }
 

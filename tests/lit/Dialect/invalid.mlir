@@ -639,3 +639,17 @@ func.func @per_thread_gemm(%A: !tile.buffer<64x64xf16, global>) {
   }
   return
 }
+
+// -----
+
+func.func @release_outside_a_loop() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %bars = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    // expected-error @+1 {{of_previous_iteration: the release must lie in a loop}}
+    tile.barrier_arrive %bars[%c0] of_previous_iteration : !tile.buffer<2xi64, shared>
+  }
+  return
+}

@@ -196,3 +196,21 @@ func.func @shuffle(%A: !tile.buffer<128xf16, global>) {
   }
   return
 }
+
+// A stage release moved into the next iteration (tile-carry-gemms).
+// CHECK-LABEL: func.func @release_of_previous_iteration
+// CHECK: tile.barrier_arrive %{{.*}}[%{{.*}}] of_previous_iteration : <2xi64, shared>
+func.func @release_of_previous_iteration(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %bars = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    scf.for %k = %c0 to %n step %c1 {
+      %s = arith.remui %k, %c2 : index
+      tile.barrier_arrive %bars[%s] of_previous_iteration : !tile.buffer<2xi64, shared>
+    }
+  }
+  return
+}

@@ -211,3 +211,82 @@ func.func @consumers(%K: !tile.buffer<512x64xf16, global> {tile.name = "K"},
   }
   return
 }
+
+// -----
+
+// A loop whose one gemm stays in flight into the next iteration (as
+// tile-carry-gemms leaves it): each iteration issues its gemm on the
+// previous one's accumulator without waiting, then waits until at most one
+// group (its own) is pending and releases the previous iteration's stage;
+// its results stay in flight past the loop's back edge. After the loop the
+// last gemm is waited for (its registers passing through the wait) before
+// its stage is released and the accumulator is read. Without the option
+// each gemm is waited for where it is issued.
+// CHECK-LABEL: gpu.func @carried
+// CHECK: } else {
+// CHECK: scf.for
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NOT: wait
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NOT: wait
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK-NEXT: scf.if
+// CHECK: nvvm.mbarrier.arrive
+// CHECK-NOT: wait
+// CHECK: llvm.store
+// CHECK-NOT: wait
+// CHECK: {{^        }$}}
+// CHECK-NOT: nvvm.wgmma.mma_async
+// CHECK: "wgmma.wait_group.sync.aligned 0;", "=f,
+// CHECK-NOT: nvvm.wgmma.mma_async
+// CHECK: scf.if
+// CHECK: nvvm.mbarrier.arrive
+// CHECK: gpu.return
+// OFF-LABEL: gpu.func @carried
+// OFF: nvvm.wgmma.commit.group.sync.aligned
+// OFF-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+func.func @carried(%C: !tile.buffer<128x256xf32, global> {tile.name = "C"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  tile.launch grid(%c1) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %as = tile.alloc {shared_offset = 0 : i64, staged} : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>>
+    %bs = tile.alloc {shared_offset = 49152 : i64, staged} : !tile.buffer<3x64x256xf16, shared, #tile.swizzle<128>>
+    %full = tile.alloc {mbarriers, shared_offset = 147456 : i64} : !tile.buffer<3xi64, shared>
+    %empty = tile.alloc {arrivals = 256 : i64, mbarriers, shared_offset = 147488 : i64} : !tile.buffer<3xi64, shared>
+    %c = tile.alloc : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
+    tile.warp_specialize producer {
+      scf.for %k = %c0 to %c8 step %c1 {
+        %stage = arith.remui %k, %c3 : index
+        tile.barrier_wait %empty[%stage] phase(%c0) : !tile.buffer<3xi64, shared>
+      }
+    } consumers {
+      tile.fill %c, %zero : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
+      scf.for %k = %c0 to %c8 step %c1 {
+        %stage = arith.remui %k, %c3 : index
+        tile.barrier_wait %full[%stage] phase(%c0) : !tile.buffer<3xi64, shared>
+        %a = tile.region %as[%stage, %c0, %c0] sizes [1, 128, 64] : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+        %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 256] : !tile.buffer<3x64x256xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>
+        tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>}
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
+        %not_first = arith.cmpi sgt, %k, %c0 : index
+        %km1 = arith.subi %k, %c1 : index
+        %prev = arith.select %not_first, %km1, %c0 : index
+        %prev_stage = arith.remui %prev, %c3 : index
+        scf.if %not_first {
+          tile.barrier_arrive %empty[%prev_stage] of_previous_iteration : !tile.buffer<3xi64, shared>
+        }
+      }
+      %last_stage = arith.remui %c8, %c3 : index
+      %any = arith.cmpi slt, %c0, %c8 : index
+      scf.if %any {
+        tile.barrier_arrive %empty[%last_stage] : !tile.buffer<3xi64, shared>
+      }
+      tile.copy %c, %C : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x256xf32, global>
+    }
+  }
+  return
+}
