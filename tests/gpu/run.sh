@@ -141,6 +141,10 @@ if [ -f "$root/build/gpu-jit/tilec.xz" ]; then
       TILEC_ALIGNED_COPIES=0 timeout 150 python3 "$root/tests/gpu/gemm_builds.py" "${shapes[@]}"
   }
   jit gemm-aligned 300 gemm_aligned
+  # The GEMM's builds (pipeline depth, gemms carried across iterations)
+  # against cuBLAS, at shapes with full and partial last waves.
+  jit gemm-builds 300 python3 "$root/tests/gpu/gemm_builds.py" 8192x8192x8192 \
+    4096x5120x4096 6144x5120x3072 2048x5120x1000 1000x3000x3072
   # The attention template's instances: numerics against float64 PyTorch,
   # then time against the hand-written kernels, SDPA and FlexAttention.
   jit template 300 python3 "$root/tests/gpu/attention_template.py"
