@@ -29,6 +29,8 @@ compile gemm_fp8.tl gemm_fp8 gemm_fp8
 # The same GEMM without one feature each: what it is worth, in the same run.
 compile gemm.tl gemm gemm_fp16_unstaged --disable=stage-stores
 compile gemm.tl gemm gemm_fp16_no_setmaxnreg --disable=setmaxnreg
+# With the opt-in gemm kept in flight across the mainloop's iterations.
+compile gemm.tl gemm gemm_fp16_carried --enable=carry-gemms
 # LLVM at -O1 instead of -O3 before ptxas (half the compile time of the
 # largest kernels): what it costs at run time, in run.sh --ab.
 compile gemm.tl gemm gemm_fp16_o1 --opt-level=1
