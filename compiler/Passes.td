@@ -514,11 +514,11 @@ def TileCarryGemms : Pass<"tile-carry-gemms", "::mlir::ModuleOp"> {
   let description = [{
     A loop of a kernel's block code (an `scf.for` without results, such as
     the consumers' loop of a pipelined GEMM) whose iteration waits for its
-    stages, issues one gemm that adds to a wgmma accumulator and then
-    releases the stages (`tile.barrier_arrive`) releases them one iteration
-    later instead: iteration j releases iteration j - 1's stages right after
-    issuing its own gemm, marked `of_previous_iteration`, and the last
-    iteration's stages are released after the loop. tile-lower-to-gpu
+    stages, issues one gemm that adds to a wgmma accumulator and releases
+    the stages (`tile.barrier_arrive`) is rewritten to release them one
+    iteration later: iteration j releases iteration j - 1's stages right
+    after issuing its own gemm (the arrivals marked `of_previous_iteration`),
+    and the last iteration's stages are released after the loop. tile-lower-to-gpu
     (`wgmma-overlap`) then keeps each iteration's gemm in flight into the
     next: consecutive wgmmas into one accumulator run in issue order without
     a wait, and a release of the previous iteration's stages waits only
