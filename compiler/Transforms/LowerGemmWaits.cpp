@@ -192,9 +192,9 @@ tile::GemmOp KernelLowering::carriedGemm(scf::ForOp loop) {
 
 LogicalResult KernelLowering::lowerCarryingLoop(scf::ForOp loop, Operation *clone,
                                                 tile::GemmOp gemm) {
-  // Each iteration starts with the previous one's gemm in flight (none in
-  // the first, which waits for nothing by waiting for it); the gemm chains
-  // onto it and the late releases wait for it.
+  // Each iteration starts with the previous one's gemm in flight (in the
+  // first nothing is, and the wait for it returns at once): this
+  // iteration's gemm chains onto it, the late releases wait for it.
   PendingWgmma carried = pendingEntryOf(gemm);
   carried.chainedGemm = gemm;
   Block &oldBody = *loop.getBody();
