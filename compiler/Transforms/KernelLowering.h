@@ -477,10 +477,12 @@ private:
   /// body's one gemm, on wgmma, whose stages tile-carry-gemms releases one
   /// iteration late (`of_previous_iteration`); null if there is none.
   tile::GemmOp carriedGemm(scf::ForOp loop);
-  /// Lowers the loop `loop` (its clone without regions built) keeping
-  /// `gemm` in flight from each iteration into the next, and after the
-  /// loop until what reads the accumulator waits for it.
-  LogicalResult lowerCarryingLoop(scf::ForOp loop, Operation *clone, tile::GemmOp gemm);
+  /// Before lowering the body of `loop`: its iterations keep `gemm` in
+  /// flight into the next (the body becomes the carrying body).
+  void beginCarryingLoop(scf::ForOp loop, tile::GemmOp gemm);
+  /// After lowering `loop`: its last `gemm` stays in flight until what
+  /// reads the accumulator waits for it.
+  void endCarryingLoop(scf::ForOp loop, tile::GemmOp gemm);
   /// At the end of a carrying body: leaves the iteration's gemm in flight,
   /// its results unwaited in the accumulator's slots, which only the next
   /// iteration's gemm and the wait after the loop read. False (nothing

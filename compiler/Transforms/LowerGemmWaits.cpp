@@ -190,36 +190,24 @@ tile::GemmOp KernelLowering::carriedGemm(scf::ForOp loop) {
   return gemm;
 }
 
-LogicalResult KernelLowering::lowerCarryingLoop(scf::ForOp loop, Operation *clone,
-                                                tile::GemmOp gemm) {
+void KernelLowering::beginCarryingLoop(scf::ForOp loop, tile::GemmOp gemm) {
   // Each iteration starts with the previous one's gemm in flight (in the
   // first nothing is, and the wait for it returns at once): this
   // iteration's gemm chains onto it, the late releases wait for it.
   PendingWgmma carried = pendingEntryOf(gemm);
   carried.chainedGemm = gemm;
-  Block &oldBody = *loop.getBody();
-  Block *newBody = b.createBlock(&clone->getRegion(0));
-  for (BlockArgument arg : oldBody.getArguments())
-    mapping.map(arg, newBody->addArgument(arg.getType(), arg.getLoc()));
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(newBody);
-    carriedIssue = carried.issue;
-    pendingWgmmas.push_back(carried);
-    Block *outer = std::exchange(carryingBody, &oldBody);
-    LogicalResult lowered = lowerBlock(oldBody);
-    carryingBody = outer;
-    if (failed(lowered))
-      return failure();
-  }
-  b.setInsertionPointAfter(clone);
+  carriedIssue = carried.issue;
+  pendingWgmmas.push_back(std::move(carried));
+  carryingBody = loop.getBody();
+}
+
+void KernelLowering::endCarryingLoop(scf::ForOp loop, tile::GemmOp gemm) {
   // After the loop the last gemm is in flight, its values in the slots: the
   // wait that what reads them needs writes them back.
   currentLoc = loop.getLoc();
   PendingWgmma last = pendingEntryOf(gemm);
   last.results = accumulatorStructs(buffers[gemm.getC()]);
   pendingWgmmas.push_back(std::move(last));
-  return success();
 }
 
 bool KernelLowering::carryIntoNextIteration() {

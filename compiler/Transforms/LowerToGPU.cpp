@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/KernelLowering.h"
+
+#include "llvm/Support/SaveAndRestore.h"
 #include "compiler/Metadata.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -1116,14 +1118,13 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
       return *rows;
   // Structured control flow: rebuild the op and lower its regions.
   Operation *clone = b.cloneWithoutRegions(*op, mapping);
-  if (auto loop = dyn_cast<scf::ForOp>(op))
-    if (tile::GemmOp gemm = carriedGemm(loop)) {
-      if (failed(lowerCarryingLoop(loop, clone, gemm)))
-        return failure();
-      for (auto [oldResult, newResult] : llvm::zip(op->getResults(), clone->getResults()))
-        mapping.map(oldResult, newResult);
-      return success();
-    }
+  // A loop whose gemm stays in flight from each iteration into the next
+  // (LowerGemmWaits.cpp).
+  auto loop = dyn_cast<scf::ForOp>(op);
+  tile::GemmOp carried = loop ? carriedGemm(loop) : tile::GemmOp();
+  llvm::SaveAndRestore<Block *> outerCarryingBody(carryingBody);
+  if (carried)
+    beginCarryingLoop(loop, carried);
   for (auto [oldRegion, newRegion] : llvm::zip(op->getRegions(), clone->getRegions())) {
     for (Block &oldBlock : oldRegion) {
       Block *newBlock = b.createBlock(&newRegion);
@@ -1136,6 +1137,8 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
     }
   }
   b.setInsertionPointAfter(clone);
+  if (carried)
+    endCarryingLoop(loop, carried);
   for (auto [oldResult, newResult] : llvm::zip(op->getResults(), clone->getResults()))
     mapping.map(oldResult, newResult);
   return success();
