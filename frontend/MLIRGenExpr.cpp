@@ -664,11 +664,8 @@ RValue KernelGenerator::makeRegion(const SubscriptExpr &expr, RValue base,
       }
     resultShape.assign(hint.begin(), hint.end());
   }
-  auto resultType = tile::BufferType::get(ctx, resultShape, type.getElementType(),
-                                          type.getScope(), type.getLayout());
-  auto region = tile::RegionOp::create(builder, loc(expr.getLoc()), resultType,
-                                       base.value, offsets,
-                                       builder.getDenseI64ArrayAttr(sizes));
+  auto region = tile::RegionOp::create(builder, loc(expr.getLoc()), base.value, offsets, sizes,
+                                       resultShape);
   Value result = region.getResult();
   if (!verifyNow(region))
     return RValue::error();

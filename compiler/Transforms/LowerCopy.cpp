@@ -235,7 +235,7 @@ std::optional<unsigned> KernelLowering::tensorMapFor(Value window, Value tile) {
   if (!param || param.getOwner() != &func.getBody().front())
     return std::nullopt;
   auto tensorType = llvm::cast<tile::BufferType>(param.getType());
-  SmallVector<unsigned> kept = region.getKeptDims();
+  SmallVector<unsigned> kept = region.getType().getStorageDims();
   unsigned rank = tensorType.getShape().size();
   if (kept.size() != 2 || kept[1] != rank - 1 || rank > 5)
     return std::nullopt;

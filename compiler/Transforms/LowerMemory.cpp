@@ -15,21 +15,19 @@ using namespace tilec;
 using namespace tilec::lowering;
 
 LogicalResult KernelLowering::lowerRegion(tile::RegionOp region) {
-  const BufferRef &source = buffers[region.getSource()];
-  BufferRef ref = source;
-  ref.kept.clear();
-  ref.shape.clear();
-  ArrayRef<int64_t> sizes = region.getSizes();
-  for (auto [d, offset] : llvm::enumerate(region.getOffsets())) {
-    unsigned storageDim = source.kept[d];
+  // The types say where the view lies: each source dimension's storage
+  // dimension takes its offset, the result's window names the storage
+  // dimensions the view runs along.
+  BufferRef ref = buffers[region.getSource()];
+  tile::BufferType sourceType = region.getSource().getType(), type = region.getType();
+  assert(ref.storageDims.size() == sourceType.getStorageShape().size() &&
+         "a buffer's storage rank is its type's");
+  for (auto [storageDim, offset] : llvm::zip(sourceType.getStorageDims(), region.getOffsets()))
     // Folded, so that constant windows stay recognizably constant.
     ref.offsets[storageDim] =
         b.createOrFold<arith::AddIOp>(loc(), ref.offsets[storageDim], mapping.lookup(offset));
-  }
-  for (unsigned d : region.getKeptDims()) {
-    ref.kept.push_back(source.kept[d]);
-    ref.shape.push_back(sizes[d]);
-  }
+  ref.kept = type.getStorageDims();
+  ref.shape.assign(type.getShape().begin(), type.getShape().end());
   buffers[region.getResult()] = ref;
   return success();
 }

@@ -133,7 +133,7 @@ static Prologue findPrologue(tile::PipelinedOp loop) {
   return head;
 }
 
-/// The view of stage `stage` of a multi-buffered tile, typed like the
+/// The view of stage `stage` of a multi-buffered tile, shaped like the
 /// original buffer.
 static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
                        tile::BufferType original) {
@@ -144,7 +144,7 @@ static Value stageView(OpBuilder &b, Location loc, Value staged, Value stage,
     offsets.push_back(zero);
     sizes.push_back(extent);
   }
-  return tile::RegionOp::create(b, loc, original, staged, offsets, sizes);
+  return tile::RegionOp::create(b, loc, staged, offsets, sizes, original.getShape());
 }
 
 /// Whether the kernel around `loop` suits a producer warpgroup: the loop is
@@ -444,8 +444,11 @@ static bool pipeline(tile::PipelinedOp loop, const PipelineOptions &options) {
                        function_ref<void(Operation *)> after = {}) {
     IRMapping mapping = outer;
     mapping.map(loop.getInductionVar(), iv);
-    for (auto [target, stagedBuffer] : llvm::zip(head.targets, staged))
-      mapping.map(target.getResult(), stageView(b, loc, stagedBuffer, stage, target.getType()));
+    SmallVector<Value> views;
+    for (auto [target, stagedBuffer] : llvm::zip(head.targets, staged)) {
+      views.push_back(stageView(b, loc, stagedBuffer, stage, target.getType()));
+      mapping.map(target.getResult(), views.back());
+    }
     for (Operation &op : loop.getBody().front()) {
       if (auto copy = dyn_cast<tile::CopyOp>(op); copy && llvm::is_contained(head.copies, copy))
         continue;
@@ -455,6 +458,9 @@ static bool pipeline(tile::PipelinedOp loop, const PipelineOptions &options) {
       if (after)
         after(&op);
     }
+    // Views of a target in the body now view its stage.
+    for (Value view : views)
+      tile::retypeViewsOf(view);
   };
   SmallVector<size_t> allCopies = llvm::to_vector(llvm::seq<size_t>(0, head.copies.size()));
   auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y).getResult(); };

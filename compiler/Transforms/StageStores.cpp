@@ -45,7 +45,7 @@ static bool isAccumulatorStore(tile::CopyOp copy) {
     return false;
   auto target = cast<tile::BufferType>(copy.getTarget().getType());
   auto tensor = cast<tile::BufferType>(window.getSource().getType());
-  SmallVector<unsigned> kept = window.getKeptDims();
+  SmallVector<unsigned> kept = target.getStorageDims();
   return target.getScope() == tile::MemoryScope::Global && kept.size() == 2 &&
          kept[1] == tensor.getShape().size() - 1 &&
          source.getType().getShape() == target.getShape() && stagingSwizzle(target) != 0;
@@ -71,7 +71,7 @@ static bool isAccumulatorAtomicAdd(tile::AtomicAddOp atomic) {
   auto accumulator = source.getType();
   auto target = cast<tile::BufferType>(atomic.getTarget().getType());
   auto tensor = cast<tile::BufferType>(window.getSource().getType());
-  SmallVector<unsigned> kept = window.getKeptDims();
+  SmallVector<unsigned> kept = target.getStorageDims();
   return target.getScope() == tile::MemoryScope::Global && kept.size() == 2 &&
          kept[1] == tensor.getShape().size() - 1 && accumulator.getElementType().isF32() &&
          target.getElementType().isF32() &&
@@ -163,11 +163,8 @@ struct TileStageStoresPass : public tilec::impl::TileStageStoresBase<TileStageSt
                                 tile::MemoryScope::Shared, Attribute()));
       b.setInsertionPoint(atomic);
       Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      auto tile = tile::RegionOp::create(
-          b, loc,
-          tile::BufferType::get(ctx, shape, b.getF32Type(), tile::MemoryScope::Shared,
-                                Attribute()),
-          staging, ValueRange{zero, zero}, ArrayRef<int64_t>(shape));
+      auto tile = tile::RegionOp::create(b, loc, staging, ValueRange{zero, zero},
+                                         ArrayRef<int64_t>(shape), ArrayRef<int64_t>(shape));
       auto toShared = tile::CopyOp::create(b, loc, atomic.getValue(), tile);
       Value accumulator = atomic.getValue();
       atomic.getValueMutable().assign(tile);

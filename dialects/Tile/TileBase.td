@@ -206,6 +206,30 @@ def Tile_WgmmaRowsLayoutAttr : Tile_Attr<"WgmmaRowsLayout", "wgmma_rows"> {
   let genVerifyDecl = 1;
 }
 
+def Tile_WindowAttr : Tile_Attr<"Window", "window"> {
+  let summary = "where a view's elements lie in the buffer it views";
+  let description = [{
+    The storage a `tile.region` view addresses: the shape of the allocation
+    (or tensor) it is a window of, and for each view dimension the storage
+    dimension it runs along. Dimensions of the storage that the view drops
+    are fixed by the region's offsets. A view whose storage is its own shape
+    has no window, so `!tile.buffer` types of whole buffers never carry one.
+    The lowering reads a view's storage rank, strides and swizzled rows from
+    here, never from the ops that made it.
+
+    ```mlir
+    // Q[bz, row:row+64, by, :] of a tensor of shape ?x?x?x128
+    !tile.buffer<64x128xf16, global, #tile.window<?x?x?x128, dims [1, 3]>>
+    // stage s of a three-stage shared tile
+    !tile.buffer<128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>
+    ```
+  }];
+  let parameters = (ins ArrayRefParameter<"int64_t">:$storageShape,
+                        ArrayRefParameter<"int64_t">:$dims);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//
@@ -229,33 +253,58 @@ def Tile_BufferType : TypeDef<Tile_Dialect, "Buffer", [ShapedTypeInterface]> {
     !tile.buffer<f32, local>                      // a scalar variable
     !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
     ```
+
+    A view of part of a buffer (`tile.region`) also carries a
+    `#tile.window`: the storage it addresses and the storage dimension of
+    each of its dimensions. Its layout is the viewed buffer's; a layout is
+    checked against the storage's shape.
+
+    ```mlir
+    !tile.buffer<64x128xf16, global, #tile.window<?x?x?x128, dims [1, 3]>>
+    !tile.buffer<128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>
+    ```
   }];
   let parameters = (ins
     ArrayRefParameter<"int64_t">:$shape,
     "::mlir::Type":$elementType,
     "::tilec::tile::MemoryScope":$scope,
-    OptionalParameter<"::mlir::Attribute">:$layout
+    OptionalParameter<"::mlir::Attribute">:$layout,
+    OptionalParameter<"::tilec::tile::WindowAttr">:$window
   );
   let builders = [
     TypeBuilderWithInferredContext<(ins "::llvm::ArrayRef<int64_t>":$shape,
         "::mlir::Type":$elementType, "::tilec::tile::MemoryScope":$scope), [{
       return $_get(elementType.getContext(), shape, elementType, scope,
-                   ::mlir::Attribute());
+                   ::mlir::Attribute(), ::tilec::tile::WindowAttr());
+    }]>,
+    /// A whole buffer (no window).
+    TypeBuilder<(ins "::llvm::ArrayRef<int64_t>":$shape, "::mlir::Type":$elementType,
+        "::tilec::tile::MemoryScope":$scope, "::mlir::Attribute":$layout), [{
+      return $_get($_ctxt, shape, elementType, scope, layout, ::tilec::tile::WindowAttr());
     }]>
   ];
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
-    /// ShapedTypeInterface: a copy with another shape or element type.
+    /// ShapedTypeInterface: a whole buffer with another shape or element
+    /// type (no window: a new buffer, not a view).
     BufferType cloneWith(std::optional<::llvm::ArrayRef<int64_t>> shape,
                          ::mlir::Type elementType) const;
     bool hasRank() const { return true; }
     /// The number of elements; only meaningful for a static shape.
     int64_t getNumElementsStatic() const;
-    /// A copy in another scope.
+    /// A whole buffer of this type's shape in another scope (no window).
     BufferType withScope(MemoryScope scope) const;
-    /// A copy with another layout (null: none).
+    /// The same view with another layout (null: none).
     BufferType withLayout(::mlir::Attribute layout) const;
+    /// The same view of other storage: `window` (null, or one equal to the
+    /// view itself, for a whole buffer).
+    BufferType withWindow(WindowAttr window) const;
+    /// The shape of the storage the buffer addresses: the window's, or the
+    /// buffer's own.
+    ::llvm::ArrayRef<int64_t> getStorageShape() const;
+    /// For each dimension, the storage dimension it runs along.
+    ::llvm::SmallVector<unsigned> getStorageDims() const;
   }];
 }
 

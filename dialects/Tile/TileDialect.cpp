@@ -112,6 +112,52 @@ WgmmaLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+Attribute WindowAttr::parse(AsmParser &parser, Type) {
+  SmallVector<int64_t> storageShape, dims;
+  if (parser.parseLess() ||
+      parser.parseDimensionList(storageShape, /*allowDynamic=*/true, /*withTrailingX=*/false) ||
+      parser.parseComma() || parser.parseKeyword("dims") ||
+      parser.parseCommaSeparatedList(AsmParser::Delimiter::Square,
+                                     [&]() { return parser.parseInteger(dims.emplace_back()); }) ||
+      parser.parseGreater())
+    return {};
+  return parser.getChecked<WindowAttr>(parser.getContext(), storageShape, dims);
+}
+
+void WindowAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  llvm::interleave(
+      getStorageShape(), printer,
+      [&](int64_t extent) {
+        if (ShapedType::isDynamic(extent))
+          printer << '?';
+        else
+          printer << extent;
+      },
+      "x");
+  printer << ", dims [";
+  llvm::interleaveComma(getDims(), printer);
+  printer << "]>";
+}
+
+LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 ArrayRef<int64_t> storageShape, ArrayRef<int64_t> dims) {
+  if (storageShape.empty())
+    return emitError() << "a window views a storage of at least one dimension";
+  for (int64_t extent : storageShape)
+    if (!ShapedType::isDynamic(extent) && extent <= 0)
+      return emitError() << "storage dimensions must be positive, got " << extent;
+  for (auto [i, dim] : llvm::enumerate(dims)) {
+    if (dim < 0 || dim >= static_cast<int64_t>(storageShape.size()))
+      return emitError() << "window dimension " << dim << " is not a dimension of a rank-"
+                         << storageShape.size() << " storage";
+    if (i > 0 && dim <= dims[i - 1])
+      return emitError() << "window dimensions must increase, got " << dims[i - 1] << " before "
+                         << dim;
+  }
+  return success();
+}
+
 LogicalResult TileDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
   StringRef name = attribute.getName().getValue();
   Attribute value = attribute.getValue();
@@ -239,13 +285,32 @@ Type BufferType::parse(AsmParser &parser) {
         << scopeName << "'; expected global, shared, fragment or local";
     return {};
   }
+  // Then the layout and the window, each optional, in this order.
   Attribute layout;
-  if (succeeded(parser.parseOptionalComma()) && parser.parseAttribute(layout))
-    return {};
+  WindowAttr window;
+  while (succeeded(parser.parseOptionalComma())) {
+    Attribute attribute;
+    SMLoc attributeLoc = parser.getCurrentLocation();
+    if (parser.parseAttribute(attribute))
+      return {};
+    if (window) {
+      parser.emitError(attributeLoc, "a buffer type ends with its window");
+      return {};
+    }
+    if (auto isWindow = dyn_cast<WindowAttr>(attribute)) {
+      window = isWindow;
+      continue;
+    }
+    if (layout) {
+      parser.emitError(attributeLoc, "a buffer type has one layout");
+      return {};
+    }
+    layout = attribute;
+  }
   if (parser.parseGreater())
     return {};
   return parser.getChecked<BufferType>(parser.getContext(), shape, elementType,
-                                       *scope, layout);
+                                       *scope, layout, window);
 }
 
 void BufferType::print(AsmPrinter &printer) const {
@@ -260,12 +325,15 @@ void BufferType::print(AsmPrinter &printer) const {
   printer << getElementType() << ", " << stringifyMemoryScope(getScope());
   if (getLayout())
     printer << ", " << getLayout();
+  if (getWindow())
+    printer << ", " << getWindow();
   printer << '>';
 }
 
 LogicalResult BufferType::verify(function_ref<InFlightDiagnostic()> emitError,
                                  ArrayRef<int64_t> shape, Type elementType,
-                                 MemoryScope scope, Attribute layout) {
+                                 MemoryScope scope, Attribute layout,
+                                 WindowAttr window) {
   if (!elementType.isIntOrIndexOrFloat())
     return emitError() << "buffer element type must be an integer or float "
                           "type, got "
@@ -284,8 +352,31 @@ LogicalResult BufferType::verify(function_ref<InFlightDiagnostic()> emitError,
   }
   if (layout && scope == MemoryScope::Global)
     return emitError() << "a global buffer has no layout attribute";
+  ArrayRef<int64_t> storageShape = shape;
+  if (window) {
+    storageShape = window.getStorageShape();
+    ArrayRef<int64_t> dims = window.getDims();
+    if (dims.size() != shape.size())
+      return emitError() << "a window places each of the view's " << shape.size()
+                         << " dimension(s), got " << dims.size();
+    bool whole = storageShape == shape;
+    for (auto [extent, dim] : llvm::zip(shape, dims)) {
+      int64_t stored = storageShape[dim];
+      // A view of a tensor may reach past its end (copies clip it); one of
+      // an on-chip buffer stays inside.
+      if (scope != MemoryScope::Global && !ShapedType::isDynamic(extent) &&
+          !ShapedType::isDynamic(stored) && extent > stored)
+        return emitError() << "view extent " << extent << " exceeds extent " << stored
+                           << " of storage dimension " << dim;
+    }
+    if (whole)
+      return emitError() << "a view of its whole storage has no window";
+    for (int64_t extent : storageShape)
+      if (ShapedType::isDynamic(extent) && scope != MemoryScope::Global)
+        return emitError() << "only global storage has dimensions bound at launch";
+  }
   if (layout)
-    return verifyLayout(emitError, shape, scope, layout);
+    return verifyLayout(emitError, storageShape, scope, layout);
   return success();
 }
 
@@ -294,6 +385,26 @@ BufferType BufferType::cloneWith(std::optional<ArrayRef<int64_t>> shape,
   return BufferType::get(getContext(), shape ? *shape : getShape(),
                          elementType ? elementType : getElementType(),
                          getScope(), getLayout());
+}
+
+BufferType BufferType::withWindow(WindowAttr window) const {
+  // dims [0, 1, ..., n-1] of a storage of the view's own shape: no window.
+  if (window && window.getStorageShape() == getShape() &&
+      llvm::equal(window.getDims(), llvm::seq<int64_t>(0, getShape().size())))
+    window = WindowAttr();
+  return BufferType::get(getContext(), getShape(), getElementType(), getScope(), getLayout(),
+                         window);
+}
+
+ArrayRef<int64_t> BufferType::getStorageShape() const {
+  return getWindow() ? getWindow().getStorageShape() : getShape();
+}
+
+SmallVector<unsigned> BufferType::getStorageDims() const {
+  if (WindowAttr window = getWindow())
+    return llvm::to_vector(llvm::map_range(
+        window.getDims(), [](int64_t dim) { return static_cast<unsigned>(dim); }));
+  return llvm::to_vector(llvm::seq<unsigned>(0, getShape().size()));
 }
 
 int64_t BufferType::getNumElementsStatic() const {
@@ -310,7 +421,8 @@ BufferType BufferType::withScope(MemoryScope scope) const {
 }
 
 BufferType BufferType::withLayout(Attribute layout) const {
-  return BufferType::get(getContext(), getShape(), getElementType(), getScope(), layout);
+  return BufferType::get(getContext(), getShape(), getElementType(), getScope(), layout,
+                         getWindow());
 }
 
 SmallVector<int64_t> tilec::tile::withoutUnitDims(ArrayRef<int64_t> shape) {
@@ -336,6 +448,23 @@ Attribute tilec::tile::getLayout(AllocOp alloc) { return alloc.getType().getLayo
 
 void tilec::tile::setLayout(AllocOp alloc, Attribute layout) {
   alloc.getResult().setType(alloc.getType().withLayout(layout));
+  retypeViewsOf(alloc.getResult());
+}
+
+void tilec::tile::retypeViewsOf(Value buffer) {
+  SmallVector<Value> worklist{buffer};
+  while (!worklist.empty()) {
+    Value source = worklist.pop_back_val();
+    for (Operation *user : source.getUsers()) {
+      auto region = dyn_cast<RegionOp>(user);
+      if (!region || region.getSource() != source)
+        continue;
+      region.getResult().setType(RegionOp::viewType(cast<BufferType>(source.getType()),
+                                                    region.getSizes(),
+                                                    region.getType().getShape()));
+      worklist.push_back(region.getResult());
+    }
+  }
 }
 
 bool tilec::tile::isContiguousAccess(Operation *op) {
@@ -347,8 +476,7 @@ bool tilec::tile::isContiguousAccess(Operation *op) {
 }
 
 Attribute tilec::tile::viewedLayout(Value buffer) {
-  auto alloc = viewedBuffer(buffer).getDefiningOp<AllocOp>();
-  return alloc ? getLayout(alloc) : Attribute();
+  return cast<BufferType>(buffer.getType()).getLayout();
 }
 
 bool tilec::tile::runsOnWgmma(Value c) {

@@ -78,14 +78,17 @@ mlir::Value viewedBuffer(mlir::Value buffer);
 /// (#tile.swizzle, #tile.cyclic, #tile.wgmma, #tile.wgmma_rows), null
 /// until tile-infer-layouts or an annotation gives it one.
 mlir::Attribute getLayout(AllocOp alloc);
-/// Gives `alloc`'s buffer `layout` by changing its type; views of it
-/// (`tile.region`) follow it through `viewedLayout`.
+/// Gives `alloc`'s buffer `layout` by changing its type and those of its
+/// views (`tile.region`, nested).
 void setLayout(AllocOp alloc, mlir::Attribute layout);
+/// Recomputes the types of the views (`tile.region`, nested) of `buffer`
+/// after its type changed: their layout and window follow from it.
+void retypeViewsOf(mlir::Value buffer);
 
 /// Whether `op` is a `tile.load` or `tile.store` marked `contiguous`.
 bool isContiguousAccess(mlir::Operation *op);
 
-/// The layout of the allocation `buffer` views, or null.
+/// The layout of `buffer` (the layout of the buffer it views), or null.
 mlir::Attribute viewedLayout(mlir::Value buffer);
 
 /// Whether a gemm into the accumulator `c` runs on wgmma: `c` holds the

@@ -274,6 +274,8 @@ LogicalResult PipelinedOp::verify() {
 LogicalResult AllocOp::verify() {
   if (getType().getScope() == MemoryScope::Global)
     return emitOpError("cannot allocate a global buffer inside a kernel");
+  if (getType().getWindow())
+    return emitOpError("allocates a whole buffer; its type has no window");
   // On-chip memory is kilobytes; a byte count past 2^31 (or one that
   // overflows) is a mistake, and would wrap in the shared-memory plan.
   int64_t bytes = std::max<int64_t>(
@@ -292,8 +294,8 @@ LogicalResult AllocGlobalOp::verify() {
   if (type.getScope() != MemoryScope::Global)
     return emitOpError("allocates global memory; the result type's scope is ")
            << stringifyMemoryScope(type.getScope());
-  if (type.getLayout())
-    return emitOpError("a workspace has no layout");
+  if (type.getLayout() || type.getWindow())
+    return emitOpError("a workspace has no layout or window");
   int64_t dynamic = llvm::count_if(type.getShape(), ShapedType::isDynamic);
   if (static_cast<int64_t>(getDynamicSizes().size()) != dynamic)
     return emitOpError("takes one extent per '?' of its type: ")
@@ -341,6 +343,8 @@ LogicalResult ViewOp::verify() {
            << source.getElementType() << " viewed as " << result.getElementType();
   if (!isa_and_nonnull<BlockArgument>(getSource()) && !getSource().getDefiningOp<ViewOp>())
     return emitOpError("views a whole tensor (a kernel parameter or a view of one)");
+  if (source.getWindow() || result.getWindow())
+    return emitOpError("views whole tensors; their types have no window");
   int64_t dynamic = llvm::count_if(result.getShape(), ShapedType::isDynamic);
   if (static_cast<int64_t>(getDynamicExtents().size()) != dynamic)
     return emitOpError("expects one extent per dynamic dimension of the result (")
@@ -396,12 +400,37 @@ LogicalResult RegionOp::verify() {
     return emitOpError("result shape ")
            << shapeString(resultShape) << " is not the region sizes "
            << shapeString(sizes) << " with unit dimensions dropped";
+  BufferType expected = viewType(source, sizes, resultShape);
+  if (result != expected)
+    return emitOpError("result type must be ")
+           << expected << ": a view keeps the viewed buffer's layout, and its window places "
+           << "it in the storage";
   return success();
 }
 
+BufferType RegionOp::viewType(BufferType source, ArrayRef<int64_t> sizes,
+                              ArrayRef<int64_t> viewShape) {
+  SmallVector<unsigned> sourceDims = source.getStorageDims();
+  SmallVector<int64_t> dims;
+  for (unsigned kept : keptDims(sizes, viewShape))
+    dims.push_back(sourceDims[kept]);
+  auto view = BufferType::get(source.getContext(), viewShape, source.getElementType(),
+                              source.getScope(), source.getLayout());
+  return view.withWindow(WindowAttr::get(source.getContext(), source.getStorageShape(), dims));
+}
+
+void RegionOp::build(OpBuilder &builder, OperationState &state, Value source, ValueRange offsets,
+                     ArrayRef<int64_t> sizes, ArrayRef<int64_t> viewShape) {
+  build(builder, state, viewType(cast<BufferType>(source.getType()), sizes, viewShape), source,
+        offsets, builder.getDenseI64ArrayAttr(sizes));
+}
+
 SmallVector<unsigned> RegionOp::getKeptDims() {
-  ArrayRef<int64_t> sizes = getSizes();
-  ArrayRef<int64_t> resultShape = getResult().getType().getShape();
+  return keptDims(getSizes(), getResult().getType().getShape());
+}
+
+SmallVector<unsigned> RegionOp::keptDims(ArrayRef<int64_t> sizes,
+                                         ArrayRef<int64_t> resultShape) {
   SmallVector<unsigned> kept;
   for (size_t d = 0; d < sizes.size(); ++d) {
     int64_t laterNonUnit = 0;

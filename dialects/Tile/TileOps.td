@@ -236,13 +236,16 @@ def Tile_RegionOp : Tile_Op<"region", [Pure]> {
     A view of `sizes` elements starting at `offsets` (one offset and size
     per source dimension). The result type may drop unit dimensions:
     `Q[bz, bx*64:(bx+1)*64, by, :]` is a rank-2 view of a rank-4 buffer.
+    The result keeps the source's layout, and its `#tile.window` says which
+    storage dimension each of its dimensions runs along.
     A window of a global tensor may reach past the tensor's end (copies
     clip it, element accesses are guarded); one of an on-chip buffer stays
     inside it.
 
     ```mlir
     %r = tile.region %Q[%bz, %row, %by, %c0] sizes [1, 64, 1, 128]
-        : !tile.buffer<?x?x?x128xf16, global> -> !tile.buffer<64x128xf16, global>
+        : !tile.buffer<?x?x?x128xf16, global>
+        -> !tile.buffer<64x128xf16, global, #tile.window<?x?x?x128, dims [1, 3]>>
     ```
   }];
   let arguments = (ins Tile_Buffer:$source, Variadic<Index>:$offsets,
@@ -252,12 +255,24 @@ def Tile_RegionOp : Tile_Op<"region", [Pure]> {
     $source `[` $offsets `]` `sizes` $sizes attr-dict `:` type($source) `->` type($result)
   }];
   let hasVerifier = 1;
+  let builders = [
+    /// A view of shape `viewShape` (`sizes` with unit dimensions dropped),
+    /// typed by `viewType`.
+    OpBuilder<(ins "::mlir::Value":$source, "::mlir::ValueRange":$offsets,
+                   "::llvm::ArrayRef<int64_t>":$sizes, "::llvm::ArrayRef<int64_t>":$viewShape)>
+  ];
   let extraClassDeclaration = [{
     /// For each result dimension, the source dimension it comes from: every
     /// non-unit size, and unit sizes where the result keeps a unit dimension
     /// the later sizes do not need. (Which unit dimension is kept does not
     /// change addressing.)
     ::llvm::SmallVector<unsigned> getKeptDims();
+    static ::llvm::SmallVector<unsigned> keptDims(::llvm::ArrayRef<int64_t> sizes,
+                                                  ::llvm::ArrayRef<int64_t> viewShape);
+    /// The type of the view of shape `viewShape` that `sizes` take of
+    /// `source`: the source's layout, a window into the source's storage.
+    static BufferType viewType(BufferType source, ::llvm::ArrayRef<int64_t> sizes,
+                               ::llvm::ArrayRef<int64_t> viewShape);
   }];
 }
 

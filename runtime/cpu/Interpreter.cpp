@@ -1045,17 +1045,17 @@ LogicalResult Interpreter::execTile(Operation *op, bool &handled) {
   }
   if (auto region = dyn_cast<tile::RegionOp>(op)) {
     const View &source = view(region.getSource());
+    // The types say where the view lies in the storage (its window).
     View v;
     v.storage = source.storage;
     v.offsets = source.offsets;
     ArrayRef<int64_t> sizes = region.getSizes();
-    for (unsigned d : region.getKeptDims()) {
-      v.keptDims.push_back(source.keptDims[d]);
-      v.shape.push_back(sizes[d]);
-    }
+    v.keptDims = region.getType().getStorageDims();
+    v.shape.assign(region.getType().getShape().begin(), region.getType().getShape().end());
+    SmallVector<unsigned> sourceDims = region.getSource().getType().getStorageDims();
     for (auto [d, offsetValue] : llvm::enumerate(region.getOffsets())) {
       int64_t offset = getI(offsetValue);
-      v.offsets[source.keptDims[d]] += offset;
+      v.offsets[sourceDims[d]] += offset;
       // Windows of on-chip buffers must stay inside them (global ones are
       // clipped by the ops that use them).
       if (options.checked && source.storage->scope != tile::MemoryScope::Global &&

@@ -131,7 +131,7 @@ func.func @dim_range(%a: !tile.buffer<?xf32, global>) {
 
 func.func @region_rank(%a: !tile.buffer<?x?xf32, global>, %i: index) {
   // expected-error @+1 {{expects one offset and one size per source dimension (2), got 1 and 2}}
-  %0 = tile.region %a[%i] sizes [4, 4] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x4xf32, global>
+  %0 = tile.region %a[%i] sizes [4, 4] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x4xf32, global, #tile.window<?x?, dims [0, 1]>>
   return
 }
 
@@ -149,7 +149,64 @@ func.func @region_extent(%a: !tile.buffer<8x8xf32, shared>, %i: index) {
 
 func.func @region_shape(%a: !tile.buffer<?x?xf32, global>, %i: index) {
   // expected-error @+1 {{result shape 4x2 is not the region sizes 4x4 with unit dimensions dropped}}
-  %0 = tile.region %a[%i, %i] sizes [4, 4] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x2xf32, global>
+  %0 = tile.region %a[%i, %i] sizes [4, 4] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x2xf32, global, #tile.window<?x?, dims [0, 1]>>
+  return
+}
+
+// -----
+
+// A view's type says where it lies: the window follows from the region.
+func.func @region_window(%a: !tile.buffer<?x?x64xf32, global>, %i: index) {
+  // expected-error @+1 {{result type must be '!tile.buffer<8x64xf32, global, #tile.window<?x?x64, dims [1, 2]>>'}}
+  %0 = tile.region %a[%i, %i, %i] sizes [1, 8, 64] : !tile.buffer<?x?x64xf32, global> -> !tile.buffer<8x64xf32, global, #tile.window<?x?x64, dims [0, 2]>>
+  return
+}
+
+// -----
+
+// ... and so does its layout: the viewed buffer's.
+func.func @region_layout(%a: !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>>, %i: index) {
+  // expected-error @+1 {{a view keeps the viewed buffer's layout}}
+  %0 = tile.region %a[%i, %i, %i] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.window<2x64x64, dims [1, 2]>>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a window places each of the view's 2 dimension(s), got 1}}
+func.func private @window_rank(!tile.buffer<8x8xf32, shared, #tile.window<2x8x8, dims [1]>>)
+
+// -----
+
+// expected-error @+1 {{window dimensions must increase, got 2 before 1}}
+func.func private @window_order(!tile.buffer<8x8xf32, shared, #tile.window<2x8x8, dims [2, 1]>>)
+
+// -----
+
+// expected-error @+1 {{window dimension 3 is not a dimension of a rank-3 storage}}
+func.func private @window_dim(!tile.buffer<8x8xf32, shared, #tile.window<2x8x8, dims [1, 3]>>)
+
+// -----
+
+// expected-error @+1 {{a view of its whole storage has no window}}
+func.func private @window_whole(!tile.buffer<8x8xf32, shared, #tile.window<8x8, dims [0, 1]>>)
+
+// -----
+
+// expected-error @+1 {{view extent 16 exceeds extent 8 of storage dimension 1}}
+func.func private @window_extent(!tile.buffer<4x16xf32, shared, #tile.window<8x8, dims [0, 1]>>)
+
+// -----
+
+// A layout fits the storage, not the view.
+// expected-error @+1 {{layout #tile.wgmma<2> does not fit a fragment buffer of shape 64x128}}
+func.func private @window_layout(!tile.buffer<64x64xf32, fragment, #tile.wgmma<2>, #tile.window<64x128, dims [0, 1]>>)
+
+// -----
+
+func.func @alloc_window() {
+  // expected-error @+1 {{allocates a whole buffer; its type has no window}}
+  %0 = tile.alloc : !tile.buffer<8x8xf32, shared, #tile.window<2x8x8, dims [1, 2]>>
   return
 }
 
@@ -503,9 +560,9 @@ func.func @view_of_a_window(%A: !tile.buffer<4x6xf32, global> {tile.name = "A"})
   %c1 = arith.constant 1 : index
   tile.launch grid(%c1) threads(32) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %r = tile.region %A[%c0, %c0] sizes [2, 6] : !tile.buffer<4x6xf32, global> -> !tile.buffer<2x6xf32, global>
+    %r = tile.region %A[%c0, %c0] sizes [2, 6] : !tile.buffer<4x6xf32, global> -> !tile.buffer<2x6xf32, global, #tile.window<4x6, dims [0, 1]>>
     // expected-error@+1 {{views a whole tensor (a kernel parameter or a view of one)}}
-    %v = tile.view %r : !tile.buffer<2x6xf32, global> -> !tile.buffer<3x4xf32, global>
+    %v = tile.view %r : !tile.buffer<2x6xf32, global, #tile.window<4x6, dims [0, 1]>> -> !tile.buffer<3x4xf32, global>
   }
   return
 }

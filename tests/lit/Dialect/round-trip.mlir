@@ -34,11 +34,11 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
     tile.fill %acc, %zero : !tile.buffer<64x64xf32, fragment>
     // CHECK: tile.pipelined %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} num_stages(3) attributes {order = array<i64: 1, 0>, stage = array<i64: 0, 1>} {
     tile.pipelined %k = %c0 to %M step %c1 num_stages(3) attributes {order = array<i64: 1, 0>, stage = array<i64: 0, 1>} {
-      // CHECK: tile.region %{{.*}}[%{{.*}}, %{{.*}}] sizes [64, 32] : <?x?xf16, global> -> <64x32xf16, global>
-      %r = tile.region %A[%bx, %k] sizes [64, 32] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x32xf16, global>
-      tile.copy %r, %s : !tile.buffer<64x32xf16, global>, !tile.buffer<64x32xf16, shared>
-      // CHECK: tile.copy_async %{{.*}}, %{{.*}}, %{{.*}}[%{{.*}}] : <64x32xf16, global>, <64x32xf16, shared>, <2xi64, shared>
-      tile.copy_async %r, %s, %bars[%k] : !tile.buffer<64x32xf16, global>, !tile.buffer<64x32xf16, shared>, !tile.buffer<2xi64, shared>
+      // CHECK: tile.region %{{.*}}[%{{.*}}, %{{.*}}] sizes [64, 32] : <?x?xf16, global> -> <64x32xf16, global, #tile.window<?x?, dims [0, 1]>>
+      %r = tile.region %A[%bx, %k] sizes [64, 32] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x32xf16, global, #tile.window<?x?, dims [0, 1]>>
+      tile.copy %r, %s : !tile.buffer<64x32xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<64x32xf16, shared>
+      // CHECK: tile.copy_async %{{.*}}, %{{.*}}, %{{.*}}[%{{.*}}] : <64x32xf16, global, #tile.window<?x?, dims [0, 1]>>, <64x32xf16, shared>, <2xi64, shared>
+      tile.copy_async %r, %s, %bars[%k] : !tile.buffer<64x32xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<64x32xf16, shared>, !tile.buffer<2xi64, shared>
       // CHECK: tile.async_commit %{{.*}}[%{{.*}}] : <2xi64, shared>
       tile.async_commit %bars[%k] : !tile.buffer<2xi64, shared>
       // CHECK: tile.async_wait %{{.*}}[%{{.*}}] phase(%{{.*}}) pending(1) : <2xi64, shared>
@@ -212,5 +212,23 @@ func.func @release_of_previous_iteration(%n: index) {
       tile.barrier_arrive %bars[%s] of_previous_iteration : !tile.buffer<2xi64, shared>
     }
   }
+  return
+}
+
+// Views carry their layout and where they lie in the storage; a layout is
+// checked against the storage (one 64-row block of a two-warpgroup
+// accumulator).
+// CHECK-LABEL: func.func @windows
+// CHECK-SAME: !tile.buffer<64x64xf32, fragment, #tile.wgmma<2>, #tile.window<128x64, dims [0, 1]>>
+// CHECK: tile.region %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] sizes [1, 64, 1, 128] : <?x?x?x128xf16, global> -> <64x128xf16, global, #tile.window<?x?x?x128, dims [1, 3]>>
+// CHECK: tile.region %{{.*}}[%{{.*}}, %{{.*}}] sizes [1, 128] : <64x128xf16, global, #tile.window<?x?x?x128, dims [1, 3]>> -> <128xf16, global, #tile.window<?x?x?x128, dims [3]>>
+// CHECK: tile.region %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] sizes [1, 128, 64] : <3x128x64xf16, shared, #tile.swizzle<128>> -> <128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>
+func.func @windows(%Q: !tile.buffer<?x?x?x128xf16, global>,
+                   %rows: !tile.buffer<64x64xf32, fragment, #tile.wgmma<2>, #tile.window<128x64, dims [0, 1]>>,
+                   %i: index) {
+  %q = tile.region %Q[%i, %i, %i, %i] sizes [1, 64, 1, 128] : !tile.buffer<?x?x?x128xf16, global> -> !tile.buffer<64x128xf16, global, #tile.window<?x?x?x128, dims [1, 3]>>
+  %row = tile.region %q[%i, %i] sizes [1, 128] : !tile.buffer<64x128xf16, global, #tile.window<?x?x?x128, dims [1, 3]>> -> !tile.buffer<128xf16, global, #tile.window<?x?x?x128, dims [3]>>
+  %stages = tile.alloc : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>>
+  %stage = tile.region %stages[%i, %i, %i] sizes [1, 128, 64] : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>
   return
 }

@@ -49,10 +49,10 @@ func.func @gemm() attributes {tile.kernel} {
       scf.for %k = %c0 to %c8 step %c1 {
         %stage = arith.remui %k, %c3 : index
         tile.barrier_wait %full[%stage] phase(%c0) : !tile.buffer<3xi64, shared>
-        %a = tile.region %as[%stage, %c0, %c0] sizes [1, 128, 64] : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
-        %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 256] : !tile.buffer<3x64x256xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>
+        %a = tile.region %as[%stage, %c0, %c0] sizes [1, 128, 64] : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>
+        %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 256] : !tile.buffer<3x64x256xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x256xf16, shared, #tile.swizzle<128>, #tile.window<3x64x256, dims [1, 2]>>
         tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>}
-            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>, !tile.buffer<64x256xf16, shared, #tile.swizzle<128>, #tile.window<3x64x256, dims [1, 2]>>, !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
         tile.barrier_arrive %empty[%stage] : !tile.buffer<3xi64, shared>
       }
       tile.copy %c, %out : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x256xf16, shared, #tile.swizzle<128>>
@@ -85,26 +85,26 @@ func.func @left_alone() attributes {tile.kernel} {
     %one = tile.alloc {mbarriers} : !tile.buffer<1xi64, shared>
     %two = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
     scf.for %k = %c0 to %c8 step %c1 {
-      %a = tile.region %a1[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<1x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-      %b = tile.region %b1[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<1x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+      %a = tile.region %a1[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<1x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<1x64x64, dims [1, 2]>>
+      %b = tile.region %b1[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<1x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<1x64x64, dims [1, 2]>>
       tile.barrier_wait %one[%c0] phase(%c0) : !tile.buffer<1xi64, shared>
-      tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+      tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<1x64x64, dims [1, 2]>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<1x64x64, dims [1, 2]>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
       tile.barrier_arrive %one[%c0] : !tile.buffer<1xi64, shared>
     }
     scf.for %k = %c0 to %c8 step %c1 {
       %stage = arith.remui %k, %c2 : index
-      %a = tile.region %as[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-      %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+      %a = tile.region %as[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
+      %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
       tile.barrier_wait %two[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
-      tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+      tile.gemm %a, %b, %c {clear_accum, policy = #tile<gemm_policy square>} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
       tile.barrier_arrive %two[%stage] : !tile.buffer<2xi64, shared>
     }
     scf.for %k = %c0 to %c8 step %c1 {
       %stage = arith.remui %k, %c2 : index
-      %a = tile.region %as[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-      %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+      %a = tile.region %as[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
+      %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
       tile.barrier_wait %two[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
-      tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+      tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
       tile.barrier_arrive %two[%stage] : !tile.buffer<2xi64, shared>
       tile.fill %c, %zero : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     }

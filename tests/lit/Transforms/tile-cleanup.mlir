@@ -21,16 +21,16 @@ func.func @cleanup(%A: !tile.buffer<?x64xf16, global>) {
     %r1 = arith.muli %bx, %c64 : index
     %c0 = arith.constant 0 : index
     // CHECK: %[[TILE:.*]] = tile.region %{{.*}}[%[[ROW]], %{{.*}}]
-    %g = tile.region %A[%r0, %c0] sizes [64, 64] : !tile.buffer<?x64xf16, global> -> !tile.buffer<64x64xf16, global>
+    %g = tile.region %A[%r0, %c0] sizes [64, 64] : !tile.buffer<?x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<?x64, dims [0, 1]>>
     // CHECK: tile.copy
-    tile.copy %g, %s : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+    tile.copy %g, %s : !tile.buffer<64x64xf16, global, #tile.window<?x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared>
     // The same window twice is one region after CSE.
     // CHECK-NOT: tile.region
     // CHECK: tile.copy %{{.*}}, %[[TILE]]
-    %h = tile.region %A[%r1, %c0] sizes [64, 64] : !tile.buffer<?x64xf16, global> -> !tile.buffer<64x64xf16, global>
-    tile.copy %s, %h : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, global>
+    %h = tile.region %A[%r1, %c0] sizes [64, 64] : !tile.buffer<?x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<?x64, dims [0, 1]>>
+    tile.copy %s, %h : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, global, #tile.window<?x64, dims [0, 1]>>
     // An unused region has no effect and goes away.
-    %unused = tile.region %A[%r1, %c0] sizes [1, 64] : !tile.buffer<?x64xf16, global> -> !tile.buffer<64xf16, global>
+    %unused = tile.region %A[%r1, %c0] sizes [1, 64] : !tile.buffer<?x64xf16, global> -> !tile.buffer<64xf16, global, #tile.window<?x64, dims [1]>>
   }
   return
 }

@@ -203,8 +203,8 @@ func.func @staging(%C: !tile.buffer<64x128xf16, global> {tile.name = "C"}) attri
     tile.copy %c, %s : !tile.buffer<64x128xf32, fragment>, !tile.buffer<64x128xf16, shared>
     tile.copy %s, %C : !tile.buffer<64x128xf16, shared>, !tile.buffer<64x128xf16, global>
     %c0 = arith.constant 0 : index
-    %ct = tile.region %s[%c0, %c0] sizes [64, 64] : !tile.buffer<64x128xf16, shared> -> !tile.buffer<64x64xf16, shared>
-    tile.copy %ct, %t : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>
+    %ct = tile.region %s[%c0, %c0] sizes [64, 64] : !tile.buffer<64x128xf16, shared> -> !tile.buffer<64x64xf16, shared, #tile.window<64x128, dims [0, 1]>>
+    tile.copy %ct, %t : !tile.buffer<64x64xf16, shared, #tile.window<64x128, dims [0, 1]>>, !tile.buffer<64x64xf16, shared>
   }
   return
 }

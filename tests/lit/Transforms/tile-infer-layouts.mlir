@@ -21,8 +21,8 @@ func.func @layouts(%X: !tile.buffer<?x?xf32, global>) {
     %swapped = tile.alloc : !tile.buffer<4x4xf32, fragment>
     %zero = arith.constant 0.0 : f32
     tile.fill %t, %zero : !tile.buffer<4x256xf32, fragment>
-    %r = tile.region %X[%bx, %c0] sizes [4, 256] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x256xf32, global>
-    tile.copy %r, %t : !tile.buffer<4x256xf32, global>, !tile.buffer<4x256xf32, fragment>
+    %r = tile.region %X[%bx, %c0] sizes [4, 256] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x256xf32, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %r, %t : !tile.buffer<4x256xf32, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<4x256xf32, fragment>
     tile.reduce max %t, %row dim(1) clear : !tile.buffer<4x256xf32, fragment>, !tile.buffer<4xf32, fragment>
     tile.parallel [4, 256] {
     ^bb0(%i: index, %j: index):
@@ -36,7 +36,7 @@ func.func @layouts(%X: !tile.buffer<?x?xf32, global>) {
       tile.store %zero, %swapped[%j, %i] : !tile.buffer<4x4xf32, fragment>
     }
     tile.gemm %s, %s, %acc {policy = #tile<gemm_policy square>} : !tile.buffer<16x16xf32, shared>, !tile.buffer<16x16xf32, shared>, !tile.buffer<16x16xf32, fragment>
-    tile.copy %t, %r : !tile.buffer<4x256xf32, fragment>, !tile.buffer<4x256xf32, global>
+    tile.copy %t, %r : !tile.buffer<4x256xf32, fragment>, !tile.buffer<4x256xf32, global, #tile.window<?x?, dims [0, 1]>>
   }
   return
 }

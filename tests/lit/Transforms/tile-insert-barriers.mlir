@@ -23,8 +23,8 @@ func.func @read_after_write(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M",
     %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<4x64xf32, shared>
     %m = tile.alloc {shared_offset = 1024 : i64} : !tile.buffer<4xf32, fragment>
     %t = tile.alloc : !tile.buffer<4x64xf32, fragment, #tile.cyclic<128>>
-    %x = tile.region %X[%c0, %c0] sizes [4, 64] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x64xf32, global>
-    tile.copy %x, %s : !tile.buffer<4x64xf32, global>, !tile.buffer<4x64xf32, shared>
+    %x = tile.region %X[%c0, %c0] sizes [4, 64] : !tile.buffer<?x?xf32, global> -> !tile.buffer<4x64xf32, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %x, %s : !tile.buffer<4x64xf32, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<4x64xf32, shared>
     tile.reduce max %s, %m dim(1) clear : !tile.buffer<4x64xf32, shared>, !tile.buffer<4xf32, fragment>
     tile.parallel [4, 64] {
     ^bb0(%i: index, %j: index):
@@ -236,11 +236,11 @@ func.func @mma_sync(%C: !tile.buffer<64x64xf32, global> {tile.name = "C"}) attri
 // CHECK-LABEL: func.func @staged_store
 // CHECK: tile.copy %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, <64x64xf16, shared, #tile.swizzle<128>>
 // CHECK-NEXT: tile.barrier{{$}}
-// CHECK-NEXT: tile.copy %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>, <64x64xf16, global>
+// CHECK-NEXT: tile.copy %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>, <64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
 // TMA-LABEL: func.func @staged_store
 // TMA: tile.copy %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, <64x64xf16, shared, #tile.swizzle<128>>
 // TMA-NEXT: tile.barrier {async_proxy}
-// TMA-NEXT: tile.copy %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>, <64x64xf16, global>
+// TMA-NEXT: tile.copy %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>, <64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
 func.func @staged_store(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile.name = "C"}) attributes {tile.kernel} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -248,9 +248,9 @@ func.func @staged_store(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"
   ^bb0(%bx: index, %by: index, %bz: index):
     %acc = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
     %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
+    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
     tile.copy %acc, %s : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-    tile.copy %s, %r : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, global>
+    tile.copy %s, %r : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
   }
   return
 }
@@ -275,9 +275,9 @@ func.func @bulk_reduction(%C: !tile.buffer<?x64xf32, global> {tile.dims = ["M", 
   ^bb0(%bx: index, %by: index, %bz: index):
     %acc = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>
     %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64x64xf32, shared>
-    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x64xf32, global> -> !tile.buffer<64x64xf32, global>
+    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x64xf32, global> -> !tile.buffer<64x64xf32, global, #tile.window<?x64, dims [0, 1]>>
     tile.copy %acc, %s : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1, mma_sync>>, !tile.buffer<64x64xf32, shared>
-    tile.atomic_add %s, %r : !tile.buffer<64x64xf32, shared>, <64x64xf32, global>
+    tile.atomic_add %s, %r : !tile.buffer<64x64xf32, shared>, <64x64xf32, global, #tile.window<?x64, dims [0, 1]>>
   }
   return
 }
@@ -317,30 +317,30 @@ func.func @pipelines(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
     %empty = tile.alloc {arrivals = 128 : i64, mbarriers, shared_offset = 2064 : i64} : !tile.buffer<2xi64, shared>
     %t = tile.alloc {shared_offset = 4096 : i64} : !tile.buffer<256xf32, shared>
     %acc = tile.alloc : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
-    %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
+    %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>
     scf.for %k = %c0 to %c4 step %c1 {
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<2xi64, shared>
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
       tile.async_wait %full[%c0] phase(%c0) pending(0) : !tile.buffer<2xi64, shared>
       tile.parallel [256] {
       ^bb0(%i: index):
-        %v = tile.load %stage[%i] : !tile.buffer<256xf32, shared>
+        %v = tile.load %stage[%i] : !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
         tile.store %v, %acc[%i] : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
       }
     }
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<2xi64, shared>
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
     } consumers {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy %stage, %t : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy %stage, %t : !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<256xf32, shared>
       tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
     }
-    tile.copy %t, %r : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, global>
+    tile.copy %t, %r : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>
   }
   return
 }

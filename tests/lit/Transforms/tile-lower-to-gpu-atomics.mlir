@@ -21,8 +21,8 @@ func.func @accumulator_pairs(%C: !tile.buffer<?x64xf32, global> {tile.dims = ["m
     %c = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     %fzero = arith.constant 1.0 : f32
     tile.fill %c, %fzero : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
-    %window = tile.region %C[%c0, %c0] sizes [64, 64] : <?x64xf32, global> -> <64x64xf32, global>
-    tile.atomic_add %c, %window : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, <64x64xf32, global>
+    %window = tile.region %C[%c0, %c0] sizes [64, 64] : <?x64xf32, global> -> <64x64xf32, global, #tile.window<?x64, dims [0, 1]>>
+    tile.atomic_add %c, %window : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, <64x64xf32, global, #tile.window<?x64, dims [0, 1]>>
   }
   return
 }
@@ -53,9 +53,9 @@ func.func @shared_rows(%C: !tile.buffer<?x?x128xf32, global> {tile.dims = ["m", 
     %one = arith.constant 1.0 : f32
     tile.fill %s, %one : !tile.buffer<64x132xf32, shared>
     tile.barrier {async_proxy}
-    %tile = tile.region %s[%c0, %c0] sizes [64, 128] : <64x132xf32, shared> -> <64x128xf32, shared>
-    %window = tile.region %C[%c0, %by, %c0] sizes [64, 1, 128] : <?x?x128xf32, global> -> <64x128xf32, global>
-    tile.atomic_add %tile, %window : !tile.buffer<64x128xf32, shared>, <64x128xf32, global>
+    %tile = tile.region %s[%c0, %c0] sizes [64, 128] : <64x132xf32, shared> -> <64x128xf32, shared, #tile.window<64x132, dims [0, 1]>>
+    %window = tile.region %C[%c0, %by, %c0] sizes [64, 1, 128] : <?x?x128xf32, global> -> <64x128xf32, global, #tile.window<?x?x128, dims [0, 2]>>
+    tile.atomic_add %tile, %window : !tile.buffer<64x128xf32, shared, #tile.window<64x132, dims [0, 1]>>, <64x128xf32, global, #tile.window<?x?x128, dims [0, 2]>>
   }
   return
 }

@@ -103,10 +103,10 @@ func.func @window_load(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.
   tile.launch grid(%c1) threads(64) {
   ^bb0(%bx: index, %by: index, %bz: index):
     %start = arith.muli %bx, %c64 : index
-    %window = tile.region %X[%start] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
+    %window = tile.region %X[%start] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
     tile.parallel [64] {
     ^bb0(%i: index):
-      %v = tile.load %window[%i] : !tile.buffer<64xf32, global>
+      %v = tile.load %window[%i] : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
       tile.store %v, %Y[%i] : !tile.buffer<64xf32, global>
     }
   }

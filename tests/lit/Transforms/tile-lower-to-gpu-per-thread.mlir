@@ -70,8 +70,8 @@ func.func @row_to_local(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["N", "K"
   ^bb0(%bx: index, %by: index, %bz: index):
     %tid = tile.thread_id
     %a = tile.alloc : !tile.buffer<8xf16, local>
-    %row = tile.region %A[%tid, %bx] sizes [1, 8] : !tile.buffer<?x?xf16, global> -> !tile.buffer<8xf16, global>
-    tile.copy %row, %a : !tile.buffer<8xf16, global>, !tile.buffer<8xf16, local>
+    %row = tile.region %A[%tid, %bx] sizes [1, 8] : !tile.buffer<?x?xf16, global> -> !tile.buffer<8xf16, global, #tile.window<?x?, dims [1]>>
+    tile.copy %row, %a : !tile.buffer<8xf16, global, #tile.window<?x?, dims [1]>>, !tile.buffer<8xf16, local>
     %v = tile.load %a[%c0] : !tile.buffer<8xf16, local>
     tile.store %v, %A[%tid, %c0] : !tile.buffer<?x?xf16, global>
   }

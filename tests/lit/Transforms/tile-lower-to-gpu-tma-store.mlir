@@ -40,8 +40,8 @@ func.func @store(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile
     %zero = arith.constant 0.0 : f32
     tile.fill %acc, %zero : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
     tile.copy %acc, %s : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
-    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
-    tile.copy %s, %r : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, global>
+    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %s, %r : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, global, #tile.window<?x?, dims [0, 1]>>
   }
   return
 }
@@ -64,11 +64,11 @@ func.func @read_back(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], 
     %s = tile.alloc : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
     %zero = arith.constant 0.0 : f16
     tile.fill %s, %zero : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
-    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
-    tile.copy %s, %r : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, global>
+    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %s, %r : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, global, #tile.window<?x?, dims [0, 1]>>
     tile.barrier
     %t = tile.alloc : !tile.buffer<64x128xf16, shared>
-    tile.copy %r, %t : !tile.buffer<64x128xf16, global>, !tile.buffer<64x128xf16, shared>
+    tile.copy %r, %t : !tile.buffer<64x128xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<64x128xf16, shared>
   }
   return
 }

@@ -59,9 +59,9 @@ func.func @load(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.
   ^bb0(%bx: index, %by: index, %bz: index):
     %s = tile.alloc : !tile.buffer<2x64x128xf16, shared, #tile.swizzle<128>>
     %bars = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
-    %r = tile.region %A[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global>
-    %stage = tile.region %s[%c1, %c0, %c0] sizes [1, 64, 128] : !tile.buffer<2x64x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared>
-    tile.copy_async %r, %stage, %bars[%c1] : !tile.buffer<64x128xf16, global>, !tile.buffer<64x128xf16, shared>, !tile.buffer<2xi64, shared>
+    %r = tile.region %A[%bx, %c0] sizes [64, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x128xf16, global, #tile.window<?x?, dims [0, 1]>>
+    %stage = tile.region %s[%c1, %c0, %c0] sizes [1, 64, 128] : !tile.buffer<2x64x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared, #tile.swizzle<128>, #tile.window<2x64x128, dims [1, 2]>>
+    tile.copy_async %r, %stage, %bars[%c1] : !tile.buffer<64x128xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<64x128xf16, shared, #tile.swizzle<128>, #tile.window<2x64x128, dims [1, 2]>>, !tile.buffer<2xi64, shared>
     tile.async_commit %bars[%c1] : !tile.buffer<2xi64, shared>
     tile.async_wait %bars[%c1] phase(%c0) pending(0) : !tile.buffer<2xi64, shared>
   }
@@ -104,14 +104,14 @@ func.func @producer_waits_alone(%A: !tile.buffer<?x?xf16, global> {tile.dims = [
     %t = tile.alloc : !tile.buffer<64x64xf16, shared>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
-      %r = tile.region %A[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
-      %stage = tile.region %s[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
+      %stage = tile.region %s[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<2xi64, shared>
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
     } consumers {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
-      %stage = tile.region %s[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-      tile.copy %stage, %t : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared>
+      %stage = tile.region %s[%c0, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
+      tile.copy %stage, %t : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<64x64xf16, shared>
       tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
     }
   }

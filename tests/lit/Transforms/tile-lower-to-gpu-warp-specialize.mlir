@@ -56,20 +56,20 @@ func.func @ws(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A
     %t = tile.alloc : !tile.buffer<256xf32, shared>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
-      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<2xi64, shared>
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
     } consumers {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
       %zero = arith.constant 0.0 : f32
       tile.fill %t, %zero : !tile.buffer<256xf32, shared>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy %stage, %t : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy %stage, %t : !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<256xf32, shared>
       tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
     }
-    %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
-    tile.copy %t, %r : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, global>
+    %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %t, %r : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>
   }
   return
 }
@@ -100,15 +100,15 @@ func.func @two_consumers(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], til
     %t = tile.alloc : !tile.buffer<256x128xf32, shared>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
-      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<2xi64, shared>
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
     } consumers {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      %row = tile.region %t[%c0, %c0] sizes [256, 1] : !tile.buffer<256x128xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy %stage, %row : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      %row = tile.region %t[%c0, %c0] sizes [256, 1] : !tile.buffer<256x128xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<256x128, dims [0]>>
+      tile.copy %stage, %row : !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<256xf32, shared, #tile.window<256x128, dims [0]>>
       tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
     }
   }
@@ -134,14 +134,14 @@ func.func @small_block(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.
     %t = tile.alloc : !tile.buffer<256xf32, shared>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
-      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<2xi64, shared>
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
     } consumers {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy %stage, %t : !tile.buffer<256xf32, shared>, !tile.buffer<256xf32, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy %stage, %t : !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<256xf32, shared>
       tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
     }
   }
@@ -169,15 +169,15 @@ func.func @three_consumers(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], t
     %t = tile.alloc : !tile.buffer<384x128xf32, shared>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
-      %r = tile.region %A[%c0] sizes [384] : !tile.buffer<?xf32, global> -> !tile.buffer<384xf32, global>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 384] : !tile.buffer<2x384xf32, shared> -> !tile.buffer<384xf32, shared>
-      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<384xf32, global>, !tile.buffer<384xf32, shared>, !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [384] : !tile.buffer<?xf32, global> -> !tile.buffer<384xf32, global, #tile.window<?, dims [0]>>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 384] : !tile.buffer<2x384xf32, shared> -> !tile.buffer<384xf32, shared, #tile.window<2x384, dims [1]>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<384xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<384xf32, shared, #tile.window<2x384, dims [1]>>, !tile.buffer<2xi64, shared>
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
     } consumers {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 384] : !tile.buffer<2x384xf32, shared> -> !tile.buffer<384xf32, shared>
-      %row = tile.region %t[%c0, %c0] sizes [384, 1] : !tile.buffer<384x128xf32, shared> -> !tile.buffer<384xf32, shared>
-      tile.copy %stage, %row : !tile.buffer<384xf32, shared>, !tile.buffer<384xf32, shared>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 384] : !tile.buffer<2x384xf32, shared> -> !tile.buffer<384xf32, shared, #tile.window<2x384, dims [1]>>
+      %row = tile.region %t[%c0, %c0] sizes [384, 1] : !tile.buffer<384x128xf32, shared> -> !tile.buffer<384xf32, shared, #tile.window<384x128, dims [0]>>
+      tile.copy %stage, %row : !tile.buffer<384xf32, shared, #tile.window<2x384, dims [1]>>, !tile.buffer<384xf32, shared, #tile.window<384x128, dims [0]>>
       tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
     }
   }
@@ -206,9 +206,9 @@ func.func @large_fragments(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], t
     %acc = tile.alloc : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
     tile.warp_specialize producer {
       tile.barrier_wait %empty[%c0] phase(%c1) : !tile.buffer<2xi64, shared>
-      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global>
-      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared>
-      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global>, !tile.buffer<256xf32, shared>, !tile.buffer<2xi64, shared>
+      %r = tile.region %A[%c0] sizes [256] : !tile.buffer<?xf32, global> -> !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>
+      %stage = tile.region %s[%c0, %c0] sizes [1, 256] : !tile.buffer<2x256xf32, shared> -> !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>
+      tile.copy_async %r, %stage, %full[%c0] : !tile.buffer<256xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<256xf32, shared, #tile.window<2x256, dims [1]>>, !tile.buffer<2xi64, shared>
       tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
     } consumers {
       tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>

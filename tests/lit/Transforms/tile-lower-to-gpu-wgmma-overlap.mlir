@@ -174,14 +174,14 @@ func.func @consumers(%K: !tile.buffer<512x64xf16, global> {tile.name = "K"},
         %stage = arith.remui %j, %c2 : index
         %row = arith.muli %j, %c64 : index
         tile.barrier_wait %empty_k[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
-        %kg = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<512x64xf16, global> -> !tile.buffer<64x64xf16, global>
-        %kt = tile.region %ks[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-        tile.copy_async %kg, %kt, %full_k[%stage] : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<2xi64, shared>
+        %kg = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<512x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<512x64, dims [0, 1]>>
+        %kt = tile.region %ks[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
+        tile.copy_async %kg, %kt, %full_k[%stage] : !tile.buffer<64x64xf16, global, #tile.window<512x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<2xi64, shared>
         tile.async_commit %full_k[%stage] : !tile.buffer<2xi64, shared>
         tile.barrier_wait %empty_v[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
-        %vg = tile.region %V[%row, %c0] sizes [64, 64] : !tile.buffer<512x64xf16, global> -> !tile.buffer<64x64xf16, global>
-        %vt = tile.region %vs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
-        tile.copy_async %vg, %vt, %full_v[%stage] : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<2xi64, shared>
+        %vg = tile.region %V[%row, %c0] sizes [64, 64] : !tile.buffer<512x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<512x64, dims [0, 1]>>
+        %vt = tile.region %vs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
+        tile.copy_async %vg, %vt, %full_v[%stage] : !tile.buffer<64x64xf16, global, #tile.window<512x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<2xi64, shared>
         tile.async_commit %full_v[%stage] : !tile.buffer<2xi64, shared>
       }
     } consumers {
@@ -192,13 +192,13 @@ func.func @consumers(%K: !tile.buffer<512x64xf16, global> {tile.name = "K"},
         %stage = arith.remui %j, %c2 : index
         %prev_stage = arith.remui %prev, %c2 : index
         tile.barrier_wait %full_k[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
-        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
         tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
-            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
-        %v = tile.region %vs[%prev_stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+        %v = tile.region %vs[%prev_stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
         tile.barrier_wait %full_v[%prev_stage] phase(%c0) : !tile.buffer<2xi64, shared>
         tile.gemm %p, %v, %o {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+            : !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
         scf.if %not_first {
           tile.barrier_arrive %empty_v[%prev_stage] : !tile.buffer<2xi64, shared>
         }
@@ -268,10 +268,10 @@ func.func @carried(%C: !tile.buffer<128x256xf32, global> {tile.name = "C"}) attr
       scf.for %k = %c0 to %c8 step %c1 {
         %stage = arith.remui %k, %c3 : index
         tile.barrier_wait %full[%stage] phase(%c0) : !tile.buffer<3xi64, shared>
-        %a = tile.region %as[%stage, %c0, %c0] sizes [1, 128, 64] : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
-        %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 256] : !tile.buffer<3x64x256xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>
+        %a = tile.region %as[%stage, %c0, %c0] sizes [1, 128, 64] : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>
+        %b = tile.region %bs[%stage, %c0, %c0] sizes [1, 64, 256] : !tile.buffer<3x64x256xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x256xf16, shared, #tile.swizzle<128>, #tile.window<3x64x256, dims [1, 2]>>
         tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>}
-            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>, !tile.buffer<64x256xf16, shared, #tile.swizzle<128>, #tile.window<3x64x256, dims [1, 2]>>, !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
         %not_first = arith.cmpi sgt, %k, %c0 : index
         %km1 = arith.subi %k, %c1 : index
         %prev = arith.select %not_first, %km1, %c0 : index

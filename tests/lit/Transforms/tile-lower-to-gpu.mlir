@@ -19,15 +19,15 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
   ^bb0(%bx: index, %by: index, %bz: index):
     %s = tile.alloc : !tile.buffer<64xf32, shared>
     %row = arith.muli %bx, %c64 : index
-    %r = tile.region %A[%row] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-    tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+    %r = tile.region %A[%row] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %r, %s : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
     tile.parallel [64] {
     ^bb0(%i: index):
       %v = tile.load %s[%i] : !tile.buffer<64xf32, shared>
       %w = arith.mulf %v, %factor : f32
       tile.store %w, %s[%i] : !tile.buffer<64xf32, shared>
     }
-    tile.copy %s, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global>
+    tile.copy %s, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
   }
   return
 }
@@ -87,8 +87,8 @@ func.func @rows(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
     %c0 = arith.constant 0 : index
     %t = tile.alloc : !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
     %sum = tile.alloc : !tile.buffer<2xf32, fragment>
-    %r = tile.region %X[%c0, %c0] sizes [2, 40] : !tile.buffer<?x?xf32, global> -> !tile.buffer<2x40xf32, global>
-    tile.copy %r, %t : !tile.buffer<2x40xf32, global>, !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
+    %r = tile.region %X[%c0, %c0] sizes [2, 40] : !tile.buffer<?x?xf32, global> -> !tile.buffer<2x40xf32, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %r, %t : !tile.buffer<2x40xf32, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
     tile.parallel [2, 40] {
     ^bb0(%i: index, %j: index):
       %v = tile.load %t[%i, %j] : !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
@@ -96,8 +96,8 @@ func.func @rows(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
       tile.store %w, %t[%i, %j] : !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>
     }
     tile.reduce sum %t, %sum dim(1) clear : !tile.buffer<2x40xf32, fragment, #tile.cyclic<64>>, !tile.buffer<2xf32, fragment>
-    %o = tile.region %Y[%c0] sizes [2] : !tile.buffer<?xf32, global> -> !tile.buffer<2xf32, global>
-    tile.copy %sum, %o : !tile.buffer<2xf32, fragment>, !tile.buffer<2xf32, global>
+    %o = tile.region %Y[%c0] sizes [2] : !tile.buffer<?xf32, global> -> !tile.buffer<2xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %sum, %o : !tile.buffer<2xf32, fragment>, !tile.buffer<2xf32, global, #tile.window<?, dims [0]>>
   }
   return
 }
@@ -138,11 +138,11 @@ func.func @reuse(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
     %c0 = arith.constant 0 : index
     %first = tile.alloc : !tile.buffer<64xf32, shared>
     %second = tile.alloc : !tile.buffer<64xf32, shared>
-    %r = tile.region %A[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-    tile.copy %r, %first : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
-    tile.copy %first, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global>
-    tile.copy %r, %second : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
-    tile.copy %second, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global>
+    %r = tile.region %A[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %r, %first : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
+    tile.copy %first, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %r, %second : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
+    tile.copy %second, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
   }
   return
 }

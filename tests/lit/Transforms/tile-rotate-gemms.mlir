@@ -68,16 +68,16 @@ func.func @attention() attributes {tile.kernel} {
       scf.for %j = %c0 to %c8 step %c1 {
         %stage = arith.remui %j, %c2 : index
         tile.barrier_wait %full_k[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
-        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
         tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
-            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+            : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
         tile.barrier_arrive %empty_k[%stage] : !tile.buffer<2xi64, shared>
         tile.reduce max %s, %m dim(1) : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
         tile.copy %s, %p : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>
-        %v = tile.region %vs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+        %v = tile.region %vs[%stage, %c0, %c0] sizes [1, 64, 64] : !tile.buffer<2x64x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>
         tile.barrier_wait %full_v[%stage] phase(%c0) : !tile.buffer<2xi64, shared>
         tile.gemm %p, %v, %o {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
+            : !tile.buffer<128x64xf16, fragment, #tile.wgmma<2>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>, #tile.window<2x64x64, dims [1, 2]>>, !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>
         tile.barrier_arrive %empty_v[%stage] : !tile.buffer<2xi64, shared>
       }
     }
@@ -225,13 +225,13 @@ func.func @too_many_registers() attributes {tile.kernel} {
       scf.for %j = %c0 to %c8 step %c1 {
         %stage = arith.remui %j, %c3 : index
         tile.barrier_wait %full[%stage] phase(%c0) : !tile.buffer<3xi64, shared>
-        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 128, 128] : !tile.buffer<3x128x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>
+        %k = tile.region %ks[%stage, %c0, %c0] sizes [1, 128, 128] : !tile.buffer<3x128x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<3x128x128, dims [1, 2]>>
         tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
-            : !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>
+            : !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<3x128x128, dims [1, 2]>>, !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>
         tile.reduce max %s, %m dim(1) : !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
         tile.copy %s, %p : !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x128xf16, fragment, #tile.wgmma<2>>
         tile.gemm %p, %k, %o {policy = #tile<gemm_policy full_row>}
-            : !tile.buffer<128x128xf16, fragment, #tile.wgmma<2>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>
+            : !tile.buffer<128x128xf16, fragment, #tile.wgmma<2>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<3x128x128, dims [1, 2]>>, !tile.buffer<128x128xf32, fragment, #tile.wgmma<2>>
         tile.barrier_arrive %empty[%stage] : !tile.buffer<3xi64, shared>
       }
     }

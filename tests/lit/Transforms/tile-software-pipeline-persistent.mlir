@@ -39,7 +39,7 @@
 // CHECK: tile.barrier_arrive
 // CHECK: }
 // CHECK: arith.muli %c4{{.*}}, %[[GY]] : index
-// CHECK: tile.copy %{{.*}}, %{{.*}} : <128x256xf32, fragment, #tile.wgmma<2>>, <128x256xf16, global>
+// CHECK: tile.copy %{{.*}}, %{{.*}} : <128x256xf32, fragment, #tile.wgmma<2>>, <128x256xf16, global, #tile.window<?x?, dims [0, 1]>>
 // CHECK: scf.yield
 // CHECK: } {persistent}
 // CHECK-NEXT: }
@@ -75,18 +75,18 @@ func.func @gemm(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.
     tile.pipelined %k = %c0 to %n step %c1 num_stages(3) {
       %row = arith.muli %by, %c128 : index
       %col = arith.muli %k, %c64 : index
-      %ra = tile.region %A[%row, %col] sizes [128, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<128x64xf16, global>
-      tile.copy %ra, %a : !tile.buffer<128x64xf16, global>, !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
+      %ra = tile.region %A[%row, %col] sizes [128, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<128x64xf16, global, #tile.window<?x?, dims [0, 1]>>
+      tile.copy %ra, %a : !tile.buffer<128x64xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>
       %ncol = arith.muli %bx, %c256 : index
-      %rb = tile.region %B[%col, %ncol] sizes [64, 256] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x256xf16, global>
-      tile.copy %rb, %b : !tile.buffer<64x256xf16, global>, !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>
+      %rb = tile.region %B[%col, %ncol] sizes [64, 256] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x256xf16, global, #tile.window<?x?, dims [0, 1]>>
+      tile.copy %rb, %b : !tile.buffer<64x256xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>
       tile.gemm %a, %b, %c {policy = #tile<gemm_policy square>}
           : !tile.buffer<128x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x256xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>
     }
     %orow = arith.muli %by, %c128 : index
     %ocol = arith.muli %bx, %c256 : index
-    %rc = tile.region %C[%orow, %ocol] sizes [128, 256] : !tile.buffer<?x?xf16, global> -> !tile.buffer<128x256xf16, global>
-    tile.copy %c, %rc : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x256xf16, global>
+    %rc = tile.region %C[%orow, %ocol] sizes [128, 256] : !tile.buffer<?x?xf16, global> -> !tile.buffer<128x256xf16, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %c, %rc : !tile.buffer<128x256xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x256xf16, global, #tile.window<?x?, dims [0, 1]>>
   }
   return
 }
@@ -114,8 +114,8 @@ func.func @bound_from_memory(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M"
     %lenx = arith.index_cast %len : i32 to index
     tile.pipelined %k = %c0 to %lenx step %c1 num_stages(3) {
       %col = arith.muli %k, %c64 : index
-      %ra = tile.region %A[%c0, %col] sizes [256, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<256x128xf16, global>
-      tile.copy %ra, %a : !tile.buffer<256x128xf16, global>, !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>
+      %ra = tile.region %A[%c0, %col] sizes [256, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<256x128xf16, global, #tile.window<?x?, dims [0, 1]>>
+      tile.copy %ra, %a : !tile.buffer<256x128xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>
       tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
           : !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<256x256xf32, fragment, #tile.wgmma<4>>
     }
@@ -143,8 +143,8 @@ func.func @small_stages(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"
     %c = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     tile.pipelined %k = %c0 to %n step %c1 num_stages(3) {
       %col = arith.muli %k, %c64 : index
-      %ra = tile.region %A[%c0, %col] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
-      tile.copy %ra, %a : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+      %ra = tile.region %A[%c0, %col] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
+      tile.copy %ra, %a : !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
       tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
           : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     }
@@ -177,8 +177,8 @@ func.func @load_before_loop(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M",
     %lenx = arith.index_cast %len : i32 to index
     tile.pipelined %k = %c0 to %M step %c1 num_stages(3) {
       %col = arith.muli %k, %c64 : index
-      %ra = tile.region %A[%c0, %col] sizes [256, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<256x128xf16, global>
-      tile.copy %ra, %a : !tile.buffer<256x128xf16, global>, !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>
+      %ra = tile.region %A[%c0, %col] sizes [256, 128] : !tile.buffer<?x?xf16, global> -> !tile.buffer<256x128xf16, global, #tile.window<?x?, dims [0, 1]>>
+      tile.copy %ra, %a : !tile.buffer<256x128xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>
       tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
           : !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<256x256xf32, fragment, #tile.wgmma<4>>
     }

@@ -11,7 +11,7 @@
 // CHECK: %[[BARS:.*]] = tile.alloc {mbarriers} : <3xi64, shared>
 // Prologue: iterations 0 and 1 into stages 0 and 1, if they exist.
 // CHECK: scf.if
-// CHECK: %[[R0:.*]] = tile.region %[[A]][%[[S0:c0[_0-9]*]], %{{.*}}, %{{.*}}] sizes [1, 64, 64] : <3x64x64xf16, shared, #tile.swizzle<128>> -> <64x64xf16, shared, #tile.swizzle<128>>
+// CHECK: %[[R0:.*]] = tile.region %[[A]][%[[S0:c0[_0-9]*]], %{{.*}}, %{{.*}}] sizes [1, 64, 64] : <3x64x64xf16, shared, #tile.swizzle<128>> -> <64x64xf16, shared, #tile.swizzle<128>, #tile.window<3x64x64, dims [1, 2]>>
 // CHECK: tile.copy_async %{{.*}}, %[[R0]], %[[BARS]][%[[S0]]]
 // CHECK: tile.async_commit %[[BARS]][%[[S0]]]
 // CHECK: scf.if
@@ -76,8 +76,8 @@ func.func @gemm(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.
     %c = tile.alloc : !tile.buffer<64x64xf32, fragment>
     tile.pipelined %k = %c0 to %n step %c1 num_stages(3) {
       %col = arith.muli %k, %c64 : index
-      %r = tile.region %A[%c0, %col] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
-      tile.copy %r, %a : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
+      %r = tile.region %A[%c0, %col] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
+      tile.copy %r, %a : !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>
       tile.gemm %a, %a, %c {policy = #tile<gemm_policy square>, transpose_b}
           : !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment>
     }
@@ -91,7 +91,7 @@ func.func @gemm(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"], tile.
 // plain loop.
 // CHECK-LABEL: func.func @used_after
 // CHECK: tile.pipelined
-// CHECK: tile.copy %{{.*}}, %{{.*}} : <64xf32, global>, <64xf32, shared>
+// CHECK: tile.copy %{{.*}}, %{{.*}} : <64xf32, global, #tile.window<?, dims [0]>>, <64xf32, shared>
 // CHECK-NOT: copy_async
 // CHECK-LABEL: func.func @one_stage
 // CHECK: tile.pipelined
@@ -104,11 +104,11 @@ func.func @used_after(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.n
   ^bb0(%bx: index, %by: index, %bz: index):
     %s = tile.alloc : !tile.buffer<64xf32, shared>
     tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
-      %r = tile.region %X[%k] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      %r = tile.region %X[%k] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+      tile.copy %r, %s : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
     }
-    %r = tile.region %X[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-    tile.copy %s, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global>
+    %r = tile.region %X[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %s, %r : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
   }
   return
 }
@@ -120,10 +120,10 @@ func.func @one_stage(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.na
   ^bb0(%bx: index, %by: index, %bz: index):
     %s = tile.alloc : !tile.buffer<64xf32, shared>
     tile.pipelined %k = %c0 to %c4 step %c1 num_stages(1) {
-      %r = tile.region %X[%k] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      %r = tile.region %X[%k] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+      tile.copy %r, %s : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
       %v = tile.load %s[%c0] : !tile.buffer<64xf32, shared>
-      tile.store %v, %r[%c0] : !tile.buffer<64xf32, global>
+      tile.store %v, %r[%c0] : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
     }
   }
   return
@@ -165,12 +165,12 @@ func.func @gather(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name 
     tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
       %block = tile.load %I[%k] : !tile.buffer<?xi32, global>
       %row = arith.index_cast %block : i32 to index
-      %r = tile.region %X[%row] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      %r = tile.region %X[%row] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+      tile.copy %r, %s : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
       tile.copy %s, %acc : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, fragment>
     }
-    %out = tile.region %Y[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-    tile.copy %acc, %out : !tile.buffer<64xf32, fragment>, !tile.buffer<64xf32, global>
+    %out = tile.region %Y[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %acc, %out : !tile.buffer<64xf32, fragment>, !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
   }
   return
 }
@@ -186,8 +186,8 @@ func.func @gather_written(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], ti
     tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
       %block = tile.load %I[%k] : !tile.buffer<?xi32, global>
       %row = arith.index_cast %block : i32 to index
-      %r = tile.region %X[%row] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      %r = tile.region %X[%row] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+      tile.copy %r, %s : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
       tile.store %zero, %I[%k] : !tile.buffer<?xi32, global>
     }
   }
@@ -235,15 +235,15 @@ func.func @choose(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name 
       } else {
         scf.yield %k : index
       }
-      %r = tile.region %X[%block] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-      tile.copy %r, %s : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      %r = tile.region %X[%block] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+      tile.copy %r, %s : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
       tile.copy %s, %acc : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, fragment>
-      %r2 = tile.region %Y[%block] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-      tile.copy %r2, %s2 : !tile.buffer<64xf32, global>, !tile.buffer<64xf32, shared>
+      %r2 = tile.region %Y[%block] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+      tile.copy %r2, %s2 : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, shared>
       tile.copy %s2, %acc : !tile.buffer<64xf32, shared>, !tile.buffer<64xf32, fragment>
     }
-    %out = tile.region %Y[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global>
-    tile.copy %acc, %out : !tile.buffer<64xf32, fragment>, !tile.buffer<64xf32, global>
+    %out = tile.region %Y[%c0] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %acc, %out : !tile.buffer<64xf32, fragment>, !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
   }
   return
 }
@@ -276,11 +276,11 @@ func.func @gather_specialized(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"]
     tile.pipelined %k = %c0 to %c4 step %c1 num_stages(2) {
       %block = tile.load %I[%k] : !tile.buffer<?xi32, global>
       %row = arith.index_cast %block : i32 to index
-      %r = tile.region %X[%row] sizes [128] : !tile.buffer<?xf32, global> -> !tile.buffer<128xf32, global>
-      tile.copy %r, %s : !tile.buffer<128xf32, global>, !tile.buffer<128xf32, shared>
-      %out = tile.region %Y[%row] sizes [128] : !tile.buffer<?xf32, global> -> !tile.buffer<128xf32, global>
+      %r = tile.region %X[%row] sizes [128] : !tile.buffer<?xf32, global> -> !tile.buffer<128xf32, global, #tile.window<?, dims [0]>>
+      tile.copy %r, %s : !tile.buffer<128xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<128xf32, shared>
+      %out = tile.region %Y[%row] sizes [128] : !tile.buffer<?xf32, global> -> !tile.buffer<128xf32, global, #tile.window<?, dims [0]>>
       tile.copy %s, %acc : !tile.buffer<128xf32, shared>, !tile.buffer<128xf32, fragment>
-      tile.copy %acc, %out : !tile.buffer<128xf32, fragment>, !tile.buffer<128xf32, global>
+      tile.copy %acc, %out : !tile.buffer<128xf32, fragment>, !tile.buffer<128xf32, global, #tile.window<?, dims [0]>>
     }
   }
   return
@@ -339,10 +339,10 @@ func.func @two_groups(%K: !tile.buffer<1024x64xf16, global> {tile.name = "K"},
     %o = tile.alloc : !tile.buffer<64x64xf32, fragment>
     tile.pipelined %j = %c0 to %c16 step %c1 num_stages(2) {
       %row = arith.muli %j, %c64 : index
-      %kr = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
-      tile.copy %kr, %k : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
-      %vr = tile.region %V[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
-      tile.copy %vr, %v : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      %kr = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>
+      tile.copy %kr, %k : !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared>
+      %vr = tile.region %V[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>
+      tile.copy %vr, %v : !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared>
       tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
           : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
       tile.copy %s, %p : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf16, fragment>
@@ -366,10 +366,10 @@ func.func @one_group(%A: !tile.buffer<1024x64xf16, global> {tile.name = "A"},
     %c = tile.alloc : !tile.buffer<64x64xf32, fragment>
     tile.pipelined %j = %c0 to %c16 step %c1 num_stages(2) {
       %row = arith.muli %j, %c64 : index
-      %ar = tile.region %A[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
-      tile.copy %ar, %a : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
-      %br = tile.region %B[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
-      tile.copy %br, %b : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      %ar = tile.region %A[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>
+      tile.copy %ar, %a : !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared>
+      %br = tile.region %B[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>
+      tile.copy %br, %b : !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared>
       tile.gemm %a, %b, %c {policy = #tile<gemm_policy full_row>, transpose_b}
           : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
     }
@@ -413,8 +413,8 @@ func.func @leading_copy(%Q: !tile.buffer<64x64xf16, global> {tile.name = "Q"},
     tile.copy %W, %w : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
     tile.pipelined %j = %c0 to %c16 step %c1 num_stages(2) {
       %row = arith.muli %j, %c64 : index
-      %kr = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global>
-      tile.copy %kr, %k : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+      %kr = tile.region %K[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>
+      tile.copy %kr, %k : !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared>
       tile.gemm %q, %k, %s {clear_accum, policy = #tile<gemm_policy full_row>, transpose_b}
           : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
       tile.gemm %w, %k, %s {policy = #tile<gemm_policy full_row>, transpose_b}

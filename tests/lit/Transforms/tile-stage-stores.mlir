@@ -9,7 +9,7 @@
 // CHECK: tile.alloc {shared_offset = 0 : i64} : <64x128xf16, shared, #tile.swizzle<128>>
 // CHECK: tile.region
 // CHECK-NEXT: tile.copy %[[ACC:.*]], %[[STAGE]] : <64x64xf32, fragment, #tile.wgmma<1>>, <64x64xf16, shared, #tile.swizzle<128>>
-// CHECK-NEXT: tile.copy %[[STAGE]], %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>, <64x64xf16, global>
+// CHECK-NEXT: tile.copy %[[STAGE]], %{{.*}} : <64x64xf16, shared, #tile.swizzle<128>>, <64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
 // CHECK-NOT: tile.copy
 func.func @staged(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile.name = "C"}) attributes {tile.kernel} {
   %c0 = arith.constant 0 : index
@@ -20,8 +20,8 @@ func.func @staged(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], til
     %acc = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     tile.gemm %a, %a, %acc {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
         : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
-    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
-    tile.copy %acc, %r : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, global>
+    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %acc, %r : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
   }
   return
 }
@@ -33,9 +33,9 @@ func.func @staged(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], til
 // the stores stay as they are.
 // CHECK-LABEL: func.func @not_staged
 // CHECK-NOT: <64x64xf16, shared
-// CHECK: tile.copy %{{.*}}, %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1>>, <64x64xf16, global>
+// CHECK: tile.copy %{{.*}}, %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1>>, <64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
 // CHECK: tile.gemm
-// CHECK: tile.copy %{{.*}}, %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1>>, <64x64xf32, global>
+// CHECK: tile.copy %{{.*}}, %{{.*}} : <64x64xf32, fragment, #tile.wgmma<1>>, <64x64xf32, global, #tile.window<?x?, dims [0, 1]>>
 // CHECK-NOT: tile.copy
 func.func @not_staged(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"], tile.name = "C"},
                       %D: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.name = "D"}) attributes {tile.kernel} {
@@ -47,12 +47,12 @@ func.func @not_staged(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"],
     %acc = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
     tile.gemm %a, %a, %acc {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
         : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
-    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global>
-    tile.copy %acc, %r : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, global>
+    %r = tile.region %C[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %acc, %r : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf16, global, #tile.window<?x?, dims [0, 1]>>
     tile.gemm %a, %a, %acc {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
         : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
-    %d = tile.region %D[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf32, global> -> !tile.buffer<64x64xf32, global>
-    tile.copy %acc, %d : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf32, global>
+    %d = tile.region %D[%bx, %c0] sizes [64, 64] : !tile.buffer<?x?xf32, global> -> !tile.buffer<64x64xf32, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %acc, %d : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>, !tile.buffer<64x64xf32, global, #tile.window<?x?, dims [0, 1]>>
   }
   return
 }
@@ -66,9 +66,9 @@ func.func @not_staged(%C: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "N"],
 // written.
 // ATOMIC-LABEL: func.func @atomic_staged
 // ATOMIC: %[[STAGE:.*]] = tile.alloc {shared_offset = {{[0-9]+}} : i64} : <64x136xf32, shared>
-// ATOMIC: %[[TILE:.*]] = tile.region %[[STAGE]][%{{.*}}, %{{.*}}] sizes [64, 128] : <64x136xf32, shared> -> <64x128xf32, shared>
-// ATOMIC-NEXT: tile.copy %{{.*}}, %[[TILE]] : <64x128xf32, fragment, #tile.wgmma<1>>, <64x128xf32, shared>
-// ATOMIC-NEXT: tile.atomic_add %[[TILE]], %{{.*}} : !tile.buffer<64x128xf32, shared>, <64x128xf32, global>
+// ATOMIC: %[[TILE:.*]] = tile.region %[[STAGE]][%{{.*}}, %{{.*}}] sizes [64, 128] : <64x136xf32, shared> -> <64x128xf32, shared, #tile.window<64x136, dims [0, 1]>>
+// ATOMIC-NEXT: tile.copy %{{.*}}, %[[TILE]] : <64x128xf32, fragment, #tile.wgmma<1>>, <64x128xf32, shared, #tile.window<64x136, dims [0, 1]>>
+// ATOMIC-NEXT: tile.atomic_add %[[TILE]], %{{.*}} : !tile.buffer<64x128xf32, shared, #tile.window<64x136, dims [0, 1]>>, <64x128xf32, global, #tile.window<?x128, dims [0, 1]>>
 // CHECK-LABEL: func.func @atomic_staged
 // CHECK-NOT: x136xf32
 // CHECK: tile.atomic_add %{{.*}} : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
@@ -79,12 +79,12 @@ func.func @atomic_staged(%C: !tile.buffer<?x128xf32, global> {tile.dims = ["M", 
   ^bb0(%bx: index, %by: index, %bz: index):
     %a = tile.alloc : !tile.buffer<512x128xf16, shared, #tile.swizzle<128>>
     %acc = tile.alloc : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
-    %v = tile.region %a[%c0, %c0] sizes [64, 128] : !tile.buffer<512x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
-    %w = tile.region %a[%c0, %c0] sizes [128, 128] : !tile.buffer<512x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>
+    %v = tile.region %a[%c0, %c0] sizes [64, 128] : !tile.buffer<512x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared, #tile.swizzle<128>, #tile.window<512x128, dims [0, 1]>>
+    %w = tile.region %a[%c0, %c0] sizes [128, 128] : !tile.buffer<512x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<512x128, dims [0, 1]>>
     tile.gemm %v, %w, %acc {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
-        : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
-    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x128xf32, global> -> !tile.buffer<64x128xf32, global>
-    tile.atomic_add %acc, %r : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>, <64x128xf32, global>
+        : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>, #tile.window<512x128, dims [0, 1]>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<512x128, dims [0, 1]>>, !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
+    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x128xf32, global> -> !tile.buffer<64x128xf32, global, #tile.window<?x128, dims [0, 1]>>
+    tile.atomic_add %acc, %r : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>, <64x128xf32, global, #tile.window<?x128, dims [0, 1]>>
     %z = arith.constant 0.0 : f16
     tile.fill %a, %z : !tile.buffer<512x128xf16, shared, #tile.swizzle<128>>
   }
@@ -106,12 +106,12 @@ func.func @atomic_unstaged(%C: !tile.buffer<?x128xf32, global> {tile.dims = ["M"
   ^bb0(%bx: index, %by: index, %bz: index):
     %a = tile.alloc : !tile.buffer<800x128xf16, shared, #tile.swizzle<128>>
     %acc = tile.alloc : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
-    %v = tile.region %a[%c0, %c0] sizes [64, 128] : !tile.buffer<800x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
-    %w = tile.region %a[%c0, %c0] sizes [128, 128] : !tile.buffer<800x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>
+    %v = tile.region %a[%c0, %c0] sizes [64, 128] : !tile.buffer<800x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared, #tile.swizzle<128>, #tile.window<800x128, dims [0, 1]>>
+    %w = tile.region %a[%c0, %c0] sizes [128, 128] : !tile.buffer<800x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<800x128, dims [0, 1]>>
     tile.gemm %v, %w, %acc {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
-        : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
-    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x128xf32, global> -> !tile.buffer<64x128xf32, global>
-    tile.atomic_add %acc, %r : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>, <64x128xf32, global>
+        : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>, #tile.window<800x128, dims [0, 1]>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<800x128, dims [0, 1]>>, !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
+    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x128xf32, global> -> !tile.buffer<64x128xf32, global, #tile.window<?x128, dims [0, 1]>>
+    tile.atomic_add %acc, %r : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>, <64x128xf32, global, #tile.window<?x128, dims [0, 1]>>
     tile.fill %a, %c0f : !tile.buffer<800x128xf16, shared, #tile.swizzle<128>>
   }
   return
@@ -132,12 +132,12 @@ func.func @atomic_fewer_blocks(%C: !tile.buffer<?x128xf32, global> {tile.dims = 
   ^bb0(%bx: index, %by: index, %bz: index):
     %a = tile.alloc : !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>
     %acc = tile.alloc : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
-    %v = tile.region %a[%c0, %c0] sizes [64, 128] : !tile.buffer<256x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>
-    %w = tile.region %a[%c0, %c0] sizes [128, 128] : !tile.buffer<256x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>
+    %v = tile.region %a[%c0, %c0] sizes [64, 128] : !tile.buffer<256x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<64x128xf16, shared, #tile.swizzle<128>, #tile.window<256x128, dims [0, 1]>>
+    %w = tile.region %a[%c0, %c0] sizes [128, 128] : !tile.buffer<256x128xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<256x128, dims [0, 1]>>
     tile.gemm %v, %w, %acc {clear_accum, policy = #tile<gemm_policy square>, transpose_b}
-        : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>>, !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
-    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x128xf32, global> -> !tile.buffer<64x128xf32, global>
-    tile.atomic_add %acc, %r : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>, <64x128xf32, global>
+        : !tile.buffer<64x128xf16, shared, #tile.swizzle<128>, #tile.window<256x128, dims [0, 1]>>, !tile.buffer<128x128xf16, shared, #tile.swizzle<128>, #tile.window<256x128, dims [0, 1]>>, !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>
+    %r = tile.region %C[%bx, %c0] sizes [64, 128] : !tile.buffer<?x128xf32, global> -> !tile.buffer<64x128xf32, global, #tile.window<?x128, dims [0, 1]>>
+    tile.atomic_add %acc, %r : !tile.buffer<64x128xf32, fragment, #tile.wgmma<1>>, <64x128xf32, global, #tile.window<?x128, dims [0, 1]>>
     tile.fill %a, %c0f : !tile.buffer<256x128xf16, shared, #tile.swizzle<128>>
   }
   return
