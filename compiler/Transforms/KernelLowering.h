@@ -624,6 +624,12 @@ private:
     auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), v); };
     targetInfo.namedBarrierSync(b, loc(), i32(partBarrierId), i32(partThreads));
   }
+  /// What a `!tile.buffer` value of `type` stands for, read from the type
+  /// alone: a BufferRef but for its base and its storage's extents, strides
+  /// and offsets (values of the kernel); `threadSlots`, if given, receives
+  /// the storage's elements each thread holds where it holds its own.
+  BufferRef describe(tile::BufferType type, int64_t *threadSlots = nullptr);
+  /// The memory of `alloc`'s buffer: private (allocas) or shared.
   BufferRef allocate(tile::AllocOp alloc);
   /// The slot of the T.Parallel iteration being lowered (innermost last).
   SmallVector<Value> slotStack;

@@ -18,16 +18,19 @@ LogicalResult KernelLowering::lowerRegion(tile::RegionOp region) {
   // The types say where the view lies: each source dimension's storage
   // dimension takes its offset, the result's window names the storage
   // dimensions the view runs along.
-  BufferRef ref = buffers[region.getSource()];
-  tile::BufferType sourceType = region.getSource().getType(), type = region.getType();
-  assert(ref.storageDims.size() == sourceType.getStorageShape().size() &&
+  const BufferRef &source = buffers[region.getSource()];
+  tile::BufferType sourceType = region.getSource().getType();
+  assert(source.storageDims.size() == sourceType.getStorageShape().size() &&
          "a buffer's storage rank is its type's");
+  BufferRef ref = describe(region.getType());
+  ref.base = source.base;
+  ref.storageDims = source.storageDims;
+  ref.strides = source.strides;
+  ref.offsets = source.offsets;
   for (auto [storageDim, offset] : llvm::zip(sourceType.getStorageDims(), region.getOffsets()))
     // Folded, so that constant windows stay recognizably constant.
     ref.offsets[storageDim] =
         b.createOrFold<arith::AddIOp>(loc(), ref.offsets[storageDim], mapping.lookup(offset));
-  ref.kept = type.getStorageDims();
-  ref.shape.assign(type.getShape().begin(), type.getShape().end());
   buffers[region.getResult()] = ref;
   return success();
 }
@@ -37,9 +40,8 @@ LogicalResult KernelLowering::lowerView(tile::ViewOp view) {
   // first extent is cut to what the tensor holds, so that accesses past
   // the tensor's elements are outside the view (read 0, dropped).
   const BufferRef &source = buffers[view.getSource()];
-  BufferRef ref = source;
-  ref.shape.assign(view.getType().getShape().begin(), view.getType().getShape().end());
-  ref.storageDims.clear();
+  BufferRef ref = describe(view.getType());
+  ref.base = source.base;
   auto dynamicExtent = view.getDynamicExtents().begin();
   for (int64_t extent : ref.shape)
     ref.storageDims.push_back(ShapedType::isDynamic(extent) ? mapping.lookup(*dynamicExtent++)
@@ -58,9 +60,6 @@ LogicalResult KernelLowering::lowerView(tile::ViewOp view) {
     stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
   }
   ref.offsets.assign(ref.shape.size(), index(0));
-  ref.kept.clear();
-  for (unsigned d = 0; d < ref.shape.size(); ++d)
-    ref.kept.push_back(d);
   buffers[view.getResult()] = ref;
   return success();
 }

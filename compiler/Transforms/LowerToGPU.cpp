@@ -429,9 +429,9 @@ SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
   return viewIndex;
 }
 
-BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
-  tile::BufferType type = alloc.getType();
-  Attribute layout = tile::getLayout(alloc);
+BufferRef KernelLowering::describe(tile::BufferType type, int64_t *threadSlots) {
+  Attribute layout = type.getLayout();
+  ArrayRef<int64_t> storage = type.getStorageShape();
   BufferRef ref;
   ref.elementType = type.getElementType();
   if (ref.elementType.isIndex()) {
@@ -441,7 +441,9 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   storeAsBytes(ref);
   ref.scope = type.getScope();
   ref.shape.assign(type.getShape().begin(), type.getShape().end());
-  int64_t count = std::max<int64_t>(product(type.getShape()), 1);
+  ref.kept = type.getStorageDims();
+  // The storage's slots each thread holds (in registers or private memory).
+  int64_t count = std::max<int64_t>(product(storage), 1);
   if (auto cyclic = dyn_cast_or_null<tile::CyclicLayoutAttr>(layout)) {
     // Each thread's slots, in registers once the constant slot indices of
     // the unrolled loops resolve.
@@ -454,19 +456,34 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     ref.wgmmaGroups = wgmma.getWarpgroups();
     ref.wgmmaColumnGroups = wgmma.getColumnGroups();
     count /= 128 * ref.wgmmaWarpgroups();
-    accumulatorRegisters =
-        std::max(accumulatorRegisters,
-                 (count * type.getElementType().getIntOrFloatBitWidth() + 31) / 32);
   }
   if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(layout)) {
     ref.wgmmaRowGroups = rows.getWarpgroups();
-    count = 2 * (ref.shape[0] / 64 / ref.wgmmaRowGroups); // two rows a 64-row block
+    count = 2 * (storage[0] / 64 / ref.wgmmaRowGroups); // two rows a 64-row block
   }
   if (auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout);
-      swizzle && ref.scope != tile::MemoryScope::Local && ref.shape.size() >= 2) {
+      swizzle && ref.scope != tile::MemoryScope::Local && storage.size() >= 2) {
     ref.swizzle = swizzle.getBytes();
-    ref.swizzleRows = ref.shape[ref.shape.size() - 2];
+    ref.swizzleRows = storage[storage.size() - 2];
   }
+  // 16-bit wgmma fragments (attention's probabilities, wgmma A operands)
+  // pack two elements a word.
+  ref.packedPairs = ref.wgmmaGroups && !mmaSyncFragment && count % 2 == 0 && !ref.valueType &&
+                    ref.elementType.isIntOrFloat() &&
+                    ref.elementType.getIntOrFloatBitWidth() == 16;
+  if (threadSlots)
+    *threadSlots = count;
+  return ref;
+}
+
+BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
+  tile::BufferType type = alloc.getType();
+  int64_t count = 0;
+  BufferRef ref = describe(type, &count);
+  if (ref.wgmmaGroups)
+    accumulatorRegisters =
+        std::max(accumulatorRegisters,
+                 (count * type.getElementType().getIntOrFloatBitWidth() + 31) / 32);
   if (ref.scope == tile::MemoryScope::Local || ref.inRegisters()) {
     // Each thread's private copy, allocated once at kernel entry.
     OpBuilder::InsertionGuard guard(b);
@@ -478,11 +495,6 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
       largestPrivateBytes = bytes;
       largestPrivate = alloc;
     }
-    // 16-bit wgmma fragments (attention's probabilities, wgmma A operands)
-    // pack two elements a word.
-    ref.packedPairs = ref.wgmmaGroups && !mmaSyncFragment && count % 2 == 0 && !ref.valueType &&
-                      ref.elementType.isIntOrFloat() &&
-                      ref.elementType.getIntOrFloatBitWidth() == 16;
     if (ref.packedPairs)
       n = arith::ConstantIntOp::create(b, loc(), b.getI64Type(), count / 2);
     ref.base = LLVM::AllocaOp::create(
@@ -506,7 +518,6 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   for (size_t d = 0; d < ref.shape.size(); ++d) {
     ref.storageDims.push_back(index(ref.shape[d]));
     ref.offsets.push_back(index(0));
-    ref.kept.push_back(d);
   }
   return ref;
 }
@@ -625,10 +636,7 @@ LogicalResult KernelLowering::run() {
       stride = known && extent ? index(*known * *extent)
                                : Value(arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]));
     }
-    for (size_t d = 0; d < ref.shape.size(); ++d) {
-      ref.offsets.push_back(index(0));
-      ref.kept.push_back(d);
-    }
+    ref.offsets.assign(ref.shape.size(), index(0));
     buffers[tensor] = ref;
   };
   for (BlockArgument arg : func.getArguments()) {
@@ -641,13 +649,9 @@ LogicalResult KernelLowering::run() {
     // Tensors of one launch do not overlap (as in TileLang and Triton): the
     // backend may reorder and batch their accesses.
     kernel.setArgAttr(slot, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
-    BufferRef ref;
+    BufferRef ref = describe(buffer);
     ref.base = entry->getArgument(slot);
-    ref.elementType = buffer.getElementType();
-    storeAsBytes(ref);
-    ref.scope = tile::MemoryScope::Global;
     for (auto [d, extent] : llvm::enumerate(buffer.getShape())) {
-      ref.shape.push_back(extent);
       ref.storageDims.push_back(
           ShapedType::isDynamic(extent)
               ? arith::IndexCastOp::create(
@@ -663,14 +667,10 @@ LogicalResult KernelLowering::run() {
   for (auto [workspace, slot] : llvm::zip_equal(workspaces, workspaceSlots)) {
     kernel.setArgAttr(slot, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
     tile::BufferType type = workspace.getType();
-    BufferRef ref;
+    BufferRef ref = describe(type);
     ref.base = entry->getArgument(slot);
-    ref.elementType = type.getElementType();
-    storeAsBytes(ref);
-    ref.scope = tile::MemoryScope::Global;
     unsigned next = 0;
     for (int64_t extent : type.getShape()) {
-      ref.shape.push_back(extent);
       if (!ShapedType::isDynamic(extent)) {
         ref.storageDims.push_back(index(extent));
         continue;
