@@ -157,7 +157,7 @@ static BuiltinTables makeBuiltinTables() {
   add(tables.tile, {"alloc_global"}, &G::builtinAllocGlobal);
   // BuiltinsTileOps.cpp (and T.reduce_<kind>, in evalBuiltin)
   add(tables.tile, {"copy", "tma_copy"}, &G::builtinCopy);
-  add(tables.tile, {"gemm"}, &G::builtinGemm);
+  add(tables.tile, {"gemm", "wgmma_gemm"}, &G::builtinGemm);
   add(tables.tile, {"gemm_sp"}, &G::builtinGemmSp);
   add(tables.tile, {"fill", "clear"}, &G::builtinFill);
   add(tables.tile, {"cumsum"}, &G::builtinCumsum);
@@ -175,6 +175,8 @@ static BuiltinTables makeBuiltinTables() {
       {"alloc_barrier", "barrier_wait", "barrier_arrive", "mbarrier_wait_parity",
        "mbarrier_arrive", "fence_proxy_async"},
       &G::builtinWarpRoleSync);
+  add(tables.tile, {"wait_wgmma", "set_max_nreg", "inc_max_nreg", "dec_max_nreg"},
+      &G::builtinScheduleHint);
   add(tables.tile, {"device_assert"}, &G::builtinDeviceAssert);
   // BuiltinsScalar.cpp
   add(tables.tile,

@@ -158,6 +158,30 @@ RValue KernelGenerator::builtinWarpRoleSync(StringRef name, StringRef fn, const 
   return fn == "alloc_barrier" ? RValue::ofInt(0) : RValue::none();
 }
 
+/// Schedules TileLang leaves to the program and tilec decides itself:
+/// T.wait_wgmma(n) (tilec waits for a wgmma where its accumulator is read,
+/// keeping the others in flight) and T.set_max_nreg(count, is_inc),
+/// T.inc_max_nreg(count), T.dec_max_nreg(count) (a warp-specialized
+/// kernel's warpgroups trade registers by tilec's count, or keep them with
+/// T.no_set_max_nreg()). Their arguments are checked to be constants.
+RValue KernelGenerator::builtinScheduleHint(StringRef name, StringRef fn, const CallExpr &call) {
+  SMLoc where = call.getLoc();
+  SmallVector<StringRef> params;
+  if (fn == "wait_wgmma")
+    params = {"id"};
+  else if (fn == "set_max_nreg")
+    params = {"reg_count", "is_inc"};
+  else
+    params = {"reg_count"};
+  BoundArgs args = bindArgs(*this, call, name, params, params.size());
+  if (!args.ok || !checkInLaunch(where, name))
+    return RValue::error();
+  for (auto [param, arg] : llvm::zip(params, args.values))
+    if (!evalConstInt(*arg, param))
+      return RValue::error();
+  return RValue::none();
+}
+
 RValue KernelGenerator::builtinNoSetMaxNReg(StringRef name, StringRef fn,
                                             const CallExpr &call) {
   SMLoc where = call.getLoc();

@@ -68,13 +68,21 @@ RValue KernelGenerator::builtinCopy(StringRef name, StringRef fn, const CallExpr
   return RValue::none();
 }
 
-/// T.gemm.
+/// T.gemm, and T.wgmma_gemm: the same product on Hopper's wgmma only (the
+/// gemm is marked, and compiling it for a GPU fails where it would take
+/// another path). TileLang leaves T.wgmma_gemm's wait to the program
+/// (T.wait_wgmma); tilec waits where the accumulator is read, as for T.gemm.
+/// Its `annotations` are TileLang's lowering hints, not used.
 RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr &call) {
   SMLoc where = call.getLoc();
-  BoundArgs args = bindArgs(*this, call, name,
-                            {"A", "B", "C", "transpose_A", "transpose_B", "policy",
-                             "clear_accum", "k_pack", "wg_wait"},
-                            3);
+  bool wgmma = fn == "wgmma_gemm";
+  SmallVector<StringRef> params{"A", "B", "C", "transpose_A", "transpose_B", "policy",
+                                "clear_accum"};
+  if (wgmma)
+    params.push_back("annotations");
+  else
+    params.append({"k_pack", "wg_wait"});
+  BoundArgs args = bindArgs(*this, call, name, params, 3);
   if (!args.ok || !checkInLaunch(where, name))
     return RValue::error();
   RValue a = evalTileOperand(*args.get(0), std::nullopt);
@@ -83,22 +91,24 @@ RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr
   if (a.isError() || b.isError() || c.isError())
     return RValue::error();
   bool transA = false, transB = false, clear = false;
-  std::optional<tile::GemmPolicy> policy = readGemmOptions(
-      args, {{3, &transA}, {4, &transB}, {6, &clear}}, /*policyIndex=*/5, /*hintsIndex=*/7);
+  std::optional<tile::GemmPolicy> policy =
+      readGemmOptions(args, {{3, &transA}, {4, &transB}, {6, &clear}}, /*policyIndex=*/5,
+                      /*hintsIndex=*/wgmma ? std::nullopt : std::optional<size_t>(7));
   if (!policy)
     return RValue::error();
   return createGemm(a, b, c, {args.get(0), args.get(1), args.get(2)}, transA, transB, *policy,
-                    clear, where);
+                    clear, where, wgmma);
 }
 
 /// The options of a T.gemm or T.gemm_sp: its constant flags (argument index
 /// and where the value goes; an absent one keeps its default), its warp
 /// policy (Square when not given) and the hints k_pack and wg_wait (at
-/// `hintsIndex` and after it), which are checked and not used.
+/// `hintsIndex` and after it, where it takes them), which are checked and
+/// not used.
 std::optional<tile::GemmPolicy>
 KernelGenerator::readGemmOptions(const BoundArgs &args,
                                  ArrayRef<std::pair<size_t, bool *>> flags,
-                                 size_t policyIndex, size_t hintsIndex) {
+                                 size_t policyIndex, std::optional<size_t> hintsIndex) {
   for (auto [i, flag] : flags) {
     if (!args.get(i))
       continue;
@@ -107,9 +117,10 @@ KernelGenerator::readGemmOptions(const BoundArgs &args,
       return std::nullopt;
     *flag = *value;
   }
-  for (size_t i : {hintsIndex, hintsIndex + 1})
-    if (args.get(i) && !evalConstInt(*args.get(i), i == hintsIndex ? "k_pack" : "wg_wait"))
-      return std::nullopt;
+  if (hintsIndex)
+    for (size_t i : {*hintsIndex, *hintsIndex + 1})
+      if (args.get(i) && !evalConstInt(*args.get(i), i == *hintsIndex ? "k_pack" : "wg_wait"))
+        return std::nullopt;
   const Expr *policyExpr = args.get(policyIndex);
   if (!policyExpr)
     return tile::GemmPolicy::Square;
@@ -138,7 +149,8 @@ KernelGenerator::readGemmOptions(const BoundArgs &args,
 /// creates its tile.gemm.
 RValue KernelGenerator::createGemm(const RValue &a, const RValue &b, const RValue &c,
                                    std::array<const Expr *, 3> exprs, bool transA, bool transB,
-                                   tile::GemmPolicy policy, bool clear, SMLoc where) {
+                                   tile::GemmPolicy policy, bool clear, SMLoc where,
+                                   bool wgmma) {
   Location l = loc(where);
   tile::BufferType at = a.getBufferType(), bt = b.getBufferType(),
                    ct = c.getBufferType();
@@ -185,7 +197,7 @@ RValue KernelGenerator::createGemm(const RValue &a, const RValue &b, const RValu
       transA ? builder.getUnitAttr() : UnitAttr(),
       transB ? builder.getUnitAttr() : UnitAttr(),
       tile::GemmPolicyAttr::get(ctx, policy),
-      clear ? builder.getUnitAttr() : UnitAttr());
+      clear ? builder.getUnitAttr() : UnitAttr(), wgmma ? builder.getUnitAttr() : UnitAttr());
   verifyNow(op);
   return RValue::none();
 }

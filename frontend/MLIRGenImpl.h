@@ -207,6 +207,7 @@ public:
   RValue builtinPrint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinNoSetMaxNReg(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinWarpRoleSync(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinScheduleHint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinDeviceAssert(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinUnaryMath(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAbs(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
@@ -244,10 +245,11 @@ public:
   RValue builtinCommReducer(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   std::optional<tile::GemmPolicy>
   readGemmOptions(const BoundArgs &args, llvm::ArrayRef<std::pair<size_t, bool *>> flags,
-                  size_t policyIndex, size_t hintsIndex);
+                  size_t policyIndex, std::optional<size_t> hintsIndex);
   RValue createGemm(const RValue &a, const RValue &b, const RValue &c,
                     std::array<const Expr *, 3> exprs, bool transA, bool transB,
-                    tile::GemmPolicy policy, bool clear, llvm::SMLoc where);
+                    tile::GemmPolicy policy, bool clear, llvm::SMLoc where,
+                    bool wgmma = false);
   RValue builtinSparseEFactor(llvm::StringRef name, const CallExpr &call);
   RValue builtinGemmSp(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinWarpShuffle(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);

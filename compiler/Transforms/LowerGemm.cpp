@@ -522,6 +522,11 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
 }
 
 LogicalResult KernelLowering::lowerGemm(tile::GemmOp gemm) {
+  if (gemm.getWgmma() && !tile::runsOnWgmma(gemm.getC()))
+    return gemm.emitError(
+        "T.wgmma_gemm runs on Hopper's wgmma only, and this gemm would not: wgmma needs "
+        "the sm_90a target (with its wgmma feature) and an accumulator it can lay out in "
+        "64-row blocks; T.gemm takes whichever path the target has");
   if (buffers[gemm.getC()].wgmmaGroups) {
     auto layout = llvm::cast<tile::WgmmaLayoutAttr>(tile::viewedLayout(gemm.getC()));
     return layout.getMmaSync() ? lowerGemmMmaSyncRows(gemm) : lowerGemmWgmma(gemm);

@@ -674,7 +674,9 @@ def Tile_GemmOp : Tile_Op<"gemm"> {
   let description = [{
     `T.gemm(A, B, C, transpose_A, transpose_B, policy, clear_accum)`.
     A is M x K (K x M when transposed), B is K x N (N x K when transposed),
-    C is an M x N fragment. With `clear_accum`, C is zeroed first.
+    C is an M x N fragment. With `clear_accum`, C is zeroed first. `wgmma`
+    (`T.wgmma_gemm`): the program asks for Hopper's wgmma, and compiling it
+    for a GPU fails where the gemm would take another path.
 
     ```mlir
     tile.gemm %A_s, %B_s, %C {policy = #tile.gemm_policy<square>}
@@ -686,7 +688,8 @@ def Tile_GemmOp : Tile_Op<"gemm"> {
                    Arg<Tile_Buffer, "", [MemRead]>:$b,
                    Arg<Tile_Buffer, "", [MemRead, MemWrite]>:$c,
                    UnitAttr:$transpose_a, UnitAttr:$transpose_b,
-                   Tile_GemmPolicyAttr:$policy, UnitAttr:$clear_accum);
+                   Tile_GemmPolicyAttr:$policy, UnitAttr:$clear_accum,
+                   UnitAttr:$wgmma);
   let assemblyFormat = [{
     $a `,` $b `,` $c attr-dict `:` type($a) `,` type($b) `,` type($c)
   }];
