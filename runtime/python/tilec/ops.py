@@ -106,8 +106,14 @@ def _function():
 # _RETENTION_CHUNK rows and the backward reads them at the same chunks.
 _RETENTION_CHUNK = 64
 # Whether the state passes store each chunk's state through shared memory
-# (a TMA store) rather than from each thread's registers.
+# (a TMA store) rather than from each thread's registers: twice as fast at
+# FLA's three benchmark shapes (H100, tests/gpu/retention_builds.py).
 _RETENTION_STAGE_STATE = True
+# The runs a state pass (forward, or the backward's reverse walk) walks a
+# sequence's chunks in; more than one adds a fix-up launch. One: even with
+# 64 state blocks for 132 SMs (B2 T16384 H16 K128 V128) four runs were
+# slower than one (0.636 against 0.553 ms on an H100).
+_RETENTION_SEGMENTS = 1
 
 
 def _retention_tiles(q, v):
@@ -119,35 +125,20 @@ def _retention_tiles(q, v):
                 dtype=_dtype_name(q, "retention")), 128 if dv % 128 == 0 else min(64, dv)
 
 
-def _retention_segments(q, v, chunks):
-    """How many runs a state pass (forward or reverse) walks a sequence's
-    `chunks` chunks in: one while its blocks (one per state slice of a head
-    of a sequence) fill the GPU twice over; else enough runs to fill it,
-    each at least 16 chunks long (a long sequence over few heads walks its
-    chunks in parallel)."""
-    import torch
-
-    shared, columns = _retention_tiles(q, v)
-    slices = -(-q.shape[3] // shared["block_K"]) * -(-v.shape[3] // columns)
-    blocks = q.shape[0] * q.shape[2] * slices
-    sms = torch.cuda.get_device_properties(q.device).multi_processor_count
-    return max(1, min((2 * sms) // blocks, chunks // 16))
-
-
 def _retention_states(q, k, v):
     """Each chunk's starting state S_c [batch, heads, chunks, dk, dv] in the
     inputs' dtype (retention_chunk_states: a block per block_K x
-    state_columns slice of a head's state walks the chunks, or a run of
-    them where the slices alone leave SMs idle)."""
+    state_columns slice of a head's state walks the chunks, in
+    _RETENTION_SEGMENTS runs)."""
     import torch
 
     batch, seq_len, heads, dk = q.shape
     shared, columns = _retention_tiles(q, v)
     chunks = -(-seq_len // _RETENTION_CHUNK)
-    segments = _retention_segments(q, v, chunks)
     states = torch.empty(batch, heads, chunks, dk, v.shape[3], device=q.device, dtype=q.dtype)
     _compiled("retention.tl", "retention_chunk_states", block_V=columns,
-              stage_state=_RETENTION_STAGE_STATE, segments=segments, **shared)(k, v, states)
+              stage_state=_RETENTION_STAGE_STATE, segments=_RETENTION_SEGMENTS,
+              **shared)(k, v, states)
     return states
 
 
@@ -190,11 +181,9 @@ def _retention_function():
                                   device=q.device, dtype=torch.float32)
             dq, dkk, dvv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
             shared, columns = _retention_tiles(q, v)
-            # The reverse states' walk splits into runs as the forward's does.
-            segments = _retention_segments(q, v, states.shape[2])
             _compiled("retention_bwd.tl", "retention_chunkwise_bwd", block_V=min(64, v.shape[3]),
                       state_block_V=columns, stage_state=_RETENTION_STAGE_STATE,
-                      segments=segments, **shared)(
+                      segments=_RETENTION_SEGMENTS, **shared)(
                 q, k, v, states, grad_out.contiguous().to(q.dtype), d_state, dq, dkk, dvv)
             return dq, dkk, dvv, None
 
