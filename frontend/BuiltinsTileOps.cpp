@@ -91,11 +91,42 @@ RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr
   if (a.isError() || b.isError() || c.isError())
     return RValue::error();
   bool transA = false, transB = false, clear = false;
+  // clear_accum may be a value of the kernel (TileLang's `clear_accum=(j ==
+  // 0)` in an unrolled loop): C is zeroed where it holds, then accumulated.
+  Value clearAtRun;
+  SmallVector<std::pair<size_t, bool *>> flags{{3, &transA}, {4, &transB}};
+  if (const Expr *clearExpr = args.get(6)) {
+    RValue value = eval(*clearExpr);
+    if (value.isError())
+      return RValue::error();
+    if (value.kind == RValue::Kind::Scalar && value.value.getType().isInteger(1)) {
+      clearAtRun = value.value;
+    } else {
+      flags.push_back({6, &clear});
+    }
+  }
   std::optional<tile::GemmPolicy> policy =
-      readGemmOptions(args, {{3, &transA}, {4, &transB}, {6, &clear}}, /*policyIndex=*/5,
+      readGemmOptions(args, flags, /*policyIndex=*/5,
                       /*hintsIndex=*/wgmma ? std::nullopt : std::optional<size_t>(7));
   if (!policy)
     return RValue::error();
+  if (clearAtRun) {
+    auto type = c.getBufferType();
+    if (type.getScope() != tile::MemoryScope::Fragment &&
+        type.getScope() != tile::MemoryScope::Local) {
+      error(args.get(2)->getLoc()) << "the T.gemm accumulator C must be a fragment "
+                                      "(T.alloc_fragment), got "
+                                   << c.describe();
+      return RValue::error();
+    }
+    Location l = loc(args.get(6)->getLoc());
+    auto ifOp = scf::IfOp::create(builder, l, clearAtRun, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(ifOp.thenBlock());
+    Type element = type.getElementType();
+    Value zero = arith::ConstantOp::create(builder, l, builder.getZeroAttr(element));
+    verifyNow(tile::FillOp::create(builder, l, c.value, zero));
+  }
   return createGemm(a, b, c, {args.get(0), args.get(1), args.get(2)}, transA, transB, *policy,
                     clear, where, wgmma);
 }

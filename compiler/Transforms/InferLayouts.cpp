@@ -174,6 +174,11 @@ static void forwardSharedCopiesIntoGemms(Operation *root) {
 static tile::AllocOp operandAlloc(Value value) {
   if (tile::AllocOp shared = sharedAlloc(value))
     return shared;
+  // A 2-D window of a 2-D shared tile (a slice of K, or of rows): the
+  // gemm's descriptors start inside the tile (wgmmaSpans checks where).
+  if (auto window = value.getDefiningOp<tile::RegionOp>())
+    return window.getType().getShape().size() == 2 ? sharedAlloc(window.getSource())
+                                                   : tile::AllocOp();
   auto alloc = value.getDefiningOp<tile::AllocOp>();
   if (!alloc || alloc.getType().getScope() != tile::MemoryScope::Fragment ||
       alloc.getType().getShape().size() != 2 || hasRegisterLayout(value))
@@ -291,6 +296,28 @@ static bool accumulatorUsesFit(Value acc, SmallVectorImpl<tile::ParallelOp> &loo
   return true;
 }
 
+/// The allocation `operand` is, or the one it is a window of.
+static tile::AllocOp viewedAlloc(Value operand) {
+  return tile::viewedBuffer(operand).getDefiningOp<tile::AllocOp>();
+}
+
+/// Whether `value` is a multiple of `n` wherever it is computed: a
+/// constant, or sums and products of such (`j * 64` in an unrolled loop).
+static bool knownMultipleOf(Value value, int64_t n) {
+  if (std::optional<int64_t> constant = getConstantIntValue(value))
+    return *constant % n == 0;
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return false;
+  if (isa<arith::MulIOp>(def))
+    return knownMultipleOf(def->getOperand(0), n) || knownMultipleOf(def->getOperand(1), n);
+  if (isa<arith::AddIOp, arith::SubIOp>(def))
+    return knownMultipleOf(def->getOperand(0), n) && knownMultipleOf(def->getOperand(1), n);
+  if (isa<arith::IndexCastOp, arith::IndexCastUIOp>(def))
+    return knownMultipleOf(def->getOperand(0), n);
+  return false;
+}
+
 /// The swizzle spans of A and B if `gemm` can run on wgmma, with `threads`
 /// threads and its accumulator in the wgmma layout.
 static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, int64_t threads,
@@ -309,7 +336,8 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
   // mma.sync has no 8-bit floats on sm_80.
   if (eightBit && (mmaSync || gemm.getTransposeA() || !gemm.getTransposeB()))
     return std::nullopt;
-  ArrayRef<int64_t> shapeA = a.getType().getShape(), shapeB = b.getType().getShape();
+  ArrayRef<int64_t> shapeA = cast<tile::BufferType>(gemm.getA().getType()).getShape(),
+                   shapeB = cast<tile::BufferType>(gemm.getB().getType()).getShape();
   int64_t m = gemm.getTransposeA() ? shapeA[1] : shapeA[0];
   int64_t k = gemm.getTransposeA() ? shapeA[0] : shapeA[1];
   int64_t n = gemm.getTransposeB() ? shapeB[0] : shapeB[1];
@@ -329,6 +357,27 @@ static std::optional<std::pair<int64_t, int64_t>> wgmmaSpans(tile::GemmOp gemm, 
   int64_t spanA = spanOf(a), spanB = spanOf(b);
   if (!spanA || !spanB)
     return std::nullopt;
+  // A window of a swizzled tile starts where a descriptor may: along K at
+  // a k-step, along M or N at a group of 8 rows (K-major operands) or at a
+  // span-wide column chunk (M- or N-major ones). On wgmma only (mma.sync's
+  // ldmatrix addressing wants constant columns).
+  int64_t kStep = eightBit ? 32 : 16;
+  auto windowFits = [&](Value operand, int64_t span, bool kMajor) {
+    auto window = operand.getDefiningOp<tile::RegionOp>();
+    if (!window)
+      return true;
+    if (mmaSync)
+      return false;
+    ValueRange offsets = window.getOffsets();
+    return kMajor ? knownMultipleOf(offsets[0], 8) && knownMultipleOf(offsets[1], kStep)
+                  : knownMultipleOf(offsets[0], kStep) &&
+                        knownMultipleOf(offsets[1], span / elementBytes);
+  };
+  if (!windowFits(gemm.getA(), spanA, !gemm.getTransposeA()) ||
+      !windowFits(gemm.getB(), spanB, gemm.getTransposeB())) {
+    LLVM_DEBUG(llvm::dbgs() << "wgmma: an operand window starts inside a swizzle atom\n");
+    return std::nullopt;
+  }
   return std::make_pair(spanA, spanB);
 }
 
@@ -475,11 +524,9 @@ static void inferWgmma(tile::GemmOp gemm, int64_t threads, bool mmaSync) {
       // registers (attention's probabilities, cast from the scores).
       tile::setLayout(user.getA().getDefiningOp<tile::AllocOp>(), accLayout);
     } else {
-      tile::setLayout(user.getA().getDefiningOp<tile::AllocOp>(),
-                      tile::SwizzleLayoutAttr::get(ctx, spans.first));
+      tile::setLayout(viewedAlloc(user.getA()), tile::SwizzleLayoutAttr::get(ctx, spans.first));
     }
-    tile::setLayout(user.getB().getDefiningOp<tile::AllocOp>(),
-                    tile::SwizzleLayoutAttr::get(ctx, spans.second));
+    tile::setLayout(viewedAlloc(user.getB()), tile::SwizzleLayoutAttr::get(ctx, spans.second));
   }
   LLVM_DEBUG(llvm::dbgs() << "wgmma: " << m << " rows on " << warpgroups << " warpgroups, columns on "
                           << columnGroups << "\n");

@@ -442,3 +442,61 @@ func.func @both_rewritten(%P: !tile.buffer<64x64xf32, global> {tile.name = "P"},
   }
   return
 }
+
+// -----
+
+// Windows of shared tiles as operands (K sliced in an unrolled loop, as
+// TileLang's explicit schedules do): the tiles take their swizzles, the
+// windows follow (their types), and C takes the wgmma layout: the windows
+// start at a k-step (j * 32 columns of a K-major A, and of a transposed B).
+// CHECK-LABEL: func.func @windows
+// CHECK: tile.alloc : <64x64xf16, shared, #tile.swizzle<128>>
+// CHECK: tile.alloc : <64x64xf16, shared, #tile.swizzle<128>>
+// CHECK: tile.alloc : <64x64xf32, fragment, #tile.wgmma<1>>
+// CHECK: tile.region {{.*}} -> <64x32xf16, shared, #tile.swizzle<128>, #tile.window<64x64, dims [0, 1]>>
+// On mma.sync (ldmatrix wants constant columns) the windows keep C off the
+// tensor-core layout.
+// MMASYNC-LABEL: func.func @windows
+// MMASYNC: tile.alloc : <64x64xf32, fragment>
+func.func @windows() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %b = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %c0 = arith.constant 0 : index
+    %c2 = arith.constant 2 : index
+    %c32 = arith.constant 32 : index
+    scf.for %j = %c0 to %c2 step %c1 {
+      %k = arith.muli %j, %c32 : index
+      %aw = tile.region %a[%c0, %k] sizes [64, 32] : !tile.buffer<64x64xf16, shared> -> !tile.buffer<64x32xf16, shared, #tile.window<64x64, dims [0, 1]>>
+      %bw = tile.region %b[%c0, %k] sizes [64, 32] : !tile.buffer<64x64xf16, shared> -> !tile.buffer<64x32xf16, shared, #tile.window<64x64, dims [0, 1]>>
+      tile.gemm %aw, %bw, %c {policy = #tile<gemm_policy square>, transpose_b}
+          : !tile.buffer<64x32xf16, shared, #tile.window<64x64, dims [0, 1]>>, !tile.buffer<64x32xf16, shared, #tile.window<64x64, dims [0, 1]>>, !tile.buffer<64x64xf32, fragment>
+    }
+  }
+  return
+}
+
+// -----
+
+// A window that starts inside a k-step (column 8) is no wgmma operand.
+// CHECK-LABEL: func.func @window_inside_a_step
+// CHECK: tile.alloc : <64x64xf32, fragment>
+// CHECK-NOT: #tile.wgmma
+func.func @window_inside_a_step() attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %b = tile.alloc : !tile.buffer<32x64xf16, shared>
+    %c = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    %c0 = arith.constant 0 : index
+    %c8 = arith.constant 8 : index
+    %aw = tile.region %a[%c0, %c8] sizes [64, 32] : !tile.buffer<64x64xf16, shared> -> !tile.buffer<64x32xf16, shared, #tile.window<64x64, dims [0, 1]>>
+    tile.gemm %aw, %b, %c {policy = #tile<gemm_policy square>}
+        : !tile.buffer<64x32xf16, shared, #tile.window<64x64, dims [0, 1]>>, !tile.buffer<32x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+  }
+  return
+}
