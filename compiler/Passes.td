@@ -149,8 +149,11 @@ def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {
     a region, scalar code) keeps it in shared memory; the block size must
     be a multiple of 32 for the cross-thread reductions.
 
-    With `wgmma` (sm_90a), a `T.gemm` whose A and B are whole shared
-    buffers of f16 or bf16 and whose C is an f32 fragment of shape (M, N),
+    With `wgmma` (sm_90a), a `T.gemm` whose A and B are shared buffers of
+    f16 or bf16 (whole, or 2-D windows of 2-D tiles that start at a k-step
+    along K and at a group of 8 rows or a swizzle span along M or N, offsets
+    that may be values of the kernel such as `j * 32`) and whose C is an f32
+    fragment of shape (M, N),
     M a multiple of 64, N a multiple of 8, K a multiple of 16, runs on the
     warpgroup MMA: C gets `#tile.wgmma<warpgroups>` (the instruction's
     accumulator layout; `T.Parallel` loops over C that index it by their
