@@ -124,17 +124,21 @@ Attribute WindowAttr::parse(AsmParser &parser, Type) {
   return parser.getChecked<WindowAttr>(parser.getContext(), storageShape, dims);
 }
 
-void WindowAttr::print(AsmPrinter &printer) const {
-  printer << "<";
+void tilec::tile::printShape(llvm::raw_ostream &os, ArrayRef<int64_t> shape) {
   llvm::interleave(
-      getStorageShape(), printer,
+      shape, os,
       [&](int64_t extent) {
         if (ShapedType::isDynamic(extent))
-          printer << '?';
+          os << '?';
         else
-          printer << extent;
+          os << extent;
       },
       "x");
+}
+
+void WindowAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printShape(printer.getStream(), getStorageShape());
   printer << ", dims [";
   llvm::interleaveComma(getDims(), printer);
   printer << "]>";

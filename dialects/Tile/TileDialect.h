@@ -67,6 +67,10 @@ inline constexpr llvm::StringLiteral kVectorGuardAttrName = "tile.vector_guard";
 /// `scf.for` (unit): the loop came from `T.unroll`.
 inline constexpr llvm::StringLiteral kUnrollAttrName = "tile.unroll";
 
+/// Writes `shape` as a type writes it: extents joined by 'x', '?' for one
+/// bound at launch.
+void printShape(llvm::raw_ostream &os, llvm::ArrayRef<int64_t> shape);
+
 /// A shape without its unit dimensions: tiles that differ only in those
 /// match (copies, atomic adds, reduction targets).
 llvm::SmallVector<int64_t> withoutUnitDims(llvm::ArrayRef<int64_t> shape);
