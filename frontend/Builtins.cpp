@@ -177,6 +177,7 @@ static BuiltinTables makeBuiltinTables() {
       &G::builtinWarpRoleSync);
   add(tables.tile, {"wait_wgmma", "set_max_nreg", "inc_max_nreg", "dec_max_nreg"},
       &G::builtinScheduleHint);
+  add(tables.tile, {"sync_grid"}, &G::builtinSyncGrid);
   add(tables.tile, {"device_assert"}, &G::builtinDeviceAssert);
   // BuiltinsScalar.cpp
   add(tables.tile,

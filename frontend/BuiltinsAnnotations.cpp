@@ -182,6 +182,18 @@ RValue KernelGenerator::builtinScheduleHint(StringRef name, StringRef fn, const 
   return RValue::none();
 }
 
+/// T.sync_grid() where genWith does not take it (inside a loop, branch or
+/// macro): tilec splits a kernel into launches at a grid-wide barrier, which
+/// only the kernel body's top level can be.
+RValue KernelGenerator::builtinSyncGrid(StringRef name, StringRef fn, const CallExpr &call) {
+  if (!checkInLaunch(call.getLoc(), name))
+    return RValue::error();
+  error(call.getLoc()) << name
+                       << " must be a statement of the T.Kernel body itself (not in a loop, "
+                          "branch or macro): the kernel splits there into launches";
+  return RValue::error();
+}
+
 RValue KernelGenerator::builtinNoSetMaxNReg(StringRef name, StringRef fn,
                                             const CallExpr &call) {
   SMLoc where = call.getLoc();

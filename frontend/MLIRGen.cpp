@@ -1571,10 +1571,83 @@ void KernelGenerator::genWith(const WithStmt &stmt) {
   inLaunch = true;
   launchThreads = threads;
   launchThreadShape = threadShape;
-  genBlock(stmt.body);
+  SmallVector<tile::LaunchOp> launches{launch};
+  for (const StmtPtr &inner : stmt.body) {
+    if (!isGridSync(*inner)) {
+      genStmt(*inner);
+      continue;
+    }
+    auto &syncCall = cast<CallExpr>(*cast<ExprStmt>(*inner).value);
+    if (!syncCall.args.empty() || !syncCall.keywords.empty()) {
+      error(syncCall.getLoc()) << "T.sync_grid takes no arguments";
+      continue;
+    }
+    launches.push_back(splitLaunch(launches.back(), stmt.targets, inner->getLoc()));
+  }
   inLaunch = false;
   popScope();
-  eraseDeadThreadIndices(launch);
+  for (tile::LaunchOp each : launches)
+    eraseDeadThreadIndices(each);
+}
+
+bool KernelGenerator::isGridSync(const Stmt &stmt) {
+  auto *exprStmt = dyn_cast<ExprStmt>(&stmt);
+  auto *call = exprStmt ? dyn_cast<CallExpr>(exprStmt->value.get()) : nullptr;
+  return call && call->getCalleeName() == "T.sync_grid";
+}
+
+/// T.sync_grid() at the top level of a kernel's body: every block waits
+/// for all others. The kernel splits there into two launches of the same
+/// grid and threads, run in order, so every write before is seen after.
+/// Names of the block carry over where nothing crosses: block indices
+/// name the new launch's, and buffers and variables not yet used are
+/// allocated again; any other value of the first launch (a scalar, a
+/// buffer or variable already written) is an error where it is read.
+tile::LaunchOp KernelGenerator::splitLaunch(tile::LaunchOp before,
+                                            ArrayRef<std::pair<SMLoc, std::string>> blockNames,
+                                            SMLoc where) {
+  Location l = loc(where);
+  builder.setInsertionPointAfter(before);
+  auto after = tile::LaunchOp::create(builder, l, before.getGrid(), before.getThreadsAttr(),
+                                      /*gpu_kernel=*/nullptr, /*block_threads=*/nullptr,
+                                      /*shared_bytes=*/nullptr, /*tensor_maps=*/nullptr,
+                                      before.getNoSetmaxnregAttr());
+  Type index = builder.getIndexType();
+  Block *body = builder.createBlock(&after.getBody(), {}, {index, index, index}, {l, l, l});
+  auto inBefore = [&](Value v) {
+    return v && before.getBody().isAncestor(v.getParentRegion());
+  };
+  std::function<bool(const RValue &)> crosses = [&](const RValue &value) {
+    if (inBefore(value.value))
+      return true;
+    return llvm::any_of(value.elements, crosses);
+  };
+  unsigned line = 0;
+  if (auto fileLoc = dyn_cast<FileLineColLoc>(source.getLoc(where)))
+    line = fileLoc.getLine();
+  for (auto &[name, value] : scopes.back().names) {
+    if (!crosses(value))
+      continue;
+    auto alloc = value.value ? value.value.getDefiningOp<tile::AllocOp>() : tile::AllocOp();
+    if (alloc && alloc.getResult().use_empty() &&
+        (value.kind == RValue::Kind::Buffer || value.kind == RValue::Kind::Var)) {
+      OpBuilder::InsertionGuard guard(builder);
+      builder.setInsertionPointToEnd(body);
+      value.value = builder.clone(*alloc)->getResult(0);
+      alloc.erase();
+      continue;
+    }
+    RValue stale;
+    stale.kind = RValue::Kind::HostOnly;
+    stale.str = "is a value of the block from before T.sync_grid (line " + std::to_string(line) +
+                "), which splits the kernel into launches there: on-chip values do not "
+                "cross it; compute or load it again after the barrier";
+    value = std::move(stale);
+  }
+  for (auto [i, target] : llvm::enumerate(blockNames))
+    scopes.back().names[target.second] = RValue::ofScalar(body->getArgument(i));
+  builder.setInsertionPointToEnd(body);
+  return after;
 }
 
 /// Whether `body` has a break/continue for the loop that owns it (not for

@@ -101,6 +101,12 @@ public:
   /// Erases the thread-index computations nothing uses, so that a launch
   /// whose thread index only chose roles is not a per-thread one.
   void eraseDeadThreadIndices(tile::LaunchOp launch);
+  /// Whether `stmt` is a `T.sync_grid()` statement.
+  static bool isGridSync(const Stmt &stmt);
+  /// Ends the launch `before` at a T.sync_grid and opens the next one.
+  tile::LaunchOp splitLaunch(tile::LaunchOp before,
+                             llvm::ArrayRef<std::pair<llvm::SMLoc, std::string>> blockNames,
+                             llvm::SMLoc where);
   /// Runs a Python file's module-level statements that bind names beyond
   /// constants (ModuleInfo::hostStatements) once, as a factory's compile-
   /// time code, with errors held back: the names of a statement tilec
@@ -208,6 +214,7 @@ public:
   RValue builtinNoSetMaxNReg(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinWarpRoleSync(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinScheduleHint(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
+  RValue builtinSyncGrid(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinDeviceAssert(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinUnaryMath(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinAbs(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
