@@ -1625,16 +1625,22 @@ tile::LaunchOp KernelGenerator::splitLaunch(tile::LaunchOp before,
   unsigned line = 0;
   if (auto fileLoc = dyn_cast<FileLineColLoc>(source.getLoc(where)))
     line = fileLoc.getLine();
+  // Allocations not used yet move to the new launch (once, whatever names
+  // them: `O_shared = Q_shared`).
+  DenseMap<Operation *, Value> moved;
   for (auto &[name, value] : scopes.back().names) {
     if (!crosses(value))
       continue;
     auto alloc = value.value ? value.value.getDefiningOp<tile::AllocOp>() : tile::AllocOp();
     if (alloc && alloc.getResult().use_empty() &&
         (value.kind == RValue::Kind::Buffer || value.kind == RValue::Kind::Var)) {
-      OpBuilder::InsertionGuard guard(builder);
-      builder.setInsertionPointToEnd(body);
-      value.value = builder.clone(*alloc)->getResult(0);
-      alloc.erase();
+      Value &fresh = moved[alloc];
+      if (!fresh) {
+        OpBuilder::InsertionGuard guard(builder);
+        builder.setInsertionPointToEnd(body);
+        fresh = builder.clone(*alloc)->getResult(0);
+      }
+      value.value = fresh;
       continue;
     }
     RValue stale;
@@ -1644,6 +1650,8 @@ tile::LaunchOp KernelGenerator::splitLaunch(tile::LaunchOp before,
                 "cross it; compute or load it again after the barrier";
     value = std::move(stale);
   }
+  for (auto &entry : moved)
+    entry.first->erase();
   for (auto [i, target] : llvm::enumerate(blockNames))
     scopes.back().names[target.second] = RValue::ofScalar(body->getArgument(i));
   builder.setInsertionPointToEnd(body);
