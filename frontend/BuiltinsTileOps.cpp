@@ -110,25 +110,8 @@ RValue KernelGenerator::builtinGemm(StringRef name, StringRef fn, const CallExpr
                       /*hintsIndex=*/wgmma ? std::nullopt : std::optional<size_t>(7));
   if (!policy)
     return RValue::error();
-  if (clearAtRun) {
-    auto type = c.getBufferType();
-    if (type.getScope() != tile::MemoryScope::Fragment &&
-        type.getScope() != tile::MemoryScope::Local) {
-      error(args.get(2)->getLoc()) << "the T.gemm accumulator C must be a fragment "
-                                      "(T.alloc_fragment), got "
-                                   << c.describe();
-      return RValue::error();
-    }
-    Location l = loc(args.get(6)->getLoc());
-    auto ifOp = scf::IfOp::create(builder, l, clearAtRun, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPointToStart(ifOp.thenBlock());
-    Type element = type.getElementType();
-    Value zero = arith::ConstantOp::create(builder, l, builder.getZeroAttr(element));
-    verifyNow(tile::FillOp::create(builder, l, c.value, zero));
-  }
   return createGemm(a, b, c, {args.get(0), args.get(1), args.get(2)}, transA, transB, *policy,
-                    clear, where, wgmma);
+                    clear, where, wgmma, clearAtRun);
 }
 
 /// The options of a T.gemm or T.gemm_sp: its constant flags (argument index
@@ -177,11 +160,12 @@ KernelGenerator::readGemmOptions(const BoundArgs &args,
 }
 
 /// Checks a T.gemm's operands (`exprs`: where A, B and C are written) and
-/// creates its tile.gemm.
+/// creates its tile.gemm; with `clearAtRun` (an i1 of the kernel), C is
+/// zeroed first where it holds.
 RValue KernelGenerator::createGemm(const RValue &a, const RValue &b, const RValue &c,
                                    std::array<const Expr *, 3> exprs, bool transA, bool transB,
                                    tile::GemmPolicy policy, bool clear, SMLoc where,
-                                   bool wgmma) {
+                                   bool wgmma, Value clearAtRun) {
   Location l = loc(where);
   tile::BufferType at = a.getBufferType(), bt = b.getBufferType(),
                    ct = c.getBufferType();
@@ -222,6 +206,13 @@ RValue KernelGenerator::createGemm(const RValue &a, const RValue &b, const RValu
     error(exprs[2]->getLoc()) << "T.gemm accumulator is " << shapeText(ct.getShape())
                                  << " but A x B is " << m << "x" << n;
     return RValue::error();
+  }
+  if (clearAtRun) {
+    auto ifOp = scf::IfOp::create(builder, l, clearAtRun, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(ifOp.thenBlock());
+    Value zero = arith::ConstantOp::create(builder, l, builder.getZeroAttr(ct.getElementType()));
+    verifyNow(tile::FillOp::create(builder, l, c.value, zero));
   }
   auto op = tile::GemmOp::create(
       builder, l, a.value, b.value, c.value,

@@ -256,7 +256,7 @@ public:
   RValue createGemm(const RValue &a, const RValue &b, const RValue &c,
                     std::array<const Expr *, 3> exprs, bool transA, bool transB,
                     tile::GemmPolicy policy, bool clear, llvm::SMLoc where,
-                    bool wgmma = false);
+                    bool wgmma = false, mlir::Value clearAtRun = {});
   RValue builtinSparseEFactor(llvm::StringRef name, const CallExpr &call);
   RValue builtinGemmSp(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);
   RValue builtinWarpShuffle(llvm::StringRef name, llvm::StringRef fn, const CallExpr &call);

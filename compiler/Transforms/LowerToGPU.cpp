@@ -11,9 +11,9 @@
 
 #include "compiler/Transforms/KernelLowering.h"
 
-#include "llvm/Support/SaveAndRestore.h"
 #include "compiler/Metadata.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/SaveAndRestore.h"
 
 #define DEBUG_TYPE "tile-lower-to-gpu"
 

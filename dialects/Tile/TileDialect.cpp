@@ -319,13 +319,9 @@ Type BufferType::parse(AsmParser &parser) {
 
 void BufferType::print(AsmPrinter &printer) const {
   printer << '<';
-  for (int64_t dim : getShape()) {
-    if (ShapedType::isDynamic(dim))
-      printer << '?';
-    else
-      printer << dim;
+  printShape(printer.getStream(), getShape());
+  if (!getShape().empty())
     printer << 'x';
-  }
   printer << getElementType() << ", " << stringifyMemoryScope(getScope());
   if (getLayout())
     printer << ", " << getLayout();

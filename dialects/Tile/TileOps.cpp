@@ -417,10 +417,6 @@ void RegionOp::build(OpBuilder &builder, OperationState &state, Value source, Va
         offsets, builder.getDenseI64ArrayAttr(sizes));
 }
 
-SmallVector<unsigned> RegionOp::getKeptDims() {
-  return keptDims(getSizes(), getResult().getType().getShape());
-}
-
 SmallVector<unsigned> RegionOp::keptDims(ArrayRef<int64_t> sizes,
                                          ArrayRef<int64_t> resultShape) {
   SmallVector<unsigned> kept;

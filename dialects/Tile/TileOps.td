@@ -262,11 +262,10 @@ def Tile_RegionOp : Tile_Op<"region", [Pure]> {
                    "::llvm::ArrayRef<int64_t>":$sizes, "::llvm::ArrayRef<int64_t>":$viewShape)>
   ];
   let extraClassDeclaration = [{
-    /// For each result dimension, the source dimension it comes from: every
-    /// non-unit size, and unit sizes where the result keeps a unit dimension
-    /// the later sizes do not need. (Which unit dimension is kept does not
-    /// change addressing.)
-    ::llvm::SmallVector<unsigned> getKeptDims();
+    /// For each dimension of a view of shape `viewShape`, the source
+    /// dimension it comes from: every non-unit size, and unit sizes where the
+    /// view keeps a unit dimension the later sizes do not need. (Which unit
+    /// dimension is kept does not change addressing.)
     static ::llvm::SmallVector<unsigned> keptDims(::llvm::ArrayRef<int64_t> sizes,
                                                   ::llvm::ArrayRef<int64_t> viewShape);
     /// The type of the view of shape `viewShape` that `sizes` take of
