@@ -680,6 +680,9 @@ private:
   /// needs no block barrier when TMA is on (each thread waits on the
   /// mbarrier itself).
   DenseSet<Value> tmaOnlyBarriers;
+  /// The staged shared allocations that some copy without a tensor map
+  /// fills (through cp.async, the generic proxy) even when TMA is on.
+  DenseSet<Operation *> filledWithoutTma;
   /// Whether the runtime built the tensor maps of the TMA loads (i1,
   /// uniform); null when no copy loads through TMA.
   Value tmaReady;

@@ -293,8 +293,13 @@ void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
   });
   DenseSet<Value> mixed;
   launch.walk([&](tile::CopyAsyncOp copy) {
-    if (!tmaCopies.count(copy))
-      mixed.insert(copy.getBarriers());
+    if (tmaCopies.count(copy))
+      return;
+    mixed.insert(copy.getBarriers());
+    if (auto region = copy.getTarget().getDefiningOp<tile::RegionOp>())
+      filledWithoutTma.insert(region.getSource().getDefiningOp());
+    else
+      filledWithoutTma.insert(copy.getTarget().getDefiningOp());
   });
   launch.walk([&](tile::CopyAsyncOp copy) {
     if (!mixed.count(copy.getBarriers()))

@@ -440,14 +440,28 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
   // which the tensor cores read) at the tile.barrier {async_proxy} placed
   // before this gemm. In the consumers of a warp-specialized loop the
   // stages may have arrived by cp.async (no TMA descriptor) with nobody to
-  // fence them after landing: the readers fence.
-  auto staged = [](Value operand) {
+  // fence them after landing: the readers fence. Stages that only TMA
+  // fills (through the async proxy) need it only when the tensor maps are
+  // off: the fence is a full memory barrier in every k-step.
+  enum class Fence { None, WithoutTma, Always };
+  auto fenceFor = [&](Value operand) {
     auto region = operand.getDefiningOp<tile::RegionOp>();
     auto alloc = region ? region.getSource().getDefiningOp<tile::AllocOp>() : nullptr;
-    return alloc && alloc.getStaged();
+    if (!alloc || !alloc.getStaged())
+      return Fence::None;
+    return tmaReady && !filledWithoutTma.count(alloc) ? Fence::WithoutTma : Fence::Always;
   };
-  if (partBarrierId == 1 && (staged(gemm.getA()) || staged(gemm.getB())))
+  Fence fence = std::max(fenceFor(gemm.getA()), fenceFor(gemm.getB()));
+  if (partBarrierId == 1 && fence == Fence::Always) {
     targetInfo.fenceSharedForAsyncProxy(b, loc());
+  } else if (partBarrierId == 1 && fence == Fence::WithoutTma) {
+    OpBuilder::InsertionGuard guard(b);
+    Value noTma = arith::XOrIOp::create(
+        b, loc(), tmaReady, arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
+    auto ifOp = scf::IfOp::create(b, loc(), noTma, false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    targetInfo.fenceSharedForAsyncProxy(b, loc());
+  }
   {
     OpBuilder::InsertionGuard guard(b);
     onlyThreadsBelow(128 * c.wgmmaWarpgroups());

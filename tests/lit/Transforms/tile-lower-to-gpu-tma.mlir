@@ -117,3 +117,51 @@ func.func @producer_waits_alone(%A: !tile.buffer<?x?xf16, global> {tile.dims = [
   }
   return
 }
+
+// -----
+
+// Consumers of stages that only TMA fills fence them for the tensor cores'
+// (async) proxy only when the tensor maps are off and cp.async (the generic
+// proxy) filled them instead; without TMA they always fence.
+// CHECK-LABEL: gpu.func @wgmma_on_tma_stages
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: %[[NO_TMA:.*]] = arith.xori %{{.*}}, %true
+// CHECK-NEXT: scf.if %[[NO_TMA]] {
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT: }
+// CHECK-NOT: nvvm.fence.proxy
+// CHECK: nvvm.wgmma.fence.aligned
+// CPASYNC-LABEL: gpu.func @wgmma_on_tma_stages
+// CPASYNC: nvvm.mbarrier.try_wait.parity
+// CPASYNC-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CPASYNC: nvvm.wgmma.fence.aligned
+func.func @wgmma_on_tma_stages(%A: !tile.buffer<?x64xf16, global> {tile.dims = ["M", ""], tile.name = "A"}, %B: !tile.buffer<64x64xf16, global> {tile.dims = ["", ""], tile.name = "B"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.000000e+00 : f32
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %a = tile.alloc {staged} : !tile.buffer<2x64x32xf16, shared, #tile.swizzle<64>>
+    %b = tile.alloc {staged} : !tile.buffer<2x32x64xf16, shared, #tile.swizzle<128>>
+    %full = tile.alloc {mbarriers} : !tile.buffer<2xi64, shared>
+    %empty = tile.alloc {arrivals = 128 : i64, mbarriers} : !tile.buffer<2xi64, shared>
+    %acc = tile.alloc : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    tile.fill %acc, %zero : !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+    tile.warp_specialize producer {
+      %ra = tile.region %A[%c0, %c0] sizes [64, 32] : !tile.buffer<?x64xf16, global> -> !tile.buffer<64x32xf16, global, #tile.window<?x64, dims [0, 1]>>
+      %sa = tile.region %a[%c0, %c0, %c0] sizes [1, 64, 32] : !tile.buffer<2x64x32xf16, shared, #tile.swizzle<64>> -> !tile.buffer<64x32xf16, shared, #tile.swizzle<64>, #tile.window<2x64x32, dims [1, 2]>>
+      tile.copy_async %ra, %sa, %full[%c0] : !tile.buffer<64x32xf16, global, #tile.window<?x64, dims [0, 1]>>, !tile.buffer<64x32xf16, shared, #tile.swizzle<64>, #tile.window<2x64x32, dims [1, 2]>>, !tile.buffer<2xi64, shared>
+      %rb = tile.region %B[%c0, %c0] sizes [32, 64] : !tile.buffer<64x64xf16, global> -> !tile.buffer<32x64xf16, global, #tile.window<64x64, dims [0, 1]>>
+      %sb = tile.region %b[%c0, %c0, %c0] sizes [1, 32, 64] : !tile.buffer<2x32x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<32x64xf16, shared, #tile.swizzle<128>, #tile.window<2x32x64, dims [1, 2]>>
+      tile.copy_async %rb, %sb, %full[%c0] : !tile.buffer<32x64xf16, global, #tile.window<64x64, dims [0, 1]>>, !tile.buffer<32x64xf16, shared, #tile.swizzle<128>, #tile.window<2x32x64, dims [1, 2]>>, !tile.buffer<2xi64, shared>
+      tile.async_commit %full[%c0] : !tile.buffer<2xi64, shared>
+    } consumers {
+      tile.barrier_wait %full[%c0] phase(%c0) : !tile.buffer<2xi64, shared>
+      %sa = tile.region %a[%c0, %c0, %c0] sizes [1, 64, 32] : !tile.buffer<2x64x32xf16, shared, #tile.swizzle<64>> -> !tile.buffer<64x32xf16, shared, #tile.swizzle<64>, #tile.window<2x64x32, dims [1, 2]>>
+      %sb = tile.region %b[%c0, %c0, %c0] sizes [1, 32, 64] : !tile.buffer<2x32x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<32x64xf16, shared, #tile.swizzle<128>, #tile.window<2x32x64, dims [1, 2]>>
+      tile.gemm %sa, %sb, %acc {policy = #tile<gemm_policy square>} : !tile.buffer<64x32xf16, shared, #tile.swizzle<64>, #tile.window<2x64x32, dims [1, 2]>>, !tile.buffer<32x64xf16, shared, #tile.swizzle<128>, #tile.window<2x32x64, dims [1, 2]>>, !tile.buffer<64x64xf32, fragment, #tile.wgmma<1>>
+      tile.barrier_arrive %empty[%c0] : !tile.buffer<2xi64, shared>
+    }
+  }
+  return
+}
