@@ -512,6 +512,39 @@ def TileRotateGemms : Pass<"tile-rotate-gemms", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }
 
+def TileStreamK : Pass<"tile-stream-k", "::mlir::ModuleOp"> {
+  let summary = "Share the k-loops of a persistent GEMM's last tiles out among all its blocks";
+  let description = [{
+    A persistent launch (tile-software-pipeline's `persistent`) runs
+    min(tiles, SMs) blocks, each taking tiles in turn; when the tile count
+    is not a multiple of the SM count, the last wave leaves SMs idle (64
+    tiles on 132 SMs: half the GPU). This pass rewrites such a launch into
+    stream-K form where its tiles are GEMM-like: the consumers' k-loop adds
+    one wgmma gemm into a float32 accumulator that the tile clears before
+    the loop and reads only after it, nothing before the loop has effects
+    but that clear, and every tile's k-loop has the same bounds.
+
+    The grid becomes the resident block count, and each block walks its
+    pieces of work in one loop (both sides of the tile.warp_specialize
+    alike, so that their stages stay in step): while the last wave of tiles
+    would keep at least 85% of the blocks busy, whole tiles as before;
+    otherwise the last two waves' tiles (or the only one's) become one
+    range of k-loop iterations split evenly among all blocks, and a block
+    runs its whole tiles, then its share of that range from its end to its
+    start, one piece per tile it touches. A piece that does not end its
+    tile stores its accumulator into the block's slot of a float32
+    workspace (`stream_k_partials`) and signals its flag (`tile.signal`); a
+    piece that ends a tile it did not start waits for the flags of the
+    blocks holding the tile's earlier iterations (`tile.wait_signal`), adds
+    their partials, and runs the tile's epilogue. Each block publishes its
+    only partial before it waits for any, and waits only for blocks before
+    it, so every wait ends while the blocks are resident together, as the
+    persistent grid has them. The flags (`stream_k_flags`, zero-filled per
+    call) are back at zero when the launch ends.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
+}
+
 def TileCarryGemms : Pass<"tile-carry-gemms", "::mlir::ModuleOp"> {
   let summary = "Release a loop's stages one iteration late, so that its gemm stays in flight";
   let description = [{

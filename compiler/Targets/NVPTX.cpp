@@ -106,11 +106,11 @@ std::string tilec::targets::supportedTargetNames() {
 
 llvm::StringRef tilec::targets::codegenFeatureNames() {
   return "tensor-cores, wgmma, tma, warp-specialize, setmaxnreg, stage-stores, stmatrix, "
-         "pingpong, carry-gemms, persistent, wgmma-overlap, rotate-gemms, vector-atomics, "
-         "bulk-reductions";
+         "pingpong, carry-gemms, stream-k, persistent, wgmma-overlap, rotate-gemms, "
+         "vector-atomics, bulk-reductions";
 }
 
-llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong, carry-gemms"; }
+llvm::StringRef tilec::targets::optInFeatureNames() { return "pingpong, carry-gemms, stream-k"; }
 
 tilec::targets::CodegenFeatureFlags::CodegenFeatureFlags(llvm::cl::OptionCategory &category)
     : disableHelp(("NVIDIA code-generation features to leave out, comma-separated: " +
@@ -149,6 +149,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
       bool *optIn = llvm::StringSwitch<bool *>(change)
                         .Case("pingpong", &codegen.pingpong)
                         .Case("carry-gemms", &codegen.carryGemms)
+                        .Case("stream-k", &codegen.streamK)
                         .Default(nullptr);
       if (!optIn) {
         error = ("'" + change + "' cannot be enabled; --enable takes " + optInFeatureNames())
@@ -168,6 +169,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
                         .Case("stmatrix", &codegen.stmatrix)
                         .Case("pingpong", &codegen.pingpong)
                         .Case("carry-gemms", &codegen.carryGemms)
+                        .Case("stream-k", &codegen.streamK)
                         .Case("persistent", &codegen.persistent)
                         .Case("wgmma-overlap", &codegen.wgmmaOverlap)
                         .Case("rotate-gemms", &codegen.rotateGemms)
@@ -189,6 +191,7 @@ bool tilec::targets::changeFeatures(GPUTarget &target, llvm::StringRef changes,
   codegen.setmaxnreg &= codegen.warpSpecialize;
   codegen.pingpong &= codegen.warpSpecialize && codegen.wgmma;
   codegen.persistent &= codegen.warpSpecialize;
+  codegen.streamK &= codegen.persistent;
   codegen.stageStores &= codegen.tma;
   codegen.wgmmaOverlap &= codegen.wgmma;
   codegen.rotateGemms &= codegen.wgmmaOverlap;
@@ -237,6 +240,8 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
     pipelining.persistent = codegen.persistent;
     pipelining.smCount = facts ? facts->smCount : 0; // 0: no persistent grids
     pm.addPass(createTileSoftwarePipeline(pipelining));
+    if (codegen.streamK) // the persistent launches just built
+      pm.addPass(createTileStreamK());
   }
   if (codegen.rotateGemms) { // the consumers' loops built
     TileRotateGemmsOptions rotation;

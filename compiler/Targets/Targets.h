@@ -35,6 +35,7 @@ struct CodegenFeatures {
   bool wgmmaOverlap = false;    ///< wgmma waited for where its results are needed (sm_90a)
   bool rotateGemms = false;     ///< a loop's last gemm overlaps its next iteration (sm_90a)
   bool carryGemms = false;      ///< a loop's one gemm in flight into the next iteration (sm_90a, opt-in)
+  bool streamK = false;         ///< a persistent GEMM's last wave split along K (sm_90a, opt-in)
   bool vectorAtomics = false;   ///< float32 pairs added by one reduction (sm_90)
   bool bulkReductions = false;  ///< accumulator atomic adds staged for bulk reductions (sm_90)
 };

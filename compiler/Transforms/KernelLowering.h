@@ -175,6 +175,8 @@ private:
   LogicalResult lowerAsyncWait(tile::AsyncWaitOp wait);
   LogicalResult lowerBarrier(tile::BarrierOp barrierOp);
   LogicalResult lowerBarrierWait(tile::BarrierWaitOp wait);
+  LogicalResult lowerSignal(tile::SignalOp signal);
+  LogicalResult lowerWaitSignal(tile::WaitSignalOp wait);
   /// T.gemm on the path its layouts and the target allow (LowerGemm.cpp).
   LogicalResult lowerGemm(tile::GemmOp gemm);
   /// Reductions and prefix sums (LowerReduce.cpp).

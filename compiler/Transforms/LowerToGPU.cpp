@@ -1232,6 +1232,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         return gemmTakingTurn(turn) ? success() : lowerWarpgroupTurn(turn);
       })
       .Case([&](tile::BarrierWaitOp wait) { return lowerBarrierWait(wait); })
+      .Case([&](tile::SignalOp signal) { return lowerSignal(signal); })
+      .Case([&](tile::WaitSignalOp wait) { return lowerWaitSignal(wait); })
       .Case([&](tile::BarrierArriveOp arrive) {
         lowerBarrierArrive(arrive);
         return success();

@@ -525,6 +525,18 @@ LogicalResult BarrierArriveOp::verify() {
   return verifyBarriers(*this, getBarriers().getType());
 }
 
+/// Flags of tile.signal and tile.wait_signal: a 1-D global buffer of i32.
+static LogicalResult verifyFlags(Operation *op, BufferType flags) {
+  if (flags.getScope() != MemoryScope::Global || flags.getShape().size() != 1 ||
+      !flags.getElementType().isInteger(32))
+    return op->emitOpError("expects the flags in a 1-D global buffer of i32");
+  return success();
+}
+
+LogicalResult SignalOp::verify() { return verifyFlags(*this, getFlags().getType()); }
+
+LogicalResult WaitSignalOp::verify() { return verifyFlags(*this, getFlags().getType()); }
+
 LogicalResult WarpSpecializeOp::verify() {
   if (!getPersistent())
     return success();

@@ -569,6 +569,45 @@ def Tile_BarrierArriveOp : Tile_Op<"barrier_arrive"> {
   let hasVerifier = 1;
 }
 
+def Tile_SignalOp : Tile_Op<"signal"> {
+  let summary = "publish the block's global writes to another block";
+  let description = [{
+    Once every thread of the block (the consumers, in a warp-specialized
+    block) has made its global-memory writes before this op, sets
+    `flags[index]` (a 1-D global buffer of i32) to 1 with release semantics
+    at GPU scope: a block that then waits for the flag (`tile.wait_signal`)
+    sees those writes. tile-stream-k publishes a block's partial
+    accumulator this way.
+
+    ```mlir
+    tile.signal %flags[%block] : !tile.buffer<132xi32, global>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemWrite]>:$flags, Index:$index);
+  let assemblyFormat = "$flags `[` $index `]` attr-dict `:` type($flags)";
+  let hasVerifier = 1;
+}
+
+def Tile_WaitSignalOp : Tile_Op<"wait_signal"> {
+  let summary = "wait for another block's signal";
+  let description = [{
+    Waits until `flags[index]` (a 1-D global buffer of i32) is 1, with
+    acquire semantics at GPU scope, and sets it back to 0; then the global
+    writes that the signalling block published (`tile.signal`) are visible
+    to every thread of the block (the consumers, in a warp-specialized
+    block). The flag is left as the launch found it, so a zero-filled flags
+    buffer serves one launch after another. Only a block that is resident
+    with the signalling one (or started after it finished) may wait.
+
+    ```mlir
+    tile.wait_signal %flags[%previous] : !tile.buffer<132xi32, global>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead, MemWrite]>:$flags, Index:$index);
+  let assemblyFormat = "$flags `[` $index `]` attr-dict `:` type($flags)";
+  let hasVerifier = 1;
+}
+
 def Tile_ThreadIdOp : Tile_Op<"thread_id", [Pure]> {
   let summary = "the index of the thread that runs the code, within its block";
   let description = [{

@@ -46,7 +46,7 @@ struct CompileOptions {
   /// (tilec --disable: tensor-cores, wgmma, tma, warp-specialize, ...).
   std::string disabledFeatures;
   /// GPU targets: opt-in code-generation features to use, comma-separated
-  /// (tilec --enable: pingpong, carry-gemms).
+  /// (tilec --enable: pingpong, carry-gemms, stream-k).
   std::string enabledFeatures;
   /// GPU targets: the on-disk cache folder ("" = $TILEC_CACHE_DIR or
   /// ~/.cache/tilec).

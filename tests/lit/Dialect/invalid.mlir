@@ -710,3 +710,19 @@ func.func @release_outside_a_loop() {
   }
   return
 }
+
+// -----
+
+func.func @signal_flags_shared(%flags: !tile.buffer<4xi32, shared>, %i: index) {
+  // expected-error @+1 {{expects the flags in a 1-D global buffer of i32}}
+  tile.signal %flags[%i] : !tile.buffer<4xi32, shared>
+  return
+}
+
+// -----
+
+func.func @wait_signal_flags_i64(%flags: !tile.buffer<4xi64, global>, %i: index) {
+  // expected-error @+1 {{expects the flags in a 1-D global buffer of i32}}
+  tile.wait_signal %flags[%i] : !tile.buffer<4xi64, global>
+  return
+}

@@ -232,3 +232,13 @@ func.func @windows(%Q: !tile.buffer<?x?x?x128xf16, global>,
   %stage = tile.region %stages[%i, %i, %i] sizes [1, 128, 64] : !tile.buffer<3x128x64xf16, shared, #tile.swizzle<128>> -> !tile.buffer<128x64xf16, shared, #tile.swizzle<128>, #tile.window<3x128x64, dims [1, 2]>>
   return
 }
+
+// Flags between blocks (tile-stream-k).
+// CHECK-LABEL: func.func @signals
+// CHECK: tile.signal %{{.*}}[%{{.*}}] : <132xi32, global>
+// CHECK: tile.wait_signal %{{.*}}[%{{.*}}] : <132xi32, global>
+func.func @signals(%flags: !tile.buffer<132xi32, global>, %i: index, %j: index) {
+  tile.signal %flags[%i] : !tile.buffer<132xi32, global>
+  tile.wait_signal %flags[%j] : !tile.buffer<132xi32, global>
+  return
+}

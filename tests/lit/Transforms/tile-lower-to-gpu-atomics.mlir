@@ -59,3 +59,34 @@ func.func @shared_rows(%C: !tile.buffer<?x?x128xf32, global> {tile.dims = ["m", 
   }
   return
 }
+
+// -----
+
+// Flags between blocks: a waiting block's first thread spins on the flag,
+// acquires, resets it, and the barrier lets the others read; to signal,
+// after the block's barrier one thread releases the block's writes and
+// sets the flag.
+// CHECK-LABEL: gpu.func @signals
+// CHECK: scf.if
+// CHECK-NEXT: scf.while
+// CHECK-NEXT: %[[SEEN:.*]] = llvm.load %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : !llvm.ptr<1> -> i32
+// CHECK: llvm.fence syncscope("device") acquire
+// CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : i32, !llvm.ptr<1>
+// CHECK-NEXT: }
+// CHECK-NEXT: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq
+// CHECK-NEXT: scf.if %[[FIRST]] {
+// CHECK-NEXT: llvm.fence syncscope("device") release
+// CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : i32, !llvm.ptr<1>
+func.func @signals(%F: !tile.buffer<8xi32, global> {tile.dims = [""], tile.name = "F"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  tile.launch grid(%c8) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %previous = arith.subi %bx, %c1 : index
+    tile.wait_signal %F[%previous] : !tile.buffer<8xi32, global>
+    tile.signal %F[%bx] : !tile.buffer<8xi32, global>
+  }
+  return
+}
