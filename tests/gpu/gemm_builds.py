@@ -1,18 +1,25 @@
-"""Times kernels/gemm.tl built four ways against cuBLAS, in one process.
+"""Times kernels/gemm.tl built several ways against cuBLAS, in one process.
 
-    python3 tests/gpu/gemm_builds.py 8192x8192x8192 2048x1000x8192 ...
+    python3 tests/gpu/gemm_builds.py [--builds default,stream-k,...] [--once]
+                                     8192x8192x8192 2048x1000x8192 ...
 
 On a GPU machine with TILEC and TILEC_CUDA_LIB set (as for bench.py). The
-builds: four stages (-D num_stages=4, not persistent: no room for the staged
-epilogue), the default (three stages, persistent blocks), and both with each
-iteration's wgmma gemm left in flight into the next (`--enable=carry-gemms`:
-stages released one iteration late). Each output element of each build is
-checked against a float32 product; the builds and torch.matmul take turns in
-three rounds of 20 timed runs (CUDA events, L2 flushed before each run,
+builds (BUILDS; all of them unless --builds names some): four stages (-D
+num_stages=4, not persistent: no room for the staged epilogue), the default
+(three stages, persistent blocks), both with each iteration's wgmma gemm
+left in flight into the next (`--enable=carry-gemms`: stages released one
+iteration late), and the default with a short last wave split along K
+over all SMs (`--enable=stream-k`). Each output element of each build is
+checked against a float32 product; the builds and torch.matmul take turns
+in three rounds of 20 timed runs (CUDA events, L2 flushed before each run,
 median of the rounds' medians). Prints a Markdown table: ms (TFLOP/s) per
-build and cuBLAS, carried / default, the fastest build / cuBLAS, and the
-errors.
+build and cuBLAS, each build's time over the default's, the fastest build /
+cuBLAS, and the errors.
+
+--once runs each build and cuBLAS once per shape after one warm-up call,
+untimed: what a profiler (ncu --launch-skip ...) attaches to.
 """
+import argparse
 import os
 import statistics
 import sys
@@ -28,6 +35,7 @@ BUILDS = {
     "default": dict(),
     "4 stages, carried": dict(defines={"num_stages": 4}, enable=("carry-gemms",)),
     "default, carried": dict(enable=("carry-gemms",)),
+    "stream-k": dict(enable=("stream-k",)),
 }
 
 
@@ -48,16 +56,41 @@ def median_ms(fn, reps=20):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--builds", default=",".join(BUILDS),
+                        help="comma-separated names of BUILDS ('default' is always run)")
+    parser.add_argument("--once", action="store_true", help="one untimed call each, for a profiler")
+    parser.add_argument("shapes", nargs="*", default=["8192x8192x8192"])
+    args = parser.parse_args()
+    names = [name.strip() for name in args.builds.split(",") if name.strip()]
+    unknown = [name for name in names if name not in BUILDS]
+    if unknown:
+        raise SystemExit(f"gemm_builds: unknown builds {unknown}; there are {list(BUILDS)}")
+    if "default" not in names:
+        names.insert(0, "default")
     gemm = os.path.join(root, "kernels", "gemm.tl")
-    kernels = {name: tilec.compile(gemm, "gemm", **options) for name, options in BUILDS.items()}
-    shapes = [tuple(map(int, arg.split("x"))) for arg in sys.argv[1:]] or [(8192, 8192, 8192)]
-    print("| M x N x K | " + " | ".join(list(BUILDS) + ["cuBLAS"]) +
-          " | carried / default | fastest / cuBLAS | max rel err |")
-    print("|---" * (len(BUILDS) + 5) + "|")
+    kernels = {name: tilec.compile(gemm, "gemm", **BUILDS[name]) for name in names}
+    shapes = [tuple(map(int, arg.split("x"))) for arg in args.shapes]
+    if not args.once:
+        print("| M x N x K | " + " | ".join(names + ["cuBLAS"]) + " | " +
+              " | ".join(f"{name} / default" for name in names if name != "default") +
+              " | fastest / cuBLAS | max rel err |")
+        print("|---" * (2 * len(names) + 3) + "|")
     for m, n, k in shapes:
         torch.manual_seed(m + n + k)
         a = torch.randn(m, k, device="cuda", dtype=torch.float16)
         b = torch.randn(k, n, device="cuda", dtype=torch.float16)
+        if args.once:
+            c = torch.empty(m, n, device="cuda", dtype=torch.float16)
+            for kernel in kernels.values():
+                kernel(a, b, c)
+            torch.matmul(a, b)
+            torch.cuda.synchronize()
+            for kernel in kernels.values():
+                kernel(a, b, c)
+            torch.matmul(a, b)
+            torch.cuda.synchronize()
+            continue
         reference = a.float() @ b.float()
         errors = []
         for kernel in kernels.values():
@@ -74,11 +107,13 @@ def main():
                 rounds[name].append(median_ms(fn))
         ms = {name: statistics.median(times) for name, times in rounds.items()}
         tflops = {name: 2 * m * n * k / (t * 1e-3) / 1e12 for name, t in ms.items()}
-        fastest = min(ms[name] for name in BUILDS)
+        fastest = min(ms[name] for name in names)
         print(f"| {m}x{n}x{k} | " + " | ".join(f"{ms[x]:.3f} ms ({tflops[x]:.0f})" for x in calls) +
-              f" | {ms['default'] / ms['default, carried']:.3f} | {ms['cuBLAS'] / fastest:.3f} | " +
-              " ".join(f"{e:.1e}" for e in errors) + " |", flush=True)
-        if max(errors) > 1e-2:
+              " | " + " | ".join(f"{ms[name] / ms['default']:.3f}" for name in names
+                                 if name != "default") +
+              f" | {ms['cuBLAS'] / fastest:.3f} | " + " ".join(f"{e:.1e}" for e in errors) + " |",
+              flush=True)
+        if not max(errors) <= 1e-2:  # NaN fails too
             raise SystemExit(f"gemm_builds: {m}x{n}x{k}: error {max(errors):.1e}")
 
 
