@@ -7,6 +7,9 @@
 
 #include "runtime/launch/DynamicLibrary.h"
 
+#include <mutex>
+#include <set>
+
 using namespace tilec::gpu;
 
 namespace {
@@ -15,7 +18,8 @@ struct Hip {
 #define TILEC_HIP_FUNCTIONS(X)                                                 \
   X(hipInit) X(hipGetErrorString) X(hipModuleLoadData) X(hipModuleGetFunction) \
   X(hipModuleUnload) X(hipModuleLaunchKernel) X(hipFuncSetAttribute)           \
-  X(hipMemsetAsync) X(hipFreeAsync)
+  X(hipMemsetAsync) X(hipFreeAsync) X(hipGetDevice) X(hipDeviceGetDefaultMemPool)   \
+  X(hipMemPoolSetAttribute)
 #define TILEC_DECLARE(name) decltype(&::name) name = nullptr;
   TILEC_HIP_FUNCTIONS(TILEC_DECLARE)
 #undef TILEC_DECLARE
@@ -90,9 +94,36 @@ HipKernel::~HipKernel() {
     (void)Hip::get().hipModuleUnload(static_cast<hipModule_t>(module)); // nothing to do on failure
 }
 
+/// Lets the current device's default memory pool keep the memory that
+/// workspaces release, so that the next call's allocation does not map it
+/// again (the pool's default threshold returns it at each synchronization).
+/// Once per device.
+static bool keepPooledMemory(std::string &error) {
+  static std::mutex mutex;
+  static std::set<int> done;
+  const Hip &hip = Hip::get();
+  int device = 0;
+  if (!check(hip.hipGetDevice(&device), "hipGetDevice", error))
+    return false;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (done.count(device))
+    return true;
+  hipMemPool_t pool = nullptr;
+  if (!check(hip.hipDeviceGetDefaultMemPool(&pool, device), "hipDeviceGetDefaultMemPool", error))
+    return false;
+  uint64_t threshold = ~uint64_t(0);
+  if (!check(hip.hipMemPoolSetAttribute(pool, hipMemPoolAttrReleaseThreshold, &threshold),
+             "hipMemPoolSetAttribute", error))
+    return false;
+  done.insert(device);
+  return true;
+}
+
 bool HipKernel::launch(const KernelPlan &plan, void *stream, std::string &error) {
   if (plan.workspaceBytes.empty())
     return launchAll(plan.launches, stream, error);
+  if (!keepPooledMemory(error))
+    return false;
   // Stream-ordered workspaces: one allocation, zero-filled where the kernel
   // may read before it writes, used, released.
   const Hip &hip = Hip::get();
