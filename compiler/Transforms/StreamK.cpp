@@ -217,18 +217,23 @@ struct Workspaces {
 };
 } // namespace
 
+/// Block `block`'s slot of the partials: a view shaped as the accumulator.
+static Value partialSlot(OpBuilder &b, Location loc, Plan &plan, const Workspaces &ws,
+                         Value block) {
+  ArrayRef<int64_t> shape = plan.accumulator.getType().getShape();
+  SmallVector<int64_t> sizes{1};
+  llvm::append_range(sizes, shape);
+  SmallVector<Value> offsets{block};
+  offsets.append(shape.size(), arith::ConstantIndexOp::create(b, loc, 0));
+  return tile::RegionOp::create(b, loc, ws.partials, offsets, sizes, shape);
+}
+
 /// The accumulator plus block `from`'s published partial, once it is there.
 static void addPartial(OpBuilder &b, Location loc, Plan &plan, const Workspaces &ws,
                        Value from) {
-  IndexMath m{b, loc};
   tile::WaitSignalOp::create(b, loc, ws.flags, from);
-  tile::BufferType type = plan.accumulator.getType();
-  ArrayRef<int64_t> shape = type.getShape();
-  SmallVector<int64_t> sizes{1};
-  llvm::append_range(sizes, shape);
-  SmallVector<Value> offsets{from};
-  offsets.append(shape.size(), m.c(0));
-  Value slot = tile::RegionOp::create(b, loc, ws.partials, offsets, sizes, shape);
+  ArrayRef<int64_t> shape = plan.accumulator.getType().getShape();
+  Value slot = partialSlot(b, loc, plan, ws, from);
   auto parallel = tile::ParallelOp::create(b, loc, shape);
   parallel.setLayoutAttr(tile::getLayout(plan.accumulator));
   Block *body = b.createBlock(&parallel.getBody());
@@ -336,17 +341,8 @@ static void rewriteSide(Plan &plan, TileLoop side, bool consumerSide,
       auto ifEnds = scf::IfOp::create(b, loc, ends, /*withElseRegion=*/true);
       OpBuilder::InsertionGuard fixGuard(b);
       b.setInsertionPointToStart(ifEnds.elseBlock());
-      {
-        tile::BufferType type = plan.accumulator.getType();
-        ArrayRef<int64_t> shape = type.getShape();
-        SmallVector<int64_t> sizes{1};
-        llvm::append_range(sizes, shape);
-        SmallVector<Value> offsets{block};
-        offsets.append(shape.size(), m.c(0));
-        Value slot = tile::RegionOp::create(b, loc, ws.partials, offsets, sizes, shape);
-        tile::CopyOp::create(b, loc, plan.accumulator, slot);
-        tile::SignalOp::create(b, loc, ws.flags, block);
-      }
+      tile::CopyOp::create(b, loc, plan.accumulator, partialSlot(b, loc, plan, ws, block));
+      tile::SignalOp::create(b, loc, ws.flags, block);
       b.setInsertionPointToStart(ifEnds.thenBlock());
       auto ifShared = scf::IfOp::create(b, loc, m.cmp(arith::CmpIPredicate::sgt, from, m.c(0)),
                                         /*withElseRegion=*/false);
@@ -393,6 +389,8 @@ struct TileStreamKPass : tilec::impl::TileStreamKBase<TileStreamKPass> {
       if (std::optional<Plan> found = plan(specialize))
         plans.push_back(*found);
     });
+    // Workspace names are unique within a kernel function.
+    DenseMap<Operation *, unsigned> rewrittenIn;
     for (Plan &plan : plans) {
       LLVM_DEBUG(llvm::dbgs() << "stream-K over " << plan.residentBlocks << " blocks at "
                               << plan.launch.getLoc() << "\n");
@@ -405,17 +403,19 @@ struct TileStreamKPass : tilec::impl::TileStreamKBase<TileStreamKPass> {
       tile::BufferType accumulator = plan.accumulator.getType();
       SmallVector<int64_t> partialShape{plan.residentBlocks};
       llvm::append_range(partialShape, accumulator.getShape());
+      unsigned n = rewrittenIn[launch->getParentOp()]++;
+      std::string suffix = n ? "_" + std::to_string(n) : "";
       Workspaces ws;
       auto partials = tile::AllocGlobalOp::create(
           b, loc,
           tile::BufferType::get(partialShape, accumulator.getElementType(),
                                 tile::MemoryScope::Global),
-          ValueRange(), b.getStringAttr("stream_k_partials"), b.getUnitAttr());
+          ValueRange(), b.getStringAttr("stream_k_partials" + suffix), b.getUnitAttr());
       auto flags = tile::AllocGlobalOp::create(
           b, loc,
           tile::BufferType::get({plan.residentBlocks}, b.getI32Type(),
                                 tile::MemoryScope::Global),
-          ValueRange(), b.getStringAttr("stream_k_flags"), UnitAttr());
+          ValueRange(), b.getStringAttr("stream_k_flags" + suffix), UnitAttr());
       ws.partials = partials.getResult();
       ws.flags = flags.getResult();
       rewriteSide(plan, plan.producer, /*consumerSide=*/false, ws);
