@@ -715,6 +715,11 @@ private:
   void waitForPhase(Value barriers, Value slot, Value phase);
   /// Runs `body` in thread 0 (of the current part) only.
   void inFirstThread(function_ref<void()> body);
+  /// The i1 `condition` negated.
+  Value negated(Value condition) {
+    return arith::XOrIOp::create(b, loc(), condition,
+                                 arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
+  }
   /// Moves the insertion point into a branch that threads `count` and up
   /// of the block skip (nothing when the block has no more threads); the
   /// caller restores the insertion point.

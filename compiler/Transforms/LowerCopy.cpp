@@ -296,10 +296,8 @@ void KernelLowering::planTensorMaps(tile::LaunchOp launch) {
     if (tmaCopies.count(copy))
       return;
     mixed.insert(copy.getBarriers());
-    if (auto region = copy.getTarget().getDefiningOp<tile::RegionOp>())
-      filledWithoutTma.insert(region.getSource().getDefiningOp());
-    else
-      filledWithoutTma.insert(copy.getTarget().getDefiningOp());
+    if (Operation *alloc = tile::viewedBuffer(copy.getTarget()).getDefiningOp())
+      filledWithoutTma.insert(alloc);
   });
   launch.walk([&](tile::CopyAsyncOp copy) {
     if (!mixed.count(copy.getBarriers()))

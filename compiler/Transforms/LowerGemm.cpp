@@ -456,9 +456,7 @@ LogicalResult KernelLowering::lowerGemmWgmma(tile::GemmOp gemm) {
     targetInfo.fenceSharedForAsyncProxy(b, loc());
   } else if (partBarrierId == 1 && fence == Fence::WithoutTma) {
     OpBuilder::InsertionGuard guard(b);
-    Value noTma = arith::XOrIOp::create(
-        b, loc(), tmaReady, arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
-    auto ifOp = scf::IfOp::create(b, loc(), noTma, false);
+    auto ifOp = scf::IfOp::create(b, loc(), negated(tmaReady), false);
     b.setInsertionPointToStart(ifOp.thenBlock());
     targetInfo.fenceSharedForAsyncProxy(b, loc());
   }

@@ -105,9 +105,8 @@ LogicalResult KernelLowering::lowerBarrierWait(tile::BarrierWaitOp wait) {
   // would hang, as seen with two blocks sharing an SM).
   Value issuer = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, partThreadId,
                                        index(0));
-  Value noTma = arith::XOrIOp::create(
-      b, loc(), tmaReady, arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
-  auto ifOp = scf::IfOp::create(b, loc(), arith::OrIOp::create(b, loc(), issuer, noTma), false);
+  auto ifOp = scf::IfOp::create(
+      b, loc(), arith::OrIOp::create(b, loc(), issuer, negated(tmaReady)), false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   waitForPhase(wait.getBarriers(), wait.getSlot(), wait.getPhase());
@@ -119,6 +118,14 @@ LogicalResult KernelLowering::lowerBarrierWait(tile::BarrierWaitOp wait) {
 // part's barrier orders its other threads' accesses around that thread's.
 static constexpr StringLiteral kDeviceScope = "device";
 
+/// Stores `value` (i32) into `flag` as a relaxed atomic at GPU scope.
+static void storeFlag(OpBuilder &b, Location loc, Value flag, int32_t value) {
+  LLVM::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, b.getI32Type(), value),
+                        flag, /*alignment=*/4, /*isVolatile=*/false, /*isNonTemporal=*/false,
+                        /*isInvariantGroup=*/false, LLVM::AtomicOrdering::monotonic,
+                        kDeviceScope);
+}
+
 LogicalResult KernelLowering::lowerSignal(tile::SignalOp signal) {
   if (parallelDepth > 0 || perThreadLaunch)
     return signal.emitOpError("signals for the whole block: not in a T.Parallel or a "
@@ -129,10 +136,7 @@ LogicalResult KernelLowering::lowerSignal(tile::SignalOp signal) {
     // The release fence orders the writes the barrier gathered before the
     // flag's store.
     LLVM::FenceOp::create(b, loc(), LLVM::AtomicOrdering::release, kDeviceScope);
-    Value one = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), 1);
-    LLVM::StoreOp::create(b, loc(), one, flag, /*alignment=*/4, /*isVolatile=*/false,
-                          /*isNonTemporal=*/false, /*isInvariantGroup=*/false,
-                          LLVM::AtomicOrdering::monotonic, kDeviceScope);
+    storeFlag(b, loc(), flag, 1);
   });
   return success();
 }
@@ -161,10 +165,7 @@ LogicalResult KernelLowering::lowerWaitSignal(tile::WaitSignalOp wait) {
     // What the signalling block wrote before its release is visible from
     // here; the flag is reset for the next launch.
     LLVM::FenceOp::create(b, loc(), LLVM::AtomicOrdering::acquire, kDeviceScope);
-    LLVM::StoreOp::create(b, loc(), arith::ConstantIntOp::create(b, loc(), i32, 0), flag,
-                          /*alignment=*/4, /*isVolatile=*/false, /*isNonTemporal=*/false,
-                          /*isInvariantGroup=*/false, LLVM::AtomicOrdering::monotonic,
-                          kDeviceScope);
+    storeFlag(b, loc(), flag, 0);
   });
   barrier();
   return success();

@@ -1385,9 +1385,7 @@ LogicalResult KernelLowering::lowerPrint(tile::PrintOp print) {
 }
 
 LogicalResult KernelLowering::lowerAssert(tile::AssertOp assertOp) {
-  Value failed = arith::XOrIOp::create(b, loc(), mapping.lookup(assertOp.getCondition()),
-                                       arith::ConstantOp::create(b, loc(), b.getBoolAttr(true)));
-  auto ifOp = scf::IfOp::create(b, loc(), failed, false);
+  auto ifOp = scf::IfOp::create(b, loc(), negated(mapping.lookup(assertOp.getCondition())), false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   LLVM::Trap::create(b, loc());

@@ -10,9 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Passes.h"
+#include "compiler/Transforms/IssueAhead.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -41,7 +41,6 @@ struct TileLoop {
 /// What the rewrite of a launch needs, found by `plan`.
 struct Plan {
   tile::LaunchOp launch;
-  tile::WarpSpecializeOp specialize;
   TileLoop producer, consumers;
   /// The accumulator the consumers' gemm adds to (a wgmma fragment).
   tile::AllocOp accumulator;
@@ -71,30 +70,26 @@ static std::optional<TileLoop> tileLoopOf(Region &region,
   return std::nullopt;
 }
 
-/// Whether `value` is computed without memory effects from values defined
-/// outside `body` (so that it can be computed again before the loop).
-static bool isHoistable(Value value, Block *body) {
+/// Whether `value` is defined outside `loop`, or computed in its body by
+/// code that may run ahead (isIssuableAhead) from such values: the same
+/// for every tile, so computable before the loop.
+static bool isHoistable(Value value, scf::ForOp loop) {
+  if (loop.isDefinedOutsideOfLoop(value))
+    return true;
   Operation *def = value.getDefiningOp();
-  if (!def)
-    return cast<BlockArgument>(value).getOwner() != body &&
-           !body->getParentOp()->isAncestor(cast<BlockArgument>(value).getOwner()->getParentOp());
-  if (def->getBlock() != body)
-    return !body->getParentOp()->isAncestor(def);
-  if (!isMemoryEffectFree(def) || def->getNumRegions() != 0)
+  if (!def || def->getBlock() != loop.getBody() || !isIssuableAhead(def))
     return false;
-  return llvm::all_of(def->getOperands(), [&](Value v) { return isHoistable(v, body); });
+  return llvm::all_of(def->getOperands(), [&](Value v) { return isHoistable(v, loop); });
 }
 
-/// Clones the computation of hoistable `value` at `b`'s insertion point.
+/// Computes hoistable `value` at `b`'s insertion point (its ops of `body`
+/// cloned once into `mapping`).
 static Value hoist(OpBuilder &b, Value value, Block *body, IRMapping &mapping) {
-  if (Value known = mapping.lookupOrNull(value))
-    return known;
   Operation *def = value.getDefiningOp();
   if (!def || def->getBlock() != body)
     return value;
-  for (Value operand : def->getOperands())
-    hoist(b, operand, body, mapping);
-  b.clone(*def, mapping);
+  if (!mapping.contains(value))
+    cloneWithOperands(b, def, body, mapping);
   return mapping.lookup(value);
 }
 
@@ -133,7 +128,6 @@ static std::optional<Plan> plan(tile::WarpSpecializeOp specialize) {
   if (!specialize.getPersistent())
     return std::nullopt;
   Plan plan;
-  plan.specialize = specialize;
   plan.launch = dyn_cast<tile::LaunchOp>(specialize->getParentOp());
   if (!plan.launch || plan.launch.getGrid().size() != 1)
     return std::nullopt;
@@ -181,10 +175,9 @@ static std::optional<Plan> plan(tile::WarpSpecializeOp specialize) {
     if (side.tiles.getOperation() == plan.consumers.tiles.getOperation() && !cleared)
       return std::nullopt;
     // Every tile's k-loop has the same length.
-    Block *body = side.tiles.getBody();
     for (Value bound : {side.kLoop.getLowerBound(), side.kLoop.getUpperBound(),
                         side.kLoop.getStep()})
-      if (!isHoistable(bound, body))
+      if (!isHoistable(bound, side.tiles))
         return std::nullopt;
   }
   return plan;

@@ -90,12 +90,39 @@ static bool ensureContext(std::string &error) {
          check(cuCtxSetCurrent(primary), "cuCtxSetCurrent", error);
 }
 
+/// Lets the current device's default memory pool, which the per-call
+/// workspaces and padded copies come from, keep the memory they release
+/// (as a caching allocator does): with the pool's default threshold of 0
+/// the memory goes back to the driver at each synchronization, and the
+/// next call's allocation maps it again, tens of microseconds for a few
+/// megabytes. Once per device, when a kernel is loaded.
+static bool keepPooledMemory(std::string &error) {
+  static std::mutex mutex;
+  static std::set<CUdevice> done;
+  Driver &driver = Driver::get();
+  CUdevice device;
+  if (!check(driver.cuCtxGetDevice(&device), "cuCtxGetDevice", error))
+    return false;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (done.count(device))
+    return true;
+  CUmemoryPool pool;
+  if (!check(driver.cuDeviceGetDefaultMemPool(&pool, device), "cuDeviceGetDefaultMemPool", error))
+    return false;
+  cuuint64_t threshold = ~cuuint64_t(0);
+  if (!check(driver.cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &threshold),
+             "cuMemPoolSetAttribute", error))
+    return false;
+  done.insert(device);
+  return true;
+}
+
 std::unique_ptr<CudaKernel> CudaKernel::load(const std::string &binary,
                                              const std::string &metadataJson,
                                              std::string &error) {
   std::unique_ptr<CudaKernel> kernel(new CudaKernel());
   kernel->kernelSpec = KernelSpec::parse(metadataJson, error);
-  if (!kernel->kernelSpec || !ensureContext(error))
+  if (!kernel->kernelSpec || !ensureContext(error) || !keepPooledMemory(error))
     return nullptr;
   Driver &driver = Driver::get();
   auto &cuModuleLoadData = driver.cuModuleLoadData;
@@ -218,36 +245,7 @@ void CudaKernel::encodeTensorMaps(KernelPlan &plan) {
     plan.alignedCopies.clear();
 }
 
-/// Lets the current device's default memory pool, which the per-call
-/// workspaces and padded copies come from, keep the memory they release
-/// (as a caching allocator does): with the pool's default threshold of 0
-/// the memory goes back to the driver at each synchronization, and the
-/// next call's allocation maps it again, tens of microseconds for a few
-/// megabytes. Once per device.
-static bool keepPooledMemory(std::string &error) {
-  static std::mutex mutex;
-  static std::set<CUdevice> done;
-  Driver &driver = Driver::get();
-  CUdevice device;
-  if (!check(driver.cuCtxGetDevice(&device), "cuCtxGetDevice", error))
-    return false;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (done.count(device))
-    return true;
-  CUmemoryPool pool;
-  if (!check(driver.cuDeviceGetDefaultMemPool(&pool, device), "cuDeviceGetDefaultMemPool", error))
-    return false;
-  cuuint64_t threshold = ~cuuint64_t(0);
-  if (!check(driver.cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &threshold),
-             "cuMemPoolSetAttribute", error))
-    return false;
-  done.insert(device);
-  return true;
-}
-
 bool CudaKernel::launch(const KernelPlan &plan, CUstream stream, std::string &error) {
-  if ((!plan.alignedCopies.empty() || !plan.workspaceBytes.empty()) && !keepPooledMemory(error))
-    return false;
   if (plan.alignedCopies.empty())
     return launchWithWorkspaces(plan, stream, error);
   // The padded copies, in the stream's order: allocated, filled by a

@@ -56,6 +56,31 @@ bool check(hipError_t result, const char *what, std::string &error) {
 }
 } // namespace
 
+/// Lets the current device's default memory pool keep the memory that
+/// workspaces release, so that the next call's allocation does not map it
+/// again (the pool's default threshold returns it at each synchronization).
+/// Once per device, when a kernel is loaded.
+static bool keepPooledMemory(std::string &error) {
+  static std::mutex mutex;
+  static std::set<int> done;
+  const Hip &hip = Hip::get();
+  int device = 0;
+  if (!check(hip.hipGetDevice(&device), "hipGetDevice", error))
+    return false;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (done.count(device))
+    return true;
+  hipMemPool_t pool = nullptr;
+  if (!check(hip.hipDeviceGetDefaultMemPool(&pool, device), "hipDeviceGetDefaultMemPool", error))
+    return false;
+  uint64_t threshold = ~uint64_t(0);
+  if (!check(hip.hipMemPoolSetAttribute(pool, hipMemPoolAttrReleaseThreshold, &threshold),
+             "hipMemPoolSetAttribute", error))
+    return false;
+  done.insert(device);
+  return true;
+}
+
 std::unique_ptr<HipKernel> HipKernel::load(const std::string &codeObject,
                                            const std::string &metadataJson,
                                            std::string &error) {
@@ -69,7 +94,7 @@ std::unique_ptr<HipKernel> HipKernel::load(const std::string &codeObject,
     return nullptr;
   }
   hipModule_t module = nullptr;
-  if (!check(hip.hipInit(0), "hipInit", error) ||
+  if (!check(hip.hipInit(0), "hipInit", error) || !keepPooledMemory(error) ||
       !check(hip.hipModuleLoadData(&module, codeObject.data()), "hipModuleLoadData", error))
     return nullptr;
   kernel->module = module;
@@ -94,36 +119,9 @@ HipKernel::~HipKernel() {
     (void)Hip::get().hipModuleUnload(static_cast<hipModule_t>(module)); // nothing to do on failure
 }
 
-/// Lets the current device's default memory pool keep the memory that
-/// workspaces release, so that the next call's allocation does not map it
-/// again (the pool's default threshold returns it at each synchronization).
-/// Once per device.
-static bool keepPooledMemory(std::string &error) {
-  static std::mutex mutex;
-  static std::set<int> done;
-  const Hip &hip = Hip::get();
-  int device = 0;
-  if (!check(hip.hipGetDevice(&device), "hipGetDevice", error))
-    return false;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (done.count(device))
-    return true;
-  hipMemPool_t pool = nullptr;
-  if (!check(hip.hipDeviceGetDefaultMemPool(&pool, device), "hipDeviceGetDefaultMemPool", error))
-    return false;
-  uint64_t threshold = ~uint64_t(0);
-  if (!check(hip.hipMemPoolSetAttribute(pool, hipMemPoolAttrReleaseThreshold, &threshold),
-             "hipMemPoolSetAttribute", error))
-    return false;
-  done.insert(device);
-  return true;
-}
-
 bool HipKernel::launch(const KernelPlan &plan, void *stream, std::string &error) {
   if (plan.workspaceBytes.empty())
     return launchAll(plan.launches, stream, error);
-  if (!keepPooledMemory(error))
-    return false;
   // Stream-ordered workspaces: one allocation, zero-filled where the kernel
   // may read before it writes, used, released.
   const Hip &hip = Hip::get();
