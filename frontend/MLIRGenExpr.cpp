@@ -467,45 +467,16 @@ static LinearForm linearize(const Expr &expr,
       return lhs.add(rhs, 1);
     if (bin.op == BinaryOp::Sub)
       return lhs.add(rhs, -1);
-    // Integer arithmetic of two constants (`dim // 2`), as Python does it.
-    if (lhs.isConstant() && rhs.isConstant() && bin.op != BinaryOp::Mul) {
-      int64_t a = lhs.constant, b = rhs.constant;
-      std::optional<int64_t> value;
-      switch (bin.op) {
-      case BinaryOp::FloorDiv:
-        if (b != 0)
-          value = a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-        break;
-      case BinaryOp::Mod:
-        if (b != 0)
-          value = a % b + ((a % b != 0) && ((a < 0) != (b < 0)) ? b : 0);
-        break;
-      case BinaryOp::Shl:
-        if (b >= 0 && b < 63)
-          value = a << b;
-        break;
-      case BinaryOp::Shr:
-        if (b >= 0 && b < 63)
-          value = a >> b;
-        break;
-      case BinaryOp::BitAnd:
-        value = a & b;
-        break;
-      case BinaryOp::BitOr:
-        value = a | b;
-        break;
-      case BinaryOp::BitXor:
-        value = a ^ b;
-        break;
-      default:
-        break;
-      }
-      if (value) {
+    // Integer arithmetic of two constants (`dim // 2`, shifts, bit
+    // operations), as Python does it.
+    bool divides = bin.op == BinaryOp::FloorDiv || bin.op == BinaryOp::Mod;
+    if (lhs.isConstant() && rhs.isConstant() && bin.op != BinaryOp::Mul &&
+        bin.op != BinaryOp::Pow && !(divides && rhs.constant == 0))
+      if (std::optional<int64_t> value = foldInteger(bin.op, lhs.constant, rhs.constant)) {
         LinearForm result;
         result.constant = *value;
         return result;
       }
-    }
     if (bin.op == BinaryOp::Mul) {
       const LinearForm *scalar = lhs.isConstant() ? &lhs : rhs.isConstant() ? &rhs : nullptr;
       const LinearForm *other = scalar == &lhs ? &rhs : &lhs;
