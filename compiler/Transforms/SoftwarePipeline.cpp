@@ -382,6 +382,28 @@ static int64_t stageBytes(const Prologue &head, int64_t stages) {
   return bytes + 8 * 2 * stages;
 }
 
+/// The stage of iteration `iteration` (counted from the loop's start, plus
+/// `base` when given: the iterations before it, modulo 2 x stages) and its
+/// round over the stages, both index values. The division and remainder by
+/// the constant run on 32 bits: on the GPU they sit between one k-step's
+/// tensor-core wait and the next one's issue, where 64-bit ones take a
+/// chain of wide multiplies. A loop's iterations fit (2^32 iterations of a
+/// tile would be a tensor of more than 2^32 blocks along one dimension).
+static std::pair<Value, Value> stageAndRound(OpBuilder &b, Location loc, Value iteration,
+                                             Value base, int64_t stages) {
+  Type i32 = b.getI32Type();
+  auto narrow = [&](Value v) { return arith::IndexCastUIOp::create(b, loc, i32, v).getResult(); };
+  Value count = narrow(iteration);
+  if (base)
+    count = arith::AddIOp::create(b, loc, count, narrow(base));
+  Value stageCount = arith::ConstantIntOp::create(b, loc, i32, stages);
+  auto widen = [&](Value v) {
+    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v).getResult();
+  };
+  return {widen(arith::RemUIOp::create(b, loc, count, stageCount)),
+          widen(arith::DivUIOp::create(b, loc, count, stageCount))};
+}
+
 /// What the pass was asked for.
 struct PipelineOptions {
   bool warpSpecialize = false, persistent = false;
@@ -546,16 +568,14 @@ static bool pipeline(tile::PipelinedOp loop, const PipelineOptions &options) {
     auto specialize = tile::WarpSpecializeOp::create(b, loc, /*persistent=*/bool(persistent));
     // Persistent: the iterations the block's earlier tiles ran (their
     // stages and barrier phases continue from there).
+    // Kept modulo 2 x stages (what stage and phase depend on), so that the
+    // count within a tile fits the 32 bits its arithmetic runs in.
     Value base;
     auto perIteration = [&](Value iv) {
       Value iteration = arith::DivUIOp::create(
           b, loc, arith::SubIOp::create(b, loc, iv, outer.lookupOrDefault(lb)),
           outer.lookupOrDefault(step));
-      if (base)
-        iteration = add(iteration, base);
-      Value stage = arith::RemUIOp::create(b, loc, iteration, constant(stages));
-      Value round = arith::DivUIOp::create(b, loc, iteration, constant(stages));
-      return std::make_pair(stage, round);
+      return stageAndRound(b, loc, iteration, base, stages);
     };
     // The loop over the iterations in a region of the op (persistent: in a
     // loop over the block's tiles, after the code before the loop, all of
@@ -623,7 +643,9 @@ static bool pipeline(tile::PipelinedOp loop, const PipelineOptions &options) {
           b, loc, arith::SubIOp::create(b, loc, forOp.getUpperBound(), forOp.getLowerBound()),
           constant(0));
       Value trips = arith::CeilDivSIOp::create(b, loc, span, forOp.getStep());
-      scf::YieldOp::create(b, loc, add(base, trips));
+      scf::YieldOp::create(b, loc,
+                           arith::RemUIOp::create(b, loc, add(base, trips), constant(2 * stages))
+                               .getResult());
     };
     {
       OpBuilder::InsertionGuard guard(b);
@@ -707,13 +729,12 @@ static bool pipeline(tile::PipelinedOp loop, const PipelineOptions &options) {
     Value iv = forOp.getInductionVar();
     Value iteration = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
     Value ahead = add(iteration, constant(stages - 1));
-    Value aheadStage = arith::RemUIOp::create(b, loc, ahead, constant(stages));
+    Value aheadStage = stageAndRound(b, loc, ahead, Value(), stages).first;
     issue(add(iv, mul(step, constant(stages - 1))), aheadStage, barriers, allCopies);
     tile::AsyncCommitOp::create(b, loc, barriers, aheadStage);
-    Value current = arith::RemUIOp::create(b, loc, iteration, constant(stages));
+    auto [current, round] = stageAndRound(b, loc, iteration, Value(), stages);
     // The stage's barrier completes once per round over the stages.
-    Value phase = arith::RemUIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, iteration, constant(stages)), constant(2));
+    Value phase = arith::RemUIOp::create(b, loc, round, constant(2));
     tile::AsyncWaitOp::create(b, loc, barriers, current, phase, stages - 1);
     cloneBody(iv, current);
   }

@@ -5,7 +5,8 @@
 // take an SM's shared memory becomes persistent: the grid is min(tiles,
 // 132), producer and consumers each loop over the block's
 // tiles (from its block index, a grid apart) carrying the pipelined
-// iterations, from which stages and phases count. The tile's indices
+// iterations modulo 6 (two rounds of the 3 stages), from which stages and
+// phases count on 32 bits. The tile's indices
 // follow T.use_swizzle's panels; the code before the loop runs per tile
 // (the fill on the consumers only), the code after it on the consumers,
 // with the indices computed again.
@@ -21,20 +22,25 @@
 // CHECK-NOT: tile.fill
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %[[N:.*]] step %{{.*}} {
 // CHECK: %[[LOCAL:.*]] = arith.divui
-// CHECK-NEXT: %[[IT:.*]] = arith.addi %[[LOCAL]], %[[BASE]] : index
-// CHECK-NEXT: %{{.*}} = arith.constant 3 : index
-// CHECK-NEXT: %[[S:.*]] = arith.remui %[[IT]]
+// CHECK-NEXT: %[[LOCAL32:.*]] = arith.index_castui %[[LOCAL]] : index to i32
+// CHECK-NEXT: %[[BASE32:.*]] = arith.index_castui %[[BASE]] : index to i32
+// CHECK-NEXT: %[[IT:.*]] = arith.addi %[[LOCAL32]], %[[BASE32]] : i32
+// CHECK-NEXT: %{{.*}} = arith.constant 3 : i32
+// CHECK-NEXT: %[[S32:.*]] = arith.remui %[[IT]]
+// CHECK-NEXT: %[[S:.*]] = arith.index_castui %[[S32]] : i32 to index
 // CHECK: tile.barrier_wait %{{.*}}[%[[S]]]
 // CHECK: tile.copy_async
 // CHECK: }
 // CHECK: %[[TRIPS:.*]] = arith.ceildivsi
-// CHECK-NEXT: %[[NEXT:.*]] = arith.addi %[[BASE]], %[[TRIPS]] : index
+// CHECK-NEXT: %[[C6:.*]] = arith.constant 6 : index
+// CHECK-NEXT: %[[SUM:.*]] = arith.addi %[[BASE]], %[[TRIPS]] : index
+// CHECK-NEXT: %[[NEXT:.*]] = arith.remui %[[SUM]], %[[C6]] : index
 // CHECK-NEXT: scf.yield %[[NEXT]] : index
 // CHECK: } consumers {
 // CHECK-NEXT: %{{.*}} = scf.for %{{.*}} = %[[BLOCK]] to %[[TILES]] step %[[GRID]] iter_args(%[[CBASE:.*]] = %{{.*}}) -> (index) {
 // CHECK: tile.fill
 // CHECK: scf.for
-// CHECK: arith.addi %{{.*}}, %[[CBASE]] : index
+// CHECK: arith.index_castui %[[CBASE]] : index to i32
 // CHECK: tile.gemm
 // CHECK: tile.barrier_arrive
 // CHECK: }

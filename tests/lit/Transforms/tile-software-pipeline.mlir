@@ -18,16 +18,20 @@
 // CHECK: tile.copy_async
 // CHECK: tile.async_commit
 // CHECK: scf.for %[[IV:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// Iteration i + 2 goes to stage (i + 2) mod 3.
-// CHECK: %[[AHEADSTAGE:.*]] = arith.remui %{{.*}}, %c3{{.*}} : index
+// Iteration i + 2 goes to stage (i + 2) mod 3, computed on 32 bits.
+// CHECK: %[[AHEADIT:.*]] = arith.index_castui %{{.*}} : index to i32
+// CHECK: %[[AHEADREM:.*]] = arith.remui %[[AHEADIT]], %c3_i32{{.*}} : i32
+// CHECK-NEXT: %[[AHEADSTAGE:.*]] = arith.index_castui %[[AHEADREM]] : i32 to index
 // CHECK: %[[AHEAD:.*]] = arith.addi %[[IV]], %{{.*}} : index
 // CHECK: %[[EXISTS:.*]] = arith.cmpi slt, %[[AHEAD]], %{{.*}} : index
 // CHECK: scf.if %[[EXISTS]] {
 // CHECK: tile.copy_async {{.*}}, %[[BARS]][%[[AHEADSTAGE]]]
 // CHECK: }
 // CHECK: tile.async_commit %[[BARS]][%[[AHEADSTAGE]]] : <3xi64, shared>
-// CHECK: %[[STAGE:.*]] = arith.remui %[[IT:.*]], %c3{{.*}} : index
-// CHECK: %[[ROUND:.*]] = arith.divui %[[IT]], %c3{{.*}} : index
+// CHECK: %[[STAGE32:.*]] = arith.remui %[[IT:.*]], %c3_i32{{.*}} : i32
+// CHECK-NEXT: %[[STAGE:.*]] = arith.index_castui %[[STAGE32]] : i32 to index
+// CHECK-NEXT: %[[ROUND32:.*]] = arith.divui %[[IT]], %c3_i32{{.*}} : i32
+// CHECK-NEXT: %[[ROUND:.*]] = arith.index_castui %[[ROUND32]] : i32 to index
 // CHECK: %[[PHASE:.*]] = arith.remui %[[ROUND]], %c2{{.*}} : index
 // CHECK: tile.async_wait %[[BARS]][%[[STAGE]]] phase(%[[PHASE]]) pending(2) : <3xi64, shared>
 // CHECK: %[[CUR:.*]] = tile.region %[[A]][%[[STAGE]], %{{.*}}, %{{.*}}] sizes [1, 64, 64]
@@ -45,8 +49,10 @@
 // WS: %[[EMPTY:.*]] = tile.alloc {arrivals = 128 : i64, mbarriers} : <3xi64, shared>
 // WS: tile.warp_specialize producer {
 // WS: scf.for %[[IV:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// WS: %[[S:.*]] = arith.remui %[[IT:.*]], %c3{{.*}} : index
-// WS: %[[ROUND:.*]] = arith.divui %[[IT]], %c3{{.*}} : index
+// WS: %[[S32:.*]] = arith.remui %[[IT:.*]], %c3_i32{{.*}} : i32
+// WS-NEXT: %[[S:.*]] = arith.index_castui %[[S32]] : i32 to index
+// WS-NEXT: %[[ROUND32:.*]] = arith.divui %[[IT]], %c3_i32{{.*}} : i32
+// WS-NEXT: %[[ROUND:.*]] = arith.index_castui %[[ROUND32]] : i32 to index
 // WS: %[[NEXT:.*]] = arith.addi %[[ROUND]], %c1{{.*}} : index
 // WS: %[[FREE:.*]] = arith.remui %[[NEXT]], %c2{{.*}} : index
 // WS: tile.barrier_wait %[[EMPTY]][%[[S]]] phase(%[[FREE]])
@@ -54,8 +60,10 @@
 // WS: tile.async_commit %[[FULL]][%[[S]]]
 // WS: } consumers {
 // WS: scf.for
-// WS: %[[CS:.*]] = arith.remui %[[CIT:.*]], %c3{{.*}} : index
-// WS: %[[CROUND:.*]] = arith.divui %[[CIT]], %c3{{.*}} : index
+// WS: %[[CS32:.*]] = arith.remui %[[CIT:.*]], %c3_i32{{.*}} : i32
+// WS-NEXT: %[[CS:.*]] = arith.index_castui %[[CS32]] : i32 to index
+// WS-NEXT: %[[CROUND32:.*]] = arith.divui %[[CIT]], %c3_i32{{.*}} : i32
+// WS-NEXT: %[[CROUND:.*]] = arith.index_castui %[[CROUND32]] : i32 to index
 // WS: %[[PHASE:.*]] = arith.remui %[[CROUND]], %c2{{.*}} : index
 // WS: tile.barrier_wait %[[FULL]][%[[CS]]] phase(%[[PHASE]])
 // WS: %[[CUR:.*]] = tile.region %[[A]][%[[CS]], %{{.*}}, %{{.*}}] sizes [1, 64, 64]
