@@ -215,7 +215,8 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
   abi::KernelSpec spec;
   spec.kernel = func.getName().str();
   spec.target = target.str();
-  spec.compiler = std::string("tilec ") + tilec::getVersion();
+  spec.compiler =
+      std::string("tilec ") + tilec::getVersion() + " (build " + tilec::getBuildId() + ")";
   spec.hash = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
   spec.params = tile::getKernelParams(func);
   spec.constants = constantsOf(func).dump();

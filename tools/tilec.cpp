@@ -339,7 +339,8 @@ int main(int argc, char **argv) {
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
   cl::SetVersionPrinter(
-      [](raw_ostream &os) { os << "tilec " << tilec::getVersion() << "\n"; });
+      [](raw_ostream &os) { os << "tilec " << tilec::getVersion() << " (build " << tilec::getBuildId() << ")\n";
+      });
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "tilec: compile tile-language (.tl) kernels\n\n"

@@ -1,6 +1,7 @@
 //===- ToolSupport.cpp - shared pieces of the command-line tools ----------===//
 
 #include "lib/Support/ToolSupport.h"
+#include "lib/Support/BuildId.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/WithColor.h"
@@ -8,6 +9,8 @@
 using namespace tilec;
 
 const char *tilec::getVersion() { return TILEC_VERSION; }
+
+const char *tilec::getBuildId() { return TILEC_BUILD_ID; }
 
 std::optional<std::pair<std::string, std::string>>
 tilec::parseDefine(llvm::StringRef text) {

@@ -23,6 +23,10 @@ namespace tilec {
 
 /// The compiler's version, recorded in metadata and cache keys.
 const char *getVersion();
+/// A hash of the sources this compiler was built from and of the MLIR it
+/// uses (16 hex digits): kernel caches key on it beside the version, so a
+/// changed compiler never reuses an older one's kernels.
+const char *getBuildId();
 
 /// Splits `name=value`; nullopt when there is no '=' or no name.
 std::optional<std::pair<std::string, std::string>>

@@ -2,6 +2,8 @@
 the CPU target on NumPy arrays. Prints "ok" when every check holds."""
 
 import os
+import re
+import shlex
 import sys
 import tempfile
 
@@ -129,4 +131,23 @@ assert len(entries) == 2 and not any(n.startswith(".tmp-") for n in entries), en
 # Ahead-of-time code: the metadata beside the PTX.
 aot = tilec.load(gemm.ptx)
 assert aot.metadata == gemm.metadata and not aot.from_cache
+# Another build of the compiler (the same version number from other
+# sources) does not reuse what this one compiled: the key holds what
+# `tilec --version` prints, the build id included.
+version = tilec.tool_version()
+assert re.fullmatch(r"tilec \d+\.\d+\.\d+ \(build [0-9a-f]{16}\)", version), version
+other_build = os.path.join(os.environ["TILEC_CACHE_DIR"], "other-build")
+with open(other_build, "w") as f:
+    f.write(f'#!/bin/sh\n[ "$1" = --version ] && exec echo "{version.split(" (")[0]} (build 0123456789abcdef)"\n'
+            f'exec {shlex.quote(tilec._tool._tool())} "$@"\n')
+os.chmod(other_build, 0o755)
+this_build = os.environ.get("TILEC")
+os.environ["TILEC"] = other_build
+rebuilt = tilec.compile(os.path.join(kernels, "gemm.tl"), defines={"block_N": 128})
+assert not rebuilt.from_cache and rebuilt.ptx != gemm.ptx
+assert open(rebuilt.ptx).read() == open(gemm.ptx).read()
+if this_build is None:
+    del os.environ["TILEC"]
+else:
+    os.environ["TILEC"] = this_build
 print("ok")
