@@ -693,6 +693,32 @@ def TileNVVMGridConstants : Pass<"tile-nvvm-grid-constants", "::mlir::gpu::GPUMo
   }];
 }
 
+def TileNarrowCompares : Pass<"tile-narrow-compares", "::mlir::gpu::GPUFuncOp"> {
+  let summary = "Compare 64-bit integers on 32 bits where their ranges fit";
+  let description = [{
+    Index values lower to 64-bit integers on the GPU, and a 64-bit compare
+    costs two instructions plus the 64-bit adds that feed it: the masks of
+    attention kernels (`bx * block_M + i >= k * block_N + j`, once per
+    element a thread holds) sit on the path before each tile's gemm. Integer
+    range analysis (thread and block indices bounded by the kernel's known
+    block and grid sizes, loop counters by their bounds) proves where both
+    operands of an `arith.cmpi` fit 32 bits for its predicate; such a
+    compare takes its operands truncated to i32, and LLVM then narrows the
+    arithmetic that only feeds it. Address arithmetic keeps its 64 bits: only
+    compares change, so no value is kept live in both widths.
+
+    ```mlir
+    %lhs = arith.addi %row, %c64 : index      // row in [0, 128)
+    %in = arith.cmpi sge, %lhs, %col : index  // col in [0, 8192)
+    // becomes
+    %lhs32 = arith.index_cast %lhs : index to i32
+    %col32 = arith.index_cast %col : index to i32
+    %in = arith.cmpi sge, %lhs32, %col32 : i32
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def TileSerializePTX : Pass<"tile-serialize-ptx", "::mlir::ModuleOp"> {
   let summary = "Compile each gpu.module to PTX, its kernels through LLVM in parallel";
   let description = [{

@@ -291,6 +291,7 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   OpPassManager &gpuPM = pm.nest<gpu::GPUModuleOp>();
   gpuPM.addPass(compiler::createLoweredKernelCanonicalizer());
   gpuPM.addPass(createCSEPass());
+  gpuPM.addNestedPass<gpu::GPUFuncOp>(createTileNarrowCompares());
   gpuPM.addPass(createSCFToControlFlowPass());
   gpuPM.addPass(createConvertNVGPUToNVVMPass());
   gpuPM.addPass(createConvertGpuOpsToNVVMOps());

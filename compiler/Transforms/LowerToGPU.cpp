@@ -616,6 +616,19 @@ LogicalResult KernelLowering::run() {
   launch.walk([&](tile::WarpSpecializeOp) { warpSpecialized = true; });
   blockThreads = launch.getThreads() + (warpSpecialized ? 128 : 0);
   kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({static_cast<int32_t>(blockThreads), 1, 1}));
+  // A grid known at compile time bounds the block indices, so that
+  // integer range narrowing can take index arithmetic to 32 bits.
+  SmallVector<int32_t, 3> grid;
+  for (Value extent : launch.getGrid()) {
+    std::optional<int64_t> known = getConstantIntValue(extent);
+    if (!known || *known < 1 || *known > std::numeric_limits<int32_t>::max())
+      break;
+    grid.push_back(static_cast<int32_t>(*known));
+  }
+  if (!launch.getGrid().empty() && grid.size() == launch.getGrid().size()) {
+    grid.resize(3, 1);
+    kernel.setKnownGridSizeAttr(b.getDenseI32ArrayAttr(grid));
+  }
   launch.setBlockThreads(blockThreads);
   entry = &kernel.getBody().front();
   b.setInsertionPointToStart(entry);

@@ -16,6 +16,10 @@ median of the rounds' medians). Prints a Markdown table: ms (TFLOP/s) per
 build and cuBLAS, each build's time over the default's, the fastest build /
 cuBLAS, and the errors.
 
+--load NAME=FILE.ptx adds a build compiled elsewhere (its metadata beside
+it, as `tilec -o FILE.ptx` writes them): another compiler's GEMM, timed
+in the same rounds as this one's.
+
 --once runs each build and cuBLAS once per shape after one warm-up call,
 untimed: what a profiler (ncu --launch-skip ...) attaches to.
 """
@@ -60,6 +64,8 @@ def main():
     parser.add_argument("--builds", default=",".join(BUILDS),
                         help="comma-separated names of BUILDS ('default' is always run)")
     parser.add_argument("--once", action="store_true", help="one untimed call each, for a profiler")
+    parser.add_argument("--load", action="append", default=[], metavar="NAME=FILE.ptx",
+                        help="a build compiled ahead of time (repeatable)")
     parser.add_argument("shapes", nargs="*", default=["8192x8192x8192"])
     args = parser.parse_args()
     names = [name.strip() for name in args.builds.split(",") if name.strip()]
@@ -70,6 +76,12 @@ def main():
         names.insert(0, "default")
     gemm = os.path.join(root, "kernels", "gemm.tl")
     kernels = {name: tilec.compile(gemm, "gemm", **BUILDS[name]) for name in names}
+    for item in args.load:
+        name, _, path = item.partition("=")
+        if not path or name in kernels:
+            raise SystemExit(f"gemm_builds: --load {item}: expected a new NAME=FILE.ptx")
+        kernels[name] = tilec.load(path)
+        names.append(name)
     shapes = [tuple(map(int, arg.split("x"))) for arg in args.shapes]
     if not args.once:
         print("| M x N x K | " + " | ".join(names + ["cuBLAS"]) + " | " +
