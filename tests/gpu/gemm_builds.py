@@ -37,8 +37,8 @@ import tilec  # noqa: E402
 BUILDS = {
     "4 stages": dict(defines={"num_stages": 4}),
     "default": dict(),
-    "4 stages, carried": dict(defines={"num_stages": 4}, enable=("carry-gemms",)),
-    "default, carried": dict(enable=("carry-gemms",)),
+    "4 stages carried": dict(defines={"num_stages": 4}, enable=("carry-gemms",)),
+    "carried": dict(enable=("carry-gemms",)),
     "stream-k": dict(enable=("stream-k",)),
 }
 
