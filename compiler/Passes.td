@@ -719,6 +719,28 @@ def TileNarrowCompares : Pass<"tile-narrow-compares", "::mlir::gpu::GPUFuncOp"> 
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def TileNVVMFastMath : Pass<"tile-nvvm-fast-math", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Approximable f32 exp2 as NVIDIA's flush-to-zero ex2 instruction";
+  let description = [{
+    An f32 `math.exp2` marked `fastmath<afn>` (`tilec --fast-math`, or
+    TileLang's fast-math pass config) becomes the intrinsic
+    `llvm.nvvm.ex2.approx.ftz.f`: one MUFU.EX2. libdevice's `__nv_exp2f`,
+    which the GPU conversion picks otherwise, keeps subnormal results and
+    wraps the instruction in a compare, two multiplies and a select, four
+    instructions per element on the path between an attention kernel's two
+    gemms. The approximation error is the same (2 ulp); results below
+    2^-126 become 0, as under nvcc's `--use_fast_math`. Runs before the GPU
+    to NVVM conversion.
+
+    ```mlir
+    %p = math.exp2 %x fastmath<afn> : f32
+    // becomes
+    %p = llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"(%x) : (f32) -> f32
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def TileSerializePTX : Pass<"tile-serialize-ptx", "::mlir::ModuleOp"> {
   let summary = "Compile each gpu.module to PTX, its kernels through LLVM in parallel";
   let description = [{

@@ -292,6 +292,7 @@ void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &targe
   gpuPM.addPass(compiler::createLoweredKernelCanonicalizer());
   gpuPM.addPass(createCSEPass());
   gpuPM.addNestedPass<gpu::GPUFuncOp>(createTileNarrowCompares());
+  gpuPM.addPass(createTileNVVMFastMath());
   gpuPM.addPass(createSCFToControlFlowPass());
   gpuPM.addPass(createConvertNVGPUToNVVMPass());
   gpuPM.addPass(createConvertGpuOpsToNVVMOps());
