@@ -29,16 +29,25 @@ __all__ = ["attention", "attention_variant", "block_sparse_attention", "decode_v
 _KERNELS = {}
 
 
-def _compiled(file, name, **defines):
-    key = (file, name, tuple(sorted(defines.items())))
+def _compiled(file, name, fast_math=False, **defines):
+    key = (file, name, fast_math, tuple(sorted(defines.items())))
     if key not in _KERNELS:
-        _KERNELS[key] = _compile(os.path.join(KERNELS, file), name, defines=defines)
+        _KERNELS[key] = _compile(os.path.join(KERNELS, file), name, defines=defines,
+                                 fast_math=fast_math)
     return _KERNELS[key]
 
 
+# The FlashAttention family's only math is exp2 (the softmax) and log2 (the
+# rows' log-sum-exp): with fast math, exp2 is one flush-to-zero ex2
+# instruction (the same results except that probabilities below 2^-126
+# become 0) and log2 NVIDIA's lg2.approx (absolute error below 2^-22), which
+# takes the exp2's wrapper off the path between the two gemms.
+_ATTENTION_FAST_MATH = True
+
+
 def _kernel(name, dim, groups, causal, dtype):
-    return _compiled("flash_attention_bwd.tl", name, dim=dim, groups=groups, is_causal=causal,
-                     dtype=dtype)
+    return _compiled("flash_attention_bwd.tl", name, fast_math=_ATTENTION_FAST_MATH, dim=dim,
+                     groups=groups, is_causal=causal, dtype=dtype)
 
 
 def _dtype_name(tensor, op="attention"):
@@ -69,7 +78,8 @@ def _attention_kernel(kind, q, k, v, causal):
     heads, dtype = q.shape[2], _dtype_name(q)
     if k.shape[2] == v.shape[2] and k.shape[3] == v.shape[3]:
         return _kernel(f"flash_attention_{kind}", q.shape[3], heads // k.shape[2], causal, dtype)
-    return _compiled("diffqkv_attention.tl", f"diffqkv_attention_{kind}", dk=q.shape[3],
+    return _compiled("diffqkv_attention.tl", f"diffqkv_attention_{kind}",
+                     fast_math=_ATTENTION_FAST_MATH, dk=q.shape[3],
                      dv=v.shape[3], k_groups=heads // k.shape[2], v_groups=heads // v.shape[2],
                      is_causal=causal, dtype=dtype)
 
@@ -205,7 +215,8 @@ def _block_sparse_function():
                            block_M=block, block_N=block, dtype=_dtype_name(q))
             out = torch.empty_like(q)
             lse = torch.empty(batch, heads, seq, device=q.device, dtype=torch.float32)
-            _compiled("block_sparse_attention.tl", "block_sparse_attention_lse", **defines)(
+            _compiled("block_sparse_attention.tl", "block_sparse_attention_lse",
+                      fast_math=_ATTENTION_FAST_MATH, **defines)(
                 q, k, v, block_indices, block_counts, out, lse)
             ctx.save_for_backward(q, k, v, block_indices, block_counts, out, lse)
             ctx.defines = defines
@@ -215,7 +226,8 @@ def _block_sparse_function():
         def backward(ctx, grad_out):
             q, k, v, block_indices, block_counts, out, lse = ctx.saved_tensors
             dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
-            _compiled("block_sparse_attention.tl", "block_sparse_attention_bwd", **ctx.defines)(
+            _compiled("block_sparse_attention.tl", "block_sparse_attention_bwd",
+                      fast_math=_ATTENTION_FAST_MATH, **ctx.defines)(
                 q, k, v, block_indices, block_counts, out, grad_out.contiguous().to(q.dtype),
                 lse, dq, dk, dv)
             return dq, dk, dv, None, None, None, None
