@@ -703,17 +703,23 @@ def TileNarrowCompares : Pass<"tile-narrow-compares", "::mlir::gpu::GPUFuncOp"> 
     range analysis (thread and block indices bounded by the kernel's known
     block and grid sizes, loop counters by their bounds) proves where both
     operands of an `arith.cmpi` fit 32 bits for its predicate; such a
-    compare takes its operands truncated to i32, and LLVM then narrows the
-    arithmetic that only feeds it. Address arithmetic keeps its 64 bits: only
-    compares change, so no value is kept live in both widths.
+    compare runs on i32, and so do the additions, subtractions and
+    multiplications whose results only such compares use (their low 32 bits
+    depend only on their operands' low 32 bits). A value that other ops use
+    too (an address's row, say) is truncated once where it is defined and
+    keeps its 64 bits, so that no value is computed in both widths; address
+    arithmetic is unchanged.
 
     ```mlir
-    %lhs = arith.addi %row, %c64 : index      // row in [0, 128)
-    %in = arith.cmpi sge, %lhs, %col : index  // col in [0, 8192)
+    %row = arith.addi %base, %tid : index     // base shared with addresses
+    %col = arith.addi %tid, %c3 : index
+    %in = arith.cmpi sge, %row, %col : index  // both in [0, 2^31)
     // becomes
-    %lhs32 = arith.index_cast %lhs : index to i32
-    %col32 = arith.index_cast %col : index to i32
-    %in = arith.cmpi sge, %lhs32, %col32 : i32
+    %base32 = arith.index_cast %base : index to i32
+    %tid32 = arith.index_cast %tid : index to i32
+    %row32 = arith.addi %base32, %tid32 : i32
+    %col32 = arith.addi %tid32, %c3_i32 : i32
+    %in = arith.cmpi sge, %row32, %col32 : i32
     ```
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];

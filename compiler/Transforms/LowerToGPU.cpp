@@ -617,7 +617,7 @@ LogicalResult KernelLowering::run() {
   blockThreads = launch.getThreads() + (warpSpecialized ? 128 : 0);
   kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({static_cast<int32_t>(blockThreads), 1, 1}));
   // A grid known at compile time bounds the block indices, so that
-  // integer range narrowing can take index arithmetic to 32 bits.
+  // tile-narrow-compares can run their compares on 32 bits.
   SmallVector<int32_t, 3> grid;
   for (Value extent : launch.getGrid()) {
     std::optional<int64_t> known = getConstantIntValue(extent);

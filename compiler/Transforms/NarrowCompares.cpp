@@ -1,7 +1,7 @@
 //===- NarrowCompares.cpp - 64-bit compares on 32 bits --------------------===//
 //
-// Truncates the operands of integer compares whose ranges fit 32 bits (see
-// TileNarrowCompares in Passes.td).
+// Runs integer compares whose operand ranges fit 32 bits, and the arithmetic
+// only they use, on i32 (see TileNarrowCompares in Passes.td).
 //
 //===----------------------------------------------------------------------===//
 

@@ -566,10 +566,9 @@ static bool pipeline(tile::PipelinedOp loop, const PipelineOptions &options) {
     }
     Value noIterations = persistent ? constant(0) : Value();
     auto specialize = tile::WarpSpecializeOp::create(b, loc, /*persistent=*/bool(persistent));
-    // Persistent: the iterations the block's earlier tiles ran (their
-    // stages and barrier phases continue from there).
-    // Kept modulo 2 x stages (what stage and phase depend on), so that the
-    // count within a tile fits the 32 bits its arithmetic runs in.
+    // Persistent: the iterations the block's earlier tiles ran, modulo 2 x
+    // stages (all that stages and barrier phases depend on; they continue
+    // from there), small so that the count within a tile fits 32 bits.
     Value base;
     auto perIteration = [&](Value iv) {
       Value iteration = arith::DivUIOp::create(

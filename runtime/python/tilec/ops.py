@@ -40,7 +40,7 @@ def _compiled(file, name, fast_math=False, **defines):
 # The FlashAttention family's only math is exp2 (the softmax) and log2 (the
 # rows' log-sum-exp): with fast math, exp2 is one flush-to-zero ex2
 # instruction (the same results except that probabilities below 2^-126
-# become 0) and log2 NVIDIA's lg2.approx (absolute error below 2^-22), which
+# become 0) and log2 NVIDIA's lg2.approx (error about 2^-22), which
 # takes the exp2's wrapper off the path between the two gemms.
 _ATTENTION_FAST_MATH = True
 
