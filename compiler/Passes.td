@@ -708,7 +708,9 @@ def TileNarrowCompares : Pass<"tile-narrow-compares", "::mlir::gpu::GPUFuncOp"> 
     depend only on their operands' low 32 bits). A value that other ops use
     too (an address's row, say) is truncated once where it is defined and
     keeps its 64 bits, so that no value is computed in both widths; address
-    arithmetic is unchanged.
+    arithmetic is unchanged. (LLVM folds a compare of two such truncations
+    back into a 64-bit compare: what stays narrow is the arithmetic the
+    compares own, like a mask's per-element sums.)
 
     ```mlir
     %row = arith.addi %base, %tid : index     // base shared with addresses
