@@ -247,7 +247,18 @@ def _variant_kernel(variant, kernel, q, k, v, **extra):
         defines["groups"] = heads // kv_heads
     if v.shape[2] != kv_heads or v.shape[3] != k.shape[3]:
         defines.update(dim_v=v.shape[3], v_groups=heads // v.shape[2])
-    return _compiled(os.path.join("attention", variant + ".tl"), kernel, **defines)
+    return _compiled(os.path.join("attention", variant + ".tl"), kernel,
+                     fast_math=variant in _FAST_MATH_VARIANTS, **defines)
+
+
+# The template's instances whose math is the template's exp2 and log2 alone
+# (as the FlashAttention family's, above). Left exact: softcap (tanh) and
+# sigmoid, whose functions fast math would approximate, and retention, whose
+# decay multiplies log2(gamma) by the distance (an approximate log2's error
+# grows with it).
+_FAST_MATH_VARIANTS = frozenset({
+    "alibi", "block_sparse", "causal", "dense", "diffqkv", "document", "prefix_lm", "resa",
+    "sliding_window"})
 
 
 def _variant_function():
