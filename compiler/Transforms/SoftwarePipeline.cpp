@@ -383,12 +383,15 @@ static int64_t stageBytes(const Prologue &head, int64_t stages) {
 }
 
 /// The stage of iteration `iteration` (counted from the loop's start, plus
-/// `base` when given: the iterations before it, modulo 2 x stages) and its
-/// round over the stages, both index values. The division and remainder by
-/// the constant run on 32 bits: on the GPU they sit between one k-step's
-/// tensor-core wait and the next one's issue, where 64-bit ones take a
-/// chain of wide multiplies. A loop's iterations fit (2^32 iterations of a
-/// tile would be a tensor of more than 2^32 blocks along one dimension).
+/// `base` when given: the iterations before it, which the persistent tile
+/// loop keeps modulo 2 x stages) and its round over the stages, both index
+/// values. The division and remainder by the constant run on 32 bits: on
+/// the GPU they sit between one k-step's tensor-core wait and the next
+/// one's issue, where 64-bit ones take a chain of wide multiplies. The i32
+/// sum wraps as the 64-bit one does, so they are right whenever the count
+/// itself fits 32 bits (tile-stream-k's pieces pass a base below zero):
+/// 2^32 iterations of one tile would be a tensor of more than 2^32 blocks
+/// along one dimension.
 static std::pair<Value, Value> stageAndRound(OpBuilder &b, Location loc, Value iteration,
                                              Value base, int64_t stages) {
   Type i32 = b.getI32Type();

@@ -5,12 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/launch/DynamicLibrary.h"
+#include "runtime/launch/OncePerDevice.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <mutex>
-#include <set>
 #include <sstream>
 
 using namespace tilec;
@@ -97,24 +96,19 @@ static bool ensureContext(std::string &error) {
 /// next call's allocation maps it again, tens of microseconds for a few
 /// megabytes. Once per device, when a kernel is loaded.
 static bool keepPooledMemory(std::string &error) {
-  static std::mutex mutex;
-  static std::set<CUdevice> done;
+  static tilec::gpu::OncePerDevice once;
   Driver &driver = Driver::get();
   CUdevice device;
   if (!check(driver.cuCtxGetDevice(&device), "cuCtxGetDevice", error))
     return false;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (done.count(device))
-    return true;
-  CUmemoryPool pool;
-  if (!check(driver.cuDeviceGetDefaultMemPool(&pool, device), "cuDeviceGetDefaultMemPool", error))
-    return false;
-  cuuint64_t threshold = ~cuuint64_t(0);
-  if (!check(driver.cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &threshold),
-             "cuMemPoolSetAttribute", error))
-    return false;
-  done.insert(device);
-  return true;
+  return once.run(device, [&] {
+    CUmemoryPool pool;
+    cuuint64_t threshold = ~cuuint64_t(0);
+    return check(driver.cuDeviceGetDefaultMemPool(&pool, device), "cuDeviceGetDefaultMemPool",
+                 error) &&
+           check(driver.cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &threshold),
+                 "cuMemPoolSetAttribute", error);
+  });
 }
 
 std::unique_ptr<CudaKernel> CudaKernel::load(const std::string &binary,

@@ -6,9 +6,7 @@
 #include <hip/hip_runtime_api.h>
 
 #include "runtime/launch/DynamicLibrary.h"
-
-#include <mutex>
-#include <set>
+#include "runtime/launch/OncePerDevice.h"
 
 using namespace tilec::gpu;
 
@@ -61,24 +59,19 @@ bool check(hipError_t result, const char *what, std::string &error) {
 /// again (the pool's default threshold returns it at each synchronization).
 /// Once per device, when a kernel is loaded.
 static bool keepPooledMemory(std::string &error) {
-  static std::mutex mutex;
-  static std::set<int> done;
+  static OncePerDevice once;
   const Hip &hip = Hip::get();
   int device = 0;
   if (!check(hip.hipGetDevice(&device), "hipGetDevice", error))
     return false;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (done.count(device))
-    return true;
-  hipMemPool_t pool = nullptr;
-  if (!check(hip.hipDeviceGetDefaultMemPool(&pool, device), "hipDeviceGetDefaultMemPool", error))
-    return false;
-  uint64_t threshold = ~uint64_t(0);
-  if (!check(hip.hipMemPoolSetAttribute(pool, hipMemPoolAttrReleaseThreshold, &threshold),
-             "hipMemPoolSetAttribute", error))
-    return false;
-  done.insert(device);
-  return true;
+  return once.run(device, [&] {
+    hipMemPool_t pool = nullptr;
+    uint64_t threshold = ~uint64_t(0);
+    return check(hip.hipDeviceGetDefaultMemPool(&pool, device), "hipDeviceGetDefaultMemPool",
+                 error) &&
+           check(hip.hipMemPoolSetAttribute(pool, hipMemPoolAttrReleaseThreshold, &threshold),
+                 "hipMemPoolSetAttribute", error);
+  });
 }
 
 std::unique_ptr<HipKernel> HipKernel::load(const std::string &codeObject,

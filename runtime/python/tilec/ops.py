@@ -29,25 +29,34 @@ __all__ = ["attention", "attention_variant", "block_sparse_attention", "decode_v
 _KERNELS = {}
 
 
-def _compiled(file, name, fast_math=False, **defines):
-    key = (file, name, fast_math, tuple(sorted(defines.items())))
+# The kernels compiled with fast math: those whose only math is exp2 (the
+# softmax) and log2 (the rows' log-sum-exp), the FlashAttention family and
+# the attention template's instances that add no other function. With fast
+# math exp2 is one flush-to-zero ex2 instruction (the same results except
+# that probabilities below 2^-126 become 0) and log2 NVIDIA's lg2.approx
+# (error about 2^-22), which takes the exp2's wrapper off the path between
+# the two gemms. Left exact: the template's softcap (tanh) and sigmoid,
+# whose functions fast math would approximate, and its retention, whose
+# decay multiplies log2(gamma) by the distance (an approximate log2's error
+# grows with it).
+_FAST_MATH_SOURCES = frozenset(
+    ["flash_attention_bwd.tl", "diffqkv_attention.tl", "block_sparse_attention.tl"] +
+    [os.path.join("attention", variant + ".tl") for variant in (
+        "alibi", "block_sparse", "causal", "dense", "diffqkv", "document", "prefix_lm", "resa",
+        "sliding_window")])
+
+
+def _compiled(file, name, **defines):
+    key = (file, name, tuple(sorted(defines.items())))
     if key not in _KERNELS:
         _KERNELS[key] = _compile(os.path.join(KERNELS, file), name, defines=defines,
-                                 fast_math=fast_math)
+                                 fast_math=file in _FAST_MATH_SOURCES)
     return _KERNELS[key]
 
 
-# The FlashAttention family's only math is exp2 (the softmax) and log2 (the
-# rows' log-sum-exp): with fast math, exp2 is one flush-to-zero ex2
-# instruction (the same results except that probabilities below 2^-126
-# become 0) and log2 NVIDIA's lg2.approx (error about 2^-22), which
-# takes the exp2's wrapper off the path between the two gemms.
-_ATTENTION_FAST_MATH = True
-
-
 def _kernel(name, dim, groups, causal, dtype):
-    return _compiled("flash_attention_bwd.tl", name, fast_math=_ATTENTION_FAST_MATH, dim=dim,
-                     groups=groups, is_causal=causal, dtype=dtype)
+    return _compiled("flash_attention_bwd.tl", name, dim=dim, groups=groups, is_causal=causal,
+                     dtype=dtype)
 
 
 def _dtype_name(tensor, op="attention"):
@@ -78,8 +87,7 @@ def _attention_kernel(kind, q, k, v, causal):
     heads, dtype = q.shape[2], _dtype_name(q)
     if k.shape[2] == v.shape[2] and k.shape[3] == v.shape[3]:
         return _kernel(f"flash_attention_{kind}", q.shape[3], heads // k.shape[2], causal, dtype)
-    return _compiled("diffqkv_attention.tl", f"diffqkv_attention_{kind}",
-                     fast_math=_ATTENTION_FAST_MATH, dk=q.shape[3],
+    return _compiled("diffqkv_attention.tl", f"diffqkv_attention_{kind}", dk=q.shape[3],
                      dv=v.shape[3], k_groups=heads // k.shape[2], v_groups=heads // v.shape[2],
                      is_causal=causal, dtype=dtype)
 
@@ -215,8 +223,7 @@ def _block_sparse_function():
                            block_M=block, block_N=block, dtype=_dtype_name(q))
             out = torch.empty_like(q)
             lse = torch.empty(batch, heads, seq, device=q.device, dtype=torch.float32)
-            _compiled("block_sparse_attention.tl", "block_sparse_attention_lse",
-                      fast_math=_ATTENTION_FAST_MATH, **defines)(
+            _compiled("block_sparse_attention.tl", "block_sparse_attention_lse", **defines)(
                 q, k, v, block_indices, block_counts, out, lse)
             ctx.save_for_backward(q, k, v, block_indices, block_counts, out, lse)
             ctx.defines = defines
@@ -226,8 +233,7 @@ def _block_sparse_function():
         def backward(ctx, grad_out):
             q, k, v, block_indices, block_counts, out, lse = ctx.saved_tensors
             dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
-            _compiled("block_sparse_attention.tl", "block_sparse_attention_bwd",
-                      fast_math=_ATTENTION_FAST_MATH, **ctx.defines)(
+            _compiled("block_sparse_attention.tl", "block_sparse_attention_bwd", **ctx.defines)(
                 q, k, v, block_indices, block_counts, out, grad_out.contiguous().to(q.dtype),
                 lse, dq, dk, dv)
             return dq, dk, dv, None, None, None, None
@@ -247,18 +253,7 @@ def _variant_kernel(variant, kernel, q, k, v, **extra):
         defines["groups"] = heads // kv_heads
     if v.shape[2] != kv_heads or v.shape[3] != k.shape[3]:
         defines.update(dim_v=v.shape[3], v_groups=heads // v.shape[2])
-    return _compiled(os.path.join("attention", variant + ".tl"), kernel,
-                     fast_math=variant in _FAST_MATH_VARIANTS, **defines)
-
-
-# The template's instances whose math is the template's exp2 and log2 alone
-# (as the FlashAttention family's, above). Left exact: softcap (tanh) and
-# sigmoid, whose functions fast math would approximate, and retention, whose
-# decay multiplies log2(gamma) by the distance (an approximate log2's error
-# grows with it).
-_FAST_MATH_VARIANTS = frozenset({
-    "alibi", "block_sparse", "causal", "dense", "diffqkv", "document", "prefix_lm", "resa",
-    "sliding_window"})
+    return _compiled(os.path.join("attention", variant + ".tl"), kernel, **defines)
 
 
 def _variant_function():
