@@ -329,6 +329,60 @@ def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> 
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def TileFlattenConditionals : Pass<"tile-flatten-conditionals", "::mlir::ModuleOp"> {
+  let summary = "Small value-producing ifs that read tensors as straight-line code and selects";
+  let description = [{
+    Python's `and`, `or`, `a if c else b` and `T.if_then_else` evaluate
+    their right side only when needed, so the frontend gives them an
+    `scf.if` that yields a value. Inside a `T.Parallel` over a tile each one
+    becomes a branch per element a thread holds, and a load on its side
+    cannot be shared between elements: the mask of packed documents,
+    `q >= k and ids[b, q] == ids[b, k]`, read two words per score (about
+    120 loads and 64 branches per thread and key block of FlashAttention)
+    instead of one per row and one per column a thread holds (34).
+
+    An `scf.if` with results, one of whose sides reads a tensor, whose
+    sides hold at most `max-ops` operations each, all of which may run
+    unasked, becomes its two sides' operations followed by one
+    `arith.select` per result (`arith.andi` for `and`, `arith.ori` for
+    `or`); the tensor reads it hoists are marked `speculative`, which the
+    GPU lowering guards without a branch. May run unasked: pure operations
+    (an integer division only by a divisor known not to be 0 or -1), tensor
+    reads (outside its tensor a read gives zero, so none faults) and reads
+    of fragments and locals at indices provably inside them. Shared memory
+    reads and anything that writes stay behind their branch; so do ifs of
+    arithmetic alone (LLVM flattens those itself) and the guards of
+    `vector` loops (their lowering checks a guard once per vector).
+    Innermost ifs go first, so nested conditions flatten together.
+
+    The GPU pipelines run it after tile-vectorize-parallel. The cpu target
+    keeps the branches, so that its checks (reads outside a tensor at
+    indices from data, reads of unwritten fragment elements) see exactly
+    the reads a program asks for.
+
+    ```mlir
+    %same = scf.if %causal -> (i1) {
+      %a = tile.load %ids[%b, %q] : !tile.buffer<?x?xi32, global>
+      %c = tile.load %ids[%b, %k] : !tile.buffer<?x?xi32, global>
+      %eq = arith.cmpi eq, %a, %c : i32
+      scf.yield %eq : i1
+    } else {
+      scf.yield %false : i1
+    }
+    // becomes
+    %a = tile.load %ids[%b, %q] {speculative} : !tile.buffer<?x?xi32, global>
+    %c = tile.load %ids[%b, %k] {speculative} : !tile.buffer<?x?xi32, global>
+    %eq = arith.cmpi eq, %a, %c : i32
+    %same = arith.andi %causal, %eq : i1
+    ```
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "unsigned", "16",
+           "The most operations (besides the yield) either side may hold">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def TileApproximateMath : Pass<"tile-approximate-math", "::mlir::ModuleOp"> {
   let summary = "Expand math functions marked approximable (fastmath<afn>) into cheaper code";
   let description = [{

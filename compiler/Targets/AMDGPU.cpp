@@ -54,6 +54,9 @@ void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &
   compiler::buildTileCleanupPipeline(pm);
   pm.addPass(createTileInferLayouts());
   pm.addPass(createTileVectorizeParallel());
+  // Loads behind small value-producing ifs (masks) become straight-line
+  // code; the CPU target keeps the branches its checks follow.
+  pm.addPass(createTileFlattenConditionals());
   pm.addPass(createTilePlanSharedMemory());
   pm.addPass(createTileInsertBarriers());
   TileLowerToGPUOptions lowering;

@@ -251,6 +251,9 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   if (codegen.carryGemms) // loops of one gemm, which rotation leaves alone
     pm.addPass(createTileCarryGemms());
   pm.addPass(createTileVectorizeParallel());
+  // Loads behind small value-producing ifs (masks) become straight-line
+  // code; the CPU target keeps the branches its checks follow.
+  pm.addPass(createTileFlattenConditionals());
   if (codegen.stageStores) {
     TileStageStoresOptions staging;
     // Accumulators added atomically go through shared tiles and bulk

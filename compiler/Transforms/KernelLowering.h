@@ -35,6 +35,10 @@ using namespace mlir;
 constexpr unsigned kGlobalSpace = 1;
 constexpr unsigned kSharedSpace = 3;
 constexpr llvm::StringLiteral kSharedSymbol = "tilec_dsmem";
+/// A constant global of zero bytes that guarded loads read instead of an
+/// element outside its tensor (see KernelLowering::loadStoredOrZero).
+constexpr llvm::StringLiteral kZerosSymbol = "tilec_zeros";
+constexpr int64_t kZerosBytes = 16;
 
 /// What a `!tile.buffer` value stands for inside the kernel: a window of
 /// memory addressed as base + sum((offset + index) * stride).
@@ -203,8 +207,16 @@ private:
     return LLVM::LoadOp::create(b, loc(), ref.elementType, address(ref, viewIndex));
   }
   /// The same for a tensor element, or zero where the index is outside the
-  /// tensor (nothing is read there); fromMemory gives the value.
-  Value loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex);
+  /// tensor; fromMemory gives the value. `branchFree` (speculative reads):
+  /// the load reads kZerosSymbol instead of an element outside, so that
+  /// loads stay in straight-line code, where equal ones are shared; else it
+  /// sits behind a branch. (Not for the fallbacks of vector code: LLVM would
+  /// sink their loads and the vector version's into one load of either
+  /// address and lose the vector load.)
+  Value loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex,
+                         bool branchFree = false);
+  /// The address of kZerosSymbol (declared in the GPU module on first use).
+  Value zerosAddress();
   Value load(const BufferRef &ref, ArrayRef<Value> viewIndex) {
     return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
                                                 address(ref, viewIndex)));

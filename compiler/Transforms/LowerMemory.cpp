@@ -79,7 +79,8 @@ LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
   LLVM_DEBUG(if (guarded) llvm::dbgs() << "guarded: " << *op << "\n");
   if (load && guarded) { // outside the tensor reads zero
     mapping.map(load.getResult(),
-                fromMemory(ref, loadStoredOrZero(ref, mappedValues(load.getIndices()))));
+                fromMemory(ref, loadStoredOrZero(ref, mappedValues(load.getIndices()),
+                                                 /*branchFree=*/load.getSpeculative())));
     return success();
   }
   if (load) {

@@ -92,7 +92,16 @@ Value KernelLowering::inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex) 
   return ok;
 }
 
-Value KernelLowering::loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+Value KernelLowering::loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex,
+                                       bool branchFree) {
+  if (branchFree) {
+    assert(ref.elementType.getIntOrFloatBitWidth() <= 8 * kZerosBytes &&
+           "an element wider than the zeros guarded loads read");
+    // The address outside the tensor is selected away, never dereferenced.
+    Value at = LLVM::SelectOp::create(b, loc(), inBounds(ref, viewIndex),
+                                      address(ref, viewIndex), zerosAddress());
+    return LLVM::LoadOp::create(b, loc(), ref.elementType, at);
+  }
   auto ifOp = scf::IfOp::create(b, loc(), TypeRange{ref.elementType}, inBounds(ref, viewIndex),
                                 /*addThenBlock=*/true, /*addElseBlock=*/true);
   OpBuilder::InsertionGuard guard(b);
@@ -101,6 +110,20 @@ Value KernelLowering::loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> vie
   b.setInsertionPointToStart(ifOp.elseBlock());
   scf::YieldOp::create(b, loc(), zeroOf(ref.elementType));
   return ifOp.getResult(0);
+}
+
+Value KernelLowering::zerosAddress() {
+  auto pointer = LLVM::LLVMPointerType::get(b.getContext(), kGlobalSpace);
+  if (!gpuModule.lookupSymbol(kZerosSymbol)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(gpuModule.getBody());
+    LLVM::GlobalOp::create(b, gpuModule.getLoc(),
+                           LLVM::LLVMArrayType::get(b.getI8Type(), kZerosBytes),
+                           /*isConstant=*/true, LLVM::Linkage::Internal, kZerosSymbol,
+                           LLVM::ZeroAttr::get(b.getContext()), /*alignment=*/kZerosBytes,
+                           kGlobalSpace);
+  }
+  return LLVM::AddressOfOp::create(b, loc(), pointer, kZerosSymbol);
 }
 
 Value KernelLowering::cast(Value value, Type to) {

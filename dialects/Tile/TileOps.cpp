@@ -438,6 +438,9 @@ SmallVector<unsigned> RegionOp::keptDims(ArrayRef<int64_t> sizes,
 //===----------------------------------------------------------------------===//
 
 LogicalResult LoadOp::verify() {
+  if (getSpeculative() && getBuffer().getType().getScope() == MemoryScope::Shared)
+    return emitOpError("cannot read shared memory speculatively (an address outside "
+                       "the allocation faults)");
   return verifyIndexCount(*this, getBuffer().getType(), getIndices().size());
 }
 

@@ -311,9 +311,20 @@ def Tile_LoadOp : Tile_Op<"load", [
     `contiguous` (set by tile-vectorize-parallel in a `vector` loop): the
     index moves by one element per lane and is aligned to the vector at a
     vector's first lane, so the lanes' reads can be one vector load.
+
+    `speculative` (set by tile-flatten-conditionals): the program asked for
+    the element only under a condition, which now selects among values
+    read unconditionally. Outside its tensor such a read gives zero like
+    any other, but without a branch: the GPU lowering selects the address
+    of a constant zero instead, so that equal reads stay in straight-line
+    code and are shared. Only tensors, fragments and locals are read so.
+
+    ```mlir
+    %id = tile.load %ids[%b, %k] {speculative} : !tile.buffer<?x?xi32, global>
+    ```
   }];
   let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$buffer, Variadic<Index>:$indices,
-                       UnitAttr:$contiguous);
+                       UnitAttr:$contiguous, UnitAttr:$speculative);
   let results = (outs AnyType:$result);
   let assemblyFormat = "$buffer `[` $indices `]` attr-dict `:` type($buffer)";
   let hasVerifier = 1;

@@ -4,13 +4,16 @@ another compiler or with other options.
 
     python3 tests/gpu/ab.py NAME=FILE.ptx NAME=FILE.ptx [...] [--rounds 3]
                             [--dims batch=4,seq=8192,...]
+                            [--sorted NAME[:RATE],...]
 
 On a GPU machine with TILEC_CUDA_LIB set (as for bench.py). Each FILE.ptx
 has its launch metadata beside it (FILE.json, as `tilec -o FILE.ptx`
 writes them); the builds take the same parameters, of fixed shapes or with their
 symbolic dimensions given by --dims.
-Inputs are random (normal floats, small integers); every build runs on the
-same ones, outputs poisoned with NaN before, and each build's outputs are
+Inputs are random (normal floats, small integers; --sorted integer tensors
+rise by one with probability RATE, 0.01 by default, at each step along
+their last dimension: the document ids of packed sequences); every build
+runs on the same ones, outputs poisoned with NaN before, and each build's outputs are
 compared with the first build's (max abs difference, relative to the
 first's largest magnitude). Then the builds take turns in rounds of 20
 timed calls (CUDA events, L2 flushed before each); each keeps the median of
@@ -31,7 +34,7 @@ from tilec._arguments import TORCH  # noqa: E402
 from gemm_builds import median_ms  # noqa: E402  (the L2 flushed before each call)
 
 
-def random_input(param, dims):
+def random_input(param, dims, sorted_rates):
     if param["kind"] != "tensor":
         return 1.0 if param["dtype"].startswith(("float", "bfloat")) else 1
     missing = [e for e in param["shape"] if isinstance(e, str) and e not in dims]
@@ -41,6 +44,9 @@ def random_input(param, dims):
     dtype = getattr(torch, TORCH[param["dtype"]])
     if dtype.is_floating_point:
         return torch.randn(shape, device="cuda").to(dtype)
+    if param["name"] in sorted_rates:
+        steps = torch.rand(shape, device="cuda") < sorted_rates[param["name"]]
+        return torch.cumsum(steps, -1).to(dtype)
     return torch.randint(-2, 3, shape, device="cuda").to(dtype)
 
 
@@ -49,6 +55,8 @@ def main():
     parser.add_argument("builds", nargs="+", metavar="NAME=FILE.ptx")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dims", default="", help="symbolic dimensions: name=value,...")
+    parser.add_argument("--sorted", default="",
+                        help="non-decreasing integer tensors: name[:rate],...")
     args = parser.parse_args()
     kernels = {}
     for item in args.builds:
@@ -64,7 +72,9 @@ def main():
             raise SystemExit(f"ab: {name} takes other parameters than the first build")
     torch.manual_seed(0)
     dims = {k: int(v) for k, _, v in (d.partition("=") for d in args.dims.split(",") if d)}
-    inputs = [random_input(p, dims) for p in params]
+    sorted_rates = {name: float(rate or 0.01)
+                    for name, _, rate in (s.partition(":") for s in args.sorted.split(",") if s)}
+    inputs = [random_input(p, dims, sorted_rates) for p in params]
     written = [i for i, p in enumerate(params) if p["kind"] == "tensor" and not p.get("read_only")]
     outputs = {}
     for name, kernel in kernels.items():

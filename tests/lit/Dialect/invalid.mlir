@@ -726,3 +726,11 @@ func.func @wait_signal_flags_i64(%flags: !tile.buffer<4xi64, global>, %i: index)
   tile.wait_signal %flags[%i] : !tile.buffer<4xi64, global>
   return
 }
+
+// -----
+
+func.func @speculative_shared_read(%staged: !tile.buffer<64xf32, shared>, %i: index) {
+  // expected-error @+1 {{cannot read shared memory speculatively}}
+  %v = tile.load %staged[%i] {speculative} : !tile.buffer<64xf32, shared>
+  return
+}

@@ -131,6 +131,7 @@ func.func @layouts() attributes {tile.kernel} {
 // CHECK: tile.parallel [64] attributes {vector = 4 : i64}
 // CHECK: tile.load %{{.*}}[%{{.*}}] {contiguous} : <64xf32, global>
 // CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}] {contiguous} : <64xf32, global>
+// CHECK: tile.load %{{.*}}[%{{.*}}] {speculative} : <64xf32, global>
 // CHECK: tile.convert_layout %{{.*}}, %{{.*}} : <128x64xf32, fragment, #tile.wgmma<2>>, <128x64xf16, fragment, #tile.swizzle<128>>
 // CHECK: scf.for {{.*}} {
 // CHECK: } {tile.unroll}
@@ -152,6 +153,7 @@ func.func @scheduling_facts(%A: !tile.buffer<64xf32, global>) attributes {tile.k
       %v = tile.load %A[%i] {contiguous} : !tile.buffer<64xf32, global>
       tile.store %v, %A[%i] {contiguous} : !tile.buffer<64xf32, global>
     }
+    %s = tile.load %A[%c0] {speculative} : !tile.buffer<64xf32, global>
     %p = tile.alloc : !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>
     tile.convert_layout %acc, %p : !tile.buffer<128x64xf32, fragment, #tile.wgmma<2>>, !tile.buffer<128x64xf16, fragment, #tile.swizzle<128>>
     scf.for %k = %c0 to %c4 step %c1 {

@@ -54,6 +54,37 @@ func.func @load_from_data(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], ti
 
 // -----
 
+// A speculative read (tile-flatten-conditionals hoisted it out of the if
+// that asked for it) reads zero outside without a branch: its address is
+// that of a constant global of zeros there.
+// CHECK: llvm.mlir.global internal constant @tilec_zeros(#llvm.zero) {addr_space = 1 : i32, alignment = 16 : i64} : !llvm.array<16 x i8>
+// CHECK-LABEL: gpu.func @speculative_load
+// CHECK-NOT: scf.if
+// CHECK: %[[ZEROS:.*]] = llvm.mlir.addressof @tilec_zeros : !llvm.ptr<1>
+// CHECK: %[[ELEMENT:.*]] = llvm.getelementptr %arg0
+// CHECK: %[[INSIDE:.*]] = arith.cmpi ult
+// CHECK: %[[AT:.*]] = llvm.select %{{.*}}, %[[ELEMENT]], %[[ZEROS]] : i1, !llvm.ptr<1>
+// CHECK: %[[V:.*]] = llvm.load %[[AT]] : !llvm.ptr<1> -> f32
+// CHECK: llvm.store %[[V]]
+func.func @speculative_load(%X: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "X"},
+                            %idx: !tile.buffer<64xi32, global> {tile.dims = [""], tile.name = "idx"},
+                            %Y: !tile.buffer<64xf32, global> {tile.dims = [""], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [64] {
+    ^bb0(%i: index):
+      %j = tile.load %idx[%i] : !tile.buffer<64xi32, global>
+      %k = arith.index_cast %j : i32 to index
+      %v = tile.load %X[%k] {speculative} : !tile.buffer<?xf32, global>
+      tile.store %v, %Y[%i] : !tile.buffer<64xf32, global>
+    }
+  }
+  return
+}
+
+// -----
+
 // Provably inside: a T.Parallel index into a tensor of that static size; a
 // block index of a grid over the tensor's rows and a column under `j < N`
 // (N by the dimension's name, of another tensor); no guards.
