@@ -63,34 +63,63 @@ bool mayRunUnasked(Operation *op) {
   llvm_unreachable("a memory scope");
 }
 
-bool readsTensor(Operation &op) {
-  auto load = dyn_cast<tile::LoadOp>(op);
-  return load && load.getBuffer().getType().getScope() == tile::MemoryScope::Global;
+/// Whether `value` depends on `index` (an index of `parallel`).
+bool dependsOn(Value value, BlockArgument index, tile::ParallelOp parallel,
+               DenseMap<Value, bool> &known) {
+  if (value == index)
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def || !parallel->isProperAncestor(def))
+    return false; // another index, or defined before the loop
+  if (auto it = known.find(value); it != known.end())
+    return it->second;
+  bool result = llvm::any_of(def->getOperands(), [&](Value operand) {
+    return dependsOn(operand, index, parallel, known);
+  });
+  known[value] = result;
+  return result;
 }
 
-/// Whether `ifOp` is worth making straight-line code and may be: a side
-/// reads a tensor (ifs of arithmetic alone LLVM flattens itself), it yields
-/// values of types arith.select takes, each side holds at most `maxOps`
-/// ops that may run unasked, and it is no guard of a vector loop (whose
-/// lowering checks it once per vector).
+/// Whether `op` reads a tensor element that other iterations of `parallel`
+/// read too: its indices leave out one of the loop's indices (a mask's
+/// per-row or per-column data).
+bool readsSharedTensorElement(Operation &op, tile::ParallelOp parallel) {
+  auto load = dyn_cast<tile::LoadOp>(op);
+  if (!load || load.getBuffer().getType().getScope() != tile::MemoryScope::Global)
+    return false;
+  return llvm::any_of(parallel.getBody().getArguments(), [&](BlockArgument index) {
+    DenseMap<Value, bool> known;
+    return llvm::none_of(load.getIndices(),
+                         [&](Value i) { return dependsOn(i, index, parallel, known); });
+  });
+}
+
+/// Whether `ifOp` is worth making straight-line code and may be: it lies in
+/// a T.Parallel and a side reads a tensor element other iterations read too
+/// (flattened, the reads are shared; a read of an element of its own keeps
+/// its branch, which costs less than a guard, and ifs of arithmetic alone
+/// LLVM flattens itself), it yields values of types arith.select takes,
+/// each side holds at most `maxOps` ops that may run unasked, and it is no
+/// guard of a vector loop (whose lowering checks it once per vector).
 bool isFlattenable(scf::IfOp ifOp, unsigned maxOps) {
   if (ifOp.getNumResults() == 0 || ifOp.getElseRegion().empty() ||
       ifOp->hasAttr(tile::kVectorGuardAttrName))
     return false;
-  if (auto parallel = ifOp->getParentOfType<tile::ParallelOp>(); parallel && parallel.getVector())
+  auto parallel = ifOp->getParentOfType<tile::ParallelOp>();
+  if (!parallel || parallel.getVector())
     return false;
   if (!llvm::all_of(ifOp.getResultTypes(), [](Type type) { return type.isIntOrIndexOrFloat(); }))
     return false;
-  bool readsTensors = false;
+  bool readsShared = false;
   for (Block *side : {ifOp.thenBlock(), ifOp.elseBlock()}) {
     unsigned count = 0;
     for (Operation &op : side->without_terminator()) {
       if (++count > maxOps || !mayRunUnasked(&op))
         return false;
-      readsTensors |= readsTensor(op);
+      readsShared |= readsSharedTensorElement(op, parallel);
     }
   }
-  return readsTensors;
+  return readsShared;
 }
 
 void flatten(scf::IfOp ifOp) {
