@@ -9,7 +9,7 @@ another compiler or with other options.
 On a GPU machine with TILEC_CUDA_LIB set (as for bench.py). Each FILE.ptx
 has its launch metadata beside it (FILE.json, as `tilec -o FILE.ptx`
 writes them); the builds take the same parameters, of fixed shapes or with their
-symbolic dimensions given by --dims.
+symbolic dimensions (and any scalar parameters, else 1) given by --dims.
 Inputs are random (normal floats, small integers; --sorted integer tensors
 rise by one with probability RATE, 0.01 by default, at each step along
 their last dimension: the document ids of packed sequences); every build
@@ -36,6 +36,8 @@ from gemm_builds import median_ms  # noqa: E402  (the L2 flushed before each cal
 
 def random_input(param, dims, sorted_rates):
     if param["kind"] != "tensor":
+        if param["name"] in dims:
+            return dims[param["name"]]
         return 1.0 if param["dtype"].startswith(("float", "bfloat")) else 1
     missing = [e for e in param["shape"] if isinstance(e, str) and e not in dims]
     if missing:
@@ -54,7 +56,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("builds", nargs="+", metavar="NAME=FILE.ptx")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--dims", default="", help="symbolic dimensions: name=value,...")
+    parser.add_argument("--dims", default="",
+                        help="symbolic dimensions and scalar parameters: name=value,...")
     parser.add_argument("--sorted", default="",
                         help="non-decreasing integer tensors: name[:rate],...")
     args = parser.parse_args()
