@@ -308,10 +308,9 @@ def gemm_case(m, n, k):
     a = torch.randn(m, k, device="cuda", dtype=torch.float16)
     b = torch.randn(k, n, device="cuda", dtype=torch.float16)
     c = torch.empty(m, n, device="cuda", dtype=torch.float16)
-    kernel = tilec.compile(os.path.join(root, "kernels", "gemm.tl"), "gemm")
 
     def ours():
-        kernel(a, b, c)
+        tilec.ops.matmul(a, b, out=c)
 
     ours()
     rows = slice(0, min(m, 256))

@@ -8,6 +8,7 @@ kernels as torch.autograd.Functions.
     out = tilec.ops.diffqkv_attention(q, k, v)   # K, V heads and dims apart
     out = tilec.ops.block_sparse_attention(q, k, v, block_indices, block_counts)
     out = tilec.ops.attention_variant("sliding_window", q, k, v, window=512)
+    c = tilec.ops.matmul(a, b)             # the Hopper GEMM, tiles per shape
 
 attention: FlashAttention (kernels/flash_attention_bwd.tl: the forward with
 its log-sum-exp, and the backward).
@@ -24,7 +25,7 @@ from ._compile import compile as _compile
 from ._tool import KERNELS
 
 __all__ = ["attention", "attention_variant", "block_sparse_attention", "decode_variant",
-           "diffqkv_attention", "register_custom_ops", "retention"]
+           "diffqkv_attention", "gemm_block_n", "matmul", "register_custom_ops", "retention"]
 
 _KERNELS = {}
 
@@ -388,6 +389,61 @@ def retention(q, k, v, recompute_states=False):
 
 
 _REGISTERED = {}
+
+
+# The tile widths matmul chooses among (kernels/gemm.tl, 128 rows a tile),
+# each with its speed relative to the widest where every SM gets the same
+# number of tiles: 128x256 tiles reuse each loaded row of A most, 128x192
+# ones leave shorter last waves (on an H100, 555 against 630 TFLOP/s at
+# 8192^3: docs/performance.md, 2026-12-07).
+_GEMM_BLOCK_M = 128
+_GEMM_TILES = ((256, 1.0), (192, 0.88))
+
+
+def gemm_block_n(m, n, sms):
+    """kernels/gemm.tl's block_N for an m x n product on a GPU of `sms` SMs:
+    the tile width whose expected throughput is highest, its speed times the
+    fraction of the SMs' time its tiles keep busy (persistent blocks take
+    the tiles in ceil(tiles / sms) rounds; a partial last round leaves SMs
+    idle). 3072 x 3072 on 132 SMs: 288 tiles of 128x256 fill 73% of three
+    rounds, 384 of 128x192 97%."""
+    def expected(tile):
+        block_n, speed = tile
+        tiles = -(-m // _GEMM_BLOCK_M) * -(-n // block_n)
+        rounds = -(-tiles // sms)
+        return speed * tiles / (rounds * sms)
+    return max(_GEMM_TILES, key=expected)[0]
+
+
+def matmul(a, b, out=None):
+    """a @ b of 2-D float16 or bfloat16 CUDA tensors a [M, K] and b [K, N]
+    (float32 accumulation, the result in their dtype; into `out` if given),
+    by kernels/gemm.tl with the tile width gemm_block_n picks for this
+    shape and GPU."""
+    import torch
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[0]:
+        raise ValueError(f"tilec.ops.matmul takes a [M, K] and b [K, N], got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if b.dtype != a.dtype:
+        raise TypeError(f"tilec.ops.matmul: a is {a.dtype}, b {b.dtype}")
+    dtype = _dtype_name(a, "matmul")
+    if a.device.type != "cuda" or b.device != a.device:
+        raise ValueError("tilec.ops.matmul takes CUDA tensors on one device")
+    m, n = a.shape[0], b.shape[1]
+    if out is None:
+        out = torch.empty(m, n, dtype=a.dtype, device=a.device)
+    elif out.shape != (m, n) or out.dtype != a.dtype or out.device != a.device or \
+            not out.is_contiguous():
+        raise ValueError(f"tilec.ops.matmul: out must be a contiguous {a.dtype} tensor of "
+                         f"shape ({m}, {n}) on {a.device}")
+    if m == 0 or n == 0:
+        return out
+    if a.shape[1] == 0:
+        return out.zero_()
+    sms = torch.cuda.get_device_properties(a.device).multi_processor_count
+    kernel = _compiled("gemm.tl", "gemm", block_N=gemm_block_n(m, n, sms), dtype=dtype)
+    kernel(a.contiguous(), b.contiguous(), out)
+    return out
 
 
 def register_custom_ops(namespace="tilec"):
