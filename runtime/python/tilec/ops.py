@@ -403,15 +403,16 @@ _GEMM_TILES = ((256, 1.0), (192, 0.88))
 def gemm_block_n(m, n, sms):
     """kernels/gemm.tl's block_N for an m x n product on a GPU of `sms` SMs:
     the tile width whose expected throughput is highest, its speed times the
-    fraction of the SMs' time its tiles keep busy (persistent blocks take
-    the tiles in ceil(tiles / sms) rounds; a partial last round leaves SMs
-    idle). 3072 x 3072 on 132 SMs: 288 tiles of 128x256 fill 73% of three
-    rounds, 384 of 128x192 97%."""
+    fraction of the SMs' tile slots that hold output (persistent blocks
+    take the tiles in ceil(tiles / sms) rounds: a partial last round leaves
+    SMs idle, and tiles across the edges compute columns and rows that are
+    dropped). 3072 x 3072 on 132 SMs: 288 tiles of 128x256 fill 73% of
+    three rounds, 384 of 128x192 97%."""
     def expected(tile):
         block_n, speed = tile
         tiles = -(-m // _GEMM_BLOCK_M) * -(-n // block_n)
         rounds = -(-tiles // sms)
-        return speed * tiles / (rounds * sms)
+        return speed * m * n / (rounds * sms * _GEMM_BLOCK_M * block_n)
     return max(_GEMM_TILES, key=expected)[0]
 
 
