@@ -337,9 +337,10 @@ def TileFlattenConditionals : Pass<"tile-flatten-conditionals", "::mlir::ModuleO
     `scf.if` that yields a value. Inside a `T.Parallel` over a tile each one
     becomes a branch per element a thread holds, and a load on its side
     cannot be shared between elements: the mask of packed documents,
-    `q >= k and ids[b, q] == ids[b, k]`, read two words per score (about
-    120 loads and 64 branches per thread and key block of FlashAttention)
-    instead of one per row and one per column a thread holds (34).
+    `q >= k and ids[b, q] == ids[b, k]`, read two words per score a
+    thread holds, behind two branches, instead of one per row and one per
+    column (the template's document-masked FlashAttention: 140 id loads in
+    the kernel before, 46 after, and 0.62x the time on an H100).
 
     An `scf.if` with results inside a `T.Parallel`, one of whose sides
     reads a tensor element that other iterations read too (its indices
