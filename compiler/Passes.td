@@ -822,9 +822,14 @@ def TileSerializePTX : Pass<"tile-serialize-ptx", "::mlir::ModuleOp"> {
     module's header and declarations, then every kernel's entry in the
     module's order. Basic-block labels are numbered per module and scoped
     to their function in PTX, so the joined text differs from a whole-module
-    compilation only in those numbers. A module with one kernel, with a
-    device function (`.func`, which each part would define again), or whose
-    parts do not share their declarations is compiled whole.
+    compilation only in those numbers. Lines only some parts have are
+    added ahead of the first entry where that is exact: `.extern`
+    declarations and globals without contents (the zeros guarded loads
+    read: one global of the module, the same line in each part that keeps
+    it). A module with one kernel, with a device function (`.func`, which
+    each part would define again), or whose parts have other lines of
+    their own (a global with contents, which may differ under a name each
+    part numbers alike) is compiled whole.
 
     ```mlir
     gpu.module @tilec_kernels [#nvvm.target<chip = "sm_90a">] {

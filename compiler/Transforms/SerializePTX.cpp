@@ -151,11 +151,15 @@ struct TileSerializePTXPass : public tilec::impl::TileSerializePTXBase<TileSeria
 
     // The first part whole, with the `.extern` declarations only other
     // parts make (a kernel that uses no dynamic shared memory declares
-    // none) added before its entry; then each other part's entry after the
+    // none) and the globals without contents only they define (the zeros
+    // that guarded loads read, kept only by the parts that read them: a
+    // clone of the module's one global, the same line wherever it stands)
+    // added before its entry; then each other part's entry after the
     // `// .globl` line LLVM writes before an entry. Any other line a part
     // has and the first has not (a header line, a global defined with
-    // other contents under a name each part numbers alike, a declaration
-    // over several lines) makes the joined text unsafe: compiled whole.
+    // contents, which may differ under a name each part numbers alike, a
+    // declaration over several lines) makes the joined text unsafe:
+    // compiled whole.
     std::optional<PTXPart> first = cutAtEntry(texts[0], kernels[0]);
     if (!first)
       return whole();
@@ -170,7 +174,11 @@ struct TileSerializePTXPass : public tilec::impl::TileSerializePTXBase<TileSeria
       for (const std::string &line : part->declarations) {
         if (StringRef(line).starts_with("//") || declared.contains(line))
           continue;
-        if (!StringRef(line).starts_with(".extern ") || StringRef(line).contains(".func"))
+        StringRef code(line);
+        bool declaration = code.starts_with(".extern ");
+        bool emptyGlobal = code.starts_with(".global ") && !code.contains('=') &&
+                           code.ends_with(";");
+        if (!(declaration || emptyGlobal) || code.contains(".func"))
           return whole();
         declared.insert(line);
         added += line + "\n";

@@ -64,3 +64,33 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A global without contents (the zeros that guarded loads read instead of an
+// element outside a tensor) that only the second kernel uses: one object
+// of the module, the same line in every part that keeps it, so the parts
+// are still joined, its definition added ahead of the first entry.
+// CHECK-LABEL: gpu.binary @zeros
+// PARALLEL-SAME: // .globl\09plain\0A\0A.global .align 16 .b8 tilec_zeros[16];\0A
+// WHOLE-SAME: .global .align 16 .b8 tilec_zeros[16];
+// CHECK-SAME: .visible .entry plain(
+// CHECK-SAME: .visible .entry guarded(
+// CHECK-SAME: tilec_zeros
+// CHECK-NOT: .version
+module attributes {gpu.container_module} {
+  gpu.module @zeros [#nvvm.target<O = 3, chip = "sm_90a">] {
+    llvm.mlir.global internal constant @tilec_zeros(#llvm.zero) {addr_space = 1 : i32, alignment = 16 : i64} : !llvm.array<16 x i8>
+    llvm.func @plain(%out: !llvm.ptr<1>, %value: f32) attributes {gpu.kernel, nvvm.kernel} {
+      llvm.store %value, %out : f32, !llvm.ptr<1>
+      llvm.return
+    }
+    llvm.func @guarded(%out: !llvm.ptr<1>, %in: !llvm.ptr<1>, %inside: i1) attributes {gpu.kernel, nvvm.kernel} {
+      %zeros = llvm.mlir.addressof @tilec_zeros : !llvm.ptr<1>
+      %at = llvm.select %inside, %in, %zeros : i1, !llvm.ptr<1>
+      %value = llvm.load %at : !llvm.ptr<1> -> f32
+      llvm.store %value, %out : f32, !llvm.ptr<1>
+      llvm.return
+    }
+  }
+}
