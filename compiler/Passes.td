@@ -339,8 +339,8 @@ def TileFlattenConditionals : Pass<"tile-flatten-conditionals", "::mlir::ModuleO
     cannot be shared between elements: the mask of packed documents,
     `q >= k and ids[b, q] == ids[b, k]`, read two words per score a
     thread holds, behind two branches, instead of one per row and one per
-    column (the template's document-masked FlashAttention: 140 id loads in
-    the kernel before, 46 after, and 0.62x the time on an H100).
+    column (the template's document-masked FlashAttention: 268 id loads in
+    the kernel before, 80 after, and 0.62x the time on an H100).
 
     An `scf.if` with results inside a `T.Parallel`, one of whose sides
     reads a tensor element that other iterations read too (its indices
