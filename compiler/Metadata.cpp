@@ -215,8 +215,7 @@ FailureOr<std::string> tilec::compiler::buildKernelMetadata(func::FuncOp func,
   abi::KernelSpec spec;
   spec.kernel = func.getName().str();
   spec.target = target.str();
-  spec.compiler =
-      std::string("tilec ") + tilec::getVersion() + " (build " + tilec::getBuildId() + ")";
+  spec.compiler = tilec::getCompilerIdentity();
   spec.hash = llvm::utohexstr(llvm::xxh3_64bits(binary), /*LowerCase=*/true);
   spec.params = tile::getKernelParams(func);
   spec.constants = constantsOf(func).dump();

@@ -338,9 +338,7 @@ int main(int argc, char **argv) {
   // options, on every pipeline tilec runs.
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
-  cl::SetVersionPrinter(
-      [](raw_ostream &os) { os << "tilec " << tilec::getVersion() << " (build " << tilec::getBuildId() << ")\n";
-      });
+  cl::SetVersionPrinter([](raw_ostream &os) { os << tilec::getCompilerIdentity() << "\n"; });
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "tilec: compile tile-language (.tl) kernels\n\n"

@@ -8,9 +8,9 @@
 
 using namespace tilec;
 
-const char *tilec::getVersion() { return TILEC_VERSION; }
-
-const char *tilec::getBuildId() { return TILEC_BUILD_ID; }
+std::string tilec::getCompilerIdentity() {
+  return std::string("tilec ") + TILEC_VERSION + " (build " + TILEC_BUILD_ID + ")";
+}
 
 std::optional<std::pair<std::string, std::string>>
 tilec::parseDefine(llvm::StringRef text) {

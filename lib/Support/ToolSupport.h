@@ -21,12 +21,12 @@
 
 namespace tilec {
 
-/// The compiler's version, recorded in metadata and cache keys.
-const char *getVersion();
-/// A hash of the sources this compiler was built from and of the MLIR it
-/// uses (16 hex digits): kernel caches key on it beside the version, so a
-/// changed compiler never reuses an older one's kernels.
-const char *getBuildId();
+/// The compiler's name, version and build id, `tilec 0.3.0 (build <id>)`:
+/// what `tilec --version` prints, metadata records and kernel caches key
+/// on. The build id is a hash of the sources this compiler was built from
+/// and of the MLIR it uses (16 hex digits), so a changed compiler of the
+/// same version never reuses an older one's kernels.
+std::string getCompilerIdentity();
 
 /// Splits `name=value`; nullopt when there is no '=' or no name.
 std::optional<std::pair<std::string, std::string>>

@@ -115,9 +115,8 @@ Kernel::fromSource(const std::string &source, const CompileOptions &options,
   bool hit = false;
   if (onGPU) {
     // The key covers every source the kernel was built from (imports too).
-    std::string keyText = std::string("tilec ") + tilec::getVersion() + " " +
-                          tilec::getBuildId() + "\n" +
-                          options.target + "\n" + name + "\n" +
+    std::string keyText = tilec::getCompilerIdentity() + "\n" + options.target + "\n" +
+                          name + "\n" +
                           (options.fpContract ? "fp-contract\n" : "no-fp-contract\n") +
                           (options.fastMath ? "fast-math\n" : "") + "features " +
                           featureChanges + "\n";

@@ -31,7 +31,7 @@ root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(root, "runtime", "python"))
 import tilec  # noqa: E402
 from tilec._arguments import TORCH  # noqa: E402
-from gemm_builds import median_ms  # noqa: E402  (the L2 flushed before each call)
+from gemm_builds import load_build, median_ms  # noqa: E402  (the L2 flushed before each call)
 
 
 def random_input(param, dims, sorted_rates):
@@ -63,10 +63,7 @@ def main():
     args = parser.parse_args()
     kernels = {}
     for item in args.builds:
-        name, _, path = item.partition("=")
-        if not path or name in kernels:
-            raise SystemExit(f"ab: {item}: expected a new NAME=FILE.ptx")
-        kernels[name] = tilec.load(path)
+        load_build(item, kernels, "ab")
     first = next(iter(kernels.values()))
     params = first.metadata["params"]
     for name, kernel in kernels.items():

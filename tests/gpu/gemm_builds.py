@@ -43,6 +43,16 @@ BUILDS = {
 }
 
 
+def load_build(item, kernels, tool):
+    """Adds `item`, NAME=FILE.ptx (its metadata beside it), to `kernels` as
+    NAME: a build compiled ahead of time, perhaps by another compiler."""
+    name, _, path = item.partition("=")
+    if not path or name in kernels:
+        raise SystemExit(f"{tool}: {item}: expected a new NAME=FILE.ptx")
+    kernels[name] = tilec.load(path)
+    return name
+
+
 def median_ms(fn, reps=20):
     flush = torch.empty(64 << 20, dtype=torch.int8, device="cuda")
     for _ in range(3):
@@ -77,11 +87,7 @@ def main():
     gemm = os.path.join(root, "kernels", "gemm.tl")
     kernels = {name: tilec.compile(gemm, "gemm", **BUILDS[name]) for name in names}
     for item in args.load:
-        name, _, path = item.partition("=")
-        if not path or name in kernels:
-            raise SystemExit(f"gemm_builds: --load {item}: expected a new NAME=FILE.ptx")
-        kernels[name] = tilec.load(path)
-        names.append(name)
+        names.append(load_build(item, kernels, "gemm_builds: --load"))
     shapes = [tuple(map(int, arg.split("x"))) for arg in args.shapes]
     if not args.once:
         print("| M x N x K | " + " | ".join(names + ["cuBLAS"]) + " | " +
