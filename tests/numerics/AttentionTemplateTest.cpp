@@ -240,6 +240,9 @@ TEST_CASE("attention template: dense, forward, backward and decoding", "[templat
   decode.heads = 8;
   decode.kvLen = 1000;
   checkDecode("dense.tl", "dense_decode", Variant(), decode);
+  // Four key blocks: one part, whose rows are the output (no merge launch).
+  decode.kvLen = 200;
+  checkDecode("dense.tl", "dense_decode", Variant(), decode);
 }
 
 TEST_CASE("attention template: causal, MHA and GQA, prefill after a prefix", "[template]") {
@@ -554,6 +557,11 @@ TEST_CASE("attention template: decoding over a cache of fixed capacity", "[templ
   p.kvLen = 700;
   checkDecodeCache("dense.tl", "dense_decode_cache", p, {700, 333, 1},
                    [](int64_t) { return Variant(); });
+  // A cache of four key blocks: one part, no merge.
+  p.kvLen = 250;
+  checkDecodeCache("dense.tl", "dense_decode_cache", p, {250, 129, 1},
+                   [](int64_t) { return Variant(); });
+  p.kvLen = 700;
 
   // ReSA: the selected blocks before dense_from, every key from it on.
   Problem r;
@@ -602,6 +610,12 @@ TEST_CASE("attention template: several query tokens at the end of a cache", "[te
     checkDecodeCache("causal.tl", "causal_decode_cache", p, {700, 333, 40},
                      [&](int64_t) { return causal; }, {}, tokens);
   }
+  // A cache of four key blocks: one part, whose rows are the output.
+  p.kvLen = 250;
+  Variant causal;
+  causal.mask = causalMask;
+  checkDecodeCache("causal.tl", "causal_decode_cache", p, {250, 129, 40},
+                   [&](int64_t) { return causal; }, {}, 37);
 }
 
 TEST_CASE("attention template: ReSA's block selection", "[template]") {
