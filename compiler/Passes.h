@@ -35,6 +35,12 @@ int64_t bufferBytes(tile::BufferType type);
 /// tile-plan-shared-memory); returns the bytes they take.
 int64_t planSharedMemory(mlir::Block &body);
 
+/// Replaces each f32 `math.exp2` under `root` marked `fastmath<afn>` by a
+/// call of the target's one-instruction exp2 intrinsic `intrinsic` (f32 ->
+/// f32), which flushes results below 2^-126 to zero (tile-nvvm-fast-math,
+/// tile-rocdl-fast-math).
+void approximateExp2(mlir::Operation *root, llvm::StringRef intrinsic);
+
 /// T.use_swizzle(panel): the block indices (x, y) of the `linear`-th block
 /// of a `columns` x `rows` grid when blocks go down the rows of a panel of
 /// `panel` columns before the next panel starts, so that blocks running

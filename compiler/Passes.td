@@ -809,6 +809,28 @@ def TileNVVMFastMath : Pass<"tile-nvvm-fast-math", "::mlir::gpu::GPUModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def TileROCDLFastMath : Pass<"tile-rocdl-fast-math", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Approximable f32 exp2 as AMD's bare v_exp_f32 instruction";
+  let description = [{
+    An f32 `math.exp2` marked `fastmath<afn>` (`tilec --fast-math`, or
+    TileLang's fast-math pass config) becomes the intrinsic
+    `llvm.amdgcn.exp2.f32`: one `v_exp_f32`. The device library's
+    `__ocml_exp2_f32`, which the math conversion picks otherwise, keeps
+    subnormal results by scaling the argument and the result around the
+    instruction (a compare, two selects, an add and an `ldexp`), five
+    instructions more per element on the path between an attention
+    kernel's two gemms. Results below 2^-126 become 0, as with
+    tile-nvvm-fast-math on NVIDIA. Runs before the math conversion.
+
+    ```mlir
+    %p = math.exp2 %x fastmath<afn> : f32
+    // becomes
+    %p = llvm.call_intrinsic "llvm.amdgcn.exp2.f32"(%x) : (f32) -> f32
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def TileSerializePTX : Pass<"tile-serialize-ptx", "::mlir::ModuleOp"> {
   let summary = "Compile each gpu.module to PTX, its kernels through LLVM in parallel";
   let description = [{

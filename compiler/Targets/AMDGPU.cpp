@@ -81,12 +81,15 @@ void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &targ
   // the generic lowering would leave LLVM intrinsics such as llvm.tanh that
   // the AMDGPU back end cannot lower (a module pass: the declarations go
   // into each function's symbol table, the kernels' gpu.module).
+  // Approximable exp2 (--fast-math) as the bare instruction first.
+  pm.addNestedPass<gpu::GPUModuleOp>(createTileROCDLFastMath());
   ConvertMathToROCDLOptions math;
   math.chipset = target.chip;
   pm.addPass(createConvertMathToROCDL(math));
   OpPassManager &gpuPM = pm.nest<gpu::GPUModuleOp>();
   gpuPM.addPass(compiler::createLoweredKernelCanonicalizer());
   gpuPM.addPass(createCSEPass());
+  gpuPM.addNestedPass<gpu::GPUFuncOp>(createTileNarrowCompares());
   gpuPM.addPass(createSCFToControlFlowPass());
   ConvertGpuOpsToROCDLOpsOptions rocdl;
   rocdl.chipset = target.chip;
