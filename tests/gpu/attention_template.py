@@ -127,7 +127,8 @@ def check_decode_cache(batch=3, capacity=5000, heads=32, kv_heads=8, dim=128):
     sequences, NaN past each: every sequence against float64 over its own
     positions."""
     torch.manual_seed(2)
-    lengths = torch.tensor([capacity, 2345, 1], device="cuda", dtype=torch.int32)[:batch]
+    lengths = torch.tensor([capacity, min(2345, capacity // 2 + 3), 1], device="cuda",
+                           dtype=torch.int32)[:batch]
     q = torch.randn(batch, heads, dim, device="cuda", dtype=torch.bfloat16)
     k, v = ragged_cache(lengths, capacity, kv_heads, dim)
     out = tilec.ops.decode_variant("dense", q, k, v, lengths=lengths)
@@ -355,7 +356,10 @@ def main():
         if chosen(name):
             check_decode(name)
     if chosen("dense"):
+        # Enough sequences to fill the GPU: one part, no merge launch.
+        check_decode("dense", batch=40, kv_len=1000)
         check_decode_cache()
+        check_decode_cache(capacity=250)
     if chosen("causal"):
         check_decode_tokens()
     if "--no-bench" not in sys.argv:
