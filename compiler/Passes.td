@@ -294,13 +294,14 @@ def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> 
     `vector = v` on a T.Parallel loop (outside any other, without a
     register layout) when each thread should run `v` consecutive iterations
     of the innermost loop variable instead (vector `tid + k * threads`), so
-    that its accesses to a tensor parameter become one 16-byte access: every
-    global access either indexes the innermost tensor dimension with
-    `lane + (value fixed for the vector)` or does not move with the lane,
-    the element at a vector's first lane is provably aligned to `v` elements
-    (its linear index is a multiple of `v`: constant strides, and indices
-    whose divisibility is known, e.g. `bx * 2048 + i`), and `v * element
-    bytes <= 16`. `v` divides the innermost extent, and the loop keeps at
+    that its accesses to a whole tensor (a parameter or a T.alloc_global
+    workspace) become one 16-byte access: every global access either
+    indexes the innermost tensor dimension with `lane + (value fixed for
+    the vector)` or does not move with the lane, the element at a vector's
+    first lane is provably aligned to `v` elements (its linear index is a
+    multiple of `v`: strides are multiples of the constant inner extents,
+    whatever the extents bound at launch, and indices whose divisibility is
+    known, e.g. `bx * 2048 + i`), and `v * element bytes <= 16`. `v` divides the innermost extent, and the loop keeps at
     least one vector per thread. Loops touching fragments (partitioned by
     their layout), shared memory (per-thread runs would conflict on banks)
     or other tile ops keep the reference partition.

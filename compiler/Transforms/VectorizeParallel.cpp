@@ -247,8 +247,10 @@ struct TileVectorizeParallelPass
       auto type = cast<tile::BufferType>(buffer.getType());
       if (type.getScope() == tile::MemoryScope::Local)
         return;
-      if (type.getScope() != tile::MemoryScope::Global || !isa<BlockArgument>(buffer) ||
-          indices.empty()) {
+      // Whole tensors: the kernel's parameters and its workspaces
+      // (T.alloc_global), C order from their extents.
+      bool wholeTensor = isa<BlockArgument>(buffer) || buffer.getDefiningOp<tile::AllocGlobalOp>();
+      if (type.getScope() != tile::MemoryScope::Global || !wholeTensor || indices.empty()) {
         // Register fragments are partitioned by their layout, and shared
         // memory would see bank conflicts from per-thread runs.
         refused = true;
@@ -275,9 +277,11 @@ struct TileVectorizeParallelPass
           int64_t term = lanes.divisor(indices[d], candidate);
           term = (term == 0 || stride == 0) ? 0 : std::min(term * stride, kMaxDivisor);
           linear = std::gcd(linear, term);
-          stride = ShapedType::isDynamic(shape[d])
-                       ? 1
-                       : std::min(stride * std::max<int64_t>(shape[d], 1), kMaxDivisor);
+          // An extent bound at launch multiplies the stride by an unknown
+          // integer, which keeps it a multiple of what is known: the rows of
+          // a [batch, seq, heads, 128] tensor start at multiples of 128.
+          if (!ShapedType::isDynamic(shape[d]))
+            stride = std::min(stride * std::max<int64_t>(shape[d], 1), kMaxDivisor);
         }
         if (linear == 0 || linear % candidate == 0) {
           width = candidate;

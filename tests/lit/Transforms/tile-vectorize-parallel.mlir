@@ -132,3 +132,38 @@ func.func @kept(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.
   }
   return
 }
+
+// -----
+
+// Rows of a [batch, seq, heads, 128] layout whose outer extents are bound at
+// launch: each row still starts at a multiple of 128 elements, so the float32
+// workspace (T.alloc_global) is read and the bf16 tensor written in vectors
+// (four floats: the narrower of the two).
+// CHECK-LABEL: func.func @heads_rows
+// CHECK: tile.parallel [64, 128] attributes {vector = 4 : i64}
+// CHECK: tile.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] {contiguous}
+// CHECK: tile.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] {contiguous}
+// CHECK: } {tile.vector_guard}
+func.func @heads_rows(%dQ: !tile.buffer<?x?x?x128xbf16, global> {tile.dims = ["batch", "seq", "heads", ""], tile.name = "dQ"}) attributes {tile.kernel} {
+  %c64 = arith.constant 64 : index
+  %batch = tile.dim %dQ[0] : !tile.buffer<?x?x?x128xbf16, global>
+  %seq = tile.dim %dQ[1] : !tile.buffer<?x?x?x128xbf16, global>
+  %heads = tile.dim %dQ[2] : !tile.buffer<?x?x?x128xbf16, global>
+  %sum = tile.alloc_global(%batch, %seq, %heads) {name = "workspace0"} : !tile.buffer<?x?x?x128xf32, global>
+  %grid = arith.ceildivsi %seq, %c64 : index
+  tile.launch grid(%grid, %heads, %batch) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [64, 128] {
+    ^bb0(%i: index, %j: index):
+      %r0 = arith.muli %bx, %c64 : index
+      %row = arith.addi %r0, %i : index
+      %inside = arith.cmpi slt, %row, %seq : index
+      scf.if %inside {
+        %x = tile.load %sum[%bz, %row, %by, %j] : !tile.buffer<?x?x?x128xf32, global>
+        %y = arith.truncf %x : f32 to bf16
+        tile.store %y, %dQ[%bz, %row, %by, %j] : !tile.buffer<?x?x?x128xbf16, global>
+      }
+    }
+  }
+  return
+}
