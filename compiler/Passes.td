@@ -301,8 +301,9 @@ def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> 
     first lane is provably aligned to `v` elements (its linear index is a
     multiple of `v`: strides are multiples of the constant inner extents,
     whatever the extents bound at launch, and indices whose divisibility is
-    known, e.g. `bx * 2048 + i`), and `v * element bytes <= 16`. `v` divides the innermost extent, and the loop keeps at
-    least one vector per thread. Loops touching fragments (partitioned by
+    known, e.g. `bx * 2048 + i`), and `v * element bytes <= 16`. `v` divides
+    the innermost extent, and the loop keeps at least one vector per
+    thread. Loops touching fragments (partitioned by
     their layout), shared memory (per-thread runs would conflict on banks)
     or other tile ops keep the reference partition.
 

@@ -1,7 +1,8 @@
 """Times FlashAttention's backward (kernels/flash_attention_bwd.tl) against
 SDPA's cuDNN backward, in one process, and each of its launches.
 
-    python3 tests/gpu/backward_builds.py [--against DIR] [SHAPES: BxSxH[c], e.g. 32x1024x16 4x8192x16c]
+    python3 tests/gpu/backward_builds.py [--against DIR]
+        [SHAPES: BxSxH[c], e.g. 32x1024x16 4x8192x16c]
 
 On a GPU machine with TILEC and TILEC_CUDA_LIB set (as for bench.py); bf16,
 head dim 128, MHA; a trailing "c" makes a shape causal. --against DIR adds
