@@ -245,7 +245,8 @@ public:
   std::vector<ExprPtr> keys, values;
 };
 
-/// `lambda i, j: body` (the index map of T.Layout / T.Fragment).
+/// `lambda i, j: body` (the index map of T.Layout / T.Fragment); a `*args`
+/// or `**kwargs` parameter keeps its stars in its name.
 class LambdaExpr : public Expr {
 public:
   LambdaExpr(llvm::SMLoc loc, std::vector<std::string> params, ExprPtr body)

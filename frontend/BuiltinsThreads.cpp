@@ -124,7 +124,8 @@ void KernelGenerator::genAttrScope(const WithStmt &stmt, const CallExpr &attr) {
   if (!parts.ok)
     return;
   auto *combiner = dyn_cast<LambdaExpr>(parts.get(0));
-  if (!combiner || combiner->params.size() != 2) {
+  if (!combiner || combiner->params.size() != 2 ||
+      llvm::any_of(combiner->params, [](const std::string &p) { return p[0] == '*'; })) {
     error(parts.get(0)->getLoc()) << "T.comm_reducer combines two values: "
                                      "lambda x, y: ...";
     return;

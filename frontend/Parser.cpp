@@ -700,8 +700,21 @@ ExprPtr Parser::parseTest() {
     SMLoc loc = tok().getLoc();
     consume();
     std::vector<std::string> params;
-    while (is(TokenKind::Identifier)) {
-      params.push_back(tok().spelling.str());
+    while (true) {
+      // `*args` and `**kwargs` keep their stars in the name (T.Layout's
+      // `lambda *args: args`).
+      std::string stars = is(TokenKind::Star) ? "*" : is(TokenKind::DoubleStar) ? "**" : "";
+      if (!stars.empty())
+        consume();
+      if (!is(TokenKind::Identifier)) {
+        if (!stars.empty()) {
+          error(tok().getLoc(), "expected a parameter name after '" + stars + "', found " +
+                                    describe(tok()));
+          return nullptr;
+        }
+        break;
+      }
+      params.push_back(stars + tok().spelling.str());
       consume();
       if (!is(TokenKind::Comma))
         break;
