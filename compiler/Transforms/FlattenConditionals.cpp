@@ -25,18 +25,6 @@ using namespace tilec;
 
 namespace {
 
-/// Whether `index` lies in [0, extent) wherever it is used: a constant, or a
-/// T.Parallel index whose range is no longer than `extent`.
-bool insideExtent(Value index, int64_t extent) {
-  if (std::optional<int64_t> constant = getConstantIntValue(index))
-    return *constant >= 0 && *constant < extent;
-  auto arg = dyn_cast<BlockArgument>(index);
-  if (!arg)
-    return false;
-  auto parallel = dyn_cast<tile::ParallelOp>(arg.getOwner()->getParentOp());
-  return parallel && parallel.getExtents()[arg.getArgNumber()] <= extent;
-}
-
 /// Whether running `op` where it was not asked for changes nothing but the
 /// time taken: pure ops, loads of tensor elements (a load outside its
 /// tensor reads zero, so none faults) and loads of register tiles at
@@ -55,7 +43,7 @@ bool mayRunUnasked(Operation *op) {
   case tile::MemoryScope::Local:
     return llvm::all_of(llvm::zip(load.getIndices(), type.getShape()), [](auto indexAndExtent) {
       auto [index, extent] = indexAndExtent;
-      return !ShapedType::isDynamic(extent) && insideExtent(index, extent);
+      return tile::isInsideExtent(index, extent);
     });
   case tile::MemoryScope::Shared:
     return false;

@@ -394,18 +394,6 @@ LogicalResult KernelLowering::lowerAcrossLanes(Block &block, MutableArrayRef<IRM
 }
 
 bool KernelLowering::isSpeculatable(scf::IfOp ifOp) {
-  // An index that stays inside the buffer: a constant within the extent, or
-  // a T.Parallel variable whose loop extent is at most the extent.
-  auto insideExtent = [&](Value index, int64_t extent) {
-    IntegerAttr constant;
-    if (matchPattern(index, m_Constant(&constant)))
-      return constant.getInt() >= 0 && constant.getInt() < extent;
-    auto arg = dyn_cast<BlockArgument>(index);
-    if (!arg)
-      return false;
-    auto parallel = dyn_cast<tile::ParallelOp>(arg.getOwner()->getParentOp());
-    return parallel && parallel.getExtents()[arg.getArgNumber()] <= extent;
-  };
   for (Region &region : ifOp->getRegions()) {
     if (region.empty())
       return false;
@@ -417,7 +405,7 @@ bool KernelLowering::isSpeculatable(scf::IfOp ifOp) {
         if (type.getScope() == tile::MemoryScope::Global)
           return false;
         for (auto [index, extent] : llvm::zip(load.getIndices(), type.getShape()))
-          if (!insideExtent(index, extent))
+          if (!tile::isInsideExtent(index, extent))
             return false;
         continue;
       }

@@ -8,6 +8,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -442,6 +443,19 @@ Value tilec::tile::viewedBuffer(Value buffer) {
     else
       return buffer;
   }
+}
+
+bool tilec::tile::isInsideExtent(Value index, int64_t extent) {
+  if (ShapedType::isDynamic(extent))
+    return false;
+  APInt constant;
+  if (matchPattern(index, m_ConstantInt(&constant)))
+    return constant.getSExtValue() >= 0 && constant.getSExtValue() < extent;
+  auto arg = dyn_cast<BlockArgument>(index);
+  if (!arg)
+    return false;
+  auto parallel = dyn_cast<ParallelOp>(arg.getOwner()->getParentOp());
+  return parallel && parallel.getExtents()[arg.getArgNumber()] <= extent;
 }
 
 Attribute tilec::tile::getLayout(AllocOp alloc) { return alloc.getType().getLayout(); }

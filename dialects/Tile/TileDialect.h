@@ -78,6 +78,11 @@ llvm::SmallVector<int64_t> withoutUnitDims(llvm::ArrayRef<int64_t> shape);
 /// The buffer a view (`tile.region`, possibly nested) is a window of.
 mlir::Value viewedBuffer(mlir::Value buffer);
 
+/// Whether `index` lies in [0, extent) wherever it is used: a constant in
+/// range, or a T.Parallel index whose loop is no longer than a constant
+/// `extent`.
+bool isInsideExtent(mlir::Value index, int64_t extent);
+
 /// The layout of the buffer `alloc` makes: held in its `!tile.buffer` type
 /// (#tile.swizzle, #tile.cyclic, #tile.wgmma, #tile.wgmma_rows), null
 /// until tile-infer-layouts or an annotation gives it one.

@@ -398,6 +398,8 @@ _REGISTERED = {}
 # 8192^3: docs/performance.md, 2026-12-07).
 _GEMM_BLOCK_M = 128
 _GEMM_TILES = ((256, 1.0), (192, 0.88))
+# CUDA device index -> its SM count.
+_SM_COUNTS = {}
 
 
 def gemm_block_n(m, n, sms):
@@ -441,8 +443,11 @@ def matmul(a, b, out=None):
         return out
     if a.shape[1] == 0:
         return out.zero_()
-    sms = torch.cuda.get_device_properties(a.device).multi_processor_count
-    kernel = _compiled("gemm.tl", "gemm", block_N=gemm_block_n(m, n, sms), dtype=dtype)
+    device = a.device.index if a.device.index is not None else torch.cuda.current_device()
+    if device not in _SM_COUNTS:  # asked once a device, not on every call
+        _SM_COUNTS[device] = torch.cuda.get_device_properties(device).multi_processor_count
+    kernel = _compiled("gemm.tl", "gemm", block_N=gemm_block_n(m, n, _SM_COUNTS[device]),
+                       dtype=dtype)
     kernel(a.contiguous(), b.contiguous(), out)
     return out
 
