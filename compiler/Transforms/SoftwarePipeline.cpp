@@ -174,10 +174,14 @@ static bool canSpecialize(tile::PipelinedOp loop) {
 }
 
 /// Copies from a read-only tensor into a shared tile that the launch body
-/// issues before `loop` and that only the loop reads (attention's Q tile):
+/// issues before `loop` and that nothing uses before it, the loop only
+/// reads, and only code after the loop may write (attention's Q tile; the
+/// backward's K and V tiles, which its epilogue reuses to stage dK and dV):
 /// a producer warpgroup issues them ahead of the loop's stages, on a
 /// barrier of their own, so that the first stages' loads need not wait
-/// until they have landed.
+/// until they have landed. The consumers wait for them before the loop,
+/// which every use after it follows (the code after a warp-specialized
+/// loop runs on the consumers).
 static SmallVector<tile::CopyOp> leadingCopies(tile::PipelinedOp loop) {
   SmallVector<tile::CopyOp> copies;
   for (Operation &op : llvm::make_range(loop->getBlock()->begin(), loop->getIterator())) {
@@ -186,11 +190,16 @@ static SmallVector<tile::CopyOp> leadingCopies(tile::PipelinedOp loop) {
     if (!target || target.getType().getScope() != tile::MemoryScope::Shared ||
         target->getBlock() != loop->getBlock() || !isReadOnlyTensor(copy.getSource()))
       continue;
-    bool onlyLoopReads = llvm::all_of(target->getUsers(), [&](Operation *user) {
-      return user == copy.getOperation() || isa<tile::AnnotateLayoutOp>(user) ||
-             (loop->isAncestor(user) && !tile::operandUses(user, target.getResult()).written);
+    Block *block = loop->getBlock();
+    bool usedInTurn = llvm::all_of(target->getUsers(), [&](Operation *user) {
+      if (user == copy.getOperation() || isa<tile::AnnotateLayoutOp>(user))
+        return true;
+      if (loop->isAncestor(user))
+        return !tile::operandUses(user, target.getResult()).written;
+      Operation *top = block->findAncestorOpInBlock(*user);
+      return top && loop->isBeforeInBlock(top);
     });
-    if (onlyLoopReads)
+    if (usedInTurn)
       copies.push_back(copy);
   }
   return copies;

@@ -432,3 +432,54 @@ func.func @leading_copy(%Q: !tile.buffer<64x64xf16, global> {tile.name = "Q"},
   }
   return
 }
+
+// -----
+
+// A leading tile may be written after the loop (the backward's K tile,
+// reused to stage dK): the code after the loop follows the consumers' wait.
+// One that the launch reads before the loop (%p) keeps its copy in place.
+// WS-LABEL: func.func @leading_copy_reused_after
+// WS: %[[LEAD:.*]] = tile.alloc {mbarriers} : <1xi64, shared>
+// WS: tile.copy %{{.*}}, %[[P:.*]] : <64x64xf16, global>, <64x64xf16, shared>
+// WS-NEXT: tile.copy %[[P]], %{{.*}} : <64x64xf16, shared>, <64x64xf16, global>
+// WS-NEXT: tile.warp_specialize producer {
+// WS-NEXT: %[[ZERO:.*]] = arith.constant 0 : index
+// WS-NEXT: tile.copy_async %{{.*}}, %[[K:.*]], %[[LEAD]][%[[ZERO]]] : <64x64xf16, global>, <64x64xf16, shared>, <1xi64, shared>
+// WS-NEXT: tile.async_commit %[[LEAD]][%[[ZERO]]]
+// WS: } consumers {
+// WS: tile.barrier_wait %[[LEAD]][%{{.*}}] phase(%{{.*}})
+// WS-NEXT: scf.for
+// WS: tile.gemm %[[K]]
+// WS: }
+// WS: tile.copy %{{.*}}, %[[K]] : <64x64xf32, fragment>, <64x64xf16, shared>
+// WS-NEXT: tile.copy %[[K]], %{{.*}} : <64x64xf16, shared>, <64x64xf16, global>
+func.func @leading_copy_reused_after(%K: !tile.buffer<64x64xf16, global> {tile.name = "K"},
+                                     %P: !tile.buffer<64x64xf16, global> {tile.name = "P"},
+                                     %Q: !tile.buffer<1024x64xf16, global> {tile.name = "Q"},
+                                     %dK: !tile.buffer<64x64xf16, global> {tile.name = "dK"},
+                                     %dP: !tile.buffer<64x64xf16, global> {tile.name = "dP"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  tile.launch grid(%c1) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %k = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %p = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %q = tile.alloc : !tile.buffer<64x64xf16, shared>
+    %s = tile.alloc : !tile.buffer<64x64xf32, fragment>
+    tile.copy %K, %k : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+    tile.copy %P, %p : !tile.buffer<64x64xf16, global>, !tile.buffer<64x64xf16, shared>
+    tile.copy %p, %dP : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, global>
+    tile.pipelined %j = %c0 to %c16 step %c1 num_stages(2) {
+      %row = arith.muli %j, %c64 : index
+      %qr = tile.region %Q[%row, %c0] sizes [64, 64] : !tile.buffer<1024x64xf16, global> -> !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>
+      tile.copy %qr, %q : !tile.buffer<64x64xf16, global, #tile.window<1024x64, dims [0, 1]>>, !tile.buffer<64x64xf16, shared>
+      tile.gemm %k, %q, %s {policy = #tile<gemm_policy full_row>, transpose_b}
+          : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf32, fragment>
+    }
+    tile.copy %s, %k : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf16, shared>
+    tile.copy %k, %dK : !tile.buffer<64x64xf16, shared>, !tile.buffer<64x64xf16, global>
+  }
+  return
+}
