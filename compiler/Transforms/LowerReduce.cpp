@@ -54,7 +54,58 @@ Value KernelLowering::reductionIdentity(tile::ReduceKind kind, Type type) {
                                                : llvm::APInt::getSignedMinValue(width)));
 }
 
+bool KernelLowering::lowerLaneGroupReduce(tile::ReduceOp reduce) {
+  const BufferRef &src = buffers[reduce.getSource()];
+  const BufferRef &dst = buffers[reduce.getTarget()];
+  auto layout = dyn_cast_or_null<tile::CyclicLayoutAttr>(
+      llvm::cast<tile::BufferType>(reduce.getSource().getType()).getLayout());
+  int64_t dim = reduce.getDim();
+  int64_t rank = static_cast<int64_t>(src.shape.size());
+  if (!layout || dim != rank - 1 || llvm::any_of(src.shape, ShapedType::isDynamic) ||
+      dst.inRegisters() || wholePerThread(dst) || layout.getThreads() != partThreads)
+    return false;
+  int64_t lanes = src.shape[dim], threads = partThreads, total = product(src.shape);
+  if (!llvm::isPowerOf2_64(lanes) || lanes > 32 || threads % 32 != 0 || total % threads != 0 ||
+      src.elementType.getIntOrFloatBitWidth() > 32)
+    return false;
+  Type accType = isa<FloatType>(src.elementType) ? Type(b.getF32Type()) : Type(b.getI32Type());
+  tile::ReduceKind kind = reduce.getKind();
+  SmallVector<int64_t> outShape(src.shape);
+  outShape.erase(outShape.begin() + dim);
+  OpBuilder::InsertionGuard guard(b);
+  if (partBarrierId == 0) // outside its own region the producer sits out
+    onlyThreadsBelow(partThreads);
+  // Element f = t + s * threads of thread t's slot s: column t mod lanes
+  // (lanes divides threads), output t / lanes + s * (threads / lanes).
+  Value first = arith::DivUIOp::create(b, loc(), partThreadId, index(lanes));
+  Value leader = arith::CmpIOp::create(
+      b, loc(), arith::CmpIPredicate::eq,
+      arith::RemUIOp::create(b, loc(), partThreadId, index(lanes)), index(0));
+  for (int64_t slot = 0; slot < total / threads; ++slot) {
+    Value x = reductionElement(kind, cast(loadAt(src, {}, index(slot)), accType));
+    for (int64_t offset = lanes / 2; offset >= 1; offset /= 2) {
+      Value mask = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), offset);
+      x = combineReduction(kind, x, shuffleWords(x, mask, 32, gpu::ShuffleMode::XOR));
+    }
+    OpBuilder::InsertionGuard storeGuard(b);
+    b.setInsertionPointToStart(scf::IfOp::create(b, loc(), leader, false).thenBlock());
+    Value output = arith::AddIOp::create(b, loc(), first, index(slot * (threads / lanes)));
+    SmallVector<Value> outIndex = delinearize(output, outShape), squeezed;
+    for (auto [d, i] : llvm::enumerate(outIndex))
+      if (outShape[d] != 1)
+        squeezed.push_back(i);
+    SmallVector<Value> dstIndex = fromSqueezed(dst, squeezed);
+    // |x| was applied to the elements already; combine plainly.
+    if (!reduce.getClear())
+      x = combineReduction(kind, cast(load(dst, dstIndex), accType), x);
+    store(dst, dstIndex, castFor(x, dst));
+  }
+  return true;
+}
+
 LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
+  if (lowerLaneGroupReduce(reduce))
+    return success();
   const BufferRef &src = buffers[reduce.getSource()];
   const BufferRef &dst = buffers[reduce.getTarget()];
   int64_t dim = reduce.getDim();

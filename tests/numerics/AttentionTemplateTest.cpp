@@ -193,9 +193,15 @@ void checkInstance(const std::string &file, const std::string &kernel, const Var
   gradArgs.insert(gradArgs.end(), {dQ.arg(), dK.arg(), dV.arg()});
   extras.append(gradArgs);
   REQUIRE(grad.run(gradArgs));
-  CHECK(relativeError(dQ, ref.dQ) < 3e-2);
-  CHECK(relativeError(dK, ref.dK) < 3e-2);
-  CHECK(relativeError(dV, ref.dV) < 3e-2);
+  // Against the largest of the three gradients: where each query sees one
+  // key (a window of 1), dQ and dK are zero in exact arithmetic.
+  double scale = 1e-30;
+  for (const std::vector<double> *grad : {&ref.dQ, &ref.dK, &ref.dV})
+    for (double x : *grad)
+      scale = std::max(scale, std::fabs(x));
+  CHECK(relativeError(dQ, ref.dQ, scale) < 3e-2);
+  CHECK(relativeError(dK, ref.dK, scale) < 3e-2);
+  CHECK(relativeError(dV, ref.dV, scale) < 3e-2);
 }
 
 /// Runs `<kernel>` (one decoding step: Q/Output [batch, heads, dim]) against

@@ -75,6 +75,46 @@ func.func @scale(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name =
 
 // -----
 
+// A reduction along a last dimension of 16 (a power of two up to 32) of a
+// #tile.cyclic fragment the threads share evenly: each thread's two slots
+// belong to two rows, a row's 16 elements to 16 neighbouring lanes, which
+// combine them by four shuffles a slot; the first lane of each 16 stores.
+// No partials in private memory (the one alloca is the fragment's two
+// slots), no shared scratch, no barrier.
+// CHECK-LABEL: func.func @lane_groups
+// CHECK: gpu.func @lane_groups
+// CHECK: llvm.alloca
+// CHECK-NOT: llvm.alloca
+// CHECK: %[[LEADER:.*]] = arith.cmpi eq
+// CHECK-COUNT-4: gpu.shuffle  xor
+// CHECK: scf.if %[[LEADER]] {
+// CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
+// CHECK: }
+// CHECK-COUNT-4: gpu.shuffle  xor
+// CHECK-NOT: gpu.shuffle
+// CHECK: scf.if %[[LEADER]] {
+// CHECK-NOT: gpu.barrier
+// CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
+// CHECK: gpu.barrier
+func.func @lane_groups(%X: !tile.buffer<?x?xf32, global> {tile.dims = ["M", "N"], tile.name = "X"},
+                       %Y: !tile.buffer<?xf32, global> {tile.dims = ["M"], tile.name = "Y"}) attributes {tile.kernel} {
+  %c1 = arith.constant 1 : index
+  tile.launch grid(%c1) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %t = tile.alloc : !tile.buffer<8x16xf32, fragment, #tile.cyclic<64>>
+    %sum = tile.alloc : !tile.buffer<8xf32, fragment>
+    %r = tile.region %X[%c0, %c0] sizes [8, 16] : !tile.buffer<?x?xf32, global> -> !tile.buffer<8x16xf32, global, #tile.window<?x?, dims [0, 1]>>
+    tile.copy %r, %t : !tile.buffer<8x16xf32, global, #tile.window<?x?, dims [0, 1]>>, !tile.buffer<8x16xf32, fragment, #tile.cyclic<64>>
+    tile.reduce sum %t, %sum dim(1) clear : !tile.buffer<8x16xf32, fragment, #tile.cyclic<64>>, !tile.buffer<8xf32, fragment>
+    %o = tile.region %Y[%c0] sizes [8] : !tile.buffer<?xf32, global> -> !tile.buffer<8xf32, global, #tile.window<?, dims [0]>>
+    tile.copy %sum, %o : !tile.buffer<8xf32, fragment>, !tile.buffer<8xf32, global, #tile.window<?, dims [0]>>
+  }
+  return
+}
+
+// -----
+
 // A #tile.cyclic fragment lives in each thread's private memory, needs no
 // barrier around its T.Parallel loop, and is reduced with warp shuffles;
 // 80 elements over 64 threads leave a guard on the second trip.
