@@ -414,36 +414,12 @@ private:
   static int64_t vectorBytes(const BufferRef &ref, int64_t width) {
     return width * std::max(1u, ref.elementType.getIntOrFloatBitWidth() / 8);
   }
-  /// Whether this thread may have bulk reductions in flight that still read
-  /// shared memory (a staged atomic add): they are waited for before the
-  /// next barrier, which every write of that memory by any thread follows,
-  /// rather than where they are issued, so that the copy engine reads the
-  /// tile while the threads go on (the loop's next iteration).
-  bool bulkReadsPending = false;
-  /// Waits until this thread's bulk reductions have read their sources.
-  void waitForBulkReads() {
-    if (!bulkReadsPending)
-      return;
-    targetInfo.tensorStoreWaitAll(b, loc(), /*sourcesRead=*/true);
-    bulkReadsPending = false;
-  }
-  /// Whether the loop body `body` issues bulk reductions (an atomic add
-  /// from a shared tile): those of one iteration are still pending at the
-  /// next one's start.
-  static bool issuesBulkReductions(Block &body);
   /// The `tile.vector_guard`s known to hold for the vector being lowered.
   DenseSet<Operation *> heldGuards;
   /// Whether an `scf.if` with results may compute both sides and select:
   /// pure arithmetic and loads of on-chip buffers at indices inside them.
   bool isSpeculatable(scf::IfOp ifOp);
   LogicalResult lowerDistributedReduce(tile::ReduceOp reduce);
-  /// T.reduce along the last dimension of a #tile.cyclic fragment whose
-  /// extent is a power of two up to 32 (and whose elements the threads
-  /// share evenly), into memory: each of a thread's slots then holds an
-  /// element of another output, and an output's elements lie in that many
-  /// neighbouring lanes of one warp, which combine them by shuffles, with
-  /// no shared scratch or barrier. False (nothing emitted) otherwise.
-  bool lowerLaneGroupReduce(tile::ReduceOp reduce);
   /// T.reduce along the rows of a #tile.wgmma accumulator: each thread folds
   /// its elements of a row, the row's quad of lanes combines by shuffles.
   LogicalResult lowerWgmmaReduce(tile::ReduceOp reduce);
@@ -644,7 +620,6 @@ private:
   void barrier() {
     if (parallelDepth > 0)
       return;
-    waitForBulkReads();
     // Right after another barrier (with only pure computation between) a
     // second one orders nothing.
     Block *block = b.getInsertionBlock();

@@ -189,8 +189,8 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
     // each row added by the copy engine in one bulk reduction (rows
     // spread over the threads), where it lies whole inside the tensor and
     // both ends are 16-byte aligned; other rows element by element. The
-    // issuers wait until the engine has read the tile before the next
-    // barrier, past which it may be written again (waitForBulkReads).
+    // issuers wait until the engine has read the tile, which may then be
+    // written again past the next barrier.
     SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
     int64_t rows = shape[0], columns = shape[1];
     cooperative(rows, [&](Value row, Value slot) {
@@ -210,7 +210,7 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
       addElement({row, loop.getInductionVar()}, slot);
     });
     targetInfo.tensorStoreCommitGroup(b, loc());
-    bulkReadsPending = true;
+    targetInfo.tensorStoreWaitAll(b, loc(), /*sourcesRead=*/true);
     return success();
   }
   if (src.wgmmaGroups && vectorAtomics && !fenceBefore && !fenceAfter &&

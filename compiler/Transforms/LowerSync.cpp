@@ -85,7 +85,6 @@ LogicalResult KernelLowering::lowerBarrier(tile::BarrierOp barrierOp) {
     return success();
   }
   // Named barrier kFirstWarpgroupBarrier + w of warpgroup w's 128 threads.
-  waitForBulkReads();
   auto i32 = [&](Value v) { return arith::IndexCastOp::create(b, loc(), b.getI32Type(), v); };
   Value id = arith::AddIOp::create(b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(128)),
                                    index(kFirstWarpgroupBarrier));

@@ -798,9 +798,6 @@ LogicalResult KernelLowering::run() {
   });
   if (failed(lowerBlock(body)))
     return failure();
-  // The block's shared memory must outlive the reads of its last bulk
-  // reductions.
-  waitForBulkReads();
   // LLVM has no 8-bit float types: conversions become integer code on the
   // bytes; they feed wgmma (sm_90a) as they are.
   if (failed(expandFloat8(kernel)))
@@ -894,10 +891,7 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   partBarrierId = 2;
   inProducer = true;
   producerIssuesAlone = tmaReady && onlyIssuesTmaCopies(specialize.getProducer().front());
-  bool pendingBefore = bulkReadsPending;
   LogicalResult result = lowerBlock(specialize.getProducer().front());
-  waitForBulkReads();
-  bulkReadsPending = pendingBefore;
   inProducer = false;
   producerIssuesAlone = false;
   b.setInsertionPointToStart(ifOp.elseBlock());
@@ -913,7 +907,6 @@ LogicalResult KernelLowering::lowerWarpSpecialize(tile::WarpSpecializeOp special
   // consumers' named barrier.
   if (succeeded(result))
     result = lowerBlock(*specialize->getBlock(), std::next(specialize->getIterator()));
-  waitForBulkReads();
   partBarrierId = 0;
   return result;
 }
@@ -1060,7 +1053,6 @@ tile::GemmOp KernelLowering::gemmTakingTurn(tile::WarpgroupTurnOp turn) {
 }
 
 LogicalResult KernelLowering::lowerWarpgroupTurn(tile::WarpgroupTurnOp turn) {
-  waitForBulkReads(); // a hand-over orders what follows it, as a barrier
   if (partBarrierId != 1 || numThreadsValue % 128 != 0)
     return turn.emitOpError("needs the consumers of a warp-specialized block");
   int64_t warpgroups = numThreadsValue / 128;
@@ -1157,11 +1149,6 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
   llvm::SaveAndRestore<Block *> outerCarryingBody(carryingBody);
   if (carried)
     beginCarryingLoop(loop, carried);
-  // Bulk reads pending after the op: those of any region's end (an
-  // iteration's are pending at the next one's start too), or, where a
-  // region may not run, those from before it.
-  bool pendingBefore = bulkReadsPending, pendingAfter = bulkReadsPending;
-  bool isLoop = isa<LoopLikeOpInterface>(op);
   for (auto [oldRegion, newRegion] : llvm::zip(op->getRegions(), clone->getRegions())) {
     for (Block &oldBlock : oldRegion) {
       Block *newBlock = b.createBlock(&newRegion);
@@ -1169,13 +1156,10 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
         mapping.map(arg, newBlock->addArgument(arg.getType(), arg.getLoc()));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(newBlock);
-      bulkReadsPending = pendingBefore || (isLoop && issuesBulkReductions(oldBlock));
       if (failed(lowerBlock(oldBlock)))
         return failure();
-      pendingAfter |= bulkReadsPending;
     }
   }
-  bulkReadsPending = pendingAfter;
   b.setInsertionPointAfter(clone);
   if (carried)
     endCarryingLoop(loop, carried);
@@ -1395,21 +1379,7 @@ LogicalResult KernelLowering::lowerPipelined(tile::PipelinedOp pipelined) {
   mapping.map(pipelined.getInductionVar(), loop.getInductionVar());
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
-  Block &body = pipelined.getBody().front();
-  bool pendingBefore = bulkReadsPending;
-  bulkReadsPending |= issuesBulkReductions(body);
-  LogicalResult result = lowerBlock(body);
-  bulkReadsPending |= pendingBefore;
-  return result;
-}
-
-bool KernelLowering::issuesBulkReductions(Block &body) {
-  WalkResult found = body.walk([](tile::AtomicAddOp atomic) {
-    auto source = dyn_cast<tile::BufferType>(atomic.getValue().getType());
-    return source && source.getScope() == tile::MemoryScope::Shared ? WalkResult::interrupt()
-                                                                    : WalkResult::advance();
-  });
-  return found.wasInterrupted();
+  return lowerBlock(pipelined.getBody().front());
 }
 
 LogicalResult KernelLowering::lowerPrint(tile::PrintOp print) {

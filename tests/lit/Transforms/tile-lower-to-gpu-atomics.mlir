@@ -32,8 +32,7 @@ func.func @accumulator_pairs(%C: !tile.buffer<?x64xf32, global> {tile.dims = ["m
 // An atomic add of a float32 shared tile (rows 132 floats apart, 128 of
 // them added): each row one bulk reduction by the copy engine where it is
 // whole inside the tensor and both ends are 16-byte aligned, else element
-// by element; the issuers wait until the tile has been read before the
-// block ends.
+// by element; then the issuers wait until the tile has been read.
 // CHECK-LABEL: gpu.func @shared_rows
 // CHECK: scf.if
 // CHECK: llvm.inline_asm has_side_effects "cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], [$1], 512;", "l,l"
@@ -57,41 +56,6 @@ func.func @shared_rows(%C: !tile.buffer<?x?x128xf32, global> {tile.dims = ["m", 
     %tile = tile.region %s[%c0, %c0] sizes [64, 128] : <64x132xf32, shared> -> <64x128xf32, shared, #tile.window<64x132, dims [0, 1]>>
     %window = tile.region %C[%c0, %by, %c0] sizes [64, 1, 128] : <?x?x128xf32, global> -> <64x128xf32, global, #tile.window<?x?x128, dims [0, 2]>>
     tile.atomic_add %tile, %window : !tile.buffer<64x128xf32, shared, #tile.window<64x132, dims [0, 1]>>, <64x128xf32, global, #tile.window<?x?x128, dims [0, 2]>>
-  }
-  return
-}
-
-// -----
-
-// Bulk reductions issued in a loop are waited for at the next barrier (the
-// next iteration's first, before anyone writes the tile again), not where
-// they are issued: the copy engine reads the tile while the threads go on.
-// The block waits for the last ones before it ends.
-// CHECK-LABEL: gpu.func @shared_rows_in_loop
-// CHECK: scf.for
-// CHECK: nvvm.cp.async.bulk.wait_group 0 {read}
-// CHECK-NEXT: gpu.barrier
-// CHECK: cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32
-// CHECK: nvvm.cp.async.bulk.commit.group
-// CHECK-NEXT: }
-// CHECK-NEXT: nvvm.cp.async.bulk.wait_group 0 {read}
-// CHECK-NEXT: gpu.return
-func.func @shared_rows_in_loop(%C: !tile.buffer<?x?x128xf32, global> {tile.dims = ["m", "h", ""], tile.name = "C"}) attributes {tile.kernel} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %c4 = arith.constant 4 : index
-  tile.launch grid(%c1) threads(128) {
-  ^bb0(%bx: index, %by: index, %bz: index):
-    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64x132xf32, shared>
-    %one = arith.constant 1.0 : f32
-    scf.for %i = %c0 to %c4 step %c1 {
-      tile.barrier
-      tile.fill %s, %one : !tile.buffer<64x132xf32, shared>
-      tile.barrier {async_proxy}
-      %tile = tile.region %s[%c0, %c0] sizes [64, 128] : <64x132xf32, shared> -> <64x128xf32, shared, #tile.window<64x132, dims [0, 1]>>
-      %window = tile.region %C[%c0, %i, %c0] sizes [64, 1, 128] : <?x?x128xf32, global> -> <64x128xf32, global, #tile.window<?x?x128, dims [0, 2]>>
-      tile.atomic_add %tile, %window : !tile.buffer<64x128xf32, shared, #tile.window<64x132, dims [0, 1]>>, <64x128xf32, global, #tile.window<?x?x128, dims [0, 2]>>
-    }
   }
   return
 }
