@@ -420,6 +420,13 @@ private:
   /// pure arithmetic and loads of on-chip buffers at indices inside them.
   bool isSpeculatable(scf::IfOp ifOp);
   LogicalResult lowerDistributedReduce(tile::ReduceOp reduce);
+  /// T.reduce along the last dimension of a #tile.cyclic fragment whose
+  /// extent is a power of two up to 32 (and whose elements the threads
+  /// share evenly), into memory: each of a thread's slots then holds an
+  /// element of another output, and an output's elements lie in that many
+  /// neighbouring lanes of one warp, which combine them by shuffles, with
+  /// no shared scratch or barrier. False (nothing emitted) otherwise.
+  bool lowerLaneGroupReduce(tile::ReduceOp reduce);
   /// T.reduce along the rows of a #tile.wgmma accumulator: each thread folds
   /// its elements of a row, the row's quad of lanes combines by shuffles.
   LogicalResult lowerWgmmaReduce(tile::ReduceOp reduce);
