@@ -26,7 +26,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     `#tile.cyclic` by tile-infer-layouts, local buffers and variables live in
     each thread's private memory (registers once promoted); a reduction of a
     `#tile.cyclic` fragment combines per-thread partials with warp shuffles and
-    shared scratch, one of a `#tile.wgmma` accumulator along its rows with
+    shared scratch (along a last dimension of up to 32, a power of two that
+    leaves the threads as many elements each, an output's elements lie in
+    neighbouring lanes of a warp, which finish it by shuffles alone), one of a `#tile.wgmma` accumulator along its rows with
     shuffles in each quad of lanes (into `#tile.wgmma_rows` registers or
     shared memory); loops carrying a `#tile.wgmma` or `#tile.wgmma_rows`
     layout run on the threads that hold those elements or rows. The
@@ -246,10 +248,13 @@ def TileSoftwarePipeline : Pass<"tile-software-pipeline", "::mlir::ModuleOp"> {
     consumers wait for a group's copies right before its first use and
     release it right after its last, so that K's stage is refilled while
     P V still reads V's. A shared tile the launch copies from a read-only
-    tensor before the loop and that only the loop reads (attention's Q) is
-    loaded by the producer ahead of the stages, on a one-slot barrier the
-    consumers wait for before their loop: the first stages' loads do not
-    queue behind it.
+    tensor before the loop, that nothing uses before the loop, the loop only
+    reads and only code after the loop may write (attention's Q; the
+    backward's K and V, whose bytes its epilogue reuses) is loaded by the
+    producer ahead of the stages, on a one-slot barrier the consumers wait
+    for before their loop (the code after the loop runs on the consumers):
+    neither do the first stages' loads queue behind it, nor do all threads
+    copy it through their registers before the loop.
 
     With `persistent` as well, a warp-specialized launch with no tile
     loaded ahead of its loop, one block of which takes an SM's shared memory
