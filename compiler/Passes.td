@@ -28,8 +28,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     `#tile.cyclic` fragment combines per-thread partials with warp shuffles and
     shared scratch (along a last dimension of up to 32, a power of two that
     leaves the threads as many elements each, an output's elements lie in
-    neighbouring lanes of a warp, which finish it by shuffles alone), one of a `#tile.wgmma` accumulator along its rows with
-    shuffles in each quad of lanes (into `#tile.wgmma_rows` registers or
+    neighbouring lanes of a warp, which finish it by shuffles alone), one of
+    a `#tile.wgmma` accumulator along its rows with shuffles in each quad of
+    lanes (into `#tile.wgmma_rows` registers or
     shared memory); loops carrying a `#tile.wgmma` or `#tile.wgmma_rows`
     layout run on the threads that hold those elements or rows. The
     `tile.barrier`s of tile-insert-barriers become block barriers (named

@@ -191,7 +191,7 @@ static SmallVector<tile::CopyOp> leadingCopies(tile::PipelinedOp loop) {
         target->getBlock() != loop->getBlock() || !isReadOnlyTensor(copy.getSource()))
       continue;
     Block *block = loop->getBlock();
-    bool usedInTurn = llvm::all_of(target->getUsers(), [&](Operation *user) {
+    bool loadableAhead = llvm::all_of(target->getUsers(), [&](Operation *user) {
       if (user == copy.getOperation() || isa<tile::AnnotateLayoutOp>(user))
         return true;
       if (loop->isAncestor(user))
@@ -199,7 +199,7 @@ static SmallVector<tile::CopyOp> leadingCopies(tile::PipelinedOp loop) {
       Operation *top = block->findAncestorOpInBlock(*user);
       return top && loop->isBeforeInBlock(top);
     });
-    if (usedInTurn)
+    if (loadableAhead)
       copies.push_back(copy);
   }
   return copies;

@@ -82,12 +82,10 @@ inline Tensor poisoned(DType dtype, std::vector<int64_t> shape) {
   return t;
 }
 
-/// max |out - ref| / max |ref| (NaN anywhere gives infinity).
-/// The largest difference between `out` and `ref` over the largest
-/// magnitude in `ref`, or over `floor` where that is larger: a result that
-/// is zero in exact arithmetic (attention's dQ where each query sees one
-/// key) is rounding noise of the terms it cancels, measured against their
-/// size rather than its own.
+/// max |out - ref| / max(max |ref|, floor) (NaN anywhere gives infinity).
+/// A `floor` measures a result that is zero in exact arithmetic (attention's
+/// dQ where each query sees one key), rounding noise of the terms it
+/// cancels, against their size rather than its own.
 inline double relativeError(const Tensor &out, const std::vector<double> &ref,
                             double floor = 1e-30) {
   double worst = 0, scale = floor;
