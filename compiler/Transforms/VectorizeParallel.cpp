@@ -243,10 +243,16 @@ struct TileVectorizeParallelPass
     int64_t width = kVectorBytes;
     bool contiguous = false;
     bool refused = false;
-    auto access = [&](Value buffer, ValueRange indices) {
+    auto access = [&](Value buffer, ValueRange indices, bool write) {
       auto type = cast<tile::BufferType>(buffer.getType());
-      if (type.getScope() == tile::MemoryScope::Local)
+      if (type.getScope() == tile::MemoryScope::Local) {
+        // A thread's own buffer (a T.alloc_local or variable) that the body
+        // writes is state shared by the iterations a thread runs: the lanes
+        // of a vector run op by op, so each would read what the last one
+        // wrote.
+        refused |= write;
         return;
+      }
       // Whole tensors: the kernel's parameters and its workspaces
       // (T.alloc_global), C order from their extents.
       bool wholeTensor = isa<BlockArgument>(buffer) || buffer.getDefiningOp<tile::AllocGlobalOp>();
@@ -294,9 +300,9 @@ struct TileVectorizeParallelPass
       bool wasContiguous = contiguous;
       contiguous = false;
       if (auto load = dyn_cast<tile::LoadOp>(op))
-        access(load.getBuffer(), load.getIndices());
+        access(load.getBuffer(), load.getIndices(), /*write=*/false);
       else if (auto store = dyn_cast<tile::StoreOp>(op))
-        access(store.getBuffer(), store.getIndices());
+        access(store.getBuffer(), store.getIndices(), /*write=*/true);
       else if (isa<tile::TileDialect>(op->getDialect()))
         refused = true;
       if (contiguous)

@@ -167,3 +167,42 @@ func.func @heads_rows(%dQ: !tile.buffer<?x?x?x128xbf16, global> {tile.dims = ["b
   }
   return
 }
+
+// -----
+
+// A loop that writes a thread's own buffer (a local scratch the iterations
+// share) keeps the reference partition: the lanes of a vector run op by op,
+// so each would read the value the last lane wrote. One that only reads it
+// is vectorized.
+// CHECK-LABEL: func.func @local_scratch
+// CHECK: tile.parallel [1024] {
+// CHECK: tile.parallel [1024] attributes {vector = 4 : i64}
+func.func @local_scratch(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"},
+                         %B: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "B"}) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1024 = arith.constant 1024 : index
+  %two = arith.constant 2.0 : f32
+  tile.launch grid(%c1024) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %tmp = tile.alloc : !tile.buffer<1xf32, local>
+    %base = arith.muli %bx, %c1024 : index
+    tile.parallel [1024] {
+    ^bb0(%i: index):
+      %index = arith.addi %base, %i : index
+      %a = tile.load %A[%index] : !tile.buffer<?xf32, global>
+      %twice = arith.mulf %a, %two : f32
+      tile.store %twice, %tmp[%c0] : !tile.buffer<1xf32, local>
+      %t = tile.load %tmp[%c0] : !tile.buffer<1xf32, local>
+      tile.store %t, %B[%index] : !tile.buffer<?xf32, global>
+    }
+    tile.parallel [1024] {
+    ^bb0(%i: index):
+      %index = arith.addi %base, %i : index
+      %a = tile.load %A[%index] : !tile.buffer<?xf32, global>
+      %t = tile.load %tmp[%c0] : !tile.buffer<1xf32, local>
+      %sum = arith.addf %a, %t : f32
+      tile.store %sum, %B[%index] : !tile.buffer<?xf32, global>
+    }
+  }
+  return
+}
