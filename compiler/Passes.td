@@ -311,9 +311,10 @@ def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> 
     the innermost extent, and the loop keeps at least one vector per
     thread. Loops touching fragments (partitioned by
     their layout), shared memory (per-thread runs would conflict on banks)
-    or other tile ops, and loops that write a thread's own buffer (a local
-    scratch the iterations share, which the lanes of a vector, run op by
-    op, would overwrite for each other) keep the reference partition.
+    or other tile ops, and loops that write a thread's own buffer at an
+    element that does not move with the lane (a local scratch the
+    iterations share, which the lanes of a vector, run op by op, would
+    overwrite for each other) keep the reference partition.
 
     Guards are what usually stands between the accesses of a vector: an
     `scf.if` whose condition holds on an interval of the lane (comparisons

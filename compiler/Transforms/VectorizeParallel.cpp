@@ -247,10 +247,15 @@ struct TileVectorizeParallelPass
       auto type = cast<tile::BufferType>(buffer.getType());
       if (type.getScope() == tile::MemoryScope::Local) {
         // A thread's own buffer (a T.alloc_local or variable) that the body
-        // writes is state shared by the iterations a thread runs: the lanes
-        // of a vector run op by op, so each would read what the last one
-        // wrote.
-        refused |= write;
+        // writes at an element every iteration shares is state the
+        // iterations a thread runs pass on: the lanes of a vector run op by
+        // op, so each would read what the last one wrote. Elements that
+        // move with the lane are each lane's own.
+        bool ownElement = llvm::any_of(indices, [&](Value index) {
+          std::optional<int64_t> coefficient = lanes.laneCoefficient(index);
+          return coefficient && *coefficient != 0;
+        });
+        refused |= write && !ownElement;
         return;
       }
       // Whole tensors: the kernel's parameters and its workspaces

@@ -170,12 +170,14 @@ func.func @heads_rows(%dQ: !tile.buffer<?x?x?x128xbf16, global> {tile.dims = ["b
 
 // -----
 
-// A loop that writes a thread's own buffer (a local scratch the iterations
-// share) keeps the reference partition: the lanes of a vector run op by op,
-// so each would read the value the last lane wrote. One that only reads it
-// is vectorized.
+// A loop that writes a thread's own buffer at an element the iterations
+// share (a local scratch) keeps the reference partition: the lanes of a
+// vector run op by op, so each would read the value the last lane wrote.
+// One that only reads it, or writes elements that move with the lane, is
+// vectorized.
 // CHECK-LABEL: func.func @local_scratch
 // CHECK: tile.parallel [1024] {
+// CHECK: tile.parallel [1024] attributes {vector = 4 : i64}
 // CHECK: tile.parallel [1024] attributes {vector = 4 : i64}
 func.func @local_scratch(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "A"},
                          %B: !tile.buffer<?xf32, global> {tile.dims = ["N"], tile.name = "B"}) attributes {tile.kernel} {
@@ -202,6 +204,15 @@ func.func @local_scratch(%A: !tile.buffer<?xf32, global> {tile.dims = ["N"], til
       %t = tile.load %tmp[%c0] : !tile.buffer<1xf32, local>
       %sum = arith.addf %a, %t : f32
       tile.store %sum, %B[%index] : !tile.buffer<?xf32, global>
+    }
+    %row = tile.alloc : !tile.buffer<1024xf32, local>
+    tile.parallel [1024] {
+    ^bb0(%i: index):
+      %index = arith.addi %base, %i : index
+      %a = tile.load %A[%index] : !tile.buffer<?xf32, global>
+      tile.store %a, %row[%i] : !tile.buffer<1024xf32, local>
+      %r = tile.load %row[%i] : !tile.buffer<1024xf32, local>
+      tile.store %r, %B[%index] : !tile.buffer<?xf32, global>
     }
   }
   return
