@@ -453,6 +453,15 @@ private:
   Value combineReduction(tile::ReduceKind kind, Value a, Value x);
   /// The element a reduction folds in: |x| for abssum and absmax.
   Value reductionElement(tile::ReduceKind kind, Value x);
+  /// Where output `outIndex` (of the reduction's `outShape`) lies in its
+  /// target `dst`.
+  SmallVector<Value> reducedIndex(const BufferRef &dst, ArrayRef<Value> outIndex,
+                                  ArrayRef<int64_t> outShape);
+  /// Writes `result` (a partial in `accType`, |.| already applied to the
+  /// elements) of output `output` of `reduce` into `dst`, combined with
+  /// what `dst` holds unless the reduction clears it.
+  void storeReduced(tile::ReduceOp reduce, const BufferRef &dst, Value output,
+                    ArrayRef<int64_t> outShape, Value result, Type accType);
   /// The identity of a reduction of `kind` in `type`.
   Value reductionIdentity(tile::ReduceKind kind, Type type);
   /// T.gemm on tensor cores (mma.sync m16n8k16); false if the tiles do not

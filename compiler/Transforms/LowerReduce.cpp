@@ -54,6 +54,24 @@ Value KernelLowering::reductionIdentity(tile::ReduceKind kind, Type type) {
                                                : llvm::APInt::getSignedMinValue(width)));
 }
 
+SmallVector<Value> KernelLowering::reducedIndex(const BufferRef &dst, ArrayRef<Value> outIndex,
+                                                ArrayRef<int64_t> outShape) {
+  SmallVector<Value> squeezed;
+  for (auto [d, i] : llvm::enumerate(outIndex))
+    if (outShape[d] != 1)
+      squeezed.push_back(i);
+  return fromSqueezed(dst, squeezed);
+}
+
+void KernelLowering::storeReduced(tile::ReduceOp reduce, const BufferRef &dst, Value output,
+                                  ArrayRef<int64_t> outShape, Value result, Type accType) {
+  SmallVector<Value> dstIndex = reducedIndex(dst, delinearize(output, outShape), outShape);
+  // |x| was applied to the elements already; combine plainly.
+  if (!reduce.getClear())
+    result = combineReduction(reduce.getKind(), cast(load(dst, dstIndex), accType), result);
+  store(dst, dstIndex, castFor(result, dst));
+}
+
 bool KernelLowering::lowerLaneGroupReduce(tile::ReduceOp reduce) {
   const BufferRef &src = buffers[reduce.getSource()];
   const BufferRef &dst = buffers[reduce.getTarget()];
@@ -90,15 +108,7 @@ bool KernelLowering::lowerLaneGroupReduce(tile::ReduceOp reduce) {
     OpBuilder::InsertionGuard storeGuard(b);
     b.setInsertionPointToStart(scf::IfOp::create(b, loc(), leader, false).thenBlock());
     Value output = arith::AddIOp::create(b, loc(), first, index(slot * (threads / lanes)));
-    SmallVector<Value> outIndex = delinearize(output, outShape), squeezed;
-    for (auto [d, i] : llvm::enumerate(outIndex))
-      if (outShape[d] != 1)
-        squeezed.push_back(i);
-    SmallVector<Value> dstIndex = fromSqueezed(dst, squeezed);
-    // |x| was applied to the elements already; combine plainly.
-    if (!reduce.getClear())
-      x = combineReduction(kind, cast(load(dst, dstIndex), accType), x);
-    store(dst, dstIndex, castFor(x, dst));
+    storeReduced(reduce, dst, output, outShape, x, accType);
   }
   return true;
 }
@@ -196,16 +206,7 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
                                         scratchAt(warpsLoop.getInductionVar(), o));
       scf::YieldOp::create(b, loc(), ValueRange{combine(warpsLoop.getRegionIterArgs()[0], part)});
     }
-    Value result = warpsLoop.getResult(0);
-    SmallVector<Value> outIndex = delinearize(o, outShape);
-    SmallVector<Value> squeezed;
-    for (auto [d, i] : llvm::enumerate(outIndex))
-      if (outShape[d] != 1)
-        squeezed.push_back(i);
-    SmallVector<Value> dstIndex = fromSqueezed(dst, squeezed);
-    if (!reduce.getClear())
-      result = combine(cast(load(dst, dstIndex), accType), result);
-    store(dst, dstIndex, castFor(result, dst));
+    storeReduced(reduce, dst, o, outShape, warpsLoop.getResult(0), accType);
   });
   return success();
 }
@@ -288,13 +289,7 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp reduce) {
           b, loc(), ValueRange{combineReduction(kind, loop.getRegionIterArgs()[0], x)});
     }
     Value result = loop.getResult(0);
-    SmallVector<Value> dstIndex = fromSqueezed(dst, [&] {
-      SmallVector<Value> squeezed;
-      for (auto [d, i] : llvm::enumerate(outIndex))
-        if (outShape[d] != 1)
-          squeezed.push_back(i);
-      return squeezed;
-    }());
+    SmallVector<Value> dstIndex = reducedIndex(dst, outIndex, outShape);
     // |x| was applied to the elements already; combine plainly.
     if (!reduce.getClear())
       result = combineReduction(kind, this->load(dst, dstIndex), castFor(result, dst));
