@@ -10,8 +10,11 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
   let description = [{
     Turns every `tile.kernel` function into a `gpu.func` in the
     `@tilec_kernels` gpu.module. The schedule is the reference one that later
-    passes refine: all threads run the scalar code; `T.Parallel` iterations and
-    the elements of whole-tile ops (copy, fill, gemm, reduce, atomic add) are
+    passes refine: all threads run the scalar code; `tile.per_thread` (the
+    T.Parallel loops tile-partition-parallel assigned to threads; a plain
+    `tile.parallel` left here is an error) as each thread's own code, with
+    `tile.load_slot`/`tile.store_slot` on its register slots; the elements of
+    whole-tile ops (copy, fill, gemm, reduce, atomic add) are
     spread cyclically over the block's threads (element `tid + k * threads`
     in unrolled trip `k`), except that each thread writes all of a local
     buffer (its own copy), a contiguous 4/8/16-byte tensor row copied into
@@ -467,6 +470,60 @@ def TileStageStores : Pass<"tile-stage-stores", "::mlir::ModuleOp"> {
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "232448",
            "Shared memory one block may use">
   ];
+}
+
+def TilePartitionParallel : Pass<"tile-partition-parallel", "::mlir::ModuleOp"> {
+  let summary = "Assign the iterations of T.Parallel loops to threads, explicitly";
+  let description = [{
+    A `tile.parallel` loop says what runs, not which thread runs it. This
+    pass writes that down for each loop that follows no accumulator layout
+    and runs no vectors (the others still go to tile-lower-to-gpu whole):
+    the loop becomes a `tile.per_thread` in which the thread at index `tid`
+    of the threads running the code runs iteration `tid + k * threads` in
+    trip `k` (guarded where the threads do not divide the iterations),
+    split into the loop's variables in C order. Each element of a
+    `#tile.cyclic` fragment the loop touches is the calling thread's
+    register slot `k`: the body's accesses to it become `tile.load_slot` /
+    `tile.store_slot`, and the trips are unrolled so that the slots are
+    constants; a loop that touches no fragment keeps an `scf.for` over its
+    trips.
+
+    The threads running the code are the launch's, the producer
+    warpgroup's inside its region of a `tile.warp_specialize` (its thread
+    index counts from the launch's last thread), or the consumers' in
+    theirs and after it. Before the split of a warp-specialized block the
+    producer's threads also reach the loop and sit it out.
+
+    A register fragment read or written other than at the loop's own
+    iteration, or held over other threads than those running the loop, is
+    a located error (tile-infer-layouts keeps such fragments in memory).
+
+    ```mlir
+    tile.parallel [4, 64] {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %frag[%i, %j] : !tile.buffer<4x64xf32, fragment, #tile.cyclic<128>>
+      tile.store %v, %S[%i, %j] : !tile.buffer<4x64xf32, shared>
+    }
+    ```
+    becomes (two trips of 128 threads, the second with slot 1):
+    ```mlir
+    tile.per_thread {
+      %tid = tile.thread_id
+      %c0 = arith.constant 0 : index
+      %c128 = arith.constant 128 : index
+      %k0 = arith.muli %c0, %c128 : index
+      %flat = arith.addi %tid, %k0 : index
+      %c64 = arith.constant 64 : index
+      %j = arith.remui %flat, %c64 : index
+      %i = arith.divui %flat, %c64 : index
+      %v = tile.load_slot %frag[%c0] : !tile.buffer<4x64xf32, fragment, #tile.cyclic<128>>
+      tile.store %v, %S[%i, %j] : !tile.buffer<4x64xf32, shared>
+      ...
+    }
+    ```
+    Runs last among the tile-level passes, right before tile-lower-to-gpu.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
 def TilePingPong : Pass<"tile-pingpong", "::mlir::ModuleOp"> {

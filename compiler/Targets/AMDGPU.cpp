@@ -59,6 +59,7 @@ void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &
   pm.addPass(createTileFlattenConditionals());
   pm.addPass(createTilePlanSharedMemory());
   pm.addPass(createTileInsertBarriers());
+  pm.addPass(createTilePartitionParallel());
   TileLowerToGPUOptions lowering;
   lowering.targetName = "rocdl";
   // LDS a workgroup may use: 64 KiB, 160 KiB on gfx950.

@@ -268,6 +268,7 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   pm.addPass(createTileInsertBarriers(barriers));
   if (codegen.pingpong) // after the barriers: a turn must not span one
     pm.addPass(createTilePingPong());
+  pm.addPass(createTilePartitionParallel());
   TileLowerToGPUOptions lowering;
   lowering.mmaSync = codegen.tensorCores; // tensor cores through mma.sync
   lowering.asyncCopies = ampere;

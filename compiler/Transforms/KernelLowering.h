@@ -163,7 +163,12 @@ private:
   /// Allocation, loops and the rest (LowerToGPU.cpp).
   LogicalResult lowerAlloc(tile::AllocOp alloc);
   LogicalResult lowerDim(tile::DimOp dim);
+  /// T.Parallel loops that follow an accumulator's layout or run vectors
+  /// (the others are tile.per_thread by now: tile-partition-parallel).
   LogicalResult lowerParallel(tile::ParallelOp parallel);
+  /// Each thread's own code: lowered as T.Parallel bodies are (element
+  /// accesses, atomics, prints and signals per thread).
+  LogicalResult lowerPerThread(tile::PerThreadOp perThread);
   LogicalResult lowerPipelined(tile::PipelinedOp pipelined);
   LogicalResult lowerPrint(tile::PrintOp print);
   LogicalResult lowerAssert(tile::AssertOp assertOp);
@@ -172,6 +177,8 @@ private:
   LogicalResult lowerView(tile::ViewOp view);
   /// tile.load or tile.store of one element.
   LogicalResult lowerElementAccess(Operation *op);
+  /// tile.load_slot or tile.store_slot: a register of the thread's share.
+  LogicalResult lowerSlotAccess(Operation *op);
   LogicalResult lowerFill(tile::FillOp fill);
   LogicalResult lowerAtomicAdd(tile::AtomicAddOp atomic);
   /// Synchronization (LowerSync.cpp).

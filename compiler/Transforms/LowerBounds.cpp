@@ -12,110 +12,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/KernelLowering.h"
+#include "dialects/Tile/IndexRanges.h"
 
 using namespace mlir;
 using namespace tilec;
 using namespace tilec::lowering;
-
-namespace {
-/// What simple arithmetic shows about an index: bounds, where known.
-struct IndexRange {
-  std::optional<int64_t> low, high;
-};
-} // namespace
-
-static std::optional<int64_t> add(std::optional<int64_t> a, std::optional<int64_t> b) {
-  int64_t sum;
-  if (!a || !b || __builtin_add_overflow(*a, *b, &sum))
-    return std::nullopt;
-  return sum;
-}
-
-static std::optional<int64_t> multiply(std::optional<int64_t> a, std::optional<int64_t> b) {
-  int64_t product;
-  if (!a || !b || __builtin_mul_overflow(*a, *b, &product))
-    return std::nullopt;
-  return product;
-}
-
-static IndexRange rangeOf(Value value, int depth = 0) {
-  if (depth > 24)
-    return {};
-  if (std::optional<int64_t> constant = getConstantIntValue(value))
-    return {*constant, *constant};
-  if (auto arg = dyn_cast<BlockArgument>(value)) {
-    Operation *owner = arg.getOwner()->getParentOp();
-    if (auto parallel = dyn_cast_or_null<tile::ParallelOp>(owner))
-      return {0, parallel.getExtents()[arg.getArgNumber()] - 1};
-    if (auto launch = dyn_cast_or_null<tile::LaunchOp>(owner)) { // a block index
-      unsigned d = arg.getArgNumber();
-      if (d >= launch.getGrid().size())
-        return {0, 0};
-      return {0, add(rangeOf(launch.getGrid()[d], depth + 1).high, -1)};
-    }
-    if (auto loop = dyn_cast_or_null<scf::ForOp>(owner); loop && arg == loop.getInductionVar())
-      return {rangeOf(loop.getLowerBound(), depth + 1).low,
-              add(rangeOf(loop.getUpperBound(), depth + 1).high, -1)};
-    if (auto loop = dyn_cast_or_null<tile::PipelinedOp>(owner);
-        loop && arg == loop.getInductionVar())
-      return {rangeOf(loop.getLowerBound(), depth + 1).low,
-              add(rangeOf(loop.getUpperBound(), depth + 1).high, -1)};
-    return {};
-  }
-  Operation *def = value.getDefiningOp();
-  if (isa<tile::ThreadIdOp>(def))
-    return {0, static_cast<int64_t>(def->getParentOfType<tile::LaunchOp>().getThreads()) - 1};
-  if (auto dim = dyn_cast<tile::DimOp>(def)) {
-    int64_t extent = dim.getSource().getType().getShape()[dim.getIndex()];
-    if (ShapedType::isDynamic(extent))
-      return {0, std::nullopt};
-    return {extent, extent};
-  }
-  if (isa<arith::IndexCastOp, arith::ExtSIOp>(def))
-    return rangeOf(def->getOperand(0), depth + 1);
-  if (def->getNumOperands() != 2)
-    return {};
-  IndexRange a = rangeOf(def->getOperand(0), depth + 1), b = rangeOf(def->getOperand(1), depth + 1);
-  auto nonNegative = [](const IndexRange &r) { return r.low && *r.low >= 0; };
-  if (isa<arith::AddIOp>(def))
-    return {add(a.low, b.low), add(a.high, b.high)};
-  if (isa<arith::SubIOp>(def))
-    return {add(a.low, multiply(b.high, -1)), add(a.high, multiply(b.low, -1))};
-  if (isa<arith::MulIOp>(def) && nonNegative(a) && nonNegative(b))
-    return {multiply(a.low, b.low), multiply(a.high, b.high)};
-  std::optional<int64_t> divisor = getConstantIntValue(def->getOperand(1));
-  if (isa<arith::DivUIOp, arith::DivSIOp, arith::FloorDivSIOp, arith::CeilDivSIOp>(def) &&
-      divisor && *divisor > 0 && nonNegative(a)) {
-    bool up = isa<arith::CeilDivSIOp>(def);
-    auto divide = [&](std::optional<int64_t> x) -> std::optional<int64_t> {
-      if (!x)
-        return std::nullopt;
-      return up ? (*x + *divisor - 1) / *divisor : *x / *divisor;
-    };
-    return {divide(a.low), divide(a.high)};
-  }
-  if (isa<arith::RemUIOp, arith::RemSIOp>(def) && divisor && *divisor > 0 && nonNegative(a))
-    return {0, *divisor - 1};
-  auto least = [](std::optional<int64_t> x, std::optional<int64_t> y) -> std::optional<int64_t> {
-    if (x && y)
-      return std::min(*x, *y);
-    return std::nullopt;
-  };
-  auto greatest = [](std::optional<int64_t> x,
-                     std::optional<int64_t> y) -> std::optional<int64_t> {
-    if (x && y)
-      return std::max(*x, *y);
-    return std::nullopt;
-  };
-  // min: below either bound; max: above either bound.
-  auto either = [](std::optional<int64_t> x, std::optional<int64_t> y,
-                   std::optional<int64_t> both) { return both ? both : x ? x : y; };
-  if (isa<arith::MinSIOp>(def))
-    return {least(a.low, b.low), either(a.high, b.high, least(a.high, b.high))};
-  if (isa<arith::MaxSIOp>(def))
-    return {either(a.low, b.low, greatest(a.low, b.low)), greatest(a.high, b.high)};
-  return {};
-}
 
 /// Whether two index values are the same computation: one value, or pure
 /// ops of one kind and attributes on the same operands (a bound checked in
@@ -168,29 +69,6 @@ static bool isExtentOf(Value extent, Value buffer, int64_t d) {
   return !name.empty() && name == dimensionName(dim.getSource(), dim.getIndex());
 }
 
-/// The conjuncts of a condition: `a and b` as arith.andi or as the
-/// short-circuit `if a: b else: false`.
-static void conjuncts(Value condition, SmallVectorImpl<Value> &out, int depth = 0) {
-  if (depth > 16)
-    return;
-  if (auto andOp = condition.getDefiningOp<arith::AndIOp>()) {
-    conjuncts(andOp.getLhs(), out, depth + 1);
-    conjuncts(andOp.getRhs(), out, depth + 1);
-    return;
-  }
-  if (auto ifOp = condition.getDefiningOp<scf::IfOp>(); ifOp && ifOp.getNumResults() == 1) {
-    auto number = cast<OpResult>(condition).getResultNumber();
-    Value otherwise = ifOp.elseYield().getOperand(number);
-    if (std::optional<int64_t> falseValue = getConstantIntValue(otherwise);
-        falseValue && *falseValue == 0) {
-      conjuncts(ifOp.getCondition(), out, depth + 1);
-      conjuncts(ifOp.thenYield().getOperand(number), out, depth + 1);
-      return;
-    }
-  }
-  out.push_back(condition);
-}
-
 bool KernelLowering::provablyInBounds(Operation *access, Value buffer, ValueRange indices) {
   // A window (tile.region) of a tensor may reach past the tensor's end (a
   // slice of a dimension bound at launch, or one longer than the dimension,
@@ -200,14 +78,9 @@ bool KernelLowering::provablyInBounds(Operation *access, Value buffer, ValueRang
     return false;
   ArrayRef<int64_t> shape = llvm::cast<tile::BufferType>(buffer.getType()).getShape();
   // What the conditions of the enclosing ifs (then branches) say.
-  SmallVector<Value> facts;
-  for (Operation *child = access, *parent = access->getParentOp();
-       parent && !isa<tile::LaunchOp>(parent); child = parent, parent = parent->getParentOp())
-    if (auto ifOp = dyn_cast<scf::IfOp>(parent);
-        ifOp && child->getParentRegion() == &ifOp.getThenRegion())
-      conjuncts(ifOp.getCondition(), facts);
+  SmallVector<Value> facts = tile::enclosingConditions(access);
   for (auto [d, index] : llvm::enumerate(indices)) {
-    IndexRange range = rangeOf(index);
+    tile::IndexRange range = tile::rangeOf(index, access);
     bool low = range.low && *range.low >= 0;
     bool high = range.high && !ShapedType::isDynamic(shape[d]) && *range.high < shape[d];
     // A block index of a grid as large as the dimension (T.Kernel(M) over

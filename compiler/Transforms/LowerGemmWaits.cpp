@@ -71,7 +71,7 @@ static bool writesShared(Operation *op, ByteRanges ranges) {
 /// Whether the dependence of `op` on gemms in flight follows from the
 /// buffers it reads and writes (and the shared memory those views cover).
 static bool isKnownTileOp(Operation *op) {
-  return isa<tile::ParallelOp, tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp,
+  return isa<tile::ParallelOp, tile::PerThreadOp, tile::LoadSlotOp, tile::StoreSlotOp, tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp,
              tile::ReduceOp, tile::AtomicAddOp, tile::CopyAsyncOp, tile::AsyncCommitOp,
              tile::AsyncWaitOp, tile::LoadOp, tile::StoreOp, tile::RegionOp, tile::ViewOp,
              tile::DimOp, tile::ThreadIdOp, tile::BarrierWaitOp>(op);
@@ -367,7 +367,7 @@ bool KernelLowering::writesSharedBeforeBarrier(Block &block, Block::iterator fir
       metBarrier = true;
       return false;
     }
-    if (op.getNumRegions() > 0 && !isa<tile::ParallelOp>(op)) {
+    if (op.getNumRegions() > 0 && !isa<tile::ParallelOp, tile::PerThreadOp>(op)) {
       // Paths may skip a barrier inside: scan on after the op too. A write
       // inside behind a barrier of its own block is behind it on every path.
       for (Region &region : op.getRegions())

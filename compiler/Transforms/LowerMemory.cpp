@@ -102,6 +102,18 @@ LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
   return success();
 }
 
+LogicalResult KernelLowering::lowerSlotAccess(Operation *op) {
+  if (auto load = dyn_cast<tile::LoadSlotOp>(op)) {
+    mapping.map(load.getResult(),
+                loadAt(buffers[load.getBuffer()], {}, mapping.lookup(load.getSlot())));
+    return success();
+  }
+  auto store = llvm::cast<tile::StoreSlotOp>(op);
+  storeAt(buffers[store.getBuffer()], {}, mapping.lookup(store.getSlot()),
+          mapping.lookup(store.getValue()));
+  return success();
+}
+
 LogicalResult KernelLowering::lowerFill(tile::FillOp fill) {
   const BufferRef &dst = buffers[fill.getBuffer()];
   Value value = mapping.lookup(fill.getValue());

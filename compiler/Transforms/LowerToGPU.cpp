@@ -405,10 +405,12 @@ bool KernelLowering::isSpeculatable(scf::IfOp ifOp) {
         if (type.getScope() == tile::MemoryScope::Global)
           return false;
         for (auto [index, extent] : llvm::zip(load.getIndices(), type.getShape()))
-          if (!tile::isInsideExtent(index, extent))
+          if (!tile::isInsideExtent(index, extent, load))
             return false;
         continue;
       }
+      if (isa<tile::LoadSlotOp>(op)) // a register of the thread's own
+        continue;
       if (op.getNumRegions() != 0 || !isPure(&op) || isa<tile::TileDialect>(op.getDialect()))
         return false;
     }
@@ -453,25 +455,20 @@ BufferRef KernelLowering::describe(tile::BufferType type, int64_t *threadSlots) 
   ref.scope = type.getScope();
   ref.shape.assign(type.getShape().begin(), type.getShape().end());
   ref.kept = type.getStorageDims();
-  // The storage's slots each thread holds (in registers or private memory).
-  int64_t count = std::max<int64_t>(product(storage), 1);
-  if (auto cyclic = dyn_cast_or_null<tile::CyclicLayoutAttr>(layout)) {
-    // Each thread's slots, in registers once the constant slot indices of
-    // the unrolled loops resolve.
+  // The storage's slots each thread holds (in registers or private memory):
+  // its share of a fragment with a register layout, in registers once the
+  // constant slot indices of the unrolled loops resolve; else all of it.
+  int64_t count = tile::registerSlots(type).value_or(std::max<int64_t>(product(storage), 1));
+  if (isa_and_nonnull<tile::CyclicLayoutAttr>(layout))
     ref.distributed = true;
-    count = (count + cyclic.getThreads() - 1) / cyclic.getThreads();
-  }
   bool mmaSyncFragment = false;
   if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(layout)) {
     mmaSyncFragment = wgmma.getMmaSync();
     ref.wgmmaGroups = wgmma.getWarpgroups();
     ref.wgmmaColumnGroups = wgmma.getColumnGroups();
-    count /= 128 * ref.wgmmaWarpgroups();
   }
-  if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(layout)) {
+  if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(layout))
     ref.wgmmaRowGroups = rows.getWarpgroups();
-    count = 2 * (storage[0] / 64 / ref.wgmmaRowGroups); // two rows a 64-row block
-  }
   if (auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout);
       swizzle && ref.scope != tile::MemoryScope::Local && storage.size() >= 2) {
     ref.swizzle = swizzle.getBytes();
@@ -1238,6 +1235,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       .Case([&](tile::ViewOp view) { return lowerView(view); })
       .Case<tile::LoadOp, tile::StoreOp>([&](Operation *access) { return lowerElementAccess(access); })
       .Case([&](tile::ParallelOp parallel) { return lowerParallel(parallel); })
+      .Case([&](tile::PerThreadOp perThread) { return lowerPerThread(perThread); })
+      .Case<tile::LoadSlotOp, tile::StoreSlotOp>(
+          [&](Operation *access) { return lowerSlotAccess(access); })
       .Case([&](tile::PipelinedOp pipelined) { return lowerPipelined(pipelined); })
       .Case([&](tile::CopyOp copy) {
         if (auto store = tmaStores.find(op); store != tmaStores.end() && tensorMapFlags)
@@ -1358,17 +1358,17 @@ LogicalResult KernelLowering::lowerParallel(tile::ParallelOp parallel) {
     if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
       result = failure();
   } else {
-    bool registers = false;
-    body.walk([&](Operation *inner) {
-      for (Value operand : inner->getOperands())
-        if (auto it = buffers.find(operand); it != buffers.end() && it->second.inRegisters())
-          registers = true;
-    });
-    cooperative(
-        product(extents),
-        [&](Value flat, Value slot) { iteration(delinearize(flat, extents), slot); },
-        registers);
+    return parallel.emitError("a T.Parallel loop that follows no accumulator layout and runs "
+                              "no vectors is lowered once tile-partition-parallel has "
+                              "assigned its iterations to threads");
   }
+  return result;
+}
+
+LogicalResult KernelLowering::lowerPerThread(tile::PerThreadOp perThread) {
+  ++parallelDepth;
+  LogicalResult result = lowerBlock(perThread.getBody().front());
+  --parallelDepth;
   return result;
 }
 

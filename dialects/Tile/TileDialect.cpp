@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Tile/TileDialect.h"
+#include "dialects/Tile/IndexRanges.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -445,17 +446,11 @@ Value tilec::tile::viewedBuffer(Value buffer) {
   }
 }
 
-bool tilec::tile::isInsideExtent(Value index, int64_t extent) {
+bool tilec::tile::isInsideExtent(Value index, int64_t extent, Operation *at) {
   if (ShapedType::isDynamic(extent))
     return false;
-  APInt constant;
-  if (matchPattern(index, m_ConstantInt(&constant)))
-    return constant.getSExtValue() >= 0 && constant.getSExtValue() < extent;
-  auto arg = dyn_cast<BlockArgument>(index);
-  if (!arg)
-    return false;
-  auto parallel = dyn_cast<ParallelOp>(arg.getOwner()->getParentOp());
-  return parallel && parallel.getExtents()[arg.getArgNumber()] <= extent;
+  IndexRange range = rangeOf(index, at);
+  return range.low && *range.low >= 0 && range.high && *range.high < extent;
 }
 
 Attribute tilec::tile::getLayout(AllocOp alloc) { return alloc.getType().getLayout(); }
@@ -489,6 +484,23 @@ bool tilec::tile::isContiguousAccess(Operation *op) {
   return false;
 }
 
+std::optional<int64_t> tilec::tile::registerSlots(BufferType type) {
+  ArrayRef<int64_t> storage = type.getStorageShape();
+  if (ShapedType::isDynamicShape(storage))
+    return std::nullopt;
+  int64_t elements = 1;
+  for (int64_t extent : storage)
+    elements *= extent;
+  Attribute layout = type.getLayout();
+  if (auto cyclic = dyn_cast_or_null<CyclicLayoutAttr>(layout))
+    return (std::max<int64_t>(elements, 1) + cyclic.getThreads() - 1) / cyclic.getThreads();
+  if (auto wgmma = dyn_cast_or_null<WgmmaLayoutAttr>(layout))
+    return elements / (128 * wgmma.getWarpgroups() * wgmma.getColumnGroups());
+  if (auto rows = dyn_cast_or_null<WgmmaRowsLayoutAttr>(layout); rows && !storage.empty())
+    return 2 * (storage[0] / 64 / rows.getWarpgroups()); // two rows a 64-row block
+  return std::nullopt;
+}
+
 Attribute tilec::tile::viewedLayout(Value buffer) {
   return cast<BufferType>(buffer.getType()).getLayout();
 }
@@ -518,9 +530,9 @@ tilec::tile::BufferUses tilec::tile::usesOf(Value buffer) {
 
 tilec::tile::BufferUses tilec::tile::operandUses(Operation *user, Value operand) {
   BufferUses uses;
-  if (isa<RegionOp, ViewOp, DimOp, LoadOp, BarrierWaitOp>(user)) {
+  if (isa<RegionOp, ViewOp, DimOp, LoadOp, LoadSlotOp, BarrierWaitOp>(user)) {
     uses.read = true;
-  } else if (isa<StoreOp, FillOp, BarrierArriveOp>(user)) {
+  } else if (isa<StoreOp, StoreSlotOp, FillOp, BarrierArriveOp>(user)) {
     uses.written = true;
   } else if (isa<CopyOp, ConvertLayoutOp, CopyAsyncOp>(user)) {
     uses.read = operand == user->getOperand(0); // the source

@@ -78,10 +78,11 @@ llvm::SmallVector<int64_t> withoutUnitDims(llvm::ArrayRef<int64_t> shape);
 /// The buffer a view (`tile.region`, possibly nested) is a window of.
 mlir::Value viewedBuffer(mlir::Value buffer);
 
-/// Whether `index` lies in [0, extent) wherever it is used: a constant in
-/// range, or a T.Parallel index whose loop is no longer than a constant
-/// `extent`.
-bool isInsideExtent(mlir::Value index, int64_t extent);
+/// Whether `index` lies in [0, extent) where `at` runs (wherever it is
+/// used, if null), as tile::rangeOf bounds it (IndexRanges.h): e.g. a
+/// constant in range, a T.Parallel index whose loop is no longer than a
+/// constant `extent`, or its counterpart in the loop's partition.
+bool isInsideExtent(mlir::Value index, int64_t extent, mlir::Operation *at = nullptr);
 
 /// The layout of the buffer `alloc` makes: held in its `!tile.buffer` type
 /// (#tile.swizzle, #tile.cyclic, #tile.wgmma, #tile.wgmma_rows), null
@@ -99,6 +100,11 @@ bool isContiguousAccess(mlir::Operation *op);
 
 /// The layout of `buffer` (the layout of the buffer it views), or null.
 mlir::Attribute viewedLayout(mlir::Value buffer);
+
+/// The elements of a fragment of `type` each thread holds in registers (its
+/// register slots), or nullopt where its layout does not keep it in
+/// registers (#tile.cyclic, #tile.wgmma and #tile.wgmma_rows do).
+std::optional<int64_t> registerSlots(BufferType type);
 
 /// Whether a gemm into the accumulator `c` runs on wgmma: `c` holds the
 /// wgmma layout without `mma_sync`.

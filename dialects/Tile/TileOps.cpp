@@ -76,8 +76,10 @@ bool LaunchOp::isPerThread() {
   // (One inside a T.Parallel is an error of its own: ThreadIdOp::verify.)
   return getBody()
       .walk([](ThreadIdOp thread) {
-        return thread->getParentOfType<ParallelOp>() ? WalkResult::advance()
-                                                     : WalkResult::interrupt();
+        // tile.per_thread reads it to partition a loop, not the program.
+        return thread->getParentOfType<ParallelOp>() || thread->getParentOfType<PerThreadOp>()
+                   ? WalkResult::advance()
+                   : WalkResult::interrupt();
       })
       .wasInterrupted();
 }
@@ -147,7 +149,7 @@ LogicalResult LaunchOp::verifyPerThreadBody() {
 /// the operations that spread their work over the threads themselves.
 static LogicalResult verifyPerThreadPlacement(Operation *op, StringRef why) {
   for (Operation *parent = op->getParentOp(); parent; parent = parent->getParentOp()) {
-    if (isa<LaunchOp>(parent))
+    if (isa<LaunchOp, PerThreadOp>(parent))
       return success();
     if (isa<ParallelOp, PipelinedOp, WarpSpecializeOp>(parent))
       return op->emitOpError("must not be inside a ") << parent->getName() << ": " << why;
@@ -437,6 +439,23 @@ SmallVector<unsigned> RegionOp::keptDims(ArrayRef<int64_t> sizes,
 // LoadOp, StoreOp
 //===----------------------------------------------------------------------===//
 
+/// A slot access: a fragment held in registers, at a slot the calling
+/// thread has (where the slot is a constant).
+static LogicalResult verifySlotAccess(Operation *op, BufferType type, Value slot) {
+  std::optional<int64_t> slots = registerSlots(type);
+  if (!slots)
+    return op->emitOpError("reads and writes register slots of a fragment with a register "
+                           "layout (#tile.cyclic, #tile.wgmma, #tile.wgmma_rows), not ")
+           << type;
+  if (!op->getParentOfType<PerThreadOp>())
+    return op->emitOpError("must be inside a tile.per_thread (which says what thread runs it)");
+  if (std::optional<int64_t> constant = getConstantIntValue(slot);
+      constant && (*constant < 0 || *constant >= *slots))
+    return op->emitOpError("slot ") << *constant << " is outside the " << *slots
+                                    << " each thread holds";
+  return success();
+}
+
 LogicalResult LoadOp::verify() {
   if (getSpeculative() && getBuffer().getType().getScope() == MemoryScope::Shared)
     return emitOpError("cannot read shared memory speculatively (an address outside "
@@ -446,6 +465,34 @@ LogicalResult LoadOp::verify() {
 
 LogicalResult StoreOp::verify() {
   return verifyIndexCount(*this, getBuffer().getType(), getIndices().size());
+}
+
+LogicalResult LoadSlotOp::verify() {
+  return verifySlotAccess(*this, getBuffer().getType(), getSlot());
+}
+
+LogicalResult StoreSlotOp::verify() {
+  return verifySlotAccess(*this, getBuffer().getType(), getSlot());
+}
+
+//===----------------------------------------------------------------------===//
+// PerThreadOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PerThreadOp::verify() {
+  if (!(*this)->getParentOfType<LaunchOp>())
+    return emitOpError("must be inside a tile.launch");
+  WalkResult walk = getBody().walk([&](Operation *inner) {
+    if (isa<ParallelOp, PipelinedOp, PerThreadOp, WarpSpecializeOp, AllocOp, CopyOp,
+            ConvertLayoutOp, CopyAsyncOp, FillOp, GemmOp, ReduceOp, CumsumOp, BarrierOp,
+            AsyncCommitOp, AsyncWaitOp, WarpgroupTurnOp>(inner)) {
+      emitOpError("holds each thread's own code; '")
+          << inner->getName() << "' works on a whole tile with the block's threads";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
 }
 
 //===----------------------------------------------------------------------===//

@@ -347,6 +347,78 @@ def Tile_StoreOp : Tile_Op<"store", [
   let hasVerifier = 1;
 }
 
+def Tile_LoadSlotOp : Tile_Op<"load_slot", [
+    TypesMatchWith<"result is the buffer's element type", "buffer", "result",
+                   "::tilec::tile::scalarTypeOf(::llvm::cast<::tilec::tile::BufferType>($_self).getElementType())">]> {
+  let summary = "read one of the calling thread's register slots of a fragment";
+  let description = [{
+    A fragment with a register layout (`#tile.cyclic`, `#tile.wgmma`,
+    `#tile.wgmma_rows`) is spread over the threads: each holds some of its
+    elements, its slots 0, 1, ... in registers. Where the code says which
+    thread runs which element (in `tile.per_thread`, written by
+    tile-partition-parallel), it reads an element by the slot that holds it
+    rather than by its index in the tile. Constant slots keep the fragment
+    in registers.
+
+    ```mlir
+    %c3 = arith.constant 3 : index
+    %v = tile.load_slot %acc[%c3] : !tile.buffer<64x128xf32, fragment, #tile.cyclic<128>>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$buffer, Index:$slot);
+  let results = (outs AnyType:$result);
+  let assemblyFormat = "$buffer `[` $slot `]` attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Tile_StoreSlotOp : Tile_Op<"store_slot", [
+    TypesMatchWith<"value is the buffer's element type", "buffer", "value",
+                   "::tilec::tile::scalarTypeOf(::llvm::cast<::tilec::tile::BufferType>($_self).getElementType())">]> {
+  let summary = "write one of the calling thread's register slots of a fragment";
+  let description = [{
+    The write counterpart of `tile.load_slot`.
+
+    ```mlir
+    tile.store_slot %v, %acc[%c3] : !tile.buffer<64x128xf32, fragment, #tile.cyclic<128>>
+    ```
+  }];
+  let arguments = (ins AnyType:$value, Arg<Tile_Buffer, "", [MemWrite]>:$buffer, Index:$slot);
+  let assemblyFormat = "$value `,` $buffer `[` $slot `]` attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Tile_PerThreadOp : Tile_Op<"per_thread", [SingleBlock, NoTerminator,
+    RecursiveMemoryEffects]> {
+  let summary = "code that each thread runs on its own share of a loop";
+  let description = [{
+    The iterations of a `tile.parallel` loop after tile-partition-parallel
+    has assigned them to threads: the body says with `tile.thread_id`
+    which iterations the calling thread runs and with `tile.load_slot` /
+    `tile.store_slot` which of its registers hold the fragments' elements.
+    Everything inside is each thread's own: element accesses, atomic adds,
+    prints and signals act once per thread; the block-wide tile
+    operations (copies, gemms, reductions, fills, loops over tiles,
+    allocations, barriers) cannot appear.
+
+    ```mlir
+    tile.per_thread {
+      %tid = tile.thread_id
+      %c0 = arith.constant 0 : index
+      %c128 = arith.constant 128 : index
+      %flat = arith.addi %tid, %c0 : index
+      %i = arith.divui %flat, %c128 : index
+      %j = arith.remui %flat, %c128 : index
+      %v = tile.load_slot %acc[%c0] : !tile.buffer<64x128xf32, fragment, #tile.cyclic<128>>
+      tile.store %v, %S[%i, %j] : !tile.buffer<64x128xf32, shared>
+      ...
+    }
+    ```
+  }];
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Whole-tile operations
 //===----------------------------------------------------------------------===//

@@ -734,3 +734,70 @@ func.func @speculative_shared_read(%staged: !tile.buffer<64xf32, shared>, %i: in
   %v = tile.load %staged[%i] {speculative} : !tile.buffer<64xf32, shared>
   return
 }
+
+// -----
+
+func.func @slot_of_shared(%s: !tile.buffer<64xf32, shared>, %n: index) {
+  tile.launch grid(%n) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.per_thread {
+      %c0 = arith.constant 0 : index
+      // expected-error @+1 {{reads and writes register slots of a fragment with a register layout}}
+      %v = tile.load_slot %s[%c0] : !tile.buffer<64xf32, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @slot_out_of_range(%n: index) {
+  tile.launch grid(%n) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %frag = tile.alloc : !tile.buffer<128xf32, fragment, #tile.cyclic<64>>
+    tile.per_thread {
+      %c2 = arith.constant 2 : index
+      %one = arith.constant 1.0 : f32
+      // expected-error @+1 {{slot 2 is outside the 2 each thread holds}}
+      tile.store_slot %one, %frag[%c2] : !tile.buffer<128xf32, fragment, #tile.cyclic<64>>
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @slot_outside_per_thread(%n: index) {
+  tile.launch grid(%n) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %frag = tile.alloc : !tile.buffer<128xf32, fragment, #tile.cyclic<64>>
+    %c0 = arith.constant 0 : index
+    // expected-error @+1 {{must be inside a tile.per_thread}}
+    %v = tile.load_slot %frag[%c0] : !tile.buffer<128xf32, fragment, #tile.cyclic<64>>
+  }
+  return
+}
+
+// -----
+
+func.func @fill_per_thread(%n: index) {
+  tile.launch grid(%n) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc : !tile.buffer<64xf32, shared>
+    // expected-error @+1 {{'tile.per_thread' op holds each thread's own code; 'tile.fill' works on a whole tile with the block's threads}}
+    tile.per_thread {
+      %one = arith.constant 1.0 : f32
+      tile.fill %s, %one : !tile.buffer<64xf32, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @per_thread_outside_launch() {
+  // expected-error @+1 {{'tile.per_thread' op must be inside a tile.launch}}
+  tile.per_thread {
+  }
+  return
+}

@@ -244,3 +244,26 @@ func.func @signals(%flags: !tile.buffer<132xi32, global>, %i: index, %j: index) 
   tile.wait_signal %flags[%j] : !tile.buffer<132xi32, global>
   return
 }
+
+// A thread's share of a loop: its iterations by thread index, a register
+// fragment's elements by slot.
+// CHECK-LABEL: func.func @partitioned
+// CHECK: tile.per_thread {
+// CHECK: %[[TID:.*]] = tile.thread_id
+// CHECK: %[[V:.*]] = tile.load_slot %{{.*}}[%{{.*}}] : <256xf32, fragment, #tile.cyclic<128>>
+// CHECK: tile.store_slot %[[V]], %{{.*}}[%{{.*}}] : <256xf32, fragment, #tile.cyclic<128>>
+func.func @partitioned(%n: index) {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %frag = tile.alloc : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
+    %s = tile.alloc : !tile.buffer<256xf32, shared>
+    tile.per_thread {
+      %tid = tile.thread_id
+      %c1 = arith.constant 1 : index
+      %v = tile.load_slot %frag[%c1] : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
+      tile.store_slot %v, %frag[%c1] : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
+      tile.store %v, %s[%tid] : !tile.buffer<256xf32, shared>
+    }
+  }
+  return
+}

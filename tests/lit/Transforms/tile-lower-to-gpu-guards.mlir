@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-lower-to-gpu | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu | FileCheck %s
 
 // An element access of a tensor is guarded unless the tile IR shows it
 // inside: a load outside reads zero, a store outside is dropped.

@@ -1,0 +1,57 @@
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --verify-diagnostics
+
+// A thread's share of a loop cannot hold a whole-tile operation.
+func.func @alloc_inside(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [128] {
+    ^bb0(%i: index):
+      // expected-error @+1 {{the GPU target does not support 'tile.alloc' inside a T.Parallel loop}}
+      %s = tile.alloc : !tile.buffer<4xf32, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// A register fragment read at another iteration's element: its slot would
+// be another thread's register.
+func.func @other_iteration(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %frag = tile.alloc : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<256xf32, shared>
+    %c1 = arith.constant 1 : index
+    tile.parallel [256] {
+    ^bb0(%i: index):
+      %next = arith.addi %i, %c1 : index
+      // expected-error @+1 {{this access does not follow the layout #tile.cyclic<128> of its fragment}}
+      %v = tile.load %frag[%next] : !tile.buffer<256xf32, fragment, #tile.cyclic<128>>
+      tile.store %v, %s[%i] : !tile.buffer<256xf32, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// A fragment spread over 256 threads, in a loop the producer's 128 run.
+func.func @other_threads(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %frag = tile.alloc : !tile.buffer<256xf32, fragment, #tile.cyclic<256>>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<256xf32, shared>
+    tile.warp_specialize producer {
+      tile.parallel [256] {
+      ^bb0(%i: index):
+        // expected-error @+1 {{this access does not follow the layout #tile.cyclic<256> of its fragment}}
+        %v = tile.load %frag[%i] : !tile.buffer<256xf32, fragment, #tile.cyclic<256>>
+        tile.store %v, %s[%i] : !tile.buffer<256xf32, shared>
+      }
+    } consumers {
+      %zero = arith.constant 0.0 : f32
+    }
+  }
+  return
+}

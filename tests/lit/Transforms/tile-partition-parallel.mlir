@@ -1,0 +1,157 @@
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu | FileCheck %s --check-prefix=GPU
+
+// A loop over a #tile.cyclic fragment of 2 x 128 elements on 128 threads:
+// two trips, unrolled, thread tid running iteration tid + 128 k in trip k;
+// the fragment's element of trip k is the thread's register slot k (a
+// constant), the shared tile's is indexed by the loop's variables.
+// CHECK-LABEL: func.func @cyclic
+// CHECK: tile.per_thread {
+// CHECK-NEXT: %[[TID:.*]] = tile.thread_id
+// CHECK-NEXT: %[[K0:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[T0:.*]] = arith.constant 128 : index
+// CHECK-NEXT: %[[M0:.*]] = arith.muli %[[K0]], %[[T0]] : index
+// CHECK-NEXT: %[[F0:.*]] = arith.addi %[[TID]], %[[M0]] : index
+// CHECK-NEXT: %[[C128:.*]] = arith.constant 128 : index
+// CHECK-NEXT: %[[J0:.*]] = arith.remui %[[F0]], %[[C128]] : index
+// CHECK-NEXT: %[[I0:.*]] = arith.divui %[[F0]], %[[C128]] : index
+// CHECK-NEXT: %[[V0:.*]] = tile.load_slot %{{.*}}[%[[K0]]] : <2x128xf32, fragment, #tile.cyclic<128>>
+// CHECK-NEXT: %[[W0:.*]] = arith.mulf %[[V0]], %[[V0]] : f32
+// CHECK-NEXT: tile.store_slot %[[W0]], %{{.*}}[%[[K0]]] : <2x128xf32, fragment, #tile.cyclic<128>>
+// CHECK-NEXT: tile.store %[[W0]], %{{.*}}[%[[I0]], %[[J0]]] : <2x128xf32, shared>
+// CHECK-NEXT: %[[K1:.*]] = arith.constant 1 : index
+// CHECK: tile.load_slot %{{.*}}[%[[K1]]]
+// CHECK: tile.store_slot %{{.*}}, %{{.*}}[%[[K1]]]
+// CHECK-NOT: tile.parallel
+// The slots are the thread's two private floats, at constant offsets.
+// GPU-LABEL: gpu.func @cyclic(
+// GPU: %[[SLOTS:.*]] = llvm.alloca %{{.*}} x f32
+// GPU: %[[S0:.*]] = arith.index_cast %[[K0:.*]] : index to i64
+// GPU-NEXT: %[[A0:.*]] = llvm.getelementptr %[[SLOTS]][%[[S0]]]
+// GPU-NEXT: llvm.load %[[A0]] : !llvm.ptr -> f32
+// GPU: gpu.return
+func.func @cyclic(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %frag = tile.alloc : !tile.buffer<2x128xf32, fragment, #tile.cyclic<128>>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<2x128xf32, shared>
+    tile.parallel [2, 128] {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %frag[%i, %j] : !tile.buffer<2x128xf32, fragment, #tile.cyclic<128>>
+      %w = arith.mulf %v, %v : f32
+      tile.store %w, %frag[%i, %j] : !tile.buffer<2x128xf32, fragment, #tile.cyclic<128>>
+      tile.store %w, %s[%i, %j] : !tile.buffer<2x128xf32, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// No fragment: the trips stay a loop; 100 iterations on 64 threads leave
+// the second trip partly empty, so each trip checks that its iteration
+// lies inside the loop.
+// CHECK-LABEL: func.func @ragged
+// CHECK: tile.per_thread {
+// CHECK: %[[TID:.*]] = tile.thread_id
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[FLAT:.*]] = arith.addi %[[TID]], %{{.*}} : index
+// CHECK: %[[LIMIT:.*]] = arith.constant 100 : index
+// CHECK: %[[INSIDE:.*]] = arith.cmpi ult, %[[FLAT]], %[[LIMIT]] : index
+// CHECK: scf.if %[[INSIDE]] {
+// CHECK: tile.load %{{.*}}[%[[FLAT]]] : <100xf32, shared>
+// The store into a 100-element tensor needs no guard: the trip's check
+// bounds the index.
+// GPU-LABEL: gpu.func @ragged(
+// GPU: scf.for
+// GPU: arith.cmpi ult
+// GPU-NEXT: scf.if
+// GPU: llvm.load
+// GPU-NOT: scf.if
+// GPU: llvm.store %{{.*}} : f32, !llvm.ptr<1>
+func.func @ragged(%out: !tile.buffer<100xf32, global>, %n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(64) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<100xf32, shared>
+    tile.parallel [100] {
+    ^bb0(%i: index):
+      %v = tile.load %s[%i] : !tile.buffer<100xf32, shared>
+      tile.store %v, %out[%i] : !tile.buffer<100xf32, global>
+    }
+  }
+  return
+}
+
+// -----
+
+// A warp-specialized block: before the split the producer's threads
+// (128-255) reach the loop too and sit it out; in the producer's region
+// its threads count from the launch's last; after the split only the
+// consumers run the code.
+// CHECK-LABEL: func.func @specialized
+// CHECK: tile.per_thread {
+// CHECK-NEXT: %[[TID:.*]] = tile.thread_id
+// CHECK-NEXT: %[[C128:.*]] = arith.constant 128 : index
+// CHECK-NEXT: %[[BELOW:.*]] = arith.cmpi ult, %[[TID]], %[[C128]] : index
+// CHECK-NEXT: scf.if %[[BELOW]] {
+// CHECK: tile.warp_specialize producer {
+// CHECK: tile.per_thread {
+// CHECK-NEXT: %[[PTID:.*]] = tile.thread_id
+// CHECK-NEXT: %[[FIRST:.*]] = arith.constant 128 : index
+// CHECK-NEXT: %{{.*}} = arith.subi %[[PTID]], %[[FIRST]] : index
+// CHECK: } consumers {
+// CHECK: tile.per_thread {
+// CHECK-NEXT: %[[CTID:.*]] = tile.thread_id
+// CHECK-NOT: arith.cmpi
+// CHECK: scf.for
+// CHECK: arith.addi %[[CTID]]
+// CHECK: tile.per_thread {
+// CHECK-NEXT: %[[ATID:.*]] = tile.thread_id
+// CHECK-NOT: arith.cmpi
+// CHECK: scf.for
+// CHECK: arith.addi %[[ATID]]
+func.func @specialized(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<128xf32, shared>
+    %one = arith.constant 1.0 : f32
+    tile.parallel [128] {
+    ^bb0(%i: index):
+      tile.store %one, %s[%i] : !tile.buffer<128xf32, shared>
+    }
+    tile.warp_specialize producer {
+      tile.parallel [128] {
+      ^bb0(%i: index):
+        tile.store %one, %s[%i] : !tile.buffer<128xf32, shared>
+      }
+    } consumers {
+      tile.parallel [128] {
+      ^bb0(%i: index):
+        tile.store %one, %s[%i] : !tile.buffer<128xf32, shared>
+      }
+    }
+    tile.parallel [128] {
+    ^bb0(%i: index):
+      tile.store %one, %s[%i] : !tile.buffer<128xf32, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// Loops that follow an accumulator layout or run vectors are left whole.
+// CHECK-LABEL: func.func @left_whole
+// CHECK: tile.parallel [64, 64] attributes {vector = 4 : i64}
+// CHECK-NOT: tile.per_thread
+func.func @left_whole(%out: !tile.buffer<64x64xf32, global>, %n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %zero = arith.constant 0.0 : f32
+    tile.parallel [64, 64] attributes {vector = 4 : i64} {
+    ^bb0(%i: index, %j: index):
+      tile.store %zero, %out[%i, %j] {contiguous} : !tile.buffer<64x64xf32, global>
+    }
+  }
+  return
+}
