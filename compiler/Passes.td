@@ -34,8 +34,7 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     neighbouring lanes of a warp, which finish it by shuffles alone), one of
     a `#tile.wgmma` accumulator along its rows with shuffles in each quad of
     lanes (into `#tile.wgmma_rows` registers or
-    shared memory); loops carrying a `#tile.wgmma` or `#tile.wgmma_rows`
-    layout run on the threads that hold those elements or rows. The
+    shared memory). The
     `tile.barrier`s of tile-insert-barriers become block barriers (named
     barriers inside a part of a `tile.warp_specialize`, one per warpgroup
     with `warpgroup`, after a proxy fence with `async_proxy`); the lowering
@@ -476,23 +475,36 @@ def TilePartitionParallel : Pass<"tile-partition-parallel", "::mlir::ModuleOp"> 
   let summary = "Assign the iterations of T.Parallel loops to threads, explicitly";
   let description = [{
     A `tile.parallel` loop says what runs, not which thread runs it. This
-    pass writes that down for each loop that follows no accumulator layout
-    and runs no vectors (the others still go to tile-lower-to-gpu whole):
-    the loop becomes a `tile.per_thread` in which the thread at index `tid`
-    of the threads running the code runs iteration `tid + k * threads` in
-    trip `k` (guarded where the threads do not divide the iterations),
-    split into the loop's variables in C order. Each element of a
-    `#tile.cyclic` fragment the loop touches is the calling thread's
-    register slot `k`: the body's accesses to it become `tile.load_slot` /
-    `tile.store_slot`, and the trips are unrolled so that the slots are
-    constants; a loop that touches no fragment keeps an `scf.for` over its
-    trips.
+    pass writes that down for each loop that runs no vectors (vector loops,
+    tile-vectorize-parallel's, still go to tile-lower-to-gpu whole): the
+    loop becomes a `tile.per_thread`, whose code says with `tile.thread_id`
+    which iterations the calling thread runs and with `tile.load_slot` /
+    `tile.store_slot` which of its register slots holds each element of a
+    fragment the iterations touch.
+
+    - A loop without a layout runs cyclically: the thread at index `tid` of
+      the threads running the code runs iteration `tid + k * threads` in
+      trip `k` (guarded where the threads do not divide the iterations),
+      split into the loop's variables in C order; a `#tile.cyclic`
+      fragment's element is the thread's slot `k`. The trips are unrolled
+      where the loop touches a fragment (slots must be constants); others
+      keep an `scf.for` over them.
+    - A loop that follows a `#tile.wgmma` accumulator runs the elements
+      the thread holds (ThreadLayouts.h: rows `16 w + l / 4` and 8 below in
+      each 64-row block, columns `2 (l mod 4)` and the next in each 8-column
+      chunk, for lane `l` of warp `w`), each in its slot; a
+      `#tile.wgmma_rows` fragment read there gives the slot of the
+      element's row.
+    - A loop that follows a `#tile.wgmma_rows` layout runs the rows the
+      thread's quad holds; its four lanes run each alike, so only the
+      quad's first lane writes memory the threads share.
 
     The threads running the code are the launch's, the producer
     warpgroup's inside its region of a `tile.warp_specialize` (its thread
     index counts from the launch's last thread), or the consumers' in
-    theirs and after it. Before the split of a warp-specialized block the
-    producer's threads also reach the loop and sit it out.
+    theirs and after it. Threads that reach a loop without taking part (a
+    warp-specialized block's producer before the split, warpgroups beyond
+    an accumulator's) sit it out.
 
     A register fragment read or written other than at the loop's own
     iteration, or held over other threads than those running the loop, is

@@ -16,6 +16,7 @@
 
 #include "compiler/Passes.h"
 #include "compiler/Transforms/TargetInfo.h"
+#include "compiler/Transforms/ThreadLayouts.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -84,12 +85,7 @@ struct BufferRef {
 /// Whether `type` is an 8-bit float, which LLVM has no type for.
 inline bool isFloat8(Type type) { return isa<Float8E4M3FNType, Float8E5M2Type>(type); }
 
-/// The #tile.wgmma_rows slot of the row that register slot `slot` of a
-/// #tile.wgmma fragment (`slotsPerBlock` slots a 64-row block) lies in:
-/// slot s of a block holds row half (s mod 4) / 2, two rows a block.
-inline int64_t rowSlotOf(int64_t slot, int64_t slotsPerBlock) {
-  return 2 * (slot / slotsPerBlock) + (slot % slotsPerBlock % 4) / 2;
-}
+using layouts::rowSlotOf;
 
 /// Named barriers: 0 is the block's, 1 and 2 the consumers' and the
 /// producer's of a warp-specialized loop, from 4 on one per warpgroup (three
@@ -163,8 +159,8 @@ private:
   /// Allocation, loops and the rest (LowerToGPU.cpp).
   LogicalResult lowerAlloc(tile::AllocOp alloc);
   LogicalResult lowerDim(tile::DimOp dim);
-  /// T.Parallel loops that follow an accumulator's layout or run vectors
-  /// (the others are tile.per_thread by now: tile-partition-parallel).
+  /// T.Parallel loops that run vectors (the others are tile.per_thread by
+  /// now: tile-partition-parallel).
   LogicalResult lowerParallel(tile::ParallelOp parallel);
   /// Each thread's own code: lowered as T.Parallel bodies are (element
   /// accesses, atomics, prints and signals per thread).
@@ -437,23 +433,16 @@ private:
   /// T.reduce along the rows of a #tile.wgmma accumulator: each thread folds
   /// its elements of a row, the row's quad of lanes combines by shuffles.
   LogicalResult lowerWgmmaReduce(tile::ReduceOp reduce);
-  /// The first row and column of the #tile.wgmma elements this thread
-  /// holds, for accumulators of `blocksPerGroup` 64-row blocks a warpgroup
-  /// and `columnGroups` warpgroups of `columns` columns each a row block.
+  /// layouts::wgmmaOrigin, wgmmaGroupOf and wgmmaPlace for this thread.
   std::pair<Value, Value> wgmmaOrigin(int64_t blocksPerGroup, int64_t columnGroups = 1,
-                                      int64_t columns = 0);
-  /// The row group and column group of this thread's warpgroup in a
-  /// #tile.wgmma layout of `columnGroups` column groups.
-  std::pair<Value, Value> wgmmaGroupOf(int64_t columnGroups);
-  /// Where this thread sits in the #tile.wgmma accumulator `acc`: its lane,
-  /// its warp in the warpgroup, its warpgroup's row group, and the first
-  /// column of its warpgroup's columns (null when they are not split).
-  struct WgmmaPlace {
-    Value lane, warp, rowGroup, firstColumn;
-  };
-  WgmmaPlace wgmmaPlace(int64_t columnGroups, int64_t columns);
-  WgmmaPlace wgmmaPlace(const BufferRef &acc) {
-    return wgmmaPlace(acc.wgmmaColumnGroups, acc.wgmmaColumns());
+                                      int64_t columns = 0) {
+    return layouts::wgmmaOrigin(b, loc(), threadId, blocksPerGroup, columnGroups, columns);
+  }
+  std::pair<Value, Value> wgmmaGroupOf(int64_t columnGroups) {
+    return layouts::wgmmaGroupOf(b, loc(), threadId, columnGroups);
+  }
+  layouts::WgmmaPlace wgmmaPlace(const BufferRef &acc) {
+    return layouts::wgmmaPlace(b, loc(), threadId, acc.wgmmaColumnGroups, acc.wgmmaColumns());
   }
   /// Combines two partial results of a reduction of `kind` (sum, min or
   /// max; |x| of the abs kinds applies to elements, see reductionElement).
@@ -668,20 +657,12 @@ private:
   BufferRef describe(tile::BufferType type, int64_t *threadSlots = nullptr);
   /// The memory of `alloc`'s buffer: private (allocas) or shared.
   BufferRef allocate(tile::AllocOp alloc);
-  /// The slot of the T.Parallel iteration being lowered (innermost last).
+  /// The slot of the vector loop's lane being lowered (innermost last).
   SmallVector<Value> slotStack;
-  /// The #tile.wgmma_rows slot of the row of the iteration being lowered,
-  /// in loops that follow a wgmma or wgmma_rows layout.
-  SmallVector<Value> rowSlotStack;
-  /// Inside a loop over #tile.wgmma_rows rows, which each quad's four lanes
-  /// run alike.
-  bool quadReplicated = false;
-  /// The register slot of `ref`'s element in the iteration being lowered
-  /// (null for memory, or a row fragment outside a loop over its rows).
+  /// The register slot of `ref`'s element in the vector loop's lane being
+  /// lowered (null for memory).
   Value registerSlot(const BufferRef &ref) {
-    if (ref.wgmmaRowGroups)
-      return rowSlotStack.empty() ? Value() : rowSlotStack.back();
-    return ref.inRegisters() ? slotStack.back() : Value();
+    return ref.inRegisters() && !slotStack.empty() ? slotStack.back() : Value();
   }
   /// Runs `body(row, slot)` for each row of a #tile.wgmma_rows fragment of
   /// `rows` values this thread holds.

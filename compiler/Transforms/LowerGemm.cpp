@@ -162,17 +162,6 @@ bool KernelLowering::rowsOf16Bytes(const BufferRef &ref) {
   return true;
 }
 
-KernelLowering::WgmmaPlace KernelLowering::wgmmaPlace(int64_t columnGroups, int64_t columns) {
-  WgmmaPlace place;
-  place.lane = arith::RemUIOp::create(b, loc(), threadId, index(32));
-  place.warp = arith::RemUIOp::create(
-      b, loc(), arith::DivUIOp::create(b, loc(), threadId, index(32)), index(4));
-  auto [rowGroup, columnGroup] = wgmmaGroupOf(columnGroups);
-  place.rowGroup = rowGroup;
-  if (columnGroup)
-    place.firstColumn = arith::MulIOp::create(b, loc(), columnGroup, index(columns));
-  return place;
-}
 
 void KernelLowering::stmatrixFromAccumulator(const BufferRef &src, const BufferRef &dst) {
   int64_t groups = src.wgmmaGroups;

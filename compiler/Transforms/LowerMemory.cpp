@@ -69,8 +69,9 @@ LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
   auto storeOp = dyn_cast<tile::StoreOp>(op);
   const BufferRef &ref = buffers[load ? load.getBuffer() : storeOp.getBuffer()];
   Value slot = registerSlot(ref);
-  if (ref.wgmmaRowGroups && !slot)
-    return op->emitError("a wgmma_rows fragment is accessed outside a loop over its rows");
+  if (ref.inRegisters() && !slot) // tile-partition-parallel rewrote those in loops over it
+    return op->emitError("a fragment held in registers is accessed element by element "
+                         "outside a loop over it");
   Value buffer = load ? load.getBuffer() : storeOp.getBuffer();
   ValueRange sourceIndices = load ? load.getIndices() : storeOp.getIndices();
   bool guarded = ref.scope == tile::MemoryScope::Global &&
@@ -91,11 +92,6 @@ LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
   if (guarded) { // a store outside the tensor is dropped
     auto ifOp =
         scf::IfOp::create(b, loc(), inBounds(ref, mappedValues(storeOp.getIndices())), false);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-  }
-  if (quadReplicated && !ref.inRegisters()) {
-    // The quad's four lanes run this iteration alike: one writes memory.
-    auto ifOp = scf::IfOp::create(b, loc(), firstOfQuad(), false);
     b.setInsertionPointToStart(ifOp.thenBlock());
   }
   storeAt(ref, mappedValues(storeOp.getIndices()), slot, mapping.lookup(storeOp.getValue()));

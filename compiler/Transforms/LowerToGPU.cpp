@@ -1317,7 +1317,10 @@ LogicalResult KernelLowering::lowerDim(tile::DimOp dim) {
 }
 
 LogicalResult KernelLowering::lowerParallel(tile::ParallelOp parallel) {
-  ArrayRef<int64_t> extents = parallel.getExtents();
+  auto width = parallel.getVectorAttr();
+  if (!width)
+    return parallel.emitError("a T.Parallel loop that runs no vectors is lowered once "
+                              "tile-partition-parallel has assigned its iterations to threads");
   Block &body = parallel.getBody().front();
   LogicalResult result = success();
   // One iteration: the loop variables at `point`, in register slot `slot`.
@@ -1331,37 +1334,8 @@ LogicalResult KernelLowering::lowerParallel(tile::ParallelOp parallel) {
     --parallelDepth;
     slotStack.pop_back();
   };
-  if (auto wgmma =
-          dyn_cast_or_null<tile::WgmmaLayoutAttr>(parallel.getLayoutAttr())) {
-    // The iterations follow the accumulator layout the loop's fragment has.
-    BufferRef space;
-    space.shape.assign(extents.begin(), extents.end());
-    space.wgmmaGroups = wgmma.getWarpgroups();
-    space.wgmmaColumnGroups = wgmma.getColumnGroups();
-    int64_t slotsPerBlock = space.wgmmaColumns() / 2;
-    forEachOwned(space, [&](ArrayRef<Value> ij, Value slot) {
-      rowSlotStack.push_back(index(rowSlotOf(*getConstantIntValue(slot), slotsPerBlock)));
-      iteration(ij, slot);
-      rowSlotStack.pop_back();
-    });
-  } else if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(
-                 parallel.getLayoutAttr())) {
-    // Each quad runs the rows it holds (its four lanes alike).
-    forEachOwnedRow(extents[0], rows.getWarpgroups(), [&](Value row, Value slot) {
-      rowSlotStack.push_back(slot);
-      quadReplicated = true;
-      iteration({row}, slot);
-      quadReplicated = false;
-      rowSlotStack.pop_back();
-    });
-  } else if (auto width = parallel.getVectorAttr()) {
-    if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
-      result = failure();
-  } else {
-    return parallel.emitError("a T.Parallel loop that follows no accumulator layout and runs "
-                              "no vectors is lowered once tile-partition-parallel has "
-                              "assigned its iterations to threads");
-  }
+  if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
+    result = failure();
   return result;
 }
 
@@ -1418,58 +1392,19 @@ LogicalResult KernelLowering::lowerAssert(tile::AssertOp assertOp) {
 
 void KernelLowering::forEachOwned(const BufferRef &ref,
                                   function_ref<void(ArrayRef<Value>, Value)> body) {
-  int64_t groups = ref.wgmmaGroups;
-  int64_t blocksPerGroup = ref.shape[0] / 64 / groups;
-  int64_t slotsPerBlock = ref.wgmmaColumns() / 2;
   OpBuilder::InsertionGuard guard(b);
   // Warpgroups past the accumulator's own hold nothing.
   onlyThreadsBelow(128 * ref.wgmmaWarpgroups());
-  auto [rowBase, colBase] =
-      wgmmaOrigin(blocksPerGroup, ref.wgmmaColumnGroups, ref.wgmmaColumns());
-  for (int64_t block = 0; block < blocksPerGroup; ++block)
-    for (int64_t s = 0; s < slotsPerBlock; ++s) {
-      int64_t chunk = s / 4, half = (s % 4) / 2, column = s % 2;
-      Value i = arith::AddIOp::create(b, loc(), rowBase, index(block * 64 + 8 * half));
-      Value j = arith::AddIOp::create(b, loc(), colBase, index(8 * chunk + column));
-      body({i, j}, index(block * slotsPerBlock + s));
-    }
+  layouts::forEachWgmmaElement(b, loc(), threadId, ref.shape[0], ref.shape[1], ref.wgmmaGroups,
+                               ref.wgmmaColumnGroups,
+                               [&](Value i, Value j, Value slot) { body({i, j}, slot); });
 }
 
 void KernelLowering::forEachOwnedRow(int64_t rows, int64_t groups,
                                      function_ref<void(Value, Value)> body) {
-  int64_t blocksPerGroup = rows / 64 / groups;
   OpBuilder::InsertionGuard guard(b);
   onlyThreadsBelow(128 * groups);
-  Value rowBase = wgmmaOrigin(blocksPerGroup).first;
-  for (int64_t block = 0; block < blocksPerGroup; ++block)
-    for (int64_t half = 0; half < 2; ++half)
-      body(arith::AddIOp::create(b, loc(), rowBase, index(block * 64 + 8 * half)),
-           index(2 * block + half));
-}
-
-std::pair<Value, Value> KernelLowering::wgmmaGroupOf(int64_t columnGroups) {
-  Value group = arith::DivUIOp::create(b, loc(), threadId, index(128));
-  if (columnGroups == 1)
-    return {group, Value()};
-  return {arith::DivUIOp::create(b, loc(), group, index(columnGroups)),
-          arith::RemUIOp::create(b, loc(), group, index(columnGroups))};
-}
-
-std::pair<Value, Value> KernelLowering::wgmmaOrigin(int64_t blocksPerGroup,
-                                                    int64_t columnGroups, int64_t columns) {
-  auto [lane, warp, group, firstColumn] = wgmmaPlace(columnGroups, columns);
-  // Row 16 w + l / 4 of the warpgroup's first row block; columns 2 (l mod 4).
-  Value rowBase = arith::AddIOp::create(
-      b, loc(),
-      arith::AddIOp::create(b, loc(),
-                            arith::MulIOp::create(b, loc(), group, index(blocksPerGroup * 64)),
-                            arith::MulIOp::create(b, loc(), warp, index(16))),
-      arith::DivUIOp::create(b, loc(), lane, index(4)));
-  Value colBase =
-      arith::MulIOp::create(b, loc(), arith::RemUIOp::create(b, loc(), lane, index(4)), index(2));
-  if (firstColumn) // the warpgroup's own columns
-    colBase = arith::AddIOp::create(b, loc(), colBase, firstColumn);
-  return {rowBase, colBase};
+  layouts::forEachWgmmaRow(b, loc(), threadId, rows, groups, body);
 }
 
 /// The launches of `kernel` in program order, after checking that the code

@@ -1,13 +1,14 @@
 //===- PartitionParallel.cpp - T.Parallel iterations assigned to threads --===//
 //
-// Rewrites each T.Parallel loop that follows no accumulator layout and runs
-// no vectors into the code each thread runs: which iterations are its own,
-// and which register slot holds each fragment element they touch (see
-// TilePartitionParallel in Passes.td).
+// Rewrites each T.Parallel loop that runs no vectors into the code each
+// thread runs: which iterations are its own (cyclically, or those of the
+// accumulator layout the loop follows), and which register slot holds each
+// fragment element they touch (see TilePartitionParallel in Passes.td).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Passes.h"
+#include "compiler/Transforms/ThreadLayouts.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -32,6 +33,10 @@ struct Part {
   /// after the launch's.
   int64_t firstThread = 0;
   bool othersReach = false;
+  /// The threads that reach the code: the whole block's outside the parts
+  /// of a warp-specialized block.
+  int64_t reaching = 0;
+  bool inProducer = false;
 };
 } // namespace
 
@@ -41,19 +46,20 @@ struct Part {
 /// launch has one).
 static Part partOf(Operation *op, tile::LaunchOp launch) {
   int64_t launchThreads = launch.getThreads();
+  bool specialized = false;
+  launch.walk([&](tile::WarpSpecializeOp) { specialized = true; });
+  int64_t blockThreads = launchThreads + (specialized ? 128 : 0);
   for (Operation *at = op; at != launch.getOperation(); at = at->getParentOp()) {
     if (auto specialize = dyn_cast<tile::WarpSpecializeOp>(at->getParentOp())) {
       if (at->getParentRegion() == &specialize.getProducer())
-        return {128, launchThreads, false};
-      return {launchThreads, 0, false};
+        return {128, launchThreads, false, blockThreads, true};
+      return {launchThreads, 0, false, launchThreads, false};
     }
     for (Operation *before = at->getPrevNode(); before; before = before->getPrevNode())
       if (isa<tile::WarpSpecializeOp>(before))
-        return {launchThreads, 0, false};
+        return {launchThreads, 0, false, launchThreads, false};
   }
-  bool specialized = false;
-  launch.walk([&](tile::WarpSpecializeOp) { specialized = true; });
-  return {launchThreads, 0, specialized};
+  return {launchThreads, 0, specialized, blockThreads, false};
 }
 
 /// Whether `type` is a fragment held in registers.
@@ -62,29 +68,68 @@ static bool inRegisters(Type type) {
   return buffer && tile::registerSlots(buffer).has_value();
 }
 
-/// Checks that each register fragment `body` reads or writes is a
-/// #tile.cyclic one over the part's threads, of the loop's shape, accessed
-/// at the loop's own iteration (what tile-infer-layouts gives a fragment a
-/// cyclic layout for): slot k of trip k is then the element.
+/// The indices of a tile.load or tile.store (of the stored-to buffer), or
+/// none.
+static std::optional<ValueRange> accessIndices(Operation *op, Value buffer) {
+  if (auto load = dyn_cast<tile::LoadOp>(op))
+    return load.getIndices();
+  if (auto store = dyn_cast<tile::StoreOp>(op); store && store.getBuffer() == buffer)
+    return store.getIndices();
+  return std::nullopt;
+}
+
+/// Whether `layout` holds its fragment the way `loop` (a #tile.wgmma or
+/// #tile.wgmma_rows iteration layout) runs its iterations: the same
+/// warpgroups (and column groups).
+static bool sameThreads(Attribute layout, Attribute loop) {
+  auto warpgroupsOf = [](Attribute a) -> std::optional<std::pair<int64_t, int64_t>> {
+    if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(a))
+      return std::make_pair<int64_t, int64_t>(wgmma.getWarpgroups(), wgmma.getColumnGroups());
+    if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(a))
+      return std::make_pair<int64_t, int64_t>(rows.getWarpgroups(), 1);
+    return std::nullopt;
+  };
+  return warpgroupsOf(layout) && warpgroupsOf(layout) == warpgroupsOf(loop);
+}
+
+/// Checks that each register fragment the body of `parallel` reads or
+/// writes is held by the threads that run the loop, each element by the
+/// thread whose iteration touches it (what tile-infer-layouts gives a
+/// fragment its layout for): a #tile.cyclic one over the part's threads, of
+/// the loop's shape, at the loop's own iteration, in a loop without a
+/// layout; the loop's own layout's, at its own iteration, or (in a loop over
+/// an accumulator) a #tile.wgmma_rows fragment of the same warpgroups at the
+/// iteration's row, in one with a layout.
 static LogicalResult checkFragmentAccesses(tile::ParallelOp parallel, const Part &part) {
   Block &body = parallel.getBody().front();
+  Attribute loopLayout = parallel.getLayoutAttr();
   WalkResult walk = body.walk([&](Operation *op) {
     for (Value operand : op->getOperands()) {
       if (!inRegisters(operand.getType()))
         continue;
       auto type = cast<tile::BufferType>(operand.getType());
-      auto cyclic = dyn_cast<tile::CyclicLayoutAttr>(type.getLayout());
-      ValueRange indices;
-      if (auto load = dyn_cast<tile::LoadOp>(op))
-        indices = load.getIndices();
-      else if (auto store = dyn_cast<tile::StoreOp>(op); store && store.getBuffer() == operand)
-        indices = store.getIndices();
-      bool ownIteration = indices.size() == body.getNumArguments() &&
-                          llvm::equal(indices, body.getArguments());
-      if (!cyclic || static_cast<int64_t>(cyclic.getThreads()) != part.threads ||
-          type.getShape() != parallel.getExtents() || !ownIteration) {
+      Attribute layout = type.getLayout();
+      std::optional<ValueRange> indices = accessIndices(op, operand);
+      bool ownIteration = indices && indices->size() == body.getNumArguments() &&
+                          llvm::equal(*indices, body.getArguments()) &&
+                          type.getShape() == parallel.getExtents();
+      bool follows;
+      if (!loopLayout) {
+        auto cyclic = dyn_cast<tile::CyclicLayoutAttr>(layout);
+        follows = cyclic && static_cast<int64_t>(cyclic.getThreads()) == part.threads &&
+                  ownIteration;
+      } else if (isa<tile::WgmmaRowsLayoutAttr>(layout) &&
+                 isa<tile::WgmmaLayoutAttr>(loopLayout)) {
+        follows = sameThreads(layout, loopLayout) && indices && indices->size() == 1 &&
+                  (*indices)[0] == body.getArgument(0) &&
+                  type.getShape()[0] == parallel.getExtents()[0];
+      } else {
+        follows = layout.getTypeID() == loopLayout.getTypeID() &&
+                  sameThreads(layout, loopLayout) && ownIteration;
+      }
+      if (!follows) {
         op->emitError("this access does not follow the layout ")
-            << type.getLayout() << " of its fragment, which holds elements in registers: "
+            << layout << " of its fragment, which holds elements in registers: "
             << "a loop over a register fragment reads and writes the element of its own "
                "iteration";
         return WalkResult::interrupt();
@@ -95,9 +140,61 @@ static LogicalResult checkFragmentAccesses(tile::ParallelOp parallel, const Part
   return failure(walk.wasInterrupted());
 }
 
-/// Emits one trip of `parallel`'s partition at `b`'s insertion point: the
-/// iteration tid + trip * threads where it lies inside the loop, with each
-/// register fragment's element read from (written to) slot `trip`.
+/// Clones the body of `parallel` at `b`'s insertion point for the
+/// iteration at `point`: each register fragment's element read from
+/// (written to) the slot `slotOf` gives for its layout; with
+/// `quadThread`, the iteration runs alike on the four lanes of a quad,
+/// and only the quad's first lane writes memory.
+static void emitIteration(OpBuilder &b, tile::ParallelOp parallel, ArrayRef<Value> point,
+                          function_ref<Value(Attribute)> slotOf, Value quadThread) {
+  Block &body = parallel.getBody().front();
+  IRMapping mapping;
+  for (auto [arg, value] : llvm::zip(body.getArguments(), point))
+    mapping.map(arg, value);
+  Block *block = b.getInsertionBlock();
+  Operation *before =
+      b.getInsertionPoint() == block->begin() ? nullptr : &*std::prev(b.getInsertionPoint());
+  for (Operation &op : body)
+    b.clone(op, mapping);
+  auto begin = before ? std::next(before->getIterator()) : block->begin();
+  SmallVector<Operation *> accesses;
+  for (Operation &op : llvm::make_range(begin, b.getInsertionPoint()))
+    op.walk([&](Operation *inner) {
+      if (isa<tile::LoadOp, tile::StoreOp>(inner))
+        accesses.push_back(inner);
+    });
+  for (Operation *access : accesses) {
+    OpBuilder at(access);
+    Location loc = access->getLoc();
+    if (auto load = dyn_cast<tile::LoadOp>(access)) {
+      if (!inRegisters(load.getBuffer().getType()))
+        continue;
+      Value slot = slotOf(load.getBuffer().getType().getLayout());
+      load.replaceAllUsesWith(
+          tile::LoadSlotOp::create(at, loc, load.getType(), load.getBuffer(), slot).getResult());
+      load.erase();
+      continue;
+    }
+    auto store = cast<tile::StoreOp>(access);
+    if (inRegisters(store.getBuffer().getType())) {
+      Value slot = slotOf(store.getBuffer().getType().getLayout());
+      tile::StoreSlotOp::create(at, loc, store.getValue(), store.getBuffer(), slot);
+      store.erase();
+    } else if (quadThread) {
+      // Memory the threads share: written once a quad.
+      auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(at, loc, v); };
+      Value first = arith::CmpIOp::create(
+          at, loc, arith::CmpIPredicate::eq, arith::RemUIOp::create(at, loc, quadThread, index(4)),
+          index(0));
+      auto ifOp = scf::IfOp::create(at, loc, first, /*withElseRegion=*/false);
+      store->moveBefore(ifOp.thenBlock()->getTerminator());
+    }
+  }
+}
+
+/// Emits one trip of the cyclic partition of `parallel` at `b`'s insertion
+/// point: the iteration tid + trip * threads where it lies inside the loop,
+/// with each register fragment's element in slot `trip`.
 static void emitTrip(OpBuilder &b, tile::ParallelOp parallel, const Part &part, Value threadIndex,
                      Value trip) {
   Location loc = parallel.getLoc();
@@ -116,44 +213,26 @@ static void emitTrip(OpBuilder &b, tile::ParallelOp parallel, const Part &part, 
   }
   // The loop's variables: the flat iteration split over the extents (C
   // order).
-  Block &body = parallel.getBody().front();
-  IRMapping mapping;
+  SmallVector<Value> point(extents.size());
   Value rest = flat;
   for (int d = static_cast<int>(extents.size()) - 1; d >= 0; --d) {
     if (d == 0) {
-      mapping.map(body.getArgument(0), rest);
+      point[0] = rest;
       break;
     }
     Value extent = index(extents[d]);
-    mapping.map(body.getArgument(d), arith::RemUIOp::create(b, loc, rest, extent));
+    point[d] = arith::RemUIOp::create(b, loc, rest, extent);
     rest = arith::DivUIOp::create(b, loc, rest, extent);
   }
-  Block *tripBlock = b.getInsertionBlock();
-  Block::iterator first = b.getInsertionPoint();
-  bool atStart = first == tripBlock->begin();
-  Operation *before = atStart ? nullptr : &*std::prev(first);
-  for (Operation &op : body)
-    b.clone(op, mapping);
-  // The cloned accesses of register fragments: by slot.
-  auto begin = before ? std::next(before->getIterator()) : tripBlock->begin();
-  SmallVector<Operation *> accesses;
-  for (Operation &op : llvm::make_range(begin, b.getInsertionPoint()))
-    op.walk([&](Operation *inner) {
-      if ((isa<tile::LoadOp>(inner) && inRegisters(inner->getOperand(0).getType())) ||
-          (isa<tile::StoreOp>(inner) && inRegisters(inner->getOperand(1).getType())))
-        accesses.push_back(inner);
-    });
-  for (Operation *access : accesses) {
-    OpBuilder at(access);
-    if (auto load = dyn_cast<tile::LoadOp>(access)) {
-      Value value = tile::LoadSlotOp::create(at, load.getLoc(), load.getType(), load.getBuffer(), trip);
-      load.replaceAllUsesWith(value);
-    } else {
-      auto store = cast<tile::StoreOp>(access);
-      tile::StoreSlotOp::create(at, store.getLoc(), store.getValue(), store.getBuffer(), trip);
-    }
-    access->erase();
-  }
+  emitIteration(b, parallel, point, [&](Attribute) { return trip; }, Value());
+}
+
+/// The threads of the part that hold a fragment of `layout` (a #tile.wgmma
+/// or #tile.wgmma_rows layout): its warpgroups.
+static int64_t holdingThreads(Attribute layout) {
+  if (auto wgmma = dyn_cast<tile::WgmmaLayoutAttr>(layout))
+    return 128 * wgmma.getWarpgroups() * wgmma.getColumnGroups();
+  return 128 * cast<tile::WgmmaRowsLayoutAttr>(layout).getWarpgroups();
 }
 
 /// Replaces `parallel` with a tile.per_thread holding its partition.
@@ -171,43 +250,80 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
   if (blockWide.wasInterrupted())
     return failure();
   Part part = partOf(parallel, launch);
+  Attribute loopLayout = parallel.getLayoutAttr();
+  if (loopLayout && part.inProducer)
+    return parallel.emitError("a loop over an accumulator's layout runs on the consumer "
+                              "warpgroups that hold it, not in the producer's region");
   if (failed(checkFragmentAccesses(parallel, part)))
     return failure();
   Location loc = parallel.getLoc();
-  int64_t total = 1;
-  for (int64_t extent : parallel.getExtents())
-    total *= extent;
-  int64_t trips = (total + part.threads - 1) / part.threads;
-  // Fragments in registers are indexed by constant slots only, so the
-  // trips of a loop that touches one are unrolled; others keep a loop of
-  // a constant trip count (unrolled later where that pays).
-  bool unrolled = false;
-  parallel.getBody().walk([&](Operation *op) {
-    for (Value operand : op->getOperands())
-      unrolled |= inRegisters(operand.getType());
-  });
+  ArrayRef<int64_t> extents = parallel.getExtents();
   OpBuilder b(parallel);
   auto perThread = tile::PerThreadOp::create(b, loc);
   b.setInsertionPointToStart(&perThread.getBody().emplaceBlock());
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
   Value threadId = tile::ThreadIdOp::create(b, loc, b.getIndexType());
-  if (part.othersReach) {
-    Value below = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, threadId,
-                                        index(part.threads));
+  // Threads that reach the loop but take no part in it sit it out.
+  auto onlyThreadsBelow = [&](int64_t count) {
+    Value below = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, threadId, index(count));
     auto ifOp = scf::IfOp::create(b, loc, below, /*withElseRegion=*/false);
     b.setInsertionPointToStart(ifOp.thenBlock());
-  }
-  Value threadIndex =
-      part.firstThread == 0
-          ? threadId
-          : arith::SubIOp::create(b, loc, threadId, index(part.firstThread)).getResult();
-  if (unrolled) {
-    for (int64_t trip = 0; trip < trips; ++trip)
-      emitTrip(b, parallel, part, threadIndex, index(trip));
+  };
+  if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(loopLayout)) {
+    // The iterations of the accumulator's elements this thread holds; a
+    // row fragment's element is the slot of the element's row.
+    if (part.reaching > holdingThreads(wgmma))
+      onlyThreadsBelow(holdingThreads(wgmma));
+    int64_t slotsPerBlock = extents[1] / wgmma.getColumnGroups() / 2;
+    layouts::forEachWgmmaElement(
+        b, loc, threadId, extents[0], extents[1], wgmma.getWarpgroups(), wgmma.getColumnGroups(),
+        [&](Value i, Value j, Value slot) {
+          Value rowSlot =
+              index(layouts::rowSlotOf(*getConstantIntValue(slot), slotsPerBlock));
+          emitIteration(
+              b, parallel, {i, j},
+              [&](Attribute layout) {
+                return isa<tile::WgmmaRowsLayoutAttr>(layout) ? rowSlot : slot;
+              },
+              Value());
+        });
+  } else if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(loopLayout)) {
+    // The rows this thread's quad holds, run alike by its four lanes.
+    if (part.reaching > holdingThreads(rows))
+      onlyThreadsBelow(holdingThreads(rows));
+    layouts::forEachWgmmaRow(b, loc, threadId, extents[0], rows.getWarpgroups(),
+                             [&](Value row, Value slot) {
+                               emitIteration(
+                                   b, parallel, {row}, [&](Attribute) { return slot; },
+                                   threadId);
+                             });
   } else {
-    auto loop = scf::ForOp::create(b, loc, index(0), index(trips), index(1));
-    b.setInsertionPointToStart(loop.getBody());
-    emitTrip(b, parallel, part, threadIndex, loop.getInductionVar());
+    int64_t total = 1;
+    for (int64_t extent : extents)
+      total *= extent;
+    int64_t trips = (total + part.threads - 1) / part.threads;
+    // Fragments in registers are indexed by constant slots only, so the
+    // trips of a loop that touches one are unrolled; others keep a loop of
+    // a constant trip count (unrolled later where that pays).
+    bool unrolled = false;
+    parallel.getBody().walk([&](Operation *op) {
+      for (Value operand : op->getOperands())
+        unrolled |= inRegisters(operand.getType());
+    });
+    if (part.othersReach)
+      onlyThreadsBelow(part.threads);
+    Value threadIndex =
+        part.firstThread == 0
+            ? threadId
+            : arith::SubIOp::create(b, loc, threadId, index(part.firstThread)).getResult();
+    if (unrolled) {
+      for (int64_t trip = 0; trip < trips; ++trip)
+        emitTrip(b, parallel, part, threadIndex, index(trip));
+    } else {
+      auto loop = scf::ForOp::create(b, loc, index(0), index(trips), index(1));
+      b.setInsertionPointToStart(loop.getBody());
+      emitTrip(b, parallel, part, threadIndex, loop.getInductionVar());
+    }
   }
   parallel.erase();
   return success();
@@ -220,8 +336,7 @@ struct TilePartitionParallelPass
     SmallVector<std::pair<tile::ParallelOp, tile::LaunchOp>> loops;
     getOperation().walk([&](tile::ParallelOp parallel) {
       auto launch = parallel->getParentOfType<tile::LaunchOp>();
-      if (launch && !parallel.getLayoutAttr() && !parallel.getVectorAttr() &&
-          !parallel->getParentOfType<tile::ParallelOp>())
+      if (launch && !parallel.getVectorAttr() && !parallel->getParentOfType<tile::ParallelOp>())
         loops.push_back({parallel, launch});
     });
     for (auto [parallel, launch] : loops)

@@ -55,3 +55,22 @@ func.func @other_threads(%n: index) attributes {tile.kernel} {
   }
   return
 }
+
+// -----
+
+// A row fragment of two warpgroups read in a loop over an accumulator of
+// one: its rows lie with other threads.
+func.func @rows_of_other_warpgroups(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %acc = tile.alloc : !tile.buffer<128x16xf32, fragment, #tile.wgmma<1>>
+    %rows = tile.alloc : !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
+    tile.parallel [128, 16] attributes {layout = #tile.wgmma<1>} {
+    ^bb0(%i: index, %j: index):
+      // expected-error @+1 {{this access does not follow the layout #tile.wgmma_rows<2> of its fragment}}
+      %m = tile.load %rows[%i] : !tile.buffer<128xf32, fragment, #tile.wgmma_rows<2>>
+      tile.store %m, %acc[%i, %j] : !tile.buffer<128x16xf32, fragment, #tile.wgmma<1>>
+    }
+  }
+  return
+}

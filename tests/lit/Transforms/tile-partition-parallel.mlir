@@ -140,7 +140,74 @@ func.func @specialized(%n: index) attributes {tile.kernel} {
 
 // -----
 
-// Loops that follow an accumulator layout or run vectors are left whole.
+// A loop that follows a #tile.wgmma accumulator of one warpgroup (256
+// threads: the second warpgroup holds nothing and sits it out) runs the
+// eight elements each thread holds: rows 16 w + l / 4 (+ 8), columns
+// 2 (l mod 4) (+ 1, + 8, + 9) of lane l of warp w, slot s for the s-th; the
+// row statistics' element is the slot of the element's row (0, 0, 1, 1,
+// 0, 0, 1, 1). A loop over the #tile.wgmma_rows fragment runs the two rows
+// of the thread's quad, and only the quad's first lane writes memory.
+// CHECK-LABEL: func.func @accumulator
+// CHECK: tile.per_thread {
+// CHECK-NEXT: %[[TID:.*]] = tile.thread_id
+// CHECK-NEXT: %[[HOLDING:.*]] = arith.constant 128 : index
+// CHECK-NEXT: %[[BELOW:.*]] = arith.cmpi ult, %[[TID]], %[[HOLDING]] : index
+// CHECK-NEXT: scf.if %[[BELOW]] {
+// CHECK: %[[TWO:.*]] = arith.constant 2 : index
+// CHECK: %[[COLUMN:.*]] = arith.muli %{{.*}}, %[[TWO]] : index
+// CHECK: arith.addi %[[COLUMN]], %{{.*}} : index
+// CHECK-NEXT: %[[S0:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[R0:.*]] = arith.constant 0 : index
+// CHECK-NEXT: tile.load_slot %{{.*}}[%[[S0]]] : <64x16xf32, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: tile.load_slot %{{.*}}[%[[R0]]] : <64xf32, fragment, #tile.wgmma_rows<1>>
+// CHECK: tile.store_slot %{{.*}}, %{{.*}}[%[[S0]]] : <64x16xf32, fragment, #tile.wgmma<1>>
+// CHECK: %[[S2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[R1:.*]] = arith.constant 1 : index
+// CHECK-NEXT: tile.load_slot %{{.*}}[%[[S2]]] : <64x16xf32, fragment, #tile.wgmma<1>>
+// CHECK-NEXT: tile.load_slot %{{.*}}[%[[R1]]] : <64xf32, fragment, #tile.wgmma_rows<1>>
+// CHECK: %[[S7:.*]] = arith.constant 7 : index
+// CHECK-NEXT: %[[R7:.*]] = arith.constant 1 : index
+// CHECK-NEXT: tile.load_slot %{{.*}}[%[[S7]]]
+// CHECK-NEXT: tile.load_slot %{{.*}}[%[[R7]]]
+// CHECK-NOT: tile.load_slot
+// CHECK: tile.per_thread {
+// CHECK: %[[QTID:.*]] = tile.thread_id
+// CHECK: %[[V0:.*]] = tile.load_slot %{{.*}}[%{{.*}}] : <64xf32, fragment, #tile.wgmma_rows<1>>
+// CHECK: %[[LANE:.*]] = arith.remui %[[QTID]], %{{.*}} : index
+// CHECK-NEXT: %[[LEADER:.*]] = arith.cmpi eq, %[[LANE]], %{{.*}} : index
+// CHECK-NEXT: scf.if %[[LEADER]] {
+// CHECK-NEXT: tile.store %[[V0]], %{{.*}}[%{{.*}}] : <64xf32, shared>
+// CHECK: tile.load_slot
+// CHECK-NOT: tile.load_slot
+// CHECK-NOT: tile.parallel
+// GPU-LABEL: gpu.func @accumulator(
+// GPU-NOT: tile.
+// GPU: gpu.return
+func.func @accumulator(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(256) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %acc = tile.alloc : !tile.buffer<64x16xf32, fragment, #tile.wgmma<1>>
+    %rows = tile.alloc : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<64xf32, shared>
+    tile.parallel [64, 16] attributes {layout = #tile.wgmma<1>} {
+    ^bb0(%i: index, %j: index):
+      %v = tile.load %acc[%i, %j] : !tile.buffer<64x16xf32, fragment, #tile.wgmma<1>>
+      %m = tile.load %rows[%i] : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+      %d = arith.subf %v, %m : f32
+      tile.store %d, %acc[%i, %j] : !tile.buffer<64x16xf32, fragment, #tile.wgmma<1>>
+    }
+    tile.parallel [64] attributes {layout = #tile.wgmma_rows<1>} {
+    ^bb0(%i: index):
+      %m = tile.load %rows[%i] : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+      tile.store %m, %s[%i] : !tile.buffer<64xf32, shared>
+    }
+  }
+  return
+}
+
+// -----
+
+// Loops that run vectors are left whole.
 // CHECK-LABEL: func.func @left_whole
 // CHECK: tile.parallel [64, 64] attributes {vector = 4 : i64}
 // CHECK-NOT: tile.per_thread
