@@ -39,18 +39,15 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     barriers inside a part of a `tile.warp_specialize`, one per warpgroup
     with `warpgroup`, after a proxy fence with `async_proxy`); the lowering
     adds barriers only inside an op (a reduction's scratch, mbarrier
-    set-up, a cp.async wait). Loops over register fragments are unrolled here
-    (their slots must be constants); a `vector` loop
-    (tile-vectorize-parallel) runs each thread's vectors straight-line, with
-    one vector load/store per `contiguous` access, when its tensors are
-    aligned and its `tile.vector_guard`s hold at the vector's two ends, and
-    lane by lane otherwise; inside T.Parallel an `scf.if` with results whose
+    set-up, a cp.async wait); `tile.load_vector`/`tile.store_vector` become
+    one vector access each, `tile.aligned` and `tile.in_bounds` the checks
+    they stand for; inside `tile.per_thread` an `scf.if` with results whose
     sides are pure arithmetic and loads of on-chip buffers at indices inside
     them becomes a select. Copies from and
     to global memory are predicated at the tensor's edges (reads outside give
     zero), and so are element loads and stores of tensors whose indices the
     IR does not show inside (loop and block ranges, the conditions of the
-    `if`s around them; a vector loop checks its end lanes once); gemm runs on wgmma for a `#tile.wgmma` accumulator (A by
+    `if`s around them; `inside` marks those a vector loop checked); gemm runs on wgmma for a `#tile.wgmma` accumulator (A by
     descriptor from swizzled shared memory, or from the registers of a
     `#tile.wgmma` fragment), on mma.sync with `mma-sync`, else as a SIMT loop;
     8-bit float conversions become integer code on the bytes (round to
@@ -322,9 +319,10 @@ def TileVectorizeParallel : Pass<"tile-vectorize-parallel", "::mlir::ModuleOp"> 
     `scf.if` whose condition holds on an interval of the lane (comparisons
     of linear functions of it with values fixed for the vector, and their
     conjunctions; short-circuit `and`s of such conditions are first
-    rewritten to `arith.andi`) gets `tile.vector_guard`: the lowering
-    checks it at the vector's two ends and, when both hold and the tensors
-    are aligned, runs the vector unguarded, straight-line, so that the
+    rewritten to `arith.andi`) gets `tile.vector_guard`: the partition
+    (tile-partition-parallel) checks it at the vector's two ends and, when
+    both hold and the tensors are aligned, runs the vector unguarded,
+    straight-line, so that the
     backend merges its accesses; otherwise element by element.
 
     ```mlir
@@ -475,12 +473,12 @@ def TilePartitionParallel : Pass<"tile-partition-parallel", "::mlir::ModuleOp"> 
   let summary = "Assign the iterations of T.Parallel loops to threads, explicitly";
   let description = [{
     A `tile.parallel` loop says what runs, not which thread runs it. This
-    pass writes that down for each loop that runs no vectors (vector loops,
-    tile-vectorize-parallel's, still go to tile-lower-to-gpu whole): the
-    loop becomes a `tile.per_thread`, whose code says with `tile.thread_id`
-    which iterations the calling thread runs and with `tile.load_slot` /
+    pass writes that down for each loop: the loop becomes a
+    `tile.per_thread`, whose code says with `tile.thread_id` which
+    iterations the calling thread runs and with `tile.load_slot` /
     `tile.store_slot` which of its register slots holds each element of a
-    fragment the iterations touch.
+    fragment the iterations touch; tile-lower-to-gpu then lowers each op of
+    it on its own.
 
     - A loop without a layout runs cyclically: the thread at index `tid` of
       the threads running the code runs iteration `tid + k * threads` in
@@ -489,6 +487,15 @@ def TilePartitionParallel : Pass<"tile-partition-parallel", "::mlir::ModuleOp"> 
       fragment's element is the thread's slot `k`. The trips are unrolled
       where the loop touches a fragment (slots must be constants); others
       keep an `scf.for` over them.
+    - A `vector = v` loop (tile-vectorize-parallel) runs vectors of `v`
+      consecutive iterations cyclically (vector `tid + k * threads`), each
+      in two versions: where the tensors it touches are aligned to the
+      vector (`tile.aligned`) and its `tile.vector_guard`s and the tensor
+      accesses not otherwise known inside (`tile.in_bounds`) hold at the
+      vector's two end lanes, the lanes run op by op, each `contiguous`
+      access one `tile.load_vector` / `tile.store_vector`, the guards'
+      branches inlined and the checked accesses marked `inside`; else each
+      lane runs the body as written.
     - A loop that follows a `#tile.wgmma` accumulator runs the elements
       the thread holds (ThreadLayouts.h: rows `16 w + l / 4` and 8 below in
       each 64-row block, columns `2 (l mod 4)` and the next in each 8-column

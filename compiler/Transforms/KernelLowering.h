@@ -159,8 +159,8 @@ private:
   /// Allocation, loops and the rest (LowerToGPU.cpp).
   LogicalResult lowerAlloc(tile::AllocOp alloc);
   LogicalResult lowerDim(tile::DimOp dim);
-  /// T.Parallel loops that run vectors (the others are tile.per_thread by
-  /// now: tile-partition-parallel).
+  /// A T.Parallel loop left (tile-partition-parallel rewrites them all into
+  /// tile.per_thread): an error.
   LogicalResult lowerParallel(tile::ParallelOp parallel);
   /// Each thread's own code: lowered as T.Parallel bodies are (element
   /// accesses, atomics, prints and signals per thread).
@@ -175,6 +175,8 @@ private:
   LogicalResult lowerElementAccess(Operation *op);
   /// tile.load_slot or tile.store_slot: a register of the thread's share.
   LogicalResult lowerSlotAccess(Operation *op);
+  /// tile.load_vector or tile.store_vector: one vector access.
+  LogicalResult lowerVectorAccess(Operation *op);
   LogicalResult lowerFill(tile::FillOp fill);
   LogicalResult lowerAtomicAdd(tile::AtomicAddOp atomic);
   /// Synchronization (LowerSync.cpp).
@@ -265,13 +267,6 @@ private:
   /// value; NaN stays NaN. Other operations on 8-bit floats are a located
   /// error (LowerFloat8.cpp).
   LogicalResult expandFloat8(gpu::GPUFuncOp kernel);
-  /// Whether the tile IR shows every index of an element access of
-  /// `buffer` inside it (LowerBounds.cpp); if not, the access is guarded:
-  /// a load outside reads zero, a store outside is dropped.
-  bool provablyInBounds(Operation *access, Value buffer, ValueRange indices);
-  /// Element accesses of a vector loop's straight-line version whose two
-  /// end lanes were checked inside their tensors (all lanes are then).
-  DenseSet<Operation *> vectorCheckedAccesses;
   /// Runs `body(flat, slot)` for flat = tid + slot * threads < total;
   /// `unrolled` emits each trip with a constant slot (register fragments
   /// must be indexed by constants to stay in registers).
@@ -336,19 +331,6 @@ private:
         b, loc(), LLVM::InsertElementOp::create(b, loc(), pair, stored, placeInPair(slot)),
         address);
   }
-  /// A T.Parallel loop with `vector` (tile-vectorize-parallel): each
-  /// thread runs vectors of `width` consecutive iterations, each either
-  /// straight-line with its `tile.vector_guard`s checked once (when they
-  /// hold at both ends and the tensors are aligned) or element by element.
-  LogicalResult lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
-                                    function_ref<void(ArrayRef<Value>, Value)> iteration);
-  /// Lowers `block` for several iterations at once, op by op, each lane with
-  /// its own value mapping and register slot.
-  LogicalResult lowerAcrossLanes(Block &block, MutableArrayRef<IRMapping> lanes,
-                                 ArrayRef<Value> slots);
-  /// The value of `cond`, a pure function of a T.Parallel body's variables
-  /// and of values outside it, at `point`.
-  Value evaluateAt(tile::ParallelOp parallel, Value cond, ArrayRef<Value> point);
   /// Whether `pointer` is aligned to `bytes` (a power of two), as an i1.
   Value isAligned(Value pointer, int64_t bytes) {
     auto i64 = [&](int64_t v) {
@@ -417,8 +399,6 @@ private:
   static int64_t vectorBytes(const BufferRef &ref, int64_t width) {
     return width * std::max(1u, ref.elementType.getIntOrFloatBitWidth() / 8);
   }
-  /// The `tile.vector_guard`s known to hold for the vector being lowered.
-  DenseSet<Operation *> heldGuards;
   /// Whether an `scf.if` with results may compute both sides and select:
   /// pure arithmetic and loads of on-chip buffers at indices inside them.
   bool isSpeculatable(scf::IfOp ifOp);
@@ -657,13 +637,6 @@ private:
   BufferRef describe(tile::BufferType type, int64_t *threadSlots = nullptr);
   /// The memory of `alloc`'s buffer: private (allocas) or shared.
   BufferRef allocate(tile::AllocOp alloc);
-  /// The slot of the vector loop's lane being lowered (innermost last).
-  SmallVector<Value> slotStack;
-  /// The register slot of `ref`'s element in the vector loop's lane being
-  /// lowered (null for memory).
-  Value registerSlot(const BufferRef &ref) {
-    return ref.inRegisters() && !slotStack.empty() ? slotStack.back() : Value();
-  }
   /// Runs `body(row, slot)` for each row of a #tile.wgmma_rows fragment of
   /// `rows` values this thread holds.
   void forEachOwnedRow(int64_t rows, int64_t groups, function_ref<void(Value, Value)> body);

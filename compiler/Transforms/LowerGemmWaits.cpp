@@ -71,7 +71,8 @@ static bool writesShared(Operation *op, ByteRanges ranges) {
 /// Whether the dependence of `op` on gemms in flight follows from the
 /// buffers it reads and writes (and the shared memory those views cover).
 static bool isKnownTileOp(Operation *op) {
-  return isa<tile::ParallelOp, tile::PerThreadOp, tile::LoadSlotOp, tile::StoreSlotOp, tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp,
+  return isa<tile::ParallelOp, tile::PerThreadOp, tile::LoadSlotOp, tile::StoreSlotOp,
+             tile::LoadVectorOp, tile::StoreVectorOp, tile::AlignedOp, tile::InBoundsOp, tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp,
              tile::ReduceOp, tile::AtomicAddOp, tile::CopyAsyncOp, tile::AsyncCommitOp,
              tile::AsyncWaitOp, tile::LoadOp, tile::StoreOp, tile::RegionOp, tile::ViewOp,
              tile::DimOp, tile::ThreadIdOp, tile::BarrierWaitOp>(op);

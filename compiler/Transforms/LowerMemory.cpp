@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/KernelLowering.h"
+#include "dialects/Tile/IndexRanges.h"
 
 #define DEBUG_TYPE "tile-lower-to-gpu"
 
@@ -68,15 +69,15 @@ LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
   auto load = dyn_cast<tile::LoadOp>(op);
   auto storeOp = dyn_cast<tile::StoreOp>(op);
   const BufferRef &ref = buffers[load ? load.getBuffer() : storeOp.getBuffer()];
-  Value slot = registerSlot(ref);
-  if (ref.inRegisters() && !slot) // tile-partition-parallel rewrote those in loops over it
+  Value slot; // registers are read by tile.load_slot
+  if (ref.inRegisters()) // tile-partition-parallel rewrote those in loops over it
     return op->emitError("a fragment held in registers is accessed element by element "
                          "outside a loop over it");
   Value buffer = load ? load.getBuffer() : storeOp.getBuffer();
   ValueRange sourceIndices = load ? load.getIndices() : storeOp.getIndices();
-  bool guarded = ref.scope == tile::MemoryScope::Global &&
-                 !vectorCheckedAccesses.contains(op) &&
-                 !provablyInBounds(op, buffer, sourceIndices);
+  bool checked = load ? load.getInside() : storeOp.getInside();
+  bool guarded = ref.scope == tile::MemoryScope::Global && !checked &&
+                 !tile::provablyInBounds(op, buffer, sourceIndices);
   LLVM_DEBUG(if (guarded) llvm::dbgs() << "guarded: " << *op << "\n");
   if (load && guarded) { // outside the tensor reads zero
     mapping.map(load.getResult(),
@@ -107,6 +108,35 @@ LogicalResult KernelLowering::lowerSlotAccess(Operation *op) {
   auto store = llvm::cast<tile::StoreSlotOp>(op);
   storeAt(buffers[store.getBuffer()], {}, mapping.lookup(store.getSlot()),
           mapping.lookup(store.getValue()));
+  return success();
+}
+
+LogicalResult KernelLowering::lowerVectorAccess(Operation *op) {
+  // The lanes' elements are consecutive from the first, which the code
+  // around the access showed inside the tensor and aligned to the vector.
+  auto load = dyn_cast<tile::LoadVectorOp>(op);
+  auto store = dyn_cast<tile::StoreVectorOp>(op);
+  Value buffer = load ? load.getBuffer() : store.getBuffer();
+  const BufferRef &ref = buffers[buffer];
+  Value pointer = address(ref, mappedValues(load ? load.getIndices() : store.getIndices()));
+  int64_t width = load ? load.getNumResults() : store.getLanes().size();
+  auto vectorType = VectorType::get({width}, ref.elementType);
+  unsigned alignment = vectorBytes(ref, width);
+  auto position = [&](int64_t lane) {
+    return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), lane);
+  };
+  if (load) {
+    Value vector = LLVM::LoadOp::create(b, loc(), vectorType, pointer, alignment);
+    for (auto [lane, result] : llvm::enumerate(load.getResults()))
+      mapping.map(result, fromMemory(ref, LLVM::ExtractElementOp::create(b, loc(), vector,
+                                                                         position(lane))));
+    return success();
+  }
+  Value vector = LLVM::PoisonOp::create(b, loc(), vectorType);
+  for (auto [lane, value] : llvm::enumerate(store.getLanes()))
+    vector = LLVM::InsertElementOp::create(b, loc(), vector,
+                                           toMemory(ref, mapping.lookup(value)), position(lane));
+  LLVM::StoreOp::create(b, loc(), vector, pointer, alignment);
   return success();
 }
 

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/KernelLowering.h"
+#include "dialects/Tile/IndexRanges.h"
 
 #include "compiler/Metadata.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -199,198 +200,6 @@ void KernelLowering::eachThreadAll(int64_t total, function_ref<void(Value, Value
   auto loop = scf::ForOp::create(b, loc(), index(0), index(total), index(1));
   b.setInsertionPointToStart(loop.getBody());
   body(loop.getInductionVar(), loop.getInductionVar());
-}
-
-Value KernelLowering::evaluateAt(tile::ParallelOp parallel, Value cond, ArrayRef<Value> point) {
-  IRMapping local;
-  for (auto [arg, value] : llvm::zip(parallel.getBody().front().getArguments(), point))
-    local.map(arg, value);
-  std::function<Value(Value)> evaluate = [&](Value v) -> Value {
-    if (Value known = local.lookupOrNull(v))
-      return known;
-    Operation *def = v.getDefiningOp();
-    if (!def || !parallel->isProperAncestor(def)) {
-      Value outside = materialize(v);
-      local.map(v, outside);
-      return outside;
-    }
-    for (Value operand : def->getOperands())
-      evaluate(operand);
-    Operation *clone = b.clone(*def, local);
-    return clone->getResult(llvm::cast<OpResult>(v).getResultNumber());
-  };
-  return evaluate(cond);
-}
-
-LogicalResult
-KernelLowering::lowerVectorParallel(tile::ParallelOp parallel, int64_t width,
-                                    function_ref<void(ArrayRef<Value>, Value)> iteration) {
-  ArrayRef<int64_t> extents = parallel.getExtents();
-  Block &body = parallel.getBody().front();
-  // The tensors the loop touches, checked once for vector alignment.
-  SmallVector<Value> tensors;
-  body.walk([&](Operation *op) {
-    Value buffer;
-    if (auto load = dyn_cast<tile::LoadOp>(op))
-      buffer = load.getBuffer();
-    else if (auto store = dyn_cast<tile::StoreOp>(op))
-      buffer = store.getBuffer();
-    if (buffer && buffers[buffer].scope == tile::MemoryScope::Global &&
-        !llvm::is_contained(tensors, buffer))
-      tensors.push_back(buffer);
-  });
-  Value aligned = arith::ConstantIntOp::create(b, loc(), b.getI1Type(), 1);
-  for (Value tensor : tensors) {
-    const BufferRef &ref = buffers[tensor];
-    aligned = arith::AndIOp::create(b, loc(), aligned,
-                                    isAligned(ref.base, vectorBytes(ref, width)));
-  }
-  SmallVector<Operation *> guards;
-  body.walk([&](scf::IfOp ifOp) {
-    if (ifOp->hasAttr(tile::kVectorGuardAttrName))
-      guards.push_back(ifOp);
-  });
-  auto accessOf = [](Operation *op) -> std::pair<Value, ValueRange> {
-    if (auto load = dyn_cast<tile::LoadOp>(op))
-      return {load.getBuffer(), load.getIndices()};
-    auto store = llvm::cast<tile::StoreOp>(op);
-    return {store.getBuffer(), store.getIndices()};
-  };
-  SmallVector<Operation *> unprovenAccesses;
-  body.walk([&](Operation *op) {
-    if (!tile::isContiguousAccess(op))
-      return;
-    auto [buffer, sourceIndices] = accessOf(op);
-    if (buffers[buffer].scope == tile::MemoryScope::Global &&
-        !provablyInBounds(op, buffer, sourceIndices))
-      unprovenAccesses.push_back(op);
-  });
-
-  // Vector v of the loop (thread tid runs v = tid + k * threads in trip k)
-  // starts at element v * width; it stays in one row: only the innermost
-  // index moves.
-  LogicalResult lowered = success();
-  cooperative(product(extents) / width, [&](Value vector, Value trip) {
-    SmallVector<Value> first =
-        delinearize(arith::MulIOp::create(b, loc(), vector, index(width)), extents);
-    auto lanePoint = [&](int64_t lane) {
-      SmallVector<Value> point(first);
-      point.back() = arith::AddIOp::create(b, loc(), point.back(), index(lane));
-      return point;
-    };
-    auto slotOf = [&](int64_t lane) {
-      return arith::AddIOp::create(
-          b, loc(), arith::MulIOp::create(b, loc(), trip, index(width)), index(lane));
-    };
-    Value whole = aligned;
-    for (Operation *op : guards) {
-      Value cond = llvm::cast<scf::IfOp>(op).getCondition();
-      for (int64_t lane : {int64_t(0), width - 1})
-        whole = arith::AndIOp::create(b, loc(), whole, evaluateAt(parallel, cond, lanePoint(lane)));
-    }
-    // Contiguous tensor accesses not known to be inside: inside at both end
-    // lanes means inside at every lane.
-    for (Operation *op : unprovenAccesses) {
-      auto [buffer, sourceIndices] = accessOf(op);
-      for (int64_t lane : {int64_t(0), width - 1}) {
-        SmallVector<Value> at;
-        for (Value i : sourceIndices)
-          at.push_back(evaluateAt(parallel, i, lanePoint(lane)));
-        whole = arith::AndIOp::create(b, loc(), whole, inBounds(buffers[buffer], at));
-      }
-    }
-    auto versions = scf::IfOp::create(b, loc(), whole, /*withElseRegion=*/true);
-    b.setInsertionPointToStart(versions.thenBlock());
-    heldGuards.insert(guards.begin(), guards.end());
-    vectorCheckedAccesses.insert(unprovenAccesses.begin(), unprovenAccesses.end());
-    // Op by op across the lanes (each lane's own order is kept; iterations of
-    // a T.Parallel are independent), so that each `contiguous` access
-    // becomes one vector access of all lanes.
-    SmallVector<IRMapping> lanes(width, mapping);
-    SmallVector<Value> slots;
-    for (int64_t lane = 0; lane < width; ++lane) {
-      for (auto [arg, value] : llvm::zip(body.getArguments(), lanePoint(lane)))
-        lanes[lane].map(arg, value);
-      slots.push_back(slotOf(lane));
-    }
-    ++parallelDepth;
-    if (failed(lowerAcrossLanes(body, lanes, slots)))
-      lowered = failure();
-    --parallelDepth;
-    heldGuards.clear();
-    vectorCheckedAccesses.clear();
-    if (failed(lowered))
-      return; // reported once, not again for the lanes
-    b.setInsertionPointToStart(versions.elseBlock());
-    for (int64_t lane = 0; lane < width; ++lane)
-      iteration(lanePoint(lane), slotOf(lane));
-  });
-  return lowered;
-}
-
-LogicalResult KernelLowering::lowerAcrossLanes(Block &block, MutableArrayRef<IRMapping> lanes,
-                                               ArrayRef<Value> slots) {
-  for (Operation &op : block) {
-    if (op.hasTrait<OpTrait::IsTerminator>())
-      continue;
-    if (heldGuards.contains(&op)) {
-      auto ifOp = llvm::cast<scf::IfOp>(op);
-      if (failed(lowerAcrossLanes(*ifOp.thenBlock(), lanes, slots)))
-        return failure();
-      for (IRMapping &lane : lanes)
-        for (auto [result, yielded] :
-             llvm::zip(ifOp.getResults(), ifOp.thenBlock()->getTerminator()->getOperands()))
-          lane.map(result, lane.lookup(yielded));
-      continue;
-    }
-    if (tile::isContiguousAccess(&op)) {
-      currentLoc = op.getLoc();
-      bool isLoad = isa<tile::LoadOp>(op);
-      Value buffer = isLoad ? llvm::cast<tile::LoadOp>(op).getBuffer()
-                            : llvm::cast<tile::StoreOp>(op).getBuffer();
-      ValueRange indices = isLoad ? llvm::cast<tile::LoadOp>(op).getIndices()
-                                  : llvm::cast<tile::StoreOp>(op).getIndices();
-      const BufferRef &ref = buffers[buffer];
-      // The lanes' elements are consecutive from lane 0's, which is
-      // aligned to the vector (tile-vectorize-parallel proved the index,
-      // the alignment of the tensors was checked).
-      SmallVector<Value> first;
-      for (Value i : indices)
-        first.push_back(lanes.front().lookup(i));
-      Value pointer = address(ref, first);
-      auto vectorType = VectorType::get({static_cast<int64_t>(lanes.size())}, ref.elementType);
-      unsigned alignment = vectorBytes(ref, lanes.size());
-      auto position = [&](int64_t lane) {
-        return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), lane);
-      };
-      if (isLoad) {
-        Value vector = LLVM::LoadOp::create(b, loc(), vectorType, pointer, alignment);
-        for (auto [lane, mapped] : llvm::enumerate(lanes))
-          mapped.map(op.getResult(0),
-                     fromMemory(ref, LLVM::ExtractElementOp::create(b, loc(), vector,
-                                                                    position(lane))));
-      } else {
-        Value vector = LLVM::PoisonOp::create(b, loc(), vectorType);
-        for (auto [lane, mapped] : llvm::enumerate(lanes))
-          vector = LLVM::InsertElementOp::create(
-              b, loc(), vector,
-              toMemory(ref, mapped.lookup(llvm::cast<tile::StoreOp>(op).getValue())),
-              position(lane));
-        LLVM::StoreOp::create(b, loc(), vector, pointer, alignment);
-      }
-      continue;
-    }
-    for (auto [lane, slot] : llvm::zip(lanes, slots)) {
-      std::swap(mapping, lane);
-      slotStack.push_back(slot);
-      LogicalResult result = lowerOp(&op);
-      slotStack.pop_back();
-      std::swap(mapping, lane);
-      if (failed(result))
-        return failure();
-    }
-  }
-  return success();
 }
 
 bool KernelLowering::isSpeculatable(scf::IfOp ifOp) {
@@ -1118,18 +927,6 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
       mapping.map(result, arith::SelectOp::create(b, loc(), cond, then, otherwise));
     return success();
   }
-  if (heldGuards.contains(op)) {
-    // A guard checked for the whole vector: its then-branch, unguarded.
-    auto ifOp = llvm::cast<scf::IfOp>(op);
-    Block *thenBlock = ifOp.thenBlock();
-    for (Operation &inner : thenBlock->without_terminator())
-      if (failed(lowerOp(&inner)))
-        return failure();
-    for (auto [result, yielded] :
-         llvm::zip(ifOp.getResults(), thenBlock->getTerminator()->getOperands()))
-      mapping.map(result, mapping.lookup(yielded));
-    return success();
-  }
   if (op->getNumRegions() == 0) {
     b.clone(*op, mapping);
     return success();
@@ -1238,6 +1035,18 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       .Case([&](tile::PerThreadOp perThread) { return lowerPerThread(perThread); })
       .Case<tile::LoadSlotOp, tile::StoreSlotOp>(
           [&](Operation *access) { return lowerSlotAccess(access); })
+      .Case<tile::LoadVectorOp, tile::StoreVectorOp>(
+          [&](Operation *access) { return lowerVectorAccess(access); })
+      .Case([&](tile::AlignedOp aligned) {
+        mapping.map(aligned.getResult(),
+                    isAligned(buffers[aligned.getBuffer()].base, aligned.getBytes()));
+        return success();
+      })
+      .Case([&](tile::InBoundsOp inside) {
+        mapping.map(inside.getResult(),
+                    inBounds(buffers[inside.getBuffer()], mappedValues(inside.getIndices())));
+        return success();
+      })
       .Case([&](tile::PipelinedOp pipelined) { return lowerPipelined(pipelined); })
       .Case([&](tile::CopyOp copy) {
         if (auto store = tmaStores.find(op); store != tmaStores.end() && tensorMapFlags)
@@ -1317,26 +1126,8 @@ LogicalResult KernelLowering::lowerDim(tile::DimOp dim) {
 }
 
 LogicalResult KernelLowering::lowerParallel(tile::ParallelOp parallel) {
-  auto width = parallel.getVectorAttr();
-  if (!width)
-    return parallel.emitError("a T.Parallel loop that runs no vectors is lowered once "
-                              "tile-partition-parallel has assigned its iterations to threads");
-  Block &body = parallel.getBody().front();
-  LogicalResult result = success();
-  // One iteration: the loop variables at `point`, in register slot `slot`.
-  auto iteration = [&](ArrayRef<Value> point, Value slot) {
-    for (auto [arg, i] : llvm::zip(body.getArguments(), point))
-      mapping.map(arg, i);
-    slotStack.push_back(slot);
-    ++parallelDepth;
-    if (succeeded(result))
-      result = lowerBlock(body);
-    --parallelDepth;
-    slotStack.pop_back();
-  };
-  if (failed(lowerVectorParallel(parallel, width.getInt(), iteration)))
-    result = failure();
-  return result;
+  return parallel.emitError("a T.Parallel loop is lowered once tile-partition-parallel has "
+                            "assigned its iterations to threads");
 }
 
 LogicalResult KernelLowering::lowerPerThread(tile::PerThreadOp perThread) {

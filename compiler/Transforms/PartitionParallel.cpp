@@ -9,6 +9,7 @@
 
 #include "compiler/Passes.h"
 #include "compiler/Transforms/ThreadLayouts.h"
+#include "dialects/Tile/IndexRanges.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -227,6 +228,221 @@ static void emitTrip(OpBuilder &b, tile::ParallelOp parallel, const Part &part, 
   emitIteration(b, parallel, point, [&](Attribute) { return trip; }, Value());
 }
 
+/// The bytes `width` elements of `type` take in memory (8-bit floats and
+/// uint8 as bytes, indices as 64 bits).
+static int64_t vectorBytes(tile::BufferType type, int64_t width) {
+  Type element = type.getElementType();
+  int64_t bits = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
+  return width * std::max<int64_t>(1, bits / 8);
+}
+
+/// `value`, a pure function of the body's variables of `parallel` and of
+/// values from outside it, computed again for the iteration at `point`.
+static Value evaluateAt(OpBuilder &b, tile::ParallelOp parallel, Value value,
+                        ArrayRef<Value> point) {
+  IRMapping local;
+  for (auto [arg, at] : llvm::zip(parallel.getBody().front().getArguments(), point))
+    local.map(arg, at);
+  std::function<Value(Value)> evaluate = [&](Value v) -> Value {
+    if (Value known = local.lookupOrNull(v))
+      return known;
+    Operation *def = v.getDefiningOp();
+    if (!def || !parallel->isProperAncestor(def))
+      return v;
+    for (Value operand : def->getOperands())
+      evaluate(operand);
+    Operation *clone = b.clone(*def, local);
+    return clone->getResult(cast<OpResult>(v).getResultNumber());
+  };
+  return evaluate(value);
+}
+
+namespace {
+/// The straight-line version of a vector of a `vector` loop: its lanes
+/// run op by op, each `contiguous` access one vector access of all lanes,
+/// the `tile.vector_guard`s checked for the whole vector (their then
+/// branches run unguarded) and the unproven tensor accesses checked too
+/// (marked `inside`).
+struct VectorLanes {
+  OpBuilder &b;
+  const DenseSet<Operation *> &unproven;
+  SmallVector<IRMapping> lanes;
+
+  /// Clones `op` for one lane: held guards inlined, checked accesses marked.
+  void cloneForLane(Operation &op, IRMapping &mapping) {
+    if (auto ifOp = dyn_cast<scf::IfOp>(op); ifOp && ifOp->hasAttr(tile::kVectorGuardAttrName)) {
+      for (Operation &inner : ifOp.thenBlock()->without_terminator())
+        cloneForLane(inner, mapping);
+      for (auto [result, yielded] :
+           llvm::zip(ifOp.getResults(), ifOp.thenBlock()->getTerminator()->getOperands()))
+        mapping.map(result, mapping.lookupOrDefault(yielded));
+      return;
+    }
+    Operation *clone = b.cloneWithoutRegions(op, mapping);
+    if (unproven.contains(&op))
+      clone->setAttr("inside", b.getUnitAttr());
+    for (auto [region, cloned] : llvm::zip(op.getRegions(), clone->getRegions()))
+      for (Block &block : region) {
+        Block *target = b.createBlock(&cloned);
+        for (BlockArgument arg : block.getArguments())
+          mapping.map(arg, target->addArgument(arg.getType(), arg.getLoc()));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(target);
+        for (Operation &inner : block)
+          cloneForLane(inner, mapping);
+      }
+    b.setInsertionPointAfter(clone);
+  }
+
+  void emit(Block &block) {
+    for (Operation &op : block) {
+      if (op.hasTrait<OpTrait::IsTerminator>())
+        continue;
+      if (auto ifOp = dyn_cast<scf::IfOp>(op); ifOp && ifOp->hasAttr(tile::kVectorGuardAttrName)) {
+        emit(*ifOp.thenBlock());
+        for (IRMapping &lane : lanes)
+          for (auto [result, yielded] :
+               llvm::zip(ifOp.getResults(), ifOp.thenBlock()->getTerminator()->getOperands()))
+            lane.map(result, lane.lookupOrDefault(yielded));
+        continue;
+      }
+      if (tile::isContiguousAccess(&op)) {
+        Location loc = op.getLoc();
+        if (auto load = dyn_cast<tile::LoadOp>(op)) {
+          SmallVector<Value> first;
+          for (Value i : load.getIndices())
+            first.push_back(lanes.front().lookupOrDefault(i));
+          SmallVector<Type> types(lanes.size(), load.getType());
+          auto vector = tile::LoadVectorOp::create(b, loc, types, load.getBuffer(), first);
+          for (auto [lane, mapping] : llvm::enumerate(lanes))
+            mapping.map(load.getResult(), vector.getResult(lane));
+        } else {
+          auto store = cast<tile::StoreOp>(op);
+          SmallVector<Value> first, values;
+          for (Value i : store.getIndices())
+            first.push_back(lanes.front().lookupOrDefault(i));
+          for (IRMapping &mapping : lanes)
+            values.push_back(mapping.lookupOrDefault(store.getValue()));
+          tile::StoreVectorOp::create(b, loc, values, store.getBuffer(), first);
+        }
+        continue;
+      }
+      for (IRMapping &mapping : lanes)
+        cloneForLane(op, mapping);
+    }
+  }
+};
+} // namespace
+
+/// Emits the vector `vector` (iterations `width` v .. `width` v + width - 1
+/// of the innermost dimension) of a `vector` loop at `b`'s insertion point:
+/// straight-line where `aligned` and the vector's guards and unproven
+/// accesses hold at its two end lanes, else lane by lane.
+static void emitVector(OpBuilder &b, tile::ParallelOp parallel, int64_t width, Value vector,
+                       Value aligned, ArrayRef<scf::IfOp> guards,
+                       ArrayRef<Operation *> unprovenAccesses) {
+  Location loc = parallel.getLoc();
+  ArrayRef<int64_t> extents = parallel.getExtents();
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  // The first lane's iteration; the vector stays in one row (only the
+  // innermost index moves).
+  SmallVector<Value> first(extents.size());
+  Value rest = arith::MulIOp::create(b, loc, vector, index(width));
+  for (int d = static_cast<int>(extents.size()) - 1; d >= 0; --d) {
+    if (d == 0) {
+      first[0] = rest;
+      break;
+    }
+    Value extent = index(extents[d]);
+    first[d] = arith::RemUIOp::create(b, loc, rest, extent);
+    rest = arith::DivUIOp::create(b, loc, rest, extent);
+  }
+  auto lanePoint = [&](int64_t lane) {
+    SmallVector<Value> point(first);
+    point.back() = arith::AddIOp::create(b, loc, point.back(), index(lane));
+    return point;
+  };
+  Value whole = aligned;
+  for (scf::IfOp guard : guards)
+    for (int64_t lane : {int64_t(0), width - 1})
+      whole = arith::AndIOp::create(
+          b, loc, whole, evaluateAt(b, parallel, guard.getCondition(), lanePoint(lane)));
+  // Contiguous tensor accesses not known to be inside: inside at both end
+  // lanes means inside at every lane.
+  for (Operation *access : unprovenAccesses) {
+    Value buffer = isa<tile::LoadOp>(access) ? cast<tile::LoadOp>(access).getBuffer()
+                                             : cast<tile::StoreOp>(access).getBuffer();
+    ValueRange indices = isa<tile::LoadOp>(access) ? cast<tile::LoadOp>(access).getIndices()
+                                                   : cast<tile::StoreOp>(access).getIndices();
+    for (int64_t lane : {int64_t(0), width - 1}) {
+      SmallVector<Value> at;
+      for (Value i : indices)
+        at.push_back(evaluateAt(b, parallel, i, lanePoint(lane)));
+      whole = arith::AndIOp::create(b, loc, whole, tile::InBoundsOp::create(b, loc, b.getI1Type(), buffer, at));
+    }
+  }
+  auto versions = scf::IfOp::create(b, loc, whole, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(versions.thenBlock());
+  Block &body = parallel.getBody().front();
+  DenseSet<Operation *> unproven(unprovenAccesses.begin(), unprovenAccesses.end());
+  VectorLanes straight{b, unproven, {}};
+  for (int64_t lane = 0; lane < width; ++lane) {
+    IRMapping mapping;
+    for (auto [arg, value] : llvm::zip(body.getArguments(), lanePoint(lane)))
+      mapping.map(arg, value);
+    straight.lanes.push_back(std::move(mapping));
+  }
+  straight.emit(body);
+  b.setInsertionPointToStart(versions.elseBlock());
+  for (int64_t lane = 0; lane < width; ++lane)
+    emitIteration(b, parallel, lanePoint(lane), [](Attribute) { return Value(); }, Value());
+}
+
+/// The cyclic partition of a `vector` loop over vectors of `width`
+/// iterations: the thread at `threadIndex` runs vector tid + k * threads in
+/// trip k.
+static void emitVectorTrips(OpBuilder &b, tile::ParallelOp parallel, const Part &part,
+                            Value threadIndex, int64_t width, Value aligned) {
+  Location loc = parallel.getLoc();
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  int64_t total = 1;
+  for (int64_t extent : parallel.getExtents())
+    total *= extent;
+  int64_t vectors = total / width;
+  int64_t trips = (vectors + part.threads - 1) / part.threads;
+  Block &body = parallel.getBody().front();
+  SmallVector<scf::IfOp> guards;
+  body.walk([&](scf::IfOp ifOp) {
+    if (ifOp->hasAttr(tile::kVectorGuardAttrName))
+      guards.push_back(ifOp);
+  });
+  SmallVector<Operation *> unprovenAccesses;
+  body.walk([&](Operation *op) {
+    if (!tile::isContiguousAccess(op))
+      return;
+    Value buffer = isa<tile::LoadOp>(op) ? cast<tile::LoadOp>(op).getBuffer()
+                                         : cast<tile::StoreOp>(op).getBuffer();
+    ValueRange indices = isa<tile::LoadOp>(op) ? cast<tile::LoadOp>(op).getIndices()
+                                               : cast<tile::StoreOp>(op).getIndices();
+    if (cast<tile::BufferType>(buffer.getType()).getScope() == tile::MemoryScope::Global &&
+        !tile::provablyInBounds(op, buffer, indices))
+      unprovenAccesses.push_back(op);
+  });
+  auto loop = scf::ForOp::create(b, loc, index(0), index(trips), index(1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value trip = loop.getInductionVar();
+  Value vector = arith::AddIOp::create(b, loc, threadIndex,
+                                       arith::MulIOp::create(b, loc, trip, index(part.threads)));
+  if (vectors % part.threads != 0) {
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, vector, index(vectors));
+    auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+  }
+  emitVector(b, parallel, width, vector, aligned, guards, unprovenAccesses);
+}
+
 /// The threads of the part that hold a fragment of `layout` (a #tile.wgmma
 /// or #tile.wgmma_rows layout): its warpgroups.
 static int64_t holdingThreads(Attribute layout) {
@@ -269,7 +485,36 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
     auto ifOp = scf::IfOp::create(b, loc, below, /*withElseRegion=*/false);
     b.setInsertionPointToStart(ifOp.thenBlock());
   };
-  if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(loopLayout)) {
+  if (auto width = parallel.getVectorAttr()) {
+    // Each global tensor the loop touches, checked once for the vectors'
+    // alignment.
+    SmallVector<Value> tensors;
+    parallel.getBody().walk([&](Operation *op) {
+      Value buffer;
+      if (auto load = dyn_cast<tile::LoadOp>(op))
+        buffer = load.getBuffer();
+      else if (auto store = dyn_cast<tile::StoreOp>(op))
+        buffer = store.getBuffer();
+      if (buffer &&
+          cast<tile::BufferType>(buffer.getType()).getScope() == tile::MemoryScope::Global &&
+          !llvm::is_contained(tensors, buffer))
+        tensors.push_back(buffer);
+    });
+    Value aligned = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    for (Value tensor : tensors)
+      aligned = arith::AndIOp::create(
+          b, loc, aligned,
+          tile::AlignedOp::create(
+              b, loc, b.getI1Type(), tensor,
+              vectorBytes(cast<tile::BufferType>(tensor.getType()), width.getInt())));
+    if (part.othersReach)
+      onlyThreadsBelow(part.threads);
+    Value threadIndex =
+        part.firstThread == 0
+            ? threadId
+            : arith::SubIOp::create(b, loc, threadId, index(part.firstThread)).getResult();
+    emitVectorTrips(b, parallel, part, threadIndex, width.getInt(), aligned);
+  } else if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(loopLayout)) {
     // The iterations of the accumulator's elements this thread holds; a
     // row fragment's element is the slot of the element's row.
     if (part.reaching > holdingThreads(wgmma))
@@ -336,7 +581,7 @@ struct TilePartitionParallelPass
     SmallVector<std::pair<tile::ParallelOp, tile::LaunchOp>> loops;
     getOperation().walk([&](tile::ParallelOp parallel) {
       auto launch = parallel->getParentOfType<tile::LaunchOp>();
-      if (launch && !parallel.getVectorAttr() && !parallel->getParentOfType<tile::ParallelOp>())
+      if (launch && !parallel->getParentOfType<tile::ParallelOp>())
         loops.push_back({parallel, launch});
     });
     for (auto [parallel, launch] : loops)

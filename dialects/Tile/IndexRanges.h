@@ -33,6 +33,14 @@ IndexRange rangeOf(mlir::Value value, mlir::Operation *at);
 /// short-circuit `if a: b else: false`).
 llvm::SmallVector<mlir::Value> enclosingConditions(mlir::Operation *op);
 
+/// Whether the tile IR shows every index of the element access `access` of
+/// the kernel's tensor parameter `buffer` (a window of one proves nothing)
+/// inside it: from the ranges above, from block indices over a grid as
+/// large as the dimension and loop variables running up to it, and from
+/// the conditions of the ifs around it (`i < N` where N is the dimension,
+/// by its value or by its symbol's name; `i >= 0`).
+bool provablyInBounds(mlir::Operation *access, mlir::Value buffer, mlir::ValueRange indices);
+
 } // namespace tilec::tile
 
 #endif // TILEC_DIALECTS_TILE_INDEXRANGES_H

@@ -530,9 +530,11 @@ tilec::tile::BufferUses tilec::tile::usesOf(Value buffer) {
 
 tilec::tile::BufferUses tilec::tile::operandUses(Operation *user, Value operand) {
   BufferUses uses;
-  if (isa<RegionOp, ViewOp, DimOp, LoadOp, LoadSlotOp, BarrierWaitOp>(user)) {
+  if (isa<AlignedOp, InBoundsOp>(user)) {
+    // The buffer's address and extents, not its elements.
+  } else if (isa<RegionOp, ViewOp, DimOp, LoadOp, LoadSlotOp, LoadVectorOp, BarrierWaitOp>(user)) {
     uses.read = true;
-  } else if (isa<StoreOp, StoreSlotOp, FillOp, BarrierArriveOp>(user)) {
+  } else if (isa<StoreOp, StoreSlotOp, StoreVectorOp, FillOp, BarrierArriveOp>(user)) {
     uses.written = true;
   } else if (isa<CopyOp, ConvertLayoutOp, CopyAsyncOp>(user)) {
     uses.read = operand == user->getOperand(0); // the source

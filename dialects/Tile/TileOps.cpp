@@ -467,6 +467,40 @@ LogicalResult StoreOp::verify() {
   return verifyIndexCount(*this, getBuffer().getType(), getIndices().size());
 }
 
+/// A vector access: at least two lanes of the buffer's values, at most 16
+/// bytes, a power of two of them.
+static LogicalResult verifyVectorAccess(Operation *op, BufferType type, TypeRange lanes,
+                                        size_t indices) {
+  Type value = scalarTypeOf(type.getElementType());
+  if (lanes.size() < 2 || !llvm::isPowerOf2_64(lanes.size()))
+    return op->emitOpError("moves a power of two of at least 2 elements, got ") << lanes.size();
+  for (Type lane : lanes)
+    if (lane != value)
+      return op->emitOpError("lanes must be the buffer's element type ") << value << ", got "
+                                                                          << lane;
+  // As stored: uint8 is read as i32, 8-bit floats are bytes.
+  Type stored = type.getElementType();
+  int64_t bits = stored.isIndex() ? 64 : stored.getIntOrFloatBitWidth();
+  if (static_cast<int64_t>(lanes.size()) * bits > 128)
+    return op->emitOpError("moves at most 16 bytes, got ")
+           << lanes.size() << " elements of " << bits / 8 << " bytes";
+  return verifyIndexCount(op, type, indices);
+}
+
+LogicalResult LoadVectorOp::verify() {
+  return verifyVectorAccess(*this, getBuffer().getType(), getLanes().getTypes(),
+                            getIndices().size());
+}
+
+LogicalResult StoreVectorOp::verify() {
+  return verifyVectorAccess(*this, getBuffer().getType(), getLanes().getTypes(),
+                            getIndices().size());
+}
+
+LogicalResult InBoundsOp::verify() {
+  return verifyIndexCount(*this, getBuffer().getType(), getIndices().size());
+}
+
 LogicalResult LoadSlotOp::verify() {
   return verifySlotAccess(*this, getBuffer().getType(), getSlot());
 }

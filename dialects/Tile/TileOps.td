@@ -322,9 +322,13 @@ def Tile_LoadOp : Tile_Op<"load", [
     ```mlir
     %id = tile.load %ids[%b, %k] {speculative} : !tile.buffer<?x?xi32, global>
     ```
+
+    `inside` (set by tile-partition-parallel in a vector loop's straight-line
+    version): the code around the read has checked that the index lies
+    inside the tensor, so the GPU lowering adds no guard of its own.
   }];
   let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$buffer, Variadic<Index>:$indices,
-                       UnitAttr:$contiguous, UnitAttr:$speculative);
+                       UnitAttr:$contiguous, UnitAttr:$speculative, UnitAttr:$inside);
   let results = (outs AnyType:$result);
   let assemblyFormat = "$buffer `[` $indices `]` attr-dict `:` type($buffer)";
   let hasVerifier = 1;
@@ -339,10 +343,10 @@ def Tile_StoreOp : Tile_Op<"store", [
     tile.store %v, %acc[%i, %j] : !tile.buffer<128x64xf32, fragment>
     ```
 
-    `contiguous`: as on `tile.load`, for one vector store.
+    `contiguous` and `inside`: as on `tile.load`.
   }];
   let arguments = (ins AnyType:$value, Arg<Tile_Buffer, "", [MemWrite]>:$buffer,
-                   Variadic<Index>:$indices, UnitAttr:$contiguous);
+                   Variadic<Index>:$indices, UnitAttr:$contiguous, UnitAttr:$inside);
   let assemblyFormat = "$value `,` $buffer `[` $indices `]` attr-dict `:` type($buffer)";
   let hasVerifier = 1;
 }
@@ -384,6 +388,77 @@ def Tile_StoreSlotOp : Tile_Op<"store_slot", [
   }];
   let arguments = (ins AnyType:$value, Arg<Tile_Buffer, "", [MemWrite]>:$buffer, Index:$slot);
   let assemblyFormat = "$value `,` $buffer `[` $slot `]` attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Tile_LoadVectorOp : Tile_Op<"load_vector"> {
+  let summary = "read consecutive elements with one access";
+  let description = [{
+    Reads as many consecutive elements along the buffer's innermost
+    dimension as it has results, starting at the index, with one vector
+    access. The code around it has checked what makes that valid: the
+    elements lie inside the buffer and the first one's address is aligned
+    to the whole vector (tile-partition-parallel writes it for the vector
+    loops of tile-vectorize-parallel, under a check of `tile.aligned` and
+    `tile.in_bounds`).
+
+    ```mlir
+    %a, %b, %c, %d = tile.load_vector %X[%i, %j] : !tile.buffer<?x?xf32, global> -> f32, f32, f32, f32
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Buffer, "", [MemRead]>:$buffer, Variadic<Index>:$indices);
+  let results = (outs Variadic<AnyType>:$lanes);
+  let assemblyFormat = "$buffer `[` $indices `]` attr-dict `:` type($buffer) `->` type($lanes)";
+  let hasVerifier = 1;
+}
+
+def Tile_StoreVectorOp : Tile_Op<"store_vector", [AttrSizedOperandSegments]> {
+  let summary = "write consecutive elements with one access";
+  let description = [{
+    The write counterpart of `tile.load_vector`: the values, in order,
+    into consecutive elements along the innermost dimension from the index.
+
+    ```mlir
+    tile.store_vector (%a, %b, %c, %d : f32, f32, f32, f32), %Y[%i, %j] : !tile.buffer<?x?xf32, global>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$lanes, Arg<Tile_Buffer, "", [MemWrite]>:$buffer,
+                       Variadic<Index>:$indices);
+  let assemblyFormat = [{
+    `(` $lanes `:` type($lanes) `)` `,` $buffer `[` $indices `]` attr-dict `:` type($buffer)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_AlignedOp : Tile_Op<"aligned", [Pure]> {
+  let summary = "whether a buffer's memory starts at a multiple of some bytes";
+  let description = [{
+    True where the address of the buffer's first element is a multiple of
+    `bytes` (a power of two): a tensor whose vector accesses are aligned at
+    the indices a loop proved to be multiples of the vector.
+
+    ```mlir
+    %ok = tile.aligned %X, 16 : !tile.buffer<?x?xbf16, global>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$buffer, ConfinedAttr<I64Attr, [IntPowerOf2]>:$bytes);
+  let results = (outs I1:$result);
+  let assemblyFormat = "$buffer `,` $bytes attr-dict `:` type($buffer)";
+}
+
+def Tile_InBoundsOp : Tile_Op<"in_bounds", [Pure]> {
+  let summary = "whether an index lies inside a buffer";
+  let description = [{
+    True where every index lies in [0, extent) of its dimension (of the
+    buffer's storage, for a window: the tensor's, not the window's).
+
+    ```mlir
+    %inside = tile.in_bounds %X[%i, %j] : !tile.buffer<?x?xf32, global>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$buffer, Variadic<Index>:$indices);
+  let results = (outs I1:$result);
+  let assemblyFormat = "$buffer `[` $indices `]` attr-dict `:` type($buffer)";
   let hasVerifier = 1;
 }
 

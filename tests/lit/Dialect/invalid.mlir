@@ -801,3 +801,19 @@ func.func @per_thread_outside_launch() {
   }
   return
 }
+
+// -----
+
+func.func @vector_too_wide(%X: !tile.buffer<64xf32, global>, %i: index) {
+  // expected-error @+1 {{moves at most 16 bytes, got 8 elements of 4 bytes}}
+  %a:8 = tile.load_vector %X[%i] : !tile.buffer<64xf32, global> -> f32, f32, f32, f32, f32, f32, f32, f32
+  return
+}
+
+// -----
+
+func.func @vector_lane_type(%X: !tile.buffer<64xf16, global>, %i: index, %v: f32) {
+  // expected-error @+1 {{lanes must be the buffer's element type 'f16', got 'f32'}}
+  tile.store_vector (%v, %v : f32, f32), %X[%i] : !tile.buffer<64xf16, global>
+  return
+}

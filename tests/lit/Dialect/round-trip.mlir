@@ -267,3 +267,18 @@ func.func @partitioned(%n: index) {
   }
   return
 }
+
+// Vector accesses and the checks that guard them; bytes of uint8 count as
+// stored (one each), though read as i32.
+// CHECK-LABEL: func.func @vector_accesses
+// CHECK: tile.aligned %{{.*}}, 16 : <64xui8, global>
+// CHECK: tile.in_bounds %{{.*}}[%{{.*}}] : <64xui8, global>
+// CHECK: %{{.*}}:16 = tile.load_vector
+// CHECK: tile.store_vector(%{{.*}}, %{{.*}} : i32, i32), %{{.*}}[%{{.*}}] : <64xui8, global>
+func.func @vector_accesses(%X: !tile.buffer<64xui8, global>, %i: index) {
+  %ok = tile.aligned %X, 16 : !tile.buffer<64xui8, global>
+  %inside = tile.in_bounds %X[%i] : !tile.buffer<64xui8, global>
+  %a:16 = tile.load_vector %X[%i] : !tile.buffer<64xui8, global> -> i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32
+  tile.store_vector (%a#0, %a#1 : i32, i32), %X[%i] : !tile.buffer<64xui8, global>
+  return
+}

@@ -207,17 +207,51 @@ func.func @accumulator(%n: index) attributes {tile.kernel} {
 
 // -----
 
-// Loops that run vectors are left whole.
-// CHECK-LABEL: func.func @left_whole
-// CHECK: tile.parallel [64, 64] attributes {vector = 4 : i64}
-// CHECK-NOT: tile.per_thread
-func.func @left_whole(%out: !tile.buffer<64x64xf32, global>, %n: index) attributes {tile.kernel} {
+// A `vector` loop (tile-vectorize-parallel): thread tid runs vector
+// tid + 128 k (iterations 4 v .. 4 v + 3 of a row) in trip k; where both
+// tensors are aligned to 16 bytes and the vector's guard and unproven
+// stores hold at its two end lanes, the lanes run op by op with one vector
+// access each (the guard's branch inlined), else each lane as written.
+// CHECK-LABEL: func.func @vector
+// CHECK: tile.per_thread {
+// CHECK: %[[XALIGNED:.*]] = tile.aligned %[[X:.*]], 16
+// CHECK: %[[YALIGNED:.*]] = tile.aligned %[[Y:[^,]*]], 16
+// CHECK: scf.for
+// CHECK: %[[VECTOR:.*]] = arith.addi
+// CHECK: %[[WIDTH:.*]] = arith.constant 4 : index
+// CHECK-NEXT: %[[FIRST:.*]] = arith.muli %[[VECTOR]], %[[WIDTH]] : index
+// CHECK: %[[COLUMN:.*]] = arith.remui %[[FIRST]], %{{.*}} : index
+// CHECK: arith.cmpi slt
+// CHECK: arith.cmpi slt
+// CHECK: tile.in_bounds %[[Y]][%{{.*}}, %{{.*}}]
+// CHECK: tile.in_bounds %[[Y]][%{{.*}}, %{{.*}}]
+// CHECK: scf.if %{{.*}} {
+// CHECK-NOT: scf.if
+// CHECK: %[[LANES:.*]]:4 = tile.load_vector %[[X]][%{{.*}}, %{{.*}}] : <?x64xf32, global> -> f32, f32, f32, f32
+// CHECK: %[[Y0:.*]] = arith.mulf %[[LANES]]#0, %[[LANES]]#0 : f32
+// CHECK: %[[Y3:.*]] = arith.mulf %[[LANES]]#3, %[[LANES]]#3 : f32
+// CHECK: tile.store_vector(%[[Y0]], %{{.*}}, %{{.*}}, %[[Y3]] : f32, f32, f32, f32), %[[Y]][%{{.*}}, %{{.*}}]
+// CHECK-NEXT: } else {
+// CHECK: scf.if
+// CHECK: tile.load %[[X]]
+// CHECK: tile.store %{{.*}}, %[[Y]]
+// CHECK-NOT: tile.parallel
+// GPU-LABEL: gpu.func @vector(
+// GPU: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xf32>
+// GPU: llvm.store %{{.*}}, %{{.*}} {alignment = 16 : i64} : vector<4xf32>, !llvm.ptr<1>
+func.func @vector(%X: !tile.buffer<?x64xf32, global>, %Y: !tile.buffer<?x64xf32, global>, %n: index) attributes {tile.kernel} {
   tile.launch grid(%n) threads(128) {
   ^bb0(%bx: index, %by: index, %bz: index):
-    %zero = arith.constant 0.0 : f32
+    %rows = tile.dim %X[0] : !tile.buffer<?x64xf32, global>
     tile.parallel [64, 64] attributes {vector = 4 : i64} {
     ^bb0(%i: index, %j: index):
-      tile.store %zero, %out[%i, %j] {contiguous} : !tile.buffer<64x64xf32, global>
+      %row = arith.addi %bx, %i : index
+      %inside = arith.cmpi slt, %row, %rows : index
+      scf.if %inside {
+        %x = tile.load %X[%row, %j] {contiguous} : !tile.buffer<?x64xf32, global>
+        %y = arith.mulf %x, %x : f32
+        tile.store %y, %Y[%row, %j] {contiguous} : !tile.buffer<?x64xf32, global>
+      } {tile.vector_guard}
     }
   }
   return
