@@ -69,8 +69,9 @@ LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
   auto load = dyn_cast<tile::LoadOp>(op);
   auto storeOp = dyn_cast<tile::StoreOp>(op);
   const BufferRef &ref = buffers[load ? load.getBuffer() : storeOp.getBuffer()];
-  Value slot; // registers are read by tile.load_slot
-  if (ref.inRegisters()) // tile-partition-parallel rewrote those in loops over it
+  // Registers are read and written by slot (tile.load_slot): in loops,
+  // tile-partition-parallel rewrote the accesses of fragments held there.
+  if (ref.inRegisters())
     return op->emitError("a fragment held in registers is accessed element by element "
                          "outside a loop over it");
   Value buffer = load ? load.getBuffer() : storeOp.getBuffer();
@@ -86,7 +87,7 @@ LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
     return success();
   }
   if (load) {
-    mapping.map(load.getResult(), loadAt(ref, mappedValues(load.getIndices()), slot));
+    mapping.map(load.getResult(), this->load(ref, mappedValues(load.getIndices())));
     return success();
   }
   OpBuilder::InsertionGuard guard(b);
@@ -95,7 +96,7 @@ LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
         scf::IfOp::create(b, loc(), inBounds(ref, mappedValues(storeOp.getIndices())), false);
     b.setInsertionPointToStart(ifOp.thenBlock());
   }
-  storeAt(ref, mappedValues(storeOp.getIndices()), slot, mapping.lookup(storeOp.getValue()));
+  store(ref, mappedValues(storeOp.getIndices()), mapping.lookup(storeOp.getValue()));
   return success();
 }
 

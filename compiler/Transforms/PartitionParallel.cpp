@@ -1,7 +1,7 @@
 //===- PartitionParallel.cpp - T.Parallel iterations assigned to threads --===//
 //
-// Rewrites each T.Parallel loop that runs no vectors into the code each
-// thread runs: which iterations are its own (cyclically, or those of the
+// Rewrites each T.Parallel loop into the code each thread runs: which
+// iterations are its own (cyclically, a vector at a time, or those of the
 // accumulator layout the loop follows), and which register slot holds each
 // fragment element they touch (see TilePartitionParallel in Passes.td).
 //
@@ -24,18 +24,19 @@ using namespace mlir;
 using namespace tilec;
 
 namespace {
-/// The threads that run the code at some point of a launch: the number of
-/// them, how the index of one among them follows from `tile.thread_id`,
-/// and whether threads beyond them (a warp-specialized block's producer)
-/// also reach that point and must sit the loop out.
+/// The threads that run the code at some point of a launch.
 struct Part {
+  /// How many share a cyclic loop there.
   int64_t threads = 0;
-  /// Subtracted from tile.thread_id: the producer warpgroup's threads come
-  /// after the launch's.
+  /// Subtracted from tile.thread_id for the index among them: the producer
+  /// warpgroup's threads come after the launch's.
   int64_t firstThread = 0;
+  /// Whether the producer's threads also reach the point (a
+  /// warp-specialized block before its split) and sit cyclic loops out.
   bool othersReach = false;
-  /// The threads that reach the code: the whole block's outside the parts
-  /// of a warp-specialized block.
+  /// The threads that reach the point, which those of a loop over an
+  /// accumulator beyond its warpgroups sit out: the whole block's outside
+  /// the consumers' part.
   int64_t reaching = 0;
   bool inProducer = false;
 };
@@ -193,6 +194,21 @@ static void emitIteration(OpBuilder &b, tile::ParallelOp parallel, ArrayRef<Valu
   }
 }
 
+/// The loop variables of iteration `flat` of a loop over `extents` (C
+/// order).
+static SmallVector<Value> splitFlat(OpBuilder &b, Location loc, Value flat,
+                                    ArrayRef<int64_t> extents) {
+  SmallVector<Value> point(extents.size());
+  Value rest = flat;
+  for (int d = static_cast<int>(extents.size()) - 1; d > 0; --d) {
+    Value extent = arith::ConstantIndexOp::create(b, loc, extents[d]);
+    point[d] = arith::RemUIOp::create(b, loc, rest, extent);
+    rest = arith::DivUIOp::create(b, loc, rest, extent);
+  }
+  point[0] = rest;
+  return point;
+}
+
 /// Emits one trip of the cyclic partition of `parallel` at `b`'s insertion
 /// point: the iteration tid + trip * threads where it lies inside the loop,
 /// with each register fragment's element in slot `trip`.
@@ -212,20 +228,8 @@ static void emitTrip(OpBuilder &b, tile::ParallelOp parallel, const Part &part, 
     auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
     b.setInsertionPointToStart(ifOp.thenBlock());
   }
-  // The loop's variables: the flat iteration split over the extents (C
-  // order).
-  SmallVector<Value> point(extents.size());
-  Value rest = flat;
-  for (int d = static_cast<int>(extents.size()) - 1; d >= 0; --d) {
-    if (d == 0) {
-      point[0] = rest;
-      break;
-    }
-    Value extent = index(extents[d]);
-    point[d] = arith::RemUIOp::create(b, loc, rest, extent);
-    rest = arith::DivUIOp::create(b, loc, rest, extent);
-  }
-  emitIteration(b, parallel, point, [&](Attribute) { return trip; }, Value());
+  emitIteration(b, parallel, splitFlat(b, loc, flat, extents), [&](Attribute) { return trip; },
+                Value());
 }
 
 /// The bytes `width` elements of `type` take in memory (8-bit floats and
@@ -346,17 +350,8 @@ static void emitVector(OpBuilder &b, tile::ParallelOp parallel, int64_t width, V
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
   // The first lane's iteration; the vector stays in one row (only the
   // innermost index moves).
-  SmallVector<Value> first(extents.size());
-  Value rest = arith::MulIOp::create(b, loc, vector, index(width));
-  for (int d = static_cast<int>(extents.size()) - 1; d >= 0; --d) {
-    if (d == 0) {
-      first[0] = rest;
-      break;
-    }
-    Value extent = index(extents[d]);
-    first[d] = arith::RemUIOp::create(b, loc, rest, extent);
-    rest = arith::DivUIOp::create(b, loc, rest, extent);
-  }
+  SmallVector<Value> first =
+      splitFlat(b, loc, arith::MulIOp::create(b, loc, vector, index(width)), extents);
   auto lanePoint = [&](int64_t lane) {
     SmallVector<Value> point(first);
     point.back() = arith::AddIOp::create(b, loc, point.back(), index(lane));
