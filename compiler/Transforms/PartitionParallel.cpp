@@ -209,6 +209,23 @@ static SmallVector<Value> splitFlat(OpBuilder &b, Location loc, Value flat,
   return point;
 }
 
+/// The item `threadIndex + trip * threads` of `count` the thread takes in
+/// trip `trip`; where the threads do not divide `count`, `b`'s insertion
+/// point moves into a check that it lies below `count` (the caller
+/// restores it).
+static Value cyclicItem(OpBuilder &b, Location loc, Value threadIndex, Value trip,
+                        int64_t threads, int64_t count) {
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value item =
+      arith::AddIOp::create(b, loc, threadIndex, arith::MulIOp::create(b, loc, trip, index(threads)));
+  if (count % threads != 0) {
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, item, index(count));
+    auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+  }
+  return item;
+}
+
 /// Emits one trip of the cyclic partition of `parallel` at `b`'s insertion
 /// point: the iteration tid + trip * threads where it lies inside the loop,
 /// with each register fragment's element in slot `trip`.
@@ -219,15 +236,8 @@ static void emitTrip(OpBuilder &b, tile::ParallelOp parallel, const Part &part, 
   int64_t total = 1;
   for (int64_t extent : extents)
     total *= extent;
-  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
   OpBuilder::InsertionGuard guard(b);
-  Value flat = arith::AddIOp::create(b, loc, threadIndex,
-                                     arith::MulIOp::create(b, loc, trip, index(part.threads)));
-  if (total % part.threads != 0) {
-    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, flat, index(total));
-    auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-  }
+  Value flat = cyclicItem(b, loc, threadIndex, trip, part.threads, total);
   emitIteration(b, parallel, splitFlat(b, loc, flat, extents), [&](Attribute) { return trip; },
                 Value());
 }
@@ -427,14 +437,8 @@ static void emitVectorTrips(OpBuilder &b, tile::ParallelOp parallel, const Part 
   auto loop = scf::ForOp::create(b, loc, index(0), index(trips), index(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
-  Value trip = loop.getInductionVar();
-  Value vector = arith::AddIOp::create(b, loc, threadIndex,
-                                       arith::MulIOp::create(b, loc, trip, index(part.threads)));
-  if (vectors % part.threads != 0) {
-    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, vector, index(vectors));
-    auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-  }
+  Value vector =
+      cyclicItem(b, loc, threadIndex, loop.getInductionVar(), part.threads, vectors);
   emitVector(b, parallel, width, vector, aligned, guards, unprovenAccesses);
 }
 
