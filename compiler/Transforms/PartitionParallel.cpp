@@ -484,6 +484,15 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
     auto ifOp = scf::IfOp::create(b, loc, below, /*withElseRegion=*/false);
     b.setInsertionPointToStart(ifOp.thenBlock());
   };
+  // The thread's index among those sharing a cyclic loop (the others sit
+  // it out).
+  auto cyclicThreadIndex = [&]() -> Value {
+    if (part.othersReach)
+      onlyThreadsBelow(part.threads);
+    if (part.firstThread == 0)
+      return threadId;
+    return arith::SubIOp::create(b, loc, threadId, index(part.firstThread));
+  };
   if (auto width = parallel.getVectorAttr()) {
     // Each global tensor the loop touches, checked once for the vectors'
     // alignment.
@@ -506,12 +515,7 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
           tile::AlignedOp::create(
               b, loc, b.getI1Type(), tensor,
               vectorBytes(cast<tile::BufferType>(tensor.getType()), width.getInt())));
-    if (part.othersReach)
-      onlyThreadsBelow(part.threads);
-    Value threadIndex =
-        part.firstThread == 0
-            ? threadId
-            : arith::SubIOp::create(b, loc, threadId, index(part.firstThread)).getResult();
+    Value threadIndex = cyclicThreadIndex();
     emitVectorTrips(b, parallel, part, threadIndex, width.getInt(), aligned);
   } else if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(loopLayout)) {
     // The iterations of the accumulator's elements this thread holds; a
@@ -554,12 +558,7 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
       for (Value operand : op->getOperands())
         unrolled |= inRegisters(operand.getType());
     });
-    if (part.othersReach)
-      onlyThreadsBelow(part.threads);
-    Value threadIndex =
-        part.firstThread == 0
-            ? threadId
-            : arith::SubIOp::create(b, loc, threadId, index(part.firstThread)).getResult();
+    Value threadIndex = cyclicThreadIndex();
     if (unrolled) {
       for (int64_t trip = 0; trip < trips; ++trip)
         emitTrip(b, parallel, part, threadIndex, index(trip));
