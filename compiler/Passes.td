@@ -504,7 +504,9 @@ def TilePartitionParallel : Pass<"tile-partition-parallel", "::mlir::ModuleOp"> 
       element's row.
     - A loop that follows a `#tile.wgmma_rows` layout runs the rows the
       thread's quad holds; its four lanes run each alike, so only the
-      quad's first lane writes memory the threads share.
+      quad's first lane writes memory the threads share (inside the
+      tensor: a store the IR does not show inside checks `tile.in_bounds`
+      first and is marked `inside`).
 
     The threads running the code are the launch's, the producer
     warpgroup's inside its region of a `tile.warp_specialize` (its thread

@@ -145,27 +145,25 @@ static LogicalResult checkFragmentAccesses(tile::ParallelOp parallel, const Part
 /// Clones the body of `parallel` at `b`'s insertion point for the
 /// iteration at `point`: each register fragment's element read from
 /// (written to) the slot `slotOf` gives for its layout; with
-/// `quadThread`, the iteration runs alike on the four lanes of a quad,
-/// and only the quad's first lane writes memory.
+/// `quadThread`, the iteration runs alike on the four lanes of a quad, and
+/// only the quad's first lane writes memory (inside the tensor: the check
+/// of a store the IR does not show inside comes first, as an element
+/// store's own guard would).
 static void emitIteration(OpBuilder &b, tile::ParallelOp parallel, ArrayRef<Value> point,
                           function_ref<Value(Attribute)> slotOf, Value quadThread) {
   Block &body = parallel.getBody().front();
+  SmallVector<Operation *> accesses;
+  body.walk([&](Operation *op) {
+    if (isa<tile::LoadOp, tile::StoreOp>(op))
+      accesses.push_back(op);
+  });
   IRMapping mapping;
   for (auto [arg, value] : llvm::zip(body.getArguments(), point))
     mapping.map(arg, value);
-  Block *block = b.getInsertionBlock();
-  Operation *before =
-      b.getInsertionPoint() == block->begin() ? nullptr : &*std::prev(b.getInsertionPoint());
   for (Operation &op : body)
     b.clone(op, mapping);
-  auto begin = before ? std::next(before->getIterator()) : block->begin();
-  SmallVector<Operation *> accesses;
-  for (Operation &op : llvm::make_range(begin, b.getInsertionPoint()))
-    op.walk([&](Operation *inner) {
-      if (isa<tile::LoadOp, tile::StoreOp>(inner))
-        accesses.push_back(inner);
-    });
-  for (Operation *access : accesses) {
+  for (Operation *original : accesses) {
+    Operation *access = mapping.lookup(original);
     OpBuilder at(access);
     Location loc = access->getLoc();
     if (auto load = dyn_cast<tile::LoadOp>(access)) {
@@ -182,15 +180,28 @@ static void emitIteration(OpBuilder &b, tile::ParallelOp parallel, ArrayRef<Valu
       Value slot = slotOf(store.getBuffer().getType().getLayout());
       tile::StoreSlotOp::create(at, loc, store.getValue(), store.getBuffer(), slot);
       store.erase();
-    } else if (quadThread) {
-      // Memory the threads share: written once a quad.
-      auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(at, loc, v); };
-      Value first = arith::CmpIOp::create(
-          at, loc, arith::CmpIPredicate::eq, arith::RemUIOp::create(at, loc, quadThread, index(4)),
-          index(0));
-      auto ifOp = scf::IfOp::create(at, loc, first, /*withElseRegion=*/false);
-      store->moveBefore(ifOp.thenBlock()->getTerminator());
+      continue;
     }
+    if (!quadThread)
+      continue;
+    // Memory the threads share: written once a quad.
+    auto originalStore = cast<tile::StoreOp>(original);
+    if (store.getBuffer().getType().getScope() == tile::MemoryScope::Global &&
+        !tile::provablyInBounds(originalStore, originalStore.getBuffer(),
+                                originalStore.getIndices())) {
+      auto inside = scf::IfOp::create(
+          at, loc,
+          tile::InBoundsOp::create(at, loc, at.getI1Type(), store.getBuffer(), store.getIndices()),
+          /*withElseRegion=*/false);
+      at.setInsertionPoint(inside.thenBlock()->getTerminator());
+      store.setInside(true);
+    }
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(at, loc, v); };
+    Value first = arith::CmpIOp::create(
+        at, loc, arith::CmpIPredicate::eq, arith::RemUIOp::create(at, loc, quadThread, index(4)),
+        index(0));
+    auto leader = scf::IfOp::create(at, loc, first, /*withElseRegion=*/false);
+    store->moveBefore(leader.thenBlock()->getTerminator());
   }
 }
 

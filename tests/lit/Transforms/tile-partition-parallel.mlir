@@ -177,13 +177,18 @@ func.func @specialized(%n: index) attributes {tile.kernel} {
 // CHECK-NEXT: %[[LEADER:.*]] = arith.cmpi eq, %[[LANE]], %{{.*}} : index
 // CHECK-NEXT: scf.if %[[LEADER]] {
 // CHECK-NEXT: tile.store %[[V0]], %{{.*}}[%{{.*}}] : <64xf32, shared>
+// A store the IR does not show inside its tensor checks that first.
+// CHECK: %[[INSIDE:.*]] = tile.in_bounds %{{.*}}[%[[ROW:.*]]] : <?xf32, global>
+// CHECK-NEXT: scf.if %[[INSIDE]] {
+// CHECK: scf.if
+// CHECK-NEXT: tile.store %[[V0]], %{{.*}}[%[[ROW]]] {inside} : <?xf32, global>
 // CHECK: tile.load_slot
 // CHECK-NOT: tile.load_slot
 // CHECK-NOT: tile.parallel
 // GPU-LABEL: gpu.func @accumulator(
 // GPU-NOT: tile.
 // GPU: gpu.return
-func.func @accumulator(%n: index) attributes {tile.kernel} {
+func.func @accumulator(%out: !tile.buffer<?xf32, global>, %n: index) attributes {tile.kernel} {
   tile.launch grid(%n) threads(256) {
   ^bb0(%bx: index, %by: index, %bz: index):
     %acc = tile.alloc : !tile.buffer<64x16xf32, fragment, #tile.wgmma<1>>
@@ -200,6 +205,7 @@ func.func @accumulator(%n: index) attributes {tile.kernel} {
     ^bb0(%i: index):
       %m = tile.load %rows[%i] : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
       tile.store %m, %s[%i] : !tile.buffer<64xf32, shared>
+      tile.store %m, %out[%i] : !tile.buffer<?xf32, global>
     }
   }
   return
