@@ -304,8 +304,12 @@ struct VectorLanes {
       return;
     }
     Operation *clone = b.cloneWithoutRegions(op, mapping);
-    if (unproven.contains(&op))
-      clone->setAttr("inside", b.getUnitAttr());
+    if (unproven.contains(&op)) {
+      if (auto load = dyn_cast<tile::LoadOp>(clone))
+        load.setInside(true);
+      else
+        cast<tile::StoreOp>(clone).setInside(true);
+    }
     for (auto [region, cloned] : llvm::zip(op.getRegions(), clone->getRegions()))
       for (Block &block : region) {
         Block *target = b.createBlock(&cloned);
