@@ -162,7 +162,6 @@ bool KernelLowering::rowsOf16Bytes(const BufferRef &ref) {
   return true;
 }
 
-
 void KernelLowering::stmatrixFromAccumulator(const BufferRef &src, const BufferRef &dst) {
   int64_t groups = src.wgmmaGroups;
   int64_t blocksPerGroup = src.shape[0] / 64 / groups;

@@ -70,13 +70,12 @@ static bool inRegisters(Type type) {
   return buffer && tile::registerSlots(buffer).has_value();
 }
 
-/// The indices of a tile.load or tile.store (of the stored-to buffer), or
-/// none.
-static std::optional<ValueRange> accessIndices(Operation *op, Value buffer) {
+/// The buffer and indices of a tile.load or tile.store, or none.
+static std::optional<std::pair<Value, ValueRange>> elementAccess(Operation *op) {
   if (auto load = dyn_cast<tile::LoadOp>(op))
-    return load.getIndices();
-  if (auto store = dyn_cast<tile::StoreOp>(op); store && store.getBuffer() == buffer)
-    return store.getIndices();
+    return std::make_pair(Value(load.getBuffer()), ValueRange(load.getIndices()));
+  if (auto store = dyn_cast<tile::StoreOp>(op))
+    return std::make_pair(Value(store.getBuffer()), ValueRange(store.getIndices()));
   return std::nullopt;
 }
 
@@ -111,15 +110,19 @@ static LogicalResult checkFragmentAccesses(tile::ParallelOp parallel, const Part
         continue;
       auto type = cast<tile::BufferType>(operand.getType());
       Attribute layout = type.getLayout();
-      std::optional<ValueRange> indices = accessIndices(op, operand);
+      std::optional<ValueRange> indices;
+      if (auto access = elementAccess(op))
+        indices = access->second;
       bool ownIteration = indices && indices->size() == body.getNumArguments() &&
                           llvm::equal(*indices, body.getArguments()) &&
                           type.getShape() == parallel.getExtents();
       bool follows;
       if (!loopLayout) {
         auto cyclic = dyn_cast<tile::CyclicLayoutAttr>(layout);
+        // (A vector loop's lanes touch no register fragment: their slots
+        // would not be constants.)
         follows = cyclic && static_cast<int64_t>(cyclic.getThreads()) == part.threads &&
-                  ownIteration;
+                  ownIteration && !parallel.getVectorAttr();
       } else if (isa<tile::WgmmaRowsLayoutAttr>(layout) &&
                  isa<tile::WgmmaLayoutAttr>(loopLayout)) {
         follows = sameThreads(layout, loopLayout) && indices && indices->size() == 1 &&
@@ -390,15 +393,13 @@ static void emitVector(OpBuilder &b, tile::ParallelOp parallel, int64_t width, V
   // Contiguous tensor accesses not known to be inside: inside at both end
   // lanes means inside at every lane.
   for (Operation *access : unprovenAccesses) {
-    Value buffer = isa<tile::LoadOp>(access) ? cast<tile::LoadOp>(access).getBuffer()
-                                             : cast<tile::StoreOp>(access).getBuffer();
-    ValueRange indices = isa<tile::LoadOp>(access) ? cast<tile::LoadOp>(access).getIndices()
-                                                   : cast<tile::StoreOp>(access).getIndices();
+    auto [buffer, indices] = *elementAccess(access);
     for (int64_t lane : {int64_t(0), width - 1}) {
       SmallVector<Value> at;
       for (Value i : indices)
         at.push_back(evaluateAt(b, parallel, i, lanePoint(lane)));
-      whole = arith::AndIOp::create(b, loc, whole, tile::InBoundsOp::create(b, loc, b.getI1Type(), buffer, at));
+      whole = arith::AndIOp::create(
+          b, loc, whole, tile::InBoundsOp::create(b, loc, b.getI1Type(), buffer, at));
     }
   }
   auto versions = scf::IfOp::create(b, loc, whole, /*withElseRegion=*/true);
@@ -441,10 +442,7 @@ static void emitVectorTrips(OpBuilder &b, tile::ParallelOp parallel, const Part 
   body.walk([&](Operation *op) {
     if (!tile::isContiguousAccess(op))
       return;
-    Value buffer = isa<tile::LoadOp>(op) ? cast<tile::LoadOp>(op).getBuffer()
-                                         : cast<tile::StoreOp>(op).getBuffer();
-    ValueRange indices = isa<tile::LoadOp>(op) ? cast<tile::LoadOp>(op).getIndices()
-                                               : cast<tile::StoreOp>(op).getIndices();
+    auto [buffer, indices] = *elementAccess(op);
     if (cast<tile::BufferType>(buffer.getType()).getScope() == tile::MemoryScope::Global &&
         !tile::provablyInBounds(op, buffer, indices))
       unprovenAccesses.push_back(op);
@@ -513,15 +511,12 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
     // alignment.
     SmallVector<Value> tensors;
     parallel.getBody().walk([&](Operation *op) {
-      Value buffer;
-      if (auto load = dyn_cast<tile::LoadOp>(op))
-        buffer = load.getBuffer();
-      else if (auto store = dyn_cast<tile::StoreOp>(op))
-        buffer = store.getBuffer();
-      if (buffer &&
-          cast<tile::BufferType>(buffer.getType()).getScope() == tile::MemoryScope::Global &&
-          !llvm::is_contained(tensors, buffer))
-        tensors.push_back(buffer);
+      auto access = elementAccess(op);
+      if (access &&
+          cast<tile::BufferType>(access->first.getType()).getScope() ==
+              tile::MemoryScope::Global &&
+          !llvm::is_contained(tensors, access->first))
+        tensors.push_back(access->first);
     });
     Value aligned = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
     for (Value tensor : tensors)
