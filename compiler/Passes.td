@@ -39,20 +39,22 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     barriers inside a part of a `tile.warp_specialize`, one per warpgroup
     with `warpgroup`, after a proxy fence with `async_proxy`); the lowering
     adds barriers only inside an op (a reduction's scratch, mbarrier
-    set-up, a cp.async wait); `tile.load_vector`/`tile.store_vector` become
-    one vector access each, `tile.aligned` and `tile.in_bounds` the checks
-    they stand for; inside `tile.per_thread` an `scf.if` with results whose
+    set-up, a cp.async wait); element accesses (`tile.load`/`tile.store`,
+    `tile.load_slot`/`tile.store_slot`, `tile.load_vector`/`tile.store_vector`,
+    `tile.aligned`, `tile.in_bounds`) stay as they are for
+    tile-convert-accesses-to-llvm, on each buffer packed as the values that
+    describe it (an `unrealized_conversion_cast` of its pointer, extents,
+    strides and offsets), a tensor access that the IR shows inside its
+    tensor (loop and block ranges, the conditions of the `if`s around it)
+    marked `inside`; inside `tile.per_thread` an `scf.if` with results whose
     sides are pure arithmetic and loads of on-chip buffers at indices inside
     them becomes a select. Copies from and
     to global memory are predicated at the tensor's edges (reads outside give
-    zero), and so are element loads and stores of tensors whose indices the
-    IR does not show inside (loop and block ranges, the conditions of the
-    `if`s around them; `inside` marks those a vector loop checked); gemm runs on wgmma for a `#tile.wgmma` accumulator (A by
+    zero); gemm runs on wgmma for a `#tile.wgmma` accumulator (A by
     descriptor from swizzled shared memory, or from the registers of a
     `#tile.wgmma` fragment), on mma.sync with `mma-sync`, else as a SIMT loop;
-    8-bit float conversions become integer code on the bytes (round to
-    nearest even, saturating, NaN kept; other arithmetic on them is a
-    located error). Tensor parameters become a `noalias` global
+    8-bit floats are bytes in memory, converted by tile-lower-float8.
+    Tensor parameters become a `noalias` global
     pointer followed by one i64 per dimension bound at launch. Each
     `tile.launch` of a kernel becomes its own gpu.func (the kernel's name for
     one launch, `<kernel>_launch<i>` in program order for several); the host
@@ -134,6 +136,77 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     "::mlir::math::MathDialect", "::mlir::nvgpu::NVGPUDialect", "::mlir::NVVM::NVVMDialect",
     "::mlir::vector::VectorDialect"
   ];
+}
+
+def TileConvertAccessesToLLVM
+    : Pass<"tile-convert-accesses-to-llvm", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Rewrite the element accesses of tile buffers in GPU kernels as LLVM loads and stores";
+  let description = [{
+    tile-lower-to-gpu leaves the element accesses of a kernel in its
+    gpu.func as tile ops on its buffers, each buffer packed as the values
+    that describe it (an `unrealized_conversion_cast` of a pointer in the
+    buffer's address space and, per storage dimension, the storage's
+    extent, its stride and the window's offset). This dialect conversion
+    rewrites them, through a TypeConverter from `!tile.buffer` to those
+    values (1:N) and one pattern per op:
+    - `tile.load` / `tile.store`: the element's address (strides, or the
+      XOR swizzle of a `#tile.swizzle` buffer), an `llvm.load` /
+      `llvm.store` of it as stored (8-bit floats and uint8 as bytes,
+      indices as i64); a tensor element that is not marked `inside` is
+      guarded: outside its tensor a read gives zero (a `speculative` read
+      selects the address of a constant zero instead of branching) and a
+      write is dropped;
+    - `tile.load_slot` / `tile.store_slot`: the register slot of the
+      thread's private array (two 16-bit elements a 32-bit word in a
+      packed `#tile.wgmma` fragment);
+    - `tile.load_vector` / `tile.store_vector`: one vector load or store,
+      aligned to its bytes;
+    - `tile.aligned`, `tile.in_bounds`: the checks they stand for.
+    A fragment held in registers read or written element by element is a
+    located error, as is any other op on a tile buffer left in a kernel.
+    Afterwards no `!tile.buffer` value remains.
+
+    ```mlir
+    %A = builtin.unrealized_conversion_cast %p, %n, %c1, %c0
+        : !llvm.ptr<1>, index, index, index to !tile.buffer<?xf32, global>
+    %v = tile.load %A[%i] {inside} : !tile.buffer<?xf32, global>
+    // becomes
+    %a = arith.addi %c0, %i : index
+    ...
+    %v = llvm.load %gep : !llvm.ptr<1> -> f32
+    ```
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", "\"nvvm\"",
+           "The target whose per-thread arrays' address space private "
+           "buffers use: nvvm (NVIDIA) or rocdl (AMD), as tile-lower-to-gpu's">
+  ];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
+def TileLowerFloat8 : Pass<"tile-lower-float8", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Rewrite 8-bit float values in GPU kernels as integer code on their bytes";
+  let description = [{
+    LLVM has no 8-bit float types, so float8_e4m3 and float8_e5m2 values
+    become their bytes (i8), through a TypeConverter and one pattern per
+    op: `arith.truncf` to them rounds to nearest even on the float32 bits,
+    saturating at the largest finite value (448, 57344; infinities too),
+    NaN to NaN (the GPUs' `satfinite` conversion and the cpu target's);
+    `arith.extf` from them decodes exactly; bitcasts between a stored byte
+    and its float, selects and constants carry the byte. Any other op on
+    an 8-bit float (arithmetic, comparisons) is a located error: convert
+    to float32 first. Runs after tile-convert-accesses-to-llvm, whose loads
+    and stores of 8-bit float buffers are such bitcasts.
+
+    ```mlir
+    %f = arith.bitcast %byte : i8 to f8E4M3FN
+    %x = arith.extf %f : f8E4M3FN to f32
+    // becomes integer code on %byte giving %x
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
 }
 
 def TileInferLayouts : Pass<"tile-infer-layouts", "::mlir::ModuleOp"> {

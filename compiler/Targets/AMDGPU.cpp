@@ -68,6 +68,10 @@ void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &
   // stack frame, some of it its own.
   lowering.maxPrivateBytes = 128 * 1024;
   pm.addPass(createTileLowerToGPU(lowering));
+  TileConvertAccessesToLLVMOptions accesses;
+  accesses.targetName = "rocdl";
+  pm.addNestedPass<gpu::GPUModuleOp>(createTileConvertAccessesToLLVM(accesses));
+  pm.addNestedPass<gpu::GPUModuleOp>(createTileLowerFloat8());
 }
 
 void tilec::targets::buildROCDLPipeline(OpPassManager &pm, const GPUTarget &target) {

@@ -283,6 +283,10 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   // Local memory a thread may use (the PTX ISA's 512 KiB).
   lowering.maxPrivateBytes = 512 * 1024;
   pm.addPass(createTileLowerToGPU(lowering));
+  TileConvertAccessesToLLVMOptions accesses;
+  accesses.targetName = "nvvm";
+  pm.addNestedPass<gpu::GPUModuleOp>(createTileConvertAccessesToLLVM(accesses));
+  pm.addNestedPass<gpu::GPUModuleOp>(createTileLowerFloat8());
 }
 
 void tilec::targets::buildNVVMPipeline(OpPassManager &pm, const GPUTarget &target) {

@@ -3,7 +3,8 @@
 // The class that rebuilds one tile kernel as a gpu.func, shared by the
 // files of tile-lower-to-gpu, one per family of tile ops: LowerToGPU.cpp
 // (the pass, the kernel, the dispatch over tile ops, allocation and loops),
-// LowerMemory.cpp (views, element accesses, fills, atomics), LowerCopy.cpp
+// LowerMemory.cpp (views, fills, atomics; element accesses are kept for
+// tile-convert-accesses-to-llvm), LowerCopy.cpp
 // (copies, TMA), LowerSync.cpp (barriers, copy groups, mbarriers),
 // LowerGemm.cpp (mma.sync, wgmma, ldmatrix/stmatrix) and LowerReduce.cpp
 // (reductions, prefix sums).
@@ -14,6 +15,7 @@
 #ifndef TILEC_COMPILER_TRANSFORMS_KERNELLOWERING_H
 #define TILEC_COMPILER_TRANSFORMS_KERNELLOWERING_H
 
+#include "compiler/Conversion/BufferAccess.h"
 #include "compiler/Passes.h"
 #include "compiler/Transforms/TargetInfo.h"
 #include "compiler/Transforms/ThreadLayouts.h"
@@ -32,58 +34,6 @@
 
 namespace tilec::lowering {
 using namespace mlir;
-
-constexpr unsigned kGlobalSpace = 1;
-constexpr unsigned kSharedSpace = 3;
-constexpr llvm::StringLiteral kSharedSymbol = "tilec_dsmem";
-/// A constant global of zero bytes that guarded loads read instead of an
-/// element outside its tensor (see KernelLowering::loadStoredOrZero).
-constexpr llvm::StringLiteral kZerosSymbol = "tilec_zeros";
-constexpr int64_t kZerosBytes = 16;
-
-/// What a `!tile.buffer` value stands for inside the kernel: a window of
-/// memory addressed as base + sum((offset + index) * stride).
-struct BufferRef {
-  Value base; // !llvm.ptr in the buffer's address space
-  Type elementType;
-  tile::MemoryScope scope;
-  SmallVector<Value> storageDims; // index, per storage dimension
-  SmallVector<Value> strides;     // index, per storage dimension
-  SmallVector<Value> offsets;     // index, per storage dimension
-  SmallVector<unsigned> kept;     // view dimension -> storage dimension
-  SmallVector<int64_t> shape;     // view shape (kDynamic for launch-bound)
-  /// A #tile.cyclic fragment: element f is in this thread's slot f / threads.
-  bool distributed = false;
-  /// A #tile.wgmma fragment: the wgmma accumulator of this many row groups
-  /// of warpgroups, each split over `wgmmaColumnGroups` warpgroups by columns.
-  int64_t wgmmaGroups = 0;
-  int64_t wgmmaColumnGroups = 1;
-  /// The warpgroups that hold a #tile.wgmma fragment.
-  int64_t wgmmaWarpgroups() const { return wgmmaGroups * wgmmaColumnGroups; }
-  /// The columns of a #tile.wgmma fragment each warpgroup holds.
-  int64_t wgmmaColumns() const { return shape[1] / wgmmaColumnGroups; }
-  /// A #tile.wgmma_rows fragment: one value per row of such an accumulator.
-  int64_t wgmmaRowGroups = 0;
-  /// A #tile.swizzle shared buffer: the XOR span in bytes, and the rows of
-  /// its 2-D storage (each span-wide column chunk is stored rows x span).
-  int64_t swizzle = 0;
-  int64_t swizzleRows = 0;
-  /// Whether each thread holds its own elements (in registers).
-  bool inRegisters() const { return distributed || wgmmaGroups || wgmmaRowGroups; }
-  /// A #tile.wgmma fragment of 16-bit elements: two elements a 32-bit
-  /// slot word, the even slot in its low half, as wgmma's A registers hold
-  /// them (one register for two, also across loop iterations).
-  bool packedPairs = false;
-  /// Index elements (loop counters of break/continue) are stored as i64.
-  bool indexElements = false;
-  /// The element type of values read and written, where it differs from the
-  /// stored `elementType`: 8-bit floats, which LLVM has no type for, are
-  /// stored as i8; uint8 is stored as i8 and read as i32.
-  Type valueType;
-};
-
-/// Whether `type` is an 8-bit float, which LLVM has no type for.
-inline bool isFloat8(Type type) { return isa<Float8E4M3FNType, Float8E5M2Type>(type); }
 
 using layouts::rowSlotOf;
 
@@ -171,12 +121,18 @@ private:
   /// Views and element accesses (LowerMemory.cpp).
   LogicalResult lowerRegion(tile::RegionOp region);
   LogicalResult lowerView(tile::ViewOp view);
-  /// tile.load or tile.store of one element.
-  LogicalResult lowerElementAccess(Operation *op);
-  /// tile.load_slot or tile.store_slot: a register of the thread's share.
-  LogicalResult lowerSlotAccess(Operation *op);
-  /// tile.load_vector or tile.store_vector: one vector access.
-  LogicalResult lowerVectorAccess(Operation *op);
+  /// Records what the buffer `buffer` stands for in the kernel: `ref` for
+  /// the whole-tile ops lowered here, and, for the element accesses left to
+  /// tile-convert-accesses-to-llvm, its values packed as a value of the
+  /// buffer's type (packBuffer).
+  void bindBuffer(Value buffer, const BufferRef &ref);
+  /// An element access (tile.load/store, tile.load_slot/store_slot,
+  /// tile.load_vector/store_vector, tile.aligned, tile.in_bounds) goes into
+  /// the kernel as it is, on the packed buffers, for
+  /// tile-convert-accesses-to-llvm; a tensor access that the IR shows
+  /// inside its tensor (dialects/Tile/IndexRanges.h) is marked `inside`, as
+  /// only the tile IR shows it.
+  LogicalResult keepAccess(Operation *op);
   LogicalResult lowerFill(tile::FillOp fill);
   LogicalResult lowerAtomicAdd(tile::AtomicAddOp atomic);
   /// Synchronization (LowerSync.cpp).
@@ -200,73 +156,40 @@ private:
   /// Clones `v`'s definition (outside the launch) into the kernel.
   Value materialize(Value v);
 
-  Value address(const BufferRef &ref, ArrayRef<Value> viewIndex);
-  /// The byte offset of a storage index in a #tile.swizzle buffer, with or
-  /// without the XOR (descriptors take the plain offset).
-  Value swizzledOffset(const BufferRef &ref, ArrayRef<Value> storageIndex, bool applyXor);
-  /// Whether a view index lies inside the storage (for clipping global
-  /// accesses).
-  Value inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex);
-  /// The element as stored (i8 for 8-bit floats and uint8, i64 for indices).
-  Value loadStored(const BufferRef &ref, ArrayRef<Value> viewIndex) {
-    return LLVM::LoadOp::create(b, loc(), ref.elementType, address(ref, viewIndex));
+  /// Element addressing, reads and writes at the current insertion point
+  /// (compiler/Conversion/BufferAccess.h, shared with
+  /// tile-convert-accesses-to-llvm).
+  BufferAccess access() { return BufferAccess{b, loc()}; }
+  Value address(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+    return access().address(ref, viewIndex);
   }
-  /// The same for a tensor element, or zero where the index is outside the
-  /// tensor; fromMemory gives the value. `branchFree` (speculative reads):
-  /// the load reads kZerosSymbol instead of an element outside, so that
-  /// loads stay in straight-line code, where equal ones are shared; else it
-  /// sits behind a branch. (Not for the fallbacks of vector code: LLVM would
-  /// sink their loads and the vector version's into one load of either
-  /// address and lose the vector load.)
-  Value loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex,
-                         bool branchFree = false);
-  /// The address of kZerosSymbol (declared in the GPU module on first use).
-  Value zerosAddress();
+  Value swizzledOffset(const BufferRef &ref, ArrayRef<Value> storageIndex, bool applyXor) {
+    return access().swizzledOffset(ref, storageIndex, applyXor);
+  }
+  Value inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+    return access().inBounds(ref, viewIndex);
+  }
+  Value loadStored(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+    return access().loadStored(ref, viewIndex);
+  }
+  Value loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex) {
+    return access().loadStoredOrZero(ref, viewIndex);
+  }
   Value load(const BufferRef &ref, ArrayRef<Value> viewIndex) {
-    return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
-                                                address(ref, viewIndex)));
+    return access().load(ref, viewIndex);
   }
   void store(const BufferRef &ref, ArrayRef<Value> viewIndex, Value value) {
-    LLVM::StoreOp::create(b, loc(), toMemory(ref, value), address(ref, viewIndex));
+    access().store(ref, viewIndex, value);
   }
-  /// Between a stored element and its value: 8-bit floats as bytes, uint8
-  /// zero-extended to i32 and truncated back, indices as i64.
-  Value fromMemory(const BufferRef &ref, Value loaded) {
-    if (ref.valueType && isa<IntegerType>(ref.valueType))
-      return arith::ExtUIOp::create(b, loc(), ref.valueType, loaded);
-    if (ref.valueType)
-      return arith::BitcastOp::create(b, loc(), ref.valueType, loaded);
-    return ref.indexElements ? arith::IndexCastOp::create(b, loc(), b.getIndexType(), loaded)
-                                   .getResult()
-                             : loaded;
-  }
-  Value toMemory(const BufferRef &ref, Value value) {
-    if (ref.valueType && value.getType() == ref.valueType && isa<IntegerType>(ref.valueType))
-      return arith::TruncIOp::create(b, loc(), ref.elementType, value);
-    if (ref.valueType && value.getType() == ref.valueType)
-      return arith::BitcastOp::create(b, loc(), ref.elementType, value);
-    return ref.indexElements && value.getType().isIndex()
-               ? arith::IndexCastOp::create(b, loc(), b.getI64Type(), value).getResult()
-               : value;
-  }
+  Value fromMemory(const BufferRef &ref, Value loaded) { return access().fromMemory(ref, loaded); }
+  Value toMemory(const BufferRef &ref, Value value) { return access().toMemory(ref, value); }
   Value cast(Value value, Type to);
-  /// The zero of an integer or float type.
-  Value zeroOf(Type type) {
-    return isa<FloatType>(type)
-               ? Value(arith::ConstantOp::create(b, loc(), b.getFloatAttr(type, 0.0)))
-               : Value(arith::ConstantOp::create(b, loc(), b.getIntegerAttr(type, 0)));
-  }
+  Value zeroOf(Type type) { return access().zeroOf(type); }
   /// `value` converted to the type of `ref`'s values (an 8-bit float, or
   /// i32 for uint8: toMemory then gives the stored bits).
   Value castFor(Value value, const BufferRef &ref) {
     return cast(value, ref.valueType ? ref.valueType : ref.elementType);
   }
-  /// 8-bit float conversions (arith.extf/truncf to and from f8 types, which
-  /// LLVM has no types for) in the finished kernel become integer code on
-  /// the bytes: round to nearest even, saturating at the largest finite
-  /// value; NaN stays NaN. Other operations on 8-bit floats are a located
-  /// error (LowerFloat8.cpp).
-  LogicalResult expandFloat8(gpu::GPUFuncOp kernel);
   /// Runs `body(flat, slot)` for flat = tid + slot * threads < total;
   /// `unrolled` emits each trip with a constant slot (register fragments
   /// must be indexed by constants to stay in registers).
@@ -279,67 +202,21 @@ private:
   static bool wholePerThread(const BufferRef &ref) {
     return ref.scope == tile::MemoryScope::Local && !ref.inRegisters();
   }
-  /// An element of a buffer at a view index, or, for a distributed
-  /// fragment, at this thread's slot.
   Value loadAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot) {
-    if (ref.packedPairs)
-      return fromMemory(ref, loadHalf(ref, slot));
-    if (ref.inRegisters())
-      return fromMemory(ref, LLVM::LoadOp::create(b, loc(), ref.elementType,
-                                                  slotAddress(ref, slot)));
-    return load(ref, viewIndex);
+    return access().loadAt(ref, viewIndex, slot);
   }
   void storeAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot, Value value) {
-    if (ref.packedPairs) {
-      storeHalf(ref, slot, toMemory(ref, value));
-      return;
-    }
-    if (ref.inRegisters()) {
-      LLVM::StoreOp::create(b, loc(), toMemory(ref, value), slotAddress(ref, slot));
-      return;
-    }
-    store(ref, viewIndex, value);
+    access().storeAt(ref, viewIndex, slot, value);
   }
-  Value slotAddress(const BufferRef &ref, Value slot) {
-    return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
-                               ValueRange{toI64(slot)});
-  }
-  /// The pair of a packedPairs fragment that holds `slot`: its address
-  /// (a 32-bit word, two elements), its type, and the slot's place in it.
-  Value pairAddress(const BufferRef &ref, Value slot) {
-    Value pair = arith::DivUIOp::create(b, loc(), slot, index(2));
-    return LLVM::GEPOp::create(b, loc(), ref.base.getType(), pairType(ref), ref.base,
-                               ValueRange{toI64(pair)});
-  }
-  VectorType pairType(const BufferRef &ref) { return VectorType::get({2}, ref.elementType); }
-  Value placeInPair(Value slot) {
-    return arith::IndexCastOp::create(b, loc(), b.getI32Type(),
-                                      arith::RemUIOp::create(b, loc(), slot, index(2)));
-  }
-  /// Element `slot` of a packedPairs fragment, as stored. Pairs are read
-  /// and written as 2-element vectors, so that two conversions into one
-  /// word become one paired conversion (cvt.rn.bf16x2.f32).
-  Value loadHalf(const BufferRef &ref, Value slot) {
-    Value pair = LLVM::LoadOp::create(b, loc(), pairType(ref), pairAddress(ref, slot));
-    return LLVM::ExtractElementOp::create(b, loc(), pair, placeInPair(slot));
-  }
-  /// Writes `stored` into element `slot` of a packedPairs fragment.
+  Value slotAddress(const BufferRef &ref, Value slot) { return access().slotAddress(ref, slot); }
+  Value pairAddress(const BufferRef &ref, Value slot) { return access().pairAddress(ref, slot); }
+  static VectorType pairType(const BufferRef &ref) { return BufferAccess::pairType(ref); }
+  Value placeInPair(Value slot) { return access().placeInPair(slot); }
+  Value loadHalf(const BufferRef &ref, Value slot) { return access().loadHalf(ref, slot); }
   void storeHalf(const BufferRef &ref, Value slot, Value stored) {
-    Value address = pairAddress(ref, slot);
-    Value pair = LLVM::LoadOp::create(b, loc(), pairType(ref), address);
-    LLVM::StoreOp::create(
-        b, loc(), LLVM::InsertElementOp::create(b, loc(), pair, stored, placeInPair(slot)),
-        address);
+    access().storeHalf(ref, slot, stored);
   }
-  /// Whether `pointer` is aligned to `bytes` (a power of two), as an i1.
-  Value isAligned(Value pointer, int64_t bytes) {
-    auto i64 = [&](int64_t v) {
-      return arith::ConstantIntOp::create(b, loc(), b.getI64Type(), v);
-    };
-    Value address = LLVM::PtrToIntOp::create(b, loc(), b.getI64Type(), pointer);
-    return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
-                                 arith::AndIOp::create(b, loc(), address, i64(bytes - 1)), i64(0));
-  }
+  Value isAligned(Value pointer, int64_t bytes) { return access().isAligned(pointer, bytes); }
   /// Whether the last dimension of `ref`'s view that is not 1 wide has
   /// unit stride in its storage.
   static bool lastDimContiguous(const BufferRef &ref) {
@@ -383,21 +260,8 @@ private:
     return arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq,
                                  arith::RemUIOp::create(b, loc(), threadId, index(4)), index(0));
   }
-  /// 8-bit floats are stored as i8 (read and written as their type);
-  /// unsigned integers (uint8) as their signless bits, read zero-extended
-  /// into and written truncated from i32 (tile::scalarTypeOf).
-  void storeAsBytes(BufferRef &ref) {
-    if (isFloat8(ref.elementType)) {
-      ref.valueType = ref.elementType;
-      ref.elementType = b.getI8Type();
-    } else if (ref.elementType.isUnsignedInteger()) {
-      ref.valueType = tile::scalarTypeOf(ref.elementType);
-      ref.elementType = b.getIntegerType(ref.elementType.getIntOrFloatBitWidth());
-    }
-  }
-  /// Bytes of a vector of `width` elements of a buffer.
   static int64_t vectorBytes(const BufferRef &ref, int64_t width) {
-    return width * std::max(1u, ref.elementType.getIntOrFloatBitWidth() / 8);
+    return BufferAccess::vectorBytes(ref, width);
   }
   /// Whether an `scf.if` with results may compute both sides and select:
   /// pure arithmetic and loads of on-chip buffers at indices inside them.
@@ -634,7 +498,9 @@ private:
   /// alone: a BufferRef but for its base and its storage's extents, strides
   /// and offsets (values of the kernel); `threadSlots`, if given, receives
   /// the storage's elements each thread holds where it holds its own.
-  BufferRef describe(tile::BufferType type, int64_t *threadSlots = nullptr);
+  static BufferRef describe(tile::BufferType type, int64_t *threadSlots = nullptr) {
+    return describeBuffer(type, threadSlots);
+  }
   /// The memory of `alloc`'s buffer: private (allocas) or shared.
   BufferRef allocate(tile::AllocOp alloc);
   /// Runs `body(row, slot)` for each row of a #tile.wgmma_rows fragment of

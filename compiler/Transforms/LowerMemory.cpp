@@ -1,8 +1,8 @@
 //===- LowerMemory.cpp - buffers and element accesses in tile-lower-to-gpu --===//
 //
-// Views of buffers (tile.region, tile.view), element loads and stores (guarded
-// where the IR does not show them inside their tensor), T.fill and
-// T.atomic_add, in tile-lower-to-gpu.
+// Views of buffers (tile.region, tile.view), T.fill and T.atomic_add, in
+// tile-lower-to-gpu; element accesses go into the kernel as they are, for
+// tile-convert-accesses-to-llvm.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,7 +32,7 @@ LogicalResult KernelLowering::lowerRegion(tile::RegionOp region) {
     // Folded, so that constant windows stay recognizably constant.
     ref.offsets[storageDim] =
         b.createOrFold<arith::AddIOp>(loc(), ref.offsets[storageDim], mapping.lookup(offset));
-  buffers[region.getResult()] = ref;
+  bindBuffer(region.getResult(), ref);
   return success();
 }
 
@@ -61,83 +61,29 @@ LogicalResult KernelLowering::lowerView(tile::ViewOp view) {
     stride = arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]);
   }
   ref.offsets.assign(ref.shape.size(), index(0));
-  buffers[view.getResult()] = ref;
+  bindBuffer(view.getResult(), ref);
   return success();
 }
 
-LogicalResult KernelLowering::lowerElementAccess(Operation *op) {
-  auto load = dyn_cast<tile::LoadOp>(op);
-  auto storeOp = dyn_cast<tile::StoreOp>(op);
-  const BufferRef &ref = buffers[load ? load.getBuffer() : storeOp.getBuffer()];
-  // Registers are read and written by slot (tile.load_slot): in loops,
-  // tile-partition-parallel rewrote the accesses of fragments held there.
-  if (ref.inRegisters())
-    return op->emitError("a fragment held in registers is accessed element by element "
-                         "outside a loop over it");
-  Value buffer = load ? load.getBuffer() : storeOp.getBuffer();
-  ValueRange sourceIndices = load ? load.getIndices() : storeOp.getIndices();
-  bool checked = load ? load.getInside() : storeOp.getInside();
-  bool guarded = ref.scope == tile::MemoryScope::Global && !checked &&
-                 !tile::provablyInBounds(op, buffer, sourceIndices);
-  LLVM_DEBUG(if (guarded) llvm::dbgs() << "guarded: " << *op << "\n");
-  if (load && guarded) { // outside the tensor reads zero
-    mapping.map(load.getResult(),
-                fromMemory(ref, loadStoredOrZero(ref, mappedValues(load.getIndices()),
-                                                 /*branchFree=*/load.getSpeculative())));
-    return success();
-  }
-  if (load) {
-    mapping.map(load.getResult(), this->load(ref, mappedValues(load.getIndices())));
-    return success();
-  }
-  OpBuilder::InsertionGuard guard(b);
-  if (guarded) { // a store outside the tensor is dropped
-    auto ifOp =
-        scf::IfOp::create(b, loc(), inBounds(ref, mappedValues(storeOp.getIndices())), false);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-  }
-  store(ref, mappedValues(storeOp.getIndices()), mapping.lookup(storeOp.getValue()));
-  return success();
+void KernelLowering::bindBuffer(Value buffer, const BufferRef &ref) {
+  buffers[buffer] = ref;
+  mapping.map(buffer, packBuffer(b, loc(), ref, llvm::cast<tile::BufferType>(buffer.getType())));
 }
 
-LogicalResult KernelLowering::lowerSlotAccess(Operation *op) {
-  if (auto load = dyn_cast<tile::LoadSlotOp>(op)) {
-    mapping.map(load.getResult(),
-                loadAt(buffers[load.getBuffer()], {}, mapping.lookup(load.getSlot())));
-    return success();
-  }
-  auto store = llvm::cast<tile::StoreSlotOp>(op);
-  storeAt(buffers[store.getBuffer()], {}, mapping.lookup(store.getSlot()),
-          mapping.lookup(store.getValue()));
-  return success();
-}
-
-LogicalResult KernelLowering::lowerVectorAccess(Operation *op) {
-  // The lanes' elements are consecutive from the first, which the code
-  // around the access showed inside the tensor and aligned to the vector.
-  auto load = dyn_cast<tile::LoadVectorOp>(op);
-  auto store = dyn_cast<tile::StoreVectorOp>(op);
-  Value buffer = load ? load.getBuffer() : store.getBuffer();
-  const BufferRef &ref = buffers[buffer];
-  Value pointer = address(ref, mappedValues(load ? load.getIndices() : store.getIndices()));
-  int64_t width = load ? load.getNumResults() : store.getLanes().size();
-  auto vectorType = VectorType::get({width}, ref.elementType);
-  unsigned alignment = vectorBytes(ref, width);
-  auto position = [&](int64_t lane) {
-    return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), lane);
+LogicalResult KernelLowering::keepAccess(Operation *op) {
+  Operation *kept = b.clone(*op, mapping);
+  auto markInside = [&](auto access) {
+    if (access.getBuffer().getType().getScope() == tile::MemoryScope::Global &&
+        !access.getInside() &&
+        tile::provablyInBounds(op, access.getBuffer(), access.getIndices())) {
+      LLVM_DEBUG(llvm::dbgs() << "inside: " << *op << "\n");
+      llvm::cast<decltype(access)>(kept).setInside(true);
+    }
   };
-  if (load) {
-    Value vector = LLVM::LoadOp::create(b, loc(), vectorType, pointer, alignment);
-    for (auto [lane, result] : llvm::enumerate(load.getResults()))
-      mapping.map(result, fromMemory(ref, LLVM::ExtractElementOp::create(b, loc(), vector,
-                                                                         position(lane))));
-    return success();
-  }
-  Value vector = LLVM::PoisonOp::create(b, loc(), vectorType);
-  for (auto [lane, value] : llvm::enumerate(store.getLanes()))
-    vector = LLVM::InsertElementOp::create(b, loc(), vector,
-                                           toMemory(ref, mapping.lookup(value)), position(lane));
-  LLVM::StoreOp::create(b, loc(), vector, pointer, alignment);
+  if (auto load = dyn_cast<tile::LoadOp>(op))
+    markInside(load);
+  else if (auto store = dyn_cast<tile::StoreOp>(op))
+    markInside(store);
   return success();
 }
 

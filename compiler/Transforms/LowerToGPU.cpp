@@ -27,106 +27,6 @@ using namespace mlir;
 using namespace tilec;
 using namespace tilec::lowering;
 
-Value KernelLowering::address(const BufferRef &ref, ArrayRef<Value> viewIndex) {
-  SmallVector<Value> storageIndex(ref.offsets);
-  for (auto [d, i] : llvm::enumerate(viewIndex))
-    storageIndex[ref.kept[d]] =
-        arith::AddIOp::create(b, loc(), storageIndex[ref.kept[d]], i);
-  if (ref.swizzle)
-    return LLVM::GEPOp::create(b, loc(), ref.base.getType(), b.getI8Type(), ref.base,
-                               ValueRange{toI64(swizzledOffset(ref, storageIndex, true))});
-  Value linear = index(0);
-  for (auto [i, stride] : llvm::zip(storageIndex, ref.strides))
-    linear = arith::AddIOp::create(b, loc(), linear,
-                                   arith::MulIOp::create(b, loc(), i, stride));
-  return LLVM::GEPOp::create(b, loc(), ref.base.getType(), ref.elementType, ref.base,
-                             ValueRange{toI64(linear)});
-}
-
-Value KernelLowering::swizzledOffset(const BufferRef &ref, ArrayRef<Value> storageIndex,
-                                    bool applyXor) {
-  // The last two storage dimensions (rows, columns) are stored as column
-  // chunks of `swizzle` bytes, each rows x swizzle; leading dimensions
-  // (pipeline stages) step over whole rows x columns slabs. In a chunk,
-  // address bits [4, 4 + b) are XORed with bits [7, 7 + b), b =
-  // log2(swizzle / 16): the pattern of TMA and the wgmma descriptors (slabs
-  // are multiples of 8 rows and the buffer starts 1024-byte aligned, so
-  // offsets and addresses agree).
-  int64_t span = ref.swizzle;
-  size_t rank = storageIndex.size();
-  int64_t elementBytes = ref.elementType.getIntOrFloatBitWidth() / 8;
-  int64_t rows = ref.swizzleRows;
-  int64_t columns = getConstantIntValue(ref.storageDims[rank - 1]).value_or(0);
-  Value slab = index(0);
-  for (size_t d = 0; d + 2 < rank; ++d)
-    slab = arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), slab, ref.storageDims[d]),
-                                 storageIndex[d]);
-  Value colBytes = arith::MulIOp::create(b, loc(), storageIndex[rank - 1], index(elementBytes));
-  Value chunk = arith::DivUIOp::create(b, loc(), colBytes, index(span));
-  Value within = arith::RemUIOp::create(b, loc(), colBytes, index(span));
-  Value offset = arith::AddIOp::create(
-      b, loc(),
-      arith::AddIOp::create(b, loc(), arith::MulIOp::create(b, loc(), chunk, index(rows * span)),
-                            arith::MulIOp::create(b, loc(), storageIndex[rank - 2], index(span))),
-      within);
-  offset = arith::AddIOp::create(
-      b, loc(), offset,
-      arith::MulIOp::create(b, loc(), slab, index(rows * columns * elementBytes)));
-  if (!applyXor)
-    return offset;
-  Value bits = arith::AndIOp::create(b, loc(), arith::ShRUIOp::create(b, loc(), offset, index(7)),
-                                     index(span / 16 - 1));
-  return arith::XOrIOp::create(b, loc(), offset, arith::ShLIOp::create(b, loc(), bits, index(4)));
-}
-
-Value KernelLowering::inBounds(const BufferRef &ref, ArrayRef<Value> viewIndex) {
-  SmallVector<Value> storageIndex(ref.offsets);
-  for (auto [d, i] : llvm::enumerate(viewIndex))
-    storageIndex[ref.kept[d]] =
-        arith::AddIOp::create(b, loc(), storageIndex[ref.kept[d]], i);
-  Value ok = arith::ConstantOp::create(b, loc(), b.getBoolAttr(true));
-  for (auto [i, dim] : llvm::zip(storageIndex, ref.storageDims)) {
-    // Unsigned comparison: a negative index is also outside.
-    Value inside = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::ult, i, dim);
-    ok = arith::AndIOp::create(b, loc(), ok, inside);
-  }
-  return ok;
-}
-
-Value KernelLowering::loadStoredOrZero(const BufferRef &ref, ArrayRef<Value> viewIndex,
-                                       bool branchFree) {
-  if (branchFree) {
-    assert(ref.elementType.getIntOrFloatBitWidth() <= 8 * kZerosBytes &&
-           "an element wider than the zeros guarded loads read");
-    // The address outside the tensor is selected away, never dereferenced.
-    Value at = LLVM::SelectOp::create(b, loc(), inBounds(ref, viewIndex),
-                                      address(ref, viewIndex), zerosAddress());
-    return LLVM::LoadOp::create(b, loc(), ref.elementType, at);
-  }
-  auto ifOp = scf::IfOp::create(b, loc(), TypeRange{ref.elementType}, inBounds(ref, viewIndex),
-                                /*addThenBlock=*/true, /*addElseBlock=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  scf::YieldOp::create(b, loc(), loadStored(ref, viewIndex));
-  b.setInsertionPointToStart(ifOp.elseBlock());
-  scf::YieldOp::create(b, loc(), zeroOf(ref.elementType));
-  return ifOp.getResult(0);
-}
-
-Value KernelLowering::zerosAddress() {
-  auto pointer = LLVM::LLVMPointerType::get(b.getContext(), kGlobalSpace);
-  if (!gpuModule.lookupSymbol(kZerosSymbol)) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(gpuModule.getBody());
-    LLVM::GlobalOp::create(b, gpuModule.getLoc(),
-                           LLVM::LLVMArrayType::get(b.getI8Type(), kZerosBytes),
-                           /*isConstant=*/true, LLVM::Linkage::Internal, kZerosSymbol,
-                           LLVM::ZeroAttr::get(b.getContext()), /*alignment=*/kZerosBytes,
-                           kGlobalSpace);
-  }
-  return LLVM::AddressOfOp::create(b, loc(), pointer, kZerosSymbol);
-}
-
 Value KernelLowering::cast(Value value, Type to) {
   Type from = value.getType();
   if (from == to)
@@ -249,48 +149,6 @@ SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
   for (int64_t extent : ref.shape)
     viewIndex.push_back(extent == 1 ? index(0) : squeezed[next++]);
   return viewIndex;
-}
-
-BufferRef KernelLowering::describe(tile::BufferType type, int64_t *threadSlots) {
-  Attribute layout = type.getLayout();
-  ArrayRef<int64_t> storage = type.getStorageShape();
-  BufferRef ref;
-  ref.elementType = type.getElementType();
-  if (ref.elementType.isIndex()) {
-    ref.elementType = b.getI64Type();
-    ref.indexElements = true;
-  }
-  storeAsBytes(ref);
-  ref.scope = type.getScope();
-  ref.shape.assign(type.getShape().begin(), type.getShape().end());
-  ref.kept = type.getStorageDims();
-  // The storage's slots each thread holds (in registers or private memory):
-  // its share of a fragment with a register layout, in registers once the
-  // constant slot indices of the unrolled loops resolve; else all of it.
-  int64_t count = tile::registerSlots(type).value_or(std::max<int64_t>(product(storage), 1));
-  if (isa_and_nonnull<tile::CyclicLayoutAttr>(layout))
-    ref.distributed = true;
-  bool mmaSyncFragment = false;
-  if (auto wgmma = dyn_cast_or_null<tile::WgmmaLayoutAttr>(layout)) {
-    mmaSyncFragment = wgmma.getMmaSync();
-    ref.wgmmaGroups = wgmma.getWarpgroups();
-    ref.wgmmaColumnGroups = wgmma.getColumnGroups();
-  }
-  if (auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(layout))
-    ref.wgmmaRowGroups = rows.getWarpgroups();
-  if (auto swizzle = dyn_cast_or_null<tile::SwizzleLayoutAttr>(layout);
-      swizzle && ref.scope != tile::MemoryScope::Local && storage.size() >= 2) {
-    ref.swizzle = swizzle.getBytes();
-    ref.swizzleRows = storage[storage.size() - 2];
-  }
-  // 16-bit wgmma fragments (attention's probabilities, wgmma A operands)
-  // pack two elements a word.
-  ref.packedPairs = ref.wgmmaGroups && !mmaSyncFragment && count % 2 == 0 && !ref.valueType &&
-                    ref.elementType.isIntOrFloat() &&
-                    ref.elementType.getIntOrFloatBitWidth() == 16;
-  if (threadSlots)
-    *threadSlots = count;
-  return ref;
 }
 
 BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
@@ -467,7 +325,7 @@ LogicalResult KernelLowering::run() {
                                : Value(arith::MulIOp::create(b, loc(), stride, ref.storageDims[d]));
     }
     ref.offsets.assign(ref.shape.size(), index(0));
-    buffers[tensor] = ref;
+    bindBuffer(tensor, ref);
   };
   for (BlockArgument arg : func.getArguments()) {
     unsigned slot = paramSlot[arg.getArgNumber()];
@@ -603,10 +461,6 @@ LogicalResult KernelLowering::run() {
       sharedBytes = std::max(sharedBytes, offset.getInt() + bufferBytes(alloc.getType()));
   });
   if (failed(lowerBlock(body)))
-    return failure();
-  // LLVM has no 8-bit float types: conversions become integer code on the
-  // bytes; they feed wgmma (sm_90a) as they are.
-  if (failed(expandFloat8(kernel)))
     return failure();
   // A barrier followed by nothing but computation and the return orders
   // nothing.
@@ -1030,23 +884,11 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       .Case([&](tile::DimOp dim) { return lowerDim(dim); })
       .Case([&](tile::RegionOp region) { return lowerRegion(region); })
       .Case([&](tile::ViewOp view) { return lowerView(view); })
-      .Case<tile::LoadOp, tile::StoreOp>([&](Operation *access) { return lowerElementAccess(access); })
+      .Case<tile::LoadOp, tile::StoreOp, tile::LoadSlotOp, tile::StoreSlotOp, tile::LoadVectorOp,
+            tile::StoreVectorOp, tile::AlignedOp, tile::InBoundsOp>(
+          [&](Operation *access) { return keepAccess(access); })
       .Case([&](tile::ParallelOp parallel) { return lowerParallel(parallel); })
       .Case([&](tile::PerThreadOp perThread) { return lowerPerThread(perThread); })
-      .Case<tile::LoadSlotOp, tile::StoreSlotOp>(
-          [&](Operation *access) { return lowerSlotAccess(access); })
-      .Case<tile::LoadVectorOp, tile::StoreVectorOp>(
-          [&](Operation *access) { return lowerVectorAccess(access); })
-      .Case([&](tile::AlignedOp aligned) {
-        mapping.map(aligned.getResult(),
-                    isAligned(buffers[aligned.getBuffer()].base, aligned.getBytes()));
-        return success();
-      })
-      .Case([&](tile::InBoundsOp inside) {
-        mapping.map(inside.getResult(),
-                    inBounds(buffers[inside.getBuffer()], mappedValues(inside.getIndices())));
-        return success();
-      })
       .Case([&](tile::PipelinedOp pipelined) { return lowerPipelined(pipelined); })
       .Case([&](tile::CopyOp copy) {
         if (auto store = tmaStores.find(op); store != tmaStores.end() && tensorMapFlags)
@@ -1086,7 +928,7 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
 }
 
 LogicalResult KernelLowering::lowerAlloc(tile::AllocOp alloc) {
-  buffers[alloc.getResult()] = allocate(alloc);
+  bindBuffer(alloc.getResult(), allocate(alloc));
   if (alloc.getMbarriers() && (tmaReady || warpSpecialized)) {
     // Arrivals per phase: as the allocation says, or for copy barriers
     // thread 0's commit with TMA and each producer thread's cp.async
@@ -1148,9 +990,9 @@ LogicalResult KernelLowering::lowerPipelined(tile::PipelinedOp pipelined) {
 }
 
 LogicalResult KernelLowering::lowerPrint(tile::PrintOp print) {
-  Value value = mapping.lookup(print.getValue());
-  if (!value)
+  if (isa<tile::BufferType>(print.getValue().getType()))
     return print.emitError("the GPU target prints scalars only");
+  Value value = mapping.lookup(print.getValue());
   // The message is text, not a format: a '%' in it is printed as is.
   std::string format;
   for (char c : print.getMessage())

@@ -447,7 +447,9 @@ static LogicalResult verifySlotAccess(Operation *op, BufferType type, Value slot
     return op->emitOpError("reads and writes register slots of a fragment with a register "
                            "layout (#tile.cyclic, #tile.wgmma, #tile.wgmma_rows), not ")
            << type;
-  if (!op->getParentOfType<PerThreadOp>())
+  // In a launch, the tile.per_thread around it says which thread runs it;
+  // outside one it is already a GPU kernel's code, each thread's own.
+  if (op->getParentOfType<LaunchOp>() && !op->getParentOfType<PerThreadOp>())
     return op->emitOpError("must be inside a tile.per_thread (which says what thread runs it)");
   if (std::optional<int64_t> constant = getConstantIntValue(slot);
       constant && (*constant < 0 || *constant >= *slots))

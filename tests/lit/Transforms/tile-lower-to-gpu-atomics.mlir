@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="vector-atomics=true tma=true" | FileCheck %s
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu | FileCheck %s --check-prefix=PLAIN
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="vector-atomics=true tma=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=PLAIN
 
 // An atomic add of a float32 accumulator: each pair of neighbouring columns
 // a thread holds goes in one vector reduction where both are inside and the

@@ -1,5 +1,5 @@
 // RUN: tile-opt %s --split-input-file --tile-partition-parallel | FileCheck %s
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu | FileCheck %s --check-prefix=GPU
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=GPU
 
 // A loop over a #tile.cyclic fragment of 2 x 128 elements on 128 threads:
 // two trips, unrolled, thread tid running iteration tid + 128 k in trip k;

@@ -1,6 +1,6 @@
 //===- LowerFloat8.cpp - 8-bit float conversions as integer code ----------===//
 //
-// Part of tile-lower-to-gpu. LLVM has no 8-bit float types and MLIR 22 no
+// tile-lower-float8. LLVM has no 8-bit float types and MLIR 22 no
 // lowering of them to the GPU dialects, so 8-bit floats live as bytes (i8):
 // buffers store them as i8, and a loaded element is `arith.bitcast i8 ->
 // f8`. This file rewrites what a finished kernel does with such values:
@@ -20,9 +20,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/Transforms/KernelLowering.h"
+#include "compiler/Conversion/BufferAccess.h"
+#include "compiler/Passes.h"
 
 #include "mlir/Transforms/DialectConversion.h"
+
+namespace tilec {
+#define GEN_PASS_DEF_TILELOWERFLOAT8
+#include "compiler/Passes.h.inc"
+} // namespace tilec
 
 using namespace mlir;
 using namespace tilec;
@@ -222,33 +228,42 @@ bool hasFloat8Pattern(Operation *op) {
 }
 } // namespace
 
-LogicalResult KernelLowering::expandFloat8(gpu::GPUFuncOp kernel) {
-  // What the patterns cannot rewrite is an error at the DSL line (before
-  // the conversion, which would only say that it failed).
-  Operation *unsupported = nullptr;
-  kernel.walk([&](Operation *op) {
-    if (touchesFloat8(op) && !hasFloat8Pattern(op)) {
-      unsupported = op;
-      return WalkResult::interrupt();
+namespace {
+struct TileLowerFloat8Pass : public tilec::impl::TileLowerFloat8Base<TileLowerFloat8Pass> {
+  void runOnOperation() override {
+    gpu::GPUModuleOp module = getOperation();
+    // What the patterns cannot rewrite is an error at the DSL line (before
+    // the conversion, which would only say that it failed).
+    Operation *unsupported = nullptr;
+    module.walk([&](Operation *op) {
+      if (touchesFloat8(op) && !hasFloat8Pattern(op)) {
+        unsupported = op;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (unsupported) {
+      // Ops the lowering made carry the tile op's location; failing that,
+      // the kernel's (its launch's).
+      Location where = unsupported->getLoc();
+      if (auto kernel = unsupported->getParentOfType<gpu::GPUFuncOp>();
+          kernel && isa<UnknownLoc>(where))
+        where = kernel.getLoc();
+      mlir::emitError(where, "8-bit floats can be loaded, stored, copied, converted to "
+                             "and from other floats and multiplied by T.gemm; convert to "
+                             "float32 for '")
+          << unsupported->getName().getStringRef() << "'";
+      return signalPassFailure();
     }
-    return WalkResult::advance();
-  });
-  if (unsupported) {
-    // Ops the lowering made carry the tile op's location; failing that, the
-    // launch's.
-    Location where =
-        isa<UnknownLoc>(unsupported->getLoc()) ? launch.getLoc() : unsupported->getLoc();
-    return mlir::emitError(where, "8-bit floats can be loaded, stored, copied, converted to "
-                                  "and from other floats and multiplied by T.gemm; convert to "
-                                  "float32 for '")
-           << unsupported->getName().getStringRef() << "'";
+    MLIRContext *context = module.getContext();
+    Float8TypeConverter converter(context);
+    ConversionTarget target(*context);
+    target.markUnknownOpDynamicallyLegal([](Operation *op) { return !touchesFloat8(op); });
+    RewritePatternSet patterns(context);
+    patterns.add<Float8Constant, Float8Bitcast, Float8Truncate, Float8Extend, Float8Select>(
+        converter, context);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
   }
-  MLIRContext *context = kernel.getContext();
-  Float8TypeConverter converter(context);
-  ConversionTarget target(*context);
-  target.markUnknownOpDynamicallyLegal([](Operation *op) { return !touchesFloat8(op); });
-  RewritePatternSet patterns(context);
-  patterns.add<Float8Constant, Float8Bitcast, Float8Truncate, Float8Extend, Float8Select>(
-      converter, context);
-  return applyPartialConversion(kernel, target, std::move(patterns));
-}
+};
+} // namespace

@@ -1,0 +1,255 @@
+//===- AccessesToLLVM.cpp - element accesses of tile buffers to LLVM ------===//
+//
+// tile-convert-accesses-to-llvm: a dialect conversion of the element
+// accesses tile-lower-to-gpu leaves in GPU kernels. BufferTypeConverter
+// spells each `!tile.buffer` operand as its BufferRef's values (pointer,
+// extents, strides, offsets; BufferAccess.h), and one OpConversionPattern
+// per op rewrites the access with BufferAccess, the code the whole-tile
+// lowerings address buffers with:
+//   - tile.load / tile.store: one element; a tensor element not marked
+//     `inside` is guarded (outside reads zero, a write is dropped;
+//     `speculative` reads select a constant zero's address instead of
+//     branching);
+//   - tile.load_slot / tile.store_slot: a register slot of the thread's
+//     share of a fragment (two 16-bit elements a word where packed);
+//   - tile.load_vector / tile.store_vector: one vector access;
+//   - tile.aligned, tile.in_bounds: the checks they stand for.
+// Nothing here knows a vendor: the one target fact it needs is the address
+// space of per-thread arrays (the `target` option).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/BufferAccess.h"
+#include "compiler/Passes.h"
+#include "compiler/Transforms/TargetInfo.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace tilec {
+#define GEN_PASS_DEF_TILECONVERTACCESSESTOLLVM
+#include "compiler/Passes.h.inc"
+} // namespace tilec
+
+using namespace mlir;
+using namespace tilec;
+using namespace tilec::lowering;
+
+namespace {
+
+/// The values of operands that the type converter keeps one to one.
+SmallVector<Value> singleValues(ArrayRef<ValueRange> operands) {
+  SmallVector<Value> values;
+  for (ValueRange operand : operands)
+    values.push_back(operand.front());
+  return values;
+}
+
+/// tile.load and tile.store: one element, guarded at a tensor's edges
+/// unless marked `inside`.
+struct ElementLoad : OpConversionPattern<tile::LoadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::LoadOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+    if (ref.inRegisters()) // reported before the conversion
+      return rewriter.notifyMatchFailure(op, "a register fragment's element");
+    BufferAccess access{rewriter, op.getLoc()};
+    SmallVector<Value> indices = singleValues(adaptor.getIndices());
+    if (ref.scope == tile::MemoryScope::Global && !op.getInside()) {
+      // Outside the tensor reads zero.
+      auto module = op->getParentOfType<gpu::GPUModuleOp>();
+      rewriter.replaceOp(op, access.fromMemory(ref, access.loadStoredOrZero(
+                                                        ref, indices, module,
+                                                        /*branchFree=*/op.getSpeculative())));
+      return success();
+    }
+    rewriter.replaceOp(op, access.load(ref, indices));
+    return success();
+  }
+};
+
+struct ElementStore : OpConversionPattern<tile::StoreOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::StoreOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+    if (ref.inRegisters()) // reported before the conversion
+      return rewriter.notifyMatchFailure(op, "a register fragment's element");
+    BufferAccess access{rewriter, op.getLoc()};
+    SmallVector<Value> indices = singleValues(adaptor.getIndices());
+    Value value = adaptor.getValue().front();
+    if (ref.scope == tile::MemoryScope::Global && !op.getInside()) {
+      // A store outside the tensor is dropped.
+      auto ifOp = scf::IfOp::create(rewriter, op.getLoc(), access.inBounds(ref, indices),
+                                    /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(ifOp.thenBlock());
+      access.store(ref, indices, value);
+    } else {
+      access.store(ref, indices, value);
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// tile.load_slot and tile.store_slot: a register of the thread's share.
+struct SlotLoad : OpConversionPattern<tile::LoadSlotOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::LoadSlotOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+    BufferAccess access{rewriter, op.getLoc()};
+    rewriter.replaceOp(op, access.loadAt(ref, {}, adaptor.getSlot().front()));
+    return success();
+  }
+};
+
+struct SlotStore : OpConversionPattern<tile::StoreSlotOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::StoreSlotOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+    BufferAccess access{rewriter, op.getLoc()};
+    access.storeAt(ref, {}, adaptor.getSlot().front(), adaptor.getValue().front());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// tile.load_vector and tile.store_vector: the lanes' elements are
+/// consecutive from the first, which the code around the access showed
+/// inside the tensor and aligned to the vector.
+struct VectorLoad : OpConversionPattern<tile::LoadVectorOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::LoadVectorOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+    BufferAccess access{rewriter, op.getLoc()};
+    Value pointer = access.address(ref, singleValues(adaptor.getIndices()));
+    int64_t width = op.getNumResults();
+    auto vectorType = VectorType::get({width}, ref.elementType);
+    Value vector = LLVM::LoadOp::create(rewriter, op.getLoc(), vectorType, pointer,
+                                        BufferAccess::vectorBytes(ref, width));
+    SmallVector<Value> lanes;
+    for (int64_t lane = 0; lane < width; ++lane)
+      lanes.push_back(access.fromMemory(
+          ref, LLVM::ExtractElementOp::create(
+                   rewriter, op.getLoc(), vector,
+                   arith::ConstantIntOp::create(rewriter, op.getLoc(), rewriter.getI32Type(),
+                                                lane))));
+    rewriter.replaceOp(op, lanes);
+    return success();
+  }
+};
+
+struct VectorStore : OpConversionPattern<tile::StoreVectorOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::StoreVectorOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+    BufferAccess access{rewriter, op.getLoc()};
+    Value pointer = access.address(ref, singleValues(adaptor.getIndices()));
+    SmallVector<Value> values = singleValues(adaptor.getLanes());
+    int64_t width = values.size();
+    auto vectorType = VectorType::get({width}, ref.elementType);
+    Value vector = LLVM::PoisonOp::create(rewriter, op.getLoc(), vectorType);
+    for (auto [lane, value] : llvm::enumerate(values))
+      vector = LLVM::InsertElementOp::create(
+          rewriter, op.getLoc(), vector, access.toMemory(ref, value),
+          arith::ConstantIntOp::create(rewriter, op.getLoc(), rewriter.getI32Type(), lane));
+    LLVM::StoreOp::create(rewriter, op.getLoc(), vector, pointer,
+                          BufferAccess::vectorBytes(ref, width));
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// tile.aligned: the buffer's base address modulo the bytes.
+struct AlignedCheck : OpConversionPattern<tile::AlignedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::AlignedOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+    BufferAccess access{rewriter, op.getLoc()};
+    rewriter.replaceOp(op, access.isAligned(ref.base, op.getBytes()));
+    return success();
+  }
+};
+
+/// tile.in_bounds: each storage index below its extent.
+struct InBoundsCheck : OpConversionPattern<tile::InBoundsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::InBoundsOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+    BufferAccess access{rewriter, op.getLoc()};
+    rewriter.replaceOp(op, access.inBounds(ref, singleValues(adaptor.getIndices())));
+    return success();
+  }
+};
+
+struct TileConvertAccessesToLLVMPass
+    : public tilec::impl::TileConvertAccessesToLLVMBase<TileConvertAccessesToLLVMPass> {
+  using TileConvertAccessesToLLVMBase::TileConvertAccessesToLLVMBase;
+  void runOnOperation() override {
+    gpu::GPUModuleOp module = getOperation();
+    MLIRContext *context = module.getContext();
+    std::unique_ptr<TargetInfo> target = createTargetInfo(targetName);
+    if (!target) {
+      module.emitError("tile-convert-accesses-to-llvm: unknown target '")
+          << targetName << "' (nvvm or rocdl)";
+      return signalPassFailure();
+    }
+    // Registers are read and written by slot (tile.load_slot): in loops,
+    // tile-partition-parallel rewrote the accesses of fragments held there.
+    // An element access of one left is an error at its line (before the
+    // conversion, which would only say that it failed).
+    WalkResult elementOfRegisters = module.walk([&](Operation *op) {
+      Value buffer;
+      if (auto load = dyn_cast<tile::LoadOp>(op))
+        buffer = load.getBuffer();
+      else if (auto store = dyn_cast<tile::StoreOp>(op))
+        buffer = store.getBuffer();
+      if (!buffer || !describeBuffer(cast<tile::BufferType>(buffer.getType())).inRegisters())
+        return WalkResult::advance();
+      op->emitError("a fragment held in registers is accessed element by element outside a "
+                    "loop over it");
+      return WalkResult::interrupt();
+    });
+    if (elementOfRegisters.wasInterrupted())
+      return signalPassFailure();
+    BufferTypeConverter converter(context, target->privateAddressSpace());
+    ConversionTarget legality(*context);
+    legality.addIllegalOp<tile::LoadOp, tile::StoreOp, tile::LoadSlotOp, tile::StoreSlotOp,
+                          tile::LoadVectorOp, tile::StoreVectorOp, tile::AlignedOp,
+                          tile::InBoundsOp>();
+    legality.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(context);
+    patterns.add<ElementLoad, ElementStore, SlotLoad, SlotStore, VectorLoad, VectorStore,
+                 AlignedCheck, InBoundsCheck>(converter, context);
+    if (failed(applyPartialConversion(module, legality, std::move(patterns))))
+      return signalPassFailure();
+    // The buffers' packed values (tile-lower-to-gpu's casts) and the
+    // conversion's casts back to their parts are now unused, or cancel.
+    SmallVector<UnrealizedConversionCastOp> casts;
+    module.walk([&](UnrealizedConversionCastOp cast) { casts.push_back(cast); });
+    reconcileUnrealizedCasts(casts);
+    // What is left of a buffer is an access no pattern here rewrites.
+    WalkResult walk = module.walk([&](UnrealizedConversionCastOp cast) {
+      if (!llvm::any_of(cast.getResultTypes(), llvm::IsaPred<tile::BufferType>))
+        return WalkResult::advance();
+      for (Operation *user : cast->getUsers()) {
+        user->emitError("tile-convert-accesses-to-llvm: '")
+            << user->getName() << "' on a tile buffer is left in the GPU kernel";
+        return WalkResult::interrupt();
+      }
+      cast.erase();
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+  }
+};
+
+} // namespace

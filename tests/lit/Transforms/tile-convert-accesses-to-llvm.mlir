@@ -1,0 +1,157 @@
+// RUN: tile-opt %s --split-input-file --tile-convert-accesses-to-llvm --verify-diagnostics | FileCheck %s
+
+// A tensor element: guarded where not marked `inside` (a read outside gives
+// zero, a write outside is dropped), plain where it is. The buffer's values
+// are read through the casts, so the constant stride stays a constant.
+// CHECK-LABEL: gpu.func @elements
+// CHECK: %[[X:.*]] = scf.if %{{.*}} -> (f32) {
+// CHECK:   %[[GEP:.*]] = llvm.getelementptr %arg0[%{{.*}}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, f32
+// CHECK:   llvm.load %[[GEP]] : !llvm.ptr<1> -> f32
+// CHECK: } else {
+// CHECK:   arith.constant 0.000000e+00 : f32
+// CHECK: }
+// CHECK-NOT: scf.if
+// CHECK: llvm.store %[[X]], %{{.*}} : f32, !llvm.ptr<1>
+// CHECK: scf.if
+// CHECK:   llvm.store
+// CHECK-NOT: unrealized_conversion_cast
+// CHECK-NOT: tile.
+gpu.module @kernels {
+  gpu.func @elements(%p: !llvm.ptr<1>, %n: i64) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %extent = arith.index_cast %n : i64 to index
+    %A = builtin.unrealized_conversion_cast %p, %extent, %c1, %c0 : !llvm.ptr<1>, index, index, index to !tile.buffer<?xf32, global>
+    %tid = gpu.thread_id x
+    %x = tile.load %A[%tid] : !tile.buffer<?xf32, global>
+    tile.store %x, %A[%tid] {inside} : !tile.buffer<?xf32, global>
+    %next = arith.addi %tid, %c1 : index
+    tile.store %x, %A[%next] : !tile.buffer<?xf32, global>
+    gpu.return
+  }
+}
+
+// -----
+
+// A speculative read selects the address of a constant zero instead of
+// branching.
+// CHECK: llvm.mlir.global internal constant @tilec_zeros
+// CHECK-LABEL: gpu.func @speculative
+// CHECK: %[[ZEROS:.*]] = llvm.mlir.addressof @tilec_zeros : !llvm.ptr<1>
+// CHECK: %[[AT:.*]] = llvm.select %{{.*}}, %{{.*}}, %[[ZEROS]] : i1, !llvm.ptr<1>
+// CHECK: llvm.load %[[AT]] : !llvm.ptr<1> -> i32
+// CHECK-NOT: scf.if
+gpu.module @kernels {
+  gpu.func @speculative(%p: !llvm.ptr<1>, %n: i64, %q: !llvm.ptr<1>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %extent = arith.index_cast %n : i64 to index
+    %ids = builtin.unrealized_conversion_cast %p, %extent, %c1, %c0 : !llvm.ptr<1>, index, index, index to !tile.buffer<?xi32, global>
+    %tid = gpu.thread_id x
+    %id = tile.load %ids[%tid] {speculative} : !tile.buffer<?xi32, global>
+    %out = builtin.unrealized_conversion_cast %q, %extent, %c1, %c0 : !llvm.ptr<1>, index, index, index to !tile.buffer<?xi32, global>
+    tile.store %id, %out[%tid] {inside} : !tile.buffer<?xi32, global>
+    gpu.return
+  }
+}
+
+// -----
+
+// Register slots: a #tile.cyclic fragment's slot is an element of the
+// thread's private array; a 16-bit #tile.wgmma fragment holds two a word,
+// read and written as a 2-element vector.
+// CHECK-LABEL: gpu.func @slots
+// CHECK: %[[SLOT:.*]] = llvm.getelementptr %[[CYCLIC:.*]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK: %[[V:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> f32
+// CHECK: %[[H:.*]] = arith.truncf %[[V]] : f32 to bf16
+// CHECK: %[[PAIR:.*]] = llvm.getelementptr %{{.*}}[%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, vector<2xbf16>
+// CHECK: %[[OLD:.*]] = llvm.load %[[PAIR]] : !llvm.ptr -> vector<2xbf16>
+// CHECK: %[[NEW:.*]] = llvm.insertelement %[[H]], %[[OLD]]
+// CHECK: llvm.store %[[NEW]], %[[PAIR]] : vector<2xbf16>, !llvm.ptr
+gpu.module @kernels {
+  gpu.func @slots(%cyclic: !llvm.ptr, %packed: !llvm.ptr) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c3 = arith.constant 3 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %F = builtin.unrealized_conversion_cast %cyclic, %c128, %c1, %c0 : !llvm.ptr, index, index, index to !tile.buffer<128xf32, fragment, #tile.cyclic<64>>
+    %P = builtin.unrealized_conversion_cast %packed, %c64, %c64, %c64, %c1, %c0, %c0 : !llvm.ptr, index, index, index, index, index, index to !tile.buffer<64x64xbf16, fragment, #tile.wgmma<1>>
+    %v = tile.load_slot %F[%c1] : !tile.buffer<128xf32, fragment, #tile.cyclic<64>>
+    %h = arith.truncf %v : f32 to bf16
+    tile.store_slot %h, %P[%c3] : !tile.buffer<64x64xbf16, fragment, #tile.wgmma<1>>
+    gpu.return
+  }
+}
+
+// -----
+
+// Vector accesses and the checks that guard them; a swizzled shared tile
+// is addressed through its XOR pattern.
+// CHECK-LABEL: gpu.func @vectors
+// CHECK: llvm.ptrtoint %arg0 : !llvm.ptr<1> to i64
+// CHECK: arith.cmpi ult
+// CHECK: scf.if
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xf32>
+// CHECK-COUNT-4: llvm.extractelement
+// CHECK: arith.xori
+// CHECK: llvm.getelementptr %{{.*}}[%{{.*}}] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i8
+// CHECK: llvm.store %{{.*}} {alignment = 16 : i64} : vector<4xf32>, !llvm.ptr<3>
+gpu.module @kernels {
+  gpu.func @vectors(%p: !llvm.ptr<1>, %n: i64, %s: !llvm.ptr<3>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c3 = arith.constant 3 : index
+    %c32 = arith.constant 32 : index
+    %c64 = arith.constant 64 : index
+    %extent = arith.index_cast %n : i64 to index
+    %X = builtin.unrealized_conversion_cast %p, %extent, %c1, %c0 : !llvm.ptr<1>, index, index, index to !tile.buffer<?xf32, global>
+    %S = builtin.unrealized_conversion_cast %s, %c64, %c32, %c32, %c1, %c0, %c0 : !llvm.ptr<3>, index, index, index, index, index, index to !tile.buffer<64x32xf32, shared, #tile.swizzle<128>>
+    %tid = gpu.thread_id x
+    %first = arith.muli %tid, %c32 : index
+    %last = arith.addi %first, %c3 : index
+    %aligned = tile.aligned %X, 16 : !tile.buffer<?xf32, global>
+    %inside = tile.in_bounds %X[%last] : !tile.buffer<?xf32, global>
+    %ok = arith.andi %aligned, %inside : i1
+    scf.if %ok {
+      %a, %b, %c, %d = tile.load_vector %X[%first] : !tile.buffer<?xf32, global> -> f32, f32, f32, f32
+      tile.store_vector (%a, %b, %c, %d : f32, f32, f32, f32), %S[%tid, %c0] : !tile.buffer<64x32xf32, shared, #tile.swizzle<128>>
+    }
+    gpu.return
+  }
+}
+
+// -----
+
+// 8-bit floats are stored as bytes: a read is the byte, bitcast (for
+// tile-lower-float8).
+// CHECK-LABEL: gpu.func @float8
+// CHECK: %[[BYTE:.*]] = llvm.load %{{.*}} : !llvm.ptr<3> -> i8
+// CHECK: arith.bitcast %[[BYTE]] : i8 to f8E4M3FN
+gpu.module @kernels {
+  gpu.func @float8(%s: !llvm.ptr<3>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %S = builtin.unrealized_conversion_cast %s, %c64, %c1, %c0 : !llvm.ptr<3>, index, index, index to !tile.buffer<64xf8E4M3FN, shared>
+    %tid = gpu.thread_id x
+    %x = tile.load %S[%tid] : !tile.buffer<64xf8E4M3FN, shared>
+    %y = arith.extf %x : f8E4M3FN to f32
+    gpu.return
+  }
+}
+
+// -----
+
+// A fragment held in registers has no element addresses.
+gpu.module @kernels {
+  gpu.func @register_element(%f: !llvm.ptr) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c128 = arith.constant 128 : index
+    %F = builtin.unrealized_conversion_cast %f, %c128, %c1, %c0 : !llvm.ptr, index, index, index to !tile.buffer<128xf32, fragment, #tile.cyclic<64>>
+    // expected-error @+1 {{a fragment held in registers is accessed element by element outside a loop over it}}
+    %x = tile.load %F[%c1] : !tile.buffer<128xf32, fragment, #tile.cyclic<64>>
+    gpu.return
+  }
+}
