@@ -41,7 +41,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     adds barriers only inside an op (a reduction's scratch, mbarrier
     set-up, a cp.async wait); element accesses (`tile.load`/`tile.store`,
     `tile.load_slot`/`tile.store_slot`, `tile.load_vector`/`tile.store_vector`,
-    `tile.aligned`, `tile.in_bounds`) stay as they are for
+    `tile.aligned`, `tile.in_bounds`, one element's `tile.atomic_add`: in
+    the scalar code of a launch that is not per-thread, in a branch that
+    only the block's first thread takes) stay as they are for
     tile-convert-accesses-to-llvm, on each buffer packed as the values that
     describe it (an `unrealized_conversion_cast` of its pointer, extents,
     strides and offsets), a tensor access that the IR shows inside its
@@ -161,6 +163,9 @@ def TileConvertAccessesToLLVM
       packed `#tile.wgmma` fragment);
     - `tile.load_vector` / `tile.store_vector`: one vector load or store,
       aligned to its bytes;
+    - `tile.atomic_add` of one element: an atomic add at its address
+      between the fences its memory order asks for (LLVM's NVPTX back end
+      prints every atomicrmw relaxed);
     - `tile.aligned`, `tile.in_bounds`: the checks they stand for.
     A fragment held in registers read or written element by element is a
     located error, as is any other op on a tile buffer left in a kernel.

@@ -13,6 +13,8 @@
 //   - tile.load_slot / tile.store_slot: a register slot of the thread's
 //     share of a fragment (two 16-bit elements a word where packed);
 //   - tile.load_vector / tile.store_vector: one vector access;
+//   - tile.atomic_add of one element: an atomic add between the fences
+//     its memory order asks for;
 //   - tile.aligned, tile.in_bounds: the checks they stand for.
 // Nothing here knows a vendor: the one target fact it needs is the address
 // space of per-thread arrays (the `target` option).
@@ -44,73 +46,94 @@ SmallVector<Value> singleValues(ArrayRef<ValueRange> operands) {
   return values;
 }
 
+/// The buffer operand of an access op.
+Value bufferOf(tile::AtomicAddOp op) { return op.getTarget(); }
+template <typename Op>
+Value bufferOf(Op op) {
+  return op.getBuffer();
+}
+
+/// A pattern for an access of one buffer: `rewrite` gets the buffer's
+/// description, read from the operand's converted values, and the code
+/// that addresses it, at the op.
+template <typename Op>
+struct AccessPattern : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  using Adaptor = typename OpConversionPattern<Op>::OneToNOpAdaptor;
+
+  virtual LogicalResult rewrite(Op op, Adaptor adaptor, const BufferRef &ref,
+                                BufferAccess &access,
+                                ConversionPatternRewriter &rewriter) const = 0;
+
+  LogicalResult matchAndRewrite(Op op, Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const final {
+    Value buffer = bufferOf(op);
+    unsigned operand = 0;
+    while (op->getOperand(operand) != buffer)
+      ++operand;
+    BufferRef ref = unpackBuffer(cast<tile::BufferType>(buffer.getType()),
+                                 adaptor.getOperands()[operand]);
+    BufferAccess access{rewriter, op.getLoc()};
+    return rewrite(op, adaptor, ref, access, rewriter);
+  }
+};
+
 /// tile.load and tile.store: one element, guarded at a tensor's edges
 /// unless marked `inside`.
-struct ElementLoad : OpConversionPattern<tile::LoadOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::LoadOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+struct ElementLoad : AccessPattern<tile::LoadOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::LoadOp op, Adaptor adaptor, const BufferRef &ref,
+                        BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     if (ref.inRegisters()) // reported before the conversion
       return rewriter.notifyMatchFailure(op, "a register fragment's element");
-    BufferAccess access{rewriter, op.getLoc()};
     SmallVector<Value> indices = singleValues(adaptor.getIndices());
-    if (ref.scope == tile::MemoryScope::Global && !op.getInside()) {
+    Value loaded;
+    if (ref.scope == tile::MemoryScope::Global && !op.getInside())
       // Outside the tensor reads zero.
-      auto module = op->getParentOfType<gpu::GPUModuleOp>();
-      rewriter.replaceOp(op, access.fromMemory(ref, access.loadStoredOrZero(
-                                                        ref, indices, module,
-                                                        /*branchFree=*/op.getSpeculative())));
-      return success();
-    }
-    rewriter.replaceOp(op, access.load(ref, indices));
+      loaded = access.fromMemory(
+          ref, access.loadStoredOrZero(ref, indices, op->getParentOfType<gpu::GPUModuleOp>(),
+                                       /*branchFree=*/op.getSpeculative()));
+    else
+      loaded = access.load(ref, indices);
+    rewriter.replaceOp(op, loaded);
     return success();
   }
 };
 
-struct ElementStore : OpConversionPattern<tile::StoreOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::StoreOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
+struct ElementStore : AccessPattern<tile::StoreOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::StoreOp op, Adaptor adaptor, const BufferRef &ref,
+                        BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     if (ref.inRegisters()) // reported before the conversion
       return rewriter.notifyMatchFailure(op, "a register fragment's element");
-    BufferAccess access{rewriter, op.getLoc()};
     SmallVector<Value> indices = singleValues(adaptor.getIndices());
-    Value value = adaptor.getValue().front();
+    OpBuilder::InsertionGuard guard(rewriter);
     if (ref.scope == tile::MemoryScope::Global && !op.getInside()) {
       // A store outside the tensor is dropped.
       auto ifOp = scf::IfOp::create(rewriter, op.getLoc(), access.inBounds(ref, indices),
                                     /*withElseRegion=*/false);
-      OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToStart(ifOp.thenBlock());
-      access.store(ref, indices, value);
-    } else {
-      access.store(ref, indices, value);
     }
+    access.store(ref, indices, adaptor.getValue().front());
     rewriter.eraseOp(op);
     return success();
   }
 };
 
 /// tile.load_slot and tile.store_slot: a register of the thread's share.
-struct SlotLoad : OpConversionPattern<tile::LoadSlotOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::LoadSlotOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
-    BufferAccess access{rewriter, op.getLoc()};
+struct SlotLoad : AccessPattern<tile::LoadSlotOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::LoadSlotOp op, Adaptor adaptor, const BufferRef &ref,
+                        BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, access.loadAt(ref, {}, adaptor.getSlot().front()));
     return success();
   }
 };
 
-struct SlotStore : OpConversionPattern<tile::StoreSlotOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::StoreSlotOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
-    BufferAccess access{rewriter, op.getLoc()};
+struct SlotStore : AccessPattern<tile::StoreSlotOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::StoreSlotOp op, Adaptor adaptor, const BufferRef &ref,
+                        BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     access.storeAt(ref, {}, adaptor.getSlot().front(), adaptor.getValue().front());
     rewriter.eraseOp(op);
     return success();
@@ -120,44 +143,37 @@ struct SlotStore : OpConversionPattern<tile::StoreSlotOp> {
 /// tile.load_vector and tile.store_vector: the lanes' elements are
 /// consecutive from the first, which the code around the access showed
 /// inside the tensor and aligned to the vector.
-struct VectorLoad : OpConversionPattern<tile::LoadVectorOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::LoadVectorOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
-    BufferAccess access{rewriter, op.getLoc()};
+struct VectorLoad : AccessPattern<tile::LoadVectorOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::LoadVectorOp op, Adaptor adaptor, const BufferRef &ref,
+                        BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     Value pointer = access.address(ref, singleValues(adaptor.getIndices()));
     int64_t width = op.getNumResults();
-    auto vectorType = VectorType::get({width}, ref.elementType);
-    Value vector = LLVM::LoadOp::create(rewriter, op.getLoc(), vectorType, pointer,
-                                        BufferAccess::vectorBytes(ref, width));
+    Value vector =
+        LLVM::LoadOp::create(rewriter, op.getLoc(), VectorType::get({width}, ref.elementType),
+                             pointer, BufferAccess::vectorBytes(ref, width));
     SmallVector<Value> lanes;
     for (int64_t lane = 0; lane < width; ++lane)
       lanes.push_back(access.fromMemory(
-          ref, LLVM::ExtractElementOp::create(
-                   rewriter, op.getLoc(), vector,
-                   arith::ConstantIntOp::create(rewriter, op.getLoc(), rewriter.getI32Type(),
-                                                lane))));
+          ref, LLVM::ExtractElementOp::create(rewriter, op.getLoc(), vector,
+                                              access.i32(lane))));
     rewriter.replaceOp(op, lanes);
     return success();
   }
 };
 
-struct VectorStore : OpConversionPattern<tile::StoreVectorOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::StoreVectorOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
-    BufferAccess access{rewriter, op.getLoc()};
+struct VectorStore : AccessPattern<tile::StoreVectorOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::StoreVectorOp op, Adaptor adaptor, const BufferRef &ref,
+                        BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     Value pointer = access.address(ref, singleValues(adaptor.getIndices()));
     SmallVector<Value> values = singleValues(adaptor.getLanes());
     int64_t width = values.size();
-    auto vectorType = VectorType::get({width}, ref.elementType);
-    Value vector = LLVM::PoisonOp::create(rewriter, op.getLoc(), vectorType);
+    Value vector = LLVM::PoisonOp::create(rewriter, op.getLoc(),
+                                          VectorType::get({width}, ref.elementType));
     for (auto [lane, value] : llvm::enumerate(values))
-      vector = LLVM::InsertElementOp::create(
-          rewriter, op.getLoc(), vector, access.toMemory(ref, value),
-          arith::ConstantIntOp::create(rewriter, op.getLoc(), rewriter.getI32Type(), lane));
+      vector = LLVM::InsertElementOp::create(rewriter, op.getLoc(), vector,
+                                             access.toMemory(ref, value), access.i32(lane));
     LLVM::StoreOp::create(rewriter, op.getLoc(), vector, pointer,
                           BufferAccess::vectorBytes(ref, width));
     rewriter.eraseOp(op);
@@ -165,25 +181,36 @@ struct VectorStore : OpConversionPattern<tile::StoreVectorOp> {
   }
 };
 
+/// tile.atomic_add of one element (a whole tile's is tile-lower-to-gpu's):
+/// an atomic add at its address, between the fences its order asks for.
+struct ElementAtomicAdd : AccessPattern<tile::AtomicAddOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::AtomicAddOp op, Adaptor adaptor, const BufferRef &ref,
+                        BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
+    if (op.getIndices().empty())
+      return rewriter.notifyMatchFailure(op, "a whole tile's atomic add");
+    access.atomicAdd(access.address(ref, singleValues(adaptor.getIndices())),
+                     adaptor.getValue().front(), op.getMemoryOrder());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 /// tile.aligned: the buffer's base address modulo the bytes.
-struct AlignedCheck : OpConversionPattern<tile::AlignedOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::AlignedOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
-    BufferAccess access{rewriter, op.getLoc()};
+struct AlignedCheck : AccessPattern<tile::AlignedOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::AlignedOp op, Adaptor, const BufferRef &ref, BufferAccess &access,
+                        ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, access.isAligned(ref.base, op.getBytes()));
     return success();
   }
 };
 
 /// tile.in_bounds: each storage index below its extent.
-struct InBoundsCheck : OpConversionPattern<tile::InBoundsOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::InBoundsOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    BufferRef ref = unpackBuffer(op.getBuffer().getType(), adaptor.getBuffer());
-    BufferAccess access{rewriter, op.getLoc()};
+struct InBoundsCheck : AccessPattern<tile::InBoundsOp> {
+  using AccessPattern::AccessPattern;
+  LogicalResult rewrite(tile::InBoundsOp op, Adaptor adaptor, const BufferRef &ref,
+                        BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, access.inBounds(ref, singleValues(adaptor.getIndices())));
     return success();
   }
@@ -224,10 +251,12 @@ struct TileConvertAccessesToLLVMPass
     legality.addIllegalOp<tile::LoadOp, tile::StoreOp, tile::LoadSlotOp, tile::StoreSlotOp,
                           tile::LoadVectorOp, tile::StoreVectorOp, tile::AlignedOp,
                           tile::InBoundsOp>();
+    legality.addDynamicallyLegalOp<tile::AtomicAddOp>(
+        [](tile::AtomicAddOp atomic) { return atomic.getIndices().empty(); });
     legality.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(context);
     patterns.add<ElementLoad, ElementStore, SlotLoad, SlotStore, VectorLoad, VectorStore,
-                 AlignedCheck, InBoundsCheck>(converter, context);
+                 ElementAtomicAdd, AlignedCheck, InBoundsCheck>(converter, context);
     if (failed(applyPartialConversion(module, legality, std::move(patterns))))
       return signalPassFailure();
     // The buffers' packed values (tile-lower-to-gpu's casts) and the

@@ -305,3 +305,24 @@ Value BufferAccess::isAligned(Value pointer, int64_t bytes) {
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                arith::AndIOp::create(b, loc, address, i64(bytes - 1)), i64(0));
 }
+
+void BufferAccess::atomicAdd(Value pointer, Value value, tile::MemoryOrder order) {
+  // A relaxed atomic between fences: LLVM's NVPTX back end drops the
+  // ordering of an atomicrmw (it prints a relaxed atom), so the ordering
+  // T.atomic_add asks for is given by fences on every target.
+  bool seqCst = order == tile::MemoryOrder::SeqCst;
+  bool fenceBefore =
+      seqCst || order == tile::MemoryOrder::Release || order == tile::MemoryOrder::AcqRel;
+  bool fenceAfter =
+      seqCst || order == tile::MemoryOrder::Acquire || order == tile::MemoryOrder::AcqRel;
+  if (fenceBefore)
+    LLVM::FenceOp::create(b, loc,
+                          seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::release);
+  LLVM::AtomicRMWOp::create(b, loc,
+                            isa<FloatType>(value.getType()) ? LLVM::AtomicBinOp::fadd
+                                                            : LLVM::AtomicBinOp::add,
+                            pointer, value, LLVM::AtomicOrdering::monotonic);
+  if (fenceAfter)
+    LLVM::FenceOp::create(b, loc,
+                          seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::acquire);
+}

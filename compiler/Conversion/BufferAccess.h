@@ -123,6 +123,7 @@ struct BufferAccess {
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value toI64(Value v) { return arith::IndexCastOp::create(b, loc, b.getI64Type(), v); }
+  Value i32(int64_t v) { return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v); }
 
   /// The address of a view index's element.
   Value address(const BufferRef &ref, ArrayRef<Value> viewIndex);
@@ -180,6 +181,9 @@ struct BufferAccess {
   Value loadHalf(const BufferRef &ref, Value slot);
   /// Writes `stored` into element `slot` of a packedPairs fragment.
   void storeHalf(const BufferRef &ref, Value slot, Value stored);
+  /// An atomic add of `value` into the element at `pointer`, ordered as
+  /// `order` asks.
+  void atomicAdd(Value pointer, Value value, tile::MemoryOrder order);
   /// Whether `pointer` is aligned to `bytes` (a power of two), as an i1.
   Value isAligned(Value pointer, int64_t bytes);
   /// Bytes of a vector of `width` elements of a buffer.

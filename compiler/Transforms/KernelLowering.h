@@ -127,13 +127,16 @@ private:
   /// buffer's type (packBuffer).
   void bindBuffer(Value buffer, const BufferRef &ref);
   /// An element access (tile.load/store, tile.load_slot/store_slot,
-  /// tile.load_vector/store_vector, tile.aligned, tile.in_bounds) goes into
+  /// tile.load_vector/store_vector, tile.aligned, tile.in_bounds, a
+  /// tile.atomic_add of one element) goes into
   /// the kernel as it is, on the packed buffers, for
   /// tile-convert-accesses-to-llvm; a tensor access that the IR shows
   /// inside its tensor (dialects/Tile/IndexRanges.h) is marked `inside`, as
   /// only the tile IR shows it.
   LogicalResult keepAccess(Operation *op);
   LogicalResult lowerFill(tile::FillOp fill);
+  /// A whole tile's atomic add; one element's is kept (keepAccess), on the
+  /// threads that run it.
   LogicalResult lowerAtomicAdd(tile::AtomicAddOp atomic);
   /// Synchronization (LowerSync.cpp).
   LogicalResult lowerAsyncCommit(tile::AsyncCommitOp commit);

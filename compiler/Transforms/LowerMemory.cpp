@@ -121,41 +121,18 @@ LogicalResult KernelLowering::lowerFill(tile::FillOp fill) {
 
 LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
   const BufferRef &dst = buffers[atomic.getTarget()];
-  // Each add is a relaxed atomic between fences: LLVM's NVPTX back end
-  // drops the ordering of an atomicrmw (it prints a relaxed atom), so the
-  // ordering T.atomic_add asks for is given by fences on every target.
   tile::MemoryOrder order = atomic.getMemoryOrder();
-  bool seqCst = order == tile::MemoryOrder::SeqCst;
-  bool fenceBefore = seqCst || order == tile::MemoryOrder::Release ||
-                     order == tile::MemoryOrder::AcqRel;
-  bool fenceAfter = seqCst || order == tile::MemoryOrder::Acquire ||
-                    order == tile::MemoryOrder::AcqRel;
-  auto add = [&](Value ptr, Value value) {
-    if (fenceBefore)
-      LLVM::FenceOp::create(b, loc(),
-                            seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::release);
-    LLVM::AtomicRMWOp::create(b, loc(),
-                              isa<FloatType>(value.getType()) ? LLVM::AtomicBinOp::fadd
-                                                              : LLVM::AtomicBinOp::add,
-                              ptr, value, LLVM::AtomicOrdering::monotonic);
-    if (fenceAfter)
-      LLVM::FenceOp::create(b, loc(),
-                            seqCst ? LLVM::AtomicOrdering::seq_cst : LLVM::AtomicOrdering::acquire);
-  };
+  auto add = [&](Value ptr, Value value) { access().atomicAdd(ptr, value, order); };
+  bool fenced = order != tile::MemoryOrder::Relaxed;
   if (!atomic.getIndices().empty()) {
-    Value ptr = address(dst, mappedValues(atomic.getIndices()));
-    Value value = mapping.lookup(atomic.getValue());
-    if (parallelDepth > 0) {
-      add(ptr, value);
-      return success();
-    }
-    // Scalar code runs on every thread; the add must happen once (each
-    // thread's own in a per-thread launch).
-    if (perThreadLaunch)
-      add(ptr, value);
-    else
-      inFirstThread([&] { add(ptr, value); });
-    return success();
+    // One element: kept for tile-convert-accesses-to-llvm. Scalar code runs
+    // on every thread; the add must happen once (each thread's own in a
+    // per-thread launch or a T.Parallel body).
+    if (parallelDepth > 0 || perThreadLaunch)
+      return keepAccess(atomic);
+    LogicalResult kept = success();
+    inFirstThread([&] { kept = keepAccess(atomic); });
+    return kept;
   }
   const BufferRef &src = buffers[atomic.getValue()];
   // Element `index` of the tile (its unit dimensions left out), in the
@@ -169,7 +146,7 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
     b.setInsertionPointToStart(ifOp.thenBlock());
     add(address(dst, di), value);
   };
-  if (tma && !fenceBefore && !fenceAfter && reducesInBulk(src, dst)) {
+  if (tma && !fenced && reducesInBulk(src, dst)) {
     // A float32 shared tile whose rows are contiguous 16-byte multiples:
     // each row added by the copy engine in one bulk reduction (rows
     // spread over the threads), where it lies whole inside the tensor and
@@ -198,7 +175,7 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
     targetInfo.tensorStoreWaitAll(b, loc(), /*sourcesRead=*/true);
     return success();
   }
-  if (src.wgmmaGroups && vectorAtomics && !fenceBefore && !fenceAfter &&
+  if (src.wgmmaGroups && vectorAtomics && !fenced &&
       src.elementType.isF32() && dst.elementType.isF32() && dst.scope == tile::MemoryScope::Global &&
       lastDimContiguous(dst)) {
     // Each thread holds pairs of neighbouring columns (slots 2s, 2s + 1):

@@ -155,3 +155,30 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// -----
+
+// One element's atomic add: a relaxed atomic, between fences where its
+// memory order asks for them (acq_rel: on both sides).
+// CHECK-LABEL: gpu.func @atomics
+// CHECK: llvm.atomicrmw add %{{.*}}, %{{.*}} monotonic : !llvm.ptr<1>, i32
+// CHECK-NOT: llvm.fence
+// CHECK: llvm.fence release
+// CHECK-NEXT: llvm.atomicrmw fadd %{{.*}}, %{{.*}} monotonic : !llvm.ptr<3>, f32
+// CHECK-NEXT: llvm.fence acquire
+gpu.module @kernels {
+  gpu.func @atomics(%p: !llvm.ptr<1>, %n: i64, %s: !llvm.ptr<3>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c128 = arith.constant 128 : index
+    %extent = arith.index_cast %n : i64 to index
+    %counts = builtin.unrealized_conversion_cast %p, %extent, %c1, %c0 : !llvm.ptr<1>, index, index, index to !tile.buffer<?xi32, global>
+    %S = builtin.unrealized_conversion_cast %s, %c128, %c1, %c0 : !llvm.ptr<3>, index, index, index to !tile.buffer<128xf32, shared>
+    %tid = gpu.thread_id x
+    %one = arith.constant 1 : i32
+    tile.atomic_add %one, %counts[%tid] : i32, !tile.buffer<?xi32, global>
+    %half = arith.constant 0.5 : f32
+    tile.atomic_add %half, %S[%tid] {memory_order = #tile<memory_order acq_rel>} : f32, !tile.buffer<128xf32, shared>
+    gpu.return
+  }
+}
