@@ -165,7 +165,8 @@ def TileConvertAccessesToLLVM
       aligned to its bytes;
     - `tile.atomic_add` of one element: an atomic add at its address
       between the fences its memory order asks for (LLVM's NVPTX back end
-      prints every atomicrmw relaxed);
+      prints every atomicrmw relaxed), guarded at a tensor's edges as a
+      store is unless marked `inside`;
     - `tile.aligned`, `tile.in_bounds`: the checks they stand for.
     A fragment held in registers read or written element by element is a
     located error, as is any other op on a tile buffer left in a kernel.

@@ -14,7 +14,7 @@
 //     share of a fragment (two 16-bit elements a word where packed);
 //   - tile.load_vector / tile.store_vector: one vector access;
 //   - tile.atomic_add of one element: an atomic add between the fences
-//     its memory order asks for;
+//     its memory order asks for, guarded at a tensor's edges as a store;
 //   - tile.aligned, tile.in_bounds: the checks they stand for.
 // Nothing here knows a vendor: the one target fact it needs is the address
 // space of per-thread arrays (the `target` option).
@@ -182,15 +182,24 @@ struct VectorStore : AccessPattern<tile::StoreVectorOp> {
 };
 
 /// tile.atomic_add of one element (a whole tile's is tile-lower-to-gpu's):
-/// an atomic add at its address, between the fences its order asks for.
+/// an atomic add at its address, between the fences its order asks for;
+/// outside its tensor (unless marked `inside`) nothing happens.
 struct ElementAtomicAdd : AccessPattern<tile::AtomicAddOp> {
   using AccessPattern::AccessPattern;
   LogicalResult rewrite(tile::AtomicAddOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     if (op.getIndices().empty())
       return rewriter.notifyMatchFailure(op, "a whole tile's atomic add");
-    access.atomicAdd(access.address(ref, singleValues(adaptor.getIndices())),
-                     adaptor.getValue().front(), op.getMemoryOrder());
+    SmallVector<Value> indices = singleValues(adaptor.getIndices());
+    OpBuilder::InsertionGuard guard(rewriter);
+    if (ref.scope == tile::MemoryScope::Global && !op.getInside()) {
+      // An element outside the tensor is left alone.
+      auto ifOp = scf::IfOp::create(rewriter, op.getLoc(), access.inBounds(ref, indices),
+                                    /*withElseRegion=*/false);
+      rewriter.setInsertionPointToStart(ifOp.thenBlock());
+    }
+    access.atomicAdd(access.address(ref, indices), adaptor.getValue().front(),
+                     op.getMemoryOrder());
     rewriter.eraseOp(op);
     return success();
   }

@@ -72,18 +72,19 @@ void KernelLowering::bindBuffer(Value buffer, const BufferRef &ref) {
 
 LogicalResult KernelLowering::keepAccess(Operation *op) {
   Operation *kept = b.clone(*op, mapping);
-  auto markInside = [&](auto access) {
-    if (access.getBuffer().getType().getScope() == tile::MemoryScope::Global &&
-        !access.getInside() &&
-        tile::provablyInBounds(op, access.getBuffer(), access.getIndices())) {
+  auto markInside = [&](auto access, Value tensor) {
+    if (llvm::cast<tile::BufferType>(tensor.getType()).getScope() == tile::MemoryScope::Global &&
+        !access.getInside() && tile::provablyInBounds(op, tensor, access.getIndices())) {
       LLVM_DEBUG(llvm::dbgs() << "inside: " << *op << "\n");
       llvm::cast<decltype(access)>(kept).setInside(true);
     }
   };
   if (auto load = dyn_cast<tile::LoadOp>(op))
-    markInside(load);
+    markInside(load, load.getBuffer());
   else if (auto store = dyn_cast<tile::StoreOp>(op))
-    markInside(store);
+    markInside(store, store.getBuffer());
+  else if (auto atomic = dyn_cast<tile::AtomicAddOp>(op))
+    markInside(atomic, atomic.getTarget());
   return success();
 }
 

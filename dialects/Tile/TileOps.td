@@ -953,11 +953,16 @@ def Tile_AtomicAddOp : Tile_Op<"atomic_add"> {
     tile.atomic_add %acc, %out_region : !tile.buffer<64x64xf32, fragment>, !tile.buffer<64x64xf32, global>
     tile.atomic_add %v, %Flag[%i] {memory_order = #tile<memory_order release>} : i32, !tile.buffer<?xi32, global>
     ```
+
+    An element outside its tensor is left alone, as a store there is
+    dropped; `inside` (set by tile-lower-to-gpu where the IR shows the
+    index inside the tensor) says that no check is needed.
   }];
   let arguments = (ins AnyType:$value, Arg<Tile_Buffer, "", [MemRead, MemWrite]>:$target,
                    Variadic<Index>:$indices,
                    DefaultValuedAttr<Tile_MemoryOrderAttr,
-                                     "::tilec::tile::MemoryOrder::Relaxed">:$memory_order);
+                                     "::tilec::tile::MemoryOrder::Relaxed">:$memory_order,
+                   UnitAttr:$inside);
   let assemblyFormat = [{
     $value `,` $target (`[` $indices^ `]`)? attr-dict `:` type($value) `,` type($target)
   }];

@@ -89,6 +89,8 @@ func.func @all_ops(%A: !tile.buffer<?x?xf16, global> {tile.dims = ["M", "K"]},
     %e = tile.load %idx[%bx] : !tile.buffer<?xi32, global>
     // CHECK: tile.atomic_add %{{.*}}, %{{.*}}[%{{.*}}] : i32, <?xi32, global>
     tile.atomic_add %e, %idx[%bx] : i32, !tile.buffer<?xi32, global>
+    // CHECK: tile.atomic_add %{{.*}}, %{{.*}}[%{{.*}}] {inside} : i32, <?xi32, global>
+    tile.atomic_add %e, %idx[%bx] {inside} : i32, !tile.buffer<?xi32, global>
     // CHECK: tile.print %{{.*}} {message = "x"} : f32
     tile.print %s0 {message = "x"} : f32
     %ok = arith.constant true

@@ -159,10 +159,17 @@ gpu.module @kernels {
 // -----
 
 // One element's atomic add: a relaxed atomic, between fences where its
-// memory order asks for them (acq_rel: on both sides).
+// memory order asks for them (acq_rel: on both sides); into a tensor,
+// guarded at its edges unless marked `inside`.
 // CHECK-LABEL: gpu.func @atomics
+// CHECK: scf.if
+// CHECK-NEXT: arith.addi
+// CHECK: llvm.atomicrmw add %{{.*}}, %{{.*}} monotonic : !llvm.ptr<1>, i32
+// CHECK-NEXT: }
+// CHECK-NOT: scf.if
 // CHECK: llvm.atomicrmw add %{{.*}}, %{{.*}} monotonic : !llvm.ptr<1>, i32
 // CHECK-NOT: llvm.fence
+// CHECK-NOT: scf.if
 // CHECK: llvm.fence release
 // CHECK-NEXT: llvm.atomicrmw fadd %{{.*}}, %{{.*}} monotonic : !llvm.ptr<3>, f32
 // CHECK-NEXT: llvm.fence acquire
@@ -177,6 +184,7 @@ gpu.module @kernels {
     %tid = gpu.thread_id x
     %one = arith.constant 1 : i32
     tile.atomic_add %one, %counts[%tid] : i32, !tile.buffer<?xi32, global>
+    tile.atomic_add %one, %counts[%tid] {inside} : i32, !tile.buffer<?xi32, global>
     %half = arith.constant 0.5 : f32
     tile.atomic_add %half, %S[%tid] {memory_order = #tile<memory_order acq_rel>} : f32, !tile.buffer<128xf32, shared>
     gpu.return
