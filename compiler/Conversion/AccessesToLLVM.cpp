@@ -247,7 +247,7 @@ struct TileConvertAccessesToLLVMPass
         buffer = load.getBuffer();
       else if (auto store = dyn_cast<tile::StoreOp>(op))
         buffer = store.getBuffer();
-      if (!buffer || !describeBuffer(cast<tile::BufferType>(buffer.getType())).inRegisters())
+      if (!buffer || !hasRegisterLayout(cast<tile::BufferType>(buffer.getType())))
         return WalkResult::advance();
       op->emitError("a fragment held in registers is accessed element by element outside a "
                     "loop over it");

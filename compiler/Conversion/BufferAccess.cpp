@@ -67,10 +67,13 @@ BufferRef lowering::describeBuffer(tile::BufferType type, int64_t *threadSlots) 
   return ref;
 }
 
+bool lowering::hasRegisterLayout(tile::BufferType type) {
+  return isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(
+      type.getLayout());
+}
+
 bool lowering::isPrivateBuffer(tile::BufferType type) {
-  return type.getScope() == tile::MemoryScope::Local ||
-         isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(
-             type.getLayout());
+  return type.getScope() == tile::MemoryScope::Local || hasRegisterLayout(type);
 }
 
 unsigned lowering::addressSpaceOf(tile::BufferType type, unsigned privateSpace) {

@@ -88,6 +88,11 @@ inline bool isFloat8(Type type) { return isa<Float8E4M3FNType, Float8E5M2Type>(t
 /// thread holds where it holds its own.
 BufferRef describeBuffer(tile::BufferType type, int64_t *threadSlots = nullptr);
 
+/// Whether a buffer of `type` has a register layout (#tile.cyclic,
+/// #tile.wgmma, #tile.wgmma_rows): each thread holds its own elements, by
+/// slot.
+bool hasRegisterLayout(tile::BufferType type);
+
 /// Whether a buffer of `type` lives in each thread's private memory: a
 /// local buffer, or a fragment whose register layout gives each thread its
 /// own elements.

@@ -211,14 +211,8 @@ private:
   void storeAt(const BufferRef &ref, ArrayRef<Value> viewIndex, Value slot, Value value) {
     access().storeAt(ref, viewIndex, slot, value);
   }
-  Value slotAddress(const BufferRef &ref, Value slot) { return access().slotAddress(ref, slot); }
   Value pairAddress(const BufferRef &ref, Value slot) { return access().pairAddress(ref, slot); }
   static VectorType pairType(const BufferRef &ref) { return BufferAccess::pairType(ref); }
-  Value placeInPair(Value slot) { return access().placeInPair(slot); }
-  Value loadHalf(const BufferRef &ref, Value slot) { return access().loadHalf(ref, slot); }
-  void storeHalf(const BufferRef &ref, Value slot, Value stored) {
-    access().storeHalf(ref, slot, stored);
-  }
   Value isAligned(Value pointer, int64_t bytes) { return access().isAligned(pointer, bytes); }
   /// Whether the last dimension of `ref`'s view that is not 1 wide has
   /// unit stride in its storage.

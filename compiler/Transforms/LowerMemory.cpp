@@ -121,7 +121,6 @@ LogicalResult KernelLowering::lowerFill(tile::FillOp fill) {
 }
 
 LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
-  const BufferRef &dst = buffers[atomic.getTarget()];
   tile::MemoryOrder order = atomic.getMemoryOrder();
   auto add = [&](Value ptr, Value value) { access().atomicAdd(ptr, value, order); };
   bool fenced = order != tile::MemoryOrder::Relaxed;
@@ -135,6 +134,7 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
     inFirstThread([&] { kept = keepAccess(atomic); });
     return kept;
   }
+  const BufferRef &dst = buffers[atomic.getTarget()];
   const BufferRef &src = buffers[atomic.getValue()];
   // Element `index` of the tile (its unit dimensions left out), in the
   // register slot `slot` where the tile is in registers; dropped outside

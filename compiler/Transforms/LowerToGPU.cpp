@@ -159,7 +159,7 @@ BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
     accumulatorRegisters =
         std::max(accumulatorRegisters,
                  (count * type.getElementType().getIntOrFloatBitWidth() + 31) / 32);
-  if (ref.scope == tile::MemoryScope::Local || ref.inRegisters()) {
+  if (isPrivateBuffer(type)) {
     // Each thread's private copy, allocated once at kernel entry.
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
