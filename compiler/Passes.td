@@ -13,8 +13,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     passes refine: all threads run the scalar code; `tile.per_thread` (the
     T.Parallel loops tile-partition-parallel assigned to threads; a plain
     `tile.parallel` left here is an error) as each thread's own code, with
-    `tile.load_slot`/`tile.store_slot` on its register slots; the elements of
-    whole-tile ops (copy, fill, gemm, reduce, atomic add) are
+    `tile.load_slot`/`tile.store_slot` on its register slots (fills of the
+    block's tiles among them; a fill left here must be of a local buffer);
+    the elements of whole-tile ops (copy, gemm, reduce, atomic add) are
     spread cyclically over the block's threads (element `tid + k * threads`
     in unrolled trip `k`), except that each thread writes all of a local
     buffer (its own copy), a contiguous 4/8/16-byte tensor row copied into
@@ -41,10 +42,12 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     adds barriers only inside an op (a reduction's scratch, mbarrier
     set-up, a cp.async wait); element accesses (`tile.load`/`tile.store`,
     `tile.load_slot`/`tile.store_slot`, `tile.load_vector`/`tile.store_vector`,
-    `tile.aligned`, `tile.in_bounds`, one element's `tile.atomic_add`: in
-    the scalar code of a launch that is not per-thread, in a branch that
-    only the block's first thread takes) stay as they are for
-    tile-convert-accesses-to-llvm, on each buffer packed as the values that
+    `tile.aligned`, `tile.in_bounds`, `tile.dim`) and the thread's own ops
+    (`tile.thread_id`, `tile.shuffle`, `tile.assert`; a print, one
+    element's `tile.atomic_add`, a signal or wait only where the IR says
+    which thread runs it: in a per-thread launch or a `tile.per_thread`,
+    else an error) stay as they are for
+    tile-convert-to-llvm, on each buffer packed as the values that
     describe it (an `unrealized_conversion_cast` of its pointer, extents,
     strides and offsets), a tensor access that the IR shows inside its
     tensor (loop and block ranges, the conditions of the `if`s around it)
@@ -140,17 +143,20 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
-def TileConvertAccessesToLLVM
-    : Pass<"tile-convert-accesses-to-llvm", "::mlir::gpu::GPUModuleOp"> {
-  let summary = "Rewrite the element accesses of tile buffers in GPU kernels as LLVM loads and stores";
+def TileConvertToLLVM : Pass<"tile-convert-to-llvm", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Rewrite the per-thread tile ops of GPU kernels as GPU and LLVM operations";
   let description = [{
-    tile-lower-to-gpu leaves the element accesses of a kernel in its
-    gpu.func as tile ops on its buffers, each buffer packed as the values
-    that describe it (an `unrealized_conversion_cast` of a pointer in the
-    buffer's address space and, per storage dimension, the storage's
-    extent, its stride and the window's offset). This dialect conversion
-    rewrites them, through a TypeConverter from `!tile.buffer` to those
-    values (1:N) and one pattern per op:
+    tile-lower-to-gpu leaves the per-thread tile ops of a kernel in its
+    gpu.func, each one thread's code (tile-partition-parallel put a block's
+    print, flag or element atomic in its first thread's branch), on buffers
+    packed as the
+    values that describe them (an `unrealized_conversion_cast` of a pointer
+    in the buffer's address space and, per storage dimension, the
+    storage's extent, its stride and the window's offset). This dialect
+    conversion rewrites them, through a TypeConverter from `!tile.buffer`
+    to those values (1:N) and one pattern per op.
+
+    Element accesses:
     - `tile.load` / `tile.store`: the element's address (strides, or the
       XOR swizzle of a `#tile.swizzle` buffer), an `llvm.load` /
       `llvm.store` of it as stored (8-bit floats and uint8 as bytes,
@@ -167,28 +173,44 @@ def TileConvertAccessesToLLVM
       between the fences its memory order asks for (LLVM's NVPTX back end
       prints every atomicrmw relaxed), guarded at a tensor's edges as a
       store is unless marked `inside`;
-    - `tile.aligned`, `tile.in_bounds`: the checks they stand for.
+    - `tile.aligned`, `tile.in_bounds`: the checks they stand for;
+      `tile.dim`: the type's extent or the one bound at launch.
+
+    The thread's own operations:
+    - `tile.thread_id`: `gpu.thread_id x`;
+    - `tile.shuffle`: `gpu.shuffle idx` in the target's subgroup, as
+      32-bit words (narrower values widened, 64-bit ones as two words);
+    - `tile.print` of a scalar: `gpu.printf` of "message: value" (floats
+      as double, integers as 64-bit, an i1 as 0 or 1);
+    - `tile.assert`: a trap where the condition is false;
+    - `tile.signal` / `tile.wait_signal`: the flag's store after a release
+      fence, or a spin on it then an acquire fence and its reset, as LLVM
+      atomics at GPU scope.
+
     A fragment held in registers read or written element by element is a
     located error, as is any other op on a tile buffer left in a kernel.
-    Afterwards no `!tile.buffer` value remains.
+    Afterwards no `!tile.buffer` value and none of these ops remains.
 
     ```mlir
     %A = builtin.unrealized_conversion_cast %p, %n, %c1, %c0
         : !llvm.ptr<1>, index, index, index to !tile.buffer<?xf32, global>
-    %v = tile.load %A[%i] {inside} : !tile.buffer<?xf32, global>
+    %tid = tile.thread_id
+    %v = tile.load %A[%tid] {inside} : !tile.buffer<?xf32, global>
     // becomes
-    %a = arith.addi %c0, %i : index
+    %tid = gpu.thread_id x
+    %a = arith.addi %c0, %tid : index
     ...
     %v = llvm.load %gep : !llvm.ptr<1> -> f32
     ```
   }];
   let options = [
     Option<"targetName", "target", "std::string", "\"nvvm\"",
-           "The target whose per-thread arrays' address space private "
-           "buffers use: nvvm (NVIDIA) or rocdl (AMD), as tile-lower-to-gpu's">
+           "The target, as tile-lower-to-gpu's: nvvm (NVIDIA) or rocdl (AMD); "
+           "it gives the per-thread arrays' address space and the subgroup's size">
   ];
   let dependentDialects = [
-    "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"
+    "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect"
   ];
 }
 
@@ -203,7 +225,7 @@ def TileLowerFloat8 : Pass<"tile-lower-float8", "::mlir::gpu::GPUModuleOp"> {
     `arith.extf` from them decodes exactly; bitcasts between a stored byte
     and its float, selects and constants carry the byte. Any other op on
     an 8-bit float (arithmetic, comparisons) is a located error: convert
-    to float32 first. Runs after tile-convert-accesses-to-llvm, whose loads
+    to float32 first. Runs after tile-convert-to-llvm, whose loads
     and stores of 8-bit float buffers are such bitcasts.
 
     ```mlir
@@ -593,6 +615,20 @@ def TilePartitionParallel : Pass<"tile-partition-parallel", "::mlir::ModuleOp"> 
     theirs and after it. Threads that reach a loop without taking part (a
     warp-specialized block's producer before the split, warpgroups beyond
     an accumulator's) sit it out.
+
+    A `tile.fill` of a tile the block's threads share (shared, global, a
+    fragment; of a constant shape) is the loop that stores the value at
+    every element, over the buffer's layout where it is an accumulator's or
+    its rows', and is partitioned as one; a fill of a local buffer (each
+    thread's own) is left to tile-lower-to-gpu.
+
+    What the block does once in its scalar code (a print of a scalar, one
+    element's `tile.atomic_add`, `tile.signal`, `tile.wait_signal`) runs
+    on the first thread of the part that reaches it, in a `tile.per_thread`
+    branch; a signal gathers the part's writes at a `tile.barrier` before
+    it, a wait holds the part's other threads at one after it. A signal or
+    wait inside a T.Parallel body or in a per-thread launch is a located
+    error.
 
     A register fragment read or written other than at the loop's own
     iteration, or held over other threads than those running the loop, is

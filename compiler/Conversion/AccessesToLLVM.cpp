@@ -1,11 +1,9 @@
 //===- AccessesToLLVM.cpp - element accesses of tile buffers to LLVM ------===//
 //
-// tile-convert-accesses-to-llvm: a dialect conversion of the element
-// accesses tile-lower-to-gpu leaves in GPU kernels. BufferTypeConverter
-// spells each `!tile.buffer` operand as its BufferRef's values (pointer,
-// extents, strides, offsets; BufferAccess.h), and one OpConversionPattern
-// per op rewrites the access with BufferAccess, the code the whole-tile
-// lowerings address buffers with:
+// tile-convert-to-llvm's patterns for the element accesses tile-lower-to-gpu
+// leaves in GPU kernels. Each rewrites its op with BufferAccess, the code
+// the whole-tile lowerings address buffers with, so the two cannot disagree
+// on where an element lies:
 //   - tile.load / tile.store: one element; a tensor element not marked
 //     `inside` is guarded (outside reads zero, a write is dropped;
 //     `speculative` reads select a constant zero's address instead of
@@ -15,22 +13,15 @@
 //   - tile.load_vector / tile.store_vector: one vector access;
 //   - tile.atomic_add of one element: an atomic add between the fences
 //     its memory order asks for, guarded at a tensor's edges as a store;
-//   - tile.aligned, tile.in_bounds: the checks they stand for.
-// Nothing here knows a vendor: the one target fact it needs is the address
-// space of per-thread arrays (the `target` option).
+//   - tile.aligned, tile.in_bounds: the checks they stand for;
+//   - tile.dim: an extent of the type, or the one bound at launch.
+// Nothing here knows a vendor.
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/Conversion/BufferAccess.h"
-#include "compiler/Passes.h"
-#include "compiler/Transforms/TargetInfo.h"
+#include "compiler/Conversion/TileToLLVM.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
-
-namespace tilec {
-#define GEN_PASS_DEF_TILECONVERTACCESSESTOLLVM
-#include "compiler/Passes.h.inc"
-} // namespace tilec
 
 using namespace mlir;
 using namespace tilec;
@@ -38,50 +29,10 @@ using namespace tilec::lowering;
 
 namespace {
 
-/// The values of operands that the type converter keeps one to one.
-SmallVector<Value> singleValues(ArrayRef<ValueRange> operands) {
-  SmallVector<Value> values;
-  for (ValueRange operand : operands)
-    values.push_back(operand.front());
-  return values;
-}
-
-/// The buffer operand of an access op.
-Value bufferOf(tile::AtomicAddOp op) { return op.getTarget(); }
-template <typename Op>
-Value bufferOf(Op op) {
-  return op.getBuffer();
-}
-
-/// A pattern for an access of one buffer: `rewrite` gets the buffer's
-/// description, read from the operand's converted values, and the code
-/// that addresses it, at the op.
-template <typename Op>
-struct AccessPattern : OpConversionPattern<Op> {
-  using OpConversionPattern<Op>::OpConversionPattern;
-  using Adaptor = typename OpConversionPattern<Op>::OneToNOpAdaptor;
-
-  virtual LogicalResult rewrite(Op op, Adaptor adaptor, const BufferRef &ref,
-                                BufferAccess &access,
-                                ConversionPatternRewriter &rewriter) const = 0;
-
-  LogicalResult matchAndRewrite(Op op, Adaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const final {
-    Value buffer = bufferOf(op);
-    unsigned operand = 0;
-    while (op->getOperand(operand) != buffer)
-      ++operand;
-    BufferRef ref = unpackBuffer(cast<tile::BufferType>(buffer.getType()),
-                                 adaptor.getOperands()[operand]);
-    BufferAccess access{rewriter, op.getLoc()};
-    return rewrite(op, adaptor, ref, access, rewriter);
-  }
-};
-
 /// tile.load and tile.store: one element, guarded at a tensor's edges
 /// unless marked `inside`.
-struct ElementLoad : AccessPattern<tile::LoadOp> {
-  using AccessPattern::AccessPattern;
+struct ElementLoad : BufferOpPattern<tile::LoadOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::LoadOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     if (ref.inRegisters()) // reported before the conversion
@@ -100,8 +51,8 @@ struct ElementLoad : AccessPattern<tile::LoadOp> {
   }
 };
 
-struct ElementStore : AccessPattern<tile::StoreOp> {
-  using AccessPattern::AccessPattern;
+struct ElementStore : BufferOpPattern<tile::StoreOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::StoreOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     if (ref.inRegisters()) // reported before the conversion
@@ -121,8 +72,8 @@ struct ElementStore : AccessPattern<tile::StoreOp> {
 };
 
 /// tile.load_slot and tile.store_slot: a register of the thread's share.
-struct SlotLoad : AccessPattern<tile::LoadSlotOp> {
-  using AccessPattern::AccessPattern;
+struct SlotLoad : BufferOpPattern<tile::LoadSlotOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::LoadSlotOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, access.loadAt(ref, {}, adaptor.getSlot().front()));
@@ -130,8 +81,8 @@ struct SlotLoad : AccessPattern<tile::LoadSlotOp> {
   }
 };
 
-struct SlotStore : AccessPattern<tile::StoreSlotOp> {
-  using AccessPattern::AccessPattern;
+struct SlotStore : BufferOpPattern<tile::StoreSlotOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::StoreSlotOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     access.storeAt(ref, {}, adaptor.getSlot().front(), adaptor.getValue().front());
@@ -143,8 +94,8 @@ struct SlotStore : AccessPattern<tile::StoreSlotOp> {
 /// tile.load_vector and tile.store_vector: the lanes' elements are
 /// consecutive from the first, which the code around the access showed
 /// inside the tensor and aligned to the vector.
-struct VectorLoad : AccessPattern<tile::LoadVectorOp> {
-  using AccessPattern::AccessPattern;
+struct VectorLoad : BufferOpPattern<tile::LoadVectorOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::LoadVectorOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     Value pointer = access.address(ref, singleValues(adaptor.getIndices()));
@@ -162,8 +113,8 @@ struct VectorLoad : AccessPattern<tile::LoadVectorOp> {
   }
 };
 
-struct VectorStore : AccessPattern<tile::StoreVectorOp> {
-  using AccessPattern::AccessPattern;
+struct VectorStore : BufferOpPattern<tile::StoreVectorOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::StoreVectorOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     Value pointer = access.address(ref, singleValues(adaptor.getIndices()));
@@ -184,8 +135,8 @@ struct VectorStore : AccessPattern<tile::StoreVectorOp> {
 /// tile.atomic_add of one element (a whole tile's is tile-lower-to-gpu's):
 /// an atomic add at its address, between the fences its order asks for;
 /// outside its tensor (unless marked `inside`) nothing happens.
-struct ElementAtomicAdd : AccessPattern<tile::AtomicAddOp> {
-  using AccessPattern::AccessPattern;
+struct ElementAtomicAdd : BufferOpPattern<tile::AtomicAddOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::AtomicAddOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     if (op.getIndices().empty())
@@ -206,8 +157,8 @@ struct ElementAtomicAdd : AccessPattern<tile::AtomicAddOp> {
 };
 
 /// tile.aligned: the buffer's base address modulo the bytes.
-struct AlignedCheck : AccessPattern<tile::AlignedOp> {
-  using AccessPattern::AccessPattern;
+struct AlignedCheck : BufferOpPattern<tile::AlignedOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::AlignedOp op, Adaptor, const BufferRef &ref, BufferAccess &access,
                         ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, access.isAligned(ref.base, op.getBytes()));
@@ -216,8 +167,8 @@ struct AlignedCheck : AccessPattern<tile::AlignedOp> {
 };
 
 /// tile.in_bounds: each storage index below its extent.
-struct InBoundsCheck : AccessPattern<tile::InBoundsOp> {
-  using AccessPattern::AccessPattern;
+struct InBoundsCheck : BufferOpPattern<tile::InBoundsOp> {
+  using BufferOpPattern::BufferOpPattern;
   LogicalResult rewrite(tile::InBoundsOp op, Adaptor adaptor, const BufferRef &ref,
                         BufferAccess &access, ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, access.inBounds(ref, singleValues(adaptor.getIndices())));
@@ -225,69 +176,24 @@ struct InBoundsCheck : AccessPattern<tile::InBoundsOp> {
   }
 };
 
-struct TileConvertAccessesToLLVMPass
-    : public tilec::impl::TileConvertAccessesToLLVMBase<TileConvertAccessesToLLVMPass> {
-  using TileConvertAccessesToLLVMBase::TileConvertAccessesToLLVMBase;
-  void runOnOperation() override {
-    gpu::GPUModuleOp module = getOperation();
-    MLIRContext *context = module.getContext();
-    std::unique_ptr<TargetInfo> target = createTargetInfo(targetName);
-    if (!target) {
-      module.emitError("tile-convert-accesses-to-llvm: unknown target '")
-          << targetName << "' (nvvm or rocdl)";
-      return signalPassFailure();
-    }
-    // Registers are read and written by slot (tile.load_slot): in loops,
-    // tile-partition-parallel rewrote the accesses of fragments held there.
-    // An element access of one left is an error at its line (before the
-    // conversion, which would only say that it failed).
-    WalkResult elementOfRegisters = module.walk([&](Operation *op) {
-      Value buffer;
-      if (auto load = dyn_cast<tile::LoadOp>(op))
-        buffer = load.getBuffer();
-      else if (auto store = dyn_cast<tile::StoreOp>(op))
-        buffer = store.getBuffer();
-      if (!buffer || !hasRegisterLayout(cast<tile::BufferType>(buffer.getType())))
-        return WalkResult::advance();
-      op->emitError("a fragment held in registers is accessed element by element outside a "
-                    "loop over it");
-      return WalkResult::interrupt();
-    });
-    if (elementOfRegisters.wasInterrupted())
-      return signalPassFailure();
-    BufferTypeConverter converter(context, target->privateAddressSpace());
-    ConversionTarget legality(*context);
-    legality.addIllegalOp<tile::LoadOp, tile::StoreOp, tile::LoadSlotOp, tile::StoreSlotOp,
-                          tile::LoadVectorOp, tile::StoreVectorOp, tile::AlignedOp,
-                          tile::InBoundsOp>();
-    legality.addDynamicallyLegalOp<tile::AtomicAddOp>(
-        [](tile::AtomicAddOp atomic) { return atomic.getIndices().empty(); });
-    legality.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    RewritePatternSet patterns(context);
-    patterns.add<ElementLoad, ElementStore, SlotLoad, SlotStore, VectorLoad, VectorStore,
-                 ElementAtomicAdd, AlignedCheck, InBoundsCheck>(converter, context);
-    if (failed(applyPartialConversion(module, legality, std::move(patterns))))
-      return signalPassFailure();
-    // The buffers' packed values (tile-lower-to-gpu's casts) and the
-    // conversion's casts back to their parts are now unused, or cancel.
-    SmallVector<UnrealizedConversionCastOp> casts;
-    module.walk([&](UnrealizedConversionCastOp cast) { casts.push_back(cast); });
-    reconcileUnrealizedCasts(casts);
-    // What is left of a buffer is an access no pattern here rewrites.
-    WalkResult walk = module.walk([&](UnrealizedConversionCastOp cast) {
-      if (!llvm::any_of(cast.getResultTypes(), llvm::IsaPred<tile::BufferType>))
-        return WalkResult::advance();
-      for (Operation *user : cast->getUsers()) {
-        user->emitError("tile-convert-accesses-to-llvm: '")
-            << user->getName() << "' on a tile buffer is left in the GPU kernel";
-        return WalkResult::interrupt();
-      }
-      cast.erase();
-      return WalkResult::advance();
-    });
-    if (walk.wasInterrupted())
-      return signalPassFailure();
+/// tile.dim: the extent the type gives, or the one bound at launch.
+struct DimQuery : BufferOpPattern<tile::DimOp> {
+  using BufferOpPattern::BufferOpPattern;
+  LogicalResult rewrite(tile::DimOp op, Adaptor, const BufferRef &ref, BufferAccess &access,
+                        ConversionPatternRewriter &rewriter) const override {
+    int64_t dim = op.getIndex();
+    int64_t extent = ref.shape[dim];
+    rewriter.replaceOp(op, ShapedType::isDynamic(extent) ? ref.storageDims[ref.kept[dim]]
+                                                         : access.index(extent));
+    return success();
   }
 };
 
 } // namespace
+
+void tilec::lowering::populateAccessPatterns(BufferTypeConverter &converter,
+                                             RewritePatternSet &patterns) {
+  patterns.add<ElementLoad, ElementStore, SlotLoad, SlotStore, VectorLoad, VectorStore,
+               ElementAtomicAdd, AlignedCheck, InBoundsCheck, DimQuery>(converter,
+                                                                        patterns.getContext());
+}

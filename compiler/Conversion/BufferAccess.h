@@ -11,7 +11,7 @@
 // offsets: a 1:N conversion), and the code that addresses, reads and writes
 // elements of such a buffer (`BufferAccess`). tile-lower-to-gpu builds
 // buffers' descriptions and lowers whole-tile ops with them;
-// tile-convert-accesses-to-llvm rewrites the element accesses it leaves in
+// tile-convert-to-llvm rewrites the element accesses it leaves in
 // the kernels with the same code, so that the two cannot disagree on where
 // an element lies.
 //
@@ -111,7 +111,7 @@ public:
 };
 
 /// `ref` as a value of buffer type `type` (an unrealized cast of its parts,
-/// which tile-convert-accesses-to-llvm takes apart again).
+/// which tile-convert-to-llvm takes apart again).
 Value packBuffer(OpBuilder &b, Location loc, const BufferRef &ref, tile::BufferType type);
 
 /// The BufferRef of a buffer of `type` from the values BufferTypeConverter

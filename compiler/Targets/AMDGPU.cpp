@@ -68,9 +68,9 @@ void tilec::targets::buildROCDLTilePipeline(OpPassManager &pm, const GPUTarget &
   // stack frame, some of it its own.
   lowering.maxPrivateBytes = 128 * 1024;
   pm.addPass(createTileLowerToGPU(lowering));
-  TileConvertAccessesToLLVMOptions accesses;
-  accesses.targetName = "rocdl";
-  pm.addNestedPass<gpu::GPUModuleOp>(createTileConvertAccessesToLLVM(accesses));
+  TileConvertToLLVMOptions toLLVM;
+  toLLVM.targetName = "rocdl";
+  pm.addNestedPass<gpu::GPUModuleOp>(createTileConvertToLLVM(toLLVM));
   pm.addNestedPass<gpu::GPUModuleOp>(createTileLowerFloat8());
 }
 

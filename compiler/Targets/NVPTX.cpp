@@ -283,9 +283,9 @@ void tilec::targets::buildNVVMTilePipeline(OpPassManager &pm, const GPUTarget &t
   // Local memory a thread may use (the PTX ISA's 512 KiB).
   lowering.maxPrivateBytes = 512 * 1024;
   pm.addPass(createTileLowerToGPU(lowering));
-  TileConvertAccessesToLLVMOptions accesses;
-  accesses.targetName = "nvvm";
-  pm.addNestedPass<gpu::GPUModuleOp>(createTileConvertAccessesToLLVM(accesses));
+  TileConvertToLLVMOptions toLLVM;
+  toLLVM.targetName = "nvvm";
+  pm.addNestedPass<gpu::GPUModuleOp>(createTileConvertToLLVM(toLLVM));
   pm.addNestedPass<gpu::GPUModuleOp>(createTileLowerFloat8());
 }
 

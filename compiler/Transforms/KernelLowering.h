@@ -3,8 +3,8 @@
 // The class that rebuilds one tile kernel as a gpu.func, shared by the
 // files of tile-lower-to-gpu, one per family of tile ops: LowerToGPU.cpp
 // (the pass, the kernel, the dispatch over tile ops, allocation and loops),
-// LowerMemory.cpp (views, fills, atomics; element accesses are kept for
-// tile-convert-accesses-to-llvm), LowerCopy.cpp
+// LowerMemory.cpp (views, fills, atomics; element accesses and the other
+// per-thread ops are kept for tile-convert-to-llvm), LowerCopy.cpp
 // (copies, TMA), LowerSync.cpp (barriers, copy groups, mbarriers),
 // LowerGemm.cpp (mma.sync, wgmma, ldmatrix/stmatrix) and LowerReduce.cpp
 // (reductions, prefix sums).
@@ -15,7 +15,7 @@
 #ifndef TILEC_COMPILER_TRANSFORMS_KERNELLOWERING_H
 #define TILEC_COMPILER_TRANSFORMS_KERNELLOWERING_H
 
-#include "compiler/Conversion/BufferAccess.h"
+#include "compiler/Conversion/TileToLLVM.h"
 #include "compiler/Passes.h"
 #include "compiler/Transforms/TargetInfo.h"
 #include "compiler/Transforms/ThreadLayouts.h"
@@ -108,7 +108,6 @@ private:
 
   /// Allocation, loops and the rest (LowerToGPU.cpp).
   LogicalResult lowerAlloc(tile::AllocOp alloc);
-  LogicalResult lowerDim(tile::DimOp dim);
   /// A T.Parallel loop left (tile-partition-parallel rewrites them all into
   /// tile.per_thread): an error.
   LogicalResult lowerParallel(tile::ParallelOp parallel);
@@ -117,51 +116,53 @@ private:
   LogicalResult lowerPerThread(tile::PerThreadOp perThread);
   LogicalResult lowerPipelined(tile::PipelinedOp pipelined);
   LogicalResult lowerPrint(tile::PrintOp print);
-  LogicalResult lowerAssert(tile::AssertOp assertOp);
+  /// A print, one element's atomic add, a signal or a wait: kept for
+  /// tile-convert-to-llvm on the thread that runs it, each thread of a
+  /// per-thread launch or a tile.per_thread (where tile-partition-parallel
+  /// put those of the block's scalar code, on its first thread); anywhere
+  /// else an error.
+  LogicalResult keepOnItsThread(Operation *op);
   /// Views and element accesses (LowerMemory.cpp).
   LogicalResult lowerRegion(tile::RegionOp region);
   LogicalResult lowerView(tile::ViewOp view);
   /// Records what the buffer `buffer` stands for in the kernel: `ref` for
   /// the whole-tile ops lowered here, and, for the element accesses left to
-  /// tile-convert-accesses-to-llvm, its values packed as a value of the
+  /// tile-convert-to-llvm, its values packed as a value of the
   /// buffer's type (packBuffer).
   void bindBuffer(Value buffer, const BufferRef &ref);
-  /// An element access (tile.load/store, tile.load_slot/store_slot,
-  /// tile.load_vector/store_vector, tile.aligned, tile.in_bounds, a
-  /// tile.atomic_add of one element) goes into
-  /// the kernel as it is, on the packed buffers, for
-  /// tile-convert-accesses-to-llvm; a tensor access that the IR shows
-  /// inside its tensor (dialects/Tile/IndexRanges.h) is marked `inside`, as
-  /// only the tile IR shows it.
-  LogicalResult keepAccess(Operation *op);
+  /// A per-thread op (an element access: tile.load/store,
+  /// tile.load_slot/store_slot, tile.load_vector/store_vector, tile.aligned,
+  /// tile.in_bounds, tile.dim, a tile.atomic_add of one element; the
+  /// thread's own: tile.thread_id, tile.shuffle, tile.print, tile.assert,
+  /// tile.signal, tile.wait_signal) goes into the kernel as it is, on the
+  /// packed buffers, for tile-convert-to-llvm; a tensor access that the IR
+  /// shows inside its tensor (dialects/Tile/IndexRanges.h) is marked
+  /// `inside`, as only the tile IR shows it.
+  LogicalResult keepForConversion(Operation *op);
   LogicalResult lowerFill(tile::FillOp fill);
-  /// A whole tile's atomic add; one element's is kept (keepAccess), on the
-  /// threads that run it.
+  /// A whole tile's atomic add; one element's is kept (keepOnItsThread).
   LogicalResult lowerAtomicAdd(tile::AtomicAddOp atomic);
   /// Synchronization (LowerSync.cpp).
   LogicalResult lowerAsyncCommit(tile::AsyncCommitOp commit);
   LogicalResult lowerAsyncWait(tile::AsyncWaitOp wait);
   LogicalResult lowerBarrier(tile::BarrierOp barrierOp);
   LogicalResult lowerBarrierWait(tile::BarrierWaitOp wait);
-  LogicalResult lowerSignal(tile::SignalOp signal);
-  LogicalResult lowerWaitSignal(tile::WaitSignalOp wait);
   /// T.gemm on the path its layouts and the target allow (LowerGemm.cpp).
   LogicalResult lowerGemm(tile::GemmOp gemm);
   /// Reductions and prefix sums (LowerReduce.cpp).
   LogicalResult lowerReduce(tile::ReduceOp reduce);
   LogicalResult lowerCumsum(tile::CumsumOp cumsum);
-  /// `value` as held by thread `sourceThread` of this thread's group of 32
-  /// (tile.shuffle).
-  Value shuffleFrom(Value value, Value sourceThread);
   /// A gpu.shuffle of `value` of any width up to 64 bits (as 32-bit words)
-  /// among groups of `width` lanes.
-  Value shuffleWords(Value value, Value laneOrMask, int64_t width, gpu::ShuffleMode mode);
+  /// among groups of `width` lanes (compiler/Conversion/TileToLLVM.h).
+  Value shuffleWords(Value value, Value laneOrMask, int64_t width, gpu::ShuffleMode mode) {
+    return lowering::shuffleWords(b, loc(), value, laneOrMask, width, mode);
+  }
   /// Clones `v`'s definition (outside the launch) into the kernel.
   Value materialize(Value v);
 
   /// Element addressing, reads and writes at the current insertion point
   /// (compiler/Conversion/BufferAccess.h, shared with
-  /// tile-convert-accesses-to-llvm).
+  /// tile-convert-to-llvm).
   BufferAccess access() { return BufferAccess{b, loc()}; }
   Value address(const BufferRef &ref, ArrayRef<Value> viewIndex) {
     return access().address(ref, viewIndex);

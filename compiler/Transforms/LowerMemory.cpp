@@ -1,8 +1,8 @@
 //===- LowerMemory.cpp - buffers and element accesses in tile-lower-to-gpu --===//
 //
 // Views of buffers (tile.region, tile.view), T.fill and T.atomic_add, in
-// tile-lower-to-gpu; element accesses go into the kernel as they are, for
-// tile-convert-accesses-to-llvm.
+// tile-lower-to-gpu; element accesses and the other per-thread ops go into
+// the kernel as they are, for tile-convert-to-llvm.
 //
 //===----------------------------------------------------------------------===//
 
@@ -70,7 +70,7 @@ void KernelLowering::bindBuffer(Value buffer, const BufferRef &ref) {
   mapping.map(buffer, packBuffer(b, loc(), ref, llvm::cast<tile::BufferType>(buffer.getType())));
 }
 
-LogicalResult KernelLowering::keepAccess(Operation *op) {
+LogicalResult KernelLowering::keepForConversion(Operation *op) {
   Operation *kept = b.clone(*op, mapping);
   auto markInside = [&](auto access, Value tensor) {
     if (llvm::cast<tile::BufferType>(tensor.getType()).getScope() == tile::MemoryScope::Global &&
@@ -89,34 +89,19 @@ LogicalResult KernelLowering::keepAccess(Operation *op) {
 }
 
 LogicalResult KernelLowering::lowerFill(tile::FillOp fill) {
+  // tile-partition-parallel made the fills of tiles the block shares into
+  // each thread's share; what is left fills a thread's own buffer.
   const BufferRef &dst = buffers[fill.getBuffer()];
-  Value value = mapping.lookup(fill.getValue());
   if (llvm::any_of(dst.shape, ShapedType::isDynamic))
     return fill.emitError("the GPU target fills tiles of constant shape only");
-  if (dst.wgmmaGroups) {
-    forEachOwned(dst, [&](ArrayRef<Value> ij, Value slot) { storeAt(dst, ij, slot, value); });
-    return success();
-  }
-  if (dst.wgmmaRowGroups) {
-    forEachOwnedRow(dst.shape[0], dst.wgmmaRowGroups,
-                    [&](Value, Value slot) { storeAt(dst, {}, slot, value); });
-    return success();
-  }
-  auto fillElement = [&](Value flat, Value slot) {
-    SmallVector<Value> di = delinearize(flat, dst.shape);
-    if (dst.scope == tile::MemoryScope::Global) {
-      auto ifOp = scf::IfOp::create(b, loc(), inBounds(dst, di), false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      store(dst, di, value);
-    } else {
-      storeAt(dst, di, slot, value);
-    }
-  };
-  if (wholePerThread(dst))
-    eachThreadAll(product(dst.shape), fillElement, /*unrolled=*/product(dst.shape) <= 64);
-  else
-    cooperative(product(dst.shape), fillElement, dst.inRegisters());
+  if (!wholePerThread(dst))
+    return fill.emitError("a fill of a tile the block shares is partitioned over its threads "
+                          "by tile-partition-parallel first");
+  Value value = mapping.lookup(fill.getValue());
+  eachThreadAll(
+      product(dst.shape),
+      [&](Value flat, Value) { store(dst, delinearize(flat, dst.shape), value); },
+      /*unrolled=*/product(dst.shape) <= 64);
   return success();
 }
 
@@ -124,16 +109,8 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
   tile::MemoryOrder order = atomic.getMemoryOrder();
   auto add = [&](Value ptr, Value value) { access().atomicAdd(ptr, value, order); };
   bool fenced = order != tile::MemoryOrder::Relaxed;
-  if (!atomic.getIndices().empty()) {
-    // One element: kept for tile-convert-accesses-to-llvm. Scalar code runs
-    // on every thread; the add must happen once (each thread's own in a
-    // per-thread launch or a T.Parallel body).
-    if (parallelDepth > 0 || perThreadLaunch)
-      return keepAccess(atomic);
-    LogicalResult kept = success();
-    inFirstThread([&] { kept = keepAccess(atomic); });
-    return kept;
-  }
+  if (!atomic.getIndices().empty())
+    return keepOnItsThread(atomic);
   const BufferRef &dst = buffers[atomic.getTarget()];
   const BufferRef &src = buffers[atomic.getValue()];
   // Element `index` of the tile (its unit dimensions left out), in the

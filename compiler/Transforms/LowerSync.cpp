@@ -113,64 +113,6 @@ LogicalResult KernelLowering::lowerBarrierWait(tile::BarrierWaitOp wait) {
   return success();
 }
 
-// Flags between blocks: plain LLVM atomics at GPU scope, which every
-// target's back end has. One thread of the part signals or waits; the
-// part's barrier orders its other threads' accesses around that thread's.
-static constexpr StringLiteral kDeviceScope = "device";
-
-/// Stores `value` (i32) into `flag` as a relaxed atomic at GPU scope.
-static void storeFlag(OpBuilder &b, Location loc, Value flag, int32_t value) {
-  LLVM::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, b.getI32Type(), value),
-                        flag, /*alignment=*/4, /*isVolatile=*/false, /*isNonTemporal=*/false,
-                        /*isInvariantGroup=*/false, LLVM::AtomicOrdering::monotonic,
-                        kDeviceScope);
-}
-
-LogicalResult KernelLowering::lowerSignal(tile::SignalOp signal) {
-  if (parallelDepth > 0 || perThreadLaunch)
-    return signal.emitOpError("signals for the whole block: not in a T.Parallel or a "
-                              "per-thread launch");
-  Value flag = address(buffers[signal.getFlags()], {mapping.lookup(signal.getIndex())});
-  barrier();
-  inFirstThread([&] {
-    // The release fence orders the writes the barrier gathered before the
-    // flag's store.
-    LLVM::FenceOp::create(b, loc(), LLVM::AtomicOrdering::release, kDeviceScope);
-    storeFlag(b, loc(), flag, 1);
-  });
-  return success();
-}
-
-LogicalResult KernelLowering::lowerWaitSignal(tile::WaitSignalOp wait) {
-  if (parallelDepth > 0 || perThreadLaunch)
-    return wait.emitOpError("waits for the whole block: not in a T.Parallel or a "
-                            "per-thread launch");
-  Value flag = address(buffers[wait.getFlags()], {mapping.lookup(wait.getIndex())});
-  inFirstThread([&] {
-    Type i32 = b.getI32Type();
-    auto spin = scf::WhileOp::create(b, loc(), TypeRange(), ValueRange());
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.createBlock(&spin.getBefore());
-      Value seen = LLVM::LoadOp::create(b, loc(), i32, flag, /*alignment=*/4,
-                                        /*isVolatile=*/false, /*isNonTemporal=*/false,
-                                        /*isInvariant=*/false, /*isInvariantGroup=*/false,
-                                        LLVM::AtomicOrdering::monotonic, kDeviceScope);
-      Value unset = arith::CmpIOp::create(b, loc(), arith::CmpIPredicate::eq, seen,
-                                          arith::ConstantIntOp::create(b, loc(), i32, 0));
-      scf::ConditionOp::create(b, loc(), unset, ValueRange());
-      b.createBlock(&spin.getAfter());
-      scf::YieldOp::create(b, loc());
-    }
-    // What the signalling block wrote before its release is visible from
-    // here; the flag is reset for the next launch.
-    LLVM::FenceOp::create(b, loc(), LLVM::AtomicOrdering::acquire, kDeviceScope);
-    storeFlag(b, loc(), flag, 0);
-  });
-  barrier();
-  return success();
-}
-
 void KernelLowering::waitForPhase(Value barriers, Value slot, Value phase) {
   Value bar = barrierAddress(barriers, mapping.lookup(slot));
   Value parity = arith::IndexCastOp::create(b, loc(), b.getI32Type(), mapping.lookup(phase));

@@ -816,50 +816,6 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
   return success();
 }
 
-Value KernelLowering::shuffleFrom(Value value, Value sourceThread) {
-  // An index shuffle over the subgroup (the source, in this thread's group
-  // of 32, is in its warp or wavefront).
-  int64_t subgroup = targetInfo.subgroupSize();
-  Value lane = arith::IndexCastOp::create(b, loc(), b.getI32Type(),
-                                          arith::RemUIOp::create(b, loc(), sourceThread,
-                                                                 index(subgroup)));
-  return shuffleWords(value, lane, subgroup, gpu::ShuffleMode::IDX);
-}
-
-Value KernelLowering::shuffleWords(Value value, Value laneOrMask, int64_t width,
-                                   gpu::ShuffleMode mode) {
-  // Shuffles move 32-bit words: narrower values travel widened, 64-bit
-  // ones as two words.
-  Value widthValue = arith::ConstantIntOp::create(b, loc(), b.getI32Type(), width);
-  auto word = [&](Value v) {
-    return gpu::ShuffleOp::create(b, loc(), v, laneOrMask, widthValue, mode).getShuffleResult();
-  };
-  Type type = value.getType();
-  unsigned bits = type.getIntOrFloatBitWidth();
-  Type i32 = b.getI32Type();
-  if (type.isF32() || type.isInteger(32))
-    return word(value);
-  if (bits < 32) {
-    Value asInt = isa<FloatType>(type)
-                      ? Value(arith::BitcastOp::create(b, loc(), b.getIntegerType(bits), value))
-                      : value;
-    Value moved = arith::TruncIOp::create(
-        b, loc(), b.getIntegerType(bits), word(arith::ExtUIOp::create(b, loc(), i32, asInt)));
-    return isa<FloatType>(type) ? Value(arith::BitcastOp::create(b, loc(), type, moved)) : moved;
-  }
-  Type i64 = b.getI64Type();
-  Value asInt = isa<FloatType>(type) ? Value(arith::BitcastOp::create(b, loc(), i64, value))
-                                     : value;
-  Value thirtyTwo = arith::ConstantIntOp::create(b, loc(), i64, 32);
-  Value low = word(arith::TruncIOp::create(b, loc(), i32, asInt));
-  Value high = word(arith::TruncIOp::create(
-      b, loc(), i32, arith::ShRUIOp::create(b, loc(), asInt, thirtyTwo)));
-  Value joined = arith::OrIOp::create(
-      b, loc(), arith::ExtUIOp::create(b, loc(), i64, low),
-      arith::ShLIOp::create(b, loc(), arith::ExtUIOp::create(b, loc(), i64, high), thirtyTwo));
-  return isa<FloatType>(type) ? Value(arith::BitcastOp::create(b, loc(), type, joined)) : joined;
-}
-
 LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   if (parallelDepth > 0 &&
       isa<tile::CopyOp, tile::ConvertLayoutOp, tile::FillOp, tile::GemmOp, tile::ReduceOp,
@@ -872,21 +828,13 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
   // allocation, loops and the rest here.
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](tile::AllocOp alloc) { return lowerAlloc(alloc); })
-      .Case([&](tile::ThreadIdOp thread) {
-        mapping.map(thread.getResult(), threadId);
-        return success();
-      })
-      .Case([&](tile::ShuffleOp shuffle) {
-        mapping.map(shuffle.getResult(), shuffleFrom(mapping.lookup(shuffle.getValue()),
-                                                     mapping.lookup(shuffle.getSource())));
-        return success();
-      })
-      .Case([&](tile::DimOp dim) { return lowerDim(dim); })
       .Case([&](tile::RegionOp region) { return lowerRegion(region); })
       .Case([&](tile::ViewOp view) { return lowerView(view); })
+      // Per-thread ops: tile-convert-to-llvm's.
       .Case<tile::LoadOp, tile::StoreOp, tile::LoadSlotOp, tile::StoreSlotOp, tile::LoadVectorOp,
-            tile::StoreVectorOp, tile::AlignedOp, tile::InBoundsOp>(
-          [&](Operation *access) { return keepAccess(access); })
+            tile::StoreVectorOp, tile::AlignedOp, tile::InBoundsOp, tile::DimOp,
+            tile::ThreadIdOp, tile::ShuffleOp, tile::AssertOp>(
+          [&](Operation *perThread) { return keepForConversion(perThread); })
       .Case([&](tile::ParallelOp parallel) { return lowerParallel(parallel); })
       .Case([&](tile::PerThreadOp perThread) { return lowerPerThread(perThread); })
       .Case([&](tile::PipelinedOp pipelined) { return lowerPipelined(pipelined); })
@@ -907,8 +855,8 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         return gemmTakingTurn(turn) ? success() : lowerWarpgroupTurn(turn);
       })
       .Case([&](tile::BarrierWaitOp wait) { return lowerBarrierWait(wait); })
-      .Case([&](tile::SignalOp signal) { return lowerSignal(signal); })
-      .Case([&](tile::WaitSignalOp wait) { return lowerWaitSignal(wait); })
+      .Case<tile::SignalOp, tile::WaitSignalOp>(
+          [&](Operation *flag) { return keepOnItsThread(flag); })
       .Case([&](tile::BarrierArriveOp arrive) {
         lowerBarrierArrive(arrive);
         return success();
@@ -921,7 +869,6 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
       // Applied to the block indices at kernel entry.
       .Case<tile::UseSwizzleOp, tile::AnnotateLayoutOp>([&](Operation *) { return success(); })
       .Case([&](tile::PrintOp print) { return lowerPrint(print); })
-      .Case([&](tile::AssertOp assertOp) { return lowerAssert(assertOp); })
       .Default([&](Operation *) {
         return op->emitError("the GPU target cannot lower '") << op->getName() << "' yet";
       });
@@ -958,15 +905,6 @@ LogicalResult KernelLowering::lowerAlloc(tile::AllocOp alloc) {
   return success();
 }
 
-LogicalResult KernelLowering::lowerDim(tile::DimOp dim) {
-  const BufferRef &ref = buffers[dim.getSource()];
-  int64_t extent = ref.shape[dim.getIndex()];
-  mapping.map(dim.getResult(), ShapedType::isDynamic(extent)
-                                   ? ref.storageDims[ref.kept[dim.getIndex()]]
-                                   : index(extent));
-  return success();
-}
-
 LogicalResult KernelLowering::lowerParallel(tile::ParallelOp parallel) {
   return parallel.emitError("a T.Parallel loop is lowered once tile-partition-parallel has "
                             "assigned its iterations to threads");
@@ -992,35 +930,15 @@ LogicalResult KernelLowering::lowerPipelined(tile::PipelinedOp pipelined) {
 LogicalResult KernelLowering::lowerPrint(tile::PrintOp print) {
   if (isa<tile::BufferType>(print.getValue().getType()))
     return print.emitError("the GPU target prints scalars only");
-  Value value = mapping.lookup(print.getValue());
-  // The message is text, not a format: a '%' in it is printed as is.
-  std::string format;
-  for (char c : print.getMessage())
-    format += c == '%' ? std::string("%%") : std::string(1, c);
-  format += print.getMessage().empty() ? "" : ": ";
-  Value arg;
-  if (isa<FloatType>(value.getType())) {
-    format += "%f\n";
-    arg = cast(value, b.getF64Type());
-  } else {
-    format += "%lld\n";
-    arg = cast(value, b.getI64Type());
-  }
-  auto emit = [&]() { gpu::PrintfOp::create(b, loc(), format, ValueRange{arg}); };
-  if (parallelDepth > 0 || perThreadLaunch) {
-    emit();
-    return success();
-  }
-  inFirstThread(emit);
-  return success();
+  return keepOnItsThread(print);
 }
 
-LogicalResult KernelLowering::lowerAssert(tile::AssertOp assertOp) {
-  auto ifOp = scf::IfOp::create(b, loc(), negated(mapping.lookup(assertOp.getCondition())), false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  LLVM::Trap::create(b, loc());
-  return success();
+LogicalResult KernelLowering::keepOnItsThread(Operation *op) {
+  if (parallelDepth == 0 && !perThreadLaunch)
+    return op->emitError("the block's '")
+           << op->getName()
+           << "' runs on one of its threads, which tile-partition-parallel picks first";
+  return keepForConversion(op);
 }
 
 void KernelLowering::forEachOwned(const BufferRef &ref,

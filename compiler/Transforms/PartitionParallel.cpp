@@ -582,10 +582,114 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
   return success();
 }
 
+/// The T.Parallel loop a whole tile's fill is, where its elements are the
+/// block's to share: each element of the buffer set to the value, over the
+/// buffer's own layout for an accumulator or its rows (each element by the
+/// thread that holds it), cyclically otherwise (a #tile.cyclic fragment's
+/// element in its slot). A local buffer is each thread's own and a
+/// launch-bound shape has no constant trip count: those fills stay as they
+/// are (tile-lower-to-gpu's).
+static tile::ParallelOp asParallel(tile::FillOp fill) {
+  auto type = cast<tile::BufferType>(fill.getBuffer().getType());
+  if (type.getScope() == tile::MemoryScope::Local ||
+      llvm::any_of(type.getShape(), ShapedType::isDynamic))
+    return nullptr;
+  Location loc = fill.getLoc();
+  OpBuilder b(fill);
+  auto parallel = tile::ParallelOp::create(b, loc, type.getShape());
+  if (isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(type.getLayout()))
+    parallel.setLayoutAttr(type.getLayout());
+  Block *body = b.createBlock(&parallel.getBody());
+  SmallVector<Value> point;
+  for (size_t d = 0; d < type.getShape().size(); ++d)
+    point.push_back(body->addArgument(b.getIndexType(), loc));
+  b.setInsertionPointToStart(body);
+  tile::StoreOp::create(b, loc, fill.getValue(), fill.getBuffer(), point);
+  fill.erase();
+  return parallel;
+}
+
+/// Whether `op` is in the scalar code of a launch that is not per-thread:
+/// code every thread of the block (or of its part) runs alike.
+static bool inBlockScalarCode(Operation *op, tile::LaunchOp launch) {
+  if (!launch || launch.isPerThread())
+    return false;
+  for (Operation *parent = op->getParentOp(); parent != launch.getOperation();
+       parent = parent->getParentOp())
+    if (isa<tile::ParallelOp, tile::PerThreadOp>(parent))
+      return false;
+  return true;
+}
+
+/// Whether `op` has an effect the block has once, which one of its threads
+/// carries out: a print of a scalar, one element's atomic add, a signal to
+/// or a wait for another block.
+static bool isOncePerBlock(Operation *op) {
+  if (auto print = dyn_cast<tile::PrintOp>(op))
+    return !isa<tile::BufferType>(print.getValue().getType());
+  if (auto atomic = dyn_cast<tile::AtomicAddOp>(op))
+    return !atomic.getIndices().empty();
+  return isa<tile::SignalOp, tile::WaitSignalOp>(op);
+}
+
+/// Moves `op` (isOncePerBlock, in the block's scalar code) into a
+/// tile.per_thread where only the first thread of the part that reaches it
+/// runs it. A signal publishes the writes of all the part's threads, so a
+/// barrier gathers them first; after a wait, a barrier holds the others
+/// until the first thread has seen the flag.
+static void runOnFirstThread(Operation *op, tile::LaunchOp launch) {
+  Location loc = op->getLoc();
+  OpBuilder b(op);
+  if (isa<tile::SignalOp>(op))
+    tile::BarrierOp::create(b, loc);
+  auto perThread = tile::PerThreadOp::create(b, loc);
+  b.setInsertionPointToStart(&perThread.getBody().emplaceBlock());
+  Value threadId = tile::ThreadIdOp::create(b, loc, b.getIndexType());
+  Value first = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq, threadId,
+      arith::ConstantIndexOp::create(b, loc, partOf(op, launch).firstThread));
+  auto ifOp = scf::IfOp::create(b, loc, first, /*withElseRegion=*/false);
+  op->moveBefore(ifOp.thenBlock()->getTerminator());
+  if (isa<tile::WaitSignalOp>(op)) {
+    b.setInsertionPointAfter(perThread);
+    tile::BarrierOp::create(b, loc);
+  }
+}
+
 namespace {
 struct TilePartitionParallelPass
     : public tilec::impl::TilePartitionParallelBase<TilePartitionParallelPass> {
   void runOnOperation() override {
+    // Fills of the block's tiles are loops like T.Parallel's, partitioned
+    // with them (those of a T.Parallel body are errors there).
+    SmallVector<tile::FillOp> fills;
+    getOperation().walk([&](tile::FillOp fill) {
+      auto launch = fill->getParentOfType<tile::LaunchOp>();
+      if (launch && !launch.isPerThread() && !fill->getParentOfType<tile::ParallelOp>())
+        fills.push_back(fill);
+    });
+    for (tile::FillOp fill : fills)
+      asParallel(fill);
+    // The block's prints, element atomics and flags run on one thread.
+    SmallVector<std::pair<Operation *, tile::LaunchOp>> oncePerBlock;
+    WalkResult misplaced = getOperation().walk([&](Operation *op) {
+      auto launch = op->getParentOfType<tile::LaunchOp>();
+      if (!isOncePerBlock(op) || !launch)
+        return WalkResult::advance();
+      if (inBlockScalarCode(op, launch)) {
+        oncePerBlock.push_back({op, launch});
+        return WalkResult::advance();
+      }
+      if (!isa<tile::SignalOp, tile::WaitSignalOp>(op))
+        return WalkResult::advance();
+      op->emitOpError("signals or waits for the whole block: not in a T.Parallel or a "
+                      "per-thread launch");
+      return WalkResult::interrupt();
+    });
+    if (misplaced.wasInterrupted())
+      return signalPassFailure();
+    for (auto [op, launch] : oncePerBlock)
+      runOnFirstThread(op, launch);
     SmallVector<std::pair<tile::ParallelOp, tile::LaunchOp>> loops;
     getOperation().walk([&](tile::ParallelOp parallel) {
       auto launch = parallel->getParentOfType<tile::LaunchOp>();

@@ -6,6 +6,7 @@
 
 #include "dialects/Tile/TileDialect.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
@@ -149,7 +150,8 @@ LogicalResult LaunchOp::verifyPerThreadBody() {
 /// the operations that spread their work over the threads themselves.
 static LogicalResult verifyPerThreadPlacement(Operation *op, StringRef why) {
   for (Operation *parent = op->getParentOp(); parent; parent = parent->getParentOp()) {
-    if (isa<LaunchOp, PerThreadOp>(parent))
+    // After tile-lower-to-gpu, a GPU kernel's code is one thread's.
+    if (isa<LaunchOp, PerThreadOp, gpu::GPUFuncOp>(parent))
       return success();
     if (isa<ParallelOp, PipelinedOp, WarpSpecializeOp>(parent))
       return op->emitOpError("must not be inside a ") << parent->getName() << ": " << why;

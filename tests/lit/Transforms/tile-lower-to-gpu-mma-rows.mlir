@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
 
 // An accumulator in #tile.wgmma<1, mma_sync> (sm_80): warp w runs rows
 // 16w..16w+15 on mma.sync, C in registers (no shared memory for it). Per

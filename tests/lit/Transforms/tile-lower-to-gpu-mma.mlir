@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --tile-partition-parallel --tile-lower-to-gpu="mma-sync=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
-// RUN: tile-opt %s --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=SIMT
+// RUN: tile-opt %s --tile-partition-parallel --tile-lower-to-gpu="mma-sync=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=SIMT
 
 // With mma-sync, fp16 and bf16 gemms of 32x16x32 tiles run on tensor cores:
 // each warp takes 16x8 pieces of C, k steps of 16. The shared operands'

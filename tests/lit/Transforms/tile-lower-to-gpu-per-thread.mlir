@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
 
 // A per-thread launch: tile.thread_id is the GPU thread index, and each
 // thread adds its own value (no first-thread guard, as block-wide scalar

@@ -1,6 +1,6 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu=target=rocdl --tile-convert-accesses-to-llvm=target=rocdl --tile-lower-float8 --verify-diagnostics | FileCheck %s
-// RUN: not tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="target=rocdl tma=true" --tile-convert-accesses-to-llvm=target=rocdl --tile-lower-float8 2>&1 | FileCheck %s --check-prefix=OPTION
-// RUN: not tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu=target=ptx --tile-convert-accesses-to-llvm --tile-lower-float8 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu=target=rocdl --tile-convert-to-llvm=target=rocdl --tile-lower-float8 --verify-diagnostics | FileCheck %s
+// RUN: not tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="target=rocdl tma=true" --tile-convert-to-llvm=target=rocdl --tile-lower-float8 2>&1 | FileCheck %s --check-prefix=OPTION
+// RUN: not tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu=target=ptx --tile-convert-to-llvm --tile-lower-float8 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 
 // The AMD target (TargetInfo "rocdl"): per-thread arrays live in address
 // space 5 (private/scratch memory), and the block synchronises with

@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="async-copies=true tma=true stmatrix=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="async-copies=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=NOTMA
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="async-copies=true tma=true stmatrix=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="async-copies=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=NOTMA
 
 // An epilogue staged on chip: the accumulator goes to a 128-byte-swizzled
 // shared tile by stmatrix (four 8x8 pieces a warp per instruction, 16 per

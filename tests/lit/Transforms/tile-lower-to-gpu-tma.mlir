@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="async-copies=true tma=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="async-copies=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=CPASYNC
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="async-copies=true tma=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="async-copies=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=CPASYNC
 
 // With tma, a copy_async of a window of a tensor parameter into a stage of
 // a 128-byte-swizzled shared buffer goes through the tensor memory

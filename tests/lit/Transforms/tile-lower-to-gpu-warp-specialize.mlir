@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-partition-parallel --tile-lower-to-gpu="async-copies=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefixes=CHECK,NOREALLOC
-// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-partition-parallel --tile-lower-to-gpu="async-copies=true setmaxnreg=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=REALLOC
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-partition-parallel --tile-lower-to-gpu="async-copies=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s --check-prefixes=CHECK,NOREALLOC
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-partition-parallel --tile-lower-to-gpu="async-copies=true setmaxnreg=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=REALLOC
 
 // tile.warp_specialize: the block gets a producer warpgroup past the
 // launch's 128 threads (known_block_size 256, block_threads for the

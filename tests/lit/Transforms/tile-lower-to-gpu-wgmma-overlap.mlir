@@ -1,5 +1,5 @@
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="wgmma-overlap=true" --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=OFF
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu="wgmma-overlap=true" --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=OFF
 
 // Two gemms left in flight: the first accumulator's reader waits until at
 // most one group (the second) is pending, the second's reader for all; the

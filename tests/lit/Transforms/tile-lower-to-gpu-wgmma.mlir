@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
 
 // A gemm whose accumulator has the #tile.wgmma layout: the operands' writes
 // are fenced for the async proxy, then one warpgroup issues wgmma.mma_async

@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-insert-barriers --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s
 
 // A tensor parameter becomes a global pointer plus one i64 per dimension
 // bound at launch; shared buffers are carved from one extern array; tile ops

@@ -74,3 +74,18 @@ func.func @rows_of_other_warpgroups(%n: index) attributes {tile.kernel} {
   }
   return
 }
+
+// -----
+
+// Flags are the whole block's: not in a T.Parallel body.
+func.func @signal_in_loop(%F: !tile.buffer<8xi32, global>, %n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    tile.parallel [8] {
+    ^bb0(%i: index):
+      // expected-error @+1 {{'tile.signal' op signals or waits for the whole block: not in a T.Parallel or a per-thread launch}}
+      tile.signal %F[%i] : !tile.buffer<8xi32, global>
+    }
+  }
+  return
+}

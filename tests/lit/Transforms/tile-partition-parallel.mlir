@@ -1,5 +1,5 @@
 // RUN: tile-opt %s --split-input-file --tile-partition-parallel | FileCheck %s
-// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-accesses-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=GPU
+// RUN: tile-opt %s --split-input-file --tile-partition-parallel --tile-lower-to-gpu --tile-convert-to-llvm --tile-lower-float8 | FileCheck %s --check-prefix=GPU
 
 // A loop over a #tile.cyclic fragment of 2 x 128 elements on 128 threads:
 // two trips, unrolled, thread tid running iteration tid + 128 k in trip k;
@@ -262,3 +262,103 @@ func.func @vector(%X: !tile.buffer<?x64xf32, global>, %Y: !tile.buffer<?x64xf32,
   }
   return
 }
+
+// -----
+
+// Fills of the block's tiles are partitioned as the loops they are: a
+// shared tile's cyclically in a loop of trips, a #tile.cyclic fragment's
+// in unrolled trips each in its slot, an accumulator's over the elements
+// each thread holds; a local buffer's (each thread's own) stays a fill.
+// CHECK-LABEL: func.func @fills
+// CHECK: tile.per_thread {
+// CHECK: %[[TID:.*]] = tile.thread_id
+// CHECK: scf.for
+// CHECK: %[[FLAT:.*]] = arith.addi %[[TID]], %{{.*}} : index
+// CHECK: tile.store %[[ZERO:.*]], %{{.*}}[%{{.*}}, %{{.*}}] : <8x64xf32, shared>
+// CHECK: tile.per_thread {
+// CHECK: tile.store_slot %[[ZERO]], %{{.*}}[%{{.*}}] : <2x128xf32, fragment, #tile.cyclic<128>>
+// CHECK: tile.store_slot %[[ZERO]], %{{.*}}[%{{.*}}] : <2x128xf32, fragment, #tile.cyclic<128>>
+// CHECK-NOT: tile.store_slot {{.*}}cyclic
+// CHECK: tile.per_thread {
+// CHECK-COUNT-8: tile.store_slot %[[ZERO]], %{{.*}}[%{{.*}}] : <64x16xf32, fragment, #tile.wgmma<1>>
+// CHECK-NOT: tile.store_slot
+// CHECK: tile.fill %{{.*}}, %[[ZERO]] : <4xf32, local>
+// CHECK-NOT: tile.parallel
+// GPU-LABEL: gpu.func @fills(
+// GPU-NOT: tile.
+// GPU: gpu.return
+func.func @fills(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %zero = arith.constant 0.0 : f32
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<8x64xf32, shared>
+    tile.fill %s, %zero : !tile.buffer<8x64xf32, shared>
+    %frag = tile.alloc : !tile.buffer<2x128xf32, fragment, #tile.cyclic<128>>
+    tile.fill %frag, %zero : !tile.buffer<2x128xf32, fragment, #tile.cyclic<128>>
+    %acc = tile.alloc : !tile.buffer<64x16xf32, fragment, #tile.wgmma<1>>
+    tile.fill %acc, %zero : !tile.buffer<64x16xf32, fragment, #tile.wgmma<1>>
+    %own = tile.alloc : !tile.buffer<4xf32, local>
+    tile.fill %own, %zero : !tile.buffer<4xf32, local>
+  }
+  return
+}
+
+// -----
+
+// What the block does once (a print, one element's atomic add, a signal, a
+// wait) runs on the first thread of the part that reaches it: thread 0,
+// or the producer's first (128) in its region. A signal gathers the
+// block's writes at a barrier first; after a wait, a barrier holds the
+// others until the first thread has seen the flag. In a T.Parallel body
+// each thread prints its own.
+// CHECK-LABEL: func.func @once_per_block
+// CHECK: tile.per_thread {
+// CHECK-NEXT: %[[TID:.*]] = tile.thread_id
+// CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST:.*]] = arith.cmpi eq, %[[TID]], %[[C0]] : index
+// CHECK-NEXT: scf.if %[[FIRST]] {
+// CHECK-NEXT: tile.print
+// CHECK: tile.per_thread {
+// CHECK: scf.if
+// CHECK-NEXT: tile.atomic_add
+// CHECK: tile.barrier
+// CHECK-NEXT: tile.per_thread {
+// CHECK: scf.if
+// CHECK-NEXT: tile.signal
+// CHECK: tile.per_thread {
+// CHECK: scf.if
+// CHECK-NEXT: tile.wait_signal
+// CHECK: }
+// CHECK-NEXT: }
+// CHECK-NEXT: tile.barrier
+// CHECK: tile.warp_specialize producer {
+// CHECK: tile.per_thread {
+// CHECK-NEXT: %[[PTID:.*]] = tile.thread_id
+// CHECK-NEXT: %[[C128:.*]] = arith.constant 128 : index
+// CHECK-NEXT: arith.cmpi eq, %[[PTID]], %[[C128]] : index
+// CHECK: tile.print
+// CHECK: } consumers {
+// CHECK: tile.per_thread {
+// CHECK-NOT: arith.cmpi eq
+// CHECK: tile.print %{{.*}} {message = "each"}
+func.func @once_per_block(%R: !tile.buffer<?xf32, global>, %F: !tile.buffer<8xi32, global>, %n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c0 = arith.constant 0 : index
+    %one = arith.constant 1.0 : f32
+    tile.print %bx {message = "block"} : index
+    tile.atomic_add %one, %R[%bx] : f32, !tile.buffer<?xf32, global>
+    tile.signal %F[%bx] : !tile.buffer<8xi32, global>
+    tile.wait_signal %F[%c0] : !tile.buffer<8xi32, global>
+    tile.warp_specialize producer {
+      tile.print %bx {message = "producer"} : index
+    } consumers {
+      tile.parallel [128] {
+      ^bb0(%i: index):
+        tile.print %i {message = "each"} : index
+      }
+    }
+  }
+  return
+}
+

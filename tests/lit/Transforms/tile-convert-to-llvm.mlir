@@ -1,4 +1,4 @@
-// RUN: tile-opt %s --split-input-file --tile-convert-accesses-to-llvm --verify-diagnostics | FileCheck %s
+// RUN: tile-opt %s --split-input-file --tile-convert-to-llvm --verify-diagnostics | FileCheck %s
 
 // A tensor element: guarded where not marked `inside` (a read outside gives
 // zero, a write outside is dropped), plain where it is. The buffer's values
@@ -187,6 +187,104 @@ gpu.module @kernels {
     tile.atomic_add %one, %counts[%tid] {inside} : i32, !tile.buffer<?xi32, global>
     %half = arith.constant 0.5 : f32
     tile.atomic_add %half, %S[%tid] {memory_order = #tile<memory_order acq_rel>} : f32, !tile.buffer<128xf32, shared>
+    gpu.return
+  }
+}
+
+// -----
+
+// A thread's own operations: its index, shuffles in the subgroup of 32 (a
+// 16-bit value widened to a word, a 64-bit one as two words), an extent
+// bound at launch and a constant one. A kernel reads its thread index once.
+// CHECK-LABEL: gpu.func @thread_ops
+// CHECK: %[[N:.*]] = arith.index_cast %arg1 : i64 to index
+// CHECK: %[[TID:.*]] = gpu.thread_id x
+// CHECK-NOT: gpu.thread_id
+// CHECK: %[[LANE:.*]] = arith.remui %{{.*}}, %c32
+// CHECK: %[[I32:.*]] = arith.index_cast %[[LANE]] : index to i32
+// CHECK: %[[WIDE:.*]] = arith.extui %{{.*}} : i16 to i32
+// CHECK: gpu.shuffle idx %[[WIDE]], %[[I32]], %{{.*}} : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i16
+// CHECK: arith.bitcast %{{.*}} : i16 to f16
+// CHECK: arith.bitcast %{{.*}} : f64 to i64
+// CHECK-COUNT-2: gpu.shuffle idx
+// CHECK: arith.bitcast %{{.*}} : i64 to f64
+// CHECK: arith.addi %[[TID]], %[[N]]
+// CHECK: arith.addi %{{.*}}, %c8
+// CHECK-NOT: tile.
+gpu.module @kernels {
+  gpu.func @thread_ops(%p: !llvm.ptr<1>, %n: i64, %h: f16, %d: f64) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %extent = arith.index_cast %n : i64 to index
+    %A = builtin.unrealized_conversion_cast %p, %extent, %c8, %c8, %c1, %c0, %c0 : !llvm.ptr<1>, index, index, index, index, index, index to !tile.buffer<?x8xf32, global>
+    %tid = tile.thread_id
+    %partner = arith.xori %tid, %c1 : index
+    %again = tile.thread_id
+    %h2 = tile.shuffle %h from %partner : f16
+    %d2 = tile.shuffle %d from %partner : f64
+    %rows = tile.dim %A[0] : !tile.buffer<?x8xf32, global>
+    %cols = tile.dim %A[1] : !tile.buffer<?x8xf32, global>
+    %i = arith.addi %again, %rows : index
+    %j = arith.addi %i, %cols : index
+    %x = arith.extf %h2 : f16 to f32
+    tile.store %x, %A[%c0, %j] : !tile.buffer<?x8xf32, global>
+    gpu.return
+  }
+}
+
+// -----
+
+// Prints: the message is text ('%' doubled), floats print as double,
+// integers as 64-bit, an i1 as 0 or 1. An assert traps where its
+// condition is false.
+// CHECK-LABEL: gpu.func @prints
+// CHECK: %[[F:.*]] = arith.extf %arg0 : f32 to f64
+// CHECK: gpu.printf "load 100%%: %f\0A", %[[F]] : f64
+// CHECK: %[[I:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: gpu.printf "%lld\0A", %[[I]] : i64
+// CHECK: %[[B:.*]] = arith.extui %arg1 : i1 to i64
+// CHECK: gpu.printf "flag: %lld\0A", %[[B]] : i64
+// CHECK: %[[FAILED:.*]] = arith.xori %arg1, %true
+// CHECK: scf.if %[[FAILED]] {
+// CHECK:   llvm.intr.trap
+// CHECK-NOT: tile.
+gpu.module @kernels {
+  gpu.func @prints(%x: f32, %ok: i1) kernel {
+    tile.print %x {message = "load 100%"} : f32
+    %tid = tile.thread_id
+    tile.print %tid {message = ""} : index
+    tile.print %ok {message = "flag"} : i1
+    tile.assert %ok, "the flag must be set"
+    gpu.return
+  }
+}
+
+// -----
+
+// Flags between blocks: a signal is a release fence and the flag's store;
+// a wait spins on the flag, then an acquire fence and the flag's reset,
+// all as atomics at GPU scope.
+// CHECK-LABEL: gpu.func @flags
+// CHECK: llvm.fence syncscope("device") release
+// CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : i32, !llvm.ptr<1>
+// CHECK: scf.while : () -> () {
+// CHECK:   %[[SEEN:.*]] = llvm.load %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : !llvm.ptr<1> -> i32
+// CHECK:   %[[UNSET:.*]] = arith.cmpi eq, %[[SEEN]], %{{.*}} : i32
+// CHECK:   scf.condition(%[[UNSET]])
+// CHECK: llvm.fence syncscope("device") acquire
+// CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") monotonic {alignment = 4 : i64} : i32, !llvm.ptr<1>
+gpu.module @kernels {
+  gpu.func @flags(%p: !llvm.ptr<1>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %F = builtin.unrealized_conversion_cast %p, %c8, %c1, %c0 : !llvm.ptr<1>, index, index, index to !tile.buffer<8xi32, global>
+    %bx = gpu.block_id x
+    tile.signal %F[%bx] : !tile.buffer<8xi32, global>
+    %previous = arith.subi %bx, %c1 : index
+    tile.wait_signal %F[%previous] : !tile.buffer<8xi32, global>
     gpu.return
   }
 }
