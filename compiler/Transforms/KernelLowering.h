@@ -201,6 +201,16 @@ private:
   /// Runs `body(flat, flat)` for every flat < total on each thread: the
   /// work of an op on a buffer each thread holds a whole copy of.
   void eachThreadAll(int64_t total, function_ref<void(Value, Value)> body, bool unrolled);
+  /// The results of an op that writes `target`, `body(flat, slot)` for
+  /// every flat < total: spread over the threads (cooperative), or all on
+  /// each thread where the target is a local buffer, each thread's own.
+  void forEachResult(const BufferRef &target, int64_t total,
+                     function_ref<void(Value, Value)> body) {
+    if (wholePerThread(target))
+      eachThreadAll(total, body, /*unrolled=*/false);
+    else
+      cooperative(total, body);
+  }
   /// Whether each thread holds all of `ref` (a local buffer): an op that
   /// writes it must run all of its elements on every thread.
   static bool wholePerThread(const BufferRef &ref) {

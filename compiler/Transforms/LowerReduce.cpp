@@ -195,8 +195,9 @@ LogicalResult KernelLowering::lowerDistributedReduce(tile::ReduceOp reduce) {
     LLVM::StoreOp::create(b, loc(), v, scratchAt(warp, o));
   }
   barrier();
-  // 3. One thread per output combines the warps and writes the target.
-  cooperative(numOut, [&](Value o, Value) {
+  // 3. One thread per output combines the warps and writes the target
+  //    (each thread all of them into a local target, its own copy).
+  forEachResult(dst, numOut, [&](Value o, Value) {
     auto warpsLoop = scf::ForOp::create(b, loc(), index(0), index(warps), index(1),
                                         ValueRange{identity()});
     {
@@ -216,6 +217,9 @@ LogicalResult KernelLowering::lowerWgmmaReduce(tile::ReduceOp reduce) {
     return reduce.emitError("an accumulator whose columns are split over warpgroups is not "
                             "reduced along its rows");
   const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
+  if (wholePerThread(dst))
+    return reduce.emitError("an accumulator's rows are reduced into a fragment or a shared "
+                            "buffer, not a local one");
   int64_t groups = src.wgmmaGroups;
   int64_t blocksPerGroup = src.shape[0] / 64 / groups;
   int64_t slotsPerBlock = src.shape[1] / 2;
@@ -275,7 +279,7 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp reduce) {
   int64_t extent = outShape[dim];
   outShape.erase(outShape.begin() + dim);
   tile::ReduceKind kind = reduce.getKind();
-  cooperative(product(outShape), [&](Value flat, Value) {
+  forEachResult(dst, product(outShape), [&](Value flat, Value) {
     SmallVector<Value> outIndex = delinearize(flat, outShape);
     Value init = reductionIdentity(kind, src.elementType);
     auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{init});
@@ -310,8 +314,9 @@ LogicalResult KernelLowering::lowerCumsum(tile::CumsumOp cumsum) {
   if (isa<FloatType>(sumType) && sumType.getIntOrFloatBitWidth() < 32)
     sumType = b.getF32Type();
   // One thread a line, in order along it (the target may be the source:
-  // each element is read before it is written).
-  cooperative(product(lineShape), [&](Value flat, Value) {
+  // each element is read before it is written); each thread every line of
+  // a local target.
+  forEachResult(dst, product(lineShape), [&](Value flat, Value) {
     SmallVector<Value> lineIndex = delinearize(flat, lineShape);
     Value zero = zeroOf(sumType);
     auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{zero});
