@@ -582,18 +582,18 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
   return success();
 }
 
-/// The T.Parallel loop a whole tile's fill is, where its elements are the
-/// block's to share: each element of the buffer set to the value, over the
+/// Rewrites a whole tile's fill into the T.Parallel loop it is, where its
+/// elements are the block's to share: each element set to the value, over the
 /// buffer's own layout for an accumulator or its rows (each element by the
 /// thread that holds it), cyclically otherwise (a #tile.cyclic fragment's
 /// element in its slot). A local buffer is each thread's own and a
 /// launch-bound shape has no constant trip count: those fills stay as they
 /// are (tile-lower-to-gpu's).
-static tile::ParallelOp asParallel(tile::FillOp fill) {
+static void rewriteFillAsLoop(tile::FillOp fill) {
   auto type = cast<tile::BufferType>(fill.getBuffer().getType());
   if (type.getScope() == tile::MemoryScope::Local ||
       llvm::any_of(type.getShape(), ShapedType::isDynamic))
-    return nullptr;
+    return;
   Location loc = fill.getLoc();
   OpBuilder b(fill);
   auto parallel = tile::ParallelOp::create(b, loc, type.getShape());
@@ -606,13 +606,12 @@ static tile::ParallelOp asParallel(tile::FillOp fill) {
   b.setInsertionPointToStart(body);
   tile::StoreOp::create(b, loc, fill.getValue(), fill.getBuffer(), point);
   fill.erase();
-  return parallel;
 }
 
 /// Whether `op` is in the scalar code of a launch that is not per-thread:
 /// code every thread of the block (or of its part) runs alike.
 static bool inBlockScalarCode(Operation *op, tile::LaunchOp launch) {
-  if (!launch || launch.isPerThread())
+  if (launch.isPerThread())
     return false;
   for (Operation *parent = op->getParentOp(); parent != launch.getOperation();
        parent = parent->getParentOp())
@@ -669,7 +668,7 @@ struct TilePartitionParallelPass
         fills.push_back(fill);
     });
     for (tile::FillOp fill : fills)
-      asParallel(fill);
+      rewriteFillAsLoop(fill);
     // The block's prints, element atomics and flags run on one thread.
     SmallVector<std::pair<Operation *, tile::LaunchOp>> oncePerBlock;
     WalkResult misplaced = getOperation().walk([&](Operation *op) {
