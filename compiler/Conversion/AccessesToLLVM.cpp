@@ -29,6 +29,19 @@ using namespace tilec::lowering;
 
 namespace {
 
+/// Moves the rewriter into a check that the tensor element at `indices`
+/// lies inside its tensor, for a write to it that the IR does not show
+/// inside (not `inside`); on-chip buffers need none. The caller's
+/// insertion guard leaves the check.
+void enterIfInside(ConversionPatternRewriter &rewriter, BufferAccess &access,
+                   const BufferRef &ref, ArrayRef<Value> indices, bool inside) {
+  if (ref.scope != tile::MemoryScope::Global || inside)
+    return;
+  auto ifOp = scf::IfOp::create(rewriter, access.loc, access.inBounds(ref, indices),
+                                /*withElseRegion=*/false);
+  rewriter.setInsertionPointToStart(ifOp.thenBlock());
+}
+
 /// tile.load and tile.store: one element, guarded at a tensor's edges
 /// unless marked `inside`.
 struct ElementLoad : BufferOpPattern<tile::LoadOp> {
@@ -59,12 +72,8 @@ struct ElementStore : BufferOpPattern<tile::StoreOp> {
       return rewriter.notifyMatchFailure(op, "a register fragment's element");
     SmallVector<Value> indices = singleValues(adaptor.getIndices());
     OpBuilder::InsertionGuard guard(rewriter);
-    if (ref.scope == tile::MemoryScope::Global && !op.getInside()) {
-      // A store outside the tensor is dropped.
-      auto ifOp = scf::IfOp::create(rewriter, op.getLoc(), access.inBounds(ref, indices),
-                                    /*withElseRegion=*/false);
-      rewriter.setInsertionPointToStart(ifOp.thenBlock());
-    }
+    // A store outside the tensor is dropped.
+    enterIfInside(rewriter, access, ref, indices, op.getInside());
     access.store(ref, indices, adaptor.getValue().front());
     rewriter.eraseOp(op);
     return success();
@@ -143,12 +152,8 @@ struct ElementAtomicAdd : BufferOpPattern<tile::AtomicAddOp> {
       return rewriter.notifyMatchFailure(op, "a whole tile's atomic add");
     SmallVector<Value> indices = singleValues(adaptor.getIndices());
     OpBuilder::InsertionGuard guard(rewriter);
-    if (ref.scope == tile::MemoryScope::Global && !op.getInside()) {
-      // An element outside the tensor is left alone.
-      auto ifOp = scf::IfOp::create(rewriter, op.getLoc(), access.inBounds(ref, indices),
-                                    /*withElseRegion=*/false);
-      rewriter.setInsertionPointToStart(ifOp.thenBlock());
-    }
+    // An element outside the tensor is left alone.
+    enterIfInside(rewriter, access, ref, indices, op.getInside());
     access.atomicAdd(access.address(ref, indices), adaptor.getValue().front(),
                      op.getMemoryOrder());
     rewriter.eraseOp(op);

@@ -160,8 +160,8 @@ struct DeviceAssert : OpConversionPattern<tile::AssertOp> {
 
 // Flags between blocks: plain LLVM atomics at GPU scope. The thread that
 // signals or waits is the block's (or its part's) first; the barrier
-// tile-lower-to-gpu puts before a signal and after a wait orders the other
-// threads' accesses around it.
+// tile-partition-parallel puts before a signal and after a wait orders the
+// other threads' accesses around it.
 constexpr StringLiteral kDeviceScope = "device";
 
 /// Stores `value` (i32) into `flag` as a relaxed atomic at GPU scope.

@@ -106,11 +106,11 @@ LogicalResult KernelLowering::lowerFill(tile::FillOp fill) {
 }
 
 LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
+  if (!atomic.getIndices().empty())
+    return keepOnItsThread(atomic);
   tile::MemoryOrder order = atomic.getMemoryOrder();
   auto add = [&](Value ptr, Value value) { access().atomicAdd(ptr, value, order); };
   bool fenced = order != tile::MemoryOrder::Relaxed;
-  if (!atomic.getIndices().empty())
-    return keepOnItsThread(atomic);
   const BufferRef &dst = buffers[atomic.getTarget()];
   const BufferRef &src = buffers[atomic.getValue()];
   // Element `index` of the tile (its unit dimensions left out), in the
