@@ -13,16 +13,18 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     passes refine: all threads run the scalar code; `tile.per_thread` (the
     T.Parallel loops tile-partition-parallel assigned to threads; a plain
     `tile.parallel` left here is an error) as each thread's own code, with
-    `tile.load_slot`/`tile.store_slot` on its register slots (fills of the
-    block's tiles among them; a fill left here must be of a local buffer);
-    the elements of whole-tile ops (copy, gemm, reduce, atomic add) are
-    spread cyclically over the block's threads (element `tid + k * threads`
-    in unrolled trip `k`), except that each thread writes all of a local
-    buffer (its own copy), a contiguous 4/8/16-byte tensor row copied into
-    one (a copy, or a loop of element copies) with one vector load where it
-    lies inside the tensor and is aligned; a per-thread launch (one that
-    reads `tile.thread_id`, the thread index) runs its scalar code with
-    each thread's values and its atomic adds and prints on every thread;
+    `tile.load_slot`/`tile.store_slot` on its register slots (fills,
+    reductions of tiles in memory, prefix sums and most whole-tile atomic
+    adds among them: one of those left here is an error); the elements of
+    the other whole-tile ops (copy, gemm, a relaxed float32 atomic add of a
+    shared tile or an accumulator into a tensor) are spread cyclically over
+    the block's threads (element `tid + k * threads` in unrolled trip `k`),
+    except that each thread writes all of a local buffer (its own copy), a
+    contiguous 4/8/16-byte tensor row copied into one (a copy, or a loop of
+    element copies) with one vector load where it lies inside the tensor
+    and is aligned; a per-thread launch (one that reads `tile.thread_id`,
+    the thread index) runs its scalar code with each thread's values and
+    its atomic adds and prints on every thread;
     with TMA, only the producer's issuing thread waits for a free stage;
     shared buffers and shared-memory fragments are
     carved from one extern dynamic shared-memory array at the offsets
@@ -616,11 +618,25 @@ def TilePartitionParallel : Pass<"tile-partition-parallel", "::mlir::ModuleOp"> 
     warp-specialized block's producer before the split, warpgroups beyond
     an accumulator's) sit it out.
 
-    A `tile.fill` of a tile the block's threads share (shared, global, a
-    fragment; of a constant shape) is the loop that stores the value at
-    every element, over the buffer's layout where it is an accumulator's or
-    its rows', and is partitioned as one; a fill of a local buffer (each
-    thread's own) is left to tile-lower-to-gpu.
+    Whole-tile ops are the loops they are (each tile of a constant shape,
+    else a located error), written as a `tile.parallel` and partitioned as
+    one; where their result is a local buffer (each thread's own copy)
+    every thread that reaches them runs the whole loop in a
+    `tile.per_thread` instead:
+    - `tile.fill` stores the value at every element, over the buffer's
+      layout where it is an accumulator's or its rows';
+    - `tile.reduce` of a tile in memory (shared or local; a fragment in
+      registers is left to tile-lower-to-gpu's shuffle reductions) loops
+      over its outputs, each folding its line in order, floats in at least
+      f32, then combined with the target's value unless it clears it;
+    - `tile.cumsum` loops over its lines, each summed in order in at least
+      f32 (a fragment in registers is a located error);
+    - a whole tile's `tile.atomic_add` loops over the tile's elements, one
+      element's atomic add each (over an accumulator's layout where the
+      tile is one), except a relaxed float32 add of a shared tile or an
+      accumulator into a tensor, left whole for tile-lower-to-gpu's bulk
+      and vector-pair adds; in a per-thread launch each thread adds all of
+      its own local tile.
 
     What the block does once in its scalar code (a print of a scalar, one
     element's `tile.atomic_add`, `tile.signal`, `tile.wait_signal`) runs

@@ -17,6 +17,7 @@
 
 #include "compiler/Conversion/TileToLLVM.h"
 #include "compiler/Passes.h"
+#include "compiler/Transforms/ScalarCode.h"
 #include "compiler/Transforms/TargetInfo.h"
 #include "compiler/Transforms/ThreadLayouts.h"
 
@@ -139,8 +140,16 @@ private:
   /// shows inside its tensor (dialects/Tile/IndexRanges.h) is marked
   /// `inside`, as only the tile IR shows it.
   LogicalResult keepForConversion(Operation *op);
-  LogicalResult lowerFill(tile::FillOp fill);
-  /// A whole tile's atomic add; one element's is kept (keepOnItsThread).
+  /// An error at a whole-tile op that tile-partition-parallel writes as a
+  /// loop (a fill, a reduction of a tile in memory, a prefix sum): it runs
+  /// before this pass.
+  LogicalResult notPartitioned(Operation *op) {
+    return op->emitError("'") << op->getName()
+                              << "' is written as a loop by tile-partition-parallel first";
+  }
+  /// A relaxed float32 atomic add of a shared tile or an accumulator into a
+  /// tensor (bulk reductions, vector pairs); one element's is kept
+  /// (keepOnItsThread).
   LogicalResult lowerAtomicAdd(tile::AtomicAddOp atomic);
   /// Synchronization (LowerSync.cpp).
   LogicalResult lowerAsyncCommit(tile::AsyncCommitOp commit);
@@ -149,9 +158,8 @@ private:
   LogicalResult lowerBarrierWait(tile::BarrierWaitOp wait);
   /// T.gemm on the path its layouts and the target allow (LowerGemm.cpp).
   LogicalResult lowerGemm(tile::GemmOp gemm);
-  /// Reductions and prefix sums (LowerReduce.cpp).
+  /// Reductions of fragments in registers (LowerReduce.cpp).
   LogicalResult lowerReduce(tile::ReduceOp reduce);
-  LogicalResult lowerCumsum(tile::CumsumOp cumsum);
   /// A gpu.shuffle of `value` of any width up to 64 bits (as 32-bit words)
   /// among groups of `width` lanes (compiler/Conversion/TileToLLVM.h).
   Value shuffleWords(Value value, Value laneOrMask, int64_t width, gpu::ShuffleMode mode) {
@@ -187,7 +195,7 @@ private:
   }
   Value fromMemory(const BufferRef &ref, Value loaded) { return access().fromMemory(ref, loaded); }
   Value toMemory(const BufferRef &ref, Value value) { return access().toMemory(ref, value); }
-  Value cast(Value value, Type to);
+  Value cast(Value value, Type to) { return scalar::cast(b, loc(), value, to); }
   Value zeroOf(Type type) { return access().zeroOf(type); }
   /// `value` converted to the type of `ref`'s values (an 8-bit float, or
   /// i32 for uint8: toMemory then gives the stored bits).
@@ -296,11 +304,16 @@ private:
   layouts::WgmmaPlace wgmmaPlace(const BufferRef &acc) {
     return layouts::wgmmaPlace(b, loc(), threadId, acc.wgmmaColumnGroups, acc.wgmmaColumns());
   }
-  /// Combines two partial results of a reduction of `kind` (sum, min or
-  /// max; |x| of the abs kinds applies to elements, see reductionElement).
-  Value combineReduction(tile::ReduceKind kind, Value a, Value x);
-  /// The element a reduction folds in: |x| for abssum and absmax.
-  Value reductionElement(tile::ReduceKind kind, Value x);
+  /// scalar::combine, reductionElement and reductionIdentity here.
+  Value combineReduction(tile::ReduceKind kind, Value a, Value x) {
+    return scalar::combine(b, loc(), kind, a, x);
+  }
+  Value reductionElement(tile::ReduceKind kind, Value x) {
+    return scalar::reductionElement(b, loc(), kind, x);
+  }
+  Value reductionIdentity(tile::ReduceKind kind, Type type) {
+    return scalar::reductionIdentity(b, loc(), kind, type);
+  }
   /// Where output `outIndex` (of the reduction's `outShape`) lies in its
   /// target `dst`.
   SmallVector<Value> reducedIndex(const BufferRef &dst, ArrayRef<Value> outIndex,
@@ -310,8 +323,6 @@ private:
   /// what `dst` holds unless the reduction clears it.
   void storeReduced(tile::ReduceOp reduce, const BufferRef &dst, Value output,
                     ArrayRef<int64_t> outShape, Value result, Type accType);
-  /// The identity of a reduction of `kind` in `type`.
-  Value reductionIdentity(tile::ReduceKind kind, Type type);
   /// T.gemm on tensor cores (mma.sync m16n8k16); false if the tiles do not
   /// qualify (then the SIMT loop runs).
   bool lowerGemmMmaSync(tile::GemmOp gemm);

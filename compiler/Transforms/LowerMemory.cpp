@@ -1,6 +1,7 @@
 //===- LowerMemory.cpp - buffers and element accesses in tile-lower-to-gpu --===//
 //
-// Views of buffers (tile.region, tile.view), T.fill and T.atomic_add, in
+// Views of buffers (tile.region, tile.view) and the whole-tile atomic adds
+// that add many elements a step (bulk reductions, vector pairs), in
 // tile-lower-to-gpu; element accesses and the other per-thread ops go into
 // the kernel as they are, for tile-convert-to-llvm.
 //
@@ -88,26 +89,12 @@ LogicalResult KernelLowering::keepForConversion(Operation *op) {
   return success();
 }
 
-LogicalResult KernelLowering::lowerFill(tile::FillOp fill) {
-  // tile-partition-parallel made the fills of tiles the block shares into
-  // each thread's share; what is left fills a thread's own buffer.
-  const BufferRef &dst = buffers[fill.getBuffer()];
-  if (llvm::any_of(dst.shape, ShapedType::isDynamic))
-    return fill.emitError("the GPU target fills tiles of constant shape only");
-  if (!wholePerThread(dst))
-    return fill.emitError("a fill of a tile the block shares is partitioned over its threads "
-                          "by tile-partition-parallel first");
-  Value value = mapping.lookup(fill.getValue());
-  eachThreadAll(
-      product(dst.shape),
-      [&](Value flat, Value) { store(dst, delinearize(flat, dst.shape), value); },
-      /*unrolled=*/product(dst.shape) <= 64);
-  return success();
-}
-
 LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
   if (!atomic.getIndices().empty())
     return keepOnItsThread(atomic);
+  // tile-partition-parallel wrote the other whole-tile adds as loops of
+  // element adds; what reaches here may add many elements a step, and adds
+  // them one by one where the target or the data does not allow it.
   tile::MemoryOrder order = atomic.getMemoryOrder();
   auto add = [&](Value ptr, Value value) { access().atomicAdd(ptr, value, order); };
   bool fenced = order != tile::MemoryOrder::Relaxed;

@@ -1,8 +1,10 @@
 //===- LowerReduce.cpp - reductions in tile-lower-to-gpu ------------------===//
 //
-// tile.reduce: over a cyclic fragment (each thread folds its slots, warps
-// by shuffles, warps combined through scratch in shared memory), over a
-// shared tile row by row, and along the rows of a wgmma accumulator (quads).
+// tile.reduce of a fragment in registers: over a cyclic fragment (each
+// thread folds its slots, warps by shuffles, warps combined through scratch
+// in shared memory) and along the rows of a wgmma accumulator (quads).
+// Reductions of tiles in memory are loops that tile-partition-parallel
+// writes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,46 +15,6 @@
 using namespace mlir;
 using namespace tilec;
 using namespace tilec::lowering;
-
-Value KernelLowering::combineReduction(tile::ReduceKind kind, Value a, Value x) {
-  bool isFloat = isa<FloatType>(a.getType());
-  switch (kind) {
-  case tile::ReduceKind::Sum:
-  case tile::ReduceKind::AbsSum:
-    return isFloat ? Value(arith::AddFOp::create(b, loc(), a, x))
-                   : Value(arith::AddIOp::create(b, loc(), a, x));
-  case tile::ReduceKind::Min:
-    return isFloat ? Value(arith::MinimumFOp::create(b, loc(), a, x))
-                   : Value(arith::MinSIOp::create(b, loc(), a, x));
-  case tile::ReduceKind::Max:
-  case tile::ReduceKind::AbsMax:
-    break;
-  }
-  return isFloat ? Value(arith::MaximumFOp::create(b, loc(), a, x))
-                 : Value(arith::MaxSIOp::create(b, loc(), a, x));
-}
-
-Value KernelLowering::reductionElement(tile::ReduceKind kind, Value x) {
-  if (kind != tile::ReduceKind::AbsSum && kind != tile::ReduceKind::AbsMax)
-    return x;
-  return isa<FloatType>(x.getType()) ? Value(math::AbsFOp::create(b, loc(), x))
-                                     : Value(math::AbsIOp::create(b, loc(), x));
-}
-
-Value KernelLowering::reductionIdentity(tile::ReduceKind kind, Type type) {
-  // Sums and maxima of |x| start at 0, minima at the top, maxima at the bottom.
-  bool zero = kind == tile::ReduceKind::Sum || kind == tile::ReduceKind::AbsSum ||
-              kind == tile::ReduceKind::AbsMax;
-  bool isMin = kind == tile::ReduceKind::Min;
-  if (isa<FloatType>(type))
-    return arith::ConstantOp::create(
-        b, loc(), b.getFloatAttr(type, zero ? 0.0 : isMin ? INFINITY : -INFINITY));
-  unsigned width = type.getIntOrFloatBitWidth();
-  return arith::ConstantOp::create(
-      b, loc(), b.getIntegerAttr(type, zero    ? llvm::APInt(width, 0)
-                                       : isMin ? llvm::APInt::getSignedMaxValue(width)
-                                               : llvm::APInt::getSignedMinValue(width)));
-}
 
 SmallVector<Value> KernelLowering::reducedIndex(const BufferRef &dst, ArrayRef<Value> outIndex,
                                                 ArrayRef<int64_t> outShape) {
@@ -273,66 +235,5 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp reduce) {
     return lowerWgmmaReduce(reduce);
   if (buffers[reduce.getSource()].distributed)
     return lowerDistributedReduce(reduce);
-  const BufferRef &src = buffers[reduce.getSource()], &dst = buffers[reduce.getTarget()];
-  int64_t dim = reduce.getDim();
-  SmallVector<int64_t> outShape(src.shape);
-  int64_t extent = outShape[dim];
-  outShape.erase(outShape.begin() + dim);
-  tile::ReduceKind kind = reduce.getKind();
-  forEachResult(dst, product(outShape), [&](Value flat, Value) {
-    SmallVector<Value> outIndex = delinearize(flat, outShape);
-    Value init = reductionIdentity(kind, src.elementType);
-    auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{init});
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      SmallVector<Value> srcIndex(outIndex);
-      srcIndex.insert(srcIndex.begin() + dim, loop.getInductionVar());
-      Value x = reductionElement(kind, this->load(src, srcIndex));
-      scf::YieldOp::create(
-          b, loc(), ValueRange{combineReduction(kind, loop.getRegionIterArgs()[0], x)});
-    }
-    Value result = loop.getResult(0);
-    SmallVector<Value> dstIndex = reducedIndex(dst, outIndex, outShape);
-    // |x| was applied to the elements already; combine plainly.
-    if (!reduce.getClear())
-      result = combineReduction(kind, this->load(dst, dstIndex), castFor(result, dst));
-    store(dst, dstIndex, castFor(result, dst));
-  });
-  return success();
-}
-
-LogicalResult KernelLowering::lowerCumsum(tile::CumsumOp cumsum) {
-  const BufferRef &src = buffers[cumsum.getSource()], &dst = buffers[cumsum.getTarget()];
-  if (src.inRegisters() || dst.inRegisters())
-    return cumsum.emitError("prefix sums of a fragment in registers are not supported");
-  int64_t dim = cumsum.getDim(), extent = src.shape[dim];
-  SmallVector<int64_t> lineShape(src.shape);
-  lineShape.erase(lineShape.begin() + dim);
-  // Floats are summed in at least f32; integers in their own width.
-  Type sumType = src.elementType;
-  if (isa<FloatType>(sumType) && sumType.getIntOrFloatBitWidth() < 32)
-    sumType = b.getF32Type();
-  // One thread a line, in order along it (the target may be the source:
-  // each element is read before it is written); each thread every line of
-  // a local target.
-  forEachResult(dst, product(lineShape), [&](Value flat, Value) {
-    SmallVector<Value> lineIndex = delinearize(flat, lineShape);
-    Value zero = zeroOf(sumType);
-    auto loop = scf::ForOp::create(b, loc(), index(0), index(extent), index(1), ValueRange{zero});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value at = loop.getInductionVar();
-    if (cumsum.getReverse())
-      at = arith::SubIOp::create(b, loc(), index(extent - 1), at);
-    SmallVector<Value> elementIndex(lineIndex);
-    elementIndex.insert(elementIndex.begin() + dim, at);
-    Value x = cast(this->load(src, elementIndex), sumType);
-    Value sum = isa<FloatType>(sumType)
-                    ? Value(arith::AddFOp::create(b, loc(), loop.getRegionIterArgs()[0], x))
-                    : Value(arith::AddIOp::create(b, loc(), loop.getRegionIterArgs()[0], x));
-    store(dst, elementIndex, castFor(sum, dst));
-    scf::YieldOp::create(b, loc(), ValueRange{sum});
-  });
-  return success();
+  return notPartitioned(reduce);
 }

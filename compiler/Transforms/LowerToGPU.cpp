@@ -27,33 +27,6 @@ using namespace mlir;
 using namespace tilec;
 using namespace tilec::lowering;
 
-Value KernelLowering::cast(Value value, Type to) {
-  Type from = value.getType();
-  if (from == to)
-    return value;
-  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
-  if (fromFloat && toFloat) {
-    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
-      return arith::ExtFOp::create(b, loc(), to, value);
-    if (from.getIntOrFloatBitWidth() > to.getIntOrFloatBitWidth())
-      return arith::TruncFOp::create(b, loc(), to, value);
-    Value wide = arith::ExtFOp::create(b, loc(), b.getF32Type(), value);
-    return arith::TruncFOp::create(b, loc(), to, wide);
-  }
-  if (!fromFloat && toFloat) {
-    if (from.isIndex())
-      value = arith::IndexCastOp::create(b, loc(), b.getI64Type(), value);
-    return arith::SIToFPOp::create(b, loc(), to, value);
-  }
-  if (fromFloat && !toFloat)
-    return arith::FPToSIOp::create(b, loc(), to, value);
-  if (from.isIndex() || to.isIndex())
-    return arith::IndexCastOp::create(b, loc(), to, value);
-  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
-    return arith::ExtSIOp::create(b, loc(), to, value);
-  return arith::TruncIOp::create(b, loc(), to, value);
-}
-
 void KernelLowering::cooperative(int64_t total, function_ref<void(Value, Value)> body,
                                  bool unrolled) {
   // A constant trip count per thread (flat = tid + k * threads), so that the
@@ -861,10 +834,9 @@ LogicalResult KernelLowering::lowerTileOp(Operation *op) {
         lowerBarrierArrive(arrive);
         return success();
       })
-      .Case([&](tile::FillOp fill) { return lowerFill(fill); })
+      .Case<tile::FillOp, tile::CumsumOp>([&](Operation *op) { return notPartitioned(op); })
       .Case([&](tile::GemmOp gemm) { return lowerGemm(gemm); })
       .Case([&](tile::ReduceOp reduce) { return lowerReduce(reduce); })
-      .Case([&](tile::CumsumOp cumsum) { return lowerCumsum(cumsum); })
       .Case([&](tile::AtomicAddOp atomic) { return lowerAtomicAdd(atomic); })
       // Applied to the block indices at kernel entry.
       .Case<tile::UseSwizzleOp, tile::AnnotateLayoutOp>([&](Operation *) { return success(); })

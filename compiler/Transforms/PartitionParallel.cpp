@@ -8,12 +8,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Passes.h"
+#include "compiler/Transforms/ScalarCode.h"
 #include "compiler/Transforms/ThreadLayouts.h"
 #include "dialects/Tile/IndexRanges.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace tilec {
 #define GEN_PASS_DEF_TILEPARTITIONPARALLEL
@@ -582,30 +584,278 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
   return success();
 }
 
-/// Rewrites a whole tile's fill into the T.Parallel loop it is, where its
-/// elements are the block's to share: each element set to the value, over the
-/// buffer's own layout for an accumulator or its rows (each element by the
-/// thread that holds it), cyclically otherwise (a #tile.cyclic fragment's
-/// element in its slot). A local buffer is each thread's own and a
-/// launch-bound shape has no constant trip count: those fills stay as they
-/// are (tile-lower-to-gpu's).
-static void rewriteFillAsLoop(tile::FillOp fill) {
-  auto type = cast<tile::BufferType>(fill.getBuffer().getType());
-  if (type.getScope() == tile::MemoryScope::Local ||
-      llvm::any_of(type.getShape(), ShapedType::isDynamic))
+//===----------------------------------------------------------------------===//
+// Whole-tile ops as loops
+//===----------------------------------------------------------------------===//
+
+/// The values of `point` at the extents other than 1.
+static SmallVector<Value> squeeze(ValueRange point, ArrayRef<int64_t> extents) {
+  SmallVector<Value> squeezed;
+  for (auto [value, extent] : llvm::zip(point, extents))
+    if (extent != 1)
+      squeezed.push_back(value);
+  return squeezed;
+}
+
+/// The indices into a buffer of `shape` of the element `squeezed` names
+/// with its extents of 1 left out (those take index 0).
+static SmallVector<Value> unsqueeze(OpBuilder &b, Location loc, ArrayRef<Value> squeezed,
+                                    ArrayRef<int64_t> shape) {
+  SmallVector<Value> indices;
+  size_t next = 0;
+  for (int64_t extent : shape)
+    indices.push_back(extent == 1 ? Value(arith::ConstantIndexOp::create(b, loc, 0))
+                                  : squeezed[next++]);
+  return indices;
+}
+
+/// The element type a buffer's values have in scalar code.
+static Type valueTypeOf(Value buffer) {
+  return tile::scalarTypeOf(cast<tile::BufferType>(buffer.getType()).getElementType());
+}
+
+/// The type a reduction or prefix sum of elements of `type` accumulates
+/// in: floats in at least f32, integers in their own width.
+static Type accumulatorType(Type type) {
+  if (isa<FloatType>(type) && type.getIntOrFloatBitWidth() < 32)
+    return Float32Type::get(type.getContext());
+  return type;
+}
+
+/// Builds the code of one point of a whole tile's loop at `b`'s insertion
+/// point.
+using PointBuilder = function_ref<void(OpBuilder &, Location, ValueRange)>;
+
+/// Replaces the whole-tile op `op` by the loop it is: `body` at each point
+/// of `extents` (C order). Where each thread holds its own copy of what the
+/// op writes (`eachThreadAll`), every thread that reaches the op runs all
+/// points in a tile.per_thread (unrolled up to `unrollUpTo` points);
+/// otherwise the points are a tile.parallel (following `layout` where it
+/// is not null), which the pass then partitions as any T.Parallel.
+static void replaceByLoop(Operation *op, tile::LaunchOp launch, ArrayRef<int64_t> extents,
+                          Attribute layout, bool eachThreadAll, int64_t unrollUpTo,
+                          PointBuilder body) {
+  Location loc = op->getLoc();
+  OpBuilder b(op);
+  if (!eachThreadAll) {
+    auto parallel = tile::ParallelOp::create(b, loc, extents);
+    if (layout)
+      parallel.setLayoutAttr(layout);
+    Block *block = b.createBlock(&parallel.getBody());
+    SmallVector<Value> point;
+    for (size_t d = 0; d < extents.size(); ++d)
+      point.push_back(block->addArgument(b.getIndexType(), loc));
+    b.setInsertionPointToStart(block);
+    body(b, loc, point);
+    op->erase();
     return;
-  Location loc = fill.getLoc();
-  OpBuilder b(fill);
-  auto parallel = tile::ParallelOp::create(b, loc, type.getShape());
+  }
+  auto perThread = tile::PerThreadOp::create(b, loc);
+  b.setInsertionPointToStart(&perThread.getBody().emplaceBlock());
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  // A warp-specialized block's producer sits out code before the split.
+  Part part = partOf(op, launch);
+  if (part.othersReach) {
+    Value threadId = tile::ThreadIdOp::create(b, loc, b.getIndexType());
+    Value below =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, threadId, index(part.threads));
+    b.setInsertionPointToStart(scf::IfOp::create(b, loc, below, false).thenBlock());
+  }
+  int64_t total = 1;
+  for (int64_t extent : extents)
+    total *= extent;
+  if (total <= unrollUpTo) {
+    for (int64_t flat = 0; flat < total; ++flat)
+      body(b, loc, splitFlat(b, loc, index(flat), extents));
+  } else {
+    auto loop = scf::ForOp::create(b, loc, index(0), index(total), index(1));
+    b.setInsertionPointToStart(loop.getBody());
+    body(b, loc, splitFlat(b, loc, loop.getInductionVar(), extents));
+  }
+  op->erase();
+}
+
+/// Whether `type` has a constant shape; else a located error at `op` (the
+/// loops of the whole-tile ops need constant trip counts).
+static LogicalResult checkConstantShape(Operation *op, tile::BufferType type) {
+  if (!llvm::any_of(type.getShape(), ShapedType::isDynamic))
+    return success();
+  return op->emitOpError("on GPU targets takes tiles of constant shape only");
+}
+
+/// A whole tile's fill as the loop that stores the value at every element:
+/// over the buffer's own layout for an accumulator or its rows (each
+/// element by the thread that holds it), cyclically otherwise (a
+/// #tile.cyclic fragment's element in its slot); a local buffer's on every
+/// thread (its own).
+static LogicalResult rewriteFill(tile::FillOp fill, tile::LaunchOp launch) {
+  auto type = cast<tile::BufferType>(fill.getBuffer().getType());
+  if (failed(checkConstantShape(fill, type)))
+    return failure();
+  Attribute layout;
   if (isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(type.getLayout()))
-    parallel.setLayoutAttr(type.getLayout());
-  Block *body = b.createBlock(&parallel.getBody());
-  SmallVector<Value> point;
-  for (size_t d = 0; d < type.getShape().size(); ++d)
-    point.push_back(body->addArgument(b.getIndexType(), loc));
-  b.setInsertionPointToStart(body);
-  tile::StoreOp::create(b, loc, fill.getValue(), fill.getBuffer(), point);
-  fill.erase();
+    layout = type.getLayout();
+  Value value = fill.getValue(), buffer = fill.getBuffer();
+  replaceByLoop(fill, launch, type.getShape(), layout,
+                /*eachThreadAll=*/type.getScope() == tile::MemoryScope::Local,
+                /*unrollUpTo=*/64, [&](OpBuilder &b, Location loc, ValueRange point) {
+                  tile::StoreOp::create(b, loc, value, buffer, point);
+                });
+  return success();
+}
+
+/// A reduction of a tile in memory (shared, global, local) as a loop over
+/// its outputs, each folding its line of the source in order
+/// (accumulatorType), then combined with the target's value unless it
+/// clears it. Fragments in registers (#tile.cyclic, #tile.wgmma) are left to
+/// tile-lower-to-gpu, whose reductions combine the threads' elements by
+/// shuffles.
+static LogicalResult rewriteReduce(tile::ReduceOp reduce, tile::LaunchOp launch) {
+  auto srcType = cast<tile::BufferType>(reduce.getSource().getType());
+  auto dstType = cast<tile::BufferType>(reduce.getTarget().getType());
+  if (isa_and_nonnull<tile::CyclicLayoutAttr, tile::WgmmaLayoutAttr>(srcType.getLayout()))
+    return success();
+  if (isa_and_nonnull<tile::WgmmaRowsLayoutAttr>(srcType.getLayout()))
+    return reduce.emitOpError("on GPU targets does not reduce an accumulator's row statistics");
+  if (failed(checkConstantShape(reduce, srcType)) || failed(checkConstantShape(reduce, dstType)))
+    return failure();
+  int64_t dim = reduce.getDim();
+  int64_t extent = srcType.getShape()[dim];
+  SmallVector<int64_t> outShape(srcType.getShape());
+  outShape.erase(outShape.begin() + dim);
+  // A whole 1-D tile's one output: a loop of one point.
+  SmallVector<int64_t> extents = outShape.empty() ? SmallVector<int64_t>{1} : outShape;
+  Attribute layout;
+  if (isa_and_nonnull<tile::WgmmaRowsLayoutAttr>(dstType.getLayout()) &&
+      ArrayRef<int64_t>(extents) == dstType.getShape())
+    layout = dstType.getLayout();
+  tile::ReduceKind kind = reduce.getKind();
+  bool clear = reduce.getClear();
+  Value source = reduce.getSource(), target = reduce.getTarget();
+  replaceByLoop(
+      reduce, launch, extents, layout,
+      /*eachThreadAll=*/dstType.getScope() == tile::MemoryScope::Local,
+      /*unrollUpTo=*/0, [&](OpBuilder &b, Location loc, ValueRange point) {
+        auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+        Type type = valueTypeOf(source), accType = accumulatorType(type);
+        auto loop =
+            scf::ForOp::create(b, loc, index(0), index(extent), index(1),
+                               ValueRange{scalar::reductionIdentity(b, loc, kind, accType)});
+        {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(loop.getBody());
+          SmallVector<Value> at;
+          if (!outShape.empty())
+            at.assign(point.begin(), point.end());
+          at.insert(at.begin() + dim, loop.getInductionVar());
+          Value x = scalar::cast(b, loc, tile::LoadOp::create(b, loc, type, source, at), accType);
+          x = scalar::reductionElement(b, loc, kind, x);
+          scf::YieldOp::create(
+              b, loc, scalar::combine(b, loc, kind, loop.getRegionIterArgs()[0], x));
+        }
+        SmallVector<Value> out =
+            unsqueeze(b, loc, squeeze(point, extents), dstType.getShape());
+        Type targetType = valueTypeOf(target);
+        Value result = loop.getResult(0);
+        // |x| applied to the elements already: the old value combines plainly.
+        if (!clear) {
+          Value old = tile::LoadOp::create(b, loc, targetType, target, out);
+          result = scalar::combine(b, loc, kind, scalar::cast(b, loc, old, accType), result);
+        }
+        tile::StoreOp::create(b, loc, scalar::cast(b, loc, result, targetType), target, out);
+      });
+  return success();
+}
+
+/// A prefix sum as a loop over its lines, each summed in order along `dim`
+/// (accumulatorType), each element
+/// read before it is written (the target may be the source).
+static LogicalResult rewriteCumsum(tile::CumsumOp cumsum, tile::LaunchOp launch) {
+  auto srcType = cast<tile::BufferType>(cumsum.getSource().getType());
+  auto dstType = cast<tile::BufferType>(cumsum.getTarget().getType());
+  if (inRegisters(srcType) || inRegisters(dstType))
+    return cumsum.emitOpError("on GPU targets sums tiles in memory, not fragments in registers");
+  if (failed(checkConstantShape(cumsum, srcType)))
+    return failure();
+  int64_t dim = cumsum.getDim();
+  int64_t extent = srcType.getShape()[dim];
+  SmallVector<int64_t> lineShape(srcType.getShape());
+  lineShape.erase(lineShape.begin() + dim);
+  SmallVector<int64_t> extents = lineShape.empty() ? SmallVector<int64_t>{1} : lineShape;
+  bool reverse = cumsum.getReverse();
+  Value source = cumsum.getSource(), target = cumsum.getTarget();
+  replaceByLoop(
+      cumsum, launch, extents, Attribute(),
+      /*eachThreadAll=*/dstType.getScope() == tile::MemoryScope::Local,
+      /*unrollUpTo=*/0, [&](OpBuilder &b, Location loc, ValueRange point) {
+        auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+        Type type = valueTypeOf(source), sumType = accumulatorType(type);
+        Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(sumType));
+        auto loop = scf::ForOp::create(b, loc, index(0), index(extent), index(1), ValueRange{zero});
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value step = loop.getInductionVar();
+        if (reverse)
+          step = arith::SubIOp::create(b, loc, index(extent - 1), step);
+        SmallVector<Value> at;
+        if (!lineShape.empty())
+          at.assign(point.begin(), point.end());
+        at.insert(at.begin() + dim, step);
+        Value x = scalar::cast(b, loc, tile::LoadOp::create(b, loc, type, source, at), sumType);
+        Value partial = loop.getRegionIterArgs()[0];
+        Value sum = isa<FloatType>(sumType) ? Value(arith::AddFOp::create(b, loc, partial, x))
+                                            : Value(arith::AddIOp::create(b, loc, partial, x));
+        tile::StoreOp::create(b, loc, scalar::cast(b, loc, sum, valueTypeOf(target)), target, at);
+        scf::YieldOp::create(b, loc, ValueRange{sum});
+      });
+  return success();
+}
+
+/// Whether a whole tile's atomic add of `src` into `dst` may take one of
+/// tile-lower-to-gpu's target paths, which add many elements a step: a
+/// relaxed add of float32 into a float32 tensor from a shared tile (the
+/// copy engine's bulk reductions) or from an accumulator (vector adds of
+/// neighbouring pairs). Those adds stay whole for it.
+static bool mayAddManyAtOnce(tile::AtomicAddOp atomic) {
+  auto src = cast<tile::BufferType>(atomic.getValue().getType());
+  auto dst = cast<tile::BufferType>(atomic.getTarget().getType());
+  if (atomic.getMemoryOrder() != tile::MemoryOrder::Relaxed ||
+      dst.getScope() != tile::MemoryScope::Global || !src.getElementType().isF32() ||
+      !dst.getElementType().isF32())
+    return false;
+  if (isa_and_nonnull<tile::WgmmaLayoutAttr>(src.getLayout()))
+    return true;
+  return src.getScope() == tile::MemoryScope::Shared && !inRegisters(src);
+}
+
+/// A whole tile's atomic add as a loop over the tile's elements, each one
+/// element's atomic add (converted to the target's element type; outside
+/// the target's tensor left alone): over an accumulator's own layout,
+/// cyclically otherwise; in a per-thread launch each thread adds all of its
+/// own local tile.
+static LogicalResult rewriteAtomicAdd(tile::AtomicAddOp atomic, tile::LaunchOp launch) {
+  if (!atomic.getIndices().empty() || mayAddManyAtOnce(atomic))
+    return success();
+  auto srcType = cast<tile::BufferType>(atomic.getValue().getType());
+  auto dstType = cast<tile::BufferType>(atomic.getTarget().getType());
+  if (failed(checkConstantShape(atomic, srcType)))
+    return failure();
+  Attribute layout;
+  if (isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(srcType.getLayout()))
+    layout = srcType.getLayout();
+  bool eachThreadAll =
+      launch.isPerThread() && srcType.getScope() == tile::MemoryScope::Local;
+  Value source = atomic.getValue(), target = atomic.getTarget();
+  tile::MemoryOrder order = atomic.getMemoryOrder();
+  replaceByLoop(atomic, launch, srcType.getShape(), layout, eachThreadAll, /*unrollUpTo=*/64,
+                [&](OpBuilder &b, Location loc, ValueRange point) {
+                  Value x = tile::LoadOp::create(b, loc, valueTypeOf(source), source, point);
+                  SmallVector<Value> at = unsqueeze(
+                      b, loc, squeeze(point, srcType.getShape()), dstType.getShape());
+                  tile::AtomicAddOp::create(b, loc, scalar::cast(b, loc, x, valueTypeOf(target)),
+                                            target, at, order);
+                });
+  return success();
 }
 
 /// Whether `op` is in the scalar code of a launch that is not per-thread:
@@ -659,16 +909,27 @@ namespace {
 struct TilePartitionParallelPass
     : public tilec::impl::TilePartitionParallelBase<TilePartitionParallelPass> {
   void runOnOperation() override {
-    // Fills of the block's tiles are loops like T.Parallel's, partitioned
-    // with them (those of a T.Parallel body are errors there).
-    SmallVector<tile::FillOp> fills;
-    getOperation().walk([&](tile::FillOp fill) {
-      auto launch = fill->getParentOfType<tile::LaunchOp>();
-      if (launch && !launch.isPerThread() && !fill->getParentOfType<tile::ParallelOp>())
-        fills.push_back(fill);
+    // Fills, reductions, prefix sums and atomic adds of whole tiles are
+    // loops like T.Parallel's, partitioned with them (those in a
+    // T.Parallel body are errors there).
+    SmallVector<std::pair<Operation *, tile::LaunchOp>> wholeTileOps;
+    getOperation().walk([&](Operation *op) {
+      if (!isa<tile::FillOp, tile::ReduceOp, tile::CumsumOp, tile::AtomicAddOp>(op))
+        return;
+      auto launch = op->getParentOfType<tile::LaunchOp>();
+      if (launch && !op->getParentOfType<tile::ParallelOp>())
+        wholeTileOps.push_back({op, launch});
     });
-    for (tile::FillOp fill : fills)
-      rewriteFillAsLoop(fill);
+    for (auto [op, launch] : wholeTileOps) {
+      LogicalResult rewritten =
+          TypeSwitch<Operation *, LogicalResult>(op)
+              .Case([&](tile::FillOp fill) { return rewriteFill(fill, launch); })
+              .Case([&](tile::ReduceOp reduce) { return rewriteReduce(reduce, launch); })
+              .Case([&](tile::CumsumOp cumsum) { return rewriteCumsum(cumsum, launch); })
+              .Case([&](tile::AtomicAddOp atomic) { return rewriteAtomicAdd(atomic, launch); });
+      if (failed(rewritten))
+        return signalPassFailure();
+    }
     // The block's prints, element atomics and flags run on one thread.
     SmallVector<std::pair<Operation *, tile::LaunchOp>> oncePerBlock;
     WalkResult misplaced = getOperation().walk([&](Operation *op) {

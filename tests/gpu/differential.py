@@ -249,11 +249,17 @@ PROGRAMS = [
       {"N": 70, "K": 300}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/per-thread.tl"), "row_allreduce", {"N": 37}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/per-thread.tl"), "thread_roles", {"N": 37}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/per-thread.tl"), "column_sums_by_thread",
+      {"M": 9}),
     # Reductions and prefix sums into local buffers: every thread's copy
     # holds the whole result.
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/local-results.tl"), "local_cumsum", {"M": 9}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/local-results.tl"), "local_row_sums", {"M": 9}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/local-results.tl"), "fragment_max_to_local",
+      {"M": 9}),
+    # Sums of float16 tiles in shared memory, folded in float32.
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/half-reductions.tl"), "half_row_sums", {"M": 9}),
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/half-reductions.tl"), "half_reverse_cumsum",
       {"M": 9}),
     # The lit tests' runnable programs: loops, every scalar expression, the
     # tile ops, macros, a copy.

@@ -89,3 +89,30 @@ func.func @signal_in_loop(%F: !tile.buffer<8xi32, global>, %n: index) attributes
   }
   return
 }
+
+// -----
+
+// A prefix sum runs along lines of memory; a fragment's elements lie in
+// other threads' registers.
+func.func @cumsum_registers(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %frag = tile.alloc : !tile.buffer<2x128xf32, fragment, #tile.cyclic<128>>
+    // expected-error @+1 {{'tile.cumsum' op on GPU targets sums tiles in memory, not fragments in registers}}
+    tile.cumsum %frag, %frag dim(1) : !tile.buffer<2x128xf32, fragment, #tile.cyclic<128>>, !tile.buffer<2x128xf32, fragment, #tile.cyclic<128>>
+  }
+  return
+}
+
+// -----
+
+// The loops of whole-tile ops have constant trip counts.
+func.func @fill_dynamic(%X: !tile.buffer<?x64xf32, global>, %n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %zero = arith.constant 0.0 : f32
+    // expected-error @+1 {{'tile.fill' op on GPU targets takes tiles of constant shape only}}
+    tile.fill %X, %zero : !tile.buffer<?x64xf32, global>
+  }
+  return
+}

@@ -268,7 +268,8 @@ func.func @vector(%X: !tile.buffer<?x64xf32, global>, %Y: !tile.buffer<?x64xf32,
 // Fills of the block's tiles are partitioned as the loops they are: a
 // shared tile's cyclically in a loop of trips, a #tile.cyclic fragment's
 // in unrolled trips each in its slot, an accumulator's over the elements
-// each thread holds; a local buffer's (each thread's own) stays a fill.
+// each thread holds; a local buffer (each thread's own) is filled whole
+// by every thread, its few elements one store each.
 // CHECK-LABEL: func.func @fills
 // CHECK: tile.per_thread {
 // CHECK: %[[TID:.*]] = tile.thread_id
@@ -282,7 +283,11 @@ func.func @vector(%X: !tile.buffer<?x64xf32, global>, %Y: !tile.buffer<?x64xf32,
 // CHECK: tile.per_thread {
 // CHECK-COUNT-8: tile.store_slot %[[ZERO]], %{{.*}}[%{{.*}}] : <64x16xf32, fragment, #tile.wgmma<1>>
 // CHECK-NOT: tile.store_slot
-// CHECK: tile.fill %{{.*}}, %[[ZERO]] : <4xf32, local>
+// CHECK: %[[OWN:.*]] = tile.alloc : <4xf32, local>
+// CHECK-NEXT: tile.per_thread {
+// CHECK-NOT: tile.thread_id
+// CHECK-COUNT-4: tile.store %[[ZERO]], %[[OWN]][%{{.*}}] : <4xf32, local>
+// CHECK-NOT: tile.fill
 // CHECK-NOT: tile.parallel
 // GPU-LABEL: gpu.func @fills(
 // GPU-NOT: tile.
@@ -362,3 +367,120 @@ func.func @once_per_block(%R: !tile.buffer<?xf32, global>, %F: !tile.buffer<8xi3
   return
 }
 
+
+// -----
+
+// A reduction of a shared tile is a loop over its outputs, spread over
+// the threads (240 outputs on 128 threads: two trips, the second guarded),
+// each folding its row in order from the identity and combined with the
+// target's value (no `clear`); into a local buffer every thread computes
+// every output (its own copy) in a loop of its own. 16-bit floats are
+// summed in f32.
+// CHECK-LABEL: func.func @reductions
+// CHECK: tile.per_thread {
+// CHECK: %[[TID:.*]] = tile.thread_id
+// CHECK: scf.for %[[TRIP:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[FLAT:.*]] = arith.addi %[[TID]], %{{.*}} : index
+// CHECK: %[[RAGGED:.*]] = arith.cmpi ult, %[[FLAT]], %{{.*}} : index
+// CHECK: scf.if %[[RAGGED]] {
+// CHECK: %[[NEG:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[MAX:.*]] = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[NEG]]) -> (f32) {
+// CHECK: %[[X:.*]] = tile.load %{{.*}}[%[[FLAT]], %[[K]]] : <240x64xf32, shared>
+// CHECK: %[[M:.*]] = arith.maximumf %[[ACC]], %[[X]] : f32
+// CHECK: scf.yield %[[M]] : f32
+// CHECK: %[[OLD:.*]] = tile.load %{{.*}}[%[[FLAT]], %{{.*}}] : <240x1xf32, shared>
+// CHECK: %[[NEW:.*]] = arith.maximumf %[[OLD]], %[[MAX]] : f32
+// CHECK: tile.store %[[NEW]], %{{.*}}[%[[FLAT]], %{{.*}}] : <240x1xf32, shared>
+// CHECK: tile.per_thread {
+// CHECK-NOT: tile.thread_id
+// CHECK: scf.for %[[OUT:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.for %[[K2:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[SUM:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK: %[[Y:.*]] = tile.load %{{.*}}[%[[OUT]], %[[K2]]] : <240x64xf16, shared>
+// CHECK: %[[WIDE:.*]] = arith.extf %[[Y]] : f16 to f32
+// CHECK: %[[ABS:.*]] = math.absf %[[WIDE]] : f32
+// CHECK: arith.addf %[[SUM]], %[[ABS]] : f32
+// CHECK-NOT: tile.load {{.*}}local
+// CHECK: tile.store %{{.*}}, %{{.*}}[%[[OUT]]] : <240xf32, local>
+// CHECK-NOT: tile.reduce
+// GPU-LABEL: gpu.func @reductions(
+// GPU-NOT: tile.
+// GPU: gpu.return
+func.func @reductions(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<240x64xf32, shared>
+    %m = tile.alloc {shared_offset = 61440 : i64} : !tile.buffer<240x1xf32, shared>
+    tile.reduce max %s, %m dim(1) : !tile.buffer<240x64xf32, shared>, !tile.buffer<240x1xf32, shared>
+    %h = tile.alloc {shared_offset = 62464 : i64} : !tile.buffer<240x64xf16, shared>
+    %own = tile.alloc : !tile.buffer<240xf32, local>
+    tile.reduce abssum %h, %own dim(1) clear : !tile.buffer<240x64xf16, shared>, !tile.buffer<240xf32, local>
+  }
+  return
+}
+
+// -----
+
+// A prefix sum is a loop over its lines (8 lines on 128 threads: the
+// first 8 threads, one line each), each summed along the line in f32
+// (f16 elements), in reverse: step k reads and writes element 63 - k.
+// CHECK-LABEL: func.func @prefix_sum
+// CHECK: tile.per_thread {
+// CHECK: %[[TID:.*]] = tile.thread_id
+// CHECK: %[[LINE:.*]] = arith.addi %[[TID]], %{{.*}} : index
+// CHECK: arith.cmpi ult, %[[LINE]], %{{.*}} : index
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[SUM:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK: %[[AT:.*]] = arith.subi %{{.*}}, %[[K]] : index
+// CHECK: %[[X:.*]] = tile.load %[[S:.*]][%[[LINE]], %[[AT]]] : <8x64xf16, shared>
+// CHECK: %[[WIDE:.*]] = arith.extf %[[X]] : f16 to f32
+// CHECK: %[[NEXT:.*]] = arith.addf %[[SUM]], %[[WIDE]] : f32
+// CHECK: %[[NARROW:.*]] = arith.truncf %[[NEXT]] : f32 to f16
+// CHECK: tile.store %[[NARROW]], %[[S]][%[[LINE]], %[[AT]]] : <8x64xf16, shared>
+// CHECK: scf.yield %[[NEXT]] : f32
+// CHECK-NOT: tile.cumsum
+// GPU-LABEL: gpu.func @prefix_sum(
+// GPU-NOT: tile.
+// GPU: gpu.return
+func.func @prefix_sum(%n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<8x64xf16, shared>
+    tile.cumsum %s, %s dim(1) reverse : !tile.buffer<8x64xf16, shared>, !tile.buffer<8x64xf16, shared>
+  }
+  return
+}
+
+// -----
+
+// A whole tile's atomic add is a loop of element adds (the value converted
+// to the target's type) where no target path adds many elements at once:
+// a #tile.cyclic fragment's in unrolled trips, each element in its slot.
+// A relaxed float32 add from a shared tile stays whole (bulk reductions),
+// one with release order does not.
+// CHECK-LABEL: func.func @atomic_adds
+// CHECK: tile.per_thread {
+// CHECK: %[[X:.*]] = tile.load_slot %{{.*}}[%{{.*}}] : <2x128xf16, fragment, #tile.cyclic<128>>
+// CHECK: %[[WIDE:.*]] = arith.extf %[[X]] : f16 to f32
+// CHECK: tile.atomic_add %[[WIDE]], %{{.*}}[%{{.*}}, %{{.*}}] : f32, <2x128xf32, global>
+// CHECK: tile.load_slot
+// CHECK: tile.atomic_add
+// CHECK-NOT: tile.atomic_add
+// CHECK: tile.atomic_add %{{.*}}, %{{.*}} : !tile.buffer<8x64xf32, shared>, <8x64xf32, global>
+// CHECK: tile.per_thread {
+// CHECK: scf.for
+// CHECK: tile.atomic_add %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {memory_order = #tile<memory_order release>} : f32, <8x64xf32, global>
+// GPU-LABEL: gpu.func @atomic_adds(
+// GPU-COUNT-2: llvm.atomicrmw fadd
+// GPU: gpu.return
+func.func @atomic_adds(%G: !tile.buffer<2x128xf32, global>, %H: !tile.buffer<8x64xf32, global>, %n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %frag = tile.alloc : !tile.buffer<2x128xf16, fragment, #tile.cyclic<128>>
+    tile.atomic_add %frag, %G : !tile.buffer<2x128xf16, fragment, #tile.cyclic<128>>, !tile.buffer<2x128xf32, global>
+    %s = tile.alloc {shared_offset = 0 : i64} : !tile.buffer<8x64xf32, shared>
+    tile.atomic_add %s, %H : !tile.buffer<8x64xf32, shared>, !tile.buffer<8x64xf32, global>
+    tile.atomic_add %s, %H {memory_order = #tile<memory_order release>} : !tile.buffer<8x64xf32, shared>, !tile.buffer<8x64xf32, global>
+  }
+  return
+}
