@@ -14,8 +14,9 @@ def TileLowerToGPU : Pass<"tile-lower-to-gpu", "::mlir::ModuleOp"> {
     T.Parallel loops tile-partition-parallel assigned to threads; a plain
     `tile.parallel` left here is an error) as each thread's own code, with
     `tile.load_slot`/`tile.store_slot` on its register slots (fills,
-    reductions of tiles in memory, prefix sums and most whole-tile atomic
-    adds among them: one of those left here is an error); the elements of
+    reductions of tiles in memory, prefix sums, copies of accumulator rows
+    and most whole-tile atomic adds among them: one of those left here is
+    an error); the elements of
     the other whole-tile ops (copy, gemm, a relaxed float32 atomic add of a
     shared tile or an accumulator into a tensor) are spread cyclically over
     the block's threads (element `tid + k * threads` in unrolled trip `k`),
@@ -636,7 +637,10 @@ def TilePartitionParallel : Pass<"tile-partition-parallel", "::mlir::ModuleOp"> 
       tile is one), except a relaxed float32 add of a shared tile or an
       accumulator into a tensor, left whole for tile-lower-to-gpu's bulk
       and vector-pair adds; in a per-thread launch each thread adds all of
-      its own local tile.
+      its own local tile;
+    - a `tile.copy` to or from a `#tile.wgmma_rows` fragment loops over its
+      rows, as a loop over that layout (a tensor's rows outside it read as
+      zero, not written; memory written by each quad's first lane).
 
     What the block does once in its scalar code (a print of a scalar, one
     element's `tile.atomic_add`, `tile.signal`, `tile.wait_signal`) runs

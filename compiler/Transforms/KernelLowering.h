@@ -522,9 +522,6 @@ private:
   }
   /// The memory of `alloc`'s buffer: private (allocas) or shared.
   BufferRef allocate(tile::AllocOp alloc);
-  /// Runs `body(row, slot)` for each row of a #tile.wgmma_rows fragment of
-  /// `rows` values this thread holds.
-  void forEachOwnedRow(int64_t rows, int64_t groups, function_ref<void(Value, Value)> body);
 
   func::FuncOp func;
   tile::LaunchOp launch;

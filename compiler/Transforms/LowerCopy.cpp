@@ -18,31 +18,9 @@ LogicalResult KernelLowering::lowerCopy(Operation *op, Value source, Value targe
   const BufferRef &src = buffers[source];
   const BufferRef &dst = buffers[target];
   SmallVector<int64_t> shape = tile::withoutUnitDims(src.shape);
-  if (src.wgmmaRowGroups || dst.wgmmaRowGroups) {
-    // Each quad moves the rows it holds; into memory only its first lane.
-    const BufferRef &owner = src.wgmmaRowGroups ? src : dst;
-    bool toMemory = !dst.inRegisters();
-    forEachOwnedRow(owner.shape[0], owner.wgmmaRowGroups, [&](Value row, Value slot) {
-      SmallVector<Value> si = fromSqueezed(src, {row}), di = fromSqueezed(dst, {row});
-      Value inside;
-      if (src.scope == tile::MemoryScope::Global)
-        inside = inBounds(src, si);
-      if (dst.scope == tile::MemoryScope::Global)
-        inside = inBounds(dst, di);
-      if (toMemory) {
-        Value first = firstOfQuad();
-        inside = inside ? arith::AndIOp::create(b, loc(), inside, first).getResult() : first;
-      }
-      OpBuilder::InsertionGuard guard(b);
-      if (inside) {
-        auto ifOp = scf::IfOp::create(b, loc(), inside, false);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-      }
-      Value value = loadAt(src, si, src.wgmmaRowGroups ? slot : Value());
-      storeAt(dst, di, dst.wgmmaRowGroups ? slot : Value(), castFor(value, dst));
-    });
-    return success();
-  }
+  // tile-partition-parallel wrote copies of accumulator rows as loops.
+  if (src.wgmmaRowGroups || dst.wgmmaRowGroups)
+    return notPartitioned(op);
   if (src.wgmmaGroups || dst.wgmmaGroups) {
     // Each thread moves the accumulator elements it holds.
     const BufferRef &owner = src.wgmmaGroups ? src : dst;

@@ -923,13 +923,6 @@ void KernelLowering::forEachOwned(const BufferRef &ref,
                                [&](Value i, Value j, Value slot) { body({i, j}, slot); });
 }
 
-void KernelLowering::forEachOwnedRow(int64_t rows, int64_t groups,
-                                     function_ref<void(Value, Value)> body) {
-  OpBuilder::InsertionGuard guard(b);
-  onlyThreadsBelow(128 * groups);
-  layouts::forEachWgmmaRow(b, loc(), threadId, rows, groups, body);
-}
-
 /// The launches of `kernel` in program order, after checking that the code
 /// around them can run on the host: scalar computation of parameters and
 /// tensor dimensions, and `scf.if`s whose conditions the runtime can

@@ -811,6 +811,36 @@ static LogicalResult rewriteCumsum(tile::CumsumOp cumsum, tile::LaunchOp launch)
   return success();
 }
 
+/// A copy (tile.copy, tile.convert_layout) of `source` into `target` to or
+/// from a #tile.wgmma_rows fragment as the loop over its rows that it is:
+/// each quad runs the rows it holds (a row's value converted to the
+/// target's type), so that only its first lane writes memory and a
+/// tensor's rows outside it are read as zero and not written, as any
+/// copy's. Other copies are left to tile-lower-to-gpu.
+static LogicalResult rewriteRowsCopy(Operation *copy, Value source, Value target,
+                                     tile::LaunchOp launch) {
+  auto srcType = cast<tile::BufferType>(source.getType());
+  auto dstType = cast<tile::BufferType>(target.getType());
+  auto rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(srcType.getLayout());
+  if (!rows)
+    rows = dyn_cast_or_null<tile::WgmmaRowsLayoutAttr>(dstType.getLayout());
+  if (!rows)
+    return success();
+  if (failed(checkConstantShape(copy, srcType)) || failed(checkConstantShape(copy, dstType)))
+    return failure();
+  auto owner = isa_and_nonnull<tile::WgmmaRowsLayoutAttr>(srcType.getLayout()) ? srcType : dstType;
+  replaceByLoop(copy, launch, {owner.getShape()[0]}, rows, /*eachThreadAll=*/false,
+                /*unrollUpTo=*/0, [&](OpBuilder &b, Location loc, ValueRange point) {
+                  Value x = tile::LoadOp::create(
+                      b, loc, valueTypeOf(source), source,
+                      unsqueeze(b, loc, {point[0]}, srcType.getShape()));
+                  tile::StoreOp::create(b, loc, scalar::cast(b, loc, x, valueTypeOf(target)),
+                                        target,
+                                        unsqueeze(b, loc, {point[0]}, dstType.getShape()));
+                });
+  return success();
+}
+
 /// Whether a whole tile's atomic add of `src` into `dst` may take one of
 /// tile-lower-to-gpu's target paths, which add many elements a step: a
 /// relaxed add of float32 into a float32 tensor from a shared tile (the
@@ -914,7 +944,8 @@ struct TilePartitionParallelPass
     // T.Parallel body are errors there).
     SmallVector<std::pair<Operation *, tile::LaunchOp>> wholeTileOps;
     getOperation().walk([&](Operation *op) {
-      if (!isa<tile::FillOp, tile::ReduceOp, tile::CumsumOp, tile::AtomicAddOp>(op))
+      if (!isa<tile::FillOp, tile::ReduceOp, tile::CumsumOp, tile::AtomicAddOp, tile::CopyOp,
+               tile::ConvertLayoutOp>(op))
         return;
       auto launch = op->getParentOfType<tile::LaunchOp>();
       if (launch && !op->getParentOfType<tile::ParallelOp>())
@@ -926,7 +957,13 @@ struct TilePartitionParallelPass
               .Case([&](tile::FillOp fill) { return rewriteFill(fill, launch); })
               .Case([&](tile::ReduceOp reduce) { return rewriteReduce(reduce, launch); })
               .Case([&](tile::CumsumOp cumsum) { return rewriteCumsum(cumsum, launch); })
-              .Case([&](tile::AtomicAddOp atomic) { return rewriteAtomicAdd(atomic, launch); });
+              .Case([&](tile::AtomicAddOp atomic) { return rewriteAtomicAdd(atomic, launch); })
+              .Case([&](tile::CopyOp copy) {
+                return rewriteRowsCopy(copy, copy.getSource(), copy.getTarget(), launch);
+              })
+              .Case([&](tile::ConvertLayoutOp convert) {
+                return rewriteRowsCopy(convert, convert.getSource(), convert.getTarget(), launch);
+              });
       if (failed(rewritten))
         return signalPassFailure();
     }

@@ -257,6 +257,8 @@ PROGRAMS = [
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/local-results.tl"), "local_row_sums", {"M": 9}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/local-results.tl"), "fragment_max_to_local",
       {"M": 9}),
+    # Row statistics of an accumulator copied in from and out to tensors.
+    k(os.path.join(ROOT, "tests/lit/Run/Inputs/rows-copies.tl"), "row_max_copies", {"M": 100}),
     # Sums of float16 tiles in shared memory, folded in float32.
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/half-reductions.tl"), "half_row_sums", {"M": 9}),
     k(os.path.join(ROOT, "tests/lit/Run/Inputs/half-reductions.tl"), "half_reverse_cumsum",

@@ -484,3 +484,38 @@ func.func @atomic_adds(%G: !tile.buffer<2x128xf32, global>, %H: !tile.buffer<8x6
   }
   return
 }
+
+// -----
+
+// A copy to or from an accumulator's rows is the loop over the rows each
+// quad holds: from a tensor each row is read (as zero outside it) into its
+// slot; into a tensor only the quad's first lane stores, where the row is
+// inside.
+// CHECK-LABEL: func.func @rows_copies
+// CHECK: tile.per_thread {
+// CHECK: %[[IN:.*]] = tile.load %{{.*}}[%{{.*}}] : <64xf32, global, #tile.window<?, dims [0]>>
+// CHECK: tile.store_slot %[[IN]], %{{.*}}[%{{.*}}] : <64xf32, fragment, #tile.wgmma_rows<1>>
+// CHECK: tile.per_thread {
+// CHECK: %[[ROW:.*]] = tile.load_slot %{{.*}}[%{{.*}}] : <64xf32, fragment, #tile.wgmma_rows<1>>
+// CHECK: %[[INSIDE:.*]] = tile.in_bounds %{{.*}}[%{{.*}}] : <64xf32, global, #tile.window<?, dims [0]>>
+// CHECK: scf.if %[[INSIDE]] {
+// CHECK: arith.remui
+// CHECK: scf.if
+// CHECK: tile.store %[[ROW]], %{{.*}}[%{{.*}}] {inside} : <64xf32, global, #tile.window<?, dims [0]>>
+// CHECK-NOT: tile.copy
+// GPU-LABEL: gpu.func @rows_copies(
+// GPU-NOT: tile.
+// GPU: gpu.return
+func.func @rows_copies(%X: !tile.buffer<?xf32, global>, %Y: !tile.buffer<?xf32, global>, %n: index) attributes {tile.kernel} {
+  tile.launch grid(%n) threads(128) {
+  ^bb0(%bx: index, %by: index, %bz: index):
+    %c64 = arith.constant 64 : index
+    %start = arith.muli %bx, %c64 : index
+    %x = tile.region %X[%start] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+    %y = tile.region %Y[%start] sizes [64] : !tile.buffer<?xf32, global> -> !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+    %rows = tile.alloc : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+    tile.copy %x, %rows : !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>, !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>
+    tile.copy %rows, %y : !tile.buffer<64xf32, fragment, #tile.wgmma_rows<1>>, !tile.buffer<64xf32, global, #tile.window<?, dims [0]>>
+  }
+  return
+}
