@@ -141,8 +141,8 @@ private:
   /// `inside`, as only the tile IR shows it.
   LogicalResult keepForConversion(Operation *op);
   /// An error at a whole-tile op that tile-partition-parallel writes as a
-  /// loop (a fill, a reduction of a tile in memory, a prefix sum): it runs
-  /// before this pass.
+  /// loop (a fill, a reduction of a tile in memory, a prefix sum, a copy
+  /// of an accumulator's rows): it runs before this pass.
   LogicalResult notPartitioned(Operation *op) {
     return op->emitError("'") << op->getName()
                               << "' is written as a loop by tile-partition-parallel first";

@@ -622,6 +622,28 @@ static Type accumulatorType(Type type) {
   return type;
 }
 
+/// The lines of a tile along dimension `dim`, which a reduction or prefix
+/// sum runs one point of its loop each: the line's length, the loop's
+/// extents (the tile's shape without `dim`; one point for a 1-D tile), and
+/// where a line's element lies.
+struct LinesAlong {
+  LinesAlong(ArrayRef<int64_t> shape, int64_t dim)
+      : dim(dim), length(shape[dim]), lineShape(shape) {
+    lineShape.erase(lineShape.begin() + dim);
+    extents = lineShape.empty() ? SmallVector<int64_t>{1} : lineShape;
+  }
+  /// The index of element `step` of the line at loop point `point`.
+  SmallVector<Value> elementAt(ValueRange point, Value step) const {
+    SmallVector<Value> at;
+    if (!lineShape.empty())
+      at.assign(point.begin(), point.end());
+    at.insert(at.begin() + dim, step);
+    return at;
+  }
+  int64_t dim, length;
+  SmallVector<int64_t> lineShape, extents;
+};
+
 /// Builds the code of one point of a whole tile's loop at `b`'s insertion
 /// point.
 using PointBuilder = function_ref<void(OpBuilder &, Location, ValueRange)>;
@@ -683,6 +705,15 @@ static LogicalResult checkConstantShape(Operation *op, tile::BufferType type) {
   return op->emitOpError("on GPU targets takes tiles of constant shape only");
 }
 
+/// The layout of a tile's loop that runs each element on the thread that
+/// holds it: the tile's own where it is an accumulator or its rows, else
+/// null (cyclic).
+static Attribute accumulatorLayoutOf(tile::BufferType type) {
+  if (isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(type.getLayout()))
+    return type.getLayout();
+  return {};
+}
+
 /// A whole tile's fill as the loop that stores the value at every element:
 /// over the buffer's own layout for an accumulator or its rows (each
 /// element by the thread that holds it), cyclically otherwise (a
@@ -692,11 +723,8 @@ static LogicalResult rewriteFill(tile::FillOp fill, tile::LaunchOp launch) {
   auto type = cast<tile::BufferType>(fill.getBuffer().getType());
   if (failed(checkConstantShape(fill, type)))
     return failure();
-  Attribute layout;
-  if (isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(type.getLayout()))
-    layout = type.getLayout();
   Value value = fill.getValue(), buffer = fill.getBuffer();
-  replaceByLoop(fill, launch, type.getShape(), layout,
+  replaceByLoop(fill, launch, type.getShape(), accumulatorLayoutOf(type),
                 /*eachThreadAll=*/type.getScope() == tile::MemoryScope::Local,
                 /*unrollUpTo=*/64, [&](OpBuilder &b, Location loc, ValueRange point) {
                   tile::StoreOp::create(b, loc, value, buffer, point);
@@ -719,15 +747,11 @@ static LogicalResult rewriteReduce(tile::ReduceOp reduce, tile::LaunchOp launch)
     return reduce.emitOpError("on GPU targets does not reduce an accumulator's row statistics");
   if (failed(checkConstantShape(reduce, srcType)) || failed(checkConstantShape(reduce, dstType)))
     return failure();
-  int64_t dim = reduce.getDim();
-  int64_t extent = srcType.getShape()[dim];
-  SmallVector<int64_t> outShape(srcType.getShape());
-  outShape.erase(outShape.begin() + dim);
-  // A whole 1-D tile's one output: a loop of one point.
-  SmallVector<int64_t> extents = outShape.empty() ? SmallVector<int64_t>{1} : outShape;
+  LinesAlong lines(srcType.getShape(), reduce.getDim());
+  ArrayRef<int64_t> extents = lines.extents;
   Attribute layout;
   if (isa_and_nonnull<tile::WgmmaRowsLayoutAttr>(dstType.getLayout()) &&
-      ArrayRef<int64_t>(extents) == dstType.getShape())
+      extents == dstType.getShape())
     layout = dstType.getLayout();
   tile::ReduceKind kind = reduce.getKind();
   bool clear = reduce.getClear();
@@ -739,15 +763,12 @@ static LogicalResult rewriteReduce(tile::ReduceOp reduce, tile::LaunchOp launch)
         auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
         Type type = valueTypeOf(source), accType = accumulatorType(type);
         auto loop =
-            scf::ForOp::create(b, loc, index(0), index(extent), index(1),
+            scf::ForOp::create(b, loc, index(0), index(lines.length), index(1),
                                ValueRange{scalar::reductionIdentity(b, loc, kind, accType)});
         {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToStart(loop.getBody());
-          SmallVector<Value> at;
-          if (!outShape.empty())
-            at.assign(point.begin(), point.end());
-          at.insert(at.begin() + dim, loop.getInductionVar());
+          SmallVector<Value> at = lines.elementAt(point, loop.getInductionVar());
           Value x = scalar::cast(b, loc, tile::LoadOp::create(b, loc, type, source, at), accType);
           x = scalar::reductionElement(b, loc, kind, x);
           scf::YieldOp::create(
@@ -767,9 +788,9 @@ static LogicalResult rewriteReduce(tile::ReduceOp reduce, tile::LaunchOp launch)
   return success();
 }
 
-/// A prefix sum as a loop over its lines, each summed in order along `dim`
-/// (accumulatorType), each element
-/// read before it is written (the target may be the source).
+/// A prefix sum as a loop over its lines, each summed in order along its
+/// dimension (accumulatorType), each element read before it is written
+/// (the target may be the source).
 static LogicalResult rewriteCumsum(tile::CumsumOp cumsum, tile::LaunchOp launch) {
   auto srcType = cast<tile::BufferType>(cumsum.getSource().getType());
   auto dstType = cast<tile::BufferType>(cumsum.getTarget().getType());
@@ -777,30 +798,24 @@ static LogicalResult rewriteCumsum(tile::CumsumOp cumsum, tile::LaunchOp launch)
     return cumsum.emitOpError("on GPU targets sums tiles in memory, not fragments in registers");
   if (failed(checkConstantShape(cumsum, srcType)))
     return failure();
-  int64_t dim = cumsum.getDim();
-  int64_t extent = srcType.getShape()[dim];
-  SmallVector<int64_t> lineShape(srcType.getShape());
-  lineShape.erase(lineShape.begin() + dim);
-  SmallVector<int64_t> extents = lineShape.empty() ? SmallVector<int64_t>{1} : lineShape;
+  LinesAlong lines(srcType.getShape(), cumsum.getDim());
   bool reverse = cumsum.getReverse();
   Value source = cumsum.getSource(), target = cumsum.getTarget();
   replaceByLoop(
-      cumsum, launch, extents, Attribute(),
+      cumsum, launch, lines.extents, Attribute(),
       /*eachThreadAll=*/dstType.getScope() == tile::MemoryScope::Local,
       /*unrollUpTo=*/0, [&](OpBuilder &b, Location loc, ValueRange point) {
         auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
         Type type = valueTypeOf(source), sumType = accumulatorType(type);
         Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(sumType));
-        auto loop = scf::ForOp::create(b, loc, index(0), index(extent), index(1), ValueRange{zero});
+        auto loop =
+            scf::ForOp::create(b, loc, index(0), index(lines.length), index(1), ValueRange{zero});
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(loop.getBody());
         Value step = loop.getInductionVar();
         if (reverse)
-          step = arith::SubIOp::create(b, loc, index(extent - 1), step);
-        SmallVector<Value> at;
-        if (!lineShape.empty())
-          at.assign(point.begin(), point.end());
-        at.insert(at.begin() + dim, step);
+          step = arith::SubIOp::create(b, loc, index(lines.length - 1), step);
+        SmallVector<Value> at = lines.elementAt(point, step);
         Value x = scalar::cast(b, loc, tile::LoadOp::create(b, loc, type, source, at), sumType);
         Value partial = loop.getRegionIterArgs()[0];
         Value sum = isa<FloatType>(sumType) ? Value(arith::AddFOp::create(b, loc, partial, x))
@@ -870,14 +885,12 @@ static LogicalResult rewriteAtomicAdd(tile::AtomicAddOp atomic, tile::LaunchOp l
   auto dstType = cast<tile::BufferType>(atomic.getTarget().getType());
   if (failed(checkConstantShape(atomic, srcType)))
     return failure();
-  Attribute layout;
-  if (isa_and_nonnull<tile::WgmmaLayoutAttr, tile::WgmmaRowsLayoutAttr>(srcType.getLayout()))
-    layout = srcType.getLayout();
   bool eachThreadAll =
       launch.isPerThread() && srcType.getScope() == tile::MemoryScope::Local;
   Value source = atomic.getValue(), target = atomic.getTarget();
   tile::MemoryOrder order = atomic.getMemoryOrder();
-  replaceByLoop(atomic, launch, srcType.getShape(), layout, eachThreadAll, /*unrollUpTo=*/64,
+  replaceByLoop(atomic, launch, srcType.getShape(), accumulatorLayoutOf(srcType), eachThreadAll,
+                /*unrollUpTo=*/64,
                 [&](OpBuilder &b, Location loc, ValueRange point) {
                   Value x = tile::LoadOp::create(b, loc, valueTypeOf(source), source, point);
                   SmallVector<Value> at = unsqueeze(
@@ -939,9 +952,9 @@ namespace {
 struct TilePartitionParallelPass
     : public tilec::impl::TilePartitionParallelBase<TilePartitionParallelPass> {
   void runOnOperation() override {
-    // Fills, reductions, prefix sums and atomic adds of whole tiles are
-    // loops like T.Parallel's, partitioned with them (those in a
-    // T.Parallel body are errors there).
+    // Fills, reductions, prefix sums, atomic adds and copies of accumulator
+    // rows of whole tiles are loops like T.Parallel's, partitioned with
+    // them (those in a T.Parallel body are errors there).
     SmallVector<std::pair<Operation *, tile::LaunchOp>> wholeTileOps;
     getOperation().walk([&](Operation *op) {
       if (!isa<tile::FillOp, tile::ReduceOp, tile::CumsumOp, tile::AtomicAddOp, tile::CopyOp,
