@@ -3,11 +3,12 @@
 // The class that rebuilds one tile kernel as a gpu.func, shared by the
 // files of tile-lower-to-gpu, one per family of tile ops: LowerToGPU.cpp
 // (the pass, the kernel, the dispatch over tile ops, allocation and loops),
-// LowerMemory.cpp (views, fills, atomics; element accesses and the other
-// per-thread ops are kept for tile-convert-to-llvm), LowerCopy.cpp
-// (copies, TMA), LowerSync.cpp (barriers, copy groups, mbarriers),
-// LowerGemm.cpp (mma.sync, wgmma, ldmatrix/stmatrix) and LowerReduce.cpp
-// (reductions, prefix sums).
+// LowerMemory.cpp (views, the atomic adds of tiles that add many elements
+// a step; element accesses and the other per-thread ops are kept for
+// tile-convert-to-llvm), LowerCopy.cpp (copies, TMA), LowerSync.cpp
+// (barriers, copy groups, mbarriers), LowerGemm.cpp (mma.sync, wgmma,
+// ldmatrix/stmatrix) and LowerReduce.cpp (reductions of fragments in
+// registers).
 // Internal to compiler/Transforms.
 //
 //===----------------------------------------------------------------------===//
@@ -142,7 +143,8 @@ private:
   LogicalResult keepForConversion(Operation *op);
   /// An error at a whole-tile op that tile-partition-parallel writes as a
   /// loop (a fill, a reduction of a tile in memory, a prefix sum, a copy
-  /// of an accumulator's rows): it runs before this pass.
+  /// of an accumulator's rows, a tile's atomic add with a memory order): it
+  /// runs before this pass.
   LogicalResult notPartitioned(Operation *op) {
     return op->emitError("'") << op->getName()
                               << "' is written as a loop by tile-partition-parallel first";
@@ -487,8 +489,10 @@ private:
   LogicalResult lowerCopy(Operation *op, Value source, Value target);
   /// Splits a flat index over a static shape (C order).
   SmallVector<Value> delinearize(Value flat, ArrayRef<int64_t> shape);
-  /// The view index of squeezed element `n` of a view.
-  SmallVector<Value> fromSqueezed(const BufferRef &ref, ArrayRef<Value> squeezed);
+  /// The view index of squeezed element `n` of a view (scalar::unsqueeze).
+  SmallVector<Value> fromSqueezed(const BufferRef &ref, ArrayRef<Value> squeezed) {
+    return scalar::unsqueeze(b, loc(), squeezed, ref.shape);
+  }
   /// The threads that run the code being lowered: the block's, or those of
   /// the part of a warp-specialized block.
   int64_t threadsOfPart() const { return partBarrierId == 0 ? blockThreads : partThreads; }

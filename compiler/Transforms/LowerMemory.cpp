@@ -92,12 +92,15 @@ LogicalResult KernelLowering::keepForConversion(Operation *op) {
 LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
   if (!atomic.getIndices().empty())
     return keepOnItsThread(atomic);
-  // tile-partition-parallel wrote the other whole-tile adds as loops of
-  // element adds; what reaches here may add many elements a step, and adds
-  // them one by one where the target or the data does not allow it.
-  tile::MemoryOrder order = atomic.getMemoryOrder();
-  auto add = [&](Value ptr, Value value) { access().atomicAdd(ptr, value, order); };
-  bool fenced = order != tile::MemoryOrder::Relaxed;
+  // tile-partition-parallel wrote the other whole-tile adds (any with a
+  // memory order among them) as loops of element adds; what reaches here
+  // is relaxed and may add many elements a step, and adds them one by one
+  // where the target or the data does not allow it.
+  if (atomic.getMemoryOrder() != tile::MemoryOrder::Relaxed)
+    return notPartitioned(atomic);
+  auto add = [&](Value ptr, Value value) {
+    access().atomicAdd(ptr, value, tile::MemoryOrder::Relaxed);
+  };
   const BufferRef &dst = buffers[atomic.getTarget()];
   const BufferRef &src = buffers[atomic.getValue()];
   // Element `index` of the tile (its unit dimensions left out), in the
@@ -111,7 +114,7 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
     b.setInsertionPointToStart(ifOp.thenBlock());
     add(address(dst, di), value);
   };
-  if (tma && !fenced && reducesInBulk(src, dst)) {
+  if (tma && reducesInBulk(src, dst)) {
     // A float32 shared tile whose rows are contiguous 16-byte multiples:
     // each row added by the copy engine in one bulk reduction (rows
     // spread over the threads), where it lies whole inside the tensor and
@@ -140,7 +143,7 @@ LogicalResult KernelLowering::lowerAtomicAdd(tile::AtomicAddOp atomic) {
     targetInfo.tensorStoreWaitAll(b, loc(), /*sourcesRead=*/true);
     return success();
   }
-  if (src.wgmmaGroups && vectorAtomics && !fenced &&
+  if (src.wgmmaGroups && vectorAtomics &&
       src.elementType.isF32() && dst.elementType.isF32() && dst.scope == tile::MemoryScope::Global &&
       lastDimContiguous(dst)) {
     // Each thread holds pairs of neighbouring columns (slots 2s, 2s + 1):

@@ -18,11 +18,7 @@ using namespace tilec::lowering;
 
 SmallVector<Value> KernelLowering::reducedIndex(const BufferRef &dst, ArrayRef<Value> outIndex,
                                                 ArrayRef<int64_t> outShape) {
-  SmallVector<Value> squeezed;
-  for (auto [d, i] : llvm::enumerate(outIndex))
-    if (outShape[d] != 1)
-      squeezed.push_back(i);
-  return fromSqueezed(dst, squeezed);
+  return fromSqueezed(dst, scalar::squeeze(outIndex, outShape));
 }
 
 void KernelLowering::storeReduced(tile::ReduceOp reduce, const BufferRef &dst, Value output,

@@ -115,15 +115,6 @@ SmallVector<Value> KernelLowering::delinearize(Value flat, ArrayRef<int64_t> sha
   return result;
 }
 
-SmallVector<Value> KernelLowering::fromSqueezed(const BufferRef &ref,
-                                                ArrayRef<Value> squeezed) {
-  SmallVector<Value> viewIndex;
-  size_t next = 0;
-  for (int64_t extent : ref.shape)
-    viewIndex.push_back(extent == 1 ? index(0) : squeezed[next++]);
-  return viewIndex;
-}
-
 BufferRef KernelLowering::allocate(tile::AllocOp alloc) {
   tile::BufferType type = alloc.getType();
   int64_t count = 0;

@@ -588,27 +588,6 @@ static LogicalResult partition(tile::ParallelOp parallel, tile::LaunchOp launch)
 // Whole-tile ops as loops
 //===----------------------------------------------------------------------===//
 
-/// The values of `point` at the extents other than 1.
-static SmallVector<Value> squeeze(ValueRange point, ArrayRef<int64_t> extents) {
-  SmallVector<Value> squeezed;
-  for (auto [value, extent] : llvm::zip(point, extents))
-    if (extent != 1)
-      squeezed.push_back(value);
-  return squeezed;
-}
-
-/// The indices into a buffer of `shape` of the element `squeezed` names
-/// with its extents of 1 left out (those take index 0).
-static SmallVector<Value> unsqueeze(OpBuilder &b, Location loc, ArrayRef<Value> squeezed,
-                                    ArrayRef<int64_t> shape) {
-  SmallVector<Value> indices;
-  size_t next = 0;
-  for (int64_t extent : shape)
-    indices.push_back(extent == 1 ? Value(arith::ConstantIndexOp::create(b, loc, 0))
-                                  : squeezed[next++]);
-  return indices;
-}
-
 /// The element type a buffer's values have in scalar code.
 static Type valueTypeOf(Value buffer) {
   return tile::scalarTypeOf(cast<tile::BufferType>(buffer.getType()).getElementType());
@@ -775,7 +754,7 @@ static LogicalResult rewriteReduce(tile::ReduceOp reduce, tile::LaunchOp launch)
               b, loc, scalar::combine(b, loc, kind, loop.getRegionIterArgs()[0], x));
         }
         SmallVector<Value> out =
-            unsqueeze(b, loc, squeeze(point, extents), dstType.getShape());
+            scalar::unsqueeze(b, loc, scalar::squeeze(point, extents), dstType.getShape());
         Type targetType = valueTypeOf(target);
         Value result = loop.getResult(0);
         // |x| applied to the elements already: the old value combines plainly.
@@ -817,9 +796,8 @@ static LogicalResult rewriteCumsum(tile::CumsumOp cumsum, tile::LaunchOp launch)
           step = arith::SubIOp::create(b, loc, index(lines.length - 1), step);
         SmallVector<Value> at = lines.elementAt(point, step);
         Value x = scalar::cast(b, loc, tile::LoadOp::create(b, loc, type, source, at), sumType);
-        Value partial = loop.getRegionIterArgs()[0];
-        Value sum = isa<FloatType>(sumType) ? Value(arith::AddFOp::create(b, loc, partial, x))
-                                            : Value(arith::AddIOp::create(b, loc, partial, x));
+        Value sum =
+            scalar::combine(b, loc, tile::ReduceKind::Sum, loop.getRegionIterArgs()[0], x);
         tile::StoreOp::create(b, loc, scalar::cast(b, loc, sum, valueTypeOf(target)), target, at);
         scf::YieldOp::create(b, loc, ValueRange{sum});
       });
@@ -848,10 +826,10 @@ static LogicalResult rewriteRowsCopy(Operation *copy, Value source, Value target
                 /*unrollUpTo=*/0, [&](OpBuilder &b, Location loc, ValueRange point) {
                   Value x = tile::LoadOp::create(
                       b, loc, valueTypeOf(source), source,
-                      unsqueeze(b, loc, {point[0]}, srcType.getShape()));
+                      scalar::unsqueeze(b, loc, point, srcType.getShape()));
                   tile::StoreOp::create(b, loc, scalar::cast(b, loc, x, valueTypeOf(target)),
                                         target,
-                                        unsqueeze(b, loc, {point[0]}, dstType.getShape()));
+                                        scalar::unsqueeze(b, loc, point, dstType.getShape()));
                 });
   return success();
 }
@@ -893,8 +871,8 @@ static LogicalResult rewriteAtomicAdd(tile::AtomicAddOp atomic, tile::LaunchOp l
                 /*unrollUpTo=*/64,
                 [&](OpBuilder &b, Location loc, ValueRange point) {
                   Value x = tile::LoadOp::create(b, loc, valueTypeOf(source), source, point);
-                  SmallVector<Value> at = unsqueeze(
-                      b, loc, squeeze(point, srcType.getShape()), dstType.getShape());
+                  SmallVector<Value> at = scalar::unsqueeze(
+                      b, loc, scalar::squeeze(point, srcType.getShape()), dstType.getShape());
                   tile::AtomicAddOp::create(b, loc, scalar::cast(b, loc, x, valueTypeOf(target)),
                                             target, at, order);
                 });

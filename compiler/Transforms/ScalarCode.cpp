@@ -76,3 +76,21 @@ Value scalar::reductionIdentity(OpBuilder &b, Location loc, tile::ReduceKind kin
                                      : isMin ? llvm::APInt::getSignedMaxValue(width)
                                              : llvm::APInt::getSignedMinValue(width)));
 }
+
+SmallVector<Value> scalar::squeeze(ValueRange point, ArrayRef<int64_t> shape) {
+  SmallVector<Value> squeezed;
+  for (auto [value, extent] : llvm::zip(point, shape))
+    if (extent != 1)
+      squeezed.push_back(value);
+  return squeezed;
+}
+
+SmallVector<Value> scalar::unsqueeze(OpBuilder &b, Location loc, ValueRange squeezed,
+                                     ArrayRef<int64_t> shape) {
+  SmallVector<Value> indices;
+  size_t next = 0;
+  for (int64_t extent : shape)
+    indices.push_back(extent == 1 ? Value(arith::ConstantIndexOp::create(b, loc, 0))
+                                  : squeezed[next++]);
+  return indices;
+}

@@ -1,8 +1,9 @@
 //===- ScalarCode.h - element arithmetic of the whole-tile ops -*- C++ -*-===//
 //
 // The scalar code the whole-tile ops are made of, as arith and math ops:
-// casts between element types and a reduction's element, identity and
-// combiner. Shared by tile-partition-parallel, which writes reductions and
+// casts between element types, a reduction's element, identity and
+// combiner, and where an element lies when a tile's unit dimensions are
+// left out. Shared by tile-partition-parallel, which writes reductions and
 // prefix sums down as loops at the tile level, and tile-lower-to-gpu, whose
 // shuffle and accumulator reductions combine partials the same way, so that
 // the two cannot disagree. Internal to compiler/Transforms.
@@ -38,6 +39,15 @@ mlir::Value reductionElement(mlir::OpBuilder &b, mlir::Location loc, tile::Reduc
 /// maxima.
 mlir::Value reductionIdentity(mlir::OpBuilder &b, mlir::Location loc, tile::ReduceKind kind,
                               mlir::Type type);
+
+/// The values of `point` (indices into `shape`) at the extents other than 1.
+llvm::SmallVector<mlir::Value> squeeze(mlir::ValueRange point, llvm::ArrayRef<int64_t> shape);
+
+/// The indices into a tile of `shape` of the element `squeezed` names with
+/// the tile's extents of 1 left out (those take index 0).
+llvm::SmallVector<mlir::Value> unsqueeze(mlir::OpBuilder &b, mlir::Location loc,
+                                         mlir::ValueRange squeezed,
+                                         llvm::ArrayRef<int64_t> shape);
 
 } // namespace tilec::scalar
 
